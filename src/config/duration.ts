@@ -1,0 +1,39 @@
+// Durations as written in the config: 500ms, 15s, 5m, 1h30m, 1d — one or more number+unit parts, largest unit first.
+
+const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+const ORDER = ['d', 'h', 'm', 's', 'ms'] as const;
+const PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/y;
+
+/** Milliseconds for a duration string, or undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '') return undefined;
+  PART.lastIndex = 0;
+  let total = 0;
+  let lastRank = -1;
+  while (PART.lastIndex < s.length) {
+    const m = PART.exec(s);
+    if (!m) return undefined;
+    const unit = m[2] as keyof typeof UNITS;
+    const rank = ORDER.indexOf(unit);
+    if (rank <= lastRank) return undefined; // "5m1h" or "5m5m": units must go from largest to smallest, once each
+    lastRank = rank;
+    total += Number(m[1]) * UNITS[unit];
+  }
+  return Math.round(total);
+}
+
+/** The shortest config spelling of a duration: 90000 → "1m30s". */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = Math.round(ms);
+  let out = '';
+  for (const unit of ORDER) {
+    const n = Math.floor(rest / UNITS[unit]);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * UNITS[unit];
+    }
+  }
+  return out;
+}

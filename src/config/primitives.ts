@@ -1,0 +1,90 @@
+// The value types the configuration language is made of: durations, secrets, names, label matchers, priorities.
+import { z } from 'zod';
+import { PRIORITIES } from '../types.js';
+import { parseDuration } from './duration.js';
+import { Secret } from './secret.js';
+
+/** `15s` → 15000 (ms). */
+export const duration = z
+  .string({ error: 'expected a duration. Write 500ms, 15s, 5m, 1h30m or 1d' })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration. Write 90s, 5m or 1h30m` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'A duration: 500ms, 15s, 5m, 1h30m, 1d', pattern: '^(\\d+(\\.\\d+)?(d|h|m|s|ms))+$' });
+
+/** A string that prints as `<secret>` once loaded. */
+export const secret = z
+  .string({ error: 'expected a string (usually ${ENV_VAR})' })
+  .transform((s) => new Secret(s))
+  .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file' });
+
+/** A URL that may carry credentials; kept as a Secret. */
+export const secretUrl = z
+  .string({ error: 'expected a URL' })
+  .refine((s) => URL.canParse(s), { message: 'is not a URL. Write scheme://host:port/path' })
+  .transform((s) => new Secret(s))
+  .meta({ description: 'A URL; it may carry credentials and is never printed' });
+
+/** A plain URL (no credentials expected). */
+export const url = z
+  .string({ error: 'expected a URL' })
+  .refine((s) => URL.canParse(s), { message: 'is not a URL. Write scheme://host:port/path' });
+
+/** Probe, rule and contact names: they become sample-name prefixes and label values. */
+export const name = z
+  .string({ error: 'expected a name' })
+  .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/, { message: 'must start with a letter and hold only letters, digits, _ and -' });
+
+export const priority = z.enum(PRIORITIES, { error: 'is not a priority. Use P0, P1, P2 or P3' });
+
+export const priorityMap = <T extends z.ZodType>(value: T) =>
+  z.strictObject({ P0: value.optional(), P1: value.optional(), P2: value.optional(), P3: value.optional() });
+
+/** How a label matcher compares: Prometheus' `=`, `!=`, `=~`, `!~`. */
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+export interface Matcher {
+  label: string;
+  op: MatchOp;
+  value: string;
+  /** For =~ and !~: anchored like Prometheus (the whole value must match). */
+  regex?: RegExp;
+}
+
+const matcherValue = z.string({ error: 'expected a string: value, !=value, =~regex or !~regex' });
+
+/**
+ * Label matchers as a map, `{ route: "=~/api/.*", status: "!=200", container: grupo_gad_api }`.
+ * A plain value is equality; `!=`, `=~`, `!~` prefixes mean what they mean in PromQL.
+ */
+export const matchers = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), matcherValue).transform((map, ctx) => {
+  const out: Matcher[] = [];
+  for (const [label, raw] of Object.entries(map)) {
+    const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
+    const value = op === '=' ? raw : raw.slice(op.length);
+    if (op === '=~' || op === '!~') {
+      try {
+        out.push({ label, op, value, regex: new RegExp(`^(?:${value})$`) });
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [label],
+          message: `"${value}" is not a regular expression (${(err as Error).message})`,
+        });
+      }
+    } else {
+      out.push({ label, op, value });
+    }
+  }
+  return out;
+});
+
+/** Static labels added to what a probe or rule produces. */
+export const labels = z.record(
+  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'label names hold letters, digits and _' }),
+  z.string(),
+);

@@ -1,0 +1,257 @@
+// The probe half of the configuration language: keys common to every probe and each kind's own keys.
+// Every kind is designed here, from the runbook's Monitoring section, so the language is one whole;
+// the implementation of each kind lives in src/probes/<kind>.ts and receives the parsed config below.
+import { z } from 'zod';
+import { duration, labels, matchers, name, secret, secretUrl } from './primitives.js';
+
+/** Kinds whose behaviour is designed but not built: `check` refuses them with "not available yet". */
+export const PLANNED_KINDS: ReadonlySet<string> = new Set(['heartbeat']);
+
+const common = {
+  name,
+  /** Fixed interval between runs. Exactly one of every/cron. */
+  every: duration.optional(),
+  /** Five- or six-field cron expression (node-cron). */
+  cron: z.string().optional(),
+  /** Each run is aborted after this long. */
+  timeout: duration.default(10_000),
+  /** Labels added to every sample of this probe. */
+  labels: labels.optional(),
+  description: z.string().optional(),
+};
+
+const tls = z.strictObject({
+  /** Accept any certificate (self-signed staging). */
+  insecure: z.boolean().default(false),
+  /** PEM file with extra CA certificates. */
+  ca_file: z.string().optional(),
+  /** SNI / certificate name when it differs from the URL host. */
+  server_name: z.string().optional(),
+});
+
+const headers = z.record(z.string(), secret);
+
+const statusPattern = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(/^[1-5]xx$/, { message: 'write a status code (200) or a class (2xx)' }),
+]);
+
+export const httpProbe = z.strictObject({
+  ...common,
+  kind: z.literal('http'),
+  url: secretUrl,
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: headers.optional(),
+  body: z.string().optional(),
+  expect: z
+    .strictObject({
+      /** Status codes or classes that count as up. */
+      status: z.array(statusPattern).default(['2xx']),
+      /** Dotted JSON path → expected value, e.g. `status: healthy`. */
+      json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+      /** The body must match this regular expression. */
+      body_regex: z.string().optional(),
+    })
+    .default({ status: ['2xx'] }),
+  /** Stop reading the body after this many bytes. */
+  max_body_bytes: z.number().int().positive().default(1_048_576),
+  /** Follow up to this many redirects; 0 disables following. */
+  max_redirects: z.number().int().min(0).default(5),
+  tls: tls.optional(),
+});
+
+const histogram = z.strictObject({
+  /** Histogram base name, without _bucket. */
+  metric: z.string(),
+  quantiles: z.array(z.number().gt(0).lt(1)).default([0.5, 0.95, 0.99]),
+  /** Labels kept apart; empty = one aggregate like `sum by (le)`. */
+  by: z.array(z.string()).default([]),
+  match: matchers.optional(),
+  /** Sample name prefix; samples are `<as>_p95_seconds`. */
+  as: name.default('latency'),
+});
+
+const counterRate = z.strictObject({
+  metric: z.string(),
+  by: z.array(z.string()).default([]),
+  match: matchers.optional(),
+  /** Sample name; the value is per second. */
+  as: name,
+});
+
+const errorRate = z.strictObject({
+  /** Request counter with a status label. */
+  metric: z.string(),
+  status_label: z.string().default('status'),
+  /** Regex for error statuses; matches both `500` and `5xx` label styles by default. */
+  error_status: z.string().default('5\\d\\d|5xx'),
+  by: z.array(z.string()).default([]),
+  match: matchers.optional(),
+  as: name.default('error_percent'),
+});
+
+const gauge = z.strictObject({
+  metric: z.string(),
+  by: z.array(z.string()).default([]),
+  match: matchers.optional(),
+  as: name,
+});
+
+export const metricsProbe = z.strictObject({
+  ...common,
+  kind: z.literal('metrics'),
+  url: secretUrl,
+  headers: headers.optional(),
+  /** Rates and quantiles are computed over this window of scrapes (like rate(x[5m])). */
+  window: duration.default(300_000),
+  histograms: z.array(histogram).default([]),
+  rates: z.array(counterRate).default([]),
+  error_rates: z.array(errorRate).default([]),
+  gauges: z.array(gauge).default([]),
+  tls: tls.optional(),
+});
+
+export const wsStatsProbe = z.strictObject({
+  ...common,
+  kind: z.literal('ws_stats'),
+  url: secretUrl,
+  headers: headers.optional(),
+  tls: tls.optional(),
+});
+
+export const websocketProbe = z.strictObject({
+  ...common,
+  kind: z.literal('websocket'),
+  url: secretUrl,
+  headers: headers.optional(),
+  /** Send a ping after the handshake and time the pong. */
+  ping: z.boolean().default(true),
+  tls: tls.optional(),
+});
+
+export const tlsProbe = z.strictObject({
+  ...common,
+  kind: z.literal('tls'),
+  /** host or host:port (443 when omitted); one sample set per host, labelled host=. */
+  hosts: z.array(z.string().min(1)).min(1),
+  server_name: z.string().optional(),
+  ca_file: z.string().optional(),
+});
+
+export const postgresProbe = z.strictObject({
+  ...common,
+  kind: z.literal('postgres'),
+  url: secretUrl,
+  /** Active queries running longer than this are slow (runbook: 1 second). */
+  slow_query: duration.default(1_000),
+  /** Sessions idle in transaction longer than this are listed (runbook: 5 minutes). */
+  idle_in_transaction: duration.default(300_000),
+  /** How many slow / idle-in-transaction sessions to keep as detail. */
+  top: z.number().int().min(0).max(100).default(5),
+  /** statement_timeout for centinela's own queries; defaults to the probe timeout. */
+  statement_timeout: duration.optional(),
+  tls: tls.optional(),
+});
+
+export const redisProbe = z.strictObject({
+  ...common,
+  kind: z.literal('redis'),
+  /** redis://, rediss:// (TLS); password in the URL or in `password`. */
+  url: secretUrl,
+  password: secret.optional(),
+  tls: tls.optional(),
+});
+
+const logsWatch = z.strictObject({
+  /** Regular expression for an error line (case-insensitive). */
+  pattern: z.string().default('error'),
+  /** JSON lines whose `level` field equals one of these also count. */
+  json_levels: z.array(z.string()).default(['error', 'critical', 'fatal']),
+  /** How many of the last matching lines to keep as detail. */
+  keep: z.number().int().min(0).max(200).default(20),
+});
+
+export const dockerProbe = z.strictObject({
+  ...common,
+  kind: z.literal('docker'),
+  /** unix:///var/run/docker.sock, or tcp://host:2375; defaults to DOCKER_HOST, then the local socket. */
+  endpoint: z.string().optional(),
+  /** Containers by name (compose container_name). */
+  containers: z.array(z.string()).default([]),
+  /** Containers by label, e.g. com.docker.compose.project: grupo_gad. */
+  match_labels: z.record(z.string(), z.string()).optional(),
+  /** Count error lines in each container's log; false to skip. */
+  logs: z
+    .union([z.literal(false), logsWatch])
+    .default({ pattern: 'error', json_levels: ['error', 'critical', 'fatal'], keep: 20 }),
+  /** Sample CPU and memory (one stats call per container per run). */
+  stats: z.boolean().default(true),
+});
+
+const backupGlob = z.strictObject({
+  /** A glob such as backups/*.sql.gz; the newest match is measured. */
+  glob: z.string(),
+  /** Label value for the samples (defaults to the glob). */
+  name: z.string().optional(),
+});
+
+const dirSize = z.strictObject({
+  path: z.string(),
+  /** The walk stops after this many entries and reports a lower bound. */
+  max_entries: z.number().int().positive().default(100_000),
+});
+
+export const diskProbe = z.strictObject({
+  ...common,
+  kind: z.literal('disk'),
+  /** Mount points or any path on them; used %, free bytes and inodes. */
+  paths: z.array(z.string()).default(['/']),
+  directories: z.array(dirSize).default([]),
+  backups: z.array(backupGlob).default([]),
+  /** Window of recent growth used for hours-until-full. */
+  growth_window: duration.default(6 * 3_600_000),
+});
+
+export const hostProbe = z.strictObject({
+  ...common,
+  kind: z.literal('host'),
+  /** Where /proc is mounted (a container sees the host's at /host/proc). */
+  proc: z.string().default('/proc'),
+});
+
+export const heartbeatProbe = z.strictObject({
+  ...common,
+  kind: z.literal('heartbeat'),
+  /** A push is expected at least this often (e.g. the weekly backup script). */
+  expect_every: duration,
+  /** Extra slack before the push counts as missed. */
+  grace: duration.default(0),
+});
+
+export const probeConfig = z.discriminatedUnion('kind', [
+  httpProbe,
+  metricsProbe,
+  wsStatsProbe,
+  websocketProbe,
+  tlsProbe,
+  postgresProbe,
+  redisProbe,
+  dockerProbe,
+  diskProbe,
+  hostProbe,
+  heartbeatProbe,
+]);
+
+export type ProbeConfig = z.output<typeof probeConfig>;
+export type ProbeKindName = ProbeConfig['kind'];
+export type HttpProbeConfig = z.output<typeof httpProbe>;
+export type MetricsProbeConfig = z.output<typeof metricsProbe>;
+export type WsStatsProbeConfig = z.output<typeof wsStatsProbe>;
+export type WebsocketProbeConfig = z.output<typeof websocketProbe>;
+export type TlsProbeConfig = z.output<typeof tlsProbe>;
+export type PostgresProbeConfig = z.output<typeof postgresProbe>;
+export type RedisProbeConfig = z.output<typeof redisProbe>;
+export type DockerProbeConfig = z.output<typeof dockerProbe>;
+export type DiskProbeConfig = z.output<typeof diskProbe>;
+export type HostProbeConfig = z.output<typeof hostProbe>;
+export type HeartbeatProbeConfig = z.output<typeof heartbeatProbe>;

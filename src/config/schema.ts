@@ -1,0 +1,229 @@
+// The three configuration files as strict schemas: unknown keys are errors, durations become milliseconds,
+// secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
+import { z } from 'zod';
+import { duration, labels, matchers, name, priority, priorityMap, secret, secretUrl, url } from './primitives.js';
+import { probeConfig } from './probes.js';
+
+const comparison = z.enum(['>', '>=', '<', '<=', '==', '!='], {
+  error: 'is not a comparison. Use >, >=, <, <=, == or !=',
+});
+
+export const ruleConfig = z.strictObject({
+  name,
+  /** The sample this rule watches: `<probe>.<sample>`, e.g. api_metrics.latency_p95_seconds. */
+  sample: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]*\.[a-zA-Z0-9_.]+$/, {
+    message: 'must be <probe>.<sample>, e.g. api_health.up',
+  }),
+  /** Label matchers on the sample: value, !=value, =~regex, !~regex. */
+  match: matchers.optional(),
+  op: comparison,
+  /** Thresholds per priority; the most urgent breached one wins. */
+  thresholds: priorityMap(z.number({ error: 'expected a number' })).refine((t) => Object.keys(t).length > 0, {
+    message: 'needs at least one priority. Write e.g. { P1: 0.5, P2: 0.2 }',
+  }),
+  /** Optional hysteresis: once firing, the alert only clears on the good side of this value. */
+  clear_threshold: z.number().optional(),
+  /** How long the condition must hold before firing. */
+  for: duration.default(0),
+  /** Consecutive breaching runs before firing (with or instead of `for`). */
+  after_failures: z.number().int().min(1).default(1),
+  /** While unconfirmed, re-run the probe at this interval. */
+  retry_every: duration.optional(),
+  /** How long the condition must be false before resolving. */
+  clear_for: duration.default(0),
+  labels: labels.optional(),
+  summary: z.string().optional(),
+  description: z.string().optional(),
+  /** The runbook steps for this alert, shown in the page. */
+  runbook: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Probes whose detail (error text, slow queries, log lines) is attached to the page. */
+  diagnose: z.array(name).default([]),
+  /** Labels that group this rule's instances into one message per contact. */
+  group_by: z.array(z.string()).default(['alertname']),
+});
+
+export const inhibitConfig = z.strictObject({
+  /** While an alert matching these fires... */
+  source: matchers,
+  /** ...alerts matching these are held back... */
+  target: matchers,
+  /** ...when these labels are equal on both. */
+  equal: z.array(z.string()).default([]),
+});
+
+export const maintenanceConfig = z.strictObject({
+  name,
+  /** When each window opens (cron, in `timezone`). */
+  cron: z.string(),
+  /** How long it stays open. */
+  duration,
+  timezone: z.string().default('UTC'),
+  /** Which alerts are muted; all when omitted. */
+  match: matchers.optional(),
+  reason: z.string().optional(),
+});
+
+export const evaluationConfig = z.strictObject({
+  /** An instance changing state more than `changes` times within `window` is flapping. */
+  flapping: z
+    .strictObject({ changes: z.number().int().min(2).default(6), window: duration.default(3_600_000) })
+    .default({
+      changes: 6,
+      window: 3_600_000,
+    }),
+  /** Priority of the alert raised when a probe runs but cannot measure (auth error, missing histogram). */
+  cannot_measure: priority.default('P2'),
+  /** Longest silence allowed per priority. */
+  silence_max: priorityMap(duration).default({ P0: 3_600_000 }),
+});
+
+export const alertsFile = z.strictObject({
+  probes: z.array(probeConfig).default([]),
+  rules: z.array(ruleConfig).default([]),
+  inhibit: z.array(inhibitConfig).default([]),
+  maintenance: z.array(maintenanceConfig).default([]),
+  evaluation: evaluationConfig.default({
+    flapping: { changes: 6, window: 3_600_000 },
+    cannot_measure: 'P2',
+    silence_max: { P0: 3_600_000 },
+  }),
+});
+
+export const levelConfig = z.strictObject({
+  description: z.string().optional(),
+  /** The runbook's response time: without an acknowledgement by then, escalate. */
+  ack_within: duration,
+  /** Remind the paged contacts this often until acknowledged. */
+  repeat_every: duration,
+  /** Level whose contacts are added when ack_within passes; `none` at the top. */
+  escalate_to: z.union([priority, z.literal('none')]).optional(),
+  contacts: z.array(name).min(1, { message: 'needs at least one contact' }),
+});
+
+export const contactConfig = z.strictObject({
+  name: z.string(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  /** Channel names in order: the next is used when one keeps failing. */
+  channels: z.array(name).default([]),
+});
+
+const smtp = z.strictObject({
+  host: z.string(),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** starttls (587), tls (465) or none (a local relay). */
+  security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+  user: z.string().optional(),
+  password: secret.optional(),
+  from: z.string(),
+  tls: z.strictObject({ insecure: z.boolean().default(false), ca_file: z.string().optional() }).optional(),
+});
+
+export const emailChannel = z.strictObject({ kind: z.literal('email'), smtp });
+
+const webhookCommon = {
+  kind: z.literal('webhook'),
+  timeout: duration.default(10_000),
+};
+
+export const webhookChannel = z.discriminatedUnion('format', [
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('generic'),
+    url: secretUrl,
+    /** Key for the X-Centinela-Signature HMAC-SHA256 header. */
+    signing_secret: secret.optional(),
+    headers: z.record(z.string(), secret).optional(),
+  }),
+  z.strictObject({ ...webhookCommon, format: z.literal('slack'), url: secretUrl }),
+  z.strictObject({ ...webhookCommon, format: z.literal('teams'), url: secretUrl }),
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('pagerduty'),
+    routing_key: secret,
+    url: url.default('https://events.pagerduty.com/v2/enqueue'),
+  }),
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('telegram'),
+    bot_token: secret,
+    chat_id: z.union([z.string(), z.number()]).transform(String),
+    api_url: url.default('https://api.telegram.org'),
+  }),
+]);
+
+export const channelConfig = z.union([emailChannel, webhookChannel]);
+
+export const deliveryConfig = z.strictObject({
+  /** First retry delay; doubles with jitter up to max_backoff. */
+  initial_backoff: duration.default(5_000),
+  max_backoff: duration.default(300_000),
+  /** A channel failing this long hands the page to the contact's next channel. */
+  fallback_after: duration.default(300_000),
+  /** Pages due together for one contact are grouped for this long into one message. */
+  group_wait: duration.default(30_000),
+});
+
+export const ackConfig = z.strictObject({
+  /** HMAC key for the acknowledgement links in emails. */
+  link_secret: secret.optional(),
+  link_ttl: duration.default(86_400_000),
+  /** An acknowledged alert still firing after this long is re-opened. */
+  timeout: duration.optional(),
+});
+
+export const escalationFile = z.strictObject({
+  levels: priorityMap(levelConfig),
+  contacts: z.record(name, contactConfig),
+  channels: z.record(name, channelConfig),
+  delivery: deliveryConfig.default({
+    initial_backoff: 5_000,
+    max_backoff: 300_000,
+    fallback_after: 300_000,
+    group_wait: 30_000,
+  }),
+  ack: ackConfig.default({ link_ttl: 86_400_000 }),
+});
+
+export const centinelaFile = z.strictObject({
+  server: z
+    .strictObject({
+      /** host:port for /metrics, /healthz, the API and the status page. */
+      listen: z.string().default('0.0.0.0:9810'),
+      /** Base URL people reach the server at, for links in pages. */
+      public_url: url.optional(),
+      /** Bearer token for writes (ack, silences, windows, reload). */
+      write_token: secret.optional(),
+      /** Bearer token for reads; reads are open when omitted. */
+      read_token: secret.optional(),
+    })
+    .default({ listen: '0.0.0.0:9810' }),
+  state: z.strictObject({ path: z.string().default('/var/lib/centinela/state.db') }).default({
+    path: '/var/lib/centinela/state.db',
+  }),
+  /** centinela's own dead man's switch: a URL it calls on every cycle, so silence means it is down. */
+  heartbeat: z.strictObject({ url: secretUrl, every: duration.default(60_000) }).optional(),
+});
+
+export type RuleConfig = z.output<typeof ruleConfig>;
+export type InhibitConfig = z.output<typeof inhibitConfig>;
+export type MaintenanceConfig = z.output<typeof maintenanceConfig>;
+export type EvaluationConfig = z.output<typeof evaluationConfig>;
+export type AlertsFile = z.output<typeof alertsFile>;
+export type LevelConfig = z.output<typeof levelConfig>;
+export type ContactConfig = z.output<typeof contactConfig>;
+export type ChannelConfig = z.output<typeof channelConfig>;
+export type EmailChannelConfig = z.output<typeof emailChannel>;
+export type WebhookChannelConfig = z.output<typeof webhookChannel>;
+export type DeliveryConfig = z.output<typeof deliveryConfig>;
+export type AckConfig = z.output<typeof ackConfig>;
+export type EscalationFile = z.output<typeof escalationFile>;
+export type CentinelaFile = z.output<typeof centinelaFile>;
+
+/** The whole, validated configuration. */
+export interface Config {
+  dir: string;
+  alerts: AlertsFile;
+  escalation: EscalationFile;
+  centinela: CentinelaFile;
+}

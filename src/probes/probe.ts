@@ -1,0 +1,36 @@
+// What a probe is: a kind with a create() that returns something runnable. Probes know nothing of rules.
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ProbeConfig } from '../config/probes.js';
+import type { Sample } from '../types.js';
+
+/** What one run gets: its timeout as an AbortSignal, the clock, a logger tagged with the probe. */
+export interface ProbeContext {
+  signal: AbortSignal;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * What one run yields. A target's failure is data, never a throw: `up: false` with a precise reason.
+ * `cannotMeasure` says the target answered but a value could not be computed (auth error, missing histogram);
+ * rules raise their "cannot measure" alert from it. Sample names here are relative (`latency_p95_seconds`);
+ * the scheduler prefixes the probe name and adds `up` and `duration_seconds`.
+ */
+export type ProbeResult =
+  | { up: true; samples: Sample[]; detail?: string; cannotMeasure?: string }
+  | { up: false; reason: string; samples?: Sample[]; detail?: string };
+
+/** A running probe instance; state between runs (previous counters) lives in its closure. */
+export interface Probe {
+  run(ctx: ProbeContext): Promise<ProbeResult>;
+  close?(): Promise<void>;
+}
+
+/** One probe kind; its `kind` equals its file name and the YAML `kind:`. */
+export interface ProbeKind<K extends ProbeConfig['kind']> {
+  kind: K;
+  create(config: Extract<ProbeConfig, { kind: K }>, deps: { log: Logger; clock: Clock }): Probe;
+}
+
+export const defineProbe = <K extends ProbeConfig['kind']>(p: ProbeKind<K>) => p;
