@@ -18,3 +18,49 @@ export type Priority = (typeof PRIORITIES)[number];
 export function outranks(a: Priority, b: Priority): boolean {
   return PRIORITIES.indexOf(a) < PRIORITIES.indexOf(b);
 }
+
+/** Why an alert is not paged right now. */
+export type Suppression = 'silenced' | 'inhibited' | 'maintenance';
+
+/**
+ * One alert instance as escalation and notifiers see it: a rule × a label set. `id` is stable across restarts
+ * (derived from the rule name and the sorted labels), so acks, pages and outbox keys survive.
+ */
+export interface Alert {
+  id: string;
+  alertname: string;
+  /** Sample labels + rule labels + `alertname`. */
+  labels: Labels;
+  priority: Priority;
+  value: number;
+  /** The threshold of `priority` that was breached, and the comparison. */
+  threshold: number;
+  op: string;
+  summary: string;
+  description?: string;
+  /** Runbook steps for this alert. */
+  runbook: string[];
+  /** Detail of the probes named in the rule's `diagnose`, as it was when the alert changed. */
+  diagnosis: { probe: string; detail: string }[];
+  /** Label values of the rule's group_by, joined; notifications for one contact group on it. */
+  groupKey: string;
+  /** When it started firing (epoch ms). */
+  activeSince: number;
+  flapping: boolean;
+  /** Set while a silence, an inhibition or a maintenance window holds it back (it is still tracked). */
+  suppressedBy: { kind: Suppression; id: string }[];
+  /** Ids of alerts this one inhibits, listed in its page. */
+  inhibits: string[];
+}
+
+/**
+ * What the rules emit for escalation. `firing` is also emitted when a held-back alert is released (silence ended,
+ * inhibiting source resolved) and is still firing; escalation treats a repeated `firing` for an instance it already
+ * pages as nothing new.
+ */
+export type AlertEvent =
+  | { type: 'firing'; at: number; alert: Alert }
+  | { type: 'priority-changed'; at: number; alert: Alert; from: Priority }
+  | { type: 'flapping'; at: number; alert: Alert }
+  | { type: 'flapping-ended'; at: number; alert: Alert }
+  | { type: 'resolved'; at: number; alert: Alert };
