@@ -30,6 +30,8 @@ export interface Probe {
 /** One probe kind; its `kind` equals its file name and the YAML `kind:`. */
 export interface ProbeKind<K extends ProbeConfig['kind']> {
   kind: K;
+  /** Its samples are rates between runs, so a one-off check (`centinela probe`) runs it twice. */
+  needsTwoRuns?: true;
   create(config: Extract<ProbeConfig, { kind: K }>, deps: { log: Logger; clock: Clock }): Probe;
 }
 
