@@ -1,0 +1,142 @@
+// HTTP API v1 (docs/api.md): alerts and their acknowledgement, silences, maintenance windows, config reload.
+// Every body, query and parameter is validated with a strict zod schema; a problem is a 400 naming the field.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { duration, matchers, name, priority } from '../config/primitives.js';
+import { ApiError } from './errors.js';
+import type { Operations } from './views.js';
+
+const who = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
+const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max);
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-05-01T14:00:00Z' });
+const id = z.strictObject({ id: z.string().min(1).max(200) });
+
+const alertQuery = z.strictObject({
+  state: z.enum(['pending', 'firing', 'resolved'], { message: 'must be pending, firing or resolved' }).optional(),
+  priority: priority.optional(),
+  alertname: z.string().min(1).optional(),
+});
+
+const ackBody = z.strictObject({ by: who.default('api'), comment: text(2000).optional() });
+
+const silenceBody = z
+  .strictObject({
+    matchers: matchers.refine((m) => m.length > 0, {
+      message: 'needs at least one matcher, e.g. { "alertname": "ApiDown" }',
+    }),
+    for: duration.optional(),
+    startsAt: instant.optional(),
+    endsAt: instant.optional(),
+    by: who,
+    reason: text(500),
+  })
+  .refine((b) => (b.for === undefined) !== (b.endsAt === undefined), {
+    message: 'give exactly one of "for" (a duration like 10m) and "endsAt" (an ISO time)',
+    path: ['for'],
+  });
+
+const silenceQuery = z.strictObject({
+  state: z.enum(['pending', 'active', 'expired'], { message: 'must be pending, active or expired' }).optional(),
+});
+const maintenanceQuery = z.strictObject({
+  state: z.enum(['open', 'closed'], { message: 'must be open or closed' }).optional(),
+});
+
+const byBody = z.strictObject({ by: who.default('api') }).default({ by: 'api' });
+
+const maintenanceBody = z.strictObject({
+  probes: z.array(name).min(1, { message: 'name at least one probe whose recovery ends the window' }),
+  max: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }),
+  reason: text(500),
+  by: who.default('api'),
+});
+
+/** Validates `value` (the request's body, query or params) or throws a 400 that names each bad field. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = [where, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') return `${path}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined) return `${path}: is required`;
+    return `${path}: ${issue.message}`;
+  });
+  throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/** Registers the /api/v1 routes and POST /-/reload. */
+export function registerApi(app: FastifyInstance, ops: Operations, now: () => number): void {
+  const read = { config: { access: 'read' as const } };
+  const write = { config: { access: 'write' as const } };
+
+  app.get('/api/v1/alerts', read, async (req) => ({
+    alerts: await ops.listAlerts(parseInput(alertQuery, req.query, 'query')),
+  }));
+
+  app.get('/api/v1/alerts/:id', read, async (req) => ({
+    alert: await ops.getAlert(parseInput(id, req.params, 'params').id),
+  }));
+
+  app.post('/api/v1/alerts/:id/ack', write, async (req) => {
+    const body = parseInput(ackBody, req.body ?? {}, 'body');
+    const ack = await ops.ack(parseInput(id, req.params, 'params').id, { ...body, via: 'api' });
+    return { ack };
+  });
+
+  app.get('/api/v1/silences', read, async (req) => ({
+    silences: await ops.listSilences(parseInput(silenceQuery, req.query, 'query')),
+  }));
+
+  app.post('/api/v1/silences', write, async (req, reply) => {
+    const body = parseInput(silenceBody, req.body, 'body');
+    const startsAt = body.startsAt ? Date.parse(body.startsAt) : now();
+    const endsAt = body.endsAt ? Date.parse(body.endsAt) : startsAt + (body.for ?? 0);
+    if (endsAt <= Math.max(startsAt, now())) {
+      throw new ApiError('BAD_REQUEST', 'body.endsAt: must be in the future and after startsAt');
+    }
+    const silence = await ops.addSilence({
+      matchers: body.matchers,
+      startsAt,
+      endsAt,
+      createdBy: body.by,
+      reason: body.reason,
+    });
+    reply.status(201);
+    return { silence };
+  });
+
+  app.post('/api/v1/silences/:id/expire', write, async (req) => {
+    const { by } = parseInput(byBody, req.body ?? undefined, 'body');
+    return { silence: await ops.expireSilence(parseInput(id, req.params, 'params').id, by) };
+  });
+
+  app.get('/api/v1/maintenance', read, async (req) => ({
+    windows: await ops.listMaintenance(parseInput(maintenanceQuery, req.query, 'query')),
+  }));
+
+  app.post('/api/v1/maintenance', write, async (req, reply) => {
+    const body = parseInput(maintenanceBody, req.body, 'body');
+    const window = await ops.startMaintenance({
+      probes: body.probes,
+      maxMs: body.max,
+      reason: body.reason,
+      openedBy: body.by,
+    });
+    reply.status(201);
+    return { window };
+  });
+
+  app.post('/api/v1/maintenance/:id/end', write, async (req) => {
+    const { by } = parseInput(byBody, req.body ?? undefined, 'body');
+    return { window: await ops.endMaintenance(parseInput(id, req.params, 'params').id, by) };
+  });
+
+  app.post('/-/reload', write, async () => ops.reload());
+}

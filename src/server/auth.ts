@@ -1,0 +1,67 @@
+// Bearer-token access control: writes need server.write_token, reads need server.read_token when one is set.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Secret } from '../config/secret.js';
+import { ApiError } from './errors.js';
+
+/** The tokens the server accepts, read on every request so a reload can change them. */
+export interface AccessTokens {
+  write?: Secret;
+  read?: Secret;
+}
+
+/** What a route needs: nothing (health), read access, or write access. */
+export type Access = 'open' | 'read' | 'write';
+
+/** The cookie the status page's token form sets, so a browser can read a read-guarded page. */
+export const READ_COOKIE = 'centinela_read';
+
+/**
+ * Compares a presented token with the configured one in constant time. Both sides are hashed first so that
+ * neither the comparison nor an early length mismatch tells an attacker how much of a guess was right.
+ */
+export function tokenMatches(presented: string, expected: Secret): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected.reveal()).digest();
+  return timingSafeEqual(a, b);
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m?.[1];
+}
+
+function cookie(req: FastifyRequest, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * Throws ApiError unless the request may do what `access` says. The write token also grants reads. Writes only
+ * accept the Authorization header (never the cookie), so a page on another site cannot make a browser write.
+ */
+export function authorize(req: FastifyRequest, access: Access, tokens: AccessTokens): void {
+  if (access === 'open') return;
+  const presented = bearer(req);
+  if (access === 'write') {
+    if (!tokens.write) {
+      throw new ApiError('WRITES_DISABLED', 'this server accepts no writes: set server.write_token in centinela.yaml');
+    }
+    if (presented === undefined) {
+      throw new ApiError('UNAUTHORIZED', 'writes need the header "Authorization: Bearer <server.write_token>"');
+    }
+    if (!tokenMatches(presented, tokens.write)) throw new ApiError('UNAUTHORIZED', 'wrong bearer token');
+    return;
+  }
+  if (!tokens.read) return;
+  const given = presented ?? cookie(req, READ_COOKIE);
+  if (given === undefined) {
+    throw new ApiError('UNAUTHORIZED', 'reads need the header "Authorization: Bearer <server.read_token>"');
+  }
+  const ok = tokenMatches(given, tokens.read) || (tokens.write !== undefined && tokenMatches(given, tokens.write));
+  if (!ok) throw new ApiError('UNAUTHORIZED', 'wrong bearer token');
+}

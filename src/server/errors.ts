@@ -1,0 +1,41 @@
+// The HTTP API's errors: one class, a stable code per failure, each documented in docs/api.md (a test checks).
+
+/** Every code the API can answer with, its HTTP status and when it happens. */
+export const API_ERRORS = {
+  BAD_REQUEST: { status: 400, when: 'the body, a parameter or the query string is not what the endpoint takes' },
+  INVALID_JSON: { status: 400, when: 'the body is not valid JSON' },
+  UNAUTHORIZED: { status: 401, when: 'no bearer token, or the wrong one' },
+  WRITES_DISABLED: { status: 403, when: 'the server has no server.write_token configured, so it accepts no writes' },
+  NOT_FOUND: { status: 404, when: 'no such route' },
+  ALERT_NOT_FOUND: { status: 404, when: 'no alert instance with that id' },
+  SILENCE_NOT_FOUND: { status: 404, when: 'no silence with that id' },
+  MAINTENANCE_NOT_FOUND: { status: 404, when: 'no maintenance window with that id' },
+  NOT_FIRING: { status: 409, when: 'the alert is not firing, so there is nothing to acknowledge' },
+  ALREADY_ACKED: { status: 409, when: 'the alert is already acknowledged' },
+  SILENCE_TOO_LONG: {
+    status: 422,
+    when: "the silence is longer than evaluation.silence_max allows for the alert's priority",
+  },
+  AMBIGUOUS: { status: 409, when: 'the request needs an id because more than one item would match' },
+  CONFIG_INVALID: { status: 422, when: 'a reload found problems in the new config; the running config is kept' },
+  PAYLOAD_TOO_LARGE: { status: 413, when: 'the body is larger than the server accepts' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'the body is not application/json' },
+  NOT_READY: { status: 503, when: 'the daemon is starting or stopping' },
+  INTERNAL: { status: 500, when: 'a bug or a state store failure; the log has the detail' },
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** A failure the API reports as `{ error: { code, message, details? } }` with the code's status. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.status = API_ERRORS[code].status;
+  }
+}

@@ -1,0 +1,311 @@
+// centinela's own /metrics: what it measured (probes and every sample), what it decided (alerts) and what it
+// delivered (pages, escalations, acknowledgements), on a prom-client Registry owned by one app instance.
+//
+// Samples are mirrored as one gauge family per sample name, with the probe as a label:
+// `centinela_sample_latency_p95_seconds{probe="api_metrics",route="/api/v1/tasks"} 0.31`. Why this shape:
+// - a family holds one kind of value (the name carries its unit), so Grafana can graph or aggregate it across
+//   probes and template a dashboard over `$probe`;
+// - one family per full name (`centinela_api_metrics_latency_p95_seconds`) would put probe names into metric names,
+//   where `api-health`/`api_health` or `a_b.c`/`a.b_c` collide after sanitising, and could collide with the fixed
+//   families below (a probe named `probe` with a sample `up`); the `centinela_sample_` prefix cannot;
+// - label sets stay the same within a family unless two probes give the same sample name different labels,
+//   which the exposition format allows (the family's label names are the union).
+// `<probe>.up` and `<probe>.duration_seconds` are not mirrored: they are centinela_probe_up and
+// centinela_probe_duration_seconds already.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Priority, Sample } from '../types.js';
+
+/** One line of the alerts gauge: how many instances of a rule are in a state at a priority. */
+export interface AlertCount {
+  alertname: string;
+  priority: Priority;
+  state: string;
+  count: number;
+}
+
+/** Values read at scrape time rather than pushed, because the store already holds them. */
+export interface ScrapeSources {
+  alerts(): AlertCount[];
+  outboxDepth(): number;
+}
+
+/** What one probe run produced, as the scheduler reports it (sample names are `<probe>.<name>`). */
+export interface ProbeRunRecord {
+  probe: string;
+  up: boolean;
+  durationSeconds: number;
+  /** Epoch ms at the end of the run. */
+  at: number;
+  samples: readonly Sample[];
+}
+
+const ACK_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
+
+/** The metrics of one daemon; methods record events, `expose()` renders the exposition. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #samples: SampleMirror;
+  readonly #probeUp: Gauge<'probe'>;
+  readonly #probeDuration: Gauge<'probe'>;
+  readonly #probeLastRun: Gauge<'probe'>;
+  readonly #probeRuns: Counter<'probe'>;
+  readonly #probeSkips: Counter<'probe'>;
+  readonly #evaluation: Histogram;
+  readonly #notifications: Counter<'channel' | 'result'>;
+  readonly #delivery: Histogram<'channel'>;
+  readonly #escalations: Counter<'from' | 'to'>;
+  readonly #timeToAck: Histogram<'priority'>;
+  readonly #timeToResolve: Histogram<'priority'>;
+  readonly #slaBreaches: Counter<'priority' | 'kind'>;
+  readonly #reloads: Counter<'result'>;
+  #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0 };
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.#samples = new SampleMirror(this.registry);
+    this.#probeUp = new Gauge({
+      name: 'centinela_probe_up',
+      help: '1 if the last run of the probe succeeded',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.#probeDuration = new Gauge({
+      name: 'centinela_probe_duration_seconds',
+      help: 'How long the last run of the probe took',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.#probeLastRun = new Gauge({
+      name: 'centinela_probe_last_run_timestamp_seconds',
+      help: 'When the last run of the probe finished (unix time)',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.#probeRuns = new Counter({
+      name: 'centinela_probe_runs_total',
+      help: 'Probe runs finished',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.#probeSkips = new Counter({
+      name: 'centinela_probe_skips_total',
+      help: 'Probe runs skipped because the previous run was still going',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.#evaluation = new Histogram({
+      name: 'centinela_rule_evaluation_seconds',
+      help: 'Time to evaluate the rules after a probe run, including the state store transaction',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    const alerts: Gauge<'alertname' | 'priority' | 'state'> = new Gauge({
+      name: 'centinela_alerts',
+      help: 'Alert instances by rule, priority and state',
+      labelNames: ['alertname', 'priority', 'state'],
+      registers,
+      collect: () => {
+        alerts.reset();
+        for (const a of this.#sources.alerts())
+          alerts.inc({ alertname: a.alertname, priority: a.priority, state: a.state }, a.count);
+      },
+    });
+    this.#notifications = new Counter({
+      name: 'centinela_notifications_total',
+      help: 'Delivery attempts by channel and result (delivered, retry, failed, fallback)',
+      labelNames: ['channel', 'result'],
+      registers,
+    });
+    this.#delivery = new Histogram({
+      name: 'centinela_delivery_seconds',
+      help: 'Time from a notification being queued to its delivery',
+      labelNames: ['channel'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers,
+    });
+    const outbox: Gauge = new Gauge({
+      name: 'centinela_outbox_depth',
+      help: 'Notifications waiting in the outbox (not yet delivered or given up)',
+      registers,
+      collect: () => outbox.set(this.#sources.outboxDepth()),
+    });
+    this.#escalations = new Counter({
+      name: 'centinela_escalations_total',
+      help: 'Unacknowledged alerts that climbed from one level to the next',
+      labelNames: ['from', 'to'],
+      registers,
+    });
+    this.#timeToAck = new Histogram({
+      name: 'centinela_time_to_ack_seconds',
+      help: 'Time from an alert firing to its acknowledgement',
+      labelNames: ['priority'],
+      buckets: ACK_BUCKETS,
+      registers,
+    });
+    this.#timeToResolve = new Histogram({
+      name: 'centinela_time_to_resolve_seconds',
+      help: 'Time from an alert firing to its resolution',
+      labelNames: ['priority'],
+      buckets: ACK_BUCKETS,
+      registers,
+    });
+    this.#slaBreaches = new Counter({
+      name: 'centinela_sla_breaches_total',
+      help: "Alerts not acknowledged (kind=ack) or not resolved (kind=resolve) within their level's response time",
+      labelNames: ['priority', 'kind'],
+      registers,
+    });
+    this.#reloads = new Counter({
+      name: 'centinela_config_reloads_total',
+      help: 'Config reloads by result (ok, invalid)',
+      labelNames: ['result'],
+      registers,
+    });
+  }
+
+  /** Tells the metrics where to read the values the store holds. */
+  setSources(sources: ScrapeSources): void {
+    this.#sources = sources;
+  }
+
+  probeRun(run: ProbeRunRecord): void {
+    this.#probeUp.set({ probe: run.probe }, run.up ? 1 : 0);
+    this.#probeDuration.set({ probe: run.probe }, run.durationSeconds);
+    this.#probeLastRun.set({ probe: run.probe }, run.at / 1000);
+    this.#probeRuns.inc({ probe: run.probe });
+    this.#samples.record(run.probe, run.samples);
+  }
+
+  probeSkipped(probe: string): void {
+    this.#probeSkips.inc({ probe });
+  }
+
+  /** Drops a probe removed by a reload, so its series vanish instead of going stale. */
+  forgetProbe(probe: string): void {
+    for (const m of [this.#probeUp, this.#probeDuration, this.#probeLastRun, this.#probeRuns, this.#probeSkips]) {
+      m.remove({ probe });
+    }
+    this.#samples.forget(probe);
+  }
+
+  ruleEvaluation(seconds: number): void {
+    this.#evaluation.observe(seconds);
+  }
+
+  /** A delivery attempt; `latencySeconds` (queue → delivered) only for delivered ones. */
+  notification(channel: string, result: 'delivered' | 'retry' | 'failed' | 'fallback', latencySeconds?: number): void {
+    this.#notifications.inc({ channel, result });
+    if (latencySeconds !== undefined) this.#delivery.observe({ channel }, latencySeconds);
+  }
+
+  escalation(from: Priority, to: Priority): void {
+    this.#escalations.inc({ from, to });
+  }
+
+  acknowledged(priority: Priority, secondsSinceFiring: number): void {
+    this.#timeToAck.observe({ priority }, secondsSinceFiring);
+  }
+
+  resolved(priority: Priority, secondsSinceFiring: number): void {
+    this.#timeToResolve.observe({ priority }, secondsSinceFiring);
+  }
+
+  slaBreach(priority: Priority, kind: 'ack' | 'resolve'): void {
+    this.#slaBreaches.inc({ priority, kind });
+  }
+
+  configReload(result: 'ok' | 'invalid'): void {
+    this.#reloads.inc({ result });
+  }
+
+  /** The exposition in Prometheus text format 0.0.4. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+interface Family {
+  gauge: Gauge;
+  labelNames: string[];
+  /** Latest series per probe; replaced wholesale on each run so vanished series vanish. */
+  byProbe: Map<string, { labels: Record<string, string>; value: number }[]>;
+}
+
+/** Mirrors probe samples into `centinela_sample_<name>` gauge families (see the top of this file). */
+class SampleMirror {
+  readonly #families = new Map<string, Family>();
+  readonly #probeFamilies = new Map<string, Set<string>>();
+
+  constructor(readonly registry: Registry) {}
+
+  record(probe: string, samples: readonly Sample[]): void {
+    const next = new Map<string, { labels: Record<string, string>; value: number }[]>();
+    for (const s of samples) {
+      const relative = s.name.startsWith(`${probe}.`) ? s.name.slice(probe.length + 1) : s.name;
+      if (relative === 'up' || relative === 'duration_seconds') continue;
+      const family = `centinela_sample_${metricName(relative)}`;
+      const labels: Record<string, string> = { probe };
+      for (const [k, v] of Object.entries(s.labels)) labels[labelName(k)] = v;
+      const list = next.get(family) ?? [];
+      list.push({ labels, value: s.value });
+      next.set(family, list);
+    }
+    for (const old of this.#probeFamilies.get(probe) ?? []) {
+      if (!next.has(old)) this.#drop(old, probe);
+    }
+    for (const [family, series] of next) this.#family(family, series).byProbe.set(probe, series);
+    this.#probeFamilies.set(probe, new Set(next.keys()));
+  }
+
+  forget(probe: string): void {
+    for (const family of this.#probeFamilies.get(probe) ?? []) this.#drop(family, probe);
+    this.#probeFamilies.delete(probe);
+  }
+
+  #drop(name: string, probe: string): void {
+    const f = this.#families.get(name);
+    if (!f) return;
+    f.byProbe.delete(probe);
+    if (f.byProbe.size === 0) {
+      this.registry.removeSingleMetric(name);
+      this.#families.delete(name);
+    }
+  }
+
+  /** The family, created or widened (prom-client fixes label names at creation) to hold these series' labels. */
+  #family(name: string, series: { labels: Record<string, string> }[]): Family {
+    const existing = this.#families.get(name);
+    const wanted = new Set(existing?.labelNames ?? ['probe']);
+    for (const s of series) for (const k of Object.keys(s.labels)) wanted.add(k);
+    if (existing && existing.labelNames.length === wanted.size) return existing;
+    if (existing) this.registry.removeSingleMetric(name);
+    const byProbe = existing?.byProbe ?? new Map();
+    const labelNames = [...wanted];
+    const gauge = new Gauge({
+      name,
+      help: `centinela sample ${name.slice('centinela_sample_'.length)} as the probe labelled probe= last measured it`,
+      labelNames,
+      registers: [this.registry],
+      collect(this: Gauge) {
+        this.reset();
+        for (const list of byProbe.values()) for (const s of list) this.set(s.labels, s.value);
+      },
+    });
+    const family = { gauge, labelNames, byProbe };
+    this.#families.set(name, family);
+    return family;
+  }
+}
+
+/** A sample name as a metric name: dots and anything else Prometheus does not allow become `_`. */
+function metricName(name: string): string {
+  const s = name.replace(/[^a-zA-Z0-9_]/g, '_');
+  return /^[0-9]/.test(s) ? `_${s}` : s;
+}
+
+/** A sample label as a Prometheus label name; `probe` and reserved `__` names are kept as `exported_<name>`. */
+function labelName(name: string): string {
+  const s = metricName(name);
+  return s === 'probe' || s.startsWith('__') ? `exported_${s}` : s;
+}

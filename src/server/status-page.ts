@@ -1,0 +1,190 @@
+// The status page at `/`: firing alerts with who was paged and an Ack button, probes with their last values,
+// active silences and maintenance windows. Server-rendered, no build step, readable on a phone, refreshes itself.
+
+import { html, type SafeHtml } from './html.js';
+import type { AlertView, MaintenanceView, ProbeView, SilenceView, StatusView } from './views.js';
+
+/** How often the page refreshes itself (the script fetches `/` again and swaps <main>). */
+export const REFRESH_SECONDS = 5;
+
+/** The page body for a status view; `now` (epoch ms) is used for ages. */
+export function renderStatus(view: StatusView, now: number): SafeHtml {
+  const firing = view.alerts.filter((a) => a.state === 'firing');
+  const pending = view.alerts.filter((a) => a.state === 'pending');
+  const down = view.probes.filter((p) => p.up === false);
+  return html`<header>
+<h1>centinela</h1>
+<p>${firing.length} firing · ${pending.length} pending · ${down.length} of ${view.probes.length} probes down · updated <time datetime="${view.generatedAt}">${view.generatedAt.slice(11, 19)} UTC</time></p>
+</header>
+<p id="message" role="status" class="error" hidden></p>
+<main data-generated-at="${view.generatedAt}">
+<section id="alerts" aria-label="Alerts">
+<h2>Firing alerts</h2>
+${firing.length ? firing.map((a) => alertCard(a, now)) : html`<p class="muted">Nothing is firing.</p>`}
+${pending.length ? html`<h2>Pending</h2>${pending.map((a) => alertCard(a, now))}` : ''}
+</section>
+<section id="probes" aria-label="Probes">
+<h2>Probes</h2>
+${view.probes.length ? probeTable(view.probes, now) : html`<p class="muted">No probes configured.</p>`}
+</section>
+<section id="silences" aria-label="Silences">
+<h2>Silences</h2>
+${view.silences.length ? view.silences.map((s) => silenceRow(s, now)) : html`<p class="muted">No active silences.</p>`}
+</section>
+<section id="windows" aria-label="Maintenance windows">
+<h2>Maintenance windows</h2>
+${view.windows.length ? view.windows.map((w) => windowRow(w, now)) : html`<p class="muted">No open maintenance windows.</p>`}
+</section>
+</main>
+<footer>API: <a href="/api/v1/alerts">/api/v1/alerts</a> · metrics: <a href="/metrics">/metrics</a> · health: <a href="/readyz">/readyz</a></footer>`;
+}
+
+function alertCard(a: AlertView, now: number): SafeHtml {
+  const since = a.activeSince ? html`for ${age(now - Date.parse(a.activeSince))}` : 'pending';
+  const suppressed = a.suppressedBy.map((s) => html` <span class="badge">${s.kind}</span>`);
+  const ack = a.ack
+    ? html`<p class="ack" data-acked="true">Acknowledged by ${a.ack.by} ${age(now - Date.parse(a.ack.at))} ago${a.ack.comment ? html` — ${a.ack.comment}` : ''}</p>`
+    : a.state === 'firing'
+      ? html`<p><button type="button" data-ack="${a.id}" aria-label="Acknowledge ${a.alertname}">Ack</button></p>`
+      : '';
+  return html`<article class="card ${a.priority}" data-alert-id="${a.id}" data-state="${a.state}">
+<h3><span class="badge ${a.priority}">${a.priority}</span> ${a.alertname}${a.flapping ? html` <span class="badge">flapping</span>` : ''}${suppressed}</h3>
+<p>${a.summary}</p>
+<p class="muted">${since} · value ${formatValue(a.value)} (${a.op} ${formatValue(a.threshold)}) · paged: ${a.paged.length ? a.paged.join(', ') : 'nobody yet'}</p>
+<p class="labels">${labelText(a.labels)}</p>
+${ack}
+</article>`;
+}
+
+function probeTable(probes: ProbeView[], now: number): SafeHtml {
+  const rows = probes.map((p) => {
+    const state =
+      p.up === undefined
+        ? html`<span class="badge">waiting</span>`
+        : p.up
+          ? html`<span class="badge up">up</span>`
+          : html`<span class="badge down">down</span> ${p.reason ?? ''}`;
+    const values = p.samples
+      .slice(0, 8)
+      .map((s) => html`<div class="labels">${s.name}${labelSuffix(s.labels)} = ${formatValue(s.value)}</div>`);
+    const more = p.samples.length > 8 ? html`<div class="muted">+${p.samples.length - 8} more on /metrics</div>` : '';
+    return html`<tr data-probe="${p.name}"><td>${p.name}<div class="muted">${p.kind}</div></td><td>${state}</td><td>${values}${more}</td><td>${p.lastRunAt ? html`${age(now - Date.parse(p.lastRunAt))} ago` : '—'}</td></tr>`;
+  });
+  return html`<table class="probes"><thead><tr><th>Probe</th><th>State</th><th>Last values</th><th>Last run</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function silenceRow(s: SilenceView, now: number): SafeHtml {
+  const matchers = s.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ');
+  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span><br>${s.reason} — ${s.createdBy}, ends in ${age(Date.parse(s.endsAt) - now)}</div>`;
+}
+
+function windowRow(w: MaintenanceView, now: number): SafeHtml {
+  const what = w.kind === 'one-shot' ? `until ${w.probes.join(', ') || 'health'} pass again` : (w.name ?? 'recurring');
+  return html`<div class="card" data-window-id="${w.id}">${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, at most ${age(Date.parse(w.endsAt) - now)} more</div>`;
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(' ');
+}
+
+function labelSuffix(labels: Readonly<Record<string, string>>): string {
+  const text = labelText(labels);
+  return text ? `{${text}}` : '';
+}
+
+/** A value as people read it: integers whole, others to three significant digits. */
+function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(3)));
+}
+
+/** A span as "45 s", "12 min", "3 h", "2 d". */
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+/** The login form shown instead of the page when reads need a token and the browser has none. */
+export function renderLogin(error?: string): SafeHtml {
+  return html`<header><h1>centinela</h1></header>
+<main>
+<p>This server needs its read token to show the status page.</p>
+${error ? html`<p class="error">${error}</p>` : ''}
+<form method="post" action="/-/login">
+<label>Token <input type="password" name="token" autocomplete="current-password" required></label>
+<button type="submit">Show status</button>
+</form>
+</main>`;
+}
+
+/**
+ * The page's script: refreshes <main> every few seconds, and acknowledges through the API. It asks for the write
+ * token (and a name for the record) once per browser session, keeping them in sessionStorage.
+ */
+export const STATUS_SCRIPT = `'use strict';
+(() => {
+  // The message line sits outside <main>, so a refresh does not wipe an ack error; a refresh error clears itself.
+  const message = (text, kind) => {
+    const el = document.getElementById('message');
+    if (el) { el.textContent = text; el.hidden = !text; el.dataset.kind = kind || ''; }
+  };
+  let refreshing = false;
+  async function refresh() {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      const res = await fetch(location.pathname, { headers: { accept: 'text/html' }, cache: 'no-store' });
+      if (!res.ok) throw new Error('status page answered ' + res.status);
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      for (const sel of ['header', 'main']) {
+        const next = doc.querySelector(sel);
+        const cur = document.querySelector(sel);
+        if (next && cur) cur.replaceWith(next);
+      }
+      if (document.getElementById('message')?.dataset.kind === 'refresh') message('');
+    } catch (err) {
+      message('Cannot reach centinela: ' + err.message + '. Retrying.', 'refresh');
+    } finally {
+      refreshing = false;
+    }
+  }
+  async function ack(button) {
+    let token = sessionStorage.getItem('centinela.token');
+    if (!token) {
+      token = prompt('Write token (server.write_token) to acknowledge alerts:');
+      if (!token) return;
+      sessionStorage.setItem('centinela.token', token);
+    }
+    let by = sessionStorage.getItem('centinela.by');
+    if (!by) {
+      by = prompt('Your name, for the record:') || 'status page';
+      sessionStorage.setItem('centinela.by', by);
+    }
+    button.disabled = true;
+    const res = await fetch('/api/v1/alerts/' + encodeURIComponent(button.dataset.ack) + '/ack', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
+      body: JSON.stringify({ by, comment: 'from the status page' }),
+    }).catch((err) => ({ ok: false, status: 0, json: async () => ({ error: { message: err.message } }) }));
+    if (res.status === 401) sessionStorage.removeItem('centinela.token');
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      message('Ack failed: ' + ((body.error && body.error.message) || 'HTTP ' + res.status));
+      button.disabled = false;
+      return;
+    }
+    message('');
+    await refresh();
+  }
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-ack]');
+    if (button) ack(button);
+  });
+  setInterval(refresh, ${REFRESH_SECONDS * 1000});
+})();
+`;

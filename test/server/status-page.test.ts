@@ -1,0 +1,91 @@
+// The status page's rendering: everything a target, a label or a config says is escaped; ack state and buttons.
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, html, page } from '../../src/server/html.js';
+import { renderStatus } from '../../src/server/status-page.js';
+import type { AlertView, StatusView } from '../../src/server/views.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
+
+function alert(over: Partial<AlertView>): AlertView {
+  return {
+    id: 'a1',
+    alertname: 'ApiDown',
+    labels: { probe: 'api_health' },
+    priority: 'P0',
+    state: 'firing',
+    value: 0,
+    threshold: 1,
+    op: '<',
+    summary: 'API down',
+    activeSince: iso(12 * 60_000),
+    flapping: false,
+    suppressedBy: [],
+    paged: ['cto'],
+    ...over,
+  };
+}
+
+function view(over: Partial<StatusView>): StatusView {
+  return { generatedAt: new Date(NOW).toISOString(), probes: [], alerts: [], silences: [], windows: [], ...over };
+}
+
+describe('status page rendering', () => {
+  it('escapes hostile text from labels, summaries, probe reasons and silences', () => {
+    const evil = '<script>alert(1)</script>"\'&';
+    const out = renderStatus(
+      view({
+        alerts: [alert({ alertname: evil, summary: evil, labels: { [evil]: evil }, paged: [evil] })],
+        probes: [{ name: 'p', kind: 'http', up: false, reason: evil, samples: [{ name: evil, labels: {}, value: 1 }] }],
+        silences: [
+          {
+            id: evil,
+            matchers: [{ label: 'alertname', op: '=', value: evil }],
+            startsAt: iso(0),
+            endsAt: iso(-600_000),
+            createdBy: evil,
+            reason: evil,
+            state: 'active',
+          },
+        ],
+      }),
+      NOW,
+    ).value;
+    expect(out).not.toContain('<script>');
+    expect(out).not.toMatch(/"'&[^a#]/);
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;');
+  });
+
+  it('shows an Ack button for an unacknowledged firing alert, with priority, age and who was paged', () => {
+    const out = renderStatus(view({ alerts: [alert({})] }), NOW).value;
+    expect(out).toContain('data-ack="a1"');
+    expect(out).toContain('<span class="badge P0">P0</span> ApiDown');
+    expect(out).toContain('for 12 min');
+    expect(out).toContain('paged: cto');
+  });
+
+  it('shows who acknowledged instead of the button', () => {
+    const acked = alert({ ack: { by: 'Ana', at: iso(3 * 60_000), via: 'api', comment: 'on it' } });
+    const out = renderStatus(view({ alerts: [acked] }), NOW).value;
+    expect(out).not.toContain('data-ack=');
+    expect(out).toContain('Acknowledged by Ana 3 min ago — on it');
+  });
+
+  it('lists pending alerts apart and without a button', () => {
+    const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined });
+    const out = renderStatus(view({ alerts: [pending] }), NOW).value;
+    expect(out).toContain('Nothing is firing.');
+    expect(out).toContain('<h2>Pending</h2>');
+    expect(out).not.toContain('data-ack=');
+  });
+
+  it('builds a phone-friendly page that loads only its own script and stylesheet', () => {
+    const out = page({ title: 'x<y', body: html`<p>${'a&b'}</p>`, script: '/assets/status.js', noscriptRefresh: 15 });
+    expect(out).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(out).toContain('<title>x&lt;y</title>');
+    expect(out).toContain('<p>a&amp;b</p>');
+    expect(out).toContain('<script src="/assets/status.js" defer></script>');
+    expect(out).toContain('<meta http-equiv="refresh" content="15">');
+    expect(escapeHtml('&<>"\'')).toBe('&amp;&lt;&gt;&quot;&#39;');
+  });
+});
