@@ -2,6 +2,9 @@
 
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { ackCommand } from './cli/ack.js';
+import { maintenanceCommand } from './cli/maintenance.js';
+import { silenceCommand } from './cli/silence.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -9,5 +12,11 @@ const program = new Command('centinela')
   .description('Monitoring and alerting sidecar: runbook probes, P0–P3 escalation, email and webhooks')
   .version(version, '-V, --version')
   .showHelpAfterError();
+
+// The API clients (ack, silence, maintenance) take the server and token from flags, else from here.
+const clientEnv = { url: process.env.CENTINELA_URL, token: process.env.CENTINELA_TOKEN, user: process.env.USER };
+program.addCommand(ackCommand(clientEnv));
+program.addCommand(silenceCommand(clientEnv));
+program.addCommand(maintenanceCommand(clientEnv));
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,101 @@
+// `centinela maintenance start|end|list`: the deploy flow — open a window that mutes the named probes' alerts and
+// closes by itself when they pass again; if they are not back by --max, that is a page.
+import { Command } from 'commander';
+import type { MaintenanceView } from '../server/views.js';
+import { type ApiClient, type ClientEnv, ClientError, clientFor, reportFailures, withClientOptions } from './client.js';
+
+function describe(w: MaintenanceView): string {
+  const what = w.kind === 'one-shot' ? `probes ${w.probes.join(',')}` : `recurring ${w.name ?? ''}`;
+  const end =
+    w.state === 'open' ? `until ${w.endsAt} at the latest` : `closed ${w.closedAt ?? ''} ${w.closedBecause ?? ''}`;
+  return `${w.id}  ${w.state.padEnd(6)}  ${what}  ${end}${w.reason ? `  — ${w.reason}` : ''}`;
+}
+
+/** The one open one-shot window, when `maintenance end` is given no id. */
+async function onlyOpenWindow(client: ApiClient): Promise<string> {
+  const { windows } = await client.call<{ windows: MaintenanceView[] }>('GET', '/api/v1/maintenance?state=open');
+  const oneShot = windows.filter((w) => w.kind === 'one-shot');
+  const [first] = oneShot;
+  if (!first) throw new ClientError('MAINTENANCE_NOT_FOUND', 'no maintenance window is open');
+  if (oneShot.length > 1) {
+    throw new ClientError(
+      'AMBIGUOUS',
+      `${oneShot.length} windows are open (${oneShot.map((w) => w.id).join(', ')}): name one`,
+    );
+  }
+  return first.id;
+}
+
+type Opts = { url?: string; token?: string };
+
+/** The `maintenance` command and its subcommands. */
+export function maintenanceCommand(env: ClientEnv): Command {
+  const maintenance = new Command('maintenance').description('maintenance windows for deploys');
+
+  maintenance.addCommand(
+    withClientOptions(
+      new Command('start')
+        .description("open a window: the probes' alerts are held back until they pass again or --max passes")
+        .requiredOption('-p, --probes <names>', 'comma-separated probe names whose recovery closes the window')
+        .requiredOption('--max <duration>', 'longest the window stays open, e.g. 15m; still down then means a page')
+        .requiredOption('-r, --reason <text>', 'why, for the record (e.g. "deploy v1.2")')
+        .option('--by <name>', 'who opens it (default: $USER)')
+        .option('-q, --quiet', 'print only the window id'),
+    ).action(
+      reportFailures(
+        'maintenance start',
+        async (opts: Opts & { probes: string; max: string; reason: string; by?: string; quiet?: boolean }) => {
+          const body = {
+            probes: opts.probes
+              .split(',')
+              .map((p) => p.trim())
+              .filter(Boolean),
+            max: opts.max,
+            reason: opts.reason,
+            by: opts.by ?? env.user ?? 'cli',
+          };
+          const { window: w } = await clientFor(opts, env).call<{ window: MaintenanceView }>(
+            'POST',
+            '/api/v1/maintenance',
+            body,
+          );
+          console.log(opts.quiet ? w.id : describe(w));
+        },
+      ),
+    ),
+  );
+
+  maintenance.addCommand(
+    withClientOptions(
+      new Command('end')
+        .description('close a window now (the only open one when no id is given)')
+        .argument('[id]', 'window id')
+        .option('--by <name>', 'who closes it (default: $USER)'),
+    ).action(
+      reportFailures('maintenance end', async (id: string | undefined, opts: Opts & { by?: string }) => {
+        const client = clientFor(opts, env);
+        const target = id ?? (await onlyOpenWindow(client));
+        const { window: w } = await client.call<{ window: MaintenanceView }>(
+          'POST',
+          `/api/v1/maintenance/${encodeURIComponent(target)}/end`,
+          { by: opts.by ?? env.user ?? 'cli' },
+        );
+        console.log(describe(w));
+      }),
+    ),
+  );
+
+  maintenance.addCommand(
+    withClientOptions(new Command('list').description('list open windows').option('--json', 'print JSON')).action(
+      reportFailures('maintenance list', async (opts: Opts & { json?: boolean }) => {
+        const { windows } = await clientFor(opts, env).call<{ windows: MaintenanceView[] }>(
+          'GET',
+          '/api/v1/maintenance?state=open',
+        );
+        if (opts.json) console.log(JSON.stringify(windows, null, 2));
+        else console.log(windows.length ? windows.map(describe).join('\n') : 'no open maintenance windows');
+      }),
+    ),
+  );
+  return maintenance;
+}

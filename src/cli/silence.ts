@@ -1,0 +1,109 @@
+// `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
+import { Command, InvalidArgumentError } from 'commander';
+import type { SilenceView } from '../server/views.js';
+import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
+
+const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/;
+
+/** `alertname=ApiDown`, `route=~/api/.*`, `status!=200` → the API's matcher map entry (value with its operator). */
+export function parseMatcher(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const m = MATCHER.exec(text);
+  if (!m)
+    throw new InvalidArgumentError(
+      `"${text}" is not a matcher. Write label=value, label!=value, label=~regex or label!~regex`,
+    );
+  const [, label = '', op = '=', value = ''] = m;
+  return { ...previous, [label]: op === '=' ? value : `${op}${value}` };
+}
+
+function describe(s: SilenceView): string {
+  const matchers = s.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(',');
+  return `${s.id}  ${s.state.padEnd(7)}  {${matchers}}  until ${s.endsAt}  by ${s.createdBy}: ${s.reason}`;
+}
+
+type Opts = { url?: string; token?: string };
+
+/** The `silence` command and its subcommands. */
+export function silenceCommand(env: ClientEnv): Command {
+  const silence = new Command('silence').description('mute alerts that match labels, for a while');
+
+  silence.addCommand(
+    withClientOptions(
+      new Command('add')
+        .description('create a silence; alerts still change state, and a paged alert that resolves is still announced')
+        .requiredOption(
+          '-m, --match <matcher>',
+          'label matcher, repeatable: alertname=ApiDown, route=~/api/.*',
+          parseMatcher,
+        )
+        .option('--for <duration>', 'how long, e.g. 10m or 1h')
+        .option('--until <time>', 'when it ends, as an ISO time (instead of --for)')
+        .requiredOption('-r, --reason <text>', 'why, for the record (e.g. "deploy v1.2")')
+        .option('--by <name>', 'who silences (default: $USER)')
+        .option('-q, --quiet', 'print only the silence id'),
+    ).action(
+      reportFailures(
+        'silence add',
+        async (
+          opts: Opts & {
+            match: Record<string, string>;
+            for?: string;
+            until?: string;
+            reason: string;
+            by?: string;
+            quiet?: boolean;
+          },
+        ) => {
+          const body = {
+            matchers: opts.match,
+            ...(opts.for ? { for: opts.for } : {}),
+            ...(opts.until ? { endsAt: opts.until } : {}),
+            by: opts.by ?? env.user ?? 'cli',
+            reason: opts.reason,
+          };
+          const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
+            'POST',
+            '/api/v1/silences',
+            body,
+          );
+          console.log(opts.quiet ? s.id : describe(s));
+        },
+      ),
+    ),
+  );
+
+  silence.addCommand(
+    withClientOptions(
+      new Command('list')
+        .description('list active and pending silences')
+        .option('-a, --all', 'include expired ones')
+        .option('--json', 'print the API answer as JSON'),
+    ).action(
+      reportFailures('silence list', async (opts: Opts & { all?: boolean; json?: boolean }) => {
+        const { silences } = await clientFor(opts, env).call<{ silences: SilenceView[] }>('GET', '/api/v1/silences');
+        const shown = opts.all ? silences : silences.filter((s) => s.state !== 'expired');
+        if (opts.json) console.log(JSON.stringify(shown, null, 2));
+        else console.log(shown.length ? shown.map(describe).join('\n') : 'no silences');
+      }),
+    ),
+  );
+
+  silence.addCommand(
+    withClientOptions(
+      new Command('expire')
+        .description('end a silence now')
+        .argument('<id>', 'silence id')
+        .option('--by <name>', 'who ends it (default: $USER)'),
+    ).action(
+      reportFailures('silence expire', async (id: string, opts: Opts & { by?: string }) => {
+        const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
+          'POST',
+          `/api/v1/silences/${encodeURIComponent(id)}/expire`,
+          { by: opts.by ?? env.user ?? 'cli' },
+        );
+        console.log(describe(s));
+      }),
+    ),
+  );
+  return silence;
+}
