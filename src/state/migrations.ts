@@ -7,4 +7,133 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [];
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'rules: alert instances and history, silences, maintenance windows',
+    sql: `
+      CREATE TABLE alert_instances (
+        id TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('inactive', 'pending', 'firing', 'resolved')),
+        since INTEGER NOT NULL,
+        priority TEXT,
+        threshold REAL,
+        value REAL,
+        failures INTEGER NOT NULL,
+        pending_since INTEGER,
+        active_since INTEGER,
+        clearing_since INTEGER,
+        changes TEXT NOT NULL,
+        flapping INTEGER NOT NULL,
+        told TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE alert_history (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('state', 'told')),
+        what TEXT NOT NULL,
+        priority TEXT,
+        value REAL,
+        suppressed_by TEXT NOT NULL
+      );
+      CREATE INDEX alert_history_alert ON alert_history (alert_id, at);
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        matchers TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expired_at INTEGER
+      );
+      CREATE INDEX silences_ends ON silences (ends_at);
+      CREATE TABLE maintenance_windows (
+        id TEXT PRIMARY KEY,
+        probes TEXT NOT NULL,
+        matchers TEXT,
+        reason TEXT NOT NULL,
+        owner TEXT,
+        priority TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        settle INTEGER NOT NULL,
+        failed TEXT NOT NULL,
+        closed_at INTEGER,
+        outcome TEXT CHECK (outcome IN ('healthy', 'closed', 'ended', 'unhealthy'))
+      );
+      -- Bumped by every rules commit: an evaluator whose cache is behind (a rolled-back transaction) reloads.
+      CREATE TABLE alert_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO alert_meta (key, value) VALUES ('generation', 0);
+    `,
+  },
+  {
+    version: 2,
+    name: 'escalation: incidents, pages, acks, outbox',
+    sql: `
+      -- One row per episode of an alert instance (fires → resolves); the escalation record and its due-time.
+      CREATE TABLE esc_incidents (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        alert TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('held', 'open', 'acked', 'resolved')),
+        opened_at INTEGER NOT NULL,
+        first_paged_at INTEGER,
+        sla_priority TEXT,
+        levels TEXT NOT NULL DEFAULT '[]',
+        ack_by TEXT,
+        ack_at INTEGER,
+        ack_comment TEXT,
+        first_ack_by TEXT,
+        first_ack_at INTEGER,
+        resolved_at INTEGER,
+        due_at INTEGER
+      );
+      CREATE UNIQUE INDEX esc_incidents_open ON esc_incidents (alert_id) WHERE status <> 'resolved';
+      CREATE INDEX esc_incidents_due ON esc_incidents (due_at) WHERE due_at IS NOT NULL;
+      -- Everyone paged for an incident: they get its resolution, exactly once.
+      CREATE TABLE esc_paged (
+        incident_id INTEGER NOT NULL REFERENCES esc_incidents (id),
+        contact TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (incident_id, contact)
+      );
+      CREATE TABLE esc_acks (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES esc_incidents (id),
+        who TEXT NOT NULL,
+        via TEXT NOT NULL,
+        comment TEXT,
+        at INTEGER NOT NULL
+      );
+      -- The durable outbox: one row per (incident, event, contact); key is the idempotency key.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        incident_id INTEGER REFERENCES esc_incidents (id),
+        kind TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        channel_index INTEGER NOT NULL DEFAULT 0,
+        channel TEXT,
+        group_key TEXT NOT NULL,
+        item TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'failed', 'superseded')),
+        created_at INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        failing_since INTEGER,
+        last_error TEXT,
+        failing_raised INTEGER NOT NULL DEFAULT 0,
+        delivered_at INTEGER
+      );
+      CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
+      CREATE INDEX outbox_incident ON outbox (incident_id, state);
+      CREATE INDEX outbox_group ON outbox (contact, group_key) WHERE state = 'pending';
+    `,
+  },
+];

@@ -1,0 +1,197 @@
+// The escalation policy, pure: from an incident record, the levels config and `now`, who is paged and when next.
+//
+// An incident's life (one episode of an alert instance):
+//   held ──released──▶ open ──ack──▶ acked ──ack timeout──▶ open (re-opened: everyone reached is paged again)
+//   open: every reached level is reminded each `repeat_every`; when the most urgent reached level's `ack_within`
+//         passes, its `escalate_to` level is reached (its new contacts paged, its clock started) — P3→P2→P1→P0
+//         unless configured otherwise. A priority rise reaches the new level at once and re-opens an acked incident.
+//   any state ──suppressed──▶ held (no reminders, no climbing); ──resolved──▶ resolved.
+// Nothing here reads the clock or touches the store: `Escalation` (escalation.ts) persists what this returns.
+import type { LevelConfig } from '../config/schema.js';
+import type { IncidentRecord, LevelState } from '../state/escalation.js';
+import { type Alert, type AlertEvent, outranks, PRIORITIES, type Priority } from '../types.js';
+
+/** The levels as escalation.yaml gives them (any may be missing). */
+export type Levels = Partial<Record<Priority, LevelConfig>>;
+
+/** Why a level is paged. */
+export type PageKind = 'firing' | 'reminder' | 'escalated' | 'priority-rose' | 'reopened';
+
+/** Page these contacts (all of a level's contacts) now; `seq` makes the idempotency key. */
+export interface Page {
+  kind: PageKind;
+  level: Priority;
+  seq: number;
+  contacts: string[];
+  previousPriority?: Priority;
+}
+
+/** What the policy decided: the record to store, the pages to send, and when to look again. */
+export interface Decision {
+  record: IncidentRecord;
+  pages: Page[];
+  nextDueAt: number | undefined;
+}
+
+/** A new incident for an alert seen for the first time (or again after it resolved). */
+export type NewIncident = Omit<IncidentRecord, 'id'>;
+
+/**
+ * The level that handles `p`: its own when configured, else the nearest more urgent one, so an alert is never
+ * dropped for a missing level.
+ */
+export function levelFor(levels: Levels, p: Priority): Priority | undefined {
+  for (let i = PRIORITIES.indexOf(p); i >= 0; i--) {
+    const candidate = PRIORITIES[i] as Priority;
+    if (levels[candidate]) return candidate;
+  }
+  return undefined;
+}
+
+/** Where `level` climbs when unacknowledged: `escalate_to`, or by default the next more urgent level; none at P0. */
+export function climbTarget(levels: Levels, level: Priority): Priority | undefined {
+  const to = levels[level]?.escalate_to;
+  if (to === 'none') return undefined;
+  if (to) return levelFor(levels, to);
+  const i = PRIORITIES.indexOf(level);
+  return i === 0 ? undefined : levelFor(levels, PRIORITIES[i - 1] as Priority);
+}
+
+function suppressed(alert: Alert): boolean {
+  return alert.suppressedBy.length > 0;
+}
+
+function clone(rec: IncidentRecord): IncidentRecord {
+  return { ...rec, levels: rec.levels.map((l) => ({ ...l, contacts: [...l.contacts] })) };
+}
+
+/** Reaches `level`: its contacts not already paged by an earlier level get a first page. */
+function reach(rec: IncidentRecord, levels: Levels, level: Priority, kind: PageKind, now: number): Page {
+  const already = new Set(rec.levels.flatMap((l) => l.contacts));
+  const contacts = (levels[level]?.contacts ?? []).filter((c) => !already.has(c));
+  rec.levels.push({ level, since: now, lastPagedAt: now, seq: 0, contacts });
+  return { kind, level, seq: 0, contacts };
+}
+
+/** Pages every reached level again (release from a silence, re-open), restarting their clocks. */
+function repageAll(rec: IncidentRecord, kind: PageKind, now: number): Page[] {
+  return rec.levels.map((l) => {
+    l.seq += 1;
+    l.lastPagedAt = now;
+    l.since = now;
+    return { kind, level: l.level, seq: l.seq, contacts: l.contacts };
+  });
+}
+
+function firstPage(rec: IncidentRecord, levels: Levels, now: number): Page[] {
+  const level = levelFor(levels, rec.priority);
+  if (!level) return [];
+  rec.status = 'open';
+  rec.firstPagedAt = now;
+  rec.slaPriority = rec.priority;
+  return [reach(rec, levels, level, 'firing', now)];
+}
+
+/** A rise to a more urgent priority: its level is paged at once, and an ack given at the lower priority lapses. */
+function rise(rec: IncidentRecord, levels: Levels, from: Priority, now: number): Page[] {
+  const level = levelFor(levels, rec.priority);
+  if (!level) return [];
+  rec.status = 'open';
+  rec.ack = undefined;
+  const reached = rec.levels.find((l) => l.level === level);
+  if (!reached) return [{ ...reach(rec, levels, level, 'priority-rose', now), previousPriority: from }];
+  reached.seq += 1;
+  reached.lastPagedAt = now;
+  return [{ kind: 'priority-rose', level, seq: reached.seq, contacts: reached.contacts, previousPriority: from }];
+}
+
+/**
+ * Applies one alert event to an incident (`undefined` for an alert with no open incident) and returns what to
+ * page. A `resolved` event only changes the record; who hears about it is everyone paged (see Escalation).
+ */
+export function applyEvent(
+  current: IncidentRecord | NewIncident,
+  event: AlertEvent,
+  levels: Levels,
+  ackTimeout: number | undefined,
+  now: number,
+): Decision {
+  const rec = clone({ id: 0, ...current });
+  const from = rec.priority;
+  rec.alert = event.alert;
+  rec.priority = event.alert.priority;
+  let pages: Page[] = [];
+  if (event.type === 'resolved') {
+    rec.status = 'resolved';
+    rec.resolvedAt = now;
+  } else if (event.type === 'firing' || event.type === 'priority-changed') {
+    if (suppressed(event.alert)) {
+      rec.status = 'held';
+    } else if (rec.status === 'held' || rec.levels.length === 0) {
+      // Released (or first seen): page unless someone acknowledged it while it was held.
+      if (rec.levels.length === 0) pages = firstPage(rec, levels, now);
+      else if (rec.ack) rec.status = 'acked';
+      else {
+        rec.status = 'open';
+        pages = repageAll(rec, 'firing', now);
+      }
+    } else if (outranks(rec.priority, from)) {
+      pages = rise(rec, levels, from, now);
+    }
+  }
+  return { record: rec, pages, nextDueAt: nextDueAt(rec, levels, ackTimeout) };
+}
+
+/** When the policy next has something to do for this record: a reminder, a climb or an ack timeout. */
+export function nextDueAt(rec: IncidentRecord, levels: Levels, ackTimeout: number | undefined): number | undefined {
+  if (rec.status === 'acked') return rec.ack && ackTimeout !== undefined ? rec.ack.at + ackTimeout : undefined;
+  if (rec.status !== 'open') return undefined;
+  const times: number[] = [];
+  for (const l of rec.levels) {
+    const every = levels[l.level]?.repeat_every ?? 0;
+    if (every > 0) times.push(l.lastPagedAt + every);
+  }
+  const climb = climbDue(rec, levels);
+  if (climb !== undefined) times.push(climb);
+  return times.length ? Math.min(...times) : undefined;
+}
+
+function climbDue(rec: IncidentRecord, levels: Levels): number | undefined {
+  const top = rec.levels.at(-1);
+  if (!top) return undefined;
+  const target = climbTarget(levels, top.level);
+  const within = levels[top.level]?.ack_within;
+  if (!target || within === undefined || rec.levels.some((l) => l.level === target)) return undefined;
+  return top.since + within;
+}
+
+/**
+ * What is due at `now`: an ack timeout re-opens; an open incident climbs one level when its top level's
+ * ack_within has passed, and reminds each level whose repeat_every has passed. After a long downtime this pages
+ * once and climbs one step, then the clocks restart from `now` (no burst of missed reminders).
+ */
+export function due(rec0: IncidentRecord, levels: Levels, ackTimeout: number | undefined, now: number): Decision {
+  const rec = clone(rec0);
+  const pages: Page[] = [];
+  if (rec.status === 'acked' && rec.ack && ackTimeout !== undefined && rec.ack.at + ackTimeout <= now) {
+    rec.status = 'open';
+    rec.ack = undefined;
+    pages.push(...repageAll(rec, 'reopened', now));
+  } else if (rec.status === 'open') {
+    const climb = climbDue(rec, levels);
+    const reached = rec.levels.length;
+    if (climb !== undefined && climb <= now) {
+      const top = rec.levels.at(-1) as LevelState;
+      pages.push(reach(rec, levels, climbTarget(levels, top.level) as Priority, 'escalated', now));
+    }
+    for (const l of rec.levels.slice(0, reached)) {
+      const every = levels[l.level]?.repeat_every ?? 0;
+      if (every > 0 && l.lastPagedAt + every <= now) {
+        l.seq += 1;
+        l.lastPagedAt = now;
+        pages.push({ kind: 'reminder', level: l.level, seq: l.seq, contacts: l.contacts });
+      }
+    }
+  }
+  return { record: rec, pages, nextDueAt: nextDueAt(rec, levels, ackTimeout) };
+}

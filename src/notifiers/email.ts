@@ -1,0 +1,110 @@
+// The email notifier: nodemailer over SMTP (STARTTLS, implicit TLS or plain), text and HTML bodies.
+import { readFile } from 'node:fs/promises';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { EmailChannelConfig } from '../config/schema.js';
+import { describeItem, headline, textBody } from './describe.js';
+import { escapeHtml, htmlPage } from './html.js';
+import { fromSmtpError } from './http-status.js';
+import { defineNotifier, type Notification } from './notifier.js';
+
+/** A rendered email plus the SMTP settings to send it with. */
+export interface EmailMessage {
+  smtp: EmailChannelConfig['smtp'];
+  /** Undefined when the contact has no address: send refuses it with a clear reason. */
+  to?: string;
+  contact: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+function itemHtml(n: Notification, index: number): string {
+  const item = n.items[index];
+  if (!item) return '';
+  const d = describeItem(item, n.contact.id, n.at);
+  const color = item.kind === 'resolved' ? '#1a7f37' : item.alert.priority === 'P0' ? '#cf222e' : '#9a6700';
+  const rows = d.facts
+    .map(
+      ([k, v]) =>
+        `<tr><th style="text-align: left; vertical-align: top; padding: 2px 12px 2px 0; white-space: nowrap">${escapeHtml(k)}</th><td style="padding: 2px 0">${escapeHtml(v)}</td></tr>`,
+    )
+    .join('');
+  let out = `<h2 style="font-size: 18px; color: ${color}">${escapeHtml(d.headline)}</h2><table style="border-collapse: collapse">${rows}</table>`;
+  if (d.ackUrl) {
+    out += `<p><a href="${escapeHtml(d.ackUrl)}" style="display: inline-block; background: #0969da; color: #fff; padding: 8px 16px; border-radius: 6px; text-decoration: none">Acknowledge</a></p>`;
+  }
+  if (d.runbook.length)
+    out += `<h3 style="font-size: 15px">Runbook</h3><ol>${d.runbook.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`;
+  for (const diag of d.diagnosis) {
+    out += `<h3 style="font-size: 15px">Diagnosis (${escapeHtml(diag.probe)})</h3><pre style="background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap">${escapeHtml(diag.detail)}</pre>`;
+  }
+  return out;
+}
+
+/** Email over SMTP. */
+export default defineNotifier<EmailChannelConfig, EmailMessage>({
+  kind: 'email',
+  render(n, cfg) {
+    const subject = headline(n);
+    const test = n.items.some((i) => i.kind === 'test');
+    return {
+      smtp: cfg.smtp,
+      to: n.contact.email,
+      contact: n.contact.id,
+      subject,
+      text: textBody(n),
+      html: htmlPage(subject, n.items.map((_, i) => itemHtml(n, i)).join('<hr>')),
+      messageId: `<${n.id}@centinela>`,
+      headers: {
+        'X-Centinela-Alerts': [...new Set(n.items.map((i) => i.alert.id))].join(', ').slice(0, 900),
+        ...(test ? { 'X-Centinela-Test': 'yes' } : {}),
+        ...(n.items.some((i) => i.alert.priority === 'P0' && i.kind !== 'resolved') ? { 'X-Priority': '1' } : {}),
+      },
+    };
+  },
+  async send(m, { signal }) {
+    const what = `email to ${m.contact} via ${m.smtp.host}:${m.smtp.port}`;
+    if (!m.to) return { ok: false, retryable: false, reason: `${what}: contact "${m.contact}" has no email address` };
+    let transport: Transporter | undefined;
+    try {
+      const { smtp } = m;
+      transport = nodemailer.createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.security === 'tls',
+        requireTLS: smtp.security === 'starttls',
+        ignoreTLS: smtp.security === 'none',
+        auth: smtp.user ? { user: smtp.user, pass: smtp.password?.reveal() } : undefined,
+        tls: {
+          rejectUnauthorized: !smtp.tls?.insecure,
+          ...(smtp.tls?.ca_file ? { ca: await readFile(smtp.tls.ca_file) } : {}),
+        },
+      });
+      const sent = transport.sendMail({
+        from: smtp.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        messageId: m.messageId,
+        headers: m.headers,
+      });
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(Object.assign(new Error('timed out'), { name: 'AbortError' }));
+        if (signal.aborted) onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        sent.then(
+          () => resolve(),
+          (err: unknown) => reject(err),
+        );
+      });
+      return { ok: true };
+    } catch (err) {
+      return fromSmtpError(err, what);
+    } finally {
+      transport?.close();
+    }
+  },
+});

@@ -1,0 +1,81 @@
+// The generic webhook: a documented, versioned JSON schema (`centinela.alert.v1`, docs/notifications.md), signed.
+//
+// The body is HMAC-SHA256'd with `signing_secret` into `X-Centinela-Signature: sha256=<hex>`, so a receiver can
+// check it came from centinela; `Idempotency-Key` lets it drop a redelivery after a crash mid-send.
+import { createHmac } from 'node:crypto';
+import { formatDuration } from '../../config/duration.js';
+import type { WebhookChannelConfig } from '../../config/schema.js';
+import type { Secret } from '../../config/secret.js';
+import type { Notification, NotificationItem } from '../notifier.js';
+import { type HttpRequest, jsonPost } from './request.js';
+
+/** The schema name and version carried in every body and in `X-Centinela-Schema`. */
+export const GENERIC_SCHEMA = 'centinela.alert.v1';
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+function notificationJson(item: NotificationItem) {
+  const a = item.alert;
+  return {
+    key: item.key,
+    event: item.kind,
+    alert: {
+      id: a.id,
+      name: a.alertname,
+      labels: a.labels,
+      priority: a.priority,
+      summary: a.summary,
+      description: a.description ?? null,
+      value: a.value,
+      op: a.op,
+      threshold: a.threshold,
+      activeSince: iso(a.activeSince),
+      flapping: a.flapping,
+      groupKey: a.groupKey,
+      runbook: a.runbook,
+      diagnosis: a.diagnosis,
+      inhibits: a.inhibits,
+    },
+    incident: {
+      id: item.incidentId,
+      level: item.level,
+      previousPriority: item.previousPriority ?? null,
+      responseTime: formatDuration(item.responseTimeMs),
+      responseTimeMs: item.responseTimeMs,
+      openedAt: iso(item.openedAt),
+      paged: item.paged,
+      acknowledged: item.ack ? { by: item.ack.who, at: iso(item.ack.at), comment: item.ack.comment ?? null } : null,
+      resolvedAt: iso(item.resolvedAt),
+      durationMs: item.resolvedAt === undefined ? null : item.resolvedAt - a.activeSince,
+    },
+    ackUrl: item.ackUrl ?? null,
+  };
+}
+
+/** The `centinela.alert.v1` body of a notification. */
+export function genericBody(n: Notification) {
+  return {
+    schema: GENERIC_SCHEMA,
+    id: n.id,
+    sentAt: new Date(n.at).toISOString(),
+    contact: n.contact.id,
+    test: n.items.some((i) => i.kind === 'test'),
+    notifications: n.items.map(notificationJson),
+  };
+}
+
+/** `sha256=<hex>` of the exact body bytes. */
+export function signBody(body: string, key: Secret): string {
+  return `sha256=${createHmac('sha256', key.reveal()).update(body).digest('hex')}`;
+}
+
+/** Renders a generic webhook POST. */
+export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'generic' }>): HttpRequest[] {
+  const req = jsonPost(cfg.url, genericBody(n), {
+    ...cfg.headers,
+    'x-centinela-schema': GENERIC_SCHEMA,
+    'idempotency-key': n.id,
+  });
+  if (cfg.signing_secret) req.headers['x-centinela-signature'] = signBody(req.body, cfg.signing_secret);
+  return [req];
+}

@@ -1,0 +1,59 @@
+// PagerDuty Events API v2: one event per alert — trigger, acknowledge or resolve — with dedup_key = the alert id,
+// so reminders and redeliveries fold into one PagerDuty incident and its ack/resolve close the right one.
+
+import type { WebhookChannelConfig } from '../../config/schema.js';
+import { Secret } from '../../config/secret.js';
+import type { Priority } from '../../types.js';
+import { alertTitle } from '../describe.js';
+import type { Notification, NotificationItem } from '../notifier.js';
+import { type HttpRequest, jsonPost } from './request.js';
+
+const SEVERITY: Record<Priority, string> = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' };
+
+function action(item: NotificationItem): 'trigger' | 'acknowledge' | 'resolve' {
+  if (item.kind === 'resolved') return 'resolve';
+  if (item.kind === 'acknowledged') return 'acknowledge';
+  return 'trigger';
+}
+
+/** Renders the Events API v2 POSTs; a test page triggers and resolves its own dedup_key. */
+export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'pagerduty' }>): HttpRequest[] {
+  const url = new Secret(cfg.url);
+  return n.items.flatMap((item) => {
+    const a = item.alert;
+    const dedup_key = item.kind === 'test' ? `centinela-test-${n.id}` : a.id;
+    const routing_key = cfg.routing_key.reveal();
+    const event_action = action(item);
+    const trigger = {
+      routing_key,
+      event_action,
+      dedup_key,
+      ...(event_action === 'trigger'
+        ? {
+            payload: {
+              summary: `[${a.priority}] ${alertTitle(item)}`.slice(0, 1024),
+              source: a.labels.instance ?? a.labels.container ?? 'centinela',
+              severity: SEVERITY[a.priority],
+              timestamp: new Date(a.activeSince).toISOString(),
+              component: a.labels.container ?? a.labels.service,
+              group: a.groupKey,
+              class: a.alertname,
+              custom_details: {
+                value: a.value,
+                threshold: `${a.op} ${a.threshold}`,
+                labels: a.labels,
+                runbook: a.runbook,
+                diagnosis: a.diagnosis,
+                paged: item.paged,
+                incident: item.incidentId,
+              },
+            },
+            ...(item.ackUrl ? { links: [{ href: item.ackUrl, text: 'Acknowledge in centinela' }] } : {}),
+          }
+        : {}),
+    };
+    const out = [jsonPost(url, trigger)];
+    if (item.kind === 'test') out.push(jsonPost(url, { routing_key, event_action: 'resolve', dedup_key }));
+    return out;
+  });
+}

@@ -1,0 +1,43 @@
+// Slack incoming webhook: a fallback `text` plus Block Kit blocks, one section per alert (Slack caps 50 blocks).
+import type { WebhookChannelConfig } from '../../config/schema.js';
+import { describeItem, headline } from '../describe.js';
+import type { Notification } from '../notifier.js';
+import { type HttpRequest, jsonPost } from './request.js';
+
+// Slack refuses a section text over 3000 characters and a message over 50 blocks.
+const MAX_ITEMS = 20;
+const MAX_TEXT = 2900;
+
+/** Escapes Slack mrkdwn control characters. */
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Renders a Slack incoming-webhook POST. */
+export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'slack' }>): HttpRequest[] {
+  const title = headline(n);
+  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } }];
+  for (const item of n.items.slice(0, MAX_ITEMS)) {
+    const d = describeItem(item, n.contact.id, n.at);
+    let text = `*${esc(d.headline)}*\n${d.facts.map(([k, v]) => `*${esc(k)}:* ${esc(v)}`).join('\n')}`;
+    if (d.runbook.length) text += `\n*Runbook:*\n${d.runbook.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n')}`;
+    for (const diag of d.diagnosis) text += `\n*Diagnosis (${esc(diag.probe)}):*\n\`\`\`${esc(diag.detail)}\`\`\``;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, MAX_TEXT) } });
+    if (d.ackUrl) {
+      blocks.push({
+        type: 'actions',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, url: d.ackUrl, style: 'primary' },
+        ],
+      });
+    }
+    blocks.push({ type: 'divider' });
+  }
+  if (n.items.length > MAX_ITEMS) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${n.items.length - MAX_ITEMS} more alerts` }],
+    });
+  }
+  return [jsonPost(cfg.url, { text: title, blocks })];
+}

@@ -1,0 +1,36 @@
+// Telegram Bot API sendMessage, HTML parse mode; the bot token is in the URL path, so the URL is a Secret.
+
+import type { WebhookChannelConfig } from '../../config/schema.js';
+import { Secret } from '../../config/secret.js';
+import { describeItem, headline } from '../describe.js';
+import { escapeHtml } from '../html.js';
+import type { Notification } from '../notifier.js';
+import { type HttpRequest, jsonPost } from './request.js';
+
+// Telegram refuses messages over 4096 characters.
+const MAX_CHARS = 4000;
+
+/** The message text: headline, then each alert's facts, runbook and ack link. */
+export function telegramText(n: Notification): string {
+  let text = `<b>${escapeHtml(headline(n))}</b>`;
+  for (const item of n.items) {
+    const d = describeItem(item, n.contact.id, n.at);
+    let part = `\n\n<b>${escapeHtml(d.headline)}</b>\n${d.facts.map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`).join('\n')}`;
+    if (d.runbook.length) part += `\nRunbook:\n${d.runbook.map((s, i) => `${i + 1}. ${escapeHtml(s)}`).join('\n')}`;
+    if (d.ackUrl) part += `\n<a href="${escapeHtml(d.ackUrl)}">Acknowledge</a>`;
+    if (text.length + part.length > MAX_CHARS) {
+      text += `\n\n…and more alerts (${n.items.length} in all)`;
+      break;
+    }
+    text += part;
+  }
+  return text;
+}
+
+/** Renders a sendMessage POST. */
+export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'telegram' }>): HttpRequest[] {
+  const url = new Secret(`${cfg.api_url.replace(/\/+$/, '')}/bot${cfg.bot_token.reveal()}/sendMessage`);
+  return [
+    jsonPost(url, { chat_id: cfg.chat_id, text: telegramText(n), parse_mode: 'HTML', disable_web_page_preview: true }),
+  ];
+}

@@ -1,0 +1,20 @@
+// The notifier registry: a literal list, and the one lookup from a channel's `kind:` to its notifier.
+import type { ChannelConfig } from '../config/schema.js';
+import email from './email.js';
+import type { Delivery, Notification, NotifierKind, SendContext } from './notifier.js';
+import webhook from './webhook.js';
+
+/** Every notifier kind; `kind` equals the file name and the YAML `kind:`. */
+export const NOTIFIERS = [email, webhook] as const;
+
+/** Renders and sends a notification over one channel; never throws. */
+export async function deliver(n: Notification, channel: ChannelConfig, ctx: SendContext): Promise<Delivery> {
+  try {
+    // The registry pairs each kind with its own config type; the lookup by `kind` keeps that pairing.
+    const notifier = NOTIFIERS.find((k) => k.kind === channel.kind) as unknown as NotifierKind<ChannelConfig, unknown>;
+    return await notifier.send(notifier.render(n, channel), ctx);
+  } catch (err) {
+    // A bug in a renderer must not stop the outbox; it is reported as a final failure of this delivery.
+    return { ok: false, retryable: false, reason: `${channel.kind}: ${(err as Error).message}` };
+  }
+}

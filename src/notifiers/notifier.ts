@@ -1,0 +1,80 @@
+// The notifier contract (STYLE.md §4): what a notification holds, and a kind that renders it (pure) and sends it.
+import type { Logger } from 'pino';
+import type { ChannelConfig } from '../config/schema.js';
+import type { Alert, Priority } from '../types.js';
+
+/** Why a contact hears about an alert; `test` is `centinela notify-test`, `delivery-failing` is centinela's own. */
+export type ItemKind =
+  | 'firing'
+  | 'reminder'
+  | 'escalated'
+  | 'priority-rose'
+  | 'reopened'
+  | 'acknowledged'
+  | 'resolved'
+  | 'delivery-failing'
+  | 'test';
+
+/** An acknowledgement as shown in pages. */
+export interface AckInfo {
+  who: string;
+  at: number;
+  comment?: string;
+}
+
+/** One alert's news for one contact: a snapshot taken when the outbox row was written, so a restart sends the same. */
+export interface NotificationItem {
+  /** The outbox idempotency key. */
+  key: string;
+  kind: ItemKind;
+  alert: Alert;
+  /** The incident (one episode of the alert instance); 0 for items that belong to none (tests, delivery-failing). */
+  incidentId: number;
+  /** The escalation level whose contacts this page is for. */
+  level: Priority;
+  /** The response time (ack_within) of the alert's priority, ms. */
+  responseTimeMs: number;
+  /** When the incident was first paged. */
+  openedAt: number;
+  /** Everyone paged for this incident so far (contact names). */
+  paged: string[];
+  /** For `priority-rose`: the priority before. */
+  previousPriority?: Priority;
+  ack?: AckInfo;
+  resolvedAt?: number;
+  /** Signed acknowledgement link for this contact, added by the outbox worker when links are configured. */
+  ackUrl?: string;
+}
+
+/** One message for one contact: one or more items grouped by group key (a storm is one message, not 300). */
+export interface Notification {
+  /** Stable over retries and restarts: derived from the items' keys (Message-ID, Idempotency-Key). */
+  id: string;
+  contact: { id: string; name: string; email?: string };
+  items: NotificationItem[];
+  /** When this attempt was built (epoch ms). */
+  at: number;
+}
+
+/** The outcome of one attempt; `reason` never holds a secret. `retryAfterMs` comes from a server's Retry-After. */
+export type Delivery = { ok: true } | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number };
+
+/** What `send` gets: the attempt's timeout as a signal, a logger tagged with the channel, the clock's time. */
+export interface SendContext {
+  signal: AbortSignal;
+  log: Logger;
+  now: () => number;
+}
+
+/**
+ * One channel kind (`email`, `webhook`): render is pure (tested on its own), send does the I/O and never throws.
+ * The channel's schema is in src/config/schema.ts with the rest of escalation.yaml.
+ */
+export interface NotifierKind<C extends ChannelConfig, M> {
+  kind: C['kind'];
+  render(n: Notification, cfg: C): M;
+  send(m: M, ctx: SendContext): Promise<Delivery>;
+}
+
+/** Declares a notifier kind with its types checked. */
+export const defineNotifier = <C extends ChannelConfig, M>(n: NotifierKind<C, M>) => n;
