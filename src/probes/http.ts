@@ -1,0 +1,108 @@
+// The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
+// the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
+import type { HttpProbeConfig } from '../config/probes.js';
+import { HttpClient, readCapped } from './http-client.js';
+import { describeFailure } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+
+/** How much of a failing answer's body goes into the reason. */
+const PREVIEW_BYTES = 200;
+
+export default defineProbe({
+  kind: 'http',
+  create(config) {
+    const client = new HttpClient({
+      url: config.url,
+      headers: config.headers,
+      tls: config.tls,
+      maxRedirects: config.max_redirects,
+    });
+    const bodyRegex = config.expect.body_regex === undefined ? undefined : new RegExp(config.expect.body_regex);
+    return {
+      async run({ signal }): Promise<ProbeResult> {
+        try {
+          const response = await client.send({ method: config.method, body: config.body, signal });
+          const status = response.statusCode;
+          const samples = [{ name: 'status_code', labels: {}, value: status }];
+          if (!config.expect.status.some((want) => statusMatches(status, want))) {
+            const { bytes, truncated } = await readCapped(response.body, PREVIEW_BYTES);
+            return { up: false, reason: `status ${status}${preview(bytes, truncated)}`, samples };
+          }
+          const { bytes, truncated } = await readCapped(response.body, config.max_body_bytes);
+          const detail = `status ${status}, ${bytes.length} bytes${truncated ? ' (cut at max_body_bytes)' : ''}`;
+          const problems = checkBody(bytes.toString('utf8'), truncated, config, bodyRegex);
+          return problems.length === 0
+            ? { up: true, samples, detail }
+            : { up: false, reason: problems.join('; '), samples, detail };
+        } catch (err) {
+          return { up: false, reason: failureReason(err, signal, client, config) };
+        }
+      },
+      close: () => client.close(),
+    };
+  },
+});
+
+/** `200` matches 200 only; `2xx` matches 200–299. */
+function statusMatches(status: number, want: number | string): boolean {
+  return typeof want === 'number' ? status === want : Math.floor(status / 100) === Number(want[0]);
+}
+
+/** What is wrong with the body against `expect.json` and `expect.body_regex`; empty when all holds. */
+function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bodyRegex?: RegExp): string[] {
+  const problems: string[] = [];
+  const expected = config.expect.json;
+  if (expected && Object.keys(expected).length > 0) {
+    if (truncated) {
+      problems.push(`body is larger than max_body_bytes (${config.max_body_bytes}); its JSON fields cannot be checked`);
+    } else {
+      let document: unknown;
+      try {
+        document = JSON.parse(text);
+        for (const [path, want] of Object.entries(expected)) {
+          const got = lookup(document, path);
+          if (got === MISSING) problems.push(`JSON field ${path} is missing, expected ${show(want)}`);
+          else if (got !== want) problems.push(`JSON field ${path} was ${show(got)}, expected ${show(want)}`);
+        }
+      } catch (err) {
+        problems.push(`body is not valid JSON (${(err as Error).message})${preview(Buffer.from(text), false)}`);
+      }
+    }
+  }
+  if (bodyRegex && !bodyRegex.test(text)) {
+    const scope = truncated ? ` in its first ${config.max_body_bytes} bytes` : '';
+    problems.push(`body does not match /${bodyRegex.source}/${scope}`);
+  }
+  return problems;
+}
+
+const MISSING = Symbol('missing');
+
+/** The value at a dotted path (`checks.db.status`, `items.0.name`); MISSING when any step is absent. */
+function lookup(document: unknown, path: string): unknown {
+  let at: unknown = document;
+  for (const step of path.split('.')) {
+    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, step)) return MISSING;
+    at = (at as Record<string, unknown>)[step];
+  }
+  return at;
+}
+
+/** A JSON value as it reads in a reason, cut to 80 characters. */
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** `: <first bytes of the body>` with whitespace folded, or nothing for an empty body. */
+function preview(bytes: Buffer, truncated: boolean): string {
+  const text = bytes.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text ? `: ${text}${truncated || bytes.length > PREVIEW_BYTES ? '…' : ''}` : '';
+}
+
+function failureReason(err: unknown, signal: AbortSignal, client: HttpClient, config: HttpProbeConfig): string {
+  if (!signal.aborted && (err as { code?: unknown }).code === 'UND_ERR_REDIRECT_MAX') {
+    return `more than ${config.max_redirects} redirects`;
+  }
+  return describeFailure(err, signal, client.endpoint);
+}

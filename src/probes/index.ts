@@ -1,0 +1,41 @@
+// The probe registry: the one list of built probe kinds, and the one place a config becomes a running probe.
+// A probe is a file src/probes/<kind>.ts (with `_` written `-`) whose default export is defineProbe({...}); add it
+// to the array below. test/probes/registry.test.ts fails when a probe file is missing here, is named unlike its
+// kind, or has no test/probes/<file>.test.ts. Other files here (parsers, clients) are helpers, not probes.
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
+import http from './http.js';
+import type { Probe, ProbeKind } from './probe.js';
+import tls from './tls.js';
+import websocket from './websocket.js';
+import wsStats from './ws-stats.js';
+
+/** Any registered kind. */
+export type AnyProbeKind = { [K in ProbeKindName]: ProbeKind<K> }[ProbeKindName];
+
+/** Every built probe kind. */
+export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls];
+
+/** The registered kind named `kind`, if it is built. */
+export function probeKind(kind: string): AnyProbeKind | undefined {
+  return probeKinds.find((k) => k.kind === kind);
+}
+
+/**
+ * A running probe for `config`. A kind that is not registered, or a create() that throws, gives a probe whose every
+ * run is `up: false` with that reason, so one bad probe never keeps the others from starting.
+ */
+export function createProbe(config: ProbeConfig, deps: { log: Logger; clock: Clock }): Probe {
+  const kind = probeKind(config.kind);
+  if (!kind) return failing(`probe kind "${config.kind}" is not available in this build`);
+  try {
+    return (kind as ProbeKind<typeof config.kind>).create(config, deps);
+  } catch (err) {
+    return failing(`probe "${config.name}" (${config.kind}) could not start: ${(err as Error).message}`);
+  }
+}
+
+function failing(reason: string): Probe {
+  return { run: async () => ({ up: false, reason }) };
+}

@@ -1,0 +1,180 @@
+// The edge every probe run passes through (timeout, a throw caught, secrets scrubbed, samples named), and the
+// one-off checks of `centinela probe` and `centinela verify`, which run each probe once (twice for rates).
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { formatDuration } from '../config/duration.js';
+import type { ProbeConfig } from '../config/probes.js';
+import { redactUrl, Secret } from '../config/secret.js';
+import type { Sample } from '../types.js';
+import { createProbe, probeKind } from './index.js';
+import { abortReason } from './net-failure.js';
+import type { Probe, ProbeResult } from './probe.js';
+
+/** How long a probe may take to return after its signal fired before the run is given up on without it. */
+export const ABANDON_AFTER_MS = 1_000;
+
+/** One guarded run. */
+export interface RunOutcome {
+  /** The probe's verdict, with every secret of its config scrubbed from reason, detail and cannotMeasure. */
+  result: ProbeResult;
+  /** `<probe>.<sample>` with the probe's labels, then `<probe>.up` and `<probe>.duration_seconds`. */
+  samples: Sample[];
+  startedAt: number;
+  durationMs: number;
+}
+
+/**
+ * Runs `probe` once under `config.timeout` (its signal aborts with "timed out after 5s"); `signal` aborts it from
+ * outside (stop, reload) with that signal's reason. Never rejects: a probe that throws, or that ignores its signal
+ * for ABANDON_AFTER_MS, yields `up: false` with the reason.
+ */
+export async function runGuarded(
+  config: ProbeConfig,
+  probe: Probe,
+  deps: { clock: Clock; log: Logger; signal?: AbortSignal },
+): Promise<RunOutcome> {
+  const { clock, log } = deps;
+  const secrets = secretsOf(config);
+  const startedAt = clock.now();
+  const abort = new AbortController();
+  const timedOut = new DOMException(`timed out after ${formatDuration(config.timeout)}`, 'TimeoutError');
+  const cancelTimeout = clock.setTimeout(() => abort.abort(timedOut), config.timeout);
+  const fromOutside = () => abort.abort(deps.signal?.reason);
+  deps.signal?.addEventListener('abort', fromOutside, { once: true });
+  if (deps.signal?.aborted) fromOutside();
+  const giveUp = abandonAfterAbort(abort.signal, clock);
+  let result: ProbeResult;
+  try {
+    result = await Promise.race([probe.run({ signal: abort.signal, clock, log }), giveUp.promise]);
+  } catch (err) {
+    result = {
+      up: false,
+      reason: abort.signal.aborted ? abortReason(abort.signal) : `probe failed: ${messageOf(err)}`,
+    };
+    if (!abort.signal.aborted) log.error({ reason: scrub(result.reason, secrets) }, 'probe threw');
+  } finally {
+    cancelTimeout();
+    giveUp.cancel();
+    deps.signal?.removeEventListener('abort', fromOutside);
+  }
+  const durationMs = clock.now() - startedAt;
+  const clean = scrubResult(result, secrets);
+  return { result: clean, samples: nameSamples(config, clean, durationMs), startedAt, durationMs };
+}
+
+/** A probe's outcome in a one-off check. */
+export interface CheckOutcome extends RunOutcome {
+  config: ProbeConfig;
+  /** How many runs it took (2 for kinds whose samples are rates between runs). */
+  runs: number;
+}
+
+/**
+ * Runs each probe once, concurrently; a kind with `needsTwoRuns` runs again `intervalMs` later (unless its first run
+ * was down) and reports the second run. Probes are created here and closed before returning.
+ */
+export async function checkProbes(
+  configs: readonly ProbeConfig[],
+  deps: { clock: Clock; log: Logger; intervalMs: number },
+): Promise<CheckOutcome[]> {
+  return Promise.all(
+    configs.map(async (config) => {
+      const log = deps.log.child({ probe: config.name });
+      const probe = createProbe(config, { log, clock: deps.clock });
+      try {
+        let outcome = await runGuarded(config, probe, { clock: deps.clock, log });
+        if (!probeKind(config.kind)?.needsTwoRuns || !outcome.result.up) return { config, runs: 1, ...outcome };
+        await deps.clock.sleep(deps.intervalMs);
+        outcome = await runGuarded(config, probe, { clock: deps.clock, log });
+        return { config, runs: 2, ...outcome };
+      } finally {
+        await probe.close?.().catch((err: unknown) => log.warn({ reason: messageOf(err) }, 'probe did not close'));
+      }
+    }),
+  );
+}
+
+/** A promise that rejects ABANDON_AFTER_MS after `signal` aborts, for a probe that does not stop when asked. */
+function abandonAfterAbort(signal: AbortSignal, clock: Clock): { promise: Promise<never>; cancel(): void } {
+  let cancelTimer = () => {};
+  let onAbort = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      cancelTimer = clock.setTimeout(
+        () => reject(new Error(`${abortReason(signal)}; the probe did not stop when asked`)),
+        ABANDON_AFTER_MS,
+      );
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    promise,
+    cancel() {
+      signal.removeEventListener('abort', onAbort);
+      cancelTimer();
+    },
+  };
+}
+
+function nameSamples(config: ProbeConfig, result: ProbeResult, durationMs: number): Sample[] {
+  const base = config.labels ?? {};
+  // The probe's own labels win: they tell its series apart, a static label must not merge them.
+  const samples = (result.samples ?? []).map((s) => ({
+    name: `${config.name}.${s.name}`,
+    labels: { ...base, ...s.labels },
+    value: s.value,
+  }));
+  samples.push(
+    { name: `${config.name}.up`, labels: { ...base }, value: result.up ? 1 : 0 },
+    { name: `${config.name}.duration_seconds`, labels: { ...base }, value: durationMs / 1000 },
+  );
+  return samples;
+}
+
+/**
+ * Every string a secret of `config` could show up as in a message: the whole value, and for a URL its redacted
+ * parts (password, token-like user, key-like query values) as redactUrl hides them.
+ */
+function secretsOf(config: ProbeConfig): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown): void => {
+    if (value instanceof Secret) {
+      const raw = value.reveal();
+      found.push(raw);
+      if (URL.canParse(raw) && redactUrl(raw) !== raw) {
+        const url = new URL(raw);
+        const redacted = new URL(redactUrl(raw));
+        if (url.password) found.push(url.password, decodeURIComponent(url.password));
+        if (redacted.username !== url.username) found.push(url.username, decodeURIComponent(url.username));
+        for (const [key, v] of url.searchParams) if (redacted.searchParams.get(key) !== v) found.push(v);
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value && typeof value === 'object') {
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(config);
+  // Longest first, so a URL is replaced whole before its password; very short values would mangle ordinary words.
+  return [...new Set(found)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, s) => out.split(s).join('<secret>'), text);
+}
+
+function scrubResult(result: ProbeResult, secrets: readonly string[]): ProbeResult {
+  if (secrets.length === 0) return result;
+  const clean = { ...result };
+  if (clean.detail !== undefined) clean.detail = scrub(clean.detail, secrets);
+  if (clean.up) {
+    if (clean.cannotMeasure !== undefined) clean.cannotMeasure = scrub(clean.cannotMeasure, secrets);
+  } else {
+    clean.reason = scrub(clean.reason, secrets);
+  }
+  return clean;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,30 @@
+// The probes' `tls:` block (insecure, ca_file, server_name) as Node TLS connect options, for undici, ws and node:tls.
+import { readFile } from 'node:fs/promises';
+import { type ConnectionOptions, rootCertificates } from 'node:tls';
+
+/** The keys of a probe's `tls:` block, as src/config/probes.ts parses them. */
+export interface TlsConfig {
+  insecure?: boolean;
+  ca_file?: string;
+  server_name?: string;
+}
+
+/**
+ * Connect options for `tlsConfig`: `ca_file` adds to the public roots (it does not replace them), `server_name` sets
+ * SNI and the name checked on the certificate. Throws an Error naming `ca_file` when it cannot be read.
+ */
+export async function tlsConnectOptions(tlsConfig: TlsConfig | undefined): Promise<ConnectionOptions> {
+  const options: ConnectionOptions = { rejectUnauthorized: !tlsConfig?.insecure };
+  if (tlsConfig?.ca_file) {
+    let pem: string;
+    try {
+      pem = await readFile(tlsConfig.ca_file, 'utf8');
+    } catch (err) {
+      const message = `cannot read tls.ca_file ${tlsConfig.ca_file}: ${(err as Error).message}`;
+      throw Object.assign(new Error(message, { cause: err }), { code: 'CA_FILE_UNREADABLE' });
+    }
+    options.ca = [...rootCertificates, pem];
+  }
+  if (tlsConfig?.server_name) options.servername = tlsConfig.server_name;
+  return options;
+}

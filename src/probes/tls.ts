@@ -1,0 +1,108 @@
+// The `tls` probe: for each host Caddy serves, a TLS handshake with SNI and a look at the certificate presented:
+// days until it expires, whether its chain verifies, whether it names the host.
+
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
+import type { TlsProbeConfig } from '../config/probes.js';
+import type { Sample } from '../types.js';
+import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+import { tlsConnectOptions } from './tls-options.js';
+
+const DAY_MS = 86_400_000;
+
+export default defineProbe({
+  kind: 'tls',
+  create(config) {
+    return {
+      async run({ signal, clock }): Promise<ProbeResult> {
+        let ca: string[] | undefined;
+        try {
+          ca = (await tlsConnectOptions({ ca_file: config.ca_file })).ca as string[] | undefined;
+        } catch (err) {
+          return { up: false, reason: (err as Error).message };
+        }
+        const checks = await Promise.all(config.hosts.map((entry) => inspect(entry, config, ca, signal)));
+        const samples: Sample[] = [];
+        const failures: string[] = [];
+        const detail: string[] = [];
+        for (const check of checks) {
+          if ('error' in check) {
+            failures.push(`${check.entry}: ${check.error}`);
+            continue;
+          }
+          const labels = { host: check.entry };
+          const days = (check.expiresAt - clock.now()) / DAY_MS;
+          samples.push(
+            { name: 'days_until_expiry', labels, value: days },
+            { name: 'chain_valid', labels, value: check.chainError ? 0 : 1 },
+            { name: 'hostname_valid', labels, value: check.nameError ? 0 : 1 },
+          );
+          detail.push(
+            `${check.entry}: ${check.subject}, issued by ${check.issuer}, expires ${new Date(check.expiresAt).toISOString()}` +
+              ` (${days.toFixed(1)} days); chain ${check.chainError ?? 'verified'}; name ${check.nameError ?? 'matches'}`,
+          );
+        }
+        if (failures.length > 0) return { up: false, reason: failures.join('; '), samples, detail: detail.join('\n') };
+        return { up: true, samples, detail: detail.join('\n') };
+      },
+    };
+  },
+});
+
+type HostCheck =
+  | { entry: string; error: string }
+  | { entry: string; expiresAt: number; subject: string; issuer: string; chainError?: string; nameError?: string };
+
+/** `host`, `host:port` or `[v6]:port` → where to connect; undefined when it is none of these. */
+function parseHost(entry: string): Endpoint | undefined {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(entry);
+  const port = m?.[2] === undefined ? 443 : Number(m[2]);
+  if (!m?.[1] || port < 1 || port > 65_535) return undefined;
+  return { host: m[1], port };
+}
+
+/** One handshake; never rejects. The chain is judged against the public roots plus `ca_file`. */
+function inspect(entry: string, config: TlsProbeConfig, ca: string[] | undefined, signal: AbortSignal) {
+  return new Promise<HostCheck>((resolve) => {
+    const at = parseHost(entry);
+    if (!at) {
+      resolve({ entry, error: 'not a host or host:port' });
+      return;
+    }
+    const name = config.server_name ?? at.host;
+    // SNI carries names only: an IP address sends none (RFC 6066).
+    const servername = config.server_name ?? (isIP(at.host) ? undefined : at.host);
+    const socket = connect({ host: at.host, port: at.port, servername, ca, rejectUnauthorized: false });
+    let settled = false;
+    const finish = (check: HostCheck) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(check);
+    };
+    const onAbort = () => finish({ entry, error: abortReason(signal) });
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (err) => finish({ entry, error: describeFailure(err, signal, at) }));
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate();
+      if (!cert?.raw) {
+        finish({ entry, error: 'the server presented no certificate' });
+        return;
+      }
+      const x509 = new X509Certificate(cert.raw);
+      const nameError = checkServerIdentity(name, cert as PeerCertificate)?.message;
+      finish({
+        entry,
+        expiresAt: x509.validToDate.getTime(),
+        subject: x509.subject.replace(/\n/g, ', '),
+        issuer: x509.issuer.replace(/\n/g, ', '),
+        chainError: socket.authorized ? undefined : String(socket.authorizationError ?? 'not verified'),
+        nameError,
+      });
+    });
+  });
+}

@@ -1,0 +1,91 @@
+// The `websocket` probe: a real WebSocket handshake with the configured headers and TLS options, then one ping
+// whose pong is timed (the runbook's ws_smoke_test.py, continuously).
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { abortReason, describeFailure, endpointOf } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+import { tlsConnectOptions } from './tls-options.js';
+
+export default defineProbe({
+  kind: 'websocket',
+  create(config) {
+    return {
+      async run({ signal, clock }): Promise<ProbeResult> {
+        const url = new URL(config.url.reveal());
+        const at = endpointOf(url);
+        let socket: WebSocket | undefined;
+        const onAbort = () => socket?.terminate();
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          const tls = await tlsConnectOptions(config.tls);
+          const headers = Object.fromEntries(Object.entries(config.headers ?? {}).map(([k, v]) => [k, v.reveal()]));
+          const started = clock.now();
+          socket = new WebSocket(url, { ...tls, headers, followRedirects: false, perMessageDeflate: false });
+          // Errors are handled by the promises below; a late one (after terminate) must not be an unhandled event.
+          socket.on('error', () => {});
+          await handshake(socket, signal);
+          const samples = [{ name: 'handshake_seconds', labels: {}, value: (clock.now() - started) / 1000 }];
+          if (config.ping) {
+            const pinged = clock.now();
+            try {
+              await pong(socket, signal);
+            } catch (err) {
+              return { up: false, reason: `handshake done, but no pong: ${describeFailure(err, signal, at)}`, samples };
+            }
+            samples.push({ name: 'ping_seconds', labels: {}, value: (clock.now() - pinged) / 1000 });
+          }
+          socket.close(1000, 'centinela probe done');
+          return { up: true, samples };
+        } catch (err) {
+          socket?.terminate();
+          return { up: false, reason: err instanceof UpgradeRefused ? err.message : describeFailure(err, signal, at) };
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      },
+    };
+  },
+});
+
+/** The server answered the upgrade request with an ordinary HTTP response. */
+class UpgradeRefused extends Error {
+  override readonly name = 'UpgradeRefused';
+}
+
+/** Resolves on `open`; rejects with the connection error, an UpgradeRefused, or the abort. */
+function handshake(socket: WebSocket, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) reject(new Error(abortReason(signal)));
+    signal.addEventListener('abort', () => reject(new Error(abortReason(signal))), { once: true });
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+    socket.once('unexpected-response', (request, response: IncomingMessage) => {
+      // Read a little of the body for the reason, then drop the connection.
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length >= 200) response.destroy();
+      });
+      const done = () => {
+        request.destroy();
+        const text = body.slice(0, 200).replace(/\s+/g, ' ').trim();
+        reject(new UpgradeRefused(`upgrade refused: status ${response.statusCode}${text ? `: ${text}` : ''}`));
+      };
+      response.once('end', done);
+      response.once('close', done);
+      response.once('error', done);
+    });
+  });
+}
+
+/** Sends a ping and resolves on its pong; rejects on close, error or abort. */
+function pong(socket: WebSocket, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(new Error(abortReason(signal))), { once: true });
+    socket.once('pong', () => resolve());
+    socket.once('error', reject);
+    socket.once('close', (code) => reject(new Error(`connection closed with code ${code} before the pong`)));
+    socket.ping();
+  });
+}

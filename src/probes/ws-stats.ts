@@ -1,0 +1,95 @@
+// The `ws_stats` probe: the API's /ws/stats JSON (runbook, WebSocket Monitoring) as samples, with message and
+// broadcast rates between runs and the age of the last broadcast (a stalled broadcaster is an alert).
+import { CounterRates } from './counter-rate.js';
+import { HttpClient, readCapped } from './http-client.js';
+import { describeFailure } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+
+/** /ws/stats is a few hundred bytes; anything past this is not that endpoint. */
+const MAX_BODY_BYTES = 65_536;
+
+const COUNTERS = ['active_connections', 'total_messages_sent', 'total_broadcasts'] as const;
+
+export default defineProbe({
+  kind: 'ws_stats',
+  needsTwoRuns: true,
+  create(config, { clock }) {
+    const client = new HttpClient({ url: config.url, headers: config.headers, tls: config.tls });
+    const rates = new CounterRates();
+    return {
+      async run({ signal }): Promise<ProbeResult> {
+        let status: number;
+        let body: { bytes: Buffer; truncated: boolean };
+        try {
+          const response = await client.send({ signal });
+          status = response.statusCode;
+          body = await readCapped(response.body, MAX_BODY_BYTES);
+        } catch (err) {
+          return { up: false, reason: describeFailure(err, signal, client.endpoint) };
+        }
+        const text = body.bytes.toString('utf8');
+        if (status < 200 || status > 299) {
+          return { up: false, reason: `status ${status}: ${text.slice(0, 200).replace(/\s+/g, ' ').trim()}` };
+        }
+        if (body.truncated)
+          return { up: false, reason: `answer is larger than ${MAX_BODY_BYTES} bytes; not /ws/stats` };
+        let stats: unknown;
+        try {
+          stats = JSON.parse(text);
+        } catch (err) {
+          return { up: false, reason: `answer is not valid JSON (${(err as Error).message})` };
+        }
+        if (stats === null || typeof stats !== 'object' || Array.isArray(stats)) {
+          return { up: false, reason: 'answer is not a JSON object like {"active_connections": 10, ...}' };
+        }
+        return toResult(stats as Record<string, unknown>, clock.now(), rates);
+      },
+      close: () => client.close(),
+    };
+  },
+});
+
+/** Samples from the stats object at `now`; fields that are missing or of the wrong type are named in cannotMeasure. */
+function toResult(stats: Record<string, unknown>, now: number, rates: CounterRates): ProbeResult {
+  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
+  const problems: string[] = [];
+  const sample = (name: string, value: number) => samples.push({ name, labels: {}, value });
+  for (const field of COUNTERS) {
+    const value = stats[field];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      problems.push(`${field} is ${value === undefined ? 'missing' : `${JSON.stringify(value)}, not a count`}`);
+      continue;
+    }
+    sample(field, value);
+    if (field === 'active_connections') continue;
+    // A counter that went down is a restart of the API: counted from zero, like Prometheus' rate().
+    const rate = rates.observe(field, value, now);
+    if (rate !== undefined)
+      sample(field === 'total_messages_sent' ? 'messages_per_second' : 'broadcasts_per_second', rate);
+  }
+  const last = stats.last_broadcast_at;
+  const lastAt = parseInstant(last);
+  if (lastAt !== undefined) {
+    // A clock a little ahead on the API side must not read as a negative age.
+    sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000));
+  } else if (last !== null) {
+    problems.push(
+      `last_broadcast_at is ${last === undefined ? 'missing' : `${JSON.stringify(last)}, not an ISO 8601 time`}`,
+    );
+  }
+  const detail = last === null ? 'no broadcast yet (last_broadcast_at is null)' : undefined;
+  if (problems.length > 0) return { up: true, samples, detail, cannotMeasure: `/ws/stats: ${problems.join('; ')}` };
+  return { up: true, samples, detail };
+}
+
+/**
+ * Epoch ms of an ISO 8601 time, or of Unix seconds given as a number. A time without a zone is UTC: Python's
+ * datetime.utcnow().isoformat() writes none, and reading it as local time would shift it by the host's offset.
+ */
+function parseInstant(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
+  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value)) return undefined;
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(value) ? value : `${value}Z`;
+  const ms = Date.parse(zoned.replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : ms;
+}

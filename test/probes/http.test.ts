@@ -1,0 +1,237 @@
+import type { ServerResponse } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock, systemClock } from '../../src/clock.js';
+import { type HttpProbeConfig, probeConfig } from '../../src/config/probes.js';
+import http from '../../src/probes/http.js';
+import type { ProbeResult } from '../../src/probes/probe.js';
+import { runGuarded } from '../../src/probes/run-once.js';
+import { probeConformance } from '../support/conformance.js';
+import { type HttpTarget, hang, startHttpTarget } from '../support/http-target.js';
+import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
+
+const log = pino({ level: 'silent' });
+
+function configOf(input: Record<string, unknown>): HttpProbeConfig {
+  return probeConfig.parse({ name: 'api_health', kind: 'http', every: '10s', ...input }) as HttpProbeConfig;
+}
+
+async function runOnce(input: Record<string, unknown>): Promise<ProbeResult> {
+  const probe = http.create(configOf(input), { log, clock: systemClock });
+  try {
+    return await probe.run({ signal: new AbortController().signal, clock: systemClock, log });
+  } finally {
+    await probe.close?.();
+  }
+}
+
+probeConformance(http, ({ url, secret }) => ({ url, headers: { authorization: `Bearer ${secret}` } }));
+
+describe('http probe', () => {
+  let target: HttpTarget;
+  beforeAll(async () => {
+    target = await startHttpTarget({
+      routes: {
+        '/api/v1/health': { json: { status: 'healthy', environment: 'production', checks: { db: { ok: true } } } },
+        '/degraded': { json: { status: 'degraded' } },
+        '/down': { status: 503, body: `Service Unavailable ${'x'.repeat(300)}` },
+        '/html': { body: '<html>oops</html>' },
+        '/hang': hang,
+        '/a': { status: 302, headers: { location: '/b' } },
+        '/b': { status: 302, headers: { location: '/api/v1/health' } },
+      },
+    });
+  });
+  afterAll(() => target.close());
+
+  it('is up when the status and the JSON fields are as expected, with the status code as a sample', async () => {
+    const result = await runOnce({
+      url: `${target.url}/api/v1/health`,
+      expect: { json: { status: 'healthy', 'checks.db.ok': true } },
+    });
+    expect(result).toMatchObject({ up: true, samples: [{ name: 'status_code', labels: {}, value: 200 }] });
+  });
+
+  it('names the JSON field, what it was and what was expected', async () => {
+    const result = await runOnce({ url: `${target.url}/degraded`, expect: { json: { status: 'healthy' } } });
+    expect(result).toMatchObject({ up: false, reason: 'JSON field status was "degraded", expected "healthy"' });
+    expect(result.samples).toEqual([{ name: 'status_code', labels: {}, value: 200 }]);
+  });
+
+  it('names a missing JSON field, every failing field at once', async () => {
+    const result = await runOnce({
+      url: `${target.url}/api/v1/health`,
+      expect: { json: { 'checks.cache.ok': true, environment: 'staging' } },
+    });
+    expect(result).toMatchObject({
+      up: false,
+      reason:
+        'JSON field checks.cache.ok is missing, expected true; JSON field environment was "production", expected "staging"',
+    });
+  });
+
+  it('says the body is not JSON when JSON fields are expected', async () => {
+    const result = await runOnce({ url: `${target.url}/html`, expect: { json: { status: 'healthy' } } });
+    expect(result.up).toBe(false);
+    if (!result.up) expect(result.reason).toMatch(/^body is not valid JSON \(.+\): <html>oops<\/html>$/);
+  });
+
+  it('gives an unexpected status with the first 200 bytes of the body', async () => {
+    const result = await runOnce({ url: `${target.url}/down` });
+    expect(result).toMatchObject({
+      up: false,
+      reason: `status 503: Service Unavailable ${'x'.repeat(200 - 'Service Unavailable '.length)}…`,
+      samples: [{ name: 'status_code', value: 503 }],
+    });
+  });
+
+  it('accepts status codes and classes as listed', async () => {
+    expect((await runOnce({ url: `${target.url}/down`, expect: { status: [503] } })).up).toBe(true);
+    expect((await runOnce({ url: `${target.url}/down`, expect: { status: ['5xx'] } })).up).toBe(true);
+    expect((await runOnce({ url: `${target.url}/nowhere`, expect: { status: ['2xx', 301] } })).up).toBe(false);
+  });
+
+  it('checks the body against a regular expression', async () => {
+    expect((await runOnce({ url: `${target.url}/html`, expect: { body_regex: 'oo+ps' } })).up).toBe(true);
+    const result = await runOnce({ url: `${target.url}/html`, expect: { body_regex: 'healthy' } });
+    expect(result).toMatchObject({ up: false, reason: 'body does not match /healthy/' });
+  });
+
+  it('sends the method, the headers (secrets revealed only on the wire) and the body', async () => {
+    target.route('POST /echo', { status: 201, body: 'created' });
+    const result = await runOnce({
+      url: `${target.url}/echo`,
+      method: 'POST',
+      headers: { Authorization: 'Bearer tok-123', 'Content-Type': 'application/json' },
+      body: '{"ping":1}',
+    });
+    expect(result.up).toBe(true);
+    const seen = target.requests.at(-1);
+    expect(seen).toMatchObject({ method: 'POST', path: '/echo', body: '{"ping":1}' });
+    expect(seen?.headers).toMatchObject({ authorization: 'Bearer tok-123', 'content-type': 'application/json' });
+  });
+
+  it('turns credentials in the URL into Basic auth', async () => {
+    target.route('/private', { body: 'ok' });
+    const url = new URL(`${target.url}/private`);
+    url.username = 'ops';
+    url.password = 'p@ss word';
+    expect((await runOnce({ url: url.toString() })).up).toBe(true);
+    const auth = target.requests.at(-1)?.headers.authorization ?? '';
+    expect(Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString()).toBe('ops:p@ss word');
+  });
+
+  it('follows redirects up to max_redirects, and says when there are more', async () => {
+    const url = `${target.url}/a`;
+    const json = { status: 'healthy' };
+    expect(await runOnce({ url, max_redirects: 2, expect: { json } })).toMatchObject({ up: true });
+    expect(await runOnce({ url, max_redirects: 1 })).toMatchObject({ up: false, reason: 'more than 1 redirects' });
+    expect(await runOnce({ url, max_redirects: 0 })).toMatchObject({ up: false, reason: 'status 302' });
+  });
+
+  it('says connection refused with the host and port', async () => {
+    const closed = await startHttpTarget();
+    await closed.close();
+    const result = await runOnce({ url: `http://127.0.0.1:${closed.port}/health` });
+    expect(result).toEqual({ up: false, reason: `connection refused (127.0.0.1:${closed.port})` });
+  });
+
+  it('says DNS lookup failed with the host name', async () => {
+    const result = await runOnce({ url: 'http://centinela-no-such-host.invalid/health' });
+    expect(result).toEqual({ up: false, reason: 'DNS lookup failed for centinela-no-such-host.invalid' });
+  });
+
+  it('times out through the run edge with the configured timeout in the reason', async () => {
+    const clock = new FakeClock();
+    const config = configOf({ url: `${target.url}/hang`, timeout: '5s' });
+    const probe = http.create(config, { log, clock });
+    const before = target.requests.length;
+    const outcome = runGuarded(config, probe, { clock, log });
+    while (target.requests.length === before) await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(5_000);
+    expect((await outcome).result).toEqual({ up: false, reason: 'timed out after 5s' });
+    await probe.close?.();
+  });
+
+  it('reads at most max_body_bytes of a 100 MB body and closes the connection', async () => {
+    const total = 100 * 1024 * 1024;
+    let written = 0;
+    let closed: () => void = () => {};
+    const serverDone = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    target.route('/huge', (_req, res: ServerResponse) => {
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(total) });
+      const pump = () => {
+        while (written < total && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return; // wait for 'drain': only what the client takes is written
+        }
+        if (written >= total) res.end();
+      };
+      res.on('drain', pump);
+      res.on('close', () => closed());
+      pump();
+    });
+    const result = await runOnce({ url: `${target.url}/huge`, max_body_bytes: 65_536, expect: { body_regex: '^a+$' } });
+    expect(result).toMatchObject({ up: true, detail: 'status 200, 65536 bytes (cut at max_body_bytes)' });
+    await serverDone;
+    // What the server could write is bounded by the cap plus the socket buffers of both ends, not by the body.
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('refuses JSON checks on a body cut at max_body_bytes', async () => {
+    const result = await runOnce({
+      url: `${target.url}/api/v1/health`,
+      max_body_bytes: 10,
+      expect: { json: { status: 'healthy' } },
+    });
+    expect(result).toMatchObject({
+      up: false,
+      reason: 'body is larger than max_body_bytes (10); its JSON fields cannot be checked',
+    });
+  });
+
+  describe('over TLS', () => {
+    let cert: TestCert;
+    let https: HttpTarget;
+    beforeAll(async () => {
+      cert = makeSelfSignedCert();
+      https = await startHttpTarget({ tls: cert, routes: { '/health': { json: { status: 'healthy' } } } });
+    });
+    afterAll(async () => {
+      await https.close();
+      cert.remove();
+    });
+
+    it('does not accept a self-signed certificate by default', async () => {
+      const result = await runOnce({ url: `${https.url}/health` });
+      expect(result.up).toBe(false);
+      if (!result.up) {
+        expect(result.reason).toBe(`TLS certificate of 127.0.0.1:${https.port} not accepted: self-signed certificate`);
+      }
+    });
+
+    it('accepts it with insecure or with its CA in ca_file', async () => {
+      expect((await runOnce({ url: `${https.url}/health`, tls: { insecure: true } })).up).toBe(true);
+      expect((await runOnce({ url: `${https.url}/health`, tls: { ca_file: cert.certFile } })).up).toBe(true);
+    });
+
+    it('checks the certificate against server_name', async () => {
+      const result = await runOnce({
+        url: `${https.url}/health`,
+        tls: { ca_file: cert.certFile, server_name: 'other.example' },
+      });
+      expect(result.up).toBe(false);
+      if (!result.up)
+        expect(result.reason).toMatch(/^TLS certificate of 127\.0\.0\.1:\d+ not accepted: .*other\.example/);
+    });
+
+    it('names an unreadable ca_file', async () => {
+      const result = await runOnce({ url: `${https.url}/health`, tls: { ca_file: '/nonexistent/ca.pem' } });
+      expect(result.up).toBe(false);
+      if (!result.up) expect(result.reason).toMatch(/^cannot read tls\.ca_file \/nonexistent\/ca\.pem: ENOENT/);
+    });
+  });
+});

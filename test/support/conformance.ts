@@ -1,0 +1,167 @@
+// The conformance suite every probe kind runs: a dead target, a target speaking garbage and a target that hangs
+// must each give `up: false` (never a throw), the run must stop when its signal aborts, and no secret of the config
+// may reach the reason, the detail or the samples.
+//
+//   probeConformance(http, ({ url, secret }) => ({ url, headers: { authorization: `Bearer ${secret}` } }));
+//
+// `makeConfig` returns the YAML-shaped keys of the kind (name, kind and every are filled in); it is called once per
+// target, each a raw TCP server on loopback, so any protocol can be pointed at it.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
+import type { Probe, ProbeKind, ProbeResult } from '../../src/probes/probe.js';
+
+/** Where the suite points the probe, and the secret it plants. */
+export interface ConformanceTarget {
+  host: string;
+  port: number;
+  /** `http://centinela:<secret>@127.0.0.1:<port>/`: change the scheme to yours (ws://, postgres://, redis://). */
+  url: string;
+  /** Put it wherever the kind keeps secrets (URL password, a header, `password:`); it must never be shown. */
+  secret: string;
+}
+
+/** Registers the suite for `kind` in the calling test file. */
+export function probeConformance<K extends ProbeConfig['kind']>(
+  kind: ProbeKind<K>,
+  makeConfig: (target: ConformanceTarget) => Record<string, unknown>,
+): void {
+  describe(`${kind.kind} probe conformance`, () => {
+    const secret = `s3cret-${randomBytes(8).toString('hex')}`;
+    const servers: TcpTarget[] = [];
+    const probes: Probe[] = [];
+    const log = pino({ level: 'silent' });
+
+    const probeFor = async (target: TcpTarget | { port: number }): Promise<Probe> => {
+      const input = {
+        name: 'conformance',
+        every: '10s',
+        ...makeConfig({ host: '127.0.0.1', port: target.port, secret, url: urlFor(target.port, secret) }),
+        kind: kind.kind,
+      };
+      const config = probeConfig.parse(input) as Extract<ProbeConfig, { kind: K }>;
+      const probe = kind.create(config, { log, clock: systemClock });
+      probes.push(probe);
+      return probe;
+    };
+    const run = (probe: Probe, signal = new AbortController().signal) =>
+      within(probe.run({ signal, clock: systemClock, log }), 10_000, 'the run did not settle');
+    const expectNoSecret = (result: ProbeResult) => {
+      const shown = JSON.stringify(result);
+      expect(shown).not.toContain(secret);
+      expect(shown).not.toContain(encodeURIComponent(secret));
+    };
+
+    afterAll(async () => {
+      await Promise.all(probes.map((p) => p.close?.()));
+      await Promise.all(servers.map((s) => s.close()));
+    });
+
+    it('returns up: false with a reason, not a throw, when nothing listens', async () => {
+      const port = await freePort();
+      const result = await run(await probeFor({ port }));
+      expect(result.up).toBe(false);
+      if (!result.up) expect(result.reason).toMatch(/\S/);
+      expectNoSecret(result);
+    });
+
+    it('returns up: false when the target answers garbage and closes', async () => {
+      const target = await tcpTarget((socket) => socket.end('garbage \u0000\u00ff\r\n\r\n'));
+      servers.push(target);
+      const result = await run(await probeFor(target));
+      expect(result.up).toBe(false);
+      expectNoSecret(result);
+    });
+
+    it('stops when its signal aborts while the target hangs, with the signal reason, and drops the connection', async () => {
+      const target = await tcpTarget(() => {});
+      servers.push(target);
+      const probe = await probeFor(target);
+      const abort = new AbortController();
+      const pending = run(probe, abort.signal);
+      await within(target.connected, 10_000, 'the probe never connected to the target');
+      abort.abort(new DOMException('timed out after 3s', 'TimeoutError'));
+      const result = await pending;
+      expect(result.up).toBe(false);
+      if (!result.up) expect(result.reason).toContain('timed out after 3s');
+      expectNoSecret(result);
+      await probe.close?.();
+      probes.splice(probes.indexOf(probe), 1);
+      await within(target.allClosed(), 10_000, 'the probe kept its connection to the target open');
+    });
+
+    it('returns up: false at once for a signal that is already aborted', async () => {
+      const target = await tcpTarget(() => {});
+      servers.push(target);
+      const abort = new AbortController();
+      abort.abort(new DOMException('aborted: centinela is stopping', 'AbortError'));
+      const result = await run(await probeFor(target), abort.signal);
+      expect(result.up).toBe(false);
+      expectNoSecret(result);
+    });
+  });
+}
+
+function urlFor(port: number, secret: string): string {
+  return `http://centinela:${encodeURIComponent(secret)}@127.0.0.1:${port}/`;
+}
+
+interface TcpTarget {
+  port: number;
+  /** Resolves when the first connection arrives. */
+  connected: Promise<void>;
+  /** Resolves once every connection accepted so far has closed. */
+  allClosed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function tcpTarget(onConnection: (socket: Socket) => void): Promise<TcpTarget> {
+  const sockets = new Set<Socket>();
+  let markConnected = () => {};
+  const connected = new Promise<void>((resolve) => {
+    markConnected = resolve;
+  });
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    markConnected();
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    connected,
+    allClosed: () =>
+      Promise.all([...sockets].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())))).then(
+        () => {},
+      ),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port nothing listens on: bound, then released. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** `promise`, or a failure naming `what` if it has not settled after `ms` (a hang guard, not a timing check). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
