@@ -152,7 +152,8 @@ export const webhookChannel = z.discriminatedUnion('format', [
   }),
 ]);
 
-export const channelConfig = z.union([emailChannel, webhookChannel]);
+// Discriminated on kind (then format) so a bad channel reports the one branch it meant, not every branch.
+export const channelConfig = z.discriminatedUnion('kind', [emailChannel, webhookChannel]);
 
 export const deliveryConfig = z.strictObject({
   /** First retry delay; doubles with jitter up to max_backoff. */

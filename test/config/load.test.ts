@@ -1,0 +1,242 @@
+// The loader against one fixture per kind of problem, with the exact text the operator reads.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import type { FileKey } from '../../src/config/references.js';
+import { Secret } from '../../src/config/secret.js';
+
+const FIXTURES = 'test/fixtures/config';
+const VALID = { alerts: read('valid', 'alerts'), escalation: read('valid', 'escalation') };
+
+function read(dir: string, key: FileKey): string {
+  return readFileSync(join(FIXTURES, dir, `${key}.yaml`), 'utf8');
+}
+
+/** The fixture's own files over the valid base, as the loader would read them from `test/fixtures/config/<name>`. */
+function fixture(name: string): Partial<Record<FileKey, string>> {
+  const texts: Partial<Record<FileKey, string>> = { ...VALID };
+  for (const key of ['alerts', 'escalation', 'centinela'] as const) {
+    if (existsSync(join(FIXTURES, name, `${key}.yaml`))) texts[key] = read(name, key);
+  }
+  return texts;
+}
+
+/** The ConfigError text for a set of files, or a failure when they load. */
+function problems(dir: string, texts: Partial<Record<FileKey, string>>, env: Record<string, string> = {}): string {
+  try {
+    parseConfig(dir, texts, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error(`${dir} loaded without a problem`);
+}
+
+const cases: [string, string][] = [
+  ['yaml-syntax', 'alerts.yaml:4:10  YAML: a value opened with " is never closed. Add the closing ".'],
+  ['duplicate-key', 'alerts.yaml:6:5  probes[0]: key "every" appears twice. Keep one.'],
+  ['wrong-type', 'alerts.yaml:10:23  rules[0].thresholds.P0: expected a number, not "zero".'],
+  ['unknown-key', 'alerts.yaml:6:5  probes[0]: unknown key "timout". Did you mean "timeout"?'],
+  ['bad-duration', 'alerts.yaml:11:10  rules[0].for: "5 minutes" is not a duration. Write 90s, 5m or 1h30m.'],
+  ['priority-p5', 'alerts.yaml:12:7  rules[0].thresholds: unknown key "P5". Use P0, P1, P2 or P3.'],
+  [
+    'unknown-kind',
+    'alerts.yaml:3:11  probes[0].kind: "htp" is not a known kind. Did you mean "http"? ' +
+      'Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk or host.',
+  ],
+  [
+    'unset-env',
+    'alerts.yaml:4:10  probes[0].url: ${API_URL} is not set in the environment. Set it or write ${API_URL:-default}.',
+  ],
+  [
+    'unknown-probe',
+    'alerts.yaml:8:13  rules[0].sample: no probe "api_helth". Did you mean "api_health"? Defined: api_health.',
+  ],
+  [
+    'unknown-contact',
+    'escalation.yaml:5:21  levels.P0.contacts[1]: no contact "ctoo". Did you mean "cto"? Defined: cto.',
+  ],
+  [
+    'no-usable-channel',
+    'escalation.yaml:8:5  contacts.cto: has no usable channel: email is an email channel and it has no email. ' +
+      'Add email: or a webhook channel.',
+  ],
+  [
+    'self-escalation',
+    'escalation.yaml:3:74  levels.P1.escalate_to: P1 escalates to itself. Write a more urgent level or none.',
+  ],
+  [
+    'escalation-cycle',
+    'escalation.yaml:3:74  levels.P0.escalate_to: escalation cycle P0 → P3 → P2 → P1 → P0. A level without ' +
+      'escalate_to climbs to the next more urgent one; end the chain with escalate_to: none.',
+  ],
+  ['planned-kind', 'alerts.yaml:3:11  probes[0].kind: kind heartbeat is planned and not available yet.'],
+  [
+    'planned-heartbeat',
+    "centinela.yaml:3:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key.",
+  ],
+];
+
+describe('one fixture per problem', () => {
+  it('loads the valid base the fixtures start from', () => {
+    expect(parseConfig(join(FIXTURES, 'valid'), VALID, {}).alerts.probes[0]?.name).toBe('api_health');
+  });
+
+  it.each(cases)('%s', (name, line) => {
+    const dir = join(FIXTURES, name);
+    expect(problems(dir, fixture(name))).toBe(`${dir}/${line}\n1 problem in 1 file; nothing was started.`);
+  });
+
+  it('reports every problem of two files in one run, in file and line order', () => {
+    const dir = join(FIXTURES, 'several-problems');
+    expect(problems(dir, fixture('several-problems'))).toBe(
+      [
+        `${dir}/alerts.yaml:5:10  probes[0].url: \${API_URL} is not set in the environment. Set it or write \${API_URL:-default}.`,
+        `${dir}/alerts.yaml:7:5  probes[0]: unknown key "timout". Did you mean "timeout"?`,
+        `${dir}/alerts.yaml:11:12  probes[1].every: "half a minute" is not a duration. Write 90s, 5m or 1h30m.`,
+        `${dir}/alerts.yaml:15:9  rules[0].op: "=>" is not a comparison. Use >, >=, <, <=, == or !=.`,
+        `${dir}/alerts.yaml:16:26  rules[0].thresholds: unknown key "P5". Use P0, P1, P2 or P3.`,
+        `${dir}/alerts.yaml:17:10  rules[0].for: "5 minutes" is not a duration. Write 90s, 5m or 1h30m.`,
+        `${dir}/escalation.yaml:3:21  levels.P1.ack_within: "1 hour" is not a duration. Write 90s, 5m or 1h30m.`,
+        `${dir}/escalation.yaml:5:64  contacts.cto: unknown key "pager". Use name, email, phone or channels.`,
+        '8 problems in 2 files; nothing was started.',
+      ].join('\n'),
+    );
+  });
+
+  it('has a test case for every fixture folder', async () => {
+    const { readdirSync } = await import('node:fs');
+    const tested = new Set([...cases.map(([name]) => name), 'valid', 'several-problems']);
+    expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
+  });
+});
+
+describe('loading a folder', () => {
+  it('names each missing required file, and needs no centinela.yaml', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'centinela-config-'));
+    const error = await loadConfig({ dir, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((error as ConfigError).issues.map((i) => [i.file, i.line])).toEqual([
+      [join(dir, 'alerts.yaml'), 0],
+      [join(dir, 'escalation.yaml'), 0],
+    ]);
+    expect((error as ConfigError).message).toContain(
+      `${join(dir, 'alerts.yaml')}  not found. centinela reads alerts.yaml and escalation.yaml from the folder given by --config DIR`,
+    );
+
+    writeFileSync(join(dir, 'alerts.yaml'), VALID.alerts);
+    writeFileSync(join(dir, 'escalation.yaml'), VALID.escalation);
+    const config = await loadConfig({ dir, env: {} });
+    expect(config.dir).toBe(dir);
+    expect(config.centinela).toEqual({
+      server: { listen: '0.0.0.0:9810' },
+      state: { path: '/var/lib/centinela/state.db' },
+    });
+  });
+
+  it('reports a folder in place of a file without throwing anything else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'centinela-config-'));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'alerts.yaml'));
+    writeFileSync(join(dir, 'escalation.yaml'), VALID.escalation);
+    const error = (await loadConfig({ dir, env: {} }).catch((e: unknown) => e)) as ConfigError;
+    expect(error.message).toBe(
+      `${join(dir, 'alerts.yaml')}  cannot be read (EISDIR).\n1 problem in 1 file; nothing was started.`,
+    );
+  });
+
+  it('fills the default escalation chain P3 → P2 → P1 → P0, skipping levels that are not defined', () => {
+    const escalation = VALID.escalation
+      .replace(/^ {2}P1:.*\n/m, '')
+      .replace('P0: { ack_within: 15m,', 'P0: { escalate_to: none, ack_within: 15m,');
+    const { levels } = parseConfig('c', { ...VALID, escalation }, {}).escalation;
+    expect([levels.P0?.escalate_to, levels.P1, levels.P2?.escalate_to, levels.P3?.escalate_to]).toEqual([
+      'none',
+      undefined,
+      'P0',
+      'P2',
+    ]);
+  });
+
+  it('turns durations into milliseconds and secrets into Secret values', () => {
+    const alerts = VALID.alerts
+      .replace('every: 15s', 'every: 2m')
+      .replace('timeout: 5s', 'timeout: 1m30s\n    headers: { Authorization: "Bearer ${TOKEN}" }');
+    const probe = parseConfig('c', { ...VALID, alerts }, { TOKEN: 'abc' }).alerts.probes[0];
+    expect(probe?.kind === 'http' && probe.timeout).toBe(90_000);
+    const header = probe?.kind === 'http' ? probe.headers?.Authorization : undefined;
+    expect(header).toBeInstanceOf(Secret);
+    expect(header?.reveal()).toBe('Bearer abc');
+    expect(JSON.stringify(probe)).not.toContain('abc');
+  });
+
+  it('never quotes a secret back, even when it is malformed', () => {
+    const alerts = VALID.alerts.replace('url: http://api:8000/api/v1/health', 'url: "hunter2 not a url"');
+    expect(problems('c', { ...VALID, alerts })).toBe(
+      'c/alerts.yaml:5:10  probes[0].url: is not a URL. Write scheme://host:port/path.\n1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('does not quote a value that came from the environment', () => {
+    const alerts = VALID.alerts.replace('timeout: 5s', 'timeout: 5s\n    max_redirects: ${REDIRECTS}');
+    expect(problems('c', { ...VALID, alerts }, { REDIRECTS: 's3cret' })).toContain(
+      'probes[0].max_redirects: expected a number, not a string.',
+    );
+  });
+
+  it('refuses a value that YAML would read as a tag, such as an unquoted != matcher', () => {
+    const alerts = `${VALID.alerts}inhibit:\n  - source: { alertname: ApiDown }\n    target: { status: !=200 }\n`;
+    expect(problems('c', { ...VALID, alerts })).toBe(
+      'c/alerts.yaml:15:23  YAML: Unresolved tag: !=200. A value starting with ! is a YAML tag; quote it, e.g. "!=200".\n' +
+        '1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('says where indentation goes wrong', () => {
+    const alerts = VALID.alerts.replace('    kind: http', '     kind: http');
+    expect(problems('c', { ...VALID, alerts })).toBe(
+      'c/alerts.yaml:3:11  YAML: a key: value is not allowed here. Check the indentation of this line and the next, ' +
+        'or quote a value that holds ": ".\n1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('names the missing key and what it takes', () => {
+    const alerts = VALID.alerts.replace('    op: "=="\n', '').replace('    kind: http\n', '');
+    expect(problems('c', { ...VALID, alerts })).toBe(
+      [
+        'c/alerts.yaml:3:5  probes[0]: missing key "kind". Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk or host.',
+        'c/alerts.yaml:8:5  rules[0]: missing key "op". Use >, >=, <, <=, == or !=.',
+        '2 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+  });
+
+  it('treats an empty file as an empty map and says what it lacks', () => {
+    expect(problems('c', { ...VALID, escalation: '' })).toBe(
+      [
+        'c/escalation.yaml:1:1  missing key "levels".',
+        'c/escalation.yaml:1:1  missing key "contacts".',
+        'c/escalation.yaml:1:1  missing key "channels".',
+        '3 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a value of the wrong shape at the top of a file', () => {
+    expect(problems('c', { ...VALID, alerts: '- just\n- a list\n' })).toBe(
+      'c/alerts.yaml:1:1  expected a map (key: value), not a list.\n1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('reports an alias bomb as a problem, not a crash', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++)
+      bomb.push(`${'bcdefghij'[i]}: &${'bcdefghij'[i]} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`);
+    const message = problems('c', { ...VALID, alerts: `${bomb.join('\n')}\n` });
+    expect(message).toMatch(/^c\/alerts\.yaml:1:1 {2}cannot be read: Excessive alias count/);
+  });
+});

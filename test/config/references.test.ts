@@ -1,0 +1,172 @@
+// The second pass: names that must exist, schedules that must make sense, escalation chains that must end.
+import { describe, expect, it } from 'vitest';
+import { checkReferences, withDefaultEscalation } from '../../src/config/references.js';
+import { alertsFile, centinelaFile, escalationFile } from '../../src/config/schema.js';
+
+const probe = (over: Record<string, unknown> = {}) => ({
+  name: 'api',
+  kind: 'http',
+  url: 'http://api:8000/',
+  every: '15s',
+  ...over,
+});
+const rule = (over: Record<string, unknown> = {}) => ({
+  name: 'ApiDown',
+  sample: 'api.up',
+  op: '==',
+  thresholds: { P0: 0 },
+  ...over,
+});
+const alerts = (over: Record<string, unknown> = {}) =>
+  alertsFile.parse({ probes: [probe()], rules: [rule()], ...over });
+
+const contact = { name: 'CTO', email: 'cto@example.org', channels: ['mail'] };
+const level = (over: Record<string, unknown> = {}) => ({
+  ack_within: '1h',
+  repeat_every: '15m',
+  contacts: ['cto'],
+  ...over,
+});
+const escalation = (over: Record<string, unknown> = {}) =>
+  escalationFile.parse({
+    levels: { P0: level(), P1: level(), P2: level(), P3: level() },
+    contacts: { cto: contact },
+    channels: {
+      mail: { kind: 'email', smtp: { host: 'smtp', from: 'c@example.org' } },
+      hook: { kind: 'webhook', format: 'slack', url: 'http://h/' },
+    },
+    ...over,
+  });
+
+/** `path: message` for each finding, to read like the operator's output. */
+function found(files: Parameters<typeof checkReferences>[0]): string[] {
+  return checkReferences(files).map((f) => `${f.file} ${f.path.join('.')}: ${f.message}`);
+}
+
+describe('alerts.yaml', () => {
+  it('accepts a consistent file', () => {
+    expect(found({ alerts: alerts(), escalation: escalation(), centinela: centinelaFile.parse({}) })).toEqual([]);
+  });
+
+  it('needs exactly one of every and cron, a valid cron, and a timeout shorter than every', () => {
+    const probes = [
+      probe({ name: 'a', cron: '*/5 * * * *' }),
+      probe({ name: 'b', every: undefined }),
+      probe({ name: 'c', every: undefined, cron: '61 * * * *' }),
+      probe({ name: 'd', every: '10s' }),
+      probe({ name: 'e', every: '10s', timeout: '9s' }),
+    ];
+    expect(found({ alerts: alerts({ probes, rules: [] }) })).toEqual([
+      'alerts probes.0: has both every and cron. Keep one',
+      'alerts probes.1: needs a schedule. Write every: 30s, or cron: "*/5 * * * *"',
+      'alerts probes.2.cron: "61 * * * *" is not a cron expression. Write five fields (minute hour day month weekday), e.g. "0 2 * * 0"',
+      'alerts probes.3.timeout: 10s is not shorter than every (10s), so a run could still be going when the next is due. Lower timeout (default 10s) or raise every',
+    ]);
+  });
+
+  it('refuses duplicate names and rules naming unknown probes', () => {
+    const a = alerts({
+      probes: [probe(), probe()],
+      rules: [rule({ diagnose: ['api', 'db'] }), rule({ sample: 'apii.up' })],
+      maintenance: [
+        { name: 'w', cron: '0 2 * * 0', duration: '1h' },
+        { name: 'w', cron: '0 2 * * 0', duration: '1h', timezone: 'Mars/Olympus' },
+      ],
+    });
+    expect(found({ alerts: a })).toEqual([
+      'alerts probes.1.name: "api" is already the name of probes[0]. Names must be unique',
+      'alerts rules.1.name: "ApiDown" is already the name of rules[0]. Names must be unique',
+      'alerts maintenance.1.name: "w" is already the name of maintenance[0]. Names must be unique',
+      'alerts rules.0.diagnose.1: no probe "db". Defined: api.',
+      'alerts rules.1.sample: no probe "apii". Did you mean "api"? Defined: api.',
+      'alerts maintenance.1.timezone: "Mars/Olympus" is not a time zone. Write an IANA name such as America/Guayaquil or UTC',
+    ]);
+  });
+
+  it('keeps a clear threshold on the good side of every threshold', () => {
+    const rules = [
+      rule({ name: 'a', op: '>', thresholds: { P2: 80, P1: 90 }, clear_threshold: 75 }),
+      rule({ name: 'b', op: '>', thresholds: { P2: 80, P1: 90 }, clear_threshold: 85 }),
+      rule({ name: 'c', op: '<', thresholds: { P2: 14, P1: 7 }, clear_threshold: 10 }),
+      rule({ name: 'd', op: '==', clear_threshold: 1 }),
+    ];
+    expect(found({ alerts: alerts({ rules }) })).toEqual([
+      'alerts rules.1.clear_threshold: 85 is above the lowest threshold (80); with op >, it must be at or below it',
+      'alerts rules.2.clear_threshold: 10 is below the highest threshold (14); with op <, it must be at or above it',
+      'alerts rules.3.clear_threshold: only works with >, >=, < or <=, not ==. Remove it',
+    ]);
+  });
+
+  it('refuses planned probe kinds and the planned heartbeat of centinela.yaml', () => {
+    const a = alerts({ probes: [probe(), { name: 'backup', kind: 'heartbeat', every: '1m', expect_every: '7d' }] });
+    const c = centinelaFile.parse({ heartbeat: { url: 'https://hc.example.org/x' } });
+    expect(found({ alerts: a, centinela: c })).toEqual([
+      'alerts probes.1.kind: kind heartbeat is planned and not available yet',
+      "centinela heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key",
+    ]);
+  });
+});
+
+describe('escalation.yaml', () => {
+  it('needs a level at all', () => {
+    expect(found({ escalation: escalation({ levels: {} }) })).toEqual([
+      'escalation levels: defines no level. Define at least P0 (ack_within, repeat_every, contacts)',
+    ]);
+  });
+
+  it('checks contacts, channels and email addresses', () => {
+    const e = escalation({
+      contacts: {
+        cto: contact,
+        quiet: { name: 'Quiet' },
+        lost: { name: 'Lost', email: 'lost@example.org', channels: ['mial'] },
+        odd: { name: 'Odd', email: 'not-an-address', channels: ['hook'] },
+        named: { name: 'Named', email: 'Ops <ops@example.org>', channels: ['mail'] },
+      },
+    });
+    expect(found({ escalation: e })).toEqual([
+      'escalation contacts.quiet: has no channels, so nobody could page it. Add channels: [mail]',
+      'escalation contacts.lost.channels.0: no channel "mial". Did you mean "mail"? Defined: mail, hook.',
+      'escalation contacts.odd.email: "not-an-address" is not an email address',
+    ]);
+  });
+
+  it('refuses escalate_to a level that is not defined', () => {
+    const e = escalation({ levels: { P1: level({ escalate_to: 'P0' }), P2: level() } });
+    expect(found({ escalation: e })).toEqual([
+      'escalation levels.P1.escalate_to: no level P0. Defined: P1, P2; or write none',
+    ]);
+  });
+
+  it('reports a cycle once, at the level that closes it', () => {
+    const e = escalation({ levels: { P0: level(), P1: level({ escalate_to: 'P3' }), P2: level(), P3: level() } });
+    expect(found({ escalation: e })).toEqual([
+      'escalation levels.P1.escalate_to: escalation cycle P1 → P3 → P2 → P1. A level without escalate_to climbs to the next more urgent one; end the chain with escalate_to: none',
+    ]);
+  });
+
+  it('fills escalate_to with the next more urgent defined level, and none at the top', () => {
+    const e = withDefaultEscalation(
+      escalation({ levels: { P1: level(), P3: level(), P2: level({ escalate_to: 'none' }) } }),
+    );
+    expect(Object.fromEntries(Object.entries(e.levels).map(([p, l]) => [p, l?.escalate_to]))).toEqual({
+      P1: 'none',
+      P2: 'none',
+      P3: 'P2',
+    });
+  });
+});
+
+describe('across files', () => {
+  it('needs a level for every priority a rule or "cannot measure" can page', () => {
+    const a = alerts({
+      rules: [rule({ op: '>', thresholds: { P1: 1, P3: 0 } })],
+      evaluation: { cannot_measure: 'P2' },
+    });
+    const e = escalation({ levels: { P0: level(), P1: level() } });
+    expect(found({ alerts: a, escalation: e })).toEqual([
+      'alerts rules.0.thresholds.P3: no level P3 in escalation.yaml, so nobody would be paged. Defined: P0, P1',
+      'alerts evaluation.cannot_measure: "cannot measure" alerts go to P2, but escalation.yaml has no level P2. Use one of P0, P1',
+    ]);
+  });
+});
