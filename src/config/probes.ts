@@ -163,9 +163,12 @@ export const redisProbe = z.strictObject({
 });
 
 const logsWatch = z.strictObject({
-  /** Regular expression for an error line (case-insensitive). */
-  pattern: z.string().default('error'),
-  /** JSON lines whose `level` field equals one of these also count. */
+  /** Regular expression for an error line (case-insensitive); JSON lines with a `level` are judged by it instead. */
+  pattern: z
+    .string()
+    .refine(isRegex, { message: 'is not a regular expression. Write e.g. error|exception|traceback' })
+    .default('error'),
+  /** A JSON line whose string `level` field is one of these (any case) counts; other JSON levels never do. */
   json_levels: z.array(z.string()).default(['error', 'critical', 'fatal']),
   /** How many of the last matching lines to keep as detail. */
   keep: z.number().int().min(0).max(200).default(20),
@@ -174,19 +177,36 @@ const logsWatch = z.strictObject({
 export const dockerProbe = z.strictObject({
   ...common,
   kind: z.literal('docker'),
-  /** unix:///var/run/docker.sock, or tcp://host:2375; defaults to DOCKER_HOST, then the local socket. */
-  endpoint: z.string().optional(),
-  /** Containers by name (compose container_name). */
+  /**
+   * unix:///var/run/docker.sock, or tcp://host:2375; defaults to DOCKER_HOST, then the local socket
+   * (main resolves it: see resolveDockerEndpoint in src/probes/docker.ts).
+   */
+  endpoint: z
+    .string()
+    .regex(/^(unix:\/\/\/.+|tcp:\/\/[^/?#]+:\d+\/?)$/, {
+      message: 'is not a docker endpoint. Write unix:///var/run/docker.sock or tcp://host:2375',
+    })
+    .optional(),
+  /** Containers by name (compose container_name); with neither this nor match_labels, every container. */
   containers: z.array(z.string()).default([]),
-  /** Containers by label, e.g. com.docker.compose.project: grupo_gad. */
+  /** Containers carrying all these labels, e.g. com.docker.compose.project: grupo_gad (added to the named ones). */
   match_labels: z.record(z.string(), z.string()).optional(),
   /** Count error lines in each container's log; false to skip. */
   logs: z
     .union([z.literal(false), logsWatch])
     .default({ pattern: 'error', json_levels: ['error', 'critical', 'fatal'], keep: 20 }),
-  /** Sample CPU and memory (one stats call per container per run). */
+  /** Sample CPU and memory (one stats call per running container per run; it takes the Engine about 2 s). */
   stats: z.boolean().default(true),
 });
+
+function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const backupGlob = z.strictObject({
   /** A glob such as backups/*.sql.gz; the newest match is measured. */

@@ -1,0 +1,353 @@
+// The docker probe: state, health, restarts, OOM kills, CPU and memory of the stack's containers and the error lines
+// in their logs, read from the Engine API (dockerode) over its unix socket or TCP.
+import type { IncomingMessage } from 'node:http';
+import { addAbortSignal } from 'node:stream';
+import Docker from 'dockerode';
+import { z } from 'zod';
+import type { DockerProbeConfig } from '../config/probes.js';
+import type { Sample } from '../types.js';
+import {
+  FrameDecoder,
+  LineAssembler,
+  type LogCursor,
+  LogFormatError,
+  LogWindow,
+  lineMatcher,
+  maskCredentials,
+  sinceSeconds,
+  type WindowResult,
+} from './docker-logs.js';
+import { type ContainerFigures, containerFigures, statsDocument } from './docker-stats.js';
+import { defineProbe } from './probe.js';
+
+/** Where the Engine listens when neither the config nor DOCKER_HOST says. */
+export const DEFAULT_DOCKER_ENDPOINT = 'unix:///var/run/docker.sock';
+
+/**
+ * The config with `endpoint` resolved: the configured one, else DOCKER_HOST, else the local socket. main calls it with
+ * `process.env.DOCKER_HOST` before create(), since nothing else reads the environment.
+ */
+export function resolveDockerEndpoint(config: DockerProbeConfig, dockerHost: string | undefined): DockerProbeConfig {
+  return { ...config, endpoint: config.endpoint ?? (dockerHost || DEFAULT_DOCKER_ENDPOINT) };
+}
+
+// The first read of a container's log (no cursor yet) takes only its last lines: a log can hold years of history.
+const FIRST_READ_TAIL = 1000;
+const HEALTH_OUTPUT_LINES = 5;
+
+const listed = z.array(
+  z.object({ Id: z.string(), Names: z.array(z.string()), Labels: z.record(z.string(), z.string()).nullish() }),
+);
+
+const inspected = z.object({
+  Id: z.string(),
+  RestartCount: z.number().int().nonnegative(),
+  State: z.object({
+    Status: z.string(),
+    OOMKilled: z.boolean(),
+    ExitCode: z.number().int(),
+    Health: z
+      .object({ Status: z.string(), Log: z.array(z.object({ ExitCode: z.number(), Output: z.string() })).nullish() })
+      .nullish(),
+  }),
+  Config: z.object({ Tty: z.boolean().optional() }).optional(),
+});
+type Inspected = z.output<typeof inspected>;
+
+/** What one run learnt about one container; `inspect` is undefined when it is missing. */
+interface Observation {
+  name: string;
+  inspect?: Inspected;
+  figures?: ContainerFigures;
+  log?: WindowResult;
+  /** Why a figure of this container could not be read, for `cannotMeasure`. */
+  problems: string[];
+}
+
+export default defineProbe({
+  kind: 'docker',
+  create(config) {
+    const endpoint = config.endpoint ?? DEFAULT_DOCKER_ENDPOINT;
+    const watch = config.logs === false ? undefined : config.logs;
+    const matches = watch && lineMatcher(watch.pattern, watch.json_levels);
+    // Between runs: each container's id and restart count, and each container id's log cursor.
+    const restartsSeen = new Map<string, { id: string; count: number }>();
+    const cursors = new Map<string, LogCursor>();
+    let engine: Docker | undefined;
+
+    async function observe(id: string, name: string, signal: AbortSignal): Promise<Observation> {
+      const box = engine as Docker;
+      const seen: Observation = { name, problems: [] };
+      try {
+        seen.inspect = parse(inspected, await box.getContainer(id).inspect({ abortSignal: signal }), 'inspect');
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return seen; // removed since the list: missing
+        seen.problems.push(`inspect: ${message(err)}`);
+        return seen;
+      }
+      const running = seen.inspect.State.Status === 'running';
+      await Promise.all([
+        running &&
+          config.stats &&
+          readStats(box, id, signal).then(
+            (figures) => {
+              seen.figures = figures;
+            },
+            (err) => seen.problems.push(`stats: ${message(err)}`),
+          ),
+        watch &&
+          matches &&
+          readLog(
+            box,
+            id,
+            seen.inspect.Config?.Tty ?? false,
+            new LogWindow(matches, watch.keep, cursors.get(id)),
+            signal,
+          ).then(
+            (log) => {
+              seen.log = log;
+            },
+            (err) => seen.problems.push(`logs: ${message(err)}`),
+          ),
+      ]);
+      return seen;
+    }
+
+    return {
+      async run({ signal }) {
+        let list: z.output<typeof listed>;
+        try {
+          engine ??= new Docker(modemOptions(endpoint));
+          list = parse(listed, await engine.listContainers({ all: true, abortSignal: signal }), 'container list');
+        } catch (err) {
+          return { up: false, reason: engineFailure(err, endpoint, signal, config.timeout) };
+        }
+        const { found, missing } = select(list, config);
+        const observed = await Promise.all(found.map(({ id, name }) => observe(id, name, signal)));
+        if (signal.aborted) {
+          return { up: false, reason: `the docker engine at ${endpoint} did not answer within ${config.timeout} ms` };
+        }
+        const all: Observation[] = [...observed, ...missing.map((name) => ({ name, problems: [] }))];
+        const samples = all.flatMap((o) => samplesOf(o, restartsSeen.get(o.name)));
+        // Baselines move only on a run whose samples are reported, so a failed run loses no restart and no log line.
+        for (const o of all) {
+          if (!o.inspect) continue;
+          restartsSeen.set(o.name, { id: o.inspect.Id, count: o.inspect.RestartCount });
+          if (o.log?.cursor) cursors.set(o.inspect.Id, o.log.cursor);
+        }
+        const problems = all.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`));
+        return {
+          up: true,
+          samples,
+          detail: all.map(describe).join('\n'),
+          ...(problems.length > 0 ? { cannotMeasure: problems.join('; ') } : {}),
+        };
+      },
+    };
+  },
+});
+
+// Every connection option is given, so docker-modem's own defaults (DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY)
+// never override the endpoint the configuration chose.
+function modemOptions(endpoint: string): Docker.DockerOptions {
+  const none = {
+    host: undefined,
+    port: undefined,
+    socketPath: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
+  if (endpoint.startsWith('unix://'))
+    return { ...none, socketPath: endpoint.slice('unix://'.length), protocol: 'http' };
+  const url = new URL(endpoint);
+  if (url.protocol !== 'tcp:' || url.port === '') {
+    throw new Error(`"${endpoint}" is not a docker endpoint (unix:///path or tcp://host:port)`);
+  }
+  return { ...none, host: url.hostname, port: Number(url.port), protocol: 'http' };
+}
+
+/** The configured names (found or missing) plus every container carrying all of `match_labels`; all when neither. */
+function select(
+  list: z.output<typeof listed>,
+  config: DockerProbeConfig,
+): { found: { id: string; name: string }[]; missing: string[] } {
+  const named = list.map((c) => ({ id: c.Id, name: primaryName(c.Names), labels: c.Labels ?? {} }));
+  const everything = config.containers.length === 0 && config.match_labels === undefined;
+  const wanted = new Set(config.containers);
+  const labelled = (labels: Record<string, string>) =>
+    config.match_labels !== undefined && Object.entries(config.match_labels).every(([k, v]) => labels[k] === v);
+  // The named ones in the configured order, then the labelled ones by name: the detail reads like the config.
+  const rank = (name: string) => (wanted.has(name) ? config.containers.indexOf(name) : config.containers.length);
+  const found = named
+    .filter((c) => everything || wanted.has(c.name) || labelled(c.labels))
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  const present = new Set(found.map((c) => c.name));
+  return { found, missing: config.containers.filter((n) => !present.has(n)) };
+}
+
+// Names holds "/name" plus "/other/alias" entries for legacy links; the container's own name has one slash.
+function primaryName(names: string[]): string {
+  const own = names.find((n) => n.lastIndexOf('/') === 0) ?? names[0] ?? '';
+  return own.replace(/^\//, '');
+}
+
+// stream=false without one-shot is what `docker stats --no-stream` asks for: the Engine waits for two of its
+// samples (about 1 s apart), discards the first and returns the second with precpu_stats = the first. With one-shot
+// it would return its first sample with an empty precpu_stats, and the CPU % would be the average since the start.
+async function readStats(engine: Docker, id: string, signal: AbortSignal): Promise<ContainerFigures | undefined> {
+  const doc = parse(
+    statsDocument,
+    await get(engine, `/containers/${id}/stats`, { stream: false }, signal, 'json'),
+    'stats',
+  );
+  const figures = containerFigures(doc);
+  return figures.memory ? figures : undefined; // it stopped between inspect and stats: the Engine sent no figures
+}
+
+async function readLog(engine: Docker, id: string, tty: boolean, window: LogWindow, signal: AbortSignal) {
+  const cursor = window.previous;
+  const query = { stdout: true, stderr: true, timestamps: true };
+  const range = cursor ? { since: sinceSeconds(cursor) } : { tail: FIRST_READ_TAIL };
+  const res = (await get(
+    engine,
+    `/containers/${id}/logs`,
+    { ...query, ...range },
+    signal,
+    'stream',
+  )) as IncomingMessage;
+  addAbortSignal(signal, res);
+  // A TTY container's log is raw text; any other is multiplexed frames, with one line assembler per stream.
+  const frames = tty ? undefined : new FrameDecoder();
+  const assemblers = { stdin: new LineAssembler(), stdout: new LineAssembler(), stderr: new LineAssembler() };
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    if (!frames) for (const line of assemblers.stdout.push(chunk)) window.add(line);
+    else for (const f of frames.push(chunk)) for (const line of assemblers[f.stream].push(f.payload)) window.add(line);
+  }
+  if (frames && frames.pendingBytes > 0) {
+    throw new LogFormatError(`the log ended inside a frame (${frames.pendingBytes} bytes missing their end)`);
+  }
+  for (const a of Object.values(assemblers)) for (const line of a.end()) window.add(line);
+  return window.result();
+}
+
+// dockerode's typed methods do not all take an AbortSignal; docker-modem's dial, which they call, does.
+function get(
+  engine: Docker,
+  path: string,
+  query: object,
+  signal: AbortSignal,
+  answer: 'json' | 'stream',
+): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    engine.modem.dial(
+      {
+        path: `${path}?`,
+        method: 'GET',
+        options: query,
+        isStream: answer === 'stream',
+        abortSignal: signal,
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+      },
+      (err, data) => (err ? reject(err) : resolve(data)),
+    ),
+  );
+}
+
+function samplesOf(o: Observation, before: { id: string; count: number } | undefined): Sample[] {
+  const labels = { container: o.name };
+  const sample = (name: string, value: number): Sample => ({ name, labels, value });
+  const c = o.inspect;
+  if (!c) return o.problems.length > 0 ? [] : [sample('present', 0)];
+  const health = c.State.Health && c.State.Health.Status !== 'none' ? c.State.Health.Status : undefined;
+  // Restarts since the last run: the RestartCount delta; a recreated container (new id) counts all of its own.
+  // The first run only sets the baseline.
+  const restarts = !before ? 0 : before.id === c.Id ? Math.max(0, c.RestartCount - before.count) : c.RestartCount;
+  const out = [
+    sample('present', 1),
+    sample('running', c.State.Status === 'running' ? 1 : 0),
+    sample('restarting', c.State.Status === 'restarting' ? 1 : 0),
+    sample('restarts', restarts),
+    sample('oom_killed', c.State.OOMKilled ? 1 : 0),
+    sample('exit_code', c.State.ExitCode),
+  ];
+  // `healthy` is absent without a healthcheck and while it is starting: neither state is healthy nor unhealthy.
+  if (health !== undefined) out.push(sample('health_starting', health === 'starting' ? 1 : 0));
+  if (health === 'healthy' || health === 'unhealthy') out.push(sample('healthy', health === 'healthy' ? 1 : 0));
+  if (o.figures?.memory) {
+    out.push(
+      sample('cpu_percent', o.figures.cpuPercent),
+      sample('memory_percent', o.figures.memory.percent),
+      sample('memory_usage_bytes', o.figures.memory.usageBytes),
+    );
+  }
+  if (o.log) out.push(sample('log_errors', o.log.matches));
+  return out;
+}
+
+function describe(o: Observation): string {
+  const c = o.inspect;
+  if (!c) return `${o.name}: ${o.problems.length > 0 ? 'not readable' : 'missing'}`;
+  const health = c.State.Health?.Status;
+  const parts = [c.State.Status + (c.State.Status === 'exited' ? ` (exit code ${c.State.ExitCode})` : '')];
+  if (health && health !== 'none') parts.push(health);
+  if (c.State.OOMKilled) parts.push('OOM-killed');
+  parts.push(`restart count ${c.RestartCount}`);
+  const mem = o.figures?.memory;
+  if (o.figures && mem) {
+    parts.push(
+      `CPU ${o.figures.cpuPercent.toFixed(2)} %`,
+      `memory ${mem.percent.toFixed(2)} % (${mib(mem.usageBytes)} of ${mib(mem.limitBytes)})`,
+    );
+  }
+  const lines = [`${o.name}: ${parts.join(', ')}`];
+  if (health === 'unhealthy') {
+    const last = c.State.Health?.Log?.at(-1);
+    const output = (last?.Output ?? '').trim().split('\n').slice(-HEALTH_OUTPUT_LINES);
+    lines.push(
+      `  last health check (exit ${last?.ExitCode ?? '?'}):`,
+      ...output.map((l) => `    ${maskCredentials(l).slice(0, 300)}`),
+    );
+  }
+  if (o.log && o.log.matches > 0) {
+    lines.push(
+      `  ${o.log.matches} error line(s) in the log this window; last ${o.log.last.length}:`,
+      ...o.log.last.map((l) => `    ${l}`),
+    );
+  }
+  return lines.join('\n');
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+}
+
+// A response that is not what the Engine API documents (another server on the socket, a proxy) names what it lacks.
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  if (Buffer.isBuffer(value)) throw new Error(`the ${what} is not JSON: "${value.toString('utf8', 0, 80)}"`);
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new Error(
+    `the ${what} is not what the Engine API sends: ${issue?.path.join('.') || '(top)'}: ${issue?.message}`,
+  );
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message.trim() : String(err);
+}
+
+/** Why the Engine could not be asked at all: the socket is missing or forbidden, nothing listens, it hangs, it errs. */
+function engineFailure(err: unknown, endpoint: string, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted) return `the docker engine at ${endpoint} did not answer within ${timeoutMs} ms`;
+  const socket = endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : undefined;
+  const { code, statusCode } = err as { code?: string; statusCode?: number };
+  if (socket && code === 'ENOENT')
+    return `no docker socket at ${socket}: the engine is not running or the path is wrong`;
+  if (socket && (code === 'EACCES' || code === 'EPERM')) {
+    return `permission denied on the docker socket ${socket}: run centinela as a user in the docker group or give it access to the socket`;
+  }
+  if (code === 'ECONNREFUSED') return `connection refused at ${endpoint}: nothing accepts connections there`;
+  if (statusCode !== undefined) return `the docker engine at ${endpoint} answered HTTP ${statusCode}: ${message(err)}`;
+  return `cannot read from the docker engine at ${endpoint}: ${message(err)}`;
+}
