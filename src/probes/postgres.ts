@@ -1,0 +1,322 @@
+// The postgres probe: connections, slow and idle-in-transaction sessions, locks, deadlocks, rollbacks, cache hits
+// and size, read in one statement from the statistics views a role with only pg_monitor may read.
+import { Socket } from 'node:net';
+import pg from 'pg';
+import type { PostgresProbeConfig } from '../config/probes.js';
+import type { Labels, Sample } from '../types.js';
+import { untilAborted } from './abortable.js';
+import { CounterRates } from './counter-rate.js';
+import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+import { maskSql } from './sql-mask.js';
+import { tlsConnectOptions } from './tls-options.js';
+
+/** States pg_stat_activity documents; each is always reported, 0 when absent, so an alert on one can resolve. */
+const STATES = [
+  'active',
+  'idle',
+  'idle in transaction',
+  'idle in transaction (aborted)',
+  'fastpath function call',
+  'disabled',
+];
+
+/**
+ * Everything in one statement, so a run costs one round trip and one query on the server. Sessions are client
+ * backends other than this one. `hidden` counts rows a role without pg_monitor may not see into (their state,
+ * query and even backend_type read NULL or "<insufficient privilege>"). The age of an idle-in-transaction session counts from state_change, when it went
+ * idle (the runbook's query uses query_start, which is the same instant give or take its last statement).
+ * $1 slow-query seconds, $2 idle-in-transaction seconds, $3 how many sessions to list.
+ */
+const STATS_SQL = `
+WITH sessions AS (
+  SELECT pid, usename, datname, state, query,
+         extract(epoch FROM now() - query_start)::float8 AS query_age,
+         extract(epoch FROM now() - state_change)::float8 AS state_age
+  FROM pg_stat_activity
+  WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+), flagged AS (
+  SELECT pid, usename AS user, datname AS database, state, left(query, 2000) AS query,
+         CASE WHEN state = 'active' THEN query_age ELSE state_age END AS age
+  FROM sessions
+  WHERE (state = 'active' AND query_age > $1) OR (state LIKE 'idle in transaction%' AND state_age > $2)
+)
+SELECT
+  (SELECT coalesce(json_object_agg(state, n), '{}') FROM
+     (SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM sessions GROUP BY 1) AS s) AS states,
+  (SELECT count(*) FROM sessions)::int + 1 AS connections,
+  (SELECT count(*) FROM pg_stat_activity WHERE query = '<insufficient privilege>')::int AS hidden,
+  (SELECT count(*) FROM flagged WHERE state = 'active')::int AS slow,
+  (SELECT coalesce(max(query_age), 0) FROM sessions WHERE state = 'active') AS longest,
+  (SELECT count(*) FROM flagged WHERE state <> 'active')::int AS idle_in_transaction,
+  (SELECT coalesce(max(state_age), 0) FROM sessions WHERE state LIKE 'idle in transaction%') AS oldest_idle,
+  (SELECT coalesce(json_agg(t), '[]') FROM (SELECT * FROM flagged ORDER BY age DESC LIMIT $3) AS t) AS top,
+  (SELECT setting::int FROM pg_settings WHERE name = 'max_connections') AS max_connections,
+  (SELECT count(*) FROM pg_locks WHERE NOT granted)::int AS waiting_locks,
+  pg_database_size(current_database())::float8 AS database_size,
+  d.xact_rollback::float8 AS rollbacks, d.deadlocks::float8 AS deadlocks,
+  d.blks_hit::float8 AS blks_hit, d.blks_read::float8 AS blks_read
+FROM pg_stat_database AS d
+WHERE d.datname = current_database()`;
+
+const NUMBERS = [
+  'connections',
+  'hidden',
+  'slow',
+  'longest',
+  'idle_in_transaction',
+  'oldest_idle',
+  'max_connections',
+  'waiting_locks',
+  'database_size',
+  'rollbacks',
+  'deadlocks',
+  'blks_hit',
+  'blks_read',
+] as const;
+
+type Stats = Record<(typeof NUMBERS)[number], number> & { states: Record<string, number>; top: FlaggedSession[] };
+
+/** A slow or idle-in-transaction session listed in the detail. */
+interface FlaggedSession {
+  pid: number;
+  user: string | null;
+  database: string | null;
+  state: string;
+  age: number;
+  query: string | null;
+}
+
+/** The one row of STATS_SQL, checked: a proxy or an odd server version must give a clear reason, not NaN samples. */
+function readStats(rows: Record<string, unknown>[]): Stats {
+  const row = rows[0];
+  if (!row) throw new Error('pg_stat_database has no row for the current database');
+  for (const key of NUMBERS) {
+    if (typeof row[key] !== 'number' || !Number.isFinite(row[key])) {
+      throw new Error(`the statistics query returned ${JSON.stringify(row[key])} for ${key}, not a number`);
+    }
+  }
+  if (typeof row.states !== 'object' || row.states === null || !Array.isArray(row.top)) {
+    throw new Error('the statistics query returned no session lists');
+  }
+  return row as Stats;
+}
+
+/**
+ * The probe's config turned into pg pool options; `ssl` replaces any ssl* parameters of the URL when tls is set.
+ * `socket` makes each session's socket (pg calls it as it creates a session).
+ */
+async function poolConfig(cfg: PostgresProbeConfig, socket: () => Socket): Promise<pg.PoolConfig> {
+  const url = new URL(cfg.url.reveal());
+  let ssl: pg.PoolConfig['ssl'];
+  if (cfg.tls) {
+    // pg lets the URL's sslmode override an ssl option given beside it, so the URL's ssl keys go.
+    for (const key of [...url.searchParams.keys()]) if (key.startsWith('ssl')) url.searchParams.delete(key);
+    ssl = await tlsConnectOptions(cfg.tls);
+  }
+  return {
+    connectionString: url.toString(),
+    ...(ssl ? { ssl } : {}),
+    stream: socket,
+    // One session serves a run; the second lets a run start while a destroyed one is still closing.
+    max: 2,
+    // Kept open between runs (0 = never closed for idleness); close() ends it.
+    idleTimeoutMillis: 0,
+    allowExitOnIdle: true,
+    connectionTimeoutMillis: cfg.timeout,
+    // Sent in the startup packet, so it costs no query: no statement of ours outlives the run on the server.
+    statement_timeout: cfg.statement_timeout ?? cfg.timeout,
+    application_name: 'centinela',
+  };
+}
+
+/** Bytes a PostgreSQL server may open its answer with: R auth, E error, v version, S/N reply to an SSL request. */
+const FIRST_BYTES = new Set('RESNv');
+
+/**
+ * A socket that fails at once when the server's first byte cannot start a PostgreSQL answer. Without it a server
+ * speaking another protocol keeps pg waiting for a "message" as long as the garbage's first bytes say, until the
+ * run times out; with it the page says what answered.
+ */
+function guardedSocket(): Socket {
+  const socket = new Socket();
+  socket.once('data', (chunk: Buffer) => {
+    if (FIRST_BYTES.has(String.fromCharCode(chunk[0] ?? 0))) return;
+    const preview = chunk
+      .subarray(0, 24)
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '.');
+    socket.destroy(new Error(`answered something that is not PostgreSQL: "${preview}"`));
+  });
+  return socket;
+}
+
+/** Where the URL points, for messages: host and port only. */
+function endpointOf(url: URL): Endpoint {
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return { host: host || 'localhost', port: url.port ? Number(url.port) : 5432 };
+}
+
+/** PostgreSQL error codes (SQLSTATE) that deserve their own words in a page. */
+function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: URL, phase: string): string {
+  if (signal.aborted) return `${abortReason(signal)} while ${phase} ${at.host}:${at.port}`;
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const user = decodeURIComponent(url.username) || 'the default user';
+  const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username);
+  switch (e.code) {
+    case '28P01':
+      return `authentication failed for user "${user}"`;
+    case '28000':
+      return `not allowed to connect: ${message}`;
+    case '3D000':
+      return `database "${database}" does not exist`;
+    case '53300':
+      return `too many connections: ${message}`;
+    case '57P03':
+      return `not accepting connections: ${message}`;
+    case '57014':
+      return `the statistics query was cancelled: ${message}`;
+    case '42501':
+      return `permission denied: ${message}. Grant the role pg_monitor`;
+  }
+  if (/password must be a string|password.*not.*provided/i.test(message)) {
+    return `authentication failed for user "${user}": the server asks for a password and none is configured`;
+  }
+  if (/timeout expired|connection timeout/i.test(message)) return `${phase} ${at.host}:${at.port} timed out`;
+  if (/Connection terminated/i.test(message)) return `connection closed by ${at.host}:${at.port} while ${phase}`;
+  if (message.startsWith('answered something')) return `${at.host}:${at.port} ${message}`;
+  return describeFailure(err, signal, at);
+}
+
+const sample = (name: string, value: number, labels: Labels = {}): Sample => ({ name, labels, value });
+
+function describeSessions(stats: Stats): string | undefined {
+  const total = stats.slow + stats.idle_in_transaction;
+  if (total === 0) return undefined;
+  const shown = stats.top.length < total ? `top ${stats.top.length} of ${total}` : `${total}`;
+  const lines = stats.top.map(
+    (s) =>
+      `pid ${s.pid} ${s.user ?? '?'}@${s.database ?? '?'} ${s.state} for ${s.age.toFixed(1)}s: ` +
+      maskSql(s.query ?? ''),
+  );
+  return [`slow or idle-in-transaction sessions (${shown}, oldest first):`, ...lines].join('\n');
+}
+
+export default defineProbe({
+  kind: 'postgres',
+  needsTwoRuns: true,
+  create(cfg, { log }) {
+    const url = new URL(cfg.url.reveal());
+    const at = endpointOf(url);
+    const password = decodeURIComponent(url.password);
+    // No message may carry the password, whatever a library or the server put in it.
+    const scrub = (text: string) => (password ? text.replaceAll(password, '<secret>') : text);
+    const rates = new CounterRates();
+    let pool: pg.Pool | undefined;
+    let blocks: { hit: number; read: number } | undefined;
+    // The socket of a session being opened. pg-pool makes it synchronously inside pool.connect(), so the run that
+    // called connect() knows it is its own, and can destroy it on abort: a hung server then keeps no socket open.
+    let opened: Socket | undefined;
+    const openSocket = () => {
+      opened = guardedSocket();
+      return opened;
+    };
+
+    async function getPool(): Promise<pg.Pool> {
+      if (!pool) {
+        pool = new pg.Pool(await poolConfig(cfg, openSocket));
+        // An idle pooled session that dies (server restart) emits here; without a listener it would crash centinela.
+        pool.on('error', (err) => log.warn({ error: scrub(err.message) }, 'idle PostgreSQL session closed'));
+      }
+      return pool;
+    }
+
+    /** Cache hits over the blocks read since the last run (since the statistics reset on the first run). */
+    function cacheHitPercent(hit: number, read: number): number {
+      const previous = blocks;
+      blocks = { hit, read };
+      const reset = !previous || hit < previous.hit || read < previous.read;
+      const hits = reset ? hit : hit - previous.hit;
+      const reads = reset ? read : read - previous.read;
+      // Nothing read at all: nothing missed the cache either. A number (not a gap) lets a low-ratio alert resolve.
+      return hits + reads === 0 ? 100 : (hits / (hits + reads)) * 100;
+    }
+
+    return {
+      async run({ signal, clock }): Promise<ProbeResult> {
+        const started = clock.now();
+        let client: pg.PoolClient;
+        try {
+          const sessions = await getPool();
+          opened = undefined;
+          const checkout = sessions.connect();
+          const socket = opened as Socket | undefined;
+          client = await untilAborted(checkout, signal, () => {
+            socket?.destroy();
+            checkout.then(
+              (c) => c.release(true),
+              () => {},
+            );
+          });
+        } catch (err) {
+          return { up: false, reason: scrub(describePgError(err, signal, at, url, 'connecting to')) };
+        }
+        const connectSeconds = (clock.now() - started) / 1000;
+        const connected = [sample('connect_seconds', connectSeconds)];
+        let rows: Record<string, unknown>[];
+        try {
+          const params = [cfg.slow_query / 1000, cfg.idle_in_transaction / 1000, cfg.top];
+          const result = await untilAborted(client.query(STATS_SQL, params), signal, () => client.release(true));
+          rows = result.rows;
+        } catch (err) {
+          // After an abort untilAborted has destroyed the session; after a failed query it is destroyed here.
+          if (!signal.aborted) client.release(true);
+          const reason = describePgError(err, signal, at, url, 'waiting for the statistics from');
+          return { up: false, reason: scrub(reason), samples: connected };
+        }
+        client.release();
+        let stats: Stats;
+        try {
+          stats = readStats(rows);
+        } catch (err) {
+          const reason = `unexpected answer from ${at.host}:${at.port}: ${(err as Error).message}`;
+          return { up: false, reason: scrub(reason), samples: connected };
+        }
+        const now = clock.now();
+        const samples = [
+          ...connected,
+          ...[...new Set([...STATES, ...Object.keys(stats.states)])].map((state) =>
+            sample('connections', stats.states[state] ?? 0, { state }),
+          ),
+          sample('active_connections', stats.states.active ?? 0),
+          sample('connections_used_percent', (stats.connections / stats.max_connections) * 100),
+          sample('slow_queries', stats.slow),
+          sample('longest_query_seconds', stats.longest),
+          sample('idle_in_transaction', stats.idle_in_transaction),
+          sample('oldest_idle_in_transaction_seconds', stats.oldest_idle),
+          sample('database_size_bytes', stats.database_size),
+          sample('waiting_locks', stats.waiting_locks),
+          sample('cache_hit_percent', cacheHitPercent(stats.blks_hit, stats.blks_read)),
+        ];
+        const deadlocks = rates.observe('deadlocks', stats.deadlocks, now);
+        if (deadlocks !== undefined) samples.push(sample('deadlocks_per_second', deadlocks));
+        const rollbacks = rates.observe('rollbacks', stats.rollbacks, now);
+        if (rollbacks !== undefined) samples.push(sample('rollbacks_per_second', rollbacks));
+        const detail = describeSessions(stats);
+        const result: ProbeResult = { up: true, samples, ...(detail ? { detail } : {}) };
+        if (stats.hidden > 0) {
+          const user = decodeURIComponent(url.username) || 'the probe user';
+          result.cannotMeasure =
+            `${stats.hidden} sessions are hidden from ${user}: slow and idle-in-transaction counts miss them. ` +
+            'Grant the role pg_monitor';
+        }
+        return result;
+      },
+      async close() {
+        await pool?.end();
+        pool = undefined;
+      },
+    };
+  },
+});

@@ -1,0 +1,427 @@
+// The postgres probe against the machine's real PostgreSQL (its own t_<random> database): real slow queries,
+// idle-in-transaction sessions, a pg_monitor-only role, rollbacks, deadlocks, statement_timeout and aborts; and
+// against targets that refuse, hang, answer junk or want a password (a throwaway cluster with scram auth).
+import type pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { type PostgresProbeConfig, postgresProbe } from '../../src/config/probes.js';
+import postgres from '../../src/probes/postgres.js';
+import type { Probe, ProbeResult } from '../../src/probes/probe.js';
+import type { Sample } from '../../src/types.js';
+import { createTestDatabase, pgHost, pgPort, startThrowawayCluster, type TestDatabase } from '../support/pg.js';
+import { freePort, startTcpTarget } from '../support/tcp-target.js';
+
+const log = pino({ level: 'silent' });
+let db: TestDatabase;
+let clock: FakeClock;
+const probes: Probe[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await Promise.all(probes.splice(0).map((p) => p.close?.()));
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+function makeProbe(url: string, keys: Record<string, unknown> = {}): Probe {
+  const config = postgresProbe.parse({ name: 'db', kind: 'postgres', url, every: '30s', ...keys });
+  clock = new FakeClock();
+  const probe = postgres.create(config as PostgresProbeConfig, { log, clock });
+  probes.push(probe);
+  return probe;
+}
+
+function run(probe: Probe, signal = new AbortController().signal): Promise<ProbeResult> {
+  return probe.run({ signal, clock, log });
+}
+
+async function runUp(probe: Probe): Promise<Extract<ProbeResult, { up: true }>> {
+  const result = await run(probe);
+  if (!result.up) throw new Error(`expected up, got: ${result.reason}`);
+  return result;
+}
+
+function value(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  return samples.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+}
+
+/** Polls pg_stat_activity (each poll is a round trip, no sleep) until `pid` is in `state`. */
+async function untilState(admin: pg.Client, pid: number, state: string): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    const { rows } = await admin.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+    if (rows[0]?.state === state) return;
+  }
+  throw new Error(`session ${pid} never reached state "${state}"`);
+}
+
+/** Polls pg_locks until the probe's session (application_name centinela in this database) waits for a lock. */
+async function untilProbeWaitsForLock(admin: pg.Client): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    const { rows } = await admin.query(
+      `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+       WHERE NOT l.granted AND a.application_name = 'centinela' AND a.datname = $1`,
+      [db.name],
+    );
+    if (rows.length > 0) return;
+  }
+  throw new Error('the probe never waited for the lock');
+}
+
+/** Starts `sql` in a session of its own, not awaited, and returns once the server shows it running. */
+async function startQuery(sql: string): Promise<{ pid: number; cancel(): Promise<void> }> {
+  const admin = await db.connect();
+  const session = await db.connect();
+  const pid = await pidOf(session);
+  const running = session.query(sql);
+  await untilState(admin, pid, 'active');
+  return {
+    pid,
+    async cancel() {
+      await admin.query('SELECT pg_cancel_backend($1)', [pid]);
+      await running.catch(() => {});
+    },
+  };
+}
+
+async function pidOf(client: pg.Client): Promise<number> {
+  const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+  return rows[0].pid as number;
+}
+
+describe('postgres probe on a live server', () => {
+  it('sees a real slow query and a real idle-in-transaction session, with masked text and ages', async () => {
+    const admin = await db.connect();
+    const sleeper = await startQuery("SELECT pg_sleep(5), 'sleeper-secret@example.com' AS who, 42 AS n");
+    const idle = await db.connect();
+    const idlePid = await pidOf(idle);
+    await idle.query('BEGIN');
+    await idle.query("SELECT 'card 4111-1111-1111-1111' AS card, 3.5 AS amount");
+
+    const probe = makeProbe(db.url, { slow_query: '1ms', idle_in_transaction: '1ms' });
+    const result = await runUp(probe);
+    const { rows } = await admin.query(
+      'SELECT extract(epoch FROM now() - state_change)::float8 AS age FROM pg_stat_activity WHERE pid = $1',
+      [idlePid],
+    );
+
+    const s = result.samples;
+    expect(value(s, 'slow_queries')).toBeGreaterThanOrEqual(1);
+    expect(value(s, 'active_connections')).toBeGreaterThanOrEqual(1);
+    expect(value(s, 'connections', { state: 'active' })).toBe(value(s, 'active_connections'));
+    expect(value(s, 'connections', { state: 'idle in transaction' })).toBeGreaterThanOrEqual(1);
+    expect(value(s, 'idle_in_transaction')).toBeGreaterThanOrEqual(1);
+    expect(value(s, 'longest_query_seconds')).toBeGreaterThan(0);
+    const oldestIdle = value(s, 'oldest_idle_in_transaction_seconds') ?? 0;
+    expect(oldestIdle).toBeGreaterThan(0);
+
+    const lines = result.detail?.split('\n') ?? [];
+    expect(lines[0]).toMatch(/^slow or idle-in-transaction sessions \(\d+, oldest first\):$/);
+    const sleeperLine = lines.find((l) => l.startsWith(`pid ${sleeper.pid} `));
+    expect(sleeperLine).toMatch(
+      new RegExp(
+        `^pid ${sleeper.pid} postgres@${db.name} active for \\d+\\.\\ds: SELECT pg_sleep\\(\\?\\), \\? AS who, \\? AS n$`,
+      ),
+    );
+    const idleLine = lines.find((l) => l.startsWith(`pid ${idlePid} `));
+    expect(idleLine).toMatch(
+      new RegExp(
+        `^pid ${idlePid} postgres@${db.name} idle in transaction for \\d+\\.\\ds: SELECT \\? AS card, \\? AS amount$`,
+      ),
+    );
+    // The idle age is the server's own measure: at most what the admin session saw a moment later.
+    const idleAge = Number(/for (\d+\.\d)s/.exec(idleLine ?? '')?.[1]);
+    expect(idleAge).toBeLessThanOrEqual(rows[0].age + 0.05);
+    expect(oldestIdle).toBeGreaterThanOrEqual(idleAge - 0.05);
+    expect(result.detail).not.toContain('sleeper-secret');
+    expect(result.detail).not.toContain('4111');
+    // Its own statistics query is never one of the sessions it reports.
+    expect(result.detail).not.toContain('pg_stat_activity');
+
+    await sleeper.cancel();
+    await idle.query('ROLLBACK');
+  });
+
+  it('counts only sessions past the thresholds, and lists at most `top` of them', async () => {
+    const admin = await db.connect();
+    const idlers = await Promise.all([db.connect(), db.connect(), db.connect()]);
+    for (const c of idlers) {
+      await c.query('BEGIN');
+      await c.query('SELECT 1');
+    }
+    const pids = await Promise.all(idlers.map(pidOf));
+
+    const patient = await runUp(makeProbe(db.url, { slow_query: '1h', idle_in_transaction: '1h' }));
+    expect(value(patient.samples, 'idle_in_transaction')).toBe(0);
+    expect(value(patient.samples, 'slow_queries')).toBe(0);
+    expect(value(patient.samples, 'connections', { state: 'idle in transaction' })).toBeGreaterThanOrEqual(3);
+    expect(value(patient.samples, 'oldest_idle_in_transaction_seconds')).toBeGreaterThan(0);
+    expect(patient.detail).toBeUndefined();
+
+    const strict = await runUp(makeProbe(db.url, { idle_in_transaction: '1ms', top: 2 }));
+    const flagged = value(strict.samples, 'idle_in_transaction') ?? 0;
+    expect(flagged).toBeGreaterThanOrEqual(3);
+    const lines = strict.detail?.split('\n') ?? [];
+    // The total also counts slow queries other test files may be running on the shared server.
+    expect(lines[0]).toMatch(/^slow or idle-in-transaction sessions \(top 2 of \d+, oldest first\):$/);
+    expect(lines).toHaveLength(3);
+    expect(pids.some((pid) => lines.some((l) => l.startsWith(`pid ${pid} `)))).toBe(true);
+    for (const c of idlers) await c.query('ROLLBACK');
+    await admin.end();
+  });
+
+  it('works with a role that has only pg_monitor: it sees other users’ sessions and their queries', async () => {
+    const monitor = await db.createRole('monitor', 'LOGIN IN ROLE pg_monitor');
+    const sleeper = await startQuery("SELECT pg_sleep(5), 'monitored'");
+
+    const result = await runUp(makeProbe(db.urlFor(monitor), { slow_query: '1ms' }));
+    expect(result.cannotMeasure).toBeUndefined();
+    expect(value(result.samples, 'slow_queries')).toBeGreaterThanOrEqual(1);
+    expect(value(result.samples, 'database_size_bytes')).toBeGreaterThan(1_000_000);
+    expect(result.detail).toMatch(
+      new RegExp(`pid ${sleeper.pid} postgres@${db.name} active for .*: SELECT pg_sleep\\(\\?\\), \\?`),
+    );
+    await sleeper.cancel();
+  });
+
+  it('says so when the role cannot see other sessions, instead of reporting a quiet server', async () => {
+    const plain = await db.createRole('plain', 'LOGIN');
+    const sleeper = await startQuery('SELECT pg_sleep(5)');
+
+    const result = await runUp(makeProbe(db.urlFor(plain), { slow_query: '1ms' }));
+    expect(result.cannotMeasure).toMatch(/^\d+ sessions are hidden from t_\w+_plain: .* Grant the role pg_monitor$/);
+    expect(result.detail ?? '').not.toContain(`pid ${sleeper.pid} `);
+    await sleeper.cancel();
+  });
+
+  it('reuses one session across runs, named centinela, and close() ends it', async () => {
+    const admin = await db.connect();
+    const probe = makeProbe(db.url);
+    const sessions = async () =>
+      (
+        await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'centinela' AND datname = $1`, [
+          db.name,
+        ])
+      ).rows.map((r) => r.pid as number);
+    await runUp(probe);
+    const first = await sessions();
+    await runUp(probe);
+    await runUp(probe);
+    expect(first).toHaveLength(1);
+    expect(await sessions()).toEqual(first);
+    await probe.close?.();
+    // The server process leaves pg_stat_activity a moment after the socket closed.
+    for (let i = 0; i < 10_000 && (await sessions()).length > 0; i++);
+    expect(await sessions()).toEqual([]);
+  });
+
+  it('turns rollbacks and deadlocks into per-second rates between runs, and survives a statistics reset', async () => {
+    // A database of its own: sessions of the other tests here flush their rollbacks to the statistics late.
+    const own = await createTestDatabase();
+    try {
+      await rates(own);
+    } finally {
+      await own.drop();
+    }
+  });
+
+  async function rates(db: TestDatabase): Promise<void> {
+    const admin = await db.connect();
+    await admin.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int)');
+    await admin.query('INSERT INTO accounts VALUES (1, 0), (2, 0)');
+    const probe = makeProbe(db.url);
+    const first = await runUp(probe);
+    expect(value(first.samples, 'rollbacks_per_second')).toBeUndefined();
+    expect(value(first.samples, 'deadlocks_per_second')).toBeUndefined();
+
+    // Four rollbacks, and one real deadlock (the server detects it after deadlock_timeout, 1s by default).
+    const a = await db.connect();
+    const b = await db.connect();
+    for (let i = 0; i < 4; i++) {
+      await a.query('BEGIN');
+      await a.query('ROLLBACK');
+    }
+    await a.query('BEGIN');
+    await b.query('BEGIN');
+    await a.query('UPDATE accounts SET balance = 1 WHERE id = 1');
+    await b.query('UPDATE accounts SET balance = 1 WHERE id = 2');
+    const crossed = await Promise.allSettled([
+      a.query('UPDATE accounts SET balance = 2 WHERE id = 2'),
+      b.query('UPDATE accounts SET balance = 2 WHERE id = 1'),
+    ]);
+    const victims = crossed.filter((r) => r.status === 'rejected');
+    expect(victims).toHaveLength(1);
+    expect((victims[0] as PromiseRejectedResult).reason.code).toBe('40P01');
+    await a.query('ROLLBACK');
+    await b.query('ROLLBACK');
+    // Sessions send their counters to the shared statistics at most once a second; this makes them do it now.
+    for (const c of [a, b]) await c.query('SELECT pg_stat_force_next_flush()');
+
+    await clock.advance(10_000);
+    const second = await runUp(probe);
+    // 4 plain rollbacks + the deadlock victim's + the survivor's = 6 rollbacks in 10 s.
+    expect(value(second.samples, 'rollbacks_per_second')).toBeCloseTo(0.6, 9);
+    expect(value(second.samples, 'deadlocks_per_second')).toBeCloseTo(0.1, 9);
+
+    await admin.query('SELECT pg_stat_reset()');
+    // A new session: PostgreSQL 15 drops what a session opened before the reset flushes for the reset database.
+    const c = await db.connect();
+    await c.query('BEGIN');
+    await c.query('ROLLBACK');
+    await c.query('SELECT pg_stat_force_next_flush()');
+    await clock.advance(10_000);
+    const third = await runUp(probe);
+    // The counter went back to 1 (below the 6+ seen before): counted from zero, not a negative rate.
+    expect(value(third.samples, 'rollbacks_per_second')).toBeCloseTo(0.1, 9);
+    expect(value(third.samples, 'deadlocks_per_second')).toBe(0);
+  }
+
+  it('reports the share of max_connections in use and a cache hit ratio', async () => {
+    const admin = await db.connect();
+    const { rows } = await admin.query(
+      `SELECT (SELECT setting::int FROM pg_settings WHERE name = 'max_connections') AS max,
+              (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS used`,
+    );
+    const result = await runUp(makeProbe(db.url));
+    const percent = value(result.samples, 'connections_used_percent') ?? -1;
+    // Other test files share the server: the count may move by a few sessions between the two readings.
+    expect(percent).toBeGreaterThan(0);
+    expect(Math.abs(percent - ((rows[0].used + 1) / rows[0].max) * 100)).toBeLessThanOrEqual((5 / rows[0].max) * 100);
+    const hit = value(result.samples, 'cache_hit_percent') ?? -1;
+    expect(hit).toBeGreaterThanOrEqual(0);
+    expect(hit).toBeLessThanOrEqual(100);
+    expect(value(result.samples, 'waiting_locks')).toBeGreaterThanOrEqual(0);
+    for (const state of ['active', 'idle', 'idle in transaction', 'idle in transaction (aborted)']) {
+      expect(value(result.samples, 'connections', { state })).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('sets statement_timeout on its own session: a blocked statistics query is cancelled by the server', async () => {
+    const admin = await db.connect();
+    const probe = makeProbe(db.url, { statement_timeout: '300ms', timeout: '1m' });
+    await runUp(probe);
+    // pg_stat_database and pg_stat_activity read pg_database; holding it locked blocks the probe's query.
+    await admin.query('BEGIN');
+    await admin.query("SET LOCAL lock_timeout = '5s'");
+    await admin.query('LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE');
+    const result = await run(probe).finally(() => admin.query('ROLLBACK'));
+    expect(result).toMatchObject({
+      up: false,
+      reason: 'the statistics query was cancelled: canceling statement due to statement timeout',
+    });
+    expect(value(result.samples ?? [], 'connect_seconds')).toBe(0);
+    await runUp(probe);
+  });
+
+  it('gives up a query that hangs when its run is aborted, and opens a new session next run', async () => {
+    const admin = await db.connect();
+    const probe = makeProbe(db.url, { timeout: '1m' });
+    await runUp(probe);
+    await admin.query('BEGIN');
+    await admin.query('LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE');
+    const controller = new AbortController();
+    clock.setTimeout(() => controller.abort(new DOMException('timed out after 2s', 'TimeoutError')), 2_000);
+    const pending = run(probe, controller.signal);
+    try {
+      await untilProbeWaitsForLock(admin);
+      await clock.advance(2_000);
+      expect(await pending).toEqual({
+        up: false,
+        reason: `timed out after 2s while waiting for the statistics from ${pgHost}:${pgPort}`,
+        samples: [{ name: 'connect_seconds', labels: {}, value: 0 }],
+      });
+    } finally {
+      await admin.query('ROLLBACK');
+    }
+    const again = await runUp(probe);
+    expect(value(again.samples, 'slow_queries')).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('postgres probe when the target fails', () => {
+  it('a closed port: connection refused', async () => {
+    const port = await freePort();
+    const result = await run(makeProbe(`postgres://postgres@127.0.0.1:${port}/postgres`));
+    expect(result).toEqual({ up: false, reason: `connection refused (127.0.0.1:${port})` });
+  });
+
+  it('a database that does not exist, a role that does not exist', async () => {
+    const noDb = await run(makeProbe(`postgres://postgres@${pgHost}:${pgPort}/${db.name}_gone`));
+    expect(noDb).toEqual({ up: false, reason: `database "${db.name}_gone" does not exist` });
+    const noRole = await run(makeProbe(`postgres://${db.name}_nobody@${pgHost}:${pgPort}/${db.name}`));
+    expect(noRole).toEqual({ up: false, reason: `not allowed to connect: role "${db.name}_nobody" does not exist` });
+  });
+
+  it('a server that accepts and never answers: the run ends when aborted, with the phase it was in', async () => {
+    const target = await startTcpTarget('hang');
+    try {
+      const probe = makeProbe(`postgres://app:hunter2-secret@127.0.0.1:${target.port}/app`, { timeout: '1m' });
+      const controller = new AbortController();
+      clock.setTimeout(() => controller.abort(new DOMException('timed out after 5s', 'TimeoutError')), 5_000);
+      const pending = run(probe, controller.signal);
+      await clock.advance(5_000);
+      expect(await pending).toEqual({
+        up: false,
+        reason: `timed out after 5s while connecting to 127.0.0.1:${target.port}`,
+      });
+      expect(target.accepted).toBe(1);
+      // The abort destroyed the socket: nothing stays open towards the hung server.
+      await target.untilNoConnections();
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a server that answers something else: named at once, not after the timeout', async () => {
+    const target = await startTcpTarget('junk');
+    try {
+      const result = await run(makeProbe(`postgres://app:hunter2-secret@127.0.0.1:${target.port}/app`));
+      expect(result).toEqual({
+        up: false,
+        reason: `127.0.0.1:${target.port} answered something that is not PostgreSQL: "HTTP/1.1 400 Bad Request"`,
+      });
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('an unreadable tls.ca_file is the reason, not a crash', async () => {
+    const result = await run(makeProbe(db.url, { tls: { ca_file: '/nonexistent/ca.pem' } }));
+    expect(result.up).toBe(false);
+    expect(!result.up && result.reason).toMatch(/^cannot read tls\.ca_file \/nonexistent\/ca\.pem: ENOENT/);
+  });
+});
+
+describe('postgres probe against a server that wants a password', () => {
+  let cluster: Awaited<ReturnType<typeof startThrowawayCluster>>;
+  beforeAll(async () => {
+    cluster = await startThrowawayCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('a wrong password: authentication failed, and the password is in no message', async () => {
+    const wrong = 'Wr0ng-but-s3cret';
+    const result = await run(makeProbe(cluster.url('postgres', wrong, 'postgres')));
+    expect(result).toEqual({ up: false, reason: 'authentication failed for user "postgres"' });
+    expect(JSON.stringify(result)).not.toContain(wrong);
+  });
+
+  it('no password at all: says the server asks for one', async () => {
+    const result = await run(makeProbe(cluster.url('postgres', undefined, 'postgres')));
+    expect(result).toEqual({
+      up: false,
+      reason: 'authentication failed for user "postgres": the server asks for a password and none is configured',
+    });
+  });
+
+  it('the right password (URL-encoded characters too): up', async () => {
+    await cluster.admin((c) => c.query(`CREATE ROLE watcher LOGIN PASSWORD 'p@ss:w/rd%' IN ROLE pg_monitor`));
+    const result = await runUp(makeProbe(cluster.url('watcher', 'p@ss:w/rd%', 'postgres')));
+    expect(value(result.samples, 'database_size_bytes')).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,151 @@
+// A throwaway PostgreSQL database per test file: `t_<random>` on PGHOST:PGPORT (127.0.0.1:5432), user postgres;
+// and, for what the machine's server cannot show (password auth, 200+ connections), a throwaway cluster of its own.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { freePort } from './tcp-target.js';
+
+const run = promisify(execFile);
+
+/** Where the machine's PostgreSQL listens; PGHOST / PGPORT override the defaults. */
+export const pgHost = process.env.PGHOST ?? '127.0.0.1';
+export const pgPort = Number(process.env.PGPORT ?? 5432);
+
+/** A database created for one test file. */
+export interface TestDatabase {
+  name: string;
+  /** postgres://postgres@host:port/name */
+  url: string;
+  /** A URL for the same database as another user. */
+  urlFor(user: string, password?: string): string;
+  /** A client connected as postgres to this database; closed by drop(). */
+  connect(): Promise<pg.Client>;
+  /** Creates a role (`<name>_<suffix>`) dropped with the database; returns its name. */
+  createRole(suffix: string, options: string): Promise<string>;
+  /** Closes the clients made by connect(), drops the database (forcing out other sessions) and the roles. */
+  drop(): Promise<void>;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: pgHost, port: pgPort, user: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `t_<random>` and returns it; call drop() in afterAll. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const clients: pg.Client[] = [];
+  const roles: string[] = [];
+  const urlFor = (user: string, password?: string) => {
+    const auth = password === undefined ? user : `${user}:${encodeURIComponent(password)}`;
+    return `postgres://${auth}@${pgHost}:${pgPort}/${name}`;
+  };
+  return {
+    name,
+    url: urlFor('postgres'),
+    urlFor,
+    async connect() {
+      const client = new pg.Client({ host: pgHost, port: pgPort, user: 'postgres', database: name });
+      // A session killed by the drop must not crash the test run.
+      client.on('error', () => {});
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    async createRole(suffix, options) {
+      const role = `${name}_${suffix}`;
+      await admin((c) => c.query(`CREATE ROLE ${role} ${options}`));
+      roles.push(role);
+      return role;
+    },
+    async drop() {
+      await Promise.allSettled(clients.map((c) => c.end()));
+      await admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (const role of roles) await c.query(`DROP ROLE IF EXISTS ${role}`);
+      });
+    },
+  };
+}
+
+/** A PostgreSQL server started for one test file or bench, with password (scram) auth on TCP. */
+export interface ThrowawayCluster {
+  port: number;
+  /** The superuser `postgres`'s password. */
+  password: string;
+  /** postgres://user:password@127.0.0.1:port/database */
+  url(user: string, password: string | undefined, database: string): string;
+  /** Runs SQL as postgres in the `postgres` database. */
+  admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T>;
+  /** Stops the server at once and deletes its files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * initdb + pg_ctl start of the machine's PostgreSQL binaries in a temporary folder, `settings` as -c options
+ * (e.g. max_connections). As root the tools run as the `postgres` user, since initdb refuses root.
+ */
+export async function startThrowawayCluster(settings: Record<string, string> = {}): Promise<ThrowawayCluster> {
+  const { stdout } = await run('pg_config', ['--bindir']);
+  const bin = stdout.trim();
+  const dir = await mkdtemp(join(tmpdir(), 'centinela-pg-'));
+  const password = randomBytes(12).toString('hex');
+  const asRoot = process.getuid?.() === 0;
+  const { stdout: uid } = asRoot ? await run('id', ['-u', 'postgres']) : { stdout: '' };
+  const { stdout: gid } = asRoot ? await run('id', ['-g', 'postgres']) : { stdout: '' };
+  const owned = async (path: string) => {
+    if (asRoot) await chown(path, Number(uid), Number(gid));
+  };
+  const tool = (name: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, name), ...args]) : run(join(bin, name), args);
+  await owned(dir);
+  await writeFile(join(dir, 'pw'), password);
+  await owned(join(dir, 'pw'));
+  const data = join(dir, 'data');
+  await tool('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    `--pwfile=${join(dir, 'pw')}`,
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
+  const port = await freePort();
+  const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off'];
+  for (const [key, value] of Object.entries(settings)) options.push(`-c ${key}=${value}`);
+  await tool('pg_ctl', ['-D', data, '-o', options.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
+  const url = (user: string, pw: string | undefined, database: string) =>
+    `postgres://${user}${pw === undefined ? '' : `:${encodeURIComponent(pw)}`}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    password,
+    url,
+    async admin(fn) {
+      const client = new pg.Client(url('postgres', password, 'postgres'));
+      await client.connect();
+      try {
+        return await fn(client);
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      await tool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
