@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
 import http from './http.js';
+import postgres from './postgres.js';
 import type { Probe, ProbeKind } from './probe.js';
 import tls from './tls.js';
 import websocket from './websocket.js';
@@ -15,7 +16,7 @@ import wsStats from './ws-stats.js';
 export type AnyProbeKind = { [K in ProbeKindName]: ProbeKind<K> }[ProbeKindName];
 
 /** Every built probe kind. */
-export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls];
+export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls, postgres];
 
 /** The registered kind named `kind`, if it is built. */
 export function probeKind(kind: string): AnyProbeKind | undefined {

@@ -9,10 +9,15 @@ import { type PostgresProbeConfig, postgresProbe } from '../../src/config/probes
 import postgres from '../../src/probes/postgres.js';
 import type { Probe, ProbeResult } from '../../src/probes/probe.js';
 import type { Sample } from '../../src/types.js';
+import { probeConformance } from '../support/conformance.js';
 import { createTestDatabase, pgHost, pgPort, startThrowawayCluster, type TestDatabase } from '../support/pg.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
 
 const log = pino({ level: 'silent' });
+
+probeConformance(postgres, ({ host, port, secret }) => ({
+  url: `postgres://centinela:${encodeURIComponent(secret)}@${host}:${port}/app`,
+}));
 let db: TestDatabase;
 let clock: FakeClock;
 const probes: Probe[] = [];
