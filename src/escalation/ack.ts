@@ -1,217 +1,136 @@
-// Acknowledgement over HTTP, framework-free: the bearer-token API handler and the signed-link pages.
+// Acknowledgement logic for the HTTP layer, framework-free: the API ack and the signed-link pages' two steps.
 //
-// The daemon's fastify routes call these and send back what they return:
-//   POST /api/v1/alerts/:id/ack   → handleAckRequest({ alertId, authorization, body }, deps, now)   (JSON)
-//   GET  /ack/:token              → renderAckConfirmation(token, deps, now)                         (HTML, no change)
-//   POST /ack/:token              → acceptAckLink(token, { comment }, deps, now)                   (HTML, acknowledges)
-// Links are opened by mail scanners and previewers, so GET never acknowledges; only the page's form POST does.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
-import { formatDuration } from '../config/duration.js';
+// The server (src/server/api.ts, ack-link.ts) authenticates, validates and renders; the daemon's Operations call
+// these and turn a refusal into ApiError(code, message) — `status` is the HTTP status each refusal deserves:
+//   Operations.ack(id, input)                 → ackAlert(escalation, id, input, now)
+//   Operations.inspectAckLink(token)          → inspectAckLink(token, deps, now)     GET: shows, changes nothing
+//   Operations.confirmAckLink(token, comment) → confirmAckLink(token, comment, deps, now)   POST: acknowledges
+// Mail scanners and previewers open links, so only the confirmation page's POST acknowledges.
 import type { Secret } from '../config/secret.js';
 import { formatTime } from '../notifiers/describe.js';
-import { escapeHtml, htmlPage } from '../notifiers/html.js';
+import type { AckInfo } from '../notifiers/notifier.js';
 import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
-import { type AckLinkClaims, verifyAckToken } from './ack-link.js';
-import type { AckOutcome, Escalation } from './escalation.js';
+import { verifyAckToken } from './ack-link.js';
+import type { AckOutcome, AckVia, Escalation } from './escalation.js';
 
-/** What the ack handlers need. */
-export interface AckDeps {
+/** Why an acknowledgement was refused: a stable code, its HTTP status, and a message that says what to do. */
+export interface AckRefusal {
+  ok: false;
+  code:
+    | 'ALERT_NOT_FOUND'
+    | 'NOT_FIRING'
+    | 'ALREADY_ACKED'
+    | 'LINK_DISABLED'
+    | 'LINK_MALFORMED'
+    | 'LINK_FORGED'
+    | 'LINK_EXPIRED';
+  status: 400 | 403 | 404 | 409 | 410 | 503;
+  message: string;
+}
+
+/** A successful acknowledgement. */
+export interface AckAccepted {
+  ok: true;
+  incident: IncidentRecord;
+  ack: AckInfo;
+}
+
+/** What the link pages need. */
+export interface AckLinkDeps {
   escalation: Escalation;
   store: EscalationStore;
   /** escalation.yaml `ack.link_secret`; links are refused without it. */
   linkSecret?: Secret;
-  /** centinela.yaml `server.write_token`; the API refuses acks without it. */
-  writeToken?: Secret;
 }
 
-/** An HTTP answer for the route to send as is. */
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
+function refuse(code: AckRefusal['code'], status: AckRefusal['status'], message: string): AckRefusal {
+  return { ok: false, code, status, message };
 }
 
-const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
-const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
-
-const ackBody = z.strictObject({
-  by: z.string().trim().min(1, { message: 'must name who acknowledges' }).max(200),
-  comment: z.string().max(2000).optional(),
-});
-
-function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpAnswer {
-  return { status, headers: { ...JSON_TYPE, ...headers }, body: JSON.stringify(value) };
-}
-
-function apiError(status: number, code: string, message: string, headers?: Record<string, string>): HttpAnswer {
-  return json(status, { error: { code, message } }, headers);
-}
-
-/** Constant-time comparison of a presented bearer token with the configured one (digests make lengths equal). */
-function tokenMatches(presented: string, expected: Secret): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected.reveal()).digest();
-  return timingSafeEqual(a, b);
-}
-
-function outcomeJson(alertId: string, outcome: AckOutcome): HttpAnswer {
-  if (outcome.status === 'unknown') {
-    return apiError(404, 'ALERT_UNKNOWN', `alert "${alertId}" is not known. List alerts with GET /api/v1/alerts`);
+function fromOutcome(what: string, outcome: AckOutcome): AckAccepted | AckRefusal {
+  switch (outcome.status) {
+    case 'unknown':
+      return refuse('ALERT_NOT_FOUND', 404, `${what} is not known. List alerts with GET /api/v1/alerts`);
+    case 'resolved':
+      return refuse(
+        'NOT_FIRING',
+        409,
+        `${what} resolved at ${formatTime(outcome.incident.resolvedAt ?? 0)}; there is nothing to acknowledge`,
+      );
+    case 'already-acknowledged': {
+      const ack = outcome.incident.ack as AckInfo;
+      return refuse('ALREADY_ACKED', 409, `${what} was already acknowledged by ${ack.who} at ${formatTime(ack.at)}`);
+    }
+    case 'acknowledged':
+      return { ok: true, incident: outcome.incident, ack: outcome.incident.ack as AckInfo };
   }
-  const inc = outcome.incident;
-  if (outcome.status === 'resolved') {
-    return apiError(
-      409,
-      'ALERT_RESOLVED',
-      `alert "${alertId}" resolved at ${formatTime(inc.resolvedAt ?? 0)}; nothing to acknowledge`,
-    );
-  }
-  const ack = inc.ack ?? inc.firstAck;
-  return json(200, {
-    alert: alertId,
-    incident: inc.id,
-    status: outcome.status,
-    by: ack?.who,
-    at: ack ? new Date(ack.at).toISOString() : undefined,
-    comment: ack?.comment,
-  });
 }
 
-/**
- * `POST /api/v1/alerts/{id}/ack` with `Authorization: Bearer <server.write_token>` and a JSON body
- * `{ "by": "ana", "comment": "restarting the api" }`. Answers 200 (acknowledged or already), 400, 401, 403, 404, 409.
- */
-export function handleAckRequest(
-  req: { alertId: string; authorization?: string; body: unknown },
-  deps: AckDeps,
+/** Acknowledges the open incident of an alert (API, CLI): reminders and climbing stop. */
+export function ackAlert(
+  escalation: Escalation,
+  alertId: string,
+  input: { by: string; comment?: string; via: AckVia },
   now: number,
-): HttpAnswer {
-  if (!deps.writeToken) {
-    return apiError(403, 'WRITES_DISABLED', 'acknowledging needs a token: set server.write_token in centinela.yaml');
-  }
-  const presented = /^Bearer\s+(.+)$/i.exec(req.authorization ?? '')?.[1]?.trim();
-  if (!presented || !tokenMatches(presented, deps.writeToken)) {
-    return apiError(401, 'UNAUTHORIZED', 'send Authorization: Bearer <server.write_token>', {
-      'www-authenticate': 'Bearer realm="centinela"',
-    });
-  }
-  const body = ackBody.safeParse(req.body ?? {});
-  if (!body.success) {
-    const problems = body.error.issues.map((i) => `${['body', ...i.path].join('.')}: ${i.message}`).join('; ');
-    return apiError(400, 'BAD_REQUEST', `${problems}. Send {"by": "name", "comment": "optional"}`);
-  }
-  const outcome = deps.escalation.ack(req.alertId, { who: body.data.by, comment: body.data.comment, via: 'api' }, now);
-  return outcomeJson(req.alertId, outcome);
+): AckAccepted | AckRefusal {
+  const outcome = escalation.ack(alertId, { who: input.by, comment: input.comment, via: input.via }, now);
+  return fromOutcome(`alert "${alertId}"`, outcome);
 }
 
-function page(status: number, title: string, body: string): HttpAnswer {
-  return {
-    status,
-    headers: HTML,
-    body: htmlPage(title, `<h1 style="font-size: 20px">${escapeHtml(title)}</h1>${body}`),
-  };
-}
-
-function para(text: string): string {
-  return `<p>${escapeHtml(text)}</p>`;
-}
-
-/** Checks the token and the incident; an answer when the link cannot be used, else the incident and claims. */
-function check(
+/** Verifies a link and finds its incident: what the confirmation page shows, or why the link cannot be used. */
+export function inspectAckLink(
   token: string,
-  deps: AckDeps,
+  deps: AckLinkDeps,
   now: number,
-): { answer: HttpAnswer } | { claims: AckLinkClaims; incident: IncidentRecord } {
+): { ok: true; incident: IncidentRecord; contact: string } | AckRefusal {
   if (!deps.linkSecret) {
-    return {
-      answer: page(503, 'Acknowledgement links are off', 'Set ack.link_secret in escalation.yaml to use them.'),
-    };
+    return refuse('LINK_DISABLED', 503, 'acknowledgement links are off: set ack.link_secret in escalation.yaml');
   }
   const v = verifyAckToken(token, deps.linkSecret, now);
   if (!v.ok) {
-    const answers = {
-      malformed: page(400, 'This link is damaged', para('The link is incomplete. Copy the whole link from the page.')),
-      forged: page(
+    if (v.problem === 'malformed') {
+      return refuse('LINK_MALFORMED', 400, 'the link is incomplete or damaged: copy the whole link from the page');
+    }
+    if (v.problem === 'forged') {
+      return refuse(
+        'LINK_FORGED',
         403,
-        'This link is not valid',
-        para('Its signature does not match: it was altered, or signed with another key. Nothing was acknowledged.'),
-      ),
-      expired: page(
-        410,
-        'This link has expired',
-        para(
-          `It expired at ${formatTime(v.claims?.expires ?? 0)}. Acknowledge from a newer page, or POST /api/v1/alerts/{id}/ack.`,
-        ),
-      ),
-    };
-    return { answer: answers[v.problem] };
+        'the link is not valid: its signature does not match. Nothing was acknowledged',
+      );
+    }
+    return refuse(
+      'LINK_EXPIRED',
+      410,
+      `the link expired at ${formatTime(v.claims?.expires ?? 0)}: use the link in a newer page, or the API`,
+    );
   }
   const incident = deps.store.incident(v.claims.incidentId);
   if (!incident || incident.alertId !== v.claims.alertId) {
-    return { answer: page(404, 'Alert not found', para('This alert is not in the state store (was it reset?).')) };
+    return refuse('ALERT_NOT_FOUND', 404, `alert "${v.claims.alertId}" is not in the state store`);
   }
   if (incident.status === 'resolved') {
-    return {
-      answer: page(
-        410,
-        'Already resolved',
-        para(
-          `"${incident.alert.summary}" resolved at ${formatTime(incident.resolvedAt ?? 0)}. Nothing to acknowledge.`,
-        ),
-      ),
-    };
+    return refuse(
+      'NOT_FIRING',
+      410,
+      `"${incident.alert.summary}" resolved at ${formatTime(incident.resolvedAt ?? 0)}; there is nothing to acknowledge`,
+    );
   }
-  return { claims: v.claims, incident };
+  return { ok: true, incident, contact: v.claims.contact };
 }
 
-function alreadyAcked(incident: IncidentRecord): HttpAnswer | undefined {
-  if (!incident.ack) return undefined;
-  const { who, at, comment } = incident.ack;
-  return page(
-    200,
-    'Already acknowledged',
-    para(
-      `"${incident.alert.summary}" was acknowledged by ${who} at ${formatTime(at)}${comment ? `: ${comment}` : '.'}`,
-    ),
+/** The confirmation page's POST: acknowledges the incident the link names, as the contact it was sent to. */
+export function confirmAckLink(
+  token: string,
+  comment: string | undefined,
+  deps: AckLinkDeps,
+  now: number,
+): AckAccepted | AckRefusal {
+  const link = inspectAckLink(token, deps, now);
+  if (!link.ok) return link;
+  const outcome = deps.escalation.ackIncidentById(
+    link.incident.id,
+    { who: link.contact, comment: comment?.trim() || undefined, via: 'link' },
+    now,
   );
-}
-
-/** GET of a signed link: shows what would be acknowledged and a button that POSTs; changes nothing. */
-export function renderAckConfirmation(token: string, deps: AckDeps, now: number): HttpAnswer {
-  const c = check(token, deps, now);
-  if ('answer' in c) return c.answer;
-  const { incident, claims } = c;
-  const done = alreadyAcked(incident);
-  if (done) return done;
-  const a = incident.alert;
-  const facts = [
-    ['Alert', `[${incident.priority}] ${a.summary}`],
-    ['Firing since', `${formatTime(a.activeSince)} (${formatDuration(Math.max(0, now - a.activeSince))})`],
-    ['Acknowledging as', claims.contact],
-  ];
-  const table = facts
-    .map(
-      ([k, v]) =>
-        `<tr><th style="text-align: left; padding-right: 12px">${escapeHtml(k ?? '')}</th><td>${escapeHtml(v ?? '')}</td></tr>`,
-    )
-    .join('');
-  const form = `<form method="post"><label>Comment (optional)<br><textarea name="comment" rows="3" cols="60" maxlength="2000"></textarea></label>
-<p><button type="submit" style="font-size: 16px; padding: 8px 16px">Acknowledge</button></p></form>`;
-  return page(200, 'Acknowledge this alert?', `<table>${table}</table>${form}`);
-}
-
-/** POST of a signed link's form: acknowledges the incident the link names, as the contact it was sent to. */
-export function acceptAckLink(token: string, form: { comment?: unknown }, deps: AckDeps, now: number): HttpAnswer {
-  const c = check(token, deps, now);
-  if ('answer' in c) return c.answer;
-  const comment =
-    typeof form.comment === 'string' && form.comment.trim() ? form.comment.trim().slice(0, 2000) : undefined;
-  const outcome = deps.escalation.ackIncidentById(c.incident.id, { who: c.claims.contact, comment, via: 'link' }, now);
-  if (outcome.status !== 'acknowledged') return alreadyAcked(c.incident) ?? page(409, 'Not acknowledged', '');
-  return page(
-    200,
-    'Acknowledged',
-    para(`Thank you, ${c.claims.contact}. Reminders and escalation for "${c.incident.alert.summary}" have stopped.`),
-  );
+  return fromOutcome(`alert "${link.incident.alertId}"`, outcome);
 }

@@ -105,7 +105,7 @@ export class Escalation {
 
   #ackIncident(rec: IncidentRecord, by: { who: string; comment?: string; via: AckVia }, now: number): AckOutcome {
     if (rec.ack) return { status: 'already-acknowledged', incident: rec };
-    const ack: AckInfo = { who: by.who, at: now, ...(by.comment ? { comment: by.comment } : {}) };
+    const ack: AckInfo = { who: by.who, at: now, via: by.via, ...(by.comment ? { comment: by.comment } : {}) };
     const next: IncidentRecord = {
       ...rec,
       status: rec.status === 'held' ? 'held' : 'acked',
@@ -114,7 +114,7 @@ export class Escalation {
     };
     next.dueAt =
       this.#cfg.ack.timeout !== undefined && next.status === 'acked' ? now + this.#cfg.ack.timeout : undefined;
-    this.#store.addAck(rec.id, ack, by.via);
+    this.#store.addAck(rec.id, ack);
     this.#store.updateIncident(next);
     this.#store.supersede(rec.id, MOOT_AFTER_ACK);
     this.#notifyAll(next, 'acknowledged', now, by.who);

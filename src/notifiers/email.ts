@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailChannelConfig } from '../config/schema.js';
 import { describeItem, headline, textBody } from './describe.js';
-import { escapeHtml, htmlPage } from './html.js';
+import { escapeHtml } from './html.js';
 import { fromSmtpError } from './http-status.js';
 import { defineNotifier, type Notification } from './notifier.js';
 
@@ -41,6 +41,18 @@ function itemHtml(n: Notification, index: number): string {
     out += `<h3 style="font-size: 15px">Diagnosis (${escapeHtml(diag.probe)})</h3><pre style="background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap">${escapeHtml(diag.detail)}</pre>`;
   }
   return out;
+}
+
+/** A complete, self-contained HTML document (inline styles only: mail clients drop <style> and external CSS). */
+function htmlPage(title: string, bodyHtml: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>
+<body style="font-family: -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1f2328; max-width: 720px; margin: 0 auto; padding: 16px; line-height: 1.45">
+${bodyHtml}
+<p style="color: #6e7781; font-size: 12px; margin-top: 24px">centinela</p>
+</body></html>
+`;
 }
 
 /** Email over SMTP. */

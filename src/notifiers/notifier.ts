@@ -20,6 +20,8 @@ export interface AckInfo {
   who: string;
   at: number;
   comment?: string;
+  /** How it arrived: api, link, cli. */
+  via?: string;
 }
 
 /** One alert's news for one contact: a snapshot taken when the outbox row was written, so a restart sends the same. */

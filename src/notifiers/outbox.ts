@@ -40,7 +40,12 @@ export interface OutboxDeps {
   random?: () => number;
   /** Messages in flight at once. */
   concurrency?: number;
+  /** Told of every attempt (wire to Metrics.notification); latency (row written → delivered) only when delivered. */
+  onAttempt?: (channel: string, result: AttemptResult, latencySeconds?: number) => void;
 }
+
+/** How an attempt ended, for metrics. */
+export type AttemptResult = 'delivered' | 'retry' | 'failed' | 'fallback';
 
 // Email channels have no timeout setting; an SMTP exchange that takes longer than this is stuck.
 const EMAIL_TIMEOUT_MS = 30_000;
@@ -69,6 +74,7 @@ export class OutboxWorker {
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #concurrency: number;
+  readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
   #config: OutboxConfig;
   #publicUrl: string | undefined;
   #cancelTimer: (() => void) | undefined;
@@ -85,6 +91,7 @@ export class OutboxWorker {
     this.#log = deps.log;
     this.#random = deps.random ?? Math.random;
     this.#concurrency = deps.concurrency ?? 16;
+    this.#onAttempt = deps.onAttempt ?? (() => {});
   }
 
   /** Replaces the configuration (reload); rows keep their channel position. */
@@ -231,6 +238,7 @@ export class OutboxWorker {
     const first = rows[0] as OutboxRow;
     if (result.ok) {
       this.#store.recordAttempt(ids, { ok: true, channel: channel ?? '', at: now });
+      this.#onAttempt(channel ?? '', 'delivered', (now - Math.min(...rows.map((r) => r.createdAt))) / 1000);
       this.#log.debug({ contact: first.contact, channel, rows: ids.length }, 'outbox: delivered');
       return;
     }

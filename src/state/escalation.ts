@@ -100,6 +100,7 @@ interface IncidentSqlRow {
   ack_by: string | null;
   ack_at: number | null;
   ack_comment: string | null;
+  ack_via: string | null;
   first_ack_by: string | null;
   first_ack_at: number | null;
   resolved_at: number | null;
@@ -163,6 +164,7 @@ function incidentParams(rec: Omit<IncidentRecord, 'id'>) {
     ack_by: rec.ack?.who ?? null,
     ack_at: rec.ack?.at ?? null,
     ack_comment: rec.ack?.comment ?? null,
+    ack_via: rec.ack?.via ?? null,
     first_ack_by: rec.firstAck?.who ?? null,
     first_ack_at: rec.firstAck?.at ?? null,
     resolved_at: rec.resolvedAt ?? null,
@@ -193,7 +195,7 @@ function toOutbox(r: OutboxSqlRow): OutboxRow {
 }
 
 const INCIDENT_COLUMNS =
-  'alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels, ack_by, ack_at, ack_comment, first_ack_by, first_ack_at, resolved_at, due_at';
+  'alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels, ack_by, ack_at, ack_comment, ack_via, first_ack_by, first_ack_at, resolved_at, due_at';
 
 /** Escalation's tables, behind prepared statements. Opened on a Db that has run migration 2. */
 export class EscalationStore {
@@ -309,8 +311,8 @@ export class EscalationStore {
     return (this.#s.paged.all(incidentId) as { contact: string }[]).map((r) => r.contact);
   }
 
-  addAck(incidentId: number, ack: AckInfo, via: string): void {
-    this.#s.addAck.run(incidentId, ack.who, via, ack.comment ?? null, ack.at);
+  addAck(incidentId: number, ack: AckInfo): void {
+    this.#s.addAck.run(incidentId, ack.who, ack.via ?? 'api', ack.comment ?? null, ack.at);
   }
 
   /** Writes an outbox row unless its key exists; true when written. */

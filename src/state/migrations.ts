@@ -49,7 +49,8 @@ export const MIGRATIONS: Migration[] = [
         owner TEXT NOT NULL,
         reason TEXT NOT NULL,
         created_at INTEGER NOT NULL,
-        expired_at INTEGER
+        expired_at INTEGER,
+        expired_by TEXT
       );
       CREATE INDEX silences_ends ON silences (ends_at);
       CREATE TABLE maintenance_windows (
@@ -64,6 +65,7 @@ export const MIGRATIONS: Migration[] = [
         settle INTEGER NOT NULL,
         failed TEXT NOT NULL,
         closed_at INTEGER,
+        closed_by TEXT,
         outcome TEXT CHECK (outcome IN ('healthy', 'closed', 'ended', 'unhealthy'))
       );
       -- Bumped by every rules commit: an evaluator whose cache is behind (a rolled-back transaction) reloads.
@@ -89,6 +91,7 @@ export const MIGRATIONS: Migration[] = [
         ack_by TEXT,
         ack_at INTEGER,
         ack_comment TEXT,
+        ack_via TEXT,
         first_ack_by TEXT,
         first_ack_at INTEGER,
         resolved_at INTEGER,

@@ -1,0 +1,149 @@
+// Acknowledgement: the API path and signed links — valid, expired, forged, replayed after resolution.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { Secret } from '../../src/config/secret.js';
+import { ackAlert, confirmAckLink, inspectAckLink } from '../../src/escalation/ack.js';
+import { ackLinkUrl, signAckToken, verifyAckToken } from '../../src/escalation/ack-link.js';
+import { Escalation } from '../../src/escalation/escalation.js';
+import { escalationConfig, firing, HOUR, MIN, makeAlert, resolved, TempState } from '../support/escalation-fixtures.js';
+
+const key = new Secret('test-link-secret');
+let state: TempState;
+let clock: FakeClock;
+let esc: Escalation;
+
+beforeEach(() => {
+  state = new TempState();
+  clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 0));
+  esc = new Escalation(state.store, escalationConfig());
+});
+afterEach(() => state.remove());
+
+function fire() {
+  const alert = makeAlert();
+  esc.handle([firing(alert, clock.now())], clock.now());
+  const incident = state.store.openIncident(alert.id);
+  if (!incident) throw new Error('no incident');
+  const token = signAckToken(
+    { incidentId: incident.id, alertId: alert.id, contact: 'cto', expires: clock.now() + HOUR },
+    key,
+  );
+  return { alert, incident, token };
+}
+
+const deps = () => ({ escalation: esc, store: state.store, linkSecret: key });
+
+describe('signed ack links', () => {
+  it('round-trips its claims and builds the link under the public URL', () => {
+    const claims = { incidentId: 7, alertId: 'ApiDown{x="y"}', contact: 'cto', expires: 1_000 };
+    const url = ackLinkUrl('https://centinela.example/', claims, key);
+    expect(url).toMatch(/^https:\/\/centinela\.example\/ack\/[\w-]+\.[\w-]+$/);
+    const token = url.split('/ack/')[1] as string;
+    expect(verifyAckToken(token, key, 1_000)).toEqual({ ok: true, claims });
+  });
+
+  it('shows a valid link without acknowledging, and acknowledges only on confirm, as the contact', async () => {
+    const { alert, token } = fire();
+    const shown = inspectAckLink(token, deps(), clock.now());
+    expect(shown).toMatchObject({ ok: true, contact: 'cto' });
+    expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
+    await clock.advance(7 * MIN);
+    const done = confirmAckLink(token, '  restarting api ', deps(), clock.now());
+    expect(done).toMatchObject({
+      ok: true,
+      ack: { who: 'cto', comment: 'restarting api', via: 'link', at: clock.now() },
+    });
+    expect(state.store.openIncident(alert.id)?.status).toBe('acked');
+    const again = confirmAckLink(token, undefined, deps(), clock.now());
+    expect(again).toMatchObject({ ok: false, code: 'ALREADY_ACKED', status: 409 });
+    expect(again.ok || again.message).toMatch(/already acknowledged by cto at 2026-01-01 10:07 UTC/);
+  });
+
+  it('refuses an expired link with when it expired', async () => {
+    const { token } = fire();
+    await clock.advance(HOUR + 1);
+    const r = confirmAckLink(token, undefined, deps(), clock.now());
+    expect(r).toMatchObject({ ok: false, code: 'LINK_EXPIRED', status: 410 });
+    expect(r.ok || r.message).toContain('expired at 2026-01-01 11:00 UTC');
+  });
+
+  it('refuses forged links: altered claims, another key, a cut signature, garbage', () => {
+    const { incident, alert, token } = fire();
+    const [, sig] = token.split('.') as [string, string];
+    const otherContact = Buffer.from(
+      JSON.stringify({ i: incident.id, a: alert.id, c: 'attacker', e: clock.now() + HOUR }),
+    ).toString('base64url');
+    const otherKey = signAckToken(
+      { incidentId: incident.id, alertId: alert.id, contact: 'cto', expires: clock.now() + HOUR },
+      new Secret('guessed'),
+    );
+    for (const forged of [`${otherContact}.${sig}`, otherKey, token.slice(0, -4)]) {
+      expect(confirmAckLink(forged, undefined, deps(), clock.now())).toMatchObject({
+        code: 'LINK_FORGED',
+        status: 403,
+      });
+    }
+    expect(inspectAckLink('not-a-token', deps(), clock.now())).toMatchObject({ code: 'LINK_MALFORMED', status: 400 });
+    expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
+  });
+
+  it('refuses a link replayed after the alert resolved, also once it fires again', () => {
+    const { alert, token } = fire();
+    esc.handle([resolved(alert, clock.now())], clock.now());
+    const r = confirmAckLink(token, undefined, deps(), clock.now());
+    expect(r).toMatchObject({ ok: false, code: 'NOT_FIRING', status: 410 });
+    expect(r.ok || r.message).toContain('resolved at');
+    // A new episode of the same alert is a new incident: the old link does not acknowledge it.
+    esc.handle([firing(alert, clock.now())], clock.now());
+    expect(confirmAckLink(token, undefined, deps(), clock.now())).toMatchObject({ code: 'NOT_FIRING' });
+    expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
+  });
+
+  it('refuses every link when no link secret is configured', () => {
+    const { token } = fire();
+    expect(inspectAckLink(token, { ...deps(), linkSecret: undefined }, clock.now())).toMatchObject({
+      code: 'LINK_DISABLED',
+      status: 503,
+    });
+  });
+});
+
+describe('ackAlert (API, CLI)', () => {
+  it('acknowledges, then answers already-acknowledged, unknown and resolved with codes', () => {
+    const { alert } = fire();
+    expect(ackAlert(esc, alert.id, { by: 'ana', comment: 'looking', via: 'api' }, clock.now())).toMatchObject({
+      ok: true,
+      ack: { who: 'ana', comment: 'looking', via: 'api' },
+    });
+    expect(ackAlert(esc, alert.id, { by: 'bob', via: 'api' }, clock.now())).toMatchObject({ code: 'ALREADY_ACKED' });
+    expect(ackAlert(esc, 'nope', { by: 'bob', via: 'api' }, clock.now())).toMatchObject({
+      code: 'ALERT_NOT_FOUND',
+      status: 404,
+    });
+    esc.handle([resolved(alert, clock.now())], clock.now());
+    expect(ackAlert(esc, alert.id, { by: 'bob', via: 'api' }, clock.now())).toMatchObject({
+      code: 'NOT_FIRING',
+      status: 409,
+    });
+  });
+
+  it('tells the others paged who acknowledged, and drops their pending reminders', async () => {
+    const cfg = escalationConfig({
+      raw: { delivery: { group_wait: '1m' }, levels: { P0: { contacts: ['cto', 'lead'] } } },
+    });
+    esc = new Escalation(state.store, cfg);
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await clock.advance(5 * MIN);
+    esc.tick(clock.now());
+    ackAlert(esc, alert.id, { by: 'cto', via: 'api' }, clock.now());
+    const rows = state.store.outboxRows().map((r) => `${r.kind} ${r.contact} ${r.state}`);
+    expect(rows).toEqual([
+      'firing cto pending',
+      'firing lead pending',
+      'reminder cto superseded',
+      'reminder lead superseded',
+      'acknowledged lead pending',
+    ]);
+  });
+});

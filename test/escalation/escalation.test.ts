@@ -1,0 +1,220 @@
+// Escalation timelines on the fake clock, through the real store: pages, reminders, climbs, acks, rises, silences,
+// resolution exactly once, and restarts in the middle of an escalation.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import type { EscalationFile } from '../../src/config/schema.js';
+import { Escalation } from '../../src/escalation/escalation.js';
+import {
+  escalationConfig,
+  firing,
+  HOUR,
+  MIN,
+  makeAlert,
+  priorityChanged,
+  resolved,
+  TempState,
+} from '../support/escalation-fixtures.js';
+
+let state: TempState;
+let clock: FakeClock;
+
+beforeEach(() => {
+  state = new TempState();
+  clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 0));
+});
+afterEach(() => state.remove());
+
+/** The outbox as "kind contact" lines, oldest first, for readable timelines. */
+function sent(): string[] {
+  return state.store.outboxRows().map((r) => `${r.kind} ${r.contact}`);
+}
+
+/** Advances the fake clock minute by minute, ticking whenever escalation is due (as the daemon's timer does). */
+async function run(escalation: Escalation, ms: number): Promise<void> {
+  const end = clock.now() + ms;
+  for (;;) {
+    const due = escalation.nextDueAt();
+    if (due === undefined || due > end) break;
+    await clock.advanceTo(Math.max(due, clock.now()));
+    escalation.tick(clock.now());
+  }
+  await clock.advanceTo(end);
+}
+
+function make(cfg: EscalationFile = escalationConfig()): Escalation {
+  return new Escalation(state.store, cfg);
+}
+
+describe('escalation timelines', () => {
+  it('pages P0 at once, reminds every 5m, and climbs as configured when unacknowledged for 15m', async () => {
+    // P0 here climbs to a level with the lead and the head of the board: escalate_to is whatever the YAML says.
+    const cfg = escalationConfig({
+      raw: {
+        levels: { P0: { escalate_to: 'P1' }, P1: { contacts: ['lead', 'cto'] } },
+      },
+    });
+    const esc = make(cfg);
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    expect(sent()).toEqual(['firing cto']);
+    await run(esc, 14 * MIN);
+    expect(sent()).toEqual(['firing cto', 'reminder cto', 'reminder cto']);
+    await run(esc, 1 * MIN);
+    // At 15m: the lead is added (the cto, already paged, is not paged twice for the climb), and reminded at 15m.
+    expect(sent()).toEqual(['firing cto', 'reminder cto', 'reminder cto', 'escalated lead', 'reminder cto']);
+    const inc = state.store.openIncident(alert.id);
+    expect(inc?.levels.map((l) => [l.level, l.contacts])).toEqual([
+      ['P0', ['cto']],
+      ['P1', ['lead']],
+    ]);
+    await run(esc, 15 * MIN);
+    // The lead is reminded every 15m from the climb; the cto every 5m.
+    expect(sent().filter((s) => s === 'reminder lead')).toHaveLength(1);
+    expect(sent().filter((s) => s === 'reminder cto')).toHaveLength(6);
+  });
+
+  it('stops reminders and climbing when acknowledged at 7 minutes', async () => {
+    const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' } } } });
+    const esc = make(cfg);
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 7 * MIN);
+    expect(sent()).toEqual(['firing cto', 'reminder cto']);
+    expect(esc.ack(alert.id, { who: 'cto', comment: 'on it', via: 'api' }, clock.now()).status).toBe('acknowledged');
+    await run(esc, 2 * HOUR);
+    expect(sent()).toEqual(['firing cto', 'reminder cto']);
+    expect(esc.nextDueAt()).toBeUndefined();
+    expect(esc.ack(alert.id, { who: 'lead', via: 'api' }, clock.now()).status).toBe('already-acknowledged');
+  });
+
+  it('takes an ignored P3 to P2 after a day by the default chain, and on towards P0', async () => {
+    const esc = make();
+    const alert = makeAlert({ alertname: 'DiskGrowing', priority: 'P3', summary: 'Disk filling up' });
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 24 * HOUR - 1);
+    expect(sent()).toEqual([
+      'firing dev',
+      'reminder dev',
+      'reminder dev',
+      'reminder dev',
+      'reminder dev',
+      'reminder dev',
+    ]);
+    await run(esc, 1);
+    expect(sent().slice(6)).toEqual(['escalated devops', 'reminder dev']);
+    await run(esc, 4 * HOUR);
+    expect(sent()).toContain('escalated lead');
+    await run(esc, 1 * HOUR);
+    expect(sent()).toContain('escalated cto');
+    await run(esc, 1 * HOUR);
+    // P0 is the top: nothing above it, reminders go on.
+    expect(sent().filter((s) => s.startsWith('escalated'))).toEqual([
+      'escalated devops',
+      'escalated lead',
+      'escalated cto',
+    ]);
+  });
+
+  it('pages the new level at once when the priority rises, re-opening an acknowledged incident', async () => {
+    const esc = make();
+    const alert = makeAlert({ priority: 'P2', summary: 'API slow' });
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 10 * MIN);
+    esc.ack(alert.id, { who: 'devops', via: 'api' }, clock.now());
+    await run(esc, 1 * MIN);
+    esc.handle([priorityChanged(alert, 'P0', clock.now())], clock.now());
+    expect(sent()).toEqual(['firing devops', 'priority-rose cto']);
+    const row = state.store.outboxRows().at(-1);
+    expect(row?.item.previousPriority).toBe('P2');
+    expect(state.store.openIncident(alert.id)?.status).toBe('open');
+    // A fall back to P2 pages nobody new.
+    esc.handle([priorityChanged({ ...alert, priority: 'P0' }, 'P2', clock.now())], clock.now());
+    expect(sent()).toHaveLength(2);
+  });
+
+  it('holds a silenced alert (no reminders) and sends the resolution exactly once to everyone paged', async () => {
+    const esc = make();
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 6 * MIN);
+    expect(sent()).toEqual(['firing cto', 'reminder cto']);
+    const silenced = { ...alert, suppressedBy: [{ kind: 'silenced' as const, id: 's1' }] };
+    esc.handle([firing(silenced, clock.now())], clock.now());
+    await run(esc, 2 * HOUR);
+    expect(sent()).toEqual(['firing cto', 'reminder cto']);
+    esc.handle([resolved(silenced, clock.now())], clock.now());
+    esc.handle([resolved(silenced, clock.now())], clock.now());
+    expect(sent()).toEqual(['firing cto', 'reminder cto', 'resolved cto']);
+  });
+
+  it('records an alert held from the start without paging, pages it on release, and says nothing if it never was', async () => {
+    const esc = make();
+    const held = makeAlert({ suppressedBy: [{ kind: 'inhibited', id: 'ApiDown' }] });
+    esc.handle([firing(held, clock.now())], clock.now());
+    expect(sent()).toEqual([]);
+    expect(state.store.openIncident(held.id)?.status).toBe('held');
+    await run(esc, 10 * MIN);
+    esc.handle([firing({ ...held, suppressedBy: [] }, clock.now())], clock.now());
+    // Released and still firing: paged now; a repeated firing is nothing new.
+    esc.handle([firing({ ...held, suppressedBy: [] }, clock.now())], clock.now());
+    expect(sent()).toEqual(['firing cto']);
+
+    const other = makeAlert({
+      alertname: 'RedisDown',
+      summary: 'Redis down',
+      suppressedBy: [{ kind: 'maintenance', id: 'm' }],
+    });
+    esc.handle([firing(other, clock.now())], clock.now());
+    esc.handle([resolved(other, clock.now())], clock.now());
+    expect(sent()).toEqual(['firing cto']);
+  });
+
+  it('re-opens an acknowledged alert after ack.timeout and pages everyone reached again', async () => {
+    const esc = make(escalationConfig({ raw: { ack: { timeout: '2h' } } }));
+    const alert = makeAlert({ priority: 'P1' });
+    esc.handle([firing(alert, clock.now())], clock.now());
+    esc.ack(alert.id, { who: 'lead', via: 'link' }, clock.now());
+    await run(esc, 2 * HOUR - 1);
+    expect(sent()).toEqual(['firing lead']);
+    await run(esc, 1);
+    expect(sent()).toEqual(['firing lead', 'reopened lead']);
+    expect(state.store.openIncident(alert.id)?.status).toBe('open');
+  });
+
+  it('starts a new incident when an alert fires again after it resolved', () => {
+    const esc = make();
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now()), resolved(alert, clock.now())], clock.now());
+    esc.handle([firing(alert, clock.now() + 1)], clock.now() + 1);
+    const rows = state.store.outboxRows();
+    expect(rows.map((r) => r.kind)).toEqual(['firing', 'resolved', 'firing']);
+    expect(new Set(rows.map((r) => r.incidentId)).size).toBe(2);
+  });
+
+  it('routes a priority with no level to the nearest more urgent one', () => {
+    const cfg = escalationConfig();
+    delete cfg.levels.P3;
+    const esc = make(cfg);
+    esc.handle([firing(makeAlert({ priority: 'P3' }), clock.now())], clock.now());
+    expect(sent()).toEqual(['firing devops']);
+  });
+
+  it('neither loses nor repeats anything across a restart in the middle of an escalation', async () => {
+    const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' } } } });
+    let esc = make(cfg);
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 12 * MIN);
+    const before = sent();
+    expect(before).toEqual(['firing cto', 'reminder cto', 'reminder cto']);
+    state.reopen();
+    esc = make(cfg);
+    // The rules replay the still-firing alert after a restart: nothing new.
+    esc.handle([firing(alert, clock.now())], clock.now());
+    esc.tick(clock.now());
+    expect(sent()).toEqual(before);
+    await run(esc, 3 * MIN);
+    expect(sent()).toEqual([...before, 'escalated lead', 'reminder cto']);
+    expect(new Set(state.store.outboxRows().map((r) => r.key)).size).toBe(sent().length);
+  });
+});

@@ -1,0 +1,127 @@
+// Escalation test fixtures: an escalation.yaml-shaped config parsed by the real schema, alerts, events, a store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { type EscalationFile, escalationFile } from '../../src/config/schema.js';
+import { type Db, openDb } from '../../src/state/db.js';
+import { EscalationStore } from '../../src/state/escalation.js';
+import type { Alert, AlertEvent, Priority } from '../../src/types.js';
+
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+
+/** A quiet logger for tests. */
+export const silentLog = pino({ level: 'silent' });
+
+/**
+ * The runbook's matrix: P0 → cto (15m, remind 5m), P1 → lead (1h, 15m), P2 → devops (4h, 1h), P3 → dev (1d, 4h),
+ * default climbing chain. Every contact has the channels `mail` and `hook` unless `channels` says otherwise.
+ * `raw` is merged over the YAML-shaped object before the schema parses it.
+ */
+export function escalationConfig(
+  opts: { smtpPort?: number; caFile?: string; webhookUrl?: string; raw?: Record<string, unknown> } = {},
+): EscalationFile {
+  const channels = ['mail', 'hook'];
+  const base: Record<string, unknown> = {
+    levels: {
+      P0: { ack_within: '15m', repeat_every: '5m', contacts: ['cto'] },
+      P1: { ack_within: '1h', repeat_every: '15m', contacts: ['lead'] },
+      P2: { ack_within: '4h', repeat_every: '1h', contacts: ['devops'] },
+      P3: { ack_within: '1d', repeat_every: '4h', contacts: ['dev'] },
+    },
+    contacts: {
+      cto: { name: 'CTO', email: 'cto@grupogad.gob.ec', channels },
+      lead: { name: 'Tech Lead', email: 'tech.lead@grupogad.gob.ec', channels },
+      devops: { name: 'DevOps', email: 'devops@grupogad.gob.ec', channels },
+      dev: { name: 'Development Team', email: 'dev@grupogad.gob.ec', channels },
+    },
+    channels: {
+      mail: {
+        kind: 'email',
+        smtp: {
+          host: '127.0.0.1',
+          port: opts.smtpPort ?? 2525,
+          security: 'starttls',
+          from: 'centinela@grupogad.gob.ec',
+          ...(opts.caFile ? { tls: { ca_file: opts.caFile } } : {}),
+        },
+      },
+      hook: { kind: 'webhook', format: 'generic', url: opts.webhookUrl ?? 'http://127.0.0.1:9/hook', timeout: '5s' },
+    },
+    delivery: { initial_backoff: '5s', max_backoff: '5m', fallback_after: '5m', group_wait: '0s' },
+    ack: { link_secret: 'test-link-secret', link_ttl: '1d' },
+  };
+  return escalationFile.parse(deepMerge(base, opts.raw ?? {}));
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** An alert like the rules emit: "API down" on grupo_gad_api at P0 unless overridden. */
+export function makeAlert(over: Partial<Alert> = {}): Alert {
+  const alertname = over.alertname ?? 'ApiDown';
+  const labels = over.labels ?? { alertname, container: 'grupo_gad_api' };
+  return {
+    id: `${alertname}{${Object.entries(labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`,
+    alertname,
+    labels,
+    priority: 'P0',
+    value: 0,
+    threshold: 1,
+    op: '<',
+    summary: 'API down',
+    description: 'The health endpoint does not answer',
+    runbook: ['docker compose -f docker-compose.prod.yml ps', 'docker compose logs --tail=100 api', 'restart the api'],
+    diagnosis: [{ probe: 'api_health', detail: 'connect ECONNREFUSED 127.0.0.1:8000' }],
+    groupKey: alertname,
+    activeSince: Date.UTC(2026, 0, 1),
+    flapping: false,
+    suppressedBy: [],
+    inhibits: [],
+    ...over,
+  };
+}
+
+/** A `firing` event. */
+export const firing = (alert: Alert, at: number): AlertEvent => ({ type: 'firing', at, alert });
+/** A `resolved` event. */
+export const resolved = (alert: Alert, at: number): AlertEvent => ({ type: 'resolved', at, alert });
+/** A `priority-changed` event to `to`. */
+export const priorityChanged = (alert: Alert, to: Priority, at: number): AlertEvent => ({
+  type: 'priority-changed',
+  at,
+  alert: { ...alert, priority: to },
+  from: alert.priority,
+});
+
+/** A state file in a temp folder that can be closed and reopened (restarts). */
+export class TempState {
+  readonly dir = mkdtempSync(join(tmpdir(), 'centinela-esc-'));
+  readonly path = join(this.dir, 'state.db');
+  db: Db = openDb(this.path);
+  store = new EscalationStore(this.db);
+
+  /** Closes and reopens the file, as a restart does. */
+  reopen(): void {
+    this.db.close();
+    this.db = openDb(this.path);
+    this.store = new EscalationStore(this.db);
+  }
+
+  remove(): void {
+    this.db.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
