@@ -149,9 +149,11 @@ export class Scheduler {
     for (const entry of entries) cancelTimers(entry);
     const inFlight = entries.flatMap((e) => (e.inFlight ? [e.inFlight.done] : []));
     if (inFlight.length > 0) {
-      const bound = new AbortController();
-      await Promise.race([Promise.all(inFlight), this.#options.clock.sleep(boundMs, bound.signal).catch(() => {})]);
-      bound.abort();
+      if (boundMs > 0) {
+        const bound = new AbortController();
+        await Promise.race([Promise.all(inFlight), this.#options.clock.sleep(boundMs, bound.signal).catch(() => {})]);
+        bound.abort();
+      }
       const stopping = new DOMException('aborted: centinela is stopping', 'AbortError');
       for (const entry of entries) entry.inFlight?.abort.abort(stopping);
       await Promise.all(inFlight);

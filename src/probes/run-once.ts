@@ -47,11 +47,14 @@ export async function runGuarded(
   try {
     result = await Promise.race([probe.run({ signal: abort.signal, clock, log }), giveUp.promise]);
   } catch (err) {
-    result = {
-      up: false,
-      reason: abort.signal.aborted ? abortReason(abort.signal) : `probe failed: ${messageOf(err)}`,
-    };
-    if (!abort.signal.aborted) log.error({ reason: scrub(result.reason, secrets) }, 'probe threw');
+    const reason =
+      err instanceof ProbeAbandoned
+        ? err.message
+        : abort.signal.aborted
+          ? abortReason(abort.signal)
+          : `probe failed: ${messageOf(err)}`;
+    result = { up: false, reason };
+    if (!abort.signal.aborted) log.error({ reason: scrub(reason, secrets) }, 'probe threw');
   } finally {
     cancelTimeout();
     giveUp.cancel();
@@ -94,6 +97,11 @@ export async function checkProbes(
   );
 }
 
+/** The run was given up on: its probe did not return after its signal fired. */
+class ProbeAbandoned extends Error {
+  override readonly name = 'ProbeAbandoned';
+}
+
 /** A promise that rejects ABANDON_AFTER_MS after `signal` aborts, for a probe that does not stop when asked. */
 function abandonAfterAbort(signal: AbortSignal, clock: Clock): { promise: Promise<never>; cancel(): void } {
   let cancelTimer = () => {};
@@ -101,7 +109,7 @@ function abandonAfterAbort(signal: AbortSignal, clock: Clock): { promise: Promis
   const promise = new Promise<never>((_, reject) => {
     onAbort = () => {
       cancelTimer = clock.setTimeout(
-        () => reject(new Error(`${abortReason(signal)}; the probe did not stop when asked`)),
+        () => reject(new ProbeAbandoned(`${abortReason(signal)}; the probe did not stop when asked`)),
         ABANDON_AFTER_MS,
       );
     };

@@ -13,11 +13,11 @@ const COUNTERS = ['active_connections', 'total_messages_sent', 'total_broadcasts
 export default defineProbe({
   kind: 'ws_stats',
   needsTwoRuns: true,
-  create(config, { clock }) {
+  create(config) {
     const client = new HttpClient({ url: config.url, headers: config.headers, tls: config.tls });
     const rates = new CounterRates();
     return {
-      async run({ signal }): Promise<ProbeResult> {
+      async run({ signal, clock }): Promise<ProbeResult> {
         let status: number;
         let body: { bytes: Buffer; truncated: boolean };
         try {

@@ -1,0 +1,128 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { probeConfig, type WsStatsProbeConfig } from '../../src/config/probes.js';
+import type { Probe } from '../../src/probes/probe.js';
+import wsStats from '../../src/probes/ws-stats.js';
+import { probeConformance } from '../support/conformance.js';
+import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
+
+const log = pino({ level: 'silent' });
+
+probeConformance(wsStats, ({ url }) => ({ url }));
+
+describe('ws_stats probe', () => {
+  let target: HttpTarget;
+  let clock: FakeClock;
+  let probe: Probe;
+  const run = () => probe.run({ signal: new AbortController().signal, clock, log });
+  const stats = (over: Record<string, unknown> = {}) =>
+    target.route('/ws/stats', {
+      json: {
+        active_connections: 10,
+        total_messages_sent: 1500,
+        total_broadcasts: 50,
+        last_broadcast_at: '2026-01-01T00:00:00Z',
+        ...over,
+      },
+    });
+
+  beforeAll(async () => {
+    target = await startHttpTarget();
+  });
+  const made: Probe[] = [];
+  afterAll(async () => {
+    await Promise.all(made.map((p) => p.close?.()));
+    await target.close();
+  });
+
+  const fresh = () => {
+    clock = new FakeClock(Date.UTC(2026, 0, 1, 0, 0, 30));
+    const config = probeConfig.parse({ name: 'ws', kind: 'ws_stats', every: '30s', url: `${target.url}/ws/stats` });
+    probe = wsStats.create(config as WsStatsProbeConfig, { log, clock });
+    made.push(probe);
+  };
+
+  it('gives the counters and the age of the last broadcast, rates from the second run on', async () => {
+    fresh();
+    stats();
+    expect(await run()).toEqual({
+      up: true,
+      samples: [
+        { name: 'active_connections', labels: {}, value: 10 },
+        { name: 'total_messages_sent', labels: {}, value: 1500 },
+        { name: 'total_broadcasts', labels: {}, value: 50 },
+        { name: 'seconds_since_last_broadcast', labels: {}, value: 30 },
+      ],
+    });
+    await clock.advance(10_000);
+    stats({ active_connections: 12, total_messages_sent: 1700, total_broadcasts: 55 });
+    const second = await run();
+    expect(second.samples).toEqual([
+      { name: 'active_connections', labels: {}, value: 12 },
+      { name: 'total_messages_sent', labels: {}, value: 1700 },
+      { name: 'messages_per_second', labels: {}, value: 20 },
+      { name: 'total_broadcasts', labels: {}, value: 55 },
+      { name: 'broadcasts_per_second', labels: {}, value: 0.5 },
+      { name: 'seconds_since_last_broadcast', labels: {}, value: 40 },
+    ]);
+  });
+
+  it('counts a counter that went down as a restart from zero', async () => {
+    fresh();
+    stats();
+    await run();
+    await clock.advance(10_000);
+    stats({ total_messages_sent: 30, total_broadcasts: 2 });
+    const samples = (await run()).samples ?? [];
+    expect(samples.find((s) => s.name === 'messages_per_second')?.value).toBe(3);
+    expect(samples.find((s) => s.name === 'broadcasts_per_second')?.value).toBe(0.2);
+  });
+
+  it('reads a time without a zone as UTC, and a number as Unix seconds', async () => {
+    fresh();
+    stats({ last_broadcast_at: '2025-12-31T23:59:00.123456' });
+    const age = async () => (await run()).samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value;
+    expect(await age()).toBeCloseTo(89.877, 3);
+    stats({ last_broadcast_at: Date.UTC(2026, 0, 1) / 1000 - 60 });
+    expect(await age()).toBe(90);
+  });
+
+  it('says when there was no broadcast yet, without calling it a measurement problem', async () => {
+    fresh();
+    stats({ last_broadcast_at: null });
+    const result = await run();
+    expect(result).toMatchObject({ up: true, detail: 'no broadcast yet (last_broadcast_at is null)' });
+    expect(result.up && result.cannotMeasure).toBeUndefined();
+    expect(result.samples?.map((s) => s.name)).not.toContain('seconds_since_last_broadcast');
+  });
+
+  it('names missing and malformed fields as cannot-measure while keeping the rest', async () => {
+    fresh();
+    target.route('/ws/stats', {
+      json: { active_connections: 3, total_messages_sent: '12', last_broadcast_at: 'yesterday' },
+    });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [{ name: 'active_connections', labels: {}, value: 3 }],
+      cannotMeasure:
+        '/ws/stats: total_messages_sent is "12", not a count; total_broadcasts is missing; ' +
+        'last_broadcast_at is "yesterday", not an ISO 8601 time',
+    });
+  });
+
+  it('is down with a precise reason for a non-JSON answer, a non-object and an error status', async () => {
+    fresh();
+    target.route('/ws/stats', { body: '{"active_connections": 10,' });
+    const notJson = await run();
+    expect(notJson.up).toBe(false);
+    if (!notJson.up) expect(notJson.reason).toMatch(/^answer is not valid JSON \(.+\)$/);
+    target.route('/ws/stats', { json: [1, 2] });
+    expect(await run()).toEqual({
+      up: false,
+      reason: 'answer is not a JSON object like {"active_connections": 10, ...}',
+    });
+    target.route('/ws/stats', { status: 500, body: 'Internal Server Error' });
+    expect(await run()).toEqual({ up: false, reason: 'status 500: Internal Server Error' });
+  });
+});
