@@ -1,0 +1,127 @@
+// `centinela check [--config DIR]`: validates the configuration and prints what it watches and who it pages;
+// on problems, prints every one of them and exits 1.
+import { Command } from 'commander';
+import { formatDuration } from '../config/duration.js';
+import type { Env } from '../config/env.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { PRIORITIES, type Priority } from '../types.js';
+
+/** What `check` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
+export interface CheckDeps {
+  configDir(flag?: string): string;
+  env: Env;
+}
+
+/** The `check` command. */
+export function checkCommand(deps: CheckDeps): Command {
+  return new Command('check')
+    .description('validate the configuration and print what it watches and who it pages; exit 1 on any problem')
+    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .action(async (opts: { config?: string }) => {
+      process.exitCode = await check({
+        dir: deps.configDir(opts.config),
+        env: deps.env,
+        out: (text) => console.log(text),
+        err: (text) => console.error(text),
+      });
+    });
+}
+
+/** Loads the folder; prints the summary to `out` and returns 0, or the problems to `err` and returns 1. */
+export async function check(opts: {
+  dir: string;
+  env: Env;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}): Promise<number> {
+  try {
+    opts.out(summarize(await loadConfig({ dir: opts.dir, env: opts.env })));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    opts.err(err.message);
+    return 1;
+  }
+}
+
+/** The summary `check` prints for a valid configuration. */
+export function summarize(config: Config): string {
+  const { alerts, escalation } = config;
+  const out: string[] = [];
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  out.push(
+    `${config.dir}: valid. ${count(alerts.probes.length, 'probe')}, ${count(alerts.rules.length, 'rule')}, ` +
+      `${count(Object.keys(escalation.contacts).length, 'contact')}, ${count(Object.keys(escalation.channels).length, 'channel')}.`,
+  );
+
+  out.push('', 'Probes by kind');
+  const kinds = new Map<string, string[]>();
+  for (const p of alerts.probes) kinds.set(p.kind, [...(kinds.get(p.kind) ?? []), p.name]);
+  const kindWidth = Math.max(0, ...[...kinds.keys()].map((k) => k.length));
+  for (const [kind, names] of kinds)
+    out.push(...wrap(`  ${kind.padEnd(kindWidth)}  ${String(names.length).padStart(2)}  `, names));
+
+  out.push('', 'Rules by priority (a rule counts at each priority it has)');
+  for (const p of PRIORITIES) {
+    const names = alerts.rules.filter((r) => r.thresholds[p] !== undefined).map((r) => r.name);
+    out.push(...wrap(`  ${p}  ${String(names.length).padStart(2)}  `, names.length > 0 ? names : ['-']));
+  }
+
+  out.push('', 'Who is paged');
+  for (const p of PRIORITIES) {
+    const level = escalation.levels[p];
+    if (!level) continue;
+    const who = level.contacts.map((name) => {
+      const c = escalation.contacts[name];
+      const email = c?.email ? ` <${c.email}>` : '';
+      return `${name}${email} via ${c?.channels.join(' → ') ?? ''}`;
+    });
+    out.push(`  ${p}  ${who.join(', ')}`);
+  }
+
+  out.push('', 'Escalation (without an acknowledgement within ack_within, the next level is added)');
+  for (const p of PRIORITIES) {
+    const level = escalation.levels[p];
+    if (!level) continue;
+    const next = level.escalate_to && level.escalate_to !== 'none' ? `then ${level.escalate_to}` : 'no higher level';
+    out.push(
+      `  ${p}  ${level.description ? `${level.description}: ` : ''}ack within ${formatDuration(level.ack_within)}, ` +
+        `repeat every ${formatDuration(level.repeat_every)}, ${next}`,
+    );
+  }
+  const chain: string[] = [];
+  let step: Priority | 'none' | undefined = [...PRIORITIES].reverse().find((p) => escalation.levels[p]);
+  for (; step && step !== 'none' && !chain.includes(step); step = escalation.levels[step]?.escalate_to)
+    chain.push(step);
+  if (chain.length > 0) out.push(`  chain: ${chain.join(' → ')}`);
+
+  if (alerts.inhibit.length > 0 || alerts.maintenance.length > 0) {
+    out.push(
+      '',
+      `${count(alerts.inhibit.length, 'inhibition rule')}; maintenance windows: ${
+        alerts.maintenance
+          .map((m) => `${m.name} (${m.cron}, ${formatDuration(m.duration)}, ${m.timezone})`)
+          .join(', ') || 'none'
+      }.`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** `prefix` then the names joined by commas, continued under the first name when a line passes 110 characters. */
+function wrap(prefix: string, names: readonly string[]): string[] {
+  const lines: string[] = [];
+  let line = prefix;
+  for (const [i, name] of names.entries()) {
+    const piece = i < names.length - 1 ? `${name}, ` : name;
+    if (line.length + piece.length > 110 && line.length > prefix.length) {
+      lines.push(line.trimEnd());
+      line = ' '.repeat(prefix.length);
+    }
+    line += piece;
+  }
+  lines.push(line);
+  return lines;
+}

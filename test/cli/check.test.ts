@@ -1,0 +1,136 @@
+// `centinela check`: the summary for a valid folder, every problem and exit 1 for a broken one, through the real binary.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { check, summarize } from '../../src/cli/check.js';
+import { parseConfig } from '../../src/config/load.js';
+
+const run = promisify(execFile);
+
+/** Runs bin/centinela.js on Node 24 with only the given environment; resolves with its exit code and output. */
+async function centinela(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run('./node_modules/.bin/node', ['bin/centinela.js', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('summarize', () => {
+  it('lists probes by kind, rules at each of their priorities, who is paged and the escalation chain', () => {
+    const config = parseConfig(
+      'cfg',
+      {
+        alerts: [
+          'probes:',
+          '  - { name: api, kind: http, url: "http://api/", every: 15s }',
+          '  - { name: db, kind: postgres, url: "postgres://db/x", every: 30s }',
+          '  - { name: db2, kind: postgres, url: "postgres://db/y", every: 30s }',
+          'rules:',
+          '  - { name: ApiDown, sample: api.up, op: "==", thresholds: { P0: 0 } }',
+          '  - { name: Slow, sample: db.slow_queries, op: ">", thresholds: { P2: 0, P1: 10 } }',
+          'maintenance:',
+          '  - { name: backup, cron: "0 2 * * 0", duration: 1h, timezone: America/Guayaquil }',
+        ].join('\n'),
+        escalation: [
+          'levels:',
+          '  P0: { description: Down, ack_within: 15m, repeat_every: 5m, contacts: [cto] }',
+          '  P1: { ack_within: 1h, repeat_every: 15m, contacts: [lead, cto] }',
+          '  P2: { ack_within: 4h, repeat_every: 1h, contacts: [lead] }',
+          'contacts:',
+          '  cto: { name: CTO, email: cto@example.org, channels: [mail, hook] }',
+          '  lead: { name: Lead, channels: [hook] }',
+          'channels:',
+          '  mail: { kind: email, smtp: { host: smtp, from: c@example.org } }',
+          '  hook: { kind: webhook, format: slack, url: "https://hooks.example.org/x" }',
+        ].join('\n'),
+      },
+      {},
+    );
+    expect(summarize(config)).toBe(
+      [
+        'cfg: valid. 3 probes, 2 rules, 2 contacts, 2 channels.',
+        '',
+        'Probes by kind',
+        '  http       1  api',
+        '  postgres   2  db, db2',
+        '',
+        'Rules by priority (a rule counts at each priority it has)',
+        '  P0   1  ApiDown',
+        '  P1   1  Slow',
+        '  P2   1  Slow',
+        '  P3   0  -',
+        '',
+        'Who is paged',
+        '  P0  cto <cto@example.org> via mail → hook',
+        '  P1  lead via hook, cto <cto@example.org> via mail → hook',
+        '  P2  lead via hook',
+        '',
+        'Escalation (without an acknowledgement within ack_within, the next level is added)',
+        '  P0  Down: ack within 15m, repeat every 5m, no higher level',
+        '  P1  ack within 1h, repeat every 15m, then P0',
+        '  P2  ack within 4h, repeat every 1h, then P1',
+        '  chain: P2 → P1 → P0',
+        '',
+        '0 inhibition rules; maintenance windows: backup (0 2 * * 0, 1h, America/Guayaquil).',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('check', () => {
+  it('prints the problems to err and returns 1', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await check({
+      dir: 'test/fixtures/config/several-problems',
+      env: {},
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+    });
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err.join('\n').split('\n').at(-1)).toBe('8 problems in 2 files; nothing was started.');
+  });
+});
+
+describe('the centinela binary', () => {
+  it('passes the shipped config with no environment set, and exits 0', async () => {
+    const { code, stdout, stderr } = await centinela(['check']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^config: valid\. \d+ probes, \d+ rules/);
+    expect(stdout).toContain('  P0  cto <cto@grupogad.gob.ec> via email → ops_webhook');
+    expect(stdout).toContain('  chain: P3 → P2 → P1 → P0');
+  });
+
+  it('takes the folder from --config, else CENTINELA_CONFIG, and exits 1 with every problem on stderr', async () => {
+    const dir = 'test/fixtures/config/several-problems';
+    const flag = await centinela(['check', '--config', dir], { CENTINELA_CONFIG: 'config' });
+    const env = await centinela(['check'], { CENTINELA_CONFIG: dir });
+    for (const { code, stdout, stderr } of [flag, env]) {
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`${dir}/alerts.yaml:7:5  probes[0]: unknown key "timout". Did you mean "timeout"?`);
+      expect(stderr.trimEnd().split('\n')).toHaveLength(9);
+    }
+  });
+
+  it('fills ${VAR} from its environment', async () => {
+    const { code, stderr } = await centinela(['check'], { API_URL: 'not a url' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('config/alerts.yaml:');
+    expect(stderr).toContain('probes[0].url: is not a URL. Write scheme://host:port/path.');
+  });
+
+  it('answers --version and --help', async () => {
+    const version = await centinela(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await centinela(['--help']);
+    expect(help.stdout).toMatch(/check \[options\]\s+validate the configuration/);
+  });
+});

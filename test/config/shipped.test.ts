@@ -1,0 +1,148 @@
+// The shipped config/ encodes the runbook: its thresholds, its escalation matrix and the probes' sample names.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import type { RuleConfig } from '../../src/config/schema.js';
+import { Secret } from '../../src/config/secret.js';
+
+// What each probe kind emits (`<probe>.<name>`), as agreed with the probe implementations; every probe also
+// yields `up` and `duration_seconds`.
+const EMITS: Record<string, string[]> = {
+  http: ['status_code'],
+  metrics: [
+    'latency_p50_seconds',
+    'latency_p95_seconds',
+    'latency_p99_seconds',
+    'requests_per_second',
+    'error_percent',
+  ],
+  ws_stats: ['active_connections', 'messages_per_second', 'broadcasts_per_second', 'seconds_since_last_broadcast'],
+  websocket: ['ping_seconds'],
+  tls: ['days_until_expiry', 'chain_valid'],
+  postgres: [
+    'connections',
+    'active_connections',
+    'connections_used_percent',
+    'slow_queries',
+    'longest_query_seconds',
+    'idle_in_transaction',
+    'oldest_idle_in_transaction_seconds',
+    'database_size_bytes',
+    'waiting_locks',
+    'deadlocks_per_second',
+    'rollbacks_per_second',
+    'cache_hit_percent',
+  ],
+  redis: [
+    'ping_seconds',
+    'used_memory_bytes',
+    'memory_used_percent',
+    'connected_clients',
+    'blocked_clients',
+    'rejected_connections_per_second',
+    'evicted_keys_per_second',
+    'uptime_seconds',
+  ],
+  docker: ['running', 'healthy', 'restarts', 'oom_killed', 'cpu_percent', 'memory_percent', 'log_errors', 'present'],
+  disk: [
+    'used_percent',
+    'free_bytes',
+    'inodes_used_percent',
+    'hours_until_full',
+    'dir_size_bytes',
+    'backup_age_seconds',
+    'backup_size_bytes',
+  ],
+  host: ['cpu_percent', 'memory_percent', 'load1'],
+};
+
+const config = await loadConfig({ dir: 'config', env: {} });
+const rule = (name: string): RuleConfig => {
+  const found = config.alerts.rules.find((r) => r.name === name);
+  if (!found) throw new Error(`no rule ${name}`);
+  return found;
+};
+
+describe('the shipped configuration', () => {
+  it('watches every sample under a name its probe emits', () => {
+    const kinds = new Map(config.alerts.probes.map((p) => [p.name, p.kind]));
+    for (const r of config.alerts.rules) {
+      const [probe, sample] = r.sample.split('.') as [string, string];
+      const kind = kinds.get(probe) as string;
+      expect([...(EMITS[kind] ?? []), 'up', 'duration_seconds'], `${r.name}: ${r.sample}`).toContain(sample);
+    }
+  });
+
+  it('has a probe of every kind that is available', () => {
+    expect(new Set(config.alerts.probes.map((p) => p.kind))).toEqual(new Set(Object.keys(EMITS)));
+  });
+
+  it('maps the golden signals ✅/⚠️/🚨 to P2 and P1 with the runbook numbers', () => {
+    const bands = (name: string) => [rule(name).op, rule(name).thresholds];
+    expect(bands('ApiLatencyHigh')).toEqual(['>', { P2: 0.2, P1: 0.5 }]);
+    expect(bands('ApiErrorRateHigh')).toEqual(['>', { P2: 1, P1: 5 }]);
+    expect(bands('ContainerCpuHigh')).toEqual(['>', { P2: 70, P1: 90 }]);
+    expect(bands('ContainerMemoryHigh')).toEqual(['>', { P2: 80, P1: 90 }]);
+    expect(bands('HostCpuHigh')).toEqual(['>', { P2: 70, P1: 90 }]);
+    expect(bands('HostMemoryHigh')).toEqual(['>', { P2: 80, P1: 90 }]);
+  });
+
+  it('pages P0 for production down and encodes the database limits of the runbook', () => {
+    expect(rule('ApiDown')).toMatchObject({ sample: 'api_health.up', op: '==', thresholds: { P0: 0 } });
+    expect(rule('DbDown').thresholds).toEqual({ P0: 0 });
+    expect(rule('RedisDown').thresholds).toEqual({ P1: 0 });
+    const db = config.alerts.probes.find((p) => p.name === 'db');
+    expect(db?.kind === 'postgres' && [db.slow_query, db.idle_in_transaction]).toEqual([1_000, 300_000]);
+    expect(rule('DbIdleInTransaction').thresholds).toEqual({ P2: 300 });
+    expect(rule('BackupTooOld').thresholds.P2).toBe(8 * 86_400);
+  });
+
+  it('copies the runbook steps into every rule and attaches diagnosis', () => {
+    for (const r of config.alerts.rules) {
+      expect(r.runbook?.length, r.name).toBeGreaterThan(0);
+      expect(r.diagnose.length, r.name).toBeGreaterThan(0);
+    }
+    expect(rule('ApiDown').runbook).toContain(
+      'Opción B — rollback completo (si restart no funciona): ./scripts/rollback_production.sh',
+    );
+  });
+
+  it('holds back latency and error-rate alerts while the API is down', () => {
+    const inhibit = config.alerts.inhibit.find((i) => i.source.some((m) => m.value === 'ApiDown'));
+    const target = inhibit?.target[0]?.regex;
+    expect(target?.test('ApiLatencyHigh') && target.test('ApiErrorRateHigh')).toBe(true);
+  });
+
+  it('mutes load alerts during the weekly backup, Sunday 02:00 in Guayaquil', () => {
+    expect(config.alerts.maintenance[0]).toMatchObject({ cron: '0 2 * * 0', timezone: 'America/Guayaquil' });
+  });
+
+  it('encodes the P0–P3 matrix: response times, first contacts, and the climb to the CTO', () => {
+    const { levels, contacts } = config.escalation;
+    const row = (p: 'P0' | 'P1' | 'P2' | 'P3') => [levels[p]?.ack_within, levels[p]?.contacts, levels[p]?.escalate_to];
+    expect(row('P0')).toEqual([15 * 60_000, ['cto'], 'none']);
+    expect(row('P1')).toEqual([3_600_000, ['tech_lead'], 'P0']);
+    expect(row('P2')).toEqual([4 * 3_600_000, ['devops'], 'P1']);
+    expect(row('P3')).toEqual([86_400_000, ['dev_team'], 'P2']);
+    expect(contacts.cto?.email).toBe('cto@grupogad.gob.ec');
+    expect(contacts.tech_lead?.email).toBe('tech.lead@grupogad.gob.ec');
+    expect(contacts.devops?.email).toBe('devops@grupogad.gob.ec');
+  });
+
+  it('takes targets, contacts and secrets from the environment when set', async () => {
+    const env = {
+      API_URL: 'http://10.0.0.5:8000',
+      CTO_EMAIL: 'ana@example.org',
+      POSTGRES_PASSWORD: 'pw',
+      SMTP_PASSWORD: 'smtp-pw',
+    };
+    const c = await loadConfig({ dir: 'config', env });
+    const api = c.alerts.probes.find((p) => p.name === 'api_health');
+    expect(api?.kind === 'http' && api.url.reveal()).toBe('http://10.0.0.5:8000/api/v1/health');
+    const db = c.alerts.probes.find((p) => p.name === 'db');
+    expect(db?.kind === 'postgres' && db.url.reveal()).toBe('postgres://grupogad_user:pw@db:5432/grupogad_prod');
+    expect(c.escalation.contacts.cto?.email).toBe('ana@example.org');
+    const email = c.escalation.channels.email;
+    expect(email?.kind === 'email' && email.smtp.password).toBeInstanceOf(Secret);
+    expect(JSON.stringify(c)).not.toMatch(/smtp-pw|:pw@/);
+  });
+});
