@@ -1,6 +1,6 @@
 // The docker probe: state, health, restarts, OOM kills, CPU and memory of the stack's containers and the error lines
 // in their logs, read from the Engine API (dockerode) over its unix socket or TCP.
-import type { IncomingMessage } from 'node:http';
+import { Agent, type IncomingMessage } from 'node:http';
 import { addAbortSignal } from 'node:stream';
 import Docker from 'dockerode';
 import { z } from 'zod';
@@ -73,6 +73,8 @@ export default defineProbe({
     // Between runs: each container's id and restart count, and each container id's log cursor.
     const restartsSeen = new Map<string, { id: string; count: number }>();
     const cursors = new Map<string, LogCursor>();
+    // The probe's own keep-alive connections, so close() can end them without touching anyone else's.
+    const agent = new Agent({ keepAlive: true });
     let engine: Docker | undefined;
 
     async function observe(id: string, name: string, signal: AbortSignal): Promise<Observation> {
@@ -117,16 +119,14 @@ export default defineProbe({
       async run({ signal }) {
         let list: z.output<typeof listed>;
         try {
-          engine ??= new Docker(modemOptions(endpoint));
+          engine ??= new Docker({ ...modemOptions(endpoint), agent });
           list = parse(listed, await engine.listContainers({ all: true, abortSignal: signal }), 'container list');
         } catch (err) {
-          return { up: false, reason: engineFailure(err, endpoint, signal, config.timeout) };
+          return { up: false, reason: engineFailure(err, endpoint, signal) };
         }
         const { found, missing } = select(list, config);
         const observed = await Promise.all(found.map(({ id, name }) => observe(id, name, signal)));
-        if (signal.aborted) {
-          return { up: false, reason: `the docker engine at ${endpoint} did not answer within ${config.timeout} ms` };
-        }
+        if (signal.aborted) return { up: false, reason: stopped(endpoint, signal) };
         const all: Observation[] = [...observed, ...missing.map((name) => ({ name, problems: [] }))];
         const samples = all.flatMap((o) => samplesOf(o, restartsSeen.get(o.name)));
         // Baselines move only on a run whose samples are reported, so a failed run loses no restart and no log line.
@@ -142,6 +142,9 @@ export default defineProbe({
           detail: all.map(describe).join('\n'),
           ...(problems.length > 0 ? { cannotMeasure: problems.join('; ') } : {}),
         };
+      },
+      async close() {
+        agent.destroy();
       },
     };
   },
@@ -338,8 +341,8 @@ function message(err: unknown): string {
 }
 
 /** Why the Engine could not be asked at all: the socket is missing or forbidden, nothing listens, it hangs, it errs. */
-function engineFailure(err: unknown, endpoint: string, signal: AbortSignal, timeoutMs: number): string {
-  if (signal.aborted) return `the docker engine at ${endpoint} did not answer within ${timeoutMs} ms`;
+function engineFailure(err: unknown, endpoint: string, signal: AbortSignal): string {
+  if (signal.aborted) return stopped(endpoint, signal);
   const socket = endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : undefined;
   const { code, statusCode } = err as { code?: string; statusCode?: number };
   if (socket && code === 'ENOENT')
@@ -350,4 +353,10 @@ function engineFailure(err: unknown, endpoint: string, signal: AbortSignal, time
   if (code === 'ECONNREFUSED') return `connection refused at ${endpoint}: nothing accepts connections there`;
   if (statusCode !== undefined) return `the docker engine at ${endpoint} answered HTTP ${statusCode}: ${message(err)}`;
   return `cannot read from the docker engine at ${endpoint}: ${message(err)}`;
+}
+
+// The run's signal says why it stopped (the scheduler's timeout, a shutdown); the reason keeps its words.
+function stopped(endpoint: string, signal: AbortSignal): string {
+  const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  return `no answer from the docker engine at ${endpoint} before the run was stopped: ${why}`;
 }

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
+import docker from './docker.js';
 import http from './http.js';
 import postgres from './postgres.js';
 import type { Probe, ProbeKind } from './probe.js';
@@ -16,7 +17,7 @@ import wsStats from './ws-stats.js';
 export type AnyProbeKind = { [K in ProbeKindName]: ProbeKind<K> }[ProbeKindName];
 
 /** Every built probe kind. */
-export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls, postgres];
+export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls, postgres, docker];
 
 /** The registered kind named `kind`, if it is built. */
 export function probeKind(kind: string): AnyProbeKind | undefined {

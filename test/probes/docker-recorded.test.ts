@@ -11,6 +11,7 @@ import { dockerProbe } from '../../src/config/probes.js';
 import docker from '../../src/probes/docker.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
 import type { Sample } from '../../src/types.js';
+import { probeConformance } from '../support/conformance.js';
 import { type RecordedEngine, startRecordedEngine } from '../support/recorded-docker-engine.js';
 
 const STACK = ['grupo_gad_api', 'grupo_gad_db', 'grupo_gad_redis', 'grupo_gad_caddy', 'grupo_gad_bot'];
@@ -34,6 +35,9 @@ function samples(result: ProbeResult): Sample[] {
 function value(result: ProbeResult, name: string, container: string): number | undefined {
   return samples(result).find((s) => s.name === name && s.labels.container === container)?.value;
 }
+
+// The shared suite points the probe at raw TCP servers: the Engine API over tcp://host:port.
+probeConformance(docker, ({ host, port }) => ({ endpoint: `tcp://${host}:${port}`, containers: ['grupo_gad_api'] }));
 
 let engine: RecordedEngine;
 beforeEach(async () => {
@@ -166,12 +170,12 @@ describe('between runs', () => {
   });
 
   it('moves no baseline on a run that failed, so its log lines are counted by the next one', async () => {
-    const p = probe({ endpoint: engine.endpoint, containers: ['grupo_gad_api', 'grupo_gad_db'], timeout: '300ms' });
+    const p = probe({ endpoint: engine.endpoint, containers: ['grupo_gad_api', 'grupo_gad_db'] });
     engine.intercept = (req) => req.url?.includes('/stats') === true && req.url.includes('4e22606896df'); // db hangs
     const failed = await runOnce(p, AbortSignal.timeout(300));
     expect(failed).toEqual({
       up: false,
-      reason: `the docker engine at ${engine.endpoint} did not answer within 300 ms`,
+      reason: `no answer from the docker engine at ${engine.endpoint} before the run was stopped: The operation was aborted due to timeout`,
     });
     engine.intercept = undefined;
     expect(value(await runOnce(p), 'log_errors', 'grupo_gad_api')).toBe(2);
@@ -236,8 +240,10 @@ describe('an engine that cannot be asked', () => {
 
   it('hangs', async () => {
     engine.intercept = () => true;
-    const reason = await down({ endpoint: engine.endpoint, timeout: '200ms' }, AbortSignal.timeout(200));
-    expect(reason).toBe(`the docker engine at ${engine.endpoint} did not answer within 200 ms`);
+    const reason = await down({ endpoint: engine.endpoint }, AbortSignal.timeout(200));
+    expect(reason).toBe(
+      `no answer from the docker engine at ${engine.endpoint} before the run was stopped: The operation was aborted due to timeout`,
+    );
   });
 
   it('answers garbage or an error status', async () => {
