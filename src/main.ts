@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { checkCommand } from './cli/check.js';
+import { checkCommand } from './cli/check.js';
 import { maintenanceCommand } from './cli/maintenance.js';
 import { notifyTestCommand } from './cli/notify-test.js';
 import { probeCommand } from './cli/probe.js';
@@ -27,5 +28,9 @@ program.addCommand(notifyTestCommand({ configDir: process.env.CENTINELA_CONFIG, 
 const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
 program.addCommand(checkCommand({ configDir, env: process.env }));
 program.addCommand(probeCommand({ configDir, env: process.env }));
+
+/** The configuration folder: --config DIR, else CENTINELA_CONFIG, else ./config. */
+const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
+program.addCommand(checkCommand({ configDir, env: process.env }));
 
 await program.parseAsync(process.argv);
