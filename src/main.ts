@@ -4,10 +4,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { checkCommand } from './cli/check.js';
-import { checkCommand } from './cli/check.js';
 import { maintenanceCommand } from './cli/maintenance.js';
-import { notifyTestCommand } from './cli/notify-test.js';
-import { probeCommand } from './cli/probe.js';
 import { silenceCommand } from './cli/silence.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -22,12 +19,6 @@ const clientEnv = { url: process.env.CENTINELA_URL, token: process.env.CENTINELA
 program.addCommand(ackCommand(clientEnv));
 program.addCommand(silenceCommand(clientEnv));
 program.addCommand(maintenanceCommand(clientEnv));
-program.addCommand(notifyTestCommand({ configDir: process.env.CENTINELA_CONFIG, vars: process.env }));
-
-/** The configuration folder: --config DIR, else CENTINELA_CONFIG, else ./config. */
-const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
-program.addCommand(checkCommand({ configDir, env: process.env }));
-program.addCommand(probeCommand({ configDir, env: process.env }));
 
 /** The configuration folder: --config DIR, else CENTINELA_CONFIG, else ./config. */
 const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
