@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { checkCommand } from './cli/check.js';
 import { maintenanceCommand } from './cli/maintenance.js';
+import { probeCommand } from './cli/probe.js';
 import { silenceCommand } from './cli/silence.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -23,5 +24,6 @@ program.addCommand(maintenanceCommand(clientEnv));
 /** The configuration folder: --config DIR, else CENTINELA_CONFIG, else ./config. */
 const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
 program.addCommand(checkCommand({ configDir, env: process.env }));
+program.addCommand(probeCommand({ configDir, env: process.env }));
 
 await program.parseAsync(process.argv);

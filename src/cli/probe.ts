@@ -1,0 +1,139 @@
+// `centinela probe [NAME...] [--config DIR] [--json] [--interval 5s]`: runs the named probes (or all) once, kinds
+// whose samples are rates twice --interval apart, and prints every sample as a table or JSON. For a person
+// checking a target, and for scripts (see the exit status in --help).
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
+import { parseDuration } from '../config/duration.js';
+import type { Env } from '../config/env.js';
+import { ConfigError, didYouMean } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import { type CheckOutcome, checkProbes } from '../probes/run-once.js';
+import type { Labels } from '../types.js';
+
+/** Exit statuses, as --help states them. */
+export const EXIT = { allUp: 0, cannotRun: 1, notAllUp: 2 } as const;
+
+/** What `probe` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
+export interface ProbeDeps {
+  configDir(flag?: string): string;
+  env: Env;
+}
+
+/** The `probe` command. */
+export function probeCommand(deps: ProbeDeps): Command {
+  return new Command('probe')
+    .description('run probes once and print their samples (kinds whose samples are rates run twice, --interval apart)')
+    .argument('[names...]', 'probes to run, by name (default: every probe in the configuration)')
+    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .option('--json', 'print JSON instead of a table')
+    .option('-i, --interval <duration>', 'time between the two runs of rate-based kinds', '5s')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 every probe is up; 1 nothing was run (bad configuration, unknown probe name, bad --interval);' +
+        '\n2 a probe is down or cannot measure (its reason is printed).',
+    )
+    .action(async (names: string[], opts: { config?: string; json?: boolean; interval: string }) => {
+      process.exitCode = await probe({
+        dir: deps.configDir(opts.config),
+        env: deps.env,
+        names,
+        json: opts.json ?? false,
+        interval: opts.interval,
+        clock: systemClock,
+        out: (text) => console.log(text),
+        err: (text) => console.error(text),
+      });
+    });
+}
+
+/** Loads the folder, runs the probes and prints them; resolves to the exit status. */
+export async function probe(opts: {
+  dir: string;
+  env: Env;
+  names: readonly string[];
+  json: boolean;
+  interval: string;
+  clock: Clock;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}): Promise<number> {
+  const intervalMs = parseDuration(opts.interval);
+  if (intervalMs === undefined) {
+    opts.err(`--interval: "${opts.interval}" is not a duration. Write 500ms, 5s or 1m`);
+    return EXIT.cannotRun;
+  }
+  let probes: Awaited<ReturnType<typeof loadConfig>>['alerts']['probes'];
+  try {
+    probes = (await loadConfig({ dir: opts.dir, env: opts.env })).alerts.probes;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    opts.err(err.message);
+    return EXIT.cannotRun;
+  }
+  const defined = probes.map((p) => p.name);
+  const unknown = opts.names.filter((n) => !defined.includes(n));
+  if (unknown.length > 0) {
+    for (const n of unknown) {
+      opts.err(
+        `no probe named "${n}" in ${opts.dir}.${didYouMean(n, defined)} Defined: ${defined.join(', ') || 'none'}`,
+      );
+    }
+    return EXIT.cannotRun;
+  }
+  const chosen = opts.names.length > 0 ? probes.filter((p) => opts.names.includes(p.name)) : probes;
+  // Probe logs (a probe that threw) go to stderr, so stdout stays the table or the JSON.
+  const log = pino({ level: 'warn', base: undefined }, pino.destination(2));
+  const outcomes = await checkProbes(chosen, { clock: opts.clock, log, intervalMs });
+  opts.out(opts.json ? JSON.stringify(outcomes.map(toJson), null, 2) : formatTable(outcomes));
+  return outcomes.every((o) => o.result.up && !o.result.cannotMeasure) ? EXIT.allUp : EXIT.notAllUp;
+}
+
+/** The JSON shape of one probe's outcome. */
+function toJson(o: CheckOutcome) {
+  const { result } = o;
+  return {
+    probe: o.config.name,
+    kind: o.config.kind,
+    up: result.up,
+    runs: o.runs,
+    ...(result.up ? {} : { reason: result.reason }),
+    ...(result.up && result.cannotMeasure ? { cannot_measure: result.cannotMeasure } : {}),
+    ...(result.detail ? { detail: result.detail } : {}),
+    samples: o.samples,
+  };
+}
+
+/**
+ * A table of every sample (PROBE, UP, SAMPLE, LABELS, VALUE), then one line per probe that is down, cannot measure
+ * or has detail to show.
+ */
+export function formatTable(outcomes: readonly CheckOutcome[]): string {
+  const rows = [['PROBE', 'UP', 'SAMPLE', 'LABELS', 'VALUE']];
+  for (const o of outcomes) {
+    for (const s of o.samples) {
+      rows.push([o.config.name, o.result.up ? '1' : '0', s.name, formatLabels(s.labels), formatValue(s.value)]);
+    }
+  }
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => r[col]?.length ?? 0))) ?? [];
+  const lines = rows.map((r) => r.map((cell, col) => (col === 4 ? cell : cell.padEnd(widths[col] ?? 0))).join('  '));
+  const notes: string[] = [];
+  for (const o of outcomes) {
+    const { name } = o.config;
+    if (!o.result.up) notes.push(`${name}: DOWN: ${o.result.reason}`);
+    else if (o.result.cannotMeasure) notes.push(`${name}: cannot measure: ${o.result.cannotMeasure}`);
+    if (o.result.detail) notes.push(`${name}: ${o.result.detail.replace(/\n/g, `\n${' '.repeat(name.length + 2)}`)}`);
+  }
+  return [...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+}
+
+/** `{route="/x", status="5xx"}`, or nothing for no labels. */
+function formatLabels(labels: Labels): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return pairs.length > 0 ? `{${pairs.join(', ')}}` : '';
+}
+
+/** Integers as they are, other numbers to 6 significant digits. */
+function formatValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+}
