@@ -17,6 +17,8 @@ export interface EmailMessage {
   text: string;
   html: string;
   messageId: string;
+  /** `high` (X-Priority 1) while a P0 is firing. */
+  priority: 'high' | 'normal';
   headers: Record<string, string>;
 }
 
@@ -69,10 +71,11 @@ export default defineNotifier<EmailChannelConfig, EmailMessage>({
       text: textBody(n),
       html: htmlPage(subject, n.items.map((_, i) => itemHtml(n, i)).join('<hr>')),
       messageId: `<${n.id}@centinela>`,
+      priority: n.items.some((i) => i.alert.priority === 'P0' && i.kind !== 'resolved') ? 'high' : 'normal',
       headers: {
-        'X-Centinela-Alerts': [...new Set(n.items.map((i) => i.alert.id))].join(', ').slice(0, 900),
+        // Alert names are plain words (ids hold quotes and braces that mail encodes), good for mail filters.
+        'X-Centinela-Alerts': [...new Set(n.items.map((i) => i.alert.alertname))].join(', ').slice(0, 900),
         ...(test ? { 'X-Centinela-Test': 'yes' } : {}),
-        ...(n.items.some((i) => i.alert.priority === 'P0' && i.kind !== 'resolved') ? { 'X-Priority': '1' } : {}),
       },
     };
   },
@@ -101,6 +104,7 @@ export default defineNotifier<EmailChannelConfig, EmailMessage>({
         text: m.text,
         html: m.html,
         messageId: m.messageId,
+        priority: m.priority,
         headers: m.headers,
       });
       await new Promise<void>((resolve, reject) => {

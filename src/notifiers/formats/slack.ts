@@ -4,8 +4,9 @@ import { describeItem, headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
-// Slack refuses a section text over 3000 characters and a message over 50 blocks.
-const MAX_ITEMS = 20;
+// Slack refuses a section text over 3000 characters and a message over 50 blocks: a header, a closing context line
+// and up to three blocks per alert (section, button, divider) fit 16 alerts.
+const MAX_ITEMS = 16;
 const MAX_TEXT = 2900;
 
 /** Escapes Slack mrkdwn control characters. */

@@ -1,0 +1,198 @@
+// The email notifier against a real SMTP server in-process: STARTTLS, implicit TLS, AUTH, content parsed back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmailChannelConfig } from '../../src/config/schema.js';
+import { Secret } from '../../src/config/secret.js';
+import email from '../../src/notifiers/email.js';
+import type { Notification, NotificationItem } from '../../src/notifiers/notifier.js';
+import { MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+
+const T0 = Date.UTC(2026, 0, 1, 10, 0);
+
+function item(over: Partial<NotificationItem> = {}): NotificationItem {
+  return {
+    key: '1:P0:0:cto',
+    kind: 'firing',
+    alert: makeAlert({ activeSince: T0, value: 0, threshold: 1, op: '<' }),
+    incidentId: 1,
+    level: 'P0',
+    responseTimeMs: 15 * MIN,
+    openedAt: T0,
+    paged: ['cto', 'lead'],
+    ackUrl: 'https://centinela.example/ack/abc.def',
+    ...over,
+  };
+}
+
+function notification(items: NotificationItem[], at = T0 + 2 * MIN): Notification {
+  return { id: 'n1', contact: { id: 'cto', name: 'CTO', email: 'cto@grupogad.gob.ec' }, items, at };
+}
+
+function smtp(sink: SmtpSink, over: Partial<EmailChannelConfig['smtp']> = {}): EmailChannelConfig {
+  return {
+    kind: 'email',
+    smtp: {
+      host: '127.0.0.1',
+      port: sink.port,
+      security: 'starttls',
+      from: 'centinela@grupogad.gob.ec',
+      user: 'centinela',
+      password: new Secret('s3cret'),
+      tls: { insecure: false, ca_file: sink.cert.certFile },
+      ...over,
+    },
+  };
+}
+
+const ctx = () => ({ signal: AbortSignal.timeout(10_000), log: silentLog, now: () => T0 });
+
+let sink: SmtpSink;
+beforeAll(async () => {
+  sink = await startSmtpSink({ auth: { user: 'centinela', pass: 's3cret' } });
+});
+afterAll(() => sink.close());
+
+describe('email', () => {
+  it('sends a page over STARTTLS with AUTH, with every fact the runbook asks for', async () => {
+    const before = sink.received.length;
+    const d = await email.send(email.render(notification([item()]), smtp(sink)), ctx());
+    expect(d).toEqual({ ok: true });
+    const [got] = (await sink.waitFor(before + 1)).slice(before);
+    if (!got) throw new Error('no mail');
+    expect(got.secure).toBe(true);
+    expect(got.user).toBe('centinela');
+    expect(got.to).toEqual(['cto@grupogad.gob.ec']);
+    const m = got.mail;
+    expect(m.subject).toBe('[P0] API down — grupo_gad_api');
+    expect(m.messageId).toBe('<n1@centinela>');
+    expect(m.headers.get('x-centinela-alerts')).toBe('ApiDown');
+    expect(m.headers.get('priority')).toBe('high');
+    const text = m.text ?? '';
+    for (const line of [
+      'What: API down. The health endpoint does not answer',
+      'Priority: P0, response time 15m',
+      'Since: 2026-01-01 10:00 UTC (2m ago)',
+      'Value: 0 (threshold < 1)',
+      'Also paged: lead',
+      '  1. docker compose -f docker-compose.prod.yml ps',
+      '  3. restart the api',
+      'Diagnosis (api_health):',
+      '  connect ECONNREFUSED 127.0.0.1:8000',
+      'Acknowledge: https://centinela.example/ack/abc.def',
+    ]) {
+      expect(text).toContain(line);
+    }
+    const html = String(m.html);
+    expect(html).toContain('href="https://centinela.example/ack/abc.def"');
+    expect(html).toContain('<li>docker compose logs --tail=100 api</li>');
+    expect(html).toContain('container=grupo_gad_api');
+  });
+
+  it('escapes alert text in the HTML body', async () => {
+    const before = sink.received.length;
+    const evil = item({ alert: makeAlert({ summary: '<script>alert(1)</script> & co' }) });
+    expect(await email.send(email.render(notification([evil]), smtp(sink)), ctx())).toEqual({ ok: true });
+    const [got] = (await sink.waitFor(before + 1)).slice(before);
+    expect(String(got?.mail.html)).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
+    expect(String(got?.mail.html)).not.toContain('<script>');
+  });
+
+  it('sends a resolution saying how long it lasted and who acknowledged', async () => {
+    const before = sink.received.length;
+    const done = item({
+      kind: 'resolved',
+      resolvedAt: T0 + 27 * MIN,
+      ack: { who: 'cto', at: T0 + 7 * MIN, comment: 'restarted the api' },
+      ackUrl: undefined,
+    });
+    expect(await email.send(email.render(notification([done], T0 + 27 * MIN), smtp(sink)), ctx())).toEqual({
+      ok: true,
+    });
+    const [got] = (await sink.waitFor(before + 1)).slice(before);
+    expect(got?.mail.subject).toBe('[RESOLVED] API down — grupo_gad_api (lasted 27m)');
+    expect(got?.mail.text).toContain('Acknowledged: by cto at 2026-01-01 10:07 UTC: restarted the api');
+    expect(got?.mail.text).toContain('Resolved: 2026-01-01 10:27 UTC, lasted 27m');
+    expect(got?.mail.text).not.toContain('Runbook:');
+    expect(got?.mail.text).not.toContain('Acknowledge:');
+  });
+
+  it('groups a storm into one message with a count in the subject', async () => {
+    const before = sink.received.length;
+    const items = Array.from({ length: 30 }, (_, i) =>
+      item({ key: `k${i}`, alert: makeAlert({ labels: { alertname: 'ApiDown', container: `api_${i}` } }) }),
+    );
+    expect(await email.send(email.render(notification(items), smtp(sink)), ctx())).toEqual({ ok: true });
+    const [got] = (await sink.waitFor(before + 1)).slice(before);
+    expect(got?.mail.subject).toBe('[P0] 30 alerts: [P0] API down — api_0 and 29 more');
+    expect(got?.mail.text?.match(/^What: /gm)).toHaveLength(30);
+  });
+
+  it('reports a wrong password as final, naming the fix and not the password', async () => {
+    const d = await email.send(
+      email.render(notification([item()]), smtp(sink, { password: new Secret('wrong-pass') })),
+      ctx(),
+    );
+    expect(d).toMatchObject({ ok: false, retryable: false });
+    if (d.ok) return;
+    expect(d.reason).toMatch(
+      /^email to cto via 127\.0\.0\.1:\d+: authentication refused .*535.*check smtp\.user and smtp\.password$/,
+    );
+    expect(d.reason).not.toContain('wrong-pass');
+  });
+
+  it('refuses an untrusted certificate unless told to trust it', async () => {
+    const d = await email.send(email.render(notification([item()]), smtp(sink, { tls: { insecure: false } })), ctx());
+    expect(d).toMatchObject({ ok: false, retryable: true });
+    expect(d.ok || d.reason).toMatch(/certificate/i);
+  });
+
+  it('refuses a contact without an address', async () => {
+    const n = { ...notification([item()]), contact: { id: 'bot', name: 'Bot' } };
+    expect(await email.send(email.render(n, smtp(sink)), ctx())).toEqual({
+      ok: false,
+      retryable: false,
+      reason: `email to bot via 127.0.0.1:${sink.port}: contact "bot" has no email address`,
+    });
+  });
+
+  it('speaks implicit TLS (port 465 style) and plain SMTP to a local relay', async () => {
+    const tls = await startSmtpSink({ implicitTls: true });
+    const plain = await startSmtpSink();
+    try {
+      const n = notification([item()]);
+      const viaTls = smtp(tls, {
+        security: 'tls',
+        user: undefined,
+        password: undefined,
+        tls: { insecure: false, ca_file: tls.cert.certFile },
+      });
+      expect(await email.send(email.render(n, viaTls), ctx())).toEqual({ ok: true });
+      expect((await tls.waitFor(1))[0]?.secure).toBe(true);
+      const viaPlain = smtp(plain, { security: 'none', user: undefined, password: undefined });
+      expect(await email.send(email.render(n, viaPlain), ctx())).toEqual({ ok: true });
+      expect((await plain.waitFor(1))[0]?.secure).toBe(false);
+    } finally {
+      await tls.close();
+      await plain.close();
+    }
+  });
+
+  it('gives up when the signal aborts (a server that never answers)', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const ac = new AbortController();
+      const pending = email.send(email.render(notification([item()]), smtp(sink, { port })), {
+        signal: ac.signal,
+        log: silentLog,
+        now: () => T0,
+      });
+      ac.abort();
+      expect(await pending).toMatchObject({ ok: false, retryable: true, reason: expect.stringMatching(/timed out$/) });
+    } finally {
+      silent.close();
+    }
+  });
+});
