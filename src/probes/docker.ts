@@ -2,6 +2,7 @@
 // in their logs, read from the Engine API (dockerode) over its unix socket or TCP.
 import { Agent, type IncomingMessage } from 'node:http';
 import { addAbortSignal } from 'node:stream';
+import type DockerModem from 'docker-modem';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import type { DockerProbeConfig } from '../config/probes.js';
@@ -119,7 +120,8 @@ export default defineProbe({
       async run({ signal }) {
         let list: z.output<typeof listed>;
         try {
-          engine ??= new Docker({ ...modemOptions(endpoint), agent });
+          // dockerode hands its options to docker-modem as they are; only its own types leave `agent` out.
+          engine ??= new Docker({ ...modemOptions(endpoint), agent } as Docker.DockerOptions);
           list = parse(listed, await engine.listContainers({ all: true, abortSignal: signal }), 'container list');
         } catch (err) {
           return { up: false, reason: engineFailure(err, endpoint, signal) };
@@ -152,7 +154,7 @@ export default defineProbe({
 
 // Every connection option is given, so docker-modem's own defaults (DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY)
 // never override the endpoint the configuration chose.
-function modemOptions(endpoint: string): Docker.DockerOptions {
+function modemOptions(endpoint: string): DockerModem.ConstructorOptions {
   const none = {
     host: undefined,
     port: undefined,
