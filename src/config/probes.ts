@@ -50,7 +50,10 @@ export const httpProbe = z.strictObject({
       /** Dotted JSON path → expected value, e.g. `status: healthy`. */
       json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
       /** The body must match this regular expression. */
-      body_regex: z.string().optional(),
+      body_regex: z
+        .string()
+        .refine(isRegex, { message: 'is not a regular expression. Write e.g. "status":\\s*"ok"' })
+        .optional(),
     })
     .default({ status: ['2xx'] }),
   /** Stop reading the body after this many bytes. */
@@ -133,7 +136,13 @@ export const tlsProbe = z.strictObject({
   ...common,
   kind: z.literal('tls'),
   /** host or host:port (443 when omitted); one sample set per host, labelled host=. */
-  hosts: z.array(z.string().min(1)).min(1),
+  hosts: z
+    .array(
+      z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+)(:\d{1,5})?$/, {
+        message: 'is not a host. Write api.example.org, api.example.org:8443 or [2001:db8::1]:443',
+      }),
+    )
+    .min(1),
   server_name: z.string().optional(),
   ca_file: z.string().optional(),
 });

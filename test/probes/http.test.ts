@@ -97,6 +97,19 @@ describe('http probe', () => {
     expect(result).toMatchObject({ up: false, reason: 'body does not match /healthy/' });
   });
 
+  it('refuses a body_regex that is not a regular expression when the config is read', () => {
+    const parsed = probeConfig.safeParse({
+      name: 'x',
+      kind: 'http',
+      every: '1m',
+      url: target.url,
+      expect: { body_regex: '"status": ("ok"' },
+    });
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['expect.body_regex', 'is not a regular expression. Write e.g. "status":\\s*"ok"'],
+    ]);
+  });
+
   it('sends the method, the headers (secrets revealed only on the wire) and the body', async () => {
     target.route('POST /echo', { status: 201, body: 'created' });
     const result = await runOnce({

@@ -85,13 +85,24 @@ describe('tls probe', () => {
         s.close(() => resolve(p));
       });
     });
-    const result = await runAt(madeAt, { hosts: [`127.0.0.1:${port}`, `127.0.0.1:${dead}`, 'a:b:c'] });
+    const result = await runAt(madeAt, { hosts: [`127.0.0.1:${port}`, `127.0.0.1:${dead}`, 'localhost:99999'] });
     expect(result).toMatchObject({
       up: false,
-      reason: `127.0.0.1:${dead}: connection refused (127.0.0.1:${dead}); a:b:c: not a host or host:port`,
+      reason: `127.0.0.1:${dead}: connection refused (127.0.0.1:${dead}); localhost:99999: not a host or host:port`,
     });
     expect(result.samples?.every((s) => s.labels.host === `127.0.0.1:${port}`)).toBe(true);
     expect(result.samples).toHaveLength(3);
+  });
+
+  it('refuses a host entry that is not host, host:port or [v6]:port when the config is read', () => {
+    const parsed = probeConfig.safeParse({ name: 'certs', kind: 'tls', every: '1h', hosts: ['a:b:c', 'https://x/'] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['hosts.0', 'is not a host. Write api.example.org, api.example.org:8443 or [2001:db8::1]:443'],
+      ['hosts.1', 'is not a host. Write api.example.org, api.example.org:8443 or [2001:db8::1]:443'],
+    ]);
+    const v6 = probeConfig.safeParse({ name: 'certs', kind: 'tls', every: '1h', hosts: ['[::1]:8443', 'caddy'] });
+    expect(v6.success).toBe(true);
   });
 
   it('names an unreadable ca_file', async () => {
