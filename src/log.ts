@@ -1,0 +1,58 @@
+// The pino logger every module receives: JSON lines on stdout, readable lines on a terminal, secrets redacted.
+import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
+import type { Clock } from './clock.js';
+
+/** The levels LOG_LEVEL may name. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** True when `text` is a level LOG_LEVEL may name. */
+export function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
+}
+
+/**
+ * Field names that hold credentials wherever they appear (top level or one object down). Secret values print as
+ * `<secret>` on their own; these catch plain strings that a library or an error object carries.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  'token',
+  'authorization',
+  'routing_key',
+  'bot_token',
+  'signing_secret',
+  'link_secret',
+  'write_token',
+  'read_token',
+  'headers.authorization',
+  'headers.Authorization',
+  'headers.cookie',
+].flatMap((path) => [path, `*.${path}`]);
+
+/** How to build the logger; main.ts passes LOG_LEVEL and whether stdout is a terminal. */
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Human-readable, coloured lines (pino-pretty) instead of JSON lines. */
+  pretty: boolean;
+  /** Timestamps come from this clock, so logs agree with the fake clock in tests. */
+  clock: Clock;
+  /** Where lines go; stdout when omitted. */
+  destination?: DestinationStream;
+}
+
+/** The root logger; modules get `log.child({ probe })` and the like from it. */
+export function createLogger(options: LoggerOptions): Logger {
+  const out = options.destination ?? pino.destination(1);
+  const stream = options.pretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', destination: out }) : out;
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: REDACTED_PATHS, censor: '<secret>' },
+      timestamp: () => `,"time":${options.clock.now()}`,
+      base: { name: 'centinela' },
+    },
+    stream,
+  );
+}
