@@ -1,5 +1,6 @@
 // The logger: JSON lines with the clock's time, the level it is given, secrets redacted, pretty lines on request.
 import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/clock.js';
 import { Secret } from '../src/config/secret.js';
@@ -76,7 +77,7 @@ describe('createLogger', () => {
     const log = createLogger({ level: 'info', pretty: true, clock: new FakeClock(), destination: out.stream });
     log.info({ probe: 'db', password: 'p1' }, 'probe ran');
     await new Promise((resolve) => setImmediate(resolve));
-    const text = out.text().replace(/\u001b\[[0-9;]*m/g, '');
+    const text = stripVTControlCharacters(out.text());
     expect(text).toMatch(/INFO.*probe ran/);
     expect(text).toContain('probe: "db"');
     expect(text).not.toContain('p1');
