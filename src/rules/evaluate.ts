@@ -1,0 +1,418 @@
+// The evaluator: probe runs → one observation per alert instance → the state machine → events for escalation.
+//
+// How the daemon drives it (everything is synchronous work on the shared better-sqlite3 handle):
+//
+//   const { alerting } = compileAlerting(config.alerts);
+//   const evaluator = new Evaluator({ db, clock, alerting });
+//   // on every probe run, and on a tick every ~15 s so silences, windows and holds change on time:
+//   const ev = evaluator.evaluate(runs);          // reads clock.now() once; computes, writes nothing
+//   db.transaction(() => { ev.commit(); escalation.handle(ev.events, ev.now); })();
+//   for (const { probe, every } of ev.retry) scheduler.runSoon(probe, every);
+//
+// `commit()` writes the changed instances (only those), their history and the windows that moved, so rule state
+// and the notifications it causes are saved together or not at all. Commit right after evaluate, with no await in
+// between, and in the order the evaluations were made. If the surrounding transaction rolls back, nothing is lost:
+// the store's generation is then behind the evaluator's, and the next evaluate reloads from the store. On a config
+// reload build a new Evaluator (state carries over through the store) and close() the old one.
+import type { Clock } from '../clock.js';
+import { AlertStore, type HistoryEntry, type StoredInstance, type WindowRecord } from '../state/alerts.js';
+import type { Db } from '../state/db.js';
+import type { AlertEvent, Labels, Sample } from '../types.js';
+import { type AlertContext, buildAlert, type Entry, type Hold } from './alert.js';
+import type { Alerting } from './alerting.js';
+import { trackFlapping } from './flapping.js';
+import { inhibitions } from './inhibit.js';
+import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from './maintenance.js';
+import { matchesAll } from './matchers.js';
+import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from './rule.js';
+import { Silences, silenceLimits } from './silences.js';
+import { type Instance, inactive, type Observation, step, type Tell, type Told, tell } from './state.js';
+import { AlertsApi } from './views.js';
+
+/** One probe run as the scheduler delivers it; sample names are already `<probe>.<sample>`. */
+export interface ProbeRun {
+  probe: string;
+  up: boolean;
+  samples: Sample[];
+  detail?: string;
+  cannotMeasure?: string;
+  reason?: string;
+  at: number;
+}
+
+/** What one evaluation decided; nothing is saved until `commit()`. */
+export interface Evaluation {
+  now: number;
+  events: AlertEvent[];
+  /** Probes that ran here and have an unconfirmed breach on a rule with retry_every: `scheduler.runSoon(probe, every)`. */
+  retry: { probe: string; every: number }[];
+  /** Saves the evaluation; call inside the transaction that also enqueues the events' notifications. */
+  commit(): void;
+}
+
+export interface EvaluatorOptions {
+  db: Db;
+  clock: Clock;
+  alerting: Alerting;
+}
+
+interface Draft {
+  now: number;
+  next: Map<string, Entry>;
+  history: HistoryEntry[];
+  windows: WindowRecord[];
+  retry: Map<string, number>;
+  holds: Map<string, Hold[]>;
+  inhibits: Map<string, string[]>;
+}
+
+/** Evaluates runs against the rules and keeps every instance's state in the store. */
+export class Evaluator {
+  /** What the HTTP layer calls: alerts, silences, maintenance windows. */
+  readonly api: AlertsApi;
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #alerting: Alerting;
+  readonly #rulesByProbe = new Map<string, Rule[]>();
+  readonly #rulesByName = new Map<string, Rule>();
+  readonly #byRule = new Map<string, Map<string, Entry>>();
+  readonly #stored = new Set<string>();
+  /** Firing, or told firing, or flapping: their holds are looked at on every evaluation. */
+  readonly #active = new Set<string>();
+  readonly #identities = new Map<string, { id: string; labels: Labels }>();
+  readonly #store: AlertStore;
+  readonly #silences: Silences;
+  readonly #entries = new Map<string, Entry>();
+  readonly #details = new Map<string, string>();
+  readonly #health = new Map<string, ProbeHealth>();
+  #holds: ReadonlyMap<string, Hold[]> = new Map();
+  #inhibits: ReadonlyMap<string, string[]> = new Map();
+  #generation = Number.NaN;
+
+  constructor({ db, clock, alerting }: EvaluatorOptions) {
+    this.#store = new AlertStore(db);
+    this.#silences = new Silences(this.#store, alerting.kinds, silenceLimits(alerting.evaluation.silence_max));
+    this.api = new AlertsApi({
+      store: this.#store,
+      silences: this.#silences,
+      alerting,
+      clock,
+      snapshot: () => {
+        this.#syncWithStore();
+        return { entries: this.#entries, holds: this.#holds, inhibits: this.#inhibits, details: this.#details };
+      },
+    });
+    this.#db = db;
+    this.#clock = clock;
+    this.#alerting = alerting;
+    for (const rule of [...alerting.rules, BUILTIN_RULES.cannotMeasure, BUILTIN_RULES.healthNotBack]) {
+      this.#rulesByName.set(rule.name, rule);
+      if (rule.probe) this.#rulesByProbe.set(rule.probe, [...(this.#rulesByProbe.get(rule.probe) ?? []), rule]);
+    }
+  }
+
+  /** Evaluates `runs` (possibly none: a tick for silences, windows and holds) at the clock's now. */
+  evaluate(runs: readonly ProbeRun[]): Evaluation {
+    const now = this.#clock.now();
+    this.#syncWithStore();
+    const base = this.#generation;
+    const draft: Draft = {
+      now,
+      next: new Map(),
+      history: [],
+      windows: [],
+      retry: new Map(),
+      holds: new Map(),
+      inhibits: new Map(),
+    };
+    for (const run of runs) this.#ingest(draft, run);
+    const oneShot = this.#advanceWindows(draft);
+    this.#resolveOrphans(draft);
+    const events = this.#tellAll(draft, oneShot);
+    let done = false;
+    return {
+      now,
+      events,
+      retry: [...draft.retry].map(([probe, every]) => ({ probe, every })),
+      commit: () => {
+        if (done || this.#generation !== base) {
+          throw new Error('rules: evaluation is stale; commit each evaluation once, in the order they were made');
+        }
+        done = true;
+        this.#commit(draft);
+      },
+    };
+  }
+
+  /** Releases the recurring windows' cron matchers. */
+  close(): void {
+    for (const w of this.#alerting.windows) w.close();
+  }
+
+  #ingest(draft: Draft, run: ProbeRun): void {
+    const detail = run.cannotMeasure ?? run.reason ?? run.detail;
+    if (detail !== undefined) this.#details.set(run.probe, detail);
+    const measured = run.up && run.cannotMeasure === undefined;
+    const byName = new Map<string, Sample[]>();
+    for (const s of run.samples) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    let breached = false;
+    for (const rule of this.#rulesByProbe.get(run.probe) ?? []) {
+      // No data: a failed or unmeasurable run changes nothing for rules over its samples (see state.ts).
+      if (!measured && !rule.speaksForOutage) continue;
+      const seen = new Set<string>();
+      for (const s of byName.get(rule.sample) ?? []) {
+        if (!matchesAll(rule.matchers, s.labels)) continue;
+        const { id, labels } = this.#identify(rule, s.labels);
+        seen.add(id);
+        const obs = observe(rule, s.value);
+        if (obs.kind === 'breach') breached = true;
+        this.#observe(draft, rule, id, labels, obs);
+      }
+      // A series gone from a run that is up has ended (container removed): it clears, as a stale series does.
+      for (const e of this.#byRule.get(rule.name)?.values() ?? []) {
+        const live = e.inst.state === 'pending' || e.inst.state === 'firing' || e.inst.flapping;
+        if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, { kind: 'clear', value: undefined });
+      }
+    }
+    const cm = BUILTIN_RULES.cannotMeasure;
+    const { id, labels } = this.#identify(cm, { probe: run.probe });
+    if (run.up && run.cannotMeasure !== undefined) {
+      this.#observe(draft, cm, id, labels, { kind: 'breach', value: 1, threshold: 1, priority: this.#cannotMeasure });
+    } else if (run.up && this.#get(draft, id)) {
+      this.#observe(draft, cm, id, labels, { kind: 'clear', value: 0 });
+    }
+    this.#health.set(run.probe, { passing: measured && !breached, at: run.at });
+  }
+
+  get #cannotMeasure() {
+    return this.#alerting.evaluation.cannot_measure;
+  }
+
+  /** Moves one-shot windows on; returns those still open. A window ending with health not back raises HealthNotBack. */
+  #advanceWindows(draft: Draft): WindowRecord[] {
+    const open: WindowRecord[] = [];
+    const hnb = BUILTIN_RULES.healthNotBack;
+    for (const w of this.#store.openWindows()) {
+      const next = advanceWindow(w, this.#health, draft.now);
+      if (next !== w) draft.windows.push(next);
+      if (next.closedAt === undefined) open.push(next);
+      if (next.outcome === 'unhealthy') {
+        const { id, labels } = this.#identify(hnb, { window: next.id, probes: next.probes.join(',') });
+        this.#observe(draft, hnb, id, labels, { kind: 'breach', value: 1, threshold: 1, priority: next.priority });
+      }
+    }
+    for (const e of this.#byRule.get(hnb.name)?.values() ?? []) {
+      const probes = (e.labels.probes ?? '').split(',');
+      if (e.inst.state === 'firing' && healthy(probes, this.#health)) {
+        this.#observe(draft, hnb, e.id, e.labels, { kind: 'clear', value: 0 });
+      }
+    }
+    return open;
+  }
+
+  /** Alerts of rules removed from the config resolve, so nobody keeps being paged for them. */
+  #resolveOrphans(draft: Draft): void {
+    for (const id of this.#active) {
+      const e = this.#entries.get(id);
+      if (!e || this.#rulesByName.get(e.rule.name) === e.rule) continue;
+      const inst = step(e.inst, { kind: 'clear', value: undefined }, draft.now, e.rule);
+      this.#put(draft, e, { ...inst, flapping: false });
+    }
+  }
+
+  #observe(draft: Draft, rule: Rule, id: string, labels: Labels, obs: Observation): void {
+    const prev = this.#get(draft, id);
+    const before = prev?.inst ?? inactive(draft.now);
+    let inst = step(before, obs, draft.now, rule);
+    if (obs.kind !== 'no-data') {
+      const changed = (inst.state === 'firing') !== (before.state === 'firing');
+      const flap = trackFlapping(inst, changed, draft.now, this.#alerting.evaluation.flapping);
+      if (flap !== inst) inst = { ...inst, changes: flap.changes, flapping: flap.flapping };
+    }
+    if (inst.state === 'pending' && rule.retryEvery !== undefined) {
+      draft.retry.set(rule.probe, Math.min(rule.retryEvery, draft.retry.get(rule.probe) ?? Number.POSITIVE_INFINITY));
+    }
+    if (inst !== before || !prev) this.#put(draft, prev ?? { id, rule, labels, inst }, inst);
+  }
+
+  #put(draft: Draft, e: Entry, inst: Instance): void {
+    const before = this.#get(draft, e.id)?.inst;
+    if (before && inst.state !== before.state) {
+      draft.history.push({
+        alertId: e.id,
+        at: draft.now,
+        kind: 'state',
+        what: inst.state,
+        priority: inst.priority,
+        value: inst.value,
+        suppressedBy: [],
+      });
+    }
+    draft.next.set(e.id, { ...e, inst });
+  }
+
+  #get(draft: Draft, id: string): Entry | undefined {
+    return draft.next.get(id) ?? this.#entries.get(id);
+  }
+
+  /** Holds (silences, windows, inhibitions) of every instance that is or was firing, then what to tell. */
+  #tellAll(draft: Draft, oneShot: readonly WindowRecord[]): AlertEvent[] {
+    const now = draft.now;
+    const silences = this.#silences.active(now);
+    const windows = [
+      ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
+      ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w) })),
+    ];
+    const candidates: Entry[] = [];
+    for (const id of new Set([...draft.next.keys(), ...this.#active])) {
+      const e = this.#get(draft, id);
+      if (e) candidates.push(e);
+    }
+    const matchable = candidates.map((e) => ({
+      id: e.id,
+      labels: withPriority(e),
+      firing: e.inst.state === 'firing',
+    }));
+    const inhibited = inhibitions(this.#alerting.inhibit, matchable);
+    for (const [target, sources] of inhibited) {
+      if (this.#get(draft, target)?.inst.state !== 'firing') continue;
+      for (const s of sources) draft.inhibits.set(s, [...(draft.inhibits.get(s) ?? []), target]);
+    }
+    const pending: { e: Entry; tells: Tell[] }[] = [];
+    candidates.forEach((e, i) => {
+      const labels = matchable[i]?.labels ?? e.labels;
+      const holds: Hold[] = [
+        ...silences.filter((s) => matchesAll(s.matchers, labels)).map((s) => ({ kind: 'silenced' as const, id: s.id })),
+        ...windows
+          .filter((w) => matchesAll(w.matchers, labels))
+          .map((w) => ({ kind: 'maintenance' as const, id: w.id })),
+        ...(inhibited.get(e.id) ?? []).map((id) => ({ kind: 'inhibited' as const, id })),
+      ];
+      draft.holds.set(e.id, holds);
+      const told = tell(e.inst, holds.length > 0);
+      const current = sameTold(told.told, e.inst.told) ? e : { ...e, inst: { ...e.inst, told: told.told } };
+      if (current !== e) draft.next.set(e.id, current);
+      if (told.tells.length > 0) pending.push({ e: current, tells: told.tells });
+    });
+    // Alerts are built after every hold is known, so a source's `inhibits` is complete in its own page.
+    return pending.flatMap(({ e, tells }) => {
+      const ctx = this.#context(draft, e.id);
+      return tells.map((t) => {
+        draft.history.push({
+          alertId: e.id,
+          at: now,
+          kind: 'told',
+          what: t.type,
+          priority: e.inst.priority,
+          value: e.inst.value,
+          suppressedBy: ctx.suppressedBy,
+        });
+        const alert = buildAlert(e.rule, e.id, e.labels, e.inst, ctx);
+        return t.type === 'priority-changed'
+          ? { type: t.type, at: now, alert, from: t.from }
+          : { type: t.type, at: now, alert };
+      });
+    });
+  }
+
+  #context(draft: Draft, id: string): AlertContext {
+    return {
+      suppressedBy: draft.holds.get(id) ?? [],
+      inhibits: draft.inhibits.get(id) ?? [],
+      details: this.#details,
+      now: draft.now,
+    };
+  }
+
+  #commit(draft: Draft): void {
+    const writes: StoredInstance[] = [];
+    for (const e of draft.next.values()) {
+      const old = this.#entries.get(e.id)?.inst;
+      const changed = this.#stored.has(e.id) && old ? !samePersisted(old, e.inst) : !blank(e.inst);
+      if (changed) writes.push({ id: e.id, rule: e.rule.name, labels: e.labels, inst: e.inst });
+    }
+    const wrote = writes.length > 0 || draft.history.length > 0 || draft.windows.length > 0;
+    if (wrote) {
+      this.#db.transaction(() => {
+        this.#store.save(writes, draft.history, this.#generation + 1, draft.now);
+        for (const w of draft.windows) this.#store.updateWindow(w);
+      })();
+      this.#generation += 1;
+    }
+    for (const e of draft.next.values()) this.#remember(e);
+    for (const w of writes) this.#stored.add(w.id);
+    this.#holds = draft.holds;
+    this.#inhibits = draft.inhibits;
+  }
+
+  #remember(e: Entry): void {
+    this.#entries.set(e.id, e);
+    const ofRule = this.#byRule.get(e.rule.name) ?? new Map<string, Entry>();
+    this.#byRule.set(e.rule.name, ofRule);
+    ofRule.set(e.id, e);
+    const { inst } = e;
+    if (inst.state === 'firing' || inst.flapping || inst.told.firing || inst.told.flapping) this.#active.add(e.id);
+    else this.#active.delete(e.id);
+  }
+
+  /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
+  #syncWithStore(): void {
+    const generation = this.#store.generation();
+    if (generation === this.#generation) return;
+    this.#entries.clear();
+    this.#byRule.clear();
+    this.#stored.clear();
+    this.#active.clear();
+    for (const s of this.#store.loadInstances()) {
+      const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
+      this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
+      this.#stored.add(s.id);
+    }
+    this.#generation = generation;
+  }
+
+  /** The id and alert labels of a rule's series; cached, as hashing every sample on every run adds up. */
+  #identify(rule: Rule, sampleLabels: Labels): { id: string; labels: Labels } {
+    const key = `${rule.name}\0${JSON.stringify(sampleLabels)}`;
+    let known = this.#identities.get(key);
+    if (!known) {
+      if (this.#identities.size > 200_000) this.#identities.clear();
+      const labels = alertLabels(rule, sampleLabels);
+      known = { id: alertId(rule.name, labels), labels };
+      this.#identities.set(key, known);
+    }
+    return known;
+  }
+}
+
+/** The labels matchers see: the alert's, plus its priority (so a silence can say `priority: P3`). */
+function withPriority(e: Entry): Labels {
+  return e.inst.priority ? { ...e.labels, priority: e.inst.priority } : e.labels;
+}
+
+function sameTold(a: Told, b: Told): boolean {
+  return a.firing === b.firing && a.priority === b.priority && a.held === b.held && a.flapping === b.flapping;
+}
+
+/** Equal in everything stored except the value, which alone never causes a write. */
+function samePersisted(a: Instance, b: Instance): boolean {
+  return (
+    a.state === b.state &&
+    a.since === b.since &&
+    a.priority === b.priority &&
+    a.threshold === b.threshold &&
+    a.failures === b.failures &&
+    a.pendingSince === b.pendingSince &&
+    a.activeSince === b.activeSince &&
+    a.clearingSince === b.clearingSince &&
+    a.flapping === b.flapping &&
+    a.changes.length === b.changes.length &&
+    a.changes.every((t, i) => t === b.changes[i]) &&
+    sameTold(a.told, b.told)
+  );
+}
+
+/** An instance with nothing worth storing: never breached, no history. */
+function blank(inst: Instance): boolean {
+  return inst.state === 'inactive' && inst.changes.length === 0 && !inst.told.firing && !inst.told.flapping;
+}

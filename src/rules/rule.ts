@@ -1,0 +1,226 @@
+// One rule from config/alerts.yaml, compiled and frozen: matchers, thresholds per priority, templates, timings.
+import { createHash } from 'node:crypto';
+import type { Matcher } from '../config/primitives.js';
+import type { AlertsFile, RuleConfig } from '../config/schema.js';
+import { type Labels, PRIORITIES, type Priority } from '../types.js';
+import { matchesAll } from './matchers.js';
+import type { Observation } from './state.js';
+import { compileTemplate, type Template, TemplateError } from './template.js';
+
+export type Op = RuleConfig['op'];
+
+/** A compiled rule. Runtime state never lives here (it is in the store), so a rule can be shared freely. */
+export interface Rule {
+  name: string;
+  /** The probe whose runs feed this rule: the part of `sample` before the first dot. */
+  probe: string;
+  sample: string;
+  matchers: readonly Matcher[];
+  op: Op;
+  /** Most urgent first; the first one breached wins. */
+  levels: readonly { priority: Priority; threshold: number }[];
+  clearThreshold: number | undefined;
+  for: number;
+  afterFailures: number;
+  retryEvery: number | undefined;
+  clearFor: number;
+  labels: Labels;
+  summary: Template;
+  description: Template | undefined;
+  runbook: string[];
+  diagnose: string[];
+  groupBy: string[];
+  /** True for `<probe>.up` and `<probe>.duration_seconds`: the scheduler sends them even when a run fails. */
+  speaksForOutage: boolean;
+}
+
+/** A problem found while compiling, at a path inside alerts.yaml (e.g. `rules[3].summary`) for the loader to place. */
+export interface RuleIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Names of the alerts centinela raises itself; a rule may not take them. */
+export const CANNOT_MEASURE = 'CannotMeasure';
+export const HEALTH_NOT_BACK = 'HealthNotBack';
+const RESERVED = new Set([CANNOT_MEASURE, HEALTH_NOT_BACK]);
+
+const COMPARE: Record<Op, (a: number, b: number) => boolean> = {
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+};
+
+/** `value op threshold`, e.g. 0.6 > 0.5. */
+export function compare(op: Op, value: number, threshold: number): boolean {
+  return COMPARE[op](value, threshold);
+}
+
+/**
+ * Compiles one rule, or throws RuleIssue[] for it (paths relative to the rule). The checks here are the ones only
+ * the rules know: templates and reserved names (references, clear_threshold and duplicates are config/references.ts').
+ */
+export function compileRule(cfg: RuleConfig): Rule {
+  const issues: RuleIssue[] = [];
+  if (RESERVED.has(cfg.name)) {
+    issues.push({
+      path: ['name'],
+      message: `"${cfg.name}" is the name of an alert centinela raises itself; pick another`,
+    });
+  }
+  const levels = PRIORITIES.flatMap((priority) => {
+    const threshold = cfg.thresholds[priority];
+    return threshold === undefined ? [] : [{ priority, threshold }];
+  });
+  const template = (key: 'summary' | 'description', text: string): Template | undefined => {
+    try {
+      return compileTemplate(text);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      issues.push({ path: [key], message: err.message });
+      return undefined;
+    }
+  };
+  const summary = template('summary', cfg.summary ?? defaultSummary(cfg));
+  const description = cfg.description === undefined ? undefined : template('description', cfg.description);
+  if (issues.length > 0 || !summary) throw issues;
+  const probe = cfg.sample.slice(0, cfg.sample.indexOf('.'));
+  return Object.freeze({
+    name: cfg.name,
+    probe,
+    sample: cfg.sample,
+    matchers: cfg.match ?? [],
+    op: cfg.op,
+    levels,
+    clearThreshold: cfg.clear_threshold,
+    for: cfg.for,
+    afterFailures: cfg.after_failures,
+    retryEvery: cfg.retry_every,
+    clearFor: cfg.clear_for,
+    labels: { ...cfg.labels, alertname: cfg.name },
+    summary,
+    description,
+    runbook: runbookSteps(cfg.runbook),
+    diagnose: cfg.diagnose,
+    groupBy: cfg.group_by,
+    speaksForOutage: cfg.sample === `${probe}.up` || cfg.sample === `${probe}.duration_seconds`,
+  });
+}
+
+/**
+ * Compiles every rule of alerts.yaml, collecting all problems with their paths (`['rules', 3, 'summary']`).
+ * This is the hook for the config loader's second pass: map each path to file:line:col like zod's issues.
+ */
+export function compileRules(alerts: Pick<AlertsFile, 'rules'>): { rules: Rule[]; issues: RuleIssue[] } {
+  const rules: Rule[] = [];
+  const issues: RuleIssue[] = [];
+  alerts.rules.forEach((cfg, i) => {
+    try {
+      rules.push(compileRule(cfg));
+    } catch (err) {
+      if (!Array.isArray(err)) throw err;
+      for (const issue of err as RuleIssue[])
+        issues.push({ path: ['rules', i, ...issue.path], message: issue.message });
+    }
+  });
+  return { rules, issues };
+}
+
+function defaultSummary(cfg: RuleConfig): string {
+  return `${cfg.name}: ${cfg.sample} is {{ value }} (${cfg.op} {{ threshold }})`;
+}
+
+function runbookSteps(runbook: RuleConfig['runbook']): string[] {
+  if (runbook === undefined) return [];
+  const lines = typeof runbook === 'string' ? runbook.split('\n') : runbook;
+  return lines.map((l) => l.trim()).filter((l) => l !== '');
+}
+
+/** The observation a value makes under `rule`: breached at the most urgent priority, inside the hysteresis band, or clear. */
+export function observe(rule: Rule, value: number | undefined): Observation {
+  if (value === undefined || Number.isNaN(value)) return { kind: 'clear', value };
+  for (const level of rule.levels) {
+    if (compare(rule.op, value, level.threshold)) return { kind: 'breach', value, ...level };
+  }
+  const least = rule.levels.at(-1);
+  if (least && rule.clearThreshold !== undefined && compare(rule.op, value, rule.clearThreshold)) {
+    return { kind: 'band', value, ...least };
+  }
+  return { kind: 'clear', value };
+}
+
+/** True when a sample with this name and these labels feeds `rule`. */
+export function selects(rule: Rule, name: string, labels: Labels): boolean {
+  return name === rule.sample && matchesAll(rule.matchers, labels);
+}
+
+/** The alert's labels: the sample's, then the rule's (which win), then `alertname`. */
+export function alertLabels(rule: Pick<Rule, 'labels'>, sampleLabels: Labels): Labels {
+  return { ...sampleLabels, ...rule.labels };
+}
+
+/** The stable id of an alert instance: a hash of the rule name and the sorted labels, so restarts keep it. */
+export function alertId(ruleName: string, labels: Labels): string {
+  return createHash('sha256').update(ruleName).update('\0').update(canonicalLabels(labels)).digest('hex').slice(0, 20);
+}
+
+/** Labels as one string with sorted keys; equal label sets give equal strings. */
+export function canonicalLabels(labels: Labels): string {
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
+}
+
+function builtin(name: string, summary: string, runbook: string[]): Rule {
+  return Object.freeze({
+    name,
+    probe: '',
+    sample: '',
+    matchers: [],
+    op: '==' as const,
+    levels: PRIORITIES.map((priority) => ({ priority, threshold: 1 })),
+    clearThreshold: undefined,
+    for: 0,
+    afterFailures: 1,
+    retryEvery: undefined,
+    clearFor: 0,
+    labels: { alertname: name },
+    summary: compileTemplate(summary),
+    description: undefined,
+    runbook,
+    diagnose: [],
+    groupBy: ['alertname'],
+    speaksForOutage: false,
+  });
+}
+
+/**
+ * The alerts centinela raises itself. CannotMeasure{probe}: a probe ran but could not compute its values (auth
+ * error, missing histogram), at `evaluation.cannot_measure`. HealthNotBack{window, probes}: a one-shot maintenance
+ * window ended and its probes are still not healthy, at the window's priority.
+ */
+export const BUILTIN_RULES = {
+  cannotMeasure: builtin(CANNOT_MEASURE, 'probe {{ labels.probe }} cannot measure', [
+    'The target answered but the value could not be computed: see the diagnosis for the reason.',
+    'Check the credentials the probe uses and that the target still exports what the probe reads.',
+  ]),
+  healthNotBack: builtin(
+    HEALTH_NOT_BACK,
+    'maintenance window {{ labels.window }} ended but {{ labels.probes }} is not healthy',
+    [
+      'docker compose -f docker-compose.prod.yml ps',
+      'docker compose -f docker-compose.prod.yml logs --tail=100 api',
+      'If health checks keep failing after the deployment, roll back: ./scripts/rollback_production.sh',
+    ],
+  ),
+};
+
+/** Stands in for a rule that was removed from the config while one of its alerts was open, so it can resolve. */
+export function removedRule(name: string): Rule {
+  return builtin(name, `${name}: its rule is no longer in the configuration`, []);
+}

@@ -1,0 +1,178 @@
+// The template language of summaries and descriptions: `{{ value | seconds }}` and nothing more. Text and
+// placeholders only; a placeholder names a variable and pipes it through filters. No expressions, no calls, no
+// loops, so config can never run code. Unknown variables and filters are errors found when the rule is compiled.
+import type { Labels } from '../types.js';
+
+/** What a template can show. Durations are in seconds, like the samples. */
+export interface TemplateVars {
+  value: number | undefined;
+  threshold: number | undefined;
+  clear_threshold: number | undefined;
+  op: string;
+  priority: string;
+  alertname: string;
+  probe: string;
+  /** The rule's `for` and `clear_for`, and how long the alert has been active, in seconds. */
+  for: number;
+  clear_for: number;
+  active_for: number;
+  labels: Labels;
+}
+
+type Variable = Exclude<keyof TemplateVars, 'labels'>;
+const VARIABLES: readonly Variable[] = [
+  'value',
+  'threshold',
+  'clear_threshold',
+  'op',
+  'priority',
+  'alertname',
+  'probe',
+  'for',
+  'clear_for',
+  'active_for',
+];
+
+/** Filters turn a number into text with its unit. */
+const FILTERS = {
+  /** 0.634 → `0.63 s` (a value in seconds). */
+  seconds: (n: number) => `${formatNumber(n)} s`,
+  /** 92.4 → `92 %` (a value already in percent). */
+  percent: (n: number) => `${formatNumber(n)} %`,
+  /** 420 → `7 min` (a value in seconds). */
+  duration: (n: number) => formatSeconds(n),
+  /** 1610612736 → `1.5 GiB`. */
+  bytes: (n: number) => formatBytes(n),
+} satisfies Record<string, (n: number) => string>;
+type Filter = keyof typeof FILTERS;
+
+/** A template that failed to compile; `offset` is the character where the problem starts. */
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+  readonly code = 'TEMPLATE_INVALID';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+type Part = string | { path: Variable | { label: string }; filters: Filter[]; source: string };
+
+/** A compiled template, ready to render any number of times. */
+export interface Template {
+  readonly source: string;
+  render(vars: TemplateVars): string;
+}
+
+const PLACEHOLDER = /\{\{(.*?)\}\}/gs;
+const LABEL_PATH = /^labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/;
+
+/**
+ * Compiles `text`, or throws TemplateError saying what is wrong and what would be right, e.g.
+ * `unknown variable "valeu" in {{ valeu }}. Use value, threshold, …, or labels.<name>`.
+ */
+export function compileTemplate(text: string): Template {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    if (m.index > last) parts.push(text.slice(last, m.index));
+    parts.push(compilePlaceholder(m[0], m[1] ?? '', m.index));
+    last = m.index + m[0].length;
+  }
+  const rest = text.slice(last);
+  const open = rest.indexOf('{{');
+  if (open >= 0) throw new TemplateError(`"{{" at character ${last + open + 1} is never closed with "}}"`, last + open);
+  if (rest.includes('}}')) {
+    const at = last + rest.indexOf('}}');
+    throw new TemplateError(`"}}" at character ${at + 1} has no opening "{{"`, at);
+  }
+  if (rest) parts.push(rest);
+  return {
+    source: text,
+    render: (vars) => parts.map((p) => (typeof p === 'string' ? p : renderPart(p, vars))).join(''),
+  };
+}
+
+function compilePlaceholder(source: string, inner: string, offset: number): Part {
+  const [head = '', ...pipes] = inner.split('|').map((s) => s.trim());
+  let path: Variable | { label: string };
+  const label = LABEL_PATH.exec(head);
+  if (label?.[1]) path = { label: label[1] };
+  else if ((VARIABLES as readonly string[]).includes(head)) path = head as Variable;
+  else {
+    const what = head === '' ? 'an empty placeholder' : `unknown variable "${head}"`;
+    throw new TemplateError(
+      `${what} in ${source}. Use ${VARIABLES.join(', ')}, or labels.<name> (e.g. labels.container)`,
+      offset,
+    );
+  }
+  const filters = pipes.map((f) => {
+    if (!(f in FILTERS)) {
+      throw new TemplateError(
+        `unknown filter "${f}" in ${source}. Use ${Object.keys(FILTERS).join(', ')}` +
+          (f.includes('(') || f.includes(' ') ? ' (filters take no arguments)' : ''),
+        offset,
+      );
+    }
+    return f as Filter;
+  });
+  if (filters.length > 0 && typeof path === 'object') {
+    // Label values are text; a unit filter on them is a mistake worth reporting now rather than printing NaN later.
+    throw new TemplateError(
+      `${source}: labels are text, filters apply to numbers (value, threshold, durations)`,
+      offset,
+    );
+  }
+  if (filters.length > 1) throw new TemplateError(`${source}: use one filter; each one adds a unit`, offset);
+  return { path, filters, source };
+}
+
+function renderPart(part: Exclude<Part, string>, vars: TemplateVars): string {
+  const raw = typeof part.path === 'object' ? vars.labels[part.path.label] : vars[part.path];
+  if (raw === undefined) return '<no value>';
+  if (typeof raw === 'string') return raw;
+  const filter = part.filters[0];
+  return filter ? FILTERS[filter](raw) : formatNumber(raw);
+}
+
+/** Two significant digits below 10, whole numbers above: 0.634 → 0.63, 1.25 → 1.3, 92.4 → 92, 1234 → 1234. */
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 10 || Number.isInteger(n)) return String(Math.round(n));
+  return String(Number(n.toPrecision(2)));
+}
+
+/** Seconds as people say them: `45 s`, `7 min`, `2 h 5 min`, `3 d 4 h`. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  const s = Math.round(Math.abs(seconds));
+  const sign = seconds < 0 ? '-' : '';
+  if (s < 60) return Math.abs(seconds) < 10 ? `${sign}${formatNumber(Math.abs(seconds))} s` : `${sign}${s} s`;
+  if (s < 3_600) return `${sign}${Math.round(s / 60)} min`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return m === 0 ? `${sign}${h} h` : `${sign}${h} h ${m} min`;
+  }
+  const hours = Math.round(s / 3_600);
+  const d = Math.floor(hours / 24);
+  const h = hours % 24;
+  return h === 0 ? `${sign}${d} d` : `${sign}${d} d ${h} h`;
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** Bytes in binary units: `900 B`, `12 KiB`, `1.5 GiB`. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  let n = Math.abs(bytes);
+  let unit = 0;
+  while (n >= 1024 && unit < BYTE_UNITS.length - 1) {
+    n /= 1024;
+    unit++;
+  }
+  return `${bytes < 0 ? '-' : ''}${formatNumber(n)} ${BYTE_UNITS[unit]}`;
+}

@@ -1,0 +1,124 @@
+// A rules harness for tests: a config from plain objects, a FakeClock, a real SQLite store, and an evaluator that
+// commits each evaluation the way the daemon does.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../src/clock.js';
+import { alertsFile } from '../../src/config/schema.js';
+import { compileAlerting } from '../../src/rules/alerting.js';
+import { type Evaluation, Evaluator, type ProbeRun } from '../../src/rules/evaluate.js';
+import type { AlertRecord } from '../../src/rules/views.js';
+import { type Db, openDb } from '../../src/state/db.js';
+import type { AlertEvent, Labels, Sample } from '../../src/types.js';
+
+/** An http probe config: the rules only need its name. */
+export const probe = (name: string) => ({ name, kind: 'http', url: 'http://127.0.0.1:9/', every: '30s' });
+
+/** A fresh state file in a temporary folder (a file, not :memory:, so a test can close and reopen it). */
+export function tempStatePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'centinela-rules-')), 'state.db');
+}
+
+/** An evaluated config with a clock and a store; `run` and `tick` evaluate and commit like the daemon. */
+export class RulesHarness {
+  readonly clock: FakeClock;
+  readonly path: string;
+  db: Db;
+  evaluator: Evaluator;
+  readonly #config: unknown;
+  last: Evaluation | undefined;
+
+  constructor(config: Record<string, unknown>, opts: { clock?: FakeClock; path?: string } = {}) {
+    this.#config = config;
+    this.clock = opts.clock ?? new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
+    this.path = opts.path ?? tempStatePath();
+    this.db = openDb(this.path);
+    this.evaluator = this.#build();
+  }
+
+  #build(): Evaluator {
+    const { alerting, issues } = compileAlerting(alertsFile.parse(this.#config));
+    if (issues.length > 0) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    return new Evaluator({ db: this.db, clock: this.clock, alerting });
+  }
+
+  /** Closes the store and opens it again under a new evaluator, as a restart does. */
+  restart(): void {
+    this.evaluator.close();
+    this.db.close();
+    this.db = openDb(this.path);
+    this.evaluator = this.#build();
+  }
+
+  close(): void {
+    this.evaluator.close();
+    this.db.close();
+  }
+
+  /** Evaluates runs and commits in one transaction; returns the events. */
+  evaluate(runs: ProbeRun[]): AlertEvent[] {
+    const ev = this.evaluator.evaluate(runs);
+    this.db.transaction(() => ev.commit())();
+    this.last = ev;
+    return ev.events;
+  }
+
+  /** One up run of `probeName` with `values` as unlabelled samples (`{ latency: 0.6 }` → `api.latency 0.6`). */
+  run(probeName: string, values: Record<string, number>, extra: Partial<ProbeRun> = {}): AlertEvent[] {
+    const samples = Object.entries(values).map(([name, value]) => ({
+      name: `${probeName}.${name}`,
+      labels: {},
+      value,
+    }));
+    return this.runSamples(probeName, samples, extra);
+  }
+
+  /** One run with labelled samples; `<probe>.up` is added from `extra.up` (default up). */
+  runSamples(probeName: string, samples: Sample[], extra: Partial<ProbeRun> = {}): AlertEvent[] {
+    const up = extra.up ?? true;
+    return this.evaluate([
+      {
+        probe: probeName,
+        up,
+        samples: [...samples, { name: `${probeName}.up`, labels: {}, value: up ? 1 : 0 }],
+        at: this.clock.now(),
+        ...extra,
+      },
+    ]);
+  }
+
+  /** A failed run: only `<probe>.up 0`. */
+  down(probeName: string, reason = 'connection refused'): AlertEvent[] {
+    return this.runSamples(probeName, [], { up: false, reason });
+  }
+
+  /** An evaluation without runs (silences, windows, holds). */
+  tick(): AlertEvent[] {
+    return this.evaluate([]);
+  }
+
+  async advance(ms: number): Promise<void> {
+    await this.clock.advance(ms);
+  }
+
+  /** The instance of `alertname` with these sample labels, in any state. */
+  alert(alertname: string, labels: Labels = {}): AlertRecord | undefined {
+    return this.evaluator.api
+      .listAlerts({ state: ['inactive', 'pending', 'firing', 'resolved'], alertname })
+      .find((r) => Object.entries(labels).every(([k, v]) => r.alert.labels[k] === v));
+  }
+
+  /** The state of `alertname` (undefined when no instance exists). */
+  state(alertname: string, labels: Labels = {}): string | undefined {
+    return this.alert(alertname, labels)?.state;
+  }
+}
+
+/** Events as short strings for table assertions: `firing ApiDown P0`, `priority-changed Lat P2→P1`. */
+export function summarize(events: readonly AlertEvent[]): string[] {
+  return events.map((e) => {
+    const held = e.alert.suppressedBy.length > 0 ? ` held:${e.alert.suppressedBy.map((s) => s.kind).join(',')}` : '';
+    const from = e.type === 'priority-changed' ? `${e.from}→` : '';
+    return `${e.type} ${e.alert.alertname} ${from}${e.alert.priority}${held}`;
+  });
+}
