@@ -1,0 +1,260 @@
+// The outbox worker on the fake clock against a real SMTP server and webhook receiver: retries with backoff,
+// Retry-After, fallback to the next channel, DeliveryFailing, storms grouped, restarts and stop().
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import type { EscalationFile } from '../../src/config/schema.js';
+import { Escalation } from '../../src/escalation/escalation.js';
+import { OutboxWorker } from '../../src/notifiers/outbox.js';
+import { escalationConfig, firing, MIN, makeAlert, silentLog, TempState } from '../support/escalation-fixtures.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+import { waitUntil } from '../support/wait-until.js';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
+
+let smtp: SmtpSink;
+let hook: WebhookSink;
+let state: TempState;
+let clock: FakeClock;
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  hook = await startWebhookSink();
+});
+afterAll(async () => {
+  await smtp.close();
+  await hook.close();
+});
+beforeEach(() => {
+  state = new TempState();
+  clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 0));
+  smtp.received.length = 0;
+  smtp.refuse(0);
+  smtp.refused = 0;
+  hook.requests.length = 0;
+  hook.otherwise({ status: 200 });
+});
+afterEach(() => state.remove());
+
+function config(raw: Record<string, unknown> = {}): EscalationFile {
+  return escalationConfig({ smtpPort: smtp.port, caFile: smtp.cert.certFile, webhookUrl: hook.url, raw });
+}
+
+function setup(cfg = config()) {
+  const escalation = new Escalation(state.store, cfg);
+  const worker = new OutboxWorker({
+    store: state.store,
+    config: cfg,
+    publicUrl: 'https://centinela.example',
+    clock,
+    log: silentLog,
+    random: () => 0.5,
+  });
+  return { escalation, worker, cfg };
+}
+
+const row = () => state.store.outboxRows()[0];
+
+describe('outbox worker', () => {
+  it('delivers a page once, with an ack link, and never delivers the same key twice', async () => {
+    const { escalation, worker } = setup();
+    const alert = makeAlert();
+    escalation.handle([firing(alert, clock.now())], clock.now());
+    expect(await worker.runOnce()).toBe(1);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail?.mail.subject).toBe('[P0] API down — grupo_gad_api');
+    expect(mail?.mail.text).toMatch(/Acknowledge: https:\/\/centinela\.example\/ack\/[\w-]+\.[\w-]+\n/);
+    expect(row()).toMatchObject({ state: 'delivered', attempts: 1, channel: 'mail', lastError: null });
+    // The same event again (a replay after restart) writes nothing; a second pass sends nothing.
+    escalation.handle([firing(alert, clock.now())], clock.now());
+    expect(await worker.runOnce()).toBe(0);
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it('retries an SMTP server that refuses, with exponential backoff, until it recovers', async () => {
+    const { escalation, worker } = setup();
+    smtp.refuse(2);
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: clock.now() + 3750 });
+    expect(row()?.lastError).toMatch(/^email to cto via 127\.0\.0\.1:\d+: SMTP 451 Try again later$/);
+    await clock.advance(3749);
+    expect(await worker.runOnce()).toBe(0);
+    await clock.advance(1);
+    await worker.runOnce();
+    // Second failure: 5s·2 with the same jitter.
+    expect(row()).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: clock.now() + 7500 });
+    await clock.advance(7500);
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'delivered', attempts: 3, lastError: null });
+    expect(smtp.refused).toBe(2);
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it("honours a 429's Retry-After", async () => {
+    const { escalation, worker } = setup(config({ contacts: { cto: { channels: ['hook', 'mail'] } } }));
+    hook.script({ status: 429, headers: { 'retry-after': '120' } });
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'pending', nextAttemptAt: clock.now() + 120_000 });
+    await clock.advance(119_999);
+    await worker.runOnce();
+    expect(hook.requests).toHaveLength(1);
+    await clock.advance(1);
+    await worker.runOnce();
+    expect(hook.requests).toHaveLength(2);
+    expect(row()?.state).toBe('delivered');
+  });
+
+  it('times out a hanging receiver through the clock and retries', async () => {
+    const { escalation, worker } = setup(config({ contacts: { cto: { channels: ['hook'] } } }));
+    hook.script('hang');
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    const pass = worker.runOnce();
+    await hook.waitFor(1);
+    await clock.advance(5000);
+    await pass;
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row()?.lastError).toMatch(/: timed out$/);
+  });
+
+  it('falls back to the next channel after fallback_after and raises DeliveryFailing to P2 over another channel', async () => {
+    const cfg = config({ contacts: { cto: { channels: ['hook', 'mail'] }, devops: { channels: ['hook', 'mail'] } } });
+    const { escalation, worker } = setup(cfg);
+    hook.otherwise({ status: 503, body: 'down for maintenance' });
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    const page = () => state.store.outboxRows().find((r) => r.kind === 'firing');
+    for (let i = 0; i < 30 && page()?.state !== 'delivered'; i++) {
+      await worker.runOnce();
+      await clock.advanceTo(Math.max(clock.now(), state.store.nextAttemptAt() ?? 0));
+    }
+    // Retries after 3.75s, 7.5s, 15s, 30s, 60s, 120s, then 225s (max_backoff 5m × 0.75): the 8th failure, at
+    // 7m41s, is past fallback_after, so the 9th attempt goes by mail.
+    expect(clock.now() - Date.UTC(2026, 0, 1, 10, 0)).toBe(461_250);
+    expect(page()).toMatchObject({
+      state: 'delivered',
+      channel: 'mail',
+      channelIndex: 1,
+      failingRaised: true,
+      attempts: 9,
+    });
+    await worker.runOnce();
+    const mails = await smtp.waitFor(2);
+    const subjects = mails.map((m) => `${m.to.join()} ${m.mail.subject}`).sort();
+    expect(subjects).toEqual([
+      'cto@grupogad.gob.ec [P0] API down — grupo_gad_api',
+      'devops@grupogad.gob.ec [P2] Notifications to cto over channel "hook" are failing',
+    ]);
+    const failing = mails.find((m) => m.to[0] === 'devops@grupogad.gob.ec');
+    expect(failing?.mail.text).toContain('webhook (generic) to');
+    expect(failing?.mail.text).toContain('HTTP 503 down for maintenance');
+    expect(failing?.mail.text).toContain('centinela notify-test --contact cto --channel hook');
+    // Raised once, even though the page failed many times.
+    expect(state.store.outboxRows().filter((r) => r.kind === 'delivery-failing')).toHaveLength(1);
+  });
+
+  it('moves on at once after a final failure (404) and gives up when no channel is left', async () => {
+    const cfg = config({ contacts: { cto: { channels: ['hook', 'mail'] }, dev: { channels: ['hook'] } } });
+    const { escalation, worker } = setup(cfg);
+    hook.otherwise({ status: 404, body: 'no such hook' });
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'pending', channelIndex: 1, nextAttemptAt: clock.now() });
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'delivered', channel: 'mail' });
+
+    escalation.handle([firing(makeAlert({ alertname: 'Minor', priority: 'P3' }), clock.now())], clock.now());
+    await worker.runOnce();
+    const minor = state.store.outboxRows().find((r) => r.contact === 'dev');
+    expect(minor).toMatchObject({ state: 'failed', channel: 'hook', attempts: 1 });
+    expect(minor?.lastError).toMatch(/HTTP 404 no such hook$/);
+  });
+
+  it('groups a storm: 300 alerts for one contact due together are one email', async () => {
+    const { escalation, worker } = setup(config({ delivery: { group_wait: '30s' } }));
+    const alerts = Array.from({ length: 300 }, (_, i) =>
+      makeAlert({ labels: { alertname: 'ApiDown', container: `api_${i}` } }),
+    );
+    escalation.handle(
+      alerts.slice(0, 200).map((a) => firing(a, clock.now())),
+      clock.now(),
+    );
+    await clock.advance(10_000);
+    // Arriving within group_wait of the first, these join the same message.
+    escalation.handle(
+      alerts.slice(200).map((a) => firing(a, clock.now())),
+      clock.now(),
+    );
+    expect(await worker.runOnce()).toBe(0);
+    await clock.advance(20_000);
+    expect(await worker.runOnce()).toBe(1);
+    const [mail] = await smtp.waitFor(1);
+    expect(smtp.received).toHaveLength(1);
+    expect(mail?.mail.subject).toBe('[P0] 300 alerts: [P0] API down — api_0 and 299 more');
+    expect(mail?.mail.text?.match(/^What: /gm)).toHaveLength(300);
+    expect(state.store.outboxCounts()).toMatchObject({ delivered: 300, pending: 0 });
+  });
+
+  it('resumes a retry after a restart: delivered once, on time', async () => {
+    const cfg = config({ contacts: { cto: { channels: ['hook'] } } });
+    let { escalation, worker } = setup(cfg);
+    hook.script({ status: 500 });
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    await worker.runOnce();
+    const due = row()?.nextAttemptAt as number;
+    await worker.stop(1000);
+    state.reopen();
+    ({ escalation, worker } = setup(cfg));
+    worker.start();
+    await clock.advanceTo(due - 1);
+    expect(hook.requests).toHaveLength(1);
+    await clock.advanceTo(due);
+    await waitUntil(
+      () => row()?.state === 'delivered',
+      5000,
+      () => `row is ${row()?.state}`,
+    );
+    await clock.advance(60 * MIN);
+    expect(hook.requests).toHaveLength(2);
+    expect(new Set(hook.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    await worker.stop(1000);
+  });
+
+  it('resends a row that was being delivered when the process died (same idempotency key)', async () => {
+    const cfg = config({ contacts: { cto: { channels: ['hook'] } } });
+    const { escalation } = setup(cfg);
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    expect(state.store.claimDue(clock.now(), 10)).toHaveLength(1);
+    state.reopen();
+    const { worker } = setup(cfg);
+    worker.start();
+    await waitUntil(
+      () => row()?.state === 'delivered',
+      5000,
+      () => `row is ${row()?.state}`,
+    );
+    expect(hook.requests).toHaveLength(1);
+    await worker.stop(1000);
+  });
+
+  it('on stop, lets an in-flight delivery finish', async () => {
+    const { escalation, worker } = setup();
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    worker.start();
+    await worker.stop(10_000);
+    expect(row()?.state).toBe('delivered');
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it('on stop, aborts a delivery still hanging after the bound; it stays pending for the next start', async () => {
+    const { escalation, worker } = setup(config({ contacts: { cto: { channels: ['hook'] } } }));
+    hook.script('hang');
+    worker.start();
+    escalation.handle([firing(makeAlert(), clock.now())], clock.now());
+    worker.wake();
+    await hook.waitFor(1);
+    const stopped = worker.stop(2000);
+    await clock.advance(2000);
+    await stopped;
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row()?.lastError).toContain('centinela is stopping');
+  });
+});
