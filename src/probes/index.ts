@@ -9,6 +9,7 @@ import docker from './docker.js';
 import http from './http.js';
 import postgres from './postgres.js';
 import type { Probe, ProbeKind } from './probe.js';
+import redis from './redis.js';
 import tls from './tls.js';
 import websocket from './websocket.js';
 import wsStats from './ws-stats.js';
@@ -17,7 +18,7 @@ import wsStats from './ws-stats.js';
 export type AnyProbeKind = { [K in ProbeKindName]: ProbeKind<K> }[ProbeKindName];
 
 /** Every built probe kind. */
-export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls, postgres, docker];
+export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls, postgres, docker, redis];
 
 /** The registered kind named `kind`, if it is built. */
 export function probeKind(kind: string): AnyProbeKind | undefined {

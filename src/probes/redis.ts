@@ -1,0 +1,192 @@
+// The redis probe: PING time, then memory, clients, rejected connections, evictions, uptime and role from INFO,
+// over one connection kept between runs.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisProbeConfig } from '../config/probes.js';
+import type { Labels, Sample } from '../types.js';
+import { untilAborted } from './abortable.js';
+import { CounterRates } from './counter-rate.js';
+import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+import { parseInfo } from './redis-info.js';
+import { tlsConnectOptions } from './tls-options.js';
+
+/** What the probe's URL says, read once. */
+interface Target {
+  at: Endpoint;
+  secure: boolean;
+  username?: string;
+  password?: string;
+  db: number;
+}
+
+function readUrl(cfg: RedisProbeConfig): Target {
+  const url = new URL(cfg.url.reveal());
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new Error(`url must start with redis:// or rediss:// (TLS), not ${url.protocol}//`);
+  }
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new Error('url path must be a database number, e.g. redis://host:6379/0');
+  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  return {
+    at: { host, port: url.port ? Number(url.port) : 6379 },
+    secure: url.protocol === 'rediss:',
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    // `password:` wins over one in the URL, so the URL can stay free of it.
+    ...(cfg.password || url.password ? { password: cfg.password?.reveal() ?? decodeURIComponent(url.password) } : {}),
+    db,
+  };
+}
+
+async function clientOptions(cfg: RedisProbeConfig, target: Target): Promise<RedisOptions> {
+  return {
+    host: target.at.host,
+    port: target.at.port,
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    db: target.db,
+    ...(target.secure || cfg.tls ? { tls: await tlsConnectOptions(cfg.tls) } : {}),
+    // Opened by the first run; after a failure the next run opens it again. No reconnect loop of its own: a
+    // dead Redis must cost one refused connection per run, not a retry every few hundred milliseconds.
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    // A command sent while disconnected fails at once instead of waiting in a queue for a reconnection.
+    enableOfflineQueue: false,
+    // The ready check would hide a server that is loading its dataset; PING says LOADING instead.
+    enableReadyCheck: false,
+    connectTimeout: cfg.timeout,
+    commandTimeout: cfg.timeout,
+    // RESP2 and plain AUTH work with every Redis the runbook may meet (HELLO needs Redis 6).
+    protocol: 2,
+    connectionName: 'centinela',
+    disableClientInfo: true,
+  };
+}
+
+/** Redis' own error words turned into what a person reads; the rest as net-failure describes it. */
+function describeRedisError(err: unknown, signal: AbortSignal, at: Endpoint, phase: string): string {
+  const where = `${at.host}:${at.port}`;
+  if (signal.aborted) return `${abortReason(signal)} while ${phase} ${where}`;
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith('NOAUTH')) {
+    return 'authentication required: the server asks for a password and none is configured';
+  }
+  if (message.startsWith('WRONGPASS') || message.startsWith('ERR invalid password')) {
+    return 'authentication failed: wrong password (or user)';
+  }
+  if (message.startsWith('LOADING')) return `${where} is loading its dataset into memory`;
+  if (/^(Protocol error|Unknown RESP type|not Redis:)/.test(message)) {
+    const what = message.replace(/^not Redis: /, '').replace(/\. Please report this\.$/, '');
+    return `${where} answered something that is not Redis (${what})`;
+  }
+  if (message === 'Connection is closed.') return `connection closed by ${where} while ${phase}`;
+  if (message === 'Command timed out') return `no answer from ${where} while ${phase}`;
+  if (/max number of clients/i.test(message)) return `${where} refuses new clients: ${message}`;
+  return describeFailure(err, signal, at);
+}
+
+const sample = (name: string, value: number, labels: Labels = {}): Sample => ({ name, labels, value });
+
+/**
+ * Closes the connection now. ioredis' disconnect() only half-closes and waits 2 s for the server to close its side;
+ * a hung server never does, so the socket is destroyed too.
+ */
+function drop(c: Redis): void {
+  c.disconnect();
+  (c.stream as Redis['stream'] | undefined)?.destroy();
+}
+
+export default defineProbe({
+  kind: 'redis',
+  needsTwoRuns: true,
+  create(cfg, { log }) {
+    const target = readUrl(cfg);
+    const { at } = target;
+    const scrub = (text: string) => (target.password ? text.replaceAll(target.password, '<secret>') : text);
+    const rates = new CounterRates();
+    let client: Redis | undefined;
+
+    /**
+     * The open connection, or a new one. Only a ready connection is reused: one that failed or closed between runs
+     * is dropped whole, so no half-closed state of ioredis leaks into the next run.
+     */
+    async function connected(signal: AbortSignal): Promise<Redis> {
+      if (client?.status === 'ready') return client;
+      if (client) drop(client);
+      const c = new Redis(await clientOptions(cfg, target));
+      client = c;
+      // Without a listener ioredis prints "Unhandled error event" for every failure.
+      c.on('error', (err: Error) => log.debug({ error: scrub(err.message) }, 'redis connection error'));
+      // The first error fails the connect at once: after a protocol error ioredis only half-closes, and connect()
+      // settles when the server closes too, which a server that does not read never does.
+      let onError = (_: Error) => {};
+      const failed = new Promise<never>((_, reject) => {
+        onError = reject;
+        c.once('error', onError);
+      });
+      try {
+        await untilAborted(Promise.race([c.connect(), failed]), signal, () => drop(c));
+      } finally {
+        c.off('error', onError);
+      }
+      return c;
+    }
+
+    /** `work`, cut short (and the connection dropped) when the run aborts. */
+    const whileRunning = <T>(c: Redis, work: Promise<T>, signal: AbortSignal) =>
+      untilAborted(work, signal, () => drop(c));
+
+    return {
+      async run({ signal, clock }): Promise<ProbeResult> {
+        let phase = 'connecting to';
+        let pingSeconds: number;
+        let text: string;
+        try {
+          const c = await connected(signal);
+          phase = 'waiting for PING from';
+          const started = clock.now();
+          const pong = await whileRunning(c, c.ping(), signal);
+          pingSeconds = (clock.now() - started) / 1000;
+          if (pong !== 'PONG')
+            throw new Error(`not Redis: PING was answered with ${JSON.stringify(pong).slice(0, 60)}`);
+          phase = 'waiting for INFO from';
+          text = await whileRunning(c, c.info(), signal);
+        } catch (err) {
+          // A failed connection is dropped whole; the next run opens a fresh one.
+          if (client) drop(client);
+          client = undefined;
+          return { up: false, reason: scrub(describeRedisError(err, signal, at, phase)) };
+        }
+        let info: ReturnType<typeof parseInfo>;
+        try {
+          info = parseInfo(text);
+        } catch (err) {
+          const reason = `${at.host}:${at.port} answered INFO unexpectedly: ${(err as Error).message}`;
+          return { up: false, reason, samples: [sample('ping_seconds', pingSeconds)] };
+        }
+        const now = clock.now();
+        const samples = [
+          sample('ping_seconds', pingSeconds),
+          sample('used_memory_bytes', info.usedMemoryBytes),
+          sample('connected_clients', info.connectedClients),
+          sample('blocked_clients', info.blockedClients),
+          sample('uptime_seconds', info.uptimeSeconds),
+          sample('role_master', info.role === 'master' ? 1 : 0),
+        ];
+        // maxmemory 0 means no limit: there is no share to report.
+        if (info.maxMemoryBytes > 0) {
+          samples.push(sample('memory_used_percent', (info.usedMemoryBytes / info.maxMemoryBytes) * 100));
+        }
+        const rejected = rates.observe('rejected_connections', info.rejectedConnections, now);
+        if (rejected !== undefined) samples.push(sample('rejected_connections_per_second', rejected));
+        const evicted = rates.observe('evicted_keys', info.evictedKeys, now);
+        if (evicted !== undefined) samples.push(sample('evicted_keys_per_second', evicted));
+        return { up: true, samples };
+      },
+      async close() {
+        if (client) drop(client);
+        client = undefined;
+      },
+    };
+  },
+});
