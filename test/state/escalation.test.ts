@@ -1,0 +1,118 @@
+// The escalation store: migration 2, the unique idempotency key, claiming, grouping, attempts, one open incident.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NotificationItem } from '../../src/notifiers/notifier.js';
+import type { NewOutboxRow } from '../../src/state/escalation.js';
+import { makeAlert, TempState } from '../support/escalation-fixtures.js';
+
+let state: TempState;
+beforeEach(() => {
+  state = new TempState();
+});
+afterEach(() => state.remove());
+
+const T = 1_000_000;
+
+function newRow(key: string, over: Partial<NewOutboxRow> = {}): NewOutboxRow {
+  const item = { key, kind: 'firing', alert: makeAlert() } as NotificationItem;
+  return {
+    key,
+    incidentId: null,
+    kind: 'firing',
+    contact: 'cto',
+    groupKey: 'ApiDown',
+    item,
+    createdAt: T,
+    nextAttemptAt: T,
+    ...over,
+  };
+}
+
+describe('escalation store', () => {
+  it('creates its tables in migration 2', () => {
+    expect(state.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(2);
+    const tables = (
+      state.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+    ).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['esc_incidents', 'esc_paged', 'esc_acks', 'outbox']));
+  });
+
+  it('keeps one row per idempotency key, across a reopen', () => {
+    expect(state.store.enqueue(newRow('k1'))).toBe(true);
+    expect(state.store.enqueue(newRow('k1', { contact: 'lead' }))).toBe(false);
+    state.reopen();
+    expect(state.store.enqueue(newRow('k1'))).toBe(false);
+    expect(state.store.outboxRows().map((r) => [r.key, r.contact])).toEqual([['k1', 'cto']]);
+  });
+
+  it('claims due rows once, and puts claimed rows back to pending on reset', () => {
+    state.store.enqueue(newRow('due'));
+    state.store.enqueue(newRow('later', { groupKey: 'Other', nextAttemptAt: T + 10 }));
+    expect(state.store.claimDue(T, 10).map((r) => [r.key, r.state])).toEqual([['due', 'sending']]);
+    expect(state.store.claimDue(T, 10)).toEqual([]);
+    expect(state.store.nextAttemptAt()).toBe(T + 10);
+    expect(state.store.resetSending()).toBe(1);
+    expect(state.store.claimDue(T, 10).map((r) => r.key)).toEqual(['due']);
+  });
+
+  it('lets a new row join the open group of its contact and group key', () => {
+    state.store.enqueue(newRow('a', { nextAttemptAt: T + 30_000 }));
+    state.store.enqueue(newRow('b', { createdAt: T + 10_000, nextAttemptAt: T + 40_000 }));
+    state.store.enqueue(newRow('c', { createdAt: T + 10_000, nextAttemptAt: T + 40_000, contact: 'lead' }));
+    state.store.enqueue(newRow('d', { createdAt: T + 10_000, nextAttemptAt: T + 40_000, groupKey: 'Other' }));
+    expect(state.store.outboxRows().map((r) => [r.key, r.nextAttemptAt - T])).toEqual([
+      ['a', 30_000],
+      ['b', 30_000],
+      ['c', 40_000],
+      ['d', 40_000],
+    ]);
+  });
+
+  it('records delivered and failed attempts, with the error and the next try', () => {
+    state.store.enqueue(newRow('a'));
+    state.store.enqueue(newRow('b'));
+    const [a, b] = state.store.claimDue(T, 10);
+    state.store.recordAttempt([a?.id as number], { ok: true, channel: 'mail', at: T + 1 });
+    state.store.recordAttempt([b?.id as number], {
+      ok: false,
+      channel: 'hook',
+      at: T + 1,
+      error: 'HTTP 500',
+      nextAttemptAt: T + 5000,
+      channelIndex: 0,
+      failingSince: T + 1,
+    });
+    expect(state.store.outboxByKey('a')).toMatchObject({
+      state: 'delivered',
+      deliveredAt: T + 1,
+      attempts: 1,
+      channel: 'mail',
+    });
+    expect(state.store.outboxByKey('b')).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastError: 'HTTP 500',
+      nextAttemptAt: T + 5000,
+      failingSince: T + 1,
+    });
+    expect(state.store.outboxCounts()).toMatchObject({ delivered: 1, pending: 1 });
+  });
+
+  it('allows one open incident per alert, and a new one after it resolved', () => {
+    const alert = makeAlert();
+    const base = {
+      alertId: alert.id,
+      alert,
+      priority: 'P0' as const,
+      status: 'open' as const,
+      openedAt: T,
+      levels: [],
+    };
+    const first = state.store.insertIncident(base);
+    expect(() => state.store.insertIncident(base)).toThrow(/UNIQUE/);
+    state.store.updateIncident({ ...first, status: 'resolved', resolvedAt: T + 1 });
+    const second = state.store.insertIncident(base);
+    expect(state.store.openIncident(alert.id)?.id).toBe(second.id);
+    expect(state.store.lastIncident(alert.id)?.id).toBe(second.id);
+    expect(state.store.incidentsSince(T).map((i) => i.status)).toEqual(['resolved', 'open']);
+  });
+});
