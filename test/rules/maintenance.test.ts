@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { maintenanceConfig } from '../../src/config/schema.js';
+import { AlertingError } from '../../src/rules/errors.js';
+import { RecurringWindow } from '../../src/rules/maintenance.js';
+import { probe, RulesHarness, summarize } from '../support/rules.js';
+
+const harnesses: RulesHarness[] = [];
+afterEach(() => {
+  for (const h of harnesses.splice(0)) h.close();
+});
+
+const MIN = 60_000;
+const rules = [
+  { name: 'ApiDown', sample: 'api_health.up', op: '==', thresholds: { P0: 0 } },
+  { name: 'ApiLatencyHigh', sample: 'api.latency_p95_seconds', op: '>', thresholds: { P2: 0.2 } },
+];
+
+describe('recurring windows (cron + duration + timezone, evaluated with the clock)', () => {
+  it('opens at the cron time in its timezone and holds matching alerts for its duration', async () => {
+    // Sunday 2026-01-04 06:50 UTC = 01:50 in Guayaquil (UTC-5); the window opens at 02:00 local = 07:00 UTC.
+    const clock = new FakeClock(Date.UTC(2026, 0, 4, 6, 50));
+    const h = new RulesHarness(
+      {
+        probes: [probe('api'), probe('api_health')],
+        rules,
+        maintenance: [
+          {
+            name: 'weekly-backup',
+            cron: '0 2 * * 0',
+            duration: '1h',
+            timezone: 'America/Guayaquil',
+            match: { alertname: 'ApiLatencyHigh' },
+            reason: 'backup_production.sh',
+          },
+        ],
+      },
+      { clock },
+    );
+    harnesses.push(h);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['firing ApiLatencyHigh P2']);
+    expect(h.evaluator.api.listWindows()).toEqual([
+      {
+        kind: 'recurring',
+        id: 'weekly-backup',
+        matchers: [{ label: 'alertname', op: '=', value: 'ApiLatencyHigh' }],
+        reason: 'backup_production.sh',
+        startsAt: Date.UTC(2026, 0, 4, 7, 0),
+        endsAt: Date.UTC(2026, 0, 4, 8, 0),
+        open: false,
+      },
+    ]);
+    await h.advance(10 * MIN);
+    const held = h.tick();
+    expect(summarize(held)).toEqual(['firing ApiLatencyHigh P2 held:maintenance']);
+    expect(held[0]?.alert.suppressedBy).toEqual([{ kind: 'maintenance', id: 'weekly-backup' }]);
+    // ApiDown is not matched by the window: it pages.
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0']);
+    await h.advance(59 * MIN);
+    expect(h.tick()).toEqual([]);
+    await h.advance(MIN);
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2']);
+  });
+
+  it.each([
+    // 03:00 in New York is 08:00 UTC in winter (EST) and 07:00 UTC in summer (EDT).
+    ['winter', Date.UTC(2026, 0, 15, 8, 30), Date.UTC(2026, 0, 15, 8, 0)],
+    ['summer', Date.UTC(2026, 6, 15, 7, 30), Date.UTC(2026, 6, 15, 7, 0)],
+  ])('follows the timezone across daylight saving time (%s)', (_season, now, start) => {
+    const w = new RecurringWindow(
+      maintenanceConfig.parse({ name: 'nightly', cron: '0 3 * * *', duration: '1h', timezone: 'America/New_York' }),
+    );
+    expect(w.at(now)).toEqual({ startsAt: start, endsAt: start + 60 * MIN, open: true });
+    expect(w.at(now + 31 * MIN)?.open).toBe(false);
+    expect(w.at(start - 1)).toEqual({ startsAt: start, endsAt: start + 60 * MIN, open: false });
+    w.close();
+  });
+});
+
+function deployHarness(): RulesHarness {
+  const h = new RulesHarness({ probes: [probe('api'), probe('api_health')], rules });
+  harnesses.push(h);
+  return h;
+}
+
+describe('one-shot windows (deploys)', () => {
+  it('holds alerts during the deploy and closes early when the named probe is healthy again', async () => {
+    const h = deployHarness();
+    const w = h.evaluator.api.openWindow({
+      probes: ['api_health'],
+      max: 10 * MIN,
+      reason: 'deploy v1.4.2',
+      owner: 'ci',
+    });
+    expect(w).toMatchObject({ kind: 'one-shot', open: true, probes: ['api_health'], priority: 'P1' });
+    await h.advance(30_000);
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0 held:maintenance']);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual([
+      'firing ApiLatencyHigh P2 held:maintenance',
+    ]);
+    await h.advance(60_000);
+    // Health is back: the window closes in this evaluation, ApiDown resolves, the latency alert is released.
+    expect(summarize(h.run('api_health', {}))).toEqual(['resolved ApiDown P0', 'firing ApiLatencyHigh P2']);
+    expect(h.evaluator.api.listWindows({ state: 'closed' })).toMatchObject([
+      { id: w.id, outcome: 'healthy', failed: ['api_health'], closedAt: h.clock.now() },
+    ]);
+  });
+
+  it('a probe that has not failed yet does not close the window until `settle` has passed', async () => {
+    const h = deployHarness();
+    h.evaluator.api.openWindow({ probes: ['api_health'], max: 10 * MIN, reason: 'zero-downtime deploy' });
+    await h.advance(10_000);
+    h.run('api_health', {});
+    expect(h.evaluator.api.listWindows({ state: 'open' })).toHaveLength(1);
+    await h.advance(2 * MIN);
+    h.run('api_health', {});
+    expect(h.evaluator.api.listWindows({ state: 'open' })).toHaveLength(0);
+  });
+
+  it('pages HealthNotBack when health is not back by its end, and releases what it held', async () => {
+    const h = deployHarness();
+    const w = h.evaluator.api.openWindow({ probes: ['api_health'], max: 5 * MIN, reason: 'deploy v1.4.3' });
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0 held:maintenance']);
+    await h.advance(5 * MIN);
+    const events = h.down('api_health');
+    expect(summarize(events)).toEqual(['firing ApiDown P0', 'firing HealthNotBack P1']);
+    expect(events[1]?.alert).toMatchObject({
+      labels: { alertname: 'HealthNotBack', window: w.id, probes: 'api_health' },
+      summary: `maintenance window ${w.id} ended but api_health is not healthy`,
+      diagnosis: [{ probe: 'api_health', detail: 'connection refused' }],
+    });
+    expect(h.evaluator.api.listWindows({ state: 'closed' })).toMatchObject([{ id: w.id, outcome: 'unhealthy' }]);
+    await h.advance(MIN);
+    expect(h.down('api_health')).toEqual([]);
+    expect(summarize(h.run('api_health', {}))).toEqual(['resolved ApiDown P0', 'resolved HealthNotBack P1']);
+  });
+
+  it('ends quietly at its end when health is back but settle never passed for a probe that never failed', async () => {
+    const h = deployHarness();
+    h.evaluator.api.openWindow({ probes: ['api_health'], max: MIN, reason: 'quick', settle: 5 * MIN });
+    h.run('api_health', {});
+    await h.advance(MIN);
+    expect(h.tick()).toEqual([]);
+    expect(h.evaluator.api.listWindows({ state: 'closed' })).toMatchObject([{ outcome: 'ended' }]);
+  });
+
+  it('closes through the API; held alerts still firing are released', async () => {
+    const h = deployHarness();
+    const w = h.evaluator.api.openWindow({ probes: ['api_health'], max: 10 * MIN, reason: 'deploy' });
+    h.run('api', { latency_p95_seconds: 0.3 });
+    const closed = h.evaluator.api.closeWindow(w.id, 'ana');
+    expect(closed).toMatchObject({ open: false, outcome: 'closed', closedBy: 'ana' });
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2']);
+    expect(() => h.evaluator.api.closeWindow(w.id, 'ana')).toThrow(`window "${w.id}" already closed (closed)`);
+    expect(() => h.evaluator.api.closeWindow('win_nope', 'ana')).toThrow('no maintenance window "win_nope"');
+  });
+
+  it('only holds what its matchers select', () => {
+    const h = deployHarness();
+    h.evaluator.api.openWindow({
+      probes: ['api_health'],
+      max: 10 * MIN,
+      reason: 'db maintenance',
+      match: [{ label: 'alertname', op: '=', value: 'ApiLatencyHigh' }],
+    });
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0']);
+  });
+
+  it.each([
+    [{ probes: [], max: MIN, reason: 'x' }, 'name at least one probe'],
+    [{ probes: ['nope'], max: MIN, reason: 'x' }, 'unknown probe "nope"; defined: api, api_health'],
+    [{ probes: ['api'], max: 0, reason: 'x' }, 'max must be longer than 0s'],
+    [{ probes: ['api'], max: 2 * 86_400_000, reason: 'x' }, 'max 2d is longer than 1d'],
+    [{ probes: ['api'], max: MIN, reason: ' ' }, 'needs a reason'],
+  ])('refuses %j', (input, message) => {
+    const h = deployHarness();
+    expect(() => h.evaluator.api.openWindow(input)).toThrow(AlertingError);
+    expect(() => h.evaluator.api.openWindow(input)).toThrow(message);
+  });
+});

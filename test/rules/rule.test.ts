@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { alertsFile } from '../../src/config/schema.js';
+import { alertId, compileRules, observe } from '../../src/rules/rule.js';
+import { probe } from '../support/rules.js';
+
+const compile = (rules: unknown[]) => compileRules(alertsFile.parse({ probes: [probe('api')], rules }));
+const base = { sample: 'api.latency_p95_seconds', op: '>', thresholds: { P1: 0.5, P2: 0.2 } };
+
+describe('compiling rules', () => {
+  it('reports template and naming problems with their paths, all at once', () => {
+    const { rules, issues } = compile([
+      { ...base, name: 'Ok', summary: '{{ value | seconds }}' },
+      { ...base, name: 'BadSummary', summary: 'p95 {{ valeu }}' },
+      { ...base, name: 'CannotMeasure', description: '{{ value | minutes }}' },
+    ]);
+    expect(rules.map((r) => r.name)).toEqual(['Ok']);
+    expect(issues).toEqual([
+      {
+        path: ['rules', 1, 'summary'],
+        message: expect.stringContaining('unknown variable "valeu" in {{ valeu }}'),
+      },
+      {
+        path: ['rules', 2, 'name'],
+        message: '"CannotMeasure" is the name of an alert centinela raises itself; pick another',
+      },
+      { path: ['rules', 2, 'description'], message: expect.stringContaining('unknown filter "minutes"') },
+    ]);
+  });
+
+  it('compiles timings, labels, runbook steps and the probe', () => {
+    const { rules } = compile([
+      {
+        ...base,
+        name: 'ApiLatencyHigh',
+        for: '5m',
+        clear_for: '2m',
+        after_failures: 2,
+        retry_every: '15s',
+        labels: { team: 'backend' },
+        runbook: 'curl http://localhost:8000/metrics\n\n  docker compose restart api  ',
+      },
+    ]);
+    expect(rules[0]).toMatchObject({
+      probe: 'api',
+      for: 300_000,
+      clearFor: 120_000,
+      afterFailures: 2,
+      retryEvery: 15_000,
+      labels: { team: 'backend', alertname: 'ApiLatencyHigh' },
+      runbook: ['curl http://localhost:8000/metrics', 'docker compose restart api'],
+      levels: [
+        { priority: 'P1', threshold: 0.5 },
+        { priority: 'P2', threshold: 0.2 },
+      ],
+      speaksForOutage: false,
+    });
+    expect(rules[0]?.summary.render({ value: 0.31, threshold: 0.2 } as never)).toBe(
+      'ApiLatencyHigh: api.latency_p95_seconds is 0.31 (> 0.2)',
+    );
+  });
+
+  it.each([
+    ['>', { P1: 0.5, P2: 0.2 }, undefined, 0.6, 'breach P1'],
+    ['>', { P1: 0.5, P2: 0.2 }, undefined, 0.3, 'breach P2'],
+    ['>', { P1: 0.5, P2: 0.2 }, undefined, 0.2, 'clear'],
+    ['>', { P2: 90 }, 80, 85, 'band P2'],
+    ['>', { P2: 90 }, 80, 80, 'clear'],
+    ['<', { P1: 5, P3: 15 }, 20, 3, 'breach P1'],
+    ['<', { P1: 5, P3: 15 }, 20, 17, 'band P3'],
+    ['<', { P1: 5, P3: 15 }, 20, 21, 'clear'],
+    ['==', { P0: 0 }, undefined, 0, 'breach P0'],
+    ['==', { P0: 0 }, undefined, 1, 'clear'],
+    ['!=', { P2: 1 }, undefined, 0, 'breach P2'],
+    ['>=', { P2: 1 }, undefined, Number.NaN, 'clear'],
+  ])('%s %j (clear %s): %d is %s', (op, thresholds, clear, value, expected) => {
+    const { rules } = compile([{ name: 'R', sample: 'api.x', op, thresholds, clear_threshold: clear }]);
+    const obs = observe(rules[0] as never, value);
+    expect(obs.kind === 'breach' || obs.kind === 'band' ? `${obs.kind} ${obs.priority}` : obs.kind).toBe(expected);
+  });
+
+  it('ids depend on the rule name and the label set, not on label order', () => {
+    expect(alertId('R', { a: '1', b: '2' })).toBe(alertId('R', { b: '2', a: '1' }));
+    expect(alertId('R', { a: '1' })).not.toBe(alertId('S', { a: '1' }));
+    expect(alertId('R', { a: '1' })).not.toBe(alertId('R', { a: '2' }));
+  });
+});

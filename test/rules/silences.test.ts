@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Matcher } from '../../src/config/primitives.js';
+import { AlertingError } from '../../src/rules/errors.js';
+import { parseMatchers } from '../../src/rules/matchers.js';
+import { probe, RulesHarness, summarize } from '../support/rules.js';
+
+const harnesses: RulesHarness[] = [];
+afterEach(() => {
+  for (const h of harnesses.splice(0)) h.close();
+});
+
+const config = {
+  probes: [probe('api'), probe('api_health'), probe('docker')],
+  rules: [
+    { name: 'ApiDown', sample: 'api_health.up', op: '==', thresholds: { P0: 0 } },
+    { name: 'ApiLatencyHigh', sample: 'api.latency_p95_seconds', op: '>', thresholds: { P1: 0.5, P2: 0.2 } },
+    {
+      name: 'ContainerMemoryHigh',
+      sample: 'docker.memory_percent',
+      op: '>',
+      thresholds: { P2: 90 },
+      labels: { team: 'devops' },
+    },
+  ],
+  evaluation: { silence_max: { P1: '4h' } },
+};
+
+function harness(): RulesHarness {
+  const h = new RulesHarness(config);
+  harnesses.push(h);
+  return h;
+}
+
+function m(map: Record<string, string>): Matcher[] {
+  const parsed = parseMatchers(map);
+  if (!('matchers' in parsed)) throw new Error(parsed.problems.join('; '));
+  return parsed.matchers;
+}
+
+const HOUR = 3_600_000;
+
+describe('silences', () => {
+  it('a silenced alert still changes state; its resolution is still told (to those already paged)', async () => {
+    const h = harness();
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['firing ApiLatencyHigh P2']);
+    const s = h.evaluator.api.createSilence({
+      matchers: m({ alertname: 'ApiLatencyHigh' }),
+      endsAt: h.clock.now() + HOUR,
+      owner: 'ana',
+      reason: 'index rebuild',
+    });
+    expect(s).toMatchObject({ state: 'active', owner: 'ana', reason: 'index rebuild' });
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2 held:silenced']);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.6 }))).toEqual([
+      'priority-changed ApiLatencyHigh P2→P1 held:silenced',
+    ]);
+    const resolved = h.run('api', { latency_p95_seconds: 0.1 });
+    expect(summarize(resolved)).toEqual(['resolved ApiLatencyHigh P1 held:silenced']);
+    expect(resolved[0]?.alert.suppressedBy).toEqual([{ kind: 'silenced', id: s.id }]);
+  });
+
+  it('an alert that fires during a silence is told held, then told again when the silence ends', async () => {
+    const h = harness();
+    h.evaluator.api.createSilence({
+      matchers: m({ team: 'devops' }),
+      endsAt: h.clock.now() + 30 * 60_000,
+      owner: 'ana',
+      reason: 'memory test',
+    });
+    const firing = h.run('docker', { memory_percent: 95 });
+    expect(summarize(firing)).toEqual(['firing ContainerMemoryHigh P2 held:silenced']);
+    await h.advance(30 * 60_000);
+    expect(summarize(h.tick())).toEqual(['firing ContainerMemoryHigh P2']);
+    expect(h.evaluator.api.listSilences({ state: 'expired' })).toHaveLength(1);
+  });
+
+  it('expires early; the expired silence stays on record', async () => {
+    const h = harness();
+    h.run('api', { latency_p95_seconds: 0.3 });
+    const s = h.evaluator.api.createSilence({
+      matchers: m({ alertname: '=~Api.*' }),
+      endsAt: h.clock.now() + 10 * 60_000,
+      owner: 'ana',
+      reason: 'r',
+    });
+    h.tick();
+    await h.advance(60_000);
+    const expired = h.evaluator.api.expireSilence(s.id, 'luis');
+    expect(expired).toMatchObject({ state: 'expired', expiredBy: 'luis', endsAt: h.clock.now() });
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2']);
+    expect(h.evaluator.api.listSilences().map((x) => x.id)).toEqual([s.id]);
+    expect(() => h.evaluator.api.expireSilence(s.id, 'luis')).toThrow(/already ended/);
+    expect(() => h.evaluator.api.expireSilence('sil_nope', 'luis')).toThrow('no silence "sil_nope"');
+  });
+
+  it('a silence starting later holds nothing until it starts', async () => {
+    const h = harness();
+    h.run('api', { latency_p95_seconds: 0.3 });
+    const s = h.evaluator.api.createSilence({
+      matchers: m({ alertname: 'ApiLatencyHigh' }),
+      startsAt: h.clock.now() + HOUR,
+      endsAt: h.clock.now() + 2 * HOUR,
+      owner: 'ana',
+      reason: 'planned',
+    });
+    expect(s.state).toBe('pending');
+    expect(h.tick()).toEqual([]);
+    await h.advance(HOUR);
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2 held:silenced']);
+  });
+
+  it.each([
+    [{ alertname: 'ApiDown' }, 2 * HOUR, 'it could match ApiDown at P0, and P0 silences may last at most 1h'],
+    [{ route: '/api/v1/tasks' }, 2 * HOUR, 'it could match ApiDown at P0'],
+    [{ alertname: '=~Api.*' }, 5 * HOUR, 'ApiDown at P0'],
+    [
+      { alertname: 'ApiLatencyHigh' },
+      5 * HOUR,
+      'it could match ApiLatencyHigh at P1, and P1 silences may last at most 4h',
+    ],
+    // A sample may carry any label (probes add their own), so a label the rule does not fix could match too.
+    [{ team: 'devops' }, 48 * HOUR, 'it could match ApiDown at P0'],
+  ])('refuses a silence longer than the priority it could match allows: %j for %d ms', (matchers, length, message) => {
+    const h = harness();
+    const create = () =>
+      h.evaluator.api.createSilence({
+        matchers: m(matchers),
+        endsAt: h.clock.now() + length,
+        owner: 'ana',
+        reason: 'r',
+      });
+    expect(create).toThrow(AlertingError);
+    expect(create).toThrow(message);
+    try {
+      create();
+    } catch (err) {
+      expect((err as AlertingError).code).toBe('SILENCE_TOO_LONG');
+    }
+  });
+
+  it.each([
+    [{ alertname: 'ContainerMemoryHigh' }, 48 * HOUR],
+    [{ alertname: 'ApiLatencyHigh', priority: 'P2' }, 24 * HOUR],
+    [{ team: 'devops', priority: '!=P0' }, 3 * HOUR],
+    [{ team: 'devops', priority: '=~P2|P3' }, 48 * HOUR],
+    [{ alertname: 'ApiDown' }, HOUR],
+    [{ alertname: 'CannotMeasure', probe: 'api' }, 24 * HOUR],
+  ])('allows %j for %d ms', (matchers, length) => {
+    const h = harness();
+    expect(
+      h.evaluator.api.createSilence({ matchers: m(matchers), endsAt: h.clock.now() + length, owner: 'a', reason: 'r' })
+        .state,
+    ).toBe('active');
+  });
+
+  it('refuses a silence without matchers, owner or reason, or one already over', () => {
+    const h = harness();
+    expect(() =>
+      h.evaluator.api.createSilence({ matchers: [], endsAt: h.clock.now() - 1, owner: ' ', reason: '' }),
+    ).toThrow(
+      'silence: needs at least one matcher, e.g. { alertname: ApiDown }; needs an owner: who is silencing; needs a reason: why it is silenced; must end in the future and after it starts',
+    );
+  });
+
+  it('matches `priority` like a label', () => {
+    const h = harness();
+    h.run('api', { latency_p95_seconds: 0.3 });
+    h.evaluator.api.createSilence({
+      matchers: m({ priority: 'P2' }),
+      endsAt: h.clock.now() + HOUR,
+      owner: 'a',
+      reason: 'r',
+    });
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2 held:silenced']);
+    // At P1 the silence no longer matches: the rise is told unheld.
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.6 }))).toEqual(['priority-changed ApiLatencyHigh P2→P1']);
+  });
+});
