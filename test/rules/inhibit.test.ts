@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { inhibitions } from '../../src/rules/inhibit.js';
+import { type Inhibitable, inhibitions } from '../../src/rules/inhibit.js';
 import { parseMatchers } from '../../src/rules/matchers.js';
 import { probe, RulesHarness, summarize } from '../support/rules.js';
 
@@ -74,7 +74,7 @@ describe('inhibition', () => {
       { source: m({ alertname: 'DbDown' }), target: m({ severity: '=~.+' }), equal: ['instance'] },
       { source: m({ alertname: 'Any' }), target: m({ alertname: 'Any' }), equal: [] },
     ];
-    const alerts = [
+    const alerts: Inhibitable[] = [
       { id: 'db-a', labels: { alertname: 'DbDown', instance: 'a', severity: 'x' }, firing: true },
       { id: 'slow-a', labels: { alertname: 'Slow', instance: 'a', severity: 'x' }, firing: true },
       { id: 'slow-b', labels: { alertname: 'Slow', instance: 'b', severity: 'x' }, firing: true },
