@@ -2,24 +2,19 @@
 // idle-in-transaction sessions, a pg_monitor-only role, rollbacks, deadlocks, statement_timeout and aborts; and
 // against targets that refuse, hang, answer junk or want a password (a throwaway cluster with scram auth).
 import type pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { type PostgresProbeConfig, postgresProbe } from '../../src/config/probes.js';
 import postgres from '../../src/probes/postgres.js';
-import type { Probe, ProbeResult } from '../../src/probes/probe.js';
-import type { Sample } from '../../src/types.js';
+import type { Probe } from '../../src/probes/probe.js';
 import { probeConformance } from '../support/conformance.js';
 import { createTestDatabase, pgHost, pgPort, startThrowawayCluster, type TestDatabase } from '../support/pg.js';
+import { fakeTimeout, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
-
-const log = pino({ level: 'silent' });
 
 probeConformance(postgres, ({ host, port, secret }) => ({
   url: `postgres://centinela:${encodeURIComponent(secret)}@${host}:${port}/app`,
 }));
 let db: TestDatabase;
-let clock: FakeClock;
 const probes: Probe[] = [];
 
 beforeAll(async () => {
@@ -32,26 +27,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-function makeProbe(url: string, keys: Record<string, unknown> = {}): Probe {
-  const config = postgresProbe.parse({ name: 'db', kind: 'postgres', url, every: '30s', ...keys });
-  clock = new FakeClock();
-  const probe = postgres.create(config as PostgresProbeConfig, { log, clock });
-  probes.push(probe);
-  return probe;
-}
-
-function run(probe: Probe, signal = new AbortController().signal): Promise<ProbeResult> {
-  return probe.run({ signal, clock, log });
-}
-
-async function runUp(probe: Probe): Promise<Extract<ProbeResult, { up: true }>> {
-  const result = await run(probe);
-  if (!result.up) throw new Error(`expected up, got: ${result.reason}`);
-  return result;
-}
-
-function value(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  return samples.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+function makeProbe(url: string, keys: Record<string, unknown> = {}): TestProbe {
+  const made = makeTestProbe(postgres, { url, ...keys }, new FakeClock());
+  probes.push(made.probe);
+  return made;
 }
 
 /** Polls pg_stat_activity (each poll is a round trip, no sleep) until `pid` is in `state`. */
@@ -107,20 +86,20 @@ describe('postgres probe on a live server', () => {
     await idle.query("SELECT 'card 4111-1111-1111-1111' AS card, 3.5 AS amount");
 
     const probe = makeProbe(db.url, { slow_query: '1ms', idle_in_transaction: '1ms' });
-    const result = await runUp(probe);
+    const result = await probe.runUp();
     const { rows } = await admin.query(
       'SELECT extract(epoch FROM now() - state_change)::float8 AS age FROM pg_stat_activity WHERE pid = $1',
       [idlePid],
     );
 
     const s = result.samples;
-    expect(value(s, 'slow_queries')).toBeGreaterThanOrEqual(1);
-    expect(value(s, 'active_connections')).toBeGreaterThanOrEqual(1);
-    expect(value(s, 'connections', { state: 'active' })).toBe(value(s, 'active_connections'));
-    expect(value(s, 'connections', { state: 'idle in transaction' })).toBeGreaterThanOrEqual(1);
-    expect(value(s, 'idle_in_transaction')).toBeGreaterThanOrEqual(1);
-    expect(value(s, 'longest_query_seconds')).toBeGreaterThan(0);
-    const oldestIdle = value(s, 'oldest_idle_in_transaction_seconds') ?? 0;
+    expect(sampleValue(s, 'slow_queries')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(s, 'active_connections')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(s, 'connections', { state: 'active' })).toBe(sampleValue(s, 'active_connections'));
+    expect(sampleValue(s, 'connections', { state: 'idle in transaction' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(s, 'idle_in_transaction')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(s, 'longest_query_seconds')).toBeGreaterThan(0);
+    const oldestIdle = sampleValue(s, 'oldest_idle_in_transaction_seconds') ?? 0;
     expect(oldestIdle).toBeGreaterThan(0);
 
     const lines = result.detail?.split('\n') ?? [];
@@ -159,15 +138,15 @@ describe('postgres probe on a live server', () => {
     }
     const pids = await Promise.all(idlers.map(pidOf));
 
-    const patient = await runUp(makeProbe(db.url, { slow_query: '1h', idle_in_transaction: '1h' }));
-    expect(value(patient.samples, 'idle_in_transaction')).toBe(0);
-    expect(value(patient.samples, 'slow_queries')).toBe(0);
-    expect(value(patient.samples, 'connections', { state: 'idle in transaction' })).toBeGreaterThanOrEqual(3);
-    expect(value(patient.samples, 'oldest_idle_in_transaction_seconds')).toBeGreaterThan(0);
+    const patient = await makeProbe(db.url, { slow_query: '1h', idle_in_transaction: '1h' }).runUp();
+    expect(sampleValue(patient.samples, 'idle_in_transaction')).toBe(0);
+    expect(sampleValue(patient.samples, 'slow_queries')).toBe(0);
+    expect(sampleValue(patient.samples, 'connections', { state: 'idle in transaction' })).toBeGreaterThanOrEqual(3);
+    expect(sampleValue(patient.samples, 'oldest_idle_in_transaction_seconds')).toBeGreaterThan(0);
     expect(patient.detail).toBeUndefined();
 
-    const strict = await runUp(makeProbe(db.url, { idle_in_transaction: '1ms', top: 2 }));
-    const flagged = value(strict.samples, 'idle_in_transaction') ?? 0;
+    const strict = await makeProbe(db.url, { idle_in_transaction: '1ms', top: 2 }).runUp();
+    const flagged = sampleValue(strict.samples, 'idle_in_transaction') ?? 0;
     expect(flagged).toBeGreaterThanOrEqual(3);
     const lines = strict.detail?.split('\n') ?? [];
     // The total also counts slow queries other test files may be running on the shared server.
@@ -182,10 +161,10 @@ describe('postgres probe on a live server', () => {
     const monitor = await db.createRole('monitor', 'LOGIN IN ROLE pg_monitor');
     const sleeper = await startQuery("SELECT pg_sleep(5), 'monitored'");
 
-    const result = await runUp(makeProbe(db.urlFor(monitor), { slow_query: '1ms' }));
+    const result = await makeProbe(db.urlFor(monitor), { slow_query: '1ms' }).runUp();
     expect(result.cannotMeasure).toBeUndefined();
-    expect(value(result.samples, 'slow_queries')).toBeGreaterThanOrEqual(1);
-    expect(value(result.samples, 'database_size_bytes')).toBeGreaterThan(1_000_000);
+    expect(sampleValue(result.samples, 'slow_queries')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(result.samples, 'database_size_bytes')).toBeGreaterThan(1_000_000);
     expect(result.detail).toMatch(
       new RegExp(`pid ${sleeper.pid} postgres@${db.name} active for .*: SELECT pg_sleep\\(\\?\\), \\?`),
     );
@@ -196,7 +175,7 @@ describe('postgres probe on a live server', () => {
     const plain = await db.createRole('plain', 'LOGIN');
     const sleeper = await startQuery('SELECT pg_sleep(5)');
 
-    const result = await runUp(makeProbe(db.urlFor(plain), { slow_query: '1ms' }));
+    const result = await makeProbe(db.urlFor(plain), { slow_query: '1ms' }).runUp();
     expect(result.cannotMeasure).toMatch(/^\d+ sessions are hidden from t_\w+_plain: .* Grant the role pg_monitor$/);
     expect(result.detail ?? '').not.toContain(`pid ${sleeper.pid} `);
     await sleeper.cancel();
@@ -211,13 +190,13 @@ describe('postgres probe on a live server', () => {
           db.name,
         ])
       ).rows.map((r) => r.pid as number);
-    await runUp(probe);
+    await probe.runUp();
     const first = await sessions();
-    await runUp(probe);
-    await runUp(probe);
+    await probe.runUp();
+    await probe.runUp();
     expect(first).toHaveLength(1);
     expect(await sessions()).toEqual(first);
-    await probe.close?.();
+    await probe.probe.close?.();
     // The server process leaves pg_stat_activity a moment after the socket closed.
     for (let i = 0; i < 10_000 && (await sessions()).length > 0; i++);
     expect(await sessions()).toEqual([]);
@@ -238,9 +217,9 @@ describe('postgres probe on a live server', () => {
     await admin.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int)');
     await admin.query('INSERT INTO accounts VALUES (1, 0), (2, 0)');
     const probe = makeProbe(db.url);
-    const first = await runUp(probe);
-    expect(value(first.samples, 'rollbacks_per_second')).toBeUndefined();
-    expect(value(first.samples, 'deadlocks_per_second')).toBeUndefined();
+    const first = await probe.runUp();
+    expect(sampleValue(first.samples, 'rollbacks_per_second')).toBeUndefined();
+    expect(sampleValue(first.samples, 'deadlocks_per_second')).toBeUndefined();
 
     // Four rollbacks, and one real deadlock (the server detects it after deadlock_timeout, 1s by default).
     const a = await db.connect();
@@ -265,11 +244,11 @@ describe('postgres probe on a live server', () => {
     // Sessions send their counters to the shared statistics at most once a second; this makes them do it now.
     for (const c of [a, b]) await c.query('SELECT pg_stat_force_next_flush()');
 
-    await clock.advance(10_000);
-    const second = await runUp(probe);
+    await probe.clock.advance(10_000);
+    const second = await probe.runUp();
     // 4 plain rollbacks + the deadlock victim's + the survivor's = 6 rollbacks in 10 s.
-    expect(value(second.samples, 'rollbacks_per_second')).toBeCloseTo(0.6, 9);
-    expect(value(second.samples, 'deadlocks_per_second')).toBeCloseTo(0.1, 9);
+    expect(sampleValue(second.samples, 'rollbacks_per_second')).toBeCloseTo(0.6, 9);
+    expect(sampleValue(second.samples, 'deadlocks_per_second')).toBeCloseTo(0.1, 9);
 
     await admin.query('SELECT pg_stat_reset()');
     // A new session: PostgreSQL 15 drops what a session opened before the reset flushes for the reset database.
@@ -277,11 +256,11 @@ describe('postgres probe on a live server', () => {
     await c.query('BEGIN');
     await c.query('ROLLBACK');
     await c.query('SELECT pg_stat_force_next_flush()');
-    await clock.advance(10_000);
-    const third = await runUp(probe);
+    await probe.clock.advance(10_000);
+    const third = await probe.runUp();
     // The counter went back to 1 (below the 6+ seen before): counted from zero, not a negative rate.
-    expect(value(third.samples, 'rollbacks_per_second')).toBeCloseTo(0.1, 9);
-    expect(value(third.samples, 'deadlocks_per_second')).toBe(0);
+    expect(sampleValue(third.samples, 'rollbacks_per_second')).toBeCloseTo(0.1, 9);
+    expect(sampleValue(third.samples, 'deadlocks_per_second')).toBe(0);
   }
 
   it('reports the share of max_connections in use and a cache hit ratio', async () => {
@@ -290,49 +269,47 @@ describe('postgres probe on a live server', () => {
       `SELECT (SELECT setting::int FROM pg_settings WHERE name = 'max_connections') AS max,
               (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS used`,
     );
-    const result = await runUp(makeProbe(db.url));
-    const percent = value(result.samples, 'connections_used_percent') ?? -1;
+    const result = await makeProbe(db.url).runUp();
+    const percent = sampleValue(result.samples, 'connections_used_percent') ?? -1;
     // Other test files share the server: the count may move by a few sessions between the two readings.
     expect(percent).toBeGreaterThan(0);
     expect(Math.abs(percent - ((rows[0].used + 1) / rows[0].max) * 100)).toBeLessThanOrEqual((5 / rows[0].max) * 100);
-    const hit = value(result.samples, 'cache_hit_percent') ?? -1;
+    const hit = sampleValue(result.samples, 'cache_hit_percent') ?? -1;
     expect(hit).toBeGreaterThanOrEqual(0);
     expect(hit).toBeLessThanOrEqual(100);
-    expect(value(result.samples, 'waiting_locks')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(result.samples, 'waiting_locks')).toBeGreaterThanOrEqual(0);
     for (const state of ['active', 'idle', 'idle in transaction', 'idle in transaction (aborted)']) {
-      expect(value(result.samples, 'connections', { state })).toBeGreaterThanOrEqual(0);
+      expect(sampleValue(result.samples, 'connections', { state })).toBeGreaterThanOrEqual(0);
     }
   });
 
   it('sets statement_timeout on its own session: a blocked statistics query is cancelled by the server', async () => {
     const admin = await db.connect();
     const probe = makeProbe(db.url, { statement_timeout: '300ms', timeout: '1m' });
-    await runUp(probe);
+    await probe.runUp();
     // pg_stat_database and pg_stat_activity read pg_database; holding it locked blocks the probe's query.
     await admin.query('BEGIN');
     await admin.query("SET LOCAL lock_timeout = '5s'");
     await admin.query('LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE');
-    const result = await run(probe).finally(() => admin.query('ROLLBACK'));
+    const result = await probe.run().finally(() => admin.query('ROLLBACK'));
     expect(result).toMatchObject({
       up: false,
       reason: 'the statistics query was cancelled: canceling statement due to statement timeout',
     });
-    expect(value(result.samples ?? [], 'connect_seconds')).toBe(0);
-    await runUp(probe);
+    expect(sampleValue(result.samples ?? [], 'connect_seconds')).toBe(0);
+    await probe.runUp();
   });
 
   it('gives up a query that hangs when its run is aborted, and opens a new session next run', async () => {
     const admin = await db.connect();
     const probe = makeProbe(db.url, { timeout: '1m' });
-    await runUp(probe);
+    await probe.runUp();
     await admin.query('BEGIN');
     await admin.query('LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE');
-    const controller = new AbortController();
-    clock.setTimeout(() => controller.abort(new DOMException('timed out after 2s', 'TimeoutError')), 2_000);
-    const pending = run(probe, controller.signal);
+    const pending = probe.run(fakeTimeout(probe.clock, 2_000));
     try {
       await untilProbeWaitsForLock(admin);
-      await clock.advance(2_000);
+      await probe.clock.advance(2_000);
       expect(await pending).toEqual({
         up: false,
         reason: `timed out after 2s while waiting for the statistics from ${pgHost}:${pgPort}`,
@@ -341,22 +318,22 @@ describe('postgres probe on a live server', () => {
     } finally {
       await admin.query('ROLLBACK');
     }
-    const again = await runUp(probe);
-    expect(value(again.samples, 'slow_queries')).toBeGreaterThanOrEqual(0);
+    const again = await probe.runUp();
+    expect(sampleValue(again.samples, 'slow_queries')).toBeGreaterThanOrEqual(0);
   });
 });
 
 describe('postgres probe when the target fails', () => {
   it('a closed port: connection refused', async () => {
     const port = await freePort();
-    const result = await run(makeProbe(`postgres://postgres@127.0.0.1:${port}/postgres`));
+    const result = await makeProbe(`postgres://postgres@127.0.0.1:${port}/postgres`).run();
     expect(result).toEqual({ up: false, reason: `connection refused (127.0.0.1:${port})` });
   });
 
   it('a database that does not exist, a role that does not exist', async () => {
-    const noDb = await run(makeProbe(`postgres://postgres@${pgHost}:${pgPort}/${db.name}_gone`));
+    const noDb = await makeProbe(`postgres://postgres@${pgHost}:${pgPort}/${db.name}_gone`).run();
     expect(noDb).toEqual({ up: false, reason: `database "${db.name}_gone" does not exist` });
-    const noRole = await run(makeProbe(`postgres://${db.name}_nobody@${pgHost}:${pgPort}/${db.name}`));
+    const noRole = await makeProbe(`postgres://${db.name}_nobody@${pgHost}:${pgPort}/${db.name}`).run();
     expect(noRole).toEqual({ up: false, reason: `not allowed to connect: role "${db.name}_nobody" does not exist` });
   });
 
@@ -364,10 +341,8 @@ describe('postgres probe when the target fails', () => {
     const target = await startTcpTarget('hang');
     try {
       const probe = makeProbe(`postgres://app:hunter2-secret@127.0.0.1:${target.port}/app`, { timeout: '1m' });
-      const controller = new AbortController();
-      clock.setTimeout(() => controller.abort(new DOMException('timed out after 5s', 'TimeoutError')), 5_000);
-      const pending = run(probe, controller.signal);
-      await clock.advance(5_000);
+      const pending = probe.run(fakeTimeout(probe.clock, 5_000));
+      await probe.clock.advance(5_000);
       expect(await pending).toEqual({
         up: false,
         reason: `timed out after 5s while connecting to 127.0.0.1:${target.port}`,
@@ -383,7 +358,7 @@ describe('postgres probe when the target fails', () => {
   it('a server that answers something else: named at once, not after the timeout', async () => {
     const target = await startTcpTarget('junk');
     try {
-      const result = await run(makeProbe(`postgres://app:hunter2-secret@127.0.0.1:${target.port}/app`));
+      const result = await makeProbe(`postgres://app:hunter2-secret@127.0.0.1:${target.port}/app`).run();
       expect(result).toEqual({
         up: false,
         reason: `127.0.0.1:${target.port} answered something that is not PostgreSQL: "HTTP/1.1 400 Bad Request"`,
@@ -394,7 +369,7 @@ describe('postgres probe when the target fails', () => {
   });
 
   it('an unreadable tls.ca_file is the reason, not a crash', async () => {
-    const result = await run(makeProbe(db.url, { tls: { ca_file: '/nonexistent/ca.pem' } }));
+    const result = await makeProbe(db.url, { tls: { ca_file: '/nonexistent/ca.pem' } }).run();
     expect(result.up).toBe(false);
     expect(!result.up && result.reason).toMatch(/^cannot read tls\.ca_file \/nonexistent\/ca\.pem: ENOENT/);
   });
@@ -411,13 +386,13 @@ describe('postgres probe against a server that wants a password', () => {
 
   it('a wrong password: authentication failed, and the password is in no message', async () => {
     const wrong = 'Wr0ng-but-s3cret';
-    const result = await run(makeProbe(cluster.url('postgres', wrong, 'postgres')));
+    const result = await makeProbe(cluster.url('postgres', wrong, 'postgres')).run();
     expect(result).toEqual({ up: false, reason: 'authentication failed for user "postgres"' });
     expect(JSON.stringify(result)).not.toContain(wrong);
   });
 
   it('no password at all: says the server asks for one', async () => {
-    const result = await run(makeProbe(cluster.url('postgres', undefined, 'postgres')));
+    const result = await makeProbe(cluster.url('postgres', undefined, 'postgres')).run();
     expect(result).toEqual({
       up: false,
       reason: 'authentication failed for user "postgres": the server asks for a password and none is configured',
@@ -426,7 +401,7 @@ describe('postgres probe against a server that wants a password', () => {
 
   it('the right password (URL-encoded characters too): up', async () => {
     await cluster.admin((c) => c.query(`CREATE ROLE watcher LOGIN PASSWORD 'p@ss:w/rd%' IN ROLE pg_monitor`));
-    const result = await runUp(makeProbe(cluster.url('watcher', 'p@ss:w/rd%', 'postgres')));
-    expect(value(result.samples, 'database_size_bytes')).toBeGreaterThan(0);
+    const result = await makeProbe(cluster.url('watcher', 'p@ss:w/rd%', 'postgres')).runUp();
+    expect(sampleValue(result.samples, 'database_size_bytes')).toBeGreaterThan(0);
   });
 });

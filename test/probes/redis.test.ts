@@ -3,21 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { type RedisProbeConfig, redisProbe } from '../../src/config/probes.js';
-import type { Probe, ProbeResult } from '../../src/probes/probe.js';
+import type { Probe } from '../../src/probes/probe.js';
 import redis from '../../src/probes/redis.js';
-import type { Sample } from '../../src/types.js';
 import { probeConformance } from '../support/conformance.js';
+import { fakeTimeout, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
 import { sharedRedisUrl, startRedisServer, type TestRedisServer } from '../support/redis.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
 import { makeSelfSignedCert } from '../support/tls-cert.js';
 
-const log = pino({ level: 'silent' });
 const prefix = `centinela-test:${randomBytes(6).toString('hex')}:`;
-let clock: FakeClock;
 const probes: Probe[] = [];
 const servers: TestRedisServer[] = [];
 const clients: Redis[] = [];
@@ -38,26 +34,10 @@ afterAll(async () => {
   shared.disconnect();
 });
 
-function makeProbe(url: string, keys: Record<string, unknown> = {}): Probe {
-  const config = redisProbe.parse({ name: 'cache', kind: 'redis', url, every: '30s', ...keys });
-  clock = new FakeClock();
-  const probe = redis.create(config as RedisProbeConfig, { log, clock });
-  probes.push(probe);
-  return probe;
-}
-
-function run(probe: Probe, signal = new AbortController().signal): Promise<ProbeResult> {
-  return probe.run({ signal, clock, log });
-}
-
-async function runUp(probe: Probe): Promise<Extract<ProbeResult, { up: true }>> {
-  const result = await run(probe);
-  if (!result.up) throw new Error(`expected up, got: ${result.reason}`);
-  return result;
-}
-
-function value(samples: readonly Sample[], name: string): number | undefined {
-  return samples.find((s) => s.name === name)?.value;
+function makeProbe(url: string, keys: Record<string, unknown> = {}): TestProbe {
+  const made = makeTestProbe(redis, { url, ...keys }, new FakeClock());
+  probes.push(made.probe);
+  return made;
 }
 
 async function server(options: Parameters<typeof startRedisServer>[0] = {}): Promise<TestRedisServer> {
@@ -87,24 +67,24 @@ describe('redis probe on the machine’s Redis', () => {
     // The BLPOP is blocked once the server counts it; each poll is a round trip.
     for (let i = 0; i < 10_000 && (await infoField(admin, 'blocked_clients')) === 0; i++);
 
-    const first = await runUp(probe);
-    expect(value(first.samples, 'blocked_clients')).toBeGreaterThanOrEqual(1);
-    expect(value(first.samples, 'connected_clients')).toBeGreaterThanOrEqual(3);
-    expect(value(first.samples, 'used_memory_bytes')).toBeGreaterThan(100_000);
-    expect(value(first.samples, 'uptime_seconds')).toBeGreaterThanOrEqual(0);
-    expect(value(first.samples, 'role_master')).toBe(1);
-    expect(value(first.samples, 'ping_seconds')).toBe(0);
-    expect(value(first.samples, 'rejected_connections_per_second')).toBeUndefined();
-    expect(value(first.samples, 'evicted_keys_per_second')).toBeUndefined();
+    const first = await probe.runUp();
+    expect(sampleValue(first.samples, 'blocked_clients')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(first.samples, 'connected_clients')).toBeGreaterThanOrEqual(3);
+    expect(sampleValue(first.samples, 'used_memory_bytes')).toBeGreaterThan(100_000);
+    expect(sampleValue(first.samples, 'uptime_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(first.samples, 'role_master')).toBe(1);
+    expect(sampleValue(first.samples, 'ping_seconds')).toBe(0);
+    expect(sampleValue(first.samples, 'rejected_connections_per_second')).toBeUndefined();
+    expect(sampleValue(first.samples, 'evicted_keys_per_second')).toBeUndefined();
     const [, maxmemory] = (await admin.config('GET', 'maxmemory')) as [string, string];
-    expect(value(first.samples, 'memory_used_percent') === undefined).toBe(maxmemory === '0');
+    expect(sampleValue(first.samples, 'memory_used_percent') === undefined).toBe(maxmemory === '0');
 
     await admin.lpush(`${prefix}queue`, 'wake up');
     await popping;
-    await clock.advance(15_000);
-    const second = await runUp(probe);
-    expect(value(second.samples, 'rejected_connections_per_second')).toBeGreaterThanOrEqual(0);
-    expect(value(second.samples, 'evicted_keys_per_second')).toBeGreaterThanOrEqual(0);
+    await probe.clock.advance(15_000);
+    const second = await probe.runUp();
+    expect(sampleValue(second.samples, 'rejected_connections_per_second')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(second.samples, 'evicted_keys_per_second')).toBeGreaterThanOrEqual(0);
     await admin.del(`${prefix}queue`);
   });
 });
@@ -114,17 +94,17 @@ describe('redis probe on a redis-server of its own', () => {
     const own = await server({ settings: { maxmemory: '2mb', 'maxmemory-policy': 'allkeys-random' } });
     const writer = client(own.url);
     const probe = makeProbe(own.url);
-    await runUp(probe);
+    await probe.runUp();
     const blob = 'x'.repeat(10_000);
     for (let i = 0; i < 400; i++) await writer.set(`${prefix}${i}`, blob);
     const evicted = await infoField(writer, 'evicted_keys');
     expect(evicted).toBeGreaterThan(0);
 
-    await clock.advance(20_000);
-    const second = await runUp(probe);
-    expect(value(second.samples, 'evicted_keys_per_second')).toBeCloseTo(evicted / 20, 9);
+    await probe.clock.advance(20_000);
+    const second = await probe.runUp();
+    expect(sampleValue(second.samples, 'evicted_keys_per_second')).toBeCloseTo(evicted / 20, 9);
     const used = await infoField(writer, 'used_memory');
-    const percent = value(second.samples, 'memory_used_percent') ?? 0;
+    const percent = sampleValue(second.samples, 'memory_used_percent') ?? 0;
     // used_memory moves by a few kB with client buffers between the probe's INFO and ours.
     expect(percent).toBeCloseTo((used / (2 * 1024 * 1024)) * 100, 0);
     expect(percent).toBeGreaterThan(50);
@@ -133,7 +113,7 @@ describe('redis probe on a redis-server of its own', () => {
   it('turns refused clients into a per-second rate; a restart shows as a reconnect and no negative rate', async () => {
     const own = await server({ settings: { maxclients: '1' } });
     const probe = makeProbe(own.url);
-    await runUp(probe);
+    await probe.runUp();
     // The probe holds the one client slot: each further connection is told so and closed.
     for (let i = 0; i < 3; i++) {
       const answer = await new Promise<string>((resolve) => {
@@ -147,32 +127,30 @@ describe('redis probe on a redis-server of its own', () => {
       });
       expect(answer).toMatch(/^-ERR max number of clients reached/);
     }
-    await clock.advance(10_000);
-    const second = await runUp(probe);
-    expect(value(second.samples, 'rejected_connections_per_second')).toBeCloseTo(0.3, 9);
+    await probe.clock.advance(10_000);
+    const second = await probe.runUp();
+    expect(sampleValue(second.samples, 'rejected_connections_per_second')).toBeCloseTo(0.3, 9);
 
     await own.stop();
-    await clock.advance(10_000);
-    expect(await run(probe)).toEqual({ up: false, reason: `connection refused (127.0.0.1:${own.port})` });
+    await probe.clock.advance(10_000);
+    expect(await probe.run()).toEqual({ up: false, reason: `connection refused (127.0.0.1:${own.port})` });
 
     await server({ port: own.port, settings: { maxclients: '1' } });
-    await clock.advance(10_000);
-    const restarted = await runUp(probe);
+    await probe.clock.advance(10_000);
+    const restarted = await probe.runUp();
     // rejected_connections fell from 3 to 0: counted from zero, so the rate is 0, not negative.
-    expect(value(restarted.samples, 'rejected_connections_per_second')).toBe(0);
-    expect(value(restarted.samples, 'uptime_seconds')).toBeLessThanOrEqual(1);
+    expect(sampleValue(restarted.samples, 'rejected_connections_per_second')).toBe(0);
+    expect(sampleValue(restarted.samples, 'uptime_seconds')).toBeLessThanOrEqual(1);
   });
 
   it('a frozen server (SIGSTOP): the run ends when aborted, naming the command it waited for', async () => {
     const own = await server();
     const probe = makeProbe(own.url, { timeout: '1m' });
-    await runUp(probe);
+    await probe.runUp();
     process.kill(own.pid, 'SIGSTOP');
     try {
-      const controller = new AbortController();
-      clock.setTimeout(() => controller.abort(new DOMException('timed out after 5s', 'TimeoutError')), 5_000);
-      const pending = run(probe, controller.signal);
-      await clock.advance(5_000);
+      const pending = probe.run(fakeTimeout(probe.clock, 5_000));
+      await probe.clock.advance(5_000);
       expect(await pending).toEqual({
         up: false,
         reason: `timed out after 5s while waiting for PING from 127.0.0.1:${own.port}`,
@@ -181,7 +159,7 @@ describe('redis probe on a redis-server of its own', () => {
       process.kill(own.pid, 'SIGCONT');
     }
     // The next run opens a new connection to the thawed server.
-    expect((await run(probe)).up).toBe(true);
+    expect((await probe.run()).up).toBe(true);
   });
 });
 
@@ -190,7 +168,7 @@ describe('redis probe with a password', () => {
 
   it('no password: authentication required', async () => {
     const own = await server({ password });
-    expect(await run(makeProbe(own.url))).toEqual({
+    expect(await makeProbe(own.url).run()).toEqual({
       up: false,
       reason: 'authentication required: the server asks for a password and none is configured',
     });
@@ -199,7 +177,7 @@ describe('redis probe with a password', () => {
   it('a wrong password: authentication failed, and neither password is shown', async () => {
     const own = await server({ password });
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
-    const result = await run(makeProbe(`redis://:${wrong}@127.0.0.1:${own.port}`));
+    const result = await makeProbe(`redis://:${wrong}@127.0.0.1:${own.port}`).run();
     expect(result).toEqual({ up: false, reason: 'authentication failed: wrong password (or user)' });
     expect(JSON.stringify(result)).not.toContain(wrong);
     expect(JSON.stringify(result)).not.toContain(password);
@@ -207,9 +185,9 @@ describe('redis probe with a password', () => {
 
   it('the right password, in the URL or in `password:` (which wins over the URL’s)', async () => {
     const own = await server({ password });
-    expect((await run(makeProbe(`redis://:${password}@127.0.0.1:${own.port}/0`))).up).toBe(true);
-    expect((await run(makeProbe(own.url, { password }))).up).toBe(true);
-    expect((await run(makeProbe(`redis://:stale@127.0.0.1:${own.port}`, { password }))).up).toBe(true);
+    expect((await makeProbe(`redis://:${password}@127.0.0.1:${own.port}/0`).run()).up).toBe(true);
+    expect((await makeProbe(own.url, { password }).run()).up).toBe(true);
+    expect((await makeProbe(`redis://:stale@127.0.0.1:${own.port}`, { password }).run()).up).toBe(true);
   });
 });
 
@@ -220,10 +198,10 @@ describe('redis probe over TLS (rediss://)', () => {
   it('trusts the server with tls.ca_file, refuses its self-signed certificate without', async () => {
     const own = await server({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
     expect(own.url).toBe(`rediss://127.0.0.1:${own.port}`);
-    const trusted = await runUp(makeProbe(own.url, { tls: { ca_file: cert.certFile } }));
-    expect(value(trusted.samples, 'role_master')).toBe(1);
-    expect((await run(makeProbe(own.url, { tls: { insecure: true } }))).up).toBe(true);
-    expect(await run(makeProbe(own.url))).toEqual({
+    const trusted = await makeProbe(own.url, { tls: { ca_file: cert.certFile } }).runUp();
+    expect(sampleValue(trusted.samples, 'role_master')).toBe(1);
+    expect((await makeProbe(own.url, { tls: { insecure: true } }).run()).up).toBe(true);
+    expect(await makeProbe(own.url).run()).toEqual({
       up: false,
       reason: `TLS certificate of 127.0.0.1:${own.port} not accepted: self-signed certificate`,
     });
@@ -233,7 +211,7 @@ describe('redis probe over TLS (rediss://)', () => {
 describe('redis probe when the target fails', () => {
   it('a closed port: connection refused', async () => {
     const port = await freePort();
-    expect(await run(makeProbe(`redis://127.0.0.1:${port}`))).toEqual({
+    expect(await makeProbe(`redis://127.0.0.1:${port}`).run()).toEqual({
       up: false,
       reason: `connection refused (127.0.0.1:${port})`,
     });
@@ -243,10 +221,8 @@ describe('redis probe when the target fails', () => {
     const target = await startTcpTarget('hang');
     try {
       const probe = makeProbe(`redis://:hunter2@127.0.0.1:${target.port}`, { timeout: '1m' });
-      const controller = new AbortController();
-      clock.setTimeout(() => controller.abort(new DOMException('timed out after 5s', 'TimeoutError')), 5_000);
-      const pending = run(probe, controller.signal);
-      await clock.advance(5_000);
+      const pending = probe.run(fakeTimeout(probe.clock, 5_000));
+      await probe.clock.advance(5_000);
       expect(await pending).toEqual({
         up: false,
         reason: `timed out after 5s while connecting to 127.0.0.1:${target.port}`,
@@ -265,8 +241,8 @@ describe('redis probe when the target fails', () => {
         up: false,
         reason: `127.0.0.1:${target.port} answered something that is not Redis (Unknown RESP type 72 "H")`,
       };
-      expect(await run(probe)).toEqual(expected);
-      expect(await run(probe)).toEqual(expected);
+      expect(await probe.run()).toEqual(expected);
+      expect(await probe.run()).toEqual(expected);
       expect(target.accepted).toBe(2);
     } finally {
       await target.close();
