@@ -190,19 +190,20 @@ export class Scheduler {
 
   #scheduleFirst(entry: Entry): void {
     const now = this.#options.clock.now();
-    const { every } = entry.config;
-    if (entry.cron) {
+    const { every, cron } = entry.config;
+    if (cron !== undefined) {
+      if (!entry.cron) return; // not usable: logged when the entry was made
       const first = entry.cron.next(now);
       if (first === undefined) {
-        entry.log.error({ cron: entry.config.cron }, 'cron expression never fires; probe not scheduled');
+        entry.log.error({ cron }, 'cron expression never fires; probe not scheduled');
         return;
       }
       const gap = (entry.cron.next(first) ?? first + CRON_SPREAD_MS) - first;
       this.#scheduleAt(entry, first, first + Math.floor(entry.phaseFraction * Math.min(gap, CRON_SPREAD_MS)));
-    } else if (every !== undefined && entry.config.cron === undefined) {
+    } else if (every !== undefined) {
       const at = now + Math.floor(entry.phaseFraction * Math.min(every, EVERY_SPREAD_MS));
       this.#scheduleAt(entry, at, at);
-    } else if (entry.config.cron === undefined) {
+    } else {
       entry.log.warn('probe has neither every nor cron; it runs only when asked');
     }
   }

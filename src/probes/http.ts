@@ -53,19 +53,16 @@ function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bo
   const problems: string[] = [];
   const expected = config.expect.json;
   if (expected && Object.keys(expected).length > 0) {
+    const document = truncated ? undefined : parseJson(text);
     if (truncated) {
       problems.push(`body is larger than max_body_bytes (${config.max_body_bytes}); its JSON fields cannot be checked`);
+    } else if (document instanceof SyntaxError) {
+      problems.push(`body is not valid JSON (${document.message})${preview(Buffer.from(text), false)}`);
     } else {
-      let document: unknown;
-      try {
-        document = JSON.parse(text);
-        for (const [path, want] of Object.entries(expected)) {
-          const got = lookup(document, path);
-          if (got === MISSING) problems.push(`JSON field ${path} is missing, expected ${show(want)}`);
-          else if (got !== want) problems.push(`JSON field ${path} was ${show(got)}, expected ${show(want)}`);
-        }
-      } catch (err) {
-        problems.push(`body is not valid JSON (${(err as Error).message})${preview(Buffer.from(text), false)}`);
+      for (const [path, want] of Object.entries(expected)) {
+        const got = lookup(document, path);
+        if (got === MISSING) problems.push(`JSON field ${path} is missing, expected ${show(want)}`);
+        else if (got !== want) problems.push(`JSON field ${path} was ${show(got)}, expected ${show(want)}`);
       }
     }
   }
@@ -74,6 +71,15 @@ function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bo
     problems.push(`body does not match /${bodyRegex.source}/${scope}`);
   }
   return problems;
+}
+
+/** The parsed document, or the SyntaxError saying where it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    return err as SyntaxError;
+  }
 }
 
 const MISSING = Symbol('missing');
@@ -101,7 +107,7 @@ function preview(bytes: Buffer, truncated: boolean): string {
 }
 
 function failureReason(err: unknown, signal: AbortSignal, client: HttpClient, config: HttpProbeConfig): string {
-  if (!signal.aborted && (err as { code?: unknown }).code === 'UND_ERR_REDIRECT_MAX') {
+  if (!signal.aborted && (err as { code?: unknown } | null)?.code === 'UND_ERR_REDIRECT_MAX') {
     return `more than ${config.max_redirects} redirects`;
   }
   return describeFailure(err, signal, client.endpoint);

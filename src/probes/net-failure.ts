@@ -58,20 +58,22 @@ export function describeFailure(err: unknown, signal: AbortSignal, at: Endpoint)
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no route to ${where}`;
   // Node appends advice about --use-system-ca after a ';', which is no use to the person reading a page.
   if (CERT_CODES.has(code)) return `TLS certificate of ${where} not accepted: ${e.message.split(';')[0]}`;
-  if (code.startsWith('ERR_SSL_') || code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
-    return `TLS handshake with ${where} failed: ${e.message}`;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return `TLS handshake with ${where} failed: the server does not speak TLS there (wrong version number)`;
   }
+  // OpenSSL's message is a dump of error-queue internals; its `reason` is the part a person can read.
+  if (code.startsWith('ERR_SSL_')) return `TLS handshake with ${where} failed: ${e.reason ?? e.message}`;
   return e.message ? `${e.message} (${where})` : `${code || 'unknown error'} (${where})`;
 }
 
 /** The innermost error: undici and fetch wrap socket errors in `cause`, happy eyeballs in AggregateError. */
-function rootCause(err: unknown): { code?: unknown; message: string } {
+function rootCause(err: unknown): { code?: unknown; message: string; reason?: string } {
   let e: unknown = err;
   for (let depth = 0; depth < 5; depth++) {
     if (e instanceof AggregateError && e.errors.length > 0 && !(e as { code?: unknown }).code) e = e.errors[0];
     else if (e instanceof Error && e.cause instanceof Error && !(e as { code?: unknown }).code) e = e.cause;
     else break;
   }
-  if (e instanceof Error) return e as Error & { code?: unknown };
+  if (e instanceof Error) return e as Error & { code?: unknown; reason?: string };
   return { message: String(e) };
 }

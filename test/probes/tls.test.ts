@@ -7,6 +7,7 @@ import { probeConfig, type TlsProbeConfig } from '../../src/config/probes.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
 import tls from '../../src/probes/tls.js';
 import { probeConformance } from '../support/conformance.js';
+import { startHttpTarget } from '../support/http-target.js';
 import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
 
 const log = pino({ level: 'silent' });
@@ -103,6 +104,18 @@ describe('tls probe', () => {
     ]);
     const v6 = probeConfig.safeParse({ name: 'certs', kind: 'tls', every: '1h', hosts: ['[::1]:8443', 'caddy'] });
     expect(v6.success).toBe(true);
+  });
+
+  it('says when the port does not speak TLS', async () => {
+    const plain = await startHttpTarget();
+    const result = await runAt(madeAt, { hosts: [`127.0.0.1:${plain.port}`] });
+    await plain.close();
+    expect(result).toMatchObject({
+      up: false,
+      reason:
+        `127.0.0.1:${plain.port}: TLS handshake with 127.0.0.1:${plain.port} failed: ` +
+        'the server does not speak TLS there (wrong version number)',
+    });
   });
 
   it('names an unreadable ca_file', async () => {
