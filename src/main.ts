@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { checkCommand } from './cli/check.js';
 import { maintenanceCommand } from './cli/maintenance.js';
+import { notifyTestCommand } from './cli/notify-test.js';
 import { probeCommand } from './cli/probe.js';
 import { silenceCommand } from './cli/silence.js';
 
@@ -25,5 +26,6 @@ program.addCommand(maintenanceCommand(clientEnv));
 const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
 program.addCommand(checkCommand({ configDir, env: process.env }));
 program.addCommand(probeCommand({ configDir, env: process.env }));
+program.addCommand(notifyTestCommand({ configDir, env: process.env }));
 
 await program.parseAsync(process.argv);

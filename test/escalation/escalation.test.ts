@@ -2,6 +2,7 @@
 // resolution exactly once, and restarts in the middle of an escalation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/load.js';
 import type { EscalationFile } from '../../src/config/schema.js';
 import { Escalation } from '../../src/escalation/escalation.js';
 import {
@@ -47,10 +48,11 @@ function make(cfg: EscalationFile = escalationConfig()): Escalation {
 
 describe('escalation timelines', () => {
   it('pages P0 at once, reminds every 5m, and climbs as configured when unacknowledged for 15m', async () => {
-    // P0 here climbs to a level with the lead and the head of the board: escalate_to is whatever the YAML says.
+    // The shipped config stops P0 at the CTO (escalate_to: none); here P0 climbs to a level that adds the lead
+    // (and lists the CTO too, who is not paged twice).
     const cfg = escalationConfig({
       raw: {
-        levels: { P0: { escalate_to: 'P1' }, P1: { contacts: ['lead', 'cto'] } },
+        levels: { P0: { escalate_to: 'P1' }, P1: { contacts: ['lead', 'cto'], escalate_to: 'none' } },
       },
     });
     const esc = make(cfg);
@@ -74,7 +76,7 @@ describe('escalation timelines', () => {
   });
 
   it('stops reminders and climbing when acknowledged at 7 minutes', async () => {
-    const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' } } } });
+    const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' }, P1: { escalate_to: 'none' } } } });
     const esc = make(cfg);
     const alert = makeAlert();
     esc.handle([firing(alert, clock.now())], clock.now());
@@ -199,8 +201,28 @@ describe('escalation timelines', () => {
     expect(sent()).toEqual(['firing devops']);
   });
 
+  it('follows the shipped matrix: an ignored P3 ends at the CTO, and P0 stays with the CTO', async () => {
+    const { escalation: shipped } = await loadConfig({ dir: 'config', env: {} });
+    const esc = make(shipped);
+    const minor = makeAlert({ alertname: 'SlowQuery', priority: 'P3', summary: 'Slow queries' });
+    esc.handle([firing(minor, clock.now())], clock.now());
+    await run(esc, 30 * HOUR);
+    expect(sent().filter((s) => !s.startsWith('reminder'))).toEqual([
+      'firing dev_team',
+      'escalated devops',
+      'escalated tech_lead',
+      'escalated cto',
+    ]);
+    const down = makeAlert({ alertname: 'ApiDown' });
+    esc.handle([firing(down, clock.now())], clock.now());
+    await run(esc, 2 * HOUR);
+    const rows = state.store.outboxRows().filter((r) => r.item.alert.alertname === 'ApiDown');
+    expect(new Set(rows.map((r) => r.contact))).toEqual(new Set(['cto']));
+    expect(rows.filter((r) => r.kind === 'reminder')).toHaveLength(24);
+  });
+
   it('neither loses nor repeats anything across a restart in the middle of an escalation', async () => {
-    const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' } } } });
+    const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' }, P1: { escalate_to: 'none' } } } });
     let esc = make(cfg);
     const alert = makeAlert();
     esc.handle([firing(alert, clock.now())], clock.now());

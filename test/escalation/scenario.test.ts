@@ -38,7 +38,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     caFile: smtp.cert.certFile,
     webhookUrl: hook.url,
     raw: {
-      levels: { P0: { contacts: ['cto', 'oncall'], escalate_to: 'P1' } },
+      levels: { P0: { contacts: ['cto', 'oncall'], escalate_to: 'P1' }, P1: { escalate_to: 'none' } },
       contacts: {
         cto: { channels: ['mail'] },
         lead: { channels: ['mail'] },
