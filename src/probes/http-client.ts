@@ -102,3 +102,15 @@ export async function readCapped(body: Readable, maxBytes: number): Promise<Capp
   }
   return { bytes: Buffer.concat(chunks, size), truncated };
 }
+
+/** How much of an unexpected answer's body goes into a reason. */
+export const PREVIEW_BYTES = 200;
+
+/**
+ * `: <the first PREVIEW_BYTES of the body, whitespace folded>` with `…` when there was more, or nothing for an empty
+ * body. Give it at least PREVIEW_BYTES + 1 bytes when there are more, so the cut shows.
+ */
+export function bodyPreview(body: Buffer): string {
+  const text = body.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text ? `: ${text}${body.length > PREVIEW_BYTES ? '…' : ''}` : '';
+}

@@ -1,12 +1,9 @@
 // The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
 import type { HttpProbeConfig } from '../config/probes.js';
-import { HttpClient, readCapped } from './http-client.js';
+import { bodyPreview, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult } from './probe.js';
-
-/** How much of a failing answer's body goes into the reason. */
-const PREVIEW_BYTES = 200;
 
 export default defineProbe({
   kind: 'http',
@@ -25,8 +22,8 @@ export default defineProbe({
           const status = response.statusCode;
           const samples = [{ name: 'status_code', labels: {}, value: status }];
           if (!config.expect.status.some((want) => statusMatches(status, want))) {
-            const { bytes, truncated } = await readCapped(response.body, PREVIEW_BYTES);
-            return { up: false, reason: `status ${status}${preview(bytes, truncated)}`, samples };
+            const { bytes } = await readCapped(response.body, PREVIEW_BYTES + 1);
+            return { up: false, reason: `status ${status}${bodyPreview(bytes)}`, samples };
           }
           const { bytes, truncated } = await readCapped(response.body, config.max_body_bytes);
           const detail = `status ${status}, ${bytes.length} bytes${truncated ? ' (cut at max_body_bytes)' : ''}`;
@@ -57,7 +54,7 @@ function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bo
     if (truncated) {
       problems.push(`body is larger than max_body_bytes (${config.max_body_bytes}); its JSON fields cannot be checked`);
     } else if (document instanceof SyntaxError) {
-      problems.push(`body is not valid JSON (${document.message})${preview(Buffer.from(text), false)}`);
+      problems.push(`body is not valid JSON (${document.message})${bodyPreview(Buffer.from(text))}`);
     } else {
       for (const [path, want] of Object.entries(expected)) {
         const got = lookup(document, path);
@@ -98,12 +95,6 @@ function lookup(document: unknown, path: string): unknown {
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
-
-/** `: <first bytes of the body>` with whitespace folded, or nothing for an empty body. */
-function preview(bytes: Buffer, truncated: boolean): string {
-  const text = bytes.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
-  return text ? `: ${text}${truncated || bytes.length > PREVIEW_BYTES ? '…' : ''}` : '';
 }
 
 function failureReason(err: unknown, signal: AbortSignal, client: HttpClient, config: HttpProbeConfig): string {

@@ -2,6 +2,7 @@
 // whose pong is timed (the runbook's ws_smoke_test.py, continuously).
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { bodyPreview, PREVIEW_BYTES } from './http-client.js';
 import { abortReason, describeFailure, endpointOf } from './net-failure.js';
 import { defineProbe, type ProbeResult } from './probe.js';
 import { tlsConnectOptions } from './tls-options.js';
@@ -61,16 +62,17 @@ function handshake(socket: WebSocket, signal: AbortSignal): Promise<void> {
     socket.once('error', reject);
     socket.once('unexpected-response', (request, response: IncomingMessage) => {
       // Read a little of the body for the reason, then drop the connection.
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.length >= 200) response.destroy();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > PREVIEW_BYTES) response.destroy();
       });
       const done = () => {
         request.destroy();
-        const text = body.slice(0, 200).replace(/\s+/g, ' ').trim();
-        reject(new UpgradeRefused(`upgrade refused: status ${response.statusCode}${text ? `: ${text}` : ''}`));
+        const body = Buffer.concat(chunks);
+        reject(new UpgradeRefused(`upgrade refused: status ${response.statusCode}${bodyPreview(body)}`));
       };
       response.once('end', done);
       response.once('close', done);

@@ -1,7 +1,7 @@
 // The `ws_stats` probe: the API's /ws/stats JSON (runbook, WebSocket Monitoring) as samples, with message and
 // broadcast rates between runs and the age of the last broadcast (a stalled broadcaster is an alert).
 import { CounterRates } from './counter-rate.js';
-import { HttpClient, readCapped } from './http-client.js';
+import { bodyPreview, HttpClient, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult } from './probe.js';
 
@@ -27,15 +27,12 @@ export default defineProbe({
         } catch (err) {
           return { up: false, reason: describeFailure(err, signal, client.endpoint) };
         }
-        const text = body.bytes.toString('utf8');
-        if (status < 200 || status > 299) {
-          return { up: false, reason: `status ${status}: ${text.slice(0, 200).replace(/\s+/g, ' ').trim()}` };
-        }
+        if (status < 200 || status > 299) return { up: false, reason: `status ${status}${bodyPreview(body.bytes)}` };
         if (body.truncated)
           return { up: false, reason: `answer is larger than ${MAX_BODY_BYTES} bytes; not /ws/stats` };
         let stats: unknown;
         try {
-          stats = JSON.parse(text);
+          stats = JSON.parse(body.bytes.toString('utf8'));
         } catch (err) {
           return { up: false, reason: `answer is not valid JSON (${(err as Error).message})` };
         }
