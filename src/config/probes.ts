@@ -63,9 +63,16 @@ export const httpProbe = z.strictObject({
   tls: tls.optional(),
 });
 
+/** A metric or sample name as an exposition writes it. */
+const metricName = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'is not a metric name: letters, digits, _ and :' });
+
 const histogram = z.strictObject({
   /** Histogram base name, without _bucket. */
-  metric: z.string(),
+  metric: metricName.refine((m) => !m.endsWith('_bucket'), {
+    message: 'write the histogram base name, without _bucket (http_request_duration_seconds)',
+  }),
   quantiles: z.array(z.number().gt(0).lt(1)).default([0.5, 0.95, 0.99]),
   /** Labels kept apart; empty = one aggregate like `sum by (le)`. */
   by: z.array(z.string()).default([]),
@@ -75,7 +82,7 @@ const histogram = z.strictObject({
 });
 
 const counterRate = z.strictObject({
-  metric: z.string(),
+  metric: metricName,
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   /** Sample name; the value is per second. */
@@ -84,35 +91,63 @@ const counterRate = z.strictObject({
 
 const errorRate = z.strictObject({
   /** Request counter with a status label. */
-  metric: z.string(),
+  metric: metricName,
   status_label: z.string().default('status'),
-  /** Regex for error statuses; matches both `500` and `5xx` label styles by default. */
-  error_status: z.string().default('5\\d\\d|5xx'),
+  /** Regex for error statuses, anchored; matches both `500` and `5xx` label styles by default. */
+  error_status: z
+    .string()
+    .refine(isRegex, { message: 'is not a regular expression. Write e.g. 5\\d\\d|5xx' })
+    .default('5\\d\\d|5xx'),
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   as: name.default('error_percent'),
 });
 
 const gauge = z.strictObject({
-  metric: z.string(),
+  metric: metricName,
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   as: name,
 });
 
-export const metricsProbe = z.strictObject({
-  ...common,
-  kind: z.literal('metrics'),
-  url: secretUrl,
-  headers: headers.optional(),
-  /** Rates and quantiles are computed over this window of scrapes (like rate(x[5m])). */
-  window: duration.default(300_000),
-  histograms: z.array(histogram).default([]),
-  rates: z.array(counterRate).default([]),
-  error_rates: z.array(errorRate).default([]),
-  gauges: z.array(gauge).default([]),
-  tls: tls.optional(),
-});
+export const metricsProbe = z
+  .strictObject({
+    ...common,
+    kind: z.literal('metrics'),
+    url: secretUrl,
+    headers: headers.optional(),
+    /** Rates and quantiles are computed over this window of scrapes (like rate(x[5m])). */
+    window: duration.default(300_000),
+    histograms: z.array(histogram).default([]),
+    rates: z.array(counterRate).default([]),
+    error_rates: z.array(errorRate).default([]),
+    gauges: z.array(gauge).default([]),
+    tls: tls.optional(),
+  })
+  .superRefine((probe, ctx) => {
+    // A window that holds one scrape never yields a rate: the probe would warm up forever without saying why.
+    if (probe.every !== undefined && probe.window <= probe.every) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window'],
+        message: 'must be longer than every: rates need two scrapes inside the window. Write 4 times every or more',
+      });
+    }
+    const owners = new Map<string, string>();
+    for (const list of ['histograms', 'rates', 'error_rates', 'gauges'] as const) {
+      probe[list].forEach((item, i) => {
+        const owner = owners.get(item.as);
+        if (owner) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [list, i, 'as'],
+            message: `"${item.as}" is already the name of ${owner}`,
+          });
+        }
+        owners.set(item.as, `${list}[${i}]`);
+      });
+    }
+  });
 
 export const wsStatsProbe = z.strictObject({
   ...common,

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
 import docker from './docker.js';
 import http from './http.js';
+import metrics from './metrics.js';
 import postgres from './postgres.js';
 import type { Probe, ProbeKind } from './probe.js';
 import redis from './redis.js';
@@ -18,7 +19,7 @@ import wsStats from './ws-stats.js';
 export type AnyProbeKind = { [K in ProbeKindName]: ProbeKind<K> }[ProbeKindName];
 
 /** Every built probe kind. */
-export const probeKinds: readonly AnyProbeKind[] = [http, wsStats, websocket, tls, postgres, docker, redis];
+export const probeKinds: readonly AnyProbeKind[] = [http, metrics, wsStats, websocket, tls, postgres, docker, redis];
 
 /** The registered kind named `kind`, if it is built. */
 export function probeKind(kind: string): AnyProbeKind | undefined {

@@ -1,0 +1,464 @@
+// Streaming parser for the Prometheus text exposition format (0.0.4) and OpenMetrics 1.0 text, line by line.
+//
+// The body arrives as chunks (an undici response body); lines are cut across chunk boundaries and handed to a
+// consumer one sample at a time, so memory holds one chunk and one partial line, never the body. The consumer's
+// `select(name)` sees each sample's metric name before anything else of the line is parsed: lines it does not want
+// are skipped after their name, which is both how the probe keeps only the series its config asks for and why this
+// parser is fast. A skipped line is checked only up to its name; a selected line is checked completely.
+
+/** Metric types a `# TYPE` line may declare: the 0.0.4 ones and OpenMetrics' additions. */
+const TYPES = new Set([
+  'counter',
+  'gauge',
+  'histogram',
+  'summary',
+  'untyped',
+  'unknown',
+  'info',
+  'stateset',
+  'gaugehistogram',
+]);
+
+/** One sample line: `name{labels} value [timestamp]`. The timestamp is as written (ms in 0.0.4, s in OpenMetrics). */
+export interface ExpositionSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+  timestamp: number | undefined;
+}
+
+/** What the parser hands parsed lines to. */
+export interface ExpositionHandler {
+  /** Called with each sample line's metric name before its labels are parsed; `false` skips the line. */
+  select?(name: string): boolean;
+  /** Called for each selected sample line, in body order. */
+  sample(sample: ExpositionSample): void;
+  /** Called for each `# TYPE family type` line. */
+  type?(family: string, type: string): void;
+}
+
+export interface ParseOptions {
+  /** The body is OpenMetrics (by its content type): it must end with `# EOF`. */
+  openMetrics?: boolean;
+  /** A line longer than this (in bytes) is an error rather than memory growth. Default 1 MiB. */
+  maxLineLength?: number;
+}
+
+/** Totals of one parse. */
+export interface ParseSummary {
+  lines: number;
+  bytes: number;
+  /** Sample lines handed to the handler (after `select`). */
+  samples: number;
+}
+
+/** Malformed input; `line` is 1-based. The message reads `line 4123: expected a label name after "{", found "="`. */
+export class ExpositionError extends Error {
+  override readonly name = 'ExpositionError';
+  readonly code = 'EXPOSITION_SYNTAX';
+
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(`line ${line}: ${problem}`);
+  }
+}
+
+/**
+ * Parses an exposition from `body`, calling `handler` per line; resolves with totals or rejects with an
+ * ExpositionError naming the line. Stops reading at the first error.
+ */
+export async function parseExposition(
+  body: AsyncIterable<Uint8Array>,
+  handler: ExpositionHandler,
+  options: ParseOptions = {},
+): Promise<ParseSummary> {
+  const parser = new LineParser(handler);
+  const maxLine = options.maxLineLength ?? 1 << 20;
+  let carry: Uint8Array = new Uint8Array(0);
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    // Lines are cut on bytes, before decoding: a newline byte is never inside a UTF-8 sequence, and every block
+    // decodes to one flat string, which the parser reads much faster than a concatenation of chunk strings.
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    if (lastNewline < 0) {
+      carry = Buffer.concat([carry, chunk]);
+    } else {
+      const block = chunk.subarray(0, lastNewline + 1);
+      parser.feed(decode(carry.length > 0 ? Buffer.concat([carry, block]) : block, parser.lines));
+      carry = new Uint8Array(chunk.subarray(lastNewline + 1)); // a copy: the chunk itself is not kept
+    }
+    if (carry.length > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
+  }
+  if (carry.length > 0) parser.feed(decode(carry, parser.lines));
+  if (options.openMetrics && !parser.eof) {
+    throw new ExpositionError(parser.lines, 'the OpenMetrics exposition ends without "# EOF" (truncated?)');
+  }
+  return { lines: parser.lines, bytes, samples: parser.samples };
+}
+
+/**
+ * A sample value or timestamp as Prometheus' Go parser reads it (`strconv.ParseFloat`): decimal or exponent notation,
+ * `NaN`, `+Inf`, `-Inf` (any case); undefined when it is not a number.
+ */
+export function parseNumber(token: string): number | undefined {
+  const n = Number(token);
+  if (!Number.isNaN(n)) {
+    // Number() also takes "" (0) and 0x/0o/0b integers, which ParseFloat refuses.
+    if (token.length === 0 || (token.length > 1 && token.charCodeAt(0) === ZERO && RADIX.has(token.charCodeAt(1)))) {
+      return undefined;
+    }
+    return n;
+  }
+  switch (token.toLowerCase()) {
+    case 'nan':
+      return Number.NaN;
+    case 'inf':
+    case '+inf':
+      return Number.POSITIVE_INFINITY;
+    case '-inf':
+      return Number.NEGATIVE_INFINITY;
+    default:
+      return undefined;
+  }
+}
+
+// fatal: invalid UTF-8 is an error like Prometheus', not replacement characters silently put in label values.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whole lines as text; invalid UTF-8 is an error naming its line (the decoder does not say where). */
+function decode(block: Uint8Array, linesBefore: number): string {
+  try {
+    return utf8.decode(block);
+  } catch {
+    let line = linesBefore + 1;
+    for (let start = 0; start < block.length; line++) {
+      const nl = block.indexOf(NEWLINE, start);
+      const end = nl < 0 ? block.length : nl + 1;
+      try {
+        utf8.decode(block.subarray(start, end));
+      } catch {
+        break;
+      }
+      start = end;
+    }
+    throw new ExpositionError(line, 'invalid UTF-8');
+  }
+}
+
+const TAB = 9;
+const NEWLINE = 10;
+const SPACE = 32;
+const CR = 13;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const ZERO = 48;
+const NINE = 57;
+const EQUALS = 61;
+const BACKSLASH = 92;
+const OPEN = 123;
+const CLOSE = 125;
+/** How many distinct metric names the parser remembers from the lines before. */
+const RECENT_NAMES = 4;
+const RADIX = new Set([120, 88, 111, 79, 98, 66]); // x X o O b B
+
+// Character classes, by char code: metric names are [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*.
+const METRIC_START = 1;
+const METRIC_CHAR = 2;
+const LABEL_START = 4;
+const LABEL_CHAR = 8;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const letter = /[a-zA-Z_]/.test(ch);
+  const digit = /[0-9]/.test(ch);
+  if (letter || ch === ':') CLASS[c] = (CLASS[c] ?? 0) | METRIC_START | METRIC_CHAR;
+  if (digit) CLASS[c] = (CLASS[c] ?? 0) | METRIC_CHAR;
+  if (letter) CLASS[c] = (CLASS[c] ?? 0) | LABEL_START | LABEL_CHAR;
+  if (digit) CLASS[c] = (CLASS[c] ?? 0) | LABEL_CHAR;
+}
+
+function is(c: number, cls: number): boolean {
+  return c < 128 && ((CLASS[c] ?? 0) & cls) !== 0;
+}
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB;
+}
+
+/**
+ * `text` holds `word` at `at`. A substring compared whole is several times faster than a loop over characters:
+ * V8 compares the two strings' bytes at once.
+ */
+function sameAt(text: string, at: number, word: string): boolean {
+  return text.substring(at, at + word.length) === word;
+}
+
+/** How a character is shown in an error: `"="`, or `end of line`. */
+function shown(text: string, i: number, end: number): string {
+  return i >= end ? 'end of line' : JSON.stringify(text[i]);
+}
+
+/** Parses lines of one chunk at a time; `pos` is the cursor inside the current line. */
+class LineParser {
+  lines = 0;
+  samples = 0;
+  eof = false;
+  #pos = 0;
+  #text = '';
+  /** Position of the next backslash at or after the cursor in #text (or #text.length): label values rarely hold one. */
+  #backslash = 0;
+  readonly #handler: ExpositionHandler;
+  // Consecutive lines mostly repeat a few metric names (a histogram's _bucket, _sum, _count) and the label names in
+  // the same order. Reusing those strings (compared in place) saves a slice, a hash and a select() call per line.
+  readonly #recent: { name: string; wanted: boolean }[] = [];
+  readonly #labelNames: string[] = [];
+
+  constructor(handler: ExpositionHandler) {
+    this.#handler = handler;
+  }
+
+  /** Parses the lines of `text`; the last one may lack its newline. */
+  feed(text: string): void {
+    this.#text = text;
+    this.#backslash = -1;
+    let start = 0;
+    while (start < text.length) {
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl;
+      this.#line(start, end);
+      start = end + 1;
+    }
+  }
+
+  #error(problem: string): ExpositionError {
+    return new ExpositionError(this.lines, problem);
+  }
+
+  #line(start: number, end: number): void {
+    this.lines++;
+    const text = this.#text;
+    if (end > start && text.charCodeAt(end - 1) === CR) end--;
+    while (start < end && isBlank(text.charCodeAt(start))) start++;
+    if (start === end) return;
+    if (this.eof) throw this.#error('content after "# EOF"');
+    this.#pos = start;
+    if (text.charCodeAt(start) === HASH) this.#comment(end);
+    else this.#sample(end);
+  }
+
+  /** `# HELP name text`, `# TYPE name type`, `# UNIT name unit`, `# EOF`; any other `#` line is a comment. */
+  #comment(end: number): void {
+    const text = this.#text;
+    this.#pos++;
+    if (!isBlank(text.charCodeAt(this.#pos))) return;
+    this.#skipBlanks(end);
+    const keyword = this.#token(end);
+    if (keyword === 'EOF') {
+      this.eof = true;
+      return;
+    }
+    if (keyword !== 'HELP' && keyword !== 'TYPE' && keyword !== 'UNIT') return;
+    this.#skipBlanks(end);
+    const family = this.#metricName(end);
+    if (family === undefined) {
+      throw this.#error(`expected a metric name after "# ${keyword}", found ${shown(text, this.#pos, end)}`);
+    }
+    if (keyword !== 'TYPE') return; // HELP text and UNIT are free text the probe does not use
+    this.#skipBlanks(end);
+    const type = this.#token(end);
+    if (!TYPES.has(type)) {
+      throw this.#error(
+        `unknown metric type "${type}" for ${family}; expected counter, gauge, histogram, summary or untyped` +
+          ' (OpenMetrics: also unknown, info, stateset, gaugehistogram)',
+      );
+    }
+    this.#handler.type?.(family, type);
+  }
+
+  /** `name{label="value",...} value [timestamp] [# exemplar]`. */
+  #sample(end: number): void {
+    const text = this.#text;
+    const { name, wanted } = this.#name(end);
+    if (!wanted) return;
+    const labels: Record<string, string> = {};
+    if (text.charCodeAt(this.#pos) === OPEN) this.#labels(end, labels);
+    let pos = this.#pos;
+    if (!isBlank(text.charCodeAt(pos))) {
+      throw this.#error(`expected a space and the value after ${name}, found ${shown(text, pos, end)}`);
+    }
+    while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
+    // Counts are mostly plain integers: read those while finding the token's end, instead of slicing for Number().
+    const valueStart = pos;
+    let integer = 0;
+    let digitsOnly = true;
+    for (; pos < end; pos++) {
+      const c = text.charCodeAt(pos);
+      if (c === SPACE || c === TAB) break;
+      if (c >= ZERO && c <= NINE) integer = integer * 10 + (c - ZERO);
+      else digitsOnly = false;
+    }
+    const digits = pos - valueStart;
+    const value = digitsOnly && digits > 0 && digits < 16 ? integer : parseNumber(text.slice(valueStart, pos));
+    if (value === undefined) {
+      throw this.#error(`the value of ${name} is not a number: "${text.slice(valueStart, pos)}"`);
+    }
+    this.#pos = pos;
+    this.#skipBlanks(end);
+    let timestamp: number | undefined;
+    if (this.#pos < end && text.charCodeAt(this.#pos) !== HASH) {
+      const tsText = this.#token(end);
+      timestamp = parseNumber(tsText);
+      if (timestamp === undefined || !Number.isFinite(timestamp)) {
+        throw this.#error(`the timestamp of ${name} is not a number: "${tsText}"`);
+      }
+      this.#skipBlanks(end);
+    }
+    // What remains may only be an OpenMetrics exemplar (` # {trace_id="..."} 0.05`), which the probe ignores.
+    if (this.#pos < end && text.charCodeAt(this.#pos) !== HASH) {
+      throw this.#error(`unexpected ${shown(text, this.#pos, end)} after the value of ${name}`);
+    }
+    this.samples++;
+    this.#handler.sample({ name, labels, value, timestamp });
+  }
+
+  /** From `{` to past `}`, filling `labels`. The hottest code of the parser, hence the local cursor. */
+  #labels(end: number, labels: Record<string, string>): void {
+    const text = this.#text;
+    const names = this.#labelNames;
+    let index = 0;
+    let pos = this.#pos + 1;
+    for (; ; index++) {
+      while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
+      if (text.charCodeAt(pos) === CLOSE) break;
+      const start = pos;
+      // Lines of a family repeat their label names in order: compare with the name at this index on the line before.
+      let label = names[index];
+      const cachedEnd = start + (label?.length ?? 0);
+      if (
+        label !== undefined &&
+        cachedEnd < end &&
+        !is(text.charCodeAt(cachedEnd), LABEL_CHAR) &&
+        sameAt(text, start, label)
+      ) {
+        pos = cachedEnd;
+      } else {
+        if (start >= end || !is(text.charCodeAt(start), LABEL_START)) {
+          throw this.#error(
+            `expected a label name after ${index === 0 ? '"{"' : '","'}, found ${shown(text, start, end)}`,
+          );
+        }
+        pos++;
+        while (pos < end && is(text.charCodeAt(pos), LABEL_CHAR)) pos++;
+        label = text.slice(start, pos);
+        // Assigning "__proto__" would change the object's prototype instead of adding a label.
+        if (label === '__proto__') throw this.#error('label name __proto__ is reserved');
+        names[index] = label;
+      }
+      for (let j = 0; j < index; j++) if (names[j] === label) throw this.#error(`label ${label} appears twice`);
+      while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
+      if (text.charCodeAt(pos) !== EQUALS) {
+        throw this.#error(`expected "=" after label name ${label}, found ${shown(text, pos, end)}`);
+      }
+      pos++;
+      while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
+      if (text.charCodeAt(pos) !== QUOTE) {
+        throw this.#error(`expected '"' to open the value of label ${label}, found ${shown(text, pos, end)}`);
+      }
+      this.#pos = pos;
+      labels[label] = this.#labelValue(end, label);
+      pos = this.#pos;
+      while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
+      const c = text.charCodeAt(pos);
+      if (c === COMMA) {
+        pos++;
+      } else if (c !== CLOSE) {
+        throw this.#error(`expected "," or "}" after the value of label ${label}, found ${shown(text, pos, end)}`);
+      }
+    }
+    this.#pos = pos + 1;
+  }
+
+  /** From the opening quote to past the closing one; unescapes \\, \" and \n (other escapes stay as written). */
+  #labelValue(end: number, label: string): string {
+    const text = this.#text;
+    const open = this.#pos + 1;
+    const close = text.indexOf('"', open);
+    if (close < 0 || close >= end) throw this.#error(`the value of label ${label} is not closed with '"'`);
+    if (this.#backslash < open) {
+      const next = text.indexOf('\\', open);
+      this.#backslash = next < 0 ? text.length : next;
+    }
+    if (this.#backslash > close) {
+      this.#pos = close + 1;
+      return text.slice(open, close);
+    }
+    let value = '';
+    let from = open;
+    for (let i = open; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        this.#pos = i + 1;
+        this.#backslash = -1;
+        return value + text.slice(from, i);
+      }
+      if (c !== BACKSLASH) continue;
+      const escaped = text.charCodeAt(i + 1);
+      if (escaped === BACKSLASH || escaped === QUOTE || escaped === 110 /* n */) {
+        value += text.slice(from, i) + (escaped === 110 ? '\n' : String.fromCharCode(escaped));
+        from = i + 2;
+      }
+      i++; // Prometheus keeps an unknown escape as written, but it still cannot end the value
+    }
+    throw this.#error(`the value of label ${label} is not closed with '"'`);
+  }
+
+  /** The metric name at the cursor (moving past it) and whether the handler selects it. */
+  #name(end: number): { name: string; wanted: boolean } {
+    const text = this.#text;
+    const start = this.#pos;
+    const recent = this.#recent;
+    for (let i = 0; i < recent.length; i++) {
+      const entry = recent[i] as { name: string; wanted: boolean };
+      const after = start + entry.name.length;
+      if (after <= end && !is(text.charCodeAt(after), METRIC_CHAR) && sameAt(text, start, entry.name)) {
+        this.#pos = after;
+        return entry;
+      }
+    }
+    const name = this.#metricName(end);
+    if (name === undefined) throw this.#error(`expected a metric name, found ${shown(text, start, end)}`);
+    const entry = { name, wanted: this.#handler.select?.(name) ?? true };
+    if (recent.length === RECENT_NAMES) recent.pop();
+    recent.unshift(entry);
+    return entry;
+  }
+
+  /** A metric name at the cursor (moving past it), or undefined when none starts there. */
+  #metricName(end: number): string | undefined {
+    const text = this.#text;
+    const start = this.#pos;
+    if (start >= end || !is(text.charCodeAt(start), METRIC_START)) return undefined;
+    let i = start + 1;
+    while (i < end && is(text.charCodeAt(i), METRIC_CHAR)) i++;
+    this.#pos = i;
+    return text.slice(start, i);
+  }
+
+  /** Characters up to the next blank or the end of the line. */
+  #token(end: number): string {
+    const text = this.#text;
+    const start = this.#pos;
+    let i = start;
+    while (i < end && !isBlank(text.charCodeAt(i))) i++;
+    this.#pos = i;
+    return text.slice(start, i);
+  }
+
+  #skipBlanks(end: number): void {
+    while (this.#pos < end && isBlank(this.#text.charCodeAt(this.#pos))) this.#pos++;
+  }
+}

@@ -1,0 +1,392 @@
+// The `metrics` probe: scrapes a Prometheus (0.0.4) or OpenMetrics exposition and computes what PromQL would over a
+// window of its own scrapes: histogram quantiles, request rates, error percentages, and gauges.
+//
+// How a run computes, and where it differs from Prometheus:
+// - Each successful scrape is stamped with clock.now(); exposition timestamps are ignored. The probe keeps, per
+//   series its config asks for, the (time, value) points of the scrapes inside `window` (left-open, like a
+//   Prometheus 3 range). A series missing from a scrape is dropped at once (Prometheus would keep its older points
+//   until they leave the range); one that comes back starts over.
+// - Rates are Prometheus' rate() (histogram.ts), with one deliberate difference: while the probe has watched for
+//   less than `window` (since its first scrape, or since a gap with no successful scrape for a whole window), the
+//   range starts at that first scrape instead of `window` ago. Prometheus divides by the full window there, so a
+//   fresh start or `centinela probe` (two scrapes 5 s apart) would report a fraction of the real rate. Once the
+//   probe has watched a full window, the numbers are Prometheus' numbers for samples taken at the same instants.
+// - histograms: histogram_quantile(q, sum by (le, <by>) (rate(<metric>_bucket{<match>}[window]))).
+//   rates: sum by (<by>) (rate(<metric>{<match>}[window])).
+//   error_rates: 100 × sum by (<by>) (rate of the series whose status label matches error_status, anchored)
+//   / sum by (<by>) (rate of all of them); a group with traffic but no error series at all is 0 %, not "no data".
+//   gauges: sum by (<by>) (<metric>{<match>}) from the last scrape.
+// - A value PromQL would give as NaN (no observations in the window, no requests, a NaN in the exposition) is not
+//   emitted as a sample; the detail says which and why, so a rule sees "no data", never a NaN compared to a threshold.
+// - The first scrape (or the first after a gap) yields only gauges; its detail says "warming up", and that is not a
+//   cannotMeasure. A configured metric absent from the exposition, a series selection that matches nothing, an
+//   exposition that does not parse, and a 401/403 are cannotMeasure with `up: true`: the target answered, centinela
+//   cannot read it. No answer, or another non-2xx status, is `up: false`.
+import { formatDuration } from '../config/duration.js';
+import type { Matcher } from '../config/primitives.js';
+import type { MetricsProbeConfig } from '../config/probes.js';
+import { Secret } from '../config/secret.js';
+import type { Sample } from '../types.js';
+import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
+import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
+import { HttpClient, readCapped } from './http-client.js';
+import { describeFailure } from './net-failure.js';
+import { defineProbe, type ProbeResult } from './probe.js';
+
+/** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
+const ACCEPT = 'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';
+
+/** Series one configured item reads: a sample name and label matchers. */
+interface Selection {
+  /** Sample name in the exposition (`x_bucket` for a histogram). */
+  sample: string;
+  match: readonly Matcher[];
+  /** Family names a `# TYPE` line may give it: declared but without series yet is not "not found". */
+  families: readonly string[];
+  /** The name the config wrote, for messages. */
+  metric: string;
+}
+
+interface Series {
+  name: string;
+  labels: Record<string, string>;
+  points: Point[];
+}
+
+/** What one scrape saw of the selections. */
+interface Scraped {
+  current: Map<string, { name: string; labels: Record<string, string>; value: number }>;
+  seen: Set<string>;
+  declared: Set<string>;
+  lines: number;
+  bytes: number;
+}
+
+export default defineProbe({
+  kind: 'metrics',
+  needsTwoRuns: true,
+  create(config) {
+    // Our Accept first, so a header of the same name in the config wins.
+    const client = new HttpClient({ ...config, headers: { accept: new Secret(ACCEPT), ...config.headers } });
+    const histograms = config.histograms.map((h) => ({ ...h, selection: selectionOf(h, `${h.metric}_bucket`) }));
+    const rates = config.rates.map((r) => ({ ...r, selection: selectionOf(r, r.metric) }));
+    const errorRates = config.error_rates.map((e) => ({
+      ...e,
+      selection: selectionOf(e, e.metric),
+      isError: new RegExp(`^(?:${e.error_status})$`),
+    }));
+    const gauges = config.gauges.map((g) => ({ ...g, selection: selectionOf(g, g.metric) }));
+    const selections = [...histograms, ...rates, ...errorRates, ...gauges].map((i) => i.selection);
+    const window = formatDuration(config.window);
+
+    const history = new Map<string, Series>();
+    let lastScrapeAt: number | undefined;
+    let watchingSince = 0;
+
+    return {
+      async run({ signal, clock }): Promise<ProbeResult> {
+        const outcome = await scrape(client, selections, signal);
+        if (!('current' in outcome)) return outcome;
+        const now = clock.now();
+        const warmingUp = lastScrapeAt === undefined || lastScrapeAt <= now - config.window;
+        const notes: string[] = [];
+        if (warmingUp) {
+          notes.push(
+            lastScrapeAt === undefined
+              ? 'warming up: first scrape'
+              : `warming up: no successful scrape in the ${window} before this one`,
+          );
+          watchingSince = now;
+        }
+        lastScrapeAt = now;
+        record(history, outcome.current, now, config.window);
+        const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
+
+        const problems = selections.flatMap((s) => missing(s, outcome, notes));
+        const samples: Sample[] = [];
+        const series = [...history.values()];
+        if (!warmingUp) {
+          for (const h of histograms) samples.push(...quantiles(h, series, range, window, notes));
+          for (const r of rates) samples.push(...groupRates(r, series, range, notes));
+          for (const e of errorRates) samples.push(...errorPercents(e, series, range, window, notes));
+        }
+        for (const g of gauges) samples.push(...gaugeSums(g, series, notes));
+        const detail = [
+          `scraped ${outcome.lines} lines (${outcome.bytes} bytes), kept ${history.size} series`,
+          ...notes,
+        ].join('; ');
+        return problems.length > 0
+          ? { up: true, samples, detail, cannotMeasure: problems.join('; ') }
+          : { up: true, samples, detail };
+      },
+      close: () => client.close(),
+    };
+  },
+});
+
+function selectionOf(item: { metric: string; match?: Matcher[] | undefined }, sample: string): Selection {
+  const families = sample.endsWith('_total') ? [sample, sample.slice(0, -'_total'.length)] : [item.metric];
+  return { sample, match: item.match ?? [], families, metric: item.metric };
+}
+
+/** One GET of the exposition, parsed into the series the selections want; or the run's result when it failed. */
+async function scrape(
+  client: HttpClient,
+  selections: readonly Selection[],
+  signal: AbortSignal,
+): Promise<Scraped | ProbeResult> {
+  const bySample = new Map<string, Selection[]>();
+  for (const s of selections) bySample.set(s.sample, [...(bySample.get(s.sample) ?? []), s]);
+  const families = new Set(selections.flatMap((s) => s.families));
+  const scraped: Scraped = { current: new Map(), seen: new Set(), declared: new Set(), lines: 0, bytes: 0 };
+  const at = `${client.endpoint.host}:${client.endpoint.port}`;
+  try {
+    const response = await client.send({ signal });
+    const { statusCode } = response;
+    if (statusCode < 200 || statusCode > 299) {
+      const start = (await readCapped(response.body, 200)).bytes.toString('utf8').replace(/\s+/g, ' ').trim();
+      const reason = `status ${statusCode} from ${at}: ${JSON.stringify(start)}`;
+      // The target is up and refused us: that is a credentials problem to raise, not an outage.
+      return statusCode === 401 || statusCode === 403
+        ? { up: true, samples: [], cannotMeasure: reason }
+        : { up: false, reason };
+    }
+    const contentType = String(response.headers['content-type'] ?? '');
+    const summary = await parseExposition(
+      response.body,
+      {
+        select(name) {
+          if (!bySample.has(name)) return false;
+          scraped.seen.add(name);
+          return true;
+        },
+        sample({ name, labels, value }) {
+          if (!bySample.get(name)?.some((s) => matches(labels, s.match))) return;
+          scraped.current.set(seriesKey(name, labels), { name, labels, value });
+        },
+        type(family) {
+          if (families.has(family)) scraped.declared.add(family);
+        },
+      },
+      { openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text') },
+    );
+    scraped.lines = summary.lines;
+    scraped.bytes = summary.bytes;
+    return scraped;
+  } catch (err) {
+    if (err instanceof ExpositionError && !signal.aborted) {
+      return { up: true, samples: [], cannotMeasure: `exposition from ${at} does not parse: ${err.message}` };
+    }
+    return { up: false, reason: describeFailure(err, signal, client.endpoint) };
+  }
+}
+
+/** Adds this scrape's points, drops vanished series and points that left the window. */
+function record(history: Map<string, Series>, current: Scraped['current'], now: number, window: number): void {
+  for (const key of history.keys()) if (!current.has(key)) history.delete(key);
+  for (const [key, { name, labels, value }] of current) {
+    let series = history.get(key);
+    if (!series) {
+      series = { name, labels, points: [] };
+      history.set(key, series);
+    }
+    const points = series.points;
+    // Two scrapes in the same millisecond would make a zero-length interval; the later value stands for both.
+    if (points.at(-1)?.t === now) points.pop();
+    points.push({ t: now, v: value });
+    let stale = 0;
+    while (stale < points.length && (points[stale] as Point).t <= now - window) stale++;
+    if (stale > 0) points.splice(0, stale);
+  }
+}
+
+/** Why a selection cannot be measured, if it cannot; a declared family with no series yet is only a note. */
+function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
+  if (!scraped.seen.has(s.sample)) {
+    if (s.families.some((f) => scraped.declared.has(f))) {
+      notes.push(`${s.metric} is declared but has no series yet`);
+      return [];
+    }
+    return [`metric ${s.metric} not found in exposition`];
+  }
+  for (const c of scraped.current.values()) if (c.name === s.sample && matches(c.labels, s.match)) return [];
+  return [`no series of ${s.metric} match ${formatMatchers(s.match)}`];
+}
+
+function quantiles(
+  h: MetricsProbeConfig['histograms'][number] & { selection: Selection },
+  series: readonly Series[],
+  range: Range,
+  window: string,
+  notes: string[],
+): Sample[] {
+  const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, number> }>();
+  let badBounds = 0;
+  const chosen = selected(series, h.selection);
+  for (const s of chosen) {
+    const le = s.labels.le === undefined ? undefined : parseNumber(s.labels.le);
+    if (le === undefined || Number.isNaN(le)) {
+      badBounds++;
+      continue;
+    }
+    const r = rate(s.points, range);
+    if (r === undefined) continue;
+    const group = groupOf(groups, h.by, s.labels, () => ({ buckets: new Map<number, number>() }));
+    group.buckets.set(le, (group.buckets.get(le) ?? 0) + r);
+  }
+  if (badBounds > 0) notes.push(`${h.metric}: ignored ${badBounds} bucket series without a numeric le label`);
+  if (groups.size === 0 && chosen.length > badBounds) notes.push(notYet(h.as, `${h.metric}_bucket`));
+  const samples: Sample[] = [];
+  for (const { labels, buckets } of groups.values()) {
+    const list: Bucket[] = [...buckets].map(([upperBound, count]) => ({ upperBound, count }));
+    const names = h.quantiles.map((q) => `${h.as}_${quantileName(q)}_seconds`);
+    const values = h.quantiles.map((q) => bucketQuantile(q, list));
+    if (values.every((v) => !Number.isNaN(v))) {
+      for (const [i, value] of values.entries()) samples.push({ name: names[i] as string, labels, value });
+      continue;
+    }
+    const inf = buckets.get(Number.POSITIVE_INFINITY);
+    const why =
+      inf === undefined
+        ? 'it has no le="+Inf" bucket'
+        : inf === 0
+          ? `no observations in the last ${window}`
+          : Number.isNaN(inf)
+            ? 'its +Inf bucket is NaN'
+            : 'it has a single bucket';
+    notes.push(`${h.as}${formatLabels(labels)}: ${why}, so no ${names.join(', ')} (histogram_quantile is NaN)`);
+  }
+  return samples;
+}
+
+function groupRates(
+  r: MetricsProbeConfig['rates'][number] & { selection: Selection },
+  series: readonly Series[],
+  range: Range,
+  notes: string[],
+): Sample[] {
+  const groups = new Map<string, { labels: Record<string, string>; sum: number }>();
+  const chosen = selected(series, r.selection);
+  for (const s of chosen) {
+    const value = rate(s.points, range);
+    if (value !== undefined) groupOf(groups, r.by, s.labels, () => ({ sum: 0 })).sum += value;
+  }
+  if (groups.size === 0 && chosen.length > 0) notes.push(notYet(r.as, r.metric));
+  return emit(
+    r.as,
+    [...groups.values()].map((g) => ({ labels: g.labels, value: g.sum })),
+    notes,
+  );
+}
+
+function errorPercents(
+  e: MetricsProbeConfig['error_rates'][number] & { selection: Selection; isError: RegExp },
+  series: readonly Series[],
+  range: Range,
+  window: string,
+  notes: string[],
+): Sample[] {
+  const groups = new Map<string, { labels: Record<string, string>; all: number; errors: number }>();
+  const chosen = selected(series, e.selection);
+  for (const s of chosen) {
+    const value = rate(s.points, range);
+    if (value === undefined) continue;
+    const group = groupOf(groups, e.by, s.labels, () => ({ all: 0, errors: 0 }));
+    group.all += value;
+    if (e.isError.test(s.labels[e.status_label] ?? '')) group.errors += value;
+  }
+  if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
+  const values = [];
+  for (const g of groups.values()) {
+    if (g.all === 0)
+      notes.push(`${e.as}${formatLabels(g.labels)}: no requests in the last ${window}, so no error rate`);
+    else values.push({ labels: g.labels, value: (100 * g.errors) / g.all });
+  }
+  return emit(e.as, values, notes);
+}
+
+function gaugeSums(
+  g: MetricsProbeConfig['gauges'][number] & { selection: Selection },
+  series: readonly Series[],
+  notes: string[],
+): Sample[] {
+  const groups = new Map<string, { labels: Record<string, string>; sum: number }>();
+  for (const s of selected(series, g.selection)) {
+    groupOf(groups, g.by, s.labels, () => ({ sum: 0 })).sum += (s.points.at(-1) as Point).v;
+  }
+  return emit(
+    g.as,
+    [...groups.values()].map((x) => ({ labels: x.labels, value: x.sum })),
+    notes,
+  );
+}
+
+/** Samples named `name`, leaving out NaN values with a note. */
+function emit(name: string, values: { labels: Record<string, string>; value: number }[], notes: string[]): Sample[] {
+  const samples: Sample[] = [];
+  for (const { labels, value } of values) {
+    if (Number.isNaN(value)) notes.push(`${name}${formatLabels(labels)} is NaN (a NaN in the exposition), not emitted`);
+    else samples.push({ name, labels, value });
+  }
+  return samples;
+}
+
+function selected(series: readonly Series[], s: Selection): Series[] {
+  return series.filter((x) => x.name === s.sample && matches(x.labels, s.match));
+}
+
+/** The note for series that exist but appeared in this scrape only (a new label value, a restarted target). */
+function notYet(as: string, sample: string): string {
+  return `${as}: no ${sample} series was in two scrapes of the window yet`;
+}
+
+/** The group of `labels` under `sum by (by)`: keyed by the by-labels' values; empty values are left out, as PromQL does. */
+function groupOf<T extends object>(
+  groups: Map<string, T & { labels: Record<string, string> }>,
+  by: readonly string[],
+  labels: Record<string, string>,
+  init: () => T,
+): T & { labels: Record<string, string> } {
+  const key = JSON.stringify(by.map((l) => labels[l] ?? ''));
+  let group = groups.get(key);
+  if (!group) {
+    const kept: Record<string, string> = {};
+    for (const l of by) if (labels[l]) kept[l] = labels[l];
+    group = { ...init(), labels: kept };
+    groups.set(key, group);
+  }
+  return group;
+}
+
+/** `0.95` → `p95`, `0.999` → `p99_9`. */
+export function quantileName(q: number): string {
+  return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
+}
+
+/** PromQL matcher semantics: a missing label is the empty string; regexes are anchored (compiled so by the config). */
+function matches(labels: Record<string, string>, matchers: readonly Matcher[]): boolean {
+  for (const m of matchers) {
+    const value = labels[m.label] ?? '';
+    const ok =
+      m.op === '='
+        ? value === m.value
+        : m.op === '!='
+          ? value !== m.value
+          : (m.regex as RegExp).test(value) === (m.op === '=~');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function seriesKey(name: string, labels: Record<string, string>): string {
+  return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+}
+
+function formatLabels(labels: Record<string, string>): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return pairs.length > 0 ? `{${pairs.join(',')}}` : '';
+}
+
+function formatMatchers(matchers: readonly Matcher[]): string {
+  return `{${matchers.map((m) => `${m.label}${m.op}${JSON.stringify(m.value)}`).join(',')}}`;
+}
