@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
+import disk from './disk.js';
 import docker from './docker.js';
 import http from './http.js';
 import metrics from './metrics.js';
@@ -19,7 +20,17 @@ import wsStats from './ws-stats.js';
 export type AnyProbeKind = { [K in ProbeKindName]: ProbeKind<K> }[ProbeKindName];
 
 /** Every built probe kind. */
-export const probeKinds: readonly AnyProbeKind[] = [http, metrics, wsStats, websocket, tls, postgres, docker, redis];
+export const probeKinds: readonly AnyProbeKind[] = [
+  http,
+  metrics,
+  wsStats,
+  websocket,
+  tls,
+  postgres,
+  docker,
+  redis,
+  disk,
+];
 
 /** The registered kind named `kind`, if it is built. */
 export function probeKind(kind: string): AnyProbeKind | undefined {
