@@ -1,8 +1,7 @@
 // The docker probe: state, health, restarts, OOM kills, CPU and memory of the stack's containers and the error lines
 // in their logs, read from the Engine API (dockerode) over its unix socket or TCP.
-import { Agent, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { addAbortSignal } from 'node:stream';
-import type DockerModem from 'docker-modem';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import type { DockerProbeConfig } from '../config/probes.js';
@@ -74,8 +73,6 @@ export default defineProbe({
     // Between runs: each container's id and restart count, and each container id's log cursor.
     const restartsSeen = new Map<string, { id: string; count: number }>();
     const cursors = new Map<string, LogCursor>();
-    // The probe's own keep-alive connections, so close() can end them without touching anyone else's.
-    const agent = new Agent({ keepAlive: true });
     let engine: Docker | undefined;
 
     async function observe(id: string, name: string, signal: AbortSignal): Promise<Observation> {
@@ -120,8 +117,7 @@ export default defineProbe({
       async run({ signal }) {
         let list: z.output<typeof listed>;
         try {
-          // dockerode hands its options to docker-modem as they are; only its own types leave `agent` out.
-          engine ??= new Docker({ ...modemOptions(endpoint), agent } as Docker.DockerOptions);
+          engine ??= new Docker(modemOptions(endpoint));
           list = parse(listed, await engine.listContainers({ all: true, abortSignal: signal }), 'container list');
         } catch (err) {
           return { up: false, reason: engineFailure(err, endpoint, signal) };
@@ -145,16 +141,15 @@ export default defineProbe({
           ...(problems.length > 0 ? { cannotMeasure: problems.join('; ') } : {}),
         };
       },
-      async close() {
-        agent.destroy();
-      },
     };
   },
 });
 
 // Every connection option is given, so docker-modem's own defaults (DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY)
-// never override the endpoint the configuration chose.
-function modemOptions(endpoint: string): DockerModem.ConstructorOptions {
+// never override the endpoint the configuration chose. No `agent`: docker-modem util.inspect()s its request options
+// (showHidden, depth: null) for a debug line on every request, even with debugging off, and a keep-alive Agent with
+// its sockets in there made a run over 50 containers take seconds instead of milliseconds (bench/docker.ts).
+function modemOptions(endpoint: string): Docker.DockerOptions {
   const none = {
     host: undefined,
     port: undefined,
@@ -197,9 +192,11 @@ function primaryName(names: string[]): string {
   return own.replace(/^\//, '');
 }
 
-// stream=false without one-shot is what `docker stats --no-stream` asks for: the Engine waits for two of its
-// samples (about 1 s apart), discards the first and returns the second with precpu_stats = the first. With one-shot
-// it would return its first sample with an empty precpu_stats, and the CPU % would be the average since the start.
+// stream=false without one-shot is what `docker stats --no-stream` asks for (docker CLI up to v28; v29 asks for the
+// same pair explicitly): the Engine waits for two of its collector's samples (about 1 s apart), drops the first and
+// returns the second with precpu_stats = the first. With one-shot=true it returns its first sample with an empty
+// precpu_stats (checked on dockerd 20.10): the "delta" would be all the container's CPU time over the host's since
+// boot, near 0 %. The price is about 2 s per run, spent waiting, for all containers at once.
 async function readStats(engine: Docker, id: string, signal: AbortSignal): Promise<ContainerFigures | undefined> {
   const doc = parse(
     statsDocument,
