@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
 import disk from './disk.js';
 import docker from './docker.js';
+import host from './host.js';
 import http from './http.js';
 import metrics from './metrics.js';
 import postgres from './postgres.js';
@@ -30,6 +31,7 @@ export const probeKinds: readonly AnyProbeKind[] = [
   docker,
   redis,
   disk,
+  host,
 ];
 
 /** The registered kind named `kind`, if it is built. */
