@@ -8,6 +8,7 @@ import { maintenanceCommand } from './cli/maintenance.js';
 import { notifyTestCommand } from './cli/notify-test.js';
 import { probeCommand } from './cli/probe.js';
 import { silenceCommand } from './cli/silence.js';
+import { testCommand } from './cli/test.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -26,6 +27,7 @@ program.addCommand(maintenanceCommand(clientEnv));
 const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
 program.addCommand(checkCommand({ configDir, env: process.env }));
 program.addCommand(probeCommand({ configDir, env: process.env }));
+program.addCommand(testCommand({ configDir, env: process.env }));
 program.addCommand(notifyTestCommand({ configDir, env: process.env }));
 
 await program.parseAsync(process.argv);

@@ -33,7 +33,7 @@ export interface AlertDetail extends AlertRecord {
   history: HistoryEntry[];
 }
 
-/** Which alerts to list; by default the pending and firing ones. */
+/** Which alerts to list; by default the pending and firing ones, and any that flaps (it is never dropped). */
 export interface AlertFilter {
   state?: AlertState[];
   priority?: Priority;
@@ -73,11 +73,12 @@ export class AlertsApi {
   /** Alerts matching `filter`, most urgent first, then longest active first. */
   listAlerts(filter: AlertFilter = {}): AlertRecord[] {
     const states = filter.state ?? ['pending', 'firing'];
+    const flappingToo = filter.state === undefined;
     const snap = this.#d.snapshot();
     const now = this.#d.clock.now();
     const out: AlertRecord[] = [];
     for (const e of snap.entries.values()) {
-      if (!states.includes(e.inst.state)) continue;
+      if (!states.includes(e.inst.state) && !(flappingToo && e.inst.flapping)) continue;
       if (filter.alertname !== undefined && e.rule.name !== filter.alertname) continue;
       if (filter.priority !== undefined && e.inst.priority !== filter.priority) continue;
       if (filter.matchers && !matchesAll(filter.matchers, e.labels)) continue;

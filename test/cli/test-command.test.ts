@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runTests } from '../../src/cli/test.js';
+import { expandValues, parseSeries } from '../../src/rules/rule-tests.js';
+
+const shipped = ['config/tests/api.yaml', 'config/tests/infrastructure.yaml', 'config/tests/maintenance.yaml'];
+
+async function run(files: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runTests({ files, dir: 'config', env: {}, out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function tempTest(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'centinela-test-')), 'case.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('centinela test', () => {
+  it('passes the shipped rule tests against the shipped configuration', async () => {
+    const r = await run(shipped);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/3 files, \d+ checks: \d+ passed, 0 failed/);
+    expect(r.code).toBe(0);
+  });
+
+  it('fails a deliberately wrong expectation with a readable diff', async () => {
+    const file = tempTest(`
+tests:
+  - name: latency in the critical band
+    interval: 1m
+    input_series:
+      - series: api_metrics.latency_p95_seconds
+        values: 0.7x6
+    alert_tests:
+      - eval_time: 6m
+        alertname: ApiLatencyHigh
+        exp_alerts:
+          - priority: P2   # wrong: 0.7 s is over the P1 threshold
+      - eval_time: 6m
+        alertname: ApiErrorRateHigh
+        exp_alerts: []
+`);
+    const r = await run([file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`FAIL ${file}`);
+    expect(r.out).toContain(
+      [
+        '  tests[0] "latency in the critical band" alert_tests[0] at 6m, ApiLatencyHigh:',
+        '    (- expected, + got)',
+        '    - ApiLatencyHigh{} P2 firing',
+        '    + ApiLatencyHigh{} P1 firing',
+      ].join('\n'),
+    );
+    expect(r.out).not.toContain('alert_tests[1]');
+    expect(r.out).toContain('1 file, 2 checks: 1 passed, 1 failed');
+  });
+
+  it('shows a missing alert, an unexpected one, and the labels and holds that differ', async () => {
+    const file = tempTest(`
+tests:
+  - interval: 30s
+    input_series:
+      - series: containers.running{container="grupo_gad_api"}
+        values: 0x4
+      - series: containers.healthy{container="grupo_gad_api"}
+        values: 0x4
+    alert_tests:
+      - eval_time: 2m
+        alertname: ContainerUnhealthy
+        exp_alerts:
+          - labels: { container: grupo_gad_db }
+            priority: P1
+            suppressed: []
+`);
+    const r = await run([file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('    - ContainerUnhealthy{container="grupo_gad_db"} P1 firing held:none');
+    expect(r.out).toContain('    + ContainerUnhealthy{container="grupo_gad_api"} P1 firing held:inhibited');
+  });
+
+  it('reports every problem of an invalid file with where it is, and runs nothing', async () => {
+    const file = tempTest(`
+tests:
+  - interval: 1m
+    input_series:
+      - series: api_metrics.latency_p95_seconds
+        values: 0.1 fast 0.2
+      - series: nope.up
+        values: "1"
+    probe_failures:
+      - probe: api_metrics
+        steps: 3-x
+        down: refused
+    alert_tests:
+      - eval_time: 1m
+        alertname: ApiLatncyHigh
+      - eval_time: soon
+        alertname: ApiDown
+`);
+    const r = await run([file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `ERROR ${file}:\n  tests[0].alert_tests[1].eval_time: "soon" is not a duration. Write 90s, 5m or 1h30m`,
+    );
+    const second = tempTest(`
+tests:
+  - interval: 1m
+    input_series:
+      - series: api_metrics.latency_p95_seconds
+        values: 0.1 fast 0.2
+      - series: nope.up
+        values: "1"
+    probe_failures:
+      - probe: api_metrics
+        steps: 3-x
+        down: refused
+    alert_tests:
+      - eval_time: 1m
+        alertname: ApiLatncyHigh
+`);
+    const r2 = await run([second]);
+    expect(r2.err.split('\n')).toEqual([
+      `ERROR ${second}:`,
+      '  tests[0].input_series[0]: "fast" is not a value. Write a number, _ (no data), a+bxn, a-bxn, axn or _xn',
+      '  tests[0].input_series[1].series: no probe "nope" in alerts.yaml',
+      '  tests[0].probe_failures[0].steps: "3-x" is not a step. Write step numbers like "3 4 7-9" (0 is the first run)',
+      '  tests[0].alert_tests[0].alertname: no rule "ApiLatncyHigh" in alerts.yaml',
+    ]);
+    expect(r2.out).toContain('0 checks: 0 passed, 0 failed, 1 file invalid');
+  });
+
+  it('exits 1 for a file it cannot read', async () => {
+    const r = await run(['config/tests/does-not-exist.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('ERROR config/tests/does-not-exist.yaml: cannot be read (ENOENT)');
+  });
+
+  it('is the `test` command of the centinela binary, with its exit status', async () => {
+    const bin = join(process.cwd(), 'bin/centinela.js');
+    const ok = await promisify(execFile)(process.execPath, [bin, 'test', ...shipped]);
+    expect(ok.stdout).toContain('0 failed');
+    const wrong = tempTest(`
+tests:
+  - input_series:
+      - series: api_health.up
+        values: 0x5
+    alert_tests:
+      - eval_time: 5m
+        alertname: ApiDown
+        exp_alerts: []
+`);
+    const failed = await promisify(execFile)(process.execPath, [bin, 'test', wrong]).catch((e) => e);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('+ ApiDown{} P0 firing');
+  });
+});
+
+describe('series notation', () => {
+  it.each([
+    ['1 2 3', [1, 2, 3]],
+    ['0.1 0.1 0.6x3 _ 0.1', [0.1, 0.1, 0.6, 0.6, 0.6, 0.6, undefined, 0.1]],
+    ['1+2x3', [1, 3, 5, 7]],
+    ['10-2.5x2', [10, 7.5, 5]],
+    ['0.1+0.1x2', [0.1, 0.2, 0.3]],
+    ['_x3 1', [undefined, undefined, undefined, 1]],
+    ['-1 1e3', [-1, 1000]],
+  ])('%s', (text, expected) => {
+    expect(expandValues(text)).toEqual(expected);
+  });
+
+  it('parses a series name with labels', () => {
+    expect(parseSeries('containers.cpu_percent{container="grupo_gad_api", path="a\\"b"}')).toEqual({
+      name: 'containers.cpu_percent',
+      labels: { container: 'grupo_gad_api', path: 'a"b' },
+    });
+    expect(() => parseSeries('cpu_percent')).toThrow('is not a series');
+    expect(() => parseSeries('a.b{x=1}')).toThrow('labels are written');
+  });
+});
