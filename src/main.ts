@@ -7,6 +7,7 @@ import { checkCommand } from './cli/check.js';
 import { maintenanceCommand } from './cli/maintenance.js';
 import { notifyTestCommand } from './cli/notify-test.js';
 import { probeCommand } from './cli/probe.js';
+import { runCommand } from './cli/run.js';
 import { silenceCommand } from './cli/silence.js';
 import { testCommand } from './cli/test.js';
 
@@ -29,5 +30,13 @@ program.addCommand(checkCommand({ configDir, env: process.env }));
 program.addCommand(probeCommand({ configDir, env: process.env }));
 program.addCommand(testCommand({ configDir, env: process.env }));
 program.addCommand(notifyTestCommand({ configDir, env: process.env }));
+program.addCommand(
+  runCommand({
+    configDir,
+    env: process.env,
+    onSignal: (signal, handler) => process.on(signal, handler),
+    tty: process.stdout.isTTY === true,
+  }),
+);
 
 await program.parseAsync(process.argv);

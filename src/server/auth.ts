@@ -10,6 +10,11 @@ export interface AccessTokens {
   read?: Secret;
 }
 
+/** A secret that is set and not empty: `${CENTINELA_WRITE_TOKEN:-}` left empty means "not configured". */
+export function configured(secret: Secret | undefined): secret is Secret {
+  return secret !== undefined && secret.reveal() !== '';
+}
+
 /** What a route needs: nothing (health), read access, or write access. */
 export type Access = 'open' | 'read' | 'write';
 

@@ -27,6 +27,8 @@ export interface AlertCount {
 export interface ScrapeSources {
   alerts(): AlertCount[];
   outboxDepth(): number;
+  /** Runs skipped per probe because the previous one was still going (the scheduler counts them). */
+  probeSkips(): { probe: string; skips: number }[];
 }
 
 /** What one probe run produced, as the scheduler reports it (sample names are `<probe>.<name>`). */
@@ -49,7 +51,6 @@ export class Metrics {
   readonly #probeDuration: Gauge<'probe'>;
   readonly #probeLastRun: Gauge<'probe'>;
   readonly #probeRuns: Counter<'probe'>;
-  readonly #probeSkips: Counter<'probe'>;
   readonly #evaluation: Histogram;
   readonly #notifications: Counter<'channel' | 'result'>;
   readonly #delivery: Histogram<'channel'>;
@@ -58,7 +59,7 @@ export class Metrics {
   readonly #timeToResolve: Histogram<'priority'>;
   readonly #slaBreaches: Counter<'priority' | 'kind'>;
   readonly #reloads: Counter<'result'>;
-  #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0 };
+  #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0, probeSkips: () => [] };
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -88,11 +89,16 @@ export class Metrics {
       labelNames: ['probe'],
       registers,
     });
-    this.#probeSkips = new Counter({
+    const skips: Counter<'probe'> = new Counter({
       name: 'centinela_probe_skips_total',
       help: 'Probe runs skipped because the previous run was still going',
       labelNames: ['probe'],
       registers,
+      // The scheduler keeps the count; a probe replaced by a reload starts again at 0, which Prometheus reads as a reset.
+      collect: () => {
+        skips.reset();
+        for (const s of this.#sources.probeSkips()) skips.inc({ probe: s.probe }, s.skips);
+      },
     });
     this.#evaluation = new Histogram({
       name: 'centinela_rule_evaluation_seconds',
@@ -177,13 +183,9 @@ export class Metrics {
     this.#samples.record(run.probe, run.samples);
   }
 
-  probeSkipped(probe: string): void {
-    this.#probeSkips.inc({ probe });
-  }
-
   /** Drops a probe removed by a reload, so its series vanish instead of going stale. */
   forgetProbe(probe: string): void {
-    for (const m of [this.#probeUp, this.#probeDuration, this.#probeLastRun, this.#probeRuns, this.#probeSkips]) {
+    for (const m of [this.#probeUp, this.#probeDuration, this.#probeLastRun, this.#probeRuns]) {
       m.remove({ probe });
     }
     this.#samples.forget(probe);

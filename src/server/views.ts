@@ -6,11 +6,11 @@ import type { Labels, Priority, Sample, Suppression } from '../types.js';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
-/** An acknowledgement: who, when, how (API, status page, email link), and what they said. */
+/** An acknowledgement: who, when, how (api, link; given when it was just made), and what they said. */
 export interface AckView {
   by: string;
   at: string;
-  via: string;
+  via?: string;
   comment?: string;
 }
 

@@ -60,7 +60,6 @@ function busyMetrics(): Metrics {
     at: Date.UTC(2026, 0, 1, 12),
     samples: [{ name: 'api_health.up', labels: {}, value: 0 }],
   });
-  m.probeSkipped('api_health');
   m.ruleEvaluation(0.002);
   m.notification('email', 'delivered', 1.5);
   m.notification('webhook', 'retry');
@@ -75,6 +74,7 @@ function busyMetrics(): Metrics {
       { alertname: 'HighLatency', priority: 'P2', state: 'pending', count: 2 },
     ],
     outboxDepth: () => 3,
+    probeSkips: () => [{ probe: 'api_health', skips: 1 }],
   });
   return m;
 }
@@ -182,8 +182,8 @@ describe('Metrics exposition', () => {
   it('keeps two Metrics apart (no global registry)', async () => {
     const a = new Metrics({ processMetrics: false });
     const b = new Metrics({ processMetrics: false });
-    a.probeSkipped('only_in_a');
+    a.probeRun({ probe: 'only_in_a', up: true, durationSeconds: 0, at: 0, samples: [] });
     const inB = parseExposition((await b.expose()).body);
-    expect(family(inB, 'centinela_probe_skips_total').metrics).toEqual([]);
+    expect(family(inB, 'centinela_probe_up').metrics).toEqual([]);
   });
 });

@@ -1,0 +1,132 @@
+// `centinela run [--config DIR]`: the daemon. Refuses to start on config problems (printing all of them), opens the
+// state store, starts probing, alerting and delivering, and serves HTTP on server.listen. SIGHUP reloads (a bad
+// config is reported and the running one kept); SIGTERM and SIGINT stop gracefully and exit 0.
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { Command } from 'commander';
+import type { Logger } from 'pino';
+import { type App, createApp } from '../app.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { Env } from '../config/env.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger, isLogLevel } from '../log.js';
+import { ApiError } from '../server/errors.js';
+import { openDb } from '../state/db.js';
+
+/** What `run` needs from main: the config folder, the environment, signals and the terminal. */
+export interface RunDeps {
+  configDir(flag?: string): string;
+  env: Env;
+  /** Subscribes to a process signal (main owns the process). */
+  onSignal(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', handler: () => void): void;
+  /** Whether stdout is a terminal (readable logs instead of JSON lines). */
+  tty: boolean;
+  clock?: Clock;
+}
+
+/** `host:port` → the pieces fastify's listen takes; `[::1]:9810` and `:9810` work too. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65_535) {
+    throw new Error(`server.listen "${listen}" is not host:port. Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810`);
+  }
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Starts the daemon; resolves with it running and listening. Throws ConfigError on a bad config. */
+export async function startDaemon(
+  dir: string,
+  deps: Pick<RunDeps, 'env' | 'clock'> & { log: Logger },
+): Promise<{ app: App; url: string; close: () => Promise<void> }> {
+  const clock = deps.clock ?? systemClock;
+  const config = await loadConfig({ dir, env: deps.env });
+  const path = config.centinela.state.path;
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = openDb(path);
+  const app = await createApp({
+    config,
+    loadConfig: () => loadConfig({ dir, env: deps.env }),
+    clock,
+    log: deps.log,
+    db,
+  });
+  try {
+    app.start();
+    await app.server.listen(parseListen(config.centinela.server.listen));
+  } catch (err) {
+    await app.stop();
+    db.close();
+    throw err;
+  }
+  const a = app.server.server.address() as AddressInfo;
+  const url = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  return {
+    app,
+    url,
+    close: async () => {
+      await app.stop();
+      db.close();
+    },
+  };
+}
+
+/** The `run` command. */
+export function runCommand(deps: RunDeps): Command {
+  return new Command('run')
+    .description('run the daemon: probes, rules, escalation and delivery, /metrics, the API and the status page')
+    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .action(async (opts: { config?: string }) => {
+      const level = deps.env.LOG_LEVEL ?? 'info';
+      if (!isLogLevel(level)) {
+        console.error(
+          `centinela run: LOG_LEVEL "${level}" is not a level. Use fatal, error, warn, info, debug, trace or silent`,
+        );
+        process.exitCode = 2;
+        return;
+      }
+      const clock = deps.clock ?? systemClock;
+      const log = createLogger({ level, pretty: deps.tty, clock });
+      const dir = deps.configDir(opts.config);
+      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      try {
+        daemon = await startDaemon(dir, { env: deps.env, clock, log });
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(err.message);
+        } else {
+          console.error(`centinela run: ${(err as Error).message}`);
+        }
+        process.exitCode = 1;
+        return;
+      }
+      log.info({ url: daemon.url, config: dir, probes: daemon.app.config.alerts.probes.length }, 'centinela running');
+
+      let stopping: Promise<void> | undefined;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        log.info({ signal }, 'stopping: finishing probe runs and deliveries in flight');
+        stopping = daemon.close().then(
+          () => {
+            log.info('stopped');
+            log.flush();
+            process.exitCode = 0;
+          },
+          (err: unknown) => {
+            log.error({ err }, 'stop failed');
+            process.exitCode = 1;
+          },
+        );
+      };
+      deps.onSignal('SIGTERM', () => stop('SIGTERM'));
+      deps.onSignal('SIGINT', () => stop('SIGINT'));
+      deps.onSignal('SIGHUP', () => {
+        daemon.app.reload().catch((err: unknown) => {
+          // The reload logged every problem; the running config stays.
+          if (!(err instanceof ApiError)) log.error({ err }, 'reload failed');
+        });
+      });
+    });
+}

@@ -1,0 +1,85 @@
+// How fast people respond, as metrics: escalations (an unacknowledged alert climbing a level), time to acknowledge,
+// time to resolve, and response-SLA breaches, read from escalation's store around the moments they can change.
+import type { Levels } from '../escalation/policy.js';
+import { slaReport } from '../escalation/sla.js';
+import type { Metrics } from '../server/metrics.js';
+import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
+import type { AlertEvent } from '../types.js';
+
+/** Turns escalation's records into centinela_escalations_total, time-to-ack/resolve and SLA-breach metrics. */
+export class ResponseMetrics {
+  readonly #store: EscalationStore;
+  readonly #metrics: Metrics;
+  #levels: Levels;
+  /** Breaches already counted, by incident; so each is counted once. */
+  #counted = new Map<number, { ack: boolean; resolve: boolean }>();
+
+  /**
+   * Breaches decided before `now` were counted by the process that saw them (or happened while nobody ran), so
+   * they are remembered without counting: a restart must not make `increase()` jump.
+   */
+  constructor(store: EscalationStore, levels: Levels, metrics: Metrics, now: number) {
+    this.#store = store;
+    this.#levels = levels;
+    this.#metrics = metrics;
+    this.#sweep(now, false);
+  }
+
+  setLevels(levels: Levels): void {
+    this.#levels = levels;
+  }
+
+  /**
+   * Runs escalation's `tick` and counts the levels it added: `tick` only reminds, climbs and re-opens, so a level
+   * that appears during it is a climb.
+   */
+  aroundTick(now: number, tick: () => void): void {
+    const before = new Map(this.#store.dueIncidents(now).map((r) => [r.id, r.levels.map((l) => l.level)]));
+    tick();
+    for (const [id, levels] of before) {
+      const after = this.#store.incident(id)?.levels ?? [];
+      for (let i = levels.length; i < after.length; i++) {
+        const from = (i > 0 ? after[i - 1] : undefined)?.level;
+        const to = after[i]?.level;
+        if (from && to) this.#metrics.escalation(from, to);
+      }
+    }
+  }
+
+  /** An incident was acknowledged: how long after its first page. */
+  acknowledged(incident: IncidentRecord, at: number): void {
+    if (incident.firstPagedAt === undefined || incident.firstAck?.at !== at) return;
+    this.#metrics.acknowledged(incident.slaPriority ?? incident.priority, (at - incident.firstPagedAt) / 1000);
+  }
+
+  /** After events were handed to escalation: resolutions of paged incidents, how long after their first page. */
+  afterEvents(events: readonly AlertEvent[]): void {
+    for (const e of events) {
+      if (e.type !== 'resolved') continue;
+      const rec = this.#store.lastIncident(e.alert.id);
+      if (rec?.resolvedAt === undefined || rec.firstPagedAt === undefined) continue;
+      this.#metrics.resolved(rec.slaPriority ?? rec.priority, (rec.resolvedAt - rec.firstPagedAt) / 1000);
+    }
+  }
+
+  /** Counts breaches that became known since the last sweep (call on every tick). */
+  sweep(now: number): void {
+    this.#sweep(now, true);
+  }
+
+  #sweep(now: number, count: boolean): void {
+    // Every breach is decided within its level's response time of the first page, so older incidents are settled.
+    const longest = Math.max(0, ...Object.values(this.#levels).map((l) => l?.ack_within ?? 0));
+    const since = now - 2 * longest - 3_600_000;
+    const next = new Map<number, { ack: boolean; resolve: boolean }>();
+    for (const r of slaReport(this.#store, this.#levels, since, now)) {
+      const seen = this.#counted.get(r.incidentId) ?? { ack: false, resolve: false };
+      const ack = r.ackMet === false;
+      const resolve = r.resolveMet === false;
+      if (count && ack && !seen.ack) this.#metrics.slaBreach(r.priority, 'ack');
+      if (count && resolve && !seen.resolve) this.#metrics.slaBreach(r.priority, 'resolve');
+      next.set(r.incidentId, { ack: ack || seen.ack, resolve: resolve || seen.resolve });
+    }
+    this.#counted = next;
+  }
+}
