@@ -18,6 +18,7 @@ import {
   type WindowResult,
 } from './docker-logs.js';
 import { type ContainerFigures, containerFigures, statsDocument } from './docker-stats.js';
+import { abortReason, describeFailure, endpointOf } from './net-failure.js';
 import { defineProbe } from './probe.js';
 
 /** Where the Engine listens when neither the config nor DOCKER_HOST says. */
@@ -339,23 +340,30 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message.trim() : String(err);
 }
 
-/** Why the Engine could not be asked at all: the socket is missing or forbidden, nothing listens, it hangs, it errs. */
+/**
+ * Why the Engine could not be asked at all: the socket is missing, forbidden or stale, the TCP endpoint refuses or
+ * does not resolve (worded as for every network probe), it answers an error status or something that is not HTTP.
+ */
 function engineFailure(err: unknown, endpoint: string, signal: AbortSignal): string {
   if (signal.aborted) return stopped(endpoint, signal);
-  const socket = endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : undefined;
-  const { code, statusCode } = err as { code?: string; statusCode?: number };
-  if (socket && code === 'ENOENT')
-    return `no docker socket at ${socket}: the engine is not running or the path is wrong`;
-  if (socket && (code === 'EACCES' || code === 'EPERM')) {
+  const { code, statusCode } = err as { code?: unknown; statusCode?: number };
+  if (statusCode !== undefined) return `the docker engine at ${endpoint} answered HTTP ${statusCode}: ${message(err)}`;
+  if (!endpoint.startsWith('unix://')) {
+    if (typeof code === 'string')
+      return `the docker engine at ${endpoint}: ${describeFailure(err, signal, endpointOf(new URL(endpoint)))}`;
+    return `cannot read from the docker engine at ${endpoint}: ${message(err)}`;
+  }
+  const socket = endpoint.slice('unix://'.length);
+  if (code === 'ENOENT') return `no docker socket at ${socket}: the engine is not running or the path is wrong`;
+  if (code === 'EACCES' || code === 'EPERM') {
     return `permission denied on the docker socket ${socket}: run centinela as a user in the docker group or give it access to the socket`;
   }
-  if (code === 'ECONNREFUSED') return `connection refused at ${endpoint}: nothing accepts connections there`;
-  if (statusCode !== undefined) return `the docker engine at ${endpoint} answered HTTP ${statusCode}: ${message(err)}`;
+  if (code === 'ECONNREFUSED')
+    return `nothing accepts connections on the docker socket ${socket}: a stale socket file, is dockerd running?`;
   return `cannot read from the docker engine at ${endpoint}: ${message(err)}`;
 }
 
 // The run's signal says why it stopped (the scheduler's timeout, a shutdown); the reason keeps its words.
 function stopped(endpoint: string, signal: AbortSignal): string {
-  const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
-  return `no answer from the docker engine at ${endpoint} before the run was stopped: ${why}`;
+  return `no answer from the docker engine at ${endpoint} before the run was stopped: ${abortReason(signal)}`;
 }

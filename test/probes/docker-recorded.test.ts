@@ -1,6 +1,6 @@
 // The docker probe against recorded Engine API answers (a real dockerd 20.10, API 1.41, cgroup v1) served over a
 // unix socket: the figures, health, restarts and log counting, and every way the engine can fail.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { dockerProbe } from '../../src/config/probes.js';
-import docker from '../../src/probes/docker.js';
+import docker, { resolveDockerEndpoint } from '../../src/probes/docker.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
 import type { Sample } from '../../src/types.js';
 import { probeConformance } from '../support/conformance.js';
@@ -238,6 +238,21 @@ describe('an engine that cannot be asked', () => {
     expect(reason).toBe('no docker socket at /nonexistent/docker.sock: the engine is not running or the path is wrong');
   });
 
+  it('has a stale socket file that nothing listens on (the engine was killed)', async () => {
+    const stale = engine.socket.replace(/docker\.sock$/, 'stale.sock');
+    const holder = spawn('./node_modules/.bin/node', [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`,
+    ]);
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    holder.kill('SIGKILL'); // no chance to remove its socket file
+    await new Promise((resolve) => holder.once('exit', resolve));
+    const reason = await down({ endpoint: `unix://${stale}` });
+    expect(reason).toBe(
+      `nothing accepts connections on the docker socket ${stale}: a stale socket file, is dockerd running?`,
+    );
+  });
+
   it('hangs', async () => {
     engine.intercept = () => true;
     const reason = await down({ endpoint: engine.endpoint }, AbortSignal.timeout(200));
@@ -279,7 +294,7 @@ describe('an engine that cannot be asked', () => {
       });
     });
     const reason = await down({ endpoint: `tcp://127.0.0.1:${port}` });
-    expect(reason).toBe(`connection refused at tcp://127.0.0.1:${port}: nothing accepts connections there`);
+    expect(reason).toBe(`the docker engine at tcp://127.0.0.1:${port}: connection refused (127.0.0.1:${port})`);
   });
 
   it('refuses a user without access to the socket (the probe runs as nobody)', async () => {
@@ -306,5 +321,15 @@ describe('an engine that cannot be asked', () => {
       up: false,
       reason: `permission denied on the docker socket ${engine.socket}: run centinela as a user in the docker group or give it access to the socket`,
     });
+  });
+});
+
+describe('resolveDockerEndpoint', () => {
+  it('takes the configured endpoint, else DOCKER_HOST, else the local socket', () => {
+    const config = (endpoint?: string) => dockerProbe.parse({ name: 'c', kind: 'docker', endpoint });
+    expect(resolveDockerEndpoint(config('tcp://a:2375'), 'unix:///b.sock').endpoint).toBe('tcp://a:2375');
+    expect(resolveDockerEndpoint(config(), 'unix:///b.sock').endpoint).toBe('unix:///b.sock');
+    expect(resolveDockerEndpoint(config(), '').endpoint).toBe('unix:///var/run/docker.sock');
+    expect(resolveDockerEndpoint(config(), undefined).endpoint).toBe('unix:///var/run/docker.sock');
   });
 });
