@@ -1,169 +1,197 @@
-// Bench: parse a ~10 MB Prometheus exposition (~100,000 series) with centinela's streaming parser and with the
-// parse-prometheus-text-format package, on the same file in the same run, each in a fresh child process so peak RSS
-// is its own. Prints time (median of runs) and memory per parser, and the speed ratio.
+// Bench: parse a 10 MB Prometheus exposition (100,000 series) with centinela's streaming parser and with the
+// parse-prometheus-text-format package, on the same file in the same run, each parser in a fresh child process so
+// its peak RSS is its own. Prints wall and CPU time (median of runs), memory, and the speed-up over the package.
 //
-//   npx tsx bench/exposition.ts [--series-per-family 1000] [--runs 5]
+//   npx tsx bench/exposition.ts [--series-per-family 1000] [--runs 7]      (or: npm run bench -- exposition)
 //
-// Modes: "baseline" = parse-prometheus-text-format on the whole body read as one string (its only API);
-// "full" = centinela's parser streaming the file in 64 KiB chunks with every line selected, labels and values parsed;
-// "probe" = the same with select() keeping two families, as the metrics probe does with its config.
+// Rows: "package" = parse-prometheus-text-format on the body read as one string (its only API); "full" = ours,
+// streaming the file in 64 KiB chunks with every line selected (names, labels, values all parsed); "probe" = ours
+// with select() keeping two families, as the metrics probe does; "full, 4x body" = ours on a body four times as
+// large, to show that memory follows neither the body nor the family size.
 import { fork } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parseExposition } from '../src/probes/exposition.js';
 
-type Mode = 'baseline' | 'full' | 'probe';
+type Mode = 'package' | 'full' | 'probe';
 
 interface ChildReport {
-  mode: Mode;
   timesMs: number[];
-  /** CPU time of the process (all threads: GC included) per run; steadier than wall time on a busy machine. */
+  /** CPU time of the process (all threads, GC included) per run: steadier than wall time on a busy machine. */
   cpuMs: number[];
-  /** What the parser produced: metric objects (baseline) or samples handed to the handler. */
+  /** What the parser produced: metric objects (package) or samples handed to the handler (ours). */
   results: number;
   /** RSS after loading modules, before any parse (KiB). */
   startRssKiB: number;
   /** Peak RSS of the process over all runs (KiB). */
   peakRssKiB: number;
-  /** Largest heapUsed seen right after a parse (bytes). */
-  heapAfterBytes: number;
+  /** Largest live heap right after a parse (after a full GC, with the package's result still referenced), bytes. */
+  liveHeapBytes: number;
 }
 
-const HISTOGRAM_FAMILIES = 4;
-const COUNTER_FAMILIES = 40;
-const GAUGE_FAMILIES = 40;
 const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const STATUSES = ['200', '201', '404', '500', '503'];
 
-/** Writes the exposition and returns its series count: histograms, counters and gauges like an API's /metrics. */
+/**
+ * Writes an API-like /metrics (4 histograms, 40 counters, 40 gauges; every series distinct) and returns its series
+ * count. Written family by family, so the generator does not hold the body either.
+ */
 function generate(file: string, perFamily: number): number {
-  const out: string[] = [];
+  const fd = openSync(file, 'w');
   let series = 0;
-  for (let f = 0; f < HISTOGRAM_FAMILIES; f++) {
+  const write = (lines: string[]) => writeSync(fd, `${lines.join('\n')}\n`);
+  for (let f = 0; f < 4; f++) {
     const name = `http_request_duration_seconds_${f}`;
-    out.push(`# HELP ${name} Request latency.`, `# TYPE ${name} histogram`);
+    const lines = [`# HELP ${name} Request latency.`, `# TYPE ${name} histogram`];
     for (let s = 0; s < perFamily; s++) {
-      const labels = `handler="/api/v1/resources/item_${s % 250}",method="${['GET', 'POST', 'PUT', 'DELETE'][s % 4]}",shard="${Math.floor(s / 1000)}"`;
+      const labels = `app="api",handler="/api/v1/resources/item_${s}",method="${METHODS[s % 4]}"`;
       let count = 0;
       for (const le of BUCKETS) {
         count += (s * 7 + le.length) % 13;
-        out.push(`${name}_bucket{${labels},le="${le}"} ${count}`);
+        lines.push(`${name}_bucket{${labels},le="${le}"} ${count}`);
       }
-      out.push(`${name}_sum{${labels}} ${(count * 0.137).toFixed(3)}`, `${name}_count{${labels}} ${count}`);
+      lines.push(`${name}_sum{${labels}} ${(count * 0.137).toFixed(3)}`, `${name}_count{${labels}} ${count}`);
       series += BUCKETS.length + 2;
     }
+    write(lines);
   }
-  for (let f = 0; f < COUNTER_FAMILIES; f++) {
+  for (let f = 0; f < 40; f++) {
     const name = `http_requests_${f}_total`;
-    out.push(`# HELP ${name} Requests served.`, `# TYPE ${name} counter`);
+    const lines = [`# HELP ${name} Requests served.`, `# TYPE ${name} counter`];
     for (let s = 0; s < perFamily; s++) {
-      const status = ['200', '201', '404', '500', '503'][s % 5];
-      out.push(`${name}{handler="/api/v1/resources/item_${s % 200}",method="GET",status="${status}"} ${s * 31 + f}`);
+      lines.push(
+        `${name}{handler="/api/v1/resources/item_${s}",method="GET",status="${STATUSES[s % 5]}"} ${s * 31 + f}`,
+      );
       series++;
     }
+    write(lines);
   }
-  for (let f = 0; f < GAUGE_FAMILIES; f++) {
+  for (let f = 0; f < 40; f++) {
     const name = `process_pool_connections_${f}`;
-    out.push(`# TYPE ${name} gauge`);
+    const lines = [`# TYPE ${name} gauge`];
     for (let s = 0; s < perFamily / 10; s++) {
-      out.push(`${name}{pool="pool_${s}",state="idle"} ${s % 17}`);
+      lines.push(`${name}{pool="pool_${s}",state="idle"} ${s % 17}`);
       series++;
     }
+    write(lines);
   }
-  writeFileSync(file, `${out.join('\n')}\n`);
+  closeSync(fd);
   return series;
 }
 
-async function child(mode: Mode, file: string, runs: number): Promise<ChildReport> {
-  const baseline = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => unknown[];
+/** Parses `file` `runs` times with one parser, in this (fresh) process. */
+async function measure(mode: Mode, file: string, runs: number): Promise<ChildReport> {
+  const parsePackage = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => unknown[];
+  const wanted = new Set(['http_request_duration_seconds_0_bucket', 'http_requests_0_total']);
   const startRssKiB = Math.round(process.memoryUsage().rss / 1024);
-  const timesMs: number[] = [];
-  const cpuMs: number[] = [];
-  let heapAfterBytes = 0;
-  let results = 0;
+  const report: ChildReport = { timesMs: [], cpuMs: [], results: 0, startRssKiB, peakRssKiB: 0, liveHeapBytes: 0 };
+  const gc = (globalThis as { gc?: () => void }).gc as () => void;
+  const live = () => {
+    gc();
+    report.liveHeapBytes = Math.max(report.liveHeapBytes, process.memoryUsage().heapUsed);
+  };
+  const timed = (started: number, cpuBefore: NodeJS.CpuUsage) => {
+    const cpu = process.cpuUsage(cpuBefore);
+    report.timesMs.push(performance.now() - started);
+    report.cpuMs.push((cpu.user + cpu.system) / 1000);
+  };
   for (let r = 0; r < runs; r++) {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    if (mode === 'baseline') {
-      const families = baseline(readFileSync(file, 'utf8')) as { metrics: unknown[] }[];
-      results = families.reduce((n, f) => n + f.metrics.length, 0);
-      heapAfterBytes = Math.max(heapAfterBytes, process.memoryUsage().heapUsed);
+    if (mode === 'package') {
+      const families = parsePackage(readFileSync(file, 'utf8')) as { metrics: unknown[] }[];
+      report.results = families.reduce((n, f) => n + f.metrics.length, 0);
+      timed(started, cpuBefore);
+      live(); // while `families` is still held, as a caller of the package would hold it
     } else {
-      const wanted = new Set(['http_request_duration_seconds_0_bucket', 'http_requests_0_total']);
       let count = 0;
       await parseExposition(createReadStream(file, { highWaterMark: 64 * 1024 }), {
         select: mode === 'probe' ? (name) => wanted.has(name) : undefined,
         sample: () => count++,
       });
-      results = count;
-      heapAfterBytes = Math.max(heapAfterBytes, process.memoryUsage().heapUsed);
+      report.results = count;
+      timed(started, cpuBefore);
+      live();
     }
-    timesMs.push(performance.now() - started);
-    const cpu = process.cpuUsage(cpuBefore);
-    cpuMs.push((cpu.user + cpu.system) / 1000);
   }
-  return { mode, timesMs, cpuMs, results, startRssKiB, peakRssKiB: process.resourceUsage().maxRSS, heapAfterBytes };
+  report.peakRssKiB = process.resourceUsage().maxRSS;
+  return report;
 }
 
-function runChild(mode: Mode, file: string, runs: number): Promise<ChildReport> {
+function inChild(mode: Mode, file: string, runs: number): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const proc = fork(fileURLToPath(import.meta.url), ['child', mode, file, String(runs)]);
+    // fork() keeps this process's execArgv, so the child runs under the same tsx loader.
+    // --expose-gc: the live heap after a parse is measured after a full collection.
+    const proc = fork(fileURLToPath(import.meta.url), ['--measure', mode, '--file', file, '--runs', String(runs)], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+    });
     proc.once('message', (m) => resolve(m as ChildReport));
     proc.once('error', reject);
     proc.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`${mode} child exited with ${code}`));
+      if (code !== 0) reject(new Error(`the ${mode} child exited with ${code}`));
     });
   });
-}
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 
-if (process.argv[2] === 'gen') {
-  generate(process.argv[3] as string, 1000);
-} else if (process.argv[2] === 'child') {
-  const report = await child(process.argv[3] as Mode, process.argv[4] as string, Number(process.argv[5]));
-  process.send?.(report);
+const { values } = parseArgs({
+  options: {
+    'series-per-family': { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '7' },
+    measure: { type: 'string' },
+    file: { type: 'string' },
+  },
+});
+
+if (values.measure) {
+  process.send?.(await measure(values.measure as Mode, values.file as string, Number(values.runs)));
 } else {
-  const runs = option('--runs', 5);
+  const runs = Number(values.runs);
+  const perFamily = Number(values['series-per-family']);
   const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
-  const file = join(dir, 'exposition.txt');
   try {
-    const series = generate(file, option('--series-per-family', 1000));
-    const size = statSync(file).size;
-    console.log(`exposition: ${(size / 1e6).toFixed(1)} MB, ${series} series, ${runs} runs per parser`);
-    console.log(`node ${process.version}; each parser in a fresh child process\n`);
-    const reports: ChildReport[] = [];
-    for (const mode of ['baseline', 'full', 'probe'] as const) reports.push(await runChild(mode, file, runs));
-    const base = reports[0] as ChildReport;
+    const file = join(dir, 'exposition.txt');
+    const big = join(dir, 'exposition-4x.txt');
+    const series = generate(file, perFamily);
+    const bigSeries = generate(big, perFamily * 4);
+    const size = (statSync(file).size / 1e6).toFixed(1);
+    console.log(`exposition: ${size} MB, ${series} series, largest family ${perFamily * 14} lines`);
+    console.log(`${runs} runs per parser, each parser in a fresh child process; node ${process.version}\n`);
+    const rows: [string, ChildReport][] = [];
+    for (const mode of ['package', 'full', 'probe'] as const) rows.push([mode, await inChild(mode, file, runs)]);
+    rows.push(['full, 4x body', await inChild('full', big, 3)]);
+    const base = (rows[0] as [string, ChildReport])[1];
     console.log(
-      'parser    wall median  wall min  CPU median  speed-up wall/CPU  results  RSS peak-start  heap after parse',
+      'parser          wall median  wall min  CPU median  faster (wall/CPU)  results  RSS peak-start  live heap',
     );
-    for (const r of reports) {
-      const speedUp = `${(median(base.timesMs) / median(r.timesMs)).toFixed(1)}x / ${(median(base.cpuMs) / median(r.cpuMs)).toFixed(1)}x`;
+    for (const [label, r] of rows) {
+      const faster = `${(median(base.timesMs) / median(r.timesMs)).toFixed(1)}x / ${(median(base.cpuMs) / median(r.cpuMs)).toFixed(1)}x`;
       console.log(
         [
-          r.mode.padEnd(9),
+          label.padEnd(15),
           `${median(r.timesMs).toFixed(0)} ms`.padEnd(12),
           `${Math.min(...r.timesMs).toFixed(0)} ms`.padEnd(9),
           `${median(r.cpuMs).toFixed(0)} ms`.padEnd(11),
-          (r === base ? '-' : speedUp).padEnd(18),
+          (r === base || label.includes('4x') ? '-' : faster).padEnd(18),
           String(r.results).padEnd(8),
           mib(r.peakRssKiB - r.startRssKiB).padEnd(15),
-          mib(r.heapAfterBytes / 1024),
+          mib(r.liveHeapBytes / 1024),
         ].join(' '),
       );
     }
     console.log(
-      '\nresults: baseline = metric objects it returns (a histogram series with its buckets is one); ours = samples handed' +
-        ' to the handler.\nRSS peak-start: peak RSS of the child minus its RSS after loading modules, before parsing.',
+      '\nresults: package = metric objects returned (a histogram series with its buckets is one); ours = samples' +
+        ' handed over.\nRSS peak-start: peak RSS of the child minus its RSS after loading modules, before parsing' +
+        ' (garbage not yet collected included).\nlive heap: heap in use after a parse and a full GC; the package' +
+        ` still holds its result.\n4x body: ${(statSync(big).size / 1e6).toFixed(0)} MB, ${bigSeries} series,` +
+        ` largest family ${perFamily * 4 * 14} lines.`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,10 @@ export interface ExpositionSample {
 export interface ExpositionHandler {
   /** Called with each sample line's metric name before its labels are parsed; `false` skips the line. */
   select?(name: string): boolean;
-  /** Called for each selected sample line, in body order. */
+  /**
+   * Called for each selected sample line, in body order. Its strings may be slices of the decoded block they were
+   * read from (V8 shares the memory): copy what you keep past the parse, or it keeps a chunk's worth of body alive.
+   */
   sample(sample: ExpositionSample): void;
   /** Called for each `# TYPE family type` line. */
   type?(family: string, type: string): void;

@@ -55,7 +55,8 @@ interface Series {
 
 /** What one scrape saw of the selections. */
 interface Scraped {
-  current: Map<string, { name: string; labels: Record<string, string>; value: number }>;
+  /** By series key; `pairs` is the sorted labels as JSON, the key without the name. */
+  current: Map<string, { name: string; labels: Record<string, string>; pairs: string; value: number }>;
   seen: Set<string>;
   declared: Set<string>;
   lines: number;
@@ -77,6 +78,7 @@ export default defineProbe({
     }));
     const gauges = config.gauges.map((g) => ({ ...g, selection: selectionOf(g, g.metric) }));
     const selections = [...histograms, ...rates, ...errorRates, ...gauges].map((i) => i.selection);
+    const wanted = wantedOf(selections);
     const window = formatDuration(config.window);
 
     const history = new Map<string, Series>();
@@ -85,9 +87,9 @@ export default defineProbe({
 
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
-        const outcome = await scrape(client, selections, signal);
+        const now = clock.now(); // like Prometheus, a scrape is stamped with its start
+        const outcome = await scrape(client, wanted, signal);
         if (!('current' in outcome)) return outcome;
-        const now = clock.now();
         const warmingUp = lastScrapeAt === undefined || lastScrapeAt <= now - config.window;
         const notes: string[] = [];
         if (warmingUp) {
@@ -107,10 +109,10 @@ export default defineProbe({
         const series = [...history.values()];
         if (!warmingUp) {
           for (const h of histograms) samples.push(...quantiles(h, series, range, window, notes));
-          for (const r of rates) samples.push(...groupRates(r, series, range, notes));
+          for (const r of rates) samples.push(...sumBy(r, series, (s) => rate(s.points, range), notes));
           for (const e of errorRates) samples.push(...errorPercents(e, series, range, window, notes));
         }
-        for (const g of gauges) samples.push(...gaugeSums(g, series, notes));
+        for (const g of gauges) samples.push(...sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
         const detail = [
           `scraped ${outcome.lines} lines (${outcome.bytes} bytes), kept ${history.size} series`,
           ...notes,
@@ -129,15 +131,24 @@ function selectionOf(item: { metric: string; match?: Matcher[] | undefined }, sa
   return { sample, match: item.match ?? [], families, metric: item.metric };
 }
 
+/** The selections by sample name (what the parser's select() looks up), and the family names that declare them. */
+interface Wanted {
+  bySample: Map<string, Selection[]>;
+  families: Set<string>;
+}
+
+function wantedOf(selections: readonly Selection[]): Wanted {
+  const bySample = new Map<string, Selection[]>();
+  for (const s of selections) bySample.set(s.sample, [...(bySample.get(s.sample) ?? []), s]);
+  return { bySample, families: new Set(selections.flatMap((s) => s.families)) };
+}
+
 /** One GET of the exposition, parsed into the series the selections want; or the run's result when it failed. */
 async function scrape(
   client: HttpClient,
-  selections: readonly Selection[],
+  { bySample, families }: Wanted,
   signal: AbortSignal,
 ): Promise<Scraped | ProbeResult> {
-  const bySample = new Map<string, Selection[]>();
-  for (const s of selections) bySample.set(s.sample, [...(bySample.get(s.sample) ?? []), s]);
-  const families = new Set(selections.flatMap((s) => s.families));
   const scraped: Scraped = { current: new Map(), seen: new Set(), declared: new Set(), lines: 0, bytes: 0 };
   const at = `${client.endpoint.host}:${client.endpoint.port}`;
   try {
@@ -161,8 +172,11 @@ async function scrape(
           return true;
         },
         sample({ name, labels, value }) {
-          if (!bySample.get(name)?.some((s) => matches(labels, s.match))) return;
-          scraped.current.set(seriesKey(name, labels), { name, labels, value });
+          const wanting = bySample.get(name);
+          if (!wanting?.some((s) => matches(labels, s.match))) return;
+          const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+          // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
+          scraped.current.set(`${name}${pairs}`, { name: (wanting[0] as Selection).sample, labels, pairs, value });
         },
         type(family) {
           if (families.has(family)) scraped.declared.add(family);
@@ -184,10 +198,12 @@ async function scrape(
 /** Adds this scrape's points, drops vanished series and points that left the window. */
 function record(history: Map<string, Series>, current: Scraped['current'], now: number, window: number): void {
   for (const key of history.keys()) if (!current.has(key)) history.delete(key);
-  for (const [key, { name, labels, value }] of current) {
+  for (const [key, { name, pairs, value }] of current) {
     let series = history.get(key);
     if (!series) {
-      series = { name, labels, points: [] };
+      // Labels rebuilt from their JSON: the parser's label strings can be slices of a whole block of the body,
+      // and keeping one would keep the block for as long as the series lives.
+      series = { name, labels: Object.fromEntries(JSON.parse(pairs) as [string, string][]), points: [] };
       history.set(key, series);
     }
     const points = series.points;
@@ -259,21 +275,22 @@ function quantiles(
   return samples;
 }
 
-function groupRates(
-  r: MetricsProbeConfig['rates'][number] & { selection: Selection },
+/** sum by (<by>) of `measure` over the selected series, as samples named `as`. */
+function sumBy(
+  item: { as: string; metric: string; by: string[]; selection: Selection },
   series: readonly Series[],
-  range: Range,
+  measure: (s: Series) => number | undefined,
   notes: string[],
 ): Sample[] {
   const groups = new Map<string, { labels: Record<string, string>; sum: number }>();
-  const chosen = selected(series, r.selection);
+  const chosen = selected(series, item.selection);
   for (const s of chosen) {
-    const value = rate(s.points, range);
-    if (value !== undefined) groupOf(groups, r.by, s.labels, () => ({ sum: 0 })).sum += value;
+    const value = measure(s);
+    if (value !== undefined) groupOf(groups, item.by, s.labels, () => ({ sum: 0 })).sum += value;
   }
-  if (groups.size === 0 && chosen.length > 0) notes.push(notYet(r.as, r.metric));
+  if (groups.size === 0 && chosen.length > 0) notes.push(notYet(item.as, item.metric));
   return emit(
-    r.as,
+    item.as,
     [...groups.values()].map((g) => ({ labels: g.labels, value: g.sum })),
     notes,
   );
@@ -303,22 +320,6 @@ function errorPercents(
     else values.push({ labels: g.labels, value: (100 * g.errors) / g.all });
   }
   return emit(e.as, values, notes);
-}
-
-function gaugeSums(
-  g: MetricsProbeConfig['gauges'][number] & { selection: Selection },
-  series: readonly Series[],
-  notes: string[],
-): Sample[] {
-  const groups = new Map<string, { labels: Record<string, string>; sum: number }>();
-  for (const s of selected(series, g.selection)) {
-    groupOf(groups, g.by, s.labels, () => ({ sum: 0 })).sum += (s.points.at(-1) as Point).v;
-  }
-  return emit(
-    g.as,
-    [...groups.values()].map((x) => ({ labels: x.labels, value: x.sum })),
-    notes,
-  );
 }
 
 /** Samples named `name`, leaving out NaN values with a note. */
@@ -376,10 +377,6 @@ function matches(labels: Record<string, string>, matchers: readonly Matcher[]): 
     if (!ok) return false;
   }
   return true;
-}
-
-function seriesKey(name: string, labels: Record<string, string>): string {
-  return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
 }
 
 function formatLabels(labels: Record<string, string>): string {
