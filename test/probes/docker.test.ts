@@ -139,15 +139,16 @@ describe('CPU % and memory % next to docker stats', () => {
         `docker stats: busy CPU ${cli.busy?.CPUPerc}, hog memory ${cli.hog?.MemPerc} (${cli.hog?.MemUsage})`,
     );
 
-    // CPU: the quota caps busy at 50 % (0.5 CPU per 100 ms CFS period); it is a cap, not a guarantee. Each figure is
-    // one second of the Engine's collector (two samples a moment apart), and in a second the loop can lose CPU to
-    // whatever else runs on this two-core machine (the docker CLI starting, dockerd serving both requests, vitest):
-    // runs here have shown the two figures up to ~5 points apart. 10 points is one CFS period's quota share in each
-    // window's edge periods (2 × 50 ms of a 1 s window) and still tells a right formula from a wrong one: forgetting
-    // online_cpus would give 25 %, a one-shot sample (empty precpu) its CPU time over the host's since boot, near 0.
+    // CPU: the quota caps busy at 50 % (0.5 CPU per 100 ms CFS period); a cap, not a guarantee. Each figure is one
+    // second of the Engine's collector, and the two requests may get different seconds (two samples a moment apart).
+    // In a second the loop can lose CPU to whatever else runs on this two-core machine (the docker CLI starting,
+    // dockerd serving both requests, other test files): figures from 24 % to 50 % have been seen here, the two apart
+    // by up to ~5 points (mostly identical: same collector tick). 10 points allows one CFS period's quota share in
+    // each window's edge periods (2 × 50 ms of a 1 s window) on top. The formula itself is pinned by the fixtures in
+    // docker-stats.test.ts; here, at ~50 %, forgetting online_cpus (25 %) or a one-shot sample (~0 %) would fail.
     expect(Math.abs(busyCpu - percent(cli.busy?.CPUPerc))).toBeLessThanOrEqual(10);
-    expect(busyCpu).toBeGreaterThan(40);
-    expect(busyCpu).toBeLessThan(60);
+    expect(busyCpu).toBeGreaterThan(1);
+    expect(busyCpu).toBeLessThanOrEqual(60);
     // Memory: hog holds 40 MiB of 64 MiB and does nothing else, so its usage moves by a few pages of kernel
     // bookkeeping between samples; docker stats prints two decimals. Half a point (0.32 MiB) covers both.
     expect(Math.abs(hogMemory - percent(cli.hog?.MemPerc))).toBeLessThanOrEqual(0.5);
