@@ -49,8 +49,10 @@ export type AttemptResult = 'delivered' | 'retry' | 'failed' | 'fallback';
 
 // Email channels have no timeout setting; an SMTP exchange that takes longer than this is stuck.
 const EMAIL_TIMEOUT_MS = 30_000;
-// Rows claimed per round; a storm is worked through in rounds so memory stays bounded.
-const CLAIM_LIMIT = 1000;
+// Messages claimed per round, and alerts per message: a storm is worked through in rounds so memory stays bounded,
+// and one group of more than MAX_ITEMS alerts goes out as several messages.
+const CLAIM_GROUPS = 200;
+const MAX_ITEMS = 1000;
 // Even without a wake() the worker looks at the store this often (a wake-up lost to a bug costs at most this).
 const POLL_MS = 30_000;
 // Kinds that ask for an acknowledgement, so they carry an ack link.
@@ -163,19 +165,14 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     let messages = 0;
     for (;;) {
-      const rows = this.#store.claimDue(this.#clock.now(), CLAIM_LIMIT);
-      const groups = new Map<string, OutboxRow[]>();
-      for (const r of rows) {
-        const k = `${r.contact}\u0000${r.channelIndex}\u0000${r.groupKey}`;
-        groups.set(k, [...(groups.get(k) ?? []), r]);
-      }
-      const queue = [...groups.values()];
-      messages += queue.length;
+      const queue = this.#store.claimDue(this.#clock.now(), CLAIM_GROUPS, MAX_ITEMS);
+      const claimed = queue.length;
+      messages += claimed;
       const lane = async () => {
         for (let batch = queue.shift(); batch; batch = queue.shift()) await this.#deliverBatch(batch);
       };
-      await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, lane));
-      if (rows.length < CLAIM_LIMIT || this.#stopped) return messages;
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, claimed) }, lane));
+      if (claimed < CLAIM_GROUPS || this.#stopped) return messages;
     }
   }
 

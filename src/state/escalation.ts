@@ -236,8 +236,13 @@ export class EscalationStore {
         `UPDATE outbox SET state = 'superseded' WHERE incident_id = ? AND state = 'pending' AND kind IN (SELECT value FROM json_each(?))`,
       ),
       resetSending: p(`UPDATE outbox SET state = 'pending' WHERE state = 'sending'`),
-      due: p(
-        `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+      dueGroups: p(
+        `SELECT contact, channel_index, group_key, MIN(next_attempt_at) AS due FROM outbox
+         WHERE state = 'pending' AND next_attempt_at <= ? GROUP BY contact, channel_index, group_key ORDER BY due LIMIT ?`,
+      ),
+      dueInGroup: p(
+        `SELECT * FROM outbox WHERE state = 'pending' AND contact = ? AND group_key = ? AND channel_index = ?
+         AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
       ),
       claim: p(`UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'`),
       delivered: p(
@@ -332,12 +337,28 @@ export class EscalationStore {
     return this.#s.resetSending.run().changes;
   }
 
-  /** Claims up to `limit` due rows (pending → sending) in one transaction and returns them. */
-  claimDue(now: number, limit: number): OutboxRow[] {
+  /**
+   * Claims the due rows of up to `maxGroups` groups (contact, channel, group key), oldest first, at most
+   * `maxPerGroup` rows each (pending → sending), in one transaction. Each returned array is one message's rows.
+   */
+  claimDue(now: number, maxGroups: number, maxPerGroup: number): OutboxRow[][] {
     return this.#db.transaction(() => {
-      const rows = (this.#s.due.all(now, limit) as OutboxSqlRow[]).map(toOutbox);
-      for (const r of rows) this.#s.claim.run(r.id);
-      return rows.map((r) => ({ ...r, state: 'sending' as const }));
+      const groups = this.#s.dueGroups.all(now, maxGroups) as {
+        contact: string;
+        channel_index: number;
+        group_key: string;
+      }[];
+      return groups.map((g) => {
+        const rows = this.#s.dueInGroup.all(
+          g.contact,
+          g.group_key,
+          g.channel_index,
+          now,
+          maxPerGroup,
+        ) as OutboxSqlRow[];
+        for (const r of rows) this.#s.claim.run(r.id);
+        return rows.map((r) => ({ ...toOutbox(r), state: 'sending' as const }));
+      });
     })();
   }
 

@@ -222,7 +222,7 @@ describe('outbox worker', () => {
     const cfg = config({ contacts: { cto: { channels: ['hook'] } } });
     const { escalation } = setup(cfg);
     escalation.handle([firing(makeAlert(), clock.now())], clock.now());
-    expect(state.store.claimDue(clock.now(), 10)).toHaveLength(1);
+    expect(state.store.claimDue(clock.now(), 10, 10)).toHaveLength(1);
     state.reopen();
     const { worker } = setup(cfg);
     worker.start();

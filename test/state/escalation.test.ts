@@ -1,7 +1,7 @@
 // The escalation store: migration 2, the unique idempotency key, claiming, grouping, attempts, one open incident.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotificationItem } from '../../src/notifiers/notifier.js';
-import type { NewOutboxRow } from '../../src/state/escalation.js';
+import type { NewOutboxRow, OutboxRow } from '../../src/state/escalation.js';
 import { makeAlert, TempState } from '../support/escalation-fixtures.js';
 
 let state: TempState;
@@ -44,14 +44,21 @@ describe('escalation store', () => {
     expect(state.store.outboxRows().map((r) => [r.key, r.contact])).toEqual([['k1', 'cto']]);
   });
 
-  it('claims due rows once, and puts claimed rows back to pending on reset', () => {
-    state.store.enqueue(newRow('due'));
-    state.store.enqueue(newRow('later', { groupKey: 'Other', nextAttemptAt: T + 10 }));
-    expect(state.store.claimDue(T, 10).map((r) => [r.key, r.state])).toEqual([['due', 'sending']]);
-    expect(state.store.claimDue(T, 10)).toEqual([]);
+  it('claims due rows once, group by group, and puts claimed rows back to pending on reset', () => {
+    state.store.enqueue(newRow('a1'));
+    state.store.enqueue(newRow('b1', { groupKey: 'Other' }));
+    state.store.enqueue(newRow('a2'));
+    state.store.enqueue(newRow('lead', { contact: 'lead' }));
+    state.store.enqueue(newRow('later', { groupKey: 'Later', nextAttemptAt: T + 10 }));
+    const keys = (groups: { key: string }[][]) => groups.map((g) => g.map((r) => r.key));
+    expect(keys(state.store.claimDue(T, 2, 10)).sort()).toEqual([['a1', 'a2'], ['b1']]);
+    expect(keys(state.store.claimDue(T, 10, 10))).toEqual([['lead']]);
+    expect(state.store.claimDue(T, 10, 10)).toEqual([]);
+    expect(state.store.outboxByKey('a1')?.state).toBe('sending');
     expect(state.store.nextAttemptAt()).toBe(T + 10);
-    expect(state.store.resetSending()).toBe(1);
-    expect(state.store.claimDue(T, 10).map((r) => r.key)).toEqual(['due']);
+    expect(state.store.resetSending()).toBe(4);
+    // A group bigger than the per-message cap is claimed in parts.
+    expect(keys(state.store.claimDue(T, 1, 1))).toEqual([['a1']]);
   });
 
   it('lets a new row join the open group of its contact and group key', () => {
@@ -69,8 +76,8 @@ describe('escalation store', () => {
 
   it('records delivered and failed attempts, with the error and the next try', () => {
     state.store.enqueue(newRow('a'));
-    state.store.enqueue(newRow('b'));
-    const [a, b] = state.store.claimDue(T, 10);
+    state.store.enqueue(newRow('b', { groupKey: 'Other' }));
+    const [[a], [b]] = state.store.claimDue(T, 10, 10) as [OutboxRow[], OutboxRow[]];
     state.store.recordAttempt([a?.id as number], { ok: true, channel: 'mail', at: T + 1 });
     state.store.recordAttempt([b?.id as number], {
       ok: false,

@@ -80,6 +80,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     authOptional: !options.auth,
     disabledCommands: options.auth ? [] : ['AUTH'],
     logger: false,
+    // The sink serves loopback only; a reverse DNS lookup per connection would only slow tests down.
+    disableReverseLookup: true,
     onAuth(auth, _session, callback) {
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
