@@ -136,7 +136,7 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
       CREATE INDEX outbox_incident ON outbox (incident_id, state);
-      CREATE INDEX outbox_group ON outbox (contact, group_key) WHERE state = 'pending';
+      CREATE INDEX outbox_group ON outbox (contact, group_key, channel_index, next_attempt_at) WHERE state = 'pending';
     `,
   },
 ];
