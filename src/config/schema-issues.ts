@@ -69,8 +69,10 @@ function describe(
   const last = path.at(-1);
   const quotable = !isSecret(root, path, data) && !filled.some((f) => startsWith(path, f));
   const container = valueAt(data, parent);
+  // Only these codes say "no value"; a refinement may name a key left to its default, which is not missing.
+  const absentCodes = ['invalid_type', 'invalid_value', 'invalid_union'];
   if (
-    issue.code !== 'unrecognized_keys' &&
+    absentCodes.includes(issue.code) &&
     typeof last === 'string' &&
     container !== null &&
     typeof container === 'object' &&
