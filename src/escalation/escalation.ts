@@ -7,11 +7,12 @@
 //   at escalation.nextDueAt() (or on any wake-up): db.transaction(() => escalation.tick(clock.now()))(); worker.wake()
 //   escalation.ack(alertId, { who, comment, via: 'api' }, now)   // from the ack handler (ack.ts)
 //   escalation.setConfig(newConfig)                                // on reload
+//   new Escalation(store, cfg, { escalated: (f, t) => metrics.escalation(f, t), acknowledged: …, resolved: … })
 // No network I/O happens here; the OutboxWorker (notifiers/outbox.ts) delivers what this writes.
 import type { EscalationFile } from '../config/schema.js';
 import type { AckInfo, ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
-import type { AlertEvent } from '../types.js';
+import type { AlertEvent, Priority } from '../types.js';
 import { applyEvent, type Decision, due, levelFor, type Page } from './policy.js';
 
 /** The part of escalation.yaml this needs. */
@@ -27,17 +28,31 @@ export type AckOutcome =
   | { status: 'resolved'; incident: IncidentRecord }
   | { status: 'unknown' };
 
+const seconds = (now: number, rec: IncidentRecord) => Math.max(0, now - rec.alert.activeSince) / 1000;
+
 // An ack makes these not-yet-sent rows moot; the first page and resolutions still go out.
 const MOOT_AFTER_ACK: ItemKind[] = ['reminder', 'escalated', 'reopened'];
+
+/**
+ * Told what happened, for metrics; called inside the transaction (a rolled-back one has still been counted).
+ * Seconds are counted from when the alert started firing.
+ */
+export interface EscalationObserver {
+  escalated?(from: Priority, to: Priority): void;
+  acknowledged?(priority: Priority, secondsSinceFiring: number): void;
+  resolved?(priority: Priority, secondsSinceFiring: number): void;
+}
 
 /** Escalation over a store; one per daemon. Every method is synchronous SQLite work. */
 export class Escalation {
   readonly #store: EscalationStore;
+  readonly #observer: EscalationObserver;
   #cfg: EscalationConfig;
 
-  constructor(store: EscalationStore, cfg: EscalationConfig) {
+  constructor(store: EscalationStore, cfg: EscalationConfig, observer: EscalationObserver = {}) {
     this.#store = store;
     this.#cfg = cfg;
+    this.#observer = observer;
   }
 
   /** Replaces the configuration (reload); running incidents keep their reached levels. */
@@ -67,7 +82,10 @@ export class Escalation {
       };
       const decision = applyEvent(base, event, this.#cfg.levels, this.#cfg.ack.timeout, now);
       const rec = this.#save(decision, now, open === undefined);
-      if (event.type === 'resolved') this.#notifyAll(rec, 'resolved', now);
+      if (event.type === 'resolved') {
+        this.#notifyAll(rec, 'resolved', now);
+        if (rec.firstPagedAt !== undefined) this.#observer.resolved?.(rec.priority, seconds(now, rec));
+      }
     }
   }
 
@@ -118,6 +136,7 @@ export class Escalation {
     this.#store.updateIncident(next);
     this.#store.supersede(rec.id, MOOT_AFTER_ACK);
     this.#notifyAll(next, 'acknowledged', now, by.who);
+    this.#observer.acknowledged?.(next.priority, seconds(now, next));
     return { status: 'acknowledged', incident: next };
   }
 
@@ -126,7 +145,12 @@ export class Escalation {
     let rec: IncidentRecord = { ...d.record, dueAt: d.nextDueAt };
     if (isNew) rec = this.#store.insertIncident(rec);
     else this.#store.updateIncident(rec);
-    for (const page of d.pages) this.#enqueuePage(rec, page, now);
+    for (const page of d.pages) {
+      this.#enqueuePage(rec, page, now);
+      // A climb reaches the newest level; the one before it is where it climbed from.
+      const from = rec.levels.at(-2)?.level;
+      if (page.kind === 'escalated' && from) this.#observer.escalated?.(from, page.level);
+    }
     return rec;
   }
 

@@ -221,6 +221,22 @@ describe('escalation timelines', () => {
     expect(rows.filter((r) => r.kind === 'reminder')).toHaveLength(24);
   });
 
+  it('tells an observer of climbs, acks and resolutions (for metrics)', async () => {
+    const seen: string[] = [];
+    const esc = new Escalation(state.store, escalationConfig(), {
+      escalated: (from, to) => seen.push(`escalated ${from}→${to}`),
+      acknowledged: (p, s) => seen.push(`acknowledged ${p} ${s}s`),
+      resolved: (p, s) => seen.push(`resolved ${p} ${s}s`),
+    });
+    const alert = makeAlert({ priority: 'P1', activeSince: clock.now() });
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, HOUR);
+    esc.ack(alert.id, { who: 'lead', via: 'api' }, clock.now());
+    await run(esc, 30 * MIN);
+    esc.handle([resolved(alert, clock.now())], clock.now());
+    expect(seen).toEqual(['escalated P1→P0', 'acknowledged P1 3600s', 'resolved P1 5400s']);
+  });
+
   it('neither loses nor repeats anything across a restart in the middle of an escalation', async () => {
     const cfg = escalationConfig({ raw: { levels: { P0: { escalate_to: 'P1' }, P1: { escalate_to: 'none' } } } });
     let esc = make(cfg);
