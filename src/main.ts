@@ -10,6 +10,7 @@ import { probeCommand } from './cli/probe.js';
 import { runCommand } from './cli/run.js';
 import { silenceCommand } from './cli/silence.js';
 import { testCommand } from './cli/test.js';
+import { verifyCommand } from './cli/verify.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -29,6 +30,7 @@ const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFI
 program.addCommand(checkCommand({ configDir, env: process.env }));
 program.addCommand(probeCommand({ configDir, env: process.env }));
 program.addCommand(testCommand({ configDir, env: process.env }));
+program.addCommand(verifyCommand({ configDir, env: process.env }));
 program.addCommand(notifyTestCommand({ configDir, env: process.env }));
 program.addCommand(
   runCommand({

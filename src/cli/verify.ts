@@ -1,0 +1,138 @@
+// `centinela verify [--config DIR] [--fail-on P1] [--json]`: the post-deploy check. Runs every probe once (rate-based
+// kinds twice), looks at every rule ignoring `for` and `after_failures`, prints ✅ ⚠️ 🚨 per check like the
+// runbook, and exits 1 when a probe is down or a rule breaches at --fail-on or more urgent.
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
+import { parseDuration } from '../config/duration.js';
+import type { Env } from '../config/env.js';
+import { ConfigError, formatPath } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { checkProbes } from '../probes/run-once.js';
+import { compileAlerting } from '../rules/alerting.js';
+import type { ProbeRun } from '../rules/evaluate.js';
+import { type Verification, verifyRuns } from '../rules/verify.js';
+import { type Labels, PRIORITIES, type Priority } from '../types.js';
+
+/** What `verify` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
+export interface VerifyDeps {
+  configDir(flag?: string): string;
+  env: Env;
+}
+
+/** The runbook's 🚨 band is P1: by default a deploy fails on P1 and P0, and P2/P3 (⚠️) are shown, not fatal. */
+export const DEFAULT_FAIL_ON: Priority = 'P1';
+
+/** The `verify` command. */
+export function verifyCommand(deps: VerifyDeps): Command {
+  return new Command('verify')
+    .description('post-deploy check: run every probe once, look at every rule (ignoring for/after_failures), ✅ ⚠️ 🚨')
+    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .option('--fail-on <priority>', 'fail when a rule breaches at this priority or a more urgent one', DEFAULT_FAIL_ON)
+    .option('--json', 'print JSON instead of a table')
+    .option('-i, --interval <duration>', 'time between the two runs of rate-based kinds', '5s')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 every probe is up and no rule breaches at --fail-on (default P1) or above;' +
+        '\n1 a probe is down, a rule breaches at --fail-on or above, or the configuration or an option is invalid.',
+    )
+    .action(async (opts: { config?: string; failOn: string; json?: boolean; interval: string }) => {
+      process.exitCode = await verify({
+        dir: deps.configDir(opts.config),
+        env: deps.env,
+        failOn: opts.failOn,
+        json: opts.json ?? false,
+        interval: opts.interval,
+        clock: systemClock,
+        out: (text) => console.log(text),
+        err: (text) => console.error(text),
+      });
+    });
+}
+
+/** Loads the folder, runs the probes, checks the rules and prints; resolves to the exit status. */
+export async function verify(opts: {
+  dir: string;
+  env: Env;
+  failOn: string;
+  json: boolean;
+  interval: string;
+  clock: Clock;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}): Promise<number> {
+  if (!(PRIORITIES as readonly string[]).includes(opts.failOn)) {
+    opts.err(`--fail-on: "${opts.failOn}" is not a priority. Use P0, P1, P2 or P3`);
+    return 1;
+  }
+  const intervalMs = parseDuration(opts.interval);
+  if (intervalMs === undefined) {
+    opts.err(`--interval: "${opts.interval}" is not a duration. Write 500ms, 5s or 1m`);
+    return 1;
+  }
+  let config: Config;
+  try {
+    config = await loadConfig({ dir: opts.dir, env: opts.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    opts.err(err.message);
+    return 1;
+  }
+  const { alerting, issues } = compileAlerting(config.alerts);
+  if (issues.length > 0) {
+    for (const i of issues) opts.err(`${opts.dir}/alerts.yaml  ${formatPath(i.path)}: ${i.message}`);
+    return 1;
+  }
+  try {
+    // Probe logs (a probe that threw) go to stderr, so stdout stays the table or the JSON.
+    const log = pino({ level: 'warn', base: undefined }, pino.destination(2));
+    const outcomes = await checkProbes(config.alerts.probes, { clock: opts.clock, log, intervalMs });
+    const runs: ProbeRun[] = outcomes.map(({ config: probe, result, samples, startedAt }) => ({
+      probe: probe.name,
+      up: result.up,
+      samples,
+      at: startedAt,
+      ...(result.detail === undefined ? {} : { detail: result.detail }),
+      ...(result.up
+        ? result.cannotMeasure
+          ? { cannotMeasure: result.cannotMeasure }
+          : {}
+        : { reason: result.reason }),
+    }));
+    const verdict = verifyRuns(runs, alerting, opts.failOn as Priority, opts.clock.now());
+    opts.out(opts.json ? JSON.stringify(verdict, null, 2) : formatVerification(verdict));
+    return verdict.ok ? 0 : 1;
+  } finally {
+    for (const w of alerting.windows) w.close();
+  }
+}
+
+/** The runbook-style table: one line per probe and per rule × series, then the verdict. */
+export function formatVerification(v: Verification): string {
+  const rows: [string, string, string][] = [
+    ...v.probes.map((p): [string, string, string] => [
+      p.mark,
+      `probe ${p.probe}`,
+      p.status === 'up' ? 'up' : `${p.status === 'down' ? 'DOWN' : 'cannot measure'}: ${p.reason ?? ''}`,
+    ]),
+    ...v.checks.map((c): [string, string, string] => [c.mark, `${c.rule}${formatLabels(c.labels)}`, c.text]),
+  ];
+  const width = Math.max(5, ...rows.map(([, name]) => name.length));
+  const lines = [`   ${'CHECK'.padEnd(width)}  RESULT`, ...rows.map(([m, n, t]) => `${m} ${n.padEnd(width)}  ${t}`)];
+  const down = v.probes.filter((p) => p.status === 'down').length;
+  const fatal =
+    v.checks.filter((c) => c.mark === '🚨').length +
+    v.probes.filter((p) => p.status !== 'down' && p.mark === '🚨').length;
+  const count = (mark: string) => [...v.probes, ...v.checks].filter((x) => x.mark === mark).length;
+  const tally = `✅ ${count('✅')}  ⚠️ ${count('⚠️')}  🚨 ${count('🚨')}`;
+  const verdict = v.ok
+    ? `PASSED: every probe is up and nothing breaches at ${v.failOn} or above`
+    : `FAILED: ${down} ${down === 1 ? 'probe' : 'probes'} down, ${fatal} ${fatal === 1 ? 'check' : 'checks'} at ${v.failOn} or above`;
+  return [...lines, '', `${verdict} (--fail-on ${v.failOn}).  ${tally}`].join('\n');
+}
+
+function formatLabels(labels: Labels): string {
+  const pairs = Object.entries(labels).map(([k, val]) => `${k}=${JSON.stringify(val)}`);
+  return pairs.length > 0 ? `{${pairs.join(', ')}}` : '';
+}
