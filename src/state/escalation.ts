@@ -256,6 +256,7 @@ export class EscalationStore {
       nextAttempt: p(`SELECT MIN(next_attempt_at) AS due FROM outbox WHERE state = 'pending'`),
       byKey: p('SELECT * FROM outbox WHERE key = ?'),
       rows: p('SELECT * FROM outbox ORDER BY id'),
+      incidentRows: p('SELECT * FROM outbox WHERE incident_id = ? ORDER BY id'),
       counts: p('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
     };
   }
@@ -400,9 +401,10 @@ export class EscalationStore {
     return r && toOutbox(r);
   }
 
-  /** Every outbox row, oldest first (inspection, tests, `centinela status`). */
-  outboxRows(): OutboxRow[] {
-    return (this.#s.rows.all() as OutboxSqlRow[]).map(toOutbox);
+  /** The outbox rows of one incident (an alert's pages in the API), or every row; oldest first. */
+  outboxRows(incidentId?: number): OutboxRow[] {
+    const rows = incidentId === undefined ? this.#s.rows.all() : this.#s.incidentRows.all(incidentId);
+    return (rows as OutboxSqlRow[]).map(toOutbox);
   }
 
   /** Row counts per state, for metrics. */

@@ -102,6 +102,7 @@ describe('escalation store', () => {
       failingSince: T + 1,
     });
     expect(state.store.outboxCounts()).toMatchObject({ delivered: 1, pending: 1 });
+    expect(state.store.outboxRows(42)).toEqual([]);
   });
 
   it('allows one open incident per alert, and a new one after it resolved', () => {
@@ -121,5 +122,8 @@ describe('escalation store', () => {
     expect(state.store.openIncident(alert.id)?.id).toBe(second.id);
     expect(state.store.lastIncident(alert.id)?.id).toBe(second.id);
     expect(state.store.incidentsSince(T).map((i) => i.status)).toEqual(['resolved', 'open']);
+    state.store.enqueue(newRow('p', { incidentId: second.id }));
+    expect(state.store.outboxRows(second.id).map((r) => r.key)).toEqual(['p']);
+    expect(state.store.outboxRows(first.id)).toEqual([]);
   });
 });
