@@ -16,7 +16,7 @@ import { OutboxWorker } from './notifiers/outbox.js';
 import type { ProbeResult } from './probes/probe.js';
 import { type Alerting, compileAlerting } from './rules/alerting.js';
 import { Evaluator, type ProbeRun } from './rules/evaluate.js';
-import { type OnResult, Scheduler } from './scheduler.js';
+import { type OnResult, type ProbeStats, Scheduler } from './scheduler.js';
 import { buildServer } from './server/app.js';
 import { configured } from './server/auth.js';
 import { ApiError } from './server/errors.js';
@@ -54,6 +54,8 @@ export interface App {
   reload(): Promise<{ summary: string }>;
   /** The configuration in force. */
   readonly config: Config;
+  /** Each probe's counters and whether a run is in flight, by name. */
+  probeStats(): Map<string, ProbeStats>;
 }
 
 /** Wires the daemon from its parts; see the top of this file. */
@@ -278,6 +280,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await server.close();
     },
     reload: () => ops.reload(),
+    probeStats: () => scheduler.stats(),
   };
 }
 

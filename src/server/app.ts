@@ -43,10 +43,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     return503OnClosing: true,
+    // Signed ack-link tokens (an HMAC over incident, contact and expiry) are longer than fastify's default 100.
+    routerOptions: { maxParamLength: 2048 },
   });
   await app.register(formbody, { bodyLimit: 8 * 1024 });
+  // The API takes JSON only (and forms on the two HTML endpoints); fastify would otherwise accept text/plain.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (req) => {
+    // No route matched: the 404 says nothing worth guarding.
+    if (req.routeOptions.url === undefined) return;
     authorize(req, req.routeOptions.config.access ?? 'write', deps.tokens());
   });
 

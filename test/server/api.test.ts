@@ -1,0 +1,287 @@
+// The HTTP API through fastify's inject() on the real daemon (fixture config, temp SQLite, fake clock): auth, clear
+// 400s, the body limit, no CORS, health, silences, maintenance windows, reload, and every error code documented.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ERRORS } from '../../src/server/errors.js';
+import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
+
+let world: World;
+let d: Daemon;
+const auth = { authorization: `Bearer ${WRITE_TOKEN}` };
+
+beforeAll(async () => {
+  world = await startWorld({ READ_TOKEN: 'fixture-read-token' });
+  d = await startDaemon(world);
+  await d.advance(6_000);
+});
+
+afterAll(async () => {
+  await d.close();
+  await world.close();
+});
+
+const call = (
+  method: 'GET' | 'POST',
+  url: string,
+  opts: { headers?: Record<string, string>; payload?: unknown } = {},
+) => d.app.server.inject({ method, url, headers: opts.headers, payload: opts.payload as string });
+const read = { authorization: 'Bearer fixture-read-token' };
+
+describe('access', () => {
+  it('refuses writes without the token, or with the wrong one, in the same shape', async () => {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic Zm9vOmJhcg==' }, read]) {
+      const res = await call('POST', '/api/v1/silences', { headers, payload: {} });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="centinela"');
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('guards reads with the read token (the write token reads too); health stays open', async () => {
+    expect((await call('GET', '/api/v1/alerts')).statusCode).toBe(401);
+    expect((await call('GET', '/metrics')).statusCode).toBe(401);
+    expect((await call('GET', '/api/v1/alerts', { headers: read })).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/alerts', { headers: auth })).statusCode).toBe(200);
+    expect((await call('GET', '/healthz')).json()).toEqual({ status: 'alive' });
+    expect((await call('GET', '/readyz')).json()).toEqual({
+      status: 'ready',
+      checks: { config: true, store: true, scheduler: true },
+    });
+  });
+
+  it('shows the status page only after the read token is given, through an HttpOnly cookie', async () => {
+    const locked = await call('GET', '/');
+    expect(locked.statusCode).toBe(401);
+    expect(locked.body).toContain('<form method="post" action="/-/login">');
+    const wrong = await d.app.server.inject({
+      method: 'POST',
+      url: '/-/login',
+      payload: 'token=nope',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const login = await d.app.server.inject({
+      method: 'POST',
+      url: '/-/login',
+      payload: 'token=fixture-read-token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(login.statusCode).toBe(303);
+    const cookie = String(login.headers['set-cookie']);
+    expect(cookie).toMatch(/^centinela_read=fixture-read-token; Path=\/; HttpOnly; SameSite=Strict/);
+    const page = await call('GET', '/', { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('data-probe="api_health"');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    // The cookie never authorises a write.
+    const write = await call('POST', '/api/v1/silences', {
+      headers: { cookie: cookie.split(';')[0] ?? '' },
+      payload: {},
+    });
+    expect(write.statusCode).toBe(401);
+  });
+
+  it('sends no CORS headers, even to a preflight', async () => {
+    const res = await d.app.server.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/alerts',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    const get = await call('GET', '/api/v1/alerts', { headers: { ...read, origin: 'https://evil.example' } });
+    expect(Object.keys(get.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+});
+
+describe('bad requests', () => {
+  it('names every bad field of a silence at once', async () => {
+    const res = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { matchers: {}, for: '10 minutes', reason: '', extra: 1 },
+    });
+    expect(res.statusCode).toBe(400);
+    const { code, message, details } = res.json().error;
+    expect(code).toBe('BAD_REQUEST');
+    expect(details.problems).toEqual(
+      expect.arrayContaining([
+        'body: unknown key "extra"',
+        'body.matchers: needs at least one matcher, e.g. { "alertname": "ApiDown" }',
+        'body.for: "10 minutes" is not a duration. Write 90s, 5m or 1h30m',
+        'body.by: is required',
+        'body.reason: must not be empty',
+      ]),
+    );
+    expect(message).toContain('body.for: "10 minutes" is not a duration');
+  });
+
+  it('explains invalid JSON, an empty JSON body, a wrong media type and a bad query', async () => {
+    const bad = await d.app.server.inject({
+      method: 'POST',
+      url: '/api/v1/silences',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"matchers":',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('INVALID_JSON');
+    const empty = await d.app.server.inject({
+      method: 'POST',
+      url: '/api/v1/silences',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(empty.json().error).toMatchObject({ code: 'INVALID_JSON' });
+    const text = await d.app.server.inject({
+      method: 'POST',
+      url: '/api/v1/silences',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      payload: 'hi',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const query = await call('GET', '/api/v1/alerts?state=burning&prio=P0', { headers: read });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.details.problems).toEqual([
+      'query.state: must be pending, firing or resolved',
+      'query: unknown key "prio"',
+    ]);
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    const res = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { matchers: { alertname: 'x' }, for: '1m', by: 'a', reason: 'x'.repeat(70 * 1024) },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'the body is larger than the server accepts (65536 bytes)',
+    });
+  });
+
+  it('answers unknown routes and ids with their codes', async () => {
+    expect((await call('GET', '/api/v1/nope', { headers: read })).json().error.code).toBe('NOT_FOUND');
+    expect((await call('GET', '/api/v1/alerts/0123456789abcdef0123', { headers: read })).json().error.code).toBe(
+      'ALERT_NOT_FOUND',
+    );
+    const ack = await call('POST', '/api/v1/alerts/0123456789abcdef0123/ack', { headers: auth, payload: {} });
+    expect(ack.statusCode).toBe(404);
+    expect(ack.json().error.code).toBe('ALERT_NOT_FOUND');
+    expect((await call('POST', '/api/v1/silences/sil_nope/expire', { headers: auth })).json().error.code).toBe(
+      'SILENCE_NOT_FOUND',
+    );
+    expect((await call('POST', '/api/v1/maintenance/win_nope/end', { headers: auth })).json().error.code).toBe(
+      'MAINTENANCE_NOT_FOUND',
+    );
+  });
+});
+
+describe('silences and maintenance windows', () => {
+  it('creates, lists and expires a silence', async () => {
+    const created = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: {
+        matchers: { alertname: 'ApiLatencyHigh', route: '=~/api/.*' },
+        for: '30m',
+        by: 'ana',
+        reason: 'deploy v1.2',
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const { silence } = created.json();
+    expect(silence).toMatchObject({
+      matchers: [
+        { label: 'alertname', op: '=', value: 'ApiLatencyHigh' },
+        { label: 'route', op: '=~', value: '/api/.*' },
+      ],
+      createdBy: 'ana',
+      reason: 'deploy v1.2',
+      state: 'active',
+      endsAt: new Date(d.clock.now() + 30 * 60_000).toISOString(),
+    });
+    const listed = await call('GET', '/api/v1/silences?state=active', { headers: read });
+    expect(listed.json().silences.map((s: { id: string }) => s.id)).toContain(silence.id);
+    const expired = await call('POST', `/api/v1/silences/${silence.id}/expire`, {
+      headers: auth,
+      payload: { by: 'ana' },
+    });
+    expect(expired.json().silence.state).toBe('expired');
+    const again = await call('POST', `/api/v1/silences/${silence.id}/expire`, { headers: auth });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('SILENCE_ENDED');
+  });
+
+  it('holds a P0 silence to evaluation.silence_max', async () => {
+    const res = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { matchers: { alertname: 'ApiDown' }, for: '2h', by: 'ana', reason: 'long' },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('SILENCE_TOO_LONG');
+  });
+
+  it('opens and ends a one-shot maintenance window, refusing unknown probes', async () => {
+    const unknown = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['nope'], max: '15m', reason: 'deploy' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.message).toContain('unknown probe "nope"');
+    const opened = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_health'], max: '15m', reason: 'deploy v1.2', by: 'deploy_production.sh' },
+    });
+    expect(opened.statusCode).toBe(201);
+    const { window } = opened.json();
+    expect(window).toMatchObject({
+      kind: 'one-shot',
+      probes: ['api_health'],
+      state: 'open',
+      openedBy: 'deploy_production.sh',
+    });
+    const open = await call('GET', '/api/v1/maintenance?state=open', { headers: read });
+    expect(open.json().windows.map((w: { id: string }) => w.id)).toEqual([window.id]);
+    const ended = await call('POST', `/api/v1/maintenance/${window.id}/end`, { headers: auth, payload: { by: 'ana' } });
+    expect(ended.json().window).toMatchObject({ state: 'closed', closedBecause: 'closed by ana' });
+  });
+});
+
+describe('reload', () => {
+  it('keeps the running config when the new one is broken, and applies a good one', async () => {
+    const file = join(world.configDir, 'alerts.yaml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace('every: ${EVERY:-5s}', 'every: 5 seconds'));
+    const bad = await call('POST', '/-/reload', { headers: auth });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.code).toBe('CONFIG_INVALID');
+    expect(bad.json().error.details.problems[0]).toMatch(
+      /alerts\.yaml:\d+:\d+ {2}probes\[0\]\.every: "5 seconds" is not a duration/,
+    );
+    expect((await call('GET', '/readyz')).statusCode).toBe(200);
+
+    writeFileSync(
+      file,
+      good
+        .replace('  - name: api_metrics', '  - name: api_metrics2')
+        .replace('sample: api_metrics.', 'sample: api_metrics2.'),
+    );
+    const ok = await call('POST', '/-/reload', { headers: auth });
+    writeFileSync(file, good);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().summary).toMatch(/2 probes \(1 added, 1 removed\), 2 rules$/);
+    expect(d.app.config.alerts.probes.map((p) => p.name)).toEqual(['api_health', 'api_metrics2']);
+    const metrics = (await call('GET', '/metrics', { headers: read })).body;
+    expect(metrics).toContain('centinela_config_reloads_total{result="invalid"} 1');
+    expect(metrics).toContain('centinela_config_reloads_total{result="ok"} 1');
+    expect(metrics).not.toContain('probe="api_metrics"');
+  });
+});
+
+describe('docs/api.md', () => {
+  it('documents every error code with its status', () => {
+    const doc = readFileSync('docs/api.md', 'utf8');
+    for (const [code, { status }] of Object.entries(API_ERRORS)) {
+      expect(doc, `docs/api.md is missing ${code}`).toContain(`| \`${code}\` | ${status} |`);
+    }
+  });
+});

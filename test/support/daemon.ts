@@ -1,0 +1,151 @@
+// The whole daemon in-process for end-to-end tests: createApp over test/fixtures/daemon with a FakeClock and a temp
+// SQLite file, probing a loopback demo target, paging a real SMTP server and a webhook sink.
+//
+// Time is fake but the network is real, so `advance` moves the clock in small steps and, after each, waits (in real
+// time) until the probe runs and deliveries that step started have finished — otherwise a fake timeout could fire
+// while a real request is still on the wire.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { type DemoTarget, startDemoTarget } from '../../demo/target.js';
+import { type App, createApp } from '../../src/app.js';
+import { FakeClock } from '../../src/clock.js';
+import type { Env } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
+import { type Db, openDb } from '../../src/state/db.js';
+import { EscalationStore } from '../../src/state/escalation.js';
+import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
+import { waitUntil } from './wait-until.js';
+import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
+
+export const FIXTURE_DIR = 'test/fixtures/daemon';
+export const WRITE_TOKEN = 'fixture-write-token';
+
+/** The external world of a daemon test: the target it watches and the sinks it pages. */
+export interface World {
+  target: DemoTarget;
+  smtp: SmtpSink;
+  hook: WebhookSink;
+  /** A temp folder for the state file; removed by close(). */
+  dir: string;
+  /** The config folder: a copy of the fixture (see startWorld). */
+  configDir: string;
+  /** The environment the fixture config reads. */
+  env: Env;
+  close(): Promise<void>;
+}
+
+/** Starts the target and the sinks; `extra` adds or overrides environment for the fixture config. */
+export async function startWorld(extra: Env = {}, clock?: FakeClock): Promise<World> {
+  const target = await startDemoTarget(clock ? { clock } : {});
+  const smtp = await startSmtpSink();
+  const hook = await startWebhookSink();
+  const dir = mkdtempSync(join(tmpdir(), 'centinela-e2e-'));
+  // ${VAR} always yields a string and smtp.port takes a number, so the SMTP sink's port is written into a copy.
+  const configDir = join(dir, 'config');
+  cpSync(FIXTURE_DIR, configDir, { recursive: true });
+  const escalation = join(configDir, 'escalation.yaml');
+  writeFileSync(escalation, readFileSync(escalation, 'utf8').replace('port: ${SMTP_PORT}', `port: ${smtp.port}`));
+  const env: Env = {
+    TARGET_URL: target.url,
+    SMTP_CA_FILE: smtp.cert.certFile,
+    HOOK_URL: hook.url,
+    WRITE_TOKEN,
+    STATE_PATH: join(dir, 'state.db'),
+    ...extra,
+  };
+  return {
+    target,
+    smtp,
+    hook,
+    dir,
+    configDir,
+    env,
+    async close() {
+      await Promise.all([target.close(), smtp.close(), hook.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A running in-process daemon on a fake clock. */
+export interface Daemon {
+  app: App;
+  clock: FakeClock;
+  db: Db;
+  store: EscalationStore;
+  /** Moves fake time forward by `ms` in steps, settling real I/O after each. */
+  advance(ms: number): Promise<void>;
+  /** Advances step by step until `done()`; fails after `maxMs` of fake time. Returns the fake ms it took. */
+  advanceUntil(done: () => boolean, maxMs: number, what: () => string): Promise<number>;
+  /** Stops the app and closes the store (a clean shutdown). */
+  close(): Promise<void>;
+}
+
+const STEP_MS = 250;
+
+/** Starts createApp over the fixture with `world`'s environment; pass a clock to continue a timeline (restart). */
+export async function startDaemon(world: World, clock = new FakeClock()): Promise<Daemon> {
+  const config = await loadConfig({ dir: world.configDir, env: world.env });
+  const db = openDb(String(world.env.STATE_PATH));
+  const store = new EscalationStore(db);
+  const log = pino({ level: process.env.E2E_LOG ?? 'silent' });
+  const app = await createApp({
+    config,
+    loadConfig: () => loadConfig({ dir: world.configDir, env: world.env }),
+    clock,
+    log,
+    db,
+  });
+  app.start();
+
+  /** Probe runs and deliveries started so far have finished (or nothing is due yet). */
+  const settled = () => {
+    if ([...app.probeStats().values()].some((s) => s.running)) return false;
+    const c = store.outboxCounts();
+    if (c.sending > 0) return false;
+    const due = store.nextAttemptAt();
+    return due === undefined || due > clock.now();
+  };
+  const settle = () => waitUntil(settled, 10_000, () => 'probe runs and deliveries still in flight');
+
+  const daemon: Daemon = {
+    app,
+    clock,
+    db,
+    store,
+    async advance(ms) {
+      for (let left = ms; left > 0; left -= STEP_MS) {
+        await clock.advance(Math.min(STEP_MS, left));
+        await settle();
+      }
+    },
+    async advanceUntil(done, maxMs, what) {
+      let spent = 0;
+      while (!done()) {
+        if (spent >= maxMs) throw new Error(`${what()} after ${maxMs} ms of fake time`);
+        await daemon.advance(STEP_MS);
+        spent += STEP_MS;
+      }
+      return spent;
+    },
+    async close() {
+      const stopping = app.stop();
+      // stop() waits on the fake clock for the bound; move it so the wait can end.
+      await clock.advance(10_000);
+      await stopping;
+      db.close();
+    },
+  };
+  await settle();
+  return daemon;
+}
+
+/** The generic-webhook events the sink received, as `event alertname` strings, in order. */
+export function hookEvents(hook: WebhookSink): string[] {
+  return hook.requests.flatMap((r) => {
+    const body = JSON.parse(r.body) as { notifications: { event: string; alert: { name: string } }[] };
+    return body.notifications.map((n) => `${n.event} ${n.alert.name}`);
+  });
+}
