@@ -222,8 +222,8 @@ export const dockerProbe = z.strictObject({
   ...common,
   kind: z.literal('docker'),
   /**
-   * unix:///var/run/docker.sock, or tcp://host:2375; defaults to DOCKER_HOST, then the local socket
-   * (main resolves it: see resolveDockerEndpoint in src/probes/docker.ts).
+   * unix:///var/run/docker.sock (the default), or tcp://host:2375. To follow DOCKER_HOST, write
+   * `endpoint: ${DOCKER_HOST:-unix:///var/run/docker.sock}`.
    */
   endpoint: z
     .string()

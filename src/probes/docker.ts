@@ -21,16 +21,10 @@ import { type ContainerFigures, containerFigures, statsDocument } from './docker
 import { abortReason, describeFailure, endpointOf } from './net-failure.js';
 import { defineProbe } from './probe.js';
 
-/** Where the Engine listens when neither the config nor DOCKER_HOST says. */
-export const DEFAULT_DOCKER_ENDPOINT = 'unix:///var/run/docker.sock';
-
-/**
- * The config with `endpoint` resolved: the configured one, else DOCKER_HOST, else the local socket. main calls it with
- * `process.env.DOCKER_HOST` before create(), since nothing else reads the environment.
- */
-export function resolveDockerEndpoint(config: DockerProbeConfig, dockerHost: string | undefined): DockerProbeConfig {
-  return { ...config, endpoint: config.endpoint ?? (dockerHost || DEFAULT_DOCKER_ENDPOINT) };
-}
+// Where the Engine listens when the config does not say. DOCKER_HOST is followed by writing
+// `endpoint: ${DOCKER_HOST:-unix:///var/run/docker.sock}`: the config loader fills it from the environment main
+// hands it, so create() always receives the endpoint it is to use.
+const DEFAULT_ENDPOINT = 'unix:///var/run/docker.sock';
 
 // The first read of a container's log (no cursor yet) takes only its last lines: a log can hold years of history.
 const FIRST_READ_TAIL = 1000;
@@ -68,7 +62,7 @@ interface Observation {
 export default defineProbe({
   kind: 'docker',
   create(config) {
-    const endpoint = config.endpoint ?? DEFAULT_DOCKER_ENDPOINT;
+    const endpoint = config.endpoint ?? DEFAULT_ENDPOINT;
     const watch = config.logs === false ? undefined : config.logs;
     const matches = watch && lineMatcher(watch.pattern, watch.json_levels);
     // Between runs: each container's id and restart count, and each container id's log cursor.

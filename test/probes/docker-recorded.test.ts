@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { dockerProbe } from '../../src/config/probes.js';
-import docker, { resolveDockerEndpoint } from '../../src/probes/docker.js';
+import docker from '../../src/probes/docker.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
 import type { Sample } from '../../src/types.js';
 import { probeConformance } from '../support/conformance.js';
@@ -321,15 +321,5 @@ describe('an engine that cannot be asked', () => {
       up: false,
       reason: `permission denied on the docker socket ${engine.socket}: run centinela as a user in the docker group or give it access to the socket`,
     });
-  });
-});
-
-describe('resolveDockerEndpoint', () => {
-  it('takes the configured endpoint, else DOCKER_HOST, else the local socket', () => {
-    const config = (endpoint?: string) => dockerProbe.parse({ name: 'c', kind: 'docker', endpoint });
-    expect(resolveDockerEndpoint(config('tcp://a:2375'), 'unix:///b.sock').endpoint).toBe('tcp://a:2375');
-    expect(resolveDockerEndpoint(config(), 'unix:///b.sock').endpoint).toBe('unix:///b.sock');
-    expect(resolveDockerEndpoint(config(), '').endpoint).toBe('unix:///var/run/docker.sock');
-    expect(resolveDockerEndpoint(config(), undefined).endpoint).toBe('unix:///var/run/docker.sock');
   });
 });
