@@ -2,6 +2,7 @@
 // a webhook sink and a temp SQLite file. Break the target, see the page, ack through the API, fix it, see one
 // resolution; and a clean restart in the middle of an incident neither re-pages nor forgets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeClock } from '../../src/clock.js';
 import { type Daemon, hookEvents, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
 
 let world: World;
@@ -16,6 +17,12 @@ afterEach(async () => {
   daemon = undefined;
   await world.close();
 });
+
+/** Starts the daemon and remembers it, so afterEach closes it even when the test fails. */
+async function start(clock?: FakeClock): Promise<Daemon> {
+  daemon = await startDaemon(world, clock);
+  return daemon;
+}
 
 const auth = { authorization: `Bearer ${WRITE_TOKEN}` };
 
@@ -34,7 +41,7 @@ async function alerts(d: Daemon, query = '') {
 
 describe('an incident, end to end', () => {
   it('pages once when the target breaks, stops reminding after an ack, and resolves once when it is fixed', async () => {
-    const d = (daemon = await startDaemon(world));
+    const d = await start();
     await d.advance(12_000);
     expect(await alerts(d)).toEqual([]);
     expect(world.hook.requests).toHaveLength(0);
@@ -98,7 +105,7 @@ describe('an incident, end to end', () => {
   });
 
   it("acknowledges through the email's signed link: opening it changes nothing, its form's POST acknowledges", async () => {
-    const d = (daemon = await startDaemon(world));
+    const d = await start();
     world.target.setFault('down');
     await d.advanceUntil(
       () => world.smtp.received.length >= 1,
@@ -130,7 +137,7 @@ describe('an incident, end to end', () => {
   });
 
   it('reminds while nobody acknowledges', async () => {
-    const d = (daemon = await startDaemon(world));
+    const d = await start();
     world.target.setFault('down');
     await d.advanceUntil(
       () => world.hook.requests.length >= 1,
@@ -142,7 +149,7 @@ describe('an incident, end to end', () => {
   });
 
   it('survives a restart mid-incident: no second page, and the resolution still comes', async () => {
-    let d = (daemon = await startDaemon(world));
+    let d = await start();
     world.target.setFault('down');
     await d.advanceUntil(
       () => world.hook.requests.length >= 1 && world.smtp.received.length >= 1,
@@ -153,7 +160,7 @@ describe('an incident, end to end', () => {
     await d.close();
     daemon = undefined;
 
-    d = daemon = await startDaemon(world, clock);
+    d = await start(clock);
     await d.advance(60_000);
     expect(hookEvents(world.hook)).toEqual(['firing ApiDown']);
     expect(world.smtp.received).toHaveLength(1);
