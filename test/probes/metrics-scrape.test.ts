@@ -1,0 +1,226 @@
+import { pino } from 'pino';
+import { Counter, Histogram, Registry, type RegistryContentType } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { type MetricsProbeConfig, probeConfig } from '../../src/config/probes.js';
+import metrics from '../../src/probes/metrics.js';
+import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
+import { fixtures, near, samplesOf, TEXT_FORMAT, useMetricsTarget } from '../support/metrics-target.js';
+import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
+
+// The metrics probe against real targets: prom-client's own expositions in both formats, a 100,000-series body,
+// targets that refuse, fail, or answer garbage, and HTTPS with the tls block.
+
+const log = pino({ level: 'silent' });
+const target = useMetricsTarget();
+const setup = target.probe;
+
+describe('metrics probe when it cannot measure', () => {
+  it('says which configured metric is missing from the exposition', async () => {
+    const { run } = setup(
+      {
+        histograms: [{ metric: 'http_request_duration_seconds' }],
+        rates: [{ metric: 'http_requests_totl', as: 'rps' }],
+        error_rates: [{ metric: 'http_requests_total', match: { handler: '/nope' } }],
+      },
+      fixtures('api-1.txt'),
+    );
+    const result = await run();
+    expect(result).toMatchObject({
+      up: true,
+      cannotMeasure:
+        'metric http_requests_totl not found in exposition; no series of http_requests_total match {handler="/nope"}',
+    });
+  });
+
+  it('only notes a metric declared by # TYPE that has no series yet', async () => {
+    const { run } = setup({ histograms: [{ metric: 'http_request_duration_seconds' }] }, (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end('# TYPE http_request_duration_seconds histogram\nup 1\n');
+    });
+    const result = await run();
+    expect(result.up && result.cannotMeasure).toBeUndefined();
+    expect(result.detail).toContain('http_request_duration_seconds is declared but has no series yet');
+  });
+
+  it('reports a malformed exposition with its line number, as cannot measure with up: true', async () => {
+    const { run } = setup({ rates: [{ metric: 'http_requests_total', as: 'rps' }] }, fixtures('malformed.txt'));
+    expect(await run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure: `exposition from 127.0.0.1:${target.http.port} does not parse: line 7: expected a label name after ",", found "="`,
+    });
+  });
+
+  it('reports an OpenMetrics body cut before # EOF', async () => {
+    const { run } = setup({ rates: [{ metric: 'http_requests_total', as: 'rps' }] }, (_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0' })
+        .end('http_requests_total 1\n');
+    });
+    expect(await run()).toMatchObject({
+      up: true,
+      cannotMeasure: expect.stringContaining('line 1: the OpenMetrics exposition ends without "# EOF"'),
+    });
+  });
+
+  it('treats 401 and 403 as up but not measurable, other statuses as down, with the first 200 bytes', async () => {
+    const denied = setup({ rates: [{ metric: 'x', as: 'x' }] }, { status: 401, body: 'token expired\n\nsee /login' });
+    expect(await denied.run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure: `status 401 from 127.0.0.1:${target.http.port}: "token expired see /login"`,
+    });
+    const forbidden = setup({ rates: [{ metric: 'x', as: 'x' }] }, { status: 403, body: '' });
+    expect(await forbidden.run()).toMatchObject({
+      up: true,
+      cannotMeasure: `status 403 from 127.0.0.1:${target.http.port}: ""`,
+    });
+    const down = setup({ rates: [{ metric: 'x', as: 'x' }] }, { status: 503, body: 'x'.repeat(300) });
+    expect(await down.run()).toEqual({
+      up: false,
+      reason: `status 503 from 127.0.0.1:${target.http.port}: "${'x'.repeat(200)}"`,
+    });
+  });
+
+  it('sends the configured headers and asks for the text format first', async () => {
+    const { run, path } = setup(
+      { headers: { Authorization: 'Bearer t0ken' }, rates: [{ metric: 'http_requests_total', as: 'rps' }] },
+      fixtures('reset-1.txt'),
+    );
+    await run();
+    const request = target.http.requests.findLast((r) => r.path === path);
+    expect(request?.headers.authorization).toBe('Bearer t0ken');
+    expect(request?.headers.accept).toMatch(/^text\/plain;version=0\.0\.4;q=0\.9,application\/openmetrics-text/);
+  });
+});
+
+describe('metrics probe over HTTPS', () => {
+  let cert: TestCert;
+  let https: HttpTarget;
+  beforeAll(async () => {
+    cert = makeSelfSignedCert();
+    https = await startHttpTarget({
+      tls: cert,
+      routes: { '/metrics': { headers: { 'content-type': TEXT_FORMAT }, body: 'queue_depth 3\n' } },
+    });
+  });
+  afterAll(async () => {
+    await https.close();
+    cert.remove();
+  });
+
+  it('uses the tls block: an unknown certificate is down, the same with its ca_file is read', async () => {
+    const probeWith = (tls?: Record<string, unknown>) => {
+      const config = probeConfig.parse({
+        name: 'm',
+        kind: 'metrics',
+        every: '15s',
+        url: `${https.url}/metrics`,
+        tls,
+        gauges: [{ metric: 'queue_depth', as: 'queue' }],
+      });
+      const clock = new FakeClock();
+      const probe = metrics.create(config as MetricsProbeConfig, { log, clock });
+      onTestFinished(() => probe.close?.());
+      return probe.run({ signal: new AbortController().signal, clock, log });
+    };
+    expect(await probeWith()).toMatchObject({
+      up: false,
+      reason: expect.stringMatching(/^TLS certificate of 127\.0\.0\.1:\d+ not accepted/),
+    });
+    expect(samplesOf(await probeWith({ ca_file: cert.certFile }))).toEqual([{ name: 'queue', labels: {}, value: 3 }]);
+  });
+});
+
+describe.each([
+  ['text 0.0.4', Registry.PROMETHEUS_CONTENT_TYPE],
+  ['OpenMetrics', Registry.OPENMETRICS_CONTENT_TYPE],
+] as const)('metrics probe on prom-client (%s)', (_format, contentType) => {
+  it('gives the known quantiles, request rate and error rate between two scrapes', async () => {
+    const registry = new Registry<RegistryContentType>();
+    registry.setContentType(contentType);
+    const latency = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Request latency.',
+      labelNames: ['handler'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    });
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'Requests served.',
+      labelNames: ['method', 'status'],
+      registers: [registry],
+    });
+    const observe = (value: number, times: number) => {
+      for (let i = 0; i < times; i++) latency.observe({ handler: '/api/v1/tasks' }, value);
+    };
+    observe(0.2, 7);
+    requests.inc({ method: 'GET', status: '200' }, 1000);
+    requests.inc({ method: 'POST', status: '500' }, 3);
+    requests.inc({ method: 'GET', status: '503' }, 1);
+    const { scrape } = setup(
+      {
+        histograms: [{ metric: 'http_request_duration_seconds' }],
+        rates: [{ metric: 'http_requests_total', as: 'rps' }],
+        error_rates: [{ metric: 'http_requests_total' }],
+      },
+      (_req, res) => {
+        void registry.metrics().then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body));
+      },
+    );
+    expect(samplesOf(await scrape())).toEqual([]);
+    // The same 100 observations as /api/v1/tasks in the fixtures: 20 ≤ 0.05, 20 ≤ 0.1, 40 ≤ 0.25, 16 ≤ 0.5, 2 ≤ 1, 2 above.
+    observe(0.03, 20);
+    observe(0.07, 20);
+    observe(0.2, 40);
+    observe(0.3, 16);
+    observe(0.7, 2);
+    observe(3, 2);
+    requests.inc({ method: 'GET', status: '200' }, 90);
+    requests.inc({ method: 'POST', status: '500' }, 6);
+    requests.inc({ method: 'GET', status: '503' }, 4);
+    expect(samplesOf(await scrape())).toEqual([
+      { name: 'latency_p50_seconds', labels: {}, value: near(0.1375) },
+      { name: 'latency_p95_seconds', labels: {}, value: near(0.484375) },
+      { name: 'latency_p99_seconds', labels: {}, value: 1 },
+      { name: 'rps', labels: {}, value: near(100 / 60) },
+      { name: 'error_percent', labels: {}, value: near(10) },
+    ]);
+  });
+});
+
+describe('metrics probe on a large exposition', () => {
+  it('streams a 100,000-series body and keeps only the configured series', async () => {
+    const body = (round: number) => {
+      const lines: string[] = ['# TYPE http_request_duration_seconds histogram'];
+      for (const [le, count] of [
+        ['0.1', 50],
+        ['0.5', 90],
+        ['+Inf', 100],
+      ] as const) {
+        lines.push(`http_request_duration_seconds_bucket{le="${le}"} ${count * round}`);
+      }
+      for (let f = 0; f < 100; f++) {
+        lines.push(`# TYPE noise_${f}_total counter`);
+        for (let s = 0; s < 1000; s++)
+          lines.push(`noise_${f}_total{handler="/api/v1/resources/item_${s}",method="GET"} ${s * round}`);
+      }
+      return `${lines.join('\n')}\n`;
+    };
+    let round = 0;
+    const { scrape } = setup(
+      { histograms: [{ metric: 'http_request_duration_seconds', quantiles: [0.5, 0.999] }] },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(body(++round));
+      },
+    );
+    const first = await scrape();
+    expect(first.detail).toMatch(/^scraped 100104 lines \(\d+ bytes\), kept 3 series; warming up: first scrape$/);
+    // +50 ≤ 0.1, +90 ≤ 0.5, +100 in all. P50 = 0.1 × 50/50; P99.9: rank 99.9 > 90 → +Inf bucket → 0.5.
+    expect(samplesOf(await scrape())).toEqual([
+      { name: 'latency_p50_seconds', labels: {}, value: near(0.1) },
+      { name: 'latency_p99_9_seconds', labels: {}, value: 0.5 },
+    ]);
+  });
+});
