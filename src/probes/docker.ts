@@ -70,8 +70,7 @@ export default defineProbe({
     const cursors = new Map<string, LogCursor>();
     let engine: Docker | undefined;
 
-    async function observe(id: string, name: string, signal: AbortSignal): Promise<Observation> {
-      const box = engine as Docker;
+    async function observe(box: Docker, id: string, name: string, signal: AbortSignal): Promise<Observation> {
       const seen: Observation = { name, problems: [] };
       try {
         seen.inspect = parse(inspected, await box.getContainer(id).inspect({ abortSignal: signal }), 'inspect');
@@ -111,14 +110,15 @@ export default defineProbe({
     return {
       async run({ signal }) {
         let list: z.output<typeof listed>;
+        let box: Docker;
         try {
-          engine ??= new Docker(modemOptions(endpoint));
-          list = parse(listed, await engine.listContainers({ all: true, abortSignal: signal }), 'container list');
+          box = engine ??= new Docker(modemOptions(endpoint));
+          list = parse(listed, await box.listContainers({ all: true, abortSignal: signal }), 'container list');
         } catch (err) {
           return { up: false, reason: engineFailure(err, endpoint, signal) };
         }
         const { found, missing } = select(list, config);
-        const observed = await Promise.all(found.map(({ id, name }) => observe(id, name, signal)));
+        const observed = await Promise.all(found.map(({ id, name }) => observe(box, id, name, signal)));
         if (signal.aborted) return { up: false, reason: stopped(endpoint, signal) };
         const all: Observation[] = [...observed, ...missing.map((name) => ({ name, problems: [] }))];
         const samples = all.flatMap((o) => samplesOf(o, restartsSeen.get(o.name)));
