@@ -195,6 +195,9 @@ export class Escalation {
       responseTimeMs: priorityLevel ? (levels[priorityLevel]?.ack_within ?? 0) : 0,
       openedAt: rec.firstPagedAt ?? rec.openedAt,
       paged,
+      phones: Object.fromEntries(
+        paged.flatMap((c) => (this.#cfg.contacts[c]?.phone ? [[c, this.#cfg.contacts[c].phone]] : [])),
+      ),
       // A resolution names who acknowledged first, even if a later ack timeout cleared it.
       ack: rec.ack ?? (kind === 'resolved' ? rec.firstAck : undefined),
       resolvedAt: rec.resolvedAt,

@@ -84,7 +84,9 @@ export function describeItem(item: NotificationItem, contact: string, at: number
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   if (labels) facts.push(['Labels', labels]);
-  const others = item.paged.filter((c) => c !== contact);
+  const others = item.paged
+    .filter((c) => c !== contact)
+    .map((c) => (item.phones?.[c] ? `${c} (${item.phones[c]})` : c));
   if (item.kind !== 'test') facts.push(['Also paged', others.length ? others.join(', ') : 'nobody else']);
   if (item.ack) {
     facts.push([

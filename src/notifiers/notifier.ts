@@ -40,6 +40,8 @@ export interface NotificationItem {
   openedAt: number;
   /** Everyone paged for this incident so far (contact names). */
   paged: string[];
+  /** Phone numbers of those paged who have one, so whoever is paged can call the others. */
+  phones?: Record<string, string>;
   /** For `priority-rose`: the priority before. */
   previousPriority?: Priority;
   ack?: AckInfo;

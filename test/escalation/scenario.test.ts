@@ -41,7 +41,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
       levels: { P0: { contacts: ['cto', 'oncall'], escalate_to: 'P1' }, P1: { escalate_to: 'none' } },
       contacts: {
         cto: { channels: ['mail'] },
-        lead: { channels: ['mail'] },
+        lead: { channels: ['mail'], phone: '+593 99 000 0001' },
         oncall: { name: 'On-call bot', channels: ['hook'] },
       },
       channels: {
@@ -140,6 +140,8 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     });
     await worker.runOnce();
     expect(mails().at(-1)).toBe('tech.lead [P0] Acknowledged by cto: API down â€” grupo_gad_api');
+    // Whoever is paged sees who else was, with a phone number to call.
+    expect(latest?.mail.text).toContain('Also paged: oncall, lead (+593 99 000 0001)');
     expect(hooks().at(-1)).toBe('acknowledged');
 
     // Quiet until it resolves at 03:42: no more reminders, no climb.
