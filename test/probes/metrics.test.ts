@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import metrics, { quantileName } from '../../src/probes/metrics.js';
 import { probeConformance } from '../support/conformance.js';
 import { fixtures, near, samplesOf, TEXT_FORMAT, useMetricsTarget } from '../support/metrics-target.js';
