@@ -182,10 +182,17 @@ export const tlsProbe = z.strictObject({
   ca_file: z.string().optional(),
 });
 
+/** A secret URL whose scheme is one of `schemes` (`redis:`), checked at load so a wrong one never starts. */
+const secretUrlOf = (schemes: readonly string[], example: string) =>
+  secretUrl.refine((u) => schemes.includes(new URL(u.reveal()).protocol), {
+    message: `must start with ${schemes.map((s) => `${s}//`).join(' or ')}. Write e.g. ${example}`,
+  });
+
 export const postgresProbe = z.strictObject({
   ...common,
   kind: z.literal('postgres'),
-  url: secretUrl,
+  /** postgres:// or postgresql://, as libpq reads it (sslmode and other parameters included). */
+  url: secretUrlOf(['postgres:', 'postgresql:'], 'postgres://user:${PASSWORD}@db:5432/app'),
   /** Active queries running longer than this are slow (runbook: 1 second). */
   slow_query: duration.default(1_000),
   /** Sessions idle in transaction longer than this are listed (runbook: 5 minutes). */
@@ -201,7 +208,7 @@ export const redisProbe = z.strictObject({
   ...common,
   kind: z.literal('redis'),
   /** redis://, rediss:// (TLS); password in the URL or in `password`. */
-  url: secretUrl,
+  url: secretUrlOf(['redis:', 'rediss:'], 'redis://redis:6379'),
   password: secret.optional(),
   tls: tls.optional(),
 });

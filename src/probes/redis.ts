@@ -20,10 +20,8 @@ interface Target {
 }
 
 function readUrl(cfg: RedisProbeConfig): Target {
+  // The schema has checked the scheme: redis: or rediss:.
   const url = new URL(cfg.url.reveal());
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new Error(`url must start with redis:// or rediss:// (TLS), not ${url.protocol}//`);
-  }
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new Error('url path must be a database number, e.g. redis://host:6379/0');
   const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';

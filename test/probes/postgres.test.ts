@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
+import { postgresProbe } from '../../src/config/probes.js';
 import postgres from '../../src/probes/postgres.js';
 import type { Probe } from '../../src/probes/probe.js';
 import { probeConformance } from '../support/conformance.js';
@@ -366,6 +367,13 @@ describe('postgres probe when the target fails', () => {
     } finally {
       await target.close();
     }
+  });
+
+  it('a URL of another scheme is refused when the configuration is read', () => {
+    const parsed = postgresProbe.safeParse({ name: 'db', kind: 'postgres', every: '30s', url: 'mysql://db:3306/app' });
+    expect(parsed.error?.issues.map((i) => i.message)).toEqual([
+      'must start with postgres:// or postgresql://. Write e.g. postgres://user:${PASSWORD}@db:5432/app',
+    ]);
   });
 
   it('an unreadable tls.ca_file is the reason, not a crash', async () => {

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
+import { redisProbe } from '../../src/config/probes.js';
 import type { Probe } from '../../src/probes/probe.js';
 import redis from '../../src/probes/redis.js';
 import { probeConformance } from '../support/conformance.js';
@@ -249,9 +250,14 @@ describe('redis probe when the target fails', () => {
     }
   });
 
-  it('a URL of another scheme is refused when the probe is made', () => {
-    expect(() => makeProbe('http://127.0.0.1:6379')).toThrow(
-      'url must start with redis:// or rediss:// (TLS), not http://',
-    );
+  it('a URL of another scheme is refused when the configuration is read', () => {
+    const parsed = redisProbe.safeParse({ name: 'cache', kind: 'redis', every: '30s', url: 'http://127.0.0.1:6379' });
+    expect(parsed.error?.issues).toEqual([
+      {
+        code: 'custom',
+        path: ['url'],
+        message: 'must start with redis:// or rediss://. Write e.g. redis://redis:6379',
+      },
+    ]);
   });
 });
