@@ -191,9 +191,10 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
 
 const sample = (name: string, value: number, labels: Labels = {}): Sample => ({ name, labels, value });
 
+/** The detail: one line per listed session, oldest first; none when nothing is flagged or `top` is 0. */
 function describeSessions(stats: Stats): string | undefined {
   const total = stats.slow + stats.idle_in_transaction;
-  if (total === 0) return undefined;
+  if (total === 0 || stats.top.length === 0) return undefined;
   const shown = stats.top.length < total ? `top ${stats.top.length} of ${total}` : `${total}`;
   const lines = stats.top.map(
     (s) =>

@@ -154,6 +154,9 @@ describe('postgres probe on a live server', () => {
     expect(lines[0]).toMatch(/^slow or idle-in-transaction sessions \(top 2 of \d+, oldest first\):$/);
     expect(lines).toHaveLength(3);
     expect(pids.some((pid) => lines.some((l) => l.startsWith(`pid ${pid} `)))).toBe(true);
+    const quiet = await makeProbe(db.url, { idle_in_transaction: '1ms', top: 0 }).runUp();
+    expect(sampleValue(quiet.samples, 'idle_in_transaction')).toBeGreaterThanOrEqual(3);
+    expect(quiet.detail).toBeUndefined();
     for (const c of idlers) await c.query('ROLLBACK');
     await admin.end();
   });
