@@ -2,7 +2,6 @@
 // a webhook sink and a temp SQLite file. Break the target, see the page, ack through the API, fix it, see one
 // resolution; and a clean restart in the middle of an incident neither re-pages nor forgets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FakeClock } from '../../src/clock.js';
 import { type Daemon, hookEvents, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
 
 let world: World;
@@ -19,8 +18,8 @@ afterEach(async () => {
 });
 
 /** Starts the daemon and remembers it, so afterEach closes it even when the test fails. */
-async function start(clock?: FakeClock): Promise<Daemon> {
-  daemon = await startDaemon(world, clock);
+async function start(): Promise<Daemon> {
+  daemon = await startDaemon(world);
   return daemon;
 }
 
@@ -156,11 +155,10 @@ describe('an incident, end to end', () => {
       30_000,
       () => 'no page',
     );
-    const clock = d.clock;
     await d.close();
     daemon = undefined;
 
-    d = await start(clock);
+    d = await start();
     await d.advance(60_000);
     expect(hookEvents(world.hook)).toEqual(['firing ApiDown']);
     expect(world.smtp.received).toHaveLength(1);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { type DemoTarget, startDemoTarget } from '../../demo/target.js';
 import { type App, createApp } from '../../src/app.js';
-import { FakeClock } from '../../src/clock.js';
+import { type Clock, FakeClock } from '../../src/clock.js';
 import type { Env } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
 import { type Db, openDb } from '../../src/state/db.js';
@@ -24,6 +24,7 @@ export const WRITE_TOKEN = 'fixture-write-token';
 
 /** The external world of a daemon test: the target it watches and the sinks it pages. */
 export interface World {
+  clock: Clock;
   target: DemoTarget;
   smtp: SmtpSink;
   hook: WebhookSink;
@@ -36,9 +37,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Starts the target and the sinks; `extra` adds or overrides environment for the fixture config. */
-export async function startWorld(extra: Env = {}, clock?: FakeClock): Promise<World> {
-  const target = await startDemoTarget(clock ? { clock } : {});
+/**
+ * Starts the target and the sinks; `extra` adds or overrides environment for the fixture config. The target's
+ * simulated traffic follows `clock` (a FakeClock for in-process daemons; the system clock for a child process).
+ */
+export async function startWorld(extra: Env = {}, clock: Clock = new FakeClock()): Promise<World> {
+  // A seeded generator: with a fake clock the target's traffic is the same on every run; no test depends on luck.
+  const target = await startDemoTarget({ clock, random: seeded(42) });
   const smtp = await startSmtpSink();
   const hook = await startWebhookSink();
   const dir = mkdtempSync(join(tmpdir(), 'centinela-e2e-'));
@@ -56,6 +61,7 @@ export async function startWorld(extra: Env = {}, clock?: FakeClock): Promise<Wo
     ...extra,
   };
   return {
+    clock,
     target,
     smtp,
     hook,
@@ -66,6 +72,17 @@ export async function startWorld(extra: Env = {}, clock?: FakeClock): Promise<Wo
       await Promise.all([target.close(), smtp.close(), hook.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** mulberry32: a small deterministic generator of numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
@@ -85,8 +102,11 @@ export interface Daemon {
 
 const STEP_MS = 250;
 
-/** Starts createApp over the fixture with `world`'s environment; pass a clock to continue a timeline (restart). */
-export async function startDaemon(world: World, clock = new FakeClock()): Promise<Daemon> {
+/** Starts createApp over the fixture on the world's FakeClock (a restart continues the same timeline). */
+export async function startDaemon(world: World): Promise<Daemon> {
+  if (!(world.clock instanceof FakeClock))
+    throw new Error('startDaemon runs on a FakeClock: startWorld(env) without a clock');
+  const clock = world.clock;
   const config = await loadConfig({ dir: world.configDir, env: world.env });
   const db = openDb(String(world.env.STATE_PATH));
   const store = new EscalationStore(db);
