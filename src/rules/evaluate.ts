@@ -79,7 +79,7 @@ export class Evaluator {
   readonly #stored = new Set<string>();
   /** Firing, or told firing, or flapping: their holds are looked at on every evaluation. */
   readonly #active = new Set<string>();
-  readonly #identities = new Map<string, { id: string; labels: Labels }>();
+  readonly #identities = new Map<string, Map<string, { id: string; labels: Labels }>>();
   readonly #store: AlertStore;
   readonly #silences: Silences;
   readonly #entries = new Map<string, Entry>();
@@ -154,7 +154,11 @@ export class Evaluator {
     if (detail !== undefined) this.#details.set(run.probe, detail);
     const measured = run.up && run.cannotMeasure === undefined;
     const byName = new Map<string, Sample[]>();
-    for (const s of run.samples) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    for (const s of run.samples) {
+      const same = byName.get(s.name);
+      if (same) same.push(s);
+      else byName.set(s.name, [s]);
+    }
     let breached = false;
     for (const rule of this.#rulesByProbe.get(run.probe) ?? []) {
       // No data: a failed or unmeasurable run changes nothing for rules over its samples (see state.ts).
@@ -222,6 +226,8 @@ export class Evaluator {
 
   #observe(draft: Draft, rule: Rule, id: string, labels: Labels, obs: Observation): void {
     const prev = this.#get(draft, id);
+    // A series that has never breached has no state worth keeping: it gets an instance when it first does.
+    if (!prev && obs.kind !== 'breach') return;
     const before = prev?.inst ?? inactive(draft.now);
     let inst = step(before, obs, draft.now, rule);
     if (obs.kind !== 'no-data') {
@@ -236,8 +242,8 @@ export class Evaluator {
   }
 
   #put(draft: Draft, e: Entry, inst: Instance): void {
-    const before = this.#get(draft, e.id)?.inst;
-    if (before && inst.state !== before.state) {
+    const before = this.#get(draft, e.id)?.inst.state ?? 'inactive';
+    if (inst.state !== before) {
       draft.history.push({
         alertId: e.id,
         at: draft.now,
@@ -263,8 +269,13 @@ export class Evaluator {
       ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
       ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w) })),
     ];
+    // Only what fires, flaps or was told so can have something to tell; quiet instances are not looked at.
+    // Those seen in this evaluation come first, in the order they were seen, so events follow the runs.
+    const ids = new Set<string>();
+    for (const [id, e] of draft.next) if (isActive(e.inst) || this.#active.has(id)) ids.add(id);
+    for (const id of this.#active) ids.add(id);
     const candidates: Entry[] = [];
-    for (const id of new Set([...draft.next.keys(), ...this.#active])) {
+    for (const id of ids) {
       const e = this.#get(draft, id);
       if (e) candidates.push(e);
     }
@@ -350,8 +361,7 @@ export class Evaluator {
     const ofRule = this.#byRule.get(e.rule.name) ?? new Map<string, Entry>();
     this.#byRule.set(e.rule.name, ofRule);
     ofRule.set(e.id, e);
-    const { inst } = e;
-    if (inst.state === 'firing' || inst.flapping || inst.told.firing || inst.told.flapping) this.#active.add(e.id);
+    if (isActive(e.inst)) this.#active.add(e.id);
     else this.#active.delete(e.id);
   }
 
@@ -373,16 +383,27 @@ export class Evaluator {
 
   /** The id and alert labels of a rule's series; cached, as hashing every sample on every run adds up. */
   #identify(rule: Rule, sampleLabels: Labels): { id: string; labels: Labels } {
-    const key = `${rule.name}\0${JSON.stringify(sampleLabels)}`;
-    let known = this.#identities.get(key);
+    let ofRule = this.#identities.get(rule.name);
+    if (!ofRule) {
+      ofRule = new Map();
+      this.#identities.set(rule.name, ofRule);
+    }
+    const key = JSON.stringify(sampleLabels);
+    let known = ofRule.get(key);
     if (!known) {
-      if (this.#identities.size > 200_000) this.#identities.clear();
+      // Series come and go (routes, containers); a rule that has seen very many starts its cache over.
+      if (ofRule.size > 50_000) ofRule.clear();
       const labels = alertLabels(rule, sampleLabels);
       known = { id: alertId(rule.name, labels), labels };
-      this.#identities.set(key, known);
+      ofRule.set(key, known);
     }
     return known;
   }
+}
+
+/** Firing, flapping, or with an open incident: its holds matter and it may have something to tell. */
+function isActive(inst: Instance): boolean {
+  return inst.state === 'firing' || inst.flapping || inst.told.firing || inst.told.flapping;
 }
 
 /** The labels matchers see: the alert's, plus its priority (so a silence can say `priority: P3`). */

@@ -19,6 +19,8 @@ export interface FlapState {
  */
 export function trackFlapping(prev: FlapState, changed: boolean, now: number, cfg: FlappingConfig): FlapState {
   const cutoff = now - cfg.window;
+  // Nothing to add and nothing aged out: the count, and so the flag, cannot have moved.
+  if (!changed && (prev.changes[0] ?? Number.POSITIVE_INFINITY) > cutoff) return prev;
   const recent = prev.changes.filter((t) => t > cutoff);
   if (changed) recent.push(now);
   const changes = recent.slice(-(cfg.changes + 1));

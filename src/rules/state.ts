@@ -117,7 +117,9 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
   switch (prev.state) {
     case 'inactive':
     case 'resolved':
-      if (obs.kind !== 'breach') return prev.value === value ? prev : { ...prev, value };
+      // Values are followed while pending or firing; at rest an instance keeps the value it left with, so the
+      // thousands of quiet series cost no allocation and no write.
+      if (obs.kind !== 'breach') return prev;
       return confirm(
         {
           ...prev,
