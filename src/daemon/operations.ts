@@ -142,20 +142,18 @@ export function createOperations(d: OperationsDeps): Operations {
     };
   };
 
-  const pagesOf = (alertId: string): PageView[] =>
-    d.store
-      .outboxRows()
-      .filter((row) => row.item.alert.id === alertId)
-      .map((row) => ({
-        contact: row.contact,
-        channel: row.channel ?? d.config().escalation.contacts[row.contact]?.channels[row.channelIndex] ?? '',
-        event: row.kind,
-        createdAt: iso(row.createdAt),
-        status: row.state === 'delivered' ? 'delivered' : row.state === 'failed' ? 'failed' : 'pending',
-        ...(row.deliveredAt !== null ? { deliveredAt: iso(row.deliveredAt) } : {}),
-        attempts: row.attempts,
-        ...(row.lastError ? { lastError: row.lastError } : {}),
-      }));
+  /** The pages of the alert's current (or last) episode. */
+  const pagesOf = (incident: IncidentRecord | undefined): PageView[] =>
+    (incident ? d.store.outboxRows(incident.id) : []).map((row) => ({
+      contact: row.contact,
+      channel: row.channel ?? d.config().escalation.contacts[row.contact]?.channels[row.channelIndex] ?? '',
+      event: row.kind,
+      createdAt: iso(row.createdAt),
+      status: row.state === 'sending' ? 'pending' : row.state,
+      ...(row.deliveredAt !== null ? { deliveredAt: iso(row.deliveredAt) } : {}),
+      attempts: row.attempts,
+      ...(row.lastError ? { lastError: row.lastError } : {}),
+    }));
 
   const ops: Operations = {
     async listAlerts(filter) {
@@ -183,7 +181,7 @@ export function createOperations(d: OperationsDeps): Operations {
             ? { detail: [h.priority, ...h.suppressedBy.map((s) => `${s.kind} by ${s.id}`)].filter(Boolean).join(', ') }
             : {}),
         })),
-        pages: pagesOf(id),
+        pages: pagesOf(incidentOf(detail)),
       };
       return view;
     },

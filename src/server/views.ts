@@ -41,7 +41,8 @@ export interface PageView {
   channel: string;
   event: string;
   createdAt: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** superseded: a reminder made moot by an acknowledgement before it went out. */
+  status: 'pending' | 'delivered' | 'failed' | 'superseded';
   deliveredAt?: string;
   attempts: number;
   lastError?: string;

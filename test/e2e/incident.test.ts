@@ -62,6 +62,20 @@ describe('an incident, end to end', () => {
 
     const [firing] = await alerts(d, '?state=firing');
     expect(firing).toMatchObject({ alertname: 'ApiDown', priority: 'P0', state: 'firing', paged: ['oncall', 'ops'] });
+    const detail = (await d.app.server.inject({ method: 'GET', url: `/api/v1/alerts/${firing?.id}` })).json().alert;
+    expect(detail.runbook).toEqual(['Restart: docker compose -f docker-compose.prod.yml restart api']);
+    expect(detail.diagnosis).toEqual([{ probe: 'api_health', detail: expect.stringContaining('503') }]);
+    expect(detail.history.map((h: { event: string }) => h.event)).toEqual(['told firing', 'firing', 'pending']);
+    expect(detail.pages).toEqual([
+      expect.objectContaining({
+        contact: 'oncall',
+        channel: 'email',
+        event: 'firing',
+        status: 'delivered',
+        attempts: 1,
+      }),
+      expect.objectContaining({ contact: 'ops', channel: 'hook', event: 'firing', status: 'delivered', attempts: 1 }),
+    ]);
     const ack = await d.app.server.inject({
       method: 'POST',
       url: `/api/v1/alerts/${firing?.id}/ack`,
