@@ -4,6 +4,7 @@
 // Time is fake but the network is real, so `advance` moves the clock in small steps and, after each, waits (in real
 // time) until the probe runs and deliveries that step started have finished — otherwise a fake timeout could fire
 // while a real request is still on the wire.
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,4 +169,69 @@ export function hookEvents(hook: WebhookSink): string[] {
     const body = JSON.parse(r.body) as { notifications: { event: string; alert: { name: string } }[] };
     return body.notifications.map((n) => `${n.event} ${n.alert.name}`);
   });
+}
+
+/** `centinela run` as a child process (through bin/centinela.js), its JSON log lines collected. */
+export interface DaemonProcess {
+  /** `http://127.0.0.1:PORT` once it runs. */
+  url: string;
+  pid: number;
+  logs: { msg: string; [key: string]: unknown }[];
+  /** Resolves with the first log line whose msg matches; rejects after `within` ms (real time). */
+  waitForLog(msg: RegExp, within?: number): Promise<{ msg: string; [key: string]: unknown }>;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+}
+
+/** Spawns `centinela run --config <world's config>` with the world's environment on the system clock. */
+export async function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProcess> {
+  const child = spawn('./node_modules/.bin/node', ['bin/centinela.js', 'run', '--config', world.configDir], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...world.env, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: DaemonProcess['logs'] = [];
+  let err = '';
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitForLog = async (msg: RegExp, within = 20_000) => {
+    let found: DaemonProcess['logs'][number] | undefined;
+    await waitUntil(
+      () => {
+        found = logs.find((l) => msg.test(String(l.msg)));
+        return found !== undefined || child.exitCode !== null;
+      },
+      within,
+      () => `no log line ${msg} (stderr: ${err.slice(0, 500)})`,
+    );
+    if (!found) throw new Error(`centinela exited (${child.exitCode}) before logging ${msg}: ${err.slice(0, 1000)}`);
+    return found;
+  };
+  const running = await waitForLog(/^centinela running$/);
+  return {
+    url: String(running.url),
+    pid: child.pid ?? 0,
+    logs,
+    waitForLog,
+    kill: (signal) => child.kill(signal),
+    exited,
+    stderr: () => err,
+  };
 }
