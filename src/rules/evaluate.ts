@@ -29,6 +29,10 @@ import { Silences, silenceLimits } from './silences.js';
 import { type Instance, inactive, type Observation, step, type Tell, type Told, tell } from './state.js';
 import { AlertsApi } from './views.js';
 
+/** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
+const RETENTION = 30 * 86_400_000;
+const PRUNE_EVERY = 86_400_000;
+
 /** One probe run as the scheduler delivers it; sample names are already `<probe>.<sample>`. */
 export interface ProbeRun {
   probe: string;
@@ -88,6 +92,7 @@ export class Evaluator {
   #holds: ReadonlyMap<string, Hold[]> = new Map();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   #generation = Number.NaN;
+  #prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor({ db, clock, alerting }: EvaluatorOptions) {
     this.#store = new AlertStore(db);
@@ -342,11 +347,12 @@ export class Evaluator {
       const changed = this.#stored.has(e.id) && old ? !samePersisted(old, e.inst) : !blank(e.inst);
       if (changed) writes.push({ id: e.id, rule: e.rule.name, labels: e.labels, inst: e.inst });
     }
-    const wrote = writes.length > 0 || draft.history.length > 0 || draft.windows.length > 0;
-    if (wrote) {
+    const prune = draft.now - this.#prunedAt >= PRUNE_EVERY;
+    if (writes.length > 0 || draft.history.length > 0 || draft.windows.length > 0 || prune) {
       this.#db.transaction(() => {
         this.#store.save(writes, draft.history, this.#generation + 1, draft.now);
         for (const w of draft.windows) this.#store.updateWindow(w);
+        if (prune) this.#store.prune(draft.now - RETENTION);
       })();
       this.#generation += 1;
     }
@@ -354,6 +360,10 @@ export class Evaluator {
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds;
     this.#inhibits = draft.inhibits;
+    if (prune) {
+      this.#prunedAt = draft.now;
+      this.#generation = Number.NaN; // what was pruned leaves memory at the next evaluation, which reloads
+    }
   }
 
   #remember(e: Entry): void {

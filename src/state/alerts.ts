@@ -146,6 +146,9 @@ export class AlertStore {
           pending_since = excluded.pending_since, active_since = excluded.active_since,
           clearing_since = excluded.clearing_since, changes = excluded.changes, flapping = excluded.flapping,
           told = excluded.told, updated_at = excluded.updated_at`),
+      pruneHistory: db.prepare('DELETE FROM alert_history WHERE at < ?'),
+      pruneInstances: db.prepare(`DELETE FROM alert_instances WHERE state IN ('inactive', 'resolved') AND since < ?
+        AND flapping = 0 AND json_extract(told, '$.firing') = 0 AND json_extract(told, '$.flapping') = 0`),
       history: db.prepare<[string, number], HistoryRow>(
         'SELECT * FROM alert_history WHERE alert_id = ? ORDER BY at DESC, id DESC LIMIT ?',
       ),
@@ -196,6 +199,15 @@ export class AlertStore {
       for (const h of history) this.#s.addHistory.run(toHistoryRow(h));
       this.#s.setGeneration.run(generation);
     })();
+  }
+
+  /**
+   * Forgets history older than `before`, and instances at rest since before then with nothing open (not firing,
+   * not flapping, nothing told): series that come and go (containers, routes) would otherwise pile up.
+   */
+  prune(before: number): void {
+    this.#s.pruneHistory.run(before);
+    this.#s.pruneInstances.run(before);
   }
 
   /** The latest `limit` history entries of an alert, newest first. */

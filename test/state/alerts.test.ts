@@ -243,6 +243,32 @@ describe('restart: evaluate, close the store, reopen in a new evaluator, continu
   });
 });
 
+describe('retention', () => {
+  it('forgets, after 30 days, history and instances at rest with nothing open; keeps what still fires', async () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    const count = (table: string) => h.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    h.runSamples('api', [
+      { name: 'api.latency_p95_seconds', labels: { route: '/gone' }, value: 0.6 },
+      { name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 },
+    ]);
+    h.runSamples('api', [{ name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 }]);
+    expect(h.alert('ApiLatencyHigh', { route: '/gone' })?.state).toBe('resolved');
+    expect(count('alert_instances')).toBe(2);
+    await h.advance(31 * 86_400_000);
+    h.runSamples('api', [{ name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 }]);
+    expect(count('alert_instances')).toBe(1);
+    expect(count('alert_history')).toBe(0);
+    expect(h.alert('ApiLatencyHigh', { route: '/gone' })).toBeUndefined();
+    expect(h.alert('ApiLatencyHigh', { route: '/slow' })?.state).toBe('firing');
+    // Still firing, still told: nothing is paged again, and the next resolution is told.
+    expect(h.runSamples('api', [{ name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 }])).toEqual(
+      [],
+    );
+    expect(summarize(h.runSamples('api', []))).toEqual(['resolved ApiLatencyHigh P1']);
+  });
+});
+
 describe('state file', () => {
   it('is a real file the next process opens at the same schema', () => {
     const path = tempStatePath();
