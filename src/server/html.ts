@@ -44,6 +44,7 @@ export function page(opts: { title: string; body: SafeHtml; script?: string; nos
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/centinela.css">
 ${opts.noscriptRefresh ? html`<noscript><meta http-equiv="refresh" content="${opts.noscriptRefresh}"></noscript>` : ''}
 ${opts.script ? html`<script src="${opts.script}" defer></script>` : ''}
