@@ -21,12 +21,23 @@ import type { AlertEvent, Labels, Sample } from '../types.js';
 import { type AlertContext, buildAlert, type Entry, type Hold } from './alert.js';
 import type { Alerting } from './alerting.js';
 import { trackFlapping } from './flapping.js';
-import { inhibitions } from './inhibit.js';
+import { computeHolds } from './holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from './maintenance.js';
 import { matchesAll } from './matchers.js';
 import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from './rule.js';
 import { Silences, silenceLimits } from './silences.js';
-import { type Instance, inactive, type Observation, step, type Tell, type Told, tell } from './state.js';
+import {
+  blank,
+  type Instance,
+  inactive,
+  isActive,
+  type Observation,
+  samePersisted,
+  sameTold,
+  step,
+  type Tell,
+  tell,
+} from './state.js';
 import { AlertsApi } from './views.js';
 
 /** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
@@ -66,8 +77,8 @@ interface Draft {
   history: HistoryEntry[];
   windows: WindowRecord[];
   retry: Map<string, number>;
-  holds: Map<string, Hold[]>;
-  inhibits: Map<string, string[]>;
+  holds: ReadonlyMap<string, Hold[]>;
+  inhibits: ReadonlyMap<string, string[]>;
 }
 
 /** Evaluates runs against the rules and keeps every instance's state in the store. */
@@ -269,7 +280,6 @@ export class Evaluator {
   /** Holds (silences, windows, inhibitions) of every instance that is or was firing, then what to tell. */
   #tellAll(draft: Draft, oneShot: readonly WindowRecord[]): AlertEvent[] {
     const now = draft.now;
-    const silences = this.#silences.active(now);
     const windows = [
       ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
       ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w) })),
@@ -284,32 +294,20 @@ export class Evaluator {
       const e = this.#get(draft, id);
       if (e) candidates.push(e);
     }
-    const matchable = candidates.map((e) => ({
-      id: e.id,
-      labels: withPriority(e),
-      firing: e.inst.state === 'firing',
-    }));
-    const inhibited = inhibitions(this.#alerting.inhibit, matchable);
-    for (const [target, sources] of inhibited) {
-      if (this.#get(draft, target)?.inst.state !== 'firing') continue;
-      for (const s of sources) draft.inhibits.set(s, [...(draft.inhibits.get(s) ?? []), target]);
-    }
+    const { holds, inhibits } = computeHolds(candidates, {
+      silences: this.#silences.active(now),
+      windows,
+      inhibit: this.#alerting.inhibit,
+    });
+    draft.holds = holds;
+    draft.inhibits = inhibits;
     const pending: { e: Entry; tells: Tell[] }[] = [];
-    candidates.forEach((e, i) => {
-      const labels = matchable[i]?.labels ?? e.labels;
-      const holds: Hold[] = [
-        ...silences.filter((s) => matchesAll(s.matchers, labels)).map((s) => ({ kind: 'silenced' as const, id: s.id })),
-        ...windows
-          .filter((w) => matchesAll(w.matchers, labels))
-          .map((w) => ({ kind: 'maintenance' as const, id: w.id })),
-        ...(inhibited.get(e.id) ?? []).map((id) => ({ kind: 'inhibited' as const, id })),
-      ];
-      draft.holds.set(e.id, holds);
-      const told = tell(e.inst, holds.length > 0);
+    for (const e of candidates) {
+      const told = tell(e.inst, (holds.get(e.id) ?? []).length > 0);
       const current = sameTold(told.told, e.inst.told) ? e : { ...e, inst: { ...e.inst, told: told.told } };
       if (current !== e) draft.next.set(e.id, current);
       if (told.tells.length > 0) pending.push({ e: current, tells: told.tells });
-    });
+    }
     // Alerts are built after every hold is known, so a source's `inhibits` is complete in its own page.
     return pending.flatMap(({ e, tells }) => {
       const ctx = this.#context(draft, e.id);
@@ -409,41 +407,4 @@ export class Evaluator {
     }
     return known;
   }
-}
-
-/** Firing, flapping, or with an open incident: its holds matter and it may have something to tell. */
-function isActive(inst: Instance): boolean {
-  return inst.state === 'firing' || inst.flapping || inst.told.firing || inst.told.flapping;
-}
-
-/** The labels matchers see: the alert's, plus its priority (so a silence can say `priority: P3`). */
-function withPriority(e: Entry): Labels {
-  return e.inst.priority ? { ...e.labels, priority: e.inst.priority } : e.labels;
-}
-
-function sameTold(a: Told, b: Told): boolean {
-  return a.firing === b.firing && a.priority === b.priority && a.held === b.held && a.flapping === b.flapping;
-}
-
-/** Equal in everything stored except the value, which alone never causes a write. */
-function samePersisted(a: Instance, b: Instance): boolean {
-  return (
-    a.state === b.state &&
-    a.since === b.since &&
-    a.priority === b.priority &&
-    a.threshold === b.threshold &&
-    a.failures === b.failures &&
-    a.pendingSince === b.pendingSince &&
-    a.activeSince === b.activeSince &&
-    a.clearingSince === b.clearingSince &&
-    a.flapping === b.flapping &&
-    a.changes.length === b.changes.length &&
-    a.changes.every((t, i) => t === b.changes[i]) &&
-    sameTold(a.told, b.told)
-  );
-}
-
-/** An instance with nothing worth storing: never breached, no history. */
-function blank(inst: Instance): boolean {
-  return inst.state === 'inactive' && inst.changes.length === 0 && !inst.told.firing && !inst.told.flapping;
 }

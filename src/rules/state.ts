@@ -219,3 +219,36 @@ export function tell(inst: Instance, held: boolean): { told: Told; tells: Tell[]
         : [];
   return { told: { firing: true, priority, held: heldNow, flapping: false }, tells };
 }
+
+/** Firing, flapping, or with an open incident: its holds matter and it may have something to tell. */
+export function isActive(inst: Instance): boolean {
+  return inst.state === 'firing' || inst.flapping || inst.told.firing || inst.told.flapping;
+}
+
+/** The same thing told. */
+export function sameTold(a: Told, b: Told): boolean {
+  return a.firing === b.firing && a.priority === b.priority && a.held === b.held && a.flapping === b.flapping;
+}
+
+/** Equal in everything stored except the value, which alone never causes a write. */
+export function samePersisted(a: Instance, b: Instance): boolean {
+  return (
+    a.state === b.state &&
+    a.since === b.since &&
+    a.priority === b.priority &&
+    a.threshold === b.threshold &&
+    a.failures === b.failures &&
+    a.pendingSince === b.pendingSince &&
+    a.activeSince === b.activeSince &&
+    a.clearingSince === b.clearingSince &&
+    a.flapping === b.flapping &&
+    a.changes.length === b.changes.length &&
+    a.changes.every((t, i) => t === b.changes[i]) &&
+    sameTold(a.told, b.told)
+  );
+}
+
+/** An instance with nothing worth storing: never breached, no history. */
+export function blank(inst: Instance): boolean {
+  return inst.state === 'inactive' && inst.changes.length === 0 && !inst.told.firing && !inst.told.flapping;
+}
