@@ -86,7 +86,7 @@ tests:
   });
 
   it('reports every problem of an invalid file with where it is, and runs nothing', async () => {
-    const file = tempTest(`
+    const mistakes = `
 tests:
   - interval: 1m
     input_series:
@@ -101,30 +101,15 @@ tests:
     alert_tests:
       - eval_time: 1m
         alertname: ApiLatncyHigh
-      - eval_time: soon
-        alertname: ApiDown
-`);
+`;
+    // A file the schema refuses is reported at that first stage.
+    const file = tempTest(`${mistakes}      - eval_time: soon\n        alertname: ApiDown\n`);
     const r = await run([file]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `ERROR ${file}:\n  tests[0].alert_tests[1].eval_time: "soon" is not a duration. Write 90s, 5m or 1h30m`,
     );
-    const second = tempTest(`
-tests:
-  - interval: 1m
-    input_series:
-      - series: api_metrics.latency_p95_seconds
-        values: 0.1 fast 0.2
-      - series: nope.up
-        values: "1"
-    probe_failures:
-      - probe: api_metrics
-        steps: 3-x
-        down: refused
-    alert_tests:
-      - eval_time: 1m
-        alertname: ApiLatncyHigh
-`);
+    const second = tempTest(mistakes);
     const r2 = await run([second]);
     expect(r2.err.split('\n')).toEqual([
       `ERROR ${second}:`,
