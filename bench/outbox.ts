@@ -7,7 +7,9 @@
 //
 // Scenarios: "grouped" = all alerts of one rule (one group key), as a real storm is: one message per contact;
 // "ungrouped" = a group key per alert: one message per (alert, contact), the outbox's raw throughput.
-// Contacts alternate email and generic webhook channels.
+// Contacts alternate email and generic webhook channels. Each email is its own SMTP connection, and the in-process
+// SMTP server (smtp-server) waits 100 ms before its greeting to catch early talkers, so with 16 deliveries at once
+// email tops out near 160 messages/s here; webhooks alone go several times faster.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { systemClock } from '../src/clock.js';
@@ -128,7 +130,9 @@ async function storeOnly(n: number): Promise<void> {
   const t2 = performance.now();
   console.log(`store alone (SQLite WAL, file): ${n} rows`);
   console.log(`  enqueue                   ${((n / (t1 - t0)) * 1000).toFixed(0)} rows/s (one transaction)`);
-  console.log(`  claim + mark delivered    ${((done / (t2 - t1)) * 1000).toFixed(0)} rows/s (a group key per row)`);
+  console.log(
+    `  claim + mark delivered    ${((done / (t2 - t1)) * 1000).toFixed(0)} rows/s (worst case: a group key per row)`,
+  );
   state.remove();
 }
 
