@@ -1,0 +1,155 @@
+// The API's shell clients as a script runs them: `centinela ack`, `silence`, `maintenance` (bin/centinela.js in a
+// child process) against the in-process daemon on loopback. Output for scripts, the server's error and exit 1.
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMatcher } from '../../src/cli/silence.js';
+import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
+
+let world: World;
+let d: Daemon;
+let url: string;
+
+beforeAll(async () => {
+  world = await startWorld();
+  d = await startDaemon(world);
+  url = await d.app.server.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await d.close();
+  await world.close();
+});
+
+/** Runs `centinela ...args` with CENTINELA_URL/CENTINELA_TOKEN set (unless overridden). */
+function centinela(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('./node_modules/.bin/node', ['bin/centinela.js', ...args], {
+      env: { PATH: process.env.PATH, CENTINELA_URL: url, CENTINELA_TOKEN: WRITE_TOKEN, USER: 'ci', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('centinela silence', () => {
+  it('adds (printing only the id with -q), lists and expires a silence', async () => {
+    const add = await centinela([
+      'silence',
+      'add',
+      '--match',
+      'alertname=ApiLatencyHigh',
+      '-m',
+      'route=~/api/.*',
+      '--for',
+      '10m',
+      '--reason',
+      'deploy v1.2',
+      '-q',
+    ]);
+    expect(add).toMatchObject({ code: 0, err: '' });
+    const id = add.out.trim();
+    expect(id).toMatch(/^sil_[0-9a-f]+$/);
+
+    const list = await centinela(['silence', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.out).toContain(`${id}  active   {alertname="ApiLatencyHigh",route=~"/api/.*"}`);
+    expect(list.out).toContain('by ci: deploy v1.2');
+
+    const expire = await centinela(['silence', 'expire', id, '--by', 'ana']);
+    expect(expire.code).toBe(0);
+    expect(expire.out).toContain(`${id}  expired`);
+    expect((await centinela(['silence', 'list'])).out.trim()).toBe('no silences');
+    expect((await centinela(['silence', 'list', '--all', '--json'])).out).toContain(`"id": "${id}"`);
+  });
+
+  it("exits 1 with the server's own words when it refuses", async () => {
+    const long = await centinela(['silence', 'add', '--match', 'alertname=ApiDown', '--for', '2h', '--reason', 'x']);
+    expect(long.code).toBe(1);
+    expect(long.out).toBe('');
+    expect(long.err).toMatch(/^centinela silence add: a silence of 2h is too long: .* \(SILENCE_TOO_LONG\)\n$/);
+  });
+
+  it('parses matchers as PromQL writes them', () => {
+    expect(parseMatcher('alertname=ApiDown')).toEqual({ alertname: 'ApiDown' });
+    expect(parseMatcher('route=~/api/.*', { a: 'b' })).toEqual({ a: 'b', route: '=~/api/.*' });
+    expect(parseMatcher('status!=200')).toEqual({ status: '!=200' });
+    expect(parseMatcher('env!~stag.*')).toEqual({ env: '!~stag.*' });
+    expect(parseMatcher('note=a=b')).toEqual({ note: 'a=b' });
+    expect(() => parseMatcher('no operator')).toThrow('"no operator" is not a matcher. Write label=value');
+  });
+});
+
+describe('centinela maintenance', () => {
+  it('starts a window for a deploy and ends the only open one without an id', async () => {
+    const start = await centinela([
+      'maintenance',
+      'start',
+      '--probes',
+      'api_health',
+      '--max',
+      '15m',
+      '--reason',
+      'deploy v1.2',
+      '-q',
+    ]);
+    expect(start).toMatchObject({ code: 0, err: '' });
+    const id = start.out.trim();
+    expect(id).toMatch(/^win_[0-9a-f]+$/);
+    expect((await centinela(['maintenance', 'list'])).out).toContain(`${id}  open    probes api_health`);
+
+    const end = await centinela(['maintenance', 'end']);
+    expect(end.code).toBe(0);
+    expect(end.out).toContain(`${id}  closed`);
+    const again = await centinela(['maintenance', 'end']);
+    expect(again).toMatchObject({ code: 1, out: '' });
+    expect(again.err).toBe('centinela maintenance end: no maintenance window is open (MAINTENANCE_NOT_FOUND)\n');
+  });
+
+  it('refuses an unknown probe with the list of defined ones', async () => {
+    const res = await centinela(['maintenance', 'start', '--probes', 'api', '--max', '15m', '--reason', 'deploy']);
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('unknown probe "api"; defined: api_health, api_metrics (BAD_REQUEST)');
+  });
+});
+
+describe('centinela ack', () => {
+  it('acknowledges a firing alert; a wrong token, an unknown id and an unreachable server exit 1', async () => {
+    world.target.setFault('down');
+    await d.advanceUntil(
+      () => world.hook.requests.length >= 1,
+      30_000,
+      () => 'no page',
+    );
+    const { alerts } = await (await fetch(`${url}/api/v1/alerts?state=firing`)).json();
+    const id = alerts[0].id as string;
+
+    const wrong = await centinela(['ack', id], { CENTINELA_TOKEN: 'nope' });
+    expect(wrong).toMatchObject({ code: 1, err: 'centinela ack: wrong bearer token (UNAUTHORIZED)\n' });
+    const unknown = await centinela(['ack', 'f'.repeat(20)]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('(ALERT_NOT_FOUND)');
+
+    const ok = await centinela(['ack', id, '--comment', 'restarting the api', '--by', 'ana']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(new RegExp(`^acknowledged ${id} as ana at \\d{4}-`));
+    const again = await centinela(['ack', id]);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('was already acknowledged by ana');
+
+    const away = await centinela(['ack', id], { CENTINELA_URL: 'http://127.0.0.1:9' });
+    expect(away.code).toBe(1);
+    expect(away.err).toMatch(
+      /^centinela ack: cannot reach centinela at http:\/\/127\.0\.0\.1:9\/: .*Is it running\? Set --url or CENTINELA_URL/,
+    );
+  });
+});
