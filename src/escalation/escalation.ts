@@ -13,7 +13,7 @@ import type { EscalationFile } from '../config/schema.js';
 import type { AckInfo, ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
 import type { AlertEvent, Priority } from '../types.js';
-import { applyEvent, type Decision, due, levelFor, type Page } from './policy.js';
+import { applyEvent, type Decision, due, levelFor, nextDueAt, type Page } from './policy.js';
 
 /** The part of escalation.yaml this needs. */
 export type EscalationConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'delivery' | 'ack'>;
@@ -130,8 +130,7 @@ export class Escalation {
       ack,
       firstAck: rec.firstAck ?? ack,
     };
-    next.dueAt =
-      this.#cfg.ack.timeout !== undefined && next.status === 'acked' ? now + this.#cfg.ack.timeout : undefined;
+    next.dueAt = nextDueAt(next, this.#cfg.levels, this.#cfg.ack.timeout);
     this.#store.addAck(rec.id, ack);
     this.#store.updateIncident(next);
     this.#store.supersede(rec.id, MOOT_AFTER_ACK);
