@@ -89,8 +89,13 @@ export async function parseExposition(
     if (lastNewline < 0) {
       carry = Buffer.concat([carry, chunk]);
     } else {
-      const block = chunk.subarray(0, lastNewline + 1);
-      parser.feed(decode(carry.length > 0 ? Buffer.concat([carry, block]) : block, parser.lines));
+      let from = 0;
+      if (carry.length > 0) {
+        // The line the previous chunk cut is completed and parsed alone, so the rest needs no copy.
+        from = chunk.indexOf(NEWLINE) + 1;
+        parser.feed(decode(Buffer.concat([carry, chunk.subarray(0, from)]), parser.lines));
+      }
+      parser.feed(decode(chunk.subarray(from, lastNewline + 1), parser.lines));
       carry = new Uint8Array(chunk.subarray(lastNewline + 1)); // a copy: the chunk itself is not kept
     }
     if (carry.length > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
