@@ -34,7 +34,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = 'xxxxx';
-    if (u.username && !u.password) u.username = 'xxxxx';
+    // https://TOKEN@host carries a token as the user; a database URL's lone user is just a role name.
+    else if (u.username && /^(https?|wss?):$/.test(u.protocol)) u.username = 'xxxxx';
     for (const key of [...u.searchParams.keys()]) {
       if (/token|key|secret|password|sig/i.test(key)) u.searchParams.set(key, 'xxxxx');
     }

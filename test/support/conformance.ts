@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
 import type { Probe, ProbeKind, ProbeResult } from '../../src/probes/probe.js';
+import { freePort } from './tcp-target.js';
 
 /** Where the suite points the probe, and the secret it plants. */
 export interface ConformanceTarget {
@@ -146,15 +147,6 @@ async function tcpTarget(onConnection: (socket: Socket) => void): Promise<TcpTar
         server.close(() => resolve());
       }),
   };
-}
-
-/** A port nothing listens on: bound, then released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** `promise`, or a failure naming `what` if it has not settled after `ms` (a hang guard, not a timing check). */

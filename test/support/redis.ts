@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from './tcp-target.js';
 
 /** The machine's shared Redis (tests use their own key prefix there and delete what they wrote). */
-export const sharedRedisUrl = 'redis://127.0.0.1:6379';
+export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A running redis-server started by a test. */
 export interface TestRedisServer {
