@@ -177,8 +177,8 @@ export class Evaluator {
     }
     let breached = false;
     for (const rule of this.#rulesByProbe.get(run.probe) ?? []) {
-      // No data: a failed or unmeasurable run changes nothing for rules over its samples (see state.ts).
-      if (!measured && !rule.speaksForOutage) continue;
+      // No data: a failed run changes nothing for rules over its samples (see state.ts).
+      if (!run.up && !rule.speaksForOutage) continue;
       const seen = new Set<string>();
       for (const s of byName.get(rule.sample) ?? []) {
         if (!matchesAll(rule.matchers, s.labels)) continue;
@@ -188,7 +188,9 @@ export class Evaluator {
         if (obs.kind === 'breach') breached = true;
         this.#observe(draft, rule, id, labels, obs);
       }
-      // A series gone from a run that is up has ended (container removed): it clears, as a stale series does.
+      // A series gone from a run that measured has ended (container removed): it clears, as a stale series does.
+      // A run that could not measure everything says so, and what it did not bring is no data, not gone.
+      if (!measured && !rule.speaksForOutage) continue;
       for (const e of this.#byRule.get(rule.name)?.values() ?? []) {
         const live = e.inst.state === 'pending' || e.inst.state === 'firing' || e.inst.flapping;
         if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, { kind: 'clear', value: undefined });

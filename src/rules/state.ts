@@ -15,7 +15,7 @@
 //   clear    on the good side, or the series is gone from a run that is up (the container was removed): it resolves
 //            like Prometheus resolves a stale series. A firing instance resolves once clear has held for `clear_for`
 //            (clear_for 0: at the first clear); a breach or band in between restarts that wait.
-//   no-data  the probe's run failed or could not measure: nothing changes. No false resolve, no false fire. The
+//   no-data  the probe's run failed, or it could not measure this series: nothing changes. No false resolve, no false fire. The
 //            `for` clock keeps running through the gap, but only an observed breach can confirm, and only observed
 //            runs count towards `after_failures`; the same holds for `clear_for`. The probe's own `up` rule speaks
 //            for the outage.

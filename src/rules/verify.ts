@@ -58,14 +58,15 @@ export function verifyRuns(runs: readonly ProbeRun[], alerting: Alerting, failOn
   for (const rule of alerting.rules) {
     const run = byProbe.get(rule.probe);
     if (!run) continue;
-    if ((!run.up || run.cannotMeasure !== undefined) && !rule.speaksForOutage) {
-      const why = run.up ? `probe ${run.probe} cannot measure` : `probe ${run.probe} is down`;
-      checks.push({ rule: rule.name, labels: {}, status: 'no-data', text: `no data: ${why}`, mark: '⚠️' });
-      continue;
-    }
-    const samples = run.samples.filter((s) => selects(rule, s.name, s.labels));
+    const samples = run.up || rule.speaksForOutage ? run.samples.filter((s) => selects(rule, s.name, s.labels)) : [];
     if (samples.length === 0) {
-      checks.push({ rule: rule.name, labels: {}, status: 'no-series', text: `no ${rule.sample} series`, mark: '✅' });
+      // A probe that failed, or could not measure, leaves its rules without data; an empty selection is fine.
+      const noData = !run.up ? `probe ${run.probe} is down` : run.cannotMeasure && `probe ${run.probe} cannot measure`;
+      checks.push(
+        noData
+          ? { rule: rule.name, labels: {}, status: 'no-data', text: `no data: ${noData}`, mark: '⚠️' }
+          : { rule: rule.name, labels: {}, status: 'no-series', text: `no ${rule.sample} series`, mark: '✅' },
+      );
     }
     const least = rule.levels.at(-1);
     for (const s of samples) {

@@ -177,6 +177,27 @@ describe('evaluation over runs', () => {
     expect(summarize(h.run('api', { latency_p95_seconds: 0.6 }))).toEqual(['resolved CannotMeasure P3']);
   });
 
+  it('what a run that cannot measure everything did bring is evaluated; what it did not is no data', () => {
+    const h = harness({
+      probes: [probe('disk')],
+      rules: [{ name: 'DiskFull', sample: 'disk.used_percent', op: '>', thresholds: { P1: 90 } }],
+    });
+    const partial = { cannotMeasure: '/opt/grupogad/logs: does not exist' };
+    h.runSamples('disk', [{ name: 'disk.used_percent', labels: { path: '/data' }, value: 95 }]);
+    const events = h.runSamples('disk', [{ name: 'disk.used_percent', labels: { path: '/' }, value: 97 }], partial);
+    expect(events.map((e) => `${e.type} ${e.alert.alertname} ${e.alert.labels.path ?? e.alert.labels.probe}`)).toEqual([
+      'firing DiskFull /',
+      'firing CannotMeasure disk',
+    ]);
+    expect(h.state('DiskFull', { path: '/data' })).toBe('firing');
+    // Measured in full again: /data is gone for real, and the probe measures again.
+    const after = h.runSamples('disk', [{ name: 'disk.used_percent', labels: { path: '/' }, value: 97 }]);
+    expect(after.map((e) => `${e.type} ${e.alert.alertname} ${e.alert.labels.path ?? e.alert.labels.probe}`)).toEqual([
+      'resolved DiskFull /data',
+      'resolved CannotMeasure disk',
+    ]);
+  });
+
   it('a series gone from a run that is up resolves, like a stale series', () => {
     const h = harness({ probes: [probe('api')], rules: [latency] });
     h.runSamples('api', [
