@@ -51,6 +51,7 @@ const EMITS: Record<string, string[]> = {
     'dir_size_bytes',
     'backup_age_seconds',
     'backup_size_bytes',
+    'backup_count',
   ],
   host: ['cpu_percent', 'memory_percent', 'load1'],
 };
