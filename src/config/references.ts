@@ -1,6 +1,7 @@
 // The second pass over a configuration the schema accepted: names that must exist, schedules that must make
-// sense, escalation chains that must end. Pure: it returns findings per file and never throws.
+// sense, escalation chains that must end, rules that must compile. Pure: it returns findings per file and never throws.
 import cron from 'node-cron';
+import { compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { formatDuration } from './duration.js';
 import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
@@ -100,6 +101,8 @@ function checkAlerts(alerts: AlertsFile): Finding[] {
     const clearing = clearProblem(rule.op, rule.thresholds, rule.clear_threshold);
     if (clearing) out.push({ path: ['rules', i, 'clear_threshold'], message: clearing });
   });
+  // Templates and reserved names are the rules' own checks; asking the compiler keeps one definition of them.
+  out.push(...compileRules(alerts).issues);
 
   alerts.maintenance.forEach((window, i) => {
     if (!validCron(window.cron)) out.push(badCron(['maintenance', i, 'cron'], window.cron));

@@ -112,7 +112,7 @@ export function compileRule(cfg: RuleConfig): Rule {
 
 /**
  * Compiles every rule of alerts.yaml, collecting all problems with their paths (`['rules', 3, 'summary']`).
- * This is the hook for the config loader's second pass: map each path to file:line:col like zod's issues.
+ * The config loader's second pass (config/references.ts) reports them at file:line:col like zod's issues.
  */
 export function compileRules(alerts: Pick<AlertsFile, 'rules'>): { rules: Rule[]; issues: RuleIssue[] } {
   const rules: Rule[] = [];

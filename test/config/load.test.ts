@@ -73,6 +73,11 @@ const cases: [string, string][] = [
     'escalation.yaml:3:74  levels.P0.escalate_to: escalation cycle P0 → P3 → P2 → P1 → P0. A level without ' +
       'escalate_to climbs to the next more urgent one; end the chain with escalate_to: none.',
   ],
+  [
+    'bad-template',
+    'alerts.yaml:11:14  rules[0].summary: unknown filter "secs" in {{ value | secs }}. ' +
+      'Use seconds, percent, duration, bytes.',
+  ],
   ['planned-kind', 'alerts.yaml:3:11  probes[0].kind: kind heartbeat is planned and not available yet.'],
   [
     'planned-heartbeat',

@@ -97,6 +97,19 @@ describe('alerts.yaml', () => {
     ]);
   });
 
+  it('reports what the rules compiler refuses: templates and the names of built-in alerts', () => {
+    const rules = [
+      rule({ description: 'down for {{ duration }}' }),
+      rule({ name: 'CannotMeasure', summary: '{{ value | seconds | percent }}' }),
+    ];
+    expect(found({ alerts: alerts({ rules }) })).toEqual([
+      'alerts rules.0.description: unknown variable "duration" in {{ duration }}. Use value, threshold, ' +
+        'clear_threshold, op, priority, alertname, probe, for, clear_for, active_for, or labels.<name> (e.g. labels.container)',
+      'alerts rules.1.name: "CannotMeasure" is the name of an alert centinela raises itself; pick another',
+      'alerts rules.1.summary: {{ value | seconds | percent }}: use one filter; each one adds a unit',
+    ]);
+  });
+
   it('refuses planned probe kinds and the planned heartbeat of centinela.yaml', () => {
     const a = alerts({ probes: [probe(), { name: 'backup', kind: 'heartbeat', every: '1m', expect_every: '7d' }] });
     const c = centinelaFile.parse({ heartbeat: { url: 'https://hc.example.org/x' } });
