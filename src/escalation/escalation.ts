@@ -30,6 +30,10 @@ export type AckOutcome =
 
 const seconds = (now: number, rec: IncidentRecord) => Math.max(0, now - rec.alert.activeSince) / 1000;
 
+// The events that open an incident when none is open. Flapping can start on a re-fire right after a resolution
+// closed the last incident; the alert counts as open while it flaps, so that event opens (and pages) one too.
+const OPENS = new Set<AlertEvent['type']>(['firing', 'priority-changed', 'flapping']);
+
 // An ack makes these not-yet-sent rows moot; the first page and resolutions still go out.
 const MOOT_AFTER_ACK: ItemKind[] = ['reminder', 'escalated', 'reopened'];
 
@@ -71,7 +75,7 @@ export class Escalation {
   #handle(events: readonly AlertEvent[], now: number): void {
     for (const event of events) {
       const open = this.#store.openIncident(event.alert.id);
-      if (!open && event.type !== 'firing' && event.type !== 'priority-changed') continue;
+      if (!open && !OPENS.has(event.type)) continue;
       const base = open ?? {
         alertId: event.alert.id,
         alert: event.alert,

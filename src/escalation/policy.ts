@@ -124,7 +124,9 @@ export function applyEvent(
   if (event.type === 'resolved') {
     rec.status = 'resolved';
     rec.resolvedAt = now;
-  } else if (event.type === 'firing' || event.type === 'priority-changed') {
+  } else if (event.type === 'firing' || event.type === 'priority-changed' || event.type === 'flapping') {
+    // `flapping` is told when flapping starts and when a hold changes while it flaps: like `firing`, it opens an
+    // incident when none is open, holds or releases it, and is nothing new for one already paged.
     if (suppressed(event.alert)) {
       rec.status = 'held';
     } else if (rec.status === 'held' || rec.levels.length === 0) {

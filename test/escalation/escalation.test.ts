@@ -193,6 +193,35 @@ describe('escalation timelines', () => {
     expect(new Set(rows.map((r) => r.incidentId)).size).toBe(2);
   });
 
+  it('opens and pages an incident when flapping starts on a re-fire after the last one resolved', async () => {
+    const esc = make();
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 2 * MIN);
+    esc.handle([resolved(alert, clock.now())], clock.now());
+    await run(esc, 1 * MIN);
+    const flapping = { ...alert, flapping: true };
+    esc.handle([{ type: 'flapping', at: clock.now(), alert: flapping }], clock.now());
+    expect(sent()).toEqual(['firing cto', 'resolved cto', 'firing cto']);
+    const incident = state.store.openIncident(alert.id);
+    expect(incident?.status).toBe('open');
+    expect(incident?.alert.flapping).toBe(true);
+    expect(state.store.outboxRows().at(-1)?.item.alert.flapping).toBe(true);
+    await run(esc, 5 * MIN);
+    expect(sent()).toEqual(['firing cto', 'resolved cto', 'firing cto', 'reminder cto']);
+  });
+
+  it('holds a flapping alert opened while held back, and pages it when a flapping event lifts the hold', () => {
+    const esc = make();
+    const held = makeAlert({ flapping: true, suppressedBy: [{ kind: 'silenced', id: 's1' }] });
+    esc.handle([{ type: 'flapping', at: clock.now(), alert: held }], clock.now());
+    expect(sent()).toEqual([]);
+    expect(state.store.openIncident(held.id)?.status).toBe('held');
+    esc.handle([{ type: 'flapping', at: clock.now(), alert: { ...held, suppressedBy: [] } }], clock.now());
+    expect(sent()).toEqual(['firing cto']);
+    expect(state.store.openIncident(held.id)?.status).toBe('open');
+  });
+
   it('routes a priority with no level to the nearest more urgent one', () => {
     const cfg = escalationConfig();
     delete cfg.levels.P3;
