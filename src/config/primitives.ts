@@ -1,6 +1,6 @@
 // The value types the configuration language is made of: durations, secrets, names, label matchers, priorities.
 import { z } from 'zod';
-import { PRIORITIES } from '../types.js';
+import { type Labels, PRIORITIES } from '../types.js';
 import { parseDuration } from './duration.js';
 import { Secret } from './secret.js';
 
@@ -53,6 +53,32 @@ export interface Matcher {
   value: string;
   /** For =~ and !~: anchored like Prometheus (the whole value must match). */
   regex?: RegExp;
+}
+
+/**
+ * True when every matcher holds for `labels`, with PromQL's semantics: a missing label matches as the empty string,
+ * and regexes are anchored (compiled so by `matchers` below). Rules, silences, inhibitions, windows and the metrics
+ * probe's series selection all match through this.
+ */
+export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
+  for (const m of matchers) {
+    const v = labels[m.label] ?? '';
+    switch (m.op) {
+      case '=':
+        if (v !== m.value) return false;
+        break;
+      case '!=':
+        if (v === m.value) return false;
+        break;
+      case '=~':
+        if (!m.regex?.test(v)) return false;
+        break;
+      case '!~':
+        if (m.regex?.test(v)) return false;
+        break;
+    }
+  }
+  return true;
 }
 
 const matcherValue = z.string({ error: 'expected a string: value, !=value, =~regex or !~regex' });

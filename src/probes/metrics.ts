@@ -23,7 +23,7 @@
 //   exposition that does not parse, and a 401/403 are cannotMeasure with `up: true`: the target answered, centinela
 //   cannot read it. No answer, or another non-2xx status, is `up: false`.
 import { formatDuration } from '../config/duration.js';
-import type { Matcher } from '../config/primitives.js';
+import { type Matcher, matchesAll } from '../config/primitives.js';
 import type { MetricsProbeConfig } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
 import type { Sample } from '../types.js';
@@ -173,7 +173,7 @@ async function scrape(
         },
         sample({ name, labels, value }) {
           const wanting = bySample.get(name);
-          if (!wanting?.some((s) => matches(labels, s.match))) return;
+          if (!wanting?.some((s) => matchesAll(s.match, labels))) return;
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
           scraped.current.set(`${name}${pairs}`, { name: (wanting[0] as Selection).sample, labels, pairs, value });
@@ -225,7 +225,7 @@ function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
     }
     return [`metric ${s.metric} not found in exposition`];
   }
-  for (const c of scraped.current.values()) if (c.name === s.sample && matches(c.labels, s.match)) return [];
+  for (const c of scraped.current.values()) if (c.name === s.sample && matchesAll(s.match, c.labels)) return [];
   return [`no series of ${s.metric} match ${formatMatchers(s.match)}`];
 }
 
@@ -333,7 +333,7 @@ function emit(name: string, values: { labels: Record<string, string>; value: num
 }
 
 function selected(series: readonly Series[], s: Selection): Series[] {
-  return series.filter((x) => x.name === s.sample && matches(x.labels, s.match));
+  return series.filter((x) => x.name === s.sample && matchesAll(s.match, x.labels));
 }
 
 /** The note for series that exist but appeared in this scrape only (a new label value, a restarted target). */
@@ -362,21 +362,6 @@ function groupOf<T extends object>(
 /** `0.95` → `p95`, `0.999` → `p99_9`. */
 export function quantileName(q: number): string {
   return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
-}
-
-/** PromQL matcher semantics: a missing label is the empty string; regexes are anchored (compiled so by the config). */
-function matches(labels: Record<string, string>, matchers: readonly Matcher[]): boolean {
-  for (const m of matchers) {
-    const value = labels[m.label] ?? '';
-    const ok =
-      m.op === '='
-        ? value === m.value
-        : m.op === '!='
-          ? value !== m.value
-          : (m.regex as RegExp).test(value) === (m.op === '=~');
-    if (!ok) return false;
-  }
-  return true;
 }
 
 function formatLabels(labels: Record<string, string>): string {

@@ -15,6 +15,7 @@
 // the store's generation is then behind the evaluator's, and the next evaluate reloads from the store. On a config
 // reload build a new Evaluator (state carries over through the store) and close() the old one.
 import type { Clock } from '../clock.js';
+import { matchesAll } from '../config/primitives.js';
 import { AlertStore, type HistoryEntry, type StoredInstance, type WindowRecord } from '../state/alerts.js';
 import type { Db } from '../state/db.js';
 import type { AlertEvent, Labels, Sample } from '../types.js';
@@ -23,7 +24,6 @@ import type { Alerting } from './alerting.js';
 import { trackFlapping } from './flapping.js';
 import { computeHolds } from './holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from './maintenance.js';
-import { matchesAll } from './matchers.js';
 import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from './rule.js';
 import { Silences, silenceLimits } from './silences.js';
 import {

@@ -1,10 +1,9 @@
 // What holds alerts back right now: active silences, open maintenance windows and firing inhibition sources.
-import type { Matcher } from '../config/primitives.js';
+import { type Matcher, matchesAll } from '../config/primitives.js';
 import type { InhibitConfig } from '../config/schema.js';
 import type { Labels } from '../types.js';
 import type { Entry, Hold } from './alert.js';
 import { inhibitions } from './inhibit.js';
-import { matchesAll } from './matchers.js';
 
 /** Silences in force and windows open at this evaluation, and the inhibition rules. */
 export interface HoldSources {

@@ -1,28 +1,6 @@
-// Label matching for rules, silences, inhibitions and maintenance windows: Prometheus' =, !=, =~ and !~.
+// Label matchers that arrive at run time (silences, windows from the API) and their written form; matching itself
+// is `matchesAll` beside the Matcher type in config/primitives.ts.
 import { type Matcher, matchers as matcherSchema } from '../config/primitives.js';
-import type { Labels } from '../types.js';
-
-/** True when every matcher holds for `labels`; a missing label matches as the empty string, as in Prometheus. */
-export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
-  for (const m of matchers) {
-    const v = labels[m.label] ?? '';
-    switch (m.op) {
-      case '=':
-        if (v !== m.value) return false;
-        break;
-      case '!=':
-        if (v === m.value) return false;
-        break;
-      case '=~':
-        if (!m.regex?.test(v)) return false;
-        break;
-      case '!~':
-        if (m.regex?.test(v)) return false;
-        break;
-    }
-  }
-  return true;
-}
 
 /**
  * Parses matchers written as the configuration writes them (`{ route: "=~/api/.*", status: "!=200" }`), for

@@ -1,9 +1,8 @@
 // One rule from config/alerts.yaml, compiled and frozen: matchers, thresholds per priority, templates, timings.
 import { createHash } from 'node:crypto';
-import type { Matcher } from '../config/primitives.js';
+import { type Matcher, matchesAll } from '../config/primitives.js';
 import type { AlertsFile, RuleConfig } from '../config/schema.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
-import { matchesAll } from './matchers.js';
 import type { Observation } from './state.js';
 import { compileTemplate, type Template, TemplateError } from './template.js';
 

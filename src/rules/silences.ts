@@ -3,11 +3,11 @@
 // in the store for the record.
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../config/duration.js';
-import type { Matcher } from '../config/primitives.js';
+import { type Matcher, matchesAll } from '../config/primitives.js';
 import type { AlertStore, SilenceRecord } from '../state/alerts.js';
 import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
-import { formatMatchers, matchesAll, storedMatchers } from './matchers.js';
+import { formatMatchers, storedMatchers } from './matchers.js';
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 

@@ -1,14 +1,13 @@
 // What the daemon's HTTP layer calls on the rules: alerts with their history, silences, maintenance windows.
 // Plain methods over the store and the evaluator's last committed state; no HTTP here. Errors are AlertingError.
 import type { Clock } from '../clock.js';
-import type { Matcher } from '../config/primitives.js';
+import { type Matcher, matchesAll } from '../config/primitives.js';
 import type { AlertStore, HistoryEntry, WindowRecord } from '../state/alerts.js';
 import { type Alert, PRIORITIES, type Priority } from '../types.js';
 import { buildAlert, type Entry, type Hold } from './alert.js';
 import type { Alerting } from './alerting.js';
 import { AlertingError } from './errors.js';
 import { newWindow, type WindowInput, windowMatchers } from './maintenance.js';
-import { matchesAll } from './matchers.js';
 import type { Silence, SilenceInput, SilenceState, Silences } from './silences.js';
 import type { AlertState } from './state.js';
 

@@ -1,0 +1,29 @@
+// Label matching as PromQL does it, shared by rules, silences, inhibitions, windows and the metrics probe.
+import { describe, expect, it } from 'vitest';
+import { matchers, matchesAll } from '../../src/config/primitives.js';
+
+const m = (map: Record<string, string>) => matchers.parse(map);
+
+describe('matchesAll', () => {
+  it.each([
+    [{ container: 'grupo_gad_api' }, { container: 'grupo_gad_api' }, true],
+    [{ container: 'grupo_gad_api' }, { container: 'grupo_gad_db' }, false],
+    [{ status: '!=200' }, { status: '500' }, true],
+    [{ status: '!=200' }, { status: '200' }, false],
+    [{ route: '=~/api/.*' }, { route: '/api/v1/tasks' }, true],
+    [{ route: '=~/api/.*' }, { route: '/health/api/x' }, false], // anchored
+    [{ status: '!~5..' }, { status: '503' }, false],
+    [{ status: '!~5..' }, { status: '404' }, true],
+    [{ env: '' }, {}, true], // a missing label is the empty string
+    [{ env: '=~.+' }, {}, false],
+    [{ env: '!=prod' }, {}, true],
+    [{ a: '1', b: '=~2|3' }, { a: '1', b: '3' }, true],
+    [{ a: '1', b: '=~2|3' }, { a: '1', b: '4' }, false],
+  ])('%j on %j is %s', (map, labels, expected) => {
+    expect(matchesAll(m(map), labels)).toBe(expected);
+  });
+
+  it('matches anything with no matchers', () => {
+    expect(matchesAll([], { any: 'thing' })).toBe(true);
+  });
+});
