@@ -7,18 +7,13 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PRIORITIES, type Priority } from '../types.js';
-
-/** What `check` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
-export interface CheckDeps {
-  configDir(flag?: string): string;
-  env: Env;
-}
+import { type ConfigCommandDeps, configOption } from './config-command.js';
 
 /** The `check` command. */
-export function checkCommand(deps: CheckDeps): Command {
+export function checkCommand(deps: ConfigCommandDeps): Command {
   return new Command('check')
     .description('validate the configuration and print what it watches and who it pages; exit 1 on any problem')
-    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       process.exitCode = await check({
         dir: deps.configDir(opts.config),

@@ -3,12 +3,12 @@
 import { Command } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import type { Env } from '../config/env.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { deliver } from '../notifiers/index.js';
 import type { Notification } from '../notifiers/notifier.js';
+import { type ConfigCommandDeps, configOption } from './config-command.js';
 
 /** One channel's outcome. */
 export interface NotifyTestResult {
@@ -120,19 +120,13 @@ export async function notifyTest(opts: {
   return results;
 }
 
-/** What `notify-test` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
-export interface NotifyTestDeps {
-  configDir(flag?: string): string;
-  env: Env;
-}
-
 /** The `notify-test` command. */
-export function notifyTestCommand(deps: NotifyTestDeps): Command {
+export function notifyTestCommand(deps: ConfigCommandDeps): Command {
   return new Command('notify-test')
     .description("send a marked test page through each of a contact's channels and report delivery per channel")
     .requiredOption('--contact <name>', 'contact from escalation.yaml')
     .option('--channel <name|kind>', 'only this channel (its name, email, webhook or a webhook format)')
-    .option('--config <dir>', 'configuration folder (default: $CENTINELA_CONFIG or ./config)')
+    .addOption(configOption())
     .action(async (opts: { contact: string; channel?: string; config?: string }) => {
       try {
         const config = await loadConfig({ dir: deps.configDir(opts.config), env: deps.env });

@@ -10,22 +10,17 @@ import { ConfigError, didYouMean } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { type CheckOutcome, checkProbes } from '../probes/run-once.js';
 import type { Labels } from '../types.js';
+import { type ConfigCommandDeps, configOption } from './config-command.js';
 
 /** Exit statuses, as --help states them. */
 export const EXIT = { allUp: 0, cannotRun: 1, notAllUp: 2 } as const;
 
-/** What `probe` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
-export interface ProbeDeps {
-  configDir(flag?: string): string;
-  env: Env;
-}
-
 /** The `probe` command. */
-export function probeCommand(deps: ProbeDeps): Command {
+export function probeCommand(deps: ConfigCommandDeps): Command {
   return new Command('probe')
     .description('run probes once and print their samples (kinds whose samples are rates run twice, --interval apart)')
     .argument('[names...]', 'probes to run, by name (default: every probe in the configuration)')
-    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .addOption(configOption())
     .option('--json', 'print JSON instead of a table')
     .option('-i, --interval <duration>', 'time between the two runs of rate-based kinds', '5s')
     .addHelpText(

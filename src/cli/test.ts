@@ -7,22 +7,14 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { AlertsFile } from '../config/schema.js';
 import { type CheckResult, parseRuleTests, runRuleTests } from '../rules/rule-tests.js';
-
-/** What `test` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
-export interface TestDeps {
-  configDir(flag?: string): string;
-  env: Env;
-}
+import { type ConfigCommandDeps, configOption } from './config-command.js';
 
 /** The `test` command. */
-export function testCommand(deps: TestDeps): Command {
+export function testCommand(deps: ConfigCommandDeps): Command {
   return new Command('test')
     .description('run rule unit tests: sample series over time in, expected alerts out (see docs/rules.md)')
     .argument('<files...>', 'test files (YAML), e.g. config/tests/*.yaml')
-    .option(
-      '-c, --config <dir>',
-      'configuration folder whose rules are tested (default: $CENTINELA_CONFIG, else ./config)',
-    )
+    .addOption(configOption())
     .addHelpText(
       'after',
       '\nExit status: 0 every expectation held; 1 one did not, or a file or the configuration is invalid.',

@@ -14,21 +14,16 @@ import { compileAlerting } from '../rules/alerting.js';
 import type { ProbeRun } from '../rules/evaluate.js';
 import { type Verification, verifyRuns } from '../rules/verify.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
-
-/** What `verify` needs from main: how a --config flag becomes a folder, and the environment for ${VAR}. */
-export interface VerifyDeps {
-  configDir(flag?: string): string;
-  env: Env;
-}
+import { type ConfigCommandDeps, configOption } from './config-command.js';
 
 /** The runbook's 🚨 band is P1: by default a deploy fails on P1 and P0, and P2/P3 (⚠️) are shown, not fatal. */
 export const DEFAULT_FAIL_ON: Priority = 'P1';
 
 /** The `verify` command. */
-export function verifyCommand(deps: VerifyDeps): Command {
+export function verifyCommand(deps: ConfigCommandDeps): Command {
   return new Command('verify')
     .description('post-deploy check: run every probe once, look at every rule (ignoring for/after_failures), ✅ ⚠️ 🚨')
-    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .addOption(configOption())
     .option('--fail-on <priority>', 'fail when a rule breaches at this priority or a more urgent one', DEFAULT_FAIL_ON)
     .option('--json', 'print JSON instead of a table')
     .option('-i, --interval <duration>', 'time between the two runs of rate-based kinds', '5s')
