@@ -27,17 +27,20 @@ program.addCommand(maintenanceCommand(clientEnv));
 
 /** The configuration folder: --config DIR, else CENTINELA_CONFIG, else ./config. */
 const configDir = (flag?: string): string => flag ?? process.env.CENTINELA_CONFIG ?? 'config';
-program.addCommand(checkCommand({ configDir, env: process.env }));
-program.addCommand(probeCommand({ configDir, env: process.env }));
-program.addCommand(testCommand({ configDir, env: process.env }));
-program.addCommand(verifyCommand({ configDir, env: process.env }));
-program.addCommand(notifyTestCommand({ configDir, env: process.env }));
+/** Which outputs are terminals: readable log lines there, JSON lines elsewhere. */
+const tty = { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true };
+const configDeps = { configDir, env: process.env, tty };
+program.addCommand(checkCommand(configDeps));
+program.addCommand(probeCommand(configDeps));
+program.addCommand(testCommand(configDeps));
+program.addCommand(verifyCommand(configDeps));
+program.addCommand(notifyTestCommand(configDeps));
 program.addCommand(
   runCommand({
     configDir,
     env: process.env,
     onSignal: (signal, handler) => process.on(signal, handler),
-    tty: process.stdout.isTTY === true,
+    tty: tty.stdout,
   }),
 );
 

@@ -1,14 +1,14 @@
 // `centinela notify-test --contact NAME [--channel NAME|KIND] [--config DIR]`: sends a clearly marked test page
 // through each of a contact's channels, once each, and reports per channel "delivered" or the exact error.
 import { Command } from 'commander';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { deliver } from '../notifiers/index.js';
 import type { Notification } from '../notifiers/notifier.js';
-import { type ConfigCommandDeps, configOption } from './config-command.js';
+import { type ConfigCommandDeps, commandLogger, configOption } from './config-command.js';
 
 /** One channel's outcome. */
 export interface NotifyTestResult {
@@ -128,15 +128,20 @@ export function notifyTestCommand(deps: ConfigCommandDeps): Command {
     .option('--channel <name|kind>', 'only this channel (its name, email, webhook or a webhook format)')
     .addOption(configOption())
     .action(async (opts: { contact: string; channel?: string; config?: string }) => {
+      const logger = commandLogger(deps);
+      if ('problem' in logger) {
+        console.error(`notify-test: ${logger.problem}`);
+        process.exitCode = 2;
+        return;
+      }
       try {
         const config = await loadConfig({ dir: deps.configDir(opts.config), env: deps.env });
-        const log = pino({ level: 'warn' }, pino.destination(2));
         const results = await notifyTest({
           config: config.escalation,
           contact: opts.contact,
           only: opts.channel,
           clock: systemClock,
-          log,
+          log: logger.log,
         });
         for (const r of results) {
           console.log(`${opts.contact} via ${r.channel} (${r.kind}): ${r.ok ? 'delivered' : `FAILED — ${r.detail}`}`);

@@ -2,7 +2,7 @@
 // whose samples are rates twice --interval apart, and prints every sample as a table or JSON. For a person
 // checking a target, and for scripts (see the exit status in --help).
 import { Command } from 'commander';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { parseDuration } from '../config/duration.js';
 import type { Env } from '../config/env.js';
@@ -10,7 +10,7 @@ import { ConfigError, didYouMean } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { type CheckOutcome, checkProbes } from '../probes/run-once.js';
 import type { Labels } from '../types.js';
-import { type ConfigCommandDeps, configOption } from './config-command.js';
+import { type ConfigCommandDeps, commandLogger, configOption } from './config-command.js';
 
 /** Exit statuses, as --help states them. */
 export const EXIT = { allUp: 0, cannotRun: 1, notAllUp: 2 } as const;
@@ -29,6 +29,12 @@ export function probeCommand(deps: ConfigCommandDeps): Command {
         '\n2 a probe is down or cannot measure (its reason is printed).',
     )
     .action(async (names: string[], opts: { config?: string; json?: boolean; interval: string }) => {
+      const logger = commandLogger(deps);
+      if ('problem' in logger) {
+        console.error(logger.problem);
+        process.exitCode = EXIT.cannotRun;
+        return;
+      }
       process.exitCode = await probe({
         dir: deps.configDir(opts.config),
         env: deps.env,
@@ -36,6 +42,7 @@ export function probeCommand(deps: ConfigCommandDeps): Command {
         json: opts.json ?? false,
         interval: opts.interval,
         clock: systemClock,
+        log: logger.log,
         out: (text) => console.log(text),
         err: (text) => console.error(text),
       });
@@ -50,6 +57,8 @@ export async function probe(opts: {
   json: boolean;
   interval: string;
   clock: Clock;
+  /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
+  log: Logger;
   out: (text: string) => void;
   err: (text: string) => void;
 }): Promise<number> {
@@ -77,9 +86,7 @@ export async function probe(opts: {
     return EXIT.cannotRun;
   }
   const chosen = opts.names.length > 0 ? probes.filter((p) => opts.names.includes(p.name)) : probes;
-  // Probe logs (a probe that threw) go to stderr, so stdout stays the table or the JSON.
-  const log = pino({ level: 'warn', base: undefined }, pino.destination(2));
-  const outcomes = await checkProbes(chosen, { clock: opts.clock, log, intervalMs });
+  const outcomes = await checkProbes(chosen, { clock: opts.clock, log: opts.log, intervalMs });
   opts.out(opts.json ? JSON.stringify(outcomes.map(toJson), null, 2) : formatTable(outcomes));
   return outcomes.every((o) => o.result.up && !o.result.cannotMeasure) ? EXIT.allUp : EXIT.notAllUp;
 }

@@ -2,7 +2,7 @@
 // kinds twice), looks at every rule ignoring `for` and `after_failures`, prints ✅ ⚠️ 🚨 per check like the
 // runbook, and exits 1 when a probe is down or a rule breaches at --fail-on or more urgent.
 import { Command } from 'commander';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { parseDuration } from '../config/duration.js';
 import type { Env } from '../config/env.js';
@@ -14,7 +14,7 @@ import { compileAlerting } from '../rules/alerting.js';
 import type { ProbeRun } from '../rules/evaluate.js';
 import { type Verification, verifyRuns } from '../rules/verify.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
-import { type ConfigCommandDeps, configOption } from './config-command.js';
+import { type ConfigCommandDeps, commandLogger, configOption } from './config-command.js';
 
 /** The runbook's 🚨 band is P1: by default a deploy fails on P1 and P0, and P2/P3 (⚠️) are shown, not fatal. */
 export const DEFAULT_FAIL_ON: Priority = 'P1';
@@ -33,6 +33,12 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
         '\n1 a probe is down, a rule breaches at --fail-on or above, or the configuration or an option is invalid.',
     )
     .action(async (opts: { config?: string; failOn: string; json?: boolean; interval: string }) => {
+      const logger = commandLogger(deps);
+      if ('problem' in logger) {
+        console.error(logger.problem);
+        process.exitCode = 1;
+        return;
+      }
       process.exitCode = await verify({
         dir: deps.configDir(opts.config),
         env: deps.env,
@@ -40,6 +46,7 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
         json: opts.json ?? false,
         interval: opts.interval,
         clock: systemClock,
+        log: logger.log,
         out: (text) => console.log(text),
         err: (text) => console.error(text),
       });
@@ -54,6 +61,8 @@ export async function verify(opts: {
   json: boolean;
   interval: string;
   clock: Clock;
+  /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
+  log: Logger;
   out: (text: string) => void;
   err: (text: string) => void;
 }): Promise<number> {
@@ -77,9 +86,7 @@ export async function verify(opts: {
   // The loader has reported every rule problem, so a loaded config compiles without issues.
   const { alerting } = compileAlerting(config.alerts);
   try {
-    // Probe logs (a probe that threw) go to stderr, so stdout stays the table or the JSON.
-    const log = pino({ level: 'warn', base: undefined }, pino.destination(2));
-    const outcomes = await checkProbes(config.alerts.probes, { clock: opts.clock, log, intervalMs });
+    const outcomes = await checkProbes(config.alerts.probes, { clock: opts.clock, log: opts.log, intervalMs });
     const runs: ProbeRun[] = outcomes.map(({ config: probe, result, samples, startedAt }) => ({
       probe: probe.name,
       up: result.up,

@@ -125,9 +125,9 @@ channels:
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const centinela = (password: string) =>
+  const centinela = (password: string, env: Record<string, string> = {}) =>
     run('./node_modules/.bin/node', ['bin/centinela.js', 'notify-test', '--contact', 'cto', '--config', dir], {
-      env: { PATH: process.env.PATH, SMTP_PASSWORD: password },
+      env: { PATH: process.env.PATH, SMTP_PASSWORD: password, ...env },
     }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
@@ -149,5 +149,15 @@ channels:
     expect(r.stdout).toContain('cto via ops_webhook (webhook/generic): delivered');
     expect(r.stdout + r.stderr).not.toContain('wrong-pass');
     expect(r.code).toBe(1);
+  });
+
+  it('refuses a LOG_LEVEL that is not a level and sends nothing', async () => {
+    const r = await centinela('right-pass', { LOG_LEVEL: 'chatty' });
+    expect(r.stderr).toBe(
+      'notify-test: LOG_LEVEL "chatty" is not a level. Use fatal, error, warn, info, debug, trace, silent\n',
+    );
+    expect(r.code).toBe(2);
+    expect(smtp.received).toHaveLength(0);
+    expect(hook.requests).toHaveLength(0);
   });
 });

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTable, probe } from '../../src/cli/probe.js';
+import { EXIT, formatTable, probe } from '../../src/cli/probe.js';
 import { FakeClock } from '../../src/clock.js';
 import { probeConfig } from '../../src/config/probes.js';
 import type { CheckOutcome } from '../../src/probes/run-once.js';
+import { silentLog } from '../support/escalation-fixtures.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
+import { freePort } from '../support/tcp-target.js';
 
 const execFileAsync = promisify(execFile);
 const escalation = readFileSync(new URL('../fixtures/config/valid/escalation.yaml', import.meta.url), 'utf8');
@@ -106,6 +108,7 @@ describe('centinela probe', () => {
       json: extra.json ?? false,
       interval: extra.interval ?? '5s',
       clock: extra.clock ?? new FakeClock(),
+      log: silentLog,
       out: (t) => out.push(t),
       err: (t) => err.push(t),
     });
@@ -155,6 +158,7 @@ describe('centinela probe', () => {
       json: false,
       interval: '5s',
       clock: new FakeClock(),
+      log: silentLog,
       out: () => {},
       err: (t) => expect(t).toContain('alerts.yaml'),
     });
@@ -175,6 +179,46 @@ describe('centinela probe', () => {
       'api_health.up',
       'api_health.duration_seconds',
     ]);
+  });
+
+  it('logs at LOG_LEVEL on stderr as JSON lines (stdout stays the output), and refuses a level that is not one', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'centinela-probe-log-'));
+    writeFileSync(join(logDir, 'escalation.yaml'), escalation);
+    const port = await freePort();
+    writeFileSync(
+      join(logDir, 'alerts.yaml'),
+      `probes:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${port}", every: 30s }`,
+    );
+    const binary = (env: Record<string, string>) =>
+      execFileAsync('./node_modules/.bin/node', ['bin/centinela.js', 'probe', '--config', logDir, '--json'], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+    try {
+      const debug = await binary({ LOG_LEVEL: 'debug' });
+      expect(debug.code).toBe(EXIT.notAllUp);
+      expect(JSON.parse(debug.stdout)).toMatchObject([{ probe: 'cache', up: false }]);
+      const lines = debug.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 20, name: 'centinela', probe: 'cache', msg: 'redis connection error' }),
+      );
+      const quiet = await binary({});
+      expect(quiet.code).toBe(EXIT.notAllUp);
+      expect(quiet.stderr).toBe(''); // warn by default: a connection refused is the probe's verdict, not a log line
+      const bad = await binary({ LOG_LEVEL: 'verbose' });
+      expect(bad.code).toBe(EXIT.cannotRun);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toBe(
+        'LOG_LEVEL "verbose" is not a level. Use fatal, error, warn, info, debug, trace, silent\n',
+      );
+    } finally {
+      rmSync(logDir, { recursive: true, force: true });
+    }
   });
 
   it('documents its exit status in --help', async () => {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/cli/verify.js';
 import { FakeClock } from '../../src/clock.js';
+import { silentLog } from '../support/escalation-fixtures.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 import { freePort } from '../support/tcp-target.js';
 
@@ -93,6 +94,7 @@ describe('centinela verify', () => {
       json: extra.json ?? false,
       interval: '5s',
       clock,
+      log: silentLog,
       out: (t) => out.push(t),
       err: (t) => err.push(t),
     });
@@ -199,5 +201,15 @@ describe('centinela verify', () => {
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('🚨 probe api_health  DOWN: connection refused');
     expect(failed.stdout).toContain('🚨 ApiDown           P0');
+  });
+
+  it('refuses a LOG_LEVEL that is not a level, before running anything', async () => {
+    const bad = await promisify(execFile)('./node_modules/.bin/node', ['bin/centinela.js', 'verify', '--config', dir], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'loud' },
+    }).catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe('LOG_LEVEL "loud" is not a level. Use fatal, error, warn, info, debug, trace, silent\n');
+    expect(scrapes).toBe(0);
   });
 });
