@@ -7,13 +7,12 @@
 // `makeConfig` returns the YAML-shaped keys of the kind (name, kind and every are filled in); it is called once per
 // target, each a raw TCP server on loopback, so any protocol can be pointed at it.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
 import type { Probe, ProbeKind, ProbeResult } from '../../src/probes/probe.js';
-import { freePort } from './tcp-target.js';
+import { freePort, startTcpTarget, type TcpTarget } from './tcp-target.js';
 
 /** Where the suite points the probe, and the secret it plants. */
 export interface ConformanceTarget {
@@ -70,7 +69,7 @@ export function probeConformance<K extends ProbeConfig['kind']>(
     });
 
     it('returns up: false when the target answers garbage and closes', async () => {
-      const target = await tcpTarget((socket) => socket.end('garbage \u0000\u00ff\r\n\r\n'));
+      const target = await startTcpTarget('junk-close', 'garbage \u0000\u00ff\r\n\r\n');
       servers.push(target);
       const result = await run(await probeFor(target));
       expect(result.up).toBe(false);
@@ -78,12 +77,12 @@ export function probeConformance<K extends ProbeConfig['kind']>(
     });
 
     it('stops when its signal aborts while the target hangs, with the signal reason, and drops the connection', async () => {
-      const target = await tcpTarget(() => {});
+      const target = await startTcpTarget('hang');
       servers.push(target);
       const probe = await probeFor(target);
       const abort = new AbortController();
       const pending = run(probe, abort.signal);
-      await within(target.connected, 10_000, 'the probe never connected to the target');
+      await within(target.untilConnected(), 10_000, 'the probe never connected to the target');
       abort.abort(new DOMException('timed out after 3s', 'TimeoutError'));
       const result = await pending;
       expect(result.up).toBe(false);
@@ -91,11 +90,11 @@ export function probeConformance<K extends ProbeConfig['kind']>(
       expectNoSecret(result);
       await probe.close?.();
       probes.splice(probes.indexOf(probe), 1);
-      await within(target.allClosed(), 10_000, 'the probe kept its connection to the target open');
+      await within(target.untilNoConnections(), 10_000, 'the probe kept its connection to the target open');
     });
 
     it('returns up: false at once for a signal that is already aborted', async () => {
-      const target = await tcpTarget(() => {});
+      const target = await startTcpTarget('hang');
       servers.push(target);
       const abort = new AbortController();
       abort.abort(new DOMException('aborted: centinela is stopping', 'AbortError'));
@@ -108,45 +107,6 @@ export function probeConformance<K extends ProbeConfig['kind']>(
 
 function urlFor(port: number, secret: string): string {
   return `http://centinela:${encodeURIComponent(secret)}@127.0.0.1:${port}/`;
-}
-
-interface TcpTarget {
-  port: number;
-  /** Resolves when the first connection arrives. */
-  connected: Promise<void>;
-  /** Resolves once every connection accepted so far has closed. */
-  allClosed(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function tcpTarget(onConnection: (socket: Socket) => void): Promise<TcpTarget> {
-  const sockets = new Set<Socket>();
-  let markConnected = () => {};
-  const connected = new Promise<void>((resolve) => {
-    markConnected = resolve;
-  });
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    markConnected();
-    onConnection(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    port,
-    connected,
-    allClosed: () =>
-      Promise.all([...sockets].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())))).then(
-        () => {},
-      ),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** `promise`, or a failure naming `what` if it has not settled after `ms` (a hang guard, not a timing check). */
