@@ -80,6 +80,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let started = false;
   let stopping = false;
   let cancelTick: (() => void) | undefined;
+  let tickAt: number | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
 
   /** Evaluates runs (or none, on a tick) and hands the events to escalation, in one transaction. */
@@ -111,6 +112,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
 
   const onResult: OnResult = (probe, result, samples, at, timing) => {
+    log.debug(
+      { probe, up: result.up, scheduledAt: timing.scheduledAt, startedAt: at, ms: timing.durationMs },
+      'probe run',
+    );
     metrics.probeRun({
       probe,
       up: result.up,
@@ -127,13 +132,24 @@ export async function createApp(deps: AppDeps): Promise<App> {
     onResult,
   });
 
+  /**
+   * Arms the tick for the earlier of TICK_MS from now and escalation's next due-time. An armed tick is only ever
+   * brought forward, never pushed back: probe runs re-arm after every evaluation, and pushing it back would starve it.
+   */
   const armTick = (): void => {
     if (!started || stopping) return;
-    cancelTick?.();
     const now = clock.now();
-    const due = escalation.nextDueAt();
-    const at = Math.min(now + TICK_MS, due ?? Number.POSITIVE_INFINITY);
-    cancelTick = clock.setTimeout(() => evaluate([], true), Math.max(0, at - now));
+    const at = Math.min(now + TICK_MS, escalation.nextDueAt() ?? Number.POSITIVE_INFINITY);
+    if (tickAt !== undefined && tickAt <= at) return;
+    cancelTick?.();
+    tickAt = at;
+    cancelTick = clock.setTimeout(
+      () => {
+        tickAt = undefined;
+        evaluate([], true);
+      },
+      Math.max(0, at - now),
+    );
   };
 
   const reload = async (): Promise<{ summary: string }> => {

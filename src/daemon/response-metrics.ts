@@ -6,6 +6,8 @@ import type { Metrics } from '../server/metrics.js';
 import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
 import type { AlertEvent } from '../types.js';
 
+const SWEEP_MS = 30_000;
+
 /** Turns escalation's records into centinela_escalations_total, time-to-ack/resolve and SLA-breach metrics. */
 export class ResponseMetrics {
   readonly #store: EscalationStore;
@@ -13,6 +15,7 @@ export class ResponseMetrics {
   #levels: Levels;
   /** Breaches already counted, by incident; so each is counted once. */
   #counted = new Map<number, { ack: boolean; resolve: boolean }>();
+  #sweptAt = Number.NEGATIVE_INFINITY;
 
   /**
    * Breaches decided before `now` were counted by the process that saw them (or happened while nobody ran), so
@@ -62,12 +65,17 @@ export class ResponseMetrics {
     }
   }
 
-  /** Counts breaches that became known since the last sweep (call on every tick). */
+  /**
+   * Counts breaches that became known since the last sweep. Call on every tick; it reads the store at most every
+   * SWEEP_MS, since response targets are minutes long and a breach counted a few seconds late changes nothing.
+   */
   sweep(now: number): void {
+    if (now - this.#sweptAt < SWEEP_MS) return;
     this.#sweep(now, true);
   }
 
   #sweep(now: number, count: boolean): void {
+    this.#sweptAt = now;
     // Every breach is decided within its level's response time of the first page, so older incidents are settled.
     const longest = Math.max(0, ...Object.values(this.#levels).map((l) => l?.ack_within ?? 0));
     const since = now - 2 * longest - 3_600_000;

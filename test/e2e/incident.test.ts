@@ -161,6 +161,30 @@ describe('an incident, end to end', () => {
     expect(hookEvents(world.hook)).toEqual(['firing ApiDown', 'reminder ApiDown']);
   });
 
+  it('climbs to the next level when nobody acknowledges, counting the escalation and the missed response time', async () => {
+    await world.close();
+    world = await startWorld({ P1_ACK_WITHIN: '2m', LATENCY_FOR: '30s' });
+    const d = await start();
+    world.target.setFault('slow');
+    await d.advanceUntil(
+      () => world.smtp.received.some((m) => m.mail.subject?.startsWith('[P1]')),
+      5 * 60_000,
+      () => 'no P1 page',
+    );
+    expect(world.hook.requests).toHaveLength(0); // P1 pages oncall only (email)
+    // Two minutes without an ack: P0's contacts are added (ops gets the escalated page).
+    await d.advanceUntil(
+      () => hookEvents(world.hook).includes('escalated ApiLatencyHigh'),
+      3 * 60_000,
+      () => 'no climb',
+    );
+    await d.advance(31_000);
+    const metrics = (await d.app.server.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('centinela_escalations_total{from="P1",to="P0"} 1\n');
+    expect(metrics).toContain('centinela_sla_breaches_total{priority="P1",kind="ack"} 1\n');
+    expect(metrics).toContain('centinela_alerts{alertname="ApiLatencyHigh",priority="P1",state="firing"} 1\n');
+  });
+
   it('survives a restart mid-incident: no second page, and the resolution still comes', async () => {
     let d = await start();
     world.target.setFault('down');
