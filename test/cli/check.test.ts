@@ -1,24 +1,8 @@
 // `centinela check`: the summary for a valid folder, every problem and exit 1 for a broken one, through the real binary.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { check, summarize } from '../../src/cli/check.js';
 import { parseConfig } from '../../src/config/load.js';
-
-const run = promisify(execFile);
-
-/** Runs bin/centinela.js on Node 24 with only the given environment; resolves with its exit code and output. */
-async function centinela(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run('./node_modules/.bin/node', ['bin/centinela.js', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { centinela } from '../support/cli.js';
 
 describe('summarize', () => {
   it('lists probes by kind, rules at each of their priorities, who is paged and the escalation chain', () => {

@@ -1,8 +1,8 @@
 // The API's shell clients as a script runs them: `centinela ack`, `silence`, `maintenance` (bin/centinela.js in a
 // child process) against the in-process daemon on loopback. Output for scripts, the server's error and exit 1.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMatcher } from '../../src/cli/silence.js';
+import { centinela as run } from '../support/cli.js';
 import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
 
 let world: World;
@@ -21,24 +21,9 @@ afterAll(async () => {
 });
 
 /** Runs `centinela ...args` with CENTINELA_URL/CENTINELA_TOKEN set (unless overridden). */
-function centinela(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('./node_modules/.bin/node', ['bin/centinela.js', ...args], {
-      env: { PATH: process.env.PATH, CENTINELA_URL: url, CENTINELA_TOKEN: WRITE_TOKEN, USER: 'ci', ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+async function centinela(args: string[], env: Record<string, string> = {}) {
+  const r = await run(args, { CENTINELA_URL: url, CENTINELA_TOKEN: WRITE_TOKEN, USER: 'ci', ...env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('centinela silence', () => {

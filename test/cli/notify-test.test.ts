@@ -1,13 +1,10 @@
 // `centinela notify-test`: a marked test page per channel, reported as delivered or the exact error — called as a
 // function and run as the real command against a loopback SMTP server and webhook receiver.
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifyTest } from '../../src/cli/notify-test.js';
 import { systemClock } from '../../src/clock.js';
+import { configFolder, centinela as run } from '../support/cli.js';
 import { escalationConfig, silentLog } from '../support/escalation-fixtures.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
@@ -94,13 +91,10 @@ describe('notifyTest', () => {
 });
 
 describe('npx centinela notify-test', () => {
-  const run = promisify(execFile);
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'centinela-notify-'));
-    copyFileSync('test/fixtures/config/valid/alerts.yaml', join(dir, 'alerts.yaml'));
-    writeFileSync(
-      join(dir, 'escalation.yaml'),
+    dir = configFolder(
+      readFileSync('test/fixtures/config/valid/alerts.yaml', 'utf8'),
       `levels:
   P0: { ack_within: 15m, repeat_every: 5m, contacts: [cto] }
   P1: { ack_within: 1h, repeat_every: 15m, contacts: [cto] }
@@ -126,12 +120,7 @@ channels:
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const centinela = (password: string, env: Record<string, string> = {}) =>
-    run('./node_modules/.bin/node', ['bin/centinela.js', 'notify-test', '--contact', 'cto', '--config', dir], {
-      env: { PATH: process.env.PATH, SMTP_PASSWORD: password, ...env },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+    run(['notify-test', '--contact', 'cto', '--config', dir], { SMTP_PASSWORD: password, ...env });
 
   it('reports delivery per channel and exits 0', async () => {
     const r = await centinela('right-pass');

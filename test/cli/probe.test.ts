@@ -1,20 +1,15 @@
 // `centinela probe`: against loopback targets, in-process on a fake clock and through the real binary.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, formatTable, probe } from '../../src/cli/probe.js';
 import { FakeClock } from '../../src/clock.js';
 import { probeConfig } from '../../src/config/probes.js';
 import type { CheckOutcome } from '../../src/probes/run-once.js';
+import { centinela, configFolder } from '../support/cli.js';
 import { silentLog } from '../support/escalation-fixtures.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 import { freePort } from '../support/tcp-target.js';
-
-const execFileAsync = promisify(execFile);
-const escalation = readFileSync(new URL('../fixtures/config/valid/escalation.yaml', import.meta.url), 'utf8');
 
 describe('formatTable', () => {
   it('lists every sample, then why a probe is down, cannot measure, and its detail', () => {
@@ -80,10 +75,7 @@ describe('centinela probe', () => {
         },
       },
     });
-    dir = mkdtempSync(join(tmpdir(), 'centinela-probe-'));
-    writeFileSync(join(dir, 'escalation.yaml'), escalation);
-    writeFileSync(
-      join(dir, 'alerts.yaml'),
+    dir = configFolder(
       [
         'probes:',
         `  - { name: api_health, kind: http, url: "${target.url}/api/v1/health", every: 15s,`,
@@ -166,11 +158,8 @@ describe('centinela probe', () => {
   });
 
   it('prints JSON through the real binary', async () => {
-    const { stdout } = await execFileAsync(
-      './node_modules/.bin/node',
-      ['bin/centinela.js', 'probe', '--config', dir, '--json', 'api_health'],
-      { env: { PATH: process.env.PATH ?? '' } },
-    );
+    const { code, stdout } = await centinela(['probe', '--config', dir, '--json', 'api_health']);
+    expect(code).toBe(0);
     const printed = JSON.parse(stdout) as { probe: string; up: boolean; samples: { name: string }[] }[];
     expect(printed).toHaveLength(1);
     expect(printed[0]).toMatchObject({ probe: 'api_health', kind: 'http', up: true, runs: 1 });
@@ -182,20 +171,11 @@ describe('centinela probe', () => {
   });
 
   it('logs at LOG_LEVEL on stderr as JSON lines (stdout stays the output), and refuses a level that is not one', async () => {
-    const logDir = mkdtempSync(join(tmpdir(), 'centinela-probe-log-'));
-    writeFileSync(join(logDir, 'escalation.yaml'), escalation);
     const port = await freePort();
-    writeFileSync(
-      join(logDir, 'alerts.yaml'),
+    const logDir = configFolder(
       `probes:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${port}", every: 30s }`,
     );
-    const binary = (env: Record<string, string>) =>
-      execFileAsync('./node_modules/.bin/node', ['bin/centinela.js', 'probe', '--config', logDir, '--json'], {
-        env: { PATH: process.env.PATH ?? '', ...env },
-      }).then(
-        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-        (err: { code: number; stdout: string; stderr: string }) => err,
-      );
+    const binary = (env: Record<string, string>) => centinela(['probe', '--config', logDir, '--json'], env);
     try {
       const debug = await binary({ LOG_LEVEL: 'debug' });
       expect(debug.code).toBe(EXIT.notAllUp);
@@ -222,9 +202,7 @@ describe('centinela probe', () => {
   });
 
   it('documents its exit status in --help', async () => {
-    const { stdout } = await execFileAsync('./node_modules/.bin/node', ['bin/centinela.js', 'probe', '--help'], {
-      env: { PATH: process.env.PATH ?? '' },
-    });
+    const { stdout } = await centinela(['probe', '--help']);
     expect(stdout).toContain('Exit status: 0 every probe is up; 1 nothing was run');
   });
 });

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runTests } from '../../src/cli/test.js';
 import { expandValues, parseSeries } from '../../src/rules/rule-tests.js';
+import { centinela } from '../support/cli.js';
 
 const shipped = readdirSync('config/tests').map((f) => join('config/tests', f));
 
@@ -128,8 +127,8 @@ tests:
   });
 
   it('is the `test` command of the centinela binary, with its exit status', async () => {
-    const bin = join(process.cwd(), 'bin/centinela.js');
-    const ok = await promisify(execFile)(process.execPath, [bin, 'test', ...shipped]);
+    const ok = await centinela(['test', ...shipped]);
+    expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('0 failed');
     const wrong = tempTest(`
 tests:
@@ -141,7 +140,7 @@ tests:
         alertname: ApiDown
         exp_alerts: []
 `);
-    const failed = await promisify(execFile)(process.execPath, [bin, 'test', wrong]).catch((e) => e);
+    const failed = await centinela(['test', wrong]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('+ ApiDown{} P0 firing');
   });

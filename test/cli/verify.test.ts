@@ -1,18 +1,14 @@
 // `centinela verify` against loopback targets: a health endpoint and a /metrics exposition whose latency histogram
 // the test moves between runs; in-process on a fake clock, and through the real binary.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/cli/verify.js';
 import { FakeClock } from '../../src/clock.js';
+import { centinela, configFolder } from '../support/cli.js';
 import { silentLog } from '../support/escalation-fixtures.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 import { freePort } from '../support/tcp-target.js';
-
-const escalation = readFileSync(new URL('../fixtures/config/valid/escalation.yaml', import.meta.url), 'utf8');
 
 /** Observations per bucket added between two scrapes; the probe takes p95 from the increase. */
 let addPerScrape: Record<string, number> = {};
@@ -51,10 +47,7 @@ describe('centinela verify', () => {
       },
     });
     closedPort = await freePort();
-    dir = mkdtempSync(join(tmpdir(), 'centinela-verify-'));
-    writeFileSync(join(dir, 'escalation.yaml'), escalation);
-    writeFileSync(
-      join(dir, 'alerts.yaml'),
+    dir = configFolder(
       [
         'probes:',
         `  - { name: api_health, kind: http, url: "${target.url}/api/v1/health", every: 15s,`,
@@ -179,10 +172,7 @@ describe('centinela verify', () => {
   });
 
   it('runs as the real binary: a down target makes it exit 1', async () => {
-    const downDir = mkdtempSync(join(tmpdir(), 'centinela-verify-down-'));
-    writeFileSync(join(downDir, 'escalation.yaml'), escalation);
-    writeFileSync(
-      join(downDir, 'alerts.yaml'),
+    const downDir = configFolder(
       [
         'probes:',
         `  - { name: api_health, kind: http, url: "http://127.0.0.1:${closedPort}/api/v1/health", every: 15s }`,
@@ -190,13 +180,7 @@ describe('centinela verify', () => {
         '  - { name: ApiDown, sample: api_health.up, op: "==", thresholds: { P0: 0 }, after_failures: 3 }',
       ].join('\n'),
     );
-    const failed = await promisify(execFile)(
-      './node_modules/.bin/node',
-      ['bin/centinela.js', 'verify', '--config', downDir],
-      {
-        env: { PATH: process.env.PATH ?? '' },
-      },
-    ).catch((e) => e);
+    const failed = await centinela(['verify', '--config', downDir]);
     rmSync(downDir, { recursive: true, force: true });
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('🚨 probe api_health  DOWN: connection refused');
@@ -204,9 +188,7 @@ describe('centinela verify', () => {
   });
 
   it('refuses a LOG_LEVEL that is not a level, before running anything', async () => {
-    const bad = await promisify(execFile)('./node_modules/.bin/node', ['bin/centinela.js', 'verify', '--config', dir], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'loud' },
-    }).catch((e) => e);
+    const bad = await centinela(['verify', '--config', dir], { LOG_LEVEL: 'loud' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe('LOG_LEVEL "loud" is not a level. Use fatal, error, warn, info, debug, trace, silent\n');
