@@ -2,12 +2,9 @@
 // on problems, prints every one of them and exits 1.
 import { Command } from 'commander';
 import { formatDuration } from '../config/duration.js';
-import type { Env } from '../config/env.js';
-import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PRIORITIES, type Priority } from '../types.js';
-import { type ConfigCommandDeps, configOption } from './config-command.js';
+import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** The `check` command. */
 export function checkCommand(deps: ConfigCommandDeps): Command {
@@ -15,30 +12,16 @@ export function checkCommand(deps: ConfigCommandDeps): Command {
     .description('validate the configuration and print what it watches and who it pages; exit 1 on any problem')
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
-      process.exitCode = await check({
-        dir: deps.configDir(opts.config),
-        env: deps.env,
-        out: (text) => console.log(text),
-        err: (text) => console.error(text),
-      });
+      process.exitCode = await check(shellRun(deps, opts.config));
     });
 }
 
 /** Loads the folder; prints the summary to `out` and returns 0, or the problems to `err` and returns 1. */
-export async function check(opts: {
-  dir: string;
-  env: Env;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}): Promise<number> {
-  try {
-    opts.out(summarize(await loadConfig({ dir: opts.dir, env: opts.env })));
-    return 0;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    opts.err(err.message);
-    return 1;
-  }
+export async function check(run: CommandRun): Promise<number> {
+  const config = await loadOrReport(run);
+  if (!config) return 1;
+  run.out(summarize(config));
+  return 0;
 }
 
 /** The summary `check` prints for a valid configuration. */

@@ -1,9 +1,12 @@
 // What the commands that read a configuration folder (check, probe, test, verify, notify-test, run) take from main,
-// the --config option they all offer, and the logger of the one-shot ones.
+// the --config option they all offer, how their bodies run (folder, output) and load it, and the one-shot logger.
 import { Option } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { Env } from '../config/env.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../log.js';
 
 /** What main gives a command that reads the configuration folder. */
@@ -21,17 +24,47 @@ export function configOption(): Option {
   return new Option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)');
 }
 
+/** What a command's body works with: the folder and environment to load, and where its output and problems go. */
+export interface CommandRun {
+  dir: string;
+  env: Env;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** The run of a command started from the shell: the folder --config names, stdout and stderr. */
+export function shellRun(deps: ConfigCommandDeps, configFlag: string | undefined): CommandRun {
+  return {
+    dir: deps.configDir(configFlag),
+    env: deps.env,
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+  };
+}
+
+/** The run's configuration, or undefined after printing every problem of it to `err`. */
+export async function loadOrReport(run: CommandRun): Promise<Config | undefined> {
+  try {
+    return await loadConfig({ dir: run.dir, env: run.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    run.err(err.message);
+    return undefined;
+  }
+}
+
 /**
  * The logger of a one-shot command (probe, verify, notify-test): on stderr, so stdout stays the command's output;
- * at LOG_LEVEL, else warn (only what went wrong). Or, when LOG_LEVEL names no level, the problem to print.
+ * at LOG_LEVEL, else warn (only what went wrong). Undefined, after saying so on stderr, when LOG_LEVEL names no level.
  */
 export function commandLogger(
   deps: Pick<ConfigCommandDeps, 'env' | 'tty'>,
   clock: Clock = systemClock,
-): { log: Logger } | { problem: string } {
+): Logger | undefined {
   const level = deps.env.LOG_LEVEL ?? 'warn';
   if (!isLogLevel(level)) {
-    return { problem: `LOG_LEVEL "${level}" is not a level. Use ${LOG_LEVELS.join(', ')}` };
+    console.error(`LOG_LEVEL "${level}" is not a level. Use ${LOG_LEVELS.join(', ')}`);
+    return undefined;
   }
-  return { log: createLogger({ level, pretty: deps.tty.stderr, clock, destination: pino.destination(2) }) };
+  return createLogger({ level, pretty: deps.tty.stderr, clock, destination: pino.destination(2) });
 }

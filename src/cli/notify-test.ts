@@ -3,12 +3,10 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { deliver } from '../notifiers/index.js';
 import type { Notification } from '../notifiers/notifier.js';
-import { type ConfigCommandDeps, commandLogger, configOption } from './config-command.js';
+import { type ConfigCommandDeps, commandLogger, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** One channel's outcome. */
 export interface NotifyTestResult {
@@ -128,27 +126,27 @@ export function notifyTestCommand(deps: ConfigCommandDeps): Command {
     .option('--channel <name|kind>', 'only this channel (its name, email, webhook or a webhook format)')
     .addOption(configOption())
     .action(async (opts: { contact: string; channel?: string; config?: string }) => {
-      const logger = commandLogger(deps);
-      if ('problem' in logger) {
-        console.error(`notify-test: ${logger.problem}`);
+      const run = shellRun(deps, opts.config);
+      const log = commandLogger(deps);
+      const config = log && (await loadOrReport(run));
+      if (!log || !config) {
         process.exitCode = 2;
         return;
       }
       try {
-        const config = await loadConfig({ dir: deps.configDir(opts.config), env: deps.env });
         const results = await notifyTest({
           config: config.escalation,
           contact: opts.contact,
           only: opts.channel,
           clock: systemClock,
-          log: logger.log,
+          log,
         });
         for (const r of results) {
-          console.log(`${opts.contact} via ${r.channel} (${r.kind}): ${r.ok ? 'delivered' : `FAILED — ${r.detail}`}`);
+          run.out(`${opts.contact} via ${r.channel} (${r.kind}): ${r.ok ? 'delivered' : `FAILED — ${r.detail}`}`);
         }
         process.exitCode = results.every((r) => r.ok) ? 0 : 1;
       } catch (err) {
-        console.error(err instanceof ConfigError ? err.message : `notify-test: ${(err as Error).message}`);
+        run.err(`notify-test: ${(err as Error).message}`);
         process.exitCode = 2;
       }
     });

@@ -5,12 +5,17 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { parseDuration } from '../config/duration.js';
-import type { Env } from '../config/env.js';
-import { ConfigError, didYouMean } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { didYouMean } from '../config/errors.js';
 import { type CheckOutcome, checkProbes } from '../probes/run-once.js';
 import type { Labels } from '../types.js';
-import { type ConfigCommandDeps, commandLogger, configOption } from './config-command.js';
+import {
+  type CommandRun,
+  type ConfigCommandDeps,
+  commandLogger,
+  configOption,
+  loadOrReport,
+  shellRun,
+} from './config-command.js';
 
 /** Exit statuses, as --help states them. */
 export const EXIT = { allUp: 0, cannotRun: 1, notAllUp: 2 } as const;
@@ -29,52 +34,39 @@ export function probeCommand(deps: ConfigCommandDeps): Command {
         '\n2 a probe is down or cannot measure (its reason is printed).',
     )
     .action(async (names: string[], opts: { config?: string; json?: boolean; interval: string }) => {
-      const logger = commandLogger(deps);
-      if ('problem' in logger) {
-        console.error(logger.problem);
-        process.exitCode = EXIT.cannotRun;
-        return;
-      }
-      process.exitCode = await probe({
-        dir: deps.configDir(opts.config),
-        env: deps.env,
-        names,
-        json: opts.json ?? false,
-        interval: opts.interval,
-        clock: systemClock,
-        log: logger.log,
-        out: (text) => console.log(text),
-        err: (text) => console.error(text),
-      });
+      const log = commandLogger(deps);
+      process.exitCode = log
+        ? await probe({
+            ...shellRun(deps, opts.config),
+            names,
+            json: opts.json ?? false,
+            interval: opts.interval,
+            clock: systemClock,
+            log,
+          })
+        : EXIT.cannotRun;
     });
 }
 
 /** Loads the folder, runs the probes and prints them; resolves to the exit status. */
-export async function probe(opts: {
-  dir: string;
-  env: Env;
-  names: readonly string[];
-  json: boolean;
-  interval: string;
-  clock: Clock;
-  /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
-  log: Logger;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}): Promise<number> {
+export async function probe(
+  opts: CommandRun & {
+    names: readonly string[];
+    json: boolean;
+    interval: string;
+    clock: Clock;
+    /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
+    log: Logger;
+  },
+): Promise<number> {
   const intervalMs = parseDuration(opts.interval);
   if (intervalMs === undefined) {
     opts.err(`--interval: "${opts.interval}" is not a duration. Write 500ms, 5s or 1m`);
     return EXIT.cannotRun;
   }
-  let probes: Awaited<ReturnType<typeof loadConfig>>['alerts']['probes'];
-  try {
-    probes = (await loadConfig({ dir: opts.dir, env: opts.env })).alerts.probes;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    opts.err(err.message);
-    return EXIT.cannotRun;
-  }
+  const config = await loadOrReport(opts);
+  if (!config) return EXIT.cannotRun;
+  const { probes } = config.alerts;
   const defined = probes.map((p) => p.name);
   const unknown = opts.names.filter((n) => !defined.includes(n));
   if (unknown.length > 0) {

@@ -2,12 +2,8 @@
 // configuration folder, on a fake clock; prints a diff for every expectation that does not hold and exits 1.
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { Env } from '../config/env.js';
-import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
-import type { AlertsFile } from '../config/schema.js';
 import { type CheckResult, parseRuleTests, runRuleTests } from '../rules/rule-tests.js';
-import { type ConfigCommandDeps, configOption } from './config-command.js';
+import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** The `test` command. */
 export function testCommand(deps: ConfigCommandDeps): Command {
@@ -20,32 +16,15 @@ export function testCommand(deps: ConfigCommandDeps): Command {
       '\nExit status: 0 every expectation held; 1 one did not, or a file or the configuration is invalid.',
     )
     .action(async (files: string[], opts: { config?: string }) => {
-      process.exitCode = await runTests({
-        files,
-        dir: deps.configDir(opts.config),
-        env: deps.env,
-        out: (text) => console.log(text),
-        err: (text) => console.error(text),
-      });
+      process.exitCode = await runTests({ ...shellRun(deps, opts.config), files });
     });
 }
 
 /** Loads the rules, runs each file and prints PASS/FAIL with diffs; resolves to the exit status. */
-export async function runTests(opts: {
-  files: readonly string[];
-  dir: string;
-  env: Env;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}): Promise<number> {
-  let alerts: AlertsFile;
-  try {
-    alerts = (await loadConfig({ dir: opts.dir, env: opts.env })).alerts;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    opts.err(err.message);
-    return 1;
-  }
+export async function runTests(opts: CommandRun & { files: readonly string[] }): Promise<number> {
+  const config = await loadOrReport(opts);
+  if (!config) return 1;
+  const { alerts } = config;
   let checks = 0;
   let failed = 0;
   let broken = 0;

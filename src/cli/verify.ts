@@ -5,16 +5,19 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { parseDuration } from '../config/duration.js';
-import type { Env } from '../config/env.js';
-import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import { checkProbes } from '../probes/run-once.js';
 import { compileAlerting } from '../rules/alerting.js';
 import type { ProbeRun } from '../rules/evaluate.js';
 import { type Verification, verifyRuns } from '../rules/verify.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
-import { type ConfigCommandDeps, commandLogger, configOption } from './config-command.js';
+import {
+  type CommandRun,
+  type ConfigCommandDeps,
+  commandLogger,
+  configOption,
+  loadOrReport,
+  shellRun,
+} from './config-command.js';
 
 /** The runbook's 🚨 band is P1: by default a deploy fails on P1 and P0, and P2/P3 (⚠️) are shown, not fatal. */
 export const DEFAULT_FAIL_ON: Priority = 'P1';
@@ -33,39 +36,31 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
         '\n1 a probe is down, a rule breaches at --fail-on or above, or the configuration or an option is invalid.',
     )
     .action(async (opts: { config?: string; failOn: string; json?: boolean; interval: string }) => {
-      const logger = commandLogger(deps);
-      if ('problem' in logger) {
-        console.error(logger.problem);
-        process.exitCode = 1;
-        return;
-      }
-      process.exitCode = await verify({
-        dir: deps.configDir(opts.config),
-        env: deps.env,
-        failOn: opts.failOn,
-        json: opts.json ?? false,
-        interval: opts.interval,
-        clock: systemClock,
-        log: logger.log,
-        out: (text) => console.log(text),
-        err: (text) => console.error(text),
-      });
+      const log = commandLogger(deps);
+      process.exitCode = log
+        ? await verify({
+            ...shellRun(deps, opts.config),
+            failOn: opts.failOn,
+            json: opts.json ?? false,
+            interval: opts.interval,
+            clock: systemClock,
+            log,
+          })
+        : 1;
     });
 }
 
 /** Loads the folder, runs the probes, checks the rules and prints; resolves to the exit status. */
-export async function verify(opts: {
-  dir: string;
-  env: Env;
-  failOn: string;
-  json: boolean;
-  interval: string;
-  clock: Clock;
-  /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
-  log: Logger;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}): Promise<number> {
+export async function verify(
+  opts: CommandRun & {
+    failOn: string;
+    json: boolean;
+    interval: string;
+    clock: Clock;
+    /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
+    log: Logger;
+  },
+): Promise<number> {
   if (!(PRIORITIES as readonly string[]).includes(opts.failOn)) {
     opts.err(`--fail-on: "${opts.failOn}" is not a priority. Use P0, P1, P2 or P3`);
     return 1;
@@ -75,14 +70,8 @@ export async function verify(opts: {
     opts.err(`--interval: "${opts.interval}" is not a duration. Write 500ms, 5s or 1m`);
     return 1;
   }
-  let config: Config;
-  try {
-    config = await loadConfig({ dir: opts.dir, env: opts.env });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    opts.err(err.message);
-    return 1;
-  }
+  const config = await loadOrReport(opts);
+  if (!config) return 1;
   // The loader has reported every rule problem, so a loaded config compiles without issues.
   const { alerting } = compileAlerting(config.alerts);
   try {

@@ -142,9 +142,7 @@ channels:
 
   it('refuses a LOG_LEVEL that is not a level and sends nothing', async () => {
     const r = await centinela('right-pass', { LOG_LEVEL: 'chatty' });
-    expect(r.stderr).toBe(
-      'notify-test: LOG_LEVEL "chatty" is not a level. Use fatal, error, warn, info, debug, trace, silent\n',
-    );
+    expect(r.stderr).toBe('LOG_LEVEL "chatty" is not a level. Use fatal, error, warn, info, debug, trace, silent\n');
     expect(r.code).toBe(2);
     expect(smtp.received).toHaveLength(0);
     expect(hook.requests).toHaveLength(0);
