@@ -43,31 +43,28 @@ async function pageLatency(): Promise<void> {
   const target = await startDemoTarget();
   const sink = await startDemoSink(() => systemClock.now());
   const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
-  const daemon = await startDaemon('demo/config', {
-    env: {
-      DEMO_TARGET_URL: target.url,
-      DEMO_SINK_URL: sink.url,
-      DEMO_LISTEN: '127.0.0.1:0',
-      DEMO_STATE: join(dir, 'state.db'),
-    },
-    log: pino({ level: 'silent' }),
-  });
   const firing = () => sink.pages.filter((p) => p.hook === 'console' && p.events.some((e) => e.event === 'firing'));
-  const resolved = () => sink.pages.filter((p) => p.hook === 'console' && p.events.some((e) => e.event === 'resolved'));
   const latencies: number[] = [];
-  await sleep(6_000);
+  // A fresh daemon and state file per trial: repeated faults on one alert would (rightly) be held as flapping.
   for (let i = 0; i < trials; i++) {
-    await sleep(Math.random() * 5_000);
+    target.setFault('none');
+    const daemon = await startDaemon('demo/config', {
+      env: {
+        DEMO_TARGET_URL: target.url,
+        DEMO_SINK_URL: sink.url,
+        DEMO_LISTEN: '127.0.0.1:0',
+        DEMO_STATE: join(dir, `state-${i}.db`),
+      },
+      log: pino({ level: 'silent' }),
+    });
+    await sleep(6_000 + Math.random() * 5_000);
     const before = firing().length;
     const at = systemClock.now();
     target.setFault('down');
     await until(() => firing().length > before, 30_000, 'the page');
     latencies.push((firing().at(-1)?.at ?? Number.NaN) - at);
-    const resolvedBefore = resolved().length;
-    target.setFault('none');
-    await until(() => resolved().length > resolvedBefore, 30_000, 'the resolution');
+    await daemon.close();
   }
-  await daemon.close();
   await Promise.all([target.close(), sink.close()]);
   rmSync(dir, { recursive: true, force: true });
   const s = latencies.map((ms) => (ms / 1000).toFixed(2));
@@ -76,6 +73,7 @@ async function pageLatency(): Promise<void> {
   console.log(
     `  min ${(Math.min(...latencies) / 1000).toFixed(2)} s, median ${(median(latencies) / 1000).toFixed(2)} s, max ${(Math.max(...latencies) / 1000).toFixed(2)} s (goal: under 6 s)`,
   );
+  console.log('  bound: the next scheduled check (0-5 s after the fault) + 2 re-checks 1 s apart + delivery');
 }
 
 /** Builds src/ with tsc into a scratch folder laid out like the image (/app/{bin,dist,package.json,node_modules}). */

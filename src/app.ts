@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import { ConfigError, formatPath } from './config/errors.js';
+import { ConfigError, formatConfigError, formatPath } from './config/errors.js';
 import type { Config } from './config/schema.js';
 import { createOperations } from './daemon/operations.js';
 import { ResponseMetrics } from './daemon/response-metrics.js';
@@ -159,9 +159,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     } catch (err) {
       metrics.configReload('invalid');
       if (!(err instanceof ConfigError)) throw err;
-      const problems = err.issues.map((i) =>
-        i.line ? `${i.file}:${i.line}:${i.col}  ${i.path}: ${i.message}` : `${i.file}: ${i.message}`,
-      );
+      // Each problem as `centinela check` prints it; the last line is the count, said differently below.
+      const problems = formatConfigError(err.issues).split('\n').slice(0, -1);
       log.error(
         { problems },
         `reload refused: ${problems.length} problem(s) in the new config; the running config is kept`,

@@ -1,7 +1,7 @@
 // `centinela ack ID [--comment TEXT]`: acknowledges a firing alert through the API, stopping reminders and escalation.
 import { Command } from 'commander';
 import type { AckView } from '../server/views.js';
-import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
+import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
 /** The `ack` command. */
 export function ackCommand(env: ClientEnv): Command {
@@ -13,7 +13,7 @@ export function ackCommand(env: ClientEnv): Command {
       .option('--by <name>', 'who acknowledges (default: $USER)'),
   ).action(
     reportFailures('ack', async (id: string, opts: { comment?: string; by?: string; url?: string; token?: string }) => {
-      const body = { by: opts.by ?? env.user ?? 'cli', ...(opts.comment ? { comment: opts.comment } : {}) };
+      const body = { by: author(opts, env), ...(opts.comment ? { comment: opts.comment } : {}) };
       const { ack } = await clientFor(opts, env).call<{ ack: AckView }>(
         'POST',
         `/api/v1/alerts/${encodeURIComponent(id)}/ack`,

@@ -101,6 +101,11 @@ export function withClientOptions(cmd: Command): Command {
     .option('--token <token>', 'bearer token, server.write_token for writes (default: $CENTINELA_TOKEN)');
 }
 
+/** Who a write is recorded as: --by, else $USER, else "cli". */
+export function author(opts: { by?: string }, env: ClientEnv): string {
+  return opts.by ?? env.user ?? 'cli';
+}
+
 /** The client for a command's options, falling back to the environment. */
 export function clientFor(opts: ClientOptions, env: ClientEnv): ApiClient {
   const token = opts.token ?? env.token;

@@ -2,7 +2,15 @@
 // closes by itself when they pass again; if they are not back by --max, that is a page.
 import { Command } from 'commander';
 import type { MaintenanceView } from '../server/views.js';
-import { type ApiClient, type ClientEnv, ClientError, clientFor, reportFailures, withClientOptions } from './client.js';
+import {
+  type ApiClient,
+  author,
+  type ClientEnv,
+  ClientError,
+  clientFor,
+  reportFailures,
+  withClientOptions,
+} from './client.js';
 
 function describe(w: MaintenanceView): string {
   const what = w.kind === 'one-shot' ? `probes ${w.probes.join(',')}` : `recurring ${w.name ?? ''}`;
@@ -52,7 +60,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
               .filter(Boolean),
             max: opts.max,
             reason: opts.reason,
-            by: opts.by ?? env.user ?? 'cli',
+            by: author(opts, env),
           };
           const { window: w } = await clientFor(opts, env).call<{ window: MaintenanceView }>(
             'POST',
@@ -78,7 +86,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
         const { window: w } = await client.call<{ window: MaintenanceView }>(
           'POST',
           `/api/v1/maintenance/${encodeURIComponent(target)}/end`,
-          { by: opts.by ?? env.user ?? 'cli' },
+          { by: author(opts, env) },
         );
         console.log(describe(w));
       }),

@@ -1,7 +1,7 @@
 // `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
 import { Command, InvalidArgumentError } from 'commander';
 import type { SilenceView } from '../server/views.js';
-import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
+import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
 const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/;
 
@@ -58,7 +58,7 @@ export function silenceCommand(env: ClientEnv): Command {
             matchers: opts.match,
             ...(opts.for ? { for: opts.for } : {}),
             ...(opts.until ? { endsAt: opts.until } : {}),
-            by: opts.by ?? env.user ?? 'cli',
+            by: author(opts, env),
             reason: opts.reason,
           };
           const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
@@ -99,7 +99,7 @@ export function silenceCommand(env: ClientEnv): Command {
         const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
           'POST',
           `/api/v1/silences/${encodeURIComponent(id)}/expire`,
-          { by: opts.by ?? env.user ?? 'cli' },
+          { by: author(opts, env) },
         );
         console.log(describe(s));
       }),
