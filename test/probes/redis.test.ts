@@ -9,7 +9,7 @@ import { redisProbe } from '../../src/config/probes.js';
 import type { Probe } from '../../src/probes/probe.js';
 import redis from '../../src/probes/redis.js';
 import { probeConformance } from '../support/conformance.js';
-import { fakeTimeout, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
+import { fakeTimeout, handled, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
 import { sharedRedisUrl, startRedisServer, type TestRedisServer } from '../support/redis.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
 import { makeSelfSignedCert } from '../support/tls-cert.js';
@@ -64,7 +64,7 @@ describe('redis probe on the machine’s Redis', () => {
     const admin = client(sharedRedisUrl);
     const blocked = client(sharedRedisUrl);
     const probe = makeProbe(sharedRedisUrl);
-    const popping = blocked.blpop(`${prefix}queue`, 0);
+    const popping = handled(blocked.blpop(`${prefix}queue`, 0));
     // The BLPOP is blocked once the server counts it; each poll is a round trip.
     for (let i = 0; i < 10_000 && (await infoField(admin, 'blocked_clients')) === 0; i++);
 
@@ -150,7 +150,7 @@ describe('redis probe on a redis-server of its own', () => {
     await probe.runUp();
     process.kill(own.pid, 'SIGSTOP');
     try {
-      const pending = probe.run(fakeTimeout(probe.clock, 5_000));
+      const pending = handled(probe.run(fakeTimeout(probe.clock, 5_000)));
       await probe.clock.advance(5_000);
       expect(await pending).toEqual({
         up: false,
@@ -222,7 +222,7 @@ describe('redis probe when the target fails', () => {
     const target = await startTcpTarget('hang');
     try {
       const probe = makeProbe(`redis://:hunter2@127.0.0.1:${target.port}`, { timeout: '1m' });
-      const pending = probe.run(fakeTimeout(probe.clock, 5_000));
+      const pending = handled(probe.run(fakeTimeout(probe.clock, 5_000)));
       await probe.clock.advance(5_000);
       expect(await pending).toEqual({
         up: false,

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
 import type { Probe, ProbeKind, ProbeResult } from '../../src/probes/probe.js';
+import { handled } from './probe-runs.js';
 import { freePort, startTcpTarget, type TcpTarget } from './tcp-target.js';
 
 /** Where the suite points the probe, and the secret it plants. */
@@ -81,7 +82,8 @@ export function probeConformance<K extends ProbeConfig['kind']>(
       servers.push(target);
       const probe = await probeFor(target);
       const abort = new AbortController();
-      const pending = run(probe, abort.signal);
+      // A probe that throws (what this suite looks for) rejects it before it is awaited.
+      const pending = handled(run(probe, abort.signal));
       await within(target.untilConnected(), 10_000, 'the probe never connected to the target');
       abort.abort(new DOMException('timed out after 3s', 'TimeoutError'));
       const result = await pending;

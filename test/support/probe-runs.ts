@@ -53,3 +53,13 @@ export function fakeTimeout(clock: FakeClock, ms: number): AbortSignal {
   );
   return controller.signal;
 }
+
+/**
+ * `promise` itself, with a rejection handler attached now. For a promise started before other awaits and awaited
+ * later: a rejection in between would otherwise be unhandled, which fails the whole vitest run at random. The later
+ * `await` still throws the rejection.
+ */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
