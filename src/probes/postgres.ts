@@ -1,5 +1,6 @@
 // The postgres probe: connections, slow and idle-in-transaction sessions, locks, deadlocks, rollbacks, cache hits
-// and size, read in one statement from the statistics views a role with only pg_monitor may read.
+// and size, read in one statement from the statistics views a role with only pg_monitor may read, over a session
+// opened for each run (so a server that refuses new connections is down at once).
 import { Socket } from 'node:net';
 import pg from 'pg';
 import type { PostgresProbeConfig } from '../config/probes.js';
@@ -24,8 +25,11 @@ const STATES = [
 /**
  * Everything in one statement, so a run costs one round trip and one query on the server. Sessions are client
  * backends other than this one. `hidden` counts rows a role without pg_monitor may not see into (their state,
- * query and even backend_type read NULL or "<insufficient privilege>"). The age of an idle-in-transaction session counts from state_change, when it went
- * idle (the runbook's query uses query_start, which is the same instant give or take its last statement).
+ * query and even backend_type read NULL or "<insufficient privilege>"); of those, only sessions in a database and
+ * of a user are clients: the checkpointer, background writer and walwriter have neither, the logical replication
+ * launcher has a user (so usesysid alone would count it) but no database. The age of an idle-in-transaction
+ * session counts from state_change, when it went idle (the runbook's query uses query_start, which is the same
+ * instant give or take its last statement).
  * $1 slow-query seconds, $2 idle-in-transaction seconds, $3 how many sessions to list.
  */
 const STATS_SQL = `
@@ -45,7 +49,8 @@ SELECT
   (SELECT coalesce(json_object_agg(state, n), '{}') FROM
      (SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM sessions GROUP BY 1) AS s) AS states,
   (SELECT count(*) FROM sessions)::int + 1 AS connections,
-  (SELECT count(*) FROM pg_stat_activity WHERE query = '<insufficient privilege>')::int AS hidden,
+  (SELECT count(*) FROM pg_stat_activity
+     WHERE query = '<insufficient privilege>' AND datid IS NOT NULL AND usesysid IS NOT NULL)::int AS hidden,
   (SELECT count(*) FROM flagged WHERE state = 'active')::int AS slow,
   (SELECT coalesce(max(query_age), 0) FROM sessions WHERE state = 'active') AS longest,
   (SELECT count(*) FROM flagged WHERE state <> 'active')::int AS idle_in_transaction,
@@ -118,11 +123,8 @@ async function poolConfig(cfg: PostgresProbeConfig, socket: () => Socket): Promi
     connectionString: url.toString(),
     ...(ssl ? { ssl } : {}),
     stream: socket,
-    // One session serves a run; the second lets a run start while a destroyed one is still closing.
+    // One session serves a run; the second lets a run start while an aborted one is still being given up.
     max: 2,
-    // Kept open between runs (0 = never closed for idleness); close() ends it.
-    idleTimeoutMillis: 0,
-    allowExitOnIdle: true,
     connectionTimeoutMillis: cfg.timeout,
     // Sent in the startup packet, so it costs no query: no statement of ours outlives the run on the server.
     statement_timeout: cfg.statement_timeout ?? cfg.timeout,
@@ -157,9 +159,14 @@ function endpointOf(url: URL): Endpoint {
   return { host: host || 'localhost', port: url.port ? Number(url.port) : 5432 };
 }
 
-/** PostgreSQL error codes (SQLSTATE) that deserve their own words in a page. */
+/**
+ * The reason for a failed connect or query: PostgreSQL error codes (SQLSTATE) that deserve their own words in a
+ * page, else the network failure. `phase` is what the run was doing, worded to be followed by the target
+ * ("connecting to", "waiting for the statistics from").
+ */
 function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: URL, phase: string): string {
-  if (signal.aborted) return `${abortReason(signal)} while ${phase} ${at.host}:${at.port}`;
+  const where = `${at.host}:${at.port}`;
+  if (signal.aborted) return `${abortReason(signal)} while ${phase} ${where}`;
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(err);
   const user = decodeURIComponent(url.username) || 'the default user';
@@ -171,6 +178,8 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
       return `not allowed to connect: ${message}`;
     case '3D000':
       return `database "${database}" does not exist`;
+    case '55000': // the database is closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false)
+      return message;
     case '53300':
       return `too many connections: ${message}`;
     case '57P03':
@@ -183,9 +192,9 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
   if (/password must be a string|password.*not.*provided/i.test(message)) {
     return `authentication failed for user "${user}": the server asks for a password and none is configured`;
   }
-  if (/timeout expired|connection timeout/i.test(message)) return `${phase} ${at.host}:${at.port} timed out`;
-  if (/Connection terminated/i.test(message)) return `connection closed by ${at.host}:${at.port} while ${phase}`;
-  if (message.startsWith('answered something')) return `${at.host}:${at.port} ${message}`;
+  if (/timeout expired|connection timeout/i.test(message)) return `${phase} ${where} timed out`;
+  if (/Connection terminated/i.test(message)) return `connection closed by the server while ${phase} ${where}`;
+  if (message.startsWith('answered something')) return `${where} ${message}`;
   return describeFailure(err, signal, at);
 }
 
@@ -214,6 +223,7 @@ export default defineProbe({
     // No message may carry the password, whatever a library or the server put in it.
     const scrub = (text: string) => (password ? text.replaceAll(password, '<secret>') : text);
     const rates = new CounterRates();
+    // One small pool, kept for the probe's life, whose session lives for one run only (see release(true) below).
     let pool: pg.Pool | undefined;
     let blocks: { hit: number; read: number } | undefined;
     // The socket of a session being opened. pg-pool makes it synchronously inside pool.connect(), so the run that
@@ -227,7 +237,8 @@ export default defineProbe({
     async function getPool(): Promise<pg.Pool> {
       if (!pool) {
         pool = new pg.Pool(await poolConfig(cfg, openSocket));
-        // An idle pooled session that dies (server restart) emits here; without a listener it would crash centinela.
+        // A session idle in the pool that dies emits here, and an 'error' without a listener would crash
+        // centinela. None should be idle (each run destroys its own), so this is a guard, not a path.
         pool.on('error', (err) => log.warn({ error: scrub(err.message) }, 'idle PostgreSQL session closed'));
       }
       return pool;
@@ -276,7 +287,11 @@ export default defineProbe({
           const reason = describePgError(err, signal, at, url, 'waiting for the statistics from');
           return { up: false, reason: scrub(reason), samples: connected };
         }
-        client.release();
+        // Destroyed, not returned to the pool: "up" must mean the server accepts a NEW session. A kept session
+        // would make the next connect_seconds a pool checkout, and a database that refuses connections (too many
+        // clients, ALLOW_CONNECTIONS false, a pg_hba.conf change) would stay up as long as that session lived —
+        // the runbook's DbDown would never fire. One session per run is cheap next to the interval.
+        client.release(true);
         let stats: Stats;
         try {
           stats = readStats(rows);
@@ -308,8 +323,9 @@ export default defineProbe({
         const result: ProbeResult = { up: true, samples, ...(detail ? { detail } : {}) };
         if (stats.hidden > 0) {
           const user = decodeURIComponent(url.username) || 'the probe user';
+          const sessions = stats.hidden === 1 ? '1 session is' : `${stats.hidden} sessions are`;
           result.cannotMeasure =
-            `${stats.hidden} sessions are hidden from ${user}: slow and idle-in-transaction counts miss them. ` +
+            `${sessions} hidden from ${user}: slow and idle-in-transaction counts miss them. ` +
             'Grant the role pg_monitor';
         }
         return result;

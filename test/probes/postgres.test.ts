@@ -1,7 +1,7 @@
 // The postgres probe against the machine's real PostgreSQL (its own t_<random> database): real slow queries,
 // idle-in-transaction sessions, a pg_monitor-only role, rollbacks, deadlocks, statement_timeout and aborts; and
 // against targets that refuse, hang, answer junk or want a password (a throwaway cluster with scram auth).
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { postgresProbe } from '../../src/config/probes.js';
@@ -9,7 +9,7 @@ import postgres from '../../src/probes/postgres.js';
 import type { Probe } from '../../src/probes/probe.js';
 import { probeConformance } from '../support/conformance.js';
 import { createTestDatabase, pgHost, pgPort, startThrowawayCluster, type TestDatabase } from '../support/pg.js';
-import { fakeTimeout, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
+import { fakeTimeout, handled, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
 
 probeConformance(postgres, ({ host, port, secret }) => ({
@@ -61,7 +61,8 @@ async function startQuery(sql: string): Promise<{ pid: number; cancel(): Promise
   const admin = await db.connect();
   const session = await db.connect();
   const pid = await pidOf(session);
-  const running = session.query(sql);
+  // Rejects once cancelled, maybe before cancel() awaits it.
+  const running = handled(session.query(sql));
   await untilState(admin, pid, 'active');
   return {
     pid,
@@ -180,12 +181,14 @@ describe('postgres probe on a live server', () => {
     const sleeper = await startQuery('SELECT pg_sleep(5)');
 
     const result = await makeProbe(db.urlFor(plain), { slow_query: '1ms' }).runUp();
-    expect(result.cannotMeasure).toMatch(/^\d+ sessions are hidden from t_\w+_plain: .* Grant the role pg_monitor$/);
+    expect(result.cannotMeasure).toMatch(
+      /^(1 session is|\d+ sessions are) hidden from t_\w+_plain: .* Grant the role pg_monitor$/,
+    );
     expect(result.detail ?? '').not.toContain(`pid ${sleeper.pid} `);
     await sleeper.cancel();
   });
 
-  it('reuses one session across runs, named centinela, and close() ends it', async () => {
+  it('opens a session of its own (named centinela) for each run and keeps none open between runs', async () => {
     const admin = await db.connect();
     const probe = makeProbe(db.url);
     const sessions = async () =>
@@ -194,16 +197,31 @@ describe('postgres probe on a live server', () => {
           db.name,
         ])
       ).rows.map((r) => r.pid as number);
-    await probe.runUp();
-    const first = await sessions();
-    await probe.runUp();
-    await probe.runUp();
-    expect(first).toHaveLength(1);
-    expect(await sessions()).toEqual(first);
-    await probe.probe.close?.();
-    // The server process leaves pg_stat_activity a moment after the socket closed.
-    for (let i = 0; i < 10_000 && (await sessions()).length > 0; i++);
-    expect(await sessions()).toEqual([]);
+    for (let run = 1; run <= 2; run++) {
+      await probe.runUp();
+      // The server process leaves pg_stat_activity a moment after the socket closed.
+      for (let i = 0; i < 10_000 && (await sessions()).length > 0; i++);
+      expect(await sessions(), `after run ${run}`).toEqual([]);
+    }
+  });
+
+  it('is down on the next run once the database refuses new connections (ALLOW_CONNECTIONS false)', async () => {
+    const own = await createTestDatabase();
+    const admin = await db.connect();
+    try {
+      const probe = makeProbe(own.url);
+      await probe.runUp();
+      await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS false`);
+      expect(await probe.run()).toEqual({
+        up: false,
+        reason: `database "${own.name}" is not currently accepting connections`,
+      });
+      await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`);
+      await probe.runUp();
+    } finally {
+      await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`);
+      await own.drop();
+    }
   });
 
   it('turns rollbacks and deadlocks into per-second rates between runs, and survives a statistics reset', async () => {
@@ -291,10 +309,11 @@ describe('postgres probe on a live server', () => {
     const admin = await db.connect();
     const probe = makeProbe(db.url, { statement_timeout: '300ms', timeout: '1m' });
     await probe.runUp();
-    // pg_stat_database and pg_stat_activity read pg_database; holding it locked blocks the probe's query.
+    // The statistics query reads the view pg_settings; holding it locked blocks that query. Not pg_database:
+    // every new session reads it while connecting, and the probe connects afresh each run.
     await admin.query('BEGIN');
     await admin.query("SET LOCAL lock_timeout = '5s'");
-    await admin.query('LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE');
+    await admin.query('LOCK TABLE pg_catalog.pg_settings IN ACCESS EXCLUSIVE MODE');
     const result = await probe.run().finally(() => admin.query('ROLLBACK'));
     expect(result).toMatchObject({
       up: false,
@@ -309,8 +328,8 @@ describe('postgres probe on a live server', () => {
     const probe = makeProbe(db.url, { timeout: '1m' });
     await probe.runUp();
     await admin.query('BEGIN');
-    await admin.query('LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE');
-    const pending = probe.run(fakeTimeout(probe.clock, 2_000));
+    await admin.query('LOCK TABLE pg_catalog.pg_settings IN ACCESS EXCLUSIVE MODE');
+    const pending = handled(probe.run(fakeTimeout(probe.clock, 2_000)));
     try {
       await untilProbeWaitsForLock(admin);
       await probe.clock.advance(2_000);
@@ -345,7 +364,7 @@ describe('postgres probe when the target fails', () => {
     const target = await startTcpTarget('hang');
     try {
       const probe = makeProbe(`postgres://app:hunter2-secret@127.0.0.1:${target.port}/app`, { timeout: '1m' });
-      const pending = probe.run(fakeTimeout(probe.clock, 5_000));
+      const pending = handled(probe.run(fakeTimeout(probe.clock, 5_000)));
       await probe.clock.advance(5_000);
       expect(await pending).toEqual({
         up: false,
@@ -354,6 +373,18 @@ describe('postgres probe when the target fails', () => {
       expect(target.accepted).toBe(1);
       // The abort destroyed the socket: nothing stays open towards the hung server.
       await target.untilNoConnections();
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a server that accepts and closes at once: closed while connecting to it', async () => {
+    const target = await startTcpTarget('junk-close', '');
+    try {
+      expect(await makeProbe(`postgres://app@127.0.0.1:${target.port}/app`).run()).toEqual({
+        up: false,
+        reason: `connection closed by the server while connecting to 127.0.0.1:${target.port}`,
+      });
     } finally {
       await target.close();
     }
@@ -408,6 +439,34 @@ describe('postgres probe against a server that wants a password', () => {
       up: false,
       reason: 'authentication failed for user "postgres": the server asks for a password and none is configured',
     });
+  });
+
+  it('counts only client sessions as hidden from a role without pg_monitor, not background processes', async () => {
+    // A server of its own: the only other sessions are the ones this test opens.
+    await cluster.admin((c) => c.query(`CREATE ROLE plain LOGIN PASSWORD 'plain-pw'`));
+    const url = cluster.url('plain', 'plain-pw', 'postgres');
+    const adminPid = await cluster.admin(pidOf);
+    const watcher = new pg.Client(url);
+    await watcher.connect();
+    const other = new pg.Client(cluster.url('postgres', cluster.password, 'postgres'));
+    try {
+      // The admin session just closed; its server process leaves pg_stat_activity a moment later.
+      const present = async (pid: number) =>
+        (await watcher.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rows.length > 0;
+      for (let i = 0; i < 10_000 && (await present(adminPid)); i++);
+      // Checkpointer, background writer, walwriter and the launchers run, yet no client of another user does.
+      const quiet = await makeProbe(url).runUp();
+      expect(quiet.cannotMeasure).toBeUndefined();
+
+      await other.connect();
+      const busy = await makeProbe(url).runUp();
+      expect(busy.cannotMeasure).toBe(
+        '1 session is hidden from plain: slow and idle-in-transaction counts miss them. Grant the role pg_monitor',
+      );
+    } finally {
+      await other.end();
+      await watcher.end();
+    }
   });
 
   it('the right password (URL-encoded characters too): up', async () => {
