@@ -1,6 +1,7 @@
 // The redis probe: PING time, then memory, clients, rejected connections, evictions, uptime and role from INFO,
 // over one connection kept between runs.
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import type { Logger } from 'pino';
 import type { RedisProbeConfig } from '../config/probes.js';
 import type { Labels, Sample } from '../types.js';
 import { untilAborted } from './abortable.js';
@@ -35,13 +36,15 @@ function readUrl(cfg: RedisProbeConfig): Target {
   };
 }
 
+/**
+ * ioredis options. No password, user, db or connection name: handshake() sends AUTH, SELECT and CLIENT SETNAME,
+ * because ioredis answers a server that needs no password with a console.warn of its own — a plain-text line
+ * among centinela's JSON logs — and offers no option to silence it.
+ */
 async function clientOptions(cfg: RedisProbeConfig, target: Target): Promise<RedisOptions> {
   return {
     host: target.at.host,
     port: target.at.port,
-    ...(target.username ? { username: target.username } : {}),
-    ...(target.password ? { password: target.password } : {}),
-    db: target.db,
     ...(target.secure || cfg.tls ? { tls: await tlsConnectOptions(cfg.tls) } : {}),
     // Opened by the first run; after a failure the next run opens it again. No reconnect loop of its own: a
     // dead Redis must cost one refused connection per run, not a retry every few hundred milliseconds.
@@ -56,12 +59,48 @@ async function clientOptions(cfg: RedisProbeConfig, target: Target): Promise<Red
     commandTimeout: cfg.timeout,
     // RESP2 and plain AUTH work with every Redis the runbook may meet (HELLO needs Redis 6).
     protocol: 2,
-    connectionName: 'centinela',
     disableClientInfo: true,
   };
 }
 
-/** Redis' own error words turned into what a person reads; the rest as net-failure describes it. */
+/** What Redis answers AUTH with when it has no password to check (Redis 6+, and before 6). */
+const NO_PASSWORD_SET = /without any password configured|no password is set/;
+
+/**
+ * What ioredis would send first on a new connection, in one round trip (Redis runs them in order, so AUTH comes
+ * first): AUTH, SELECT for a database other than 0, and the name that shows in CLIENT LIST. A password the server
+ * does not ask for is logged and the probe goes on; a wrong one rejects with the server's WRONGPASS.
+ */
+function handshake(c: Redis, target: Target, log: Logger): Promise<unknown> {
+  const { username, password } = target;
+  const steps: Promise<unknown>[] = [];
+  if (password !== undefined) {
+    const auth = username === undefined ? c.auth(password) : c.auth(username, password);
+    steps.push(
+      auth.catch((err: Error) => {
+        if (!NO_PASSWORD_SET.test(err.message)) throw err;
+        log.warn(
+          { target: `${target.at.host}:${target.at.port}` },
+          'a password is configured, the server asks for none',
+        );
+      }),
+    );
+  }
+  if (target.db !== 0) steps.push(c.select(target.db));
+  // A server that answers CLIENT with an error (renamed away on some managed Redis) is still measured, as with
+  // ioredis' own handshake; a connection that fails is not.
+  steps.push(
+    c.client('SETNAME', 'centinela').catch((err: unknown) => {
+      if (!(err instanceof ReplyError)) throw err;
+    }),
+  );
+  return Promise.all(steps);
+}
+
+/**
+ * Redis' own error words turned into what a person reads; the rest as net-failure describes it. `phase` is what the
+ * run was doing, worded to be followed by the target ("connecting to", "waiting for PING from").
+ */
 function describeRedisError(err: unknown, signal: AbortSignal, at: Endpoint, phase: string): string {
   const where = `${at.host}:${at.port}`;
   if (signal.aborted) return `${abortReason(signal)} while ${phase} ${where}`;
@@ -77,8 +116,8 @@ function describeRedisError(err: unknown, signal: AbortSignal, at: Endpoint, pha
     const what = message.replace(/^not Redis: /, '').replace(/\. Please report this\.$/, '');
     return `${where} answered something that is not Redis (${what})`;
   }
-  if (message === 'Connection is closed.') return `connection closed by ${where} while ${phase}`;
-  if (message === 'Command timed out') return `no answer from ${where} while ${phase}`;
+  if (message === 'Connection is closed.') return `connection closed by the server while ${phase} ${where}`;
+  if (message === 'Command timed out') return `timed out while ${phase} ${where}`;
   if (/max number of clients/i.test(message)) return `${where} refuses new clients: ${message}`;
   return describeFailure(err, signal, at);
 }
@@ -124,6 +163,7 @@ export default defineProbe({
       });
       try {
         await untilAborted(Promise.race([c.connect(), failed]), signal, () => drop(c));
+        await untilAborted(Promise.race([handshake(c, target, log), failed]), signal, () => drop(c));
       } finally {
         c.off('error', onError);
       }

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { redisProbe } from '../../src/config/probes.js';
 import type { Probe } from '../../src/probes/probe.js';
@@ -184,11 +185,36 @@ describe('redis probe with a password', () => {
     expect(JSON.stringify(result)).not.toContain(password);
   });
 
+  it('a password the server does not ask for: up, and said in the probe’s log, not printed by ioredis', async () => {
+    const own = await server();
+    const logged: { level: number; msg: string; target: string }[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      const probe = makeTestProbe(redis, { url: `redis://:${password}@127.0.0.1:${own.port}` }, new FakeClock(), log);
+      probes.push(probe.probe);
+      await probe.runUp();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+    expect(logged.map(({ level, msg, target }) => ({ level, msg, target }))).toEqual([
+      { level: 40, msg: 'a password is configured, the server asks for none', target: `127.0.0.1:${own.port}` },
+    ]);
+    expect(JSON.stringify(logged)).not.toContain(password);
+  });
+
   it('the right password, in the URL or in `password:` (which wins over the URL’s)', async () => {
     const own = await server({ password });
     expect((await makeProbe(`redis://:${password}@127.0.0.1:${own.port}/0`).run()).up).toBe(true);
     expect((await makeProbe(own.url, { password }).run()).up).toBe(true);
     expect((await makeProbe(`redis://:stale@127.0.0.1:${own.port}`, { password }).run()).up).toBe(true);
+    // With an ACL user name, and a database other than 0 (selected after AUTH).
+    expect((await makeProbe(`redis://default:${password}@127.0.0.1:${own.port}/3`).run()).up).toBe(true);
+    expect(await makeProbe(`redis://:${password}@127.0.0.1:${own.port}/99`).run()).toEqual({
+      up: false,
+      reason: `ERR DB index is out of range (127.0.0.1:${own.port})`,
+    });
   });
 });
 
@@ -229,6 +255,18 @@ describe('redis probe when the target fails', () => {
         reason: `timed out after 5s while connecting to 127.0.0.1:${target.port}`,
       });
       await target.untilNoConnections();
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a server that accepts and closes at once: closed while connecting to it', async () => {
+    const target = await startTcpTarget('junk-close', '');
+    try {
+      expect(await makeProbe(`redis://127.0.0.1:${target.port}`).run()).toEqual({
+        up: false,
+        reason: `connection closed by the server while connecting to 127.0.0.1:${target.port}`,
+      });
     } finally {
       await target.close();
     }

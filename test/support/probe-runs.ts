@@ -1,13 +1,13 @@
 // Running a probe in a test: made from YAML-shaped keys, run with a FakeClock, "must be up", a sample's value, and
 // a timeout that fires at a fake instant the way the scheduler's does.
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { FakeClock } from '../../src/clock.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
 import type { Probe, ProbeKind, ProbeResult } from '../../src/probes/probe.js';
 import type { Sample } from '../../src/types.js';
 
-const log = pino({ level: 'silent' });
+const silent = pino({ level: 'silent' });
 
 /** A probe and the fake clock it runs on; close() it after the test. */
 export interface TestProbe {
@@ -18,11 +18,12 @@ export interface TestProbe {
   runUp(): Promise<Extract<ProbeResult, { up: true }>>;
 }
 
-/** Creates `kind` from YAML-shaped keys (name and every filled in), parsed by the real schema. */
+/** Creates `kind` from YAML-shaped keys (name and every filled in), parsed by the real schema; silent by default. */
 export function makeTestProbe<K extends ProbeConfig['kind']>(
   kind: ProbeKind<K>,
   keys: Record<string, unknown>,
   clock: FakeClock,
+  log: Logger = silent,
 ): TestProbe {
   const config = probeConfig.parse({ name: 'probe', every: '30s', ...keys, kind: kind.kind });
   const probe = kind.create(config as Extract<ProbeConfig, { kind: K }>, { log, clock });
