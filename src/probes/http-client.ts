@@ -2,7 +2,7 @@
 // plus a body reader that stops at a byte cap. Used by the probes that speak HTTP (http, ws_stats, metrics).
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
-import type { Secret } from '../config/secret.js';
+import { redactUrl, type Secret } from '../config/secret.js';
 import { type Endpoint, endpointOf } from './net-failure.js';
 import { type TlsConfig, tlsConnectOptions } from './tls-options.js';
 
@@ -31,16 +31,18 @@ export class HttpClient {
   readonly endpoint: Endpoint;
   readonly #config: HttpTargetConfig;
   #agent: Agent | undefined;
-  #dispatcher: Dispatcher | undefined;
 
   constructor(config: HttpTargetConfig) {
     this.#config = config;
     this.endpoint = endpointOf(new URL(config.url.reveal()));
   }
 
-  /** Sends the request; the caller must read or destroy the body. Network failures throw (see describeFailure). */
+  /**
+   * Sends the request; the caller must read or destroy the body. Network failures throw (see describeFailure); a
+   * redirect that cannot be followed throws a RedirectError.
+   */
   async send({ method = 'GET', body, signal }: HttpSend): Promise<Dispatcher.ResponseData> {
-    const dispatcher = await this.#dispatch();
+    const agent = await this.#connect();
     const url = new URL(this.#config.url.reveal());
     const headers: Record<string, string> = {};
     // Credentials in the URL become Basic auth (undici ignores userinfo); an explicit Authorization header wins.
@@ -52,27 +54,70 @@ export class HttpClient {
     }
     for (const [name, value] of Object.entries(this.#config.headers ?? {}))
       headers[name.toLowerCase()] = value.reveal();
-    return request(url, { method, headers, body, signal, dispatcher });
+    const hops = this.#config.maxRedirects ?? 0;
+    if (hops === 0) return request(url, { method, headers, body, signal, dispatcher: agent });
+    // Composed per request (it is a light wrapper; the Agent keeps the connections) so that this request's list of
+    // visited URLs is its own: undici's redirect errors do not say where they happened.
+    const visited: string[] = [];
+    const recordVisit: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+      visited.push(new URL(opts.path, opts.origin).toString());
+      return dispatch(opts, handler);
+    };
+    const dispatcher = agent.compose(
+      recordVisit,
+      interceptors.redirect({ maxRedirections: hops, throwOnMaxRedirect: true }),
+    );
+    try {
+      return await request(url, { method, headers, body, signal, dispatcher });
+    } catch (err) {
+      throw redirectFailure(err, visited, hops) ?? err;
+    }
   }
 
   /** Closes the target's connections; a later send() opens new ones. */
   async close(): Promise<void> {
     const agent = this.#agent;
     this.#agent = undefined;
-    this.#dispatcher = undefined;
     await agent?.close();
   }
 
-  async #dispatch(): Promise<Dispatcher> {
-    if (!this.#dispatcher) {
-      const agent = new Agent({ connect: await tlsConnectOptions(this.#config.tls) });
-      const hops = this.#config.maxRedirects ?? 0;
-      this.#agent = agent;
-      this.#dispatcher =
-        hops > 0 ? agent.compose(interceptors.redirect({ maxRedirections: hops, throwOnMaxRedirect: true })) : agent;
-    }
-    return this.#dispatcher;
+  async #connect(): Promise<Agent> {
+    this.#agent ??= new Agent({ connect: await tlsConnectOptions(this.#config.tls) });
+    return this.#agent;
   }
+}
+
+/** Following a redirect failed: more than max_redirects, a loop, or a Location undici cannot follow. */
+export class RedirectError extends Error {
+  override readonly name = 'RedirectError';
+  readonly code = 'CENTINELA_REDIRECT';
+}
+
+/**
+ * The RedirectError for an error of undici's redirect handling, worded for a page; undefined for any other error.
+ * `visited` are the URLs requested, in order: the last one answered the redirect that could not be followed.
+ */
+function redirectFailure(err: unknown, visited: readonly string[], maxRedirects: number): RedirectError | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const last = redactUrl(visited.at(-1) ?? '');
+  if (e?.code === 'UND_ERR_REDIRECT_MAX') {
+    const redirects = maxRedirects === 1 ? 'redirect' : 'redirects';
+    return new RedirectError(`more than ${maxRedirects} ${redirects}; ${last} redirects again`);
+  }
+  // undici's words ("Redirect loop detected… Use an Agent for cross-origin redirects") advise its own API users.
+  if (message.startsWith('Redirect loop detected')) return new RedirectError(`redirect loop at ${last}`);
+  // A Location that is no URL, or not http(s): only a redirect can bring one, the configured URL is checked at load.
+  if (visited.length > 0 && e?.code === 'ERR_INVALID_URL') {
+    const location = String((err as { input?: unknown }).input).slice(0, 100);
+    return new RedirectError(
+      `cannot follow the redirect from ${last}: its Location ${JSON.stringify(location)} is no URL`,
+    );
+  }
+  if (visited.length > 0 && message.startsWith('Invalid URL')) {
+    return new RedirectError(`cannot follow the redirect from ${last}: ${message}`);
+  }
+  return undefined;
 }
 
 /** A body read up to a cap. */

@@ -1,7 +1,7 @@
 // The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
 import type { HttpProbeConfig } from '../config/probes.js';
-import { bodyPreview, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
+import { bodyPreview, HttpClient, PREVIEW_BYTES, RedirectError, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult } from './probe.js';
 
@@ -32,7 +32,7 @@ export default defineProbe({
             ? { up: true, samples, detail }
             : { up: false, reason: problems.join('; '), samples, detail };
         } catch (err) {
-          return { up: false, reason: failureReason(err, signal, client, config) };
+          return { up: false, reason: failureReason(err, signal, client) };
         }
       },
       close: () => client.close(),
@@ -97,9 +97,7 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
-function failureReason(err: unknown, signal: AbortSignal, client: HttpClient, config: HttpProbeConfig): string {
-  if (!signal.aborted && (err as { code?: unknown } | null)?.code === 'UND_ERR_REDIRECT_MAX') {
-    return `more than ${config.max_redirects} redirects`;
-  }
+function failureReason(err: unknown, signal: AbortSignal, client: HttpClient): string {
+  if (!signal.aborted && err instanceof RedirectError) return err.message;
   return describeFailure(err, signal, client.endpoint);
 }

@@ -39,6 +39,10 @@ describe('http probe', () => {
         '/hang': hang,
         '/a': { status: 302, headers: { location: '/b' } },
         '/b': { status: 302, headers: { location: '/api/v1/health' } },
+        '/loop-a': { status: 302, headers: { location: '/loop-b?token=t0p-s3cret' } },
+        '/loop-b': { status: 307, headers: { location: '/loop-a' } },
+        '/to-ftp': { status: 301, headers: { location: 'ftp://files.example/health' } },
+        '/to-nowhere': { status: 302, headers: { location: 'http://[not-a-host/health' } },
       },
     });
   });
@@ -138,8 +142,31 @@ describe('http probe', () => {
     const url = `${target.url}/a`;
     const json = { status: 'healthy' };
     expect(await runOnce({ url, max_redirects: 2, expect: { json } })).toMatchObject({ up: true });
-    expect(await runOnce({ url, max_redirects: 1 })).toMatchObject({ up: false, reason: 'more than 1 redirects' });
+    expect(await runOnce({ url, max_redirects: 1 })).toEqual({
+      up: false,
+      reason: `more than 1 redirect; ${target.url}/b redirects again`,
+    });
     expect(await runOnce({ url, max_redirects: 0 })).toMatchObject({ up: false, reason: 'status 302' });
+  });
+
+  it('names a redirect loop and where it closes (URL redacted), not undici’s advice to its API users', async () => {
+    expect(await runOnce({ url: `${target.url}/loop-a`, max_redirects: 10 })).toEqual({
+      up: false,
+      reason: `redirect loop at ${target.url}/loop-b?token=xxxxx`,
+    });
+  });
+
+  it('says which redirect it cannot follow: a Location that is no URL, or not http(s)', async () => {
+    expect(await runOnce({ url: `${target.url}/to-nowhere`, max_redirects: 3 })).toEqual({
+      up: false,
+      reason: `cannot follow the redirect from ${target.url}/to-nowhere: its Location "http://[not-a-host/health" is no URL`,
+    });
+    expect(await runOnce({ url: `${target.url}/to-ftp`, max_redirects: 3 })).toEqual({
+      up: false,
+      reason:
+        `cannot follow the redirect from ${target.url}/to-ftp: ` +
+        'Invalid URL protocol: the URL must start with `http:` or `https:`.',
+    });
   });
 
   it('says connection refused with the host and port', async () => {
