@@ -11,12 +11,16 @@ import {
   reportFailures,
   withClientOptions,
 } from './client.js';
+import { parseMatcher } from './silence.js';
 
 function describe(w: MaintenanceView): string {
   const what = w.kind === 'one-shot' ? `probes ${w.probes.join(',')}` : `recurring ${w.name ?? ''}`;
+  const holds = w.matchers.length
+    ? `  holds {${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(',')}}`
+    : '';
   const end =
     w.state === 'open' ? `until ${w.endsAt} at the latest` : `closed ${w.closedAt ?? ''} ${w.closedBecause ?? ''}`;
-  return `${w.id}  ${w.state.padEnd(6)}  ${what}  ${end}${w.reason ? `  — ${w.reason}` : ''}`;
+  return `${w.id}  ${w.state.padEnd(6)}  ${what}${holds}  ${end}${w.reason ? `  — ${w.reason}` : ''}`;
 }
 
 /** The one open one-shot window, when `maintenance end` is given no id. */
@@ -47,18 +51,33 @@ export function maintenanceCommand(env: ClientEnv): Command {
         .requiredOption('-p, --probes <names>', 'comma-separated probe names whose recovery closes the window')
         .requiredOption('--max <duration>', 'longest the window stays open, e.g. 15m; still down then means a page')
         .requiredOption('-r, --reason <text>', 'why, for the record (e.g. "deploy v1.2")')
+        .option(
+          '-m, --match <matcher>',
+          'hold back only matching alerts (repeatable); every alert when omitted',
+          parseMatcher,
+        )
         .option('--by <name>', 'who opens it (default: $USER)')
         .option('-q, --quiet', 'print only the window id'),
     ).action(
       reportFailures(
         'maintenance start',
-        async (opts: Opts & { probes: string; max: string; reason: string; by?: string; quiet?: boolean }) => {
+        async (
+          opts: Opts & {
+            probes: string;
+            max: string;
+            reason: string;
+            match?: Record<string, string>;
+            by?: string;
+            quiet?: boolean;
+          },
+        ) => {
           const body = {
             probes: opts.probes
               .split(',')
               .map((p) => p.trim())
               .filter(Boolean),
             max: opts.max,
+            ...(opts.match ? { match: opts.match } : {}),
             reason: opts.reason,
             by: author(opts, env),
           };

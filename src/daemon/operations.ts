@@ -2,6 +2,7 @@
 // incidents, acks and outbox, the scheduler's probes, shaped into the views the API and the status page show.
 // Refusals from the rules and from escalation become ApiError with the code docs/api.md lists.
 import type { Clock } from '../clock.js';
+import type { Matcher } from '../config/primitives.js';
 import type { Config } from '../config/schema.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from '../escalation/ack.js';
 import type { Escalation } from '../escalation/escalation.js';
@@ -75,7 +76,7 @@ function ackView(accepted: AckAccepted, via: string): AckView {
 function silenceView(s: Silence): SilenceView {
   return {
     id: s.id,
-    matchers: s.matchers.map((m) => ({ label: m.label, op: m.op, value: m.value })),
+    matchers: matcherViews(s.matchers),
     startsAt: iso(s.startsAt),
     endsAt: iso(s.expiredAt ?? s.endsAt),
     createdBy: s.owner,
@@ -84,6 +85,8 @@ function silenceView(s: Silence): SilenceView {
   };
 }
 
+const matcherViews = (ms: readonly Matcher[]) => ms.map((m) => ({ label: m.label, op: m.op, value: m.value }));
+
 function windowView(w: WindowView): MaintenanceView {
   if (w.kind === 'recurring') {
     return {
@@ -91,6 +94,7 @@ function windowView(w: WindowView): MaintenanceView {
       kind: 'recurring',
       name: w.id,
       probes: [],
+      matchers: matcherViews(w.matchers),
       startsAt: iso(w.startsAt),
       endsAt: iso(w.endsAt),
       ...(w.reason ? { reason: w.reason } : {}),
@@ -101,6 +105,7 @@ function windowView(w: WindowView): MaintenanceView {
     id: w.id,
     kind: 'one-shot',
     probes: w.probes,
+    matchers: matcherViews(w.matchers),
     startsAt: iso(w.openedAt),
     endsAt: iso(w.endsAt),
     reason: w.reason,
@@ -229,7 +234,13 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async startMaintenance(input) {
       const w = rulesCall(() =>
-        api().openWindow({ probes: input.probes, max: input.maxMs, reason: input.reason, owner: input.openedBy }),
+        api().openWindow({
+          probes: input.probes,
+          max: input.maxMs,
+          reason: input.reason,
+          owner: input.openedBy,
+          ...(input.match ? { match: input.match } : {}),
+        }),
       );
       d.changed();
       return windowView(w);

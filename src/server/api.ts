@@ -46,6 +46,8 @@ const byBody = z.strictObject({ by: who.default('api') }).default({ by: 'api' })
 
 const maintenanceBody = z.strictObject({
   probes: z.array(name).min(1, { message: 'name at least one probe whose recovery ends the window' }),
+  /** Which alerts it holds back; every alert when omitted (a deploy restarts the whole stack). */
+  match: matchers.optional(),
   max: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }),
   reason: text(500),
   by: who.default('api'),
@@ -125,6 +127,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
     const body = parseInput(maintenanceBody, req.body, 'body');
     const window = await ops.startMaintenance({
       probes: body.probes,
+      ...(body.match && body.match.length > 0 ? { match: body.match } : {}),
       maxMs: body.max,
       reason: body.reason,
       openedBy: body.by,

@@ -76,11 +76,12 @@ h2 { font-size: 1.05rem; margin: 1.5rem 0 0.5rem; }
 .badge.P2 { background: var(--p2); color: #000; } .badge.P3 { background: var(--p3); color: #fff; }
 .badge.up { background: var(--ok); color: #fff; } .badge.down { background: var(--p0); color: #fff; }
 .labels { font-family: ui-monospace, monospace; font-size: 0.8rem; color: var(--muted); overflow-wrap: anywhere; }
-table { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
-th, td { text-align: left; padding: 0.35rem 0.4rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+ul.probes { list-style: none; margin: 0; padding: 0; }
+li.probe { padding: 0.45rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+li.probe .reason { font-size: 0.85rem; margin-top: 0.15rem; }
+li.probe .value { display: inline-block; margin-right: 0.6rem; }
 button { font: inherit; padding: 0.45rem 1rem; border-radius: 6px; border: 1px solid var(--line); background: var(--p0); color: #fff; cursor: pointer; }
 button:disabled { opacity: 0.5; }
 .ack { color: var(--ok); font-weight: 600; }
 .error { color: var(--p0); font-weight: 600; }
-@media (max-width: 40rem) { table.probes td:nth-child(4), table.probes th:nth-child(4) { display: none; } }
 `;

@@ -25,7 +25,7 @@ ${pending.length ? html`<h2>Pending</h2>${pending.map((a) => alertCard(a, now))}
 </section>
 <section id="probes" aria-label="Probes">
 <h2>Probes</h2>
-${view.probes.length ? probeTable(view.probes, now) : html`<p class="muted">No probes configured.</p>`}
+${view.probes.length ? probeList(view.probes, now) : html`<p class="muted">No probes configured.</p>`}
 </section>
 <section id="silences" aria-label="Silences">
 <h2>Silences</h2>
@@ -56,21 +56,26 @@ ${ack}
 </article>`;
 }
 
-function probeTable(probes: ProbeView[], now: number): SafeHtml {
+/** One line per probe: name, kind, state and age, then the reason it is down and its last values. */
+function probeList(probes: ProbeView[], now: number): SafeHtml {
   const rows = probes.map((p) => {
     const state =
       p.up === undefined
         ? html`<span class="badge">waiting</span>`
         : p.up
           ? html`<span class="badge up">up</span>`
-          : html`<span class="badge down">down</span> ${p.reason ?? ''}`;
+          : html`<span class="badge down">down</span>`;
     const values = p.samples
       .slice(0, 8)
-      .map((s) => html`<div class="labels">${s.name}${labelSuffix(s.labels)} = ${formatValue(s.value)}</div>`);
-    const more = p.samples.length > 8 ? html`<div class="muted">+${p.samples.length - 8} more on /metrics</div>` : '';
-    return html`<tr data-probe="${p.name}"><td>${p.name}<div class="muted">${p.kind}</div></td><td>${state}</td><td>${values}${more}</td><td>${p.lastRunAt ? html`${age(now - Date.parse(p.lastRunAt))} ago` : '—'}</td></tr>`;
+      .map((s) => html`<span class="value">${s.name}${labelSuffix(s.labels)} = ${formatValue(s.value)}</span> `);
+    const more = p.samples.length > 8 ? html`<span class="muted">+${p.samples.length - 8} more on /metrics</span>` : '';
+    return html`<li class="probe" data-probe="${p.name}">
+<div><strong>${p.name}</strong> <span class="muted">${p.kind}</span> ${state} <span class="muted">${p.lastRunAt ? html`${age(now - Date.parse(p.lastRunAt))} ago` : ''}</span></div>
+${p.up === false && p.reason ? html`<div class="reason">${p.reason}</div>` : ''}
+${values.length ? html`<div class="labels">${values}${more}</div>` : ''}
+</li>`;
   });
-  return html`<table class="probes"><thead><tr><th>Probe</th><th>State</th><th>Last values</th><th>Last run</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<ul class="probes">${rows}</ul>`;
 }
 
 function silenceRow(s: SilenceView, now: number): SafeHtml {
@@ -79,8 +84,11 @@ function silenceRow(s: SilenceView, now: number): SafeHtml {
 }
 
 function windowRow(w: MaintenanceView, now: number): SafeHtml {
-  const what = w.kind === 'one-shot' ? `until ${w.probes.join(', ') || 'health'} pass again` : (w.name ?? 'recurring');
-  return html`<div class="card" data-window-id="${w.id}">${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, at most ${age(Date.parse(w.endsAt) - now)} more</div>`;
+  const what = w.kind === 'one-shot' ? `until ${w.probes.join(', ')} pass again` : (w.name ?? 'recurring');
+  const holds = w.matchers.length
+    ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`
+    : 'every alert';
+  return html`<div class="card" data-window-id="${w.id}">${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, at most ${age(Date.parse(w.endsAt) - now)} more<br><span class="labels">holds back ${holds}</span></div>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

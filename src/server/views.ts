@@ -76,6 +76,8 @@ export interface MaintenanceView {
   name?: string;
   /** One-shot windows close early when these probes pass again. */
   probes: string[];
+  /** The alerts it holds back; empty means every alert. */
+  matchers: { label: string; op: string; value: string }[];
   startsAt: string;
   endsAt: string;
   reason?: string;
@@ -130,6 +132,8 @@ export interface NewSilence {
 
 export interface NewMaintenance {
   probes: string[];
+  /** Alerts it holds back; every alert when absent. */
+  match?: Matcher[];
   /** Longest the window stays open (ms); it closes earlier when the probes pass again. */
   maxMs: number;
   reason: string;

@@ -60,7 +60,7 @@ describe('status page in a browser', () => {
     await expect.poll(() => card.count()).toBe(1);
     expect(await card.locator('.badge.P0').textContent()).toBe('P0');
     expect(await card.textContent()).toContain('paged: oncall, ops');
-    expect(await page.locator('tr[data-probe="api_health"] .badge.down').count()).toBe(1);
+    expect(await page.locator('li[data-probe="api_health"] .badge.down').count()).toBe(1);
     // Readable on a phone: nothing wider than the screen.
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
 
