@@ -123,15 +123,16 @@ export function parseRuleTests(text: string, alerts: AlertsFile): { file: RuleTe
 export function parseSeries(text: string): { name: string; labels: Labels } {
   const m = /^\s*([a-zA-Z][a-zA-Z0-9_-]*\.[a-zA-Z0-9_.]+)\s*(?:\{(.*)\})?\s*$/s.exec(text);
   if (!m?.[1]) throw new Error(`"${text}" is not a series. Write <probe>.<sample>{label="value", ...}`);
-  const labels: Record<string, string> = {};
+  const pairs: [string, string][] = [];
   const pair = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)/y;
   const body = m[2] ?? '';
   while (pair.lastIndex < body.length && body.slice(pair.lastIndex).trim() !== '') {
     const p = pair.exec(body);
     if (!p?.[1]) throw new Error(`"${text}": labels are written {name="value", other="value"}`);
-    labels[p[1]] = (p[2] ?? '').replace(/\\(.)/g, '$1');
+    pairs.push([p[1], (p[2] ?? '').replace(/\\(.)/g, '$1')]);
   }
-  return { name: m[1], labels };
+  // fromEntries defines own properties: `labels.__proto__ = …` would call Object.prototype's setter instead.
+  return { name: m[1], labels: Object.fromEntries(pairs) };
 }
 
 const EXPANDING = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?:([+-])(\d+(?:\.\d+)?(?:e[+-]?\d+)?))?x(\d+)$/i;
@@ -275,7 +276,7 @@ function compareAlerts(
     .map((r) => {
       // The rule's own labels and alertname are the same on every instance: the test states the sample's.
       const sampleLabels = Object.fromEntries(
-        Object.entries(r.alert.labels).filter(([k]) => k !== 'alertname' && !(k in ruleLabels)),
+        Object.entries(r.alert.labels).filter(([k]) => k !== 'alertname' && !Object.hasOwn(ruleLabels, k)),
       );
       return line(t.alertname, sampleLabels, r.alert.priority, r.state, {
         flapping: r.alert.flapping,

@@ -1,6 +1,8 @@
 // The template language of summaries and descriptions: `{{ value | seconds }}` and nothing more. Text and
 // placeholders only; a placeholder names a variable and pipes it through filters. No expressions, no calls, no
 // loops, so config can never run code. Unknown variables and filters are errors found when the rule is compiled.
+// Names are looked up as own properties only (never `in` or a bare index), so `labels.toString` is a missing label
+// and `value | constructor` an unknown filter, not a way into Object.prototype.
 import type { Labels } from '../types.js';
 
 /** What a template can show. Durations are in seconds, like the samples. */
@@ -68,6 +70,8 @@ export interface Template {
 
 const PLACEHOLDER = /\{\{(.*?)\}\}/gs;
 const LABEL_PATH = /^labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/;
+/** Path segments that name JavaScript's object machinery rather than data; refused wherever they appear. */
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Compiles `text`, or throws TemplateError saying what is wrong and what would be right, e.g.
@@ -97,6 +101,14 @@ export function compileTemplate(text: string): Template {
 
 function compilePlaceholder(source: string, inner: string, offset: number): Part {
   const [head = '', ...pipes] = inner.split('|').map((s) => s.trim());
+  const forbidden = head.split('.').find((segment) => FORBIDDEN_SEGMENTS.has(segment));
+  if (forbidden !== undefined) {
+    throw new TemplateError(
+      `${source}: "${forbidden}" cannot be read in a template (__proto__, constructor and prototype are refused). ` +
+        `Use ${VARIABLES.join(', ')}, or labels.<name> (e.g. labels.container)`,
+      offset,
+    );
+  }
   let path: Variable | { label: string };
   const label = LABEL_PATH.exec(head);
   if (label?.[1]) path = { label: label[1] };
@@ -109,7 +121,7 @@ function compilePlaceholder(source: string, inner: string, offset: number): Part
     );
   }
   const filters = pipes.map((f) => {
-    if (!(f in FILTERS)) {
+    if (!Object.hasOwn(FILTERS, f)) {
       throw new TemplateError(
         `unknown filter "${f}" in ${source}. Use ${Object.keys(FILTERS).join(', ')}` +
           (f.includes('(') || f.includes(' ') ? ' (filters take no arguments)' : ''),
@@ -130,11 +142,16 @@ function compilePlaceholder(source: string, inner: string, offset: number): Part
 }
 
 function renderPart(part: Exclude<Part, string>, vars: TemplateVars): string {
-  const raw = typeof part.path === 'object' ? vars.labels[part.path.label] : vars[part.path];
+  const raw = typeof part.path === 'object' ? ownLabel(vars.labels, part.path.label) : vars[part.path];
   if (raw === undefined) return '<no value>';
   if (typeof raw === 'string') return raw;
   const filter = part.filters[0];
   return filter ? FILTERS[filter](raw) : formatNumber(raw);
+}
+
+/** The instance's own label `name`; an inherited property (`toString`, `hasOwnProperty`) is no label. */
+function ownLabel(labels: Labels, name: string): string | undefined {
+  return Object.hasOwn(labels, name) ? labels[name] : undefined;
 }
 
 /** Two significant digits below 10, whole numbers above: 0.634 → 0.63, 1.25 → 1.3, 92.4 → 92, 1234 → 1234. */

@@ -84,6 +84,25 @@ tests:
     expect(r.out).toContain('    + ContainerUnhealthy{container="grupo_gad_api"} P1 firing held:inhibited');
   });
 
+  it('compares a series label named like a property of Object.prototype as the label it is', async () => {
+    // The rule's own labels are left out of the comparison; `constructor` is not one of them, only inherited.
+    const file = tempTest(`
+tests:
+  - input_series:
+      - series: containers.cpu_percent{container="grupo_gad_api", constructor="c", toString="t"}
+        values: 95x5
+    alert_tests:
+      - eval_time: 5m
+        alertname: ContainerCpuHigh
+        exp_alerts:
+          - labels: { container: grupo_gad_api, constructor: c, toString: t }
+            priority: P1
+`);
+    const r = await run([file]);
+    expect(r.out).toContain('1 file, 1 checks: 1 passed, 0 failed');
+    expect(r.code).toBe(0);
+  });
+
   it('reports every problem of an invalid file with where it is, and runs nothing', async () => {
     const mistakes = `
 tests:
@@ -164,6 +183,10 @@ describe('series notation', () => {
       name: 'containers.cpu_percent',
       labels: { container: 'grupo_gad_api', path: 'a"b' },
     });
+    // Every label is an own property, whatever its name: none goes through Object.prototype's __proto__ setter.
+    const odd = parseSeries('a.b{__proto__="x", constructor="y"}').labels;
+    expect(Object.keys(odd)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(odd)).toBe(Object.prototype);
     expect(() => parseSeries('cpu_percent')).toThrow('is not a series');
     expect(() => parseSeries('a.b{x=1}')).toThrow('labels are written');
   });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { alertsFile } from '../../src/config/schema.js';
+import { compileRules } from '../../src/rules/rule.js';
 import { compileTemplate, TemplateError } from '../../src/rules/template.js';
 
 const vars = {
@@ -57,11 +59,59 @@ describe('templates', () => {
     ['value }} x', '"}}" at character 7 has no opening "{{"'],
     ['{{ labels.route | seconds }}', 'labels are text'],
     ['{{ value | seconds | percent }}', 'use one filter'],
-    ['{{ constructor }}', 'unknown variable "constructor"'],
     ['{{ process.env.SECRET }}', 'unknown variable "process.env.SECRET"'],
+    // Object's own machinery, refused by name wherever it appears in the path.
+    ['{{ labels.constructor }}', '{{ labels.constructor }}: "constructor" cannot be read in a template'],
+    ['{{ labels.__proto__ }}', '{{ labels.__proto__ }}: "__proto__" cannot be read in a template'],
+    ['{{ labels.prototype }}', '"prototype" cannot be read in a template'],
+    ['{{ constructor }}', '"constructor" cannot be read in a template'],
+    ['{{ value.constructor.name }}', '"constructor" cannot be read in a template'],
+    ['{{ __proto__ | seconds }}', '"__proto__" cannot be read in a template'],
+    // Filters are looked up as own names: the prototype's functions are not filters and are never called.
+    ['{{ value | constructor }}', 'unknown filter "constructor"'],
+    ['{{ value | toString }}', 'unknown filter "toString"'],
+    ['{{ value | hasOwnProperty }}', 'unknown filter "hasOwnProperty"'],
+    ['{{ value | __defineGetter__ }}', 'unknown filter "__defineGetter__"'],
+    ['{{ value | valueOf }}', 'unknown filter "valueOf"'],
   ])('%s is refused: %s', (text, message) => {
     expect(() => compileTemplate(text)).toThrow(TemplateError);
     expect(() => compileTemplate(text)).toThrow(message);
+  });
+
+  it.each(['toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'toLocaleString'])(
+    'labels.%s is a label the instance does not have: <no value>, not the prototype',
+    (name) => {
+      expect(compileTemplate(`{{ labels.${name} }}`).render(vars)).toBe('<no value>');
+      // A label of that name that the instance does have is shown like any other.
+      expect(compileTemplate(`{{ labels.${name} }}`).render({ ...vars, labels: { [name]: 'own' } })).toBe('own');
+    },
+  );
+
+  it('reports a prototype path at the rule and key it is in, like any template problem', () => {
+    const { rules, issues } = compileRules(
+      alertsFile.parse({
+        probes: [{ name: 'api', kind: 'http', url: 'http://api:8000/health', every: '15s', timeout: '5s' }],
+        rules: [
+          { name: 'Fine', sample: 'api.up', op: '==', thresholds: { P0: 0 }, summary: '{{ labels.container }}' },
+          {
+            name: 'Sneaky',
+            sample: 'api.up',
+            op: '==',
+            thresholds: { P0: 0 },
+            summary: 'c={{ labels.constructor }}',
+            description: '{{ value | toString }}',
+          },
+        ],
+      }),
+    );
+    expect(rules.map((r) => r.name)).toEqual(['Fine']);
+    expect(issues).toEqual([
+      {
+        path: ['rules', 1, 'summary'],
+        message: expect.stringContaining('{{ labels.constructor }}: "constructor" cannot be read in a template'),
+      },
+      { path: ['rules', 1, 'description'], message: expect.stringContaining('unknown filter "toString"') },
+    ]);
   });
 
   it('renders label values as text, never as template syntax', () => {
