@@ -9,6 +9,7 @@ import type { Labels, Sample } from '../types.js';
 import { untilAborted } from './abortable.js';
 import { hoursUntilFull, NOT_FILLING_HOURS, type UsagePoint } from './disk-growth.js';
 import { abortReason } from './net-failure.js';
+import { OneCallPerKey, StillWaiting } from './one-call-per-key.js';
 import { defineProbe, type ProbeResult } from './probe.js';
 
 /** One filesystem as statfs describes it, in bytes and inodes. */
@@ -85,16 +86,14 @@ export async function walkDirectory(root: string, maxEntries: number, signal: Ab
       if (entry.isDirectory()) pending.push(path);
       else if (entry.isFile()) files.push(path);
     }
-    // Sizes of one directory's files are read together; a file removed meanwhile counts as 0.
-    const sizes = await Promise.all(
-      files.map((f) =>
-        lstat(f).then(
-          (s) => s.size,
-          () => 0,
-        ),
-      ),
-    );
-    for (const size of sizes) result.bytes += size;
+    // One lstat at a time: on a mount that hangs mid-walk, parallel calls would each hold a threadpool thread
+    // (see one-call-per-key.ts). A file removed meanwhile counts as 0.
+    for (const file of files) {
+      result.bytes += await lstat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
+    }
     if (result.truncated) break;
   }
   return result;
@@ -134,6 +133,8 @@ export default defineProbe({
   create(cfg: DiskProbeConfig) {
     // Recent (time, used bytes) readings per path, for hours_until_full; only growth_window's worth is kept.
     const history = new Map<string, UsagePoint[]>();
+    // A call that hung on a stale mount in an earlier run is waited for, never started again beside it.
+    const calls = new OneCallPerKey();
 
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
@@ -143,20 +144,22 @@ export default defineProbe({
         let measured = 0;
         const attempt = async (what: string, work: () => Promise<void>) => {
           try {
-            // A hung mount (stale NFS) blocks a filesystem call for good; the run still ends at its timeout.
+            // A hung mount (stale NFS) blocks a filesystem call for good; the run still ends at its timeout, and
+            // later runs report the call still pending (OneCallPerKey) and measure the other paths.
             await untilAborted(work(), signal);
             measured++;
           } catch (err) {
             if (signal.aborted) throw err;
             const e = err as NodeJS.ErrnoException;
-            problems.push(`${what}: ${e.code === 'ENOENT' ? 'does not exist' : e.message}`);
+            if (err instanceof StillWaiting) problems.push(e.message);
+            else problems.push(`${what}: ${e.code === 'ENOENT' ? 'does not exist' : e.message}`);
           }
         };
 
         try {
           for (const path of cfg.paths) {
             await attempt(path, async () => {
-              const usage = await fsUsage(path);
+              const usage = await calls.start(`statfs of ${path}`, clock.now(), () => fsUsage(path));
               const percent = usedPercent(usage);
               if (percent === undefined) throw new Error('has no blocks (a virtual filesystem?)');
               const labels = { path };
@@ -185,7 +188,9 @@ export default defineProbe({
           }
           for (const dir of cfg.directories) {
             await attempt(dir.path, async () => {
-              const walk = await walkDirectory(dir.path, dir.max_entries, signal);
+              const walk = await calls.start(`walk of ${dir.path}`, clock.now(), () =>
+                walkDirectory(dir.path, dir.max_entries, signal),
+              );
               const labels = { dir: dir.path };
               samples.push(sample('dir_size_bytes', walk.bytes, labels));
               samples.push(sample('dir_walk_truncated', walk.truncated ? 1 : 0, labels));
@@ -198,7 +203,9 @@ export default defineProbe({
           }
           for (const backup of cfg.backups) {
             await attempt(backup.glob, async () => {
-              const files = await backupsMatching(backup.glob, signal);
+              const files = await calls.start(`search for ${backup.glob}`, clock.now(), () =>
+                backupsMatching(backup.glob, signal),
+              );
               const labels = { backup: backup.name ?? backup.glob };
               samples.push(sample('backup_count', files.length, labels));
               const newest = files[0];

@@ -1,7 +1,7 @@
 // The disk probe on the real filesystem: used % and inodes checked against `df` for the same path, a temporary tree
 // of known sizes for directory sizes (and a bounded walk), backups with set ages (utimes) on a FakeClock, growth.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import disk, { inodesUsedPercent, usedPercent } from '../../src/probes/disk.js';
 import { NOT_FILLING_HOURS } from '../../src/probes/disk-growth.js';
-import { fakeTimeout, makeTestProbe, sampleValue } from '../support/probe-runs.js';
+import { fakeTimeout, handled, makeTestProbe, sampleValue } from '../support/probe-runs.js';
 
 const HOUR = 3_600_000;
 let root: string;
@@ -157,6 +157,40 @@ describe('disk probe', () => {
     expect(!result.up && result.reason).toMatch(
       new RegExp(`^${root}/nope: does not exist; ${root}/logs/caddy.log: ENOTDIR: not a directory`),
     );
+  });
+
+  it('starts no second statfs while one has not returned (a hung mount), and measures again once it has', async () => {
+    // Every libuv threadpool thread blocked in open() of a FIFO nobody writes to: the probe's statfs waits behind
+    // them and does not return, as on a stale NFS mount. Another statfs per run would starve the process for good.
+    const fifo = join(root, 'stuck.fifo');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const blockers = Array.from({ length: threads }, () => open(fifo, 'r'));
+    const clock = new FakeClock();
+    const probe = probeOf({ paths: [root] }, clock);
+    try {
+      const first = handled(probe.run(fakeTimeout(clock, 10_000)));
+      await clock.advance(10_000);
+      expect(await first).toEqual({ up: false, reason: 'timed out after 10s', samples: [] });
+      const second = handled(probe.run(fakeTimeout(clock, 10_000)));
+      await clock.advance(10_000);
+      expect(await second).toEqual({
+        up: false,
+        reason: `still waiting for the previous statfs of ${root} (started 10 s ago)`,
+      });
+    } finally {
+      // A writer opening the FIFO (in another process: this one's fs calls wait) releases every blocked open().
+      await promisify(execFile)('sh', ['-c', `exec 3>"${fifo}"`]);
+      for (const handle of await Promise.all(blockers)) await handle.close();
+      await rm(fifo);
+    }
+    // The pending statfs now returns; until its callback has run, a run still says it waits.
+    let result = await probe.run();
+    for (let i = 0; i < 1_000 && !result.up; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      result = await probe.run();
+    }
+    expect(result.up && sampleValue(result.samples, 'used_percent', { path: root })).toBeGreaterThan(0);
   });
 
   it('stops when its signal aborts, with the signal’s reason', async () => {
