@@ -128,6 +128,10 @@ export default defineProbe({
           restartsSeen.set(o.name, { id: o.inspect.Id, count: o.inspect.RestartCount });
           if (o.log?.cursor) cursors.set(o.inspect.Id, o.log.cursor);
         }
+        // A container the Engine no longer lists is gone for good (ids are never reused): every recreation would
+        // otherwise leave its cursor behind for the life of the daemon.
+        const listedIds = new Set(list.map((c) => c.Id));
+        for (const id of cursors.keys()) if (!listedIds.has(id)) cursors.delete(id);
         const problems = all.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`));
         return {
           up: true,

@@ -163,6 +163,20 @@ describe('between runs', () => {
     expect(value(await runOnce(p), 'log_errors', 'grupo_gad_api')).toBe(0);
   });
 
+  it('drops the log cursor of a container the engine no longer lists (a recreated one leaves none behind)', async () => {
+    const p = probe({ endpoint: engine.endpoint, containers: ['grupo_gad_api'], stats: false });
+    const listed = engine.data.containers;
+    await runOnce(p);
+    await runOnce(p);
+    expect(engine.requests.at(-1)).toMatch(/\/logs\?.*&since=\d+$/);
+    engine.data.containers = listed.filter((c) => !c.Names.includes('/grupo_gad_api'));
+    expect(value(await runOnce(p), 'present', 'grupo_gad_api')).toBe(0);
+    // The Engine never lists a removed id again; doing so here shows the cursor is gone: the log is read afresh.
+    engine.data.containers = listed;
+    await runOnce(p);
+    expect(engine.requests.at(-1)).toMatch(/\/logs\?.*&tail=1000$/);
+  });
+
   it('reads frames cut into one-byte chunks the same way', async () => {
     engine.logChunkBytes = 1;
     const result = await runOnce(probe({ endpoint: engine.endpoint, containers: ['grupo_gad_api'], stats: false }));
