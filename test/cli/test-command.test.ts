@@ -1,19 +1,36 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTests } from '../../src/cli/test.js';
 import { expandValues, parseSeries } from '../../src/rules/rule-tests.js';
-import { centinela } from '../support/cli.js';
+import { centinela, configFolder } from '../support/cli.js';
 
 const shipped = readdirSync('config/tests').map((f) => join('config/tests', f));
 
-async function run(files: string[]) {
+async function run(files: string[], dir = 'config') {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runTests({ files, dir: 'config', env: {}, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runTests({ files, dir, env: {}, out: (t) => out.push(t), err: (t) => err.push(t) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+/** A throwaway copy of the shipped configuration, without its tests folder; the caller removes it. */
+function shippedConfigCopy(): string {
+  return configFolder(readFileSync('config/alerts.yaml', 'utf8'), readFileSync('config/escalation.yaml', 'utf8'));
+}
+
+/** ApiDown fires after three failed checks: a test expecting nothing is wrong. */
+const WRONG_API_DOWN = `
+tests:
+  - input_series:
+      - series: api_health.up
+        values: 0x5
+    alert_tests:
+      - eval_time: 5m
+        alertname: ApiDown
+        exp_alerts: []
+`;
 
 function tempTest(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'centinela-test-')), 'case.yaml');
@@ -139,6 +156,33 @@ tests:
     expect(r2.out).toContain('0 checks: 0 passed, 0 failed, 1 file invalid');
   });
 
+  it('without files, runs every *.yaml in the tests folder of the configuration folder', async () => {
+    const r = await run([]);
+    expect(r.err).toBe('');
+    for (const file of shipped.filter((f) => f.endsWith('.yaml'))) expect(r.out).toContain(`PASS ${file} (`);
+    expect(r.out).toMatch(new RegExp(`\n${shipped.length} files, \\d+ checks: \\d+ passed, 0 failed$`));
+    expect(r.code).toBe(0);
+  });
+
+  it('without files and with no tests folder or no *.yaml in it, exits 1 saying where it looked', async () => {
+    const dir = shippedConfigCopy();
+    const tests = join(dir, 'tests');
+    const advice = `Give files (centinela test FILE...) or put them in ${tests}.`;
+    try {
+      const none = await run([], dir);
+      expect(none.err).toBe(`No test files: none given, and ${tests} does not exist. ${advice}`);
+      expect(none.code).toBe(1);
+      mkdirSync(tests);
+      writeFileSync(join(tests, 'notes.txt'), 'not a test');
+      const empty = await run([], dir);
+      expect(empty.err).toBe(`No test files: none given, and ${tests} holds no *.yaml. ${advice}`);
+      expect(empty.code).toBe(1);
+      expect(none.out + empty.out).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 for a file it cannot read', async () => {
     const r = await run(['config/tests/does-not-exist.yaml']);
     expect(r.code).toBe(1);
@@ -149,19 +193,30 @@ tests:
     const ok = await centinela(['test', ...shipped]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('0 failed');
-    const wrong = tempTest(`
-tests:
-  - input_series:
-      - series: api_health.up
-        values: 0x5
-    alert_tests:
-      - eval_time: 5m
-        alertname: ApiDown
-        exp_alerts: []
-`);
+    const wrong = tempTest(WRONG_API_DOWN);
     const failed = await centinela(['test', wrong]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('+ ApiDown{} P0 firing');
+  });
+
+  it('`centinela test` alone runs ./config/tests, or the tests of CENTINELA_CONFIG', async () => {
+    const plain = await centinela(['test']);
+    expect(plain.stdout).toContain(`${shipped.length} files,`);
+    expect(plain.stdout).toContain(' 0 failed');
+    expect(plain.code).toBe(0);
+    const dir = shippedConfigCopy();
+    try {
+      mkdirSync(join(dir, 'tests'));
+      writeFileSync(join(dir, 'tests', 'wrong.yaml'), WRONG_API_DOWN);
+      const fromEnv = await centinela(['test'], { CENTINELA_CONFIG: dir });
+      expect(fromEnv.stdout).toContain(`FAIL ${join(dir, 'tests', 'wrong.yaml')}`);
+      expect(fromEnv.stdout).toContain('1 file, 1 checks: 0 passed, 1 failed');
+      expect(fromEnv.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const help = await centinela(['test', '--help']);
+    expect(help.stdout).toContain('Without files, runs <configuration folder>/tests/*.yaml');
   });
 });
 
