@@ -4,7 +4,10 @@
 //   held ──released──▶ open ──ack──▶ acked ──ack timeout──▶ open (re-opened: everyone reached is paged again)
 //   open: every reached level is reminded each `repeat_every`; when the most urgent reached level's `ack_within`
 //         passes, its `escalate_to` level is reached (its new contacts paged, its clock started) — P3→P2→P1→P0
-//         unless configured otherwise. A priority rise reaches the new level at once and re-opens an acked incident.
+//         unless configured otherwise.
+//   A rise above the most urgent priority paged so far (`topPriority`, the high-water mark) reaches the new
+//   priority's level at once and lifts an ack given at the lower one; a move back up to a priority already paged
+//   (P2 → P1 → P2 → P1) pages nobody and keeps the ack. A rise while held is paged when the hold is lifted.
 //   any state ──suppressed──▶ held (no reminders, no climbing); ──resolved──▶ resolved.
 // Nothing here reads the clock or touches the store: `Escalation` (escalation.ts) persists what this returns.
 import type { LevelConfig } from '../config/schema.js';
@@ -89,20 +92,38 @@ function firstPage(rec: IncidentRecord, levels: Levels, now: number): Page[] {
   rec.status = 'open';
   rec.firstPagedAt = now;
   rec.slaPriority = rec.priority;
+  rec.topPriority = rec.priority;
   return [reach(rec, levels, level, 'firing', now)];
 }
 
-/** A rise to a more urgent priority: its level is paged at once, and an ack given at the lower priority lapses. */
-function rise(rec: IncidentRecord, levels: Levels, from: Priority, now: number): Page[] {
+/** The most urgent priority paged so far; records from before migration 3 lacking one fall back to the first. */
+function topPaged(rec: IncidentRecord): Priority {
+  return rec.topPriority ?? rec.slaPriority ?? rec.priority;
+}
+
+/**
+ * A rise above every priority paged so far: the new priority's level is paged at once and an ack given at a lower
+ * priority lapses. `pages` are those this event already decided (a release re-pages every reached level): a level
+ * among them is told of the rise in that page rather than in a second one.
+ */
+function rise(rec: IncidentRecord, levels: Levels, pages: Page[], now: number): Page[] {
+  const from = topPaged(rec);
   const level = levelFor(levels, rec.priority);
-  if (!level) return [];
+  if (!level) return pages;
+  rec.topPriority = rec.priority;
   rec.status = 'open';
   rec.ack = undefined;
   const reached = rec.levels.find((l) => l.level === level);
-  if (!reached) return [{ ...reach(rec, levels, level, 'priority-rose', now), previousPriority: from }];
+  if (!reached) return [...pages, { ...reach(rec, levels, level, 'priority-rose', now), previousPriority: from }];
+  if (pages.some((p) => p.level === level)) {
+    return pages.map((p) => (p.level === level ? { ...p, kind: 'priority-rose', previousPriority: from } : p));
+  }
   reached.seq += 1;
   reached.lastPagedAt = now;
-  return [{ kind: 'priority-rose', level, seq: reached.seq, contacts: reached.contacts, previousPriority: from }];
+  return [
+    ...pages,
+    { kind: 'priority-rose', level, seq: reached.seq, contacts: reached.contacts, previousPriority: from },
+  ];
 }
 
 /**
@@ -117,7 +138,6 @@ export function applyEvent(
   now: number,
 ): Decision {
   const rec = clone({ id: 0, ...current });
-  const from = rec.priority;
   rec.alert = event.alert;
   rec.priority = event.alert.priority;
   let pages: Page[] = [];
@@ -129,16 +149,20 @@ export function applyEvent(
     // incident when none is open, holds or releases it, and is nothing new for one already paged.
     if (suppressed(event.alert)) {
       rec.status = 'held';
-    } else if (rec.status === 'held' || rec.levels.length === 0) {
-      // Released (or first seen): page unless someone acknowledged it while it was held.
-      if (rec.levels.length === 0) pages = firstPage(rec, levels, now);
-      else if (rec.ack) rec.status = 'acked';
-      else {
-        rec.status = 'open';
-        pages = repageAll(rec, 'firing', now);
+    } else if (rec.levels.length === 0) {
+      pages = firstPage(rec, levels, now);
+    } else {
+      if (rec.status === 'held') {
+        // Released: page again unless someone acknowledged it while it was held.
+        if (rec.ack) rec.status = 'acked';
+        else {
+          rec.status = 'open';
+          pages = repageAll(rec, 'firing', now);
+        }
       }
-    } else if (outranks(rec.priority, from)) {
-      pages = rise(rec, levels, from, now);
+      // A priority that rose while held (or whose rise ended a silence that matched only the lower priority) is
+      // paged now, like a rise while open.
+      if (outranks(rec.priority, topPaged(rec))) pages = rise(rec, levels, pages, now);
     }
   }
   return { record: rec, pages, nextDueAt: nextDueAt(rec, levels, ackTimeout) };

@@ -1,4 +1,4 @@
-// The escalation store on SQLite (migration 2): incidents with their due-times, who was paged, acks, the outbox.
+// The escalation store on SQLite (migrations 2 and 3): incidents with their due-times, who was paged, acks, the outbox.
 //
 // Every method is synchronous, so a caller can put several into one better-sqlite3 transaction (the daemon wraps
 // the rules' write and `Escalation.handle` in one). The outbox key is UNIQUE and rows are only ever inserted with
@@ -33,6 +33,8 @@ export interface IncidentRecord {
   firstPagedAt?: number;
   /** The priority it was first paged at; its ack_within is the response-time target. */
   slaPriority?: Priority;
+  /** The most urgent priority it was paged at so far: only a rise above it pages again (and lifts the ack). */
+  topPriority?: Priority;
   levels: LevelState[];
   ack?: AckInfo;
   firstAck?: AckInfo;
@@ -96,6 +98,7 @@ interface IncidentSqlRow {
   opened_at: number;
   first_paged_at: number | null;
   sla_priority: Priority | null;
+  top_priority: Priority | null;
   levels: string;
   ack_by: string | null;
   ack_at: number | null;
@@ -143,6 +146,7 @@ function toIncident(r: IncidentSqlRow): IncidentRecord {
     openedAt: r.opened_at,
     firstPagedAt: opt(r.first_paged_at),
     slaPriority: opt(r.sla_priority),
+    topPriority: opt(r.top_priority),
     levels: JSON.parse(r.levels) as LevelState[],
     ack,
     firstAck,
@@ -160,6 +164,7 @@ function incidentParams(rec: Omit<IncidentRecord, 'id'>) {
     opened_at: rec.openedAt,
     first_paged_at: rec.firstPagedAt ?? null,
     sla_priority: rec.slaPriority ?? null,
+    top_priority: rec.topPriority ?? null,
     levels: JSON.stringify(rec.levels),
     ack_by: rec.ack?.who ?? null,
     ack_at: rec.ack?.at ?? null,
@@ -195,9 +200,9 @@ function toOutbox(r: OutboxSqlRow): OutboxRow {
 }
 
 const INCIDENT_COLUMNS =
-  'alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels, ack_by, ack_at, ack_comment, ack_via, first_ack_by, first_ack_at, resolved_at, due_at';
+  'alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, top_priority, levels, ack_by, ack_at, ack_comment, ack_via, first_ack_by, first_ack_at, resolved_at, due_at';
 
-/** Escalation's tables, behind prepared statements. Opened on a Db that has run migration 2. */
+/** Escalation's tables, behind prepared statements. Opened on a Db that has run migrations 2 and 3. */
 export class EscalationStore {
   readonly #db: Db;
   readonly #s;

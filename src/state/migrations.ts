@@ -1,5 +1,6 @@
 // The state store's schema history, applied in order at open; a number, once shipped, never changes meaning.
 // 1: alert instances, silences, maintenance windows (rules). 2: pages, acks, escalation timers, outbox (escalation).
+// 3: the most urgent priority an incident was paged at; the outbox index that finds a group's recent rows (escalation).
 
 export interface Migration {
   version: number;
@@ -137,6 +138,18 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
       CREATE INDEX outbox_incident ON outbox (incident_id, state);
       CREATE INDEX outbox_group ON outbox (contact, group_key, channel_index, next_attempt_at) WHERE state = 'pending';
+    `,
+  },
+  {
+    version: 3,
+    name: 'escalation: highest priority paged; recent rows of an outbox group',
+    sql: `
+      -- The most urgent priority an incident was paged at: only a rise above it pages again and lifts the ack
+      -- (a priority bouncing P2 → P1 → P2 → P1 pages the P1 level once). Incidents from before take the first one.
+      ALTER TABLE esc_incidents ADD COLUMN top_priority TEXT;
+      UPDATE esc_incidents SET top_priority = sla_priority;
+      -- A new row goes out at once unless its group (contact, group key, channel) had a row written lately.
+      CREATE INDEX outbox_group_created ON outbox (contact, group_key, channel_index, created_at);
     `,
   },
 ];

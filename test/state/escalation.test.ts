@@ -1,7 +1,10 @@
-// The escalation store: migration 2, the unique idempotency key, claiming, grouping, attempts, one open incident.
+// The escalation store: migrations 2 and 3, the unique idempotency key, claiming, grouping, attempts, one open incident.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotificationItem } from '../../src/notifiers/notifier.js';
+import { openDb } from '../../src/state/db.js';
 import type { NewOutboxRow, OutboxRow } from '../../src/state/escalation.js';
+import { EscalationStore } from '../../src/state/escalation.js';
+import { MIGRATIONS } from '../../src/state/migrations.js';
 import { makeAlert, TempState } from '../support/escalation-fixtures.js';
 
 let state: TempState;
@@ -34,6 +37,23 @@ describe('escalation store', () => {
       state.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
     ).map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(['esc_incidents', 'esc_paged', 'esc_acks', 'outbox']));
+  });
+
+  it('upgrades a store from migration 2: an incident paged before takes its first priority as the highest paged', () => {
+    state.db.close();
+    const old = openDb(`${state.dir}/v2.db`, MIGRATIONS.slice(0, 2));
+    const alert = makeAlert({ priority: 'P1' });
+    old
+      .prepare(
+        `INSERT INTO esc_incidents (alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels)
+         VALUES (?, ?, 'P1', 'open', ?, ?, 'P2', '[]')`,
+      )
+      .run(alert.id, JSON.stringify(alert), T, T);
+    old.close();
+    state.db = openDb(`${state.dir}/v2.db`);
+    state.store = new EscalationStore(state.db);
+    expect(state.db.pragma('user_version', { simple: true })).toBe(3);
+    expect(state.store.openIncident(alert.id)).toMatchObject({ priority: 'P1', slaPriority: 'P2', topPriority: 'P2' });
   });
 
   it('keeps one row per idempotency key, across a reopen', () => {
