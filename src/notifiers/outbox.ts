@@ -9,9 +9,9 @@
 //   await worker.stop(10_000);      // stops claiming; lets in-flight deliveries finish within the bound, then aborts
 //
 // Rows claimed together for one (contact, channel, group key) are one message. A failure is retried after
-// initial_backoff·2^attempts with jitter, or after the server's Retry-After. Once a row has failed for
-// `fallback_after` (or at once on a final failure such as 404 or a refused password) it moves to the contact's
-// next channel, and the P2 level's contacts get a DeliveryFailing page over a channel other than the broken one.
+// initial_backoff·2^attempts with jitter, or after the server's Retry-After, never later than max_backoff nor than
+// the moment `fallback_after` is up. Once a row has failed for `fallback_after` (or at once on a final failure such
+// as 404 or a refused password) it moves to the contact's next channel, and the P2 level's contacts get a DeliveryFailing page over a channel other than the broken one.
 // A row whose last channel failed finally is marked failed. Delivery is at-least-once: a crash after the send
 // but before the row is marked resends it with the same Message-ID / Idempotency-Key.
 import { createHash } from 'node:crypto';
@@ -249,7 +249,12 @@ export class OutboxWorker {
     else if (result.retryable) {
       const base = Math.min(delivery.max_backoff, delivery.initial_backoff * 2 ** first.attempts);
       // Equal jitter: half the delay fixed, half random, so retries of a storm spread out.
-      nextAttemptAt = now + (result.retryAfterMs ?? base / 2 + (this.#random() * base) / 2);
+      const wanted = result.retryAfterMs ?? base / 2 + (this.#random() * base) / 2;
+      // No wait past max_backoff (a receiver asking for an hour) nor past the moment fallback_after is up: the
+      // attempt then is what moves the page to the next channel and raises DeliveryFailing, on time.
+      const fallbackAt = failingSince + delivery.fallback_after;
+      const cap = Math.min(delivery.max_backoff, fallbackAt > now ? fallbackAt - now : Number.POSITIVE_INFINITY);
+      nextAttemptAt = now + Math.min(wanted, cap);
     }
     this.#store.recordAttempt(ids, {
       ok: false,

@@ -126,9 +126,9 @@ describe('outbox worker', () => {
       await worker.runOnce();
       await clock.advanceTo(Math.max(clock.now(), state.store.nextAttemptAt() ?? 0));
     }
-    // Retries after 3.75s, 7.5s, 15s, 30s, 60s, 120s, then 225s (max_backoff 5m × 0.75): the 8th failure, at
-    // 7m41s, is past fallback_after, so the 9th attempt goes by mail.
-    expect(clock.now() - Date.UTC(2026, 0, 1, 10, 0)).toBe(461_250);
+    // Retries after 3.75s, 7.5s, 15s, 30s, 60s, 120s (the 7th attempt at 3m56s), then not 225s later but when
+    // fallback_after is up: the 8th failure, at 5m, moves the page on, so the 9th attempt goes by mail at once.
+    expect(clock.now() - Date.UTC(2026, 0, 1, 10, 0)).toBe(300_000);
     expect(page()).toMatchObject({
       state: 'delivered',
       channel: 'mail',
@@ -149,6 +149,31 @@ describe('outbox worker', () => {
     expect(failing?.mail.text).toContain('centinela notify-test --contact cto --channel hook');
     // Raised once, even though the page failed many times.
     expect(state.store.outboxRows().filter((r) => r.kind === 'delivery-failing')).toHaveLength(1);
+  });
+
+  it('cuts a long Retry-After to when fallback_after is up: the page moves on and DeliveryFailing is raised on time', async () => {
+    const cfg = config({
+      delivery: { max_backoff: '30m', fallback_after: '5m' },
+      contacts: { cto: { channels: ['hook', 'mail'] }, devops: { channels: ['hook', 'mail'] } },
+    });
+    const { escalation, worker } = setup(cfg);
+    hook.otherwise({ status: 503, headers: { 'retry-after': '3600' }, body: 'maintenance' });
+    const t0 = clock.now();
+    escalation.handle([firing(makeAlert(), t0)], t0);
+    await worker.runOnce();
+    // The receiver asks for an hour; max_backoff allows 30 min; fallback_after is up in 5 min.
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: t0 + 5 * MIN });
+    await clock.advanceTo(t0 + 5 * MIN);
+    await worker.runOnce();
+    expect(row()).toMatchObject({ channelIndex: 1, failingRaised: true });
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'delivered', channel: 'mail', attempts: 3 });
+    const mails = await smtp.waitFor(2);
+    expect(mails.map((m) => `${m.to.join()} ${m.mail.subject}`).sort()).toEqual([
+      'cto@grupogad.gob.ec [P0] API down — grupo_gad_api',
+      'devops@grupogad.gob.ec [P2] Notifications to cto over channel "hook" are failing',
+    ]);
+    expect(clock.now() - t0).toBe(5 * MIN);
   });
 
   it('moves on at once after a final failure (404) and gives up when no channel is left', async () => {
