@@ -34,7 +34,7 @@ export async function runGuarded(
   deps: { clock: Clock; log: Logger; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { clock, log } = deps;
-  const secrets = secretsOf(config);
+  const scrub = scrubberOf(secretsOf(config));
   const startedAt = clock.now();
   const abort = new AbortController();
   const timedOut = new DOMException(`timed out after ${formatDuration(config.timeout)}`, 'TimeoutError');
@@ -54,14 +54,14 @@ export async function runGuarded(
           ? abortReason(abort.signal)
           : `probe failed: ${messageOf(err)}`;
     result = { up: false, reason };
-    if (!abort.signal.aborted) log.error({ reason: scrub(reason, secrets) }, 'probe threw');
+    if (!abort.signal.aborted) log.error({ reason: scrub(reason) }, 'probe threw');
   } finally {
     cancelTimeout();
     giveUp.cancel();
     deps.signal?.removeEventListener('abort', fromOutside);
   }
   const durationMs = clock.now() - startedAt;
-  const clean = scrubResult(result, secrets);
+  const clean = scrubResult(result, scrub);
   return { result: clean, samples: nameSamples(config, clean, durationMs), startedAt, durationMs };
 }
 
@@ -163,22 +163,36 @@ function secretsOf(config: ProbeConfig): string[] {
     }
   };
   visit(config);
-  // Longest first, so a URL is replaced whole before its password; very short values would mangle ordinary words.
-  return [...new Set(found)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  // Longest first, so a URL is replaced whole before its password.
+  return [...new Set(found)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
 }
 
-function scrub(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, s) => out.split(s).join('<secret>'), text);
+/** Below this length a secret is hidden only where it stands as a whole token (see scrubberOf). */
+const SHORT_SECRET = 4;
+
+/**
+ * A function that replaces every secret in a text with `<secret>`. A secret of SHORT_SECRET characters or more is
+ * replaced wherever it appears. A shorter one (a 3-character header token) is replaced only where no letter, digit
+ * or `_` touches it: replaced everywhere it would mangle ordinary words ("ops" in "stops"), and a value that short
+ * shows up in a message as a token of its own, if at all.
+ */
+function scrubberOf(secrets: readonly string[]): (text: string) => string {
+  const steps = secrets.map((secret) => {
+    if (secret.length >= SHORT_SECRET) return (text: string) => text.split(secret).join('<secret>');
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const token = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu');
+    return (text: string) => text.replace(token, '<secret>');
+  });
+  return (text) => steps.reduce((out, step) => step(out), text);
 }
 
-function scrubResult(result: ProbeResult, secrets: readonly string[]): ProbeResult {
-  if (secrets.length === 0) return result;
+function scrubResult(result: ProbeResult, scrub: (text: string) => string): ProbeResult {
   const clean = { ...result };
-  if (clean.detail !== undefined) clean.detail = scrub(clean.detail, secrets);
+  if (clean.detail !== undefined) clean.detail = scrub(clean.detail);
   if (clean.up) {
-    if (clean.cannotMeasure !== undefined) clean.cannotMeasure = scrub(clean.cannotMeasure, secrets);
+    if (clean.cannotMeasure !== undefined) clean.cannotMeasure = scrub(clean.cannotMeasure);
   } else {
-    clean.reason = scrub(clean.reason, secrets);
+    clean.reason = scrub(clean.reason);
   }
   return clean;
 }
