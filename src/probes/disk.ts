@@ -130,6 +130,8 @@ const formatHours = (hours: number) => (hours < 48 ? `${hours.toFixed(1)} h` : `
 
 export default defineProbe({
   kind: 'disk',
+  // hours_until_full is growth between readings: a one-off check needs two.
+  needsTwoRuns: true,
   create(cfg: DiskProbeConfig) {
     // Recent (time, used bytes) readings per path, for hours_until_full; only growth_window's worth is kept.
     const history = new Map<string, UsagePoint[]>();

@@ -1,13 +1,30 @@
-// The run edge: secrets of every length are scrubbed from what a run reports.
+// The run edge and the one-off check of `centinela probe`: secrets of every length are scrubbed from what a run
+// reports, and kinds whose samples need two readings are run twice.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { probeConfig } from '../../src/config/probes.js';
+import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
 import { createProbe } from '../../src/probes/index.js';
-import { runGuarded } from '../../src/probes/run-once.js';
+import { checkProbes, runGuarded } from '../../src/probes/run-once.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 
 const log = pino({ level: 'silent' });
+
+/** A FakeClock that says when something first sleeps on it. */
+class SleepWatchingClock extends FakeClock {
+  #wake = () => {};
+  readonly asleep = new Promise<void>((resolve) => {
+    this.#wake = resolve;
+  });
+
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.#wake();
+    return super.sleep(ms, signal);
+  }
+}
 
 describe('runGuarded scrubs secrets from what the run reports', () => {
   let target: HttpTarget;
@@ -59,5 +76,26 @@ describe('runGuarded scrubs secrets from what the run reports', () => {
     expect(await reasonWith('.*')).toBe(
       'status 401: token <secret> expired; .*x and x.* are other words; <secret>-2 too',
     );
+  });
+});
+
+describe('checkProbes, the path of `centinela probe`', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'centinela-run-once-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs disk twice, --interval apart, so hours_until_full is reported', async () => {
+    const config = probeConfig.parse({ name: 'disk', kind: 'disk', every: '1m', paths: [dir] });
+    const clock = new SleepWatchingClock();
+    const checking = checkProbes([config as ProbeConfig], { clock, log, intervalMs: 5_000 });
+    // The clock moves only between the two runs, once the first is over and the check waits for the interval.
+    await Promise.race([clock.asleep, checking]);
+    await clock.advance(5_000);
+    const [outcome] = await checking;
+    expect(outcome?.runs).toBe(2);
+    const hours = outcome?.samples.find((s) => s.name === 'disk.hours_until_full' && s.labels.path === dir);
+    expect(hours?.value).toBeGreaterThan(0);
   });
 });
