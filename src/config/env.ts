@@ -1,7 +1,11 @@
 // ${VAR} and ${VAR:-default} in configuration values, filled in from the environment on parsed YAML scalars,
-// never by text replacement: positions stay true and a value from the environment cannot inject YAML.
+// never by text replacement: positions stay true and a value from the environment cannot inject YAML. A value
+// that is one whole ${VAR} becomes a number or true/false where the schema wants one.
 import { type Document, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
 import type { Finding, PathKey } from './errors.js';
+import { numberWords } from './schema-issues.js';
+import { resolve, schemaAt, valueAt } from './schema-walk.js';
 
 /** The environment as the loader sees it; main.ts passes process.env, tests pass a plain object. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -13,8 +17,9 @@ const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
  * Like the shell, `:-` also applies when the variable is set but empty. Problems are listed, not thrown;
  * an unresolved reference becomes the empty string so checking can go on.
  */
-export function interpolate(text: string, env: Env): { value: string; problems: string[] } {
+export function interpolate(text: string, env: Env): { value: string; problems: string[]; vars: string[] } {
   const problems: string[] = [];
+  const vars: string[] = [];
   let value = '';
   let i = 0;
   while (i < text.length) {
@@ -52,21 +57,29 @@ export function interpolate(text: string, env: Env): { value: string; problems: 
     }
     const name = m[1] as string;
     const fallback = m[2];
+    vars.push(name);
     const set = Object.hasOwn(env, name) ? env[name] : undefined;
     if (fallback !== undefined && (set === undefined || set === '')) value += fallback;
     else if (set !== undefined) value += set;
     else problems.push(`\${${name}} is not set in the environment. Set it or write \${${name}:-default}`);
   }
-  return { value, problems };
+  return { value, problems, vars };
+}
+
+/** A value that came from the environment: where it is, the variables it was filled from, its text in the file. */
+export interface Filled {
+  path: PathKey[];
+  vars: string[];
+  source: string;
 }
 
 /**
  * Fills in every string scalar of `doc` (values only, never keys) in place — the document is the loader's own,
- * freshly parsed. Returns the problems found and the paths of the values that came from the environment.
+ * freshly parsed. Returns the problems found and the values that came from the environment.
  */
-export function fillEnv(doc: Document, env: Env): { findings: Finding[]; filled: PathKey[][] } {
+export function fillEnv(doc: Document, env: Env): { findings: Finding[]; filled: Filled[] } {
   const findings: Finding[] = [];
-  const filled: PathKey[][] = [];
+  const filled: Filled[] = [];
   const walk = (node: unknown, path: PathKey[]): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -78,12 +91,60 @@ export function fillEnv(doc: Document, env: Env): { findings: Finding[]; filled:
         walk(item, [...path, index]);
       });
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
-      const { value, problems } = interpolate(node.value, env);
-      if (value !== node.value) filled.push(path);
+      const { value, problems, vars } = interpolate(node.value, env);
+      if (vars.length > 0) filled.push({ path, vars, source: node.value });
       node.value = value;
       for (const message of problems) findings.push({ path, message });
     }
   };
   walk(doc.contents as Node | null, []);
   return { findings, filled };
+}
+
+const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const BOOLEAN: Readonly<Record<string, boolean>> = {
+  true: true,
+  True: true,
+  TRUE: true,
+  false: false,
+  False: false,
+  FALSE: false,
+};
+
+/**
+ * Where `root` wants a number or true/false and the file wrote one whole `${VAR}` (`port: ${SMTP_PORT:-587}`),
+ * turns the filled-in text of `data` into that type in place, as YAML would have read it from the file. Text that
+ * is not one gives a finding; a value from the environment is never quoted in it, a default from the file is.
+ */
+export function coerceFilled(data: unknown, filled: readonly Filled[], root: z.ZodType, env: Env): Finding[] {
+  const findings: Finding[] = [];
+  for (const { path, source } of filled) {
+    const whole = WHOLE.exec(source);
+    const parent = valueAt(data, path.slice(0, -1));
+    const key = path.at(-1);
+    if (!whole || key === undefined || parent === null || typeof parent !== 'object') continue;
+    const text = (parent as Record<PathKey, unknown>)[key];
+    const want = resolve(schemaAt(root, path, data), text);
+    if (typeof text !== 'string' || !(want instanceof z.ZodNumber || want instanceof z.ZodBoolean)) continue;
+    const value = want instanceof z.ZodNumber ? (NUMBER.test(text.trim()) ? Number(text) : undefined) : BOOLEAN[text];
+    if (value !== undefined) {
+      (parent as Record<PathKey, unknown>)[key] = value;
+      continue;
+    }
+    const name = whole[1] as string;
+    const kind = want instanceof z.ZodNumber ? (want.isInt ? 'a whole number' : 'a number') : 'true or false';
+    const what = want instanceof z.ZodNumber ? numberWords(want) : 'true or false';
+    const set = Object.hasOwn(env, name) ? env[name] : undefined;
+    let message: string;
+    if (whole[2] !== undefined && (set === undefined || set === '')) {
+      message = `${source}: the default ${JSON.stringify(text)} is not ${kind}. Write ${what} after :-`;
+    } else if (text === '') {
+      message = `\${${name}} is empty, not ${kind}. Set ${name} to ${what}`;
+    } else {
+      message = `\${${name}} is not ${kind}. Set ${name} to ${what} (its value is not shown: it comes from the environment)`;
+    }
+    findings.push({ path, message });
+  }
+  return findings;
 }

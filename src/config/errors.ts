@@ -4,6 +4,11 @@
 /** A key in a path through the configuration: a map key or a list index. */
 export type PathKey = string | number;
 
+/** True when `path` is `prefix` or lies below it. */
+export function isUnder(path: readonly PathKey[], prefix: readonly PathKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((k, i) => k === path[i]);
+}
+
 /** One problem, placed where the operator must fix it. */
 export interface ConfigIssue {
   /** The file as the operator names it: the config folder as given, joined with the file name. */

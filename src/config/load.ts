@@ -1,21 +1,46 @@
 // Loads a configuration folder: YAML with positions → ${VAR} from the environment → strict schemas →
-// cross-references. Every problem of every file is collected and thrown at once as one ConfigError.
+// cross-references. Every problem of every file is collected and thrown at once as one ConfigError: each stage
+// checks whatever the one before could read, leaving out only what an earlier problem makes unreliable.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type Env, fillEnv } from './env.js';
-import { ConfigError, type ConfigIssue, type Finding, formatPath, type PathKey } from './errors.js';
-import { type CheckedFiles, checkReferences, type FileKey, withDefaultEscalation } from './references.js';
+import { coerceFilled, type Env, fillEnv } from './env.js';
+import { ConfigError, type ConfigIssue, type Finding, formatPath, isUnder, type PathKey } from './errors.js';
+import {
+  type CheckedFiles,
+  checkReferences,
+  type DefinedNames,
+  type FileKey,
+  type Names,
+  withDefaultEscalation,
+} from './references.js';
 import { alertsFile, type Config, centinelaFile, escalationFile } from './schema.js';
-import { defaultMessages, describeIssues } from './schema-issues.js';
+import { validateFile } from './validate.js';
+import { type Damage, unreadable, yamlProblems } from './yaml-issues.js';
 
-/** The files of a configuration folder; centinela.yaml may be left out (its defaults apply). */
+/**
+ * The files of a configuration folder; centinela.yaml may be left out (its defaults apply). `collections` are the
+ * fields whose entries are checked one by one, so one broken entry does not hide the others' cross-references.
+ */
 export const CONFIG_FILES = {
-  alerts: { name: 'alerts.yaml', schema: alertsFile, required: true },
-  escalation: { name: 'escalation.yaml', schema: escalationFile, required: true },
-  centinela: { name: 'centinela.yaml', schema: centinelaFile, required: false },
-} as const satisfies Record<FileKey, { name: string; schema: z.ZodType; required: boolean }>;
+  alerts: {
+    name: 'alerts.yaml',
+    schema: alertsFile,
+    required: true,
+    collections: ['probes', 'rules', 'inhibit', 'maintenance'],
+  },
+  escalation: {
+    name: 'escalation.yaml',
+    schema: escalationFile,
+    required: true,
+    collections: ['levels', 'contacts', 'channels'],
+  },
+  centinela: { name: 'centinela.yaml', schema: centinelaFile, required: false, collections: [] },
+} as const satisfies Record<
+  FileKey,
+  { name: string; schema: z.ZodType; required: boolean; collections: readonly string[] }
+>;
 
 const KEYS = Object.keys(CONFIG_FILES) as FileKey[];
 
@@ -52,157 +77,118 @@ export function parseConfig(dir: string, texts: Partial<Record<FileKey, string>>
   return build(dir, texts, env, []);
 }
 
+/** One file as read: where its text is, what YAML could not read, and which values did not resolve. */
+interface Place {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  damage: Damage[];
+  unresolved: (readonly PathKey[])[];
+}
+
 function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, issues: ConfigIssue[]): Config {
-  const parsed: CheckedFiles = {};
-  const places = new Map<FileKey, { file: string; doc: Document; lines: LineCounter }>();
-  const envPaths = new Map<FileKey, (readonly PathKey[])[]>();
+  const checked: Record<string, unknown> = {};
+  const complete: Partial<Record<FileKey, unknown>> = {};
+  const names: Record<string, Names> = {};
+  const places = new Map<FileKey, Place>();
   for (const key of KEYS) {
-    const { name, schema, required } = CONFIG_FILES[key];
+    const { name, schema, required, collections } = CONFIG_FILES[key];
     const file = join(dir, name);
     const text = texts[key];
     if (text === undefined) {
       if (required && !issues.some((i) => i.file === file)) {
         issues.push({ file, line: 0, col: 0, path: '', message: NOT_FOUND });
       }
-      if (!required) parsed.centinela = centinelaFile.parse({});
+      if (!required) complete.centinela = centinelaFile.parse({});
       continue;
     }
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
-    places.set(key, { file, doc, lines });
-    // An unknown tag is only a warning to yaml, but `status: !=200` would silently become `status: "200"`.
-    const broken = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
-    if (broken.length > 0) {
-      const seen = new Set<number>(); // one mistake often yields several errors at the same place
-      for (const error of broken) {
-        if (!seen.has(error.pos[0])) issues.push(yamlIssue(file, text, doc, lines, error));
-        seen.add(error.pos[0]);
-      }
-      continue;
-    }
+    const yaml = yamlProblems(file, text, doc, lines);
+    issues.push(...yaml.issues);
     const fromEnv = fillEnv(doc, env);
-    const unresolved = fromEnv.findings.map((f) => f.path);
-    envPaths.set(key, unresolved);
-    const place = (f: Finding) => position(file, doc, lines, f);
-    issues.push(...fromEnv.findings.map(place));
     let data: unknown;
     try {
       data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
     } catch (err) {
-      issues.push({ file, line: 1, col: 1, path: '', message: `cannot be read: ${(err as Error).message}` });
+      const { message, offset } = unreadable(doc, err as Error);
+      issues.push({ file, ...lines.linePos(offset), path: '', message });
       continue;
     }
-    const result = schema.safeParse(data, { error: defaultMessages });
-    if (result.success) {
-      (parsed as Record<FileKey, unknown>)[key] = result.data;
-    } else {
-      const findings = describeIssues(result.error.issues, schema, data, fromEnv.filled);
-      issues.push(...findings.filter((f) => !under(f, unresolved)).map(place));
-    }
+    const envFindings = [...fromEnv.findings, ...coerceFilled(data, fromEnv.filled, schema, env)];
+    // A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about what was left.
+    const place: Place = { file, doc, lines, damage: yaml.damage, unresolved: envFindings.map((f) => f.path) };
+    places.set(key, place);
+    const result = validateFile(key, schema, collections, data, fromEnv.filled);
+    for (const f of envFindings) if (!damaged(place, f)) issues.push(position(place, f));
+    for (const f of result.findings) if (!stale(place, f)) issues.push(position(place, f));
+    checked[key] = result.value;
+    names[key] = knownNames(place, result.names);
+    if (result.complete) complete[key] = result.value;
   }
 
-  for (const finding of checkReferences(parsed)) {
-    const at = places.get(finding.file);
-    if (at && !under(finding, envPaths.get(finding.file) ?? []))
-      issues.push(position(at.file, at.doc, at.lines, finding));
+  // Each file's value was built by its schema (entry by entry when it failed), so it has the checked shape.
+  const files = checked as CheckedFiles;
+  for (const finding of checkReferences(files, names as DefinedNames)) {
+    const place = places.get(finding.file);
+    if (place && !stale(place, finding)) issues.push(position(place, finding));
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  const { alerts, escalation, centinela } = parsed;
+  const { alerts, escalation, centinela } = complete as Partial<Pick<Config, FileKey>>;
   if (!alerts || !escalation || !centinela) throw new ConfigError(issues); // unreachable: a file that failed left an issue
   return { dir, alerts, escalation: withDefaultEscalation(escalation), centinela };
 }
 
-/** A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about the blank left. */
-function under(finding: Finding, unresolved: readonly (readonly PathKey[])[]): boolean {
+/** A finding about a value that did not resolve from the environment, or that YAML may have misread. */
+function stale(place: Place, finding: Finding): boolean {
   const path = finding.at ?? finding.path;
-  return unresolved.some((u) => u.length <= path.length && u.every((k, i) => k === path[i]));
+  return place.unresolved.some((u) => isUnder(path, u)) || damaged(place, finding);
 }
 
-function position(file: string, doc: Document, lines: LineCounter, finding: Finding): ConfigIssue {
-  const offset = offsetOf(doc, finding.at ?? finding.path, finding.atKey ?? false);
-  const { line, col } = lines.linePos(offset);
-  return { file, line, col, path: formatPath(finding.path), message: finding.message };
+/** True when a YAML error makes the value the finding is about unreliable. */
+function damaged(place: Place, finding: Finding): boolean {
+  const path = finding.at ?? finding.path;
+  const end = spanOf(place.doc, path, finding.atKey ?? false)[1];
+  return place.damage.some((d) => ('from' in d ? end > d.from || path[0] === d.field : isUnder(path, d.under)));
 }
 
-/** Where the node at `path` starts (its key when `atKey`), or the nearest ancestor that exists in the text. */
-function offsetOf(doc: Document, path: readonly PathKey[], atKey: boolean): number {
+/**
+ * The names of the collections YAML read in full. Past a structural error a collection may have lost entries
+ * (swallowed by an unclosed quote, say), and names lost with them must not turn into "no probe X".
+ */
+function knownNames(place: Place, names: Names): Names {
+  const out: Names = {};
+  for (const [field, list] of Object.entries(names)) {
+    const end = spanOf(place.doc, [field], false)[1];
+    // A duplicate or mistagged key above an entry's name, or the name itself, leaves the names in doubt too.
+    const atNames = (u: readonly PathKey[]) =>
+      u.length === 0 || (u[0] === field && (u.length <= 2 || (u.length === 3 && u[2] === 'name')));
+    if (!place.damage.some((d) => ('from' in d ? end > d.from || field === d.field : atNames(d.under)))) {
+      out[field] = list;
+    }
+  }
+  return out;
+}
+
+function position(place: Place, finding: Finding): ConfigIssue {
+  const { line, col } = place.lines.linePos(spanOf(place.doc, finding.at ?? finding.path, finding.atKey ?? false)[0]);
+  return { file: place.file, line, col, path: formatPath(finding.path), message: finding.message };
+}
+
+/** Where the node at `path` starts and ends (its key when `atKey`), or the nearest ancestor that is in the text. */
+function spanOf(doc: Document, path: readonly PathKey[], atKey: boolean): [number, number] {
   if (atKey && path.length > 0) {
     const map = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
     if (isMap(map)) {
       const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path.at(-1)));
       const range = isScalar(pair?.key) ? pair.key.range : undefined;
-      if (range) return range[0];
+      if (range) return [range[0], range[2]];
     }
   }
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return range[0];
+    if (range) return [range[0], range[2]];
   }
-  return 0;
-}
-
-function yamlIssue(file: string, text: string, doc: Document, lines: LineCounter, error: YAMLError): ConfigIssue {
-  let { line, col } = lines.linePos(error.pos[0]);
-  const at = (message: string, path: PathKey[] = []) => ({ file, line, col, path: formatPath(path), message });
-  switch (error.code) {
-    case 'DUPLICATE_KEY': {
-      const where = keyAt(doc, error.pos[0]);
-      return at(`key ${where ? `"${String(where.key)}" ` : ''}appears twice. Keep one`, where?.path);
-    }
-    case 'MULTIPLE_DOCS':
-      return at('holds more than one YAML document (---). Keep one');
-    case 'TAG_RESOLVE_FAILED':
-      return at(`YAML: ${error.message}. A value starting with ! is a YAML tag; quote it, e.g. "!=200"`);
-    case 'TAB_AS_INDENT':
-      return at('YAML: tabs are not allowed as indentation. Indent with spaces');
-    case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'MULTILINE_IMPLICIT_KEY':
-      return at(
-        'YAML: a key: value is not allowed here. Check the indentation of this line and the next, or quote a value that holds ": "',
-      );
-    case 'MISSING_CHAR': {
-      // yaml reports an unclosed quote at the end of the text; point at the line that opened it instead.
-      const quote = /closing (["'])/.exec(error.message)?.[1];
-      if (quote) {
-        const opened = openingQuoteLine(text, quote, line);
-        if (opened !== undefined) ({ line, col } = opened);
-        return at(`YAML: a value opened with ${quote} is never closed. Add the closing ${quote}`);
-      }
-      return at(`YAML: ${error.message}`);
-    }
-    default:
-      return at(`YAML: ${error.message}`);
-  }
-}
-
-/** The last line at or before `before` holding an odd number of `quote` characters, and the column of its last one. */
-function openingQuoteLine(text: string, quote: string, before: number): { line: number; col: number } | undefined {
-  const all = text.split('\n');
-  for (let n = Math.min(before, all.length) - 1; n >= 0; n--) {
-    const content = all[n] ?? '';
-    if (content.split(quote).length % 2 === 0) return { line: n + 1, col: content.lastIndexOf(quote) + 1 };
-  }
-  return undefined;
-}
-
-/** The map path and key whose key node starts at `offset` (where yaml reports a duplicate key). */
-function keyAt(doc: Document, offset: number): { path: PathKey[]; key: unknown } | undefined {
-  const walk = (node: unknown, path: PathKey[]): { path: PathKey[]; key: unknown } | undefined => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (isScalar(pair.key) && pair.key.range?.[0] === offset) return { path, key };
-        const found = walk(pair.value, [...path, String(key)]);
-        if (found) return found;
-      }
-    } else if (isSeq(node)) {
-      for (const [i, item] of node.items.entries()) {
-        const found = walk(item, [...path, i]);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  return walk(doc.contents, []);
+  return [0, 0];
 }

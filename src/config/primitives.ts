@@ -17,18 +17,26 @@ export const duration = z
   })
   .meta({ description: 'A duration: 500ms, 15s, 5m, 1h30m, 1d', pattern: '^(\\d+(\\.\\d+)?(d|h|m|s|ms))+$' });
 
+/**
+ * The schemas whose values are secrets: error messages never quote them. A schema derived from one (`.refine`)
+ * is found through zod's parent link by `secrets.get`, so a stricter secret URL stays a secret.
+ */
+export const secrets = z.registry<{ secret: true }>();
+
 /** A string that prints as `<secret>` once loaded. */
 export const secret = z
   .string({ error: 'expected a string (usually ${ENV_VAR})' })
   .transform((s) => new Secret(s))
-  .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file' });
+  .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file' })
+  .register(secrets, { secret: true });
 
 /** A URL that may carry credentials; kept as a Secret. */
 export const secretUrl = z
   .string({ error: 'expected a URL' })
   .refine((s) => URL.canParse(s), { message: 'is not a URL. Write scheme://host:port/path' })
   .transform((s) => new Secret(s))
-  .meta({ description: 'A URL; it may carry credentials and is never printed' });
+  .meta({ description: 'A URL; it may carry credentials and is never printed' })
+  .register(secrets, { secret: true });
 
 /** A plain URL (no credentials expected). */
 export const url = z

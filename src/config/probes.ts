@@ -4,8 +4,17 @@
 import { z } from 'zod';
 import { duration, labels, matchers, name, secret, secretUrl } from './primitives.js';
 
-/** Kinds whose behaviour is designed but not built: `check` refuses them with "not available yet". */
-export const PLANNED_KINDS: ReadonlySet<string> = new Set(['heartbeat']);
+/**
+ * Kinds whose behaviour is designed but not built, with what to do meanwhile: `check` refuses them with
+ * "not available yet" before asking for any of their keys.
+ */
+export const PLANNED_KINDS: ReadonlyMap<string, string> = new Map([
+  [
+    'heartbeat',
+    'Remove this probe; meanwhile watch what the job leaves behind, e.g. a disk probe with ' +
+      'backups: [{ glob: /backups/*.sql.gz }] and a rule on its backup_age_seconds',
+  ],
+]);
 
 const common = {
   name,

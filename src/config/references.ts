@@ -1,12 +1,12 @@
-// The second pass over a configuration the schema accepted: names that must exist, schedules that must make
-// sense, escalation chains that must end, rules that must compile. Pure: it returns findings per file and never throws.
+// The second pass, over every entry the schema accepted (even when others in the file were refused): names that
+// must exist, schedules that must make sense, escalation chains that must end, rules that must compile. Pure: it
+// returns findings per file and never throws.
 import cron from 'node-cron';
 import { compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { formatDuration } from './duration.js';
 import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
-import { PLANNED_KINDS } from './probes.js';
-import type { AlertsFile, CentinelaFile, EscalationFile } from './schema.js';
+import type { AlertsFile, EscalationFile } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
 export type FileKey = 'alerts' | 'escalation' | 'centinela';
@@ -14,28 +14,43 @@ export type FileKey = 'alerts' | 'escalation' | 'centinela';
 /** A finding and the file it belongs to. */
 export type FileFinding = Finding & { file: FileKey };
 
-/** Whichever files the schema accepted; checks that need a missing file are skipped. */
+/**
+ * A file's value as far as the schema accepted it: a list keeps a refused entry's place as undefined (indices
+ * hold), a map leaves a refused entry out, and a field refused as a whole is left out.
+ */
+export type Salvaged<T> = {
+  [K in keyof T]?: T[K] extends readonly (infer E)[] ? readonly (E | undefined)[] : T[K];
+};
+
+/** What the schema accepted of each file; checks that need what is missing are skipped. */
 export interface CheckedFiles {
-  alerts?: AlertsFile;
-  escalation?: EscalationFile;
-  centinela?: CentinelaFile;
+  alerts?: Salvaged<AlertsFile>;
+  escalation?: Salvaged<EscalationFile>;
 }
 
-/** Every cross-reference problem of the files given. */
-export function checkReferences(files: CheckedFiles): FileFinding[] {
+/**
+ * The names a file's collections define as written, refused entries included, so that naming a broken entry is
+ * not "no such" (its own problem is told where it is): a list's by index (undefined where an entry has no name),
+ * a map's keys. A collection left out is unknown, and nothing is checked against it.
+ */
+export type Names = Partial<Record<string, readonly (string | undefined)[]>>;
+
+/** The names of both files that hold names. */
+export interface DefinedNames {
+  alerts?: Names;
+  escalation?: Names;
+}
+
+/** Every cross-reference problem of the files given; `names` defaults to the names of the entries given. */
+export function checkReferences(files: CheckedFiles, names: DefinedNames = namesOf(files)): FileFinding[] {
   const out: FileFinding[] = [];
-  if (files.alerts) for (const f of checkAlerts(files.alerts)) out.push({ ...f, file: 'alerts' });
-  if (files.escalation) for (const f of checkEscalation(files.escalation)) out.push({ ...f, file: 'escalation' });
-  if (files.alerts && files.escalation) {
-    for (const f of checkRouting(files.alerts, files.escalation)) out.push({ ...f, file: 'alerts' });
-  }
-  if (files.centinela?.heartbeat) {
-    out.push({
-      file: 'centinela',
-      path: ['heartbeat'],
-      atKey: true,
-      message: "centinela's own heartbeat is planned and not available yet. Remove the heartbeat key",
-    });
+  const { alerts, escalation } = files;
+  const alertNames = names.alerts ?? {};
+  const escalationNames = names.escalation ?? {};
+  if (alerts) for (const f of checkAlerts(alerts, alertNames)) out.push({ ...f, file: 'alerts' });
+  if (escalation) for (const f of checkEscalation(escalation, escalationNames)) out.push({ ...f, file: 'escalation' });
+  if (alerts && escalation) {
+    for (const f of checkRouting(alerts, escalationNames)) out.push({ ...f, file: 'alerts' });
   }
   return out;
 }
@@ -45,36 +60,38 @@ export function checkReferences(files: CheckedFiles): FileFinding[] {
  * (P3 → P2 → P1 → P0), or `none` for the most urgent one.
  */
 export function withDefaultEscalation(escalation: EscalationFile): EscalationFile {
-  const levels: EscalationFile['levels'] = {};
-  for (const p of PRIORITIES) {
-    const level = escalation.levels[p];
-    if (level) levels[p] = { ...level, escalate_to: level.escalate_to ?? nextUp(escalation, p) };
-  }
-  return { ...escalation, levels };
+  return { ...escalation, levels: defaultEscalation(escalation.levels) };
 }
 
-function checkAlerts(alerts: AlertsFile): Finding[] {
-  const out: Finding[] = [];
-  const probeNames = alerts.probes.map((p) => p.name);
-  out.push(
-    ...duplicates('probes', probeNames),
-    ...duplicates(
-      'rules',
-      alerts.rules.map((r) => r.name),
-    ),
-  );
-  out.push(
-    ...duplicates(
-      'maintenance',
-      alerts.maintenance.map((m) => m.name),
-    ),
-  );
+function defaultEscalation(given: EscalationFile['levels']): EscalationFile['levels'] {
+  const levels: EscalationFile['levels'] = {};
+  for (const p of PRIORITIES) {
+    const level = given[p];
+    if (level) levels[p] = { ...level, escalate_to: level.escalate_to ?? nextUp(given, p) };
+  }
+  return levels;
+}
 
-  alerts.probes.forEach((probe, i) => {
+function namesOf({ alerts, escalation }: CheckedFiles): DefinedNames {
+  const listed = (list: readonly ({ name: string } | undefined)[] | undefined) => list?.map((e) => e?.name);
+  const keys = (map: object | undefined) => (map ? Object.keys(map) : undefined);
+  return {
+    alerts: { probes: listed(alerts?.probes), rules: listed(alerts?.rules), maintenance: listed(alerts?.maintenance) },
+    escalation: {
+      levels: keys(escalation?.levels),
+      contacts: keys(escalation?.contacts),
+      channels: keys(escalation?.channels),
+    },
+  };
+}
+
+function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
+  const out: Finding[] = [];
+  for (const list of ['probes', 'rules', 'maintenance'] as const) out.push(...duplicates(list, names[list] ?? []));
+
+  alerts.probes?.forEach((probe, i) => {
+    if (!probe) return;
     const at: PathKey[] = ['probes', i];
-    if (PLANNED_KINDS.has(probe.kind)) {
-      out.push({ path: [...at, 'kind'], message: `kind ${probe.kind} is planned and not available yet` });
-    }
     if (probe.every !== undefined && probe.cron !== undefined) {
       out.push({ path: at, message: 'has both every and cron. Keep one' });
     } else if (probe.every === undefined && probe.cron === undefined) {
@@ -91,20 +108,30 @@ function checkAlerts(alerts: AlertsFile): Finding[] {
     }
   });
 
-  const known = new Set(probeNames);
-  alerts.rules.forEach((rule, i) => {
-    const probe = rule.sample.split('.')[0] as string;
-    if (!known.has(probe)) out.push({ path: ['rules', i, 'sample'], message: noSuch('probe', probe, probeNames) });
-    rule.diagnose.forEach((name, j) => {
-      if (!known.has(name)) out.push({ path: ['rules', i, 'diagnose', j], message: noSuch('probe', name, probeNames) });
-    });
+  const probeNames = names.probes && present(names.probes);
+  alerts.rules?.forEach((rule, i) => {
+    if (!rule) return;
+    if (probeNames) {
+      const probe = rule.sample.split('.')[0] as string;
+      if (!probeNames.includes(probe)) {
+        out.push({ path: ['rules', i, 'sample'], message: noSuch('probe', probe, probeNames) });
+      }
+      rule.diagnose.forEach((name, j) => {
+        if (!probeNames.includes(name)) {
+          out.push({ path: ['rules', i, 'diagnose', j], message: noSuch('probe', name, probeNames) });
+        }
+      });
+    }
     const clearing = clearProblem(rule.op, rule.thresholds, rule.clear_threshold);
     if (clearing) out.push({ path: ['rules', i, 'clear_threshold'], message: clearing });
+    // Templates and reserved names are the rules' own checks; asking the compiler keeps one definition of them.
+    for (const issue of compileRules({ rules: [rule] }).issues) {
+      out.push({ ...issue, path: ['rules', i, ...issue.path.slice(2)] });
+    }
   });
-  // Templates and reserved names are the rules' own checks; asking the compiler keeps one definition of them.
-  out.push(...compileRules(alerts).issues);
 
-  alerts.maintenance.forEach((window, i) => {
+  alerts.maintenance?.forEach((window, i) => {
+    if (!window) return;
     if (!validCron(window.cron)) out.push(badCron(['maintenance', i, 'cron'], window.cron));
     if (!validTimeZone(window.timezone)) {
       const hint = didYouMean(window.timezone, Intl.supportedValuesOf('timeZone'));
@@ -117,58 +144,65 @@ function checkAlerts(alerts: AlertsFile): Finding[] {
   return out;
 }
 
-function checkEscalation(escalation: EscalationFile): Finding[] {
+function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Finding[] {
   const out: Finding[] = [];
-  const contactNames = Object.keys(escalation.contacts);
-  const channelNames = Object.keys(escalation.channels);
-  const defined = PRIORITIES.filter((p) => escalation.levels[p]);
-  if (defined.length === 0) {
+  const levelNames = names.levels && PRIORITIES.filter((p) => names.levels?.includes(p));
+  const contactNames = names.contacts && present(names.contacts);
+  const channelNames = names.channels && present(names.channels);
+  if (levelNames?.length === 0) {
     out.push({
       path: ['levels'],
       message: 'defines no level. Define at least P0 (ack_within, repeat_every, contacts)',
     });
   }
 
-  for (const p of defined) {
-    const level = escalation.levels[p];
-    level?.contacts.forEach((name, j) => {
-      if (!Object.hasOwn(escalation.contacts, name)) {
+  const levels = escalation.levels ?? {};
+  for (const p of PRIORITIES) {
+    const level = levels[p];
+    if (!level) continue;
+    level.contacts.forEach((name, j) => {
+      if (contactNames && !contactNames.includes(name)) {
         out.push({ path: ['levels', p, 'contacts', j], message: noSuch('contact', name, contactNames) });
       }
     });
-    const to = level?.escalate_to;
+    const to = level.escalate_to;
     if (to === p) {
       out.push({
         path: ['levels', p, 'escalate_to'],
         message: `${p} escalates to itself. Write a more urgent level or none`,
       });
-    } else if (to !== undefined && to !== 'none' && !escalation.levels[to]) {
+    } else if (to !== undefined && to !== 'none' && levelNames && !levelNames.includes(to)) {
       out.push({
         path: ['levels', p, 'escalate_to'],
-        message: `no level ${to}. Defined: ${defined.join(', ')}; or write none`,
+        message: `no level ${to}. Defined: ${levelNames.join(', ')}; or write none`,
       });
     }
   }
-  out.push(...cycles(escalation));
+  // Where a chain goes depends on every level: with one refused, a cycle could be missed or made up.
+  if (levelNames?.every((p) => levels[p])) out.push(...cycles(levels));
 
-  for (const [name, contact] of Object.entries(escalation.contacts)) {
+  for (const [name, contact] of Object.entries(escalation.contacts ?? {})) {
     const at = ['contacts', name];
     if (contact.email && !/^[^@\s]+@[^@\s]+$/.test(contact.email.replace(/^.*<(.*)>\s*$/, '$1'))) {
       out.push({ path: [...at, 'email'], message: `"${contact.email}" is not an email address` });
     }
-    contact.channels.forEach((channel, j) => {
-      if (!Object.hasOwn(escalation.channels, channel)) {
-        out.push({ path: [...at, 'channels', j], message: noSuch('channel', channel, channelNames) });
-      }
-    });
-    const known = contact.channels.filter((c) => Object.hasOwn(escalation.channels, c));
-    const usable = known.filter((c) => escalation.channels[c]?.kind !== 'email' || contact.email);
     if (contact.channels.length === 0) {
       out.push({
         path: at,
-        message: `has no channels, so nobody could page it. Add channels: [${channelNames[0] ?? 'email'}]`,
+        message: `has no channels, so nobody could page it. Add channels: [${channelNames?.[0] ?? 'email'}]`,
       });
-    } else if (known.length > 0 && usable.length === 0) {
+    }
+    if (!channelNames) continue;
+    contact.channels.forEach((channel, j) => {
+      if (!channelNames.includes(channel)) {
+        out.push({ path: [...at, 'channels', j], message: noSuch('channel', channel, channelNames) });
+      }
+    });
+    const channels = escalation.channels ?? {};
+    const known = contact.channels.filter((c) => channelNames.includes(c));
+    // A refused channel's kind is not known, so neither is whether the contact can be paged through it.
+    if (known.length === 0 || !known.every((c) => Object.hasOwn(channels, c))) continue;
+    if (known.every((c) => channels[c]?.kind === 'email') && !contact.email) {
       out.push({
         path: at,
         message: `has no usable channel: ${joinOr(known)} ${known.length === 1 ? 'is an email channel' : 'are email channels'} and it has no email. Add email: or a webhook channel`,
@@ -179,20 +213,21 @@ function checkEscalation(escalation: EscalationFile): Finding[] {
 }
 
 /** Every priority a rule can page must have a level, or nobody would be paged. */
-function checkRouting(alerts: AlertsFile, escalation: EscalationFile): Finding[] {
+function checkRouting(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
   const out: Finding[] = [];
-  const defined = PRIORITIES.filter((p) => escalation.levels[p]);
+  if (!names.levels) return out;
+  const defined = PRIORITIES.filter((p) => names.levels?.includes(p));
   const missing = (p: Priority) =>
     `no level ${p} in escalation.yaml, so nobody would be paged. Defined: ${defined.join(', ')}`;
-  alerts.rules.forEach((rule, i) => {
+  alerts.rules?.forEach((rule, i) => {
     for (const p of PRIORITIES) {
-      if (rule.thresholds[p] !== undefined && !escalation.levels[p]) {
+      if (rule && rule.thresholds[p] !== undefined && !defined.includes(p)) {
         out.push({ path: ['rules', i, 'thresholds', p], atKey: true, message: missing(p) });
       }
     }
   });
-  const p = alerts.evaluation.cannot_measure;
-  if (!escalation.levels[p]) {
+  const p = alerts.evaluation?.cannot_measure;
+  if (p && !defined.includes(p)) {
     out.push({
       path: ['evaluation', 'cannot_measure'],
       message: `"cannot measure" alerts go to ${p}, but escalation.yaml has no level ${p}. Use one of ${defined.join(', ')}`,
@@ -202,8 +237,8 @@ function checkRouting(alerts: AlertsFile, escalation: EscalationFile): Finding[]
 }
 
 /** Chains that never reach `none`, each reported once at the most urgent level that names its next step. */
-function cycles(escalation: EscalationFile): Finding[] {
-  const { levels } = withDefaultEscalation(escalation);
+function cycles(given: EscalationFile['levels']): Finding[] {
+  const levels = defaultEscalation(given);
   const out: Finding[] = [];
   const seen = new Set<Priority>();
   for (const start of PRIORITIES) {
@@ -218,7 +253,7 @@ function cycles(escalation: EscalationFile): Finding[] {
     const loop = trail.slice(trail.indexOf(p));
     if (loop.length === 1) continue; // escalating to itself is reported on its own
     const byUrgency = (a: Priority, b: Priority) => PRIORITIES.indexOf(a) - PRIORITIES.indexOf(b);
-    const explicit = loop.filter((q) => escalation.levels[q]?.escalate_to !== undefined).sort(byUrgency);
+    const explicit = loop.filter((q) => given[q]?.escalate_to !== undefined).sort(byUrgency);
     const first = explicit[0] ?? ([...loop].sort(byUrgency)[0] as Priority);
     const from = loop.indexOf(first);
     const shown = [...loop.slice(from), ...loop.slice(0, from), first];
@@ -232,16 +267,16 @@ function cycles(escalation: EscalationFile): Finding[] {
   return out;
 }
 
-function nextUp(escalation: EscalationFile, p: Priority): Priority | 'none' {
-  const more = PRIORITIES.slice(0, PRIORITIES.indexOf(p)).filter((q) => escalation.levels[q]);
+function nextUp(levels: EscalationFile['levels'], p: Priority): Priority | 'none' {
+  const more = PRIORITIES.slice(0, PRIORITIES.indexOf(p)).filter((q) => levels[q]);
   return more.at(-1) ?? 'none';
 }
 
-function duplicates(list: string, names: readonly string[]): Finding[] {
+function duplicates(list: string, names: readonly (string | undefined)[]): Finding[] {
   const out: Finding[] = [];
   names.forEach((name, i) => {
     const first = names.indexOf(name);
-    if (first !== i) {
+    if (name !== undefined && first !== i) {
       out.push({
         path: [list, i, 'name'],
         message: `"${name}" is already the name of ${list}[${first}]. Names must be unique`,
@@ -251,10 +286,14 @@ function duplicates(list: string, names: readonly string[]): Finding[] {
   return out;
 }
 
-function noSuch(what: string, name: string, defined: readonly string[]): string {
-  const unique = [...new Set(defined)];
-  const list = unique.length > 0 ? ` Defined: ${unique.join(', ')}.` : ` No ${what} is defined.`;
-  return `no ${what} "${name}".${didYouMean(name, unique)}${list}`;
+/** The names that are there, once each. */
+function present(names: readonly (string | undefined)[]): string[] {
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
+
+function noSuch(what: string, name: string, names: readonly string[]): string {
+  const list = names.length > 0 ? ` Defined: ${names.join(', ')}.` : ` No ${what} is defined.`;
+  return `no ${what} "${name}".${didYouMean(name, names)}${list}`;
 }
 
 /** A clear threshold on the breaching side of a threshold would let the alert clear while still breaching. */

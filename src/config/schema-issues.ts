@@ -1,8 +1,10 @@
 // Turns zod's issues into the operator's: what is wrong at which path, and what to write instead.
 import { z } from 'zod';
-import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
-import { secret, secretUrl } from './primitives.js';
+import type { Filled } from './env.js';
+import { didYouMean, type Finding, isUnder, joinOr, type PathKey } from './errors.js';
 import { PLANNED_KINDS } from './probes.js';
+import { isSecretAt, keysAt, resolve, schemaAt, valueAt } from './schema-walk.js';
+import { redactUrl } from './secret.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -10,7 +12,7 @@ const PRIORITY_KEYS = ['P0', 'P1', 'P2', 'P3'];
 
 /**
  * Messages for the issues whose schema gives none; pass it to `safeParse` as `error`. Values are not quoted
- * here: `describeIssues` adds them where it knows the value is not a secret.
+ * here: `describeIssues` names them, quoting only what is not a secret and did not come from the environment.
  */
 export const defaultMessages: z.core.$ZodErrorMap = (iss) => {
   switch (iss.code) {
@@ -37,37 +39,45 @@ export const defaultMessages: z.core.$ZodErrorMap = (iss) => {
 
 /**
  * One finding per zod issue (one per unknown key), with the message the operator reads. `filled` lists the
- * paths whose values came from the environment: like secrets, they are never quoted back.
+ * values that came from the environment: like secrets, they are never quoted back, but named by their variables.
  */
 export function describeIssues(
   issues: readonly Issue[],
   root: z.ZodType,
   data: unknown,
-  filled: readonly (readonly PathKey[])[] = [],
+  filled: readonly Filled[] = [],
 ): Finding[] {
   const out: Finding[] = [];
   const unknownKeyAt = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => pathId(i.path)));
   for (const issue of issues) {
     // A refinement over an object with unknown keys only repeats the problem ("needs at least one priority").
     if (issue.code === 'custom' && unknownKeyAt.has(pathId(issue.path))) continue;
-    describe(issue, [], root, data, filled, out);
+    describe(issue, [], { root, data, filled }, out);
   }
   return out;
 }
 
-function describe(
-  issue: Issue,
-  prefix: readonly PathKey[],
-  root: z.ZodType,
-  data: unknown,
-  filled: readonly (readonly PathKey[])[],
-  out: Finding[],
-): void {
+/** `a whole number from 1 to 65535`, `a whole number such as 5`, `a number such as 0.5`: what a number key takes. */
+export function numberWords(schema: z.ZodNumber): string {
+  const what = schema.isInt ? 'a whole number' : 'a number';
+  const { minValue: min, maxValue: max } = schema;
+  const small = (n: number | null): n is number => n !== null && Math.abs(n) < 1e15;
+  if (small(min) && small(max)) return `${what} from ${min} to ${max}`;
+  return `${what} such as ${schema.isInt ? 5 : 0.5}`;
+}
+
+interface Context {
+  root: z.ZodType;
+  data: unknown;
+  filled: readonly Filled[];
+}
+
+function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: Finding[]): void {
+  const { root, data } = ctx;
   const path = [...prefix, ...(issue.path as PathKey[])];
   const value = valueAt(data, path);
   const parent = path.slice(0, -1);
   const last = path.at(-1);
-  const quotable = !isSecret(root, path, data) && !filled.some((f) => startsWith(path, f));
   const container = valueAt(data, parent);
   // Only these codes say "no value"; a refinement may name a key left to its default, which is not missing.
   const absentCodes = ['invalid_type', 'invalid_value', 'invalid_union'];
@@ -102,9 +112,11 @@ function describe(
         const options = ('options' in issue ? (issue.options ?? []) : [])
           .map(String)
           .filter((o) => !PLANNED_KINDS.has(o));
-        const shown = quotable ? show(value) : 'this value';
-        const hint = typeof value === 'string' ? didYouMean(value, options) : '';
-        out.push({ path, message: `${shown} is not a known ${issue.discriminator}.${hint} Use ${joinOr(options)}.` });
+        const hint = typeof value === 'string' && quotable(path, ctx) ? didYouMean(value, options) : '';
+        out.push({
+          path,
+          message: `${subject(value, path, ctx)} is not a known ${issue.discriminator}.${hint} Use ${joinOr(options)}.`,
+        });
         return;
       }
       const branches = issue.errors;
@@ -115,15 +127,17 @@ function describe(
           if (i.code === 'invalid_type') return [typeWord(i.expected)];
           return [];
         });
-        const got = quotable ? show(value) : describeType(value);
-        const message = allowed.length > 0 ? `expected ${joinOr([...new Set(allowed)])}, not ${got}` : issue.message;
+        const message =
+          allowed.length > 0
+            ? `expected ${joinOr([...new Set(allowed)])}, not ${got(value, path, ctx)}`
+            : issue.message;
         out.push({ path, message });
         return;
       }
       // The branch that got furthest into the value is the one the operator meant.
       const depth = (b: readonly Issue[]) => Math.max(...b.map((i) => i.path.length));
       const best = [...branches].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
-      for (const inner of best) describe(inner, path, root, data, filled, out);
+      for (const inner of best) describe(inner, path, ctx, out);
       return;
     }
     case 'invalid_key': {
@@ -131,18 +145,71 @@ function describe(
       out.push({ path: parent, message: `key "${String(last)}": ${inner}`, at: path, atKey: true });
       return;
     }
-    case 'invalid_type':
-      out.push({ path, message: insertGot(issue.message, quotable ? show(value) : describeType(value)) });
+    case 'invalid_type': {
+      const message = insertGot(issue.message, got(value, path, ctx));
+      const hint = issue.message.includes('. ') ? undefined : writeHint(issue.expected, path, ctx);
+      out.push({ path, message: hint ? `${message}. ${hint}` : message });
       return;
+    }
     default:
       out.push({
         path,
         message:
-          quotable && /^(is|must) /.test(issue.message) && isPrimitive(value)
-            ? `${show(value)} ${issue.message}`
+          /^(is|must) /.test(issue.message) && isPrimitive(value)
+            ? `${subject(value, path, ctx)} ${issue.message}`
             : issue.message,
       });
   }
+}
+
+/** What to write when the schema's own message does not say. */
+function writeHint(expected: string, path: readonly PathKey[], ctx: Context): string | undefined {
+  const s = resolve(schemaAt(ctx.root, path, ctx.data), undefined);
+  if (s instanceof z.ZodNumber) return `Write ${numberWords(s)}`;
+  if (expected === 'array') return 'Write a list: [a, b], or one "- item" per line below the key';
+  return undefined;
+}
+
+/** The value as a message's subject: quoted when that is safe, else named by where it came from. */
+function subject(value: unknown, path: readonly PathKey[], ctx: Context): string {
+  const from = filledFrom(path, ctx);
+  if (from) return `the value filled in from ${from}`;
+  if (isSecretAt(ctx.root, path, ctx.data)) {
+    return typeof value === 'string' && URL.canParse(value)
+      ? quote(secretUrlShape(value))
+      : 'the value (not shown: it may hold a secret)';
+  }
+  return show(value);
+}
+
+/**
+ * A secret URL cut down to what a message about its form needs: scheme, user and host, the password replaced and
+ * the path left out (a webhook URL carries its token in the path): `mysql://app:xxxxx@db/…`.
+ */
+function secretUrlShape(url: string): string {
+  const u = new URL(redactUrl(url));
+  const user = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+  const rest = (u.pathname !== '' && u.pathname !== '/') || u.search || u.hash ? '/…' : '';
+  return `${u.protocol}//${user}${u.host}${rest}`;
+}
+
+/** The value after "expected …, not": quoted when that is safe, else its type. */
+function got(value: unknown, path: readonly PathKey[], ctx: Context): string {
+  if (quotable(path, ctx)) return show(value);
+  const from = filledFrom(path, ctx);
+  return from ? `${describeType(value)} (filled in from ${from})` : describeType(value);
+}
+
+function quotable(path: readonly PathKey[], ctx: Context): boolean {
+  return filledFrom(path, ctx) === undefined && !isSecretAt(ctx.root, path, ctx.data);
+}
+
+/** `${SMTP_PORT}` or `${A} and ${B}` when the value at `path` came from the environment. */
+function filledFrom(path: readonly PathKey[], ctx: Context): string | undefined {
+  const f = ctx.filled.find((x) => isUnder(path, x.path));
+  if (!f) return undefined;
+  const vars = [...new Set(f.vars)].map((v) => `\${${v}}`);
+  return vars.length === 1 ? vars[0] : `${vars.slice(0, -1).join(', ')} and ${vars.at(-1)}`;
 }
 
 /** `expected a duration. Write …` + got → `expected a duration, not 5. Write …`. */
@@ -174,27 +241,21 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** A value quoted back; a URL with credentials in it is shown with them replaced, wherever it was written. */
 function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') {
+    return quote(URL.canParse(value) && redactUrl(value) !== new URL(value).toString() ? redactUrl(value) : value);
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return describeType(value);
 }
 
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
 function isPrimitive(value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-}
-
-function valueAt(data: unknown, path: readonly PathKey[]): unknown {
-  let v = data;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key)) return undefined;
-    v = (v as Record<PathKey, unknown>)[key];
-  }
-  return v;
-}
-
-function startsWith(path: readonly PathKey[], prefix: readonly PathKey[]): boolean {
-  return prefix.length <= path.length && prefix.every((k, i) => k === path[i]);
 }
 
 function pathId(path: readonly PropertyKey[]): string {
@@ -203,81 +264,4 @@ function pathId(path: readonly PropertyKey[]): string {
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
-}
-
-/** Optional, default and nullable wrappers off; stops at pipes so `secret` keeps its identity. */
-function unwrapOptional(s: z.ZodType): z.ZodType {
-  let cur = s;
-  while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable) {
-    cur = cur.unwrap() as z.ZodType;
-  }
-  return cur;
-}
-
-/** Down to the schema that checks the value's shape: wrappers and pipes off, the matching union branch chosen. */
-function resolve(s: z.ZodType | undefined, value: unknown): z.ZodType | undefined {
-  let cur = s;
-  for (let guard = 0; cur && guard < 20; guard++) {
-    cur = unwrapOptional(cur);
-    if (cur instanceof z.ZodPipe) cur = cur.in as z.ZodType;
-    else if (cur instanceof z.ZodUnion) cur = pickBranch(cur, value);
-    else return cur;
-  }
-  return cur;
-}
-
-function pickBranch(union: z.ZodUnion, value: unknown): z.ZodType | undefined {
-  const options = union.options as readonly z.ZodType[];
-  const disc = union instanceof z.ZodDiscriminatedUnion ? union.def.discriminator : undefined;
-  if (disc !== undefined) {
-    const tag = valueAt(value, [disc]);
-    return options.find((o) => discriminatorValues(o, disc).has(tag));
-  }
-  return options.find((o) => {
-    const r = resolve(o, value);
-    if (Array.isArray(value)) return r instanceof z.ZodArray;
-    if (value !== null && typeof value === 'object') return r instanceof z.ZodObject || r instanceof z.ZodRecord;
-    return false;
-  });
-}
-
-function discriminatorValues(s: z.ZodType, key: string): Set<unknown> {
-  const cur = unwrapOptional(s);
-  if (cur instanceof z.ZodObject) {
-    const field = cur.shape[key] as z.ZodType | undefined;
-    const lit = field && unwrapOptional(field);
-    return lit instanceof z.ZodLiteral ? new Set(lit.values) : new Set();
-  }
-  if (cur instanceof z.ZodUnion) {
-    return new Set((cur.options as readonly z.ZodType[]).flatMap((o) => [...discriminatorValues(o, key)]));
-  }
-  return new Set();
-}
-
-/** The schema of the value at `path`, following the data through unions; undefined when the path leaves it. */
-function schemaAt(root: z.ZodType, path: readonly PathKey[], data: unknown): z.ZodType | undefined {
-  let s: z.ZodType | undefined = root;
-  let value = data;
-  for (const key of path) {
-    const r = resolve(s, value);
-    if (r instanceof z.ZodObject) s = r.shape[key] as z.ZodType | undefined;
-    else if (r instanceof z.ZodArray) s = r.element as z.ZodType;
-    else if (r instanceof z.ZodRecord) s = r.valueType as z.ZodType;
-    else return undefined;
-    value = valueAt(value, [key]);
-  }
-  return s;
-}
-
-/** The keys the object at `path` allows. */
-function keysAt(root: z.ZodType, path: readonly PathKey[], data: unknown): string[] {
-  const s = resolve(schemaAt(root, path, data), valueAt(data, path));
-  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
-}
-
-/** True when the value at `path` is a Secret (a password, a token, a URL that may carry credentials). */
-function isSecret(root: z.ZodType, path: readonly PathKey[], data: unknown): boolean {
-  const s = schemaAt(root, path, data);
-  const leaf = s && unwrapOptional(s);
-  return leaf === secret || leaf === secretUrl;
 }

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
-import { fillEnv, interpolate } from '../../src/config/env.js';
+import { z } from 'zod';
+import { coerceFilled, fillEnv, interpolate } from '../../src/config/env.js';
 
 describe('interpolate', () => {
   const env = { HOST: 'db', EMPTY: '', PORT: '5432' };
@@ -19,13 +20,18 @@ describe('interpolate', () => {
     ['literal $${HOST} stays', 'literal ${HOST} stays'],
     ['no references', 'no references'],
   ])('%s → %s', (text, value) => {
-    expect(interpolate(text, env)).toEqual({ value, problems: [] });
+    expect(interpolate(text, env)).toMatchObject({ value, problems: [] });
+  });
+
+  it('lists the variables a text refers to, set or not, and not an escaped ${', () => {
+    expect(interpolate('${HOST}:${PORT} ${MISSING:-x} $${LITERAL}', env).vars).toEqual(['HOST', 'PORT', 'MISSING']);
   });
 
   it('names an unset variable and how to give it a default', () => {
     expect(interpolate('${API_URL}/health', env)).toEqual({
       value: '/health',
       problems: ['${API_URL} is not set in the environment. Set it or write ${API_URL:-default}'],
+      vars: ['API_URL'],
     });
   });
 
@@ -54,7 +60,11 @@ describe('fillEnv', () => {
     const { findings, filled } = fillEnv(doc, { PORT: '5432', FLAG: 'true', HOST: 'db' });
     expect(findings).toEqual([]);
     expect(doc.toJS()).toEqual({ port: '5432', flag: 'true', '${KEY}': 1, list: ['a', 'db'], num: 5 });
-    expect(filled).toEqual([['port'], ['flag'], ['list', 1]]);
+    expect(filled).toEqual([
+      { path: ['port'], vars: ['PORT'], source: '${PORT}' },
+      { path: ['flag'], vars: ['FLAG'], source: '${FLAG}' },
+      { path: ['list', 1], vars: ['HOST'], source: '${HOST}' },
+    ]);
   });
 
   it('cannot inject YAML through a value', () => {
@@ -68,6 +78,59 @@ describe('fillEnv', () => {
     expect(fillEnv(doc, {}).findings.map((f) => f.path)).toEqual([
       ['probes', 0, 'url'],
       ['probes', 0, 'url'],
+    ]);
+  });
+});
+
+describe('coerceFilled', () => {
+  const schema = z.strictObject({
+    port: z.number().int().min(1).max(65535).default(587),
+    ratio: z.number().optional(),
+    insecure: z.boolean().default(false),
+    name: z.string().optional(),
+    items: z.array(z.strictObject({ keep: z.number().int() })).default([]),
+  });
+
+  /** The data and findings after filling `yaml` from `env` and coercing it against the schema above. */
+  function coerced(yaml: string, env: Record<string, string>) {
+    const doc = parseDocument(yaml);
+    const { filled } = fillEnv(doc, env);
+    const data = doc.toJS();
+    const findings = coerceFilled(data, filled, schema, env).map((f) => `${f.path.join('.')}: ${f.message}`);
+    return { data, findings };
+  }
+
+  it('turns one whole ${VAR} into the number or boolean the schema wants there, as YAML would', () => {
+    const yaml =
+      'port: ${PORT:-587}\nratio: "${RATIO}"\ninsecure: ${TLS_INSECURE}\nname: ${N}\nitems: [{ keep: "${K}" }]\n';
+    expect(coerced(yaml, { RATIO: '0.25', TLS_INSECURE: 'true', N: '42', K: '7' })).toEqual({
+      data: { port: 587, ratio: 0.25, insecure: true, name: '42', items: [{ keep: 7 }] },
+      findings: [],
+    });
+  });
+
+  it('leaves text around a reference as text, for the schema to refuse', () => {
+    expect(coerced('port: ${PORT}0\n', { PORT: '8' })).toEqual({ data: { port: '80' }, findings: [] });
+  });
+
+  it('says what the variable must hold without showing a value from the environment', () => {
+    const { findings } = coerced('port: ${SMTP_PORT}\nratio: ${R}\ninsecure: ${I}\n', {
+      SMTP_PORT: 'hunter2',
+      R: '',
+      I: 'yes',
+    });
+    expect(findings).toEqual([
+      'port: ${SMTP_PORT} is not a whole number. Set SMTP_PORT to a whole number from 1 to 65535 ' +
+        '(its value is not shown: it comes from the environment)',
+      'ratio: ${R} is empty, not a number. Set R to a number such as 0.5',
+      'insecure: ${I} is not true or false. Set I to true or false (its value is not shown: it comes from the environment)',
+    ]);
+    expect(findings.join('\n')).not.toContain('hunter2');
+  });
+
+  it('quotes a default, which is written in the file', () => {
+    expect(coerced('port: ${SMTP_PORT:-five}\n', {}).findings).toEqual([
+      'port: ${SMTP_PORT:-five}: the default "five" is not a whole number. Write a whole number from 1 to 65535 after :-',
     ]);
   });
 });

@@ -1,7 +1,12 @@
 // The second pass: names that must exist, schedules that must make sense, escalation chains that must end.
 import { describe, expect, it } from 'vitest';
-import { checkReferences, withDefaultEscalation } from '../../src/config/references.js';
-import { alertsFile, centinelaFile, escalationFile } from '../../src/config/schema.js';
+import {
+  type CheckedFiles,
+  checkReferences,
+  type DefinedNames,
+  withDefaultEscalation,
+} from '../../src/config/references.js';
+import { alertsFile, escalationFile } from '../../src/config/schema.js';
 
 const probe = (over: Record<string, unknown> = {}) => ({
   name: 'api',
@@ -39,13 +44,13 @@ const escalation = (over: Record<string, unknown> = {}) =>
   });
 
 /** `path: message` for each finding, to read like the operator's output. */
-function found(files: Parameters<typeof checkReferences>[0]): string[] {
-  return checkReferences(files).map((f) => `${f.file} ${f.path.join('.')}: ${f.message}`);
+function found(files: CheckedFiles, names?: DefinedNames): string[] {
+  return checkReferences(files, names).map((f) => `${f.file} ${f.path.join('.')}: ${f.message}`);
 }
 
 describe('alerts.yaml', () => {
   it('accepts a consistent file', () => {
-    expect(found({ alerts: alerts(), escalation: escalation(), centinela: centinelaFile.parse({}) })).toEqual([]);
+    expect(found({ alerts: alerts(), escalation: escalation() })).toEqual([]);
   });
 
   it('needs exactly one of every and cron, a valid cron, and a timeout shorter than every', () => {
@@ -109,13 +114,65 @@ describe('alerts.yaml', () => {
       'alerts rules.1.summary: {{ value | seconds | percent }}: use one filter; each one adds a unit',
     ]);
   });
+});
 
-  it('refuses planned probe kinds and the planned heartbeat of centinela.yaml', () => {
-    const a = alerts({ probes: [probe(), { name: 'backup', kind: 'heartbeat', every: '1m', expect_every: '7d' }] });
-    const c = centinelaFile.parse({ heartbeat: { url: 'https://hc.example.org/x' } });
-    expect(found({ alerts: a, centinela: c })).toEqual([
-      'alerts probes.1.kind: kind heartbeat is planned and not available yet',
-      "centinela heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key",
+describe('entries the schema refused', () => {
+  const e = escalation();
+
+  it('checks the entries that passed, keeping the indices of the file', () => {
+    const a = alerts({ probes: [probe({ name: 'a' }), probe({ name: 'b', timeout: '1m' })], rules: [] });
+    const rules = [undefined, alerts({ rules: [rule({ sample: 'nope.up' })] }).rules[0]];
+    const names = { alerts: { probes: ['a', 'b'], rules: ['Broken', 'ApiDown'] }, escalation: { levels: ['P0'] } };
+    expect(found({ alerts: { ...a, probes: [undefined, a.probes[1]], rules } }, names)).toEqual([
+      'alerts probes.1.timeout: 1m is not shorter than every (15s), so a run could still be going when the next is due. Lower timeout (default 10s) or raise every',
+      'alerts rules.1.sample: no probe "nope". Defined: a, b.',
+    ]);
+  });
+
+  it('takes a name a refused entry defines as existing: its own problem is told where it is', () => {
+    const a = alerts({ probes: [], rules: [rule({ sample: 'db.up', diagnose: ['db'] })] });
+    const names = { alerts: { probes: ['db'], rules: ['ApiDown'] }, escalation: { levels: ['P0'] } };
+    expect(found({ alerts: a }, names)).toEqual([]);
+  });
+
+  it('finds duplicate names among refused entries too', () => {
+    const names = { alerts: { probes: ['api', undefined, 'api'] } };
+    expect(found({ alerts: alerts({ probes: [], rules: [] }) }, names)).toEqual([
+      'alerts probes.2.name: "api" is already the name of probes[0]. Names must be unique',
+    ]);
+  });
+
+  it('checks nothing against a collection whose names are not known', () => {
+    const a = alerts({ rules: [rule({ sample: 'nope.up', thresholds: { P2: 1 } })] });
+    const levels = { P0: e.levels.P0, P1: { ...e.levels.P1, contacts: ['ghost'] } } as typeof e.levels;
+    expect(found({ alerts: a, escalation: { ...e, levels } }, { alerts: {}, escalation: {} })).toEqual([]);
+    // With the names the entries define, each of those is a problem.
+    expect(found({ alerts: a, escalation: { ...e, levels } })).toEqual([
+      'alerts rules.0.sample: no probe "nope". Defined: api.',
+      'escalation levels.P1.contacts.0: no contact "ghost". Defined: cto.',
+      'alerts rules.0.thresholds.P2: no level P2 in escalation.yaml, so nobody would be paged. Defined: P0, P1',
+      'alerts evaluation.cannot_measure: "cannot measure" alerts go to P2, but escalation.yaml has no level P2. Use one of P0, P1',
+    ]);
+  });
+
+  it('does not look for cycles or usable channels through a refused level or channel', () => {
+    const levels = { P0: e.levels.P0, P1: { ...e.levels.P1, escalate_to: 'P3' } } as typeof e.levels;
+    const contacts = { cto: { ...contact, email: undefined, channels: ['mail', 'hook'] } };
+    const names = { escalation: { levels: ['P0', 'P1', 'P2', 'P3'], contacts: ['cto'], channels: ['mail', 'hook'] } };
+    const channels = { mail: e.channels.mail } as typeof e.channels;
+    expect(found({ escalation: { ...e, levels, contacts, channels } }, names)).toEqual([]);
+    // The same with every level and channel present: P1 → P3 → P2 → P1 is a cycle, and cto has only email.
+    expect(
+      found({
+        escalation: {
+          ...e,
+          levels: { ...e.levels, P1: levels.P1 },
+          contacts: { cto: { ...contact, email: undefined } },
+        },
+      }),
+    ).toEqual([
+      'escalation levels.P1.escalate_to: escalation cycle P1 → P3 → P2 → P1. A level without escalate_to climbs to the next more urgent one; end the chain with escalate_to: none',
+      'escalation contacts.cto: has no usable channel: mail is an email channel and it has no email. Add email: or a webhook channel',
     ]);
   });
 });

@@ -1,0 +1,210 @@
+// YAML syntax problems told in the operator's words with what to write, and what each one leaves unreliable:
+// the loader still checks whatever parsed, but not what a syntax error may have misread.
+import { type Document, isMap, isNode, isScalar, isSeq, type LineCounter, visit, type YAMLError } from 'yaml';
+import { type ConfigIssue, formatPath, type PathKey } from './errors.js';
+
+/**
+ * What a YAML error leaves unreliable. A structural error: everything from an offset on, and the whole top-level
+ * `field` it is in (a line indented wrongly may have been meant for an entry above it, which then seems to lack
+ * that key). Or one value read in place but maybe not as meant (a duplicate key, an unknown tag): what is `under`.
+ */
+export type Damage = { from: number; field?: string } | { under: readonly PathKey[] };
+
+/** Each distinct YAML error of `doc` as an issue, and what it damages. */
+export function yamlProblems(
+  file: string,
+  text: string,
+  doc: Document,
+  lines: LineCounter,
+): { issues: ConfigIssue[]; damage: Damage[] } {
+  // An unknown tag is only a warning to yaml, but `status: !=200` would silently become `status: ""`.
+  const errors = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+  const issues: ConfigIssue[] = [];
+  const damage: Damage[] = [];
+  const all = errors.map((error) => tell(text, doc, lines, error));
+  // An unclosed quote takes in the rest of the text, and whatever yaml finds wrong after it follows from that.
+  const quote = Math.min(...all.map((t) => (t.swallows && 'from' in t.damage ? t.damage.from : Infinity)));
+  const seen = new Set<number>(); // one mistake often yields several errors on its line
+  for (const told of all) {
+    if ('from' in told.damage) told.damage.field = fieldAt(doc, told.damage.from);
+    damage.push(told.damage);
+    if (seen.has(told.line) || ('from' in told.damage && told.damage.from > quote)) continue;
+    seen.add(told.line);
+    issues.push({ file, line: told.line, col: told.col, path: formatPath(told.path), message: told.message });
+  }
+  return { issues, damage };
+}
+
+/**
+ * The message for a document yaml parsed but could not turn into values (an alias with no anchor, an alias bomb),
+ * and where: at the alias when there is one to point at.
+ */
+export function unreadable(doc: Document, err: Error): { message: string; offset: number } {
+  const alias = /^Unresolved alias.*: (.+)$/.exec(err.message)?.[1];
+  if (alias) {
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.source === alias && node.range) {
+          offset = node.range[0];
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    const message = `YAML: *${alias} names no anchor above it. Define &${alias} first, or quote a value starting with *`;
+    return { message, offset };
+  }
+  if (/alias count/i.test(err.message)) {
+    return {
+      message: 'YAML: aliases (*name) expand to too many values. Write the values out instead of nesting aliases',
+      offset: 0,
+    };
+  }
+  return { message: `YAML: cannot be read (${err.message}). Check the aliases (*name) and anchors (&name)`, offset: 0 };
+}
+
+interface Told {
+  line: number;
+  col: number;
+  path: PathKey[];
+  message: string;
+  damage: Damage;
+  /** An unclosed quote: the rest of the text is inside it. */
+  swallows?: boolean;
+}
+
+function tell(text: string, doc: Document, lines: LineCounter, error: YAMLError): Told {
+  const told = (message: string, damage: Damage = { from: error.pos[0] }, path: PathKey[] = []): Told => ({
+    ...lines.linePos('from' in damage ? Math.min(damage.from, error.pos[0]) : error.pos[0]),
+    path,
+    message: path.length > 0 || error.code === 'DUPLICATE_KEY' ? message : `YAML: ${message}`,
+    damage,
+  });
+  const raw = error.message.split('\n')[0] ?? '';
+  switch (error.code) {
+    case 'DUPLICATE_KEY': {
+      const where = keyAt(doc, error.pos[0]);
+      if (!where) return told('a key appears twice in one map. Keep one');
+      const key = String(where.key);
+      return told(`key "${key}" appears twice. Keep one`, { under: [...where.path, key] }, where.path);
+    }
+    case 'TAG_RESOLVE_FAILED': {
+      const tag = /tag: (.*)$/.exec(raw)?.[1] ?? '!';
+      return told(`${tag} is read as a YAML tag, since it starts with !. Quote the value: "${tag}"`, {
+        under: nodeAfter(doc, error.pos[1]) ?? [],
+      });
+    }
+    case 'MULTIPLE_DOCS':
+      return told('the file holds more than one document (a --- line). Keep one');
+    case 'TAB_AS_INDENT':
+      return told('tabs are not allowed as indentation. Indent with spaces');
+    case 'BAD_INDENT':
+      return /flow/i.test(raw)
+        ? told('a [ or { opened above is not closed before this line. Close it with ] or }')
+        : told('this line is not lined up with the others of its map or list. Indent it like the lines above it');
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return told(
+        'a key: value is not allowed here. Check the indentation of this line and the next, or quote a value that holds ": "',
+      );
+    case 'MULTILINE_IMPLICIT_KEY':
+      return told('this line has no ": " after its key, so YAML reads on into the next line. Write key: value');
+    case 'BAD_SCALAR_START': {
+      const char = /start with (?:reserved character )?(.+)$/.exec(raw)?.[1] ?? 'this character';
+      return told(`a value cannot start with ${char} unless it is quoted. Quote the value`);
+    }
+    case 'BAD_DQ_ESCAPE':
+      return told(
+        `${raw.replace(/^Invalid escape sequence /, '')} is not an escape in a "double-quoted" value. ` +
+          "Write \\\\ for a backslash, or use 'single quotes'",
+      );
+    case 'MISSING_CHAR': {
+      const quote = /closing (["'])/.exec(raw)?.[1];
+      if (quote) {
+        // yaml reports an unclosed quote at the end of the text; point at the quote that opened it instead.
+        const opened = openingQuote(text, quote, lines.linePos(error.pos[0]).line);
+        const at = told(`a value opened with ${quote} is never closed. Add the closing ${quote}`, {
+          from: opened ?? error.pos[0],
+        });
+        return { ...at, swallows: true };
+      }
+      return told(missingChar(raw));
+    }
+    default:
+      return told(`${raw}. Check the indentation and quoting of this line`);
+  }
+}
+
+/** The other things yaml finds missing: a -, a value, a space, a comma. */
+function missingChar(raw: string): string {
+  if (/without - indicator/.test(raw)) {
+    return 'this line is indented less than the keys above it. Line it up with them, or start a list entry with -';
+  }
+  if (/followed by map values/.test(raw)) return 'a key has no ": value". Write key: value, with a space after :';
+  if (/Missing space after :/.test(raw)) return 'a : inside { } needs a space after it. Write key: value';
+  if (/Missing ,/.test(raw)) return 'items inside [ ] or { } are separated by commas. Add the missing ,';
+  if (/Comments must be separated/.test(raw)) {
+    return 'a # starts a comment only after a space. Add a space before #, or quote the value';
+  }
+  return `${raw}. Check the indentation and quoting of this line`;
+}
+
+/** The offset of the last `quote` on the last line at or before line `before` that holds an odd number of them. */
+function openingQuote(text: string, quote: string, before: number): number | undefined {
+  const all = text.split('\n');
+  const starts: number[] = [];
+  let offset = 0;
+  for (const line of all) {
+    starts.push(offset);
+    offset += line.length + 1;
+  }
+  for (let n = Math.min(before, all.length) - 1; n >= 0; n--) {
+    const content = all[n] ?? '';
+    if (content.split(quote).length % 2 === 0) return (starts[n] ?? 0) + content.lastIndexOf(quote);
+  }
+  return undefined;
+}
+
+/** The map path and key whose key node starts at `offset` (where yaml reports a duplicate key). */
+function keyAt(doc: Document, offset: number): { path: PathKey[]; key: unknown } | undefined {
+  let found: { path: PathKey[]; key: unknown } | undefined;
+  walk(doc, (_node, path, key) => {
+    if (!found && isScalar(key) && key.range?.[0] === offset) found = { path: path.slice(0, -1), key: key.value };
+  });
+  return found;
+}
+
+/** The top-level key whose entry holds `offset`, or the last one before it. */
+function fieldAt(doc: Document, offset: number): string | undefined {
+  if (!isMap(doc.contents)) return undefined;
+  const before = doc.contents.items.filter((p) => isScalar(p.key) && (p.key.range?.[0] ?? offset) < offset).at(-1);
+  return isScalar(before?.key) ? String(before.key.value) : undefined;
+}
+
+/** The path of the first value that starts at or after `offset`: the one a tag just before it belongs to. */
+function nodeAfter(doc: Document, offset: number): PathKey[] | undefined {
+  let found: PathKey[] | undefined;
+  walk(doc, (node, path) => {
+    if (!found && isNode(node) && (node.range?.[0] ?? -1) >= offset) found = path;
+  });
+  return found;
+}
+
+/** Visits every value of the document in order with its path; `key` is the key node of a map entry's pair. */
+function walk(doc: Document, visit: (node: unknown, path: PathKey[], key?: unknown) => void): void {
+  const go = (node: unknown, path: PathKey[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        visit(pair.value, [...path, String(key)], pair.key);
+        go(pair.value, [...path, String(key)]);
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        visit(item, [...path, i]);
+        go(item, [...path, i]);
+      }
+    }
+  };
+  go(doc.contents, []);
+}
