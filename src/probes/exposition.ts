@@ -293,8 +293,22 @@ class LineParser {
     const { name, wanted } = this.#name(end);
     if (!wanted) return;
     const labels: Record<string, string> = {};
-    if (text.charCodeAt(this.#pos) === OPEN) this.#labels(end, labels);
     let pos = this.#pos;
+    let c = text.charCodeAt(pos);
+    if (isBlank(c)) {
+      // Prometheus' text parser allows blanks between the metric name and its `{`.
+      let brace = pos + 1;
+      while (brace < end && isBlank(text.charCodeAt(brace))) brace++;
+      if (text.charCodeAt(brace) === OPEN) {
+        pos = brace;
+        c = OPEN;
+      }
+    }
+    if (c === OPEN) {
+      this.#pos = pos;
+      this.#labels(end, labels);
+      pos = this.#pos;
+    }
     if (!isBlank(text.charCodeAt(pos))) {
       throw this.#error(`expected a space and the value after ${name}, found ${shown(text, pos, end)}`);
     }

@@ -83,6 +83,16 @@ describe('parseExposition, text format 0.0.4', () => {
     }
   });
 
+  it('accepts blanks between a metric name and its labels, as Prometheus’ text parser does', async () => {
+    const { samples } = await parse('x {a="1"} 6\nx \t {a="2"} 7\ny 8\ny  {} 9\n');
+    expect(samples.map((s) => [s.name, s.labels, s.value])).toEqual([
+      ['x', { a: '1' }, 6],
+      ['x', { a: '2' }, 7],
+      ['y', {}, 8],
+      ['y', {}, 9],
+    ]);
+  });
+
   it('accepts CRLF line ends and blank lines', async () => {
     const { samples } = await parse('# TYPE a gauge\r\na 1\r\n\r\nb{x="y"} 2\r\n');
     expect(samples.map((s) => [s.name, s.value])).toEqual([
