@@ -111,7 +111,7 @@ async function storeOnly(n: number): Promise<void> {
         groupKey: `g${i}`,
         item,
         createdAt: 0,
-        nextAttemptAt: 0,
+        groupWait: 0,
       });
     }
   });

@@ -161,7 +161,7 @@ export const deliveryConfig = z.strictObject({
   max_backoff: duration.default(300_000),
   /** A channel failing this long hands the page to the contact's next channel. */
   fallback_after: duration.default(300_000),
-  /** Pages due together for one contact are grouped for this long into one message. */
+  /** A contact's first page of a group goes at once; those after it within this long wait and go as one message. */
   group_wait: duration.default(30_000),
 });
 

@@ -214,7 +214,7 @@ export class Escalation {
       groupKey: rec.alert.groupKey,
       item,
       createdAt: now,
-      nextAttemptAt: now + this.#cfg.delivery.group_wait,
+      groupWait: this.#cfg.delivery.group_wait,
     });
   }
 }

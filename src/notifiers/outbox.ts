@@ -337,7 +337,7 @@ export class OutboxWorker {
         groupKey: 'DeliveryFailing',
         item,
         createdAt: now,
-        nextAttemptAt: now,
+        groupWait: delivery.group_wait,
       });
     }
     this.#store.markFailingRaised(rows.map((r) => r.id));

@@ -69,8 +69,8 @@ export interface OutboxRow {
 /** What a new outbox row needs. */
 export type NewOutboxRow = Pick<OutboxRow, 'key' | 'incidentId' | 'kind' | 'contact' | 'groupKey' | 'item'> & {
   createdAt: number;
-  /** When it is due unless it joins an open group (see enqueue). */
-  nextAttemptAt: number;
+  /** delivery.group_wait: how long a row waits when its group had a row lately (see enqueue). */
+  groupWait: number;
   /** The contact's channel to start on (0, the first, unless a DeliveryFailing page avoids a broken one). */
   channelIndex?: number;
 };
@@ -229,13 +229,19 @@ export class EscalationStore {
       addPaged: p('INSERT OR IGNORE INTO esc_paged (incident_id, contact, at) VALUES (?, ?, ?)'),
       paged: p('SELECT contact FROM esc_paged WHERE incident_id = ? ORDER BY at, contact'),
       addAck: p('INSERT INTO esc_acks (incident_id, who, via, comment, at) VALUES (?, ?, ?, ?, ?)'),
-      // A row joins the open group of its contact and group key (not yet attempted, still waiting out group_wait),
-      // so notifications that arrive within group_wait of the first go out as one message.
+      // When a row is due, per group (contact, group key, channel): it joins the group's message that has not been
+      // attempted yet (rows written together go together); else, when the group had a row written within
+      // group_wait, it waits group_wait (and rows written meanwhile join it); else it is due at once. So a lone page
+      // goes out without waiting, a storm written in one go is one message, and a trickle one per group_wait.
       enqueue: p(
         `INSERT OR IGNORE INTO outbox (key, incident_id, kind, contact, channel_index, group_key, item, state, created_at, next_attempt_at)
          VALUES (@key, @incidentId, @kind, @contact, @channelIndex, @groupKey, @item, 'pending', @createdAt,
-           COALESCE((SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND attempts = 0 AND contact = @contact
-             AND group_key = @groupKey AND channel_index = @channelIndex AND next_attempt_at > @createdAt), @nextAttemptAt))`,
+           COALESCE(
+             (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND attempts = 0 AND contact = @contact
+               AND group_key = @groupKey AND channel_index = @channelIndex),
+             CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contact = @contact AND group_key = @groupKey
+               AND channel_index = @channelIndex AND created_at > @createdAt - @groupWait)
+             THEN @createdAt + @groupWait ELSE @createdAt END))`,
       ),
       supersede: p(
         `UPDATE outbox SET state = 'superseded' WHERE incident_id = ? AND state = 'pending' AND kind IN (SELECT value FROM json_each(?))`,

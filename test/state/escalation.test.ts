@@ -25,7 +25,7 @@ function newRow(key: string, over: Partial<NewOutboxRow> = {}): NewOutboxRow {
     groupKey: 'ApiDown',
     item,
     createdAt: T,
-    nextAttemptAt: T,
+    groupWait: 30_000,
     ...over,
   };
 }
@@ -69,7 +69,7 @@ describe('escalation store', () => {
     state.store.enqueue(newRow('b1', { groupKey: 'Other' }));
     state.store.enqueue(newRow('a2'));
     state.store.enqueue(newRow('lead', { contact: 'lead' }));
-    state.store.enqueue(newRow('later', { groupKey: 'Later', nextAttemptAt: T + 10 }));
+    state.store.enqueue(newRow('later', { groupKey: 'Later', createdAt: T + 10 }));
     const keys = (groups: { key: string }[][]) => groups.map((g) => g.map((r) => r.key));
     expect(keys(state.store.claimDue(T, 2, 10)).sort()).toEqual([['a1', 'a2'], ['b1']]);
     expect(keys(state.store.claimDue(T, 10, 10))).toEqual([['lead']]);
@@ -81,17 +81,34 @@ describe('escalation store', () => {
     expect(keys(state.store.claimDue(T, 1, 1))).toEqual([['a1']]);
   });
 
-  it('lets a new row join the open group of its contact and group key', () => {
-    state.store.enqueue(newRow('a', { nextAttemptAt: T + 30_000 }));
-    state.store.enqueue(newRow('b', { createdAt: T + 10_000, nextAttemptAt: T + 40_000 }));
-    state.store.enqueue(newRow('c', { createdAt: T + 10_000, nextAttemptAt: T + 40_000, contact: 'lead' }));
-    state.store.enqueue(newRow('d', { createdAt: T + 10_000, nextAttemptAt: T + 40_000, groupKey: 'Other' }));
-    expect(state.store.outboxRows().map((r) => [r.key, r.nextAttemptAt - T])).toEqual([
-      ['a', 30_000],
-      ['b', 30_000],
-      ['c', 40_000],
-      ['d', 40_000],
+  it('sends the first row of a group at once; rows after it within group_wait wait and go together', () => {
+    const due = () => state.store.outboxRows().map((r) => [r.key, r.nextAttemptAt - T]);
+    state.store.enqueue(newRow('a'));
+    state.store.enqueue(newRow('a2'));
+    expect(due()).toEqual([
+      ['a', 0],
+      ['a2', 0],
     ]);
+    expect(state.store.claimDue(T, 10, 10)).toHaveLength(1);
+    // 10 s later the group had a row lately: the next one waits group_wait, and one 10 s after that joins it.
+    state.store.enqueue(newRow('b', { createdAt: T + 10_000 }));
+    state.store.enqueue(newRow('b2', { createdAt: T + 20_000 }));
+    // Other contacts and other group keys are groups of their own: due at once.
+    state.store.enqueue(newRow('c', { createdAt: T + 10_000, contact: 'lead' }));
+    state.store.enqueue(newRow('d', { createdAt: T + 10_000, groupKey: 'Other' }));
+    expect(due().slice(2)).toEqual([
+      ['b', 40_000],
+      ['b2', 40_000],
+      ['c', 10_000],
+      ['d', 10_000],
+    ]);
+    // A message not attempted yet takes rows written after its due time too (a busy worker has not got to it).
+    state.store.enqueue(newRow('b3', { createdAt: T + 45_000 }));
+    expect(due().at(-1)).toEqual(['b3', 40_000]);
+    // A quiet group_wait later, a row is first of its group again.
+    state.store.claimDue(T + 45_000, 10, 10);
+    state.store.enqueue(newRow('e', { createdAt: T + 75_001 }));
+    expect(due().at(-1)).toEqual(['e', 75_001]);
   });
 
   it('records delivered and failed attempts, with the error and the next try', () => {
