@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { runTests } from '../../src/cli/test.js';
-import { expandValues, parseSeries } from '../../src/rules/rule-tests.js';
+import { expandValues, parseSeries, type RuleTestFile } from '../../src/rules/rule-tests.js';
 import { centinela, configFolder } from '../support/cli.js';
 
 const shipped = readdirSync('config/tests').map((f) => join('config/tests', f));
@@ -44,6 +45,18 @@ describe('centinela test', () => {
     expect(r.err).toBe('');
     expect(r.out).toMatch(new RegExp(`${shipped.length} files, \\d+ checks: \\d+ passed, 0 failed`));
     expect(r.code).toBe(0);
+  });
+
+  it('has a test for every shipped rule, expecting it to fire', () => {
+    const rules = (parse(readFileSync('config/alerts.yaml', 'utf8')) as { rules: { name: string }[] }).rules;
+    const tested = new Set(
+      shipped.flatMap((file) =>
+        (parse(readFileSync(file, 'utf8')) as RuleTestFile).tests.flatMap((g) =>
+          g.alert_tests.filter((t) => t.exp_alerts.length > 0).map((t) => t.alertname),
+        ),
+      ),
+    );
+    expect(rules.map((r) => r.name).filter((name) => !tested.has(name))).toEqual([]);
   });
 
   it('fails a deliberately wrong expectation with a readable diff', async () => {
