@@ -10,9 +10,9 @@
 //   new Escalation(store, cfg, { escalated: (f, t) => metrics.escalation(f, t), acknowledged: …, resolved: … })
 // No network I/O happens here; the OutboxWorker (notifiers/outbox.ts) delivers what this writes.
 import type { EscalationFile } from '../config/schema.js';
-import type { AckInfo, ItemKind, NotificationItem } from '../notifiers/notifier.js';
+import type { AckInfo, HeldAlert, ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
-import type { AlertEvent, Priority } from '../types.js';
+import type { Alert, AlertEvent, Priority } from '../types.js';
 import { applyEvent, type Decision, due, levelFor, nextDueAt, type Page } from './policy.js';
 
 /** The part of escalation.yaml this needs. */
@@ -36,6 +36,20 @@ const OPENS = new Set<AlertEvent['type']>(['firing', 'priority-changed', 'flappi
 
 // An ack makes these not-yet-sent rows moot; the first page and resolutions still go out.
 const MOOT_AFTER_ACK: ItemKind[] = ['reminder', 'escalated', 'reopened'];
+
+/** News for everyone paged for an incident (not a page of a level). */
+type NoticeKind = 'acknowledged' | 'resolved';
+
+/** What one event, due-time or ack asks to send: written once the whole batch is recorded (see #write). */
+interface Outgoing {
+  rec: IncidentRecord;
+  pages: Page[];
+  notice?: { kind: NoticeKind; skip?: string };
+}
+
+function heldAlert(a: Alert): HeldAlert {
+  return { id: a.id, alertname: a.alertname, labels: a.labels, summary: a.summary };
+}
 
 /**
  * Told what happened, for metrics; called inside the transaction (a rolled-back one has still been counted).
@@ -73,6 +87,7 @@ export class Escalation {
   }
 
   #handle(events: readonly AlertEvent[], now: number): void {
+    const out: Outgoing[] = [];
     for (const event of events) {
       const open = this.#store.openIncident(event.alert.id);
       if (!open && !OPENS.has(event.type)) continue;
@@ -85,20 +100,25 @@ export class Escalation {
         levels: [],
       };
       const decision = applyEvent(base, event, this.#cfg.levels, this.#cfg.ack.timeout, now);
-      const rec = this.#save(decision, now, open === undefined);
-      if (event.type === 'resolved') {
-        this.#notifyAll(rec, 'resolved', now);
-        if (rec.firstPagedAt !== undefined) this.#observer.resolved?.(rec.priority, seconds(now, rec));
+      const rec = this.#save(decision, open === undefined);
+      out.push({ rec, pages: decision.pages, notice: event.type === 'resolved' ? { kind: 'resolved' } : undefined });
+      if (event.type === 'resolved' && rec.firstPagedAt !== undefined) {
+        this.#observer.resolved?.(rec.priority, seconds(now, rec));
       }
     }
+    // Written after every event is recorded, so a source's page lists the alerts it holds back even when their
+    // events come after its own in the batch.
+    this.#write(out, now);
   }
 
   /** Applies every due reminder, climb and ack timeout; call at `nextDueAt()`. */
   tick(now: number): void {
     this.#store.transaction(() => {
-      for (const rec of this.#store.dueIncidents(now)) {
-        this.#save(due(rec, this.#cfg.levels, this.#cfg.ack.timeout, now), now, false);
-      }
+      const out = this.#store.dueIncidents(now).map((rec): Outgoing => {
+        const d = due(rec, this.#cfg.levels, this.#cfg.ack.timeout, now);
+        return { rec: this.#save(d, false), pages: d.pages };
+      });
+      this.#write(out, now);
     });
   }
 
@@ -138,43 +158,87 @@ export class Escalation {
     this.#store.addAck(rec.id, ack);
     this.#store.updateIncident(next);
     this.#store.supersede(rec.id, MOOT_AFTER_ACK);
-    this.#notifyAll(next, 'acknowledged', now, by.who);
+    this.#write([{ rec: next, pages: [], notice: { kind: 'acknowledged', skip: by.who } }], now);
     this.#observer.acknowledged?.(next.priority, seconds(now, next));
     return { status: 'acknowledged', incident: next };
   }
 
-  /** Stores the decided record with its due-time (inserting a new incident) and enqueues its pages. */
-  #save(d: Decision, now: number, isNew: boolean): IncidentRecord {
-    let rec: IncidentRecord = { ...d.record, dueAt: d.nextDueAt };
-    if (isNew) rec = this.#store.insertIncident(rec);
-    else this.#store.updateIncident(rec);
-    for (const page of d.pages) {
-      this.#enqueuePage(rec, page, now);
-      // A climb reaches the newest level; the one before it is where it climbed from.
-      const from = rec.levels.at(-2)?.level;
-      if (page.kind === 'escalated' && from) this.#observer.escalated?.(from, page.level);
-    }
+  /** Stores the decided record with its due-time (inserting a new incident). */
+  #save(d: Decision, isNew: boolean): IncidentRecord {
+    const rec: IncidentRecord = { ...d.record, dueAt: d.nextDueAt };
+    if (isNew) return this.#store.insertIncident(rec);
+    this.#store.updateIncident(rec);
     return rec;
   }
 
-  #enqueuePage(rec: IncidentRecord, page: Page, now: number): void {
+  /** Enqueues the pages and notices, each naming the alerts its incident's alert holds back right now. */
+  #write(out: readonly Outgoing[], now: number): void {
+    if (!out.some((o) => o.pages.length > 0 || o.notice)) return;
+    const held = this.#heldBySource();
+    for (const { rec, pages, notice } of out) {
+      const holding = this.#holding(rec, held);
+      for (const page of pages) {
+        this.#enqueuePage(rec, page, now, holding);
+        // A climb reaches the newest level; the one before it is where it climbed from.
+        const from = rec.levels.at(-2)?.level;
+        if (page.kind === 'escalated' && from) this.#observer.escalated?.(from, page.level);
+      }
+      if (notice) this.#notifyAll(rec, notice.kind, now, holding, notice.skip);
+    }
+  }
+
+  /** The alerts held back by an inhibition, by the id of the alert inhibiting them. */
+  #heldBySource(): Map<string, Alert[]> {
+    const by = new Map<string, Alert[]>();
+    for (const rec of this.#store.heldIncidents()) {
+      for (const s of rec.alert.suppressedBy) {
+        if (s.kind === 'inhibited') by.set(s.id, [...(by.get(s.id) ?? []), rec.alert]);
+      }
+    }
+    return by;
+  }
+
+  /**
+   * What `rec`'s alert holds back now: the held incidents that name it, and any target the rules listed in its
+   * `inhibits` that escalation has not recorded as held by it (named from its incident, else by id).
+   */
+  #holding(rec: IncidentRecord, held: ReadonlyMap<string, Alert[]>): HeldAlert[] | undefined {
+    const alerts = held.get(rec.alertId) ?? [];
+    const listed = new Set(alerts.map((a) => a.id));
+    const out = alerts.map(heldAlert);
+    for (const id of rec.alert.inhibits) {
+      if (listed.has(id)) continue;
+      const other = this.#store.openIncident(id);
+      out.push(other ? heldAlert(other.alert) : { id });
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  #enqueuePage(rec: IncidentRecord, page: Page, now: number, holding: HeldAlert[] | undefined): void {
     for (const contact of page.contacts) this.#store.addPaged(rec.id, contact, now);
     const paged = this.#store.paged(rec.id);
     for (const contact of page.contacts) {
       this.#enqueue(rec, contact, `${rec.id}:${page.level}:${page.seq}:${contact}`, page.kind, now, paged, {
         level: page.level,
         previousPriority: page.previousPriority,
+        holding,
       });
     }
   }
 
   /** Tells everyone paged for the incident (except `skip`, the one who acked) about an ack or the resolution. */
-  #notifyAll(rec: IncidentRecord, kind: 'acknowledged' | 'resolved', now: number, skip?: string): void {
+  #notifyAll(
+    rec: IncidentRecord,
+    kind: NoticeKind,
+    now: number,
+    holding: HeldAlert[] | undefined,
+    skip?: string,
+  ): void {
     const paged = this.#store.paged(rec.id);
     const suffix = kind === 'acknowledged' ? `ack:${rec.ack?.at}` : 'resolved';
     for (const contact of paged) {
       if (contact === skip) continue;
-      this.#enqueue(rec, contact, `${rec.id}:${suffix}:${contact}`, kind, now, paged, {});
+      this.#enqueue(rec, contact, `${rec.id}:${suffix}:${contact}`, kind, now, paged, { holding });
     }
   }
 

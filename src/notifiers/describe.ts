@@ -2,7 +2,7 @@
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
 import { formatDuration } from '../config/duration.js';
 import { outranks, type Priority } from '../types.js';
-import type { Notification, NotificationItem } from './notifier.js';
+import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
 
 /** `2026-01-01 10:00 UTC`: the instant as people read it in a page. */
 export function formatTime(ms: number): string {
@@ -69,6 +69,26 @@ export interface ItemText {
   ackUrl?: string;
 }
 
+// A source holding back a whole service's alerts names this many, then counts the rest.
+const MAX_HELD = 20;
+
+/** `ApiLatencyHigh{route=/api/v1/tasks}`: a held alert as people know it (its id only when nothing else is known). */
+function heldName(h: HeldAlert): string {
+  if (h.alertname === undefined) return `alert ${h.id}`;
+  const labels = Object.entries(h.labels ?? {})
+    .filter(([k]) => k !== 'alertname')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return labels ? `${h.alertname}{${labels}}` : h.alertname;
+}
+
+/** The "Holding back" fact: the held alerts by name and labels. */
+function heldList(held: HeldAlert[]): string {
+  const names = held.slice(0, MAX_HELD).map(heldName);
+  if (held.length > MAX_HELD) names.push(`and ${held.length - MAX_HELD} more`);
+  return names.join(', ');
+}
+
 function num(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v);
 }
@@ -103,7 +123,9 @@ export function describeItem(item: NotificationItem, contact: string, at: number
     ]);
   }
   if (a.flapping) facts.push(['Flapping', 'yes: it keeps changing state']);
-  if (a.inhibits.length) facts.push(['Holding back', a.inhibits.join(', ')]);
+  // Rows written before `holding` existed carry only the ids.
+  const held = item.holding ?? a.inhibits.map((id) => ({ id }));
+  if (held.length) facts.push(['Holding back', heldList(held)]);
   facts.push(['Alert', item.incidentId ? `${a.id} (incident ${item.incidentId})` : a.id]);
   const showSteps = item.kind !== 'resolved' && item.kind !== 'acknowledged';
   return {

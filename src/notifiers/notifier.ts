@@ -1,7 +1,7 @@
 // The notifier contract (STYLE.md §4): what a notification holds, and a kind that renders it (pure) and sends it.
 import type { Logger } from 'pino';
 import type { ChannelConfig } from '../config/schema.js';
-import type { Alert, Priority } from '../types.js';
+import type { Alert, Labels, Priority } from '../types.js';
 
 /** Why a contact hears about an alert; `test` is `centinela notify-test`, `delivery-failing` is centinela's own. */
 export type ItemKind =
@@ -24,6 +24,15 @@ export interface AckInfo {
   via?: string;
 }
 
+/** An alert held back by the one a page is about (an inhibition): named as people know it, not by its id. */
+export interface HeldAlert {
+  id: string;
+  /** Unset for an alert escalation has no record of (then the page shows its id). */
+  alertname?: string;
+  labels?: Labels;
+  summary?: string;
+}
+
 /** One alert's news for one contact: a snapshot taken when the outbox row was written, so a restart sends the same. */
 export interface NotificationItem {
   /** The outbox idempotency key. */
@@ -42,6 +51,8 @@ export interface NotificationItem {
   paged: string[];
   /** Phone numbers of those paged who have one, so whoever is paged can call the others. */
   phones?: Record<string, string>;
+  /** The alerts this one holds back right now (its inhibition targets), when the row was written. */
+  holding?: HeldAlert[];
   /** For `priority-rose`: the priority before. */
   previousPriority?: Priority;
   ack?: AckInfo;

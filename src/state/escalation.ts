@@ -215,6 +215,8 @@ export class EscalationStore {
       .join(', ');
     this.#s = {
       openIncident: p(`SELECT * FROM esc_incidents WHERE alert_id = ? AND status <> 'resolved'`),
+      // Written with status <> 'resolved' so that the partial index of open incidents serves it.
+      heldIncidents: p(`SELECT * FROM esc_incidents WHERE status <> 'resolved' AND status = 'held' ORDER BY id`),
       lastIncident: p(`SELECT * FROM esc_incidents WHERE alert_id = ? ORDER BY id DESC LIMIT 1`),
       incident: p('SELECT * FROM esc_incidents WHERE id = ?'),
       insertIncident: p(`INSERT INTO esc_incidents (${INCIDENT_COLUMNS}) VALUES (${named})`),
@@ -281,6 +283,11 @@ export class EscalationStore {
   openIncident(alertId: string): IncidentRecord | undefined {
     const r = this.#s.openIncident.get(alertId) as IncidentSqlRow | undefined;
     return r && toIncident(r);
+  }
+
+  /** The open incidents held back (silenced, inhibited, in maintenance), oldest first. */
+  heldIncidents(): IncidentRecord[] {
+    return (this.#s.heldIncidents.all() as IncidentSqlRow[]).map(toIncident);
   }
 
   /** The latest incident of `alertId`, resolved or not. */

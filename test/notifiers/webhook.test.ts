@@ -108,6 +108,7 @@ describe('generic webhook (centinela.alert.v1)', () => {
         resolvedAt: null,
         durationMs: null,
       },
+      holding: [],
       ackUrl: 'https://centinela.example/ack/abc.def',
     });
   });

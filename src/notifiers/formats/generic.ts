@@ -48,6 +48,12 @@ function notificationJson(item: NotificationItem) {
       resolvedAt: iso(item.resolvedAt),
       durationMs: item.resolvedAt === undefined ? null : item.resolvedAt - a.activeSince,
     },
+    holding: (item.holding ?? []).map((h) => ({
+      id: h.id,
+      name: h.alertname ?? null,
+      labels: h.labels ?? null,
+      summary: h.summary ?? null,
+    })),
     ackUrl: item.ackUrl ?? null,
   };
 }
