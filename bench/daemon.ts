@@ -2,10 +2,12 @@
 //  1. time from a target going down to the first page at the sink, with every: 5s, after_failures: 3,
 //     retry_every: 1s (demo/config against demo/target.ts; the fault lands at a random point of the 5 s cycle);
 //  2. RSS and CPU of `centinela run` (built with tsc to a scratch dist/, run by Node 24, no tsx) with the shipped
-//     config/ against loopback targets: the demo API (health, /metrics, /ws/stats, WebSocket), a self-signed TLS
-//     server, the machine's PostgreSQL and Redis, a temp folder of logs and backups, a webhook sink; /metrics is
-//     scraped every 15 s as Prometheus would. There is no Docker engine at the shipped endpoint, so the docker
-//     probe fails fast (its cost here is a refused connect, not a stats call).
+//     config/ against loopback targets: the demo API (health, /metrics, /ws/stats, WebSocket), a TLS server whose
+//     certificate the daemon trusts (NODE_EXTRA_CA_CERTS), the machine's PostgreSQL and Redis, a temp folder of logs
+//     and backups, an SMTP server on 127.0.0.1:587 (the shipped port; binding it needs root, else email pages fail
+//     and are retried) and a webhook sink; /metrics is scraped every 15 s as Prometheus would. There is no Docker
+//     engine at the shipped endpoint (unix:///var/run/docker.sock), so the docker probe is down and its alerts page
+//     (delivered, then reminded) — as in production, a little paging goes on.
 //
 //   npx tsx bench/daemon.ts [--minutes 5] [--trials 5]
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
+import { SMTPServer } from 'smtp-server';
 import { startDemoSink } from '../demo/sink.js';
 import { startDemoTarget } from '../demo/target.js';
 import { startDaemon } from '../src/cli/run.js';
@@ -107,6 +110,24 @@ async function footprint(): Promise<void> {
   const cert = makeSelfSignedCert();
   const tls = createServer({ key: cert.key, cert: cert.cert }, (_req, res) => res.end('ok'));
   await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+  let mails = 0;
+  const smtp = new SMTPServer({
+    key: cert.key,
+    cert: cert.cert,
+    authOptional: true,
+    logger: false,
+    disableReverseLookup: true,
+    onData(stream, _session, callback) {
+      stream.resume().on('end', () => {
+        mails++;
+        callback();
+      });
+    },
+  });
+  const smtpUp = await new Promise<boolean>((r) => {
+    smtp.server.once('error', () => r(false));
+    smtp.listen(587, '127.0.0.1', () => r(true));
+  });
   const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
   mkdirSync(join(dir, 'logs'));
   mkdirSync(join(dir, 'backups'));
@@ -132,6 +153,7 @@ async function footprint(): Promise<void> {
         REDIS_HOST: '127.0.0.1',
         GRUPOGAD_DIR: dir,
         SMTP_HOST: '127.0.0.1',
+        NODE_EXTRA_CA_CERTS: cert.certFile,
         OPS_WEBHOOK_URL: hook.url,
         CENTINELA_LISTEN: '127.0.0.1:0',
         CENTINELA_STATE: join(dir, 'state.db'),
@@ -180,12 +202,20 @@ async function footprint(): Promise<void> {
   await new Promise((r) => child.on('exit', r));
   if (!exists) await admin.query('DROP DATABASE grupogad_prod WITH (FORCE)');
   await admin.end();
-  await Promise.all([target.close(), hook.close(), new Promise((r) => tls.close(r))]);
+  await Promise.all([
+    target.close(),
+    hook.close(),
+    new Promise((r) => tls.close(r)),
+    new Promise<void>((r) => smtp.close(() => r())),
+  ]);
   cert.remove();
   rmSync(dir, { recursive: true, force: true });
   const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
   console.log(
     `centinela run, shipped config (10 probes), loopback targets, ${(seconds / 60).toFixed(1)} min after a ${warmup / 1000} s warm-up, ${scrapes} /metrics scrapes:`,
+  );
+  console.log(
+    `  pages: ${mails} emails${smtpUp ? '' : ' (no SMTP server: 127.0.0.1:587 could not be bound)'}, ${hook.requests.length} webhooks`,
   );
   console.log(`  CPU ${(((end.cpu - start.cpu) / seconds) * 100).toFixed(2)} % of one core (goal: under 1 %)`);
   console.log(
