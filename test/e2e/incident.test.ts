@@ -185,6 +185,29 @@ describe('an incident, end to end', () => {
     expect(metrics).toContain('centinela_alerts{alertname="ApiLatencyHigh",priority="P1",state="firing"} 1\n');
   });
 
+  it('keeps a firing alert through a reload: no second page, one resolution', async () => {
+    const d = await start();
+    world.target.setFault('down');
+    await d.advanceUntil(
+      () => world.hook.requests.length >= 1,
+      30_000,
+      () => 'no page',
+    );
+    const reload = await d.app.server.inject({ method: 'POST', url: '/-/reload', headers: auth });
+    expect(reload.statusCode).toBe(200);
+    await d.advance(30_000);
+    expect(hookEvents(world.hook)).toEqual(['firing ApiDown']);
+    expect((await alerts(d, '?state=firing')).map((a) => a.alertname)).toEqual(['ApiDown']);
+    world.target.setFault('none');
+    await d.advanceUntil(
+      () => hookEvents(world.hook).length >= 2,
+      15_000,
+      () => 'no resolution after the reload',
+    );
+    await d.advance(30_000);
+    expect(hookEvents(world.hook)).toEqual(['firing ApiDown', 'resolved ApiDown']);
+  });
+
   it('survives a restart mid-incident: no second page, and the resolution still comes', async () => {
     let d = await start();
     world.target.setFault('down');
