@@ -3,6 +3,11 @@
 /** Label names to values, e.g. `{ route: "/api/v1/tasks" }`. */
 export type Labels = Readonly<Record<string, string>>;
 
+/** A label's value, '' when absent (as in PromQL); only own keys count, so `constructor` is never a label. */
+export function labelValue(labels: Labels, name: string): string {
+  return Object.hasOwn(labels, name) ? (labels[name] ?? '') : '';
+}
+
 /** One measurement: `api_metrics.latency_p95_seconds{route="/api/v1/tasks"} 0.31`. */
 export interface Sample {
   name: string;

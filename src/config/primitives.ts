@@ -1,6 +1,6 @@
 // The value types the configuration language is made of: durations, secrets, names, label matchers, priorities.
 import { z } from 'zod';
-import { type Labels, PRIORITIES } from '../types.js';
+import { type Labels, labelValue, PRIORITIES } from '../types.js';
 import { parseDuration } from './duration.js';
 import { Secret } from './secret.js';
 
@@ -70,7 +70,7 @@ export interface Matcher {
  */
 export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
   for (const m of matchers) {
-    const v = labels[m.label] ?? '';
+    const v = labelValue(labels, m.label);
     switch (m.op) {
       case '=':
         if (v !== m.value) return false;
@@ -118,7 +118,15 @@ export const matchers = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), m
 });
 
 /** Static labels added to what a probe or rule produces. */
-export const labels = z.record(
-  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'label names hold letters, digits and _' }),
-  z.string(),
+export const labels = z.preprocess(
+  (map, ctx) => {
+    // zod drops a `__proto__` key without a word; refuse it rather than lose a label the operator wrote.
+    if (map !== null && typeof map === 'object' && Object.hasOwn(map, '__proto__'))
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: '"__proto__" cannot be a label name. Rename it' });
+    return map;
+  },
+  z.record(
+    z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'label names hold letters, digits and _' }),
+    z.string(),
+  ),
 );

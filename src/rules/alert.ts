@@ -1,5 +1,5 @@
 // Builds the Alert that escalation and the API see from a rule, one of its instances and what holds it back.
-import type { Alert, Labels, Suppression } from '../types.js';
+import { type Alert, type Labels, labelValue, type Suppression } from '../types.js';
 import type { Rule } from './rule.js';
 import type { Instance } from './state.js';
 
@@ -54,7 +54,7 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
       const detail = ctx.details.get(probe);
       return detail === undefined ? [] : [{ probe, detail }];
     }),
-    groupKey: rule.groupBy.map((l) => labels[l] ?? '').join(','),
+    groupKey: rule.groupBy.map((l) => labelValue(labels, l)).join(','),
     activeSince,
     flapping: inst.flapping,
     suppressedBy: ctx.suppressedBy,

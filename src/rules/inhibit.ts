@@ -2,7 +2,7 @@
 // are held back, and the source's page lists them. Pure: which alerts hold which, from labels and states.
 import { matchesAll } from '../config/primitives.js';
 import type { InhibitConfig } from '../config/schema.js';
-import type { Labels } from '../types.js';
+import { type Labels, labelValue } from '../types.js';
 
 /** An alert as inhibition sees it: its labels (with `priority`) and whether it fires. */
 export interface Inhibitable {
@@ -37,5 +37,5 @@ export function inhibitions(rules: readonly InhibitConfig[], alerts: readonly In
 }
 
 function equalKey(equal: readonly string[], labels: Labels): string {
-  return JSON.stringify(equal.map((l) => labels[l] ?? ''));
+  return JSON.stringify(equal.map((l) => labelValue(labels, l)));
 }

@@ -159,7 +159,7 @@ export class Silences {
 /** Whether one matcher can hold for some alert of `kind` at `priority` (`priority` is matchable like a label). */
 function couldMatch(m: Matcher, kind: AlertKind, priority: Priority): boolean {
   if (m.label === 'priority') return matchesAll([m], { priority });
-  if (m.label in kind.labels) return matchesAll([m], kind.labels);
+  if (Object.hasOwn(kind.labels, m.label)) return matchesAll([m], kind.labels);
   if (kind.open === 'any' || kind.open.includes(m.label)) return true;
   return matchesAll([m], {});
 }

@@ -1,6 +1,6 @@
 // Label matching as PromQL does it, shared by rules, silences, inhibitions, windows and the metrics probe.
 import { describe, expect, it } from 'vitest';
-import { matchers, matchesAll } from '../../src/config/primitives.js';
+import { labels, matchers, matchesAll } from '../../src/config/primitives.js';
 
 const m = (map: Record<string, string>) => matchers.parse(map);
 
@@ -19,11 +19,22 @@ describe('matchesAll', () => {
     [{ env: '!=prod' }, {}, true],
     [{ a: '1', b: '=~2|3' }, { a: '1', b: '3' }, true],
     [{ a: '1', b: '=~2|3' }, { a: '1', b: '4' }, false],
+    // Only own keys are labels: Object.prototype's names are absent, so they hold the empty string.
+    [{ constructor: '=~.*native code.*' }, {}, false],
+    [{ toString: '!=' }, {}, false],
   ])('%j on %j is %s', (map, labels, expected) => {
     expect(matchesAll(m(map), labels)).toBe(expected);
   });
 
   it('matches anything with no matchers', () => {
     expect(matchesAll([], { any: 'thing' })).toBe(true);
+  });
+});
+
+describe('labels', () => {
+  it('refuses __proto__ as a label name instead of dropping it', () => {
+    const result = labels.safeParse(JSON.parse('{"team":"api","__proto__":"x"}'));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('"__proto__" cannot be a label name. Rename it');
   });
 });
