@@ -260,6 +260,50 @@ describe('chat and incident formats', () => {
     expect(d.ok || d.reason).not.toContain('SECRET');
   });
 
+  it('escapes what chat markup would read in alert text: Slack mrkdwn, Teams markdown, Telegram HTML', () => {
+    const evil = item({
+      alert: makeAlert({
+        summary: '<!channel> API down, see <http://evil.example|the runbook> & [docs](http://evil.example) **now**',
+        labels: { alertname: 'ApiDown', container: 'grupo_gad_api', note: '<b>"x"</b>' },
+      }),
+    });
+    const body = (raw: Record<string, unknown>) =>
+      JSON.parse(webhook.render(note([evil]), channel(raw)).requests[0]?.body ?? '{}');
+
+    const slack = body({ format: 'slack', url: sink.url });
+    const slackText = '&lt;!channel&gt; API down, see &lt;http://evil.example|the runbook&gt; &amp; [docs]';
+    expect(slack.text).toContain(`[P0] ${slackText}`);
+    expect(slack.text).not.toContain('<');
+    expect(slack.blocks[1].text.text).toContain(slackText);
+    expect(slack.blocks[1].text.text).not.toContain('<');
+
+    const card = body({ format: 'teams', url: sink.url }).attachments[0].content;
+    const texts = JSON.stringify(card.body);
+    expect(card.body[0].text).toBe(
+      '\\[P0\\] \\<!channel\\> API down, see \\<http://evil.example|the runbook\\> & \\[docs\\](http://evil.example) \\*\\*now\\*\\* — grupo_gad_api',
+    );
+    expect(card.body[2].facts).toContainEqual({
+      title: 'Labels',
+      value: expect.stringContaining('note=\\<b\\>"x"\\</b\\>'),
+    });
+    expect(texts).not.toMatch(/[^\\]\[docs/);
+
+    const tg = body({ format: 'telegram', bot_token: 't', chat_id: '1' });
+    expect(tg.text).toContain(
+      '&lt;!channel&gt; API down, see &lt;http://evil.example|the runbook&gt; &amp; [docs](http://evil.example) **now**',
+    );
+    expect(tg.text).toContain('note=&lt;b&gt;&quot;x&quot;&lt;/b&gt;');
+    // Only centinela's own markup is HTML: the bold headlines and the ack link.
+    expect(tg.text.match(/<[^>]+>/g)).toEqual([
+      '<b>',
+      '</b>',
+      '<b>',
+      '</b>',
+      '<a href="https://centinela.example/ack/abc.def">',
+      '</a>',
+    ]);
+  });
+
   it('telegram: a storm is cut below the 4096-character limit', () => {
     const items = Array.from({ length: 300 }, (_, i) => item({ key: `k${i}` }));
     const cfg = channel({ format: 'telegram', bot_token: 't', chat_id: '1' });

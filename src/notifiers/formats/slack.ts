@@ -9,7 +9,10 @@ import { type HttpRequest, jsonPost } from './request.js';
 const MAX_ITEMS = 16;
 const MAX_TEXT = 2900;
 
-/** Escapes Slack mrkdwn control characters. */
+/**
+ * Escapes Slack's control characters, so `<!channel>` or `<http://x|y>` in a summary or label shows as typed
+ * instead of notifying the channel or hiding a link. Applies to every mrkdwn text, the fallback `text` included.
+ */
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -40,5 +43,5 @@ export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { for
       elements: [{ type: 'mrkdwn', text: `…and ${n.items.length - MAX_ITEMS} more alerts` }],
     });
   }
-  return [jsonPost(cfg.url, { text: title, blocks })];
+  return [jsonPost(cfg.url, { text: esc(title), blocks })];
 }

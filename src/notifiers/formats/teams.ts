@@ -7,21 +7,30 @@ import { type HttpRequest, jsonPost } from './request.js';
 // Teams refuses cards over ~28 KB; a storm is summarised after this many alerts.
 const MAX_ITEMS = 15;
 
+/**
+ * Backslash-escapes the markdown Teams reads in TextBlocks and facts that can hide or fake a link (`[title](url)`,
+ * `<url>`) or format a whole line (`**`, code), so a summary or label shows as typed. Underscores stay: they are
+ * common in names (grupo_gad_api) and do not emphasise inside a word.
+ */
+function esc(text: string): string {
+  return text.replace(/[\\*[\]`<>]/g, '\\$&');
+}
+
 /** Renders a Teams Workflows POST. */
 export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'teams' }>): HttpRequest[] {
-  const body: unknown[] = [{ type: 'TextBlock', text: headline(n), weight: 'Bolder', size: 'Medium', wrap: true }];
+  const body: unknown[] = [{ type: 'TextBlock', text: esc(headline(n)), weight: 'Bolder', size: 'Medium', wrap: true }];
   const actions: unknown[] = [];
   for (const item of n.items.slice(0, MAX_ITEMS)) {
     const d = describeItem(item, n.contact.id, n.at);
-    body.push({ type: 'TextBlock', text: d.headline, weight: 'Bolder', wrap: true, separator: true });
-    body.push({ type: 'FactSet', facts: d.facts.map(([title, value]) => ({ title, value })) });
+    body.push({ type: 'TextBlock', text: esc(d.headline), weight: 'Bolder', wrap: true, separator: true });
+    body.push({ type: 'FactSet', facts: d.facts.map(([title, value]) => ({ title: esc(title), value: esc(value) })) });
     if (d.runbook.length) {
-      body.push({ type: 'TextBlock', text: d.runbook.map((s, i) => `${i + 1}. ${s}`).join('\n'), wrap: true });
+      body.push({ type: 'TextBlock', text: d.runbook.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n'), wrap: true });
     }
     for (const diag of d.diagnosis) {
       body.push({
         type: 'TextBlock',
-        text: `Diagnosis (${diag.probe}):\n${diag.detail}`,
+        text: `Diagnosis (${esc(diag.probe)}):\n${esc(diag.detail)}`,
         wrap: true,
         fontType: 'Monospace',
       });
