@@ -13,7 +13,7 @@ import type { EscalationFile } from '../config/schema.js';
 import type { AckInfo, HeldAlert, ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
 import type { Alert, AlertEvent, Priority } from '../types.js';
-import { applyEvent, type Decision, due, levelFor, nextDueAt, type Page } from './policy.js';
+import { applyEvent, type Decision, due, levelFor, type Notice, nextDueAt, type Page } from './policy.js';
 
 /** The part of escalation.yaml this needs. */
 export type EscalationConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'delivery' | 'ack'>;
@@ -38,9 +38,12 @@ const OPENS = new Set<AlertEvent['type']>(['firing', 'priority-changed', 'flappi
 const MOOT_AFTER_ACK: ItemKind[] = ['reminder', 'escalated', 'reopened'];
 
 /** News for everyone paged for an incident (not a page of a level). */
-type NoticeKind = 'acknowledged' | 'resolved';
+type NoticeKind = 'acknowledged' | 'resolved' | Notice;
 
-/** What one event, due-time or ack asks to send: written once the whole batch is recorded (see #write). */
+/**
+ * What one event, due-time or ack asks to send: written once the whole batch is recorded (see #write). A notice
+ * skips the contact who acked, and those this event pages (their page says it already).
+ */
 interface Outgoing {
   rec: IncidentRecord;
   pages: Page[];
@@ -101,7 +104,8 @@ export class Escalation {
       };
       const decision = applyEvent(base, event, this.#cfg.levels, this.#cfg.ack.timeout, now);
       const rec = this.#save(decision, open === undefined);
-      out.push({ rec, pages: decision.pages, notice: event.type === 'resolved' ? { kind: 'resolved' } : undefined });
+      const notice = event.type === 'resolved' ? 'resolved' : decision.notice;
+      out.push({ rec, pages: decision.pages, notice: notice && { kind: notice } });
       if (event.type === 'resolved' && rec.firstPagedAt !== undefined) {
         this.#observer.resolved?.(rec.priority, seconds(now, rec));
       }
@@ -183,7 +187,10 @@ export class Escalation {
         const from = rec.levels.at(-2)?.level;
         if (page.kind === 'escalated' && from) this.#observer.escalated?.(from, page.level);
       }
-      if (notice) this.#notifyAll(rec, notice.kind, now, holding, notice.skip);
+      if (notice) {
+        const skip = new Set([...pages.flatMap((p) => p.contacts), ...(notice.skip ? [notice.skip] : [])]);
+        this.#notifyAll(rec, notice.kind, now, holding, skip);
+      }
     }
   }
 
@@ -226,18 +233,19 @@ export class Escalation {
     }
   }
 
-  /** Tells everyone paged for the incident (except `skip`, the one who acked) about an ack or the resolution. */
+  /** Tells everyone paged for the incident, except `skip`, about an ack, the resolution or flapping. */
   #notifyAll(
     rec: IncidentRecord,
     kind: NoticeKind,
     now: number,
     holding: HeldAlert[] | undefined,
-    skip?: string,
+    skip: ReadonlySet<string>,
   ): void {
     const paged = this.#store.paged(rec.id);
-    const suffix = kind === 'acknowledged' ? `ack:${rec.ack?.at}` : 'resolved';
+    // Resolution: once per incident. An ack: once per ack. Flapping can start and end more than once.
+    const suffix = kind === 'acknowledged' ? `ack:${rec.ack?.at}` : kind === 'resolved' ? 'resolved' : `${kind}:${now}`;
     for (const contact of paged) {
-      if (contact === skip) continue;
+      if (skip.has(contact)) continue;
       this.#enqueue(rec, contact, `${rec.id}:${suffix}:${contact}`, kind, now, paged, { holding });
     }
   }

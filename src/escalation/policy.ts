@@ -9,6 +9,9 @@
 //   priority's level at once and lifts an ack given at the lower one; a move back up to a priority already paged
 //   (P2 → P1 → P2 → P1) pages nobody and keeps the ack. A rise while held is paged when the hold is lifted.
 //   any state ──suppressed──▶ held (no reminders, no climbing); ──resolved──▶ resolved.
+// Flapping is news, not a page: when an incident already paged starts flapping, everyone paged gets one `flapping`
+// notice; when it settles still firing, one `flapping-ended` notice (settling resolved is told by the resolution).
+// Both are read off the alert's `flapping` flag against the last snapshot, so a repeated event tells nothing twice.
 // Nothing here reads the clock or touches the store: `Escalation` (escalation.ts) persists what this returns.
 import type { LevelConfig } from '../config/schema.js';
 import type { IncidentRecord, LevelState } from '../state/escalation.js';
@@ -29,10 +32,14 @@ export interface Page {
   previousPriority?: Priority;
 }
 
-/** What the policy decided: the record to store, the pages to send, and when to look again. */
+/** News for everyone paged for the incident, beside any page: it started flapping, or settled still firing. */
+export type Notice = 'flapping' | 'flapping-ended';
+
+/** What the policy decided: the record to store, the pages and notice to send, and when to look again. */
 export interface Decision {
   record: IncidentRecord;
   pages: Page[];
+  notice?: Notice;
   nextDueAt: number | undefined;
 }
 
@@ -138,6 +145,11 @@ export function applyEvent(
   now: number,
 ): Decision {
   const rec = clone({ id: 0, ...current });
+  // The real state (firing, priority-changed, resolved) follows at once; it is compared with the snapshot from
+  // while it flapped, so it is what tells that the flapping ended.
+  if (event.type === 'flapping-ended') return { record: rec, pages: [], nextDueAt: nextDueAt(rec, levels, ackTimeout) };
+  const wasFlapping = rec.alert.flapping;
+  const wasPaged = rec.levels.length > 0;
   rec.alert = event.alert;
   rec.priority = event.alert.priority;
   let pages: Page[] = [];
@@ -165,7 +177,11 @@ export function applyEvent(
       if (outranks(rec.priority, topPaged(rec))) pages = rise(rec, levels, pages, now);
     }
   }
-  return { record: rec, pages, nextDueAt: nextDueAt(rec, levels, ackTimeout) };
+  let notice: Notice | undefined;
+  if (wasPaged && (rec.status === 'open' || rec.status === 'acked') && wasFlapping !== event.alert.flapping) {
+    notice = event.alert.flapping ? 'flapping' : 'flapping-ended';
+  }
+  return { record: rec, pages, notice, nextDueAt: nextDueAt(rec, levels, ackTimeout) };
 }
 
 /** When the policy next has something to do for this record: a reminder, a climb or an ack timeout. */

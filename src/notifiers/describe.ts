@@ -36,6 +36,10 @@ function itemHeadline(item: NotificationItem, at: number): string {
       return `[${p}] Now ${p} (was ${item.previousPriority ?? '?'}): ${t}`;
     case 'reopened':
       return `[${p}] Re-opened, still firing after the acknowledgement: ${t}`;
+    case 'flapping':
+      return `[${p}] Flapping, it keeps firing and resolving: ${t}`;
+    case 'flapping-ended':
+      return `[${p}] Stopped flapping, still firing: ${t}`;
     case 'acknowledged':
       return `[${p}] Acknowledged by ${item.ack?.who ?? '?'}: ${t}`;
     case 'resolved':

@@ -3,13 +3,18 @@ import type { Logger } from 'pino';
 import type { ChannelConfig } from '../config/schema.js';
 import type { Alert, Labels, Priority } from '../types.js';
 
-/** Why a contact hears about an alert; `test` is `centinela notify-test`, `delivery-failing` is centinela's own. */
+/**
+ * Why a contact hears about an alert; `flapping` (it keeps firing and resolving) and `flapping-ended` (it settled,
+ * still firing) are news for those paged; `test` is `centinela notify-test`, `delivery-failing` is centinela's own.
+ */
 export type ItemKind =
   | 'firing'
   | 'reminder'
   | 'escalated'
   | 'priority-rose'
   | 'reopened'
+  | 'flapping'
+  | 'flapping-ended'
   | 'acknowledged'
   | 'resolved'
   | 'delivery-failing'

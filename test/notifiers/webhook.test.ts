@@ -304,6 +304,31 @@ describe('chat and incident formats', () => {
     ]);
   });
 
+  it('renders the flapping notices in every format', () => {
+    const render = (raw: Record<string, unknown>, kind: 'flapping' | 'flapping-ended') =>
+      webhook.render(note([item({ kind, alert: makeAlert({ flapping: kind === 'flapping' }) })]), channel(raw))
+        .requests[0]?.body ?? '';
+    const formats = [
+      { format: 'slack', url: sink.url },
+      { format: 'teams', url: sink.url },
+      { format: 'telegram', bot_token: 't', chat_id: '1' },
+    ];
+    for (const raw of formats) {
+      expect(render(raw, 'flapping')).toContain('Flapping, it keeps firing and resolving: API down');
+      expect(render(raw, 'flapping-ended')).toContain('Stopped flapping, still firing: API down');
+    }
+    const generic = { format: 'generic', url: sink.url };
+    for (const kind of ['flapping', 'flapping-ended'] as const) {
+      expect(JSON.parse(render(generic, kind)).notifications[0].event).toBe(kind);
+    }
+    const pd = { format: 'pagerduty', routing_key: 'R' };
+    // PagerDuty folds them into the open incident's log (same dedup_key); only centinela's own ack and resolve close it.
+    expect(JSON.parse(render(pd, 'flapping-ended'))).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: makeAlert().id,
+    });
+  });
+
   it('telegram: a storm is cut below the 4096-character limit', () => {
     const items = Array.from({ length: 300 }, (_, i) => item({ key: `k${i}` }));
     const cfg = channel({ format: 'telegram', bot_token: 't', chat_id: '1' });
