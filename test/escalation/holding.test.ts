@@ -1,32 +1,12 @@
 // An inhibiting alert's pages name what it holds back (alert name and labels, not ids), also alerts held after its
 // first page, on the fake clock through the outbox to a real SMTP server and webhook receiver.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { FakeClock } from '../../src/clock.js';
+import { expect, it } from 'vitest';
 import { Escalation } from '../../src/escalation/escalation.js';
 import { OutboxWorker } from '../../src/notifiers/outbox.js';
 import type { Alert } from '../../src/types.js';
-import { escalationConfig, firing, MIN, makeAlert, silentLog, TempState } from '../support/escalation-fixtures.js';
-import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
-import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
+import { deliveryWorld, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
 
-let smtp: SmtpSink;
-let hook: WebhookSink;
-let state: TempState;
-let clock: FakeClock;
-
-beforeAll(async () => {
-  smtp = await startSmtpSink();
-  hook = await startWebhookSink();
-});
-afterAll(async () => {
-  await smtp.close();
-  await hook.close();
-});
-beforeEach(() => {
-  state = new TempState();
-  clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 0));
-});
-afterEach(() => state.remove());
+const w = deliveryWorld();
 
 // Ids as the rules make them: hashes of the rule and labels, meaningless to a reader.
 const source = makeAlert({ id: 'a1b2c3d4e5f6a7b8c9d0', inhibits: ['3f0e1d2c3b4a59687766', '9e8d7c6b5a4938271605'] });
@@ -47,27 +27,25 @@ const errors = target('9e8d7c6b5a4938271605', 'ApiErrorRate', '/api/v1/tasks');
 const queue = target('5a5a5a5a5a5a5a5a5a5a', 'QueueDeep', '/api/v1/jobs');
 
 it("lists the held alerts by name and labels in the source's page, and in its reminders those held since", async () => {
-  const cfg = escalationConfig({
-    smtpPort: smtp.port,
-    caFile: smtp.cert.certFile,
-    webhookUrl: hook.url,
-    raw: { levels: { P0: { contacts: ['cto', 'devops'] } }, contacts: { devops: { channels: ['hook'] } } },
+  const cfg = w.config({
+    levels: { P0: { contacts: ['cto', 'devops'] } },
+    contacts: { devops: { channels: ['hook'] } },
   });
-  const escalation = new Escalation(state.store, cfg);
-  const worker = new OutboxWorker({ store: state.store, config: cfg, clock, log: silentLog });
+  const escalation = new Escalation(w.state.store, cfg);
+  const worker = new OutboxWorker({ store: w.state.store, config: cfg, clock: w.clock, log: silentLog });
   // The rules tell the source before the targets it holds back.
   escalation.handle(
-    [firing(source, clock.now()), firing(latency, clock.now()), firing(errors, clock.now())],
-    clock.now(),
+    [firing(source, w.clock.now()), firing(latency, w.clock.now()), firing(errors, w.clock.now())],
+    w.clock.now(),
   );
   await worker.runOnce();
-  const [page] = await smtp.waitFor(1);
+  const [page] = await w.smtp.waitFor(1);
   expect(page?.mail.text).toContain(
     'Holding back: ApiLatencyHigh{container=grupo_gad_api, route=/api/v1/tasks}, ' +
       'ApiErrorRate{container=grupo_gad_api, route=/api/v1/tasks}\n',
   );
   expect(page?.mail.text).not.toContain(latency.id);
-  const [req] = await hook.waitFor(1);
+  const [req] = await w.hook.waitFor(1);
   expect(JSON.parse(req?.body ?? '{}').notifications[0].holding).toEqual([
     {
       id: latency.id,
@@ -79,12 +57,12 @@ it("lists the held alerts by name and labels in the source's page, and in its re
   ]);
 
   // Two minutes later another alert is held back by it; the source itself has nothing new to tell.
-  await clock.advance(2 * MIN);
-  escalation.handle([firing(queue, clock.now())], clock.now());
-  await clock.advance(3 * MIN);
-  escalation.tick(clock.now());
+  await w.clock.advance(2 * MIN);
+  escalation.handle([firing(queue, w.clock.now())], w.clock.now());
+  await w.clock.advance(3 * MIN);
+  escalation.tick(w.clock.now());
   await worker.runOnce();
-  const [, reminder] = await smtp.waitFor(2);
+  const [, reminder] = await w.smtp.waitFor(2);
   expect(reminder?.mail.subject).toMatch(/Not acknowledged/);
   expect(reminder?.mail.text).toContain(
     'Holding back: ApiLatencyHigh{container=grupo_gad_api, route=/api/v1/tasks}, ' +

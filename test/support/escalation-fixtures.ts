@@ -1,12 +1,17 @@
-// Escalation test fixtures: an escalation.yaml-shaped config parsed by the real schema, alerts, events, a store.
+// Escalation test fixtures: an escalation.yaml-shaped config parsed by the real schema, alerts, events, a store,
+// and the sinks a test file delivers to.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
 import { type EscalationFile, escalationFile } from '../../src/config/schema.js';
 import { type Db, openDb } from '../../src/state/db.js';
 import { EscalationStore } from '../../src/state/escalation.js';
 import type { Alert, AlertEvent, Priority } from '../../src/types.js';
+import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
+import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -124,4 +129,49 @@ export class TempState {
     this.db.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** What a test file that delivers through the outbox works with; fields are fresh per test (see deliveryWorld). */
+export interface DeliveryWorld {
+  smtp: SmtpSink;
+  hook: WebhookSink;
+  state: TempState;
+  /** Starts at 2026-01-01 10:00 UTC. */
+  clock: FakeClock;
+  /** escalationConfig pointed at the sinks (mail → smtp, hook → the webhook sink), with `raw` merged over it. */
+  config(raw?: Record<string, unknown>): EscalationFile;
+}
+
+/**
+ * Registers the file's hooks: an SMTP sink and a webhook sink for the whole file (emptied before each test, the
+ * webhook answering 200), and a new state file and FakeClock per test.
+ */
+export function deliveryWorld(): DeliveryWorld {
+  const world = {} as DeliveryWorld;
+  beforeAll(async () => {
+    world.smtp = await startSmtpSink();
+    world.hook = await startWebhookSink();
+    world.config = (raw = {}) =>
+      escalationConfig({
+        smtpPort: world.smtp.port,
+        caFile: world.smtp.cert.certFile,
+        webhookUrl: world.hook.url,
+        raw,
+      });
+  });
+  afterAll(async () => {
+    await world.smtp.close();
+    await world.hook.close();
+  });
+  beforeEach(() => {
+    world.state = new TempState();
+    world.clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 0));
+    world.smtp.received.length = 0;
+    world.smtp.refuse(0);
+    world.smtp.refused = 0;
+    world.hook.requests.length = 0;
+    world.hook.otherwise({ status: 200 });
+  });
+  afterEach(() => world.state.remove());
+  return world;
 }
