@@ -5,7 +5,7 @@
 // time) until the probe runs and deliveries that step started have finished — otherwise a fake timeout could fire
 // while a real request is still on the wire.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -31,7 +31,7 @@ export interface World {
   hook: WebhookSink;
   /** A temp folder for the state file; removed by close(). */
   dir: string;
-  /** The config folder: a copy of the fixture (see startWorld). */
+  /** The config folder: a copy of the fixture, which a test may edit before a reload. */
   configDir: string;
   /** The environment the fixture config reads. */
   env: Env;
@@ -48,13 +48,12 @@ export async function startWorld(extra: Env = {}, clock: Clock = new FakeClock()
   const smtp = await startSmtpSink();
   const hook = await startWebhookSink();
   const dir = mkdtempSync(join(tmpdir(), 'centinela-e2e-'));
-  // ${VAR} always yields a string and smtp.port takes a number, so the SMTP sink's port is written into a copy.
+  // A copy of the fixture, so a test can edit it and reload.
   const configDir = join(dir, 'config');
   cpSync(FIXTURE_DIR, configDir, { recursive: true });
-  const escalation = join(configDir, 'escalation.yaml');
-  writeFileSync(escalation, readFileSync(escalation, 'utf8').replace('port: ${SMTP_PORT}', `port: ${smtp.port}`));
   const env: Env = {
     TARGET_URL: target.url,
+    SMTP_PORT: String(smtp.port),
     SMTP_CA_FILE: smtp.cert.certFile,
     HOOK_URL: hook.url,
     WRITE_TOKEN,
