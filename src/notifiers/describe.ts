@@ -1,6 +1,6 @@
 // What a notification says, in words, once: subject line, per-alert facts, runbook, diagnosis, ack link.
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
-import { formatDuration } from '../config/duration.js';
+import { formatSeconds } from '../rules/template.js';
 import { outranks, type Priority } from '../types.js';
 import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
 
@@ -22,46 +22,65 @@ export function alertTitle(item: NotificationItem): string {
   return target && !summary.includes(target) ? `${summary} — ${target}` : summary;
 }
 
-function itemHeadline(item: NotificationItem, at: number): string {
+/** `7 min`, `1 h 5 min`: a length of time as people say it, to the second under a minute. */
+export function humanDuration(ms: number): string {
+  return formatSeconds(Math.round(Math.max(0, ms) / 1000));
+}
+
+/** A headline in two parts: the tag (`[P0]`, `[RESOLVED]`, `[TEST]`) and what happened to which alert. */
+function itemParts(item: NotificationItem, at: number): { tag: string; text: string } {
   const t = alertTitle(item);
   const p = item.alert.priority;
+  const tag = `[${p}]`;
   switch (item.kind) {
     case 'firing':
-      return `[${p}] ${t}`;
-    case 'reminder':
-      return `[${p}] Not acknowledged for ${formatDuration(Math.max(0, at - item.openedAt))}: ${t}`;
-    case 'escalated':
-      return `[${p}] Escalated to ${item.level}, not acknowledged: ${t}`;
-    case 'priority-rose':
-      return `[${p}] Now ${p} (was ${item.previousPriority ?? '?'}): ${t}`;
-    case 'reopened':
-      return `[${p}] Re-opened, still firing after the acknowledgement: ${t}`;
-    case 'flapping':
-      return `[${p}] Flapping, it keeps firing and resolving: ${t}`;
-    case 'flapping-ended':
-      return `[${p}] Stopped flapping, still firing: ${t}`;
-    case 'acknowledged':
-      return `[${p}] Acknowledged by ${item.ack?.who ?? '?'}: ${t}`;
-    case 'resolved':
-      return `[RESOLVED] ${t} (lasted ${formatDuration(Math.max(0, (item.resolvedAt ?? at) - item.alert.activeSince))})`;
     case 'delivery-failing':
-      return `[${p}] ${t}`;
+      return { tag, text: t };
+    case 'reminder':
+      return { tag, text: `Not acknowledged for ${humanDuration(at - item.openedAt)}: ${t}` };
+    case 'escalated':
+      return { tag, text: `Escalated to ${item.level}, not acknowledged: ${t}` };
+    case 'priority-rose':
+      return { tag, text: `Now ${p} (was ${item.previousPriority ?? '?'}): ${t}` };
+    case 'reopened':
+      return { tag, text: `Re-opened, still firing after the acknowledgement: ${t}` };
+    case 'flapping':
+      return { tag, text: `Flapping, it keeps firing and resolving: ${t}` };
+    case 'flapping-ended':
+      return { tag, text: `Stopped flapping, still firing: ${t}` };
+    case 'acknowledged':
+      return { tag, text: `Acknowledged by ${item.ack?.who ?? '?'}: ${t}` };
+    case 'resolved':
+      return {
+        tag: '[RESOLVED]',
+        text: `${t} (lasted ${humanDuration((item.resolvedAt ?? at) - item.alert.activeSince)})`,
+      };
     case 'test':
-      return `[TEST] ${t}`;
+      return { tag: '[TEST]', text: t };
   }
 }
 
+function itemHeadline(item: NotificationItem, at: number): string {
+  const { tag, text } = itemParts(item, at);
+  return `${tag} ${text}`;
+}
+
 /** The most urgent priority among the items. */
-export function topPriority(n: Notification): Priority {
+function topPriority(n: Notification): Priority {
   return n.items.reduce<Priority>((p, i) => (outranks(i.alert.priority, p) ? i.alert.priority : p), 'P3');
 }
 
-/** The subject line: `[P0] API down — grupo_gad_api`, or `[P0] 3 alerts: … and 2 more` for a group. */
+/**
+ * The subject line: `[P0] API down — grupo_gad_api`, or for a group `[P0] 3 alerts: API down — api_0 and 2 more`
+ * (tagged with the most urgent priority, or `[RESOLVED]` when every item is a resolution).
+ */
 export function headline(n: Notification): string {
   const first = n.items[0];
   if (!first) return '[centinela] (empty notification)';
   if (n.items.length === 1) return itemHeadline(first, n.at);
-  return `[${topPriority(n)}] ${n.items.length} alerts: ${itemHeadline(first, n.at)} and ${n.items.length - 1} more`;
+  const parts = n.items.map((i) => itemParts(i, n.at));
+  const tag = parts.every((p) => p.tag === parts[0]?.tag) ? (parts[0]?.tag as string) : `[${topPriority(n)}]`;
+  return `${tag} ${n.items.length} alerts: ${parts[0]?.text} and ${n.items.length - 1} more`;
 }
 
 /** The words of one item, for any layout. */
@@ -97,13 +116,32 @@ function num(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v);
 }
 
+/**
+ * A `centinela notify-test` page: it says it is a test and shows none of an alert's facts (a priority, a response
+ * time, a value), so nobody reads it as an incident.
+ */
+function describeTest(item: NotificationItem, at: number): ItemText {
+  const a = item.alert;
+  return {
+    headline: itemHeadline(item, at),
+    facts: [
+      ['What', a.description ? `${a.summary}. ${a.description}` : a.summary],
+      ['Test', 'this is a test page from centinela notify-test: no alert is firing and nothing needs doing'],
+      ['Sent', formatTime(at)],
+    ],
+    runbook: a.runbook,
+    diagnosis: [],
+  };
+}
+
 /** Facts, runbook and diagnosis of one item, as seen by `contact` at `at`. */
 export function describeItem(item: NotificationItem, contact: string, at: number): ItemText {
+  if (item.kind === 'test') return describeTest(item, at);
   const a = item.alert;
   const facts: [string, string][] = [['What', a.description ? `${a.summary}. ${a.description}` : a.summary]];
-  facts.push(['Priority', `${a.priority}, response time ${formatDuration(item.responseTimeMs)}`]);
-  facts.push(['Since', `${formatTime(a.activeSince)} (${formatDuration(Math.max(0, at - a.activeSince))} ago)`]);
-  if (item.kind !== 'test') facts.push(['Value', `${num(a.value)} (threshold ${a.op} ${num(a.threshold)})`]);
+  facts.push(['Priority', `${a.priority}, response time ${humanDuration(item.responseTimeMs)}`]);
+  facts.push(['Since', `${formatTime(a.activeSince)} (${humanDuration(at - a.activeSince)} ago)`]);
+  facts.push(['Value', `${num(a.value)} (threshold ${a.op} ${num(a.threshold)})`]);
   const labels = Object.entries(a.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -111,7 +149,7 @@ export function describeItem(item: NotificationItem, contact: string, at: number
   const others = item.paged
     .filter((c) => c !== contact)
     .map((c) => (item.phones?.[c] ? `${c} (${item.phones[c]})` : c));
-  if (item.kind !== 'test') facts.push(['Also paged', others.length ? others.join(', ') : 'nobody else']);
+  facts.push(['Also paged', others.length ? others.join(', ') : 'nobody else']);
   if (item.ack) {
     facts.push([
       'Acknowledged',
@@ -123,7 +161,7 @@ export function describeItem(item: NotificationItem, contact: string, at: number
   if (item.resolvedAt !== undefined) {
     facts.push([
       'Resolved',
-      `${formatTime(item.resolvedAt)}, lasted ${formatDuration(Math.max(0, item.resolvedAt - a.activeSince))}`,
+      `${formatTime(item.resolvedAt)}, lasted ${humanDuration(item.resolvedAt - a.activeSince)}`,
     ]);
   }
   if (a.flapping) facts.push(['Flapping', 'yes: it keeps changing state']);

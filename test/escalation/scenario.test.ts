@@ -101,8 +101,8 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once �
     // 03:05, 03:10: reminders to both.
     await until(T0 + 12 * MIN);
     expect(mails().slice(1)).toEqual([
-      'cto [P0] Not acknowledged for 5m: API down — grupo_gad_api',
-      'cto [P0] Not acknowledged for 10m: API down — grupo_gad_api',
+      'cto [P0] Not acknowledged for 5 min: API down — grupo_gad_api',
+      'cto [P0] Not acknowledged for 10 min: API down — grupo_gad_api',
     ]);
     expect(hooks()).toEqual(['firing', 'reminder', 'reminder']);
 
@@ -120,7 +120,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once �
     // 03:15 nobody acknowledged within 15m: the tech lead is added; the CTO and bot are reminded.
     await until(T0 + 16 * MIN);
     expect(mails().slice(3).sort()).toEqual([
-      'cto [P0] Not acknowledged for 15m: API down — grupo_gad_api',
+      'cto [P0] Not acknowledged for 15 min: API down — grupo_gad_api',
       'tech.lead [P0] Escalated to P1, not acknowledged: API down — grupo_gad_api',
     ]);
     expect(hooks()).toEqual(['firing', 'reminder', 'reminder', 'reminder']);
@@ -160,8 +160,8 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once �
         .filter((m) => m.includes('RESOLVED'))
         .sort(),
     ).toEqual([
-      'cto [RESOLVED] API down — grupo_gad_api (lasted 42m)',
-      'tech.lead [RESOLVED] API down — grupo_gad_api (lasted 42m)',
+      'cto [RESOLVED] API down — grupo_gad_api (lasted 42 min)',
+      'tech.lead [RESOLVED] API down — grupo_gad_api (lasted 42 min)',
     ]);
     expect(hooks().filter((h) => h === 'resolved')).toHaveLength(1);
     const resolution = smtp.received.find(

@@ -70,8 +70,8 @@ describe('email', () => {
     const text = m.text ?? '';
     for (const line of [
       'What: API down. The health endpoint does not answer',
-      'Priority: P0, response time 15m',
-      'Since: 2026-01-01 10:00 UTC (2m ago)',
+      'Priority: P0, response time 15 min',
+      'Since: 2026-01-01 10:00 UTC (2 min ago)',
       'Value: 0 (threshold < 1)',
       'Also paged: lead',
       '  1. docker compose -f docker-compose.prod.yml ps',
@@ -109,9 +109,9 @@ describe('email', () => {
       ok: true,
     });
     const [got] = (await sink.waitFor(before + 1)).slice(before);
-    expect(got?.mail.subject).toBe('[RESOLVED] API down — grupo_gad_api (lasted 27m)');
+    expect(got?.mail.subject).toBe('[RESOLVED] API down — grupo_gad_api (lasted 27 min)');
     expect(got?.mail.text).toContain('Acknowledged: by cto at 2026-01-01 10:07 UTC: restarted the api');
-    expect(got?.mail.text).toContain('Resolved: 2026-01-01 10:27 UTC, lasted 27m');
+    expect(got?.mail.text).toContain('Resolved: 2026-01-01 10:27 UTC, lasted 27 min');
     expect(got?.mail.text).not.toContain('Runbook:');
     expect(got?.mail.text).not.toContain('Acknowledge:');
   });
@@ -123,8 +123,68 @@ describe('email', () => {
     );
     expect(await email.send(email.render(notification(items), smtp(sink)), ctx())).toEqual({ ok: true });
     const [got] = (await sink.waitFor(before + 1)).slice(before);
-    expect(got?.mail.subject).toBe('[P0] 30 alerts: [P0] API down — api_0 and 29 more');
+    expect(got?.mail.subject).toBe('[P0] 30 alerts: API down — api_0 and 29 more');
     expect(got?.mail.text?.match(/^What: /gm)).toHaveLength(30);
+  });
+
+  it('says lengths of time as people do, rounded: seconds, minutes, hours', async () => {
+    const before = sink.received.length;
+    const items = [
+      item({ key: 'a', alert: makeAlert({ activeSince: T0 - 62_002 }) }),
+      item({ key: 'b', kind: 'reminder', openedAt: T0 - 65 * MIN - 1_500 }),
+      item({ key: 'c', kind: 'resolved', resolvedAt: T0 + 7_400, ackUrl: undefined }),
+    ];
+    const sent = items.map((i) => email.send(email.render(notification([i], T0), smtp(sink)), ctx()));
+    expect(await Promise.all(sent)).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    const got = (await sink.waitFor(before + 3)).slice(before).map((m) => m.mail);
+    const page = got.find((m) => m.subject === '[P0] API down — grupo_gad_api');
+    expect(page?.text).toContain('Since: 2026-01-01 09:58 UTC (1 min ago)\n');
+    expect(got.map((m) => m.subject)).toEqual(
+      expect.arrayContaining([
+        '[P0] Not acknowledged for 1 h 5 min: API down — grupo_gad_api',
+        '[RESOLVED] API down — grupo_gad_api (lasted 7 s)',
+      ]),
+    );
+    expect(got.map((m) => m.text).join()).not.toMatch(/\d+m\d+ms|\dms\b/);
+  });
+
+  it('marks a test page as a test, without a priority or a response time', async () => {
+    const before = sink.received.length;
+    const test = item({
+      kind: 'test',
+      level: 'P3',
+      responseTimeMs: 0,
+      paged: ['cto'],
+      ackUrl: undefined,
+      alert: makeAlert({
+        alertname: 'CentinelaTest',
+        labels: { alertname: 'CentinelaTest' },
+        priority: 'P3',
+        summary: 'centinela test page for cto — no action needed',
+        description: undefined,
+        runbook: ['Nothing to do: this is a test'],
+        diagnosis: [],
+      }),
+    });
+    expect(await email.send(email.render(notification([test]), smtp(sink)), ctx())).toEqual({ ok: true });
+    const [got] = (await sink.waitFor(before + 1)).slice(before);
+    expect(got?.mail.subject).toBe('[TEST] centinela test page for cto — no action needed');
+    expect(got?.mail.headers.get('x-centinela-test')).toBe('yes');
+    const text = got?.mail.text ?? '';
+    expect(text).toContain('Test: this is a test page from centinela notify-test: no alert is firing');
+    expect(text).not.toMatch(/Priority|response time|Value|Since/);
+  });
+
+  it('tags a group of resolutions [RESOLVED], the count before the first one', () => {
+    const done = (i: number) =>
+      item({
+        key: `r${i}`,
+        kind: 'resolved',
+        resolvedAt: T0 + 3 * MIN,
+        alert: makeAlert({ activeSince: T0, labels: { alertname: 'ApiDown', container: `api_${i}` } }),
+      });
+    const m = email.render(notification([done(0), done(1), done(2)]), smtp(sink));
+    expect(m.subject).toBe('[RESOLVED] 3 alerts: API down — api_0 (lasted 3 min) and 2 more');
   });
 
   it('reports a wrong password as final, naming the fix and not the password', async () => {

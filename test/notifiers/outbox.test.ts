@@ -194,8 +194,8 @@ describe('outbox worker', () => {
     expect(await worker.runOnce()).toBe(1);
     const mails = await w.smtp.waitFor(2);
     expect(mails.map((m) => m.mail.subject)).toEqual([
-      '[P0] 200 alerts: [P0] API down — api_0 and 199 more',
-      '[P0] 100 alerts: [P0] API down — api_200 and 99 more',
+      '[P0] 200 alerts: API down — api_0 and 199 more',
+      '[P0] 100 alerts: API down — api_200 and 99 more',
     ]);
     expect(mails.map((m) => m.mail.text?.match(/^What: /gm)?.length)).toEqual([200, 100]);
     expect(w.state.store.outboxCounts()).toMatchObject({ delivered: 300, pending: 0 });

@@ -202,7 +202,7 @@ describe('chat and incident formats', () => {
     const card = body.attachments[0];
     expect(card.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(card.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
-    expect(card.content.body[2].facts).toContainEqual({ title: 'Priority', value: 'P0, response time 15m' });
+    expect(card.content.body[2].facts).toContainEqual({ title: 'Priority', value: 'P0, response time 15 min' });
     expect(card.content.actions[0]).toMatchObject({
       type: 'Action.OpenUrl',
       url: 'https://centinela.example/ack/abc.def',
