@@ -16,7 +16,7 @@ import type { Alert, AlertEvent, Priority } from '../types.js';
 import { applyEvent, type Decision, due, levelFor, type Notice, nextDueAt, type Page } from './policy.js';
 
 /** The part of escalation.yaml this needs. */
-export type EscalationConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'delivery' | 'ack'>;
+export type EscalationConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channels' | 'delivery' | 'ack'>;
 
 /** How an acknowledgement arrived: the API (bearer token), a signed link, the CLI. */
 export type AckVia = 'api' | 'link' | 'cli';
@@ -248,6 +248,29 @@ export class Escalation {
       if (skip.has(contact)) continue;
       this.#enqueue(rec, contact, `${rec.id}:${suffix}:${contact}`, kind, now, paged, { holding });
     }
+    if (kind === 'acknowledged' || kind === 'resolved') this.#tellPagerDuty(rec, kind, suffix, now, paged, skip);
+  }
+
+  /**
+   * PagerDuty keeps its incident open until told: every PagerDuty channel that delivered something of this incident
+   * hears the ack and the resolution — also that of the contact who acked (skipped above), and one that a page
+   * reached by fallback (the contact's notice above goes to its first channel).
+   */
+  #tellPagerDuty(
+    rec: IncidentRecord,
+    kind: 'acknowledged' | 'resolved',
+    suffix: string,
+    now: number,
+    paged: string[],
+    skip: ReadonlySet<string>,
+  ): void {
+    for (const { contact, channel } of this.#store.deliveredChannels(rec.id)) {
+      const cfg = this.#cfg.channels[channel];
+      if (cfg?.kind !== 'webhook' || cfg.format !== 'pagerduty') continue;
+      const index = this.#cfg.contacts[contact]?.channels.indexOf(channel) ?? -1;
+      if (index < 0 || (index === 0 && !skip.has(contact))) continue;
+      this.#enqueue(rec, contact, `${rec.id}:${suffix}:${contact}:${channel}`, kind, now, paged, {}, index);
+    }
   }
 
   #enqueue(
@@ -258,6 +281,7 @@ export class Escalation {
     now: number,
     paged: string[],
     extra: Partial<NotificationItem>,
+    channelIndex = 0,
   ): void {
     const levels = this.#cfg.levels;
     const priorityLevel = levelFor(levels, rec.priority);
@@ -287,6 +311,7 @@ export class Escalation {
       item,
       createdAt: now,
       groupWait: this.#cfg.delivery.group_wait,
+      channelIndex,
     });
   }
 }

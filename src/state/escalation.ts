@@ -270,6 +270,9 @@ export class EscalationStore {
       byKey: p('SELECT * FROM outbox WHERE key = ?'),
       rows: p('SELECT * FROM outbox ORDER BY id'),
       incidentRows: p('SELECT * FROM outbox WHERE incident_id = ? ORDER BY id'),
+      deliveredChannels: p(
+        `SELECT DISTINCT contact, channel FROM outbox WHERE incident_id = ? AND state = 'delivered' ORDER BY contact, channel`,
+      ),
       counts: p('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
     };
   }
@@ -423,6 +426,11 @@ export class EscalationStore {
   outboxRows(incidentId?: number): OutboxRow[] {
     const rows = incidentId === undefined ? this.#s.rows.all() : this.#s.incidentRows.all(incidentId);
     return (rows as OutboxSqlRow[]).map(toOutbox);
+  }
+
+  /** The (contact, channel) pairs over which something of an incident was delivered. */
+  deliveredChannels(incidentId: number): { contact: string; channel: string }[] {
+    return this.#s.deliveredChannels.all(incidentId) as { contact: string; channel: string }[];
   }
 
   /** Row counts per state, for metrics. */
