@@ -199,7 +199,10 @@ export class Escalation {
     const by = new Map<string, Alert[]>();
     for (const rec of this.#store.heldIncidents()) {
       for (const s of rec.alert.suppressedBy) {
-        if (s.kind === 'inhibited') by.set(s.id, [...(by.get(s.id) ?? []), rec.alert]);
+        if (s.kind !== 'inhibited') continue;
+        const list = by.get(s.id);
+        if (list) list.push(rec.alert);
+        else by.set(s.id, [rec.alert]);
       }
     }
     return by;
