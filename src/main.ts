@@ -35,13 +35,6 @@ program.addCommand(probeCommand(configDeps));
 program.addCommand(testCommand(configDeps));
 program.addCommand(verifyCommand(configDeps));
 program.addCommand(notifyTestCommand(configDeps));
-program.addCommand(
-  runCommand({
-    configDir,
-    env: process.env,
-    onSignal: (signal, handler) => process.on(signal, handler),
-    tty: tty.stdout,
-  }),
-);
+program.addCommand(runCommand({ ...configDeps, onSignal: (signal, handler) => process.on(signal, handler) }));
 
 await program.parseAsync(process.argv);

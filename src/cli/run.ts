@@ -8,21 +8,17 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type App, createApp } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
-import type { Env } from '../config/env.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
-import { createLogger, isLogLevel } from '../log.js';
+import { createLogger, isLogLevel, LOG_LEVELS } from '../log.js';
 import { ApiError } from '../server/errors.js';
 import { openDb } from '../state/db.js';
+import { type ConfigCommandDeps, configOption } from './config-command.js';
 
-/** What `run` needs from main: the config folder, the environment, signals and the terminal. */
-export interface RunDeps {
-  configDir(flag?: string): string;
-  env: Env;
+/** What `run` needs from main: what every config-reading command gets, and the process's signals. */
+export interface RunDeps extends ConfigCommandDeps {
   /** Subscribes to a process signal (main owns the process). */
   onSignal(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', handler: () => void): void;
-  /** Whether stdout is a terminal (readable logs instead of JSON lines). */
-  tty: boolean;
   clock?: Clock;
 }
 
@@ -77,18 +73,17 @@ export async function startDaemon(
 export function runCommand(deps: RunDeps): Command {
   return new Command('run')
     .description('run the daemon: probes, rules, escalation and delivery, /metrics, the API and the status page')
-    .option('-c, --config <dir>', 'configuration folder (default: $CENTINELA_CONFIG, else ./config)')
+    .addOption(configOption())
     .action(async (opts: { config?: string }) => {
+      // Not commandLogger: the daemon logs on stdout (its output is its log) and at info by default.
       const level = deps.env.LOG_LEVEL ?? 'info';
       if (!isLogLevel(level)) {
-        console.error(
-          `centinela run: LOG_LEVEL "${level}" is not a level. Use fatal, error, warn, info, debug, trace or silent`,
-        );
-        process.exitCode = 2;
+        console.error(`LOG_LEVEL "${level}" is not a level. Use ${LOG_LEVELS.join(', ')}`);
+        process.exitCode = 1;
         return;
       }
       const clock = deps.clock ?? systemClock;
-      const log = createLogger({ level, pretty: deps.tty, clock });
+      const log = createLogger({ level, pretty: deps.tty.stdout, clock });
       const dir = deps.configDir(opts.config);
       let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {
