@@ -1,4 +1,5 @@
 // Server-rendered HTML: an escaping template tag and the page shell shared by the status page and the ack-link pages.
+import { escapeHtml } from '../notifiers/html.js';
 
 /** Markup that is already safe to emit; only `html` and `page` produce it. */
 export class SafeHtml {
@@ -6,13 +7,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 function render(value: unknown): string {

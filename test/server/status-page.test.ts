@@ -1,6 +1,7 @@
 // The status page's rendering: everything a target, a label or a config says is escaped; ack state and buttons.
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, page } from '../../src/server/html.js';
+import { escapeHtml } from '../../src/notifiers/html.js';
+import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
 import type { AlertView, StatusView } from '../../src/server/views.js';
 
