@@ -132,6 +132,12 @@ export default defineProbe({
         // otherwise leave its cursor behind for the life of the daemon.
         const listedIds = new Set(list.map((c) => c.Id));
         for (const id of cursors.keys()) if (!listedIds.has(id)) cursors.delete(id);
+        // Likewise a name this run did not report on: a selected container the Engine no longer lists (a one-off
+        // run, a scaled-down replica); match_labels and the everything-selection would otherwise pile them up. One
+        // that comes back is seen for the first time. A configured name is reported on while missing, so it keeps
+        // its entry (the config bounds those): its recreation counts all of the new container's restarts.
+        const reported = new Set(all.map((o) => o.name));
+        for (const name of restartsSeen.keys()) if (!reported.has(name)) restartsSeen.delete(name);
         const problems = all.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`));
         return {
           up: true,

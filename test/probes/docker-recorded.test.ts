@@ -177,6 +177,24 @@ describe('between runs', () => {
     expect(engine.requests.at(-1)).toMatch(/\/logs\?.*&tail=1000$/);
   });
 
+  it('forgets the restart baseline of a container no longer listed, unless it is configured by name', async () => {
+    const listed = engine.data.containers;
+    const bot = engine.data.inspect.grupo_gad_bot as { RestartCount: number };
+    const stack = { 'com.docker.compose.project': 'grupo_gad' };
+    const byLabel = probe({ endpoint: engine.endpoint, match_labels: stack, logs: false, stats: false });
+    const byName = probe({ endpoint: engine.endpoint, containers: ['grupo_gad_bot'], logs: false, stats: false });
+    expect(value(await runOnce(byLabel), 'restarts', 'grupo_gad_bot')).toBe(0); // baseline: RestartCount 2
+    expect(value(await runOnce(byName), 'restarts', 'grupo_gad_bot')).toBe(0);
+    engine.data.containers = listed.filter((c) => !c.Names.includes('/grupo_gad_bot'));
+    expect(samples(await runOnce(byLabel)).some((s) => s.labels.container === 'grupo_gad_bot')).toBe(false);
+    expect(value(await runOnce(byName), 'present', 'grupo_gad_bot')).toBe(0);
+    // The Engine never lists a removed id again; relisting it with two more restarts shows which baseline is left.
+    engine.data.containers = listed;
+    bot.RestartCount = 4;
+    expect(value(await runOnce(byLabel), 'restarts', 'grupo_gad_bot')).toBe(0); // forgotten: a first sight
+    expect(value(await runOnce(byName), 'restarts', 'grupo_gad_bot')).toBe(2); // kept while missing
+  });
+
   it('reads frames cut into one-byte chunks the same way', async () => {
     engine.logChunkBytes = 1;
     const result = await runOnce(probe({ endpoint: engine.endpoint, containers: ['grupo_gad_api'], stats: false }));
