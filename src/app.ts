@@ -7,14 +7,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import { ConfigError, formatConfigError, formatPath } from './config/errors.js';
+import { ConfigError, formatConfigIssue } from './config/errors.js';
 import type { Config } from './config/schema.js';
 import { createOperations } from './daemon/operations.js';
 import { ResponseMetrics } from './daemon/response-metrics.js';
 import { Escalation } from './escalation/escalation.js';
 import { OutboxWorker } from './notifiers/outbox.js';
 import type { ProbeResult } from './probes/probe.js';
-import { type Alerting, compileAlerting } from './rules/alerting.js';
+import { compileAlerting } from './rules/alerting.js';
 import { Evaluator, type ProbeRun } from './rules/evaluate.js';
 import { type OnResult, type ProbeStats, Scheduler } from './scheduler.js';
 import { buildServer } from './server/app.js';
@@ -29,6 +29,7 @@ import type { Sample } from './types.js';
 const TICK_MS = 5_000;
 
 export interface AppDeps {
+  /** From loadConfig, whose second pass compiles the rules: a loaded config's rules have no problems left. */
   config: Config;
   /** Reads the config folder again for a reload (SIGHUP, POST /-/reload); rejects with ConfigError. */
   loadConfig: () => Promise<Config>;
@@ -65,7 +66,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const metrics = deps.metrics ?? new Metrics();
   const bound = deps.stopBoundMs ?? 5_000;
   let config = deps.config;
-  let evaluator = new Evaluator({ db, clock, alerting: compiled(config) });
+  let evaluator = new Evaluator({ db, clock, alerting: compileAlerting(config.alerts).alerting });
   const store = new EscalationStore(db);
   const escalation = new Escalation(store, config.escalation);
   const response = new ResponseMetrics(store, config.escalation.levels, metrics, clock.now());
@@ -159,8 +160,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     } catch (err) {
       metrics.configReload('invalid');
       if (!(err instanceof ConfigError)) throw err;
-      // Each problem as `centinela check` prints it; the last line is the count, said differently below.
-      const problems = formatConfigError(err.issues).split('\n').slice(0, -1);
+      // Each problem as `centinela check` prints it.
+      const problems = err.issues.map(formatConfigIssue);
       log.error(
         { problems },
         `reload refused: ${problems.length} problem(s) in the new config; the running config is kept`,
@@ -171,28 +172,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
         { problems },
       );
     }
-    let alerting: Alerting;
-    try {
-      alerting = compiled(next);
-    } catch (err) {
-      if (!(err instanceof RulesConfigError)) throw err;
-      metrics.configReload('invalid');
-      log.error({ problems: err.problems }, 'reload refused: the new rules do not compile; the running config is kept');
-      throw new ApiError(
-        'CONFIG_INVALID',
-        `the new rules have problems; the running config is kept. ${err.problems.join('; ')}`,
-        {
-          problems: err.problems,
-        },
-      );
-    }
     const before = new Map(config.alerts.probes.map((p) => [p.name, p]));
     const names = new Set(next.alerts.probes.map((p) => p.name));
     const removed = [...before.keys()].filter((n) => !names.has(n));
     const added = [...names].filter((n) => !before.has(n));
     const old = evaluator;
     // Instance state lives in the store, so a new evaluator carries it over; unchanged probes keep their schedule.
-    evaluator = new Evaluator({ db, clock, alerting });
+    evaluator = new Evaluator({ db, clock, alerting: compileAlerting(next.alerts).alerting });
     old.close();
     scheduler.reload(next.alerts.probes);
     escalation.setConfig(next.escalation);
@@ -297,25 +283,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
     reload: () => ops.reload(),
     probeStats: () => scheduler.stats(),
   };
-}
-
-/** A loaded config's rules, compiled. The loader reports rule problems itself; should one slip through, the rule
- * would be silently missing, so it is refused here as a config problem. */
-function compiled(config: Config): Alerting {
-  const { alerting, issues } = compileAlerting(config.alerts);
-  if (issues.length > 0) {
-    const problems = issues.map((i) => `${config.dir}/alerts.yaml ${formatPath(i.path)}: ${i.message}`);
-    throw new RulesConfigError(problems);
-  }
-  return alerting;
-}
-
-/** Rule problems the loader did not report (see compiled()). */
-export class RulesConfigError extends Error {
-  override readonly name = 'RulesConfigError';
-  constructor(readonly problems: string[]) {
-    super(`${problems.join('\n')}\n${problems.length} problem(s) in the rules; nothing was started.`);
-  }
 }
 
 function toRun(probe: string, result: ProbeResult, samples: Sample[], at: number): ProbeRun {

@@ -47,15 +47,18 @@ export class ConfigError extends Error {
 
 /** Every issue on its own line, then `N problems in M files; nothing was started.` */
 export function formatConfigError(issues: readonly ConfigIssue[]): string {
-  const lines = issues.map((i) => {
-    const where = i.line > 0 ? `${i.file}:${i.line}:${i.col}` : i.file;
-    return `${where}  ${i.path ? `${i.path}: ` : ''}${sentence(i.message)}`;
-  });
+  const lines = issues.map(formatConfigIssue);
   const files = new Set(issues.map((i) => i.file)).size;
   lines.push(
     `${issues.length} ${issues.length === 1 ? 'problem' : 'problems'} in ${files} ${files === 1 ? 'file' : 'files'}; nothing was started.`,
   );
   return lines.join('\n');
+}
+
+/** One issue as one line: `config/alerts.yaml:41:12  rules[3].for: "5 minutes" is not a duration. Write …`. */
+export function formatConfigIssue(issue: ConfigIssue): string {
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
+  return `${where}  ${issue.path ? `${issue.path}: ` : ''}${sentence(issue.message)}`;
 }
 
 /** `rules[3].thresholds`, `levels.P0.contacts[1]`, `match_labels["com.docker.compose.project"]`. */

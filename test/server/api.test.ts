@@ -259,6 +259,17 @@ describe('reload', () => {
     );
     expect((await call('GET', '/readyz')).statusCode).toBe(200);
 
+    // A rule that does not compile is the loader's problem too, placed like any other.
+    writeFileSync(
+      file,
+      good.replace('summary: "API P95 latency {{ value }}"', 'summary: "API P95 {{ value | secs }}"'),
+    );
+    const template = await call('POST', '/-/reload', { headers: auth });
+    expect(template.statusCode).toBe(422);
+    expect(template.json().error.details.problems).toEqual([
+      expect.stringMatching(/alerts\.yaml:\d+:\d+ {2}rules\[\d\]\.summary: .*secs/),
+    ]);
+
     writeFileSync(
       file,
       good
@@ -271,7 +282,7 @@ describe('reload', () => {
     expect(ok.json().summary).toMatch(/2 probes \(1 added, 1 removed\), 2 rules$/);
     expect(d.app.config.alerts.probes.map((p) => p.name)).toEqual(['api_health', 'api_metrics2']);
     const metrics = (await call('GET', '/metrics', { headers: read })).body;
-    expect(metrics).toContain('centinela_config_reloads_total{result="invalid"} 1');
+    expect(metrics).toContain('centinela_config_reloads_total{result="invalid"} 2');
     expect(metrics).toContain('centinela_config_reloads_total{result="ok"} 1');
     expect(metrics).not.toContain('probe="api_metrics"');
   });
