@@ -1,7 +1,8 @@
 // What a notification says, in words, once: subject line, per-alert facts, runbook, diagnosis, ack link.
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
-import { formatSeconds } from '../rules/template.js';
+
 import { outranks, type Priority } from '../types.js';
+import { formatSeconds } from '../units.js';
 import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
 
 /** `2026-01-01 10:00 UTC`: the instant as people read it in a page. */
