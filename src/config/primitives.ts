@@ -30,6 +30,17 @@ export const secret = z
   .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file' })
   .register(secrets, { secret: true });
 
+/**
+ * An optional secret. Empty means not set, so `${SMTP_PASSWORD:-}` in a shipped file turns the feature off (no AUTH,
+ * no signature, no ack links, no writes) instead of using an empty key.
+ */
+export const optionalSecret = z
+  .string({ error: 'expected a string (usually ${ENV_VAR})' })
+  .transform((s) => (s === '' ? undefined : new Secret(s)))
+  .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file. Empty means not set' })
+  .register(secrets, { secret: true })
+  .optional();
+
 /** A URL that may carry credentials; kept as a Secret. */
 export const secretUrl = z
   .string({ error: 'expected a URL' })

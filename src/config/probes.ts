@@ -2,7 +2,7 @@
 // Every kind is designed here, from the runbook's Monitoring section, so the language is one whole;
 // the implementation of each kind lives in src/probes/<kind>.ts and receives the parsed config below.
 import { z } from 'zod';
-import { duration, labels, matchers, name, secret, secretUrl } from './primitives.js';
+import { duration, labels, matchers, name, optionalSecret, secret, secretUrl } from './primitives.js';
 
 /**
  * Kinds whose behaviour is designed but not built, with what to do meanwhile: `check` refuses them with
@@ -218,7 +218,7 @@ export const redisProbe = z.strictObject({
   kind: z.literal('redis'),
   /** redis://, rediss:// (TLS); password in the URL or in `password`. */
   url: secretUrlOf(['redis:', 'rediss:'], 'redis://redis:6379'),
-  password: secret.optional(),
+  password: optionalSecret,
   tls: tls.optional(),
 });
 

@@ -1,7 +1,18 @@
 // The three configuration files as strict schemas: unknown keys are errors, durations become milliseconds,
 // secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
 import { z } from 'zod';
-import { duration, labels, matchers, name, priority, priorityMap, secret, secretUrl, url } from './primitives.js';
+import {
+  duration,
+  labels,
+  matchers,
+  name,
+  optionalSecret,
+  priority,
+  priorityMap,
+  secret,
+  secretUrl,
+  url,
+} from './primitives.js';
 import { probeConfig } from './probes.js';
 
 const comparison = z.enum(['>', '>=', '<', '<=', '==', '!='], {
@@ -114,7 +125,7 @@ const smtp = z.strictObject({
   /** starttls (587), tls (465) or none (a local relay). */
   security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
   user: z.string().optional(),
-  password: secret.optional(),
+  password: optionalSecret,
   from: z.string(),
   tls: z.strictObject({ insecure: z.boolean().default(false), ca_file: z.string().optional() }).optional(),
 });
@@ -132,7 +143,7 @@ export const webhookChannel = z.discriminatedUnion('format', [
     format: z.literal('generic'),
     url: secretUrl,
     /** Key for the X-Centinela-Signature HMAC-SHA256 header. */
-    signing_secret: secret.optional(),
+    signing_secret: optionalSecret,
     headers: z.record(z.string(), secret).optional(),
   }),
   z.strictObject({ ...webhookCommon, format: z.literal('slack'), url: secretUrl }),
@@ -167,7 +178,7 @@ export const deliveryConfig = z.strictObject({
 
 export const ackConfig = z.strictObject({
   /** HMAC key for the acknowledgement links in emails. */
-  link_secret: secret.optional(),
+  link_secret: optionalSecret,
   link_ttl: duration.default(86_400_000),
   /** An acknowledged alert still firing after this long is re-opened. */
   timeout: duration.optional(),
@@ -194,9 +205,9 @@ export const centinelaFile = z.strictObject({
       /** Base URL people reach the server at, for links in pages. */
       public_url: url.optional(),
       /** Bearer token for writes (ack, silences, windows, reload). */
-      write_token: secret.optional(),
+      write_token: optionalSecret,
       /** Bearer token for reads; reads are open when omitted. */
-      read_token: secret.optional(),
+      read_token: optionalSecret,
     })
     .default({ listen: '0.0.0.0:9810' }),
   state: z.strictObject({ path: z.string().default('/var/lib/centinela/state.db') }).default({

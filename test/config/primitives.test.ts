@@ -1,6 +1,6 @@
 // Label matching as PromQL does it, shared by rules, silences, inhibitions, windows and the metrics probe.
 import { describe, expect, it } from 'vitest';
-import { labels, matchers, matchesAll } from '../../src/config/primitives.js';
+import { labels, matchers, matchesAll, optionalSecret } from '../../src/config/primitives.js';
 
 const m = (map: Record<string, string>) => matchers.parse(map);
 
@@ -36,5 +36,13 @@ describe('labels', () => {
     const result = labels.safeParse(JSON.parse('{"team":"api","__proto__":"x"}'));
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('"__proto__" cannot be a label name. Rename it');
+  });
+});
+
+describe('optionalSecret', () => {
+  it('reads an empty value as not set, so ${X:-} turns a feature off', () => {
+    expect(optionalSecret.parse('')).toBeUndefined();
+    expect(optionalSecret.parse(undefined)).toBeUndefined();
+    expect(optionalSecret.parse('k3y')?.reveal()).toBe('k3y');
   });
 });
