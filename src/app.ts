@@ -68,7 +68,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let config = deps.config;
   let evaluator = new Evaluator({ db, clock, alerting: compileAlerting(config.alerts).alerting });
   const store = new EscalationStore(db);
-  const escalation = new Escalation(store, config.escalation);
+  const escalation = new Escalation(store, config.escalation, {
+    escalated: (from, to) => metrics.escalation(from, to),
+  });
   const response = new ResponseMetrics(store, config.escalation.levels, metrics, clock.now());
   const worker = new OutboxWorker({
     store,
@@ -93,7 +95,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       db.transaction(() => {
         ev.commit();
         escalation.handle(ev.events, ev.now);
-        if (tick) response.aroundTick(ev.now, () => escalation.tick(ev.now));
+        if (tick) escalation.tick(ev.now);
       })();
       metrics.ruleEvaluation((performance.now() - t0) / 1000);
       response.afterEvents(ev.events);

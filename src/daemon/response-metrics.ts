@@ -1,5 +1,6 @@
-// How fast people respond, as metrics: escalations (an unacknowledged alert climbing a level), time to acknowledge,
-// time to resolve, and response-SLA breaches, read from escalation's store around the moments they can change.
+// How fast people respond, as metrics: time to acknowledge, time to resolve and response-SLA breaches, read from
+// escalation's store as slaReport() reads them (from the first page, at the priority first paged). Escalations are
+// counted by escalation's own EscalationObserver (see src/app.ts).
 import type { Levels } from '../escalation/policy.js';
 import { slaReport } from '../escalation/sla.js';
 import type { Metrics } from '../server/metrics.js';
@@ -8,7 +9,7 @@ import type { AlertEvent } from '../types.js';
 
 const SWEEP_MS = 30_000;
 
-/** Turns escalation's records into centinela_escalations_total, time-to-ack/resolve and SLA-breach metrics. */
+/** Turns escalation's records into time-to-ack/resolve and SLA-breach metrics. */
 export class ResponseMetrics {
   readonly #store: EscalationStore;
   readonly #metrics: Metrics;
@@ -30,23 +31,6 @@ export class ResponseMetrics {
 
   setLevels(levels: Levels): void {
     this.#levels = levels;
-  }
-
-  /**
-   * Runs escalation's `tick` and counts the levels it added: `tick` only reminds, climbs and re-opens, so a level
-   * that appears during it is a climb.
-   */
-  aroundTick(now: number, tick: () => void): void {
-    const before = new Map(this.#store.dueIncidents(now).map((r) => [r.id, r.levels.map((l) => l.level)]));
-    tick();
-    for (const [id, levels] of before) {
-      const after = this.#store.incident(id)?.levels ?? [];
-      for (let i = levels.length; i < after.length; i++) {
-        const from = (i > 0 ? after[i - 1] : undefined)?.level;
-        const to = after[i]?.level;
-        if (from && to) this.#metrics.escalation(from, to);
-      }
-    }
   }
 
   /** An incident was acknowledged: how long after its first page. */
