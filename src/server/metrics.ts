@@ -144,14 +144,14 @@ export class Metrics {
     });
     this.#timeToAck = new Histogram({
       name: 'centinela_time_to_ack_seconds',
-      help: 'Time from an alert firing to its acknowledgement',
+      help: "Time from an alert's first page to its first acknowledgement, by the priority first paged",
       labelNames: ['priority'],
       buckets: ACK_BUCKETS,
       registers,
     });
     this.#timeToResolve = new Histogram({
       name: 'centinela_time_to_resolve_seconds',
-      help: 'Time from an alert firing to its resolution',
+      help: "Time from an alert's first page to its resolution, by the priority first paged",
       labelNames: ['priority'],
       buckets: ACK_BUCKETS,
       registers,
