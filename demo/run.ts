@@ -16,14 +16,11 @@ const TOKEN = 'demo-token';
 const once = process.argv.includes('--once');
 const t0 = systemClock.now();
 
-function say(text = ''): void {
+/** A narration line, stamped with the time since the demo started. */
+function say(text: string): void {
   const s = Math.round((systemClock.now() - t0) / 1000);
   const stamp = `[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}]`;
-  process.stdout.write(text ? `${stamp} ${text}\n` : '\n');
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  console.log(`${stamp} ${text}`);
 }
 
 /** Polls `check` every 200 ms until it returns something; fails after `seconds`. */
@@ -80,22 +77,22 @@ sink.onPage((p: ReceivedPage) => {
         `📟 PAGE → on-call engineer (console): [${e.priority}] ${e.event.toUpperCase()} ${e.alertname}: ${e.summary}`,
       );
       if (e.ackUrl && e.event === 'firing')
-        print(`           the page carries a signed ack link: ${e.ackUrl.slice(0, 60)}…`);
+        console.log(`           the page carries a signed ack link: ${e.ackUrl.slice(0, 60)}…`);
     }
   } else {
     say(`💬 ops chat room (Slack-format webhook): ${p.text.split('\n')[0]}`);
   }
 });
 
-print('');
-print('centinela demo — a simulated production API, centinela watching it, and a pager on this console.');
-print('');
-print(`  status page   ${daemon.url}/            (open it on your phone or laptop; it refreshes itself)`);
-print(`  metrics       ${daemon.url}/metrics`);
-print(`  API           ${daemon.url}/api/v1/alerts   (write token: ${TOKEN})`);
-print(`  target        ${target.url}   (health, /metrics, /ws/stats, POST /fault)`);
-print(`  centinela log ${logPath}`);
-print('');
+console.log();
+console.log('centinela demo — a simulated production API, centinela watching it, and a pager on this console.');
+console.log();
+console.log(`  status page   ${daemon.url}/            (open it on your phone or laptop; it refreshes itself)`);
+console.log(`  metrics       ${daemon.url}/metrics`);
+console.log(`  API           ${daemon.url}/api/v1/alerts   (write token: ${TOKEN})`);
+console.log(`  target        ${target.url}   (health, /metrics, /ws/stats, POST /fault)`);
+console.log(`  centinela log ${logPath}`);
+console.log();
 
 try {
   say('centinela checks the API every 5 s: health JSON, latency/traffic/errors from /metrics, WebSocket stats.');
@@ -141,15 +138,17 @@ try {
   say(
     `✅ resolved ${((resolved.at - fixedAt) / 1000).toFixed(1)} s after the fix; everyone who was paged heard it once.`,
   );
-  print('');
-  print('What happened is on the status page and in the API:');
-  print(`  curl -s ${daemon.url}/api/v1/alerts/${alert.id}        (history, pages, diagnosis)`);
-  print(`  curl -s ${daemon.url}/metrics | grep centinela_       (probes, samples, alerts, deliveries, ack times)`);
-  print('');
+  console.log();
+  console.log('What happened is on the status page and in the API:');
+  console.log(`  curl -s ${daemon.url}/api/v1/alerts/${alert.id}        (history, pages, diagnosis)`);
+  console.log(
+    `  curl -s ${daemon.url}/metrics | grep centinela_       (probes, samples, alerts, deliveries, ack times)`,
+  );
+  console.log();
   if (once) await shutdown(0);
-  print(`centinela keeps running. Break the API again: curl -X POST '${target.url}/fault?mode=down'`);
-  print('(modes: down, slow, errors, none). Ctrl-C to stop.');
+  console.log(`centinela keeps running. Break the API again: curl -X POST '${target.url}/fault?mode=down'`);
+  console.log('(modes: down, slow, errors, none). Ctrl-C to stop.');
 } catch (err) {
-  print(`\nThe demo stopped: ${(err as Error).message}`);
+  console.log(`\nThe demo stopped: ${(err as Error).message}`);
   await shutdown(1);
 }

@@ -166,9 +166,9 @@ export async function startDemoTarget(
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const at = process.argv.indexOf('--port');
   const target = await startDemoTarget({ port: at > 0 ? Number(process.argv[at + 1]) : 8000 });
-  process.stdout.write(
+  console.log(
     `demo target on ${target.url}: /api/v1/health /metrics /ws/stats /ws; break it with\n` +
-      `  curl -X POST '${target.url}/fault?mode=down'   (modes: ${FAULT_MODES.join(', ')})\n`,
+      `  curl -X POST '${target.url}/fault?mode=down'   (modes: ${FAULT_MODES.join(', ')})`,
   );
   process.on('SIGINT', () => void target.close().then(() => process.exit(0)));
 }
