@@ -26,6 +26,8 @@ export interface DockerEngine {
   inspect(name: string): Promise<ContainerState>;
   /** Polls `docker inspect` until `ready` holds; rejects with the last state after `within` ms. */
   waitFor(name: string, ready: (c: ContainerState) => boolean, within?: number): Promise<ContainerState>;
+  /** Subscribes to GET /containers/NAME/stats?stream=true and keeps every document the Engine sends. */
+  statsStream(name: string): StatsStream;
   /** Removes every container, stops dockerd, unmounts what it left and deletes its folder. */
   stop(): Promise<void>;
 }
@@ -35,6 +37,35 @@ export interface ContainerState {
   Id: string;
   RestartCount: number;
   State: { Status: string; Restarting: boolean; ExitCode: number; OOMKilled: boolean; Health?: { Status: string } };
+}
+
+/** The parts of an Engine stats document that `docker stats` computes its figures from (cgroup v1 keys). */
+export interface RawStats {
+  /** When the Engine's collector took this sample. */
+  read: string;
+  cpu_stats: RawCpuStats;
+  /** The collector's previous sample for this subscriber; zero in the first document of a subscription. */
+  precpu_stats: RawCpuStats;
+  memory_stats: { usage?: number; limit?: number; stats?: Record<string, number> };
+}
+
+interface RawCpuStats {
+  cpu_usage: { total_usage: number };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+}
+
+/**
+ * A streaming stats subscription. dockerd samples every subscribed container once per tick of one collector (about
+ * a second apart) and sends that same sample to every subscriber, so while one stays open the collector ticks
+ * steadily and any other stats request answers with documents this stream also receives.
+ */
+export interface StatsStream {
+  /** Every document received so far, oldest first. */
+  readonly documents: RawStats[];
+  /** Resolves with the next document to arrive; rejects after `within` ms. */
+  next(within?: number): Promise<RawStats>;
+  close(): void;
 }
 
 // dockerd, containerd and runc live in /usr/sbin and /usr/bin in Debian's docker.io.
@@ -107,11 +138,60 @@ export async function startDockerEngine(): Promise<DockerEngine> {
         await new Promise((r) => setTimeout(r, 200));
       }
     },
+    statsStream(name) {
+      return openStatsStream(socket, name);
+    },
     async stop() {
       const ids = (await docker('ps', '-aq').catch(() => '')).split('\n').filter(Boolean);
       if (ids.length > 0) await docker('rm', '-f', ...ids).catch(() => undefined);
       await stopDaemon(daemon);
       await cleanUp(root);
+    },
+  };
+}
+
+function openStatsStream(socket: string, name: string): StatsStream {
+  const documents: RawStats[] = [];
+  const waiting: ((doc: RawStats) => void)[] = [];
+  let failure: Error | undefined;
+  const req = request({ socketPath: socket, path: `/containers/${name}/stats?stream=true` }, (res) => {
+    if (res.statusCode !== 200) failure = new Error(`stats stream of ${name}: HTTP ${res.statusCode}`);
+    let pending = '';
+    res.setEncoding('utf8');
+    // One JSON document per line (Go's json.Encoder), possibly cut across chunks.
+    res.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+        const line = pending.slice(0, end).trim();
+        pending = pending.slice(end + 1);
+        if (!line) continue;
+        const doc = JSON.parse(line) as RawStats;
+        documents.push(doc);
+        for (const resolve of waiting.splice(0)) resolve(doc);
+      }
+    });
+  });
+  req.on('error', (err) => {
+    failure ??= err;
+  });
+  req.end();
+  return {
+    documents,
+    next(within = 10_000) {
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(failure ?? new Error(`no stats document for ${name} within ${within} ms`)),
+          within,
+        );
+        waiting.push((doc) => {
+          clearTimeout(timer);
+          resolve(doc);
+        });
+      });
+    },
+    close() {
+      req.destroy();
     },
   };
 }
