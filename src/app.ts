@@ -18,7 +18,6 @@ import { compileAlerting } from './rules/alerting.js';
 import { Evaluator, type ProbeRun } from './rules/evaluate.js';
 import { type OnResult, type ProbeStats, Scheduler } from './scheduler.js';
 import { buildServer } from './server/app.js';
-import { configured } from './server/auth.js';
 import { ApiError } from './server/errors.js';
 import { type AlertCount, Metrics } from './server/metrics.js';
 import type { Db } from './state/db.js';
@@ -251,13 +250,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
     metrics,
     ops,
-    tokens: () => {
-      const { write_token, read_token } = config.centinela.server;
-      return {
-        ...(configured(write_token) ? { write: write_token } : {}),
-        ...(configured(read_token) ? { read: read_token } : {}),
-      };
-    },
+    tokens: () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token }),
   });
 
   return {

@@ -11,7 +11,6 @@ import type { Evaluator } from '../rules/evaluate.js';
 import type { Silence } from '../rules/silences.js';
 import type { AlertRecord, WindowView } from '../rules/views.js';
 import type { Scheduler } from '../scheduler.js';
-import { configured } from '../server/auth.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
 import type {
   AckView,
@@ -300,7 +299,7 @@ export function createOperations(d: OperationsDeps): Operations {
   const linkDeps = () => ({
     escalation: d.escalation,
     store: d.store,
-    ...(configured(d.config().escalation.ack.link_secret) ? { linkSecret: d.config().escalation.ack.link_secret } : {}),
+    linkSecret: d.config().escalation.ack.link_secret,
   });
 
   return ops;

@@ -4,15 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import type { Secret } from '../config/secret.js';
 import { ApiError } from './errors.js';
 
-/** The tokens the server accepts, read on every request so a reload can change them. */
+/**
+ * The tokens the server accepts, read on every request so a reload can change them. The loader leaves an empty one
+ * (`${CENTINELA_WRITE_TOKEN:-}` with nothing set) undefined: no writes, open reads.
+ */
 export interface AccessTokens {
   write?: Secret;
   read?: Secret;
-}
-
-/** A secret that is set and not empty: `${CENTINELA_WRITE_TOKEN:-}` left empty means "not configured". */
-export function configured(secret: Secret | undefined): secret is Secret {
-  return secret !== undefined && secret.reveal() !== '';
 }
 
 /** What a route needs: nothing (health), read access, or write access. */
