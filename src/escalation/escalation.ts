@@ -34,8 +34,8 @@ const seconds = (now: number, rec: IncidentRecord) => Math.max(0, now - rec.aler
 // closed the last incident; the alert counts as open while it flaps, so that event opens (and pages) one too.
 const OPENS = new Set<AlertEvent['type']>(['firing', 'priority-changed', 'flapping']);
 
-// An ack makes these not-yet-sent rows moot; the first page and resolutions still go out.
-const MOOT_AFTER_ACK: ItemKind[] = ['reminder', 'escalated', 'reopened'];
+// An ack or a resolution makes these not-yet-sent repeats moot; the first page and resolutions still go out.
+const REPEATS: ItemKind[] = ['reminder', 'escalated', 'reopened'];
 
 /** News for everyone paged for an incident (not a page of a level). */
 type NoticeKind = 'acknowledged' | 'resolved' | Notice;
@@ -104,6 +104,8 @@ export class Escalation {
       };
       const decision = applyEvent(base, event, this.#cfg.levels, this.#cfg.ack.timeout, now);
       const rec = this.#save(decision, open === undefined);
+      // A reminder still queued (a retry, a group_wait) must not reach anyone after the all-clear.
+      if (event.type === 'resolved') this.#store.supersede(rec.id, REPEATS);
       const notice = event.type === 'resolved' ? 'resolved' : decision.notice;
       out.push({ rec, pages: decision.pages, notice: notice && { kind: notice } });
       if (event.type === 'resolved' && rec.firstPagedAt !== undefined) {
@@ -161,7 +163,7 @@ export class Escalation {
     next.dueAt = nextDueAt(next, this.#cfg.levels, this.#cfg.ack.timeout);
     this.#store.addAck(rec.id, ack);
     this.#store.updateIncident(next);
-    this.#store.supersede(rec.id, MOOT_AFTER_ACK);
+    this.#store.supersede(rec.id, REPEATS);
     this.#write([{ rec: next, pages: [], notice: { kind: 'acknowledged', skip: by.who } }], now);
     this.#observer.acknowledged?.(next.priority, seconds(now, next));
     return { status: 'acknowledged', incident: next };

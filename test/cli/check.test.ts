@@ -108,7 +108,9 @@ describe('the centinela binary', () => {
     const { code, stderr } = await centinela(['check'], { API_URL: 'not a url' });
     expect(code).toBe(1);
     expect(stderr).toContain('config/alerts.yaml:');
-    expect(stderr).toContain('probes[0].url: the value filled in from ${API_URL} is not a URL. Write scheme://host:port/path.');
+    expect(stderr).toContain(
+      'probes[0].url: the value filled in from ${API_URL} is not a URL. Write scheme://host:port/path.',
+    );
   });
 
   it('answers --version and --help', async () => {

@@ -146,4 +146,16 @@ describe('ackAlert (API, CLI)', () => {
       'acknowledged lead pending',
     ]);
   });
+
+  it('drops reminders still queued when the alert resolves, so none arrives after the resolution', async () => {
+    const cfg = escalationConfig({ raw: { delivery: { group_wait: '1m' }, levels: { P0: { contacts: ['cto'] } } } });
+    esc = new Escalation(state.store, cfg);
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await clock.advance(5 * MIN);
+    esc.tick(clock.now());
+    esc.handle([resolved(alert, clock.now())], clock.now());
+    const rows = state.store.outboxRows().map((r) => `${r.kind} ${r.contact} ${r.state}`);
+    expect(rows).toEqual(['firing cto pending', 'reminder cto superseded', 'resolved cto pending']);
+  });
 });
