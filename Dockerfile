@@ -27,6 +27,13 @@ RUN apt-get update \
   && chown node:node /var/lib/centinela
 WORKDIR /app
 ENV NODE_ENV=production
+# libuv runs every filesystem call and dns.lookup on a pool of 4 threads. A hung mount (stale NFS) under the disk
+# probe holds a thread per blocked call until the kernel answers; the probe starts at most one call per path, but
+# fs.glob (backups) makes several concurrent calls of its own, so 4 threads could all be taken, and every probe's DNS
+# lookups and file calls would wait behind them. 16 leaves room.
+ENV UV_THREADPOOL_SIZE=16
+# `docker exec … centinela check|verify|probe` read the mounted config, as `run` below does.
+ENV CENTINELA_CONFIG=/etc/centinela
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
