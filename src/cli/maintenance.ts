@@ -50,6 +50,10 @@ export function maintenanceCommand(env: ClientEnv): Command {
         .description("open a window: the probes' alerts are held back until they pass again or --max passes")
         .requiredOption('-p, --probes <names>', 'comma-separated probe names whose recovery closes the window')
         .requiredOption('--max <duration>', 'longest the window stays open, e.g. 15m; still down then means a page')
+        .option(
+          '--settle <duration>',
+          'a probe that never fails counts as back only after this long (default 2m); cover the deploy, e.g. 5m',
+        )
         .requiredOption('-r, --reason <text>', 'why, for the record (e.g. "deploy v1.2")')
         .option(
           '-m, --match <matcher>',
@@ -65,6 +69,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
           opts: Opts & {
             probes: string;
             max: string;
+            settle?: string;
             reason: string;
             match?: Record<string, string>;
             by?: string;
@@ -77,6 +82,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
               .map((p) => p.trim())
               .filter(Boolean),
             max: opts.max,
+            ...(opts.settle ? { settle: opts.settle } : {}),
             ...(opts.match ? { match: opts.match } : {}),
             reason: opts.reason,
             by: author(opts, env),

@@ -236,6 +236,7 @@ export function createOperations(d: OperationsDeps): Operations {
         api().openWindow({
           probes: input.probes,
           max: input.maxMs,
+          ...(input.settleMs !== undefined ? { settle: input.settleMs } : {}),
           reason: input.reason,
           owner: input.openedBy,
           ...(input.match ? { match: input.match } : {}),

@@ -44,14 +44,21 @@ const maintenanceQuery = z.strictObject({
 
 const byBody = z.strictObject({ by: who.default('api') }).default({ by: 'api' });
 
-const maintenanceBody = z.strictObject({
-  probes: z.array(name).min(1, { message: 'name at least one probe whose recovery ends the window' }),
-  /** Which alerts it holds back; every alert when omitted (a deploy restarts the whole stack). */
-  match: matchers.optional(),
-  max: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }),
-  reason: text(500),
-  by: who.default('api'),
-});
+const maintenanceBody = z
+  .strictObject({
+    probes: z.array(name).min(1, { message: 'name at least one probe whose recovery ends the window' }),
+    /** Which alerts it holds back; every alert when omitted (a deploy restarts the whole stack). */
+    match: matchers.optional(),
+    max: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }),
+    /** A probe that has not failed counts as back only after this long (default 2m): cover the deploy with it. */
+    settle: duration.optional(),
+    reason: text(500),
+    by: who.default('api'),
+  })
+  .refine((b) => b.settle === undefined || b.settle <= b.max, {
+    message: 'must not be longer than max (the window would end before it could settle)',
+    path: ['settle'],
+  });
 
 /** Validates `value` (the request's body, query or params) or throws a 400 that names each bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
@@ -129,6 +136,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
       probes: body.probes,
       ...(body.match && body.match.length > 0 ? { match: body.match } : {}),
       maxMs: body.max,
+      ...(body.settle !== undefined ? { settleMs: body.settle } : {}),
       reason: body.reason,
       openedBy: body.by,
     });

@@ -136,6 +136,8 @@ export interface NewMaintenance {
   match?: Matcher[];
   /** Longest the window stays open (ms); it closes earlier when the probes pass again. */
   maxMs: number;
+  /** How long a probe that never failed must keep passing before it counts as back (ms; default 2 min). */
+  settleMs?: number;
   reason: string;
   openedBy: string;
 }

@@ -83,6 +83,8 @@ describe('centinela maintenance', () => {
       'api_health',
       '--max',
       '15m',
+      '--settle',
+      '5m',
       '--reason',
       'deploy v1.2',
       '-q',
@@ -104,6 +106,24 @@ describe('centinela maintenance', () => {
     const res = await centinela(['maintenance', 'start', '--probes', 'api', '--max', '15m', '--reason', 'deploy']);
     expect(res.code).toBe(1);
     expect(res.err).toContain('unknown probe "api"; defined: api_health, api_metrics (BAD_REQUEST)');
+  });
+
+  it('sends --settle, and the server refuses one longer than --max', async () => {
+    const res = await centinela([
+      'maintenance',
+      'start',
+      '-p',
+      'api_health',
+      '--max',
+      '5m',
+      '--settle',
+      '10m',
+      '-r',
+      'x',
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('body.settle: must not be longer than max');
+    expect((await centinela(['maintenance', 'start', '--help'])).out).toContain('--settle <duration>');
   });
 });
 

@@ -244,6 +244,32 @@ describe('silences and maintenance windows', () => {
     const ended = await call('POST', `/api/v1/maintenance/${window.id}/end`, { headers: auth, payload: { by: 'ana' } });
     expect(ended.json().window).toMatchObject({ state: 'closed', closedBecause: 'closed by ana' });
   });
+
+  it('keeps a window whose probes never failed open for its settle time, so a slow deploy stays covered', async () => {
+    const tooLong = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_health'], max: '5m', settle: '10m', reason: 'deploy' },
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().error.details.problems).toEqual([
+      'body.settle: must not be longer than max (the window would end before it could settle)',
+    ]);
+    const opened = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_health'], max: '15m', settle: '5m', reason: 'deploy v1.3' },
+    });
+    expect(opened.statusCode).toBe(201);
+    const { id } = opened.json().window;
+    const state = async () =>
+      (await call('GET', '/api/v1/maintenance', { headers: read }))
+        .json()
+        .windows.find((w: { id: string }) => w.id === id)?.state;
+    // Past the default 2m settle, with api_health passing all along: still open.
+    await d.advance(4 * 60_000);
+    expect(await state()).toBe('open');
+    await d.advance(90_000);
+    expect(await state()).toBe('closed');
+  });
 });
 
 describe('reload', () => {
