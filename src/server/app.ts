@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { registerAckLink } from './ack-link.js';
 import { registerApi } from './api.js';
-import { type Access, type AccessTokens, authorize, READ_COOKIE, tokenMatches } from './auth.js';
+import { type Access, type AccessTokens, authorize, cookieValue, READ_COOKIE, tokenMatches } from './auth.js';
 import { ApiError } from './errors.js';
 import { registerHealth } from './health.js';
 import { PAGE_CSP, page, STYLESHEET } from './html.js';
@@ -120,7 +120,9 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
         .headers(htmlHeaders)
         .send(page({ title: 'centinela', body: renderLogin('Wrong token.') }));
     }
-    const cookie = `${READ_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400`;
+    // Behind Caddy the request arrives over plain HTTP; the proxy's header says the browser used https.
+    const https = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
+    const cookie = `${READ_COOKIE}=${cookieValue(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400${https ? '; Secure' : ''}`;
     return reply.header('set-cookie', cookie).redirect('/', 303);
   });
 

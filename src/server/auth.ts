@@ -1,7 +1,7 @@
 // Bearer-token access control: writes need server.write_token, reads need server.read_token when one is set.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Secret } from '../config/secret.js';
+import { Secret } from '../config/secret.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -29,6 +29,21 @@ export function tokenMatches(presented: string, expected: Secret): boolean {
   return timingSafeEqual(a, b);
 }
 
+/**
+ * What the login cookie holds for a token: an HMAC-SHA256 of it under a fixed label, so a stolen cookie (a browser
+ * profile, a proxy log) does not give away the bearer token itself. A fixed label rather than a per-process key keeps
+ * browsers logged in across a restart; rotating the token logs them out.
+ */
+export function cookieValue(token: Secret | string): string {
+  const raw = typeof token === 'string' ? token : token.reveal();
+  return createHmac('sha256', 'centinela read cookie v1').update(raw).digest('hex');
+}
+
+/** Compares a presented cookie with the one a configured token would set, in constant time. */
+function cookieMatches(presented: string, expected: Secret): boolean {
+  return tokenMatches(presented, new Secret(cookieValue(expected)));
+}
+
 function bearer(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -38,7 +53,7 @@ function bearer(req: FastifyRequest): string | undefined {
 function cookie(req: FastifyRequest, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
@@ -61,10 +76,16 @@ export function authorize(req: FastifyRequest, access: Access, tokens: AccessTok
     return;
   }
   if (!tokens.read) return;
-  const given = presented ?? cookie(req, READ_COOKIE);
+  if (presented !== undefined) {
+    const ok =
+      tokenMatches(presented, tokens.read) || (tokens.write !== undefined && tokenMatches(presented, tokens.write));
+    if (!ok) throw new ApiError('UNAUTHORIZED', 'wrong bearer token');
+    return;
+  }
+  const given = cookie(req, READ_COOKIE);
   if (given === undefined) {
     throw new ApiError('UNAUTHORIZED', 'reads need the header "Authorization: Bearer <server.read_token>"');
   }
-  const ok = tokenMatches(given, tokens.read) || (tokens.write !== undefined && tokenMatches(given, tokens.write));
-  if (!ok) throw new ApiError('UNAUTHORIZED', 'wrong bearer token');
+  const ok = cookieMatches(given, tokens.read) || (tokens.write !== undefined && cookieMatches(given, tokens.write));
+  if (!ok) throw new ApiError('UNAUTHORIZED', 'the login cookie is stale: log in again with the read token');
 }

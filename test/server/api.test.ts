@@ -69,7 +69,9 @@ describe('access', () => {
     });
     expect(login.statusCode).toBe(303);
     const cookie = String(login.headers['set-cookie']);
-    expect(cookie).toMatch(/^centinela_read=fixture-read-token; Path=\/; HttpOnly; SameSite=Strict/);
+    // The cookie holds an HMAC of the token, never the token; without https it is not marked Secure.
+    expect(cookie).toMatch(/^centinela_read=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=86400$/);
+    expect(cookie).not.toContain('fixture-read-token');
     const page = await call('GET', '/', { headers: { cookie: cookie.split(';')[0] ?? '' } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('data-probe="api_health"');
@@ -80,6 +82,27 @@ describe('access', () => {
       payload: {},
     });
     expect(write.statusCode).toBe(401);
+    // The token itself in the cookie does not read.
+    expect((await call('GET', '/', { headers: { cookie: 'centinela_read=fixture-read-token' } })).statusCode).toBe(401);
+  });
+
+  it('marks the cookie Secure behind an https proxy', async () => {
+    const login = await d.app.server.inject({
+      method: 'POST',
+      url: '/-/login',
+      payload: 'token=fixture-read-token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+    });
+    expect(String(login.headers['set-cookie'])).toMatch(/; Secure$/);
+  });
+
+  it('treats a cookie that is not URL-decodable as a wrong one (401, not 500)', async () => {
+    for (const cookie of ['centinela_read=%E0%A4%A', 'centinela_read=%', 'centinela_read=']) {
+      const res = await call('GET', '/api/v1/alerts', { headers: { cookie } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+      expect((await call('GET', '/', { headers: { cookie } })).statusCode).toBe(401);
+    }
   });
 
   it('sends no CORS headers, even to a preflight', async () => {
