@@ -232,6 +232,12 @@ export function createOperations(d: OperationsDeps): Operations {
     },
 
     async startMaintenance(input) {
+      // Checked here as well as by the rules so the 400 names the field, like the API's other refusals.
+      const defined = d.config().alerts.probes.map((p) => p.name);
+      const problems = input.probes.flatMap((p, i) =>
+        defined.includes(p) ? [] : [`body.probes[${i}]: unknown probe "${p}"; defined: ${defined.join(', ')}`],
+      );
+      if (problems.length > 0) throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
       const w = rulesCall(() =>
         api().openWindow({
           probes: input.probes,

@@ -94,7 +94,8 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
   }));
 
   app.post('/api/v1/alerts/:id/ack', write, async (req) => {
-    const body = parseInput(ackBody, req.body ?? {}, 'body');
+    // No body is an empty one; a JSON `null` is a body that is not an object.
+    const body = parseInput(ackBody, req.body === undefined ? {} : req.body, 'body');
     const ack = await ops.ack(parseInput(id, req.params, 'params').id, { ...body, via: 'api' });
     return { ack };
   });
@@ -108,7 +109,8 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
     const startsAt = body.startsAt ? Date.parse(body.startsAt) : now();
     const endsAt = body.endsAt ? Date.parse(body.endsAt) : startsAt + (body.for ?? 0);
     if (endsAt <= Math.max(startsAt, now())) {
-      throw new ApiError('BAD_REQUEST', 'body.endsAt: must be in the future and after startsAt');
+      const problem = 'body.endsAt: must be in the future and after startsAt';
+      throw new ApiError('BAD_REQUEST', problem, { problems: [problem] });
     }
     const silence = await ops.addSilence({
       matchers: body.matchers,
@@ -122,7 +124,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
   });
 
   app.post('/api/v1/silences/:id/expire', write, async (req) => {
-    const { by } = parseInput(byBody, req.body ?? undefined, 'body');
+    const { by } = parseInput(byBody, req.body, 'body');
     return { silence: await ops.expireSilence(parseInput(id, req.params, 'params').id, by) };
   });
 
@@ -145,7 +147,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
   });
 
   app.post('/api/v1/maintenance/:id/end', write, async (req) => {
-    const { by } = parseInput(byBody, req.body ?? undefined, 'body');
+    const { by } = parseInput(byBody, req.body, 'body');
     return { window: await ops.endMaintenance(parseInput(id, req.params, 'params').id, by) };
   });
 

@@ -1,7 +1,13 @@
 // Builds centinela's HTTP server (fastify): /metrics, health, the API, the status page, the ack-link pages.
 // It never listens by itself: the run command listens, tests use inject() or listen on loopback port 0.
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -21,6 +27,9 @@ declare module 'fastify' {
     access?: Access;
   }
 }
+
+// Signed ack-link tokens (an HMAC over incident, contact and expiry) are longer than fastify's default 100.
+const MAX_PARAM_LENGTH = 2048;
 
 /** What the server needs; `tokens` is read per request so a reload can rotate them. */
 export interface ServerDeps {
@@ -43,8 +52,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     return503OnClosing: true,
-    // Signed ack-link tokens (an HMAC over incident, contact and expiry) are longer than fastify's default 100.
-    routerOptions: { maxParamLength: 2048 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals (a too-long id, bad percent-encoding) would otherwise answer in fastify's shape,
+    // echoing the URL.
+    frameworkErrors: (err, _req, reply) => sendError(reply, toApiError(err, bodyLimit)),
   });
   await app.register(formbody, { bodyLimit: 8 * 1024 });
   // The API takes JSON only (and forms on the two HTML endpoints); fastify would otherwise accept text/plain.
@@ -59,10 +70,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const apiError = toApiError(err, bodyLimit);
     if (apiError.code === 'INTERNAL') req.log.error({ err, url: req.routeOptions.url }, 'request failed');
-    const error: Record<string, unknown> = { code: apiError.code, message: apiError.message };
-    if (apiError.details !== undefined) error.details = apiError.details;
-    if (apiError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="centinela"');
-    return reply.status(apiError.status).send({ error });
+    return sendError(reply, apiError);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -137,6 +145,14 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
   );
 }
 
+/** Answers `{ error: { code, message, details? } }` with the code's status. */
+function sendError(reply: FastifyReply, apiError: ApiError): FastifyReply {
+  const error: Record<string, unknown> = { code: apiError.code, message: apiError.message };
+  if (apiError.details !== undefined) error.details = apiError.details;
+  if (apiError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="centinela"');
+  return reply.status(apiError.status).send({ error });
+}
+
 /** Maps whatever a request threw to the API's error shape; fastify's own 4xx keep their meaning. */
 function toApiError(err: FastifyError, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
@@ -148,6 +164,10 @@ function toApiError(err: FastifyError, bodyLimit: number): ApiError {
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('INVALID_JSON', 'the body is empty but says it is JSON: send a JSON object, e.g. {}');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`);
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('BAD_REQUEST', 'the URL is not valid (check its percent-encoding)');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('INVALID_JSON', `the body is not valid JSON (${err.message})`);
   }

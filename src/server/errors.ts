@@ -24,6 +24,7 @@ export const API_ERRORS = {
   LINK_EXPIRED: { status: 410, when: 'an emailed ack link is past its expiry (ack.link_ttl)' },
   LINK_DISABLED: { status: 503, when: 'ack links are off: escalation.yaml has no ack.link_secret' },
   CONFIG_INVALID: { status: 422, when: 'a reload found problems in the new config; the running config is kept' },
+  URI_TOO_LONG: { status: 414, when: 'a path parameter (an id) is longer than the server accepts' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'the body is larger than the server accepts' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'the body is not application/json' },
   NOT_READY: { status: 503, when: 'the daemon is starting or stopping' },

@@ -118,6 +118,37 @@ describe('access', () => {
 });
 
 describe('bad requests', () => {
+  it('answers a too-long id or a bad URL in the API shape, without echoing the URL', async () => {
+    const long = await call('GET', `/api/v1/alerts/${'x'.repeat(5000)}`, { headers: read });
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toEqual({
+      error: { code: 'URI_TOO_LONG', message: 'a path parameter is longer than 2048 characters' },
+    });
+    const bad = await call('GET', '/api/v1/alerts/%E0%A4%A', { headers: read });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('BAD_REQUEST');
+    expect(bad.body).not.toContain('%E0');
+  });
+
+  it('names the field of a silence that ends in the past, and refuses a null ack body', async () => {
+    const past = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { matchers: { alertname: 'ApiDown' }, endsAt: '2001-01-01T00:00:00Z', by: 'ana', reason: 'x' },
+    });
+    expect(past.statusCode).toBe(400);
+    expect(past.json().error.details.problems).toEqual(['body.endsAt: must be in the future and after startsAt']);
+    for (const url of ['/api/v1/alerts/whatever/ack', '/api/v1/silences/whatever/expire']) {
+      const res = await d.app.server.inject({
+        method: 'POST',
+        url,
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: 'null',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details.problems[0]).toMatch(/^body: /);
+    }
+  });
+
   it('names every bad field of a silence at once', async () => {
     const res = await call('POST', '/api/v1/silences', {
       headers: auth,
@@ -246,10 +277,13 @@ describe('silences and maintenance windows', () => {
   it('opens and ends a one-shot maintenance window, refusing unknown probes', async () => {
     const unknown = await call('POST', '/api/v1/maintenance', {
       headers: auth,
-      payload: { probes: ['nope'], max: '15m', reason: 'deploy' },
+      payload: { probes: ['api_health', 'nope'], max: '15m', reason: 'deploy' },
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.message).toContain('unknown probe "nope"');
+    expect(unknown.json().error.details.problems).toEqual([
+      'body.probes[1]: unknown probe "nope"; defined: api_health, api_metrics',
+    ]);
     const opened = await call('POST', '/api/v1/maintenance', {
       headers: auth,
       payload: { probes: ['api_health'], max: '15m', reason: 'deploy v1.2', by: 'deploy_production.sh' },
