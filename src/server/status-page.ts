@@ -29,7 +29,7 @@ ${view.probes.length ? probeList(view.probes, now) : html`<p class="muted">No pr
 </section>
 <section id="silences" aria-label="Silences">
 <h2>Silences</h2>
-${view.silences.length ? view.silences.map((s) => silenceRow(s, now)) : html`<p class="muted">No active silences.</p>`}
+${view.silences.length ? view.silences.map((s) => silenceRow(s, now)) : html`<p class="muted">No active or upcoming silences.</p>`}
 </section>
 <section id="windows" aria-label="Maintenance windows">
 <h2>Maintenance windows</h2>
@@ -80,7 +80,13 @@ ${values.length ? html`<div class="labels">${values}${more}</div>` : ''}
 
 function silenceRow(s: SilenceView, now: number): SafeHtml {
   const matchers = s.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ');
-  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span><br>${s.reason} — ${s.createdBy}, ends in ${age(Date.parse(s.endsAt) - now)}</div>`;
+  // The page lists pending silences too: one that has not started yet must not read as muting now.
+  const startsAt = Date.parse(s.startsAt);
+  const when =
+    startsAt > now
+      ? `starts in ${age(startsAt - now)}, lasts ${age(Date.parse(s.endsAt) - startsAt)}`
+      : `ends in ${age(Date.parse(s.endsAt) - now)}`;
+  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span><br>${s.reason} — ${s.createdBy}, ${when}</div>`;
 }
 
 function windowRow(w: MaintenanceView, now: number): SafeHtml {

@@ -57,6 +57,26 @@ describe('status page rendering', () => {
     expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;');
   });
 
+  it('says when a silence that has not started yet starts, instead of when it ends', () => {
+    const silence = {
+      matchers: [{ label: 'alertname', op: '=', value: 'ApiDown' }],
+      createdBy: 'ana',
+      reason: 'r',
+    };
+    const out = renderStatus(
+      view({
+        silences: [
+          { ...silence, id: 's1', startsAt: iso(60_000), endsAt: iso(-600_000), state: 'active' },
+          { ...silence, id: 's2', startsAt: iso(-3_600_000), endsAt: iso(-7_200_000), state: 'pending' },
+        ],
+      }),
+      NOW,
+    ).value;
+    expect(out).toContain('r — ana, ends in 10 min');
+    expect(out).toContain('r — ana, starts in 60 min, lasts 60 min');
+    expect(out).not.toMatch(/s2.*ends in/);
+  });
+
   it('shows an Ack button for an unacknowledged firing alert, with priority, age and who was paged', () => {
     const out = renderStatus(view({ alerts: [alert({})] }), NOW).value;
     expect(out).toContain('data-ack="a1"');
