@@ -26,11 +26,13 @@ export class ResponseMetrics {
     this.#store = store;
     this.#levels = levels;
     this.#metrics = metrics;
+    metrics.declareLevels(levels);
     this.#sweep(now, false);
   }
 
   setLevels(levels: Levels): void {
     this.#levels = levels;
+    this.#metrics.declareLevels(levels);
   }
 
   /** An incident was acknowledged: how long after its first page. */

@@ -13,6 +13,7 @@
 // `<probe>.up` and `<probe>.duration_seconds` are not mirrored: they are centinela_probe_up and
 // centinela_probe_duration_seconds already.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Levels } from '../escalation/policy.js';
 import type { Priority, Sample } from '../types.js';
 
 /** One line of the alerts gauge: how many instances of a rule are in a state at a priority. */
@@ -63,7 +64,13 @@ export class Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client's sums of the per-type nodejs_active_{handles,requests,resources} gauges are gauges named
+      // `_total`, which `promtool check metrics` flags (exit 3); the per-type gauges carry the same numbers.
+      for (const kind of ['handles', 'requests', 'resources'])
+        this.registry.removeSingleMetric(`nodejs_active_${kind}_total`);
+    }
     this.#samples = new SampleMirror(this.registry);
     this.#probeUp = new Gauge({
       name: 'centinela_probe_up',
@@ -199,6 +206,20 @@ export class Metrics {
   notification(channel: string, result: 'delivered' | 'retry' | 'failed' | 'fallback', latencySeconds?: number): void {
     this.#notifications.inc({ channel, result });
     if (latencySeconds !== undefined) this.#delivery.observe({ channel }, latencySeconds);
+  }
+
+  /**
+   * Starts the escalation chain's counters at 0 (every from→to step, and both breach kinds per level), so a
+   * dashboard shows 0 rather than "No data" until the first escalation; series of removed levels keep their count.
+   */
+  declareLevels(levels: Levels): void {
+    for (const [from, level] of Object.entries(levels) as [Priority, Levels[Priority]][]) {
+      if (level === undefined) continue;
+      if (level.escalate_to !== undefined && level.escalate_to !== 'none') {
+        this.#escalations.inc({ from, to: level.escalate_to }, 0);
+      }
+      for (const kind of ['ack', 'resolve'] as const) this.#slaBreaches.inc({ priority: from, kind }, 0);
+    }
   }
 
   escalation(from: Priority, to: Priority): void {
