@@ -1,6 +1,6 @@
 // Bench: an alert storm through escalation and the outbox, on a file-backed SQLite store, to loopback sinks (an
 // in-process SMTP server with STARTTLS, a webhook receiver), on the real clock. Prints, per scenario: rows written
-// and the time to write them (Escalation.handle in one transaction), messages sent, time until every row is
+// and the time to write them (Escalator.handle in one unit of work), messages sent, time until every row is
 // delivered, deliveries per second, and peak RSS/heap; then the store alone (enqueue → claim → mark delivered).
 //
 //   npx tsx bench/outbox.ts [--alerts 1000] [--contacts 5] [--concurrency 16]
@@ -13,9 +13,9 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { systemClock } from '../src/clock.js';
-import { Escalation } from '../src/escalation/escalation.js';
+import { OutboxWorker } from '../src/engine/delivery.js';
+import { Escalator } from '../src/engine/escalator.js';
 import type { NotificationItem } from '../src/notifiers/notifier.js';
-import { OutboxWorker } from '../src/notifiers/outbox.js';
 import { escalationConfig, firing, makeAlert, TempState } from '../test/support/escalation-fixtures.js';
 import { startSmtpSink } from '../test/support/smtp-sink.js';
 import { waitUntil } from '../test/support/wait-until.js';
@@ -55,7 +55,7 @@ async function storm(name: string, grouped: boolean): Promise<void> {
   hook.requests.length = 0;
   const state = new TempState();
   const cfg = config();
-  const escalation = new Escalation(state.store, cfg);
+  const escalation = new Escalator(state.all, cfg);
   const worker = new OutboxWorker({ store: state.store, config: cfg, clock: systemClock, log, concurrency });
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
@@ -100,7 +100,7 @@ async function storeOnly(n: number): Promise<void> {
   const state = new TempState();
   const alert = makeAlert();
   const t0 = performance.now();
-  state.store.transaction(() => {
+  state.all.unitOfWork(() => {
     for (let i = 0; i < n; i++) {
       const item = { key: `k${i}`, kind: 'firing', alert } as NotificationItem;
       state.store.enqueue({

@@ -1,5 +1,5 @@
 // bench/rules.ts: rule evaluation at scale. 500 rules over 50 probes, 20 series each: 10,000 series per cycle,
-// through the real Evaluator and a real SQLite state file (WAL), on a fake clock advancing 15 s per cycle.
+// through the engine's loop (the rules alone: nobody paged) and a real SQLite state file (WAL), on a fake clock advancing 15 s per cycle.
 //
 //   npx tsx bench/rules.ts [--cycles 200] [--churn 0.01]
 //   ./node_modules/.bin/node --expose-gc --import tsx bench/rules.ts   (heap figures after a full GC)
@@ -12,12 +12,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { FakeClock } from '../src/clock.js';
 import { alertsFile } from '../src/config/schema.js';
+import { Engine } from '../src/engine/loop.js';
 import { compileAlerting } from '../src/rules/alerting.js';
-import { Evaluator, type ProbeRun } from '../src/rules/evaluate.js';
-import { openDb } from '../src/state/db.js';
-import type { Sample } from '../src/types.js';
+import { openStore } from '../src/store/sqlite.js';
+import type { ProbeRun, Sample } from '../src/types.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,10 +48,10 @@ const rules = probes.flatMap((probe, p) =>
 );
 const { alerting } = compileAlerting(alertsFile.parse({ probes, rules }));
 const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-rules-'));
-const db = openDb(join(dir, 'state.db'));
+const store = openStore(join(dir, 'state.db'));
 const clock = new FakeClock();
-const evaluator = new Evaluator({ db, clock, alerting });
-const changes = db.prepare('SELECT total_changes()').pluck();
+const engine = new Engine({ store, clock, log: pino({ level: 'silent' }), alerting });
+const changes = store.db.prepare('SELECT total_changes()').pluck();
 
 // breaching[i] says whether series i is above its thresholds; values wander below or above accordingly.
 const total = PROBES * RULES_PER_PROBE * SERIES_PER_RULE;
@@ -81,8 +82,7 @@ async function cycle(): Promise<{ ms: number; rows: number; events: number }> {
   const batch = runs();
   const before = changes.get() as number;
   const t0 = performance.now();
-  const ev = evaluator.evaluate(batch);
-  db.transaction(() => ev.commit())();
+  const ev = engine.evaluate(batch);
   const ms = performance.now() - t0;
   await clock.advance(15_000);
   return { ms, rows: (changes.get() as number) - before, events: ev.events.length };
@@ -128,7 +128,7 @@ for (let c = 0; c < CYCLES; c++) {
   churn.push(await cycle());
 }
 report('churn', churn);
-const firing = evaluator.api.listAlerts({ state: ['firing'] }).length;
+const firing = engine.alerts.listAlerts({ state: ['firing'] }).length;
 console.log(`       (${firing} instances firing at the end)`);
 
 breaching.fill(1);
@@ -140,8 +140,8 @@ console.log('       (cycle 1: every series fires; cycle 2: every series resolves
 
 const rss = process.memoryUsage().rss;
 console.log(
-  `\nrss ${mib(rss)}; state file rows: ${db.prepare('SELECT count(*) FROM alert_instances').pluck().get()} instances, ${db.prepare('SELECT count(*) FROM alert_history').pluck().get()} history lines`,
+  `\nrss ${mib(rss)}; state file rows: ${store.db.prepare('SELECT count(*) FROM alert_instances').pluck().get()} instances, ${store.db.prepare('SELECT count(*) FROM alert_history').pluck().get()} history lines`,
 );
-evaluator.close();
-db.close();
+engine.close();
+store.close();
 rmSync(dir, { recursive: true, force: true });

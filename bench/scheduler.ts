@@ -10,8 +10,8 @@ import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { systemClock } from '../src/clock.js';
-import { parseDuration } from '../src/config/duration.js';
 import { probeConfig } from '../src/config/probes.js';
+import { parseDuration } from '../src/duration.js';
 import { Scheduler } from '../src/scheduler.js';
 
 function flag(name: string, fallback: string): string {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { ApiClient } from '../src/cli/client.js';
 import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
-import type { AlertView } from '../src/server/views.js';
+import type { AlertView } from '../src/server/api-shapes.js';
 import { type ReceivedPage, startDemoSink } from './sink.js';
 import { startDemoTarget } from './target.js';
 

@@ -1,31 +1,20 @@
-// The daemon, wired: scheduler → evaluator → escalation (rule state and outbox rows in one transaction) → outbox
-// worker, with the HTTP server over them. createApp never listens and reads no environment: src/cli/run.ts does.
-//
-// Each probe run is evaluated at once; a tick (every TICK_MS, or sooner when escalation has a due-time) evaluates
-// with no runs, so silences, windows and held alerts change on time, and runs escalation's reminders and climbs.
-// Everything between an evaluation and its commit is synchronous, so evaluations commit in the order they were made.
+// The daemon, wired: the scheduler feeds the engine's loop (src/engine/loop.ts: evaluate → commit + escalate in one
+// unit of work → deliver), the HTTP server reads and changes it through Operations, a reload swaps the config in.
+// createApp only wires parts together; it never listens and reads no environment: src/cli/run.ts does.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { ConfigError, formatConfigIssue } from './config/errors.js';
 import type { Config } from './config/schema.js';
-import { createOperations } from './daemon/operations.js';
-import { ResponseMetrics } from './daemon/response-metrics.js';
-import { Escalation } from './escalation/escalation.js';
-import { OutboxWorker } from './notifiers/outbox.js';
-import type { ProbeResult } from './probes/probe.js';
+import type { AlertRecord } from './engine/alerts-api.js';
+import { Engine, type Paging } from './engine/loop.js';
+import { createOperations } from './engine/operations.js';
 import { compileAlerting } from './rules/alerting.js';
-import { Evaluator, type ProbeRun } from './rules/evaluate.js';
-import { type OnResult, type ProbeStats, Scheduler } from './scheduler.js';
-import { buildServer } from './server/app.js';
+import { type ProbeStats, Scheduler } from './scheduler.js';
 import { ApiError } from './server/errors.js';
+import { buildServer } from './server/http-server.js';
 import { type AlertCount, Metrics } from './server/metrics.js';
-import type { Db } from './state/db.js';
-import { EscalationStore } from './state/escalation.js';
-import type { Sample } from './types.js';
-
-/** Evaluate with no runs at least this often: silences end, windows close, held alerts are released on time. */
-const TICK_MS = 5_000;
+import type { Store } from './store/store.js';
 
 export interface AppDeps {
   /** From loadConfig, whose second pass compiles the rules: a loaded config's rules have no problems left. */
@@ -35,7 +24,7 @@ export interface AppDeps {
   clock: Clock;
   log: Logger;
   /** The opened state store; the caller closes it after stop(). */
-  db: Db;
+  store: Store;
   metrics?: Metrics;
   /** How long stop() waits for probe runs and deliveries in flight before aborting them (default 5 s). */
   stopBoundMs?: number;
@@ -60,198 +49,60 @@ export interface App {
 
 /** Wires the daemon from its parts; see the top of this file. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { clock, db } = deps;
-  const log = deps.log;
+  const { clock, store, log } = deps;
   const metrics = deps.metrics ?? new Metrics();
   const bound = deps.stopBoundMs ?? 5_000;
   let config = deps.config;
-  let evaluator = new Evaluator({ db, clock, alerting: compileAlerting(config.alerts).alerting });
-  const store = new EscalationStore(db);
-  const escalation = new Escalation(store, config.escalation, {
-    escalated: (from, to) => metrics.escalation(from, to),
-  });
-  const response = new ResponseMetrics(store, config.escalation.levels, metrics, clock.now());
-  const worker = new OutboxWorker({
-    store,
-    config: config.escalation,
-    ...(config.centinela.server.public_url ? { publicUrl: config.centinela.server.public_url } : {}),
-    clock,
-    log: log.child({ component: 'outbox' }),
-    onAttempt: (channel, result, latency) => metrics.notification(channel, result, latency),
-  });
   let started = false;
-  let stopping = false;
-  let cancelTick: (() => void) | undefined;
-  let tickAt: number | undefined;
-  let reloading: Promise<unknown> = Promise.resolve();
-
-  /** Evaluates runs (or none, on a tick) and hands the events to escalation, in one transaction. */
-  const evaluate = (runs: ProbeRun[], tick: boolean): void => {
-    // A stopwatch for the metric only (sub-millisecond work); it never decides anything, so it is not the Clock.
-    const t0 = performance.now();
-    try {
-      const ev = evaluator.evaluate(runs);
-      db.transaction(() => {
-        ev.commit();
-        escalation.handle(ev.events, ev.now);
-        if (tick) escalation.tick(ev.now);
-      })();
-      metrics.ruleEvaluation((performance.now() - t0) / 1000);
-      response.afterEvents(ev.events);
-      for (const e of ev.events)
-        log.info(
-          { event: e.type, alert: e.alert.alertname, priority: e.alert.priority, id: e.alert.id },
-          `alert ${e.type}`,
-        );
-      if (!stopping) for (const { probe, every } of ev.retry) scheduler.runSoon(probe, every);
-      worker.wake();
-    } catch (err) {
-      // A store failure or a bug must not stop the scheduler; the next run or tick tries again from the store.
-      log.error({ err }, 'evaluation failed; rule state unchanged');
-    }
-    if (tick) response.sweep(clock.now());
-    armTick();
-  };
-
-  const onResult: OnResult = (probe, result, samples, at, timing) => {
-    log.debug(
-      { probe, up: result.up, scheduledAt: timing.scheduledAt, startedAt: at, ms: timing.durationMs },
-      'probe run',
-    );
-    metrics.probeRun({
-      probe,
-      up: result.up,
-      durationSeconds: timing.durationMs / 1000,
-      at: at + timing.durationMs,
-      samples,
-    });
-    evaluate([toRun(probe, result, samples, at)], false);
-  };
-
   const scheduler = new Scheduler(config.alerts.probes, {
     clock,
     log: log.child({ component: 'scheduler' }),
-    onResult,
+    onResult: (...run) => engine.ingest(...run),
   });
-
-  /**
-   * Arms the tick for the earlier of TICK_MS from now and escalation's next due-time. An armed tick is only ever
-   * brought forward, never pushed back: probe runs re-arm after every evaluation, and pushing it back would starve it.
-   */
-  const armTick = (): void => {
-    if (!started || stopping) return;
-    const now = clock.now();
-    const at = Math.min(now + TICK_MS, escalation.nextDueAt() ?? Number.POSITIVE_INFINITY);
-    if (tickAt !== undefined && tickAt <= at) return;
-    cancelTick?.();
-    tickAt = at;
-    cancelTick = clock.setTimeout(
-      () => {
-        tickAt = undefined;
-        evaluate([], true);
-      },
-      Math.max(0, at - now),
-    );
-  };
-
-  const reload = async (): Promise<{ summary: string }> => {
-    let next: Config;
-    try {
-      next = await deps.loadConfig();
-    } catch (err) {
-      metrics.configReload('invalid');
-      if (!(err instanceof ConfigError)) throw err;
-      // Each problem as `centinela check` prints it.
-      const problems = err.issues.map(formatConfigIssue);
-      log.error(
-        { problems },
-        `reload refused: ${problems.length} problem(s) in the new config; the running config is kept`,
-      );
-      throw new ApiError(
-        'CONFIG_INVALID',
-        `the new config has ${problems.length} problem(s); the running config is kept. ${problems.join('; ')}`,
-        { problems },
-      );
-    }
-    const before = new Map(config.alerts.probes.map((p) => [p.name, p]));
-    const names = new Set(next.alerts.probes.map((p) => p.name));
-    const removed = [...before.keys()].filter((n) => !names.has(n));
-    const added = [...names].filter((n) => !before.has(n));
-    const old = evaluator;
-    // Instance state lives in the store, so a new evaluator carries it over; unchanged probes keep their schedule.
-    evaluator = new Evaluator({ db, clock, alerting: compileAlerting(next.alerts).alerting });
-    old.close();
-    scheduler.reload(next.alerts.probes);
-    escalation.setConfig(next.escalation);
-    worker.setConfig(next.escalation, next.centinela.server.public_url);
-    response.setLevels(next.escalation.levels);
-    for (const p of removed) metrics.forgetProbe(p);
-    if (
-      next.centinela.server.listen !== config.centinela.server.listen ||
-      next.centinela.state.path !== config.centinela.state.path
-    ) {
-      log.warn('server.listen and state.path take effect at the next start; the running server and store are kept');
-    }
+  const engine = new Engine({
+    store,
+    clock,
+    log,
+    alerting: compileAlerting(config.alerts).alerting,
+    paging: pagingOf(config),
+    metrics,
+    runSoon: (probe, every) => scheduler.runSoon(probe, every),
+  });
+  // Reloads run one at a time; a second waits for the first.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = async () => {
+    const next = await loadOrRefuse(deps.loadConfig, metrics, log);
+    const summary = swapConfig(config, next, { scheduler, engine, metrics, log });
     config = next;
-    metrics.configReload('ok');
-    const summary = `reloaded ${next.dir}: ${names.size} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules`;
-    log.info(summary);
-    evaluate([], false);
     return { summary };
   };
 
   const ops = createOperations({
     clock,
     config: () => config,
-    evaluator: () => evaluator,
+    alerts: () => engine.alerts,
     scheduler,
-    escalation,
-    store,
-    readiness: () => ({ config: true, store: db.open, scheduler: started && !stopping }),
-    // Reloads run one at a time; a second waits for the first.
+    escalator: engine.escalator,
+    store: store.incidents,
+    readiness: () => ({ config: true, store: store.open, scheduler: started }),
     reload: () => {
       const run = reloading.then(reload, reload);
       reloading = run.catch(() => {});
       return run;
     },
-    changed: () => evaluate([], false),
-    acknowledged: (accepted) => {
-      response.acknowledged(accepted.incident, accepted.ack.at);
-      worker.wake();
-      armTick();
-    },
+    changed: () => engine.changed(),
+    acknowledged: (accepted) => engine.acknowledged(accepted),
   });
-
   metrics.setSources({
-    alerts: () => {
-      const counts = new Map<string, AlertCount>();
-      for (const a of evaluator.api.listAlerts({ state: ['pending', 'firing'] })) {
-        const key = `${a.alert.alertname}\0${a.alert.priority}\0${a.state}`;
-        const c = counts.get(key) ?? {
-          alertname: a.alert.alertname,
-          priority: a.alert.priority,
-          state: a.state,
-          count: 0,
-        };
-        c.count++;
-        counts.set(key, c);
-      }
-      return [...counts.values()];
-    },
+    alerts: () => countAlerts(engine.alerts.listAlerts({ state: ['pending', 'firing'] })),
     outboxDepth: () => {
-      const c = store.outboxCounts();
+      const c = store.incidents.outboxCounts();
       return c.pending + c.sending;
     },
     probeSkips: () => [...scheduler.stats()].map(([probe, s]) => ({ probe, skips: s.skips })),
   });
-
-  const server = await buildServer({
-    log,
-    clock,
-    metrics,
-    ops,
-    tokens: () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token }),
-  });
+  const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });
+  const server = await buildServer({ log, clock, metrics, ops, tokens });
 
   return {
     server,
@@ -262,17 +113,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     start() {
       if (started) return;
       started = true;
-      worker.start();
       scheduler.start();
-      // Catch up at once: escalation due-times that passed while centinela was down, silences that ended.
-      evaluate([], true);
+      engine.start();
     },
     async stop() {
-      stopping = true;
-      cancelTick?.();
+      started = false;
       await scheduler.stop(bound);
-      await worker.stop(bound);
-      evaluator.close();
+      await engine.stop(bound);
+      engine.close();
       await server.close();
     },
     reload: () => ops.reload(),
@@ -280,15 +128,65 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
 }
 
-function toRun(probe: string, result: ProbeResult, samples: Sample[], at: number): ProbeRun {
-  return result.up
-    ? {
-        probe,
-        up: true,
-        samples,
-        at,
-        ...(result.detail ? { detail: result.detail } : {}),
-        ...(result.cannotMeasure ? { cannotMeasure: result.cannotMeasure } : {}),
-      }
-    : { probe, up: false, samples, at, reason: result.reason, ...(result.detail ? { detail: result.detail } : {}) };
+/**
+ * Puts `next` in force in the running parts: unchanged probes keep their schedule, instance state carries over
+ * through the store, running incidents keep their levels. Returns the summary it logs.
+ */
+function swapConfig(
+  before: Config,
+  next: Config,
+  parts: { scheduler: Scheduler; engine: Engine; metrics: Metrics; log: Logger },
+): string {
+  const { scheduler, engine, metrics, log } = parts;
+  const removed = before.alerts.probes.filter((p) => !next.alerts.probes.some((n) => n.name === p.name));
+  const added = next.alerts.probes.filter((p) => !before.alerts.probes.some((o) => o.name === p.name));
+  scheduler.reload(next.alerts.probes);
+  for (const p of removed) metrics.forgetProbe(p.name);
+  const { server, state } = before.centinela;
+  if (next.centinela.server.listen !== server.listen || next.centinela.state.path !== state.path) {
+    log.warn('server.listen and state.path take effect at the next start; the running server and store are kept');
+  }
+  metrics.configReload('ok');
+  const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules`;
+  log.info(summary);
+  engine.reload(compileAlerting(next.alerts).alerting, pagingOf(next));
+  return summary;
+}
+
+/** Pages go by escalation.yaml; ack links point at server.public_url. */
+function pagingOf(config: Config): Paging {
+  const url = config.centinela.server.public_url;
+  return { escalation: config.escalation, ...(url ? { publicUrl: url } : {}) };
+}
+
+/** The config folder as it is now, or ApiError CONFIG_INVALID listing each problem as `centinela check` prints it. */
+async function loadOrRefuse(load: () => Promise<Config>, metrics: Metrics, log: Logger): Promise<Config> {
+  try {
+    return await load();
+  } catch (err) {
+    metrics.configReload('invalid');
+    if (!(err instanceof ConfigError)) throw err;
+    const problems = err.issues.map(formatConfigIssue);
+    log.error(
+      { problems },
+      `reload refused: ${problems.length} problem(s) in the new config; the running config is kept`,
+    );
+    throw new ApiError(
+      'CONFIG_INVALID',
+      `the new config has ${problems.length} problem(s); the running config is kept. ${problems.join('; ')}`,
+      { problems },
+    );
+  }
+}
+
+/** Pending and firing alerts counted per name, priority and state, for /metrics. */
+function countAlerts(records: readonly AlertRecord[]): AlertCount[] {
+  const counts = new Map<string, AlertCount>();
+  for (const a of records) {
+    const key = `${a.alert.alertname}\0${a.alert.priority}\0${a.state}`;
+    const c = counts.get(key) ?? { alertname: a.alert.alertname, priority: a.alert.priority, state: a.state, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  return [...counts.values()];
 }

@@ -14,9 +14,9 @@ import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config/probes.js';
 import { Secret } from './config/secret.js';
 import { CronSchedule } from './cron.js';
+import { runGuarded } from './probes/guarded-run.js';
 import { createProbe } from './probes/index.js';
 import type { Probe, ProbeResult } from './probes/probe.js';
-import { runGuarded } from './probes/run-once.js';
 import type { Sample } from './types.js';
 
 const EVERY_SPREAD_MS = 30_000;

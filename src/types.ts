@@ -15,6 +15,17 @@ export interface Sample {
   value: number;
 }
 
+/** One probe run as the rules take it (from the scheduler, `centinela test`, `verify`); sample names are already `<probe>.<sample>`. */
+export interface ProbeRun {
+  probe: string;
+  up: boolean;
+  samples: Sample[];
+  detail?: string;
+  cannotMeasure?: string;
+  reason?: string;
+  at: number;
+}
+
 /** Runbook severity levels, most urgent first. */
 export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -69,3 +80,12 @@ export type AlertEvent =
   | { type: 'flapping'; at: number; alert: Alert }
   | { type: 'flapping-ended'; at: number; alert: Alert }
   | { type: 'resolved'; at: number; alert: Alert };
+
+/** An acknowledgement of an incident: who, when, what they said, how it arrived. */
+export interface AckInfo {
+  who: string;
+  at: number;
+  comment?: string;
+  /** How it arrived: api, link, cli. */
+  via?: string;
+}

@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/clock.js';
 import { type ProbeConfig, probeConfig } from '../src/config/probes.js';
+import { ABANDON_AFTER_MS } from '../src/probes/guarded-run.js';
 import { abortReason } from '../src/probes/net-failure.js';
 import type { Probe, ProbeContext, ProbeResult } from '../src/probes/probe.js';
-import { ABANDON_AFTER_MS } from '../src/probes/run-once.js';
 import { type RunTiming, Scheduler } from '../src/scheduler.js';
 import type { Sample } from '../src/types.js';
 

@@ -1,6 +1,6 @@
 // `centinela ack ID [--comment TEXT]`: acknowledges a firing alert through the API, stopping reminders and escalation.
 import { Command } from 'commander';
-import type { AckView } from '../server/views.js';
+import type { AckView } from '../server/api-shapes.js';
 import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
 /** The `ack` command. */

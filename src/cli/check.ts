@@ -1,8 +1,8 @@
 // `centinela check [--config DIR]`: validates the configuration and prints what it watches and who it pages;
 // on problems, prints every one of them and exits 1.
 import { Command } from 'commander';
-import { formatDuration } from '../config/duration.js';
 import type { Config } from '../config/schema.js';
+import { formatDuration } from '../duration.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 

@@ -1,7 +1,7 @@
 // `centinela maintenance start|end|list`: the deploy flow — open a window that mutes the named probes' alerts and
 // closes by itself when they pass again; if they are not back by --max, that is a page.
 import { Command } from 'commander';
-import type { MaintenanceView } from '../server/views.js';
+import type { MaintenanceView } from '../server/api-shapes.js';
 import {
   type ApiClient,
   author,

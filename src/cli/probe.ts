@@ -4,9 +4,9 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { parseDuration } from '../config/duration.js';
 import { didYouMean } from '../config/errors.js';
-import { type CheckOutcome, checkProbes } from '../probes/run-once.js';
+import { parseDuration } from '../duration.js';
+import { type CheckOutcome, checkProbes } from '../probes/guarded-run.js';
 import type { Labels } from '../types.js';
 import {
   type CommandRun,

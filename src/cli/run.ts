@@ -12,7 +12,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../log.js';
 import { ApiError } from '../server/errors.js';
-import { openDb } from '../state/db.js';
+import { openStore } from '../store/sqlite.js';
 import { type ConfigCommandDeps, configOption } from './config-command.js';
 
 /** What `run` needs from main: what every config-reading command gets, and the process's signals. */
@@ -41,20 +41,20 @@ export async function startDaemon(
   const config = await loadConfig({ dir, env: deps.env });
   const path = config.centinela.state.path;
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = openDb(path);
+  const store = openStore(path);
   const app = await createApp({
     config,
     loadConfig: () => loadConfig({ dir, env: deps.env }),
     clock,
     log: deps.log,
-    db,
+    store,
   });
   try {
     app.start();
     await app.server.listen(parseListen(config.centinela.server.listen));
   } catch (err) {
     await app.stop();
-    db.close();
+    store.close();
     throw err;
   }
   const a = app.server.server.address() as AddressInfo;
@@ -64,7 +64,7 @@ export async function startDaemon(
     url,
     close: async () => {
       await app.stop();
-      db.close();
+      store.close();
     },
   };
 }

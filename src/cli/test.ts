@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { type CheckResult, parseRuleTests, runRuleTests } from '../rules/rule-tests.js';
+import { type CheckResult, parseRuleTests, runRuleTests } from '../engine/rule-tests.js';
 import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** The `test` command. */

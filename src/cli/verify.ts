@@ -4,12 +4,11 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { parseDuration } from '../config/duration.js';
-import { checkProbes } from '../probes/run-once.js';
+import { parseDuration } from '../duration.js';
+import { checkProbes } from '../probes/guarded-run.js';
 import { compileAlerting } from '../rules/alerting.js';
-import type { ProbeRun } from '../rules/evaluate.js';
 import { type Verification, verifyRuns } from '../rules/verify.js';
-import { type Labels, PRIORITIES, type Priority } from '../types.js';
+import { type Labels, PRIORITIES, type Priority, type ProbeRun } from '../types.js';
 import {
   type CommandRun,
   type ConfigCommandDeps,

@@ -1,7 +1,7 @@
 // The value types the configuration language is made of: durations, secrets, names, label matchers, priorities.
 import { z } from 'zod';
-import { type Labels, labelValue, PRIORITIES } from '../types.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
+import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
 
 /** `15s` → 15000 (ms). */
@@ -63,70 +63,6 @@ export const priority = z.enum(PRIORITIES, { error: 'is not a priority. Use P0, 
 
 export const priorityMap = <T extends z.ZodType>(value: T) =>
   z.strictObject({ P0: value.optional(), P1: value.optional(), P2: value.optional(), P3: value.optional() });
-
-/** How a label matcher compares: Prometheus' `=`, `!=`, `=~`, `!~`. */
-export type MatchOp = '=' | '!=' | '=~' | '!~';
-export interface Matcher {
-  label: string;
-  op: MatchOp;
-  value: string;
-  /** For =~ and !~: anchored like Prometheus (the whole value must match). */
-  regex?: RegExp;
-}
-
-/**
- * True when every matcher holds for `labels`, with PromQL's semantics: a missing label matches as the empty string,
- * and regexes are anchored (compiled so by `matchers` below). Rules, silences, inhibitions, windows and the metrics
- * probe's series selection all match through this.
- */
-export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
-  for (const m of matchers) {
-    const v = labelValue(labels, m.label);
-    switch (m.op) {
-      case '=':
-        if (v !== m.value) return false;
-        break;
-      case '!=':
-        if (v === m.value) return false;
-        break;
-      case '=~':
-        if (!m.regex?.test(v)) return false;
-        break;
-      case '!~':
-        if (m.regex?.test(v)) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-const matcherValue = z.string({ error: 'expected a string: value, !=value, =~regex or !~regex' });
-
-/**
- * Label matchers as a map, `{ route: "=~/api/.*", status: "!=200", container: grupo_gad_api }`.
- * A plain value is equality; `!=`, `=~`, `!~` prefixes mean what they mean in PromQL.
- */
-export const matchers = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), matcherValue).transform((map, ctx) => {
-  const out: Matcher[] = [];
-  for (const [label, raw] of Object.entries(map)) {
-    const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
-    const value = op === '=' ? raw : raw.slice(op.length);
-    if (op === '=~' || op === '!~') {
-      try {
-        out.push({ label, op, value, regex: new RegExp(`^(?:${value})$`) });
-      } catch (err) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [label],
-          message: `"${value}" is not a regular expression (${(err as Error).message})`,
-        });
-      }
-    } else {
-      out.push({ label, op, value });
-    }
-  }
-  return out;
-});
 
 /** Static labels added to what a probe or rule produces. */
 export const labels = z.preprocess(

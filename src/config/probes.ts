@@ -2,7 +2,8 @@
 // Every kind is designed here, from the runbook's Monitoring section, so the language is one whole;
 // the implementation of each kind lives in src/probes/<kind>.ts and receives the parsed config below.
 import { z } from 'zod';
-import { duration, labels, matchers, name, optionalSecret, secret, secretUrl } from './primitives.js';
+import { matchers } from '../matchers.js';
+import { duration, labels, name, optionalSecret, secret, secretUrl } from './primitives.js';
 
 /**
  * Kinds whose behaviour is designed but not built, with what to do meanwhile: `check` refuses them with

@@ -1,18 +1,8 @@
 // The three configuration files as strict schemas: unknown keys are errors, durations become milliseconds,
 // secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
 import { z } from 'zod';
-import {
-  duration,
-  labels,
-  matchers,
-  name,
-  optionalSecret,
-  priority,
-  priorityMap,
-  secret,
-  secretUrl,
-  url,
-} from './primitives.js';
+import { matchers } from '../matchers.js';
+import { duration, labels, name, optionalSecret, priority, priorityMap, secret, secretUrl, url } from './primitives.js';
 import { probeConfig } from './probes.js';
 
 const comparison = z.enum(['>', '>=', '<', '<=', '==', '!='], {

@@ -12,10 +12,11 @@
 // Flapping is news, not a page: when an incident already paged starts flapping, everyone paged gets one `flapping`
 // notice; when it settles still firing, one `flapping-ended` notice (settling resolved is told by the resolution).
 // Both are read off the alert's `flapping` flag against the last snapshot, so a repeated event tells nothing twice.
-// Nothing here reads the clock or touches the store: `Escalation` (escalation.ts) persists what this returns.
+// Nothing here reads the clock or touches the store: the engine's Escalator (src/engine/escalator.ts) persists what
+// this returns.
 import type { LevelConfig } from '../config/schema.js';
-import type { IncidentRecord, LevelState } from '../state/escalation.js';
 import { type Alert, type AlertEvent, outranks, PRIORITIES, type Priority } from '../types.js';
+import type { IncidentRecord, LevelState } from './records.js';
 
 /** The levels as escalation.yaml gives them (any may be missing). */
 export type Levels = Partial<Record<Priority, LevelConfig>>;
@@ -135,7 +136,7 @@ function rise(rec: IncidentRecord, levels: Levels, pages: Page[], now: number): 
 
 /**
  * Applies one alert event to an incident (`undefined` for an alert with no open incident) and returns what to
- * page. A `resolved` event only changes the record; who hears about it is everyone paged (see Escalation).
+ * page. A `resolved` event only changes the record; who hears about it is everyone paged (see the Escalator).
  */
 export function applyEvent(
   current: IncidentRecord | NewIncident,

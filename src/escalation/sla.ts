@@ -2,9 +2,9 @@
 //
 // The clock starts at the first page and the target is the `ack_within` of the priority it was first paged at
 // (the runbook's response time: P0 15m, P1 1h, P2 4h, P3 1d). The metrics server exports `slaReport(...)`.
-import type { EscalationStore, IncidentRecord } from '../state/escalation.js';
 import type { Priority } from '../types.js';
 import { type Levels, levelFor } from './policy.js';
+import type { IncidentRecord } from './records.js';
 
 /** One incident's response figures. `…Met` is undefined while it can still go either way. */
 export interface SlaRecord {
@@ -51,7 +51,7 @@ export function slaOf(rec: IncidentRecord, levels: Levels, now: number): SlaReco
   };
 }
 
-/** Response figures of every incident paged at or after `since`, for the metrics issue to export. */
-export function slaReport(store: EscalationStore, levels: Levels, since: number, now: number): SlaRecord[] {
-  return store.incidentsSince(since).flatMap((rec) => slaOf(rec, levels, now) ?? []);
+/** Response figures of the incidents that were paged, for the metrics to export. */
+export function slaReport(incidents: readonly IncidentRecord[], levels: Levels, now: number): SlaRecord[] {
+  return incidents.flatMap((rec) => slaOf(rec, levels, now) ?? []);
 }

@@ -2,7 +2,7 @@
 import type { ChannelConfig } from '../config/schema.js';
 import email from './email.js';
 import type { Delivery, Notification, NotifierKind, SendContext } from './notifier.js';
-import webhook from './webhook.js';
+import webhook, { FORMATS } from './webhook.js';
 
 /** Every notifier kind; `kind` equals the file name and the YAML `kind:`. */
 export const NOTIFIERS = [email, webhook] as const;
@@ -17,4 +17,12 @@ export async function deliver(n: Notification, channel: ChannelConfig, ctx: Send
     // A bug in a renderer must not stop the outbox; it is reported as a final failure of this delivery.
     return { ok: false, retryable: false, reason: `${channel.kind}: ${(err as Error).message}` };
   }
+}
+
+/**
+ * True when the channel keeps an incident of its own that must be told of the ack and the resolution (PagerDuty),
+ * so every such channel that delivered something of an incident hears both; the format's file declares it.
+ */
+export function hearsIncidentUpdates(channel: ChannelConfig): boolean {
+  return channel.kind === 'webhook' && FORMATS[channel.format].hearsIncidentUpdates === true;
 }

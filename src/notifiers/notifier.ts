@@ -1,7 +1,7 @@
 // The notifier contract (STYLE.md §4): what a notification holds, and a kind that renders it (pure) and sends it.
 import type { Logger } from 'pino';
 import type { ChannelConfig } from '../config/schema.js';
-import type { Alert, Labels, Priority } from '../types.js';
+import type { AckInfo, Alert, Labels, Priority } from '../types.js';
 
 /**
  * Why a contact hears about an alert; `flapping` (it keeps firing and resolving) and `flapping-ended` (it settled,
@@ -19,15 +19,6 @@ export type ItemKind =
   | 'resolved'
   | 'delivery-failing'
   | 'test';
-
-/** An acknowledgement as shown in pages. */
-export interface AckInfo {
-  who: string;
-  at: number;
-  comment?: string;
-  /** How it arrived: api, link, cli. */
-  via?: string;
-}
 
 /** An alert held back by the one a page is about (an inhibition): named as people know it, not by its id. */
 export interface HeldAlert {

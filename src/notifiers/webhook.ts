@@ -1,26 +1,36 @@
-// The webhook notifier: one render file per format (formats/*.ts), sent with undici; the answer is classified once,
-// in http-status.ts. Failure reasons name the format and the URL's origin only: paths and queries hold tokens.
+// The webhook notifier: a format per file (formats/*.ts) renders the requests, undici sends them, and the answer is
+// classified once, in failure-class.ts. Failure reasons name the format and the receiver's origin only, and quote a
+// receiver's answer with the channel's secrets cut out: paths, queries and bodies hold tokens.
 import { request } from 'undici';
 import type { WebhookChannelConfig } from '../config/schema.js';
-import { render as generic } from './formats/generic.js';
-import { render as pagerduty } from './formats/pagerduty.js';
+import { Secret } from '../config/secret.js';
+import { fromHttpStatus, fromTransportError } from './failure-class.js';
+import type { FormatName, WebhookFormat } from './formats/format.js';
+import generic from './formats/generic.js';
+import pagerduty from './formats/pagerduty.js';
 import type { HttpRequest } from './formats/request.js';
-import { render as slack } from './formats/slack.js';
-import { render as teams } from './formats/teams.js';
-import { render as telegram } from './formats/telegram.js';
-import { fromHttpStatus, fromTransportError } from './http-status.js';
-import { defineNotifier, type Notification } from './notifier.js';
+import slack from './formats/slack.js';
+import teams from './formats/teams.js';
+import telegram from './formats/telegram.js';
+import { defineNotifier } from './notifier.js';
 
-type Format = WebhookChannelConfig['format'];
-type Renderer<F extends Format> = (n: Notification, cfg: Extract<WebhookChannelConfig, { format: F }>) => HttpRequest[];
+/**
+ * The formats, one file each; `format:` in escalation.yaml picks one. test/notifiers/registry.test.ts fails when a
+ * file in formats/ declaring a format is missing here, is named unlike its format, or has no test.
+ */
+export const FORMATS: { [F in FormatName]: WebhookFormat<F> } = { generic, slack, teams, pagerduty, telegram };
 
-/** The formats, one file each; `format:` in escalation.yaml picks one. */
-export const FORMATS: { [F in Format]: Renderer<F> } = { generic, slack, teams, pagerduty, telegram };
+/** The format of a channel, with the channel's config type. */
+function formatOf(cfg: WebhookChannelConfig): WebhookFormat<FormatName> {
+  // FORMATS pairs each name with its own config type; the lookup by `cfg.format` keeps that pairing.
+  return FORMATS[cfg.format] as WebhookFormat<FormatName>;
+}
 
-/** The requests of one notification, in order, and a secret-free name for messages. */
+/** The requests of one notification, in order, a secret-free name for messages, and what answers must not quote. */
 export interface WebhookMessage {
   what: string;
   requests: HttpRequest[];
+  secrets: Secret[];
 }
 
 function origin(url: string): string {
@@ -31,6 +41,36 @@ function origin(url: string): string {
   }
 }
 
+/** Every Secret of a channel config, wherever the format keeps it (URL, header, token, routing key, HMAC key). */
+function secretsOf(value: unknown): Secret[] {
+  if (value instanceof Secret) return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.values(value).flatMap(secretsOf);
+}
+
+// Shorter texts are no secret worth the name ("/" of a bare URL), and cutting them would garble every answer.
+const MIN_SECRET_CHARS = 4;
+
+/**
+ * The ways a receiver may quote a secret back ("Cannot POST /hooks/T0KEN", an echoed body): as is, URL-encoded, and
+ * of a URL its path and query as sent, each query value and its credentials.
+ */
+function quotedForms(secret: Secret): string[] {
+  const value = secret.reveal();
+  const forms = [value, encodeURIComponent(value)];
+  if (URL.canParse(value)) {
+    const u = new URL(value);
+    forms.push(u.pathname + u.search, u.pathname, u.search, ...u.searchParams.values(), u.username, u.password);
+  }
+  return forms.filter((f) => f.length >= MIN_SECRET_CHARS);
+}
+
+/** `text` with every quoted form of `secrets` replaced by `<secret>`, longest first so none is left half-cut. */
+function scrub(text: string, secrets: Secret[]): string {
+  const forms = secrets.flatMap(quotedForms).sort((a, b) => b.length - a.length);
+  return forms.reduce((out, form) => out.replaceAll(form, '<secret>'), text);
+}
+
 // The start of an error answer helps ("Not Found", "invalid_token") without flooding the outbox row.
 const DETAIL_CHARS = 200;
 
@@ -38,9 +78,12 @@ const DETAIL_CHARS = 200;
 export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
   kind: 'webhook',
   render(n, cfg) {
-    const requests = (FORMATS[cfg.format] as Renderer<Format>)(n, cfg);
-    const url = cfg.format === 'pagerduty' ? cfg.url : cfg.format === 'telegram' ? cfg.api_url : cfg.url.reveal();
-    return { what: `webhook (${cfg.format}) to ${origin(url)}`, requests };
+    const format = formatOf(cfg);
+    return {
+      what: `webhook (${cfg.format}) to ${origin(format.endpoint(cfg))}`,
+      requests: format.render(n, cfg),
+      secrets: secretsOf(cfg),
+    };
   },
   async send(m, { signal, now }) {
     for (const req of m.requests) {
@@ -55,7 +98,9 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
         status = res.statusCode;
         const ra = res.headers['retry-after'];
         retryAfter = Array.isArray(ra) ? ra[0] : ra;
-        detail = (await res.body.text()).replace(/\s+/g, ' ').trim().slice(0, DETAIL_CHARS);
+        // Scrubbed before it is cut, so a secret at the cut cannot survive as a prefix.
+        const answer = scrub(await res.body.text(), m.secrets);
+        detail = answer.replace(/\s+/g, ' ').trim().slice(0, DETAIL_CHARS);
       } catch (err) {
         return fromTransportError(err, m.what);
       }

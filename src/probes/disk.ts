@@ -4,13 +4,13 @@
 import type { Dir } from 'node:fs';
 import { glob, lstat, opendir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { untilAborted } from '../abortable.js';
 import type { DiskProbeConfig } from '../config/probes.js';
-import type { Labels, Sample } from '../types.js';
-import { untilAborted } from './abortable.js';
+import type { Sample } from '../types.js';
 import { hoursUntilFull, NOT_FILLING_HOURS, type UsagePoint } from './disk-growth.js';
 import { abortReason } from './net-failure.js';
 import { OneCallPerKey, StillWaiting } from './one-call-per-key.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 
 /** One filesystem as statfs describes it, in bytes and inodes. */
 export interface FsUsage {
@@ -112,8 +112,6 @@ async function backupsMatching(
   }
   return found.sort((a, b) => b.mtime - a.mtime);
 }
-
-const sample = (name: string, value: number, labels: Labels): Sample => ({ name, labels, value });
 
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

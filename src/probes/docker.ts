@@ -19,7 +19,7 @@ import {
 } from './docker-logs.js';
 import { type ContainerFigures, containerFigures, statsDocument } from './docker-stats.js';
 import { abortReason, describeFailure, endpointOf } from './net-failure.js';
-import { defineProbe } from './probe.js';
+import { defineProbe, sample } from './probe.js';
 
 // Where the Engine listens when the config does not say. DOCKER_HOST is followed by writing
 // `endpoint: ${DOCKER_HOST:-unix:///var/run/docker.sock}`: the config loader fills it from the environment main
@@ -263,32 +263,31 @@ function get(
 
 function samplesOf(o: Observation, before: { id: string; count: number } | undefined): Sample[] {
   const labels = { container: o.name };
-  const sample = (name: string, value: number): Sample => ({ name, labels, value });
   const c = o.inspect;
-  if (!c) return o.problems.length > 0 ? [] : [sample('present', 0)];
+  if (!c) return o.problems.length > 0 ? [] : [sample('present', 0, labels)];
   const health = c.State.Health && c.State.Health.Status !== 'none' ? c.State.Health.Status : undefined;
   // Restarts since the last run: the RestartCount delta; a recreated container (new id) counts all of its own.
   // The first run only sets the baseline.
   const restarts = !before ? 0 : before.id === c.Id ? Math.max(0, c.RestartCount - before.count) : c.RestartCount;
   const out = [
-    sample('present', 1),
-    sample('running', c.State.Status === 'running' ? 1 : 0),
-    sample('restarting', c.State.Status === 'restarting' ? 1 : 0),
-    sample('restarts', restarts),
-    sample('oom_killed', c.State.OOMKilled ? 1 : 0),
-    sample('exit_code', c.State.ExitCode),
+    sample('present', 1, labels),
+    sample('running', c.State.Status === 'running' ? 1 : 0, labels),
+    sample('restarting', c.State.Status === 'restarting' ? 1 : 0, labels),
+    sample('restarts', restarts, labels),
+    sample('oom_killed', c.State.OOMKilled ? 1 : 0, labels),
+    sample('exit_code', c.State.ExitCode, labels),
   ];
   // `healthy` is absent without a healthcheck and while it is starting: neither state is healthy nor unhealthy.
-  if (health !== undefined) out.push(sample('health_starting', health === 'starting' ? 1 : 0));
-  if (health === 'healthy' || health === 'unhealthy') out.push(sample('healthy', health === 'healthy' ? 1 : 0));
+  if (health !== undefined) out.push(sample('health_starting', health === 'starting' ? 1 : 0, labels));
+  if (health === 'healthy' || health === 'unhealthy') out.push(sample('healthy', health === 'healthy' ? 1 : 0, labels));
   if (o.figures?.memory) {
     out.push(
-      sample('cpu_percent', o.figures.cpuPercent),
-      sample('memory_percent', o.figures.memory.percent),
-      sample('memory_usage_bytes', o.figures.memory.usageBytes),
+      sample('cpu_percent', o.figures.cpuPercent, labels),
+      sample('memory_percent', o.figures.memory.percent, labels),
+      sample('memory_usage_bytes', o.figures.memory.usageBytes, labels),
     );
   }
-  if (o.log) out.push(sample('log_errors', o.log.matches));
+  if (o.log) out.push(sample('log_errors', o.log.matches, labels));
   return out;
 }
 

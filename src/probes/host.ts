@@ -2,13 +2,11 @@
 // into centinela's container), for a host whose containers centinela cannot see.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { untilAborted } from '../abortable.js';
 import type { Sample } from '../types.js';
-import { untilAborted } from './abortable.js';
 import { abortReason } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { type CpuTimes, cpuPercent, parseCpuTimes, parseLoadAvg, parseMemInfo } from './procfs.js';
-
-const sample = (name: string, value: number): Sample => ({ name, labels: {}, value });
 
 /** Reads `file` under `proc` and parses it, naming the file in any error. */
 async function readProc<T>(proc: string, file: string, parse: (text: string) => T): Promise<T> {

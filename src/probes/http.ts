@@ -3,7 +3,7 @@
 import type { HttpProbeConfig } from '../config/probes.js';
 import { bodyPreview, HttpClient, PREVIEW_BYTES, RedirectError, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 
 export default defineProbe({
   kind: 'http',
@@ -20,7 +20,7 @@ export default defineProbe({
         try {
           const response = await client.send({ method: config.method, body: config.body, signal });
           const status = response.statusCode;
-          const samples = [{ name: 'status_code', labels: {}, value: status }];
+          const samples = [sample('status_code', status)];
           if (!config.expect.status.some((want) => statusMatches(status, want))) {
             const { bytes } = await readCapped(response.body, PREVIEW_BYTES + 1);
             return { up: false, reason: `status ${status}${bodyPreview(bytes)}`, samples };

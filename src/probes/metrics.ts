@@ -22,16 +22,17 @@
 //   cannotMeasure. A configured metric absent from the exposition, a series selection that matches nothing, an
 //   exposition that does not parse, and a 401/403 are cannotMeasure with `up: true`: the target answered, centinela
 //   cannot read it. No answer, or another non-2xx status, is `up: false`.
-import { formatDuration } from '../config/duration.js';
-import { type Matcher, matchesAll } from '../config/primitives.js';
+
 import type { MetricsProbeConfig } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
+import { formatDuration } from '../duration.js';
+import { type Matcher, matchesAll } from '../matchers.js';
 import type { Sample } from '../types.js';
 import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
 import { HttpClient, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 
 /** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
 const ACCEPT = 'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';
@@ -258,7 +259,7 @@ function quantiles(
     const names = h.quantiles.map((q) => `${h.as}_${quantileName(q)}_seconds`);
     const values = h.quantiles.map((q) => bucketQuantile(q, list));
     if (values.every((v) => !Number.isNaN(v))) {
-      for (const [i, value] of values.entries()) samples.push({ name: names[i] as string, labels, value });
+      for (const [i, value] of values.entries()) samples.push(sample(names[i] as string, value, labels));
       continue;
     }
     const inf = buckets.get(Number.POSITIVE_INFINITY);
@@ -327,7 +328,7 @@ function emit(name: string, values: { labels: Record<string, string>; value: num
   const samples: Sample[] = [];
   for (const { labels, value } of values) {
     if (Number.isNaN(value)) notes.push(`${name}${formatLabels(labels)} is NaN (a NaN in the exposition), not emitted`);
-    else samples.push({ name, labels, value });
+    else samples.push(sample(name, value, labels));
   }
   return samples;
 }

@@ -41,7 +41,7 @@ const CERT_CODES = new Set([
 
 /**
  * The reason for `err`, thrown while talking to `at`. An aborted `signal` wins over whatever error the abort caused.
- * Unknown errors keep their message (client libraries do not put URLs in them; the run's edge scrubs secrets anyway).
+ * Unknown errors keep their message (client libraries do not put URLs in them; the guarded run scrubs secrets anyway).
  */
 export function describeFailure(err: unknown, signal: AbortSignal, at: Endpoint): string {
   if (signal.aborted) return abortReason(signal);

@@ -3,12 +3,12 @@
 // opened for each run (so a server that refuses new connections is down at once).
 import { Socket } from 'node:net';
 import pg from 'pg';
+import { untilAborted } from '../abortable.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
-import type { Labels, Sample } from '../types.js';
-import { untilAborted } from './abortable.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
+import { secretScrubber } from './secret-scrubber.js';
 import { maskSql } from './sql-mask.js';
 import { tlsConnectOptions } from './tls-options.js';
 
@@ -198,8 +198,6 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
   return describeFailure(err, signal, at);
 }
 
-const sample = (name: string, value: number, labels: Labels = {}): Sample => ({ name, labels, value });
-
 /** The detail: one line per listed session, oldest first; none when nothing is flagged or `top` is 0. */
 function describeSessions(stats: Stats): string | undefined {
   const total = stats.slow + stats.idle_in_transaction;
@@ -219,9 +217,8 @@ export default defineProbe({
   create(cfg, { log }) {
     const url = new URL(cfg.url.reveal());
     const at = endpointOf(url);
-    const password = decodeURIComponent(url.password);
     // No message may carry the password, whatever a library or the server put in it.
-    const scrub = (text: string) => (password ? text.replaceAll(password, '<secret>') : text);
+    const scrub = secretScrubber(cfg);
     const rates = new CounterRates();
     // One small pool, kept for the probe's life, whose session lives for one run only (see release(true) below).
     let pool: pg.Pool | undefined;

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ProbeConfig } from '../config/probes.js';
-import type { Sample } from '../types.js';
+import type { Labels, Sample } from '../types.js';
 
 /** What one run gets: its timeout as an AbortSignal, the clock, a logger tagged with the probe. */
 export interface ProbeContext {
@@ -35,4 +35,10 @@ export interface ProbeKind<K extends ProbeConfig['kind']> {
   create(config: Extract<ProbeConfig, { kind: K }>, deps: { log: Logger; clock: Clock }): Probe;
 }
 
+/** Declares a probe kind; the identity function, there for its type check. */
 export const defineProbe = <K extends ProbeConfig['kind']>(p: ProbeKind<K>) => p;
+
+/** One sample of a probe's result: its relative name, its value, and the labels that tell its series apart. */
+export function sample(name: string, value: number, labels: Labels = {}): Sample {
+  return { name, labels, value };
+}

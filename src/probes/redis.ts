@@ -2,13 +2,13 @@
 // over one connection kept between runs.
 import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
+import { untilAborted } from '../abortable.js';
 import type { RedisProbeConfig } from '../config/probes.js';
-import type { Labels, Sample } from '../types.js';
-import { untilAborted } from './abortable.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { parseInfo } from './redis-info.js';
+import { secretScrubber } from './secret-scrubber.js';
 import { tlsConnectOptions } from './tls-options.js';
 
 /** What the probe's URL says, read once. */
@@ -122,8 +122,6 @@ function describeRedisError(err: unknown, signal: AbortSignal, at: Endpoint, pha
   return describeFailure(err, signal, at);
 }
 
-const sample = (name: string, value: number, labels: Labels = {}): Sample => ({ name, labels, value });
-
 /**
  * Closes the connection now. ioredis' disconnect() only half-closes and waits 2 s for the server to close its side;
  * a hung server never does, so the socket is destroyed too.
@@ -139,7 +137,8 @@ export default defineProbe({
   create(cfg, { log }) {
     const target = readUrl(cfg);
     const { at } = target;
-    const scrub = (text: string) => (target.password ? text.replaceAll(target.password, '<secret>') : text);
+    // No message may carry the password, whatever ioredis or the server put in it.
+    const scrub = secretScrubber(cfg);
     const rates = new CounterRates();
     let client: Redis | undefined;
 

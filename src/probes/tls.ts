@@ -4,10 +4,11 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
+import { untilAborted } from '../abortable.js';
 import type { TlsProbeConfig } from '../config/probes.js';
 import type { Sample } from '../types.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { tlsConnectOptions } from './tls-options.js';
 
 const DAY_MS = 86_400_000;
@@ -35,9 +36,9 @@ export default defineProbe({
           const labels = { host: check.entry };
           const days = (check.expiresAt - clock.now()) / DAY_MS;
           samples.push(
-            { name: 'days_until_expiry', labels, value: days },
-            { name: 'chain_valid', labels, value: check.chainError ? 0 : 1 },
-            { name: 'hostname_valid', labels, value: check.nameError ? 0 : 1 },
+            sample('days_until_expiry', days, labels),
+            sample('chain_valid', check.chainError ? 0 : 1, labels),
+            sample('hostname_valid', check.nameError ? 0 : 1, labels),
           );
           detail.push(
             `${check.entry}: ${check.subject}, issued by ${check.issuer}, expires ${new Date(check.expiresAt).toISOString()}` +
@@ -64,38 +65,29 @@ function parseHost(entry: string): Endpoint | undefined {
 }
 
 /** One handshake; never rejects. The chain is judged against the public roots plus `ca_file`. */
-function inspect(entry: string, config: TlsProbeConfig, ca: string[] | undefined, signal: AbortSignal) {
-  return new Promise<HostCheck>((resolve) => {
-    const at = parseHost(entry);
-    if (!at) {
-      resolve({ entry, error: 'not a host or host:port' });
-      return;
-    }
-    const name = config.server_name ?? at.host;
-    // SNI carries names only: an IP address sends none (RFC 6066).
-    const servername = config.server_name ?? (isIP(at.host) ? undefined : at.host);
-    const socket = connect({ host: at.host, port: at.port, servername, ca, rejectUnauthorized: false });
-    let settled = false;
-    const finish = (check: HostCheck) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(check);
-    };
-    const onAbort = () => finish({ entry, error: abortReason(signal) });
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err) => finish({ entry, error: describeFailure(err, signal, at) }));
+async function inspect(
+  entry: string,
+  config: TlsProbeConfig,
+  ca: string[] | undefined,
+  signal: AbortSignal,
+): Promise<HostCheck> {
+  const at = parseHost(entry);
+  if (!at) return { entry, error: 'not a host or host:port' };
+  const name = config.server_name ?? at.host;
+  // SNI carries names only: an IP address sends none (RFC 6066).
+  const servername = config.server_name ?? (isIP(at.host) ? undefined : at.host);
+  const socket = connect({ host: at.host, port: at.port, servername, ca, rejectUnauthorized: false });
+  const handshake = new Promise<HostCheck>((resolve) => {
+    socket.on('error', (err) => resolve({ entry, error: describeFailure(err, signal, at) }));
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();
       if (!cert?.raw) {
-        finish({ entry, error: 'the server presented no certificate' });
+        resolve({ entry, error: 'the server presented no certificate' });
         return;
       }
       const x509 = new X509Certificate(cert.raw);
       const nameError = checkServerIdentity(name, cert as PeerCertificate)?.message;
-      finish({
+      resolve({
         entry,
         expiresAt: x509.validToDate.getTime(),
         subject: x509.subject.replace(/\n/g, ', '),
@@ -105,4 +97,12 @@ function inspect(entry: string, config: TlsProbeConfig, ca: string[] | undefined
       });
     });
   });
+  try {
+    return await untilAborted(handshake, signal);
+  } catch {
+    // Only the abort rejects: the handshake resolves even when it fails.
+    return { entry, error: abortReason(signal) };
+  } finally {
+    socket.destroy();
+  }
 }

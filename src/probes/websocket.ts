@@ -2,9 +2,10 @@
 // whose pong is timed (the runbook's ws_smoke_test.py, continuously).
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { untilAborted } from '../abortable.js';
 import { bodyPreview, PREVIEW_BYTES } from './http-client.js';
-import { abortReason, describeFailure, endpointOf } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { describeFailure, endpointOf } from './net-failure.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { tlsConnectOptions } from './tls-options.js';
 
 export default defineProbe({
@@ -15,8 +16,7 @@ export default defineProbe({
         const url = new URL(config.url.reveal());
         const at = endpointOf(url);
         let socket: WebSocket | undefined;
-        const onAbort = () => socket?.terminate();
-        signal.addEventListener('abort', onAbort, { once: true });
+        const terminate = () => socket?.terminate();
         try {
           const tls = await tlsConnectOptions(config.tls);
           const headers = Object.fromEntries(Object.entries(config.headers ?? {}).map(([k, v]) => [k, v.reveal()]));
@@ -24,24 +24,22 @@ export default defineProbe({
           socket = new WebSocket(url, { ...tls, headers, followRedirects: false, perMessageDeflate: false });
           // Errors are handled by the promises below; a late one (after terminate) must not be an unhandled event.
           socket.on('error', () => {});
-          await handshake(socket, signal);
-          const samples = [{ name: 'handshake_seconds', labels: {}, value: (clock.now() - started) / 1000 }];
+          await untilAborted(handshake(socket), signal, terminate);
+          const samples = [sample('handshake_seconds', (clock.now() - started) / 1000)];
           if (config.ping) {
             const pinged = clock.now();
             try {
-              await pong(socket, signal);
+              await untilAborted(pong(socket), signal, terminate);
             } catch (err) {
               return { up: false, reason: `handshake done, but no pong: ${describeFailure(err, signal, at)}`, samples };
             }
-            samples.push({ name: 'ping_seconds', labels: {}, value: (clock.now() - pinged) / 1000 });
+            samples.push(sample('ping_seconds', (clock.now() - pinged) / 1000));
           }
           socket.close(1000, 'centinela probe done');
           return { up: true, samples };
         } catch (err) {
           socket?.terminate();
           return { up: false, reason: err instanceof UpgradeRefused ? err.message : describeFailure(err, signal, at) };
-        } finally {
-          signal.removeEventListener('abort', onAbort);
         }
       },
     };
@@ -53,11 +51,9 @@ class UpgradeRefused extends Error {
   override readonly name = 'UpgradeRefused';
 }
 
-/** Resolves on `open`; rejects with the connection error, an UpgradeRefused, or the abort. */
-function handshake(socket: WebSocket, signal: AbortSignal): Promise<void> {
+/** Resolves on `open`; rejects with the connection error or an UpgradeRefused. */
+function handshake(socket: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) reject(new Error(abortReason(signal)));
-    signal.addEventListener('abort', () => reject(new Error(abortReason(signal))), { once: true });
     socket.once('open', () => resolve());
     socket.once('error', reject);
     socket.once('unexpected-response', (request, response: IncomingMessage) => {
@@ -81,10 +77,9 @@ function handshake(socket: WebSocket, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Sends a ping and resolves on its pong; rejects on close, error or abort. */
-function pong(socket: WebSocket, signal: AbortSignal): Promise<void> {
+/** Sends a ping and resolves on its pong; rejects on close or error. */
+function pong(socket: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
-    signal.addEventListener('abort', () => reject(new Error(abortReason(signal))), { once: true });
     socket.once('pong', () => resolve());
     socket.once('error', reject);
     socket.once('close', (code) => reject(new Error(`connection closed with code ${code} before the pong`)));

@@ -1,9 +1,10 @@
 // The `ws_stats` probe: the API's /ws/stats JSON (runbook, WebSocket Monitoring) as samples, with message and
 // broadcast rates between runs and the age of the last broadcast (a stalled broadcaster is an alert).
+import type { Sample } from '../types.js';
 import { CounterRates } from './counter-rate.js';
 import { bodyPreview, HttpClient, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
-import { defineProbe, type ProbeResult } from './probe.js';
+import { defineProbe, type ProbeResult, sample } from './probe.js';
 
 /** /ws/stats is a few hundred bytes; anything past this is not that endpoint. */
 const MAX_BODY_BYTES = 65_536;
@@ -48,27 +49,26 @@ export default defineProbe({
 
 /** Samples from the stats object at `now`; fields that are missing or of the wrong type are named in cannotMeasure. */
 function toResult(stats: Record<string, unknown>, now: number, rates: CounterRates): ProbeResult {
-  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
+  const samples: Sample[] = [];
   const problems: string[] = [];
-  const sample = (name: string, value: number) => samples.push({ name, labels: {}, value });
   for (const field of COUNTERS) {
     const value = stats[field];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       problems.push(`${field} is ${value === undefined ? 'missing' : `${JSON.stringify(value)}, not a count`}`);
       continue;
     }
-    sample(field, value);
+    samples.push(sample(field, value));
     if (field === 'active_connections') continue;
     // A counter that went down is a restart of the API: counted from zero, like Prometheus' rate().
     const rate = rates.observe(field, value, now);
     if (rate !== undefined)
-      sample(field === 'total_messages_sent' ? 'messages_per_second' : 'broadcasts_per_second', rate);
+      samples.push(sample(field === 'total_messages_sent' ? 'messages_per_second' : 'broadcasts_per_second', rate));
   }
   const last = stats.last_broadcast_at;
   const lastAt = parseInstant(last);
   if (lastAt !== undefined) {
     // A clock a little ahead on the API side must not read as a negative age.
-    sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000));
+    samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000)));
   } else if (last !== null) {
     problems.push(
       `last_broadcast_at is ${last === undefined ? 'missing' : `${JSON.stringify(last)}, not an ISO 8601 time`}`,

@@ -1,7 +1,7 @@
 // Builds the Alert that escalation and the API see from a rule, one of its instances and what holds it back.
 import { type Alert, type Labels, labelValue, type Suppression } from '../types.js';
 import type { Rule } from './rule.js';
-import type { Instance } from './state.js';
+import type { Instance } from './state-machine.js';
 
 /** One alert instance with the rule and labels it belongs to. */
 export interface Entry {

@@ -1,6 +1,7 @@
 // What holds alerts back right now: active silences, open maintenance windows and firing inhibition sources.
-import { type Matcher, matchesAll } from '../config/primitives.js';
+
 import type { InhibitConfig } from '../config/schema.js';
+import { type Matcher, matchesAll } from '../matchers.js';
 import type { Labels } from '../types.js';
 import type { Entry, Hold } from './alert.js';
 import { inhibitions } from './inhibit.js';

@@ -1,7 +1,8 @@
 // Inhibition: while a source alert fires (API down), target alerts with equal labels (its latency, its error rate)
 // are held back, and the source's page lists them. Pure: which alerts hold which, from labels and states.
-import { matchesAll } from '../config/primitives.js';
+
 import type { InhibitConfig } from '../config/schema.js';
+import { matchesAll } from '../matchers.js';
 import { type Labels, labelValue } from '../types.js';
 
 /** An alert as inhibition sees it: its labels (with `priority`) and whether it fires. */

@@ -3,14 +3,14 @@
 // the named probes are healthy again. A one-shot window that reaches its end without health back pages
 // (HealthNotBack, raised by the evaluator); alerts it held that still fire are released and paged too.
 import { randomBytes } from 'node:crypto';
-import { formatDuration } from '../config/duration.js';
-import type { Matcher } from '../config/primitives.js';
 import type { MaintenanceConfig } from '../config/schema.js';
 import { CronSchedule } from '../cron.js';
-import type { WindowRecord } from '../state/alerts.js';
+import { formatDuration } from '../duration.js';
+import type { Matcher } from '../matchers.js';
+import { formatMatchers, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
 import { AlertingError } from './errors.js';
-import { formatMatchers, storedMatchers } from './matchers.js';
+import type { WindowRecord } from './records.js';
 
 /** One occurrence of a recurring window: the current one when open, else the next. */
 export interface Occurrence {

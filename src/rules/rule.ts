@@ -1,9 +1,9 @@
 // One rule from config/alerts.yaml, compiled and frozen: matchers, thresholds per priority, templates, timings.
 import { createHash } from 'node:crypto';
-import { type Matcher, matchesAll } from '../config/primitives.js';
 import type { AlertsFile, RuleConfig } from '../config/schema.js';
+import { type Matcher, matchesAll } from '../matchers.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
-import type { Observation } from './state.js';
+import type { Observation } from './state-machine.js';
 import { compileTemplate, type Template, TemplateError } from './template.js';
 
 export type Op = RuleConfig['op'];

@@ -1,13 +1,13 @@
-// Silences: who muted which alerts, from when to when, and why. A silenced alert still changes state and is still
-// told to escalation (with suppressedBy), so its resolution reaches whoever was already paged. Ended silences stay
-// in the store for the record.
+// Silences, pure: what a silence is, how a new one is checked (what it needs, how long it may last for the alerts it
+// could match), and where it stands at a time. A silenced alert still changes state and is still told to escalation
+// (with suppressedBy), so its resolution reaches whoever was already paged. The engine keeps them in the store
+// (src/engine/silences.ts); ended silences stay there for the record.
 import { randomBytes } from 'node:crypto';
-import { formatDuration } from '../config/duration.js';
-import { type Matcher, matchesAll } from '../config/primitives.js';
-import type { AlertStore, SilenceRecord } from '../state/alerts.js';
+import { formatDuration } from '../duration.js';
+import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
 import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
-import { formatMatchers, storedMatchers } from './matchers.js';
+import type { SilenceRecord } from './records.js';
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -45,114 +45,69 @@ export function silenceLimits(configured: SilenceLimits): SilenceLimits {
   return { P0: 3_600_000, ...Object.fromEntries(Object.entries(configured).filter(([, v]) => v !== undefined)) };
 }
 
-/** Silences over the store, checked against the alerts they could match. */
-export class Silences {
-  readonly #store: AlertStore;
-  readonly #kinds: readonly AlertKind[];
-  readonly #limits: SilenceLimits;
-  readonly #parsed = new Map<string, Matcher[]>();
+/**
+ * A new silence record, checked: AlertingError SILENCE_INVALID (what is missing) or SILENCE_TOO_LONG (the tightest
+ * priority limit among the alerts its matchers could match).
+ */
+export function newSilence(
+  input: SilenceInput,
+  now: number,
+  kinds: readonly AlertKind[],
+  limits: SilenceLimits,
+): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> {
+  const startsAt = input.startsAt ?? now;
+  const owner = input.owner.trim();
+  const reason = input.reason.trim();
+  const problems: string[] = [];
+  if (input.matchers.length === 0) problems.push('needs at least one matcher, e.g. { alertname: ApiDown }');
+  if (owner === '') problems.push('needs an owner: who is silencing');
+  if (reason === '') problems.push('needs a reason: why it is silenced');
+  if (!Number.isFinite(startsAt) || !Number.isFinite(input.endsAt)) problems.push('needs valid start and end times');
+  else if (input.endsAt <= Math.max(startsAt, now)) problems.push('must end in the future and after it starts');
+  if (problems.length > 0) throw new AlertingError('SILENCE_INVALID', `silence: ${problems.join('; ')}`);
+  checkLength(input.matchers, input.endsAt - startsAt, kinds, limits);
+  return {
+    id: `sil_${randomBytes(6).toString('hex')}`,
+    matchers: formatMatchers(input.matchers),
+    startsAt,
+    endsAt: input.endsAt,
+    owner,
+    reason,
+    createdAt: now,
+  };
+}
 
-  constructor(store: AlertStore, kinds: readonly AlertKind[], limits: SilenceLimits) {
-    this.#store = store;
-    this.#kinds = kinds;
-    this.#limits = limits;
-  }
+/** Where a silence stands at `now`. */
+export function silenceState(record: SilenceRecord, now: number): SilenceState {
+  return record.expiredAt !== undefined || record.endsAt <= now
+    ? 'expired'
+    : record.startsAt > now
+      ? 'pending'
+      : 'active';
+}
 
-  /** Creates a silence, or throws AlertingError (SILENCE_INVALID, SILENCE_TOO_LONG) saying what to change. */
-  create(input: SilenceInput, now: number): Silence {
-    const startsAt = input.startsAt ?? now;
-    const owner = input.owner.trim();
-    const reason = input.reason.trim();
-    const problems: string[] = [];
-    if (input.matchers.length === 0) problems.push('needs at least one matcher, e.g. { alertname: ApiDown }');
-    if (owner === '') problems.push('needs an owner: who is silencing');
-    if (reason === '') problems.push('needs a reason: why it is silenced');
-    if (!Number.isFinite(startsAt) || !Number.isFinite(input.endsAt)) problems.push('needs valid start and end times');
-    else if (input.endsAt <= Math.max(startsAt, now)) problems.push('must end in the future and after it starts');
-    if (problems.length > 0) throw new AlertingError('SILENCE_INVALID', `silence: ${problems.join('; ')}`);
-    this.#checkLength(input.matchers, input.endsAt - startsAt);
-    const record = {
-      id: `sil_${randomBytes(6).toString('hex')}`,
-      matchers: formatMatchers(input.matchers),
-      startsAt,
-      endsAt: input.endsAt,
-      owner,
-      reason,
-      createdAt: now,
-    };
-    this.#store.addSilence(record);
-    return this.#view({ ...record, expiredAt: undefined, expiredBy: undefined }, now);
-  }
-
-  /** Every silence (optionally only those in `state`), newest first. */
-  list(filter: { state?: SilenceState }, now: number): Silence[] {
-    return this.#store
-      .listSilences()
-      .map((s) => this.#view(s, now))
-      .filter((s) => !filter.state || s.state === filter.state);
-  }
-
-  /** One silence, or SILENCE_NOT_FOUND. */
-  get(id: string, now: number): Silence {
-    const record = this.#store.getSilence(id);
-    if (!record) throw new AlertingError('SILENCE_NOT_FOUND', `no silence "${id}"`);
-    return this.#view(record, now);
-  }
-
-  /** Ends a silence now (it stays listed as expired); SILENCE_ENDED when it is already over. */
-  expire(id: string, by: string, now: number): Silence {
-    const current = this.get(id, now);
-    if (current.state === 'expired') {
-      throw new AlertingError(
-        'SILENCE_ENDED',
-        `silence "${id}" already ended at ${new Date(current.endsAt).toISOString()}`,
-      );
+function checkLength(
+  matchers: readonly Matcher[],
+  length: number,
+  kinds: readonly AlertKind[],
+  limits: SilenceLimits,
+): void {
+  let tightest: { kind: AlertKind; priority: Priority; max: number } | undefined;
+  for (const kind of kinds) {
+    for (const priority of kind.priorities) {
+      const max = limits[priority];
+      if (max === undefined || (tightest && tightest.max <= max)) continue;
+      if (matchers.every((m) => couldMatch(m, kind, priority))) tightest = { kind, priority, max };
     }
-    this.#store.expireSilence(id, now, by);
-    return this.get(id, now);
   }
-
-  /** Silences in force at `now`, for the evaluator. */
-  active(now: number): { id: string; matchers: Matcher[] }[] {
-    return this.#store
-      .liveSilences(now)
-      .filter((s) => s.startsAt <= now)
-      .map((s) => ({ id: s.id, matchers: this.#matchers(s) }));
-  }
-
-  #view(record: SilenceRecord, now: number): Silence {
-    const state: SilenceState =
-      record.expiredAt !== undefined || record.endsAt <= now ? 'expired' : record.startsAt > now ? 'pending' : 'active';
-    return { ...record, matchers: this.#matchers(record), state };
-  }
-
-  #matchers(record: SilenceRecord): Matcher[] {
-    let parsed = this.#parsed.get(record.id);
-    if (!parsed) {
-      parsed = storedMatchers(record.matchers);
-      this.#parsed.set(record.id, parsed);
-    }
-    return parsed;
-  }
-
-  #checkLength(matchers: readonly Matcher[], length: number): void {
-    let tightest: { kind: AlertKind; priority: Priority; max: number } | undefined;
-    for (const kind of this.#kinds) {
-      for (const priority of kind.priorities) {
-        const max = this.#limits[priority];
-        if (max === undefined || (tightest && tightest.max <= max)) continue;
-        if (matchers.every((m) => couldMatch(m, kind, priority))) tightest = { kind, priority, max };
-      }
-    }
-    if (tightest && length > tightest.max) {
-      const { kind, priority, max } = tightest;
-      throw new AlertingError(
-        'SILENCE_TOO_LONG',
-        `a silence of ${formatDuration(length)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
-          `${priority} silences may last at most ${formatDuration(max)} (evaluation.silence_max). ` +
-          `Make it ${formatDuration(max)} or shorter, or narrow the matchers so they exclude ${kind.alertname}`,
-      );
-    }
+  if (tightest && length > tightest.max) {
+    const { kind, priority, max } = tightest;
+    throw new AlertingError(
+      'SILENCE_TOO_LONG',
+      `a silence of ${formatDuration(length)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
+        `${priority} silences may last at most ${formatDuration(max)} (evaluation.silence_max). ` +
+        `Make it ${formatDuration(max)} or shorter, or narrow the matchers so they exclude ${kind.alertname}`,
+    );
   }
 }
 

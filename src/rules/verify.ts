@@ -1,12 +1,12 @@
 // One look at every rule over one set of probe runs, ignoring `for` and `after_failures`: the post-deploy check
 // (`centinela verify`) that replaces the runbook's manual checklist. Pure: runs and rules in, marks out.
-import { type Labels, outranks, type Priority } from '../types.js';
+
+import { type Labels, outranks, type Priority, type ProbeRun } from '../types.js';
 import { formatNumber } from '../units.js';
 import { buildAlert } from './alert.js';
 import type { Alerting } from './alerting.js';
-import type { ProbeRun } from './evaluate.js';
 import { alertLabels, observe, selects } from './rule.js';
-import { inactive } from './state.js';
+import { inactive } from './state-machine.js';
 
 /** ✅ fine, ⚠️ worth a look (below --fail-on, or not measured), 🚨 fails the verification. */
 export type Mark = '✅' | '⚠️' | '🚨';

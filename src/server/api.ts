@@ -2,9 +2,10 @@
 // Every body, query and parameter is validated with a strict zod schema; a problem is a 400 naming the field.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { duration, matchers, name, priority } from '../config/primitives.js';
+import { duration, name, priority } from '../config/primitives.js';
+import { matchers } from '../matchers.js';
+import type { Operations } from './api-shapes.js';
 import { ApiError } from './errors.js';
-import type { Operations } from './views.js';
 
 const who = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
 const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max);

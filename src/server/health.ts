@@ -1,7 +1,7 @@
 // Liveness and readiness: /healthz says the process answers, /readyz says it is doing its job (Docker HEALTHCHECK).
 import type { FastifyInstance } from 'fastify';
+import type { Readiness } from './api-shapes.js';
 import { ApiError } from './errors.js';
-import type { Readiness } from './views.js';
 
 const PARTS: Record<keyof Readiness, string> = {
   config: 'config not loaded',

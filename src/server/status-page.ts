@@ -1,8 +1,8 @@
 // The status page at `/`: firing alerts with who was paged and an Ack button, probes with their last values,
 // active silences and maintenance windows. Server-rendered, no build step, readable on a phone, refreshes itself.
 
+import type { AlertView, MaintenanceView, ProbeView, SilenceView, StatusView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
-import type { AlertView, MaintenanceView, ProbeView, SilenceView, StatusView } from './views.js';
 
 /** How often the page refreshes itself (the script fetches `/` again and swaps <main>). */
 export const REFRESH_SECONDS = 5;

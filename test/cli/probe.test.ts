@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, formatTable, probe } from '../../src/cli/probe.js';
 import { FakeClock } from '../../src/clock.js';
 import { probeConfig } from '../../src/config/probes.js';
-import type { CheckOutcome } from '../../src/probes/run-once.js';
+import type { CheckOutcome } from '../../src/probes/guarded-run.js';
 import { centinela, configFolder } from '../support/cli.js';
 import { silentLog } from '../support/escalation-fixtures.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runTests } from '../../src/cli/test.js';
-import { expandValues, parseSeries, type RuleTestFile } from '../../src/rules/rule-tests.js';
+import { expandValues, parseSeries, type RuleTestFile } from '../../src/engine/rule-tests.js';
 import { centinela, configFolder } from '../support/cli.js';
 
 const shipped = readdirSync('config/tests').map((f) => join('config/tests', f));

@@ -1,6 +1,7 @@
 // Label matching as PromQL does it, shared by rules, silences, inhibitions, windows and the metrics probe.
 import { describe, expect, it } from 'vitest';
-import { labels, matchers, matchesAll, optionalSecret } from '../../src/config/primitives.js';
+import { labels, optionalSecret } from '../../src/config/primitives.js';
+import { matchers, matchesAll } from '../../src/matchers.js';
 
 const m = (map: Record<string, string>) => matchers.parse(map);
 

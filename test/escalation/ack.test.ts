@@ -2,20 +2,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { Secret } from '../../src/config/secret.js';
-import { ackAlert, confirmAckLink, inspectAckLink } from '../../src/escalation/ack.js';
-import { ackLinkUrl, signAckToken, verifyAckToken } from '../../src/escalation/ack-link.js';
-import { Escalation } from '../../src/escalation/escalation.js';
+import { ackAlert, confirmAckLink, inspectAckLink } from '../../src/engine/acks.js';
+import { Escalator } from '../../src/engine/escalator.js';
+import { ackLinkUrl, signAckToken, verifyAckToken } from '../../src/escalation/ack-token.js';
 import { escalationConfig, firing, HOUR, MIN, makeAlert, resolved, TempState } from '../support/escalation-fixtures.js';
 
 const key = new Secret('test-link-secret');
 let state: TempState;
 let clock: FakeClock;
-let esc: Escalation;
+let esc: Escalator;
 
 beforeEach(() => {
   state = new TempState();
   clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 0));
-  esc = new Escalation(state.store, escalationConfig());
+  esc = new Escalator(state.all, escalationConfig());
 });
 afterEach(() => state.remove());
 
@@ -31,7 +31,7 @@ function fire() {
   return { alert, incident, token };
 }
 
-const deps = () => ({ escalation: esc, store: state.store, linkSecret: key });
+const deps = () => ({ escalator: esc, store: state.store, linkSecret: key });
 
 describe('signed ack links', () => {
   it('round-trips its claims and builds the link under the public URL', () => {
@@ -131,7 +131,7 @@ describe('ackAlert (API, CLI)', () => {
     const cfg = escalationConfig({
       raw: { delivery: { group_wait: '1m' }, levels: { P0: { contacts: ['cto', 'lead'] } } },
     });
-    esc = new Escalation(state.store, cfg);
+    esc = new Escalator(state.all, cfg);
     const alert = makeAlert();
     esc.handle([firing(alert, clock.now())], clock.now());
     await clock.advance(5 * MIN);
@@ -149,7 +149,7 @@ describe('ackAlert (API, CLI)', () => {
 
   it('drops reminders still queued when the alert resolves, so none arrives after the resolution', async () => {
     const cfg = escalationConfig({ raw: { delivery: { group_wait: '1m' }, levels: { P0: { contacts: ['cto'] } } } });
-    esc = new Escalation(state.store, cfg);
+    esc = new Escalator(state.all, cfg);
     const alert = makeAlert();
     esc.handle([firing(alert, clock.now())], clock.now());
     await clock.advance(5 * MIN);

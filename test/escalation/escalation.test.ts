@@ -1,10 +1,10 @@
-// Escalation timelines on the fake clock, through the real store: pages, reminders, climbs, acks, rises, silences,
+// Escalator timelines on the fake clock, through the real store: pages, reminders, climbs, acks, rises, silences,
 // resolution exactly once, and restarts in the middle of an escalation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { EscalationFile } from '../../src/config/schema.js';
-import { Escalation } from '../../src/escalation/escalation.js';
+import { Escalator } from '../../src/engine/escalator.js';
 import {
   escalationConfig,
   firing,
@@ -31,7 +31,7 @@ function sent(): string[] {
 }
 
 /** Advances the fake clock minute by minute, ticking whenever escalation is due (as the daemon's timer does). */
-async function run(escalation: Escalation, ms: number): Promise<void> {
+async function run(escalation: Escalator, ms: number): Promise<void> {
   const end = clock.now() + ms;
   for (;;) {
     const due = escalation.nextDueAt();
@@ -42,8 +42,8 @@ async function run(escalation: Escalation, ms: number): Promise<void> {
   await clock.advanceTo(end);
 }
 
-function make(cfg: EscalationFile = escalationConfig()): Escalation {
-  return new Escalation(state.store, cfg);
+function make(cfg: EscalationFile = escalationConfig()): Escalator {
+  return new Escalator(state.all, cfg);
 }
 
 describe('escalation timelines', () => {
@@ -252,7 +252,7 @@ describe('escalation timelines', () => {
 
   it('tells an observer of climbs, acks and resolutions (for metrics)', async () => {
     const seen: string[] = [];
-    const esc = new Escalation(state.store, escalationConfig(), {
+    const esc = new Escalator(state.all, escalationConfig(), {
       escalated: (from, to) => seen.push(`escalated ${from}→${to}`),
       acknowledged: (p, s) => seen.push(`acknowledged ${p} ${s}s`),
       resolved: (p, s) => seen.push(`resolved ${p} ${s}s`),

@@ -1,8 +1,8 @@
 // Flapping on the fake clock, delivered to a real SMTP server and webhook receiver: one notice when an incident
 // already paged starts flapping, one when it settles still firing, and the resolution when it settles resolved.
 import { expect, it } from 'vitest';
-import { Escalation } from '../../src/escalation/escalation.js';
-import { OutboxWorker } from '../../src/notifiers/outbox.js';
+import { OutboxWorker } from '../../src/engine/delivery.js';
+import { Escalator } from '../../src/engine/escalator.js';
 import type { AlertEvent } from '../../src/types.js';
 import { deliveryWorld, firing, MIN, makeAlert, resolved, silentLog } from '../support/escalation-fixtures.js';
 
@@ -21,7 +21,7 @@ it('tells those paged once that it flaps, then its real state when it settles: s
     levels: { P0: { contacts: ['cto', 'devops'] } },
     contacts: { cto: { channels: ['mail'] }, devops: { channels: ['hook'] } },
   });
-  const escalation = new Escalation(w.state.store, cfg);
+  const escalation = new Escalator(w.state.all, cfg);
   const worker = new OutboxWorker({ store: w.state.store, config: cfg, clock: w.clock, log: silentLog });
   const mails = () => w.smtp.received.map((m) => m.mail.subject);
   const hooks = () =>

@@ -1,8 +1,8 @@
 // An inhibiting alert's pages name what it holds back (alert name and labels, not ids), also alerts held after its
 // first page, on the fake clock through the outbox to a real SMTP server and webhook receiver.
 import { expect, it } from 'vitest';
-import { Escalation } from '../../src/escalation/escalation.js';
-import { OutboxWorker } from '../../src/notifiers/outbox.js';
+import { OutboxWorker } from '../../src/engine/delivery.js';
+import { Escalator } from '../../src/engine/escalator.js';
 import type { Alert } from '../../src/types.js';
 import { deliveryWorld, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
 
@@ -31,7 +31,7 @@ it("lists the held alerts by name and labels in the source's page, and in its re
     levels: { P0: { contacts: ['cto', 'devops'] } },
     contacts: { devops: { channels: ['hook'] } },
   });
-  const escalation = new Escalation(w.state.store, cfg);
+  const escalation = new Escalator(w.state.all, cfg);
   const worker = new OutboxWorker({ store: w.state.store, config: cfg, clock: w.clock, log: silentLog });
   // The rules tell the source before the targets it holds back.
   escalation.handle(

@@ -1,19 +1,19 @@
 // Priority moves on the fake clock, delivered through the outbox to a real SMTP server: a rise while held is paged
 // on release, and a priority bouncing around a threshold pages each level once and keeps the acknowledgement.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Escalation } from '../../src/escalation/escalation.js';
-import { OutboxWorker } from '../../src/notifiers/outbox.js';
+import { OutboxWorker } from '../../src/engine/delivery.js';
+import { Escalator } from '../../src/engine/escalator.js';
 import type { Alert, AlertEvent, Priority, Suppression } from '../../src/types.js';
 import { deliveryWorld, firing, HOUR, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
 
 const w = deliveryWorld();
-let escalation: Escalation;
+let escalation: Escalator;
 let worker: OutboxWorker;
 
 beforeEach(() => {
   const cfg = w.config();
   for (const c of Object.values(cfg.contacts)) c.channels = ['mail'];
-  escalation = new Escalation(w.state.store, cfg);
+  escalation = new Escalator(w.state.all, cfg);
   worker = new OutboxWorker({ store: w.state.store, config: cfg, clock: w.clock, log: silentLog });
 });
 

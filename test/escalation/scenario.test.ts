@@ -1,11 +1,15 @@
 // The issue's scripted scenario: the whole P0 timeline â€” page at once â†’ reminders â†’ climb â†’ ack by link â†’
-// resolution once â€” by email and a generic webhook, with a restart in the middle, driven by synthetic AlertEvents.
+// resolution once â€” by email and a generic webhook, with a restart in the middle, driven by synthetic AlertEvents
+// through the engine's loop (its tick and delivery run on the fake clock).
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { confirmAckLink, inspectAckLink } from '../../src/escalation/ack.js';
-import { Escalation } from '../../src/escalation/escalation.js';
-import { OutboxWorker } from '../../src/notifiers/outbox.js';
+import { alertsFile } from '../../src/config/schema.js';
+import { confirmAckLink, inspectAckLink } from '../../src/engine/acks.js';
+import type { Evaluation } from '../../src/engine/evaluator.js';
+import { Engine } from '../../src/engine/loop.js';
+import { compileAlerting } from '../../src/rules/alerting.js';
+import type { AlertEvent } from '../../src/types.js';
 import {
   escalationConfig,
   firing,
@@ -51,29 +55,37 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     },
   });
   const linkSecret = cfg.ack.link_secret;
-  let escalation!: Escalation;
-  let worker!: OutboxWorker;
+  let engine!: Engine;
   const boot = () => {
-    escalation = new Escalation(state.store, cfg);
-    worker = new OutboxWorker({
-      store: state.store,
-      config: cfg,
-      publicUrl: 'https://centinela.grupogad.gob.ec',
+    engine = new Engine({
+      store: state.all,
       clock,
       log: silentLog,
+      alerting: compileAlerting(alertsFile.parse({})).alerting,
+      paging: { escalation: cfg, publicUrl: 'https://centinela.grupogad.gob.ec' },
     });
+    engine.start();
   };
-  /** The daemon's loop, by hand: tick when escalation is due, then deliver what is due. */
+  const shutdown = async () => {
+    await engine.stop(1000);
+    engine.close();
+  };
+  /** The scripted events, as the rules would hand them to the loop. */
+  const happen = async (event: AlertEvent) => {
+    const scripted: Evaluation = { now: clock.now(), events: [event], retry: [], commit: () => {} };
+    engine.apply(scripted);
+    await engine.delivery.idle();
+  };
+  /** Time passes: the loop ticks when escalation is due and delivers what is due. */
   const until = async (t: number) => {
     for (;;) {
-      const due = escalation.nextDueAt();
+      const due = engine.nextDueAt();
       if (due === undefined || due > t) break;
       await clock.advanceTo(due);
-      escalation.tick(clock.now());
-      await worker.runOnce();
+      await engine.delivery.idle();
     }
     await clock.advanceTo(t);
-    await worker.runOnce();
+    await engine.delivery.idle();
   };
   const mails = () => smtp.received.map((m) => `${m.to[0]?.split('@')[0]} ${m.mail.subject}`);
   const hooks = () =>
@@ -87,8 +99,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
   const alert = makeAlert({ activeSince: T0 });
   try {
     // 03:00 the API goes down: the CTO (email) and the on-call bot (webhook) at once.
-    escalation.handle([firing(alert, T0)], T0);
-    await worker.runOnce();
+    await happen(firing(alert, T0));
     expect(mails()).toEqual(['cto [P0] API down â€” grupo_gad_api']);
     expect(hooks()).toEqual(['firing']);
     const firstHook = hook.requests[0];
@@ -106,14 +117,11 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     ]);
     expect(hooks()).toEqual(['firing', 'reminder', 'reminder']);
 
-    // 03:12 centinela restarts (the store is closed and reopened; new Escalation and OutboxWorker).
-    await worker.stop(1000);
+    // 03:12 centinela restarts (the store is closed and reopened; a new engine).
+    await shutdown();
     state.reopen();
     boot();
-    worker.start();
-    await worker.stop(1000);
-    escalation.handle([firing(alert, clock.now())], clock.now()); // the rules replay what still fires
-    await worker.runOnce();
+    await happen(firing(alert, clock.now())); // the rules replay what still fires
     expect(smtp.received).toHaveLength(3);
     expect(hook.requests).toHaveLength(3);
 
@@ -130,15 +138,17 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     const latest = smtp.received.filter((m) => m.to[0] === 'cto@grupogad.gob.ec').at(-1);
     const link = /Acknowledge: (https:\/\/\S+)/.exec(latest?.mail.text ?? '')?.[1] ?? '';
     const token = link.replace('https://centinela.grupogad.gob.ec/ack/', '');
-    const deps = { escalation, store: state.store, linkSecret };
+    const deps = { escalator: engine.escalator, store: state.store, linkSecret };
     expect(inspectAckLink(token, deps, clock.now())).toMatchObject({ ok: true, contact: 'cto' });
     expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
     // ...and presses the button.
-    expect(confirmAckLink(token, 'restarting the api container', deps, clock.now())).toMatchObject({
+    const accepted = confirmAckLink(token, 'restarting the api container', deps, clock.now());
+    expect(accepted).toMatchObject({
       ok: true,
       ack: { who: 'cto', via: 'link' },
     });
-    await worker.runOnce();
+    if (accepted.ok) engine.acknowledged(accepted);
+    await engine.delivery.idle();
     expect(mails().at(-1)).toBe('tech.lead [P0] Acknowledged by cto: API down â€” grupo_gad_api');
     // Whoever is paged sees who else was, with a phone number to call.
     expect(latest?.mail.text).toContain('Also paged: oncall, lead (+593 99 000 0001)');
@@ -148,13 +158,12 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     const sentAtAck = [smtp.received.length, hook.requests.length];
     await until(T0 + 42 * MIN);
     expect([smtp.received.length, hook.requests.length]).toEqual(sentAtAck);
-    escalation.handle([resolved(alert, clock.now())], clock.now());
-    await worker.runOnce();
+    await happen(resolved(alert, clock.now()));
     // Replayed after another restart: still once.
+    await shutdown();
     state.reopen();
     boot();
-    escalation.handle([resolved(alert, clock.now())], clock.now());
-    await worker.runOnce();
+    await happen(resolved(alert, clock.now()));
     expect(
       mails()
         .filter((m) => m.includes('RESOLVED'))
@@ -174,16 +183,16 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     expect(lastHook.incident).toMatchObject({ acknowledged: { by: 'cto' }, durationMs: 42 * MIN });
 
     // The link cannot be replayed now.
-    expect(confirmAckLink(token, undefined, { escalation, store: state.store, linkSecret }, clock.now())).toMatchObject(
-      {
-        code: 'NOT_FIRING',
-      },
-    );
+    expect(
+      confirmAckLink(token, undefined, { escalator: engine.escalator, store: state.store, linkSecret }, clock.now()),
+    ).toMatchObject({
+      code: 'NOT_FIRING',
+    });
     // Every outbox row was delivered exactly once; nothing is left.
     expect(state.store.outboxCounts()).toMatchObject({ pending: 0, sending: 0, failed: 0 });
     expect(smtp.received.every((m) => m.secure && m.user === 'centinela')).toBe(true);
   } finally {
-    await worker.stop(1000);
+    await shutdown();
     state.remove();
   }
 });

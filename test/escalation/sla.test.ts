@@ -1,7 +1,7 @@
 // Response-SLA accounting: time to acknowledge and to resolve against the level's response time.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { Escalation } from '../../src/escalation/escalation.js';
+import { Escalator } from '../../src/engine/escalator.js';
 import { slaReport } from '../../src/escalation/sla.js';
 import { escalationConfig, firing, HOUR, MIN, makeAlert, resolved, TempState } from '../support/escalation-fixtures.js';
 
@@ -15,7 +15,7 @@ afterEach(() => state.remove());
 
 it('measures time to ack and to resolve per incident against ack_within of the priority first paged', async () => {
   const cfg = escalationConfig();
-  const esc = new Escalation(state.store, cfg);
+  const esc = new Escalator(state.all, cfg);
   const start = clock.now();
   const fast = makeAlert({ alertname: 'ApiDown' });
   const slow = makeAlert({ alertname: 'DbDown', summary: 'DB down', priority: 'P1' });
@@ -28,7 +28,7 @@ it('measures time to ack and to resolve per incident against ack_within of the p
   esc.handle([resolved(fast, clock.now())], clock.now());
   await clock.advance(2 * HOUR);
   esc.ack(slow.id, { who: 'lead', via: 'link' }, clock.now());
-  const report = slaReport(state.store, cfg.levels, start, clock.now());
+  const report = slaReport(state.store.incidentsSince(start), cfg.levels, clock.now());
   const by = Object.fromEntries(report.map((r) => [r.alertname, r]));
   expect(Object.keys(by).sort()).toEqual(['ApiDown', 'DbDown', 'RedisDown']);
   expect(by.ApiDown).toMatchObject({

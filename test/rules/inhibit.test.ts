@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseMatchers } from '../../src/matchers.js';
 import { type Inhibitable, inhibitions } from '../../src/rules/inhibit.js';
-import { parseMatchers } from '../../src/rules/matchers.js';
 import { probe, RulesHarness, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];

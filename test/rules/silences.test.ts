@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Matcher } from '../../src/config/primitives.js';
+import type { Matcher } from '../../src/matchers.js';
+import { parseMatchers } from '../../src/matchers.js';
 import { AlertingError } from '../../src/rules/errors.js';
-import { parseMatchers } from '../../src/rules/matchers.js';
 import { probe, RulesHarness, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];

@@ -1,9 +1,9 @@
 // The status page's rendering: everything a target, a label or a config says is escaped; ack state and buttons.
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../src/notifiers/html.js';
+import type { AlertView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
-import type { AlertView, StatusView } from '../../src/server/views.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();

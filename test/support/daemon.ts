@@ -14,8 +14,9 @@ import { type App, createApp } from '../../src/app.js';
 import { type Clock, FakeClock } from '../../src/clock.js';
 import type { Env } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
-import { type Db, openDb } from '../../src/state/db.js';
-import { EscalationStore } from '../../src/state/escalation.js';
+import { openStore } from '../../src/store/sqlite.js';
+import type { Db } from '../../src/store/sqlite-db.js';
+import type { IncidentStore } from '../../src/store/store.js';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 import { waitUntil } from './wait-until.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
@@ -91,7 +92,7 @@ export interface Daemon {
   app: App;
   clock: FakeClock;
   db: Db;
-  store: EscalationStore;
+  store: IncidentStore;
   /** Moves fake time forward by `ms` in steps, settling real I/O after each. */
   advance(ms: number): Promise<void>;
   /** Advances step by step until `done()`; fails after `maxMs` of fake time. Returns the fake ms it took. */
@@ -108,15 +109,15 @@ export async function startDaemon(world: World): Promise<Daemon> {
     throw new Error('startDaemon runs on a FakeClock: startWorld(env) without a clock');
   const clock = world.clock;
   const config = await loadConfig({ dir: world.configDir, env: world.env });
-  const db = openDb(String(world.env.STATE_PATH));
-  const store = new EscalationStore(db);
+  const all = openStore(String(world.env.STATE_PATH));
+  const { db, incidents: store } = all;
   const log = pino({ level: process.env.E2E_LOG ?? 'silent' });
   const app = await createApp({
     config,
     loadConfig: () => loadConfig({ dir: world.configDir, env: world.env }),
     clock,
     log,
-    db,
+    store: all,
   });
   app.start();
 
@@ -155,7 +156,7 @@ export async function startDaemon(world: World): Promise<Daemon> {
       // stop() waits on the fake clock for the bound; move it so the wait can end.
       await clock.advance(10_000);
       await stopping;
-      db.close();
+      all.close();
     },
   };
   await settle();

@@ -7,8 +7,9 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { type EscalationFile, escalationFile } from '../../src/config/schema.js';
-import { type Db, openDb } from '../../src/state/db.js';
-import { EscalationStore } from '../../src/state/escalation.js';
+import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
+import type { Db } from '../../src/store/sqlite-db.js';
+import type { IncidentStore } from '../../src/store/store.js';
 import type { Alert, AlertEvent, Priority } from '../../src/types.js';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
@@ -115,18 +116,26 @@ export const priorityChanged = (alert: Alert, to: Priority, at: number): AlertEv
 export class TempState {
   readonly dir = mkdtempSync(join(tmpdir(), 'centinela-esc-'));
   readonly path = join(this.dir, 'state.db');
-  db: Db = openDb(this.path);
-  store = new EscalationStore(this.db);
+  /** The whole store (what the engine and the escalator take). */
+  all: SqliteStore = openStore(this.path);
+
+  get db(): Db {
+    return this.all.db;
+  }
+
+  /** Escalation's tables and the outbox. */
+  get store(): IncidentStore {
+    return this.all.incidents;
+  }
 
   /** Closes and reopens the file, as a restart does. */
   reopen(): void {
-    this.db.close();
-    this.db = openDb(this.path);
-    this.store = new EscalationStore(this.db);
+    this.all.close();
+    this.all = openStore(this.path);
   }
 
   remove(): void {
-    this.db.close();
+    this.all.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,8 @@
 // a timeout that fires at a fake instant the way the scheduler's does.
 import { type Logger, pino } from 'pino';
 import type { FakeClock } from '../../src/clock.js';
-import { formatDuration } from '../../src/config/duration.js';
 import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
+import { formatDuration } from '../../src/duration.js';
 import type { Probe, ProbeKind, ProbeResult } from '../../src/probes/probe.js';
 import type { Sample } from '../../src/types.js';
 

@@ -1,15 +1,20 @@
-// A rules harness for tests: a config from plain objects, a FakeClock, a real SQLite store, and an evaluator that
-// commits each evaluation the way the daemon does.
+// A rules harness for tests: a config from plain objects, a FakeClock, a real SQLite store, and the engine's loop
+// (paging nobody), so each evaluation commits the way the daemon's does.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { FakeClock } from '../../src/clock.js';
 import { alertsFile } from '../../src/config/schema.js';
+import type { AlertRecord } from '../../src/engine/alerts-api.js';
+import type { Evaluation, Evaluator } from '../../src/engine/evaluator.js';
+import { Engine } from '../../src/engine/loop.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
-import { type Evaluation, Evaluator, type ProbeRun } from '../../src/rules/evaluate.js';
-import type { AlertRecord } from '../../src/rules/views.js';
-import { type Db, openDb } from '../../src/state/db.js';
-import type { AlertEvent, Labels, Sample } from '../../src/types.js';
+import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
+import type { Db } from '../../src/store/sqlite-db.js';
+import type { AlertEvent, Labels, ProbeRun, Sample } from '../../src/types.js';
+
+const silent = pino({ level: 'silent' });
 
 /** An http probe config: the rules only need its name. */
 export const probe = (name: string) => ({ name, kind: 'http', url: 'http://127.0.0.1:9/', every: '30s' });
@@ -23,8 +28,8 @@ export function tempStatePath(): string {
 export class RulesHarness {
   readonly clock: FakeClock;
   readonly path: string;
-  db: Db;
-  evaluator: Evaluator;
+  store: SqliteStore;
+  engine: Engine;
   readonly #config: unknown;
   last: Evaluation | undefined;
 
@@ -32,35 +37,42 @@ export class RulesHarness {
     this.#config = config;
     this.clock = opts.clock ?? new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
     this.path = opts.path ?? tempStatePath();
-    this.db = openDb(this.path);
-    this.evaluator = this.#build();
+    this.store = openStore(this.path);
+    this.engine = this.#build();
   }
 
-  #build(): Evaluator {
+  #build(): Engine {
     const { alerting, issues } = compileAlerting(alertsFile.parse(this.#config));
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
-    return new Evaluator({ db: this.db, clock: this.clock, alerting });
+    return new Engine({ store: this.store, clock: this.clock, log: silent, alerting });
   }
 
-  /** Closes the store and opens it again under a new evaluator, as a restart does. */
+  /** The SQLite handle under the store. */
+  get db(): Db {
+    return this.store.db;
+  }
+
+  /** The engine's evaluator. */
+  get evaluator(): Evaluator {
+    return this.engine.evaluator;
+  }
+
+  /** Closes the store and opens it again under a new engine, as a restart does. */
   restart(): void {
-    this.evaluator.close();
-    this.db.close();
-    this.db = openDb(this.path);
-    this.evaluator = this.#build();
+    this.close();
+    this.store = openStore(this.path);
+    this.engine = this.#build();
   }
 
   close(): void {
-    this.evaluator.close();
-    this.db.close();
+    this.engine.close();
+    this.store.close();
   }
 
-  /** Evaluates runs and commits in one transaction; returns the events. */
+  /** Evaluates runs through the engine's loop; returns the events. */
   evaluate(runs: ProbeRun[]): AlertEvent[] {
-    const ev = this.evaluator.evaluate(runs);
-    this.db.transaction(() => ev.commit())();
-    this.last = ev;
-    return ev.events;
+    this.last = this.engine.evaluate(runs);
+    return this.last.events;
   }
 
   /** One up run of `probeName` with `values` as unlabelled samples (`{ latency: 0.6 }` → `api.latency 0.6`). */

@@ -1,6 +1,6 @@
 // A real SMTP server in-process (smtp-server) on loopback port 0 for email tests: STARTTLS with a self-signed
-// certificate, optional AUTH, messages parsed with mailparser, scriptable to refuse and then recover.
-import type { AddressInfo } from 'node:net';
+// certificate, optional AUTH, messages parsed with mailparser, scriptable to refuse, hang or drop and then recover.
+import type { AddressInfo, Socket } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { makeSelfSignedCert, type TestCert } from './tls-cert.js';
@@ -25,20 +25,33 @@ export interface SmtpSinkOptions {
   implicitTls?: boolean;
 }
 
+/**
+ * One scripted answer: a reply refusing MAIL FROM (or AUTH, `at: 'auth'`, even with the right password), a MAIL FROM
+ * never answered, or the connection ended (`close`, FIN) or aborted (`reset`, RST) at MAIL FROM. Each is used by the
+ * next session that reaches its command.
+ */
+export type SmtpAnswer = { reply: number; message?: string; at?: 'auth' | 'mail' } | 'hang' | 'close' | 'reset';
+
 /** The sink; `cert` is its certificate (give `cert.certFile` as smtp.tls.ca_file). */
 export interface SmtpSink {
   port: number;
   cert: TestCert;
   received: ReceivedMail[];
+  /** Queues answers, in order; once they are used up the sink accepts again. */
+  script(...answers: SmtpAnswer[]): void;
   /**
-   * Refuses the next `count` messages at MAIL FROM with `code` (451 temporary by default, 550 permanent);
-   * then it recovers and accepts again.
+   * Refuses the next `count` messages at MAIL FROM with `code` (451 temporary by default, 550 permanent), replacing
+   * what was scripted; then it recovers and accepts again.
    */
   refuse(count: number, code?: number): void;
-  /** How many MAIL FROM commands were refused so far. */
+  /** How many MAIL FROM commands were refused with a reply so far. */
   refused: number;
+  /** Sessions left hanging at MAIL FROM whose connection is still open. */
+  hanging(): number;
   /** Resolves with the messages once at least `n` arrived; rejects after `within` ms (real time: network). */
   waitFor(n: number, opts?: { within?: number }): Promise<ReceivedMail[]>;
+  /** Resolves once exactly `n` sessions hang with their connection open; rejects after `within` ms. */
+  waitForHanging(n: number, opts?: { within?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,17 +59,24 @@ export interface SmtpSink {
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const cert = makeSelfSignedCert();
   const received: ReceivedMail[] = [];
-  let refuseLeft = 0;
-  let refuseCode = 451;
+  const queue: SmtpAnswer[] = [];
+  // Raw TCP sockets by client port, so an answer can drop a session's connection (TLS runs over the same socket).
+  const sockets = new Map<number, Socket>();
+  const hung = new Set<Socket>();
+  const isAuthAnswer = (a: SmtpAnswer | undefined) => typeof a === 'object' && a.at === 'auth';
+  const refusal = (a: { reply: number; message?: string }) =>
+    Object.assign(new Error(a.message ?? 'Try again later'), { responseCode: a.reply });
   const sink: SmtpSink = {
     port: 0,
     cert,
     received,
     refused: 0,
+    script: (...answers) => queue.push(...answers),
     refuse(count, code = 451) {
-      refuseLeft = count;
-      refuseCode = code;
+      queue.length = 0;
+      queue.push(...Array.from({ length: count }, () => ({ reply: code })));
     },
+    hanging: () => hung.size,
     async waitFor(n, { within = 5000 } = {}) {
       await waitUntil(
         () => received.length >= n,
@@ -65,8 +85,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       );
       return received;
     },
+    waitForHanging: (n, { within = 5000 } = {}) =>
+      waitUntil(
+        () => hung.size === n,
+        within,
+        () => `smtp sink: ${hung.size} sessions hanging, not ${n}`,
+      ),
     close: () =>
       new Promise<void>((resolve) => {
+        // smtp-server waits 30 s for open sessions before it closes; a hung one would hold the test that long.
+        for (const socket of sockets.values()) socket.destroy();
         server.close(() => {
           cert.remove();
           resolve();
@@ -83,20 +111,33 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     // The sink serves loopback only; a reverse DNS lookup per connection would only slow tests down.
     disableReverseLookup: true,
     onAuth(auth, _session, callback) {
-      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+      const scripted = isAuthAnswer(queue[0]) ? queue.shift() : undefined;
+      if (typeof scripted === 'object') {
+        callback(refusal(scripted));
+      } else if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
       } else {
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       }
     },
-    onMailFrom(_address, _session, callback) {
-      if (refuseLeft > 0) {
-        refuseLeft -= 1;
+    onMailFrom(_address, session, callback) {
+      const answer = isAuthAnswer(queue[0]) ? undefined : queue.shift();
+      const socket = sockets.get(session.remotePort);
+      if (answer === 'hang') {
+        if (socket) {
+          hung.add(socket);
+          socket.once('close', () => hung.delete(socket));
+        }
+      } else if (answer === 'close') {
+        socket?.destroy();
+      } else if (answer === 'reset') {
+        socket?.resetAndDestroy();
+      } else if (answer) {
         sink.refused += 1;
-        callback(Object.assign(new Error('Try again later'), { responseCode: refuseCode }));
-        return;
+        callback(refusal(answer));
+      } else {
+        callback();
       }
-      callback();
     },
     onData(stream, session, callback) {
       simpleParser(stream)
@@ -112,6 +153,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         })
         .catch(callback);
     },
+  });
+  server.server.on('connection', (socket: Socket) => {
+    const port = socket.remotePort ?? 0;
+    sockets.set(port, socket);
+    socket.once('close', () => sockets.delete(port));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sink.port = (server.server.address() as AddressInfo).port;

@@ -3,10 +3,10 @@
 // The body is HMAC-SHA256'd with `signing_secret` into `X-Centinela-Signature: sha256=<hex>`, so a receiver can
 // check it came from centinela; `Idempotency-Key` lets it drop a redelivery after a crash mid-send.
 import { createHmac } from 'node:crypto';
-import { formatDuration } from '../../config/duration.js';
-import type { WebhookChannelConfig } from '../../config/schema.js';
 import type { Secret } from '../../config/secret.js';
+import { formatDuration } from '../../duration.js';
 import type { Notification, NotificationItem } from '../notifier.js';
+import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 /** The schema name and version carried in every body and in `X-Centinela-Schema`. */
@@ -75,8 +75,8 @@ export function signBody(body: string, key: Secret): string {
   return `sha256=${createHmac('sha256', key.reveal()).update(body).digest('hex')}`;
 }
 
-/** Renders a generic webhook POST. */
-export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'generic' }>): HttpRequest[] {
+/** The `centinela.alert.v1` POST of a notification, signed when a signing secret is set. */
+function render(n: Notification, cfg: FormatConfig<'generic'>): HttpRequest[] {
   const req = jsonPost(cfg.url, genericBody(n), {
     ...cfg.headers,
     'x-centinela-schema': GENERIC_SCHEMA,
@@ -85,3 +85,6 @@ export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { for
   if (cfg.signing_secret) req.headers['x-centinela-signature'] = signBody(req.body, cfg.signing_secret);
   return [req];
 }
+
+/** The generic format: the documented `centinela.alert.v1` JSON, posted to the configured URL. */
+export default defineFormat({ format: 'generic', render, endpoint: (cfg) => cfg.url.reveal() });

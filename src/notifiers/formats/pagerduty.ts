@@ -1,11 +1,10 @@
 // PagerDuty Events API v2: one event per alert — trigger, acknowledge or resolve — with dedup_key = the alert id,
 // so reminders and redeliveries fold into one PagerDuty incident and its ack/resolve close the right one.
-
-import type { WebhookChannelConfig } from '../../config/schema.js';
 import { Secret } from '../../config/secret.js';
 import type { Priority } from '../../types.js';
 import { alertTitle } from '../describe.js';
 import type { Notification, NotificationItem } from '../notifier.js';
+import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 const SEVERITY: Record<Priority, string> = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' };
@@ -16,12 +15,18 @@ function action(item: NotificationItem): 'trigger' | 'acknowledge' | 'resolve' {
   return 'trigger';
 }
 
-/** Renders the Events API v2 POSTs; a test page triggers and resolves its own dedup_key. */
-export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'pagerduty' }>): HttpRequest[] {
+/** The key PagerDuty folds events into one incident by: the alert, or the test page's own. */
+function dedupKey(n: Notification, item: NotificationItem): string {
+  return item.kind === 'test' ? `centinela-test-${n.id}` : item.alert.id;
+}
+
+/** The Events API v2 POSTs of a notification, one per item; a test page triggers and resolves its own dedup_key. */
+function render(n: Notification, cfg: FormatConfig<'pagerduty'>): HttpRequest[] {
+  // The events URL holds no token (the routing key travels in the body), but every request's URL is a Secret.
   const url = new Secret(cfg.url);
   return n.items.flatMap((item) => {
     const a = item.alert;
-    const dedup_key = item.kind === 'test' ? `centinela-test-${n.id}` : a.id;
+    const dedup_key = dedupKey(n, item);
     const routing_key = cfg.routing_key.reveal();
     const event_action = action(item);
     const trigger = {
@@ -57,3 +62,14 @@ export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { for
     return out;
   });
 }
+
+/**
+ * PagerDuty: events to `url` (the Events API v2 by default). PagerDuty keeps its incident open until told, so a
+ * PagerDuty channel hears the ack and the resolution of every incident it delivered something of.
+ */
+export default defineFormat({
+  format: 'pagerduty',
+  render,
+  endpoint: (cfg) => cfg.url,
+  hearsIncidentUpdates: true,
+});

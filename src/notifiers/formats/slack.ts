@@ -1,7 +1,7 @@
 // Slack incoming webhook: a fallback `text` plus Block Kit blocks, one section per alert (Slack caps 50 blocks).
-import type { WebhookChannelConfig } from '../../config/schema.js';
 import { describeItem, headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
+import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 // Slack refuses a section text over 3000 characters and a message over 50 blocks: a header, a closing context line
@@ -17,8 +17,8 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Renders a Slack incoming-webhook POST. */
-export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'slack' }>): HttpRequest[] {
+/** The incoming-webhook POST of a notification. */
+function render(n: Notification, cfg: FormatConfig<'slack'>): HttpRequest[] {
   const title = headline(n);
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } }];
   for (const item of n.items.slice(0, MAX_ITEMS)) {
@@ -43,5 +43,8 @@ export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { for
       elements: [{ type: 'mrkdwn', text: `…and ${n.items.length - MAX_ITEMS} more alerts` }],
     });
   }
-  return [jsonPost(cfg.url, { text: esc(title), blocks })];
+  return [jsonPost(cfg.url, { text: esc(title), blocks }, { 'idempotency-key': n.id })];
 }
+
+/** Slack: one incoming-webhook POST; the token is the URL's path. */
+export default defineFormat({ format: 'slack', render, endpoint: (cfg) => cfg.url.reveal() });

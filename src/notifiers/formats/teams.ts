@@ -1,7 +1,7 @@
 // Microsoft Teams via a Workflows webhook: a message carrying an Adaptive Card (1.4) with facts and an Ack button.
-import type { WebhookChannelConfig } from '../../config/schema.js';
 import { describeItem, headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
+import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 // Teams refuses cards over ~28 KB; a storm is summarised after this many alerts.
@@ -16,8 +16,8 @@ function esc(text: string): string {
   return text.replace(/[\\*[\]`<>]/g, '\\$&');
 }
 
-/** Renders a Teams Workflows POST. */
-export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'teams' }>): HttpRequest[] {
+/** The Workflows POST of a notification. */
+function render(n: Notification, cfg: FormatConfig<'teams'>): HttpRequest[] {
   const body: unknown[] = [{ type: 'TextBlock', text: esc(headline(n)), weight: 'Bolder', size: 'Medium', wrap: true }];
   const actions: unknown[] = [];
   for (const item of n.items.slice(0, MAX_ITEMS)) {
@@ -47,10 +47,12 @@ export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { for
     body,
     ...(actions.length ? { actions } : {}),
   };
-  return [
-    jsonPost(cfg.url, {
-      type: 'message',
-      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
-    }),
-  ];
+  const message = {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+  };
+  return [jsonPost(cfg.url, message, { 'idempotency-key': n.id })];
 }
+
+/** Teams: one Workflows POST; the URL carries its signature in the query. */
+export default defineFormat({ format: 'teams', render, endpoint: (cfg) => cfg.url.reveal() });

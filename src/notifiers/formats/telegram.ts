@@ -1,10 +1,10 @@
 // Telegram Bot API sendMessage, HTML parse mode; the bot token is in the URL path, so the URL is a Secret.
 
-import type { WebhookChannelConfig } from '../../config/schema.js';
 import { Secret } from '../../config/secret.js';
 import { describeItem, headline } from '../describe.js';
 import { escapeHtml } from '../html.js';
 import type { Notification } from '../notifier.js';
+import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 // Telegram refuses messages over 4096 characters.
@@ -27,10 +27,12 @@ export function telegramText(n: Notification): string {
   return text;
 }
 
-/** Renders a sendMessage POST. */
-export function render(n: Notification, cfg: Extract<WebhookChannelConfig, { format: 'telegram' }>): HttpRequest[] {
+/** The sendMessage POST of a notification. */
+function render(n: Notification, cfg: FormatConfig<'telegram'>): HttpRequest[] {
   const url = new Secret(`${cfg.api_url.replace(/\/+$/, '')}/bot${cfg.bot_token.reveal()}/sendMessage`);
-  return [
-    jsonPost(url, { chat_id: cfg.chat_id, text: telegramText(n), parse_mode: 'HTML', disable_web_page_preview: true }),
-  ];
+  const message = { chat_id: cfg.chat_id, text: telegramText(n), parse_mode: 'HTML', disable_web_page_preview: true };
+  return [jsonPost(url, message, { 'idempotency-key': n.id })];
 }
+
+/** Telegram: one sendMessage POST; failures name `api_url`, not the URL built with the bot token. */
+export default defineFormat({ format: 'telegram', render, endpoint: (cfg) => cfg.api_url });

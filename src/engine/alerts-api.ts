@@ -1,0 +1,172 @@
+// The rules' side of the API: alerts with their history, silences, maintenance windows, as the HTTP layer reads and
+// changes them. Plain methods over the store and the evaluator's last committed state; no HTTP here. Errors are
+// AlertingError.
+import type { Clock } from '../clock.js';
+import { type Matcher, matchesAll } from '../matchers.js';
+import { buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import type { Alerting } from '../rules/alerting.js';
+import { AlertingError } from '../rules/errors.js';
+import { newWindow, type WindowInput, windowMatchers } from '../rules/maintenance.js';
+import type { HistoryEntry, WindowRecord } from '../rules/records.js';
+import type { Silence, SilenceInput, SilenceState } from '../rules/silences.js';
+import type { AlertState } from '../rules/state-machine.js';
+import type { AlertStore } from '../store/store.js';
+import { type Alert, PRIORITIES, type Priority } from '../types.js';
+import type { Silences } from './silences.js';
+
+/** What the last committed evaluation left, as the API reads it. */
+export interface Snapshot {
+  entries: ReadonlyMap<string, Entry>;
+  holds: ReadonlyMap<string, Hold[]>;
+  inhibits: ReadonlyMap<string, string[]>;
+  details: ReadonlyMap<string, string>;
+}
+
+/** An alert instance with its state. */
+export interface AlertRecord {
+  alert: Alert;
+  state: AlertState;
+  /** When it entered `state` (for `resolved`: when it resolved). */
+  since: number;
+}
+
+/** An alert instance with its history (state changes and what was told, newest first). */
+export interface AlertDetail extends AlertRecord {
+  history: HistoryEntry[];
+}
+
+/** Which alerts to list; by default the pending and firing ones, and any that flaps (it is never dropped). */
+export interface AlertFilter {
+  state?: AlertState[];
+  priority?: Priority;
+  alertname?: string;
+  matchers?: Matcher[];
+}
+
+/** A maintenance window as listed: recurring (from the config; its current or next occurrence) or one-shot. */
+export type WindowView =
+  | {
+      kind: 'recurring';
+      id: string;
+      matchers: readonly Matcher[];
+      reason: string | undefined;
+      startsAt: number;
+      endsAt: number;
+      open: boolean;
+    }
+  | ({ kind: 'one-shot'; open: boolean } & Omit<WindowRecord, 'matchers'> & { matchers: Matcher[] });
+
+export interface AlertsApiDeps {
+  store: AlertStore;
+  silences: Silences;
+  alerting: Alerting;
+  clock: Clock;
+  snapshot: () => Snapshot;
+}
+
+/** Alerts, silences and windows for the API and the status page. */
+export class AlertsApi {
+  readonly #d: AlertsApiDeps;
+
+  constructor(deps: AlertsApiDeps) {
+    this.#d = deps;
+  }
+
+  /** Alerts matching `filter`, most urgent first, then longest active first. */
+  listAlerts(filter: AlertFilter = {}): AlertRecord[] {
+    const states = filter.state ?? ['pending', 'firing'];
+    const flappingToo = filter.state === undefined;
+    const snap = this.#d.snapshot();
+    const now = this.#d.clock.now();
+    const out: AlertRecord[] = [];
+    for (const e of snap.entries.values()) {
+      if (!states.includes(e.inst.state) && !(flappingToo && e.inst.flapping)) continue;
+      if (filter.alertname !== undefined && e.rule.name !== filter.alertname) continue;
+      if (filter.priority !== undefined && e.inst.priority !== filter.priority) continue;
+      if (filter.matchers && !matchesAll(filter.matchers, e.labels)) continue;
+      out.push(this.#record(snap, e, now));
+    }
+    const rank = (r: AlertRecord) => PRIORITIES.indexOf(r.alert.priority);
+    return out.sort((a, b) => rank(a) - rank(b) || a.alert.activeSince - b.alert.activeSince);
+  }
+
+  /** One alert with its history, or undefined for an unknown id. */
+  getAlert(id: string, historyLimit = 200): AlertDetail | undefined {
+    const snap = this.#d.snapshot();
+    const e = snap.entries.get(id);
+    if (!e) return undefined;
+    return { ...this.#record(snap, e, this.#d.clock.now()), history: this.#d.store.history(id, historyLimit) };
+  }
+
+  /** Creates a silence (AlertingError SILENCE_INVALID / SILENCE_TOO_LONG when refused). */
+  createSilence(input: SilenceInput): Silence {
+    return this.#d.silences.create(input, this.#d.clock.now());
+  }
+
+  listSilences(filter: { state?: SilenceState } = {}): Silence[] {
+    return this.#d.silences.list(filter, this.#d.clock.now());
+  }
+
+  getSilence(id: string): Silence {
+    return this.#d.silences.get(id, this.#d.clock.now());
+  }
+
+  /** Ends a silence now; it stays listed as expired. */
+  expireSilence(id: string, by: string): Silence {
+    return this.#d.silences.expire(id, by, this.#d.clock.now());
+  }
+
+  /** Opens a one-shot window (a deploy); it closes by itself when its probes are healthy again. */
+  openWindow(input: WindowInput): WindowView {
+    const record = newWindow(input, this.#d.clock.now(), this.#d.alerting.probes);
+    this.#d.store.addWindow(record);
+    return oneShotView(record);
+  }
+
+  /** Closes a one-shot window now. */
+  closeWindow(id: string, by: string): WindowView {
+    const w = this.#d.store.getWindow(id);
+    if (!w) {
+      const recurring = this.#d.alerting.windows.some((r) => r.name === id);
+      throw new AlertingError(
+        'WINDOW_NOT_FOUND',
+        recurring
+          ? `"${id}" is a recurring window from alerts.yaml; change or remove it there`
+          : `no maintenance window "${id}"`,
+      );
+    }
+    if (w.closedAt !== undefined) {
+      throw new AlertingError('WINDOW_CLOSED', `window "${id}" already closed (${w.outcome ?? 'closed'})`);
+    }
+    const closed: WindowRecord = { ...w, closedAt: this.#d.clock.now(), closedBy: by, outcome: 'closed' };
+    this.#d.store.updateWindow(closed);
+    return oneShotView(closed);
+  }
+
+  /** Recurring windows (their current or next occurrence) and one-shot windows, open ones first. */
+  listWindows(filter: { state?: 'open' | 'closed' } = {}): WindowView[] {
+    const now = this.#d.clock.now();
+    const views: WindowView[] = [];
+    for (const w of this.#d.alerting.windows) {
+      const at = w.at(now);
+      if (at) views.push({ kind: 'recurring', id: w.name, matchers: w.matchers, reason: w.reason, ...at });
+    }
+    views.push(...this.#d.store.listWindows().map(oneShotView));
+    const wanted = filter.state === undefined ? views : views.filter((v) => v.open === (filter.state === 'open'));
+    return wanted.sort((a, b) => Number(b.open) - Number(a.open));
+  }
+
+  #record(snap: Snapshot, e: Entry, now: number): AlertRecord {
+    const alert = buildAlert(e.rule, e.id, e.labels, e.inst, {
+      suppressedBy: snap.holds.get(e.id) ?? [],
+      inhibits: snap.inhibits.get(e.id) ?? [],
+      details: snap.details,
+      now,
+    });
+    return { alert, state: e.inst.state, since: e.inst.since };
+  }
+}
+
+function oneShotView(w: WindowRecord): WindowView {
+  return { ...w, kind: 'one-shot', matchers: windowMatchers(w), open: w.closedAt === undefined };
+}

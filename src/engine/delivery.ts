@@ -1,0 +1,292 @@
+// The outbox worker: delivers due outbox rows, groups them per contact, retries with backoff, falls back, raises
+// DeliveryFailing; it wakes through the Clock, and a restart resumes from the store.
+//
+// How the engine uses it (src/engine/loop.ts):
+//   const worker = new OutboxWorker({ store: store.incidents, config: config.escalation, ackUrl, clock, log });
+//   worker.start();                 // resumes rows a previous run had claimed, then wakes at each due time
+//   worker.wake();                  // after a unit of work that wrote outbox rows (Escalator.handle / tick / ack)
+//   worker.setConfig(cfg);          // on reload
+//   await worker.stop(10_000);      // stops claiming; lets in-flight deliveries finish within the bound, then aborts
+//
+// Rows claimed together for one (contact, channel, group key) are one message. A failure is retried after
+// initial_backoff·2^attempts with jitter, or after the server's Retry-After, never later than max_backoff nor than
+// the moment `fallback_after` is up. Once a row has failed for `fallback_after` (or at once on a final failure such
+// as 404 or a refused password) it moves to the contact's next channel, and the P2 level's contacts get a DeliveryFailing page over a channel other than the broken one.
+// A row whose last channel failed finally is marked failed. Delivery is at-least-once: a crash after the send
+// but before the row is marked resends it with the same Message-ID / Idempotency-Key.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ChannelConfig, EscalationFile } from '../config/schema.js';
+import { deliver } from '../notifiers/index.js';
+import type { Delivery, ItemKind, Notification, NotificationItem } from '../notifiers/notifier.js';
+import type { IncidentStore, OutboxRow } from '../store/store.js';
+import { deliveryFailingPages } from './delivery-failing.js';
+
+/** The part of escalation.yaml the worker reads. */
+export type OutboxConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channels' | 'delivery' | 'ack'>;
+
+/** What the worker needs. */
+export interface OutboxDeps {
+  store: IncidentStore;
+  config: OutboxConfig;
+  /** The signed acknowledgement link of a page for one contact, or undefined when links are off. */
+  ackUrl?: AckUrl;
+  clock: Clock;
+  log: Logger;
+  /** Jitter source, [0, 1). */
+  random?: () => number;
+  /** Messages in flight at once. */
+  concurrency?: number;
+  /** Told of every attempt (wire to Metrics.notification); latency (row written → delivered) only when delivered. */
+  onAttempt?: (channel: string, result: AttemptResult, latencySeconds?: number) => void;
+}
+
+/** Makes the acknowledgement link of an incident's page for one contact (undefined: links are off). */
+export type AckUrl = (page: { incidentId: number; alertId: string; contact: string }) => string | undefined;
+
+/** How an attempt ended, for metrics. */
+export type AttemptResult = 'delivered' | 'retry' | 'failed' | 'fallback';
+
+// Email channels have no timeout setting; an SMTP exchange that takes longer than this is stuck.
+const EMAIL_TIMEOUT_MS = 30_000;
+// Messages claimed per round, and alerts per message: a storm is worked through in rounds so memory stays bounded,
+// and one group of more than MAX_ITEMS alerts goes out as several messages.
+const CLAIM_GROUPS = 200;
+const MAX_ITEMS = 1000;
+// Even without a wake() the worker looks at the store this often (a wake-up lost to a bug costs at most this).
+const POLL_MS = 30_000;
+// Kinds that ask for an acknowledgement, so they carry an ack link.
+const PAGING: ItemKind[] = ['firing', 'reminder', 'escalated', 'priority-rose', 'reopened'];
+
+function channelTimeout(channel: ChannelConfig): number {
+  return channel.kind === 'webhook' ? channel.timeout : EMAIL_TIMEOUT_MS;
+}
+
+/** A stable id for a set of rows: the same rows give the same Message-ID and Idempotency-Key after a restart. */
+function notificationId(rows: OutboxRow[]): string {
+  const h = createHash('sha256');
+  for (const key of rows.map((r) => r.key).sort()) h.update(key).update('\n');
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Delivers the outbox; one per daemon. */
+export class OutboxWorker {
+  readonly #store: IncidentStore;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: () => number;
+  readonly #concurrency: number;
+  readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
+  readonly #ackUrl: AckUrl;
+  #config: OutboxConfig;
+  #cancelTimer: (() => void) | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+  readonly #inFlight = new Set<AbortController>();
+
+  constructor(deps: OutboxDeps) {
+    this.#store = deps.store;
+    this.#config = deps.config;
+    this.#ackUrl = deps.ackUrl ?? (() => undefined);
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#random = deps.random ?? Math.random;
+    this.#concurrency = deps.concurrency ?? 16;
+    this.#onAttempt = deps.onAttempt ?? (() => {});
+  }
+
+  /** Replaces the configuration (reload); rows keep their channel position. */
+  setConfig(config: OutboxConfig): void {
+    this.#config = config;
+  }
+
+  /** Starts delivering: rows a stopped or crashed worker had claimed are pending again, then the loop runs. */
+  start(): void {
+    const resumed = this.#store.resetSending();
+    if (resumed)
+      this.#log.warn({ rows: resumed }, 'outbox: resending rows that were being delivered when centinela stopped');
+    this.#stopped = false;
+    this.wake();
+  }
+
+  /** Looks for due rows now (call after writing outbox rows). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#cancelTimer?.();
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once no delivery round is running (rows due later wait for their time). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      await this.runOnce();
+    } while (this.#again && !this.#stopped);
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    const next = this.#store.nextAttemptAt();
+    const delay = Math.min(POLL_MS, next === undefined ? POLL_MS : Math.max(0, next - this.#clock.now()));
+    this.#cancelTimer = this.#clock.setTimeout(() => this.wake(), delay);
+  }
+
+  /**
+   * Stops claiming rows and waits up to `boundMs` for deliveries in flight; any still running then are aborted
+   * and recorded as failed attempts (so they are retried on the next start). Resolves when all is recorded.
+   */
+  async stop(boundMs: number): Promise<void> {
+    this.#stopped = true;
+    this.#cancelTimer?.();
+    const running = this.#running;
+    if (!running) return;
+    const bound = new AbortController();
+    const timedOut = await Promise.race([
+      running.then(() => false),
+      this.#clock.sleep(boundMs, bound.signal).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    bound.abort();
+    if (timedOut) for (const ac of this.#inFlight) ac.abort(new Error('centinela is stopping'));
+    await running;
+  }
+
+  /** Delivers every row due now, as grouped messages; resolves when each attempt is recorded. Returns messages tried. */
+  async runOnce(): Promise<number> {
+    let messages = 0;
+    for (;;) {
+      const queue = this.#store.claimDue(this.#clock.now(), CLAIM_GROUPS, MAX_ITEMS);
+      const claimed = queue.length;
+      messages += claimed;
+      const lane = async () => {
+        for (let batch = queue.shift(); batch; batch = queue.shift()) await this.#deliverBatch(batch);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, claimed) }, lane));
+      if (claimed < CLAIM_GROUPS || this.#stopped) return messages;
+    }
+  }
+
+  async #deliverBatch(rows: OutboxRow[]): Promise<void> {
+    const first = rows[0] as OutboxRow;
+    const { contacts, channels } = this.#config;
+    const contact = contacts[first.contact];
+    const channelName = contact?.channels[first.channelIndex];
+    const channel = channelName === undefined ? undefined : channels[channelName];
+    let result: Delivery;
+    if (!contact) {
+      result = { ok: false, retryable: false, reason: `contact "${first.contact}" is no longer in escalation.yaml` };
+    } else if (!channel) {
+      result = {
+        ok: false,
+        retryable: false,
+        reason: channelName
+          ? `channel "${channelName}" of contact "${first.contact}" is not in escalation.yaml`
+          : `contact "${first.contact}" has no channel #${first.channelIndex + 1}`,
+      };
+    } else {
+      const n: Notification = {
+        id: notificationId(rows),
+        contact: { id: first.contact, name: contact.name, email: contact.email },
+        items: rows.map((r) => this.#withAckLink(r)),
+        at: this.#clock.now(),
+      };
+      const ac = new AbortController();
+      this.#inFlight.add(ac);
+      const cancel = this.#clock.setTimeout(() => ac.abort(new Error('timed out')), channelTimeout(channel));
+      try {
+        result = await deliver(n, channel, {
+          signal: ac.signal,
+          log: this.#log.child({ channel: channelName }),
+          now: () => this.#clock.now(),
+        });
+      } finally {
+        cancel();
+        this.#inFlight.delete(ac);
+      }
+    }
+    this.#record(rows, channelName ?? null, result);
+  }
+
+  #withAckLink(row: OutboxRow): NotificationItem {
+    if (!row.incidentId || !PAGING.includes(row.kind)) return row.item;
+    const ackUrl = this.#ackUrl({ incidentId: row.incidentId, alertId: row.item.alert.id, contact: row.contact });
+    return ackUrl ? { ...row.item, ackUrl } : row.item;
+  }
+
+  #record(rows: OutboxRow[], channel: string | null, result: Delivery): void {
+    const ids = rows.map((r) => r.id);
+    const now = this.#clock.now();
+    const first = rows[0] as OutboxRow;
+    if (result.ok) {
+      this.#store.recordAttempt(ids, { ok: true, channel: channel ?? '', at: now });
+      this.#onAttempt(channel ?? '', 'delivered', (now - Math.min(...rows.map((r) => r.createdAt))) / 1000);
+      this.#log.debug({ contact: first.contact, channel, rows: ids.length }, 'outbox: delivered');
+      return;
+    }
+    const { delivery } = this.#config;
+    const failingSince = Math.min(...rows.map((r) => r.failingSince ?? now));
+    const longFailing = !result.retryable || now - failingSince >= delivery.fallback_after;
+    const channelsOfContact = this.#config.contacts[first.contact]?.channels.length ?? 0;
+    const fallBack = longFailing && first.channelIndex + 1 < channelsOfContact;
+    let nextAttemptAt: number | undefined;
+    if (fallBack) nextAttemptAt = now;
+    else if (result.retryable) {
+      const base = Math.min(delivery.max_backoff, delivery.initial_backoff * 2 ** first.attempts);
+      // Equal jitter: half the delay fixed, half random, so retries of a storm spread out.
+      const wanted = result.retryAfterMs ?? base / 2 + (this.#random() * base) / 2;
+      // No wait past max_backoff (a receiver asking for an hour) nor past the moment fallback_after is up: the
+      // attempt then is what moves the page to the next channel and raises DeliveryFailing, on time.
+      const fallbackAt = failingSince + delivery.fallback_after;
+      const cap = Math.min(delivery.max_backoff, fallbackAt > now ? fallbackAt - now : Number.POSITIVE_INFINITY);
+      nextAttemptAt = now + Math.min(wanted, cap);
+    }
+    this.#store.recordAttempt(ids, {
+      ok: false,
+      channel,
+      at: now,
+      error: result.reason,
+      nextAttemptAt,
+      channelIndex: fallBack ? first.channelIndex + 1 : first.channelIndex,
+      failingSince: fallBack ? null : failingSince,
+    });
+    this.#log.warn(
+      {
+        contact: first.contact,
+        channel,
+        rows: ids.length,
+        retryable: result.retryable,
+        fallBack,
+        reason: result.reason,
+      },
+      nextAttemptAt === undefined ? 'outbox: delivery failed for good' : 'outbox: delivery failed',
+    );
+    const unraised = rows.filter((r) => !r.failingRaised && r.kind !== 'delivery-failing');
+    if (longFailing && unraised.length) this.#raiseDeliveryFailing(unraised, channel, result.reason, failingSince, now);
+  }
+
+  /** Pages the P2 level's contacts, over a channel other than the broken one, that deliveries are failing. */
+  #raiseDeliveryFailing(rows: OutboxRow[], channel: string | null, reason: string, since: number, now: number): void {
+    const { pages, unreachable } = deliveryFailingPages(rows, { channel, reason, since, now }, this.#config);
+    for (const name of unreachable) {
+      this.#log.error({ contact: name, channel }, 'outbox: DeliveryFailing has no other channel to reach this contact');
+    }
+    for (const page of pages) this.#store.enqueue(page);
+    this.#store.markFailingRaised(rows.map((r) => r.id));
+    this.wake();
+  }
+}

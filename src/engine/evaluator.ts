@@ -1,0 +1,397 @@
+// The evaluator: probe runs → one observation per alert instance → the state machine → events for escalation, with
+// every instance's state kept in the store. The decisions are the rules' pure functions (src/rules/); this class
+// holds the working set in memory, reads silences and windows, and writes what changed.
+//
+// The engine's loop (src/engine/loop.ts) drives it: `evaluate(runs)` reads clock.now() once, computes and writes
+// nothing; `commit()` inside the loop's unit of work writes the changed instances (only those), their history and
+// the windows that moved, so rule state and the notifications it causes are saved together or not at all. Commit
+// right after evaluate, with no await in between, and in the order the evaluations were made. If the unit of work
+// rolls back, nothing is lost: the store's generation is then behind the evaluator's, and the next evaluate reloads
+// from the store. On a config reload build a new Evaluator (state carries over through the store) and close() the
+// old one.
+import type { Clock } from '../clock.js';
+import { matchesAll } from '../matchers.js';
+import { type AlertContext, buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import type { Alerting } from '../rules/alerting.js';
+import { trackFlapping } from '../rules/flapping.js';
+import { computeHolds } from '../rules/holds.js';
+import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
+import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/records.js';
+import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from '../rules/rule.js';
+import { silenceLimits } from '../rules/silences.js';
+import {
+  blank,
+  type Instance,
+  inactive,
+  isActive,
+  type Observation,
+  samePersisted,
+  sameTold,
+  step,
+  type Tell,
+  tell,
+} from '../rules/state-machine.js';
+import type { AlertStore, Store } from '../store/store.js';
+import type { AlertEvent, Labels, ProbeRun, Sample } from '../types.js';
+import { AlertsApi } from './alerts-api.js';
+import { Silences } from './silences.js';
+
+/** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
+const RETENTION = 30 * 86_400_000;
+const PRUNE_EVERY = 86_400_000;
+
+/** What one evaluation decided; nothing is saved until `commit()`. */
+export interface Evaluation {
+  now: number;
+  events: AlertEvent[];
+  /** Probes that ran here and have an unconfirmed breach on a rule with retry_every: `scheduler.runSoon(probe, every)`. */
+  retry: { probe: string; every: number }[];
+  /** Saves the evaluation; call inside the transaction that also enqueues the events' notifications. */
+  commit(): void;
+}
+
+export interface EvaluatorOptions {
+  store: Store;
+  clock: Clock;
+  alerting: Alerting;
+}
+
+interface Draft {
+  now: number;
+  next: Map<string, Entry>;
+  history: HistoryEntry[];
+  windows: WindowRecord[];
+  retry: Map<string, number>;
+  holds: ReadonlyMap<string, Hold[]>;
+  inhibits: ReadonlyMap<string, string[]>;
+}
+
+/** Evaluates runs against the rules and keeps every instance's state in the store. */
+export class Evaluator {
+  /** What the HTTP layer calls: alerts, silences, maintenance windows. */
+  readonly api: AlertsApi;
+  readonly #unitOfWork: Store['unitOfWork'];
+  readonly #clock: Clock;
+  readonly #alerting: Alerting;
+  readonly #rulesByProbe = new Map<string, Rule[]>();
+  readonly #rulesByName = new Map<string, Rule>();
+  readonly #byRule = new Map<string, Map<string, Entry>>();
+  readonly #stored = new Set<string>();
+  /** Firing, or told firing, or flapping: their holds are looked at on every evaluation. */
+  readonly #active = new Set<string>();
+  readonly #identities = new Map<string, Map<string, { id: string; labels: Labels }>>();
+  readonly #store: AlertStore;
+  readonly #silences: Silences;
+  readonly #entries = new Map<string, Entry>();
+  readonly #details = new Map<string, string>();
+  readonly #health = new Map<string, ProbeHealth>();
+  #holds: ReadonlyMap<string, Hold[]> = new Map();
+  #inhibits: ReadonlyMap<string, string[]> = new Map();
+  #generation = Number.NaN;
+  #prunedAt = Number.NEGATIVE_INFINITY;
+
+  constructor({ store, clock, alerting }: EvaluatorOptions) {
+    this.#store = store.alerts;
+    this.#unitOfWork = (fn) => store.unitOfWork(fn);
+    this.#silences = new Silences(this.#store, alerting.kinds, silenceLimits(alerting.evaluation.silence_max));
+    this.api = new AlertsApi({
+      store: this.#store,
+      silences: this.#silences,
+      alerting,
+      clock,
+      snapshot: () => {
+        this.#syncWithStore();
+        return { entries: this.#entries, holds: this.#holds, inhibits: this.#inhibits, details: this.#details };
+      },
+    });
+    this.#clock = clock;
+    this.#alerting = alerting;
+    for (const rule of [...alerting.rules, BUILTIN_RULES.cannotMeasure, BUILTIN_RULES.healthNotBack]) {
+      this.#rulesByName.set(rule.name, rule);
+      if (rule.probe) this.#rulesByProbe.set(rule.probe, [...(this.#rulesByProbe.get(rule.probe) ?? []), rule]);
+    }
+  }
+
+  /** Evaluates `runs` (possibly none: a tick for silences, windows and holds) at the clock's now. */
+  evaluate(runs: readonly ProbeRun[]): Evaluation {
+    const now = this.#clock.now();
+    this.#syncWithStore();
+    const base = this.#generation;
+    const draft: Draft = {
+      now,
+      next: new Map(),
+      history: [],
+      windows: [],
+      retry: new Map(),
+      holds: new Map(),
+      inhibits: new Map(),
+    };
+    for (const run of runs) this.#ingest(draft, run);
+    const oneShot = this.#advanceWindows(draft);
+    this.#resolveOrphans(draft);
+    const events = this.#tellAll(draft, oneShot);
+    let done = false;
+    return {
+      now,
+      events,
+      retry: [...draft.retry].map(([probe, every]) => ({ probe, every })),
+      commit: () => {
+        if (done || this.#generation !== base) {
+          throw new Error('rules: evaluation is stale; commit each evaluation once, in the order they were made');
+        }
+        done = true;
+        this.#commit(draft);
+      },
+    };
+  }
+
+  /** Releases the recurring windows' cron matchers. */
+  close(): void {
+    for (const w of this.#alerting.windows) w.close();
+  }
+
+  #ingest(draft: Draft, run: ProbeRun): void {
+    const detail = run.cannotMeasure ?? run.reason ?? run.detail;
+    if (detail !== undefined) this.#details.set(run.probe, detail);
+    const measured = run.up && run.cannotMeasure === undefined;
+    const byName = new Map<string, Sample[]>();
+    for (const s of run.samples) {
+      const same = byName.get(s.name);
+      if (same) same.push(s);
+      else byName.set(s.name, [s]);
+    }
+    let breached = false;
+    for (const rule of this.#rulesByProbe.get(run.probe) ?? []) {
+      // No data: a failed run changes nothing for rules over its samples (see state.ts).
+      if (!run.up && !rule.speaksForOutage) continue;
+      const seen = new Set<string>();
+      for (const s of byName.get(rule.sample) ?? []) {
+        if (!matchesAll(rule.matchers, s.labels)) continue;
+        const { id, labels } = this.#identify(rule, s.labels);
+        seen.add(id);
+        const obs = observe(rule, s.value);
+        if (obs.kind === 'breach') breached = true;
+        this.#observe(draft, rule, id, labels, obs);
+      }
+      // A series gone from a run that measured has ended (container removed): it clears, as a stale series does.
+      // A run that could not measure everything says so, and what it did not bring is no data, not gone.
+      if (!measured && !rule.speaksForOutage) continue;
+      for (const e of this.#byRule.get(rule.name)?.values() ?? []) {
+        const live = e.inst.state === 'pending' || e.inst.state === 'firing' || e.inst.flapping;
+        if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, { kind: 'clear', value: undefined });
+      }
+    }
+    const cm = BUILTIN_RULES.cannotMeasure;
+    const { id, labels } = this.#identify(cm, { probe: run.probe });
+    if (run.up && run.cannotMeasure !== undefined) {
+      this.#observe(draft, cm, id, labels, { kind: 'breach', value: 1, threshold: 1, priority: this.#cannotMeasure });
+    } else if (run.up && this.#get(draft, id)) {
+      this.#observe(draft, cm, id, labels, { kind: 'clear', value: 0 });
+    }
+    this.#health.set(run.probe, { passing: measured && !breached, at: run.at });
+  }
+
+  get #cannotMeasure() {
+    return this.#alerting.evaluation.cannot_measure;
+  }
+
+  /** Moves one-shot windows on; returns those still open. A window ending with health not back raises HealthNotBack. */
+  #advanceWindows(draft: Draft): WindowRecord[] {
+    const open: WindowRecord[] = [];
+    const hnb = BUILTIN_RULES.healthNotBack;
+    for (const w of this.#store.openWindows()) {
+      const next = advanceWindow(w, this.#health, draft.now);
+      if (next !== w) draft.windows.push(next);
+      if (next.closedAt === undefined) open.push(next);
+      if (next.outcome === 'unhealthy') {
+        const { id, labels } = this.#identify(hnb, { window: next.id, probes: next.probes.join(',') });
+        this.#observe(draft, hnb, id, labels, { kind: 'breach', value: 1, threshold: 1, priority: next.priority });
+      }
+    }
+    for (const e of this.#byRule.get(hnb.name)?.values() ?? []) {
+      const probes = (e.labels.probes ?? '').split(',');
+      if (e.inst.state === 'firing' && healthy(probes, this.#health)) {
+        this.#observe(draft, hnb, e.id, e.labels, { kind: 'clear', value: 0 });
+      }
+    }
+    return open;
+  }
+
+  /** Alerts of rules removed from the config resolve, so nobody keeps being paged for them. */
+  #resolveOrphans(draft: Draft): void {
+    for (const id of this.#active) {
+      const e = this.#entries.get(id);
+      if (!e || this.#rulesByName.get(e.rule.name) === e.rule) continue;
+      const inst = step(e.inst, { kind: 'clear', value: undefined }, draft.now, e.rule);
+      this.#put(draft, e, { ...inst, flapping: false });
+    }
+  }
+
+  #observe(draft: Draft, rule: Rule, id: string, labels: Labels, obs: Observation): void {
+    const prev = this.#get(draft, id);
+    // A series that has never breached has no state worth keeping: it gets an instance when it first does.
+    if (!prev && obs.kind !== 'breach') return;
+    const before = prev?.inst ?? inactive(draft.now);
+    let inst = step(before, obs, draft.now, rule);
+    if (obs.kind !== 'no-data') {
+      const changed = (inst.state === 'firing') !== (before.state === 'firing');
+      const flap = trackFlapping(inst, changed, draft.now, this.#alerting.evaluation.flapping);
+      if (flap !== inst) inst = { ...inst, changes: flap.changes, flapping: flap.flapping };
+    }
+    if (inst.state === 'pending' && rule.retryEvery !== undefined) {
+      draft.retry.set(rule.probe, Math.min(rule.retryEvery, draft.retry.get(rule.probe) ?? Number.POSITIVE_INFINITY));
+    }
+    if (inst !== before || !prev) this.#put(draft, prev ?? { id, rule, labels, inst }, inst);
+  }
+
+  #put(draft: Draft, e: Entry, inst: Instance): void {
+    const before = this.#get(draft, e.id)?.inst.state ?? 'inactive';
+    if (inst.state !== before) {
+      draft.history.push({
+        alertId: e.id,
+        at: draft.now,
+        kind: 'state',
+        what: inst.state,
+        priority: inst.priority,
+        value: inst.value,
+        suppressedBy: [],
+      });
+    }
+    draft.next.set(e.id, { ...e, inst });
+  }
+
+  #get(draft: Draft, id: string): Entry | undefined {
+    return draft.next.get(id) ?? this.#entries.get(id);
+  }
+
+  /** Holds (silences, windows, inhibitions) of every instance that is or was firing, then what to tell. */
+  #tellAll(draft: Draft, oneShot: readonly WindowRecord[]): AlertEvent[] {
+    const now = draft.now;
+    const windows = [
+      ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
+      ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w) })),
+    ];
+    // Only what fires, flaps or was told so can have something to tell; quiet instances are not looked at.
+    // Those seen in this evaluation come first, in the order they were seen, so events follow the runs.
+    const ids = new Set<string>();
+    for (const [id, e] of draft.next) if (isActive(e.inst) || this.#active.has(id)) ids.add(id);
+    for (const id of this.#active) ids.add(id);
+    const candidates: Entry[] = [];
+    for (const id of ids) {
+      const e = this.#get(draft, id);
+      if (e) candidates.push(e);
+    }
+    const { holds, inhibits } = computeHolds(candidates, {
+      silences: this.#silences.active(now),
+      windows,
+      inhibit: this.#alerting.inhibit,
+    });
+    draft.holds = holds;
+    draft.inhibits = inhibits;
+    const pending: { e: Entry; tells: Tell[] }[] = [];
+    for (const e of candidates) {
+      const told = tell(e.inst, (holds.get(e.id) ?? []).length > 0);
+      const current = sameTold(told.told, e.inst.told) ? e : { ...e, inst: { ...e.inst, told: told.told } };
+      if (current !== e) draft.next.set(e.id, current);
+      if (told.tells.length > 0) pending.push({ e: current, tells: told.tells });
+    }
+    // Alerts are built after every hold is known, so a source's `inhibits` is complete in its own page.
+    return pending.flatMap(({ e, tells }) => {
+      const ctx = this.#context(draft, e.id);
+      return tells.map((t) => {
+        draft.history.push({
+          alertId: e.id,
+          at: now,
+          kind: 'told',
+          what: t.type,
+          priority: e.inst.priority,
+          value: e.inst.value,
+          suppressedBy: ctx.suppressedBy,
+        });
+        const alert = buildAlert(e.rule, e.id, e.labels, e.inst, ctx);
+        return t.type === 'priority-changed'
+          ? { type: t.type, at: now, alert, from: t.from }
+          : { type: t.type, at: now, alert };
+      });
+    });
+  }
+
+  #context(draft: Draft, id: string): AlertContext {
+    return {
+      suppressedBy: draft.holds.get(id) ?? [],
+      inhibits: draft.inhibits.get(id) ?? [],
+      details: this.#details,
+      now: draft.now,
+    };
+  }
+
+  #commit(draft: Draft): void {
+    const writes: StoredInstance[] = [];
+    for (const e of draft.next.values()) {
+      const old = this.#entries.get(e.id)?.inst;
+      const changed = this.#stored.has(e.id) && old ? !samePersisted(old, e.inst) : !blank(e.inst);
+      if (changed) writes.push({ id: e.id, rule: e.rule.name, labels: e.labels, inst: e.inst });
+    }
+    const prune = draft.now - this.#prunedAt >= PRUNE_EVERY;
+    if (writes.length > 0 || draft.history.length > 0 || draft.windows.length > 0 || prune) {
+      this.#unitOfWork(() => {
+        this.#store.save(writes, draft.history, this.#generation + 1, draft.now);
+        for (const w of draft.windows) this.#store.updateWindow(w);
+        if (prune) this.#store.prune(draft.now - RETENTION);
+      });
+      this.#generation += 1;
+    }
+    for (const e of draft.next.values()) this.#remember(e);
+    for (const w of writes) this.#stored.add(w.id);
+    this.#holds = draft.holds;
+    this.#inhibits = draft.inhibits;
+    if (prune) {
+      this.#prunedAt = draft.now;
+      this.#generation = Number.NaN; // what was pruned leaves memory at the next evaluation, which reloads
+    }
+  }
+
+  #remember(e: Entry): void {
+    this.#entries.set(e.id, e);
+    const ofRule = this.#byRule.get(e.rule.name) ?? new Map<string, Entry>();
+    this.#byRule.set(e.rule.name, ofRule);
+    ofRule.set(e.id, e);
+    if (isActive(e.inst)) this.#active.add(e.id);
+    else this.#active.delete(e.id);
+  }
+
+  /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
+  #syncWithStore(): void {
+    const generation = this.#store.generation();
+    if (generation === this.#generation) return;
+    this.#entries.clear();
+    this.#byRule.clear();
+    this.#stored.clear();
+    this.#active.clear();
+    for (const s of this.#store.loadInstances()) {
+      const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
+      this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
+      this.#stored.add(s.id);
+    }
+    this.#generation = generation;
+  }
+
+  /** The id and alert labels of a rule's series; cached, as hashing every sample on every run adds up. */
+  #identify(rule: Rule, sampleLabels: Labels): { id: string; labels: Labels } {
+    let ofRule = this.#identities.get(rule.name);
+    if (!ofRule) {
+      ofRule = new Map();
+      this.#identities.set(rule.name, ofRule);
+    }
+    const key = JSON.stringify(sampleLabels);
+    let known = ofRule.get(key);
+    if (!known) {
+      // Series come and go (routes, containers); a rule that has seen very many starts its cache over.
+      if (ofRule.size > 50_000) ofRule.clear();
+      const labels = alertLabels(rule, sampleLabels);
+      known = { id: alertId(rule.name, labels), labels };
+      ofRule.set(key, known);
+    }
+    return known;
+  }
+}

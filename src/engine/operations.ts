@@ -1,0 +1,333 @@
+// The server's Operations over the running daemon: the rules' alerts, silences and windows, escalation's
+// incidents, acks and outbox, the scheduler's probes, shaped into the views the API and the status page show.
+// Refusals from the rules and from escalation become ApiError with the code docs/api.md lists.
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { IncidentRecord } from '../escalation/records.js';
+import type { Matcher } from '../matchers.js';
+import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
+import type { Silence } from '../rules/silences.js';
+import type { Scheduler } from '../scheduler.js';
+import type {
+  AckView,
+  AlertDetailView,
+  AlertView,
+  MaintenanceView,
+  Operations,
+  PageView,
+  ProbeView,
+  Readiness,
+  SilenceView,
+} from '../server/api-shapes.js';
+import { ApiError, type ApiErrorCode } from '../server/errors.js';
+import type { IncidentStore } from '../store/store.js';
+import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
+import type { AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
+import type { Escalator } from './escalator.js';
+
+/** What Operations reads; the getters return the current instances, which a reload replaces. */
+export interface OperationsDeps {
+  clock: Clock;
+  config: () => Config;
+  alerts: () => AlertsApi;
+  scheduler: Scheduler;
+  escalator: Escalator;
+  store: IncidentStore;
+  readiness: () => Readiness;
+  reload: () => Promise<{ summary: string }>;
+  /** Silences and windows change what is held back: the daemon re-evaluates at once. */
+  changed: () => void;
+  /** An acknowledgement went through (API or link): wake the outbox, record the response time. */
+  acknowledged: (accepted: AckAccepted) => void;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const RULES_CODES: Record<AlertingErrorCode, ApiErrorCode> = {
+  SILENCE_INVALID: 'BAD_REQUEST',
+  SILENCE_TOO_LONG: 'SILENCE_TOO_LONG',
+  SILENCE_NOT_FOUND: 'SILENCE_NOT_FOUND',
+  SILENCE_ENDED: 'SILENCE_ENDED',
+  WINDOW_INVALID: 'BAD_REQUEST',
+  WINDOW_NOT_FOUND: 'MAINTENANCE_NOT_FOUND',
+  WINDOW_CLOSED: 'WINDOW_CLOSED',
+};
+
+/** Runs a rules operation, turning its refusal into the API's error. */
+function rulesCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AlertingError) throw new ApiError(RULES_CODES[err.code], err.message);
+    throw err;
+  }
+}
+
+function refused(r: AckRefusal): ApiError {
+  return new ApiError(r.code, r.message);
+}
+
+function ackView(accepted: AckAccepted, via: string): AckView {
+  const { ack } = accepted;
+  return { by: ack.who, at: iso(ack.at), via, ...(ack.comment ? { comment: ack.comment } : {}) };
+}
+
+function silenceView(s: Silence): SilenceView {
+  return {
+    id: s.id,
+    matchers: matcherViews(s.matchers),
+    startsAt: iso(s.startsAt),
+    endsAt: iso(s.expiredAt ?? s.endsAt),
+    createdBy: s.owner,
+    reason: s.reason,
+    state: s.state,
+  };
+}
+
+const matcherViews = (ms: readonly Matcher[]) => ms.map((m) => ({ label: m.label, op: m.op, value: m.value }));
+
+function windowView(w: WindowView): MaintenanceView {
+  if (w.kind === 'recurring') {
+    return {
+      id: w.id,
+      kind: 'recurring',
+      name: w.id,
+      probes: [],
+      matchers: matcherViews(w.matchers),
+      startsAt: iso(w.startsAt),
+      endsAt: iso(w.endsAt),
+      ...(w.reason ? { reason: w.reason } : {}),
+      state: w.open ? 'open' : 'closed',
+    };
+  }
+  return {
+    id: w.id,
+    kind: 'one-shot',
+    probes: w.probes,
+    matchers: matcherViews(w.matchers),
+    startsAt: iso(w.openedAt),
+    endsAt: iso(w.endsAt),
+    reason: w.reason,
+    ...(w.owner ? { openedBy: w.owner } : {}),
+    state: w.open ? 'open' : 'closed',
+    ...(w.closedAt !== undefined ? { closedAt: iso(w.closedAt) } : {}),
+    ...(w.outcome ? { closedBecause: w.outcome + (w.closedBy ? ` by ${w.closedBy}` : '') } : {}),
+  };
+}
+
+/** Builds the Operations the HTTP server calls. */
+export function createOperations(d: OperationsDeps): Operations {
+  const api = () => d.alerts();
+
+  /** The incident the alert's current episode belongs to (the last one once it resolved). */
+  const incidentOf = (r: AlertRecord): IncidentRecord | undefined =>
+    d.store.openIncident(r.alert.id) ?? (r.state === 'resolved' ? d.store.lastIncident(r.alert.id) : undefined);
+
+  const alertView = (r: AlertRecord): AlertView => {
+    const { alert } = r;
+    const incident = incidentOf(r);
+    const ack = incident?.ack;
+    return {
+      id: alert.id,
+      alertname: alert.alertname,
+      labels: alert.labels,
+      priority: alert.priority,
+      state: r.state === 'inactive' ? 'resolved' : r.state,
+      value: alert.value,
+      threshold: alert.threshold,
+      op: alert.op,
+      summary: alert.summary,
+      ...(r.state === 'firing' || r.state === 'resolved' ? { activeSince: iso(alert.activeSince) } : {}),
+      ...(r.state === 'resolved' ? { resolvedAt: iso(r.since) } : {}),
+      flapping: alert.flapping,
+      suppressedBy: alert.suppressedBy,
+      ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
+      paged: incident ? d.store.paged(incident.id) : [],
+    };
+  };
+
+  /** The pages of the alert's current (or last) episode. */
+  const pagesOf = (incident: IncidentRecord | undefined): PageView[] =>
+    (incident ? d.store.outboxRows(incident.id) : []).map((row) => ({
+      contact: row.contact,
+      channel: row.channel ?? d.config().escalation.contacts[row.contact]?.channels[row.channelIndex] ?? '',
+      event: row.kind,
+      createdAt: iso(row.createdAt),
+      status: row.state === 'sending' ? 'pending' : row.state,
+      ...(row.deliveredAt !== null ? { deliveredAt: iso(row.deliveredAt) } : {}),
+      attempts: row.attempts,
+      ...(row.lastError ? { lastError: row.lastError } : {}),
+    }));
+
+  const ops: Operations = {
+    async listAlerts(filter) {
+      const states = filter.state ? [filter.state] : (['pending', 'firing'] as const);
+      const records = api().listAlerts({
+        state: [...states],
+        ...(filter.priority ? { priority: filter.priority } : {}),
+        ...(filter.alertname ? { alertname: filter.alertname } : {}),
+      });
+      return records.map(alertView);
+    },
+
+    async getAlert(id) {
+      const detail = api().getAlert(id);
+      if (!detail) throw new ApiError('ALERT_NOT_FOUND', `no alert "${id}". List alerts with GET /api/v1/alerts`);
+      const view: AlertDetailView = {
+        ...alertView(detail),
+        ...(detail.alert.description ? { description: detail.alert.description } : {}),
+        runbook: detail.alert.runbook,
+        diagnosis: detail.alert.diagnosis,
+        history: detail.history.map((h) => ({
+          at: iso(h.at),
+          event: h.kind === 'state' ? h.what : `told ${h.what}`,
+          ...(h.priority || h.suppressedBy.length
+            ? { detail: [h.priority, ...h.suppressedBy.map((s) => `${s.kind} by ${s.id}`)].filter(Boolean).join(', ') }
+            : {}),
+        })),
+        pages: pagesOf(incidentOf(detail)),
+      };
+      return view;
+    },
+
+    async ack(id, input) {
+      const result = ackAlert(d.escalator, id, { by: input.by, comment: input.comment, via: 'api' }, d.clock.now());
+      if (!result.ok) {
+        // Escalation knows only alerts that fired; one that is pending exists but has nothing to acknowledge yet.
+        const known = result.code === 'ALERT_NOT_FOUND' ? api().getAlert(id) : undefined;
+        if (known)
+          throw new ApiError('NOT_FIRING', `alert "${id}" is ${known.state}: nobody was paged, nothing to acknowledge`);
+        throw refused(result);
+      }
+      d.acknowledged(result);
+      return ackView(result, input.via);
+    },
+
+    async listSilences(filter) {
+      return rulesCall(() => api().listSilences(filter)).map(silenceView);
+    },
+
+    async addSilence(input) {
+      const s = rulesCall(() =>
+        api().createSilence({
+          matchers: input.matchers,
+          ...(input.startsAt !== undefined ? { startsAt: input.startsAt } : {}),
+          endsAt: input.endsAt,
+          owner: input.createdBy,
+          reason: input.reason,
+        }),
+      );
+      d.changed();
+      return silenceView(s);
+    },
+
+    async expireSilence(id, by) {
+      const s = rulesCall(() => api().expireSilence(id, by));
+      d.changed();
+      return silenceView(s);
+    },
+
+    async listMaintenance(filter) {
+      return rulesCall(() => api().listWindows(filter)).map(windowView);
+    },
+
+    async startMaintenance(input) {
+      // Checked here as well as by the rules so the 400 names the field, like the API's other refusals.
+      const defined = d.config().alerts.probes.map((p) => p.name);
+      const problems = input.probes.flatMap((p, i) =>
+        defined.includes(p) ? [] : [`body.probes[${i}]: unknown probe "${p}"; defined: ${defined.join(', ')}`],
+      );
+      if (problems.length > 0) throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
+      const w = rulesCall(() =>
+        api().openWindow({
+          probes: input.probes,
+          max: input.maxMs,
+          ...(input.settleMs !== undefined ? { settle: input.settleMs } : {}),
+          reason: input.reason,
+          owner: input.openedBy,
+          ...(input.match ? { match: input.match } : {}),
+        }),
+      );
+      d.changed();
+      return windowView(w);
+    },
+
+    async endMaintenance(id, by) {
+      const w = rulesCall(() => api().closeWindow(id, by));
+      d.changed();
+      return windowView(w);
+    },
+
+    reload: () => d.reload(),
+
+    async inspectAckLink(token) {
+      const link = inspectAckLink(token, linkDeps(), d.clock.now());
+      if (!link.ok) throw refused(link);
+      const record = api().getAlert(link.incident.alertId);
+      const alert = record ? alertView(record) : fromIncident(link.incident, d.store.paged(link.incident.id));
+      return { alert, contact: link.contact };
+    },
+
+    async confirmAckLink(token, comment) {
+      const result = confirmAckLink(token, comment, linkDeps(), d.clock.now());
+      if (!result.ok) throw refused(result);
+      d.acknowledged(result);
+      return ackView(result, 'link');
+    },
+
+    async status() {
+      const now = d.clock.now();
+      const stats = d.scheduler.stats();
+      const probes: ProbeView[] = d.config().alerts.probes.map((p) => {
+        const s = stats.get(p.name);
+        const last = s?.lastResult;
+        return {
+          name: p.name,
+          kind: p.kind,
+          ...(last ? { up: last.up } : {}),
+          ...(last && !last.up ? { reason: last.reason } : {}),
+          ...(s?.lastRunAt !== undefined ? { lastRunAt: iso(s.lastRunAt) } : {}),
+          ...(s?.lastDurationMs !== undefined ? { durationSeconds: s.lastDurationMs / 1000 } : {}),
+          samples: last?.samples ?? [],
+        };
+      });
+      return {
+        generatedAt: iso(now),
+        probes,
+        alerts: (await ops.listAlerts({})).filter((a) => a.state !== 'resolved'),
+        silences: (await ops.listSilences({ state: 'active' })).concat(await ops.listSilences({ state: 'pending' })),
+        windows: await ops.listMaintenance({ state: 'open' }),
+      };
+    },
+
+    readiness: () => d.readiness(),
+  };
+
+  const linkDeps = () => ({
+    escalator: d.escalator,
+    store: d.store,
+    linkSecret: d.config().escalation.ack.link_secret,
+  });
+
+  return ops;
+}
+
+/** The view of an alert the rules no longer hold (its rule was removed), from escalation's snapshot. */
+function fromIncident(incident: IncidentRecord, paged: string[]): AlertView {
+  const a = incident.alert;
+  return {
+    id: a.id,
+    alertname: a.alertname,
+    labels: a.labels,
+    priority: incident.priority,
+    state: incident.status === 'resolved' ? 'resolved' : 'firing',
+    value: a.value,
+    threshold: a.threshold,
+    op: a.op,
+    summary: a.summary,
+    activeSince: iso(a.activeSince),
+    flapping: a.flapping,
+    suppressedBy: a.suppressedBy,
+    paged,
+  };
+}

@@ -1,0 +1,86 @@
+// Silences kept in the store: created, listed, ended through the API, and read by the evaluator at every evaluation.
+// What a silence is and how a new one is checked is pure, in src/rules/silences.ts.
+import type { Matcher } from '../matchers.js';
+import { storedMatchers } from '../matchers.js';
+import { AlertingError } from '../rules/errors.js';
+import type { SilenceRecord } from '../rules/records.js';
+import {
+  type AlertKind,
+  newSilence,
+  type Silence,
+  type SilenceInput,
+  type SilenceLimits,
+  type SilenceState,
+  silenceState,
+} from '../rules/silences.js';
+import type { AlertStore } from '../store/store.js';
+
+/** Silences over the store, checked against the alerts they could match. */
+export class Silences {
+  readonly #store: AlertStore;
+  readonly #kinds: readonly AlertKind[];
+  readonly #limits: SilenceLimits;
+  readonly #parsed = new Map<string, Matcher[]>();
+
+  constructor(store: AlertStore, kinds: readonly AlertKind[], limits: SilenceLimits) {
+    this.#store = store;
+    this.#kinds = kinds;
+    this.#limits = limits;
+  }
+
+  /** Creates a silence, or throws AlertingError (SILENCE_INVALID, SILENCE_TOO_LONG) saying what to change. */
+  create(input: SilenceInput, now: number): Silence {
+    const record = newSilence(input, now, this.#kinds, this.#limits);
+    this.#store.addSilence(record);
+    return this.#view({ ...record, expiredAt: undefined, expiredBy: undefined }, now);
+  }
+
+  /** Every silence (optionally only those in `state`), newest first. */
+  list(filter: { state?: SilenceState }, now: number): Silence[] {
+    return this.#store
+      .listSilences()
+      .map((s) => this.#view(s, now))
+      .filter((s) => !filter.state || s.state === filter.state);
+  }
+
+  /** One silence, or SILENCE_NOT_FOUND. */
+  get(id: string, now: number): Silence {
+    const record = this.#store.getSilence(id);
+    if (!record) throw new AlertingError('SILENCE_NOT_FOUND', `no silence "${id}"`);
+    return this.#view(record, now);
+  }
+
+  /** Ends a silence now (it stays listed as expired); SILENCE_ENDED when it is already over. */
+  expire(id: string, by: string, now: number): Silence {
+    const current = this.get(id, now);
+    if (current.state === 'expired') {
+      throw new AlertingError(
+        'SILENCE_ENDED',
+        `silence "${id}" already ended at ${new Date(current.endsAt).toISOString()}`,
+      );
+    }
+    this.#store.expireSilence(id, now, by);
+    return this.get(id, now);
+  }
+
+  /** Silences in force at `now`, for the evaluator. */
+  active(now: number): { id: string; matchers: Matcher[] }[] {
+    return this.#store
+      .liveSilences(now)
+      .filter((s) => s.startsAt <= now)
+      .map((s) => ({ id: s.id, matchers: this.#matchers(s) }));
+  }
+
+  #view(record: SilenceRecord, now: number): Silence {
+    return { ...record, matchers: this.#matchers(record), state: silenceState(record, now) };
+  }
+
+  #matchers(record: SilenceRecord): Matcher[] {
+    let parsed = this.#parsed.get(record.id);
+    if (!parsed) {
+      parsed = storedMatchers(record.matchers);
+      this.#parsed.set(record.id, parsed);
+    }
+    return parsed;
+  }
+}

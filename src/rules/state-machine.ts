@@ -1,0 +1,254 @@
+// The alert state machine, pure: (previous instance, what was seen, now) → next instance, and what to tell.
+//
+// States of one alert instance (a rule × a label set):
+//
+//   inactive ──breach──▶ pending ──breach, `for` elapsed and `after_failures` reached──▶ firing
+//      ▲                    │                                                             │  ▲
+//      └──band or clear─────┘                                    clear for `clear_for`   │  │ breach or band
+//                                                                                         ▼  │ (clearing restarts)
+//   resolved ──breach──▶ pending ……                                                    resolved
+//
+//   breach   the value is on the firing side of a priority's threshold; the most urgent breached priority wins.
+//   band     not breached, but still on the firing side of `clear_threshold` (hysteresis: fire above 90, clear
+//            below 80). Only a firing instance cares: it stays firing at its least urgent priority. For an instance
+//            that is not firing, band is clear.
+//   clear    on the good side, or the series is gone from a run that is up (the container was removed): it resolves
+//            like Prometheus resolves a stale series. A firing instance resolves once clear has held for `clear_for`
+//            (clear_for 0: at the first clear); a breach or band in between restarts that wait.
+//   no-data  the probe's run failed, or it could not measure this series: nothing changes. No false resolve, no false fire. The
+//            `for` clock keeps running through the gap, but only an observed breach can confirm, and only observed
+//            runs count towards `after_failures`; the same holds for `clear_for`. The probe's own `up` rule speaks
+//            for the outage.
+//   for / after_failures  both must hold: breaching continuously for `for` since the first breach AND at least
+//            `after_failures` breaching runs in a row. With for 0 and after_failures 1, inactive → firing at once.
+//
+// Priority moves with the value while firing (P2 → P1 → P2); each move is told as `priority-changed`.
+//
+// What is told (`tell`) is derived from the difference between the instance and what escalation was last told
+// (`told`, stored with the instance, in the same transaction as the notifications it causes, so a restart neither
+// repeats nor loses a message):
+//   not told firing, now firing             → firing
+//   told firing, now not firing             → resolved (also while held: whoever was paged hears it is over)
+//   told firing at another priority         → priority-changed
+//   hold (silence, inhibition, window) set or lifted on a firing alert → firing again with the current suppressedBy
+//   flapping starts                          → flapping (once; the alert counts as open while it flaps)
+//   while flapping                           → nothing, except a rise in priority and a change of hold
+//   flapping ends                            → flapping-ended, then the real state: firing / priority-changed / resolved
+import { outranks, type Priority } from '../types.js';
+
+export type AlertState = 'inactive' | 'pending' | 'firing' | 'resolved';
+
+/** What one run says about one instance (see the header). */
+export type Observation =
+  | { kind: 'breach'; value: number; priority: Priority; threshold: number }
+  | { kind: 'band'; value: number; priority: Priority; threshold: number }
+  | { kind: 'clear'; value: number | undefined }
+  | { kind: 'no-data' };
+
+/** The rule's timings, in milliseconds and runs. */
+export interface Timing {
+  for: number;
+  afterFailures: number;
+  clearFor: number;
+}
+
+/** What escalation was last told about an instance. */
+export interface Told {
+  /** An incident is open for it: told firing (or flapping), not yet told resolved. */
+  firing: boolean;
+  priority: Priority | undefined;
+  /** Told while held back (tracked only while firing or flapping). */
+  held: boolean;
+  flapping: boolean;
+}
+
+/** One alert instance's runtime state; everything here is persisted. */
+export interface Instance {
+  state: AlertState;
+  /** When it entered `state`. */
+  since: number;
+  /** The priority breached last (kept after resolving, for the record). */
+  priority: Priority | undefined;
+  threshold: number | undefined;
+  value: number | undefined;
+  /** Breaching runs in a row while pending. */
+  failures: number;
+  pendingSince: number | undefined;
+  /** When it started firing. */
+  activeSince: number | undefined;
+  /** Firing, but clear has been seen since then (clear_for running). */
+  clearingSince: number | undefined;
+  /** Times of recent firing ↔ not firing changes (see flapping.ts). */
+  changes: number[];
+  flapping: boolean;
+  told: Told;
+}
+
+/** What `tell` asks to send; the evaluator (src/engine/evaluator.ts) turns each into an AlertEvent. */
+export type Tell =
+  | { type: 'firing' }
+  | { type: 'priority-changed'; from: Priority }
+  | { type: 'flapping' }
+  | { type: 'flapping-ended' }
+  | { type: 'resolved' };
+
+/** A new instance that has never been seen breaching. */
+export function inactive(now: number): Instance {
+  return {
+    state: 'inactive',
+    since: now,
+    priority: undefined,
+    threshold: undefined,
+    value: undefined,
+    failures: 0,
+    pendingSince: undefined,
+    activeSince: undefined,
+    clearingSince: undefined,
+    changes: [],
+    flapping: false,
+    told: { firing: false, priority: undefined, held: false, flapping: false },
+  };
+}
+
+/** The next real state of `prev` after observing `obs` at `now` (flapping and telling are separate steps). */
+export function step(prev: Instance, obs: Observation, now: number, timing: Timing): Instance {
+  if (obs.kind === 'no-data') return prev;
+  const value = obs.value ?? prev.value;
+  switch (prev.state) {
+    case 'inactive':
+    case 'resolved':
+      // Values are followed while pending or firing; at rest an instance keeps the value it left with, so the
+      // thousands of quiet series cost no allocation and no write.
+      if (obs.kind !== 'breach') return prev;
+      return confirm(
+        {
+          ...prev,
+          state: 'pending',
+          since: now,
+          pendingSince: now,
+          failures: 1,
+          priority: obs.priority,
+          threshold: obs.threshold,
+          value,
+        },
+        now,
+        timing,
+      );
+    case 'pending':
+      if (obs.kind !== 'breach') {
+        return { ...prev, state: 'inactive', since: now, pendingSince: undefined, failures: 0, value };
+      }
+      return confirm(
+        { ...prev, failures: prev.failures + 1, priority: obs.priority, threshold: obs.threshold, value },
+        now,
+        timing,
+      );
+    case 'firing': {
+      if (obs.kind !== 'clear') {
+        return { ...prev, priority: obs.priority, threshold: obs.threshold, value, clearingSince: undefined };
+      }
+      const clearingSince = prev.clearingSince ?? now;
+      if (now - clearingSince < timing.clearFor) return { ...prev, value, clearingSince };
+      return {
+        ...prev,
+        state: 'resolved',
+        since: now,
+        value,
+        failures: 0,
+        pendingSince: undefined,
+        clearingSince: undefined,
+      };
+    }
+  }
+}
+
+function confirm(pending: Instance, now: number, timing: Timing): Instance {
+  const heldFor = now - (pending.pendingSince ?? now);
+  if (heldFor < timing.for || pending.failures < timing.afterFailures) return pending;
+  return { ...pending, state: 'firing', since: now, activeSince: now, clearingSince: undefined };
+}
+
+/**
+ * What to tell escalation about `inst`, given whether it is held back right now, and the `told` to store with it.
+ * See the table in the header.
+ */
+export function tell(inst: Instance, held: boolean): { told: Told; tells: Tell[] } {
+  const t = inst.told;
+  const firing = inst.state === 'firing';
+  const priority = inst.priority;
+  const heldNow = firing || inst.flapping ? held : false;
+  if (inst.flapping && !t.flapping) {
+    return { told: { firing: true, priority, held: heldNow, flapping: true }, tells: [{ type: 'flapping' }] };
+  }
+  if (!inst.flapping && t.flapping) {
+    const real: Tell = !firing
+      ? { type: 'resolved' }
+      : t.priority && priority && t.priority !== priority
+        ? { type: 'priority-changed', from: t.priority }
+        : { type: 'firing' };
+    return {
+      told: { firing, priority: firing ? priority : undefined, held: heldNow, flapping: false },
+      tells: [{ type: 'flapping-ended' }, real],
+    };
+  }
+  if (inst.flapping) {
+    // Still flapping: only a rise is told at once (it pages a more urgent level); the rest waits for it to settle.
+    if (firing && priority && t.priority && outranks(priority, t.priority)) {
+      return {
+        told: { ...t, priority, held: heldNow },
+        tells: [{ type: 'priority-changed', from: t.priority }],
+      };
+    }
+    return { told: { ...t, held: heldNow }, tells: heldNow !== t.held ? [{ type: 'flapping' }] : [] };
+  }
+  if (firing && !t.firing) {
+    return { told: { firing: true, priority, held: heldNow, flapping: false }, tells: [{ type: 'firing' }] };
+  }
+  if (!firing && t.firing) {
+    return {
+      told: { firing: false, priority: undefined, held: false, flapping: false },
+      tells: [{ type: 'resolved' }],
+    };
+  }
+  if (!firing) return { told: t, tells: [] };
+  const tells: Tell[] =
+    t.priority && priority && t.priority !== priority
+      ? [{ type: 'priority-changed', from: t.priority }]
+      : heldNow !== t.held
+        ? [{ type: 'firing' }]
+        : [];
+  return { told: { firing: true, priority, held: heldNow, flapping: false }, tells };
+}
+
+/** Firing, flapping, or with an open incident: its holds matter and it may have something to tell. */
+export function isActive(inst: Instance): boolean {
+  return inst.state === 'firing' || inst.flapping || inst.told.firing || inst.told.flapping;
+}
+
+/** The same thing told. */
+export function sameTold(a: Told, b: Told): boolean {
+  return a.firing === b.firing && a.priority === b.priority && a.held === b.held && a.flapping === b.flapping;
+}
+
+/** Equal in everything stored except the value, which alone never causes a write. */
+export function samePersisted(a: Instance, b: Instance): boolean {
+  return (
+    a.state === b.state &&
+    a.since === b.since &&
+    a.priority === b.priority &&
+    a.threshold === b.threshold &&
+    a.failures === b.failures &&
+    a.pendingSince === b.pendingSince &&
+    a.activeSince === b.activeSince &&
+    a.clearingSince === b.clearingSince &&
+    a.flapping === b.flapping &&
+    a.changes.length === b.changes.length &&
+    a.changes.every((t, i) => t === b.changes[i]) &&
+    sameTold(a.told, b.told)
+  );
+}
+
+/** An instance with nothing worth storing: never breached, no history. */
+export function blank(inst: Instance): boolean {
+  return inst.state === 'inactive' && inst.changes.length === 0 && !inst.told.firing && !inst.told.flapping;
+}

@@ -1,0 +1,172 @@
+// What the HTTP server shows and what it asks the daemon to do: the presentation shapes of alerts, silences,
+// maintenance windows and probes, and the Operations the API and the status page call. The server knows nothing
+// of the store or the scheduler; src/engine/operations.ts implements Operations over them. Times are ISO 8601 strings (UTC).
+import type { Matcher } from '../matchers.js';
+import type { Labels, Priority, Sample, Suppression } from '../types.js';
+
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+/** An acknowledgement: who, when, how (api, link; given when it was just made), and what they said. */
+export interface AckView {
+  by: string;
+  at: string;
+  via?: string;
+  comment?: string;
+}
+
+/** One alert instance as a list shows it. */
+export interface AlertView {
+  id: string;
+  alertname: string;
+  labels: Labels;
+  priority: Priority;
+  state: AlertState;
+  value: number;
+  threshold: number;
+  op: string;
+  summary: string;
+  /** When it started firing (absent while pending). */
+  activeSince?: string;
+  resolvedAt?: string;
+  flapping: boolean;
+  suppressedBy: { kind: Suppression; id: string }[];
+  ack?: AckView;
+  /** Contacts paged for this instance so far. */
+  paged: string[];
+}
+
+/** One notification of an alert: to whom, through what, and whether it went out. */
+export interface PageView {
+  contact: string;
+  channel: string;
+  event: string;
+  createdAt: string;
+  /** superseded: a reminder made moot by an acknowledgement before it went out. */
+  status: 'pending' | 'delivered' | 'failed' | 'superseded';
+  deliveredAt?: string;
+  attempts: number;
+  lastError?: string;
+}
+
+/** An alert with everything an operator needs to act on it. */
+export interface AlertDetailView extends AlertView {
+  description?: string;
+  runbook: string[];
+  diagnosis: { probe: string; detail: string }[];
+  history: { at: string; event: string; detail?: string }[];
+  pages: PageView[];
+}
+
+export type SilenceState = 'pending' | 'active' | 'expired';
+
+export interface SilenceView {
+  id: string;
+  matchers: { label: string; op: string; value: string }[];
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  reason: string;
+  state: SilenceState;
+}
+
+/** A maintenance window: recurring ones come from the config, one-shot ones from the API (deploys). */
+export interface MaintenanceView {
+  id: string;
+  kind: 'recurring' | 'one-shot';
+  name?: string;
+  /** One-shot windows close early when these probes pass again. */
+  probes: string[];
+  /** The alerts it holds back; empty means every alert. */
+  matchers: { label: string; op: string; value: string }[];
+  startsAt: string;
+  endsAt: string;
+  reason?: string;
+  openedBy?: string;
+  state: 'open' | 'closed';
+  closedAt?: string;
+  closedBecause?: string;
+}
+
+/** A probe and what its last run saw. */
+export interface ProbeView {
+  name: string;
+  kind: string;
+  /** Absent until its first run finishes. */
+  up?: boolean;
+  reason?: string;
+  lastRunAt?: string;
+  durationSeconds?: number;
+  samples: Sample[];
+}
+
+/** Everything the status page shows. */
+export interface StatusView {
+  generatedAt: string;
+  probes: ProbeView[];
+  /** Pending and firing alerts, most urgent first. */
+  alerts: AlertView[];
+  silences: SilenceView[];
+  windows: MaintenanceView[];
+}
+
+/** Which parts of the daemon are up; /readyz answers 200 only when all are. */
+export interface Readiness {
+  config: boolean;
+  store: boolean;
+  scheduler: boolean;
+}
+
+export interface AlertFilter {
+  state?: AlertState;
+  priority?: Priority;
+  alertname?: string;
+}
+
+export interface NewSilence {
+  matchers: Matcher[];
+  startsAt?: number;
+  endsAt: number;
+  createdBy: string;
+  reason: string;
+}
+
+export interface NewMaintenance {
+  probes: string[];
+  /** Alerts it holds back; every alert when absent. */
+  match?: Matcher[];
+  /** Longest the window stays open (ms); it closes earlier when the probes pass again. */
+  maxMs: number;
+  /** How long a probe that never failed must keep passing before it counts as back (ms; default 2 min). */
+  settleMs?: number;
+  reason: string;
+  openedBy: string;
+}
+
+/** What an emailed acknowledgement link points at, shown on its confirmation page. */
+export interface AckLinkView {
+  alert: AlertView;
+  contact: string;
+}
+
+/**
+ * What the server asks of the daemon. Methods throw ApiError (src/server/errors.ts) for an answer the caller must
+ * see (unknown id, not firing); anything else is a 500.
+ */
+export interface Operations {
+  listAlerts(filter: AlertFilter): Promise<AlertView[]>;
+  getAlert(id: string): Promise<AlertDetailView>;
+  ack(id: string, input: { by: string; comment?: string; via: string }): Promise<AckView>;
+  listSilences(filter: { state?: SilenceState }): Promise<SilenceView[]>;
+  addSilence(input: NewSilence): Promise<SilenceView>;
+  expireSilence(id: string, by: string): Promise<SilenceView>;
+  listMaintenance(filter: { state?: 'open' | 'closed' }): Promise<MaintenanceView[]>;
+  startMaintenance(input: NewMaintenance): Promise<MaintenanceView>;
+  endMaintenance(id: string, by: string): Promise<MaintenanceView>;
+  /** Re-reads the config; throws ApiError CONFIG_INVALID (running config kept) with the problems as details. */
+  reload(): Promise<{ summary: string }>;
+  /** Checks an emailed ack link; throws ApiError when it is forged, expired or its alert is over. */
+  inspectAckLink(token: string): Promise<AckLinkView>;
+  confirmAckLink(token: string, comment?: string): Promise<AckView>;
+  status(): Promise<StatusView>;
+  readiness(): Readiness;
+}

@@ -1,0 +1,178 @@
+// Builds centinela's HTTP server (fastify): /metrics, health, the API, the status page, the ack-link pages.
+// It never listens by itself: the run command listens, tests use inject() or listen on loopback port 0.
+import formbody from '@fastify/formbody';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { registerAckLink } from './ack-pages.js';
+import { registerApi } from './api.js';
+import type { Operations } from './api-shapes.js';
+import { type Access, type AccessTokens, authorize, cookieValue, READ_COOKIE, tokenMatches } from './auth.js';
+import { ApiError } from './errors.js';
+import { registerHealth } from './health.js';
+import { PAGE_CSP, page, STYLESHEET } from './html.js';
+import type { Metrics } from './metrics.js';
+import { REFRESH_SECONDS, renderLogin, renderStatus, STATUS_SCRIPT } from './status-page.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; routes that do not say are treated as writes. */
+    access?: Access;
+  }
+}
+
+// Signed ack-link tokens (an HMAC over incident, contact and expiry) are longer than fastify's default 100.
+const MAX_PARAM_LENGTH = 2048;
+
+/** What the server needs; `tokens` is read per request so a reload can rotate them. */
+export interface ServerDeps {
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  ops: Operations;
+  tokens: () => AccessTokens;
+  /** Largest request body accepted, in bytes (default 64 KiB: a silence or an ack is a few hundred bytes). */
+  bodyLimit?: number;
+}
+
+/** Builds the server with every route registered; call `listen` (or `inject`) on the result. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? 64 * 1024;
+  const app = Fastify({
+    // pino's Logger is fastify's logger; the cast only bridges their two type declarations.
+    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    // Per-request lines would log every Prometheus scrape; errors are logged by the handler below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals (a too-long id, bad percent-encoding) would otherwise answer in fastify's shape,
+    // echoing the URL.
+    frameworkErrors: (err, _req, reply) => sendError(reply, toApiError(err, bodyLimit)),
+  });
+  await app.register(formbody, { bodyLimit: 8 * 1024 });
+  // The API takes JSON only (and forms on the two HTML endpoints); fastify would otherwise accept text/plain.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (req) => {
+    // No route matched: the 404 says nothing worth guarding.
+    if (req.routeOptions.url === undefined) return;
+    authorize(req, req.routeOptions.config.access ?? 'write', deps.tokens());
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const apiError = toApiError(err, bodyLimit);
+    if (apiError.code === 'INTERNAL') req.log.error({ err, url: req.routeOptions.url }, 'request failed');
+    return sendError(reply, apiError);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .status(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  registerHealth(app, () => deps.ops.readiness());
+
+  app.get('/metrics', { config: { access: 'read' } }, async (_req, reply) => {
+    const { contentType, body } = await deps.metrics.expose();
+    return reply.header('content-type', contentType).send(body);
+  });
+
+  registerApi(app, deps.ops, () => deps.clock.now());
+  registerAckLink(app, deps.ops);
+  registerStatusPage(app, deps);
+  return app;
+}
+
+function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
+  const htmlHeaders = {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': PAGE_CSP,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+
+  // The page checks its read access itself, so a browser without the token gets the login form, not JSON.
+  app.get('/', { config: { access: 'open' } }, async (req, reply) => {
+    try {
+      authorize(req, 'read', deps.tokens());
+    } catch {
+      return reply
+        .status(401)
+        .headers(htmlHeaders)
+        .send(page({ title: 'centinela', body: renderLogin() }));
+    }
+    const view = await deps.ops.status();
+    const body = renderStatus(view, deps.clock.now());
+    const title = `${view.alerts.filter((a) => a.state === 'firing').length} firing — centinela`;
+    return reply
+      .headers(htmlHeaders)
+      .send(page({ title, body, script: '/assets/status.js', noscriptRefresh: REFRESH_SECONDS * 3 }));
+  });
+
+  app.post('/-/login', { config: { access: 'open' } }, async (req, reply) => {
+    const { token } = z.object({ token: z.string().max(4096).default('') }).parse(req.body ?? {});
+    const { read, write } = deps.tokens();
+    const ok = read !== undefined && (tokenMatches(token, read) || (write !== undefined && tokenMatches(token, write)));
+    if (!ok) {
+      return reply
+        .status(401)
+        .headers(htmlHeaders)
+        .send(page({ title: 'centinela', body: renderLogin('Wrong token.') }));
+    }
+    // Behind Caddy the request arrives over plain HTTP; the proxy's header says the browser used https.
+    const https = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
+    const cookie = `${READ_COOKIE}=${cookieValue(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400${https ? '; Secure' : ''}`;
+    return reply.header('set-cookie', cookie).redirect('/', 303);
+  });
+
+  app.get('/assets/centinela.css', { config: { access: 'open' } }, async (_req, reply) =>
+    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'max-age=300').send(STYLESHEET),
+  );
+  app.get('/assets/status.js', { config: { access: 'open' } }, async (_req, reply) =>
+    reply
+      .header('content-type', 'text/javascript; charset=utf-8')
+      .header('cache-control', 'max-age=300')
+      .send(STATUS_SCRIPT),
+  );
+}
+
+/** Answers `{ error: { code, message, details? } }` with the code's status. */
+function sendError(reply: FastifyReply, apiError: ApiError): FastifyReply {
+  const error: Record<string, unknown> = { code: apiError.code, message: apiError.message };
+  if (apiError.details !== undefined) error.details = apiError.details;
+  if (apiError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="centinela"');
+  return reply.status(apiError.status).send({ error });
+}
+
+/** Maps whatever a request threw to the API's error shape; fastify's own 4xx keep their meaning. */
+function toApiError(err: FastifyError, bodyLimit: number): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof z.ZodError) return new ApiError('BAD_REQUEST', err.issues.map((i) => i.message).join('; '));
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', `the body is larger than the server accepts (${bodyLimit} bytes)`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('INVALID_JSON', 'the body is empty but says it is JSON: send a JSON object, e.g. {}');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`);
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('BAD_REQUEST', 'the URL is not valid (check its percent-encoding)');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('INVALID_JSON', `the body is not valid JSON (${err.message})`);
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ApiError('BAD_REQUEST', err.message);
+  }
+  return new ApiError('INTERNAL', 'internal error; the centinela log has the detail');
+}

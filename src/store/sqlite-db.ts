@@ -1,0 +1,40 @@
+// Opens the SQLite state file (WAL, foreign keys) and brings its schema up to date.
+import Database from 'better-sqlite3';
+import { StateError } from './errors.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) the database at `path`, or in memory for ':memory:'; migrated to `migrations`. */
+export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (cause) {
+    throw new StateError('STATE_OPEN', `state store "${path}": cannot open (${(cause as Error).message})`, { cause });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+function migrate(db: Db, migrations: readonly Migration[]): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (current > known) {
+    throw new StateError(
+      'STATE_TOO_NEW',
+      `state store is at schema version ${current}, this centinela knows up to ${known}. Run the newer centinela or restore a backup`,
+    );
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

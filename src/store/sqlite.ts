@@ -1,0 +1,26 @@
+// The SQLite store (the default, one replica): the rules' and escalation's tables behind the Store seam, with
+// better-sqlite3 transactions as its units of work.
+import { SqliteAlertStore } from './sqlite-alerts.js';
+import { type Db, openDb } from './sqlite-db.js';
+import { SqliteIncidentStore } from './sqlite-incidents.js';
+import type { Store } from './store.js';
+
+/** The SQLite store, with its database handle (for schema checks and maintenance). */
+export interface SqliteStore extends Store {
+  readonly db: Db;
+}
+
+/** Opens (creating if needed) the state file at `path`, or one in memory for ':memory:', as a Store. */
+export function openStore(path: string): SqliteStore {
+  const db = openDb(path);
+  return {
+    db,
+    alerts: new SqliteAlertStore(db),
+    incidents: new SqliteIncidentStore(db),
+    unitOfWork: (fn) => db.transaction(fn)(),
+    get open() {
+      return db.open;
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,145 @@
+// The store seam: what the engine keeps, behind one interface with a unit of work. SQLite (src/store/sqlite.ts) is
+// the implementation for one replica; a second implementation plugs in here without touching rules, escalation or
+// the engine's loop.
+//
+// Every method is synchronous, and `unitOfWork(fn)` runs `fn` as one transaction (nested: a savepoint), so the
+// engine saves rule state and the notifications it causes together or not at all. How a store that can only answer
+// asynchronously (PostgreSQL) keeps that shape is written down in docs/architecture.md ("The store seam").
+import type { IncidentRecord } from '../escalation/records.js';
+import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
+import type { HistoryEntry, SilenceRecord, StoredInstance, WindowRecord } from '../rules/records.js';
+import type { AckInfo } from '../types.js';
+
+/** The whole state of a daemon: the rules' tables, escalation's and the outbox, and the transaction over them. */
+export interface Store {
+  readonly alerts: AlertStore;
+  readonly incidents: IncidentStore;
+  /** Runs `fn` in one transaction (a savepoint when one is open) and returns what it returns; a throw rolls back. */
+  unitOfWork<T>(fn: () => T): T;
+  /** False once closed. */
+  readonly open: boolean;
+  close(): void;
+}
+
+/** The rules' records: alert instances and their history, silences, one-shot windows. */
+export interface AlertStore {
+  /** The generation of the last committed rules state. */
+  generation(): number;
+  /** Every stored instance (at start, and when the evaluator finds its cache behind). */
+  loadInstances(): StoredInstance[];
+  getInstance(id: string): StoredInstance | undefined;
+  /** Writes changed instances and their history and moves the generation to `generation`, atomically. */
+  save(instances: readonly StoredInstance[], history: readonly HistoryEntry[], generation: number, now: number): void;
+  /** Forgets history older than `before`, and instances at rest since before then with nothing open. */
+  prune(before: number): void;
+  /** The latest `limit` history entries of an alert, newest first. */
+  history(alertId: string, limit?: number): HistoryEntry[];
+  /** Every silence, newest first. */
+  listSilences(): SilenceRecord[];
+  /** Silences not yet ended at `now` (active or starting later). */
+  liveSilences(now: number): SilenceRecord[];
+  getSilence(id: string): SilenceRecord | undefined;
+  addSilence(s: Omit<SilenceRecord, 'expiredAt' | 'expiredBy'>): void;
+  /** Ends a silence at `at`; the record stays. */
+  expireSilence(id: string, at: number, by: string): void;
+  /** Every one-shot window, newest first. */
+  listWindows(): WindowRecord[];
+  /** One-shot windows not yet closed. */
+  openWindows(): WindowRecord[];
+  getWindow(id: string): WindowRecord | undefined;
+  addWindow(w: WindowRecord): void;
+  /** Saves what changes on an open window (failed probes, closing); a closed window is never reopened. */
+  updateWindow(w: WindowRecord): void;
+}
+
+/** Escalation's records and the outbox. Outbox keys are unique: writing a key twice keeps one row. */
+export interface IncidentStore {
+  /** The incident of `alertId` that has not resolved yet. */
+  openIncident(alertId: string): IncidentRecord | undefined;
+  /** The open incidents held back (silenced, inhibited, in maintenance), oldest first. */
+  heldIncidents(): IncidentRecord[];
+  /** The latest incident of `alertId`, resolved or not. */
+  lastIncident(alertId: string): IncidentRecord | undefined;
+  incident(id: number): IncidentRecord | undefined;
+  /** Inserts a new incident and returns it with its id. */
+  insertIncident(rec: Omit<IncidentRecord, 'id'>): IncidentRecord;
+  updateIncident(rec: IncidentRecord): void;
+  /** Incidents whose due-time (reminder, climb, ack timeout) has come. */
+  dueIncidents(now: number): IncidentRecord[];
+  /** The earliest incident due-time, if any. */
+  nextDueAt(): number | undefined;
+  /** Incidents opened at or after `since`, for response-SLA accounting. */
+  incidentsSince(since: number): IncidentRecord[];
+  addPaged(incidentId: number, contact: string, at: number): void;
+  /** Contacts paged for an incident, in the order they were first paged. */
+  paged(incidentId: number): string[];
+  addAck(incidentId: number, ack: AckInfo): void;
+  /** Writes an outbox row unless its key exists; true when written. */
+  enqueue(row: NewOutboxRow): boolean;
+  /** Drops the not-yet-sent rows of these kinds for an incident (reminders made moot by an ack). */
+  supersede(incidentId: number, kinds: ItemKind[]): number;
+  /** Puts rows a stopped worker had claimed back to pending; returns how many. */
+  resetSending(): number;
+  /** Claims the due rows of up to `maxGroups` groups, at most `maxPerGroup` each; each array is one message. */
+  claimDue(now: number, maxGroups: number, maxPerGroup: number): OutboxRow[][];
+  /** Records one attempt for a batch of rows sent as one message. */
+  recordAttempt(ids: number[], a: AttemptRecord): void;
+  /** Marks that the rows' DeliveryFailing alert was raised, so it is raised once. */
+  markFailingRaised(ids: number[]): void;
+  /** The earliest next attempt among pending rows. */
+  nextAttemptAt(): number | undefined;
+  outboxByKey(key: string): OutboxRow | undefined;
+  /** The outbox rows of one incident, or every row; oldest first. */
+  outboxRows(incidentId?: number): OutboxRow[];
+  /** The (contact, channel) pairs over which something of an incident was delivered. */
+  deliveredChannels(incidentId: number): { contact: string; channel: string }[];
+  /** Row counts per state, for metrics. */
+  outboxCounts(): Record<OutboxState, number>;
+}
+
+/** Outbox row states: sending is claimed by a worker (reset to pending at start, so a crash resends). */
+export type OutboxState = 'pending' | 'sending' | 'delivered' | 'failed' | 'superseded';
+
+/** One notification to one contact. `channelIndex` points into the contact's channels (fallback moves it). */
+export interface OutboxRow {
+  id: number;
+  key: string;
+  incidentId: number | null;
+  kind: ItemKind;
+  contact: string;
+  channelIndex: number;
+  channel: string | null;
+  groupKey: string;
+  item: NotificationItem;
+  state: OutboxState;
+  createdAt: number;
+  nextAttemptAt: number;
+  attempts: number;
+  failingSince: number | null;
+  lastError: string | null;
+  failingRaised: boolean;
+  deliveredAt: number | null;
+}
+
+/** What a new outbox row needs. */
+export type NewOutboxRow = Pick<OutboxRow, 'key' | 'incidentId' | 'kind' | 'contact' | 'groupKey' | 'item'> & {
+  createdAt: number;
+  /** delivery.group_wait: how long a row waits when its group had a row lately (see enqueue). */
+  groupWait: number;
+  /** The contact's channel to start on (0, the first, unless a DeliveryFailing page avoids a broken one). */
+  channelIndex?: number;
+};
+
+/** The outcome of an attempt for a batch of rows, as the worker records it. */
+export type AttemptRecord =
+  | { ok: true; channel: string; at: number }
+  | {
+      ok: false;
+      channel: string | null;
+      at: number;
+      error: string;
+      /** Next attempt, or undefined when the rows are given up. */
+      nextAttemptAt?: number;
+      channelIndex: number;
+      failingSince: number | null;
+    };

@@ -1,0 +1,269 @@
+// The outbox worker on the fake clock against a real SMTP server and webhook receiver: retries with backoff,
+// Retry-After, fallback to the next channel, DeliveryFailing, storms grouped, restarts and stop().
+import { describe, expect, it } from 'vitest';
+import { signedAckLinks } from '../../src/engine/acks.js';
+import { OutboxWorker } from '../../src/engine/delivery.js';
+import { Escalator } from '../../src/engine/escalator.js';
+import { deliveryWorld, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
+import { waitUntil } from '../support/wait-until.js';
+
+const w = deliveryWorld();
+
+function setup(cfg = w.config()) {
+  const escalation = new Escalator(w.state.all, cfg);
+  const worker = new OutboxWorker({
+    store: w.state.store,
+    config: cfg,
+    ackUrl: signedAckLinks(() => ({ ack: cfg.ack, publicUrl: 'https://centinela.example' }), w.clock),
+    clock: w.clock,
+    log: silentLog,
+    random: () => 0.5,
+  });
+  return { escalation, worker, cfg };
+}
+
+const row = () => w.state.store.outboxRows()[0];
+
+describe('outbox worker', () => {
+  it('delivers a page once, with an ack link, and never delivers the same key twice', async () => {
+    const { escalation, worker } = setup();
+    const alert = makeAlert();
+    escalation.handle([firing(alert, w.clock.now())], w.clock.now());
+    expect(await worker.runOnce()).toBe(1);
+    const [mail] = await w.smtp.waitFor(1);
+    expect(mail?.mail.subject).toBe('[P0] API down — grupo_gad_api');
+    expect(mail?.mail.text).toMatch(/Acknowledge: https:\/\/centinela\.example\/ack\/[\w-]+\.[\w-]+\n/);
+    expect(row()).toMatchObject({ state: 'delivered', attempts: 1, channel: 'mail', lastError: null });
+    // The same event again (a replay after restart) writes nothing; a second pass sends nothing.
+    escalation.handle([firing(alert, w.clock.now())], w.clock.now());
+    expect(await worker.runOnce()).toBe(0);
+    expect(w.smtp.received).toHaveLength(1);
+  });
+
+  it('retries an SMTP server that refuses, with exponential backoff, until it recovers', async () => {
+    const { escalation, worker } = setup();
+    w.smtp.refuse(2);
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: w.clock.now() + 3750 });
+    expect(row()?.lastError).toMatch(/^email to cto via 127\.0\.0\.1:\d+: SMTP 451 Try again later$/);
+    await w.clock.advance(3749);
+    expect(await worker.runOnce()).toBe(0);
+    await w.clock.advance(1);
+    await worker.runOnce();
+    // Second failure: 5s·2 with the same jitter.
+    expect(row()).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: w.clock.now() + 7500 });
+    await w.clock.advance(7500);
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'delivered', attempts: 3, lastError: null });
+    expect(w.smtp.refused).toBe(2);
+    expect(w.smtp.received).toHaveLength(1);
+  });
+
+  it("honours a 429's Retry-After", async () => {
+    const { escalation, worker } = setup(w.config({ contacts: { cto: { channels: ['hook', 'mail'] } } }));
+    w.hook.script({ status: 429, headers: { 'retry-after': '120' } });
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'pending', nextAttemptAt: w.clock.now() + 120_000 });
+    await w.clock.advance(119_999);
+    await worker.runOnce();
+    expect(w.hook.requests).toHaveLength(1);
+    await w.clock.advance(1);
+    await worker.runOnce();
+    expect(w.hook.requests).toHaveLength(2);
+    expect(row()?.state).toBe('delivered');
+  });
+
+  it('times out a hanging receiver through the clock and retries', async () => {
+    const { escalation, worker } = setup(w.config({ contacts: { cto: { channels: ['hook'] } } }));
+    w.hook.script('hang');
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    const pass = worker.runOnce();
+    await w.hook.waitFor(1);
+    await w.clock.advance(5000);
+    await pass;
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row()?.lastError).toMatch(/: timed out$/);
+  });
+
+  it('falls back to the next channel after fallback_after and raises DeliveryFailing to P2 over another channel', async () => {
+    const cfg = w.config({ contacts: { cto: { channels: ['hook', 'mail'] }, devops: { channels: ['hook', 'mail'] } } });
+    const { escalation, worker } = setup(cfg);
+    w.hook.otherwise({ status: 503, body: 'down for maintenance' });
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    const page = () => w.state.store.outboxRows().find((r) => r.kind === 'firing');
+    for (let i = 0; i < 30 && page()?.state !== 'delivered'; i++) {
+      await worker.runOnce();
+      await w.clock.advanceTo(Math.max(w.clock.now(), w.state.store.nextAttemptAt() ?? 0));
+    }
+    // Retries after 3.75s, 7.5s, 15s, 30s, 60s, 120s (the 7th attempt at 3m56s), then not 225s later but when
+    // fallback_after is up: the 8th failure, at 5m, moves the page on, so the 9th attempt goes by mail at once.
+    expect(w.clock.now() - Date.UTC(2026, 0, 1, 10, 0)).toBe(300_000);
+    expect(page()).toMatchObject({
+      state: 'delivered',
+      channel: 'mail',
+      channelIndex: 1,
+      failingRaised: true,
+      attempts: 9,
+    });
+    await worker.runOnce();
+    const mails = await w.smtp.waitFor(2);
+    const subjects = mails.map((m) => `${m.to.join()} ${m.mail.subject}`).sort();
+    expect(subjects).toEqual([
+      'cto@grupogad.gob.ec [P0] API down — grupo_gad_api',
+      'devops@grupogad.gob.ec [P2] Notifications to cto over channel "hook" are failing',
+    ]);
+    const failing = mails.find((m) => m.to[0] === 'devops@grupogad.gob.ec');
+    expect(failing?.mail.text).toContain('webhook (generic) to');
+    expect(failing?.mail.text).toContain('HTTP 503 down for maintenance');
+    expect(failing?.mail.text).toContain('centinela notify-test --contact cto --channel hook');
+    // Raised once, even though the page failed many times.
+    expect(w.state.store.outboxRows().filter((r) => r.kind === 'delivery-failing')).toHaveLength(1);
+  });
+
+  it('cuts a long Retry-After to when fallback_after is up: the page moves on and DeliveryFailing is raised on time', async () => {
+    const cfg = w.config({
+      delivery: { max_backoff: '30m', fallback_after: '5m' },
+      contacts: { cto: { channels: ['hook', 'mail'] }, devops: { channels: ['hook', 'mail'] } },
+    });
+    const { escalation, worker } = setup(cfg);
+    w.hook.otherwise({ status: 503, headers: { 'retry-after': '3600' }, body: 'maintenance' });
+    const t0 = w.clock.now();
+    escalation.handle([firing(makeAlert(), t0)], t0);
+    await worker.runOnce();
+    // The receiver asks for an hour; max_backoff allows 30 min; fallback_after is up in 5 min.
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: t0 + 5 * MIN });
+    await w.clock.advanceTo(t0 + 5 * MIN);
+    await worker.runOnce();
+    expect(row()).toMatchObject({ channelIndex: 1, failingRaised: true });
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'delivered', channel: 'mail', attempts: 3 });
+    const mails = await w.smtp.waitFor(2);
+    expect(mails.map((m) => `${m.to.join()} ${m.mail.subject}`).sort()).toEqual([
+      'cto@grupogad.gob.ec [P0] API down — grupo_gad_api',
+      'devops@grupogad.gob.ec [P2] Notifications to cto over channel "hook" are failing',
+    ]);
+    expect(w.clock.now() - t0).toBe(5 * MIN);
+  });
+
+  it('moves on at once after a final failure (404) and gives up when no channel is left', async () => {
+    const cfg = w.config({ contacts: { cto: { channels: ['hook', 'mail'] }, dev: { channels: ['hook'] } } });
+    const { escalation, worker } = setup(cfg);
+    w.hook.otherwise({ status: 404, body: 'no such hook' });
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'pending', channelIndex: 1, nextAttemptAt: w.clock.now() });
+    await worker.runOnce();
+    expect(row()).toMatchObject({ state: 'delivered', channel: 'mail' });
+
+    escalation.handle([firing(makeAlert({ alertname: 'Minor', priority: 'P3' }), w.clock.now())], w.clock.now());
+    await worker.runOnce();
+    const minor = w.state.store.outboxRows().find((r) => r.contact === 'dev');
+    expect(minor).toMatchObject({ state: 'failed', channel: 'hook', attempts: 1 });
+    expect(minor?.lastError).toMatch(/HTTP 404 no such hook$/);
+  });
+
+  it('sends a lone page at once, without waiting out group_wait', async () => {
+    const { escalation, worker } = setup(w.config({ delivery: { group_wait: '30s' } }));
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    expect(await worker.runOnce()).toBe(1);
+    expect((await w.smtp.waitFor(1))[0]?.mail.subject).toBe('[P0] API down — grupo_gad_api');
+  });
+
+  it('groups a storm: 300 alerts for one contact are two emails, the first at once', async () => {
+    const { escalation, worker } = setup(w.config({ delivery: { group_wait: '30s' } }));
+    const alerts = Array.from({ length: 300 }, (_, i) =>
+      makeAlert({ labels: { alertname: 'ApiDown', container: `api_${i}` } }),
+    );
+    // 200 fire in one evaluation: one message, sent at once.
+    escalation.handle(
+      alerts.slice(0, 200).map((a) => firing(a, w.clock.now())),
+      w.clock.now(),
+    );
+    expect(await worker.runOnce()).toBe(1);
+    await w.clock.advance(10_000);
+    // 100 more 10 s later: the group had a message lately, so they wait group_wait and go as one.
+    escalation.handle(
+      alerts.slice(200).map((a) => firing(a, w.clock.now())),
+      w.clock.now(),
+    );
+    expect(await worker.runOnce()).toBe(0);
+    await w.clock.advance(29_999);
+    expect(await worker.runOnce()).toBe(0);
+    await w.clock.advance(1);
+    expect(await worker.runOnce()).toBe(1);
+    const mails = await w.smtp.waitFor(2);
+    expect(mails.map((m) => m.mail.subject)).toEqual([
+      '[P0] 200 alerts: API down — api_0 and 199 more',
+      '[P0] 100 alerts: API down — api_200 and 99 more',
+    ]);
+    expect(mails.map((m) => m.mail.text?.match(/^What: /gm)?.length)).toEqual([200, 100]);
+    expect(w.state.store.outboxCounts()).toMatchObject({ delivered: 300, pending: 0 });
+  });
+
+  it('resumes a retry after a restart: delivered once, on time', async () => {
+    const cfg = w.config({ contacts: { cto: { channels: ['hook'] } } });
+    let { escalation, worker } = setup(cfg);
+    w.hook.script({ status: 500 });
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    await worker.runOnce();
+    const due = row()?.nextAttemptAt as number;
+    await worker.stop(1000);
+    w.state.reopen();
+    ({ escalation, worker } = setup(cfg));
+    worker.start();
+    await w.clock.advanceTo(due - 1);
+    expect(w.hook.requests).toHaveLength(1);
+    await w.clock.advanceTo(due);
+    await waitUntil(
+      () => row()?.state === 'delivered',
+      5000,
+      () => `row is ${row()?.state}`,
+    );
+    await w.clock.advance(60 * MIN);
+    expect(w.hook.requests).toHaveLength(2);
+    expect(new Set(w.hook.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    await worker.stop(1000);
+  });
+
+  it('resends a row that was being delivered when the process died (same idempotency key)', async () => {
+    const cfg = w.config({ contacts: { cto: { channels: ['hook'] } } });
+    const { escalation } = setup(cfg);
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    expect(w.state.store.claimDue(w.clock.now(), 10, 10)).toHaveLength(1);
+    w.state.reopen();
+    const { worker } = setup(cfg);
+    worker.start();
+    await waitUntil(
+      () => row()?.state === 'delivered',
+      5000,
+      () => `row is ${row()?.state}`,
+    );
+    expect(w.hook.requests).toHaveLength(1);
+    await worker.stop(1000);
+  });
+
+  it('on stop, lets an in-flight delivery finish', async () => {
+    const { escalation, worker } = setup();
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    worker.start();
+    await worker.stop(10_000);
+    expect(row()?.state).toBe('delivered');
+    expect(w.smtp.received).toHaveLength(1);
+  });
+
+  it('on stop, aborts a delivery still hanging after the bound; it stays pending for the next start', async () => {
+    const { escalation, worker } = setup(w.config({ contacts: { cto: { channels: ['hook'] } } }));
+    w.hook.script('hang');
+    worker.start();
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    worker.wake();
+    await w.hook.waitFor(1);
+    const stopped = worker.stop(2000);
+    await w.clock.advance(2000);
+    await stopped;
+    expect(row()).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row()?.lastError).toContain('centinela is stopping');
+  });
+});

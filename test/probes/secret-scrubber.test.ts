@@ -1,0 +1,40 @@
+// secretScrubber: each secret of a probe's config is hidden in a message wherever and however often it appears, read
+// literally, whole or as a URL's password, percent-encoded or decoded; a config without secrets changes nothing.
+import { describe, expect, it } from 'vitest';
+import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
+import { secretScrubber } from '../../src/probes/secret-scrubber.js';
+
+const scrubberFor = (input: Record<string, unknown>) =>
+  secretScrubber(probeConfig.parse({ name: 'db', every: '30s', ...input }) as ProbeConfig);
+
+describe('secretScrubber', () => {
+  it('hides a password every time it appears', () => {
+    const scrub = scrubberFor({ kind: 'postgres', url: 'postgres://app:hunter2-pw@db:5432/app' });
+    expect(scrub('auth failed: hunter2-pw; retried with hunter2-pw (hunter2-pwhunter2-pw)')).toBe(
+      'auth failed: <secret>; retried with <secret> (<secret><secret>)',
+    );
+  });
+
+  it('reads a password made of regular-expression characters literally', () => {
+    const scrub = scrubberFor({ kind: 'redis', url: 'redis://db:6379', password: 'a.b*c+(d)?[e]$^|\\' });
+    expect(scrub('WRONGPASS a.b*c+(d)?[e]$^|\\ for axbbbcd')).toBe('WRONGPASS <secret> for axbbbcd');
+  });
+
+  it('hides a URL whole, and its password both percent-encoded and decoded', () => {
+    const url = 'postgres://app:p%40ss%2Fw%20rd@db:5432/app';
+    const scrub = scrubberFor({ kind: 'postgres', url });
+    expect(scrub(`connecting to ${url}: bad password "p@ss/w rd" (sent as p%40ss%2Fw%20rd)`)).toBe(
+      'connecting to <secret>: bad password "<secret>" (sent as <secret>)',
+    );
+  });
+
+  it('hides the password of `password:` and the one in the URL alike', () => {
+    const scrub = scrubberFor({ kind: 'redis', url: 'redis://:url-pw-1234@db:6379', password: 'field-pw-5678' });
+    expect(scrub('tried url-pw-1234, then field-pw-5678')).toBe('tried <secret>, then <secret>');
+  });
+
+  it('leaves the text alone when the config has no password', () => {
+    const scrub = scrubberFor({ kind: 'postgres', url: 'postgres://app@db:5432/app' });
+    expect(scrub('connection refused (db:5432) for app')).toBe('connection refused (db:5432) for app');
+  });
+});

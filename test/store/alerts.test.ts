@@ -1,0 +1,283 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { inactive } from '../../src/rules/state-machine.js';
+import { SqliteAlertStore } from '../../src/store/sqlite-alerts.js';
+import { type Db, openDb } from '../../src/store/sqlite-db.js';
+import { probe, RulesHarness, summarize, tempStatePath } from '../support/rules.js';
+
+const open: { close(): void }[] = [];
+afterEach(() => {
+  for (const o of open.splice(0)) o.close();
+});
+
+function store(): { db: Db; store: SqliteAlertStore } {
+  const db = openDb(':memory:');
+  open.push(db);
+  return { db, store: new SqliteAlertStore(db) };
+}
+
+describe('AlertStore', () => {
+  it('round-trips an instance and moves the generation', () => {
+    const { store: s } = store();
+    expect(s.generation()).toBe(0);
+    const inst = {
+      ...inactive(1_000),
+      state: 'firing' as const,
+      priority: 'P1' as const,
+      threshold: 0.5,
+      value: 0.7,
+      failures: 2,
+      pendingSince: 900,
+      activeSince: 1_000,
+      changes: [1_000],
+      told: { firing: true, priority: 'P1' as const, held: true, flapping: false },
+    };
+    s.save(
+      [{ id: 'a1', rule: 'ApiLatencyHigh', labels: { route: '/x', alertname: 'ApiLatencyHigh' }, inst }],
+      [],
+      1,
+      1_000,
+    );
+    expect(s.generation()).toBe(1);
+    expect(s.loadInstances()).toEqual([
+      { id: 'a1', rule: 'ApiLatencyHigh', labels: { route: '/x', alertname: 'ApiLatencyHigh' }, inst },
+    ]);
+    s.save([{ id: 'a1', rule: 'ApiLatencyHigh', labels: {}, inst: { ...inst, state: 'resolved' } }], [], 2, 2_000);
+    expect(s.getInstance('a1')?.inst.state).toBe('resolved');
+    expect(s.loadInstances()).toHaveLength(1);
+  });
+
+  it('keeps history newest first, per alert', () => {
+    const { store: s } = store();
+    const entry = (alertId: string, at: number, what: string) => ({
+      alertId,
+      at,
+      kind: 'state' as const,
+      what,
+      priority: 'P2' as const,
+      value: 1,
+      suppressedBy: [{ kind: 'silenced' as const, id: 'sil_1' }],
+    });
+    s.save([], [entry('a', 1, 'pending'), entry('a', 2, 'firing'), entry('b', 3, 'firing')], 1, 3);
+    expect(s.history('a').map((h) => h.what)).toEqual(['firing', 'pending']);
+    expect(s.history('a', 1)[0]?.suppressedBy).toEqual([{ kind: 'silenced', id: 'sil_1' }]);
+  });
+
+  it('keeps expired silences and closed windows; a late update never reopens a closed window', () => {
+    const { store: s } = store();
+    s.addSilence({
+      id: 'sil_1',
+      matchers: { alertname: 'ApiDown' },
+      startsAt: 0,
+      endsAt: 100,
+      owner: 'ana',
+      reason: 'r',
+      createdAt: 0,
+    });
+    s.expireSilence('sil_1', 50, 'luis');
+    expect(s.getSilence('sil_1')).toMatchObject({ endsAt: 50, expiredAt: 50, expiredBy: 'luis' });
+    expect(s.liveSilences(60)).toEqual([]);
+    expect(s.listSilences()).toHaveLength(1);
+    const w = {
+      id: 'win_1',
+      probes: ['api_health'],
+      matchers: undefined,
+      reason: 'deploy',
+      owner: 'ci',
+      priority: 'P1' as const,
+      openedAt: 0,
+      endsAt: 600,
+      settle: 120,
+      failed: [],
+      closedAt: undefined,
+      closedBy: undefined,
+      outcome: undefined,
+    };
+    s.addWindow(w);
+    s.updateWindow({ ...w, closedAt: 10, closedBy: 'ana', outcome: 'closed' });
+    s.updateWindow({ ...w, failed: ['api_health'] });
+    expect(s.getWindow('win_1')).toMatchObject({ closedAt: 10, outcome: 'closed', failed: [] });
+    expect(s.openWindows()).toEqual([]);
+  });
+});
+
+const rules = {
+  probes: [probe('api'), probe('api_health')],
+  rules: [
+    { name: 'ApiLatencyHigh', sample: 'api.latency_p95_seconds', op: '>', thresholds: { P1: 0.5, P2: 0.2 } },
+    { name: 'ApiDown', sample: 'api_health.up', op: '==', thresholds: { P0: 0 }, after_failures: 3 },
+  ],
+  evaluation: { flapping: { changes: 4, window: '1h' } },
+};
+
+describe('restart: evaluate, close the store, reopen in a new evaluator, continue', () => {
+  it('a firing alert is not told again, and its resolution is not lost', async () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.6 }))).toEqual(['firing ApiLatencyHigh P1']);
+    h.restart();
+    await h.advance(30_000);
+    expect(h.run('api', { latency_p95_seconds: 0.6 })).toEqual([]);
+    h.restart();
+    await h.advance(30_000);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['priority-changed ApiLatencyHigh P1→P2']);
+    h.restart();
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.1 }))).toEqual(['resolved ApiLatencyHigh P2']);
+    h.restart();
+    expect(h.run('api', { latency_p95_seconds: 0.1 })).toEqual([]);
+  });
+
+  it('consecutive failures count across a restart', () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    h.down('api_health');
+    h.down('api_health');
+    h.restart();
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0']);
+  });
+
+  it('an evaluation that was never committed (crash) is evaluated again: nothing lost, nothing doubled', () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    h.run('api', { latency_p95_seconds: 0.6 });
+    const ev = h.evaluator.evaluate([
+      {
+        probe: 'api',
+        up: true,
+        samples: [{ name: 'api.latency_p95_seconds', labels: {}, value: 0.1 }],
+        at: h.clock.now(),
+      },
+    ]);
+    expect(summarize(ev.events)).toEqual(['resolved ApiLatencyHigh P1']);
+    h.restart(); // the process died before commit
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.1 }))).toEqual(['resolved ApiLatencyHigh P1']);
+    h.restart();
+    expect(h.run('api', { latency_p95_seconds: 0.1 })).toEqual([]);
+  });
+
+  it('a commit rolled back with the notifications it went with is redone by the next evaluation', () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    const ev = h.evaluator.evaluate([
+      {
+        probe: 'api',
+        up: true,
+        samples: [{ name: 'api.latency_p95_seconds', labels: {}, value: 0.6 }],
+        at: h.clock.now(),
+      },
+    ]);
+    expect(() =>
+      h.db.transaction(() => {
+        ev.commit();
+        throw new Error('outbox insert failed');
+      })(),
+    ).toThrow('outbox insert failed');
+    expect(h.db.prepare('SELECT count(*) FROM alert_instances').pluck().get()).toBe(0);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.6 }))).toEqual(['firing ApiLatencyHigh P1']);
+    expect(h.run('api', { latency_p95_seconds: 0.6 })).toEqual([]);
+  });
+
+  it('refuses to commit an evaluation twice or out of order', () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    const first = h.evaluator.evaluate([
+      { probe: 'api', up: true, samples: [{ name: 'api.latency_p95_seconds', labels: {}, value: 0.6 }], at: 0 },
+    ]);
+    const second = h.evaluator.evaluate([
+      { probe: 'api', up: true, samples: [{ name: 'api.latency_p95_seconds', labels: {}, value: 0.6 }], at: 0 },
+    ]);
+    first.commit();
+    expect(() => first.commit()).toThrow('stale');
+    expect(() => second.commit()).toThrow('stale');
+  });
+
+  it('a silence and the hold it put on a firing alert survive; its end releases the alert once', async () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    h.run('api', { latency_p95_seconds: 0.3 });
+    h.evaluator.api.createSilence({
+      matchers: [{ label: 'alertname', op: '=', value: 'ApiLatencyHigh' }],
+      endsAt: h.clock.now() + 600_000,
+      owner: 'ana',
+      reason: 'known slow deploy',
+    });
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2 held:silenced']);
+    h.restart();
+    expect(h.tick()).toEqual([]);
+    await h.advance(600_000);
+    h.restart();
+    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2']);
+    expect(h.tick()).toEqual([]);
+  });
+
+  it('flapping history survives a restart', async () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    for (const v of [0.3, 0.1, 0.3, 0.1]) {
+      h.run('api', { latency_p95_seconds: v });
+      await h.advance(10_000);
+      h.restart();
+    }
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['flapping ApiLatencyHigh P2']);
+  });
+
+  it('writes only the instances that changed', () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    const changes = () => h.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const samples = (v: number) =>
+      Array.from({ length: 50 }, (_, i) => ({
+        name: 'api.latency_p95_seconds',
+        labels: { route: `/r${i}` },
+        value: v,
+      }));
+    h.runSamples('api', samples(0.1));
+    const quiet = changes();
+    h.runSamples('api', samples(0.15));
+    expect(changes() - quiet).toBe(0);
+    h.runSamples('api', [
+      ...samples(0.1).slice(1),
+      { name: 'api.latency_p95_seconds', labels: { route: '/r0' }, value: 0.3 },
+    ]);
+    // One instance row, one history line (inactive → firing), one told line, the generation.
+    expect(changes() - quiet).toBe(4);
+  });
+});
+
+describe('retention', () => {
+  it('forgets, after 30 days, history and instances at rest with nothing open; keeps what still fires', async () => {
+    const h = new RulesHarness(rules);
+    open.push(h);
+    const count = (table: string) => h.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    h.runSamples('api', [
+      { name: 'api.latency_p95_seconds', labels: { route: '/gone' }, value: 0.6 },
+      { name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 },
+    ]);
+    h.runSamples('api', [{ name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 }]);
+    expect(h.alert('ApiLatencyHigh', { route: '/gone' })?.state).toBe('resolved');
+    expect(count('alert_instances')).toBe(2);
+    await h.advance(31 * 86_400_000);
+    h.runSamples('api', [{ name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 }]);
+    expect(count('alert_instances')).toBe(1);
+    expect(count('alert_history')).toBe(0);
+    expect(h.alert('ApiLatencyHigh', { route: '/gone' })).toBeUndefined();
+    expect(h.alert('ApiLatencyHigh', { route: '/slow' })?.state).toBe('firing');
+    // Still firing, still told: nothing is paged again, and the next resolution is told.
+    expect(h.runSamples('api', [{ name: 'api.latency_p95_seconds', labels: { route: '/slow' }, value: 0.6 }])).toEqual(
+      [],
+    );
+    expect(summarize(h.runSamples('api', []))).toEqual(['resolved ApiLatencyHigh P1']);
+  });
+});
+
+describe('state file', () => {
+  it('is a real file the next process opens at the same schema', () => {
+    const path = tempStatePath();
+    const a = openDb(path);
+    const version = a.pragma('user_version', { simple: true });
+    a.close();
+    const b = openDb(path);
+    open.push(b);
+    expect(b.pragma('user_version', { simple: true })).toBe(version);
+    expect(b.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+});

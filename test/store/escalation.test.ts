@@ -1,0 +1,165 @@
+// The escalation store: migrations 2 and 3, the unique idempotency key, claiming, grouping, attempts, one open incident.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NotificationItem } from '../../src/notifiers/notifier.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { openStore } from '../../src/store/sqlite.js';
+import { openDb } from '../../src/store/sqlite-db.js';
+import type { NewOutboxRow, OutboxRow } from '../../src/store/store.js';
+import { makeAlert, TempState } from '../support/escalation-fixtures.js';
+
+let state: TempState;
+beforeEach(() => {
+  state = new TempState();
+});
+afterEach(() => state.remove());
+
+const T = 1_000_000;
+
+function newRow(key: string, over: Partial<NewOutboxRow> = {}): NewOutboxRow {
+  const item = { key, kind: 'firing', alert: makeAlert() } as NotificationItem;
+  return {
+    key,
+    incidentId: null,
+    kind: 'firing',
+    contact: 'cto',
+    groupKey: 'ApiDown',
+    item,
+    createdAt: T,
+    groupWait: 30_000,
+    ...over,
+  };
+}
+
+describe('escalation store', () => {
+  it('creates its tables in migration 2', () => {
+    expect(state.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(2);
+    const tables = (
+      state.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+    ).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['esc_incidents', 'esc_paged', 'esc_acks', 'outbox']));
+  });
+
+  it('upgrades a store from migration 2: an incident paged before takes its first priority as the highest paged', () => {
+    state.all.close();
+    const old = openDb(`${state.dir}/v2.db`, MIGRATIONS.slice(0, 2));
+    const alert = makeAlert({ priority: 'P1' });
+    old
+      .prepare(
+        `INSERT INTO esc_incidents (alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels)
+         VALUES (?, ?, 'P1', 'open', ?, ?, 'P2', '[]')`,
+      )
+      .run(alert.id, JSON.stringify(alert), T, T);
+    old.close();
+    state.all = openStore(`${state.dir}/v2.db`);
+    expect(state.db.pragma('user_version', { simple: true })).toBe(3);
+    expect(state.store.openIncident(alert.id)).toMatchObject({ priority: 'P1', slaPriority: 'P2', topPriority: 'P2' });
+  });
+
+  it('keeps one row per idempotency key, across a reopen', () => {
+    expect(state.store.enqueue(newRow('k1'))).toBe(true);
+    expect(state.store.enqueue(newRow('k1', { contact: 'lead' }))).toBe(false);
+    state.reopen();
+    expect(state.store.enqueue(newRow('k1'))).toBe(false);
+    expect(state.store.outboxRows().map((r) => [r.key, r.contact])).toEqual([['k1', 'cto']]);
+  });
+
+  it('claims due rows once, group by group, and puts claimed rows back to pending on reset', () => {
+    state.store.enqueue(newRow('a1'));
+    state.store.enqueue(newRow('b1', { groupKey: 'Other' }));
+    state.store.enqueue(newRow('a2'));
+    state.store.enqueue(newRow('lead', { contact: 'lead' }));
+    state.store.enqueue(newRow('later', { groupKey: 'Later', createdAt: T + 10 }));
+    const keys = (groups: { key: string }[][]) => groups.map((g) => g.map((r) => r.key));
+    expect(keys(state.store.claimDue(T, 2, 10)).sort()).toEqual([['a1', 'a2'], ['b1']]);
+    expect(keys(state.store.claimDue(T, 10, 10))).toEqual([['lead']]);
+    expect(state.store.claimDue(T, 10, 10)).toEqual([]);
+    expect(state.store.outboxByKey('a1')?.state).toBe('sending');
+    expect(state.store.nextAttemptAt()).toBe(T + 10);
+    expect(state.store.resetSending()).toBe(4);
+    // A group bigger than the per-message cap is claimed in parts.
+    expect(keys(state.store.claimDue(T, 1, 1))).toEqual([['a1']]);
+  });
+
+  it('sends the first row of a group at once; rows after it within group_wait wait and go together', () => {
+    const due = () => state.store.outboxRows().map((r) => [r.key, r.nextAttemptAt - T]);
+    state.store.enqueue(newRow('a'));
+    state.store.enqueue(newRow('a2'));
+    expect(due()).toEqual([
+      ['a', 0],
+      ['a2', 0],
+    ]);
+    expect(state.store.claimDue(T, 10, 10)).toHaveLength(1);
+    // 10 s later the group had a row lately: the next one waits group_wait, and one 10 s after that joins it.
+    state.store.enqueue(newRow('b', { createdAt: T + 10_000 }));
+    state.store.enqueue(newRow('b2', { createdAt: T + 20_000 }));
+    // Other contacts and other group keys are groups of their own: due at once.
+    state.store.enqueue(newRow('c', { createdAt: T + 10_000, contact: 'lead' }));
+    state.store.enqueue(newRow('d', { createdAt: T + 10_000, groupKey: 'Other' }));
+    expect(due().slice(2)).toEqual([
+      ['b', 40_000],
+      ['b2', 40_000],
+      ['c', 10_000],
+      ['d', 10_000],
+    ]);
+    // A message not attempted yet takes rows written after its due time too (a busy worker has not got to it).
+    state.store.enqueue(newRow('b3', { createdAt: T + 45_000 }));
+    expect(due().at(-1)).toEqual(['b3', 40_000]);
+    // A quiet group_wait later, a row is first of its group again.
+    state.store.claimDue(T + 45_000, 10, 10);
+    state.store.enqueue(newRow('e', { createdAt: T + 75_001 }));
+    expect(due().at(-1)).toEqual(['e', 75_001]);
+  });
+
+  it('records delivered and failed attempts, with the error and the next try', () => {
+    state.store.enqueue(newRow('a'));
+    state.store.enqueue(newRow('b', { groupKey: 'Other' }));
+    const [[a], [b]] = state.store.claimDue(T, 10, 10) as [OutboxRow[], OutboxRow[]];
+    state.store.recordAttempt([a?.id as number], { ok: true, channel: 'mail', at: T + 1 });
+    state.store.recordAttempt([b?.id as number], {
+      ok: false,
+      channel: 'hook',
+      at: T + 1,
+      error: 'HTTP 500',
+      nextAttemptAt: T + 5000,
+      channelIndex: 0,
+      failingSince: T + 1,
+    });
+    expect(state.store.outboxByKey('a')).toMatchObject({
+      state: 'delivered',
+      deliveredAt: T + 1,
+      attempts: 1,
+      channel: 'mail',
+    });
+    expect(state.store.outboxByKey('b')).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastError: 'HTTP 500',
+      nextAttemptAt: T + 5000,
+      failingSince: T + 1,
+    });
+    expect(state.store.outboxCounts()).toMatchObject({ delivered: 1, pending: 1 });
+    expect(state.store.outboxRows(42)).toEqual([]);
+  });
+
+  it('allows one open incident per alert, and a new one after it resolved', () => {
+    const alert = makeAlert();
+    const base = {
+      alertId: alert.id,
+      alert,
+      priority: 'P0' as const,
+      status: 'open' as const,
+      openedAt: T,
+      levels: [],
+    };
+    const first = state.store.insertIncident(base);
+    expect(() => state.store.insertIncident(base)).toThrow(/UNIQUE/);
+    state.store.updateIncident({ ...first, status: 'resolved', resolvedAt: T + 1 });
+    const second = state.store.insertIncident(base);
+    expect(state.store.openIncident(alert.id)?.id).toBe(second.id);
+    expect(state.store.lastIncident(alert.id)?.id).toBe(second.id);
+    expect(state.store.incidentsSince(T).map((i) => i.status)).toEqual(['resolved', 'open']);
+    state.store.enqueue(newRow('p', { incidentId: second.id }));
+    expect(state.store.outboxRows(second.id).map((r) => r.key)).toEqual(['p']);
+    expect(state.store.outboxRows(first.id)).toEqual([]);
+  });
+});
