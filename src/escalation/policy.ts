@@ -2,6 +2,8 @@
 //
 // An incident's life (one episode of an alert instance):
 //   held ──released──▶ open ──ack──▶ acked ──ack timeout──▶ open (re-opened: everyone reached is paged again)
+//   A release pages only an incident never paged (its first page); one paged before the hold is open again with
+//   its reminders resuming from its last page — it is not paged again as new.
 //   open: every reached level is reminded each `repeat_every`; when the most urgent reached level's `ack_within`
 //         passes, its `escalate_to` level is reached (its new contacts paged, its clock started) — P3→P2→P1→P0
 //         unless configured otherwise.
@@ -84,7 +86,7 @@ function reach(rec: IncidentRecord, levels: Levels, level: Priority, kind: PageK
   return { kind, level, seq: 0, contacts };
 }
 
-/** Pages every reached level again (release from a silence, re-open), restarting their clocks. */
+/** Pages every reached level again (re-open after an ack timeout), restarting their clocks. */
 function repageAll(rec: IncidentRecord, kind: PageKind, now: number): Page[] {
   return rec.levels.map((l) => {
     l.seq += 1;
@@ -166,12 +168,9 @@ export function applyEvent(
       pages = firstPage(rec, levels, now);
     } else {
       if (rec.status === 'held') {
-        // Released: page again unless someone acknowledged it while it was held.
-        if (rec.ack) rec.status = 'acked';
-        else {
-          rec.status = 'open';
-          pages = repageAll(rec, 'firing', now);
-        }
+        // Released after it was paged: nothing new to say. It is open (or acked) again, and its reminders resume
+        // from its last page, so one that came due during the hold goes out at once.
+        rec.status = rec.ack ? 'acked' : 'open';
       }
       // A priority that rose while held (or whose rise ended a silence that matched only the lower priority) is
       // paged now, like a rise while open.

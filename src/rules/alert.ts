@@ -11,6 +11,11 @@ export interface Entry {
   inst: Instance;
 }
 
+/** The labels matchers see: the alert's labels plus `priority`, so a silence or inhibition can say `priority: P3`. */
+export function matchableLabels(e: Entry): Labels {
+  return e.inst.priority ? { ...e.labels, priority: e.inst.priority } : e.labels;
+}
+
 /** Why an alert is held back right now: a silence, a window, or an inhibiting alert, by id. */
 export type Hold = { kind: Suppression; id: string };
 

@@ -112,7 +112,7 @@ function checkLength(
 }
 
 /** Whether one matcher can hold for some alert of `kind` at `priority` (`priority` is matchable like a label). */
-function couldMatch(m: Matcher, kind: AlertKind, priority: Priority): boolean {
+export function couldMatch(m: Matcher, kind: AlertKind, priority: Priority): boolean {
   if (m.label === 'priority') return matchesAll([m], { priority });
   if (Object.hasOwn(kind.labels, m.label)) return matchesAll([m], kind.labels);
   if (kind.open === 'any' || kind.open.includes(m.label)) return true;

@@ -30,7 +30,9 @@
 //   not told firing, now firing             → firing
 //   told firing, now not firing             → resolved (also while held: whoever was paged hears it is over)
 //   told firing at another priority         → priority-changed
-//   hold (silence, inhibition, window) set or lifted on a firing alert → firing again with the current suppressedBy
+//   hold (silence, inhibition, window) set or lifted on a firing alert → firing again with the current suppressedBy;
+//                                            lifted while the alert is clearing → nothing (it stays held until it
+//                                            breaches again, then firing, or resolves)
 //   flapping starts                          → flapping (once; the alert counts as open while it flaps)
 //   while flapping                           → nothing, except a rise in priority and a change of hold
 //   flapping ends                            → flapping-ended, then the real state: firing / priority-changed / resolved
@@ -163,9 +165,31 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
 }
 
 function confirm(pending: Instance, now: number, timing: Timing): Instance {
+  return ready(pending, now, timing) ? fire(pending, now) : pending;
+}
+
+/** A pending instance that has breached for `for` and `after_failures` runs: it fires unless something waits. */
+export function ready(pending: Instance, now: number, timing: Timing): boolean {
   const heldFor = now - (pending.pendingSince ?? now);
-  if (heldFor < timing.for || pending.failures < timing.afterFailures) return pending;
+  return pending.state === 'pending' && heldFor >= timing.for && pending.failures >= timing.afterFailures;
+}
+
+/** The pending instance firing at `now`. */
+export function fire(pending: Instance, now: number): Instance {
   return { ...pending, state: 'firing', since: now, activeSince: now, clearingSince: undefined };
+}
+
+/**
+ * `confirmed` (just gone firing from `before`) kept pending instead, with what the run brought (value, priority,
+ * failures): it waits for a cause (see causes.ts) and fires later with `fire`.
+ */
+export function keepPending(confirmed: Instance, before: Instance): Instance {
+  return {
+    ...confirmed,
+    state: 'pending',
+    since: confirmed.pendingSince ?? confirmed.since,
+    activeSince: before.activeSince,
+  };
 }
 
 /**
@@ -176,7 +200,10 @@ export function tell(inst: Instance, held: boolean): { told: Told; tells: Tell[]
   const t = inst.told;
   const firing = inst.state === 'firing';
   const priority = inst.priority;
-  const heldNow = firing || inst.flapping ? held : false;
+  // A hold that ends while the alert is already clearing does not release it: it pages only if it breaches again,
+  // and otherwise resolves still held (nobody was paged for it, nobody hears of it).
+  const releasedWhileClearing = firing && t.held && !held && inst.clearingSince !== undefined;
+  const heldNow = firing || inst.flapping ? held || releasedWhileClearing : false;
   if (inst.flapping && !t.flapping) {
     return { told: { firing: true, priority, held: heldNow, flapping: true }, tells: [{ type: 'flapping' }] };
   }

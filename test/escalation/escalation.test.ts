@@ -149,6 +149,21 @@ describe('escalation timelines', () => {
     expect(sent()).toEqual(['firing cto', 'reminder cto', 'resolved cto']);
   });
 
+  it('does not page an alert paged before a hold again as new when the hold ends; its reminders resume', async () => {
+    const esc = make();
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 1 * MIN);
+    esc.handle([firing({ ...alert, suppressedBy: [{ kind: 'inhibited', id: 'ApiDown' }] }, clock.now())], clock.now());
+    await run(esc, 1 * MIN);
+    // Released two minutes after its page: nothing is sent; the P0 reminder is due 5 min after the page.
+    esc.handle([firing(alert, clock.now())], clock.now());
+    expect(sent()).toEqual(['firing cto']);
+    expect(state.store.openIncident(alert.id)?.status).toBe('open');
+    await run(esc, 3 * MIN);
+    expect(sent()).toEqual(['firing cto', 'reminder cto']);
+  });
+
   it('records an alert held from the start without paging, pages it on release, and says nothing if it never was', async () => {
     const esc = make();
     const held = makeAlert({ suppressedBy: [{ kind: 'inhibited', id: 'ApiDown' }] });
