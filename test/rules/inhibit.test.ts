@@ -35,7 +35,7 @@ const apiRun = (latency: number, errors: number, at: number) => ({
 });
 
 describe('inhibition', () => {
-  it('holds targets while the source fires; the source page lists them; release pages what still fires', () => {
+  it('holds targets while the source fires; the source page lists them; release pages what still fires', async () => {
     const h = new RulesHarness(config);
     harnesses.push(h);
     const now = h.clock.now();
