@@ -66,6 +66,11 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     inhibits: ctx.inhibits,
   };
   if (rule.description) alert.description = rule.description.render(vars);
+  if (inst.peak) {
+    const { value, priority: worst, threshold } = inst.peak;
+    const summary = rule.summary.render({ ...vars, value, threshold, priority: worst });
+    alert.peak = { value, priority: worst, threshold, summary };
+  }
   return alert;
 }
 

@@ -47,8 +47,10 @@ export type Observation =
   | { kind: 'clear'; value: number | undefined }
   | { kind: 'no-data' };
 
-/** The rule's timings, in milliseconds and runs. */
+/** The rule's comparison and timings, in milliseconds and runs. */
 export interface Timing {
+  /** Which way is worse: a value further past the threshold in this direction is a worse peak. */
+  op: '>' | '>=' | '<' | '<=' | '==' | '!=';
   for: number;
   afterFailures: number;
   clearFor: number;
@@ -80,10 +82,19 @@ export interface Instance {
   activeSince: number | undefined;
   /** Firing, but clear has been seen since then (clear_for running). */
   clearingSince: number | undefined;
+  /** The worst breach of this episode (from pending on): the most urgent priority, then the furthest value. */
+  peak: Peak | undefined;
   /** Times of recent firing ↔ not firing changes (see flapping.ts). */
   changes: number[];
   flapping: boolean;
   told: Told;
+}
+
+/** A breach as it was at its worst: what the all-clear says was paged and how bad it got. */
+export interface Peak {
+  value: number;
+  priority: Priority;
+  threshold: number;
 }
 
 /** What `tell` asks to send; the evaluator (src/engine/evaluator.ts) turns each into an AlertEvent. */
@@ -106,6 +117,7 @@ export function inactive(now: number): Instance {
     pendingSince: undefined,
     activeSince: undefined,
     clearingSince: undefined,
+    peak: undefined,
     changes: [],
     flapping: false,
     told: { firing: false, priority: undefined, held: false, flapping: false },
@@ -132,6 +144,7 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
           priority: obs.priority,
           threshold: obs.threshold,
           value,
+          peak: { value: obs.value, priority: obs.priority, threshold: obs.threshold },
         },
         now,
         timing,
@@ -141,13 +154,27 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
         return { ...prev, state: 'inactive', since: now, pendingSince: undefined, failures: 0, value };
       }
       return confirm(
-        { ...prev, failures: prev.failures + 1, priority: obs.priority, threshold: obs.threshold, value },
+        {
+          ...prev,
+          failures: prev.failures + 1,
+          priority: obs.priority,
+          threshold: obs.threshold,
+          value,
+          peak: worse(prev.peak, obs, timing.op),
+        },
         now,
         timing,
       );
     case 'firing': {
       if (obs.kind !== 'clear') {
-        return { ...prev, priority: obs.priority, threshold: obs.threshold, value, clearingSince: undefined };
+        return {
+          ...prev,
+          priority: obs.priority,
+          threshold: obs.threshold,
+          value,
+          clearingSince: undefined,
+          peak: worse(prev.peak, obs, timing.op),
+        };
       }
       const clearingSince = prev.clearingSince ?? now;
       if (now - clearingSince < timing.clearFor) return { ...prev, value, clearingSince };
@@ -162,6 +189,19 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
       };
     }
   }
+}
+
+/** The worse of the peak so far and a breach (or band): a more urgent priority, else a value further past. */
+function worse(
+  peak: Peak | undefined,
+  obs: { value: number; priority: Priority; threshold: number },
+  op: Timing['op'],
+): Peak {
+  const next = { value: obs.value, priority: obs.priority, threshold: obs.threshold };
+  if (!peak || outranks(obs.priority, peak.priority)) return next;
+  if (obs.priority !== peak.priority) return peak;
+  const further = op === '<' || op === '<=' ? obs.value < peak.value : obs.value > peak.value;
+  return further && op !== '==' && op !== '!=' ? next : peak;
 }
 
 function confirm(pending: Instance, now: number, timing: Timing): Instance {
@@ -268,6 +308,8 @@ export function samePersisted(a: Instance, b: Instance): boolean {
     a.pendingSince === b.pendingSince &&
     a.activeSince === b.activeSince &&
     a.clearingSince === b.clearingSince &&
+    a.peak?.value === b.peak?.value &&
+    a.peak?.priority === b.peak?.priority &&
     a.flapping === b.flapping &&
     a.changes.length === b.changes.length &&
     a.changes.every((t, i) => t === b.changes[i]) &&

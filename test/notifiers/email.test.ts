@@ -120,6 +120,26 @@ describe('email', () => {
     expect(got?.mail.text).not.toContain('Acknowledge:');
   });
 
+  it('says in the all-clear what was paged and how bad it got, then the value now', () => {
+    const alert = makeAlert({
+      alertname: 'ApiErrorRateHigh',
+      priority: 'P2',
+      summary: '0 % of API requests fail with 5xx (over 1 %)',
+      value: 0,
+      op: '>',
+      threshold: 1,
+      activeSince: T0,
+      peak: { value: 7.2, priority: 'P1', threshold: 5, summary: '7.2 % of API requests fail with 5xx (over 5 %)' },
+    });
+    const done = item({ kind: 'resolved', alert, resolvedAt: T0 + 12 * MIN, ackUrl: undefined });
+    const m = email.render(notification([done], T0 + 12 * MIN), smtp(sink));
+    expect(m.subject).toBe('[RESOLVED] 7.2 % of API requests fail with 5xx (over 5 %) — grupo_gad_api (lasted 12 min)');
+    expect(m.text).toContain('What: 7.2 % of API requests fail with 5xx (over 5 %). ');
+    expect(m.text).toContain('Priority: P1, response time 15 min\n');
+    expect(m.text).toContain('Worst: 7.2 (threshold > 5)\nNow: 0\n');
+    expect(m.text).not.toContain('Value:');
+  });
+
   it('groups a storm into one message with a count in the subject', async () => {
     const before = sink.received.length;
     const items = Array.from({ length: 30 }, (_, i) =>
