@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import type { EscalationFile } from '../config/schema.js';
 import type { Secret } from '../config/secret.js';
 import { ackLinkUrl, verifyAckToken } from '../escalation/ack-token.js';
-import type { IncidentRecord } from '../escalation/records.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import { formatTime } from '../notifiers/describe.js';
 import type { IncidentStore } from '../store/store.js';
 import type { AckInfo } from '../types.js';

@@ -4,15 +4,15 @@
 import type { Clock } from '../clock.js';
 import { type Matcher, matchesAll } from '../matchers.js';
 import { buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
 import { newWindow, type WindowInput, windowMatchers } from '../rules/maintenance.js';
-import type { HistoryEntry, WindowRecord } from '../rules/records.js';
 import type { Silence, SilenceInput, SilenceState } from '../rules/silences.js';
 import type { AlertState } from '../rules/state-machine.js';
 import type { AlertStore } from '../store/store.js';
 import { type Alert, PRIORITIES, type Priority } from '../types.js';
-import type { Silences } from './silences.js';
+import type { Silences } from './stored-silences.js';
 
 /** What the last committed evaluation left, as the API reads it. */
 export interface Snapshot {

@@ -6,8 +6,8 @@
 // `tick(now)` at `nextDueAt()`, and wakes delivery after either; acks arrive through src/engine/acks.ts. No network
 // I/O happens here; the OutboxWorker (src/engine/delivery.ts) delivers what this writes.
 import type { EscalationFile } from '../config/schema.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import { applyEvent, type Decision, due, levelFor, type Notice, nextDueAt, type Page } from '../escalation/policy.js';
-import type { IncidentRecord } from '../escalation/records.js';
 import { hearsIncidentUpdates } from '../notifiers/index.js';
 import type { HeldAlert, ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { IncidentStore, Store } from '../store/store.js';

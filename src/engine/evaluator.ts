@@ -12,12 +12,12 @@
 import type { Clock } from '../clock.js';
 import { matchesAll } from '../matchers.js';
 import { type AlertContext, buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { awaitCause, type CauseLookup } from '../rules/causes.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
-import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/records.js';
 import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from '../rules/rule.js';
 import { silenceLimits } from '../rules/silences.js';
 import {
@@ -38,7 +38,7 @@ import {
 import type { AlertStore, Store } from '../store/store.js';
 import type { AlertEvent, Labels, ProbeRun, Sample } from '../types.js';
 import { AlertsApi } from './alerts-api.js';
-import { Silences } from './silences.js';
+import { Silences } from './stored-silences.js';
 
 /** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
 const RETENTION = 30 * 86_400_000;
@@ -178,7 +178,7 @@ export class Evaluator {
     }
     let breached = false;
     for (const rule of this.#rulesByProbe.get(run.probe) ?? []) {
-      // No data: a failed run changes nothing for rules over its samples (see state.ts).
+      // No data: a failed run changes nothing for rules over its samples (see rules/state-machine.ts).
       if (!run.up && !rule.speaksForOutage) continue;
       const seen = new Set<string>();
       for (const s of byName.get(rule.sample) ?? []) {

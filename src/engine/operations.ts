@@ -3,7 +3,7 @@
 // Refusals from the rules and from escalation become ApiError with the code docs/api.md lists.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import type { IncidentRecord } from '../escalation/records.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { Matcher } from '../matchers.js';
 import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
 import type { Silence } from '../rules/silences.js';

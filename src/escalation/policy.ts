@@ -18,7 +18,7 @@
 // this returns.
 import type { LevelConfig } from '../config/schema.js';
 import { type Alert, type AlertEvent, outranks, PRIORITIES, type Priority } from '../types.js';
-import type { IncidentRecord, LevelState } from './records.js';
+import type { IncidentRecord, LevelState } from './incident-records.js';
 
 /** The levels as escalation.yaml gives them (any may be missing). */
 export type Levels = Partial<Record<Priority, LevelConfig>>;

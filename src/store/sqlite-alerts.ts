@@ -1,7 +1,13 @@
 // The rules' tables on SQLite (migration 1): alert instances and their history, silences, one-shot maintenance
 // windows. Every method is a synchronous statement on the shared handle, so the store's unit of work can wrap
 // "save rule state + enqueue notifications" in one better-sqlite3 transaction.
-import type { HistoryEntry, SilenceRecord, StoredInstance, WindowOutcome, WindowRecord } from '../rules/records.js';
+import type {
+  HistoryEntry,
+  SilenceRecord,
+  StoredInstance,
+  WindowOutcome,
+  WindowRecord,
+} from '../rules/alert-records.js';
 import type { Instance, Told } from '../rules/state-machine.js';
 import type { Priority } from '../types.js';
 import type { Db } from './sqlite-db.js';

@@ -3,7 +3,7 @@
 // Every method is synchronous, so the store's unit of work can put several into one better-sqlite3 transaction (the
 // engine wraps the rules' write and the escalator's in one). The outbox key is UNIQUE and rows are only ever
 // inserted with INSERT OR IGNORE, so writing the same notification twice (a replayed event, a restart) keeps one row.
-import type { IncidentRecord, IncidentStatus, LevelState } from '../escalation/records.js';
+import type { IncidentRecord, IncidentStatus, LevelState } from '../escalation/incident-records.js';
 import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { AckInfo, Alert, Priority } from '../types.js';
 import type { Db } from './sqlite-db.js';

@@ -211,6 +211,38 @@ describe('email', () => {
     expect(m.subject).toBe('[RESOLVED] 3 alerts: API down — api_0 (lasted 3 min) and 2 more');
   });
 
+  it('reports a wrong password as final, naming the fix and not the password', async () => {
+    const d = await email.send(
+      email.render(notification([item()]), smtp(sink, { password: new Secret('wrong-pass') })),
+      ctx(),
+    );
+    expect(d).toMatchObject({ ok: false, retryable: false });
+    if (d.ok) return;
+    expect(d.reason).toMatch(
+      /^email to cto via 127\.0\.0\.1:\d+: authentication refused .*535.*check smtp\.user and smtp\.password$/,
+    );
+    expect(d.reason).not.toContain('wrong-pass');
+  });
+
+  it('gives up when the signal aborts (a server that never sends its greeting)', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const ac = new AbortController();
+      const pending = email.send(email.render(notification([item()]), smtp(sink, { port })), {
+        signal: ac.signal,
+        log: silentLog,
+        now: () => T0,
+      });
+      ac.abort(new Error('timed out'));
+      expect(await pending).toMatchObject({ ok: false, retryable: true, reason: expect.stringMatching(/timed out$/) });
+    } finally {
+      silent.close();
+    }
+  });
+
   it('refuses an untrusted certificate unless told to trust it', async () => {
     const d = await email.send(email.render(notification([item()]), smtp(sink, { tls: { insecure: false } })), ctx());
     expect(d).toMatchObject({ ok: false, retryable: true });
