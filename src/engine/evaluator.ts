@@ -113,7 +113,13 @@ export class Evaluator {
       clock,
       snapshot: () => {
         this.#syncWithStore();
-        return { entries: this.#entries, holds: this.#holds, inhibits: this.#inhibits, details: this.#details };
+        return {
+          entries: this.#entries,
+          holds: this.#holds,
+          inhibits: this.#inhibits,
+          details: this.#details,
+          health: this.#health,
+        };
       },
     });
     this.#clock = clock;
@@ -168,7 +174,9 @@ export class Evaluator {
     this.#looked.set(run.probe, draft.now);
     draft.ran.add(run.probe);
     const detail = run.cannotMeasure ?? run.reason ?? run.detail;
-    if (detail !== undefined) this.#details.set(run.probe, detail);
+    // The detail of this run only: one from an earlier failure would be read as today's.
+    if (detail === undefined) this.#details.delete(run.probe);
+    else this.#details.set(run.probe, detail);
     const measured = run.up && run.cannotMeasure === undefined;
     const byName = new Map<string, Sample[]>();
     for (const s of run.samples) {
@@ -416,6 +424,7 @@ export class Evaluator {
       suppressedBy: draft.holds.get(id) ?? [],
       inhibits: draft.inhibits.get(id) ?? [],
       details: this.#details,
+      health: this.#health,
       now: draft.now,
     };
   }

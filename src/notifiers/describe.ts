@@ -2,16 +2,8 @@
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
 
 import { outranks, type Priority } from '../types.js';
-import { formatSeconds } from '../units.js';
+import { formatSeconds, formatTime } from '../units.js';
 import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
-
-/** `2026-01-01 10:00 UTC`: the instant as people read it in a page. */
-export function formatTime(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/:\d\d\.\d+Z$/, ' UTC');
-}
 
 // Labels that name the affected thing, tried in order, for the `— grupo_gad_api` part of a subject.
 const TARGET_LABELS = ['container', 'instance', 'service', 'job', 'probe'];
