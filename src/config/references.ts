@@ -160,11 +160,17 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Fi
   for (const p of PRIORITIES) {
     const level = levels[p];
     if (!level) continue;
-    level.contacts.forEach((name, j) => {
-      if (contactNames && !contactNames.includes(name)) {
-        out.push({ path: ['levels', p, 'contacts', j], message: noSuch('contact', name, contactNames) });
-      }
-    });
+    const knownContacts = (list: readonly string[], at: PathKey[]): void => {
+      list.forEach((name, j) => {
+        if (contactNames && !contactNames.includes(name)) {
+          out.push({ path: [...at, j], message: noSuch('contact', name, contactNames) });
+        }
+      });
+    };
+    knownContacts(level.contacts, ['levels', p, 'contacts']);
+    for (const [k, step] of (level.steps ?? []).entries()) {
+      knownContacts(step.contacts, ['levels', p, 'steps', k, 'contacts']);
+    }
     const to = level.escalate_to;
     if (to === p) {
       out.push({

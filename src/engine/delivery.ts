@@ -242,7 +242,8 @@ export class OutboxWorker {
     const failingSince = Math.min(...rows.map((r) => r.failingSince ?? now));
     const longFailing = !result.retryable || now - failingSince >= delivery.fallback_after;
     const channelsOfContact = this.#config.contacts[first.contact]?.channels.length ?? 0;
-    const fallBack = longFailing && first.channelIndex + 1 < channelsOfContact;
+    // A row sent on every channel at once has no next channel to move to: its siblings are already on them.
+    const fallBack = longFailing && !first.item.everyChannel && first.channelIndex + 1 < channelsOfContact;
     let nextAttemptAt: number | undefined;
     if (fallBack) nextAttemptAt = now;
     else if (result.retryable) {

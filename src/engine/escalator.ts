@@ -229,11 +229,17 @@ export class Escalator {
   #enqueuePage(rec: IncidentRecord, page: Page, now: number, holding: HeldAlert[] | undefined): void {
     for (const contact of page.contacts) this.#incidents.addPaged(rec.id, contact, now);
     const paged = this.#incidents.paged(rec.id);
+    const everyChannel = this.#cfg.levels[page.level]?.channels === 'all';
     for (const contact of page.contacts) {
-      this.#enqueue(rec, contact, `${rec.id}:${page.level}:${page.seq}:${contact}`, page.kind, now, paged, {
-        level: page.level,
-        previousPriority: page.previousPriority,
-        holding,
+      const key = `${rec.id}:${page.level}:${page.seq}:${contact}`;
+      const extra = { level: page.level, previousPriority: page.previousPriority, holding };
+      if (!everyChannel) {
+        this.#enqueue(rec, contact, key, page.kind, now, paged, extra);
+        continue;
+      }
+      // One row per channel, each delivered on its own: a dead channel neither delays nor replaces another.
+      this.#cfg.contacts[contact]?.channels.forEach((channel, index) => {
+        this.#enqueue(rec, contact, `${key}:${channel}`, page.kind, now, paged, { ...extra, everyChannel }, index);
       });
     }
   }

@@ -55,6 +55,8 @@ export interface NotificationItem {
   resolvedAt?: number;
   /** Signed acknowledgement link for this contact, added by the outbox worker when links are configured. */
   ackUrl?: string;
+  /** Sent on every channel of the contact at once (the level's `channels: all`): this row never falls back. */
+  everyChannel?: boolean;
 }
 
 /** One message for one contact: one or more items grouped by group key (a storm is one message, not 300). */

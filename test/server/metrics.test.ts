@@ -83,7 +83,13 @@ describe('Metrics exposition', () => {
 
   it('starts the escalation chain at 0 so dashboards show 0, not "No data"', async () => {
     const m = new Metrics({ processMetrics: false });
-    const level = { ack_within: 60_000, repeat_every: 60_000, contacts: ['ana'] };
+    const level = {
+      ack_within: 60_000,
+      repeat_every: 60_000,
+      contacts: ['ana'],
+      channels: 'in_order' as const,
+      steps: [],
+    };
     m.declareLevels({ P0: { ...level, escalate_to: 'none' }, P1: { ...level, escalate_to: 'P0' }, P3: level });
     const families = parseExposition((await m.expose()).body);
     expect(family(families, 'centinela_escalations_total').metrics).toEqual([
