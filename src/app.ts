@@ -101,6 +101,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const c = store.incidents.outboxCounts();
       return c.pending + c.sending;
     },
+    undelivered: () => store.incidents.undeliveredIncidents(),
     probeSkips: () => [...scheduler.stats()].map(([probe, s]) => ({ probe, skips: s.skips })),
   });
   const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });

@@ -20,6 +20,9 @@ export type ItemKind =
   | 'delivery-failing'
   | 'test';
 
+/** The kinds that page someone (and ask for an acknowledgement), as opposed to news for those paged. */
+export const PAGE_KINDS: readonly ItemKind[] = ['firing', 'reminder', 'escalated', 'priority-rose', 'reopened'];
+
 /** An alert held back by the one a page is about (an inhibition): named as people know it, not by its id. */
 export interface HeldAlert {
   id: string;

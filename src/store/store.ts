@@ -8,7 +8,7 @@
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { HistoryEntry, SilenceRecord, StoredInstance, WindowRecord } from '../rules/alert-records.js';
-import type { AckInfo } from '../types.js';
+import type { AckInfo, Priority } from '../types.js';
 
 /** The whole state of a daemon: the rules' tables, escalation's and the outbox, and the transaction over them. */
 export interface Store {
@@ -95,6 +95,8 @@ export interface IncidentStore {
   deliveredChannels(incidentId: number): { contact: string; channel: string }[];
   /** Row counts per state, for metrics. */
   outboxCounts(): Record<OutboxState, number>;
+  /** Open incidents (paging or acknowledged) with pages written and none delivered, counted by priority. */
+  undeliveredIncidents(): Partial<Record<Priority, number>>;
 }
 
 /** Outbox row states: sending is claimed by a worker (reset to pending at start, so a crash resends). */

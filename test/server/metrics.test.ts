@@ -65,6 +65,7 @@ function busyMetrics(): Metrics {
       { alertname: 'HighLatency', priority: 'P2', state: 'pending', count: 2 },
     ],
     outboxDepth: () => 3,
+    undelivered: () => ({ P0: 1 }),
     probeSkips: () => [{ probe: 'api_health', skips: 1 }],
   });
   return m;
@@ -147,6 +148,12 @@ describe('Metrics exposition', () => {
       { labels: { alertname: 'HighLatency', priority: 'P2', state: 'pending' }, value: '2' },
     ]);
     expect(family(families, 'centinela_outbox_depth').metrics).toEqual([{ value: '3' }]);
+    expect(family(families, 'centinela_alerts_undelivered').metrics).toEqual([
+      { labels: { priority: 'P0' }, value: '1' },
+      { labels: { priority: 'P1' }, value: '0' },
+      { labels: { priority: 'P2' }, value: '0' },
+      { labels: { priority: 'P3' }, value: '0' },
+    ]);
     expect(family(families, 'centinela_notifications_total').metrics).toEqual([
       { labels: { channel: 'email', result: 'delivered' }, value: '1' },
       { labels: { channel: 'webhook', result: 'retry' }, value: '1' },
