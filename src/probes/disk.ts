@@ -7,7 +7,7 @@ import { basename, dirname, join, matchesGlob, resolve } from 'node:path';
 import { untilAborted } from '../abortable.js';
 import type { DiskProbeConfig } from '../config/probes.js';
 import type { Sample } from '../types.js';
-import { hoursUntilFull, NOT_FILLING_HOURS, type UsagePoint } from './disk-growth.js';
+import { FillTrend, NOT_FILLING_HOURS } from './disk-growth.js';
 import { abortReason } from './net-failure.js';
 import { OneCallPerKey, StillWaiting } from './one-call-per-key.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -148,8 +148,8 @@ export default defineProbe({
   // hours_until_full is growth between readings: a one-off check needs two.
   needsTwoRuns: true,
   create(cfg: DiskProbeConfig) {
-    // Recent (time, used bytes) readings per path, for hours_until_full; only growth_window's worth is kept.
-    const history = new Map<string, UsagePoint[]>();
+    // Recent used-bytes readings per path, for hours_until_full; only growth_window's worth is kept.
+    const trends = new Map<string, FillTrend>();
     // A call that hung on a stale mount in an earlier run is waited for, never started again beside it.
     const calls = new OneCallPerKey();
 
@@ -184,12 +184,9 @@ export default defineProbe({
               samples.push(sample('free_bytes', usage.availableBytes, labels));
               const inodes = inodesUsedPercent(usage);
               if (inodes !== undefined) samples.push(sample('inodes_used_percent', inodes, labels));
-              const now = clock.now();
-              const points = [...(history.get(path) ?? []), { at: now, usedBytes: usage.usedBytes }].filter(
-                (p) => p.at > now - cfg.growth_window,
-              );
-              history.set(path, points);
-              const hours = hoursUntilFull(points, usage.availableBytes);
+              const trend = trends.get(path) ?? new FillTrend(cfg.growth_window);
+              trends.set(path, trend);
+              const hours = trend.observe(clock.now(), usage.usedBytes, usage.availableBytes);
               if (hours !== undefined) samples.push(sample('hours_until_full', hours, labels));
               const fill =
                 hours === undefined
