@@ -1,5 +1,6 @@
 // BackupMissing across restarts, with the backup file present (issue 11, item 4): the real disk probe over a temp
-// backups folder feeds the shipped rules through the engine; a restart starts a new store engine and a new probe.
+// backups folder feeds the shipped rules through the engine; a restart reopens the store under a new engine and
+// starts a new probe, as a restarted daemon does.
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,18 +24,13 @@ describe('BackupMissing with the backup file present', () => {
     await mkdir(volume);
     await writeFile(join(volume, 'pre_deploy_20260105_093000.sql.gz'), Buffer.alloc(4096));
     await symlink(volume, backups);
-    const keys = {
-      name: 'disk',
-      kind: 'disk',
-      paths: [dir],
-      backups: [{ glob: join(backups, '*.sql.gz'), name: 'database' }],
-      every: '5m',
-      timeout: '1m',
-    };
+    // The disk probe as shipped, pointed at the test's folder.
+    const glob = join(backups, '*.sql.gz');
+    const where = { paths: [dir], directories: [], backups: [{ glob, name: 'database' }] };
     const h = await RulesHarness.shipped();
     const neverBreached = () => expect(h.alert('BackupMissing', { backup: 'database' })).toBeUndefined();
     try {
-      let disk = h.probe(keys);
+      let disk = h.probe('disk', where);
       expect((await disk.run()).samples).toContainEqual({
         name: 'disk.backup_count',
         labels: { backup: 'database' },
@@ -46,7 +42,7 @@ describe('BackupMissing with the backup file present', () => {
       for (let start = 0; start < 3; start++) {
         await h.advance(60_000);
         h.restart();
-        disk = h.probe(keys);
+        disk = h.probe('disk', where);
         await disk.run();
         neverBreached();
       }
@@ -54,11 +50,10 @@ describe('BackupMissing with the backup file present', () => {
       // A fourth start before the backups volume is mounted: the folder cannot be listed, which is not "no backups".
       await h.advance(60_000);
       h.restart();
-      disk = h.probe(keys);
+      disk = h.probe('disk', where);
       await rename(volume, `${volume}.unmounted`);
       const unmounted = await disk.run();
       neverBreached();
-      const glob = keys.backups[0]?.glob;
       expect(unmounted.result).toMatchObject({ up: true, cannotMeasure: `${glob}: ${backups} does not exist` });
       expect(h.state('CannotMeasure', { probe: 'disk' })).toBe('firing');
 

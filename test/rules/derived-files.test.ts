@@ -44,7 +44,7 @@ describe('disk.hours_until_full (DiskFillingUp: < 48 h P2, < 12 h P1, for 30m, c
   });
 
   /** The disk probe as shipped (every 5m, the default 6h growth window) on the test's filesystem. */
-  const diskProbe = () => h.probe({ name: 'disk', kind: 'disk', paths: [disk], every: '5m', timeout: '1m' });
+  const diskProbe = () => h.probe('disk', { paths: [disk], directories: [], backups: [] });
   const state = () => h.state('DiskFillingUp', { path: disk });
   /** The shipped rules and the disk probe: a first run, then 8 runs 5 minutes apart, each after `perRun` written. */
   async function fillInSteps(perRun: number): Promise<HarnessProbe> {
@@ -91,12 +91,10 @@ describe('disk.backup_age_seconds (BackupTooOld: over 8 days P2)', () => {
     h = await RulesHarness.shipped();
     const backups = await mkdtemp(join(tmpdir(), 'centinela-backup-age-'));
     try {
-      const probe = h.probe({
-        name: 'disk',
-        kind: 'disk',
+      const probe = h.probe('disk', {
         paths: [backups],
+        directories: [],
         backups: [{ glob: join(backups, '*.sql.gz'), name: 'database' }],
-        every: '5m',
       });
       const backup = async (name: string, ageSeconds: number) => {
         const path = join(backups, name);
@@ -131,7 +129,7 @@ describe('host.cpu_percent (HostCpuHigh: over 70 % P2, over 90 % P1, for 5m, cle
         idle += 30 * (100 - percent);
         return writeFile(join(proc, 'stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\n`);
       };
-      const probe = h.probe({ name: 'host', kind: 'host', proc, every: '30s', timeout: '5s' });
+      const probe = h.probe('host', { proc });
       await spend(0);
       await probe.run();
       for (let i = 0; i < 11; i++) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { FakeClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
-import { probeConfig } from '../../src/config/probes.js';
+import type { ProbeConfig } from '../../src/config/probes.js';
 import { type AlertsFile, alertsFile } from '../../src/config/schema.js';
 import type { AlertRecord } from '../../src/engine/alerts-api.js';
 import type { Evaluation, Evaluator } from '../../src/engine/evaluator.js';
@@ -120,19 +120,21 @@ export class RulesHarness {
   }
 
   /**
-   * A real probe made from YAML-shaped keys (`{ name: 'disk', kind: 'disk', paths: [dir] }`, `every` 30s unless
-   * given). Each `run()` goes through the scheduler's guard (its timeout on this harness's clock) and the result is
-   * ingested by the engine as the daemon's scheduler hands it over. A restart of the harness keeps the probe: make a
-   * new one to start its state (rates, growth) over, as a restarted daemon does.
+   * The probe `name` of this harness's config, with `where` in place of what points at production (url, endpoint,
+   * paths: values as loaded, so a url is a Secret). Each `run()` goes through the scheduler's guard (its timeout on
+   * this harness's clock) and the result is ingested by the engine as the daemon's scheduler hands it over. A restart
+   * of the harness keeps the probe: take a new one to start its state (rates, growth) over, as a restarted daemon does.
    */
-  probe(keys: Record<string, unknown>): HarnessProbe {
-    const config = probeConfig.parse({ every: '30s', ...keys });
+  probe(name: string, where: Record<string, unknown>): HarnessProbe {
+    const configured = this.#alerts.probes.find((p) => p.name === name);
+    if (!configured) throw new Error(`no probe "${name}" in the harness's config`);
+    const config = { ...configured, ...where } as ProbeConfig;
     const probe = createProbe(config, { log: silent, clock: this.clock });
     return {
       run: async () => {
         const outcome = await runGuarded(config, probe, { clock: this.clock, log: silent });
         const { result, samples, startedAt, durationMs } = outcome;
-        this.engine.ingest(config.name, result, samples, startedAt, { scheduledAt: startedAt, startedAt, durationMs });
+        this.engine.ingest(name, result, samples, startedAt, { scheduledAt: startedAt, startedAt, durationMs });
         return outcome;
       },
       close: async () => probe.close?.(),
