@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_FILLING_HOURS } from '../../src/probes/disk-growth.js';
-import type { Sample } from '../../src/types.js';
 import { sampleValue } from '../support/probe-runs.js';
 import { type HarnessProbe, RulesHarness } from '../support/rules.js';
 
@@ -20,14 +19,12 @@ const MiB = 1024 * 1024;
 let h: RulesHarness;
 afterEach(() => h.close());
 
-/** `runs` runs of `probe`, `every` ms apart (the first one `every` from now); the last one's samples. */
-async function runEvery(probe: HarnessProbe, every: number, runs: number): Promise<Sample[]> {
-  let samples: Sample[] = [];
+/** `runs` runs of `probe`, `every` ms apart (the first one `every` from now). */
+async function runEvery(probe: HarnessProbe, every: number, runs: number): Promise<void> {
   for (let i = 0; i < runs; i++) {
     await h.advance(every);
-    samples = (await probe.run()).samples;
+    await probe.run();
   }
-  return samples;
 }
 
 describe('disk.hours_until_full (DiskFillingUp: < 48 h P2, < 12 h P1, for 30m, clear_for 1h)', () => {
@@ -67,12 +64,8 @@ describe('disk.hours_until_full (DiskFillingUp: < 48 h P2, < 12 h P1, for 30m, c
     expect(h.alert('DiskFillingUp', { path: disk })).toMatchObject({ state: 'firing', alert: { priority: 'P1' } });
 
     await empty();
-    const emptied = await runEvery(probe, 5 * MIN, 1);
+    const emptied = await h.expectResolvedOneClearForLater(probe, 5 * MIN, 'DiskFillingUp', { path: disk });
     expect(sampleValue(emptied, 'disk.hours_until_full', { path: disk })).toBe(NOT_FILLING_HOURS);
-    await runEvery(probe, 5 * MIN, 11);
-    expect(state()).toBe('firing');
-    await runEvery(probe, 5 * MIN, 1);
-    expect(state()).toBe('resolved');
   });
 
   it('resolves after the growth stops, within a quarter of the growth window and clear_for', async () => {
@@ -137,14 +130,8 @@ describe('host.cpu_percent (HostCpuHigh: over 70 % P2, over 90 % P1, for 5m, cle
         await runEvery(probe, 30_000, 1);
       }
       expect(h.alert('HostCpuHigh')).toMatchObject({ state: 'firing', alert: { priority: 'P1' } });
-      for (let i = 0; i < 10; i++) {
-        await spend(10);
-        await runEvery(probe, 30_000, 1);
-      }
-      expect(h.state('HostCpuHigh')).toBe('firing');
-      await spend(10);
-      await runEvery(probe, 30_000, 1);
-      expect(h.state('HostCpuHigh')).toBe('resolved');
+      const quiet = await h.expectResolvedOneClearForLater(probe, 30_000, 'HostCpuHigh', {}, () => spend(10));
+      expect(sampleValue(quiet, 'host.cpu_percent')).toBe(10);
     } finally {
       await rm(proc, { recursive: true, force: true });
     }

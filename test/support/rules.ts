@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { ProbeConfig } from '../../src/config/probes.js';
@@ -139,6 +140,37 @@ export class RulesHarness {
       },
       close: async () => probe.close?.(),
     };
+  }
+
+  /**
+   * Expects `alertname` to resolve exactly one clear_for (its rule's) after the first run on the good side: runs
+   * `probe` every `every` ms, the first of these runs being that one, and expects the alert still firing until
+   * clear_for has passed since it, then resolved. `beforeRun` sets what the target shows at each run. Returns the
+   * samples of the first good run.
+   */
+  async expectResolvedOneClearForLater(
+    probe: HarnessProbe,
+    every: number,
+    alertname: string,
+    labels: Labels = {},
+    beforeRun: () => unknown = () => {},
+  ): Promise<Sample[]> {
+    const rule = this.#alerts.rules.find((r) => r.name === alertname);
+    if (!rule) throw new Error(`no rule "${alertname}" in the harness's config`);
+    const next = async () => {
+      await this.advance(every);
+      await beforeRun();
+      return (await probe.run()).samples;
+    };
+    const first = await next();
+    for (let since = every; since <= rule.clear_for; since += every) {
+      expect(this.state(alertname, labels), `${alertname} ${(since - every) / 1000} s after the first good run`).toBe(
+        'firing',
+      );
+      await next();
+    }
+    expect(this.state(alertname, labels), `${alertname} one clear_for after the first good run`).toBe('resolved');
+    return first;
   }
 
   /** A failed run: only `<probe>.up 0`. */
