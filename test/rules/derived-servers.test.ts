@@ -80,15 +80,18 @@ describe('redis.rejected_connections_per_second (RedisRejectingConnections: over
       await h.advance(30 * SEC);
       const full = await p.run();
       expect(sampleValue(full.samples, 'redis.connected_clients')).toBe(2);
-      // Three more clients: Redis answers each with "max number of clients reached" and closes it (read, so that the
-      // socket sees the end and closes too).
-      const refused = [open().resume(), open().resume(), open().resume()];
-      await waitUntil(
-        () => refused.every((s) => s.closed),
-        5_000,
-        () => 'Redis did not refuse the clients beyond maxclients',
-      );
-      await runFor(p, 30 * SEC, 30 * SEC);
+      // For two minutes, three more clients before each run: Redis answers each with "max number of clients
+      // reached" and closes it (read, so that the socket sees the end and closes too). A fault lasts longer than one
+      // run, which also gives a cause that could explain it (RedisDown) the time to confirm or not.
+      for (let run = 0; run < 4; run++) {
+        const refused = [open().resume(), open().resume(), open().resume()];
+        await waitUntil(
+          () => refused.every((s) => s.closed),
+          5_000,
+          () => 'Redis did not refuse the clients beyond maxclients',
+        );
+        await runFor(p, 30 * SEC, 30 * SEC);
+      }
       expect(h.state('RedisRejectingConnections')).toBe('firing');
       for (const s of held) s.destroy();
       const calm = await h.expectResolvedOneClearForLater(p, 30 * SEC, 'RedisRejectingConnections');
@@ -119,7 +122,9 @@ describe('ws_stats.seconds_since_last_broadcast (WebSocketBroadcasterStalled: ov
       };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
     });
+    // Stalled for two minutes, then broadcasting again.
     await p.run();
+    await runFor(p, 30 * SEC, 2 * MIN);
     expect(h.state('WebSocketBroadcasterStalled')).toBe('firing');
     // Broadcasting again: a broadcast just before every run.
     const broadcasting = await h.expectResolvedOneClearForLater(p, 30 * SEC, 'WebSocketBroadcasterStalled', {}, () => {
