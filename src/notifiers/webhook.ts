@@ -57,10 +57,10 @@ const MIN_SECRET_CHARS = 4;
  */
 function quotedForms(secret: Secret): string[] {
   const value = secret.reveal();
-  const forms = [value, encodeURIComponent(value)];
+  let forms = [value, encodeURIComponent(value)];
   if (URL.canParse(value)) {
     const u = new URL(value);
-    forms.push(u.pathname + u.search, u.pathname, u.search, ...u.searchParams.values(), u.username, u.password);
+    forms = [...forms, u.pathname + u.search, u.pathname, u.search, ...u.searchParams.values(), u.username, u.password];
   }
   return forms.filter((f) => f.length >= MIN_SECRET_CHARS);
 }

@@ -106,14 +106,14 @@ export default defineProbe({
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
 
         const problems = selections.flatMap((s) => missing(s, outcome, notes));
-        const samples: Sample[] = [];
+        let samples: Sample[] = [];
         const series = [...history.values()];
         if (!warmingUp) {
-          for (const h of histograms) samples.push(...quantiles(h, series, range, window, notes));
-          for (const r of rates) samples.push(...sumBy(r, series, (s) => rate(s.points, range), notes));
-          for (const e of errorRates) samples.push(...errorPercents(e, series, range, window, notes));
+          for (const h of histograms) samples = samples.concat(quantiles(h, series, range, window, notes));
+          for (const r of rates) samples = samples.concat(sumBy(r, series, (s) => rate(s.points, range), notes));
+          for (const e of errorRates) samples = samples.concat(errorPercents(e, series, range, window, notes));
         }
-        for (const g of gauges) samples.push(...sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
+        for (const g of gauges) samples = samples.concat(sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
         const detail = [
           `scraped ${outcome.lines} lines (${outcome.bytes} bytes), kept ${history.size} series`,
           ...notes,
