@@ -1,5 +1,4 @@
 import { pino } from 'pino';
-import { Counter, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { type MetricsProbeConfig, probeConfig } from '../../src/config/probes.js';
@@ -8,8 +7,8 @@ import { type HttpTarget, type Reply, startHttpTarget } from '../support/http-ta
 import { fixtures, near, samplesOf, TEXT_FORMAT, useMetricsTarget } from '../support/metrics-target.js';
 import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
 
-// The metrics probe against real targets: prom-client's own expositions in both formats, a 100,000-series body,
-// targets that refuse, fail, answer garbage or too much, and HTTPS with the tls block.
+// The metrics probe against real targets: a 100,000-series body, targets that refuse, fail, answer garbage or too
+// much, and HTTPS with the tls block. Real client libraries' expositions are in metrics-clients.test.ts.
 
 const log = pino({ level: 'silent' });
 const target = useMetricsTarget();
@@ -196,64 +195,6 @@ describe('metrics probe over HTTPS', () => {
       reason: expect.stringMatching(/^TLS certificate of 127\.0\.0\.1:\d+ not accepted/),
     });
     expect(samplesOf(await probeWith({ ca_file: cert.certFile }))).toEqual([{ name: 'queue', labels: {}, value: 3 }]);
-  });
-});
-
-describe.each([
-  ['text 0.0.4', Registry.PROMETHEUS_CONTENT_TYPE],
-  ['OpenMetrics', Registry.OPENMETRICS_CONTENT_TYPE],
-] as const)('metrics probe on prom-client (%s)', (_format, contentType) => {
-  it('gives the known quantiles, request rate and error rate between two scrapes', async () => {
-    const registry = new Registry<RegistryContentType>();
-    registry.setContentType(contentType);
-    const latency = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Request latency.',
-      labelNames: ['handler'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1],
-      registers: [registry],
-    });
-    const requests = new Counter({
-      name: 'http_requests_total',
-      help: 'Requests served.',
-      labelNames: ['method', 'status'],
-      registers: [registry],
-    });
-    const observe = (value: number, times: number) => {
-      for (let i = 0; i < times; i++) latency.observe({ handler: '/api/v1/tasks' }, value);
-    };
-    observe(0.2, 7);
-    requests.inc({ method: 'GET', status: '200' }, 1000);
-    requests.inc({ method: 'POST', status: '500' }, 3);
-    requests.inc({ method: 'GET', status: '503' }, 1);
-    const { scrape } = setup(
-      {
-        histograms: [{ metric: 'http_request_duration_seconds' }],
-        rates: [{ metric: 'http_requests_total', as: 'rps' }],
-        error_rates: [{ metric: 'http_requests_total' }],
-      },
-      (_req, res) => {
-        void registry.metrics().then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body));
-      },
-    );
-    expect(samplesOf(await scrape())).toEqual([]);
-    // The same 100 observations as /api/v1/tasks in the fixtures: 20 ≤ 0.05, 20 ≤ 0.1, 40 ≤ 0.25, 16 ≤ 0.5, 2 ≤ 1, 2 above.
-    observe(0.03, 20);
-    observe(0.07, 20);
-    observe(0.2, 40);
-    observe(0.3, 16);
-    observe(0.7, 2);
-    observe(3, 2);
-    requests.inc({ method: 'GET', status: '200' }, 90);
-    requests.inc({ method: 'POST', status: '500' }, 6);
-    requests.inc({ method: 'GET', status: '503' }, 4);
-    expect(samplesOf(await scrape())).toEqual([
-      { name: 'latency_p50_seconds', labels: {}, value: near(0.1375) },
-      { name: 'latency_p95_seconds', labels: {}, value: near(0.484375) },
-      { name: 'latency_p99_seconds', labels: {}, value: 1 },
-      { name: 'rps', labels: {}, value: near(100 / 60) },
-      { name: 'error_percent', labels: {}, value: near(10) },
-    ]);
   });
 });
 
