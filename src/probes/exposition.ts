@@ -4,7 +4,9 @@
 // consumer one sample at a time, so memory holds one chunk and one partial line, never the body. The consumer's
 // `select(name)` sees each sample's metric name before anything else of the line is parsed: lines it does not want
 // are skipped after their name, which is both how the probe keeps only the series its config asks for and why this
-// parser is fast. A skipped line is checked only up to its name; a selected line is checked completely.
+// parser is fast: the later lines of a refused name are recognised on their bytes and never even decoded, so a
+// large body that the consumer mostly skips makes little garbage. A skipped line is checked only up to its name; a
+// selected line is checked completely.
 //
 // Metric and label names may be quoted (Prometheus 3's UTF-8 names, in both formats): `{"go.gc_duration_seconds",
 // quantile="0"} 4.9e-05`, `metric{"label.with.dots"="v"} 1`, `# TYPE "my.metric" gauge`.
@@ -104,9 +106,9 @@ export async function parseExposition(
         if (carry.length > 0) {
           // The line the previous block cut is completed and parsed alone, so the rest needs no copy.
           from = block.indexOf(NEWLINE) + 1;
-          parser.feed(decode(Buffer.concat([carry, block.subarray(0, from)]), parser.lines));
+          parser.feedBytes(Buffer.concat([carry, block.subarray(0, from)]));
         }
-        parser.feed(decode(block.subarray(from, lastNewline + 1), parser.lines));
+        parser.feedBytes(block.subarray(from, lastNewline + 1));
         carry = new Uint8Array(block.subarray(lastNewline + 1)); // a copy: the chunk itself is not kept
       }
       if (carry.length > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
@@ -118,7 +120,7 @@ export async function parseExposition(
       }
     }
   }
-  if (carry.length > 0) parser.feed(decode(carry, parser.lines));
+  if (carry.length > 0) parser.feedBytes(carry);
   if (options.openMetrics && !parser.eof) {
     throw new ExpositionError(parser.lines, 'the OpenMetrics exposition ends without "# EOF" (truncated?)');
   }
@@ -243,15 +245,60 @@ class LineParser {
   readonly #handler: ExpositionHandler;
   // Consecutive lines mostly repeat a few metric names (a histogram's _bucket, _sum, _count) and the label names in
   // the same order. Reusing those strings (compared in place) saves a slice, a hash and a select() call per line.
-  readonly #recent: { name: string; wanted: boolean }[] = [];
+  // The names are also kept as bytes, so that the next lines of a refused name are skipped before they are decoded.
+  readonly #recent: { name: string; wanted: boolean; bytes: Uint8Array }[] = [];
   readonly #labelNames: string[] = [];
 
   constructor(handler: ExpositionHandler) {
     this.#handler = handler;
   }
 
+  /**
+   * Parses the whole lines of `block` (the last one may lack its newline), sorted on their first bytes: a line of a
+   * name select() refused is counted and skipped, never decoded (in a large body most lines are such lines, and
+   * decoding them was most of the parse's time and garbage); lines of a wanted name are decoded together; any other
+   * line (a new name, a comment) is parsed at once, so the lines after it are sorted knowing its name, and nothing
+   * after a `# EOF` is skipped.
+   */
+  feedBytes(block: Uint8Array): void {
+    let run = -1; // start of the wanted lines to decode together
+    const flush = (end: number) => {
+      if (run >= 0) this.#feed(decode(block.subarray(run, end), this.lines));
+      run = -1;
+    };
+    for (let start = 0; start < block.length; ) {
+      const newline = block.indexOf(NEWLINE, start);
+      const next = newline < 0 ? block.length : newline + 1;
+      const known = this.eof ? undefined : this.#recentAt(block, start);
+      if (known?.wanted) {
+        if (run < 0) run = start;
+      } else {
+        flush(start);
+        if (known) this.lines++;
+        else this.#feed(decode(block.subarray(start, next), this.lines));
+      }
+      start = next;
+    }
+    flush(block.length);
+  }
+
+  /** The recent name that `block` holds at `at`, followed by no name character. */
+  #recentAt(block: Uint8Array, at: number): { wanted: boolean } | undefined {
+    const recent = this.#recent;
+    for (let r = 0; r < recent.length; r++) {
+      const entry = recent[r] as { wanted: boolean; bytes: Uint8Array };
+      const bytes = entry.bytes;
+      const after = at + bytes.length;
+      if (after > block.length || is(block[after] ?? NEWLINE, METRIC_CHAR)) continue;
+      let i = 0;
+      while (i < bytes.length && block[at + i] === bytes[i]) i++;
+      if (i === bytes.length) return entry;
+    }
+    return undefined;
+  }
+
   /** Parses the lines of `text`; the last one may lack its newline. */
-  feed(text: string): void {
+  #feed(text: string): void {
     this.#text = text;
     this.#backslash = -1;
     let start = 0;
@@ -530,7 +577,7 @@ class LineParser {
     }
     const name = this.#metricName(end);
     if (name === undefined) throw this.#error(`expected a metric name, found ${shown(text, start, end)}`);
-    const entry = { name, wanted: this.#select(name) };
+    const entry = { name, wanted: this.#select(name), bytes: Buffer.from(name) };
     if (recent.length === RECENT_NAMES) recent.pop();
     recent.unshift(entry);
     return entry;

@@ -122,6 +122,33 @@ describe('parseExposition, text format 0.0.4', () => {
     expect(await parseError(text)).toBe('line 2: expected a label name after "{", found "="');
   });
 
+  it('skips the later lines of a refused name on their bytes: what follows the name is not even decoded', async () => {
+    const body = Buffer.concat([
+      Buffer.from('skipped{a="1"} 1\nwanted 2\nskipped{a="'),
+      Buffer.from([0xc3, 0x28]), // invalid UTF-8, after a name already refused
+      Buffer.from('"} 3\nskipped_not{a="1"} 4\nwanted 5\n'),
+    ]);
+    for (const size of [1, 7, 1000]) {
+      const samples: [string, number][] = [];
+      const summary = await parseExposition(chunks(body, size), {
+        select: (name) => name.startsWith('wanted'),
+        sample: (s, line) => samples.push([s.name, line]),
+      });
+      expect(samples).toEqual([
+        ['wanted', 2],
+        ['wanted', 5],
+      ]);
+      expect(summary.lines).toBe(5);
+    }
+    // Without select() the same line is read, and refused.
+    await expect(parseExposition(chunks(body, 1000), { sample() {} })).rejects.toThrow('line 3: invalid UTF-8');
+    // Nothing after # EOF is skipped, a refused name included.
+    const eof = 'skipped 1\n# EOF\nskipped 2\n';
+    await expect(
+      parseExposition(chunks(eof, 1000), { select: () => false, sample() {} }, { openMetrics: true }),
+    ).rejects.toThrow('line 3: content after "# EOF"');
+  });
+
   it('streams: samples reach the handler while the body is still arriving', async () => {
     let produced = 0;
     async function* body(): AsyncGenerator<Uint8Array> {
