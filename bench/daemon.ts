@@ -10,7 +10,7 @@
 //
 //   npx tsx bench/daemon.ts [--minutes 5] [--trials 5]
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
+import { buildScratch } from './support/scratch-build.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string', default: '5' }, trials: { type: 'string', default: '5' } },
@@ -76,20 +77,6 @@ async function pageLatency(): Promise<void> {
     `  min ${(Math.min(...latencies) / 1000).toFixed(2)} s, median ${(median(latencies) / 1000).toFixed(2)} s, max ${(Math.max(...latencies) / 1000).toFixed(2)} s (goal: under 6 s)`,
   );
   console.log('  bound: the next scheduled check (0-5 s after the fault) + 2 re-checks 1 s apart + delivery');
-}
-
-/** Builds src/ with tsc into a scratch folder laid out like the image (/app/{bin,dist,package.json,node_modules}). */
-function buildScratch(): string {
-  const root = resolve('.centinela/bench-build');
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  execFileSync('./node_modules/.bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', join(root, 'dist')], {
-    stdio: 'inherit',
-  });
-  cpSync('bin', join(root, 'bin'), { recursive: true });
-  cpSync('package.json', join(root, 'package.json'));
-  symlinkSync(resolve('node_modules'), join(root, 'node_modules'));
-  return root;
 }
 
 /** utime + stime (seconds) and RSS (bytes) of a process, from /proc. */

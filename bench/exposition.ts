@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseExposition } from '../src/probes/exposition.js';
+import { writeApiExposition } from './support/api-exposition.js';
 
 type Mode = 'package' | 'full' | 'probe';
 
@@ -36,55 +37,14 @@ interface ChildReport {
   liveHeapBytes: number;
 }
 
-const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
-const STATUSES = ['200', '201', '404', '500', '503'];
-
-/**
- * Writes an API-like /metrics (4 histograms, 40 counters, 40 gauges; every series distinct) and returns its series
- * count. Written family by family, so the generator does not hold the body either.
- */
+/** Writes the API-like exposition to `file`; returns its series count. */
 function generate(file: string, perFamily: number): number {
   const fd = openSync(file, 'w');
-  let series = 0;
-  const write = (lines: string[]) => writeSync(fd, `${lines.join('\n')}\n`);
-  for (let f = 0; f < 4; f++) {
-    const name = `http_request_duration_seconds_${f}`;
-    const lines = [`# HELP ${name} Request latency.`, `# TYPE ${name} histogram`];
-    for (let s = 0; s < perFamily; s++) {
-      const labels = `app="api",handler="/api/v1/resources/item_${s}",method="${METHODS[s % 4]}"`;
-      let count = 0;
-      for (const le of BUCKETS) {
-        count += (s * 7 + le.length) % 13;
-        lines.push(`${name}_bucket{${labels},le="${le}"} ${count}`);
-      }
-      lines.push(`${name}_sum{${labels}} ${(count * 0.137).toFixed(3)}`, `${name}_count{${labels}} ${count}`);
-      series += BUCKETS.length + 2;
-    }
-    write(lines);
+  try {
+    return writeApiExposition((text) => writeSync(fd, text), perFamily);
+  } finally {
+    closeSync(fd);
   }
-  for (let f = 0; f < 40; f++) {
-    const name = `http_requests_${f}_total`;
-    const lines = [`# HELP ${name} Requests served.`, `# TYPE ${name} counter`];
-    for (let s = 0; s < perFamily; s++) {
-      lines.push(
-        `${name}{handler="/api/v1/resources/item_${s}",method="GET",status="${STATUSES[s % 5]}"} ${s * 31 + f}`,
-      );
-      series++;
-    }
-    write(lines);
-  }
-  for (let f = 0; f < 40; f++) {
-    const name = `process_pool_connections_${f}`;
-    const lines = [`# TYPE ${name} gauge`];
-    for (let s = 0; s < perFamily / 10; s++) {
-      lines.push(`${name}{pool="pool_${s}",state="idle"} ${s % 17}`);
-      series++;
-    }
-    write(lines);
-  }
-  closeSync(fd);
-  return series;
 }
 
 /** Parses `file` `runs` times with one parser, in this (fresh) process. */

@@ -58,7 +58,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const scheduler = new Scheduler(config.alerts.probes, {
     clock,
     log: log.child({ component: 'scheduler' }),
-    onResult: (...run) => engine.ingest(...run),
+    onResult: (probe, result, samples, at, timing) => engine.ingest(probe, result, samples, at, timing),
   });
   const engine = new Engine({
     store,

@@ -38,14 +38,18 @@ export function summarize(config: Config): string {
   out.push('', 'Probes by kind');
   const kinds = new Map<string, string[]>();
   for (const p of alerts.probes) kinds.set(p.kind, [...(kinds.get(p.kind) ?? []), p.name]);
-  const kindWidth = Math.max(0, ...[...kinds.keys()].map((k) => k.length));
-  for (const [kind, names] of kinds)
-    out.push(...wrap(`  ${kind.padEnd(kindWidth)}  ${String(names.length).padStart(2)}  `, names));
+  const kindWidth = [...kinds.keys()].reduce((w, k) => Math.max(w, k.length), 0);
+  for (const [kind, names] of kinds) {
+    for (const line of wrap(`  ${kind.padEnd(kindWidth)}  ${String(names.length).padStart(2)}  `, names))
+      out.push(line);
+  }
 
   out.push('', 'Rules by priority (a rule counts at each priority it has)');
   for (const p of PRIORITIES) {
     const names = alerts.rules.filter((r) => r.thresholds[p] !== undefined).map((r) => r.name);
-    out.push(...wrap(`  ${p}  ${String(names.length).padStart(2)}  `, names.length > 0 ? names : ['-']));
+    for (const line of wrap(`  ${p}  ${String(names.length).padStart(2)}  `, names.length > 0 ? names : ['-'])) {
+      out.push(line);
+    }
   }
 
   out.push('', 'Who is paged');

@@ -122,6 +122,7 @@ export function reportFailures<A extends unknown[]>(
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
+      // biome-ignore lint/plugin: forwards this call's own arguments, a handful already on the stack
       await action(...args);
     } catch (err) {
       if (!(err instanceof ClientError)) throw err;

@@ -109,7 +109,7 @@ export function formatTable(outcomes: readonly CheckOutcome[]): string {
       rows.push([o.config.name, o.result.up ? '1' : '0', s.name, formatLabels(s.labels), formatValue(s.value)]);
     }
   }
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => r[col]?.length ?? 0))) ?? [];
+  const widths = rows[0]?.map((_, col) => rows.reduce((w, r) => Math.max(w, r[col]?.length ?? 0), 0)) ?? [];
   const lines = rows.map((r) => r.map((cell, col) => (col === 4 ? cell : cell.padEnd(widths[col] ?? 0))).join('  '));
   const notes: string[] = [];
   for (const o of outcomes) {

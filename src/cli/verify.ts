@@ -105,7 +105,7 @@ export function formatVerification(v: Verification): string {
     ]),
     ...v.checks.map((c): [string, string, string] => [c.mark, `${c.rule}${formatLabels(c.labels)}`, c.text]),
   ];
-  const width = Math.max(5, ...rows.map(([, name]) => name.length));
+  const width = rows.reduce((w, [, name]) => Math.max(w, name.length), 5);
   const lines = [`   ${'CHECK'.padEnd(width)}  RESULT`, ...rows.map(([m, n, t]) => `${m} ${n.padEnd(width)}  ${t}`)];
   const down = v.probes.filter((p) => p.status === 'down').length;
   const fatal =

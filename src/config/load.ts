@@ -105,7 +105,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
     const yaml = yamlProblems(file, text, doc, lines);
-    issues.push(...yaml.issues);
+    for (const issue of yaml.issues) issues.push(issue);
     const fromEnv = fillEnv(doc, env);
     let data: unknown;
     try {

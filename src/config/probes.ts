@@ -74,10 +74,11 @@ export const httpProbe = z.strictObject({
   tls: tls.optional(),
 });
 
-/** A metric or sample name as an exposition writes it. */
-const metricName = z
-  .string()
-  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'is not a metric name: letters, digits, _ and :' });
+/** A metric or sample name as an exposition writes it, unquoted: `http_requests_total`, or Prometheus 3's `go.gc_count`. */
+const metricName = z.string().regex(/^[^\s"]+$/, {
+  message:
+    'is not a metric name. Write it without quotes or blanks: http_requests_total, or a UTF-8 name like go.gc_count',
+});
 
 const histogram = z.strictObject({
   /** Histogram base name, without _bucket. */
@@ -133,6 +134,10 @@ export const metricsProbe = z
     rates: z.array(counterRate).default([]),
     error_rates: z.array(errorRate).default([]),
     gauges: z.array(gauge).default([]),
+    /** A larger exposition is not read past this many bytes: cannot measure. */
+    max_body_bytes: z.number().int().positive().default(16_777_216),
+    /** More series selected by histograms, rates, error_rates and gauges than this in one scrape: cannot measure. */
+    max_series: z.number().int().positive().default(20_000),
     tls: tls.optional(),
   })
   .superRefine((probe, ctx) => {

@@ -87,7 +87,9 @@ function namesOf({ alerts, escalation }: CheckedFiles): DefinedNames {
 
 function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
   const out: Finding[] = [];
-  for (const list of ['probes', 'rules', 'maintenance'] as const) out.push(...duplicates(list, names[list] ?? []));
+  for (const list of ['probes', 'rules', 'maintenance'] as const) {
+    for (const finding of duplicates(list, names[list] ?? [])) out.push(finding);
+  }
 
   alerts.probes?.forEach((probe, i) => {
     if (!probe) return;
@@ -185,7 +187,7 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Fi
     }
   }
   // Where a chain goes depends on every level: with one refused, a cycle could be missed or made up.
-  if (levelNames?.every((p) => levels[p])) out.push(...cycles(levels));
+  if (levelNames?.every((p) => levels[p])) for (const finding of cycles(levels)) out.push(finding);
 
   for (const [name, contact] of Object.entries(escalation.contacts ?? {})) {
     const at = ['contacts', name];
@@ -307,11 +309,11 @@ function clearProblem(op: string, thresholds: Partial<Record<Priority, number>>,
   if (clear === undefined) return undefined;
   const values = Object.values(thresholds).filter((v): v is number => v !== undefined);
   if (op === '>' || op === '>=') {
-    const lowest = Math.min(...values);
+    const lowest = values.reduce((a, b) => Math.min(a, b), Infinity);
     if (clear > lowest)
       return `${clear} is above the lowest threshold (${lowest}); with op ${op}, it must be at or below it`;
   } else if (op === '<' || op === '<=') {
-    const highest = Math.max(...values);
+    const highest = values.reduce((a, b) => Math.max(a, b), -Infinity);
     if (clear < highest)
       return `${clear} is below the highest threshold (${highest}); with op ${op}, it must be at or above it`;
   } else {

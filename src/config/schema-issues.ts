@@ -135,7 +135,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
         return;
       }
       // The branch that got furthest into the value is the one the operator meant.
-      const depth = (b: readonly Issue[]) => Math.max(...b.map((i) => i.path.length));
+      const depth = (b: readonly Issue[]) => b.reduce((d, i) => Math.max(d, i.path.length), -Infinity);
       const best = [...branches].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
       for (const inner of best) describe(inner, path, ctx, out);
       return;

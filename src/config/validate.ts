@@ -42,7 +42,7 @@ export function validateFile(
   const result = schema.safeParse(data, { error: defaultMessages });
   if (!result.success) {
     const issues = result.error.issues.filter((i) => !refused.some((r) => isUnder(i.path as PathKey[], r)));
-    findings.push(...describeIssues(issues, schema, data, filled));
+    for (const finding of describeIssues(issues, schema, data, filled)) findings.push(finding);
   }
   const names = namesIn(schema, collections, data);
   if (result.success && planned.length === 0) {

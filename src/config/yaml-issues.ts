@@ -23,7 +23,7 @@ export function yamlProblems(
   const damage: Damage[] = [];
   const all = errors.map((error) => tell(text, doc, lines, error));
   // An unclosed quote takes in the rest of the text, and whatever yaml finds wrong after it follows from that.
-  const quote = Math.min(...all.map((t) => (t.swallows && 'from' in t.damage ? t.damage.from : Infinity)));
+  const quote = all.reduce((q, t) => (t.swallows && 'from' in t.damage ? Math.min(q, t.damage.from) : q), Infinity);
   const seen = new Set<number>(); // one mistake often yields several errors on its line
   for (const told of all) {
     if ('from' in told.damage) told.damage.field = fieldAt(doc, told.damage.from);

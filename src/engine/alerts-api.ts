@@ -152,7 +152,7 @@ export class AlertsApi {
       const at = w.at(now);
       if (at) views.push({ kind: 'recurring', id: w.name, matchers: w.matchers, reason: w.reason, ...at });
     }
-    views.push(...this.#d.store.listWindows().map(oneShotView));
+    for (const w of this.#d.store.listWindows()) views.push(oneShotView(w));
     const wanted = filter.state === undefined ? views : views.filter((v) => v.open === (filter.state === 'open'));
     return wanted.sort((a, b) => Number(b.open) - Number(a.open));
   }

@@ -233,12 +233,13 @@ export class OutboxWorker {
     const first = rows[0] as OutboxRow;
     if (result.ok) {
       this.#store.recordAttempt(ids, { ok: true, channel: channel ?? '', at: now });
-      this.#onAttempt(channel ?? '', 'delivered', (now - Math.min(...rows.map((r) => r.createdAt))) / 1000);
+      const oldest = rows.reduce((t, r) => Math.min(t, r.createdAt), Infinity);
+      this.#onAttempt(channel ?? '', 'delivered', (now - oldest) / 1000);
       this.#log.debug({ contact: first.contact, channel, rows: ids.length }, 'outbox: delivered');
       return;
     }
     const { delivery } = this.#config;
-    const failingSince = Math.min(...rows.map((r) => r.failingSince ?? now));
+    const failingSince = rows.reduce((t, r) => Math.min(t, r.failingSince ?? now), Infinity);
     const longFailing = !result.retryable || now - failingSince >= delivery.fallback_after;
     const channelsOfContact = this.#config.contacts[first.contact]?.channels.length ?? 0;
     // A row sent on every channel at once has no next channel to move to: its siblings are already on them.

@@ -65,7 +65,7 @@ export class ResponseMetrics {
   #sweep(now: number, count: boolean): void {
     this.#sweptAt = now;
     // Every breach is decided within its level's response time of the first page, so older incidents are settled.
-    const longest = Math.max(0, ...Object.values(this.#levels).map((l) => l?.ack_within ?? 0));
+    const longest = Object.values(this.#levels).reduce((m, l) => Math.max(m, l?.ack_within ?? 0), 0);
     const since = now - 2 * longest - 3_600_000;
     const next = new Map<number, { ack: boolean; resolve: boolean }>();
     for (const r of slaReport(this.#store.incidentsSince(since), this.#levels, now)) {

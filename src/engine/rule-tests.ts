@@ -148,7 +148,7 @@ export function expandValues(text: string): (number | undefined)[] {
   const out: (number | undefined)[] = [];
   for (const token of text.trim().split(/\s+/).filter(Boolean)) {
     if (token === '_') out.push(undefined);
-    else if (/^_x\d+$/.test(token)) out.push(...Array<undefined>(Number(token.slice(2))).fill(undefined));
+    else if (/^_x\d+$/.test(token)) for (let i = Number(token.slice(2)); i > 0; i--) out.push(undefined);
     else if (EXPANDING.test(token)) {
       const [, a, sign, b, n] = EXPANDING.exec(token) as RegExpExecArray;
       const step = b === undefined ? 0 : (sign === '-' ? -1 : 1) * Number(b);
@@ -178,7 +178,8 @@ function parseSteps(steps: number | string | number[]): Set<number> {
 export async function runRuleTests(file: RuleTestFile, alerts: AlertsFile): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const [gi, group] of file.tests.entries()) {
-    results.push(...(await runGroup(group, `tests[${gi}]${group.name ? ` "${group.name}"` : ''}`, alerts)));
+    for (const r of await runGroup(group, `tests[${gi}]${group.name ? ` "${group.name}"` : ''}`, alerts))
+      results.push(r);
   }
   return results;
 }
@@ -195,7 +196,7 @@ async function runGroup(group: Group, where: string, alerts: AlertsFile): Promis
   try {
     const series = group.input_series.map((s) => ({ ...parseSeries(s.series), values: expandValues(s.values) }));
     const failures = group.probe_failures.map((f) => ({ ...f, steps: parseSteps(f.steps) }));
-    const steps = Math.max(0, ...series.map((s) => s.values.length));
+    const steps = series.reduce((n, s) => Math.max(n, s.values.length), 0);
     // Probes the group gives nothing run too, up with nothing to report, as a healthy rest of the stack would: a
     // cause the test does not break has looked, so it holds no symptom back (see rules/causes.ts).
     const named = new Set([...series.map((s) => probeOf(s.name)), ...failures.map((f) => f.probe)]);

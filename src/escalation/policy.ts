@@ -229,7 +229,7 @@ export function nextDueAt(rec: IncidentRecord, levels: Levels, ackTimeout: numbe
   }
   const climb = climbDue(rec, levels);
   if (climb !== undefined) times.push(climb);
-  return times.length ? Math.min(...times) : undefined;
+  return times.length ? times.reduce((a, b) => Math.min(a, b)) : undefined;
 }
 
 /**
@@ -272,7 +272,7 @@ export function due(rec0: IncidentRecord, levels: Levels, ackTimeout: number | u
   if (rec.status === 'acked' && rec.ack && timeout !== undefined && rec.ack.at + timeout <= now) {
     rec.status = 'open';
     rec.ack = undefined;
-    pages.push(...repageAll(rec, 'reopened', now));
+    for (const page of repageAll(rec, 'reopened', now)) pages.push(page);
   } else if (rec.status === 'open') {
     const stepped = takeSteps(rec, levels, now);
     pages.push(...stepped);

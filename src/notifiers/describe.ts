@@ -194,10 +194,10 @@ export function textBody(n: Notification): string {
   const parts: string[] = [];
   for (const item of n.items) {
     const d = describeItem(item, n.contact.id, n.at);
-    const lines = [d.headline, '', ...d.facts.map(([k, v]) => `${k}: ${v}`)];
-    if (d.runbook.length) lines.push('', 'Runbook:', ...d.runbook.map((s, i) => `  ${i + 1}. ${s}`));
+    let lines = [d.headline, '', ...d.facts.map(([k, v]) => `${k}: ${v}`)];
+    if (d.runbook.length) lines = [...lines, '', 'Runbook:', ...d.runbook.map((s, i) => `  ${i + 1}. ${s}`)];
     for (const diag of d.diagnosis)
-      lines.push('', `Diagnosis (${diag.probe}):`, ...diag.detail.split('\n').map((l) => `  ${l}`));
+      lines = [...lines, '', `Diagnosis (${diag.probe}):`, ...diag.detail.split('\n').map((l) => `  ${l}`)];
     if (d.ackUrl) lines.push('', `Acknowledge: ${d.ackUrl}`);
     parts.push(lines.join('\n'));
   }

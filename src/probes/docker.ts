@@ -306,20 +306,22 @@ function describe(o: Observation): string {
       `memory ${mem.percent.toFixed(2)} % (${mib(mem.usageBytes)} of ${mib(mem.limitBytes)})`,
     );
   }
-  const lines = [`${o.name}: ${parts.join(', ')}`];
+  let lines = [`${o.name}: ${parts.join(', ')}`];
   if (health === 'unhealthy') {
     const last = c.State.Health?.Log?.at(-1);
     const output = (last?.Output ?? '').trim().split('\n').slice(-HEALTH_OUTPUT_LINES);
-    lines.push(
+    lines = [
+      ...lines,
       `  last health check (exit ${last?.ExitCode ?? '?'}):`,
       ...output.map((l) => `    ${maskCredentials(l).slice(0, 300)}`),
-    );
+    ];
   }
   if (o.log && o.log.matches > 0) {
-    lines.push(
+    lines = [
+      ...lines,
       `  ${o.log.matches} error line(s) in the log this window; last ${o.log.last.length}:`,
       ...o.log.last.map((l) => `    ${l}`),
-    );
+    ];
   }
   return lines.join('\n');
 }

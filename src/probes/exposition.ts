@@ -4,7 +4,16 @@
 // consumer one sample at a time, so memory holds one chunk and one partial line, never the body. The consumer's
 // `select(name)` sees each sample's metric name before anything else of the line is parsed: lines it does not want
 // are skipped after their name, which is both how the probe keeps only the series its config asks for and why this
-// parser is fast. A skipped line is checked only up to its name; a selected line is checked completely.
+// parser is fast: the later lines of a refused name are recognised on their bytes and never even decoded, so a
+// large body that the consumer mostly skips makes little garbage. A skipped line is checked only up to its name; a
+// selected line is checked completely.
+//
+// Metric and label names may be quoted (Prometheus 3's UTF-8 names, in both formats): `{"go.gc_duration_seconds",
+// quantile="0"} 4.9e-05`, `metric{"label.with.dots"="v"} 1`, `# TYPE "my.metric" gauge`.
+//
+// The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time and lets the loop turn
+// (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU but delays no one.
+import { setImmediate as loopTurn } from 'node:timers/promises';
 
 /** Metric types a `# TYPE` line may declare: the 0.0.4 ones and OpenMetrics' additions. */
 const TYPES = new Set([
@@ -32,10 +41,11 @@ export interface ExpositionHandler {
   /** Called with each sample line's metric name before its labels are parsed; `false` skips the line. */
   select?(name: string): boolean;
   /**
-   * Called for each selected sample line, in body order. Its strings may be slices of the decoded block they were
-   * read from (V8 shares the memory): copy what you keep past the parse, or it keeps a chunk's worth of body alive.
+   * Called for each selected sample line, in body order, with its 1-based line number. Its strings may be slices of
+   * the decoded block they were read from (V8 shares the memory): copy what you keep past the parse, or it keeps a
+   * chunk's worth of body alive. A throw stops the parse and rejects it with that error.
    */
-  sample(sample: ExpositionSample): void;
+  sample(sample: ExpositionSample, line: number): void;
   /** Called for each `# TYPE family type` line. */
   type?(family: string, type: string): void;
 }
@@ -81,26 +91,36 @@ export async function parseExposition(
   const maxLine = options.maxLineLength ?? 1 << 20;
   let carry: Uint8Array = new Uint8Array(0);
   let bytes = 0;
+  let sinceTurn = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
-    // Lines are cut on bytes, before decoding: a newline byte is never inside a UTF-8 sequence, and every block
-    // decodes to one flat string, which the parser reads much faster than a concatenation of chunk strings.
-    const lastNewline = chunk.lastIndexOf(NEWLINE);
-    if (lastNewline < 0) {
-      carry = Buffer.concat([carry, chunk]);
-    } else {
-      let from = 0;
-      if (carry.length > 0) {
-        // The line the previous chunk cut is completed and parsed alone, so the rest needs no copy.
-        from = chunk.indexOf(NEWLINE) + 1;
-        parser.feed(decode(Buffer.concat([carry, chunk.subarray(0, from)]), parser.lines));
+    for (let at = 0; at < chunk.byteLength; at += BLOCK_BYTES) {
+      const block = chunk.subarray(at, at + BLOCK_BYTES);
+      // Lines are cut on bytes, before decoding: a newline byte is never inside a UTF-8 sequence, and every block
+      // decodes to one flat string, which the parser reads much faster than a concatenation of chunk strings.
+      const lastNewline = block.lastIndexOf(NEWLINE);
+      if (lastNewline < 0) {
+        carry = Buffer.concat([carry, block]);
+      } else {
+        let from = 0;
+        if (carry.length > 0) {
+          // The line the previous block cut is completed and parsed alone, so the rest needs no copy.
+          from = block.indexOf(NEWLINE) + 1;
+          parser.feedBytes(Buffer.concat([carry, block.subarray(0, from)]));
+        }
+        parser.feedBytes(block.subarray(from, lastNewline + 1));
+        carry = new Uint8Array(block.subarray(lastNewline + 1)); // a copy: the chunk itself is not kept
       }
-      parser.feed(decode(chunk.subarray(from, lastNewline + 1), parser.lines));
-      carry = new Uint8Array(chunk.subarray(lastNewline + 1)); // a copy: the chunk itself is not kept
+      if (carry.length > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
+      // Chunks already buffered come out of the stream without a turn of the loop in between: take one.
+      sinceTurn += block.byteLength;
+      if (sinceTurn >= BLOCK_BYTES) {
+        sinceTurn = 0;
+        await loopTurn();
+      }
     }
-    if (carry.length > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
   }
-  if (carry.length > 0) parser.feed(decode(carry, parser.lines));
+  if (carry.length > 0) parser.feedBytes(carry);
   if (options.openMetrics && !parser.eof) {
     throw new ExpositionError(parser.lines, 'the OpenMetrics exposition ends without "# EOF" (truncated?)');
   }
@@ -155,6 +175,9 @@ function decode(block: Uint8Array, linesBefore: number): string {
     throw new ExpositionError(line, 'invalid UTF-8');
   }
 }
+
+/** Bytes parsed between two turns of the event loop: about a millisecond of parsing. */
+const BLOCK_BYTES = 64 * 1024;
 
 const TAB = 9;
 const NEWLINE = 10;
@@ -222,15 +245,60 @@ class LineParser {
   readonly #handler: ExpositionHandler;
   // Consecutive lines mostly repeat a few metric names (a histogram's _bucket, _sum, _count) and the label names in
   // the same order. Reusing those strings (compared in place) saves a slice, a hash and a select() call per line.
-  readonly #recent: { name: string; wanted: boolean }[] = [];
+  // The names are also kept as bytes, so that the next lines of a refused name are skipped before they are decoded.
+  readonly #recent: { name: string; wanted: boolean; bytes: Uint8Array }[] = [];
   readonly #labelNames: string[] = [];
 
   constructor(handler: ExpositionHandler) {
     this.#handler = handler;
   }
 
+  /**
+   * Parses the whole lines of `block` (the last one may lack its newline), sorted on their first bytes: a line of a
+   * name select() refused is counted and skipped, never decoded (in a large body most lines are such lines, and
+   * decoding them was most of the parse's time and garbage); lines of a wanted name are decoded together; any other
+   * line (a new name, a comment) is parsed at once, so the lines after it are sorted knowing its name, and nothing
+   * after a `# EOF` is skipped.
+   */
+  feedBytes(block: Uint8Array): void {
+    let run = -1; // start of the wanted lines to decode together
+    const flush = (end: number) => {
+      if (run >= 0) this.#feed(decode(block.subarray(run, end), this.lines));
+      run = -1;
+    };
+    for (let start = 0; start < block.length; ) {
+      const newline = block.indexOf(NEWLINE, start);
+      const next = newline < 0 ? block.length : newline + 1;
+      const known = this.eof ? undefined : this.#recentAt(block, start);
+      if (known?.wanted) {
+        if (run < 0) run = start;
+      } else {
+        flush(start);
+        if (known) this.lines++;
+        else this.#feed(decode(block.subarray(start, next), this.lines));
+      }
+      start = next;
+    }
+    flush(block.length);
+  }
+
+  /** The recent name that `block` holds at `at`, followed by no name character. */
+  #recentAt(block: Uint8Array, at: number): { wanted: boolean } | undefined {
+    const recent = this.#recent;
+    for (let r = 0; r < recent.length; r++) {
+      const entry = recent[r] as { wanted: boolean; bytes: Uint8Array };
+      const bytes = entry.bytes;
+      const after = at + bytes.length;
+      if (after > block.length || is(block[after] ?? NEWLINE, METRIC_CHAR)) continue;
+      let i = 0;
+      while (i < bytes.length && block[at + i] === bytes[i]) i++;
+      if (i === bytes.length) return entry;
+    }
+    return undefined;
+  }
+
   /** Parses the lines of `text`; the last one may lack its newline. */
-  feed(text: string): void {
+  #feed(text: string): void {
     this.#text = text;
     this.#backslash = -1;
     let start = 0;
@@ -271,9 +339,12 @@ class LineParser {
     }
     if (keyword !== 'HELP' && keyword !== 'TYPE' && keyword !== 'UNIT') return;
     this.#skipBlanks(end);
-    const family = this.#metricName(end);
+    const family = text.charCodeAt(this.#pos) === QUOTE ? this.#quotedName(end, 'metric name') : this.#metricName(end);
     if (family === undefined) {
       throw this.#error(`expected a metric name after "# ${keyword}", found ${shown(text, this.#pos, end)}`);
+    }
+    if (this.#pos < end && !isBlank(text.charCodeAt(this.#pos))) {
+      throw this.#error(`expected a space after the metric name ${family}, found ${shown(text, this.#pos, end)}`);
     }
     if (keyword !== 'TYPE') return; // HELP text and UNIT are free text the probe does not use
     this.#skipBlanks(end);
@@ -287,27 +358,42 @@ class LineParser {
     this.#handler.type?.(family, type);
   }
 
-  /** `name{label="value",...} value [timestamp] [# exemplar]`. */
+  /** `name{label="value",...} value [timestamp] [# exemplar]`, or `{"quoted.name",label="value",...} value ...`. */
   #sample(end: number): void {
     const text = this.#text;
-    const { name, wanted } = this.#name(end);
-    if (!wanted) return;
     const labels: Record<string, string> = {};
-    let pos = this.#pos;
-    let c = text.charCodeAt(pos);
-    if (isBlank(c)) {
-      // Prometheus' text parser allows blanks between the metric name and its `{`.
-      let brace = pos + 1;
-      while (brace < end && isBlank(text.charCodeAt(brace))) brace++;
-      if (text.charCodeAt(brace) === OPEN) {
-        pos = brace;
-        c = OPEN;
-      }
-    }
-    if (c === OPEN) {
-      this.#pos = pos;
-      this.#labels(end, labels);
+    let name: string;
+    let pos: number;
+    if (text.charCodeAt(this.#pos) === OPEN) {
+      name = this.#nameInBraces(end);
+      if (!this.#select(name)) return;
       pos = this.#pos;
+      if (text.charCodeAt(pos) === COMMA) {
+        this.#labels(end, labels);
+        pos = this.#pos;
+      } else {
+        pos++; // the "}"
+      }
+    } else {
+      const entry = this.#name(end);
+      if (!entry.wanted) return;
+      name = entry.name;
+      pos = this.#pos;
+      let c = text.charCodeAt(pos);
+      if (isBlank(c)) {
+        // Prometheus' text parser allows blanks between the metric name and its `{`.
+        let brace = pos + 1;
+        while (brace < end && isBlank(text.charCodeAt(brace))) brace++;
+        if (text.charCodeAt(brace) === OPEN) {
+          pos = brace;
+          c = OPEN;
+        }
+      }
+      if (c === OPEN) {
+        this.#pos = pos;
+        this.#labels(end, labels);
+        pos = this.#pos;
+      }
     }
     if (!isBlank(text.charCodeAt(pos))) {
       throw this.#error(`expected a space and the value after ${name}, found ${shown(text, pos, end)}`);
@@ -344,13 +430,41 @@ class LineParser {
       throw this.#error(`unexpected ${shown(text, this.#pos, end)} after the value of ${name}`);
     }
     this.samples++;
-    this.#handler.sample({ name, labels, value, timestamp });
+    this.#handler.sample({ name, labels, value, timestamp }, this.lines);
   }
 
-  /** From `{` to past `}`, filling `labels`. The hottest code of the parser, hence the local cursor. */
+  /**
+   * The quoted metric name of a line that starts with `{` (Prometheus 3: `{"go.gc_duration_seconds",quantile="0"}`);
+   * leaves the cursor on the `,` or `}` after it.
+   */
+  #nameInBraces(end: number): string {
+    const text = this.#text;
+    this.#pos++;
+    this.#skipBlanks(end);
+    if (text.charCodeAt(this.#pos) !== QUOTE) {
+      throw this.#error(`expected a quoted metric name after "{", found ${shown(text, this.#pos, end)}`);
+    }
+    const name = this.#quotedName(end, 'metric name');
+    this.#skipBlanks(end);
+    const c = text.charCodeAt(this.#pos);
+    if (c !== COMMA && c !== CLOSE) {
+      throw this.#error(`expected "," or "}" after the metric name ${name}, found ${shown(text, this.#pos, end)}`);
+    }
+    return name;
+  }
+
+  /** A quoted metric or label name at the cursor (moving past it); an empty one is an error. */
+  #quotedName(end: number, what: string): string {
+    const name = this.#string(end, `a quoted ${what} is not closed with '"'`);
+    if (name === '') throw this.#error(`empty ${what} ""`);
+    return name;
+  }
+
+  /** From `{` (or the `,` after a quoted metric name) to past `}`, filling `labels`. The hottest code of the parser, hence the local cursor. */
   #labels(end: number, labels: Record<string, string>): void {
     const text = this.#text;
     const names = this.#labelNames;
+    const opener = shown(text, this.#pos, end); // "{", or "," after a quoted metric name
     let index = 0;
     let pos = this.#pos + 1;
     for (; ; index++) {
@@ -360,9 +474,14 @@ class LineParser {
       // Lines of a family repeat their label names in order: compare with the name at this index on the line before.
       let label = names[index];
       const cachedEnd = start + (label?.length ?? 0);
-      if (
+      if (text.charCodeAt(start) === QUOTE) {
+        this.#pos = start;
+        label = this.#quotedName(end, 'label name');
+        pos = this.#pos;
+      } else if (
         label !== undefined &&
         cachedEnd < end &&
+        is(text.charCodeAt(start), LABEL_START) &&
         !is(text.charCodeAt(cachedEnd), LABEL_CHAR) &&
         sameAt(text, start, label)
       ) {
@@ -370,12 +489,14 @@ class LineParser {
       } else {
         if (start >= end || !is(text.charCodeAt(start), LABEL_START)) {
           throw this.#error(
-            `expected a label name after ${index === 0 ? '"{"' : '","'}, found ${shown(text, start, end)}`,
+            `expected a label name after ${index === 0 ? opener : '","'}, found ${shown(text, start, end)}`,
           );
         }
         pos++;
         while (pos < end && is(text.charCodeAt(pos), LABEL_CHAR)) pos++;
         label = text.slice(start, pos);
+      }
+      if (label !== names[index]) {
         // Assigning "__proto__" would change the object's prototype instead of adding a label.
         if (label === '__proto__') throw this.#error('label name __proto__ is reserved');
         names[index] = label;
@@ -391,7 +512,7 @@ class LineParser {
         throw this.#error(`expected '"' to open the value of label ${label}, found ${shown(text, pos, end)}`);
       }
       this.#pos = pos;
-      labels[label] = this.#labelValue(end, label);
+      labels[label] = this.#string(end, `the value of label ${label} is not closed with '"'`);
       pos = this.#pos;
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       const c = text.charCodeAt(pos);
@@ -404,12 +525,15 @@ class LineParser {
     this.#pos = pos + 1;
   }
 
-  /** From the opening quote to past the closing one; unescapes \\, \" and \n (other escapes stay as written). */
-  #labelValue(end: number, label: string): string {
+  /**
+   * A quoted string (a label value or a quoted name) from the opening quote to past the closing one; unescapes \\, \"
+   * and \n (other escapes stay as written). `unclosed` is the error when the line ends first.
+   */
+  #string(end: number, unclosed: string): string {
     const text = this.#text;
     const open = this.#pos + 1;
     const close = text.indexOf('"', open);
-    if (close < 0 || close >= end) throw this.#error(`the value of label ${label} is not closed with '"'`);
+    if (close < 0 || close >= end) throw this.#error(unclosed);
     if (this.#backslash < open) {
       const next = text.indexOf('\\', open);
       this.#backslash = next < 0 ? text.length : next;
@@ -435,7 +559,7 @@ class LineParser {
       }
       i++; // Prometheus keeps an unknown escape as written, but it still cannot end the value
     }
-    throw this.#error(`the value of label ${label} is not closed with '"'`);
+    throw this.#error(unclosed);
   }
 
   /** The metric name at the cursor (moving past it) and whether the handler selects it. */
@@ -453,10 +577,14 @@ class LineParser {
     }
     const name = this.#metricName(end);
     if (name === undefined) throw this.#error(`expected a metric name, found ${shown(text, start, end)}`);
-    const entry = { name, wanted: this.#handler.select?.(name) ?? true };
+    const entry = { name, wanted: this.#select(name), bytes: Buffer.from(name) };
     if (recent.length === RECENT_NAMES) recent.pop();
     recent.unshift(entry);
     return entry;
+  }
+
+  #select(name: string): boolean {
+    return this.#handler.select?.(name) ?? true;
   }
 
   /** A metric name at the cursor (moving past it), or undefined when none starts there. */

@@ -20,8 +20,11 @@
 //   emitted as a sample; the detail says which and why, so a rule sees "no data", never a NaN compared to a threshold.
 // - The first scrape (or the first after a gap) yields only gauges; its detail says "warming up", and that is not a
 //   cannotMeasure. A configured metric absent from the exposition, a series selection that matches nothing, an
-//   exposition that does not parse, and a 401/403 are cannotMeasure with `up: true`: the target answered, centinela
-//   cannot read it. No answer, or another non-2xx status, is `up: false`.
+//   exposition that does not parse, a selected series twice in one scrape (Prometheus refuses that scrape too), a
+//   body over max_body_bytes, more selected series than max_series, and a 401/403 are cannotMeasure with `up: true`:
+//   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
+// - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
+//   between (exposition.ts); only the selected series are kept, at most max_series of them.
 
 import type { MetricsProbeConfig } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
@@ -56,8 +59,8 @@ interface Series {
 
 /** What one scrape saw of the selections. */
 interface Scraped {
-  /** By series key; `pairs` is the sorted labels as JSON, the key without the name. */
-  current: Map<string, { name: string; labels: Record<string, string>; pairs: string; value: number }>;
+  /** By series key; `pairs` is the sorted labels as JSON, the key without the name; `line` where it was read. */
+  current: Map<string, { name: string; labels: Record<string, string>; pairs: string; value: number; line: number }>;
   seen: Set<string>;
   declared: Set<string>;
   lines: number;
@@ -89,7 +92,7 @@ export default defineProbe({
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
         const now = clock.now(); // like Prometheus, a scrape is stamped with its start
-        const outcome = await scrape(client, wanted, signal);
+        const outcome = await scrape(client, wanted, config, signal);
         if (!('current' in outcome)) return outcome;
         const warmingUp = lastScrapeAt === undefined || lastScrapeAt <= now - config.window;
         const notes: string[] = [];
@@ -106,14 +109,14 @@ export default defineProbe({
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
 
         const problems = selections.flatMap((s) => missing(s, outcome, notes));
-        const samples: Sample[] = [];
+        let samples: Sample[] = [];
         const series = [...history.values()];
         if (!warmingUp) {
-          for (const h of histograms) samples.push(...quantiles(h, series, range, window, notes));
-          for (const r of rates) samples.push(...sumBy(r, series, (s) => rate(s.points, range), notes));
-          for (const e of errorRates) samples.push(...errorPercents(e, series, range, window, notes));
+          for (const h of histograms) samples = samples.concat(quantiles(h, series, range, window, notes));
+          for (const r of rates) samples = samples.concat(sumBy(r, series, (s) => rate(s.points, range), notes));
+          for (const e of errorRates) samples = samples.concat(errorPercents(e, series, range, window, notes));
         }
-        for (const g of gauges) samples.push(...sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
+        for (const g of gauges) samples = samples.concat(sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
         const detail = [
           `scraped ${outcome.lines} lines (${outcome.bytes} bytes), kept ${history.size} series`,
           ...notes,
@@ -144,14 +147,41 @@ function wantedOf(selections: readonly Selection[]): Wanted {
   return { bySample, families: new Set(selections.flatMap((s) => s.families)) };
 }
 
+/** A scrape centinela will not use, for the reason in the message (a limit, a duplicate series). */
+class ScrapeRefused extends Error {}
+
+/** The body's chunks, refusing the scrape once more than `max` bytes came (the rest is never read). */
+async function* upTo(body: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    if (bytes > max) {
+      throw new ScrapeRefused(`is larger than max_body_bytes (${max}): reading stopped at ${bytes} bytes`);
+    }
+    yield chunk;
+  }
+}
+
+/** How a series reads in a message: `name{label="value",…}`, cut at 200 characters. */
+function seriesText(name: string, labels: Record<string, string>): string {
+  const text = `${name}${formatLabels(labels)}`;
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** One GET of the exposition, parsed into the series the selections want; or the run's result when it failed. */
 async function scrape(
   client: HttpClient,
   { bySample, families }: Wanted,
+  limits: Pick<MetricsProbeConfig, 'max_body_bytes' | 'max_series'>,
   signal: AbortSignal,
 ): Promise<Scraped | ProbeResult> {
   const scraped: Scraped = { current: new Map(), seen: new Set(), declared: new Set(), lines: 0, bytes: 0 };
   const at = `${client.endpoint.host}:${client.endpoint.port}`;
+  const refused = (why: string): ProbeResult => ({
+    up: true,
+    samples: [],
+    cannotMeasure: `exposition from ${at} ${why}`,
+  });
   try {
     const response = await client.send({ signal });
     const { statusCode } = response;
@@ -164,20 +194,36 @@ async function scrape(
         : { up: false, reason };
     }
     const contentType = String(response.headers['content-type'] ?? '');
+    const length = Number(response.headers['content-length']);
+    if (length > limits.max_body_bytes) {
+      await response.body.dump(); // reads a few KiB to keep the connection, or closes it
+      return refused(`is ${length} bytes, more than max_body_bytes (${limits.max_body_bytes}); not read`);
+    }
+    let selected = 0; // series the selections match, kept or not
     const summary = await parseExposition(
-      response.body,
+      upTo(response.body, limits.max_body_bytes),
       {
         select(name) {
           if (!bySample.has(name)) return false;
           scraped.seen.add(name);
           return true;
         },
-        sample({ name, labels, value }) {
+        sample({ name, labels, value }, line) {
           const wanting = bySample.get(name);
           if (!wanting?.some((s) => matchesAll(s.match, labels))) return;
+          // Past the limit a series is only counted, for the message: the scrape is refused below.
+          if (++selected > limits.max_series) return;
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+          const key = `${name}${pairs}`;
+          const first = scraped.current.get(key);
+          if (first) {
+            throw new ScrapeRefused(
+              `has the series ${seriesText(name, first.labels)} twice, on lines ${first.line} and ${line}; ` +
+                'a scrape must hold each series once (Prometheus refuses it too)',
+            );
+          }
           // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
-          scraped.current.set(`${name}${pairs}`, { name: (wanting[0] as Selection).sample, labels, pairs, value });
+          scraped.current.set(key, { name: (wanting[0] as Selection).sample, labels, pairs, value, line });
         },
         type(family) {
           if (families.has(family)) scraped.declared.add(family);
@@ -185,13 +231,18 @@ async function scrape(
       },
       { openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text') },
     );
+    if (selected > limits.max_series) {
+      return refused(
+        `has ${selected} series of the configured metrics, more than max_series (${limits.max_series}). ` +
+          'Narrow them with match or raise max_series',
+      );
+    }
     scraped.lines = summary.lines;
     scraped.bytes = summary.bytes;
     return scraped;
   } catch (err) {
-    if (err instanceof ExpositionError && !signal.aborted) {
-      return { up: true, samples: [], cannotMeasure: `exposition from ${at} does not parse: ${err.message}` };
-    }
+    if (err instanceof ScrapeRefused && !signal.aborted) return refused(err.message);
+    if (err instanceof ExpositionError && !signal.aborted) return refused(`does not parse: ${err.message}`);
     return { up: false, reason: describeFailure(err, signal, client.endpoint) };
   }
 }

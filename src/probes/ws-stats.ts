@@ -54,7 +54,7 @@ function toResult(stats: Record<string, unknown>, now: number, rates: CounterRat
   for (const field of COUNTERS) {
     const value = stats[field];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      problems.push(`${field} is ${value === undefined ? 'missing' : `${JSON.stringify(value)}, not a count`}`);
+      problems.push(`${field} is ${value === undefined ? 'missing' : `${shown(value)}, not a count`}`);
       continue;
     }
     samples.push(sample(field, value));
@@ -71,7 +71,7 @@ function toResult(stats: Record<string, unknown>, now: number, rates: CounterRat
     samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000)));
   } else if (last !== null) {
     problems.push(
-      `last_broadcast_at is ${last === undefined ? 'missing' : `${JSON.stringify(last)}, not an ISO 8601 time`}`,
+      `last_broadcast_at is ${last === undefined ? 'missing' : `${shown(last)}, not an ISO 8601 time like "2025-10-16T12:30:45Z"`}`,
     );
   }
   const detail = last === null ? 'no broadcast yet (last_broadcast_at is null)' : undefined;
@@ -80,11 +80,22 @@ function toResult(stats: Record<string, unknown>, now: number, rates: CounterRat
 }
 
 /**
- * Epoch ms of an ISO 8601 time, or of Unix seconds given as a number. A time without a zone is UTC: Python's
- * datetime.utcnow().isoformat() writes none, and reading it as local time would shift it by the host's offset.
+ * A JSON value as a reason shows it: a number beyond a double's range (`1e400`, which JSON.parse reads as Infinity
+ * and JSON.stringify would print as null) says so, and long text is cut.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number beyond the range of a double (±1.8e308)';
+  const text = JSON.stringify(value);
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+/**
+ * Epoch ms of an ISO 8601 time, as the runbook's /ws/stats writes it; anything else (a number: Unix seconds or
+ * milliseconds? a date without a time) is undefined, a cannot-measure rather than a guessed age. A time without a
+ * zone is UTC: Python's datetime.utcnow().isoformat() writes none, and reading it as local time would shift it by
+ * the host's offset.
  */
 function parseInstant(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
   if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value)) return undefined;
   const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(value) ? value : `${value}Z`;
   const ms = Date.parse(zoned.replace(' ', 'T'));

@@ -23,7 +23,7 @@ export function openDb(path: string, migrations: readonly Migration[] = MIGRATIO
 
 function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const known = migrations.reduce((v, m) => Math.max(v, m.version), 0);
   if (current > known) {
     throw new StateError(
       'STATE_TOO_NEW',

@@ -122,6 +122,33 @@ describe('parseExposition, text format 0.0.4', () => {
     expect(await parseError(text)).toBe('line 2: expected a label name after "{", found "="');
   });
 
+  it('skips the later lines of a refused name on their bytes: what follows the name is not even decoded', async () => {
+    const body = Buffer.concat([
+      Buffer.from('skipped{a="1"} 1\nwanted 2\nskipped{a="'),
+      Buffer.from([0xc3, 0x28]), // invalid UTF-8, after a name already refused
+      Buffer.from('"} 3\nskipped_not{a="1"} 4\nwanted 5\n'),
+    ]);
+    for (const size of [1, 7, 1000]) {
+      const samples: [string, number][] = [];
+      const summary = await parseExposition(chunks(body, size), {
+        select: (name) => name.startsWith('wanted'),
+        sample: (s, line) => samples.push([s.name, line]),
+      });
+      expect(samples).toEqual([
+        ['wanted', 2],
+        ['wanted', 5],
+      ]);
+      expect(summary.lines).toBe(5);
+    }
+    // Without select() the same line is read, and refused.
+    await expect(parseExposition(chunks(body, 1000), { sample() {} })).rejects.toThrow('line 3: invalid UTF-8');
+    // Nothing after # EOF is skipped, a refused name included.
+    const eof = 'skipped 1\n# EOF\nskipped 2\n';
+    await expect(
+      parseExposition(chunks(eof, 1000), { select: () => false, sample() {} }, { openMetrics: true }),
+    ).rejects.toThrow('line 3: content after "# EOF"');
+  });
+
   it('streams: samples reach the handler while the body is still arriving', async () => {
     let produced = 0;
     async function* body(): AsyncGenerator<Uint8Array> {
@@ -135,6 +162,18 @@ describe('parseExposition, text format 0.0.4', () => {
     expect(producedAtSample).toHaveLength(1000);
     expect(producedAtSample[0]).toBe(1);
     expect(producedAtSample[999]).toBe(1000);
+  });
+
+  it('lets the event loop turn while it parses, even a body that arrives as one chunk', async () => {
+    const text = Array.from({ length: 50_000 }, (_, i) => `series_total{i="${i}"} ${i}`).join('\n');
+    let parsed = 0;
+    const seenByOthers: number[] = [];
+    const others = setInterval(() => seenByOthers.push(parsed), 0);
+    await parseExposition(chunks(text, text.length), { sample: () => parsed++ });
+    clearInterval(others);
+    expect(parsed).toBe(50_000);
+    // A timer ran between blocks: it saw the parse started and not finished.
+    expect(seenByOthers.some((n) => n > 0 && n < 50_000)).toBe(true);
   });
 
   it('parses a 100,000-series body of about 10 MB delivered in 64 KiB chunks', async () => {
@@ -173,6 +212,60 @@ describe('parseExposition, text format 0.0.4', () => {
       value: 99_999,
       timestamp: undefined,
     });
+  });
+});
+
+/** Prometheus 3's UTF-8 names, as its docs and newer client libraries write them; the same in both formats. */
+const UTF8_NAMES = [
+  '# HELP "go.gc_duration_seconds" A summary of the GC pause duration.',
+  '# TYPE "go.gc_duration_seconds" summary',
+  '{"go.gc_duration_seconds",quantile="0"} 4.9e-05',
+  '{"go.gc_duration_seconds",quantile="1"} 0.0011',
+  '{"go.gc_duration_seconds_sum"} 0.0123',
+  '{"go.gc_duration_seconds_count"} 42',
+  'metric{"label.with.dots"="v"} 1',
+  '{"my.dotted.metric", "error.message"="Not Found"} 2',
+  '{ "spaced" , a = "b" , } 3',
+  '{"esc\\"aped\\\\name\\n"} 4',
+  '{"legacy_name"} 5',
+  'up 1',
+];
+
+const UTF8_SAMPLES: [string, Record<string, string>, number][] = [
+  ['go.gc_duration_seconds', { quantile: '0' }, 4.9e-5],
+  ['go.gc_duration_seconds', { quantile: '1' }, 0.0011],
+  ['go.gc_duration_seconds_sum', {}, 0.0123],
+  ['go.gc_duration_seconds_count', {}, 42],
+  ['metric', { 'label.with.dots': 'v' }, 1],
+  ['my.dotted.metric', { 'error.message': 'Not Found' }, 2],
+  ['spaced', { a: 'b' }, 3],
+  ['esc"aped\\name\n', {}, 4],
+  ['legacy_name', {}, 5],
+  ['up', {}, 1],
+];
+
+describe.each([
+  ['text 0.0.4', `${UTF8_NAMES.join('\n')}\n`, {}],
+  ['OpenMetrics', `${UTF8_NAMES.join('\n')}\n# EOF\n`, { openMetrics: true }],
+] as const)('parseExposition, quoted UTF-8 names (%s)', (_format, text, options) => {
+  it('reads quoted metric names inside the braces, quoted label names, and quoted names in HELP and TYPE', async () => {
+    const { samples, types } = await parse(text, options);
+    expect(types).toEqual([['go.gc_duration_seconds', 'summary']]);
+    expect(samples.map((s) => [s.name, s.labels, s.value])).toEqual(UTF8_SAMPLES);
+  });
+
+  it('skips quoted names the consumer does not want, asking select() with the unquoted name', async () => {
+    const asked = new Set<string>();
+    const { samples } = await parse(text, {
+      ...options,
+      select: (name) => {
+        asked.add(name);
+        return name === 'up';
+      },
+    });
+    expect(samples.map((s) => s.name)).toEqual(['up']);
+    expect(asked).toContain('go.gc_duration_seconds');
+    expect(asked).toContain('my.dotted.metric');
   });
 });
 
@@ -244,6 +337,17 @@ describe('parseExposition rejects malformed input with the line number', () => {
       'line 1: unknown metric type "histogramm" for a; expected counter, gauge, histogram, summary or untyped (OpenMetrics: also unknown, info, stateset, gaugehistogram)',
     ],
     ['# HELP 1a help', 'line 1: expected a metric name after "# HELP", found "1"'],
+    ['# HELP go.gc help', 'line 1: expected a space after the metric name go, found "."'],
+    ['# TYPE "a.b"gauge', 'line 1: expected a space after the metric name a.b, found "g"'],
+    ['# TYPE "a.b gauge', `line 1: a quoted metric name is not closed with '"'`],
+    ['{a="b"} 1', 'line 1: expected a quoted metric name after "{", found "a"'],
+    ['{"a.b" 1', 'line 1: expected "," or "}" after the metric name a.b, found "1"'],
+    ['{"a.b",="x"} 1', 'line 1: expected a label name after ",", found "="'],
+    ['{""} 1', 'line 1: empty metric name ""'],
+    ['a{""="x"} 1', 'line 1: empty label name ""'],
+    ['a{"x.y"="1","x.y"="2"} 1', 'line 1: label x.y appears twice'],
+    ['a{"__proto__"="x"} 1', 'line 1: label name __proto__ is reserved'],
+    ['{"a.b"}1', 'line 1: expected a space and the value after a.b, found "1"'],
   ];
   it.each(cases)('%s', async (line, message) => {
     expect(await parseError(`${line}\n`)).toBe(message);

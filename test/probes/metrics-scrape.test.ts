@@ -1,15 +1,14 @@
 import { pino } from 'pino';
-import { Counter, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { type MetricsProbeConfig, probeConfig } from '../../src/config/probes.js';
 import metrics from '../../src/probes/metrics.js';
-import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
+import { type HttpTarget, type Reply, startHttpTarget } from '../support/http-target.js';
 import { fixtures, near, samplesOf, TEXT_FORMAT, useMetricsTarget } from '../support/metrics-target.js';
 import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
 
-// The metrics probe against real targets: prom-client's own expositions in both formats, a 100,000-series body,
-// targets that refuse, fail, or answer garbage, and HTTPS with the tls block.
+// The metrics probe against real targets: a 100,000-series body, targets that refuse, fail, answer garbage or too
+// much, and HTTPS with the tls block. Real client libraries' expositions are in metrics-clients.test.ts.
 
 const log = pino({ level: 'silent' });
 const target = useMetricsTarget();
@@ -82,6 +81,73 @@ describe('metrics probe when it cannot measure', () => {
     });
   });
 
+  it('refuses a selected series that appears twice in one scrape, naming both lines', async () => {
+    const { run } = setup({ rates: [{ metric: 'http_requests_total', as: 'rps' }] }, (_req, res) => {
+      const lines = ['# TYPE http_requests_total counter', 'http_requests_total{method="GET",status="200"} 5'];
+      lines.push('http_requests_total{method="GET",status="500"} 1', 'other 1');
+      lines.push('http_requests_total{status="200",method="GET"} 7'); // the same label set, in another order
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${lines.join('\n')}\n`);
+    });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} has the series http_requests_total{method="GET",status="200"}` +
+        ' twice, on lines 2 and 5; a scrape must hold each series once (Prometheus refuses it too)',
+    });
+  });
+
+  it('refuses a body over max_body_bytes: by its Content-Length unread, or where reading passes the limit', async () => {
+    const body = `${Array.from({ length: 400 }, (_, i) => `queue_depth{i="${i}"} ${i}`).join('\n')}\n`;
+    const limited = { max_body_bytes: 4096, gauges: [{ metric: 'queue_depth', as: 'queue' }] };
+    const declared = setup(limited, (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT, 'content-length': Buffer.byteLength(body) }).end(body);
+    });
+    expect(await declared.run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure: `exposition from 127.0.0.1:${target.http.port} is ${Buffer.byteLength(body)} bytes, more than max_body_bytes (4096); not read`,
+    });
+    // Chunked: no Content-Length, so the limit is found while reading.
+    const streamed = setup(limited, (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT });
+      res.write(body.slice(0, 3000));
+      res.end(body.slice(3000));
+    });
+    expect(await streamed.run()).toMatchObject({
+      up: true,
+      samples: [],
+      cannotMeasure: expect.stringMatching(
+        /^exposition from 127\.0\.0\.1:\d+ is larger than max_body_bytes \(4096\): reading stopped at \d+ bytes$/,
+      ),
+    });
+    const roomy = setup({ ...limited, max_body_bytes: Buffer.byteLength(body) }, (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(body);
+    });
+    expect(samplesOf(await roomy.run())).toEqual([{ name: 'queue', labels: {}, value: (399 * 400) / 2 }]);
+  });
+
+  it('refuses more selected series than max_series, counting them all; series it does not select do not count', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `queue_depth{pool="p${i % 3}",i="${i}"} 1`);
+    const body = `${lines.join('\n')}\n${Array.from({ length: 500 }, (_, i) => `noise{i="${i}"} 1`).join('\n')}\n`;
+    const reply: Reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(body);
+    };
+    const all = setup({ max_series: 250, gauges: [{ metric: 'queue_depth', by: ['pool'], as: 'queue' }] }, reply);
+    expect(await all.run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} has 300 series of the configured metrics, more than` +
+        ' max_series (250). Narrow them with match or raise max_series',
+    });
+    const narrowed = setup(
+      { max_series: 250, gauges: [{ metric: 'queue_depth', match: { pool: 'p0' }, as: 'queue' }] },
+      reply,
+    );
+    expect(samplesOf(await narrowed.run())).toEqual([{ name: 'queue', labels: {}, value: 100 }]);
+  });
+
   it('sends the configured headers and asks for the text format first', async () => {
     const { run, path } = setup(
       { headers: { Authorization: 'Bearer t0ken' }, rates: [{ metric: 'http_requests_total', as: 'rps' }] },
@@ -133,59 +199,34 @@ describe('metrics probe over HTTPS', () => {
 });
 
 describe.each([
-  ['text 0.0.4', Registry.PROMETHEUS_CONTENT_TYPE],
-  ['OpenMetrics', Registry.OPENMETRICS_CONTENT_TYPE],
-] as const)('metrics probe on prom-client (%s)', (_format, contentType) => {
-  it('gives the known quantiles, request rate and error rate between two scrapes', async () => {
-    const registry = new Registry<RegistryContentType>();
-    registry.setContentType(contentType);
-    const latency = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Request latency.',
-      labelNames: ['handler'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1],
-      registers: [registry],
-    });
-    const requests = new Counter({
-      name: 'http_requests_total',
-      help: 'Requests served.',
-      labelNames: ['method', 'status'],
-      registers: [registry],
-    });
-    const observe = (value: number, times: number) => {
-      for (let i = 0; i < times; i++) latency.observe({ handler: '/api/v1/tasks' }, value);
-    };
-    observe(0.2, 7);
-    requests.inc({ method: 'GET', status: '200' }, 1000);
-    requests.inc({ method: 'POST', status: '500' }, 3);
-    requests.inc({ method: 'GET', status: '503' }, 1);
+  ['text 0.0.4', TEXT_FORMAT, ''],
+  ['OpenMetrics', 'application/openmetrics-text; version=1.0.0; charset=utf-8', '# EOF\n'],
+] as const)('metrics probe on Prometheus 3 UTF-8 names (%s)', (_format, contentType, eof) => {
+  const body = (requests: number) =>
+    [
+      '# TYPE "http.server.requests" counter',
+      `{"http.server.requests_total","http.route"="/api/v1/tasks",status="200"} ${requests}`,
+      `{"http.server.requests_total","http.route"="/health",status="204"} ${requests * 2}`,
+      '{"go.gc_duration_seconds",quantile="0"} 4.9e-05',
+      'queue_depth{"pool.name"="main"} 3',
+      eof,
+    ].join('\n');
+
+  it('skips the quoted names it does not want, and reads the ones it does by their unquoted name', async () => {
+    let scrapes = 0;
     const { scrape } = setup(
       {
-        histograms: [{ metric: 'http_request_duration_seconds' }],
-        rates: [{ metric: 'http_requests_total', as: 'rps' }],
-        error_rates: [{ metric: 'http_requests_total' }],
+        rates: [{ metric: 'http.server.requests_total', by: ['http.route'], match: { status: '200' }, as: 'rps' }],
+        gauges: [{ metric: 'queue_depth', by: ['pool.name'], as: 'queue' }],
       },
       (_req, res) => {
-        void registry.metrics().then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body));
+        res.writeHead(200, { 'content-type': contentType }).end(body(++scrapes * 600));
       },
     );
-    expect(samplesOf(await scrape())).toEqual([]);
-    // The same 100 observations as /api/v1/tasks in the fixtures: 20 ≤ 0.05, 20 ≤ 0.1, 40 ≤ 0.25, 16 ≤ 0.5, 2 ≤ 1, 2 above.
-    observe(0.03, 20);
-    observe(0.07, 20);
-    observe(0.2, 40);
-    observe(0.3, 16);
-    observe(0.7, 2);
-    observe(3, 2);
-    requests.inc({ method: 'GET', status: '200' }, 90);
-    requests.inc({ method: 'POST', status: '500' }, 6);
-    requests.inc({ method: 'GET', status: '503' }, 4);
+    expect(samplesOf(await scrape())).toEqual([{ name: 'queue', labels: { 'pool.name': 'main' }, value: 3 }]);
     expect(samplesOf(await scrape())).toEqual([
-      { name: 'latency_p50_seconds', labels: {}, value: near(0.1375) },
-      { name: 'latency_p95_seconds', labels: {}, value: near(0.484375) },
-      { name: 'latency_p99_seconds', labels: {}, value: 1 },
-      { name: 'rps', labels: {}, value: near(100 / 60) },
-      { name: 'error_percent', labels: {}, value: near(10) },
+      { name: 'rps', labels: { 'http.route': '/api/v1/tasks' }, value: near(10) },
+      { name: 'queue', labels: { 'pool.name': 'main' }, value: 3 },
     ]);
   });
 });

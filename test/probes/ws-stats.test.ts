@@ -79,13 +79,45 @@ describe('ws_stats probe', () => {
     expect(samples.find((s) => s.name === 'broadcasts_per_second')?.value).toBe(0.2);
   });
 
-  it('reads a time without a zone as UTC, and a number as Unix seconds', async () => {
+  it('reads a time without a zone as UTC', async () => {
     fresh();
     stats({ last_broadcast_at: '2025-12-31T23:59:00.123456' });
-    const age = async () => (await run()).samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value;
-    expect(await age()).toBeCloseTo(89.877, 3);
-    stats({ last_broadcast_at: Date.UTC(2026, 0, 1) / 1000 - 60 });
-    expect(await age()).toBe(90);
+    const age = (await run()).samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value;
+    expect(age).toBeCloseTo(89.877, 3);
+  });
+
+  it('cannot measure a time of the wrong type, instead of guessing an age from it', async () => {
+    fresh();
+    for (const [value, shown] of [
+      [12, '12'],
+      [Date.UTC(2026, 0, 1) / 1000 - 60, '1767225540'],
+      [true, 'true'],
+      ['2026-01-01', '"2026-01-01"'],
+    ] as const) {
+      stats({ last_broadcast_at: value });
+      const result = await run();
+      expect(result).toMatchObject({
+        up: true,
+        cannotMeasure: `/ws/stats: last_broadcast_at is ${shown}, not an ISO 8601 time like "2025-10-16T12:30:45Z"`,
+      });
+      expect(result.samples?.map((s) => s.name)).not.toContain('seconds_since_last_broadcast');
+    }
+  });
+
+  it('cannot measure numbers beyond the range of a double, and says so instead of "null"', async () => {
+    fresh();
+    const body =
+      '{"active_connections": 1e400, "total_messages_sent": -1e400, "total_broadcasts": 5, "last_broadcast_at": 1e999}';
+    target.route('/ws/stats', { headers: { 'content-type': 'application/json' }, body });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [{ name: 'total_broadcasts', labels: {}, value: 5 }],
+      cannotMeasure:
+        '/ws/stats: active_connections is a number beyond the range of a double (±1.8e308), not a count; ' +
+        'total_messages_sent is a number beyond the range of a double (±1.8e308), not a count; ' +
+        'last_broadcast_at is a number beyond the range of a double (±1.8e308), not an ISO 8601 time like ' +
+        '"2025-10-16T12:30:45Z"',
+    });
   });
 
   it('says when there was no broadcast yet, without calling it a measurement problem', async () => {
@@ -107,7 +139,7 @@ describe('ws_stats probe', () => {
       samples: [{ name: 'active_connections', labels: {}, value: 3 }],
       cannotMeasure:
         '/ws/stats: total_messages_sent is "12", not a count; total_broadcasts is missing; ' +
-        'last_broadcast_at is "yesterday", not an ISO 8601 time',
+        'last_broadcast_at is "yesterday", not an ISO 8601 time like "2025-10-16T12:30:45Z"',
     });
   });
 
