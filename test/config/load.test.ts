@@ -62,6 +62,16 @@ const cases: [string, string][] = [
       'its backup_age_seconds.',
   ],
   [
+    'merge-not-a-map',
+    'alerts.yaml:14:9  YAML: << merges the keys of a map, and *hosts is a list of values, not of maps. ' +
+      'Write <<: *name with &name on a map, or <<: [*a, *b].',
+  ],
+  [
+    'merge-itself',
+    'alerts.yaml:10:11  YAML: *api is a map this << is in, which cannot merge itself. Merge another map.',
+  ],
+  ['collection-key', 'alerts.yaml:9:9  YAML: a list cannot be a key. Write a name before ":".'],
+  [
     'planned-heartbeat',
     "centinela.yaml:3:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key.",
   ],

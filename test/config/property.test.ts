@@ -113,6 +113,24 @@ describe('the loader never throws anything but ConfigError', () => {
     );
   });
 
+  it('for anchors, aliases and merge keys put together at random', () => {
+    const line = fc
+      .tuple(
+        fc.constantFrom('', '  ', '    '),
+        fc.constantFrom('', '- '),
+        fc.constantFrom('', 'a: ', 'probes: ', 'labels: ', '<<: ', '*x: ', '? '),
+        fc.constantFrom('', '&x ', '&y '),
+        fc.constantFrom('', '*x', '*y', '[*x, *y]', '{ b: *x }', '{ <<: *y }', '[1]', '1', '${UNSET}', '[k]'),
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(key, fc.array(line, { maxLength: 8 }), (k, lines) =>
+        loadsOrExplains({ ...SHIPPED, [k]: lines.join('\n') }, { SET: 'x' }),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('for random environments', () => {
     fc.assert(
       fc.property(
