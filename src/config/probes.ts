@@ -217,8 +217,14 @@ export const postgresProbe = z.strictObject({
 export const redisProbe = z.strictObject({
   ...common,
   kind: z.literal('redis'),
-  /** redis://, rediss:// (TLS); password in the URL or in `password`. */
-  url: secretUrlOf(['redis:', 'rediss:'], 'redis://redis:6379'),
+  /** redis://, rediss:// (TLS), with the database number as the path (0 when none); password in it or `password`. */
+  url: secretUrlOf(['redis:', 'rediss:'], 'redis://redis:6379').refine(
+    (u) => /^\/?\d*$/.test(new URL(u.reveal()).pathname),
+    {
+      message: 'must have a database number as its path, or none. Write e.g. redis://redis:6379/0',
+      when: (payload) => payload.issues.length === 0, // after a wrong scheme, the path means nothing
+    },
+  ),
   password: optionalSecret,
   tls: tls.optional(),
 });

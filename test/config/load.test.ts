@@ -72,6 +72,29 @@ const cases: [string, string][] = [
   ],
   ['collection-key', 'alerts.yaml:9:9  YAML: a list cannot be a key. Write a name before ":".'],
   [
+    'listen-not-host-port',
+    'centinela.yaml:3:11  server.listen: "localhost" is not host:port. Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810.',
+  ],
+  [
+    'listen-port',
+    'centinela.yaml:3:11  server.listen: "127.0.0.1:99999" must have a port from 0 to 65535. ' +
+      'Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810.',
+  ],
+  [
+    'state-path-empty',
+    'centinela.yaml:3:9  state.path: "" is empty. Write the path of a file, such as /var/lib/centinela/state.db.',
+  ],
+  [
+    'state-path-folder',
+    'centinela.yaml:3:9  state.path: "/var/lib/centinela/" is a folder (it ends with /). ' +
+      'Write the path of a file, such as /var/lib/centinela/state.db.',
+  ],
+  [
+    'redis-database',
+    'alerts.yaml:5:10  probes[0].url: "redis://redis:6379/…" must have a database number as its path, or none. ' +
+      'Write e.g. redis://redis:6379/0.',
+  ],
+  [
     'planned-heartbeat',
     "centinela.yaml:3:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key.",
   ],
@@ -130,7 +153,7 @@ describe('loading a folder', () => {
     const config = await loadConfig({ dir, env: {} });
     expect(config.dir).toBe(dir);
     expect(config.centinela).toEqual({
-      server: { listen: '0.0.0.0:9810' },
+      server: { listen: { host: '0.0.0.0', port: 9810 } },
       state: { path: '/var/lib/centinela/state.db' },
     });
   });
