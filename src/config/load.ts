@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { coerceFilled, type Env, fillEnv, placeFillings } from './env.js';
 import { ConfigError, type ConfigIssue, type Finding, formatPath, isUnder, type PathKey } from './errors.js';
+import { Quoting } from './quoting.js';
 import {
   type CheckedFiles,
   checkReferences,
@@ -78,13 +79,15 @@ export function parseConfig(dir: string, texts: Partial<Record<FileKey, string>>
   return build(dir, texts, env, []);
 }
 
-/** One file as read: where its values are written, what YAML could not read, and which values did not resolve. */
+/** One file as read: where its values are written, what YAML could not read, which values did not resolve. */
 interface Place {
   file: string;
   nodes: YamlPlaces;
   lines: LineCounter;
   damage: Damage[];
   unresolved: (readonly PathKey[])[];
+  /** What the messages about its values may quote. */
+  quoting: Quoting;
 }
 
 function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, issues: ConfigIssue[]): Config {
@@ -122,9 +125,10 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     const envFindings = [...fromEnv.findings, ...coerced];
     // A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about what was left.
     const unresolved = [...fromEnv.unresolved, ...coerced.map((f) => f.path)];
-    const place: Place = { file, nodes, lines, damage: yaml.damage, unresolved };
+    const quoting = new Quoting(schema, data, fromEnv.filled);
+    const place: Place = { file, nodes, lines, damage: yaml.damage, unresolved, quoting };
     places.set(key, place);
-    const result = validateFile(key, schema, collections, data, fromEnv.filled);
+    const result = validateFile(key, schema, collections, data, quoting);
     for (const f of envFindings) if (!damaged(place, f)) issues.push(position(place, f));
     for (const f of result.findings) if (!stale(place, f)) issues.push(position(place, f));
     checked[key] = result.value;
@@ -134,7 +138,9 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
 
   // Each file's value was built by its schema (entry by entry when it failed), so it has the checked shape.
   const files = checked as CheckedFiles;
-  for (const finding of checkReferences(files, names as DefinedNames)) {
+  // Every file checked has its place: a file is checked only once it was read.
+  const quoting = (key: FileKey) => (places.get(key) as Place).quoting;
+  for (const finding of checkReferences(files, quoting, names as DefinedNames)) {
     const place = places.get(finding.file);
     if (place && !stale(place, finding)) issues.push(position(place, finding));
   }

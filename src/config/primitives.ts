@@ -5,13 +5,23 @@ import { parseDuration } from '../duration.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
 
+/**
+ * An issue's message for input that is the caller's own (an API body, a rule test file), with the text it is about
+ * put back in front: these types leave it out (`is not a duration`) so the loader can withhold one from `${VAR}`.
+ */
+export function withOwnValue(issue: z.core.$ZodIssue, given: unknown): string {
+  const leftOut = issue.code === 'custom' && typeof given === 'string' && issue.message.startsWith('is ');
+  return leftOut ? `${JSON.stringify(given)} ${issue.message}` : issue.message;
+}
+
 /** `15s` → 15000 (ms). */
 export const duration = z
   .string({ error: 'expected a duration. Write 500ms, 15s, 5m, 1h30m or 1d' })
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration. Write 90s, 5m or 1h30m` });
+      // No value in the message: the loader puts it before, or names the variable it came from.
+      ctx.addIssue({ code: 'custom', message: 'is not a duration. Write 90s, 5m or 1h30m' });
       return z.NEVER;
     }
     return ms;

@@ -43,7 +43,7 @@ const headers = z.record(z.string(), secret);
 
 const statusPattern = z.union([
   z.number().int().min(100).max(599),
-  z.string().regex(/^[1-5]xx$/, { message: 'write a status code (200) or a class (2xx)' }),
+  z.string().regex(/^[1-5]xx$/, { message: 'must be a status code (200) or a class (2xx)' }),
 ]);
 
 export const httpProbe = z.strictObject({
@@ -151,7 +151,7 @@ export const metricsProbe = z
           ctx.addIssue({
             code: 'custom',
             path: [list, i, 'as'],
-            message: `"${item.as}" is already the name of ${owner}`,
+            message: `is already the name of ${owner}`,
           });
         }
         owners.set(item.as, `${list}[${i}]`);

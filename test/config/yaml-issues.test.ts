@@ -121,6 +121,22 @@ describe('anchors, aliases and merge keys', () => {
     );
   });
 
+  it('never quotes a value from the environment that an alias or a merge copies', () => {
+    const alerts =
+      'probes:\n  - name: api_health\n    kind: http\n    url: http://api:8000/health\n' +
+      '    every: &every ${EVERY}\n    timeout: 5s\n' +
+      '  - <<: { kind: http, url: "http://web/", timeout: "${TIMEOUT}" }\n    name: web\n    every: *every\n';
+    expect(problems('c', { ...VALID, alerts }, { EVERY: 'hunter2-S3cr3t', TIMEOUT: '31337.25' })).toBe(
+      [
+        'c/alerts.yaml:5:19  probes[0].every: the value filled in from ${EVERY} is not a duration. Write 90s, 5m or 1h30m.',
+        'c/alerts.yaml:7:52  probes[1].timeout: the value filled in from ${TIMEOUT} is not a duration. ' +
+          'Write 90s, 5m or 1h30m.',
+        'c/alerts.yaml:9:12  probes[1].every: the value filled in from ${EVERY} is not a duration. Write 90s, 5m or 1h30m.',
+        '3 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+  });
+
   it('tells a merge of an alias with no anchor at the alias, and reads on (the reproducer of issue 13)', () => {
     const alerts = '<<: *ws\n  - name: ApiLatencyHigh\n    <<: *disk_full\n';
     expect(problems('c', { ...VALID, alerts })).toBe(
