@@ -121,7 +121,9 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     }
     const nodes = new YamlPlaces(doc);
     const fromEnv = placeFillings(fillings, nodes);
-    const coerced = coerceFilled(data, fromEnv.filled, schema, env);
+    // An unset ${VAR} is told as such, not also as "empty, not a whole number".
+    const resolved = fromEnv.filled.filter((f) => !fromEnv.unresolved.some((u) => isUnder(f.path, u)));
+    const coerced = coerceFilled(data, resolved, schema, env);
     const envFindings = [...fromEnv.findings, ...coerced];
     // A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about what was left.
     const unresolved = [...fromEnv.unresolved, ...coerced.map((f) => f.path)];

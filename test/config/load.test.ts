@@ -280,6 +280,17 @@ describe('loading a folder', () => {
     );
   });
 
+  it('tells an unset ${VAR} in a number key once, as not set', () => {
+    const escalation = VALID.escalation.replace(
+      'smtp: { host: smtp.example.org, from: centinela@example.org }',
+      'smtp: { host: smtp.example.org, from: centinela@example.org, port: "${SMTP_PORT}" }',
+    );
+    expect(problems('c', { ...VALID, escalation })).toBe(
+      'c/escalation.yaml:12:72  channels.email.smtp.port: ${SMTP_PORT} is not set in the environment. ' +
+        'Set it or write ${SMTP_PORT:-default}.\n1 problem in 1 file; nothing was started.',
+    );
+  });
+
   it('refuses a value that YAML would read as a tag, such as an unquoted != matcher', () => {
     const alerts = `${VALID.alerts}inhibit:\n  - source: { alertname: ApiDown }\n    target: { status: !=200 }\n`;
     expect(problems('c', { ...VALID, alerts })).toBe(
