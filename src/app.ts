@@ -146,8 +146,9 @@ function swapConfig(
   engine.reload(compileAlerting(next.alerts).alerting, pagingOf(next));
   scheduler.reload(next.alerts.probes);
   for (const p of removed) metrics.forgetProbe(p.name);
-  const { server, state } = before.centinela;
-  if (next.centinela.server.listen !== server.listen || next.centinela.state.path !== state.path) {
+  const [was, now] = [before.centinela, next.centinela];
+  const moved = now.server.listen.host !== was.server.listen.host || now.server.listen.port !== was.server.listen.port;
+  if (moved || now.state.path !== was.state.path) {
     log.warn('server.listen and state.path take effect at the next start; the running server and store are kept');
   }
   metrics.configReload('ok');

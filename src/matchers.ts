@@ -55,11 +55,9 @@ export const matchers = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), m
       try {
         out.push({ label, op, value, regex: new RegExp(`^(?:${value})$`) });
       } catch (err) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [label],
-          message: `"${value}" is not a regular expression (${(err as Error).message})`,
-        });
+        // V8 writes the pattern into its message; only the reason after it is kept, so no value is quoted.
+        const reason = (err as Error).message.split(': ').at(-1);
+        ctx.addIssue({ code: 'custom', path: [label], message: `is not a regular expression (${reason})` });
       }
     } else {
       out.push({ label, op, value });

@@ -22,16 +22,6 @@ export interface RunDeps extends ConfigCommandDeps {
   clock?: Clock;
 }
 
-/** `host:port` → the pieces fastify's listen takes; `[::1]:9810` and `:9810` work too. */
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
-  const port = Number(m?.[3]);
-  if (!m || port > 65_535) {
-    throw new Error(`server.listen "${listen}" is not host:port. Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810`);
-  }
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
 /** Starts the daemon; resolves with it running and listening. Throws ConfigError on a bad config. */
 export async function startDaemon(
   dir: string,
@@ -51,7 +41,7 @@ export async function startDaemon(
   });
   try {
     app.start();
-    await app.server.listen(parseListen(config.centinela.server.listen));
+    await app.server.listen(config.centinela.server.listen);
   } catch (err) {
     await app.stop();
     store.close();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Finding, PathKey } from './errors.js';
 import { numberWords } from './schema-issues.js';
 import { resolve, schemaAt, valueAt } from './schema-walk.js';
+import type { YamlPlaces } from './yaml-places.js';
 
 /** The environment as the loader sees it; main.ts passes process.env, tests pass a plain object. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -73,32 +74,54 @@ export interface Filled {
   source: string;
 }
 
+/** A scalar filled in from the environment: the variables it names, its text in the file, what did not resolve. */
+interface Filling {
+  vars: string[];
+  source: string;
+  problems: string[];
+}
+
 /**
  * Fills in every string scalar of `doc` (values only, never keys) in place — the document is the loader's own,
- * freshly parsed. Returns the problems found and the values that came from the environment.
+ * freshly parsed — and returns what each scalar that named a variable was filled from. `placeFillings` tells where
+ * they land in the data.
  */
-export function fillEnv(doc: Document, env: Env): { findings: Finding[]; filled: Filled[] } {
-  const findings: Finding[] = [];
-  const filled: Filled[] = [];
-  const walk = (node: unknown, path: PathKey[]): void => {
+export function fillEnv(doc: Document, env: Env): Map<Node, Filling> {
+  const fillings = new Map<Node, Filling>();
+  const walk = (node: unknown): void => {
     if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        walk(pair.value, [...path, key]);
-      }
+      for (const pair of node.items) walk(pair.value);
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => {
-        walk(item, [...path, index]);
-      });
+      for (const item of node.items) walk(item);
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
       const { value, problems, vars } = interpolate(node.value, env);
-      if (vars.length > 0) filled.push({ path, vars, source: node.value });
+      if (vars.length > 0 || problems.length > 0) fillings.set(node, { vars, source: node.value, problems });
       node.value = value;
-      for (const message of problems) findings.push({ path, message });
     }
   };
-  walk(doc.contents as Node | null, []);
-  return { findings, filled };
+  walk(doc.contents);
+  return fillings;
+}
+
+/**
+ * The filled values at every data path they land on, through aliases and merges, and a finding per problem at the
+ * path where its scalar is written. For a document toJS could read.
+ */
+export function placeFillings(
+  fillings: ReadonlyMap<Node, Filling>,
+  places: YamlPlaces,
+): { findings: Finding[]; filled: Filled[]; unresolved: PathKey[][] } {
+  const findings: Finding[] = [];
+  const filled: Filled[] = [];
+  const unresolved: PathKey[][] = [];
+  for (const [node, paths] of places.pathsOf(new Set(fillings.keys()))) {
+    const { vars, source, problems } = fillings.get(node) as Filling;
+    const [written] = paths as [PathKey[]];
+    for (const message of problems) findings.push({ path: written, message });
+    if (problems.length > 0) unresolved.push(...paths);
+    if (vars.length > 0) for (const path of paths) filled.push({ path, vars, source });
+  }
+  return { findings, filled, unresolved };
 }
 
 const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;

@@ -3,10 +3,11 @@
 // checks whatever the one before could read, leaving out only what an earlier problem makes unreliable.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { coerceFilled, type Env, fillEnv } from './env.js';
+import { coerceFilled, type Env, fillEnv, placeFillings } from './env.js';
 import { ConfigError, type ConfigIssue, type Finding, formatPath, isUnder, type PathKey } from './errors.js';
+import { Quoting } from './quoting.js';
 import {
   type CheckedFiles,
   checkReferences,
@@ -18,6 +19,7 @@ import {
 import { alertsFile, type Config, centinelaFile, escalationFile } from './schema.js';
 import { validateFile } from './validate.js';
 import { type Damage, unreadable, yamlProblems } from './yaml-issues.js';
+import { YamlPlaces } from './yaml-places.js';
 
 /**
  * The files of a configuration folder; centinela.yaml may be left out (its defaults apply). `collections` are the
@@ -77,13 +79,15 @@ export function parseConfig(dir: string, texts: Partial<Record<FileKey, string>>
   return build(dir, texts, env, []);
 }
 
-/** One file as read: where its text is, what YAML could not read, and which values did not resolve. */
+/** One file as read: where its values are written, what YAML could not read, which values did not resolve. */
 interface Place {
   file: string;
-  doc: Document;
+  nodes: YamlPlaces;
   lines: LineCounter;
   damage: Damage[];
   unresolved: (readonly PathKey[])[];
+  /** What the messages about its values may quote. */
+  quoting: Quoting;
 }
 
 function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, issues: ConfigIssue[]): Config {
@@ -106,7 +110,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
     const yaml = yamlProblems(file, text, doc, lines);
     for (const issue of yaml.issues) issues.push(issue);
-    const fromEnv = fillEnv(doc, env);
+    const fillings = fillEnv(doc, env);
     let data: unknown;
     try {
       data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
@@ -115,11 +119,18 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
       issues.push({ file, ...lines.linePos(offset), path: '', message });
       continue;
     }
-    const envFindings = [...fromEnv.findings, ...coerceFilled(data, fromEnv.filled, schema, env)];
+    const nodes = new YamlPlaces(doc);
+    const fromEnv = placeFillings(fillings, nodes);
+    // An unset ${VAR} is told as such, not also as "empty, not a whole number".
+    const resolved = fromEnv.filled.filter((f) => !fromEnv.unresolved.some((u) => isUnder(f.path, u)));
+    const coerced = coerceFilled(data, resolved, schema, env);
+    const envFindings = [...fromEnv.findings, ...coerced];
     // A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about what was left.
-    const place: Place = { file, doc, lines, damage: yaml.damage, unresolved: envFindings.map((f) => f.path) };
+    const unresolved = [...fromEnv.unresolved, ...coerced.map((f) => f.path)];
+    const quoting = new Quoting(schema, data, fromEnv.filled);
+    const place: Place = { file, nodes, lines, damage: yaml.damage, unresolved, quoting };
     places.set(key, place);
-    const result = validateFile(key, schema, collections, data, fromEnv.filled);
+    const result = validateFile(key, schema, collections, data, quoting);
     for (const f of envFindings) if (!damaged(place, f)) issues.push(position(place, f));
     for (const f of result.findings) if (!stale(place, f)) issues.push(position(place, f));
     checked[key] = result.value;
@@ -129,7 +140,9 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
 
   // Each file's value was built by its schema (entry by entry when it failed), so it has the checked shape.
   const files = checked as CheckedFiles;
-  for (const finding of checkReferences(files, names as DefinedNames)) {
+  // Every file checked has its place: a file is checked only once it was read.
+  const quoting = (key: FileKey) => (places.get(key) as Place).quoting;
+  for (const finding of checkReferences(files, quoting, names as DefinedNames)) {
     const place = places.get(finding.file);
     if (place && !stale(place, finding)) issues.push(position(place, finding));
   }
@@ -148,7 +161,7 @@ function stale(place: Place, finding: Finding): boolean {
 /** True when a YAML error makes the value the finding is about unreliable. */
 function damaged(place: Place, finding: Finding): boolean {
   const path = finding.at ?? finding.path;
-  const end = spanOf(place.doc, path, finding.atKey ?? false)[1];
+  const end = place.nodes.span(path, finding.atKey ?? false)[1];
   return place.damage.some((d) => ('from' in d ? end > d.from || path[0] === d.field : isUnder(path, d.under)));
 }
 
@@ -159,7 +172,7 @@ function damaged(place: Place, finding: Finding): boolean {
 function knownNames(place: Place, names: Names): Names {
   const out: Names = {};
   for (const [field, list] of Object.entries(names)) {
-    const end = spanOf(place.doc, [field], false)[1];
+    const end = place.nodes.span([field], false)[1];
     // A duplicate or mistagged key above an entry's name, or the name itself, leaves the names in doubt too.
     const atNames = (u: readonly PathKey[]) =>
       u.length === 0 || (u[0] === field && (u.length <= 2 || (u.length === 3 && u[2] === 'name')));
@@ -171,24 +184,6 @@ function knownNames(place: Place, names: Names): Names {
 }
 
 function position(place: Place, finding: Finding): ConfigIssue {
-  const { line, col } = place.lines.linePos(spanOf(place.doc, finding.at ?? finding.path, finding.atKey ?? false)[0]);
+  const { line, col } = place.lines.linePos(place.nodes.span(finding.at ?? finding.path, finding.atKey ?? false)[0]);
   return { file: place.file, line, col, path: formatPath(finding.path), message: finding.message };
-}
-
-/** Where the node at `path` starts and ends (its key when `atKey`), or the nearest ancestor that is in the text. */
-function spanOf(doc: Document, path: readonly PathKey[], atKey: boolean): [number, number] {
-  if (atKey && path.length > 0) {
-    const map = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-    if (isMap(map)) {
-      const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path.at(-1)));
-      const range = isScalar(pair?.key) ? pair.key.range : undefined;
-      if (range) return [range[0], range[2]];
-    }
-  }
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return [range[0], range[2]];
-  }
-  return [0, 0];
 }

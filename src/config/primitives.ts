@@ -1,8 +1,19 @@
-// The value types the configuration language is made of: durations, secrets, names, labels, priorities.
+// The value types the configuration language is made of: durations, secrets, names, labels, priorities, listen
+// addresses.
+import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
+
+/**
+ * An issue's message for input that is the caller's own (an API body, a rule test file), with the text it is about
+ * put back in front: these types leave it out (`is not a duration`) so the loader can withhold one from `${VAR}`.
+ */
+export function withOwnValue(issue: z.core.$ZodIssue, given: unknown): string {
+  const leftOut = issue.code === 'custom' && typeof given === 'string' && issue.message.startsWith('is ');
+  return leftOut ? `${JSON.stringify(given)} ${issue.message}` : issue.message;
+}
 
 /** `15s` → 15000 (ms). */
 export const duration = z
@@ -10,12 +21,38 @@ export const duration = z
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration. Write 90s, 5m or 1h30m` });
+      // No value in the message: the loader puts it before, or names the variable it came from.
+      ctx.addIssue({ code: 'custom', message: 'is not a duration. Write 90s, 5m or 1h30m' });
       return z.NEVER;
     }
     return ms;
   })
   .meta({ description: 'A duration: 500ms, 15s, 5m, 1h30m, 1d', pattern: '^(\\d+(\\.\\d+)?(d|h|m|s|ms))+$' });
+
+const LISTEN_FIX = 'Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810';
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/**
+ * `host:port` for the HTTP server → what its listen takes: `0.0.0.0:9810`, `[::1]:9810`, `localhost:9810`, and
+ * `:9810` for every interface. The host is an IP address or a host name; the port 0 to 65535 (0: any free one).
+ */
+export const listenAddress = z
+  .string({ error: `expected host:port. ${LISTEN_FIX}` })
+  .transform((text, ctx) => {
+    const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+    const host = m?.[1] ?? (m?.[2] || '0.0.0.0');
+    if (!m || (m[1] !== undefined ? !isIPv6(host) : !isIP(host) && !HOST_NAME.test(host))) {
+      ctx.addIssue({ code: 'custom', message: `is not host:port. ${LISTEN_FIX}` });
+      return z.NEVER;
+    }
+    const port = Number(m[3]);
+    if (port > 65_535) {
+      ctx.addIssue({ code: 'custom', message: `must have a port from 0 to 65535. ${LISTEN_FIX}` });
+      return z.NEVER;
+    }
+    return { host, port };
+  })
+  .meta({ description: 'host:port: 0.0.0.0:9810, 127.0.0.1:9810, [::1]:9810' });
 
 /**
  * The schemas whose values are secrets: error messages never quote them. A schema derived from one (`.refine`)

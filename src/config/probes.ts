@@ -44,7 +44,7 @@ const headers = z.record(z.string(), secret);
 
 const statusPattern = z.union([
   z.number().int().min(100).max(599),
-  z.string().regex(/^[1-5]xx$/, { message: 'write a status code (200) or a class (2xx)' }),
+  z.string().regex(/^[1-5]xx$/, { message: 'must be a status code (200) or a class (2xx)' }),
 ]);
 
 export const httpProbe = z.strictObject({
@@ -157,7 +157,7 @@ export const metricsProbe = z
           ctx.addIssue({
             code: 'custom',
             path: [list, i, 'as'],
-            message: `"${item.as}" is already the name of ${owner}`,
+            message: `is already the name of ${owner}`,
           });
         }
         owners.set(item.as, `${list}[${i}]`);
@@ -223,8 +223,14 @@ export const postgresProbe = z.strictObject({
 export const redisProbe = z.strictObject({
   ...common,
   kind: z.literal('redis'),
-  /** redis://, rediss:// (TLS); password in the URL or in `password`. */
-  url: secretUrlOf(['redis:', 'rediss:'], 'redis://redis:6379'),
+  /** redis://, rediss:// (TLS), with the database number as the path (0 when none); password in it or `password`. */
+  url: secretUrlOf(['redis:', 'rediss:'], 'redis://redis:6379').refine(
+    (u) => /^\/?\d*$/.test(new URL(u.reveal()).pathname),
+    {
+      message: 'must have a database number as its path, or none. Write e.g. redis://redis:6379/0',
+      when: (payload) => payload.issues.length === 0, // after a wrong scheme, the path means nothing
+    },
+  ),
   password: optionalSecret,
   tls: tls.optional(),
 });

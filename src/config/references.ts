@@ -6,7 +6,8 @@ import { formatDuration } from '../duration.js';
 import { compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
-import type { AlertsFile, EscalationFile } from './schema.js';
+import type { Quoting } from './quoting.js';
+import type { AlertsFile, EscalationFile, RuleConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
 export type FileKey = 'alerts' | 'escalation' | 'centinela';
@@ -41,16 +42,27 @@ export interface DefinedNames {
   escalation?: Names;
 }
 
-/** Every cross-reference problem of the files given; `names` defaults to the names of the entries given. */
-export function checkReferences(files: CheckedFiles, names: DefinedNames = namesOf(files)): FileFinding[] {
+/**
+ * Every cross-reference problem of the files given; `quoting` says which of a file's values its messages may quote
+ * (never one from the environment), and `names` defaults to the names of the entries given.
+ */
+export function checkReferences(
+  files: CheckedFiles,
+  quoting: (file: FileKey) => Quoting,
+  names: DefinedNames = namesOf(files),
+): FileFinding[] {
   const out: FileFinding[] = [];
   const { alerts, escalation } = files;
   const alertNames = names.alerts ?? {};
   const escalationNames = names.escalation ?? {};
-  if (alerts) for (const f of checkAlerts(alerts, alertNames)) out.push({ ...f, file: 'alerts' });
-  if (escalation) for (const f of checkEscalation(escalation, escalationNames)) out.push({ ...f, file: 'escalation' });
+  if (alerts) for (const f of checkAlerts(alerts, alertNames, quoting('alerts'))) out.push({ ...f, file: 'alerts' });
+  if (escalation) {
+    for (const f of checkEscalation(escalation, escalationNames, quoting('escalation'))) {
+      out.push({ ...f, file: 'escalation' });
+    }
+  }
   if (alerts && escalation) {
-    for (const f of checkRouting(alerts, escalationNames)) out.push({ ...f, file: 'alerts' });
+    for (const f of checkRouting(alerts, escalationNames, quoting('alerts'))) out.push({ ...f, file: 'alerts' });
   }
   return out;
 }
@@ -85,10 +97,10 @@ function namesOf({ alerts, escalation }: CheckedFiles): DefinedNames {
   };
 }
 
-function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
+function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Finding[] {
   const out: Finding[] = [];
   for (const list of ['probes', 'rules', 'maintenance'] as const) {
-    for (const finding of duplicates(list, names[list] ?? [])) out.push(finding);
+    for (const finding of duplicates(list, names[list] ?? [], q)) out.push(finding);
   }
 
   alerts.probes?.forEach((probe, i) => {
@@ -99,58 +111,61 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
     } else if (probe.every === undefined && probe.cron === undefined) {
       out.push({ path: at, message: 'needs a schedule. Write every: 30s, or cron: "*/5 * * * *"' });
     }
-    if (probe.cron !== undefined && !validCron(probe.cron)) out.push(badCron([...at, 'cron'], probe.cron));
+    if (probe.cron !== undefined && !validCron(probe.cron)) out.push(badCron([...at, 'cron'], probe.cron, q));
     if (probe.every !== undefined && probe.timeout >= probe.every) {
+      const timeout = q.show([...at, 'timeout'], formatDuration(probe.timeout));
+      const every = q.show([...at, 'every'], formatDuration(probe.every));
       out.push({
         path: [...at, 'timeout'],
         message:
-          `${formatDuration(probe.timeout)} is not shorter than every (${formatDuration(probe.every)}), ` +
-          'so a run could still be going when the next is due. Lower timeout (default 10s) or raise every',
+          `${timeout} is not shorter than every (${every}), so a run could still be going when the next is due. ` +
+          'Lower timeout (default 10s) or raise every',
       });
     }
   });
 
-  const probeNames = names.probes && present(names.probes);
+  const probeNames = names.probes && listed('probes', names.probes, q);
   alerts.rules?.forEach((rule, i) => {
     if (!rule) return;
     if (probeNames) {
       const probe = rule.sample.split('.')[0] as string;
-      if (!probeNames.includes(probe)) {
-        out.push({ path: ['rules', i, 'sample'], message: noSuch('probe', probe, probeNames) });
-      }
+      const at = ['rules', i, 'sample'];
+      if (!probeNames.names.includes(probe)) out.push({ path: at, message: noSuch('probe', at, probe, probeNames, q) });
       rule.diagnose.forEach((name, j) => {
-        if (!probeNames.includes(name)) {
-          out.push({ path: ['rules', i, 'diagnose', j], message: noSuch('probe', name, probeNames) });
-        }
+        const at = ['rules', i, 'diagnose', j];
+        if (!probeNames.names.includes(name)) out.push({ path: at, message: noSuch('probe', at, name, probeNames, q) });
       });
     }
-    const clearing = clearProblem(rule.op, rule.thresholds, rule.clear_threshold);
+    const clearing = clearProblem(rule, ['rules', i], q);
     if (clearing) out.push({ path: ['rules', i, 'clear_threshold'], message: clearing });
     // Templates and reserved names are the rules' own checks; asking the compiler keeps one definition of them.
     for (const issue of compileRules({ rules: [rule] }).issues) {
-      out.push({ ...issue, path: ['rules', i, ...issue.path.slice(2)] });
+      const path = ['rules', i, ...issue.path.slice(2)];
+      out.push({ path, message: q.quotable(path) ? issue.message : `${q.withheld(path)} ${issue.unquoted}` });
     }
   });
 
   alerts.maintenance?.forEach((window, i) => {
     if (!window) return;
-    if (!validCron(window.cron)) out.push(badCron(['maintenance', i, 'cron'], window.cron));
+    if (!validCron(window.cron)) out.push(badCron(['maintenance', i, 'cron'], window.cron, q));
     if (!validTimeZone(window.timezone)) {
-      const hint = didYouMean(window.timezone, Intl.supportedValuesOf('timeZone'));
+      const path = ['maintenance', i, 'timezone'];
+      // A near miss would hint at what the value is.
+      const hint = q.quotable(path) ? didYouMean(window.timezone, Intl.supportedValuesOf('timeZone')) : '';
       out.push({
-        path: ['maintenance', i, 'timezone'],
-        message: `"${window.timezone}" is not a time zone.${hint} Write an IANA name such as America/Guayaquil or UTC`,
+        path,
+        message: `${q.show(path, `"${window.timezone}"`)} is not a time zone.${hint} Write an IANA name such as America/Guayaquil or UTC`,
       });
     }
   });
   return out;
 }
 
-function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Finding[] {
+function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: Quoting): Finding[] {
   const out: Finding[] = [];
   const levelNames = names.levels && PRIORITIES.filter((p) => names.levels?.includes(p));
-  const contactNames = names.contacts && present(names.contacts);
-  const channelNames = names.channels && present(names.channels);
+  const contactNames = names.contacts && keyed(names.contacts);
+  const channelNames = names.channels && keyed(names.channels);
   if (levelNames?.length === 0) {
     out.push({
       path: ['levels'],
@@ -162,10 +177,11 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Fi
   for (const p of PRIORITIES) {
     const level = levels[p];
     if (!level) continue;
-    const knownContacts = (list: readonly string[], at: PathKey[]): void => {
+    const knownContacts = (list: readonly string[], base: PathKey[]): void => {
       list.forEach((name, j) => {
-        if (contactNames && !contactNames.includes(name)) {
-          out.push({ path: [...at, j], message: noSuch('contact', name, contactNames) });
+        const at = [...base, j];
+        if (contactNames && !contactNames.names.includes(name)) {
+          out.push({ path: at, message: noSuch('contact', at, name, contactNames, q) });
         }
       });
     };
@@ -174,16 +190,12 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Fi
       knownContacts(step.contacts, ['levels', p, 'steps', k, 'contacts']);
     }
     const to = level.escalate_to;
+    const at = ['levels', p, 'escalate_to'];
     if (to === p) {
-      out.push({
-        path: ['levels', p, 'escalate_to'],
-        message: `${p} escalates to itself. Write a more urgent level or none`,
-      });
+      out.push({ path: at, message: `${p} escalates to itself. Write a more urgent level or none` });
     } else if (to !== undefined && to !== 'none' && levelNames && !levelNames.includes(to)) {
-      out.push({
-        path: ['levels', p, 'escalate_to'],
-        message: `no level ${to}. Defined: ${levelNames.join(', ')}; or write none`,
-      });
+      const what = q.quotable(at) ? `no level ${to}` : `${q.withheld(at)} names no level`;
+      out.push({ path: at, message: `${what}. Defined: ${levelNames.join(', ')}; or write none` });
     }
   }
   // Where a chain goes depends on every level: with one refused, a cycle could be missed or made up.
@@ -192,28 +204,31 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Fi
   for (const [name, contact] of Object.entries(escalation.contacts ?? {})) {
     const at = ['contacts', name];
     if (contact.email && !/^[^@\s]+@[^@\s]+$/.test(contact.email.replace(/^.*<(.*)>\s*$/, '$1'))) {
-      out.push({ path: [...at, 'email'], message: `"${contact.email}" is not an email address` });
+      const path = [...at, 'email'];
+      out.push({ path, message: `${q.show(path, `"${contact.email}"`)} is not an email address` });
     }
     if (contact.channels.length === 0) {
       out.push({
         path: at,
-        message: `has no channels, so nobody could page it. Add channels: [${channelNames?.[0] ?? 'email'}]`,
+        message: `has no channels, so nobody could page it. Add channels: [${channelNames?.names[0] ?? 'email'}]`,
       });
     }
     if (!channelNames) continue;
     contact.channels.forEach((channel, j) => {
-      if (!channelNames.includes(channel)) {
-        out.push({ path: [...at, 'channels', j], message: noSuch('channel', channel, channelNames) });
+      const path = [...at, 'channels', j];
+      if (!channelNames.names.includes(channel)) {
+        out.push({ path, message: noSuch('channel', path, channel, channelNames, q) });
       }
     });
     const channels = escalation.channels ?? {};
-    const known = contact.channels.filter((c) => channelNames.includes(c));
+    const known = contact.channels.flatMap((c, j) => (channelNames.names.includes(c) ? [{ c, j }] : []));
     // A refused channel's kind is not known, so neither is whether the contact can be paged through it.
-    if (known.length === 0 || !known.every((c) => Object.hasOwn(channels, c))) continue;
-    if (known.every((c) => channels[c]?.kind === 'email') && !contact.email) {
+    if (known.length === 0 || !known.every(({ c }) => Object.hasOwn(channels, c))) continue;
+    if (known.every(({ c }) => channels[c]?.kind === 'email') && !contact.email) {
+      const shown = known.map(({ c, j }) => q.show([...at, 'channels', j], c));
       out.push({
         path: at,
-        message: `has no usable channel: ${joinOr(known)} ${known.length === 1 ? 'is an email channel' : 'are email channels'} and it has no email. Add email: or a webhook channel`,
+        message: `has no usable channel: ${joinOr(shown)} ${known.length === 1 ? 'is an email channel' : 'are email channels'} and it has no email. Add email: or a webhook channel`,
       });
     }
   }
@@ -221,7 +236,7 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names): Fi
 }
 
 /** Every priority a rule can page must have a level, or nobody would be paged. */
-function checkRouting(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
+function checkRouting(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Finding[] {
   const out: Finding[] = [];
   if (!names.levels) return out;
   const defined = PRIORITIES.filter((p) => names.levels?.includes(p));
@@ -235,10 +250,12 @@ function checkRouting(alerts: Salvaged<AlertsFile>, names: Names): Finding[] {
     }
   });
   const p = alerts.evaluation?.cannot_measure;
+  const at = ['evaluation', 'cannot_measure'];
   if (p && !defined.includes(p)) {
+    const level = q.quotable(at) ? `level ${p}` : 'such level';
     out.push({
-      path: ['evaluation', 'cannot_measure'],
-      message: `"cannot measure" alerts go to ${p}, but escalation.yaml has no level ${p}. Use one of ${defined.join(', ')}`,
+      path: at,
+      message: `"cannot measure" alerts go to ${q.show(at, p)}, but escalation.yaml has no ${level}. Use one of ${defined.join(', ')}`,
     });
   }
   return out;
@@ -280,42 +297,73 @@ function nextUp(levels: EscalationFile['levels'], p: Priority): Priority | 'none
   return more.at(-1) ?? 'none';
 }
 
-function duplicates(list: string, names: readonly (string | undefined)[]): Finding[] {
+function duplicates(list: string, names: readonly (string | undefined)[], q: Quoting): Finding[] {
   const out: Finding[] = [];
   names.forEach((name, i) => {
     const first = names.indexOf(name);
+    const path = [list, i, 'name'];
     if (name !== undefined && first !== i) {
       out.push({
-        path: [list, i, 'name'],
-        message: `"${name}" is already the name of ${list}[${first}]. Names must be unique`,
+        path,
+        message: `${q.show(path, `"${name}"`)} is already the name of ${list}[${first}]. Names must be unique`,
       });
     }
   });
   return out;
 }
 
-/** The names that are there, once each. */
-function present(names: readonly (string | undefined)[]): string[] {
-  return [...new Set(names.filter((n): n is string => n !== undefined))];
+/** The names a collection defines, once each; how a message lists them; the ones a did-you-mean may offer. */
+interface Candidates {
+  names: string[];
+  shown: string[];
+  hints: string[];
 }
 
-function noSuch(what: string, name: string, names: readonly string[]): string {
-  const list = names.length > 0 ? ` Defined: ${names.join(', ')}.` : ` No ${what} is defined.`;
-  return `no ${what} "${name}".${didYouMean(name, names)}${list}`;
+/** A list's names (`probes[j].name`): one from the environment is listed by its variables and never offered. */
+function listed(field: string, names: readonly (string | undefined)[], q: Quoting): Candidates {
+  const out: Candidates = { names: [], shown: [], hints: [] };
+  names.forEach((name, j) => {
+    if (name === undefined || out.names.includes(name)) return;
+    const path = [field, j, 'name'];
+    out.names.push(name);
+    out.shown.push(q.show(path, name));
+    if (q.quotable(path)) out.hints.push(name);
+  });
+  return out;
+}
+
+/** A map's names: its keys, which are written in the file. */
+function keyed(names: readonly (string | undefined)[]): Candidates {
+  const present = [...new Set(names.filter((n): n is string => n !== undefined))];
+  return { names: present, shown: present, hints: present };
+}
+
+/** `no probe "api_helth". Did you mean "api_health"? Defined: …`, for `name` at `at`. */
+function noSuch(what: string, at: readonly PathKey[], name: string, defined: Candidates, q: Quoting): string {
+  const list = defined.names.length > 0 ? ` Defined: ${defined.shown.join(', ')}.` : ` No ${what} is defined.`;
+  if (!q.quotable(at)) return `${q.withheld(at)} names no ${what}.${list}`;
+  return `no ${what} "${name}".${didYouMean(name, defined.hints)}${list}`;
 }
 
 /** A clear threshold on the breaching side of a threshold would let the alert clear while still breaching. */
-function clearProblem(op: string, thresholds: Partial<Record<Priority, number>>, clear?: number): string | undefined {
+function clearProblem(rule: RuleConfig, at: readonly PathKey[], q: Quoting): string | undefined {
+  const clear = rule.clear_threshold;
   if (clear === undefined) return undefined;
-  const values = Object.values(thresholds).filter((v): v is number => v !== undefined);
-  if (op === '>' || op === '>=') {
-    const lowest = values.reduce((a, b) => Math.min(a, b), Infinity);
-    if (clear > lowest)
-      return `${clear} is above the lowest threshold (${lowest}); with op ${op}, it must be at or below it`;
-  } else if (op === '<' || op === '<=') {
-    const highest = values.reduce((a, b) => Math.max(a, b), -Infinity);
-    if (clear < highest)
-      return `${clear} is below the highest threshold (${highest}); with op ${op}, it must be at or above it`;
+  const op = q.show([...at, 'op'], rule.op);
+  const shown = q.show([...at, 'clear_threshold'], String(clear));
+  const levels = PRIORITIES.flatMap((p) => {
+    const value = rule.thresholds[p];
+    return value === undefined ? [] : [{ value, shown: q.show([...at, 'thresholds', p], String(value)) }];
+  });
+  // The schema gave the rule at least one threshold.
+  if (rule.op === '>' || rule.op === '>=') {
+    const lowest = levels.reduce((a, b) => (b.value < a.value ? b : a));
+    if (clear > lowest.value)
+      return `${shown} is above the lowest threshold (${lowest.shown}); with op ${op}, it must be at or below it`;
+  } else if (rule.op === '<' || rule.op === '<=') {
+    const highest = levels.reduce((a, b) => (b.value > a.value ? b : a));
+    if (clear < highest.value)
+      return `${shown} is below the highest threshold (${highest.shown}); with op ${op}, it must be at or above it`;
   } else {
     return `only works with >, >=, < or <=, not ${op}. Remove it`;
   }
@@ -330,10 +378,10 @@ function validCron(expression: string): boolean {
   }
 }
 
-function badCron(path: PathKey[], expression: string): Finding {
+function badCron(path: PathKey[], expression: string, q: Quoting): Finding {
   return {
     path,
-    message: `"${expression}" is not a cron expression. Write five fields (minute hour day month weekday), e.g. "0 2 * * 0"`,
+    message: `${q.show(path, `"${expression}"`)} is not a cron expression. Write five fields (minute hour day month weekday), e.g. "0 2 * * 0"`,
   };
 }
 

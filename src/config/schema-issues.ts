@@ -1,10 +1,9 @@
 // Turns zod's issues into the operator's: what is wrong at which path, and what to write instead.
 import { z } from 'zod';
-import type { Filled } from './env.js';
-import { didYouMean, type Finding, isUnder, joinOr, type PathKey } from './errors.js';
+import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
 import { PLANNED_KINDS } from './probes.js';
-import { isSecretAt, keysAt, resolve, schemaAt, valueAt } from './schema-walk.js';
-import { redactUrl } from './secret.js';
+import type { Quoting } from './quoting.js';
+import { keysAt, resolve, schemaAt, valueAt } from './schema-walk.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -38,21 +37,16 @@ export const defaultMessages: z.core.$ZodErrorMap = (iss) => {
 };
 
 /**
- * One finding per zod issue (one per unknown key), with the message the operator reads. `filled` lists the
- * values that came from the environment: like secrets, they are never quoted back, but named by their variables.
+ * One finding per zod issue (one per unknown key), with the message the operator reads; `quoting` says which values
+ * it may quote back (never a secret, nor a value from the environment, which is named by its variables).
  */
-export function describeIssues(
-  issues: readonly Issue[],
-  root: z.ZodType,
-  data: unknown,
-  filled: readonly Filled[] = [],
-): Finding[] {
+export function describeIssues(issues: readonly Issue[], root: z.ZodType, data: unknown, quoting: Quoting): Finding[] {
   const out: Finding[] = [];
   const unknownKeyAt = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => pathId(i.path)));
   for (const issue of issues) {
     // A refinement over an object with unknown keys only repeats the problem ("needs at least one priority").
     if (issue.code === 'custom' && unknownKeyAt.has(pathId(issue.path))) continue;
-    describe(issue, [], { root, data, filled }, out);
+    describe(issue, [], { root, data, quoting }, out);
   }
   return out;
 }
@@ -69,11 +63,11 @@ export function numberWords(schema: z.ZodNumber): string {
 interface Context {
   root: z.ZodType;
   data: unknown;
-  filled: readonly Filled[];
+  quoting: Quoting;
 }
 
 function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: Finding[]): void {
-  const { root, data } = ctx;
+  const { root, data, quoting } = ctx;
   const path = [...prefix, ...(issue.path as PathKey[])];
   const value = valueAt(data, path);
   const parent = path.slice(0, -1);
@@ -112,10 +106,10 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
         const options = ('options' in issue ? (issue.options ?? []) : [])
           .map(String)
           .filter((o) => !PLANNED_KINDS.has(o));
-        const hint = typeof value === 'string' && quotable(path, ctx) ? didYouMean(value, options) : '';
+        const hint = typeof value === 'string' && quoting.quotable(path) ? didYouMean(value, options) : '';
         out.push({
           path,
-          message: `${subject(value, path, ctx)} is not a known ${issue.discriminator}.${hint} Use ${joinOr(options)}.`,
+          message: `${quoting.subject(value, path)} is not a known ${issue.discriminator}.${hint} Use ${joinOr(options)}.`,
         });
         return;
       }
@@ -129,7 +123,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
         });
         const message =
           allowed.length > 0
-            ? `expected ${joinOr([...new Set(allowed)])}, not ${got(value, path, ctx)}`
+            ? `expected ${joinOr([...new Set(allowed)])}, not ${quoting.got(value, path)}`
             : issue.message;
         out.push({ path, message });
         return;
@@ -146,7 +140,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
       return;
     }
     case 'invalid_type': {
-      const message = insertGot(issue.message, got(value, path, ctx));
+      const message = insertGot(issue.message, quoting.got(value, path));
       const hint = issue.message.includes('. ') ? undefined : writeHint(issue.expected, path, ctx);
       out.push({ path, message: hint ? `${message}. ${hint}` : message });
       return;
@@ -156,7 +150,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
         path,
         message:
           /^(is|must) /.test(issue.message) && isPrimitive(value)
-            ? `${subject(value, path, ctx)} ${issue.message}`
+            ? `${quoting.subject(value, path)} ${issue.message}`
             : issue.message,
       });
   }
@@ -168,48 +162,6 @@ function writeHint(expected: string, path: readonly PathKey[], ctx: Context): st
   if (s instanceof z.ZodNumber) return `Write ${numberWords(s)}`;
   if (expected === 'array') return 'Write a list: [a, b], or one "- item" per line below the key';
   return undefined;
-}
-
-/** The value as a message's subject: quoted when that is safe, else named by where it came from. */
-function subject(value: unknown, path: readonly PathKey[], ctx: Context): string {
-  const from = filledFrom(path, ctx);
-  if (from) return `the value filled in from ${from}`;
-  if (isSecretAt(ctx.root, path, ctx.data)) {
-    return typeof value === 'string' && URL.canParse(value)
-      ? quote(secretUrlShape(value))
-      : 'the value (not shown: it may hold a secret)';
-  }
-  return show(value);
-}
-
-/**
- * A secret URL cut down to what a message about its form needs: scheme, user and host, the password replaced and
- * the path left out (a webhook URL carries its token in the path): `mysql://app:xxxxx@db/…`.
- */
-function secretUrlShape(url: string): string {
-  const u = new URL(redactUrl(url));
-  const user = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
-  const rest = (u.pathname !== '' && u.pathname !== '/') || u.search || u.hash ? '/…' : '';
-  return `${u.protocol}//${user}${u.host}${rest}`;
-}
-
-/** The value after "expected …, not": quoted when that is safe, else its type. */
-function got(value: unknown, path: readonly PathKey[], ctx: Context): string {
-  if (quotable(path, ctx)) return show(value);
-  const from = filledFrom(path, ctx);
-  return from ? `${describeType(value)} (filled in from ${from})` : describeType(value);
-}
-
-function quotable(path: readonly PathKey[], ctx: Context): boolean {
-  return filledFrom(path, ctx) === undefined && !isSecretAt(ctx.root, path, ctx.data);
-}
-
-/** `${SMTP_PORT}` or `${A} and ${B}` when the value at `path` came from the environment. */
-function filledFrom(path: readonly PathKey[], ctx: Context): string | undefined {
-  const f = ctx.filled.find((x) => isUnder(path, x.path));
-  if (!f) return undefined;
-  const vars = [...new Set(f.vars)].map((v) => `\${${v}}`);
-  return vars.length === 1 ? vars[0] : `${vars.slice(0, -1).join(', ')} and ${vars.at(-1)}`;
 }
 
 /** `expected a duration. Write …` + got → `expected a duration, not 5. Write …`. */
@@ -230,28 +182,6 @@ function typeWord(expected: string): string {
     null: 'an empty value',
   };
   return words[expected] ?? expected;
-}
-
-function describeType(value: unknown): string {
-  if (value === null || value === undefined) return 'an empty value';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  if (typeof value === 'string') return 'a string';
-  if (typeof value === 'boolean') return String(value);
-  return `a ${typeof value}`;
-}
-
-/** A value quoted back; a URL with credentials in it is shown with them replaced, wherever it was written. */
-function show(value: unknown): string {
-  if (typeof value === 'string') {
-    return quote(URL.canParse(value) && redactUrl(value) !== new URL(value).toString() ? redactUrl(value) : value);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return describeType(value);
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -2,7 +2,18 @@
 // secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
-import { duration, labels, name, optionalSecret, priority, priorityMap, secret, secretUrl, url } from './primitives.js';
+import {
+  duration,
+  labels,
+  listenAddress,
+  name,
+  optionalSecret,
+  priority,
+  priorityMap,
+  secret,
+  secretUrl,
+  url,
+} from './primitives.js';
 import { probeConfig } from './probes.js';
 
 const comparison = z.enum(['>', '>=', '<', '<=', '==', '!='], {
@@ -203,11 +214,13 @@ export const escalationFile = z.strictObject({
   ack: ackConfig.default({ link_ttl: 86_400_000 }),
 });
 
+const STATE_FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
+
 export const centinelaFile = z.strictObject({
   server: z
     .strictObject({
       /** host:port for /metrics, /healthz, the API and the status page. */
-      listen: z.string().default('0.0.0.0:9810'),
+      listen: listenAddress.default({ host: '0.0.0.0', port: 9810 }),
       /** Base URL people reach the server at, for links in pages. */
       public_url: url.optional(),
       /** Bearer token for writes (ack, silences, windows, reload). */
@@ -215,10 +228,17 @@ export const centinelaFile = z.strictObject({
       /** Bearer token for reads; reads are open when omitted. */
       read_token: optionalSecret,
     })
-    .default({ listen: '0.0.0.0:9810' }),
-  state: z.strictObject({ path: z.string().default('/var/lib/centinela/state.db') }).default({
-    path: '/var/lib/centinela/state.db',
-  }),
+    .default({ listen: { host: '0.0.0.0', port: 9810 } }),
+  state: z
+    .strictObject({
+      /** The SQLite file; an empty path would open a temporary database that is lost at exit. */
+      path: z
+        .string()
+        .min(1, { message: `is empty. ${STATE_FIX}` })
+        .refine((path) => !/[\\/]$/.test(path), { message: `is a folder (it ends with /). ${STATE_FIX}` })
+        .default('/var/lib/centinela/state.db'),
+    })
+    .default({ path: '/var/lib/centinela/state.db' }),
   /** centinela's own dead man's switch: a URL it calls on every cycle, so silence means it is down. */
   heartbeat: z.strictObject({ url: secretUrl, every: duration.default(60_000) }).optional(),
 });

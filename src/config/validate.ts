@@ -2,10 +2,10 @@
 // checked for the messages; and when it fails, each list entry and map value is checked on its own, so the entries
 // that are right still reach the cross-reference pass in the same run.
 import { z } from 'zod';
-import type { Filled } from './env.js';
 import { type Finding, isUnder, type PathKey } from './errors.js';
 import { name } from './primitives.js';
 import { PLANNED_KINDS } from './probes.js';
+import type { Quoting } from './quoting.js';
 import type { FileKey, Names } from './references.js';
 import { defaultMessages, describeIssues } from './schema-issues.js';
 import { childSchema, resolve } from './schema-walk.js';
@@ -27,22 +27,22 @@ export interface Validated {
 
 /**
  * Checks `data` (the file's plain value, ${VAR} filled in) against `schema`. `collections` are the fields whose
- * entries are checked one by one when the file fails; `filled` lists the values that came from the environment.
+ * entries are checked one by one when the file fails; `quoting` says which values the messages may quote.
  */
 export function validateFile(
   key: FileKey,
   schema: z.ZodType,
   collections: readonly string[],
   data: unknown,
-  filled: readonly Filled[],
+  quoting: Quoting,
 ): Validated {
-  const planned = plannedIn(key, data);
+  const planned = plannedIn(key, data, quoting);
   const refused = planned.map((p) => p.refuses);
   const findings = planned.map((p) => p.finding);
   const result = schema.safeParse(data, { error: defaultMessages });
   if (!result.success) {
     const issues = result.error.issues.filter((i) => !refused.some((r) => isUnder(i.path as PathKey[], r)));
-    for (const finding of describeIssues(issues, schema, data, filled)) findings.push(finding);
+    for (const finding of describeIssues(issues, schema, data, quoting)) findings.push(finding);
   }
   const names = namesIn(schema, collections, data);
   if (result.success && planned.length === 0) {
@@ -58,7 +58,7 @@ interface Planned {
 }
 
 /** What the language designs but centinela does not do yet, refused before any of its keys are asked for. */
-function plannedIn(key: FileKey, data: unknown): Planned[] {
+function plannedIn(key: FileKey, data: unknown, quoting: Quoting): Planned[] {
   const out: Planned[] = [];
   if (!isMap(data)) return out;
   if (key === 'alerts' && Array.isArray(data.probes)) {
@@ -66,10 +66,9 @@ function plannedIn(key: FileKey, data: unknown): Planned[] {
       const kind = isMap(probe) ? probe.kind : undefined;
       const advice = typeof kind === 'string' ? PLANNED_KINDS.get(kind) : undefined;
       if (advice === undefined) return;
-      out.push({
-        finding: { path: ['probes', i, 'kind'], message: `kind ${kind} is planned and not available yet. ${advice}` },
-        refuses: ['probes', i],
-      });
+      const path = ['probes', i, 'kind'];
+      const message = `${quoting.show(path, `kind ${kind}`)} is planned and not available yet. ${advice}`;
+      out.push({ finding: { path, message }, refuses: ['probes', i] });
     });
   }
   if (key === 'centinela' && Object.hasOwn(data, 'heartbeat')) {

@@ -1,7 +1,23 @@
 // YAML syntax problems told in the operator's words with what to write, and what each one leaves unreliable:
 // the loader still checks whatever parsed, but not what a syntax error may have misread.
-import { type Document, isMap, isNode, isScalar, isSeq, type LineCounter, visit, type YAMLError } from 'yaml';
+import {
+  type Alias,
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  type Pair,
+  visit,
+  type YAMLError,
+  type YAMLMap,
+} from 'yaml';
 import { type ConfigIssue, formatPath, type PathKey } from './errors.js';
+import { isMergeKey } from './yaml-places.js';
 
 /**
  * What a YAML error leaves unreliable. A structural error: everything from an offset on, and the whole top-level
@@ -10,18 +26,22 @@ import { type ConfigIssue, formatPath, type PathKey } from './errors.js';
  */
 export type Damage = { from: number; field?: string } | { under: readonly PathKey[] };
 
-/** Each distinct YAML error of `doc` as an issue, and what it damages. */
+/**
+ * Each distinct YAML problem of `doc` as an issue, and what it damages. A pair yaml cannot turn into a value (a list
+ * as a key, a merge of something that is not a map) is one of them, and is left out of `doc` so the rest can be read.
+ */
 export function yamlProblems(
   file: string,
   text: string,
   doc: Document,
   lines: LineCounter,
 ): { issues: ConfigIssue[]; damage: Damage[] } {
+  const unusable = leaveOutUnusable(doc, lines);
   // An unknown tag is only a warning to yaml, but `status: !=200` would silently become `status: ""`.
   const errors = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   const issues: ConfigIssue[] = [];
   const damage: Damage[] = [];
-  const all = errors.map((error) => tell(text, doc, lines, error));
+  const all = [...errors.map((error) => tell(text, doc, lines, error)), ...unusable];
   // An unclosed quote takes in the rest of the text, and whatever yaml finds wrong after it follows from that.
   const quote = all.reduce((q, t) => (t.swallows && 'from' in t.damage ? Math.min(q, t.damage.from) : q), Infinity);
   const seen = new Set<number>(); // one mistake often yields several errors on its line
@@ -52,8 +72,7 @@ export function unreadable(doc: Document, err: Error): { message: string; offset
         return undefined;
       },
     });
-    const message = `YAML: *${alias} names no anchor above it. Define &${alias} first, or quote a value starting with *`;
-    return { message, offset };
+    return { message: noAnchor(alias), offset };
   }
   if (/alias count/i.test(err.message)) {
     return {
@@ -62,6 +81,100 @@ export function unreadable(doc: Document, err: Error): { message: string; offset
     };
   }
   return { message: `YAML: cannot be read (${err.message}). Check the aliases (*name) and anchors (&name)`, offset: 0 };
+}
+
+function noAnchor(alias: string): string {
+  return `YAML: *${alias} names no anchor above it. Define &${alias} first, or quote a value starting with *`;
+}
+
+const MERGE_FIX = 'Write <<: *name with &name on a map, or <<: [*a, *b]';
+
+/**
+ * Takes out of `doc` each pair toJS would fail on or stringify: a key that is a list or a map, and a merge (`<<`)
+ * of a value, a list of values, an alias with no anchor, or the map the merge is in. Each is told at the node to fix.
+ */
+function leaveOutUnusable(doc: Document, lines: LineCounter): Told[] {
+  const out: Told[] = [];
+  const told = (node: Node, path: PathKey[], message: string): Told => ({
+    ...lines.linePos(node.range?.[0] ?? 0),
+    path: [],
+    message,
+    damage: { under: path },
+  });
+  const check = (map: YAMLMap, path: PathKey[], maps: unknown[]): void => {
+    const keep: Pair[] = [];
+    for (const pair of map.items) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      const problem = isCollection(key)
+        ? told(
+            pair.key as Node,
+            path,
+            `YAML: ${isSeq(key) ? 'a list' : 'a map'} cannot be a key. Write a name before ":"`,
+          )
+        : isMergeKey(pair.key)
+          ? mergeProblem(doc, pair, maps, (node, message) => told(node, path, message))
+          : undefined;
+      if (problem) out.push(problem);
+      else keep.push(pair);
+    }
+    map.items = keep;
+  };
+  const go = (node: unknown, path: PathKey[], maps: unknown[]): void => {
+    if (isMap(node)) {
+      const inside = [...maps, node];
+      check(node, path, inside);
+      walkPairs(node, path, (value, at) => go(value, at, inside));
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) go(item, [...path, i], maps);
+    }
+  };
+  go(doc.contents, [], []);
+  return out;
+}
+
+/**
+ * What is wrong with the merge `pair` of a map inside `maps` (the maps it is in, innermost last), if anything, told
+ * at the alias or value to fix.
+ */
+function mergeProblem(
+  doc: Document,
+  pair: Pair,
+  maps: readonly unknown[],
+  told: (node: Node, message: string) => Told,
+): Told | undefined {
+  const notMap = (node: Node, what: string) =>
+    told(node, `YAML: << merges the keys of a map, and ${what}. ${MERGE_FIX}`);
+  const itself = (alias: Alias, verb: string) =>
+    told(alias, `YAML: *${alias.source} ${verb} a map this << is in, which cannot merge itself. Merge another map`);
+  const source = (node: unknown): Told | undefined => {
+    if (isMap(node)) return undefined;
+    if (!isAlias(node)) return notMap(isNode(node) ? node : (pair.key as Node), `this is ${describe(node)}`);
+    const target = node.resolve(doc);
+    if (target === undefined) return told(node, noAnchor(node.source));
+    if (maps.includes(target)) return itself(node, 'is');
+    if (isSeq(target) && node === pair.value) {
+      // `<<: *list`: the list's entries are the maps merged, in order.
+      const entries = target.items.map((item) => (isAlias(item) ? item.resolve(doc) : item));
+      if (entries.some((e) => maps.includes(e))) return itself(node, 'lists');
+      const bad = entries.find((e) => !isMap(e));
+      return bad === undefined
+        ? undefined
+        : notMap(node, `*${node.source} is a list of ${isSeq(bad) ? 'lists' : 'values'}, not of maps`);
+    }
+    return isMap(target) ? undefined : notMap(node, `*${node.source} is ${describe(target)}`);
+  };
+  const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+  for (const s of sources) {
+    const problem = source(s);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** `a list`, `a value`, `an empty value`: what a node that is not a map is. */
+function describe(node: unknown): string {
+  if (isSeq(node)) return 'a list';
+  return isScalar(node) && node.value !== null ? 'a value' : 'an empty value';
 }
 
 interface Told {
@@ -194,11 +307,10 @@ function nodeAfter(doc: Document, offset: number): PathKey[] | undefined {
 function walk(doc: Document, visit: (node: unknown, path: PathKey[], key?: unknown) => void): void {
   const go = (node: unknown, path: PathKey[]): void => {
     if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        visit(pair.value, [...path, String(key)], pair.key);
-        go(pair.value, [...path, String(key)]);
-      }
+      walkPairs(node, path, (value, at, key) => {
+        visit(value, at, key);
+        go(value, at);
+      });
     } else if (isSeq(node)) {
       for (const [i, item] of node.items.entries()) {
         visit(item, [...path, i]);
@@ -207,4 +319,17 @@ function walk(doc: Document, visit: (node: unknown, path: PathKey[], key?: unkno
     }
   };
   go(doc.contents, []);
+}
+
+/**
+ * Each value a map holds as written, with its data path: a key's value under the key, and the maps an inline merge
+ * (`<<: { … }` or `<<: [{ … }]`) brings in at the map's own path, as their keys land there.
+ */
+function walkPairs(map: YAMLMap, path: PathKey[], visit: (value: unknown, path: PathKey[], key?: unknown) => void) {
+  for (const pair of map.items) {
+    if (!isMergeKey(pair.key))
+      visit(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)], pair.key);
+    else
+      for (const source of isSeq(pair.value) ? pair.value.items : [pair.value]) if (isMap(source)) visit(source, path);
+  }
 }

@@ -7,8 +7,9 @@ import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { FakeClock } from '../clock.js';
 import { formatPath } from '../config/errors.js';
-import { duration, labels as labelsSchema, name, priority } from '../config/primitives.js';
+import { duration, labels as labelsSchema, name, priority, withOwnValue } from '../config/primitives.js';
 import type { AlertsFile } from '../config/schema.js';
+import { valueAt } from '../config/schema-walk.js';
 import { formatDuration } from '../duration.js';
 import { compileAlerting } from '../rules/alerting.js';
 import { BUILTIN_RULES } from '../rules/rule.js';
@@ -87,7 +88,11 @@ export function parseRuleTests(text: string, alerts: AlertsFile): { file: RuleTe
   const data: unknown = doc.toJS();
   const parsed = testFile.safeParse(data);
   if (!parsed.success) {
-    return { problems: parsed.error.issues.map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`) };
+    const problems = parsed.error.issues.map((i) => {
+      const path = i.path as (string | number)[];
+      return `${formatPath(path)}: ${withOwnValue(i, valueAt(data, path))}`;
+    });
+    return { problems };
   }
   const problems: string[] = [];
   const probes = new Set(alerts.probes.map((p) => p.name));

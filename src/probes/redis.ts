@@ -21,10 +21,9 @@ interface Target {
 }
 
 function readUrl(cfg: RedisProbeConfig): Target {
-  // The schema has checked the scheme: redis: or rediss:.
+  // The schema has checked the scheme (redis: or rediss:) and the path: none, or a database number.
   const url = new URL(cfg.url.reveal());
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new Error('url path must be a database number, e.g. redis://host:6379/0');
   const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   return {
     at: { host, port: url.port ? Number(url.port) : 6379 },

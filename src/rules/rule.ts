@@ -37,7 +37,11 @@ export interface Rule {
 export interface RuleIssue {
   path: (string | number)[];
   message: string;
+  /** The message without quoting the value, to follow what names it when it must not be shown (from ${VAR}). */
+  unquoted: string;
 }
+
+const RESERVED_NAME = 'is the name of an alert centinela raises itself; pick another';
 
 /** Names of the alerts centinela raises itself; a rule may not take them. */
 export const CANNOT_MEASURE = 'CannotMeasure';
@@ -65,10 +69,7 @@ export function compare(op: Op, value: number, threshold: number): boolean {
 export function compileRule(cfg: RuleConfig): Rule {
   const issues: RuleIssue[] = [];
   if (RESERVED.has(cfg.name)) {
-    issues.push({
-      path: ['name'],
-      message: `"${cfg.name}" is the name of an alert centinela raises itself; pick another`,
-    });
+    issues.push({ path: ['name'], message: `"${cfg.name}" ${RESERVED_NAME}`, unquoted: RESERVED_NAME });
   }
   const levels = PRIORITIES.flatMap((priority) => {
     const threshold = cfg.thresholds[priority];
@@ -79,7 +80,8 @@ export function compileRule(cfg: RuleConfig): Rule {
       return compileTemplate(text);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      issues.push({ path: [key], message: err.message });
+      const unquoted = `is not a template centinela can read: the problem starts at character ${err.offset + 1}`;
+      issues.push({ path: [key], message: err.message, unquoted });
       return undefined;
     }
   };
@@ -121,8 +123,7 @@ export function compileRules(alerts: Pick<AlertsFile, 'rules'>): { rules: Rule[]
       rules.push(compileRule(cfg));
     } catch (err) {
       if (!Array.isArray(err)) throw err;
-      for (const issue of err as RuleIssue[])
-        issues.push({ path: ['rules', i, ...issue.path], message: issue.message });
+      for (const issue of err as RuleIssue[]) issues.push({ ...issue, path: ['rules', i, ...issue.path] });
     }
   });
   return { rules, issues };

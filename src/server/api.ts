@@ -2,7 +2,7 @@
 // Every body, query and parameter is validated with a strict zod schema; a problem is a 400 naming the field.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { duration, name, priority } from '../config/primitives.js';
+import { duration, name, priority, withOwnValue } from '../config/primitives.js';
 import { matchers } from '../matchers.js';
 import type { Operations } from './api-shapes.js';
 import { ApiError } from './errors.js';
@@ -68,8 +68,9 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
   const problems = result.error.issues.map((issue) => {
     const path = [where, ...issue.path.map(String)].join('.');
     if (issue.code === 'unrecognized_keys') return `${path}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    if (issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined) return `${path}: is required`;
-    return `${path}: ${issue.message}`;
+    const given = valueAt(value, issue.path);
+    if (issue.code === 'invalid_type' && given === undefined) return `${path}: is required`;
+    return `${path}: ${withOwnValue(issue, given)}`;
   });
   throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
 }

@@ -3,7 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { coerceFilled, fillEnv, interpolate } from '../../src/config/env.js';
+import { coerceFilled, fillEnv, interpolate, placeFillings } from '../../src/config/env.js';
+import { YamlPlaces } from '../../src/config/yaml-places.js';
+
+/** The document filled in from `env`, its data, and where the filled values landed. */
+function filledIn(yaml: string, env: Record<string, string>) {
+  const doc = parseDocument(yaml, { lineCounter: new LineCounter(), merge: true });
+  const fillings = fillEnv(doc, env);
+  const data = doc.toJS();
+  return { doc, data, ...placeFillings(fillings, new YamlPlaces(doc)) };
+}
 
 describe('interpolate', () => {
   const env = { HOST: 'db', EMPTY: '', PORT: '5432' };
@@ -54,12 +63,16 @@ describe('interpolate', () => {
 
 describe('fillEnv', () => {
   it('fills values in place, keeps them strings, leaves keys alone and lists what came from the environment', () => {
-    const doc = parseDocument('port: ${PORT}\nflag: ${FLAG}\n${KEY}: 1\nlist: [a, "${HOST}"]\nnum: 5\n', {
-      lineCounter: new LineCounter(),
-    });
-    const { findings, filled } = fillEnv(doc, { PORT: '5432', FLAG: 'true', HOST: 'db' });
+    const { data, findings, filled } = filledIn(
+      'port: ${PORT}\nflag: ${FLAG}\n${KEY}: 1\nlist: [a, "${HOST}"]\nnum: 5\n',
+      {
+        PORT: '5432',
+        FLAG: 'true',
+        HOST: 'db',
+      },
+    );
     expect(findings).toEqual([]);
-    expect(doc.toJS()).toEqual({ port: '5432', flag: 'true', '${KEY}': 1, list: ['a', 'db'], num: 5 });
+    expect(data).toEqual({ port: '5432', flag: 'true', '${KEY}': 1, list: ['a', 'db'], num: 5 });
     expect(filled).toEqual([
       { path: ['port'], vars: ['PORT'], source: '${PORT}' },
       { path: ['flag'], vars: ['FLAG'], source: '${FLAG}' },
@@ -68,16 +81,37 @@ describe('fillEnv', () => {
   });
 
   it('cannot inject YAML through a value', () => {
-    const doc = parseDocument('url: ${URL}\n');
-    fillEnv(doc, { URL: 'x\nevil: true' });
-    expect(doc.toJS()).toEqual({ url: 'x\nevil: true' });
+    expect(filledIn('url: ${URL}\n', { URL: 'x\nevil: true' }).data).toEqual({ url: 'x\nevil: true' });
   });
 
   it('places each problem at its path', () => {
-    const doc = parseDocument('probes:\n  - url: ${A}${B}\n');
-    expect(fillEnv(doc, {}).findings.map((f) => f.path)).toEqual([
+    expect(filledIn('probes:\n  - url: ${A}${B}\n', {}).findings.map((f) => f.path)).toEqual([
       ['probes', 0, 'url'],
       ['probes', 0, 'url'],
+    ]);
+  });
+
+  it('knows a filled value wherever an alias or a merge puts it, and tells a problem once, where it is written', () => {
+    const yaml =
+      'a: &d { every: "${EVERY}", url: "${URL}" }\nb: *d\nc: { <<: *d, url: x }\nd: { <<: [{ n: "${N}" }, *d] }\n';
+    const { filled, findings, unresolved } = filledIn(yaml, { EVERY: '5s', N: '1' });
+    expect(filled.map((f) => f.path.join('.'))).toEqual([
+      'a.every',
+      'b.every',
+      'c.every',
+      'd.every',
+      'a.url',
+      'b.url',
+      'd.url',
+      'd.n',
+    ]);
+    expect(findings).toEqual([
+      { path: ['a', 'url'], message: '${URL} is not set in the environment. Set it or write ${URL:-default}' },
+    ]);
+    expect(unresolved).toEqual([
+      ['a', 'url'],
+      ['b', 'url'],
+      ['d', 'url'],
     ]);
   });
 });
@@ -93,9 +127,7 @@ describe('coerceFilled', () => {
 
   /** The data and findings after filling `yaml` from `env` and coercing it against the schema above. */
   function coerced(yaml: string, env: Record<string, string>) {
-    const doc = parseDocument(yaml);
-    const { filled } = fillEnv(doc, env);
-    const data = doc.toJS();
+    const { data, filled } = filledIn(yaml, env);
     const findings = coerceFilled(data, filled, schema, env).map((f) => `${f.path.join('.')}: ${f.message}`);
     return { data, findings };
   }

@@ -8,7 +8,7 @@ import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { Secret } from '../../src/config/secret.js';
 import { FIXTURES, fixture, problems, VALID } from '../support/config-fixtures.js';
 
-const cases: [string, string][] = [
+const cases: [string, string, Record<string, string>?][] = [
   ['yaml-syntax', 'alerts.yaml:4:10  YAML: a value opened with " is never closed. Add the closing ".'],
   ['duplicate-key', 'alerts.yaml:6:5  probes[0]: key "every" appears twice. Keep one.'],
   [
@@ -68,6 +68,81 @@ const cases: [string, string][] = [
       'its backup_age_seconds.',
   ],
   [
+    'merge-not-a-map',
+    'alerts.yaml:14:9  YAML: << merges the keys of a map, and *hosts is a list of values, not of maps. ' +
+      'Write <<: *name with &name on a map, or <<: [*a, *b].',
+  ],
+  [
+    'merge-itself',
+    'alerts.yaml:10:11  YAML: *api is a map this << is in, which cannot merge itself. Merge another map.',
+  ],
+  ['collection-key', 'alerts.yaml:9:9  YAML: a list cannot be a key. Write a name before ":".'],
+  [
+    'listen-not-host-port',
+    'centinela.yaml:3:11  server.listen: "localhost" is not host:port. Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810.',
+  ],
+  [
+    'listen-port',
+    'centinela.yaml:3:11  server.listen: "127.0.0.1:99999" must have a port from 0 to 65535. ' +
+      'Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810.',
+  ],
+  [
+    'state-path-empty',
+    'centinela.yaml:3:9  state.path: "" is empty. Write the path of a file, such as /var/lib/centinela/state.db.',
+  ],
+  [
+    'state-path-folder',
+    'centinela.yaml:3:9  state.path: "/var/lib/centinela/" is a folder (it ends with /). ' +
+      'Write the path of a file, such as /var/lib/centinela/state.db.',
+  ],
+  [
+    'redis-database',
+    'alerts.yaml:5:10  probes[0].url: "redis://redis:6379/…" must have a database number as its path, or none. ' +
+      'Write e.g. redis://redis:6379/0.',
+  ],
+  [
+    'env-duration',
+    'alerts.yaml:6:12  probes[0].every: the value filled in from ${EVERY} is not a duration. Write 90s, 5m or 1h30m.',
+    { EVERY: 'hunter2-S3cr3t' },
+  ],
+  [
+    'env-channel-timeout',
+    'escalation.yaml:18:14  channels.chat.timeout: the value filled in from ${WEBHOOK_TIMEOUT} is not a duration. ' +
+      'Write 90s, 5m or 1h30m.',
+    { WEBHOOK_TIMEOUT: 'hunter2-S3cr3t' },
+  ],
+  [
+    'env-no-probe',
+    'alerts.yaml:10:13  rules[0].sample: the value filled in from ${SAMPLE} names no probe. Defined: api_health.',
+    { SAMPLE: 'hunter2-S3cr3t.up' },
+  ],
+  [
+    'env-template',
+    'alerts.yaml:13:14  rules[0].summary: the value filled in from ${SUMMARY} is not a template centinela can read: ' +
+      'the problem starts at character 9.',
+    { SUMMARY: 'hunter2 {{ valeu }}' },
+  ],
+  [
+    'env-no-level',
+    'escalation.yaml:4:74  levels.P2.escalate_to: the value filled in from ${ESCALATE_TO} names no level. ' +
+      'Defined: P0, P2; or write none.',
+    { ESCALATE_TO: 'P1' },
+  ],
+  [
+    'env-cannot-measure',
+    'alerts.yaml:14:19  evaluation.cannot_measure: "cannot measure" alerts go to the value filled in from ' +
+      '${CANNOT_MEASURE}, but escalation.yaml has no such level. Use one of P0, P1, P2.',
+    { CANNOT_MEASURE: 'P3' },
+  ],
+  [
+    'matcher-regex',
+    'alerts.yaml:11:21  rules[0].match.route: "=~/api/[v1" is not a regular expression (Unterminated character class).',
+  ],
+  [
+    'status-pattern',
+    'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
+  ],
+  [
     'planned-heartbeat',
     "centinela.yaml:3:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key.",
   ],
@@ -78,9 +153,9 @@ describe('one fixture per problem', () => {
     expect(parseConfig(join(FIXTURES, 'valid'), VALID, {}).alerts.probes[0]?.name).toBe('api_health');
   });
 
-  it.each(cases)('%s', (name, line) => {
+  it.each(cases)('%s', (name, line, env = {}) => {
     const dir = join(FIXTURES, name);
-    expect(problems(dir, fixture(name))).toBe(`${dir}/${line}\n1 problem in 1 file; nothing was started.`);
+    expect(problems(dir, fixture(name), env)).toBe(`${dir}/${line}\n1 problem in 1 file; nothing was started.`);
   });
 
   it('reports every problem of two files in one run, in file and line order', () => {
@@ -102,7 +177,7 @@ describe('one fixture per problem', () => {
 
   it('has a test case for every fixture folder', async () => {
     const { readdirSync } = await import('node:fs');
-    const tested = new Set([...cases.map(([name]) => name), 'valid', 'several-problems', 'every-stage']);
+    const tested = new Set([...cases.map(([name]) => name), 'valid', 'several-problems', 'every-stage', 'every-key']);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
   });
 });
@@ -126,7 +201,7 @@ describe('loading a folder', () => {
     const config = await loadConfig({ dir, env: {} });
     expect(config.dir).toBe(dir);
     expect(config.centinela).toEqual({
-      server: { listen: '0.0.0.0:9810' },
+      server: { listen: { host: '0.0.0.0', port: 9810 } },
       state: { path: '/var/lib/centinela/state.db' },
     });
   });
@@ -208,6 +283,17 @@ describe('loading a folder', () => {
     expect(problems('c', { ...VALID, escalation }, { SMTP_PORT: '70000' })).toBe(
       'c/escalation.yaml:15:13  channels.email.smtp.port: the value filled in from ${SMTP_PORT} must be at most 65535.\n' +
         '1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('tells an unset ${VAR} in a number key once, as not set', () => {
+    const escalation = VALID.escalation.replace(
+      'smtp: { host: smtp.example.org, from: centinela@example.org }',
+      'smtp: { host: smtp.example.org, from: centinela@example.org, port: "${SMTP_PORT}" }',
+    );
+    expect(problems('c', { ...VALID, escalation })).toBe(
+      'c/escalation.yaml:12:72  channels.email.smtp.port: ${SMTP_PORT} is not set in the environment. ' +
+        'Set it or write ${SMTP_PORT:-default}.\n1 problem in 1 file; nothing was started.',
     );
   });
 

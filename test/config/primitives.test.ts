@@ -1,6 +1,7 @@
-// Label matching as PromQL does it, shared by rules, silences, inhibitions, windows and the metrics probe.
+// Label matching as PromQL does it, shared by rules, silences, inhibitions, windows and the metrics probe; and the
+// value types of the configuration that take more than a pattern (labels, optional secrets, listen addresses).
 import { describe, expect, it } from 'vitest';
-import { labels, optionalSecret } from '../../src/config/primitives.js';
+import { labels, listenAddress, optionalSecret } from '../../src/config/primitives.js';
 import { matchers, matchesAll } from '../../src/matchers.js';
 
 const m = (map: Record<string, string>) => matchers.parse(map);
@@ -45,5 +46,32 @@ describe('optionalSecret', () => {
     expect(optionalSecret.parse('')).toBeUndefined();
     expect(optionalSecret.parse(undefined)).toBeUndefined();
     expect(optionalSecret.parse('k3y')?.reveal()).toBe('k3y');
+  });
+});
+
+describe('listenAddress', () => {
+  it.each([
+    ['0.0.0.0:9810', { host: '0.0.0.0', port: 9810 }],
+    ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }],
+    ['[::1]:9810', { host: '::1', port: 9810 }],
+    [':9810', { host: '0.0.0.0', port: 9810 }],
+    [' localhost:80 ', { host: 'localhost', port: 80 }],
+    ['centinela.internal:9810', { host: 'centinela.internal', port: 9810 }],
+  ])('reads %j', (listen, expected) => {
+    expect(listenAddress.parse(listen)).toEqual(expected);
+  });
+
+  it.each([
+    ['9810', 'is not host:port'],
+    ['host:', 'is not host:port'],
+    ['host:port', 'is not host:port'],
+    ['::1:9810', 'is not host:port'],
+    ['[api]:9810', 'is not host:port'],
+    ['hunter2 S3cr3t:80', 'is not host:port'],
+    ['host:65536', 'must have a port from 0 to 65535'],
+  ])('refuses %j, saying what to write', (listen, what) => {
+    expect(listenAddress.safeParse(listen).error?.issues.map((i) => i.message)).toEqual([
+      `${what}. Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810`,
+    ]);
   });
 });

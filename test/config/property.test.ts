@@ -6,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { FileKey } from '../../src/config/references.js';
+import { VALID } from '../support/config-fixtures.js';
 
 const SHIPPED: Record<FileKey, string> = {
   alerts: readFileSync('config/alerts.yaml', 'utf8'),
@@ -110,6 +111,25 @@ describe('the loader never throws anything but ConfigError', () => {
         return loadsOrExplains({ ...SHIPPED, [k]: stringify(setAt(parsed[k], path, v)) });
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('for anchors, aliases and merge keys put together at random', () => {
+    const line = fc
+      .tuple(
+        fc.constantFrom('', '  ', '    '),
+        fc.constantFrom('', '- '),
+        fc.constantFrom('', 'a: ', 'probes: ', 'labels: ', '<<: ', '*x: ', '? '),
+        fc.constantFrom('', '&x ', '&y '),
+        fc.constantFrom('', '*x', '*y', '[*x, *y]', '{ b: *x }', '{ <<: *y }', '[1]', '1', '${UNSET}', '[k]'),
+      )
+      .map((parts) => parts.join(''));
+    // The smallest valid files beside it, so the runs go to the YAML being read.
+    fc.assert(
+      fc.property(key, fc.array(line, { maxLength: 8 }), (k, lines) =>
+        loadsOrExplains({ ...VALID, [k]: lines.join('\n') }),
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -1,5 +1,7 @@
 // The second pass: names that must exist, schedules that must make sense, escalation chains that must end.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Quoting } from '../../src/config/quoting.js';
 import {
   type CheckedFiles,
   checkReferences,
@@ -43,9 +45,12 @@ const escalation = (over: Record<string, unknown> = {}) =>
     ...over,
   });
 
+/** Messages that may quote every value: none came from the environment. */
+const quoteAll = () => new Quoting(z.unknown(), undefined, []);
+
 /** `path: message` for each finding, to read like the operator's output. */
 function found(files: CheckedFiles, names?: DefinedNames): string[] {
-  return checkReferences(files, names).map((f) => `${f.file} ${f.path.join('.')}: ${f.message}`);
+  return checkReferences(files, quoteAll, names).map((f) => `${f.file} ${f.path.join('.')}: ${f.message}`);
 }
 
 describe('alerts.yaml', () => {

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Filled } from '../../src/config/env.js';
 import { secret, secretUrl } from '../../src/config/primitives.js';
+import { Quoting } from '../../src/config/quoting.js';
 import { defaultMessages, describeIssues } from '../../src/config/schema-issues.js';
 
 function told(schema: z.ZodType, data: unknown, filled: Filled[] = []) {
   const result = schema.safeParse(data, { error: defaultMessages });
   if (result.success) throw new Error('expected a failure');
-  return describeIssues(result.error.issues, schema, data, filled).map((f) => ({
+  return describeIssues(result.error.issues, schema, data, new Quoting(schema, data, filled)).map((f) => ({
     path: f.path.join('.'),
     message: f.message,
     ...(f.atKey ? { at: f.at?.join('.') } : {}),

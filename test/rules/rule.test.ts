@@ -18,12 +18,19 @@ describe('compiling rules', () => {
       {
         path: ['rules', 1, 'summary'],
         message: expect.stringContaining('unknown variable "valeu" in {{ valeu }}'),
+        // For a value from the environment, which the loader names instead of quoting.
+        unquoted: 'is not a template centinela can read: the problem starts at character 5',
       },
       {
         path: ['rules', 2, 'name'],
         message: '"CannotMeasure" is the name of an alert centinela raises itself; pick another',
+        unquoted: 'is the name of an alert centinela raises itself; pick another',
       },
-      { path: ['rules', 2, 'description'], message: expect.stringContaining('unknown filter "minutes"') },
+      {
+        path: ['rules', 2, 'description'],
+        message: expect.stringContaining('unknown filter "minutes"'),
+        unquoted: 'is not a template centinela can read: the problem starts at character 1',
+      },
     ]);
   });
 

@@ -109,8 +109,13 @@ describe('templates', () => {
       {
         path: ['rules', 1, 'summary'],
         message: expect.stringContaining('{{ labels.constructor }}: "constructor" cannot be read in a template'),
+        unquoted: 'is not a template centinela can read: the problem starts at character 3',
       },
-      { path: ['rules', 1, 'description'], message: expect.stringContaining('unknown filter "toString"') },
+      {
+        path: ['rules', 1, 'description'],
+        message: expect.stringContaining('unknown filter "toString"'),
+        unquoted: 'is not a template centinela can read: the problem starts at character 1',
+      },
     ]);
   });
 

@@ -371,6 +371,24 @@ describe('reload', () => {
   });
 });
 
+describe('reload of a file YAML cannot merge', () => {
+  it('is a 422 with each problem at its place, never a 500, and keeps the running config', async () => {
+    const file = join(world.configDir, 'alerts.yaml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, '<<: *ws\n  - name: ApiLatencyHigh\n    <<: *disk_full\n');
+    const res = await call('POST', '/-/reload', { headers: auth });
+    writeFileSync(file, good);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('CONFIG_INVALID');
+    expect(res.json().error.details.problems).toEqual([
+      `${file}:1:5  YAML: *ws names no anchor above it. Define &ws first, or quote a value starting with *.`,
+      `${file}:2:1  YAML: a key: value is not allowed here. Check the indentation of this line and the next, or ` +
+        'quote a value that holds ": ".',
+    ]);
+    expect((await call('GET', '/readyz')).statusCode).toBe(200);
+  });
+});
+
 describe('docs/api.md', () => {
   it('documents every error code with its status', () => {
     const doc = readFileSync('docs/api.md', 'utf8');

@@ -1,0 +1,184 @@
+// No message quotes a value that came from the environment, whatever its type. Every key of the three files, found
+// by walking the schemas through every kind and format, is filled from ${LEAK} in turn in a configuration that uses
+// them all (test/fixtures/config/every-key), with markers of each type; the loader's messages never hold a marker,
+// and every problem the value causes names the variable instead. (secret-messages.test.ts: secrets in the file.)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, isUnder, type PathKey } from '../../src/config/errors.js';
+import { CONFIG_FILES, parseConfig } from '../../src/config/load.js';
+import type { FileKey } from '../../src/config/references.js';
+import { resolve, unwrapOptional } from '../../src/config/schema-walk.js';
+
+const FILES = Object.keys(CONFIG_FILES) as FileKey[];
+const BASE = Object.fromEntries(
+  FILES.map((f) => [f, parse(readFileSync(join('test/fixtures/config/every-key', `${f}.yaml`), 'utf8'))]),
+) as Record<FileKey, unknown>;
+
+const probes = (BASE.alerts as { probes: unknown[] }).probes;
+/** What is planned (refused as a whole, so not in the base) added to the base, for its keys. */
+const PLANNED: { file: FileKey; under: PathKey[]; data: unknown }[] = [
+  {
+    file: 'alerts',
+    under: ['probes', probes.length],
+    data: {
+      ...(BASE.alerts as object),
+      probes: [...probes, { name: 'nightly', kind: 'heartbeat', expect_every: '1d', grace: '1h' }],
+    },
+  },
+  {
+    file: 'centinela',
+    under: ['heartbeat'],
+    data: { ...(BASE.centinela as object), heartbeat: { url: 'https://hc-ping.com/x', every: '1m' } },
+  },
+];
+
+/** A name; a bad regex, template and name at once; a number; a negative whole number; a long duration. */
+const MARKERS = ['hunter2-S3cr3t', '=~[hunter2 S3cr3t: {{ x }}', '31337.25', '-31337', '31337d'];
+const MARKED = /hunter2|31337/;
+
+/** The schema that checks a value's shape: wrappers and transforms off, a preprocess's target kept. */
+function inner(schema: z.ZodType): z.ZodType {
+  let s = unwrapOptional(schema);
+  while (s instanceof z.ZodPipe) s = unwrapOptional((s.in instanceof z.ZodTransform ? s.out : s.in) as z.ZodType);
+  return s;
+}
+
+/** The keys of an object, or those every option of a union has with the very same schema (`name`, `every`…). */
+function keysOf(schema: z.ZodType): Map<string, z.ZodType> {
+  const s = inner(schema);
+  if (s instanceof z.ZodObject) return new Map(Object.entries(s.shape as Record<string, z.ZodType>));
+  if (!(s instanceof z.ZodUnion)) return new Map();
+  const [first, ...rest] = (s.options as z.ZodType[]).map(keysOf);
+  return new Map([...(first ?? [])].filter(([k, v]) => rest.every((o) => o.get(k) === v)));
+}
+
+function discriminated(
+  s: z.ZodType,
+): { disc: string; options: z.ZodType[]; tag: (o: z.ZodType) => unknown } | undefined {
+  if (!(s instanceof z.ZodDiscriminatedUnion)) return undefined;
+  const disc = s.def.discriminator;
+  const tag = (o: z.ZodType): unknown => {
+    const lit = keysOf(o).get(disc) ?? keysOf((inner(o) as z.ZodUnion).options?.[0] as z.ZodType).get(disc);
+    return [...((lit && inner(lit)) as z.ZodLiteral).values][0];
+  };
+  return { disc, options: s.options as z.ZodType[], tag };
+}
+
+/** Every leaf key under `schema`, named like `alerts.probes[] (kind: http).url`; shared keys once, without a tag. */
+function leaves(
+  schema: z.ZodType,
+  where: string,
+  out: Set<string>,
+  skip: ReadonlySet<string> = new Set(),
+): Set<string> {
+  const s = inner(schema);
+  const union = discriminated(s);
+  if (union) {
+    const shared = keysOf(s);
+    for (const [k, child] of shared) if (!skip.has(k)) leaves(child, `${where}.${k}`, out);
+    for (const o of union.options) leaves(o, `${where} (${union.disc}: ${union.tag(o)})`, out, new Set(shared.keys()));
+  } else if (s instanceof z.ZodUnion) {
+    for (const o of s.options as z.ZodType[]) leaves(o, where, out, skip);
+  } else if (s instanceof z.ZodObject) {
+    for (const [k, child] of keysOf(s)) if (!skip.has(k)) leaves(child, `${where}.${k}`, out);
+  } else if (s instanceof z.ZodArray) leaves(s.element as z.ZodType, `${where}[]`, out);
+  else if (s instanceof z.ZodRecord) leaves(s.valueType as z.ZodType, `${where}.*`, out);
+  else out.add(where);
+  return out;
+}
+
+/** The leaf name (as `leaves` gives it) of the value at `path` in `value`, checked by `schema`. */
+function leafAt(schema: z.ZodType, where: string, path: readonly PathKey[], value: unknown): string {
+  const s = inner(schema);
+  const [key, ...rest] = path;
+  if (key === undefined) return where;
+  const at = (v: unknown, k: PathKey) => (v as Record<PathKey, unknown>)[k];
+  const union = discriminated(s);
+  if (union) {
+    const shared = keysOf(s).get(String(key));
+    if (shared) return leafAt(shared, `${where}.${key}`, rest, at(value, key));
+    const option = union.options.find((o) => union.tag(o) === at(value, union.disc)) as z.ZodType;
+    return leafAt(option, `${where} (${union.disc}: ${union.tag(option)})`, path, value);
+  }
+  if (s instanceof z.ZodUnion) return leafAt(resolve(s, value) as z.ZodType, where, path, value);
+  if (s instanceof z.ZodObject)
+    return leafAt(keysOf(s).get(String(key)) as z.ZodType, `${where}.${key}`, rest, at(value, key));
+  if (s instanceof z.ZodArray) return leafAt(s.element as z.ZodType, `${where}[]`, rest, at(value, key));
+  return leafAt((s as z.ZodRecord).valueType as z.ZodType, `${where}.*`, rest, at(value, key));
+}
+
+/** The path of every scalar in `value`. */
+function scalars(value: unknown, at: PathKey[] = []): PathKey[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => scalars(v, [...at, i]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => scalars(v, [...at, k]));
+  return [at];
+}
+
+function setAt(root: unknown, path: readonly PathKey[], v: unknown): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return v;
+  const copy = Array.isArray(root) ? [...root] : { ...(root as object) };
+  (copy as Record<PathKey, unknown>)[head] = setAt((root as Record<PathKey, unknown>)[head], rest, v);
+  return copy;
+}
+
+interface Case {
+  file: FileKey;
+  leaf: string;
+  path: PathKey[];
+  /** The file's value the key is filled in. */
+  data: unknown;
+  /** The problems of the files without the value from the environment (only the planned ones, if any). */
+  base: Partial<Record<FileKey, unknown>>;
+}
+
+const CASES: Case[] = [
+  ...FILES.flatMap((file) => scalars(BASE[file]).map((path) => ({ file, path, data: BASE[file], base: {} }))),
+  ...PLANNED.flatMap(({ file, under, data }) =>
+    scalars(data)
+      .filter((path) => isUnder(path, under))
+      .map((path) => ({ file, path, data, base: { [file]: data } })),
+  ),
+].map((c) => ({ ...c, leaf: leafAt(CONFIG_FILES[c.file].schema, c.file, c.path, c.data) }));
+
+/** The loader's problems, one a line, for the base files with `over` in place of some. */
+function problems(over: Partial<Record<FileKey, unknown>>, env: Record<string, string> = {}): string[] {
+  const texts = Object.fromEntries(FILES.map((f) => [f, stringify(over[f] ?? BASE[f])]));
+  try {
+    parseConfig('c', texts, env);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message.split('\n').slice(0, -1);
+  }
+}
+
+describe('values from the environment in messages', () => {
+  it('fills every key of the three files, through every kind and format', () => {
+    const all = FILES.flatMap((f) => [...leaves(CONFIG_FILES[f].schema, f, new Set())]);
+    expect(new Set(CASES.map((c) => c.leaf))).toEqual(new Set(all));
+    expect(problems({})).toEqual([]);
+  });
+
+  it.each(CASES.map((c) => [`${c.file}:${c.path.join('.')}`, c] as const))(
+    '%s: never quoted; the problem it makes names its variable',
+    (_, c) => {
+      const before = new Set(problems(c.base));
+      for (const marker of MARKERS) {
+        const after = problems({ ...c.base, [c.file]: setAt(c.data, c.path, '${LEAK}') }, { LEAK: marker });
+        for (const line of after) expect(line).not.toMatch(MARKED);
+        const made = after.filter((line) => !before.has(line));
+        // What follows from it may not name it (a rule naming a probe whose name is refused), but one problem does.
+        if (made.length > 0)
+          expect(
+            made.some((line) => line.includes('${LEAK}')),
+            made.join('\n'),
+          ).toBe(true);
+      }
+    },
+  );
+});
