@@ -167,6 +167,30 @@ export const webhookChannel = z.discriminatedUnion('format', [
     chat_id: z.union([z.string(), z.number()]).transform(String),
     api_url: url.default('https://api.telegram.org'),
   }),
+  z
+    .strictObject({
+      ...webhookCommon,
+      format: z.literal('ntfy'),
+      /** The ntfy server; messages are published as JSON to its root. */
+      server: url.default('https://ntfy.sh'),
+      /** Anyone who knows a topic on a public server can read it: a secret. */
+      topic: secret,
+      /** An access token (`tk_…`), sent as `Authorization: Bearer`. */
+      token: optionalSecret,
+      /** Basic auth, instead of a token. */
+      user: z.string().optional(),
+      password: optionalSecret,
+    })
+    .superRefine((cfg, ctx) => {
+      if (cfg.token && (cfg.user !== undefined || cfg.password))
+        ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or user and password, not both' });
+      if ((cfg.user === undefined) !== (cfg.password === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [cfg.user === undefined ? 'user' : 'password'],
+          message: 'basic auth needs both user and password. Write both, or use token',
+        });
+    }),
 ]);
 
 // Discriminated on kind (then format) so a bad channel reports the one branch it meant, not every branch.

@@ -30,6 +30,7 @@ const CHANNELS: Record<string, ChannelConfig> = {
   teams: channelConfig.parse({ kind: 'webhook', format: 'teams', url: 'https://teams.example/workflow' }),
   pagerduty: channelConfig.parse({ kind: 'webhook', format: 'pagerduty', routing_key: 'R' }),
   telegram: channelConfig.parse({ kind: 'webhook', format: 'telegram', bot_token: 't', chat_id: 1 }),
+  ntfy: channelConfig.parse({ kind: 'webhook', format: 'ntfy', topic: 'ops' }),
 };
 
 describe('notifier registry', () => {
