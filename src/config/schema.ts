@@ -191,6 +191,16 @@ export const webhookChannel = z.discriminatedUnion('format', [
           message: 'basic auth needs both user and password. Write both, or use token',
         });
     }),
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('twilio'),
+    /** The account (AC…): the user of basic auth and part of the URL. */
+    account_sid: z.string(),
+    auth_token: secret,
+    /** The sending number (E.164) or a messaging sender id. */
+    from: z.string(),
+    api_url: url.default('https://api.twilio.com'),
+  }),
 ]);
 
 // Discriminated on kind (then format) so a bad channel reports the one branch it meant, not every branch.

@@ -31,6 +31,7 @@ const CHANNELS: Record<string, ChannelConfig> = {
   pagerduty: channelConfig.parse({ kind: 'webhook', format: 'pagerduty', routing_key: 'R' }),
   telegram: channelConfig.parse({ kind: 'webhook', format: 'telegram', bot_token: 't', chat_id: 1 }),
   ntfy: channelConfig.parse({ kind: 'webhook', format: 'ntfy', topic: 'ops' }),
+  twilio: channelConfig.parse({ kind: 'webhook', format: 'twilio', account_sid: 'AC1', auth_token: 't', from: '+1' }),
 };
 
 describe('notifier registry', () => {
