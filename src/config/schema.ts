@@ -201,6 +201,25 @@ export const webhookChannel = z.discriminatedUnion('format', [
     from: z.string(),
     api_url: url.default('https://api.twilio.com'),
   }),
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('pushover'),
+    /** The application's API token. */
+    token: secret,
+    /** The user (or group) key the message goes to. */
+    user: secret,
+    /** Only these devices of the user (comma-separated names); all when omitted. */
+    device: z.string().optional(),
+    /** Emergency (P0) messages repeat this often until acknowledged in the app. */
+    retry: duration
+      .refine((ms) => ms >= 30_000, { message: 'must be 30s or more: Pushover refuses less' })
+      .default(60_000),
+    /** …and stop repeating after this long. */
+    expire: duration
+      .refine((ms) => ms <= 10_800_000, { message: 'must be 3h or less: Pushover refuses more' })
+      .default(3_600_000),
+    api_url: url.default('https://api.pushover.net'),
+  }),
 ]);
 
 // Discriminated on kind (then format) so a bad channel reports the one branch it meant, not every branch.

@@ -9,6 +9,7 @@ import type { FormatName, WebhookFormat } from './formats/format.js';
 import generic from './formats/generic.js';
 import ntfy from './formats/ntfy.js';
 import pagerduty from './formats/pagerduty.js';
+import pushover from './formats/pushover.js';
 import type { HttpRequest } from './formats/request.js';
 import slack from './formats/slack.js';
 import teams from './formats/teams.js';
@@ -28,6 +29,7 @@ export const FORMATS: { [F in FormatName]: WebhookFormat<F> } = {
   telegram,
   ntfy,
   twilio,
+  pushover,
 };
 
 /** The format of a channel, with the channel's config type. */
@@ -55,7 +57,7 @@ function origin(url: string): string {
 // The start of an error answer helps ("Not Found", "invalid_token") without flooding the outbox row.
 const DETAIL_CHARS = 200;
 
-/** Webhooks: generic JSON, Slack, Teams, PagerDuty, Telegram, ntfy, Twilio SMS. */
+/** Webhooks: generic JSON, Slack, Teams, PagerDuty, Telegram, ntfy, Twilio SMS, Pushover. */
 export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
   kind: 'webhook',
   render(n, cfg) {

@@ -32,6 +32,7 @@ const CHANNELS: Record<string, ChannelConfig> = {
   telegram: channelConfig.parse({ kind: 'webhook', format: 'telegram', bot_token: 't', chat_id: 1 }),
   ntfy: channelConfig.parse({ kind: 'webhook', format: 'ntfy', topic: 'ops' }),
   twilio: channelConfig.parse({ kind: 'webhook', format: 'twilio', account_sid: 'AC1', auth_token: 't', from: '+1' }),
+  pushover: channelConfig.parse({ kind: 'webhook', format: 'pushover', token: 't', user: 'u' }),
 };
 
 describe('notifier registry', () => {

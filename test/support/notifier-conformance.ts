@@ -180,7 +180,10 @@ export interface WebhookSpec {
   channel(target: WebhookTarget): Record<string, unknown>;
   /** The key of one request; the `Idempotency-Key` header unless the format has its own (PagerDuty's dedup_key). */
   idempotencyKey?(req: RecordedRequest): string | undefined;
-  /** Why the receiver's API has no idempotency key (Twilio); the suite then checks that a retry repeats the body. */
+  /**
+   * Why the receiver's API has no idempotency key (Twilio, Pushover); the suite then checks only that a retry repeats
+   * what `idempotencyKey` picks (the whole body by default).
+   */
   keyless?: string;
 }
 

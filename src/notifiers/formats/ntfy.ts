@@ -3,16 +3,16 @@
 // signed ack link, so one tap acknowledges. JSON, not headers: titles and summaries are UTF-8, and headers are not.
 import { Secret } from '../../config/secret.js';
 import type { Priority } from '../../types.js';
-import { alertTitle, describeItem, headline } from '../describe.js';
+import { alertTitle, headline } from '../describe.js';
 import type { ItemKind, Notification } from '../notifier.js';
+import { ackAsks, isNews, pushText } from '../push-text.js';
 import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 /** ntfy's priorities: 5 max (long vibration bursts, pop-over; through do-not-disturb when the app allows it) … 1 min. */
 const PRIORITY: Record<Priority, number> = { P0: 5, P1: 4, P2: 3, P3: 2 };
-/** News that asks nothing of anyone (an all-clear, an ack, a flapping notice, a test): ntfy's default priority. */
+/** News (an all-clear, an ack, a flapping notice, a test) goes at ntfy's default priority. */
 const NEWS_PRIORITY = 3;
-const NEWS: ReadonlySet<ItemKind> = new Set(['acknowledged', 'resolved', 'flapping', 'flapping-ended', 'test']);
 
 /** Emoji short codes ntfy shows before the title. */
 const EMOJI: Record<Priority, string> = {
@@ -35,46 +35,17 @@ const MAX_ACTIONS = 3;
 const MAX_NAME_TAGS = 5;
 const LABEL_CHARS = 40;
 
-const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-
-/** The message body: each alert's facts and runbook (a storm: each alert's headline first), cut below the limit. */
-export function ntfyMessage(n: Notification): string {
-  const storm = n.items.length > 1;
-  let text = '';
-  for (const [i, item] of n.items.entries()) {
-    const d = describeItem(item, n.contact.id, n.at);
-    const lines = [...(storm ? [d.headline] : []), ...d.facts.map(([k, v]) => `${k}: ${v}`)];
-    if (d.runbook.length) lines.push('Runbook:', ...d.runbook.map((s, j) => `${j + 1}. ${s}`));
-    for (const diag of d.diagnosis) lines.push(`Diagnosis (${diag.probe}): ${diag.detail}`);
-    const part = `${i ? '\n\n' : ''}${lines.join('\n')}`;
-    const more = `\n\n…and more alerts (${n.items.length} in all)`;
-    if (bytes(text + part) + (i < n.items.length - 1 ? bytes(more) : 0) > MAX_MESSAGE_BYTES) {
-      text += i ? more : cutToBytes(part, MAX_MESSAGE_BYTES - 1);
-      break;
-    }
-    text += part;
-  }
-  return text;
-}
-
-/** The longest prefix of `s` within `max` bytes, never splitting a character, ended by `…`. */
-function cutToBytes(s: string, max: number): string {
-  let out = '';
-  for (const ch of s) {
-    if (bytes(out + ch) + bytes('…') > max) break;
-    out += ch;
-  }
-  return `${out}…`;
-}
+/** ntfy counts the message in UTF-8 bytes. */
+export const NTFY_LIMIT = { max: MAX_MESSAGE_BYTES, size: (s: string) => Buffer.byteLength(s, 'utf8') };
 
 /** The priority of a message: its most urgent page, or the default for news. */
 function priorityOf(n: Notification): number {
-  return Math.max(...n.items.map((i) => (NEWS.has(i.kind) ? NEWS_PRIORITY : PRIORITY[i.alert.priority])));
+  return Math.max(...n.items.map((i) => (isNews(i.kind) ? NEWS_PRIORITY : PRIORITY[i.alert.priority])));
 }
 
 /** An emoji for what the message is, the top priority of its pages, and the alert names. */
 function tagsOf(n: Notification): string[] {
-  const pages = n.items.filter((i) => !NEWS.has(i.kind));
+  const pages = n.items.filter((i) => !isNews(i.kind));
   const top = pages.map((i) => i.alert.priority).sort()[0];
   const first = n.items[0];
   const emoji = top ? EMOJI[top] : ((first && NEWS_EMOJI[first.kind]) ?? 'loudspeaker');
@@ -87,10 +58,7 @@ function tagsOf(n: Notification): string[] {
  * so the web app's fetch is not refused as text/plain; `clear` dismisses the notification once the ack succeeded.
  */
 function actionsOf(n: Notification) {
-  const asks = n.items
-    .map((item) => ({ item, url: describeItem(item, n.contact.id, n.at).ackUrl }))
-    .filter((a): a is { item: (typeof a)['item']; url: string } => a.url !== undefined)
-    .slice(0, MAX_ACTIONS);
+  const asks = ackAsks(n).slice(0, MAX_ACTIONS);
   return asks.map(({ item, url }) => ({
     action: 'http',
     label: asks.length === 1 ? 'Acknowledge' : `Ack ${alertTitle(item)}`.slice(0, LABEL_CHARS),
@@ -119,7 +87,7 @@ function render(n: Notification, cfg: FormatConfig<'ntfy'>): HttpRequest[] {
   const message = {
     topic: cfg.topic.reveal(),
     title: headline(n),
-    message: ntfyMessage(n),
+    message: pushText(n, NTFY_LIMIT),
     priority: priorityOf(n),
     tags: tagsOf(n),
     // Tapping the notification opens the ack page (it asks to confirm), for a phone that hides the buttons.

@@ -2,8 +2,9 @@
 // contact's phone. The text is GSM-7 (one character a septet, so a segment holds 160, not UCS-2's 70): the headline,
 // cut to fit, and the ack link when the page asks for one.
 import { Secret } from '../../config/secret.js';
-import { describeItem, headline } from '../describe.js';
+import { headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
+import { ackAsks } from '../push-text.js';
 import { defineFormat, type FormatConfig } from './format.js';
 import type { HttpRequest } from './request.js';
 
@@ -59,9 +60,9 @@ function cut(text: string, max: number): string {
  */
 export function smsText(n: Notification): string {
   const title = toGsm7(headline(n));
-  const asks = n.items.map((i) => describeItem(i, n.contact.id, n.at).ackUrl).filter((u) => u !== undefined);
-  if (asks.length !== 1) return cut(title, ONE_SEGMENT);
-  const ack = `\nAck: ${asks[0]}`;
+  const [only, ...others] = ackAsks(n);
+  if (!only || others.length) return cut(title, ONE_SEGMENT);
+  const ack = `\nAck: ${only.url}`;
   const room = (septets(ack) + 20 <= ONE_SEGMENT ? ONE_SEGMENT : TWO_SEGMENTS) - septets(ack);
   return `${cut(title, room)}${ack}`;
 }

@@ -2,7 +2,8 @@
 // the sequence_id), the exact JSON publish of a page, a resolution and a storm, the three auth forms, and the limits.
 import { describe, expect, it } from 'vitest';
 import { webhookChannel } from '../../../src/config/schema.js';
-import { ntfyMessage } from '../../../src/notifiers/formats/ntfy.js';
+import { NTFY_LIMIT } from '../../../src/notifiers/formats/ntfy.js';
+import { pushText } from '../../../src/notifiers/push-text.js';
 import { makeAlert } from '../../support/escalation-fixtures.js';
 import { webhookConformance } from '../../support/notifier-conformance.js';
 import {
@@ -149,10 +150,10 @@ describe('ntfy', () => {
         }),
       }),
     );
-    const message = ntfyMessage(note(items));
+    const message = pushText(note(items), NTFY_LIMIT);
     expect(Buffer.byteLength(message)).toBeLessThanOrEqual(4000);
     expect(message).toMatch(/\n\n…and more alerts \(300 in all\)$/);
-    const long = ntfyMessage(note([item({ alert: makeAlert({ description: 'ñ'.repeat(5000) }) })]));
+    const long = pushText(note([item({ alert: makeAlert({ description: 'ñ'.repeat(5000) }) })]), NTFY_LIMIT);
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(4000);
     expect(long.endsWith('ñ…')).toBe(true);
   });
