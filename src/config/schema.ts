@@ -178,6 +178,59 @@ export const webhookChannel = z.discriminatedUnion('format', [
     chat_id: z.union([z.string(), z.number()]).transform(String),
     api_url: url.default('https://api.telegram.org'),
   }),
+  z
+    .strictObject({
+      ...webhookCommon,
+      format: z.literal('ntfy'),
+      /** The ntfy server; messages are published as JSON to its root. */
+      server: url.default('https://ntfy.sh'),
+      /** Anyone who knows a topic on a public server can read it: a secret. */
+      topic: secret,
+      /** An access token (`tk_…`), sent as `Authorization: Bearer`. */
+      token: optionalSecret,
+      /** Basic auth, instead of a token. */
+      user: z.string().optional(),
+      password: optionalSecret,
+    })
+    .superRefine((cfg, ctx) => {
+      if (cfg.token && (cfg.user !== undefined || cfg.password))
+        ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or user and password, not both' });
+      if ((cfg.user === undefined) !== (cfg.password === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [cfg.user === undefined ? 'user' : 'password'],
+          message: 'basic auth needs both user and password. Write both, or use token',
+        });
+    }),
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('twilio'),
+    /** The account (AC…): the user of basic auth and part of the URL. */
+    account_sid: z.string(),
+    auth_token: secret,
+    /** The sending number (E.164) or a messaging sender id. */
+    from: z.string(),
+    api_url: url.default('https://api.twilio.com'),
+  }),
+  z.strictObject({
+    ...webhookCommon,
+    format: z.literal('pushover'),
+    /** The application's API token. */
+    token: secret,
+    /** The user (or group) key the message goes to. */
+    user: secret,
+    /** Only these devices of the user (comma-separated names); all when omitted. */
+    device: z.string().optional(),
+    /** Emergency (P0) messages repeat this often until acknowledged in the app. */
+    retry: duration
+      .refine((ms) => ms >= 30_000, { message: 'must be 30s or more: Pushover refuses less' })
+      .default(60_000),
+    /** …and stop repeating after this long. */
+    expire: duration
+      .refine((ms) => ms <= 10_800_000, { message: 'must be 3h or less: Pushover refuses more' })
+      .default(3_600_000),
+    api_url: url.default('https://api.pushover.net'),
+  }),
 ]);
 
 // Discriminated on kind (then format) so a bad channel reports the one branch it meant, not every branch.

@@ -199,7 +199,7 @@ export class OutboxWorker {
     } else {
       const n: Notification = {
         id: notificationId(rows),
-        contact: { id: first.contact, name: contact.name, email: contact.email },
+        contact: { id: first.contact, name: contact.name, email: contact.email, phone: contact.phone },
         items: rows.map((r) => this.#withAckLink(r)),
         at: this.#clock.now(),
       };

@@ -66,7 +66,8 @@ export interface NotificationItem {
 export interface Notification {
   /** Stable over retries and restarts: derived from the items' keys (Message-ID, Idempotency-Key). */
   id: string;
-  contact: { id: string; name: string; email?: string };
+  /** Who it is for; `phone` as written in escalation.yaml (SMS sends to it). */
+  contact: { id: string; name: string; email?: string; phone?: string };
   items: NotificationItem[];
   /** When this attempt was built (epoch ms). */
   at: number;

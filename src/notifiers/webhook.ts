@@ -7,18 +7,30 @@ import { scrubberFor } from '../config/secret.js';
 import { fromHttpStatus, fromTransportError } from './failure-class.js';
 import type { FormatName, WebhookFormat } from './formats/format.js';
 import generic from './formats/generic.js';
+import ntfy from './formats/ntfy.js';
 import pagerduty from './formats/pagerduty.js';
+import pushover from './formats/pushover.js';
 import type { HttpRequest } from './formats/request.js';
 import slack from './formats/slack.js';
 import teams from './formats/teams.js';
 import telegram from './formats/telegram.js';
+import twilio from './formats/twilio.js';
 import { defineNotifier } from './notifier.js';
 
 /**
  * The formats, one file each; `format:` in escalation.yaml picks one. test/notifiers/registry.test.ts fails when a
  * file in formats/ declaring a format is missing here, is named unlike its format, or has no test.
  */
-export const FORMATS: { [F in FormatName]: WebhookFormat<F> } = { generic, slack, teams, pagerduty, telegram };
+export const FORMATS: { [F in FormatName]: WebhookFormat<F> } = {
+  generic,
+  slack,
+  teams,
+  pagerduty,
+  telegram,
+  ntfy,
+  twilio,
+  pushover,
+};
 
 /** The format of a channel, with the channel's config type. */
 function formatOf(cfg: WebhookChannelConfig): WebhookFormat<FormatName> {
@@ -45,7 +57,7 @@ function origin(url: string): string {
 // The start of an error answer helps ("Not Found", "invalid_token") without flooding the outbox row.
 const DETAIL_CHARS = 200;
 
-/** Webhooks: generic JSON, Slack, Teams, PagerDuty, Telegram. */
+/** Webhooks: generic JSON, Slack, Teams, PagerDuty, Telegram, ntfy, Twilio SMS, Pushover. */
 export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
   kind: 'webhook',
   render(n, cfg) {

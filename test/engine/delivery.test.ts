@@ -95,6 +95,31 @@ describe('outbox worker', () => {
     expect(w.smtp.received).toHaveLength(1);
   });
 
+  it("texts the contact's phone over a Twilio channel; a contact without one fails for good and falls back", async () => {
+    const messages = w.hook.path('/2010-04-01/Accounts/AC0123/Messages.json');
+    const sms = { kind: 'webhook', format: 'twilio', account_sid: 'AC0123', auth_token: 'T0KEN', from: '+15005550006' };
+    const channels = { sms: { ...sms, api_url: new URL(messages).origin } };
+    const { escalation, worker } = setup(
+      w.config({
+        levels: { P0: { contacts: ['cto', 'lead'] } },
+        channels,
+        contacts: { cto: { phone: '+593 99 123 4567', channels: ['sms'] }, lead: { channels: ['sms', 'mail'] } },
+      }),
+    );
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    await worker.runOnce();
+    await worker.runOnce();
+    const [text] = await w.hook.waitFor(1);
+    expect(new URLSearchParams(text?.body).get('To')).toBe('+593991234567');
+    expect(new URLSearchParams(text?.body).get('Body')).toMatch(/^\[P0\] API down - grupo_gad_api\nAck: https:\/\//);
+    // The lead has no phone: the SMS row fails for good at once, the page goes on by email, and DevOps hears why.
+    const mails = await w.smtp.waitFor(2);
+    const to = (address: string) => mails.find((m) => m.mail.to && JSON.stringify(m.mail.to).includes(address));
+    expect(to('tech.lead@grupogad.gob.ec')?.mail.subject).toBe('[P0] API down — grupo_gad_api');
+    expect(to('devops@grupogad.gob.ec')?.mail.text).toContain('contact "lead" has no phone for SMS');
+    expect(w.hook.requests).toHaveLength(1);
+  });
+
   it("honours a 429's Retry-After", async () => {
     const { escalation, worker } = setup(w.config({ contacts: { cto: { channels: ['hook', 'mail'] } } }));
     w.hook.script({ status: 429, headers: { 'retry-after': '120' } });

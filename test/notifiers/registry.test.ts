@@ -30,6 +30,9 @@ const CHANNELS: Record<string, ChannelConfig> = {
   teams: channelConfig.parse({ kind: 'webhook', format: 'teams', url: 'https://teams.example/workflow' }),
   pagerduty: channelConfig.parse({ kind: 'webhook', format: 'pagerduty', routing_key: 'R' }),
   telegram: channelConfig.parse({ kind: 'webhook', format: 'telegram', bot_token: 't', chat_id: 1 }),
+  ntfy: channelConfig.parse({ kind: 'webhook', format: 'ntfy', topic: 'ops' }),
+  twilio: channelConfig.parse({ kind: 'webhook', format: 'twilio', account_sid: 'AC1', auth_token: 't', from: '+1' }),
+  pushover: channelConfig.parse({ kind: 'webhook', format: 'pushover', token: 't', user: 'u' }),
 };
 
 describe('notifier registry', () => {

@@ -1,0 +1,94 @@
+// Twilio SMS (Programmable Messaging REST API): one form-encoded POST to the account's Messages resource, to the
+// contact's phone. The text is GSM-7 (one character a septet, so a segment holds 160, not UCS-2's 70): the headline,
+// cut to fit, and the ack link when the page asks for one.
+import { Secret } from '../../config/secret.js';
+import { headline } from '../describe.js';
+import type { Notification } from '../notifier.js';
+import { ackAsks } from '../push-text.js';
+import { defineFormat, type FormatConfig } from './format.js';
+import type { HttpRequest } from './request.js';
+
+// GSM 03.38: the basic set (one septet each) and the extension table (an escape and the character: two septets).
+const GSM_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+const GSM_EXTENDED = new Set('^{}\\[~]|€');
+// Typography a summary may hold, written as GSM-7 can.
+const PLAIN: Record<string, string> = {
+  '—': '-',
+  '–': '-',
+  '…': '...',
+  '“': '"',
+  '”': '"',
+  '‘': "'",
+  '’': "'",
+  '`': "'",
+};
+
+/** A segment of 160 septets; a message of two (a link too long for one) is 2 × 153, the rest being the joining header. */
+const ONE_SEGMENT = 160;
+const TWO_SEGMENTS = 306;
+
+const septets = (s: string) => [...s].reduce((n, ch) => n + (GSM_EXTENDED.has(ch) ? 2 : 1), 0);
+
+/** `text` in the GSM-7 alphabet: typography made plain, accents dropped where GSM-7 lacks them (í → i), others `?`. */
+export function toGsm7(text: string): string {
+  return [...text]
+    .map((ch) => {
+      if (GSM_BASIC.has(ch) || GSM_EXTENDED.has(ch)) return ch;
+      if (PLAIN[ch]) return PLAIN[ch];
+      const bare = ch.normalize('NFD').replace(/\p{M}/gu, '');
+      return [...bare].every((c) => GSM_BASIC.has(c)) && bare ? bare : '?';
+    })
+    .join('');
+}
+
+/** `text` cut to `max` septets, ending in `...` when cut. */
+function cut(text: string, max: number): string {
+  if (septets(text) <= max) return text;
+  let out = '';
+  for (const ch of text) {
+    if (septets(out + ch) + 3 > max) break;
+    out += ch;
+  }
+  return `${out}...`;
+}
+
+/**
+ * The SMS text: the headline and, when exactly one alert asks for an ack, `Ack: <link>`. The headline is cut so the
+ * whole fits one segment; a link too long for that (a signed link is about 200 characters) makes it two.
+ */
+export function smsText(n: Notification): string {
+  const title = toGsm7(headline(n));
+  const [only, ...others] = ackAsks(n);
+  if (!only || others.length) return cut(title, ONE_SEGMENT);
+  const ack = `\nAck: ${only.url}`;
+  const room = (septets(ack) + 20 <= ONE_SEGMENT ? ONE_SEGMENT : TWO_SEGMENTS) - septets(ack);
+  return `${cut(title, room)}${ack}`;
+}
+
+/** Twilio wants E.164; escalation.yaml holds phones as people write them (`+593 99 123 4567`). */
+const e164 = (phone: string) => phone.replace(/[\s().-]/g, '');
+
+/** The Messages POST of a notification, to the contact's phone. */
+function render(n: Notification, cfg: FormatConfig<'twilio'>): HttpRequest[] {
+  const phone = n.contact.phone?.trim();
+  if (!phone) {
+    throw new Error(
+      `contact "${n.contact.id}" has no phone for SMS: set phone (e.g. "+593 99 123 4567") under contacts.${n.contact.id} in escalation.yaml`,
+    );
+  }
+  const url = `${cfg.api_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(cfg.account_sid)}/Messages.json`;
+  const basic = Buffer.from(`${cfg.account_sid}:${cfg.auth_token.reveal()}`).toString('base64');
+  const form = new URLSearchParams({ To: e164(phone), From: cfg.from, Body: smsText(n) });
+  return [
+    {
+      url: new Secret(url),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: new Secret(`Basic ${basic}`) },
+      body: form.toString(),
+    },
+  ];
+}
+
+/** Twilio SMS: one Messages POST; failures name `api_url`, never the auth token. */
+export default defineFormat({ format: 'twilio', render, endpoint: (cfg) => cfg.api_url });
