@@ -118,7 +118,7 @@ export function placeFillings(
     const { vars, source, problems } = fillings.get(node) as Filling;
     const [written] = paths as [PathKey[]];
     for (const message of problems) findings.push({ path: written, message });
-    if (problems.length > 0) unresolved.push(...paths);
+    if (problems.length > 0) for (const path of paths) unresolved.push(path);
     if (vars.length > 0) for (const path of paths) filled.push({ path, vars, source });
   }
   return { findings, filled, unresolved };

@@ -84,7 +84,7 @@ function secretForms(raw: string, urlPaths: boolean): string[] {
   if (urlPaths) {
     const parts = [url.pathname + url.search, url.pathname, url.search, ...url.searchParams.values()];
     // A bare "/" or "?" is how every URL starts, not a secret.
-    forms.push(...parts.filter((p) => /[\p{L}\p{N}]/u.test(p)));
+    for (const part of parts) if (/[\p{L}\p{N}]/u.test(part)) forms.push(part);
   }
   if (redactUrl(raw) === raw) return forms;
   const redacted = new URL(redactUrl(raw));

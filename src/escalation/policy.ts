@@ -244,7 +244,7 @@ function takeSteps(rec: IncidentRecord, levels: Levels, now: number): Page[] {
       const already = new Set(rec.levels.flatMap((x) => x.contacts));
       const contacts = step.contacts.filter((c) => !already.has(c));
       if (contacts.length === 0) continue;
-      l.contacts.push(...contacts);
+      for (const c of contacts) l.contacts.push(c);
       pages.push({ kind: 'escalated', level: l.level, seq: l.seq, contacts });
     }
   }
@@ -275,7 +275,7 @@ export function due(rec0: IncidentRecord, levels: Levels, ackTimeout: number | u
     for (const page of repageAll(rec, 'reopened', now)) pages.push(page);
   } else if (rec.status === 'open') {
     const stepped = takeSteps(rec, levels, now);
-    pages.push(...stepped);
+    for (const page of stepped) pages.push(page);
     // Who a step just paged is not reminded in the same breath.
     const justPaged = new Set(stepped.flatMap((p) => p.contacts));
     const climb = climbDue(rec, levels);

@@ -17,7 +17,8 @@ export function pushText(n: Notification, { max, size }: PushLimit): string {
   for (const [i, item] of n.items.entries()) {
     const d = describeItem(item, n.contact.id, n.at);
     const lines = [...(storm ? [d.headline] : []), ...d.facts.map(([k, v]) => `${k}: ${v}`)];
-    if (d.runbook.length) lines.push('Runbook:', ...d.runbook.map((s, j) => `${j + 1}. ${s}`));
+    if (d.runbook.length) lines.push('Runbook:');
+    for (const [j, s] of d.runbook.entries()) lines.push(`${j + 1}. ${s}`);
     for (const diag of d.diagnosis) lines.push(`Diagnosis (${diag.probe}): ${diag.detail}`);
     const part = `${i ? '\n\n' : ''}${lines.join('\n')}`;
     if (size(text + part) + (i < n.items.length - 1 ? size(more) : 0) > max) {

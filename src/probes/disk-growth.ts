@@ -53,7 +53,7 @@ export function hoursUntilFull(
   const slopes = [growthPerMs(points), growthPerMs(points.filter((p) => p.at > newest - windowMs / 4))];
   const known = slopes.filter((s) => s !== undefined);
   if (known.length === 0) return undefined;
-  const slope = Math.min(...known);
+  const slope = known.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
   if (slope <= 0) return NOT_FILLING_HOURS;
   return Math.min(NOT_FILLING_HOURS, availableBytes / slope / 3_600_000);
 }

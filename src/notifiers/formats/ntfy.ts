@@ -40,7 +40,7 @@ export const NTFY_LIMIT = { max: MAX_MESSAGE_BYTES, size: (s: string) => Buffer.
 
 /** The priority of a message: its most urgent page, or the default for news. */
 function priorityOf(n: Notification): number {
-  return Math.max(...n.items.map((i) => (isNews(i.kind) ? NEWS_PRIORITY : PRIORITY[i.alert.priority])));
+  return n.items.reduce((top, i) => Math.max(top, isNews(i.kind) ? NEWS_PRIORITY : PRIORITY[i.alert.priority]), 0);
 }
 
 /** An emoji for what the message is, the top priority of its pages, and the alert names. */

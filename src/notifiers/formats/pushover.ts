@@ -19,7 +19,7 @@ const PUSHOVER_LIMIT = { max: MAX_MESSAGE, size: (s: string) => [...s].length };
 
 /** The priority of a message: its most urgent page, or normal for news. */
 function priorityOf(n: Notification): number {
-  return Math.max(...n.items.map((i) => (isNews(i.kind) ? 0 : PRIORITY[i.alert.priority])));
+  return n.items.reduce((top, i) => Math.max(top, isNews(i.kind) ? 0 : PRIORITY[i.alert.priority]), -2);
 }
 
 /** The Messages POST of a notification. */
