@@ -54,6 +54,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const bound = deps.stopBoundMs ?? 5_000;
   let config = deps.config;
   let started = false;
+  let stopping = false;
   const scheduler = new Scheduler(config.alerts.probes, {
     clock,
     log: log.child({ component: 'scheduler' }),
@@ -74,6 +75,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const next = await loadOrRefuse(deps.loadConfig, metrics, log);
     const summary = swapConfig(config, next, { scheduler, engine, metrics, log });
     config = next;
+    engine.changed();
     return { summary };
   };
 
@@ -84,7 +86,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     scheduler,
     escalator: engine.escalator,
     store: store.incidents,
-    readiness: () => ({ config: true, store: store.open, scheduler: started }),
+    readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
     reload: () => {
       const run = reloading.then(reload, reload);
       reloading = run.catch(() => {});
@@ -99,6 +101,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const c = store.incidents.outboxCounts();
       return c.pending + c.sending;
     },
+    undelivered: () => store.incidents.undeliveredIncidents(),
     probeSkips: () => [...scheduler.stats()].map(([probe, s]) => ({ probe, skips: s.skips })),
   });
   const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });
@@ -117,9 +120,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       engine.start();
     },
     async stop() {
-      started = false;
-      await scheduler.stop(bound);
-      await engine.stop(bound);
+      stopping = true;
+      // The tick stops at once; runs in flight still commit, then delivery gets its bound.
+      await engine.stop(bound, scheduler.stop(bound));
       engine.close();
       await server.close();
     },
@@ -140,6 +143,7 @@ function swapConfig(
   const { scheduler, engine, metrics, log } = parts;
   const removed = before.alerts.probes.filter((p) => !next.alerts.probes.some((n) => n.name === p.name));
   const added = next.alerts.probes.filter((p) => !before.alerts.probes.some((o) => o.name === p.name));
+  engine.reload(compileAlerting(next.alerts).alerting, pagingOf(next));
   scheduler.reload(next.alerts.probes);
   for (const p of removed) metrics.forgetProbe(p.name);
   const [was, now] = [before.centinela, next.centinela];
@@ -150,7 +154,6 @@ function swapConfig(
   metrics.configReload('ok');
   const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules`;
   log.info(summary);
-  engine.reload(compileAlerting(next.alerts).alerting, pagingOf(next));
   return summary;
 }
 

@@ -16,7 +16,7 @@ export interface Matcher {
 
 /**
  * True when every matcher holds for `labels`, with PromQL's semantics: a missing label matches as the empty string,
- * and regexes are anchored (config/primitives.ts compiles them so). Rules, silences, inhibitions, windows and the metrics
+ * and regexes are anchored (`matchers` below compiles them so). Rules, silences, inhibitions, windows and the metrics
  * probe's series selection all match through this.
  */
 export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {

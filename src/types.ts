@@ -67,6 +67,11 @@ export interface Alert {
   suppressedBy: { kind: Suppression; id: string }[];
   /** Ids of alerts this one inhibits, listed in its page. */
   inhibits: string[];
+  /**
+   * The worst breach of this episode, and the summary as it read then: the all-clear says what was paged and how
+   * bad it got, while `value` and `summary` say how it is now. Absent for alerts centinela did not measure.
+   */
+  peak?: { value: number; priority: Priority; threshold: number; summary: string };
 }
 
 /**

@@ -39,3 +39,11 @@ export function formatBytes(bytes: number): string {
   }
   return `${bytes < 0 ? '-' : ''}${formatNumber(n)} ${BYTE_UNITS[unit]}`;
 }
+
+/** `2026-01-01 10:00 UTC`: an instant as people read it in a page. */
+export function formatTime(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
+}

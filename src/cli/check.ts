@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
+import { levelAckTimeout } from '../escalation/policy.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 
@@ -54,7 +55,10 @@ export function summarize(config: Config): string {
     const who = level.contacts.map((name) => {
       const c = escalation.contacts[name];
       const email = c?.email ? ` <${c.email}>` : '';
-      return `${name}${email} via ${c?.channels.join(' → ') ?? ''}`;
+      const channels = c?.channels ?? [];
+      return level.channels === 'all'
+        ? `${name}${email} on ${channels.join(' + ')} at once`
+        : `${name}${email} via ${channels.join(' → ')}`;
     });
     out.push(`  ${p}  ${who.join(', ')}`);
   }
@@ -64,10 +68,15 @@ export function summarize(config: Config): string {
     const level = escalation.levels[p];
     if (!level) continue;
     const next = level.escalate_to && level.escalate_to !== 'none' ? `then ${level.escalate_to}` : 'no higher level';
+    const holds = levelAckTimeout(escalation.levels, p, escalation.ack.timeout);
     out.push(
       `  ${p}  ${level.description ? `${level.description}: ` : ''}ack within ${formatDuration(level.ack_within)}, ` +
-        `repeat every ${formatDuration(level.repeat_every)}, ${next}`,
+        `repeat every ${formatDuration(level.repeat_every)}, ${next}; ` +
+        `an ack holds ${holds === undefined ? 'until it resolves' : formatDuration(holds)}`,
     );
+    for (const step of level.steps) {
+      out.push(`      + ${step.contacts.join(', ')} after ${formatDuration(step.after)} without an ack`);
+    }
   }
   const chain: string[] = [];
   let step: Priority | 'none' | undefined = [...PRIORITIES].reverse().find((p) => escalation.levels[p]);

@@ -1,6 +1,7 @@
 // The probe half of the configuration language: keys common to every probe and each kind's own keys.
 // Every kind is designed here, from the runbook's Monitoring section, so the language is one whole;
 // the implementation of each kind lives in src/probes/<kind>.ts and receives the parsed config below.
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
 import { duration, labels, name, optionalSecret, secret, secretUrl } from './primitives.js';
@@ -276,8 +277,11 @@ function isRegex(pattern: string): boolean {
 }
 
 const backupGlob = z.strictObject({
-  /** A glob such as backups/*.sql.gz; the newest match is measured. */
-  glob: z.string(),
+  /** A glob such as backups/*.sql.gz, wildcards in the file name only; the newest match is measured. */
+  glob: z.string().refine((g) => !/[*?[\]{}]|[+@!]\(/.test(dirname(g)), {
+    // The probe lists one folder, so that a folder it cannot list is reported, not counted as no backups.
+    message: 'has a wildcard in its folder part. Put wildcards in the file name only: /opt/grupogad/backups/*.sql.gz',
+  }),
   /** Label value for the samples (defaults to the glob). */
   name: z.string().optional(),
 });

@@ -175,12 +175,18 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: 
   for (const p of PRIORITIES) {
     const level = levels[p];
     if (!level) continue;
-    level.contacts.forEach((name, j) => {
-      const at = ['levels', p, 'contacts', j];
-      if (contactNames && !contactNames.names.includes(name)) {
-        out.push({ path: at, message: noSuch('contact', at, name, contactNames, q) });
-      }
-    });
+    const knownContacts = (list: readonly string[], at: PathKey[]): void => {
+      list.forEach((name, j) => {
+        const path = [...at, j];
+        if (contactNames && !contactNames.names.includes(name)) {
+          out.push({ path, message: noSuch('contact', path, name, contactNames, q) });
+        }
+      });
+    };
+    knownContacts(level.contacts, ['levels', p, 'contacts']);
+    for (const [k, step] of (level.steps ?? []).entries()) {
+      knownContacts(step.contacts, ['levels', p, 'steps', k, 'contacts']);
+    }
     const to = level.escalate_to;
     const at = ['levels', p, 'escalate_to'];
     if (to === p) {

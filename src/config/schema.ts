@@ -110,6 +110,22 @@ export const levelConfig = z.strictObject({
   /** Level whose contacts are added when ack_within passes; `none` at the top. */
   escalate_to: z.union([priority, z.literal('none')]).optional(),
   contacts: z.array(name).min(1, { message: 'needs at least one contact' }),
+  /**
+   * How a page reaches each contact: `in_order` tries the contact's channels one after another (the next when one
+   * keeps failing); `all` sends on every channel of the contact at once, so a dead one delays nothing.
+   */
+  channels: z.enum(['in_order', 'all']).default('in_order'),
+  /** Contacts added within this level when its page is not acknowledged `after` this long (before any climb). */
+  steps: z
+    .array(
+      z.strictObject({ after: duration, contacts: z.array(name).min(1, { message: 'needs at least one contact' }) }),
+    )
+    .default([]),
+  /**
+   * Acknowledged and still firing this long after the ack: paged again. Default by priority (P0 30m, P1 2h, P2 8h,
+   * P3 2d) unless ack.timeout sets one for every level; `none` keeps an acknowledgement until the alert resolves.
+   */
+  ack_timeout: z.union([duration, z.literal('none')]).optional(),
 });
 
 export const contactConfig = z.strictObject({
@@ -181,7 +197,7 @@ export const ackConfig = z.strictObject({
   /** HMAC key for the acknowledgement links in emails. */
   link_secret: optionalSecret,
   link_ttl: duration.default(86_400_000),
-  /** An acknowledged alert still firing after this long is re-opened. */
+  /** An acknowledged alert still firing after this long is re-opened, at every level without its own ack_timeout. */
   timeout: duration.optional(),
 });
 

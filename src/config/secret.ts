@@ -44,3 +44,52 @@ export function redactUrl(url: string): string {
     return REDACTED;
   }
 }
+
+/** Below this length a secret is hidden only where it stands as a whole token (see scrubberFor). */
+const SHORT_SECRET = 4;
+
+/**
+ * Replaces every secret of a config value (a probe's, a channel's) in a text with `<secret>`, in every form a
+ * library or a server may print it: whole, percent-encoded, and for a URL its password, a token-like user and
+ * key-like query values (as redactUrl hides them); with `urlPaths`, also a URL's path and query as sent (a Slack or
+ * Teams hook carries its token there; a database URL's path is only its name). A secret of SHORT_SECRET characters
+ * or more is replaced wherever it appears; a shorter one only where no letter, digit or `_` touches it, so it does
+ * not mangle ordinary words ("ops" in "stops").
+ */
+export function scrubberFor(config: unknown, opts: { urlPaths: boolean }): (text: string) => string {
+  const forms = [...new Set(secretsIn(config).flatMap((s) => secretForms(s.reveal(), opts.urlPaths)))]
+    .filter((f) => f.length > 0)
+    .sort((a, b) => b.length - a.length); // longest first: a URL is replaced whole before its password
+  const steps = forms.map((form) => {
+    if (form.length >= SHORT_SECRET) return (text: string) => text.split(form).join(REDACTED);
+    const escaped = form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const token = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu');
+    return (text: string) => text.replace(token, REDACTED);
+  });
+  return (text) => steps.reduce((out, step) => step(out), text);
+}
+
+/** Every Secret inside a config value, at any depth. */
+function secretsIn(value: unknown): Secret[] {
+  if (value instanceof Secret) return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.values(value).flatMap(secretsIn);
+}
+
+/** The strings a secret can show up as in a message. */
+function secretForms(raw: string, urlPaths: boolean): string[] {
+  const forms = [raw, encodeURIComponent(raw)];
+  if (!URL.canParse(raw)) return forms;
+  const url = new URL(raw);
+  if (urlPaths) {
+    const parts = [url.pathname + url.search, url.pathname, url.search, ...url.searchParams.values()];
+    // A bare "/" or "?" is how every URL starts, not a secret.
+    forms.push(...parts.filter((p) => /[\p{L}\p{N}]/u.test(p)));
+  }
+  if (redactUrl(raw) === raw) return forms;
+  const redacted = new URL(redactUrl(raw));
+  if (url.password) forms.push(url.password, decodeURIComponent(url.password));
+  if (redacted.username !== url.username) forms.push(url.username, decodeURIComponent(url.username));
+  for (const [key, v] of url.searchParams) if (redacted.searchParams.get(key) !== v) forms.push(v);
+  return forms;
+}

@@ -11,10 +11,10 @@ import type { Clock } from '../clock.js';
 import type { EscalationFile } from '../config/schema.js';
 import type { Secret } from '../config/secret.js';
 import { ackLinkUrl, verifyAckToken } from '../escalation/ack-token.js';
-import type { IncidentRecord } from '../escalation/records.js';
-import { formatTime } from '../notifiers/describe.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { IncidentStore } from '../store/store.js';
 import type { AckInfo } from '../types.js';
+import { formatTime } from '../units.js';
 import type { AckUrl } from './delivery.js';
 import type { AckOutcome, AckVia, Escalator } from './escalator.js';
 

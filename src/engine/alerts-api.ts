@@ -4,15 +4,15 @@
 import type { Clock } from '../clock.js';
 import { type Matcher, matchesAll } from '../matchers.js';
 import { buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
-import { newWindow, type WindowInput, windowMatchers } from '../rules/maintenance.js';
-import type { HistoryEntry, WindowRecord } from '../rules/records.js';
+import { newWindow, type ProbeHealth, type WindowInput, windowMatchers } from '../rules/maintenance.js';
 import type { Silence, SilenceInput, SilenceState } from '../rules/silences.js';
 import type { AlertState } from '../rules/state-machine.js';
 import type { AlertStore } from '../store/store.js';
 import { type Alert, PRIORITIES, type Priority } from '../types.js';
-import type { Silences } from './silences.js';
+import type { Silences } from './stored-silences.js';
 
 /** What the last committed evaluation left, as the API reads it. */
 export interface Snapshot {
@@ -20,6 +20,7 @@ export interface Snapshot {
   holds: ReadonlyMap<string, Hold[]>;
   inhibits: ReadonlyMap<string, string[]>;
   details: ReadonlyMap<string, string>;
+  health: ReadonlyMap<string, ProbeHealth>;
 }
 
 /** An alert instance with its state. */
@@ -161,6 +162,7 @@ export class AlertsApi {
       suppressedBy: snap.holds.get(e.id) ?? [],
       inhibits: snap.inhibits.get(e.id) ?? [],
       details: snap.details,
+      health: snap.health,
       now,
     });
     return { alert, state: e.inst.state, since: e.inst.since };

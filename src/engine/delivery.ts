@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { deliver } from '../notifiers/index.js';
-import type { Delivery, ItemKind, Notification, NotificationItem } from '../notifiers/notifier.js';
+import { type Delivery, type Notification, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { IncidentStore, OutboxRow } from '../store/store.js';
 import { deliveryFailingPages } from './delivery-failing.js';
 
@@ -56,8 +56,6 @@ const CLAIM_GROUPS = 200;
 const MAX_ITEMS = 1000;
 // Even without a wake() the worker looks at the store this often (a wake-up lost to a bug costs at most this).
 const POLL_MS = 30_000;
-// Kinds that ask for an acknowledgement, so they carry an ack link.
-const PAGING: ItemKind[] = ['firing', 'reminder', 'escalated', 'priority-rose', 'reopened'];
 
 function channelTimeout(channel: ChannelConfig): number {
   return channel.kind === 'webhook' ? channel.timeout : EMAIL_TIMEOUT_MS;
@@ -223,7 +221,8 @@ export class OutboxWorker {
   }
 
   #withAckLink(row: OutboxRow): NotificationItem {
-    if (!row.incidentId || !PAGING.includes(row.kind)) return row.item;
+    // Pages ask for an acknowledgement, so they carry a link; news for those paged does not.
+    if (!row.incidentId || !PAGE_KINDS.includes(row.kind)) return row.item;
     const ackUrl = this.#ackUrl({ incidentId: row.incidentId, alertId: row.item.alert.id, contact: row.contact });
     return ackUrl ? { ...row.item, ackUrl } : row.item;
   }
@@ -242,7 +241,8 @@ export class OutboxWorker {
     const failingSince = Math.min(...rows.map((r) => r.failingSince ?? now));
     const longFailing = !result.retryable || now - failingSince >= delivery.fallback_after;
     const channelsOfContact = this.#config.contacts[first.contact]?.channels.length ?? 0;
-    const fallBack = longFailing && first.channelIndex + 1 < channelsOfContact;
+    // A row sent on every channel at once has no next channel to move to: its siblings are already on them.
+    const fallBack = longFailing && !first.item.everyChannel && first.channelIndex + 1 < channelsOfContact;
     let nextAttemptAt: number | undefined;
     if (fallBack) nextAttemptAt = now;
     else if (result.retryable) {

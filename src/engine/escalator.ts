@@ -6,8 +6,8 @@
 // `tick(now)` at `nextDueAt()`, and wakes delivery after either; acks arrive through src/engine/acks.ts. No network
 // I/O happens here; the OutboxWorker (src/engine/delivery.ts) delivers what this writes.
 import type { EscalationFile } from '../config/schema.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import { applyEvent, type Decision, due, levelFor, type Notice, nextDueAt, type Page } from '../escalation/policy.js';
-import type { IncidentRecord } from '../escalation/records.js';
 import { hearsIncidentUpdates } from '../notifiers/index.js';
 import type { HeldAlert, ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { IncidentStore, Store } from '../store/store.js';
@@ -229,11 +229,17 @@ export class Escalator {
   #enqueuePage(rec: IncidentRecord, page: Page, now: number, holding: HeldAlert[] | undefined): void {
     for (const contact of page.contacts) this.#incidents.addPaged(rec.id, contact, now);
     const paged = this.#incidents.paged(rec.id);
+    const everyChannel = this.#cfg.levels[page.level]?.channels === 'all';
     for (const contact of page.contacts) {
-      this.#enqueue(rec, contact, `${rec.id}:${page.level}:${page.seq}:${contact}`, page.kind, now, paged, {
-        level: page.level,
-        previousPriority: page.previousPriority,
-        holding,
+      const key = `${rec.id}:${page.level}:${page.seq}:${contact}`;
+      const extra = { level: page.level, previousPriority: page.previousPriority, holding };
+      if (!everyChannel) {
+        this.#enqueue(rec, contact, key, page.kind, now, paged, extra);
+        continue;
+      }
+      // One row per channel, each delivered on its own: a dead channel neither delays nor replaces another.
+      this.#cfg.contacts[contact]?.channels.forEach((channel, index) => {
+        this.#enqueue(rec, contact, `${key}:${channel}`, page.kind, now, paged, { ...extra, everyChannel }, index);
       });
     }
   }

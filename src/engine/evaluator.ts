@@ -12,19 +12,23 @@
 import type { Clock } from '../clock.js';
 import { matchesAll } from '../matchers.js';
 import { type AlertContext, buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
+import { awaitCause, type CauseLookup } from '../rules/causes.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
-import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/records.js';
 import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from '../rules/rule.js';
 import { silenceLimits } from '../rules/silences.js';
 import {
   blank,
+  fire,
   type Instance,
   inactive,
   isActive,
+  keepPending,
   type Observation,
+  ready,
   samePersisted,
   sameTold,
   step,
@@ -34,7 +38,7 @@ import {
 import type { AlertStore, Store } from '../store/store.js';
 import type { AlertEvent, Labels, ProbeRun, Sample } from '../types.js';
 import { AlertsApi } from './alerts-api.js';
-import { Silences } from './silences.js';
+import { Silences } from './stored-silences.js';
 
 /** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
 const RETENTION = 30 * 86_400_000;
@@ -58,6 +62,8 @@ export interface EvaluatorOptions {
 
 interface Draft {
   now: number;
+  /** Probes with a run in this evaluation. */
+  ran: Set<string>;
   next: Map<string, Entry>;
   history: HistoryEntry[];
   windows: WindowRecord[];
@@ -85,6 +91,12 @@ export class Evaluator {
   readonly #entries = new Map<string, Entry>();
   readonly #details = new Map<string, string>();
   readonly #health = new Map<string, ProbeHealth>();
+  /** When each probe last brought a run (evaluation time), for causes that must look before a symptom pages. */
+  readonly #looked = new Map<string, number>();
+  /** Pending alerts that a cause could explain: they may be waiting for it (see #releaseWaiting). */
+  readonly #waiting = new Set<string>();
+  /** Alerts whose hold ended, by when: they wait for their probe's next run before paging (see #releasing). */
+  readonly #releases = new Map<string, number>();
   #holds: ReadonlyMap<string, Hold[]> = new Map();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   #generation = Number.NaN;
@@ -101,7 +113,13 @@ export class Evaluator {
       clock,
       snapshot: () => {
         this.#syncWithStore();
-        return { entries: this.#entries, holds: this.#holds, inhibits: this.#inhibits, details: this.#details };
+        return {
+          entries: this.#entries,
+          holds: this.#holds,
+          inhibits: this.#inhibits,
+          details: this.#details,
+          health: this.#health,
+        };
       },
     });
     this.#clock = clock;
@@ -119,6 +137,7 @@ export class Evaluator {
     const base = this.#generation;
     const draft: Draft = {
       now,
+      ran: new Set(),
       next: new Map(),
       history: [],
       windows: [],
@@ -127,6 +146,7 @@ export class Evaluator {
       inhibits: new Map(),
     };
     for (const run of runs) this.#ingest(draft, run);
+    this.#releaseWaiting(draft);
     const oneShot = this.#advanceWindows(draft);
     this.#resolveOrphans(draft);
     const events = this.#tellAll(draft, oneShot);
@@ -151,8 +171,12 @@ export class Evaluator {
   }
 
   #ingest(draft: Draft, run: ProbeRun): void {
+    this.#looked.set(run.probe, draft.now);
+    draft.ran.add(run.probe);
     const detail = run.cannotMeasure ?? run.reason ?? run.detail;
-    if (detail !== undefined) this.#details.set(run.probe, detail);
+    // The detail of this run only: one from an earlier failure would be read as today's.
+    if (detail === undefined) this.#details.delete(run.probe);
+    else this.#details.set(run.probe, detail);
     const measured = run.up && run.cannotMeasure === undefined;
     const byName = new Map<string, Sample[]>();
     for (const s of run.samples) {
@@ -162,7 +186,7 @@ export class Evaluator {
     }
     let breached = false;
     for (const rule of this.#rulesByProbe.get(run.probe) ?? []) {
-      // No data: a failed run changes nothing for rules over its samples (see state.ts).
+      // No data: a failed run changes nothing for rules over its samples (see rules/state-machine.ts).
       if (!run.up && !rule.speaksForOutage) continue;
       const seen = new Set<string>();
       for (const s of byName.get(rule.sample) ?? []) {
@@ -233,15 +257,93 @@ export class Evaluator {
     if (!prev && obs.kind !== 'breach') return;
     const before = prev?.inst ?? inactive(draft.now);
     let inst = step(before, obs, draft.now, rule);
+    if (
+      inst.state !== 'inactive' &&
+      before.state !== inst.state &&
+      this.#waitsForCause(draft, { id, rule, labels, inst })
+    ) {
+      inst = keepPending(inst, before);
+    }
     if (obs.kind !== 'no-data') {
       const changed = (inst.state === 'firing') !== (before.state === 'firing');
       const flap = trackFlapping(inst, changed, draft.now, this.#alerting.evaluation.flapping);
       if (flap !== inst) inst = { ...inst, changes: flap.changes, flapping: flap.flapping };
     }
+    // A possible cause starting: the probes of what it explains look now, so its page can list what it holds back.
+    if (inst.state === 'pending' && before.state !== 'pending') {
+      for (const probe of this.#alerting.symptomProbes.get(rule.name) ?? []) draft.retry.set(probe, 0);
+    }
     if (inst.state === 'pending' && rule.retryEvery !== undefined) {
       draft.retry.set(rule.probe, Math.min(rule.retryEvery, draft.retry.get(rule.probe) ?? Number.POSITIVE_INFINITY));
     }
     if (inst !== before || !prev) this.#put(draft, prev ?? { id, rule, labels, inst }, inst);
+  }
+
+  /**
+   * True when `e`, going pending or firing, must stay pending for a cause to confirm first (see rules/causes.ts);
+   * asks the probes of causes that have not looked yet to run now.
+   */
+  #waitsForCause(draft: Draft, e: Entry): boolean {
+    const links = this.#alerting.causes.get(e.rule.name);
+    if (!links || e.inst.told.firing || e.inst.flapping) return false;
+    const verdict = awaitCause(e, links, this.#causeLookup(draft), draft.now);
+    for (const probe of verdict.ask) draft.retry.set(probe, 0);
+    return e.inst.state === 'firing' && verdict.wait;
+  }
+
+  #causeLookup(draft: Draft): CauseLookup {
+    return {
+      instancesOf: (rule) => {
+        const committed = [...(this.#byRule.get(rule)?.keys() ?? [])].map((id) => this.#get(draft, id) as Entry);
+        const added = [...draft.next.values()].filter((e) => e.rule.name === rule && !this.#entries.has(e.id));
+        return [...committed, ...added];
+      },
+      lastLooked: (probe) => this.#looked.get(probe),
+      timing: (probe) => this.#alerting.probeTiming.get(probe),
+    };
+  }
+
+  /** Alerts kept pending for a cause fire once it has fired, cleared, or had its window: checked every evaluation. */
+  #releaseWaiting(draft: Draft): void {
+    const waiting = new Set(this.#waiting);
+    for (const [id, e] of draft.next)
+      if (e.inst.state === 'pending' && this.#alerting.causes.has(e.rule.name)) waiting.add(id);
+    for (const id of waiting) {
+      const e = this.#get(draft, id);
+      if (
+        !e ||
+        !ready(e.inst, draft.now, e.rule) ||
+        this.#waitsForCause(draft, { ...e, inst: fire(e.inst, draft.now) })
+      ) {
+        continue;
+      }
+      const inst = fire(e.inst, draft.now);
+      const flap = trackFlapping(inst, true, draft.now, this.#alerting.evaluation.flapping);
+      this.#put(draft, e, { ...inst, changes: flap.changes, flapping: flap.flapping });
+    }
+  }
+
+  /**
+   * True while a firing alert whose hold just ended waits for its probe to look again: it pages at the release only
+   * if a run of this evaluation or a later one still breaches (then as what it is now), bounded by two of its
+   * probe's timeouts.
+   */
+  #releasing(draft: Draft, e: Entry, held: boolean): boolean {
+    if (held || e.inst.state !== 'firing' || !e.inst.told.held || e.rule.probe === '' || draft.ran.has(e.rule.probe)) {
+      this.#releases.delete(e.id);
+      return false;
+    }
+    const since = this.#releases.get(e.id);
+    if (since === undefined) {
+      this.#releases.set(e.id, draft.now);
+      draft.retry.set(e.rule.probe, 0);
+      return true;
+    }
+    const timeout = this.#alerting.probeTiming.get(e.rule.probe)?.timeout ?? 0;
+    const looked = (this.#looked.get(e.rule.probe) ?? Number.NEGATIVE_INFINITY) > since;
+    if (!looked && draft.now < since + 2 * timeout) return true;
+    this.#releases.delete(e.id);
+    return false;
   }
 
   #put(draft: Draft, e: Entry, inst: Instance): void {
@@ -290,7 +392,8 @@ export class Evaluator {
     draft.inhibits = inhibits;
     const pending: { e: Entry; tells: Tell[] }[] = [];
     for (const e of candidates) {
-      const told = tell(e.inst, (holds.get(e.id) ?? []).length > 0);
+      const held = (holds.get(e.id) ?? []).length > 0;
+      const told = tell(e.inst, held || this.#releasing(draft, e, held));
       const current = sameTold(told.told, e.inst.told) ? e : { ...e, inst: { ...e.inst, told: told.told } };
       if (current !== e) draft.next.set(e.id, current);
       if (told.tells.length > 0) pending.push({ e: current, tells: told.tells });
@@ -321,6 +424,7 @@ export class Evaluator {
       suppressedBy: draft.holds.get(id) ?? [],
       inhibits: draft.inhibits.get(id) ?? [],
       details: this.#details,
+      health: this.#health,
       now: draft.now,
     };
   }
@@ -358,6 +462,8 @@ export class Evaluator {
     ofRule.set(e.id, e);
     if (isActive(e.inst)) this.#active.add(e.id);
     else this.#active.delete(e.id);
+    if (e.inst.state === 'pending' && this.#alerting.causes.has(e.rule.name)) this.#waiting.add(e.id);
+    else this.#waiting.delete(e.id);
   }
 
   /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
@@ -368,6 +474,7 @@ export class Evaluator {
     this.#byRule.clear();
     this.#stored.clear();
     this.#active.clear();
+    this.#waiting.clear();
     for (const s of this.#store.loadInstances()) {
       const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });

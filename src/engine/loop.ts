@@ -1,6 +1,7 @@
 // The engine's loop: what happens when a probe result arrives, read top to bottom.
 //
-//   1. ingest         a probe run arrives from the scheduler (or a test, or `centinela test`) and becomes a ProbeRun
+//   1. ingest         a probe run arrives from the scheduler and becomes a ProbeRun (`centinela test`, the rules
+//                     harness and the rules benchmark hand ProbeRuns to `evaluate` directly)
 //   2. evaluate       the evaluator turns it into an Evaluation: events (firing, priority-changed, resolved, …) and
 //                     the instance states that changed, with nothing saved yet
 //   3. unit of work   one store transaction: the evaluation commits rule state, the escalator records the events as
@@ -187,10 +188,14 @@ export class Engine {
     this.#guarded(() => this.tick());
   }
 
-  /** Stops the tick; lets deliveries in flight finish up to `boundMs`, then aborts them. Call close() after. */
-  async stop(boundMs: number): Promise<void> {
+  /**
+   * Stops the tick at once; waits for `drained` (the scheduler's runs in flight, whose evaluations still commit and
+   * wake delivery), then lets deliveries in flight finish up to `boundMs` and aborts the rest. Call close() after.
+   */
+  async stop(boundMs: number, drained: Promise<void> = Promise.resolve()): Promise<void> {
     this.#stopping = true;
     this.#cancelTick?.();
+    await drained;
     await this.#delivery.stop(boundMs);
   }
 
@@ -199,7 +204,10 @@ export class Engine {
     this.#evaluator.close();
   }
 
-  /** Takes a new config: instance state carries over through the store; running incidents keep their levels. */
+  /**
+   * Takes a new config: instance state carries over through the store; running incidents keep their levels. What
+   * it changes is evaluated at the next `changed()`, run, or tick.
+   */
   reload(alerting: Alerting, paging: Paging): void {
     const old = this.#evaluator;
     this.#evaluator = new Evaluator({ store: this.#store, clock: this.#clock, alerting });
@@ -208,7 +216,6 @@ export class Engine {
     this.#escalator.setConfig(paging.escalation);
     this.#delivery.setConfig(paging.escalation);
     this.#response?.setLevels(paging.escalation.levels);
-    this.changed();
   }
 
   /**

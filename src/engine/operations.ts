@@ -3,8 +3,9 @@
 // Refusals from the rules and from escalation become ApiError with the code docs/api.md lists.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import type { IncidentRecord } from '../escalation/records.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { Matcher } from '../matchers.js';
+import { PAGE_KINDS } from '../notifiers/notifier.js';
 import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
 import type { Silence } from '../rules/silences.js';
 import type { Scheduler } from '../scheduler.js';
@@ -12,6 +13,7 @@ import type {
   AckView,
   AlertDetailView,
   AlertView,
+  DeliveryView,
   MaintenanceView,
   Operations,
   PageView,
@@ -20,7 +22,7 @@ import type {
   SilenceView,
 } from '../server/api-shapes.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
-import type { IncidentStore } from '../store/store.js';
+import type { IncidentStore, OutboxRow } from '../store/store.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
 import type { AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
 import type { Escalator } from './escalator.js';
@@ -142,15 +144,43 @@ export function createOperations(d: OperationsDeps): Operations {
       flapping: alert.flapping,
       suppressedBy: alert.suppressedBy,
       ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
-      paged: incident ? d.store.paged(incident.id) : [],
+      ...deliveryOf(incident),
     };
   };
+
+  /**
+   * Delivery truth of an episode: the contacts a page reached, the latest page to each contact over each channel
+   * and where it stands, and whether pages went out and reached nobody.
+   */
+  const deliveryOf = (
+    incident: IncidentRecord | undefined,
+  ): Pick<AlertView, 'paged' | 'deliveries' | 'notDelivered'> => {
+    const latest = new Map<string, OutboxRow>();
+    const paged = new Set<string>();
+    for (const row of incident ? d.store.outboxRows(incident.id) : []) {
+      if (!PAGE_KINDS.includes(row.kind) || row.state === 'superseded') continue;
+      latest.set(`${row.contact}\0${channelOf(row)}`, row);
+      if (row.state === 'delivered') paged.add(row.contact);
+    }
+    const deliveries = [...latest.values()].map((row) => ({
+      contact: row.contact,
+      channel: channelOf(row),
+      status: deliveryStatus(row),
+      ...(row.deliveredAt !== null ? { at: iso(row.deliveredAt) } : {}),
+      attempts: row.attempts,
+      ...(row.lastError ? { lastError: row.lastError } : {}),
+    }));
+    return { paged: [...paged], deliveries, notDelivered: deliveries.length > 0 && paged.size === 0 };
+  };
+
+  const channelOf = (row: OutboxRow): string =>
+    row.channel ?? d.config().escalation.contacts[row.contact]?.channels[row.channelIndex] ?? '';
 
   /** The pages of the alert's current (or last) episode. */
   const pagesOf = (incident: IncidentRecord | undefined): PageView[] =>
     (incident ? d.store.outboxRows(incident.id) : []).map((row) => ({
       contact: row.contact,
-      channel: row.channel ?? d.config().escalation.contacts[row.contact]?.channels[row.channelIndex] ?? '',
+      channel: channelOf(row),
       event: row.kind,
       createdAt: iso(row.createdAt),
       status: row.state === 'sending' ? 'pending' : row.state,
@@ -264,7 +294,7 @@ export function createOperations(d: OperationsDeps): Operations {
       const link = inspectAckLink(token, linkDeps(), d.clock.now());
       if (!link.ok) throw refused(link);
       const record = api().getAlert(link.incident.alertId);
-      const alert = record ? alertView(record) : fromIncident(link.incident, d.store.paged(link.incident.id));
+      const alert = record ? alertView(record) : fromIncident(link.incident, deliveryOf(link.incident));
       return { alert, contact: link.contact };
     },
 
@@ -312,8 +342,18 @@ export function createOperations(d: OperationsDeps): Operations {
   return ops;
 }
 
+/** queued (not tried yet, or in flight), sent, failing (retrying) or given up. */
+function deliveryStatus(row: OutboxRow): DeliveryView['status'] {
+  if (row.state === 'delivered') return 'sent';
+  if (row.state === 'failed') return 'given-up';
+  return row.attempts > 0 ? 'failing' : 'queued';
+}
+
 /** The view of an alert the rules no longer hold (its rule was removed), from escalation's snapshot. */
-function fromIncident(incident: IncidentRecord, paged: string[]): AlertView {
+function fromIncident(
+  incident: IncidentRecord,
+  delivery: Pick<AlertView, 'paged' | 'deliveries' | 'notDelivered'>,
+): AlertView {
   const a = incident.alert;
   return {
     id: a.id,
@@ -328,6 +368,6 @@ function fromIncident(incident: IncidentRecord, paged: string[]): AlertView {
     activeSince: iso(a.activeSince),
     flapping: a.flapping,
     suppressedBy: a.suppressedBy,
-    paged,
+    ...delivery,
   };
 }

@@ -1,8 +1,9 @@
 // How fast people respond, as metrics: time to acknowledge, time to resolve and response-SLA breaches, read from
 // escalation's store as slaReport() reads them (from the first page, at the priority first paged). Escalations are
 // counted by the escalator's own EscalationObserver (see src/engine/loop.ts).
+
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { Levels } from '../escalation/policy.js';
-import type { IncidentRecord } from '../escalation/records.js';
 import { slaReport } from '../escalation/sla.js';
 import type { Metrics } from '../server/metrics.js';
 import type { IncidentStore } from '../store/store.js';

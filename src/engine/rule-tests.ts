@@ -201,6 +201,10 @@ async function runGroup(group: Group, where: string, alerts: AlertsFile): Promis
     const series = group.input_series.map((s) => ({ ...parseSeries(s.series), values: expandValues(s.values) }));
     const failures = group.probe_failures.map((f) => ({ ...f, steps: parseSteps(f.steps) }));
     const steps = Math.max(0, ...series.map((s) => s.values.length));
+    // Probes the group gives nothing run too, up with nothing to report, as a healthy rest of the stack would: a
+    // cause the test does not break has looked, so it holds no symptom back (see rules/causes.ts).
+    const named = new Set([...series.map((s) => probeOf(s.name)), ...failures.map((f) => f.probe)]);
+    const quiet = alerts.probes.map((p) => p.name).filter((p) => !named.has(p));
     const times = new Set<number>();
     for (let i = 0; i < steps; i++) times.add(i * group.interval);
     for (const t of group.alert_tests) times.add(t.eval_time);
@@ -208,7 +212,7 @@ async function runGroup(group: Group, where: string, alerts: AlertsFile): Promis
     for (const offset of [...times].sort((a, b) => a - b)) {
       await clock.advanceTo(start + offset);
       const step = offset % group.interval === 0 && offset / group.interval < steps ? offset / group.interval : -1;
-      engine.evaluate(step >= 0 ? runsAt(step, series, failures, clock.now()) : []);
+      engine.evaluate(step >= 0 ? runsAt(step, series, failures, clock.now(), quiet) : []);
       group.alert_tests.forEach((t, ti) => {
         if (t.eval_time !== offset) return;
         const at = `${where} alert_tests[${ti}] at ${formatDuration(offset)}, ${t.alertname}`;
@@ -222,12 +226,13 @@ async function runGroup(group: Group, where: string, alerts: AlertsFile): Promis
   }
 }
 
-/** The runs of step `i`: one per probe with a value (or a `_`, or a failure) at that step. */
+/** The runs of step `i`: one per probe with a value (or a `_`, or a failure) at that step, and the quiet probes. */
 function runsAt(
   i: number,
   series: { name: string; labels: Labels; values: (number | undefined)[] }[],
   failures: { probe: string; steps: Set<number>; down?: string; cannot_measure?: string }[],
   at: number,
+  quiet: readonly string[],
 ): ProbeRun[] {
   const byProbe = new Map<string, { samples: Sample[]; noData: boolean }>();
   const of = (probe: string) => {
@@ -237,13 +242,14 @@ function runsAt(
   };
   for (const s of series) {
     if (i >= s.values.length) continue;
-    const run = of(s.name.slice(0, s.name.indexOf('.')));
+    const run = of(probeOf(s.name));
     const value = s.values[i];
     if (value === undefined) run.noData = true;
     else run.samples.push({ name: s.name, labels: s.labels, value });
   }
   const failing = failures.filter((f) => f.steps.has(i));
   for (const f of failing) of(f.probe);
+  for (const p of quiet) of(p);
   return [...byProbe].map(([probe, run]) => {
     const failure = failing.find((f) => f.probe === probe);
     const upSample = run.samples.find((s) => s.name === `${probe}.up`);
@@ -260,6 +266,11 @@ function runsAt(
       ...(up && failure?.cannot_measure ? { cannotMeasure: failure.cannot_measure } : {}),
     };
   });
+}
+
+/** The probe of a sample name: the part before the first dot. */
+function probeOf(sample: string): string {
+  return sample.slice(0, sample.indexOf('.'));
 }
 
 function compareAlerts(

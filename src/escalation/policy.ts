@@ -2,6 +2,8 @@
 //
 // An incident's life (one episode of an alert instance):
 //   held ──released──▶ open ──ack──▶ acked ──ack timeout──▶ open (re-opened: everyone reached is paged again)
+//   A release pages only an incident never paged (its first page); one paged before the hold is open again with
+//   its reminders resuming from its last page — it is not paged again as new.
 //   open: every reached level is reminded each `repeat_every`; when the most urgent reached level's `ack_within`
 //         passes, its `escalate_to` level is reached (its new contacts paged, its clock started) — P3→P2→P1→P0
 //         unless configured otherwise.
@@ -16,7 +18,7 @@
 // this returns.
 import type { LevelConfig } from '../config/schema.js';
 import { type Alert, type AlertEvent, outranks, PRIORITIES, type Priority } from '../types.js';
-import type { IncidentRecord, LevelState } from './records.js';
+import type { IncidentRecord, LevelState } from './incident-records.js';
 
 /** The levels as escalation.yaml gives them (any may be missing). */
 export type Levels = Partial<Record<Priority, LevelConfig>>;
@@ -80,11 +82,11 @@ function clone(rec: IncidentRecord): IncidentRecord {
 function reach(rec: IncidentRecord, levels: Levels, level: Priority, kind: PageKind, now: number): Page {
   const already = new Set(rec.levels.flatMap((l) => l.contacts));
   const contacts = (levels[level]?.contacts ?? []).filter((c) => !already.has(c));
-  rec.levels.push({ level, since: now, lastPagedAt: now, seq: 0, contacts });
+  rec.levels.push({ level, since: now, lastPagedAt: now, seq: 0, contacts, steps: 0 });
   return { kind, level, seq: 0, contacts };
 }
 
-/** Pages every reached level again (release from a silence, re-open), restarting their clocks. */
+/** Pages every reached level again (re-open after an ack timeout), restarting their clocks. */
 function repageAll(rec: IncidentRecord, kind: PageKind, now: number): Page[] {
   return rec.levels.map((l) => {
     l.seq += 1;
@@ -166,12 +168,9 @@ export function applyEvent(
       pages = firstPage(rec, levels, now);
     } else {
       if (rec.status === 'held') {
-        // Released: page again unless someone acknowledged it while it was held.
-        if (rec.ack) rec.status = 'acked';
-        else {
-          rec.status = 'open';
-          pages = repageAll(rec, 'firing', now);
-        }
+        // Released after it was paged: nothing new to say. It is open (or acked) again, and its reminders resume
+        // from its last page, so one that came due during the hold goes out at once.
+        rec.status = rec.ack ? 'acked' : 'open';
       }
       // A priority that rose while held (or whose rise ended a silence that matched only the lower priority) is
       // paged now, like a rise while open.
@@ -185,18 +184,71 @@ export function applyEvent(
   return { record: rec, pages, notice, nextDueAt: nextDueAt(rec, levels, ackTimeout) };
 }
 
-/** When the policy next has something to do for this record: a reminder, a climb or an ack timeout. */
+/** How long an acknowledgement holds when no level or ack.timeout says: the runbook's response times, doubled. */
+export const DEFAULT_ACK_TIMEOUT: Record<Priority, number> = {
+  P0: 30 * 60_000,
+  P1: 2 * 3_600_000,
+  P2: 8 * 3_600_000,
+  P3: 2 * 86_400_000,
+};
+
+/**
+ * How long an acknowledgement at `level` holds: its ack_timeout (`none`: for good, undefined), else `fallback`
+ * (ack.timeout), else DEFAULT_ACK_TIMEOUT.
+ */
+export function levelAckTimeout(levels: Levels, level: Priority, fallback: number | undefined): number | undefined {
+  const own = levels[level]?.ack_timeout;
+  if (own === 'none') return undefined;
+  return own ?? fallback ?? DEFAULT_ACK_TIMEOUT[level];
+}
+
+/** How long an acknowledgement of `rec` holds: that of the level of the most urgent priority it was paged at. */
+export function ackTimeoutOf(rec: IncidentRecord, levels: Levels, fallback: number | undefined): number | undefined {
+  const level = levelFor(levels, topPaged(rec));
+  return level ? levelAckTimeout(levels, level, fallback) : undefined;
+}
+
+/** The next step of a reached level, if it has one left. */
+function nextStep(l: LevelState, levels: Levels) {
+  return levels[l.level]?.steps[l.steps ?? 0];
+}
+
+/** When the policy next has something to do for this record: a reminder, a step, a climb or an ack timeout. */
 export function nextDueAt(rec: IncidentRecord, levels: Levels, ackTimeout: number | undefined): number | undefined {
-  if (rec.status === 'acked') return rec.ack && ackTimeout !== undefined ? rec.ack.at + ackTimeout : undefined;
+  if (rec.status === 'acked') {
+    const timeout = ackTimeoutOf(rec, levels, ackTimeout);
+    return rec.ack && timeout !== undefined ? rec.ack.at + timeout : undefined;
+  }
   if (rec.status !== 'open') return undefined;
   const times: number[] = [];
   for (const l of rec.levels) {
     const every = levels[l.level]?.repeat_every ?? 0;
     if (every > 0) times.push(l.lastPagedAt + every);
+    const step = nextStep(l, levels);
+    if (step) times.push(l.since + step.after);
   }
   const climb = climbDue(rec, levels);
   if (climb !== undefined) times.push(climb);
   return times.length ? Math.min(...times) : undefined;
+}
+
+/**
+ * Takes every step of the reached levels that has come due without an acknowledgement: its contacts not paged yet
+ * are paged (`escalated`, at the level) and join the level, so its reminders reach them too.
+ */
+function takeSteps(rec: IncidentRecord, levels: Levels, now: number): Page[] {
+  const pages: Page[] = [];
+  for (const l of rec.levels) {
+    for (let step = nextStep(l, levels); step && l.since + step.after <= now; step = nextStep(l, levels)) {
+      l.steps = (l.steps ?? 0) + 1;
+      const already = new Set(rec.levels.flatMap((x) => x.contacts));
+      const contacts = step.contacts.filter((c) => !already.has(c));
+      if (contacts.length === 0) continue;
+      l.contacts.push(...contacts);
+      pages.push({ kind: 'escalated', level: l.level, seq: l.seq, contacts });
+    }
+  }
+  return pages;
 }
 
 function climbDue(rec: IncidentRecord, levels: Levels): number | undefined {
@@ -216,11 +268,16 @@ function climbDue(rec: IncidentRecord, levels: Levels): number | undefined {
 export function due(rec0: IncidentRecord, levels: Levels, ackTimeout: number | undefined, now: number): Decision {
   const rec = clone(rec0);
   const pages: Page[] = [];
-  if (rec.status === 'acked' && rec.ack && ackTimeout !== undefined && rec.ack.at + ackTimeout <= now) {
+  const timeout = ackTimeoutOf(rec, levels, ackTimeout);
+  if (rec.status === 'acked' && rec.ack && timeout !== undefined && rec.ack.at + timeout <= now) {
     rec.status = 'open';
     rec.ack = undefined;
     pages.push(...repageAll(rec, 'reopened', now));
   } else if (rec.status === 'open') {
+    const stepped = takeSteps(rec, levels, now);
+    pages.push(...stepped);
+    // Who a step just paged is not reminded in the same breath.
+    const justPaged = new Set(stepped.flatMap((p) => p.contacts));
     const climb = climbDue(rec, levels);
     const reached = rec.levels.length;
     if (climb !== undefined && climb <= now) {
@@ -232,7 +289,8 @@ export function due(rec0: IncidentRecord, levels: Levels, ackTimeout: number | u
       if (every > 0 && l.lastPagedAt + every <= now) {
         l.seq += 1;
         l.lastPagedAt = now;
-        pages.push({ kind: 'reminder', level: l.level, seq: l.seq, contacts: l.contacts });
+        const contacts = l.contacts.filter((c) => !justPaged.has(c));
+        pages.push({ kind: 'reminder', level: l.level, seq: l.seq, contacts });
       }
     }
   }

@@ -3,8 +3,8 @@
 // The clock starts at the first page and the target is the `ack_within` of the priority it was first paged at
 // (the runbook's response time: P0 15m, P1 1h, P2 4h, P3 1d). The metrics server exports `slaReport(...)`.
 import type { Priority } from '../types.js';
+import type { IncidentRecord } from './incident-records.js';
 import { type Levels, levelFor } from './policy.js';
-import type { IncidentRecord } from './records.js';
 
 /** One incident's response figures. `…Met` is undefined while it can still go either way. */
 export interface SlaRecord {

@@ -2,25 +2,27 @@
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
 
 import { outranks, type Priority } from '../types.js';
-import { formatSeconds } from '../units.js';
+import { formatSeconds, formatTime } from '../units.js';
 import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
-
-/** `2026-01-01 10:00 UTC`: the instant as people read it in a page. */
-export function formatTime(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/:\d\d\.\d+Z$/, ' UTC');
-}
 
 // Labels that name the affected thing, tried in order, for the `— grupo_gad_api` part of a subject.
 const TARGET_LABELS = ['container', 'instance', 'service', 'job', 'probe'];
 
-/** `API down — grupo_gad_api`: the summary and the affected thing, when the summary does not name it already. */
+/**
+ * `API down — grupo_gad_api`: the summary and the affected thing, when the summary does not name it already. An
+ * all-clear reads as what was paged: the summary at the episode's worst.
+ */
 export function alertTitle(item: NotificationItem): string {
-  const { summary, labels } = item.alert;
+  const { labels } = item.alert;
+  const summary = asPaged(item).summary;
   const target = TARGET_LABELS.map((l) => labels[l]).find((v) => v !== undefined && v !== '');
   return target && !summary.includes(target) ? `${summary} — ${target}` : summary;
+}
+
+/** The alert as the page to be sent should state it: a resolution states it at its worst, the others as it is now. */
+function asPaged(item: NotificationItem): { summary: string; priority: Priority } {
+  const { peak } = item.alert;
+  return item.kind === 'resolved' && peak ? peak : item.alert;
 }
 
 /** `7 min`, `1 h 5 min`: a length of time as people say it, to the second under a minute. */
@@ -139,10 +141,17 @@ function describeTest(item: NotificationItem, at: number): ItemText {
 export function describeItem(item: NotificationItem, contact: string, at: number): ItemText {
   if (item.kind === 'test') return describeTest(item, at);
   const a = item.alert;
-  const facts: [string, string][] = [['What', a.description ? `${a.summary}. ${a.description}` : a.summary]];
-  facts.push(['Priority', `${a.priority}, response time ${humanDuration(item.responseTimeMs)}`]);
+  const paged = asPaged(item);
+  const facts: [string, string][] = [['What', a.description ? `${paged.summary}. ${a.description}` : paged.summary]];
+  facts.push(['Priority', `${paged.priority}, response time ${humanDuration(item.responseTimeMs)}`]);
   facts.push(['Since', `${formatTime(a.activeSince)} (${humanDuration(at - a.activeSince)} ago)`]);
-  facts.push(['Value', `${num(a.value)} (threshold ${a.op} ${num(a.threshold)})`]);
+  if (item.kind === 'resolved' && a.peak) {
+    // The all-clear: how bad it got, and where it is now.
+    facts.push(['Worst', `${num(a.peak.value)} (threshold ${a.op} ${num(a.peak.threshold)})`]);
+    facts.push(['Now', num(a.value)]);
+  } else {
+    facts.push(['Value', `${num(a.value)} (threshold ${a.op} ${num(a.threshold)})`]);
+  }
   const labels = Object.entries(a.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');

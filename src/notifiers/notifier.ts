@@ -20,6 +20,9 @@ export type ItemKind =
   | 'delivery-failing'
   | 'test';
 
+/** The kinds that page someone (and ask for an acknowledgement), as opposed to news for those paged. */
+export const PAGE_KINDS: readonly ItemKind[] = ['firing', 'reminder', 'escalated', 'priority-rose', 'reopened'];
+
 /** An alert held back by the one a page is about (an inhibition): named as people know it, not by its id. */
 export interface HeldAlert {
   id: string;
@@ -55,6 +58,8 @@ export interface NotificationItem {
   resolvedAt?: number;
   /** Signed acknowledgement link for this contact, added by the outbox worker when links are configured. */
   ackUrl?: string;
+  /** Sent on every channel of the contact at once (the level's `channels: all`): this row never falls back. */
+  everyChannel?: boolean;
 }
 
 /** One message for one contact: one or more items grouped by group key (a storm is one message, not 300). */

@@ -3,7 +3,7 @@
 // receiver's answer with the channel's secrets cut out: paths, queries and bodies hold tokens.
 import { request } from 'undici';
 import type { WebhookChannelConfig } from '../config/schema.js';
-import { Secret } from '../config/secret.js';
+import { scrubberFor } from '../config/secret.js';
 import { fromHttpStatus, fromTransportError } from './failure-class.js';
 import type { FormatName, WebhookFormat } from './formats/format.js';
 import generic from './formats/generic.js';
@@ -30,7 +30,8 @@ function formatOf(cfg: WebhookChannelConfig): WebhookFormat<FormatName> {
 export interface WebhookMessage {
   what: string;
   requests: HttpRequest[];
-  secrets: Secret[];
+  /** Cuts the channel's secrets out of a receiver's answer: paths, queries and bodies hold tokens. */
+  scrub: (text: string) => string;
 }
 
 function origin(url: string): string {
@@ -39,36 +40,6 @@ function origin(url: string): string {
   } catch {
     return '(bad url)';
   }
-}
-
-/** Every Secret of a channel config, wherever the format keeps it (URL, header, token, routing key, HMAC key). */
-function secretsOf(value: unknown): Secret[] {
-  if (value instanceof Secret) return [value];
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.values(value).flatMap(secretsOf);
-}
-
-// Shorter texts are no secret worth the name ("/" of a bare URL), and cutting them would garble every answer.
-const MIN_SECRET_CHARS = 4;
-
-/**
- * The ways a receiver may quote a secret back ("Cannot POST /hooks/T0KEN", an echoed body): as is, URL-encoded, and
- * of a URL its path and query as sent, each query value and its credentials.
- */
-function quotedForms(secret: Secret): string[] {
-  const value = secret.reveal();
-  const forms = [value, encodeURIComponent(value)];
-  if (URL.canParse(value)) {
-    const u = new URL(value);
-    forms.push(u.pathname + u.search, u.pathname, u.search, ...u.searchParams.values(), u.username, u.password);
-  }
-  return forms.filter((f) => f.length >= MIN_SECRET_CHARS);
-}
-
-/** `text` with every quoted form of `secrets` replaced by `<secret>`, longest first so none is left half-cut. */
-function scrub(text: string, secrets: Secret[]): string {
-  const forms = secrets.flatMap(quotedForms).sort((a, b) => b.length - a.length);
-  return forms.reduce((out, form) => out.replaceAll(form, '<secret>'), text);
 }
 
 // The start of an error answer helps ("Not Found", "invalid_token") without flooding the outbox row.
@@ -82,7 +53,7 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
     return {
       what: `webhook (${cfg.format}) to ${origin(format.endpoint(cfg))}`,
       requests: format.render(n, cfg),
-      secrets: secretsOf(cfg),
+      scrub: scrubberFor(cfg, { urlPaths: true }),
     };
   },
   async send(m, { signal, now }) {
@@ -99,7 +70,7 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
         const ra = res.headers['retry-after'];
         retryAfter = Array.isArray(ra) ? ra[0] : ra;
         // Scrubbed before it is cut, so a secret at the cut cannot survive as a prefix.
-        const answer = scrub(await res.body.text(), m.secrets);
+        const answer = m.scrub(await res.body.text());
         detail = answer.replace(/\s+/g, ' ').trim().slice(0, DETAIL_CHARS);
       } catch (err) {
         return fromTransportError(err, m.what);

@@ -2,12 +2,12 @@
 // (a bounded walk), and the newest backup matching a glob — the runbook's `df -h`, `du -sh logs/`, `ls backups/`.
 // Relative paths and globs are taken from centinela's working directory.
 import type { Dir } from 'node:fs';
-import { glob, lstat, opendir, stat, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, opendir, readdir, stat, statfs } from 'node:fs/promises';
+import { basename, dirname, join, matchesGlob, resolve } from 'node:path';
 import { untilAborted } from '../abortable.js';
 import type { DiskProbeConfig } from '../config/probes.js';
 import type { Sample } from '../types.js';
-import { hoursUntilFull, NOT_FILLING_HOURS, type UsagePoint } from './disk-growth.js';
+import { FillTrend, NOT_FILLING_HOURS } from './disk-growth.js';
 import { abortReason } from './net-failure.js';
 import { OneCallPerKey, StillWaiting } from './one-call-per-key.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -99,15 +99,32 @@ export async function walkDirectory(root: string, maxEntries: number, signal: Ab
   return result;
 }
 
-/** The files a glob matches, newest first by modification time. */
+/**
+ * The files a backup glob matches, newest first by modification time. Its wildcards are in the file name only (the
+ * config schema checks it), so this lists one folder, and a folder that cannot be listed (not there, not mounted, not
+ * readable by centinela's user) is an error, never "no files". Node's fs.glob reads such a folder as empty, which
+ * counted 0 backups and paged "No database backup file found" while the file was there (issue 11, item 4).
+ */
 async function backupsMatching(
   pattern: string,
   signal: AbortSignal,
 ): Promise<{ path: string; size: number; mtime: number }[]> {
+  const dir = dirname(pattern);
+  const name = basename(pattern);
+  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    // Named in full: a relative glob is taken from the working directory, which the message then shows.
+    throw err.code === 'ENOENT' ? new Error(`${resolve(dir)} does not exist`) : err;
+  });
   const found: { path: string; size: number; mtime: number }[] = [];
-  for await (const path of glob(pattern)) {
+  for (const entry of entries) {
+    if (!matchesGlob(entry, name)) continue;
     signal.throwIfAborted();
-    const s = await stat(path).catch(() => undefined);
+    const path = join(dir, entry);
+    // A file removed between the listing and here (an old backup cleaned up) is simply not counted.
+    const s = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
     if (s?.isFile()) found.push({ path, size: s.size, mtime: s.mtimeMs });
   }
   return found.sort((a, b) => b.mtime - a.mtime);
@@ -131,8 +148,8 @@ export default defineProbe({
   // hours_until_full is growth between readings: a one-off check needs two.
   needsTwoRuns: true,
   create(cfg: DiskProbeConfig) {
-    // Recent (time, used bytes) readings per path, for hours_until_full; only growth_window's worth is kept.
-    const history = new Map<string, UsagePoint[]>();
+    // Recent used-bytes readings per path, for hours_until_full; only growth_window's worth is kept.
+    const trends = new Map<string, FillTrend>();
     // A call that hung on a stale mount in an earlier run is waited for, never started again beside it.
     const calls = new OneCallPerKey();
 
@@ -167,12 +184,9 @@ export default defineProbe({
               samples.push(sample('free_bytes', usage.availableBytes, labels));
               const inodes = inodesUsedPercent(usage);
               if (inodes !== undefined) samples.push(sample('inodes_used_percent', inodes, labels));
-              const now = clock.now();
-              const points = [...(history.get(path) ?? []), { at: now, usedBytes: usage.usedBytes }].filter(
-                (p) => p.at > now - cfg.growth_window,
-              );
-              history.set(path, points);
-              const hours = hoursUntilFull(points, usage.availableBytes);
+              const trend = trends.get(path) ?? new FillTrend(cfg.growth_window);
+              trends.set(path, trend);
+              const hours = trend.observe(clock.now(), usage.usedBytes, usage.availableBytes);
               if (hours !== undefined) samples.push(sample('hours_until_full', hours, labels));
               const fill =
                 hours === undefined

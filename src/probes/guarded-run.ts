@@ -3,12 +3,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ProbeConfig } from '../config/probes.js';
+import { scrubberFor } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
 import type { Sample } from '../types.js';
 import { createProbe, probeKind } from './index.js';
 import { abortReason } from './net-failure.js';
 import { type Probe, type ProbeResult, sample } from './probe.js';
-import { secretScrubber } from './secret-scrubber.js';
 
 /** How long a probe may take to return after its signal fired before the run is given up on without it. */
 export const ABANDON_AFTER_MS = 1_000;
@@ -34,7 +34,7 @@ export async function runGuarded(
   deps: { clock: Clock; log: Logger; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { clock, log } = deps;
-  const scrub = secretScrubber(config);
+  const scrub = scrubberFor(config, { urlPaths: false });
   const startedAt = clock.now();
   const abort = new AbortController();
   const timedOut = new DOMException(`timed out after ${formatDuration(config.timeout)}`, 'TimeoutError');

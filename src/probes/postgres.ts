@@ -5,10 +5,10 @@ import { Socket } from 'node:net';
 import pg from 'pg';
 import { untilAborted } from '../abortable.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
+import { scrubberFor } from '../config/secret.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
-import { secretScrubber } from './secret-scrubber.js';
 import { maskSql } from './sql-mask.js';
 import { tlsConnectOptions } from './tls-options.js';
 
@@ -218,7 +218,7 @@ export default defineProbe({
     const url = new URL(cfg.url.reveal());
     const at = endpointOf(url);
     // No message may carry the password, whatever a library or the server put in it.
-    const scrub = secretScrubber(cfg);
+    const scrub = scrubberFor(cfg, { urlPaths: false });
     const rates = new CounterRates();
     // One small pool, kept for the probe's life, whose session lives for one run only (see release(true) below).
     let pool: pg.Pool | undefined;

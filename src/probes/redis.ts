@@ -4,11 +4,11 @@ import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { untilAborted } from '../abortable.js';
 import type { RedisProbeConfig } from '../config/probes.js';
+import { scrubberFor } from '../config/secret.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { parseInfo } from './redis-info.js';
-import { secretScrubber } from './secret-scrubber.js';
 import { tlsConnectOptions } from './tls-options.js';
 
 /** What the probe's URL says, read once. */
@@ -137,7 +137,7 @@ export default defineProbe({
     const target = readUrl(cfg);
     const { at } = target;
     // No message may carry the password, whatever ioredis or the server put in it.
-    const scrub = secretScrubber(cfg);
+    const scrub = scrubberFor(cfg, { urlPaths: false });
     const rates = new CounterRates();
     let client: Redis | undefined;
 

@@ -1,5 +1,7 @@
 // Builds the Alert that escalation and the API see from a rule, one of its instances and what holds it back.
 import { type Alert, type Labels, labelValue, type Suppression } from '../types.js';
+import { formatTime } from '../units.js';
+import type { ProbeHealth } from './maintenance.js';
 import type { Rule } from './rule.js';
 import type { Instance } from './state-machine.js';
 
@@ -11,6 +13,11 @@ export interface Entry {
   inst: Instance;
 }
 
+/** The labels matchers see: the alert's labels plus `priority`, so a silence or inhibition can say `priority: P3`. */
+export function matchableLabels(e: Entry): Labels {
+  return e.inst.priority ? { ...e.labels, priority: e.inst.priority } : e.labels;
+}
+
 /** Why an alert is held back right now: a silence, a window, or an inhibiting alert, by id. */
 export type Hold = { kind: Suppression; id: string };
 
@@ -18,8 +25,10 @@ export type Hold = { kind: Suppression; id: string };
 export interface AlertContext {
   suppressedBy: Hold[];
   inhibits: string[];
-  /** The latest detail (error text, slow queries, log lines) of each probe. */
+  /** The detail (error text, slow queries, log lines) of each probe's latest run, when it brought one. */
   details: ReadonlyMap<string, string>;
+  /** Each probe's latest run: passed or not, and when; for a diagnosed probe with no detail to show. */
+  health: ReadonlyMap<string, ProbeHealth>;
   now: number;
 }
 
@@ -50,10 +59,11 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     op: rule.op,
     summary: rule.summary.render(vars),
     runbook: rule.runbook,
-    diagnosis: diagnoseProbes(rule, labels).flatMap((probe) => {
-      const detail = ctx.details.get(probe);
-      return detail === undefined ? [] : [{ probe, detail }];
-    }),
+    // Every probe the rule names, so a reader sees that one was looked at and had nothing to say.
+    diagnosis: diagnoseProbes(rule, labels).map((probe) => ({
+      probe,
+      detail: ctx.details.get(probe) ?? quiet(ctx.health.get(probe)),
+    })),
     groupKey: rule.groupBy.map((l) => labelValue(labels, l)).join(','),
     activeSince,
     flapping: inst.flapping,
@@ -61,7 +71,18 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     inhibits: ctx.inhibits,
   };
   if (rule.description) alert.description = rule.description.render(vars);
+  if (inst.peak) {
+    const { value, priority: worst, threshold } = inst.peak;
+    const summary = rule.summary.render({ ...vars, value, threshold, priority: worst });
+    alert.peak = { value, priority: worst, threshold, summary };
+  }
   return alert;
+}
+
+/** What a diagnosed probe without detail says: when it last ran and how that went, or that it has not run. */
+function quiet(health: ProbeHealth | undefined): string {
+  if (!health) return 'no run since centinela started';
+  return `nothing to report; its last run, ${formatTime(health.at)}, ${health.passing ? 'passed' : 'did not pass'}`;
 }
 
 /** The rule's `diagnose`; centinela's own alerts name their probes in their labels (probe=, probes=a,b). */

@@ -2,6 +2,7 @@
 // settings, and the alerts that can exist (for checking silences before any instance does).
 import type { AlertsFile, EvaluationConfig, InhibitConfig } from '../config/schema.js';
 import { PRIORITIES } from '../types.js';
+import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
 import { RecurringWindow } from './maintenance.js';
 import { BUILTIN_RULES, compileRules, type Rule, type RuleIssue } from './rule.js';
 import type { AlertKind } from './silences.js';
@@ -14,6 +15,12 @@ export interface Alerting {
   evaluation: EvaluationConfig;
   /** Names of the configured probes. */
   probes: ReadonlySet<string>;
+  /** Interval and timeout of each probe, for the confirmation window of the rules over it. */
+  probeTiming: ReadonlyMap<string, ProbeTiming>;
+  /** For each rule whose alerts an inhibition can hold back, the rules that can be its cause. */
+  causes: ReadonlyMap<string, CauseLink[]>;
+  /** For each rule that can be a cause, the probes of the symptoms it can explain. */
+  symptomProbes: ReadonlyMap<string, readonly string[]>;
   kinds: readonly AlertKind[];
 }
 
@@ -23,6 +30,7 @@ export interface Alerting {
  */
 export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issues: RuleIssue[] } {
   const { rules, issues } = compileRules(alerts);
+  const causes = causeLinks(rules, alerts.inhibit);
   const kinds: AlertKind[] = [
     ...rules.map((r) => ({
       alertname: r.name,
@@ -50,6 +58,9 @@ export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issue
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,
       probes: new Set(alerts.probes.map((p) => p.name)),
+      probeTiming: new Map(alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout }])),
+      causes,
+      symptomProbes: symptomProbes(rules, causes),
       kinds,
     },
     issues,

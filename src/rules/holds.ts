@@ -2,8 +2,7 @@
 
 import type { InhibitConfig } from '../config/schema.js';
 import { type Matcher, matchesAll } from '../matchers.js';
-import type { Labels } from '../types.js';
-import type { Entry, Hold } from './alert.js';
+import { type Entry, type Hold, matchableLabels } from './alert.js';
 import { inhibitions } from './inhibit.js';
 
 /** Silences in force and windows open at this evaluation, and the inhibition rules. */
@@ -21,7 +20,7 @@ export function computeHolds(
   entries: readonly Entry[],
   sources: HoldSources,
 ): { holds: Map<string, Hold[]>; inhibits: Map<string, string[]> } {
-  const alerts = entries.map((e) => ({ id: e.id, labels: withPriority(e), firing: e.inst.state === 'firing' }));
+  const alerts = entries.map((e) => ({ id: e.id, labels: matchableLabels(e), firing: e.inst.state === 'firing' }));
   const inhibited = inhibitions(sources.inhibit, alerts);
   const holds = new Map<string, Hold[]>();
   const inhibits = new Map<string, string[]>();
@@ -38,7 +37,3 @@ export function computeHolds(
 }
 
 const hold = (kind: Hold['kind'], id: string): Hold => ({ kind, id });
-
-function withPriority(e: Entry): Labels {
-  return e.inst.priority ? { ...e.labels, priority: e.inst.priority } : e.labels;
-}

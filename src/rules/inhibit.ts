@@ -37,6 +37,7 @@ export function inhibitions(rules: readonly InhibitConfig[], alerts: readonly In
   return held;
 }
 
-function equalKey(equal: readonly string[], labels: Labels): string {
+/** The values of the `equal` labels, as one comparable key. */
+export function equalKey(equal: readonly string[], labels: Labels): string {
   return JSON.stringify(equal.map((l) => labelValue(labels, l)));
 }

@@ -9,8 +9,8 @@ import { formatDuration } from '../duration.js';
 import type { Matcher } from '../matchers.js';
 import { formatMatchers, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
+import type { WindowRecord } from './alert-records.js';
 import { AlertingError } from './errors.js';
-import type { WindowRecord } from './records.js';
 
 /** One occurrence of a recurring window: the current one when open, else the next. */
 export interface Occurrence {

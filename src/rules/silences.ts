@@ -1,13 +1,13 @@
 // Silences, pure: what a silence is, how a new one is checked (what it needs, how long it may last for the alerts it
 // could match), and where it stands at a time. A silenced alert still changes state and is still told to escalation
 // (with suppressedBy), so its resolution reaches whoever was already paged. The engine keeps them in the store
-// (src/engine/silences.ts); ended silences stay there for the record.
+// (src/engine/stored-silences.ts); ended silences stay there for the record.
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../duration.js';
 import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
 import type { Labels, Priority } from '../types.js';
+import type { SilenceRecord } from './alert-records.js';
 import { AlertingError } from './errors.js';
-import type { SilenceRecord } from './records.js';
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -112,7 +112,7 @@ function checkLength(
 }
 
 /** Whether one matcher can hold for some alert of `kind` at `priority` (`priority` is matchable like a label). */
-function couldMatch(m: Matcher, kind: AlertKind, priority: Priority): boolean {
+export function couldMatch(m: Matcher, kind: AlertKind, priority: Priority): boolean {
   if (m.label === 'priority') return matchesAll([m], { priority });
   if (Object.hasOwn(kind.labels, m.label)) return matchesAll([m], kind.labels);
   if (kind.open === 'any' || kind.open.includes(m.label)) return true;

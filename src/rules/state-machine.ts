@@ -30,7 +30,9 @@
 //   not told firing, now firing             → firing
 //   told firing, now not firing             → resolved (also while held: whoever was paged hears it is over)
 //   told firing at another priority         → priority-changed
-//   hold (silence, inhibition, window) set or lifted on a firing alert → firing again with the current suppressedBy
+//   hold (silence, inhibition, window) set or lifted on a firing alert → firing again with the current suppressedBy;
+//                                            lifted while the alert is clearing → nothing (it stays held until it
+//                                            breaches again, then firing, or resolves)
 //   flapping starts                          → flapping (once; the alert counts as open while it flaps)
 //   while flapping                           → nothing, except a rise in priority and a change of hold
 //   flapping ends                            → flapping-ended, then the real state: firing / priority-changed / resolved
@@ -45,8 +47,10 @@ export type Observation =
   | { kind: 'clear'; value: number | undefined }
   | { kind: 'no-data' };
 
-/** The rule's timings, in milliseconds and runs. */
+/** The rule's comparison and timings, in milliseconds and runs. */
 export interface Timing {
+  /** Which way is worse: a value further past the threshold in this direction is a worse peak. */
+  op: '>' | '>=' | '<' | '<=' | '==' | '!=';
   for: number;
   afterFailures: number;
   clearFor: number;
@@ -78,10 +82,19 @@ export interface Instance {
   activeSince: number | undefined;
   /** Firing, but clear has been seen since then (clear_for running). */
   clearingSince: number | undefined;
+  /** The worst breach of this episode (from pending on): the most urgent priority, then the furthest value. */
+  peak: Peak | undefined;
   /** Times of recent firing ↔ not firing changes (see flapping.ts). */
   changes: number[];
   flapping: boolean;
   told: Told;
+}
+
+/** A breach as it was at its worst: what the all-clear says was paged and how bad it got. */
+export interface Peak {
+  value: number;
+  priority: Priority;
+  threshold: number;
 }
 
 /** What `tell` asks to send; the evaluator (src/engine/evaluator.ts) turns each into an AlertEvent. */
@@ -104,6 +117,7 @@ export function inactive(now: number): Instance {
     pendingSince: undefined,
     activeSince: undefined,
     clearingSince: undefined,
+    peak: undefined,
     changes: [],
     flapping: false,
     told: { firing: false, priority: undefined, held: false, flapping: false },
@@ -130,6 +144,7 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
           priority: obs.priority,
           threshold: obs.threshold,
           value,
+          peak: { value: obs.value, priority: obs.priority, threshold: obs.threshold },
         },
         now,
         timing,
@@ -139,13 +154,27 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
         return { ...prev, state: 'inactive', since: now, pendingSince: undefined, failures: 0, value };
       }
       return confirm(
-        { ...prev, failures: prev.failures + 1, priority: obs.priority, threshold: obs.threshold, value },
+        {
+          ...prev,
+          failures: prev.failures + 1,
+          priority: obs.priority,
+          threshold: obs.threshold,
+          value,
+          peak: worse(prev.peak, obs, timing.op),
+        },
         now,
         timing,
       );
     case 'firing': {
       if (obs.kind !== 'clear') {
-        return { ...prev, priority: obs.priority, threshold: obs.threshold, value, clearingSince: undefined };
+        return {
+          ...prev,
+          priority: obs.priority,
+          threshold: obs.threshold,
+          value,
+          clearingSince: undefined,
+          peak: worse(prev.peak, obs, timing.op),
+        };
       }
       const clearingSince = prev.clearingSince ?? now;
       if (now - clearingSince < timing.clearFor) return { ...prev, value, clearingSince };
@@ -162,10 +191,45 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
   }
 }
 
+/** The worse of the peak so far and a breach (or band): a more urgent priority, else a value further past. */
+function worse(
+  peak: Peak | undefined,
+  obs: { value: number; priority: Priority; threshold: number },
+  op: Timing['op'],
+): Peak {
+  const next = { value: obs.value, priority: obs.priority, threshold: obs.threshold };
+  if (!peak || outranks(obs.priority, peak.priority)) return next;
+  if (obs.priority !== peak.priority) return peak;
+  const further = op === '<' || op === '<=' ? obs.value < peak.value : obs.value > peak.value;
+  return further && op !== '==' && op !== '!=' ? next : peak;
+}
+
 function confirm(pending: Instance, now: number, timing: Timing): Instance {
+  return ready(pending, now, timing) ? fire(pending, now) : pending;
+}
+
+/** A pending instance that has breached for `for` and `after_failures` runs: it fires unless something waits. */
+export function ready(pending: Instance, now: number, timing: Timing): boolean {
   const heldFor = now - (pending.pendingSince ?? now);
-  if (heldFor < timing.for || pending.failures < timing.afterFailures) return pending;
+  return pending.state === 'pending' && heldFor >= timing.for && pending.failures >= timing.afterFailures;
+}
+
+/** The pending instance firing at `now`. */
+export function fire(pending: Instance, now: number): Instance {
   return { ...pending, state: 'firing', since: now, activeSince: now, clearingSince: undefined };
+}
+
+/**
+ * `confirmed` (just gone firing from `before`) kept pending instead, with what the run brought (value, priority,
+ * failures): it waits for a cause (see causes.ts) and fires later with `fire`.
+ */
+export function keepPending(confirmed: Instance, before: Instance): Instance {
+  return {
+    ...confirmed,
+    state: 'pending',
+    since: confirmed.pendingSince ?? confirmed.since,
+    activeSince: before.activeSince,
+  };
 }
 
 /**
@@ -176,7 +240,10 @@ export function tell(inst: Instance, held: boolean): { told: Told; tells: Tell[]
   const t = inst.told;
   const firing = inst.state === 'firing';
   const priority = inst.priority;
-  const heldNow = firing || inst.flapping ? held : false;
+  // A hold that ends while the alert is already clearing does not release it: it pages only if it breaches again,
+  // and otherwise resolves still held (nobody was paged for it, nobody hears of it).
+  const releasedWhileClearing = firing && t.held && !held && inst.clearingSince !== undefined;
+  const heldNow = firing || inst.flapping ? held || releasedWhileClearing : false;
   if (inst.flapping && !t.flapping) {
     return { told: { firing: true, priority, held: heldNow, flapping: true }, tells: [{ type: 'flapping' }] };
   }
@@ -241,6 +308,8 @@ export function samePersisted(a: Instance, b: Instance): boolean {
     a.pendingSince === b.pendingSince &&
     a.activeSince === b.activeSince &&
     a.clearingSince === b.clearingSince &&
+    a.peak?.value === b.peak?.value &&
+    a.peak?.priority === b.peak?.priority &&
     a.flapping === b.flapping &&
     a.changes.length === b.changes.length &&
     a.changes.every((t, i) => t === b.changes[i]) &&

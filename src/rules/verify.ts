@@ -92,7 +92,13 @@ export function verifyRuns(runs: readonly ProbeRun[], alerting: Alerting, failOn
         threshold: obs.threshold,
         value: obs.value,
       };
-      const alert = buildAlert(rule, '', labels, inst, { suppressedBy: [], inhibits: [], details: new Map(), now });
+      const alert = buildAlert(rule, '', labels, inst, {
+        suppressedBy: [],
+        inhibits: [],
+        details: new Map(),
+        health: new Map(),
+        now,
+      });
       checks.push({
         rule: rule.name,
         labels: s.labels,

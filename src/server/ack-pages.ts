@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Operations } from './api-shapes.js';
-import { ApiError } from './errors.js';
+import { ApiError, type ApiErrorCode } from './errors.js';
 import { html, PAGE_CSP, page, type SafeHtml } from './html.js';
 
 const params = z.strictObject({ token: z.string().min(1).max(4096) });
@@ -19,14 +19,20 @@ function send(reply: FastifyReply, status: number, title: string, body: SafeHtml
     .send(page({ title, body: html`<main>${body}</main>` }));
 }
 
+/**
+ * What a link page answers for a refusal about its incident rather than the link. A link names one incident: once
+ * that has resolved the link is gone for good (410, as docs/notifications.md says), while the API's NOT_FIRING (409)
+ * is about an alert that may fire again, which is the status the error carries.
+ */
+const ABOUT_THE_INCIDENT: Partial<Record<ApiErrorCode, { status: number; title: string }>> = {
+  NOT_FIRING: { status: 410, title: 'Already resolved' },
+  ALREADY_ACKED: { status: 409, title: 'Already acknowledged' },
+};
+
 function refused(reply: FastifyReply, err: unknown): FastifyReply {
   if (!(err instanceof ApiError)) throw err;
-  return send(
-    reply,
-    err.status,
-    'Link not valid',
-    html`<h1>This link cannot acknowledge</h1><p class="error">${err.message}</p>`,
-  );
+  const { status, title } = ABOUT_THE_INCIDENT[err.code] ?? { status: err.status, title: 'Link not valid' };
+  return send(reply, status, title, html`<h1>This link cannot acknowledge</h1><p class="error">${err.message}</p>`);
 }
 
 /** Registers GET and POST /ack/:token. */

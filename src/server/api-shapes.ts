@@ -31,8 +31,23 @@ export interface AlertView {
   flapping: boolean;
   suppressedBy: { kind: Suppression; id: string }[];
   ack?: AckView;
-  /** Contacts paged for this instance so far. */
+  /** Contacts a page of this episode has reached (delivered on at least one channel). */
   paged: string[];
+  /** Where the pages of this episode stand, per contact and channel: the latest page on each. */
+  deliveries: DeliveryView[];
+  /** Pages were sent for this episode and none has reached anyone yet. */
+  notDelivered: boolean;
+}
+
+/** The latest page of an episode to one contact over one channel: queued, sent, failing (retrying) or given up. */
+export interface DeliveryView {
+  contact: string;
+  channel: string;
+  status: 'queued' | 'sent' | 'failing' | 'given-up';
+  /** When it was sent (status sent). */
+  at?: string;
+  attempts: number;
+  lastError?: string;
 }
 
 /** One notification of an alert: to whom, through what, and whether it went out. */

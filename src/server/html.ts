@@ -77,5 +77,8 @@ li.probe .value { display: inline-block; margin-right: 0.6rem; }
 button { font: inherit; padding: 0.45rem 1rem; border-radius: 6px; border: 1px solid var(--line); background: var(--p0); color: #fff; cursor: pointer; }
 button:disabled { opacity: 0.5; }
 .ack { color: var(--ok); font-weight: 600; }
+.undelivered { color: var(--p0); font-weight: 700; }
+ul.deliveries { list-style: none; margin: 0.25rem 0; padding: 0; font-size: 0.85rem; overflow-wrap: anywhere; }
+li.delivery.failing, li.delivery.given-up { color: var(--p0); } li.delivery.queued { color: var(--muted); }
 .error { color: var(--p0); font-weight: 600; }
 `;

@@ -14,7 +14,7 @@
 // centinela_probe_duration_seconds already.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Levels } from '../escalation/policy.js';
-import type { Priority, Sample } from '../types.js';
+import { PRIORITIES, type Priority, type Sample } from '../types.js';
 
 /** One line of the alerts gauge: how many instances of a rule are in a state at a priority. */
 export interface AlertCount {
@@ -28,6 +28,8 @@ export interface AlertCount {
 export interface ScrapeSources {
   alerts(): AlertCount[];
   outboxDepth(): number;
+  /** Open incidents whose pages have reached nobody yet, by the priority they were paged at. */
+  undelivered(): Partial<Record<Priority, number>>;
   /** Runs skipped per probe because the previous one was still going (the scheduler counts them). */
   probeSkips(): { probe: string; skips: number }[];
 }
@@ -60,7 +62,7 @@ export class Metrics {
   readonly #timeToResolve: Histogram<'priority'>;
   readonly #slaBreaches: Counter<'priority' | 'kind'>;
   readonly #reloads: Counter<'result'>;
-  #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0, probeSkips: () => [] };
+  #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0, undelivered: () => ({}), probeSkips: () => [] };
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -136,6 +138,16 @@ export class Metrics {
       labelNames: ['channel'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
       registers,
+    });
+    const undelivered: Gauge<'priority'> = new Gauge({
+      name: 'centinela_alerts_undelivered',
+      help: 'Firing alerts whose pages have reached nobody yet, by priority (0 when every page got through)',
+      labelNames: ['priority'],
+      registers,
+      collect: () => {
+        const counts = this.#sources.undelivered();
+        for (const p of PRIORITIES) undelivered.set({ priority: p }, counts[p] ?? 0);
+      },
     });
     const outbox: Gauge = new Gauge({
       name: 'centinela_outbox_depth',

@@ -1,7 +1,7 @@
 // The status page at `/`: firing alerts with who was paged and an Ack button, probes with their last values,
 // active silences and maintenance windows. Server-rendered, no build step, readable on a phone, refreshes itself.
 
-import type { AlertView, MaintenanceView, ProbeView, SilenceView, StatusView } from './api-shapes.js';
+import type { AlertView, DeliveryView, MaintenanceView, ProbeView, SilenceView, StatusView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
 
 /** How often the page refreshes itself (the script fetches `/` again and swaps <main>). */
@@ -51,9 +51,17 @@ function alertCard(a: AlertView, now: number): SafeHtml {
 <h3><span class="badge ${a.priority}">${a.priority}</span> ${a.alertname}${a.flapping ? html` <span class="badge">flapping</span>` : ''}${suppressed}</h3>
 <p>${a.summary}</p>
 <p class="muted">${since} · value ${formatValue(a.value)} (${a.op} ${formatValue(a.threshold)}) · paged: ${a.paged.length ? a.paged.join(', ') : 'nobody yet'}</p>
+${a.notDelivered ? html`<p class="undelivered" data-undelivered="true">Not delivered: no page has reached anyone yet</p>` : ''}
+${a.deliveries.length ? html`<ul class="deliveries">${a.deliveries.map(deliveryLine)}</ul>` : ''}
 <p class="labels">${labelText(a.labels)}</p>
 ${ack}
 </article>`;
+}
+
+/** `cto · email: sent`, `cto · ops_webhook: failing, 4 attempts: ENOTFOUND smtp`. */
+function deliveryLine(x: DeliveryView): SafeHtml {
+  const attempts = x.status === 'failing' || x.status === 'given-up' ? `, ${x.attempts} attempts` : '';
+  return html`<li class="delivery ${x.status}" data-delivery="${x.status}">${x.contact} · ${x.channel}: ${x.status}${attempts}${x.lastError ? html`: ${x.lastError}` : ''}</li>`;
 }
 
 /** One line per probe: name, kind, state and age, then the reason it is down and its last values. */

@@ -1,6 +1,7 @@
 // The state store's schema history, applied in order at open; a number, once shipped, never changes meaning.
 // 1: alert instances, silences, maintenance windows (rules). 2: pages, acks, escalation timers, outbox (escalation).
 // 3: the most urgent priority an incident was paged at; the outbox index that finds a group's recent rows (escalation).
+// 4: the worst breach of an alert instance's episode, for the all-clear (rules).
 
 export interface Migration {
   version: number;
@@ -150,6 +151,14 @@ export const MIGRATIONS: Migration[] = [
       UPDATE esc_incidents SET top_priority = sla_priority;
       -- A new row goes out at once unless its group (contact, group key, channel) had a row written lately.
       CREATE INDEX outbox_group_created ON outbox (contact, group_key, channel_index, created_at);
+    `,
+  },
+  {
+    version: 4,
+    name: 'rules: the worst breach of an episode',
+    sql: `
+      -- JSON {value, priority, threshold}; NULL for instances from before (their all-clear shows the last value).
+      ALTER TABLE alert_instances ADD COLUMN peak TEXT;
     `,
   },
 ];

@@ -1,7 +1,13 @@
 // The rules' tables on SQLite (migration 1): alert instances and their history, silences, one-shot maintenance
 // windows. Every method is a synchronous statement on the shared handle, so the store's unit of work can wrap
 // "save rule state + enqueue notifications" in one better-sqlite3 transaction.
-import type { HistoryEntry, SilenceRecord, StoredInstance, WindowOutcome, WindowRecord } from '../rules/records.js';
+import type {
+  HistoryEntry,
+  SilenceRecord,
+  StoredInstance,
+  WindowOutcome,
+  WindowRecord,
+} from '../rules/alert-records.js';
 import type { Instance, Told } from '../rules/state-machine.js';
 import type { Priority } from '../types.js';
 import type { Db } from './sqlite-db.js';
@@ -20,6 +26,7 @@ interface InstanceRow {
   pending_since: number | null;
   active_since: number | null;
   clearing_since: number | null;
+  peak: string | null;
   changes: string;
   flapping: number;
   told: string;
@@ -79,13 +86,13 @@ export class SqliteAlertStore implements AlertStore {
       instances: db.prepare<[], InstanceRow>('SELECT * FROM alert_instances'),
       instance: db.prepare<[string], InstanceRow>('SELECT * FROM alert_instances WHERE id = ?'),
       upsert: db.prepare(`INSERT INTO alert_instances (id, rule, labels, state, since, priority, threshold, value,
-          failures, pending_since, active_since, clearing_since, changes, flapping, told, updated_at)
+          failures, pending_since, active_since, clearing_since, peak, changes, flapping, told, updated_at)
         VALUES (@id, @rule, @labels, @state, @since, @priority, @threshold, @value, @failures, @pending_since,
-          @active_since, @clearing_since, @changes, @flapping, @told, @updated_at)
+          @active_since, @clearing_since, @peak, @changes, @flapping, @told, @updated_at)
         ON CONFLICT (id) DO UPDATE SET state = excluded.state, since = excluded.since, priority = excluded.priority,
           threshold = excluded.threshold, value = excluded.value, failures = excluded.failures,
           pending_since = excluded.pending_since, active_since = excluded.active_since,
-          clearing_since = excluded.clearing_since, changes = excluded.changes, flapping = excluded.flapping,
+          clearing_since = excluded.clearing_since, peak = excluded.peak, changes = excluded.changes, flapping = excluded.flapping,
           told = excluded.told, updated_at = excluded.updated_at`),
       pruneHistory: db.prepare('DELETE FROM alert_history WHERE at < ?'),
       pruneInstances: db.prepare(`DELETE FROM alert_instances WHERE state IN ('inactive', 'resolved') AND since < ?
@@ -237,6 +244,7 @@ function fromInstanceRow(r: InstanceRow): StoredInstance {
       pendingSince: orUndef(r.pending_since),
       activeSince: orUndef(r.active_since),
       clearingSince: orUndef(r.clearing_since),
+      peak: r.peak === null ? undefined : JSON.parse(r.peak),
       changes: JSON.parse(r.changes),
       flapping: r.flapping === 1,
       told: JSON.parse(r.told) as Told,
@@ -258,6 +266,7 @@ function toInstanceRow({ id, rule, labels, inst: i }: StoredInstance, now: numbe
     pending_since: i.pendingSince ?? null,
     active_since: i.activeSince ?? null,
     clearing_since: i.clearingSince ?? null,
+    peak: i.peak === undefined ? null : JSON.stringify(i.peak),
     changes: JSON.stringify(i.changes),
     flapping: i.flapping ? 1 : 0,
     told: JSON.stringify(i.told),

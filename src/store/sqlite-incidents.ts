@@ -3,8 +3,8 @@
 // Every method is synchronous, so the store's unit of work can put several into one better-sqlite3 transaction (the
 // engine wraps the rules' write and the escalator's in one). The outbox key is UNIQUE and rows are only ever
 // inserted with INSERT OR IGNORE, so writing the same notification twice (a replayed event, a restart) keeps one row.
-import type { IncidentRecord, IncidentStatus, LevelState } from '../escalation/records.js';
-import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
+import type { IncidentRecord, IncidentStatus, LevelState } from '../escalation/incident-records.js';
+import { type ItemKind, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { AckInfo, Alert, Priority } from '../types.js';
 import type { Db } from './sqlite-db.js';
 import type { AttemptRecord, IncidentStore, NewOutboxRow, OutboxRow, OutboxState } from './store.js';
@@ -194,6 +194,15 @@ export class SqliteIncidentStore implements IncidentStore {
         `SELECT DISTINCT contact, channel FROM outbox WHERE incident_id = ? AND state = 'delivered' ORDER BY contact, channel`,
       ),
       counts: p('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
+      // Pages are the kinds that ask for an acknowledgement (PAGE_KINDS); notices to those paged do not count.
+      undelivered: p(
+        `SELECT i.priority AS priority, COUNT(*) AS n FROM esc_incidents i
+         WHERE i.status IN ('open', 'acked')
+           AND EXISTS (SELECT 1 FROM outbox o WHERE o.incident_id = i.id AND o.kind IN (SELECT value FROM json_each(@pages)))
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.incident_id = i.id AND o.state = 'delivered'
+             AND o.kind IN (SELECT value FROM json_each(@pages)))
+         GROUP BY i.priority`,
+      ),
     };
   }
 
@@ -346,6 +355,11 @@ export class SqliteIncidentStore implements IncidentStore {
   /** The (contact, channel) pairs over which something of an incident was delivered. */
   deliveredChannels(incidentId: number): { contact: string; channel: string }[] {
     return this.#s.deliveredChannels.all(incidentId) as { contact: string; channel: string }[];
+  }
+
+  undeliveredIncidents(): Partial<Record<Priority, number>> {
+    const rows = this.#s.undelivered.all({ pages: JSON.stringify(PAGE_KINDS) }) as { priority: Priority; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.priority, r.n]));
   }
 
   /** Row counts per state, for metrics. */

@@ -1,14 +1,14 @@
 // The store seam: what the engine keeps, behind one interface with a unit of work. SQLite (src/store/sqlite.ts) is
-// the implementation for one replica; a second implementation plugs in here without touching rules, escalation or
-// the engine's loop.
+// the implementation for one replica; a second implementation plugs in here without touching rules or escalation,
+// and the engine's loop keeps its steps (only where a unit is awaited changes).
 //
 // Every method is synchronous, and `unitOfWork(fn)` runs `fn` as one transaction (nested: a savepoint), so the
 // engine saves rule state and the notifications it causes together or not at all. How a store that can only answer
 // asynchronously (PostgreSQL) keeps that shape is written down in docs/architecture.md ("The store seam").
-import type { IncidentRecord } from '../escalation/records.js';
+import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
-import type { HistoryEntry, SilenceRecord, StoredInstance, WindowRecord } from '../rules/records.js';
-import type { AckInfo } from '../types.js';
+import type { HistoryEntry, SilenceRecord, StoredInstance, WindowRecord } from '../rules/alert-records.js';
+import type { AckInfo, Priority } from '../types.js';
 
 /** The whole state of a daemon: the rules' tables, escalation's and the outbox, and the transaction over them. */
 export interface Store {
@@ -95,6 +95,8 @@ export interface IncidentStore {
   deliveredChannels(incidentId: number): { contact: string; channel: string }[];
   /** Row counts per state, for metrics. */
   outboxCounts(): Record<OutboxState, number>;
+  /** Open incidents (paging or acknowledged) with pages written and none delivered, counted by priority. */
+  undeliveredIncidents(): Partial<Record<Priority, number>>;
 }
 
 /** Outbox row states: sending is claimed by a worker (reset to pending at start, so a crash resends). */

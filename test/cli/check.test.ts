@@ -55,9 +55,9 @@ describe('summarize', () => {
         '  P2  lead via hook',
         '',
         'Escalation (without an acknowledgement within ack_within, the next level is added)',
-        '  P0  Down: ack within 15m, repeat every 5m, no higher level',
-        '  P1  ack within 1h, repeat every 15m, then P0',
-        '  P2  ack within 4h, repeat every 1h, then P1',
+        '  P0  Down: ack within 15m, repeat every 5m, no higher level; an ack holds 30m',
+        '  P1  ack within 1h, repeat every 15m, then P0; an ack holds 2h',
+        '  P2  ack within 4h, repeat every 1h, then P1; an ack holds 8h',
         '  chain: P2 → P1 → P0',
         '',
         '0 inhibition rules; maintenance windows: backup (0 2 * * 0, 1h, America/Guayaquil).',
@@ -88,7 +88,8 @@ describe('the centinela binary', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^config: valid\. \d+ probes, \d+ rules/);
-    expect(stdout).toContain('  P0  cto <cto@grupogad.gob.ec> via email → ops_webhook');
+    expect(stdout).toContain('  P0  cto <cto@grupogad.gob.ec> on email + ops_webhook at once');
+    expect(stdout).toContain('      + tech_lead, devops after 5m without an ack');
     expect(stdout).toContain('  chain: P3 → P2 → P1 → P0');
   });
 

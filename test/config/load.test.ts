@@ -50,6 +50,12 @@ const cases: [string, string, Record<string, string>?][] = [
       'escalate_to climbs to the next more urgent one; end the chain with escalate_to: none.',
   ],
   [
+    // The disk probe lists one folder, so that a folder it cannot list is reported rather than counted as empty.
+    'backup-glob-folder',
+    'alerts.yaml:5:15  probes[0].backups[0].glob: has a wildcard in its folder part. Put wildcards in the file name ' +
+      'only: /opt/grupogad/backups/*.sql.gz.',
+  ],
+  [
     'bad-template',
     'alerts.yaml:11:14  rules[0].summary: unknown filter "secs" in {{ value | secs }}. ' +
       'Use seconds, percent, duration, bytes.',

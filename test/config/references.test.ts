@@ -160,6 +160,14 @@ describe('entries the schema refused', () => {
     ]);
   });
 
+  it('checks the contacts of a level’s steps', () => {
+    const steps = [{ after: 300_000, contacts: ['cto', 'ghost'] }];
+    const levels = { P0: { ...e.levels.P0, steps }, P1: e.levels.P1 } as typeof e.levels;
+    expect(found({ escalation: { ...e, levels } })).toEqual([
+      'escalation levels.P0.steps.0.contacts.1: no contact "ghost". Defined: cto.',
+    ]);
+  });
+
   it('does not look for cycles or usable channels through a refused level or channel', () => {
     const levels = { P0: e.levels.P0, P1: { ...e.levels.P1, escalate_to: 'P3' } } as typeof e.levels;
     const contacts = { cto: { ...contact, email: undefined, channels: ['mail', 'hook'] } };

@@ -107,6 +107,10 @@ describe('the shipped configuration', () => {
     );
   });
 
+  it('describes every rule: the sentences a page shows after its summary', () => {
+    for (const r of config.alerts.rules) expect(r.description, r.name).toMatch(/^[A-Z].{40,}\.$/);
+  });
+
   it('holds back latency and error-rate alerts while the API is down', () => {
     const inhibit = config.alerts.inhibit.find((i) => i.source.some((m) => m.value === 'ApiDown'));
     const target = inhibit?.target[0]?.regex;

@@ -40,6 +40,41 @@ describe('outbox worker', () => {
     expect(w.smtp.received).toHaveLength(1);
   });
 
+  it('a level with channels: all pages every channel at once; a failing one delays nothing and never falls back', async () => {
+    const { escalation, worker } = setup(
+      w.config({ levels: { P0: { channels: 'all' } }, contacts: { cto: { channels: ['mail', 'hook'] } } }),
+    );
+    w.smtp.refuse(100);
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    expect(await worker.runOnce()).toBe(2);
+    // The webhook has the page at once, while the mail server refuses.
+    expect(w.hook.requests.map((r) => JSON.parse(r.body).notifications[0].event)).toEqual(['firing']);
+    const rows = w.state.store.outboxRows();
+    expect(rows.map((r) => [r.channelIndex, r.state])).toEqual([
+      [0, 'pending'],
+      [1, 'delivered'],
+    ]);
+    // Past fallback_after the mail row stays on its channel (the webhook already has the page); DeliveryFailing
+    // tells DevOps over another channel.
+    for (let t = 0; t < 6; t++) {
+      await w.clock.advance(MIN);
+      await worker.runOnce();
+    }
+    const mailRow = w.state.store.outboxRows().find((r) => r.key.endsWith(':mail'));
+    expect(mailRow).toMatchObject({ channelIndex: 0, state: 'pending', failingRaised: true });
+    // The CTO's page went once over the webhook; the second request is DevOps' DeliveryFailing page.
+    expect(w.hook.requests.map((r) => JSON.parse(r.body).notifications[0].event)).toEqual([
+      'firing',
+      'delivery-failing',
+    ]);
+    expect(
+      w.state.store
+        .outboxRows()
+        .filter((r) => r.kind === 'delivery-failing')
+        .map((r) => r.contact),
+    ).toEqual(['devops']);
+  });
+
   it('retries an SMTP server that refuses, with exponential backoff, until it recovers', async () => {
     const { escalation, worker } = setup();
     w.smtp.refuse(2);

@@ -83,10 +83,59 @@ describe('escalation timelines', () => {
     await run(esc, 7 * MIN);
     expect(sent()).toEqual(['firing cto', 'reminder cto']);
     expect(esc.ack(alert.id, { who: 'cto', comment: 'on it', via: 'api' }, clock.now()).status).toBe('acknowledged');
-    await run(esc, 2 * HOUR);
+    const ackedAt = clock.now();
+    // Quiet until the acknowledgement runs out: P0's default ack_timeout is 30 min.
+    await run(esc, 30 * MIN - 1);
     expect(sent()).toEqual(['firing cto', 'reminder cto']);
-    expect(esc.nextDueAt()).toBeUndefined();
+    expect(esc.nextDueAt()).toBe(ackedAt + 30 * MIN);
     expect(esc.ack(alert.id, { who: 'lead', via: 'api' }, clock.now()).status).toBe('already-acknowledged');
+  });
+
+  it('an acknowledgement lasts its level’s ack_timeout; still firing then, everyone reached is paged again', async () => {
+    const esc = make(escalationConfig({ raw: { levels: { P0: { ack_timeout: '10m' } } } }));
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    esc.ack(alert.id, { who: 'cto', via: 'api' }, clock.now());
+    await run(esc, 10 * MIN);
+    expect(sent()).toEqual(['firing cto', 'reopened cto']);
+  });
+
+  it('ack_timeout none keeps an acknowledgement until the alert resolves', async () => {
+    const esc = make(escalationConfig({ raw: { levels: { P0: { ack_timeout: 'none' } } } }));
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    esc.ack(alert.id, { who: 'cto', via: 'api' }, clock.now());
+    await run(esc, 2 * HOUR);
+    expect(sent()).toEqual(['firing cto']);
+    expect(esc.nextDueAt()).toBeUndefined();
+  });
+
+  it('takes the steps of a level without an acknowledgement: contacts added after their delay, reminded after', async () => {
+    const esc = make(
+      escalationConfig({
+        raw: {
+          levels: { P0: { repeat_every: '5m', steps: [{ after: '5m', contacts: ['lead'] }], escalate_to: 'none' } },
+        },
+      }),
+    );
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 5 * MIN);
+    expect(sent()).toEqual(['firing cto', 'escalated lead', 'reminder cto']);
+    await run(esc, 5 * MIN);
+    // The step's contact joined the level: the level's reminder reaches them too.
+    expect(sent().slice(3).sort()).toEqual(['reminder cto', 'reminder lead']);
+    expect(esc.ack(alert.id, { who: 'lead', via: 'api' }, clock.now()).status).toBe('acknowledged');
+  });
+
+  it('an acknowledgement before a step’s delay stops the step', async () => {
+    const esc = make(escalationConfig({ raw: { levels: { P0: { steps: [{ after: '5m', contacts: ['lead'] }] } } } }));
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 4 * MIN);
+    esc.ack(alert.id, { who: 'cto', via: 'api' }, clock.now());
+    await run(esc, 10 * MIN);
+    expect(sent()).toEqual(['firing cto']);
   });
 
   it('takes an ignored P3 to P2 after a day by the default chain, and on towards P0', async () => {
@@ -147,6 +196,21 @@ describe('escalation timelines', () => {
     esc.handle([resolved(silenced, clock.now())], clock.now());
     esc.handle([resolved(silenced, clock.now())], clock.now());
     expect(sent()).toEqual(['firing cto', 'reminder cto', 'resolved cto']);
+  });
+
+  it('does not page an alert paged before a hold again as new when the hold ends; its reminders resume', async () => {
+    const esc = make();
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await run(esc, 1 * MIN);
+    esc.handle([firing({ ...alert, suppressedBy: [{ kind: 'inhibited', id: 'ApiDown' }] }, clock.now())], clock.now());
+    await run(esc, 1 * MIN);
+    // Released two minutes after its page: nothing is sent; the P0 reminder is due 5 min after the page.
+    esc.handle([firing(alert, clock.now())], clock.now());
+    expect(sent()).toEqual(['firing cto']);
+    expect(state.store.openIncident(alert.id)?.status).toBe('open');
+    await run(esc, 3 * MIN);
+    expect(sent()).toEqual(['firing cto', 'reminder cto']);
   });
 
   it('records an alert held from the start without paging, pages it on release, and says nothing if it never was', async () => {
@@ -230,7 +294,7 @@ describe('escalation timelines', () => {
     expect(sent()).toEqual(['firing devops']);
   });
 
-  it('follows the shipped matrix: an ignored P3 ends at the CTO, and P0 stays with the CTO', async () => {
+  it('follows the shipped matrix: an ignored P3 ends at the CTO; P0 pages the CTO everywhere, then the lead and DevOps', async () => {
     const { escalation: shipped } = await loadConfig({ dir: 'config', env: {} });
     const esc = make(shipped);
     const minor = makeAlert({ alertname: 'SlowQuery', priority: 'P3', summary: 'Slow queries' });
@@ -240,14 +304,25 @@ describe('escalation timelines', () => {
       'firing dev_team',
       'escalated devops',
       'escalated tech_lead',
+      // Reaching P0 pages the CTO on every channel of theirs, as P0 does.
+      'escalated cto',
       'escalated cto',
     ]);
     const down = makeAlert({ alertname: 'ApiDown' });
     esc.handle([firing(down, clock.now())], clock.now());
     await run(esc, 2 * HOUR);
     const rows = state.store.outboxRows().filter((r) => r.item.alert.alertname === 'ApiDown');
-    expect(new Set(rows.map((r) => r.contact))).toEqual(new Set(['cto']));
-    expect(rows.filter((r) => r.kind === 'reminder')).toHaveLength(24);
+    // The CTO at once on both of their channels; 5 min later, unacknowledged, the tech lead and DevOps too.
+    const start = rows[0]?.createdAt ?? 0;
+    const at = (kind: string) =>
+      rows
+        .filter((r) => r.kind === kind)
+        .map((r) => `${r.contact}:${r.channelIndex}@${(r.createdAt - start) / MIN}m`)
+        .sort();
+    expect(at('firing')).toEqual(['cto:0@0m', 'cto:1@0m']);
+    expect(at('escalated')).toEqual(['devops:0@5m', 'devops:1@5m', 'tech_lead:0@5m', 'tech_lead:1@5m']);
+    // Reminders every 5 min for 2 h to all three, on every channel (24 to the CTO, 23 to the others).
+    expect(rows.filter((r) => r.kind === 'reminder')).toHaveLength(24 * 2 + 23 * 2 * 2);
   });
 
   it('tells an observer of climbs, acks and resolutions (for metrics)', async () => {

@@ -120,6 +120,26 @@ describe('email', () => {
     expect(got?.mail.text).not.toContain('Acknowledge:');
   });
 
+  it('says in the all-clear what was paged and how bad it got, then the value now', () => {
+    const alert = makeAlert({
+      alertname: 'ApiErrorRateHigh',
+      priority: 'P2',
+      summary: '0 % of API requests fail with 5xx (over 1 %)',
+      value: 0,
+      op: '>',
+      threshold: 1,
+      activeSince: T0,
+      peak: { value: 7.2, priority: 'P1', threshold: 5, summary: '7.2 % of API requests fail with 5xx (over 5 %)' },
+    });
+    const done = item({ kind: 'resolved', alert, resolvedAt: T0 + 12 * MIN, ackUrl: undefined });
+    const m = email.render(notification([done], T0 + 12 * MIN), smtp(sink));
+    expect(m.subject).toBe('[RESOLVED] 7.2 % of API requests fail with 5xx (over 5 %) — grupo_gad_api (lasted 12 min)');
+    expect(m.text).toContain('What: 7.2 % of API requests fail with 5xx (over 5 %). ');
+    expect(m.text).toContain('Priority: P1, response time 15 min\n');
+    expect(m.text).toContain('Worst: 7.2 (threshold > 5)\nNow: 0\n');
+    expect(m.text).not.toContain('Value:');
+  });
+
   it('groups a storm into one message with a count in the subject', async () => {
     const before = sink.received.length;
     const items = Array.from({ length: 30 }, (_, i) =>
@@ -189,6 +209,38 @@ describe('email', () => {
       });
     const m = email.render(notification([done(0), done(1), done(2)]), smtp(sink));
     expect(m.subject).toBe('[RESOLVED] 3 alerts: API down — api_0 (lasted 3 min) and 2 more');
+  });
+
+  it('reports a wrong password as final, naming the fix and not the password', async () => {
+    const d = await email.send(
+      email.render(notification([item()]), smtp(sink, { password: new Secret('wrong-pass') })),
+      ctx(),
+    );
+    expect(d).toMatchObject({ ok: false, retryable: false });
+    if (d.ok) return;
+    expect(d.reason).toMatch(
+      /^email to cto via 127\.0\.0\.1:\d+: authentication refused .*535.*check smtp\.user and smtp\.password$/,
+    );
+    expect(d.reason).not.toContain('wrong-pass');
+  });
+
+  it('gives up when the signal aborts (a server that never sends its greeting)', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const ac = new AbortController();
+      const pending = email.send(email.render(notification([item()]), smtp(sink, { port })), {
+        signal: ac.signal,
+        log: silentLog,
+        now: () => T0,
+      });
+      ac.abort(new Error('timed out'));
+      expect(await pending).toMatchObject({ ok: false, retryable: true, reason: expect.stringMatching(/timed out$/) });
+    } finally {
+      silent.close();
+    }
   });
 
   it('refuses an untrusted certificate unless told to trust it', async () => {

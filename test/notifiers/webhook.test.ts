@@ -21,3 +21,26 @@ describe('a receiver quoting the request back', () => {
     });
   });
 });
+
+describe('the exact reason of a failed delivery', () => {
+  const cfg = () => channel({ format: 'generic', url: `${hook.sink.url}?token=abc` });
+  const origin = () => new URL(hook.sink.url).origin;
+
+  it('500 → retry, naming the channel, the origin only and the start of the answer', async () => {
+    hook.sink.script({ status: 500, body: 'boom' });
+    expect(await send(cfg())).toEqual({
+      ok: false,
+      retryable: true,
+      reason: `webhook (generic) to ${origin()}: HTTP 500 boom`,
+    });
+  });
+
+  it('404 → final, with the start of the answer and no token from the URL', async () => {
+    hook.sink.script({ status: 404, body: 'no such hook' });
+    expect(await send(cfg())).toEqual({
+      ok: false,
+      retryable: false,
+      reason: `webhook (generic) to ${origin()}: HTTP 404 no such hook`,
+    });
+  });
+});

@@ -1,7 +1,7 @@
 // The disk probe on the real filesystem: used % and inodes checked against `df` for the same path, a temporary tree
 // of known sizes for directory sizes (and a bounded walk), backups with set ages (utimes) on a FakeClock, growth.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, open, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import disk, { inodesUsedPercent, usedPercent } from '../../src/probes/disk.js';
 import { NOT_FILLING_HOURS } from '../../src/probes/disk-growth.js';
+import type { Sample } from '../../src/types.js';
+import { configFolder } from '../support/cli.js';
 import { fakeTimeout, handled, makeTestProbe, sampleValue } from '../support/probe-runs.js';
 
 const HOUR = 3_600_000;
@@ -199,5 +201,58 @@ describe('disk probe', () => {
     const signal = fakeTimeout(clock, 1_000);
     await clock.advance(1_000);
     expect(await probe.run(signal)).toEqual({ up: false, reason: 'timed out after 1s', samples: [] });
+  });
+});
+
+describe('disk probe: a backups folder it cannot look into', () => {
+  // A folder that cannot be listed is not a folder without backups: counting 0 files there pages "No database backup
+  // file found" (P1) while the file is right there for whoever can look (issue 11, item 4).
+  it('cannot measure a backups folder behind a volume that is not mounted, instead of counting 0 files', async () => {
+    const backups = join(root, 'unmounted-backups');
+    await symlink(join(root, 'mnt-not-mounted-yet'), backups);
+    const glob = join(backups, '*.sql.gz');
+    const result = await probeOf({ paths: [root], backups: [{ glob, name: 'database' }] }).runUp();
+    expect(sampleValue(result.samples, 'backup_count', { backup: 'database' })).toBeUndefined();
+    expect(result.cannotMeasure).toBe(`${glob}: ${backups} does not exist`);
+  });
+
+  it('as a user who cannot list the backups folder, says so where root counts the file', async () => {
+    // The daemon runs as its own user; `centinela probe disk` run by root counted the same file.
+    if (process.getuid?.() !== 0) throw new Error('this test runs centinela as uid 65534 and needs root to do so');
+    const top = await mkdtemp(join(tmpdir(), 'centinela-backup-perms-'));
+    const backups = join(top, 'backups');
+    await mkdir(backups, { mode: 0o700 });
+    await writeFile(join(backups, 'db.sql.gz'), Buffer.alloc(2048));
+    const glob = join(backups, '*.sql.gz');
+    const config = configFolder(
+      `probes:\n  - name: disk\n    kind: disk\n    paths: [${top}]\n    every: 5m\n` +
+        `    backups:\n      - { glob: "${glob}", name: database }\nrules: []\n`,
+    );
+    await chmod(top, 0o755);
+    await chmod(config, 0o755);
+    try {
+      const probeAs = async (uid: number) => {
+        const args = ['bin/centinela.js', 'probe', 'disk', '--json', '--interval', '1ms', '--config', config];
+        const { stdout } = await promisify(execFile)('./node_modules/.bin/node', args, {
+          env: { PATH: process.env.PATH ?? '' },
+          uid,
+          gid: uid,
+        }).catch((err: { stdout: string }) => err);
+        const [outcome] = JSON.parse(stdout) as { cannot_measure?: string; samples: Sample[] }[];
+        return {
+          count: sampleValue(outcome?.samples ?? [], 'disk.backup_count', { backup: 'database' }),
+          cannotMeasure: outcome?.cannot_measure,
+        };
+      };
+      const [asRoot, asDaemonUser] = await Promise.all([probeAs(0), probeAs(65534)]);
+      expect(asRoot).toEqual({ count: 1, cannotMeasure: undefined });
+      expect(asDaemonUser).toEqual({
+        count: undefined,
+        cannotMeasure: `${glob}: EACCES: permission denied, scandir '${backups}'`,
+      });
+    } finally {
+      await rm(top, { recursive: true, force: true });
+      await rm(config, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,14 @@ import { postgresProbe } from '../../src/config/probes.js';
 import postgres from '../../src/probes/postgres.js';
 import type { Probe } from '../../src/probes/probe.js';
 import { probeConformance } from '../support/conformance.js';
-import { createTestDatabase, pgHost, pgPort, startThrowawayCluster, type TestDatabase } from '../support/pg.js';
+import {
+  createTestDatabase,
+  deadlock,
+  pgHost,
+  pgPort,
+  startThrowawayCluster,
+  type TestDatabase,
+} from '../support/pg.js';
 import { fakeTimeout, handled, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
 
@@ -243,28 +250,14 @@ describe('postgres probe on a live server', () => {
     expect(sampleValue(first.samples, 'rollbacks_per_second')).toBeUndefined();
     expect(sampleValue(first.samples, 'deadlocks_per_second')).toBeUndefined();
 
-    // Four rollbacks, and one real deadlock (the server detects it after deadlock_timeout, 1s by default).
+    // Four rollbacks, and one real deadlock.
     const a = await db.connect();
     const b = await db.connect();
     for (let i = 0; i < 4; i++) {
       await a.query('BEGIN');
       await a.query('ROLLBACK');
     }
-    await a.query('BEGIN');
-    await b.query('BEGIN');
-    await a.query('UPDATE accounts SET balance = 1 WHERE id = 1');
-    await b.query('UPDATE accounts SET balance = 1 WHERE id = 2');
-    const crossed = await Promise.allSettled([
-      a.query('UPDATE accounts SET balance = 2 WHERE id = 2'),
-      b.query('UPDATE accounts SET balance = 2 WHERE id = 1'),
-    ]);
-    const victims = crossed.filter((r) => r.status === 'rejected');
-    expect(victims).toHaveLength(1);
-    expect((victims[0] as PromiseRejectedResult).reason.code).toBe('40P01');
-    await a.query('ROLLBACK');
-    await b.query('ROLLBACK');
-    // Sessions send their counters to the shared statistics at most once a second; this makes them do it now.
-    for (const c of [a, b]) await c.query('SELECT pg_stat_force_next_flush()');
+    await deadlock(a, b, 'accounts');
 
     await probe.clock.advance(10_000);
     const second = await probe.runUp();

@@ -264,4 +264,19 @@ describe('evaluation over runs', () => {
     const [event] = h.run('api', { latency_p95_seconds: 0.6 });
     expect(event?.alert.diagnosis).toEqual([{ probe: 'db', detail: 'slow: SELECT * FROM tasks (4.2 s)' }]);
   });
+
+  it('diagnosis lists every probe the rule names, saying so when one had nothing to show, never an old detail', async () => {
+    const h = harness({
+      probes: [probe('api'), probe('db'), probe('containers')],
+      rules: [{ ...latency, diagnose: ['db', 'containers'] }],
+    });
+    h.runSamples('db', [], { detail: 'slow: SELECT * FROM tasks (4.2 s)' });
+    await h.advance(15_000);
+    h.runSamples('db', []);
+    const [event] = h.run('api', { latency_p95_seconds: 0.6 });
+    expect(event?.alert.diagnosis).toEqual([
+      { probe: 'db', detail: 'nothing to report; its last run, 2026-01-05 10:00 UTC, passed' },
+      { probe: 'containers', detail: 'no run since centinela started' },
+    ]);
+  });
 });

@@ -35,7 +35,7 @@ const apiRun = (latency: number, errors: number, at: number) => ({
 });
 
 describe('inhibition', () => {
-  it('holds targets while the source fires; the source page lists them; release pages what still fires', () => {
+  it('holds targets while the source fires; the source page lists them; release pages what still fires', async () => {
     const h = new RulesHarness(config);
     harnesses.push(h);
     const now = h.clock.now();
@@ -50,13 +50,17 @@ describe('inhibition', () => {
     expect(latency?.alert.suppressedBy).toEqual([{ kind: 'inhibited', id: source?.alert.id }]);
     // The error rate clears while held: its resolution is told (held), whoever was paged hears it.
     expect(summarize(h.evaluate([apiRun(0.9, 0, now)]))).toEqual(['resolved ApiErrorRateHigh P1 held:inhibited']);
-    // The source resolves: the latency alert, still firing, is paged now.
-    expect(summarize(h.evaluate([healthRun(true, now)]))).toEqual(['resolved ApiDown P0', 'firing ApiLatencyHigh P2']);
+    // The source resolves; the latency alert, released, pages at its probe's next run, which still breaches.
+    expect(summarize(h.evaluate([healthRun(true, now)]))).toEqual(['resolved ApiDown P0']);
+    await h.advance(1000);
+    expect(summarize(h.evaluate([apiRun(0.9, 0, h.clock.now())]))).toEqual(['firing ApiLatencyHigh P2']);
   });
 
   it('a target firing before its source is held once the source fires', () => {
     const h = new RulesHarness(config);
     harnesses.push(h);
+    // The cause's probe has looked and found the API up, so the latency alert does not wait for it.
+    h.runSamples('api_health', []);
     expect(summarize(h.run('api', { latency_p95_seconds: 0.9, error_percent: 0 }))).toEqual([
       'firing ApiLatencyHigh P2',
     ]);

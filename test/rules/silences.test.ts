@@ -70,7 +70,11 @@ describe('silences', () => {
     const firing = h.run('docker', { memory_percent: 95 });
     expect(summarize(firing)).toEqual(['firing ContainerMemoryHigh P2 held:silenced']);
     await h.advance(30 * 60_000);
-    expect(summarize(h.tick())).toEqual(['firing ContainerMemoryHigh P2']);
+    // Released: it pages at its probe's next run if that still breaches (the probe is asked to run now).
+    expect(h.tick()).toEqual([]);
+    expect(h.last?.retry).toEqual([{ probe: 'docker', every: 0 }]);
+    await h.advance(1000);
+    expect(summarize(h.run('docker', { memory_percent: 95 }))).toEqual(['firing ContainerMemoryHigh P2']);
     expect(h.evaluator.api.listSilences({ state: 'expired' })).toHaveLength(1);
   });
 
@@ -87,7 +91,9 @@ describe('silences', () => {
     await h.advance(60_000);
     const expired = h.evaluator.api.expireSilence(s.id, 'luis');
     expect(expired).toMatchObject({ state: 'expired', expiredBy: 'luis', endsAt: h.clock.now() });
-    expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2']);
+    expect(h.tick()).toEqual([]);
+    await h.advance(1000);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['firing ApiLatencyHigh P2']);
     expect(h.evaluator.api.listSilences().map((x) => x.id)).toEqual([s.id]);
     expect(() => h.evaluator.api.expireSilence(s.id, 'luis')).toThrow(/already ended/);
     expect(() => h.evaluator.api.expireSilence('sil_nope', 'luis')).toThrow('no silence "sil_nope"');

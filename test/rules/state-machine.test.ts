@@ -22,7 +22,7 @@ function walk(timing: Timing, seen: [number, Observation][], start: Instance = i
   });
 }
 
-const at = (timing: Partial<Timing>): Timing => ({ for: 0, afterFailures: 1, clearFor: 0, ...timing });
+const at = (timing: Partial<Timing>): Timing => ({ op: '>', for: 0, afterFailures: 1, clearFor: 0, ...timing });
 
 describe('step: every transition', () => {
   it.each<[string, Timing, [number, Observation][], string[]]>([

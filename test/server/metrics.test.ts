@@ -65,6 +65,7 @@ function busyMetrics(): Metrics {
       { alertname: 'HighLatency', priority: 'P2', state: 'pending', count: 2 },
     ],
     outboxDepth: () => 3,
+    undelivered: () => ({ P0: 1 }),
     probeSkips: () => [{ probe: 'api_health', skips: 1 }],
   });
   return m;
@@ -83,7 +84,13 @@ describe('Metrics exposition', () => {
 
   it('starts the escalation chain at 0 so dashboards show 0, not "No data"', async () => {
     const m = new Metrics({ processMetrics: false });
-    const level = { ack_within: 60_000, repeat_every: 60_000, contacts: ['ana'] };
+    const level = {
+      ack_within: 60_000,
+      repeat_every: 60_000,
+      contacts: ['ana'],
+      channels: 'in_order' as const,
+      steps: [],
+    };
     m.declareLevels({ P0: { ...level, escalate_to: 'none' }, P1: { ...level, escalate_to: 'P0' }, P3: level });
     const families = parseExposition((await m.expose()).body);
     expect(family(families, 'centinela_escalations_total').metrics).toEqual([
@@ -141,6 +148,12 @@ describe('Metrics exposition', () => {
       { labels: { alertname: 'HighLatency', priority: 'P2', state: 'pending' }, value: '2' },
     ]);
     expect(family(families, 'centinela_outbox_depth').metrics).toEqual([{ value: '3' }]);
+    expect(family(families, 'centinela_alerts_undelivered').metrics).toEqual([
+      { labels: { priority: 'P0' }, value: '1' },
+      { labels: { priority: 'P1' }, value: '0' },
+      { labels: { priority: 'P2' }, value: '0' },
+      { labels: { priority: 'P3' }, value: '0' },
+    ]);
     expect(family(families, 'centinela_notifications_total').metrics).toEqual([
       { labels: { channel: 'email', result: 'delivered' }, value: '1' },
       { labels: { channel: 'webhook', result: 'retry' }, value: '1' },

@@ -23,6 +23,8 @@ function alert(over: Partial<AlertView>): AlertView {
     flapping: false,
     suppressedBy: [],
     paged: ['cto'],
+    deliveries: [{ contact: 'cto', channel: 'email', status: 'sent', at: iso(12 * 60_000), attempts: 1 }],
+    notDelivered: false,
     ...over,
   };
 }
@@ -83,6 +85,25 @@ describe('status page rendering', () => {
     expect(out).toContain('<span class="badge P0">P0</span> ApiDown');
     expect(out).toContain('for 12 min');
     expect(out).toContain('paged: cto');
+  });
+
+  it('says in red that a page reached nobody, and where each delivery stands', () => {
+    const failing = alert({
+      paged: [],
+      notDelivered: true,
+      deliveries: [
+        { contact: 'cto', channel: 'email', status: 'failing', attempts: 4, lastError: 'getaddrinfo ENOTFOUND smtp' },
+        { contact: 'cto', channel: 'ops_webhook', status: 'queued', attempts: 0 },
+      ],
+    });
+    const out = renderStatus(view({ alerts: [failing] }), NOW).value;
+    expect(out).toContain('paged: nobody yet');
+    expect(out).toContain(
+      '<p class="undelivered" data-undelivered="true">Not delivered: no page has reached anyone yet</p>',
+    );
+    expect(out).toContain('cto · email: failing, 4 attempts: getaddrinfo ENOTFOUND smtp');
+    expect(out).toContain('cto · ops_webhook: queued');
+    expect(renderStatus(view({ alerts: [alert({})] }), NOW).value).not.toContain('data-undelivered');
   });
 
   it('shows who acknowledged instead of the button', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { freePort } from './tcp-target.js';
 
 const run = promisify(execFile);
@@ -76,6 +77,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       });
     },
   };
+}
+
+/**
+ * One real deadlock between the open sessions `a` and `b`: each takes one of the rows 1 and 2 of `table` (id, balance)
+ * and then the other's, and PostgreSQL cancels one of them (40P01, after 10 ms instead of the default 1 s). Both
+ * transactions are rolled back and both sessions' counters flushed, so the next read of pg_stat_database counts one
+ * more deadlock and two more rollbacks.
+ */
+export async function deadlock(a: pg.Client, b: pg.Client, table: string): Promise<void> {
+  for (const c of [a, b]) {
+    await c.query("SET deadlock_timeout = '10ms'");
+    await c.query('BEGIN');
+  }
+  await a.query(`UPDATE ${table} SET balance = 1 WHERE id = 1`);
+  await b.query(`UPDATE ${table} SET balance = 1 WHERE id = 2`);
+  const crossed = await Promise.allSettled([
+    a.query(`UPDATE ${table} SET balance = 2 WHERE id = 2`),
+    b.query(`UPDATE ${table} SET balance = 2 WHERE id = 1`),
+  ]);
+  const victims = crossed.filter((r) => r.status === 'rejected');
+  expect(victims).toHaveLength(1);
+  expect((victims[0] as PromiseRejectedResult).reason.code).toBe('40P01');
+  for (const c of [a, b]) {
+    await c.query('ROLLBACK');
+    // Sessions send their counters to the shared statistics at most once a second; this makes them do it now.
+    await c.query('SELECT pg_stat_force_next_flush()');
+  }
 }
 
 /** A PostgreSQL server started for one test file or bench, with password (scram) auth on TCP. */

@@ -1,14 +1,20 @@
-// A rules harness for tests: a config from plain objects, a FakeClock, a real SQLite store, and the engine's loop
-// (paging nobody), so each evaluation commits the way the daemon's does.
+// A rules harness for tests: a config from plain objects (or the shipped config/), a FakeClock, a real SQLite store,
+// and the engine's loop (paging nobody), so each evaluation commits the way the daemon's does. Real probes can feed
+// it as the scheduler feeds the daemon.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { alertsFile } from '../../src/config/schema.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { ProbeConfig } from '../../src/config/probes.js';
+import { type AlertsFile, alertsFile } from '../../src/config/schema.js';
 import type { AlertRecord } from '../../src/engine/alerts-api.js';
 import type { Evaluation, Evaluator } from '../../src/engine/evaluator.js';
 import { Engine } from '../../src/engine/loop.js';
+import { type RunOutcome, runGuarded } from '../../src/probes/guarded-run.js';
+import { createProbe } from '../../src/probes/index.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import type { Db } from '../../src/store/sqlite-db.js';
@@ -24,25 +30,40 @@ export function tempStatePath(): string {
   return join(mkdtempSync(join(tmpdir(), 'centinela-rules-')), 'state.db');
 }
 
+/** A real probe feeding a harness: `run()` runs it once and hands the result to the harness's engine. */
+export interface HarnessProbe {
+  run(): Promise<RunOutcome>;
+  close(): Promise<void>;
+}
+
+/** What a harness evaluates: alerts.yaml keys as plain objects, or an alerts file loaded from a config folder. */
+export type HarnessConfig = Record<string, unknown> | { loaded: AlertsFile };
+
 /** An evaluated config with a clock and a store; `run` and `tick` evaluate and commit like the daemon. */
 export class RulesHarness {
   readonly clock: FakeClock;
   readonly path: string;
   store: SqliteStore;
   engine: Engine;
-  readonly #config: unknown;
+  readonly #alerts: AlertsFile;
   last: Evaluation | undefined;
 
-  constructor(config: Record<string, unknown>, opts: { clock?: FakeClock; path?: string } = {}) {
-    this.#config = config;
+  constructor(config: HarnessConfig, opts: { clock?: FakeClock; path?: string } = {}) {
+    this.#alerts = 'loaded' in config ? (config.loaded as AlertsFile) : alertsFile.parse(config);
     this.clock = opts.clock ?? new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
     this.path = opts.path ?? tempStatePath();
     this.store = openStore(this.path);
     this.engine = this.#build();
   }
 
+  /** The rules of config/ as shipped, with no environment set (every `${VAR:-default}` takes its default). */
+  static async shipped(opts: { clock?: FakeClock; path?: string } = {}): Promise<RulesHarness> {
+    const { alerts } = await loadConfig({ dir: 'config', env: {} });
+    return new RulesHarness({ loaded: alerts }, opts);
+  }
+
   #build(): Engine {
-    const { alerting, issues } = compileAlerting(alertsFile.parse(this.#config));
+    const { alerting, issues } = compileAlerting(this.#alerts);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
     return new Engine({ store: this.store, clock: this.clock, log: silent, alerting });
   }
@@ -97,6 +118,59 @@ export class RulesHarness {
         ...extra,
       },
     ]);
+  }
+
+  /**
+   * The probe `name` of this harness's config, with `where` in place of what points at production (url, endpoint,
+   * paths: values as loaded, so a url is a Secret). Each `run()` goes through the scheduler's guard (its timeout on
+   * this harness's clock) and the result is ingested by the engine as the daemon's scheduler hands it over. A restart
+   * of the harness keeps the probe: take a new one to start its state (rates, growth) over, as a restarted daemon does.
+   */
+  probe(name: string, where: Record<string, unknown>): HarnessProbe {
+    const configured = this.#alerts.probes.find((p) => p.name === name);
+    if (!configured) throw new Error(`no probe "${name}" in the harness's config`);
+    const config = { ...configured, ...where } as ProbeConfig;
+    const probe = createProbe(config, { log: silent, clock: this.clock });
+    return {
+      run: async () => {
+        const outcome = await runGuarded(config, probe, { clock: this.clock, log: silent });
+        const { result, samples, startedAt, durationMs } = outcome;
+        this.engine.ingest(name, result, samples, startedAt, { scheduledAt: startedAt, startedAt, durationMs });
+        return outcome;
+      },
+      close: async () => probe.close?.(),
+    };
+  }
+
+  /**
+   * Expects `alertname` to resolve exactly one clear_for (its rule's) after the first run on the good side: runs
+   * `probe` every `every` ms, the first of these runs being that one, and expects the alert still firing until
+   * clear_for has passed since it, then resolved. `beforeRun` sets what the target shows at each run. Returns the
+   * samples of the first good run.
+   */
+  async expectResolvedOneClearForLater(
+    probe: HarnessProbe,
+    every: number,
+    alertname: string,
+    labels: Labels = {},
+    beforeRun: () => unknown = () => {},
+  ): Promise<Sample[]> {
+    const rule = this.#alerts.rules.find((r) => r.name === alertname);
+    if (!rule) throw new Error(`no rule "${alertname}" in the harness's config`);
+    const next = async () => {
+      await this.advance(every);
+      await beforeRun();
+      return (await probe.run()).samples;
+    };
+    const first = await next();
+    for (let since = every; since <= rule.clear_for; since += every) {
+      expect(this.state(alertname, labels), `${alertname} ${(since - every) / 1000} s after the first good run`).toBe(
+        'firing',
+      );
+      await next();
+    }
+    expect(this.state(alertname, labels), `${alertname} one clear_for after the first good run`).toBe('resolved');
+    return first;
   }
 
   /** A failed run: only `<probe>.up 0`. */

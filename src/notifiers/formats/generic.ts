@@ -35,6 +35,7 @@ function notificationJson(item: NotificationItem) {
       runbook: a.runbook,
       diagnosis: a.diagnosis,
       inhibits: a.inhibits,
+      peak: a.peak ?? null,
     },
     incident: {
       id: item.incidentId,

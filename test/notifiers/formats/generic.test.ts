@@ -67,6 +67,7 @@ describe('generic webhook (centinela.alert.v1)', () => {
         ],
         diagnosis: [{ probe: 'api_health', detail: 'connect ECONNREFUSED 127.0.0.1:8000' }],
         inhibits: [],
+        peak: null,
       },
       incident: {
         id: 1,

@@ -1,13 +1,28 @@
-// secretScrubber: each secret of a probe's config is hidden in a message wherever and however often it appears, read
-// literally, whole or as a URL's password, percent-encoded or decoded; a config without secrets changes nothing.
+// scrubberFor: each secret of a config (a probe's, a channel's) is hidden in a message wherever and however often it
+// appears, read literally, whole or as a URL's password, percent-encoded or decoded; a URL's path only when asked
+// (a hook's token lives there, a database's name does not); a config without secrets changes nothing.
 import { describe, expect, it } from 'vitest';
-import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
-import { secretScrubber } from '../../src/probes/secret-scrubber.js';
+import { probeConfig } from '../../src/config/probes.js';
+import { webhookChannel } from '../../src/config/schema.js';
+import { scrubberFor as scrubberOf } from '../../src/config/secret.js';
 
 const scrubberFor = (input: Record<string, unknown>) =>
-  secretScrubber(probeConfig.parse({ name: 'db', every: '30s', ...input }) as ProbeConfig);
+  scrubberOf(probeConfig.parse({ name: 'db', every: '30s', ...input }), { urlPaths: false });
 
-describe('secretScrubber', () => {
+describe('scrubberFor', () => {
+  it('hides a hook URL’s path and query when asked, and leaves a database name alone when not', () => {
+    const hook = webhookChannel.parse({
+      kind: 'webhook',
+      format: 'slack',
+      url: 'https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX?x=1',
+    });
+    expect(scrubberOf(hook, { urlPaths: true })('Cannot POST /services/T000/B000/XXXXsecretXXXX?x=1 (/ ok)')).toBe(
+      'Cannot POST <secret> (/ ok)',
+    );
+    const db = scrubberFor({ kind: 'postgres', url: 'postgres://app:hunter2-pw@db:5432/grupo_gad' });
+    expect(db('database "grupo_gad" refused app:hunter2-pw')).toBe('database "grupo_gad" refused app:<secret>');
+  });
+
   it('hides a password every time it appears', () => {
     const scrub = scrubberFor({ kind: 'postgres', url: 'postgres://app:hunter2-pw@db:5432/app' });
     expect(scrub('auth failed: hunter2-pw; retried with hunter2-pw (hunter2-pwhunter2-pw)')).toBe(

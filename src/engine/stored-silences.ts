@@ -2,8 +2,8 @@
 // What a silence is and how a new one is checked is pure, in src/rules/silences.ts.
 import type { Matcher } from '../matchers.js';
 import { storedMatchers } from '../matchers.js';
+import type { SilenceRecord } from '../rules/alert-records.js';
 import { AlertingError } from '../rules/errors.js';
-import type { SilenceRecord } from '../rules/records.js';
 import {
   type AlertKind,
   newSilence,

@@ -11,8 +11,10 @@ export interface LevelState {
   lastPagedAt: number;
   /** Pages sent to this level so far, minus one: 0 is the first page; part of the idempotency key. */
   seq: number;
-  /** Contacts this level pages (those not already paged by a level reached earlier). */
+  /** Contacts this level pages (those not already paged by a level reached earlier), step contacts included. */
   contacts: string[];
+  /** Steps of the level taken so far (absent in records from before steps existed: none taken). */
+  steps?: number;
 }
 
 /** One episode of an alert instance, from its first `firing` to its `resolved`. */

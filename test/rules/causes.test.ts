@@ -1,0 +1,187 @@
+// Causes confirm before symptoms page: a symptom that an inhibition source could explain waits, bounded, for that
+// source's probe to look and for a pending source to confirm; then it fires held back by the cause, or on its own.
+import { afterEach, describe, expect, it } from 'vitest';
+import { alertsFile } from '../../src/config/schema.js';
+import { compileAlerting } from '../../src/rules/alerting.js';
+import { confirmationWindow } from '../../src/rules/causes.js';
+import { probe, RulesHarness, summarize } from '../support/rules.js';
+
+const harnesses: RulesHarness[] = [];
+afterEach(() => {
+  for (const h of harnesses.splice(0)) h.close();
+});
+
+const SEC = 1000;
+
+// As shipped: the health check every 15 s (timeout 5 s) confirms ApiDown after three failures 5 s apart.
+const config = {
+  probes: [
+    { ...probe('api_health'), every: '15s', timeout: '5s' },
+    { ...probe('ws'), every: '15s', timeout: '5s' },
+  ],
+  rules: [
+    {
+      name: 'ApiDown',
+      sample: 'api_health.up',
+      op: '==',
+      thresholds: { P0: 0 },
+      after_failures: 3,
+      retry_every: '5s',
+    },
+    { name: 'WebSocketDown', sample: 'ws.up', op: '==', thresholds: { P1: 0 }, clear_for: '10s' },
+  ],
+  inhibit: [{ source: { alertname: 'ApiDown' }, target: { alertname: 'WebSocketDown' } }],
+};
+
+function harness(): RulesHarness {
+  const h = new RulesHarness(config);
+  harnesses.push(h);
+  return h;
+}
+
+describe('causes first', () => {
+  it('the window of ApiDown as shipped: two 5 s re-checks after the first run, each run up to its 5 s timeout', () => {
+    const { alerting } = compileAlerting(alertsFile.parse(config));
+    const apiDown = alerting.rules.find((r) => r.name === 'ApiDown');
+    if (!apiDown) throw new Error('no ApiDown');
+    expect(confirmationWindow(apiDown, alerting.probeTiming.get('api_health'))).toBe(20 * SEC);
+  });
+
+  it('a symptom waits for the cause whose probe has not looked, asks that probe to run, and fires held by it', async () => {
+    const h = harness();
+    // The API is killed: the WebSocket probe notices first.
+    expect(h.down('ws')).toEqual([]);
+    expect(h.state('WebSocketDown')).toBe('pending');
+    expect(h.last?.retry).toEqual([{ probe: 'api_health', every: 0 }]);
+    // The health check runs at once and fails: ApiDown is pending, so the symptom keeps waiting.
+    await h.advance(1 * SEC);
+    expect(h.down('api_health')).toEqual([]);
+    await h.advance(5 * SEC);
+    expect(h.down('api_health')).toEqual([]);
+    expect(h.down('ws')).toEqual([]);
+    expect(h.state('WebSocketDown')).toBe('pending');
+    // ApiDown confirms: one page, the cause's, listing the symptom it holds back.
+    await h.advance(5 * SEC);
+    const events = h.down('api_health');
+    expect(summarize(events)).toEqual(['firing ApiDown P0', 'firing WebSocketDown P1 held:inhibited']);
+    expect(events[0]?.alert.inhibits).toEqual([events[1]?.alert.id]);
+  });
+
+  it('fires on its own as soon as the cause has looked and found nothing', async () => {
+    const h = harness();
+    expect(h.down('ws')).toEqual([]);
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('fires on its own when a pending cause clears instead of confirming', async () => {
+    const h = harness();
+    h.down('ws');
+    await h.advance(1 * SEC);
+    h.down('api_health');
+    expect(h.state('ApiDown')).toBe('pending');
+    await h.advance(5 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('waits no longer than the cause’s window, even when the cause’s probe never runs', async () => {
+    const h = harness();
+    h.down('ws');
+    await h.advance(20 * SEC - 1);
+    expect(h.tick()).toEqual([]);
+    await h.advance(1);
+    expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('keeps the bound across a restart', async () => {
+    const h = harness();
+    h.down('ws');
+    await h.advance(10 * SEC);
+    h.restart();
+    expect(h.tick()).toEqual([]);
+    await h.advance(10 * SEC);
+    expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('a symptom already firing when its cause fires is held from then on, not delayed', async () => {
+    const h = harness();
+    h.down('ws');
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['firing WebSocketDown P1']);
+    await h.advance(1 * SEC);
+    h.down('api_health');
+    await h.advance(5 * SEC);
+    h.down('api_health');
+    await h.advance(5 * SEC);
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0', 'firing WebSocketDown P1 held:inhibited']);
+  });
+});
+
+describe('release', () => {
+  async function heldBehindApiDown(h: RulesHarness): Promise<void> {
+    h.down('ws');
+    await h.advance(1 * SEC);
+    h.down('api_health');
+    await h.advance(5 * SEC);
+    h.down('api_health');
+    await h.advance(5 * SEC);
+    h.down('api_health');
+    expect(h.alert('WebSocketDown')?.alert.suppressedBy).toMatchObject([{ kind: 'inhibited' }]);
+  }
+
+  it('a held alert that recovered before its cause resolved is not paged at the release, and resolves quietly', async () => {
+    const h = harness();
+    await heldBehindApiDown(h);
+    // The socket works again (clearing, clear_for 10 s), then the API is back.
+    await h.advance(1 * SEC);
+    expect(h.runSamples('ws', [])).toEqual([]);
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    await h.advance(10 * SEC);
+    expect(summarize(h.runSamples('ws', []))).toEqual(['resolved WebSocketDown P1']);
+  });
+
+  it('a held alert that breaches again after the release pages then, as what it is now', async () => {
+    const h = harness();
+    await heldBehindApiDown(h);
+    await h.advance(1 * SEC);
+    h.runSamples('ws', []);
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    await h.advance(1 * SEC);
+    expect(summarize(h.down('ws'))).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('a held alert still breaching when the hold ends pages at its probe’s next run, asked for at once', async () => {
+    const h = harness();
+    await heldBehindApiDown(h);
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    expect(h.last?.retry).toEqual([{ probe: 'ws', every: 0 }]);
+    await h.advance(1 * SEC);
+    expect(summarize(h.down('ws'))).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('pages at the release when the alert’s own probe ran in the same evaluation and still breaches', async () => {
+    const h = harness();
+    await heldBehindApiDown(h);
+    await h.advance(1 * SEC);
+    const now = h.clock.now();
+    const runs = [
+      { probe: 'api_health', up: true, samples: [{ name: 'api_health.up', labels: {}, value: 1 }], at: now },
+      { probe: 'ws', up: false, samples: [{ name: 'ws.up', labels: {}, value: 0 }], at: now, reason: 'refused' },
+    ];
+    expect(summarize(h.evaluate(runs))).toEqual(['resolved ApiDown P0', 'firing WebSocketDown P1']);
+  });
+
+  it('pages a released alert whose probe does not run within two of its timeouts', async () => {
+    const h = harness();
+    await heldBehindApiDown(h);
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    await h.advance(10 * SEC - 1);
+    expect(h.tick()).toEqual([]);
+    await h.advance(1);
+    expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
+  });
+});
