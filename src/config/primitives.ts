@@ -1,5 +1,4 @@
-// The value types the configuration language is made of: durations, secrets, names, labels, priorities, listen
-// addresses.
+// The value types the configuration language is made of: durations, secrets, names, labels, priorities, addresses.
 import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';

@@ -177,11 +177,11 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: 
   for (const p of PRIORITIES) {
     const level = levels[p];
     if (!level) continue;
-    const knownContacts = (list: readonly string[], base: PathKey[]): void => {
+    const knownContacts = (list: readonly string[], at: PathKey[]): void => {
       list.forEach((name, j) => {
-        const at = [...base, j];
+        const path = [...at, j];
         if (contactNames && !contactNames.names.includes(name)) {
-          out.push({ path: at, message: noSuch('contact', at, name, contactNames, q) });
+          out.push({ path, message: noSuch('contact', path, name, contactNames, q) });
         }
       });
     };
