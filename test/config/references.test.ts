@@ -214,6 +214,20 @@ describe('escalation.yaml', () => {
     ]);
   });
 
+  it('needs a phone for a contact paged over a Twilio SMS channel (an empty ${PHONE:-} is none)', () => {
+    const sms = { kind: 'webhook', format: 'twilio', account_sid: 'AC1', auth_token: 't', from: '+15005550006' };
+    const e = escalation({
+      channels: { sms, mail: { kind: 'email', smtp: { host: 'smtp', from: 'c@example.org' } } },
+      contacts: {
+        cto: { ...contact, phone: '', channels: ['sms', 'mail'] },
+        lead: { ...contact, phone: '+593 99 000 0000', channels: ['sms'] },
+      },
+    });
+    expect(found({ escalation: e })).toEqual([
+      'escalation contacts.cto: has no phone, and sms sends SMS to it. Add phone: "+593 99 123 4567"',
+    ]);
+  });
+
   it('refuses escalate_to a level that is not defined', () => {
     const e = escalation({ levels: { P1: level({ escalate_to: 'P0' }), P2: level() } });
     expect(found({ escalation: e })).toEqual([
