@@ -231,14 +231,15 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: 
         message: `has no usable channel: ${joinOr(shown)} ${known.length === 1 ? 'is an email channel' : 'are email channels'} and it has no email. Add email: or a webhook channel`,
       });
     }
-    const sms = known.filter((c) => {
+    const sms = known.filter(({ c }) => {
       const ch = channels[c];
       return ch?.kind === 'webhook' && ch.format === 'twilio';
     });
     if (sms.length && !contact.phone?.trim()) {
+      const shown = sms.map(({ c, j }) => q.show([...at, 'channels', j], c));
       out.push({
         path: at,
-        message: `has no phone, and ${joinOr(sms)} ${sms.length === 1 ? 'sends' : 'send'} SMS to it. Add phone: "+593 99 123 4567"`,
+        message: `has no phone, and ${joinOr(shown)} ${sms.length === 1 ? 'sends' : 'send'} SMS to it. Add phone: "+593 99 123 4567"`,
       });
     }
   }

@@ -18,7 +18,7 @@ import { awaitCause, type CauseLookup } from '../rules/causes.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
-import { alertId, alertLabels, BUILTIN_RULES, observe, type Rule, removedRule } from '../rules/rule.js';
+import { alertId, alertLabels, BUILTIN_RULES, compare, observe, type Rule, removedRule } from '../rules/rule.js';
 import { silenceLimits } from '../rules/silences.js';
 import {
   blank,
@@ -64,6 +64,8 @@ interface Draft {
   now: number;
   /** Probes with a run in this evaluation. */
   ran: Set<string>;
+  /** Alerts kept pending for a cause in this evaluation (true), or no longer (false). */
+  gated: Map<string, boolean>;
   next: Map<string, Entry>;
   history: HistoryEntry[];
   windows: WindowRecord[];
@@ -93,7 +95,10 @@ export class Evaluator {
   readonly #health = new Map<string, ProbeHealth>();
   /** When each probe last brought a run (evaluation time), for causes that must look before a symptom pages. */
   readonly #looked = new Map<string, number>();
-  /** Pending alerts that a cause could explain: they may be waiting for it (see #releaseWaiting). */
+  /**
+   * Alerts kept pending for a cause (confirmed on their own, waiting for it): re-checked every evaluation (see
+   * #releaseWaiting). In memory: after a restart such an alert confirms, or waits again, at its next breaching run.
+   */
   readonly #waiting = new Set<string>();
   /** Alerts whose hold ended, by when: they wait for their probe's next run before paging (see #releasing). */
   readonly #releases = new Map<string, number>();
@@ -138,6 +143,7 @@ export class Evaluator {
     const draft: Draft = {
       now,
       ran: new Set(),
+      gated: new Map(),
       next: new Map(),
       history: [],
       windows: [],
@@ -263,6 +269,10 @@ export class Evaluator {
       this.#waitsForCause(draft, { id, rule, labels, inst })
     ) {
       inst = keepPending(inst, before);
+      draft.gated.set(id, true);
+    } else if (obs.kind !== 'no-data') {
+      // Confirmed, cleared, or still short of its own `for`: only a breach kept back for a cause waits for one.
+      draft.gated.set(id, false);
     }
     if (obs.kind !== 'no-data') {
       const changed = (inst.state === 'firing') !== (before.state === 'firing');
@@ -300,14 +310,14 @@ export class Evaluator {
       },
       lastLooked: (probe) => this.#looked.get(probe),
       timing: (probe) => this.#alerting.probeTiming.get(probe),
+      linksOf: (rule) => this.#alerting.causes.get(rule) ?? [],
     };
   }
 
   /** Alerts kept pending for a cause fire once it has fired, cleared, or had its window: checked every evaluation. */
   #releaseWaiting(draft: Draft): void {
-    const waiting = new Set(this.#waiting);
-    for (const [id, e] of draft.next)
-      if (e.inst.state === 'pending' && this.#alerting.causes.has(e.rule.name)) waiting.add(id);
+    const waiting = new Set([...this.#waiting].filter((id) => draft.gated.get(id) !== false));
+    for (const [id, gated] of draft.gated) if (gated) waiting.add(id);
     for (const id of waiting) {
       const e = this.#get(draft, id);
       if (
@@ -320,6 +330,7 @@ export class Evaluator {
       const inst = fire(e.inst, draft.now);
       const flap = trackFlapping(inst, true, draft.now, this.#alerting.evaluation.flapping);
       this.#put(draft, e, { ...inst, changes: flap.changes, flapping: flap.flapping });
+      draft.gated.set(id, false);
     }
   }
 
@@ -329,19 +340,25 @@ export class Evaluator {
    * probe's timeouts.
    */
   #releasing(draft: Draft, e: Entry, held: boolean): boolean {
-    if (held || e.inst.state !== 'firing' || !e.inst.told.held || e.rule.probe === '' || draft.ran.has(e.rule.probe)) {
+    if (held || e.inst.state !== 'firing' || !e.inst.told.held || e.rule.probe === '') {
       this.#releases.delete(e.id);
       return false;
     }
-    const since = this.#releases.get(e.id);
-    if (since === undefined) {
+    let since = this.#releases.get(e.id);
+    if (since === undefined && !draft.ran.has(e.rule.probe)) {
       this.#releases.set(e.id, draft.now);
       draft.retry.set(e.rule.probe, 0);
       return true;
     }
+    since ??= draft.now;
     const timeout = this.#alerting.probeTiming.get(e.rule.probe)?.timeout ?? 0;
-    const looked = (this.#looked.get(e.rule.probe) ?? Number.NEGATIVE_INFINITY) > since;
+    const looked = draft.ran.has(e.rule.probe) || (this.#looked.get(e.rule.probe) ?? Number.NEGATIVE_INFINITY) > since;
     if (!looked && draft.now < since + 2 * timeout) return true;
+    // Looked: it pages only if that run still breaches (a value back in the band below the threshold does not).
+    if (looked && !breaching(e)) {
+      this.#releases.set(e.id, since);
+      return true;
+    }
     this.#releases.delete(e.id);
     return false;
   }
@@ -446,6 +463,10 @@ export class Evaluator {
       this.#generation += 1;
     }
     for (const e of draft.next.values()) this.#remember(e);
+    for (const [id, gated] of draft.gated) {
+      if (gated) this.#waiting.add(id);
+      else this.#waiting.delete(id);
+    }
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds;
     this.#inhibits = draft.inhibits;
@@ -462,8 +483,6 @@ export class Evaluator {
     ofRule.set(e.id, e);
     if (isActive(e.inst)) this.#active.add(e.id);
     else this.#active.delete(e.id);
-    if (e.inst.state === 'pending' && this.#alerting.causes.has(e.rule.name)) this.#waiting.add(e.id);
-    else this.#waiting.delete(e.id);
   }
 
   /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
@@ -474,12 +493,13 @@ export class Evaluator {
     this.#byRule.clear();
     this.#stored.clear();
     this.#active.clear();
-    this.#waiting.clear();
     for (const s of this.#store.loadInstances()) {
       const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
       this.#stored.add(s.id);
     }
+    // Still waiting only while still pending as the store has it.
+    for (const id of this.#waiting) if (this.#entries.get(id)?.inst.state !== 'pending') this.#waiting.delete(id);
     this.#generation = generation;
   }
 
@@ -501,4 +521,10 @@ export class Evaluator {
     }
     return known;
   }
+}
+
+/** Whether an instance's latest value is past the threshold of its priority (not merely in the band above clear). */
+function breaching(e: Entry): boolean {
+  const { value, threshold } = e.inst;
+  return value !== undefined && threshold !== undefined && compare(e.rule.op, value, threshold);
 }

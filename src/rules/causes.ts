@@ -30,6 +30,8 @@ export interface CauseLookup {
   /** When the probe last brought a run to the rules (evaluation time), if since this process started. */
   lastLooked(probe: string): number | undefined;
   timing(probe: string): ProbeTiming | undefined;
+  /** The inhibitions that could hold back a rule's alerts, and their causes (for chains of causes). */
+  linksOf(rule: string): readonly CauseLink[];
 }
 
 /** The verdict for one pending alert: keep waiting, and which cause probes have not looked yet. */
@@ -101,20 +103,35 @@ export function awaitCause(target: Entry, links: readonly CauseLink[], look: Cau
     if (!matchesAll(inhibit.target, labels)) continue;
     const key = equalKey(inhibit.equal, labels);
     for (const source of sources) {
-      let pending = false;
+      // A cause that started pending after the symptom gets its whole window from its own start.
+      let pendingSince: number | undefined;
       for (const e of look.instancesOf(source.name)) {
         const l = matchableLabels(e);
         if (!matchesAll(inhibit.source, l) || equalKey(inhibit.equal, l) !== key) continue;
         if (e.inst.state === 'firing') return { wait: false, ask: [] };
-        if (e.inst.state === 'pending') pending = true;
+        if (e.inst.state === 'pending') pendingSince = Math.max(pendingSince ?? since, e.inst.pendingSince ?? since);
       }
-      if (now >= since + confirmationWindow(source, look.timing(source.probe))) continue;
+      const pending = pendingSince !== undefined;
+      const start = pendingSince ?? since;
+      if (now >= start + confirmationWindow(source, look.timing(source.probe)) + chainWindow(source, look)) continue;
       const looked = (look.lastLooked(source.probe) ?? Number.NEGATIVE_INFINITY) >= since;
       if (!looked) ask.add(source.probe);
       if (pending || !looked) wait = true;
     }
   }
   return { wait, ask: [...ask] };
+}
+
+/**
+ * How long a cause may itself wait for its own causes (ApiDown for the API's container): the longest window among
+ * them, one step up the chain, so a symptom does not give up on a cause that is waiting in turn.
+ */
+function chainWindow(source: Rule, look: CauseLookup): number {
+  let longest = 0;
+  for (const { sources } of look.linksOf(source.name)) {
+    for (const s of sources) longest = Math.max(longest, confirmationWindow(s, look.timing(s.probe)));
+  }
+  return longest;
 }
 
 function priorities(rule: Rule) {

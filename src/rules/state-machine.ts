@@ -82,7 +82,7 @@ export interface Instance {
   activeSince: number | undefined;
   /** Firing, but clear has been seen since then (clear_for running). */
   clearingSince: number | undefined;
-  /** The worst breach of this episode (from pending on): the most urgent priority, then the furthest value. */
+  /** The worst breach of this episode while it fired: the most urgent priority, then the furthest value. */
   peak: Peak | undefined;
   /** Times of recent firing ↔ not firing changes (see flapping.ts). */
   changes: number[];
@@ -144,7 +144,8 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
           priority: obs.priority,
           threshold: obs.threshold,
           value,
-          peak: { value: obs.value, priority: obs.priority, threshold: obs.threshold },
+          // The worst is what was paged and after: it starts when the alert fires (see fire()).
+          peak: undefined,
         },
         now,
         timing,
@@ -160,7 +161,6 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
           priority: obs.priority,
           threshold: obs.threshold,
           value,
-          peak: worse(prev.peak, obs, timing.op),
         },
         now,
         timing,
@@ -214,9 +214,11 @@ export function ready(pending: Instance, now: number, timing: Timing): boolean {
   return pending.state === 'pending' && heldFor >= timing.for && pending.failures >= timing.afterFailures;
 }
 
-/** The pending instance firing at `now`. */
+/** The pending instance firing at `now`; its worst so far is what it fires with (what is paged). */
 export function fire(pending: Instance, now: number): Instance {
-  return { ...pending, state: 'firing', since: now, activeSince: now, clearingSince: undefined };
+  const { value, priority, threshold } = pending;
+  const peak = value !== undefined && priority && threshold !== undefined ? { value, priority, threshold } : undefined;
+  return { ...pending, state: 'firing', since: now, activeSince: now, clearingSince: undefined, peak };
 }
 
 /**

@@ -93,14 +93,45 @@ describe('causes first', () => {
     expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
   });
 
-  it('keeps the bound across a restart', async () => {
+  it('keeps the bound across a restart: the next breaching run past the window fires it', async () => {
     const h = harness();
     h.down('ws');
     await h.advance(10 * SEC);
     h.restart();
     expect(h.tick()).toEqual([]);
     await h.advance(10 * SEC);
-    expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
+    expect(summarize(h.down('ws'))).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('gives a cause that starts pending late its whole window from its own start', async () => {
+    const h = new RulesHarness({ ...config, rules: [config.rules[0], { ...config.rules[1], for: '60s' }] });
+    harnesses.push(h);
+    h.down('ws');
+    await h.advance(1 * SEC);
+    h.runSamples('api_health', []);
+    await h.advance(59 * SEC);
+    // The API fails only now: ApiDown is pending; the symptom, confirmed on its own, waits for it.
+    expect(h.down('api_health')).toEqual([]);
+    expect(h.down('ws')).toEqual([]);
+    await h.advance(5 * SEC);
+    h.down('api_health');
+    await h.advance(5 * SEC);
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0', 'firing WebSocketDown P1 held:inhibited']);
+  });
+
+  it('a pending alert that no cause holds never fires on time alone, without a breaching run', async () => {
+    const h = new RulesHarness({
+      ...config,
+      rules: [config.rules[0], { ...config.rules[1], for: '60s' }],
+    });
+    harnesses.push(h);
+    h.runSamples('api_health', []);
+    await h.advance(1 * SEC);
+    expect(h.down('ws')).toEqual([]);
+    await h.advance(61 * SEC);
+    expect(h.tick()).toEqual([]);
+    expect(h.state('WebSocketDown')).toBe('pending');
+    expect(summarize(h.down('ws'))).toEqual(['firing WebSocketDown P1']);
   });
 
   it('a symptom already firing when its cause fires is held from then on, not delayed', async () => {
