@@ -59,6 +59,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
     log: log.child({ component: 'scheduler' }),
     onResult: (...run) => engine.ingest(...run),
+    heartbeats: (name, at) => store.heartbeats.seen(name, at),
   });
   const engine = new Engine({
     store,
@@ -86,6 +87,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     scheduler,
     escalator: engine.escalator,
     store: store.incidents,
+    heartbeats: store.heartbeats,
     readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
     reload: () => {
       const run = reloading.then(reload, reload);

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { Filled } from './env.js';
 import { didYouMean, type Finding, isUnder, joinOr, type PathKey } from './errors.js';
-import { PLANNED_KINDS } from './probes.js';
 import { isSecretAt, keysAt, resolve, schemaAt, valueAt } from './schema-walk.js';
 import { redactUrl } from './secret.js';
 
@@ -91,7 +90,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
   ) {
     // A required key that is absent: say which, and what it takes when the schema's message tells.
     const options = issue.code === 'invalid_union' && 'options' in issue ? (issue.options ?? []) : [];
-    const kinds = options.map(String).filter((o) => !PLANNED_KINDS.has(o));
+    const kinds = options.map(String);
     const hint = kinds.length > 0 ? ` Use ${joinOr(kinds)}.` : (/ (Use|Write) .*$/.exec(issue.message)?.[0] ?? '');
     out.push({ path: parent, message: `missing key "${last}".${hint}` });
     return;
@@ -109,9 +108,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
     }
     case 'invalid_union': {
       if (issue.discriminator !== undefined) {
-        const options = ('options' in issue ? (issue.options ?? []) : [])
-          .map(String)
-          .filter((o) => !PLANNED_KINDS.has(o));
+        const options = ('options' in issue ? (issue.options ?? []) : []).map(String);
         const hint = typeof value === 'string' && quotable(path, ctx) ? didYouMean(value, options) : '';
         out.push({
           path,

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { Filled } from './env.js';
 import { type Finding, isUnder, type PathKey } from './errors.js';
 import { name } from './primitives.js';
-import { PLANNED_KINDS } from './probes.js';
 import type { FileKey, Names } from './references.js';
 import { defaultMessages, describeIssues } from './schema-issues.js';
 import { childSchema, resolve } from './schema-walk.js';
@@ -61,17 +60,6 @@ interface Planned {
 function plannedIn(key: FileKey, data: unknown): Planned[] {
   const out: Planned[] = [];
   if (!isMap(data)) return out;
-  if (key === 'alerts' && Array.isArray(data.probes)) {
-    data.probes.forEach((probe: unknown, i) => {
-      const kind = isMap(probe) ? probe.kind : undefined;
-      const advice = typeof kind === 'string' ? PLANNED_KINDS.get(kind) : undefined;
-      if (advice === undefined) return;
-      out.push({
-        finding: { path: ['probes', i, 'kind'], message: `kind ${kind} is planned and not available yet. ${advice}` },
-        refuses: ['probes', i],
-      });
-    });
-  }
   if (key === 'centinela' && Object.hasOwn(data, 'heartbeat')) {
     out.push({
       finding: {

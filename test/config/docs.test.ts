@@ -99,7 +99,6 @@ describe('docs/configuration.md', () => {
   });
 
   it('marks what is planned', () => {
-    expect(DOC).toMatch(/#### `kind: heartbeat` \(planned\)/);
     expect(DOC).toMatch(/### heartbeat \(planned\)/);
   });
 });
