@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js';
 import type { AlertRecord } from './engine/alerts-api.js';
 import { Engine, type Paging } from './engine/loop.js';
 import { createOperations } from './engine/operations.js';
+import { OutgoingHeartbeat, unhealthyReason } from './engine/outgoing-heartbeat.js';
 import { compileAlerting } from './rules/alerting.js';
 import { type ProbeStats, Scheduler } from './scheduler.js';
 import { ApiError } from './server/errors.js';
@@ -107,6 +108,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });
   const server = await buildServer({ log, clock, metrics, ops, tokens });
+  // centinela.yaml `heartbeat`: pinged only while the loop runs, so its silence means this daemon is down.
+  const beat = config.centinela.heartbeat;
+  const heartbeat =
+    beat &&
+    new OutgoingHeartbeat({
+      url: beat.url,
+      everyMs: beat.every,
+      clock,
+      log: log.child({ component: 'heartbeat' }),
+      unhealthy: () => unhealthyReason(scheduler.stats(), store.incidents.nextAttemptAt(), clock.now(), beat.every),
+    });
 
   return {
     server,
@@ -119,9 +131,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       started = true;
       scheduler.start();
       engine.start();
+      heartbeat?.start();
     },
     async stop() {
       stopping = true;
+      heartbeat?.stop();
       // The tick stops at once; runs in flight still commit, then delivery gets its bound.
       await engine.stop(bound, scheduler.stop(bound));
       engine.close();
@@ -148,8 +162,15 @@ function swapConfig(
   scheduler.reload(next.alerts.probes);
   for (const p of removed) metrics.forgetProbe(p.name);
   const { server, state } = before.centinela;
-  if (next.centinela.server.listen !== server.listen || next.centinela.state.path !== state.path) {
-    log.warn('server.listen and state.path take effect at the next start; the running server and store are kept');
+  const beat = (c: Config) => JSON.stringify([c.centinela.heartbeat?.url.reveal(), c.centinela.heartbeat?.every]);
+  if (
+    next.centinela.server.listen !== server.listen ||
+    next.centinela.state.path !== state.path ||
+    beat(next) !== beat(before)
+  ) {
+    log.warn(
+      'server.listen, state.path and heartbeat take effect at the next start; the running server, store and heartbeat are kept',
+    );
   }
   metrics.configReload('ok');
   const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules`;

@@ -119,7 +119,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     // A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about what was left.
     const place: Place = { file, doc, lines, damage: yaml.damage, unresolved: envFindings.map((f) => f.path) };
     places.set(key, place);
-    const result = validateFile(key, schema, collections, data, fromEnv.filled);
+    const result = validateFile(schema, collections, data, fromEnv.filled);
     for (const f of envFindings) if (!damaged(place, f)) issues.push(position(place, f));
     for (const f of result.findings) if (!stale(place, f)) issues.push(position(place, f));
     checked[key] = result.value;

@@ -97,8 +97,4 @@ describe('docs/configuration.md', () => {
       expect(section(DOC, `\`${heading}\``), heading).not.toBe('');
     }
   });
-
-  it('marks what is planned', () => {
-    expect(DOC).toMatch(/### heartbeat \(planned\)/);
-  });
 });

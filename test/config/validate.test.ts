@@ -62,10 +62,11 @@ describe('problems of all three stages in one run', () => {
     );
   });
 
-  it("refuses centinela's planned heartbeat before asking for its keys", () => {
+  it("asks centinela's own heartbeat for its URL and a duration", () => {
     expect(problems('c', { ...VALID, centinela: 'heartbeat:\n  every: 5\n' })).toBe(
-      "c/centinela.yaml:1:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the " +
-        'heartbeat key.\n1 problem in 1 file; nothing was started.',
+      'c/centinela.yaml:2:3  heartbeat: missing key "url".\n' +
+        'c/centinela.yaml:2:10  heartbeat.every: expected a duration, not 5. Write 500ms, 15s, 5m, 1h30m or 1d.\n' +
+        '2 problems in 1 file; nothing was started.',
     );
   });
 
