@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js';
 import type { AlertRecord } from './engine/alerts-api.js';
 import { Engine, type Paging } from './engine/loop.js';
 import { createOperations } from './engine/operations.js';
+import { OutgoingHeartbeat, unhealthyReason } from './engine/outgoing-heartbeat.js';
 import { compileAlerting } from './rules/alerting.js';
 import { type ProbeStats, Scheduler } from './scheduler.js';
 import { ApiError } from './server/errors.js';
@@ -59,6 +60,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
     log: log.child({ component: 'scheduler' }),
     onResult: (probe, result, samples, at, timing) => engine.ingest(probe, result, samples, at, timing),
+    heartbeats: (name, at) => store.heartbeats.seen(name, at),
   });
   const engine = new Engine({
     store,
@@ -86,6 +88,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     scheduler,
     escalator: engine.escalator,
     store: store.incidents,
+    heartbeats: store.heartbeats,
     readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
     reload: () => {
       const run = reloading.then(reload, reload);
@@ -106,6 +109,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });
   const server = await buildServer({ log, clock, metrics, ops, tokens });
+  // centinela.yaml `heartbeat`: pinged only while the loop runs, so its silence means this daemon is down.
+  const beat = config.centinela.heartbeat;
+  const heartbeat =
+    beat &&
+    new OutgoingHeartbeat({
+      url: beat.url,
+      everyMs: beat.every,
+      clock,
+      log: log.child({ component: 'heartbeat' }),
+      unhealthy: () => unhealthyReason(scheduler.stats(), store.incidents.nextAttemptAt(), clock.now(), beat.every),
+    });
 
   return {
     server,
@@ -118,9 +132,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       started = true;
       scheduler.start();
       engine.start();
+      heartbeat?.start();
     },
     async stop() {
       stopping = true;
+      heartbeat?.stop();
       // The tick stops at once; runs in flight still commit, then delivery gets its bound.
       await engine.stop(bound, scheduler.stop(bound));
       engine.close();
@@ -148,8 +164,11 @@ function swapConfig(
   for (const p of removed) metrics.forgetProbe(p.name);
   const [was, now] = [before.centinela, next.centinela];
   const moved = now.server.listen.host !== was.server.listen.host || now.server.listen.port !== was.server.listen.port;
-  if (moved || now.state.path !== was.state.path) {
-    log.warn('server.listen and state.path take effect at the next start; the running server and store are kept');
+  const beat = (c: Config) => JSON.stringify([c.centinela.heartbeat?.url.reveal(), c.centinela.heartbeat?.every]);
+  if (moved || now.state.path !== was.state.path || beat(next) !== beat(before)) {
+    log.warn(
+      'server.listen, state.path and heartbeat take effect at the next start; the running server, store and heartbeat are kept',
+    );
   }
   metrics.configReload('ok');
   const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules`;

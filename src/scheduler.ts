@@ -16,8 +16,8 @@ import { Secret } from './config/secret.js';
 import { CronSchedule } from './cron.js';
 import { runGuarded } from './probes/guarded-run.js';
 import { createProbe } from './probes/index.js';
-import type { Probe, ProbeResult } from './probes/probe.js';
-import type { Sample } from './types.js';
+import type { Probe, ProbeDeps, ProbeResult } from './probes/probe.js';
+import type { HeartbeatReader, Sample } from './types.js';
 
 const EVERY_SPREAD_MS = 30_000;
 const CRON_SPREAD_MS = 5_000;
@@ -39,7 +39,9 @@ export interface SchedulerOptions {
   /** IANA timezone for cron expressions; the host's when omitted. */
   timezone?: string;
   /** Makes a probe from its config: the registry's createProbe unless a test brings scripted probes. */
-  createProbe?: (config: ProbeConfig, deps: { log: Logger; clock: Clock }) => Probe;
+  createProbe?: (config: ProbeConfig, deps: ProbeDeps) => Probe;
+  /** The pushed pings heartbeat probes read (the state store's). */
+  heartbeats?: HeartbeatReader;
 }
 
 /** Counters of one probe since it was (re)created. */
@@ -169,7 +171,7 @@ export class Scheduler {
     const entry: Entry = {
       config,
       fingerprint: fingerprint(config),
-      probe: (this.#options.createProbe ?? createProbe)(config, { log, clock }),
+      probe: (this.#options.createProbe ?? createProbe)(config, { log, clock, heartbeats: this.#options.heartbeats }),
       log,
       phaseFraction: createHash('sha256').update(config.name).digest().readUInt32BE(0) / 2 ** 32,
       stats: { runs: 0, skips: 0, failures: 0 },

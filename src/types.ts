@@ -94,3 +94,20 @@ export interface AckInfo {
   /** How it arrived: api, link, cli. */
   via?: string;
 }
+
+/**
+ * What centinela knows of one push heartbeat (a `heartbeat` probe): when it first saw the probe, the last ping that
+ * was recorded, the last successful one, and whether the last ping was a `/fail` (with the body it sent).
+ */
+export interface HeartbeatRecord {
+  name: string;
+  firstSeenAt: number;
+  lastPingAt?: number;
+  lastOkAt?: number;
+  failed: boolean;
+  /** The body of the last `/fail` ping, bounded; absent after a success. */
+  detail?: string;
+}
+
+/** The heartbeat `name` as stored; the first read of a name records `at` as when centinela first saw it. */
+export type HeartbeatReader = (name: string, at: number) => HeartbeatRecord;

@@ -130,7 +130,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     const quoting = new Quoting(schema, data, fromEnv.filled);
     const place: Place = { file, nodes, lines, damage: yaml.damage, unresolved, quoting };
     places.set(key, place);
-    const result = validateFile(key, schema, collections, data, quoting);
+    const result = validateFile(schema, collections, data, quoting);
     for (const f of envFindings) if (!damaged(place, f)) issues.push(position(place, f));
     for (const f of result.findings) if (!stale(place, f)) issues.push(position(place, f));
     checked[key] = result.value;

@@ -4,19 +4,8 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
-import { duration, labels, name, optionalSecret, secret, secretUrl } from './primitives.js';
-
-/**
- * Kinds whose behaviour is designed but not built, with what to do meanwhile: `check` refuses them with
- * "not available yet" before asking for any of their keys.
- */
-export const PLANNED_KINDS: ReadonlyMap<string, string> = new Map([
-  [
-    'heartbeat',
-    'Remove this probe; meanwhile watch what the job leaves behind, e.g. a disk probe with ' +
-      'backups: [{ glob: /backups/*.sql.gz }] and a rule on its backup_age_seconds',
-  ],
-]);
+import { duration, labels, name, optionalSecret, secret, secrets, secretUrl } from './primitives.js';
+import { Secret } from './secret.js';
 
 const common = {
   name,
@@ -315,13 +304,34 @@ export const hostProbe = z.strictObject({
   proc: z.string().default('/proc'),
 });
 
+/** The only credential of a heartbeat's ping URL: long enough not to be guessed. */
+const pingSecret = z
+  .string({ error: 'expected a string (usually ${ENV_VAR})' })
+  .transform((s, ctx) => {
+    if (s === '') return undefined;
+    if (s.length < 16) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'is shorter than 16 characters; it is the whole credential of the ping URL. Generate one with openssl rand -hex 16',
+      });
+      return z.NEVER;
+    }
+    return new Secret(s);
+  })
+  .meta({ description: 'A secret of 16 characters or more, written as ${ENV_VAR}. Empty means not set' })
+  .register(secrets, { secret: true })
+  .optional();
+
 export const heartbeatProbe = z.strictObject({
   ...common,
   kind: z.literal('heartbeat'),
-  /** A push is expected at least this often (e.g. the weekly backup script). */
+  /** A push is expected at least this often (e.g. the weekly backup script: 7d). */
   expect_every: duration,
-  /** Extra slack before the push counts as missed. */
-  grace: duration.default(0),
+  /** Extra slack before the push counts as missed: the job's own run time and a late start. */
+  grace: duration.default(5 * 60_000),
+  /** Lets a job ping POST /api/v1/heartbeats/<name>/<secret> without holding the write token. */
+  secret: pingSecret,
 });
 
 export const probeConfig = z.discriminatedUnion('kind', [

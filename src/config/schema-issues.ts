@@ -1,7 +1,6 @@
 // Turns zod's issues into the operator's: what is wrong at which path, and what to write instead.
 import { z } from 'zod';
 import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
-import { PLANNED_KINDS } from './probes.js';
 import type { Quoting } from './quoting.js';
 import { keysAt, resolve, schemaAt, valueAt } from './schema-walk.js';
 
@@ -85,7 +84,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
   ) {
     // A required key that is absent: say which, and what it takes when the schema's message tells.
     const options = issue.code === 'invalid_union' && 'options' in issue ? (issue.options ?? []) : [];
-    const kinds = options.map(String).filter((o) => !PLANNED_KINDS.has(o));
+    const kinds = options.map(String);
     const hint = kinds.length > 0 ? ` Use ${joinOr(kinds)}.` : (/ (Use|Write) .*$/.exec(issue.message)?.[0] ?? '');
     out.push({ path: parent, message: `missing key "${last}".${hint}` });
     return;
@@ -103,9 +102,7 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
     }
     case 'invalid_union': {
       if (issue.discriminator !== undefined) {
-        const options = ('options' in issue ? (issue.options ?? []) : [])
-          .map(String)
-          .filter((o) => !PLANNED_KINDS.has(o));
+        const options = ('options' in issue ? (issue.options ?? []) : []).map(String);
         const hint = typeof value === 'string' && quoting.quotable(path) ? didYouMean(value, options) : '';
         out.push({
           path,

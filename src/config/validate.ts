@@ -1,18 +1,16 @@
-// Checks one configuration file against its schema: what is planned is refused first and alone; the whole file is
-// checked for the messages; and when it fails, each list entry and map value is checked on its own, so the entries
+// Checks one configuration file against its schema: the whole file is checked for the messages; and when it fails, each list entry and map value is checked on its own, so the entries
 // that are right still reach the cross-reference pass in the same run.
 import { z } from 'zod';
-import { type Finding, isUnder, type PathKey } from './errors.js';
+import type { Finding, PathKey } from './errors.js';
 import { name } from './primitives.js';
-import { PLANNED_KINDS } from './probes.js';
 import type { Quoting } from './quoting.js';
-import type { FileKey, Names } from './references.js';
+import type { Names } from './references.js';
 import { defaultMessages, describeIssues } from './schema-issues.js';
 import { childSchema, resolve } from './schema-walk.js';
 
 /** What the schema made of one file. */
 export interface Validated {
-  /** Every problem: planned things, then the schema's issues (none under a planned thing). */
+  /** Every problem the schema found. */
   findings: Finding[];
   /**
    * The parsed file when it passed whole; else what survived (a list keeps a refused entry's place as undefined,
@@ -30,58 +28,16 @@ export interface Validated {
  * entries are checked one by one when the file fails; `quoting` says which values the messages may quote.
  */
 export function validateFile(
-  key: FileKey,
   schema: z.ZodType,
   collections: readonly string[],
   data: unknown,
   quoting: Quoting,
 ): Validated {
-  const planned = plannedIn(key, data, quoting);
-  const refused = planned.map((p) => p.refuses);
-  const findings = planned.map((p) => p.finding);
   const result = schema.safeParse(data, { error: defaultMessages });
-  if (!result.success) {
-    const issues = result.error.issues.filter((i) => !refused.some((r) => isUnder(i.path as PathKey[], r)));
-    for (const finding of describeIssues(issues, schema, data, quoting)) findings.push(finding);
-  }
   const names = namesIn(schema, collections, data);
-  if (result.success && planned.length === 0) {
-    return { findings, value: result.data as Record<string, unknown>, complete: true, names };
-  }
-  return { findings, value: salvage(schema, collections, data, refused), complete: false, names };
-}
-
-interface Planned {
-  finding: Finding;
-  /** The entry or key the refusal stands for: nothing under it is checked or asked for. */
-  refuses: PathKey[];
-}
-
-/** What the language designs but centinela does not do yet, refused before any of its keys are asked for. */
-function plannedIn(key: FileKey, data: unknown, quoting: Quoting): Planned[] {
-  const out: Planned[] = [];
-  if (!isMap(data)) return out;
-  if (key === 'alerts' && Array.isArray(data.probes)) {
-    data.probes.forEach((probe: unknown, i) => {
-      const kind = isMap(probe) ? probe.kind : undefined;
-      const advice = typeof kind === 'string' ? PLANNED_KINDS.get(kind) : undefined;
-      if (advice === undefined) return;
-      const path = ['probes', i, 'kind'];
-      const message = `${quoting.show(path, `kind ${kind}`)} is planned and not available yet. ${advice}`;
-      out.push({ finding: { path, message }, refuses: ['probes', i] });
-    });
-  }
-  if (key === 'centinela' && Object.hasOwn(data, 'heartbeat')) {
-    out.push({
-      finding: {
-        path: ['heartbeat'],
-        atKey: true,
-        message: "centinela's own heartbeat is planned and not available yet. Remove the heartbeat key",
-      },
-      refuses: ['heartbeat'],
-    });
-  }
-  return out;
+  if (result.success) return { findings: [], value: result.data as Record<string, unknown>, complete: true, names };
+  const findings = describeIssues(result.error.issues, schema, data, quoting);
+  return { findings, value: salvage(schema, collections, data), complete: false, names };
 }
 
 /** The file with each field checked on its own, and each entry of a collection on its own. */
@@ -89,17 +45,15 @@ function salvage(
   schema: z.ZodType,
   collections: readonly string[],
   data: unknown,
-  refused: readonly PathKey[][],
 ): Record<string, unknown> | undefined {
   const file = resolve(schema, data);
   if (!isMap(data) || file === undefined) return undefined;
   const out: [string, unknown][] = [];
   for (const field of fieldsOf(file)) {
     const fieldSchema = childSchema(file, field);
-    if (!fieldSchema || refused.some((r) => r.length === 1 && r[0] === field)) continue;
+    if (!fieldSchema) continue;
     const raw = Object.hasOwn(data, field) ? data[field] : undefined;
-    const value =
-      collections.includes(field) && raw !== undefined ? entries(fieldSchema, raw, field, refused) : undefined;
+    const value = collections.includes(field) && raw !== undefined ? entries(fieldSchema, raw) : undefined;
     if (value !== undefined) out.push([field, value]);
     else {
       const whole = fieldSchema.safeParse(raw);
@@ -110,11 +64,11 @@ function salvage(
 }
 
 /** A collection's entries that pass on their own: a list keeps each refused one's place as undefined. */
-function entries(fieldSchema: z.ZodType, raw: unknown, field: string, refused: readonly PathKey[][]): unknown {
+function entries(fieldSchema: z.ZodType, raw: unknown): unknown {
   const s = resolve(fieldSchema, raw);
   const parse = (k: PathKey, v: unknown) => {
     const entry = childSchema(s, k);
-    if (!entry || refused.some((r) => r.length === 2 && r[0] === field && r[1] === k)) return undefined;
+    if (!entry) return undefined;
     const r = entry.safeParse(v);
     return r.success ? r.data : undefined;
   };

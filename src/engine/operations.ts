@@ -22,10 +22,11 @@ import type {
   SilenceView,
 } from '../server/api-shapes.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
-import type { IncidentStore, OutboxRow } from '../store/store.js';
+import type { HeartbeatStore, IncidentStore, OutboxRow } from '../store/store.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
 import type { AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
 import type { Escalator } from './escalator.js';
+import { heartbeatProbe, recordPing } from './heartbeat-pings.js';
 
 /** What Operations reads; the getters return the current instances, which a reload replaces. */
 export interface OperationsDeps {
@@ -35,6 +36,7 @@ export interface OperationsDeps {
   scheduler: Scheduler;
   escalator: Escalator;
   store: IncidentStore;
+  heartbeats: HeartbeatStore;
   readiness: () => Readiness;
   reload: () => Promise<{ summary: string }>;
   /** Silences and windows change what is held back: the daemon re-evaluates at once. */
@@ -305,6 +307,16 @@ export function createOperations(d: OperationsDeps): Operations {
       return ackView(result, 'link');
     },
 
+    heartbeatSecret: (name) => heartbeatProbe(d.config(), name).secret,
+    async ping(name, ping) {
+      const deps = {
+        clock: d.clock,
+        config: d.config,
+        store: d.heartbeats,
+        runSoon: (p: string) => d.scheduler.runSoon(p, 0),
+      };
+      return recordPing(deps, name, ping);
+    },
     async status() {
       const now = d.clock.now();
       const stats = d.scheduler.stats();

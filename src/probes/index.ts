@@ -2,16 +2,15 @@
 // A probe is a file src/probes/<kind>.ts (with `_` written `-`) whose default export is defineProbe({...}); add it
 // to the array below. test/probes/registry.test.ts fails when a probe file is missing here, is named unlike its
 // kind, or has no test/probes/<file>.test.ts. Other files here (parsers, clients) are helpers, not probes.
-import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
 import disk from './disk.js';
 import docker from './docker.js';
+import heartbeat from './heartbeat.js';
 import host from './host.js';
 import http from './http.js';
 import metrics from './metrics.js';
 import postgres from './postgres.js';
-import type { Probe, ProbeKind } from './probe.js';
+import type { Probe, ProbeDeps, ProbeKind } from './probe.js';
 import redis from './redis.js';
 import tls from './tls.js';
 import websocket from './websocket.js';
@@ -32,6 +31,7 @@ export const probeKinds: readonly AnyProbeKind[] = [
   redis,
   disk,
   host,
+  heartbeat,
 ];
 
 /** The registered kind named `kind`, if it is built. */
@@ -43,7 +43,7 @@ export function probeKind(kind: string): AnyProbeKind | undefined {
  * A running probe for `config`. A kind that is not registered, or a create() that throws, gives a probe whose every
  * run is `up: false` with that reason, so one bad probe never keeps the others from starting.
  */
-export function createProbe(config: ProbeConfig, deps: { log: Logger; clock: Clock }): Probe {
+export function createProbe(config: ProbeConfig, deps: ProbeDeps): Probe {
   const kind = probeKind(config.kind);
   if (!kind) return failing(`probe kind "${config.kind}" is not available in this build`);
   try {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ProbeConfig } from '../config/probes.js';
-import type { Labels, Sample } from '../types.js';
+import type { HeartbeatReader, Labels, Sample } from '../types.js';
 
 /** What one run gets: its timeout as an AbortSignal, the clock, a logger tagged with the probe. */
 export interface ProbeContext {
@@ -21,6 +21,14 @@ export type ProbeResult =
   | { up: true; samples: Sample[]; detail?: string; cannotMeasure?: string }
   | { up: false; reason: string; samples?: Sample[]; detail?: string };
 
+/** What create() gets besides its config. */
+export interface ProbeDeps {
+  log: Logger;
+  clock: Clock;
+  /** The pings pushed to heartbeat probes, kept by the running daemon's state store; absent in one-off checks. */
+  heartbeats?: HeartbeatReader;
+}
+
 /** A running probe instance; state between runs (previous counters) lives in its closure. */
 export interface Probe {
   run(ctx: ProbeContext): Promise<ProbeResult>;
@@ -32,7 +40,7 @@ export interface ProbeKind<K extends ProbeConfig['kind']> {
   kind: K;
   /** Its samples are rates between runs, so a one-off check (`centinela probe`) runs it twice. */
   needsTwoRuns?: true;
-  create(config: Extract<ProbeConfig, { kind: K }>, deps: { log: Logger; clock: Clock }): Probe;
+  create(config: Extract<ProbeConfig, { kind: K }>, deps: ProbeDeps): Probe;
 }
 
 /** Declares a probe kind; the identity function, there for its type check. */

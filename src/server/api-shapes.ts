@@ -1,6 +1,7 @@
 // What the HTTP server shows and what it asks the daemon to do: the presentation shapes of alerts, silences,
 // maintenance windows and probes, and the Operations the API and the status page call. The server knows nothing
 // of the store or the scheduler; src/engine/operations.ts implements Operations over them. Times are ISO 8601 strings (UTC).
+import type { Secret } from '../config/secret.js';
 import type { Matcher } from '../matchers.js';
 import type { Labels, Priority, Sample, Suppression } from '../types.js';
 
@@ -102,6 +103,14 @@ export interface MaintenanceView {
   closedBecause?: string;
 }
 
+/** A ping as recorded: when, whether it was a success, and the last success so far. */
+export interface HeartbeatView {
+  name: string;
+  at: string;
+  ok: boolean;
+  lastOkAt?: string;
+}
+
 /** A probe and what its last run saw. */
 export interface ProbeView {
   name: string;
@@ -184,4 +193,8 @@ export interface Operations {
   confirmAckLink(token: string, comment?: string): Promise<AckView>;
   status(): Promise<StatusView>;
   readiness(): Readiness;
+  /** The ping secret of heartbeat `name`, undefined when it takes the write token only; ApiError HEARTBEAT_NOT_FOUND. */
+  heartbeatSecret(name: string): Secret | undefined;
+  /** Records a ping (access already checked); ApiError HEARTBEAT_NOT_FOUND or RATE_LIMITED. */
+  ping(name: string, ping: { ok: boolean; body?: string }): Promise<HeartbeatView>;
 }

@@ -10,6 +10,7 @@ export const API_ERRORS = {
   ALERT_NOT_FOUND: { status: 404, when: 'no alert instance with that id' },
   SILENCE_NOT_FOUND: { status: 404, when: 'no silence with that id' },
   MAINTENANCE_NOT_FOUND: { status: 404, when: 'no maintenance window with that id' },
+  HEARTBEAT_NOT_FOUND: { status: 404, when: 'no heartbeat probe of that name in alerts.yaml' },
   NOT_FIRING: { status: 409, when: 'the alert is not firing, so there is nothing to acknowledge' },
   ALREADY_ACKED: { status: 409, when: 'the alert is already acknowledged' },
   SILENCE_ENDED: { status: 409, when: 'the silence has already ended' },
@@ -27,6 +28,7 @@ export const API_ERRORS = {
   URI_TOO_LONG: { status: 414, when: 'a path parameter (an id) is longer than the server accepts' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'the body is larger than the server accepts' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'the body is not application/json' },
+  RATE_LIMITED: { status: 429, when: 'a heartbeat was pinged again less than a second after its last recorded ping' },
   NOT_READY: { status: 503, when: 'the daemon is starting or stopping' },
   INTERNAL: { status: 500, when: 'a bug or a state store failure; the log has the detail' },
 } as const;

@@ -17,6 +17,7 @@ import type { Operations } from './api-shapes.js';
 import { type Access, type AccessTokens, authorize, cookieValue, READ_COOKIE, tokenMatches } from './auth.js';
 import { ApiError } from './errors.js';
 import { registerHealth } from './health.js';
+import { registerHeartbeats } from './heartbeats-api.js';
 import { PAGE_CSP, page, STYLESHEET } from './html.js';
 import type { Metrics } from './metrics.js';
 import { REFRESH_SECONDS, renderLogin, renderStatus, STATUS_SCRIPT } from './status-page.js';
@@ -87,6 +88,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   registerApi(app, deps.ops, () => deps.clock.now());
+  await registerHeartbeats(app, deps.ops);
   registerAckLink(app, deps.ops);
   registerStatusPage(app, deps);
   return app;
@@ -150,6 +152,7 @@ function sendError(reply: FastifyReply, apiError: ApiError): FastifyReply {
   const error: Record<string, unknown> = { code: apiError.code, message: apiError.message };
   if (apiError.details !== undefined) error.details = apiError.details;
   if (apiError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="centinela"');
+  if (apiError.code === 'RATE_LIMITED') reply.header('retry-after', '1');
   return reply.status(apiError.status).send({ error });
 }
 

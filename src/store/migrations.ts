@@ -2,6 +2,7 @@
 // 1: alert instances, silences, maintenance windows (rules). 2: pages, acks, escalation timers, outbox (escalation).
 // 3: the most urgent priority an incident was paged at; the outbox index that finds a group's recent rows (escalation).
 // 4: the worst breach of an alert instance's episode, for the all-clear (rules).
+// 5: the pings of push heartbeats (heartbeat probes).
 
 export interface Migration {
   version: number;
@@ -159,6 +160,22 @@ export const MIGRATIONS: Migration[] = [
     sql: `
       -- JSON {value, priority, threshold}; NULL for instances from before (their all-clear shows the last value).
       ALTER TABLE alert_instances ADD COLUMN peak TEXT;
+    `,
+  },
+  {
+    version: 5,
+    name: 'heartbeats: the pings pushed to heartbeat probes',
+    sql: `
+      -- One row per heartbeat name, written when centinela first sees the probe (silence counts from then) and on
+      -- every recorded ping; the probe's run reads it.
+      CREATE TABLE heartbeats (
+        name TEXT PRIMARY KEY,
+        first_seen_at INTEGER NOT NULL,
+        last_ping_at INTEGER,
+        last_ok_at INTEGER,
+        failed INTEGER NOT NULL DEFAULT 0,
+        detail TEXT
+      );
     `,
   },
 ];

@@ -8,12 +8,13 @@
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { HistoryEntry, SilenceRecord, StoredInstance, WindowRecord } from '../rules/alert-records.js';
-import type { AckInfo, Priority } from '../types.js';
+import type { AckInfo, HeartbeatRecord, Priority } from '../types.js';
 
 /** The whole state of a daemon: the rules' tables, escalation's and the outbox, and the transaction over them. */
 export interface Store {
   readonly alerts: AlertStore;
   readonly incidents: IncidentStore;
+  readonly heartbeats: HeartbeatStore;
   /** Runs `fn` in one transaction (a savepoint when one is open) and returns what it returns; a throw rolls back. */
   unitOfWork<T>(fn: () => T): T;
   /** False once closed. */
@@ -50,6 +51,14 @@ export interface AlertStore {
   addWindow(w: WindowRecord): void;
   /** Saves what changes on an open window (failed probes, closing); a closed window is never reopened. */
   updateWindow(w: WindowRecord): void;
+}
+
+/** The pings pushed to heartbeat probes, one record per heartbeat name. */
+export interface HeartbeatStore {
+  /** The record of `name`; the first call for a name creates it with `at` as when centinela first saw it. */
+  seen(name: string, at: number): HeartbeatRecord;
+  /** Records a ping at `at`: a success clears the failure, a failure keeps `detail`. */
+  ping(name: string, at: number, outcome: { ok: true } | { ok: false; detail?: string }): HeartbeatRecord;
 }
 
 /** Escalation's records and the outbox. Outbox keys are unique: writing a key twice keeps one row. */

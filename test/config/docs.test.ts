@@ -97,9 +97,4 @@ describe('docs/configuration.md', () => {
       expect(section(DOC, `\`${heading}\``), heading).not.toBe('');
     }
   });
-
-  it('marks what is planned', () => {
-    expect(DOC).toMatch(/#### `kind: heartbeat` \(planned\)/);
-    expect(DOC).toMatch(/### heartbeat \(planned\)/);
-  });
 });

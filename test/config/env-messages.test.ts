@@ -18,14 +18,17 @@ const BASE = Object.fromEntries(
 ) as Record<FileKey, unknown>;
 
 const probes = (BASE.alerts as { probes: unknown[] }).probes;
-/** What is planned (refused as a whole, so not in the base) added to the base, for its keys. */
+/** What the base leaves out (a heartbeat probe and centinela's own heartbeat) added to it, for their keys. */
 const PLANNED: { file: FileKey; under: PathKey[]; data: unknown }[] = [
   {
     file: 'alerts',
     under: ['probes', probes.length],
     data: {
       ...(BASE.alerts as object),
-      probes: [...probes, { name: 'nightly', kind: 'heartbeat', expect_every: '1d', grace: '1h' }],
+      probes: [
+        ...probes,
+        { name: 'nightly', kind: 'heartbeat', expect_every: '1d', grace: '1h', secret: 'abcdefghijklmnopqrstuvwx' },
+      ],
     },
   },
   {

@@ -21,7 +21,7 @@ const cases: [string, string, Record<string, string>?][] = [
   [
     'unknown-kind',
     'alerts.yaml:3:11  probes[0].kind: "htp" is not a known kind. Did you mean "http"? ' +
-      'Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk or host.',
+      'Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk, host or heartbeat.',
   ],
   [
     'unset-env',
@@ -59,13 +59,6 @@ const cases: [string, string, Record<string, string>?][] = [
     'bad-template',
     'alerts.yaml:11:14  rules[0].summary: unknown filter "secs" in {{ value | secs }}. ' +
       'Use seconds, percent, duration, bytes.',
-  ],
-  [
-    // Refused first and alone: no "missing key expect_every" for a kind that cannot be used anyway.
-    'planned-kind',
-    'alerts.yaml:3:11  probes[0].kind: kind heartbeat is planned and not available yet. Remove this probe; meanwhile ' +
-      'watch what the job leaves behind, e.g. a disk probe with backups: [{ glob: /backups/*.sql.gz }] and a rule on ' +
-      'its backup_age_seconds.',
   ],
   [
     'merge-not-a-map',
@@ -142,10 +135,7 @@ const cases: [string, string, Record<string, string>?][] = [
     'status-pattern',
     'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
   ],
-  [
-    'planned-heartbeat',
-    "centinela.yaml:3:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the heartbeat key.",
-  ],
+  ['heartbeat-no-period', 'alerts.yaml:2:5  probes[0]: missing key "expect_every". Write 500ms, 15s, 5m, 1h30m or 1d.'],
 ];
 
 describe('one fixture per problem', () => {
@@ -317,7 +307,7 @@ describe('loading a folder', () => {
     const alerts = VALID.alerts.replace('    op: "=="\n', '').replace('    kind: http\n', '');
     expect(problems('c', { ...VALID, alerts })).toBe(
       [
-        'c/alerts.yaml:3:5  probes[0]: missing key "kind". Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk or host.',
+        'c/alerts.yaml:3:5  probes[0]: missing key "kind". Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk, host or heartbeat.',
         'c/alerts.yaml:8:5  rules[0]: missing key "op". Use >, >=, <, <=, == or !=.',
         '2 problems in 1 file; nothing was started.',
       ].join('\n'),

@@ -18,6 +18,7 @@ const EMITS: Record<string, string[]> = {
   ws_stats: ['active_connections', 'messages_per_second', 'broadcasts_per_second', 'seconds_since_last_broadcast'],
   websocket: ['ping_seconds'],
   tls: ['days_until_expiry', 'chain_valid'],
+  heartbeat: ['seconds_since_ping', 'failed', 'overdue'],
   postgres: [
     'connections',
     'active_connections',

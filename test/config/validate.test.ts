@@ -15,11 +15,9 @@ describe('problems of all three stages in one run', () => {
         // A secret URL is shown with its password replaced and its path left out.
         `${dir}/alerts.yaml:15:10  probes[2].url: "mysql://centinela:xxxxx@db:5432/…" must start with postgres:// or ` +
           'postgresql://. Write e.g. postgres://user:${PASSWORD}@db:5432/app.',
-        // A planned kind is refused alone: nothing about its missing expect_every.
-        `${dir}/alerts.yaml:18:11  probes[3].kind: kind heartbeat is planned and not available yet. Remove this ` +
-          'probe; meanwhile watch what the job leaves behind, e.g. a disk probe with backups: [{ glob: ' +
-          '/backups/*.sql.gz }] and a rule on its backup_age_seconds.',
-        // Rules on the refused db probe and on the planned one say nothing: those probes exist.
+        // A heartbeat without its period is refused; the rule on it still finds it.
+        `${dir}/alerts.yaml:17:5  probes[3]: missing key "expect_every". Write 500ms, 15s, 5m, 1h30m or 1d.`,
+        // Rules on the refused probes say nothing: those probes exist.
         `${dir}/alerts.yaml:22:13  rules[0].sample: no probe "nope". Defined: api_health, db, backup_push.`,
         `${dir}/alerts.yaml:32:23  rules[2].thresholds.P1: expected a number, not "zero". Write a number such as 0.5.`,
         `${dir}/alerts.yaml:39:23  YAML: !=200 is read as a YAML tag, since it starts with !. Quote the value: "!=200".`,
@@ -64,10 +62,11 @@ describe('problems of all three stages in one run', () => {
     );
   });
 
-  it("refuses centinela's planned heartbeat before asking for its keys", () => {
+  it("asks centinela's own heartbeat for its URL and a duration", () => {
     expect(problems('c', { ...VALID, centinela: 'heartbeat:\n  every: 5\n' })).toBe(
-      "c/centinela.yaml:1:1  heartbeat: centinela's own heartbeat is planned and not available yet. Remove the " +
-        'heartbeat key.\n1 problem in 1 file; nothing was started.',
+      'c/centinela.yaml:2:3  heartbeat: missing key "url".\n' +
+        'c/centinela.yaml:2:10  heartbeat.every: expected a duration, not 5. Write 500ms, 15s, 5m, 1h30m or 1d.\n' +
+        '2 problems in 1 file; nothing was started.',
     );
   });
 

@@ -2,7 +2,7 @@
 // every registered kind is one the configuration language knows and `check` does not refuse.
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PLANNED_KINDS, probeConfig } from '../../src/config/probes.js';
+import { probeConfig } from '../../src/config/probes.js';
 import { probeKinds } from '../../src/probes/index.js';
 
 const probesDir = new URL('../../src/probes/', import.meta.url);
@@ -59,10 +59,9 @@ describe('probe registry', () => {
     ).toEqual([]);
   });
 
-  it('registers each kind once, only kinds of the configuration language, none that check refuses as planned', () => {
+  it('registers each kind once, only kinds of the configuration language', () => {
     const kinds = probeKinds.map((k) => k.kind);
     expect(new Set(kinds).size).toBe(kinds.length);
     expect(kinds.filter((k) => !configKinds.includes(k))).toEqual([]);
-    expect(kinds.filter((k) => PLANNED_KINDS.has(k))).toEqual([]);
   });
 });
