@@ -211,8 +211,12 @@ async function scrape(
         sample({ name, labels, value }, line) {
           const wanting = bySample.get(name);
           if (!wanting?.some((s) => matchesAll(s.match, labels))) return;
-          // Past the limit a series is only counted, for the message: the scrape is refused below.
-          if (++selected > limits.max_series) return;
+          // Past the limit a series is only counted, for the message: the scrape is refused below, so what was kept
+          // is let go at once.
+          if (++selected > limits.max_series) {
+            scraped.current.clear();
+            return;
+          }
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const key = `${name}${pairs}`;
           const first = scraped.current.get(key);
