@@ -17,7 +17,7 @@
 //   defaults  the same probe with the default limits: the body is over max_body_bytes (16 MiB), so every scrape is
 //             refused unread. One CannotMeasure page expected.
 //   series    max_body_bytes raised and a histogram selected too: 130,000 series (120,000 buckets and the counter),
-//             over max_series (20,000), counted to the end. One CannotMeasure page expected.
+//             over max_series (20,000): reading stops at the first one past it. One CannotMeasure page expected.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

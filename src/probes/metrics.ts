@@ -199,7 +199,6 @@ async function scrape(
       await response.body.dump(); // reads a few KiB to keep the connection, or closes it
       return refused(`is ${length} bytes, more than max_body_bytes (${limits.max_body_bytes}); not read`);
     }
-    let selected = 0; // series the selections match, kept or not
     const summary = await parseExposition(
       upTo(response.body, limits.max_body_bytes),
       {
@@ -211,8 +210,6 @@ async function scrape(
         sample({ name, labels, value }, line) {
           const wanting = bySample.get(name);
           if (!wanting?.some((s) => matchesAll(s.match, labels))) return;
-          // Past the limit a series is only counted, for the message: the scrape is refused below.
-          if (++selected > limits.max_series) return;
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const key = `${name}${pairs}`;
           const first = scraped.current.get(key);
@@ -220,6 +217,13 @@ async function scrape(
             throw new ScrapeRefused(
               `has the series ${seriesText(name, first.labels)} twice, on lines ${first.line} and ${line}; ` +
                 'a scrape must hold each series once (Prometheus refuses it too)',
+            );
+          }
+          if (scraped.current.size === limits.max_series) {
+            // Counting on would parse every line of the selected names to the end of the body, only for a number.
+            throw new ScrapeRefused(
+              `has more series of the configured metrics than max_series (${limits.max_series}): the next one is on ` +
+                `line ${line}. Narrow them with match or raise max_series`,
             );
           }
           // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
@@ -231,12 +235,6 @@ async function scrape(
       },
       { openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text') },
     );
-    if (selected > limits.max_series) {
-      return refused(
-        `has ${selected} series of the configured metrics, more than max_series (${limits.max_series}). ` +
-          'Narrow them with match or raise max_series',
-      );
-    }
     scraped.lines = summary.lines;
     scraped.bytes = summary.bytes;
     return scraped;

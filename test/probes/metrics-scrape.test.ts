@@ -127,7 +127,7 @@ describe('metrics probe when it cannot measure', () => {
     expect(samplesOf(await roomy.run())).toEqual([{ name: 'queue', labels: {}, value: (399 * 400) / 2 }]);
   });
 
-  it('refuses more selected series than max_series, counting them all; series it does not select do not count', async () => {
+  it('refuses more selected series than max_series at the first one past it; series it does not select do not count', async () => {
     const lines = Array.from({ length: 300 }, (_, i) => `queue_depth{pool="p${i % 3}",i="${i}"} 1`);
     const body = `${lines.join('\n')}\n${Array.from({ length: 500 }, (_, i) => `noise{i="${i}"} 1`).join('\n')}\n`;
     const reply: Reply = (_req, res) => {
@@ -138,8 +138,8 @@ describe('metrics probe when it cannot measure', () => {
       up: true,
       samples: [],
       cannotMeasure:
-        `exposition from 127.0.0.1:${target.http.port} has 300 series of the configured metrics, more than` +
-        ' max_series (250). Narrow them with match or raise max_series',
+        `exposition from 127.0.0.1:${target.http.port} has more series of the configured metrics than` +
+        ' max_series (250): the next one is on line 251. Narrow them with match or raise max_series',
     });
     const narrowed = setup(
       { max_series: 250, gauges: [{ metric: 'queue_depth', match: { pool: 'p0' }, as: 'queue' }] },
