@@ -129,7 +129,13 @@ export async function startDaemon(world: World): Promise<Daemon> {
     const due = store.nextAttemptAt();
     return due === undefined || due > clock.now();
   };
-  const settle = () => waitUntil(settled, 10_000, () => 'probe runs and deliveries still in flight');
+  const settle = () =>
+    waitUntil(settled, 10_000, () => {
+      const running = [...app.probeStats()].filter(([, s]) => s.running).map(([p]) => p);
+      const c = store.outboxCounts();
+      const due = store.nextAttemptAt();
+      return `probe runs and deliveries still in flight (running: ${running.join(', ') || 'none'}; sending ${c.sending}; next attempt ${due === undefined ? 'none' : due - clock.now()} ms from now)`;
+    });
 
   const daemon: Daemon = {
     app,
