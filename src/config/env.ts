@@ -4,8 +4,7 @@
 import { type Document, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import type { Finding, PathKey } from './errors.js';
-import { numberWords } from './schema-issues.js';
-import { resolve, schemaAt, valueAt } from './schema-walk.js';
+import { numberWords, resolve, schemaAt, valueAt } from './schema-walk.js';
 import type { YamlPlaces } from './yaml-places.js';
 
 /** The environment as the loader sees it; main.ts passes process.env, tests pass a plain object. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
-import { keysAt, resolve, schemaAt, valueAt } from './schema-walk.js';
+import { keysAt, numberWords, resolve, schemaAt, valueAt } from './schema-walk.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -48,15 +48,6 @@ export function describeIssues(issues: readonly Issue[], root: z.ZodType, data: 
     describe(issue, [], { root, data, quoting }, out);
   }
   return out;
-}
-
-/** `a whole number from 1 to 65535`, `a whole number such as 5`, `a number such as 0.5`: what a number key takes. */
-export function numberWords(schema: z.ZodNumber): string {
-  const what = schema.isInt ? 'a whole number' : 'a number';
-  const { minValue: min, maxValue: max } = schema;
-  const small = (n: number | null): n is number => n !== null && Math.abs(n) < 1e15;
-  if (small(min) && small(max)) return `${what} from ${min} to ${max}`;
-  return `${what} such as ${schema.isInt ? 5 : 0.5}`;
 }
 
 interface Context {

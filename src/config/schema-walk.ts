@@ -1,5 +1,6 @@
 // Finding the schema of a value by its path through a file, following the data through unions: what keys an
-// object allows, whether a value is a secret, what a list entry or map value must be on its own.
+// object allows, whether a value is a secret, what a list entry or map value must be on its own, and what a number
+// key takes, in words.
 import { z } from 'zod';
 import type { PathKey } from './errors.js';
 import { secrets } from './primitives.js';
@@ -95,4 +96,13 @@ function discriminatorValues(s: z.ZodType, key: string): Set<unknown> {
     return new Set((cur.options as readonly z.ZodType[]).flatMap((o) => [...discriminatorValues(o, key)]));
   }
   return new Set();
+}
+
+/** `a whole number from 1 to 65535`, `a whole number such as 5`, `a number such as 0.5`: what a number key takes. */
+export function numberWords(schema: z.ZodNumber): string {
+  const what = schema.isInt ? 'a whole number' : 'a number';
+  const { minValue: min, maxValue: max } = schema;
+  const small = (n: number | null): n is number => n !== null && Math.abs(n) < 1e15;
+  if (small(min) && small(max)) return `${what} from ${min} to ${max}`;
+  return `${what} such as ${schema.isInt ? 5 : 0.5}`;
 }
