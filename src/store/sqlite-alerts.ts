@@ -10,7 +10,7 @@ import type {
 } from '../rules/alert-records.js';
 import type { Instance, Told } from '../rules/state-machine.js';
 import type { Priority } from '../types.js';
-import type { Db } from './sqlite-db.js';
+import { type Db, fromNull } from './sqlite-db.js';
 import type { AlertStore } from './store.js';
 
 interface InstanceRow {
@@ -70,8 +70,6 @@ interface WindowRow {
   closed_by: string | null;
   outcome: WindowOutcome | null;
 }
-
-const orUndef = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 /** Prepared statements over the rules' tables. */
 export class SqliteAlertStore implements AlertStore {
@@ -165,8 +163,8 @@ export class SqliteAlertStore implements AlertStore {
       at: r.at,
       kind: r.kind,
       what: r.what,
-      priority: orUndef(r.priority),
-      value: orUndef(r.value),
+      priority: fromNull(r.priority),
+      value: fromNull(r.value),
       suppressedBy: JSON.parse(r.suppressed_by),
     }));
   }
@@ -237,13 +235,13 @@ function fromInstanceRow(r: InstanceRow): StoredInstance {
     inst: {
       state: r.state,
       since: r.since,
-      priority: orUndef(r.priority),
-      threshold: orUndef(r.threshold),
-      value: orUndef(r.value),
+      priority: fromNull(r.priority),
+      threshold: fromNull(r.threshold),
+      value: fromNull(r.value),
       failures: r.failures,
-      pendingSince: orUndef(r.pending_since),
-      activeSince: orUndef(r.active_since),
-      clearingSince: orUndef(r.clearing_since),
+      pendingSince: fromNull(r.pending_since),
+      activeSince: fromNull(r.active_since),
+      clearingSince: fromNull(r.clearing_since),
       peak: r.peak === null ? undefined : JSON.parse(r.peak),
       changes: JSON.parse(r.changes),
       flapping: r.flapping === 1,
@@ -295,8 +293,8 @@ function fromSilenceRow(r: SilenceRow): SilenceRecord {
     owner: r.owner,
     reason: r.reason,
     createdAt: r.created_at,
-    expiredAt: orUndef(r.expired_at),
-    expiredBy: orUndef(r.expired_by),
+    expiredAt: fromNull(r.expired_at),
+    expiredBy: fromNull(r.expired_by),
   };
 }
 
@@ -306,15 +304,15 @@ function fromWindowRow(r: WindowRow): WindowRecord {
     probes: JSON.parse(r.probes),
     matchers: r.matchers === null ? undefined : JSON.parse(r.matchers),
     reason: r.reason,
-    owner: orUndef(r.owner),
+    owner: fromNull(r.owner),
     priority: r.priority,
     openedAt: r.opened_at,
     endsAt: r.ends_at,
     settle: r.settle,
     failed: JSON.parse(r.failed),
-    closedAt: orUndef(r.closed_at),
-    closedBy: orUndef(r.closed_by),
-    outcome: orUndef(r.outcome),
+    closedAt: fromNull(r.closed_at),
+    closedBy: fromNull(r.closed_by),
+    outcome: fromNull(r.outcome),
   };
 }
 

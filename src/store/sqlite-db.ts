@@ -5,6 +5,9 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
+/** A column's NULL read back as undefined, as the records write an absent value. */
+export const fromNull = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
 /** Opens (creating if needed) the database at `path`, or in memory for ':memory:'; migrated to `migrations`. */
 export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   let db: Db;

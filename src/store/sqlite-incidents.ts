@@ -6,7 +6,7 @@
 import type { IncidentRecord, IncidentStatus, LevelState } from '../escalation/incident-records.js';
 import { type ItemKind, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { AckInfo, Alert, Priority } from '../types.js';
-import type { Db } from './sqlite-db.js';
+import { type Db, fromNull } from './sqlite-db.js';
 import type { AttemptRecord, IncidentStore, NewOutboxRow, OutboxRow, OutboxState } from './store.js';
 
 interface IncidentSqlRow {
@@ -50,11 +50,11 @@ interface OutboxSqlRow {
   delivered_at: number | null;
 }
 
-const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
 function toIncident(r: IncidentSqlRow): IncidentRecord {
   const ack =
-    r.ack_by !== null && r.ack_at !== null ? { who: r.ack_by, at: r.ack_at, comment: opt(r.ack_comment) } : undefined;
+    r.ack_by !== null && r.ack_at !== null
+      ? { who: r.ack_by, at: r.ack_at, comment: fromNull(r.ack_comment) }
+      : undefined;
   const firstAck =
     r.first_ack_by !== null && r.first_ack_at !== null ? { who: r.first_ack_by, at: r.first_ack_at } : undefined;
   return {
@@ -64,14 +64,14 @@ function toIncident(r: IncidentSqlRow): IncidentRecord {
     priority: r.priority,
     status: r.status,
     openedAt: r.opened_at,
-    firstPagedAt: opt(r.first_paged_at),
-    slaPriority: opt(r.sla_priority),
-    topPriority: opt(r.top_priority),
+    firstPagedAt: fromNull(r.first_paged_at),
+    slaPriority: fromNull(r.sla_priority),
+    topPriority: fromNull(r.top_priority),
     levels: JSON.parse(r.levels) as LevelState[],
     ack,
     firstAck,
-    resolvedAt: opt(r.resolved_at),
-    dueAt: opt(r.due_at),
+    resolvedAt: fromNull(r.resolved_at),
+    dueAt: fromNull(r.due_at),
   };
 }
 
@@ -245,7 +245,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   /** The earliest incident due-time, if any. */
   nextDueAt(): number | undefined {
-    return opt((this.#s.nextDue.get() as { due: number | null }).due);
+    return fromNull((this.#s.nextDue.get() as { due: number | null }).due);
   }
 
   /** Incidents opened at or after `since`, for response-SLA accounting. */
@@ -338,7 +338,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   /** The earliest next attempt among pending rows. */
   nextAttemptAt(): number | undefined {
-    return opt((this.#s.nextAttempt.get() as { due: number | null }).due);
+    return fromNull((this.#s.nextAttempt.get() as { due: number | null }).due);
   }
 
   outboxByKey(key: string): OutboxRow | undefined {
