@@ -22,6 +22,7 @@ import { deliver } from '../notifiers/index.js';
 import { type Delivery, type Notification, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { IncidentStore, OutboxRow } from '../store/store.js';
 import { deliveryFailingPages } from './delivery-failing.js';
+import { FailingChannels } from './failing-channels.js';
 
 /** The part of escalation.yaml the worker reads. */
 export type OutboxConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channels' | 'delivery' | 'ack'>;
@@ -77,6 +78,7 @@ export class OutboxWorker {
   readonly #concurrency: number;
   readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
   readonly #ackUrl: AckUrl;
+  readonly #failing: FailingChannels;
   #config: OutboxConfig;
   #cancelTimer: (() => void) | undefined;
   #running: Promise<void> | undefined;
@@ -90,6 +92,7 @@ export class OutboxWorker {
     this.#ackUrl = deps.ackUrl ?? (() => undefined);
     this.#clock = deps.clock;
     this.#log = deps.log;
+    this.#failing = new FailingChannels(deps.log);
     this.#random = deps.random ?? Math.random;
     this.#concurrency = deps.concurrency ?? 16;
     this.#onAttempt = deps.onAttempt ?? (() => {});
@@ -175,8 +178,10 @@ export class OutboxWorker {
         for (let batch = queue.shift(); batch; batch = queue.shift()) await this.#deliverBatch(batch);
       };
       await Promise.all(Array.from({ length: Math.min(this.#concurrency, claimed) }, lane));
-      if (claimed < CLAIM_GROUPS || this.#stopped) return messages;
+      if (claimed < CLAIM_GROUPS || this.#stopped) break;
     }
+    this.#failing.report(this.#clock.now());
+    return messages;
   }
 
   async #deliverBatch(rows: OutboxRow[]): Promise<void> {
@@ -235,6 +240,7 @@ export class OutboxWorker {
       this.#store.recordAttempt(ids, { ok: true, channel: channel ?? '', at: now });
       const oldest = rows.reduce((t, r) => Math.min(t, r.createdAt), Infinity);
       this.#onAttempt(channel ?? '', 'delivered', (now - oldest) / 1000);
+      this.#failing.delivered(first.contact, channel, now);
       this.#log.debug({ contact: first.contact, channel, rows: ids.length }, 'outbox: delivered');
       return;
     }
@@ -265,17 +271,17 @@ export class OutboxWorker {
       channelIndex: fallBack ? first.channelIndex + 1 : first.channelIndex,
       failingSince: fallBack ? null : failingSince,
     });
-    this.#log.warn(
-      {
-        contact: first.contact,
-        channel,
-        rows: ids.length,
-        retryable: result.retryable,
-        fallBack,
-        reason: result.reason,
-      },
-      nextAttemptAt === undefined ? 'outbox: delivery failed for good' : 'outbox: delivery failed',
-    );
+    this.#onAttempt(channel ?? '', nextAttemptAt === undefined ? 'failed' : fallBack ? 'fallback' : 'retry');
+    // Logged once per change of state (failing-channels.ts), not per attempt: the metric counts every attempt.
+    const retryAt = fallBack ? undefined : nextAttemptAt;
+    this.#failing.failed({ contact: first.contact, channel, rowIds: ids, reason: result.reason, retryAt }, now);
+    // Leaving a channel is a change of state for the rows: said once, not at every retry.
+    const leaving = { contact: first.contact, channel, rows: ids.length, reason: result.reason };
+    if (nextAttemptAt === undefined) this.#log.warn(leaving, 'outbox: delivery failed for good');
+    else if (fallBack) {
+      const next = this.#config.contacts[first.contact]?.channels[first.channelIndex + 1];
+      this.#log.warn({ ...leaving, next }, 'outbox: delivery moves to the next channel');
+    }
     const unraised = rows.filter((r) => !r.failingRaised && r.kind !== 'delivery-failing');
     if (longFailing && unraised.length) this.#raiseDeliveryFailing(unraised, channel, result.reason, failingSince, now);
   }
