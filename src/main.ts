@@ -14,6 +14,11 @@ import { verifyCommand } from './cli/verify.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
+// Node prints process warnings itself ("(node:123) Warning: …" on stderr), outside the log and in no format of ours.
+// Its printer is taken off: `run` logs them (see onWarning below); the other commands, whose output is a report for a
+// person or a script, drop them — what they are about (a YAML key that is a list) is reported as a problem of its own.
+process.removeAllListeners('warning');
+
 const program = new Command('centinela')
   .description('Monitoring and alerting sidecar: runbook probes, P0–P3 escalation, email and webhooks')
   .version(version, '-V, --version')
@@ -35,6 +40,12 @@ program.addCommand(probeCommand(configDeps));
 program.addCommand(testCommand(configDeps));
 program.addCommand(verifyCommand(configDeps));
 program.addCommand(notifyTestCommand(configDeps));
-program.addCommand(runCommand({ ...configDeps, onSignal: (signal, handler) => process.on(signal, handler) }));
+program.addCommand(
+  runCommand({
+    ...configDeps,
+    onSignal: (signal, handler) => process.on(signal, handler),
+    onWarning: (handler) => process.on('warning', handler),
+  }),
+);
 
 await program.parseAsync(process.argv);

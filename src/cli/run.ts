@@ -19,6 +19,8 @@ import { type ConfigCommandDeps, configOption } from './config-command.js';
 export interface RunDeps extends ConfigCommandDeps {
   /** Subscribes to a process signal (main owns the process). */
   onSignal(signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', handler: () => void): void;
+  /** Subscribes to the process's warnings (a deprecation, a listener leak), which Node no longer prints itself. */
+  onWarning(handler: (warning: Error) => void): void;
   clock?: Clock;
 }
 
@@ -74,6 +76,10 @@ export function runCommand(deps: RunDeps): Command {
       }
       const clock = deps.clock ?? systemClock;
       const log = createLogger({ level, pretty: deps.tty.stdout, clock });
+      deps.onWarning((warning) => {
+        const { code } = warning as Error & { code?: string };
+        log.warn({ warning: warning.name, ...(code ? { code } : {}) }, `node: ${warning.message}`);
+      });
       const dir = deps.configDir(opts.config);
       let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {

@@ -53,7 +53,7 @@ export async function runTests(opts: CommandRun & { files: readonly string[] }):
       broken++;
       continue;
     }
-    const parsed = parseRuleTests(text, alerts);
+    const parsed = parseRuleTests(text, alerts, file);
     if ('problems' in parsed) {
       opts.err([`ERROR ${file}:`, ...parsed.problems.map((p) => `  ${p}`)].join('\n'));
       broken++;

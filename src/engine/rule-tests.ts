@@ -3,13 +3,14 @@
 // The file format is documented in docs/rules.md ("centinela test").
 
 import { pino } from 'pino';
-import { isScalar, parseDocument, visit } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { FakeClock } from '../clock.js';
-import { formatPath } from '../config/errors.js';
+import { formatConfigIssue, formatPath } from '../config/errors.js';
 import { duration, labels as labelsSchema, name, priority, withOwnValue } from '../config/primitives.js';
 import type { AlertsFile } from '../config/schema.js';
 import { valueAt } from '../config/schema-walk.js';
+import { yamlProblems } from '../config/yaml-issues.js';
 import { formatDuration } from '../duration.js';
 import { compileAlerting } from '../rules/alerting.js';
 import { BUILTIN_RULES } from '../rules/rule.js';
@@ -73,10 +74,19 @@ export interface CheckResult {
   diff: string[];
 }
 
-/** Parses a test file's text; problems name the path in the file and what to write. */
-export function parseRuleTests(text: string, alerts: AlertsFile): { file: RuleTestFile } | { problems: string[] } {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) return { problems: doc.errors.map((e) => `not YAML: ${e.message}`) };
+/**
+ * Parses the text of test file `file`; problems name the path in the file and what to write, YAML ones (a syntax
+ * error, a list as a key) at `file:line:col` as the configuration's are.
+ */
+export function parseRuleTests(
+  text: string,
+  alerts: AlertsFile,
+  file: string,
+): { file: RuleTestFile } | { problems: string[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const yaml = yamlProblems(file, text, doc, lines).issues;
+  if (yaml.length > 0) return { problems: yaml.map(formatConfigIssue) };
   // YAML reads `values: 0x5` as the hexadecimal number 5; the series notation means the text as written.
   visit(doc, {
     Pair(_key, pair) {
