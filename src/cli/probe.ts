@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { didYouMean } from '../config/errors.js';
+import { didYouMean } from '../did-you-mean.js';
 import { parseDuration } from '../duration.js';
 import { type CheckOutcome, checkProbes } from '../probes/guarded-run.js';
 import type { Labels } from '../types.js';

@@ -2,10 +2,11 @@
 // must exist, schedules that must make sense, escalation chains that must end, rules that must compile. Pure: it
 // returns findings per file and never throws.
 import cron from 'node-cron';
+import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
 import { compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
-import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
+import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
 import type { AlertsFile, EscalationFile, RuleConfig } from './schema.js';
 

@@ -1,6 +1,7 @@
 // Turns zod's issues into the operator's: what is wrong at which path, and what to write instead.
 import { z } from 'zod';
-import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
+import { didYouMean } from '../did-you-mean.js';
+import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
 import { keysAt, numberWords, resolve, schemaAt, valueAt } from './schema-walk.js';
 

@@ -1,6 +1,7 @@
 // How problems are told: the line format, the closing count, paths and suggestions.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, didYouMean, formatConfigError, formatPath, joinOr } from '../../src/config/errors.js';
+import { ConfigError, formatConfigError, formatPath, joinOr } from '../../src/config/errors.js';
+import { didYouMean } from '../../src/did-you-mean.js';
 
 describe('formatConfigError', () => {
   it('writes file:line:col, two spaces, the path and a sentence; then the count', () => {
