@@ -47,9 +47,16 @@ export function maintenanceCommand(env: ClientEnv): Command {
   maintenance.addCommand(
     withClientOptions(
       new Command('start')
-        .description("open a window: the probes' alerts are held back until they pass again or --max passes")
+        .description(
+          "open a window: the probes' alerts are held back until they pass again or --max passes; refused while " +
+            'another open window has one of the probes',
+        )
         .requiredOption('-p, --probes <names>', 'comma-separated probe names whose recovery closes the window')
-        .requiredOption('--max <duration>', 'longest the window stays open, e.g. 15m; still down then means a page')
+        .requiredOption(
+          '--max <duration>',
+          'longest the window stays open, e.g. 15m; still down then means a page. At most evaluation.window_max for ' +
+            'the alerts it holds back (default: 1h when it could hold back a P0)',
+        )
         .option(
           '--settle <duration>',
           'a probe that never fails counts as back only after this long (default 2m); cover the deploy, e.g. 5m',
@@ -61,6 +68,10 @@ export function maintenanceCommand(env: ClientEnv): Command {
           parseMatcher,
         )
         .option('--by <name>', 'who opens it (default: $USER)')
+        .option(
+          '--force',
+          'open it even if --match names an alert or probe that no rule or probe of the running config has',
+        )
         .option('-q, --quiet', 'print only the window id'),
     ).action(
       reportFailures(
@@ -73,6 +84,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
             reason: string;
             match?: Record<string, string>;
             by?: string;
+            force?: boolean;
             quiet?: boolean;
           },
         ) => {
@@ -86,6 +98,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
             ...(opts.match ? { match: opts.match } : {}),
             reason: opts.reason,
             by: author(opts, env),
+            ...(opts.force ? { force: true } : {}),
           };
           const { window: w } = await clientFor(opts, env).call<{ window: MaintenanceView }>(
             'POST',

@@ -40,6 +40,10 @@ export function silenceCommand(env: ClientEnv): Command {
         .option('--until <time>', 'when it ends, as an ISO time (instead of --for)')
         .requiredOption('-r, --reason <text>', 'why, for the record (e.g. "deploy v1.2")')
         .option('--by <name>', 'who silences (default: $USER)')
+        .option(
+          '--force',
+          'create it even if alertname= or probe= names no rule or probe of the running config (a rule still to come)',
+        )
         .option('-q, --quiet', 'print only the silence id'),
     ).action(
       reportFailures(
@@ -51,6 +55,7 @@ export function silenceCommand(env: ClientEnv): Command {
             until?: string;
             reason: string;
             by?: string;
+            force?: boolean;
             quiet?: boolean;
           },
         ) => {
@@ -60,6 +65,7 @@ export function silenceCommand(env: ClientEnv): Command {
             ...(opts.until ? { endsAt: opts.until } : {}),
             by: author(opts, env),
             reason: opts.reason,
+            ...(opts.force ? { force: true } : {}),
           };
           const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
             'POST',

@@ -87,6 +87,8 @@ export const evaluationConfig = z.strictObject({
   cannot_measure: priority.default('P2'),
   /** Longest silence allowed per priority. */
   silence_max: priorityMap(duration).default({ P0: 3_600_000 }),
+  /** Longest one-shot maintenance window (`max`) allowed per priority of the alerts it could hold back. */
+  window_max: priorityMap(duration).default({ P0: 3_600_000 }),
 });
 
 export const alertsFile = z.strictObject({
@@ -98,6 +100,7 @@ export const alertsFile = z.strictObject({
     flapping: { changes: 6, window: 3_600_000 },
     cannot_measure: 'P2',
     silence_max: { P0: 3_600_000 },
+    window_max: { P0: 3_600_000 },
   }),
 });
 

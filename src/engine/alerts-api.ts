@@ -8,7 +8,7 @@ import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
 import { newWindow, type ProbeHealth, type WindowInput, windowMatchers } from '../rules/maintenance.js';
-import type { Silence, SilenceInput, SilenceState } from '../rules/silences.js';
+import { lengthLimits, type Silence, type SilenceInput, type SilenceState } from '../rules/silences.js';
 import type { AlertState } from '../rules/state-machine.js';
 import type { AlertStore } from '../store/store.js';
 import { type Alert, PRIORITIES, type Priority } from '../types.js';
@@ -117,9 +117,18 @@ export class AlertsApi {
     return this.#d.silences.expire(id, by, this.#d.clock.now());
   }
 
-  /** Opens a one-shot window (a deploy); it closes by itself when its probes are healthy again. */
+  /**
+   * Opens a one-shot window (a deploy); it closes by itself when its probes are healthy again. AlertingError when
+   * refused (WINDOW_INVALID, UNKNOWN_NAME, WINDOW_TOO_LONG, WINDOW_OVERLAPS).
+   */
   openWindow(input: WindowInput): WindowView {
-    const record = newWindow(input, this.#d.clock.now(), this.#d.alerting.probes);
+    const { alerting, store } = this.#d;
+    const record = newWindow(input, this.#d.clock.now(), {
+      kinds: alerting.kinds,
+      probes: alerting.probes,
+      limits: lengthLimits(alerting.evaluation.window_max),
+      open: store.openWindows(),
+    });
     this.#d.store.addWindow(record);
     return oneShotView(record);
   }

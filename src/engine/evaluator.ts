@@ -19,7 +19,6 @@ import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
 import { alertId, alertLabels, BUILTIN_RULES, compare, observe, type Rule, removedRule } from '../rules/rule.js';
-import { silenceLimits } from '../rules/silences.js';
 import {
   blank,
   fire,
@@ -110,7 +109,7 @@ export class Evaluator {
   constructor({ store, clock, alerting }: EvaluatorOptions) {
     this.#store = store.alerts;
     this.#unitOfWork = (fn) => store.unitOfWork(fn);
-    this.#silences = new Silences(this.#store, alerting.kinds, silenceLimits(alerting.evaluation.silence_max));
+    this.#silences = new Silences(this.#store, alerting);
     this.api = new AlertsApi({
       store: this.#store,
       silences: this.#silences,

@@ -7,6 +7,7 @@ import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { Matcher } from '../matchers.js';
 import { PAGE_KINDS } from '../notifiers/notifier.js';
 import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
+import { unknownProbes } from '../rules/maintenance.js';
 import type { Silence } from '../rules/silences.js';
 import type { Scheduler } from '../scheduler.js';
 import type {
@@ -52,7 +53,10 @@ const RULES_CODES: Record<AlertingErrorCode, ApiErrorCode> = {
   SILENCE_TOO_LONG: 'SILENCE_TOO_LONG',
   SILENCE_NOT_FOUND: 'SILENCE_NOT_FOUND',
   SILENCE_ENDED: 'SILENCE_ENDED',
+  UNKNOWN_NAME: 'UNKNOWN_NAME',
   WINDOW_INVALID: 'BAD_REQUEST',
+  WINDOW_TOO_LONG: 'WINDOW_TOO_LONG',
+  WINDOW_OVERLAPS: 'WINDOW_OVERLAPS',
   WINDOW_NOT_FOUND: 'MAINTENANCE_NOT_FOUND',
   WINDOW_CLOSED: 'WINDOW_CLOSED',
 };
@@ -247,6 +251,7 @@ export function createOperations(d: OperationsDeps): Operations {
           endsAt: input.endsAt,
           owner: input.createdBy,
           reason: input.reason,
+          ...(input.force ? { force: true } : {}),
         }),
       );
       d.changed();
@@ -265,9 +270,9 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async startMaintenance(input) {
       // Checked here as well as by the rules so the 400 names the field, like the API's other refusals.
-      const defined = d.config().alerts.probes.map((p) => p.name);
+      const defined = new Set(d.config().alerts.probes.map((p) => p.name));
       const problems = input.probes.flatMap((p, i) =>
-        defined.includes(p) ? [] : [`body.probes[${i}]: unknown probe "${p}"; defined: ${defined.join(', ')}`],
+        unknownProbes([p], defined).map((problem) => `body.probes[${i}]: ${problem}`),
       );
       if (problems.length > 0) throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
       const w = rulesCall(() =>
@@ -278,6 +283,7 @@ export function createOperations(d: OperationsDeps): Operations {
           reason: input.reason,
           owner: input.openedBy,
           ...(input.match ? { match: input.match } : {}),
+          ...(input.force ? { force: true } : {}),
         }),
       );
       d.changed();

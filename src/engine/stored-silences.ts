@@ -3,13 +3,14 @@
 import type { Matcher } from '../matchers.js';
 import { storedMatchers } from '../matchers.js';
 import type { SilenceRecord } from '../rules/alert-records.js';
+import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
 import {
-  type AlertKind,
+  type LengthLimits,
+  lengthLimits,
   newSilence,
   type Silence,
   type SilenceInput,
-  type SilenceLimits,
   type SilenceState,
   silenceState,
 } from '../rules/silences.js';
@@ -18,19 +19,19 @@ import type { AlertStore } from '../store/store.js';
 /** Silences over the store, checked against the alerts they could match. */
 export class Silences {
   readonly #store: AlertStore;
-  readonly #kinds: readonly AlertKind[];
-  readonly #limits: SilenceLimits;
+  readonly #alerting: Pick<Alerting, 'kinds' | 'probes'>;
+  readonly #limits: LengthLimits;
   readonly #parsed = new Map<string, Matcher[]>();
 
-  constructor(store: AlertStore, kinds: readonly AlertKind[], limits: SilenceLimits) {
+  constructor(store: AlertStore, alerting: Pick<Alerting, 'kinds' | 'probes' | 'evaluation'>) {
     this.#store = store;
-    this.#kinds = kinds;
-    this.#limits = limits;
+    this.#alerting = alerting;
+    this.#limits = lengthLimits(alerting.evaluation.silence_max);
   }
 
-  /** Creates a silence, or throws AlertingError (SILENCE_INVALID, SILENCE_TOO_LONG) saying what to change. */
+  /** Creates a silence, or throws AlertingError (SILENCE_INVALID, UNKNOWN_NAME, SILENCE_TOO_LONG) saying what to change. */
   create(input: SilenceInput, now: number): Silence {
-    const record = newSilence(input, now, this.#kinds, this.#limits);
+    const record = newSilence(input, now, this.#alerting, this.#limits);
     this.#store.addSilence(record);
     return this.#view({ ...record, expiredAt: undefined, expiredBy: undefined }, now);
   }

@@ -5,7 +5,10 @@ export type AlertingErrorCode =
   | 'SILENCE_TOO_LONG'
   | 'SILENCE_NOT_FOUND'
   | 'SILENCE_ENDED'
+  | 'UNKNOWN_NAME'
   | 'WINDOW_INVALID'
+  | 'WINDOW_TOO_LONG'
+  | 'WINDOW_OVERLAPS'
   | 'WINDOW_NOT_FOUND'
   | 'WINDOW_CLOSED';
 

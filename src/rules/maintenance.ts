@@ -5,12 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import type { MaintenanceConfig } from '../config/schema.js';
 import { CronSchedule } from '../cron.js';
+import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
 import type { Matcher } from '../matchers.js';
 import { formatMatchers, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { WindowRecord } from './alert-records.js';
 import { AlertingError } from './errors.js';
+import { type KnownNames, refuseUnknownNames } from './known-names.js';
+import { checkLength, type LengthLimits, type Limited } from './silences.js';
 
 /** One occurrence of a recurring window: the current one when open, else the next. */
 export interface Occurrence {
@@ -79,19 +82,45 @@ export interface WindowInput {
   settle?: number;
   /** Priority of the page when health is not back by the end (default P1). */
   priority?: Priority;
+  /** Open it even though `match` names an alert or a probe the config does not have. */
+  force?: boolean;
+}
+
+/** What a new window is checked against: the names the config has, the length limits, the windows open now. */
+export interface WindowScope extends KnownNames {
+  /** evaluation.window_max over the default P0 ≤ 1h (see lengthLimits). */
+  limits: LengthLimits;
+  open: readonly WindowRecord[];
 }
 
 const DEFAULT_SETTLE = 120_000;
 const LONGEST_WINDOW = 86_400_000;
 
-/** A validated new window record, or AlertingError WINDOW_INVALID naming what to fix. */
-export function newWindow(input: WindowInput, now: number, knownProbes: ReadonlySet<string>): WindowRecord {
-  const problems: string[] = [];
-  if (input.probes.length === 0) problems.push('name at least one probe whose health ends it, e.g. ["api_health"]');
-  const unknown = input.probes.filter((p) => !knownProbes.has(p));
-  if (unknown.length > 0) {
-    problems.push(`unknown probe ${unknown.map((p) => `"${p}"`).join(', ')}; defined: ${[...knownProbes].join(', ')}`);
-  }
+const WINDOW: Limited = {
+  code: 'WINDOW_TOO_LONG',
+  noun: 'maintenance window',
+  key: 'evaluation.window_max',
+  shorten: (max) => `Give it a max of ${max} or less`,
+};
+
+/** `unknown probe "api_helth". Did you mean "api_health"?` for each name that is not a configured probe. */
+export function unknownProbes(names: readonly string[], probes: ReadonlySet<string>): string[] {
+  return names
+    .filter((p) => !probes.has(p))
+    .map((p) => `unknown probe "${p}".${didYouMean(p, probes) || ` Defined: ${[...probes].join(', ')}.`}`);
+}
+
+/**
+ * A validated new window record, or AlertingError: WINDOW_INVALID naming what to fix, UNKNOWN_NAME (`match` names an
+ * alert or a probe the config does not have; unless forced), WINDOW_TOO_LONG (longer than evaluation.window_max
+ * allows for an alert it could hold back), WINDOW_OVERLAPS (a window open now already has one of its probes).
+ */
+export function newWindow(input: WindowInput, now: number, scope: WindowScope): WindowRecord {
+  const problems = [
+    ...(input.probes.length === 0 ? ['name at least one probe whose health ends it, e.g. ["api_health"]'] : []),
+    // Not even forced: a probe that does not run is never healthy again, so the window could only page at its end.
+    ...unknownProbes(input.probes, scope.probes),
+  ];
   if (!(input.max > 0)) problems.push('max must be longer than 0s');
   else if (input.max > LONGEST_WINDOW) {
     problems.push(`max ${formatDuration(input.max)} is longer than 1d; for longer quiet use a silence`);
@@ -100,6 +129,10 @@ export function newWindow(input: WindowInput, now: number, knownProbes: Readonly
   const settle = input.settle ?? DEFAULT_SETTLE;
   if (!(settle >= 0)) problems.push('settle must be 0s or longer');
   if (problems.length > 0) throw new AlertingError('WINDOW_INVALID', `maintenance window: ${problems.join('; ')}`);
+  const match = input.match ?? [];
+  if (!input.force) refuseUnknownNames('maintenance window', match, scope);
+  checkLength(WINDOW, match, input.max, scope.kinds, scope.limits);
+  refuseOverlap(input.probes, now, scope.open);
   return {
     id: `win_${randomBytes(6).toString('hex')}`,
     probes: [...new Set(input.probes)],
@@ -115,6 +148,24 @@ export function newWindow(input: WindowInput, now: number, knownProbes: Readonly
     closedBy: undefined,
     outcome: undefined,
   };
+}
+
+/**
+ * AlertingError WINDOW_OVERLAPS when a window still open at `now` has one of `probes`: two windows on one probe
+ * would each close when it is back and page when it is not, so the second is refused; the first is ended or waited out.
+ */
+function refuseOverlap(probes: readonly string[], now: number, open: readonly WindowRecord[]): void {
+  for (const w of open) {
+    const shared = w.probes.filter((p) => probes.includes(p));
+    if (w.closedAt !== undefined || w.endsAt <= now || shared.length === 0) continue;
+    throw new AlertingError(
+      'WINDOW_OVERLAPS',
+      `maintenance window: ${shared.map((p) => `"${p}"`).join(', ')} ${shared.length === 1 ? 'is' : 'are'} already in ` +
+        `window ${w.id} ("${w.reason}"${w.owner ? `, opened by ${w.owner}` : ''}, open until ` +
+        `${new Date(w.endsAt).toISOString()} at the latest). Use that window, or end it first ` +
+        `(centinela maintenance end ${w.id}; POST /api/v1/maintenance/${w.id}/end)`,
+    );
+  }
 }
 
 /** What the latest run of a probe said: healthy (up, measured, nothing breached) or not, and when. */

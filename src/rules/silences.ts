@@ -7,7 +7,8 @@ import { formatDuration } from '../duration.js';
 import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
 import type { Labels, Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
-import { AlertingError } from './errors.js';
+import { AlertingError, type AlertingErrorCode } from './errors.js';
+import { type KnownNames, refuseUnknownNames } from './known-names.js';
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -24,6 +25,8 @@ export interface SilenceInput {
   endsAt: number;
   owner: string;
   reason: string;
+  /** Create it even though a matcher names an alert or a probe the config does not have. */
+  force?: boolean;
 }
 
 /**
@@ -37,23 +40,24 @@ export interface AlertKind {
   priorities: readonly Priority[];
 }
 
-/** Longest silence per priority (ms); P0 is held to one hour unless the config says otherwise. */
-export type SilenceLimits = Partial<Record<Priority, number>>;
+/** Longest silence or maintenance window per priority (ms); P0 is held to one hour unless the config says otherwise. */
+export type LengthLimits = Partial<Record<Priority, number>>;
 
-/** The limits in force: evaluation.silence_max over the default P0 ≤ 1h. */
-export function silenceLimits(configured: SilenceLimits): SilenceLimits {
+/** The limits in force: evaluation.silence_max (or window_max) over the default P0 ≤ 1h. */
+export function lengthLimits(configured: LengthLimits): LengthLimits {
   return { P0: 3_600_000, ...Object.fromEntries(Object.entries(configured).filter(([, v]) => v !== undefined)) };
 }
 
 /**
- * A new silence record, checked: AlertingError SILENCE_INVALID (what is missing) or SILENCE_TOO_LONG (the tightest
- * priority limit among the alerts its matchers could match).
+ * A new silence record, checked: AlertingError SILENCE_INVALID (what is missing), UNKNOWN_NAME (a matcher names an
+ * alert or probe the config does not have; unless forced) or SILENCE_TOO_LONG (the tightest priority limit among the
+ * alerts its matchers could match).
  */
 export function newSilence(
   input: SilenceInput,
   now: number,
-  kinds: readonly AlertKind[],
-  limits: SilenceLimits,
+  known: KnownNames,
+  limits: LengthLimits,
 ): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> {
   const startsAt = input.startsAt ?? now;
   const owner = input.owner.trim();
@@ -65,7 +69,8 @@ export function newSilence(
   if (!Number.isFinite(startsAt) || !Number.isFinite(input.endsAt)) problems.push('needs valid start and end times');
   else if (input.endsAt <= Math.max(startsAt, now)) problems.push('must end in the future and after it starts');
   if (problems.length > 0) throw new AlertingError('SILENCE_INVALID', `silence: ${problems.join('; ')}`);
-  checkLength(input.matchers, input.endsAt - startsAt, kinds, limits);
+  if (!input.force) refuseUnknownNames('silence', input.matchers, known);
+  checkLength(SILENCE, input.matchers, input.endsAt - startsAt, known.kinds, limits);
   return {
     id: `sil_${randomBytes(6).toString('hex')}`,
     matchers: formatMatchers(input.matchers),
@@ -86,11 +91,32 @@ export function silenceState(record: SilenceRecord, now: number): SilenceState {
       : 'active';
 }
 
-function checkLength(
+/** What a length limit is told about: a silence (evaluation.silence_max) or a window (evaluation.window_max). */
+export interface Limited {
+  code: AlertingErrorCode;
+  noun: string;
+  key: string;
+  /** How to make it shorter: `Make it 1h or shorter` for a silence. */
+  shorten: (max: string) => string;
+}
+
+const SILENCE: Limited = {
+  code: 'SILENCE_TOO_LONG',
+  noun: 'silence',
+  key: 'evaluation.silence_max',
+  shorten: (max) => `Make it ${max} or shorter`,
+};
+
+/**
+ * Throws `what.code` when `length` is longer than the tightest priority limit among the alerts `matchers` could
+ * match (no matchers: every alert), naming that alert, the limit and the fix.
+ */
+export function checkLength(
+  what: Limited,
   matchers: readonly Matcher[],
   length: number,
   kinds: readonly AlertKind[],
-  limits: SilenceLimits,
+  limits: LengthLimits,
 ): void {
   let tightest: { kind: AlertKind; priority: Priority; max: number } | undefined;
   for (const kind of kinds) {
@@ -103,10 +129,10 @@ function checkLength(
   if (tightest && length > tightest.max) {
     const { kind, priority, max } = tightest;
     throw new AlertingError(
-      'SILENCE_TOO_LONG',
-      `a silence of ${formatDuration(length)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
-        `${priority} silences may last at most ${formatDuration(max)} (evaluation.silence_max). ` +
-        `Make it ${formatDuration(max)} or shorter, or narrow the matchers so they exclude ${kind.alertname}`,
+      what.code,
+      `a ${what.noun} of ${formatDuration(length)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
+        `${priority} ${what.noun}s may last at most ${formatDuration(max)} (${what.key}). ` +
+        `${what.shorten(formatDuration(max))}, or narrow the matchers so they exclude ${kind.alertname}`,
     );
   }
 }

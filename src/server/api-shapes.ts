@@ -152,6 +152,8 @@ export interface NewSilence {
   endsAt: number;
   createdBy: string;
   reason: string;
+  /** Create it even though a matcher names an alert or a probe the config does not have. */
+  force?: boolean;
 }
 
 export interface NewMaintenance {
@@ -164,6 +166,8 @@ export interface NewMaintenance {
   settleMs?: number;
   reason: string;
   openedBy: string;
+  /** Open it even though `match` names an alert or a probe the config does not have. */
+  force?: boolean;
 }
 
 /** What an emailed acknowledgement link points at, shown on its confirmation page. */

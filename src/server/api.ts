@@ -30,6 +30,8 @@ const silenceBody = z
     endsAt: instant.optional(),
     by: who,
     reason: text(500),
+    /** Create it even though a matcher names an alert or a probe the config does not have. */
+    force: z.boolean().default(false),
   })
   .refine((b) => (b.for === undefined) !== (b.endsAt === undefined), {
     message: 'give exactly one of "for" (a duration like 10m) and "endsAt" (an ISO time)',
@@ -55,6 +57,8 @@ const maintenanceBody = z
     settle: duration.optional(),
     reason: text(500),
     by: who.default('api'),
+    /** Open it even though `match` names an alert or a probe the config does not have. */
+    force: z.boolean().default(false),
   })
   .refine((b) => b.settle === undefined || b.settle <= b.max, {
     message: 'must not be longer than max (the window would end before it could settle)',
@@ -120,6 +124,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
       endsAt,
       createdBy: body.by,
       reason: body.reason,
+      force: body.force,
     });
     reply.status(201);
     return { silence };
@@ -143,6 +148,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
       ...(body.settle !== undefined ? { settleMs: body.settle } : {}),
       reason: body.reason,
       openedBy: body.by,
+      force: body.force,
     });
     reply.status(201);
     return { window };

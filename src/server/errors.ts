@@ -19,6 +19,15 @@ export const API_ERRORS = {
     status: 422,
     when: "the silence is longer than evaluation.silence_max allows for the alert's priority",
   },
+  WINDOW_TOO_LONG: {
+    status: 422,
+    when: "the maintenance window's max is longer than evaluation.window_max allows for an alert it could hold back",
+  },
+  WINDOW_OVERLAPS: { status: 409, when: 'a maintenance window open now already covers one of the probes' },
+  UNKNOWN_NAME: {
+    status: 422,
+    when: 'a matcher names an alert (alertname) or a probe that the config does not have; "force": true creates it anyway',
+  },
   AMBIGUOUS: { status: 409, when: 'the request needs an id because more than one item would match' },
   LINK_MALFORMED: { status: 400, when: 'an emailed ack link is incomplete or damaged' },
   LINK_FORGED: { status: 403, when: "an emailed ack link's signature does not match" },

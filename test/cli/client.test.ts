@@ -64,6 +64,22 @@ describe('centinela silence', () => {
     expect(long.err).toMatch(/^centinela silence add: a silence of 2h is too long: .* \(SILENCE_TOO_LONG\)\n$/);
   });
 
+  it('refuses an alertname no rule has, with the closest one; --force creates it anyway', async () => {
+    const args = ['silence', 'add', '-m', 'alertname=ApiDwn', '--for', '10m', '--reason', 'deploy', '-q'];
+    const typo = await centinela(args);
+    expect(typo).toEqual({
+      code: 1,
+      out: '',
+      err:
+        'centinela silence add: silence: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean ' +
+        '"ApiDown"? To create it anyway, force it ("force": true in the API, --force on the command line) ' +
+        '(UNKNOWN_NAME)\n',
+    });
+    const forced = await centinela([...args, '--force']);
+    expect(forced).toMatchObject({ code: 0, err: '' });
+    expect((await centinela(['silence', 'expire', forced.out.trim()])).code).toBe(0);
+  });
+
   it('parses matchers as PromQL writes them', () => {
     expect(parseMatcher('alertname=ApiDown')).toEqual({ alertname: 'ApiDown' });
     expect(parseMatcher('route=~/api/.*', { a: 'b' })).toEqual({ a: 'b', route: '=~/api/.*' });
@@ -102,10 +118,36 @@ describe('centinela maintenance', () => {
     expect(again.err).toBe('centinela maintenance end: no maintenance window is open (MAINTENANCE_NOT_FOUND)\n');
   });
 
-  it('refuses an unknown probe with the list of defined ones', async () => {
+  it('refuses an unknown probe with the closest name, or the list of defined ones when none is close', async () => {
+    const typo = await centinela(['maintenance', 'start', '--probes', 'api_helth', '--max', '15m', '--reason', 'x']);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toBe(
+      'centinela maintenance start: body.probes[0]: unknown probe "api_helth". Did you mean "api_health"? (BAD_REQUEST)\n',
+    );
     const res = await centinela(['maintenance', 'start', '--probes', 'api', '--max', '15m', '--reason', 'deploy']);
     expect(res.code).toBe(1);
-    expect(res.err).toContain('unknown probe "api"; defined: api_health, api_metrics (BAD_REQUEST)');
+    expect(res.err).toContain('unknown probe "api". Defined: api_health, api_metrics. (BAD_REQUEST)');
+  });
+
+  it('refuses a --max over evaluation.window_max, and a --match naming no alert unless --force', async () => {
+    const start = ['maintenance', 'start', '-p', 'api_health', '-r', 'deploy'];
+    const long = await centinela([...start, '--max', '2h']);
+    expect(long.code).toBe(1);
+    expect(long.err).toBe(
+      'centinela maintenance start: a maintenance window of 2h is too long: it could match ApiDown at P0, and P0 ' +
+        'maintenance windows may last at most 1h (evaluation.window_max). Give it a max of 1h or less, or narrow ' +
+        'the matchers so they exclude ApiDown (WINDOW_TOO_LONG)\n',
+    );
+    const typo = await centinela([...start, '--max', '15m', '-m', 'alertname=ApiLatencyHihg']);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toContain('Did you mean "ApiLatencyHigh"?');
+    expect(typo.err).toMatch(/\(UNKNOWN_NAME\)\n$/);
+    const forced = await centinela([...start, '--max', '15m', '-m', 'alertname=ApiLatencyHihg', '--force', '-q']);
+    expect(forced).toMatchObject({ code: 0, err: '' });
+    const again = await centinela([...start, '--max', '15m']);
+    expect(again.err).toMatch(/^centinela maintenance start: maintenance window: "api_health" is already in window/);
+    expect(again.err).toMatch(/\(WINDOW_OVERLAPS\)\n$/);
+    expect((await centinela(['maintenance', 'end', forced.out.trim()])).code).toBe(0);
   });
 
   it('sends --settle, and the server refuses one longer than --max', async () => {

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src/clock.js';
 import { maintenanceConfig } from '../../src/config/schema.js';
 import { AlertingError } from '../../src/rules/errors.js';
 import { RecurringWindow } from '../../src/rules/maintenance.js';
-import { probe, RulesHarness, summarize } from '../support/rules.js';
+import { m, probe, RulesHarness, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];
 afterEach(() => {
@@ -175,7 +175,8 @@ describe('one-shot windows (deploys)', () => {
 
   it.each([
     [{ probes: [], max: MIN, reason: 'x' }, 'name at least one probe'],
-    [{ probes: ['nope'], max: MIN, reason: 'x' }, 'unknown probe "nope"; defined: api, api_health'],
+    [{ probes: ['nope'], max: MIN, reason: 'x' }, 'unknown probe "nope". Defined: api, api_health.'],
+    [{ probes: ['api_helth'], max: MIN, reason: 'x' }, 'unknown probe "api_helth". Did you mean "api_health"?'],
     [{ probes: ['api'], max: 0, reason: 'x' }, 'max must be longer than 0s'],
     [{ probes: ['api'], max: 2 * 86_400_000, reason: 'x' }, 'max 2d is longer than 1d'],
     [{ probes: ['api'], max: MIN, reason: ' ' }, 'needs a reason'],
@@ -183,5 +184,109 @@ describe('one-shot windows (deploys)', () => {
     const h = deployHarness();
     expect(() => h.evaluator.api.openWindow(input)).toThrow(AlertingError);
     expect(() => h.evaluator.api.openWindow(input)).toThrow(message);
+  });
+});
+
+/** The AlertingError `fn` throws, for its code and message. */
+function refusal(fn: () => unknown): AlertingError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AlertingError) return err;
+    throw err;
+  }
+  throw new Error('not refused');
+}
+
+describe('one-shot windows: length cap, overlaps, names', () => {
+  it.each([
+    // No match holds every alert back, ApiDown (P0) too: the default P0 cap of 1h applies, as for silences.
+    [
+      {},
+      2 * 60 * MIN,
+      'a maintenance window of 2h is too long: it could match ApiDown at P0, and P0 maintenance ' +
+        'windows may last at most 1h (evaluation.window_max). Give it a max of 1h or less, or narrow the matchers so ' +
+        'they exclude ApiDown',
+    ],
+    [{ match: { alertname: '=~Api.*' } }, 61 * MIN, 'it could match ApiDown at P0'],
+    // Configured: P2 windows at most 30m.
+    [
+      { match: { alertname: 'ApiLatencyHigh' }, limits: { P2: '30m' } },
+      31 * MIN,
+      'it could match ApiLatencyHigh at P2, and P2 maintenance windows may last at most 30m (evaluation.window_max)',
+    ],
+  ] as const)('caps a window by the priorities it could hold back: %j for %d ms', (opts, max, message) => {
+    const h = new RulesHarness({
+      probes: [probe('api'), probe('api_health')],
+      rules,
+      ...('limits' in opts ? { evaluation: { window_max: opts.limits } } : {}),
+    });
+    harnesses.push(h);
+    const match = 'match' in opts ? m(opts.match) : undefined;
+    const err = refusal(() =>
+      h.evaluator.api.openWindow({ probes: ['api_health'], max, reason: 'deploy', ...(match ? { match } : {}) }),
+    );
+    expect(err.code).toBe('WINDOW_TOO_LONG');
+    expect(err.message).toContain(message);
+  });
+
+  it('allows a long window that can hold back nothing capped, and a P0 one within the cap', () => {
+    const h = deployHarness();
+    const latency = [{ label: 'alertname', op: '=' as const, value: 'ApiLatencyHigh' }];
+    expect(
+      h.evaluator.api.openWindow({ probes: ['api'], max: 6 * 60 * MIN, reason: 'reindex', match: latency }).open,
+    ).toBe(true);
+    expect(h.evaluator.api.openWindow({ probes: ['api_health'], max: 60 * MIN, reason: 'deploy' }).open).toBe(true);
+  });
+
+  it('refuses a second window on a probe an open window has; once that one closes, it opens', async () => {
+    const h = deployHarness();
+    const first = h.evaluator.api.openWindow({ probes: ['api_health'], max: 15 * MIN, reason: 'v1.2', owner: 'ci' });
+    const err = refusal(() =>
+      h.evaluator.api.openWindow({ probes: ['api', 'api_health'], max: 15 * MIN, reason: 'deploy v1.2 again' }),
+    );
+    expect(err.code).toBe('WINDOW_OVERLAPS');
+    expect(err.message).toBe(
+      `maintenance window: "api_health" is already in window ${first.id} ("v1.2", opened by ci, open until ` +
+        `${new Date(h.clock.now() + 15 * MIN).toISOString()} at the latest). Use that window, or end it first ` +
+        `(centinela maintenance end ${first.id}; POST /api/v1/maintenance/${first.id}/end)`,
+    );
+    // Another probe is another window.
+    expect(h.evaluator.api.openWindow({ probes: ['api'], max: 15 * MIN, reason: 'db work' }).open).toBe(true);
+    h.evaluator.api.closeWindow(first.id, 'ana');
+    expect(h.evaluator.api.openWindow({ probes: ['api_health'], max: 15 * MIN, reason: 'deploy v1.3' }).open).toBe(
+      true,
+    );
+  });
+
+  it('a window that reached its end no longer counts as open, even before the evaluator closes it', async () => {
+    const h = deployHarness();
+    h.evaluator.api.openWindow({ probes: ['api_health'], max: 5 * MIN, reason: 'deploy' });
+    await h.advance(5 * MIN);
+    expect(h.evaluator.api.openWindow({ probes: ['api_health'], max: 5 * MIN, reason: 'deploy, again' }).open).toBe(
+      true,
+    );
+  });
+
+  it('refuses a match naming an alert or probe the config does not have, unless forced', () => {
+    const h = deployHarness();
+    const open = (match: Record<string, string>, force?: boolean) =>
+      h.evaluator.api.openWindow({
+        probes: ['api_health'],
+        max: 10 * MIN,
+        reason: 'deploy',
+        match: Object.entries(match).map(([label, value]) => ({ label, op: '=' as const, value })),
+        ...(force ? { force } : {}),
+      });
+    const err = refusal(() => open({ alertname: 'ApiDwn' }));
+    expect(err.code).toBe('UNKNOWN_NAME');
+    expect(err.message).toBe(
+      'maintenance window: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"? ' +
+        'To create it anyway, force it ("force": true in the API, --force on the command line)',
+    );
+    expect(refusal(() => open({ probe: 'apii' })).message).toContain(
+      'probe="apii" matches no alert: no probe is named so. Did you mean "api"?',
+    );
+    expect(open({ alertname: 'ApiDwn' }, true).open).toBe(true);
   });
 });

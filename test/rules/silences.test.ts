@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Matcher } from '../../src/matchers.js';
-import { parseMatchers } from '../../src/matchers.js';
 import { AlertingError } from '../../src/rules/errors.js';
-import { probe, RulesHarness, summarize } from '../support/rules.js';
+import { m, probe, RulesHarness, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];
 afterEach(() => {
@@ -29,12 +27,6 @@ function harness(): RulesHarness {
   const h = new RulesHarness(config);
   harnesses.push(h);
   return h;
-}
-
-function m(map: Record<string, string>): Matcher[] {
-  const parsed = parseMatchers(map);
-  if (!('matchers' in parsed)) throw new Error(parsed.problems.join('; '));
-  return parsed.matchers;
 }
 
 const HOUR = 3_600_000;
@@ -166,6 +158,50 @@ describe('silences', () => {
     ).toThrow(
       'silence: needs at least one matcher, e.g. { alertname: ApiDown }; needs an owner: who is silencing; needs a reason: why it is silenced; must end in the future and after it starts',
     );
+  });
+
+  it.each([
+    [{ alertname: 'ApiDwn' }, 'alertname="ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"?'],
+    [
+      { alertname: 'PostgresDown' },
+      'alertname="PostgresDown" matches no alert: no rule is named so. Known: ApiDown, ApiLatencyHigh, ' +
+        'ContainerMemoryHigh, CannotMeasure, HealthNotBack.',
+    ],
+    [{ alertname: '=~Db.*' }, `alertname=~"Db.*" matches no alert: no rule's name matches it. Known: ApiDown,`],
+    [
+      { probe: 'dockr', team: 'devops' },
+      'probe="dockr" matches no alert: no probe is named so. Did you mean "docker"?',
+    ],
+  ])('refuses %j: no rule or probe has that name, with the closest one', (matchers, message) => {
+    const h = harness();
+    const create = (force?: boolean) =>
+      h.evaluator.api.createSilence({
+        matchers: m(matchers),
+        endsAt: h.clock.now() + HOUR,
+        owner: 'ana',
+        reason: 'r',
+        ...(force ? { force } : {}),
+      });
+    expect(create).toThrow(message);
+    expect(create).toThrow(/To create it anyway, force it \("force": true in the API, --force on the command line\)$/);
+    try {
+      create();
+    } catch (err) {
+      expect((err as AlertingError).code).toBe('UNKNOWN_NAME');
+    }
+    // Forced, it is created (a rule still to come); the length cap still holds.
+    expect(create(true).state).toBe('active');
+  });
+
+  it('checks names only where they decide what matches: !=, !~ and other labels are not checked', () => {
+    const h = harness();
+    const written: Record<string, string>[] = [{ alertname: '!=Nope' }, { alertname: '!~Nope.*' }, { service: 'nope' }];
+    for (const matchers of written) {
+      expect(
+        h.evaluator.api.createSilence({ matchers: m(matchers), endsAt: h.clock.now() + HOUR, owner: 'a', reason: 'r' })
+          .state,
+      ).toBe('active');
+    }
   });
 
   it('matches `priority` like a label', () => {

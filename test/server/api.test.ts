@@ -282,7 +282,7 @@ describe('silences and maintenance windows', () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.message).toContain('unknown probe "nope"');
     expect(unknown.json().error.details.problems).toEqual([
-      'body.probes[1]: unknown probe "nope"; defined: api_health, api_metrics',
+      'body.probes[1]: unknown probe "nope". Defined: api_health, api_metrics.',
     ]);
     const opened = await call('POST', '/api/v1/maintenance', {
       headers: auth,
@@ -300,6 +300,63 @@ describe('silences and maintenance windows', () => {
     expect(open.json().windows.map((w: { id: string }) => w.id)).toEqual([window.id]);
     const ended = await call('POST', `/api/v1/maintenance/${window.id}/end`, { headers: auth, payload: { by: 'ana' } });
     expect(ended.json().window).toMatchObject({ state: 'closed', closedBecause: 'closed by ana' });
+  });
+
+  it('refuses a silence or window naming an alert or probe the config does not have, unless "force": true', async () => {
+    const silence = { matchers: { alertname: 'ApiDwn' }, for: '10m', by: 'ana', reason: 'deploy' };
+    const refused = await call('POST', '/api/v1/silences', { headers: auth, payload: silence });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toEqual({
+      code: 'UNKNOWN_NAME',
+      message:
+        'silence: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"? To create it ' +
+        'anyway, force it ("force": true in the API, --force on the command line)',
+    });
+    const forced = await call('POST', '/api/v1/silences', { headers: auth, payload: { ...silence, force: true } });
+    expect(forced.statusCode).toBe(201);
+    await call('POST', `/api/v1/silences/${forced.json().silence.id}/expire`, { headers: auth });
+
+    const window = { probes: ['api_health'], match: { probe: 'api_helth' }, max: '15m', reason: 'deploy' };
+    const unknown = await call('POST', '/api/v1/maintenance', { headers: auth, payload: window });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().error.code).toBe('UNKNOWN_NAME');
+    expect(unknown.json().error.message).toContain(
+      'probe="api_helth" matches no alert: no probe is named so. Did you mean "api_health"?',
+    );
+    const opened = await call('POST', '/api/v1/maintenance', { headers: auth, payload: { ...window, force: true } });
+    expect(opened.statusCode).toBe(201);
+    await call('POST', `/api/v1/maintenance/${opened.json().window.id}/end`, { headers: auth });
+    const notBoolean = await call('POST', '/api/v1/silences', { headers: auth, payload: { ...silence, force: 'yes' } });
+    expect(notBoolean.statusCode).toBe(400);
+    expect(notBoolean.json().error.details.problems).toEqual([expect.stringMatching(/^body\.force: /)]);
+  });
+
+  it('holds a window to evaluation.window_max and refuses a second one on a probe already in an open window', async () => {
+    const long = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_health'], max: '3h', reason: 'deploy' },
+    });
+    expect(long.statusCode).toBe(422);
+    expect(long.json().error.code).toBe('WINDOW_TOO_LONG');
+    expect(long.json().error.message).toMatch(
+      /^a maintenance window of 3h is too long: it could match ApiDown at P0, /,
+    );
+    const first = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_health'], max: '15m', reason: 'deploy v1.4', by: 'ci' },
+    });
+    expect(first.statusCode).toBe(201);
+    const { id } = first.json().window;
+    const second = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_metrics', 'api_health'], max: '15m', reason: 'deploy v1.4 again' },
+    });
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.code).toBe('WINDOW_OVERLAPS');
+    expect(second.json().error.message).toContain(
+      `"api_health" is already in window ${id} ("deploy v1.4", opened by ci,`,
+    );
+    await call('POST', `/api/v1/maintenance/${id}/end`, { headers: auth });
   });
 
   it('keeps a window whose probes never failed open for its settle time, so a slow deploy stays covered', async () => {

@@ -13,6 +13,7 @@ import { type AlertsFile, alertsFile } from '../../src/config/schema.js';
 import type { AlertRecord } from '../../src/engine/alerts-api.js';
 import type { Evaluation, Evaluator } from '../../src/engine/evaluator.js';
 import { Engine } from '../../src/engine/loop.js';
+import { type Matcher, parseMatchers } from '../../src/matchers.js';
 import { type RunOutcome, runGuarded } from '../../src/probes/guarded-run.js';
 import { createProbe } from '../../src/probes/index.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
@@ -207,4 +208,11 @@ export function summarize(events: readonly AlertEvent[]): string[] {
     const from = e.type === 'priority-changed' ? `${e.from}→` : '';
     return `${e.type} ${e.alert.alertname} ${from}${e.alert.priority}${held}`;
   });
+}
+
+/** Matchers written as the config and the API write them (`{ alertname: "=~Api.*" }`); throws on a bad one. */
+export function m(map: Record<string, string>): Matcher[] {
+  const parsed = parseMatchers(map);
+  if (!('matchers' in parsed)) throw new Error(parsed.problems.join('; '));
+  return parsed.matchers;
 }
