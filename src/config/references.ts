@@ -7,7 +7,7 @@ import { compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { didYouMean, type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
-import type { AlertsFile, EscalationFile, RuleConfig } from './schema.js';
+import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
 export type FileKey = 'alerts' | 'escalation' | 'centinela';
@@ -27,6 +27,8 @@ export type Salvaged<T> = {
 export interface CheckedFiles {
   alerts?: Salvaged<AlertsFile>;
   escalation?: Salvaged<EscalationFile>;
+  /** Its defaults when the file is left out. */
+  centinela?: Salvaged<CentinelaFile>;
 }
 
 /**
