@@ -81,8 +81,12 @@ export function spokenText(n: Notification): string {
   const title = headline(n)
     .replace(/^\[([^\]]+)\]\s*/, '$1: ')
     .replace(/\p{Cc}/gu, ' ');
+  const said = [...title]
+    .slice(0, MAX_SPOKEN)
+    .join('')
+    .replace(/[\s.]+$/, '');
   const ack = ackAsks(n).length > 0 ? ' Acknowledge it with the link in your messages.' : '';
-  return `centinela. ${[...title].slice(0, MAX_SPOKEN).join('')}.${ack}`;
+  return `centinela. ${said}.${ack}`;
 }
 
 /** The inline TwiML of the call: the alert said twice, a pause between, for someone woken by the first. */
