@@ -111,9 +111,10 @@ export function inspectAckLink(
     );
   }
   const incident = deps.store.incident(v.claims.incidentId);
-  // A short link names no alert: its MAC matched a contact paged for the incident, which therefore exists.
+  // A short link names no alert, only its incident.
   if (!incident || (v.claims.alertId !== undefined && incident.alertId !== v.claims.alertId)) {
-    return refuse('ALERT_NOT_FOUND', 404, `alert "${v.claims.alertId}" is not in the state store`);
+    const what = v.claims.alertId === undefined ? `incident ${v.claims.incidentId}` : `alert "${v.claims.alertId}"`;
+    return refuse('ALERT_NOT_FOUND', 404, `${what} is not in the state store`);
   }
   if (incident.status === 'resolved') {
     return refuse(
