@@ -23,6 +23,7 @@ import { startDemoSink } from '../demo/sink.js';
 import { startDemoTarget } from '../demo/target.js';
 import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
+import { SHIPPED_ENV } from '../test/support/shipped-env.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { buildScratch } from './support/scratch-build.js';
@@ -126,6 +127,7 @@ async function footprint(): Promise<void> {
     [join(root, 'bin/centinela.js'), 'run', '--config', 'config'],
     {
       env: {
+        ...SHIPPED_ENV,
         PATH: process.env.PATH,
         LOG_LEVEL: 'warn',
         API_URL: target.url,

@@ -76,8 +76,6 @@ sink.onPage((p: ReceivedPage) => {
       say(
         `📟 PAGE → on-call engineer (console): [${e.priority}] ${e.event.toUpperCase()} ${e.alertname}: ${e.summary}`,
       );
-      if (e.ackUrl && e.event === 'firing')
-        console.log(`           the page carries a signed ack link: ${e.ackUrl.slice(0, 60)}…`);
     }
   } else {
     say(`💬 ops chat room (Slack-format webhook): ${p.text.split('\n')[0]}`);

@@ -8,7 +8,7 @@ export interface ReceivedPage {
   /** `console` or `slack`: which hook received it. */
   hook: string;
   /** Generic webhook events (firing, reminder, acknowledged, resolved, …); for Slack, the message's text. */
-  events: { event: string; priority: string; alertname: string; summary: string; ackUrl: string | null }[];
+  events: { event: string; priority: string; alertname: string; summary: string }[];
   text: string;
   at: number;
 }
@@ -25,7 +25,6 @@ interface GenericBody {
   notifications?: {
     event?: string;
     alert?: { name?: string; priority?: string; summary?: string };
-    ackUrl?: string | null;
   }[];
 }
 
@@ -42,7 +41,6 @@ function parse(hook: string, body: string, at: number): ReceivedPage {
       priority: n.alert?.priority ?? '?',
       alertname: n.alert?.name ?? '?',
       summary: n.alert?.summary ?? '',
-      ackUrl: n.ackUrl ?? null,
     }));
     return { hook, events, text: events.map((e) => `[${e.priority}] ${e.event}: ${e.summary}`).join('; '), at };
   }

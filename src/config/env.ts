@@ -1,6 +1,6 @@
-// ${VAR} and ${VAR:-default} in configuration values, filled in from the environment on parsed YAML scalars,
-// never by text replacement: positions stay true and a value from the environment cannot inject YAML. A value
-// that is one whole ${VAR} becomes a number or true/false where the schema wants one.
+// ${VAR}, ${VAR:-default} and ${VAR:?what to set} in configuration values, filled in from the environment on parsed
+// YAML scalars, never by text replacement: positions stay true and a value from the environment cannot inject YAML. A
+// value that is one whole ${VAR} becomes a number or true/false where the schema wants one.
 import { type Document, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import type { Finding, PathKey } from './errors.js';
@@ -10,12 +10,13 @@ import type { YamlPlaces } from './yaml-places.js';
 /** The environment as the loader sees it; main.ts passes process.env, tests pass a plain object. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
+const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::([-?])(.*))?$/s;
 
 /**
- * The text with every `${NAME}` / `${NAME:-default}` replaced and `$${` turned into a literal `${`.
- * Like the shell, `:-` also applies when the variable is set but empty. Problems are listed, not thrown;
- * an unresolved reference becomes the empty string so checking can go on.
+ * The text with every `${NAME}` / `${NAME:-default}` / `${NAME:?hint}` replaced and `$${` turned into a literal `${`.
+ * Like the shell, `:-` also applies when the variable is set but empty, and `:?` refuses an empty value as an unset
+ * one, with the hint (written in the file) as the fix. Problems are listed, not thrown; an unresolved reference
+ * becomes the empty string so checking can go on.
  */
 export function interpolate(text: string, env: Env): { value: string; problems: string[]; vars: string[] } {
   const problems: string[] = [];
@@ -49,17 +50,20 @@ export function interpolate(text: string, env: Env): { value: string; problems: 
     const inner = text.slice(dollar + 2, close);
     i = close + 1;
     const m = REFERENCE.exec(inner);
-    if (!m || m[2]?.includes('${')) {
+    if (!m || m[3]?.includes('${')) {
       problems.push(
-        `"\${${inner}}" is not a variable reference. Write \${NAME} or \${NAME:-default} (a default cannot hold \${ or })`,
+        `"\${${inner}}" is not a variable reference. Write \${NAME}, \${NAME:-default} or \${NAME:?hint} (a default or hint cannot hold \${ or })`,
       );
       continue;
     }
     const name = m[1] as string;
-    const fallback = m[2];
+    const [, , operator, word] = m;
     vars.push(name);
     const set = Object.hasOwn(env, name) ? env[name] : undefined;
-    if (fallback !== undefined && (set === undefined || set === '')) value += fallback;
+    const empty = set === undefined || set === '';
+    if (operator === '-' && empty) value += word;
+    else if (operator === '?' && empty)
+      problems.push(`\${${name}} is not set in the environment${word ? `: ${word}` : '. Set it'}`);
     else if (set !== undefined) value += set;
     else problems.push(`\${${name}} is not set in the environment. Set it or write \${${name}:-default}`);
   }
@@ -123,7 +127,7 @@ export function placeFillings(
   return { findings, filled, unresolved };
 }
 
-const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-?])([^}]*))?\}$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BOOLEAN: Readonly<Record<string, boolean>> = {
   true: true,
@@ -159,7 +163,7 @@ export function coerceFilled(data: unknown, filled: readonly Filled[], root: z.Z
     const what = want instanceof z.ZodNumber ? numberWords(want) : 'true or false';
     const set = Object.hasOwn(env, name) ? env[name] : undefined;
     let message: string;
-    if (whole[2] !== undefined && (set === undefined || set === '')) {
+    if (whole[2] === '-' && (set === undefined || set === '')) {
       message = `${source}: the default ${JSON.stringify(text)} is not ${kind}. Write ${what} after :-`;
     } else if (text === '') {
       message = `\${${name}} is empty, not ${kind}. Set ${name} to ${what}`;

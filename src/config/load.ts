@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { coerceFilled, type Env, fillEnv, placeFillings } from './env.js';
 import { ConfigError, type ConfigIssue, type Finding, formatPath, isUnder, type PathKey } from './errors.js';
+import { checkPublicUrl } from './public-url.js';
 import { Quoting } from './quoting.js';
 import {
   type CheckedFiles,
@@ -103,7 +104,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
       if (required && !issues.some((i) => i.file === file)) {
         issues.push({ file, line: 0, col: 0, path: '', message: NOT_FOUND });
       }
-      if (!required) complete.centinela = centinelaFile.parse({});
+      if (!required) checked[key] = complete[key] = centinelaFile.parse({});
       continue;
     }
     const lines = new LineCounter();
@@ -142,7 +143,11 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
   const files = checked as CheckedFiles;
   // Every file checked has its place: a file is checked only once it was read.
   const quoting = (key: FileKey) => (places.get(key) as Place).quoting;
-  for (const finding of checkReferences(files, quoting, names as DefinedNames)) {
+  const links =
+    files.escalation && files.centinela
+      ? checkPublicUrl(files.escalation, files.centinela, () => quoting('centinela'))
+      : [];
+  for (const finding of [...checkReferences(files, quoting, names as DefinedNames), ...links]) {
     const place = places.get(finding.file);
     if (place && !stale(place, finding)) issues.push(position(place, finding));
   }

@@ -8,7 +8,7 @@ import { compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
-import type { AlertsFile, EscalationFile, RuleConfig } from './schema.js';
+import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
 export type FileKey = 'alerts' | 'escalation' | 'centinela';
@@ -28,6 +28,8 @@ export type Salvaged<T> = {
 export interface CheckedFiles {
   alerts?: Salvaged<AlertsFile>;
   escalation?: Salvaged<EscalationFile>;
+  /** Its defaults when the file is left out. */
+  centinela?: Salvaged<CentinelaFile>;
 }
 
 /**
@@ -232,16 +234,21 @@ function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: 
         message: `has no usable channel: ${joinOr(shown)} ${known.length === 1 ? 'is an email channel' : 'are email channels'} and it has no email. Add email: or a webhook channel`,
       });
     }
-    const sms = known.filter(({ c }) => {
+    const phones = known.flatMap(({ c, j }) => {
       const ch = channels[c];
-      return ch?.kind === 'webhook' && ch.format === 'twilio';
+      return ch?.kind === 'webhook' && ch.format === 'twilio' ? [{ c, j, mode: ch.mode }] : [];
     });
-    if (sms.length && !contact.phone?.trim()) {
-      const shown = sms.map(({ c, j }) => q.show([...at, 'channels', j], c));
-      out.push({
-        path: at,
-        message: `has no phone, and ${joinOr(shown)} ${sms.length === 1 ? 'sends' : 'send'} SMS to it. Add phone: "+593 99 123 4567"`,
-      });
+    if (phones.length && !contact.phone?.trim()) {
+      const shown = phones.map(({ c, j }) => q.show([...at, 'channels', j], c));
+      const one = phones.length === 1;
+      const calls = phones.filter((p) => p.mode === 'call').length;
+      const does =
+        calls === 0
+          ? `${one ? 'sends' : 'send'} SMS to it`
+          : calls === phones.length
+            ? `${one ? 'calls' : 'call'} it`
+            : 'text or call it';
+      out.push({ path: at, message: `has no phone, and ${joinOr(shown)} ${does}. Add phone: "+593 99 123 4567"` });
     }
   }
   return out;

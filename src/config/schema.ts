@@ -208,6 +208,8 @@ export const webhookChannel = z.discriminatedUnion('format', [
   z.strictObject({
     ...webhookCommon,
     format: z.literal('twilio'),
+    /** `sms` texts the contact's phone; `call` rings it and says the alert (give P0 levels a call channel). */
+    mode: z.enum(['sms', 'call']).default('sms'),
     /** The account (AC…): the user of basic auth and part of the URL. */
     account_sid: z.string(),
     auth_token: secret,

@@ -4,13 +4,14 @@
 // these and turn a refusal into ApiError(code, message) — `status` is the HTTP status each refusal deserves:
 //   Operations.ack(id, input)                 → ackAlert(escalator, id, input, now)
 //   Operations.inspectAckLink(token)          → inspectAckLink(token, deps, now)     GET: shows, changes nothing
+//                                               (a token of either form: /ack/<long> or /a/<short>)
 //   Operations.confirmAckLink(token, comment) → confirmAckLink(token, comment, deps, now)   POST: acknowledges
 // Mail scanners and previewers open links, so only the confirmation page's POST acknowledges.
 
 import type { Clock } from '../clock.js';
 import type { EscalationFile } from '../config/schema.js';
 import type { Secret } from '../config/secret.js';
-import { ackLinkUrl, verifyAckToken } from '../escalation/ack-token.js';
+import { ackLinkUrl, shortAckLinkUrl, verifyAckLink } from '../escalation/ack-token.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { IncidentStore } from '../store/store.js';
 import type { AckInfo } from '../types.js';
@@ -91,7 +92,7 @@ export function inspectAckLink(
   if (!deps.linkSecret) {
     return refuse('LINK_DISABLED', 503, 'acknowledgement links are off: set ack.link_secret in escalation.yaml');
   }
-  const v = verifyAckToken(token, deps.linkSecret, now);
+  const v = verifyAckLink(token, deps.linkSecret, now, (id) => deps.store.paged(id));
   if (!v.ok) {
     if (v.problem === 'malformed') {
       return refuse('LINK_MALFORMED', 400, 'the link is incomplete or damaged: copy the whole link from the page');
@@ -110,8 +111,10 @@ export function inspectAckLink(
     );
   }
   const incident = deps.store.incident(v.claims.incidentId);
-  if (!incident || incident.alertId !== v.claims.alertId) {
-    return refuse('ALERT_NOT_FOUND', 404, `alert "${v.claims.alertId}" is not in the state store`);
+  // A short link names no alert, only its incident.
+  if (!incident || (v.claims.alertId !== undefined && incident.alertId !== v.claims.alertId)) {
+    const what = v.claims.alertId === undefined ? `incident ${v.claims.incidentId}` : `alert "${v.claims.alertId}"`;
+    return refuse('ALERT_NOT_FOUND', 404, `${what} is not in the state store`);
   }
   if (incident.status === 'resolved') {
     return refuse(
@@ -141,8 +144,9 @@ export function confirmAckLink(
 }
 
 /**
- * The pages' link maker: a link signed with ack.link_secret under `publicUrl`, valid for ack.link_ttl from when the
- * page is sent; none when either is unset. Reads both through `current`, so a reload takes effect.
+ * The pages' link maker: a link signed with ack.link_secret under `publicUrl`, in both forms (the short one for SMS),
+ * valid for ack.link_ttl from when the page is sent; none when either is unset. Reads both through `current`, so a
+ * reload takes effect.
  */
 export function signedAckLinks(
   current: () => { ack: EscalationFile['ack']; publicUrl: string | undefined },
@@ -151,6 +155,10 @@ export function signedAckLinks(
   return (page) => {
     const { ack, publicUrl } = current();
     if (!ack.link_secret || !publicUrl) return undefined;
-    return ackLinkUrl(publicUrl, { ...page, expires: clock.now() + ack.link_ttl }, ack.link_secret);
+    const claims = { ...page, expires: clock.now() + ack.link_ttl };
+    return {
+      url: ackLinkUrl(publicUrl, claims, ack.link_secret),
+      short: shortAckLinkUrl(publicUrl, claims, ack.link_secret),
+    };
   };
 }

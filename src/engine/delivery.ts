@@ -43,8 +43,15 @@ export interface OutboxDeps {
   onAttempt?: (channel: string, result: AttemptResult, latencySeconds?: number) => void;
 }
 
-/** Makes the acknowledgement link of an incident's page for one contact (undefined: links are off). */
-export type AckUrl = (page: { incidentId: number; alertId: string; contact: string }) => string | undefined;
+/**
+ * Makes the acknowledgement links of an incident's page for one contact: the signed link and its short form (for
+ * SMS); undefined when links are off.
+ */
+export type AckUrl = (page: {
+  incidentId: number;
+  alertId: string;
+  contact: string;
+}) => { url: string; short: string } | undefined;
 
 /** How an attempt ended, for metrics. */
 export type AttemptResult = 'delivered' | 'retry' | 'failed' | 'fallback';
@@ -228,8 +235,8 @@ export class OutboxWorker {
   #withAckLink(row: OutboxRow): NotificationItem {
     // Pages ask for an acknowledgement, so they carry a link; news for those paged does not.
     if (!row.incidentId || !PAGE_KINDS.includes(row.kind)) return row.item;
-    const ackUrl = this.#ackUrl({ incidentId: row.incidentId, alertId: row.item.alert.id, contact: row.contact });
-    return ackUrl ? { ...row.item, ackUrl } : row.item;
+    const links = this.#ackUrl({ incidentId: row.incidentId, alertId: row.item.alert.id, contact: row.contact });
+    return links ? { ...row.item, ackUrl: links.url, shortAckUrl: links.short } : row.item;
   }
 
   #record(rows: OutboxRow[], channel: string | null, result: Delivery): void {

@@ -1,5 +1,6 @@
-// The pages behind the signed acknowledgement link in every email: opening it only shows a confirmation form
-// (mail scanners open links), and only the form's POST acknowledges. The signed token is the credential.
+// The pages behind the signed acknowledgement link in every page (/ack/<token>, and its short form /a/<token> in SMS):
+// opening it only shows a confirmation form (mail scanners open links), and only the form's POST acknowledges. The
+// signed token is the credential.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Operations } from './api-shapes.js';
@@ -35,9 +36,13 @@ function refused(reply: FastifyReply, err: unknown): FastifyReply {
   return send(reply, status, title, html`<h1>This link cannot acknowledge</h1><p class="error">${err.message}</p>`);
 }
 
-/** Registers GET and POST /ack/:token. */
+/** Registers GET and POST /ack/:token and /a/:token (the short form): the same pages, a token of either form. */
 export function registerAckLink(app: FastifyInstance, ops: Operations): void {
-  app.get('/ack/:token', { config: { access: 'open' } }, async (req, reply) => {
+  for (const path of ['/ack/:token', '/a/:token']) registerAckPages(app, ops, path);
+}
+
+function registerAckPages(app: FastifyInstance, ops: Operations, path: string): void {
+  app.get(path, { config: { access: 'open' } }, async (req, reply) => {
     const parsed = params.safeParse(req.params);
     if (!parsed.success) return refused(reply, new ApiError('BAD_REQUEST', 'the link is malformed'));
     try {
@@ -60,7 +65,7 @@ ${alert.ack ? html`<p class="ack">Already acknowledged by ${alert.ack.by}.</p>` 
     }
   });
 
-  app.post('/ack/:token', { config: { access: 'open' } }, async (req, reply) => {
+  app.post(path, { config: { access: 'open' } }, async (req, reply) => {
     const parsed = params.safeParse(req.params);
     const body = form.safeParse(req.body ?? {});
     if (!parsed.success || !body.success)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { check, summarize } from '../../src/cli/check.js';
 import { parseConfig } from '../../src/config/load.js';
 import { centinela } from '../support/cli.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 describe('summarize', () => {
   it('lists probes by kind, rules at each of their priorities, who is paged and the escalation chain', () => {
@@ -83,8 +84,36 @@ describe('check', () => {
 });
 
 describe('the centinela binary', () => {
-  it('passes the shipped config with no environment set, and exits 0', async () => {
-    const { code, stdout, stderr } = await centinela(['check']);
+  it('refuses the shipped config without the two variables it needs, saying what each is and how to make it', async () => {
+    expect(await centinela(['check'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'config/centinela.yaml:14:15  server.public_url: ${CENTINELA_PUBLIC_URL} is not set in the environment: the ' +
+        'address people reach centinela at from their phones, e.g. https://centinela.grupogad.gob.ec.\n' +
+        'config/centinela.yaml:16:16  server.write_token: ${CENTINELA_WRITE_TOKEN} is not set in the environment: the ' +
+        'bearer token for acks, silences and reload; generate it once with openssl rand -hex 32.\n' +
+        '2 problems in 1 file; nothing was started.\n',
+    });
+  });
+
+  it.each(['http://localhost:9810', 'http://127.0.0.1:9810', 'http://[::1]:9810', 'http://0.0.0.0:9810'])(
+    'refuses ack links to %s, as run does, without quoting the value',
+    async (publicUrl) => {
+      const env = { ...SHIPPED_ENV, CENTINELA_PUBLIC_URL: publicUrl, CENTINELA_ACK_SECRET: 'k'.repeat(64) };
+      const problem =
+        'config/centinela.yaml:14:15  server.public_url: the value filled in from ${CENTINELA_PUBLIC_URL} points at ' +
+        'this machine (a loopback or unspecified address), so an ack link opened on a phone reaches the phone itself. ' +
+        'Set it to the address people reach centinela at from their phones, e.g. https://centinela.grupogad.gob.ec.\n' +
+        '1 problem in 1 file; nothing was started.\n';
+      for (const command of ['check', 'run']) {
+        expect(await centinela([command, '--config', 'config'], env)).toEqual({ code: 1, stdout: '', stderr: problem });
+      }
+    },
+  );
+
+  it('passes the shipped config with only the public URL and the write token set, and exits 0', async () => {
+    const { code, stdout, stderr } = await centinela(['check'], SHIPPED_ENV);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^config: valid\. \d+ probes, \d+ rules/);
@@ -95,7 +124,7 @@ describe('the centinela binary', () => {
 
   it('takes the folder from --config, else CENTINELA_CONFIG, and exits 1 with every problem on stderr', async () => {
     const dir = 'test/fixtures/config/several-problems';
-    const flag = await centinela(['check', '--config', dir], { CENTINELA_CONFIG: 'config' });
+    const flag = await centinela(['check', '--config', dir], { ...SHIPPED_ENV, CENTINELA_CONFIG: 'config' });
     const env = await centinela(['check'], { CENTINELA_CONFIG: dir });
     for (const { code, stdout, stderr } of [flag, env]) {
       expect(code).toBe(1);
@@ -106,7 +135,7 @@ describe('the centinela binary', () => {
   });
 
   it('fills ${VAR} from its environment', async () => {
-    const { code, stderr } = await centinela(['check'], { API_URL: 'not a url' });
+    const { code, stderr } = await centinela(['check'], { ...SHIPPED_ENV, API_URL: 'not a url' });
     expect(code).toBe(1);
     expect(stderr).toContain('config/alerts.yaml:');
     expect(stderr).toContain(

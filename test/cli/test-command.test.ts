@@ -6,13 +6,14 @@ import { parse } from 'yaml';
 import { runTests } from '../../src/cli/test.js';
 import { expandValues, parseSeries, type RuleTestFile } from '../../src/engine/rule-tests.js';
 import { centinela, configFolder } from '../support/cli.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 const shipped = readdirSync('config/tests').map((f) => join('config/tests', f));
 
 async function run(files: string[], dir = 'config') {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runTests({ files, dir, env: {}, out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await runTests({ files, dir, env: SHIPPED_ENV, out: (t) => out.push(t), err: (t) => err.push(t) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -203,17 +204,17 @@ tests:
   });
 
   it('is the `test` command of the centinela binary, with its exit status', async () => {
-    const ok = await centinela(['test', ...shipped]);
+    const ok = await centinela(['test', ...shipped], SHIPPED_ENV);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('0 failed');
     const wrong = tempTest(WRONG_API_DOWN);
-    const failed = await centinela(['test', wrong]);
+    const failed = await centinela(['test', wrong], SHIPPED_ENV);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('+ ApiDown{} P0 firing');
   });
 
   it('`centinela test` alone runs ./config/tests, or the tests of CENTINELA_CONFIG', async () => {
-    const plain = await centinela(['test']);
+    const plain = await centinela(['test'], SHIPPED_ENV);
     expect(plain.stdout).toContain(`${shipped.length} files,`);
     expect(plain.stdout).toContain(' 0 failed');
     expect(plain.code).toBe(0);

@@ -25,6 +25,7 @@ describe('interpolate', () => {
     ['${HOST:-other}', 'db'],
     ['${MISSING:-}', ''],
     ['${MISSING:-http://api:8000}/health', 'http://api:8000/health'],
+    ['${HOST:?the database host}', 'db'],
     ['price $5 and $$ stay', 'price $5 and $$ stay'],
     ['literal $${HOST} stays', 'literal ${HOST} stays'],
     ['no references', 'no references'],
@@ -44,6 +45,18 @@ describe('interpolate', () => {
     });
   });
 
+  it('refuses a ${VAR:?hint} unset or empty, with the hint written in the file as the fix', () => {
+    const hint = 'the address phones reach centinela at, e.g. https://centinela.example.org';
+    for (const name of ['PUBLIC_URL', 'EMPTY']) {
+      expect(interpolate(`\${${name}:?${hint}}/ack`, env)).toEqual({
+        value: '/ack',
+        problems: [`\${${name}} is not set in the environment: ${hint}`],
+        vars: [name],
+      });
+    }
+    expect(interpolate('${EMPTY:?}', env).problems).toEqual(['${EMPTY} is not set in the environment. Set it']);
+  });
+
   it('does not take inherited properties for variables', () => {
     expect(interpolate('${constructor}', {}).problems).toEqual([
       '${constructor} is not set in the environment. Set it or write ${constructor:-default}',
@@ -52,9 +65,10 @@ describe('interpolate', () => {
 
   it('reports references it cannot read', () => {
     expect(interpolate('${ HOST }', env).problems).toEqual([
-      '"${ HOST }" is not a variable reference. Write ${NAME} or ${NAME:-default} (a default cannot hold ${ or })',
+      '"${ HOST }" is not a variable reference. Write ${NAME}, ${NAME:-default} or ${NAME:?hint} (a default or hint cannot hold ${ or })',
     ]);
     expect(interpolate('${A:-${B}}', env).problems).toHaveLength(1);
+    expect(interpolate('${A:?set ${B}}', env).problems).toHaveLength(1);
     expect(interpolate('x ${HOST', env).problems).toEqual([
       '"${HOST" has no closing }. Write ${NAME} or ${NAME:-default}, or $${ for a literal ${',
     ]);
@@ -134,7 +148,7 @@ describe('coerceFilled', () => {
 
   it('turns one whole ${VAR} into the number or boolean the schema wants there, as YAML would', () => {
     const yaml =
-      'port: ${PORT:-587}\nratio: "${RATIO}"\ninsecure: ${TLS_INSECURE}\nname: ${N}\nitems: [{ keep: "${K}" }]\n';
+      'port: ${PORT:-587}\nratio: "${RATIO}"\ninsecure: ${TLS_INSECURE:?true or false}\nname: ${N}\nitems: [{ keep: "${K}" }]\n';
     expect(coerced(yaml, { RATIO: '0.25', TLS_INSECURE: 'true', N: '42', K: '7' })).toEqual({
       data: { port: 587, ratio: 0.25, insecure: true, name: '42', items: [{ keep: 7 }] },
       findings: [],

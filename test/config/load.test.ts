@@ -136,6 +136,25 @@ const cases: [string, string, Record<string, string>?][] = [
     'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
   ],
   ['heartbeat-no-period', 'alerts.yaml:2:5  probes[0]: missing key "expect_every". Write 500ms, 15s, 5m, 1h30m or 1d.'],
+  [
+    'ack-link-localhost',
+    'centinela.yaml:3:15  server.public_url: "http://localhost:9810" points at this machine (a loopback or ' +
+      'unspecified address), so an ack link opened on a phone reaches the phone itself. Set it to the address ' +
+      'people reach centinela at from their phones, e.g. https://centinela.grupogad.gob.ec.',
+  ],
+  [
+    'env-ack-link-loopback',
+    'centinela.yaml:3:15  server.public_url: the value filled in from ${PUBLIC_URL} points at this machine (a ' +
+      'loopback or unspecified address), so an ack link opened on a phone reaches the phone itself. Set it to the ' +
+      'address people reach centinela at from their phones, e.g. https://centinela.grupogad.gob.ec.',
+    { PUBLIC_URL: 'http://127.0.0.1:9810/hunter2' },
+  ],
+  [
+    'ack-link-no-public-url',
+    'escalation.yaml:19:16  ack.link_secret: signs the ack links in pages, but server.public_url (centinela.yaml) ' +
+      'is not set, so pages carry none. Set server.public_url to the address people reach centinela at from their ' +
+      'phones (e.g. https://centinela.grupogad.gob.ec), or leave link_secret empty to turn the links off.',
+  ],
 ];
 
 describe('one fixture per problem', () => {

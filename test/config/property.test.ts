@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { FileKey } from '../../src/config/references.js';
 import { VALID } from '../support/config-fixtures.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 const SHIPPED: Record<FileKey, string> = {
   alerts: readFileSync('config/alerts.yaml', 'utf8'),
@@ -15,7 +16,7 @@ const SHIPPED: Record<FileKey, string> = {
 };
 
 /** Runs the loader; fails the property when it throws anything but a ConfigError with issues. */
-function loadsOrExplains(texts: Partial<Record<FileKey, string>>, env: Record<string, string> = {}): boolean {
+function loadsOrExplains(texts: Partial<Record<FileKey, string>>, env: Record<string, string> = SHIPPED_ENV): boolean {
   try {
     parseConfig('config', texts, env);
     return true;
@@ -137,10 +138,10 @@ describe('the loader never throws anything but ConfigError', () => {
     fc.assert(
       fc.property(
         fc.dictionary(
-          fc.constantFrom('API_URL', 'SMTP_HOST', 'CTO_EMAIL', 'REDIS_PASSWORD', 'PUBLIC_HOST'),
+          fc.constantFrom('API_URL', 'SMTP_HOST', 'CTO_EMAIL', 'REDIS_PASSWORD', 'PUBLIC_HOST', 'CENTINELA_PUBLIC_URL'),
           fc.string({ maxLength: 30 }),
         ),
-        (env) => loadsOrExplains(SHIPPED, env),
+        (env) => loadsOrExplains(SHIPPED, { ...SHIPPED_ENV, ...env }),
       ),
       { numRuns: 30 },
     );

@@ -214,17 +214,25 @@ describe('escalation.yaml', () => {
     ]);
   });
 
-  it('needs a phone for a contact paged over a Twilio SMS channel (an empty ${PHONE:-} is none)', () => {
+  it('needs a phone for a contact paged over a Twilio SMS or call channel (an empty ${PHONE:-} is none)', () => {
     const sms = { kind: 'webhook', format: 'twilio', account_sid: 'AC1', auth_token: 't', from: '+15005550006' };
     const e = escalation({
-      channels: { sms, mail: { kind: 'email', smtp: { host: 'smtp', from: 'c@example.org' } } },
+      channels: {
+        sms,
+        call: { ...sms, mode: 'call' },
+        mail: { kind: 'email', smtp: { host: 'smtp', from: 'c@example.org' } },
+      },
       contacts: {
         cto: { ...contact, phone: '', channels: ['sms', 'mail'] },
-        lead: { ...contact, phone: '+593 99 000 0000', channels: ['sms'] },
+        lead: { ...contact, phone: '+593 99 000 0000', channels: ['sms', 'call'] },
+        devops: { ...contact, channels: ['call'] },
+        ops: { ...contact, channels: ['mail', 'sms', 'call'] },
       },
     });
     expect(found({ escalation: e })).toEqual([
       'escalation contacts.cto: has no phone, and sms sends SMS to it. Add phone: "+593 99 123 4567"',
+      'escalation contacts.devops: has no phone, and call calls it. Add phone: "+593 99 123 4567"',
+      'escalation contacts.ops: has no phone, and sms or call text or call it. Add phone: "+593 99 123 4567"',
     ]);
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { RuleConfig } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 // What each probe kind emits (`<probe>.<name>`), as agreed with the probe implementations; every probe also
 // yields `up` and `duration_seconds`.
@@ -57,7 +58,7 @@ const EMITS: Record<string, string[]> = {
   host: ['cpu_percent', 'memory_percent', 'load1'],
 };
 
-const config = await loadConfig({ dir: 'config', env: {} });
+const config = await loadConfig({ dir: 'config', env: SHIPPED_ENV });
 const rule = (name: string): RuleConfig => {
   const found = config.alerts.rules.find((r) => r.name === name);
   if (!found) throw new Error(`no rule ${name}`);
@@ -141,7 +142,7 @@ describe('the shipped configuration', () => {
       POSTGRES_PASSWORD: 'pw',
       SMTP_PASSWORD: 'smtp-pw',
     };
-    const c = await loadConfig({ dir: 'config', env });
+    const c = await loadConfig({ dir: 'config', env: { ...SHIPPED_ENV, ...env } });
     const api = c.alerts.probes.find((p) => p.name === 'api_health');
     expect(api?.kind === 'http' && api.url.reveal()).toBe('http://10.0.0.5:8000/api/v1/health');
     const db = c.alerts.probes.find((p) => p.name === 'db');

@@ -4,7 +4,14 @@ import { FakeClock } from '../../src/clock.js';
 import { Secret } from '../../src/config/secret.js';
 import { ackAlert, confirmAckLink, inspectAckLink } from '../../src/engine/acks.js';
 import { Escalator } from '../../src/engine/escalator.js';
-import { ackLinkUrl, signAckToken, verifyAckToken } from '../../src/escalation/ack-token.js';
+import {
+  ackLinkUrl,
+  shortAckLinkUrl,
+  signAckToken,
+  signShortAckToken,
+  verifyAckLink,
+  verifyAckToken,
+} from '../../src/escalation/ack-token.js';
 import { escalationConfig, firing, HOUR, MIN, makeAlert, resolved, TempState } from '../support/escalation-fixtures.js';
 
 const key = new Secret('test-link-secret');
@@ -104,6 +111,99 @@ describe('signed ack links', () => {
     expect(inspectAckLink(token, { ...deps(), linkSecret: undefined }, clock.now())).toMatchObject({
       code: 'LINK_DISABLED',
       status: 503,
+    });
+  });
+});
+
+describe('short ack links (SMS)', () => {
+  /** A P0 paging cto and lead, and cto's short token for it, valid for an hour. */
+  function fireShort(contact = 'cto') {
+    esc = new Escalator(state.all, escalationConfig({ raw: { levels: { P0: { contacts: ['cto', 'lead'] } } } }));
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    const incident = state.store.openIncident(alert.id);
+    if (!incident) throw new Error('no incident');
+    const token = signShortAckToken({ incidentId: incident.id, contact, expires: clock.now() + HOUR }, key);
+    return { alert, incident, token };
+  }
+  const pagedFor = (id: number) => state.store.paged(id);
+
+  it('is about 20 characters under /a/, and names its incident, its contact and its expiry minute', () => {
+    const { incident, token } = fireShort();
+    const url = shortAckLinkUrl(
+      'https://centinela.example/',
+      { incidentId: incident.id, contact: 'cto', expires: 1 },
+      key,
+    );
+    expect(url).toMatch(/^https:\/\/centinela\.example\/a\/[\w-]{14,22}$/);
+    // Six-digit incident ids and the minutes of this century still make 20 characters.
+    expect(
+      signShortAckToken({ incidentId: 999_999, contact: 'tech_lead', expires: Date.UTC(2099, 0) }, key),
+    ).toHaveLength(20);
+    expect(verifyAckLink(token, key, clock.now(), pagedFor)).toEqual({
+      ok: true,
+      claims: { incidentId: incident.id, contact: 'cto', expires: clock.now() + HOUR },
+    });
+  });
+
+  it('shows without acknowledging, and acknowledges on confirm as the contact it was signed for', () => {
+    const { alert, token } = fireShort('lead');
+    expect(inspectAckLink(token, deps(), clock.now())).toMatchObject({ ok: true, contact: 'lead' });
+    expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
+    expect(confirmAckLink(token, 'on it', deps(), clock.now())).toMatchObject({
+      ok: true,
+      ack: { who: 'lead', comment: 'on it', via: 'link' },
+    });
+    expect(confirmAckLink(token, undefined, deps(), clock.now())).toMatchObject({ code: 'ALREADY_ACKED', status: 409 });
+  });
+
+  it('refuses every altered token, another key, a contact never paged and another incident, acknowledging nothing', () => {
+    const { alert, incident, token } = fireShort();
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // Every one-character change of the token.
+    const altered = [...token].flatMap((ch, i) =>
+      [...alphabet].filter((c) => c !== ch).map((c) => `${token.slice(0, i)}${c}${token.slice(i + 1)}`),
+    );
+    const others = [
+      signShortAckToken({ incidentId: incident.id, contact: 'cto', expires: clock.now() + HOUR }, new Secret('guess')),
+      signShortAckToken({ incidentId: incident.id, contact: 'attacker', expires: clock.now() + HOUR }, key),
+      signShortAckToken({ incidentId: incident.id + 1, contact: 'cto', expires: clock.now() + HOUR }, key),
+      signShortAckToken({ incidentId: incident.id, contact: 'cto', expires: clock.now() + 2 * HOUR }, key).slice(
+        0,
+        -11,
+      ) + token.slice(-11),
+    ];
+    for (const forged of [...altered, ...others]) {
+      const r = confirmAckLink(forged, undefined, deps(), clock.now());
+      expect(r.ok, forged).toBe(false);
+      expect(['LINK_FORGED', 'LINK_MALFORMED']).toContain(r.ok || r.code);
+    }
+    for (const forged of others) {
+      expect(inspectAckLink(forged, deps(), clock.now())).toMatchObject({ code: 'LINK_FORGED', status: 403 });
+    }
+    expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
+  });
+
+  it('refuses a damaged token as such: cut short, stray characters, padding, an endless varint', () => {
+    const { token } = fireShort();
+    const endless = Buffer.from([...Array(9).fill(0xff), 1, ...Array(8).fill(0)]).toString('base64url');
+    for (const damaged of [token.slice(0, 8), `${token}=`, `${token.slice(0, 5)}+${token.slice(6)}`, endless, '']) {
+      expect(verifyAckLink(damaged, key, clock.now(), pagedFor), damaged).toEqual({ ok: false, problem: 'malformed' });
+    }
+  });
+
+  it('refuses it expired (at the minute), and once the incident resolved, as the long link does', async () => {
+    const { alert, token } = fireShort();
+    await clock.advance(HOUR + 1);
+    const late = confirmAckLink(token, undefined, deps(), clock.now());
+    expect(late).toMatchObject({ ok: false, code: 'LINK_EXPIRED', status: 410 });
+    expect(late.ok || late.message).toContain('expired at 2026-01-01 11:00 UTC');
+    const fresh = fireShort();
+    expect(fresh.alert.id).toBe(alert.id);
+    esc.handle([resolved(alert, clock.now())], clock.now());
+    expect(confirmAckLink(fresh.token, undefined, deps(), clock.now())).toMatchObject({
+      code: 'NOT_FIRING',
+      status: 410,
     });
   });
 });

@@ -15,6 +15,7 @@ import {
   resolved,
   TempState,
 } from '../support/escalation-fixtures.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 let state: TempState;
 let clock: FakeClock;
@@ -295,7 +296,7 @@ describe('escalation timelines', () => {
   });
 
   it('follows the shipped matrix: an ignored P3 ends at the CTO; P0 pages the CTO everywhere, then the lead and DevOps', async () => {
-    const { escalation: shipped } = await loadConfig({ dir: 'config', env: {} });
+    const { escalation: shipped } = await loadConfig({ dir: 'config', env: SHIPPED_ENV });
     const esc = make(shipped);
     const minor = makeAlert({ alertname: 'SlowQuery', priority: 'P3', summary: 'Slow queries' });
     esc.handle([firing(minor, clock.now())], clock.now());

@@ -185,6 +185,8 @@ export interface WebhookSpec {
    * what `idempotencyKey` picks (the whole body by default).
    */
   keyless?: string;
+  /** Names a second run of one format's suite with other keys (`mode: call`), in the suite's title. */
+  variant?: string;
 }
 
 const HTTP_ANSWERS: Record<Staged, SinkAnswer> = {
@@ -200,7 +202,7 @@ const HTTP_ANSWERS: Record<Staged, SinkAnswer> = {
 
 /** Registers the table for webhook format `format` in the calling test file. */
 export function webhookConformance(format: FormatName, spec: WebhookSpec): void {
-  runTable(`webhook (${format})`, async (secret) => {
+  runTable(`webhook (${format}${spec.variant ? `, ${spec.variant}` : ''})`, async (secret) => {
     const sink: WebhookSink = await startWebhookSink();
     const live = new URL(sink.url).origin;
     const dead = `http://127.0.0.1:${await freePort()}`;

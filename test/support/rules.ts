@@ -20,6 +20,7 @@ import { compileAlerting } from '../../src/rules/alerting.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import type { Db } from '../../src/store/sqlite-db.js';
 import type { AlertEvent, Labels, ProbeRun, Sample } from '../../src/types.js';
+import { SHIPPED_ENV } from './shipped-env.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -57,9 +58,9 @@ export class RulesHarness {
     this.engine = this.#build();
   }
 
-  /** The rules of config/ as shipped, with no environment set (every `${VAR:-default}` takes its default). */
+  /** The rules of config/ as shipped, with only the required environment set (`${VAR:-default}` takes its default). */
   static async shipped(opts: { clock?: FakeClock; path?: string } = {}): Promise<RulesHarness> {
-    const { alerts } = await loadConfig({ dir: 'config', env: {} });
+    const { alerts } = await loadConfig({ dir: 'config', env: SHIPPED_ENV });
     return new RulesHarness({ loaded: alerts }, opts);
   }
 

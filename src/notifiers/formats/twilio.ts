@@ -1,8 +1,10 @@
-// Twilio SMS (Programmable Messaging REST API): one form-encoded POST to the account's Messages resource, to the
-// contact's phone. The text is GSM-7 (one character a septet, so a segment holds 160, not UCS-2's 70): the headline,
-// cut to fit, and the ack link when the page asks for one.
+// Twilio, to the contact's phone: one form-encoded POST per notification, by SMS (`mode: sms`, the Messages resource)
+// or as a voice call (`mode: call`, the Calls resource). The SMS text is GSM-7 (one character a septet, so a segment
+// holds 160, not UCS-2's 70): the headline, cut to fit, and the short ack link when the page asks for one. The call
+// says the headline twice (inline TwiML): it wakes people; the link to acknowledge comes by the other channels.
 import { Secret } from '../../config/secret.js';
 import { headline } from '../describe.js';
+import { escapeHtml } from '../html.js';
 import type { Notification } from '../notifier.js';
 import { ackAsks } from '../push-text.js';
 import { defineFormat, type FormatConfig } from './format.js';
@@ -55,14 +57,14 @@ function cut(text: string, max: number): string {
 }
 
 /**
- * The SMS text: the headline and, when exactly one alert asks for an ack, `Ack: <link>`. The headline is cut so the
- * whole fits one segment; a link too long for that (a signed link is about 200 characters) makes it two.
+ * The SMS text: the headline and, when exactly one alert asks for an ack, `Ack: <short link>`. The headline is cut so
+ * the whole fits one segment, the link never; only a public_url too long for that makes it two.
  */
 export function smsText(n: Notification): string {
   const title = toGsm7(headline(n));
   const [only, ...others] = ackAsks(n);
   if (!only || others.length) return cut(title, ONE_SEGMENT);
-  const ack = `\nAck: ${only.url}`;
+  const ack = `\nAck: ${only.item.shortAckUrl ?? only.url}`;
   const room = (septets(ack) + 20 <= ONE_SEGMENT ? ONE_SEGMENT : TWO_SEGMENTS) - septets(ack);
   return `${cut(title, room)}${ack}`;
 }
@@ -70,17 +72,43 @@ export function smsText(n: Notification): string {
 /** Twilio wants E.164; escalation.yaml holds phones as people write them (`+593 99 123 4567`). */
 const e164 = (phone: string) => phone.replace(/[\s().-]/g, '');
 
-/** The Messages POST of a notification, to the contact's phone. */
+// What a call says, before it is escaped: room for a long headline, far below Twilio's 4,000 characters of TwiML.
+const MAX_SPOKEN = 400;
+
+/** What the call says: `centinela. P0: API down — grupo_gad_api.`, and how to acknowledge when the page asks. */
+export function spokenText(n: Notification): string {
+  // XML 1.0 allows almost no control characters, and speech needs none: a summary holding one says a space there.
+  const title = headline(n)
+    .replace(/^\[([^\]]+)\]\s*/, '$1: ')
+    .replace(/\p{Cc}/gu, ' ');
+  const said = [...title]
+    .slice(0, MAX_SPOKEN)
+    .join('')
+    .replace(/[\s.]+$/, '');
+  const ack = ackAsks(n).length > 0 ? ' Acknowledge it with the link in your messages.' : '';
+  return `centinela. ${said}.${ack}`;
+}
+
+/** The inline TwiML of the call: the alert said twice, a pause between, for someone woken by the first. */
+export function callTwiml(n: Notification): string {
+  const say = `<Say>${escapeHtml(spokenText(n))}</Say>`;
+  return `<Response>${say}<Pause length="1"/>${say}</Response>`;
+}
+
+/** The Messages (SMS) or Calls POST of a notification, to the contact's phone. */
 function render(n: Notification, cfg: FormatConfig<'twilio'>): HttpRequest[] {
   const phone = n.contact.phone?.trim();
   if (!phone) {
     throw new Error(
-      `contact "${n.contact.id}" has no phone for SMS: set phone (e.g. "+593 99 123 4567") under contacts.${n.contact.id} in escalation.yaml`,
+      `contact "${n.contact.id}" has no phone for ${cfg.mode === 'call' ? 'a call' : 'SMS'}: set phone (e.g. "+593 99 123 4567") under contacts.${n.contact.id} in escalation.yaml`,
     );
   }
-  const url = `${cfg.api_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(cfg.account_sid)}/Messages.json`;
+  const resource = cfg.mode === 'call' ? 'Calls' : 'Messages';
+  const url = `${cfg.api_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(cfg.account_sid)}/${resource}.json`;
   const basic = Buffer.from(`${cfg.account_sid}:${cfg.auth_token.reveal()}`).toString('base64');
-  const form = new URLSearchParams({ To: e164(phone), From: cfg.from, Body: smsText(n) });
+  const form = new URLSearchParams({ To: e164(phone), From: cfg.from });
+  if (cfg.mode === 'call') form.set('Twiml', callTwiml(n));
+  else form.set('Body', smsText(n));
   return [
     {
       url: new Secret(url),
@@ -90,5 +118,5 @@ function render(n: Notification, cfg: FormatConfig<'twilio'>): HttpRequest[] {
   ];
 }
 
-/** Twilio SMS: one Messages POST; failures name `api_url`, never the auth token. */
+/** Twilio SMS or voice call: one Messages or Calls POST; failures name `api_url`, never the auth token. */
 export default defineFormat({ format: 'twilio', render, endpoint: (cfg) => cfg.api_url });
