@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { centinela, configFolder, VALID_ESCALATION } from '../support/cli.js';
 import { spawnDaemon, startWorld, type World } from '../support/daemon.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 /** NODE_OPTIONS that load `code` before centinela starts: a stand-in for a library that raises a warning. */
 const preload = (code: string) => ({ NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(code)}` });
@@ -64,7 +65,7 @@ describe('Node warnings', () => {
   });
 
   it('a warning a library raises is not printed by a one-shot command', async () => {
-    const run = await centinela(['check', '--config', 'config'], WARN_AT_EXIT);
+    const run = await centinela(['check', '--config', 'config'], { ...SHIPPED_ENV, ...WARN_AT_EXIT });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
   });
