@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { type DemoTarget, startDemoTarget } from '../../demo/target.js';
 import { type App, createApp } from '../../src/app.js';
@@ -192,9 +192,17 @@ export interface DaemonProcess {
 }
 
 /** Spawns `centinela run --config <world's config>` with the world's environment on the system clock. */
-export async function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProcess> {
-  const child = spawn('./node_modules/.bin/node', ['bin/centinela.js', 'run', '--config', world.configDir], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...world.env, ...extra },
+export function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProcess> {
+  return spawnCentinela(world.configDir, { ...world.env, ...extra });
+}
+
+/**
+ * Spawns `centinela run --config <configDir>` with `env` (and PATH, LOG_LEVEL=info) through `bin`, the sources by
+ * default (bin/centinela.js runs them through tsx), or the entry of a build (bench/support/scratch-build.ts).
+ */
+export async function spawnCentinela(configDir: string, env: Env, bin = 'bin/centinela.js'): Promise<DaemonProcess> {
+  const child = spawn(resolve('node_modules/.bin/node'), [bin, 'run', '--config', configDir], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: DaemonProcess['logs'] = [];
