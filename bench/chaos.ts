@@ -8,6 +8,8 @@
 //   holding      both receivers hold what they get without answering; killed 0-300 ms after one holds the page
 //   after-page   killed 0-20 ms after a receiver answered the page (250 / 200): the window between the receiver's
 //                answer and the row marked delivered
+//   slow-answer  the webhook receiver sends its 200 status at once and the rest of its answer 1 s later (a proxy or
+//                a streaming framework does); killed 0-1000 ms after the status
 //   after-ack    the page delivered to both, acknowledged through the API; killed 0-300 ms after the ack answered
 //   resolving    the page delivered to both, the target fixed; killed 0-2.5 s later (before, during or after the
 //                resolution goes out)
@@ -21,7 +23,7 @@
 // the answer: the receiver got it and centinela could not know). Then the window itself, from every delivered row:
 // the receiver's answer → the row marked delivered in the state file (delivered_at, ms).
 //
-//   npx tsx bench/chaos.ts [--episodes 100] [--phases before-page,holding,after-page,after-ack,resolving,storm]
+//   npx tsx bench/chaos.ts [--episodes 100] [--phases before-page,holding,after-page,slow-answer,after-ack,resolving,storm]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,7 +38,7 @@ import { startHttpTarget } from '../test/support/http-target.js';
 import { waitUntil } from '../test/support/wait-until.js';
 import { buildScratch } from './support/scratch-build.js';
 
-const PHASES = ['before-page', 'holding', 'after-page', 'after-ack', 'resolving', 'storm'] as const;
+const PHASES = ['before-page', 'holding', 'after-page', 'slow-answer', 'after-ack', 'resolving', 'storm'] as const;
 type Phase = (typeof PHASES)[number];
 
 const { values } = parseArgs({
@@ -67,6 +69,7 @@ interface Received {
 /** A receiver's record of one episode, and its switch to hold (never answer) what it gets. */
 class Mailbox {
   messages: Received[] = [];
+  constructor(readonly name: string) {}
   hold = false;
   held = 0;
   onAnswer: ((m: Received) => void) | undefined;
@@ -103,8 +106,8 @@ function emailEvent(headline: string): string {
   return 'firing';
 }
 
-const mail = new Mailbox();
-const hook = new Mailbox();
+const mail = new Mailbox('email');
+const hook = new Mailbox('webhook');
 
 // Plain SMTP on loopback: what is measured is the outbox, not TLS.
 const smtp = new SMTPServer({
@@ -134,8 +137,15 @@ receiver.route('/hook', (req, res) => {
   };
   const events = (body.notifications ?? []).map((n) => n.event);
   const key = String(req.headers['idempotency-key']);
-  hook.receive({ key, events, alertId: body.notifications?.[0]?.alert.id }, () => res.writeHead(200).end('ok'));
+  hook.receive({ key, events, alertId: body.notifications?.[0]?.alert.id }, () => {
+    if (!slowAnswers) return res.writeHead(200).end('ok');
+    res.writeHead(200);
+    res.flushHeaders();
+    sleep(1_000).then(() => res.end('ok'));
+  });
 });
+// The webhook receiver's 200 comes at once, the rest of its answer a second later.
+let slowAnswers = false;
 let broken = false;
 const target = await startHttpTarget({
   routes: { '/health': (_req, res) => res.writeHead(broken ? 503 : 200).end(broken ? 'down' : 'ok') },
@@ -199,13 +209,18 @@ interface Tally {
   lostResolutions: number;
   repeatsAnswered: number;
   repeatsUnanswered: number;
+  repeatsNewId: number;
 }
-const tallies = new Map<Phase, Tally>(
-  phases.map((p) => [
-    p,
-    { episodes: 0, kills: 0, lostPages: 0, lostResolutions: 0, repeatsAnswered: 0, repeatsUnanswered: 0 },
-  ]),
-);
+const noTally = (): Tally => ({
+  episodes: 0,
+  kills: 0,
+  lostPages: 0,
+  lostResolutions: 0,
+  repeatsAnswered: 0,
+  repeatsUnanswered: 0,
+  repeatsNewId: 0,
+});
+const tallies = new Map<Phase, Tally>(phases.map((p) => [p, noTally()]));
 /** Receiver's answer → row marked delivered, ms, over every delivered row of every episode. */
 const windows: number[] = [];
 const receivers = [mail, hook];
@@ -216,8 +231,21 @@ const waitFor = (done: () => boolean) =>
     () => false,
   );
 
+/** Kills (restart) 0-`ms` ms after one of `boxes` answered the page, scheduled from the answer itself (no polling). */
+async function killAfterAnswer(boxes: Mailbox[], ms: number, restart: () => Promise<void>): Promise<void> {
+  let killed: Promise<void> | undefined;
+  for (const r of boxes) {
+    r.onAnswer = (m) => {
+      if (m.events.includes('firing')) killed ??= sleep(between(0, ms)).then(restart);
+    };
+  }
+  await waitFor(() => killed !== undefined);
+  await killed;
+}
+
 async function episode(n: number, phase: Phase): Promise<void> {
   const tally = tallies.get(phase) as Tally;
+  const killsBefore = tally.kills;
   const state = join(dir, `state-${n}.db`);
   const env = {
     STATE_PATH: state,
@@ -232,6 +260,7 @@ async function episode(n: number, phase: Phase): Promise<void> {
     await daemon.exited;
     tally.kills++;
     for (const r of receivers) r.hold = false;
+    slowAnswers = false;
     daemon = await start();
   };
   broken = false;
@@ -248,15 +277,10 @@ async function episode(n: number, phase: Phase): Promise<void> {
     await sleep(between(0, 300));
     await restart();
   } else if (phase === 'after-page') {
-    // Scheduled from the receiver's answer itself, so the kill lands within 20 ms of it (no polling delay).
-    let killed: Promise<void> | undefined;
-    for (const r of receivers) {
-      r.onAnswer = (m) => {
-        if (m.events.includes('firing')) killed ??= sleep(between(0, 20)).then(restart);
-      };
-    }
-    await waitFor(() => killed !== undefined);
-    await killed;
+    await killAfterAnswer(receivers, 20, restart);
+  } else if (phase === 'slow-answer') {
+    slowAnswers = true;
+    await killAfterAnswer([hook], 1_000, restart);
   } else if (phase === 'after-ack') {
     await waitFor(bothPaged);
     const id = hook.messages.find((m) => m.alertId)?.alertId;
@@ -283,13 +307,16 @@ async function episode(n: number, phase: Phase): Promise<void> {
     }
   }
 
-  for (const r of receivers) if (!(await waitFor(() => r.got('firing')))) tally.lostPages++;
+  const lost: string[] = [];
+  for (const r of receivers) if (!(await waitFor(() => r.got('firing')))) lost.push(`${r.name}'s page`);
   broken = false;
-  for (const r of receivers) if (!(await waitFor(() => r.got('resolved')))) tally.lostResolutions++;
+  for (const r of receivers) if (!(await waitFor(() => r.got('resolved')))) lost.push(`${r.name}'s resolution`);
   daemon.kill('SIGTERM');
   await daemon.exited;
+  const before = { ...tally };
   tally.episodes++;
-
+  tally.lostPages += lost.filter((l) => l.endsWith('page')).length;
+  tally.lostResolutions += lost.filter((l) => l.endsWith('resolution')).length;
   for (const r of receivers) {
     const seen = new Map<string, Received[]>();
     for (const m of r.messages) {
@@ -300,6 +327,21 @@ async function episode(n: number, phase: Phase): Promise<void> {
       }
       seen.set(m.key, [...earlier, m]);
     }
+    // The same event in messages of different ids: a resent row that went out with rows written meanwhile.
+    for (const event of ['firing', 'acknowledged', 'resolved']) {
+      const keys = new Set(r.messages.filter((m) => m.events.includes(event)).map((m) => m.key));
+      tally.repeatsNewId += Math.max(0, keys.size - 1);
+    }
+  }
+  const answered = tally.repeatsAnswered - before.repeatsAnswered;
+  const unanswered = tally.repeatsUnanswered - before.repeatsUnanswered;
+  const newId = tally.repeatsNewId - before.repeatsNewId;
+  if (lost.length || answered || unanswered || newId) {
+    const what = [
+      ...lost.map((l) => `lost ${l}`),
+      `repeats: ${answered} of answered messages, ${unanswered} of unanswered ones, ${newId} under a new id`,
+    ];
+    console.log(`  episode ${n + 1} (${phase}, ${tally.kills - killsBefore} kills): ${what.join('; ')}`);
   }
   const db = new Database(state, { readonly: true });
   const rows = db.prepare(`SELECT contact, kind, delivered_at FROM outbox WHERE state = 'delivered'`).all() as {
@@ -323,28 +365,33 @@ console.log(
 );
 const began = systemClock.now();
 try {
-  for (let n = 0; n < episodes; n++) await episode(n, phases[n % phases.length] as Phase);
+  for (let n = 0; n < episodes; n++) {
+    await episode(n, phases[n % phases.length] as Phase);
+    if ((n + 1) % 10 === 0)
+      console.log(`  ${n + 1} episodes, ${((systemClock.now() - began) / 60_000).toFixed(1)} min`);
+  }
 } finally {
   await Promise.all([new Promise<void>((r) => smtp.close(() => r())), receiver.close(), target.close()]);
   rmSync(dir, { recursive: true, force: true });
 }
 
+const COLUMNS: [string, (t: Tally) => number][] = [
+  ['episodes', (t) => t.episodes],
+  ['kills', (t) => t.kills],
+  ['lost pages', (t) => t.lostPages],
+  ['lost resolutions', (t) => t.lostResolutions],
+  ['repeats', (t) => t.repeatsAnswered + t.repeatsUnanswered],
+  ['of answered ones', (t) => t.repeatsAnswered],
+  ['unanswered', (t) => t.repeatsUnanswered],
+  ['under a new id', (t) => t.repeatsNewId],
+];
 const row = (name: string, t: Tally) =>
-  `${name.padEnd(12)} ${String(t.episodes).padStart(8)} ${String(t.kills).padStart(6)} ${String(t.lostPages).padStart(11)} ${String(t.lostResolutions).padStart(17)} ${String(t.repeatsAnswered + t.repeatsUnanswered).padStart(8)} ${String(t.repeatsAnswered).padStart(16)} ${String(t.repeatsUnanswered).padStart(11)}`;
+  [name.padEnd(12), ...COLUMNS.map(([title, f]) => String(f(t)).padStart(title.length))].join('  ');
 console.log(
   `\n${((systemClock.now() - began) / 60_000).toFixed(1)} min; 2 contacts paged per incident (email, webhook)`,
 );
-console.log(
-  `${'phase'.padEnd(12)} episodes  kills  lost pages  lost resolutions  repeats  of answered ones  unanswered`,
-);
-const total: Tally = {
-  episodes: 0,
-  kills: 0,
-  lostPages: 0,
-  lostResolutions: 0,
-  repeatsAnswered: 0,
-  repeatsUnanswered: 0,
-};
+console.log(['phase'.padEnd(12), ...COLUMNS.map(([title]) => title)].join('  '));
+const total = noTally();
 for (const [phase, t] of tallies) {
   console.log(row(phase, t));
   for (const k of Object.keys(total) as (keyof Tally)[]) total[k] += t[k];
