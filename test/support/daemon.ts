@@ -198,9 +198,14 @@ export function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProces
 
 /**
  * Spawns `centinela run --config <configDir>` with `env` (and PATH, LOG_LEVEL=info) through `bin`, the sources by
- * default (bin/centinela.js runs them through tsx), or the entry of a build (bench/support/scratch-build.ts).
+ * default (bin/centinela.js runs them through tsx), or the entry of a build (bench/support/scratch-build.ts); waits
+ * `within` ms for it to run, else kills it and rejects.
  */
-export async function spawnCentinela(configDir: string, env: Env, bin = 'bin/centinela.js'): Promise<DaemonProcess> {
+export async function spawnCentinela(
+  configDir: string,
+  env: Env,
+  { bin = 'bin/centinela.js', within = 20_000 }: { bin?: string; within?: number } = {},
+): Promise<DaemonProcess> {
   const child = spawn(resolve('node_modules/.bin/node'), [bin, 'run', '--config', configDir], {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -238,7 +243,10 @@ export async function spawnCentinela(configDir: string, env: Env, bin = 'bin/cen
     if (!found) throw new Error(`centinela exited (${child.exitCode}) before logging ${msg}: ${err.slice(0, 1000)}`);
     return found;
   };
-  const running = await waitForLog(/^centinela running$/);
+  const running = await waitForLog(/^centinela running$/, within).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
   return {
     url: String(running.url),
     pid: child.pid ?? 0,
