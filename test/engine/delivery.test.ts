@@ -326,7 +326,7 @@ describe('outbox worker', () => {
       5000,
       () => `the email's row is ${stateOf('cto')} on disk`,
     );
-    expect(w.hook.hanging()).toBe(1);
+    await w.hook.waitForHanging(1);
     expect(stateOf('lead')).toBe('sending');
     after.close();
     await w.clock.advance(5000);
