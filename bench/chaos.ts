@@ -222,7 +222,10 @@ const noTally = (): Tally => ({
 });
 const tallies = new Map<Phase, Tally>(phases.map((p) => [p, noTally()]));
 /** Receiver's answer → row marked delivered, ms, over every delivered row of every episode. */
-const windows: number[] = [];
+const windows = new Map<string, number[]>([
+  ['email', []],
+  ['webhook', []],
+]);
 const receivers = [mail, hook];
 const bothPaged = () => receivers.every((r) => r.got('firing'));
 const waitFor = (done: () => boolean) =>
@@ -352,10 +355,11 @@ async function episode(n: number, phase: Phase): Promise<void> {
   }[];
   db.close();
   for (const row of rows) {
-    const answers = (row.contact === 'oncall' ? mail : hook).messages
+    const box = row.contact === 'oncall' ? mail : hook;
+    const answers = box.messages
       .filter((m) => m.events.includes(row.kind) && m.answeredAt !== undefined && m.answeredAt <= row.delivered_at)
       .map((m) => m.answeredAt as number);
-    if (answers.length) windows.push(row.delivered_at - answers.reduce((a, b) => Math.max(a, b)));
+    if (answers.length) windows.get(box.name)?.push(row.delivered_at - answers.reduce((a, b) => Math.max(a, b)));
   }
 }
 
@@ -398,8 +402,11 @@ for (const [phase, t] of tallies) {
   for (const k of Object.keys(total) as (keyof Tally)[]) total[k] += t[k];
 }
 console.log(row('total', total));
-const sorted = [...windows].sort((a, b) => a - b);
-const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-console.log(
-  `window, receiver's answer → row marked delivered, ${sorted.length} deliveries: median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)} ms`,
-);
+console.log("window, receiver's answer → row marked delivered (delivered_at, ms):");
+for (const [name, ms] of [...windows, ['both', [...windows.values()].flat()] as const]) {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  console.log(
+    `  ${name.padEnd(8)} ${sorted.length} deliveries: median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)} ms`,
+  );
+}
