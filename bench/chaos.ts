@@ -246,6 +246,9 @@ async function killAfterAnswer(boxes: Mailbox[], ms: number, restart: () => Prom
   await killed;
 }
 
+/** The daemon process of the episode under way. */
+let running: DaemonProcess | undefined;
+
 async function episode(n: number, phase: Phase): Promise<void> {
   const tally = tallies.get(phase) as Tally;
   const killsBefore = tally.kills;
@@ -257,7 +260,10 @@ async function episode(n: number, phase: Phase): Promise<void> {
     HOOK_URL: `${receiver.url}/hook`,
   };
   // A minute to start: other work shares this machine's cores, and a start is not what is measured.
-  const start = () => spawnCentinela(configDir, env, { bin: join(root, 'bin/centinela.js'), within: 60_000 });
+  const start = async () => {
+    running = await spawnCentinela(configDir, env, { bin: join(root, 'bin/centinela.js'), within: 60_000 });
+    return running;
+  };
   let daemon: DaemonProcess = await start();
   const restart = async () => {
     daemon.kill('SIGKILL');
@@ -321,11 +327,13 @@ async function episode(n: number, phase: Phase): Promise<void> {
   tally.episodes++;
   tally.lostPages += lost.filter((l) => l.endsWith('page')).length;
   tally.lostResolutions += lost.filter((l) => l.endsWith('resolution')).length;
+  const repeatedAt = new Set<string>();
   for (const r of receivers) {
     const seen = new Map<string, Received[]>();
     for (const m of r.messages) {
       const earlier = seen.get(m.key) ?? [];
       if (earlier.length) {
+        repeatedAt.add(r.name);
         if (earlier.some((e) => e.answeredAt !== undefined)) tally.repeatsAnswered++;
         else tally.repeatsUnanswered++;
       }
@@ -343,7 +351,7 @@ async function episode(n: number, phase: Phase): Promise<void> {
   if (lost.length || answered || unanswered || newId) {
     const what = [
       ...lost.map((l) => `lost ${l}`),
-      `repeats: ${answered} of answered messages, ${unanswered} of unanswered ones, ${newId} under a new id`,
+      `repeats: ${answered} of answered messages, ${unanswered} of unanswered ones, ${newId} under a new id (${[...repeatedAt].join(', ') || 'none'})`,
     ];
     console.log(`  episode ${n + 1} (${phase}, ${tally.kills - killsBefore} kills): ${what.join('; ')}`);
   }
@@ -376,6 +384,8 @@ try {
       console.log(`  ${n + 1} episodes, ${((systemClock.now() - began) / 60_000).toFixed(1)} min`);
   }
 } finally {
+  // An episode that failed half-way leaves no daemon behind.
+  running?.kill('SIGKILL');
   await Promise.all([new Promise<void>((r) => smtp.close(() => r())), receiver.close(), target.close()]);
   rmSync(dir, { recursive: true, force: true });
 }
