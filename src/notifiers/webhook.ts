@@ -15,7 +15,7 @@ import slack from './formats/slack.js';
 import teams from './formats/teams.js';
 import telegram from './formats/telegram.js';
 import twilio from './formats/twilio.js';
-import { defineNotifier } from './notifier.js';
+import { type Delivery, defineNotifier } from './notifier.js';
 
 /**
  * The formats, one file each; `format:` in escalation.yaml picks one. test/notifiers/registry.test.ts fails when a
@@ -73,21 +73,26 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, typeof v === 'string' ? v : v.reveal()]),
       );
-      let status: number;
-      let retryAfter: string | undefined;
-      let detail: string;
+      let outcome: Delivery;
       try {
         const res = await request(req.url.reveal(), { method: 'POST', headers, body: req.body, signal });
-        status = res.statusCode;
         const ra = res.headers['retry-after'];
-        retryAfter = Array.isArray(ra) ? ra[0] : ra;
-        // Scrubbed before it is cut, so a secret at the cut cannot survive as a prefix.
-        const answer = m.scrub(await res.body.text());
-        detail = answer.replace(/\s+/g, ' ').trim().slice(0, DETAIL_CHARS);
+        const retryAfter = Array.isArray(ra) ? ra[0] : ra;
+        outcome = fromHttpStatus(res.statusCode, m.what, retryAfter, now());
+        if (outcome.ok) {
+          // Delivered at the status line: waiting for the rest of the answer would leave the row unmarked (a crash
+          // meanwhile resends it) and, when it never ends, time the attempt out into a retry the receiver has had.
+          // Dropping an unread body aborts it, which undici reports as an error: that abort is the point.
+          res.body.on('error', () => {}).destroy();
+        } else {
+          // Scrubbed before it is cut, so a secret at the cut cannot survive as a prefix.
+          const answer = m.scrub(await res.body.text());
+          const detail = answer.replace(/\s+/g, ' ').trim().slice(0, DETAIL_CHARS);
+          outcome = fromHttpStatus(res.statusCode, m.what, retryAfter, now(), detail);
+        }
       } catch (err) {
         return fromTransportError(err, m.what);
       }
-      const outcome = fromHttpStatus(status, m.what, retryAfter, now(), detail);
       if (!outcome.ok) return outcome;
     }
     return { ok: true };

@@ -1,10 +1,12 @@
 // The outbox worker on the fake clock against a real SMTP server and webhook receiver: retries with backoff,
 // Retry-After, fallback to the next channel, DeliveryFailing, storms grouped, restarts and stop().
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { signedAckLinks } from '../../src/engine/acks.js';
 import { OutboxWorker } from '../../src/engine/delivery.js';
 import { Escalator } from '../../src/engine/escalator.js';
-import { deliveryWorld, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
+import { deliveryWorld, escalationConfig, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
+import { startHttpTarget } from '../support/http-target.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const w = deliveryWorld();
@@ -302,6 +304,62 @@ describe('outbox worker', () => {
     );
     expect(w.hook.requests).toHaveLength(1);
     await worker.stop(1000);
+  });
+
+  it('marks a message delivered in its own commit as soon as its receiver answers, while the round goes on', async () => {
+    const { escalation, worker } = setup(
+      w.config({
+        levels: { P0: { contacts: ['cto', 'lead'] } },
+        contacts: { cto: { channels: ['mail'] }, lead: { channels: ['hook'] } },
+      }),
+    );
+    w.hook.script('hang');
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    const pass = worker.runOnce();
+    await w.smtp.waitFor(1);
+    // What a process started on the file after a crash now would find: the email is done, not resent.
+    const after = new Database(w.state.path, { readonly: true });
+    const stateOf = (contact: string) =>
+      (after.prepare('SELECT state FROM outbox WHERE contact = ?').get(contact) as { state: string }).state;
+    await waitUntil(
+      () => stateOf('cto') === 'delivered',
+      5000,
+      () => `the email's row is ${stateOf('cto')} on disk`,
+    );
+    await w.hook.waitForHanging(1);
+    expect(stateOf('lead')).toBe('sending');
+    after.close();
+    await w.clock.advance(5000);
+    await pass;
+  });
+
+  it('marks a webhook delivered at its 2xx status line, without waiting for a body that never ends', async () => {
+    const receiver = await startHttpTarget({
+      routes: {
+        '/hook': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.flushHeaders();
+        },
+      },
+    });
+    try {
+      const { escalation, worker } = setup(
+        escalationConfig({ webhookUrl: `${receiver.url}/hook`, raw: { contacts: { cto: { channels: ['hook'] } } } }),
+      );
+      escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+      // The fake clock stands still: only the receiver's status can end this attempt, not the channel's timeout.
+      const pass = worker.runOnce();
+      await waitUntil(
+        () => row()?.state === 'delivered',
+        5000,
+        () => `the row is ${row()?.state}`,
+      );
+      await pass;
+      expect(row()).toMatchObject({ state: 'delivered', attempts: 1, lastError: null });
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('on stop, lets an in-flight delivery finish', async () => {

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { type DemoTarget, startDemoTarget } from '../../demo/target.js';
 import { type App, createApp } from '../../src/app.js';
@@ -192,9 +192,22 @@ export interface DaemonProcess {
 }
 
 /** Spawns `centinela run --config <world's config>` with the world's environment on the system clock. */
-export async function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProcess> {
-  const child = spawn('./node_modules/.bin/node', ['bin/centinela.js', 'run', '--config', world.configDir], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...world.env, ...extra },
+export function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProcess> {
+  return spawnCentinela(world.configDir, { ...world.env, ...extra });
+}
+
+/**
+ * Spawns `centinela run --config <configDir>` with `env` (and PATH, LOG_LEVEL=info) through `bin`, the sources by
+ * default (bin/centinela.js runs them through tsx), or the entry of a build (bench/support/scratch-build.ts); waits
+ * `within` ms for it to run, else kills it and rejects.
+ */
+export async function spawnCentinela(
+  configDir: string,
+  env: Env,
+  { bin = 'bin/centinela.js', within = 20_000 }: { bin?: string; within?: number } = {},
+): Promise<DaemonProcess> {
+  const child = spawn(resolve('node_modules/.bin/node'), [bin, 'run', '--config', configDir], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: DaemonProcess['logs'] = [];
@@ -230,7 +243,10 @@ export async function spawnDaemon(world: World, extra: Env = {}): Promise<Daemon
     if (!found) throw new Error(`centinela exited (${child.exitCode}) before logging ${msg}: ${err.slice(0, 1000)}`);
     return found;
   };
-  const running = await waitForLog(/^centinela running$/);
+  const running = await waitForLog(/^centinela running$/, within).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
   return {
     url: String(running.url),
     pid: child.pid ?? 0,
