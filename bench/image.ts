@@ -27,7 +27,7 @@ try {
   console.log(`build: ${seconds(systemClock.now() - started)} (base images imported from the cache, no layer cache)`);
   for (const image of ['node:24-bookworm-slim', IMAGE, 'debian:bookworm-slim', PROXY_IMAGE]) {
     const size = Number(await engine.docker('image', 'inspect', '--format', '{{.Size}}', image));
-    console.log(`  ${image.padEnd(24)} ${(size / 1e6).toFixed(1)} MB`);
+    console.log(`  ${image.padEnd(28)} ${(size / 1e6).toFixed(1)} MB`);
   }
 
   await startProxy(engine);
