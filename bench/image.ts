@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import { buildImages, IMAGE, PROXY_IMAGE, startCentinela, startProxy } from '../test/support/centinela-image.js';
 import { startDockerEngine } from '../test/support/docker-engine.js';
+import { SHIPPED_ENV } from '../test/support/shipped-env.js';
 import { freePort } from '../test/support/tcp-target.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -44,7 +45,11 @@ try {
     started = systemClock.now();
     const name = await startCentinela(engine, {
       binds,
-      env: { CENTINELA_LISTEN: url.slice('http://'.length), CENTINELA_ACK_SECRET: 'bench-ack-secret-0123456789' },
+      env: {
+        ...SHIPPED_ENV,
+        CENTINELA_LISTEN: url.slice('http://'.length),
+        CENTINELA_ACK_SECRET: 'bench-ack-secret-0123456789',
+      },
     });
     while ((await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200) await systemClock.sleep(20);
     toReady.push(systemClock.now() - started);

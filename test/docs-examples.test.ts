@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { didYouMean } from '../src/did-you-mean.js';
 import { BUILTIN_RULES } from '../src/rules/rule.js';
+import { SHIPPED_ENV } from './support/shipped-env.js';
 
 const PAGES = ['README.md', ...readdirSync('docs').map((f) => join('docs', f))].filter((f) => f.endsWith('.md'));
 
@@ -74,7 +75,7 @@ function definedIn(text: string): Set<string> {
 let alerts: Set<string>;
 let probes: Set<string>;
 beforeAll(async () => {
-  const config = await loadConfig({ dir: 'config', env: {} });
+  const config = await loadConfig({ dir: 'config', env: { ...SHIPPED_ENV } });
   alerts = new Set([
     ...config.alerts.rules.map((r) => r.name),
     BUILTIN_RULES.cannotMeasure.name,
