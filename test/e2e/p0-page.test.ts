@@ -7,13 +7,11 @@
 //   - one tap on the ntfy Acknowledge action, or Pushover's receipt callback, acknowledges: reminders stop;
 //   - acknowledged and still firing past the P0 ack_timeout (30 min), the CTO is paged again;
 //   - a forged action or callback acknowledges nothing.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it, onTestFinished } from 'vitest';
-import { parseDocument } from 'yaml';
 import type { Env } from '../../src/config/env.js';
 import type { OutboxRow } from '../../src/store/store.js';
 import { type Daemon, startDaemon, startWorld, type World } from '../support/daemon.js';
+import { ntfyChannel, useShippedEscalation } from '../support/shipped-escalation.js';
 import { freePort } from '../support/tcp-target.js';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
 
@@ -30,43 +28,30 @@ interface Shipped {
 }
 
 /**
- * The world with config/escalation.yaml in place of the fixture's: its email channel trusts the sink's certificate,
- * and the CTO has the phone channels after the shipped two. `env` adds to the environment (e.g. a dead SMTP port).
+ * The world with config/escalation.yaml in place of the fixture's (test/support/shipped-escalation.ts), the CTO's
+ * phone channels added. `env` adds to the environment (e.g. a dead SMTP port).
  */
 async function startShipped(env: Env = {}): Promise<Shipped> {
   const [ntfy, pushover, twilio] = await Promise.all([startWebhookSink(), startWebhookSink(), startWebhookSink()]);
-  const world = await startWorld({
-    SMTP_HOST: '127.0.0.1',
-    CENTINELA_ACK_SECRET: 'a-long-random-ack-secret-0123456789',
-    CTO_PHONE: '+593 99 123 4567',
-    ...env,
+  const world = await startWorld(env);
+  useShippedEscalation(world, {
+    push: ntfyChannel(ntfy),
+    pushover: {
+      kind: 'webhook',
+      format: 'pushover',
+      api_url: new URL(pushover.path('/1/messages.json')).origin,
+      token: 'azGDORePK8gMaC0QOYAMyEEuzJnyUi',
+      user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG',
+    },
+    sms: {
+      kind: 'webhook',
+      format: 'twilio',
+      api_url: new URL(twilio.path(TWILIO_PATH)).origin,
+      account_sid: 'AC0123',
+      auth_token: 'twilio-auth-token',
+      from: '+15005550006',
+    },
   });
-  world.env = { ...world.env, OPS_WEBHOOK_URL: world.hook.url };
-  const doc = parseDocument(readFileSync('config/escalation.yaml', 'utf8'));
-  doc.setIn(['channels', 'email', 'smtp', 'tls'], { ca_file: world.env.SMTP_CA_FILE });
-  doc.setIn(['channels', 'push'], {
-    kind: 'webhook',
-    format: 'ntfy',
-    server: new URL(ntfy.path('/')).origin,
-    topic: 'grupogad-cto',
-  });
-  doc.setIn(['channels', 'pushover'], {
-    kind: 'webhook',
-    format: 'pushover',
-    api_url: new URL(pushover.path('/1/messages.json')).origin,
-    token: 'azGDORePK8gMaC0QOYAMyEEuzJnyUi',
-    user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG',
-  });
-  doc.setIn(['channels', 'sms'], {
-    kind: 'webhook',
-    format: 'twilio',
-    api_url: new URL(twilio.path(TWILIO_PATH)).origin,
-    account_sid: 'AC0123',
-    auth_token: 'twilio-auth-token',
-    from: '+15005550006',
-  });
-  doc.setIn(['contacts', 'cto', 'channels'], ['email', 'ops_webhook', 'push', 'pushover', 'sms']);
-  writeFileSync(join(world.configDir, 'escalation.yaml'), doc.toString());
   const d = await startDaemon(world);
   onTestFinished(async () => {
     await d.close();
