@@ -7,7 +7,8 @@
 //     (every 5s, after_failures 3, retry_every 1s); the page written (from the API's page rows) and its arrival at
 //     each receiver, and the spread between the first and the last channel;
 //  2. a missed heartbeat deadline → the page: docs/deploy.md's CentinelaSilent (heartbeat probe every 30s, P0) with
-//     expect_every 10s and grace 5s; pinged once, then silent; from last ping + expect_every + grace to the arrival.
+//     expect_every 10s and grace 5s; pinged once at a random point of the probe's cycle, then silent; from last ping
+//     + expect_every + grace to the arrival.
 //
 //   npx tsx bench/paging.ts [--trials 5] [--heartbeat-every 30s]
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
 import { systemClock } from '../src/clock.js';
+import { parseDuration } from '../src/duration.js';
 import { type DaemonProcess, spawnDaemon, startWorld, type World } from '../test/support/daemon.js';
 import { ntfyChannel, useShippedEscalation } from '../test/support/shipped-escalation.js';
 import { startWebhookSink, type WebhookSink } from '../test/support/webhook-sink.js';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
 });
 const trials = Number(values.trials);
 const heartbeatEvery = values['heartbeat-every'];
+const heartbeatEveryMs = parseDuration(heartbeatEvery) ?? Number.NaN;
 const EXPECT_EVERY_MS = 10_000;
 const GRACE_MS = 5_000;
 const CHANNELS = ['email', 'ops_webhook', 'push'] as const;
@@ -153,6 +156,8 @@ addHeartbeat(world);
 const beat: { first: number; at: Record<Channel, number> }[] = [];
 for (let i = 0; i < trials; i++) {
   await trial(world, ntfy, trials + i, async (d) => {
+    // The ping lands anywhere in the probe's cycle, as a peer's would.
+    await sleep(Math.random() * heartbeatEveryMs);
     const res = await fetch(`${d.url}/api/v1/heartbeats/centinela_peer`, {
       method: 'POST',
       headers: { authorization: `Bearer ${world.env.WRITE_TOKEN}` },
