@@ -81,6 +81,11 @@ async function arrivals(world: World, ntfy: WebhookSink, alertname: string, with
   return got as Record<Channel, number>;
 }
 
+/** CentinelaSilent pages received on any channel. */
+const silentPages = (world: World, ntfy: WebhookSink) =>
+  world.hook.requests.filter((r) => r.body.includes('"name":"CentinelaSilent"')).length +
+  ntfy.requests.filter((r) => r.body.includes('CentinelaSilent')).length;
+
 /** When the daemon wrote the first page of `alertname` (its API's page rows), epoch ms. */
 async function pageWrittenAt(d: DaemonProcess, alertname: string): Promise<number> {
   const alerts = (await (await fetch(`${d.url}/api/v1/alerts?alertname=${alertname}`)).json()) as {
@@ -153,20 +158,32 @@ console.log('  bound of fault → page: the next 5 s check + 2 re-checks 1 s apa
 console.log(`  load average now: ${load()}`);
 
 addHeartbeat(world);
-const beat: { first: number; at: Record<Channel, number> }[] = [];
+const beat: { written: number; first: number; at: Record<Channel, number> }[] = [];
 for (let i = 0; i < trials; i++) {
   await trial(world, ntfy, trials + i, async (d) => {
-    // The ping lands anywhere in the probe's cycle, as a peer's would.
-    await sleep(Math.random() * heartbeatEveryMs);
-    const res = await fetch(`${d.url}/api/v1/heartbeats/centinela_peer`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${world.env.WRITE_TOKEN}` },
-    });
-    if (!res.ok) throw new Error(`ping refused: ${res.status} ${await res.text()}`);
+    // The peer pings every 5 s from the start (so nothing is overdue yet), and its last ping lands anywhere in the
+    // probe's cycle, as a dying peer's would.
+    const ping = async () => {
+      const res = await fetch(`${d.url}/api/v1/heartbeats/centinela_peer`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${world.env.WRITE_TOKEN}` },
+      });
+      if (!res.ok) throw new Error(`ping refused: ${res.status} ${await res.text()}`);
+    };
+    await ping();
+    const total = 1_000 + Math.random() * heartbeatEveryMs;
+    const pings = Math.ceil(total / 5_000);
+    for (let n = 0; n < pings; n++) {
+      // At least 1 s apart (closer pings are refused), at most 5 s.
+      await sleep(total / pings);
+      await ping();
+    }
+    if (silentPages(world, ntfy) > 0) throw new Error('CentinelaSilent paged while the peer was pinging');
     const deadline = systemClock.now() + EXPECT_EVERY_MS + GRACE_MS;
     const got = await arrivals(world, ntfy, 'CentinelaSilent', EXPECT_EVERY_MS + GRACE_MS + 120_000);
     const at = Object.fromEntries(CHANNELS.map((c) => [c, got[c] - deadline])) as Record<Channel, number>;
-    beat.push({ first: Math.min(...CHANNELS.map((c) => at[c])), at });
+    const written = (await pageWrittenAt(d, 'CentinelaSilent')) - deadline;
+    beat.push({ written, first: Math.min(...CHANNELS.map((c) => at[c])), at });
   });
 }
 console.log(
@@ -180,6 +197,11 @@ for (const c of CHANNELS)
   row(
     `deadline → ${c}`,
     beat.map((b) => b.at[c]),
+  );
+for (const c of CHANNELS)
+  row(
+    `page written → ${c}`,
+    beat.map((b) => b.at[c] - b.written),
   );
 console.log(`  bound: the heartbeat probe's next run (0–${heartbeatEvery} after the deadline), then delivery`);
 console.log(`  load average at the end: ${load()}`);
