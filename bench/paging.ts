@@ -190,6 +190,10 @@ console.log(
   `\n2. missed heartbeat deadline (last ping + ${EXPECT_EVERY_MS / 1000}s + ${GRACE_MS / 1000}s grace) → CentinelaSilent (P0), probe every ${heartbeatEvery}, ${trials} trials:`,
 );
 row(
+  'deadline → page written',
+  beat.map((b) => b.written),
+);
+row(
   'deadline → first delivery',
   beat.map((b) => b.first),
 );

@@ -94,6 +94,7 @@ export function unreachedPages(
     if (r.channel && r.lastError) failed.add(r.channel);
   }
   const a = incident.alert;
+  const paged = [...new Set(pages.map((r) => r.contact))];
   const alert: Alert = {
     id: `centinela:delivery-failing:unreached:${incident.id}`,
     alertname: 'DeliveryFailing',
@@ -103,10 +104,10 @@ export function unreachedPages(
     op: '>=',
     threshold: Math.round(config.delivery.fallback_after / 1000),
     summary: `Nobody was reached about ${a.alertname} (${incident.priority}): every page failed ${givenUp ? 'for good' : `for ${humanDuration(now - since)}`}`,
-    description: `${a.summary}. Its pages to ${[...new Set(pages.map((r) => r.contact))].join(', ')} failed on ${[...failed].join(', ') || 'every channel'}${givenUp ? ' and were given up' : ''}.`,
+    description: `${a.summary}. Its pages to ${paged.join(', ')} failed on ${[...failed].join(', ') || 'every channel'}${givenUp ? ' and were given up' : ''}.`,
     runbook: [
       `Handle ${a.alertname} yourself: nobody paged for it has heard of it (GET /api/v1/alerts/${encodeURIComponent(a.id)})`,
-      ...[...new Set(pages.map((r) => r.contact))].map((c) => `Run: centinela notify-test --contact ${c}`),
+      ...paged.map((c) => `Run: centinela notify-test --contact ${c}`),
       'Fix the channels in escalation.yaml or the receiving services (password, URL, token, quota)',
     ],
     diagnosis: pages.map((r) => ({ probe: 'outbox', detail: `${r.contact} over ${r.channel}: ${r.lastError}` })),
