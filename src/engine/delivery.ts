@@ -11,7 +11,9 @@
 // Rows claimed together for one (contact, channel, group key) are one message. A failure is retried after
 // initial_backoff·2^attempts with jitter, or after the server's Retry-After, never later than max_backoff nor than
 // the moment `fallback_after` is up. Once a row has failed for `fallback_after` (or at once on a final failure such
-// as 404 or a refused password) it moves to the contact's next channel, and the P2 level's contacts get a DeliveryFailing page over a channel other than the broken one.
+// as 404 or a refused password) it moves to the contact's next channel, and the P2 level's contacts get a
+// DeliveryFailing page over a channel other than the broken one; when every page of its alert has failed so, they
+// also get one saying nobody was reached (src/engine/delivery-failing.ts).
 // A row whose last channel failed finally is marked failed. Delivery is at-least-once: a crash after the send
 // but before the row is marked resends it with the same Message-ID / Idempotency-Key.
 import { createHash } from 'node:crypto';
@@ -21,7 +23,7 @@ import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { deliver } from '../notifiers/index.js';
 import { type Delivery, type Notification, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { IncidentStore, OutboxRow } from '../store/store.js';
-import { deliveryFailingPages } from './delivery-failing.js';
+import { deliveryFailingPages, unreachedPages } from './delivery-failing.js';
 import { FailingChannels } from './failing-channels.js';
 
 /** The part of escalation.yaml the worker reads. */
@@ -92,6 +94,8 @@ export class OutboxWorker {
   #again = false;
   #stopped = true;
   readonly #inFlight = new Set<AbortController>();
+  /** Incidents whose "nobody was reached, and no channel is left" was logged. */
+  readonly #toldUnreached = new Set<number>();
 
   constructor(deps: OutboxDeps) {
     this.#store = deps.store;
@@ -291,6 +295,7 @@ export class OutboxWorker {
     }
     const unraised = rows.filter((r) => !r.failingRaised && r.kind !== 'delivery-failing');
     if (longFailing && unraised.length) this.#raiseDeliveryFailing(unraised, channel, result.reason, failingSince, now);
+    for (const id of new Set(rows.map((r) => r.incidentId))) if (id) this.#raiseUnreached(id, now);
   }
 
   /** Pages the P2 level's contacts, over a channel other than the broken one, that deliveries are failing. */
@@ -302,5 +307,24 @@ export class OutboxWorker {
     for (const page of pages) this.#store.enqueue(page);
     this.#store.markFailingRaised(rows.map((r) => r.id));
     this.wake();
+  }
+
+  /**
+   * Pages that the incident's pages have reached nobody, when every one has failed, for fallback_after or for good
+   * (once per incident: the rows' keys are unique). Looked at after each failed attempt, so it is on time.
+   */
+  #raiseUnreached(incidentId: number, now: number): void {
+    const incident = this.#store.incident(incidentId);
+    const raised = incident && unreachedPages(incident, this.#store.outboxRows(incidentId), now, this.#config);
+    if (!raised) return;
+    // Said once per incident (and start): the rows keep failing and are tried again, each a call of this method.
+    if (raised.pages.length === 0 && !this.#toldUnreached.has(incidentId)) {
+      this.#toldUnreached.add(incidentId);
+      this.#log.error(
+        { alert: incident.alertId, contacts: raised.unreachable },
+        'outbox: nobody was reached about this alert, and no contact has a channel its pages did not fail on',
+      );
+    }
+    if (raised.pages.filter((page) => this.#store.enqueue(page)).length > 0) this.wake();
   }
 }

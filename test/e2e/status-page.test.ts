@@ -1,8 +1,9 @@
 // The status page in headless Chromium (Debian's chromium, driven by playwright-core) against the in-process daemon
 // listening on loopback: it shows the firing alert, its Ack button acknowledges (asking for the token once), and the
 // page then shows it acknowledged; it fits a phone's width.
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
 
 let world: World;
@@ -20,18 +21,7 @@ beforeAll(async () => {
     30_000,
     () => 'no page',
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

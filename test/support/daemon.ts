@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import { type DemoTarget, startDemoTarget } from '../../demo/target.js';
 import { type App, createApp } from '../../src/app.js';
 import { type Clock, FakeClock } from '../../src/clock.js';
@@ -76,6 +77,35 @@ export async function startWorld(extra: Env = {}, clock: Clock = new FakeClock()
   };
 }
 
+/** A test's world and the daemon it starts on it (see daemonPerTest). */
+export interface DaemonTest {
+  /** This test's world (a new one per test). */
+  world: World;
+  /** Starts the daemon on this test's world; it is closed after the test, even when the test fails. */
+  start(): Promise<Daemon>;
+}
+
+/** Registers a new world per test (`startWorld(env)`) and closes the daemon the test started and the world after it. */
+export function daemonPerTest(env: Env = {}): DaemonTest {
+  let daemon: Daemon | undefined;
+  const t: DaemonTest = {
+    world: undefined as unknown as World,
+    async start() {
+      daemon = await startDaemon(t.world);
+      return daemon;
+    },
+  };
+  beforeEach(async () => {
+    t.world = await startWorld(env);
+  });
+  afterEach(async () => {
+    await daemon?.close();
+    daemon = undefined;
+    await t.world.close();
+  });
+  return t;
+}
+
 /** mulberry32: a small deterministic generator of numbers in [0, 1). */
 function seeded(seed: number): () => number {
   let a = seed;
@@ -121,21 +151,34 @@ export async function startDaemon(world: World): Promise<Daemon> {
   });
   app.start();
 
-  /** Probe runs and deliveries started so far have finished (or nothing is due yet). */
-  const settled = () => {
-    if ([...app.probeStats().values()].some((s) => s.running)) return false;
-    const c = store.outboxCounts();
-    if (c.sending > 0) return false;
+  /** No probe run and no delivery is on the wire. */
+  const quiet = () => ![...app.probeStats().values()].some((s) => s.running) && store.outboxCounts().sending === 0;
+  /** An outbox row is due now or overdue. */
+  const dueNow = () => {
     const due = store.nextAttemptAt();
-    return due === undefined || due > clock.now();
+    return due !== undefined && due <= clock.now();
   };
-  const settle = () =>
-    waitUntil(settled, 10_000, () => {
-      const running = [...app.probeStats()].filter(([, s]) => s.running).map(([p]) => p);
-      const c = store.outboxCounts();
-      const due = store.nextAttemptAt();
-      return `probe runs and deliveries still in flight (running: ${running.join(', ') || 'none'}; sending ${c.sending}; next attempt ${due === undefined ? 'none' : due - clock.now()} ms from now)`;
-    });
+  const inFlight = () => {
+    const running = [...app.probeStats()].filter(([, s]) => s.running).map(([p]) => p);
+    const c = store.outboxCounts();
+    const due = store.nextAttemptAt();
+    return `probe runs and deliveries still in flight (running: ${running.join(', ') || 'none'}; sending ${c.sending}; next attempt ${due === undefined ? 'none' : due - clock.now()} ms from now)`;
+  };
+  /**
+   * Waits (real time) until the probe runs and deliveries started so far have finished and no outbox row is due.
+   * A row can fall due while a step's deliveries are on the wire (a retry due between the worker's timer for an earlier
+   * one and the step's end, a page moved to its next channel): the worker then re-arms with a timer due now, which on a
+   * FakeClock fires only when the clock moves. Real time would fire it at once, so settle does: advance(0).
+   */
+  const settle = async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await waitUntil(quiet, Math.max(0, deadline - Date.now()), inFlight);
+      if (!dueNow()) return;
+      if (Date.now() > deadline) throw new Error(`${inFlight()}: a due row is never picked up`);
+      await clock.advance(0);
+    }
+  };
 
   const daemon: Daemon = {
     app,
