@@ -222,7 +222,10 @@ async function fuzzTarget(
         lastLine = now();
         const done = base.done + r.done;
         const rate = Math.round(done / ((now() - started) / 1000));
-        console.log(`  ${name}: ${done.toLocaleString('en')} inputs, ${base.crashes + r.crashes} crashes, ${rate}/s`);
+        const hangs = base.slowCount + r.slowCount + base.killed.length;
+        console.log(
+          `  ${name}: ${done.toLocaleString('en')} inputs, ${base.crashes + r.crashes} crashes, ${hangs} hangs, ${rate}/s`,
+        );
       }
     });
     let killedAt: { batch: number; index: number } | undefined;

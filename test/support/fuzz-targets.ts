@@ -46,7 +46,7 @@ import {
   wsStatsBodies,
 } from './fuzz-generators.js';
 import { type HttpTarget, startHttpTarget } from './http-target.js';
-import { makeTestProbe } from './probe-runs.js';
+import { makeTestProbe, type TestProbe } from './probe-runs.js';
 
 /** A broken property: what the code did with an input that it must not do. */
 export class FuzzViolation extends Error {
@@ -231,27 +231,49 @@ async function runProbe(run: () => Promise<ProbeResult>, probe: string): Promise
 /** What became of a probe run, for the bench's tally. */
 const verdict = (r: ProbeResult) => (!r.up ? 'down' : r.cannotMeasure ? 'cannot measure' : 'up');
 
+/** How many probes of distinct configs a target keeps open for the next inputs of the same config. */
+const KEPT_PROBES = 32;
+
 /**
- * A loopback target whose one path answers what each input says, and a probe of `kind` made for each input (from
- * the keys `configOf` gives, on a fresh fake clock) to run against it; the target forgets each request.
+ * A loopback target whose one path answers what each input says, and a probe of `kind` with the keys `configOf`
+ * gives (parsed by the real schema, on its own fake clock) to run against it. Inputs of one config share a probe,
+ * as the runs of a scheduled probe do (its state between runs, its connection): that is also what makes a million
+ * inputs affordable. The target forgets each request.
  */
 async function probeOnTarget<T, K extends ProbeConfig['kind']>(
   kind: ProbeKind<K>,
   configOf: (url: string, input: T) => Record<string, unknown>,
-  runs: (input: T, probe: ReturnType<typeof makeTestProbe>, target: HttpTarget) => Promise<string>,
+  runs: (input: T, probe: TestProbe, target: HttpTarget) => Promise<string>,
 ): Promise<FuzzRun<T>> {
   const target = await startHttpTarget();
+  const probes = new Map<string, TestProbe>();
+  const probeFor = async (input: T) => {
+    const config = configOf(`${target.url}/t`, input);
+    const key = JSON.stringify(config);
+    let probe = probes.get(key);
+    if (!probe) {
+      probe = makeTestProbe(kind, config, new FakeClock(Date.UTC(2026, 0, 1)));
+      probes.set(key, probe);
+      if (probes.size > KEPT_PROBES) {
+        const [oldest, evicted] = probes.entries().next().value as [string, TestProbe];
+        probes.delete(oldest);
+        await evicted.probe.close?.();
+      }
+    }
+    return probe;
+  };
   return {
     async check(input) {
-      const probe = makeTestProbe(kind, configOf(`${target.url}/t`, input), new FakeClock(Date.UTC(2026, 0, 1)));
       try {
-        return await runs(input, probe, target);
+        return await runs(input, await probeFor(input), target);
       } finally {
         target.requests.length = 0;
-        await probe.probe.close?.();
       }
     },
-    close: () => target.close(),
+    async close() {
+      for (const p of probes.values()) await p.probe.close?.();
+      await target.close();
+    },
   };
 }
 
