@@ -330,7 +330,7 @@ const jsonText: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
 const deepJson = fc
   .tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean())
   .map(([depth, objects]) =>
-    objects ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : `${'['.repeat(depth)}${']'.repeat(depth)}`,
+    objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`,
   );
 
 /** What to put in a field of a JSON document a probe reads: a fitting value, an odd one or a deep one. */
@@ -855,6 +855,22 @@ export const apiRequest: fc.Arbitrary<ApiRequest> = fc
           'POST',
           idText.map((t) => `/ack/${t}`),
           anyBody(byBody),
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: route(
+          'POST',
+          fc.constant('/-/login'),
+          fc.oneof(
+            fc
+              .oneof(
+                fc.constantFrom('token=fuzz-read-token', 'token=', 'token=%', 'token=a&token=b', 'x=1'),
+                fc.string(),
+              )
+              .map((raw) => ({ raw, contentType: 'application/x-www-form-urlencoded' })),
+            anyBody(fc.record({ token: anyJson }, { requiredKeys: [] })),
+          ),
         ),
       },
       {

@@ -460,7 +460,7 @@ const HEARTBEAT_PROBE = `
 `;
 
 /** Routes that answer HTML to a browser rather than JSON. */
-const isPage = (path: string) => path.startsWith('/ack/') || path === '/';
+const isPage = (path: string) => path.startsWith('/ack/') || path === '/' || path === '/-/login';
 
 /**
  * Every POST of the API (silences, maintenance windows, acks, heartbeats, reload, the ack-link form) and other
@@ -514,6 +514,7 @@ export const apiTarget: FuzzTarget<ApiRequest> = {
       const res = await fetch(`${base}${path}`, {
         method: req.method,
         headers,
+        redirect: 'manual',
         ...(body === undefined || req.method === 'GET' ? {} : { body }),
       });
       return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text(), path };
@@ -544,7 +545,7 @@ export const apiTarget: FuzzTarget<ApiRequest> = {
         violation(res.status < 500, () => `${what}: ${res.text.slice(0, 500)}`);
         for (const s of secrets)
           violation(!res.text.includes(s), () => `${what} shows a secret or an environment value`);
-        if (isPage(res.path) && res.type.startsWith('text/html')) return `${res.status} page`;
+        if (isPage(res.path) && (res.type.startsWith('text/html') || res.status === 303)) return `${res.status} page`;
         let json: {
           error?: { code?: unknown; message?: unknown; details?: unknown };
           silence?: { id?: string };
