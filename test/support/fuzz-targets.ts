@@ -295,13 +295,49 @@ export const metricsTarget: FuzzTarget<MetricsScrapeInput> = {
         let last = '';
         for (const scrape of input.scrapes) {
           target.route('/t', { body: scrape.body, headers: { 'content-type': scrape.contentType } });
-          last = verdict(await runProbe(() => probe.run(), 'metrics probe'));
+          const result = await runProbe(() => probe.run(), 'metrics probe');
+          last = verdict(result);
+          const twice = await repeatedSeries(input, scrape);
+          violation(
+            twice === undefined || (result.up && result.cannotMeasure?.includes('twice')),
+            () =>
+              `metrics probe: the series ${twice} is in the scrape twice, yet ${JSON.stringify(result).slice(0, 300)}`,
+          );
           await probe.clock.advance(15_000);
         }
         return last;
       },
     ),
 };
+
+/**
+ * A series the probe reads (by the sample names its items select) that a scrape holds twice, when the body parses
+ * as a whole: Prometheus refuses such a scrape, and so must the probe.
+ */
+async function repeatedSeries(
+  input: MetricsScrapeInput,
+  scrape: MetricsScrapeInput['scrapes'][number],
+): Promise<string | undefined> {
+  const read = new Set([
+    ...input.items.histograms.map((h) => `${h.metric}_bucket`),
+    ...input.items.rates.map((r) => r.metric),
+    ...input.items.gauges.map((g) => g.metric),
+  ]);
+  const seen = new Set<string>();
+  let twice: string | undefined;
+  const parsed = await parseWhole([scrape.body], {
+    chunks: [],
+    openMetrics: scrape.contentType.startsWith('application/openmetrics-text'),
+  });
+  if (!parsed.ok) return undefined;
+  for (const [s] of parsed.samples) {
+    if (!read.has(s.name)) continue;
+    const key = `${s.name}${JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+    if (seen.has(key)) twice ??= key;
+    seen.add(key);
+  }
+  return twice;
+}
 
 /** The ws_stats probe over one or two answers: never a throw; counts and ages are numbers ≥ 0, never guessed. */
 export const wsStatsTarget: FuzzTarget<JsonBodyInput[]> = {
