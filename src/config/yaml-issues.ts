@@ -111,9 +111,12 @@ function leaveOutUnusable(doc: Document, lines: LineCounter): Told[] {
             path,
             `YAML: ${isSeq(key) ? 'a list' : 'a map'} cannot be a key. Write a name before ":"`,
           )
-        : isMergeKey(pair.key)
-          ? mergeProblem(doc, pair, maps, (node, message) => told(node, path, message))
-          : undefined;
+        : isScalar(key) && typeof key.value === 'object' && key.value !== null
+          ? // A tag that makes an object of a scalar (!!binary, !!timestamp): toJS would stringify it, with a warning.
+            told(pair.key as Node, path, `YAML: ${shortTag(key.tag)} value cannot be a key. Write a name before ":"`)
+          : isMergeKey(pair.key)
+            ? mergeProblem(doc, pair, maps, (node, message) => told(node, path, message))
+            : undefined;
       if (problem) out.push(problem);
       else keep.push(pair);
     }
@@ -130,6 +133,11 @@ function leaveOutUnusable(doc: Document, lines: LineCounter): Told[] {
   };
   go(doc.contents, [], []);
   return out;
+}
+
+/** `!!binary` for YAML's own tags, the tag as written for others. */
+function shortTag(tag: string | undefined): string {
+  return tag === undefined ? 'this' : `a ${tag.replace(/^tag:yaml\.org,2002:/, '!!')}`;
 }
 
 /**

@@ -87,8 +87,8 @@ export async function parseExposition(
   handler: ExpositionHandler,
   options: ParseOptions = {},
 ): Promise<ParseSummary> {
-  const parser = new LineParser(handler);
   const maxLine = options.maxLineLength ?? 1 << 20;
+  const parser = new LineParser(handler, maxLine);
   let carry: Uint8Array = new Uint8Array(0);
   let bytes = 0;
   let sinceTurn = 0;
@@ -122,6 +122,9 @@ export async function parseExposition(
   }
   if (carry.length > 0) parser.feedBytes(carry);
   if (options.openMetrics && !parser.eof) {
+    // An empty body has no line to name; its first (empty) line is where "# EOF" was due.
+    if (parser.lines === 0)
+      throw new ExpositionError(1, 'the OpenMetrics exposition is empty; it must end with "# EOF"');
     throw new ExpositionError(parser.lines, 'the OpenMetrics exposition ends without "# EOF" (truncated?)');
   }
   return { lines: parser.lines, bytes, samples: parser.samples };
@@ -243,14 +246,16 @@ class LineParser {
   /** Position of the next backslash at or after the cursor in #text (or #text.length): label values rarely hold one. */
   #backslash = 0;
   readonly #handler: ExpositionHandler;
+  readonly #maxLine: number;
   // Consecutive lines mostly repeat a few metric names (a histogram's _bucket, _sum, _count) and the label names in
   // the same order. Reusing those strings (compared in place) saves a slice, a hash and a select() call per line.
   // The names are also kept as bytes, so that the next lines of a refused name are skipped before they are decoded.
   readonly #recent: { name: string; wanted: boolean; bytes: Uint8Array }[] = [];
   readonly #labelNames: string[] = [];
 
-  constructor(handler: ExpositionHandler) {
+  constructor(handler: ExpositionHandler, maxLine: number) {
     this.#handler = handler;
+    this.#maxLine = maxLine;
   }
 
   /**
@@ -269,6 +274,12 @@ class LineParser {
     for (let start = 0; start < block.length; ) {
       const newline = block.indexOf(NEWLINE, start);
       const next = newline < 0 ? block.length : newline + 1;
+      // The carry's check in parseExposition bounds memory, but sees only lines cut by a block's end: a line that came
+      // whole in one block is checked here, so the verdict does not depend on where the socket cut the body.
+      if ((newline < 0 ? next : newline) - start > this.#maxLine) {
+        flush(start);
+        throw new ExpositionError(this.lines + 1, `longer than ${this.#maxLine} bytes`);
+      }
       const known = this.eof ? undefined : this.#recentAt(block, start);
       if (known?.wanted) {
         if (run < 0) run = start;

@@ -2,6 +2,7 @@
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
 import type { HttpProbeConfig } from '../config/probes.js';
 import { bodyPreview, HttpClient, PREVIEW_BYTES, RedirectError, readCapped } from './http-client.js';
+import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 
@@ -58,8 +59,9 @@ function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bo
     } else {
       for (const [path, want] of Object.entries(expected)) {
         const got = lookup(document, path);
-        if (got === MISSING) problems.push(`JSON field ${path} is missing, expected ${show(want)}`);
-        else if (got !== want) problems.push(`JSON field ${path} was ${show(got)}, expected ${show(want)}`);
+        if (got === MISSING) problems.push(`JSON field ${path} is missing, expected ${showJson(want, 80)}`);
+        else if (got !== want)
+          problems.push(`JSON field ${path} was ${showJson(got, 80)}, expected ${showJson(want, 80)}`);
       }
     }
   }
@@ -89,12 +91,6 @@ function lookup(document: unknown, path: string): unknown {
     at = (at as Record<string, unknown>)[step];
   }
   return at;
-}
-
-/** A JSON value as it reads in a reason, cut to 80 characters. */
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 function failureReason(err: unknown, signal: AbortSignal, client: HttpClient): string {

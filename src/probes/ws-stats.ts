@@ -3,6 +3,7 @@
 import type { Sample } from '../types.js';
 import { CounterRates } from './counter-rate.js';
 import { bodyPreview, HttpClient, readCapped } from './http-client.js';
+import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 
@@ -54,7 +55,7 @@ function toResult(stats: Record<string, unknown>, now: number, rates: CounterRat
   for (const field of COUNTERS) {
     const value = stats[field];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      problems.push(`${field} is ${value === undefined ? 'missing' : `${shown(value)}, not a count`}`);
+      problems.push(`${field} is ${value === undefined ? 'missing' : `${showJson(value, 100)}, not a count`}`);
       continue;
     }
     samples.push(sample(field, value));
@@ -71,22 +72,12 @@ function toResult(stats: Record<string, unknown>, now: number, rates: CounterRat
     samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000)));
   } else if (last !== null) {
     problems.push(
-      `last_broadcast_at is ${last === undefined ? 'missing' : `${shown(last)}, not an ISO 8601 time like "2025-10-16T12:30:45Z"`}`,
+      `last_broadcast_at is ${last === undefined ? 'missing' : `${showJson(last, 100)}, not an ISO 8601 time like "2025-10-16T12:30:45Z"`}`,
     );
   }
   const detail = last === null ? 'no broadcast yet (last_broadcast_at is null)' : undefined;
   if (problems.length > 0) return { up: true, samples, detail, cannotMeasure: `/ws/stats: ${problems.join('; ')}` };
   return { up: true, samples, detail };
-}
-
-/**
- * A JSON value as a reason shows it: a number beyond a double's range (`1e400`, which JSON.parse reads as Infinity
- * and JSON.stringify would print as null) says so, and long text is cut.
- */
-function shown(value: unknown): string {
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number beyond the range of a double (±1.8e308)';
-  const text = JSON.stringify(value);
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
 
 /**

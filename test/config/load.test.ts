@@ -70,6 +70,7 @@ const cases: [string, string, Record<string, string>?][] = [
     'alerts.yaml:10:11  YAML: *api is a map this << is in, which cannot merge itself. Merge another map.',
   ],
   ['collection-key', 'alerts.yaml:9:9  YAML: a list cannot be a key. Write a name before ":".'],
+  ['tagged-key', 'alerts.yaml:9:16  YAML: a !!binary value cannot be a key. Write a name before ":".'],
   [
     'listen-not-host-port',
     'centinela.yaml:3:11  server.listen: "localhost" is not host:port. Write e.g. 0.0.0.0:9810 or 127.0.0.1:9810.',

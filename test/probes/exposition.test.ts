@@ -311,6 +311,10 @@ describe('parseExposition, OpenMetrics', () => {
       'line 21: the OpenMetrics exposition ends without "# EOF" (truncated?)',
     );
     expect(await parseError(`${text}late_sample 1\n`)).toBe('line 23: content after "# EOF"');
+    // Found by fuzzing: an empty body was refused at "line 0".
+    expect(await parseError('', { openMetrics: true })).toBe(
+      'line 1: the OpenMetrics exposition is empty; it must end with "# EOF"',
+    );
   });
 });
 
@@ -371,6 +375,16 @@ describe('parseExposition rejects malformed input with the line number', () => {
   it('refuses a line longer than the limit instead of buffering it', async () => {
     const text = `a 1\nb{x="${'y'.repeat(5000)}"} 1\n`;
     expect(await parseError(text, { size: 100, maxLineLength: 1000 })).toBe('line 2: longer than 1000 bytes');
+  });
+
+  it('refuses a line longer than the limit whatever the chunk boundaries, one that came whole in a chunk too', async () => {
+    // Found by fuzzing: only a line cut by a chunk's end was measured, so one chunk passed what several refused.
+    const text = `a 1\nb{x="${'y'.repeat(5000)}"} 1\nc 1`;
+    for (const size of [64 * 1024, 5030, 5012, 100, 1]) {
+      expect(await parseError(text, { size, maxLineLength: 1000 })).toBe('line 2: longer than 1000 bytes');
+    }
+    expect(await parseError('a 1\nb 1234', { maxLineLength: 5 })).toBe('line 2: longer than 5 bytes');
+    expect((await parse('a 1\nb 12\n', { maxLineLength: 4 })).summary.samples).toBe(2);
   });
 });
 

@@ -62,6 +62,16 @@ describe('http probe', () => {
     expect(result.samples).toEqual([{ name: 'status_code', labels: {}, value: 200 }]);
   });
 
+  it('names a field nested too deeply to show instead of throwing (found by fuzzing: RangeError from JSON.stringify)', async () => {
+    const depth = 20_000;
+    target.route('/deep', { body: `{"status":${'['.repeat(depth)}${']'.repeat(depth)}}` });
+    const result = await runOnce({ url: `${target.url}/deep`, expect: { json: { status: 'healthy' } } });
+    expect(result).toMatchObject({
+      up: false,
+      reason: 'JSON field status was an array nested too deeply to show, expected "healthy"',
+    });
+  });
+
   it('names a missing JSON field, every failing field at once', async () => {
     const result = await runOnce({
       url: `${target.url}/api/v1/health`,

@@ -120,6 +120,25 @@ describe('ws_stats probe', () => {
     });
   });
 
+  it('cannot measure a field nested too deeply to show, instead of throwing (found by fuzzing)', async () => {
+    fresh();
+    // Under the 64 KiB cap, yet deeper than JSON.stringify can recurse.
+    const objects = `${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}`;
+    const arrays = `${'['.repeat(8_000)}${']'.repeat(8_000)}`;
+    const body = `{"active_connections":${objects},"total_messages_sent":1,"total_broadcasts":1,"last_broadcast_at":${arrays}}`;
+    target.route('/ws/stats', { headers: { 'content-type': 'application/json' }, body });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [
+        { name: 'total_messages_sent', labels: {}, value: 1 },
+        { name: 'total_broadcasts', labels: {}, value: 1 },
+      ],
+      cannotMeasure:
+        '/ws/stats: active_connections is an object nested too deeply to show, not a count; ' +
+        'last_broadcast_at is an array nested too deeply to show, not an ISO 8601 time like "2025-10-16T12:30:45Z"',
+    });
+  });
+
   it('says when there was no broadcast yet, without calling it a measurement problem', async () => {
     fresh();
     stats({ last_broadcast_at: null });
