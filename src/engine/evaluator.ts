@@ -64,8 +64,6 @@ interface Draft {
   now: number;
   /** Probes with a run in this evaluation. */
   ran: Set<string>;
-  /** Alerts kept pending for a cause in this evaluation (true), or no longer (false). */
-  gated: Map<string, boolean>;
   next: Map<string, Entry>;
   history: HistoryEntry[];
   windows: WindowRecord[];
@@ -96,8 +94,8 @@ export class Evaluator {
   /** When each probe last brought a run (evaluation time), for causes that must look before a symptom pages. */
   readonly #looked = new Map<string, number>();
   /**
-   * Alerts kept pending for a cause (confirmed on their own, waiting for it): re-checked every evaluation (see
-   * #releaseWaiting). In memory: after a restart such an alert confirms, or waits again, at its next breaching run.
+   * Alerts kept pending for a cause (confirmed on their own, waiting for it: `awaitingCause`, stored with the
+   * instance): re-checked every evaluation (see #releaseWaiting), also after a restart.
    */
   readonly #waiting = new Set<string>();
   /** Alerts whose hold ended, by when: they wait for their probe's next run before paging (see #releasing). */
@@ -143,7 +141,6 @@ export class Evaluator {
     const draft: Draft = {
       now,
       ran: new Set(),
-      gated: new Map(),
       next: new Map(),
       history: [],
       windows: [],
@@ -263,16 +260,13 @@ export class Evaluator {
     if (!prev && obs.kind !== 'breach') return;
     const before = prev?.inst ?? inactive(draft.now);
     let inst = step(before, obs, draft.now, rule);
+    // Only a breach kept back for a cause waits for one (confirmed or cleared, it no longer does: see step and fire).
     if (
       inst.state !== 'inactive' &&
       before.state !== inst.state &&
       this.#waitsForCause(draft, { id, rule, labels, inst })
     ) {
       inst = keepPending(inst, before);
-      draft.gated.set(id, true);
-    } else if (obs.kind !== 'no-data') {
-      // Confirmed, cleared, or still short of its own `for`: only a breach kept back for a cause waits for one.
-      draft.gated.set(id, false);
     }
     if (obs.kind !== 'no-data') {
       const changed = (inst.state === 'firing') !== (before.state === 'firing');
@@ -316,12 +310,12 @@ export class Evaluator {
 
   /** Alerts kept pending for a cause fire once it has fired, cleared, or had its window: checked every evaluation. */
   #releaseWaiting(draft: Draft): void {
-    const waiting = new Set([...this.#waiting].filter((id) => draft.gated.get(id) !== false));
-    for (const [id, gated] of draft.gated) if (gated) waiting.add(id);
+    const waiting = new Set(this.#waiting);
+    for (const [id, e] of draft.next) if (e.inst.awaitingCause) waiting.add(id);
     for (const id of waiting) {
       const e = this.#get(draft, id);
       if (
-        !e ||
+        !e?.inst.awaitingCause ||
         !ready(e.inst, draft.now, e.rule) ||
         this.#waitsForCause(draft, { ...e, inst: fire(e.inst, draft.now) })
       ) {
@@ -330,7 +324,6 @@ export class Evaluator {
       const inst = fire(e.inst, draft.now);
       const flap = trackFlapping(inst, true, draft.now, this.#alerting.evaluation.flapping);
       this.#put(draft, e, { ...inst, changes: flap.changes, flapping: flap.flapping });
-      draft.gated.set(id, false);
     }
   }
 
@@ -463,10 +456,6 @@ export class Evaluator {
       this.#generation += 1;
     }
     for (const e of draft.next.values()) this.#remember(e);
-    for (const [id, gated] of draft.gated) {
-      if (gated) this.#waiting.add(id);
-      else this.#waiting.delete(id);
-    }
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds;
     this.#inhibits = draft.inhibits;
@@ -483,6 +472,8 @@ export class Evaluator {
     ofRule.set(e.id, e);
     if (isActive(e.inst)) this.#active.add(e.id);
     else this.#active.delete(e.id);
+    if (e.inst.awaitingCause) this.#waiting.add(e.id);
+    else this.#waiting.delete(e.id);
   }
 
   /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
@@ -493,13 +484,12 @@ export class Evaluator {
     this.#byRule.clear();
     this.#stored.clear();
     this.#active.clear();
+    this.#waiting.clear();
     for (const s of this.#store.loadInstances()) {
       const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
       this.#stored.add(s.id);
     }
-    // Still waiting only while still pending as the store has it.
-    for (const id of this.#waiting) if (this.#entries.get(id)?.inst.state !== 'pending') this.#waiting.delete(id);
     this.#generation = generation;
   }
 

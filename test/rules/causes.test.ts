@@ -93,14 +93,41 @@ describe('causes first', () => {
     expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
   });
 
-  it('keeps the bound across a restart: the next breaching run past the window fires it', async () => {
-    const h = harness();
-    h.down('ws');
-    await h.advance(10 * SEC);
-    h.restart();
-    expect(h.tick()).toEqual([]);
-    await h.advance(10 * SEC);
-    expect(summarize(h.down('ws'))).toEqual(['firing WebSocketDown P1']);
+  describe('across a restart mid-wait', () => {
+    it('still fires at the end of the window on a tick, without another breaching run', async () => {
+      const h = harness();
+      h.down('ws');
+      await h.advance(10 * SEC);
+      h.restart();
+      expect(h.tick()).toEqual([]);
+      await h.advance(10 * SEC - 1);
+      expect(h.tick()).toEqual([]);
+      await h.advance(1);
+      expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
+    });
+
+    it('does not fire early at a breaching run within the window: it asks the cause to look again', async () => {
+      const h = harness();
+      h.down('ws');
+      await h.advance(10 * SEC);
+      h.restart();
+      await h.advance(5 * SEC);
+      expect(h.down('ws')).toEqual([]);
+      expect(h.state('WebSocketDown')).toBe('pending');
+      expect(h.last?.retry).toEqual([{ probe: 'api_health', every: 0 }]);
+    });
+
+    it('fires held back by a cause that was pending before the restart and confirms after it', async () => {
+      const h = harness();
+      h.down('ws');
+      await h.advance(1 * SEC);
+      h.down('api_health');
+      await h.advance(5 * SEC);
+      h.down('api_health');
+      h.restart();
+      await h.advance(5 * SEC);
+      expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0', 'firing WebSocketDown P1 held:inhibited']);
+    });
   });
 
   it('gives a cause that starts pending late its whole window from its own start', async () => {
