@@ -98,8 +98,8 @@ export class Evaluator {
    * instance): re-checked every evaluation (see #releaseWaiting), also after a restart.
    */
   readonly #waiting = new Set<string>();
-  /** Alerts whose hold ended, by when: they wait for their probe's next run before paging (see #releasing). */
-  readonly #releases = new Map<string, number>();
+  /** Alerts whose hold ended: they wait for their probe before paging (see #releasing). */
+  readonly #releases = new Map<string, Release>();
   #holds: ReadonlyMap<string, Hold[]> = new Map();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   #generation = Number.NaN;
@@ -328,32 +328,54 @@ export class Evaluator {
   }
 
   /**
-   * True while a firing alert whose hold just ended waits for its probe to look again: it pages at the release only
-   * if a run of this evaluation or a later one still breaches (then as what it is now), bounded by two of its
-   * probe's timeouts.
+   * True while a firing alert whose hold just ended is kept held, for its probe to say whether it still breaches; it
+   * then pages as what it is now. Released by a silence or a window, one run decides (a run of this evaluation or
+   * the next one, asked for at once; bounded by two of its probe's timeouts). Released by its cause resolving, it
+   * confirms again on its own, as if it had just started: breaching in every run for its `for` and its
+   * `after_failures` runs. What a cause leaves behind in a windowed series (the 503s of a failed health check in a
+   * 5-minute error rate) drains meanwhile instead of paging a second time for the same incident.
    */
   #releasing(draft: Draft, e: Entry, held: boolean): boolean {
-    if (held || e.inst.state !== 'firing' || !e.inst.told.held || e.rule.probe === '') {
+    const probe = e.rule.probe;
+    if (held || e.inst.state !== 'firing' || !e.inst.told.held || probe === '') {
       this.#releases.delete(e.id);
       return false;
     }
-    let since = this.#releases.get(e.id);
-    if (since === undefined && !draft.ran.has(e.rule.probe)) {
-      this.#releases.set(e.id, draft.now);
-      draft.retry.set(e.rule.probe, 0);
+    const ran = draft.ran.has(probe);
+    const first = this.#releases.get(e.id);
+    const release = nextRelease(first, this.#fromCause(e), ran && breaching(e), ran, draft.now);
+    this.#releases.set(e.id, release);
+    if (release.fromCause) {
+      const { streakSince, runs } = release;
+      if (streakSince !== undefined && draft.now - streakSince >= e.rule.for && runs >= e.rule.afterFailures) {
+        this.#releases.delete(e.id);
+        return false;
+      }
+      // Confirming again: its probe runs now, then as a pending alert's would.
+      const every = first === undefined ? 0 : e.rule.retryEvery;
+      if (every !== undefined) draft.retry.set(probe, Math.min(every, draft.retry.get(probe) ?? every));
       return true;
     }
-    since ??= draft.now;
-    const timeout = this.#alerting.probeTiming.get(e.rule.probe)?.timeout ?? 0;
-    const looked = draft.ran.has(e.rule.probe) || (this.#looked.get(e.rule.probe) ?? Number.NEGATIVE_INFINITY) > since;
-    if (!looked && draft.now < since + 2 * timeout) return true;
-    // Looked: it pages only if that run still breaches (a value back in the band below the threshold does not).
-    if (looked && !breaching(e)) {
-      this.#releases.set(e.id, since);
+    const looked = ran || (this.#looked.get(probe) ?? Number.NEGATIVE_INFINITY) > release.since;
+    if (!looked) {
+      if (first === undefined) draft.retry.set(probe, 0);
+      const timeout = this.#alerting.probeTiming.get(probe)?.timeout ?? 0;
+      if (draft.now < release.since + 2 * timeout) return true;
+    } else if (!breaching(e)) {
+      // Looked: it pages only if that run still breaches (a value back in the band below the threshold does not).
       return true;
     }
     this.#releases.delete(e.id);
     return false;
+  }
+
+  /**
+   * Whether `e`'s hold that just ended was an inhibition: as the last evaluation held it, or, when this process has not
+   * seen it held (a restart), whether an inhibition could hold it at all.
+   */
+  #fromCause(e: Entry): boolean {
+    const before = this.#holds.get(e.id);
+    return before ? before.some((h) => h.kind === 'inhibited') : this.#alerting.causes.has(e.rule.name);
   }
 
   #put(draft: Draft, e: Entry, inst: Instance): void {
@@ -403,7 +425,10 @@ export class Evaluator {
     const pending: { e: Entry; tells: Tell[] }[] = [];
     for (const e of candidates) {
       const held = (holds.get(e.id) ?? []).length > 0;
-      const told = tell(e.inst, held || this.#releasing(draft, e, held));
+      const releasing = this.#releasing(draft, e, held);
+      // Still held by what held it while it is being released, so escalation, the API and `centinela test` see it so.
+      if (releasing) holds.set(e.id, this.#holds.get(e.id) ?? []);
+      const told = tell(e.inst, held || releasing);
       const current = sameTold(told.told, e.inst.told) ? e : { ...e, inst: { ...e.inst, told: told.told } };
       if (current !== e) draft.next.set(e.id, current);
       if (told.tells.length > 0) pending.push({ e: current, tells: told.tells });
@@ -511,6 +536,32 @@ export class Evaluator {
     }
     return known;
   }
+}
+
+/** A held alert on its way out of the hold (see Evaluator.#releasing). */
+interface Release {
+  /** When the hold ended. */
+  since: number;
+  /** Its cause resolved: it confirms again on its own. */
+  fromCause: boolean;
+  /** Since when every run of its probe has breached, and how many runs that is (for a release from a cause). */
+  streakSince: number | undefined;
+  runs: number;
+}
+
+/** The release after this evaluation: started at `now` if new, its streak moved on by a run of its probe. */
+function nextRelease(
+  prev: Release | undefined,
+  fromCause: boolean,
+  breached: boolean,
+  ran: boolean,
+  now: number,
+): Release {
+  const r = prev ?? { since: now, fromCause, streakSince: undefined, runs: 0 };
+  if (!ran) return r;
+  return breached
+    ? { ...r, streakSince: r.streakSince ?? now, runs: r.runs + 1 }
+    : { ...r, streakSince: undefined, runs: 0 };
 }
 
 /** Whether an instance's latest value is past the threshold of its priority (not merely in the band above clear). */

@@ -232,14 +232,94 @@ describe('release', () => {
     expect(summarize(h.evaluate(runs))).toEqual(['resolved ApiDown P0', 'firing WebSocketDown P1']);
   });
 
-  it('pages a released alert whose probe does not run within two of its timeouts', async () => {
+  it('keeps a released alert held while its probe does not run: only a run confirms it on its own', async () => {
     const h = harness();
     await heldBehindApiDown(h);
     await h.advance(1 * SEC);
     expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    await h.advance(5 * 60 * SEC);
+    expect(h.tick()).toEqual([]);
+    expect(summarize(h.down('ws'))).toEqual(['firing WebSocketDown P1']);
+  });
+
+  it('pages a silence-released alert whose probe does not run within two of its timeouts', async () => {
+    const h = harness();
+    h.down('ws');
+    await h.advance(1 * SEC);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['firing WebSocketDown P1']);
+    h.evaluator.api.createSilence({
+      matchers: [{ label: 'alertname', op: '=', value: 'WebSocketDown' }],
+      endsAt: h.clock.now() + 60 * SEC,
+      owner: 'ana',
+      reason: 'socket work',
+    });
+    expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1 held:silenced']);
+    await h.advance(60 * SEC);
+    expect(h.tick()).toEqual([]);
     await h.advance(10 * SEC - 1);
     expect(h.tick()).toEqual([]);
     await h.advance(1);
     expect(summarize(h.tick())).toEqual(['firing WebSocketDown P1']);
+  });
+});
+
+describe('release from a cause: the symptom confirms again on its own', () => {
+  // As shipped, with a minute for the error rate's `for` and `clear_for`: ApiDown explains the API's error rate.
+  const echoConfig = {
+    probes: [
+      { ...probe('api_health'), every: '15s', timeout: '5s' },
+      { ...probe('api_metrics'), every: '15s', timeout: '10s' },
+    ],
+    rules: [
+      config.rules[0],
+      {
+        name: 'ApiErrorRateHigh',
+        sample: 'api_metrics.error_percent',
+        op: '>',
+        thresholds: { P2: 1, P1: 5 },
+        for: '60s',
+        clear_for: '60s',
+      },
+    ],
+    inhibit: [{ source: { alertname: 'ApiDown' }, target: { alertname: 'ApiErrorRateHigh' } }],
+  };
+
+  /** The health check fails and its 503s lift the error rate: ApiDown pages, the error rate fires held by it. */
+  async function heldErrorRate(): Promise<RulesHarness> {
+    const h = new RulesHarness(echoConfig);
+    harnesses.push(h);
+    const events: string[] = [];
+    for (let t = 0; t < 8; t++) {
+      events.push(...summarize(h.down('api_health')), ...summarize(h.run('api_metrics', { error_percent: 2.5 })));
+      await h.advance(15 * SEC);
+    }
+    expect(events).toEqual(['firing ApiDown P0', 'firing ApiErrorRateHigh P2 held:inhibited']);
+    return h;
+  }
+
+  it('the rate the cause left in its window drains without a page, and resolves quietly', async () => {
+    const h = await heldErrorRate();
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    const events: string[] = [];
+    // Still over 1 % at the release (the 503s are in the 5-minute window), under it 45 s later.
+    for (const rate of [2, 1.6, 1.2, 0.6, 0.3, 0.1, 0, 0, 0]) {
+      await h.advance(15 * SEC);
+      events.push(...summarize(h.run('api_metrics', { error_percent: rate })));
+    }
+    expect(events).toEqual(['resolved ApiErrorRateHigh P2']);
+  });
+
+  it('an error rate that stays over its threshold for its own `for` after the release pages then, as it is now', async () => {
+    const h = await heldErrorRate();
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    const events: string[] = [];
+    for (let t = 0; t < 4; t++) {
+      await h.advance(15 * SEC);
+      events.push(...summarize(h.run('api_metrics', { error_percent: 7 })));
+    }
+    // Held while it confirms again: its rise is told held (escalation pages nobody for it yet).
+    expect(events).toEqual(['priority-changed ApiErrorRateHigh P2→P1 held:inhibited']);
+    await h.advance(15 * SEC);
+    expect(summarize(h.run('api_metrics', { error_percent: 7 }))).toEqual(['firing ApiErrorRateHigh P1']);
   });
 });
