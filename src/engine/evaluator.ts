@@ -332,8 +332,9 @@ export class Evaluator {
    * then pages as what it is now. Released by a silence or a window, one run decides (a run of this evaluation or
    * the next one, asked for at once; bounded by two of its probe's timeouts). Released by its cause resolving, it
    * confirms again on its own, as if it had just started: breaching in every run for its `for` and its
-   * `after_failures` runs. What a cause leaves behind in a windowed series (the 503s of a failed health check in a
-   * 5-minute error rate) drains meanwhile instead of paging a second time for the same incident.
+   * `after_failures` runs, and for at least its probe's lookback (a metrics window). What a cause leaves behind in a
+   * windowed series (the 503s of a failed health check in a 5-minute error rate) drains meanwhile instead of paging
+   * a second time for the same incident.
    */
   #releasing(draft: Draft, e: Entry, held: boolean): boolean {
     const probe = e.rule.probe;
@@ -345,9 +346,11 @@ export class Evaluator {
     const first = this.#releases.get(e.id);
     const release = nextRelease(first, this.#fromCause(e), ran && breaching(e), ran, draft.now);
     this.#releases.set(e.id, release);
+    const timing = this.#alerting.probeTiming.get(probe);
     if (release.fromCause) {
       const { streakSince, runs } = release;
-      if (streakSince !== undefined && draft.now - streakSince >= e.rule.for && runs >= e.rule.afterFailures) {
+      const confirmFor = Math.max(e.rule.for, timing?.lookback ?? 0);
+      if (streakSince !== undefined && draft.now - streakSince >= confirmFor && runs >= e.rule.afterFailures) {
         this.#releases.delete(e.id);
         return false;
       }
@@ -359,8 +362,7 @@ export class Evaluator {
     const looked = ran || (this.#looked.get(probe) ?? Number.NEGATIVE_INFINITY) > release.since;
     if (!looked) {
       if (first === undefined) draft.retry.set(probe, 0);
-      const timeout = this.#alerting.probeTiming.get(probe)?.timeout ?? 0;
-      if (draft.now < release.since + 2 * timeout) return true;
+      if (draft.now < release.since + 2 * (timing?.timeout ?? 0)) return true;
     } else if (!breaching(e)) {
       // Looked: it pages only if that run still breaches (a value back in the band below the threshold does not).
       return true;

@@ -1,5 +1,6 @@
 // The rules' part of the configuration compiled as one whole: rules, inhibitions, recurring windows, evaluation
 // settings, and the alerts that can exist (for checking silences before any instance does).
+import { lookback } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig } from '../config/schema.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
@@ -58,7 +59,9 @@ export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issue
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,
       probes: new Set(alerts.probes.map((p) => p.name)),
-      probeTiming: new Map(alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout }])),
+      probeTiming: new Map(
+        alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
+      ),
       causes,
       symptomProbes: symptomProbes(rules, causes),
       kinds,

@@ -309,6 +309,37 @@ describe('release from a cause: the symptom confirms again on its own', () => {
     expect(events).toEqual(['resolved ApiErrorRateHigh P2']);
   });
 
+  it('confirms for at least the metrics window, even with a shorter `for` (the lab ran every `for` at 10 s)', async () => {
+    const metrics = {
+      name: 'api_metrics',
+      kind: 'metrics',
+      url: 'http://127.0.0.1:9/metrics',
+      every: '15s',
+      window: '5m',
+    };
+    const errorRate = { ...echoConfig.rules[1], for: '10s' };
+    const h = new RulesHarness({
+      ...echoConfig,
+      probes: [echoConfig.probes[0], metrics],
+      rules: [config.rules[0], errorRate],
+    });
+    harnesses.push(h);
+    for (let t = 0; t < 4; t++) {
+      h.down('api_health');
+      h.run('api_metrics', { error_percent: 2.5 });
+      await h.advance(15 * SEC);
+    }
+    expect(h.alert('ApiErrorRateHigh')?.alert.suppressedBy).toMatchObject([{ kind: 'inhibited' }]);
+    expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
+    // The 503s stay in the 5-minute window and drain: still over 1 % for 4m45s, never a page.
+    const events: string[] = [];
+    for (let t = 0; t < 24; t++) {
+      await h.advance(15 * SEC);
+      events.push(...summarize(h.run('api_metrics', { error_percent: t < 19 ? 2.5 - t * 0.07 : 0.2 })));
+    }
+    expect(events).toEqual(['resolved ApiErrorRateHigh P2']);
+  });
+
   it('an error rate that stays over its threshold for its own `for` after the release pages then, as it is now', async () => {
     const h = await heldErrorRate();
     expect(summarize(h.runSamples('api_health', []))).toEqual(['resolved ApiDown P0']);
