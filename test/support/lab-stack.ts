@@ -53,8 +53,14 @@ export interface LabStack extends World {
   close(): Promise<void>;
 }
 
+/**
+ * The config's timings: `shipped` as in config/, or `lab` as the lab ran it (every probe every 5 s, every rule's
+ * `for` and `clear_for` 10 s; timeouts 4 s), which makes causes and symptoms race.
+ */
+export type LabTimings = 'shipped' | 'lab';
+
 /** Starts every piece and writes the config copy; healthy until a switch is thrown. */
-export async function startLabStack(): Promise<LabStack> {
+export async function startLabStack(timings: LabTimings = 'shipped'): Promise<LabStack> {
   if (process.getuid?.() !== 0) throw new Error('the lab mounts a 64 MiB tmpfs for its disk and needs root to do so');
   const clock = new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
   const dir = mkdtempSync(join(tmpdir(), 'centinela-lab-'));
@@ -98,6 +104,17 @@ export async function startLabStack(): Promise<LabStack> {
     [{ path: join(grupogad, 'logs') }, { path: join(dir, 'docker-containers') }],
   );
   alerts.setIn(['probes', probeIndex('host'), 'proc'], proc);
+  if (timings === 'lab') {
+    const { probes, rules } = alerts.toJS() as { probes: unknown[]; rules: unknown[] };
+    for (const i of probes.keys()) {
+      alerts.setIn(['probes', i, 'every'], '5s');
+      alerts.setIn(['probes', i, 'timeout'], '4s');
+    }
+    for (const i of rules.keys()) {
+      alerts.setIn(['rules', i, 'for'], '10s');
+      alerts.setIn(['rules', i, 'clear_for'], '10s');
+    }
+  }
   writeFileSync(join(configDir, 'alerts.yaml'), alerts.toString());
   const escalation = parseDocument(readFileSync(join(configDir, 'escalation.yaml'), 'utf8'));
   escalation.setIn(['channels', 'email', 'smtp', 'tls'], { ca_file: smtp.cert.certFile });
