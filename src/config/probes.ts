@@ -349,15 +349,6 @@ export const probeConfig = z.discriminatedUnion('kind', [
 ]);
 
 export type ProbeConfig = z.output<typeof probeConfig>;
-
-/**
- * How long what one run of `probe` reports keeps describing the past: the metrics probe's rates and quantiles cover
- * its `window`; the other kinds read the present, or the time since their previous run. A symptom released by its
- * cause confirms again for at least this long, so that what the cause left in the window has drained.
- */
-export function lookback(probe: ProbeConfig): number {
-  return probe.kind === 'metrics' ? probe.window : 0;
-}
 export type ProbeKindName = ProbeConfig['kind'];
 export type HttpProbeConfig = z.output<typeof httpProbe>;
 export type MetricsProbeConfig = z.output<typeof metricsProbe>;

@@ -21,7 +21,7 @@ export interface ProbeTiming {
   /** Undefined for a cron probe. */
   every: number | undefined;
   timeout: number;
-  /** How long a run's samples keep describing the past (config/probes.ts lookback): a metrics probe's window. */
+  /** How long a run's samples keep describing the past (alerting.ts lookback): a metrics probe's window. */
   lookback: number;
 }
 
