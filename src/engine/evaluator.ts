@@ -18,6 +18,7 @@ import { awaitCause, type CauseLookup } from '../rules/causes.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
+import { type Release, release } from '../rules/release.js';
 import { alertId, alertLabels, BUILTIN_RULES, compare, observe, type Rule, removedRule } from '../rules/rule.js';
 import { silenceLimits } from '../rules/silences.js';
 import {
@@ -327,48 +328,33 @@ export class Evaluator {
     }
   }
 
-  /**
-   * True while a firing alert whose hold just ended is kept held, for its probe to say whether it still breaches; it
-   * then pages as what it is now. Released by a silence or a window, one run decides (a run of this evaluation or
-   * the next one, asked for at once; bounded by two of its probe's timeouts). Released by its cause resolving, it
-   * confirms again on its own, as if it had just started: breaching in every run for its `for` and its
-   * `after_failures` runs, and for at least its probe's lookback (a metrics window). What a cause leaves behind in a
-   * windowed series (the 503s of a failed health check in a 5-minute error rate) drains meanwhile instead of paging
-   * a second time for the same incident.
-   */
+  /** True while a firing alert whose hold just ended is kept held for its probe's verdict (see rules/release.ts). */
   #releasing(draft: Draft, e: Entry, held: boolean): boolean {
     const probe = e.rule.probe;
     if (held || e.inst.state !== 'firing' || !e.inst.told.held || probe === '') {
       this.#releases.delete(e.id);
       return false;
     }
-    const ran = draft.ran.has(probe);
-    const first = this.#releases.get(e.id);
-    const release = nextRelease(first, this.#fromCause(e), ran && breaching(e), ran, draft.now);
-    this.#releases.set(e.id, release);
-    const timing = this.#alerting.probeTiming.get(probe);
-    if (release.fromCause) {
-      const { streakSince, runs } = release;
-      const confirmFor = Math.max(e.rule.for, timing?.lookback ?? 0);
-      if (streakSince !== undefined && draft.now - streakSince >= confirmFor && runs >= e.rule.afterFailures) {
-        this.#releases.delete(e.id);
-        return false;
-      }
-      // Confirming again: its probe runs now, then as a pending alert's would.
-      const every = first === undefined ? 0 : e.rule.retryEvery;
-      if (every !== undefined) draft.retry.set(probe, Math.min(every, draft.retry.get(probe) ?? every));
-      return true;
+    const verdict = release(
+      this.#releases.get(e.id),
+      this.#fromCause(e),
+      e.rule,
+      this.#alerting.probeTiming.get(probe),
+      {
+        now: draft.now,
+        ran: draft.ran.has(probe),
+        breaching: breaching(e),
+        lastLooked: this.#looked.get(probe),
+      },
+    );
+    if (!verdict.held) {
+      this.#releases.delete(e.id);
+      return false;
     }
-    const looked = ran || (this.#looked.get(probe) ?? Number.NEGATIVE_INFINITY) > release.since;
-    if (!looked) {
-      if (first === undefined) draft.retry.set(probe, 0);
-      if (draft.now < release.since + 2 * (timing?.timeout ?? 0)) return true;
-    } else if (!breaching(e)) {
-      // Looked: it pages only if that run still breaches (a value back in the band below the threshold does not).
-      return true;
-    }
-    this.#releases.delete(e.id);
-    return false;
+    this.#releases.set(e.id, verdict.release);
+    const { ask } = verdict;
+    if (ask !== undefined) draft.retry.set(probe, Math.min(ask, draft.retry.get(probe) ?? ask));
+    return true;
   }
 
   /**
@@ -538,32 +524,6 @@ export class Evaluator {
     }
     return known;
   }
-}
-
-/** A held alert on its way out of the hold (see Evaluator.#releasing). */
-interface Release {
-  /** When the hold ended. */
-  since: number;
-  /** Its cause resolved: it confirms again on its own. */
-  fromCause: boolean;
-  /** Since when every run of its probe has breached, and how many runs that is (for a release from a cause). */
-  streakSince: number | undefined;
-  runs: number;
-}
-
-/** The release after this evaluation: started at `now` if new, its streak moved on by a run of its probe. */
-function nextRelease(
-  prev: Release | undefined,
-  fromCause: boolean,
-  breached: boolean,
-  ran: boolean,
-  now: number,
-): Release {
-  const r = prev ?? { since: now, fromCause, streakSince: undefined, runs: 0 };
-  if (!ran) return r;
-  return breached
-    ? { ...r, streakSince: r.streakSince ?? now, runs: r.runs + 1 }
-    : { ...r, streakSince: undefined, runs: 0 };
 }
 
 /** Whether an instance's latest value is past the threshold of its priority (not merely in the band above clear). */
