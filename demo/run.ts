@@ -10,7 +10,7 @@ import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
 import type { AlertView } from '../src/server/api-shapes.js';
 import { type ReceivedPage, startDemoSink } from './sink.js';
-import { startDemoTarget } from './target.js';
+import { FAULT_MODES, startDemoTarget } from './target.js';
 
 const TOKEN = 'demo-token';
 const once = process.argv.includes('--once');
@@ -145,7 +145,7 @@ try {
   console.log();
   if (once) await shutdown(0);
   console.log(`centinela keeps running. Break the API again: curl -X POST '${target.url}/fault?mode=down'`);
-  console.log('(modes: down, slow, errors, none). Ctrl-C to stop.');
+  console.log(`(modes: ${FAULT_MODES.join(', ')}). Ctrl-C to stop.`);
 } catch (err) {
   console.log(`\nThe demo stopped: ${(err as Error).message}`);
   await shutdown(1);

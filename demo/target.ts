@@ -5,8 +5,12 @@
 //   GET  /metrics         http_request_duration_seconds{handler,method} histogram, http_requests_total{handler,method,status}
 //   GET  /ws/stats        {"active_connections", "total_messages_sent", "total_broadcasts", "last_broadcast_at"}
 //   GET  /ws              WebSocket (answers pings)
-//   POST /fault           {"mode":"down"|"slow"|"errors"|"none"} (or ?mode=...): down = every endpoint answers 503,
-//                         slow = P95 latency ≈ 0.8 s, errors = 10 % of requests 5xx; GET /fault shows the mode
+//   POST /fault           {"mode":"down"|"slow"|"errors"|"killed"|"unhealthy"|"stalled"|"none"} (or ?mode=...):
+//                         down = every endpoint answers 503, slow = P95 latency ≈ 0.8 s, errors = 10 % of requests
+//                         5xx (the `errorRate` option), killed = every connection is reset as by a dead process (the
+//                         WebSocket too), unhealthy = only the health endpoint answers 503 (the stack's health checks
+//                         counted as 2.5 % of 5xx), stalled = everything answers but the broadcaster stops
+//                         (last_broadcast_at no longer moves); GET /fault shows the mode
 //
 // Traffic is simulated without timers: each scrape of /metrics first adds the requests (≈ `rps` per second) that
 // "happened" since the previous scrape, with latencies and statuses drawn for the current fault mode.
@@ -17,7 +21,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { type Clock, systemClock } from '../src/clock.js';
 
-export const FAULT_MODES = ['none', 'down', 'slow', 'errors'] as const;
+export const FAULT_MODES = ['none', 'down', 'slow', 'errors', 'killed', 'unhealthy', 'stalled'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 export interface DemoTarget {
@@ -42,11 +46,12 @@ function latency(mode: FaultMode, random: () => number): number {
 
 /** Starts the target on `host:port` (loopback, port 0 = any free port). */
 export async function startDemoTarget(
-  opts: { host?: string; port?: number; clock?: Clock; rps?: number; random?: () => number } = {},
+  opts: { host?: string; port?: number; clock?: Clock; rps?: number; errorRate?: number; random?: () => number } = {},
 ): Promise<DemoTarget> {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? Math.random;
   const rps = opts.rps ?? 10;
+  const failing: Partial<Record<FaultMode, number>> = { errors: opts.errorRate ?? 0.1, unhealthy: 0.025 };
   let mode: FaultMode = 'none';
   const registry = new Registry();
   const duration = new Histogram({
@@ -74,12 +79,12 @@ export async function startDemoTarget(
     carry = due - Math.floor(due);
     for (let i = 0; i < count; i++) {
       const handler = HANDLERS[Math.floor(random() * HANDLERS.length)] ?? '/api/v1/tasks';
-      const failed = random() < (mode === 'errors' ? 0.1 : 0.002);
+      const failed = random() < (failing[mode] ?? 0.002);
       duration.observe({ handler, method: 'GET' }, latency(mode, random));
       requests.inc({ handler, method: 'GET', status: failed ? '5xx' : '2xx' });
     }
     ws.messages += count;
-    if (count > 0 && mode !== 'down') {
+    if (count > 0 && mode !== 'down' && mode !== 'stalled') {
       ws.broadcasts += Math.max(1, Math.floor(count / 30));
       ws.lastBroadcastAt = now;
     }
@@ -110,6 +115,7 @@ export async function startDemoTarget(
     if (mode === 'down') return json(res, 503, { status: 'unhealthy', detail: 'upstream unavailable' });
     switch (url.pathname) {
       case '/api/v1/health':
+        if (mode === 'unhealthy') return json(res, 503, { status: 'unhealthy', detail: 'database check failed' });
         return json(res, 200, { status: 'healthy', environment: 'demo' });
       case '/metrics':
         simulate();
@@ -128,6 +134,11 @@ export async function startDemoTarget(
   };
 
   const server = createServer((req, res) => {
+    // The fault switch stays reachable, so a killed API can be brought back.
+    if (mode === 'killed' && new URL(req.url ?? '/', 'http://target').pathname !== '/fault') {
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -136,6 +147,10 @@ export async function startDemoTarget(
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
+    if (mode === 'killed') {
+      socket.destroy();
+      return;
+    }
     if (mode === 'down' || new URL(req.url ?? '/', 'http://target').pathname !== '/ws') {
       socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
       return;
@@ -152,6 +167,8 @@ export async function startDemoTarget(
     },
     setFault(next) {
       mode = next;
+      // A dead process drops its open sockets too.
+      if (next === 'killed') for (const client of wss.clients) client.terminate();
     },
     async close() {
       for (const client of wss.clients) client.terminate();

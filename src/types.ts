@@ -1,4 +1,5 @@
 // The shapes modules exchange (see DESIGN.md): samples from probes, priorities, label sets.
+import type { Unit } from './units.js';
 
 /** Label names to values, e.g. `{ route: "/api/v1/tasks" }`. */
 export type Labels = Readonly<Record<string, string>>;
@@ -52,6 +53,8 @@ export interface Alert {
   /** The threshold of `priority` that was breached, and the comparison. */
   threshold: number;
   op: string;
+  /** How `value`, `threshold` and the peak read (src/units.ts); absent in pages written before it existed. */
+  unit?: Unit;
   summary: string;
   description?: string;
   /** Runbook steps for this alert. */

@@ -1,4 +1,5 @@
-// How numbers with units read for people, in templates, pages and command output: 0.63, 7 min, 1.5 GiB.
+// How numbers with units read for people, in templates, pages and command output: 0.63, 7 min, 1.5 GiB. The units
+// here are the template filters (`{{ value | percent }}`), and a rule's value is shown in the unit its summary uses.
 
 /** Two significant digits below 10, whole numbers above: 0.634 → 0.63, 1.25 → 1.3, 92.4 → 92, 1234 → 1234. */
 export function formatNumber(n: number): string {
@@ -46,4 +47,44 @@ export function formatTime(ms: number): string {
     .toISOString()
     .replace('T', ' ')
     .replace(/:\d\d\.\d+Z$/, ' UTC');
+}
+
+/**
+ * A time-until this far off (10⁶ hours, over a century) is never: what the disk probe's hours_until_full reports when
+ * the disk is not filling up, so that an alert on it sees the good side.
+ */
+export const NEVER_HOURS = 1_000_000;
+
+/** A length of time given in `scale` seconds (hours: 3600), or `never` from NEVER_HOURS on. */
+function formatLength(n: number, scale: number): string {
+  return n * scale >= NEVER_HOURS * 3_600 ? 'never' : formatSeconds(n * scale);
+}
+
+/** How a number reads in each unit: the template filters, and the values of a page and an all-clear. */
+export const UNITS = {
+  /** 0.634 → `0.63 s` (a value in seconds, such as a latency). */
+  seconds: (n: number) => `${formatNumber(n)} s`,
+  /** 420 → `7 min` (an age or a length of time, in seconds). */
+  duration: (n: number) => formatSeconds(n),
+  /** 92.4 → `92 %` (a value already in percent). */
+  percent: (n: number) => `${formatNumber(n)} %`,
+  /** 1610612736 → `1.5 GiB`. */
+  bytes: (n: number) => formatBytes(n),
+  /** 5.5 → `5 h 30 min` (a time-until in hours); `never` from NEVER_HOURS on. */
+  hours: (n: number) => formatLength(n, 3_600),
+  /** 20.5 → `20 d 12 h` (a time-until in days). */
+  days: (n: number) => formatLength(n, 86_400),
+  /** 160 → `160/s` (a rate). */
+  per_second: (n: number) => `${formatNumber(n)}/s`,
+} satisfies Record<string, (n: number) => string>;
+
+/**
+ * How a rule's value reads: a unit of UNITS, `number` (shown bare: a count), or `state` (a 0/1 such as `up` that no
+ * template shows: the page says it in words, and the all-clear shows no numbers for it).
+ */
+export type Unit = keyof typeof UNITS | 'number' | 'state';
+
+/** `value` in `unit`; a `state` or `number` as a bare number. */
+export function formatValue(value: number, unit: Unit | undefined): string {
+  return unit === undefined || unit === 'number' || unit === 'state' ? formatNumber(value) : UNITS[unit](value);
 }

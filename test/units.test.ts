@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatSeconds } from '../src/units.js';
+import { formatBytes, formatNumber, formatSeconds, formatValue } from '../src/units.js';
 
 describe('units', () => {
   it.each([
@@ -22,4 +22,21 @@ describe('units', () => {
     [12 * 1024, '12 KiB'],
     [1_610_612_736, '1.5 GiB'],
   ])('formatBytes(%s) = %s', (n, text) => expect(formatBytes(n)).toBe(text));
+
+  it.each([
+    [0.634, 'seconds', '0.63 s'],
+    [420, 'duration', '7 min'],
+    [7.24, 'percent', '7.2 %'],
+    [1_610_612_736, 'bytes', '1.5 GiB'],
+    [5.5, 'hours', '5 h 30 min'],
+    [0.0013, 'hours', '4.7 s'],
+    [999_999, 'hours', '41666 d 15 h'],
+    [1_000_000, 'hours', 'never'],
+    [20.5, 'days', '20 d 12 h'],
+    [50_000, 'days', 'never'],
+    [160.4, 'per_second', '160/s'],
+    [12, 'number', '12'],
+    [0, 'state', '0'],
+    [2.634, undefined, '2.6'],
+  ] as const)('formatValue(%s, %s) = %s', (n, unit, text) => expect(formatValue(n, unit)).toBe(text));
 });

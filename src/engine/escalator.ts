@@ -263,9 +263,11 @@ export class Escalator {
   }
 
   /**
-   * A channel that keeps an incident of its own (PagerDuty) keeps it open until told: every such channel that
-   * delivered something of this incident hears the ack and the resolution — also that of the contact who acked (skipped above), and one that a page
-   * reached by fallback (the contact's notice above goes to its first channel).
+   * The notices above go to each contact's first channel; two kinds of channel also need them. A channel that keeps
+   * an incident of its own (PagerDuty) keeps it open until told: every such channel that delivered something of this
+   * incident hears the ack and the resolution — also that of the contact who acked (skipped above), and one that a
+   * page reached by fallback. And the all-clear goes wherever the incident was seen: every channel that delivered
+   * something of it (a P0 page on `channels: all`, a fallback), so no chat room is left showing a page that is over.
    */
   #tellIncidentChannels(
     rec: IncidentRecord,
@@ -277,7 +279,7 @@ export class Escalator {
   ): void {
     for (const { contact, channel } of this.#incidents.deliveredChannels(rec.id)) {
       const cfg = this.#cfg.channels[channel];
-      if (!cfg || !hearsIncidentUpdates(cfg)) continue;
+      if (!cfg || (kind !== 'resolved' && !hearsIncidentUpdates(cfg))) continue;
       const index = this.#cfg.contacts[contact]?.channels.indexOf(channel) ?? -1;
       if (index < 0 || (index === 0 && !skip.has(contact))) continue;
       this.#enqueue(rec, contact, `${rec.id}:${suffix}:${contact}:${channel}`, kind, now, paged, {}, index);

@@ -18,6 +18,7 @@ import { awaitCause, type CauseLookup } from '../rules/causes.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
+import { type Release, release } from '../rules/release.js';
 import { alertId, alertLabels, BUILTIN_RULES, compare, observe, type Rule, removedRule } from '../rules/rule.js';
 import {
   blank,
@@ -63,8 +64,6 @@ interface Draft {
   now: number;
   /** Probes with a run in this evaluation. */
   ran: Set<string>;
-  /** Alerts kept pending for a cause in this evaluation (true), or no longer (false). */
-  gated: Map<string, boolean>;
   next: Map<string, Entry>;
   history: HistoryEntry[];
   windows: WindowRecord[];
@@ -95,12 +94,12 @@ export class Evaluator {
   /** When each probe last brought a run (evaluation time), for causes that must look before a symptom pages. */
   readonly #looked = new Map<string, number>();
   /**
-   * Alerts kept pending for a cause (confirmed on their own, waiting for it): re-checked every evaluation (see
-   * #releaseWaiting). In memory: after a restart such an alert confirms, or waits again, at its next breaching run.
+   * Alerts kept pending for a cause (confirmed on their own, waiting for it: `awaitingCause`, stored with the
+   * instance): re-checked every evaluation (see #releaseWaiting), also after a restart.
    */
   readonly #waiting = new Set<string>();
-  /** Alerts whose hold ended, by when: they wait for their probe's next run before paging (see #releasing). */
-  readonly #releases = new Map<string, number>();
+  /** Alerts whose hold ended: they wait for their probe before paging (see #releasing). */
+  readonly #releases = new Map<string, Release>();
   #holds: ReadonlyMap<string, Hold[]> = new Map();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   #generation = Number.NaN;
@@ -142,7 +141,6 @@ export class Evaluator {
     const draft: Draft = {
       now,
       ran: new Set(),
-      gated: new Map(),
       next: new Map(),
       history: [],
       windows: [],
@@ -262,16 +260,13 @@ export class Evaluator {
     if (!prev && obs.kind !== 'breach') return;
     const before = prev?.inst ?? inactive(draft.now);
     let inst = step(before, obs, draft.now, rule);
+    // Only a breach kept back for a cause waits for one (confirmed or cleared, it no longer does: see step and fire).
     if (
       inst.state !== 'inactive' &&
       before.state !== inst.state &&
       this.#waitsForCause(draft, { id, rule, labels, inst })
     ) {
       inst = keepPending(inst, before);
-      draft.gated.set(id, true);
-    } else if (obs.kind !== 'no-data') {
-      // Confirmed, cleared, or still short of its own `for`: only a breach kept back for a cause waits for one.
-      draft.gated.set(id, false);
     }
     if (obs.kind !== 'no-data') {
       const changed = (inst.state === 'firing') !== (before.state === 'firing');
@@ -315,12 +310,12 @@ export class Evaluator {
 
   /** Alerts kept pending for a cause fire once it has fired, cleared, or had its window: checked every evaluation. */
   #releaseWaiting(draft: Draft): void {
-    const waiting = new Set([...this.#waiting].filter((id) => draft.gated.get(id) !== false));
-    for (const [id, gated] of draft.gated) if (gated) waiting.add(id);
+    const waiting = new Set(this.#waiting);
+    for (const [id, e] of draft.next) if (e.inst.awaitingCause) waiting.add(id);
     for (const id of waiting) {
       const e = this.#get(draft, id);
       if (
-        !e ||
+        !e?.inst.awaitingCause ||
         !ready(e.inst, draft.now, e.rule) ||
         this.#waitsForCause(draft, { ...e, inst: fire(e.inst, draft.now) })
       ) {
@@ -329,37 +324,45 @@ export class Evaluator {
       const inst = fire(e.inst, draft.now);
       const flap = trackFlapping(inst, true, draft.now, this.#alerting.evaluation.flapping);
       this.#put(draft, e, { ...inst, changes: flap.changes, flapping: flap.flapping });
-      draft.gated.set(id, false);
     }
   }
 
-  /**
-   * True while a firing alert whose hold just ended waits for its probe to look again: it pages at the release only
-   * if a run of this evaluation or a later one still breaches (then as what it is now), bounded by two of its
-   * probe's timeouts.
-   */
+  /** True while a firing alert whose hold just ended is kept held for its probe's verdict (see rules/release.ts). */
   #releasing(draft: Draft, e: Entry, held: boolean): boolean {
-    if (held || e.inst.state !== 'firing' || !e.inst.told.held || e.rule.probe === '') {
+    const probe = e.rule.probe;
+    if (held || e.inst.state !== 'firing' || !e.inst.told.held || probe === '') {
       this.#releases.delete(e.id);
       return false;
     }
-    let since = this.#releases.get(e.id);
-    if (since === undefined && !draft.ran.has(e.rule.probe)) {
-      this.#releases.set(e.id, draft.now);
-      draft.retry.set(e.rule.probe, 0);
-      return true;
+    const verdict = release(
+      this.#releases.get(e.id),
+      this.#fromCause(e),
+      e.rule,
+      this.#alerting.probeTiming.get(probe),
+      {
+        now: draft.now,
+        ran: draft.ran.has(probe),
+        breaching: breaching(e),
+        lastLooked: this.#looked.get(probe),
+      },
+    );
+    if (!verdict.held) {
+      this.#releases.delete(e.id);
+      return false;
     }
-    since ??= draft.now;
-    const timeout = this.#alerting.probeTiming.get(e.rule.probe)?.timeout ?? 0;
-    const looked = draft.ran.has(e.rule.probe) || (this.#looked.get(e.rule.probe) ?? Number.NEGATIVE_INFINITY) > since;
-    if (!looked && draft.now < since + 2 * timeout) return true;
-    // Looked: it pages only if that run still breaches (a value back in the band below the threshold does not).
-    if (looked && !breaching(e)) {
-      this.#releases.set(e.id, since);
-      return true;
-    }
-    this.#releases.delete(e.id);
-    return false;
+    this.#releases.set(e.id, verdict.release);
+    const { ask } = verdict;
+    if (ask !== undefined) draft.retry.set(probe, Math.min(ask, draft.retry.get(probe) ?? ask));
+    return true;
+  }
+
+  /**
+   * Whether `e`'s hold that just ended was an inhibition: as the last evaluation held it, or, when this process has not
+   * seen it held (a restart), whether an inhibition could hold it at all.
+   */
+  #fromCause(e: Entry): boolean {
+    const before = this.#holds.get(e.id);
+    return before ? before.some((h) => h.kind === 'inhibited') : this.#alerting.causes.has(e.rule.name);
   }
 
   #put(draft: Draft, e: Entry, inst: Instance): void {
@@ -409,7 +412,10 @@ export class Evaluator {
     const pending: { e: Entry; tells: Tell[] }[] = [];
     for (const e of candidates) {
       const held = (holds.get(e.id) ?? []).length > 0;
-      const told = tell(e.inst, held || this.#releasing(draft, e, held));
+      const releasing = this.#releasing(draft, e, held);
+      // Still held by what held it while it is being released, so escalation, the API and `centinela test` see it so.
+      if (releasing) holds.set(e.id, this.#holds.get(e.id) ?? []);
+      const told = tell(e.inst, held || releasing);
       const current = sameTold(told.told, e.inst.told) ? e : { ...e, inst: { ...e.inst, told: told.told } };
       if (current !== e) draft.next.set(e.id, current);
       if (told.tells.length > 0) pending.push({ e: current, tells: told.tells });
@@ -462,10 +468,6 @@ export class Evaluator {
       this.#generation += 1;
     }
     for (const e of draft.next.values()) this.#remember(e);
-    for (const [id, gated] of draft.gated) {
-      if (gated) this.#waiting.add(id);
-      else this.#waiting.delete(id);
-    }
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds;
     this.#inhibits = draft.inhibits;
@@ -482,6 +484,8 @@ export class Evaluator {
     ofRule.set(e.id, e);
     if (isActive(e.inst)) this.#active.add(e.id);
     else this.#active.delete(e.id);
+    if (e.inst.awaitingCause) this.#waiting.add(e.id);
+    else this.#waiting.delete(e.id);
   }
 
   /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
@@ -492,13 +496,12 @@ export class Evaluator {
     this.#byRule.clear();
     this.#stored.clear();
     this.#active.clear();
+    this.#waiting.clear();
     for (const s of this.#store.loadInstances()) {
       const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
       this.#stored.add(s.id);
     }
-    // Still waiting only while still pending as the store has it.
-    for (const id of this.#waiting) if (this.#entries.get(id)?.inst.state !== 'pending') this.#waiting.delete(id);
     this.#generation = generation;
   }
 

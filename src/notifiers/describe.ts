@@ -2,7 +2,7 @@
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
 
 import { outranks, type Priority } from '../types.js';
-import { formatSeconds, formatTime } from '../units.js';
+import { formatSeconds, formatTime, formatValue } from '../units.js';
 import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
 
 // Labels that name the affected thing, tried in order, for the `— grupo_gad_api` part of a subject.
@@ -115,10 +115,6 @@ function heldList(held: HeldAlert[]): string {
   return names.join(', ');
 }
 
-function num(v: number): string {
-  return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v);
-}
-
 /**
  * A `centinela notify-test` page: it says it is a test and shows none of an alert's facts (a priority, a response
  * time, a value), so nobody reads it as an incident.
@@ -145,12 +141,16 @@ export function describeItem(item: NotificationItem, contact: string, at: number
   const facts: [string, string][] = [['What', a.description ? `${paged.summary}. ${a.description}` : paged.summary]];
   facts.push(['Priority', `${paged.priority}, response time ${humanDuration(item.responseTimeMs)}`]);
   facts.push(['Since', `${formatTime(a.activeSince)} (${humanDuration(at - a.activeSince)} ago)`]);
+  const shown = (v: number) => formatValue(v, a.unit);
   if (item.kind === 'resolved' && a.peak) {
-    // The all-clear: how bad it got, and where it is now.
-    facts.push(['Worst', `${num(a.peak.value)} (threshold ${a.op} ${num(a.peak.threshold)})`]);
-    facts.push(['Now', num(a.value)]);
+    // The all-clear: how bad it got, and where it is now; a state (up, running) has no "how bad", and the headline
+    // already says it is back.
+    if (a.unit !== 'state') {
+      facts.push(['Worst', `${shown(a.peak.value)} (threshold ${a.op} ${shown(a.peak.threshold)})`]);
+      facts.push(['Now', shown(a.value)]);
+    }
   } else {
-    facts.push(['Value', `${num(a.value)} (threshold ${a.op} ${num(a.threshold)})`]);
+    facts.push(['Value', `${shown(a.value)} (threshold ${a.op} ${shown(a.threshold)})`]);
   }
   const labels = Object.entries(a.labels)
     .map(([k, v]) => `${k}=${v}`)

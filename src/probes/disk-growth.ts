@@ -1,4 +1,5 @@
 // Hours until a filesystem is full, from straight lines fitted through its recent used-bytes readings.
+import { NEVER_HOURS } from '../units.js';
 
 /** One reading: when, and how many bytes were in use. */
 export interface UsagePoint {
@@ -10,9 +11,9 @@ export interface UsagePoint {
  * The value reported when the filesystem is not filling up (flat or shrinking), and the cap for very slow growth.
  * A number rather than no sample: a rule such as `hours_until_full < 24` must see the disk stop growing to resolve,
  * and a run that cannot measure everything makes a missing sample "no data", which never resolves an alert.
- * 10⁶ hours is over a century.
+ * 10⁶ hours is over a century: the `hours` unit reads it as `never`.
  */
-export const NOT_FILLING_HOURS = 1_000_000;
+export const NOT_FILLING_HOURS = NEVER_HOURS;
 
 /** Growth in bytes per millisecond: the least-squares slope through the points; undefined with fewer than two. */
 export function growthPerMs(points: readonly UsagePoint[]): number | undefined {

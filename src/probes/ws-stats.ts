@@ -18,6 +18,7 @@ export default defineProbe({
   create(config) {
     const client = new HttpClient({ url: config.url, headers: config.headers, tls: config.tls });
     const rates = new CounterRates();
+    const broadcasts = new BroadcastClock();
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
         let status: number;
@@ -41,7 +42,7 @@ export default defineProbe({
         if (stats === null || typeof stats !== 'object' || Array.isArray(stats)) {
           return { up: false, reason: 'answer is not a JSON object like {"active_connections": 10, ...}' };
         }
-        return toResult(stats as Record<string, unknown>, clock.now(), rates);
+        return toResult(stats as Record<string, unknown>, clock.now(), rates, broadcasts);
       },
       close: () => client.close(),
     };
@@ -49,7 +50,12 @@ export default defineProbe({
 });
 
 /** Samples from the stats object at `now`; fields that are missing or of the wrong type are named in cannotMeasure. */
-function toResult(stats: Record<string, unknown>, now: number, rates: CounterRates): ProbeResult {
+function toResult(
+  stats: Record<string, unknown>,
+  now: number,
+  rates: CounterRates,
+  broadcasts: BroadcastClock,
+): ProbeResult {
   const samples: Sample[] = [];
   const problems: string[] = [];
   for (const field of COUNTERS) {
@@ -67,17 +73,46 @@ function toResult(stats: Record<string, unknown>, now: number, rates: CounterRat
   }
   const last = stats.last_broadcast_at;
   const lastAt = parseInstant(last);
+  let detail: string | undefined;
   if (lastAt !== undefined) {
     // A clock a little ahead on the API side must not read as a negative age.
     samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000)));
-  } else if (last !== null) {
+    broadcasts.saw(lastAt);
+  } else if (last === null) {
+    const since = broadcasts.none(now);
+    samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - since.at) / 1000)));
+    detail = `no broadcast yet (last_broadcast_at is null); ${
+      since.seen ? 'the last one seen was' : 'none seen since centinela began watching,'
+    } at ${new Date(since.at).toISOString()}`;
+  } else {
     problems.push(
       `last_broadcast_at is ${last === undefined ? 'missing' : `${showJson(last, 100)}, not an ISO 8601 time like "2025-10-16T12:30:45Z"`}`,
     );
   }
-  const detail = last === null ? 'no broadcast yet (last_broadcast_at is null)' : undefined;
   if (problems.length > 0) return { up: true, samples, detail, cannotMeasure: `/ws/stats: ${problems.join('; ')}` };
   return { up: true, samples, detail };
+}
+
+/**
+ * What `last_broadcast_at: null` (no broadcast since the API started) is counted from, so that a broadcaster that
+ * never starts is a stall like one that stops, instead of a series that vanishes (which would resolve the alert and
+ * keep it from ever firing again): the last broadcast this probe saw (the API restarted and forgot it), or else the
+ * first run that found none (the age is then at least that; after centinela restarts it counts from its first run).
+ */
+class BroadcastClock {
+  #last: number | undefined;
+  #noneSince: number | undefined;
+
+  saw(at: number): void {
+    this.#last = at;
+    this.#noneSince = undefined;
+  }
+
+  none(now: number): { at: number; seen: boolean } {
+    if (this.#last !== undefined) return { at: this.#last, seen: true };
+    this.#noneSince ??= now;
+    return { at: this.#noneSince, seen: false };
+  }
 }
 
 /**

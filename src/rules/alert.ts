@@ -57,6 +57,7 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     value: inst.value ?? Number.NaN,
     threshold: inst.threshold ?? Number.NaN,
     op: rule.op,
+    unit: rule.unit,
     summary: rule.summary.render(vars),
     runbook: rule.runbook,
     // Every probe the rule names, so a reader sees that one was looked at and had nothing to say.

@@ -1,5 +1,6 @@
 // The rules' part of the configuration compiled as one whole: rules, inhibitions, recurring windows, evaluation
 // settings, and the alerts that can exist (for checking silences before any instance does).
+import type { ProbeConfig } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig } from '../config/schema.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
@@ -22,6 +23,15 @@ export interface Alerting {
   /** For each rule that can be a cause, the probes of the symptoms it can explain. */
   symptomProbes: ReadonlyMap<string, readonly string[]>;
   kinds: readonly AlertKind[];
+}
+
+/**
+ * How long what one run of `probe` reports keeps describing the past: the metrics probe's rates and quantiles cover
+ * its `window`; the other kinds read the present, or the time since their previous run. A symptom released by its
+ * cause confirms again for at least this long, so that what the cause left in the window has drained.
+ */
+function lookback(probe: ProbeConfig): number {
+  return probe.kind === 'metrics' ? probe.window : 0;
 }
 
 /**
@@ -58,7 +68,9 @@ export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issue
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,
       probes: new Set(alerts.probes.map((p) => p.name)),
-      probeTiming: new Map(alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout }])),
+      probeTiming: new Map(
+        alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
+      ),
       causes,
       symptomProbes: symptomProbes(rules, causes),
       kinds,

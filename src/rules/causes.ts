@@ -21,6 +21,8 @@ export interface ProbeTiming {
   /** Undefined for a cron probe. */
   every: number | undefined;
   timeout: number;
+  /** How long a run's samples keep describing the past (alerting.ts lookback): a metrics probe's window. */
+  lookback: number;
 }
 
 /** What the check reads of the evaluation in progress. */

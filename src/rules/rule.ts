@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AlertsFile, RuleConfig } from '../config/schema.js';
 import { type Matcher, matchesAll } from '../matchers.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
+import type { Unit } from '../units.js';
 import type { Observation } from './state-machine.js';
 import { compileTemplate, type Template, TemplateError } from './template.js';
 
@@ -26,6 +27,8 @@ export interface Rule {
   labels: Labels;
   summary: Template;
   description: Template | undefined;
+  /** How its value reads: as the summary (else the description) shows the value or threshold; `state` if neither does. */
+  unit: Unit;
   runbook: string[];
   diagnose: string[];
   groupBy: string[];
@@ -104,6 +107,7 @@ export function compileRule(cfg: RuleConfig): Rule {
     labels: { ...cfg.labels, alertname: cfg.name },
     summary,
     description,
+    unit: unitOf(summary, description),
     runbook: runbookSteps(cfg.runbook),
     diagnose: cfg.diagnose,
     groupBy: cfg.group_by,
@@ -127,6 +131,15 @@ export function compileRules(alerts: Pick<AlertsFile, 'rules'>): { rules: Rule[]
     }
   });
   return { rules, issues };
+}
+
+/** The unit the templates show the value in (the threshold's when only it is shown); `state` when neither shows. */
+function unitOf(summary: Template, description: Template | undefined): Unit {
+  for (const t of [summary, description]) {
+    const unit = t?.unitOf('value') ?? t?.unitOf('threshold');
+    if (unit) return unit;
+  }
+  return 'state';
 }
 
 function defaultSummary(cfg: RuleConfig): string {
@@ -192,6 +205,7 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
     labels: { alertname: name },
     summary: compileTemplate(summary),
     description: undefined,
+    unit: 'state',
     runbook,
     diagnose: [],
     groupBy: ['alertname'],

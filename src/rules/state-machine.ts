@@ -78,6 +78,11 @@ export interface Instance {
   /** Breaching runs in a row while pending. */
   failures: number;
   pendingSince: number | undefined;
+  /**
+   * Pending although confirmed on its own: kept back for a cause to confirm first (see causes.ts). Stored, so that
+   * after a restart it is still released at the end of its cause's window, on a tick, not only at its next run.
+   */
+  awaitingCause: boolean;
   /** When it started firing. */
   activeSince: number | undefined;
   /** Firing, but clear has been seen since then (clear_for running). */
@@ -115,6 +120,7 @@ export function inactive(now: number): Instance {
     value: undefined,
     failures: 0,
     pendingSince: undefined,
+    awaitingCause: false,
     activeSince: undefined,
     clearingSince: undefined,
     peak: undefined,
@@ -152,7 +158,15 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
       );
     case 'pending':
       if (obs.kind !== 'breach') {
-        return { ...prev, state: 'inactive', since: now, pendingSince: undefined, failures: 0, value };
+        return {
+          ...prev,
+          state: 'inactive',
+          since: now,
+          pendingSince: undefined,
+          awaitingCause: false,
+          failures: 0,
+          value,
+        };
       }
       return confirm(
         {
@@ -218,7 +232,15 @@ export function ready(pending: Instance, now: number, timing: Timing): boolean {
 export function fire(pending: Instance, now: number): Instance {
   const { value, priority, threshold } = pending;
   const peak = value !== undefined && priority && threshold !== undefined ? { value, priority, threshold } : undefined;
-  return { ...pending, state: 'firing', since: now, activeSince: now, clearingSince: undefined, peak };
+  return {
+    ...pending,
+    state: 'firing',
+    since: now,
+    activeSince: now,
+    clearingSince: undefined,
+    awaitingCause: false,
+    peak,
+  };
 }
 
 /**
@@ -231,6 +253,7 @@ export function keepPending(confirmed: Instance, before: Instance): Instance {
     state: 'pending',
     since: confirmed.pendingSince ?? confirmed.since,
     activeSince: before.activeSince,
+    awaitingCause: true,
   };
 }
 
@@ -308,6 +331,7 @@ export function samePersisted(a: Instance, b: Instance): boolean {
     a.threshold === b.threshold &&
     a.failures === b.failures &&
     a.pendingSince === b.pendingSince &&
+    a.awaitingCause === b.awaitingCause &&
     a.activeSince === b.activeSince &&
     a.clearingSince === b.clearingSince &&
     a.peak?.value === b.peak?.value &&

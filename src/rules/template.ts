@@ -4,7 +4,7 @@
 // Names are looked up as own properties only (never `in` or a bare index), so `labels.toString` is a missing label
 // and `value | constructor` an unknown filter, not a way into Object.prototype.
 import type { Labels } from '../types.js';
-import { formatBytes, formatNumber, formatSeconds } from '../units.js';
+import { formatNumber, UNITS, type Unit } from '../units.js';
 
 /** What a template can show. Durations are in seconds, like the samples. */
 export interface TemplateVars {
@@ -36,17 +36,8 @@ const VARIABLES: readonly Variable[] = [
   'active_for',
 ];
 
-/** Filters turn a number into text with its unit. */
-const FILTERS = {
-  /** 0.634 → `0.63 s` (a value in seconds). */
-  seconds: (n: number) => `${formatNumber(n)} s`,
-  /** 92.4 → `92 %` (a value already in percent). */
-  percent: (n: number) => `${formatNumber(n)} %`,
-  /** 420 → `7 min` (a value in seconds). */
-  duration: (n: number) => formatSeconds(n),
-  /** 1610612736 → `1.5 GiB`. */
-  bytes: (n: number) => formatBytes(n),
-} satisfies Record<string, (n: number) => string>;
+/** Filters turn a number into text with its unit (src/units.ts). */
+const FILTERS = UNITS;
 type Filter = keyof typeof FILTERS;
 
 /** A template that failed to compile; `offset` is the character where the problem starts. */
@@ -67,6 +58,8 @@ type Part = string | { path: Variable | { label: string }; filters: Filter[]; so
 export interface Template {
   readonly source: string;
   render(vars: TemplateVars): string;
+  /** How the template shows `variable`: the filter of its first placeholder, `number` without one, undefined if none. */
+  unitOf(variable: 'value' | 'threshold'): Unit | undefined;
 }
 
 const PLACEHOLDER = /\{\{(.*?)\}\}/gs;
@@ -97,6 +90,10 @@ export function compileTemplate(text: string): Template {
   return {
     source: text,
     render: (vars) => parts.map((p) => (typeof p === 'string' ? p : renderPart(p, vars))).join(''),
+    unitOf: (variable) => {
+      const shown = parts.find((p) => typeof p !== 'string' && p.path === variable);
+      return typeof shown === 'object' ? (shown.filters[0] ?? 'number') : undefined;
+    },
   };
 }
 

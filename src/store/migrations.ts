@@ -3,6 +3,7 @@
 // 3: the most urgent priority an incident was paged at; the outbox index that finds a group's recent rows (escalation).
 // 4: the worst breach of an alert instance's episode, for the all-clear (rules).
 // 5: the pings of push heartbeats (heartbeat probes).
+// 6: a pending alert kept back for its cause to confirm first (rules).
 
 export interface Migration {
   version: number;
@@ -176,6 +177,15 @@ export const MIGRATIONS: Migration[] = [
         failed INTEGER NOT NULL DEFAULT 0,
         detail TEXT
       );
+    `,
+  },
+  {
+    version: 6,
+    name: 'rules: pending alerts kept back for a cause',
+    sql: `
+      -- 1 while an alert, confirmed on its own, waits for a cause to confirm first (rules/causes.ts): a restart still
+      -- releases it at the end of the cause's window. Instances from before wait again from their next breaching run.
+      ALTER TABLE alert_instances ADD COLUMN awaiting_cause INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];

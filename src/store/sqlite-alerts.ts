@@ -24,6 +24,7 @@ interface InstanceRow {
   value: number | null;
   failures: number;
   pending_since: number | null;
+  awaiting_cause: number;
   active_since: number | null;
   clearing_since: number | null;
   peak: string | null;
@@ -84,12 +85,13 @@ export class SqliteAlertStore implements AlertStore {
       instances: db.prepare<[], InstanceRow>('SELECT * FROM alert_instances'),
       instance: db.prepare<[string], InstanceRow>('SELECT * FROM alert_instances WHERE id = ?'),
       upsert: db.prepare(`INSERT INTO alert_instances (id, rule, labels, state, since, priority, threshold, value,
-          failures, pending_since, active_since, clearing_since, peak, changes, flapping, told, updated_at)
+          failures, pending_since, awaiting_cause, active_since, clearing_since, peak, changes, flapping, told, updated_at)
         VALUES (@id, @rule, @labels, @state, @since, @priority, @threshold, @value, @failures, @pending_since,
-          @active_since, @clearing_since, @peak, @changes, @flapping, @told, @updated_at)
+          @awaiting_cause, @active_since, @clearing_since, @peak, @changes, @flapping, @told, @updated_at)
         ON CONFLICT (id) DO UPDATE SET state = excluded.state, since = excluded.since, priority = excluded.priority,
           threshold = excluded.threshold, value = excluded.value, failures = excluded.failures,
-          pending_since = excluded.pending_since, active_since = excluded.active_since,
+          pending_since = excluded.pending_since, awaiting_cause = excluded.awaiting_cause,
+          active_since = excluded.active_since,
           clearing_since = excluded.clearing_since, peak = excluded.peak, changes = excluded.changes, flapping = excluded.flapping,
           told = excluded.told, updated_at = excluded.updated_at`),
       pruneHistory: db.prepare('DELETE FROM alert_history WHERE at < ?'),
@@ -240,6 +242,7 @@ function fromInstanceRow(r: InstanceRow): StoredInstance {
       value: fromNull(r.value),
       failures: r.failures,
       pendingSince: fromNull(r.pending_since),
+      awaitingCause: r.awaiting_cause === 1,
       activeSince: fromNull(r.active_since),
       clearingSince: fromNull(r.clearing_since),
       peak: r.peak === null ? undefined : JSON.parse(r.peak),
@@ -262,6 +265,7 @@ function toInstanceRow({ id, rule, labels, inst: i }: StoredInstance, now: numbe
     value: i.value ?? null,
     failures: i.failures,
     pending_since: i.pendingSince ?? null,
+    awaiting_cause: i.awaitingCause ? 1 : 0,
     active_since: i.activeSince ?? null,
     clearing_since: i.clearingSince ?? null,
     peak: i.peak === undefined ? null : JSON.stringify(i.peak),

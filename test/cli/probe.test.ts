@@ -120,7 +120,11 @@ describe('centinela probe', () => {
     expect(text).toMatch(/^api_health +1 +api_health\.status_code +200$/m);
     expect(text).toMatch(/^ws +1 +ws\.messages_per_second +5$/m);
     expect(text).toMatch(/^ws +1 +ws\.broadcasts_per_second +1$/m);
-    expect(text).toMatch(/^ws: no broadcast yet \(last_broadcast_at is null\)$/m);
+    // No broadcast yet: the age counts from the first run that found none.
+    expect(text).toMatch(/^ws +1 +ws\.seconds_since_last_broadcast +10$/m);
+    expect(text).toMatch(
+      /^ws: no broadcast yet \(last_broadcast_at is null\); none seen since centinela began watching, at \S+Z$/m,
+    );
   });
 
   it('exits 2 and says why when a probe is down', async () => {

@@ -58,7 +58,7 @@ const cases: [string, string, Record<string, string>?][] = [
   [
     'bad-template',
     'alerts.yaml:11:14  rules[0].summary: unknown filter "secs" in {{ value | secs }}. ' +
-      'Use seconds, percent, duration, bytes.',
+      'Use seconds, duration, percent, bytes, hours, days, per_second.',
   ],
   [
     'merge-not-a-map',

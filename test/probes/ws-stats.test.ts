@@ -139,13 +139,45 @@ describe('ws_stats probe', () => {
     });
   });
 
-  it('says when there was no broadcast yet, without calling it a measurement problem', async () => {
+  it('counts no broadcast yet (null) from the first run that found none, without calling it a measurement problem', async () => {
     fresh();
     stats({ last_broadcast_at: null });
-    const result = await run();
-    expect(result).toMatchObject({ up: true, detail: 'no broadcast yet (last_broadcast_at is null)' });
-    expect(result.up && result.cannotMeasure).toBeUndefined();
-    expect(result.samples?.map((s) => s.name)).not.toContain('seconds_since_last_broadcast');
+    const first = await run();
+    expect(first).toEqual({
+      up: true,
+      samples: [
+        { name: 'active_connections', labels: {}, value: 10 },
+        { name: 'total_messages_sent', labels: {}, value: 1500 },
+        { name: 'total_broadcasts', labels: {}, value: 50 },
+        { name: 'seconds_since_last_broadcast', labels: {}, value: 0 },
+      ],
+      detail:
+        'no broadcast yet (last_broadcast_at is null); none seen since centinela began watching, at 2026-01-01T00:00:30.000Z',
+    });
+    await clock.advance(20 * 60_000);
+    const later = await run();
+    expect(later.samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value).toBe(1200);
+    expect(later.up && later.cannotMeasure).toBeUndefined();
+  });
+
+  it('counts null after a broadcast it saw (the API restarted and forgot it) from that broadcast', async () => {
+    fresh();
+    stats({ last_broadcast_at: '2026-01-01T00:00:00Z' });
+    await run();
+    await clock.advance(60_000);
+    stats({ last_broadcast_at: null, total_messages_sent: 0, total_broadcasts: 0 });
+    const restarted = await run();
+    expect(restarted.samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value).toBe(90);
+    expect(restarted.up && restarted.detail).toBe(
+      'no broadcast yet (last_broadcast_at is null); the last one seen was at 2026-01-01T00:00:00.000Z',
+    );
+    // Broadcasting again: the age is the new broadcast's, and a later null counts from it.
+    await clock.advance(60_000);
+    stats({ last_broadcast_at: '2026-01-01T00:02:00Z' });
+    expect((await run()).samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value).toBe(30);
+    await clock.advance(60_000);
+    stats({ last_broadcast_at: null });
+    expect((await run()).samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value).toBe(90);
   });
 
   it('names missing and malformed fields as cannot-measure while keeping the rest', async () => {

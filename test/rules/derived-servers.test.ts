@@ -133,6 +133,38 @@ describe('ws_stats.seconds_since_last_broadcast (WebSocketBroadcasterStalled: ov
     });
     expect(sampleValue(broadcasting, 'ws_stats.seconds_since_last_broadcast')).toBe(0);
   });
+
+  it('counts a broadcaster that never broadcast (null) as stalled, and fires again for a later stall', async () => {
+    api = await startHttpTarget();
+    const p = await shipped('ws_stats', { url: new Secret(`${api.url}/ws/stats`) });
+    const clock = h.clock;
+    let lastBroadcast: number | null = null;
+    api.route('GET /ws/stats', (_req, res) => {
+      const at = lastBroadcast === null ? null : new Date(lastBroadcast).toISOString();
+      const stats = { active_connections: 10, total_messages_sent: 0, total_broadcasts: 0, last_broadcast_at: at };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+    });
+    // No broadcast since the API started: a stall from the first run that saw none.
+    await p.run();
+    await runFor(p, 30 * SEC, 14 * MIN);
+    expect(h.state('WebSocketBroadcasterStalled')).toBeUndefined();
+    await runFor(p, 30 * SEC, 3 * MIN);
+    expect(h.alert('WebSocketBroadcasterStalled')).toMatchObject({ state: 'firing', alert: { priority: 'P2' } });
+    // A broadcast resolves it one clear_for later.
+    await h.expectResolvedOneClearForLater(p, 30 * SEC, 'WebSocketBroadcasterStalled', {}, () => {
+      lastBroadcast = clock.now();
+    });
+    // The API restarts and forgets its last broadcast (null again), and nothing is broadcast any more: the age runs on
+    // from the last broadcast seen, so the alert fires again once it passes 15 minutes.
+    const restartedAt = clock.now();
+    lastBroadcast = null;
+    await runFor(p, 30 * SEC, 14 * MIN);
+    expect(h.state('WebSocketBroadcasterStalled')).toBe('resolved');
+    await runFor(p, 30 * SEC, 3 * MIN);
+    const again = h.alert('WebSocketBroadcasterStalled');
+    expect(again).toMatchObject({ state: 'firing', alert: { priority: 'P2' } });
+    expect(again?.alert.activeSince).toBeGreaterThan(restartedAt + 15 * MIN);
+  });
 });
 
 /**

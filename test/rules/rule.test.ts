@@ -34,6 +34,18 @@ describe('compiling rules', () => {
     ]);
   });
 
+  it.each([
+    ['the filter the summary shows the value through', { summary: 'p95 {{ value | seconds }}' }, 'seconds'],
+    ['else the threshold', { summary: 'p95 over {{ threshold | percent }}' }, 'percent'],
+    ['else the description', { summary: 'slow', description: '{{ value | duration }} ago' }, 'duration'],
+    ['a bare number without a filter', { summary: '{{ value }} queries (over {{ threshold | seconds }})' }, 'number'],
+    ['a state when no template shows it', { summary: 'API down', description: 'for {{ for | duration }}' }, 'state'],
+    ['the default summary shows a bare number', {}, 'number'],
+  ])('takes its unit from %s', (_how, templates, unit) => {
+    const { rules } = compile([{ ...base, name: 'R', ...templates }]);
+    expect(rules[0]?.unit).toBe(unit);
+  });
+
   it('compiles timings, labels, runbook steps and the probe', () => {
     const { rules } = compile([
       {

@@ -52,7 +52,10 @@ describe('templates', () => {
 
   it.each([
     ['{{ valeu }}', 'unknown variable "valeu" in {{ valeu }}. Use value, threshold'],
-    ['{{ value | second }}', 'unknown filter "second" in {{ value | second }}. Use seconds, percent, duration, bytes'],
+    [
+      '{{ value | second }}',
+      'unknown filter "second" in {{ value | second }}. Use seconds, duration, percent, bytes, hours, days, per_second',
+    ],
     ['{{ value | round(2) }}', '(filters take no arguments)'],
     ['{{ }}', 'an empty placeholder in {{ }}'],
     ['value {{ value', '"{{" at character 7 is never closed with "}}"'],

@@ -46,6 +46,21 @@ describe('AlertStore', () => {
     expect(s.loadInstances()).toHaveLength(1);
   });
 
+  it('round-trips a pending alert kept back for a cause (migration 6)', () => {
+    const { store: s } = store();
+    const waiting = {
+      ...inactive(1_000),
+      state: 'pending' as const,
+      failures: 3,
+      pendingSince: 900,
+      awaitingCause: true,
+    };
+    s.save([{ id: 'w', rule: 'WebSocketDown', labels: {}, inst: waiting }], [], 1, 1_000);
+    expect(s.getInstance('w')?.inst).toEqual(waiting);
+    s.save([{ id: 'w', rule: 'WebSocketDown', labels: {}, inst: { ...waiting, awaitingCause: false } }], [], 2, 2_000);
+    expect(s.getInstance('w')?.inst.awaitingCause).toBe(false);
+  });
+
   it('keeps history newest first, per alert', () => {
     const { store: s } = store();
     const entry = (alertId: string, at: number, what: string) => ({

@@ -107,7 +107,7 @@ export function daemonPerTest(env: Env = {}): DaemonTest {
 }
 
 /** mulberry32: a small deterministic generator of numbers in [0, 1). */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -133,8 +133,11 @@ export interface Daemon {
 
 const STEP_MS = 250;
 
-/** Starts createApp over the fixture on the world's FakeClock (a restart continues the same timeline). */
-export async function startDaemon(world: World): Promise<Daemon> {
+/**
+ * Starts createApp over the fixture on the world's FakeClock (a restart continues the same timeline). `stepMs` is how
+ * far `advance` moves the clock between settles: keep it below the shortest probe timeout of the config.
+ */
+export async function startDaemon(world: World, { stepMs = STEP_MS }: { stepMs?: number } = {}): Promise<Daemon> {
   if (!(world.clock instanceof FakeClock))
     throw new Error('startDaemon runs on a FakeClock: startWorld(env) without a clock');
   const clock = world.clock;
@@ -186,8 +189,8 @@ export async function startDaemon(world: World): Promise<Daemon> {
     db,
     store,
     async advance(ms) {
-      for (let left = ms; left > 0; left -= STEP_MS) {
-        await clock.advance(Math.min(STEP_MS, left));
+      for (let left = ms; left > 0; left -= stepMs) {
+        await clock.advance(Math.min(stepMs, left));
         await settle();
       }
     },
@@ -195,8 +198,8 @@ export async function startDaemon(world: World): Promise<Daemon> {
       let spent = 0;
       while (!done()) {
         if (spent >= maxMs) throw new Error(`${what()} after ${maxMs} ms of fake time`);
-        await daemon.advance(STEP_MS);
-        spent += STEP_MS;
+        await daemon.advance(stepMs);
+        spent += stepMs;
       }
       return spent;
     },

@@ -358,9 +358,13 @@ export const wsStatsTarget: FuzzTarget<JsonBodyInput[]> = {
             for (const s of result.samples) {
               violation(Number.isFinite(s.value) && s.value >= 0, () => `ws_stats: sample ${s.name} is ${s.value}`);
             }
+            // A time gives an age, and so does null (no broadcast yet: counted from the last one seen or the first
+            // run that found none); a value of any other type never does.
             const seen = parseObject(a.body)?.last_broadcast_at;
             violation(
-              typeof seen === 'string' || !result.samples.some((s) => s.name === 'seconds_since_last_broadcast'),
+              typeof seen === 'string' ||
+                seen === null ||
+                !result.samples.some((s) => s.name === 'seconds_since_last_broadcast'),
               () => `ws_stats: an age from last_broadcast_at ${JSON.stringify(seen)}`,
             );
           }

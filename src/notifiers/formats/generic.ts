@@ -29,6 +29,7 @@ function notificationJson(item: NotificationItem) {
       value: a.value,
       op: a.op,
       threshold: a.threshold,
+      unit: a.unit ?? null,
       activeSince: iso(a.activeSince),
       flapping: a.flapping,
       groupKey: a.groupKey,

@@ -7,24 +7,54 @@ import type { Notification } from '../notifier.js';
 import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
-// Telegram refuses messages over 4096 characters.
+// Telegram refuses messages over 4096 characters; the markup counts here too, so this keeps a margin.
 const MAX_CHARS = 4000;
+// A diagnosis cut shorter than this says nothing useful; it is left out instead.
+const MIN_DIAGNOSIS = 40;
 
-/** The message text: headline, then each alert's facts, runbook and ack link. */
+/**
+ * The message text: headline, then each alert's facts, runbook, diagnosis and ack link. The diagnosis (log lines,
+ * slow queries) is what grows: it is cut to the room left, so the facts and the ack link of every alert shown fit.
+ */
 export function telegramText(n: Notification): string {
   let text = `<b>${escapeHtml(headline(n))}</b>`;
-  for (const item of n.items) {
+  const more = `\n\n…and more alerts (${n.items.length} in all)`;
+  for (const [i, item] of n.items.entries()) {
     const d = describeItem(item, n.contact.id, n.at);
     let part = `\n\n<b>${escapeHtml(d.headline)}</b>\n${d.facts.map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`).join('\n')}`;
-    if (d.runbook.length) part += `\nRunbook:\n${d.runbook.map((s, i) => `${i + 1}. ${escapeHtml(s)}`).join('\n')}`;
-    if (d.ackUrl) part += `\n<a href="${escapeHtml(d.ackUrl)}">Acknowledge</a>`;
-    if (text.length + part.length > MAX_CHARS) {
-      text += `\n\n…and more alerts (${n.items.length} in all)`;
+    if (d.runbook.length) part += `\nRunbook:\n${d.runbook.map((s, j) => `${j + 1}. ${escapeHtml(s)}`).join('\n')}`;
+    const ack = d.ackUrl ? `\n<a href="${escapeHtml(d.ackUrl)}">Acknowledge</a>` : '';
+    const reserve = i < n.items.length - 1 ? more.length : 0;
+    if (text.length + part.length + ack.length + reserve > MAX_CHARS) {
+      text += more;
       break;
     }
-    text += part;
+    for (const diag of d.diagnosis) {
+      const room = MAX_CHARS - reserve - text.length - part.length - ack.length;
+      const block = diagnosisBlock(diag.probe, diag.detail, room);
+      if (block === '') break;
+      part += block;
+    }
+    text += part + ack;
   }
   return text;
+}
+
+/** `Diagnosis (db):` and the detail in <pre>, cut (with `…`) to at most `room` characters; '' when too little room. */
+function diagnosisBlock(probe: string, detail: string, room: number): string {
+  const open = `\n<b>Diagnosis (${escapeHtml(probe)}):</b>\n<pre>`;
+  const close = '</pre>';
+  const whole = escapeHtml(detail);
+  if (open.length + whole.length + close.length <= room) return `${open}${whole}${close}`;
+  // Cut the detail before escaping, so an entity (&amp;) is never split.
+  let cut = '';
+  let size = open.length + 1 + close.length;
+  for (const ch of detail) {
+    size += escapeHtml(ch).length;
+    if (size > room) break;
+    cut += ch;
+  }
+  return cut.length < MIN_DIAGNOSIS ? '' : `${open}${escapeHtml(cut)}…${close}`;
 }
 
 /** The sendMessage POST of a notification. */

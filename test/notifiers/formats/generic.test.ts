@@ -57,6 +57,7 @@ describe('generic webhook (centinela.alert.v1)', () => {
         value: 0,
         op: '<',
         threshold: 1,
+        unit: null,
         activeSince: '2026-01-01T10:00:00.000Z',
         flapping: false,
         groupKey: 'ApiDown',

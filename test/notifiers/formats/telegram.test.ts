@@ -1,6 +1,7 @@
 // Telegram's Bot API sendMessage against a real loopback receiver: the conformance table, HTML mode and its escaping,
 // and the 4096-character limit.
 import { describe, expect, it } from 'vitest';
+import { makeAlert } from '../../support/escalation-fixtures.js';
 import { webhookConformance } from '../../support/notifier-conformance.js';
 import {
   channel,
@@ -55,9 +56,44 @@ describe('telegram', () => {
       '</b>',
       '<b>',
       '</b>',
+      '<b>',
+      '</b>',
+      '<pre>',
+      '</pre>',
       '<a href="https://centinela.example/ack/abc.def">',
       '</a>',
     ]);
+  });
+
+  it("shows each diagnosed probe's detail, escaped, between the runbook and the ack link", () => {
+    const alert = makeAlert({
+      diagnosis: [
+        { probe: 'api_health', detail: 'connect ECONNREFUSED 127.0.0.1:8000' },
+        { probe: 'db', detail: 'pid 42 (3 s): SELECT * FROM tasks WHERE a < $1 && b > $2' },
+      ],
+    });
+    const { text } = renderedBody(telegram(), note([item({ alert })]));
+    expect(text).toContain(
+      '3. restart the api\n' +
+        '<b>Diagnosis (api_health):</b>\n<pre>connect ECONNREFUSED 127.0.0.1:8000</pre>\n' +
+        '<b>Diagnosis (db):</b>\n<pre>pid 42 (3 s): SELECT * FROM tasks WHERE a &lt; $1 &amp;&amp; b &gt; $2</pre>\n' +
+        '<a href="https://centinela.example/ack/abc.def">Acknowledge</a>',
+    );
+  });
+
+  it('cuts a long diagnosis to the room left, keeping the ack link, within the limit', () => {
+    const lines = Array.from(
+      { length: 400 },
+      (_, i) => `2026-01-01T10:00:${String(i % 60).padStart(2, '0')}Z ERROR <boom> & ${i}`,
+    );
+    const alert = makeAlert({ diagnosis: [{ probe: 'containers', detail: lines.join('\n') }] });
+    const { text } = renderedBody(telegram(), note([item({ alert })]));
+    expect(text.length).toBeLessThanOrEqual(4000);
+    expect(text.length).toBeGreaterThan(3900);
+    expect(text).toContain('<b>Diagnosis (containers):</b>\n<pre>2026-01-01T10:00:00Z ERROR &lt;boom&gt; &amp; 0\n');
+    expect(text).toMatch(/…<\/pre>\n<a href="https:\/\/centinela\.example\/ack\/abc\.def">Acknowledge<\/a>$/);
+    // No entity is cut in half.
+    expect(text).not.toMatch(/&[a-z]*…/);
   });
 
   it('cuts a storm below the 4096-character limit', () => {
