@@ -4,7 +4,7 @@
 //  2. RSS and CPU of `centinela run` (built with tsc to a scratch dist/, run by Node 24, no tsx) with the shipped
 //     config/ against loopback targets: the demo API (health, /metrics, /ws/stats, WebSocket), a TLS server whose
 //     certificate the daemon trusts (NODE_EXTRA_CA_CERTS), the machine's PostgreSQL and Redis, a temp folder of logs
-//     and backups, an SMTP server (SMTP_PORT) and a webhook sink; /metrics is scraped every 15 s as Prometheus would. There is no Docker
+//     and backups, an SMTP server (SMTP_PORT) and a webhook sink (also the ntfy server); /metrics is scraped every 15 s as Prometheus would. There is no Docker
 //     engine at the shipped endpoint (unix:///var/run/docker.sock), so the docker probe is down and its alerts page
 //     (delivered, then reminded) — as in production, a little paging goes on.
 //
@@ -141,6 +141,7 @@ async function footprint(): Promise<void> {
         SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
         NODE_EXTRA_CA_CERTS: cert.certFile,
         OPS_WEBHOOK_URL: hook.url,
+        NTFY_SERVER: new URL(hook.path('/')).origin,
         CENTINELA_LISTEN: '127.0.0.1:0',
         CENTINELA_STATE: join(dir, 'state.db'),
       },

@@ -1,7 +1,8 @@
 // Bench: how fast a page reaches people, with the shipped P0 escalation (config/escalation.yaml: the CTO on every
-// channel at once) and the CTO's channels email, ops webhook and ntfy push. `centinela run` is a child process (the
-// TypeScript sources through tsx, on the system clock) with the e2e fixture's probes (test/fixtures/daemon) against
-// the loopback demo target; the in-process SMTP server, the webhook sink and an ntfy receiver record each arrival.
+// channel at once) and the CTO's shipped channels: ntfy push, email and ops webhook. `centinela run` is a child process
+// (the TypeScript sources through tsx, on the system clock) with the e2e fixture's probes (test/fixtures/daemon)
+// against the loopback demo target; the in-process SMTP server, the webhook sink and an ntfy receiver (NTFY_SERVER)
+// record each arrival.
 // A fresh daemon and state file per trial. Prints, with medians of the trials and the load average:
 //  1. fault → first delivery on each channel: the API goes down at a random point of the probe's 5 s cycle
 //     (every 5s, after_failures 3, retry_every 1s); the page written (from the API's page rows) and its arrival at
@@ -19,7 +20,7 @@ import { parseDocument } from 'yaml';
 import { systemClock } from '../src/clock.js';
 import { parseDuration } from '../src/duration.js';
 import { type DaemonProcess, spawnDaemon, startWorld, type World } from '../test/support/daemon.js';
-import { ntfyChannel, useShippedEscalation } from '../test/support/shipped-escalation.js';
+import { useShippedEscalation } from '../test/support/shipped-escalation.js';
 import { startWebhookSink, type WebhookSink } from '../test/support/webhook-sink.js';
 
 const { values } = parseArgs({
@@ -30,7 +31,7 @@ const heartbeatEvery = values['heartbeat-every'];
 const heartbeatEveryMs = parseDuration(heartbeatEvery) ?? Number.NaN;
 const EXPECT_EVERY_MS = 10_000;
 const GRACE_MS = 5_000;
-const CHANNELS = ['email', 'ops_webhook', 'push'] as const;
+const CHANNELS = ['cto_push', 'email', 'ops_webhook'] as const;
 type Channel = (typeof CHANNELS)[number];
 
 const sleep = (ms: number) => systemClock.sleep(ms);
@@ -70,7 +71,7 @@ async function arrivals(world: World, ntfy: WebhookSink, alertname: string, with
   const arrived: Record<Channel, () => boolean> = {
     email: () => world.smtp.received.some((m) => String(m.mail.headers.get('x-centinela-alerts')).includes(alertname)),
     ops_webhook: () => world.hook.requests.some((r) => r.body.includes(`"name":"${alertname}"`)),
-    push: () => ntfy.requests.some((r) => r.body.includes(alertname)),
+    cto_push: () => ntfy.requests.some((r) => r.body.includes(alertname)),
   };
   const deadline = systemClock.now() + within;
   while (CHANNELS.some((c) => got[c] === undefined)) {
@@ -114,7 +115,7 @@ async function trial(world: World, ntfy: WebhookSink, i: number, run: (d: Daemon
 
 const world = await startWorld();
 const ntfy = await startWebhookSink();
-useShippedEscalation(world, { push: ntfyChannel(ntfy) });
+useShippedEscalation(world, ntfy);
 console.log(`load average at the start: ${load()}`);
 
 const fault: { written: number; at: Record<Channel, number>; spread: number }[] = [];

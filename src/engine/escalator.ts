@@ -33,7 +33,7 @@ const seconds = (now: number, rec: IncidentRecord) => Math.max(0, now - rec.aler
 const OPENS = new Set<AlertEvent['type']>(['firing', 'priority-changed', 'flapping']);
 
 // An ack or a resolution makes these not-yet-sent repeats moot; the first page and resolutions still go out.
-const REPEATS: ItemKind[] = ['reminder', 'escalated', 'reopened'];
+const REPEATS: ItemKind[] = ['reminder', 'escalated', 'step', 'reopened'];
 
 /** News for everyone paged for an incident (not a page of a level). */
 type NoticeKind = 'acknowledged' | 'resolved' | Notice;
@@ -232,7 +232,12 @@ export class Escalator {
     const everyChannel = this.#cfg.levels[page.level]?.channels === 'all';
     for (const contact of page.contacts) {
       const key = `${rec.id}:${page.level}:${page.seq}:${contact}`;
-      const extra = { level: page.level, previousPriority: page.previousPriority, holding };
+      const extra = {
+        level: page.level,
+        previousPriority: page.previousPriority,
+        stepAfterMs: page.stepAfterMs,
+        holding,
+      };
       if (!everyChannel) {
         this.#enqueue(rec, contact, key, page.kind, now, paged, extra);
         continue;

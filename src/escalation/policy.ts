@@ -4,9 +4,10 @@
 //   held ──released──▶ open ──ack──▶ acked ──ack timeout──▶ open (re-opened: everyone reached is paged again)
 //   A release pages only an incident never paged (its first page); one paged before the hold is open again with
 //   its reminders resuming from its last page — it is not paged again as new.
-//   open: every reached level is reminded each `repeat_every`; when the most urgent reached level's `ack_within`
-//         passes, its `escalate_to` level is reached (its new contacts paged, its clock started) — P3→P2→P1→P0
-//         unless configured otherwise.
+//   open: every reached level is reminded each `repeat_every`; a level's step, `after` its page without an ack, pages
+//         its contacts not paged yet (`step`) and adds them to the level; when the most urgent reached level's
+//         `ack_within` passes, its `escalate_to` level is reached (its new contacts paged, its clock started) —
+//         P3→P2→P1→P0 unless configured otherwise.
 //   A rise above the most urgent priority paged so far (`topPriority`, the high-water mark) reaches the new
 //   priority's level at once and lifts an ack given at the lower one; a move back up to a priority already paged
 //   (P2 → P1 → P2 → P1) pages nobody and keeps the ack. A rise while held is paged when the hold is lifted.
@@ -23,8 +24,8 @@ import type { IncidentRecord, LevelState } from './incident-records.js';
 /** The levels as escalation.yaml gives them (any may be missing). */
 export type Levels = Partial<Record<Priority, LevelConfig>>;
 
-/** Why a level is paged. */
-export type PageKind = 'firing' | 'reminder' | 'escalated' | 'priority-rose' | 'reopened';
+/** Why a level is paged: `escalated` reached it by a climb, `step` added contacts to it. */
+export type PageKind = 'firing' | 'reminder' | 'escalated' | 'step' | 'priority-rose' | 'reopened';
 
 /** Page these contacts (all of a level's contacts) now; `seq` makes the idempotency key. */
 export interface Page {
@@ -33,6 +34,8 @@ export interface Page {
   seq: number;
   contacts: string[];
   previousPriority?: Priority;
+  /** For `step`: the step's `after`, ms (how long the level's page went unacknowledged). */
+  stepAfterMs?: number;
 }
 
 /** News for everyone paged for the incident, beside any page: it started flapping, or settled still firing. */
@@ -234,7 +237,7 @@ export function nextDueAt(rec: IncidentRecord, levels: Levels, ackTimeout: numbe
 
 /**
  * Takes every step of the reached levels that has come due without an acknowledgement: its contacts not paged yet
- * are paged (`escalated`, at the level) and join the level, so its reminders reach them too.
+ * are paged (`step`, at the level) and join the level, so its reminders reach them too.
  */
 function takeSteps(rec: IncidentRecord, levels: Levels, now: number): Page[] {
   const pages: Page[] = [];
@@ -245,7 +248,7 @@ function takeSteps(rec: IncidentRecord, levels: Levels, now: number): Page[] {
       const contacts = step.contacts.filter((c) => !already.has(c));
       if (contacts.length === 0) continue;
       for (const c of contacts) l.contacts.push(c);
-      pages.push({ kind: 'escalated', level: l.level, seq: l.seq, contacts });
+      pages.push({ kind: 'step', level: l.level, seq: l.seq, contacts, stepAfterMs: step.after });
     }
   }
   return pages;

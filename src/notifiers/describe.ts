@@ -43,6 +43,12 @@ function itemParts(item: NotificationItem, at: number): { tag: string; text: str
       return { tag, text: `Not acknowledged for ${humanDuration(at - item.openedAt)}: ${t}` };
     case 'escalated':
       return { tag, text: `Escalated to ${item.level}, not acknowledged: ${t}` };
+    case 'step':
+      // Added to the level that paged first, by its step: what the others were told minutes ago is new to them.
+      return {
+        tag,
+        text: `Not acknowledged${item.stepAfterMs === undefined ? '' : ` after ${humanDuration(item.stepAfterMs)}`}, you are added: ${t}`,
+      };
     case 'priority-rose':
       return { tag, text: `Now ${p} (was ${item.previousPriority ?? '?'}): ${t}` };
     case 'reopened':

@@ -11,6 +11,7 @@ export type ItemKind =
   | 'firing'
   | 'reminder'
   | 'escalated'
+  | 'step'
   | 'priority-rose'
   | 'reopened'
   | 'flapping'
@@ -21,7 +22,7 @@ export type ItemKind =
   | 'test';
 
 /** The kinds that page someone (and ask for an acknowledgement), as opposed to news for those paged. */
-export const PAGE_KINDS: readonly ItemKind[] = ['firing', 'reminder', 'escalated', 'priority-rose', 'reopened'];
+export const PAGE_KINDS: readonly ItemKind[] = ['firing', 'reminder', 'escalated', 'step', 'priority-rose', 'reopened'];
 
 /** An alert held back by the one a page is about (an inhibition): named as people know it, not by its id. */
 export interface HeldAlert {
@@ -54,6 +55,8 @@ export interface NotificationItem {
   holding?: HeldAlert[];
   /** For `priority-rose`: the priority before. */
   previousPriority?: Priority;
+  /** For `step`: how long the level's page went unacknowledged before this contact was added (the step's `after`), ms. */
+  stepAfterMs?: number;
   ack?: AckInfo;
   resolvedAt?: number;
   /** Signed acknowledgement link for this contact, added by the outbox worker when links are configured. */

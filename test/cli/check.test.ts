@@ -84,16 +84,22 @@ describe('check', () => {
 });
 
 describe('the centinela binary', () => {
-  it('refuses the shipped config without the two variables it needs, saying what each is and how to make it', async () => {
+  it('refuses the shipped config without the variables it needs, saying what each is and how to make it', async () => {
+    const topic = (line: number, channel: string, name: string, whose: string) =>
+      `config/escalation.yaml:${line}:12  channels.${channel}.topic: \${${name}} is not set in the environment: ` +
+      `${whose} ntfy topic, a secret - pick one with openssl rand -hex 12 and subscribe to it in the ntfy app.\n`;
     expect(await centinela(['check'])).toEqual({
       code: 1,
       stdout: '',
       stderr:
+        topic(116, 'cto_push', 'CTO_NTFY_TOPIC', "the CTO's") +
+        topic(122, 'tech_lead_push', 'TECH_LEAD_NTFY_TOPIC', "the tech lead's") +
+        topic(128, 'devops_push', 'DEVOPS_NTFY_TOPIC', "DevOps'") +
         'config/centinela.yaml:14:15  server.public_url: ${CENTINELA_PUBLIC_URL} is not set in the environment: the ' +
         'address people reach centinela at from their phones, e.g. https://centinela.grupogad.gob.ec.\n' +
         'config/centinela.yaml:16:16  server.write_token: ${CENTINELA_WRITE_TOKEN} is not set in the environment: the ' +
         'bearer token for acks, silences and reload; generate it once with openssl rand -hex 32.\n' +
-        '2 problems in 1 file; nothing was started.\n',
+        '5 problems in 2 files; nothing was started.\n',
     });
   });
 
@@ -112,12 +118,14 @@ describe('the centinela binary', () => {
     },
   );
 
-  it('passes the shipped config with only the public URL and the write token set, and exits 0', async () => {
+  it('passes the shipped config with only the public URL, the write token and the ntfy topics set, and exits 0', async () => {
     const { code, stdout, stderr } = await centinela(['check'], SHIPPED_ENV);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^config: valid\. \d+ probes, \d+ rules/);
-    expect(stdout).toContain('  P0  cto <cto@grupogad.gob.ec> on email + ops_webhook at once');
+    expect(stdout).toContain('  P0  cto <cto@grupogad.gob.ec> on cto_push + email + ops_webhook at once');
+    expect(stdout).toContain('  P1  tech_lead <tech.lead@grupogad.gob.ec> via tech_lead_push → email → ops_webhook');
+    expect(stdout).toContain('  P2  devops <devops@grupogad.gob.ec> via devops_push → email → ops_webhook');
     expect(stdout).toContain('      + tech_lead, devops after 5m without an ack');
     expect(stdout).toContain('  chain: P3 → P2 → P1 → P0');
   });

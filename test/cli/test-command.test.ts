@@ -222,7 +222,7 @@ tests:
     try {
       mkdirSync(join(dir, 'tests'));
       writeFileSync(join(dir, 'tests', 'wrong.yaml'), WRONG_API_DOWN);
-      const fromEnv = await centinela(['test'], { CENTINELA_CONFIG: dir });
+      const fromEnv = await centinela(['test'], { ...SHIPPED_ENV, CENTINELA_CONFIG: dir });
       expect(fromEnv.stdout).toContain(`FAIL ${join(dir, 'tests', 'wrong.yaml')}`);
       expect(fromEnv.stdout).toContain('1 file, 1 checks: 0 passed, 1 failed');
       expect(fromEnv.code).toBe(1);

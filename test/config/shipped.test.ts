@@ -135,6 +135,35 @@ describe('the shipped configuration', () => {
     expect(contacts.devops?.email).toBe('devops@grupogad.gob.ec');
   });
 
+  it('pushes to each paged person on a topic of their own: P0 on every channel, P1 and P2 push first', () => {
+    const { levels, contacts, channels } = config.escalation;
+    expect(levels.P0?.channels).toBe('all');
+    expect(levels.P1?.channels).toBe('in_order');
+    for (const who of ['cto', 'tech_lead', 'devops'])
+      expect(contacts[who]?.channels, who).toEqual([`${who}_push`, 'email', 'ops_webhook']);
+    const topics = ['cto_push', 'tech_lead_push', 'devops_push'].map((name) => {
+      const c = channels[name];
+      return c?.kind === 'webhook' && c.format === 'ntfy' && c.topic.reveal();
+    });
+    expect(topics).toEqual([
+      SHIPPED_ENV.CTO_NTFY_TOPIC,
+      SHIPPED_ENV.TECH_LEAD_NTFY_TOPIC,
+      SHIPPED_ENV.DEVOPS_NTFY_TOPIC,
+    ]);
+  });
+
+  it('publishes to ntfy.sh without auth unless NTFY_SERVER and NTFY_TOKEN say otherwise', async () => {
+    const push = async (env: Record<string, string>) => {
+      const c = (await loadConfig({ dir: 'config', env })).escalation.channels.cto_push;
+      return c?.kind === 'webhook' && c.format === 'ntfy' ? [c.server, c.token?.reveal()] : undefined;
+    };
+    const { NTFY_SERVER: _, ...unset } = SHIPPED_ENV;
+    expect(await push(unset)).toEqual(['https://ntfy.sh', undefined]);
+    expect(await push({ ...unset, NTFY_TOKEN: '' })).toEqual(['https://ntfy.sh', undefined]);
+    const own = { ...unset, NTFY_SERVER: 'https://ntfy.grupogad.gob.ec', NTFY_TOKEN: 'tk_abc' };
+    expect(await push(own)).toEqual(['https://ntfy.grupogad.gob.ec', 'tk_abc']);
+  });
+
   it('takes targets, contacts and secrets from the environment when set', async () => {
     const env = {
       API_URL: 'http://10.0.0.5:8000',

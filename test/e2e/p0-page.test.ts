@@ -1,7 +1,8 @@
 // The 3 a.m. page, end to end (issue 12): the daemon on a fake clock with the shipped escalation.yaml, set up the way
-// docs/configuration.md shows, only its environment set, and the CTO's phone channels added (ntfy, Pushover, Twilio
-// SMS). Every receiver is real and on loopback: the in-process SMTP server, the ops webhook, and an ntfy, a Pushover
-// and a Twilio API that record each request. The API goes down and ApiDown (P0) pages:
+// docs/configuration.md shows, only its environment set (its ntfy push channels publish to a loopback ntfy through
+// NTFY_SERVER), and the CTO's other phone channels added (Pushover, Twilio SMS). Every receiver is real and on
+// loopback: the in-process SMTP server, the ops webhook, and an ntfy, a Pushover and a Twilio API that record each
+// request. The API goes down and ApiDown (P0) pages:
 //   - the CTO on every channel at once, and a dead SMTP server delays no other channel;
 //   - without an ack for 5 min, the tech lead and DevOps too;
 //   - one tap on the ntfy Acknowledge action, or Pushover's receipt callback, acknowledges: reminders stop;
@@ -11,7 +12,8 @@ import { expect, it, onTestFinished } from 'vitest';
 import type { Env } from '../../src/config/env.js';
 import type { OutboxRow } from '../../src/store/store.js';
 import { type Daemon, startDaemon, startWorld, type World } from '../support/daemon.js';
-import { ntfyChannel, useShippedEscalation } from '../support/shipped-escalation.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
+import { useShippedEscalation } from '../support/shipped-escalation.js';
 import { freePort } from '../support/tcp-target.js';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
 
@@ -28,14 +30,14 @@ interface Shipped {
 }
 
 /**
- * The world with config/escalation.yaml in place of the fixture's (test/support/shipped-escalation.ts), the CTO's
- * phone channels added. `env` adds to the environment (e.g. a dead SMTP port).
+ * The world with config/escalation.yaml in place of the fixture's (test/support/shipped-escalation.ts), its ntfy
+ * channels on the `ntfy` receiver, the CTO's other phone channels added. `env` adds to the environment (e.g. a dead
+ * SMTP port).
  */
 async function startShipped(env: Env = {}): Promise<Shipped> {
   const [ntfy, pushover, twilio] = await Promise.all([startWebhookSink(), startWebhookSink(), startWebhookSink()]);
   const world = await startWorld(env);
-  useShippedEscalation(world, {
-    push: ntfyChannel(ntfy),
+  useShippedEscalation(world, ntfy, {
     pushover: {
       kind: 'webhook',
       format: 'pushover',
@@ -98,9 +100,9 @@ it("lands on every one of the CTO's channels within a second, each receiver gett
   await breakApi(s);
   const rows = pageRows(d);
   expect(rows.map((r) => `${r.contact} ${r.channel} ${r.state}`)).toEqual([
+    'cto cto_push delivered',
     'cto email delivered',
     'cto ops_webhook delivered',
-    'cto push delivered',
     'cto pushover delivered',
     'cto sms delivered',
   ]);
@@ -115,7 +117,13 @@ it("lands on every one of the CTO's channels within a second, each receiver gett
     alert: { name: 'ApiDown', priority: 'P0' },
   });
   const publish = JSON.parse(ntfy.requests[0]?.body ?? '{}');
-  expect(publish).toMatchObject({ topic: 'grupogad-cto', priority: 5 });
+  // Published to NTFY_SERVER's root; NTFY_TOKEN unset, without auth.
+  expect(ntfy.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization}`)).toEqual(['POST / undefined']);
+  expect(publish).toMatchObject({
+    topic: SHIPPED_ENV.CTO_NTFY_TOPIC,
+    title: '[P0] API down: the health endpoint does not answer healthy — api',
+    priority: 5,
+  });
   expect(ntfyAction(ntfy)).toMatchObject({
     method: 'POST',
     url: expect.stringMatching(/^http:\/\/centinela\.test\/ack\//),
@@ -125,7 +133,7 @@ it("lands on every one of the CTO's channels within a second, each receiver gett
   expect(message.get('callback')).toMatch(/^http:\/\/centinela\.test\/ack\//);
   const sms = new URLSearchParams(twilio.requests[0]?.body);
   expect(sms.get('To')).toBe('+593991234567');
-  expect(sms.get('Body')).toMatch(/^\[P0\] API down: .*\nAck: http:\/\/centinela\.test\/ack\//s);
+  expect(sms.get('Body')).toMatch(/^\[P0\] API down: .*\nAck: http:\/\/centinela\.test\/a\//s);
 });
 
 it('SMTP down: the push and every other channel still land at once; only email retries', async () => {
@@ -136,7 +144,7 @@ it('SMTP down: the push and every other channel still land at once; only email r
   const rows = pageRows(d);
   const others = rows.filter((r) => r.channel !== 'email');
   expect(others.map((r) => [r.channel, r.state, r.deliveredAt])).toEqual(
-    ['ops_webhook', 'push', 'pushover', 'sms'].map((c) => [c, 'delivered', pagedAt]),
+    ['cto_push', 'ops_webhook', 'pushover', 'sms'].map((c) => [c, 'delivered', pagedAt]),
   );
   const email = rows.find((r) => r.channel === 'email');
   expect(email).toMatchObject({ state: 'pending', attempts: 1 });
@@ -145,7 +153,7 @@ it('SMTP down: the push and every other channel still land at once; only email r
 
 it('pages the tech lead and DevOps when nobody acknowledges for 5 minutes, and not before', async () => {
   const s = await startShipped();
-  const { world, d } = s;
+  const { world, ntfy, d } = s;
   const pagedAt = await breakApi(s);
   const mailsTo = () => world.smtp.received.map((m) => m.to.join());
   await d.advance(pagedAt + 5 * MIN - 1_000 - d.clock.now());
@@ -155,22 +163,34 @@ it('pages the tech lead and DevOps when nobody acknowledges for 5 minutes, and n
     5_000,
     () => `no step page: ${mailsTo()}`,
   );
-  // The step's page is an escalation within P0: the lead and DevOps on both their channels, at 5 min.
-  const step = pageRows(d, 'escalated');
+  // The step adds the lead and DevOps to P0: each on every channel of theirs, their own push first, at 5 min.
+  const step = pageRows(d, 'step');
   expect(step.map((r) => `${r.contact} ${r.channel} ${r.state}`).sort()).toEqual([
+    'devops devops_push delivered',
     'devops email delivered',
     'devops ops_webhook delivered',
     'tech_lead email delivered',
     'tech_lead ops_webhook delivered',
+    'tech_lead tech_lead_push delivered',
   ]);
   expect(new Set(step.map((r) => r.createdAt - pagedAt))).toEqual(new Set([5 * MIN]));
   const subjects = world.smtp.received.slice(1).map((m) => `${m.to.join()} ${m.mail.subject}`);
   // With the CTO's first reminder, due at the same 5 min.
   expect(subjects.sort()).toEqual([
     `${CTO} [P0] Not acknowledged for 5 min: API down: the health endpoint does not answer healthy — api`,
-    'devops@grupogad.gob.ec [P0] Escalated to P0, not acknowledged: API down: the health endpoint does not answer healthy — api',
-    'tech.lead@grupogad.gob.ec [P0] Escalated to P0, not acknowledged: API down: the health endpoint does not answer healthy — api',
+    'devops@grupogad.gob.ec [P0] Not acknowledged after 5 min, you are added: API down: the health endpoint does not answer healthy — api',
+    'tech.lead@grupogad.gob.ec [P0] Not acknowledged after 5 min, you are added: API down: the health endpoint does not answer healthy — api',
   ]);
+  // Each on their own topic, with the same title and an Acknowledge button of their own.
+  const pushes = ntfy.requests.map((r) => JSON.parse(r.body));
+  const added = pushes.filter((p) => p.topic !== SHIPPED_ENV.CTO_NTFY_TOPIC);
+  expect(added.map((p) => `${p.topic} ${p.title}`).sort()).toEqual(
+    [SHIPPED_ENV.DEVOPS_NTFY_TOPIC, SHIPPED_ENV.TECH_LEAD_NTFY_TOPIC].map(
+      (topic) =>
+        `${topic} [P0] Not acknowledged after 5 min, you are added: API down: the health endpoint does not answer healthy — api`,
+    ),
+  );
+  expect(added.map((p) => p.actions?.[0]?.label)).toEqual(['Acknowledge', 'Acknowledge']);
 });
 
 it('acknowledges with one tap on the ntfy action; reminders and the step stop', async () => {
@@ -233,7 +253,7 @@ it('pages the CTO again on every channel when still firing 30 min after the ackn
     () => 'not paged again on every channel',
   );
   const again = pageRows(d, 'reopened');
-  expect(again.map((r) => r.channel)).toEqual(['email', 'ops_webhook', 'push', 'pushover', 'sms']);
+  expect(again.map((r) => r.channel)).toEqual(['cto_push', 'email', 'ops_webhook', 'pushover', 'sms']);
   expect(Math.min(...again.map((r) => r.createdAt)) - ackedAt).toBe(30 * MIN);
   expect(world.smtp.received.at(-1)?.mail.subject).toBe(
     '[P0] Re-opened, still firing after the acknowledgement: API down: the health endpoint does not answer healthy — api',

@@ -122,7 +122,7 @@ describe('escalation timelines', () => {
     const alert = makeAlert();
     esc.handle([firing(alert, clock.now())], clock.now());
     await run(esc, 5 * MIN);
-    expect(sent()).toEqual(['firing cto', 'escalated lead', 'reminder cto']);
+    expect(sent()).toEqual(['firing cto', 'step lead', 'reminder cto']);
     await run(esc, 5 * MIN);
     // The step's contact joined the level: the level's reminder reaches them too.
     expect(sent().slice(3).sort()).toEqual(['reminder cto', 'reminder lead']);
@@ -305,7 +305,8 @@ describe('escalation timelines', () => {
       'firing dev_team',
       'escalated devops',
       'escalated tech_lead',
-      // Reaching P0 pages the CTO on every channel of theirs, as P0 does.
+      // Reaching P0 pages the CTO on every channel of theirs (push, email, webhook), as P0 does.
+      'escalated cto',
       'escalated cto',
       'escalated cto',
     ]);
@@ -313,33 +314,44 @@ describe('escalation timelines', () => {
     esc.handle([firing(down, clock.now())], clock.now());
     await run(esc, 2 * HOUR);
     const rows = state.store.outboxRows().filter((r) => r.item.alert.alertname === 'ApiDown');
-    // The CTO at once on both of their channels; 5 min later, unacknowledged, the tech lead and DevOps too.
+    // The CTO at once on all three of their channels; 5 min later, unacknowledged, the tech lead and DevOps too.
     const start = rows[0]?.createdAt ?? 0;
     const at = (kind: string) =>
       rows
         .filter((r) => r.kind === kind)
         .map((r) => `${r.contact}:${r.channelIndex}@${(r.createdAt - start) / MIN}m`)
         .sort();
-    expect(at('firing')).toEqual(['cto:0@0m', 'cto:1@0m']);
-    expect(at('escalated')).toEqual(['devops:0@5m', 'devops:1@5m', 'tech_lead:0@5m', 'tech_lead:1@5m']);
+    expect(at('firing')).toEqual(['cto:0@0m', 'cto:1@0m', 'cto:2@0m']);
+    expect(at('step')).toEqual([
+      'devops:0@5m',
+      'devops:1@5m',
+      'devops:2@5m',
+      'tech_lead:0@5m',
+      'tech_lead:1@5m',
+      'tech_lead:2@5m',
+    ]);
+    expect(at('escalated')).toEqual([]);
     // Reminders every 5 min for 2 h to all three, on every channel (24 to the CTO, 23 to the others).
-    expect(rows.filter((r) => r.kind === 'reminder')).toHaveLength(24 * 2 + 23 * 2 * 2);
+    expect(rows.filter((r) => r.kind === 'reminder')).toHaveLength(24 * 3 + 23 * 3 * 2);
   });
 
-  it('tells an observer of climbs, acks and resolutions (for metrics)', async () => {
+  it('tells an observer of climbs (not of steps), acks and resolutions (for metrics)', async () => {
     const seen: string[] = [];
-    const esc = new Escalator(state.all, escalationConfig(), {
+    const cfg = escalationConfig({ raw: { levels: { P0: { steps: [{ after: '5m', contacts: ['devops'] }] } } } });
+    const esc = new Escalator(state.all, cfg, {
       escalated: (from, to) => seen.push(`escalated ${from}→${to}`),
       acknowledged: (p, s) => seen.push(`acknowledged ${p} ${s}s`),
       resolved: (p, s) => seen.push(`resolved ${p} ${s}s`),
     });
     const alert = makeAlert({ priority: 'P1', activeSince: clock.now() });
     esc.handle([firing(alert, clock.now())], clock.now());
-    await run(esc, HOUR);
+    // The climb to P0 at 1 h, then P0's step adds DevOps at 1 h 5 min: one climb.
+    await run(esc, HOUR + 5 * MIN);
+    expect(sent().filter((s) => !s.startsWith('reminder'))).toEqual(['firing lead', 'escalated cto', 'step devops']);
     esc.ack(alert.id, { who: 'lead', via: 'api' }, clock.now());
     await run(esc, 30 * MIN);
     esc.handle([resolved(alert, clock.now())], clock.now());
-    expect(seen).toEqual(['escalated P1→P0', 'acknowledged P1 3600s', 'resolved P1 5400s']);
+    expect(seen).toEqual(['escalated P1→P0', 'acknowledged P1 3900s', 'resolved P1 5700s']);
   });
 
   it('neither loses nor repeats anything across a restart in the middle of an escalation', async () => {
