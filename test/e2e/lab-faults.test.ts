@@ -51,6 +51,7 @@ function received(): Received {
     const alerts = String(m.mail.headers.get('x-centinela-alerts') ?? '');
     for (const to of m.to) add(`${CONTACT_OF[to] ?? to} email`, `${kind} ${alerts}`);
   }
+  for (const push of pushes()) add(`${push.contact} push`, `${push.kind} ${push.alerts}`);
   for (const r of lab.hook.requests) {
     const body = JSON.parse(r.body) as { contact: string; notifications: { event: string; alert: { name: string } }[] };
     for (const n of body.notifications) {
@@ -69,11 +70,29 @@ const resolvedCount = () =>
     .flat()
     .filter((l) => l.startsWith('resolved ')).length;
 
-/** The first page's subject, and the contact it went to (who acknowledges it). */
+/**
+ * Every push published to the lab's ntfy server, in order: the contact (its topic is `lab-<contact>`), what it is (the
+ * first tag: an emoji per priority for a page, ✅ for a resolution, ☑️ for an ack) and its alert names (the tags after
+ * the emoji and, for a page, the priority).
+ */
+function pushes(): { contact: string; kind: string; alerts: string; title: string }[] {
+  return lab.ntfy.requests.map((r) => {
+    const { topic, tags, title } = JSON.parse(r.body) as { topic: string; tags: string[]; title: string };
+    const [emoji, ...rest] = tags;
+    const kind =
+      emoji === 'white_check_mark' ? 'resolved' : emoji === 'ballot_box_with_check' ? 'acknowledged' : 'page';
+    const alerts = (kind === 'page' ? rest.slice(1) : rest).join(',');
+    return { contact: topic.replace(/^lab-/, ''), kind, alerts, title };
+  });
+}
+
+/**
+ * The first page's title, and the contact it went to (who acknowledges it). Every contact the shipped escalation pages
+ * for these faults has a push channel, first in order (and P0 goes on every channel at once), so the first page is a push.
+ */
 function firstPage(): { subject: string; contact: string } {
-  const mail = lab.smtp.received.find((m) => !(m.mail.subject ?? '').startsWith('[RESOLVED]'));
-  const to = mail?.to[0] ?? '';
-  return { subject: mail?.mail.subject ?? '', contact: CONTACT_OF[to] ?? to };
+  const push = pushes().find((p) => p.kind === 'page');
+  return { subject: push?.title ?? '', contact: push?.contact ?? '' };
 }
 
 interface FiringView {
@@ -176,11 +195,13 @@ interface Case extends Fault {
 }
 
 const cto = (alert: string): Received => ({
+  'cto push': [`page ${alert}`, `resolved ${alert}`],
   'cto email': [`page ${alert}`, `resolved ${alert}`],
   'cto webhook': [`page ${alert}`, `resolved ${alert}`],
 });
+// The tech lead and DevOps are paged on their push channel first (escalation.yaml): it takes the page, so no email.
 const one = (contact: string, alert: string): Received => ({
-  [`${contact} email`]: [`page ${alert}`, `resolved ${alert}`],
+  [`${contact} push`]: [`page ${alert}`, `resolved ${alert}`],
 });
 
 const FAULTS: Record<string, Case> = {
@@ -233,7 +254,7 @@ const FAULTS: Record<string, Case> = {
       subject: /^\[P2\] [\d.]+ % of API requests fail with 5xx \(over 1 %\) — api$/,
       received: {
         ...one('devops', 'ApiErrorRateHigh'),
-        'tech_lead email': ['page ApiErrorRateHigh', 'acknowledged ApiErrorRateHigh', 'resolved ApiErrorRateHigh'],
+        'tech_lead push': ['page ApiErrorRateHigh', 'acknowledged ApiErrorRateHigh', 'resolved ApiErrorRateHigh'],
       },
     },
   },

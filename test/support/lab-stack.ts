@@ -3,8 +3,9 @@
 // a WebSocket) on the fake clock; PostgreSQL is a throwaway cluster (max_connections 20, so 17 sessions are 85 %);
 // Redis a redis-server of its own that can be killed and started again on its port; Docker a unix socket answering
 // from recorded Engine documents made healthy; the disk a 64 MiB tmpfs; the host a proc folder of fixed figures.
-// Pages go to a real SMTP server and a webhook sink. The config is a copy of config/ where only what names production
-// (the database and Redis URLs, the disk's paths, the host's proc, the SMTP server's CA) points at the lab instead.
+// Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push channels). The config is a copy
+// of config/ where only what names production (the database and Redis URLs, the disk's paths, the host's proc, the
+// SMTP server's CA, the ntfy server) points at the lab instead.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { statfs, unlink, writeFile } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import { startThrowawayCluster, type ThrowawayCluster } from './pg.js';
 import { grupoGadRecording, type RecordedEngine, startRecordedEngine } from './recorded-docker-engine.js';
 import { startRedisServer, type TestRedisServer } from './redis.js';
 import { startSmtpSink } from './smtp-sink.js';
-import { startWebhookSink } from './webhook-sink.js';
+import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,8 @@ export const CONTAINERS = ['grupo_gad_api', 'grupo_gad_db', 'grupo_gad_redis', '
 /** The lab: what the daemon watches and pages (a World for startDaemon: `target` is the API), and its switches. */
 export interface LabStack extends World {
   clock: FakeClock;
+  /** The ntfy server of the shipped push channels: a topic per person, `lab-<contact>`. */
+  ntfy: WebhookSink;
   docker: RecordedEngine;
   db: ThrowawayCluster;
   /** A container stops (exited) or runs again. */
@@ -70,6 +73,7 @@ export async function startLabStack(timings: LabTimings = 'shipped'): Promise<La
   const target = await startDemoTarget({ clock, errorRate: 0.2, random: seeded(7) });
   const smtp = await startSmtpSink();
   const hook = await startWebhookSink();
+  const ntfy = await startWebhookSink();
   const docker = await startRecordedEngine(healthyRecording());
   const db = await startThrowawayCluster({ max_connections: '20' });
   await db.admin((c) => c.query('CREATE DATABASE grupogad_prod'));
@@ -130,6 +134,10 @@ export async function startLabStack(timings: LabTimings = 'shipped'): Promise<La
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(smtp.port),
     OPS_WEBHOOK_URL: hook.url,
+    NTFY_SERVER: new URL(ntfy.path('/')).origin,
+    CTO_NTFY_TOPIC: 'lab-cto',
+    TECH_LEAD_NTFY_TOPIC: 'lab-tech_lead',
+    DEVOPS_NTFY_TOPIC: 'lab-devops',
     CENTINELA_WRITE_TOKEN: 'lab-write-token',
     CENTINELA_ACK_SECRET: 'lab-ack-secret-lab-ack-secret-0123456789',
     CENTINELA_PUBLIC_URL: 'http://centinela.lab',
@@ -159,6 +167,7 @@ export async function startLabStack(timings: LabTimings = 'shipped'): Promise<La
     target,
     smtp,
     hook,
+    ntfy,
     docker,
     db,
     dir,
@@ -212,7 +221,15 @@ export async function startLabStack(timings: LabTimings = 'shipped'): Promise<La
     },
     async close() {
       await Promise.allSettled(sessions.map((c) => c.end()));
-      await Promise.allSettled([target.close(), smtp.close(), hook.close(), docker.close(), redis?.stop(), db.stop()]);
+      await Promise.allSettled([
+        target.close(),
+        smtp.close(),
+        hook.close(),
+        ntfy.close(),
+        docker.close(),
+        redis?.stop(),
+        db.stop(),
+      ]);
       await run('umount', [disk]);
       rmSync(dir, { recursive: true, force: true });
     },
