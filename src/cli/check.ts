@@ -5,7 +5,14 @@ import type { Config } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import { levelAckTimeout } from '../escalation/policy.js';
 import { PRIORITIES, type Priority } from '../types.js';
-import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
+import {
+  type CommandRun,
+  type ConfigCommandDeps,
+  configOption,
+  loadOrReport,
+  logLevelProblem,
+  shellRun,
+} from './config-command.js';
 
 /** The `check` command. */
 export function checkCommand(deps: ConfigCommandDeps): Command {
@@ -19,8 +26,11 @@ export function checkCommand(deps: ConfigCommandDeps): Command {
 
 /** Loads the folder; prints the summary to `out` and returns 0, or the problems to `err` and returns 1. */
 export async function check(run: CommandRun): Promise<number> {
+  // LOG_LEVEL stops every other command, so check refuses it too, beside the config's own problems.
+  const level = logLevelProblem(run.env);
+  if (level) run.err(level);
   const config = await loadOrReport(run);
-  if (!config) return 1;
+  if (!config || level) return 1;
   run.out(summarize(config));
   return 0;
 }

@@ -4,10 +4,10 @@ import { Option } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { Env } from '../config/env.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, joinOr } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createLogger, isLogLevel, LOG_LEVELS } from '../log.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../log.js';
 
 /** What main gives a command that reads the configuration folder. */
 export interface ConfigCommandDeps {
@@ -53,6 +53,23 @@ export async function loadOrReport(run: CommandRun): Promise<Config | undefined>
   }
 }
 
+/** What is wrong with LOG_LEVEL, told without its value; undefined when it is unset or names a level. */
+export function logLevelProblem(env: Env): string | undefined {
+  const level = env.LOG_LEVEL;
+  if (level === undefined || isLogLevel(level)) return undefined;
+  return `LOG_LEVEL is not a level. Set it to ${joinOr(LOG_LEVELS)}, or leave it unset`;
+}
+
+/** The level LOG_LEVEL names, else `fallback` when it is unset; undefined, after saying so on stderr, when it names none. */
+export function logLevel(env: Env, fallback: LogLevel): LogLevel | undefined {
+  const problem = logLevelProblem(env);
+  if (problem) {
+    console.error(problem);
+    return undefined;
+  }
+  return (env.LOG_LEVEL as LogLevel | undefined) ?? fallback;
+}
+
 /**
  * The logger of a one-shot command (probe, verify, notify-test): on stderr, so stdout stays the command's output;
  * at LOG_LEVEL, else warn (only what went wrong). Undefined, after saying so on stderr, when LOG_LEVEL names no level.
@@ -61,10 +78,7 @@ export function commandLogger(
   deps: Pick<ConfigCommandDeps, 'env' | 'tty'>,
   clock: Clock = systemClock,
 ): Logger | undefined {
-  const level = deps.env.LOG_LEVEL ?? 'warn';
-  if (!isLogLevel(level)) {
-    console.error(`LOG_LEVEL "${level}" is not a level. Use ${LOG_LEVELS.join(', ')}`);
-    return undefined;
-  }
+  const level = logLevel(deps.env, 'warn');
+  if (!level) return undefined;
   return createLogger({ level, pretty: deps.tty.stderr, clock, destination: pino.destination(2) });
 }

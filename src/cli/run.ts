@@ -3,17 +3,18 @@
 // config is reported and the running one kept); SIGTERM and SIGINT stop gracefully and exit 0.
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type App, createApp } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
-import { createLogger, isLogLevel, LOG_LEVELS } from '../log.js';
+import { createLogger } from '../log.js';
 import { ApiError } from '../server/errors.js';
+import { StateError } from '../store/errors.js';
 import { openStore } from '../store/sqlite.js';
-import { type ConfigCommandDeps, configOption } from './config-command.js';
+import { type ConfigCommandDeps, configOption, logLevel } from './config-command.js';
 
 /** What `run` needs from main: what every config-reading command gets, and the process's signals. */
 export interface RunDeps extends ConfigCommandDeps {
@@ -31,9 +32,7 @@ export async function startDaemon(
 ): Promise<{ app: App; url: string; close: () => Promise<void> }> {
   const clock = deps.clock ?? systemClock;
   const config = await loadConfig({ dir, env: deps.env });
-  const path = config.centinela.state.path;
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const store = openStore(path);
+  const store = openState(dir, config.centinela.state.path);
   const app = await createApp({
     config,
     loadConfig: () => loadConfig({ dir, env: deps.env }),
@@ -61,6 +60,27 @@ export async function startDaemon(
   };
 }
 
+/**
+ * The state store at `path`, its folders created. The loader already refused a path that cannot be a file; what is
+ * left (a full disk, a file that is no SQLite database) is told by the setting, never by the path, which may have
+ * come from the environment.
+ */
+function openState(dir: string, path: string): ReturnType<typeof openStore> {
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return openStore(path);
+  } catch (err) {
+    // Its other errors (a schema newer than this centinela) name no path.
+    if (err instanceof StateError && err.code !== 'STATE_OPEN') throw err;
+    const { code, cause } = err as { code?: string; cause?: { code?: string } };
+    const reason = cause?.code ?? code ?? 'unknown error';
+    throw new Error(
+      `state.path (${join(dir, 'centinela.yaml')}): the state store cannot be opened (${reason}). ` +
+        'Point it at a writable SQLite file, or move the file that is there aside',
+    );
+  }
+}
+
 /** The `run` command. */
 export function runCommand(deps: RunDeps): Command {
   return new Command('run')
@@ -68,9 +88,8 @@ export function runCommand(deps: RunDeps): Command {
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       // Not commandLogger: the daemon logs on stdout (its output is its log) and at info by default.
-      const level = deps.env.LOG_LEVEL ?? 'info';
-      if (!isLogLevel(level)) {
-        console.error(`LOG_LEVEL "${level}" is not a level. Use ${LOG_LEVELS.join(', ')}`);
+      const level = logLevel(deps.env, 'info');
+      if (!level) {
         process.exitCode = 1;
         return;
       }

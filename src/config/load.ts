@@ -1,6 +1,7 @@
 // Loads a configuration folder: YAML with positions → ${VAR} from the environment → strict schemas →
-// cross-references. Every problem of every file is collected and thrown at once as one ConfigError: each stage
-// checks whatever the one before could read, leaving out only what an earlier problem makes unreliable.
+// cross-references → whether the state file can be opened where state.path says. Every problem of every file is
+// collected and thrown at once as one ConfigError: each stage checks whatever the one before could read, leaving out
+// only what an earlier problem makes unreliable.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -18,6 +19,7 @@ import {
   withDefaultEscalation,
 } from './references.js';
 import { alertsFile, type Config, centinelaFile, escalationFile } from './schema.js';
+import { statePathProblem } from './state-path.js';
 import { validateFile } from './validate.js';
 import { type Damage, unreadable, yamlProblems } from './yaml-issues.js';
 import { YamlPlaces } from './yaml-places.js';
@@ -151,10 +153,31 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     const place = places.get(finding.file);
     if (place && !stale(place, finding)) issues.push(position(place, finding));
   }
+  const state = checkStatePath(dir, complete.centinela as Config['centinela'] | undefined, places.get('centinela'));
+  if (state) issues.push(state);
   if (issues.length > 0) throw new ConfigError(issues);
   const { alerts, escalation, centinela } = complete as Partial<Pick<Config, FileKey>>;
   if (!alerts || !escalation || !centinela) throw new ConfigError(issues); // unreachable: a file that failed left an issue
   return { dir, alerts, escalation: withDefaultEscalation(escalation), centinela };
+}
+
+/** The problem `run` would meet opening the state store at state.path, placed where the path is written. */
+function checkStatePath(
+  dir: string,
+  centinela: Config['centinela'] | undefined,
+  place: Place | undefined,
+): ConfigIssue | undefined {
+  if (!centinela) return undefined; // its file has problems of its own
+  const path = centinela.state.path;
+  const problem = statePathProblem(path);
+  if (!problem) return undefined;
+  const at = ['state', 'path'];
+  if (!place) {
+    const file = join(dir, CONFIG_FILES.centinela.name);
+    return { file, line: 0, col: 0, path: formatPath(at), message: `the default ${JSON.stringify(path)} ${problem}` };
+  }
+  const finding = { path: at, message: `${place.quoting.subject(path, at)} ${problem}` };
+  return stale(place, finding) ? undefined : position(place, finding);
 }
 
 /** A finding about a value that did not resolve from the environment, or that YAML may have misread. */

@@ -151,6 +151,19 @@ describe('the centinela binary', () => {
     );
   });
 
+  it('refuses a LOG_LEVEL that is not a level, as every other command does, beside the problems of the config, without quoting it', async () => {
+    const env = { ...SHIPPED_ENV, LOG_LEVEL: 'hunter2-S3cr3t' };
+    const level =
+      'LOG_LEVEL is not a level. Set it to fatal, error, warn, info, debug, trace or silent, or leave it unset';
+    expect(await centinela(['check'], env)).toEqual({ code: 1, stdout: '', stderr: `${level}\n` });
+    const broken = await centinela(['check', '--config', 'test/fixtures/config/several-problems'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.split('\n')[0]).toBe(level);
+    expect(broken.stderr.trimEnd().split('\n').at(-1)).toBe('8 problems in 2 files; nothing was started.');
+    expect(broken.stderr).not.toContain('hunter2');
+    expect(await centinela(['check'], { ...SHIPPED_ENV, LOG_LEVEL: 'debug' })).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('answers --version and --help', async () => {
     const version = await centinela(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -142,7 +142,9 @@ channels:
 
   it('refuses a LOG_LEVEL that is not a level and sends nothing', async () => {
     const r = await centinela('right-pass', { LOG_LEVEL: 'chatty' });
-    expect(r.stderr).toBe('LOG_LEVEL "chatty" is not a level. Use fatal, error, warn, info, debug, trace, silent\n');
+    expect(r.stderr).toBe(
+      'LOG_LEVEL is not a level. Set it to fatal, error, warn, info, debug, trace or silent, or leave it unset\n',
+    );
     expect(r.code).toBe(2);
     expect(smtp.received).toHaveLength(0);
     expect(hook.requests).toHaveLength(0);

@@ -198,7 +198,7 @@ describe('centinela probe', () => {
       expect(bad.code).toBe(EXIT.cannotRun);
       expect(bad.stdout).toBe('');
       expect(bad.stderr).toBe(
-        'LOG_LEVEL "verbose" is not a level. Use fatal, error, warn, info, debug, trace, silent\n',
+        'LOG_LEVEL is not a level. Set it to fatal, error, warn, info, debug, trace or silent, or leave it unset\n',
       );
     } finally {
       rmSync(logDir, { recursive: true, force: true });

@@ -1,6 +1,9 @@
 // `centinela run` refusing to start, through the real binary: every config problem as `check` prints them, a
-// LOG_LEVEL that is no level.
-import { describe, expect, it } from 'vitest';
+// LOG_LEVEL that is no level, a state.path it cannot open; none of them quoting what came from the environment.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela } from '../support/cli.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 
@@ -31,12 +34,74 @@ describe('centinela run', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: problem });
   });
 
-  it('refuses a LOG_LEVEL that is not a level, as the other commands do, before reading the config', async () => {
-    const run = await centinela(['run', '--config', BROKEN], { LOG_LEVEL: 'loud' });
+  it('refuses a LOG_LEVEL that is not a level, as the other commands do, without quoting it', async () => {
+    const run = await centinela(['run', '--config', BROKEN], { LOG_LEVEL: 'hunter2-S3cr3t' });
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'LOG_LEVEL "loud" is not a level. Use fatal, error, warn, info, debug, trace, silent\n',
+      stderr:
+        'LOG_LEVEL is not a level. Set it to fatal, error, warn, info, debug, trace or silent, or leave it unset\n',
+    });
+  });
+
+  describe('a state.path it cannot open, refused as check refuses it, without quoting it', () => {
+    let tmp: string;
+    beforeAll(() => {
+      tmp = mkdtempSync(join(tmpdir(), 'centinela-state-'));
+      writeFileSync(join(tmp, 'a-file'), 'not a folder');
+      writeFileSync(join(tmp, 'not-sqlite.db'), 'hunter2-S3cr3t');
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    const at = 'config/centinela.yaml:22:9  state.path: the value filled in from ${CENTINELA_STATE}';
+    const FIX = 'Write the path of a file, such as /var/lib/centinela/state.db.';
+    it.each([
+      ['an existing folder', () => tmp, 'is a folder. Write the path of a file in it (add /state.db).'],
+      [
+        'a path under a regular file',
+        () => join(tmp, 'a-file', 'state.db'),
+        `cannot be created: one of the folders above it is a file. ${FIX}`,
+      ],
+      [
+        'a file that is no SQLite database',
+        () => join(tmp, 'not-sqlite.db'),
+        'is a file that is no SQLite database. Move it aside, or write the path of the state file.',
+      ],
+      // Creating folders under /proc spins forever: run must stop at the check, before it tries.
+      [
+        'a path under /proc',
+        () => '/proc/x/y.db',
+        `lies under /proc, a kernel filesystem where no file can be made. ${FIX}`,
+      ],
+      [
+        'a path under /sys',
+        () => '/sys/centinela.db',
+        `lies under /sys, a kernel filesystem where no file can be made. ${FIX}`,
+      ],
+    ])('%s', async (_, path, what) => {
+      const env = { ...SHIPPED_ENV, CENTINELA_STATE: path(), CENTINELA_LISTEN: '127.0.0.1:0' };
+      const problem = `${at} ${what}\n1 problem in 1 file; nothing was started.\n`;
+      for (const command of ['check', 'run']) {
+        expect(await centinela([command, '--config', 'config'], env)).toEqual({ code: 1, stdout: '', stderr: problem });
+      }
+    });
+
+    it('tells a store that fails to open past the check by state.path, not by the path', async () => {
+      // SQLite's header, then garbage: it looks like a database until SQLite reads it.
+      const path = join(tmp, 'corrupt.db');
+      writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(200, 0xff)]));
+      const run = await centinela(['run', '--config', 'config'], {
+        ...SHIPPED_ENV,
+        CENTINELA_STATE: path,
+        CENTINELA_LISTEN: '127.0.0.1:0',
+      });
+      expect(run).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'centinela run: state.path (config/centinela.yaml): the state store cannot be opened (SQLITE_NOTADB). ' +
+          'Point it at a writable SQLite file, or move the file that is there aside\n',
+      });
     });
   });
 });

@@ -191,7 +191,9 @@ describe('centinela verify', () => {
     const bad = await centinela(['verify', '--config', dir], { LOG_LEVEL: 'loud' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toBe('LOG_LEVEL "loud" is not a level. Use fatal, error, warn, info, debug, trace, silent\n');
+    expect(bad.stderr).toBe(
+      'LOG_LEVEL is not a level. Set it to fatal, error, warn, info, debug, trace or silent, or leave it unset\n',
+    );
     expect(scrapes).toBe(0);
   });
 });

@@ -1,0 +1,79 @@
+// Whether the state store can live at state.path: what `run` would meet when it creates the folders and opens the
+// SQLite file, checked without creating anything, so that `check` refuses what `run` cannot open.
+import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+
+const FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
+
+/** Kernel filesystems: nothing can be created there, and creating folders in /proc can spin forever. */
+const KERNEL = ['/proc', '/sys'];
+
+/** What is wrong with `path` as the state file, as the rest of a sentence about it (no part of it quoted); else undefined. */
+export function statePathProblem(path: string): string | undefined {
+  if (path === ':memory:') return undefined;
+  const full = resolve(path);
+  const kernel = KERNEL.find((k) => full === k || full.startsWith(`${k}${sep}`));
+  if (kernel) return `lies under ${kernel}, a kernel filesystem where no file can be made. ${FIX}`;
+  const found = nearest(full);
+  if (typeof found === 'string') return `cannot be checked (${found}). ${FIX}`;
+  if (found.at === full) {
+    if (found.isDirectory()) return 'is a folder. Write the path of a file in it (add /state.db)';
+    if (!found.isFile()) return `is not a regular file. ${FIX}`;
+    if (!writable(full) || !writable(dirname(full))) {
+      return 'is not writable by the user centinela runs as (the file or its folder). Give them to that user';
+    }
+    if (found.size > 0 && !isSqlite(full)) {
+      return 'is a file that is no SQLite database. Move it aside, or write the path of the state file';
+    }
+    return undefined;
+  }
+  if (!found.isDirectory()) return `cannot be created: one of the folders above it is a file. ${FIX}`;
+  if (!writable(found.at)) {
+    return (
+      'cannot be created: the nearest folder above it that exists is not writable by the user centinela runs as. ' +
+      'Create the folder and give it to that user, or write another path'
+    );
+  }
+  return undefined;
+}
+
+/** The stat of `full` or of its nearest ancestor that exists, with where it is; an error code when stat fails otherwise. */
+function nearest(full: string): (Stats & { at: string }) | string {
+  for (let at = full; ; at = dirname(at)) {
+    try {
+      return Object.assign(statSync(at), { at });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      // ENOTDIR: a file above it; the walk up reaches that file and says so.
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || at === dirname(at)) return code;
+    }
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the file starts with SQLite's header (an empty file is a database SQLite creates). */
+function isSqlite(path: string): boolean {
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return true; // readable a moment ago (writable() checked it); run tells what it meets
+  }
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.equals(SQLITE_HEADER);
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
