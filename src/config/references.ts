@@ -2,9 +2,12 @@
 // must exist, schedules that must make sense, escalation chains that must end, rules that must compile. Pure: it
 // returns findings per file and never throws.
 import cron from 'node-cron';
+import { CronSchedule } from '../cron.js';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
-import { compileRules } from '../rules/rule.js';
+import type { Matcher } from '../matchers.js';
+import { unknownName } from '../rules/known-names.js';
+import { BUILTIN_RULES, compileRules } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
@@ -150,7 +153,12 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
 
   alerts.maintenance?.forEach((window, i) => {
     if (!window) return;
-    if (!validCron(window.cron)) out.push(badCron(['maintenance', i, 'cron'], window.cron, q));
+    if (!validCron(window.cron)) {
+      out.push(badCron(['maintenance', i, 'cron'], window.cron, q));
+    } else {
+      const never = neverCloses(window.cron, window.duration, ['maintenance', i], q);
+      if (never) out.push(never);
+    }
     if (!validTimeZone(window.timezone)) {
       const path = ['maintenance', i, 'timezone'];
       // A near miss would hint at what the value is.
@@ -161,7 +169,85 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
       });
     }
   });
+
+  // A matcher naming no alert or probe holds nothing back: `alertname: ApiDwn` looks like a window and is none.
+  const ruleNames = names.rules && listed('rules', names.rules, q);
+  if (ruleNames && probeNames) {
+    const builtins = Object.values(BUILTIN_RULES).map((r) => r.name);
+    const defined = {
+      alertname: {
+        names: [...ruleNames.names, ...builtins],
+        shown: [...ruleNames.shown, ...builtins],
+        hints: [...ruleNames.hints, ...builtins],
+      },
+      probe: probeNames,
+    };
+    const check = (matchers: readonly Matcher[] | undefined, at: PathKey[]) => {
+      for (const m of matchers ?? []) {
+        const unknown = unknownName(
+          m,
+          { alertname: defined.alertname.names, probe: defined.probe.names },
+          { alertname: defined.alertname.hints, probe: defined.probe.hints },
+        );
+        if (!unknown) continue;
+        const path = [...at, m.label];
+        const written = m.op === '=' ? m.value : `${m.op}${m.value}`;
+        const closest = q.quotable(path) ? unknown.closest : '';
+        const list = defined[unknown.label].shown;
+        out.push({
+          path,
+          message: `${q.show(path, `"${written}"`)} matches no alert: ${unknown.why}.${closest || ` Defined: ${list.join(', ') || 'none'}.`}`,
+        });
+      }
+    };
+    alerts.maintenance?.forEach((window, i) => {
+      check(window?.match, ['maintenance', i, 'match']);
+    });
+    alerts.inhibit?.forEach((rule, i) => {
+      check(rule?.source, ['inhibit', i, 'source']);
+      check(rule?.target, ['inhibit', i, 'target']);
+    });
+  }
   return out;
+}
+
+/** How many openings of a recurring window are looked at for the shortest time between two. */
+const OPENINGS_SEEN = 1_000;
+/**
+ * From when they are looked at: a fixed instant, so the check is pure; in UTC, so that the hour a clock change
+ * repeats (two openings an hour apart) is not taken for the cron's period. A yearly cron still gets one gap.
+ */
+const SEEN_FROM = Date.UTC(2026, 0, 1);
+const SEEN_UNTIL = Date.UTC(2027, 0, 1);
+
+/**
+ * A recurring window at least as long as the shortest time between two openings of its cron is still open when it
+ * opens again: the openings run together, and at the cron's period it never closes (7d on a weekly cron holds back
+ * every alert it matches for good).
+ */
+function neverCloses(expression: string, duration: number, at: PathKey[], q: Quoting): Finding | undefined {
+  const schedule = new CronSchedule(expression, 'UTC');
+  let shortest = Number.POSITIVE_INFINITY;
+  try {
+    let t = schedule.next(SEEN_FROM);
+    for (let seen = 0; t !== undefined && (seen === 0 || t < SEEN_UNTIL) && seen < OPENINGS_SEEN; seen++) {
+      const next = schedule.next(t);
+      if (next !== undefined) shortest = Math.min(shortest, next - t);
+      t = next;
+    }
+  } finally {
+    schedule.close();
+  }
+  if (duration < shortest) return undefined;
+  const path = [...at, 'duration'];
+  const gap = formatDuration(shortest);
+  return {
+    path,
+    message:
+      `${q.show(path, formatDuration(duration))} is not shorter than the ${gap} between two openings of its cron ` +
+      `(${q.show([...at, 'cron'], `"${expression}"`)}), so the window is still open when it opens again: the openings ` +
+      `run together, and at the cron's period it never closes. Lower duration below ${gap}, or open it less often`,
+  };
 }
 
 function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: Quoting): Finding[] {

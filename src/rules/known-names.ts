@@ -28,20 +28,35 @@ export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], k
  * name for a plain `=`, or the names there are when none is close.
  */
 function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[] {
-  const names = {
-    alertname: { what: 'rule', all: [...new Set(known.kinds.map((k) => k.alertname))] },
-    probe: { what: 'probe', all: [...known.probes] },
-  };
-  const problems: string[] = [];
-  for (const m of matchers) {
-    if ((m.label !== 'alertname' && m.label !== 'probe') || (m.op !== '=' && m.op !== '=~')) continue;
-    const { what, all } = names[m.label];
-    if (all.some((name) => matchesAll([m], { [m.label]: name }))) continue;
-    const how = m.op === '=' ? `no ${what} is named so` : `no ${what}'s name matches it`;
-    const closest = m.op === '=' ? didYouMean(m.value, all) : '';
-    problems.push(
-      `${m.label}${m.op}"${m.value}" matches no alert: ${how}.${closest || ` Known: ${all.join(', ') || 'none'}.`}`,
-    );
-  }
-  return problems;
+  const names = { alertname: [...new Set(known.kinds.map((k) => k.alertname))], probe: [...known.probes] };
+  return matchers.flatMap((m) => {
+    const unknown = unknownName(m, names);
+    if (!unknown) return [];
+    const all = names[unknown.label];
+    return [
+      `${m.label}${m.op}"${m.value}" matches no alert: ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`,
+    ];
+  });
+}
+
+/** The labels whose values are names the configuration defines. */
+export type NamedLabel = 'alertname' | 'probe';
+
+/**
+ * For a matcher on `alertname` or `probe` with `=` or `=~` that none of `names` satisfies: its label, why (`no rule is named so`,
+ * `no probe's name matches it`) and, for a plain `=`, the closest of `hints` (` Did you mean "ApiDown"?`, or empty).
+ * Undefined for any other matcher. The config check and the API's refusal share it.
+ */
+export function unknownName(
+  m: Matcher,
+  names: Readonly<Record<NamedLabel, readonly string[]>>,
+  hints = names,
+): { label: NamedLabel; why: string; closest: string } | undefined {
+  if ((m.label !== 'alertname' && m.label !== 'probe') || (m.op !== '=' && m.op !== '=~')) return undefined;
+  const label = m.label;
+  if (names[label].some((name) => matchesAll([m], { [label]: name }))) return undefined;
+  const what = label === 'alertname' ? 'rule' : 'probe';
+  return m.op === '='
+    ? { label, why: `no ${what} is named so`, closest: didYouMean(m.value, hints[label]) }
+    : { label, why: `no ${what}'s name matches it`, closest: '' };
 }

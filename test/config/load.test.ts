@@ -151,6 +151,38 @@ const cases: [string, string, Record<string, string>?][] = [
     { PUBLIC_URL: 'http://127.0.0.1:9810/hunter2' },
   ],
   [
+    'window-unknown-alert',
+    'alerts.yaml:19:25  maintenance[0].match.alertname: "ApiDwn" matches no alert: no rule is named so. ' +
+      'Did you mean "ApiDown"?',
+  ],
+  [
+    'window-unknown-probe',
+    'alerts.yaml:19:21  maintenance[0].match.probe: "api_helth" matches no alert: no probe is named so. ' +
+      'Did you mean "api_health"?',
+  ],
+  [
+    'env-window-alert',
+    'alerts.yaml:19:25  maintenance[0].match.alertname: the value filled in from ${ALERT} matches no alert: no rule ' +
+      'is named so. Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
+    { ALERT: 'ApiDwn' },
+  ],
+  [
+    'inhibit-unknown-source',
+    'alerts.yaml:16:26  inhibit[0].source.alertname: "ApiDwn" matches no alert: no rule is named so. ' +
+      'Did you mean "ApiDown"?',
+  ],
+  [
+    'inhibit-unknown-target',
+    'alerts.yaml:17:26  inhibit[0].target.alertname: "=~ApiSlw|ApiErrors" matches no alert: no rule\'s name ' +
+      'matches it. Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
+  ],
+  [
+    'window-never-closes',
+    'alerts.yaml:14:15  maintenance[0].duration: 7d is not shorter than the 7d between two openings of its cron ' +
+      '("0 2 * * 0"), so the window is still open when it opens again: the openings run together, and at the ' +
+      "cron's period it never closes. Lower duration below 7d, or open it less often.",
+  ],
+  [
     'ack-link-no-public-url',
     'escalation.yaml:19:16  ack.link_secret: signs the ack links in pages, but server.public_url (centinela.yaml) ' +
       'is not set, so pages carry none. Set server.public_url to the address people reach centinela at from their ' +

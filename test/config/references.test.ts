@@ -93,6 +93,60 @@ describe('alerts.yaml', () => {
     ]);
   });
 
+  it('refuses an alertname or probe matcher of a window or an inhibition that nothing the config defines satisfies', () => {
+    let n = 0;
+    const window = (match: Record<string, string>) => ({ name: `w${n++}`, cron: '0 2 * * 0', duration: '1h', match });
+    const a = alerts({
+      maintenance: [
+        window({ alertname: 'ApiDwn', probe: 'apx' }),
+        // Built-in alerts, regexes some name matches, other labels and the negative operators are all fine.
+        window({ alertname: '=~Api.*|Nothing', probe: 'api', instance: 'x' }),
+        window({ alertname: 'CannotMeasure', probe: '!=nope' }),
+        window({ alertname: '!~ApiDown' }),
+        window({ probe: '=~db|redis' }),
+      ],
+      inhibit: [
+        { source: { alertname: 'HealthNotBack' }, target: { alertname: 'cannotmeasure' } },
+        { source: { probe: 'zzzzzz' }, target: { alertname: 'ApiDown' } },
+      ],
+    });
+    expect(found({ alerts: a })).toEqual([
+      'alerts maintenance.0.match.alertname: "ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"?',
+      'alerts maintenance.0.match.probe: "apx" matches no alert: no probe is named so. Did you mean "api"?',
+      'alerts maintenance.4.match.probe: "=~db|redis" matches no alert: no probe\'s name matches it. Defined: api.',
+      'alerts inhibit.0.target.alertname: "cannotmeasure" matches no alert: no rule is named so. Did you mean "CannotMeasure"?',
+      'alerts inhibit.1.source.probe: "zzzzzz" matches no alert: no probe is named so. Defined: api.',
+    ]);
+  });
+
+  it('refuses a recurring window as long as the shortest time between two openings of its cron', () => {
+    let n = 0;
+    const window = (cron: string, duration: string) => ({ name: `w${n++}`, cron, duration });
+    const maintenance = [
+      window('0 2 * * 0', '7d'),
+      window('0 2 * * 0', '6d23h59m'),
+      // Weekdays: Friday to Monday is 3d, but Monday to Tuesday is 1d.
+      window('0 2 * * 1-5', '1d'),
+      window('0 2 * * 1-5', '23h'),
+      window('*/30 * * * *', '1h'),
+      // Yearly: one gap is enough.
+      window('0 0 1 1 *', '400d'),
+      window('0 0 1 1 *', '364d'),
+      // A repeated hour when clocks go back is not the cron's period.
+      { ...window('30 1 * * *', '2h'), timezone: 'America/New_York' },
+    ];
+    const lower = (d: string, gap: string, cron: string) =>
+      `${d} is not shorter than the ${gap} between two openings of its cron ("${cron}"), so the window is still open ` +
+      `when it opens again: the openings run together, and at the cron's period it never closes. Lower duration ` +
+      `below ${gap}, or open it less often`;
+    expect(found({ alerts: alerts({ maintenance }) })).toEqual([
+      `alerts maintenance.0.duration: ${lower('7d', '7d', '0 2 * * 0')}`,
+      `alerts maintenance.2.duration: ${lower('1d', '1d', '0 2 * * 1-5')}`,
+      `alerts maintenance.4.duration: ${lower('1h', '30m', '*/30 * * * *')}`,
+      `alerts maintenance.5.duration: ${lower('400d', '365d', '0 0 1 1 *')}`,
+    ]);
+  });
+
   it('keeps a clear threshold on the good side of every threshold', () => {
     const rules = [
       rule({ name: 'a', op: '>', thresholds: { P2: 80, P1: 90 }, clear_threshold: 75 }),
@@ -138,6 +192,18 @@ describe('entries the schema refused', () => {
     const a = alerts({ probes: [], rules: [rule({ sample: 'db.up', diagnose: ['db'] })] });
     const names = { alerts: { probes: ['db'], rules: ['ApiDown'] }, escalation: { levels: ['P0'] } };
     expect(found({ alerts: a }, names)).toEqual([]);
+  });
+
+  it('takes a refused rule or probe as existing for windows and inhibitions, and checks none when names are unknown', () => {
+    const a = alerts({
+      probes: [],
+      rules: [],
+      maintenance: [{ name: 'w', cron: '0 2 * * 0', duration: '1h', match: { alertname: 'Broken', probe: 'db' } }],
+      inhibit: [{ source: { alertname: 'Broken' }, target: { probe: 'db' } }],
+    });
+    expect(found({ alerts: a }, { alerts: { probes: ['db'], rules: ['Broken'] } })).toEqual([]);
+    expect(found({ alerts: a }, { alerts: { probes: ['db'] } })).toEqual([]);
+    expect(found({ alerts: a }, { alerts: { rules: ['Broken'] } })).toEqual([]);
   });
 
   it('finds duplicate names among refused entries too', () => {
