@@ -37,3 +37,12 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/** A span as a person reads it, to the unit that matters: "45 s", "12 min", "3 h", "2 d". */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
+import { alertsCommand } from './cli/alerts.js';
 import { checkCommand } from './cli/check.js';
 import { maintenanceCommand } from './cli/maintenance.js';
 import { notifyTestCommand } from './cli/notify-test.js';
@@ -24,8 +25,9 @@ const program = new Command('centinela')
   .version(version, '-V, --version')
   .showHelpAfterError();
 
-// The API clients (ack, silence, maintenance) take the server and token from flags, else from here.
+// The API clients (alerts, ack, silence, maintenance) take the server and token from flags, else from here.
 const clientEnv = { url: process.env.CENTINELA_URL, token: process.env.CENTINELA_TOKEN, user: process.env.USER };
+program.addCommand(alertsCommand(clientEnv));
 program.addCommand(ackCommand(clientEnv));
 program.addCommand(silenceCommand(clientEnv));
 program.addCommand(maintenanceCommand(clientEnv));

@@ -1,4 +1,4 @@
-// The HTTP API client behind `centinela ack`, `silence` and `maintenance`: one request per command, the server's
+// The HTTP API client behind `centinela alerts`, `ack`, `silence` and `maintenance`: one request per command, the server's
 // error code and message surfaced as they are, a bounded wait, and the shared --url/--token options.
 import type { Command } from 'commander';
 import { type Clock, systemClock } from '../clock.js';

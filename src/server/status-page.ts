@@ -1,6 +1,7 @@
 // The status page at `/`: firing alerts with who was paged and an Ack button, probes with their last values,
 // active silences and maintenance windows. Server-rendered, no build step, readable on a phone, refreshes itself.
 
+import { age } from '../duration.js';
 import type { AlertView, DeliveryView, MaintenanceView, ProbeView, SilenceView, StatusView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -120,15 +121,6 @@ function labelSuffix(labels: Readonly<Record<string, string>>): string {
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(3)));
-}
-
-/** A span as "45 s", "12 min", "3 h", "2 d". */
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 90) return `${s} s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86_400)} d`;
 }
 
 /** The login form shown instead of the page when reads need a token and the browser has none. */

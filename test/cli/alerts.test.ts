@@ -1,0 +1,166 @@
+// `centinela alerts` and `alerts show` as a shell runs them (bin/centinela.js in a child process) against the
+// in-process daemon on loopback, whose SMTP port is dead: a P0 page that reached nobody is NOT DELIVERED, with each
+// contact × channel failing and its last error; once the webhook answers, the alert says whom it reached.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertLine, deliveryLine } from '../../src/cli/alerts.js';
+import type { AlertView } from '../../src/server/api-shapes.js';
+import { centinela as run } from '../support/cli.js';
+import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
+
+let world: World;
+let d: Daemon;
+let url: string;
+/** How long ago, as the list prints it. */
+const AGE = '\\d+ (?:s|min|h|d)';
+
+beforeAll(async () => {
+  // Nothing listens on port 9 of loopback: every email is refused at connect.
+  world = await startWorld({ SMTP_PORT: '9' });
+  world.hook.otherwise({ status: 503, body: 'down for maintenance' });
+  d = await startDaemon(world);
+  url = await d.app.server.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await d?.close();
+  await world?.close();
+});
+
+async function centinela(args: string[], env: Record<string, string> = {}) {
+  const r = await run(args, { CENTINELA_URL: url, CENTINELA_TOKEN: WRITE_TOKEN, ...env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
+}
+
+describe('centinela alerts', () => {
+  it('lists nothing before a fault, then a P0 NOT DELIVERED, then whom it reached', async () => {
+    expect(await centinela(['alerts'])).toEqual({ code: 0, out: 'no alerts\n', err: '' });
+
+    world.target.setFault('down');
+    await d.advanceUntil(
+      () => world.hook.requests.length >= 1,
+      30_000,
+      () => 'no page attempt',
+    );
+    await d.advance(2_000);
+    const json = await centinela(['alerts', '--json']);
+    expect(json.code).toBe(0);
+    const [alert] = JSON.parse(json.out) as AlertView[];
+    if (!alert) throw new Error(`no alert listed: ${json.out}`);
+    expect(alert).toMatchObject({ alertname: 'ApiDown', priority: 'P0', state: 'firing', notDelivered: true });
+
+    const list = await centinela(['alerts']);
+    expect(list.err).toBe('');
+    // The age is the CLI's clock against the daemon's fake one: only its shape is known.
+    expect(list.out).toMatch(new RegExp(`^${alert.id}  P0  firing    ApiDown  ${AGE}  NOT DELIVERED\\n$`));
+
+    const show = await centinela(['alerts', 'show', alert.id]);
+    expect(show.code).toBe(0);
+    const lines = show.out.split('\n');
+    expect(lines[0]).toBe(`${alert.id}  P0  firing  ApiDown`);
+    expect(lines).toContain('NOT DELIVERED: pages went out and none has reached anyone yet');
+    expect(show.out).toMatch(
+      /\n {2}oncall · email {2}failing {2}\d+ attempts? {2}last error: .*ECONNREFUSED.*127\.0\.0\.1:9/,
+    );
+    expect(show.out).toMatch(/\n {2}ops · hook {2}failing {2}\d+ attempts? {2}last error: .*HTTP 503/);
+
+    world.hook.otherwise({ status: 200, body: 'ok' });
+    const tried = world.hook.requests.length;
+    await d.advanceUntil(
+      () => world.hook.requests.length > tried,
+      60_000,
+      () => 'no new webhook attempt',
+    );
+    await d.advance(1_000);
+    expect((await centinela(['alerts', '--priority', 'P0', '--state', 'firing'])).out).toMatch(
+      new RegExp(`  ApiDown  ${AGE}  paged: ops\\n$`),
+    );
+    // Options after `show` are its own.
+    const reached = await centinela(['alerts', 'show', alert.id, '--url', url], {
+      CENTINELA_URL: 'http://127.0.0.1:9',
+    });
+    expect(reached.code).toBe(0);
+    expect(reached.out).toContain('\npaged: ops\n');
+    expect(reached.out).toMatch(/\n {2}ops · hook {2}sent {2}\d+ attempts {2}sent at \d{4}-\d\d-\d\dT/);
+    expect(reached.out).toMatch(/\n {2}oncall · email {2}failing /);
+    const detail = JSON.parse((await centinela(['alerts', 'show', alert.id, '--json'])).out);
+    expect(detail).toMatchObject({ id: alert.id, paged: ['ops'], notDelivered: false });
+  });
+
+  it('exits 1 with a clear error for an unknown id, a bad filter, a bad URL and an unreachable server', async () => {
+    const unknown = await centinela(['alerts', 'show', 'f'.repeat(20)]);
+    expect(unknown).toEqual({
+      code: 1,
+      out: '',
+      err: `centinela alerts show: no alert "${'f'.repeat(20)}". List alerts with GET /api/v1/alerts (ALERT_NOT_FOUND)\n`,
+    });
+    const state = await centinela(['alerts', '--state', 'burning']);
+    expect(state).toMatchObject({ code: 1, out: '' });
+    expect(state.err).toMatch(
+      /^centinela alerts: query\.state: must be pending, firing or resolved.*\(BAD_REQUEST\)\n$/,
+    );
+
+    const away = await centinela(['alerts'], { CENTINELA_URL: 'http://127.0.0.1:9' });
+    expect(away).toMatchObject({ code: 1, out: '' });
+    expect(away.err).toMatch(
+      /^centinela alerts: cannot reach centinela at http:\/\/127\.0\.0\.1:9\/: .*Is it running\? Set --url or CENTINELA_URL/,
+    );
+    const awayShow = await centinela(['alerts', 'show', 'x', '--url', 'not a url']);
+    expect(awayShow).toMatchObject({ code: 1, out: '' });
+    expect(awayShow.err).toBe(
+      'centinela alerts show: "<secret>" is not a URL. Write e.g. http://127.0.0.1:9810 (BAD_URL)\n',
+    );
+  });
+
+  it('shows its help with the subcommand', async () => {
+    const help = await centinela(['alerts', '--help']);
+    expect(help.out).toContain('show [options] <id>');
+    expect((await centinela(['alerts', 'list', '--help'])).out).toContain('--state <state>');
+    expect((await centinela(['--help'])).out).toMatch(/\n {2}alerts +alerts and whether their pages reached anyone/);
+  });
+});
+
+describe('alert and delivery lines', () => {
+  const base: AlertView = {
+    id: 'a1',
+    alertname: 'ApiDown',
+    labels: {},
+    priority: 'P1',
+    state: 'firing',
+    value: 0,
+    threshold: 1,
+    op: '<',
+    summary: 'down',
+    activeSince: '2026-01-01T00:00:00.000Z',
+    flapping: false,
+    suppressedBy: [],
+    paged: [],
+    deliveries: [],
+    notDelivered: false,
+  };
+  const now = Date.parse('2026-01-01T00:12:00.000Z');
+
+  it('says whom the pages reached, nobody yet, or NOT DELIVERED', () => {
+    expect(alertLine({ ...base, paged: ['cto', 'ops'] }, now)).toBe(
+      'a1  P1  firing    ApiDown  12 min  paged: cto, ops',
+    );
+    expect(alertLine(base, now)).toBe('a1  P1  firing    ApiDown  12 min  paged: nobody');
+    expect(alertLine({ ...base, notDelivered: true }, now)).toContain('  NOT DELIVERED');
+    const { activeSince: _, ...pending } = base;
+    expect(alertLine({ ...pending, state: 'pending' }, now)).toBe('a1  P1  pending   ApiDown  pending  paged: nobody');
+    expect(alertLine({ ...base, state: 'resolved', resolvedAt: '2026-01-01T00:10:00.000Z' }, now)).toContain(
+      'resolved 2 min ago',
+    );
+  });
+
+  it('gives attempts and the sent time or the last error', () => {
+    expect(deliveryLine({ contact: 'cto', channel: 'email', status: 'queued', attempts: 0 })).toBe(
+      'cto · email  queued  0 attempts',
+    );
+    expect(
+      deliveryLine({ contact: 'cto', channel: 'push', status: 'sent', attempts: 1, at: '2026-01-01T00:00:01.000Z' }),
+    ).toBe('cto · push  sent  1 attempt  sent at 2026-01-01T00:00:01.000Z');
+    expect(
+      deliveryLine({ contact: 'cto', channel: 'email', status: 'given-up', attempts: 9, lastError: 'SMTP 550' }),
+    ).toBe('cto · email  given-up  9 attempts  last error: SMTP 550');
+  });
+});
