@@ -15,7 +15,9 @@
 //                           [--node-flags="--max-semi-space-size=1 ..."] [--cpu-prof DIR]
 //   --every        sets every probe's `every` in a copy of config/ (default: the shipped intervals)
 //   --node-flags   node's flags for the daemon (default: none, as `centinela` runs without NODE_OPTIONS)
-//   --cpu-prof     writes a V8 CPU profile of each trial's daemon into DIR (node --cpu-prof)
+//   --cpu-prof     writes a V8 CPU profile of each trial's daemon into DIR (node --cpu-prof) and prints its top
+//                  functions by self time after the warm-up (the profiler's own sampling costs CPU: compare CPU
+//                  figures of runs without it)
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -34,6 +36,7 @@ import { systemClock } from '../src/clock.js';
 import { formatDuration, parseDuration } from '../src/duration.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
+import { summarizeProfile } from './support/cpu-profile.js';
 import { load, mean, median, mib, smaps, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
 
@@ -201,7 +204,10 @@ async function trial(
 ): Promise<Trial> {
   const before = stack.pages();
   const loadBefore = load();
-  const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
+  const profileName = `trial-${process.pid}-${systemClock.now()}.cpuprofile`;
+  const profile = values['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`, `--cpu-prof-name=${profileName}`]
+    : [];
   const child = spawn(
     resolve('node_modules/.bin/node'),
     [...nodeFlags, ...profile, join(root, 'bin/centinela.js'), 'run', '--config', configDir],
@@ -243,6 +249,10 @@ async function trial(
   const memory = smaps(pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
+  if (values['cpu-prof']) {
+    const file = join(resolve(values['cpu-prof']), profileName);
+    for (const line of summarizeProfile(file, { skipSeconds: warmup / 1000, tailSeconds: 1 })) console.log(`  ${line}`);
+  }
   const after = stack.pages();
   return {
     cpuPercent: ((end.cpu - start.cpu) / seconds) * 100,
