@@ -12,9 +12,10 @@
 //     and ≤ 110 MiB at its peak, CPU ≤ 0.65 % of one core, with every probe at `every: 5s` for 10 minutes.
 //
 //   npx tsx bench/daemon.ts [--part latency,footprint] [--minutes 5] [--trials 3] [--every 5s]
-//                           [--node-flags="--max-semi-space-size=1 ..."] [--cpu-prof DIR]
+//                           [--node-flags="--max-semi-space-size=1 ..."] [--env="MALLOC_ARENA_MAX=2 ..."] [--cpu-prof DIR]
 //   --every        sets every probe's `every` in a copy of config/ (default: the shipped intervals)
 //   --node-flags   node's flags for the daemon (default: none, as `centinela` runs without NODE_OPTIONS)
+//   --env          more environment for the daemon, KEY=VALUE separated by blanks (glibc's MALLOC_* tunables)
 //   --cpu-prof     writes a V8 CPU profile of each trial's daemon into DIR (node --cpu-prof) and prints its top
 //                  functions by self time after the warm-up (the profiler's own sampling costs CPU: compare CPU
 //                  figures of runs without it)
@@ -37,7 +38,7 @@ import { formatDuration, parseDuration } from '../src/duration.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { summarizeProfile } from './support/cpu-profile.js';
-import { load, mean, median, mib, smaps, usage } from './support/process-usage.js';
+import { envOf, load, mean, median, mib, smaps, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
 
 const { values } = parseArgs({
@@ -47,12 +48,14 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '3' },
     every: { type: 'string' },
     'node-flags': { type: 'string', default: '' },
+    env: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
 const trials = Number(values.trials);
 const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+const extraEnv = envOf(values.env);
 const sleep = (ms: number) => systemClock.sleep(ms);
 const until = async (done: () => boolean, ms: number, what: string) => {
   const deadline = systemClock.now() + ms;
@@ -211,7 +214,7 @@ async function trial(
   const child = spawn(
     resolve('node_modules/.bin/node'),
     [...nodeFlags, ...profile, join(root, 'bin/centinela.js'), 'run', '--config', configDir],
-    { env: { ...stack.env, CENTINELA_STATE: state }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...stack.env, ...extraEnv, CENTINELA_STATE: state }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -291,7 +294,7 @@ async function footprint(): Promise<void> {
   const of = (f: (t: Trial) => number) => median(runs.map(f));
   console.log(
     `centinela run, shipped config (${values.every ? `every probe at every: ${values.every}` : 'shipped intervals'}),` +
-      ` loopback targets, node ${nodeFlags.join(' ') || '(no flags)'}; medians of ${trials} trials of ${minutes} min` +
+      ` loopback targets, node ${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}; medians of ${trials} trials of ${minutes} min` +
       ` after a 30 s warm-up, /metrics scraped every 15 s (${of((t) => t.scrapes)} scrapes):`,
   );
   console.log(`  CPU ${of((t) => t.cpuPercent).toFixed(3)} % of one core (goal: ≤ 0.65 %)`);

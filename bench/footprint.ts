@@ -7,7 +7,7 @@
 //                                 per-second rates a rule reads (one alert instance per series, none firing)
 //
 //   npx tsx bench/footprint.ts [--scenarios http-10,http-100,...] [--seconds 120] [--trials 1]
-//                              [--node-flags="--max-semi-space-size=1 ..."]
+//                              [--node-flags="--max-semi-space-size=1 ..."] [--env="MALLOC_ARENA_MAX=2 ..."]
 //   npm run bench -- footprint [same options]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { writeDaemonBasics } from './support/daemon-config.js';
-import { load, mean, median, mib, usage } from './support/process-usage.js';
+import { envOf, load, mean, median, mib, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
 
 const SCENARIOS: Record<string, { probes?: number; failing?: boolean; series?: number }> = {
@@ -37,11 +37,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '120' },
     trials: { type: 'string', default: '1' },
     'node-flags': { type: 'string', default: '' },
+    env: { type: 'string', default: '' },
   },
 });
 const seconds = Number(values.seconds);
 const trials = Number(values.trials);
 const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+const extraEnv = envOf(values.env);
 const WARMUP_MS = 30_000;
 
 /** /health answers 200, /down 503, /metrics `series` counter series that grow at every scrape. */
@@ -106,7 +108,7 @@ async function trial(root: string, name: string, targetUrl: string): Promise<Tri
   const child = spawn(
     resolve('node_modules/.bin/node'),
     [...nodeFlags, join(root, 'bin/centinela.js'), 'run', '--config', dir],
-    { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -142,7 +144,7 @@ const target = await startTarget(() => series);
 console.log(
   `centinela run per scenario: ${trials} trial(s) of ${seconds} s after a ${WARMUP_MS / 1000} s warm-up, node ${
     nodeFlags.join(' ') || '(no flags)'
-  }; load average before: ${load()}`,
+  }, env ${values.env || '(none added)'}; load average before: ${load()}`,
 );
 console.log('  scenario       RSS mean   peak (VmHWM)   CPU % of a core   webhook requests');
 try {

@@ -40,3 +40,17 @@ export const median = (xs: readonly number[]): number =>
 
 /** The arithmetic mean. */
 export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** `KEY=VALUE KEY2=VALUE2` (a bench's --env) as an environment object. */
+export function envOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(' ')
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`--env: "${pair}" is not KEY=VALUE`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+  );
+}
