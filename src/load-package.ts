@@ -1,5 +1,5 @@
 // A client package loaded at its first use, so the daemon keeps in memory only the clients its config uses: dockerode
-// alone brings ssh2, gRPC and protobuf.js (about 6 MB of heap), nodemailer, ioredis and pg a few MB each.
+// alone brings ssh2, gRPC and protobuf.js (about 5 MB of heap), nodemailer and ioredis 1 to 3 MB each.
 
 /** A package that could not be loaded: not installed (an `npm ci` that left it out) or broken. */
 export class PackageLoadError extends Error {
