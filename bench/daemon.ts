@@ -4,13 +4,23 @@
 //  2. RSS and CPU of `centinela run` (built with tsc to a scratch dist/, run by Node 24, no tsx) with the shipped
 //     config/ against loopback targets: the demo API (health, /metrics, /ws/stats, WebSocket), a TLS server whose
 //     certificate the daemon trusts (NODE_EXTRA_CA_CERTS), the machine's PostgreSQL and Redis, a temp folder of logs
-//     and backups, an SMTP server (SMTP_PORT) and a webhook sink (also the ntfy server); /metrics is scraped every 15 s as Prometheus would. There is no Docker
-//     engine at the shipped endpoint (unix:///var/run/docker.sock), so the docker probe is down and its alerts page
-//     (delivered, then reminded) — as in production, a little paging goes on.
+//     and backups, an SMTP server (SMTP_PORT) and a webhook sink (also the ntfy server); /metrics is scraped every 15 s as Prometheus would.
+//     There is no Docker engine at the shipped endpoint (unix:///var/run/docker.sock), so the docker probe is down
+//     and its alerts page (delivered, then reminded) — as in production, a little paging goes on. Each trial is a
+//     fresh daemon and state file; CPU is CPU-seconds (utime + stime) over the sampled minutes, so other processes on
+//     the machine do not count, and the load average is printed beside it. Issue 14's goals: RSS ≤ 90 MiB on average
+//     and ≤ 110 MiB at its peak, CPU ≤ 0.65 % of one core, with every probe at `every: 5s` for 10 minutes.
 //
-//   npx tsx bench/daemon.ts [--minutes 5] [--trials 5]
+//   npx tsx bench/daemon.ts [--part latency,footprint] [--minutes 5] [--trials 3] [--every 5s]
+//                           [--node-flags="--max-semi-space-size=1 ..."] [--env="MALLOC_ARENA_MAX=2 ..."] [--cpu-prof DIR]
+//   --every        sets every probe's `every` in a copy of config/ (default: the shipped intervals)
+//   --node-flags   node's flags for the daemon (default: none, as `centinela` runs without NODE_OPTIONS)
+//   --env          more environment for the daemon, KEY=VALUE separated by blanks (glibc's MALLOC_* tunables)
+//   --cpu-prof     writes a V8 CPU profile of each trial's daemon into DIR (node --cpu-prof) and prints its top
+//                  functions by self time after the warm-up (the profiler's own sampling costs CPU: compare CPU
+//                  figures of runs without it)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,20 +29,34 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { startDemoSink } from '../demo/sink.js';
 import { startDemoTarget } from '../demo/target.js';
 import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
+import { formatDuration, parseDuration } from '../src/duration.js';
 import { SHIPPED_ENV } from '../test/support/shipped-env.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
+import { summarizeProfile } from './support/cpu-profile.js';
+import { envOf, load, mean, median, mib, smaps, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '5' }, trials: { type: 'string', default: '5' } },
+  options: {
+    part: { type: 'string', default: 'latency,footprint' },
+    minutes: { type: 'string', default: '5' },
+    trials: { type: 'string', default: '3' },
+    every: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+    env: { type: 'string', default: '' },
+    'cpu-prof': { type: 'string' },
+  },
 });
 const minutes = Number(values.minutes);
 const trials = Number(values.trials);
+const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+const extraEnv = envOf(values.env);
 const sleep = (ms: number) => systemClock.sleep(ms);
 const until = async (done: () => boolean, ms: number, what: string) => {
   const deadline = systemClock.now() + ms;
@@ -41,7 +65,6 @@ const until = async (done: () => boolean, ms: number, what: string) => {
     await sleep(20);
   }
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function pageLatency(): Promise<void> {
   const target = await startDemoTarget();
@@ -80,18 +103,8 @@ async function pageLatency(): Promise<void> {
   console.log('  bound: the next scheduled check (0-5 s after the fault) + 2 re-checks 1 s apart + delivery');
 }
 
-/** utime + stime (seconds) and RSS (bytes) of a process, from /proc. */
-function usage(pid: number): { cpu: number; rss: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  const cpu = (Number(fields[11]) + Number(fields[12])) / ticks;
-  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  return { cpu, rss };
-}
-
-async function footprint(): Promise<void> {
-  const root = buildScratch();
+/** The loopback production stack the shipped config points at, and the environment that points it there. */
+async function startStack(dir: string) {
   const target = await startDemoTarget();
   const hook = await startWebhookSink();
   const cert = makeSelfSignedCert();
@@ -112,7 +125,6 @@ async function footprint(): Promise<void> {
     },
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
-  const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
   mkdirSync(join(dir, 'logs'));
   mkdirSync(join(dir, 'backups'));
   writeFileSync(join(dir, 'logs', 'api.log'), 'started\n');
@@ -121,32 +133,91 @@ async function footprint(): Promise<void> {
   await admin.connect();
   const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'grupogad_prod'`)).rowCount === 1;
   if (!exists) await admin.query('CREATE DATABASE grupogad_prod');
+  const env: Record<string, string | undefined> = {
+    ...SHIPPED_ENV,
+    PATH: process.env.PATH,
+    LOG_LEVEL: 'warn',
+    API_URL: target.url,
+    WS_URL: `${target.url.replace('http', 'ws')}/ws`,
+    PUBLIC_HOST: `127.0.0.1:${(tls.address() as AddressInfo).port}`,
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_USER: 'postgres',
+    REDIS_HOST: '127.0.0.1',
+    GRUPOGAD_DIR: dir,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
+    NODE_EXTRA_CA_CERTS: cert.certFile,
+    OPS_WEBHOOK_URL: hook.url,
+    NTFY_SERVER: new URL(hook.path('/')).origin,
+    CENTINELA_LISTEN: '127.0.0.1:0',
+  };
+  return {
+    env,
+    pages: () => ({ mails, hooks: hook.requests.length }),
+    close: async () => {
+      if (!exists) await admin.query('DROP DATABASE grupogad_prod WITH (FORCE)');
+      await admin.end();
+      await Promise.all([
+        target.close(),
+        hook.close(),
+        new Promise((r) => tls.close(r)),
+        new Promise<void>((r) => smtp.close(() => r())),
+      ]);
+      cert.remove();
+    },
+  };
+}
 
+/**
+ * The shipped config/ copied into `dir`, with every probe's `every` set to `every` when one is given (and a timeout
+ * that is not shorter lowered to `every` less a second, as the config requires).
+ */
+function shippedConfig(dir: string, every: string | undefined): string {
+  cpSync('config', dir, { recursive: true });
+  if (every) {
+    const ms = parseDuration(every) ?? Number.NaN;
+    const file = join(dir, 'alerts.yaml');
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    const probes = doc.get('probes') as YAMLSeq<YAMLMap>;
+    for (const probe of probes.items) {
+      probe.set('every', every);
+      if ((parseDuration(String(probe.get('timeout') ?? '10s')) ?? 0) >= ms)
+        probe.set('timeout', formatDuration(ms - 1000));
+    }
+    writeFileSync(file, doc.toString());
+  }
+  return dir;
+}
+
+interface Trial {
+  cpuPercent: number;
+  startupCpu: number;
+  rssMean: number;
+  rssMax: number;
+  peak: number;
+  end: ReturnType<typeof smaps>;
+  pages: { mails: number; hooks: number };
+  scrapes: number;
+  load: [string, string];
+}
+
+/** One `centinela run` of the built daemon: a warm-up, then `minutes` of sampling RSS each second and CPU overall. */
+async function trial(
+  root: string,
+  stack: Awaited<ReturnType<typeof startStack>>,
+  configDir: string,
+  state: string,
+): Promise<Trial> {
+  const before = stack.pages();
+  const loadBefore = load();
+  const profileName = `trial-${process.pid}-${systemClock.now()}.cpuprofile`;
+  const profile = values['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`, `--cpu-prof-name=${profileName}`]
+    : [];
   const child = spawn(
     resolve('node_modules/.bin/node'),
-    [join(root, 'bin/centinela.js'), 'run', '--config', 'config'],
-    {
-      env: {
-        ...SHIPPED_ENV,
-        PATH: process.env.PATH,
-        LOG_LEVEL: 'warn',
-        API_URL: target.url,
-        WS_URL: `${target.url.replace('http', 'ws')}/ws`,
-        PUBLIC_HOST: `127.0.0.1:${(tls.address() as AddressInfo).port}`,
-        POSTGRES_HOST: '127.0.0.1',
-        POSTGRES_USER: 'postgres',
-        REDIS_HOST: '127.0.0.1',
-        GRUPOGAD_DIR: dir,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
-        NODE_EXTRA_CA_CERTS: cert.certFile,
-        OPS_WEBHOOK_URL: hook.url,
-        NTFY_SERVER: new URL(hook.path('/')).origin,
-        CENTINELA_LISTEN: '127.0.0.1:0',
-        CENTINELA_STATE: join(dir, 'state.db'),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    [...nodeFlags, ...profile, join(root, 'bin/centinela.js'), 'run', '--config', configDir],
+    { env: { ...stack.env, ...extraEnv, CENTINELA_STATE: state }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -168,6 +239,7 @@ async function footprint(): Promise<void> {
   const startedAt = systemClock.now();
   const rss: number[] = [];
   let scrapes = 0;
+  // /metrics is scraped every 15 s, as Prometheus would.
   while (systemClock.now() - startedAt < minutes * 60_000) {
     for (let i = 0; i < 15; i++) {
       rss.push(usage(pid).rss);
@@ -180,36 +252,66 @@ async function footprint(): Promise<void> {
   }
   const end = usage(pid);
   const seconds = (systemClock.now() - startedAt) / 1000;
-  // RSS counts the Node binary's code pages, shared with every other Node process; PSS and private memory say
-  // what this process adds.
-  const smaps = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(smaps)?.[1] ?? 0) * 1024;
-  const [pss, shared, priv] = [kb('Pss'), kb('Shared_Clean'), kb('Private_Dirty') + kb('Private_Clean')];
+  const memory = smaps(pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  if (!exists) await admin.query('DROP DATABASE grupogad_prod WITH (FORCE)');
-  await admin.end();
-  await Promise.all([
-    target.close(),
-    hook.close(),
-    new Promise((r) => tls.close(r)),
-    new Promise<void>((r) => smtp.close(() => r())),
-  ]);
-  cert.remove();
-  rmSync(dir, { recursive: true, force: true });
-  const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+  if (values['cpu-prof']) {
+    const file = join(resolve(values['cpu-prof']), profileName);
+    for (const line of summarizeProfile(file, { skipSeconds: warmup / 1000, tailSeconds: 1 })) console.log(`  ${line}`);
+  }
+  const after = stack.pages();
+  return {
+    cpuPercent: ((end.cpu - start.cpu) / seconds) * 100,
+    startupCpu: start.cpu,
+    rssMean: mean(rss),
+    rssMax: Math.max(...rss),
+    peak: end.peak,
+    end: memory,
+    pages: { mails: after.mails - before.mails, hooks: after.hooks - before.hooks },
+    scrapes,
+    load: [loadBefore, load()],
+  };
+}
+
+async function footprint(): Promise<void> {
+  const root = buildScratch(`daemon-${process.pid}`);
+  const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
+  const stack = await startStack(dir);
+  const configDir = shippedConfig(join(dir, 'config'), values.every);
+  const runs: Trial[] = [];
+  try {
+    for (let i = 0; i < trials; i++) {
+      const t = await trial(root, stack, configDir, join(dir, `state-${i}.db`));
+      runs.push(t);
+      console.log(
+        `  trial ${i + 1}: CPU ${t.cpuPercent.toFixed(3)} %, RSS mean ${mib(t.rssMean)} MiB, max ${mib(t.rssMax)} MiB,` +
+          ` peak (VmHWM) ${mib(t.peak)} MiB; startup ${t.startupCpu.toFixed(2)} CPU-s; ${t.pages.mails} emails,` +
+          ` ${t.pages.hooks} webhooks; load average ${t.load[0]} → ${t.load[1]}`,
+      );
+    }
+  } finally {
+    await stack.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
+  const of = (f: (t: Trial) => number) => median(runs.map(f));
   console.log(
-    `centinela run, shipped config (10 probes), loopback targets, ${(seconds / 60).toFixed(1)} min after a ${warmup / 1000} s warm-up, ${scrapes} /metrics scrapes:`,
+    `centinela run, shipped config (${values.every ? `every probe at every: ${values.every}` : 'shipped intervals'}),` +
+      ` loopback targets, node ${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}; medians of ${trials} trials of ${minutes} min` +
+      ` after a 30 s warm-up, /metrics scraped every 15 s (${of((t) => t.scrapes)} scrapes):`,
   );
-  console.log(`  pages: ${mails} emails, ${hook.requests.length} webhooks`);
-  console.log(`  CPU ${(((end.cpu - start.cpu) / seconds) * 100).toFixed(2)} % of one core (goal: under 1 %)`);
+  console.log(`  CPU ${of((t) => t.cpuPercent).toFixed(3)} % of one core (goal: ≤ 0.65 %)`);
+  console.log(`  startup (the 30 s warm-up included) ${of((t) => t.startupCpu).toFixed(2)} CPU-s`);
   console.log(
-    `  RSS median ${mb(median(rss))} MB, max ${mb(Math.max(...rss))} MB, at the end ${mb(end.rss)} MB (goal: ≤ 80 MB)`,
+    `  RSS mean ${mib(of((t) => t.rssMean))} MiB (goal: ≤ 90), max sampled ${mib(of((t) => t.rssMax))} MiB,` +
+      ` peak VmHWM ${mib(of((t) => t.peak))} MiB (goal: ≤ 110)`,
   );
   console.log(
-    `  at the end: PSS ${mb(pss)} MB, private ${mb(priv)} MB, shared clean (Node binary, libraries) ${mb(shared)} MB`,
+    `  at the end: PSS ${mib(of((t) => t.end.pss))} MiB, private ${mib(of((t) => t.end.priv))} MiB,` +
+      ` shared clean (Node binary, libraries) ${mib(of((t) => t.end.shared))} MiB`,
   );
 }
 
-await pageLatency();
-await footprint();
+const parts = values.part.split(',');
+if (parts.includes('latency')) await pageLatency();
+if (parts.includes('footprint')) await footprint();

@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { writeApiExposition } from './support/api-exposition.js';
+import { writeDaemonBasics } from './support/daemon-config.js';
 import { buildScratch } from './support/scratch-build.js';
 
 const { values } = parseArgs({
@@ -111,17 +112,7 @@ rules:
     summary: cannot fire, the target's counters do not move
 `,
   );
-  const levels = ['P0', 'P1', 'P2', 'P3']
-    .map((p) => `  ${p}: { ack_within: 1h, repeat_every: 1h, escalate_to: none, contacts: [oncall] }`)
-    .join('\n');
-  writeFileSync(
-    join(dir, 'escalation.yaml'),
-    `levels:\n${levels}\ncontacts:\n  oncall: { name: On call, channels: [hook] }\nchannels:\n  hook: { kind: webhook, format: generic, url: ${sinkUrl} }\n`,
-  );
-  writeFileSync(
-    join(dir, 'centinela.yaml'),
-    `server: { listen: "127.0.0.1:0" }\nstate: { path: ${join(dir, 'state.db')} }\n`,
-  );
+  writeDaemonBasics(dir, sinkUrl);
 }
 
 interface Trial {

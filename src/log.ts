@@ -1,6 +1,6 @@
 // The pino logger every module receives: JSON lines on stdout, readable lines on a terminal, secrets redacted.
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
 import type { Clock } from './clock.js';
 
 /** The levels LOG_LEVEL may name. */
@@ -45,7 +45,14 @@ export interface LoggerOptions {
 /** The root logger; modules get `log.child({ probe })` and the like from it. */
 export function createLogger(options: LoggerOptions): Logger {
   const out = options.destination ?? pino.destination(1);
-  const stream = options.pretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', destination: out }) : out;
+  // pino-pretty (30 modules) is required only for a terminal: the daemon in a container writes JSON lines.
+  const stream = options.pretty
+    ? (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty'))({
+        colorize: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        destination: out,
+      })
+    : out;
   return pino(
     {
       level: options.level,

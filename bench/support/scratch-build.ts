@@ -4,9 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** Builds src/ with tsc into a scratch folder laid out like the image (/app/{bin,dist,package.json,node_modules}). */
-export function buildScratch(): string {
-  const root = resolve('.centinela/bench-build');
+/**
+ * Builds src/ with tsc into a scratch folder .centinela/NAME laid out like the image
+ * (/app/{bin,dist,package.json,node_modules}); a bench that runs long names its own, so that editing and rebuilding
+ * meanwhile does not change what it measures.
+ */
+export function buildScratch(name = 'bench-build'): string {
+  const root = resolve('.centinela', name);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   execFileSync('./node_modules/.bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', join(root, 'dist')], {

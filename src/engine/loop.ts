@@ -242,7 +242,9 @@ export class Engine {
         );
       }
       if (!this.#stopping) for (const { probe, every } of ev.retry) this.#runSoon(probe, every);
-      this.#delivery.wake();
+      // Only events and the tick's reminders, climbs and ack timeouts write outbox rows; a quiet run wrote none, and
+      // waking the worker for it cost a claim and a due-time query per probe run. Retries keep the worker's own timer.
+      if (tick || ev.events.length > 0) this.#delivery.wake();
       return ev;
     } finally {
       if (tick) this.#response?.sweep(this.#clock.now());

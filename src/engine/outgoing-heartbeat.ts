@@ -3,10 +3,10 @@
 // not (a probe overdue, the outbox not draining). Whoever receives it (a self-hosted Healthchecks, a second centinela's
 // heartbeat probe) pages when the pings stop: that is what a dead host looks like from outside.
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
+import { loadPackage, PackageLoadError } from '../load-package.js';
 import type { ProbeStats } from '../scheduler.js';
 
 /** What the heartbeat needs: where, how often, and a look at the daemon's health. */
@@ -77,6 +77,7 @@ export class OutgoingHeartbeat {
     const cancelTimeout = this.#d.clock.setTimeout(() => abort.abort(), this.#d.everyMs);
     const url = reason === undefined ? this.#d.url.reveal() : failUrl(this.#d.url.reveal());
     try {
+      const { request } = await loadPackage('undici', () => import('undici'));
       const res = await request(url, {
         method: 'POST',
         body: reason ?? '',
@@ -89,7 +90,9 @@ export class OutgoingHeartbeat {
       }
     } catch (err) {
       // The URL is a secret (it names the check): only the failure's code or kind is logged.
-      if (!abort.signal.aborted || this.#running) {
+      if (err instanceof PackageLoadError) {
+        this.#d.log.error(`outgoing heartbeat: ${err.message}`);
+      } else if (!abort.signal.aborted || this.#running) {
         const code = (err as { code?: string }).code ?? (err as Error).name;
         this.#d.log.warn({ code }, `outgoing heartbeat: could not reach the receiver (${code})`);
       }

@@ -1,7 +1,8 @@
 // The email notifier: nodemailer over SMTP (STARTTLS, implicit TLS or plain), text and HTML bodies.
 import { readFile } from 'node:fs/promises';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailChannelConfig } from '../config/schema.js';
+import { loadPackage } from '../load-package.js';
 import { describeItem, headline, textBody } from './describe.js';
 import { fromSmtpError } from './failure-class.js';
 import { escapeHtml } from './html.js';
@@ -82,6 +83,8 @@ export default defineNotifier<EmailChannelConfig, EmailMessage>({
   async send(m, { signal }) {
     const what = `email to ${m.contact} via ${m.smtp.host}:${m.smtp.port}`;
     if (!m.to) return { ok: false, retryable: false, reason: `${what}: contact "${m.contact}" has no email address` };
+    // Loaded at the first email; one that cannot load fails the delivery for good with its reason (see deliver).
+    const { default: nodemailer } = await loadPackage('nodemailer', () => import('nodemailer'));
     let transport: Transporter | undefined;
     try {
       const { smtp } = m;

@@ -1,9 +1,9 @@
 // The webhook notifier: a format per file (formats/*.ts) renders the requests, undici sends them, and the answer is
 // classified once, in failure-class.ts. Failure reasons name the format and the receiver's origin only, and quote a
 // receiver's answer with the channel's secrets cut out: paths, queries and bodies hold tokens.
-import { request } from 'undici';
 import type { WebhookChannelConfig } from '../config/schema.js';
 import { scrubberFor } from '../config/secret.js';
+import { loadPackage } from '../load-package.js';
 import { fromHttpStatus, fromTransportError } from './failure-class.js';
 import type { FormatName, WebhookFormat } from './formats/format.js';
 import generic from './formats/generic.js';
@@ -69,6 +69,8 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
     };
   },
   async send(m, { signal, now }) {
+    // Loaded at the first webhook; one that cannot load fails the delivery for good with its reason (see deliver).
+    const { request } = await loadPackage('undici', () => import('undici'));
     for (const req of m.requests) {
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, typeof v === 'string' ? v : v.reveal()]),

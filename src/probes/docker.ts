@@ -2,9 +2,10 @@
 // in their logs, read from the Engine API (dockerode) over its unix socket or TCP.
 import type { IncomingMessage } from 'node:http';
 import { addAbortSignal } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { DockerProbeConfig } from '../config/probes.js';
+import { loadPackage } from '../load-package.js';
 import type { Sample } from '../types.js';
 import {
   FrameDecoder,
@@ -109,10 +110,13 @@ export default defineProbe({
 
     return {
       async run({ signal }) {
+        // dockerode brings ssh2, gRPC and protobuf.js, loaded only when a docker probe runs; a failure to load it is
+        // no engine failure, so it is outside the try below (the run fails with its reason).
+        const { default: Engine } = await loadPackage('dockerode', () => import('dockerode'));
         let list: z.output<typeof listed>;
         let box: Docker;
         try {
-          box = engine ??= new Docker(modemOptions(endpoint));
+          box = engine ??= new Engine(modemOptions(endpoint));
           list = parse(listed, await box.listContainers({ all: true, abortSignal: signal }), 'container list');
         } catch (err) {
           return { up: false, reason: engineFailure(err, endpoint, signal) };

@@ -1,8 +1,9 @@
 // An HTTP client bound to one probe's target (URL, headers, TLS block, redirect policy), on its own undici Agent,
 // plus a body reader that stops at a byte cap. Used by the probes that speak HTTP (http, ws_stats, metrics).
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { redactUrl, type Secret } from '../config/secret.js';
+import { loadPackage } from '../load-package.js';
 import { type Endpoint, endpointOf } from './net-failure.js';
 import { type TlsConfig, tlsConnectOptions } from './tls-options.js';
 
@@ -42,7 +43,8 @@ export class HttpClient {
    * redirect that cannot be followed throws a RedirectError.
    */
   async send({ method = 'GET', body, signal }: HttpSend): Promise<Dispatcher.ResponseData> {
-    const agent = await this.#connect();
+    const { Agent, interceptors, request } = await loadPackage('undici', () => import('undici'));
+    const agent = await this.#connect(Agent);
     const url = new URL(this.#config.url.reveal());
     const headers: Record<string, string> = {};
     // Credentials in the URL become Basic auth (undici ignores userinfo); an explicit Authorization header wins.
@@ -81,8 +83,8 @@ export class HttpClient {
     await agent?.close();
   }
 
-  async #connect(): Promise<Agent> {
-    this.#agent ??= new Agent({ connect: await tlsConnectOptions(this.#config.tls) });
+  async #connect(Client: typeof Agent): Promise<Agent> {
+    this.#agent ??= new Client({ connect: await tlsConnectOptions(this.#config.tls) });
     return this.#agent;
   }
 }

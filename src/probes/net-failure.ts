@@ -1,5 +1,6 @@
 // Turns a failed connection, handshake or request into the precise reason a person reads in a page:
 // "connection refused (127.0.0.1:8000)", "DNS lookup failed for api.example", "timed out after 5s".
+import { PackageLoadError } from '../load-package.js';
 
 /** Where a probe was connecting to; host and port only, never the URL (it may carry credentials). */
 export interface Endpoint {
@@ -40,10 +41,13 @@ const CERT_CODES = new Set([
 ]);
 
 /**
- * The reason for `err`, thrown while talking to `at`. An aborted `signal` wins over whatever error the abort caused.
+ * The reason for `err`, thrown while talking to `at`. An aborted `signal` wins over whatever error the abort caused
+ * (but not over a client package that could not be loaded).
  * Unknown errors keep their message (client libraries do not put URLs in them; the guarded run scrubs secrets anyway).
  */
 export function describeFailure(err: unknown, signal: AbortSignal, at: Endpoint): string {
+  // The client package itself is missing: nothing was sent, and no target is to blame.
+  if (err instanceof PackageLoadError) return err.message;
   if (signal.aborted) return abortReason(signal);
   const where = `${at.host}:${at.port}`;
   const e = rootCause(err);

@@ -2,10 +2,11 @@
 // and size, read in one statement from the statistics views a role with only pg_monitor may read, over a session
 // opened for each run (so a server that refuses new connections is down at once).
 import { Socket } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { untilAborted } from '../abortable.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
 import { scrubberFor } from '../config/secret.js';
+import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -231,9 +232,9 @@ export default defineProbe({
       return opened;
     };
 
-    async function getPool(): Promise<pg.Pool> {
+    async function getPool(Pool: typeof pg.Pool): Promise<pg.Pool> {
       if (!pool) {
-        pool = new pg.Pool(await poolConfig(cfg, openSocket));
+        pool = new Pool(await poolConfig(cfg, openSocket));
         // A session idle in the pool that dies emits here, and an 'error' without a listener would crash
         // centinela. None should be idle (each run destroys its own), so this is a guard, not a path.
         pool.on('error', (err) => log.warn({ error: scrub(err.message) }, 'idle PostgreSQL session closed'));
@@ -254,10 +255,12 @@ export default defineProbe({
 
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
+        // Outside the try below: a package that cannot load is no connection failure (the run fails with its reason).
+        const { Pool } = (await loadPackage('pg', () => import('pg'))).default;
         const started = clock.now();
         let client: pg.PoolClient;
         try {
-          const sessions = await getPool();
+          const sessions = await getPool(Pool);
           opened = undefined;
           const checkout = sessions.connect();
           const socket = opened as Socket | undefined;

@@ -1,15 +1,19 @@
 // The redis probe: PING time, then memory, clients, rejected connections, evictions, uptime and role from INFO,
 // over one connection kept between runs.
-import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { untilAborted } from '../abortable.js';
 import type { RedisProbeConfig } from '../config/probes.js';
 import { scrubberFor } from '../config/secret.js';
+import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { parseInfo } from './redis-info.js';
 import { tlsConnectOptions } from './tls-options.js';
+
+/** The ioredis package, loaded at the first run. */
+type Ioredis = Pick<typeof import('ioredis'), 'Redis' | 'ReplyError'>;
 
 /** What the probe's URL says, read once. */
 interface Target {
@@ -70,7 +74,7 @@ const NO_PASSWORD_SET = /without any password configured|no password is set/;
  * first): AUTH, SELECT for a database other than 0, and the name that shows in CLIENT LIST. A password the server
  * does not ask for is logged and the probe goes on; a wrong one rejects with the server's WRONGPASS.
  */
-function handshake(c: Redis, target: Target, log: Logger): Promise<unknown> {
+function handshake(c: Redis, target: Target, log: Logger, ReplyError: Ioredis['ReplyError']): Promise<unknown> {
   const { username, password } = target;
   const steps: Promise<unknown>[] = [];
   if (password !== undefined) {
@@ -145,10 +149,10 @@ export default defineProbe({
      * The open connection, or a new one. Only a ready connection is reused: one that failed or closed between runs
      * is dropped whole, so no half-closed state of ioredis leaks into the next run.
      */
-    async function connected(signal: AbortSignal): Promise<Redis> {
+    async function connected(ioredis: Ioredis, signal: AbortSignal): Promise<Redis> {
       if (client?.status === 'ready') return client;
       if (client) drop(client);
-      const c = new Redis(await clientOptions(cfg, target));
+      const c = new ioredis.Redis(await clientOptions(cfg, target));
       client = c;
       // Without a listener ioredis prints "Unhandled error event" for every failure.
       c.on('error', (err: Error) => log.debug({ error: scrub(err.message) }, 'redis connection error'));
@@ -161,7 +165,9 @@ export default defineProbe({
       });
       try {
         await untilAborted(Promise.race([c.connect(), failed]), signal, () => drop(c));
-        await untilAborted(Promise.race([handshake(c, target, log), failed]), signal, () => drop(c));
+        await untilAborted(Promise.race([handshake(c, target, log, ioredis.ReplyError), failed]), signal, () =>
+          drop(c),
+        );
       } finally {
         c.off('error', onError);
       }
@@ -174,11 +180,12 @@ export default defineProbe({
 
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
+        const ioredis = await loadPackage('ioredis', () => import('ioredis'));
         let phase = 'connecting to';
         let pingSeconds: number;
         let text: string;
         try {
-          const c = await connected(signal);
+          const c = await connected(ioredis, signal);
           phase = 'waiting for PING from';
           const started = clock.now();
           const pong = await whileRunning(c, c.ping(), signal);

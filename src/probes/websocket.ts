@@ -1,8 +1,9 @@
 // The `websocket` probe: a real WebSocket handshake with the configured headers and TLS options, then one ping
 // whose pong is timed (the runbook's ws_smoke_test.py, continuously).
 import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { untilAborted } from '../abortable.js';
+import { loadPackage } from '../load-package.js';
 import { bodyPreview, PREVIEW_BYTES } from './http-client.js';
 import { describeFailure, endpointOf } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -13,6 +14,7 @@ export default defineProbe({
   create(config) {
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
+        const { default: Client } = await loadPackage('ws', () => import('ws'));
         const url = new URL(config.url.reveal());
         const at = endpointOf(url);
         let socket: WebSocket | undefined;
@@ -21,7 +23,7 @@ export default defineProbe({
           const tls = await tlsConnectOptions(config.tls);
           const headers = Object.fromEntries(Object.entries(config.headers ?? {}).map(([k, v]) => [k, v.reveal()]));
           const started = clock.now();
-          socket = new WebSocket(url, { ...tls, headers, followRedirects: false, perMessageDeflate: false });
+          socket = new Client(url, { ...tls, headers, followRedirects: false, perMessageDeflate: false });
           // Errors are handled by the promises below; a late one (after terminate) must not be an unhandled event.
           socket.on('error', () => {});
           await untilAborted(handshake(socket), signal, terminate);

@@ -29,6 +29,15 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Routes validate their input with zod (parseInput), never with JSON schemas. Given these factories, fastify does not
+ * load its default compilers, ajv and fast-json-stringify (about 100 modules the daemon would keep in memory unused);
+ * a route declared with a `schema` fails when the server starts.
+ */
+const noJsonSchemas = () => () => {
+  throw new Error('centinela routes validate with zod (parseInput): declare no JSON schema on a route');
+};
+
 // Signed ack-link tokens (an HMAC over incident, contact and expiry) are longer than fastify's default 100.
 const MAX_PARAM_LENGTH = 2048;
 
@@ -54,6 +63,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    schemaController: { compilersFactory: { buildValidator: noJsonSchemas, buildSerializer: noJsonSchemas } },
     // The router's own refusals (a too-long id, bad percent-encoding) would otherwise answer in fastify's shape,
     // echoing the URL.
     frameworkErrors: (err, _req, reply) => sendError(reply, toApiError(err, bodyLimit)),

@@ -298,4 +298,11 @@ describe('state file', () => {
     expect(b.pragma('user_version', { simple: true })).toBe(version);
     expect(b.pragma('journal_mode', { simple: true })).toBe('wal');
   });
+
+  it("keeps SQLite's own 2 MiB page cache, not better-sqlite3's 16 MiB, and maps no memory", () => {
+    const db = openDb(tempStatePath());
+    open.push(db);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-2000);
+    expect(db.pragma('mmap_size', { simple: true })).toBe(0);
+  });
 });
