@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/clock.js';
 import { Secret } from '../../src/config/secret.js';
 import { OutgoingHeartbeat, unhealthyReason } from '../../src/engine/outgoing-heartbeat.js';
 import type { ProbeStats } from '../../src/scheduler.js';
+import { waitUntil } from '../support/wait-until.js';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
 
 let sink: WebhookSink;
@@ -70,7 +71,9 @@ describe('outgoing heartbeat', () => {
     await sink.waitForHanging(0);
     beat.stop();
     await clock.advance(60_000);
-    await new Promise((r) => setImmediate(r));
+    // The second ping's answer is read over a real socket: its log line comes when it comes.
+    const both = () => ['answered 500', 'could not reach the receiver'].every((t) => lines.join('').includes(t));
+    await waitUntil(both, 10_000, () => `log lines: ${lines.join('')}`);
     expect(lines.join('')).toContain('outgoing heartbeat: the receiver answered 500');
     expect(lines.join('')).toContain('outgoing heartbeat: could not reach the receiver');
     expect(lines.join('')).not.toContain('5f3c-uuid');
