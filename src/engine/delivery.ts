@@ -90,9 +90,9 @@ export class OutboxWorker {
   readonly #failing: FailingChannels;
   #config: OutboxConfig;
   #cancelTimer: (() => void) | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
   #stopped = true;
+  /** Messages being delivered, each in one lane of the pool; each resolves when its attempt is recorded. */
+  readonly #lanes = new Set<Promise<void>>();
   readonly #inFlight = new Set<AbortController>();
   /** Incidents whose "nobody was reached, and no channel is left" was logged. */
   readonly #toldUnreached = new Set<number>();
@@ -123,34 +123,37 @@ export class OutboxWorker {
     this.wake();
   }
 
-  /** Looks for due rows now (call after writing outbox rows). */
+  /**
+   * Looks for due rows now (call after writing outbox rows): each free lane takes the next due message at once,
+   * whatever the other lanes are waiting for, so one hung channel never delays another page.
+   */
   wake(): void {
     if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
     this.#cancelTimer?.();
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined;
-      this.#schedule();
-    });
+    const free = this.#concurrency - this.#lanes.size;
+    if (free > 0)
+      for (const batch of this.#store.claimDue(this.#clock.now(), free, MAX_ITEMS)) void this.#inLane(batch);
+    this.#failing.report(this.#clock.now());
+    // With every lane busy, the next lane to free up looks again; otherwise nothing more is due before the timer.
+    if (this.#lanes.size < this.#concurrency) this.#schedule();
   }
 
-  /** Resolves once no delivery round is running (rows due later wait for their time). */
+  /** Resolves once no delivery is in flight (rows due later wait for their time). */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#lanes.size) await Promise.all(this.#lanes);
   }
 
-  async #loop(): Promise<void> {
-    do {
-      this.#again = false;
-      await this.runOnce();
-    } while (this.#again && !this.#stopped);
+  /** Delivers a claimed message in a lane of its own; the lane, once free, takes the next due message. */
+  #inLane(batch: OutboxRow[]): Promise<void> {
+    const lane = this.#deliverBatch(batch).finally(() => {
+      this.#lanes.delete(lane);
+      this.wake();
+    });
+    this.#lanes.add(lane);
+    return lane;
   }
 
   #schedule(): void {
-    if (this.#stopped) return;
     const next = this.#store.nextAttemptAt();
     const delay = Math.min(POLL_MS, next === undefined ? POLL_MS : Math.max(0, next - this.#clock.now()));
     this.#cancelTimer = this.#clock.setTimeout(() => this.wake(), delay);
@@ -163,11 +166,10 @@ export class OutboxWorker {
   async stop(boundMs: number): Promise<void> {
     this.#stopped = true;
     this.#cancelTimer?.();
-    const running = this.#running;
-    if (!running) return;
+    if (!this.#lanes.size) return;
     const bound = new AbortController();
     const timedOut = await Promise.race([
-      running.then(() => false),
+      this.idle().then(() => false),
       this.#clock.sleep(boundMs, bound.signal).then(
         () => true,
         () => false,
@@ -175,7 +177,7 @@ export class OutboxWorker {
     ]);
     bound.abort();
     if (timedOut) for (const ac of this.#inFlight) ac.abort(new Error('centinela is stopping'));
-    await running;
+    await this.idle();
   }
 
   /** Delivers every row due now, as grouped messages; resolves when each attempt is recorded. Returns messages tried. */
@@ -186,7 +188,7 @@ export class OutboxWorker {
       const claimed = queue.length;
       messages += claimed;
       const lane = async () => {
-        for (let batch = queue.shift(); batch; batch = queue.shift()) await this.#deliverBatch(batch);
+        for (let batch = queue.shift(); batch; batch = queue.shift()) await this.#inLane(batch);
       };
       await Promise.all(Array.from({ length: Math.min(this.#concurrency, claimed) }, lane));
       if (claimed < CLAIM_GROUPS || this.#stopped) break;

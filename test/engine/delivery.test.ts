@@ -25,6 +25,11 @@ function setup(cfg = w.config()) {
 }
 
 const row = () => w.state.store.outboxRows()[0];
+// P0 pages two contacts, one by email and one by webhook.
+const mailAndHookContacts = {
+  levels: { P0: { contacts: ['cto', 'lead'] } },
+  contacts: { cto: { channels: ['mail'] }, lead: { channels: ['hook'] } },
+};
 
 describe('outbox worker', () => {
   it('delivers a page once, with an ack link, and never delivers the same key twice', async () => {
@@ -307,12 +312,7 @@ describe('outbox worker', () => {
   });
 
   it('marks a message delivered in its own commit as soon as its receiver answers, while the round goes on', async () => {
-    const { escalation, worker } = setup(
-      w.config({
-        levels: { P0: { contacts: ['cto', 'lead'] } },
-        contacts: { cto: { channels: ['mail'] }, lead: { channels: ['hook'] } },
-      }),
-    );
+    const { escalation, worker } = setup(w.config(mailAndHookContacts));
     w.hook.script('hang');
     escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
     const pass = worker.runOnce();
@@ -331,6 +331,46 @@ describe('outbox worker', () => {
     after.close();
     await w.clock.advance(5000);
     await pass;
+  });
+
+  it('a hung channel delays no other page: a second alert reaches every contact at once; the hung one times out', async () => {
+    const { escalation, worker } = setup(w.config(mailAndHookContacts));
+    // A mail server that accepts and never answers the first message: held until the 30 s channel timeout.
+    w.smtp.script('hang');
+    worker.start();
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    worker.wake();
+    await w.smtp.waitForHanging(1);
+    await w.hook.waitFor(1);
+    const disk = makeAlert({ alertname: 'DiskFull', labels: { alertname: 'DiskFull', host: 'db1' } });
+    escalation.handle([firing(disk, w.clock.now())], w.clock.now());
+    worker.wake();
+    // The clock stands still: the second alert's email and webhook go out while the first email hangs.
+    await waitUntil(
+      () => w.smtp.received.length === 1 && w.hook.requests.length === 2,
+      5000,
+      () => `${w.smtp.received.length} emails and ${w.hook.requests.length} webhooks delivered`,
+    );
+    expect(w.smtp.received[0]?.mail.text).toContain('db1');
+    expect(JSON.parse(w.hook.requests[1]?.body ?? '{}').notifications[0].alert.labels).toMatchObject({ host: 'db1' });
+    const hung = () => w.state.store.outboxRows().find((r) => r.contact === 'cto' && r.state !== 'delivered');
+    expect(hung()?.state).toBe('sending');
+    // The hung email still times out after 30 s and is retried.
+    await w.clock.advance(30_000);
+    await waitUntil(
+      () => hung()?.state === 'pending',
+      5000,
+      () => `the hung email's row is ${hung()?.state}`,
+    );
+    expect(hung()).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/: timed out$/) });
+    await w.clock.advance(5000);
+    await waitUntil(
+      () => w.smtp.received.length === 2,
+      5000,
+      () => `${w.smtp.received.length} emails delivered`,
+    );
+    expect(w.state.store.outboxCounts()).toMatchObject({ delivered: 4, pending: 0, sending: 0 });
+    await worker.stop(1000);
   });
 
   it('marks a webhook delivered at its 2xx status line, without waiting for a body that never ends', async () => {
