@@ -1,6 +1,8 @@
 # centinela's production image: built with tsc in one stage, run from dist/ with production dependencies only.
 #   docker build -t centinela .
-#   docker run --rm -v ./config:/etc/centinela:ro -v centinela-state:/var/lib/centinela -p 9810:9810 centinela
+#   docker run --rm --env-file centinela.env -v ./config:/etc/centinela:ro -v centinela-state:/var/lib/centinela \
+#     -p 9810:9810 centinela
+# centinela.env holds the environment docs/deploy.md requires (CENTINELA_PUBLIC_URL, the tokens, the ntfy topics…).
 # tini is PID 1 (signals reach node, zombies are reaped), so `docker run --init` is not needed.
 
 ARG NODE_IMAGE=node:24-bookworm-slim

@@ -60,6 +60,10 @@ if ! pg_isready -q -h "$pg_host" -p "$pg_port"; then
   pg_ctlcluster --skip-systemctl-redirect 15 main start
   wait_for "PostgreSQL on $pg_host:$pg_port" pg_isready -h "$pg_host" -p "$pg_port"
 fi
+# pg_isready does not log in: a server with password auth on 127.0.0.1 (Debian's default) would fail dozens of test
+# files minutes later with auth errors. Say it now.
+psql -h "$pg_host" -p "$pg_port" -U postgres -w -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1 ||
+  fail "PostgreSQL on $pg_host:$pg_port does not let user postgres in without a password: the tests need trust auth for it (a 'host all all 127.0.0.1/32 trust' line in pg_hba.conf, then reload)"
 
 redis_url=${REDIS_URL:-redis://127.0.0.1:6379}
 command -v redis-cli >/dev/null || fail "redis-cli is missing: apt-get install -y redis-server"
