@@ -29,7 +29,7 @@ export async function check(run: CommandRun): Promise<number> {
   // LOG_LEVEL stops every other command, so check refuses it too, beside the config's own problems.
   const level = logLevelProblem(run.env);
   if (level) run.err(level);
-  const config = await loadOrReport(run);
+  const config = await loadOrReport(run, { state: true });
   if (!config || level) return 1;
   run.out(summarize(config));
   return 0;

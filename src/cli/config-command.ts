@@ -42,10 +42,13 @@ export function shellRun(deps: ConfigCommandDeps, configFlag: string | undefined
   };
 }
 
-/** The run's configuration, or undefined after printing every problem of it to `err`. */
-export async function loadOrReport(run: CommandRun): Promise<Config | undefined> {
+/**
+ * The run's configuration, or undefined after printing every problem of it to `err`. `state`: also check the state
+ * store's path (check does; the commands that never open the store do not).
+ */
+export async function loadOrReport(run: CommandRun, { state = false } = {}): Promise<Config | undefined> {
   try {
-    return await loadConfig({ dir: run.dir, env: run.env });
+    return await loadConfig({ dir: run.dir, env: run.env, state });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     run.err(err.message);

@@ -31,11 +31,11 @@ export async function startDaemon(
   deps: Pick<RunDeps, 'env' | 'clock'> & { log: Logger },
 ): Promise<{ app: App; url: string; close: () => Promise<void> }> {
   const clock = deps.clock ?? systemClock;
-  const config = await loadConfig({ dir, env: deps.env });
+  const config = await loadConfig({ dir, env: deps.env, state: true });
   const store = openState(dir, config.centinela.state.path);
   const app = await createApp({
     config,
-    loadConfig: () => loadConfig({ dir, env: deps.env }),
+    loadConfig: () => loadConfig({ dir, env: deps.env, state: true }),
     clock,
     log: deps.log,
     store,

@@ -57,10 +57,16 @@ const NOT_FOUND =
 export interface LoadOptions {
   dir: string;
   env: Env;
+  /**
+   * Also check that the state store can be opened at state.path: for the commands that open it (`run`, and `check`,
+   * which answers for it). The one-shot commands (probe, verify, test, notify-test) never open the store, so an
+   * operator may run them as a user who cannot write there.
+   */
+  state?: boolean;
 }
 
 /** Reads and checks the folder; resolves to the whole configuration or rejects with a ConfigError, nothing else. */
-export async function loadConfig({ dir, env }: LoadOptions): Promise<Config> {
+export async function loadConfig({ dir, env, state = false }: LoadOptions): Promise<Config> {
   const texts: Partial<Record<FileKey, string>> = {};
   const unreadable: ConfigIssue[] = [];
   for (const key of KEYS) {
@@ -74,7 +80,7 @@ export async function loadConfig({ dir, env }: LoadOptions): Promise<Config> {
       unreadable.push({ file, line: 0, col: 0, path: '', message });
     }
   }
-  return build(dir, texts, env, unreadable);
+  return build(dir, texts, env, unreadable, state);
 }
 
 /** The same checks over file contents already in memory (tests, and the files a reload was given). */
@@ -93,7 +99,13 @@ interface Place {
   quoting: Quoting;
 }
 
-function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, issues: ConfigIssue[]): Config {
+function build(
+  dir: string,
+  texts: Partial<Record<FileKey, string>>,
+  env: Env,
+  issues: ConfigIssue[],
+  checkState = false,
+): Config {
   const checked: Record<string, unknown> = {};
   const complete: Partial<Record<FileKey, unknown>> = {};
   const names: Record<string, Names> = {};
@@ -153,7 +165,8 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     const place = places.get(finding.file);
     if (place && !stale(place, finding)) issues.push(position(place, finding));
   }
-  const state = checkStatePath(dir, complete.centinela as Config['centinela'] | undefined, places.get('centinela'));
+  const state =
+    checkState && checkStatePath(dir, complete.centinela as Config['centinela'] | undefined, places.get('centinela'));
   if (state) issues.push(state);
   if (issues.length > 0) throw new ConfigError(issues);
   const { alerts, escalation, centinela } = complete as Partial<Pick<Config, FileKey>>;

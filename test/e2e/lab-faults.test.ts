@@ -179,6 +179,8 @@ async function episode(fault: Fault, quietFor: number): Promise<Outcome> {
     () => `not every page resolved: ${JSON.stringify(received())}`,
   );
   await d.advance(quietFor);
+  // Over and quiet: nothing still firing, held or not (a held alert stuck at a healthy value would page nobody).
+  expect(await firing(d), 'alerts still firing after the quiet time').toEqual([]);
   return { received: received(), firing: firingThen };
 }
 
