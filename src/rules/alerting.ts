@@ -4,9 +4,9 @@ import type { ProbeConfig } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig } from '../config/schema.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
+import type { AlertKind } from './known-names.js';
 import { RecurringWindow } from './maintenance.js';
 import { BUILTIN_RULES, compileRules, type Rule, type RuleIssue } from './rule.js';
-import type { AlertKind } from './silences.js';
 
 /** Everything the evaluator needs from alerts.yaml, compiled. */
 export interface Alerting {

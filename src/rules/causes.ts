@@ -7,8 +7,9 @@ import type { InhibitConfig } from '../config/schema.js';
 import { matchesAll } from '../matchers.js';
 import { type Entry, matchableLabels } from './alert.js';
 import { equalKey } from './inhibit.js';
+import type { AlertKind } from './known-names.js';
 import type { Rule } from './rule.js';
-import { type AlertKind, couldMatch } from './silences.js';
+import { couldMatch } from './silences.js';
 
 /** One inhibition rule whose target a rule's alerts can be, with the rules whose alerts can be its source. */
 export interface CauseLink {

@@ -3,8 +3,19 @@
 // and silences nothing — so it is refused with the closest name, unless the caller forces it (a rule still to come).
 import { didYouMean } from '../did-you-mean.js';
 import { type Matcher, matchesAll } from '../matchers.js';
+import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
-import type { AlertKind } from './silences.js';
+
+/**
+ * An alert that can exist, known before any instance does: its name, the labels whose values are known, the
+ * labels that may take any value (`any` for a rule: its samples bring labels), and the priorities it can have.
+ */
+export interface AlertKind {
+  alertname: string;
+  labels: Labels;
+  open: readonly string[] | 'any';
+  priorities: readonly Priority[];
+}
 
 /** The names a new silence or window is checked against. */
 export interface KnownNames {

@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../duration.js';
 import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
-import type { Labels, Priority } from '../types.js';
+import type { Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
 import { AlertingError, type AlertingErrorCode } from './errors.js';
-import { type KnownNames, refuseUnknownNames } from './known-names.js';
+import { type AlertKind, type KnownNames, refuseUnknownNames } from './known-names.js';
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -27,17 +27,6 @@ export interface SilenceInput {
   reason: string;
   /** Create it even though a matcher names an alert or a probe the config does not have. */
   force?: boolean;
-}
-
-/**
- * An alert that can exist, known before any instance does: its name, the labels whose values are known, the
- * labels that may take any value (`any` for a rule: its samples bring labels), and the priorities it can have.
- */
-export interface AlertKind {
-  alertname: string;
-  labels: Labels;
-  open: readonly string[] | 'any';
-  priorities: readonly Priority[];
 }
 
 /** Longest silence or maintenance window per priority (ms); P0 is held to one hour unless the config says otherwise. */
