@@ -112,7 +112,9 @@ tests:
     const r = await run([file]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('    - ContainerUnhealthy{container="grupo_gad_db", service="db"} P1 firing held:none');
-    expect(r.out).toContain('    + ContainerUnhealthy{container="grupo_gad_api", service="api"} P1 firing held:inhibited');
+    expect(r.out).toContain(
+      '    + ContainerUnhealthy{container="grupo_gad_api", service="api"} P1 firing held:inhibited',
+    );
   });
 
   it('compares a series label named like a property of Object.prototype as the label it is', async () => {
