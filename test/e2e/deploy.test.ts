@@ -58,7 +58,11 @@ describe('centinela deploy against a running daemon', () => {
         '--',
         ...cmd,
       ],
-      { env: { PATH: process.env.PATH, ...world.env, DAEMON_URL: daemon.url }, stdio: ['ignore', 'pipe', 'pipe'] },
+      // verify's probes get the default timeout: the daemon's 800ms is for its 1s schedule, not for a busy machine.
+      {
+        env: { PATH: process.env.PATH, ...world.env, EVERY: '10s', TIMEOUT: '5s', DAEMON_URL: daemon.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let out = '';
     let err = '';
