@@ -141,11 +141,16 @@ class Receivers {
   }
 }
 
-/** One fault of the lab: the alerts (same names in both systems) that report it, how to cause it and to mend it. */
+/**
+ * One fault of the lab: the alerts (same names in both systems) that report it, how to cause it and to mend it. A fault
+ * starts when inject() is called (a SIGTERM'd Redis refuses connections before it has exited), or, with `startsOnceDone`,
+ * when it resolves (queries are slow only once they have run 1 s); a repair holds once repair() resolves.
+ */
 interface Fault {
   name: string;
   alerts: string[];
   inject(): unknown;
+  startsOnceDone?: boolean;
   repair(): unknown;
 }
 
@@ -169,6 +174,7 @@ function lanes(lab: LabStack): Fault[][] {
         name: '3 queries > 1 s',
         alerts: ['DbSlowQueries'],
         inject: () => lab.slowQueries(3),
+        startsOnceDone: true,
         repair: () => lab.closeSessions(),
       },
       {
@@ -203,8 +209,9 @@ const until = async (done: () => boolean, within: number) => {
 
 /** Injects the fault, holds it until both paged (and `hold` more), repairs it, waits for both all-clears. */
 async function runFault(fault: Fault, receivers: Receivers): Promise<FaultWindow> {
+  const calledAt = systemClock.now();
   await fault.inject();
-  const injectedAt = systemClock.now();
+  const injectedAt = fault.startsOnceDone ? systemClock.now() : calledAt;
   await until(() => SYSTEMS.every((s) => receivers.told(s, 'page', fault.alerts, injectedAt)), pageWithin);
   await systemClock.sleep(hold);
   await fault.repair();
