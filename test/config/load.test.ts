@@ -90,6 +90,12 @@ const cases: [string, string, Record<string, string>?][] = [
       'Write the path of a file, such as /var/lib/centinela/state.db.',
   ],
   [
+    'unknown-timezone',
+    'centinela.yaml:3:11  timezone: "America/Guayaqil" is not a time zone. Did you mean "America/Guayaquil"? ' +
+      'Write an IANA name such as America/Guayaquil or UTC.',
+  ],
+  ['unknown-locale', 'centinela.yaml:2:9  locale: "fr" is not a language centinela speaks. Use es or en.'],
+  [
     'redis-database',
     'alerts.yaml:5:10  probes[0].url: "redis://redis:6379/…" must have a database number as its path, or none. ' +
       'Write e.g. redis://redis:6379/0.',
@@ -245,6 +251,8 @@ describe('loading a folder', () => {
     expect(config.centinela).toEqual({
       server: { listen: { host: '0.0.0.0', port: 9810 } },
       state: { path: '/var/lib/centinela/state.db' },
+      locale: 'en',
+      timezone: 'UTC',
     });
   });
 
