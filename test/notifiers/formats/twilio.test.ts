@@ -7,6 +7,7 @@ import { FakeClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { Secret } from '../../../src/config/secret.js';
 import { signedAckLinks } from '../../../src/engine/acks.js';
+import { headline } from '../../../src/notifiers/describe.js';
 import { callTwiml, smsText, toGsm7 } from '../../../src/notifiers/formats/twilio.js';
 import { deliver } from '../../../src/notifiers/index.js';
 import type { Notification } from '../../../src/notifiers/notifier.js';
@@ -122,7 +123,8 @@ describe('twilio', () => {
     expect(await send(twilio(new URL(sink.url).origin), page)).toEqual({ ok: true });
     const [req] = await sink.waitFor(1);
     const body = new URLSearchParams(req?.body).get('Body') ?? '';
-    const whole = `${toGsm7(`[P0] ${longest} — grupo_gad_api`)}\nReconocer: ${shortUrl}`;
+    // The headline as sent: a summary that names its container is not followed by it again.
+    const whole = `${toGsm7(headline(page))}\nReconocer: ${shortUrl}`;
     if (septets(whole) <= 160) expect(body).toBe(whole);
     else {
       // The headline is cut where the segment is full, with `...`; the link follows whole.
