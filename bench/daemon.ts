@@ -141,6 +141,8 @@ async function startStack(dir: string) {
     LOG_LEVEL: 'warn',
     API_URL: target.url,
     METRICS_URL: `${target.url}/metrics`,
+    // The demo API's health reports environment "demo".
+    API_ENVIRONMENT: 'demo',
     WS_URL: `${target.url.replace('http', 'ws')}/ws`,
     PUBLIC_URL: `https://127.0.0.1:${(tls.address() as AddressInfo).port}`,
     PUBLIC_HOST: `127.0.0.1:${(tls.address() as AddressInfo).port}`,

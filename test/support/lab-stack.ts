@@ -135,6 +135,8 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   const env = {
     API_URL: target.url,
     METRICS_URL: `${target.url}/metrics`,
+    // The demo API's health reports environment "demo".
+    API_ENVIRONMENT: 'demo',
     WS_URL: `${target.url.replace('http', 'ws')}/ws`,
     DOCKER_HOST: docker.endpoint,
     POSTGRES_HOST: '127.0.0.1',
