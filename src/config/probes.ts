@@ -309,6 +309,16 @@ const backupGlob = z.strictObject({
   }),
   /** Label value for the samples (defaults to the glob). */
   name: z.string().optional(),
+  /**
+   * Files whose name matches this glob are not counted (`pre_deploy_*.sql.gz`), so one kind of dump does not hide
+   * another's absence (a deploy's dump standing in for a dead weekly cron).
+   */
+  exclude: z
+    .string()
+    .refine((g) => !g.includes('/'), {
+      message: 'is a path. Write a file-name glob only, e.g. pre_deploy_*.sql.gz',
+    })
+    .optional(),
 });
 
 const dirSize = z.strictObject({
