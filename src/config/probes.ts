@@ -252,6 +252,11 @@ export const dockerProbe = z.strictObject({
   containers: z.array(z.string()).default([]),
   /** Containers carrying all these labels, e.g. com.docker.compose.project: grupo_gad (added to the named ones). */
   match_labels: z.record(z.string(), z.string()).optional(),
+  /**
+   * Compose services that must have a container among the selected ones: one with none (removed, never created)
+   * yields `present` 0 labelled `service` alone, as a missing named container yields it labelled `container`.
+   */
+  services: z.array(z.string()).default([]),
   /** Count error lines in each container's log; false to skip. */
   logs: z
     .union([z.literal(false), logsWatch])
@@ -309,6 +314,16 @@ const backupGlob = z.strictObject({
   }),
   /** Label value for the samples (defaults to the glob). */
   name: z.string().optional(),
+  /**
+   * Files whose name matches this glob are not counted (`pre_deploy_*.sql.gz`), so one kind of dump does not hide
+   * another's absence (a deploy's dump standing in for a dead weekly cron).
+   */
+  exclude: z
+    .string()
+    .refine((g) => !g.includes('/'), {
+      message: 'is a path. Write a file-name glob only, e.g. pre_deploy_*.sql.gz',
+    })
+    .optional(),
 });
 
 const dirSize = z.strictObject({

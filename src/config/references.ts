@@ -343,12 +343,22 @@ function checkRouting(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): F
   const defined = PRIORITIES.filter((p) => names.levels?.includes(p));
   const missing = (p: Priority) =>
     `no level ${p} in escalation.yaml, so nobody would be paged. Defined: ${defined.join(', ')}`;
+  const contactNames = names.contacts && keyed(names.contacts);
   alerts.rules?.forEach((rule, i) => {
     for (const p of PRIORITIES) {
       if (rule && rule.thresholds[p] !== undefined && !defined.includes(p)) {
         out.push({ path: ['rules', i, 'thresholds', p], atKey: true, message: missing(p) });
       }
     }
+    rule?.also_page.forEach((contact, j) => {
+      const path = ['rules', i, 'also_page', j];
+      if (contactNames && !contactNames.names.includes(contact)) {
+        out.push({
+          path,
+          message: `${noSuch('contact', path, contact, contactNames, q)} Contacts are in escalation.yaml`,
+        });
+      }
+    });
   });
   const p = alerts.evaluation?.cannot_measure;
   const at = ['evaluation', 'cannot_measure'];

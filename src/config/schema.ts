@@ -53,6 +53,8 @@ export const ruleConfig = z.strictObject({
   diagnose: z.array(name).default([]),
   /** Labels that group this rule's instances into one message per contact. */
   group_by: z.array(z.string()).default(['alertname']),
+  /** Contacts of escalation.yaml paged with whatever its priority's level pages (the security contact). */
+  also_page: z.array(name).default([]),
 });
 
 export const inhibitConfig = z.strictObject({

@@ -4,6 +4,7 @@
 // 4: the worst breach of an alert instance's episode, for the all-clear (rules).
 // 5: the pings of push heartbeats (heartbeat probes).
 // 6: a pending alert kept back for its cause to confirm first (rules).
+// 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
 
 export interface Migration {
   version: number;
@@ -186,6 +187,17 @@ export const MIGRATIONS: Migration[] = [
       -- 1 while an alert, confirmed on its own, waits for a cause to confirm first (rules/causes.ts): a restart still
       -- releases it at the end of the cause's window. Instances from before wait again from their next breaching run.
       ALTER TABLE alert_instances ADD COLUMN awaiting_cause INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 7,
+    name: 'rules: deploys in maintenance windows',
+    sql: `
+      -- Windows from before are no rollback, have no budget (held until their end) and no command.
+      ALTER TABLE maintenance_windows ADD COLUMN rollback INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE maintenance_windows ADD COLUMN budget INTEGER;
+      ALTER TABLE maintenance_windows ADD COLUMN command_ended_at INTEGER;
+      ALTER TABLE maintenance_windows ADD COLUMN output TEXT;
     `,
   },
 ];

@@ -36,6 +36,11 @@ const cases: [string, string, Record<string, string>?][] = [
     'escalation.yaml:5:21  levels.P0.contacts[1]: no contact "ctoo". Did you mean "cto"? Defined: cto.',
   ],
   [
+    'also-page-unknown-contact',
+    'alerts.yaml:11:23  rules[0].also_page[1]: no contact "ctoo". Did you mean "cto"? Defined: cto, lead. ' +
+      'Contacts are in escalation.yaml.',
+  ],
+  [
     'no-usable-channel',
     'escalation.yaml:8:5  contacts.cto: has no usable channel: email is an email channel and it has no email. ' +
       'Add email: or a webhook channel.',

@@ -15,6 +15,7 @@ import {
   firing,
   MIN,
   makeAlert,
+  passUntil,
   resolved,
   silentLog,
   TempState,
@@ -76,17 +77,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     engine.apply(scripted);
     await engine.delivery.idle();
   };
-  /** Time passes: the loop ticks when escalation is due and delivers what is due. */
-  const until = async (t: number) => {
-    for (;;) {
-      const due = engine.nextDueAt();
-      if (due === undefined || due > t) break;
-      await clock.advanceTo(due);
-      await engine.delivery.idle();
-    }
-    await clock.advanceTo(t);
-    await engine.delivery.idle();
-  };
+  const until = (t: number) => passUntil(engine, clock, t);
   const mails = () => smtp.received.map((m) => `${m.to[0]?.split('@')[0]} ${m.mail.subject}`);
   const hooks = () =>
     hook.requests.map((r) =>
