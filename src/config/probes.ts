@@ -265,6 +265,11 @@ export const dockerProbe = z.strictObject({
   containers: z.array(z.string()).default([]),
   /** Containers carrying all these labels, e.g. com.docker.compose.project: grupo_gad (added to the named ones). */
   match_labels: z.record(z.string(), z.string()).optional(),
+  /**
+   * Compose services that must have a container among the selected ones: one with none (removed, never created)
+   * yields `present` 0 labelled `service` alone, as a missing named container yields it labelled `container`.
+   */
+  services: z.array(z.string()).default([]),
   /** Count error lines in each container's log; false to skip. */
   logs: z
     .union([z.literal(false), logsWatch])

@@ -36,6 +36,11 @@ const cases: [string, string, Record<string, string>?][] = [
     'escalation.yaml:5:21  levels.P0.contacts[1]: no contact "ctoo". Did you mean "cto"? Defined: cto.',
   ],
   [
+    'also-page-unknown-contact',
+    'alerts.yaml:11:23  rules[0].also_page[1]: no contact "ctoo". Did you mean "cto"? Defined: cto, lead. ' +
+      'Contacts are in escalation.yaml.',
+  ],
+  [
     'no-usable-channel',
     'escalation.yaml:8:5  contacts.cto: has no usable channel: email is an email channel and it has no email. ' +
       'Add email: or a webhook channel.',
@@ -89,6 +94,12 @@ const cases: [string, string, Record<string, string>?][] = [
     'centinela.yaml:3:9  state.path: "/var/lib/centinela/" is a folder (it ends with /). ' +
       'Write the path of a file, such as /var/lib/centinela/state.db.',
   ],
+  [
+    'unknown-timezone',
+    'centinela.yaml:3:11  timezone: "America/Guayaqil" is not a time zone. Did you mean "America/Guayaquil"? ' +
+      'Write an IANA name such as America/Guayaquil or UTC.',
+  ],
+  ['unknown-locale', 'centinela.yaml:2:9  locale: "fr" is not a language centinela speaks. Use es or en.'],
   [
     'redis-database',
     'alerts.yaml:5:10  probes[0].url: "redis://redis:6379/…" must have a database number as its path, or none. ' +
@@ -250,6 +261,8 @@ describe('loading a folder', () => {
     expect(config.centinela).toEqual({
       server: { listen: { host: '0.0.0.0', port: 9810 } },
       state: { path: '/var/lib/centinela/state.db' },
+      locale: 'en',
+      timezone: 'UTC',
     });
   });
 
