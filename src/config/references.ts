@@ -146,6 +146,16 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
         if (!probeNames.names.includes(name)) out.push({ path: at, message: noSuch('probe', at, name, probeNames, q) });
       });
     }
+    if (rule.fast && rule.fast.sample.split('.')[0] !== rule.sample.split('.')[0]) {
+      const at = ['rules', i, 'fast', 'sample'];
+      const own = q.show(['rules', i, 'sample'], `"${rule.sample}"`);
+      out.push({
+        path: at,
+        message:
+          `${q.show(at, `"${rule.fast.sample}"`)} is from another probe than the rule's sample (${own}). ` +
+          "The fast path reads the rule's own probe runs: name a sample of that probe",
+      });
+    }
     const clearing = clearProblem(rule, ['rules', i], q);
     if (clearing) out.push({ path: ['rules', i, 'clear_threshold'], message: clearing });
     // Templates and reserved names are the rules' own checks; asking the compiler keeps one definition of them.

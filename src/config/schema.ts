@@ -21,19 +21,34 @@ const comparison = z.enum(['>', '>=', '<', '<=', '==', '!='], {
   error: 'is not a comparison. Use >, >=, <, <=, == or !=',
 });
 
+const sampleName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]*\.[a-zA-Z0-9_.]+$/, {
+  message: 'must be <probe>.<sample>, e.g. api_health.up',
+});
+
+const thresholds = priorityMap(z.number({ error: 'expected a number' })).refine((t) => Object.keys(t).length > 0, {
+  message: 'needs at least one priority. Write e.g. { P1: 0.5, P2: 0.2 }',
+});
+
+/** A second, fast reading of the same alert: a short-window sample that pages a severe breach soon (rules/fast-path.ts). */
+const fastPath = z.strictObject({
+  /** From the rule's probe, with the rule's labels: `api_metrics.error_percent_interval`. */
+  sample: sampleName,
+  thresholds,
+  /** Breaching runs in a row before the fast path fires. */
+  after_failures: z.number().int().min(1).default(1),
+  /** How long its sample must be clear before the alert it fired resolves. */
+  clear_for: duration.default(0),
+});
+
 export const ruleConfig = z.strictObject({
   name,
   /** The sample this rule watches: `<probe>.<sample>`, e.g. api_metrics.latency_p95_seconds. */
-  sample: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]*\.[a-zA-Z0-9_.]+$/, {
-    message: 'must be <probe>.<sample>, e.g. api_health.up',
-  }),
+  sample: sampleName,
   /** Label matchers on the sample: value, !=value, =~regex, !~regex. */
   match: matchers.optional(),
   op: comparison,
   /** Thresholds per priority; the most urgent breached one wins. */
-  thresholds: priorityMap(z.number({ error: 'expected a number' })).refine((t) => Object.keys(t).length > 0, {
-    message: 'needs at least one priority. Write e.g. { P1: 0.5, P2: 0.2 }',
-  }),
+  thresholds,
   /** Optional hysteresis: once firing, the alert only clears on the good side of this value. */
   clear_threshold: z.number().optional(),
   /** How long the condition must hold before firing. */
@@ -44,6 +59,7 @@ export const ruleConfig = z.strictObject({
   retry_every: duration.optional(),
   /** How long the condition must be false before resolving. */
   clear_for: duration.default(0),
+  fast: fastPath.optional(),
   labels: labels.optional(),
   summary: z.string().optional(),
   description: z.string().optional(),

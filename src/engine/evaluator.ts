@@ -15,6 +15,7 @@ import { type AlertContext, buildAlert, type Entry, type Hold } from '../rules/a
 import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { awaitCause, type CauseLookup } from '../rules/causes.js';
+import { stepWithFast } from '../rules/fast-path.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
@@ -39,6 +40,8 @@ import type { AlertStore, Store } from '../store/store.js';
 import type { AlertEvent, Labels, ProbeRun, Sample } from '../types.js';
 import { AlertsApi } from './alerts-api.js';
 import { Silences } from './stored-silences.js';
+
+const NO_DATA: Observation = { kind: 'no-data' };
 
 /** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
 const RETENTION = 30 * 86_400_000;
@@ -192,20 +195,39 @@ export class Evaluator {
       // No data: a failed run changes nothing for rules over its samples (see rules/state-machine.ts).
       if (!run.up && !rule.speaksForOutage) continue;
       const seen = new Set<string>();
+      // The fast path's readings by instance (fast-path.ts); one it did not bring is clear when the run measured.
+      const fast = new Map<string, { labels: Labels; obs: Observation }>();
+      if (rule.fast) {
+        for (const s of byName.get(rule.fast.sample) ?? []) {
+          if (!matchesAll(rule.matchers, s.labels)) continue;
+          const { id, labels } = this.#identify(rule, s.labels);
+          const obs = observe({ op: rule.op, levels: rule.fast.levels, clearThreshold: undefined }, s.value);
+          if (obs.kind === 'breach') breached = true;
+          fast.set(id, { labels, obs });
+        }
+      }
+      const fastOf = (id: string): Observation =>
+        fast.get(id)?.obs ?? (measured ? { kind: 'clear', value: undefined } : { kind: 'no-data' });
       for (const s of byName.get(rule.sample) ?? []) {
         if (!matchesAll(rule.matchers, s.labels)) continue;
         const { id, labels } = this.#identify(rule, s.labels);
         seen.add(id);
         const obs = observe(rule, s.value);
         if (obs.kind === 'breach') breached = true;
-        this.#observe(draft, rule, id, labels, obs);
+        this.#observe(draft, rule, id, labels, obs, fastOf(id));
       }
       // A series gone from a run that measured has ended (container removed): it clears, as a stale series does.
       // A run that could not measure everything says so, and what it did not bring is no data, not gone.
+      const gone: Observation = measured || rule.speaksForOutage ? { kind: 'clear', value: undefined } : NO_DATA;
+      for (const [id, { labels, obs }] of fast) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        this.#observe(draft, rule, id, labels, gone, obs);
+      }
       if (!measured && !rule.speaksForOutage) continue;
       for (const e of this.#byRule.get(rule.name)?.values() ?? []) {
         const live = e.inst.state === 'pending' || e.inst.state === 'firing' || e.inst.flapping;
-        if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, { kind: 'clear', value: undefined });
+        if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, gone, fastOf(e.id));
       }
     }
     const cm = BUILTIN_RULES.cannotMeasure;
@@ -250,16 +272,17 @@ export class Evaluator {
       const e = this.#entries.get(id);
       if (!e || this.#rulesByName.get(e.rule.name) === e.rule) continue;
       const inst = step(e.inst, { kind: 'clear', value: undefined }, draft.now, e.rule);
-      this.#put(draft, e, { ...inst, flapping: false });
+      this.#put(draft, e, { ...inst, flapping: false, fast: undefined });
     }
   }
 
-  #observe(draft: Draft, rule: Rule, id: string, labels: Labels, obs: Observation): void {
+  /** One instance's observation by the rule, and by its fast path if it has one. */
+  #observe(draft: Draft, rule: Rule, id: string, labels: Labels, obs: Observation, fast = NO_DATA): void {
     const prev = this.#get(draft, id);
     // A series that has never breached has no state worth keeping: it gets an instance when it first does.
-    if (!prev && obs.kind !== 'breach') return;
+    if (!prev && obs.kind !== 'breach' && fast.kind !== 'breach') return;
     const before = prev?.inst ?? inactive(draft.now);
-    let inst = step(before, obs, draft.now, rule);
+    let inst = stepWithFast(before, obs, fast, draft.now, rule);
     // Only a breach kept back for a cause waits for one (confirmed or cleared, it no longer does: see step and fire).
     if (
       inst.state !== 'inactive' &&
@@ -268,7 +291,7 @@ export class Evaluator {
     ) {
       inst = keepPending(inst, before);
     }
-    if (obs.kind !== 'no-data') {
+    if (obs.kind !== 'no-data' || fast.kind !== 'no-data') {
       const changed = (inst.state === 'firing') !== (before.state === 'firing');
       const flap = trackFlapping(inst, changed, draft.now, this.#alerting.evaluation.flapping);
       if (flap !== inst) inst = { ...inst, changes: flap.changes, flapping: flap.flapping };

@@ -24,6 +24,8 @@ export interface Rule {
   afterFailures: number;
   retryEvery: number | undefined;
   clearFor: number;
+  /** The fast path (fast-path.ts): its sample, most urgent level first, and its timings. */
+  fast: FastPath | undefined;
   labels: Labels;
   summary: Template;
   description: Template | undefined;
@@ -36,6 +38,14 @@ export interface Rule {
   alsoPage: string[];
   /** True for `<probe>.up` and `<probe>.duration_seconds`: the scheduler sends them even when a run fails. */
   speaksForOutage: boolean;
+}
+
+/** A rule's second, fast reading of the same alert. */
+export interface FastPath {
+  sample: string;
+  levels: readonly { priority: Priority; threshold: number }[];
+  afterFailures: number;
+  clearFor: number;
 }
 
 /** A problem found while compiling, at a path inside alerts.yaml (e.g. `rules[3].summary`) for the loader to place. */
@@ -76,10 +86,7 @@ export function compileRule(cfg: RuleConfig): Rule {
   if (RESERVED.has(cfg.name)) {
     issues.push({ path: ['name'], message: `"${cfg.name}" ${RESERVED_NAME}`, unquoted: RESERVED_NAME });
   }
-  const levels = PRIORITIES.flatMap((priority) => {
-    const threshold = cfg.thresholds[priority];
-    return threshold === undefined ? [] : [{ priority, threshold }];
-  });
+  const levels = levelsOf(cfg.thresholds);
   const template = (key: 'summary' | 'description', text: string): Template | undefined => {
     try {
       return compileTemplate(text);
@@ -106,6 +113,12 @@ export function compileRule(cfg: RuleConfig): Rule {
     afterFailures: cfg.after_failures,
     retryEvery: cfg.retry_every,
     clearFor: cfg.clear_for,
+    fast: cfg.fast && {
+      sample: cfg.fast.sample,
+      levels: levelsOf(cfg.fast.thresholds),
+      afterFailures: cfg.fast.after_failures,
+      clearFor: cfg.fast.clear_for,
+    },
     labels: { ...cfg.labels, alertname: cfg.name },
     summary,
     description,
@@ -115,6 +128,14 @@ export function compileRule(cfg: RuleConfig): Rule {
     groupBy: cfg.group_by,
     alsoPage: cfg.also_page,
     speaksForOutage: cfg.sample === `${probe}.up` || cfg.sample === `${probe}.duration_seconds`,
+  });
+}
+
+/** Thresholds as levels, most urgent first. */
+function levelsOf(thresholds: RuleConfig['thresholds']): { priority: Priority; threshold: number }[] {
+  return PRIORITIES.flatMap((priority) => {
+    const threshold = thresholds[priority];
+    return threshold === undefined ? [] : [{ priority, threshold }];
   });
 }
 
@@ -156,7 +177,7 @@ function runbookSteps(runbook: RuleConfig['runbook']): string[] {
 }
 
 /** The observation a value makes under `rule`: breached at the most urgent priority, inside the hysteresis band, or clear. */
-export function observe(rule: Rule, value: number | undefined): Observation {
+export function observe(rule: Pick<Rule, 'op' | 'levels' | 'clearThreshold'>, value: number | undefined): Observation {
   if (value === undefined || Number.isNaN(value)) return { kind: 'clear', value };
   for (const level of rule.levels) {
     if (compare(rule.op, value, level.threshold)) return { kind: 'breach', value, ...level };
@@ -205,6 +226,7 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
     afterFailures: 1,
     retryEvery: undefined,
     clearFor: 0,
+    fast: undefined,
     labels: { alertname: name },
     summary: compileTemplate(summary),
     description: undefined,

@@ -87,12 +87,25 @@ export interface Instance {
   activeSince: number | undefined;
   /** Firing, but clear has been seen since then (clear_for running). */
   clearingSince: number | undefined;
+  /** The rule's fast path, while it counts breaching runs or fires (see fast-path.ts). */
+  fast: FastState | undefined;
   /** The worst breach of this episode while it fired: the most urgent priority, then the furthest value. */
   peak: Peak | undefined;
   /** Times of recent firing ↔ not firing changes (see flapping.ts). */
   changes: number[];
   flapping: boolean;
   told: Told;
+}
+
+/** A rule's fast path (fast-path.ts): its breaching runs in a row, and whether it holds the alert firing. */
+export interface FastState {
+  failures: number;
+  /** Confirmed: the alert fires while this holds. */
+  firing: boolean;
+  /** It fired an alert that was not firing: its all-clear resolves the alert. */
+  owns: boolean;
+  /** Firing, but clear since then (its clear_for running). */
+  clearingSince: number | undefined;
 }
 
 /** A breach as it was at its worst: what the all-clear says was paged and how bad it got. */
@@ -123,6 +136,7 @@ export function inactive(now: number): Instance {
     awaitingCause: false,
     activeSince: undefined,
     clearingSince: undefined,
+    fast: undefined,
     peak: undefined,
     changes: [],
     flapping: false,
@@ -222,10 +236,14 @@ function confirm(pending: Instance, now: number, timing: Timing): Instance {
   return ready(pending, now, timing) ? fire(pending, now) : pending;
 }
 
-/** A pending instance that has breached for `for` and `after_failures` runs: it fires unless something waits. */
+/**
+ * A pending instance that has breached for `for` and `after_failures` runs, or whose fast path fires: it fires unless
+ * something waits.
+ */
 export function ready(pending: Instance, now: number, timing: Timing): boolean {
   const heldFor = now - (pending.pendingSince ?? now);
-  return pending.state === 'pending' && heldFor >= timing.for && pending.failures >= timing.afterFailures;
+  const confirmed = heldFor >= timing.for && pending.failures >= timing.afterFailures;
+  return pending.state === 'pending' && (confirmed || pending.fast?.firing === true);
 }
 
 /** The pending instance firing at `now`; its worst so far is what it fires with (what is paged). */
@@ -334,6 +352,7 @@ export function samePersisted(a: Instance, b: Instance): boolean {
     a.awaitingCause === b.awaitingCause &&
     a.activeSince === b.activeSince &&
     a.clearingSince === b.clearingSince &&
+    sameFast(a.fast, b.fast) &&
     a.peak?.value === b.peak?.value &&
     a.peak?.priority === b.peak?.priority &&
     a.flapping === b.flapping &&
@@ -343,7 +362,25 @@ export function samePersisted(a: Instance, b: Instance): boolean {
   );
 }
 
-/** An instance with nothing worth storing: never breached, no history. */
+function sameFast(a: FastState | undefined, b: FastState | undefined): boolean {
+  return (
+    a === b ||
+    (a !== undefined &&
+      b !== undefined &&
+      a.failures === b.failures &&
+      a.firing === b.firing &&
+      a.owns === b.owns &&
+      a.clearingSince === b.clearingSince)
+  );
+}
+
+/** An instance with nothing worth storing: never breached (nor counting fast breaches), no history. */
 export function blank(inst: Instance): boolean {
-  return inst.state === 'inactive' && inst.changes.length === 0 && !inst.told.firing && !inst.told.flapping;
+  return (
+    inst.state === 'inactive' &&
+    inst.fast === undefined &&
+    inst.changes.length === 0 &&
+    !inst.told.firing &&
+    !inst.told.flapping
+  );
 }

@@ -5,6 +5,7 @@
 // 5: the pings of push heartbeats (heartbeat probes).
 // 6: a pending alert kept back for its cause to confirm first (rules).
 // 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
+// 8: the state of a rule's fast path with its alert (rules).
 
 export interface Migration {
   version: number;
@@ -198,6 +199,15 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE maintenance_windows ADD COLUMN budget INTEGER;
       ALTER TABLE maintenance_windows ADD COLUMN command_ended_at INTEGER;
       ALTER TABLE maintenance_windows ADD COLUMN output TEXT;
+    `,
+  },
+  {
+    version: 8,
+    name: "rules: a rule's fast path",
+    sql: `
+      -- JSON of the fast path's state (rules/fast-path.ts) while it counts breaching runs or fires; NULL otherwise,
+      -- which is also what instances from before have.
+      ALTER TABLE alert_instances ADD COLUMN fast TEXT;
     `,
   },
 ];

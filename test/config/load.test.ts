@@ -148,6 +148,12 @@ const cases: [string, string, Record<string, string>?][] = [
     'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
   ],
   [
+    'fast-other-probe',
+    'alerts.yaml:12:21  rules[0].fast.sample: "api_metrics.latency_p95_seconds" is from another probe than the ' +
+      'rule\'s sample ("api_health.duration_seconds"). The fast path reads the rule\'s own probe runs: name a sample ' +
+      'of that probe.',
+  ],
+  [
     'item-window',
     'alerts.yaml:7:76  probes[0].error_rates[0].window: "30s" is not scrape. Write window: scrape (between the last ' +
       "two scrapes), or leave it out for the probe's window.",
