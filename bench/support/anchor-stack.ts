@@ -78,7 +78,6 @@ function ruleTable(t: AnchorTargets): Record<string, { priority: string; expr: s
     DiskSpaceLow: bands(`100 * (1 - node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}})`, '>', {
       P2: 80,
       P1: 90,
-      P0: 97,
     }),
     DiskFillingUp: [
       { priority: 'P2', expr: `predict_linear(node_filesystem_avail_bytes{${fs}}[1h], 48 * 3600) < 0` },
