@@ -7,6 +7,7 @@
 // The person on call acknowledges the first page a minute after it arrives, as the runbook asks (otherwise P0
 // reminds every 5 minutes and adds the tech lead and DevOps after 5: pages the incident does cause, by design).
 import { afterEach, describe, expect, it } from 'vitest';
+import { t } from '../../src/locale/locale.js';
 import { type Daemon, startDaemon } from '../support/daemon.js';
 import { type LabStack, type LabTimings, startLabStack } from '../support/lab-stack.js';
 
@@ -43,9 +44,10 @@ function received(): Received {
   };
   for (const m of lab.smtp.received) {
     const subject = m.mail.subject ?? '';
-    const kind = subject.startsWith('[RESOLVED]')
+    // The shipped centinela.yaml pages in Spanish: `[RESUELTA] …`, `[P0] Reconocida por …`.
+    const kind = subject.startsWith(`[${t('es', 'tag.resolved')}]`)
       ? 'resolved'
-      : /^\[P\d\] Acknowledged by /.test(subject)
+      : /^\[P\d\] Reconocida por /.test(subject)
         ? 'acknowledged'
         : 'page';
     const alerts = String(m.mail.headers.get('x-centinela-alerts') ?? '');
@@ -307,9 +309,10 @@ const FAULTS: Record<string, Case> = {
     repair: () => lab.freeDisk(),
     pageWithin: 15 * MIN,
     resolveWithin: 20 * MIN,
-    subject: /^\[P0\] \/.+ is 98 % full$/,
+    // Nothing is down while writes still succeed: 98 % is P1 (the tech lead), not P0.
+    subject: /^\[P1\] \/.+ is 98 % full$/,
     firing: ['DiskSpaceLow'],
-    received: cto('DiskSpaceLow'),
+    received: one('tech_lead', 'DiskSpaceLow'),
     // DiskFillingUp's `for` is 10 s instead of 30 minutes: it fires too, held back by the full disk.
     lab: { firing: ['DiskFillingUp held by DiskSpaceLow', 'DiskSpaceLow'] },
   },
@@ -325,9 +328,9 @@ const FAULTS: Record<string, Case> = {
   'WebSocket stall': {
     inject: () => lab.target.setFault('stalled'),
     repair: () => lab.target.setFault('none'),
-    pageWithin: 20 * MIN,
+    pageWithin: 10 * MIN,
     resolveWithin: 5 * MIN,
-    subject: /^\[P2\] No WebSocket broadcast for 1[56] min — api$/,
+    subject: /^\[P2\] No WebSocket broadcast for [56] min — api$/,
     firing: ['WebSocketBroadcasterStalled'],
     received: one('devops', 'WebSocketBroadcasterStalled'),
   },

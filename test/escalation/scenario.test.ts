@@ -168,7 +168,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
       (m) => m.to[0] === 'cto@grupogad.gob.ec' && m.mail.subject?.startsWith('[RESOLVED]'),
     );
     expect(resolution?.mail.text).toContain(
-      'Acknowledged: by cto at 2026-01-01 03:17 UTC: restarting the api container',
+      'Acknowledged: by cto at 2026-01-01 03:17:00 (UTC+00:00): restarting the api container',
     );
     const lastHook = JSON.parse(hook.requests.at(-1)?.body ?? '{}').notifications[0];
     expect(lastHook.incident).toMatchObject({ acknowledged: { by: 'cto' }, durationMs: 42 * MIN });
