@@ -4,6 +4,7 @@
 // 4: the worst breach of an alert instance's episode, for the all-clear (rules).
 // 5: the pings of push heartbeats (heartbeat probes).
 // 6: a pending alert kept back for its cause to confirm first (rules).
+// 7: the clear runs in a row of a firing alert, towards after_successes (rules).
 
 export interface Migration {
   version: number;
@@ -186,6 +187,15 @@ export const MIGRATIONS: Migration[] = [
       -- 1 while an alert, confirmed on its own, waits for a cause to confirm first (rules/causes.ts): a restart still
       -- releases it at the end of the cause's window. Instances from before wait again from their next breaching run.
       ALTER TABLE alert_instances ADD COLUMN awaiting_cause INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 7,
+    name: 'rules: clear runs in a row of a firing alert',
+    sql: `
+      -- Counts towards after_successes, so a restart while a recovery is being confirmed keeps the count. Instances
+      -- from before count from their next clear run.
+      ALTER TABLE alert_instances ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];
