@@ -50,9 +50,21 @@ const inspected = z.object({
 });
 type Inspected = z.output<typeof inspected>;
 
+// Compose writes the service a container runs (api, db, …) into this label; rules select a service's containers by
+// it, whatever the project and container names are.
+const SERVICE_LABEL = 'com.docker.compose.service';
+
+/** A container to observe: its name, and its compose service when it has one. */
+interface Selected {
+  id: string;
+  name: string;
+  service?: string;
+}
+
 /** What one run learnt about one container; `inspect` is undefined when it is missing. */
 interface Observation {
   name: string;
+  service?: string;
   inspect?: Inspected;
   figures?: ContainerFigures;
   log?: WindowResult;
@@ -71,8 +83,8 @@ export default defineProbe({
     const cursors = new Map<string, LogCursor>();
     let engine: Docker | undefined;
 
-    async function observe(box: Docker, id: string, name: string, signal: AbortSignal): Promise<Observation> {
-      const seen: Observation = { name, problems: [] };
+    async function observe(box: Docker, { id, name, service }: Selected, signal: AbortSignal): Promise<Observation> {
+      const seen: Observation = { name, ...(service === undefined ? {} : { service }), problems: [] };
       try {
         seen.inspect = parse(inspected, await box.getContainer(id).inspect({ abortSignal: signal }), 'inspect');
       } catch (err) {
@@ -122,7 +134,7 @@ export default defineProbe({
           return { up: false, reason: engineFailure(err, endpoint, signal) };
         }
         const { found, missing } = select(list, config);
-        const observed = await Promise.all(found.map(({ id, name }) => observe(box, id, name, signal)));
+        const observed = await Promise.all(found.map((c) => observe(box, c, signal)));
         if (signal.aborted) return { up: false, reason: stopped(endpoint, signal) };
         const all: Observation[] = [...observed, ...missing.map((name) => ({ name, problems: [] }))];
         const samples = all.flatMap((o) => samplesOf(o, restartsSeen.get(o.name)));
@@ -177,11 +189,12 @@ function modemOptions(endpoint: string): Docker.DockerOptions {
 }
 
 /** The configured names (found or missing) plus every container carrying all of `match_labels`; all when neither. */
-function select(
-  list: z.output<typeof listed>,
-  config: DockerProbeConfig,
-): { found: { id: string; name: string }[]; missing: string[] } {
-  const named = list.map((c) => ({ id: c.Id, name: primaryName(c.Names), labels: c.Labels ?? {} }));
+function select(list: z.output<typeof listed>, config: DockerProbeConfig): { found: Selected[]; missing: string[] } {
+  const named = list.map((c) => {
+    const labels = c.Labels ?? {};
+    const service = labels[SERVICE_LABEL];
+    return { id: c.Id, name: primaryName(c.Names), labels, ...(service === undefined ? {} : { service }) };
+  });
   const everything = config.containers.length === 0 && config.match_labels === undefined;
   const wanted = new Set(config.containers);
   const labelled = (labels: Record<string, string>) =>
@@ -266,7 +279,10 @@ function get(
 }
 
 function samplesOf(o: Observation, before: { id: string; count: number } | undefined): Sample[] {
-  const labels = { container: o.name };
+  const labels: Record<string, string> = {
+    container: o.name,
+    ...(o.service === undefined ? {} : { service: o.service }),
+  };
   const c = o.inspect;
   if (!c) return o.problems.length > 0 ? [] : [sample('present', 0, labels)];
   const health = c.State.Health && c.State.Health.Status !== 'none' ? c.State.Health.Status : undefined;

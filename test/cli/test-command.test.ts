@@ -97,22 +97,24 @@ tests:
 tests:
   - interval: 30s
     input_series:
-      - series: containers.running{container="grupo_gad_api"}
+      - series: containers.running{container="grupo_gad_api",service="api"}
         values: 0x4
-      - series: containers.healthy{container="grupo_gad_api"}
+      - series: containers.healthy{container="grupo_gad_api",service="api"}
         values: 0x4
     alert_tests:
       - eval_time: 2m
         alertname: ContainerUnhealthy
         exp_alerts:
-          - labels: { container: grupo_gad_db }
+          - labels: { container: grupo_gad_db, service: db }
             priority: P1
             suppressed: []
 `);
     const r = await run([file]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('    - ContainerUnhealthy{container="grupo_gad_db"} P1 firing held:none');
-    expect(r.out).toContain('    + ContainerUnhealthy{container="grupo_gad_api"} P1 firing held:inhibited');
+    expect(r.out).toContain('    - ContainerUnhealthy{container="grupo_gad_db", service="db"} P1 firing held:none');
+    expect(r.out).toContain(
+      '    + ContainerUnhealthy{container="grupo_gad_api", service="api"} P1 firing held:inhibited',
+    );
   });
 
   it('compares a series label named like a property of Object.prototype as the label it is', async () => {

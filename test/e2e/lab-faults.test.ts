@@ -105,7 +105,7 @@ interface FiringView {
 
 const auth = () => ({ authorization: `Bearer ${lab.env.CENTINELA_WRITE_TOKEN}` });
 
-/** The firing alerts as the API lists them: `ApiDown` paged, `ApiDown held by CoreContainerDown` held back. */
+/** The firing alerts as the API lists them: `ApiDown` paged, `ApiDown held by ApiContainerDown` held back. */
 async function firing(d: Daemon): Promise<string[]> {
   const list = await d.app.server.inject({ method: 'GET', url: '/api/v1/alerts?state=firing', headers: auth() });
   const alerts = list.json().alerts as FiringView[];
@@ -218,14 +218,14 @@ const FAULTS: Record<string, Case> = {
     },
     pageWithin: 2 * MIN,
     resolveWithin: 5 * MIN,
-    subject: '[P0] grupo_gad_api is not running',
-    firing: ['ApiDown held by CoreContainerDown', 'CoreContainerDown', 'WebSocketDown held by ApiDown'],
-    received: cto('CoreContainerDown'),
+    subject: '[P0] The API container grupo_gad_api is not running',
+    firing: ['ApiContainerDown', 'ApiDown held by ApiContainerDown', 'WebSocketDown held by ApiDown'],
+    received: cto('ApiContainerDown'),
     lab: {
       // MetricsScrapeFailing's `for` is 10 s instead of 5 minutes: it fires too, held back.
       firing: [
-        'ApiDown held by CoreContainerDown',
-        'CoreContainerDown',
+        'ApiContainerDown',
+        'ApiDown held by ApiContainerDown',
         'MetricsScrapeFailing held by ApiDown',
         'WebSocketDown held by ApiDown',
       ],
@@ -298,7 +298,7 @@ const FAULTS: Record<string, Case> = {
     },
     pageWithin: 2 * MIN,
     resolveWithin: 5 * MIN,
-    subject: '[P1] grupo_gad_redis is not running',
+    subject: '[P1] The Redis container grupo_gad_redis is not running',
     firing: ['RedisContainerDown', 'RedisDown held by RedisContainerDown'],
     received: one('tech_lead', 'RedisContainerDown'),
   },

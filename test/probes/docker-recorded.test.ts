@@ -129,6 +129,22 @@ describe('the GRUPO_GAD stack as recorded', () => {
     const all = await runOnce(probe({ endpoint: engine.endpoint, logs: false, stats: false }));
     expect(names(all)).toEqual([...STACK, 'other_tool'].sort());
   });
+
+  it('labels every sample with the compose service of its container, when it has one', async () => {
+    const result = await runOnce(probe({ endpoint: engine.endpoint, logs: false, stats: false }));
+    const services = new Map(samples(result).map((s) => [s.labels.container, s.labels.service]));
+    expect(Object.fromEntries(services)).toEqual({
+      grupo_gad_api: 'api',
+      grupo_gad_db: 'db',
+      grupo_gad_redis: 'redis',
+      grupo_gad_caddy: 'caddy',
+      grupo_gad_bot: 'bot',
+      other_tool: undefined,
+    });
+    expect(samples(result).find((s) => s.labels.container === 'other_tool')?.labels).toEqual({
+      container: 'other_tool',
+    });
+  });
 });
 
 describe('between runs', () => {
