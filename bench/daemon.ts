@@ -20,7 +20,7 @@
 //                  functions by self time after the warm-up (the profiler's own sampling costs CPU: compare CPU
 //                  figures of runs without it)
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,15 +29,14 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { startDemoSink } from '../demo/sink.js';
 import { startDemoTarget } from '../demo/target.js';
 import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
-import { formatDuration, parseDuration } from '../src/duration.js';
 import { SHIPPED_ENV } from '../test/support/shipped-env.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
+import { editYamlFile, probesEvery } from './support/config-timings.js';
 import { summarizeProfile } from './support/cpu-profile.js';
 import { envOf, load, mean, median, mib, smaps, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
@@ -174,18 +173,7 @@ async function startStack(dir: string) {
  */
 function shippedConfig(dir: string, every: string | undefined): string {
   cpSync('config', dir, { recursive: true });
-  if (every) {
-    const ms = parseDuration(every) ?? Number.NaN;
-    const file = join(dir, 'alerts.yaml');
-    const doc = parseDocument(readFileSync(file, 'utf8'));
-    const probes = doc.get('probes') as YAMLSeq<YAMLMap>;
-    for (const probe of probes.items) {
-      probe.set('every', every);
-      if ((parseDuration(String(probe.get('timeout') ?? '10s')) ?? 0) >= ms)
-        probe.set('timeout', formatDuration(ms - 1000));
-    }
-    writeFileSync(file, doc.toString());
-  }
+  if (every) editYamlFile(join(dir, 'alerts.yaml'), (doc) => probesEvery(doc, every));
   return dir;
 }
 

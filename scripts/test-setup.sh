@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond node_modules, made ready before the tests run (package.json "pretest", so `npm test`
 # sets itself up, and .ci/run calls nothing else): Debian's packages the tests run (dockerd, busybox, Chromium,
-# promtool, Python's prometheus_client, debootstrap), PostgreSQL and Redis answering, and the cached base images
-# the production image is built from. With everything there it takes about a second. What is missing and cannot be
-# installed or started here stops it at once with what to do; no test is ever skipped for it.
+# promtool, amtool, the blackbox exporter, Python's prometheus_client, debootstrap), PostgreSQL and Redis answering,
+# and the cached base images the production image is built from. With everything there it takes about a second. What
+# is missing and cannot be installed or started here stops it at once with what to do; no test is ever skipped for it.
 #
 #   PGHOST, PGPORT   the PostgreSQL the tests use (default 127.0.0.1:5432, trust auth for user postgres)
 #   REDIS_URL        the Redis the tests use (default redis://127.0.0.1:6379)
@@ -33,9 +33,11 @@ wait_for() {
 
 # Debian packages, by what tells that each is there: dockerd (docker.io) for the docker probe and image tests,
 # busybox-static (a dynamically linked busybox cannot run in the test image), chromium for the status page,
-# promtool (prometheus) for /metrics, python3-prometheus-client for real expositions, debootstrap for the base images.
+# promtool (prometheus) for /metrics, python3-prometheus-client for real expositions, debootstrap for the base images;
+# amtool and the blackbox exporter check the configuration bench/faults.ts gives its Prometheus and Alertmanager.
 missing=()
-for pair in dockerd:docker.io chromium:chromium promtool:prometheus debootstrap:debootstrap; do
+for pair in dockerd:docker.io chromium:chromium promtool:prometheus debootstrap:debootstrap amtool:prometheus-alertmanager \
+  prometheus-blackbox-exporter:prometheus-blackbox-exporter; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 for package in busybox-static python3-prometheus-client; do

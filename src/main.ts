@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { alertsCommand } from './cli/alerts.js';
 import { checkCommand } from './cli/check.js';
+import { deployCommand } from './cli/deploy.js';
 import { maintenanceCommand } from './cli/maintenance.js';
 import { notifyTestCommand } from './cli/notify-test.js';
 import { probeCommand } from './cli/probe.js';
@@ -41,6 +42,7 @@ program.addCommand(checkCommand(configDeps));
 program.addCommand(probeCommand(configDeps));
 program.addCommand(testCommand(configDeps));
 program.addCommand(verifyCommand(configDeps));
+program.addCommand(deployCommand(clientEnv, configDeps));
 program.addCommand(notifyTestCommand(configDeps));
 program.addCommand(
   runCommand({

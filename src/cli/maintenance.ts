@@ -40,6 +40,14 @@ async function onlyOpenWindow(client: ApiClient): Promise<string> {
 
 type Opts = { url?: string; token?: string };
 
+/** The probes of a comma-separated --probes. */
+export function probeList(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
 /** The `maintenance` command and its subcommands. */
 export function maintenanceCommand(env: ClientEnv): Command {
   const maintenance = new Command('maintenance').description('maintenance windows for deploys');
@@ -89,10 +97,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
           },
         ) => {
           const body = {
-            probes: opts.probes
-              .split(',')
-              .map((p) => p.trim())
-              .filter(Boolean),
+            probes: probeList(opts.probes),
             max: opts.max,
             ...(opts.settle ? { settle: opts.settle } : {}),
             ...(opts.match ? { match: opts.match } : {}),

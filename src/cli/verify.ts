@@ -17,9 +17,20 @@ import {
   loadOrReport,
   shellRun,
 } from './config-command.js';
+import { DEFAULT_BACKUP_MAX_AGE, preDeploy } from './pre-deploy.js';
 
 /** The runbook's 🚨 band is P1: by default a deploy fails on P1 and P0, and P2/P3 (⚠️) are shown, not fatal. */
 export const DEFAULT_FAIL_ON: Priority = 'P1';
+
+interface VerifyOptions {
+  config?: string;
+  failOn: string;
+  json?: boolean;
+  interval: string;
+  preDeploy?: boolean;
+  appEnv: string;
+  backupMaxAge: string;
+}
 
 /** The `verify` command. */
 export function verifyCommand(deps: ConfigCommandDeps): Command {
@@ -29,12 +40,33 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
     .option('--fail-on <priority>', 'fail when a rule breaches at this priority or a more urgent one', DEFAULT_FAIL_ON)
     .option('--json', 'print JSON instead of a table')
     .option('-i, --interval <duration>', 'time between the two runs of rate-based kinds', '5s')
+    .option(
+      '--pre-deploy',
+      "the runbook's pre-deploy checklist instead: the env file (--app-env) has no CAMBIAR_POR placeholder and every " +
+        'critical variable, and a recent backup is present',
+    )
+    .option('--app-env <file>', "the application's env file, for --pre-deploy", '.env.production')
+    .option(
+      '--backup-max-age <duration>',
+      'for --pre-deploy: the newest backup must be younger',
+      DEFAULT_BACKUP_MAX_AGE,
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 every probe is up and no rule breaches at --fail-on (default P1) or above;' +
-        '\n1 a probe is down, a rule breaches at --fail-on or above, or the configuration or an option is invalid.',
+        '\n1 a probe is down, a rule breaches at --fail-on or above, or the configuration or an option is invalid.' +
+        '\nWith --pre-deploy: 0 every check of the list passed, 1 otherwise.',
     )
-    .action(async (opts: { config?: string; failOn: string; json?: boolean; interval: string }) => {
+    .action(async (opts: VerifyOptions) => {
+      if (opts.preDeploy) {
+        process.exitCode = await preDeploy({
+          ...shellRun(deps, opts.config),
+          appEnv: opts.appEnv,
+          backupMaxAge: opts.backupMaxAge,
+          clock: systemClock,
+        });
+        return;
+      }
       const log = commandLogger(deps);
       process.exitCode = log
         ? await verify({

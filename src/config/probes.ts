@@ -236,6 +236,10 @@ const logsWatch = z.strictObject({
   keep: z.number().int().min(0).max(200).default(20),
 });
 
+const dockerEndpoint = z.string().regex(/^(unix:\/\/\/.+|tcp:\/\/[^/?#]+:\d+\/?)$/, {
+  message: 'is not a docker endpoint. Write unix:///var/run/docker.sock or tcp://host:2375',
+});
+
 export const dockerProbe = z.strictObject({
   ...common,
   kind: z.literal('docker'),
@@ -243,12 +247,7 @@ export const dockerProbe = z.strictObject({
    * unix:///var/run/docker.sock (the default), or tcp://host:2375. To follow DOCKER_HOST, write
    * `endpoint: ${DOCKER_HOST:-unix:///var/run/docker.sock}`.
    */
-  endpoint: z
-    .string()
-    .regex(/^(unix:\/\/\/.+|tcp:\/\/[^/?#]+:\d+\/?)$/, {
-      message: 'is not a docker endpoint. Write unix:///var/run/docker.sock or tcp://host:2375',
-    })
-    .optional(),
+  endpoint: dockerEndpoint.optional(),
   /** Containers by name (compose container_name); with neither this nor match_labels, every container. */
   containers: z.array(z.string()).default([]),
   /** Containers carrying all these labels, e.g. com.docker.compose.project: grupo_gad (added to the named ones). */
@@ -260,6 +259,38 @@ export const dockerProbe = z.strictObject({
   /** Sample CPU and memory (one stats call per running container per run; it takes the Engine about 2 s). */
   stats: z.boolean().default(true),
 });
+
+export const caddyAccessLogProbe = z
+  .strictObject({
+    ...common,
+    kind: z.literal('caddy_access_log'),
+    /** Read Caddy's JSON access log from this container's output through the Docker Engine API (compose container_name). */
+    container: z.string().min(1).optional(),
+    /** The Engine for `container`: unix:///var/run/docker.sock (the default), or tcp://host:2375. */
+    endpoint: dockerEndpoint.optional(),
+    /** Or tail this file (Caddy's `output file`); rotation and truncation are followed. */
+    file: z.string().min(1).optional(),
+    /** How many client IPs and routes are reported by name, in samples and in the detail. */
+    top: z.number().int().min(1).max(100).default(10),
+    /** A run reads at most this many bytes of log; the rest waits for the next run. */
+    max_bytes: z.number().int().positive().default(16_777_216),
+  })
+  .superRefine((probe, ctx) => {
+    if ((probe.container === undefined) === (probe.file === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'needs either container (e.g. grupo_gad_caddy) or file (e.g. /var/log/caddy/access.log), not both',
+      });
+    }
+    if (probe.endpoint !== undefined && probe.container === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: 'is only for container. Remove it, or use container',
+      });
+    }
+  });
 
 function isRegex(pattern: string): boolean {
   try {
@@ -278,6 +309,16 @@ const backupGlob = z.strictObject({
   }),
   /** Label value for the samples (defaults to the glob). */
   name: z.string().optional(),
+  /**
+   * Files whose name matches this glob are not counted (`pre_deploy_*.sql.gz`), so one kind of dump does not hide
+   * another's absence (a deploy's dump standing in for a dead weekly cron).
+   */
+  exclude: z
+    .string()
+    .refine((g) => !g.includes('/'), {
+      message: 'is a path. Write a file-name glob only, e.g. pre_deploy_*.sql.gz',
+    })
+    .optional(),
 });
 
 const dirSize = z.strictObject({
@@ -346,6 +387,7 @@ export const probeConfig = z.discriminatedUnion('kind', [
   diskProbe,
   hostProbe,
   heartbeatProbe,
+  caddyAccessLogProbe,
 ]);
 
 export type ProbeConfig = z.output<typeof probeConfig>;
@@ -361,3 +403,4 @@ export type DockerProbeConfig = z.output<typeof dockerProbe>;
 export type DiskProbeConfig = z.output<typeof diskProbe>;
 export type HostProbeConfig = z.output<typeof hostProbe>;
 export type HeartbeatProbeConfig = z.output<typeof heartbeatProbe>;
+export type CaddyAccessLogProbeConfig = z.output<typeof caddyAccessLogProbe>;

@@ -133,18 +133,29 @@ export class AlertsApi {
     return oneShotView(record);
   }
 
+  /** One window by id: a one-shot window, or a recurring one by its name (AlertingError WINDOW_NOT_FOUND). */
+  getWindow(id: string): WindowView {
+    const w = this.#d.store.getWindow(id);
+    if (w) return oneShotView(w);
+    const recurring = this.#d.alerting.windows.find((r) => r.name === id);
+    const at = recurring?.at(this.#d.clock.now());
+    if (!recurring || !at) throw new AlertingError('WINDOW_NOT_FOUND', `no maintenance window "${id}"`);
+    return { kind: 'recurring', id, matchers: recurring.matchers, reason: recurring.reason, ...at };
+  }
+
+  /**
+   * Keeps a deploy command's last output lines on a one-shot window, open or closed (HealthNotBack shows them);
+   * `ended` records when the command finished, so the probes' next passing runs close the window.
+   */
+  recordOutput(id: string, output: string, ended: boolean): WindowView {
+    this.#oneShot(id);
+    this.#d.store.recordWindowOutput(id, output, ended ? this.#d.clock.now() : undefined);
+    return oneShotView(this.#oneShot(id));
+  }
+
   /** Closes a one-shot window now. */
   closeWindow(id: string, by: string): WindowView {
-    const w = this.#d.store.getWindow(id);
-    if (!w) {
-      const recurring = this.#d.alerting.windows.some((r) => r.name === id);
-      throw new AlertingError(
-        'WINDOW_NOT_FOUND',
-        recurring
-          ? `"${id}" is a recurring window from alerts.yaml; change or remove it there`
-          : `no maintenance window "${id}"`,
-      );
-    }
+    const w = this.#oneShot(id);
     if (w.closedAt !== undefined) {
       throw new AlertingError('WINDOW_CLOSED', `window "${id}" already closed (${w.outcome ?? 'closed'})`);
     }
@@ -166,6 +177,19 @@ export class AlertsApi {
     return wanted.sort((a, b) => Number(b.open) - Number(a.open));
   }
 
+  /** A one-shot window, or AlertingError WINDOW_NOT_FOUND (saying so when `id` is a recurring window). */
+  #oneShot(id: string): WindowRecord {
+    const w = this.#d.store.getWindow(id);
+    if (w) return w;
+    const recurring = this.#d.alerting.windows.some((r) => r.name === id);
+    throw new AlertingError(
+      'WINDOW_NOT_FOUND',
+      recurring
+        ? `"${id}" is a recurring window from alerts.yaml; change or remove it there`
+        : `no maintenance window "${id}"`,
+    );
+  }
+
   #record(snap: Snapshot, e: Entry, now: number): AlertRecord {
     const alert = buildAlert(e.rule, e.id, e.labels, e.inst, {
       suppressedBy: snap.holds.get(e.id) ?? [],
@@ -173,6 +197,7 @@ export class AlertsApi {
       details: snap.details,
       health: snap.health,
       now,
+      deployOutput: (window) => this.#d.store.getWindow(window)?.output,
     });
     return { alert, state: e.inst.state, since: e.inst.since };
   }

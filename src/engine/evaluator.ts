@@ -395,7 +395,7 @@ export class Evaluator {
     const now = draft.now;
     const windows = [
       ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
-      ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w) })),
+      ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w), budget: w.budget })),
     ];
     // Only what fires, flaps or was told so can have something to tell; quiet instances are not looked at.
     // Those seen in this evaluation come first, in the order they were seen, so events follow the runs.
@@ -408,6 +408,7 @@ export class Evaluator {
       if (e) candidates.push(e);
     }
     const { holds, inhibits } = computeHolds(candidates, {
+      now,
       silences: this.#silences.active(now),
       windows,
       inhibit: this.#alerting.inhibit,
@@ -453,6 +454,7 @@ export class Evaluator {
       details: this.#details,
       health: this.#health,
       now: draft.now,
+      deployOutput: (window) => this.#store.getWindow(window)?.output,
     };
   }
 

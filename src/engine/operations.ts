@@ -120,6 +120,10 @@ function windowView(w: WindowView): MaintenanceView {
     state: w.open ? 'open' : 'closed',
     ...(w.closedAt !== undefined ? { closedAt: iso(w.closedAt) } : {}),
     ...(w.outcome ? { closedBecause: w.outcome + (w.closedBy ? ` by ${w.closedBy}` : '') } : {}),
+    ...(w.rollback ? { rollback: true } : {}),
+    ...(w.budget !== undefined ? { budgetSeconds: w.budget / 1000 } : {}),
+    ...(w.commandEndedAt !== undefined ? { commandEndedAt: iso(w.commandEndedAt) } : {}),
+    ...(w.output !== undefined ? { output: w.output } : {}),
   };
 }
 
@@ -284,9 +288,22 @@ export function createOperations(d: OperationsDeps): Operations {
           owner: input.openedBy,
           ...(input.match ? { match: input.match } : {}),
           ...(input.force ? { force: true } : {}),
+          ...(input.rollback ? { rollback: true } : {}),
+          ...(input.budgetMs !== undefined ? { budget: input.budgetMs } : {}),
         }),
       );
       d.changed();
+      return windowView(w);
+    },
+
+    async getMaintenance(id) {
+      return windowView(rulesCall(() => api().getWindow(id)));
+    },
+
+    async recordMaintenanceOutput(id, input) {
+      const w = rulesCall(() => api().recordOutput(id, input.output, input.ended));
+      // A passing run after the command's end closes the window: the probes run now rather than at their next turn.
+      if (input.ended && w.kind === 'one-shot' && w.open) for (const p of w.probes) d.scheduler.runSoon(p, 0);
       return windowView(w);
     },
 

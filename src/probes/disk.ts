@@ -100,14 +100,16 @@ export async function walkDirectory(root: string, maxEntries: number, signal: Ab
 }
 
 /**
- * The files a backup glob matches, newest first by modification time. Its wildcards are in the file name only (the
- * config schema checks it), so this lists one folder, and a folder that cannot be listed (not there, not mounted, not
- * readable by centinela's user) is an error, never "no files". Node's fs.glob reads such a folder as empty, which
- * counted 0 backups and paged "No database backup file found" while the file was there (issue 11, item 4).
+ * The files a backup glob matches and `exclude` (a file-name glob) does not, newest first by modification time. Its
+ * wildcards are in the file name only (the config schema checks it), so this lists one folder, and a folder that
+ * cannot be listed (not there, not mounted, not readable by centinela's user) is an error, never "no files". Node's
+ * fs.glob reads such a folder as empty, which counted 0 backups and paged "No database backup file found" while the
+ * file was there (issue 11, item 4). Also read by `centinela verify --pre-deploy`.
  */
-async function backupsMatching(
+export async function backupsMatching(
   pattern: string,
   signal: AbortSignal,
+  exclude?: string,
 ): Promise<{ path: string; size: number; mtime: number }[]> {
   const dir = dirname(pattern);
   const name = basename(pattern);
@@ -117,7 +119,7 @@ async function backupsMatching(
   });
   const found: { path: string; size: number; mtime: number }[] = [];
   for (const entry of entries) {
-    if (!matchesGlob(entry, name)) continue;
+    if (!matchesGlob(entry, name) || (exclude !== undefined && matchesGlob(entry, exclude))) continue;
     signal.throwIfAborted();
     const path = join(dir, entry);
     // A file removed between the listing and here (an old backup cleaned up) is simply not counted.
@@ -218,7 +220,7 @@ export default defineProbe({
           for (const backup of cfg.backups) {
             await attempt(backup.glob, async () => {
               const files = await calls.start(`search for ${backup.glob}`, clock.now(), () =>
-                backupsMatching(backup.glob, signal),
+                backupsMatching(backup.glob, signal, backup.exclude),
               );
               const labels = { backup: backup.name ?? backup.glob };
               samples.push(sample('backup_count', files.length, labels));

@@ -152,45 +152,42 @@ export interface WindowResult {
 const MAX_KEPT_LINE = 500;
 
 /**
- * One run's window of a log read with `timestamps=true` and `since` = the previous cursor's second. Lines at or
- * before the cursor were counted by an earlier run: older ones are skipped, and at the cursor's own timestamp the
- * first `linesAtNs` are (the Engine returns lines in order, so those are the ones already seen).
+ * The lines of one read that an earlier read has not seen, for a log read with `timestamps=true` and `since` = the
+ * previous cursor's second. Lines before the cursor were seen: they are skipped, and at the cursor's own timestamp
+ * the first `linesAtNs` are (the Engine returns lines in order, so those are the ones already seen).
  */
-export class LogWindow {
-  readonly #matches: (text: string) => boolean;
-  readonly #keep: number;
+export class NewLines {
   readonly #previous: LogCursor | undefined;
   #skipAtCursor: number;
   #newest: LogCursor | undefined;
-  #count = { matches: 0, lines: 0 };
-  #last: string[] = [];
 
-  constructor(matches: (text: string) => boolean, keep: number, previous: LogCursor | undefined) {
-    this.#matches = matches;
-    this.#keep = keep;
+  constructor(previous: LogCursor | undefined) {
     this.#previous = previous;
     this.#skipAtCursor = previous?.linesAtNs ?? 0;
   }
 
-  /** The cursor this window continues from. */
+  /** The cursor this read continues from. */
   get previous(): LogCursor | undefined {
     return this.#previous;
   }
 
-  /** Adds one `<timestamp> <text>` line. Throws LogFormatError when the timestamp is missing. */
-  add(line: string): void {
+  /**
+   * Takes one `<timestamp> <text>` line: its timestamp (as written) and text when it is new, undefined when an
+   * earlier read saw it. Throws LogFormatError when the timestamp is missing.
+   */
+  take(line: string): { stamp: string; ns: bigint; text: string } | undefined {
     const space = line.indexOf(' ');
-    const ns = parseTimestamp(space < 0 ? line : line.slice(0, space));
+    const stamp = space < 0 ? line : line.slice(0, space);
+    const ns = parseTimestamp(stamp);
     if (ns === undefined) throw new LogFormatError(`log line has no timestamp: "${line.slice(0, 80)}"`);
-    const text = space < 0 ? '' : line.slice(space + 1);
     this.#advanceCursor(ns);
-    if (this.#seenBefore(ns)) return;
-    this.#count.lines++;
-    if (!this.#matches(text)) return;
-    this.#count.matches++;
-    if (this.#keep === 0) return;
-    this.#last.push(`${line.slice(0, space)} ${maskCredentials(text).slice(0, MAX_KEPT_LINE)}`);
-    if (this.#last.length > this.#keep) this.#last.shift();
+    if (this.#seenBefore(ns)) return undefined;
+    return { stamp, ns, text: space < 0 ? '' : line.slice(space + 1) };
+  }
+
+  /** Where the next read starts: after the newest line taken; the previous cursor while no line was. */
+  get cursor(): LogCursor | undefined {
+    return this.#newest ?? this.#previous;
   }
 
   #seenBefore(ns: bigint): boolean {
@@ -206,9 +203,42 @@ export class LogWindow {
     if (!this.#newest || ns > this.#newest.ns) this.#newest = { ns, linesAtNs: 1 };
     else if (ns === this.#newest.ns) this.#newest = { ns, linesAtNs: this.#newest.linesAtNs + 1 };
   }
+}
+
+/** One run's window of a log: the matching lines among those no earlier run counted (see NewLines). */
+export class LogWindow {
+  readonly #matches: (text: string) => boolean;
+  readonly #keep: number;
+  readonly #lines: NewLines;
+  #count = { matches: 0, lines: 0 };
+  #last: string[] = [];
+
+  constructor(matches: (text: string) => boolean, keep: number, previous: LogCursor | undefined) {
+    this.#matches = matches;
+    this.#keep = keep;
+    this.#lines = new NewLines(previous);
+  }
+
+  /** The cursor this window continues from. */
+  get previous(): LogCursor | undefined {
+    return this.#lines.previous;
+  }
+
+  /** Adds one `<timestamp> <text>` line; true, as the whole log is read. Throws LogFormatError when the timestamp is missing. */
+  add(line: string): boolean {
+    const taken = this.#lines.take(line);
+    if (!taken) return true;
+    this.#count.lines++;
+    if (!this.#matches(taken.text)) return true;
+    this.#count.matches++;
+    if (this.#keep === 0) return true;
+    this.#last.push(`${taken.stamp} ${maskCredentials(taken.text).slice(0, MAX_KEPT_LINE)}`);
+    if (this.#last.length > this.#keep) this.#last.shift();
+    return true;
+  }
 
   result(): WindowResult {
-    return { ...this.#count, last: [...this.#last], cursor: this.#newest ?? this.#previous };
+    return { ...this.#count, last: [...this.#last], cursor: this.#lines.cursor };
   }
 }
 

@@ -1,17 +1,21 @@
 // The docker probe: state, health, restarts, OOM kills, CPU and memory of the stack's containers and the error lines
 // in their logs, read from the Engine API (dockerode) over its unix socket or TCP.
-import type { IncomingMessage } from 'node:http';
-import { addAbortSignal } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { DockerProbeConfig } from '../config/probes.js';
-import { loadPackage } from '../load-package.js';
 import type { Sample } from '../types.js';
 import {
-  FrameDecoder,
-  LineAssembler,
+  DEFAULT_ENDPOINT,
+  engineClient,
+  engineFailure,
+  engineGet,
+  message,
+  parseAnswer as parse,
+  readLogLines,
+  stopped,
+} from './docker-api.js';
+import {
   type LogCursor,
-  LogFormatError,
   LogWindow,
   lineMatcher,
   maskCredentials,
@@ -19,13 +23,7 @@ import {
   type WindowResult,
 } from './docker-logs.js';
 import { type ContainerFigures, containerFigures, statsDocument } from './docker-stats.js';
-import { abortReason, describeFailure, endpointOf } from './net-failure.js';
 import { defineProbe, sample } from './probe.js';
-
-// Where the Engine listens when the config does not say. DOCKER_HOST is followed by writing
-// `endpoint: ${DOCKER_HOST:-unix:///var/run/docker.sock}`: the config loader fills it from the environment main
-// hands it, so create() always receives the endpoint it is to use.
-const DEFAULT_ENDPOINT = 'unix:///var/run/docker.sock';
 
 // The first read of a container's log (no cursor yet) takes only its last lines: a log can hold years of history.
 const FIRST_READ_TAIL = 1000;
@@ -122,13 +120,11 @@ export default defineProbe({
 
     return {
       async run({ signal }) {
-        // dockerode brings ssh2, gRPC and protobuf.js, loaded only when a docker probe runs; a failure to load it is
-        // no engine failure, so it is outside the try below (the run fails with its reason).
-        const { default: Engine } = await loadPackage('dockerode', () => import('dockerode'));
+        // A failure to load dockerode is no engine failure, so it is outside the try below (the run fails with its reason).
+        engine ??= await engineClient(endpoint);
+        const box = engine;
         let list: z.output<typeof listed>;
-        let box: Docker;
         try {
-          box = engine ??= new Engine(modemOptions(endpoint));
           list = parse(listed, await box.listContainers({ all: true, abortSignal: signal }), 'container list');
         } catch (err) {
           return { up: false, reason: engineFailure(err, endpoint, signal) };
@@ -166,28 +162,6 @@ export default defineProbe({
   },
 });
 
-// Every connection option is given, so docker-modem's own defaults (DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY)
-// never override the endpoint the configuration chose. No `agent`: docker-modem util.inspect()s its request options
-// (showHidden, depth: null) for a debug line on every request, even with debugging off, and a keep-alive Agent with
-// its sockets in there made a run over 50 containers take seconds instead of milliseconds (bench/docker.ts).
-function modemOptions(endpoint: string): Docker.DockerOptions {
-  const none = {
-    host: undefined,
-    port: undefined,
-    socketPath: undefined,
-    ca: undefined,
-    cert: undefined,
-    key: undefined,
-  };
-  if (endpoint.startsWith('unix://'))
-    return { ...none, socketPath: endpoint.slice('unix://'.length), protocol: 'http' };
-  const url = new URL(endpoint);
-  if (url.protocol !== 'tcp:' || url.port === '') {
-    throw new Error(`"${endpoint}" is not a docker endpoint (unix:///path or tcp://host:port)`);
-  }
-  return { ...none, host: url.hostname, port: Number(url.port), protocol: 'http' };
-}
-
 /** The configured names (found or missing) plus every container carrying all of `match_labels`; all when neither. */
 function select(list: z.output<typeof listed>, config: DockerProbeConfig): { found: Selected[]; missing: string[] } {
   const named = list.map((c) => {
@@ -222,7 +196,7 @@ function primaryName(names: string[]): string {
 async function readStats(engine: Docker, id: string, signal: AbortSignal): Promise<ContainerFigures | undefined> {
   const doc = parse(
     statsDocument,
-    await get(engine, `/containers/${id}/stats`, { stream: false }, signal, 'json'),
+    await engineGet(engine, `/containers/${id}/stats`, { stream: false }, signal, 'json'),
     'stats',
   );
   const figures = containerFigures(doc);
@@ -231,51 +205,9 @@ async function readStats(engine: Docker, id: string, signal: AbortSignal): Promi
 
 async function readLog(engine: Docker, id: string, tty: boolean, window: LogWindow, signal: AbortSignal) {
   const cursor = window.previous;
-  const query = { stdout: true, stderr: true, timestamps: true };
   const range = cursor ? { since: sinceSeconds(cursor) } : { tail: FIRST_READ_TAIL };
-  const res = (await get(
-    engine,
-    `/containers/${id}/logs`,
-    { ...query, ...range },
-    signal,
-    'stream',
-  )) as IncomingMessage;
-  addAbortSignal(signal, res);
-  // A TTY container's log is raw text; any other is multiplexed frames, with one line assembler per stream.
-  const frames = tty ? undefined : new FrameDecoder();
-  const assemblers = { stdin: new LineAssembler(), stdout: new LineAssembler(), stderr: new LineAssembler() };
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    if (!frames) for (const line of assemblers.stdout.push(chunk)) window.add(line);
-    else for (const f of frames.push(chunk)) for (const line of assemblers[f.stream].push(f.payload)) window.add(line);
-  }
-  if (frames && frames.pendingBytes > 0) {
-    throw new LogFormatError(`the log ended inside a frame (${frames.pendingBytes} bytes missing their end)`);
-  }
-  for (const a of Object.values(assemblers)) for (const line of a.end()) window.add(line);
+  await readLogLines(engine, id, tty, range, (line) => window.add(line), signal);
   return window.result();
-}
-
-// dockerode's typed methods do not all take an AbortSignal; docker-modem's dial, which they call, does.
-function get(
-  engine: Docker,
-  path: string,
-  query: object,
-  signal: AbortSignal,
-  answer: 'json' | 'stream',
-): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    engine.modem.dial(
-      {
-        path: `${path}?`,
-        method: 'GET',
-        options: query,
-        isStream: answer === 'stream',
-        abortSignal: signal,
-        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-      },
-      (err, data) => (err ? reject(err) : resolve(data)),
-    ),
-  );
 }
 
 function samplesOf(o: Observation, before: { id: string; count: number } | undefined): Sample[] {
@@ -348,47 +280,4 @@ function describe(o: Observation): string {
 
 function mib(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(1)} MiB`;
-}
-
-// A response that is not what the Engine API documents (another server on the socket, a proxy) names what it lacks.
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  if (Buffer.isBuffer(value)) throw new Error(`the ${what} is not JSON: "${value.toString('utf8', 0, 80)}"`);
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new Error(
-    `the ${what} is not what the Engine API sends: ${issue?.path.join('.') || '(top)'}: ${issue?.message}`,
-  );
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message.trim() : String(err);
-}
-
-/**
- * Why the Engine could not be asked at all: the socket is missing, forbidden or stale, the TCP endpoint refuses or
- * does not resolve (worded as for every network probe), it answers an error status or something that is not HTTP.
- */
-function engineFailure(err: unknown, endpoint: string, signal: AbortSignal): string {
-  if (signal.aborted) return stopped(endpoint, signal);
-  const { code, statusCode } = err as { code?: unknown; statusCode?: number };
-  if (statusCode !== undefined) return `the docker engine at ${endpoint} answered HTTP ${statusCode}: ${message(err)}`;
-  if (!endpoint.startsWith('unix://')) {
-    if (typeof code === 'string')
-      return `the docker engine at ${endpoint}: ${describeFailure(err, signal, endpointOf(new URL(endpoint)))}`;
-    return `cannot read from the docker engine at ${endpoint}: ${message(err)}`;
-  }
-  const socket = endpoint.slice('unix://'.length);
-  if (code === 'ENOENT') return `no docker socket at ${socket}: the engine is not running or the path is wrong`;
-  if (code === 'EACCES' || code === 'EPERM') {
-    return `permission denied on the docker socket ${socket}: run centinela as a user in the docker group or give it access to the socket`;
-  }
-  if (code === 'ECONNREFUSED')
-    return `nothing accepts connections on the docker socket ${socket}: a stale socket file, is dockerd running?`;
-  return `cannot read from the docker engine at ${endpoint}: ${message(err)}`;
-}
-
-// The run's signal says why it stopped (the scheduler's timeout, a shutdown); the reason keeps its words.
-function stopped(endpoint: string, signal: AbortSignal): string {
-  return `no answer from the docker engine at ${endpoint} before the run was stopped: ${abortReason(signal)}`;
 }

@@ -3,6 +3,7 @@
 // to the array below. test/probes/registry.test.ts fails when a probe file is missing here, is named unlike its
 // kind, or has no test/probes/<file>.test.ts. Other files here (parsers, clients) are helpers, not probes.
 import type { ProbeConfig, ProbeKindName } from '../config/probes.js';
+import caddyAccessLog from './caddy-access-log.js';
 import disk from './disk.js';
 import docker from './docker.js';
 import heartbeat from './heartbeat.js';
@@ -32,6 +33,7 @@ export const probeKinds: readonly AnyProbeKind[] = [
   disk,
   host,
   heartbeat,
+  caddyAccessLog,
 ];
 
 /** The registered kind named `kind`, if it is built. */

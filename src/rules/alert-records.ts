@@ -62,4 +62,12 @@ export interface WindowRecord {
   /** Who closed it through the API (outcome `closed`). */
   closedBy: string | undefined;
   outcome: WindowOutcome | undefined;
+  /** The deploy is a rollback (`centinela deploy --rollback`), shown as such. */
+  rollback: boolean;
+  /** Downtime budget (ms): an alert it holds that has been active longer than this pages before the end. */
+  budget: number | undefined;
+  /** When the deploy's command finished: a probe passing after it counts as back without waiting for `settle`. */
+  commandEndedAt: number | undefined;
+  /** The last lines the deploy's command printed, for the HealthNotBack page. */
+  output: string | undefined;
 }

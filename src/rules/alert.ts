@@ -30,6 +30,8 @@ export interface AlertContext {
   /** Each probe's latest run: passed or not, and when; for a diagnosed probe with no detail to show. */
   health: ReadonlyMap<string, ProbeHealth>;
   now: number;
+  /** The last lines a deploy's command printed, by maintenance window id (HealthNotBack shows them). */
+  deployOutput: (window: string) => string | undefined;
 }
 
 /** The alert for instance `id` of `rule`, with summary and description rendered. */
@@ -61,10 +63,13 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     summary: rule.summary.render(vars),
     runbook: rule.runbook,
     // Every probe the rule names, so a reader sees that one was looked at and had nothing to say.
-    diagnosis: diagnoseProbes(rule, labels).map((probe) => ({
-      probe,
-      detail: ctx.details.get(probe) ?? quiet(ctx.health.get(probe)),
-    })),
+    diagnosis: [
+      ...diagnoseProbes(rule, labels).map((probe) => ({
+        probe,
+        detail: ctx.details.get(probe) ?? quiet(ctx.health.get(probe)),
+      })),
+      ...deployDiagnosis(rule, labels, ctx),
+    ],
     groupKey: rule.groupBy.map((l) => labelValue(labels, l)).join(','),
     activeSince,
     flapping: inst.flapping,
@@ -78,6 +83,13 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     alert.peak = { value, priority: worst, threshold, summary };
   }
   return alert;
+}
+
+/** The deploy's last output lines, for centinela's own alert about its window (HealthNotBack{window}). */
+function deployDiagnosis(rule: Rule, labels: Labels, ctx: AlertContext): { probe: string; detail: string }[] {
+  if (rule.probe !== '' || labels.window === undefined) return [];
+  const output = ctx.deployOutput(labels.window);
+  return output ? [{ probe: 'deploy', detail: output }] : [];
 }
 
 /** What a diagnosed probe without detail says: when it last ran and how that went, or that it has not run. */

@@ -5,10 +5,14 @@ import { type Matcher, matchesAll } from '../matchers.js';
 import { type Entry, type Hold, matchableLabels } from './alert.js';
 import { inhibitions } from './inhibit.js';
 
-/** Silences in force and windows open at this evaluation, and the inhibition rules. */
+/**
+ * Silences in force and windows open at this evaluation, and the inhibition rules. A window with a `budget` (ms, a
+ * deploy's downtime budget) holds an alert only until it has been firing that long at `now`.
+ */
 export interface HoldSources {
+  now: number;
   silences: readonly { id: string; matchers: readonly Matcher[] }[];
-  windows: readonly { id: string; matchers: readonly Matcher[] }[];
+  windows: readonly { id: string; matchers: readonly Matcher[]; budget?: number | undefined }[];
   inhibit: readonly InhibitConfig[];
 }
 
@@ -20,7 +24,12 @@ export function computeHolds(
   entries: readonly Entry[],
   sources: HoldSources,
 ): { holds: Map<string, Hold[]>; inhibits: Map<string, string[]> } {
-  const alerts = entries.map((e) => ({ id: e.id, labels: matchableLabels(e), firing: e.inst.state === 'firing' }));
+  const alerts = entries.map((e) => ({
+    id: e.id,
+    labels: matchableLabels(e),
+    firing: e.inst.state === 'firing',
+    firingFor: e.inst.state === 'firing' ? sources.now - (e.inst.activeSince ?? e.inst.since) : 0,
+  }));
   const inhibited = inhibitions(sources.inhibit, alerts);
   const holds = new Map<string, Hold[]>();
   const inhibits = new Map<string, string[]>();
@@ -29,7 +38,9 @@ export function computeHolds(
     if (a.firing) for (const s of by) inhibits.set(s, [...(inhibits.get(s) ?? []), a.id]);
     holds.set(a.id, [
       ...sources.silences.filter((s) => matchesAll(s.matchers, a.labels)).map((s) => hold('silenced', s.id)),
-      ...sources.windows.filter((w) => matchesAll(w.matchers, a.labels)).map((w) => hold('maintenance', w.id)),
+      ...sources.windows
+        .filter((w) => matchesAll(w.matchers, a.labels) && !(w.budget !== undefined && a.firingFor > w.budget))
+        .map((w) => hold('maintenance', w.id)),
       ...by.map((id) => hold('inhibited', id)),
     ]);
   }

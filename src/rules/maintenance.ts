@@ -84,6 +84,10 @@ export interface WindowInput {
   priority?: Priority;
   /** Open it even though `match` names an alert or a probe the config does not have. */
   force?: boolean;
+  /** The deploy is a rollback. */
+  rollback?: boolean;
+  /** Downtime budget (ms): an alert held longer than this after it became active pages before the end. */
+  budget?: number;
 }
 
 /** What a new window is checked against: the names the config has, the length limits, the windows open now. */
@@ -128,6 +132,9 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
   if (input.reason.trim() === '') problems.push('needs a reason, e.g. "deploy v1.4.2"');
   const settle = input.settle ?? DEFAULT_SETTLE;
   if (!(settle >= 0)) problems.push('settle must be 0s or longer');
+  if (input.budget !== undefined && !(input.budget > 0 && input.budget <= input.max)) {
+    problems.push('budget must be longer than 0s and no longer than max (past max the window pages anyway)');
+  }
   if (problems.length > 0) throw new AlertingError('WINDOW_INVALID', `maintenance window: ${problems.join('; ')}`);
   const match = input.match ?? [];
   if (!input.force) refuseUnknownNames('maintenance window', match, scope);
@@ -147,6 +154,10 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
     closedAt: undefined,
     closedBy: undefined,
     outcome: undefined,
+    rollback: input.rollback ?? false,
+    budget: input.budget,
+    commandEndedAt: undefined,
+    output: undefined,
   };
 }
 
@@ -181,9 +192,10 @@ export function healthy(probes: readonly string[], health: ReadonlyMap<string, P
 
 /**
  * Moves an open window on at `now`: records probes seen failing, closes it early once every probe is back (a run
- * after opening passed, and the probe either failed during the window or the window is older than `settle`, so a
- * deploy that has not yet taken the service down does not close it at once), or closes it at its end as `ended`
- * (healthy) or `unhealthy` (the evaluator pages). Returns the same object when nothing changed.
+ * after opening passed, and the probe either failed during the window, or the window is older than `settle`, or the
+ * run came after the deploy's command ended — so a deploy that has not yet taken the service down does not close it
+ * at once), or closes it at its end as `ended` (healthy) or `unhealthy` (the evaluator pages). Returns the same object
+ * when nothing changed.
  */
 export function advanceWindow(w: WindowRecord, health: ReadonlyMap<string, ProbeHealth>, now: number): WindowRecord {
   if (w.closedAt !== undefined) return w;
@@ -194,7 +206,9 @@ export function advanceWindow(w: WindowRecord, health: ReadonlyMap<string, Probe
   const failed = newlyFailed.length > 0 ? [...w.failed, ...newlyFailed] : w.failed;
   const back = w.probes.every((p) => {
     const h = health.get(p);
-    return h?.passing === true && h.at >= w.openedAt && (failed.includes(p) || now - w.openedAt >= w.settle);
+    if (h?.passing !== true || h.at < w.openedAt) return false;
+    const deployDone = w.commandEndedAt !== undefined && h.at >= w.commandEndedAt;
+    return failed.includes(p) || now - w.openedAt >= w.settle || deployDone;
   });
   if (back) return { ...w, failed, closedAt: now, outcome: 'healthy' };
   if (now >= w.endsAt)

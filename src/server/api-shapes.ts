@@ -101,7 +101,18 @@ export interface MaintenanceView {
   state: 'open' | 'closed';
   closedAt?: string;
   closedBecause?: string;
+  /** One-shot windows opened by `centinela deploy --rollback`. */
+  rollback?: boolean;
+  /** The downtime budget (seconds): a held alert firing longer than this pages before endsAt. */
+  budgetSeconds?: number;
+  /** When the deploy's command finished. */
+  commandEndedAt?: string;
+  /** The deploy command's last output lines. */
+  output?: string;
 }
+
+/** Longest deploy output a window keeps (characters): the last lines, for the page. */
+export const OUTPUT_MAX = 4000;
 
 /** A ping as recorded: when, whether it was a success, and the last success so far. */
 export interface HeartbeatView {
@@ -168,6 +179,10 @@ export interface NewMaintenance {
   openedBy: string;
   /** Open it even though `match` names an alert or a probe the config does not have. */
   force?: boolean;
+  /** The deploy is a rollback. */
+  rollback?: boolean;
+  /** Downtime budget (ms): a held alert firing longer than this pages before the window's end. */
+  budgetMs?: number;
 }
 
 /** What an emailed acknowledgement link points at, shown on its confirmation page. */
@@ -190,6 +205,10 @@ export interface Operations {
   listMaintenance(filter: { state?: 'open' | 'closed' }): Promise<MaintenanceView[]>;
   startMaintenance(input: NewMaintenance): Promise<MaintenanceView>;
   endMaintenance(id: string, by: string): Promise<MaintenanceView>;
+  /** One window, recurring or one-shot; ApiError MAINTENANCE_NOT_FOUND. */
+  getMaintenance(id: string): Promise<MaintenanceView>;
+  /** Keeps the deploy command's last output lines on a one-shot window; `ended` when the command has finished. */
+  recordMaintenanceOutput(id: string, input: { output: string; ended: boolean }): Promise<MaintenanceView>;
   /** Re-reads the config; throws ApiError CONFIG_INVALID (running config kept) with the problems as details. */
   reload(): Promise<{ summary: string }>;
   /** Checks an emailed ack link; throws ApiError when it is forged, expired or its alert is over. */

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
 import { matchers } from '../matchers.js';
-import type { Operations } from './api-shapes.js';
+import { type Operations, OUTPUT_MAX } from './api-shapes.js';
 import { ApiError } from './errors.js';
 
 const who = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
@@ -59,11 +59,25 @@ const maintenanceBody = z
     by: who.default('api'),
     /** Open it even though `match` names an alert or a probe the config does not have. */
     force: z.boolean().default(false),
+    /** The deploy is a rollback (shown on the status page and in the window). */
+    rollback: z.boolean().default(false),
+    /** A held alert firing longer than this pages before max: the deploy's downtime budget. */
+    budget: duration.optional(),
   })
   .refine((b) => b.settle === undefined || b.settle <= b.max, {
     message: 'must not be longer than max (the window would end before it could settle)',
     path: ['settle'],
+  })
+  .refine((b) => b.budget === undefined || (b.budget > 0 && b.budget <= b.max), {
+    message: 'must be longer than 0s and no longer than max (past max the window pages anyway)',
+    path: ['budget'],
   });
+
+/** The deploy command's last output lines; the first with `ended` also says the command has finished. */
+const outputBody = z.strictObject({
+  output: z.string().max(OUTPUT_MAX, { message: `must be at most ${OUTPUT_MAX} characters: send the last lines` }),
+  ended: z.boolean().default(false),
+});
 
 /** Validates `value` (the request's body, query or params) or throws a 400 that names each bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
@@ -149,9 +163,20 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
       reason: body.reason,
       openedBy: body.by,
       force: body.force,
+      rollback: body.rollback,
+      ...(body.budget !== undefined ? { budgetMs: body.budget } : {}),
     });
     reply.status(201);
     return { window };
+  });
+
+  app.get('/api/v1/maintenance/:id', read, async (req) => ({
+    window: await ops.getMaintenance(parseInput(id, req.params, 'params').id),
+  }));
+
+  app.post('/api/v1/maintenance/:id/output', write, async (req) => {
+    const body = parseInput(outputBody, req.body, 'body');
+    return { window: await ops.recordMaintenanceOutput(parseInput(id, req.params, 'params').id, body) };
   });
 
   app.post('/api/v1/maintenance/:id/end', write, async (req) => {

@@ -103,7 +103,9 @@ function windowRow(w: MaintenanceView, now: number): SafeHtml {
   const holds = w.matchers.length
     ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`
     : 'every alert';
-  return html`<div class="card" data-window-id="${w.id}">${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, at most ${age(Date.parse(w.endsAt) - now)} more<br><span class="labels">holds back ${holds}</span></div>`;
+  // A rollback is told apart at a glance: the deploy before it failed.
+  const rollback = w.rollback ? html`<strong class="rollback">rollback</strong> ` : '';
+  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, at most ${age(Date.parse(w.endsAt) - now)} more<br><span class="labels">holds back ${holds}</span></div>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

@@ -4,7 +4,8 @@
 // 4: the worst breach of an alert instance's episode, for the all-clear (rules).
 // 5: the pings of push heartbeats (heartbeat probes).
 // 6: a pending alert kept back for its cause to confirm first (rules).
-// 7: the clear runs in a row of a firing alert, towards after_successes (rules).
+// 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
+// 8: the clear runs in a row of a firing alert, towards after_successes (rules).
 
 export interface Migration {
   version: number;
@@ -191,6 +192,17 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 7,
+    name: 'rules: deploys in maintenance windows',
+    sql: `
+      -- Windows from before are no rollback, have no budget (held until their end) and no command.
+      ALTER TABLE maintenance_windows ADD COLUMN rollback INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE maintenance_windows ADD COLUMN budget INTEGER;
+      ALTER TABLE maintenance_windows ADD COLUMN command_ended_at INTEGER;
+      ALTER TABLE maintenance_windows ADD COLUMN output TEXT;
+    `,
+  },
+  {
+    version: 8,
     name: 'rules: clear runs in a row of a firing alert',
     sql: `
       -- Counts towards after_successes, so a restart while a recovery is being confirmed keeps the count. Instances

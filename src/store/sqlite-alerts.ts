@@ -71,6 +71,10 @@ interface WindowRow {
   closed_at: number | null;
   closed_by: string | null;
   outcome: WindowOutcome | null;
+  rollback: 0 | 1;
+  budget: number | null;
+  command_ended_at: number | null;
+  output: string | null;
 }
 
 /** Prepared statements over the rules' tables. */
@@ -114,12 +118,15 @@ export class SqliteAlertStore implements AlertStore {
       openWindows: db.prepare<[], WindowRow>('SELECT * FROM maintenance_windows WHERE closed_at IS NULL ORDER BY id'),
       window: db.prepare<[string], WindowRow>('SELECT * FROM maintenance_windows WHERE id = ?'),
       addWindow: db.prepare(`INSERT INTO maintenance_windows (id, probes, matchers, reason, owner, priority, opened_at,
-          ends_at, settle, failed, closed_at, closed_by, outcome)
+          ends_at, settle, failed, closed_at, closed_by, outcome, rollback, budget, command_ended_at, output)
         VALUES (@id, @probes, @matchers, @reason, @owner, @priority, @opened_at, @ends_at, @settle, @failed,
-          @closed_at, @closed_by, @outcome)`),
+          @closed_at, @closed_by, @outcome, @rollback, @budget, @command_ended_at, @output)`),
       // Only an open window changes: a window closed meanwhile (API) is never reopened by a late update.
       updateWindow: db.prepare(`UPDATE maintenance_windows SET failed = @failed, closed_at = @closed_at,
           closed_by = @closed_by, outcome = @outcome WHERE id = @id AND closed_at IS NULL`),
+      // The command's output is kept on a closed window too (it may end after health is back); its end only once.
+      windowOutput: db.prepare(`UPDATE maintenance_windows SET output = @output,
+          command_ended_at = COALESCE(command_ended_at, @command_ended_at) WHERE id = @id`),
     };
   }
 
@@ -229,6 +236,11 @@ export class SqliteAlertStore implements AlertStore {
     const { id, failed, closed_at, closed_by, outcome } = toWindowRow(w);
     this.#s.updateWindow.run({ id, failed, closed_at, closed_by, outcome });
   }
+
+  /** Keeps the deploy command's last output lines on a window and, once, when the command ended. */
+  recordWindowOutput(id: string, output: string, endedAt: number | undefined): void {
+    this.#s.windowOutput.run({ id, output, command_ended_at: endedAt ?? null });
+  }
 }
 
 function fromInstanceRow(r: InstanceRow): StoredInstance {
@@ -321,6 +333,10 @@ function fromWindowRow(r: WindowRow): WindowRecord {
     closedAt: fromNull(r.closed_at),
     closedBy: fromNull(r.closed_by),
     outcome: fromNull(r.outcome),
+    rollback: r.rollback === 1,
+    budget: fromNull(r.budget),
+    commandEndedAt: fromNull(r.command_ended_at),
+    output: fromNull(r.output),
   };
 }
 
@@ -339,5 +355,9 @@ function toWindowRow(w: WindowRecord): WindowRow {
     closed_at: w.closedAt ?? null,
     closed_by: w.closedBy ?? null,
     outcome: w.outcome ?? null,
+    rollback: w.rollback ? 1 : 0,
+    budget: w.budget ?? null,
+    command_ended_at: w.commandEndedAt ?? null,
+    output: w.output ?? null,
   };
 }

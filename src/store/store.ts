@@ -51,6 +51,8 @@ export interface AlertStore {
   addWindow(w: WindowRecord): void;
   /** Saves what changes on an open window (failed probes, closing); a closed window is never reopened. */
   updateWindow(w: WindowRecord): void;
+  /** Keeps the deploy command's last output lines on a window and, once, when the command ended. */
+  recordWindowOutput(id: string, output: string, endedAt: number | undefined): void;
 }
 
 /** The pings pushed to heartbeat probes, one record per heartbeat name. */

@@ -149,6 +149,48 @@ describe('one-shot windows (deploys)', () => {
     expect(h.evaluator.api.listWindows({ state: 'closed' })).toMatchObject([{ outcome: 'ended' }]);
   });
 
+  it("a probe passing after the deploy's command ended closes the window without waiting for settle", async () => {
+    const h = deployHarness();
+    const w = h.evaluator.api.openWindow({ probes: ['api_health'], max: 10 * MIN, settle: 10 * MIN, reason: 'deploy' });
+    await h.advance(10_000);
+    h.run('api_health', {});
+    expect(h.evaluator.api.getWindow(w.id).open).toBe(true);
+    h.evaluator.api.recordOutput(w.id, 'migrations at head', false);
+    await h.advance(10_000);
+    h.run('api_health', {});
+    expect(h.evaluator.api.getWindow(w.id)).toMatchObject({ open: true, output: 'migrations at head' });
+    h.evaluator.api.recordOutput(w.id, 'migrations at head\ndeploy done', true);
+    expect(h.evaluator.api.getWindow(w.id)).toMatchObject({ commandEndedAt: h.clock.now() });
+    await h.advance(1000);
+    h.run('api_health', {});
+    expect(h.evaluator.api.getWindow(w.id)).toMatchObject({ open: false, outcome: 'healthy' });
+  });
+
+  it("HealthNotBack carries the deploy's last output lines after the probes' diagnosis", async () => {
+    const h = deployHarness();
+    const w = h.evaluator.api.openWindow({ probes: ['api_health'], max: 5 * MIN, reason: 'deploy' });
+    h.evaluator.api.recordOutput(w.id, 'docker compose up -d api\nsmoke test: 503', true);
+    h.down('api_health');
+    await h.advance(5 * MIN);
+    const page = h.down('api_health').find((e) => e.alert.alertname === 'HealthNotBack');
+    expect(page?.alert.diagnosis).toEqual([
+      { probe: 'api_health', detail: 'connection refused' },
+      { probe: 'deploy', detail: 'docker compose up -d api\nsmoke test: 503' },
+    ]);
+  });
+
+  it('with a downtime budget, releases an alert it holds once that alert has fired for longer than the budget', async () => {
+    const h = deployHarness();
+    const w = h.evaluator.api.openWindow({ probes: ['api_health'], max: 15 * MIN, budget: 2 * MIN, reason: 'deploy' });
+    expect(w).toMatchObject({ budget: 2 * MIN, rollback: false });
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0 held:maintenance']);
+    await h.advance(2 * MIN);
+    expect(h.down('api_health')).toEqual([]);
+    await h.advance(1000);
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0']);
+    expect(h.evaluator.api.getWindow(w.id).open).toBe(true);
+  });
+
   it('closes through the API; held alerts still firing are released', async () => {
     const h = deployHarness();
     const w = h.evaluator.api.openWindow({ probes: ['api_health'], max: 10 * MIN, reason: 'deploy' });
@@ -180,6 +222,11 @@ describe('one-shot windows (deploys)', () => {
     [{ probes: ['api'], max: 0, reason: 'x' }, 'max must be longer than 0s'],
     [{ probes: ['api'], max: 2 * 86_400_000, reason: 'x' }, 'max 2d is longer than 1d'],
     [{ probes: ['api'], max: MIN, reason: ' ' }, 'needs a reason'],
+    [
+      { probes: ['api'], max: MIN, budget: 2 * MIN, reason: 'x' },
+      'budget must be longer than 0s and no longer than max',
+    ],
+    [{ probes: ['api'], max: MIN, budget: 0, reason: 'x' }, 'budget must be longer than 0s'],
   ])('refuses %j', (input, message) => {
     const h = deployHarness();
     expect(() => h.evaluator.api.openWindow(input)).toThrow(AlertingError);

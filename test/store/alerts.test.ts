@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WindowRecord } from '../../src/rules/alert-records.js';
 import { inactive } from '../../src/rules/state-machine.js';
 import { SqliteAlertStore } from '../../src/store/sqlite-alerts.js';
 import { type Db, openDb } from '../../src/store/sqlite-db.js';
@@ -61,7 +62,7 @@ describe('AlertStore', () => {
     expect(s.getInstance('w')?.inst.awaitingCause).toBe(false);
   });
 
-  it('round-trips the clear runs of a firing alert towards after_successes (migration 7)', () => {
+  it('round-trips the clear runs of a firing alert towards after_successes (migration 8)', () => {
     const { store: s } = store();
     const clearing = {
       ...inactive(1_000),
@@ -107,26 +108,24 @@ describe('AlertStore', () => {
     expect(s.getSilence('sil_1')).toMatchObject({ endsAt: 50, expiredAt: 50, expiredBy: 'luis' });
     expect(s.liveSilences(60)).toEqual([]);
     expect(s.listSilences()).toHaveLength(1);
-    const w = {
-      id: 'win_1',
-      probes: ['api_health'],
-      matchers: undefined,
-      reason: 'deploy',
-      owner: 'ci',
-      priority: 'P1' as const,
-      openedAt: 0,
-      endsAt: 600,
-      settle: 120,
-      failed: [],
-      closedAt: undefined,
-      closedBy: undefined,
-      outcome: undefined,
-    };
+    const w = windowRecord('win_1');
     s.addWindow(w);
     s.updateWindow({ ...w, closedAt: 10, closedBy: 'ana', outcome: 'closed' });
     s.updateWindow({ ...w, failed: ['api_health'] });
     expect(s.getWindow('win_1')).toMatchObject({ closedAt: 10, outcome: 'closed', failed: [] });
     expect(s.openWindows()).toEqual([]);
+  });
+
+  it("keeps a deploy's output on its window, closed or not, and the command's end only once", () => {
+    const { store: s } = store();
+    const w = windowRecord('win_2');
+    s.addWindow(w);
+    s.recordWindowOutput('win_2', 'step 1', undefined);
+    expect(s.getWindow('win_2')).toMatchObject({ rollback: true, budget: 60, output: 'step 1' });
+    s.recordWindowOutput('win_2', 'step 1\nstep 2', 50);
+    s.updateWindow({ ...w, closedAt: 70, outcome: 'healthy' });
+    s.recordWindowOutput('win_2', 'step 1\nstep 2\ndone', 90);
+    expect(s.getWindow('win_2')).toMatchObject({ commandEndedAt: 50, output: 'step 1\nstep 2\ndone', closedAt: 70 });
   });
 });
 
@@ -321,3 +320,26 @@ describe('state file', () => {
     expect(db.pragma('mmap_size', { simple: true })).toBe(0);
   });
 });
+
+/** A one-shot window record as opened by `centinela deploy --rollback --budget 60ms`. */
+function windowRecord(id: string): WindowRecord {
+  return {
+    id,
+    probes: ['api_health'],
+    matchers: undefined,
+    reason: 'deploy',
+    owner: 'ci',
+    priority: 'P1',
+    openedAt: 0,
+    endsAt: 600,
+    settle: 120,
+    failed: [],
+    closedAt: undefined,
+    closedBy: undefined,
+    outcome: undefined,
+    rollback: true,
+    budget: 60,
+    commandEndedAt: undefined,
+    output: undefined,
+  };
+}

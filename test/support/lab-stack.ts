@@ -1,6 +1,7 @@
 // The lab of issue 11 without Docker: the GRUPO_GAD stack as the shipped config/ sees it, each piece real where it can
 // be, with a switch for each of the ten faults. The API is the demo target (health, /metrics at 10 requests/s, /ws/stats,
-// a WebSocket) on the fake clock; PostgreSQL is a throwaway cluster (max_connections 20, so 17 sessions are 85 %);
+// a WebSocket) on the fake clock (or the system clock, for a bench of daemons in real time); PostgreSQL is a throwaway
+// cluster (max_connections 20 unless told, so 17 sessions are 85 %);
 // Redis a redis-server of its own that can be killed and started again on its port; Docker a unix socket answering
 // from recorded Engine documents made healthy; the disk a 64 MiB tmpfs; the host a proc folder of fixed figures.
 // Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push channels). The config is a copy
@@ -15,7 +16,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { parseDocument } from 'yaml';
 import { startDemoTarget } from '../../demo/target.js';
-import { FakeClock } from '../../src/clock.js';
+import { type Clock, FakeClock } from '../../src/clock.js';
 import { seeded, type World } from './daemon.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './pg.js';
 import { grupoGadRecording, type RecordedEngine, startRecordedEngine } from './recorded-docker-engine.js';
@@ -30,11 +31,12 @@ export const CONTAINERS = ['grupo_gad_api', 'grupo_gad_db', 'grupo_gad_redis', '
 
 /** The lab: what the daemon watches and pages (a World for startDaemon: `target` is the API), and its switches. */
 export interface LabStack extends World {
-  clock: FakeClock;
   /** The ntfy server of the shipped push channels: a topic per person, `lab-<contact>`. */
   ntfy: WebhookSink;
   docker: RecordedEngine;
   db: ThrowawayCluster;
+  /** redis://127.0.0.1:PORT of the lab's Redis (the same port after a restart). */
+  redisUrl: string;
   /** A container stops (exited) or runs again. */
   setRunning(container: string, running: boolean): void;
   /** A container's memory against its limit, in percent (as docker stats computes it). */
@@ -62,10 +64,18 @@ export interface LabStack extends World {
  */
 export type LabTimings = 'shipped' | 'lab';
 
+/** Where the lab's time comes from, and how many sessions its PostgreSQL takes. */
+export interface LabOptions {
+  /** The clock of the API's simulated traffic and of the backup's age (default: a FakeClock on 2026-01-05 10:00Z). */
+  clock?: Clock;
+  /** max_connections of the lab's PostgreSQL (default 20). */
+  maxConnections?: number;
+}
+
 /** Starts every piece and writes the config copy; healthy until a switch is thrown. */
-export async function startLabStack(timings: LabTimings = 'shipped'): Promise<LabStack> {
+export async function startLabStack(timings: LabTimings = 'shipped', options: LabOptions = {}): Promise<LabStack> {
   if (process.getuid?.() !== 0) throw new Error('the lab mounts a 64 MiB tmpfs for its disk and needs root to do so');
-  const clock = new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
+  const clock = options.clock ?? new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
   const dir = mkdtempSync(join(tmpdir(), 'centinela-lab-'));
   const disk = join(dir, 'disk');
   mkdirSync(disk);
@@ -75,7 +85,7 @@ export async function startLabStack(timings: LabTimings = 'shipped'): Promise<La
   const hook = await startWebhookSink();
   const ntfy = await startWebhookSink();
   const docker = await startRecordedEngine(healthyRecording());
-  const db = await startThrowawayCluster({ max_connections: '20' });
+  const db = await startThrowawayCluster({ max_connections: String(options.maxConnections ?? 20) });
   await db.admin((c) => c.query('CREATE DATABASE grupogad_prod'));
   let redis: TestRedisServer | undefined = await startRedisServer();
   const redisPort = redis.port;
@@ -170,6 +180,7 @@ export async function startLabStack(timings: LabTimings = 'shipped'): Promise<La
     ntfy,
     docker,
     db,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
     dir,
     configDir,
     env,
