@@ -94,7 +94,10 @@ async function startStack(dir: string) {
   const target = await startDemoTarget();
   const hook = await startWebhookSink();
   const cert = makeSelfSignedCert();
-  const tls = createServer({ key: cert.key, cert: cert.cert }, (_req, res) => res.end('ok'));
+  // Caddy's stand-in: the public health answer over HTTPS, and the certificate the tls probe reads.
+  const tls = createServer({ key: cert.key, cert: cert.cert }, (_req, res) =>
+    res.setHeader('content-type', 'application/json').end('{"status":"healthy","environment":"production"}'),
+  );
   await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
   let mails = 0;
   const smtp = new SMTPServer({
@@ -124,12 +127,17 @@ async function startStack(dir: string) {
     PATH: process.env.PATH,
     LOG_LEVEL: 'warn',
     API_URL: target.url,
+    METRICS_URL: `${target.url}/metrics`,
+    // The demo API's health reports environment "demo".
+    API_ENVIRONMENT: 'demo',
     WS_URL: `${target.url.replace('http', 'ws')}/ws`,
+    PUBLIC_URL: `https://127.0.0.1:${(tls.address() as AddressInfo).port}`,
     PUBLIC_HOST: `127.0.0.1:${(tls.address() as AddressInfo).port}`,
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_USER: 'postgres',
     REDIS_HOST: '127.0.0.1',
-    GRUPOGAD_DIR: dir,
+    LOGS_DIR: join(dir, 'logs'),
+    BACKUPS_DIR: join(dir, 'backups'),
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
     NODE_EXTRA_CA_CERTS: cert.certFile,

@@ -176,10 +176,11 @@ function swapConfig(
   return summary;
 }
 
-/** Pages go by escalation.yaml; ack links point at server.public_url. */
+/** Pages go by escalation.yaml; ack links point at server.public_url; they read in centinela.yaml's locale and zone. */
 function pagingOf(config: Config): Paging {
-  const url = config.centinela.server.public_url;
-  return { escalation: config.escalation, ...(url ? { publicUrl: url } : {}) };
+  const { server, locale, timezone } = config.centinela;
+  const url = server.public_url;
+  return { escalation: config.escalation, ...(url ? { publicUrl: url } : {}), reading: { locale, timezone } };
 }
 
 /** The config folder as it is now, or ApiError CONFIG_INVALID listing each problem as `centinela check` prints it. */

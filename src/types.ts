@@ -68,6 +68,8 @@ export interface Alert {
   flapping: boolean;
   /** Set while a silence, an inhibition or a maintenance window holds it back (it is still tracked). */
   suppressedBy: { kind: Suppression; id: string }[];
+  /** Contacts its rule pages besides the level's (`also_page`); absent when none. */
+  alsoPage?: string[];
   /** Ids of alerts this one inhibits, listed in its page. */
   inhibits: string[];
   /**

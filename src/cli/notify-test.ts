@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
+import { DEFAULT_READING, type Reading, t } from '../locale/locale.js';
 import { deliver } from '../notifiers/index.js';
 import type { Notification } from '../notifiers/notifier.js';
 import { type ConfigCommandDeps, commandLogger, configOption, loadOrReport, shellRun } from './config-command.js';
@@ -25,13 +26,15 @@ function kindOf(c: ChannelConfig): string {
   return c.kind === 'email' ? 'email' : `webhook/${c.format}`;
 }
 
-/** The test page for `contact`: one item of kind `test`, marked as such in every format. */
-function testPage(contact: string, cfg: EscalationFile, now: number): Notification {
+/** The test page for `contact`: one item of kind `test`, marked as such in every format, in the team's language. */
+function testPage(contact: string, cfg: EscalationFile, now: number, reading: Reading): Notification {
   const person = cfg.contacts[contact];
+  const lang = reading.locale;
   return {
     id: `test-${contact}-${now}`,
     contact: { id: contact, name: person?.name ?? contact, email: person?.email },
     at: now,
+    reading,
     items: [
       {
         key: `test:${contact}:${now}`,
@@ -49,9 +52,9 @@ function testPage(contact: string, cfg: EscalationFile, now: number): Notificati
           value: 0,
           threshold: 0,
           op: '==',
-          summary: `centinela test page for ${contact} — no action needed`,
-          description: 'Sent by `centinela notify-test` to check that this channel reaches you',
-          runbook: ['Nothing to do: this is a test'],
+          summary: t(lang, 'test.summary', { contact }),
+          description: t(lang, 'test.description'),
+          runbook: [t(lang, 'test.runbook')],
           diagnosis: [],
           groupKey: 'CentinelaTest',
           activeSince: now,
@@ -70,6 +73,8 @@ function testPage(contact: string, cfg: EscalationFile, now: number): Notificati
  */
 export async function notifyTest(opts: {
   config: EscalationFile;
+  /** The language and time zone of the page (centinela.yaml); English and UTC when omitted. */
+  reading?: Reading;
   contact: string;
   only?: string;
   clock: Clock;
@@ -89,7 +94,7 @@ export async function notifyTest(opts: {
       `contact "${contact}" has no channel matching "${only}". Its channels: ${person.channels.join(', ') || '(none)'}`,
     );
   }
-  const page = testPage(contact, config, clock.now());
+  const page = testPage(contact, config, clock.now(), opts.reading ?? DEFAULT_READING);
   const results: NotifyTestResult[] = [];
   for (const name of names) {
     const channel = config.channels[name];
@@ -136,6 +141,7 @@ export function notifyTestCommand(deps: ConfigCommandDeps): Command {
       try {
         const results = await notifyTest({
           config: config.escalation,
+          reading: { locale: config.centinela.locale, timezone: config.centinela.timezone },
           contact: opts.contact,
           only: opts.channel,
           clock: systemClock,

@@ -69,6 +69,16 @@ const metricName = z.string().regex(/^[^\s"]+$/, {
     'is not a metric name. Write it without quotes or blanks: http_requests_total, or a UTF-8 name like go.gc_count',
 });
 
+/**
+ * An item's own window: `scrape` computes between the last two scrapes (the rate of the last interval), beside the
+ * probe's `window`, for rules that must see a change within a run or two (a rule's `fast` path).
+ */
+const itemWindow = z
+  .literal('scrape', {
+    error: "is not scrape. Write window: scrape (between the last two scrapes), or leave it out for the probe's window",
+  })
+  .optional();
+
 const histogram = z.strictObject({
   /** Histogram base name, without _bucket. */
   metric: metricName.refine((m) => !m.endsWith('_bucket'), {
@@ -80,6 +90,7 @@ const histogram = z.strictObject({
   match: matchers.optional(),
   /** Sample name prefix; samples are `<as>_p95_seconds`. */
   as: name.default('latency'),
+  window: itemWindow,
 });
 
 const counterRate = z.strictObject({
@@ -88,6 +99,7 @@ const counterRate = z.strictObject({
   match: matchers.optional(),
   /** Sample name; the value is per second. */
   as: name,
+  window: itemWindow,
 });
 
 const errorRate = z.strictObject({
@@ -102,6 +114,7 @@ const errorRate = z.strictObject({
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   as: name.default('error_percent'),
+  window: itemWindow,
 });
 
 const gauge = z.strictObject({
@@ -252,6 +265,11 @@ export const dockerProbe = z.strictObject({
   containers: z.array(z.string()).default([]),
   /** Containers carrying all these labels, e.g. com.docker.compose.project: grupo_gad (added to the named ones). */
   match_labels: z.record(z.string(), z.string()).optional(),
+  /**
+   * Compose services that must have a container among the selected ones: one with none (removed, never created)
+   * yields `present` 0 labelled `service` alone, as a missing named container yields it labelled `container`.
+   */
+  services: z.array(z.string()).default([]),
   /** Count error lines in each container's log; false to skip. */
   logs: z
     .union([z.literal(false), logsWatch])

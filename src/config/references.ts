@@ -5,6 +5,7 @@ import cron from 'node-cron';
 import { CronSchedule } from '../cron.js';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
+import { validTimeZone } from '../locale/locale.js';
 import type { Matcher } from '../matchers.js';
 import { unknownName } from '../rules/known-names.js';
 import { BUILTIN_RULES, compileRules } from '../rules/rule.js';
@@ -58,7 +59,7 @@ export function checkReferences(
   names: DefinedNames = namesOf(files),
 ): FileFinding[] {
   const out: FileFinding[] = [];
-  const { alerts, escalation } = files;
+  const { alerts, escalation, centinela } = files;
   const alertNames = names.alerts ?? {};
   const escalationNames = names.escalation ?? {};
   if (alerts) for (const f of checkAlerts(alerts, alertNames, quoting('alerts'))) out.push({ ...f, file: 'alerts' });
@@ -69,6 +70,9 @@ export function checkReferences(
   }
   if (alerts && escalation) {
     for (const f of checkRouting(alerts, escalationNames, quoting('alerts'))) out.push({ ...f, file: 'alerts' });
+  }
+  if (centinela?.timezone !== undefined && !validTimeZone(centinela.timezone)) {
+    out.push({ ...badTimeZone(['timezone'], centinela.timezone, quoting('centinela')), file: 'centinela' });
   }
   return out;
 }
@@ -159,15 +163,7 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
       const never = neverCloses(window.cron, window.duration, ['maintenance', i], q);
       if (never) out.push(never);
     }
-    if (!validTimeZone(window.timezone)) {
-      const path = ['maintenance', i, 'timezone'];
-      // A near miss would hint at what the value is.
-      const hint = q.quotable(path) ? didYouMean(window.timezone, Intl.supportedValuesOf('timeZone')) : '';
-      out.push({
-        path,
-        message: `${q.show(path, `"${window.timezone}"`)} is not a time zone.${hint} Write an IANA name such as America/Guayaquil or UTC`,
-      });
-    }
+    if (!validTimeZone(window.timezone)) out.push(badTimeZone(['maintenance', i, 'timezone'], window.timezone, q));
   });
 
   // A matcher naming no alert or probe holds nothing back: `alertname: ApiDwn` looks like a window and is none.
@@ -347,12 +343,22 @@ function checkRouting(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): F
   const defined = PRIORITIES.filter((p) => names.levels?.includes(p));
   const missing = (p: Priority) =>
     `no level ${p} in escalation.yaml, so nobody would be paged. Defined: ${defined.join(', ')}`;
+  const contactNames = names.contacts && keyed(names.contacts);
   alerts.rules?.forEach((rule, i) => {
     for (const p of PRIORITIES) {
       if (rule && rule.thresholds[p] !== undefined && !defined.includes(p)) {
         out.push({ path: ['rules', i, 'thresholds', p], atKey: true, message: missing(p) });
       }
     }
+    rule?.also_page.forEach((contact, j) => {
+      const path = ['rules', i, 'also_page', j];
+      if (contactNames && !contactNames.names.includes(contact)) {
+        out.push({
+          path,
+          message: `${noSuch('contact', path, contact, contactNames, q)} Contacts are in escalation.yaml`,
+        });
+      }
+    });
   });
   const p = alerts.evaluation?.cannot_measure;
   const at = ['evaluation', 'cannot_measure'];
@@ -490,11 +496,11 @@ function badCron(path: PathKey[], expression: string, q: Quoting): Finding {
   };
 }
 
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+function badTimeZone(path: PathKey[], zone: string, q: Quoting): Finding {
+  // A near miss would hint at what the value is.
+  const hint = q.quotable(path) ? didYouMean(zone, Intl.supportedValuesOf('timeZone')) : '';
+  return {
+    path,
+    message: `${q.show(path, `"${zone}"`)} is not a time zone.${hint} Write an IANA name such as America/Guayaquil or UTC`,
+  };
 }

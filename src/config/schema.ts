@@ -1,6 +1,7 @@
 // The three configuration files as strict schemas: unknown keys are errors, durations become milliseconds,
 // secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
 import { z } from 'zod';
+import { LOCALES } from '../locale/locale.js';
 import { matchers } from '../matchers.js';
 import {
   duration,
@@ -57,6 +58,8 @@ export const ruleConfig = z.strictObject({
   diagnose: z.array(name).default([]),
   /** Labels that group this rule's instances into one message per contact. */
   group_by: z.array(z.string()).default(['alertname']),
+  /** Contacts of escalation.yaml paged with whatever its priority's level pages (the security contact). */
+  also_page: z.array(name).default([]),
 });
 
 export const inhibitConfig = z.strictObject({
@@ -304,6 +307,10 @@ export const centinelaFile = z.strictObject({
     .default({ path: '/var/lib/centinela/state.db' }),
   /** centinela's own dead man's switch: a URL it calls on every cycle, so silence means it is down. */
   heartbeat: z.strictObject({ url: secretUrl, every: duration.default(60_000) }).optional(),
+  /** The language of every text a person reads: pages, the ack page, the status page. */
+  locale: z.enum(LOCALES, { error: `is not a language centinela speaks. Use ${LOCALES.join(' or ')}` }).default('en'),
+  /** The time zone (IANA name) of every time shown to people, each with its offset from UTC. */
+  timezone: z.string().default('UTC'),
 });
 
 export type RuleConfig = z.output<typeof ruleConfig>;

@@ -5,7 +5,7 @@
 //   const worker = new OutboxWorker({ store: store.incidents, config: config.escalation, ackUrl, clock, log });
 //   worker.start();                 // resumes rows a previous run had claimed, then wakes at each due time
 //   worker.wake();                  // after a unit of work that wrote outbox rows (Escalator.handle / tick / ack)
-//   worker.setConfig(cfg);          // on reload
+//   worker.setConfig(cfg, reading); // on reload
 //   await worker.stop(10_000);      // stops claiming; lets in-flight deliveries finish within the bound, then aborts
 //
 // Rows claimed together for one (contact, channel, group key) are one message. A failure is retried after
@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
+import { DEFAULT_READING, type Reading } from '../locale/locale.js';
 import { deliver } from '../notifiers/index.js';
 import { type Delivery, type Notification, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { IncidentStore, OutboxRow } from '../store/store.js';
@@ -33,6 +34,8 @@ export type OutboxConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channel
 export interface OutboxDeps {
   store: IncidentStore;
   config: OutboxConfig;
+  /** The language and time zone pages are written in (centinela.yaml); English and UTC when omitted. */
+  reading?: Reading;
   /** The signed acknowledgement link of a page for one contact, or undefined when links are off. */
   ackUrl?: AckUrl;
   clock: Clock;
@@ -89,6 +92,7 @@ export class OutboxWorker {
   readonly #ackUrl: AckUrl;
   readonly #failing: FailingChannels;
   #config: OutboxConfig;
+  #reading: Reading;
   #cancelTimer: (() => void) | undefined;
   #stopped = true;
   /** Messages being delivered, each in one lane of the pool; each resolves when its attempt is recorded. */
@@ -100,6 +104,7 @@ export class OutboxWorker {
   constructor(deps: OutboxDeps) {
     this.#store = deps.store;
     this.#config = deps.config;
+    this.#reading = deps.reading ?? DEFAULT_READING;
     this.#ackUrl = deps.ackUrl ?? (() => undefined);
     this.#clock = deps.clock;
     this.#log = deps.log;
@@ -110,8 +115,9 @@ export class OutboxWorker {
   }
 
   /** Replaces the configuration (reload); rows keep their channel position. */
-  setConfig(config: OutboxConfig): void {
+  setConfig(config: OutboxConfig, reading: Reading): void {
     this.#config = config;
+    this.#reading = reading;
   }
 
   /** Starts delivering: rows a stopped or crashed worker had claimed are pending again, then the loop runs. */
@@ -199,7 +205,7 @@ export class OutboxWorker {
 
   async #deliverBatch(rows: OutboxRow[]): Promise<void> {
     const first = rows[0] as OutboxRow;
-    const { contacts, channels } = this.#config;
+    const { contacts, channels, levels } = this.#config;
     const contact = contacts[first.contact];
     const channelName = contact?.channels[first.channelIndex];
     const channel = channelName === undefined ? undefined : channels[channelName];
@@ -220,6 +226,8 @@ export class OutboxWorker {
         contact: { id: first.contact, name: contact.name, email: contact.email, phone: contact.phone },
         items: rows.map((r) => this.#withAckLink(r)),
         at: this.#clock.now(),
+        reading: this.#reading,
+        levelDescriptions: Object.fromEntries(Object.entries(levels).map(([p, l]) => [p, l?.description])),
       };
       const ac = new AbortController();
       this.#inFlight.add(ac);

@@ -19,6 +19,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { escalationFile } from '../config/schema.js';
+import { DEFAULT_READING, type Reading } from '../locale/locale.js';
 import type { ProbeResult } from '../probes/probe.js';
 import type { Alerting } from '../rules/alerting.js';
 import type { RunTiming } from '../scheduler.js';
@@ -38,10 +39,14 @@ const NOBODY: Paging = { escalation: escalationFile.parse({ levels: {}, contacts
 /** Evaluate with no runs at least this often: silences end, windows close, held alerts are released on time. */
 export const TICK_MS = 5_000;
 
-/** What pages go by: escalation.yaml, and where acknowledgement links point (server.public_url). */
+/**
+ * What pages go by: escalation.yaml, where acknowledgement links point (server.public_url), and the language and time
+ * zone they are written in (centinela.yaml; English and UTC when omitted).
+ */
 export interface Paging {
   escalation: EscalationConfig & OutboxConfig;
   publicUrl?: string;
+  reading?: Reading;
 }
 
 export interface EngineDeps {
@@ -95,6 +100,7 @@ export class Engine {
     this.#delivery = new OutboxWorker({
       store: deps.store.incidents,
       config: this.#paging.escalation,
+      reading: this.#paging.reading ?? DEFAULT_READING,
       ackUrl: signedAckLinks(
         () => ({ ack: this.#paging.escalation.ack, publicUrl: this.#paging.publicUrl }),
         deps.clock,
@@ -214,7 +220,7 @@ export class Engine {
     old.close();
     this.#paging = paging;
     this.#escalator.setConfig(paging.escalation);
-    this.#delivery.setConfig(paging.escalation);
+    this.#delivery.setConfig(paging.escalation, paging.reading ?? DEFAULT_READING);
     this.#response?.setLevels(paging.escalation.levels);
   }
 

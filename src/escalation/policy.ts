@@ -81,10 +81,14 @@ function clone(rec: IncidentRecord): IncidentRecord {
   return { ...rec, levels: rec.levels.map((l) => ({ ...l, contacts: [...l.contacts] })) };
 }
 
-/** Reaches `level`: its contacts not already paged by an earlier level get a first page. */
+/**
+ * Reaches `level`: its contacts, and those the alert's rule adds (`also_page`), not already paged by an earlier
+ * level get a first page. The added ones join the first level reached, so its reminders reach them too.
+ */
 function reach(rec: IncidentRecord, levels: Levels, level: Priority, kind: PageKind, now: number): Page {
   const already = new Set(rec.levels.flatMap((l) => l.contacts));
-  const contacts = (levels[level]?.contacts ?? []).filter((c) => !already.has(c));
+  const wanted = [...(levels[level]?.contacts ?? []), ...(rec.alert.alsoPage ?? [])];
+  const contacts = [...new Set(wanted)].filter((c) => !already.has(c));
   rec.levels.push({ level, since: now, lastPagedAt: now, seq: 0, contacts, steps: 0 });
   return { kind, level, seq: 0, contacts };
 }

@@ -1,8 +1,9 @@
 // What a notification says, in words, once: subject line, per-alert facts, runbook, diagnosis, ack link.
 // Every format (email text and HTML, Slack, Teams, Telegram) lays out these same pieces.
 
+import { type Locale, localTime, t } from '../locale/locale.js';
 import { outranks, type Priority } from '../types.js';
-import { formatSeconds, formatTime, formatValue } from '../units.js';
+import { formatSeconds, formatValue } from '../units.js';
 import type { HeldAlert, Notification, NotificationItem } from './notifier.js';
 
 // Labels that name the affected thing, tried in order, for the `— grupo_gad_api` part of a subject.
@@ -30,47 +31,59 @@ export function humanDuration(ms: number): string {
   return formatSeconds(Math.round(Math.max(0, ms) / 1000));
 }
 
-/** A headline in two parts: the tag (`[P0]`, `[RESOLVED]`, `[TEST]`) and what happened to which alert. */
-function itemParts(item: NotificationItem, at: number): { tag: string; text: string } {
-  const t = alertTitle(item);
+/**
+ * A headline in two parts: the tag (`[P0]`, `[RESOLVED]` or `[RESUELTA]`, `[TEST]`) and what happened to which alert,
+ * in `lang`.
+ */
+function itemParts(item: NotificationItem, at: number, lang: Locale): { tag: string; text: string } {
+  const title = alertTitle(item);
   const p = item.alert.priority;
   const tag = `[${p}]`;
   switch (item.kind) {
     case 'firing':
     case 'delivery-failing':
-      return { tag, text: t };
+      return { tag, text: title };
     case 'reminder':
-      return { tag, text: `Not acknowledged for ${humanDuration(at - item.openedAt)}: ${t}` };
+      return { tag, text: t(lang, 'headline.reminder', { duration: humanDuration(at - item.openedAt), title }) };
     case 'escalated':
-      return { tag, text: `Escalated to ${item.level}, not acknowledged: ${t}` };
+      return { tag, text: t(lang, 'headline.escalated', { level: item.level, title }) };
     case 'step':
       // Added to the level that paged first, by its step: what the others were told minutes ago is new to them.
       return {
         tag,
-        text: `Not acknowledged${item.stepAfterMs === undefined ? '' : ` after ${humanDuration(item.stepAfterMs)}`}, you are added: ${t}`,
+        text:
+          item.stepAfterMs === undefined
+            ? t(lang, 'headline.step', { title })
+            : t(lang, 'headline.stepAfter', { duration: humanDuration(item.stepAfterMs), title }),
       };
     case 'priority-rose':
-      return { tag, text: `Now ${p} (was ${item.previousPriority ?? '?'}): ${t}` };
+      return {
+        tag,
+        text: t(lang, 'headline.priorityRose', { priority: p, previous: item.previousPriority ?? '?', title }),
+      };
     case 'reopened':
-      return { tag, text: `Re-opened, still firing after the acknowledgement: ${t}` };
+      return { tag, text: t(lang, 'headline.reopened', { title }) };
     case 'flapping':
-      return { tag, text: `Flapping, it keeps firing and resolving: ${t}` };
+      return { tag, text: t(lang, 'headline.flapping', { title }) };
     case 'flapping-ended':
-      return { tag, text: `Stopped flapping, still firing: ${t}` };
+      return { tag, text: t(lang, 'headline.flappingEnded', { title }) };
     case 'acknowledged':
-      return { tag, text: `Acknowledged by ${item.ack?.who ?? '?'}: ${t}` };
+      return { tag, text: t(lang, 'headline.acknowledged', { who: item.ack?.who ?? '?', title }) };
     case 'resolved':
       return {
-        tag: '[RESOLVED]',
-        text: `${t} (lasted ${humanDuration((item.resolvedAt ?? at) - item.alert.activeSince)})`,
+        tag: `[${t(lang, 'tag.resolved')}]`,
+        text: t(lang, 'headline.resolved', {
+          title,
+          duration: humanDuration((item.resolvedAt ?? at) - item.alert.activeSince),
+        }),
       };
     case 'test':
-      return { tag: '[TEST]', text: t };
+      return { tag: `[${t(lang, 'tag.test')}]`, text: title };
   }
 }
 
-function itemHeadline(item: NotificationItem, at: number): string {
-  const { tag, text } = itemParts(item, at);
+function itemHeadline(item: NotificationItem, at: number, lang: Locale): string {
+  const { tag, text } = itemParts(item, at, lang);
   return `${tag} ${text}`;
 }
 
@@ -81,15 +94,21 @@ function topPriority(n: Notification): Priority {
 
 /**
  * The subject line: `[P0] API down — grupo_gad_api`, or for a group `[P0] 3 alerts: API down — api_0 and 2 more`
- * (tagged with the most urgent priority, or `[RESOLVED]` when every item is a resolution).
+ * (tagged with the most urgent priority, or `[RESOLVED]` when every item is a resolution), in the reading's language.
  */
 export function headline(n: Notification): string {
+  const lang = n.reading.locale;
   const first = n.items[0];
-  if (!first) return '[centinela] (empty notification)';
-  if (n.items.length === 1) return itemHeadline(first, n.at);
-  const parts = n.items.map((i) => itemParts(i, n.at));
+  if (!first) return `[centinela] ${t(lang, 'headline.empty')}`;
+  if (n.items.length === 1) return itemHeadline(first, n.at, lang);
+  const parts = n.items.map((i) => itemParts(i, n.at, lang));
   const tag = parts.every((p) => p.tag === parts[0]?.tag) ? (parts[0]?.tag as string) : `[${topPriority(n)}]`;
-  return `${tag} ${n.items.length} alerts: ${parts[0]?.text} and ${n.items.length - 1} more`;
+  const text = t(lang, 'headline.group', {
+    count: n.items.length,
+    first: parts[0]?.text ?? '',
+    rest: n.items.length - 1,
+  });
+  return `${tag} ${text}`;
 }
 
 /** The words of one item, for any layout. */
@@ -115,9 +134,9 @@ function heldName(h: HeldAlert): string {
 }
 
 /** The "Holding back" fact: the held alerts by name and labels. */
-function heldList(held: HeldAlert[]): string {
+function heldList(held: HeldAlert[], lang: Locale): string {
   const names = held.slice(0, MAX_HELD).map(heldName);
-  if (held.length > MAX_HELD) names.push(`and ${held.length - MAX_HELD} more`);
+  if (held.length > MAX_HELD) names.push(t(lang, 'fact.holdingMore', { count: held.length - MAX_HELD }));
   return names.join(', ');
 }
 
@@ -125,69 +144,98 @@ function heldList(held: HeldAlert[]): string {
  * A `centinela notify-test` page: it says it is a test and shows none of an alert's facts (a priority, a response
  * time, a value), so nobody reads it as an incident.
  */
-function describeTest(item: NotificationItem, at: number): ItemText {
+function describeTest(item: NotificationItem, n: Notification): ItemText {
   const a = item.alert;
+  const { locale: lang, timezone } = n.reading;
   return {
-    headline: itemHeadline(item, at),
+    headline: itemHeadline(item, n.at, lang),
     facts: [
-      ['What', a.description ? `${a.summary}. ${a.description}` : a.summary],
-      ['Test', 'this is a test page from centinela notify-test: no alert is firing and nothing needs doing'],
-      ['Sent', formatTime(at)],
+      [t(lang, 'fact.what'), a.description ? `${a.summary}. ${a.description}` : a.summary],
+      [t(lang, 'fact.test'), t(lang, 'fact.testValue')],
+      [t(lang, 'fact.sent'), localTime(n.at, timezone)],
     ],
     runbook: a.runbook,
     diagnosis: [],
   };
 }
 
-/** Facts, runbook and diagnosis of one item, as seen by `contact` at `at`. */
-export function describeItem(item: NotificationItem, contact: string, at: number): ItemText {
-  if (item.kind === 'test') return describeTest(item, at);
+/**
+ * Facts, runbook and diagnosis of one item of `n`, as its contact reads them: in their language, times in their zone,
+ * the priority with what its level means to them.
+ */
+export function describeItem(item: NotificationItem, n: Notification): ItemText {
+  if (item.kind === 'test') return describeTest(item, n);
+  const { at } = n;
+  const { locale: lang, timezone } = n.reading;
+  const when = (ms: number) => localTime(ms, timezone);
   const a = item.alert;
   const paged = asPaged(item);
-  const facts: [string, string][] = [['What', a.description ? `${paged.summary}. ${a.description}` : paged.summary]];
-  facts.push(['Priority', `${paged.priority}, response time ${humanDuration(item.responseTimeMs)}`]);
-  facts.push(['Since', `${formatTime(a.activeSince)} (${humanDuration(at - a.activeSince)} ago)`]);
+  const facts: [string, string][] = [
+    [t(lang, 'fact.what'), a.description ? `${paged.summary}. ${a.description}` : paged.summary],
+  ];
+  const level = n.levelDescriptions?.[paged.priority];
+  const duration = humanDuration(item.responseTimeMs);
+  facts.push([
+    t(lang, 'fact.priority'),
+    level
+      ? t(lang, 'fact.priorityLevelValue', { priority: paged.priority, level, duration })
+      : t(lang, 'fact.priorityValue', { priority: paged.priority, duration }),
+  ]);
+  facts.push([
+    t(lang, 'fact.since'),
+    t(lang, 'fact.sinceValue', { time: when(a.activeSince), duration: humanDuration(at - a.activeSince) }),
+  ]);
   const shown = (v: number) => formatValue(v, a.unit);
+  const versus = (value: number, threshold: number) =>
+    t(lang, 'fact.valueThreshold', { value: shown(value), op: a.op, threshold: shown(threshold) });
   if (item.kind === 'resolved' && a.peak) {
     // The all-clear: how bad it got, and where it is now; a state (up, running) has no "how bad", and the headline
     // already says it is back.
     if (a.unit !== 'state') {
-      facts.push(['Worst', `${shown(a.peak.value)} (threshold ${a.op} ${shown(a.peak.threshold)})`]);
-      facts.push(['Now', shown(a.value)]);
+      facts.push([t(lang, 'fact.worst'), versus(a.peak.value, a.peak.threshold)]);
+      facts.push([t(lang, 'fact.now'), shown(a.value)]);
     }
   } else {
-    facts.push(['Value', `${shown(a.value)} (threshold ${a.op} ${shown(a.threshold)})`]);
+    facts.push([t(lang, 'fact.value'), versus(a.value, a.threshold)]);
   }
   const labels = Object.entries(a.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
-  if (labels) facts.push(['Labels', labels]);
+  if (labels) facts.push([t(lang, 'fact.labels'), labels]);
   const others = item.paged
-    .filter((c) => c !== contact)
+    .filter((c) => c !== n.contact.id)
     .map((c) => (item.phones?.[c] ? `${c} (${item.phones[c]})` : c));
-  facts.push(['Also paged', others.length ? others.join(', ') : 'nobody else']);
+  facts.push([t(lang, 'fact.alsoPaged'), others.length ? others.join(', ') : t(lang, 'fact.nobodyElse')]);
   if (item.ack) {
+    const { who, comment } = item.ack;
+    const time = when(item.ack.at);
     facts.push([
-      'Acknowledged',
-      `by ${item.ack.who} at ${formatTime(item.ack.at)}${item.ack.comment ? `: ${item.ack.comment}` : ''}`,
+      t(lang, 'fact.acknowledged'),
+      comment ? t(lang, 'fact.ackedByComment', { who, time, comment }) : t(lang, 'fact.ackedBy', { who, time }),
     ]);
   } else if (item.kind === 'resolved') {
-    facts.push(['Acknowledged', 'by nobody']);
+    facts.push([t(lang, 'fact.acknowledged'), t(lang, 'fact.ackedByNobody')]);
   }
   if (item.resolvedAt !== undefined) {
     facts.push([
-      'Resolved',
-      `${formatTime(item.resolvedAt)}, lasted ${humanDuration(item.resolvedAt - a.activeSince)}`,
+      t(lang, 'fact.resolved'),
+      t(lang, 'fact.resolvedValue', {
+        time: when(item.resolvedAt),
+        duration: humanDuration(item.resolvedAt - a.activeSince),
+      }),
     ]);
   }
-  if (a.flapping) facts.push(['Flapping', 'yes: it keeps changing state']);
+  if (a.flapping) facts.push([t(lang, 'fact.flapping'), t(lang, 'fact.flappingValue')]);
   // Rows written before `holding` existed carry only the ids.
   const held = item.holding ?? a.inhibits.map((id) => ({ id }));
-  if (held.length) facts.push(['Holding back', heldList(held)]);
-  facts.push(['Alert', item.incidentId ? `${a.id} (incident ${item.incidentId})` : a.id]);
+  if (held.length) facts.push([t(lang, 'fact.holding'), heldList(held, lang)]);
+  facts.push([
+    t(lang, 'fact.alert'),
+    item.incidentId ? t(lang, 'fact.alertIncident', { id: a.id, incident: item.incidentId }) : a.id,
+  ]);
   const showSteps = item.kind !== 'resolved' && item.kind !== 'acknowledged';
   return {
-    headline: itemHeadline(item, at),
+    headline: itemHeadline(item, at, lang),
     facts,
     runbook: showSteps ? a.runbook : [],
     diagnosis: showSteps ? a.diagnosis : [],
@@ -197,14 +245,18 @@ export function describeItem(item: NotificationItem, contact: string, at: number
 
 /** The plain-text body: every item's facts, runbook steps, diagnosis and ack link. */
 export function textBody(n: Notification): string {
+  const lang = n.reading.locale;
   const parts: string[] = [];
   for (const item of n.items) {
-    const d = describeItem(item, n.contact.id, n.at);
+    const d = describeItem(item, n);
     let lines = [d.headline, '', ...d.facts.map(([k, v]) => `${k}: ${v}`)];
-    if (d.runbook.length) lines = [...lines, '', 'Runbook:', ...d.runbook.map((s, i) => `  ${i + 1}. ${s}`)];
-    for (const diag of d.diagnosis)
-      lines = [...lines, '', `Diagnosis (${diag.probe}):`, ...diag.detail.split('\n').map((l) => `  ${l}`)];
-    if (d.ackUrl) lines.push('', `Acknowledge: ${d.ackUrl}`);
+    if (d.runbook.length)
+      lines = [...lines, '', `${t(lang, 'page.runbook')}:`, ...d.runbook.map((s, i) => `  ${i + 1}. ${s}`)];
+    for (const diag of d.diagnosis) {
+      const heading = t(lang, 'page.diagnosis', { probe: diag.probe });
+      lines = [...lines, '', `${heading}:`, ...diag.detail.split('\n').map((l) => `  ${l}`)];
+    }
+    if (d.ackUrl) lines.push('', `${t(lang, 'page.acknowledge')}: ${d.ackUrl}`);
     parts.push(lines.join('\n'));
   }
   return `${parts.join('\n\n----\n\n')}\n`;

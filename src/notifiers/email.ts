@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Transporter } from 'nodemailer';
 import type { EmailChannelConfig } from '../config/schema.js';
 import { loadPackage } from '../load-package.js';
+import { type Locale, t } from '../locale/locale.js';
 import { describeItem, headline, textBody } from './describe.js';
 import { fromSmtpError } from './failure-class.js';
 import { escapeHtml } from './html.js';
@@ -26,7 +27,8 @@ export interface EmailMessage {
 function itemHtml(n: Notification, index: number): string {
   const item = n.items[index];
   if (!item) return '';
-  const d = describeItem(item, n.contact.id, n.at);
+  const d = describeItem(item, n);
+  const lang = n.reading.locale;
   const color = item.kind === 'resolved' ? '#1a7f37' : item.alert.priority === 'P0' ? '#cf222e' : '#9a6700';
   const rows = d.facts
     .map(
@@ -36,20 +38,20 @@ function itemHtml(n: Notification, index: number): string {
     .join('');
   let out = `<h2 style="font-size: 18px; color: ${color}">${escapeHtml(d.headline)}</h2><table style="border-collapse: collapse">${rows}</table>`;
   if (d.ackUrl) {
-    out += `<p><a href="${escapeHtml(d.ackUrl)}" style="display: inline-block; background: #0969da; color: #fff; padding: 8px 16px; border-radius: 6px; text-decoration: none">Acknowledge</a></p>`;
+    out += `<p><a href="${escapeHtml(d.ackUrl)}" style="display: inline-block; background: #0969da; color: #fff; padding: 8px 16px; border-radius: 6px; text-decoration: none">${escapeHtml(t(lang, 'page.acknowledge'))}</a></p>`;
   }
   if (d.runbook.length)
-    out += `<h3 style="font-size: 15px">Runbook</h3><ol>${d.runbook.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`;
+    out += `<h3 style="font-size: 15px">${escapeHtml(t(lang, 'page.runbook'))}</h3><ol>${d.runbook.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`;
   for (const diag of d.diagnosis) {
-    out += `<h3 style="font-size: 15px">Diagnosis (${escapeHtml(diag.probe)})</h3><pre style="background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap">${escapeHtml(diag.detail)}</pre>`;
+    out += `<h3 style="font-size: 15px">${escapeHtml(t(lang, 'page.diagnosis', { probe: diag.probe }))}</h3><pre style="background: #f6f8fa; padding: 8px; overflow-x: auto; white-space: pre-wrap">${escapeHtml(diag.detail)}</pre>`;
   }
   return out;
 }
 
 /** A complete, self-contained HTML document (inline styles only: mail clients drop <style> and external CSS). */
-function htmlPage(title: string, bodyHtml: string): string {
+function htmlPage(title: string, bodyHtml: string, lang: Locale): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>
 <body style="font-family: -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1f2328; max-width: 720px; margin: 0 auto; padding: 16px; line-height: 1.45">
 ${bodyHtml}
@@ -70,7 +72,7 @@ export default defineNotifier<EmailChannelConfig, EmailMessage>({
       contact: n.contact.id,
       subject,
       text: textBody(n),
-      html: htmlPage(subject, n.items.map((_, i) => itemHtml(n, i)).join('<hr>')),
+      html: htmlPage(subject, n.items.map((_, i) => itemHtml(n, i)).join('<hr>'), n.reading.locale),
       messageId: `<${n.id}@centinela>`,
       priority: n.items.some((i) => i.alert.priority === 'P0' && i.kind !== 'resolved') ? 'high' : 'normal',
       headers: {

@@ -1,6 +1,7 @@
 // The notifier contract (STYLE.md §4): what a notification holds, and a kind that renders it (pure) and sends it.
 import type { Logger } from 'pino';
 import type { ChannelConfig } from '../config/schema.js';
+import type { Reading } from '../locale/locale.js';
 import type { AckInfo, Alert, Labels, Priority } from '../types.js';
 
 /**
@@ -76,6 +77,10 @@ export interface Notification {
   items: NotificationItem[];
   /** When this attempt was built (epoch ms). */
   at: number;
+  /** The language and time zone the text is written in (centinela.yaml `locale`, `timezone`). */
+  reading: Reading;
+  /** What each priority means to the team (escalation.yaml levels' `description`), shown beside it. */
+  levelDescriptions?: Partial<Record<Priority, string>>;
 }
 
 /** The outcome of one attempt; `reason` never holds a secret. `retryAfterMs` comes from a server's Retry-After. */

@@ -1,5 +1,6 @@
 // The body of a push notification (ntfy, Pushover): each alert's facts, runbook and diagnosis as plain lines, a storm
 // with each alert's headline first, cut to the receiver's limit, measured as that receiver counts.
+import { t } from '../locale/locale.js';
 import { describeItem } from './describe.js';
 import type { ItemKind, Notification, NotificationItem } from './notifier.js';
 
@@ -12,14 +13,15 @@ export interface PushLimit {
 /** The text of a push: every item that fits whole, then `…and more alerts (N in all)`; a lone item too long is cut. */
 export function pushText(n: Notification, { max, size }: PushLimit): string {
   const storm = n.items.length > 1;
-  const more = `\n\n…and more alerts (${n.items.length} in all)`;
+  const lang = n.reading.locale;
+  const more = `\n\n${t(lang, 'page.moreAlertsInAll', { count: n.items.length })}`;
   let text = '';
   for (const [i, item] of n.items.entries()) {
-    const d = describeItem(item, n.contact.id, n.at);
+    const d = describeItem(item, n);
     const lines = [...(storm ? [d.headline] : []), ...d.facts.map(([k, v]) => `${k}: ${v}`)];
-    if (d.runbook.length) lines.push('Runbook:');
+    if (d.runbook.length) lines.push(`${t(lang, 'page.runbook')}:`);
     for (const [j, s] of d.runbook.entries()) lines.push(`${j + 1}. ${s}`);
-    for (const diag of d.diagnosis) lines.push(`Diagnosis (${diag.probe}): ${diag.detail}`);
+    for (const diag of d.diagnosis) lines.push(`${t(lang, 'page.diagnosis', { probe: diag.probe })}: ${diag.detail}`);
     const part = `${i ? '\n\n' : ''}${lines.join('\n')}`;
     if (size(text + part) + (i < n.items.length - 1 ? size(more) : 0) > max) {
       text += i ? more : cut(part, max, size);
@@ -48,7 +50,7 @@ export const isNews = (kind: ItemKind) => NEWS.has(kind);
 /** The alerts of a notification that ask for an acknowledgement, with the signed link of each, in order. */
 export function ackAsks(n: Notification): { item: NotificationItem; url: string }[] {
   return n.items.flatMap((item) => {
-    const url = describeItem(item, n.contact.id, n.at).ackUrl;
+    const url = describeItem(item, n).ackUrl;
     return url === undefined ? [] : [{ item, url }];
   });
 }

@@ -59,10 +59,14 @@ interface Selected {
   service?: string;
 }
 
-/** What one run learnt about one container; `inspect` is undefined when it is missing. */
+/**
+ * What one run learnt about one container; `inspect` is undefined when it is missing. A compose service of `services`
+ * with no container at all is observed as `service <name>`, labelled by its service alone.
+ */
 interface Observation {
   name: string;
   service?: string;
+  serviceOnly?: true;
   inspect?: Inspected;
   figures?: ContainerFigures;
   log?: WindowResult;
@@ -132,7 +136,16 @@ export default defineProbe({
         const { found, missing } = select(list, config);
         const observed = await Promise.all(found.map((c) => observe(box, c, signal)));
         if (signal.aborted) return { up: false, reason: stopped(endpoint, signal) };
-        const all: Observation[] = [...observed, ...missing.map((name) => ({ name, problems: [] }))];
+        const all: Observation[] = [
+          ...observed,
+          ...missing.names.map((name) => ({ name, problems: [] })),
+          ...missing.services.map((service) => ({
+            name: `service ${service}`,
+            service,
+            serviceOnly: true as const,
+            problems: [],
+          })),
+        ];
         const samples = all.flatMap((o) => samplesOf(o, restartsSeen.get(o.name)));
         // Baselines move only on a run whose samples are reported, so a failed run loses no restart and no log line.
         for (const o of all) {
@@ -162,8 +175,14 @@ export default defineProbe({
   },
 });
 
-/** The configured names (found or missing) plus every container carrying all of `match_labels`; all when neither. */
-function select(list: z.output<typeof listed>, config: DockerProbeConfig): { found: Selected[]; missing: string[] } {
+/**
+ * The configured names (found or missing) plus every container carrying all of `match_labels`; all when neither. The
+ * `services` that no selected container runs are missing too.
+ */
+function select(
+  list: z.output<typeof listed>,
+  config: DockerProbeConfig,
+): { found: Selected[]; missing: { names: string[]; services: string[] } } {
   const named = list.map((c) => {
     const labels = c.Labels ?? {};
     const service = labels[SERVICE_LABEL];
@@ -179,7 +198,14 @@ function select(list: z.output<typeof listed>, config: DockerProbeConfig): { fou
     .filter((c) => everything || wanted.has(c.name) || labelled(c.labels))
     .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
   const present = new Set(found.map((c) => c.name));
-  return { found, missing: config.containers.filter((n) => !present.has(n)) };
+  const served = new Set(found.map((c) => c.service));
+  return {
+    found,
+    missing: {
+      names: config.containers.filter((n) => !present.has(n)),
+      services: config.services.filter((s) => !served.has(s)),
+    },
+  };
 }
 
 // Names holds "/name" plus "/other/alias" entries for legacy links; the container's own name has one slash.
@@ -212,7 +238,7 @@ async function readLog(engine: Docker, id: string, tty: boolean, window: LogWind
 
 function samplesOf(o: Observation, before: { id: string; count: number } | undefined): Sample[] {
   const labels: Record<string, string> = {
-    container: o.name,
+    ...(o.serviceOnly ? {} : { container: o.name }),
     ...(o.service === undefined ? {} : { service: o.service }),
   };
   const c = o.inspect;

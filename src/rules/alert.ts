@@ -77,6 +77,7 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     inhibits: ctx.inhibits,
   };
   if (rule.description) alert.description = rule.description.render(vars);
+  if (rule.alsoPage.length > 0) alert.alsoPage = rule.alsoPage;
   if (inst.peak) {
     const { value, priority: worst, threshold } = inst.peak;
     const summary = rule.summary.render({ ...vars, value, threshold, priority: worst });

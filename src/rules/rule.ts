@@ -37,6 +37,8 @@ export interface Rule {
   runbook: string[];
   diagnose: string[];
   groupBy: string[];
+  /** Contacts paged besides the level's, from the first page on (`also_page`). */
+  alsoPage: string[];
   /** True for `<probe>.up` and `<probe>.duration_seconds`: the scheduler sends them even when a run fails. */
   speaksForOutage: boolean;
 }
@@ -117,6 +119,7 @@ export function compileRule(cfg: RuleConfig): Rule {
     runbook: runbookSteps(cfg.runbook),
     diagnose: cfg.diagnose,
     groupBy: cfg.group_by,
+    alsoPage: cfg.also_page,
     speaksForOutage: cfg.sample === `${probe}.up` || cfg.sample === `${probe}.duration_seconds`,
   });
 }
@@ -216,6 +219,7 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
     runbook,
     diagnose: [],
     groupBy: ['alertname'],
+    alsoPage: [],
     speaksForOutage: false,
   });
 }

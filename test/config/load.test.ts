@@ -40,6 +40,11 @@ const cases: [string, string, Record<string, string>?][] = [
     'escalation.yaml:5:21  levels.P0.contacts[1]: no contact "ctoo". Did you mean "cto"? Defined: cto.',
   ],
   [
+    'also-page-unknown-contact',
+    'alerts.yaml:11:23  rules[0].also_page[1]: no contact "ctoo". Did you mean "cto"? Defined: cto, lead. ' +
+      'Contacts are in escalation.yaml.',
+  ],
+  [
     'no-usable-channel',
     'escalation.yaml:8:5  contacts.cto: has no usable channel: email is an email channel and it has no email. ' +
       'Add email: or a webhook channel.',
@@ -94,6 +99,12 @@ const cases: [string, string, Record<string, string>?][] = [
       'Write the path of a file, such as /var/lib/centinela/state.db.',
   ],
   [
+    'unknown-timezone',
+    'centinela.yaml:3:11  timezone: "America/Guayaqil" is not a time zone. Did you mean "America/Guayaquil"? ' +
+      'Write an IANA name such as America/Guayaquil or UTC.',
+  ],
+  ['unknown-locale', 'centinela.yaml:2:9  locale: "fr" is not a language centinela speaks. Use es or en.'],
+  [
     'redis-database',
     'alerts.yaml:5:10  probes[0].url: "redis://redis:6379/…" must have a database number as its path, or none. ' +
       'Write e.g. redis://redis:6379/0.',
@@ -139,6 +150,11 @@ const cases: [string, string, Record<string, string>?][] = [
   [
     'status-pattern',
     'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
+  ],
+  [
+    'item-window',
+    'alerts.yaml:7:76  probes[0].error_rates[0].window: "30s" is not scrape. Write window: scrape (between the last ' +
+      "two scrapes), or leave it out for the probe's window.",
   ],
   ['heartbeat-no-period', 'alerts.yaml:2:5  probes[0]: missing key "expect_every". Write 500ms, 15s, 5m, 1h30m or 1d.'],
   [
@@ -249,6 +265,8 @@ describe('loading a folder', () => {
     expect(config.centinela).toEqual({
       server: { listen: { host: '0.0.0.0', port: 9810 } },
       state: { path: '/var/lib/centinela/state.db' },
+      locale: 'en',
+      timezone: 'UTC',
     });
   });
 

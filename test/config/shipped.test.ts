@@ -181,4 +181,77 @@ describe('the shipped configuration', () => {
     expect(email?.kind === 'email' && email.smtp.password).toBeInstanceOf(Secret);
     expect(JSON.stringify(c)).not.toMatch(/smtp-pw|:pw@/);
   });
+
+  it('takes everything a deployment differs in from the environment, with the runbook values as defaults', async () => {
+    const probe = async (env: Record<string, string>, name: string) =>
+      (await loadConfig({ dir: 'config', env: { ...SHIPPED_ENV, ...env } })).alerts.probes.find((p) => p.name === name);
+    const facts = async (env: Record<string, string>) => {
+      const c = await loadConfig({ dir: 'config', env: { ...SHIPPED_ENV, ...env } });
+      const find = (name: string) => c.alerts.probes.find((p) => p.name === name);
+      const [metrics, db, redis, containers, disk, host, pub] = [
+        find('api_metrics'),
+        find('db'),
+        find('redis'),
+        find('containers'),
+        find('disk'),
+        find('host'),
+        find('public_health'),
+      ];
+      const email = c.escalation.channels.email;
+      return {
+        metrics: metrics?.kind === 'metrics' && metrics.url.reveal(),
+        db: db?.kind === 'postgres' && db.url.reveal(),
+        redis: redis?.kind === 'redis' && redis.url.reveal(),
+        project: containers?.kind === 'docker' && containers.match_labels,
+        disk: disk?.kind === 'disk' && [
+          disk.paths,
+          disk.directories.map((d) => d.path),
+          disk.backups.map((b) => b.glob),
+        ],
+        proc: host?.kind === 'host' && host.proc,
+        public: pub?.kind === 'http' && [pub.url.reveal(), pub.tls?.ca_file],
+        smtp: email?.kind === 'email' && email.smtp.security,
+      };
+    };
+    expect(await facts({})).toEqual({
+      metrics: 'http://api:8000/metrics',
+      db: 'postgres://grupogad_user:@db:5432/grupogad_prod',
+      redis: 'redis://redis:6379',
+      project: { 'com.docker.compose.project': 'grupo_gad' },
+      disk: [['/'], ['/opt/grupogad/logs', '/var/lib/docker/containers'], ['/opt/grupogad/backups/*.sql.gz']],
+      proc: '/proc',
+      public: ['https://grupogad.gob.ec/api/v1/health', ''],
+      smtp: 'starttls',
+    });
+    expect(
+      await facts({
+        METRICS_URL: 'http://api:9000/prom',
+        POSTGRES_PORT: '6432',
+        POSTGRES_DB: 'gad',
+        REDIS_PORT: '6380',
+        COMPOSE_PROJECT: 'gad_staging',
+        DISK_PATH: '/data',
+        LOGS_DIR: '/data/logs',
+        DOCKER_CONTAINERS_DIR: '/data/docker/containers',
+        BACKUPS_DIR: '/mnt/backups',
+        HOST_PROC: '/host/proc',
+        PUBLIC_URL: 'https://staging.example.org',
+        PUBLIC_CA: '/etc/centinela/ca.pem',
+        SMTP_SECURITY: 'tls',
+      }),
+    ).toEqual({
+      metrics: 'http://api:9000/prom',
+      db: 'postgres://grupogad_user:@db:6432/gad',
+      redis: 'redis://redis:6380',
+      project: { 'com.docker.compose.project': 'gad_staging' },
+      disk: [['/data'], ['/data/logs', '/data/docker/containers'], ['/mnt/backups/*.sql.gz']],
+      proc: '/host/proc',
+      public: ['https://staging.example.org/api/v1/health', '/etc/centinela/ca.pem'],
+      smtp: 'tls',
+    });
+    expect(await probe({}, 'containers')).toMatchObject({
+      containers: [],
+      services: ['api', 'db', 'redis', 'caddy', 'bot'],
+    });
+  });
 });

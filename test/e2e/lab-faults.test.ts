@@ -7,6 +7,7 @@
 // The person on call acknowledges the first page a minute after it arrives, as the runbook asks (otherwise P0
 // reminds every 5 minutes and adds the tech lead and DevOps after 5: pages the incident does cause, by design).
 import { afterEach, describe, expect, it } from 'vitest';
+import { t } from '../../src/locale/locale.js';
 import { type Daemon, startDaemon } from '../support/daemon.js';
 import { type LabStack, type LabTimings, startLabStack } from '../support/lab-stack.js';
 
@@ -43,9 +44,10 @@ function received(): Received {
   };
   for (const m of lab.smtp.received) {
     const subject = m.mail.subject ?? '';
-    const kind = subject.startsWith('[RESOLVED]')
+    // The shipped centinela.yaml pages in Spanish: `[RESUELTA] …`, `[P0] Reconocida por …`.
+    const kind = subject.startsWith(`[${t('es', 'tag.resolved')}]`)
       ? 'resolved'
-      : /^\[P\d\] Acknowledged by /.test(subject)
+      : /^\[P\d\] Reconocida por /.test(subject)
         ? 'acknowledged'
         : 'page';
     const alerts = String(m.mail.headers.get('x-centinela-alerts') ?? '');

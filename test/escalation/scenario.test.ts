@@ -15,6 +15,7 @@ import {
   firing,
   MIN,
   makeAlert,
+  passUntil,
   resolved,
   silentLog,
   TempState,
@@ -76,17 +77,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
     engine.apply(scripted);
     await engine.delivery.idle();
   };
-  /** Time passes: the loop ticks when escalation is due and delivers what is due. */
-  const until = async (t: number) => {
-    for (;;) {
-      const due = engine.nextDueAt();
-      if (due === undefined || due > t) break;
-      await clock.advanceTo(due);
-      await engine.delivery.idle();
-    }
-    await clock.advanceTo(t);
-    await engine.delivery.idle();
-  };
+  const until = (t: number) => passUntil(engine, clock, t);
   const mails = () => smtp.received.map((m) => `${m.to[0]?.split('@')[0]} ${m.mail.subject}`);
   const hooks = () =>
     hook.requests.map((r) =>
@@ -177,7 +168,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
       (m) => m.to[0] === 'cto@grupogad.gob.ec' && m.mail.subject?.startsWith('[RESOLVED]'),
     );
     expect(resolution?.mail.text).toContain(
-      'Acknowledged: by cto at 2026-01-01 03:17 UTC: restarting the api container',
+      'Acknowledged: by cto at 2026-01-01 03:17:00 (UTC+00:00): restarting the api container',
     );
     const lastHook = JSON.parse(hook.requests.at(-1)?.body ?? '{}').notifications[0];
     expect(lastHook.incident).toMatchObject({ acknowledged: { by: 'cto' }, durationMs: 42 * MIN });

@@ -1,7 +1,9 @@
 // The all-clear of each kind of shipped rule, word for word: what was paged (the summary at the worst), the worst and
 // the value now in the rule's unit, and no numbers at all for a state (up, running, a flag). Each alert fires and
 // resolves through the shipped rules on a fake clock; its resolution is rendered as the plain text of an email.
+
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { describeItem } from '../../src/notifiers/describe.js';
 import type { NotificationItem } from '../../src/notifiers/notifier.js';
 import type { Alert, Labels } from '../../src/types.js';
@@ -62,7 +64,14 @@ function allClearText(alert: Alert): string[] {
     paged: ['devops'],
     resolvedAt: alert.activeSince + 42 * MIN,
   };
-  const d = describeItem(item, 'devops', alert.activeSince + 42 * MIN);
+  const at = alert.activeSince + 42 * MIN;
+  const d = describeItem(item, {
+    id: 'n1',
+    contact: { id: 'devops', name: 'DevOps' },
+    items: [item],
+    at,
+    reading: DEFAULT_READING,
+  });
   const facts = d.facts.filter(([k]) => ['Worst', 'Now'].includes(k)).map(([k, v]) => `${k}: ${v}`);
   return [d.headline, ...facts];
 }

@@ -1,8 +1,10 @@
 // The email notifier against a real SMTP server in-process: the conformance table, STARTTLS, implicit TLS, AUTH,
 // content parsed back.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailChannelConfig } from '../../src/config/schema.js';
 import { Secret } from '../../src/config/secret.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import email from '../../src/notifiers/email.js';
 import type { Notification, NotificationItem } from '../../src/notifiers/notifier.js';
 import { MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
@@ -27,7 +29,13 @@ function item(over: Partial<NotificationItem> = {}): NotificationItem {
 }
 
 function notification(items: NotificationItem[], at = T0 + 2 * MIN): Notification {
-  return { id: 'n1', contact: { id: 'cto', name: 'CTO', email: 'cto@grupogad.gob.ec' }, items, at };
+  return {
+    id: 'n1',
+    contact: { id: 'cto', name: 'CTO', email: 'cto@grupogad.gob.ec' },
+    items,
+    at,
+    reading: DEFAULT_READING,
+  };
 }
 
 function smtp(sink: SmtpSink, over: Partial<EmailChannelConfig['smtp']> = {}): EmailChannelConfig {
@@ -75,7 +83,7 @@ describe('email', () => {
     for (const line of [
       'What: API down. The health endpoint does not answer',
       'Priority: P0, response time 15 min',
-      'Since: 2026-01-01 10:00 UTC (2 min ago)',
+      'Since: 2026-01-01 10:00:00 (UTC+00:00) (2 min ago)',
       'Value: 0 (threshold < 1)',
       'Also paged: lead',
       '  1. docker compose -f docker-compose.prod.yml ps',
@@ -90,6 +98,59 @@ describe('email', () => {
     expect(html).toContain('href="https://centinela.example/ack/abc.def"');
     expect(html).toContain('<li>docker compose logs --tail=100 api</li>');
     expect(html).toContain('container=grupo_gad_api');
+  });
+
+  it('writes a page in Spanish, times in Guayaquil with their offset, the level description by the priority', async () => {
+    const before = sink.received.length;
+    const n: Notification = {
+      ...notification([item({ ack: { who: 'cto', at: T0 + MIN } })]),
+      reading: { locale: 'es', timezone: 'America/Guayaquil' },
+      levelDescriptions: { P0: 'Producción completamente down' },
+    };
+    expect(await email.send(email.render(n, smtp(sink)), ctx())).toEqual({ ok: true });
+    const [got] = (await sink.waitFor(before + 1)).slice(before);
+    const m = got?.mail;
+    expect(m?.subject).toBe('[P0] API down — grupo_gad_api');
+    const text = m?.text ?? '';
+    for (const line of [
+      'Qué: API down. The health endpoint does not answer',
+      'Prioridad: P0 (Producción completamente down), tiempo de respuesta 15 min',
+      'Desde: 2026-01-01 05:00:00 (UTC−05:00) (hace 2 min)',
+      'Valor: 0 (umbral < 1)',
+      'También avisados: lead',
+      'Reconocida: por cto el 2026-01-01 05:01:00 (UTC−05:00)',
+      'Pasos del runbook:',
+      'Diagnóstico (api_health):',
+    ]) {
+      expect(text).toContain(line);
+    }
+    const html = String(m?.html);
+    expect(html).toContain('<html lang="es">');
+    expect(html).toContain('<h3 style="font-size: 15px">Pasos del runbook</h3>');
+    for (const english of [
+      'What:',
+      'Priority:',
+      'Since:',
+      'threshold',
+      'Also paged',
+      'Runbook',
+      'Diagnosis',
+      ' UTC ',
+    ]) {
+      expect(text + html).not.toContain(english);
+    }
+  });
+
+  it('tags a resolution [RESUELTA] in Spanish, with how long it lasted', () => {
+    const done = item({ kind: 'resolved', resolvedAt: T0 + 27 * MIN, ackUrl: undefined });
+    const n = {
+      ...notification([done], T0 + 27 * MIN),
+      reading: { locale: 'es' as const, timezone: 'America/Guayaquil' },
+    };
+    const m = email.render(n, smtp(sink));
+    expect(m.subject).toBe('[RESUELTA] API down — grupo_gad_api (duró 27 min)');
+    expect(m.text).toContain('Reconocida: por nadie\n');
+    expect(m.text).toContain('Resuelta: 2026-01-01 05:27:00 (UTC−05:00), duró 27 min\n');
   });
 
   it('escapes alert text in the HTML body', async () => {
@@ -114,8 +175,8 @@ describe('email', () => {
     });
     const [got] = (await sink.waitFor(before + 1)).slice(before);
     expect(got?.mail.subject).toBe('[RESOLVED] API down — grupo_gad_api (lasted 27 min)');
-    expect(got?.mail.text).toContain('Acknowledged: by cto at 2026-01-01 10:07 UTC: restarted the api');
-    expect(got?.mail.text).toContain('Resolved: 2026-01-01 10:27 UTC, lasted 27 min');
+    expect(got?.mail.text).toContain('Acknowledged: by cto at 2026-01-01 10:07:00 (UTC+00:00): restarted the api');
+    expect(got?.mail.text).toContain('Resolved: 2026-01-01 10:27:00 (UTC+00:00), lasted 27 min');
     expect(got?.mail.text).not.toContain('Runbook:');
     expect(got?.mail.text).not.toContain('Acknowledge:');
   });
@@ -162,7 +223,7 @@ describe('email', () => {
     expect(await Promise.all(sent)).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
     const got = (await sink.waitFor(before + 3)).slice(before).map((m) => m.mail);
     const page = got.find((m) => m.subject === '[P0] API down — grupo_gad_api');
-    expect(page?.text).toContain('Since: 2026-01-01 09:58 UTC (1 min ago)\n');
+    expect(page?.text).toContain('Since: 2026-01-01 09:58:57 (UTC+00:00) (1 min ago)\n');
     expect(got.map((m) => m.subject)).toEqual(
       expect.arrayContaining([
         '[P0] Not acknowledged for 1 h 5 min: API down — grupo_gad_api',

@@ -49,7 +49,7 @@ describe('a step page', () => {
       '[P0] Not acknowledged after 5 min, you are added: API down - grupo_gad_api\nAck: https://centinela.example/ack/abc.def',
     );
     expect(form(twilio('call')).get('Twiml')).toContain(
-      '<Say>centinela. P0: Not acknowledged after 5 min, you are added: API down — grupo_gad_api. Acknowledge it',
+      '<Say language="en-US">centinela. P0: Not acknowledged after 5 min, you are added: API down — grupo_gad_api. Acknowledge it',
     );
   });
 

@@ -1,7 +1,9 @@
 // What the webhook and format tests share: a page with an ack link, a channel parsed as escalation.yaml would be,
 // sending through the webhook notifier, and a loopback receiver started once per file and emptied before each test.
+
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { type WebhookChannelConfig, webhookChannel } from '../../src/config/schema.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import type { Notification, NotificationItem } from '../../src/notifiers/notifier.js';
 import webhook from '../../src/notifiers/webhook.js';
 import { MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
@@ -31,6 +33,14 @@ export const note = (items: NotificationItem[] = [item()]): Notification => ({
   contact: { id: 'cto', name: 'CTO', email: 'cto@grupogad.gob.ec' },
   items,
   at: T0 + MIN,
+  reading: DEFAULT_READING,
+});
+
+/** `n` as the shipped config writes it: in Spanish, times in Guayaquil, P0 described as the runbook does. */
+export const inSpanish = (n: Notification = note()): Notification => ({
+  ...n,
+  reading: { locale: 'es', timezone: 'America/Guayaquil' },
+  levelDescriptions: { P0: 'Producción completamente down' },
 });
 
 /** A notification telling that the alert started (`flapping`) or stopped (`flapping-ended`) flapping. */

@@ -145,6 +145,20 @@ describe('the GRUPO_GAD stack as recorded', () => {
       container: 'other_tool',
     });
   });
+
+  it('reports a compose service no selected container runs as present 0, labelled by its service', async () => {
+    const stack = { 'com.docker.compose.project': 'grupo_gad' };
+    const p = probe({ endpoint: engine.endpoint, match_labels: stack, services: ['api', 'db', 'worker'], logs: false });
+    const result = await runOnce(p);
+    expect(samples(result).filter((s) => s.labels.container === undefined)).toEqual([
+      { name: 'present', labels: { service: 'worker' }, value: 0 },
+    ]);
+    expect(value(result, 'present', 'grupo_gad_db')).toBe(1);
+    expect(result.up && result.detail).toContain('service worker: missing');
+    engine.data.containers = engine.data.containers.filter((c) => !c.Names.includes('/grupo_gad_db'));
+    const gone = samples(await runOnce(p)).filter((s) => s.labels.container === undefined);
+    expect(gone.map((s) => s.labels.service)).toEqual(['db', 'worker']);
+  });
 });
 
 describe('between runs', () => {

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { type EscalationFile, escalationFile } from '../../src/config/schema.js';
+import type { Engine } from '../../src/engine/loop.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import type { Db } from '../../src/store/sqlite-db.js';
 import type { IncidentStore } from '../../src/store/store.js';
@@ -183,4 +184,16 @@ export function deliveryWorld(): DeliveryWorld {
   });
   afterEach(() => world.state.remove());
   return world;
+}
+
+/** Time passes until `t`: the engine's loop ticks whenever escalation is due and delivers what is due. */
+export async function passUntil(engine: Engine, clock: FakeClock, t: number): Promise<void> {
+  for (;;) {
+    const due = engine.nextDueAt();
+    if (due === undefined || due > t) break;
+    await clock.advanceTo(due);
+    await engine.delivery.idle();
+  }
+  await clock.advanceTo(t);
+  await engine.delivery.idle();
 }

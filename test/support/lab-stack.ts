@@ -4,9 +4,9 @@
 // cluster (max_connections 20 unless told, so 17 sessions are 85 %);
 // Redis a redis-server of its own that can be killed and started again on its port; Docker a unix socket answering
 // from recorded Engine documents made healthy; the disk a 64 MiB tmpfs; the host a proc folder of fixed figures.
-// Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push channels). The config is a copy
-// of config/ where only what names production (the database and Redis URLs, the disk's paths, the host's proc, the
-// SMTP server's CA, the ntfy server) points at the lab instead.
+// Caddy a TLS server of its own. Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push
+// channels). The config is config/ as shipped (with the lab's timings, made quick); only the documented environment
+// variables point it at the lab (docs/configuration.md, "Environment of the shipped config").
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { statfs, unlink, writeFile } from 'node:fs/promises';
@@ -18,10 +18,12 @@ import { parseDocument } from 'yaml';
 import { startDemoTarget } from '../../demo/target.js';
 import { type Clock, FakeClock } from '../../src/clock.js';
 import { seeded, type World } from './daemon.js';
+import { startHttpTarget } from './http-target.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './pg.js';
 import { grupoGadRecording, type RecordedEngine, startRecordedEngine } from './recorded-docker-engine.js';
 import { startRedisServer, type TestRedisServer } from './redis.js';
 import { startSmtpSink } from './smtp-sink.js';
+import { makeSelfSignedCert } from './tls-cert.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
 const run = promisify(execFile);
@@ -85,12 +87,19 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   const hook = await startWebhookSink();
   const ntfy = await startWebhookSink();
   const docker = await startRecordedEngine(healthyRecording());
+  // Caddy's stand-in: the public address over HTTPS with a certificate of its own. It answers healthy by itself, so
+  // no fault of the lab reaches it (none of them is Caddy's).
+  const publicCert = makeSelfSignedCert({ days: 90 });
+  const caddy = await startHttpTarget({
+    tls: publicCert,
+    routes: { 'GET /api/v1/health': { json: { status: 'healthy', environment: 'production' } } },
+  });
   const db = await startThrowawayCluster({ max_connections: String(options.maxConnections ?? 20) });
   await db.admin((c) => c.query('CREATE DATABASE grupogad_prod'));
   let redis: TestRedisServer | undefined = await startRedisServer();
   const redisPort = redis.port;
 
-  // GRUPOGAD_DIR: logs, and a week-old-at-most backup (its age is read on the fake clock).
+  // The deploy's logs and backups folders, with a week-old-at-most backup (its age is read on the fake clock).
   const grupogad = join(dir, 'grupogad');
   mkdirSync(join(grupogad, 'logs'), { recursive: true });
   mkdirSync(join(grupogad, 'backups'));
@@ -106,19 +115,11 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   writeFileSync(join(proc, 'meminfo'), 'MemTotal:       8000000 kB\nMemAvailable:   6000000 kB\n');
   writeFileSync(join(proc, 'loadavg'), '0.49 0.32 0.16 1/193 4242\n');
 
+  // The shipped config as it is; with the lab's timings, every probe and rule made quick.
   const configDir = join(dir, 'config');
   cpSync('config', configDir, { recursive: true, filter: (src) => !src.includes('/tests') });
-  const alerts = parseDocument(readFileSync(join(configDir, 'alerts.yaml'), 'utf8'));
-  const probeIndex = (name: string) => (alerts.toJS().probes as { name: string }[]).findIndex((p) => p.name === name);
-  alerts.setIn(['probes', probeIndex('db'), 'url'], db.url('postgres', db.password, 'grupogad_prod'));
-  alerts.setIn(['probes', probeIndex('redis'), 'url'], `redis://127.0.0.1:${redisPort}`);
-  alerts.setIn(['probes', probeIndex('disk'), 'paths'], [disk]);
-  alerts.setIn(
-    ['probes', probeIndex('disk'), 'directories'],
-    [{ path: join(grupogad, 'logs') }, { path: join(dir, 'docker-containers') }],
-  );
-  alerts.setIn(['probes', probeIndex('host'), 'proc'], proc);
   if (timings === 'lab') {
+    const alerts = parseDocument(readFileSync(join(configDir, 'alerts.yaml'), 'utf8'));
     const { probes, rules } = alerts.toJS() as { probes: unknown[]; rules: unknown[] };
     for (const i of probes.keys()) {
       alerts.setIn(['probes', i, 'every'], '5s');
@@ -128,21 +129,34 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
       alerts.setIn(['rules', i, 'for'], '10s');
       alerts.setIn(['rules', i, 'clear_for'], '10s');
     }
+    writeFileSync(join(configDir, 'alerts.yaml'), alerts.toString());
   }
-  writeFileSync(join(configDir, 'alerts.yaml'), alerts.toString());
-  const escalation = parseDocument(readFileSync(join(configDir, 'escalation.yaml'), 'utf8'));
-  escalation.setIn(['channels', 'email', 'smtp', 'tls'], { ca_file: smtp.cert.certFile });
-  writeFileSync(join(configDir, 'escalation.yaml'), escalation.toString());
 
   const env = {
     API_URL: target.url,
+    METRICS_URL: `${target.url}/metrics`,
+    // The demo API's health reports environment "demo".
+    API_ENVIRONMENT: 'demo',
     WS_URL: `${target.url.replace('http', 'ws')}/ws`,
     DOCKER_HOST: docker.endpoint,
-    GRUPOGAD_DIR: grupogad,
-    // Nothing answers there: the certificate probe is down (no rule pages for that), never slow.
-    PUBLIC_HOST: '127.0.0.1:1',
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: String(db.port),
+    POSTGRES_USER: 'postgres',
+    POSTGRES_PASSWORD: db.password,
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(redisPort),
+    DISK_PATH: disk,
+    LOGS_DIR: join(grupogad, 'logs'),
+    DOCKER_CONTAINERS_DIR: join(dir, 'docker-containers'),
+    BACKUPS_DIR: join(grupogad, 'backups'),
+    HOST_PROC: proc,
+    PUBLIC_URL: caddy.url,
+    PUBLIC_HOST: `127.0.0.1:${caddy.port}`,
+    PUBLIC_CA: publicCert.certFile,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(smtp.port),
+    // The sink's certificate is its own, trusted by no CA a shipped setting names: mail goes in plain text.
+    SMTP_SECURITY: 'none',
     OPS_WEBHOOK_URL: hook.url,
     NTFY_SERVER: new URL(ntfy.path('/')).origin,
     CTO_NTFY_TOPIC: 'lab-cto',
@@ -234,6 +248,7 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
       await Promise.allSettled(sessions.map((c) => c.end()));
       await Promise.allSettled([
         target.close(),
+        caddy.close(),
         smtp.close(),
         hook.close(),
         ntfy.close(),
@@ -243,6 +258,7 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
       ]);
       await run('umount', [disk]);
       rmSync(dir, { recursive: true, force: true });
+      publicCert.remove();
     },
   };
 }

@@ -8,9 +8,11 @@
 //
 // The table is written once; each transport says how its server stages a row (HTTP: a status, SMTP: a reply) and
 // what the reason then reads after the channel's own name.
+
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChannelConfig, channelConfig } from '../../src/config/schema.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import type { FormatName } from '../../src/notifiers/formats/format.js';
 import { deliver } from '../../src/notifiers/index.js';
 import type { Delivery, Notification } from '../../src/notifiers/notifier.js';
@@ -93,6 +95,7 @@ function page(id: string, alertname: string, at = T0): Notification {
     contact: { id: 'cto', name: 'CTO', email: 'cto@grupogad.gob.ec', phone: '+593 99 123 4567' },
     items: [item],
     at,
+    reading: DEFAULT_READING,
   };
 }
 

@@ -1,5 +1,6 @@
 // The environment the shipped config/ cannot load without (docs/deploy.md): every test and bench that loads config/
 // starts from it, and adds what it points elsewhere.
+import { readFileSync } from 'node:fs';
 
 /**
  * CENTINELA_PUBLIC_URL, CENTINELA_WRITE_TOKEN and each paged person's ntfy topic, set as docs/deploy.md tells an
@@ -14,3 +15,12 @@ export const SHIPPED_ENV: Readonly<Record<string, string>> = {
   DEVOPS_NTFY_TOPIC: 'grupogad-devops-8a24c6e0f1b37d95a0c4e2f6',
   NTFY_SERVER: 'http://127.0.0.1:9',
 };
+
+/** The variables docs/deploy.md's Environment section documents (each named in a table's first column). */
+export function documentedVariables(): Set<string> {
+  const doc = readFileSync('docs/deploy.md', 'utf8');
+  const section = doc.slice(doc.indexOf('\n## Environment\n'));
+  const tables = section.slice(0, section.indexOf('\n## ', 1));
+  const firstCells = [...tables.matchAll(/^\| ([^|]+) \|/gm)].map((m) => m[1] as string);
+  return new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1] as string)));
+}

@@ -2,6 +2,7 @@
 // (P0 = 5, which breaks through do-not-disturb on Android), emoji tags, and an Acknowledge button that POSTs the
 // signed ack link, so one tap acknowledges. JSON, not headers: titles and summaries are UTF-8, and headers are not.
 import { Secret } from '../../config/secret.js';
+import { t } from '../../locale/locale.js';
 import type { Priority } from '../../types.js';
 import { alertTitle, headline } from '../describe.js';
 import type { ItemKind, Notification } from '../notifier.js';
@@ -59,9 +60,13 @@ function tagsOf(n: Notification): string[] {
  */
 function actionsOf(n: Notification) {
   const asks = ackAsks(n).slice(0, MAX_ACTIONS);
+  const lang = n.reading.locale;
   return asks.map(({ item, url }) => ({
     action: 'http',
-    label: asks.length === 1 ? 'Acknowledge' : `Ack ${alertTitle(item)}`.slice(0, LABEL_CHARS),
+    label:
+      asks.length === 1
+        ? t(lang, 'page.acknowledge')
+        : t(lang, 'page.ackAlert', { title: alertTitle(item) }).slice(0, LABEL_CHARS),
     url,
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

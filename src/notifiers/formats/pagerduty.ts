@@ -1,6 +1,7 @@
 // PagerDuty Events API v2: one event per alert — trigger, acknowledge or resolve — with dedup_key = the alert id,
 // so reminders and redeliveries fold into one PagerDuty incident and its ack/resolve close the right one.
 import { Secret } from '../../config/secret.js';
+import { t } from '../../locale/locale.js';
 import type { Priority } from '../../types.js';
 import { alertTitle } from '../describe.js';
 import type { Notification, NotificationItem } from '../notifier.js';
@@ -53,7 +54,9 @@ function render(n: Notification, cfg: FormatConfig<'pagerduty'>): HttpRequest[] 
                 incident: item.incidentId,
               },
             },
-            ...(item.ackUrl ? { links: [{ href: item.ackUrl, text: 'Acknowledge in centinela' }] } : {}),
+            ...(item.ackUrl
+              ? { links: [{ href: item.ackUrl, text: t(n.reading.locale, 'page.acknowledgeInCentinela') }] }
+              : {}),
           }
         : {}),
     };

@@ -2,6 +2,7 @@
 // every `retry` until someone acknowledges it there, for at most `expire`, and Pushover then POSTs to the callback
 // URL — the signed ack link, which acknowledges the alert in centinela as it does when the link's form is sent.
 import { Secret } from '../../config/secret.js';
+import { t } from '../../locale/locale.js';
 import type { Priority } from '../../types.js';
 import { headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
@@ -38,7 +39,7 @@ function render(n: Notification, cfg: FormatConfig<'pushover'>): HttpRequest[] {
   if (cfg.device) form.set('device', cfg.device);
   if (ack) {
     form.set('url', ack);
-    form.set('url_title', 'Acknowledge in centinela');
+    form.set('url_title', t(n.reading.locale, 'page.acknowledgeInCentinela'));
   }
   if (priority === EMERGENCY) {
     form.set('retry', String(Math.round(cfg.retry / 1000)));

@@ -1,4 +1,6 @@
 // Slack incoming webhook: a fallback `text` plus Block Kit blocks, one section per alert (Slack caps 50 blocks).
+
+import { t } from '../../locale/locale.js';
 import { describeItem, headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
 import { defineFormat, type FormatConfig } from './format.js';
@@ -20,18 +22,26 @@ function esc(text: string): string {
 /** The incoming-webhook POST of a notification. */
 function render(n: Notification, cfg: FormatConfig<'slack'>): HttpRequest[] {
   const title = headline(n);
+  const lang = n.reading.locale;
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } }];
   for (const item of n.items.slice(0, MAX_ITEMS)) {
-    const d = describeItem(item, n.contact.id, n.at);
+    const d = describeItem(item, n);
     let text = `*${esc(d.headline)}*\n${d.facts.map(([k, v]) => `*${esc(k)}:* ${esc(v)}`).join('\n')}`;
-    if (d.runbook.length) text += `\n*Runbook:*\n${d.runbook.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n')}`;
-    for (const diag of d.diagnosis) text += `\n*Diagnosis (${esc(diag.probe)}):*\n\`\`\`${esc(diag.detail)}\`\`\``;
+    if (d.runbook.length)
+      text += `\n*${t(lang, 'page.runbook')}:*\n${d.runbook.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n')}`;
+    for (const diag of d.diagnosis)
+      text += `\n*${esc(t(lang, 'page.diagnosis', { probe: diag.probe }))}:*\n\`\`\`${esc(diag.detail)}\`\`\``;
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, MAX_TEXT) } });
     if (d.ackUrl) {
       blocks.push({
         type: 'actions',
         elements: [
-          { type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, url: d.ackUrl, style: 'primary' },
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: t(lang, 'page.acknowledge') },
+            url: d.ackUrl,
+            style: 'primary',
+          },
         ],
       });
     }
@@ -40,7 +50,7 @@ function render(n: Notification, cfg: FormatConfig<'slack'>): HttpRequest[] {
   if (n.items.length > MAX_ITEMS) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `…and ${n.items.length - MAX_ITEMS} more alerts` }],
+      elements: [{ type: 'mrkdwn', text: t(lang, 'page.moreAlerts', { count: n.items.length - MAX_ITEMS }) }],
     });
   }
   return [jsonPost(cfg.url, { text: esc(title), blocks }, { 'idempotency-key': n.id })];

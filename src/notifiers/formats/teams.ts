@@ -1,4 +1,6 @@
 // Microsoft Teams via a Workflows webhook: a message carrying an Adaptive Card (1.4) with facts and an Ack button.
+
+import { t } from '../../locale/locale.js';
 import { describeItem, headline } from '../describe.js';
 import type { Notification } from '../notifier.js';
 import { defineFormat, type FormatConfig } from './format.js';
@@ -20,8 +22,9 @@ function esc(text: string): string {
 function render(n: Notification, cfg: FormatConfig<'teams'>): HttpRequest[] {
   const body: unknown[] = [{ type: 'TextBlock', text: esc(headline(n)), weight: 'Bolder', size: 'Medium', wrap: true }];
   const actions: unknown[] = [];
+  const lang = n.reading.locale;
   for (const item of n.items.slice(0, MAX_ITEMS)) {
-    const d = describeItem(item, n.contact.id, n.at);
+    const d = describeItem(item, n);
     body.push({ type: 'TextBlock', text: esc(d.headline), weight: 'Bolder', wrap: true, separator: true });
     body.push({ type: 'FactSet', facts: d.facts.map(([title, value]) => ({ title: esc(title), value: esc(value) })) });
     if (d.runbook.length) {
@@ -30,16 +33,24 @@ function render(n: Notification, cfg: FormatConfig<'teams'>): HttpRequest[] {
     for (const diag of d.diagnosis) {
       body.push({
         type: 'TextBlock',
-        text: `Diagnosis (${esc(diag.probe)}):\n${esc(diag.detail)}`,
+        text: `${esc(t(lang, 'page.diagnosis', { probe: diag.probe }))}:\n${esc(diag.detail)}`,
         wrap: true,
         fontType: 'Monospace',
       });
     }
     if (d.ackUrl && actions.length < 5)
-      actions.push({ type: 'Action.OpenUrl', title: `Acknowledge ${d.headline}`.slice(0, 60), url: d.ackUrl });
+      actions.push({
+        type: 'Action.OpenUrl',
+        title: t(lang, 'page.acknowledgeAlert', { title: d.headline }).slice(0, 60),
+        url: d.ackUrl,
+      });
   }
   if (n.items.length > MAX_ITEMS)
-    body.push({ type: 'TextBlock', text: `…and ${n.items.length - MAX_ITEMS} more alerts`, wrap: true });
+    body.push({
+      type: 'TextBlock',
+      text: t(lang, 'page.moreAlerts', { count: n.items.length - MAX_ITEMS }),
+      wrap: true,
+    });
   const card = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

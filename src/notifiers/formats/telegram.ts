@@ -1,6 +1,7 @@
 // Telegram Bot API sendMessage, HTML parse mode; the bot token is in the URL path, so the URL is a Secret.
 
 import { Secret } from '../../config/secret.js';
+import { t } from '../../locale/locale.js';
 import { describeItem, headline } from '../describe.js';
 import { escapeHtml } from '../html.js';
 import type { Notification } from '../notifier.js';
@@ -17,13 +18,15 @@ const MIN_DIAGNOSIS = 40;
  * slow queries) is what grows: it is cut to the room left, so the facts and the ack link of every alert shown fit.
  */
 export function telegramText(n: Notification): string {
+  const lang = n.reading.locale;
   let text = `<b>${escapeHtml(headline(n))}</b>`;
-  const more = `\n\n…and more alerts (${n.items.length} in all)`;
+  const more = `\n\n${t(lang, 'page.moreAlertsInAll', { count: n.items.length })}`;
   for (const [i, item] of n.items.entries()) {
-    const d = describeItem(item, n.contact.id, n.at);
+    const d = describeItem(item, n);
     let part = `\n\n<b>${escapeHtml(d.headline)}</b>\n${d.facts.map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`).join('\n')}`;
-    if (d.runbook.length) part += `\nRunbook:\n${d.runbook.map((s, j) => `${j + 1}. ${escapeHtml(s)}`).join('\n')}`;
-    const ack = d.ackUrl ? `\n<a href="${escapeHtml(d.ackUrl)}">Acknowledge</a>` : '';
+    if (d.runbook.length)
+      part += `\n${t(lang, 'page.runbook')}:\n${d.runbook.map((s, j) => `${j + 1}. ${escapeHtml(s)}`).join('\n')}`;
+    const ack = d.ackUrl ? `\n<a href="${escapeHtml(d.ackUrl)}">${t(lang, 'page.acknowledge')}</a>` : '';
     const reserve = i < n.items.length - 1 ? more.length : 0;
     if (text.length + part.length + ack.length + reserve > MAX_CHARS) {
       text += more;
@@ -31,7 +34,7 @@ export function telegramText(n: Notification): string {
     }
     for (const diag of d.diagnosis) {
       const room = MAX_CHARS - reserve - text.length - part.length - ack.length;
-      const block = diagnosisBlock(diag.probe, diag.detail, room);
+      const block = diagnosisBlock(t(lang, 'page.diagnosis', { probe: diag.probe }), diag.detail, room);
       if (block === '') break;
       part += block;
     }
@@ -41,8 +44,8 @@ export function telegramText(n: Notification): string {
 }
 
 /** `Diagnosis (db):` and the detail in <pre>, cut (with `…`) to at most `room` characters; '' when too little room. */
-function diagnosisBlock(probe: string, detail: string, room: number): string {
-  const open = `\n<b>Diagnosis (${escapeHtml(probe)}):</b>\n<pre>`;
+function diagnosisBlock(heading: string, detail: string, room: number): string {
+  const open = `\n<b>${escapeHtml(heading)}:</b>\n<pre>`;
   const close = '</pre>';
   const whole = escapeHtml(detail);
   if (open.length + whole.length + close.length <= room) return `${open}${whole}${close}`;

@@ -3,6 +3,7 @@
 // holds 160, not UCS-2's 70): the headline, cut to fit, and the short ack link when the page asks for one. The call
 // says the headline twice (inline TwiML): it wakes people; the link to acknowledge comes by the other channels.
 import { Secret } from '../../config/secret.js';
+import { t } from '../../locale/locale.js';
 import { headline } from '../describe.js';
 import { escapeHtml } from '../html.js';
 import type { Notification } from '../notifier.js';
@@ -25,6 +26,7 @@ const PLAIN: Record<string, string> = {
   '‘': "'",
   '’': "'",
   '`': "'",
+  '−': '-',
 };
 
 /** A segment of 160 septets; a message of two (a link too long for one) is 2 × 153, the rest being the joining header. */
@@ -64,7 +66,7 @@ export function smsText(n: Notification): string {
   const title = toGsm7(headline(n));
   const [only, ...others] = ackAsks(n);
   if (!only || others.length) return cut(title, ONE_SEGMENT);
-  const ack = `\nAck: ${only.item.shortAckUrl ?? only.url}`;
+  const ack = `\n${toGsm7(t(n.reading.locale, 'page.smsAck', { url: only.item.shortAckUrl ?? only.url }))}`;
   const room = (septets(ack) + 20 <= ONE_SEGMENT ? ONE_SEGMENT : TWO_SEGMENTS) - septets(ack);
   return `${cut(title, room)}${ack}`;
 }
@@ -85,13 +87,14 @@ export function spokenText(n: Notification): string {
     .slice(0, MAX_SPOKEN)
     .join('')
     .replace(/[\s.]+$/, '');
-  const ack = ackAsks(n).length > 0 ? ' Acknowledge it with the link in your messages.' : '';
+  const ack = ackAsks(n).length > 0 ? ` ${t(n.reading.locale, 'call.ackHint')}` : '';
   return `centinela. ${said}.${ack}`;
 }
 
 /** The inline TwiML of the call: the alert said twice, a pause between, for someone woken by the first. */
 export function callTwiml(n: Notification): string {
-  const say = `<Say>${escapeHtml(spokenText(n))}</Say>`;
+  const voice = escapeHtml(t(n.reading.locale, 'call.voiceLanguage'));
+  const say = `<Say language="${voice}">${escapeHtml(spokenText(n))}</Say>`;
   return `<Response>${say}<Pause length="1"/>${say}</Response>`;
 }
 

@@ -47,7 +47,7 @@ describe('ntfy', () => {
       message: [
         'What: API down. The health endpoint does not answer',
         'Priority: P0, response time 15 min',
-        'Since: 2026-01-01 10:00 UTC (1 min ago)',
+        'Since: 2026-01-01 10:00:00 (UTC+00:00) (1 min ago)',
         'Value: 0 (threshold < 1)',
         'Labels: alertname=ApiDown, container=grupo_gad_api',
         'Also paged: nobody else',
@@ -101,7 +101,7 @@ describe('ntfy', () => {
       priority: 3,
       tags: ['white_check_mark', 'ApiDown'],
     });
-    expect(body.message).toContain('Resolved: 2026-01-01 10:27 UTC, lasted 27 min');
+    expect(body.message).toContain('Resolved: 2026-01-01 10:27:00 (UTC+00:00), lasted 27 min');
     expect(body).not.toHaveProperty('actions');
     expect(body).not.toHaveProperty('click');
   });

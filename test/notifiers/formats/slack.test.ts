@@ -6,6 +6,7 @@ import { webhookConformance } from '../../support/notifier-conformance.js';
 import {
   channel,
   expectFlappingNotices,
+  inSpanish,
   item,
   markupNote,
   note,
@@ -32,6 +33,23 @@ describe('slack', () => {
     expect(body.blocks[1].text.text).toContain('*Value:* 0 (threshold &lt; 1)');
     expect(body.blocks[1].text.text).toContain('1. docker compose -f docker-compose.prod.yml ps');
     expect(body.blocks[2].elements[0]).toMatchObject({ type: 'button', url: 'https://centinela.example/ack/abc.def' });
+  });
+
+  it('posts the page in Spanish to the receiver: facts, local time with its offset, the level, a Reconocer button', async () => {
+    const storm = inSpanish(note(Array.from({ length: 20 }, (_, i) => item({ key: `k${i}` }))));
+    expect(await send(slack(), inSpanish())).toEqual({ ok: true });
+    expect(await send(slack(), storm)).toEqual({ ok: true });
+    const [one, many] = (await hook.sink.waitFor(2)).map((r) => JSON.parse(r.body));
+    const section = one.blocks[1].text.text;
+    expect(section).toContain('*Qué:* API down');
+    expect(section).toContain('*Prioridad:* P0 (Producción completamente down), tiempo de respuesta 15 min');
+    expect(section).toContain('*Desde:* 2026-01-01 05:00:00 (UTC−05:00) (hace 1 min)');
+    expect(section).toContain('*Valor:* 0 (umbral &lt; 1)');
+    expect(section).toContain('*Pasos del runbook:*');
+    expect(section).toContain('*Diagnóstico (api_health):*');
+    expect(one.blocks[2].elements[0].text.text).toBe('Reconocer');
+    expect(many.text).toBe('[P0] 20 alertas: API down — grupo_gad_api y 19 más');
+    expect(many.blocks.at(-1).elements[0].text).toBe('…y 4 alertas más');
   });
 
   it('keeps a storm under the block limit', () => {

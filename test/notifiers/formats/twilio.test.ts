@@ -7,6 +7,7 @@ import { FakeClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { Secret } from '../../../src/config/secret.js';
 import { signedAckLinks } from '../../../src/engine/acks.js';
+import { headline } from '../../../src/notifiers/describe.js';
 import { callTwiml, smsText, toGsm7 } from '../../../src/notifiers/formats/twilio.js';
 import { deliver } from '../../../src/notifiers/index.js';
 import type { Notification } from '../../../src/notifiers/notifier.js';
@@ -14,7 +15,7 @@ import { compileRules } from '../../../src/rules/rule.js';
 import { makeAlert, silentLog } from '../../support/escalation-fixtures.js';
 import { webhookConformance } from '../../support/notifier-conformance.js';
 import { SHIPPED_ENV } from '../../support/shipped-env.js';
-import { channel, item, note, send, T0, useWebhookSink } from '../webhook-fixtures.js';
+import { channel, inSpanish, item, note, send, T0, useWebhookSink } from '../webhook-fixtures.js';
 
 const MESSAGES = '/2010-04-01/Accounts/AC0123/Messages.json';
 const CALLS = '/2010-04-01/Accounts/AC0123/Calls.json';
@@ -112,21 +113,23 @@ describe('twilio', () => {
     expect(shortUrl).toMatch(/^https:\/\/centinela\.grupogad\.gob\.ec\/a\/[\w-]{16,22}$/);
     for (const summary of summaries) {
       const alert = makeAlert({ activeSince: T0, summary, labels: { alertname: 'X', ...labels } });
-      const text = smsText(toCto(note([item({ alert, ackUrl: links?.url, shortAckUrl: shortUrl })])));
+      // In the shipped language, whose `Reconocer:` takes more of the segment than `Ack:`.
+      const text = smsText(toCto(inSpanish(note([item({ alert, ackUrl: links?.url, shortAckUrl: shortUrl })]))));
       expect(septets(text), text).toBeLessThanOrEqual(160);
-      expect(text.endsWith(`\nAck: ${shortUrl}`), text).toBe(true);
+      expect(text.endsWith(`\nReconocer: ${shortUrl}`), text).toBe(true);
     }
     const alert = makeAlert({ activeSince: T0, summary: longest, labels: { alertname: 'X', ...labels } });
-    const page = toCto(note([item({ alert, ackUrl: links?.url, shortAckUrl: shortUrl })]));
+    const page = toCto(inSpanish(note([item({ alert, ackUrl: links?.url, shortAckUrl: shortUrl })])));
     expect(await send(twilio(new URL(sink.url).origin), page)).toEqual({ ok: true });
     const [req] = await sink.waitFor(1);
     const body = new URLSearchParams(req?.body).get('Body') ?? '';
-    const whole = `${toGsm7(`[P0] ${longest} — grupo_gad_api`)}\nAck: ${shortUrl}`;
+    // The headline as sent: a summary that names its container is not followed by it again.
+    const whole = `${toGsm7(headline(page))}\nReconocer: ${shortUrl}`;
     if (septets(whole) <= 160) expect(body).toBe(whole);
     else {
       // The headline is cut where the segment is full, with `...`; the link follows whole.
       const [title = '', ack] = body.split('\n');
-      expect(ack).toBe(`Ack: ${shortUrl}`);
+      expect(ack).toBe(`Reconocer: ${shortUrl}`);
       expect(title.endsWith('...') && whole.startsWith(title.slice(0, -3))).toBe(true);
       expect(septets(body)).toBe(160);
     }
@@ -150,8 +153,22 @@ describe('twilio', () => {
       new URLSearchParams({
         To: '+593991234567',
         From: '+15005550006',
-        Twiml: `<Response><Say>${said}</Say><Pause length="1"/><Say>${said}</Say></Response>`,
+        Twiml: `<Response><Say language="en-US">${said}</Say><Pause length="1"/><Say language="en-US">${said}</Say></Response>`,
       }).toString(),
+    );
+  });
+
+  it('calls in Spanish with a Spanish voice, and texts the Spanish headline in GSM-7', () => {
+    const page = toCto(
+      inSpanish(note([item({ kind: 'escalated', level: 'P0', shortAckUrl: 'https://c.example/a/x' })])),
+    );
+    const said =
+      'centinela. P0: Escalada a P0, sin reconocer: API down — grupo_gad_api. Reconózcala con el enlace de sus mensajes.';
+    expect(callTwiml(page)).toBe(
+      `<Response><Say language="es-MX">${said}</Say><Pause length="1"/><Say language="es-MX">${said}</Say></Response>`,
+    );
+    expect(smsText(page)).toBe(
+      '[P0] Escalada a P0, sin reconocer: API down - grupo_gad_api\nReconocer: https://c.example/a/x',
     );
   });
 
@@ -161,12 +178,16 @@ describe('twilio', () => {
       summary: 'x</Say><Play>http://evil.example/a.mp3</Play><Say>"&\'\u0007',
     });
     const twiml = callTwiml(toCto(note([item({ alert })])));
-    expect(twiml).toMatch(/^<Response><Say>[^<]*<\/Say><Pause length="1"\/><Say>[^<]*<\/Say><\/Response>$/);
+    expect(twiml).toMatch(
+      /^<Response><Say language="en-US">[^<]*<\/Say><Pause length="1"\/><Say language="en-US">[^<]*<\/Say><\/Response>$/,
+    );
     expect(twiml).toContain(
-      '<Say>centinela. P0: x&lt;/Say&gt;&lt;Play&gt;http://evil.example/a.mp3&lt;/Play&gt;&lt;Say&gt;&quot;&amp;&#39;  — grupo_gad_api.',
+      '<Say language="en-US">centinela. P0: x&lt;/Say&gt;&lt;Play&gt;http://evil.example/a.mp3&lt;/Play&gt;&lt;Say&gt;&quot;&amp;&#39;  — grupo_gad_api.',
     );
     const resolved = callTwiml(toCto(note([item({ kind: 'resolved', resolvedAt: T0 + 27 * 60_000 })])));
-    expect(resolved).toContain('<Say>centinela. RESOLVED: API down — grupo_gad_api (lasted 27 min).</Say>');
+    expect(resolved).toContain(
+      '<Say language="en-US">centinela. RESOLVED: API down — grupo_gad_api (lasted 27 min).</Say>',
+    );
   });
 
   it.each([
