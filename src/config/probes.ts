@@ -217,6 +217,8 @@ export const postgresProbe = z.strictObject({
   idle_in_transaction: duration.default(300_000),
   /** How many slow / idle-in-transaction sessions to keep as detail. */
   top: z.number().int().min(0).max(100).default(5),
+  /** Window of database size readings that database_growth_bytes_per_day is the slope of. */
+  growth_window: duration.default(24 * 3_600_000),
   /** statement_timeout for centinela's own queries; defaults to the probe timeout. */
   statement_timeout: duration.optional(),
   tls: tls.optional(),
