@@ -69,6 +69,16 @@ const metricName = z.string().regex(/^[^\s"]+$/, {
     'is not a metric name. Write it without quotes or blanks: http_requests_total, or a UTF-8 name like go.gc_count',
 });
 
+/**
+ * An item's own window: `scrape` computes between the last two scrapes (the rate of the last interval), beside the
+ * probe's `window`, for rules that must see a change within a run or two (a rule's `fast` path).
+ */
+const itemWindow = z
+  .literal('scrape', {
+    error: "is not scrape. Write window: scrape (between the last two scrapes), or leave it out for the probe's window",
+  })
+  .optional();
+
 const histogram = z.strictObject({
   /** Histogram base name, without _bucket. */
   metric: metricName.refine((m) => !m.endsWith('_bucket'), {
@@ -80,6 +90,7 @@ const histogram = z.strictObject({
   match: matchers.optional(),
   /** Sample name prefix; samples are `<as>_p95_seconds`. */
   as: name.default('latency'),
+  window: itemWindow,
 });
 
 const counterRate = z.strictObject({
@@ -88,6 +99,7 @@ const counterRate = z.strictObject({
   match: matchers.optional(),
   /** Sample name; the value is per second. */
   as: name,
+  window: itemWindow,
 });
 
 const errorRate = z.strictObject({
@@ -102,6 +114,7 @@ const errorRate = z.strictObject({
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   as: name.default('error_percent'),
+  window: itemWindow,
 });
 
 const gauge = z.strictObject({
@@ -204,6 +217,8 @@ export const postgresProbe = z.strictObject({
   idle_in_transaction: duration.default(300_000),
   /** How many slow / idle-in-transaction sessions to keep as detail. */
   top: z.number().int().min(0).max(100).default(5),
+  /** Window of database size readings that database_growth_bytes_per_day is the slope of. */
+  growth_window: duration.default(24 * 3_600_000),
   /** statement_timeout for centinela's own queries; defaults to the probe timeout. */
   statement_timeout: duration.optional(),
   tls: tls.optional(),

@@ -16,6 +16,9 @@
 //   error_rates: 100 × sum by (<by>) (rate of the series whose status label matches error_status, anchored)
 //   / sum by (<by>) (rate of all of them); a group with traffic but no error series at all is 0 %, not "no data".
 //   gauges: sum by (<by>) (<metric>{<match>}) from the last scrape.
+// - An item with `window: scrape` computes the same over the last interval instead: each series' rate between the
+//   last two scrapes, (v₁ − v₀) / (t₁ − t₀) with a reset counting from zero, like PromQL's irate(). A short,
+//   noisy view that follows a change within one run, for a rule's fast path (docs/rules.md).
 // - A value PromQL would give as NaN (no observations in the window, no requests, a NaN in the exposition) is not
 //   emitted as a sample; the detail says which and why, so a rule sees "no data", never a NaN compared to a threshold.
 // - The first scrape (or the first after a gap) yields only gauges; its detail says "warming up", and that is not a
@@ -39,6 +42,26 @@ import { defineProbe, type ProbeResult, sample } from './probe.js';
 
 /** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
 const ACCEPT = 'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';
+
+/** What an item's rates are taken over: the probe's window, or the last interval between two scrapes. */
+interface Span {
+  /** How messages say it: `in the last 5m`. */
+  text: string;
+  rate(s: Series): number | undefined;
+}
+
+/**
+ * `window: scrape`: the rate between a series' last two points, which are the last two scrapes (a series missing
+ * from a scrape starts over, so its points come from consecutive successful scrapes).
+ */
+const LAST_INTERVAL: Span = {
+  text: 'since the previous scrape',
+  rate(s) {
+    const last = s.points.slice(-2);
+    if (last.length < 2) return undefined;
+    return rate(last, { start: (last[0] as Point).t, end: (last[1] as Point).t });
+  },
+};
 
 /** Series one configured item reads: a sample name and label matchers. */
 interface Selection {
@@ -107,14 +130,17 @@ export default defineProbe({
         lastScrapeAt = now;
         record(history, outcome.current, now, config.window);
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
+        const windowed: Span = { text: `in the last ${window}`, rate: (s) => rate(s.points, range) };
+        const spanOf = (item: { window?: 'scrape' | undefined }) =>
+          item.window === 'scrape' ? LAST_INTERVAL : windowed;
 
         const problems = selections.flatMap((s) => missing(s, outcome, notes));
         let samples: Sample[] = [];
         const series = [...history.values()];
         if (!warmingUp) {
-          for (const h of histograms) samples = samples.concat(quantiles(h, series, range, window, notes));
-          for (const r of rates) samples = samples.concat(sumBy(r, series, (s) => rate(s.points, range), notes));
-          for (const e of errorRates) samples = samples.concat(errorPercents(e, series, range, window, notes));
+          for (const h of histograms) samples = samples.concat(quantiles(h, series, spanOf(h), notes));
+          for (const r of rates) samples = samples.concat(sumBy(r, series, spanOf(r).rate, notes));
+          for (const e of errorRates) samples = samples.concat(errorPercents(e, series, spanOf(e), notes));
         }
         for (const g of gauges) samples = samples.concat(sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
         const detail = [
@@ -282,8 +308,7 @@ function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
 function quantiles(
   h: MetricsProbeConfig['histograms'][number] & { selection: Selection },
   series: readonly Series[],
-  range: Range,
-  window: string,
+  span: Span,
   notes: string[],
 ): Sample[] {
   const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, number> }>();
@@ -295,7 +320,7 @@ function quantiles(
       badBounds++;
       continue;
     }
-    const r = rate(s.points, range);
+    const r = span.rate(s);
     if (r === undefined) continue;
     const group = groupOf(groups, h.by, s.labels, () => ({ buckets: new Map<number, number>() }));
     group.buckets.set(le, (group.buckets.get(le) ?? 0) + r);
@@ -316,7 +341,7 @@ function quantiles(
       inf === undefined
         ? 'it has no le="+Inf" bucket'
         : inf === 0
-          ? `no observations in the last ${window}`
+          ? `no observations ${span.text}`
           : Number.isNaN(inf)
             ? 'its +Inf bucket is NaN'
             : 'it has a single bucket';
@@ -349,14 +374,13 @@ function sumBy(
 function errorPercents(
   e: MetricsProbeConfig['error_rates'][number] & { selection: Selection; isError: RegExp },
   series: readonly Series[],
-  range: Range,
-  window: string,
+  span: Span,
   notes: string[],
 ): Sample[] {
   const groups = new Map<string, { labels: Record<string, string>; all: number; errors: number }>();
   const chosen = selected(series, e.selection);
   for (const s of chosen) {
-    const value = rate(s.points, range);
+    const value = span.rate(s);
     if (value === undefined) continue;
     const group = groupOf(groups, e.by, s.labels, () => ({ all: 0, errors: 0 }));
     group.all += value;
@@ -365,8 +389,7 @@ function errorPercents(
   if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
   const values = [];
   for (const g of groups.values()) {
-    if (g.all === 0)
-      notes.push(`${e.as}${formatLabels(g.labels)}: no requests in the last ${window}, so no error rate`);
+    if (g.all === 0) notes.push(`${e.as}${formatLabels(g.labels)}: no requests ${span.text}, so no error rate`);
     else values.push({ labels: g.labels, value: (100 * g.errors) / g.all });
   }
   return emit(e.as, values, notes);

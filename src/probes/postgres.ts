@@ -8,6 +8,7 @@ import type { PostgresProbeConfig } from '../config/probes.js';
 import { scrubberFor } from '../config/secret.js';
 import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
+import { growthPerMs, type UsagePoint } from './disk-growth.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { maskSql } from './sql-mask.js';
@@ -221,6 +222,8 @@ export default defineProbe({
     // No message may carry the password, whatever a library or the server put in it.
     const scrub = scrubberFor(cfg, { urlPaths: false });
     const rates = new CounterRates();
+    // The database's size at each run of the growth window, oldest first, for its growth per day.
+    const sizes: UsagePoint[] = [];
     // One small pool, kept for the probe's life, whose session lives for one run only (see release(true) below).
     let pool: pg.Pool | undefined;
     let blocks: { hit: number; read: number } | undefined;
@@ -319,6 +322,10 @@ export default defineProbe({
         if (deadlocks !== undefined) samples.push(sample('deadlocks_per_second', deadlocks));
         const rollbacks = rates.observe('rollbacks', stats.rollbacks, now);
         if (rollbacks !== undefined) samples.push(sample('rollbacks_per_second', rollbacks));
+        sizes.push({ at: now, usedBytes: stats.database_size });
+        while ((sizes[0]?.at ?? now) < now - cfg.growth_window) sizes.shift();
+        const growth = growthPerMs(sizes);
+        if (growth !== undefined) samples.push(sample('database_growth_bytes_per_day', growth * 86_400_000));
         const detail = describeSessions(stats);
         const result: ProbeResult = { up: true, samples, ...(detail ? { detail } : {}) };
         if (stats.hidden > 0) {

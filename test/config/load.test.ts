@@ -147,6 +147,11 @@ const cases: [string, string, Record<string, string>?][] = [
     'status-pattern',
     'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
   ],
+  [
+    'item-window',
+    'alerts.yaml:7:76  probes[0].error_rates[0].window: "30s" is not scrape. Write window: scrape (between the last ' +
+      "two scrapes), or leave it out for the probe's window.",
+  ],
   ['heartbeat-no-period', 'alerts.yaml:2:5  probes[0]: missing key "expect_every". Write 500ms, 15s, 5m, 1h30m or 1d.'],
   [
     'ack-link-localhost',

@@ -29,6 +29,7 @@ const EMITS: Record<string, string[]> = {
     'idle_in_transaction',
     'oldest_idle_in_transaction_seconds',
     'database_size_bytes',
+    'database_growth_bytes_per_day',
     'waiting_locks',
     'deadlocks_per_second',
     'rollbacks_per_second',

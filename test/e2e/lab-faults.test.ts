@@ -309,9 +309,10 @@ const FAULTS: Record<string, Case> = {
     repair: () => lab.freeDisk(),
     pageWithin: 15 * MIN,
     resolveWithin: 20 * MIN,
-    subject: /^\[P0\] \/.+ is 98 % full$/,
+    // Nothing is down while writes still succeed: 98 % is P1 (the tech lead), not P0.
+    subject: /^\[P1\] \/.+ is 98 % full$/,
     firing: ['DiskSpaceLow'],
-    received: cto('DiskSpaceLow'),
+    received: one('tech_lead', 'DiskSpaceLow'),
     // DiskFillingUp's `for` is 10 s instead of 30 minutes: it fires too, held back by the full disk.
     lab: { firing: ['DiskFillingUp held by DiskSpaceLow', 'DiskSpaceLow'] },
   },
@@ -327,9 +328,9 @@ const FAULTS: Record<string, Case> = {
   'WebSocket stall': {
     inject: () => lab.target.setFault('stalled'),
     repair: () => lab.target.setFault('none'),
-    pageWithin: 20 * MIN,
+    pageWithin: 10 * MIN,
     resolveWithin: 5 * MIN,
-    subject: /^\[P2\] No WebSocket broadcast for 1[56] min — api$/,
+    subject: /^\[P2\] No WebSocket broadcast for [56] min — api$/,
     firing: ['WebSocketBroadcasterStalled'],
     received: one('devops', 'WebSocketBroadcasterStalled'),
   },

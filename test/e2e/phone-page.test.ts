@@ -80,7 +80,9 @@ describe('a P0 to the phone', () => {
     expect(call.get('To')).toBe('+593991234567');
     const said =
       'centinela. P0: API down: the health endpoint does not answer healthy — api. Acknowledge it with the link in your messages.';
-    expect(call.get('Twiml')).toBe(`<Response><Say language="en-US">${said}</Say><Pause length="1"/><Say language="en-US">${said}</Say></Response>`);
+    expect(call.get('Twiml')).toBe(
+      `<Response><Say language="en-US">${said}</Say><Pause length="1"/><Say language="en-US">${said}</Say></Response>`,
+    );
   });
 
   it('shows the short link as the one-tap confirmation page, acknowledging nothing yet', async () => {

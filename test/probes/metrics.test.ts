@@ -194,6 +194,81 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     ]);
   });
 
+  it('computes window: scrape items between the last two scrapes, beside the windowed ones', async () => {
+    // Two counters (200 and 500) and a histogram, scraped every 50 s (t = 0, 50, 100, 150 s).
+    const steps = [
+      { ok: 0, errors: 0, fast: 0, slow: 0 },
+      { ok: 90, errors: 10, fast: 100, slow: 0 }, // +100 requests, 10 % errors, all fast
+      { ok: 170, errors: 30, fast: 100, slow: 100 }, // +100, 20 % errors, all slow
+      { ok: 270, errors: 30, fast: 200, slow: 100 }, // +100, no errors, all fast
+    ];
+    let next = 0;
+    const { scrape } = setup(
+      {
+        every: '50s',
+        window: '5m',
+        histograms: [
+          { metric: 'http_request_duration_seconds', quantiles: [0.5] },
+          { metric: 'http_request_duration_seconds', quantiles: [0.5], as: 'latency_interval', window: 'scrape' },
+        ],
+        rates: [{ metric: 'http_requests_total', as: 'rps_interval', window: 'scrape' }],
+        error_rates: [
+          { metric: 'http_requests_total' },
+          { metric: 'http_requests_total', as: 'error_percent_interval', window: 'scrape' },
+        ],
+      },
+      (_req, res) => {
+        const s = steps[next++] as (typeof steps)[number];
+        const all = s.fast + s.slow;
+        res
+          .writeHead(200, { 'content-type': TEXT_FORMAT })
+          .end(
+            `http_requests_total{status="200"} ${s.ok}\nhttp_requests_total{status="500"} ${s.errors}\n` +
+              `http_request_duration_seconds_bucket{le="0.1"} ${s.fast}\n` +
+              `http_request_duration_seconds_bucket{le="1"} ${all}\n` +
+              `http_request_duration_seconds_bucket{le="+Inf"} ${all}\n`,
+          );
+      },
+    );
+    const byName = async () =>
+      Object.fromEntries(samplesOf(await scrape(50_000)).map((x) => [x.name, x.value] as [string, number]));
+    expect(await byName()).toEqual({}); // warming up, for both kinds of item
+    // t = 50 s: one interval, so both agree: 10 % errors, 2 req/s, P50 of 100 fast requests at 0.05 s.
+    expect(await byName()).toEqual({
+      latency_p50_seconds: near(0.05),
+      latency_interval_p50_seconds: near(0.05),
+      rps_interval: near(2),
+      error_percent: near(10),
+      error_percent_interval: near(10),
+    });
+    // t = 100 s: the window holds 30 errors of 200 (15 %), the last interval 20 of 100 (20 %); P50 over the window:
+    // rank 100 of 200 reaches 100 at le=0.1 → 0.1; over the last interval all 100 are in (0.1, 1]: 0.1 + 0.9 × 50/100.
+    expect(await byName()).toEqual({
+      latency_p50_seconds: near(0.1),
+      latency_interval_p50_seconds: near(0.55),
+      rps_interval: near(2),
+      error_percent: near(15),
+      error_percent_interval: near(20),
+    });
+    // t = 150 s: the errors stop; the window still shows 30 of 300, the last interval none.
+    const third = await byName();
+    expect([third.error_percent, third.error_percent_interval]).toEqual([near(10), 0]);
+  });
+
+  it('says no error rate since the previous scrape when a window: scrape item saw no request', async () => {
+    const { scrape } = setup(
+      { error_rates: [{ metric: 'http_requests_total', as: 'error_percent_interval', window: 'scrape' }] },
+      fixtures('reset-1.txt', 'reset-2.txt', 'reset-2.txt'),
+    );
+    await scrape();
+    expect(samplesOf(await scrape())).toEqual([{ name: 'error_percent_interval', labels: {}, value: 0 }]);
+    const third = await scrape();
+    expect(samplesOf(third)).toEqual([]);
+    expect(third.up && third.detail).toContain(
+      'error_percent_interval: no requests since the previous scrape, so no error rate',
+    );
+  });
+
   it('warms up again after a gap longer than the window', async () => {
     const { scrape } = setup(
       { rates: [{ metric: 'http_requests_total', as: 'rps' }] },

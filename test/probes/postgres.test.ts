@@ -278,6 +278,34 @@ describe('postgres probe on a live server', () => {
     expect(sampleValue(third.samples, 'deadlocks_per_second')).toBe(0);
   }
 
+  it('turns the database size into its growth per day, the slope over growth_window', async () => {
+    const own = await createTestDatabase();
+    try {
+      const probe = makeProbe(own.url, { growth_window: '1h' });
+      const first = await probe.runUp();
+      expect(sampleValue(first.samples, 'database_growth_bytes_per_day')).toBeUndefined();
+      const admin = await own.connect();
+      await admin.query("CREATE TABLE filler AS SELECT repeat('x', 1000) AS t FROM generate_series(1, 4000)");
+      await probe.clock.advance(30 * 60_000);
+      const second = await probe.runUp();
+      const grown =
+        (sampleValue(second.samples, 'database_size_bytes') ?? 0) -
+        (sampleValue(first.samples, 'database_size_bytes') ?? 0);
+      expect(grown).toBeGreaterThan(4_000_000);
+      // Two readings half an hour apart: the day's growth at that pace.
+      expect(sampleValue(second.samples, 'database_growth_bytes_per_day')).toBeCloseTo(grown * 48, 3);
+      // The first reading leaves the window: the growth is that of the readings since the table was made.
+      await probe.clock.advance(45 * 60_000);
+      const third = await probe.runUp();
+      const since =
+        (sampleValue(third.samples, 'database_size_bytes') ?? 0) -
+        (sampleValue(second.samples, 'database_size_bytes') ?? 0);
+      expect(sampleValue(third.samples, 'database_growth_bytes_per_day')).toBeCloseTo(since * 32, 3);
+    } finally {
+      await own.drop();
+    }
+  });
+
   it('reports the share of max_connections in use and a cache hit ratio', async () => {
     const admin = await db.connect();
     const { rows } = await admin.query(
