@@ -15,13 +15,16 @@
 // for over 1 s, 85 idle connections of 100 | Redis killed | disk 98 % full. A fault lasts until both systems paged (or
 // `page-within` passed) and `hold` more; after the repair the bench waits for both all-clears (or `clear-within`).
 //
-//   npx tsx bench/faults.ts [--trials 1] [--timings every-5s|shipped] [--page-within 120s] [--clear-within 120s] [--hold 20s]
+//   npx tsx bench/faults.ts [--trials 1] [--timings every-5s|shipped] [--page-within 120s] [--clear-within 120s]
+//                           [--hold 20s] [--node-flags "..."] [--env "KEY=VALUE ..."]
 //   --timings every-5s  (default) centinela's probes all at `every: 5s` (timeouts 4 s), its rules' `for` and
 //                       `clear_for` capped at 10 s and `retry_every` at 1 s (none added where a rule has none),
 //                       delivery.group_wait 1 s: the profile issue 14 measured, about 7 minutes a trial
 //   --timings shipped   the shipped config/ as it is (caps 12 and 15 minutes; a trial takes over 20 minutes)
 //   --page-within, --clear-within  the longest wait for the pages and for the all-clears (defaults per timings)
 //   --hold              how long a fault stays after both systems paged, before its repair
+//   --node-flags, --env the daemon's node flags (given as NODE_OPTIONS) and more environment, KEY=VALUE separated by
+//                       blanks; by default the image's (--max-semi-space-size=1, NODE_ENV, UV_THREADPOOL_SIZE, MALLOC_*)
 // The anchor always runs its fast profile. Each trial starts both systems afresh (state, TSDB); the lab is shared.
 // Needs root (the tmpfs) and Debian's prometheus, prometheus-alertmanager and prometheus-*-exporter packages.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -48,7 +51,7 @@ import {
   type Notice,
   unexplainedPages,
 } from './support/notices.js';
-import { load, mean, median, mib, usage } from './support/process-usage.js';
+import { envOf, load, mean, median, mib, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
 
 const PROFILES = {
@@ -64,6 +67,13 @@ const { values } = parseArgs({
     'page-within': { type: 'string' },
     'clear-within': { type: 'string' },
     hold: { type: 'string', default: '20s' },
+    // As the image runs the daemon: the Dockerfile's ENTRYPOINT flag and ENV.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=1' },
+    env: {
+      type: 'string',
+      default:
+        'NODE_ENV=production UV_THREADPOOL_SIZE=16 MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=65536 MALLOC_MMAP_THRESHOLD_=65536',
+    },
   },
 });
 if (!(values.timings in PROFILES)) throw new Error(`--timings: ${values.timings} is not every-5s or shipped`);
@@ -77,6 +87,7 @@ const trials = Number(values.trials);
 const pageWithin = durationOf('page-within', values['page-within'] ?? PROFILES[timings].pageWithin);
 const clearWithin = durationOf('clear-within', values['clear-within'] ?? PROFILES[timings].clearWithin);
 const hold = durationOf('hold', values.hold);
+const daemonEnv = { ...envOf(values.env), NODE_OPTIONS: values['node-flags'] };
 const WARM_UP = 45_000;
 // After an all-clear, before the lane's next fault.
 const GAP = 10_000;
@@ -166,7 +177,7 @@ function lanes(lab: LabStack): Fault[][] {
     [
       api('API killed', 'killed', ['ApiDown']),
       api('20 % of requests → 5xx', 'errors', ['ApiErrorRateHigh']),
-      api('P95 latency > 0.8 s', 'slow', ['ApiLatencyHigh']),
+      api('P95 latency > 0.8 s', 'slow', ['ApiLatencyHigh', 'ApiLatencyP99High']),
       api('health answers 503', 'unhealthy', ['ApiDown']),
     ],
     [
@@ -266,9 +277,12 @@ function sampleFootprint(groups: Record<System, { name: string; pid: number }[]>
 }
 
 interface Trial {
-  faults: { name: string; outcome: Record<System, FaultOutcome> }[];
+  /** Each fault, with when it was injected and repaired (seconds after the warm-up). */
+  faults: { name: string; outcome: Record<System, FaultOutcome>; injected: number; repaired: number }[];
   footprint: Record<System, Footprint>;
-  unexplained: Record<System, Map<string, number>>;
+  unexplained: Record<System, { alert: string; at: number }[]>;
+  /** When the faults began (after the warm-up), epoch ms. */
+  startedAt: number;
   minutes: number;
   load: [string, string];
 }
@@ -294,7 +308,7 @@ async function trial(bench: Bench, index: number): Promise<Trial> {
     anchor = await startAnchorStack(bench.targets, join(dir, 'anchor'));
     daemon = await spawnCentinela(
       lab.configDir,
-      { ...lab.env, CENTINELA_STATE: join(dir, 'state.db'), CENTINELA_LISTEN: '127.0.0.1:0' },
+      { ...lab.env, ...daemonEnv, CENTINELA_STATE: join(dir, 'state.db'), CENTINELA_LISTEN: '127.0.0.1:0' },
       { bin: join(bench.root, 'bin/centinela.js') },
     );
     const receivers = new Receivers(lab, bench.anchorSmtp, bench.anchorHook);
@@ -315,6 +329,8 @@ async function trial(bench: Bench, index: number): Promise<Trial> {
     return {
       faults: plan.flat().map((fault, i) => ({
         name: fault.name,
+        injected: ((all[i]?.injectedAt ?? 0) - startedAt) / 1000,
+        repaired: ((all[i]?.repairedAt ?? 0) - startedAt) / 1000,
         outcome: {
           anchor: faultOutcome(receivers.notices.anchor, all[i] as FaultWindow),
           centinela: faultOutcome(receivers.notices.centinela, all[i] as FaultWindow),
@@ -325,6 +341,7 @@ async function trial(bench: Bench, index: number): Promise<Trial> {
         anchor: unexplainedPages(receivers.notices.anchor, all),
         centinela: unexplainedPages(receivers.notices.centinela, all),
       },
+      startedAt,
       minutes: (systemClock.now() - startedAt) / 60_000,
       load: [loadBefore, load()],
     };
@@ -379,7 +396,8 @@ function report(runs: Trial[]): void {
   const pick = (name: string, system: System) =>
     runs.map((r) => r.faults.find((f) => f.name === name)?.outcome[system] ?? { falseClears: 0 });
   console.log(
-    `\nmedians of ${runs.length} trial(s), centinela at --timings ${timings}, the anchor at its fast profile;` +
+    `\nmedians of ${runs.length} trial(s), centinela at --timings ${timings} (node ${values['node-flags'] || '(no flags)'},` +
+      ` env ${values.env || '(none added)'}), the anchor at its fast profile;` +
       ` seconds from the fault to the first page / from the repair to the first all-clear (k/N: only k trials had one;` +
       ` none: no trial within ${pageWithin / 1000} s / ${clearWithin / 1000} s)`,
   );
@@ -429,10 +447,11 @@ function report(runs: Trial[]): void {
     );
   }
   runs.forEach((r, i) => {
-    const noise = (s: System) => [...r.unexplained[s]].map(([alert, n]) => `${alert} ×${n}`).join(', ') || 'none';
+    const noise = (s: System) =>
+      r.unexplained[s].map((p) => `${p.alert} at ${((p.at - r.startedAt) / 1000).toFixed(0)} s`).join(', ') || 'none';
     console.log(
       `trial ${i + 1}: load average ${r.load[0]} → ${r.load[1]}; pages no fault explains: anchor ${noise('anchor')};` +
-        ` centinela ${noise('centinela')}`,
+        ` centinela ${noise('centinela')} (seconds after the warm-up)`,
     );
   });
 }
@@ -457,7 +476,10 @@ try {
     for (const f of t.faults) {
       const show = (o: FaultOutcome) =>
         `${o.page?.toFixed(1) ?? 'none'} / ${o.allClear?.toFixed(1) ?? 'none'}${o.falseClears ? ` (${o.falseClears} false all-clears)` : ''}`;
-      console.log(`  ${f.name}: anchor ${show(f.outcome.anchor)}; centinela ${show(f.outcome.centinela)}`);
+      console.log(
+        `  ${f.name} (${f.injected.toFixed(0)}–${f.repaired.toFixed(0)} s): anchor ${show(f.outcome.anchor)};` +
+          ` centinela ${show(f.outcome.centinela)}`,
+      );
     }
   }
   report(runs);

@@ -76,6 +76,8 @@ export const UNITS = {
   days: (n: number) => formatLength(n, 86_400),
   /** 160 → `160/s` (a rate). */
   per_second: (n: number) => `${formatNumber(n)}/s`,
+  /** 1500 → `1500/min` (a rate per minute, such as requests from one client IP). */
+  per_minute: (n: number) => `${formatNumber(n)}/min`,
 } satisfies Record<string, (n: number) => string>;
 
 /**

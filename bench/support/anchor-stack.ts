@@ -56,7 +56,13 @@ function ruleTable(t: AnchorTargets): Record<string, { priority: string; expr: s
       '>',
       { P2: 0.2, P1: 0.5 },
     ),
+    ApiLatencyP99High: bands(
+      `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${api}}[1m])))`,
+      '>',
+      { P2: 1 },
+    ),
     TrafficAboveRunbookPeak: bands(rate(`http_requests_total{${api}}`), '>', { P3: 50, P1: 150 }),
+    TrafficStopped: bands(rate(`http_requests_total{${api}}`), '<', { P2: 0.5 }),
     ApiErrorRateHigh: bands(
       `100 * ${rate(`http_requests_total{${api},status=~"5.."}`)} / ${rate(`http_requests_total{${api}}`)}`,
       '>',
@@ -78,7 +84,6 @@ function ruleTable(t: AnchorTargets): Record<string, { priority: string; expr: s
     DiskSpaceLow: bands(`100 * (1 - node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}})`, '>', {
       P2: 80,
       P1: 90,
-      P0: 97,
     }),
     DiskFillingUp: [
       { priority: 'P2', expr: `predict_linear(node_filesystem_avail_bytes{${fs}}[1h], 48 * 3600) < 0` },
@@ -86,9 +91,6 @@ function ruleTable(t: AnchorTargets): Record<string, { priority: string; expr: s
     ],
   };
 }
-
-/** The alert names the anchor's rules define. */
-export const anchorAlertNames = (t: AnchorTargets): string[] => Object.keys(ruleTable(t));
 
 /** Prometheus' rule file: one alert per rule and priority, `for: 10s`. */
 export function anchorRules(t: AnchorTargets): string {
@@ -197,14 +199,19 @@ export function alertmanagerConfig(t: AnchorTargets): string {
       inhibit(['priority="P2"'], ['priority="P3"'], ['alertname']),
       inhibit(
         ['alertname="ApiDown"'],
-        ['alertname=~"ApiLatencyHigh|ApiErrorRateHigh|TrafficAboveRunbookPeak|MetricsScrapeFailing"'],
+        [
+          'alertname=~"ApiLatencyHigh|ApiLatencyP99High|ApiErrorRateHigh|TrafficAboveRunbookPeak|TrafficStopped|MetricsScrapeFailing"',
+        ],
       ),
       inhibit(
         ['alertname="DbDown"'],
-        ['alertname=~"ApiLatencyHigh|ApiErrorRateHigh|DbSlowQueries|DbIdleInTransaction|DbConnectionsHigh"'],
+        [
+          'alertname=~"ApiDown|ApiLatencyHigh|ApiLatencyP99High|ApiErrorRateHigh|DbSlowQueries|DbIdleInTransaction|DbConnectionsHigh"',
+        ],
       ),
       inhibit(['alertname="RedisDown"'], ['alertname=~"RedisMemoryHigh|RedisRejectingConnections"']),
-      inhibit(['alertname="DiskSpaceLow"', 'priority=~"P0|P1"'], ['alertname="DiskFillingUp"'], ['mountpoint']),
+      inhibit(['alertname="DiskSpaceLow"', 'priority="P1"'], ['alertname="DiskFillingUp"'], ['mountpoint']),
+      inhibit(['alertname="ApiLatencyHigh"'], ['alertname="ApiLatencyP99High"']),
     ],
   });
 }

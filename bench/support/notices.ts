@@ -103,16 +103,17 @@ export function faultOutcome(notices: readonly Notice[], fault: FaultWindow): Fa
 
 /**
  * Pages no fault explains: about an alert that reports none of the faults, or that reports one but came outside its
- * window. Counted by alert name.
+ * window. One entry per alert named, in arrival order.
  */
-export function unexplainedPages(notices: readonly Notice[], faults: readonly FaultWindow[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const n of notices) {
-    if (n.event !== 'page') continue;
-    for (const alert of n.alerts) {
-      const explained = faults.some((f) => f.alerts.includes(alert) && n.at >= f.injectedAt && n.at <= f.endAt);
-      if (!explained) out.set(alert, (out.get(alert) ?? 0) + 1);
-    }
-  }
-  return out;
+export function unexplainedPages(
+  notices: readonly Notice[],
+  faults: readonly FaultWindow[],
+): { alert: string; at: number }[] {
+  return notices.flatMap((n) =>
+    n.event !== 'page'
+      ? []
+      : n.alerts
+          .filter((alert) => !faults.some((f) => f.alerts.includes(alert) && n.at >= f.injectedAt && n.at <= f.endAt))
+          .map((alert) => ({ alert, at: n.at })),
+  );
 }

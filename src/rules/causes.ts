@@ -1,5 +1,5 @@
 // Causes confirm before symptoms page. An alert that a declared inhibition source could explain (ApiDown explains
-// WebSocketDown; CoreContainerDown{grupo_gad_db} explains DbDown) does not fire while that source is still
+// WebSocketDown; DbContainerDown explains DbDown) does not fire while that source is still
 // confirming, or while the source's probe has not looked since the symptom began: it stays pending, bounded by the
 // source's confirmation window. If the source fires, the symptom fires held back by it and the source's page lists
 // it; if the source clears or its window passes, the symptom fires and pages on its own. Pure: no clock, no store.

@@ -80,7 +80,6 @@ describe('the anchor configuration', () => {
             at(30, 'DiskSpaceLow', [
               { priority: 'P2', mountpoint: '/lab/disk' },
               { priority: 'P1', mountpoint: '/lab/disk' },
-              { priority: 'P0', mountpoint: '/lab/disk' },
             ]),
             at(30, 'DbConnectionsHigh', [{ priority: 'P2' }]),
             at(30, 'DbSlowQueries', [{ priority: 'P2' }]),

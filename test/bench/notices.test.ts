@@ -105,11 +105,10 @@ describe('a fault as the notices tell it', () => {
       n(21_000, 'resolved', 'WebSocketDown'),
       n(80_000, 'page', 'WebSocketDown'),
     ];
-    expect(unexplainedPages(notices, [fault, other])).toEqual(
-      new Map([
-        ['ApiDown', 1],
-        ['WebSocketDown', 2],
-      ]),
-    );
+    expect(unexplainedPages(notices, [fault, other])).toEqual([
+      { alert: 'ApiDown', at: 2_000 },
+      { alert: 'WebSocketDown', at: 20_000 },
+      { alert: 'WebSocketDown', at: 80_000 },
+    ]);
   });
 });

@@ -92,9 +92,9 @@ describe('the centinela binary', () => {
       code: 1,
       stdout: '',
       stderr:
-        topic(116, 'cto_push', 'CTO_NTFY_TOPIC', "the CTO's") +
-        topic(122, 'tech_lead_push', 'TECH_LEAD_NTFY_TOPIC', "the tech lead's") +
-        topic(128, 'devops_push', 'DEVOPS_NTFY_TOPIC', "DevOps'") +
+        topic(117, 'cto_push', 'CTO_NTFY_TOPIC', "the CTO's") +
+        topic(123, 'tech_lead_push', 'TECH_LEAD_NTFY_TOPIC', "the tech lead's") +
+        topic(129, 'devops_push', 'DEVOPS_NTFY_TOPIC', "DevOps'") +
         'config/centinela.yaml:14:15  server.public_url: ${CENTINELA_PUBLIC_URL} is not set in the environment: the ' +
         'address people reach centinela at from their phones, e.g. https://centinela.grupogad.gob.ec.\n' +
         'config/centinela.yaml:16:16  server.write_token: ${CENTINELA_WRITE_TOKEN} is not set in the environment: the ' +

@@ -63,7 +63,7 @@ const cases: [string, string, Record<string, string>?][] = [
   [
     'bad-template',
     'alerts.yaml:11:14  rules[0].summary: unknown filter "secs" in {{ value | secs }}. ' +
-      'Use seconds, duration, percent, bytes, hours, days, per_second.',
+      'Use seconds, duration, percent, bytes, hours, days, per_second, per_minute.',
   ],
   [
     'merge-not-a-map',

@@ -57,6 +57,16 @@ const EMITS: Record<string, string[]> = {
     'backup_count',
   ],
   host: ['cpu_percent', 'memory_percent', 'load1'],
+  caddy_access_log: [
+    'requests_per_minute',
+    'auth_failures_per_minute',
+    'requests_by_ip_per_minute',
+    'auth_failures_by_ip_per_minute',
+    'client_errors_per_minute',
+    'server_errors_per_minute',
+    'malformed_lines',
+    'behind',
+  ],
 };
 
 const config = await loadConfig({ dir: 'config', env: SHIPPED_ENV });
@@ -112,6 +122,28 @@ describe('the shipped configuration', () => {
 
   it('describes every rule: the sentences a page shows after its summary', () => {
     for (const r of config.alerts.rules) expect(r.description, r.name).toMatch(/^[A-Z].{40,}\.$/);
+  });
+
+  it('pages the security contact on a security incident, with steps that open with a diagnosis, not "stop caddy"', () => {
+    const rule = (name: string) => config.alerts.rules.find((r) => r.name === name) as RuleConfig;
+    for (const name of ['AuthFailureSurge', 'RequestFloodFromIp']) {
+      expect(rule(name).also_page, name).toEqual(['security']);
+      expect(rule(name).diagnose, name).toContain('caddy_access');
+    }
+    expect(rule('AuthFailureSurge')).toMatchObject({ thresholds: { P1: 60 }, after_failures: 2 });
+    expect(rule('RequestFloodFromIp').thresholds).toEqual({ P2: 1500, P1: 3000 });
+    expect(rule('AccessLogUnreadable').thresholds).toEqual({ P2: 0 });
+    for (const name of ['AuthFailureSurge', 'RequestFloodFromIp', 'TrafficAboveRunbookPeak']) {
+      const steps = rule(name).runbook as string[];
+      const first = steps.find((s) => /^1\./.test(s)) ?? '';
+      expect(first, name).toMatch(/^1\. Diagnóstico/);
+      expect(first, name).not.toMatch(/stop caddy/);
+      // The runbook's stop is still there, last, for a confirmed breach.
+      expect(
+        steps.findIndex((s) => s.includes('stop caddy')),
+        name,
+      ).toBe(steps.length - 2);
+    }
   });
 
   it('holds back latency and error-rate alerts while the API is down', () => {
