@@ -24,6 +24,11 @@ export interface Rule {
   afterFailures: number;
   retryEvery: number | undefined;
   clearFor: number;
+  /**
+   * Clear runs in a row before a firing alert resolves (unset: the first clear run, with `clearFor`). With
+   * `retryEvery`, the probe runs at that pace while the alert fires, so the first of them follows recovery closely.
+   */
+  afterSuccesses: number | undefined;
   labels: Labels;
   summary: Template;
   description: Template | undefined;
@@ -106,6 +111,7 @@ export function compileRule(cfg: RuleConfig): Rule {
     afterFailures: cfg.after_failures,
     retryEvery: cfg.retry_every,
     clearFor: cfg.clear_for,
+    afterSuccesses: cfg.after_successes,
     labels: { ...cfg.labels, alertname: cfg.name },
     summary,
     description,
@@ -205,6 +211,7 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
     afterFailures: 1,
     retryEvery: undefined,
     clearFor: 0,
+    afterSuccesses: undefined,
     labels: { alertname: name },
     summary: compileTemplate(summary),
     description: undefined,

@@ -5,6 +5,7 @@
 // 5: the pings of push heartbeats (heartbeat probes).
 // 6: a pending alert kept back for its cause to confirm first (rules).
 // 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
+// 8: the clear runs in a row of a firing alert, towards after_successes (rules).
 
 export interface Migration {
   version: number;
@@ -198,6 +199,15 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE maintenance_windows ADD COLUMN budget INTEGER;
       ALTER TABLE maintenance_windows ADD COLUMN command_ended_at INTEGER;
       ALTER TABLE maintenance_windows ADD COLUMN output TEXT;
+    `,
+  },
+  {
+    version: 8,
+    name: 'rules: clear runs in a row of a firing alert',
+    sql: `
+      -- Counts towards after_successes, so a restart while a recovery is being confirmed keeps the count. Instances
+      -- from before count from their next clear run.
+      ALTER TABLE alert_instances ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];
