@@ -270,6 +270,8 @@ const FAULTS: Record<string, Case> = {
     subject: /^\[P1\] Latencia P95 de la API [\d.]+ s \(sobre 0.5 s\) — api$/,
     firing: ['ApiLatencyHigh'],
     received: one('tech_lead', 'ApiLatencyHigh'),
+    // ApiLatencyP99High's `for` is 10 s instead of 10 minutes: its slow tail fires too, held back by the P95.
+    lab: { firing: ['ApiLatencyHigh', 'ApiLatencyP99High held by ApiLatencyHigh'] },
   },
   'slow queries': {
     inject: () => lab.slowQueries(3),
