@@ -27,17 +27,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { startDemoSink } from '../demo/sink.js';
 import { startDemoTarget } from '../demo/target.js';
-import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
 import { SHIPPED_ENV } from '../test/support/shipped-env.js';
 import { makeSelfSignedCert } from '../test/support/tls-cert.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { editYamlFile, probesEvery } from './support/config-timings.js';
 import { summarizeProfile } from './support/cpu-profile.js';
+import { startDemoBench } from './support/demo-daemon.js';
 import { envOf, load, mean, median, mib, smaps, usage } from './support/process-usage.js';
 import { buildScratch } from './support/scratch-build.js';
 
@@ -66,23 +64,13 @@ const until = async (done: () => boolean, ms: number, what: string) => {
 };
 
 async function pageLatency(): Promise<void> {
-  const target = await startDemoTarget();
-  const sink = await startDemoSink(() => systemClock.now());
-  const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
-  const firing = () => sink.pages.filter((p) => p.hook === 'console' && p.events.some((e) => e.event === 'firing'));
+  const demo = await startDemoBench();
+  const { target } = demo;
+  const firing = () => demo.pages('firing');
   const latencies: number[] = [];
-  // A fresh daemon and state file per trial: repeated faults on one alert would (rightly) be held as flapping.
   for (let i = 0; i < trials; i++) {
     target.setFault('none');
-    const daemon = await startDaemon('demo/config', {
-      env: {
-        DEMO_TARGET_URL: target.url,
-        DEMO_SINK_URL: sink.url,
-        DEMO_LISTEN: '127.0.0.1:0',
-        DEMO_STATE: join(dir, `state-${i}.db`),
-      },
-      log: pino({ level: 'silent' }),
-    });
+    const daemon = await demo.daemon();
     await sleep(6_000 + Math.random() * 5_000);
     const before = firing().length;
     const at = systemClock.now();
@@ -91,8 +79,7 @@ async function pageLatency(): Promise<void> {
     latencies.push((firing().at(-1)?.at ?? Number.NaN) - at);
     await daemon.close();
   }
-  await Promise.all([target.close(), sink.close()]);
-  rmSync(dir, { recursive: true, force: true });
+  await demo.close();
   const s = latencies.map((ms) => (ms / 1000).toFixed(2));
   console.log(`target down → first page at the sink (every 5s, after_failures 3, retry_every 1s), ${trials} trials:`);
   console.log(`  ${s.join(' s, ')} s`);

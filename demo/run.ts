@@ -128,6 +128,7 @@ try {
   say(`   ${reminders === 0 ? 'No reminder' : `${reminders} reminder(s)`} in the 17 s since the ack.`);
 
   say('🔧 fixing the API: POST /fault {"mode":"none"}');
+  say('   While ApiDown fires, centinela checks every second; 3 good checks in a row resolve it (after_successes: 3).');
   const fixedAt = systemClock.now();
   target.setFault('none');
   const resolved = await until('the resolution', 30, () =>

@@ -10,6 +10,7 @@ import type { AlertRecord } from './engine/alerts-api.js';
 import { Engine, type Paging } from './engine/loop.js';
 import { createOperations } from './engine/operations.js';
 import { OutgoingHeartbeat, unhealthyReason } from './engine/outgoing-heartbeat.js';
+import { readingOf } from './locale/locale.js';
 import { compileAlerting } from './rules/alerting.js';
 import { type ProbeStats, Scheduler } from './scheduler.js';
 import { ApiError } from './server/errors.js';
@@ -108,7 +109,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     probeSkips: () => [...scheduler.stats()].map(([probe, s]) => ({ probe, skips: s.skips })),
   });
   const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });
-  const server = await buildServer({ log, clock, metrics, ops, tokens });
+  const reading = () => readingOf(config.centinela);
+  const server = await buildServer({ log, clock, metrics, ops, tokens, reading });
   // centinela.yaml `heartbeat`: pinged only while the loop runs, so its silence means this daemon is down.
   const beat = config.centinela.heartbeat;
   const heartbeat =
@@ -178,9 +180,8 @@ function swapConfig(
 
 /** Pages go by escalation.yaml; ack links point at server.public_url; they read in centinela.yaml's locale and zone. */
 function pagingOf(config: Config): Paging {
-  const { server, locale, timezone } = config.centinela;
-  const url = server.public_url;
-  return { escalation: config.escalation, ...(url ? { publicUrl: url } : {}), reading: { locale, timezone } };
+  const url = config.centinela.server.public_url;
+  return { escalation: config.escalation, ...(url ? { publicUrl: url } : {}), reading: readingOf(config.centinela) };
 }
 
 /** The config folder as it is now, or ApiError CONFIG_INVALID listing each problem as `centinela check` prints it. */

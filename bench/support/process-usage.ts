@@ -34,9 +34,12 @@ export const load = (): string =>
 /** MiB with one decimal. */
 export const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
+/** The value below which a share `q` of `xs` lies (nearest rank; q = 0.5 is the median). */
+export const quantile = (xs: readonly number[], q: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
+
 /** The middle value (the upper one of an even count). */
-export const median = (xs: readonly number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 
 /** The arithmetic mean. */
 export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

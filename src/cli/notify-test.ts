@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
-import { DEFAULT_READING, type Reading, t } from '../locale/locale.js';
+import { DEFAULT_READING, type Reading, readingOf, t } from '../locale/locale.js';
 import { deliver } from '../notifiers/index.js';
 import type { Notification } from '../notifiers/notifier.js';
 import { type ConfigCommandDeps, commandLogger, configOption, loadOrReport, shellRun } from './config-command.js';
@@ -141,7 +141,7 @@ export function notifyTestCommand(deps: ConfigCommandDeps): Command {
       try {
         const results = await notifyTest({
           config: config.escalation,
-          reading: { locale: config.centinela.locale, timezone: config.centinela.timezone },
+          reading: readingOf(config.centinela),
           contact: opts.contact,
           only: opts.channel,
           clock: systemClock,

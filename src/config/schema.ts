@@ -60,6 +60,11 @@ export const ruleConfig = z.strictObject({
   /** How long the condition must be false before resolving. */
   clear_for: duration.default(0),
   fast: fastPath.optional(),
+  /**
+   * Consecutive clear runs before resolving (with `clear_for`, both must hold). With `retry_every`, the probe runs at
+   * that pace while the alert fires, so recovery is seen and confirmed soon after it happens.
+   */
+  after_successes: z.number().int().min(1).optional(),
   labels: labels.optional(),
   summary: z.string().optional(),
   description: z.string().optional(),

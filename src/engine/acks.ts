@@ -13,9 +13,9 @@ import type { EscalationFile } from '../config/schema.js';
 import type { Secret } from '../config/secret.js';
 import { ackLinkUrl, shortAckLinkUrl, verifyAckLink } from '../escalation/ack-token.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
+import { localTime, type Reading, t } from '../locale/locale.js';
 import type { IncidentStore } from '../store/store.js';
 import type { AckInfo } from '../types.js';
-import { formatTime } from '../units.js';
 import type { AckUrl } from './delivery.js';
 import type { AckOutcome, AckVia, Escalator } from './escalator.js';
 
@@ -47,40 +47,45 @@ export interface AckLinkDeps {
   store: IncidentStore;
   /** escalation.yaml `ack.link_secret`; links are refused without it. */
   linkSecret?: Secret;
+  /** The language and time zone of refusals, which the person holding the link reads on its page. */
+  reading: Reading;
 }
 
 function refuse(code: AckRefusal['code'], status: AckRefusal['status'], message: string): AckRefusal {
   return { ok: false, code, status, message };
 }
 
-function fromOutcome(what: string, outcome: AckOutcome): AckAccepted | AckRefusal {
+function fromOutcome(id: string, outcome: AckOutcome, { locale, timezone }: Reading): AckAccepted | AckRefusal {
   switch (outcome.status) {
     case 'unknown':
-      return refuse('ALERT_NOT_FOUND', 404, `${what} is not known. List alerts with GET /api/v1/alerts`);
-    case 'resolved':
-      return refuse(
-        'NOT_FIRING',
-        409,
-        `${what} resolved at ${formatTime(outcome.incident.resolvedAt ?? 0)}; there is nothing to acknowledge`,
-      );
+      return refuse('ALERT_NOT_FOUND', 404, t(locale, 'refusal.alertUnknown', { id }));
+    case 'resolved': {
+      const time = localTime(outcome.incident.resolvedAt ?? 0, timezone);
+      return refuse('NOT_FIRING', 409, t(locale, 'refusal.alertResolved', { id, time }));
+    }
     case 'already-acknowledged': {
       const ack = outcome.incident.ack as AckInfo;
-      return refuse('ALREADY_ACKED', 409, `${what} was already acknowledged by ${ack.who} at ${formatTime(ack.at)}`);
+      const time = localTime(ack.at, timezone);
+      return refuse('ALREADY_ACKED', 409, t(locale, 'refusal.alreadyAcked', { id, who: ack.who, time }));
     }
     case 'acknowledged':
       return { ok: true, incident: outcome.incident, ack: outcome.incident.ack as AckInfo };
   }
 }
 
-/** Acknowledges the open incident of an alert (API, CLI): reminders and climbing stop. */
+/**
+ * Acknowledges the open incident of an alert (API, CLI, the status page's button): reminders and climbing stop. A
+ * refusal is written in `reading`, for the person who pressed the button.
+ */
 export function ackAlert(
   escalator: Escalator,
   alertId: string,
   input: { by: string; comment?: string; via: AckVia },
   now: number,
+  reading: Reading,
 ): AckAccepted | AckRefusal {
   const outcome = escalator.ack(alertId, { who: input.by, comment: input.comment, via: input.via }, now);
-  return fromOutcome(`alert "${alertId}"`, outcome);
+  return fromOutcome(alertId, outcome, reading);
 }
 
 /** Verifies a link and finds its incident: what the confirmation page shows, or why the link cannot be used. */
@@ -89,39 +94,29 @@ export function inspectAckLink(
   deps: AckLinkDeps,
   now: number,
 ): { ok: true; incident: IncidentRecord; contact: string } | AckRefusal {
-  if (!deps.linkSecret) {
-    return refuse('LINK_DISABLED', 503, 'acknowledgement links are off: set ack.link_secret in escalation.yaml');
-  }
+  const { locale, timezone } = deps.reading;
+  if (!deps.linkSecret) return refuse('LINK_DISABLED', 503, t(locale, 'refusal.linksOff'));
   const v = verifyAckLink(token, deps.linkSecret, now, (id) => deps.store.paged(id));
   if (!v.ok) {
-    if (v.problem === 'malformed') {
-      return refuse('LINK_MALFORMED', 400, 'the link is incomplete or damaged: copy the whole link from the page');
-    }
-    if (v.problem === 'forged') {
-      return refuse(
-        'LINK_FORGED',
-        403,
-        'the link is not valid: its signature does not match. Nothing was acknowledged',
-      );
-    }
-    return refuse(
-      'LINK_EXPIRED',
-      410,
-      `the link expired at ${formatTime(v.claims?.expires ?? 0)}: use the link in a newer page, or the API`,
-    );
+    if (v.problem === 'malformed') return refuse('LINK_MALFORMED', 400, t(locale, 'refusal.linkMalformed'));
+    if (v.problem === 'forged') return refuse('LINK_FORGED', 403, t(locale, 'refusal.linkForged'));
+    const time = localTime(v.claims?.expires ?? 0, timezone);
+    return refuse('LINK_EXPIRED', 410, t(locale, 'refusal.linkExpired', { time }));
   }
   const incident = deps.store.incident(v.claims.incidentId);
   // A short link names no alert, only its incident.
   if (!incident || (v.claims.alertId !== undefined && incident.alertId !== v.claims.alertId)) {
-    const what = v.claims.alertId === undefined ? `incident ${v.claims.incidentId}` : `alert "${v.claims.alertId}"`;
-    return refuse('ALERT_NOT_FOUND', 404, `${what} is not in the state store`);
+    return refuse(
+      'ALERT_NOT_FOUND',
+      404,
+      v.claims.alertId === undefined
+        ? t(locale, 'refusal.incidentMissing', { id: v.claims.incidentId })
+        : t(locale, 'refusal.alertMissing', { id: v.claims.alertId }),
+    );
   }
   if (incident.status === 'resolved') {
-    return refuse(
-      'NOT_FIRING',
-      410,
-      `"${incident.alert.summary}" resolved at ${formatTime(incident.resolvedAt ?? 0)}; there is nothing to acknowledge`,
-    );
+    const time = localTime(incident.resolvedAt ?? 0, timezone);
+    return refuse('NOT_FIRING', 410, t(locale, 'refusal.summaryResolved', { summary: incident.alert.summary, time }));
   }
   return { ok: true, incident, contact: v.claims.contact };
 }
@@ -140,7 +135,7 @@ export function confirmAckLink(
     { who: link.contact, comment: comment?.trim() || undefined, via: 'link' },
     now,
   );
-  return fromOutcome(`alert "${link.incident.alertId}"`, outcome);
+  return fromOutcome(link.incident.alertId, outcome, deps.reading);
 }
 
 /**

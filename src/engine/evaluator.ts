@@ -51,7 +51,10 @@ const PRUNE_EVERY = 86_400_000;
 export interface Evaluation {
   now: number;
   events: AlertEvent[];
-  /** Probes that ran here and have an unconfirmed breach on a rule with retry_every: `scheduler.runSoon(probe, every)`. */
+  /**
+   * Probes that ran here and have, on a rule with retry_every, an unconfirmed breach or a firing alert that
+   * after_successes resolves: `scheduler.runSoon(probe, every)`.
+   */
   retry: { probe: string; every: number }[];
   /** Saves the evaluation; call inside the transaction that also enqueues the events' notifications. */
   commit(): void;
@@ -300,7 +303,9 @@ export class Evaluator {
     if (inst.state === 'pending' && before.state !== 'pending') {
       for (const probe of this.#alerting.symptomProbes.get(rule.name) ?? []) draft.retry.set(probe, 0);
     }
-    if (inst.state === 'pending' && rule.retryEvery !== undefined) {
+    // Confirming at retry_every's pace: a breach before it fires, and a recovery while it fires (after_successes).
+    const confirming = inst.state === 'pending' || (inst.state === 'firing' && rule.afterSuccesses !== undefined);
+    if (confirming && rule.retryEvery !== undefined) {
       draft.retry.set(rule.probe, Math.min(rule.retryEvery, draft.retry.get(rule.probe) ?? Number.POSITIVE_INFINITY));
     }
     if (inst !== before || !prev) this.#put(draft, prev ?? { id, rule, labels, inst }, inst);

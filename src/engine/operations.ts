@@ -4,6 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
+import { readingOf } from '../locale/locale.js';
 import type { Matcher } from '../matchers.js';
 import { PAGE_KINDS } from '../notifiers/notifier.js';
 import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
@@ -231,7 +232,8 @@ export function createOperations(d: OperationsDeps): Operations {
     },
 
     async ack(id, input) {
-      const result = ackAlert(d.escalator, id, { by: input.by, comment: input.comment, via: 'api' }, d.clock.now());
+      const by = { by: input.by, comment: input.comment, via: 'api' as const };
+      const result = ackAlert(d.escalator, id, by, d.clock.now(), readingOf(d.config().centinela));
       if (!result.ok) {
         // Escalation knows only alerts that fired; one that is pending exists but has nothing to acknowledge yet.
         const known = result.code === 'ALERT_NOT_FOUND' ? api().getAlert(id) : undefined;
@@ -372,6 +374,7 @@ export function createOperations(d: OperationsDeps): Operations {
     escalator: d.escalator,
     store: d.store,
     linkSecret: d.config().escalation.ack.link_secret,
+    reading: readingOf(d.config().centinela),
   });
 
   return ops;

@@ -12,8 +12,13 @@ export interface Reading {
   timezone: string;
 }
 
+/** The reading a centinela.yaml sets: its `locale` and `timezone`, and nothing else of the file. */
+export const readingOf = ({ locale, timezone }: Reading): Reading => ({ locale, timezone });
+
 /** What pages read as when nothing says otherwise: centinela.yaml's defaults. */
 export const DEFAULT_READING: Reading = { locale: 'en', timezone: 'UTC' };
+
+export type { MessageKey };
 
 /** The arguments after the key: none for a message without placeholders, else a value for each. */
 type ParamArgs<K extends MessageKey> = [keyof MessageParams<K>] extends [never] ? [] : [MessageParams<K>];

@@ -82,6 +82,7 @@ export function stepWithFast(
       pendingSince: undefined,
       awaitingCause: false,
       clearingSince: undefined,
+      successes: 0,
       fast: undefined,
     };
   }

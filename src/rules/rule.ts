@@ -26,6 +26,11 @@ export interface Rule {
   clearFor: number;
   /** The fast path (fast-path.ts): its sample, most urgent level first, and its timings. */
   fast: FastPath | undefined;
+  /**
+   * Clear runs in a row before a firing alert resolves (unset: the first clear run, with `clearFor`). With
+   * `retryEvery`, the probe runs at that pace while the alert fires, so the first of them follows recovery closely.
+   */
+  afterSuccesses: number | undefined;
   labels: Labels;
   summary: Template;
   description: Template | undefined;
@@ -119,6 +124,7 @@ export function compileRule(cfg: RuleConfig): Rule {
       afterFailures: cfg.fast.after_failures,
       clearFor: cfg.fast.clear_for,
     },
+    afterSuccesses: cfg.after_successes,
     labels: { ...cfg.labels, alertname: cfg.name },
     summary,
     description,
@@ -227,6 +233,7 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
     retryEvery: undefined,
     clearFor: 0,
     fast: undefined,
+    afterSuccesses: undefined,
     labels: { alertname: name },
     summary: compileTemplate(summary),
     description: undefined,

@@ -4,8 +4,8 @@
 //
 //   inactive ──breach──▶ pending ──breach, `for` elapsed and `after_failures` reached──▶ firing
 //      ▲                    │                                                             │  ▲
-//      └──band or clear─────┘                                    clear for `clear_for`   │  │ breach or band
-//                                                                                         ▼  │ (clearing restarts)
+//      └──band or clear─────┘                    clear for `clear_for` and for            │  │ breach or band
+//                                                `after_successes` runs in a row          ▼  │ (clearing restarts)
 //   resolved ──breach──▶ pending ……                                                    resolved
 //
 //   breach   the value is on the firing side of a priority's threshold; the most urgent breached priority wins.
@@ -14,11 +14,12 @@
 //            that is not firing, band is clear.
 //   clear    on the good side, or the series is gone from a run that is up (the container was removed): it resolves
 //            like Prometheus resolves a stale series. A firing instance resolves once clear has held for `clear_for`
-//            (clear_for 0: at the first clear); a breach or band in between restarts that wait.
+//            (clear_for 0: at the first clear) and `after_successes` runs in a row were clear (default 1); a breach or
+//            band in between restarts both.
 //   no-data  the probe's run failed, or it could not measure this series: nothing changes. No false resolve, no false fire. The
 //            `for` clock keeps running through the gap, but only an observed breach can confirm, and only observed
-//            runs count towards `after_failures`; the same holds for `clear_for`. The probe's own `up` rule speaks
-//            for the outage.
+//            runs count towards `after_failures`; the same holds for `clear_for` and `after_successes`. The probe's
+//            own `up` rule speaks for the outage.
 //   for / after_failures  both must hold: breaching continuously for `for` since the first breach AND at least
 //            `after_failures` breaching runs in a row. With for 0 and after_failures 1, inactive → firing at once.
 //
@@ -54,6 +55,8 @@ export interface Timing {
   for: number;
   afterFailures: number;
   clearFor: number;
+  /** Clear runs in a row before a firing instance resolves; unset is 1. */
+  afterSuccesses: number | undefined;
 }
 
 /** What escalation was last told about an instance. */
@@ -89,6 +92,8 @@ export interface Instance {
   clearingSince: number | undefined;
   /** The rule's fast path, while it counts breaching runs or fires (see fast-path.ts). */
   fast: FastState | undefined;
+  /** Clear runs in a row while firing (towards `after_successes`). */
+  successes: number;
   /** The worst breach of this episode while it fired: the most urgent priority, then the furthest value. */
   peak: Peak | undefined;
   /** Times of recent firing ↔ not firing changes (see flapping.ts). */
@@ -137,6 +142,7 @@ export function inactive(now: number): Instance {
     activeSince: undefined,
     clearingSince: undefined,
     fast: undefined,
+    successes: 0,
     peak: undefined,
     changes: [],
     flapping: false,
@@ -201,11 +207,15 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
           threshold: obs.threshold,
           value,
           clearingSince: undefined,
+          successes: 0,
           peak: worse(prev.peak, obs, timing.op),
         };
       }
       const clearingSince = prev.clearingSince ?? now;
-      if (now - clearingSince < timing.clearFor) return { ...prev, value, clearingSince };
+      const successes = prev.successes + 1;
+      if (now - clearingSince < timing.clearFor || successes < (timing.afterSuccesses ?? 1)) {
+        return { ...prev, value, clearingSince, successes };
+      }
       return {
         ...prev,
         state: 'resolved',
@@ -214,6 +224,7 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
         failures: 0,
         pendingSince: undefined,
         clearingSince: undefined,
+        successes: 0,
       };
     }
   }
@@ -256,6 +267,7 @@ export function fire(pending: Instance, now: number): Instance {
     since: now,
     activeSince: now,
     clearingSince: undefined,
+    successes: 0,
     awaitingCause: false,
     peak,
   };
@@ -353,6 +365,7 @@ export function samePersisted(a: Instance, b: Instance): boolean {
     a.activeSince === b.activeSince &&
     a.clearingSince === b.clearingSince &&
     sameFast(a.fast, b.fast) &&
+    a.successes === b.successes &&
     a.peak?.value === b.peak?.value &&
     a.peak?.priority === b.peak?.priority &&
     a.flapping === b.flapping &&

@@ -1,4 +1,5 @@
 // Server-rendered HTML: an escaping template tag and the page shell shared by the status page and the ack-link pages.
+import type { Locale } from '../locale/locale.js';
 import { escapeHtml } from '../notifiers/html.js';
 
 /** Markup that is already safe to emit; only `html` and `page` produce it. */
@@ -30,10 +31,16 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** A whole page: phone-friendly viewport, the shared stylesheet, optional script. */
-export function page(opts: { title: string; body: SafeHtml; script?: string; noscriptRefresh?: number }): string {
+/** A whole page in `lang`: phone-friendly viewport, the shared stylesheet, optional script. */
+export function page(opts: {
+  lang: Locale;
+  title: string;
+  body: SafeHtml;
+  script?: string;
+  noscriptRefresh?: number;
+}): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${opts.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { type Reading, t } from '../locale/locale.js';
 import { registerAckLink } from './ack-pages.js';
 import { registerApi } from './api.js';
 import type { Operations } from './api-shapes.js';
@@ -20,7 +21,7 @@ import { registerHealth } from './health.js';
 import { registerHeartbeats } from './heartbeats-api.js';
 import { PAGE_CSP, page, STYLESHEET } from './html.js';
 import type { Metrics } from './metrics.js';
-import { REFRESH_SECONDS, renderLogin, renderStatus, STATUS_SCRIPT } from './status-page.js';
+import { REFRESH_SECONDS, renderLogin, renderStatus, statusScript } from './status-page.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -48,6 +49,8 @@ export interface ServerDeps {
   metrics: Metrics;
   ops: Operations;
   tokens: () => AccessTokens;
+  /** The language and time zone of the status page and the ack pages (centinela.yaml), read per request. */
+  reading: () => Reading;
   /** Largest request body accepted, in bytes (default 64 KiB: a silence or an ack is a few hundred bytes). */
   bodyLimit?: number;
 }
@@ -99,7 +102,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   registerApi(app, deps.ops, () => deps.clock.now());
   await registerHeartbeats(app, deps.ops);
-  registerAckLink(app, deps.ops);
+  registerAckLink(app, deps.ops, deps.reading);
   registerStatusPage(app, deps);
   return app;
 }
@@ -120,14 +123,16 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
       return reply
         .status(401)
         .headers(htmlHeaders)
-        .send(page({ title: 'centinela', body: renderLogin() }));
+        .send(page({ lang: deps.reading().locale, title: 'centinela', body: renderLogin(deps.reading().locale) }));
     }
     const view = await deps.ops.status();
-    const body = renderStatus(view, deps.clock.now());
-    const title = `${view.alerts.filter((a) => a.state === 'firing').length} firing — centinela`;
+    const reading = deps.reading();
+    const lang = reading.locale;
+    const body = renderStatus(view, deps.clock.now(), reading);
+    const title = t(lang, 'status.title', { count: view.alerts.filter((a) => a.state === 'firing').length });
     return reply
       .headers(htmlHeaders)
-      .send(page({ title, body, script: '/assets/status.js', noscriptRefresh: REFRESH_SECONDS * 3 }));
+      .send(page({ lang, title, body, script: '/assets/status.js', noscriptRefresh: REFRESH_SECONDS * 3 }));
   });
 
   app.post('/-/login', { config: { access: 'open' } }, async (req, reply) => {
@@ -138,7 +143,9 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
       return reply
         .status(401)
         .headers(htmlHeaders)
-        .send(page({ title: 'centinela', body: renderLogin('Wrong token.') }));
+        .send(
+          page({ lang: deps.reading().locale, title: 'centinela', body: renderLogin(deps.reading().locale, true) }),
+        );
     }
     // Behind Caddy the request arrives over plain HTTP; the proxy's header says the browser used https.
     const https = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
@@ -153,7 +160,7 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
     reply
       .header('content-type', 'text/javascript; charset=utf-8')
       .header('cache-control', 'max-age=300')
-      .send(STATUS_SCRIPT),
+      .send(statusScript(deps.reading().locale)),
   );
 }
 

@@ -5,7 +5,8 @@
 // 5: the pings of push heartbeats (heartbeat probes).
 // 6: a pending alert kept back for its cause to confirm first (rules).
 // 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
-// 8: the state of a rule's fast path with its alert (rules).
+// 8: the clear runs in a row of a firing alert, towards after_successes (rules).
+// 9: the state of a rule's fast path with its alert (rules).
 
 export interface Migration {
   version: number;
@@ -203,6 +204,15 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 8,
+    name: 'rules: clear runs in a row of a firing alert',
+    sql: `
+      -- Counts towards after_successes, so a restart while a recovery is being confirmed keeps the count. Instances
+      -- from before count from their next clear run.
+      ALTER TABLE alert_instances ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 9,
     name: "rules: a rule's fast path",
     sql: `
       -- JSON of the fast path's state (rules/fast-path.ts) while it counts breaching runs or fires; NULL otherwise,

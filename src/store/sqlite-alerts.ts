@@ -28,6 +28,7 @@ interface InstanceRow {
   active_since: number | null;
   clearing_since: number | null;
   fast: string | null;
+  successes: number;
   peak: string | null;
   changes: string;
   flapping: number;
@@ -90,15 +91,15 @@ export class SqliteAlertStore implements AlertStore {
       instances: db.prepare<[], InstanceRow>('SELECT * FROM alert_instances'),
       instance: db.prepare<[string], InstanceRow>('SELECT * FROM alert_instances WHERE id = ?'),
       upsert: db.prepare(`INSERT INTO alert_instances (id, rule, labels, state, since, priority, threshold, value,
-          failures, pending_since, awaiting_cause, active_since, clearing_since, fast, peak, changes, flapping, told,
+          failures, pending_since, awaiting_cause, active_since, clearing_since, successes, fast, peak, changes, flapping, told,
           updated_at)
         VALUES (@id, @rule, @labels, @state, @since, @priority, @threshold, @value, @failures, @pending_since,
-          @awaiting_cause, @active_since, @clearing_since, @fast, @peak, @changes, @flapping, @told, @updated_at)
+          @awaiting_cause, @active_since, @clearing_since, @successes, @fast, @peak, @changes, @flapping, @told, @updated_at)
         ON CONFLICT (id) DO UPDATE SET state = excluded.state, since = excluded.since, priority = excluded.priority,
           threshold = excluded.threshold, value = excluded.value, failures = excluded.failures,
           pending_since = excluded.pending_since, awaiting_cause = excluded.awaiting_cause,
           active_since = excluded.active_since,
-          clearing_since = excluded.clearing_since, fast = excluded.fast, peak = excluded.peak, changes = excluded.changes, flapping = excluded.flapping,
+          clearing_since = excluded.clearing_since, successes = excluded.successes, fast = excluded.fast, peak = excluded.peak, changes = excluded.changes, flapping = excluded.flapping,
           told = excluded.told, updated_at = excluded.updated_at`),
       pruneHistory: db.prepare('DELETE FROM alert_history WHERE at < ?'),
       pruneInstances: db.prepare(`DELETE FROM alert_instances WHERE state IN ('inactive', 'resolved') AND since < ?
@@ -260,6 +261,7 @@ function fromInstanceRow(r: InstanceRow): StoredInstance {
       activeSince: fromNull(r.active_since),
       clearingSince: fromNull(r.clearing_since),
       fast: r.fast === null ? undefined : JSON.parse(r.fast),
+      successes: r.successes,
       peak: r.peak === null ? undefined : JSON.parse(r.peak),
       changes: JSON.parse(r.changes),
       flapping: r.flapping === 1,
@@ -284,6 +286,7 @@ function toInstanceRow({ id, rule, labels, inst: i }: StoredInstance, now: numbe
     active_since: i.activeSince ?? null,
     clearing_since: i.clearingSince ?? null,
     fast: i.fast === undefined ? null : JSON.stringify(i.fast),
+    successes: i.successes,
     peak: i.peak === undefined ? null : JSON.stringify(i.peak),
     changes: JSON.stringify(i.changes),
     flapping: i.flapping ? 1 : 0,

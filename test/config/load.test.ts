@@ -17,6 +17,10 @@ const cases: [string, string, Record<string, string>?][] = [
   ],
   ['unknown-key', 'alerts.yaml:6:5  probes[0]: unknown key "timout". Did you mean "timeout"?'],
   ['bad-duration', 'alerts.yaml:11:10  rules[0].for: "5 minutes" is not a duration. Write 90s, 5m or 1h30m.'],
+  [
+    'after-successes',
+    'alerts.yaml:12:22  rules[0].after_successes: expected a whole number, not 2.5. Write a whole number such as 5.',
+  ],
   ['priority-p5', 'alerts.yaml:12:7  rules[0].thresholds: unknown key "P5". Use P0, P1, P2 or P3.'],
   [
     'unknown-kind',

@@ -1,4 +1,5 @@
 // Acknowledgement: the API path and signed links — valid, expired, forged, replayed after resolution.
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { Secret } from '../../src/config/secret.js';
@@ -12,6 +13,7 @@ import {
   verifyAckLink,
   verifyAckToken,
 } from '../../src/escalation/ack-token.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { escalationConfig, firing, HOUR, MIN, makeAlert, resolved, TempState } from '../support/escalation-fixtures.js';
 
 const key = new Secret('test-link-secret');
@@ -38,7 +40,7 @@ function fire() {
   return { alert, incident, token };
 }
 
-const deps = () => ({ escalator: esc, store: state.store, linkSecret: key });
+const deps = () => ({ escalator: esc, store: state.store, linkSecret: key, reading: DEFAULT_READING });
 
 describe('signed ack links', () => {
   it('round-trips its claims and builds the link under the public URL', () => {
@@ -63,7 +65,7 @@ describe('signed ack links', () => {
     expect(state.store.openIncident(alert.id)?.status).toBe('acked');
     const again = confirmAckLink(token, undefined, deps(), clock.now());
     expect(again).toMatchObject({ ok: false, code: 'ALREADY_ACKED', status: 409 });
-    expect(again.ok || again.message).toMatch(/already acknowledged by cto at 2026-01-01 10:07 UTC/);
+    expect(again.ok || again.message).toContain('already acknowledged by cto at 2026-01-01 10:07:00 (UTC+00:00)');
   });
 
   it('refuses an expired link with when it expired', async () => {
@@ -71,7 +73,7 @@ describe('signed ack links', () => {
     await clock.advance(HOUR + 1);
     const r = confirmAckLink(token, undefined, deps(), clock.now());
     expect(r).toMatchObject({ ok: false, code: 'LINK_EXPIRED', status: 410 });
-    expect(r.ok || r.message).toContain('expired at 2026-01-01 11:00 UTC');
+    expect(r.ok || r.message).toContain('expired at 2026-01-01 11:00:00 (UTC+00:00)');
   });
 
   it('refuses forged links: altered claims, another key, a cut signature, garbage', () => {
@@ -197,7 +199,7 @@ describe('short ack links (SMS)', () => {
     await clock.advance(HOUR + 1);
     const late = confirmAckLink(token, undefined, deps(), clock.now());
     expect(late).toMatchObject({ ok: false, code: 'LINK_EXPIRED', status: 410 });
-    expect(late.ok || late.message).toContain('expired at 2026-01-01 11:00 UTC');
+    expect(late.ok || late.message).toContain('expired at 2026-01-01 11:00:00 (UTC+00:00)');
     const fresh = fireShort();
     expect(fresh.alert.id).toBe(alert.id);
     esc.handle([resolved(alert, clock.now())], clock.now());
@@ -211,17 +213,21 @@ describe('short ack links (SMS)', () => {
 describe('ackAlert (API, CLI)', () => {
   it('acknowledges, then answers already-acknowledged, unknown and resolved with codes', () => {
     const { alert } = fire();
-    expect(ackAlert(esc, alert.id, { by: 'ana', comment: 'looking', via: 'api' }, clock.now())).toMatchObject({
+    expect(
+      ackAlert(esc, alert.id, { by: 'ana', comment: 'looking', via: 'api' }, clock.now(), DEFAULT_READING),
+    ).toMatchObject({
       ok: true,
       ack: { who: 'ana', comment: 'looking', via: 'api' },
     });
-    expect(ackAlert(esc, alert.id, { by: 'bob', via: 'api' }, clock.now())).toMatchObject({ code: 'ALREADY_ACKED' });
-    expect(ackAlert(esc, 'nope', { by: 'bob', via: 'api' }, clock.now())).toMatchObject({
+    expect(ackAlert(esc, alert.id, { by: 'bob', via: 'api' }, clock.now(), DEFAULT_READING)).toMatchObject({
+      code: 'ALREADY_ACKED',
+    });
+    expect(ackAlert(esc, 'nope', { by: 'bob', via: 'api' }, clock.now(), DEFAULT_READING)).toMatchObject({
       code: 'ALERT_NOT_FOUND',
       status: 404,
     });
     esc.handle([resolved(alert, clock.now())], clock.now());
-    expect(ackAlert(esc, alert.id, { by: 'bob', via: 'api' }, clock.now())).toMatchObject({
+    expect(ackAlert(esc, alert.id, { by: 'bob', via: 'api' }, clock.now(), DEFAULT_READING)).toMatchObject({
       code: 'NOT_FIRING',
       status: 409,
     });
@@ -236,7 +242,7 @@ describe('ackAlert (API, CLI)', () => {
     esc.handle([firing(alert, clock.now())], clock.now());
     await clock.advance(5 * MIN);
     esc.tick(clock.now());
-    ackAlert(esc, alert.id, { by: 'cto', via: 'api' }, clock.now());
+    ackAlert(esc, alert.id, { by: 'cto', via: 'api' }, clock.now(), DEFAULT_READING);
     const rows = state.store.outboxRows().map((r) => `${r.kind} ${r.contact} ${r.state}`);
     expect(rows).toEqual([
       'firing cto pending',

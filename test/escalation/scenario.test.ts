@@ -1,6 +1,7 @@
 // The issue's scripted scenario: the whole P0 timeline — page at once → reminders → climb → ack by link →
 // resolution once — by email and a generic webhook, with a restart in the middle, driven by synthetic AlertEvents
 // through the engine's loop (its tick and delivery run on the fake clock).
+
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
@@ -8,6 +9,7 @@ import { alertsFile } from '../../src/config/schema.js';
 import { confirmAckLink, inspectAckLink } from '../../src/engine/acks.js';
 import type { Evaluation } from '../../src/engine/evaluator.js';
 import { Engine } from '../../src/engine/loop.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
 import type { AlertEvent } from '../../src/types.js';
 import {
@@ -129,7 +131,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once �
     const latest = smtp.received.filter((m) => m.to[0] === 'cto@grupogad.gob.ec').at(-1);
     const link = /Acknowledge: (https:\/\/\S+)/.exec(latest?.mail.text ?? '')?.[1] ?? '';
     const token = link.replace('https://centinela.grupogad.gob.ec/ack/', '');
-    const deps = { escalator: engine.escalator, store: state.store, linkSecret };
+    const deps = { escalator: engine.escalator, store: state.store, linkSecret, reading: DEFAULT_READING };
     expect(inspectAckLink(token, deps, clock.now())).toMatchObject({ ok: true, contact: 'cto' });
     expect(state.store.openIncident(alert.id)?.ack).toBeUndefined();
     // ...and presses the button.
@@ -175,7 +177,12 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once �
 
     // The link cannot be replayed now.
     expect(
-      confirmAckLink(token, undefined, { escalator: engine.escalator, store: state.store, linkSecret }, clock.now()),
+      confirmAckLink(
+        token,
+        undefined,
+        { escalator: engine.escalator, store: state.store, linkSecret, reading: DEFAULT_READING },
+        clock.now(),
+      ),
     ).toMatchObject({
       code: 'NOT_FIRING',
     });

@@ -3,11 +3,11 @@
 // resolves through the shipped rules on a fake clock; its resolution is rendered as the plain text of an email.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { describeItem } from '../../src/notifiers/describe.js';
 import type { NotificationItem } from '../../src/notifiers/notifier.js';
 import type { Alert, Labels } from '../../src/types.js';
 import { RulesHarness } from '../support/rules.js';
+import { SHIPPED_READING } from '../support/shipped-env.js';
 
 const SEC = 1_000;
 const MIN = 60_000;
@@ -70,9 +70,9 @@ function allClearText(alert: Alert): string[] {
     contact: { id: 'devops', name: 'DevOps' },
     items: [item],
     at,
-    reading: DEFAULT_READING,
+    reading: SHIPPED_READING,
   });
-  const facts = d.facts.filter(([k]) => ['Worst', 'Now'].includes(k)).map(([k, v]) => `${k}: ${v}`);
+  const facts = d.facts.filter(([k]) => ['Peor valor', 'Ahora'].includes(k)).map(([k, v]) => `${k}: ${v}`);
   return [d.headline, ...facts];
 }
 
@@ -82,75 +82,79 @@ describe('the all-clear of each kind of shipped rule', () => {
       'percent: ApiErrorRateHigh',
       ['api_metrics.error_percent', {}, [2, 7.24, 6], 0.4, 15 * SEC],
       [
-        '[RESOLVED] 7.2 % of API requests fail with 5xx (over 5 %) — api (lasted 42 min)',
-        'Worst: 7.2 % (threshold > 5 %)',
-        'Now: 0.4 %',
+        '[RESUELTA] 7.2 % de las peticiones a la API fallan con 5xx (sobre 5 %) — api (duró 42 min)',
+        'Peor valor: 7.2 % (umbral > 5 %)',
+        'Ahora: 0.4 %',
       ],
     ],
     [
       'seconds: ApiLatencyHigh',
       ['api_metrics.latency_p95_seconds', {}, [0.3, 0.62], 0.12, 15 * SEC],
       [
-        '[RESOLVED] API P95 latency 0.62 s (over 0.5 s) — api (lasted 42 min)',
-        'Worst: 0.62 s (threshold > 0.5 s)',
-        'Now: 0.12 s',
+        '[RESUELTA] Latencia P95 de la API 0.62 s (sobre 0.5 s) — api (duró 42 min)',
+        'Peor valor: 0.62 s (umbral > 0.5 s)',
+        'Ahora: 0.12 s',
       ],
     ],
     [
       'duration: BackupTooOld',
       ['disk.backup_age_seconds', { backup: 'database' }, [9 * 86_400, 16 * 86_400], 3_600, 5 * MIN],
       [
-        '[RESOLVED] The newest database backup is 16 d old (lasted 42 min)',
-        'Worst: 16 d (threshold > 15 d)',
-        'Now: 1 h',
+        '[RESUELTA] El backup más reciente de la base de datos tiene 16 d (duró 42 min)',
+        'Peor valor: 16 d (umbral > 15 d)',
+        'Ahora: 1 h',
       ],
     ],
     [
       'bytes: LogsDirectoryLarge',
       ['disk.dir_size_bytes', { dir: '/opt/grupogad/logs' }, [6 * 2 ** 30], 2 ** 30, 5 * MIN],
-      ['[RESOLVED] /opt/grupogad/logs holds 6 GiB (lasted 42 min)', 'Worst: 6 GiB (threshold > 5 GiB)', 'Now: 1 GiB'],
+      ['[RESUELTA] /opt/grupogad/logs ocupa 6 GiB (duró 42 min)', 'Peor valor: 6 GiB (umbral > 5 GiB)', 'Ahora: 1 GiB'],
     ],
     [
       'hours, back to "never": DiskFillingUp',
       ['disk.hours_until_full', { path: '/' }, [30, 0.5], 1_000_000, 5 * MIN],
       [
-        '[RESOLVED] / full in about 30 min at the current rate (lasted 42 min)',
-        'Worst: 30 min (threshold < 12 h)',
-        'Now: never',
+        '[RESUELTA] / lleno en unas 30 min al ritmo actual (duró 42 min)',
+        'Peor valor: 30 min (umbral < 12 h)',
+        'Ahora: never',
       ],
     ],
     [
       'days: TlsCertificateExpiring',
       ['tls.days_until_expiry', { host: 'grupogad.gob.ec' }, [20, 6.5], 89, 6 * 3_600_000],
       [
-        '[RESOLVED] The certificate of grupogad.gob.ec expires in 6 d 12 h (lasted 42 min)',
-        'Worst: 6 d 12 h (threshold < 7 d)',
-        'Now: 89 d',
+        '[RESUELTA] El certificado de grupogad.gob.ec caduca en 6 d 12 h (duró 42 min)',
+        'Peor valor: 6 d 12 h (umbral < 7 d)',
+        'Ahora: 89 d',
       ],
     ],
     [
       'per second: TrafficAboveRunbookPeak',
       ['api_metrics.requests_per_second', {}, [60, 160.4], 12, 15 * SEC],
       [
-        "[RESOLVED] API traffic 160/s (the runbook's emergency peak is ~50/s) — api (lasted 42 min)",
-        'Worst: 160/s (threshold > 150/s)',
-        'Now: 12/s',
+        '[RESUELTA] Tráfico de la API 160/s (el pico de emergencia del runbook es ~50/s) — api (duró 42 min)',
+        'Peor valor: 160/s (umbral > 150/s)',
+        'Ahora: 12/s',
       ],
     ],
     [
       'a count: DbSlowQueries',
       ['db.slow_queries', {}, [3, 12], 0, 30 * SEC],
-      ['[RESOLVED] 12 queries active for more than 1 s — db (lasted 42 min)', 'Worst: 12 (threshold > 10)', 'Now: 0'],
+      [
+        '[RESUELTA] 12 queries activas desde hace más de 1 s — db (duró 42 min)',
+        'Peor valor: 12 (umbral > 10)',
+        'Ahora: 0',
+      ],
     ],
     [
       'a state: ApiDown',
       ['api_health.up', {}, [0], 1, 5 * SEC],
-      ['[RESOLVED] API down: the health endpoint does not answer healthy — api (lasted 42 min)'],
+      ['[RESUELTA] API caída: el endpoint de salud no responde healthy — api (duró 42 min)'],
     ],
     [
       'a flag: ContainerOomKilled',
       ['containers.oom_killed', { container: 'grupo_gad_api' }, [1], 0, 30 * SEC],
-      ['[RESOLVED] grupo_gad_api was killed for lack of memory (lasted 42 min)'],
+      ['[RESUELTA] grupo_gad_api fue matado por falta de memoria (duró 42 min)'],
     ],
   ] as const)('%s', async (_kind, [sample, labels, breach, now, every], expected) => {
     const alert = await resolution(sample, labels, [...breach], now, every);

@@ -19,6 +19,8 @@ const latency = {
   summary: 'p95 {{ value | seconds }} on {{ labels.route }} (over {{ threshold | seconds }})',
 };
 
+const apiDown = { name: 'ApiDown', sample: 'api_health.up', op: '==', thresholds: { P0: 0 } };
+
 describe('evaluation over runs', () => {
   it('pending that clears before `for` never fires, then a breach that holds fires once', async () => {
     const h = harness({ probes: [probe('api')], rules: [{ ...latency, for: '1m' }] });
@@ -119,16 +121,7 @@ describe('evaluation over runs', () => {
   it('after_failures with retry_every asks the scheduler to re-run the probe until confirmed', async () => {
     const h = harness({
       probes: [probe('api_health')],
-      rules: [
-        {
-          name: 'ApiDown',
-          sample: 'api_health.up',
-          op: '==',
-          thresholds: { P0: 0 },
-          after_failures: 3,
-          retry_every: '10s',
-        },
-      ],
+      rules: [{ ...apiDown, after_failures: 3, retry_every: '10s' }],
     });
     expect(h.down('api_health')).toEqual([]);
     expect(h.last?.retry).toEqual([{ probe: 'api_health', every: 10_000 }]);
@@ -139,6 +132,37 @@ describe('evaluation over runs', () => {
     expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0']);
     expect(h.last?.retry).toEqual([]);
     expect(h.evaluator.api.listAlerts()[0]?.alert.diagnosis).toEqual([]);
+  });
+
+  it('after_successes with retry_every re-runs the probe while firing, and N clear runs in a row resolve', async () => {
+    const h = harness({
+      probes: [probe('api_health')],
+      rules: [{ ...apiDown, retry_every: '1s', after_successes: 3 }],
+    });
+    const retry = [{ probe: 'api_health', every: 1_000 }];
+    expect(summarize(h.down('api_health'))).toEqual(['firing ApiDown P0']);
+    expect(h.last?.retry).toEqual(retry);
+    for (const up of [true, true, false, true, true]) {
+      await h.advance(1_000);
+      expect(up ? h.run('api_health', {}) : h.down('api_health')).toEqual([]);
+      expect(h.last?.retry).toEqual(retry);
+    }
+    await h.advance(1_000);
+    expect(summarize(h.run('api_health', {}))).toEqual(['resolved ApiDown P0']);
+    expect(h.last?.retry).toEqual([]);
+  });
+
+  it("after_successes without retry_every counts clear runs at the probe's own pace", async () => {
+    const h = harness({
+      probes: [probe('api_health')],
+      rules: [{ ...apiDown, after_successes: 2 }],
+    });
+    h.down('api_health');
+    await h.advance(30_000);
+    expect(h.run('api_health', {})).toEqual([]);
+    expect(h.last?.retry).toEqual([]);
+    await h.advance(30_000);
+    expect(summarize(h.run('api_health', {}))).toEqual(['resolved ApiDown P0']);
   });
 
   it('no data during firing: a failed run neither resolves nor re-fires; the up rule speaks for the outage', async () => {

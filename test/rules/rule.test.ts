@@ -55,6 +55,7 @@ describe('compiling rules', () => {
         clear_for: '2m',
         after_failures: 2,
         retry_every: '15s',
+        after_successes: 3,
         labels: { team: 'backend' },
         runbook: 'curl http://localhost:8000/metrics\n\n  docker compose restart api  ',
       },
@@ -65,6 +66,7 @@ describe('compiling rules', () => {
       clearFor: 120_000,
       afterFailures: 2,
       retryEvery: 15_000,
+      afterSuccesses: 3,
       labels: { team: 'backend', alertname: 'ApiLatencyHigh' },
       runbook: ['curl http://localhost:8000/metrics', 'docker compose restart api'],
       levels: [

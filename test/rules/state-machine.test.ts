@@ -22,7 +22,14 @@ function walk(timing: Timing, seen: [number, Observation][], start: Instance = i
   });
 }
 
-const at = (timing: Partial<Timing>): Timing => ({ op: '>', for: 0, afterFailures: 1, clearFor: 0, ...timing });
+const at = (timing: Partial<Timing>): Timing => ({
+  op: '>',
+  for: 0,
+  afterFailures: 1,
+  clearFor: 0,
+  afterSuccesses: undefined,
+  ...timing,
+});
 
 describe('step: every transition', () => {
   it.each<[string, Timing, [number, Observation][], string[]]>([
@@ -137,6 +144,69 @@ describe('step: every transition', () => {
         [120_000, clear(0.1)],
       ],
       ['firing:P2', 'firing:P2', 'firing:P2', 'firing:P2', 'firing:P2', 'resolved'],
+    ],
+    [
+      'after_successes: resolves at the N-th clear run in a row; a breach or band in between restarts the count',
+      at({ afterSuccesses: 3 }),
+      [
+        [0, breach(1)],
+        [1_000, clear(0.1)],
+        [2_000, clear(0.1)],
+        [3_000, breach(1)],
+        [4_000, clear(0.1)],
+        [5_000, clear(0.1)],
+        [6_000, band(85)],
+        [7_000, clear(0.1)],
+        [8_000, clear(0.1)],
+        [9_000, clear(0.1)],
+      ],
+      [...Array(9).fill('firing:P2'), 'resolved'],
+    ],
+    [
+      'after_successes: no-data neither counts nor resets the clear runs',
+      at({ afterSuccesses: 2 }),
+      [
+        [0, breach(1)],
+        [1_000, clear(0.1)],
+        [2_000, noData],
+        [3_000, clear(0.1)],
+      ],
+      ['firing:P2', 'firing:P2', 'firing:P2', 'resolved'],
+    ],
+    [
+      'after_successes and clear_for must both hold: the runs are counted, then the time',
+      at({ afterSuccesses: 2, clearFor: 60_000 }),
+      [
+        [0, breach(1)],
+        [10_000, clear(0.1)],
+        [20_000, clear(0.1)],
+        [70_000, clear(0.1)],
+      ],
+      ['firing:P2', 'firing:P2', 'firing:P2', 'resolved'],
+    ],
+    [
+      'after_successes and clear_for must both hold: the time has passed, then the runs are counted',
+      at({ afterSuccesses: 3, clearFor: 1_000 }),
+      [
+        [0, breach(1)],
+        [10_000, clear(0.1)],
+        [20_000, clear(0.1)],
+        [30_000, clear(0.1)],
+      ],
+      ['firing:P2', 'firing:P2', 'firing:P2', 'resolved'],
+    ],
+    [
+      'after_successes: a resolved alert that fires again counts its clear runs from zero',
+      at({ afterSuccesses: 2 }),
+      [
+        [0, breach(1)],
+        [1_000, clear(0.1)],
+        [2_000, clear(0.1)],
+        [3_000, breach(1)],
+        [4_000, clear(0.1)],
+        [5_000, clear(0.1)],
+      ],
+      ['firing:P2', 'firing:P2', 'resolved', 'firing:P2', 'firing:P2', 'resolved'],
     ],
     [
       'hysteresis: band keeps a firing alert firing until the value is clear',

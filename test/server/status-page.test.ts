@@ -1,5 +1,7 @@
 // The status page's rendering: everything a target, a label or a config says is escaped; ack state and buttons.
+
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { escapeHtml } from '../../src/notifiers/html.js';
 import type { AlertView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
@@ -53,6 +55,7 @@ describe('status page rendering', () => {
         ],
       }),
       NOW,
+      DEFAULT_READING,
     ).value;
     expect(out).not.toContain('<script>');
     expect(out).not.toMatch(/"'&[^a#]/);
@@ -73,6 +76,7 @@ describe('status page rendering', () => {
         ],
       }),
       NOW,
+      DEFAULT_READING,
     ).value;
     expect(out).toContain('r — ana, ends in 10 min');
     expect(out).toContain('r — ana, starts in 60 min, lasts 60 min');
@@ -80,7 +84,7 @@ describe('status page rendering', () => {
   });
 
   it('shows an Ack button for an unacknowledged firing alert, with priority, age and who was paged', () => {
-    const out = renderStatus(view({ alerts: [alert({})] }), NOW).value;
+    const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING).value;
     expect(out).toContain('data-ack="a1"');
     expect(out).toContain('<span class="badge P0">P0</span> ApiDown');
     expect(out).toContain('for 12 min');
@@ -96,33 +100,39 @@ describe('status page rendering', () => {
         { contact: 'cto', channel: 'ops_webhook', status: 'queued', attempts: 0 },
       ],
     });
-    const out = renderStatus(view({ alerts: [failing] }), NOW).value;
+    const out = renderStatus(view({ alerts: [failing] }), NOW, DEFAULT_READING).value;
     expect(out).toContain('paged: nobody yet');
     expect(out).toContain(
       '<p class="undelivered" data-undelivered="true">Not delivered: no page has reached anyone yet</p>',
     );
     expect(out).toContain('cto · email: failing, 4 attempts: getaddrinfo ENOTFOUND smtp');
     expect(out).toContain('cto · ops_webhook: queued');
-    expect(renderStatus(view({ alerts: [alert({})] }), NOW).value).not.toContain('data-undelivered');
+    expect(renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING).value).not.toContain('data-undelivered');
   });
 
   it('shows who acknowledged instead of the button', () => {
     const acked = alert({ ack: { by: 'Ana', at: iso(3 * 60_000), via: 'api', comment: 'on it' } });
-    const out = renderStatus(view({ alerts: [acked] }), NOW).value;
+    const out = renderStatus(view({ alerts: [acked] }), NOW, DEFAULT_READING).value;
     expect(out).not.toContain('data-ack=');
     expect(out).toContain('Acknowledged by Ana 3 min ago — on it');
   });
 
   it('lists pending alerts apart and without a button', () => {
     const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined });
-    const out = renderStatus(view({ alerts: [pending] }), NOW).value;
+    const out = renderStatus(view({ alerts: [pending] }), NOW, DEFAULT_READING).value;
     expect(out).toContain('Nothing is firing.');
     expect(out).toContain('<h2>Pending</h2>');
     expect(out).not.toContain('data-ack=');
   });
 
   it('builds a phone-friendly page that loads only its own script and stylesheet', () => {
-    const out = page({ title: 'x<y', body: html`<p>${'a&b'}</p>`, script: '/assets/status.js', noscriptRefresh: 15 });
+    const out = page({
+      lang: 'en',
+      title: 'x<y',
+      body: html`<p>${'a&b'}</p>`,
+      script: '/assets/status.js',
+      noscriptRefresh: 15,
+    });
     expect(out).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(out).toContain('<title>x&lt;y</title>');
     expect(out).toContain('<p>a&amp;b</p>');

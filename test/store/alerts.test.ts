@@ -62,6 +62,21 @@ describe('AlertStore', () => {
     expect(s.getInstance('w')?.inst.awaitingCause).toBe(false);
   });
 
+  it('round-trips the clear runs of a firing alert towards after_successes (migration 8)', () => {
+    const { store: s } = store();
+    const clearing = {
+      ...inactive(1_000),
+      state: 'firing' as const,
+      priority: 'P0' as const,
+      activeSince: 1_000,
+      clearingSince: 5_000,
+      successes: 2,
+      told: { firing: true, priority: 'P0' as const, held: false, flapping: false },
+    };
+    s.save([{ id: 'c', rule: 'ApiDown', labels: {}, inst: clearing }], [], 1, 6_000);
+    expect(s.getInstance('c')?.inst).toEqual(clearing);
+  });
+
   it('keeps history newest first, per alert', () => {
     const { store: s } = store();
     const entry = (alertId: string, at: number, what: string) => ({

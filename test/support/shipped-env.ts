@@ -2,6 +2,8 @@
 // starts from it, and adds what it points elsewhere.
 import { readFileSync } from 'node:fs';
 
+import type { Reading } from '../../src/locale/locale.js';
+
 /**
  * CENTINELA_PUBLIC_URL, CENTINELA_WRITE_TOKEN and each paged person's ntfy topic, set as docs/deploy.md tells an
  * operator to; and NTFY_SERVER on the discard port of loopback, so that no test or bench that pages publishes to
@@ -24,3 +26,6 @@ export function documentedVariables(): Set<string> {
   const firstCells = [...tables.matchAll(/^\| ([^|]+) \|/gm)].map((m) => m[1] as string);
   return new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1] as string)));
 }
+
+/** How config/centinela.yaml has pages read: in Spanish, times in Guayaquil. */
+export const SHIPPED_READING: Reading = { locale: 'es', timezone: 'America/Guayaquil' };
