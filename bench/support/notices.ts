@@ -1,6 +1,7 @@
 // What a monitoring system told its receivers, read back by a bench: each email, webhook or push as a notice (a page
 // or an all-clear, for which alerts, when it arrived), and per injected fault the time to the first page, the time
 // to the all-clear after the repair, and the all-clears sent while the fault was still there.
+import { CATALOGUE } from '../../src/locale/catalogue.js';
 import { PAGE_KINDS } from '../../src/notifiers/notifier.js';
 
 /** What a notification says about its alerts. */
@@ -21,11 +22,19 @@ const names = (text: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** centinela's email: `[RESOLVED] …` is an all-clear, `[P1] Acknowledged by …` news, anything else a page. */
+const inEveryLocale = (key: 'tag.resolved' | 'headline.acknowledged') =>
+  Object.values(CATALOGUE).map((texts) => texts[key]);
+const RESOLVED_TAGS = inEveryLocale('tag.resolved').map((tag) => `[${tag}]`);
+const ACKNOWLEDGED = inEveryLocale('headline.acknowledged').map((text) => text.slice(0, text.indexOf('{')));
+
+/**
+ * centinela's email, in any of its languages: `[RESOLVED] …` (`[RESUELTA] …`) is an all-clear, `[P1] Acknowledged by …`
+ * (`[P1] Reconocida por …`) news, anything else a page.
+ */
 export function centinelaEmail(subject: string, alertsHeader: string): Omit<Notice, 'at'> {
-  const event = subject.startsWith('[RESOLVED]')
+  const event = RESOLVED_TAGS.some((tag) => subject.startsWith(tag))
     ? 'resolved'
-    : /^\[P\d\] Acknowledged by /.test(subject)
+    : ACKNOWLEDGED.some((text) => /^\[P\d\] /.test(subject) && subject.slice(5).startsWith(text))
       ? 'other'
       : 'page';
   return { event, alerts: names(alertsHeader) };

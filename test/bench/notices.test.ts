@@ -17,6 +17,8 @@ describe('notices', () => {
   it.each([
     ['[P0] API down: the health endpoint does not answer healthy — api', 'ApiDown', 'page', ['ApiDown']],
     ['[RESOLVED] API down — api', 'ApiDown', 'resolved', ['ApiDown']],
+    ['[RESUELTA] API caída — api', 'ApiDown', 'resolved', ['ApiDown']],
+    ['[P0] Reconocida por ana: API caída', 'ApiDown', 'other', ['ApiDown']],
     ['[P1] Acknowledged by ana: Redis does not answer PING', 'RedisDown', 'other', ['RedisDown']],
     ['[P2] 2 alerts', 'DbSlowQueries, DbConnectionsHigh', 'page', ['DbSlowQueries', 'DbConnectionsHigh']],
   ])('centinela email %j', (subject, header, event, alerts) => {
