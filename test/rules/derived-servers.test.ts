@@ -222,42 +222,46 @@ describe('api_metrics window figures (every 15s over a 5m window)', () => {
   it.each([
     ['error_percent', 'ApiErrorRateHigh', { errorShare: 0.2 }, { errorShare: 0 }],
     ['latency_p95_seconds', 'ApiLatencyHigh', { seconds: 0.8 }, { seconds: 0.04 }],
-  ])('%s: %s is confirmed within a minute and resolves at the first good interval', async (_, alert, fault, healthy) => {
-    const p = await shipped('api_metrics', { url: new Secret(`${api.url}/metrics`) });
-    const traffic = simulatedApi(api, h.clock);
-    await runFor(p, 15 * SEC, MIN);
-    traffic.set(fault);
-    // Confirmed by the fast path after three intervals; it then waits for its causes (ApiDown, DbDown) to look,
-    // whose probes do not run here, so it fires at the end of their confirmation windows.
-    await runFor(p, 15 * SEC, MIN);
-    expect(h.alert(alert)).toMatchObject({ state: 'pending', alert: { priority: 'P1' } });
-    await runFor(p, 15 * SEC, 2 * MIN);
-    expect(h.alert(alert)).toMatchObject({ state: 'firing', alert: { priority: 'P1' } });
-    await runFor(p, 15 * SEC, 5 * MIN);
-    traffic.set(healthy);
-    // Resolved at the first good interval; the 5-minute window's echo only makes its own reading pending again.
-    await runFor(p, 15 * SEC, 30 * SEC);
-    expect(h.state(alert)).toBe('pending');
-    await runFor(p, 15 * SEC, 10 * MIN);
-    expect(h.state(alert)).not.toBe('firing');
-  });
+  ])(
+    '%s: %s is confirmed within a minute and resolves at the first good interval',
+    async (_, alert, fault, healthy) => {
+      const p = await shipped('api_metrics', { url: new Secret(`${api.url}/metrics`) });
+      const traffic = simulatedApi(api, h.clock);
+      await runFor(p, 15 * SEC, MIN);
+      traffic.set(fault);
+      // Confirmed by the fast path after three intervals; it then waits for its causes (ApiDown, DbDown) to look,
+      // whose probes do not run here, so it fires at the end of their confirmation windows.
+      await runFor(p, 15 * SEC, MIN);
+      expect(h.alert(alert)).toMatchObject({ state: 'pending', alert: { priority: 'P1' } });
+      await runFor(p, 15 * SEC, 2 * MIN);
+      expect(h.alert(alert)).toMatchObject({ state: 'firing', alert: { priority: 'P1' } });
+      await runFor(p, 15 * SEC, 5 * MIN);
+      traffic.set(healthy);
+      // Resolved at the first good interval; the 5-minute window's echo only makes its own reading pending again.
+      await runFor(p, 15 * SEC, 30 * SEC);
+      expect(h.state(alert)).toBe('pending');
+      await runFor(p, 15 * SEC, 10 * MIN);
+      expect(h.state(alert)).not.toBe('firing');
+    },
+  );
 
   // The window drains for up to 5 minutes, then clear_for runs.
-  it.each([
-    ['requests_per_second', 'TrafficAboveRunbookPeak', { rps: 100 }, { rps: 10 }, 13 * MIN],
-  ])('%s: %s resolves once the window has drained and clear_for has passed', async (_, alert, fault, healthy, by) => {
-    const p = await shipped('api_metrics', { url: new Secret(`${api.url}/metrics`) });
-    const traffic = simulatedApi(api, h.clock);
-    await runFor(p, 15 * SEC, MIN);
-    traffic.set(fault);
-    await runFor(p, 15 * SEC, 8 * MIN);
-    expect(h.state(alert)).toBe('firing');
-    traffic.set(healthy);
-    await runFor(p, 15 * SEC, 5 * MIN);
-    expect(h.state(alert)).toBe('firing');
-    await runFor(p, 15 * SEC, by - 5 * MIN);
-    expect(h.state(alert)).toBe('resolved');
-  });
+  it.each([['requests_per_second', 'TrafficAboveRunbookPeak', { rps: 100 }, { rps: 10 }, 13 * MIN]])(
+    '%s: %s resolves once the window has drained and clear_for has passed',
+    async (_, alert, fault, healthy, by) => {
+      const p = await shipped('api_metrics', { url: new Secret(`${api.url}/metrics`) });
+      const traffic = simulatedApi(api, h.clock);
+      await runFor(p, 15 * SEC, MIN);
+      traffic.set(fault);
+      await runFor(p, 15 * SEC, 8 * MIN);
+      expect(h.state(alert)).toBe('firing');
+      traffic.set(healthy);
+      await runFor(p, 15 * SEC, 5 * MIN);
+      expect(h.state(alert)).toBe('firing');
+      await runFor(p, 15 * SEC, by - 5 * MIN);
+      expect(h.state(alert)).toBe('resolved');
+    },
+  );
 });
 
 describe('containers, derived between runs (recorded Engine answers over a unix socket)', () => {
