@@ -120,12 +120,15 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   cpSync('config', configDir, { recursive: true, filter: (src) => !src.includes('/tests') });
   if (timings === 'lab') {
     const alerts = parseDocument(readFileSync(join(configDir, 'alerts.yaml'), 'utf8'));
-    const { probes, rules } = alerts.toJS() as { probes: unknown[]; rules: unknown[] };
+    const { probes, rules } = alerts.toJS() as { probes: unknown[]; rules: { fast?: unknown }[] };
     for (const i of probes.keys()) {
       alerts.setIn(['probes', i, 'every'], '5s');
       alerts.setIn(['probes', i, 'timeout'], '4s');
     }
-    for (const i of rules.keys()) {
+    for (const [i, rule] of rules.entries()) {
+      // A rule with a fast path keeps its own `for` and `clear_for`: the fast path is what makes it quick, and a 10 s
+      // `for` on its 5-minute window would fire it again on the errors the window still holds after the all-clear.
+      if (rule.fast !== undefined) continue;
       alerts.setIn(['rules', i, 'for'], '10s');
       alerts.setIn(['rules', i, 'clear_for'], '10s');
     }
