@@ -48,7 +48,7 @@ beforeAll(async () => {
   );
   expect(withDocker).not.toBe(probes);
   writeFileSync(alerts, withDocker);
-  for (const dir of ['logs', 'backups']) mkdirSync(join(world.dir, dir));
+  for (const dir of ['logs', 'backups', 'containers']) mkdirSync(join(world.dir, dir));
 
   proxy = await startProxy(engine);
   const certFile = String(world.env.SMTP_CA_FILE);
@@ -57,6 +57,7 @@ beforeAll(async () => {
       './centinela': world.configDir,
       './logs': join(world.dir, 'logs'),
       './backups': join(world.dir, 'backups'),
+      '/var/lib/docker/containers': join(world.dir, 'containers'),
     },
     env: world.env,
     mounts: [`${certFile}:${certFile}:ro`],

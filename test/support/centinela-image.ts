@@ -22,7 +22,7 @@ export interface ComposeService {
   tmpfs?: string[];
   network_mode?: string;
   group_add?: string[];
-  environment?: Record<string, string>;
+  environment?: Record<string, string | number>;
   volumes?: string[];
 }
 
@@ -96,8 +96,10 @@ function runArgs(service: ComposeService, network: string, binds: Record<string,
     if (here === undefined) throw new Error(`${COMPOSE_FILE} mounts ${source}: give a folder here for it in binds`);
     args.push('--volume', [here, ...rest].join(':'));
   }
+  // Compose takes numbers as environment values too (POSTGRES_PORT: 5432).
   for (const [key, value] of Object.entries(service.environment ?? {})) {
-    if (!value.includes('${')) args.push('--env', `${key}=${value}`);
+    const text = String(value);
+    if (!text.includes('${')) args.push('--env', `${key}=${text}`);
   }
   return args;
 }
