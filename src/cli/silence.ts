@@ -1,19 +1,17 @@
 // `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
 import { Command, InvalidArgumentError } from 'commander';
+import { matcherEntry } from '../matchers.js';
 import type { SilenceView } from '../server/api-shapes.js';
 import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
-const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/;
-
 /** `alertname=ApiDown`, `route=~/api/.*`, `status!=200` → the API's matcher map entry (value with its operator). */
 export function parseMatcher(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const m = MATCHER.exec(text);
-  if (!m)
+  const entry = matcherEntry(text);
+  if (!entry)
     throw new InvalidArgumentError(
       `"${text}" is not a matcher. Write label=value, label!=value, label=~regex or label!~regex`,
     );
-  const [, label = '', op = '=', value = ''] = m;
-  return { ...previous, [label]: op === '=' ? value : `${op}${value}` };
+  return { ...previous, [entry[0]]: entry[1] };
 }
 
 function describe(s: SilenceView): string {
