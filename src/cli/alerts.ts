@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { age } from '../duration.js';
 import type { AlertDetailView, AlertView, DeliveryView } from '../server/api-shapes.js';
 import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
+import { alignColumns } from './columns.js';
 import { parseMatcher } from './silence.js';
 
 /** Whom the pages reached: `ops, cto`, `NOT DELIVERED` when pages went out and reached nobody, `nobody` when none went out. */
@@ -39,11 +40,7 @@ function alertRow(a: AlertView, now: number): string[] {
  */
 export function alertTable(alerts: readonly AlertView[], now: number): string {
   if (alerts.length === 0) return 'no alerts';
-  const rows = [[...COLUMNS], ...alerts.map((a) => alertRow(a, now))];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
-    .join('\n');
+  return alignColumns([[...COLUMNS], ...alerts.map((a) => alertRow(a, now))]).join('\n');
 }
 
 /** `oncall · email  failing  3 attempts  last error: connect ECONNREFUSED 127.0.0.1:9`. */
