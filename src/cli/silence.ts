@@ -1,5 +1,5 @@
 // `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { matcherEntry } from '../matchers.js';
 import type { SilenceView } from '../server/api-shapes.js';
 import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
@@ -42,7 +42,10 @@ export function silenceCommand(env: ClientEnv): Command {
           '--force',
           'create it even if alertname= or probe= names no rule or probe of the running config (a rule still to come)',
         )
-        .option('-q, --quiet', 'print only the silence id'),
+        .option('-q, --quiet', 'print only the silence id')
+        .addOption(
+          new Option('--json', 'print the silence as JSON, as `silence list --json` lists it').conflicts('quiet'),
+        ),
     ).action(
       reportFailures(
         'silence add',
@@ -55,6 +58,7 @@ export function silenceCommand(env: ClientEnv): Command {
             by?: string;
             force?: boolean;
             quiet?: boolean;
+            json?: boolean;
           },
         ) => {
           const body = {
@@ -70,7 +74,7 @@ export function silenceCommand(env: ClientEnv): Command {
             '/api/v1/silences',
             body,
           );
-          console.log(opts.quiet ? s.id : describe(s));
+          console.log(opts.json ? JSON.stringify(s, null, 2) : opts.quiet ? s.id : describe(s));
         },
       ),
     ),
@@ -97,15 +101,16 @@ export function silenceCommand(env: ClientEnv): Command {
       new Command('expire')
         .description('end a silence now')
         .argument('<id>', 'silence id')
-        .option('--by <name>', 'who ends it (default: $USER)'),
+        .option('--by <name>', 'who ends it (default: $USER)')
+        .option('--json', 'print the expired silence as JSON'),
     ).action(
-      reportFailures('silence expire', async (id: string, opts: Opts & { by?: string }) => {
+      reportFailures('silence expire', async (id: string, opts: Opts & { by?: string; json?: boolean }) => {
         const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
           'POST',
           `/api/v1/silences/${encodeURIComponent(id)}/expire`,
           { by: author(opts, env) },
         );
-        console.log(describe(s));
+        console.log(opts.json ? JSON.stringify(s, null, 2) : describe(s));
       }),
     ),
   );
