@@ -18,9 +18,12 @@ export interface Store {
   readonly heartbeats: HeartbeatStore;
   /** Runs `fn` in one transaction (a savepoint when one is open) and returns what it returns; a throw rolls back. */
   unitOfWork<T>(fn: () => T): T;
+  /** Resolves once every write made before the call is durable (SQLite: at once; PostgreSQL: committed there). */
+  flush(): Promise<void>;
   /** False once closed. */
   readonly open: boolean;
-  close(): void;
+  /** Closes the store; the PostgreSQL store first flushes what is left, and resolves when its pool is closed. */
+  close(): void | Promise<void>;
 }
 
 /** The rules' records: alert instances and their history, silences, one-shot windows. */
@@ -96,6 +99,8 @@ export interface IncidentStore {
   supersede(incidentId: number, kinds: ItemKind[]): number;
   /** Puts rows a stopped worker had claimed back to pending; returns how many. */
   resetSending(): number;
+  /** Puts these claimed rows back to pending (their claim could not be saved, so they were not sent). */
+  release(ids: number[]): void;
   /** Claims the due rows of up to `maxGroups` groups, at most `maxPerGroup` each; each array is one message. */
   claimDue(now: number, maxGroups: number, maxPerGroup: number): OutboxRow[][];
   /** Records one attempt for a batch of rows sent as one message. */
