@@ -114,7 +114,7 @@ export default defineProbe({
           };
         }
         const samples: Sample[] = [
-          sample('object_count', objects.length),
+          sample('objects', objects.length),
           sample(
             'total_bytes',
             objects.reduce((sum, o) => sum + o.size, 0),

@@ -53,7 +53,7 @@ describe('s3 probe', () => {
     const before = server.requests.length;
     const r = await t.runUp();
     expect(r.cannotMeasure).toBeUndefined();
-    expect(sampleValue(r.samples, 'object_count')).toBe(2);
+    expect(sampleValue(r.samples, 'objects')).toBe(2);
     expect(sampleValue(r.samples, 'total_bytes')).toBe(82_000);
     expect(sampleValue(r.samples, 'newest_size_bytes')).toBe(42_000);
     expect(sampleValue(r.samples, 'newest_age_seconds')).toBe(7 * 86_400 + 10 * 3_600);
@@ -66,7 +66,7 @@ describe('s3 probe', () => {
 
   it('counts every object of the prefix when exclude is absent: the pre-deploy dump is the newest', async () => {
     const r = await probeOf().runUp();
-    expect(sampleValue(r.samples, 'object_count')).toBe(3);
+    expect(sampleValue(r.samples, 'objects')).toBe(3);
     expect(sampleValue(r.samples, 'newest_age_seconds')).toBe(86_400);
     expect(sampleValue(r.samples, 'newest_size_bytes')).toBe(43_000);
   });
@@ -74,7 +74,7 @@ describe('s3 probe', () => {
   it('follows the continuation token past the first page of 1000 keys', async () => {
     const before = server.requests.length;
     const r = await probeOf({ bucket: 'many', prefix: 'k/' }).runUp();
-    expect(sampleValue(r.samples, 'object_count')).toBe(1_005);
+    expect(sampleValue(r.samples, 'objects')).toBe(1_005);
     expect(sampleValue(r.samples, 'newest_age_seconds')).toBe(86_400 + 60);
     expect(server.requests.slice(before)).toEqual([
       'GET /many/?list-type=2&prefix=k%2F 200',
@@ -93,7 +93,7 @@ describe('s3 probe', () => {
   it('reports an empty prefix as 0 objects, with no age or size', async () => {
     const r = await probeOf({ prefix: 'nothing-here/' }).runUp();
     expect(r.samples.map((s) => [s.name, s.value])).toEqual([
-      ['object_count', 0],
+      ['objects', 0],
       ['total_bytes', 0],
     ]);
     expect(r.detail).toBe('s3://grupogad-backups/nothing-here/: no objects');
