@@ -8,15 +8,15 @@
 // channels). The config is config/ as shipped (with the lab's timings, made quick); only the documented environment
 // variables point it at the lab (docs/configuration.md, "Environment of the shipped config").
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { statfs, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { parseDocument } from 'yaml';
 import { startDemoTarget } from '../../demo/target.js';
 import { type Clock, FakeClock } from '../../src/clock.js';
+import { capRuleWaits, editYamlFile, probesEvery } from './config-timings.js';
 import { seeded, type World } from './daemon.js';
 import { startHttpTarget } from './http-target.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './pg.js';
@@ -62,8 +62,9 @@ export interface LabStack extends World {
 }
 
 /**
- * The config's timings: `shipped` as in config/, or `lab` as the lab ran it (every probe every 5 s, every rule's
- * `for` and `clear_for` 10 s; timeouts 4 s), which makes causes and symptoms race.
+ * The config's timings: `shipped` as in config/, or `lab` as the lab ran it (every probe every 5 s with a 4 s timeout,
+ * each rule's `for` and `clear_for` capped at 10 s by ./config-timings.ts, rules with a fast path left as shipped),
+ * which makes causes and symptoms race.
  */
 export type LabTimings = 'shipped' | 'lab';
 
@@ -126,20 +127,10 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   const configDir = join(dir, 'config');
   cpSync('config', configDir, { recursive: true, filter: (src) => !src.includes('/tests') });
   if (timings === 'lab') {
-    const alerts = parseDocument(readFileSync(join(configDir, 'alerts.yaml'), 'utf8'));
-    const { probes, rules } = alerts.toJS() as { probes: unknown[]; rules: { fast?: unknown }[] };
-    for (const i of probes.keys()) {
-      alerts.setIn(['probes', i, 'every'], '5s');
-      alerts.setIn(['probes', i, 'timeout'], '4s');
-    }
-    for (const [i, rule] of rules.entries()) {
-      // A rule with a fast path keeps its own `for` and `clear_for`: the fast path is what makes it quick, and a 10 s
-      // `for` on its 5-minute window would fire it again on the errors the window still holds after the all-clear.
-      if (rule.fast !== undefined) continue;
-      alerts.setIn(['rules', i, 'for'], '10s');
-      alerts.setIn(['rules', i, 'clear_for'], '10s');
-    }
-    writeFileSync(join(configDir, 'alerts.yaml'), alerts.toString());
+    editYamlFile(join(configDir, 'alerts.yaml'), (doc) => {
+      probesEvery(doc, '5s');
+      capRuleWaits(doc, { for: '10s', clear_for: '10s' });
+    });
   }
 
   const env = {
