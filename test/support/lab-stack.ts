@@ -4,7 +4,7 @@
 // cluster (max_connections 20 unless told, so 17 sessions are 85 %);
 // Redis a redis-server of its own that can be killed and started again on its port; Docker a unix socket answering
 // from recorded Engine documents made healthy; the disk a 64 MiB tmpfs; the host a proc folder of fixed figures.
-// Caddy a TLS server of its own. Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push
+// Caddy a TLS server of its own; the off-site backup storage an S3 stand-in (test/support/s3-server.ts). Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push
 // channels). The config is config/ as shipped (with the lab's timings, made quick); only the documented environment
 // variables point it at the lab (docs/configuration.md, "Environment of the shipped config").
 import { execFile } from 'node:child_process';
@@ -22,6 +22,7 @@ import { startHttpTarget } from './http-target.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './pg.js';
 import { grupoGadRecording, type RecordedEngine, startRecordedEngine } from './recorded-docker-engine.js';
 import { startRedisServer, type TestRedisServer } from './redis.js';
+import { S3_KEYS, S3_REGION, startS3Server } from './s3-server.js';
 import { startSmtpSink } from './smtp-sink.js';
 import { makeSelfSignedCert } from './tls-cert.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
@@ -110,6 +111,12 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   writeFileSync(backup, Buffer.alloc(64 * 1024, 1));
   const backupAt = new Date(clock.now() - 30 * 3_600_000);
   utimesSync(backup, backupAt, backupAt);
+  // Its off-site copy, uploaded an hour after the dump, beside a deploy's dump that the shipped probe excludes.
+  const offsite = await startS3Server();
+  offsite.buckets.set('grupogad-backups', [
+    { key: 'prod/grupogad_prod_20260104.sql.gz', size: 64 * 1024, modified: backupAt.getTime() + 3_600_000 },
+    { key: 'prod/pre_deploy_20260105_090000.sql.gz', size: 64 * 1024, modified: clock.now() - 3_600_000 },
+  ]);
   const proc = join(dir, 'proc');
   mkdirSync(proc);
   writeFileSync(join(proc, 'stat'), 'cpu  1000 0 0 9000 0 0 0 0 0 0\n');
@@ -143,6 +150,13 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
     LOGS_DIR: join(grupogad, 'logs'),
     DOCKER_CONTAINERS_DIR: join(dir, 'docker-containers'),
     BACKUPS_DIR: join(grupogad, 'backups'),
+    OFFSITE_S3_BUCKET: 'grupogad-backups',
+    OFFSITE_S3_PREFIX: 'prod/',
+    OFFSITE_S3_ENDPOINT: offsite.endpoint,
+    OFFSITE_S3_REGION: S3_REGION,
+    OFFSITE_S3_PATH_STYLE: 'true',
+    OFFSITE_S3_ACCESS_KEY_ID: S3_KEYS.accessKeyId,
+    OFFSITE_S3_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey,
     HOST_PROC: proc,
     PUBLIC_URL: caddy.url,
     PUBLIC_HOST: `127.0.0.1:${caddy.port}`,
@@ -247,6 +261,7 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
         hook.close(),
         ntfy.close(),
         docker.close(),
+        offsite.close(),
         redis?.stop(),
         db.stop(),
       ]);
