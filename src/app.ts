@@ -91,6 +91,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store: store.incidents,
     heartbeats: store.heartbeats,
     readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
+    receive: (source, alerts) => engine.receive(source, alerts),
     reload: () => {
       const run = reloading.then(reload, reload);
       reloading = run.catch(() => {});
