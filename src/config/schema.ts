@@ -296,6 +296,39 @@ export const escalationFile = z.strictObject({
   ack: ackConfig.default({ link_ttl: 86_400_000 }),
 });
 
+/** state.history when omitted: 90 runs per probe, one point a minute for a day (1440 per series). */
+export const HISTORY_DEFAULTS = { runs: 90, step: 60_000, keep: 86_400_000 };
+
+/** The most points a series' ring may hold (keep / step): a day at 1 s, well past what a page draws. */
+export const MAX_RING_POINTS = 86_400;
+
+const historyConfig = z
+  .strictObject({
+    /** Runs kept per probe for the status page's bar. */
+    runs: z
+      .number()
+      .int({ message: 'is not a whole number. Write a count of runs, such as 90' })
+      .min(10, { message: 'keeps too few runs to draw. Write 10 or more, such as 90' })
+      .max(1000, { message: 'is more runs than a page draws. Write at most 1000, such as 90' })
+      .default(90),
+    /** One point per series per step: the highest, lowest and last value seen in it. */
+    step: duration.default(60_000),
+    /** How far back the points of a series go. */
+    keep: duration.default(86_400_000),
+  })
+  .refine((h) => h.step >= 1_000, {
+    message: 'step is shorter than 1s. Write a step of 1s or more, such as 1m',
+    path: ['step'],
+  })
+  .refine((h) => h.keep >= h.step, {
+    message: 'keep is shorter than step. Write a keep of at least one step, such as 24h',
+    path: ['keep'],
+  })
+  .refine((h) => h.keep / h.step <= MAX_RING_POINTS, {
+    message: `keep / step is more than ${MAX_RING_POINTS} points per series. Write a longer step or a shorter keep, such as step: 1m, keep: 24h`,
+    path: ['keep'],
+  });
+
 const STATE_FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
 
 export const centinelaFile = z.strictObject({
@@ -319,8 +352,10 @@ export const centinelaFile = z.strictObject({
         .min(1, { message: `is empty. ${STATE_FIX}` })
         .refine((path) => !/[\\/]$/.test(path), { message: `is a folder (it ends with /). ${STATE_FIX}` })
         .default('/var/lib/centinela/state.db'),
+      /** What the status page draws from: each probe's last runs, and a ring of points per series a rule watches. */
+      history: historyConfig.default(HISTORY_DEFAULTS),
     })
-    .default({ path: '/var/lib/centinela/state.db' }),
+    .default({ path: '/var/lib/centinela/state.db', history: HISTORY_DEFAULTS }),
   /** centinela's own dead man's switch: a URL it calls on every cycle, so silence means it is down. */
   heartbeat: z.strictObject({ url: secretUrl, every: duration.default(60_000) }).optional(),
   /** The language of every text a person reads: pages, the ack page, the status page. */
@@ -343,6 +378,7 @@ export type DeliveryConfig = z.output<typeof deliveryConfig>;
 export type AckConfig = z.output<typeof ackConfig>;
 export type EscalationFile = z.output<typeof escalationFile>;
 export type CentinelaFile = z.output<typeof centinelaFile>;
+export type HistoryConfig = z.output<typeof historyConfig>;
 
 /** The whole, validated configuration. */
 export interface Config {

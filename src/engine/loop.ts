@@ -6,7 +6,8 @@
 //                     the instance states that changed, with nothing saved yet
 //   3. unit of work   one store transaction: the evaluation commits rule state, the escalator records the events as
 //                     incidents and writes the pages they cause into the outbox (and, on a tick, the reminders, climbs
-//                     and ack timeouts that came due) — saved together or not at all
+//                     and ack timeouts that came due), and the runs and watched values go into the history's rings —
+//                     saved together or not at all
 //   4. effects        metrics and logs of the events; probes with an unconfirmed breach re-run soon (retry_every)
 //   5. delivery       the outbox worker wakes and sends what was written
 //   6. tick           the next evaluation with no runs is armed: every TICK_MS, or sooner when an escalation is due,
@@ -18,19 +19,20 @@
 // loop re-evaluates and delivery wakes at once.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { escalationFile } from '../config/schema.js';
+import { escalationFile, HISTORY_DEFAULTS } from '../config/schema.js';
 import { DEFAULT_READING, type Reading } from '../locale/locale.js';
 import type { ProbeResult } from '../probes/probe.js';
 import type { Alerting } from '../rules/alerting.js';
 import type { RunTiming } from '../scheduler.js';
 import type { Metrics } from '../server/metrics.js';
-import type { Store } from '../store/store.js';
+import type { HistorySize, Store } from '../store/store.js';
 import type { ProbeRun, Sample } from '../types.js';
 import { type AckAccepted, signedAckLinks } from './acks.js';
 import type { AlertsApi } from './alerts-api.js';
 import { type OutboxConfig, OutboxWorker } from './delivery.js';
 import { type EscalationConfig, Escalator } from './escalator.js';
 import { type Evaluation, Evaluator } from './evaluator.js';
+import { History } from './history.js';
 import { ResponseMetrics } from './response-metrics.js';
 
 // What an engine without paging hands its (idle) escalator and worker: no levels, no contacts.
@@ -64,6 +66,8 @@ export interface EngineDeps {
   metrics?: Metrics;
   /** A probe with an unconfirmed breach asks to run again after `every` (the scheduler's runSoon). */
   runSoon?: (probe: string, every: number) => void;
+  /** How much history to keep (centinela.yaml state.history), read at each write; its defaults when absent. */
+  history?: () => HistorySize;
 }
 
 /** The loop and the parts it drives; one per daemon. */
@@ -76,6 +80,7 @@ export class Engine {
   readonly #escalator: Escalator;
   readonly #delivery: OutboxWorker;
   readonly #response: ResponseMetrics | undefined;
+  readonly #history: History;
   readonly #pages: boolean;
   #paging: Paging;
   #evaluator: Evaluator;
@@ -91,6 +96,7 @@ export class Engine {
     this.#metrics = deps.metrics;
     this.#runSoon = deps.runSoon ?? (() => {});
     this.#evaluator = new Evaluator({ store: deps.store, clock: deps.clock, alerting: deps.alerting });
+    this.#history = new History(deps.store.history, deps.alerting, deps.history ?? (() => HISTORY_DEFAULTS));
     this.#pages = deps.paging !== undefined;
     this.#paging = deps.paging ?? NOBODY;
     const metrics = deps.metrics;
@@ -105,6 +111,10 @@ export class Engine {
         () => ({ ack: this.#paging.escalation.ack, publicUrl: this.#paging.publicUrl }),
         deps.clock,
       ),
+      timelineUrl: (alertId) => {
+        const base = this.#paging.publicUrl;
+        return base ? `${base.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}` : undefined;
+      },
       clock: deps.clock,
       log: deps.log.child({ component: 'outbox' }),
       ...(metrics ? { onAttempt: (channel, result, latency) => metrics.notification(channel, result, latency) } : {}),
@@ -135,6 +145,11 @@ export class Engine {
     return this.#delivery;
   }
 
+  /** Each probe's runs and the watched series, as the status page draws them. */
+  get history(): History {
+    return this.#history;
+  }
+
   /** 1. A probe run arrives from the scheduler: counted, evaluated and committed at once. Never throws. */
   ingest(probe: string, result: ProbeResult, samples: Sample[], at: number, timing: RunTiming): void {
     this.#log.debug(
@@ -153,12 +168,12 @@ export class Engine {
 
   /** 2–5. Evaluates `runs` (none: only what time changes) and commits it with escalation in one unit of work. */
   evaluate(runs: readonly ProbeRun[]): Evaluation {
-    return this.#unit(() => this.#evaluator.evaluate(runs), false);
+    return this.#unit(() => this.#evaluator.evaluate(runs), false, runs);
   }
 
   /** The tick: evaluates with no runs and applies every reminder, climb and ack timeout that came due. */
   tick(): Evaluation {
-    return this.#unit(() => this.#evaluator.evaluate([]), true);
+    return this.#unit(() => this.#evaluator.evaluate([]), true, []);
   }
 
   /**
@@ -166,7 +181,7 @@ export class Engine {
    * scripted events here): its commit and the escalation of its events are one unit of work.
    */
   apply(evaluation: Evaluation): Evaluation {
-    return this.#unit(() => evaluation, false);
+    return this.#unit(() => evaluation, false, []);
   }
 
   /** The earliest escalation due-time, if any. */
@@ -208,6 +223,13 @@ export class Engine {
   /** Releases what the rules hold (the windows' cron matchers); after stop(), or instead of it if never started. */
   close(): void {
     this.#evaluator.close();
+    // The steps under way of the watched series are in memory until their step is over; a clean stop keeps them.
+    if (!this.#store.open) return;
+    try {
+      this.#store.unitOfWork(() => this.#history.flush());
+    } catch (err) {
+      this.#log.error({ err }, 'history: the steps under way were not saved');
+    }
   }
 
   /**
@@ -218,6 +240,7 @@ export class Engine {
     const old = this.#evaluator;
     this.#evaluator = new Evaluator({ store: this.#store, clock: this.#clock, alerting });
     old.close();
+    this.#history.setAlerting(alerting);
     this.#paging = paging;
     this.#escalator.setConfig(paging.escalation);
     this.#delivery.setConfig(paging.escalation, paging.reading ?? DEFAULT_READING);
@@ -228,13 +251,14 @@ export class Engine {
    * 2–6 for one evaluation, committed right after it is made (no await between). Throws what the store throws; the
    * evaluation is then not committed.
    */
-  #unit(evaluate: () => Evaluation, tick: boolean): Evaluation {
+  #unit(evaluate: () => Evaluation, tick: boolean, runs: readonly ProbeRun[]): Evaluation {
     // A stopwatch for the metric only (sub-millisecond work); it never decides anything, so it is not the Clock.
     const t0 = performance.now();
     try {
       const ev = evaluate();
       this.#store.unitOfWork(() => {
         ev.commit();
+        this.#history.record(runs);
         if (!this.#pages) return;
         this.#escalator.handle(ev.events, ev.now);
         if (tick) this.#escalator.tick(ev.now);

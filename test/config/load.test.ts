@@ -270,7 +270,7 @@ describe('loading a folder', () => {
     expect(config.dir).toBe(dir);
     expect(config.centinela).toEqual({
       server: { listen: { host: '0.0.0.0', port: 9810 } },
-      state: { path: '/var/lib/centinela/state.db' },
+      state: { path: '/var/lib/centinela/state.db', history: { runs: 90, step: 60_000, keep: 86_400_000 } },
       locale: 'en',
       timezone: 'UTC',
     });
