@@ -169,9 +169,11 @@ function swapConfig(
   const [was, now] = [before.centinela, next.centinela];
   const moved = now.server.listen.host !== was.server.listen.host || now.server.listen.port !== was.server.listen.port;
   const beat = (c: Config) => JSON.stringify([c.centinela.heartbeat?.url.reveal(), c.centinela.heartbeat?.every]);
-  if (moved || now.state.path !== was.state.path || beat(next) !== beat(before)) {
+  const state = ({ centinela: { state: s } }: Config) =>
+    JSON.stringify(s.kind === 'postgres' ? [s.url.reveal(), s.pool] : [s.path]);
+  if (moved || state(next) !== state(before) || beat(next) !== beat(before)) {
     log.warn(
-      'server.listen, state.path and heartbeat take effect at the next start; the running server, store and heartbeat are kept',
+      'server.listen, state and heartbeat take effect at the next start; the running server, store and heartbeat are kept',
     );
   }
   metrics.configReload('ok');

@@ -1,4 +1,5 @@
-// The pino logger every module receives: JSON lines on stdout, readable lines on a terminal, secrets redacted.
+// The pino logger every module receives: JSON lines on stdout (string levels, ISO times), readable lines on a
+// terminal, secrets redacted.
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Clock } from './clock.js';
@@ -57,7 +58,10 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       redact: { paths: REDACTED_PATHS, censor: '<secret>' },
-      timestamp: () => `,"time":${options.clock.now()}`,
+      // What Loki, Elasticsearch and a person read as is: the level's name ("level":"warn", not 40) and the time in
+      // ISO 8601 UTC ("time":"2026-05-01T14:03:00.000Z", not epoch milliseconds).
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: () => `,"time":"${new Date(options.clock.now()).toISOString()}"`,
       base: { name: 'centinela' },
     },
     stream,

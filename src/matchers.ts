@@ -78,6 +78,19 @@ export function parseMatchers(map: unknown): { matchers: Matcher[] } | { problem
   };
 }
 
+const MATCHER_TEXT = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/s;
+
+/**
+ * One matcher as a command line or a query string writes it, amtool's way (`alertname=ApiDown`, `route=~/api/.*`,
+ * `status!=200`), as an entry of the map form (`["route", "=~/api/.*"]`); undefined when the text is no matcher.
+ */
+export function matcherEntry(text: string): [label: string, value: string] | undefined {
+  const m = MATCHER_TEXT.exec(text);
+  if (!m) return undefined;
+  const [, label = '', op = '=', value = ''] = m;
+  return [label, op === '=' ? value : `${op}${value}`];
+}
+
 /** The written form of matchers again (`=~regex`, `!=value`, plain value), for storing and showing them. */
 export function formatMatchers(matchers: readonly Matcher[]): Record<string, string> {
   return Object.fromEntries(matchers.map((m) => [m.label, m.op === '=' ? m.value : `${m.op}${m.value}`]));

@@ -33,14 +33,14 @@ function jsonLogger(level: LogLevel = 'info') {
 }
 
 describe('createLogger', () => {
-  it('writes one JSON object per line, timed by the clock', async () => {
+  it('writes one JSON object per line, timed by the clock, with the level by name and the time in ISO 8601', async () => {
     const { log, lines, clock } = jsonLogger();
     log.info({ probe: 'db' }, 'probe ran');
     await clock.advance(1500);
     log.child({ probe: 'api' }).warn('slow');
     expect(lines()).toEqual([
-      { level: 30, time: Date.UTC(2026, 0, 1), name: 'centinela', probe: 'db', msg: 'probe ran' },
-      { level: 40, time: Date.UTC(2026, 0, 1) + 1500, name: 'centinela', probe: 'api', msg: 'slow' },
+      { level: 'info', time: '2026-01-01T00:00:00.000Z', name: 'centinela', probe: 'db', msg: 'probe ran' },
+      { level: 'warn', time: '2026-01-01T00:00:01.500Z', name: 'centinela', probe: 'api', msg: 'slow' },
     ]);
   });
 
@@ -78,7 +78,7 @@ describe('createLogger', () => {
     log.info({ probe: 'db', password: 'p1' }, 'probe ran');
     await new Promise((resolve) => setImmediate(resolve));
     const text = stripVTControlCharacters(out.text());
-    expect(text).toMatch(/INFO.*probe ran/);
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*probe ran/);
     expect(text).toContain('probe: "db"');
     expect(text).not.toContain('p1');
     expect(() => JSON.parse(text)).toThrow();

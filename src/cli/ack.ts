@@ -10,16 +10,20 @@ export function ackCommand(env: ClientEnv): Command {
       .description('acknowledge a firing alert: reminders and escalation stop for it')
       .argument('<id>', 'alert id, as shown by the status page, the page itself or GET /api/v1/alerts')
       .option('-c, --comment <text>', 'what you are doing about it, kept with the acknowledgement')
-      .option('--by <name>', 'who acknowledges (default: $USER)'),
+      .option('--by <name>', 'who acknowledges (default: $USER)')
+      .option('--json', 'print the acknowledgement as JSON: by, at, via, comment'),
   ).action(
-    reportFailures('ack', async (id: string, opts: { comment?: string; by?: string; url?: string; token?: string }) => {
-      const body = { by: author(opts, env), ...(opts.comment ? { comment: opts.comment } : {}) };
-      const { ack } = await clientFor(opts, env).call<{ ack: AckView }>(
-        'POST',
-        `/api/v1/alerts/${encodeURIComponent(id)}/ack`,
-        body,
-      );
-      console.log(`acknowledged ${id} as ${ack.by} at ${ack.at}`);
-    }),
+    reportFailures(
+      'ack',
+      async (id: string, opts: { comment?: string; by?: string; json?: boolean; url?: string; token?: string }) => {
+        const body = { by: author(opts, env), ...(opts.comment ? { comment: opts.comment } : {}) };
+        const { ack } = await clientFor(opts, env).call<{ ack: AckView }>(
+          'POST',
+          `/api/v1/alerts/${encodeURIComponent(id)}/ack`,
+          body,
+        );
+        console.log(opts.json ? JSON.stringify(ack, null, 2) : `acknowledged ${id} as ${ack.by} at ${ack.at}`);
+      },
+    ),
   );
 }

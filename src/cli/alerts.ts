@@ -1,15 +1,22 @@
 // `centinela alerts [show ID]`: the alerts the daemon holds and whether their pages reached anyone — the delivery truth
 // of GET /api/v1/alerts and /api/v1/alerts/{id} (per contact × channel: queued, sent, failing, given up) for a shell.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { type Clock, systemClock } from '../clock.js';
 import { age } from '../duration.js';
 import type { AlertDetailView, AlertView, DeliveryView } from '../server/api-shapes.js';
 import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
+import { alignColumns } from './columns.js';
+import { parseMatcher } from './silence.js';
 
-/** `paged: ops, cto`, `NOT DELIVERED` when pages went out and reached nobody, `paged: nobody` when none went out. */
-function reach(a: AlertView): string {
+/** Whom the pages reached: `ops, cto`, `NOT DELIVERED` when pages went out and reached nobody, `nobody` when none went out. */
+function reached(a: AlertView): string {
   if (a.notDelivered) return 'NOT DELIVERED';
-  return `paged: ${a.paged.length ? a.paged.join(', ') : 'nobody'}`;
+  return a.paged.length ? a.paged.join(', ') : 'nobody';
+}
+
+/** `paged: ops, cto`, or `NOT DELIVERED`. */
+function reach(a: AlertView): string {
+  return a.notDelivered ? reached(a) : `paged: ${reached(a)}`;
 }
 
 /** How long it has fired (or "pending", or when it resolved), seen at `now`. */
@@ -18,9 +25,22 @@ function since(a: AlertView, now: number): string {
   return a.activeSince ? age(now - Date.parse(a.activeSince)) : 'pending';
 }
 
-/** One line of `centinela alerts`: id, priority, state, name, age, and whom its pages reached. */
-export function alertLine(a: AlertView, now: number): string {
-  return [a.id, a.priority, a.state.padEnd(8), a.alertname, since(a, now), reach(a)].join('  ');
+const COLUMNS = ['ID', 'PRIORITY', 'STATE', 'ALERTNAME', 'SINCE', 'PAGED', 'ACK', 'HELD', 'SUMMARY'] as const;
+
+/** One row of the table: what holds it back is its kinds (`silenced`, `inhibited`, `maintenance`), `-` when nothing. */
+function alertRow(a: AlertView, now: number): string[] {
+  const held = [...new Set(a.suppressedBy.map((s) => s.kind))].join(',');
+  const state = a.flapping ? `${a.state} (flapping)` : a.state;
+  return [a.id, a.priority, state, a.alertname, since(a, now), reached(a), a.ack?.by ?? '-', held || '-', a.summary];
+}
+
+/**
+ * `centinela alerts`, amtool's way: a header and one row per alert in aligned columns (id, priority, state, name, how
+ * long, whom the pages reached, who acknowledged, what holds it back, summary); `no alerts` when there is none.
+ */
+export function alertTable(alerts: readonly AlertView[], now: number): string {
+  if (alerts.length === 0) return 'no alerts';
+  return alignColumns([[...COLUMNS], ...alerts.map((a) => alertRow(a, now))]).join('\n');
 }
 
 /** `oncall · email  failing  3 attempts  last error: connect ECONNREFUSED 127.0.0.1:9`. */
@@ -58,6 +78,7 @@ export function alertDetail(a: AlertDetailView, now: number): string {
 }
 
 type Opts = { url?: string; token?: string; json?: boolean };
+type ListOpts = Opts & { state?: string; priority?: string; output: 'table' | 'json' };
 
 /** The `alerts` command (a list) and its `show` subcommand. */
 export function alertsCommand(env: ClientEnv, clock: Clock = systemClock): Command {
@@ -81,25 +102,38 @@ export function alertsCommand(env: ClientEnv, clock: Clock = systemClock): Comma
   const list = withClientOptions(
     new Command('list')
       .description(
-        'list pending and firing alerts: id, priority, state, name, age, and whom the pages reached ' +
-          '(NOT DELIVERED when they reached nobody); what `centinela alerts` does',
+        'list alerts, amtool-style: pending and firing by default, what the status page shows; a table of id, ' +
+          'priority, state, name, age, whom the pages reached (NOT DELIVERED when nobody), who acknowledged, what ' +
+          'holds it back and summary; what `centinela alerts` does',
+      )
+      .argument(
+        '[matcher...]',
+        'label matchers, all of which must hold, as silences write them: alertname=ApiDown, priority=~P0|P1, ' +
+          'service!=api (priority is matchable like a label)',
+        (text: string, previous: string[] = []) => {
+          parseMatcher(text); // refuses what is no matcher, with the message silences give
+          return [...previous, text];
+        },
       )
       .option('-s, --state <state>', 'only alerts in this state: pending, firing or resolved')
       .option('-p, --priority <priority>', 'only alerts of this priority: P0, P1, P2 or P3')
-      .option('--json', 'print the API answer as JSON'),
+      .addOption(
+        new Option('-o, --output <format>', 'table, or json: the API answer')
+          .choices(['table', 'json'])
+          .default('table'),
+      )
+      .addOption(new Option('--json', 'same as -o json').conflicts('output')),
   ).action(
-    reportFailures('alerts', async (opts: Opts & { state?: string; priority?: string }) => {
+    reportFailures('alerts', async (match: string[] | undefined, opts: ListOpts) => {
       const query = new URLSearchParams({
         ...(opts.state ? { state: opts.state } : {}),
         ...(opts.priority ? { priority: opts.priority } : {}),
-      }).toString();
-      const { alerts } = await clientFor(opts, env).call<{ alerts: AlertView[] }>(
-        'GET',
-        `/api/v1/alerts${query ? `?${query}` : ''}`,
-      );
-      const now = clock.now();
-      if (opts.json) console.log(JSON.stringify(alerts, null, 2));
-      else console.log(alerts.length ? alerts.map((a) => alertLine(a, now)).join('\n') : 'no alerts');
+      });
+      for (const text of match ?? []) query.append('match', text);
+      const path = `/api/v1/alerts${query.size ? `?${query}` : ''}`;
+      const { alerts } = await clientFor(opts, env).call<{ alerts: AlertView[] }>('GET', path);
+      const json = opts.json || opts.output === 'json';
+      console.log(json ? JSON.stringify(alerts, null, 2) : alertTable(alerts, clock.now()));
     }),
   );
 

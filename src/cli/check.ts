@@ -9,7 +9,7 @@ import {
   type CommandRun,
   type ConfigCommandDeps,
   configOption,
-  loadOrReport,
+  loadOrIssues,
   logLevelProblem,
   shellRun,
 } from './config-command.js';
@@ -19,20 +19,76 @@ export function checkCommand(deps: ConfigCommandDeps): Command {
   return new Command('check')
     .description('validate the configuration and print what it watches and who it pages; exit 1 on any problem')
     .addOption(configOption())
-    .action(async (opts: { config?: string }) => {
-      process.exitCode = await check(shellRun(deps, opts.config));
+    .option(
+      '--json',
+      'print JSON on stdout: { valid: true, probes, rules, contacts, levels, … } or { valid: false, problems }',
+    )
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      process.exitCode = await check(shellRun(deps, opts.config), { json: opts.json ?? false });
     });
 }
 
-/** Loads the folder; prints the summary to `out` and returns 0, or the problems to `err` and returns 1. */
-export async function check(run: CommandRun): Promise<number> {
+/**
+ * Loads the folder; prints the summary to `out` and returns 0, or the problems to `err` and returns 1. With `json`,
+ * both go to `out` as one JSON document.
+ */
+export async function check(run: CommandRun, { json = false } = {}): Promise<number> {
   // LOG_LEVEL stops every other command, so check refuses it too, beside the config's own problems.
   const level = logLevelProblem(run.env);
-  if (level) run.err(level);
-  const config = await loadOrReport(run, { state: true });
-  if (!config || level) return 1;
-  run.out(summarize(config));
-  return 0;
+  const loaded = await loadOrIssues(run, { state: true });
+  if ('config' in loaded && !level) {
+    run.out(json ? JSON.stringify(checkSummary(loaded.config), null, 2) : summarize(loaded.config));
+    return 0;
+  }
+  const issues = 'error' in loaded ? loaded.error.issues : [];
+  if (json) {
+    const problems = [...(level ? [{ path: 'LOG_LEVEL', message: level }] : []), ...issues];
+    run.out(JSON.stringify({ valid: false, problems }, null, 2));
+  } else {
+    if (level) run.err(level);
+    if ('error' in loaded) run.err(loaded.error.message);
+  }
+  return 1;
+}
+
+/** What `check --json` prints for a valid configuration: what `summarize` tells, as data (durations in seconds). */
+export function checkSummary(config: Config) {
+  const { alerts, escalation } = config;
+  const seconds = (ms: number | undefined) => (ms === undefined ? null : ms / 1000);
+  return {
+    valid: true,
+    dir: config.dir,
+    probes: alerts.probes.map((p) => ({ name: p.name, kind: p.kind })),
+    rules: alerts.rules.map((r) => ({
+      name: r.name,
+      priorities: PRIORITIES.filter((p) => r.thresholds[p] !== undefined),
+    })),
+    contacts: Object.entries(escalation.contacts).map(([name, c]) => ({ name, channels: c.channels })),
+    channels: Object.entries(escalation.channels).map(([name, c]) => ({ name, kind: c.kind })),
+    levels: PRIORITIES.flatMap((priority) => {
+      const level = escalation.levels[priority];
+      if (!level) return [];
+      return [
+        {
+          priority,
+          contacts: level.contacts,
+          channels: level.channels,
+          ackWithinSeconds: seconds(level.ack_within),
+          repeatEverySeconds: seconds(level.repeat_every),
+          escalateTo: level.escalate_to ?? 'none',
+          ackHoldsSeconds: seconds(levelAckTimeout(escalation.levels, priority, escalation.ack.timeout)),
+          steps: level.steps.map((s) => ({ afterSeconds: seconds(s.after), contacts: s.contacts })),
+        },
+      ];
+    }),
+    inhibitRules: alerts.inhibit.length,
+    maintenance: alerts.maintenance.map((m) => ({
+      name: m.name,
+      cron: m.cron,
+      durationSeconds: seconds(m.duration),
+      timezone: m.timezone,
+    })),
+  };
 }
 
 /** The summary `check` prints for a valid configuration. */

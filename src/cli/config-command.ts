@@ -47,12 +47,22 @@ export function shellRun(deps: ConfigCommandDeps, configFlag: string | undefined
  * store's path (check does; the commands that never open the store do not).
  */
 export async function loadOrReport(run: CommandRun, { state = false } = {}): Promise<Config | undefined> {
+  const loaded = await loadOrIssues(run, { state });
+  if ('config' in loaded) return loaded.config;
+  run.err(loaded.error.message);
+  return undefined;
+}
+
+/** The run's configuration, or the ConfigError that lists every problem of it (`check --json` prints them). */
+export async function loadOrIssues(
+  run: Pick<CommandRun, 'dir' | 'env'>,
+  { state = false } = {},
+): Promise<{ config: Config } | { error: ConfigError }> {
   try {
-    return await loadConfig({ dir: run.dir, env: run.env, state });
+    return { config: await loadConfig({ dir: run.dir, env: run.env, state }) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    run.err(err.message);
-    return undefined;
+    return { error: err };
   }
 }
 

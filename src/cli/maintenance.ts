@@ -1,6 +1,6 @@
 // `centinela maintenance start|end|list`: the deploy flow — open a window that mutes the named probes' alerts and
 // closes by itself when they pass again; if they are not back by --max, that is a page.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { MaintenanceView } from '../server/api-shapes.js';
 import {
   type ApiClient,
@@ -80,7 +80,10 @@ export function maintenanceCommand(env: ClientEnv): Command {
           '--force',
           'open it even if --match names an alert or probe that no rule or probe of the running config has',
         )
-        .option('-q, --quiet', 'print only the window id'),
+        .option('-q, --quiet', 'print only the window id')
+        .addOption(
+          new Option('--json', 'print the window as JSON, as `maintenance list --json` lists it').conflicts('quiet'),
+        ),
     ).action(
       reportFailures(
         'maintenance start',
@@ -94,6 +97,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
             by?: string;
             force?: boolean;
             quiet?: boolean;
+            json?: boolean;
           },
         ) => {
           const body = {
@@ -110,7 +114,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
             '/api/v1/maintenance',
             body,
           );
-          console.log(opts.quiet ? w.id : describe(w));
+          console.log(opts.json ? JSON.stringify(w, null, 2) : opts.quiet ? w.id : describe(w));
         },
       ),
     ),
@@ -121,18 +125,22 @@ export function maintenanceCommand(env: ClientEnv): Command {
       new Command('end')
         .description('close a window now (the only open one when no id is given)')
         .argument('[id]', 'window id')
-        .option('--by <name>', 'who closes it (default: $USER)'),
+        .option('--by <name>', 'who closes it (default: $USER)')
+        .option('--json', 'print the closed window as JSON'),
     ).action(
-      reportFailures('maintenance end', async (id: string | undefined, opts: Opts & { by?: string }) => {
-        const client = clientFor(opts, env);
-        const target = id ?? (await onlyOpenWindow(client));
-        const { window: w } = await client.call<{ window: MaintenanceView }>(
-          'POST',
-          `/api/v1/maintenance/${encodeURIComponent(target)}/end`,
-          { by: author(opts, env) },
-        );
-        console.log(describe(w));
-      }),
+      reportFailures(
+        'maintenance end',
+        async (id: string | undefined, opts: Opts & { by?: string; json?: boolean }) => {
+          const client = clientFor(opts, env);
+          const target = id ?? (await onlyOpenWindow(client));
+          const { window: w } = await client.call<{ window: MaintenanceView }>(
+            'POST',
+            `/api/v1/maintenance/${encodeURIComponent(target)}/end`,
+            { by: author(opts, env) },
+          );
+          console.log(opts.json ? JSON.stringify(w, null, 2) : describe(w));
+        },
+      ),
     ),
   );
 

@@ -130,7 +130,8 @@ export function notifyTestCommand(deps: ConfigCommandDeps): Command {
     .requiredOption('--contact <name>', 'contact from escalation.yaml')
     .option('--channel <name|kind>', 'only this channel (its name, email, webhook or a webhook format)')
     .addOption(configOption())
-    .action(async (opts: { contact: string; channel?: string; config?: string }) => {
+    .option('--json', 'print JSON: { contact, results: [{ channel, kind, ok, detail }] }')
+    .action(async (opts: { contact: string; channel?: string; config?: string; json?: boolean }) => {
       const run = shellRun(deps, opts.config);
       const log = commandLogger(deps);
       const config = log && (await loadOrReport(run));
@@ -147,9 +148,11 @@ export function notifyTestCommand(deps: ConfigCommandDeps): Command {
           clock: systemClock,
           log,
         });
-        for (const r of results) {
-          run.out(`${opts.contact} via ${r.channel} (${r.kind}): ${r.ok ? 'delivered' : `FAILED — ${r.detail}`}`);
-        }
+        if (opts.json) run.out(JSON.stringify({ contact: opts.contact, results }, null, 2));
+        else
+          for (const r of results) {
+            run.out(`${opts.contact} via ${r.channel} (${r.kind}): ${r.ok ? 'delivered' : `FAILED — ${r.detail}`}`);
+          }
         process.exitCode = results.every((r) => r.ok) ? 0 : 1;
       } catch (err) {
         run.err(`notify-test: ${(err as Error).message}`);

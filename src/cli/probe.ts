@@ -8,6 +8,7 @@ import { didYouMean } from '../did-you-mean.js';
 import { parseDuration } from '../duration.js';
 import { type CheckOutcome, checkProbes } from '../probes/guarded-run.js';
 import type { Labels } from '../types.js';
+import { alignColumns } from './columns.js';
 import {
   type CommandRun,
   type ConfigCommandDeps,
@@ -109,8 +110,7 @@ export function formatTable(outcomes: readonly CheckOutcome[]): string {
       rows.push([o.config.name, o.result.up ? '1' : '0', s.name, formatLabels(s.labels), formatValue(s.value)]);
     }
   }
-  const widths = rows[0]?.map((_, col) => rows.reduce((w, r) => Math.max(w, r[col]?.length ?? 0), 0)) ?? [];
-  const lines = rows.map((r) => r.map((cell, col) => (col === 4 ? cell : cell.padEnd(widths[col] ?? 0))).join('  '));
+  const lines = alignColumns(rows);
   const notes: string[] = [];
   for (const o of outcomes) {
     const { name } = o.config;

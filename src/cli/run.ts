@@ -10,10 +10,13 @@ import { type App, createApp } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { ApiError } from '../server/errors.js';
 import { StateError } from '../store/errors.js';
+import { openPostgresStore } from '../store/postgres.js';
 import { openStore } from '../store/sqlite.js';
+import type { Store } from '../store/store.js';
 import { type ConfigCommandDeps, configOption, logLevel } from './config-command.js';
 
 /** What `run` needs from main: what every config-reading command gets, and the process's signals. */
@@ -32,7 +35,7 @@ export async function startDaemon(
 ): Promise<{ app: App; url: string; close: () => Promise<void> }> {
   const clock = deps.clock ?? systemClock;
   const config = await loadConfig({ dir, env: deps.env, state: true });
-  const store = openState(dir, config.centinela.state.path);
+  const store = await openState(dir, config.centinela.state, deps.log);
   const app = await createApp({
     config,
     loadConfig: () => loadConfig({ dir, env: deps.env, state: true }),
@@ -45,7 +48,7 @@ export async function startDaemon(
     await app.server.listen(config.centinela.server.listen);
   } catch (err) {
     await app.stop();
-    store.close();
+    await store.close();
     throw err;
   }
   const a = app.server.server.address() as AddressInfo;
@@ -55,17 +58,34 @@ export async function startDaemon(
     url,
     close: async () => {
       await app.stop();
-      store.close();
+      await store.close();
     },
   };
 }
 
 /**
- * The state store at `path`, its folders created. The loader already refused a path that cannot be a file; what is
- * left (a full disk, a file that is no SQLite database) is told by the setting, never by the path, which may have
- * come from the environment.
+ * The state store `state` says. SQLite: the file at its path, its folders created; the loader already refused a path
+ * that cannot be a file, and what is left (a full disk, a file that is no SQLite database) is told by the setting,
+ * never by the path, which may have come from the environment. PostgreSQL: connected, migrated, its working set
+ * loaded; its errors name no part of the URL.
  */
-function openState(dir: string, path: string): ReturnType<typeof openStore> {
+async function openState(dir: string, state: Config['centinela']['state'], log: Logger): Promise<Store> {
+  const file = join(dir, 'centinela.yaml');
+  if (state.kind === 'postgres') {
+    try {
+      return await openPostgresStore({
+        url: state.url.reveal(),
+        maxConnections: state.pool.max_connections,
+        connectTimeout: state.pool.connect_timeout,
+        idleTimeout: state.pool.idle_timeout,
+        onError: (err) => log.error({ code: (err as StateError).code }, err.message),
+      });
+    } catch (err) {
+      if (!(err instanceof StateError) || err.code !== 'STATE_UNREACHABLE') throw err;
+      throw new Error(`${err.message}. Check state.url (${file}) and that PostgreSQL takes centinela's connections`);
+    }
+  }
+  const { path } = state;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     return openStore(path);
@@ -75,7 +95,7 @@ function openState(dir: string, path: string): ReturnType<typeof openStore> {
     const { code, cause } = err as { code?: string; cause?: { code?: string } };
     const reason = cause?.code ?? code ?? 'unknown error';
     throw new Error(
-      `state.path (${join(dir, 'centinela.yaml')}): the state store cannot be opened (${reason}). ` +
+      `state.path (${file}): the state store cannot be opened (${reason}). ` +
         'Point it at a writable SQLite file, or move the file that is there aside',
     );
   }

@@ -1,19 +1,17 @@
 // `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { matcherEntry } from '../matchers.js';
 import type { SilenceView } from '../server/api-shapes.js';
 import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
-const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/;
-
 /** `alertname=ApiDown`, `route=~/api/.*`, `status!=200` → the API's matcher map entry (value with its operator). */
 export function parseMatcher(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const m = MATCHER.exec(text);
-  if (!m)
+  const entry = matcherEntry(text);
+  if (!entry)
     throw new InvalidArgumentError(
       `"${text}" is not a matcher. Write label=value, label!=value, label=~regex or label!~regex`,
     );
-  const [, label = '', op = '=', value = ''] = m;
-  return { ...previous, [label]: op === '=' ? value : `${op}${value}` };
+  return { ...previous, [entry[0]]: entry[1] };
 }
 
 function describe(s: SilenceView): string {
@@ -44,7 +42,10 @@ export function silenceCommand(env: ClientEnv): Command {
           '--force',
           'create it even if alertname= or probe= names no rule or probe of the running config (a rule still to come)',
         )
-        .option('-q, --quiet', 'print only the silence id'),
+        .option('-q, --quiet', 'print only the silence id')
+        .addOption(
+          new Option('--json', 'print the silence as JSON, as `silence list --json` lists it').conflicts('quiet'),
+        ),
     ).action(
       reportFailures(
         'silence add',
@@ -57,6 +58,7 @@ export function silenceCommand(env: ClientEnv): Command {
             by?: string;
             force?: boolean;
             quiet?: boolean;
+            json?: boolean;
           },
         ) => {
           const body = {
@@ -72,7 +74,7 @@ export function silenceCommand(env: ClientEnv): Command {
             '/api/v1/silences',
             body,
           );
-          console.log(opts.quiet ? s.id : describe(s));
+          console.log(opts.json ? JSON.stringify(s, null, 2) : opts.quiet ? s.id : describe(s));
         },
       ),
     ),
@@ -99,15 +101,16 @@ export function silenceCommand(env: ClientEnv): Command {
       new Command('expire')
         .description('end a silence now')
         .argument('<id>', 'silence id')
-        .option('--by <name>', 'who ends it (default: $USER)'),
+        .option('--by <name>', 'who ends it (default: $USER)')
+        .option('--json', 'print the expired silence as JSON'),
     ).action(
-      reportFailures('silence expire', async (id: string, opts: Opts & { by?: string }) => {
+      reportFailures('silence expire', async (id: string, opts: Opts & { by?: string; json?: boolean }) => {
         const { silence: s } = await clientFor(opts, env).call<{ silence: SilenceView }>(
           'POST',
           `/api/v1/silences/${encodeURIComponent(id)}/expire`,
           { by: author(opts, env) },
         );
-        console.log(describe(s));
+        console.log(opts.json ? JSON.stringify(s, null, 2) : describe(s));
       }),
     ),
   );

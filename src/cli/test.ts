@@ -4,7 +4,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { type CheckResult, parseRuleTests, runRuleTests } from '../engine/rule-tests.js';
+import type { Config } from '../config/schema.js';
+import { parseRuleTests, runRuleTests } from '../engine/rule-tests.js';
 import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** The `test` command. */
@@ -13,22 +14,32 @@ export function testCommand(deps: ConfigCommandDeps): Command {
     .description('run rule unit tests: sample series over time in, expected alerts out (see docs/rules.md)')
     .argument('[files...]', 'test files (YAML); default: every *.yaml in the tests folder of the configuration folder')
     .addOption(configOption())
+    .option(
+      '--json',
+      'print JSON: { files: [{ file, ok, checks, failures: [{ where, diff }] }, or { file, problems } or { file, unreadable }], checks, failed, invalid }',
+    )
     .addHelpText(
       'after',
       '\nWithout files, runs <configuration folder>/tests/*.yaml (e.g. config/tests/*.yaml).' +
         '\nExit status: 0 every expectation held; 1 one did not, a file or the configuration is invalid, ' +
         'or there is no test file to run.',
     )
-    .action(async (files: string[], opts: { config?: string }) => {
-      process.exitCode = await runTests({ ...shellRun(deps, opts.config), files });
+    .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
+      process.exitCode = await runTests({ ...shellRun(deps, opts.config), files, json: opts.json ?? false });
     });
 }
 
+/** What one test file came to: its checks and the ones that failed, or why it could not run. */
+type FileOutcome =
+  | { file: string; ok: boolean; checks: number; failures: { where: string; diff: string[] }[] }
+  | { file: string; ok: false; problems: string[] }
+  | { file: string; ok: false; unreadable: string };
+
 /**
  * Loads the rules, runs each file (none given: the configuration folder's tests/*.yaml) and prints PASS/FAIL with
- * diffs; resolves to the exit status.
+ * diffs, or with `json` one JSON document of every file's outcome; resolves to the exit status.
  */
-export async function runTests(opts: CommandRun & { files: readonly string[] }): Promise<number> {
+export async function runTests(opts: CommandRun & { files: readonly string[]; json?: boolean }): Promise<number> {
   const folder = join(opts.dir, 'tests');
   const found = opts.files.length > 0 ? { files: opts.files } : await testFilesIn(folder);
   if ('problem' in found) {
@@ -40,34 +51,59 @@ export async function runTests(opts: CommandRun & { files: readonly string[] }):
   const { files } = found;
   const config = await loadOrReport(opts);
   if (!config) return 1;
-  const { alerts } = config;
-  let checks = 0;
-  let failed = 0;
-  let broken = 0;
+  const outcomes: FileOutcome[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      opts.err(`ERROR ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      broken++;
-      continue;
-    }
-    const parsed = parseRuleTests(text, alerts, file);
-    if ('problems' in parsed) {
-      opts.err([`ERROR ${file}:`, ...parsed.problems.map((p) => `  ${p}`)].join('\n'));
-      broken++;
-      continue;
-    }
-    const results = await runRuleTests(parsed.file, alerts);
-    checks += results.length;
-    const bad = results.filter((r) => !r.ok);
-    failed += bad.length;
-    opts.out(bad.length === 0 ? `PASS ${file} (${results.length} checks)` : formatFailure(file, bad));
+    const outcome = await runFile(file, config.alerts);
+    outcomes.push(outcome);
+    if (!opts.json) printOutcome(opts, outcome);
   }
-  const summary = `${files.length} ${files.length === 1 ? 'file' : 'files'}, ${checks} checks: ${checks - failed} passed, ${failed} failed${broken > 0 ? `, ${broken} ${broken === 1 ? 'file' : 'files'} invalid` : ''}`;
-  opts.out(`\n${summary}`);
-  return failed > 0 || broken > 0 ? 1 : 0;
+  const checks = outcomes.reduce((n, o) => n + ('checks' in o ? o.checks : 0), 0);
+  const failed = outcomes.reduce((n, o) => n + ('failures' in o ? o.failures.length : 0), 0);
+  const invalid = outcomes.filter((o) => !('checks' in o)).length;
+  if (opts.json) {
+    opts.out(JSON.stringify({ files: outcomes, checks, failed, invalid }, null, 2));
+  } else {
+    const summary = `${files.length} ${files.length === 1 ? 'file' : 'files'}, ${checks} checks: ${checks - failed} passed, ${failed} failed${invalid > 0 ? `, ${invalid} ${invalid === 1 ? 'file' : 'files'} invalid` : ''}`;
+    opts.out(`\n${summary}`);
+  }
+  return failed > 0 || invalid > 0 ? 1 : 0;
+}
+
+/** Reads, parses and runs one test file against the rules. */
+async function runFile(file: string, alerts: Config['alerts']): Promise<FileOutcome> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return { file, ok: false, unreadable: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+  const parsed = parseRuleTests(text, alerts, file);
+  if ('problems' in parsed) return { file, ok: false, problems: parsed.problems };
+  const results = await runRuleTests(parsed.file, alerts);
+  const failures = results.filter((r) => !r.ok).map((r) => ({ where: r.where, diff: r.diff }));
+  return { file, ok: failures.length === 0, checks: results.length, failures };
+}
+
+/** PASS, FAIL with a diff per failed check (on out), or ERROR with the problems (on err). */
+function printOutcome(opts: CommandRun, o: FileOutcome): void {
+  if ('unreadable' in o) {
+    opts.err(`ERROR ${o.file}: cannot be read (${o.unreadable})`);
+    return;
+  }
+  if ('problems' in o) {
+    opts.err([`ERROR ${o.file}:`, ...o.problems.map((p) => `  ${p}`)].join('\n'));
+    return;
+  }
+  if (o.ok) {
+    opts.out(`PASS ${o.file} (${o.checks} checks)`);
+    return;
+  }
+  const out = [`FAIL ${o.file}`];
+  for (const f of o.failures) {
+    out.push(`  ${f.where}:`, '    (- expected, + got)');
+    for (const l of f.diff) out.push(`    ${l}`);
+  }
+  opts.out(out.join('\n'));
 }
 
 /** `<folder>/*.yaml`, sorted, or why there are none (the problem completes "none given, and …"). */
@@ -87,13 +123,4 @@ async function testFilesIn(folder: string): Promise<{ files: string[] } | { prob
     .sort()
     .map((n) => join(folder, n));
   return files.length > 0 ? { files } : { problem: `${folder} holds no *.yaml` };
-}
-
-function formatFailure(file: string, bad: readonly CheckResult[]): string {
-  const out = [`FAIL ${file}`];
-  for (const r of bad) {
-    out.push(`  ${r.where}:`, '    (- expected, + got)');
-    for (const l of r.diff) out.push(`    ${l}`);
-  }
-  return out.join('\n');
 }

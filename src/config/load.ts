@@ -180,7 +180,8 @@ function checkStatePath(
   centinela: Config['centinela'] | undefined,
   place: Place | undefined,
 ): ConfigIssue | undefined {
-  if (!centinela) return undefined; // its file has problems of its own
+  // Its file has problems of its own; a PostgreSQL store is reached when `run` opens it.
+  if (!centinela || centinela.state.kind === 'postgres') return undefined;
   const path = centinela.state.path;
   const problem = statePathProblem(path);
   if (!problem) return undefined;

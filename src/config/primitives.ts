@@ -85,6 +85,12 @@ export const secretUrl = z
   .meta({ description: 'A URL; it may carry credentials and is never printed' })
   .register(secrets, { secret: true });
 
+/** A secret URL whose scheme is one of `schemes` (`redis:`), checked at load so a wrong one never starts. */
+export const secretUrlOf = (schemes: readonly string[], example: string) =>
+  secretUrl.refine((u) => schemes.includes(new URL(u.reveal()).protocol), {
+    message: `must start with ${schemes.map((s) => `${s}//`).join(' or ')}. Write e.g. ${example}`,
+  });
+
 /** A plain URL (no credentials expected). */
 export const url = z
   .string({ error: 'expected a URL' })

@@ -4,7 +4,7 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
-import { duration, labels, name, optionalSecret, secret, secrets, secretUrl } from './primitives.js';
+import { duration, labels, name, optionalSecret, secret, secrets, secretUrl, secretUrlOf } from './primitives.js';
 import { Secret } from './secret.js';
 
 const common = {
@@ -199,12 +199,6 @@ export const tlsProbe = z.strictObject({
   server_name: z.string().optional(),
   ca_file: z.string().optional(),
 });
-
-/** A secret URL whose scheme is one of `schemes` (`redis:`), checked at load so a wrong one never starts. */
-const secretUrlOf = (schemes: readonly string[], example: string) =>
-  secretUrl.refine((u) => schemes.includes(new URL(u.reveal()).protocol), {
-    message: `must start with ${schemes.map((s) => `${s}//`).join(' or ')}. Write e.g. ${example}`,
-  });
 
 export const postgresProbe = z.strictObject({
   ...common,

@@ -94,7 +94,8 @@ function describe(issue: Issue, prefix: readonly PathKey[], ctx: Context, out: F
     }
     case 'invalid_union': {
       if (issue.discriminator !== undefined) {
-        const options = ('options' in issue ? (issue.options ?? []) : []).map(String);
+        // An optional discriminator (state's kind) lists undefined among its options: it is no value to write.
+        const options = ('options' in issue ? (issue.options ?? []) : []).filter((o) => o != null).map(String);
         const hint = typeof value === 'string' && quoting.quotable(path) ? didYouMean(value, options) : '';
         out.push({
           path,

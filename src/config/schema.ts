@@ -13,6 +13,7 @@ import {
   priorityMap,
   secret,
   secretUrl,
+  secretUrlOf,
   url,
 } from './primitives.js';
 import { probeConfig } from './probes.js';
@@ -345,16 +346,36 @@ export const centinelaFile = z.strictObject({
     })
     .default({ listen: { host: '0.0.0.0', port: 9810 } }),
   state: z
-    .strictObject({
-      /** The SQLite file; an empty path would open a temporary database that is lost at exit. */
-      path: z
-        .string()
-        .min(1, { message: `is empty. ${STATE_FIX}` })
-        .refine((path) => !/[\\/]$/.test(path), { message: `is a folder (it ends with /). ${STATE_FIX}` })
-        .default('/var/lib/centinela/state.db'),
-      /** What the status page draws from: each probe's last runs, and a ring of points per series a rule watches. */
-      history: historyConfig.default(HISTORY_DEFAULTS),
-    })
+    .discriminatedUnion('kind', [
+      z.strictObject({
+        /** sqlite (the default): one replica, its state in a file. */
+        kind: z.literal('sqlite').optional(),
+        /** The SQLite file; an empty path would open a temporary database that is lost at exit. */
+        path: z
+          .string()
+          .min(1, { message: `is empty. ${STATE_FIX}` })
+          .refine((path) => !/[\\/]$/.test(path), { message: `is a folder (it ends with /). ${STATE_FIX}` })
+          .default('/var/lib/centinela/state.db'),
+        /** What the status page draws from: each probe's last runs, and a ring of points per series a rule watches. */
+        history: historyConfig.default(HISTORY_DEFAULTS),
+      }),
+      z.strictObject({
+        /** postgres: the state in a PostgreSQL database that two replicas can share. */
+        kind: z.literal('postgres'),
+        url: secretUrlOf(['postgres:', 'postgresql:'], 'postgres://centinela:${STATE_DB_PASSWORD}@db:5432/centinela'),
+        pool: z
+          .strictObject({
+            /** Connections at most: a flush takes one at a time, the API's reads none. */
+            max_connections: z.number().int().min(1).max(100).default(4),
+            /** How long to wait for a connection before the flush (or the start) fails. */
+            connect_timeout: duration.default(5_000),
+            /** How long an unused connection stays open. */
+            idle_timeout: duration.default(30_000),
+          })
+          .default({ max_connections: 4, connect_timeout: 5_000, idle_timeout: 30_000 }),
+        history: historyConfig.default(HISTORY_DEFAULTS),
+      }),
+    ])
     .default({ path: '/var/lib/centinela/state.db', history: HISTORY_DEFAULTS }),
   /** centinela's own dead man's switch: a URL it calls on every cycle, so silence means it is down. */
   heartbeat: z.strictObject({ url: secretUrl, every: duration.default(60_000) }).optional(),

@@ -3,7 +3,7 @@
 // AlertingError.
 import type { Clock } from '../clock.js';
 import { type Matcher, matchesAll } from '../matchers.js';
-import { buildAlert, type Entry, type Hold } from '../rules/alert.js';
+import { buildAlert, type Entry, type Hold, matchableLabels } from '../rules/alert.js';
 import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
@@ -41,6 +41,7 @@ export interface AlertFilter {
   state?: AlertState[];
   priority?: Priority;
   alertname?: string;
+  /** All must hold for the alert's labels plus `priority`, as for a silence. */
   matchers?: Matcher[];
 }
 
@@ -84,7 +85,7 @@ export class AlertsApi {
       if (!states.includes(e.inst.state) && !(flappingToo && e.inst.flapping)) continue;
       if (filter.alertname !== undefined && e.rule.name !== filter.alertname) continue;
       if (filter.priority !== undefined && e.inst.priority !== filter.priority) continue;
-      if (filter.matchers && !matchesAll(filter.matchers, e.labels)) continue;
+      if (filter.matchers && !matchesAll(filter.matchers, matchableLabels(e))) continue;
       out.push(this.#record(snap, e, now));
     }
     const rank = (r: AlertRecord) => PRIORITIES.indexOf(r.alert.priority);

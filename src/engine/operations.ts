@@ -211,6 +211,7 @@ export function createOperations(d: OperationsDeps): Operations {
         state: [...states],
         ...(filter.priority ? { priority: filter.priority } : {}),
         ...(filter.alertname ? { alertname: filter.alertname } : {}),
+        ...(filter.match ? { matchers: filter.match } : {}),
       });
       return records.map(alertView);
     },

@@ -223,7 +223,7 @@ export default defineProbe({
                 backupsMatching(backup.glob, signal, backup.exclude),
               );
               const labels = { backup: backup.name ?? backup.glob };
-              samples.push(sample('backup_count', files.length, labels));
+              samples.push(sample('backup_files', files.length, labels));
               const newest = files[0];
               if (!newest) {
                 lines.push(`${backup.glob}: no files`);

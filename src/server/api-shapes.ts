@@ -207,6 +207,8 @@ export interface AlertFilter {
   state?: AlertState;
   priority?: Priority;
   alertname?: string;
+  /** All must hold for the alert's labels plus `priority`, as for a silence. */
+  match?: Matcher[];
 }
 
 export interface NewSilence {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
-import { matchers } from '../matchers.js';
+import { matcherEntry, matchers } from '../matchers.js';
 import { type Operations, OUTPUT_MAX } from './api-shapes.js';
 import { ApiError } from './errors.js';
 
@@ -16,6 +16,25 @@ const alertQuery = z.strictObject({
   state: z.enum(['pending', 'firing', 'resolved'], { message: 'must be pending, firing or resolved' }).optional(),
   priority: priority.optional(),
   alertname: z.string().min(1).optional(),
+  /** `match=alertname=ApiDown&match=priority=~P0|P1`: matchers as amtool and silences write them; all must hold. */
+  match: z
+    .union([z.string(), z.array(z.string())])
+    .transform((given, ctx) => {
+      const map: Record<string, string> = {};
+      for (const [i, text] of (typeof given === 'string' ? [given] : given).entries()) {
+        const entry = matcherEntry(text);
+        if (entry) map[entry[0]] = entry[1];
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: typeof given === 'string' ? [] : [i],
+            message: 'is not a matcher: write label=value, label!=value, label=~regex or label!~regex',
+          });
+      }
+      return map;
+    })
+    .pipe(matchers)
+    .optional(),
 });
 
 const ackBody = z.strictObject({ by: who.default('api'), comment: text(2000).optional() });

@@ -11,7 +11,9 @@
 // - label sets stay the same within a family unless two probes give the same sample name different labels,
 //   which the exposition format allows (the family's label names are the union).
 // `<probe>.up` and `<probe>.duration_seconds` are not mirrored: they are centinela_probe_up and
-// centinela_probe_duration_seconds already.
+// centinela_probe_duration_seconds already. A sample counted in days, hours or minutes is mirrored in seconds (see
+// inSeconds), so the exposition passes `promtool check metrics`.
+import { createRequire } from 'node:module';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Levels } from '../escalation/policy.js';
 import { PRIORITIES, type Priority, type Sample } from '../types.js';
@@ -43,6 +45,9 @@ export interface ProbeRunRecord {
   at: number;
   samples: readonly Sample[];
 }
+
+/** centinela's version, from its package.json (one level above src/ and dist/). */
+const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const ACK_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
 
@@ -80,6 +85,13 @@ export class Metrics {
       for (const kind of ['handles', 'requests', 'resources'])
         this.registry.removeSingleMetric(`nodejs_active_${kind}_total`);
     }
+    // Prometheus' build_info convention: always 1, the labels say what runs (join on them in a query or a panel).
+    new Gauge({
+      name: 'centinela_build_info',
+      help: "Always 1; version is centinela's, node_version the Node.js that runs it",
+      labelNames: ['version', 'node_version'],
+      registers,
+    }).set({ version: VERSION, node_version: process.versions.node }, 1);
     this.#samples = new SampleMirror(this.registry);
     this.#probeUp = new Gauge({
       name: 'centinela_probe_up',
@@ -286,11 +298,12 @@ class SampleMirror {
     for (const s of samples) {
       const relative = s.name.startsWith(`${probe}.`) ? s.name.slice(probe.length + 1) : s.name;
       if (relative === 'up' || relative === 'duration_seconds') continue;
-      const family = `centinela_sample_${metricName(relative)}`;
+      const { name, scale } = inSeconds(metricName(relative));
+      const family = `centinela_sample_${name}`;
       const labels: Record<string, string> = { probe };
       for (const [k, v] of Object.entries(s.labels)) labels[labelName(k)] = v;
       const list = next.get(family) ?? [];
-      list.push({ labels, value: s.value });
+      list.push({ labels, value: s.value * scale });
       next.set(family, list);
     }
     for (const old of this.#probeFamilies.get(probe) ?? []) {
@@ -344,6 +357,30 @@ class SampleMirror {
 function metricName(name: string): string {
   const s = name.replace(/[^a-zA-Z0-9_]/g, '_');
   return /^[0-9]/.test(s) ? `_${s}` : s;
+}
+
+/** Time units a sample name may count in, and their length in seconds: Prometheus measures time in seconds. */
+const TIME_UNITS = new Map([
+  ['days', 86_400],
+  ['hours', 3_600],
+  ['minutes', 60],
+  ['milliseconds', 0.001],
+]);
+
+/**
+ * A metric name in Prometheus' base unit, as `promtool check metrics` asks: each word that is a time unit becomes
+ * `seconds` and the value is scaled to match (`hours_until_full` 5 → `seconds_until_full` 18000,
+ * `days_until_expiry` → `seconds_until_expiry`). Rules keep the probe's own name and unit.
+ */
+function inSeconds(name: string): { name: string; scale: number } {
+  let scale = 1;
+  const words = name.split('_').map((word) => {
+    const seconds = TIME_UNITS.get(word);
+    if (seconds === undefined) return word;
+    scale *= seconds;
+    return 'seconds';
+  });
+  return { name: words.join('_'), scale };
 }
 
 /** A sample label as a Prometheus label name; `probe` and reserved `__` names are kept as `exported_<name>`. */

@@ -31,7 +31,8 @@ export function openDb(path: string, migrations: readonly Migration[] = MIGRATIO
   return db;
 }
 
-function migrate(db: Db, migrations: readonly Migration[]): void {
+/** Brings `db` from its user_version up to the last of `migrations`, one transaction each. */
+export function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   const known = migrations.reduce((v, m) => Math.max(v, m.version), 0);
   if (current > known) {

@@ -1,5 +1,7 @@
 // The SQLite store (the default, one replica): the rules', escalation's, the heartbeats' and the history's tables behind the Store seam, with
 // better-sqlite3 transactions as its units of work.
+
+import type { Migration } from './migrations.js';
 import { SqliteAlertStore } from './sqlite-alerts.js';
 import { type Db, openDb } from './sqlite-db.js';
 import { SqliteHeartbeatStore } from './sqlite-heartbeats.js';
@@ -13,8 +15,8 @@ export interface SqliteStore extends Store {
 }
 
 /** Opens (creating if needed) the state file at `path`, or one in memory for ':memory:', as a Store. */
-export function openStore(path: string): SqliteStore {
-  const db = openDb(path);
+export function openStore(path: string, migrations?: readonly Migration[]): SqliteStore {
+  const db = openDb(path, migrations);
   return {
     db,
     alerts: new SqliteAlertStore(db),
@@ -25,6 +27,10 @@ export function openStore(path: string): SqliteStore {
     get open() {
       return db.open;
     },
-    close: () => db.close(),
+    // Each transaction is durable when it returns.
+    flush: () => Promise.resolve(),
+    close: () => {
+      db.close();
+    },
   };
 }

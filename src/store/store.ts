@@ -18,9 +18,12 @@ export interface Store {
   readonly history: HistoryStore;
   /** Runs `fn` in one transaction (a savepoint when one is open) and returns what it returns; a throw rolls back. */
   unitOfWork<T>(fn: () => T): T;
+  /** Resolves once every write made before the call is durable (SQLite: at once; PostgreSQL: committed there). */
+  flush(): Promise<void>;
   /** False once closed. */
   readonly open: boolean;
-  close(): void;
+  /** Closes the store; the PostgreSQL store first flushes what is left, and resolves when its pool is closed. */
+  close(): void | Promise<void>;
 }
 
 /** The rules' records: alert instances and their history, silences, one-shot windows. */

@@ -2,7 +2,7 @@
 // in-process daemon on loopback, whose SMTP port is dead: a P0 page that reached nobody is NOT DELIVERED, with each
 // contact × channel failing and its last error; once the webhook answers, the alert says whom it reached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertLine, deliveryLine } from '../../src/cli/alerts.js';
+import { alertTable, deliveryLine } from '../../src/cli/alerts.js';
 import type { AlertView } from '../../src/server/api-shapes.js';
 import { centinela as run } from '../support/cli.js';
 import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
@@ -51,7 +51,20 @@ describe('centinela alerts', () => {
     const list = await centinela(['alerts']);
     expect(list.err).toBe('');
     // The age is the CLI's clock against the daemon's fake one: only its shape is known.
-    expect(list.out).toMatch(new RegExp(`^${alert.id}  P0  firing    ApiDown  ${AGE}  NOT DELIVERED\\n$`));
+    const [header, row, ...rest] = list.out.split('\n');
+    expect(header).toMatch(/^ID {20}PRIORITY {2}STATE {3}ALERTNAME {2}SINCE +PAGED {10}ACK {2}HELD {2}SUMMARY$/);
+    expect(row).toMatch(new RegExp(`^${alert.id}  P0 {8}firing  ApiDown {4}${AGE} +NOT DELIVERED  - {4}- {5}\\S`));
+    expect(rest).toEqual(['']);
+
+    // Matchers as silences write them, over the alert's labels and its priority; -o json is --json.
+    const matched = await centinela(['alerts', 'alertname=ApiDown', 'priority=~P0|P1', 'service!=web', '-o', 'json']);
+    expect((JSON.parse(matched.out) as AlertView[]).map((a) => a.id)).toEqual([alert.id]);
+    expect((await centinela(['alerts', 'priority=~P2|P3'])).out).toBe('no alerts\n');
+    expect((await centinela(['alerts', 'alertname!~Api.*', '--json'])).out).toBe('[]\n');
+    // What the status page shows: its alerts are the list's.
+    const page = await d.app.server.inject({ url: '/', headers: { authorization: `Bearer ${WRITE_TOKEN}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(alert.id);
 
     const show = await centinela(['alerts', 'show', alert.id]);
     expect(show.code).toBe(0);
@@ -72,7 +85,7 @@ describe('centinela alerts', () => {
     );
     await d.advance(1_000);
     expect((await centinela(['alerts', '--priority', 'P0', '--state', 'firing'])).out).toMatch(
-      new RegExp(`  ApiDown  ${AGE}  paged: ops\\n$`),
+      new RegExp(`  ApiDown {4}${AGE} +ops {4}- {4}- {5}\\S.*\\n$`),
     );
     // Options after `show` are its own.
     const reached = await centinela(['alerts', 'show', alert.id, '--url', url], {
@@ -98,6 +111,21 @@ describe('centinela alerts', () => {
     expect(state.err).toMatch(
       /^centinela alerts: query\.state: must be pending, firing or resolved.*\(BAD_REQUEST\)\n$/,
     );
+
+    const notMatcher = await centinela(['alerts', 'ApiDown']);
+    expect(notMatcher).toMatchObject({ code: 1, out: '' });
+    expect(notMatcher.err).toContain('"ApiDown" is not a matcher. Write label=value, label!=value, label=~regex');
+    const badRegex = await centinela(['alerts', 'route=~(']);
+    expect(badRegex).toMatchObject({ code: 1, out: '' });
+    expect(badRegex.err).toMatch(
+      /^centinela alerts: query\.match\.route: is not a regular expression \(.*\(BAD_REQUEST\)\n$/,
+    );
+    const format = await centinela(['alerts', '-o', 'yaml']);
+    expect(format).toMatchObject({ code: 1, out: '' });
+    expect(format.err).toContain("argument 'yaml' is invalid. Allowed choices are table, json.");
+    const both = await centinela(['alerts', '--json', '-o', 'table']);
+    expect(both).toMatchObject({ code: 1, out: '' });
+    expect(both.err).toContain("option '--json' cannot be used with option '-o, --output <format>'");
 
     const away = await centinela(['alerts'], { CENTINELA_URL: 'http://127.0.0.1:9' });
     expect(away).toMatchObject({ code: 1, out: '' });
@@ -139,17 +167,25 @@ describe('alert and delivery lines', () => {
   };
   const now = Date.parse('2026-01-01T00:12:00.000Z');
 
-  it('says whom the pages reached, nobody yet, or NOT DELIVERED', () => {
-    expect(alertLine({ ...base, paged: ['cto', 'ops'] }, now)).toBe(
-      'a1  P1  firing    ApiDown  12 min  paged: cto, ops',
-    );
-    expect(alertLine(base, now)).toBe('a1  P1  firing    ApiDown  12 min  paged: nobody');
-    expect(alertLine({ ...base, notDelivered: true }, now)).toContain('  NOT DELIVERED');
+  it('says whom the pages reached, nobody yet, or NOT DELIVERED, in aligned columns under a header', () => {
     const { activeSince: _, ...pending } = base;
-    expect(alertLine({ ...pending, state: 'pending' }, now)).toBe('a1  P1  pending   ApiDown  pending  paged: nobody');
-    expect(alertLine({ ...base, state: 'resolved', resolvedAt: '2026-01-01T00:10:00.000Z' }, now)).toContain(
-      'resolved 2 min ago',
+    const table = alertTable(
+      [
+        { ...base, paged: ['cto', 'ops'], ack: { by: 'ana', at: '2026-01-01T00:05:00.000Z' } },
+        { ...base, id: 'a2', notDelivered: true, suppressedBy: [{ kind: 'silenced', id: 's1' }] },
+        { ...pending, id: 'a3', state: 'pending', summary: 'slow' },
+        { ...base, id: 'a4', state: 'resolved', flapping: true, resolvedAt: '2026-01-01T00:10:00.000Z' },
+      ],
+      now,
     );
+    expect(table.split('\n')).toEqual([
+      'ID  PRIORITY  STATE                ALERTNAME  SINCE               PAGED          ACK  HELD      SUMMARY',
+      'a1  P1        firing               ApiDown    12 min              cto, ops       ana  -         down',
+      'a2  P1        firing               ApiDown    12 min              NOT DELIVERED  -    silenced  down',
+      'a3  P1        pending              ApiDown    pending             nobody         -    -         slow',
+      'a4  P1        resolved (flapping)  ApiDown    resolved 2 min ago  nobody         -    -         down',
+    ]);
+    expect(alertTable([], now)).toBe('no alerts');
   });
 
   it('gives attempts and the sent time or the last error', () => {

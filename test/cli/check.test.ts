@@ -130,6 +130,42 @@ describe('the centinela binary', () => {
     expect(stdout).toContain('  chain: P3 → P2 → P1 → P0');
   });
 
+  it('prints the summary as JSON with --json, and every problem as JSON on stdout when the config is invalid', async () => {
+    const valid = await centinela(['check', '--json'], SHIPPED_ENV);
+    expect(valid).toMatchObject({ code: 0, stderr: '' });
+    const summary = JSON.parse(valid.stdout);
+    expect(summary).toMatchObject({ valid: true, dir: 'config', inhibitRules: expect.any(Number) });
+    expect(summary.probes).toContainEqual({ name: 'api_health', kind: 'http' });
+    expect(summary.rules).toContainEqual({ name: 'ApiDown', priorities: ['P0'] });
+    expect(summary.contacts).toContainEqual({ name: 'cto', channels: ['cto_push', 'email', 'ops_webhook'] });
+    expect(summary.channels).toContainEqual({ name: 'email', kind: 'email' });
+    expect(
+      summary.levels.map((l: { priority: string; escalateTo: string }) => `${l.priority}→${l.escalateTo}`),
+    ).toEqual(['P0→none', 'P1→P0', 'P2→P1', 'P3→P2']);
+    expect(valid.stdout).not.toContain(SHIPPED_ENV.CENTINELA_WRITE_TOKEN);
+
+    const invalid = await centinela(['check', '--json', '--config', 'test/fixtures/config/several-problems'], {
+      LOG_LEVEL: 'chatty',
+    });
+    expect(invalid).toMatchObject({ code: 1, stderr: '' });
+    const { valid: ok, problems } = JSON.parse(invalid.stdout);
+    expect(ok).toBe(false);
+    expect(problems).toHaveLength(9);
+    expect(problems[0]).toEqual({
+      path: 'LOG_LEVEL',
+      message:
+        'LOG_LEVEL is not a level. Set it to fatal, error, warn, info, debug, trace or silent, or leave it unset',
+    });
+    expect(problems[1]).toMatchObject({
+      file: expect.stringMatching(/^test\/fixtures\/config\/several-problems\/\w+\.yaml$/),
+      line: expect.any(Number),
+      col: expect.any(Number),
+      path: expect.any(String),
+      message: expect.any(String),
+    });
+    expect(invalid.stdout).not.toContain('chatty');
+  });
+
   it('takes the folder from --config, else CENTINELA_CONFIG, and exits 1 with every problem on stderr', async () => {
     const dir = 'test/fixtures/config/several-problems';
     const flag = await centinela(['check', '--config', dir], { ...SHIPPED_ENV, CENTINELA_CONFIG: 'config' });

@@ -57,6 +57,30 @@ describe('centinela silence', () => {
     expect((await centinela(['silence', 'list', '--all', '--json'])).out).toContain(`"id": "${id}"`);
   });
 
+  it('prints what it did as JSON with --json, as the lists print it', async () => {
+    const args = ['silence', 'add', '-m', 'alertname=ApiDown', '-m', 'service!=web', '--for', '10m', '-r', 'deploy'];
+    const added = await centinela([...args, '--json']);
+    expect(added).toMatchObject({ code: 0, err: '' });
+    const silence = JSON.parse(added.out);
+    expect(silence).toMatchObject({
+      id: expect.stringMatching(/^sil_/),
+      state: 'active',
+      createdBy: 'ci',
+      reason: 'deploy',
+      matchers: [
+        { label: 'alertname', op: '=', value: 'ApiDown' },
+        { label: 'service', op: '!=', value: 'web' },
+      ],
+    });
+    const listed = JSON.parse((await centinela(['silence', 'list', '--json'])).out);
+    expect(listed).toContainEqual(silence);
+    const expired = JSON.parse((await centinela(['silence', 'expire', silence.id, '--json'])).out);
+    expect(expired).toMatchObject({ id: silence.id, state: 'expired' });
+    const both = await centinela([...args, '--json', '-q']);
+    expect(both).toMatchObject({ code: 1, out: '' });
+    expect(both.err).toContain("option '--json' cannot be used with option '-q, --quiet'");
+  });
+
   it("exits 1 with the server's own words when it refuses", async () => {
     const long = await centinela(['silence', 'add', '--match', 'alertname=ApiDown', '--for', '2h', '--reason', 'x']);
     expect(long.code).toBe(1);
@@ -113,6 +137,14 @@ describe('centinela maintenance', () => {
     const end = await centinela(['maintenance', 'end']);
     expect(end.code).toBe(0);
     expect(end.out).toContain(`${id}  closed`);
+
+    const json = await centinela(['maintenance', 'start', '-p', 'api_health', '--max', '15m', '-r', 'v1.3', '--json']);
+    expect(json).toMatchObject({ code: 0, err: '' });
+    const window = JSON.parse(json.out);
+    expect(window).toMatchObject({ kind: 'one-shot', probes: ['api_health'], state: 'open', reason: 'v1.3' });
+    expect(JSON.parse((await centinela(['maintenance', 'list', '--json'])).out)).toContainEqual(window);
+    const closed = JSON.parse((await centinela(['maintenance', 'end', '--json'])).out);
+    expect(closed).toMatchObject({ id: window.id, state: 'closed' });
     const again = await centinela(['maintenance', 'end']);
     expect(again).toMatchObject({ code: 1, out: '' });
     expect(again.err).toBe('centinela maintenance end: no maintenance window is open (MAINTENANCE_NOT_FOUND)\n');
@@ -186,9 +218,14 @@ describe('centinela ack', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('(ALERT_NOT_FOUND)');
 
-    const ok = await centinela(['ack', id, '--comment', 'restarting the api', '--by', 'ana']);
-    expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(new RegExp(`^acknowledged ${id} as ana at \\d{4}-`));
+    const ok = await centinela(['ack', id, '--comment', 'restarting the api', '--by', 'ana', '--json']);
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(ok.out)).toEqual({
+      by: 'ana',
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      via: 'api',
+      comment: 'restarting the api',
+    });
     const again = await centinela(['ack', id]);
     expect(again.code).toBe(1);
     expect(again.err).toContain('was already acknowledged by ana');

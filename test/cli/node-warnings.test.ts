@@ -82,7 +82,7 @@ describe('Node warnings', () => {
       daemon.kill('SIGUSR2');
       const line = await daemon.waitForLog(/^node: /);
       expect(line).toMatchObject({
-        level: 40,
+        level: 'warn',
         msg: 'node: a warning from a library',
         warning: 'DeprecationWarning',
         code: 'DEP0999',

@@ -130,6 +130,22 @@ channels:
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('reports delivery per channel as JSON with --json, with the same exit status', async () => {
+    const r = await run(['notify-test', '--contact', 'cto', '--config', dir, '--json'], {
+      SMTP_PASSWORD: 'wrong-pass',
+    });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toEqual({
+      contact: 'cto',
+      results: [
+        { channel: 'email', kind: 'email', ok: false, detail: expect.stringMatching(/authentication refused/) },
+        { channel: 'ops_webhook', kind: 'webhook/generic', ok: true, detail: 'delivered' },
+      ],
+    });
+    expect(r.stdout).not.toContain('wrong-pass');
+  });
+
   it('prints the exact error for a failing channel and exits 1', async () => {
     const r = await centinela('wrong-pass');
     expect(r.stdout).toMatch(

@@ -189,7 +189,7 @@ describe('centinela probe', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).toContainEqual(
-        expect.objectContaining({ level: 20, name: 'centinela', probe: 'cache', msg: 'redis connection error' }),
+        expect.objectContaining({ level: 'debug', name: 'centinela', probe: 'cache', msg: 'redis connection error' }),
       );
       const quiet = await binary({});
       expect(quiet.code).toBe(EXIT.notAllUp);

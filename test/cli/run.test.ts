@@ -1,11 +1,14 @@
 // `centinela run` refusing to start, through the real binary: every config problem as `check` prints them, a
-// LOG_LEVEL that is no level, a state.path it cannot open; none of them quoting what came from the environment.
+// LOG_LEVEL that is no level, a state.path it cannot open, a PostgreSQL state it cannot reach; none of them quoting
+// what came from the environment.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela } from '../support/cli.js';
+import { startWorld, usePostgresState } from '../support/daemon.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
+import { freePort } from '../support/tcp-target.js';
 
 const BROKEN = 'test/fixtures/config/several-problems';
 
@@ -44,7 +47,7 @@ describe('centinela run', () => {
     });
   });
 
-  describe('a state.path it cannot open, refused as check refuses it, without quoting it', () => {
+  describe('a state store it cannot open, refused as check refuses it, without quoting it', () => {
     let tmp: string;
     beforeAll(() => {
       tmp = mkdtempSync(join(tmpdir(), 'centinela-state-'));
@@ -83,6 +86,24 @@ describe('centinela run', () => {
       const problem = `${at} ${what}\n1 problem in 1 file; nothing was started.\n`;
       for (const command of ['check', 'run']) {
         expect(await centinela([command, '--config', 'config'], env)).toEqual({ code: 1, stdout: '', stderr: problem });
+      }
+    });
+
+    it('tells a PostgreSQL store it cannot reach by state.url, without quoting the URL', async () => {
+      const world = await startWorld();
+      try {
+        const port = await freePort();
+        const extra = usePostgresState(world, `postgres://centinela:hunter2-S3cr3t@127.0.0.1:${port}/state`);
+        const run = await centinela(['run', '--config', world.configDir], { ...world.env, ...extra });
+        expect(run).toEqual({
+          code: 1,
+          stdout: '',
+          stderr:
+            'centinela run: state store (postgres): cannot connect (ECONNREFUSED). ' +
+            `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
+        });
+      } finally {
+        await world.close();
       }
     });
 

@@ -205,6 +205,43 @@ tests:
     expect(r.err).toBe('ERROR config/tests/does-not-exist.yaml: cannot be read (ENOENT)');
   });
 
+  it('prints every file as JSON with --json: passed, failed with its diff, invalid, unreadable', async () => {
+    const wrong = tempTest(WRONG_API_DOWN);
+    const invalid = tempTest(
+      'tests:\n  - input_series: []\n    alert_tests:\n      - eval_time: soon\n        alertname: ApiDown\n',
+    );
+    const missing = 'config/tests/does-not-exist.yaml';
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runTests({
+      files: [shipped[0] ?? '', wrong, invalid, missing],
+      dir: 'config',
+      env: SHIPPED_ENV,
+      json: true,
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+    });
+    expect(code).toBe(1);
+    expect(err).toEqual([]);
+    expect(out).toHaveLength(1);
+    const report = JSON.parse(out[0] ?? '');
+    expect(report.files).toEqual([
+      { file: shipped[0], ok: true, checks: expect.any(Number), failures: [] },
+      {
+        file: wrong,
+        ok: false,
+        checks: 1,
+        failures: [
+          { where: expect.stringContaining('ApiDown'), diff: expect.arrayContaining(['+ ApiDown{} P0 firing']) },
+        ],
+      },
+      { file: invalid, ok: false, problems: [expect.stringContaining('"soon" is not a duration')] },
+      { file: missing, ok: false, unreadable: 'ENOENT' },
+    ]);
+    expect(report).toMatchObject({ failed: 1, invalid: 2 });
+    expect(report.checks).toBe(report.files[0].checks + 1);
+  });
+
   it('is the `test` command of the centinela binary, with its exit status', async () => {
     const ok = await centinela(['test', ...shipped], SHIPPED_ENV);
     expect(ok.code).toBe(0);

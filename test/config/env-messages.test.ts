@@ -18,7 +18,7 @@ const BASE = Object.fromEntries(
 ) as Record<FileKey, unknown>;
 
 const probes = (BASE.alerts as { probes: unknown[] }).probes;
-/** What the base leaves out (a heartbeat probe and centinela's own heartbeat) added to it, for their keys. */
+/** What the base leaves out (a heartbeat probe, centinela's own heartbeat, a PostgreSQL state) added, for their keys. */
 const PLANNED: { file: FileKey; under: PathKey[]; data: unknown }[] = [
   {
     file: 'alerts',
@@ -35,6 +35,18 @@ const PLANNED: { file: FileKey; under: PathKey[]; data: unknown }[] = [
     file: 'centinela',
     under: ['heartbeat'],
     data: { ...(BASE.centinela as object), heartbeat: { url: 'https://hc-ping.com/x', every: '1m' } },
+  },
+  {
+    file: 'centinela',
+    under: ['state'],
+    data: {
+      ...(BASE.centinela as object),
+      state: {
+        kind: 'postgres',
+        url: 'postgres://centinela@db:5432/centinela',
+        pool: { max_connections: 4, connect_timeout: '5s', idle_timeout: '30s' },
+      },
+    },
   },
 ];
 

@@ -54,7 +54,7 @@ const EMITS: Record<string, string[]> = {
     'dir_size_bytes',
     'backup_age_seconds',
     'backup_size_bytes',
-    'backup_count',
+    'backup_files',
   ],
   host: ['cpu_percent', 'memory_percent', 'load1'],
   caddy_access_log: [

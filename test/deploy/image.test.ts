@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { buildImages, COMPOSE_FILE, composeService, startCentinela, startProxy } from '../support/centinela-image.js';
 import { hookEvents, startWorld, type World } from '../support/daemon.js';
-import { type DockerEngine, startDockerEngine } from '../support/docker-engine.js';
+import { type DockerEngine, STOP_MS, startDockerEngine } from '../support/docker-engine.js';
 import { freePort } from '../support/tcp-target.js';
 
 const BUILD_MS = 25 * 60_000;
@@ -67,7 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.stop();
   await world?.close();
-});
+}, STOP_MS);
 
 describe('the production image', () => {
   it('becomes healthy through its own HEALTHCHECK, asking where server.listen says', async () => {

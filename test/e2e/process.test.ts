@@ -1,13 +1,21 @@
 // `centinela run` as a real child process (bin/centinela.js) on the system clock, probing every second: SIGHUP with
 // a broken config keeps it running; SIGTERM exits 0 after the delivery in flight; kill -9 in the middle of an
-// incident and a new start neither page twice nor lose the resolution.
+// incident and a new start neither page twice nor lose the resolution, on either state store.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { type DaemonProcess, hookEvents, spawnDaemon, startWorld, type World } from '../support/daemon.js';
+import {
+  type DaemonProcess,
+  hookEvents,
+  spawnDaemon,
+  startWorld,
+  usePostgresState,
+  type World,
+} from '../support/daemon.js';
 import { startHttpTarget } from '../support/http-target.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const FAST = { EVERY: '1s', RETRY_EVERY: '500ms', TIMEOUT: '800ms' };
@@ -82,21 +90,32 @@ describe('centinela run as a process', () => {
       await slow.close();
     }
   });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('centinela run as a process, on %s', (kind) => {
+  let pg: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (kind === 'postgres') pg = await createTestDatabase();
+  });
+  afterAll(() => pg?.drop());
 
   it('after kill -9 mid-incident, a new start does not page again and still sends the resolution', async () => {
     world = await startWorld(FAST, systemClock);
     const w = world;
-    daemon = await spawnDaemon(w);
+    const extra = pg ? usePostgresState(w, pg.url) : {};
+    daemon = await spawnDaemon(w, extra);
     w.target.setFault('down');
     await w.hook.waitFor(1, { within: 20_000 });
     await w.smtp.waitFor(1, { within: 20_000 });
     // Killed once the daemon has recorded both deliveries: a kill between a receiver's answer and that record means
     // the page goes again at the next start (delivery is at least once), which is not what this test is about.
+    // On PostgreSQL the record is durable once committed there, which the database itself tells.
     await waitForMetric(daemon.url, /^centinela_outbox_depth (\d+)$/m, (depth) => depth === 0, 'an empty outbox');
+    if (pg) await waitForDelivered(pg, 2);
     daemon.kill('SIGKILL');
     expect((await daemon.exited).signal).toBe('SIGKILL');
 
-    daemon = await spawnDaemon(w);
+    daemon = await spawnDaemon(w, extra);
     const url = daemon.url;
     // Three runs of the still-failing probe in the new process: the incident is known, nothing is sent again.
     await waitForRuns(url, 3);
@@ -117,6 +136,19 @@ describe('centinela run as a process', () => {
     ]);
   });
 });
+
+/** Polls the PostgreSQL store's outbox until `n` rows are delivered; fails after 20 s. */
+async function waitForDelivered(pg: TestDatabase, n: number): Promise<void> {
+  const client = await pg.connect();
+  const delivered = async () =>
+    Number((await client.query(`SELECT count(*) AS n FROM outbox WHERE state = 'delivered'`)).rows[0].n);
+  const deadline = Date.now() + 20_000;
+  while ((await delivered()) < n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} delivered rows in PostgreSQL after 20 s`);
+    await new Promise((resolve) => systemClock.setTimeout(() => resolve(undefined), 100));
+  }
+  await client.end();
+}
 
 const RUNS = /^centinela_probe_runs_total\{probe="api_health"\} (\d+)$/m;
 

@@ -9,7 +9,7 @@ import { caddyAccessLogProbe } from '../../src/config/probes.js';
 import caddyAccessLog from '../../src/probes/caddy-access-log.js';
 import { caddyLine } from '../support/caddy-access.js';
 import { probeConformance } from '../support/conformance.js';
-import { BUSYBOX_IMAGE, type DockerEngine, startDockerEngine } from '../support/docker-engine.js';
+import { BUSYBOX_IMAGE, type DockerEngine, STOP_MS, startDockerEngine } from '../support/docker-engine.js';
 import { makeTestProbe, sampleValue } from '../support/probe-runs.js';
 
 probeConformance(caddyAccessLog, ({ host, port }) => ({ endpoint: `tcp://${host}:${port}`, container: 'caddy' }));
@@ -112,7 +112,7 @@ describe('from a container through a real docker engine', () => {
   }, 120_000);
   afterAll(async () => {
     await engine?.stop();
-  });
+  }, STOP_MS);
 
   const write = (text: string, fd = 1) =>
     engine.docker('exec', 'grupo_gad_caddy', 'sh', '-c', `cat > /proc/1/fd/${fd} <<'EOF'\n${text}EOF`);

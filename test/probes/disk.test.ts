@@ -128,12 +128,12 @@ describe('disk probe', () => {
       { paths: [], backups: [{ glob, name: 'db' }, { glob: join(backups, '*.dump') }] },
       clock,
     ).runUp();
-    expect(sampleValue(result.samples, 'backup_count', { backup: 'db' })).toBe(3);
+    expect(sampleValue(result.samples, 'backup_files', { backup: 'db' })).toBe(3);
     expect(sampleValue(result.samples, 'backup_age_seconds', { backup: 'db' })).toBe(3600);
     expect(sampleValue(result.samples, 'backup_size_bytes', { backup: 'db' })).toBe(7_321);
     // No match: a count of 0 (an alert can fire on it), and no age to report.
     const none = { backup: join(backups, '*.dump') };
-    expect(sampleValue(result.samples, 'backup_count', none)).toBe(0);
+    expect(sampleValue(result.samples, 'backup_files', none)).toBe(0);
     expect(sampleValue(result.samples, 'backup_age_seconds', none)).toBeUndefined();
     expect(result.detail).toBe(
       [
@@ -212,7 +212,7 @@ describe('disk probe: a backups folder it cannot look into', () => {
     await symlink(join(root, 'mnt-not-mounted-yet'), backups);
     const glob = join(backups, '*.sql.gz');
     const result = await probeOf({ paths: [root], backups: [{ glob, name: 'database' }] }).runUp();
-    expect(sampleValue(result.samples, 'backup_count', { backup: 'database' })).toBeUndefined();
+    expect(sampleValue(result.samples, 'backup_files', { backup: 'database' })).toBeUndefined();
     expect(result.cannotMeasure).toBe(`${glob}: ${backups} does not exist`);
   });
 
@@ -240,7 +240,7 @@ describe('disk probe: a backups folder it cannot look into', () => {
         }).catch((err: { stdout: string }) => err);
         const [outcome] = JSON.parse(stdout) as { cannot_measure?: string; samples: Sample[] }[];
         return {
-          count: sampleValue(outcome?.samples ?? [], 'disk.backup_count', { backup: 'database' }),
+          count: sampleValue(outcome?.samples ?? [], 'disk.backup_files', { backup: 'database' }),
           cannotMeasure: outcome?.cannot_measure,
         };
       };

@@ -7,7 +7,13 @@ import { FakeClock } from '../../src/clock.js';
 import { dockerProbe } from '../../src/config/probes.js';
 import docker from '../../src/probes/docker.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
-import { BUSYBOX_IMAGE, type DockerEngine, type RawStats, startDockerEngine } from '../support/docker-engine.js';
+import {
+  BUSYBOX_IMAGE,
+  type DockerEngine,
+  type RawStats,
+  STOP_MS,
+  startDockerEngine,
+} from '../support/docker-engine.js';
 
 const log = pino({ level: 'silent' });
 const clock = new FakeClock();
@@ -90,7 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.stop();
-}, 60_000);
+}, STOP_MS);
 
 async function waitForLog(name: string, text: string): Promise<void> {
   for (let i = 0; i < 150; i++) {

@@ -32,7 +32,7 @@ describe('BackupMissing with the backup file present', () => {
     try {
       let disk = h.probe('disk', where);
       expect((await disk.run()).samples).toContainEqual({
-        name: 'disk.backup_count',
+        name: 'disk.backup_files',
         labels: { backup: 'database' },
         value: 1,
       });

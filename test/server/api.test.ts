@@ -199,6 +199,17 @@ describe('bad requests', () => {
       'query.state: must be pending, firing or resolved',
       'query: unknown key "prio"',
     ]);
+    const match = await call('GET', '/api/v1/alerts?match=alertname%3DApiDown&match=ApiDown&match=route%3D~(', {
+      headers: read,
+    });
+    expect(match.statusCode).toBe(400);
+    expect(match.json().error.details.problems).toEqual([
+      'query.match.1: "ApiDown" is not a matcher: write label=value, label!=value, label=~regex or label!~regex',
+    ]);
+    const regex = await call('GET', '/api/v1/alerts?match=route%3D~(', { headers: read });
+    expect(regex.json().error.details.problems).toEqual([
+      'query.match.route: is not a regular expression (Unterminated group)',
+    ]);
   });
 
   it('refuses a body over the size limit with 413', async () => {

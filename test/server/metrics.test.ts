@@ -1,9 +1,10 @@
 // centinela's /metrics exposition: it parses with Prometheus' own parser (promtool) and with a JS parser,
 // carries probes, samples, alerts and deliveries, and drops series that vanish.
-import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/server/metrics.js';
+import { promtool } from '../support/promtool.js';
 
 interface ParsedFamily {
   name: string;
@@ -14,13 +15,6 @@ interface ParsedFamily {
 const parseExposition = createRequire(import.meta.url)('parse-prometheus-text-format') as (
   text: string,
 ) => ParsedFamily[];
-
-/** Runs `promtool check metrics` on the exposition: exit 1 is a parse error, 3 lint problems (listed). */
-function promtool(body: string): { status: number | null; problems: string[] } {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
-  if (r.error) throw new Error(`promtool is needed (apt-get install -y prometheus): ${r.error.message}`);
-  return { status: r.status, problems: `${r.stdout}${r.stderr}`.split('\n').filter((line) => line !== '') };
-}
 
 function family(families: ParsedFamily[], name: string): ParsedFamily {
   const f = families.find((x) => x.name === name);
@@ -42,6 +36,17 @@ function busyMetrics(): Metrics {
       { name: 'api_metrics.latency_p95_seconds', labels: { route: '/api/v1/users' }, value: 0.12 },
       { name: 'api_metrics.error_percent', labels: {}, value: 0.5 },
       { name: 'api_metrics.requests.per_second', labels: { probe: 'clash', 'bad-name': 'x"y\\z\n' }, value: 10 },
+    ],
+  });
+  m.probeRun({
+    probe: 'disk',
+    up: true,
+    durationSeconds: 0.01,
+    at: Date.UTC(2026, 0, 1, 12),
+    samples: [
+      { name: 'disk.hours_until_full', labels: { path: '/' }, value: 5 },
+      { name: 'disk.backup_files', labels: { backup: 'db' }, value: 3 },
+      { name: 'disk.days_until_expiry', labels: {}, value: 0.5 },
     ],
   });
   m.probeRun({
@@ -107,6 +112,16 @@ describe('Metrics exposition', () => {
     expect(family(families, 'centinela_sla_breaches_total').metrics.every((x) => x.value === '0')).toBe(true);
   });
 
+  it('says which centinela and Node run, in centinela_build_info = 1', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const families = parseExposition((await new Metrics({ processMetrics: false }).expose()).body);
+    expect(family(families, 'centinela_build_info')).toMatchObject({
+      type: 'GAUGE',
+      metrics: [{ labels: { version, node_version: process.versions.node }, value: '1' }],
+    });
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('is caught by promtool when it is broken (the check can fail)', () => {
     expect(promtool('centinela_probe_up{probe="x} 1\n').status).toBe(1);
   });
@@ -139,6 +154,14 @@ describe('Metrics exposition', () => {
     expect(family(families, 'centinela_sample_requests_per_second').metrics).toEqual([
       { labels: { probe: 'api_metrics', exported_probe: 'clash', bad_name: 'x"y\\z\n' }, value: '10' },
     ]);
+    // Time in seconds, as Prometheus measures it: the unit word of the sample's name becomes `seconds`.
+    expect(family(families, 'centinela_sample_seconds_until_full').metrics).toEqual([
+      { labels: { probe: 'disk', path: '/' }, value: '18000' },
+    ]);
+    expect(family(families, 'centinela_sample_seconds_until_expiry').metrics).toEqual([
+      { labels: { probe: 'disk' }, value: '43200' },
+    ]);
+    expect(families.map((f) => f.name).filter((n) => /hours|days/.test(n))).toEqual([]);
     // up and duration are the probe families, not mirrored twice.
     expect(families.map((f) => f.name)).not.toContain('centinela_sample_up');
     expect(families.map((f) => f.name)).not.toContain('centinela_sample_duration_seconds');

@@ -1,25 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WindowRecord } from '../../src/rules/alert-records.js';
 import { inactive } from '../../src/rules/state-machine.js';
-import { SqliteAlertStore } from '../../src/store/sqlite-alerts.js';
-import { type Db, openDb } from '../../src/store/sqlite-db.js';
+import { openDb } from '../../src/store/sqlite-db.js';
 import { probe, RulesHarness, summarize, tempStatePath } from '../support/rules.js';
+import { STORE_KINDS, useStores } from '../support/stores.js';
 
 const open: { close(): void }[] = [];
 afterEach(() => {
   for (const o of open.splice(0)) o.close();
 });
 
-function store(): { db: Db; store: SqliteAlertStore } {
-  const db = openDb(':memory:');
-  open.push(db);
-  return { db, store: new SqliteAlertStore(db) };
-}
+describe.each(STORE_KINDS)('AlertStore ($name)', (kind) => {
+  useStores(kind);
 
-describe('AlertStore', () => {
-  it('round-trips an instance and moves the generation', () => {
-    const { store: s } = store();
-    expect(s.generation()).toBe(0);
+  it('round-trips an instance and moves the generation, across a reopen', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
+    expect(s().generation()).toBe(0);
     const inst = {
       ...inactive(1_000),
       state: 'firing' as const,
@@ -32,23 +29,34 @@ describe('AlertStore', () => {
       changes: [1_000],
       told: { firing: true, priority: 'P1' as const, held: true, flapping: false },
     };
-    s.save(
+    s().save(
       [{ id: 'a1', rule: 'ApiLatencyHigh', labels: { route: '/x', alertname: 'ApiLatencyHigh' }, inst }],
       [],
       1,
       1_000,
     );
-    expect(s.generation()).toBe(1);
-    expect(s.loadInstances()).toEqual([
+    expect(s().generation()).toBe(1);
+    expect(s().loadInstances()).toEqual([
       { id: 'a1', rule: 'ApiLatencyHigh', labels: { route: '/x', alertname: 'ApiLatencyHigh' }, inst },
     ]);
-    s.save([{ id: 'a1', rule: 'ApiLatencyHigh', labels: {}, inst: { ...inst, state: 'resolved' } }], [], 2, 2_000);
-    expect(s.getInstance('a1')?.inst.state).toBe('resolved');
-    expect(s.loadInstances()).toHaveLength(1);
+    s().save([{ id: 'a1', rule: 'ApiLatencyHigh', labels: {}, inst: { ...inst, state: 'resolved' } }], [], 2, 2_000);
+    expect(s().getInstance('a1')?.inst.state).toBe('resolved');
+    expect(s().loadInstances()).toHaveLength(1);
+    await o.reopen();
+    expect(s().generation()).toBe(2);
+    expect(s().loadInstances()).toEqual([
+      {
+        id: 'a1',
+        rule: 'ApiLatencyHigh',
+        labels: { route: '/x', alertname: 'ApiLatencyHigh' },
+        inst: { ...inst, state: 'resolved' },
+      },
+    ]);
   });
 
-  it('round-trips a pending alert kept back for a cause (migration 6)', () => {
-    const { store: s } = store();
+  it('round-trips a pending alert kept back for a cause (migration 6)', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
     const waiting = {
       ...inactive(1_000),
       state: 'pending' as const,
@@ -56,14 +64,22 @@ describe('AlertStore', () => {
       pendingSince: 900,
       awaitingCause: true,
     };
-    s.save([{ id: 'w', rule: 'WebSocketDown', labels: {}, inst: waiting }], [], 1, 1_000);
-    expect(s.getInstance('w')?.inst).toEqual(waiting);
-    s.save([{ id: 'w', rule: 'WebSocketDown', labels: {}, inst: { ...waiting, awaitingCause: false } }], [], 2, 2_000);
-    expect(s.getInstance('w')?.inst.awaitingCause).toBe(false);
+    s().save([{ id: 'w', rule: 'WebSocketDown', labels: {}, inst: waiting }], [], 1, 1_000);
+    expect(s().getInstance('w')?.inst).toEqual(waiting);
+    s().save(
+      [{ id: 'w', rule: 'WebSocketDown', labels: {}, inst: { ...waiting, awaitingCause: false } }],
+      [],
+      2,
+      2_000,
+    );
+    expect(s().getInstance('w')?.inst.awaitingCause).toBe(false);
+    await o.reopen();
+    expect(s().getInstance('w')?.inst).toEqual({ ...waiting, awaitingCause: false });
   });
 
-  it('round-trips the clear runs of a firing alert towards after_successes (migration 8)', () => {
-    const { store: s } = store();
+  it('round-trips the clear runs of a firing alert towards after_successes (migration 8)', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
     const clearing = {
       ...inactive(1_000),
       state: 'firing' as const,
@@ -73,12 +89,15 @@ describe('AlertStore', () => {
       successes: 2,
       told: { firing: true, priority: 'P0' as const, held: false, flapping: false },
     };
-    s.save([{ id: 'c', rule: 'ApiDown', labels: {}, inst: clearing }], [], 1, 6_000);
-    expect(s.getInstance('c')?.inst).toEqual(clearing);
+    s().save([{ id: 'c', rule: 'ApiDown', labels: {}, inst: clearing }], [], 1, 6_000);
+    expect(s().getInstance('c')?.inst).toEqual(clearing);
+    await o.reopen();
+    expect(s().getInstance('c')?.inst).toEqual(clearing);
   });
 
-  it('keeps history newest first, per alert', () => {
-    const { store: s } = store();
+  it('keeps history newest first, per alert', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
     const entry = (alertId: string, at: number, what: string) => ({
       alertId,
       at,
@@ -88,14 +107,66 @@ describe('AlertStore', () => {
       value: 1,
       suppressedBy: [{ kind: 'silenced' as const, id: 'sil_1' }],
     });
-    s.save([], [entry('a', 1, 'pending'), entry('a', 2, 'firing'), entry('b', 3, 'firing')], 1, 3);
-    expect(s.history('a').map((h) => h.what)).toEqual(['firing', 'pending']);
-    expect(s.history('a', 1)[0]?.suppressedBy).toEqual([{ kind: 'silenced', id: 'sil_1' }]);
+    s().save([], [entry('a', 1, 'pending'), entry('a', 2, 'firing'), entry('b', 3, 'firing')], 1, 3);
+    expect(
+      s()
+        .history('a')
+        .map((h) => h.what),
+    ).toEqual(['firing', 'pending']);
+    expect(s().history('a', 1)[0]?.suppressedBy).toEqual([{ kind: 'silenced', id: 'sil_1' }]);
+    await o.reopen();
+    expect(
+      s()
+        .history('a')
+        .map((h) => h.what),
+    ).toEqual(['firing', 'pending']);
+    expect(s().history('b')).toEqual([entry('b', 3, 'firing')]);
   });
 
-  it('keeps expired silences and closed windows; a late update never reopens a closed window', () => {
-    const { store: s } = store();
-    s.addSilence({
+  it('prunes old history and instances at rest with nothing open, and the prune holds across a reopen', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
+    const entry = (alertId: string, at: number) => ({
+      alertId,
+      at,
+      kind: 'state' as const,
+      what: 'firing',
+      priority: 'P1' as const,
+      value: 1,
+      suppressedBy: [],
+    });
+    const resting = { ...inactive(1_000), state: 'resolved' as const };
+    const firing = {
+      ...inactive(1_000),
+      state: 'firing' as const,
+      priority: 'P1' as const,
+      activeSince: 1_000,
+      told: { firing: true, priority: 'P1' as const, held: false, flapping: false },
+    };
+    s().save(
+      [
+        { id: 'gone', rule: 'R', labels: {}, inst: resting },
+        { id: 'kept', rule: 'R', labels: {}, inst: firing },
+      ],
+      [entry('gone', 500), entry('kept', 5_000)],
+      1,
+      5_000,
+    );
+    s().prune(2_000);
+    await o.reopen();
+    expect(
+      s()
+        .loadInstances()
+        .map((i) => i.id),
+    ).toEqual(['kept']);
+    expect(s().history('gone')).toEqual([]);
+    expect(s().history('kept')).toEqual([entry('kept', 5_000)]);
+  });
+
+  it('keeps expired silences and closed windows; a late update never reopens a closed window', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
+    s().addSilence({
       id: 'sil_1',
       matchers: { alertname: 'ApiDown' },
       startsAt: 0,
@@ -104,28 +175,40 @@ describe('AlertStore', () => {
       reason: 'r',
       createdAt: 0,
     });
-    s.expireSilence('sil_1', 50, 'luis');
-    expect(s.getSilence('sil_1')).toMatchObject({ endsAt: 50, expiredAt: 50, expiredBy: 'luis' });
-    expect(s.liveSilences(60)).toEqual([]);
-    expect(s.listSilences()).toHaveLength(1);
+    s().expireSilence('sil_1', 50, 'luis');
+    expect(s().getSilence('sil_1')).toMatchObject({ endsAt: 50, expiredAt: 50, expiredBy: 'luis' });
+    expect(s().liveSilences(60)).toEqual([]);
+    expect(s().listSilences()).toHaveLength(1);
     const w = windowRecord('win_1');
-    s.addWindow(w);
-    s.updateWindow({ ...w, closedAt: 10, closedBy: 'ana', outcome: 'closed' });
-    s.updateWindow({ ...w, failed: ['api_health'] });
-    expect(s.getWindow('win_1')).toMatchObject({ closedAt: 10, outcome: 'closed', failed: [] });
-    expect(s.openWindows()).toEqual([]);
+    s().addWindow(w);
+    s().updateWindow({ ...w, closedAt: 10, closedBy: 'ana', outcome: 'closed' });
+    s().updateWindow({ ...w, failed: ['api_health'] });
+    expect(s().getWindow('win_1')).toMatchObject({ closedAt: 10, outcome: 'closed', failed: [] });
+    expect(s().openWindows()).toEqual([]);
+    await o.reopen();
+    expect(s().listSilences()).toEqual([expect.objectContaining({ id: 'sil_1', endsAt: 50, expiredBy: 'luis' })]);
+    expect(s().listWindows()).toEqual([expect.objectContaining({ id: 'win_1', closedAt: 10, outcome: 'closed' })]);
   });
 
-  it("keeps a deploy's output on its window, closed or not, and the command's end only once", () => {
-    const { store: s } = store();
+  it("keeps a deploy's output on its window, closed or not, and the command's end only once", async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
     const w = windowRecord('win_2');
-    s.addWindow(w);
-    s.recordWindowOutput('win_2', 'step 1', undefined);
-    expect(s.getWindow('win_2')).toMatchObject({ rollback: true, budget: 60, output: 'step 1' });
-    s.recordWindowOutput('win_2', 'step 1\nstep 2', 50);
-    s.updateWindow({ ...w, closedAt: 70, outcome: 'healthy' });
-    s.recordWindowOutput('win_2', 'step 1\nstep 2\ndone', 90);
-    expect(s.getWindow('win_2')).toMatchObject({ commandEndedAt: 50, output: 'step 1\nstep 2\ndone', closedAt: 70 });
+    s().addWindow(w);
+    s().recordWindowOutput('win_2', 'step 1', undefined);
+    expect(s().getWindow('win_2')).toMatchObject({ rollback: true, budget: 60, output: 'step 1' });
+    s().recordWindowOutput('win_2', 'step 1\nstep 2', 50);
+    s().updateWindow({ ...w, closedAt: 70, outcome: 'healthy' });
+    s().recordWindowOutput('win_2', 'step 1\nstep 2\ndone', 90);
+    expect(s().getWindow('win_2')).toMatchObject({ commandEndedAt: 50, output: 'step 1\nstep 2\ndone', closedAt: 70 });
+    await o.reopen();
+    expect(s().getWindow('win_2')).toEqual({
+      ...w,
+      closedAt: 70,
+      outcome: 'healthy',
+      commandEndedAt: 50,
+      output: 'step 1\nstep 2\ndone',
+    });
   });
 });
 

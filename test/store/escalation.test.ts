@@ -6,12 +6,7 @@ import { openStore } from '../../src/store/sqlite.js';
 import { openDb } from '../../src/store/sqlite-db.js';
 import type { NewOutboxRow, OutboxRow } from '../../src/store/store.js';
 import { makeAlert, TempState } from '../support/escalation-fixtures.js';
-
-let state: TempState;
-beforeEach(() => {
-  state = new TempState();
-});
-afterEach(() => state.remove());
+import { type OpenedStore, STORE_KINDS, useStores } from '../support/stores.js';
 
 const T = 1_000_000;
 
@@ -30,7 +25,13 @@ function newRow(key: string, over: Partial<NewOutboxRow> = {}): NewOutboxRow {
   };
 }
 
-describe('escalation store', () => {
+describe('escalation store on SQLite: its migrations', () => {
+  let state: TempState;
+  beforeEach(() => {
+    state = new TempState();
+  });
+  afterEach(() => state.remove());
+
   it('creates its tables in migration 2', () => {
     expect(state.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(2);
     const tables = (
@@ -54,47 +55,65 @@ describe('escalation store', () => {
     expect(state.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
     expect(state.store.openIncident(alert.id)).toMatchObject({ priority: 'P1', slaPriority: 'P2', topPriority: 'P2' });
   });
+});
 
-  it('keeps one row per idempotency key, across a reopen', () => {
-    expect(state.store.enqueue(newRow('k1'))).toBe(true);
-    expect(state.store.enqueue(newRow('k1', { contact: 'lead' }))).toBe(false);
-    state.reopen();
-    expect(state.store.enqueue(newRow('k1'))).toBe(false);
-    expect(state.store.outboxRows().map((r) => [r.key, r.contact])).toEqual([['k1', 'cto']]);
+describe.each(STORE_KINDS)('escalation store ($name)', (kind) => {
+  useStores(kind);
+  let o: OpenedStore;
+  beforeEach(async () => {
+    o = await kind.open();
+  });
+  const store = () => o.store.incidents;
+
+  it('keeps one row per idempotency key, across a reopen', async () => {
+    expect(store().enqueue(newRow('k1'))).toBe(true);
+    expect(store().enqueue(newRow('k1', { contact: 'lead' }))).toBe(false);
+    await o.reopen();
+    expect(store().enqueue(newRow('k1'))).toBe(false);
+    expect(
+      store()
+        .outboxRows()
+        .map((r) => [r.key, r.contact]),
+    ).toEqual([['k1', 'cto']]);
   });
 
-  it('claims due rows once, group by group, and puts claimed rows back to pending on reset', () => {
-    state.store.enqueue(newRow('a1'));
-    state.store.enqueue(newRow('b1', { groupKey: 'Other' }));
-    state.store.enqueue(newRow('a2'));
-    state.store.enqueue(newRow('lead', { contact: 'lead' }));
-    state.store.enqueue(newRow('later', { groupKey: 'Later', createdAt: T + 10 }));
+  it('claims due rows once, group by group, and puts claimed rows back to pending on reset', async () => {
+    store().enqueue(newRow('a1'));
+    store().enqueue(newRow('b1', { groupKey: 'Other' }));
+    store().enqueue(newRow('a2'));
+    store().enqueue(newRow('lead', { contact: 'lead' }));
+    store().enqueue(newRow('later', { groupKey: 'Later', createdAt: T + 10 }));
     const keys = (groups: { key: string }[][]) => groups.map((g) => g.map((r) => r.key));
-    expect(keys(state.store.claimDue(T, 2, 10)).sort()).toEqual([['a1', 'a2'], ['b1']]);
-    expect(keys(state.store.claimDue(T, 10, 10))).toEqual([['lead']]);
-    expect(state.store.claimDue(T, 10, 10)).toEqual([]);
-    expect(state.store.outboxByKey('a1')?.state).toBe('sending');
-    expect(state.store.nextAttemptAt()).toBe(T + 10);
-    expect(state.store.resetSending()).toBe(4);
+    expect(keys(store().claimDue(T, 2, 10)).sort()).toEqual([['a1', 'a2'], ['b1']]);
+    expect(keys(store().claimDue(T, 10, 10))).toEqual([['lead']]);
+    expect(store().claimDue(T, 10, 10)).toEqual([]);
+    expect(store().outboxByKey('a1')?.state).toBe('sending');
+    expect(store().nextAttemptAt()).toBe(T + 10);
+    await o.reopen();
+    expect(store().outboxCounts()).toMatchObject({ sending: 4, pending: 1 });
+    expect(store().resetSending()).toBe(4);
     // A group bigger than the per-message cap is claimed in parts.
-    expect(keys(state.store.claimDue(T, 1, 1))).toEqual([['a1']]);
+    expect(keys(store().claimDue(T, 1, 1))).toEqual([['a1']]);
   });
 
-  it('sends the first row of a group at once; rows after it within group_wait wait and go together', () => {
-    const due = () => state.store.outboxRows().map((r) => [r.key, r.nextAttemptAt - T]);
-    state.store.enqueue(newRow('a'));
-    state.store.enqueue(newRow('a2'));
+  it('sends the first row of a group at once; rows after it within group_wait wait and go together', async () => {
+    const due = () =>
+      store()
+        .outboxRows()
+        .map((r) => [r.key, r.nextAttemptAt - T]);
+    store().enqueue(newRow('a'));
+    store().enqueue(newRow('a2'));
     expect(due()).toEqual([
       ['a', 0],
       ['a2', 0],
     ]);
-    expect(state.store.claimDue(T, 10, 10)).toHaveLength(1);
+    expect(store().claimDue(T, 10, 10)).toHaveLength(1);
     // 10 s later the group had a row lately: the next one waits group_wait, and one 10 s after that joins it.
-    state.store.enqueue(newRow('b', { createdAt: T + 10_000 }));
-    state.store.enqueue(newRow('b2', { createdAt: T + 20_000 }));
+    store().enqueue(newRow('b', { createdAt: T + 10_000 }));
+    store().enqueue(newRow('b2', { createdAt: T + 20_000 }));
     // Other contacts and other group keys are groups of their own: due at once.
-    state.store.enqueue(newRow('c', { createdAt: T + 10_000, contact: 'lead' }));
-    state.store.enqueue(newRow('d', { createdAt: T + 10_000, groupKey: 'Other' }));
+    store().enqueue(newRow('c', { createdAt: T + 10_000, contact: 'lead' }));
+    store().enqueue(newRow('d', { createdAt: T + 10_000, groupKey: 'Other' }));
     expect(due().slice(2)).toEqual([
       ['b', 40_000],
       ['b2', 40_000],
@@ -102,20 +121,20 @@ describe('escalation store', () => {
       ['d', 10_000],
     ]);
     // A message not attempted yet takes rows written after its due time too (a busy worker has not got to it).
-    state.store.enqueue(newRow('b3', { createdAt: T + 45_000 }));
+    store().enqueue(newRow('b3', { createdAt: T + 45_000 }));
     expect(due().at(-1)).toEqual(['b3', 40_000]);
     // A quiet group_wait later, a row is first of its group again.
-    state.store.claimDue(T + 45_000, 10, 10);
-    state.store.enqueue(newRow('e', { createdAt: T + 75_001 }));
+    store().claimDue(T + 45_000, 10, 10);
+    store().enqueue(newRow('e', { createdAt: T + 75_001 }));
     expect(due().at(-1)).toEqual(['e', 75_001]);
   });
 
-  it('records delivered and failed attempts, with the error and the next try', () => {
-    state.store.enqueue(newRow('a'));
-    state.store.enqueue(newRow('b', { groupKey: 'Other' }));
-    const [[a], [b]] = state.store.claimDue(T, 10, 10) as [OutboxRow[], OutboxRow[]];
-    state.store.recordAttempt([a?.id as number], { ok: true, channel: 'mail', at: T + 1 });
-    state.store.recordAttempt([b?.id as number], {
+  it('records delivered and failed attempts, with the error and the next try', async () => {
+    store().enqueue(newRow('a'));
+    store().enqueue(newRow('b', { groupKey: 'Other' }));
+    const [[a], [b]] = store().claimDue(T, 10, 10) as [OutboxRow[], OutboxRow[]];
+    store().recordAttempt([a?.id as number], { ok: true, channel: 'mail', at: T + 1 });
+    store().recordAttempt([b?.id as number], {
       ok: false,
       channel: 'hook',
       at: T + 1,
@@ -124,24 +143,27 @@ describe('escalation store', () => {
       channelIndex: 0,
       failingSince: T + 1,
     });
-    expect(state.store.outboxByKey('a')).toMatchObject({
+    expect(store().outboxByKey('a')).toMatchObject({
       state: 'delivered',
       deliveredAt: T + 1,
       attempts: 1,
       channel: 'mail',
     });
-    expect(state.store.outboxByKey('b')).toMatchObject({
+    expect(store().outboxByKey('b')).toMatchObject({
       state: 'pending',
       attempts: 1,
       lastError: 'HTTP 500',
       nextAttemptAt: T + 5000,
       failingSince: T + 1,
     });
-    expect(state.store.outboxCounts()).toMatchObject({ delivered: 1, pending: 1 });
-    expect(state.store.outboxRows(42)).toEqual([]);
+    expect(store().outboxCounts()).toMatchObject({ delivered: 1, pending: 1 });
+    expect(store().outboxRows(42)).toEqual([]);
+    const before = store().outboxRows();
+    await o.reopen();
+    expect(store().outboxRows()).toEqual(before);
   });
 
-  it('allows one open incident per alert, and a new one after it resolved', () => {
+  it('allows one open incident per alert, and a new one after it resolved', async () => {
     const alert = makeAlert();
     const base = {
       alertId: alert.id,
@@ -151,15 +173,32 @@ describe('escalation store', () => {
       openedAt: T,
       levels: [],
     };
-    const first = state.store.insertIncident(base);
-    expect(() => state.store.insertIncident(base)).toThrow(/UNIQUE/);
-    state.store.updateIncident({ ...first, status: 'resolved', resolvedAt: T + 1 });
-    const second = state.store.insertIncident(base);
-    expect(state.store.openIncident(alert.id)?.id).toBe(second.id);
-    expect(state.store.lastIncident(alert.id)?.id).toBe(second.id);
-    expect(state.store.incidentsSince(T).map((i) => i.status)).toEqual(['resolved', 'open']);
-    state.store.enqueue(newRow('p', { incidentId: second.id }));
-    expect(state.store.outboxRows(second.id).map((r) => r.key)).toEqual(['p']);
-    expect(state.store.outboxRows(first.id)).toEqual([]);
+    const first = store().insertIncident(base);
+    expect(() => store().insertIncident(base)).toThrow(/UNIQUE/);
+    store().updateIncident({ ...first, status: 'resolved', resolvedAt: T + 1 });
+    const second = store().insertIncident(base);
+    expect(store().openIncident(alert.id)?.id).toBe(second.id);
+    expect(store().lastIncident(alert.id)?.id).toBe(second.id);
+    expect(
+      store()
+        .incidentsSince(T)
+        .map((i) => i.status),
+    ).toEqual(['resolved', 'open']);
+    store().enqueue(newRow('p', { incidentId: second.id }));
+    expect(
+      store()
+        .outboxRows(second.id)
+        .map((r) => r.key),
+    ).toEqual(['p']);
+    expect(store().outboxRows(first.id)).toEqual([]);
+    store().addPaged(second.id, 'cto', T + 2);
+    store().addAck(second.id, { who: 'cto', at: T + 3, via: 'link' });
+    await o.reopen();
+    expect(store().openIncident(alert.id)).toEqual(second);
+    expect(store().incident(first.id)).toEqual({ ...first, status: 'resolved', resolvedAt: T + 1 });
+    expect(store().paged(second.id)).toEqual(['cto']);
+    // Ids go on from the highest one stored.
+    const other = store().insertIncident({ ...base, alertId: 'other' });
+    expect(other.id).toBeGreaterThan(second.id);
   });
 });

@@ -5,7 +5,7 @@
 // time) until the probe runs and deliveries that step started have finished — otherwise a fake timeout could fire
 // while a real request is still on the wire.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -75,6 +75,19 @@ export async function startWorld(extra: Env = {}, clock: Clock = new FakeClock()
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Points the world's config at a PostgreSQL state store at `url` instead of the SQLite file; returns the environment
+ * to spawn its processes with (spawnDaemon's `extra`).
+ */
+export function usePostgresState(world: World, url: string): Env {
+  const file = join(world.configDir, 'centinela.yaml');
+  const text = readFileSync(file, 'utf8');
+  const postgres = text.replace('state:\n  path: ${STATE_PATH}', 'state:\n  kind: postgres\n  url: ${STATE_URL}');
+  if (postgres === text) throw new Error(`${file}: no state.path to replace`);
+  writeFileSync(file, postgres);
+  return { STATE_URL: url };
 }
 
 /** A test's world and the daemon it starts on it (see daemonPerTest). */

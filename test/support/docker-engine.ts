@@ -28,9 +28,15 @@ export interface DockerEngine {
   waitFor(name: string, ready: (c: ContainerState) => boolean, within?: number): Promise<ContainerState>;
   /** Subscribes to GET /containers/NAME/stats?stream=true and keeps every document the Engine sends. */
   statsStream(name: string): StatsStream;
-  /** Removes every container, stops dockerd, unmounts what it left and deletes its folder. */
+  /** Removes every container, stops dockerd, unmounts what it left and deletes its folder (give it STOP_MS). */
   stop(): Promise<void>;
 }
+
+/**
+ * What a hook that calls `stop()` should allow: removing running containers, dockerd's own shutdown (SIGKILL after
+ * 20 s) and the unmounts took more than vitest's 60 s hook timeout once in CI on a loaded machine.
+ */
+export const STOP_MS = 180_000;
 
 /** The parts of `docker inspect` the tests look at. */
 export interface ContainerState {

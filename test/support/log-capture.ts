@@ -5,11 +5,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import { createLogger, type LogLevel } from '../../src/log.js';
 
-/** One log line as pino writes it. */
-export type LogLine = { level: number; time: number; msg: string } & Record<string, unknown>;
-
-/** pino's numeric levels, for reading `LogLine.level`. */
-export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+/** One log line as src/log.ts writes it: the level by name, the time in ISO 8601. */
+export type LogLine = { level: LogLevel; time: string; msg: string } & Record<string, unknown>;
 
 /** A logger at `level` whose lines are kept; `lines()` parses what it wrote so far. */
 export function captureLog(clock: Clock, level: LogLevel = 'debug'): { log: Logger; lines: () => LogLine[] } {

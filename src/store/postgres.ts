@@ -1,0 +1,301 @@
+// The PostgreSQL store (two replicas on one database): the design of docs/architecture.md, "The store seam".
+//
+// Reads are synchronous over a working set in memory, and the working set is a SQLite database in memory holding
+// the whole state, loaded from PostgreSQL when the store opens: the SQLite store's own code answers every read and
+// takes every write, so both stores have the same semantics by construction. Temporary triggers note the key of
+// every row a write touches; a flush reads those rows and writes them (or deletes them) in PostgreSQL in one
+// transaction that first checks the leader term this store took when it opened. A store opened later takes a new
+// term, so an older one's flush fails (STATE_FENCED) instead of overwriting: the term row is read FOR SHARE in each
+// flush and taken FOR UPDATE by an opening store, so no flush of an old term commits after a new term began.
+//
+// A flush follows by itself every top-level unit of work and every write outside one (after the current synchronous
+// code, so a unit is never split); `flush()` resolves once everything written before it is committed.
+import type { Statement } from 'better-sqlite3';
+import pg from 'pg';
+import { StateError } from './errors.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import {
+  deleteRows,
+  ident,
+  insertRows,
+  META_TABLE,
+  migratePostgres,
+  selectAll,
+  type TableShape,
+  tablesOf,
+  upsertRows,
+} from './postgres-schema.js';
+import { openStore, type SqliteStore } from './sqlite.js';
+import type { Db } from './sqlite-db.js';
+import type { AlertStore, HeartbeatStore, HistoryStore, IncidentStore, Store } from './store.js';
+
+/** What opening the PostgreSQL store takes: the database and the pool (config `state:` with kind postgres). */
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database, as libpq reads it. */
+  url: string;
+  /** Connections at most. */
+  maxConnections: number;
+  /** How long to wait for a connection, in ms. */
+  connectTimeout: number;
+  /** How long an idle connection stays open, in ms. */
+  idleTimeout: number;
+  /** Told of a flush that failed on its own (not one awaited through flush()), and of idle connection errors. */
+  onError?: (err: Error) => void;
+  /** The schema history (tests open older versions). */
+  migrations?: readonly Migration[];
+}
+
+/** The PostgreSQL store and its leader term. */
+export interface PostgresStore extends Store {
+  /** The term this store took when it opened; its flushes commit only while the database's term is still it. */
+  readonly term: number;
+}
+
+/** The pg type of BIGINT: centinela's integers (times in ms, ids) fit in a double, so they come back as numbers. */
+const INT8_OID = 20;
+
+/** Connects, migrates once under the lock, takes a new term and loads the working set. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections,
+    connectionTimeoutMillis: options.connectTimeout,
+    idleTimeoutMillis: options.idleTimeout,
+    types: {
+      getTypeParser: ((oid: number, format: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const onError = options.onError ?? (() => {});
+  pool.on('error', (err) => onError(unreachable('an idle connection failed', err)));
+  const migrations = options.migrations ?? MIGRATIONS;
+  let mirror: SqliteStore | undefined;
+  try {
+    const client = await connect(pool);
+    try {
+      await migratePostgres(client, migrations);
+      const { rows } = await client.query(
+        `UPDATE ${META_TABLE} SET value = value + 1 WHERE key = 'term' RETURNING value`,
+      );
+      const term = Number(rows[0].value);
+      mirror = openStore(':memory:', migrations);
+      const tables = tablesOf(mirror.db);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const loaded: [TableShape, Record<string, unknown>[]][] = [];
+      for (const t of tables) loaded.push([t, await selectAll(client, t)]);
+      await client.query('COMMIT');
+      const db = mirror.db;
+      db.transaction(() => {
+        db.pragma('defer_foreign_keys = ON');
+        for (const [t, rows] of loaded) {
+          db.prepare(`DELETE FROM ${ident(t.name)}`).run();
+          insertRows(db, t, rows);
+        }
+      })();
+      return new PgStore(pool, mirror, tables, term, onError);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    mirror?.close();
+    await pool.end();
+    if (err instanceof StateError) throw err;
+    throw unreachable('cannot open it', err);
+  }
+}
+
+async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    throw unreachable('cannot connect', err);
+  }
+}
+
+/**
+ * A PostgreSQL failure, told without anything of the URL (host, port, user, database or password, all of which may
+ * come from the environment): a system error by its code, a refused login or a missing database in words, another
+ * server error by its SQLSTATE and message, pg's own errors (timeouts, a closed connection) by their message.
+ */
+function unreachable(what: string, err: unknown): StateError {
+  const { code, message } = err as { code?: string; message?: string };
+  let reason: string;
+  if (code?.startsWith('28')) reason = `${code} the server refused the login`;
+  else if (code === '3D000') reason = `${code} the database does not exist`;
+  else if (code && /^[0-9A-Z]{5}$/.test(code)) reason = `${code} ${message}`;
+  else reason = code ?? message ?? 'unknown error';
+  return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err });
+}
+
+class PgStore implements PostgresStore {
+  readonly alerts: AlertStore;
+  readonly incidents: IncidentStore;
+  readonly heartbeats: HeartbeatStore;
+  readonly history: HistoryStore;
+  readonly term: number;
+  readonly #pool: pg.Pool;
+  readonly #mirror: SqliteStore;
+  /** Each table with the statement that reads one row by its key. */
+  readonly #tables: Map<string, { table: TableShape; byKey: Statement<unknown[], unknown[]> }>;
+  readonly #onError: (err: Error) => void;
+  readonly #dirty;
+  #chain: Promise<void> = Promise.resolve();
+  #kicked = false;
+  #fenced: StateError | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(pool: pg.Pool, mirror: SqliteStore, tables: TableShape[], term: number, onError: (err: Error) => void) {
+    this.#pool = pool;
+    this.#mirror = mirror;
+    this.term = term;
+    this.#onError = onError;
+    const db = mirror.db;
+    this.#tables = new Map(
+      tables.map((table) => {
+        const byKey = db
+          .prepare<unknown[], unknown[]>(
+            `SELECT ${table.columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table.name)}
+             WHERE ${table.key.map((k) => `${ident(k)} = ?`).join(' AND ')}`,
+          )
+          .raw();
+        return [table.name, { table, byKey }];
+      }),
+    );
+    // No key on it: a trigger's INSERT OR IGNORE would take the outer statement's conflict handling (an upsert's)
+    // instead of its own, so the same key may be noted twice and is read once.
+    db.exec('CREATE TEMP TABLE dirty (tbl TEXT NOT NULL, key TEXT NOT NULL)');
+    for (const t of tables) installTriggers(db, t);
+    this.#dirty = {
+      any: db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM temp.dirty)').pluck(),
+      all: db.prepare<[], { tbl: string; key: string }>('SELECT DISTINCT tbl, key FROM temp.dirty ORDER BY tbl, key'),
+      clear: db.prepare('DELETE FROM temp.dirty'),
+      add: db.prepare('INSERT INTO temp.dirty (tbl, key) VALUES (?, ?)'),
+    };
+    this.alerts = this.#flushing(mirror.alerts);
+    this.incidents = this.#flushing(mirror.incidents);
+    this.heartbeats = this.#flushing(mirror.heartbeats);
+    this.history = this.#flushing(mirror.history);
+  }
+
+  unitOfWork<T>(fn: () => T): T {
+    const result = this.#mirror.unitOfWork(fn);
+    this.#kick();
+    return result;
+  }
+
+  get open(): boolean {
+    return this.#closing === undefined;
+  }
+
+  /** Resolves once every write made before the call is committed in PostgreSQL; rejects with what stopped it. */
+  flush(): Promise<void> {
+    const next = this.#chain.catch(() => {}).then(() => this.#flushOnce());
+    this.#chain = next;
+    return next;
+  }
+
+  /** Flushes what is left (a failure is told to onError), then closes the pool and the working set. */
+  close(): Promise<void> {
+    // A fenced store was told so already, by the flush that found it out.
+    this.#closing ??= (this.#fenced ? Promise.resolve() : this.flush())
+      .catch((err: Error) => this.#onError(err))
+      .then(() => this.#pool.end())
+      .finally(() => this.#mirror.close());
+    return this.#closing;
+  }
+
+  /** The sub-store with a flush after each call that wrote outside a unit of work. */
+  #flushing<S extends object>(store: S): S {
+    return new Proxy(store, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = value.apply(target, args);
+          this.#kick();
+          return result;
+        };
+      },
+    });
+  }
+
+  /** Schedules a flush after the current synchronous code, once, unless inside a unit or nothing was written. */
+  #kick(): void {
+    if (this.#kicked || this.#mirror.db.inTransaction || this.#closing) return;
+    this.#kicked = true;
+    queueMicrotask(() => {
+      this.#kicked = false;
+      if (this.#dirty.any.get() !== 1) return;
+      this.flush().catch((err: Error) => this.#onError(err));
+    });
+  }
+
+  /** Writes the rows noted dirty so far in one transaction under this store's term. */
+  async #flushOnce(): Promise<void> {
+    if (this.#fenced) throw this.#fenced;
+    const db = this.#mirror.db;
+    const noted = this.#dirty.all.all();
+    if (noted.length === 0) return;
+    const changes = this.#read(noted);
+    this.#dirty.clear.run();
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await connect(this.#pool);
+      await client.query('BEGIN');
+      const { rows } = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'term' FOR SHARE`);
+      const term = Number(rows[0]?.value);
+      if (term !== this.term) {
+        this.#fenced = new StateError(
+          'STATE_FENCED',
+          `state store (postgres): another centinela took it over (term ${term}, this one holds ${this.term}); this one writes nothing more`,
+        );
+        throw this.#fenced;
+      }
+      for (const { table, upserts, deletes } of changes) {
+        if (deletes.length > 0) await deleteRows(client, table, deletes);
+        if (upserts.length > 0) await upsertRows(client, table, upserts);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client?.query('ROLLBACK').catch(() => {});
+      if (!this.#fenced) {
+        db.transaction(() => {
+          for (const n of noted) this.#dirty.add.run(n.tbl, n.key);
+        })();
+      }
+      throw err instanceof StateError ? err : unreachable('a write failed', err);
+    } finally {
+      client?.release();
+    }
+  }
+
+  /** The current rows behind the noted keys: a row still there is upserted, a row gone is deleted. */
+  #read(noted: { tbl: string; key: string }[]) {
+    const byTable = new Map<string, { table: TableShape; upserts: unknown[][]; deletes: unknown[][] }>();
+    for (const { tbl, key } of noted) {
+      const { table, byKey } = this.#tables.get(tbl) as { table: TableShape; byKey: Statement<unknown[], unknown[]> };
+      let entry = byTable.get(tbl);
+      if (!entry) {
+        entry = { table, upserts: [], deletes: [] };
+        byTable.set(tbl, entry);
+      }
+      const values = JSON.parse(key) as unknown[];
+      const row = byKey.get(values);
+      if (row) entry.upserts.push(row);
+      else entry.deletes.push(values);
+    }
+    return [...byTable.values()];
+  }
+}
+
+/** Temporary triggers that note in temp.dirty the key of every row written to `t`. */
+function installTriggers(db: Db, t: TableShape): void {
+  const key = (ref: 'NEW' | 'OLD') => `json_array(${t.key.map((k) => `${ref}.${ident(k)}`).join(', ')})`;
+  const note = (ref: 'NEW' | 'OLD') => `INSERT INTO temp.dirty (tbl, key) VALUES ('${t.name}', ${key(ref)});`;
+  const name = (op: string) => ident(`dirty_${t.name}_${op}`);
+  db.exec(`
+    CREATE TEMP TRIGGER ${name('insert')} AFTER INSERT ON main.${ident(t.name)} BEGIN ${note('NEW')} END;
+    CREATE TEMP TRIGGER ${name('update')} AFTER UPDATE ON main.${ident(t.name)} BEGIN ${note('OLD')} ${note('NEW')} END;
+    CREATE TEMP TRIGGER ${name('delete')} AFTER DELETE ON main.${ident(t.name)} BEGIN ${note('OLD')} END;
+  `);
+}

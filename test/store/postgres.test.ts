@@ -1,0 +1,190 @@
+// What only the PostgreSQL store has: migrations once under a lock, the upgrade of an older database, the leader term
+// that fences an older store, flushes that keep a unit whole and keep what failed, errors that never quote the URL.
+// (The semantics both stores share are the parametrised suites of alerts.test.ts and escalation.test.ts.)
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SilenceRecord } from '../../src/rules/alert-records.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { migratePostgres } from '../../src/store/postgres-schema.js';
+import { makeAlert } from '../support/escalation-fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { pgOptions } from '../support/stores.js';
+import { freePort } from '../support/tcp-target.js';
+
+let db: TestDatabase;
+let sql: pg.Client;
+const stores: PostgresStore[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sql = await db.connect();
+});
+afterAll(() => db.drop());
+beforeEach(async () => {
+  await sql.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+});
+afterEach(async () => {
+  for (const s of stores.splice(0)) if (s.open) await s.close();
+});
+
+async function open(more: Parameters<typeof pgOptions>[1] = {}): Promise<PostgresStore> {
+  const s = await openPostgresStore(pgOptions(db.url, more));
+  stores.push(s);
+  return s;
+}
+
+const silence = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
+  id,
+  matchers: { alertname: 'ApiDown' },
+  startsAt: 0,
+  endsAt: 100,
+  owner: 'ana',
+  reason: 'r',
+  createdAt: 0,
+});
+
+const rows = async (query: string) => (await sql.query(query)).rows;
+
+describe('PostgreSQL store: schema', () => {
+  it('migrates a new database once when two replicas open it together, and each takes its own term', async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    expect([a.term, b.term].sort()).toEqual([1, 2]);
+    expect(await rows(`SELECT key, value FROM centinela_meta ORDER BY key`)).toEqual([
+      { key: 'schema_version', value: String(MIGRATIONS.at(-1)?.version) },
+      { key: 'term', value: '2' },
+    ]);
+    const tables = await rows(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'alert_history',
+      'alert_instances',
+      'alert_meta',
+      'centinela_meta',
+      'esc_acks',
+      'esc_incidents',
+      'esc_paged',
+      'heartbeats',
+      'maintenance_windows',
+      'outbox',
+      'silences',
+    ]);
+    expect(await rows(`SELECT value FROM alert_meta WHERE key = 'generation'`)).toEqual([{ value: '0' }]);
+  });
+
+  it('upgrades a database from migration 2 with the data migrations as SQLite runs them', async () => {
+    await migratePostgres(sql, MIGRATIONS.slice(0, 2));
+    const alert = makeAlert({ priority: 'P1' });
+    await sql.query(
+      `INSERT INTO esc_incidents (id, alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels)
+       VALUES (7, $1, $2, 'P1', 'open', 1000, 1000, 'P2', '[]')`,
+      [alert.id, JSON.stringify(alert)],
+    );
+    const s = await open();
+    expect(s.incidents.openIncident(alert.id)).toMatchObject({ id: 7, slaPriority: 'P2', topPriority: 'P2' });
+    expect(await rows('SELECT id, top_priority FROM esc_incidents')).toEqual([{ id: '7', top_priority: 'P2' }]);
+    expect(await rows(`SELECT value FROM centinela_meta WHERE key = 'schema_version'`)).toEqual([
+      { value: String(MIGRATIONS.at(-1)?.version) },
+    ]);
+  });
+
+  it('refuses a database a newer centinela wrote', async () => {
+    await open().then((s) => s.close());
+    await sql.query(`UPDATE centinela_meta SET value = 99 WHERE key = 'schema_version'`);
+    await expect(open()).rejects.toMatchObject({
+      code: 'STATE_TOO_NEW',
+      message: expect.stringContaining('schema version 99, this centinela knows up to'),
+    });
+  });
+
+  it('says it cannot connect without quoting the URL or its password', async () => {
+    const port = await freePort();
+    const err = await openPostgresStore(
+      pgOptions(`postgres://centinela:s3cr3t-pw@127.0.0.1:${port}/state`, { connectTimeout: 2_000 }),
+    ).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'STATE_UNREACHABLE' });
+    expect((err as Error).message).toBe('state store (postgres): cannot connect (ECONNREFUSED)');
+  });
+
+  it('says the login was refused or the database is missing without naming the user or the database', async () => {
+    // The machine's server trusts loopback logins; a role that may not log in is refused all the same (28000).
+    const role = await db.createRole('nologin', 'NOLOGIN');
+    const refused = await openPostgresStore(pgOptions(db.urlFor(role))).catch((e: Error) => e);
+    const missing = await openPostgresStore(pgOptions(db.url.replace(db.name, `${db.name}_gone`))).catch(
+      (e: Error) => e,
+    );
+    expect([(refused as Error).message, (missing as Error).message]).toEqual([
+      'state store (postgres): cannot connect (28000 the server refused the login)',
+      'state store (postgres): cannot connect (3D000 the database does not exist)',
+    ]);
+  });
+});
+
+describe('PostgreSQL store: flushes', () => {
+  it('flushes a write made outside a unit of work by itself', async () => {
+    const s = await open();
+    s.alerts.addSilence(silence('sil_1'));
+    // No flush() called: the write's own flush commits it; polled until then (10 s at most).
+    let found: unknown[] = [];
+    for (const deadline = Date.now() + 10_000; found.length === 0 && Date.now() < deadline; ) {
+      found = await rows('SELECT id FROM silences');
+    }
+    expect(found).toEqual([{ id: 'sil_1' }]);
+  });
+
+  it('writes a unit of work whole or not at all', async () => {
+    const s = await open();
+    expect(() =>
+      s.unitOfWork(() => {
+        s.alerts.addSilence(silence('sil_1'));
+        s.incidents.insertIncident({
+          alertId: 'a',
+          alert: makeAlert(),
+          priority: 'P0',
+          status: 'open',
+          openedAt: 1,
+          levels: [],
+        });
+        throw new Error('outbox insert failed');
+      }),
+    ).toThrow('outbox insert failed');
+    s.unitOfWork(() => s.alerts.addSilence(silence('sil_2')));
+    await s.flush();
+    expect(await rows('SELECT id FROM silences')).toEqual([{ id: 'sil_2' }]);
+    expect(await rows('SELECT id FROM esc_incidents')).toEqual([]);
+  });
+
+  it('keeps the rows of a failed flush and writes them with the next one', async () => {
+    const s = await open();
+    await sql.query('ALTER TABLE silences RENAME TO silences_away');
+    s.alerts.addSilence(silence('sil_1'));
+    await expect(s.flush()).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: expect.stringContaining('a write failed'),
+    });
+    await sql.query('ALTER TABLE silences_away RENAME TO silences');
+    await s.flush();
+    expect(await rows('SELECT id FROM silences')).toEqual([{ id: 'sil_1' }]);
+  });
+
+  it('fences an older store: once a newer one opened, the older one commits nothing more', async () => {
+    const errors: Error[] = [];
+    const old = await open({ onError: (e) => errors.push(e) });
+    old.alerts.addSilence(silence('before'));
+    await old.flush();
+    const next = await open();
+    expect(next.term).toBe(old.term + 1);
+    expect(next.alerts.getSilence('before')).toBeDefined();
+    old.alerts.addSilence(silence('after'));
+    await expect(old.flush()).rejects.toMatchObject({
+      code: 'STATE_FENCED',
+      message: expect.stringContaining(
+        `another centinela took it over (term ${next.term}, this one holds ${old.term})`,
+      ),
+    });
+    expect(await rows('SELECT id FROM silences')).toEqual([{ id: 'before' }]);
+    // The write's own flush told it too.
+    expect(errors.map((e) => (e as Error & { code: string }).code)).toContain('STATE_FENCED');
+  });
+});
