@@ -309,7 +309,7 @@ const historyConfig = z
     runs: z
       .number()
       .int({ message: 'is not a whole number. Write a count of runs, such as 90' })
-      .min(10, { message: 'keeps too few runs to draw. Write 10 or more, such as 90' })
+      .min(10, { message: 'is too few runs to draw. Write 10 or more, such as 90' })
       .max(1000, { message: 'is more runs than a page draws. Write at most 1000, such as 90' })
       .default(90),
     /** One point per series per step: the highest, lowest and last value seen in it. */
@@ -318,15 +318,15 @@ const historyConfig = z
     keep: duration.default(86_400_000),
   })
   .refine((h) => h.step >= 1_000, {
-    message: 'step is shorter than 1s. Write a step of 1s or more, such as 1m',
+    message: 'is shorter than 1s. Write a step of 1s or more, such as 1m',
     path: ['step'],
   })
   .refine((h) => h.keep >= h.step, {
-    message: 'keep is shorter than step. Write a keep of at least one step, such as 24h',
+    message: 'is shorter than step. Write a keep of at least one step, such as 24h',
     path: ['keep'],
   })
   .refine((h) => h.keep / h.step <= MAX_RING_POINTS, {
-    message: `keep / step is more than ${MAX_RING_POINTS} points per series. Write a longer step or a shorter keep, such as step: 1m, keep: 24h`,
+    message: `is more than ${MAX_RING_POINTS} steps (keep / step points per series). Write a longer step or a shorter keep, such as step: 1m, keep: 24h`,
     path: ['keep'],
   });
 

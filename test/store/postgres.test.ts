@@ -66,8 +66,12 @@ describe('PostgreSQL store: schema', () => {
       'esc_incidents',
       'esc_paged',
       'heartbeats',
+      'history_points',
+      'history_series',
       'maintenance_windows',
       'outbox',
+      'probe_hours',
+      'probe_runs',
       'silences',
     ]);
     expect(await rows(`SELECT value FROM alert_meta WHERE key = 'generation'`)).toEqual([{ value: '0' }]);
