@@ -32,13 +32,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config/load.js';
 import { parseDuration } from '../src/duration.js';
+import { capRuleWaits, editYamlFile, probesEvery } from '../test/support/config-timings.js';
 import { type DaemonProcess, spawnCentinela } from '../test/support/daemon.js';
 import { type LabStack, startLabStack } from '../test/support/lab-stack.js';
 import { type SmtpSink, startSmtpSink } from '../test/support/smtp-sink.js';
 import { startWebhookSink, type WebhookSink } from '../test/support/webhook-sink.js';
-import { type AnchorStack, type AnchorTargets, startAnchorStack } from './support/anchor-stack.js';
-import { capRuleWaits, editYamlFile, probesEvery } from './support/config-timings.js';
+import { type AnchorStack, type AnchorTargets, type ShippedRule, startAnchorStack } from './support/anchor-stack.js';
 import {
   alertmanagerEmail,
   alertmanagerWebhook,
@@ -293,6 +294,8 @@ interface Bench {
   anchorSmtp: SmtpSink;
   anchorHook: WebhookSink;
   targets: AnchorTargets;
+  /** The shipped rules, whose thresholds the anchor's rules take. */
+  shipped: ShippedRule[];
   root: string;
   work: string;
 }
@@ -305,7 +308,7 @@ async function trial(bench: Bench, index: number): Promise<Trial> {
   let anchor: AnchorStack | undefined;
   let daemon: DaemonProcess | undefined;
   try {
-    anchor = await startAnchorStack(bench.targets, join(dir, 'anchor'));
+    anchor = await startAnchorStack(bench.targets, bench.shipped, join(dir, 'anchor'));
     daemon = await spawnCentinela(
       lab.configDir,
       { ...lab.env, ...daemonEnv, CENTINELA_STATE: join(dir, 'state.db'), CENTINELA_LISTEN: '127.0.0.1:0' },
@@ -374,7 +377,16 @@ async function startBench(): Promise<Bench> {
     smtp: `127.0.0.1:${anchorSmtp.port}`,
     webhook: anchorHook.url,
   };
-  return { lab, anchorSmtp, anchorHook, targets, root, work: mkdtempSync(join(tmpdir(), 'centinela-faults-')) };
+  const shipped = (await loadConfig({ dir: lab.configDir, env: lab.env })).alerts.rules;
+  return {
+    lab,
+    anchorSmtp,
+    anchorHook,
+    targets,
+    shipped,
+    root,
+    work: mkdtempSync(join(tmpdir(), 'centinela-faults-')),
+  };
 }
 
 async function closeBench(bench: Bench): Promise<void> {

@@ -23,9 +23,10 @@ import { parseArgs } from 'node:util';
 import { type Document, parse } from 'yaml';
 import { systemClock } from '../src/clock.js';
 import { parseDuration } from '../src/duration.js';
+import { editYamlFile } from '../test/support/config-timings.js';
 import { type Daemon, seeded, startDaemon, startWorld, type World } from '../test/support/daemon.js';
 import { startHttpTarget } from '../test/support/http-target.js';
-import { editYamlFile } from './support/config-timings.js';
+import { stateChanges } from './support/alert-history.js';
 import { startDemoBench } from './support/demo-daemon.js';
 import { load, median, quantile } from './support/process-usage.js';
 
@@ -66,16 +67,8 @@ function applyTiming(doc: Document, t: Timing): void {
   }
 }
 
-/** ApiDown's state changes to `what` (firing, resolved), in fake epoch ms, from the store. */
-function stateChanges(d: Daemon, what: 'firing' | 'resolved'): number[] {
-  return d.db
-    .prepare<[string], { at: number }>(
-      `SELECT h.at FROM alert_history h JOIN alert_instances i ON i.id = h.alert_id
-       WHERE i.rule = 'ApiDown' AND h.kind = 'state' AND h.what = ? ORDER BY h.at`,
-    )
-    .all(what)
-    .map((r) => r.at);
-}
+/** ApiDown's state changes to `what` (firing, resolved), in fake epoch ms. */
+const apiDown = (d: Daemon, what: 'firing' | 'resolved'): number[] => stateChanges(d, 'ApiDown', what).map((c) => c.at);
 
 /** A fresh world and daemon over the fixture, ApiDown timed by `t`; `edit` changes the config further. */
 async function daemonWith(t: Timing, env: Record<string, string> = {}, edit = (_: Document) => {}) {
@@ -98,7 +91,7 @@ async function allClearTimes(t: Timing): Promise<number[]> {
       await d.advance(every + random() * every);
       world.target.setFault('down');
       await d.advanceUntil(
-        () => stateChanges(d, 'firing').length > 0,
+        () => apiDown(d, 'firing').length > 0,
         120_000,
         () => 'ApiDown never fired',
       );
@@ -106,11 +99,11 @@ async function allClearTimes(t: Timing): Promise<number[]> {
       const fixedAt = d.clock.now();
       world.target.setFault('none');
       await d.advanceUntil(
-        () => stateChanges(d, 'resolved').length > 0,
+        () => apiDown(d, 'resolved').length > 0,
         600_000,
         () => 'ApiDown never resolved',
       );
-      times.push((stateChanges(d, 'resolved')[0] ?? Number.NaN) - fixedAt);
+      times.push((apiDown(d, 'resolved')[0] ?? Number.NaN) - fixedAt);
     } finally {
       await d.close();
       await world.close();
@@ -281,8 +274,8 @@ async function soak(): Promise<void> {
     try {
       plan = soakPlan(d.clock.now(), end);
       await d.advance(minutes * 60_000);
-      fired = stateChanges(d, 'firing');
-      resolved = stateChanges(d, 'resolved');
+      fired = apiDown(d, 'firing');
+      resolved = apiDown(d, 'resolved');
     } finally {
       await d.close();
       await world.close();

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { ApiClient } from '../src/cli/client.js';
 import { startDaemon } from '../src/cli/run.js';
 import { systemClock } from '../src/clock.js';
+import { createLogger } from '../src/log.js';
 import type { AlertView } from '../src/server/api-shapes.js';
 import { type ReceivedPage, startDemoSink } from './sink.js';
 import { FAULT_MODES, startDemoTarget } from './target.js';
@@ -46,7 +47,13 @@ const logPath = join(work, 'demo.log');
 
 const target = await startDemoTarget();
 const sink = await startDemoSink(() => systemClock.now());
-const log = pino({ level: 'info' }, pino.destination({ dest: logPath, sync: false }));
+// centinela's own logger, as `centinela run` writes it (level names, ISO times, secrets redacted), into a file.
+const log = createLogger({
+  level: 'info',
+  pretty: false,
+  clock: systemClock,
+  destination: pino.destination({ dest: logPath, sync: false }),
+});
 const env = (listen: string) => ({
   ...process.env,
   DEMO_TARGET_URL: target.url,

@@ -13,7 +13,9 @@
 //                         (last_broadcast_at no longer moves); GET /fault shows the mode
 //
 // Traffic is simulated without timers: each scrape of /metrics first adds the requests (≈ `rps` per second) that
-// "happened" since the previous scrape, with latencies and statuses drawn for the current fault mode.
+// "happened" since the previous scrape, with latencies and statuses drawn for the current fault mode. A fault switch
+// first adds those of the mode it ends, so a fault (or a spike of a few seconds) covers the requests of its own time,
+// not the whole interval since the previous scrape.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -90,6 +92,14 @@ export async function startDemoTarget(
     }
   };
 
+  /** The requests until now were made in the mode that ends here. */
+  const switchTo = (next: FaultMode) => {
+    simulate();
+    mode = next;
+    // A dead process drops its open sockets too.
+    if (next === 'killed') for (const client of wss.clients) client.terminate();
+  };
+
   const json = (res: ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
@@ -108,7 +118,7 @@ export async function startDemoTarget(
         if (!FAULT_MODES.includes(wanted as FaultMode)) {
           return json(res, 400, { error: `mode must be one of ${FAULT_MODES.join(', ')}` });
         }
-        mode = wanted as FaultMode;
+        switchTo(wanted as FaultMode);
       }
       return json(res, 200, { mode });
     }
@@ -165,11 +175,7 @@ export async function startDemoTarget(
     get fault() {
       return mode;
     },
-    setFault(next) {
-      mode = next;
-      // A dead process drops its open sockets too.
-      if (next === 'killed') for (const client of wss.clients) client.terminate();
-    },
+    setFault: switchTo,
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();

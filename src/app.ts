@@ -100,6 +100,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     changed: () => engine.changed(),
     acknowledged: (accepted) => engine.acknowledged(accepted),
+    committed: () => store.flush(),
   });
   metrics.setSources({
     alerts: () => countAlerts(engine.alerts.listAlerts({ state: ['pending', 'firing'] })),

@@ -2,13 +2,15 @@
 // Prometheus (5 s scrape and evaluation, `for: 10s`, `[1m]` rate windows), Alertmanager (group_wait and
 // group_interval 1 s, email and webhook with send_resolved) and the blackbox, postgres, redis and node exporters —
 // six processes on free loopback ports, with rules equivalent to the shipped config/alerts.yaml for what these
-// exporters see (the API's health and golden signals, PostgreSQL, Redis, one filesystem) under the same alert names
-// and priorities, and the shipped inhibitions.
+// exporters see (the API's health and golden signals, PostgreSQL, Redis, one filesystem) under the same alert names,
+// priorities and thresholds (read from the loaded config, so a changed threshold changes both), and the shipped
+// inhibitions.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { systemClock } from '../../src/clock.js';
+import type { RuleConfig } from '../../src/config/schema.js';
 import { freePort } from '../../test/support/tcp-target.js';
 
 /** What the anchor watches, and where it pages. */
@@ -38,63 +40,64 @@ export interface AnchorPorts {
   node: number;
 }
 
-type Priority = 'P0' | 'P1' | 'P2' | 'P3';
+/** A shipped rule as the anchor mirrors it: its name, comparison and thresholds (config/alerts.yaml as loaded). */
+export type ShippedRule = Pick<RuleConfig, 'name' | 'op' | 'thresholds'>;
 
-/** `expr op threshold` for each priority, as one Prometheus alert per priority. */
-const bands = (expr: string, op: '>' | '<' | '==', thresholds: Partial<Record<Priority, number>>) =>
-  Object.entries(thresholds).map(([priority, t]) => ({ priority, expr: `${expr} ${op} ${t}` }));
+/**
+ * What Prometheus evaluates for a shipped rule: an expression compared with the rule's own op and threshold, or, for
+ * a rule whose threshold is not a value of the series (the hours a disk has left), the comparison built from it.
+ */
+type Mirror = string | { at: (threshold: number) => string };
 
-/** The shipped rules in PromQL: name → one expression per priority. */
-function ruleTable(t: AnchorTargets): Record<string, { priority: string; expr: string }[]> {
+/** The shipped rules in PromQL, by name; the thresholds and comparisons come from the loaded config. */
+function mirrors(t: AnchorTargets): Record<string, Mirror> {
   const api = 'job="api"';
   const fs = `mountpoint="${t.mountpoint}"`;
   const rate = (selector: string) => `sum(rate(${selector}[1m]))`;
   return {
-    ApiDown: bands('probe_success{job="api_health"}', '==', { P0: 0 }),
-    ApiLatencyHigh: bands(
-      `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${api}}[1m])))`,
-      '>',
-      { P2: 0.2, P1: 0.5 },
-    ),
-    ApiLatencyP99High: bands(
-      `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${api}}[1m])))`,
-      '>',
-      { P2: 1 },
-    ),
-    TrafficAboveRunbookPeak: bands(rate(`http_requests_total{${api}}`), '>', { P3: 50, P1: 150 }),
-    TrafficStopped: bands(rate(`http_requests_total{${api}}`), '<', { P2: 0.5 }),
-    ApiErrorRateHigh: bands(
-      `100 * ${rate(`http_requests_total{${api},status=~"5.."}`)} / ${rate(`http_requests_total{${api}}`)}`,
-      '>',
-      { P2: 1, P1: 5 },
-    ),
-    MetricsScrapeFailing: bands(`up{${api}}`, '==', { P2: 0 }),
-    DbDown: bands('pg_up', '==', { P0: 0 }),
-    DbSlowQueries: bands('pg_sessions_slow', '>', { P2: 0, P1: 10 }),
-    DbIdleInTransaction: bands('pg_sessions_oldest_idle_in_transaction_seconds', '>', { P2: 300 }),
-    DbConnectionsHigh: bands('100 * sum(pg_sessions_connections) / sum(pg_settings_max_connections)', '>', {
-      P2: 80,
-      P1: 90,
-    }),
-    DbDeadlocks: bands(rate('pg_stat_database_deadlocks{datname="grupogad_prod"}'), '>', { P3: 0 }),
-    RedisDown: bands('redis_up', '==', { P1: 0 }),
+    ApiDown: 'probe_success{job="api_health"}',
+    ApiLatencyHigh: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${api}}[1m])))`,
+    ApiLatencyP99High: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${api}}[1m])))`,
+    TrafficAboveRunbookPeak: rate(`http_requests_total{${api}}`),
+    TrafficStopped: rate(`http_requests_total{${api}}`),
+    ApiErrorRateHigh: `100 * ${rate(`http_requests_total{${api},status=~"5.."}`)} / ${rate(`http_requests_total{${api}}`)}`,
+    MetricsScrapeFailing: `up{${api}}`,
+    DbDown: 'pg_up',
+    DbSlowQueries: 'pg_sessions_slow',
+    DbIdleInTransaction: 'pg_sessions_oldest_idle_in_transaction_seconds',
+    DbConnectionsHigh: '100 * sum(pg_sessions_connections) / sum(pg_settings_max_connections)',
+    DbDeadlocks: rate('pg_stat_database_deadlocks{datname="grupogad_prod"}'),
+    RedisDown: 'redis_up',
     // A Redis without maxmemory (0) has no share to alert on: the divisor filter drops it.
-    RedisMemoryHigh: bands('100 * redis_memory_used_bytes / (redis_memory_max_bytes > 0)', '>', { P2: 80, P1: 90 }),
-    RedisRejectingConnections: bands(rate('redis_rejected_connections_total'), '>', { P2: 0 }),
-    DiskSpaceLow: bands(`100 * (1 - node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}})`, '>', {
-      P2: 80,
-      P1: 90,
-    }),
-    DiskFillingUp: [
-      { priority: 'P2', expr: `predict_linear(node_filesystem_avail_bytes{${fs}}[1h], 48 * 3600) < 0` },
-      { priority: 'P1', expr: `predict_linear(node_filesystem_avail_bytes{${fs}}[1h], 12 * 3600) < 0` },
-    ],
+    RedisMemoryHigh: '100 * redis_memory_used_bytes / (redis_memory_max_bytes > 0)',
+    RedisRejectingConnections: rate('redis_rejected_connections_total'),
+    DiskSpaceLow: `100 * (1 - node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}})`,
+    // Full within the threshold's hours at the last hour's pace.
+    DiskFillingUp: { at: (hours) => `predict_linear(node_filesystem_avail_bytes{${fs}}[1h], ${hours} * 3600) < 0` },
   };
 }
 
+/** One Prometheus alert per mirrored rule and priority, at the shipped rule's thresholds. */
+function ruleTable(
+  t: AnchorTargets,
+  shipped: readonly ShippedRule[],
+): Record<string, { priority: string; expr: string }[]> {
+  return Object.fromEntries(
+    Object.entries(mirrors(t)).map(([name, mirror]) => {
+      const rule = shipped.find((r) => r.name === name);
+      if (!rule) throw new Error(`the shipped config has no rule ${name}, which the anchor mirrors`);
+      const bands = Object.entries(rule.thresholds).map(([priority, threshold]) => ({
+        priority,
+        expr: typeof mirror === 'string' ? `${mirror} ${rule.op} ${threshold}` : mirror.at(threshold),
+      }));
+      return [name, bands];
+    }),
+  );
+}
+
 /** Prometheus' rule file: one alert per rule and priority, `for: 10s`. */
-export function anchorRules(t: AnchorTargets): string {
-  const rules = Object.entries(ruleTable(t)).flatMap(([alert, alerts]) =>
+export function anchorRules(t: AnchorTargets, shipped: readonly ShippedRule[]): string {
+  const rules = Object.entries(ruleTable(t, shipped)).flatMap(([alert, alerts]) =>
     alerts.map(({ priority, expr }) => ({ alert, expr, for: '10s', labels: { priority } })),
   );
   return stringify({ groups: [{ name: 'centinela-equivalent', rules }] });
@@ -231,7 +234,11 @@ export interface AnchorStack {
 }
 
 /** Writes the configuration into `dir` and starts the six processes; resolves once each answers. */
-export async function startAnchorStack(t: AnchorTargets, dir: string): Promise<AnchorStack> {
+export async function startAnchorStack(
+  t: AnchorTargets,
+  shipped: readonly ShippedRule[],
+  dir: string,
+): Promise<AnchorStack> {
   mkdirSync(dir, { recursive: true });
   const ports: AnchorPorts = {
     prometheus: await freePort(),
@@ -246,7 +253,7 @@ export async function startAnchorStack(t: AnchorTargets, dir: string): Promise<A
     return join(dir, name);
   };
   const listen = (port: number) => `--web.listen-address=127.0.0.1:${port}`;
-  file('rules.yml', anchorRules(t));
+  file('rules.yml', anchorRules(t, shipped));
   const specs: { name: string; bin: string; args: string[]; ready: string; env?: Record<string, string> }[] = [
     {
       name: 'prometheus',

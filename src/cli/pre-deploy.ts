@@ -66,9 +66,12 @@ export function checkEnvFile(file: EnvFile, name: string, expectedEnvironment: s
   return checks;
 }
 
-/** Runs the checklist, prints it, and resolves to the exit status: 0 when every check passed. */
+/**
+ * Runs the checklist, prints it (with `json`, as `{ ok, failed, checks: [{ ok, text }] }`), and resolves to the exit
+ * status: 0 when every check passed.
+ */
 export async function preDeploy(
-  run: CommandRun & { appEnv: string; clock: Clock; backupMaxAge?: string; signal?: AbortSignal },
+  run: CommandRun & { appEnv: string; clock: Clock; backupMaxAge?: string; signal?: AbortSignal; json?: boolean },
 ): Promise<number> {
   const text = await readFile(run.appEnv, 'utf8').catch((err: NodeJS.ErrnoException) => err);
   const envChecks =
@@ -77,6 +80,10 @@ export async function preDeploy(
       : [{ ok: false, text: `${run.appEnv}: cannot be read (${text.code ?? text.message})` }];
   const checks = [...envChecks, ...(await checkBackups(run))];
   const failed = checks.filter((c) => !c.ok).length;
+  if (run.json) {
+    run.out(JSON.stringify({ ok: failed === 0, failed, checks }, null, 2));
+    return failed === 0 ? 0 : 1;
+  }
   run.out(
     [
       ...checks.map((c) => `${c.ok ? '✅' : '🚨'} ${c.text}`),

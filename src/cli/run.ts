@@ -13,6 +13,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { ApiError } from '../server/errors.js';
+import { Metrics } from '../server/metrics.js';
 import { StateError } from '../store/errors.js';
 import { openPostgresStore } from '../store/postgres.js';
 import { openStore } from '../store/sqlite.js';
@@ -42,6 +43,7 @@ export async function startDaemon(
     clock,
     log: deps.log,
     store,
+    metrics: new Metrics({ revision: deps.env.CENTINELA_REVISION?.trim() }),
   });
   try {
     app.start();

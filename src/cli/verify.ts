@@ -64,6 +64,7 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
           appEnv: opts.appEnv,
           backupMaxAge: opts.backupMaxAge,
           clock: systemClock,
+          json: opts.json ?? false,
         });
         return;
       }

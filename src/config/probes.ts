@@ -359,6 +359,55 @@ export const hostProbe = z.strictObject({
   proc: z.string().default('/proc'),
 });
 
+/**
+ * The off-site copy of the backups in S3-compatible storage (AWS S3, MinIO, DigitalOcean Spaces, Backblaze B2…):
+ * the objects under a prefix, their count and the newest one's age and size. An empty bucket turns it off, so the
+ * shipped file can carry it as `${OFFSITE_S3_BUCKET:-}`.
+ */
+export const s3Probe = z
+  .strictObject({
+    ...common,
+    kind: z.literal('s3'),
+    /** The bucket; empty means the check is off. */
+    bucket: z.string().transform((b) => (b === '' ? undefined : b)),
+    /** Only keys starting with this (a folder such as `backups/`); empty: the whole bucket. */
+    prefix: z.string().default(''),
+    /** Objects whose name (after the last /) matches this glob are not counted, as the disk probe's exclude. */
+    exclude: z
+      .string()
+      .refine((g) => !g.includes('/'), {
+        message: 'is a path. Write a file-name glob only, e.g. pre_deploy_*.sql.gz',
+      })
+      .optional(),
+    /** The service's address for S3-compatible storage (https://minio.example.org:9000); empty or absent: AWS. */
+    endpoint: z
+      .string()
+      .refine((u) => u === '' || /^https?:$/.test(URL.parse(u)?.protocol ?? ''), {
+        message: 'is not an http:// or https:// URL. Write e.g. https://s3.example.org or http://minio:9000',
+      })
+      .transform((u) => (u === '' ? undefined : u))
+      .optional(),
+    region: z.string().min(1).default('us-east-1'),
+    /** Address the bucket in the path (endpoint/bucket/key), as most S3-compatible servers want. */
+    path_style: z.boolean().default(false),
+    access_key_id: optionalSecret,
+    secret_access_key: optionalSecret,
+    /** More objects than this under the prefix: cannot measure (the newest could be among those not listed). */
+    max_objects: z.number().int().positive().default(100_000),
+  })
+  .superRefine((probe, ctx) => {
+    if (probe.bucket === undefined) return;
+    for (const key of ['access_key_id', 'secret_access_key'] as const) {
+      if (probe[key] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is needed when bucket is set: a key that may list the bucket (s3:ListBucket) is enough',
+        });
+      }
+    }
+  });
+
 /** The only credential of a heartbeat's ping URL: long enough not to be guessed. */
 const pingSecret = z
   .string({ error: 'expected a string (usually ${ENV_VAR})' })
@@ -402,6 +451,7 @@ export const probeConfig = z.discriminatedUnion('kind', [
   hostProbe,
   heartbeatProbe,
   caddyAccessLogProbe,
+  s3Probe,
 ]);
 
 export type ProbeConfig = z.output<typeof probeConfig>;
@@ -418,3 +468,4 @@ export type DiskProbeConfig = z.output<typeof diskProbe>;
 export type HostProbeConfig = z.output<typeof hostProbe>;
 export type HeartbeatProbeConfig = z.output<typeof heartbeatProbe>;
 export type CaddyAccessLogProbeConfig = z.output<typeof caddyAccessLogProbe>;
+export type S3ProbeConfig = z.output<typeof s3Probe>;

@@ -33,6 +33,11 @@ export type OutboxConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channel
 /** What the worker needs. */
 export interface OutboxDeps {
   store: IncidentStore;
+  /**
+   * Resolves once the store's writes so far are durable (Store.flush): a claimed message is sent only then, so a
+   * claim that did not commit (a fenced or cut-off PostgreSQL store) is never delivered. Resolved at once without it.
+   */
+  committed?: () => Promise<void>;
   config: OutboxConfig;
   /** The language and time zone pages are written in (centinela.yaml); English and UTC when omitted. */
   reading?: Reading;
@@ -86,6 +91,7 @@ function notificationId(rows: OutboxRow[]): string {
 /** Delivers the outbox; one per daemon. */
 export class OutboxWorker {
   readonly #store: IncidentStore;
+  readonly #committed: () => Promise<void>;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #random: () => number;
@@ -98,6 +104,8 @@ export class OutboxWorker {
   #reading: Reading;
   #cancelTimer: (() => void) | undefined;
   #stopped = true;
+  /** Until when no row is claimed: a claim failed to commit, and the store is given initial_backoff to come back. */
+  #pausedUntil = 0;
   /** Messages being delivered, each in one lane of the pool; each resolves when its attempt is recorded. */
   readonly #lanes = new Set<Promise<void>>();
   readonly #inFlight = new Set<AbortController>();
@@ -106,6 +114,7 @@ export class OutboxWorker {
 
   constructor(deps: OutboxDeps) {
     this.#store = deps.store;
+    this.#committed = deps.committed ?? (() => Promise.resolve());
     this.#config = deps.config;
     this.#reading = deps.reading ?? DEFAULT_READING;
     this.#ackUrl = deps.ackUrl ?? (() => undefined);
@@ -140,6 +149,10 @@ export class OutboxWorker {
   wake(): void {
     if (this.#stopped) return;
     this.#cancelTimer?.();
+    if (this.#clock.now() < this.#pausedUntil) {
+      this.#cancelTimer = this.#clock.setTimeout(() => this.wake(), this.#pausedUntil - this.#clock.now());
+      return;
+    }
     const free = this.#concurrency - this.#lanes.size;
     if (free > 0)
       for (const batch of this.#store.claimDue(this.#clock.now(), free, MAX_ITEMS)) void this.#inLane(batch);
@@ -208,6 +221,7 @@ export class OutboxWorker {
   }
 
   async #deliverBatch(rows: OutboxRow[]): Promise<void> {
+    if (!(await this.#claimCommitted(rows))) return;
     const first = rows[0] as OutboxRow;
     const { contacts, channels, levels } = this.#config;
     const contact = contacts[first.contact];
@@ -248,6 +262,30 @@ export class OutboxWorker {
       }
     }
     this.#record(rows, channelName ?? null, result);
+  }
+
+  /**
+   * Whether the claim of `rows` is durable. When it is not, nothing is sent: a fenced store (another centinela took
+   * over) stops the worker for good; otherwise the rows go back to pending and no row is claimed for
+   * initial_backoff, while the store retries the writes it holds.
+   */
+  async #claimCommitted(rows: OutboxRow[]): Promise<boolean> {
+    try {
+      await this.#committed();
+      return true;
+    } catch (err) {
+      const { code, message } = err as { code?: string; message: string };
+      if (code === 'STATE_FENCED') {
+        this.#stopped = true;
+        this.#cancelTimer?.();
+        this.#log.error({ code, rows: rows.length }, `outbox: nothing more is sent: ${message}`);
+        return false;
+      }
+      this.#store.release(rows.map((r) => r.id));
+      this.#pausedUntil = this.#clock.now() + this.#config.delivery.initial_backoff;
+      this.#log.error({ code, rows: rows.length }, `outbox: not sent, the claim was not saved: ${message}`);
+      return false;
+    }
   }
 
   /** The item with the link to its alert's timeline, and, on a page, the signed acknowledgement link. */

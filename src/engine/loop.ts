@@ -105,6 +105,7 @@ export class Engine {
     });
     this.#delivery = new OutboxWorker({
       store: deps.store.incidents,
+      committed: () => deps.store.flush(),
       config: this.#paging.escalation,
       reading: this.#paging.reading ?? DEFAULT_READING,
       ackUrl: signedAckLinks(

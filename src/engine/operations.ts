@@ -49,6 +49,8 @@ export interface OperationsDeps {
   changed: () => void;
   /** An acknowledgement went through (API or link): wake the outbox, record the response time. */
   acknowledged: (accepted: AckAccepted) => void;
+  /** Resolves once what was written is durable (the store's flush): a write is answered only then. */
+  committed: () => Promise<void>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -248,6 +250,7 @@ export function createOperations(d: OperationsDeps): Operations {
           throw new ApiError('NOT_FIRING', `alert "${id}" is ${known.state}: nobody was paged, nothing to acknowledge`);
         throw refused(result);
       }
+      await d.committed();
       d.acknowledged(result);
       return ackView(result, input.via);
     },
@@ -267,12 +270,14 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(input.force ? { force: true } : {}),
         }),
       );
+      await d.committed();
       d.changed();
       return silenceView(s);
     },
 
     async expireSilence(id, by) {
       const s = rulesCall(() => api().expireSilence(id, by));
+      await d.committed();
       d.changed();
       return silenceView(s);
     },
@@ -301,6 +306,7 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(input.budgetMs !== undefined ? { budget: input.budgetMs } : {}),
         }),
       );
+      await d.committed();
       d.changed();
       return windowView(w);
     },
@@ -311,6 +317,7 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async recordMaintenanceOutput(id, input) {
       const w = rulesCall(() => api().recordOutput(id, input.output, input.ended));
+      await d.committed();
       // A passing run after the command's end closes the window: the probes run now rather than at their next turn.
       if (input.ended && w.kind === 'one-shot' && w.open) for (const p of w.probes) d.scheduler.runSoon(p, 0);
       return windowView(w);
@@ -318,6 +325,7 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async endMaintenance(id, by) {
       const w = rulesCall(() => api().closeWindow(id, by));
+      await d.committed();
       d.changed();
       return windowView(w);
     },
@@ -335,6 +343,7 @@ export function createOperations(d: OperationsDeps): Operations {
     async confirmAckLink(token, comment) {
       const result = confirmAckLink(token, comment, linkDeps(), d.clock.now());
       if (!result.ok) throw refused(result);
+      await d.committed();
       d.acknowledged(result);
       return ackView(result, 'link');
     },
@@ -347,7 +356,9 @@ export function createOperations(d: OperationsDeps): Operations {
         store: d.heartbeats,
         runSoon: (p: string) => d.scheduler.runSoon(p, 0),
       };
-      return recordPing(deps, name, ping);
+      const recorded = recordPing(deps, name, ping);
+      await d.committed();
+      return recorded;
     },
     async status() {
       const now = d.clock.now();

@@ -13,6 +13,7 @@ import metrics from './metrics.js';
 import postgres from './postgres.js';
 import type { Probe, ProbeDeps, ProbeKind } from './probe.js';
 import redis from './redis.js';
+import s3 from './s3.js';
 import tls from './tls.js';
 import websocket from './websocket.js';
 import wsStats from './ws-stats.js';
@@ -34,6 +35,7 @@ export const probeKinds: readonly AnyProbeKind[] = [
   host,
   heartbeat,
   caddyAccessLog,
+  s3,
 ];
 
 /** The registered kind named `kind`, if it is built. */

@@ -70,12 +70,16 @@ export function causeLinks(rules: readonly Rule[], inhibit: readonly InhibitConf
 /**
  * For each rule that can be a cause, the probes of the rules whose alerts it can explain: when the cause starts
  * pending, they are asked to run, so the symptoms it holds back are known (and listed in its page) when it fires.
+ * The cause's own probe is not among them: its run has just looked (it is what made the cause pending), and another
+ * run at once would be one more failed check counted toward the cause's `after_failures`, unpaced by `retry_every`.
  */
 export function symptomProbes(rules: readonly Rule[], links: ReadonlyMap<string, CauseLink[]>): Map<string, string[]> {
   const probes = new Map<string, Set<string>>();
   for (const target of rules) {
     for (const { sources } of links.get(target.name) ?? []) {
-      for (const s of sources) probes.set(s.name, (probes.get(s.name) ?? new Set()).add(target.probe));
+      for (const s of sources) {
+        if (s.probe !== target.probe) probes.set(s.name, (probes.get(s.name) ?? new Set()).add(target.probe));
+      }
     }
   }
   return new Map([...probes].map(([name, set]) => [name, [...set]]));

@@ -73,7 +73,8 @@ export class Metrics {
   readonly #reloads: Counter<'result'>;
   #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0, undelivered: () => ({}), probeSkips: () => [] };
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  /** `revision`: the source revision the build came from (CENTINELA_REVISION), a label of centinela_build_info. */
+  constructor(options: { processMetrics?: boolean; revision?: string | undefined } = {}) {
     const registers = [this.registry];
     if (options.processMetrics !== false) {
       // The event-loop delay histogram (nodejs_eventloop_lag_{min,max,mean,p50,p90,p99}_seconds) samples on a timer
@@ -86,12 +87,13 @@ export class Metrics {
         this.registry.removeSingleMetric(`nodejs_active_${kind}_total`);
     }
     // Prometheus' build_info convention: always 1, the labels say what runs (join on them in a query or a panel).
+    const revision = options.revision ? { revision: options.revision } : {};
     new Gauge({
       name: 'centinela_build_info',
-      help: "Always 1; version is centinela's, node_version the Node.js that runs it",
-      labelNames: ['version', 'node_version'],
+      help: "Always 1; version is centinela's, revision the source it was built from, node_version the Node.js that runs it",
+      labelNames: ['version', ...Object.keys(revision), 'node_version'],
       registers,
-    }).set({ version: VERSION, node_version: process.versions.node }, 1);
+    }).set({ version: VERSION, ...revision, node_version: process.versions.node }, 1);
     this.#samples = new SampleMirror(this.registry);
     this.#probeUp = new Gauge({
       name: 'centinela_probe_up',

@@ -178,6 +178,7 @@ export class SqliteIncidentStore implements IncidentStore {
          AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
       ),
       claim: p(`UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'`),
+      release: p(`UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'sending'`),
       delivered: p(
         `UPDATE outbox SET state = 'delivered', delivered_at = @at, channel = @channel, attempts = attempts + 1, last_error = NULL WHERE id = @id`,
       ),
@@ -281,6 +282,13 @@ export class SqliteIncidentStore implements IncidentStore {
   /** Puts rows a stopped worker had claimed back to pending; returns how many. */
   resetSending(): number {
     return this.#s.resetSending.run().changes;
+  }
+
+  /** Puts these claimed rows back to pending (their claim could not be saved, so they were not sent). */
+  release(ids: number[]): void {
+    this.#db.transaction(() => {
+      for (const id of ids) this.#s.release.run(id);
+    })();
   }
 
   /**

@@ -143,6 +143,8 @@ export interface IncidentStore {
   supersede(incidentId: number, kinds: ItemKind[]): number;
   /** Puts rows a stopped worker had claimed back to pending; returns how many. */
   resetSending(): number;
+  /** Puts these claimed rows back to pending (their claim could not be saved, so they were not sent). */
+  release(ids: number[]): void;
   /** Claims the due rows of up to `maxGroups` groups, at most `maxPerGroup` each; each array is one message. */
   claimDue(now: number, maxGroups: number, maxPerGroup: number): OutboxRow[][];
   /** Records one attempt for a batch of rows sent as one message. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import {
   type AnchorTargets,
   alertmanagerConfig,
@@ -15,6 +15,8 @@ import {
   BLACKBOX_CONFIG,
   prometheusConfig,
 } from '../../bench/support/anchor-stack.js';
+import { loadConfig } from '../../src/config/load.js';
+import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'centinela-anchor-'));
@@ -29,6 +31,7 @@ const targets: AnchorTargets = {
   smtp: '127.0.0.1:2525',
   webhook: 'http://127.0.0.1:9999/hook',
 };
+const shipped = (await loadConfig({ dir: 'config', env: SHIPPED_ENV })).alerts.rules;
 const ports = { prometheus: 1, alertmanager: 2, blackbox: 3, postgres: 4, redis: 5, node: 6 };
 
 const write = (name: string, text: string) => {
@@ -38,7 +41,7 @@ const write = (name: string, text: string) => {
 
 describe('the anchor configuration', () => {
   it('is accepted by promtool, amtool and the blackbox exporter', async () => {
-    write('rules.yml', anchorRules(targets));
+    write('rules.yml', anchorRules(targets, shipped));
     await run('promtool', ['check', 'config', write('prometheus.yml', prometheusConfig(targets, ports))]);
     await run('amtool', ['check-config', write('alertmanager.yml', alertmanagerConfig(targets))]);
     await run('prometheus-blackbox-exporter', [
@@ -48,7 +51,7 @@ describe('the anchor configuration', () => {
   });
 
   it('fires the shipped alerts on the injected faults, after 10 s', async () => {
-    write('rules.yml', anchorRules(targets));
+    write('rules.yml', anchorRules(targets, shipped));
     const at = (seconds: number, alertname: string, alerts: Record<string, string>[]) => ({
       eval_time: `${seconds}s`,
       alertname,
@@ -92,5 +95,23 @@ describe('the anchor configuration', () => {
       (err: { stdout: string; stderr: string }) => ({ stdout: `${err.stdout}${err.stderr}` }),
     );
     expect(stdout).toContain('SUCCESS');
+  });
+
+  it('takes its thresholds and comparisons from the shipped rules, and names a rule it mirrors that is missing', () => {
+    const changed = shipped.map((r) => (r.name === 'DbConnectionsHigh' ? { ...r, thresholds: { P1: 60 } } : r));
+    const rules = parse(anchorRules(targets, changed)).groups[0].rules as { alert: string; expr: string }[];
+    expect(rules.filter((r) => r.alert === 'DbConnectionsHigh').map((r) => r.expr)).toEqual([
+      '100 * sum(pg_sessions_connections) / sum(pg_settings_max_connections) > 60',
+    ]);
+    expect(rules.filter((r) => r.alert === 'DiskFillingUp').map((r) => r.expr)).toEqual([
+      `predict_linear(node_filesystem_avail_bytes{mountpoint="/lab/disk"}[1h], 12 * 3600) < 0`,
+      `predict_linear(node_filesystem_avail_bytes{mountpoint="/lab/disk"}[1h], 48 * 3600) < 0`,
+    ]);
+    expect(() =>
+      anchorRules(
+        targets,
+        shipped.filter((r) => r.name !== 'RedisDown'),
+      ),
+    ).toThrow('the shipped config has no rule RedisDown, which the anchor mirrors');
   });
 });

@@ -1,12 +1,13 @@
-// A bench's faster timings (bench/support/config-timings.ts): every probe at one interval with a timeout under it,
-// and rule waits lowered to a cap, never added; the shipped config so edited still loads.
+// The faster timings of the lab and the benches (test/support/config-timings.ts): every probe at one interval with a
+// timeout under it, and rule waits lowered to a cap, never added, a rule with a fast path left alone; the shipped
+// config so edited still loads.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { capRuleWaits, editYamlFile, probesEvery } from '../../bench/support/config-timings.js';
 import { loadConfig } from '../../src/config/load.js';
+import { capRuleWaits, editYamlFile, probesEvery } from '../support/config-timings.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'centinela-timings-'));
@@ -32,12 +33,14 @@ describe('config timings', () => {
   - { name: a, for: 5m, clear_for: 10m }
   - { name: b, after_failures: 3, retry_every: 5s, clear_for: 1m }
   - { name: c, for: 5s }
+  - { name: d, for: 5m, clear_for: 5m, fast: { sample: p.s, thresholds: { P1: 5 }, after_failures: 3 } }
 `);
     capRuleWaits(doc, { for: '10s', clear_for: '10s', retry_every: '1s' });
     expect(doc.toJS().rules).toEqual([
       { name: 'a', for: '10s', clear_for: '10s' },
       { name: 'b', after_failures: 3, retry_every: '1s', clear_for: '10s' },
       { name: 'c', for: '5s' },
+      { name: 'd', for: '5m', clear_for: '5m', fast: { sample: 'p.s', thresholds: { P1: 5 }, after_failures: 3 } },
     ]);
   });
 

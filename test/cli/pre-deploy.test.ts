@@ -122,5 +122,13 @@ describe('preDeploy: env file and backups', () => {
     expect(run.stdout).toContain(`🚨 ${join(dir, 'nope.env')}: cannot be read (ENOENT)`);
     expect(run.stdout).toContain('✅ a backup younger than 8d is present');
     expect(run.code).toBe(1);
+    const json = await centinela([
+      ...['verify', '--pre-deploy', '--json', '--config', config, '--app-env', join(dir, 'nope.env')],
+    ]);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ ok: false, failed: 1 });
+    expect(report.checks).toContainEqual({ ok: false, text: `${join(dir, 'nope.env')}: cannot be read (ENOENT)` });
+    expect(report.checks).toContainEqual({ ok: true, text: 'a backup younger than 8d is present' });
   });
 });

@@ -25,7 +25,7 @@ const cases: [string, string, Record<string, string>?][] = [
   [
     'unknown-kind',
     'alerts.yaml:3:11  probes[0].kind: "htp" is not a known kind. Did you mean "http"? ' +
-      'Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk, host, heartbeat or caddy_access_log.',
+      'Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk, host, heartbeat, caddy_access_log or s3.',
   ],
   [
     'unset-env',
@@ -396,7 +396,7 @@ describe('loading a folder', () => {
     const alerts = VALID.alerts.replace('    op: "=="\n', '').replace('    kind: http\n', '');
     expect(problems('c', { ...VALID, alerts })).toBe(
       [
-        'c/alerts.yaml:3:5  probes[0]: missing key "kind". Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk, host, heartbeat or caddy_access_log.',
+        'c/alerts.yaml:3:5  probes[0]: missing key "kind". Use http, metrics, ws_stats, websocket, tls, postgres, redis, docker, disk, host, heartbeat, caddy_access_log or s3.',
         'c/alerts.yaml:8:5  rules[0]: missing key "op". Use >, >=, <, <=, == or !=.',
         '2 problems in 1 file; nothing was started.',
       ].join('\n'),

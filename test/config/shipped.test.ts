@@ -67,6 +67,7 @@ const EMITS: Record<string, string[]> = {
     'malformed_lines',
     'behind',
   ],
+  s3: ['objects', 'total_bytes', 'newest_age_seconds', 'newest_size_bytes'],
 };
 
 const config = await loadConfig({ dir: 'config', env: SHIPPED_ENV });

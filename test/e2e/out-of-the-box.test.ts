@@ -55,5 +55,7 @@ describe('the shipped config against a healthy stack', () => {
     const shipped = readFileSync('config/alerts.yaml', 'utf8');
     const probeSection = shipped.slice(shipped.indexOf('\nprobes:'), shipped.indexOf('\nrules:'));
     expect(probes).toHaveLength(probeSection.match(/^ {2}- name: /gm)?.length ?? 0);
+    // The off-site check, off by default, is on here (OFFSITE_S3_BUCKET) and measures the stand-in's copy.
+    expect(metrics.body).toContain('centinela_sample_objects{probe="offsite_backup"} 1');
   }, 180_000);
 });

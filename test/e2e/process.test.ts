@@ -33,7 +33,15 @@ afterEach(async () => {
 describe('centinela run as a process', () => {
   it('keeps running on SIGHUP with a broken config, and applies a good one', async () => {
     world = await startWorld(FAST, systemClock);
-    daemon = await spawnDaemon(world);
+    daemon = await spawnDaemon(world, { CENTINELA_REVISION: '3f2a9c1' });
+    // Its log lines name their level and give the time in ISO 8601 UTC.
+    expect(await daemon.waitForLog(/^centinela running$/)).toMatchObject({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(await (await fetch(`${daemon.url}/metrics`)).text()).toMatch(
+      /^centinela_build_info\{version="\d+\.\d+\.\d+[^"]*",revision="3f2a9c1",node_version="24\.[\d.]+"\} 1$/m,
+    );
     const file = join(world.configDir, 'alerts.yaml');
     const good = readFileSync(file, 'utf8');
 

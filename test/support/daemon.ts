@@ -42,11 +42,16 @@ export interface World {
 
 /**
  * Starts the target and the sinks; `extra` adds or overrides environment for the fixture config. The target's
- * simulated traffic follows `clock` (a FakeClock for in-process daemons; the system clock for a child process).
+ * simulated traffic follows `clock` (a FakeClock for in-process daemons; the system clock for a child process);
+ * `errorRate` is the share of its requests that fail in the `errors` fault (the target's default otherwise).
  */
-export async function startWorld(extra: Env = {}, clock: Clock = new FakeClock()): Promise<World> {
+export async function startWorld(
+  extra: Env = {},
+  clock: Clock = new FakeClock(),
+  { errorRate }: { errorRate?: number } = {},
+): Promise<World> {
   // A seeded generator: with a fake clock the target's traffic is the same on every run; no test depends on luck.
-  const target = await startDemoTarget({ clock, random: seeded(42) });
+  const target = await startDemoTarget({ clock, errorRate, random: seeded(42) });
   const smtp = await startSmtpSink();
   const hook = await startWebhookSink();
   const dir = mkdtempSync(join(tmpdir(), 'centinela-e2e-'));

@@ -4,24 +4,25 @@
 // cluster (max_connections 20 unless told, so 17 sessions are 85 %);
 // Redis a redis-server of its own that can be killed and started again on its port; Docker a unix socket answering
 // from recorded Engine documents made healthy; the disk a 64 MiB tmpfs; the host a proc folder of fixed figures.
-// Caddy a TLS server of its own. Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push
+// Caddy a TLS server of its own; the off-site backup storage an S3 stand-in (test/support/s3-server.ts). Pages go to a real SMTP server, a webhook sink and an ntfy sink (the shipped push
 // channels). The config is config/ as shipped (with the lab's timings, made quick); only the documented environment
 // variables point it at the lab (docs/configuration.md, "Environment of the shipped config").
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { statfs, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { parseDocument } from 'yaml';
 import { startDemoTarget } from '../../demo/target.js';
 import { type Clock, FakeClock } from '../../src/clock.js';
+import { capRuleWaits, editYamlFile, probesEvery } from './config-timings.js';
 import { seeded, type World } from './daemon.js';
 import { startHttpTarget } from './http-target.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './pg.js';
 import { grupoGadRecording, type RecordedEngine, startRecordedEngine } from './recorded-docker-engine.js';
 import { startRedisServer, type TestRedisServer } from './redis.js';
+import { S3_KEYS, S3_REGION, startS3Server } from './s3-server.js';
 import { startSmtpSink } from './smtp-sink.js';
 import { makeSelfSignedCert } from './tls-cert.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
@@ -61,8 +62,9 @@ export interface LabStack extends World {
 }
 
 /**
- * The config's timings: `shipped` as in config/, or `lab` as the lab ran it (every probe every 5 s, every rule's
- * `for` and `clear_for` 10 s; timeouts 4 s), which makes causes and symptoms race.
+ * The config's timings: `shipped` as in config/, or `lab` as the lab ran it (every probe every 5 s with a 4 s timeout,
+ * each rule's `for` and `clear_for` capped at 10 s by ./config-timings.ts, rules with a fast path left as shipped),
+ * which makes causes and symptoms race.
  */
 export type LabTimings = 'shipped' | 'lab';
 
@@ -109,6 +111,12 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   writeFileSync(backup, Buffer.alloc(64 * 1024, 1));
   const backupAt = new Date(clock.now() - 30 * 3_600_000);
   utimesSync(backup, backupAt, backupAt);
+  // Its off-site copy, uploaded an hour after the dump, beside a deploy's dump that the shipped probe excludes.
+  const offsite = await startS3Server();
+  offsite.buckets.set('grupogad-backups', [
+    { key: 'prod/grupogad_prod_20260104.sql.gz', size: 64 * 1024, modified: backupAt.getTime() + 3_600_000 },
+    { key: 'prod/pre_deploy_20260105_090000.sql.gz', size: 64 * 1024, modified: clock.now() - 3_600_000 },
+  ]);
   const proc = join(dir, 'proc');
   mkdirSync(proc);
   writeFileSync(join(proc, 'stat'), 'cpu  1000 0 0 9000 0 0 0 0 0 0\n');
@@ -119,20 +127,10 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
   const configDir = join(dir, 'config');
   cpSync('config', configDir, { recursive: true, filter: (src) => !src.includes('/tests') });
   if (timings === 'lab') {
-    const alerts = parseDocument(readFileSync(join(configDir, 'alerts.yaml'), 'utf8'));
-    const { probes, rules } = alerts.toJS() as { probes: unknown[]; rules: { fast?: unknown }[] };
-    for (const i of probes.keys()) {
-      alerts.setIn(['probes', i, 'every'], '5s');
-      alerts.setIn(['probes', i, 'timeout'], '4s');
-    }
-    for (const [i, rule] of rules.entries()) {
-      // A rule with a fast path keeps its own `for` and `clear_for`: the fast path is what makes it quick, and a 10 s
-      // `for` on its 5-minute window would fire it again on the errors the window still holds after the all-clear.
-      if (rule.fast !== undefined) continue;
-      alerts.setIn(['rules', i, 'for'], '10s');
-      alerts.setIn(['rules', i, 'clear_for'], '10s');
-    }
-    writeFileSync(join(configDir, 'alerts.yaml'), alerts.toString());
+    editYamlFile(join(configDir, 'alerts.yaml'), (doc) => {
+      probesEvery(doc, '5s');
+      capRuleWaits(doc, { for: '10s', clear_for: '10s' });
+    });
   }
 
   const env = {
@@ -152,6 +150,13 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
     LOGS_DIR: join(grupogad, 'logs'),
     DOCKER_CONTAINERS_DIR: join(dir, 'docker-containers'),
     BACKUPS_DIR: join(grupogad, 'backups'),
+    OFFSITE_S3_BUCKET: 'grupogad-backups',
+    OFFSITE_S3_PREFIX: 'prod/',
+    OFFSITE_S3_ENDPOINT: offsite.endpoint,
+    OFFSITE_S3_REGION: S3_REGION,
+    OFFSITE_S3_PATH_STYLE: 'true',
+    OFFSITE_S3_ACCESS_KEY_ID: S3_KEYS.accessKeyId,
+    OFFSITE_S3_SECRET_ACCESS_KEY: S3_KEYS.secretAccessKey,
     HOST_PROC: proc,
     PUBLIC_URL: caddy.url,
     PUBLIC_HOST: `127.0.0.1:${caddy.port}`,
@@ -256,6 +261,7 @@ export async function startLabStack(timings: LabTimings = 'shipped', options: La
         hook.close(),
         ntfy.close(),
         docker.close(),
+        offsite.close(),
         redis?.stop(),
         db.stop(),
       ]);

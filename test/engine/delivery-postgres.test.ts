@@ -1,0 +1,98 @@
+// The outbox worker on the PostgreSQL store sends a message only once its claim is committed there: a store another
+// centinela took over (fenced) sends nothing more, and a claim that cannot be saved is put back and sent once the
+// database takes writes again.
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutboxWorker } from '../../src/engine/delivery.js';
+import type { NotificationItem } from '../../src/notifiers/notifier.js';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { deliveryWorld, makeAlert } from '../support/escalation-fixtures.js';
+import { captureLog } from '../support/log-capture.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { pgOptions } from '../support/stores.js';
+
+const w = deliveryWorld();
+let db: TestDatabase;
+let sql: pg.Client;
+const stores: PostgresStore[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sql = await db.connect();
+});
+afterAll(() => db.drop());
+beforeEach(async () => {
+  await sql.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+});
+afterEach(async () => {
+  for (const s of stores.splice(0)) if (s.open) await s.close();
+});
+
+async function open(): Promise<PostgresStore> {
+  const s = await openPostgresStore(pgOptions(db.url));
+  stores.push(s);
+  return s;
+}
+
+/** A page for the CTO over the webhook only, written and committed. */
+async function pageWritten(store: PostgresStore): Promise<void> {
+  const alert = makeAlert();
+  store.incidents.enqueue({
+    key: 'page-1',
+    incidentId: null,
+    kind: 'firing',
+    contact: 'cto',
+    groupKey: 'ApiDown',
+    item: { key: 'page-1', kind: 'firing', alert } as NotificationItem,
+    createdAt: w.clock.now(),
+    groupWait: 0,
+  });
+  await store.flush();
+}
+
+function worker(store: PostgresStore, log = captureLog(w.clock)): OutboxWorker {
+  return new OutboxWorker({
+    store: store.incidents,
+    committed: () => store.flush(),
+    config: w.config({ contacts: { cto: { channels: ['hook'] } } }),
+    clock: w.clock,
+    log: log.log,
+  });
+}
+
+describe('outbox worker on PostgreSQL', () => {
+  it('sends nothing once another centinela took the store over; the new one sends it', async () => {
+    const old = await open();
+    await pageWritten(old);
+    const next = await open();
+    const log = captureLog(w.clock);
+    expect(await worker(old, log).runOnce()).toBe(1);
+    expect(w.hook.requests).toHaveLength(0);
+    expect(log.lines().map((l) => l.msg)).toContainEqual(
+      expect.stringMatching(/^outbox: nothing more is sent: .*took it over/),
+    );
+    expect(await worker(next).runOnce()).toBe(1);
+    expect(w.hook.requests).toHaveLength(1);
+    await next.flush();
+    expect((await sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
+  });
+
+  it('puts back a claim it cannot save, and sends it once the database takes writes again', async () => {
+    const store = await open();
+    await pageWritten(store);
+    await sql.query('ALTER TABLE outbox RENAME TO outbox_away');
+    const log = captureLog(w.clock);
+    const wk = worker(store, log);
+    expect(await wk.runOnce()).toBe(1);
+    expect(w.hook.requests).toHaveLength(0);
+    expect(store.incidents.outboxByKey('page-1')?.state).toBe('pending');
+    expect(log.lines().map((l) => l.msg)).toContainEqual(
+      expect.stringMatching(/^outbox: not sent, the claim was not saved: /),
+    );
+    await sql.query('ALTER TABLE outbox_away RENAME TO outbox');
+    expect(await wk.runOnce()).toBe(1);
+    expect(w.hook.requests).toHaveLength(1);
+    await store.flush();
+    expect((await sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
+  });
+});
