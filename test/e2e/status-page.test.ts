@@ -115,26 +115,28 @@ describe('status page in a browser', () => {
     await d.advance(20_000);
     const { page, errors } = await openPage(PHONE);
     const card = page.locator('article[data-state="firing"]', { hasText: 'ApiDown' });
-    await expect.poll(() => card.count()).toBe(1);
+    await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(1);
     const form = card.locator('form.ack-form');
     const error = form.locator('[data-ack-error]');
     await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
     // No login yet: the form asks for a name and the write token, in place (no prompt()).
-    await expect.poll(() => error.textContent()).toMatch(/^Write your name and the write token/);
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toMatch(/^Write your name and the write token/);
     await form.getByLabel('Your name').fill('Ana');
     await form.getByLabel('Write token').fill('wrong-token');
     await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
-    await expect.poll(() => error.textContent()).toBe('Wrong token.');
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toBe('Wrong token.');
     await shot(page, 'phone-ack-error');
     await form.getByLabel('Write token').fill(WRITE_TOKEN);
     await form.getByPlaceholder('Comment (optional)').fill('restarting the api');
     await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
     await expect
-      .poll(() =>
-        card
-          .locator('.ack')
-          .textContent()
-          .catch(() => null),
+      .poll(
+        () =>
+          card
+            .locator('.ack')
+            .textContent()
+            .catch(() => null),
+        { timeout: 15_000 },
       )
       .toMatch(/^Acknowledged by Ana \d+ s ago — restarting the api$/);
     expect(await card.locator('form.ack-form').count()).toBe(0);
@@ -187,7 +189,7 @@ describe('status page in a browser', () => {
       () => 'ApiDown never resolved',
     );
     // The page refreshes itself every few (real) seconds.
-    await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('0 firing — centinela');
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('0 firing — centinela');
     expect(await page.locator('header p').textContent()).toMatch(/^0 firing/);
     expect(await page.locator('#incidents li.incident').count()).toBe(1);
     await shot(page, 'desktop-resolved');
