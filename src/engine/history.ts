@@ -171,6 +171,7 @@ export class History {
    * sort), since the same series come back at every run; forgotten at each prune and config change.
    */
   #keyIfWatched(s: Sample): string | undefined {
+    if (!this.#watches.has(s.name)) return undefined;
     const seen = `${s.name}${JSON.stringify(s.labels)}`;
     let key = this.#keys.get(seen);
     if (key === undefined) {
