@@ -322,8 +322,8 @@ const historyConfig = z
     path: ['step'],
   })
   .refine((h) => h.keep >= h.step, {
-    message: 'is shorter than step. Write a keep of at least one step, such as 24h',
-    path: ['keep'],
+    message: 'is longer than keep. Write a step shorter than keep, such as 1m',
+    path: ['step'],
   })
   .refine((h) => h.keep / h.step <= MAX_RING_POINTS, {
     message: `is more than ${MAX_RING_POINTS} steps (keep / step points per series). Write a longer step or a shorter keep, such as step: 1m, keep: 24h`,
