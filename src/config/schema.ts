@@ -373,6 +373,8 @@ export const centinelaFile = z.strictObject({
             idle_timeout: duration.default(30_000),
           })
           .default({ max_connections: 4, connect_timeout: 5_000, idle_timeout: 30_000 }),
+        /** How long a leader that went silent (stopped, frozen, cut off) keeps the lead before a standby takes it. */
+        lease: duration.refine((ms) => ms >= 1_000, { message: 'must be at least 1s. Write e.g. 10s' }).default(10_000),
         history: historyConfig.default(HISTORY_DEFAULTS),
       }),
     ])
