@@ -7,7 +7,8 @@
 // 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
 // 8: the clear runs in a row of a firing alert, towards after_successes (rules).
 // 9: the state of a rule's fast path with its alert (rules).
-// 10: what the status page draws: each probe's last runs and hourly tallies, a ring of points per watched series (history).
+// 10: the alerts received from sources through the Alertmanager API (rules).
+// 11: what the status page draws: each probe's last runs and hourly tallies, a ring of points per watched series (history).
 
 export interface Migration {
   version: number;
@@ -223,6 +224,20 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 10,
+    name: 'rules: alerts received from sources',
+    sql: `
+      -- One row per alert received through the Alertmanager API (rules/external.ts) while its instance is open:
+      -- the JSON record (labels, annotations, times), and when it resolves unless it is sent again.
+      CREATE TABLE external_alerts (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        ends_at INTEGER NOT NULL,
+        alert TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 11,
     name: 'history: probe runs, hourly tallies, series rings',
     sql: `
       -- A ring per probe: the run numbered seq lands in slot seq % state.history.runs, overwriting the oldest.
@@ -243,7 +258,7 @@ export const MIGRATIONS: Migration[] = [
         up INTEGER NOT NULL,
         PRIMARY KEY (probe, hour)
       ) WITHOUT ROWID;
-      -- A series is a sample name with its labels (\`api_metrics.error_percent{route="/x"}\`); its points live in a
+      -- A series is a sample name with its labels (\`api_metrics.error_percent[["route","/x"]]\`); its points live in a
       -- ring of keep / step slots, one per step (bucket: the step's start), holding the lowest, highest and last value.
       CREATE TABLE history_series (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
       CREATE TABLE history_points (
