@@ -199,6 +199,7 @@ export class AlertsApi {
       health: snap.health,
       now,
       deployOutput: (window) => this.#d.store.getWindow(window)?.output,
+      reading: this.#d.alerting.reading,
     });
     return { alert, state: e.inst.state, since: e.inst.since };
   }

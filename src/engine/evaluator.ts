@@ -20,7 +20,7 @@ import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
 import { type Release, release } from '../rules/release.js';
-import { alertId, alertLabels, BUILTIN_RULES, compare, observe, type Rule, removedRule } from '../rules/rule.js';
+import { alertId, alertLabels, compare, observe, type Rule, removedRule } from '../rules/rule.js';
 import {
   blank,
   fire,
@@ -133,7 +133,7 @@ export class Evaluator {
     });
     this.#clock = clock;
     this.#alerting = alerting;
-    for (const rule of [...alerting.rules, BUILTIN_RULES.cannotMeasure, BUILTIN_RULES.healthNotBack]) {
+    for (const rule of [...alerting.rules, alerting.builtins.cannotMeasure, alerting.builtins.healthNotBack]) {
       this.#rulesByName.set(rule.name, rule);
       if (rule.probe) this.#rulesByProbe.set(rule.probe, [...(this.#rulesByProbe.get(rule.probe) ?? []), rule]);
     }
@@ -233,7 +233,7 @@ export class Evaluator {
         if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, gone, fastOf(e.id));
       }
     }
-    const cm = BUILTIN_RULES.cannotMeasure;
+    const cm = this.#alerting.builtins.cannotMeasure;
     const { id, labels } = this.#identify(cm, { probe: run.probe });
     if (run.up && run.cannotMeasure !== undefined) {
       this.#observe(draft, cm, id, labels, { kind: 'breach', value: 1, threshold: 1, priority: this.#cannotMeasure });
@@ -250,7 +250,7 @@ export class Evaluator {
   /** Moves one-shot windows on; returns those still open. A window ending with health not back raises HealthNotBack. */
   #advanceWindows(draft: Draft): WindowRecord[] {
     const open: WindowRecord[] = [];
-    const hnb = BUILTIN_RULES.healthNotBack;
+    const hnb = this.#alerting.builtins.healthNotBack;
     for (const w of this.#store.openWindows()) {
       const next = advanceWindow(w, this.#health, draft.now);
       if (next !== w) draft.windows.push(next);
@@ -478,6 +478,7 @@ export class Evaluator {
       health: this.#health,
       now: draft.now,
       deployOutput: (window) => this.#store.getWindow(window)?.output,
+      reading: this.#alerting.reading,
     };
   }
 
@@ -528,7 +529,7 @@ export class Evaluator {
     this.#active.clear();
     this.#waiting.clear();
     for (const s of this.#store.loadInstances()) {
-      const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule);
+      const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule, this.#alerting.reading.locale);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
       this.#stored.add(s.id);
     }

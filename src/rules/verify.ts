@@ -99,6 +99,7 @@ export function verifyRuns(runs: readonly ProbeRun[], alerting: Alerting, failOn
         health: new Map(),
         now,
         deployOutput: () => undefined,
+        reading: alerting.reading,
       });
       checks.push({
         rule: rule.name,

@@ -134,7 +134,8 @@ function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
     ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`
     : t(lang, 'status.everyAlert');
   const atMost = t(lang, 'status.windowAtMost', { age: age(Date.parse(w.endsAt) - now) });
-  return html`<div class="card" data-window-id="${w.id}">${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
+  const rollback = w.rollback ? html`<strong>${t(lang, 'status.windowRollback')}</strong>: ` : '';
+  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {
