@@ -93,12 +93,22 @@ const histogram = z.strictObject({
   window: itemWindow,
 });
 
+/**
+ * The name of a sample a metrics probe computes (`as`). /metrics mirrors every sample as a gauge, and Prometheus keeps
+ * these endings for counters, histograms and summaries: `promtool check metrics` refuses a gauge named so.
+ */
+const sampleAs = name.refine((n) => !/_(total|count|sum|bucket)$/.test(n), {
+  message:
+    'must not end in _total, _count, _sum or _bucket: /metrics shows every sample as a gauge, and Prometheus keeps ' +
+    'those endings for counters and histograms. Name what it measures, e.g. requests_per_second',
+});
+
 const counterRate = z.strictObject({
   metric: metricName,
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   /** Sample name; the value is per second. */
-  as: name,
+  as: sampleAs,
   window: itemWindow,
 });
 
@@ -113,7 +123,7 @@ const errorRate = z.strictObject({
     .default('5\\d\\d|5xx'),
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
-  as: name.default('error_percent'),
+  as: sampleAs.default('error_percent'),
   window: itemWindow,
 });
 
@@ -121,7 +131,7 @@ const gauge = z.strictObject({
   metric: metricName,
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
-  as: name,
+  as: sampleAs,
 });
 
 export const metricsProbe = z

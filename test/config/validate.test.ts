@@ -85,4 +85,30 @@ describe('problems of all three stages in one run', () => {
       ].join('\n'),
     );
   });
+
+  it('refuses a metrics sample named like a counter or a histogram series, which /metrics could not mirror as a gauge', () => {
+    const metrics = [
+      '  - name: api_metrics',
+      '    kind: metrics',
+      '    url: http://api:8000/metrics',
+      '    rates:',
+      '      - { metric: http_requests_total, as: requests_total }',
+      '    error_rates:',
+      '      - { metric: http_requests_total, as: errors_count }',
+      '    gauges:',
+      '      - { metric: queue_depth, as: queue_depth }',
+      '',
+    ].join('\n');
+    const alerts = VALID.alerts.replace('rules:\n', `${metrics}rules:\n`);
+    const why =
+      'must not end in _total, _count, _sum or _bucket: /metrics shows every sample as a gauge, and Prometheus keeps ' +
+      'those endings for counters and histograms. Name what it measures, e.g. requests_per_second.';
+    expect(problems('c', { ...VALID, alerts })).toBe(
+      [
+        `c/alerts.yaml:12:44  probes[1].rates[0].as: "requests_total" ${why}`,
+        `c/alerts.yaml:14:44  probes[1].error_rates[0].as: "errors_count" ${why}`,
+        '2 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+  });
 });
