@@ -5,8 +5,8 @@
 // on — or, when none of them has one, every other contact of the levels that has. Either way the failure is heard.
 import type { EscalationFile } from '../config/schema.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
-import { type Locale, t } from '../locale/locale.js';
 import { levelFor } from '../escalation/policy.js';
+import { type Locale, t } from '../locale/locale.js';
 import { humanDuration } from '../notifiers/describe.js';
 import { type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { NewOutboxRow, OutboxRow } from '../store/store.js';

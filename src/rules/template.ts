@@ -3,8 +3,9 @@
 // loops, so config can never run code. Unknown variables and filters are errors found when the rule is compiled.
 // Names are looked up as own properties only (never `in` or a bare index), so `labels.toString` is a missing label
 // and `value | constructor` an unknown filter, not a way into Object.prototype.
-import type { Labels } from '../types.js';
+
 import type { Locale } from '../locale/locale.js';
+import type { Labels } from '../types.js';
 import { formatNumber, UNITS, type Unit } from '../units.js';
 
 /** What a template can show. Durations are in seconds, like the samples. */

@@ -5,8 +5,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/engine/delivery.js';
-import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { Escalator } from '../../src/engine/escalator.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { deliveryWorld, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
 
