@@ -169,7 +169,7 @@ function swapConfig(
   const moved = now.server.listen.host !== was.server.listen.host || now.server.listen.port !== was.server.listen.port;
   const beat = (c: Config) => JSON.stringify([c.centinela.heartbeat?.url.reveal(), c.centinela.heartbeat?.every]);
   const state = ({ centinela: { state: s } }: Config) =>
-    JSON.stringify(s.kind === 'postgres' ? [s.url.reveal(), s.pool] : [s.path]);
+    JSON.stringify(s.kind === 'postgres' ? [s.url.reveal(), s.pool, s.lease] : [s.path]);
   if (moved || state(next) !== state(before) || beat(next) !== beat(before)) {
     log.warn(
       'server.listen, state and heartbeat take effect at the next start; the running server, store and heartbeat are kept',

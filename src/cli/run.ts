@@ -16,6 +16,7 @@ import { ApiError } from '../server/errors.js';
 import { Metrics } from '../server/metrics.js';
 import { StateError } from '../store/errors.js';
 import { openPostgresStore } from '../store/postgres.js';
+import { acquireLeadership, type Leadership } from '../store/postgres-leadership.js';
 import { openStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { type ConfigCommandDeps, configOption, logLevel } from './config-command.js';
@@ -33,10 +34,14 @@ export interface RunDeps extends ConfigCommandDeps {
 export async function startDaemon(
   dir: string,
   deps: Pick<RunDeps, 'env' | 'clock'> & { log: Logger },
-): Promise<{ app: App; url: string; close: () => Promise<void> }> {
+): Promise<{ app: App; url: string; close: () => Promise<void>; lost?: Promise<Error> }> {
   const clock = deps.clock ?? systemClock;
   const config = await loadConfig({ dir, env: deps.env, state: true });
-  const store = await openState(dir, config.centinela.state, deps.log);
+  const { store, leadership } = await openState(dir, config.centinela.state, deps.log, clock);
+  const close = async () => {
+    await store.close();
+    await leadership?.release();
+  };
   const app = await createApp({
     config,
     loadConfig: () => loadConfig({ dir, env: deps.env, state: true }),
@@ -50,7 +55,7 @@ export async function startDaemon(
     await app.server.listen(config.centinela.server.listen);
   } catch (err) {
     await app.stop();
-    await store.close();
+    await close();
     throw err;
   }
   const a = app.server.server.address() as AddressInfo;
@@ -60,29 +65,46 @@ export async function startDaemon(
     url,
     close: async () => {
       await app.stop();
-      await store.close();
+      await close();
     },
+    ...(leadership ? { lost: leadership.lost } : {}),
   };
 }
 
 /**
  * The state store `state` says. SQLite: the file at its path, its folders created; the loader already refused a path
  * that cannot be a file, and what is left (a full disk, a file that is no SQLite database) is told by the setting,
- * never by the path, which may have come from the environment. PostgreSQL: connected, migrated, its working set
- * loaded; its errors name no part of the URL.
+ * never by the path, which may have come from the environment. PostgreSQL: once this centinela holds the lead
+ * (a standby waits here), connected, migrated, its working set loaded; its errors name no part of the URL.
  */
-async function openState(dir: string, state: Config['centinela']['state'], log: Logger): Promise<Store> {
+async function openState(
+  dir: string,
+  state: Config['centinela']['state'],
+  log: Logger,
+  clock: Clock,
+): Promise<{ store: Store; leadership?: Leadership }> {
   const file = join(dir, 'centinela.yaml');
   if (state.kind === 'postgres') {
+    let leadership: Leadership | undefined;
     try {
-      return await openPostgresStore({
+      leadership = await acquireLeadership({
+        url: state.url.reveal(),
+        lease: state.lease,
+        connectTimeout: state.pool.connect_timeout,
+        clock,
+        onStandby: () => log.info('standby: another centinela is active; this one takes over when it stops'),
+      });
+      const store = await openPostgresStore({
         url: state.url.reveal(),
         maxConnections: state.pool.max_connections,
         connectTimeout: state.pool.connect_timeout,
         idleTimeout: state.pool.idle_timeout,
         onError: (err) => log.error({ code: (err as StateError).code }, err.message),
       });
+      log.info({ term: store.term }, 'leader: this centinela is the active one');
+      return { store, leadership };
     } catch (err) {
+      await leadership?.release();
       if (!(err instanceof StateError) || err.code !== 'STATE_UNREACHABLE') throw err;
       throw new Error(`${err.message}. Check state.url (${file}) and that PostgreSQL takes centinela's connections`);
     }
@@ -90,7 +112,7 @@ async function openState(dir: string, state: Config['centinela']['state'], log: 
   const { path } = state;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    return openStore(path);
+    return { store: openStore(path) };
   } catch (err) {
     // Its other errors (a schema newer than this centinela) name no path.
     if (err instanceof StateError && err.code !== 'STATE_OPEN') throw err;
@@ -137,14 +159,14 @@ export function runCommand(deps: RunDeps): Command {
       log.info({ url: daemon.url, config: dir, probes: daemon.app.config.alerts.probes.length }, 'centinela running');
 
       let stopping: Promise<void> | undefined;
-      const stop = (signal: string) => {
+      const stop = (signal: string, exitCode = 0) => {
         if (stopping) return;
         log.info({ signal }, 'stopping: finishing probe runs and deliveries in flight');
         stopping = daemon.close().then(
           () => {
             log.info('stopped');
             log.flush();
-            process.exitCode = 0;
+            process.exitCode = exitCode;
           },
           (err: unknown) => {
             log.error({ err }, 'stop failed');
@@ -152,6 +174,11 @@ export function runCommand(deps: RunDeps): Command {
           },
         );
       };
+      // The lead lost (PostgreSQL): stop acting at once and exit 1, so the supervisor starts it again as a standby.
+      void daemon.lost?.then((err) => {
+        log.error({ code: (err as StateError).code }, err.message);
+        stop('lead lost', 1);
+      });
       deps.onSignal('SIGTERM', () => stop('SIGTERM'));
       deps.onSignal('SIGINT', () => stop('SIGINT'));
       deps.onSignal('SIGHUP', () => {

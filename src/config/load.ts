@@ -33,7 +33,7 @@ export const CONFIG_FILES = {
     name: 'alerts.yaml',
     schema: alertsFile,
     required: true,
-    collections: ['probes', 'rules', 'inhibit', 'maintenance'],
+    collections: ['probes', 'rules', 'inhibit', 'maintenance', 'sources'],
   },
   escalation: {
     name: 'escalation.yaml',

@@ -77,6 +77,28 @@ export const optionalSecret = z
   .register(secrets, { secret: true })
   .optional();
 
+/**
+ * The only credential of something reachable from outside (a heartbeat's ping URL, an alert source's intake): 16
+ * characters or more, so it is not guessed. Empty means not set.
+ */
+export const credential = (of: string) =>
+  z
+    .string({ error: 'expected a string (usually ${ENV_VAR})' })
+    .transform((s, ctx) => {
+      if (s === '') return undefined;
+      if (s.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is shorter than 16 characters; it is the whole credential of ${of}. Generate one with openssl rand -hex 16`,
+        });
+        return z.NEVER;
+      }
+      return new Secret(s);
+    })
+    .meta({ description: 'A secret of 16 characters or more, written as ${ENV_VAR}. Empty means not set' })
+    .register(secrets, { secret: true })
+    .optional();
+
 /** A URL that may carry credentials; kept as a Secret. */
 export const secretUrl = z
   .string({ error: 'expected a URL' })

@@ -4,8 +4,7 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
-import { duration, labels, name, optionalSecret, secret, secrets, secretUrl, secretUrlOf } from './primitives.js';
-import { Secret } from './secret.js';
+import { credential, duration, labels, name, optionalSecret, secret, secretUrl, secretUrlOf } from './primitives.js';
 
 const common = {
   name,
@@ -418,25 +417,6 @@ export const s3Probe = z
     }
   });
 
-/** The only credential of a heartbeat's ping URL: long enough not to be guessed. */
-const pingSecret = z
-  .string({ error: 'expected a string (usually ${ENV_VAR})' })
-  .transform((s, ctx) => {
-    if (s === '') return undefined;
-    if (s.length < 16) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'is shorter than 16 characters; it is the whole credential of the ping URL. Generate one with openssl rand -hex 16',
-      });
-      return z.NEVER;
-    }
-    return new Secret(s);
-  })
-  .meta({ description: 'A secret of 16 characters or more, written as ${ENV_VAR}. Empty means not set' })
-  .register(secrets, { secret: true })
-  .optional();
-
 export const heartbeatProbe = z.strictObject({
   ...common,
   kind: z.literal('heartbeat'),
@@ -445,7 +425,7 @@ export const heartbeatProbe = z.strictObject({
   /** Extra slack before the push counts as missed: the job's own run time and a late start. */
   grace: duration.default(5 * 60_000),
   /** Lets a job ping POST /api/v1/heartbeats/<name>/<secret> without holding the write token. */
-  secret: pingSecret,
+  secret: credential('the ping URL'),
 });
 
 export const probeConfig = z.discriminatedUnion('kind', [

@@ -12,7 +12,7 @@ import { CANNOT_MEASURE, compileRules, HEALTH_NOT_BACK } from '../rules/rule.js'
 import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
-import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig } from './schema.js';
+import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig, SourceConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
 export type FileKey = 'alerts' | 'escalation' | 'centinela';
@@ -98,7 +98,12 @@ function namesOf({ alerts, escalation }: CheckedFiles): DefinedNames {
   const listed = (list: readonly ({ name: string } | undefined)[] | undefined) => list?.map((e) => e?.name);
   const keys = (map: object | undefined) => (map ? Object.keys(map) : undefined);
   return {
-    alerts: { probes: listed(alerts?.probes), rules: listed(alerts?.rules), maintenance: listed(alerts?.maintenance) },
+    alerts: {
+      probes: listed(alerts?.probes),
+      rules: listed(alerts?.rules),
+      maintenance: listed(alerts?.maintenance),
+      sources: listed(alerts?.sources),
+    },
     escalation: {
       levels: keys(escalation?.levels),
       contacts: keys(escalation?.contacts),
@@ -109,9 +114,10 @@ function namesOf({ alerts, escalation }: CheckedFiles): DefinedNames {
 
 function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Finding[] {
   const out: Finding[] = [];
-  for (const list of ['probes', 'rules', 'maintenance'] as const) {
+  for (const list of ['probes', 'rules', 'maintenance', 'sources'] as const) {
     for (const finding of duplicates(list, names[list] ?? [], q)) out.push(finding);
   }
+  for (const finding of tokenlessSources(alerts.sources ?? [])) out.push(finding);
 
   alerts.probes?.forEach((probe, i) => {
     if (!probe) return;
@@ -416,6 +422,20 @@ function cycles(given: EscalationFile['levels']): Finding[] {
 function nextUp(levels: EscalationFile['levels'], p: Priority): Priority | 'none' {
   const more = PRIORITIES.slice(0, PRIORITIES.indexOf(p)).filter((q) => levels[q]);
   return more.at(-1) ?? 'none';
+}
+
+/**
+ * The write token feeds the one source without its own token; a second one without could not be told apart, so
+ * each source after the first without a token is a finding.
+ */
+function tokenlessSources(sources: readonly (SourceConfig | undefined)[]): Finding[] {
+  const without = sources.flatMap((s, i) => (s && s.token === undefined ? [i] : []));
+  return without.slice(1).map((i) => ({
+    path: ['sources', i, 'token'],
+    message:
+      `is not set, and sources[${without[0]}] has no token either: the write token feeds only one source, ` +
+      'so centinela could not tell which one sent an alert. Give each source but one its own token: ${ENV_VAR}',
+  }));
 }
 
 function duplicates(list: string, names: readonly (string | undefined)[], q: Quoting): Finding[] {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LOCALES } from '../locale/locale.js';
 import { matchers } from '../matchers.js';
 import {
+  credential,
   duration,
   labels,
   listenAddress,
@@ -116,11 +117,46 @@ export const evaluationConfig = z.strictObject({
   window_max: priorityMap(duration).default({ P0: 3_600_000 }),
 });
 
+/** A label name as Prometheus writes one; names starting with `__` are Prometheus' own and never reach alerting. */
+export const labelName = z.string().regex(/^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$/, {
+  message: 'is not a label name: letters, digits and _, not starting with a digit or __',
+});
+
+/** What an external alert's labels say its priority is, label by label: `severity: { critical: P1 }`. */
+const priorityLabels = z.record(labelName, z.record(z.string(), priority));
+
+/** An outside system that sends alerts to POST /api/v2/alerts as Prometheus does (Prometheus, Grafana). */
+export const sourceConfig = z.strictObject({
+  name,
+  /**
+   * The bearer token this source sends (Prometheus' `authorization.credentials`); without one, the write token
+   * feeds it, and only one source may go without.
+   */
+  token: credential('the alert intake'),
+  /** Priority from labels: the first label, in the order written, whose value is mapped decides. */
+  priority_labels: priorityLabels.default({
+    priority: { P0: 'P0', P1: 'P1', P2: 'P2', P3: 'P3' },
+    severity: { critical: 'P1', error: 'P2', warning: 'P2', info: 'P3' },
+  }),
+  /** The priority of an alert whose labels map to none. */
+  default_priority: priority.default('P2'),
+  /** Whether its alerts may page at P0 (the CTO's path); when not, a P0 label pages P1. */
+  page_p0: z.boolean().default(false),
+  /** Labels that group its alerts into one message per contact. */
+  group_by: z.array(labelName).default(['alertname']),
+  /** How long an alert sent without endsAt stays firing without a resend (Alertmanager's resolve_timeout). */
+  resolve_timeout: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }).default(5 * 60_000),
+  /** At most this many of its alerts are open at once; more new ones are refused (400) until some resolve. */
+  max_alerts: z.number().int().min(1).max(100_000).default(20_000),
+});
+
 export const alertsFile = z.strictObject({
   probes: z.array(probeConfig).default([]),
   rules: z.array(ruleConfig).default([]),
   inhibit: z.array(inhibitConfig).default([]),
   maintenance: z.array(maintenanceConfig).default([]),
+  /** Outside systems that send alerts (Prometheus, Grafana) through the Alertmanager API. */
+  sources: z.array(sourceConfig).default([]),
   evaluation: evaluationConfig.default({
     flapping: { changes: 6, window: 3_600_000 },
     cannot_measure: 'P2',
@@ -338,6 +374,8 @@ export const centinelaFile = z.strictObject({
             idle_timeout: duration.default(30_000),
           })
           .default({ max_connections: 4, connect_timeout: 5_000, idle_timeout: 30_000 }),
+        /** How long a leader that went silent (stopped, frozen, cut off) keeps the lead before a standby takes it. */
+        lease: duration.refine((ms) => ms >= 1_000, { message: 'must be at least 1s. Write e.g. 10s' }).default(10_000),
       }),
     ])
     .default({ path: '/var/lib/centinela/state.db' }),
@@ -353,6 +391,7 @@ export type RuleConfig = z.output<typeof ruleConfig>;
 export type InhibitConfig = z.output<typeof inhibitConfig>;
 export type MaintenanceConfig = z.output<typeof maintenanceConfig>;
 export type EvaluationConfig = z.output<typeof evaluationConfig>;
+export type SourceConfig = z.output<typeof sourceConfig>;
 export type AlertsFile = z.output<typeof alertsFile>;
 export type LevelConfig = z.output<typeof levelConfig>;
 export type ContactConfig = z.output<typeof contactConfig>;

@@ -7,11 +7,12 @@ import { buildAlert, type Entry, type Hold, matchableLabels } from '../rules/ale
 import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
+import type { ExternalAlert } from '../rules/external.js';
 import { newWindow, type ProbeHealth, type WindowInput, windowMatchers } from '../rules/maintenance.js';
 import { lengthLimits, type Silence, type SilenceInput, type SilenceState } from '../rules/silences.js';
 import type { AlertState } from '../rules/state-machine.js';
 import type { AlertStore } from '../store/store.js';
-import { type Alert, PRIORITIES, type Priority } from '../types.js';
+import { type Alert, labelValue, PRIORITIES, type Priority } from '../types.js';
 import type { Silences } from './stored-silences.js';
 
 /** What the last committed evaluation left, as the API reads it. */
@@ -21,6 +22,8 @@ export interface Snapshot {
   inhibits: ReadonlyMap<string, string[]>;
   details: ReadonlyMap<string, string>;
   health: ReadonlyMap<string, ProbeHealth>;
+  /** The open alerts received from sources, by alert id. */
+  external: ReadonlyMap<string, ExternalAlert>;
 }
 
 /** An alert instance with its state. */
@@ -29,6 +32,8 @@ export interface AlertRecord {
   state: AlertState;
   /** When it entered `state` (for `resolved`: when it resolved). */
   since: number;
+  /** For an open alert received from a source: the alert as it was last received. */
+  received?: ExternalAlert;
 }
 
 /** An alert instance with its history (state changes and what was told, newest first). */
@@ -83,7 +88,7 @@ export class AlertsApi {
     const out: AlertRecord[] = [];
     for (const e of snap.entries.values()) {
       if (!states.includes(e.inst.state) && !(flappingToo && e.inst.flapping)) continue;
-      if (filter.alertname !== undefined && e.rule.name !== filter.alertname) continue;
+      if (filter.alertname !== undefined && labelValue(e.labels, 'alertname') !== filter.alertname) continue;
       if (filter.priority !== undefined && e.inst.priority !== filter.priority) continue;
       if (filter.matchers && !matchesAll(filter.matchers, matchableLabels(e))) continue;
       out.push(this.#record(snap, e, now));
@@ -200,8 +205,10 @@ export class AlertsApi {
       now,
       deployOutput: (window) => this.#d.store.getWindow(window)?.output,
       reading: this.#d.alerting.reading,
+      external: (id) => snap.external.get(id),
     });
-    return { alert, state: e.inst.state, since: e.inst.since };
+    const received = snap.external.get(e.id);
+    return { alert, state: e.inst.state, since: e.inst.since, ...(received ? { received } : {}) };
   }
 }
 

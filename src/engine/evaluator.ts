@@ -15,9 +15,20 @@ import { type AlertContext, buildAlert, type Entry, type Hold } from '../rules/a
 import type { HistoryEntry, StoredInstance, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { awaitCause, type CauseLookup } from '../rules/causes.js';
+import {
+  type ExternalAlert,
+  type PostedAlert,
+  receive,
+  sourceKinds,
+  sourceObservation,
+  sourceRule,
+  sourceRuleName,
+  splitSourceRuleName,
+} from '../rules/external.js';
 import { stepWithFast } from '../rules/fast-path.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds } from '../rules/holds.js';
+import type { AlertKind } from '../rules/known-names.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
 import { type Release, release } from '../rules/release.js';
 import { alertId, alertLabels, compare, observe, type Rule, removedRule } from '../rules/rule.js';
@@ -37,11 +48,13 @@ import {
   tell,
 } from '../rules/state-machine.js';
 import type { AlertStore, Store } from '../store/store.js';
-import type { AlertEvent, Labels, ProbeRun, Sample } from '../types.js';
+import { type AlertEvent, type Labels, labelValue, type ProbeRun, type Sample } from '../types.js';
 import { AlertsApi } from './alerts-api.js';
 import { Silences } from './stored-silences.js';
 
 const NO_DATA: Observation = { kind: 'no-data' };
+/** What an instance never seen is, for the question whether it is open. */
+const CLOSED = inactive(0);
 
 /** History, and instances at rest with nothing open, are kept this long (then pruned, once a day). */
 const RETENTION = 30 * 86_400_000;
@@ -60,6 +73,12 @@ export interface Evaluation {
   commit(): void;
 }
 
+/** An evaluation of alerts received from a source: how many were taken, and how many refused (max_alerts). */
+export interface Reception extends Evaluation {
+  accepted: number;
+  refused: number;
+}
+
 export interface EvaluatorOptions {
   store: Store;
   clock: Clock;
@@ -76,6 +95,8 @@ interface Draft {
   retry: Map<string, number>;
   holds: ReadonlyMap<string, Hold[]>;
   inhibits: ReadonlyMap<string, string[]>;
+  /** Alerts received from sources in this evaluation, by alert id. */
+  received: Map<string, ExternalAlert>;
 }
 
 /** Evaluates runs against the rules and keeps every instance's state in the store. */
@@ -106,6 +127,8 @@ export class Evaluator {
   readonly #waiting = new Set<string>();
   /** Alerts whose hold ended: they wait for their probe before paging (see #releasing). */
   readonly #releases = new Map<string, Release>();
+  /** The alerts received from sources whose instances are open, by alert id (kept in the store too). */
+  readonly #external = new Map<string, ExternalAlert>();
   #holds: ReadonlyMap<string, Hold[]> = new Map();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   #generation = Number.NaN;
@@ -114,7 +137,7 @@ export class Evaluator {
   constructor({ store, clock, alerting }: EvaluatorOptions) {
     this.#store = store.alerts;
     this.#unitOfWork = (fn) => store.unitOfWork(fn);
-    this.#silences = new Silences(this.#store, alerting);
+    this.#silences = new Silences(this.#store, alerting, () => this.#receivedKinds());
     this.api = new AlertsApi({
       store: this.#store,
       silences: this.#silences,
@@ -128,6 +151,7 @@ export class Evaluator {
           inhibits: this.#inhibits,
           details: this.#details,
           health: this.#health,
+          external: this.#external,
         };
       },
     });
@@ -141,11 +165,45 @@ export class Evaluator {
 
   /** Evaluates `runs` (possibly none: a tick for silences, windows and holds) at the clock's now. */
   evaluate(runs: readonly ProbeRun[]): Evaluation {
-    const now = this.#clock.now();
+    return this.#evaluate(this.#draft(), runs);
+  }
+
+  /**
+   * Evaluates alerts received from `source` (alerts.yaml `sources`) at the clock's now: each is an instance of its
+   * source's rule for its alertname, firing until its endsAt. A new alert past the source's max_alerts is refused.
+   */
+  receive(source: string, alerts: readonly PostedAlert[]): Reception {
+    const config = this.#alerting.sources.get(source);
+    if (!config) throw new Error(`rules: no source "${source}" in alerts.yaml`);
+    const draft = this.#draft();
+    let open = 0;
+    for (const a of this.#external.values()) if (a.source === source) open += 1;
+    let accepted = 0;
+    let refused = 0;
+    for (const posted of alerts) {
+      const rule = this.#sourceRule(source, labelValue(posted.labels, 'alertname'));
+      const { id, labels } = this.#identify(rule, posted.labels);
+      const alert = receive(config, id, posted, draft.now);
+      const known = this.#external.has(id) || draft.received.has(id);
+      const e = this.#get(draft, id);
+      // Prometheus resends a resolved alert for a while: one whose instance is closed already changes nothing.
+      if (alert.endsAt <= draft.now && !(e && isActive(e.inst))) continue;
+      if (!known && open >= config.max_alerts) {
+        refused += 1;
+        continue;
+      }
+      if (!known) open += 1;
+      accepted += 1;
+      draft.received.set(id, alert);
+      this.#observe(draft, rule, id, labels, sourceObservation(config, alert, draft.now));
+    }
+    return { ...this.#evaluate(draft, []), accepted, refused };
+  }
+
+  #draft(): Draft {
     this.#syncWithStore();
-    const base = this.#generation;
-    const draft: Draft = {
-      now,
+    return {
+      now: this.#clock.now(),
       ran: new Set(),
       next: new Map(),
       history: [],
@@ -153,8 +211,15 @@ export class Evaluator {
       retry: new Map(),
       holds: new Map(),
       inhibits: new Map(),
+      received: new Map(),
     };
+  }
+
+  #evaluate(draft: Draft, runs: readonly ProbeRun[]): Evaluation {
+    const { now } = draft;
+    const base = this.#generation;
     for (const run of runs) this.#ingest(draft, run);
+    this.#expireReceived(draft);
     this.#releaseWaiting(draft);
     const oneShot = this.#advanceWindows(draft);
     this.#resolveOrphans(draft);
@@ -267,6 +332,54 @@ export class Evaluator {
       }
     }
     return open;
+  }
+
+  /** Open alerts from sources whose endsAt has passed without a resend resolve. */
+  #expireReceived(draft: Draft): void {
+    for (const id of this.#active) {
+      const e = this.#get(draft, id);
+      const source = e?.rule.source === undefined ? undefined : this.#alerting.sources.get(e.rule.source);
+      if (!e || !source || draft.received.has(id)) continue;
+      const alert = this.#external.get(id);
+      if (!alert || alert.endsAt <= draft.now)
+        this.#observe(draft, e.rule, id, e.labels, { kind: 'clear', value: undefined });
+    }
+  }
+
+  /** The rule of `source`'s alerts named `alertname`, made once per evaluator and known by name from then on. */
+  #sourceRule(source: string, alertname: string): Rule {
+    const name = sourceRuleName(source, alertname);
+    const known = this.#rulesByName.get(name);
+    if (known) return known;
+    const config = this.#alerting.sources.get(source);
+    if (!config) return removedRule(name, this.#alerting.reading.locale);
+    const rule = sourceRule(config, alertname);
+    this.#rulesByName.set(name, rule);
+    return rule;
+  }
+
+  /** The rule an instance stored under `name` belongs to: a configured rule, a source's, or one removed since. */
+  #ruleNamed(name: string): Rule {
+    const known = this.#rulesByName.get(name);
+    if (known) return known;
+    const bySource = splitSourceRuleName(name);
+    return bySource
+      ? this.#sourceRule(bySource.source, bySource.alertname)
+      : removedRule(name, this.#alerting.reading.locale);
+  }
+
+  /** The alert names sources have sent that are open, as alerts a silence may name. */
+  #receivedKinds(): AlertKind[] {
+    const names = new Map<string, Set<string>>();
+    for (const a of this.#external.values()) {
+      const of = names.get(a.source) ?? new Set<string>();
+      names.set(a.source, of);
+      of.add(labelValue(a.labels, 'alertname'));
+    }
+    return [...names].flatMap(([source, alertnames]) => {
+      const config = this.#alerting.sources.get(source);
+      return config ? sourceKinds(config, alertnames) : [];
+    });
   }
 
   /** Alerts of rules removed from the config resolve, so nobody keeps being paged for them. */
@@ -479,6 +592,7 @@ export class Evaluator {
       now: draft.now,
       deployOutput: (window) => this.#store.getWindow(window)?.output,
       reading: this.#alerting.reading,
+      external: (alert) => draft.received.get(alert) ?? this.#external.get(alert),
     };
   }
 
@@ -489,15 +603,25 @@ export class Evaluator {
       const changed = this.#stored.has(e.id) && old ? !samePersisted(old, e.inst) : !blank(e.inst);
       if (changed) writes.push({ id: e.id, rule: e.rule.name, labels: e.labels, inst: e.inst });
     }
+    // A received alert is kept while its instance is open; one whose instance closed is forgotten.
+    const received = [...draft.received.values()].filter((a) => isActive(this.#get(draft, a.id)?.inst ?? CLOSED));
+    const closed: string[] = [];
+    for (const e of draft.next.values()) {
+      if (e.rule.source !== undefined && !isActive(e.inst) && this.#external.has(e.id)) closed.push(e.id);
+    }
     const prune = draft.now - this.#prunedAt >= PRUNE_EVERY;
-    if (writes.length > 0 || draft.history.length > 0 || draft.windows.length > 0 || prune) {
+    const anything = writes.length > 0 || draft.history.length > 0 || draft.windows.length > 0;
+    if (anything || received.length > 0 || closed.length > 0 || prune) {
       this.#unitOfWork(() => {
         this.#store.save(writes, draft.history, this.#generation + 1, draft.now);
         for (const w of draft.windows) this.#store.updateWindow(w);
+        if (received.length > 0 || closed.length > 0) this.#store.saveExternal(received, closed);
         if (prune) this.#store.prune(draft.now - RETENTION);
       });
       this.#generation += 1;
     }
+    for (const a of received) this.#external.set(a.id, a);
+    for (const id of closed) this.#external.delete(id);
     for (const e of draft.next.values()) this.#remember(e);
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds;
@@ -528,8 +652,10 @@ export class Evaluator {
     this.#stored.clear();
     this.#active.clear();
     this.#waiting.clear();
+    this.#external.clear();
+    for (const a of this.#store.loadExternal()) this.#external.set(a.id, a);
     for (const s of this.#store.loadInstances()) {
-      const rule = this.#rulesByName.get(s.rule) ?? removedRule(s.rule, this.#alerting.reading.locale);
+      const rule = this.#ruleNamed(s.rule);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
       this.#stored.add(s.id);
     }

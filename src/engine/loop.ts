@@ -22,6 +22,7 @@ import { escalationFile } from '../config/schema.js';
 import { DEFAULT_READING, type Reading } from '../locale/locale.js';
 import type { ProbeResult } from '../probes/probe.js';
 import type { Alerting } from '../rules/alerting.js';
+import type { PostedAlert } from '../rules/external.js';
 import type { RunTiming } from '../scheduler.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Store } from '../store/store.js';
@@ -30,7 +31,7 @@ import { type AckAccepted, signedAckLinks } from './acks.js';
 import type { AlertsApi } from './alerts-api.js';
 import { type OutboxConfig, OutboxWorker } from './delivery.js';
 import { type EscalationConfig, Escalator } from './escalator.js';
-import { type Evaluation, Evaluator } from './evaluator.js';
+import { type Evaluation, Evaluator, type Reception } from './evaluator.js';
 import { ResponseMetrics } from './response-metrics.js';
 
 // What an engine without paging hands its (idle) escalator and worker: no levels, no contacts.
@@ -170,6 +171,16 @@ export class Engine {
     return this.#unit(() => evaluation, false);
   }
 
+  /**
+   * 2–5 for alerts received from a source (alerts.yaml `sources`, through the Alertmanager API): evaluated and
+   * committed with escalation in one unit of work, like a probe run. Throws what the store throws.
+   */
+  receive(source: string, alerts: readonly PostedAlert[]): Reception {
+    const reception = this.#unit(() => this.#evaluator.receive(source, alerts), false);
+    this.#metrics?.received(source, reception);
+    return reception;
+  }
+
   /** The earliest escalation due-time, if any. */
   nextDueAt(): number | undefined {
     return this.#escalator.nextDueAt();
@@ -229,7 +240,7 @@ export class Engine {
    * 2–6 for one evaluation, committed right after it is made (no await between). Throws what the store throws; the
    * evaluation is then not committed.
    */
-  #unit(evaluate: () => Evaluation, tick: boolean): Evaluation {
+  #unit<E extends Evaluation>(evaluate: () => E, tick: boolean): E {
     // A stopwatch for the metric only (sub-millisecond work); it never decides anything, so it is not the Clock.
     const t0 = performance.now();
     try {

@@ -5,6 +5,7 @@ import { storedMatchers } from '../matchers.js';
 import type { SilenceRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
+import type { AlertKind } from '../rules/known-names.js';
 import {
   type LengthLimits,
   lengthLimits,
@@ -21,17 +22,25 @@ export class Silences {
   readonly #store: AlertStore;
   readonly #alerting: Pick<Alerting, 'kinds' | 'probes'>;
   readonly #limits: LengthLimits;
+  readonly #received: () => readonly AlertKind[];
   readonly #parsed = new Map<string, Matcher[]>();
 
-  constructor(store: AlertStore, alerting: Pick<Alerting, 'kinds' | 'probes' | 'evaluation'>) {
+  /** `received`: the alerts sources have sent that are open, which a silence may name besides the config's. */
+  constructor(
+    store: AlertStore,
+    alerting: Pick<Alerting, 'kinds' | 'probes' | 'evaluation'>,
+    received: () => readonly AlertKind[],
+  ) {
     this.#store = store;
     this.#alerting = alerting;
     this.#limits = lengthLimits(alerting.evaluation.silence_max);
+    this.#received = received;
   }
 
   /** Creates a silence, or throws AlertingError (SILENCE_INVALID, UNKNOWN_NAME, SILENCE_TOO_LONG) saying what to change. */
   create(input: SilenceInput, now: number): Silence {
-    const record = newSilence(input, now, this.#alerting, this.#limits);
+    const known = { kinds: [...this.#alerting.kinds, ...this.#received()], probes: this.#alerting.probes };
+    const record = newSilence(input, now, known, this.#limits);
     this.#store.addSilence(record);
     return this.#view({ ...record, expiredAt: undefined, expiredBy: undefined }, now);
   }

@@ -2,6 +2,7 @@
 
 import { localTime, type Reading, t } from '../locale/locale.js';
 import { type Alert, type Labels, labelValue, type Suppression } from '../types.js';
+import { type ExternalAlert, externalText } from './external.js';
 import type { ProbeHealth } from './maintenance.js';
 import type { Rule } from './rule.js';
 import type { Instance } from './state-machine.js';
@@ -35,10 +36,13 @@ export interface AlertContext {
   deployOutput: (window: string) => string | undefined;
   /** The language and time zone of what centinela itself writes in the alert (a quiet probe's last run). */
   reading: Reading;
+  /** An open alert received from a source, by alert id: its annotations are its texts. */
+  external: (id: string) => ExternalAlert | undefined;
 }
 
 /** The alert for instance `id` of `rule`, with summary and description rendered. */
 export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instance, ctx: AlertContext): Alert {
+  if (rule.source !== undefined) return buildExternal(rule, rule.source, id, labels, inst, ctx);
   const priority = inst.priority ?? rule.levels.at(-1)?.priority ?? 'P3';
   const activeSince = inst.activeSince ?? inst.pendingSince ?? inst.since;
   const vars = {
@@ -86,6 +90,41 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     const summary = rule.summary.render({ ...vars, value, threshold, priority: worst }, ctx.reading.locale);
     alert.peak = { value, priority: worst, threshold, summary };
   }
+  return alert;
+}
+
+/** An alert received from a source: its texts are its annotations, as it was last received. */
+function buildExternal(
+  rule: Rule,
+  source: string,
+  id: string,
+  labels: Labels,
+  inst: Instance,
+  ctx: AlertContext,
+): Alert {
+  const priority = inst.priority ?? 'P3';
+  const alertname = labelValue(labels, 'alertname');
+  const text = externalText(alertname, source, ctx.external(id));
+  const alert: Alert = {
+    id,
+    alertname,
+    labels,
+    priority,
+    value: inst.value ?? Number.NaN,
+    threshold: inst.threshold ?? Number.NaN,
+    op: rule.op,
+    unit: rule.unit,
+    summary: text.summary,
+    runbook: text.runbook,
+    diagnosis: text.diagnosis,
+    groupKey: rule.groupBy.map((l) => labelValue(labels, l)).join(','),
+    activeSince: inst.activeSince ?? inst.pendingSince ?? inst.since,
+    flapping: inst.flapping,
+    suppressedBy: ctx.suppressedBy,
+    inhibits: ctx.inhibits,
+  };
+  if (text.description) alert.description = text.description;
+  if (inst.peak) alert.peak = { ...inst.peak, summary: text.summary };
   return alert;
 }
 

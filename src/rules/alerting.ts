@@ -1,7 +1,7 @@
 // The rules' part of the configuration compiled as one whole: rules, inhibitions, recurring windows, evaluation
 // settings, and the alerts that can exist (for checking silences before any instance does).
 import type { ProbeConfig } from '../config/probes.js';
-import type { AlertsFile, EvaluationConfig, InhibitConfig } from '../config/schema.js';
+import type { AlertsFile, EvaluationConfig, InhibitConfig, SourceConfig } from '../config/schema.js';
 import type { Reading } from '../locale/locale.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
@@ -28,6 +28,8 @@ export interface Alerting {
   /** For each rule that can be a cause, the probes of the symptoms it can explain. */
   symptomProbes: ReadonlyMap<string, readonly string[]>;
   kinds: readonly AlertKind[];
+  /** The sources that send alerts through the Alertmanager API (rules/external.ts), by name. */
+  sources: ReadonlyMap<string, SourceConfig>;
 }
 
 /**
@@ -83,6 +85,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       causes,
       symptomProbes: symptomProbes(rules, causes),
       kinds,
+      sources: new Map(alerts.sources.map((s) => [s.name, s])),
     },
     issues,
   };

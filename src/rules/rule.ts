@@ -13,6 +13,8 @@ export type Op = RuleConfig['op'];
 /** A compiled rule. Runtime state never lives here (it is in the store), so a rule can be shared freely. */
 export interface Rule {
   name: string;
+  /** The source (alerts.yaml `sources`) whose alerts this rule stands for (rules/external.ts); absent for the rest. */
+  source?: string;
   /** The probe whose runs feed this rule: the part of `sample` before the first dot. */
   probe: string;
   sample: string;

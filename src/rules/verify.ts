@@ -98,6 +98,7 @@ export function verifyRuns(runs: readonly ProbeRun[], alerting: Alerting, failOn
         details: new Map(),
         health: new Map(),
         now,
+        external: () => undefined,
         deployOutput: () => undefined,
         reading: alerting.reading,
       });

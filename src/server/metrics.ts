@@ -71,6 +71,7 @@ export class Metrics {
   readonly #timeToResolve: Histogram<'priority'>;
   readonly #slaBreaches: Counter<'priority' | 'kind'>;
   readonly #reloads: Counter<'result'>;
+  readonly #received: Counter<'source' | 'result'>;
   #sources: ScrapeSources = { alerts: () => [], outboxDepth: () => 0, undelivered: () => ({}), probeSkips: () => [] };
 
   /** `revision`: the source revision the build came from (CENTINELA_REVISION), a label of centinela_build_info. */
@@ -208,6 +209,12 @@ export class Metrics {
       labelNames: ['result'],
       registers,
     });
+    this.#received = new Counter({
+      name: 'centinela_source_alerts_received_total',
+      help: "Alerts received from a source through the Alertmanager API, by result (accepted, refused: past the source's max_alerts)",
+      labelNames: ['source', 'result'],
+      registers,
+    });
   }
 
   /** Tells the metrics where to read the values the store holds. */
@@ -269,6 +276,12 @@ export class Metrics {
 
   slaBreach(priority: Priority, kind: 'ack' | 'resolve'): void {
     this.#slaBreaches.inc({ priority, kind });
+  }
+
+  /** Alerts a source sent: taken in, and refused as past its max_alerts. */
+  received(source: string, counts: { accepted: number; refused: number }): void {
+    this.#received.inc({ source, result: 'accepted' }, counts.accepted);
+    this.#received.inc({ source, result: 'refused' }, counts.refused);
   }
 
   configReload(result: 'ok' | 'invalid'): void {

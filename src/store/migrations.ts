@@ -220,4 +220,18 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE alert_instances ADD COLUMN fast TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'rules: alerts received from sources',
+    sql: `
+      -- One row per alert received through the Alertmanager API (rules/external.ts) while its instance is open:
+      -- the JSON record (labels, annotations, times), and when it resolves unless it is sent again.
+      CREATE TABLE external_alerts (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        ends_at INTEGER NOT NULL,
+        alert TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import type {
   WindowOutcome,
   WindowRecord,
 } from '../rules/alert-records.js';
+import type { ExternalAlert } from '../rules/external.js';
 import type { Instance, Told } from '../rules/state-machine.js';
 import type { Priority } from '../types.js';
 import { type Db, fromNull } from './sqlite-db.js';
@@ -128,6 +129,10 @@ export class SqliteAlertStore implements AlertStore {
       // The command's output is kept on a closed window too (it may end after health is back); its end only once.
       windowOutput: db.prepare(`UPDATE maintenance_windows SET output = @output,
           command_ended_at = COALESCE(command_ended_at, @command_ended_at) WHERE id = @id`),
+      external: db.prepare<[], { alert: string }>('SELECT alert FROM external_alerts'),
+      putExternal: db.prepare(`INSERT INTO external_alerts (id, source, ends_at, alert)
+        VALUES (@id, @source, @ends_at, @alert) ON CONFLICT (id) DO UPDATE SET source = excluded.source, ends_at = excluded.ends_at, alert = excluded.alert`),
+      dropExternal: db.prepare('DELETE FROM external_alerts WHERE id = ?'),
     };
   }
 
@@ -241,6 +246,21 @@ export class SqliteAlertStore implements AlertStore {
   /** Keeps the deploy command's last output lines on a window and, once, when the command ended. */
   recordWindowOutput(id: string, output: string, endedAt: number | undefined): void {
     this.#s.windowOutput.run({ id, output, command_ended_at: endedAt ?? null });
+  }
+
+  /** The alerts received from sources whose instances are open. */
+  loadExternal(): ExternalAlert[] {
+    return this.#s.external.all().map((r) => JSON.parse(r.alert) as ExternalAlert);
+  }
+
+  /** Writes received alerts (a resend replaces the record) and forgets those whose instances closed, in one transaction. */
+  saveExternal(alerts: readonly ExternalAlert[], closed: readonly string[]): void {
+    this.#db.transaction(() => {
+      for (const a of alerts) {
+        this.#s.putExternal.run({ id: a.id, source: a.source, ends_at: a.endsAt, alert: JSON.stringify(a) });
+      }
+      for (const id of closed) this.#s.dropExternal.run(id);
+    })();
   }
 }
 

@@ -8,6 +8,7 @@
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import type { ItemKind, NotificationItem } from '../notifiers/notifier.js';
 import type { HistoryEntry, SilenceRecord, StoredInstance, WindowRecord } from '../rules/alert-records.js';
+import type { ExternalAlert } from '../rules/external.js';
 import type { AckInfo, HeartbeatRecord, Priority } from '../types.js';
 
 /** The whole state of a daemon: the rules' tables, escalation's and the outbox, and the transaction over them. */
@@ -56,6 +57,10 @@ export interface AlertStore {
   updateWindow(w: WindowRecord): void;
   /** Keeps the deploy command's last output lines on a window and, once, when the command ended. */
   recordWindowOutput(id: string, output: string, endedAt: number | undefined): void;
+  /** The alerts received from sources whose instances are open. */
+  loadExternal(): ExternalAlert[];
+  /** Writes received alerts (a resend replaces the record) and forgets those whose instances closed. */
+  saveExternal(alerts: readonly ExternalAlert[], closed: readonly string[]): void;
 }
 
 /** The pings pushed to heartbeat probes, one record per heartbeat name. */

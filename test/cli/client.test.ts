@@ -20,6 +20,9 @@ afterAll(async () => {
   await world.close();
 });
 
+/** A test that runs the binary a dozen times or more (tsx compiles it at each start): seconds each on a busy machine. */
+const CLI_RUNS_MS = 300_000;
+
 /** Runs `centinela ...args` with CENTINELA_URL/CENTINELA_TOKEN set (unless overridden). */
 async function centinela(args: string[], env: Record<string, string> = {}) {
   const r = await run(args, { CENTINELA_URL: url, CENTINELA_TOKEN: WRITE_TOKEN, USER: 'ci', ...env });
@@ -57,7 +60,7 @@ describe('centinela silence', () => {
     expect((await centinela(['silence', 'list', '--all', '--json'])).out).toContain(`"id": "${id}"`);
   });
 
-  it('prints what it did as JSON with --json, as the lists print it', async () => {
+  it('prints what it did as JSON with --json, as the lists print it', { timeout: CLI_RUNS_MS }, async () => {
     const args = ['silence', 'add', '-m', 'alertname=ApiDown', '-m', 'service!=web', '--for', '10m', '-r', 'deploy'];
     const added = await centinela([...args, '--json']);
     expect(added).toMatchObject({ code: 0, err: '' });
@@ -115,7 +118,7 @@ describe('centinela silence', () => {
 });
 
 describe('centinela maintenance', () => {
-  it('starts a window for a deploy and ends the only open one without an id', async () => {
+  it('starts a window for a deploy and ends the only open one without an id', { timeout: CLI_RUNS_MS }, async () => {
     const start = await centinela([
       'maintenance',
       'start',
@@ -202,7 +205,9 @@ describe('centinela maintenance', () => {
 });
 
 describe('centinela ack', () => {
-  it('acknowledges a firing alert; a wrong token, an unknown id and an unreachable server exit 1', async () => {
+  it('acknowledges a firing alert; a wrong token, an unknown id and an unreachable server exit 1', {
+    timeout: CLI_RUNS_MS,
+  }, async () => {
     world.target.setFault('down');
     await d.advanceUntil(
       () => world.hook.requests.length >= 1,

@@ -16,7 +16,14 @@ describe('config/schema/*.schema.json', () => {
   it('describes strict objects, so editors flag unknown keys', () => {
     const alerts = schemas['alerts.schema.json'] as { additionalProperties?: boolean; properties: object };
     expect(alerts.additionalProperties).toBe(false);
-    expect(Object.keys(alerts.properties)).toEqual(['probes', 'rules', 'inhibit', 'maintenance', 'evaluation']);
+    expect(Object.keys(alerts.properties)).toEqual([
+      'probes',
+      'rules',
+      'inhibit',
+      'maintenance',
+      'sources',
+      'evaluation',
+    ]);
   });
 
   it.each(['alerts', 'escalation', 'centinela'])('config/%s.yaml names its schema on its first line', (name) => {

@@ -9,6 +9,11 @@ import { Secret } from '../../src/config/secret.js';
 import { FIXTURES, fixture, problems, VALID } from '../support/config-fixtures.js';
 
 const cases: [string, string, Record<string, string>?][] = [
+  [
+    'source-two-tokenless',
+    'alerts.yaml:8:5  sources[1].token: is not set, and sources[0] has no token either: the write token feeds only ' +
+      'one source, so centinela could not tell which one sent an alert. Give each source but one its own token: ${ENV_VAR}.',
+  ],
   ['yaml-syntax', 'alerts.yaml:4:10  YAML: a value opened with " is never closed. Add the closing ".'],
   ['duplicate-key', 'alerts.yaml:6:5  probes[0]: key "every" appears twice. Keep one.'],
   [

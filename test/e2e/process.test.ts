@@ -13,9 +13,11 @@ import {
   startWorld,
   usePostgresState,
   type World,
+  waitForMetric,
+  waitForRuns,
 } from '../support/daemon.js';
 import { startHttpTarget } from '../support/http-target.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { createTestDatabase, type TestDatabase, waitForDelivered } from '../support/pg.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const FAST = { EVERY: '1s', RETRY_EVERY: '500ms', TIMEOUT: '800ms' };
@@ -144,40 +146,3 @@ describe.each(['sqlite', 'postgres'] as const)('centinela run as a process, on %
     ]);
   });
 });
-
-/** Polls the PostgreSQL store's outbox until `n` rows are delivered; fails after 20 s. */
-async function waitForDelivered(pg: TestDatabase, n: number): Promise<void> {
-  const client = await pg.connect();
-  const delivered = async () =>
-    Number((await client.query(`SELECT count(*) AS n FROM outbox WHERE state = 'delivered'`)).rows[0].n);
-  const deadline = Date.now() + 20_000;
-  while ((await delivered()) < n) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${n} delivered rows in PostgreSQL after 20 s`);
-    await new Promise((resolve) => systemClock.setTimeout(() => resolve(undefined), 100));
-  }
-  await client.end();
-}
-
-const RUNS = /^centinela_probe_runs_total\{probe="api_health"\} (\d+)$/m;
-
-/** The value `line` (one capture group) reads off the /metrics of the daemon at `url`; 0 when it is missing. */
-async function metric(url: string, line: RegExp): Promise<number> {
-  return Number(line.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
-}
-
-/** Polls the metric every 100 ms until `ok` holds for it; fails after 20 s naming `what`. */
-async function waitForMetric(url: string, line: RegExp, ok: (value: number) => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  let value = await metric(url, line);
-  while (!ok(value)) {
-    if (Date.now() > deadline) throw new Error(`no ${what} in 20 s: ${line.source} is ${value}`);
-    await new Promise((resolve) => systemClock.setTimeout(() => resolve(undefined), 100));
-    value = await metric(url, line);
-  }
-}
-
-/** Waits until the api_health probe of the daemon at `url` has run `n` more times (its runs counter on /metrics). */
-async function waitForRuns(url: string, n: number): Promise<void> {
-  const start = await metric(url, RUNS);
-  await waitForMetric(url, RUNS, (runs) => runs >= start + n, `${n} more runs of api_health`);
-}

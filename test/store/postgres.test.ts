@@ -65,6 +65,7 @@ describe('PostgreSQL store: schema', () => {
       'esc_acks',
       'esc_incidents',
       'esc_paged',
+      'external_alerts',
       'heartbeats',
       'maintenance_windows',
       'outbox',

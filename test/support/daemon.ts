@@ -89,7 +89,10 @@ export async function startWorld(
 export function usePostgresState(world: World, url: string): Env {
   const file = join(world.configDir, 'centinela.yaml');
   const text = readFileSync(file, 'utf8');
-  const postgres = text.replace('state:\n  path: ${STATE_PATH}', 'state:\n  kind: postgres\n  url: ${STATE_URL}');
+  const postgres = text.replace(
+    'state:\n  path: ${STATE_PATH}',
+    'state:\n  kind: postgres\n  url: ${STATE_URL}\n  lease: ${LEASE:-10s}',
+  );
   if (postgres === text) throw new Error(`${file}: no state.path to replace`);
   writeFileSync(file, postgres);
   return { STATE_URL: url };
@@ -243,7 +246,7 @@ export function hookEvents(hook: WebhookSink): string[] {
 
 /** `centinela run` as a child process (through bin/centinela.js), its JSON log lines collected. */
 export interface DaemonProcess {
-  /** `http://127.0.0.1:PORT` once it runs. */
+  /** `http://127.0.0.1:PORT` once it runs; empty for one spawned until another line (a standby). */
   url: string;
   pid: number;
   logs: { msg: string; [key: string]: unknown }[];
@@ -263,12 +266,16 @@ export function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProces
 /**
  * Spawns `centinela run --config <configDir>` with `env` (and PATH, LOG_LEVEL=info) through `bin`, the sources by
  * default (bin/centinela.js runs them through tsx), or the entry of a build (bench/support/scratch-build.ts); waits
- * `within` ms for it to run, else kills it and rejects.
+ * `within` ms for it to run (or to log `until`: a standby's line), else kills it and rejects.
  */
 export async function spawnCentinela(
   configDir: string,
   env: Env,
-  { bin = 'bin/centinela.js', within = 20_000 }: { bin?: string; within?: number } = {},
+  {
+    bin = 'bin/centinela.js',
+    within = 20_000,
+    until = /^centinela running$/,
+  }: { bin?: string; within?: number; until?: RegExp } = {},
 ): Promise<DaemonProcess> {
   const child = spawn(resolve('node_modules/.bin/node'), [bin, 'run', '--config', configDir], {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
@@ -307,12 +314,12 @@ export async function spawnCentinela(
     if (!found) throw new Error(`centinela exited (${child.exitCode}) before logging ${msg}: ${err.slice(0, 1000)}`);
     return found;
   };
-  const running = await waitForLog(/^centinela running$/, within).catch((e: unknown) => {
+  const running = await waitForLog(until, within).catch((e: unknown) => {
     child.kill('SIGKILL');
     throw e;
   });
   return {
-    url: String(running.url),
+    url: String(running.url ?? ''),
     pid: child.pid ?? 0,
     logs,
     waitForLog,
@@ -320,4 +327,33 @@ export async function spawnCentinela(
     exited,
     stderr: () => err,
   };
+}
+
+const RUNS = /^centinela_probe_runs_total\{probe="api_health"\} (\d+)$/m;
+
+/** The value `line` (one capture group) reads off the /metrics of the daemon at `url`; 0 when it is missing. */
+async function metric(url: string, line: RegExp): Promise<number> {
+  return Number(line.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+}
+
+/** Polls the metric of a daemon process every 100 ms until `ok` holds for it; fails after 20 s naming `what`. */
+export async function waitForMetric(
+  url: string,
+  line: RegExp,
+  ok: (value: number) => boolean,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let value = await metric(url, line);
+  while (!ok(value)) {
+    if (Date.now() > deadline) throw new Error(`no ${what} in 20 s: ${line.source} is ${value}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await metric(url, line);
+  }
+}
+
+/** Waits until the api_health probe of the daemon process at `url` has run `n` more times (its runs on /metrics). */
+export async function waitForRuns(url: string, n: number): Promise<void> {
+  const start = await metric(url, RUNS);
+  await waitForMetric(url, RUNS, (runs) => runs >= start + n, `${n} more runs of api_health`);
 }

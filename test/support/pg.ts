@@ -79,6 +79,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** Polls the outbox of a PostgreSQL state store in `db` until `n` rows are delivered; fails after 20 s. */
+export async function waitForDelivered(db: TestDatabase, n: number): Promise<void> {
+  const client = await db.connect();
+  const delivered = async () =>
+    Number((await client.query(`SELECT count(*) AS n FROM outbox WHERE state = 'delivered'`)).rows[0].n);
+  const deadline = Date.now() + 20_000;
+  while ((await delivered()) < n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} delivered rows in PostgreSQL after 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await client.end();
+}
+
 /**
  * One real deadlock between the open sessions `a` and `b`: each takes one of the rows 1 and 2 of `table` (id, balance)
  * and then the other's, and PostgreSQL cancels one of them (40P01, after 10 ms instead of the default 1 s). Both

@@ -18,6 +18,7 @@ import { type Matcher, parseMatchers } from '../../src/matchers.js';
 import { type RunOutcome, runGuarded } from '../../src/probes/guarded-run.js';
 import { createProbe } from '../../src/probes/index.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
+import type { PostedAlert } from '../../src/rules/external.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import type { Db } from '../../src/store/sqlite-db.js';
 import type { AlertEvent, Labels, ProbeRun, Sample } from '../../src/types.js';
@@ -182,6 +183,12 @@ export class RulesHarness {
   /** A failed run: only `<probe>.up 0`. */
   down(probeName: string, reason = 'connection refused'): AlertEvent[] {
     return this.runSamples(probeName, [], { up: false, reason });
+  }
+
+  /** Alerts received from `source` (the Alertmanager API's intake) through the engine's loop; returns the events. */
+  receive(source: string, alerts: PostedAlert[]): AlertEvent[] {
+    this.last = this.engine.receive(source, alerts);
+    return this.last.events;
   }
 
   /** An evaluation without runs (silences, windows, holds). */

@@ -1,0 +1,174 @@
+// Alerts received from a source (the Alertmanager API's intake) through the engine's loop, on the fake clock: they fire
+// at the priority their labels map to, resolve when their endsAt passes without a resend, keep their record across a
+// restart, can be silenced and inhibited like any alert, and a source's max_alerts bounds what it keeps open.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PostedAlert } from '../../src/rules/external.js';
+import { m, RulesHarness, summarize } from '../support/rules.js';
+
+const MIN = 60_000;
+const harnesses: RulesHarness[] = [];
+afterEach(() => {
+  for (const h of harnesses.splice(0)) h.close();
+});
+
+function harness(source: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): RulesHarness {
+  const h = new RulesHarness({ sources: [{ name: 'prometheus', ...source }], ...extra });
+  harnesses.push(h);
+  return h;
+}
+
+/** A firing alert as Prometheus sends it: endsAt four evaluations (of 15 s) ahead. */
+function firing(
+  h: RulesHarness,
+  labels: Record<string, string>,
+  annotations: Record<string, string> = {},
+): PostedAlert {
+  const now = h.clock.now();
+  return { labels, annotations, startsAt: now - MIN, endsAt: now + 60_000, generatorURL: 'http://prom:9090/graph' };
+}
+
+describe('alerts received from a source', () => {
+  it('fire at the priority their labels map to, with the texts of their annotations', () => {
+    const h = harness();
+    const a = firing(
+      h,
+      { alertname: 'DiskFull', severity: 'critical', instance: 'db1' },
+      { summary: 'Disk of db1 is 97% full', description: 'Free space below 3%', runbook_url: 'https://wiki/disk' },
+    );
+    expect(summarize(h.receive('prometheus', [a]))).toEqual(['firing DiskFull P1']);
+    expect(h.last).toMatchObject({ accepted: 1, refused: 0 });
+    const alert = h.last?.events[0]?.alert;
+    expect(alert).toMatchObject({
+      alertname: 'DiskFull',
+      labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db1' },
+      summary: 'Disk of db1 is 97% full',
+      description: 'Free space below 3%',
+      runbook: ['https://wiki/disk'],
+      diagnosis: [{ probe: 'prometheus', detail: 'http://prom:9090/graph' }],
+      groupKey: 'DiskFull',
+    });
+    expect(h.state('DiskFull')).toBe('firing');
+  });
+
+  it('map priority by the first mapped label in the order written, a default otherwise, and P0 only when allowed', () => {
+    const h = harness({
+      priority_labels: { priority: { P0: 'P0', P3: 'P3' }, severity: { critical: 'P1' } },
+      default_priority: 'P2',
+    });
+    h.receive('prometheus', [
+      firing(h, { alertname: 'A', priority: 'P3', severity: 'critical' }),
+      firing(h, { alertname: 'B', severity: 'critical' }),
+      firing(h, { alertname: 'C', severity: 'page-me' }),
+      firing(h, { alertname: 'D', priority: 'P0' }),
+    ]);
+    expect(summarize(h.last?.events ?? [])).toEqual(['firing A P3', 'firing B P1', 'firing C P2', 'firing D P1']);
+
+    const p0 = harness({ page_p0: true });
+    p0.receive('prometheus', [firing(p0, { alertname: 'ApiDown', priority: 'P0' })]);
+    expect(summarize(p0.last?.events ?? [])).toEqual(['firing ApiDown P0']);
+  });
+
+  it('resolve once endsAt passes without a resend; a resend keeps them firing; a resolved resend does nothing', async () => {
+    const h = harness();
+    const labels = { alertname: 'ApiSlow', severity: 'warning' };
+    h.receive('prometheus', [firing(h, labels)]);
+    expect(h.state('ApiSlow')).toBe('firing');
+    // Resent 45 s later with endsAt a minute on: still firing a minute after the first endsAt would have passed.
+    await h.advance(45_000);
+    h.receive('prometheus', [firing(h, labels)]);
+    await h.advance(50_000);
+    expect(summarize(h.tick())).toEqual([]);
+    // No resend: the endsAt of the last one passes.
+    await h.advance(10_000);
+    expect(summarize(h.tick())).toEqual(['resolved ApiSlow P2']);
+    // Prometheus resends a resolved alert (endsAt in the past) for a while: nothing new, nothing kept.
+    const resolved = { ...firing(h, labels), endsAt: h.clock.now() - 1_000 };
+    expect(h.receive('prometheus', [resolved])).toEqual([]);
+    expect(h.last).toMatchObject({ accepted: 0, refused: 0 });
+    expect(h.last?.events).toEqual([]);
+    expect(h.db.prepare('SELECT count(*) AS n FROM external_alerts').get()).toEqual({ n: 0 });
+  });
+
+  it('resolve at once when sent resolved (endsAt in the past) while firing; the all-clear keeps the texts', () => {
+    const h = harness();
+    const a = firing(h, { alertname: 'QueueStuck' }, { summary: 'queue stuck' });
+    h.receive('prometheus', [a]);
+    h.receive('prometheus', [{ ...a, endsAt: h.clock.now() }]);
+    expect(summarize(h.last?.events ?? [])).toEqual(['resolved QueueStuck P2']);
+    expect(h.last?.events[0]?.alert.summary).toBe('queue stuck');
+  });
+
+  it('without endsAt stay firing for resolve_timeout after they were last received', async () => {
+    const h = harness({ resolve_timeout: '2m' });
+    h.receive('prometheus', [{ labels: { alertname: 'Grafana' }, annotations: {} }]);
+    await h.advance(2 * MIN - 1);
+    expect(summarize(h.tick())).toEqual([]);
+    await h.advance(1);
+    expect(summarize(h.tick())).toEqual(['resolved Grafana P2']);
+  });
+
+  it('a priority label that changes on a resend is a priority change', () => {
+    const h = harness();
+    h.receive('prometheus', [firing(h, { alertname: 'Lag', severity: 'warning' })]);
+    h.receive('prometheus', [firing(h, { alertname: 'Lag', severity: 'critical' })]);
+    // The severity is a label: another label set is another instance, as in Alertmanager.
+    expect(summarize(h.last?.events ?? [])).toEqual(['firing Lag P1']);
+  });
+
+  it('keep their record across a restart: the endsAt still resolves them, the texts still read', async () => {
+    const h = harness();
+    h.receive('prometheus', [firing(h, { alertname: 'CertExpiry' }, { summary: 'cert expires in 3 days' })]);
+    h.restart();
+    expect(h.alert('CertExpiry')?.alert.summary).toBe('cert expires in 3 days');
+    await h.advance(60_000);
+    const events = h.tick();
+    expect(summarize(events)).toEqual(['resolved CertExpiry P2']);
+    expect(events[0]?.alert.summary).toBe('cert expires in 3 days');
+  });
+
+  it('can be silenced by their alert name once received, within the silence limits of their priorities', () => {
+    const h = harness({}, { evaluation: { silence_max: { P1: '1h' } } });
+    const create = (hours: number) =>
+      h.evaluator.api.createSilence({
+        matchers: m({ alertname: 'DiskFull' }),
+        endsAt: h.clock.now() + hours * 60 * MIN,
+        owner: 'ana',
+        reason: 'resizing the volume',
+      });
+    expect(() => create(1)).toThrow(/matches no alert/);
+    h.receive('prometheus', [firing(h, { alertname: 'DiskFull', severity: 'critical' })]);
+    expect(() => create(2)).toThrow(/could match DiskFull at P1, and P1 silences may last at most 1h/);
+    create(1);
+    h.engine.changed();
+    expect(h.alert('DiskFull')?.alert.suppressedBy).toEqual([{ kind: 'silenced', id: expect.any(String) }]);
+  });
+
+  it("are held back by the config's inhibitions like any alert", () => {
+    const h = harness({}, { inhibit: [{ source: { alertname: 'NodeDown' }, target: { severity: 'warning' } }] });
+    h.receive('prometheus', [
+      firing(h, { alertname: 'NodeDown', severity: 'critical' }),
+      firing(h, { alertname: 'HighLoad', severity: 'warning' }),
+    ]);
+    expect(summarize(h.last?.events ?? [])).toEqual(['firing NodeDown P1', 'firing HighLoad P2 held:inhibited']);
+  });
+
+  it('past max_alerts, new alerts are refused while those already open are still taken', () => {
+    const h = harness({ max_alerts: 2 });
+    const a = (n: number) => firing(h, { alertname: 'Many', n: String(n) });
+    h.receive('prometheus', [a(1), a(2), a(3)]);
+    expect(h.last).toMatchObject({ accepted: 2, refused: 1 });
+    h.receive('prometheus', [a(1), a(2), a(4)]);
+    expect(h.last).toMatchObject({ accepted: 2, refused: 1 });
+  });
+
+  it('of a source removed from the config resolve', () => {
+    const h = harness();
+    h.receive('prometheus', [firing(h, { alertname: 'Gone' })]);
+    const path = h.path;
+    h.close();
+    harnesses.pop();
+    const without = new RulesHarness({ sources: [] }, { path, clock: h.clock });
+    harnesses.push(without);
+    expect(summarize(without.tick())).toEqual(['resolved prometheus/Gone P2']);
+  });
+});
