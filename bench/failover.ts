@@ -18,7 +18,6 @@ import {
   type DaemonProcess,
   hookEvents,
   spawnCentinela,
-  spawnDaemon,
   startWorld,
   usePostgresState,
 } from '../test/support/daemon.js';
@@ -63,9 +62,10 @@ try {
     const env = { ...world.env, ...usePostgresState(world, db.url) };
     const running: DaemonProcess[] = [];
     try {
-      const leader = await spawnDaemon(world, env);
+      // A loaded machine can take well over the default 20 s to start a process through tsx.
+      const leader = await spawnCentinela(world.configDir, env, { within: 60_000 });
       running.push(leader);
-      const standby = await spawnCentinela(world.configDir, env, { until: /^standby: /, within: 40_000 });
+      const standby = await spawnCentinela(world.configDir, env, { until: /^standby: /, within: 60_000 });
       running.push(standby);
       world.target.setFault('down');
       const killAfterMs = Math.floor(Math.random() * 3_000);

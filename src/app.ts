@@ -71,6 +71,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     paging: pagingOf(config),
     metrics,
     runSoon: (probe, every) => scheduler.runSoon(probe, every),
+    history: () => config.centinela.state.history,
   });
   // Reloads run one at a time; a second waits for the first.
   let reloading: Promise<unknown> = Promise.resolve();
@@ -90,6 +91,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     escalator: engine.escalator,
     store: store.incidents,
     heartbeats: store.heartbeats,
+    history: engine.history,
     readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
     reload: () => {
       const run = reloading.then(reload, reload);

@@ -333,6 +333,39 @@ export const escalationFile = z.strictObject({
   ack: ackConfig.default({ link_ttl: 86_400_000 }),
 });
 
+/** state.history when omitted: 90 runs per probe, one point a minute for a day (1440 per series). */
+export const HISTORY_DEFAULTS = { runs: 90, step: 60_000, keep: 86_400_000 };
+
+/** The most points a series' ring may hold (keep / step): a day at 1 s, well past what a page draws. */
+export const MAX_RING_POINTS = 86_400;
+
+const historyConfig = z
+  .strictObject({
+    /** Runs kept per probe for the status page's bar. */
+    runs: z
+      .number()
+      .int({ message: 'is not a whole number. Write a count of runs, such as 90' })
+      .min(10, { message: 'is too few runs to draw. Write 10 or more, such as 90' })
+      .max(1000, { message: 'is more runs than a page draws. Write at most 1000, such as 90' })
+      .default(90),
+    /** One point per series per step: the highest, lowest and last value seen in it. */
+    step: duration.default(60_000),
+    /** How far back the points of a series go. */
+    keep: duration.default(86_400_000),
+  })
+  .refine((h) => h.step >= 1_000, {
+    message: 'is shorter than 1s. Write a step of 1s or more, such as 1m',
+    path: ['step'],
+  })
+  .refine((h) => h.keep >= h.step, {
+    message: 'is longer than keep. Write a step shorter than keep, such as 1m',
+    path: ['step'],
+  })
+  .refine((h) => h.keep / h.step <= MAX_RING_POINTS, {
+    message: `is more than ${MAX_RING_POINTS} steps (keep / step points per series). Write a longer step or a shorter keep, such as step: 1m, keep: 24h`,
+    path: ['keep'],
+  });
+
 const STATE_FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
 
 export const centinelaFile = z.strictObject({
@@ -359,6 +392,8 @@ export const centinelaFile = z.strictObject({
           .min(1, { message: `is empty. ${STATE_FIX}` })
           .refine((path) => !/[\\/]$/.test(path), { message: `is a folder (it ends with /). ${STATE_FIX}` })
           .default('/var/lib/centinela/state.db'),
+        /** What the status page draws from: each probe's last runs, and a ring of points per series a rule watches. */
+        history: historyConfig.default(HISTORY_DEFAULTS),
       }),
       z.strictObject({
         /** postgres: the state in a PostgreSQL database that two replicas can share. */
@@ -376,9 +411,10 @@ export const centinelaFile = z.strictObject({
           .default({ max_connections: 4, connect_timeout: 5_000, idle_timeout: 30_000 }),
         /** How long a leader that went silent (stopped, frozen, cut off) keeps the lead before a standby takes it. */
         lease: duration.refine((ms) => ms >= 1_000, { message: 'must be at least 1s. Write e.g. 10s' }).default(10_000),
+        history: historyConfig.default(HISTORY_DEFAULTS),
       }),
     ])
-    .default({ path: '/var/lib/centinela/state.db' }),
+    .default({ path: '/var/lib/centinela/state.db', history: HISTORY_DEFAULTS }),
   /** centinela's own dead man's switch: a URL it calls on every cycle, so silence means it is down. */
   heartbeat: z.strictObject({ url: secretUrl, every: duration.default(60_000) }).optional(),
   /** The language of every text a person reads: pages, the ack page, the status page. */
@@ -402,6 +438,7 @@ export type DeliveryConfig = z.output<typeof deliveryConfig>;
 export type AckConfig = z.output<typeof ackConfig>;
 export type EscalationFile = z.output<typeof escalationFile>;
 export type CentinelaFile = z.output<typeof centinelaFile>;
+export type HistoryConfig = z.output<typeof historyConfig>;
 
 /** The whole, validated configuration. */
 export interface Config {

@@ -43,6 +43,8 @@ export interface OutboxDeps {
   reading?: Reading;
   /** The signed acknowledgement link of a page for one contact, or undefined when links are off. */
   ackUrl?: AckUrl;
+  /** Where an alert's timeline page is (server.public_url), or undefined without a public URL. */
+  timelineUrl?: (alertId: string) => string | undefined;
   clock: Clock;
   log: Logger;
   /** Jitter source, [0, 1). */
@@ -96,6 +98,7 @@ export class OutboxWorker {
   readonly #concurrency: number;
   readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
   readonly #ackUrl: AckUrl;
+  readonly #timelineUrl: (alertId: string) => string | undefined;
   readonly #failing: FailingChannels;
   #config: OutboxConfig;
   #reading: Reading;
@@ -115,6 +118,7 @@ export class OutboxWorker {
     this.#config = deps.config;
     this.#reading = deps.reading ?? DEFAULT_READING;
     this.#ackUrl = deps.ackUrl ?? (() => undefined);
+    this.#timelineUrl = deps.timelineUrl ?? (() => undefined);
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#failing = new FailingChannels(deps.log);
@@ -238,7 +242,7 @@ export class OutboxWorker {
       const n: Notification = {
         id: notificationId(rows),
         contact: { id: first.contact, name: contact.name, email: contact.email, phone: contact.phone },
-        items: rows.map((r) => this.#withAckLink(r)),
+        items: rows.map((r) => this.#withLinks(r)),
         at: this.#clock.now(),
         reading: this.#reading,
         levelDescriptions: Object.fromEntries(Object.entries(levels).map(([p, l]) => [p, l?.description])),
@@ -284,11 +288,14 @@ export class OutboxWorker {
     }
   }
 
-  #withAckLink(row: OutboxRow): NotificationItem {
+  /** The item with the link to its alert's timeline, and, on a page, the signed acknowledgement link. */
+  #withLinks(row: OutboxRow): NotificationItem {
+    const timeline = row.incidentId ? this.#timelineUrl(row.item.alert.id) : undefined;
+    const item = timeline ? { ...row.item, timelineUrl: timeline } : row.item;
     // Pages ask for an acknowledgement, so they carry a link; news for those paged does not.
-    if (!row.incidentId || !PAGE_KINDS.includes(row.kind)) return row.item;
+    if (!row.incidentId || !PAGE_KINDS.includes(row.kind)) return item;
     const links = this.#ackUrl({ incidentId: row.incidentId, alertId: row.item.alert.id, contact: row.contact });
-    return links ? { ...row.item, ackUrl: links.url, shortAckUrl: links.short } : row.item;
+    return links ? { ...item, ackUrl: links.url, shortAckUrl: links.short } : item;
   }
 
   #record(rows: OutboxRow[], channel: string | null, result: Delivery): void {

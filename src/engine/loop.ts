@@ -6,7 +6,8 @@
 //                     the instance states that changed, with nothing saved yet
 //   3. unit of work   one store transaction: the evaluation commits rule state, the escalator records the events as
 //                     incidents and writes the pages they cause into the outbox (and, on a tick, the reminders, climbs
-//                     and ack timeouts that came due) — saved together or not at all
+//                     and ack timeouts that came due), and the runs and watched values go into the history's rings —
+//                     saved together or not at all
 //   4. effects        metrics and logs of the events; probes with an unconfirmed breach re-run soon (retry_every)
 //   5. delivery       the outbox worker wakes and sends what was written
 //   6. tick           the next evaluation with no runs is armed: every TICK_MS, or sooner when an escalation is due,
@@ -18,20 +19,21 @@
 // loop re-evaluates and delivery wakes at once.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { escalationFile } from '../config/schema.js';
+import { escalationFile, HISTORY_DEFAULTS } from '../config/schema.js';
 import { DEFAULT_READING, type Reading } from '../locale/locale.js';
 import type { ProbeResult } from '../probes/probe.js';
 import type { Alerting } from '../rules/alerting.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { RunTiming } from '../scheduler.js';
 import type { Metrics } from '../server/metrics.js';
-import type { Store } from '../store/store.js';
+import type { HistorySize, Store } from '../store/store.js';
 import type { ProbeRun, Sample } from '../types.js';
 import { type AckAccepted, signedAckLinks } from './acks.js';
 import type { AlertsApi } from './alerts-api.js';
 import { type OutboxConfig, OutboxWorker } from './delivery.js';
 import { type EscalationConfig, Escalator } from './escalator.js';
 import { type Evaluation, Evaluator, type Reception } from './evaluator.js';
+import { History } from './history.js';
 import { ResponseMetrics } from './response-metrics.js';
 
 // What an engine without paging hands its (idle) escalator and worker: no levels, no contacts.
@@ -65,6 +67,8 @@ export interface EngineDeps {
   metrics?: Metrics;
   /** A probe with an unconfirmed breach asks to run again after `every` (the scheduler's runSoon). */
   runSoon?: (probe: string, every: number) => void;
+  /** How much history to keep (centinela.yaml state.history), read at each write; its defaults when absent. */
+  history?: () => HistorySize;
 }
 
 /** The loop and the parts it drives; one per daemon. */
@@ -77,6 +81,7 @@ export class Engine {
   readonly #escalator: Escalator;
   readonly #delivery: OutboxWorker;
   readonly #response: ResponseMetrics | undefined;
+  readonly #history: History;
   readonly #pages: boolean;
   #paging: Paging;
   #evaluator: Evaluator;
@@ -92,6 +97,7 @@ export class Engine {
     this.#metrics = deps.metrics;
     this.#runSoon = deps.runSoon ?? (() => {});
     this.#evaluator = new Evaluator({ store: deps.store, clock: deps.clock, alerting: deps.alerting });
+    this.#history = new History(deps.store.history, deps.alerting, deps.history ?? (() => HISTORY_DEFAULTS));
     this.#pages = deps.paging !== undefined;
     this.#paging = deps.paging ?? NOBODY;
     const metrics = deps.metrics;
@@ -107,6 +113,10 @@ export class Engine {
         () => ({ ack: this.#paging.escalation.ack, publicUrl: this.#paging.publicUrl }),
         deps.clock,
       ),
+      timelineUrl: (alertId) => {
+        const base = this.#paging.publicUrl;
+        return base ? `${base.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}` : undefined;
+      },
       clock: deps.clock,
       log: deps.log.child({ component: 'outbox' }),
       ...(metrics ? { onAttempt: (channel, result, latency) => metrics.notification(channel, result, latency) } : {}),
@@ -137,6 +147,11 @@ export class Engine {
     return this.#delivery;
   }
 
+  /** Each probe's runs and the watched series, as the status page draws them. */
+  get history(): History {
+    return this.#history;
+  }
+
   /** 1. A probe run arrives from the scheduler: counted, evaluated and committed at once. Never throws. */
   ingest(probe: string, result: ProbeResult, samples: Sample[], at: number, timing: RunTiming): void {
     this.#log.debug(
@@ -155,12 +170,12 @@ export class Engine {
 
   /** 2–5. Evaluates `runs` (none: only what time changes) and commits it with escalation in one unit of work. */
   evaluate(runs: readonly ProbeRun[]): Evaluation {
-    return this.#unit(() => this.#evaluator.evaluate(runs), false);
+    return this.#unit(() => this.#evaluator.evaluate(runs), false, runs);
   }
 
   /** The tick: evaluates with no runs and applies every reminder, climb and ack timeout that came due. */
   tick(): Evaluation {
-    return this.#unit(() => this.#evaluator.evaluate([]), true);
+    return this.#unit(() => this.#evaluator.evaluate([]), true, []);
   }
 
   /**
@@ -168,7 +183,7 @@ export class Engine {
    * scripted events here): its commit and the escalation of its events are one unit of work.
    */
   apply(evaluation: Evaluation): Evaluation {
-    return this.#unit(() => evaluation, false);
+    return this.#unit(() => evaluation, false, []);
   }
 
   /**
@@ -176,7 +191,7 @@ export class Engine {
    * committed with escalation in one unit of work, like a probe run. Throws what the store throws.
    */
   receive(source: string, alerts: readonly PostedAlert[]): Reception {
-    const reception = this.#unit(() => this.#evaluator.receive(source, alerts), false);
+    const reception = this.#unit(() => this.#evaluator.receive(source, alerts), false, []);
     this.#metrics?.received(source, reception);
     return reception;
   }
@@ -220,6 +235,13 @@ export class Engine {
   /** Releases what the rules hold (the windows' cron matchers); after stop(), or instead of it if never started. */
   close(): void {
     this.#evaluator.close();
+    // The steps under way of the watched series are in memory until their step is over; a clean stop keeps them.
+    if (!this.#store.open) return;
+    try {
+      this.#store.unitOfWork(() => this.#history.flush());
+    } catch (err) {
+      this.#log.error({ err }, 'history: the steps under way were not saved');
+    }
   }
 
   /**
@@ -230,6 +252,7 @@ export class Engine {
     const old = this.#evaluator;
     this.#evaluator = new Evaluator({ store: this.#store, clock: this.#clock, alerting });
     old.close();
+    this.#history.setAlerting(alerting);
     this.#paging = paging;
     this.#escalator.setConfig(paging.escalation);
     this.#delivery.setConfig(paging.escalation, paging.reading ?? DEFAULT_READING);
@@ -240,13 +263,14 @@ export class Engine {
    * 2–6 for one evaluation, committed right after it is made (no await between). Throws what the store throws; the
    * evaluation is then not committed.
    */
-  #unit<E extends Evaluation>(evaluate: () => E, tick: boolean): E {
+  #unit<E extends Evaluation>(evaluate: () => E, tick: boolean, runs: readonly ProbeRun[]): E {
     // A stopwatch for the metric only (sub-millisecond work); it never decides anything, so it is not the Clock.
     const t0 = performance.now();
     try {
       const ev = evaluate();
       this.#store.unitOfWork(() => {
         ev.commit();
+        this.#history.record(runs);
         if (!this.#pages) return;
         this.#escalator.handle(ev.events, ev.now);
         if (tick) this.#escalator.tick(ev.now);

@@ -16,6 +16,7 @@ import type {
   AlertDetailView,
   AlertView,
   DeliveryView,
+  IncidentView,
   MaintenanceView,
   Operations,
   PageView,
@@ -29,6 +30,7 @@ import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAck
 import type { AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
 import type { Escalator } from './escalator.js';
 import { heartbeatProbe, recordPing } from './heartbeat-pings.js';
+import type { History } from './history.js';
 
 /** What Operations reads; the getters return the current instances, which a reload replaces. */
 export interface OperationsDeps {
@@ -39,6 +41,8 @@ export interface OperationsDeps {
   escalator: Escalator;
   store: IncidentStore;
   heartbeats: HeartbeatStore;
+  /** Each probe's runs and the watched series (the engine's). */
+  history: History;
   readiness: () => Readiness;
   reload: () => Promise<{ summary: string }>;
   /** Silences and windows change what is held back: the daemon re-evaluates at once. */
@@ -228,6 +232,8 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(h.priority || h.suppressedBy.length
             ? { detail: [h.priority, ...h.suppressedBy.map((s) => `${s.kind} by ${s.id}`)].filter(Boolean).join(', ') }
             : {}),
+          ...(h.priority ? { priority: h.priority } : {}),
+          ...(h.suppressedBy.length ? { suppressedBy: h.suppressedBy } : {}),
         })),
         pages: pagesOf(incidentOf(detail)),
       };
@@ -368,6 +374,7 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(s?.lastRunAt !== undefined ? { lastRunAt: iso(s.lastRunAt) } : {}),
           ...(s?.lastDurationMs !== undefined ? { durationSeconds: s.lastDurationMs / 1000 } : {}),
           samples: last?.samples ?? [],
+          ...d.history.probe(p.name, now),
         };
       });
       return {
@@ -376,6 +383,14 @@ export function createOperations(d: OperationsDeps): Operations {
         alerts: (await ops.listAlerts({})).filter((a) => a.state !== 'resolved'),
         silences: (await ops.listSilences({ state: 'active' })).concat(await ops.listSilences({ state: 'pending' })),
         windows: await ops.listMaintenance({ state: 'open' }),
+        runSlots: d.history.runSlots(),
+        signals: d.history.signals(now),
+        incidents: d.store
+          .incidentsSince(now - INCIDENT_DAYS * 86_400_000)
+          // Held back the whole time (a silence, a window, an inhibition), it paged nobody: not an incident to list.
+          .filter((i) => i.firstPagedAt !== undefined || i.status === 'open' || i.status === 'acked')
+          .reverse()
+          .map((i) => incidentView(i, now)),
       };
     },
 
@@ -390,6 +405,24 @@ export function createOperations(d: OperationsDeps): Operations {
   });
 
   return ops;
+}
+
+/** How far back the status page lists incidents. */
+const INCIDENT_DAYS = 7;
+
+/** An incident as the status page lists it: what, how urgent, how long, who acknowledged. */
+function incidentView(i: IncidentRecord, now: number): IncidentView {
+  const ack = i.firstAck ?? i.ack;
+  return {
+    alertId: i.alertId,
+    alertname: i.alert.alertname,
+    labels: i.alert.labels,
+    priority: i.topPriority ?? i.priority,
+    openedAt: iso(i.openedAt),
+    ...(i.resolvedAt !== undefined ? { resolvedAt: iso(i.resolvedAt) } : {}),
+    durationSeconds: ((i.resolvedAt ?? now) - i.openedAt) / 1000,
+    ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
+  };
 }
 
 /** queued (not tried yet, or in flight), sent, failing (retrying) or given up. */

@@ -118,6 +118,8 @@ export interface ItemText {
   runbook: string[];
   diagnosis: { probe: string; detail: string }[];
   ackUrl?: string;
+  /** The alert's timeline page, on every kind of item (the all-clear too). */
+  timelineUrl?: string;
 }
 
 // A source holding back a whole service's alerts names this many, then counts the rest.
@@ -240,6 +242,7 @@ export function describeItem(item: NotificationItem, n: Notification): ItemText 
     runbook: showSteps ? a.runbook : [],
     diagnosis: showSteps ? a.diagnosis : [],
     ackUrl: showSteps && !item.ack ? item.ackUrl : undefined,
+    ...(item.timelineUrl ? { timelineUrl: item.timelineUrl } : {}),
   };
 }
 
@@ -257,6 +260,7 @@ export function textBody(n: Notification): string {
       lines = [...lines, '', `${heading}:`, ...diag.detail.split('\n').map((l) => `  ${l}`)];
     }
     if (d.ackUrl) lines.push('', `${t(lang, 'page.acknowledge')}: ${d.ackUrl}`);
+    if (d.timelineUrl) lines.push(`${t(lang, 'page.timeline')}: ${d.timelineUrl}`);
     parts.push(lines.join('\n'));
   }
   return `${parts.join('\n\n----\n\n')}\n`;

@@ -40,6 +40,7 @@ function itemHtml(n: Notification, index: number): string {
   if (d.ackUrl) {
     out += `<p><a href="${escapeHtml(d.ackUrl)}" style="display: inline-block; background: #0969da; color: #fff; padding: 8px 16px; border-radius: 6px; text-decoration: none">${escapeHtml(t(lang, 'page.acknowledge'))}</a></p>`;
   }
+  if (d.timelineUrl) out += `<p><a href="${escapeHtml(d.timelineUrl)}">${escapeHtml(t(lang, 'page.timeline'))}</a></p>`;
   if (d.runbook.length)
     out += `<h3 style="font-size: 15px">${escapeHtml(t(lang, 'page.runbook'))}</h3><ol>${d.runbook.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`;
   for (const diag of d.diagnosis) {

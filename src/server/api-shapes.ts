@@ -4,6 +4,7 @@
 import type { Secret } from '../config/secret.js';
 import type { Matcher } from '../matchers.js';
 import type { Labels, Priority, Sample, Suppression } from '../types.js';
+import type { Unit } from '../units.js';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
@@ -69,7 +70,14 @@ export interface AlertDetailView extends AlertView {
   description?: string;
   runbook: string[];
   diagnosis: { probe: string; detail: string }[];
-  history: { at: string; event: string; detail?: string }[];
+  /** State changes and what was announced, newest first; `priority` and `suppressedBy` as at that moment. */
+  history: {
+    at: string;
+    event: string;
+    detail?: string;
+    priority?: Priority;
+    suppressedBy?: { kind: Suppression; id: string }[];
+  }[];
   pages: PageView[];
 }
 
@@ -132,6 +140,44 @@ export interface ProbeView {
   lastRunAt?: string;
   durationSeconds?: number;
   samples: Sample[];
+  /** Its last runs (state.history.runs at most), oldest first. */
+  runs: RunView[];
+  /** Percent of its runs that were up over the last 24 hours and 7 days; absent with no run in that time. */
+  uptime: { day?: number; week?: number };
+}
+
+/** One run of a probe as the status page's bar draws it. */
+export interface RunView {
+  at: string;
+  up: boolean;
+  durationSeconds: number;
+}
+
+/** How far back the status page's sparklines reach: the last hour. */
+export const SIGNAL_SPAN_MS = 3_600_000;
+
+/** A series a rule watches, over the last hour, with the thresholds of the rules that watch it. */
+export interface SignalView {
+  sample: string;
+  labels: Labels;
+  /** How its values read: percent, seconds, … */
+  unit: Unit;
+  /** One point per step (state.history.step): its start and the worst value seen in it for the rules' direction. */
+  points: { at: string; value: number }[];
+  thresholds: { alertname: string; priority: Priority; op: string; value: number }[];
+}
+
+/** An incident of the last days as the status page lists it. */
+export interface IncidentView {
+  alertId: string;
+  alertname: string;
+  labels: Labels;
+  priority: Priority;
+  openedAt: string;
+  resolvedAt?: string;
+  /** Open for this long (until now while it is open). */
+  durationSeconds: number;
+  ack?: AckView;
 }
 
 /** Everything the status page shows. */
@@ -142,6 +188,12 @@ export interface StatusView {
   alerts: AlertView[];
   silences: SilenceView[];
   windows: MaintenanceView[];
+  /** Places in a probe's bar of last runs (centinela.yaml state.history.runs). */
+  runSlots: number;
+  /** The watched series over the last hour. */
+  signals: SignalView[];
+  /** Incidents opened in the last 7 days, newest first. */
+  incidents: IncidentView[];
 }
 
 /** Which parts of the daemon are up; /readyz answers 200 only when all are. */

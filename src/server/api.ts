@@ -132,7 +132,7 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
     alert: await ops.getAlert(parseInput(id, req.params, 'params').id),
   }));
 
-  app.post('/api/v1/alerts/:id/ack', write, async (req) => {
+  app.post('/api/v1/alerts/:id/ack', { config: { access: 'ack' as const } }, async (req) => {
     // No body is an empty one; a JSON `null` is a body that is not an object.
     const body = parseInput(ackBody, req.body === undefined ? {} : req.body, 'body');
     const ack = await ops.ack(parseInput(id, req.params, 'params').id, { ...body, via: 'api' });

@@ -13,8 +13,17 @@ export interface AccessTokens {
   read?: Secret;
 }
 
-/** What a route needs: nothing (health), read access, or write access. */
-export type Access = 'open' | 'read' | 'write';
+/**
+ * What a route needs: nothing (health), read access, write access, or an acknowledgement (the write token, or the
+ * status page's login cookie of the write token with the page's header: see authorize).
+ */
+export type Access = 'open' | 'read' | 'write' | 'ack';
+
+/** The header the status page's script sends with an acknowledgement made with its login cookie. */
+export const PAGE_HEADER = 'x-centinela-page';
+
+/** The cookie that keeps the name a status page login gave, for the acknowledgements made from that browser. */
+export const BY_COOKIE = 'centinela_by';
 
 /** The cookie the status page's token form sets, so a browser can read a read-guarded page. */
 export const READ_COOKIE = 'centinela_read';
@@ -58,14 +67,37 @@ function cookie(req: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+/** True when the request carries the login cookie of the write token (the status page logged in to acknowledge). */
+export function hasWriteCookie(req: FastifyRequest, tokens: AccessTokens): boolean {
+  const given = cookie(req, READ_COOKIE);
+  return given !== undefined && tokens.write !== undefined && cookieMatches(given, tokens.write);
+}
+
+/** The name a status page login gave (its cookie), if any. */
+export function loginName(req: FastifyRequest): string | undefined {
+  const raw = cookie(req, BY_COOKIE);
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Throws ApiError unless the request may do what `access` says. The write token also grants reads. Writes only
- * accept the Authorization header (never the cookie), so a page on another site cannot make a browser write.
+ * Throws ApiError unless the request may do what `access` says. The write token also grants reads. Writes accept
+ * only the Authorization header, so a page on another site cannot make a browser write; an acknowledgement also
+ * accepts the write token's login cookie when the request carries the status page's header, which a page on another
+ * origin cannot add without a CORS preflight that this server never answers (and the cookie is SameSite=Strict).
  */
 export function authorize(req: FastifyRequest, access: Access, tokens: AccessTokens): void {
   if (access === 'open') return;
   const presented = bearer(req);
-  if (access === 'write') {
+  if (access === 'ack' && presented === undefined && req.headers[PAGE_HEADER] === 'ack' && tokens.write) {
+    if (hasWriteCookie(req, tokens)) return;
+    throw new ApiError('UNAUTHORIZED', 'log in on the status page with the write token to acknowledge from it');
+  }
+  if (access === 'write' || access === 'ack') {
     if (!tokens.write) {
       throw new ApiError('WRITES_DISABLED', 'this server accepts no writes: set server.write_token in centinela.yaml');
     }

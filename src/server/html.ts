@@ -88,4 +88,53 @@ button:disabled { opacity: 0.5; }
 ul.deliveries { list-style: none; margin: 0.25rem 0; padding: 0; font-size: 0.85rem; overflow-wrap: anywhere; }
 li.delivery.failing, li.delivery.given-up { color: var(--p0); } li.delivery.queued { color: var(--muted); }
 .error { color: var(--p0); font-weight: 600; }
+a { color: inherit; }
+.card h3 a { text-decoration: none; } .card h3 a:hover { text-decoration: underline; }
+.badge.held { background: var(--muted); color: var(--bg); }
+form.ack-form { margin: 0.5rem 0 0; }
+form.ack-form .ack-row { display: flex; gap: 0.5rem; }
+form.ack-form .ack-row input { flex: 1; min-width: 0; }
+input { font: inherit; padding: 0.4rem 0.5rem; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
+fieldset.login { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 0.5rem; padding: 0.5rem; display: grid; gap: 0.4rem; }
+fieldset.login label { display: grid; gap: 0.15rem; font-size: 0.85rem; }
+fieldset.login legend { font-size: 0.85rem; color: var(--muted); }
+fieldset[hidden] { display: none; }
+.history { margin: 0.35rem 0 0.15rem; }
+svg.runs { display: block; width: 100%; height: 20px; }
+rect.run.up { fill: var(--ok); } rect.run.down { fill: var(--p0); } rect.run.none { fill: var(--line); }
+.uptime { display: block; text-align: right; }
+li.probe .reason dl.kv { margin-top: 0.1rem; }
+dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 0 0.75rem; margin: 0.25rem 0 0; font-size: 0.85rem; }
+dl.kv div { display: contents; }
+dl.kv dt { color: var(--muted); font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; }
+.signals { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem; }
+figure.signal { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem; min-width: 0; }
+figure.signal figcaption { display: flex; justify-content: space-between; gap: 0.5rem; font-size: 0.8rem; }
+figure.signal figcaption .labels { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+svg.spark { display: block; width: 100%; height: 48px; }
+svg.spark polyline.line { fill: none; stroke: var(--fg); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+svg.spark circle.dot { fill: var(--fg); }
+svg.spark line.threshold { stroke-width: 1; stroke-dasharray: 4 3; vector-effect: non-scaling-stroke; }
+line.threshold.P0 { stroke: var(--p0); } line.threshold.P1 { stroke: var(--p1); }
+line.threshold.P2 { stroke: var(--p2); } line.threshold.P3 { stroke: var(--p3); }
+.thresholds { margin: 0.15rem 0 0; font-size: 0.75rem; }
+ul.incidents { list-style: none; margin: 0; padding: 0; }
+li.incident { padding: 0.4rem 0; border-bottom: 1px solid var(--line); font-size: 0.9rem; overflow-wrap: anywhere; }
+ol.timeline { list-style: none; margin: 0; padding: 0 0 0 1rem; border-left: 2px solid var(--line); }
+ol.timeline li { margin: 0 0 0.6rem; position: relative; overflow-wrap: anywhere; }
+ol.timeline li::before { content: ""; position: absolute; left: -1.4rem; top: 0.45rem; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--muted); }
+ol.timeline li.state-firing::before, ol.timeline li.failed::before { background: var(--p0); }
+ol.timeline li.delivered::before, ol.timeline li.ack::before, ol.timeline li.state-resolved::before { background: var(--ok); }
+ol.timeline time { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 0.85rem; }
+pre.diagnosis { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.8rem; background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem; }
+/* Phone: one column, what is broken first. Desktop: alerts (and their recent past) first, probes and signals beside. */
+main.console { display: flex; flex-direction: column; }
+main.console .column { display: contents; }
+#alerts { order: 1; } #probes { order: 2; } #signals { order: 3; } #incidents { order: 4; } #silences { order: 5; } #windows { order: 6; }
+@media (min-width: 900px) {
+  header, footer, main.console { max-width: 90rem; }
+  main.console { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 1.5rem; align-items: start; }
+  main.console .column { display: block; }
+}
 `;

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
@@ -15,13 +16,24 @@ import { type Reading, t } from '../locale/locale.js';
 import { registerAckLink } from './ack-pages.js';
 import { registerApi } from './api.js';
 import type { Operations } from './api-shapes.js';
-import { type Access, type AccessTokens, authorize, cookieValue, READ_COOKIE, tokenMatches } from './auth.js';
+import {
+  type Access,
+  type AccessTokens,
+  authorize,
+  BY_COOKIE,
+  cookieValue,
+  hasWriteCookie,
+  loginName,
+  READ_COOKIE,
+  tokenMatches,
+} from './auth.js';
 import { ApiError } from './errors.js';
 import { registerHealth } from './health.js';
 import { registerHeartbeats } from './heartbeats-api.js';
 import { PAGE_CSP, page, STYLESHEET } from './html.js';
 import type { Metrics } from './metrics.js';
-import { REFRESH_SECONDS, renderLogin, renderStatus, statusScript } from './status-page.js';
+import { REFRESH_SECONDS, renderLogin, renderStatus, statusScript, statusTitle } from './status-page.js';
+import { renderNoTimeline, renderTimeline } from './timeline-page.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -115,42 +127,86 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
     'x-content-type-options': 'nosniff',
   };
 
-  // The page checks its read access itself, so a browser without the token gets the login form, not JSON.
-  app.get('/', { config: { access: 'open' } }, async (req, reply) => {
+  /** The login form instead of a page, for a browser without read access. */
+  const loginPage = (reply: FastifyReply, wrong = false) =>
+    reply
+      .status(401)
+      .headers(htmlHeaders)
+      .send(page({ lang: deps.reading().locale, title: 'centinela', body: renderLogin(deps.reading().locale, wrong) }));
+  const canRead = (req: FastifyRequest) => {
     try {
       authorize(req, 'read', deps.tokens());
+      return true;
     } catch {
-      return reply
-        .status(401)
-        .headers(htmlHeaders)
-        .send(page({ lang: deps.reading().locale, title: 'centinela', body: renderLogin(deps.reading().locale) }));
+      return false;
     }
+  };
+
+  // The pages check their read access themselves, so a browser without the token gets the login form, not JSON.
+  app.get('/', { config: { access: 'open' } }, async (req, reply) => {
+    if (!canRead(req)) return loginPage(reply);
     const view = await deps.ops.status();
     const reading = deps.reading();
-    const lang = reading.locale;
-    const body = renderStatus(view, deps.clock.now(), reading);
-    const title = t(lang, 'status.title', { count: view.alerts.filter((a) => a.state === 'firing').length });
-    return reply
-      .headers(htmlHeaders)
-      .send(page({ lang, title, body, script: '/assets/status.js', noscriptRefresh: REFRESH_SECONDS * 3 }));
+    const tokens = deps.tokens();
+    const by = loginName(req);
+    const viewer = { canAck: hasWriteCookie(req, tokens), ...(by ? { by } : {}) };
+    const body = renderStatus(view, deps.clock.now(), reading, viewer);
+    return reply.headers(htmlHeaders).send(
+      page({
+        lang: reading.locale,
+        title: statusTitle(view, reading.locale),
+        body,
+        script: '/assets/status.js',
+        noscriptRefresh: REFRESH_SECONDS * 3,
+      }),
+    );
   });
 
-  app.post('/-/login', { config: { access: 'open' } }, async (req, reply) => {
-    const { token } = z.object({ token: z.string().max(4096).default('') }).parse(req.body ?? {});
-    const { read, write } = deps.tokens();
-    const ok = read !== undefined && (tokenMatches(token, read) || (write !== undefined && tokenMatches(token, write)));
-    if (!ok) {
+  app.get('/alerts/:id', { config: { access: 'open' } }, async (req, reply) => {
+    if (!canRead(req)) return loginPage(reply);
+    const reading = deps.reading();
+    const { id } = z.object({ id: z.string().min(1).max(200) }).parse(req.params);
+    const alert = await deps.ops.getAlert(id).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'ALERT_NOT_FOUND') return undefined;
+      throw err;
+    });
+    if (!alert) {
       return reply
-        .status(401)
+        .status(404)
         .headers(htmlHeaders)
-        .send(
-          page({ lang: deps.reading().locale, title: 'centinela', body: renderLogin(deps.reading().locale, true) }),
-        );
+        .send(page({ lang: reading.locale, title: 'centinela', body: renderNoTimeline(id, reading.locale) }));
+    }
+    return reply.headers(htmlHeaders).send(
+      page({
+        lang: reading.locale,
+        title: t(reading.locale, 'timeline.title', { alert: alert.alertname }),
+        body: renderTimeline(alert, reading),
+      }),
+    );
+  });
+
+  // A login with the write token also lets this browser acknowledge from the status page (see auth.ts); the name
+  // given with it is kept for the record of those acknowledgements.
+  app.post('/-/login', { config: { access: 'open' } }, async (req, reply) => {
+    const form = z
+      .object({ token: z.string().max(4096).default(''), by: z.string().trim().max(200).default('') })
+      .parse(req.body ?? {});
+    const { read, write } = deps.tokens();
+    const ok =
+      (read !== undefined && tokenMatches(form.token, read)) ||
+      (write !== undefined && tokenMatches(form.token, write));
+    const json = req.headers.accept === 'application/json';
+    if (!ok) {
+      if (json) return sendError(reply, new ApiError('UNAUTHORIZED', 'wrong token'));
+      return loginPage(reply, true);
     }
     // Behind Caddy the request arrives over plain HTTP; the proxy's header says the browser used https.
     const https = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
-    const cookie = `${READ_COOKIE}=${cookieValue(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400${https ? '; Secure' : ''}`;
-    return reply.header('set-cookie', cookie).redirect('/', 303);
+    const attributes = `SameSite=Strict; Max-Age=86400${https ? '; Secure' : ''}`;
+    const cookies = [`${READ_COOKIE}=${cookieValue(form.token)}; Path=/; HttpOnly; ${attributes}`];
+    if (form.by) cookies.push(`${BY_COOKIE}=${encodeURIComponent(form.by)}; Path=/; ${attributes}`);
+    reply.header('set-cookie', cookies);
+    return json ? reply.status(204).send() : reply.redirect('/', 303);
   });
 
   app.get('/assets/centinela.css', { config: { access: 'open' } }, async (_req, reply) =>

@@ -1,43 +1,59 @@
-// The status page at `/`: firing alerts with who was paged and an Ack button, probes with their last values,
-// active silences and maintenance windows. Server-rendered, no build step, readable on a phone, refreshes itself.
+// The status page at `/`, an on-call console: firing alerts with who was paged and an Ack form, past incidents, probes
+// with their last runs and values, the watched signals of the last hour, silences and maintenance windows.
+// Server-rendered (SVG pictures included), no build step; one column on a phone, two on a desktop; refreshes itself.
 
 import { age } from '../duration.js';
-import { type Locale, localTime, type Reading, t } from '../locale/locale.js';
-import type { AlertView, DeliveryView, MaintenanceView, ProbeView, SilenceView, StatusView } from './api-shapes.js';
+import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import type { Suppression } from '../types.js';
+import { formatValue as unitValue } from '../units.js';
+import {
+  type AlertView,
+  type DeliveryView,
+  type IncidentView,
+  type MaintenanceView,
+  SIGNAL_SPAN_MS,
+  type SignalView,
+  type SilenceView,
+  type StatusView,
+} from './api-shapes.js';
+import { runBar, sparkline } from './charts.js';
 import { html, type SafeHtml } from './html.js';
 
 /** How often the page refreshes itself (the script fetches `/` again and swaps <main>). */
 export const REFRESH_SECONDS = 5;
 
-/** The page body for a status view, in the reader's language and time zone; `now` (epoch ms) is used for ages. */
-export function renderStatus(view: StatusView, now: number, reading: Reading): SafeHtml {
+/** Who is looking at the page: whether this browser logged in with the write token (so Ack is one tap), and as whom. */
+export interface Viewer {
+  canAck: boolean;
+  by?: string;
+}
+
+/**
+ * The page body for a status view, in the reader's language and time zone; `now` (epoch ms) is used for ages. On a
+ * wide screen the alerts and past incidents stand in the first column, the probes and signals beside them.
+ */
+export function renderStatus(view: StatusView, now: number, reading: Reading, viewer: Viewer): SafeHtml {
   const lang = reading.locale;
   const firing = view.alerts.filter((a) => a.state === 'firing');
   const pending = view.alerts.filter((a) => a.state === 'pending');
-  const down = view.probes.filter((p) => p.up === false);
-  const counts = t(lang, 'status.counts', {
-    firing: firing.length,
-    pending: pending.length,
-    down: down.length,
-    probes: view.probes.length,
-  });
-  const card = (a: AlertView) => alertCard(a, now, lang);
-  const none = (key: 'status.nothingFiring' | 'status.noProbes' | 'status.noSilences' | 'status.noWindows') =>
-    html`<p class="muted">${t(lang, key)}</p>`;
+  const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
+  const card = (a: AlertView) => alertCard(a, now, lang, { viewer, names });
+  const none = (key: MessageKey) => html`<p class="muted">${t(lang, key as 'status.noProbes')}</p>`;
   return html`<header>
 <h1>centinela</h1>
-<p>${counts} <time datetime="${view.generatedAt}">${localTime(Date.parse(view.generatedAt), reading.timezone)}</time></p>
+<p>${statusCounts(view, lang)} <time datetime="${view.generatedAt}">${localTime(Date.parse(view.generatedAt), reading.timezone)}</time></p>
 </header>
 <p id="message" role="status" class="error" hidden></p>
-<main data-generated-at="${view.generatedAt}">
+<main class="console" data-generated-at="${view.generatedAt}" data-can-ack="${viewer.canAck ? 'yes' : 'no'}">
+<div class="column">
 <section id="alerts" aria-label="${t(lang, 'status.alertsLabel')}">
 <h2>${t(lang, 'status.firing')}</h2>
 ${firing.length ? firing.map(card) : none('status.nothingFiring')}
 ${pending.length ? html`<h2>${t(lang, 'status.pending')}</h2>${pending.map(card)}` : ''}
 </section>
-<section id="probes" aria-label="${t(lang, 'status.probes')}">
-<h2>${t(lang, 'status.probes')}</h2>
-${view.probes.length ? probeList(view.probes, now, lang) : none('status.noProbes')}
+<section id="incidents" aria-label="${t(lang, 'status.incidents')}">
+<h2>${t(lang, 'status.incidents')}</h2>
+${view.incidents.length ? incidentList(view.incidents, reading) : none('status.noIncidents')}
 </section>
 <section id="silences" aria-label="${t(lang, 'status.silences')}">
 <h2>${t(lang, 'status.silences')}</h2>
@@ -47,20 +63,56 @@ ${view.silences.length ? view.silences.map((s) => silenceRow(s, now, lang)) : no
 <h2>${t(lang, 'status.windows')}</h2>
 ${view.windows.length ? view.windows.map((w) => windowRow(w, now, lang)) : none('status.noWindows')}
 </section>
+</div>
+<div class="column">
+<section id="probes" aria-label="${t(lang, 'status.probes')}">
+<h2>${t(lang, 'status.probes')}</h2>
+${view.probes.length ? probeList(view, now, reading) : none('status.noProbes')}
+</section>
+<section id="signals" aria-label="${t(lang, 'status.signals')}">
+<h2>${t(lang, 'status.signals')}</h2>
+${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => signalCard(sig, now, lang))}</div>` : none('status.noSignals')}
+</section>
+</div>
 </main>
 <footer>API: <a href="/api/v1/alerts">/api/v1/alerts</a> · ${t(lang, 'status.metrics')}: <a href="/metrics">/metrics</a> · ${t(lang, 'status.health')}: <a href="/readyz">/readyz</a></footer>`;
 }
 
-function alertCard(a: AlertView, now: number, lang: Locale): SafeHtml {
+/** The tab's title: how many alerts fire. */
+export function statusTitle(view: StatusView, lang: Locale): string {
+  return t(lang, 'status.title', { count: view.alerts.filter((a) => a.state === 'firing').length });
+}
+
+function statusCounts(view: StatusView, lang: Locale): string {
+  return t(lang, 'status.counts', {
+    firing: view.alerts.filter((a) => a.state === 'firing').length,
+    pending: view.alerts.filter((a) => a.state === 'pending').length,
+    down: view.probes.filter((p) => p.up === false).length,
+    probes: view.probes.length,
+  });
+}
+
+/**
+ * One alert: priority, name, what holds it back (naming the alert that inhibits it), value and who was paged, where
+ * its pages stand, and the Ack form (a comment field and one button) unless it is acknowledged, pending or inhibited.
+ */
+function alertCard(
+  a: AlertView,
+  now: number,
+  lang: Locale,
+  ctx: { viewer: Viewer; names: ReadonlyMap<string, string> },
+): SafeHtml {
   const since = a.activeSince
     ? t(lang, 'status.for', { age: age(now - Date.parse(a.activeSince)) })
     : t(lang, 'status.pendingState');
-  const suppressed = a.suppressedBy.map((s) => html` <span class="badge">${s.kind}</span>`);
-  const label = t(lang, 'page.acknowledgeAlert', { title: a.alertname });
+  const held = a.suppressedBy.map(
+    (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.names, lang)}</span>`,
+  );
+  const inhibited = a.suppressedBy.some((s) => s.kind === 'inhibited');
   const ack = a.ack
     ? html`<p class="ack" data-acked="true">${t(lang, 'status.ackedBy', { who: a.ack.by, age: age(now - Date.parse(a.ack.at)) })}${a.ack.comment ? html` — ${a.ack.comment}` : ''}</p>`
-    : a.state === 'firing'
-      ? html`<p><button type="button" data-ack="${a.id}" aria-label="${label}">${t(lang, 'status.ack')}</button></p>`
+    : a.state === 'firing' && !inhibited
+      ? ackForm(a, lang, ctx.viewer)
       : '';
   const line = t(lang, 'status.line', {
     since,
@@ -70,7 +122,7 @@ function alertCard(a: AlertView, now: number, lang: Locale): SafeHtml {
     paged: a.paged.length ? a.paged.join(', ') : t(lang, 'status.nobodyYet'),
   });
   return html`<article class="card ${a.priority}" data-alert-id="${a.id}" data-state="${a.state}">
-<h3><span class="badge ${a.priority}">${a.priority}</span> ${a.alertname}${a.flapping ? html` <span class="badge">${t(lang, 'status.flapping')}</span>` : ''}${suppressed}</h3>
+<h3><span class="badge ${a.priority}">${a.priority}</span> <a href="/alerts/${encodeURIComponent(a.id)}" title="${t(lang, 'status.timeline')}">${a.alertname}</a>${a.flapping ? html` <span class="badge">${t(lang, 'status.flapping')}</span>` : ''}${held}</h3>
 <p>${a.summary}</p>
 <p class="muted">${line}</p>
 ${a.notDelivered ? html`<p class="undelivered" data-undelivered="true">${t(lang, 'status.notDelivered')}</p>` : ''}
@@ -78,6 +130,32 @@ ${a.deliveries.length ? html`<ul class="deliveries">${a.deliveries.map((x) => de
 <p class="labels">${labelText(a.labels)}</p>
 ${ack}
 </article>`;
+}
+
+/** `held back by ApiDown`, `silenced`, `in maintenance`: what keeps an alert from paging. */
+export function heldBy(s: { kind: Suppression; id: string }, names: ReadonlyMap<string, string>, lang: Locale): string {
+  if (s.kind === 'inhibited') return t(lang, 'status.inhibitedBy', { alert: names.get(s.id) ?? s.id });
+  return t(lang, s.kind === 'silenced' ? 'status.silenced' : 'status.inMaintenance');
+}
+
+/**
+ * The Ack form: an optional comment and one button. A browser that has not logged in with the write token also gets
+ * the login fields (name and token), hidden until the first tap; after that login, Ack is one tap.
+ */
+function ackForm(a: AlertView, lang: Locale, viewer: Viewer): SafeHtml {
+  const label = t(lang, 'page.acknowledgeAlert', { title: a.alertname });
+  const login = viewer.canAck
+    ? html`<input type="hidden" name="by" value="${viewer.by ?? ''}">`
+    : html`<fieldset class="login" hidden>
+<legend>${t(lang, 'status.loginToAck')}</legend>
+<label>${t(lang, 'status.yourName')} <input type="text" name="by" autocomplete="name" maxlength="200"></label>
+<label>${t(lang, 'status.writeToken')} <input type="password" name="token" autocomplete="current-password" maxlength="4096"></label>
+</fieldset>`;
+  return html`<form class="ack-form" data-ack="${a.id}">
+${login}
+<div class="ack-row"><input type="text" name="comment" maxlength="2000" placeholder="${t(lang, 'status.commentPlaceholder')}" aria-label="${t(lang, 'status.commentPlaceholder')}"><button type="submit" aria-label="${label}">${t(lang, 'status.ack')}</button></div>
+<p class="error" data-ack-error hidden></p>
+</form>`;
 }
 
 /** `cto · email: sent`, `cto · ops_webhook: failing, 4 attempts: ENOTFOUND smtp`. */
@@ -88,9 +166,13 @@ function deliveryLine(x: DeliveryView, lang: Locale): SafeHtml {
   return html`<li class="delivery ${x.status}" data-delivery="${x.status}">${x.contact} · ${x.channel}: ${status}${attempts}${x.lastError ? html`: ${x.lastError}` : ''}</li>`;
 }
 
-/** One line per probe: name, kind, state and age, then the reason it is down and its last values. */
-function probeList(probes: ProbeView[], now: number, lang: Locale): SafeHtml {
-  const rows = probes.map((p) => {
+/**
+ * Each probe: name, kind, state and age, the reason it is down, the bar of its last runs with its uptime, and its last
+ * values as `name: value` lines.
+ */
+function probeList(view: StatusView, now: number, reading: Reading): SafeHtml {
+  const lang = reading.locale;
+  const rows = view.probes.map((p) => {
     const state =
       p.up === undefined
         ? html`<span class="badge">${t(lang, 'status.waiting')}</span>`
@@ -99,19 +181,81 @@ function probeList(probes: ProbeView[], now: number, lang: Locale): SafeHtml {
           : html`<span class="badge down">${t(lang, 'status.down')}</span>`;
     const values = p.samples
       .slice(0, 8)
-      .map((s) => html`<span class="value">${s.name}${labelSuffix(s.labels)} = ${formatValue(s.value)}</span> `);
+      .map(
+        (s) =>
+          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${formatValue(s.value)}</dd></div>`,
+      );
     const more =
       p.samples.length > 8
-        ? html`<span class="muted">${t(lang, 'status.moreOnMetrics', { count: p.samples.length - 8 })}</span>`
+        ? html`<p class="muted">${t(lang, 'status.moreOnMetrics', { count: p.samples.length - 8 })}</p>`
         : '';
     const ran = p.lastRunAt ? t(lang, 'status.ago', { age: age(now - Date.parse(p.lastRunAt)) }) : '';
+    const percent = (v: number | undefined) =>
+      v === undefined ? '—' : `${Number(v.toFixed(v >= 99.95 || v < 10 ? 2 : 1))} %`;
     return html`<li class="probe" data-probe="${p.name}">
 <div><strong>${p.name}</strong> <span class="muted">${p.kind}</span> ${state} <span class="muted">${ran}</span></div>
-${p.up === false && p.reason ? html`<div class="reason">${p.reason}</div>` : ''}
-${values.length ? html`<div class="labels">${values}${more}</div>` : ''}
+${p.up === false && p.reason ? reasonView(p.reason) : ''}
+${p.runs.length ? html`<div class="history">${runBar(p.runs, view.runSlots, lang, reading.timezone)}<span class="muted uptime" data-uptime-day="${p.uptime.day ?? ''}">${t(lang, 'status.uptime', { day: percent(p.uptime.day), week: percent(p.uptime.week) })}</span></div>` : ''}
+${values.length ? html`<dl class="kv">${values}</dl>${more}` : ''}
 </li>`;
   });
   return html`<ul class="probes">${rows}</ul>`;
+}
+
+/**
+ * A probe's reason as people read it: the words before a JSON body the target answered, then that body as `key: value`
+ * lines (a body quoted as a JSON string is read once more) instead of escaped JSON; any other reason as it is.
+ */
+function reasonView(reason: string): SafeHtml {
+  const at = reason.search(/[{"]/);
+  const body = at < 0 ? undefined : jsonObject(reason.slice(at));
+  if (!body) return html`<div class="reason">${reason}</div>`;
+  const lead = reason.slice(0, at).replace(/[\s:]+$/, '');
+  const rows = Object.entries(body).map(
+    ([k, v]) => html`<div><dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>`,
+  );
+  return html`<div class="reason">${lead}<dl class="kv">${rows}</dl></div>`;
+}
+
+/** `text` as a JSON object (or a JSON string holding one), else undefined. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    let value: unknown = JSON.parse(text);
+    if (typeof value === 'string') value = JSON.parse(value);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A watched series: its name and labels, its last value, the sparkline of the last hour, and its thresholds. */
+function signalCard(sig: SignalView, now: number, lang: Locale): SafeHtml {
+  const last = sig.points.at(-1);
+  const thresholds = sig.thresholds
+    .map((th) => `${th.priority} ${th.op} ${unitValue(th.value, sig.unit, lang)}`)
+    .join(' · ');
+  return html`<figure class="signal" data-sample="${sig.sample}">
+<figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> <strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong></figcaption>
+${sparkline(sig, now, SIGNAL_SPAN_MS, lang)}
+<p class="muted thresholds">${thresholds}</p>
+</figure>`;
+}
+
+/** Incidents of the last 7 days, newest first: when (local time), how long, priority, who acknowledged. */
+function incidentList(incidents: readonly IncidentView[], reading: Reading): SafeHtml {
+  const lang = reading.locale;
+  const rows = incidents.map((i) => {
+    const opened = localTime(Date.parse(i.openedAt), reading.timezone);
+    const duration = age(i.durationSeconds * 1000);
+    const when = i.resolvedAt
+      ? t(lang, 'status.incidentLasted', { opened, duration })
+      : t(lang, 'status.incidentOngoing', { opened, duration });
+    const ack = i.ack ? t(lang, 'status.incidentAcked', { who: i.ack.by }) : t(lang, 'status.incidentNotAcked');
+    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}"><span class="badge ${i.priority}">${i.priority}</span> <a href="/alerts/${encodeURIComponent(i.alertId)}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} · ${ack}</span></li>`;
+  });
+  return html`<ul class="incidents">${rows}</ul>`;
 }
 
 function silenceRow(s: SilenceView, now: number, lang: Locale): SafeHtml {
@@ -169,80 +313,126 @@ ${wrong ? html`<p class="error">${t(lang, 'status.wrongToken')}</p>` : ''}
 }
 
 /**
- * The page's script, saying what it says in `lang`: refreshes <main> every few seconds, and acknowledges through the
- * API. It asks for the write token (and a name for the record) once per browser session, keeping them in
- * sessionStorage.
+ * The page's script, saying what it says in `lang`: refreshes the header, <main> and the tab's title every few
+ * seconds, and acknowledges from the Ack forms through the API. A browser that has not logged in with the write token
+ * is shown the login fields of the form it tapped; the login sets the cookie, and from then on Ack is one tap.
+ * Errors are shown in the form that caused them.
  */
 export function statusScript(lang: Locale): string {
   // The catalogue's {reason} stays for the script to fill in; `<` is escaped so no text can close a script element.
   const words = JSON.stringify({
     unreachable: t(lang, 'status.unreachable', { reason: '{reason}' }),
-    askToken: t(lang, 'status.askToken'),
-    askName: t(lang, 'status.askName'),
-    comment: t(lang, 'status.ackComment'),
     ackFailed: t(lang, 'status.ackFailed', { reason: '{reason}' }),
+    needLogin: t(lang, 'status.needLogin'),
+    wrongToken: t(lang, 'status.wrongToken'),
   }).replace(/</g, '\\u003c');
   return `'use strict';
 (() => {
   const words = ${words};
-  // The message line sits outside <main>, so a refresh does not wipe an ack error; a refresh error clears itself.
-  const message = (text, kind) => {
+  // The message line sits outside <main>, so a refresh does not wipe it; a refresh error clears itself.
+  const message = (text) => {
     const el = document.getElementById('message');
-    if (el) { el.textContent = text; el.hidden = !text; el.dataset.kind = kind || ''; }
+    if (el) { el.textContent = text; el.hidden = !text; }
+  };
+  // A form being typed in or sent is not replaced by a refresh; what the others hold (text, login fields, an error)
+  // is carried over to the new page's form of the same alert.
+  const forms = () => [...document.querySelectorAll('form.ack-form')];
+  const busy = () => forms().some((f) => f.contains(document.activeElement) || f.dataset.sending);
+  const save = () => new Map(forms().map((f) => [f.dataset.ack, {
+    values: [...f.elements].filter((e) => e.name && e.type !== 'hidden').map((e) => [e.name, e.value]),
+    error: f.querySelector('[data-ack-error]').hidden ? '' : f.querySelector('[data-ack-error]').textContent,
+    login: f.querySelector('fieldset.login') ? !f.querySelector('fieldset.login').hidden : false,
+  }]));
+  const restore = (kept) => {
+    for (const f of forms()) {
+      const k = kept.get(f.dataset.ack);
+      if (!k) continue;
+      for (const [name, value] of k.values) if (f.elements[name] && f.elements[name].type !== 'hidden') f.elements[name].value = value;
+      if (k.error) fail(f, k.error);
+      if (k.login && f.querySelector('fieldset.login')) f.querySelector('fieldset.login').hidden = false;
+    }
   };
   let refreshing = false;
-  async function refresh() {
-    if (refreshing) return;
+  async function refresh(force) {
+    if (refreshing || (!force && busy())) return;
     refreshing = true;
     try {
       const res = await fetch(location.pathname, { headers: { accept: 'text/html' }, cache: 'no-store' });
       if (!res.ok) throw new Error('status page answered ' + res.status);
       const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const kept = save();
       for (const sel of ['header', 'main']) {
         const next = doc.querySelector(sel);
         const cur = document.querySelector(sel);
         if (next && cur) cur.replaceWith(next);
       }
-      if (document.getElementById('message')?.dataset.kind === 'refresh') message('');
+      restore(kept);
+      if (doc.title) document.title = doc.title;
+      message('');
     } catch (err) {
-      message(words.unreachable.replace('{reason}', err.message), 'refresh');
+      message(words.unreachable.replace('{reason}', err.message));
     } finally {
       refreshing = false;
     }
   }
-  async function ack(button) {
-    let token = sessionStorage.getItem('centinela.token');
-    if (!token) {
-      token = prompt(words.askToken);
-      if (!token) return;
-      sessionStorage.setItem('centinela.token', token);
+  const fail = (form, text) => {
+    const el = form.querySelector('[data-ack-error]');
+    el.textContent = text;
+    el.hidden = false;
+  };
+  const reasonOf = async (res) => {
+    const body = await res.json().catch(() => ({}));
+    return (body.error && body.error.message) || 'HTTP ' + res.status;
+  };
+  async function login(form) {
+    const fields = form.querySelector('fieldset.login');
+    const by = form.elements.by.value.trim();
+    const token = form.elements.token.value;
+    if (fields.hidden || !by || !token) {
+      fields.hidden = false;
+      (by ? form.elements.token : form.elements.by).focus();
+      fail(form, words.needLogin);
+      return false;
     }
-    let by = sessionStorage.getItem('centinela.by');
-    if (!by) {
-      by = prompt(words.askName) || 'status page';
-      sessionStorage.setItem('centinela.by', by);
-    }
-    button.disabled = true;
-    const res = await fetch('/api/v1/alerts/' + encodeURIComponent(button.dataset.ack) + '/ack', {
+    const res = await fetch('/-/login', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
-      body: JSON.stringify({ by, comment: words.comment }),
-    }).catch((err) => ({ ok: false, status: 0, json: async () => ({ error: { message: err.message } }) }));
-    if (res.status === 401) sessionStorage.removeItem('centinela.token');
-    if (!res.ok) {
-      const body = await res.json().catch(() => ({}));
-      message(words.ackFailed.replace('{reason}', (body.error && body.error.message) || 'HTTP ' + res.status));
-      button.disabled = false;
-      return;
-    }
-    message('');
-    await refresh();
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ token, by }),
+    });
+    if (res.status === 401) { fail(form, words.wrongToken); return false; }
+    if (!res.ok) { fail(form, words.ackFailed.replace('{reason}', 'HTTP ' + res.status)); return false; }
+    return true;
   }
-  document.addEventListener('click', (event) => {
-    const button = event.target.closest('button[data-ack]');
-    if (button) ack(button);
+  async function ack(form) {
+    if (form.dataset.sending) return;
+    form.dataset.sending = 'yes';
+    const button = form.querySelector('button');
+    button.disabled = true;
+    try {
+      form.querySelector('[data-ack-error]').hidden = true;
+      if (document.querySelector('main').dataset.canAck !== 'yes' && !(await login(form))) return;
+      const res = await fetch('/api/v1/alerts/' + encodeURIComponent(form.dataset.ack) + '/ack', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-centinela-page': 'ack' },
+        body: JSON.stringify({ by: form.elements.by.value.trim(), comment: form.elements.comment.value.trim() || undefined }),
+      });
+      if (!res.ok) { fail(form, words.ackFailed.replace('{reason}', await reasonOf(res))); return; }
+      delete form.dataset.sending;
+      await refresh(true);
+    } catch (err) {
+      fail(form, words.ackFailed.replace('{reason}', err.message));
+    } finally {
+      delete form.dataset.sending;
+      button.disabled = false;
+    }
+  }
+  document.addEventListener('submit', (event) => {
+    const form = event.target.closest('form.ack-form');
+    if (!form) return;
+    event.preventDefault();
+    ack(form);
   });
-  setInterval(refresh, ${REFRESH_SECONDS * 1000});
+  setInterval(() => refresh(false), ${REFRESH_SECONDS * 1000});
 })();
 `;
 }

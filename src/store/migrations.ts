@@ -7,6 +7,8 @@
 // 7: what `centinela deploy` tells a maintenance window: rollback, downtime budget, the command's end and output (rules).
 // 8: the clear runs in a row of a firing alert, towards after_successes (rules).
 // 9: the state of a rule's fast path with its alert (rules).
+// 10: the alerts received from sources through the Alertmanager API (rules).
+// 11: what the status page draws: each probe's last runs and hourly tallies, a ring of points per watched series (history).
 
 export interface Migration {
   version: number;
@@ -232,6 +234,42 @@ export const MIGRATIONS: Migration[] = [
         ends_at INTEGER NOT NULL,
         alert TEXT NOT NULL
       );
+    `,
+  },
+  {
+    version: 11,
+    name: 'history: probe runs, hourly tallies, series rings',
+    sql: `
+      -- A ring per probe: the run numbered seq lands in slot seq % state.history.runs, overwriting the oldest.
+      CREATE TABLE probe_runs (
+        probe TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        up INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        PRIMARY KEY (probe, slot)
+      ) WITHOUT ROWID;
+      -- Runs and up runs per probe and hour (start, epoch ms), for uptime over a day and a week.
+      CREATE TABLE probe_hours (
+        probe TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        runs INTEGER NOT NULL,
+        up INTEGER NOT NULL,
+        PRIMARY KEY (probe, hour)
+      ) WITHOUT ROWID;
+      -- A series is a sample name with its labels (\`api_metrics.error_percent[["route","/x"]]\`); its points live in a
+      -- ring of keep / step slots, one per step (bucket: the step's start), holding the lowest, highest and last value.
+      CREATE TABLE history_series (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+      CREATE TABLE history_points (
+        series INTEGER NOT NULL,
+        slot INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        lo REAL NOT NULL,
+        hi REAL NOT NULL,
+        last REAL NOT NULL,
+        PRIMARY KEY (series, slot)
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -27,7 +27,7 @@ import {
 } from './postgres-schema.js';
 import { openStore, type SqliteStore } from './sqlite.js';
 import type { Db } from './sqlite-db.js';
-import type { AlertStore, HeartbeatStore, IncidentStore, Store } from './store.js';
+import type { AlertStore, HeartbeatStore, HistoryStore, IncidentStore, Store } from './store.js';
 
 /** What opening the PostgreSQL store takes: the database and the pool (config `state:` with kind postgres). */
 export interface PostgresStoreOptions {
@@ -131,6 +131,7 @@ class PgStore implements PostgresStore {
   readonly alerts: AlertStore;
   readonly incidents: IncidentStore;
   readonly heartbeats: HeartbeatStore;
+  readonly history: HistoryStore;
   readonly term: number;
   readonly #pool: pg.Pool;
   readonly #mirror: SqliteStore;
@@ -173,6 +174,7 @@ class PgStore implements PostgresStore {
     this.alerts = this.#flushing(mirror.alerts);
     this.incidents = this.#flushing(mirror.incidents);
     this.heartbeats = this.#flushing(mirror.heartbeats);
+    this.history = this.#flushing(mirror.history);
   }
 
   unitOfWork<T>(fn: () => T): T {

@@ -1,10 +1,11 @@
-// The SQLite store (the default, one replica): the rules', escalation's and the heartbeats' tables behind the Store seam, with
+// The SQLite store (the default, one replica): the rules', escalation's, the heartbeats' and the history's tables behind the Store seam, with
 // better-sqlite3 transactions as its units of work.
 
 import type { Migration } from './migrations.js';
 import { SqliteAlertStore } from './sqlite-alerts.js';
 import { type Db, openDb } from './sqlite-db.js';
 import { SqliteHeartbeatStore } from './sqlite-heartbeats.js';
+import { SqliteHistoryStore } from './sqlite-history.js';
 import { SqliteIncidentStore } from './sqlite-incidents.js';
 import type { Store } from './store.js';
 
@@ -21,6 +22,7 @@ export function openStore(path: string, migrations?: readonly Migration[]): Sqli
     alerts: new SqliteAlertStore(db),
     incidents: new SqliteIncidentStore(db),
     heartbeats: new SqliteHeartbeatStore(db),
+    history: new SqliteHistoryStore(db),
     unitOfWork: (fn) => db.transaction(fn)(),
     get open() {
       return db.open;

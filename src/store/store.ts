@@ -16,6 +16,7 @@ export interface Store {
   readonly alerts: AlertStore;
   readonly incidents: IncidentStore;
   readonly heartbeats: HeartbeatStore;
+  readonly history: HistoryStore;
   /** Runs `fn` in one transaction (a savepoint when one is open) and returns what it returns; a throw rolls back. */
   unitOfWork<T>(fn: () => T): T;
   /** Resolves once every write made before the call is durable (SQLite: at once; PostgreSQL: committed there). */
@@ -69,6 +70,54 @@ export interface HeartbeatStore {
   seen(name: string, at: number): HeartbeatRecord;
   /** Records a ping at `at`: a success clears the failure, a failure keeps `detail`. */
   ping(name: string, at: number, outcome: { ok: true } | { ok: false; detail?: string }): HeartbeatRecord;
+}
+
+/** One probe run as the history keeps it. */
+export interface RunRecord {
+  probe: string;
+  at: number;
+  up: boolean;
+  durationMs: number;
+}
+
+/** One step of a series: its start, and the lowest, highest and last value seen in it. */
+export interface SeriesPoint {
+  bucket: number;
+  lo: number;
+  hi: number;
+  last: number;
+}
+
+/** A step of a watched series to keep; `series` is its key, the sample name with its labels. */
+export interface SeriesStep extends SeriesPoint {
+  series: string;
+}
+
+/** How much history is kept (centinela.yaml state.history): runs per probe, and a series' step and reach. */
+export interface HistorySize {
+  runs: number;
+  step: number;
+  keep: number;
+}
+
+/**
+ * What the status page draws from: each probe's last runs (a ring of `runs`), its runs and up runs per hour, and a ring
+ * of keep / step points per watched series. Written in the engine's unit of work: two rows per probe run, and one per
+ * watched series when its step is over (the engine keeps the step under way in memory).
+ */
+export interface HistoryStore {
+  /** Records runs, and steps of watched series (a step written again takes the newer lo, hi and last). */
+  record(runs: readonly RunRecord[], steps: readonly SeriesStep[], size: HistorySize): void;
+  /** The last `limit` runs of `probe` (at most the ring's size), oldest first. */
+  recentRuns(probe: string, limit: number): RunRecord[];
+  /** Runs and up runs of `probe` in the hours that start at or after `since`'s hour. */
+  uptime(probe: string, since: number): { runs: number; up: number };
+  /** The keys of the series with points at or after `since`. */
+  seriesKeys(since: number): string[];
+  /** The points of `series` whose step starts at or after `since`, oldest first. */
+  points(series: string, since: number): SeriesPoint[];
+  /** Forgets hourly tallies and points older than `before`, and series left with no point. */
+  prune(before: number): void;
 }
 
 /** Escalation's records and the outbox. Outbox keys are unique: writing a key twice keeps one row. */

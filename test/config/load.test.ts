@@ -104,6 +104,15 @@ const cases: [string, string, Record<string, string>?][] = [
       'Write the path of a file, such as /var/lib/centinela/state.db.',
   ],
   [
+    'state-history-runs',
+    'centinela.yaml:4:11  state.history.runs: 5 is too few runs to draw. Write 10 or more, such as 90.',
+  ],
+  [
+    'state-history-ring',
+    'centinela.yaml:5:11  state.history.keep: "7d" is more than 86400 steps (keep / step points per series). ' +
+      'Write a longer step or a shorter keep, such as step: 1m, keep: 24h.',
+  ],
+  [
     'unknown-timezone',
     'centinela.yaml:3:11  timezone: "America/Guayaqil" is not a time zone. Did you mean "America/Guayaquil"? ' +
       'Write an IANA name such as America/Guayaquil or UTC.',
@@ -275,7 +284,7 @@ describe('loading a folder', () => {
     expect(config.dir).toBe(dir);
     expect(config.centinela).toEqual({
       server: { listen: { host: '0.0.0.0', port: 9810 } },
-      state: { path: '/var/lib/centinela/state.db' },
+      state: { path: '/var/lib/centinela/state.db', history: { runs: 90, step: 60_000, keep: 86_400_000 } },
       locale: 'en',
       timezone: 'UTC',
     });

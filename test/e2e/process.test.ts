@@ -1,10 +1,10 @@
 // `centinela run` as a real child process (bin/centinela.js) on the system clock, probing every second: SIGHUP with
-// a broken config keeps it running; SIGTERM exits 0 after the delivery in flight; kill -9 in the middle of an
-// incident and a new start neither page twice nor lose the resolution, on either state store.
+// a broken config keeps it running; on either state store, SIGTERM exits 0 after the delivery in flight, and
+// kill -9 in the middle of an incident and a new start neither page twice nor lose the resolution.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import {
   type DaemonProcess,
@@ -67,6 +67,19 @@ describe('centinela run as a process', () => {
     expect(metrics).toContain('centinela_config_reloads_total{result="invalid"} 1');
     expect(metrics).toContain('centinela_config_reloads_total{result="ok"} 1');
   });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('centinela run as a process, on %s', (kind) => {
+  let pg: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (kind === 'postgres') pg = await createTestDatabase();
+  });
+  afterAll(() => pg?.drop());
+  beforeEach(async () => {
+    const client = await pg?.connect();
+    await client?.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    await client?.end();
+  });
 
   it('exits 0 on SIGTERM after finishing the delivery in flight', async () => {
     // A receiver that takes 1.5 s to answer, so SIGTERM arrives while the page is being delivered.
@@ -79,7 +92,7 @@ describe('centinela run as a process', () => {
     });
     world = await startWorld({ ...FAST, HOOK_URL: `${slow.url}/hook` }, systemClock);
     try {
-      daemon = await spawnDaemon(world);
+      daemon = await spawnDaemon(world, pg ? usePostgresState(world, pg.url) : {});
       world.target.setFault('down');
       await waitUntil(
         () => slow.requests.length >= 1,
@@ -89,9 +102,8 @@ describe('centinela run as a process', () => {
       daemon.kill('SIGTERM');
       expect(await daemon.exited).toEqual({ code: 0, signal: null });
       expect(daemon.logs.map((l) => l.msg)).toContain('stopped');
-      const db = new Database(String(world.env.STATE_PATH), { readonly: true });
-      const rows = db.prepare(`SELECT contact, state FROM outbox ORDER BY id`).all();
-      db.close();
+      // What the stop flushed: on PostgreSQL, the last attempts are committed there before the process exits.
+      const rows = await outboxRows(world, pg);
       expect(rows).toEqual([
         { contact: 'oncall', state: 'delivered' },
         { contact: 'ops', state: 'delivered' },
@@ -100,14 +112,6 @@ describe('centinela run as a process', () => {
       await slow.close();
     }
   });
-});
-
-describe.each(['sqlite', 'postgres'] as const)('centinela run as a process, on %s', (kind) => {
-  let pg: TestDatabase | undefined;
-  beforeAll(async () => {
-    if (kind === 'postgres') pg = await createTestDatabase();
-  });
-  afterAll(() => pg?.drop());
 
   it('after kill -9 mid-incident, a new start does not page again and still sends the resolution', async () => {
     world = await startWorld(FAST, systemClock);
@@ -146,3 +150,18 @@ describe.each(['sqlite', 'postgres'] as const)('centinela run as a process, on %
     ]);
   });
 });
+
+/** The outbox's contact and state per row, oldest first, from the SQLite file or the PostgreSQL database. */
+async function outboxRows(w: World, pg: TestDatabase | undefined): Promise<unknown[]> {
+  const query = 'SELECT contact, state FROM outbox ORDER BY id';
+  if (!pg) {
+    const db = new Database(String(w.env.STATE_PATH), { readonly: true });
+    const rows = db.prepare(query).all();
+    db.close();
+    return rows;
+  }
+  const client = await pg.connect();
+  const { rows } = await client.query(query);
+  await client.end();
+  return rows;
+}

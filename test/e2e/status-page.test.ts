@@ -1,28 +1,68 @@
-// The status page in headless Chromium (Debian's chromium, driven by playwright-core) against the in-process daemon
-// listening on loopback: it shows the firing alert, its Ack button acknowledges (asking for the token once), and the
-// page then shows it acknowledged; it fits a phone's width.
-import type { Browser } from 'playwright-core';
+// The status page as an on-call console, in headless Chromium (Debian's chromium, driven by playwright-core) against
+// the in-process daemon on loopback, at a phone's size (390×844) and a desktop's (1366×900): the bar of last runs and
+// the sparkline count what the scheduler ran, the firing alert is acknowledged from the page (one login, then one
+// tap, a comment, errors in place), the tab's title follows the page's refresh, and the alert's timeline tells page →
+// delivered → ack → resolved in order. Screenshots go to test-screenshots/ (gitignored) to be looked at.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
+
+const SHOTS = 'test-screenshots';
+const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const DESKTOP: BrowserContextOptions = { viewport: { width: 1366, height: 900 } };
 
 let world: World;
 let d: Daemon;
 let browser: Browser;
 let url: string;
+/** The minutes in which api_metrics ran and saw the P95 (each a point of its sparkline). */
+const latencyMinutes = new Set<number>();
+
+/** Notes the minute of api_metrics' last run when it read the P95. */
+function observe(): void {
+  const s = d.app.probeStats().get('api_metrics');
+  const seen = s?.lastResult?.up && s.lastResult.samples.some((x) => x.name === 'latency_p95_seconds');
+  if (seen && s?.lastRunAt !== undefined) latencyMinutes.add(Math.floor(s.lastRunAt / 60_000));
+}
+
+async function openPage(options: BrowserContextOptions, path = '/'): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  await page.goto(url + path);
+  return { page, errors };
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   world = await startWorld();
   d = await startDaemon(world);
   url = await d.app.server.listen({ host: '127.0.0.1', port: 0 });
+  // Three quiet minutes, then the API goes down until ApiDown pages (its 3 failures 1 s apart).
+  for (let s = 0; s < 180; s++) {
+    await d.advance(1000);
+    observe();
+  }
   world.target.setFault('down');
   await d.advanceUntil(
-    () => world.hook.requests.length >= 1,
+    () => {
+      observe();
+      return world.hook.requests.length >= 1 && world.smtp.received.length >= 1;
+    },
     30_000,
-    () => 'no page',
+    () => 'no page delivered',
   );
   browser = await launchChromium();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -31,30 +71,64 @@ afterAll(async () => {
 });
 
 describe('status page in a browser', () => {
-  it('shows the firing alert, acknowledges it with the Ack button, and shows it acknowledged', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    const page = await context.newPage();
-    const prompts: string[] = [];
-    page.on('dialog', (dialog) => {
-      prompts.push(dialog.message());
-      void dialog.accept(/token/i.test(dialog.message()) ? WRITE_TOKEN : 'Ana');
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(msg.text());
-    });
+  it('draws the last runs and the last hour of a signal, as the scheduler ran them, on a phone', async () => {
+    const { page, errors } = await openPage(PHONE);
+    const stats = d.app.probeStats().get('api_health');
+    expect(stats && stats.runs < 90).toBe(true);
+    const bar = page.locator('li[data-probe="api_health"] svg.runs');
+    expect(await bar.getAttribute('data-runs')).toBe(String(stats?.runs));
+    expect(await bar.locator('rect.run.down').count()).toBe(stats?.failures);
+    expect(await bar.locator('rect.run.up').count()).toBe((stats?.runs ?? 0) - (stats?.failures ?? 0));
+    expect(stats?.failures).toBeGreaterThanOrEqual(3);
 
-    await page.goto(url);
-    const card = page.locator('article[data-state="firing"]', { hasText: 'ApiDown' });
-    await expect.poll(() => card.count()).toBe(1);
-    expect(await card.locator('.badge.P0').textContent()).toBe('P0');
-    expect(await card.textContent()).toContain('paged: oncall, ops');
-    expect(await page.locator('li[data-probe="api_health"] .badge.down').count()).toBe(1);
-    // Readable on a phone: nothing wider than the screen.
+    const spark = page.locator('figure.signal[data-sample="api_metrics.latency_p95_seconds"] svg.spark');
+    expect(latencyMinutes.size).toBeGreaterThanOrEqual(3);
+    expect(await spark.getAttribute('data-points')).toBe(String(latencyMinutes.size));
+    const line = await spark.locator('polyline.line').getAttribute('points');
+    expect(line?.trim().split(/\s+/)).toHaveLength(latencyMinutes.size);
+    // ApiLatencyHigh's two thresholds, P2 and P1.
+    expect(await spark.locator('line.threshold').count()).toBe(2);
+
+    // One column: alerts first, the probes below them, nothing wider than the screen.
+    const alerts = await page.locator('#alerts').boundingBox();
+    const probes = await page.locator('#probes').boundingBox();
+    expect(probes && alerts && probes.y > alerts.y && Math.abs(probes.x - alerts.x) < 2).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot(page, 'phone-status');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 
-    await card.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
+  it('puts the alerts first and the probes beside them on a desktop', async () => {
+    const { page, errors } = await openPage(DESKTOP);
+    const alerts = await page.locator('#alerts').boundingBox();
+    const probes = await page.locator('#probes').boundingBox();
+    expect(alerts && probes && probes.x > alerts.x + alerts.width && Math.abs(probes.y - alerts.y) < 2).toBe(true);
+    expect(await page.title()).toBe('1 firing — centinela');
+    await shot(page, 'desktop-status');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('acknowledges from the page: the login fields once (a wrong token said in place), then one tap', async () => {
+    // Someone reads the page a while after it arrived.
+    await d.advance(20_000);
+    const { page, errors } = await openPage(PHONE);
+    const card = page.locator('article[data-state="firing"]', { hasText: 'ApiDown' });
+    await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(1);
+    const form = card.locator('form.ack-form');
+    const error = form.locator('[data-ack-error]');
+    await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
+    // No login yet: the form asks for a name and the write token, in place (no prompt()).
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toMatch(/^Write your name and the write token/);
+    await form.getByLabel('Your name').fill('Ana');
+    await form.getByLabel('Write token').fill('wrong-token');
+    await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toBe('Wrong token.');
+    await shot(page, 'phone-ack-error');
+    await form.getByLabel('Write token').fill(WRITE_TOKEN);
+    await form.getByPlaceholder('Comment (optional)').fill('restarting the api');
+    await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
     await expect
       .poll(
         () =>
@@ -62,39 +136,92 @@ describe('status page in a browser', () => {
             .locator('.ack')
             .textContent()
             .catch(() => null),
-        { timeout: 10_000 },
+        { timeout: 15_000 },
       )
-      .toMatch(/^Acknowledged by Ana \d+ s ago — from the status page$/);
-    expect(await card.getByRole('button').count()).toBe(0);
-    expect(prompts).toEqual(['Write token (server.write_token) to acknowledge alerts:', 'Your name, for the record:']);
-
+      .toMatch(/^Acknowledged by Ana \d+ s ago — restarting the api$/);
+    expect(await card.locator('form.ack-form').count()).toBe(0);
     const api = await (await fetch(`${url}/api/v1/alerts?state=firing`)).json();
-    expect(api.alerts[0].ack).toMatchObject({ by: 'Ana', comment: 'from the status page' });
-    expect(errors).toEqual([]);
-    await context.close();
+    expect(api.alerts[0].ack).toMatchObject({ by: 'Ana', comment: 'restarting the api' });
+    // Logged in: the page now renders the Ack form without login fields (one tap next time).
+    await page.reload();
+    expect(await page.locator('main').getAttribute('data-can-ack')).toBe('yes');
+    await shot(page, 'phone-acked');
+    // The wrong token's answer, which the browser logs as a failed load.
+    expect(errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    await page.context().close();
   });
 
-  it('says why an Ack failed and asks for the token again after a wrong one', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    let asked = 0;
-    page.on('dialog', (dialog) => {
-      asked++;
-      void dialog.accept(/token/i.test(dialog.message()) ? 'wrong-token' : 'Bo');
+  it('takes no write from the login cookie without the page header', async () => {
+    const login = await fetch(`${url}/-/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ token: WRITE_TOKEN, by: 'Eve' }),
+      redirect: 'manual',
     });
-    // The firing alert is acknowledged by now, so the page gets a button for an unknown id: the token is checked
-    // first, so the answer is the 401 whatever the id.
-    await page.goto(url);
-    await page.evaluate(() => {
-      const b = document.createElement('button');
-      b.dataset.ack = 'no-such-alert';
-      b.textContent = 'Ack';
-      document.querySelector('main')?.append(b);
-      b.click();
+    expect(login.status).toBe(204);
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const id = (await (await fetch(`${url}/api/v1/alerts?state=firing`)).json()).alerts[0].id;
+    const silence = await fetch(`${url}/api/v1/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-centinela-page': 'ack' },
+      body: JSON.stringify({ matchers: { alertname: 'ApiDown' }, duration: '1h', createdBy: 'eve', reason: 'x' }),
     });
-    await expect.poll(() => page.locator('#message').textContent()).toBe('Ack failed: wrong bearer token');
-    expect(await page.evaluate(() => sessionStorage.getItem('centinela.token'))).toBeNull();
-    expect(asked).toBe(2);
-    await context.close();
+    expect(silence.status).toBe(401);
+    const ack = await fetch(`${url}/api/v1/alerts/${id}/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ by: 'Eve' }),
+    });
+    expect(ack.status).toBe(401);
+  });
+
+  it('follows the refresh in the tab title, and tells the timeline in order: page, delivered, ack, resolved', async () => {
+    const { page, errors } = await openPage(DESKTOP);
+    expect(await page.title()).toBe('1 firing — centinela');
+    world.target.setFault('none');
+    const id = (await (await fetch(`${url}/api/v1/alerts?state=firing`)).json()).alerts[0].id as string;
+    await d.advanceUntil(
+      () => d.store.lastIncident(id)?.resolvedAt !== undefined,
+      120_000,
+      () => 'ApiDown never resolved',
+    );
+    // The page refreshes itself every few (real) seconds.
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('0 firing — centinela');
+    expect(await page.locator('header p').textContent()).toMatch(/^0 firing/);
+    expect(await page.locator('#incidents li.incident').count()).toBe(1);
+    await shot(page, 'desktop-resolved');
+
+    await page.locator('#incidents a', { hasText: 'ApiDown' }).click();
+    await page.waitForURL(`**/alerts/${id}`);
+    expect(await page.title()).toBe('ApiDown — timeline');
+    const steps = await page
+      .locator('ol.timeline li')
+      .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-step')));
+    const at = (kind: string) => steps.indexOf(kind);
+    expect(at('state-firing')).toBeGreaterThanOrEqual(0);
+    expect(at('state-firing')).toBeLessThan(at('page firing'));
+    expect(at('page firing')).toBeLessThan(at('delivered'));
+    expect(at('delivered')).toBeLessThan(at('ack'));
+    expect(at('ack')).toBeLessThan(at('state-resolved'));
+    expect(at('state-resolved')).toBeLessThan(at('page resolved'));
+    const text = await page.locator('ol.timeline').textContent();
+    expect(text).toMatch(/Acknowledged by Ana\s*restarting the api/);
+    expect(at('ack')).toBeLessThan(at('page acknowledged'));
+    expect(text).toMatch(/Page delivered to oncall via email/);
+    // Local time with its offset (the fixture's zone is UTC).
+    expect(await page.locator('ol.timeline time').first().textContent()).toMatch(
+      /^2026-01-01 \d\d:\d\d:\d\d \(UTC\+00:00\)$/,
+    );
+    // The page that reached oncall links here.
+    expect(world.smtp.received[0]?.mail.text).toContain(`Timeline: http://centinela.test/alerts/${id}`);
+    await shot(page, 'desktop-timeline');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot(page, 'phone-timeline');
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });

@@ -153,6 +153,16 @@ describe('email', () => {
     expect(m.text).toContain('Resuelta: 2026-01-01 05:27:00 (UTC−05:00), duró 27 min\n');
   });
 
+  it('links each alert to its timeline, in the text and the HTML, the all-clear too', () => {
+    const timelineUrl = 'https://centinela.example/alerts/a1';
+    const page = email.render(notification([item({ timelineUrl })]), smtp(sink));
+    expect(page.text).toContain(`Acknowledge: https://centinela.example/ack/abc.def\nTimeline: ${timelineUrl}\n`);
+    expect(page.html).toContain(`<p><a href="${timelineUrl}">Timeline</a></p>`);
+    const done = item({ kind: 'resolved', resolvedAt: T0 + 27 * MIN, ackUrl: undefined, timelineUrl });
+    const n = { ...notification([done], T0 + 27 * MIN), reading: { locale: 'es' as const, timezone: 'UTC' } };
+    expect(email.render(n, smtp(sink)).text).toContain(`Cronología: ${timelineUrl}\n`);
+  });
+
   it('escapes alert text in the HTML body', async () => {
     const before = sink.received.length;
     const evil = item({ alert: makeAlert({ summary: '<script>alert(1)</script> & co' }) });

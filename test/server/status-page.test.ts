@@ -3,11 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { escapeHtml } from '../../src/notifiers/html.js';
-import type { AlertView, StatusView } from '../../src/server/api-shapes.js';
+import type { AlertView, IncidentView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+/** A browser logged in with the write token, as Ana. */
+const WRITER = { canAck: true, by: 'Ana' };
 const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
 
 function alert(over: Partial<AlertView>): AlertView {
@@ -32,7 +34,17 @@ function alert(over: Partial<AlertView>): AlertView {
 }
 
 function view(over: Partial<StatusView>): StatusView {
-  return { generatedAt: new Date(NOW).toISOString(), probes: [], alerts: [], silences: [], windows: [], ...over };
+  return {
+    generatedAt: new Date(NOW).toISOString(),
+    probes: [],
+    alerts: [],
+    silences: [],
+    windows: [],
+    runSlots: 90,
+    signals: [],
+    incidents: [],
+    ...over,
+  };
 }
 
 describe('status page rendering', () => {
@@ -41,7 +53,17 @@ describe('status page rendering', () => {
     const out = renderStatus(
       view({
         alerts: [alert({ alertname: evil, summary: evil, labels: { [evil]: evil }, paged: [evil] })],
-        probes: [{ name: 'p', kind: 'http', up: false, reason: evil, samples: [{ name: evil, labels: {}, value: 1 }] }],
+        probes: [
+          {
+            name: 'p',
+            kind: 'http',
+            up: false,
+            reason: evil,
+            samples: [{ name: evil, labels: {}, value: 1 }],
+            runs: [],
+            uptime: {},
+          },
+        ],
         silences: [
           {
             id: evil,
@@ -56,6 +78,7 @@ describe('status page rendering', () => {
       }),
       NOW,
       DEFAULT_READING,
+      WRITER,
     ).value;
     expect(out).not.toContain('<script>');
     expect(out).not.toMatch(/"'&[^a#]/);
@@ -77,6 +100,7 @@ describe('status page rendering', () => {
       }),
       NOW,
       DEFAULT_READING,
+      WRITER,
     ).value;
     expect(out).toContain('r — ana, ends in 10 min');
     expect(out).toContain('r — ana, starts in 60 min, lasts 60 min');
@@ -98,7 +122,7 @@ describe('status page rendering', () => {
       state: 'open' as const,
     };
     const render = (rollback: boolean, locale: 'es' | 'en') =>
-      renderStatus(view({ windows: [{ ...window, rollback }] }), NOW, { locale, timezone: 'UTC' }).value;
+      renderStatus(view({ windows: [{ ...window, rollback }] }), NOW, { locale, timezone: 'UTC' }, WRITER).value;
     expect(render(true, 'es')).toContain(
       '<strong>reversión (rollback)</strong>: hasta que api_health vuelvan a pasar — rollback: ./scripts/rollback_production.sh (ana)',
     );
@@ -106,10 +130,10 @@ describe('status page rendering', () => {
     expect(render(false, 'en')).not.toContain('<strong>rollback</strong>');
   });
 
-  it('shows an Ack button for an unacknowledged firing alert, with priority, age and who was paged', () => {
-    const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING).value;
+  it('shows an Ack form for an unacknowledged firing alert, with priority, age, who was paged and its timeline', () => {
+    const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('data-ack="a1"');
-    expect(out).toContain('<span class="badge P0">P0</span> ApiDown');
+    expect(out).toContain('<span class="badge P0">P0</span> <a href="/alerts/a1" title="Timeline">ApiDown</a>');
     expect(out).toContain('for 12 min');
     expect(out).toContain('paged: cto');
   });
@@ -123,29 +147,154 @@ describe('status page rendering', () => {
         { contact: 'cto', channel: 'ops_webhook', status: 'queued', attempts: 0 },
       ],
     });
-    const out = renderStatus(view({ alerts: [failing] }), NOW, DEFAULT_READING).value;
+    const out = renderStatus(view({ alerts: [failing] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('paged: nobody yet');
     expect(out).toContain(
       '<p class="undelivered" data-undelivered="true">Not delivered: no page has reached anyone yet</p>',
     );
     expect(out).toContain('cto · email: failing, 4 attempts: getaddrinfo ENOTFOUND smtp');
     expect(out).toContain('cto · ops_webhook: queued');
-    expect(renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING).value).not.toContain('data-undelivered');
+    expect(renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, WRITER).value).not.toContain(
+      'data-undelivered',
+    );
   });
 
   it('shows who acknowledged instead of the button', () => {
     const acked = alert({ ack: { by: 'Ana', at: iso(3 * 60_000), via: 'api', comment: 'on it' } });
-    const out = renderStatus(view({ alerts: [acked] }), NOW, DEFAULT_READING).value;
+    const out = renderStatus(view({ alerts: [acked] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).not.toContain('data-ack=');
     expect(out).toContain('Acknowledged by Ana 3 min ago — on it');
   });
 
   it('lists pending alerts apart and without a button', () => {
     const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined });
-    const out = renderStatus(view({ alerts: [pending] }), NOW, DEFAULT_READING).value;
+    const out = renderStatus(view({ alerts: [pending] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('Nothing is firing.');
     expect(out).toContain('<h2>Pending</h2>');
     expect(out).not.toContain('data-ack=');
+  });
+
+  it('says which alert holds an inhibited alert back and offers it no Ack; a silenced one says so', () => {
+    const source = alert({ id: 'src', alertname: 'ApiContainerDown' });
+    const held = alert({ id: 'sym', suppressedBy: [{ kind: 'inhibited', id: 'src' }] });
+    const silenced = alert({ id: 'sil', alertname: 'Quiet', suppressedBy: [{ kind: 'silenced', id: 's-1' }] });
+    const out = renderStatus(view({ alerts: [source, held, silenced] }), NOW, DEFAULT_READING, WRITER).value;
+    expect(out).toContain('<span class="badge held" data-held="inhibited">held back by ApiContainerDown</span>');
+    expect(out).not.toContain('inhibited inhibited');
+    expect(out).toContain('data-ack="src"');
+    expect(out).not.toContain('data-ack="sym"');
+    expect(out).toContain('<span class="badge held" data-held="silenced">silenced</span>');
+  });
+
+  it('gives a browser without the write login the login fields in the Ack form, hidden until the first tap', () => {
+    const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, { canAck: false }).value;
+    expect(out).toContain('data-can-ack="no"');
+    expect(out).toMatch(/<fieldset class="login" hidden>[\s\S]*name="by"[\s\S]*name="token"/);
+    const logged = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, WRITER).value;
+    expect(logged).toContain('<input type="hidden" name="by" value="Ana">');
+    expect(logged).not.toContain('name="token"');
+  });
+
+  it('draws a bar of the last runs with uptime, values as key: value, and a sparkline with its thresholds', () => {
+    const runs = Array.from({ length: 12 }, (_, i) => ({
+      at: iso((12 - i) * 15_000),
+      up: i !== 4,
+      durationSeconds: 0.05,
+    }));
+    const probe = {
+      name: 'api',
+      kind: 'http',
+      up: true,
+      samples: [{ name: 'api.latency_seconds', labels: { route: '/x' }, value: 0.123456 }],
+      runs,
+      uptime: { day: 99.5, week: 100 },
+    };
+    const signal = {
+      sample: 'api.p95_seconds',
+      labels: {},
+      unit: 'seconds' as const,
+      points: [0.1, 0.3, 0.2].map((value, i) => ({ at: iso((3 - i) * 60_000), value })),
+      thresholds: [
+        { alertname: 'Lat', priority: 'P1' as const, op: '>', value: 0.5 },
+        { alertname: 'Lat', priority: 'P2' as const, op: '>', value: 0.25 },
+      ],
+    };
+    const out = renderStatus(
+      view({ probes: [probe], signals: [signal], runSlots: 30 }),
+      NOW,
+      DEFAULT_READING,
+      WRITER,
+    ).value;
+    expect(out).toContain('<svg class="runs" data-runs="12" viewBox="0 0 120 20"');
+    expect(out.match(/<rect class="run up"/g)).toHaveLength(11);
+    expect(out.match(/<rect class="run down"/g)).toHaveLength(1);
+    // The last run stands at the right end of the bar.
+    expect(out).toContain('<rect class="run up" x="116"');
+    expect(out).toContain('uptime 24 h 99.5 % · 7 d 100 %');
+    expect(out).toContain('<div><dt>latency_seconds{route=&quot;/x&quot;}</dt><dd>0.123</dd></div>');
+    expect(out).toContain('<svg class="spark" data-points="3"');
+    expect(out).toMatch(/<polyline class="line" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
+    expect(out.match(/<line class="threshold P[12]"/g)).toHaveLength(2);
+    expect(out).toContain('P1 &gt; 0.5 s · P2 &gt; 0.25 s');
+  });
+
+  it("shows a JSON body in a probe's reason as key: value lines, also when it came quoted", () => {
+    const probe = (name: string, reason: string) => ({
+      name,
+      kind: 'http',
+      up: false,
+      reason,
+      samples: [],
+      runs: [],
+      uptime: {},
+    });
+    const out = renderStatus(
+      view({
+        probes: [
+          probe('a', 'status 503: {"status":"unhealthy","detail":"upstream unavailable"}'),
+          probe('b', 'status 503 from 127.0.0.1:80: "{\\"status\\":\\"unhealthy\\",\\"code\\":7}"'),
+          probe('c', 'connect ECONNREFUSED 127.0.0.1:9 {not json'),
+        ],
+      }),
+      NOW,
+      DEFAULT_READING,
+      WRITER,
+    ).value;
+    expect(out).toContain(
+      '<div class="reason">status 503<dl class="kv"><div><dt>status</dt><dd>unhealthy</dd></div><div><dt>detail</dt><dd>upstream unavailable</dd></div></dl></div>',
+    );
+    expect(out).toContain(
+      '<div class="reason">status 503 from 127.0.0.1:80<dl class="kv"><div><dt>status</dt><dd>unhealthy</dd></div><div><dt>code</dt><dd>7</dd></div></dl></div>',
+    );
+    expect(out).toContain('<div class="reason">connect ECONNREFUSED 127.0.0.1:9 {not json</div>');
+  });
+
+  it('lists past incidents with their local time, duration, priority and who acknowledged', () => {
+    const incidents: IncidentView[] = [
+      {
+        alertId: 'a1',
+        alertname: 'ApiDown',
+        labels: { service: 'api' },
+        priority: 'P0' as const,
+        openedAt: iso(3_600_000),
+        resolvedAt: iso(3_000_000),
+        durationSeconds: 600,
+        ack: { by: 'Ana', at: iso(3_300_000) },
+      },
+      {
+        alertId: 'a2',
+        alertname: 'DiskFull',
+        labels: {},
+        priority: 'P2' as const,
+        openedAt: iso(120_000),
+        durationSeconds: 120,
+      },
+    ];
+    const reading = { locale: 'es' as const, timezone: 'America/Guayaquil' };
+    const out = renderStatus(view({ incidents }), NOW, reading, WRITER).value;
+    expect(out).toContain('<a href="/alerts/a1">ApiDown</a>');
+    expect(out).toContain('2026-01-01 06:00:00 (UTC−05:00) · duró 10 min · reconocido por Ana');
+    expect(out).toContain('2026-01-01 06:58:00 (UTC−05:00) · abierto hace 2 min · sin reconocer');
   });
 
   it('builds a phone-friendly page that loads only its own script and stylesheet', () => {

@@ -67,8 +67,12 @@ describe('PostgreSQL store: schema', () => {
       'esc_paged',
       'external_alerts',
       'heartbeats',
+      'history_points',
+      'history_series',
       'maintenance_windows',
       'outbox',
+      'probe_hours',
+      'probe_runs',
       'silences',
     ]);
     expect(await rows(`SELECT value FROM alert_meta WHERE key = 'generation'`)).toEqual([{ value: '0' }]);

@@ -87,8 +87,16 @@ function auth(cfg: FormatConfig<'ntfy'>): Record<string, Secret> {
 
 /** The publish of a notification: one JSON POST to the server's root. */
 function render(n: Notification, cfg: FormatConfig<'ntfy'>): HttpRequest[] {
-  const actions = actionsOf(n);
-  const single = n.items.length === 1 ? actions[0] : undefined;
+  const acks = actionsOf(n);
+  const single = n.items.length === 1 ? acks[0] : undefined;
+  // One alert: a button to its timeline too (what happened so far, who was paged), and the tap opens it when there is
+  // nothing to acknowledge (an all-clear).
+  const timeline = n.items.length === 1 ? n.items[0]?.timelineUrl : undefined;
+  const view = timeline
+    ? { action: 'view', label: t(n.reading.locale, 'page.timeline'), url: timeline, clear: false }
+    : undefined;
+  const actions = view && acks.length < MAX_ACTIONS ? [...acks, view] : acks;
+  const click = single?.url ?? timeline;
   const message = {
     topic: cfg.topic.reveal(),
     title: headline(n),
@@ -96,7 +104,7 @@ function render(n: Notification, cfg: FormatConfig<'ntfy'>): HttpRequest[] {
     priority: priorityOf(n),
     tags: tagsOf(n),
     // Tapping the notification opens the ack page (it asks to confirm), for a phone that hides the buttons.
-    ...(single ? { click: single.url } : {}),
+    ...(click ? { click } : {}),
     ...(actions.length ? { actions } : {}),
     // ntfy ≥ 2.16 replaces a notification of the same sequence id: a redelivery updates it instead of adding one.
     sequence_id: n.id,

@@ -37,9 +37,14 @@ function render(n: Notification, cfg: FormatConfig<'pushover'>): HttpRequest[] {
     priority: String(priority),
   });
   if (cfg.device) form.set('device', cfg.device);
+  // The supplementary URL: the ack link, else (an all-clear, several alerts of one) the timeline of a lone alert.
+  const timeline = n.items.length === 1 ? n.items[0]?.timelineUrl : undefined;
   if (ack) {
     form.set('url', ack);
     form.set('url_title', t(n.reading.locale, 'page.acknowledgeInCentinela'));
+  } else if (timeline) {
+    form.set('url', timeline);
+    form.set('url_title', t(n.reading.locale, 'page.timeline'));
   }
   if (priority === EMERGENCY) {
     form.set('retry', String(Math.round(cfg.retry / 1000)));

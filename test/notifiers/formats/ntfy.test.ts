@@ -106,6 +106,20 @@ describe('ntfy', () => {
     expect(body).not.toHaveProperty('click');
   });
 
+  it("adds a button to a lone alert's timeline, which the tap opens when there is nothing to acknowledge", () => {
+    const timelineUrl = 'https://centinela.example/alerts/a1';
+    const page = renderedBody(ntfy(), note([item({ timelineUrl })]));
+    expect(page.click).toBe(ACK);
+    expect(page.actions.map((a: { action: string; url: string }) => [a.action, a.url])).toEqual([
+      ['http', ACK],
+      ['view', timelineUrl],
+    ]);
+    const resolved = item({ kind: 'resolved', resolvedAt: T0 + 27 * 60_000, ackUrl: undefined, timelineUrl });
+    const done = renderedBody(ntfy(), note([resolved]));
+    expect(done.click).toBe(timelineUrl);
+    expect(done.actions).toEqual([{ action: 'view', label: 'Timeline', url: timelineUrl, clear: false }]);
+  });
+
   it('tells an acknowledgement at default priority with no button', () => {
     const acked = item({ kind: 'acknowledged', ack: { who: 'lead', at: T0 + 60_000 } });
     const body = renderedBody(ntfy(), note([acked]));

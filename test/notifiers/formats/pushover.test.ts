@@ -63,6 +63,13 @@ describe('pushover', () => {
     expect(body.url).toBe(ACK);
   });
 
+  it("links a lone alert's all-clear to its timeline, and keeps the ack link first on a page", () => {
+    const timelineUrl = 'https://centinela.example/alerts/a1';
+    const resolved = item({ kind: 'resolved', resolvedAt: T0 + 27 * 60_000, timelineUrl });
+    expect(form(pushover(), note([resolved]))).toMatchObject({ url: timelineUrl, url_title: 'Timeline' });
+    expect(form(pushover(), note([item({ timelineUrl })]))).toMatchObject({ url: ACK });
+  });
+
   it('sends a resolution at normal priority without a link', () => {
     const body = form(pushover(), note([item({ kind: 'resolved', resolvedAt: T0 + 27 * 60_000 })]));
     expect(body).toMatchObject({ title: '[RESOLVED] API down — grupo_gad_api (lasted 27 min)', priority: '0' });

@@ -1,0 +1,113 @@
+// The timeline of one alert at /alerts/<id>: its story in order, each step at local time (state changes, what was
+// announced and what held it back, each page and its delivery, reminders and escalation, the acknowledgement with its
+// comment, the resolution), then the diagnosis and the runbook's steps as the page carries them.
+import { type Locale, localTime, type Reading, t } from '../locale/locale.js';
+import type { AlertDetailView, PageView } from './api-shapes.js';
+import { html, type SafeHtml } from './html.js';
+import { heldBy } from './status-page.js';
+
+/**
+ * One line of the timeline; `order` keeps a cause before its effects when they share a millisecond: a state change,
+ * what held it, an acknowledgement (before the notices it sends), a page written, its delivery.
+ */
+interface Step {
+  at: number;
+  order: number;
+  kind: string;
+  text: string;
+  note?: string;
+}
+
+/** The page body of an alert's timeline, in the reader's language and time zone. */
+export function renderTimeline(a: AlertDetailView, reading: Reading): SafeHtml {
+  const lang = reading.locale;
+  const steps = timelineSteps(a, lang).sort((x, y) => x.at - y.at || x.order - y.order);
+  const items = steps.map(
+    (s) =>
+      html`<li class="step ${s.kind}" data-step="${s.kind}"><time datetime="${new Date(s.at).toISOString()}">${localTime(s.at, reading.timezone)}</time> <span>${s.text}</span>${s.note ? html`<br><span class="muted">${s.note}</span>` : ''}</li>`,
+  );
+  return html`<header><h1><a href="/">centinela</a></h1><p><a href="/">${t(lang, 'timeline.back')}</a></p></header>
+<main class="timeline-page">
+<article class="card ${a.priority}" data-alert-id="${a.id}" data-state="${a.state}">
+<h2><span class="badge ${a.priority}">${a.priority}</span> ${a.alertname}</h2>
+<p>${a.summary}</p>
+${a.description ? html`<p class="muted">${a.description}</p>` : ''}
+<p class="labels">${Object.entries(a.labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(' ')}</p>
+</article>
+<section aria-label="${t(lang, 'timeline.events')}">
+<h2>${t(lang, 'timeline.events')}</h2>
+${items.length ? html`<ol class="timeline">${items}</ol>` : html`<p class="muted">${t(lang, 'timeline.none')}</p>`}
+</section>
+${a.diagnosis.map((d) => html`<section><h2>${t(lang, 'page.diagnosis', { probe: d.probe })}</h2><pre class="diagnosis">${d.detail}</pre></section>`)}
+${a.runbook.length ? html`<section><h2>${t(lang, 'page.runbook')}</h2><ol class="runbook">${a.runbook.map((r) => html`<li>${r}</li>`)}</ol></section>` : ''}
+</main>`;
+}
+
+/** The 404 page of an alert id that names no alert. */
+export function renderNoTimeline(id: string, lang: Locale): SafeHtml {
+  return html`<header><h1><a href="/">centinela</a></h1></header>
+<main><p class="error">${t(lang, 'timeline.unknown', { id })}</p><p><a href="/">${t(lang, 'timeline.back')}</a></p></main>`;
+}
+
+function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
+  const steps: Step[] = [];
+  for (const h of a.history) {
+    const holds = (h.suppressedBy ?? []).map((s) => `${heldBy(s, new Map(), lang)} (${s.id})`).join(', ');
+    const at = Date.parse(h.at);
+    // What was announced shows as its pages below; an announcement held back shows what held it.
+    if (h.event.startsWith('told ')) {
+      if (holds) steps.push({ at, order: 1, kind: 'held', text: t(lang, 'timeline.held', { holds }) });
+      continue;
+    }
+    const state = h.event as 'pending' | 'firing' | 'resolved' | 'inactive';
+    const text =
+      state === 'firing'
+        ? t(lang, 'timeline.state.firing', { priority: h.priority ?? a.priority })
+        : t(lang, `timeline.state.${state}` as 'timeline.state.pending');
+    steps.push({ at, order: 0, kind: `state-${state}`, text, ...note(holds && t(lang, 'timeline.held', { holds })) });
+  }
+  for (const p of a.pages) for (const step of pageSteps(p, lang)) steps.push(step);
+  if (a.ack) {
+    const via = a.ack.via ? t(lang, 'timeline.via', { via: a.ack.via }) : '';
+    const text = `${t(lang, 'timeline.acked', { who: a.ack.by })}${via ? ` (${via})` : ''}`;
+    steps.push({ at: Date.parse(a.ack.at), order: 2, kind: 'ack', text, ...note(a.ack.comment) });
+  }
+  return steps;
+}
+
+const note = (text: string | undefined) => (text ? { note: text } : {});
+
+/** A page: written to the outbox, then delivered, failing, given up, or dropped by an acknowledgement. */
+function pageSteps(p: PageView, lang: Locale): Step[] {
+  const kind = t(lang, `timeline.kind.${p.event}` as 'timeline.kind.firing');
+  const who = { kind, contact: p.contact, channel: p.channel || '—' };
+  const created = Date.parse(p.createdAt);
+  const steps: Step[] = [{ at: created, order: 3, kind: `page ${p.event}`, text: t(lang, 'timeline.page', who) }];
+  const error = p.lastError ?? '';
+  if (p.status === 'delivered' && p.deliveredAt)
+    steps.push({
+      at: Date.parse(p.deliveredAt),
+      order: 4,
+      kind: 'delivered',
+      text: t(lang, 'timeline.delivered', who),
+    });
+  else if (p.status === 'failed')
+    steps.push({
+      at: created,
+      order: 4,
+      kind: 'failed',
+      text: t(lang, 'timeline.failed', { ...who, attempts: p.attempts, error }),
+    });
+  else if (p.status === 'pending' && p.attempts > 0)
+    steps.push({
+      at: created,
+      order: 4,
+      kind: 'failing',
+      text: t(lang, 'timeline.failing', { ...who, attempts: p.attempts, error }),
+    });
+  else if (p.status === 'superseded')
+    steps.push({ at: created, order: 4, kind: 'superseded', text: t(lang, 'timeline.superseded', who) });
+  return steps;
+}
