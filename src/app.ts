@@ -93,6 +93,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     heartbeats: store.heartbeats,
     history: engine.history,
     readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
+    receive: (source, alerts) => engine.receive(source, alerts),
     reload: () => {
       const run = reloading.then(reload, reload);
       reloading = run.catch(() => {});

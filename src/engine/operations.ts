@@ -8,6 +8,7 @@ import { readingOf } from '../locale/locale.js';
 import type { Matcher } from '../matchers.js';
 import { PAGE_KINDS } from '../notifiers/notifier.js';
 import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
+import type { ExternalAlert, PostedAlert } from '../rules/external.js';
 import { unknownProbes } from '../rules/maintenance.js';
 import type { Silence } from '../rules/silences.js';
 import type { Scheduler } from '../scheduler.js';
@@ -22,6 +23,7 @@ import type {
   PageView,
   ProbeView,
   Readiness,
+  ReceivedView,
   SilenceView,
 } from '../server/api-shapes.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
@@ -51,6 +53,8 @@ export interface OperationsDeps {
   acknowledged: (accepted: AckAccepted) => void;
   /** Resolves once what was written is durable (the store's flush): a write is answered only then. */
   committed: () => Promise<void>;
+  /** Alerts a source sent, evaluated and committed as one unit of work (Engine.receive). */
+  receive: (source: string, alerts: readonly PostedAlert[]) => { accepted: number; refused: number };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -100,6 +104,20 @@ function silenceView(s: Silence): SilenceView {
 }
 
 const matcherViews = (ms: readonly Matcher[]) => ms.map((m) => ({ label: m.label, op: m.op, value: m.value }));
+
+function receivedView(a: ExternalAlert): ReceivedView {
+  return {
+    source: a.source,
+    annotations: a.annotations,
+    startsAt: iso(a.startsAt),
+    endsAt: iso(a.endsAt),
+    updatedAt: iso(a.receivedAt),
+    ...(a.generatorURL ? { generatorURL: a.generatorURL } : {}),
+  };
+}
+
+/** Alerts taken into one unit of work at most; between two, the event loop runs probes and timers. */
+export const RECEIVE_SLICE = 500;
 
 function windowView(w: WindowView): MaintenanceView {
   if (w.kind === 'recurring') {
@@ -162,6 +180,7 @@ export function createOperations(d: OperationsDeps): Operations {
       suppressedBy: alert.suppressedBy,
       ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
       ...deliveryOf(incident),
+      ...(r.received ? { received: receivedView(r.received) } : {}),
     };
   };
 
@@ -257,6 +276,26 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async listSilences(filter) {
       return rulesCall(() => api().listSilences(filter)).map(silenceView);
+    },
+
+    async getSilence(id) {
+      return silenceView(rulesCall(() => api().getSilence(id)));
+    },
+
+    sources() {
+      return d.config().alerts.sources.map((s) => ({ name: s.name, ...(s.token ? { token: s.token } : {}) }));
+    },
+
+    async receiveAlerts(source, alerts) {
+      const total = { accepted: 0, refused: 0 };
+      for (let i = 0; i < alerts.length; i += RECEIVE_SLICE) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        const counts = d.receive(source, alerts.slice(i, i + RECEIVE_SLICE));
+        total.accepted += counts.accepted;
+        total.refused += counts.refused;
+      }
+      await d.committed();
+      return total;
     },
 
     async addSilence(input) {

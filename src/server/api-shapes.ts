@@ -3,6 +3,7 @@
 // of the store or the scheduler; src/engine/operations.ts implements Operations over them. Times are ISO 8601 strings (UTC).
 import type { Secret } from '../config/secret.js';
 import type { Matcher } from '../matchers.js';
+import type { PostedAlert } from '../rules/external.js';
 import type { Labels, Priority, Sample, Suppression } from '../types.js';
 import type { Unit } from '../units.js';
 
@@ -39,6 +40,20 @@ export interface AlertView {
   deliveries: DeliveryView[];
   /** Pages were sent for this episode and none has reached anyone yet. */
   notDelivered: boolean;
+  /** An open alert received from a source (alerts.yaml `sources`): as it was last received. */
+  received?: ReceivedView;
+}
+
+/** What a source sent of an alert, the last time it sent it. */
+export interface ReceivedView {
+  source: string;
+  annotations: Labels;
+  startsAt: string;
+  /** When it resolves unless it is sent again. */
+  endsAt: string;
+  /** When it was last received. */
+  updatedAt: string;
+  generatorURL?: string;
 }
 
 /** The latest page of an episode to one contact over one channel: queued, sent, failing (retrying) or given up. */
@@ -274,4 +289,13 @@ export interface Operations {
   heartbeatSecret(name: string): Secret | undefined;
   /** Records a ping (access already checked); ApiError HEARTBEAT_NOT_FOUND or RATE_LIMITED. */
   ping(name: string, ping: { ok: boolean; body?: string }): Promise<HeartbeatView>;
+  /** The sources of alerts.yaml and their intake tokens (none: the write token feeds it). */
+  sources(): { name: string; token?: Secret }[];
+  /**
+   * Takes alerts a source sent (access already checked) into the engine, a slice at a time so that probes keep their
+   * pace during a flood; how many were taken and how many refused (past the source's max_alerts).
+   */
+  receiveAlerts(source: string, alerts: PostedAlert[]): Promise<{ accepted: number; refused: number }>;
+  /** One silence; ApiError SILENCE_NOT_FOUND. */
+  getSilence(id: string): Promise<SilenceView>;
 }

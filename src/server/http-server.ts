@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { type Reading, t } from '../locale/locale.js';
 import { registerAckLink } from './ack-pages.js';
+import { registerAlertmanagerApi } from './alertmanager-api.js';
 import { registerApi } from './api.js';
 import type { Operations } from './api-shapes.js';
 import {
@@ -113,6 +114,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   registerApi(app, deps.ops, () => deps.clock.now());
+  await registerAlertmanagerApi(app, {
+    ops: deps.ops,
+    tokens: deps.tokens,
+    now: () => deps.clock.now(),
+    startedAt: deps.clock.now(),
+  });
   await registerHeartbeats(app, deps.ops);
   registerAckLink(app, deps.ops, deps.reading);
   registerStatusPage(app, deps);

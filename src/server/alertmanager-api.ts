@@ -1,0 +1,366 @@
+// The Alertmanager API v2, as far as Prometheus, Grafana and amtool use it (docs/api.md "Alertmanager API"):
+// POST /api/v2/alerts takes alerts from a source of alerts.yaml; GET /api/v2/status, GET /api/v2/alerts,
+// GET/POST /api/v2/silences and GET/DELETE /api/v2/silence/{id} read centinela's alerts (its own and those received)
+// and its silences. Shapes follow Alertmanager's OpenAPI (api/v2/openapi.yaml); errors are answered as it answers
+// them, a JSON string, so that amtool prints the reason (a refused silence says why and how to fix it).
+import { createRequire } from 'node:module';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { labelName } from '../config/schema.js';
+import { type Matcher, matchesAll, parseMatchers } from '../matchers.js';
+import type { PostedAlert } from '../rules/external.js';
+import type { Labels } from '../types.js';
+import { parseInput } from './api.js';
+import type { AlertView, Operations, SilenceView } from './api-shapes.js';
+import { type AccessTokens, tokenMatches } from './auth.js';
+import { ApiError } from './errors.js';
+
+/** Largest intake body (bytes): 10,000 alerts of a few hundred bytes each, as a flood may bring. */
+export const INTAKE_BODY_MAX = 16 * 1024 * 1024;
+/** Most alerts in one request; Prometheus sends at most 64 per request by default. */
+export const INTAKE_ALERTS_MAX = 10_000;
+/** Most labels (and annotations) on one alert, and the longest label value and annotation. */
+export const LABELS_MAX = 64;
+export const LABEL_VALUE_MAX = 1024;
+export const ANNOTATION_MAX = 8192;
+
+/** Go's zero time: what Alertmanager's clients send for "not set". */
+const NOT_SET = '0001-01-01T00:00:00Z';
+
+const time = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, e.g. 2026-05-01T14:00:00Z' });
+
+const labelSet = z
+  .record(z.string(), z.string().max(LABEL_VALUE_MAX, { message: `must be at most ${LABEL_VALUE_MAX} characters` }))
+  .superRefine((l, ctx) => {
+    const names = Object.keys(l);
+    const bad = names.find((n) => !labelName.safeParse(n).success);
+    if (bad !== undefined) {
+      const shown = JSON.stringify(bad.slice(0, 100));
+      ctx.addIssue({
+        code: 'custom',
+        message: `${shown} is not a label name: letters, digits and _, not starting with a digit or __`,
+      });
+    } else if (names.length > LABELS_MAX) {
+      ctx.addIssue({ code: 'custom', message: `has more than ${LABELS_MAX} labels` });
+    } else if (!Object.hasOwn(l, 'alertname') || l.alertname === '') {
+      ctx.addIssue({ code: 'custom', message: 'needs an alertname label' });
+    }
+  });
+
+const annotations = z
+  .record(
+    z.string().min(1).max(256),
+    z.string().max(ANNOTATION_MAX, { message: `must be at most ${ANNOTATION_MAX} characters` }),
+  )
+  .refine((a) => Object.keys(a).length <= LABELS_MAX, { message: `has more than ${LABELS_MAX} annotations` });
+
+const postableAlert = z.object({
+  labels: labelSet,
+  annotations: annotations.default({}),
+  startsAt: time.optional(),
+  endsAt: time.optional(),
+  generatorURL: z.string().max(2048).optional(),
+});
+
+const postableAlerts = z
+  .array(postableAlert, { error: 'must be a JSON array of alerts' })
+  .max(INTAKE_ALERTS_MAX, { message: `holds more than ${INTAKE_ALERTS_MAX} alerts: send them in several requests` });
+
+/** A boolean query parameter as go-openapi writes one. */
+const flag = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+/** A repeated query parameter (`filter=a&filter=b`), or one. */
+const many = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const alertsQuery = z.object({
+  active: flag.default(true),
+  silenced: flag.default(true),
+  inhibited: flag.default(true),
+  unprocessed: flag.default(true),
+  filter: many.default([]),
+  receiver: z.string().optional(),
+});
+
+const silencesQuery = z.object({ filter: many.default([]) });
+
+const apiMatcher = z.object({
+  name: labelName,
+  value: z.string(),
+  isRegex: z.boolean(),
+  isEqual: z.boolean().default(true),
+});
+
+const postableSilence = z.object({
+  id: z.string().optional(),
+  matchers: z.array(apiMatcher).min(1, { message: 'needs at least one matcher' }),
+  startsAt: time,
+  endsAt: time,
+  createdBy: z.string().trim().min(1, { message: 'needs who is silencing (amtool: --author)' }).max(200),
+  comment: z.string().trim().min(1, { message: 'needs a reason (amtool: --comment)' }).max(500),
+});
+
+const silenceId = z.object({ silenceID: z.string().min(1).max(200) });
+
+/** What the routes need besides Operations. */
+export interface AlertmanagerDeps {
+  ops: Operations;
+  tokens: () => AccessTokens;
+  now: () => number;
+  /** When the daemon started (GET /api/v2/status's uptime). */
+  startedAt: number;
+}
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Registers the Alertmanager API v2 routes in their own scope, with their own body limit and error answers. */
+export async function registerAlertmanagerApi(app: FastifyInstance, d: AlertmanagerDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err instanceof ApiError ? err.status : (err.statusCode ?? 500);
+      if (status >= 500) req.log.error({ err, url: req.routeOptions.url }, 'request failed');
+      const message =
+        err instanceof ApiError
+          ? err.message
+          : status < 500
+            ? err.message
+            : 'internal error; the centinela log has the detail';
+      if (status === 401) reply.header('www-authenticate', 'Bearer realm="centinela"');
+      return amError(reply, status, message);
+    });
+    const read = { config: { access: 'read' as const } };
+    const write = { config: { access: 'write' as const } };
+
+    // The source's own token is the credential: the route is open to the token check and finds the source itself.
+    scope.post('/api/v2/alerts', { config: { access: 'open' as const }, bodyLimit: INTAKE_BODY_MAX }, async (req) => {
+      const source = sourceOf(req, d);
+      const alerts = parseInput(postableAlerts, req.body, 'alerts').map(posted);
+      await d.ops.receiveAlerts(source, alerts);
+      return '';
+    });
+
+    scope.get('/api/v2/status', read, async () => ({
+      cluster: { name: 'centinela', status: 'disabled', peers: [] },
+      versionInfo: {
+        version,
+        revision: '',
+        branch: '',
+        buildUser: '',
+        buildDate: '',
+        goVersion: '',
+      },
+      config: { original: 'centinela: routing, receivers and inhibitions are in alerts.yaml and escalation.yaml\n' },
+      uptime: new Date(d.startedAt).toISOString(),
+    }));
+
+    scope.get('/api/v2/receivers', read, async () => ['P0', 'P1', 'P2', 'P3'].map((name) => ({ name })));
+
+    scope.get('/api/v2/alerts', read, async (req) => {
+      const q = parseInput(alertsQuery, req.query, 'query');
+      const filter = filterMatchers(q.filter);
+      const receiver = q.receiver === undefined ? undefined : receiverRegex(q.receiver);
+      const alerts = await d.ops.listAlerts({});
+      return alerts
+        .filter((a) => matchesAll(filter, a.labels) && (!receiver || receiver.test(a.priority)))
+        .map((a) => gettableAlert(a, d.now()))
+        .filter((a) => shown(a.status, q));
+    });
+
+    scope.get('/api/v2/silences', read, async (req) => {
+      const filter = filterMatchers(parseInput(silencesQuery, req.query, 'query').filter);
+      const silences = await d.ops.listSilences({});
+      return silences.filter((s) => matchesAll(filter, equalities(s))).map(gettableSilence);
+    });
+
+    scope.post('/api/v2/silences', write, async (req) => {
+      const body = parseInput(postableSilence, req.body, 'silence');
+      if (body.id !== undefined && body.id !== '') {
+        throw new ApiError(
+          'BAD_REQUEST',
+          'centinela does not change a silence: expire it (amtool silence expire) and add a new one',
+        );
+      }
+      try {
+        const silence = await d.ops.addSilence({
+          matchers: silenceMatchers(body.matchers),
+          startsAt: Math.max(Date.parse(body.startsAt), d.now()),
+          endsAt: Date.parse(body.endsAt),
+          createdBy: body.createdBy,
+          reason: body.comment,
+        });
+        return { silenceID: silence.id };
+      } catch (err) {
+        // Alertmanager's OpenAPI declares 400 alone for a refused silence; amtool prints its reason only then.
+        if (err instanceof ApiError && err.status === 422) throw new ApiError('BAD_REQUEST', err.message);
+        throw err;
+      }
+    });
+
+    scope.get('/api/v2/silence/:silenceID', read, async (req) =>
+      gettableSilence(await d.ops.getSilence(parseInput(silenceId, req.params, 'params').silenceID)),
+    );
+
+    scope.delete('/api/v2/silence/:silenceID', write, async (req, reply) => {
+      const id = parseInput(silenceId, req.params, 'params').silenceID;
+      try {
+        await d.ops.expireSilence(id, 'api (Alertmanager API)');
+      } catch (err) {
+        // Alertmanager's OpenAPI answers a refused expiry only as 500 with the reason; amtool prints it then.
+        if (err instanceof ApiError && err.code === 'SILENCE_ENDED') {
+          return amError(reply, 500, err.message);
+        }
+        throw err;
+      }
+      return '';
+    });
+  });
+}
+
+/**
+ * The source that sent the request, by its bearer token: a source's own token, or the write token for the source
+ * without one. ApiError UNAUTHORIZED otherwise.
+ */
+function sourceOf(req: FastifyRequest, d: AlertmanagerDeps): string {
+  const header = req.headers.authorization;
+  const presented = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  const sources = d.ops.sources();
+  if (sources.length === 0) {
+    throw new ApiError('UNAUTHORIZED', 'alerts.yaml has no sources: add one to take alerts from Prometheus or Grafana');
+  }
+  if (presented === undefined) {
+    throw new ApiError('UNAUTHORIZED', 'send the source\'s token: "Authorization: Bearer <sources[].token>"');
+  }
+  const own = sources.find((s) => s.token !== undefined && tokenMatches(presented, s.token));
+  if (own) return own.name;
+  const write = d.tokens().write;
+  const tokenless = sources.find((s) => s.token === undefined);
+  if (tokenless && write && tokenMatches(presented, write)) return tokenless.name;
+  throw new ApiError('UNAUTHORIZED', 'wrong bearer token: no source of alerts.yaml has it');
+}
+
+/** A validated postable alert as the intake takes it: empty label values dropped, Go's zero time as not set. */
+function posted(a: z.output<typeof postableAlert>): PostedAlert {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a.labels)) if (v !== '') labels[k] = v;
+  const at = (t: string | undefined) => {
+    const ms = t === undefined ? Number.NaN : Date.parse(t);
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  };
+  const startsAt = at(a.startsAt);
+  const endsAt = at(a.endsAt);
+  return {
+    labels,
+    annotations: a.annotations,
+    ...(startsAt !== undefined ? { startsAt } : {}),
+    ...(endsAt !== undefined ? { endsAt } : {}),
+    ...(a.generatorURL ? { generatorURL: a.generatorURL } : {}),
+  };
+}
+
+/**
+ * Matchers as amtool writes them in `filter` (`alertname="ApiDown"`, `severity=~"crit.*"`, `env!=dev`), or a 400
+ * naming the one that is not.
+ */
+function filterMatchers(filters: readonly string[]): Matcher[] {
+  return filters.flatMap((text, i) => {
+    const m = /^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"]*?))\s*\}?\s*$/.exec(
+      text,
+    );
+    if (!m) throw badFilter(i, 'is not a matcher: write name="value", name!="value", name=~"regex" or name!~"regex"');
+    const [, label = '', op = '=', quoted, bare] = m;
+    const value = quoted !== undefined ? (JSON.parse(`"${quoted}"`) as string) : (bare ?? '');
+    return oneMatcher(label, op, value, (problem) => badFilter(i, problem));
+  });
+}
+
+function badFilter(i: number, problem: string): ApiError {
+  const message = `query.filter.${i}: ${problem}`;
+  return new ApiError('BAD_REQUEST', message, { problems: [message] });
+}
+
+/** One matcher, its regex compiled as every matcher of centinela is (anchored). */
+function oneMatcher(label: string, op: string, value: string, bad: (problem: string) => ApiError): Matcher[] {
+  const parsed = parseMatchers({ [label]: op === '=' ? value : `${op}${value}` });
+  if ('problems' in parsed) throw bad(parsed.problems.join('; '));
+  return parsed.matchers;
+}
+
+/** An Alertmanager silence's matchers as centinela's; centinela keeps one matcher per label. */
+function silenceMatchers(matchers: z.output<typeof apiMatcher>[]): Matcher[] {
+  const seen = new Set<string>();
+  return matchers.flatMap((m, i) => {
+    const bad = (problem: string) => {
+      const message = `silence.matchers.${i}: ${problem}`;
+      return new ApiError('BAD_REQUEST', message, { problems: [message] });
+    };
+    if (seen.has(m.name)) throw bad(`a second matcher on "${m.name}": a centinela silence has one matcher per label`);
+    seen.add(m.name);
+    const op = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
+    return oneMatcher(m.name, op, m.value, bad);
+  });
+}
+
+function receiverRegex(text: string): RegExp {
+  try {
+    return new RegExp(`^(?:${text})$`);
+  } catch {
+    const message = 'query.receiver: is not a regular expression';
+    throw new ApiError('BAD_REQUEST', message, { problems: [message] });
+  }
+}
+
+type AlertStatus = { state: 'unprocessed' | 'active' | 'suppressed'; silencedBy: string[]; inhibitedBy: string[] };
+
+/** An alert as Alertmanager lists one; its receiver is the level of its priority, its fingerprint its id. */
+function gettableAlert(a: AlertView, now: number) {
+  const silencedBy = a.suppressedBy.filter((s) => s.kind !== 'inhibited').map((s) => s.id);
+  const inhibitedBy = a.suppressedBy.filter((s) => s.kind === 'inhibited').map((s) => s.id);
+  const state: AlertStatus['state'] =
+    a.state === 'pending' ? 'unprocessed' : a.suppressedBy.length > 0 ? 'suppressed' : 'active';
+  const received = a.received;
+  const annotations: Labels = received?.annotations ?? { summary: a.summary };
+  return {
+    labels: a.labels,
+    annotations,
+    receivers: [{ name: a.priority }],
+    fingerprint: a.id,
+    startsAt: received?.startsAt ?? a.activeSince ?? new Date(now).toISOString(),
+    updatedAt: received?.updatedAt ?? new Date(now).toISOString(),
+    endsAt: received?.endsAt ?? NOT_SET,
+    status: { state, silencedBy, inhibitedBy } satisfies AlertStatus,
+    ...(received?.generatorURL ? { generatorURL: received.generatorURL } : {}),
+  };
+}
+
+/** Whether an alert's status is among those asked for (active, silenced, inhibited, unprocessed). */
+function shown(status: AlertStatus, q: z.output<typeof alertsQuery>): boolean {
+  if (status.state === 'unprocessed') return q.unprocessed;
+  if (status.state === 'active') return q.active;
+  return (q.silenced || status.silencedBy.length === 0) && (q.inhibited || status.inhibitedBy.length === 0);
+}
+
+/** The labels a silence's equality matchers name, which `filter` matches silences by (as Alertmanager does). */
+function equalities(s: SilenceView): Labels {
+  return Object.fromEntries(s.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value]));
+}
+
+function gettableSilence(s: SilenceView) {
+  return {
+    id: s.id,
+    status: { state: s.state },
+    updatedAt: s.startsAt,
+    matchers: s.matchers.map((m) => ({
+      name: m.label,
+      value: m.value,
+      isRegex: m.op === '=~' || m.op === '!~',
+      isEqual: m.op === '=' || m.op === '=~',
+    })),
+    startsAt: s.startsAt,
+    endsAt: s.endsAt,
+    createdBy: s.createdBy,
+    comment: s.reason,
+  };
+}
+
+/** An error as Alertmanager answers one: a JSON string with the reason. */
+function amError(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(message));
+}

@@ -1,0 +1,176 @@
+// Issue 17: the Alertmanager API of a running daemon (fake clock started at real time, temp SQLite, real SMTP and
+// webhook sinks), listening on loopback. Alerts posted as Prometheus posts them page through the same outbox at the
+// priority their labels map to and resolve; bad bodies and tokens get clear 400s and 401s; the real `amtool`
+// (Debian's prometheus-alertmanager) queries alerts, adds, queries and expires a silence, and prints centinela's
+// refusal of a silence that is too long.
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { type Daemon, hookEvents, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
+
+const run = promisify(execFile);
+const TOKEN = 'prometheus-intake-token-0123456789';
+let world: World;
+let d: Daemon;
+let url: string;
+let httpConfig: string;
+
+beforeAll(async () => {
+  world = await startWorld({ PROM_TOKEN: TOKEN }, new FakeClock(Date.now()));
+  const file = join(world.configDir, 'alerts.yaml');
+  writeFileSync(
+    file,
+    `${readFileSync(file, 'utf8')}\nsources:\n  - name: prometheus\n    token: \${PROM_TOKEN}\n    page_p0: true\n`,
+  );
+  d = await startDaemon(world);
+  await d.app.server.listen({ host: '127.0.0.1', port: 0 });
+  url = `http://127.0.0.1:${(d.app.server.server.address() as AddressInfo).port}`;
+  httpConfig = join(world.dir, 'amtool-http.yml');
+  writeFileSync(httpConfig, `authorization:\n  type: Bearer\n  credentials: ${WRITE_TOKEN}\n`);
+});
+
+afterAll(async () => {
+  await d?.close();
+  await world?.close();
+});
+
+const post = (body: unknown, token = TOKEN) =>
+  fetch(`${url}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const firing = (labels: Record<string, string>, annotations: Record<string, string> = {}) => ({
+  labels,
+  annotations,
+  startsAt: new Date(d.clock.now()).toISOString(),
+  endsAt: new Date(d.clock.now() + 4 * 60_000).toISOString(),
+  generatorURL: 'http://prometheus:9090/graph?g0.expr=up',
+});
+
+/** Runs amtool against the daemon; stdout and stderr together, and whether it succeeded. */
+async function amtool(...args: string[]): Promise<{ ok: boolean; out: string }> {
+  try {
+    const { stdout, stderr } = await run('amtool', [`--alertmanager.url=${url}`, ...args], { timeout: 30_000 });
+    return { ok: true, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: (e.stdout ?? '') + (e.stderr ?? '') };
+  }
+}
+
+describe('POST /api/v2/alerts', () => {
+  it('refuses a missing or wrong token and a bad body with the reason as a JSON string', async () => {
+    const none = await fetch(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    });
+    expect(none.status).toBe(401);
+    expect(await (await post([], 'not-a-token-of-any-source')).json()).toBe(
+      'wrong bearer token: no source of alerts.yaml has it',
+    );
+    const notArray = await post({ labels: { alertname: 'X' } });
+    expect(notArray.status).toBe(400);
+    expect(await notArray.json()).toMatch(/^alerts: must be a JSON array of alerts/);
+    const noName = await post([firing({ alertname: 'Ok' }), { labels: { severity: 'critical' } }]);
+    expect(noName.status).toBe(400);
+    expect(await noName.json()).toBe('alerts.1.labels: needs an alertname label');
+    const badLabel = await post([{ labels: { alertname: 'X', 'bad-name': 'v' } }]);
+    expect(await badLabel.json()).toBe(
+      'alerts.0.labels: "bad-name" is not a label name: letters, digits and _, not starting with a digit or __',
+    );
+    const notJson = await post('[{');
+    expect(notJson.status).toBe(400);
+    expect(hookEvents(world.hook)).toEqual([]);
+  });
+
+  it('pages a P0 alert through the outbox at once, and its resolution once', async () => {
+    const alert = firing({ alertname: 'PromApiDown', priority: 'P0', job: 'api' }, { summary: 'the API is down' });
+    const res = await post([alert]);
+    expect(res.status).toBe(200);
+    await d.advanceUntil(
+      () => hookEvents(world.hook).includes('firing PromApiDown'),
+      30_000,
+      () => `no page: ${hookEvents(world.hook)}`,
+    );
+    // The P0 level pages on-call by email too.
+    await d.advanceUntil(
+      () => world.smtp.received.some((m) => m.mail.subject?.includes('the API is down')),
+      30_000,
+      () => 'no email to on-call',
+    );
+    expect((await post([{ ...alert, endsAt: new Date(d.clock.now()).toISOString() }])).status).toBe(200);
+    await d.advanceUntil(
+      () => hookEvents(world.hook).includes('resolved PromApiDown'),
+      30_000,
+      () => `no resolution: ${hookEvents(world.hook)}`,
+    );
+    await d.advance(60_000);
+    expect(hookEvents(world.hook).filter((e) => e.endsWith(' PromApiDown'))).toEqual([
+      'firing PromApiDown',
+      'resolved PromApiDown',
+    ]);
+  });
+});
+
+describe('amtool against centinela', () => {
+  it('queries alerts, adds, queries and expires a silence, and prints a refusal', async () => {
+    expect((await post([firing({ alertname: 'DiskFilling', severity: 'warning', instance: 'db1' })])).status).toBe(200);
+    await d.advance(1_000);
+    const query = await amtool('alert', 'query', 'alertname=DiskFilling');
+    expect(query).toMatchObject({ ok: true });
+    expect(query.out).toMatch(/DiskFilling/);
+
+    const add = await amtool(
+      `--http.config.file=${httpConfig}`,
+      'silence',
+      'add',
+      'alertname=DiskFilling',
+      '-d',
+      '10m',
+      '-c',
+      'resizing the volume',
+      '-a',
+      'ana',
+    );
+    expect(add).toMatchObject({ ok: true });
+    const id = add.out.match(/^sil_\w+$/m)?.[0] ?? add.out;
+    expect(id).toMatch(/^sil_/);
+    const silences = await amtool('silence', 'query');
+    expect(silences.out).toContain(id);
+    expect(silences.out).toContain('resizing the volume');
+    await d.advance(1_000);
+    const silenced = await amtool('alert', 'query', '--silenced', 'alertname=DiskFilling');
+    expect(silenced.out).toMatch(/DiskFilling/);
+    expect((await amtool('alert', 'query', 'alertname=DiskFilling')).out).not.toMatch(/DiskFilling/);
+
+    expect(await amtool(`--http.config.file=${httpConfig}`, 'silence', 'expire', id)).toMatchObject({ ok: true });
+    // amtool lists a silence by comparing its end with its own (real) now; the fake clock runs a little ahead of real
+    // time, so the expiry is read from the silence's state.
+    const expired = await fetch(`${url}/api/v2/silence/${id}`);
+    expect(await expired.json()).toMatchObject({ id, status: { state: 'expired' } });
+
+    // P0 silences last at most an hour (evaluation.silence_max's default): amtool prints why.
+    expect((await post([firing({ alertname: 'CoreDown', priority: 'P0' })])).status).toBe(200);
+    const tooLong = await amtool(
+      `--http.config.file=${httpConfig}`,
+      'silence',
+      'add',
+      'alertname=CoreDown',
+      '-d',
+      '2h',
+      '-c',
+      'maintenance',
+      '-a',
+      'ana',
+    );
+    expect(tooLong.ok).toBe(false);
+    expect(tooLong.out).toMatch(/could match CoreDown at P0, and P0 silences may last at most 1h/);
+  });
+});
