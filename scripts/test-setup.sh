@@ -33,7 +33,7 @@ wait_for() {
 
 # Debian packages, by what tells that each is there: dockerd (docker.io) for the docker probe and image tests,
 # busybox-static (a dynamically linked busybox cannot run in the test image), chromium for the status page,
-# promtool (prometheus) for /metrics, python3-prometheus-client for real expositions, debootstrap for the base images;
+# promtool and prometheus itself (prometheus: test/e2e/prometheus-source.test.ts) for /metrics and the Alertmanager API, python3-prometheus-client for real expositions, debootstrap for the base images;
 # amtool and the blackbox exporter check the configuration bench/faults.ts gives its Prometheus and Alertmanager.
 missing=()
 for pair in dockerd:docker.io chromium:chromium promtool:prometheus debootstrap:debootstrap amtool:prometheus-alertmanager \
