@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { FakeClock } from '../src/clock.js';
 import { alertsFile } from '../src/config/schema.js';
 import { Engine } from '../src/engine/loop.js';
+import { DEFAULT_READING } from '../src/locale/locale.js';
 import { compileAlerting } from '../src/rules/alerting.js';
 import { openStore } from '../src/store/sqlite.js';
 import type { ProbeRun } from '../src/types.js';
@@ -48,7 +49,7 @@ const rules = Array.from({ length: SERIES }, (_, s) => ({
   thresholds: { P2: 1e9 },
   summary: '{{ value | percent }}',
 }));
-const { alerting } = compileAlerting(alertsFile.parse({ probes, rules }));
+const { alerting } = compileAlerting(alertsFile.parse({ probes, rules }), DEFAULT_READING);
 
 function trial(): { bytes: number; ms: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-history-'));

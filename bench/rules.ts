@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import { FakeClock } from '../src/clock.js';
 import { alertsFile } from '../src/config/schema.js';
 import { Engine } from '../src/engine/loop.js';
+import { DEFAULT_READING } from '../src/locale/locale.js';
 import { compileAlerting } from '../src/rules/alerting.js';
 import { openStore } from '../src/store/sqlite.js';
 import type { ProbeRun, Sample } from '../src/types.js';
@@ -46,7 +47,7 @@ const rules = probes.flatMap((probe, p) =>
     summary: '{{ labels.series }} at {{ value | percent }}',
   })),
 );
-const { alerting } = compileAlerting(alertsFile.parse({ probes, rules }));
+const { alerting } = compileAlerting(alertsFile.parse({ probes, rules }), DEFAULT_READING);
 const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-rules-'));
 const store = openStore(join(dir, 'state.db'));
 const clock = new FakeClock();

@@ -67,7 +67,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store,
     clock,
     log,
-    alerting: compileAlerting(config.alerts).alerting,
+    alerting: compileAlerting(config.alerts, readingOf(config.centinela)).alerting,
     paging: pagingOf(config),
     metrics,
     runSoon: (probe, every) => scheduler.runSoon(probe, every),
@@ -165,7 +165,7 @@ function swapConfig(
   const { scheduler, engine, metrics, log } = parts;
   const removed = before.alerts.probes.filter((p) => !next.alerts.probes.some((n) => n.name === p.name));
   const added = next.alerts.probes.filter((p) => !before.alerts.probes.some((o) => o.name === p.name));
-  engine.reload(compileAlerting(next.alerts).alerting, pagingOf(next));
+  engine.reload(compileAlerting(next.alerts, readingOf(next.centinela)).alerting, pagingOf(next));
   scheduler.reload(next.alerts.probes);
   for (const p of removed) metrics.forgetProbe(p.name);
   const [was, now] = [before.centinela, next.centinela];

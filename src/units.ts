@@ -1,5 +1,6 @@
 // How numbers with units read for people, in templates, pages and command output: 0.63, 7 min, 1.5 GiB. The units
 // here are the template filters (`{{ value | percent }}`), and a rule's value is shown in the unit its summary uses.
+import { type Locale, t } from './locale/locale.js';
 
 /** Two significant digits below 10, whole numbers above: 0.634 → 0.63, 1.25 → 1.3, 92.4 → 92, 1234 → 1234. */
 export function formatNumber(n: number): string {
@@ -41,26 +42,21 @@ export function formatBytes(bytes: number): string {
   return `${bytes < 0 ? '-' : ''}${formatNumber(n)} ${BYTE_UNITS[unit]}`;
 }
 
-/** `2026-01-01 10:00 UTC`: an instant as people read it in a page. */
-export function formatTime(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/:\d\d\.\d+Z$/, ' UTC');
-}
-
 /**
  * A time-until this far off (10⁶ hours, over a century) is never: what the disk probe's hours_until_full reports when
  * the disk is not filling up, so that an alert on it sees the good side.
  */
 export const NEVER_HOURS = 1_000_000;
 
-/** A length of time given in `scale` seconds (hours: 3600), or `never` from NEVER_HOURS on. */
-function formatLength(n: number, scale: number): string {
-  return n * scale >= NEVER_HOURS * 3_600 ? 'never' : formatSeconds(n * scale);
+/** A length of time given in `scale` seconds (hours: 3600), or never (in `locale`) from NEVER_HOURS on. */
+function formatLength(n: number, scale: number, locale: Locale): string {
+  return n * scale >= NEVER_HOURS * 3_600 ? t(locale, 'unit.never') : formatSeconds(n * scale);
 }
 
-/** How a number reads in each unit: the template filters, and the values of a page and an all-clear. */
+/**
+ * How a number reads in each unit: the template filters, and the values of a page and an all-clear. Digits and unit
+ * symbols are the same in every language; a word (never) is in the reader's `locale`.
+ */
 export const UNITS = {
   /** 0.634 → `0.63 s` (a value in seconds, such as a latency). */
   seconds: (n: number) => `${formatNumber(n)} s`,
@@ -71,14 +67,14 @@ export const UNITS = {
   /** 1610612736 → `1.5 GiB`. */
   bytes: (n: number) => formatBytes(n),
   /** 5.5 → `5 h 30 min` (a time-until in hours); `never` from NEVER_HOURS on. */
-  hours: (n: number) => formatLength(n, 3_600),
+  hours: (n: number, locale: Locale) => formatLength(n, 3_600, locale),
   /** 20.5 → `20 d 12 h` (a time-until in days). */
-  days: (n: number) => formatLength(n, 86_400),
+  days: (n: number, locale: Locale) => formatLength(n, 86_400, locale),
   /** 160 → `160/s` (a rate). */
   per_second: (n: number) => `${formatNumber(n)}/s`,
   /** 1500 → `1500/min` (a rate per minute, such as requests from one client IP). */
   per_minute: (n: number) => `${formatNumber(n)}/min`,
-} satisfies Record<string, (n: number) => string>;
+} satisfies Record<string, (n: number, locale: Locale) => string>;
 
 /**
  * How a rule's value reads: a unit of UNITS, `number` (shown bare: a count), or `state` (a 0/1 such as `up` that no
@@ -86,7 +82,7 @@ export const UNITS = {
  */
 export type Unit = keyof typeof UNITS | 'number' | 'state';
 
-/** `value` in `unit`; a `state` or `number` as a bare number. */
-export function formatValue(value: number, unit: Unit | undefined): string {
-  return unit === undefined || unit === 'number' || unit === 'state' ? formatNumber(value) : UNITS[unit](value);
+/** `value` in `unit`, read in `locale`; a `state` or `number` as a bare number. */
+export function formatValue(value: number, unit: Unit | undefined, locale: Locale): string {
+  return unit === undefined || unit === 'number' || unit === 'state' ? formatNumber(value) : UNITS[unit](value, locale);
 }

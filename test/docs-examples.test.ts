@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { didYouMean } from '../src/did-you-mean.js';
-import { BUILTIN_RULES } from '../src/rules/rule.js';
+import { CANNOT_MEASURE, HEALTH_NOT_BACK } from '../src/rules/rule.js';
 import { SHIPPED_ENV } from './support/shipped-env.js';
 
 const PAGES = ['README.md', ...readdirSync('docs').map((f) => join('docs', f))].filter((f) => f.endsWith('.md'));
@@ -76,11 +76,7 @@ let alerts: Set<string>;
 let probes: Set<string>;
 beforeAll(async () => {
   const config = await loadConfig({ dir: 'config', env: { ...SHIPPED_ENV } });
-  alerts = new Set([
-    ...config.alerts.rules.map((r) => r.name),
-    BUILTIN_RULES.cannotMeasure.name,
-    BUILTIN_RULES.healthNotBack.name,
-  ]);
+  alerts = new Set([...config.alerts.rules.map((r) => r.name), CANNOT_MEASURE, HEALTH_NOT_BACK]);
   probes = new Set(config.alerts.probes.map((p) => p.name));
 });
 

@@ -38,5 +38,11 @@ describe('units', () => {
     [12, 'number', '12'],
     [0, 'state', '0'],
     [2.634, undefined, '2.6'],
-  ] as const)('formatValue(%s, %s) = %s', (n, unit, text) => expect(formatValue(n, unit)).toBe(text));
+  ] as const)('formatValue(%s, %s) = %s', (n, unit, text) => expect(formatValue(n, unit, 'en')).toBe(text));
+
+  it('says never in the reader’s language, and the rest with the same digits and symbols', () => {
+    expect(formatValue(1_000_000, 'hours', 'es')).toBe('nunca');
+    expect(formatValue(50_000, 'days', 'es')).toBe('nunca');
+    expect(formatValue(5.5, 'hours', 'es')).toBe('5 h 30 min');
+  });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Config } from '../config/schema.js';
 import { parseRuleTests, runRuleTests } from '../engine/rule-tests.js';
+import { type Reading, readingOf } from '../locale/locale.js';
 import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** The `test` command. */
@@ -53,7 +54,7 @@ export async function runTests(opts: CommandRun & { files: readonly string[]; js
   if (!config) return 1;
   const outcomes: FileOutcome[] = [];
   for (const file of files) {
-    const outcome = await runFile(file, config.alerts);
+    const outcome = await runFile(file, config.alerts, readingOf(config.centinela));
     outcomes.push(outcome);
     if (!opts.json) printOutcome(opts, outcome);
   }
@@ -69,8 +70,8 @@ export async function runTests(opts: CommandRun & { files: readonly string[]; js
   return failed > 0 || invalid > 0 ? 1 : 0;
 }
 
-/** Reads, parses and runs one test file against the rules. */
-async function runFile(file: string, alerts: Config['alerts']): Promise<FileOutcome> {
+/** Reads, parses and runs one test file against the rules, whose alerts read as `reading` says. */
+async function runFile(file: string, alerts: Config['alerts'], reading: Reading): Promise<FileOutcome> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -79,7 +80,7 @@ async function runFile(file: string, alerts: Config['alerts']): Promise<FileOutc
   }
   const parsed = parseRuleTests(text, alerts, file);
   if ('problems' in parsed) return { file, ok: false, problems: parsed.problems };
-  const results = await runRuleTests(parsed.file, alerts);
+  const results = await runRuleTests(parsed.file, alerts, reading);
   const failures = results.filter((r) => !r.ok).map((r) => ({ where: r.where, diff: r.diff }));
   return { file, ok: failures.length === 0, checks: results.length, failures };
 }

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { parseDuration } from '../duration.js';
+import { readingOf } from '../locale/locale.js';
 import { checkProbes } from '../probes/guarded-run.js';
 import { compileAlerting } from '../rules/alerting.js';
 import { type Verification, verifyRuns } from '../rules/verify.js';
@@ -105,7 +106,7 @@ export async function verify(
   const config = await loadOrReport(opts);
   if (!config) return 1;
   // The loader has reported every rule problem, so a loaded config compiles without issues.
-  const { alerting } = compileAlerting(config.alerts);
+  const { alerting } = compileAlerting(config.alerts, readingOf(config.centinela));
   try {
     const outcomes = await checkProbes(config.alerts.probes, { clock: opts.clock, log: opts.log, intervalMs });
     const runs: ProbeRun[] = outcomes.map(({ config: probe, result, samples, startedAt }) => ({

@@ -204,6 +204,7 @@ export class AlertsApi {
       health: snap.health,
       now,
       deployOutput: (window) => this.#d.store.getWindow(window)?.output,
+      reading: this.#d.alerting.reading,
       external: (id) => snap.external.get(id),
     });
     const received = snap.external.get(e.id);

@@ -6,6 +6,7 @@
 import type { EscalationFile } from '../config/schema.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import { levelFor } from '../escalation/policy.js';
+import { type Locale, t } from '../locale/locale.js';
 import { humanDuration } from '../notifiers/describe.js';
 import { type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { NewOutboxRow, OutboxRow } from '../store/store.js';
@@ -29,12 +30,13 @@ export interface Failure {
 
 /**
  * The outbox rows that page the P2 level's contacts about `rows` failing, each over the contact's first channel that
- * is not the broken one, and the contacts that have no such channel.
+ * is not the broken one, and the contacts that have no such channel; worded in `locale`.
  */
 export function deliveryFailingPages(
   rows: readonly OutboxRow[],
   { channel, reason, since, now }: Failure,
   config: FailingConfig,
+  locale: Locale,
 ): FailingPages {
   const first = rows[0] as OutboxRow;
   const { levels, delivery } = config;
@@ -48,12 +50,15 @@ export function deliveryFailingPages(
     value: Math.round((now - since) / 1000),
     op: '>=',
     threshold: Math.round(delivery.fallback_after / 1000),
-    summary: `Notifications to ${first.contact} over channel "${channel ?? '(none)'}" are failing`,
+    summary: t(locale, 'delivery.channelFailing', {
+      contact: first.contact,
+      channel: channel ?? t(locale, 'delivery.noChannel'),
+    }),
     description: reason,
     runbook: [
-      `Run: centinela notify-test --contact ${first.contact}${channel ? ` --channel ${channel}` : ''}`,
-      'Fix the channel in escalation.yaml or the receiving service (password, URL, token, quota)',
-      `${rows.length} notification(s) are waiting; they move to the contact's next channel when there is one`,
+      notifyTest(locale, first.contact, channel),
+      t(locale, 'delivery.fixChannel'),
+      t(locale, 'delivery.waiting', { count: rows.length }),
     ],
     diagnosis: [{ probe: 'outbox', detail: reason }],
     groupKey: 'DeliveryFailing',
@@ -69,13 +74,14 @@ export function deliveryFailingPages(
  * The DeliveryFailing pages for an incident whose pages (`rows`: the incident's outbox rows) have reached nobody,
  * each tried and failed on its channel, for `fallback_after` since the first was written or for good (every one gave
  * up); undefined while that is not so. Keyed per incident and contact, so writing them again changes nothing: raised
- * once.
+ * once. Worded in `locale`.
  */
 export function unreachedPages(
   incident: IncidentRecord,
   rows: readonly OutboxRow[],
   now: number,
   config: FailingConfig,
+  locale: Locale,
 ): FailingPages | undefined {
   const { levels, contacts } = config;
   const pages = rows.filter((r) => PAGE_KINDS.includes(r.kind) && r.state !== 'superseded');
@@ -103,14 +109,30 @@ export function unreachedPages(
     value: Math.round((now - since) / 1000),
     op: '>=',
     threshold: Math.round(config.delivery.fallback_after / 1000),
-    summary: `Nobody was reached about ${a.alertname} (${incident.priority}): every page failed ${givenUp ? 'for good' : `for ${humanDuration(now - since)}`}`,
-    description: `${a.summary}. Its pages to ${paged.join(', ')} failed on ${[...failed].join(', ') || 'every channel'}${givenUp ? ' and were given up' : ''}.`,
+    summary: t(locale, 'delivery.unreached', {
+      alert: a.alertname,
+      priority: incident.priority,
+      how: givenUp
+        ? t(locale, 'delivery.forGood')
+        : t(locale, 'delivery.forDuration', { duration: humanDuration(now - since) }),
+    }),
+    description: `${t(locale, givenUp ? 'delivery.unreachedGivenUp' : 'delivery.unreachedDescription', {
+      summary: a.summary,
+      contacts: paged.join(', '),
+      channels: [...failed].join(', ') || t(locale, 'delivery.everyChannel'),
+    })}.`,
     runbook: [
-      `Handle ${a.alertname} yourself: nobody paged for it has heard of it (GET /api/v1/alerts/${encodeURIComponent(a.id)})`,
-      ...paged.map((c) => `Run: centinela notify-test --contact ${c}`),
-      'Fix the channels in escalation.yaml or the receiving services (password, URL, token, quota)',
+      t(locale, 'delivery.handleYourself', {
+        alert: a.alertname,
+        api: `GET /api/v1/alerts/${encodeURIComponent(a.id)}`,
+      }),
+      ...paged.map((c) => notifyTest(locale, c, null)),
+      t(locale, 'delivery.fixChannels'),
     ],
-    diagnosis: pages.map((r) => ({ probe: 'outbox', detail: `${r.contact} over ${r.channel}: ${r.lastError}` })),
+    diagnosis: pages.map((r) => ({
+      probe: 'outbox',
+      detail: t(locale, 'delivery.over', { contact: r.contact, channel: r.channel ?? '', error: r.lastError ?? '' }),
+    })),
     groupKey: 'DeliveryFailing',
     activeSince: since,
     flapping: false,
@@ -176,4 +198,11 @@ function pagesTo(
     });
   }
   return { pages, unreachable };
+}
+
+/** The step that tests a contact's channel: the command, as the person runs it. */
+function notifyTest(locale: Locale, contact: string, channel: string | null): string {
+  return t(locale, 'delivery.runNotifyTest', {
+    command: `centinela notify-test --contact ${contact}${channel ? ` --channel ${channel}` : ''}`,
+  });
 }

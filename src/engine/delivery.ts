@@ -355,7 +355,12 @@ export class OutboxWorker {
 
   /** Pages the P2 level's contacts, over a channel other than the broken one, that deliveries are failing. */
   #raiseDeliveryFailing(rows: OutboxRow[], channel: string | null, reason: string, since: number, now: number): void {
-    const { pages, unreachable } = deliveryFailingPages(rows, { channel, reason, since, now }, this.#config);
+    const { pages, unreachable } = deliveryFailingPages(
+      rows,
+      { channel, reason, since, now },
+      this.#config,
+      this.#reading.locale,
+    );
     for (const name of unreachable) {
       this.#log.error({ contact: name, channel }, 'outbox: DeliveryFailing has no other channel to reach this contact');
     }
@@ -370,7 +375,8 @@ export class OutboxWorker {
    */
   #raiseUnreached(incidentId: number, now: number): void {
     const incident = this.#store.incident(incidentId);
-    const raised = incident && unreachedPages(incident, this.#store.outboxRows(incidentId), now, this.#config);
+    const raised =
+      incident && unreachedPages(incident, this.#store.outboxRows(incidentId), now, this.#config, this.#reading.locale);
     if (!raised) return;
     // Said once per incident (and start): the rows keep failing and are tried again, each a call of this method.
     if (raised.pages.length === 0 && !this.#toldUnreached.has(incidentId)) {

@@ -31,7 +31,7 @@ import { computeHolds } from '../rules/holds.js';
 import type { AlertKind } from '../rules/known-names.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
 import { type Release, release } from '../rules/release.js';
-import { alertId, alertLabels, BUILTIN_RULES, compare, observe, type Rule, removedRule } from '../rules/rule.js';
+import { alertId, alertLabels, compare, observe, type Rule, removedRule } from '../rules/rule.js';
 import {
   blank,
   fire,
@@ -157,7 +157,7 @@ export class Evaluator {
     });
     this.#clock = clock;
     this.#alerting = alerting;
-    for (const rule of [...alerting.rules, BUILTIN_RULES.cannotMeasure, BUILTIN_RULES.healthNotBack]) {
+    for (const rule of [...alerting.rules, alerting.builtins.cannotMeasure, alerting.builtins.healthNotBack]) {
       this.#rulesByName.set(rule.name, rule);
       if (rule.probe) this.#rulesByProbe.set(rule.probe, [...(this.#rulesByProbe.get(rule.probe) ?? []), rule]);
     }
@@ -298,7 +298,7 @@ export class Evaluator {
         if (live && !seen.has(e.id)) this.#observe(draft, rule, e.id, e.labels, gone, fastOf(e.id));
       }
     }
-    const cm = BUILTIN_RULES.cannotMeasure;
+    const cm = this.#alerting.builtins.cannotMeasure;
     const { id, labels } = this.#identify(cm, { probe: run.probe });
     if (run.up && run.cannotMeasure !== undefined) {
       this.#observe(draft, cm, id, labels, { kind: 'breach', value: 1, threshold: 1, priority: this.#cannotMeasure });
@@ -315,7 +315,7 @@ export class Evaluator {
   /** Moves one-shot windows on; returns those still open. A window ending with health not back raises HealthNotBack. */
   #advanceWindows(draft: Draft): WindowRecord[] {
     const open: WindowRecord[] = [];
-    const hnb = BUILTIN_RULES.healthNotBack;
+    const hnb = this.#alerting.builtins.healthNotBack;
     for (const w of this.#store.openWindows()) {
       const next = advanceWindow(w, this.#health, draft.now);
       if (next !== w) draft.windows.push(next);
@@ -352,7 +352,7 @@ export class Evaluator {
     const known = this.#rulesByName.get(name);
     if (known) return known;
     const config = this.#alerting.sources.get(source);
-    if (!config) return removedRule(name);
+    if (!config) return removedRule(name, this.#alerting.reading.locale);
     const rule = sourceRule(config, alertname);
     this.#rulesByName.set(name, rule);
     return rule;
@@ -363,7 +363,9 @@ export class Evaluator {
     const known = this.#rulesByName.get(name);
     if (known) return known;
     const bySource = splitSourceRuleName(name);
-    return bySource ? this.#sourceRule(bySource.source, bySource.alertname) : removedRule(name);
+    return bySource
+      ? this.#sourceRule(bySource.source, bySource.alertname)
+      : removedRule(name, this.#alerting.reading.locale);
   }
 
   /** The alert names sources have sent that are open, as alerts a silence may name. */
@@ -589,6 +591,7 @@ export class Evaluator {
       health: this.#health,
       now: draft.now,
       deployOutput: (window) => this.#store.getWindow(window)?.output,
+      reading: this.#alerting.reading,
       external: (alert) => draft.received.get(alert) ?? this.#external.get(alert),
     };
   }

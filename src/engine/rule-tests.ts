@@ -12,8 +12,9 @@ import type { AlertsFile } from '../config/schema.js';
 import { valueAt } from '../config/schema-walk.js';
 import { yamlProblems } from '../config/yaml-issues.js';
 import { formatDuration } from '../duration.js';
+import type { Reading } from '../locale/locale.js';
 import { compileAlerting } from '../rules/alerting.js';
-import { BUILTIN_RULES } from '../rules/rule.js';
+import { CANNOT_MEASURE } from '../rules/rule.js';
 import { openStore } from '../store/sqlite.js';
 import type { Labels, ProbeRun, Sample } from '../types.js';
 import type { AlertsApi } from './alerts-api.js';
@@ -106,7 +107,7 @@ export function parseRuleTests(
   }
   const problems: string[] = [];
   const probes = new Set(alerts.probes.map((p) => p.name));
-  const alertnames = new Set([...alerts.rules.map((r) => r.name), BUILTIN_RULES.cannotMeasure.name]);
+  const alertnames = new Set([...alerts.rules.map((r) => r.name), CANNOT_MEASURE]);
   parsed.data.tests.forEach((g, gi) => {
     g.input_series.forEach((s, si) => {
       const at = `tests[${gi}].input_series[${si}]`;
@@ -190,10 +191,10 @@ function parseSteps(steps: number | string | number[]): Set<number> {
 }
 
 /** Runs every group of a test file against alerts.yaml and returns one result per alert test. */
-export async function runRuleTests(file: RuleTestFile, alerts: AlertsFile): Promise<CheckResult[]> {
+export async function runRuleTests(file: RuleTestFile, alerts: AlertsFile, reading: Reading): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const [gi, group] of file.tests.entries()) {
-    for (const r of await runGroup(group, `tests[${gi}]${group.name ? ` "${group.name}"` : ''}`, alerts))
+    for (const r of await runGroup(group, `tests[${gi}]${group.name ? ` "${group.name}"` : ''}`, alerts, reading))
       results.push(r);
   }
   return results;
@@ -201,11 +202,11 @@ export async function runRuleTests(file: RuleTestFile, alerts: AlertsFile): Prom
 
 const silent = pino({ level: 'silent' });
 
-async function runGroup(group: Group, where: string, alerts: AlertsFile): Promise<CheckResult[]> {
+async function runGroup(group: Group, where: string, alerts: AlertsFile, reading: Reading): Promise<CheckResult[]> {
   const clock = new FakeClock(group.start ? Date.parse(group.start) : undefined);
   const start = clock.now();
   const store = openStore(':memory:');
-  const { alerting } = compileAlerting(alerts);
+  const { alerting } = compileAlerting(alerts, reading);
   const engine = new Engine({ store, clock, log: silent, alerting });
   const ruleLabels = new Map(alerting.rules.map((r) => [r.name, r.labels]));
   try {

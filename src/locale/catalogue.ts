@@ -1,6 +1,7 @@
 // Every fixed text a person reads in a page, the ack page or the status page, in each language of centinela.yaml's
 // `locale`. English is the reference: a Spanish entry missing or extra is a type error, and test/locale checks that
-// both languages use the same {placeholders}. Alert summaries and descriptions are the rules' own (alerts.yaml).
+// both languages use the same {placeholders}. Alert summaries and descriptions are the rules' own (alerts.yaml),
+// except those of the alerts centinela raises itself (builtin.*, delivery.*).
 
 const en = {
   // The tag before a headline; a priority's tag is the priority itself ([P0]).
@@ -65,6 +66,39 @@ const en = {
   // A call: Twilio's voice for the language, and what it says after the headline.
   'call.voiceLanguage': 'en-US',
   'call.ackHint': 'Acknowledge it with the link in your messages.',
+
+  // The alerts centinela raises itself (src/rules/rule.ts): {probe}, {window}, {probes} and {name} are filled in.
+  'builtin.cannotMeasure': 'probe {probe} cannot measure',
+  'builtin.cannotMeasureDiagnosis':
+    'The target answered but the value could not be computed: see the diagnosis for the reason.',
+  'builtin.cannotMeasureCheck':
+    'Check the credentials the probe uses and that the target still exports what the probe reads.',
+  'builtin.healthNotBack': 'maintenance window {window} ended but {probes} is not healthy',
+  'builtin.healthNotBackRollback':
+    'If health checks keep failing after the deployment, roll back: ./scripts/rollback_production.sh',
+  'builtin.removedRule': '{name}: its rule is no longer in the configuration',
+  // What a diagnosed probe with nothing to say shows in a page.
+  'diagnosis.noRun': 'no run since centinela started',
+  'diagnosis.passed': 'nothing to report; its last run, {time}, passed',
+  'diagnosis.failed': 'nothing to report; its last run, {time}, did not pass',
+  // A time-until so far off that it is never (a disk that is not filling up).
+  'unit.never': 'never',
+
+  // DeliveryFailing (src/engine/delivery-failing.ts): pages that do not reach their people.
+  'delivery.channelFailing': 'Notifications to {contact} over channel "{channel}" are failing',
+  'delivery.noChannel': '(none)',
+  'delivery.runNotifyTest': 'Run: {command}',
+  'delivery.fixChannel': 'Fix the channel in escalation.yaml or the receiving service (password, URL, token, quota)',
+  'delivery.waiting': "{count} notification(s) are waiting; they move to the contact's next channel when there is one",
+  'delivery.unreached': 'Nobody was reached about {alert} ({priority}): every page failed {how}',
+  'delivery.forGood': 'for good',
+  'delivery.forDuration': 'for {duration}',
+  'delivery.unreachedDescription': '{summary}. Its pages to {contacts} failed on {channels}',
+  'delivery.unreachedGivenUp': '{summary}. Its pages to {contacts} failed on {channels} and were given up',
+  'delivery.everyChannel': 'every channel',
+  'delivery.handleYourself': 'Handle {alert} yourself: nobody paged for it has heard of it ({api})',
+  'delivery.fixChannels': 'Fix the channels in escalation.yaml or the receiving services (password, URL, token, quota)',
+  'delivery.over': '{contact} over {channel}: {error}',
 
   // The page `centinela notify-test` sends.
   'test.summary': 'centinela test page for {contact} — no action needed',
@@ -134,6 +168,7 @@ const en = {
   'status.silenceEnds': 'ends in {ends}',
   'status.windowUntil': 'until {probes} pass again',
   'status.windowRecurring': 'recurring',
+  'status.windowRollback': 'rollback',
   'status.windowAtMost': 'at most {age} more',
   'status.holdsBack': 'holds back {what}',
   'status.everyAlert': 'every alert',
@@ -272,6 +307,37 @@ const es: Record<MessageKey, string> = {
   'call.voiceLanguage': 'es-MX',
   'call.ackHint': 'Reconózcala con el enlace de sus mensajes.',
 
+  'builtin.cannotMeasure': 'la sonda {probe} no puede medir',
+  'builtin.cannotMeasureDiagnosis':
+    'El objetivo respondió, pero el valor no se pudo calcular: el motivo está en el diagnóstico.',
+  'builtin.cannotMeasureCheck':
+    'Comprobar las credenciales que usa la sonda y que el objetivo sigue exportando lo que la sonda lee.',
+  'builtin.healthNotBack': 'la ventana de mantenimiento {window} terminó, pero {probes} no está sana',
+  'builtin.healthNotBackRollback':
+    'Si los health checks siguen fallando tras el deployment, hacer rollback: ./scripts/rollback_production.sh',
+  'builtin.removedRule': '{name}: su regla ya no está en la configuración',
+  'diagnosis.noRun': 'ninguna ejecución desde que centinela arrancó',
+  'diagnosis.passed': 'nada que informar; su última ejecución, el {time}, pasó',
+  'diagnosis.failed': 'nada que informar; su última ejecución, el {time}, no pasó',
+  'unit.never': 'nunca',
+
+  'delivery.channelFailing': 'Las notificaciones a {contact} por el canal "{channel}" están fallando',
+  'delivery.noChannel': '(ninguno)',
+  'delivery.runNotifyTest': 'Ejecutar: {command}',
+  'delivery.fixChannel':
+    'Corregir el canal en escalation.yaml o el servicio que lo recibe (contraseña, URL, token, cuota)',
+  'delivery.waiting': '{count} notificación(es) en espera; pasan al siguiente canal del contacto cuando lo hay',
+  'delivery.unreached': 'No se avisó a nadie de {alert} ({priority}): todos los avisos fallaron {how}',
+  'delivery.forGood': 'definitivamente',
+  'delivery.forDuration': 'durante {duration}',
+  'delivery.unreachedDescription': '{summary}. Sus avisos a {contacts} fallaron en {channels}',
+  'delivery.unreachedGivenUp': '{summary}. Sus avisos a {contacts} fallaron en {channels} y se abandonaron',
+  'delivery.everyChannel': 'todos los canales',
+  'delivery.handleYourself': 'Atender {alert} usted mismo: nadie de los avisados se ha enterado ({api})',
+  'delivery.fixChannels':
+    'Corregir los canales en escalation.yaml o los servicios que los reciben (contraseña, URL, token, cuota)',
+  'delivery.over': '{contact} por {channel}: {error}',
+
   'test.summary': 'aviso de prueba de centinela para {contact}: no hace falta hacer nada',
   'test.description': 'Enviado por `centinela notify-test` para comprobar que este canal le llega',
   'test.runbook': 'Nada que hacer: es una prueba',
@@ -336,6 +402,7 @@ const es: Record<MessageKey, string> = {
   'status.silenceEnds': 'termina en {ends}',
   'status.windowUntil': 'hasta que {probes} vuelvan a pasar',
   'status.windowRecurring': 'recurrente',
+  'status.windowRollback': 'reversión (rollback)',
   'status.windowAtMost': 'como mucho {age} más',
   'status.holdsBack': 'retiene {what}',
   'status.everyAlert': 'todas las alertas',

@@ -187,7 +187,7 @@ export function describeItem(item: NotificationItem, n: Notification): ItemText 
     t(lang, 'fact.since'),
     t(lang, 'fact.sinceValue', { time: when(a.activeSince), duration: humanDuration(at - a.activeSince) }),
   ]);
-  const shown = (v: number) => formatValue(v, a.unit);
+  const shown = (v: number) => formatValue(v, a.unit, lang);
   const versus = (value: number, threshold: number) =>
     t(lang, 'fact.valueThreshold', { value: shown(value), op: a.op, threshold: shown(threshold) });
   if (item.kind === 'resolved' && a.peak) {

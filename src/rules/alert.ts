@@ -1,6 +1,7 @@
 // Builds the Alert that escalation and the API see from a rule, one of its instances and what holds it back.
+
+import { localTime, type Reading, t } from '../locale/locale.js';
 import { type Alert, type Labels, labelValue, type Suppression } from '../types.js';
-import { formatTime } from '../units.js';
 import { type ExternalAlert, externalText } from './external.js';
 import type { ProbeHealth } from './maintenance.js';
 import type { Rule } from './rule.js';
@@ -33,6 +34,8 @@ export interface AlertContext {
   now: number;
   /** The last lines a deploy's command printed, by maintenance window id (HealthNotBack shows them). */
   deployOutput: (window: string) => string | undefined;
+  /** The language and time zone of what centinela itself writes in the alert (a quiet probe's last run). */
+  reading: Reading;
   /** An open alert received from a source, by alert id: its annotations are its texts. */
   external: (id: string) => ExternalAlert | undefined;
 }
@@ -64,13 +67,13 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     threshold: inst.threshold ?? Number.NaN,
     op: rule.op,
     unit: rule.unit,
-    summary: rule.summary.render(vars),
+    summary: rule.summary.render(vars, ctx.reading.locale),
     runbook: rule.runbook,
     // Every probe the rule names, so a reader sees that one was looked at and had nothing to say.
     diagnosis: [
       ...diagnoseProbes(rule, labels).map((probe) => ({
         probe,
-        detail: ctx.details.get(probe) ?? quiet(ctx.health.get(probe)),
+        detail: ctx.details.get(probe) ?? quiet(ctx.health.get(probe), ctx.reading),
       })),
       ...deployDiagnosis(rule, labels, ctx),
     ],
@@ -80,11 +83,11 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     suppressedBy: ctx.suppressedBy,
     inhibits: ctx.inhibits,
   };
-  if (rule.description) alert.description = rule.description.render(vars);
+  if (rule.description) alert.description = rule.description.render(vars, ctx.reading.locale);
   if (rule.alsoPage.length > 0) alert.alsoPage = rule.alsoPage;
   if (inst.peak) {
     const { value, priority: worst, threshold } = inst.peak;
-    const summary = rule.summary.render({ ...vars, value, threshold, priority: worst });
+    const summary = rule.summary.render({ ...vars, value, threshold, priority: worst }, ctx.reading.locale);
     alert.peak = { value, priority: worst, threshold, summary };
   }
   return alert;
@@ -132,10 +135,11 @@ function deployDiagnosis(rule: Rule, labels: Labels, ctx: AlertContext): { probe
   return output ? [{ probe: 'deploy', detail: output }] : [];
 }
 
-/** What a diagnosed probe without detail says: when it last ran and how that went, or that it has not run. */
-function quiet(health: ProbeHealth | undefined): string {
-  if (!health) return 'no run since centinela started';
-  return `nothing to report; its last run, ${formatTime(health.at)}, ${health.passing ? 'passed' : 'did not pass'}`;
+/** What a diagnosed probe without detail says: when it last ran (local time) and how that went, or that it has not. */
+function quiet(health: ProbeHealth | undefined, { locale, timezone }: Reading): string {
+  if (!health) return t(locale, 'diagnosis.noRun');
+  const time = localTime(health.at, timezone);
+  return t(locale, health.passing ? 'diagnosis.passed' : 'diagnosis.failed', { time });
 }
 
 /** The rule's `diagnose`; centinela's own alerts name their probes in their labels (probe=, probes=a,b). */

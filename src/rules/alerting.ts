@@ -2,15 +2,20 @@
 // settings, and the alerts that can exist (for checking silences before any instance does).
 import type { ProbeConfig } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig, SourceConfig } from '../config/schema.js';
+import type { Reading } from '../locale/locale.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
 import type { AlertKind } from './known-names.js';
 import { RecurringWindow } from './maintenance.js';
-import { BUILTIN_RULES, compileRules, type Rule, type RuleIssue } from './rule.js';
+import { type BuiltinRules, builtinRules, compileRules, type Rule, type RuleIssue } from './rule.js';
 
 /** Everything the evaluator needs from alerts.yaml, compiled. */
 export interface Alerting {
   rules: readonly Rule[];
+  /** The alerts centinela raises itself, in the language of `reading`. */
+  builtins: BuiltinRules;
+  /** The language and time zone of what the rules' alerts say (centinela.yaml). */
+  reading: Reading;
   inhibit: readonly InhibitConfig[];
   windows: readonly RecurringWindow[];
   evaluation: EvaluationConfig;
@@ -37,11 +42,13 @@ function lookback(probe: ProbeConfig): number {
 }
 
 /**
- * Compiles alerts.yaml's rules, inhibitions and windows. `issues` holds template and naming problems with their
- * paths; the config loader reports them at file:line:col, so a loaded config has none.
+ * Compiles alerts.yaml's rules, inhibitions and windows, and centinela's own alerts worded as `reading` says.
+ * `issues` holds template and naming problems with their paths; the config loader reports them at file:line:col, so
+ * a loaded config has none.
  */
-export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issues: RuleIssue[] } {
+export function compileAlerting(alerts: AlertsFile, reading: Reading): { alerting: Alerting; issues: RuleIssue[] } {
   const { rules, issues } = compileRules(alerts);
+  const builtins = builtinRules(reading.locale);
   const causes = causeLinks(rules, alerts.inhibit);
   const kinds: AlertKind[] = [
     ...rules.map((r) => ({
@@ -51,14 +58,14 @@ export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issue
       priorities: r.levels.map((l) => l.priority),
     })),
     {
-      alertname: BUILTIN_RULES.cannotMeasure.name,
-      labels: BUILTIN_RULES.cannotMeasure.labels,
+      alertname: builtins.cannotMeasure.name,
+      labels: builtins.cannotMeasure.labels,
       open: ['probe'],
       priorities: [alerts.evaluation.cannot_measure],
     },
     {
-      alertname: BUILTIN_RULES.healthNotBack.name,
-      labels: BUILTIN_RULES.healthNotBack.labels,
+      alertname: builtins.healthNotBack.name,
+      labels: builtins.healthNotBack.labels,
       open: ['window', 'probes'],
       priorities: PRIORITIES,
     },
@@ -66,6 +73,8 @@ export function compileAlerting(alerts: AlertsFile): { alerting: Alerting; issue
   return {
     alerting: {
       rules,
+      builtins,
+      reading,
       inhibit: alerts.inhibit,
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,

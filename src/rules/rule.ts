@@ -1,6 +1,7 @@
 // One rule from config/alerts.yaml, compiled and frozen: matchers, thresholds per priority, templates, timings.
 import { createHash } from 'node:crypto';
 import type { AlertsFile, RuleConfig } from '../config/schema.js';
+import { type Locale, t } from '../locale/locale.js';
 import { type Matcher, matchesAll } from '../matchers.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
 import type { Unit } from '../units.js';
@@ -248,28 +249,34 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
   });
 }
 
-/**
- * The alerts centinela raises itself. CannotMeasure{probe}: a probe ran but could not compute its values (auth
- * error, missing histogram), at `evaluation.cannot_measure`. HealthNotBack{window, probes}: a one-shot maintenance
- * window ended and its probes are still not healthy, at the window's priority.
- */
-export const BUILTIN_RULES = {
-  cannotMeasure: builtin(CANNOT_MEASURE, 'probe {{ labels.probe }} cannot measure', [
-    'The target answered but the value could not be computed: see the diagnosis for the reason.',
-    'Check the credentials the probe uses and that the target still exports what the probe reads.',
-  ]),
-  healthNotBack: builtin(
-    HEALTH_NOT_BACK,
-    'maintenance window {{ labels.window }} ended but {{ labels.probes }} is not healthy',
-    [
-      'docker compose -f docker-compose.prod.yml ps',
-      'docker compose -f docker-compose.prod.yml logs --tail=100 api',
-      'If health checks keep failing after the deployment, roll back: ./scripts/rollback_production.sh',
-    ],
-  ),
-};
+/** The alerts centinela raises itself, worded in one language. */
+export interface BuiltinRules {
+  /** CannotMeasure{probe}: a probe ran but could not compute its values (auth error, missing histogram). */
+  cannotMeasure: Rule;
+  /** HealthNotBack{window, probes}: a one-shot maintenance window ended with its probes still not healthy. */
+  healthNotBack: Rule;
+}
+
+/** CannotMeasure and HealthNotBack with their summary and steps in `locale`. */
+export function builtinRules(locale: Locale): BuiltinRules {
+  return {
+    cannotMeasure: builtin(CANNOT_MEASURE, t(locale, 'builtin.cannotMeasure', { probe: '{{ labels.probe }}' }), [
+      t(locale, 'builtin.cannotMeasureDiagnosis'),
+      t(locale, 'builtin.cannotMeasureCheck'),
+    ]),
+    healthNotBack: builtin(
+      HEALTH_NOT_BACK,
+      t(locale, 'builtin.healthNotBack', { window: '{{ labels.window }}', probes: '{{ labels.probes }}' }),
+      [
+        'docker compose -f docker-compose.prod.yml ps',
+        'docker compose -f docker-compose.prod.yml logs --tail=100 api',
+        t(locale, 'builtin.healthNotBackRollback'),
+      ],
+    ),
+  };
+}
 
 /** Stands in for a rule that was removed from the config while one of its alerts was open, so it can resolve. */
-export function removedRule(name: string): Rule {
-  return builtin(name, `${name}: its rule is no longer in the configuration`, []);
+export function removedRule(name: string, locale: Locale): Rule {
+  return builtin(name, t(locale, 'builtin.removedRule', { name }), []);
 }

@@ -3,6 +3,8 @@
 // loops, so config can never run code. Unknown variables and filters are errors found when the rule is compiled.
 // Names are looked up as own properties only (never `in` or a bare index), so `labels.toString` is a missing label
 // and `value | constructor` an unknown filter, not a way into Object.prototype.
+
+import type { Locale } from '../locale/locale.js';
 import type { Labels } from '../types.js';
 import { formatNumber, UNITS, type Unit } from '../units.js';
 
@@ -57,7 +59,8 @@ type Part = string | { path: Variable | { label: string }; filters: Filter[]; so
 /** A compiled template, ready to render any number of times. */
 export interface Template {
   readonly source: string;
-  render(vars: TemplateVars): string;
+  /** The text for `vars`; a filter's words (never) in `locale`. */
+  render(vars: TemplateVars, locale: Locale): string;
   /** How the template shows `variable`: the filter of its first placeholder, `number` without one, undefined if none. */
   unitOf(variable: 'value' | 'threshold'): Unit | undefined;
 }
@@ -89,7 +92,7 @@ export function compileTemplate(text: string): Template {
   if (rest) parts.push(rest);
   return {
     source: text,
-    render: (vars) => parts.map((p) => (typeof p === 'string' ? p : renderPart(p, vars))).join(''),
+    render: (vars, locale) => parts.map((p) => (typeof p === 'string' ? p : renderPart(p, vars, locale))).join(''),
     unitOf: (variable) => {
       const shown = parts.find((p) => typeof p !== 'string' && p.path === variable);
       return typeof shown === 'object' ? (shown.filters[0] ?? 'number') : undefined;
@@ -139,12 +142,12 @@ function compilePlaceholder(source: string, inner: string, offset: number): Part
   return { path, filters, source };
 }
 
-function renderPart(part: Exclude<Part, string>, vars: TemplateVars): string {
+function renderPart(part: Exclude<Part, string>, vars: TemplateVars, locale: Locale): string {
   const raw = typeof part.path === 'object' ? ownLabel(vars.labels, part.path.label) : vars[part.path];
   if (raw === undefined) return '<no value>';
   if (typeof raw === 'string') return raw;
   const filter = part.filters[0];
-  return filter ? FILTERS[filter](raw) : formatNumber(raw);
+  return filter ? FILTERS[filter](raw, locale) : formatNumber(raw);
 }
 
 /** The instance's own label `name`; an inherited property (`toString`, `hasOwnProperty`) is no label. */

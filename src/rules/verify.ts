@@ -100,6 +100,7 @@ export function verifyRuns(runs: readonly ProbeRun[], alerting: Alerting, failOn
         now,
         external: () => undefined,
         deployOutput: () => undefined,
+        reading: alerting.reading,
       });
       checks.push({
         rule: rule.name,

@@ -22,7 +22,7 @@ export function runBar(runs: readonly RunView[], slots: number, lang: Locale, ti
   const rects = shown.map((r, i) => {
     const title = t(lang, r.up ? 'chart.runUp' : 'chart.runDown', {
       time: localTime(Date.parse(r.at), timezone),
-      seconds: formatValue(r.durationSeconds, 'seconds'),
+      seconds: formatValue(r.durationSeconds, 'seconds', lang),
     });
     return html`<rect class="run ${r.up ? 'up' : 'down'}" x="${(offset + i) * RUN_WIDTH}" y="0" width="${RUN_WIDTH - 1}" height="${BAR_HEIGHT}" rx="1"><title>${title}</title></rect>`;
   });
@@ -54,7 +54,7 @@ export function sparkline(signal: SignalView, now: number, span: number, lang: L
   const y = (v: number) => SPARK_HEIGHT - PAD - ((v - lo) / (hi - lo)) * (SPARK_HEIGHT - 2 * PAD);
   const line = signal.points.map((p) => `${coord(x(p.at))},${coord(y(p.value))}`).join(' ');
   const rules = signal.thresholds.map((th) => {
-    const title = `${th.priority} ${th.op} ${formatValue(th.value, signal.unit)} (${th.alertname})`;
+    const title = `${th.priority} ${th.op} ${formatValue(th.value, signal.unit, lang)} (${th.alertname})`;
     return html`<line class="threshold ${th.priority}" x1="0" x2="${SPARK_WIDTH}" y1="${coord(y(th.value))}" y2="${coord(y(th.value))}"><title>${title}</title></line>`;
   });
   // A lone point draws no line: a dot shows it.

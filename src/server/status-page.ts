@@ -233,9 +233,11 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 /** A watched series: its name and labels, its last value, the sparkline of the last hour, and its thresholds. */
 function signalCard(sig: SignalView, now: number, lang: Locale): SafeHtml {
   const last = sig.points.at(-1);
-  const thresholds = sig.thresholds.map((th) => `${th.priority} ${th.op} ${unitValue(th.value, sig.unit)}`).join(' · ');
+  const thresholds = sig.thresholds
+    .map((th) => `${th.priority} ${th.op} ${unitValue(th.value, sig.unit, lang)}`)
+    .join(' · ');
   return html`<figure class="signal" data-sample="${sig.sample}">
-<figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> <strong>${last ? unitValue(last.value, sig.unit) : ''}</strong></figcaption>
+<figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> <strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong></figcaption>
 ${sparkline(sig, now, SIGNAL_SPAN_MS, lang)}
 <p class="muted thresholds">${thresholds}</p>
 </figure>`;
@@ -276,7 +278,8 @@ function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
     ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`
     : t(lang, 'status.everyAlert');
   const atMost = t(lang, 'status.windowAtMost', { age: age(Date.parse(w.endsAt) - now) });
-  return html`<div class="card" data-window-id="${w.id}">${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
+  const rollback = w.rollback ? html`<strong>${t(lang, 'status.windowRollback')}</strong>: ` : '';
+  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/engine/delivery.js';
 import { Escalator } from '../../src/engine/escalator.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { deliveryWorld, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
 
@@ -21,9 +22,9 @@ afterAll(async () => {
 
 /**
  * The CTO paged at P0 on mail and hook at once; DevOps (P2) on `devops` (default: hook, then push); `raw` over that.
- * Runs the worker as the daemon's timer would, until `until` of fake time has passed.
+ * Runs the worker as the daemon's timer would, until `until` of fake time has passed. Pages read as `reading` says.
  */
-function setup(raw: Record<string, unknown> = {}, log = silentLog) {
+function setup(raw: Record<string, unknown> = {}, log = silentLog, reading = DEFAULT_READING) {
   push.requests.length = 0;
   const cfg = w.config({
     levels: { P0: { channels: 'all' } },
@@ -32,7 +33,14 @@ function setup(raw: Record<string, unknown> = {}, log = silentLog) {
     ...raw,
   });
   const escalation = new Escalator(w.state.all, cfg);
-  const worker = new OutboxWorker({ store: w.state.store, config: cfg, clock: w.clock, log, random: () => 0.5 });
+  const worker = new OutboxWorker({
+    store: w.state.store,
+    config: cfg,
+    clock: w.clock,
+    log,
+    random: () => 0.5,
+    reading,
+  });
   const run = async (until: number) => {
     const end = w.clock.now() + until;
     for (;;) {
@@ -85,6 +93,30 @@ describe('DeliveryFailing when a page reached nobody', () => {
     await run(60 * MIN);
     expect(unreached()).toHaveLength(1);
     expect(pushed().filter((p) => p.includes('Nobody was reached'))).toHaveLength(1);
+  });
+
+  it('speaks the language of centinela.yaml: Spanish pages say in Spanish that nobody was reached', async () => {
+    w.smtp.refuse(1000);
+    w.hook.otherwise({ status: 503, body: 'down for maintenance' });
+    const { escalation, run } = setup({}, silentLog, { locale: 'es', timezone: 'America/Guayaquil' });
+    const t0 = w.clock.now();
+    escalation.handle([firing(makeAlert({ id: 'es-1' }), t0)], t0);
+    await run(5 * MIN);
+    expect(pushed()).toEqual([
+      'delivery-failing [P2] Las notificaciones a cto por el canal "hook" están fallando',
+      'delivery-failing [P0] No se avisó a nadie de ApiDown (P0): todos los avisos fallaron durante 5 min',
+    ]);
+    const [failing, unreachedPage] = JSON.parse(push.requests[0]?.body ?? '{}').notifications;
+    expect(failing.alert.runbook).toEqual([
+      'Ejecutar: centinela notify-test --contact cto --channel hook',
+      'Corregir el canal en escalation.yaml o el servicio que lo recibe (contraseña, URL, token, cuota)',
+      expect.stringMatching(/^\d+ notificación\(es\) en espera; pasan al siguiente canal del contacto cuando lo hay$/),
+    ]);
+    expect(unreachedPage.alert.description).toBe('API down. Sus avisos a cto fallaron en mail, hook.');
+    expect(unreachedPage.alert.runbook[0]).toBe(
+      'Atender ApiDown usted mismo: nadie de los avisados se ha enterado (GET /api/v1/alerts/es-1)',
+    );
+    expect(unreachedPage.alert.diagnosis[0].detail).toMatch(/^cto por mail: email to cto via /);
   });
 
   it('says nothing of the kind while one channel has the page', async () => {

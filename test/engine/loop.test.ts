@@ -5,6 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { alertsFile, escalationFile } from '../../src/config/schema.js';
 import { Engine, TICK_MS } from '../../src/engine/loop.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { openStore } from '../../src/store/sqlite.js';
@@ -25,7 +26,7 @@ it('ticks every 5 s, and not once stop() has begun, while the runs in flight dra
     store,
     clock,
     log: pino({ level: 'silent' }),
-    alerting: compileAlerting(alertsFile.parse({})).alerting,
+    alerting: compileAlerting(alertsFile.parse({}), DEFAULT_READING).alerting,
     paging: { escalation: escalationFile.parse({ levels: {}, contacts: {}, channels: {} }) },
     metrics,
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { alertsFile } from '../../src/config/schema.js';
 import { Engine } from '../../src/engine/loop.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
 import { escalationConfig, MIN, passUntil, silentLog, TempState } from '../support/escalation-fixtures.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
@@ -49,7 +50,7 @@ it('pages the rule’s also_page contacts with the level’s, reminds them and t
     store: state.all,
     clock,
     log: silentLog,
-    alerting: compileAlerting(alerts).alerting,
+    alerting: compileAlerting(alerts, DEFAULT_READING).alerting,
     paging: { escalation, publicUrl: 'https://centinela.grupogad.gob.ec' },
   });
   engine.start();

@@ -64,7 +64,7 @@ it('pages at once, reminds, climbs, is acknowledged by link, and resolves once â
       store: state.all,
       clock,
       log: silentLog,
-      alerting: compileAlerting(alertsFile.parse({})).alerting,
+      alerting: compileAlerting(alertsFile.parse({}), DEFAULT_READING).alerting,
       paging: { escalation: cfg, publicUrl: 'https://centinela.grupogad.gob.ec' },
     });
     engine.start();

@@ -111,12 +111,12 @@ describe('the all-clear of each kind of shipped rule', () => {
       ['[RESUELTA] /opt/grupogad/logs ocupa 6 GiB (duró 42 min)', 'Peor valor: 6 GiB (umbral > 5 GiB)', 'Ahora: 1 GiB'],
     ],
     [
-      'hours, back to "never": DiskFillingUp',
+      'hours, back to "nunca" (never): DiskFillingUp',
       ['disk.hours_until_full', { path: '/' }, [30, 0.5], 1_000_000, 5 * MIN],
       [
         '[RESUELTA] / lleno en unas 30 min al ritmo actual (duró 42 min)',
         'Peor valor: 30 min (umbral < 12 h)',
-        'Ahora: never',
+        'Ahora: nunca',
       ],
     ],
     [

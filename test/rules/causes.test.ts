@@ -2,6 +2,7 @@
 // source's probe to look and for a pending source to confirm; then it fires held back by the cause, or on its own.
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertsFile } from '../../src/config/schema.js';
+import { DEFAULT_READING } from '../../src/locale/locale.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
 import { confirmationWindow } from '../../src/rules/causes.js';
 import { probe, RulesHarness, summarize } from '../support/rules.js';
@@ -41,7 +42,7 @@ function harness(): RulesHarness {
 
 describe('causes first', () => {
   it('the window of ApiDown as shipped: two 5 s re-checks after the first run, each run up to its 5 s timeout', () => {
-    const { alerting } = compileAlerting(alertsFile.parse(config));
+    const { alerting } = compileAlerting(alertsFile.parse(config), DEFAULT_READING);
     const apiDown = alerting.rules.find((r) => r.name === 'ApiDown');
     if (!apiDown) throw new Error('no ApiDown');
     expect(confirmationWindow(apiDown, alerting.probeTiming.get('api_health'))).toBe(20 * SEC);

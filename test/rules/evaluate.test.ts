@@ -279,6 +279,35 @@ describe('evaluation over runs', () => {
     expect(after.tick()).toEqual([]);
   });
 
+  it('words its own alerts and diagnoses in the reading of centinela.yaml: Spanish, times in Guayaquil', async () => {
+    const reading = { locale: 'es', timezone: 'America/Guayaquil' } as const;
+    const h = new RulesHarness(
+      { probes: [probe('api'), probe('db')], rules: [{ ...latency, diagnose: ['db'] }] },
+      { reading },
+    );
+    harnesses.push(h);
+    const [measure] = h.runSamples('api', [], { cannotMeasure: 'histogram http_request_duration_seconds is missing' });
+    expect(measure?.alert.summary).toBe('la sonda api no puede medir');
+    expect(measure?.alert.runbook).toEqual([
+      'El objetivo respondió, pero el valor no se pudo calcular: el motivo está en el diagnóstico.',
+      'Comprobar las credenciales que usa la sonda y que el objetivo sigue exportando lo que la sonda lee.',
+    ]);
+    h.runSamples('db', []);
+    await h.advance(15_000);
+    const [page] = h.run('api', { latency_p95_seconds: 0.6 });
+    expect(page?.alert.diagnosis).toEqual([
+      { probe: 'db', detail: 'nada que informar; su última ejecución, el 2026-01-05 05:00:00 (UTC−05:00), pasó' },
+    ]);
+    const path = h.path;
+    h.close();
+    harnesses.pop();
+    const after = new RulesHarness({ probes: [probe('api')], rules: [] }, { path, reading });
+    harnesses.push(after);
+    expect(after.tick().map((e) => e.alert.summary)).toEqual([
+      'ApiLatencyHigh: su regla ya no está en la configuración',
+    ]);
+  });
+
   it('diagnose attaches the latest detail of the named probes', () => {
     const h = harness({
       probes: [probe('api'), probe('db')],
@@ -299,7 +328,7 @@ describe('evaluation over runs', () => {
     h.runSamples('db', []);
     const [event] = h.run('api', { latency_p95_seconds: 0.6 });
     expect(event?.alert.diagnosis).toEqual([
-      { probe: 'db', detail: 'nothing to report; its last run, 2026-01-05 10:00 UTC, passed' },
+      { probe: 'db', detail: 'nothing to report; its last run, 2026-01-05 10:00:15 (UTC+00:00), passed' },
       { probe: 'containers', detail: 'no run since centinela started' },
     ]);
   });

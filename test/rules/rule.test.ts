@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertsFile } from '../../src/config/schema.js';
-import { alertId, compileRules, observe } from '../../src/rules/rule.js';
+import { alertId, builtinRules, compileRules, observe } from '../../src/rules/rule.js';
 import { probe } from '../support/rules.js';
 
 const compile = (rules: unknown[]) => compileRules(alertsFile.parse({ probes: [probe('api')], rules }));
@@ -75,7 +75,7 @@ describe('compiling rules', () => {
       ],
       speaksForOutage: false,
     });
-    expect(rules[0]?.summary.render({ value: 0.31, threshold: 0.2 } as never)).toBe(
+    expect(rules[0]?.summary.render({ value: 0.31, threshold: 0.2 } as never, 'en')).toBe(
       'ApiLatencyHigh: api.latency_p95_seconds is 0.31 (> 0.2)',
     );
   });
@@ -103,5 +103,43 @@ describe('compiling rules', () => {
     expect(alertId('R', { a: '1', b: '2' })).toBe(alertId('R', { b: '2', a: '1' }));
     expect(alertId('R', { a: '1' })).not.toBe(alertId('S', { a: '1' }));
     expect(alertId('R', { a: '1' })).not.toBe(alertId('R', { a: '2' }));
+  });
+});
+
+describe('the alerts centinela raises itself', () => {
+  const labels = { probe: 'db', window: 'w-42', probes: 'api_health,public_health' };
+  const render = (rule: ReturnType<typeof builtinRules>['cannotMeasure']) =>
+    rule.summary.render(
+      {
+        value: 1,
+        threshold: 1,
+        clear_threshold: undefined,
+        op: '==',
+        priority: 'P1',
+        alertname: rule.name,
+        probe: '',
+        for: 0,
+        clear_for: 0,
+        active_for: 0,
+        labels,
+      },
+      'en',
+    );
+
+  it('say what happened in the language they are given, with the commands of the runbook left as they are', () => {
+    const es = builtinRules('es');
+    expect(render(es.cannotMeasure)).toBe('la sonda db no puede medir');
+    expect(render(es.healthNotBack)).toBe(
+      'la ventana de mantenimiento w-42 terminó, pero api_health,public_health no está sana',
+    );
+    expect(es.healthNotBack.runbook).toEqual([
+      'docker compose -f docker-compose.prod.yml ps',
+      'docker compose -f docker-compose.prod.yml logs --tail=100 api',
+      'Si los health checks siguen fallando tras el deployment, hacer rollback: ./scripts/rollback_production.sh',
+    ]);
+    const en = builtinRules('en');
+    expect(render(en.cannotMeasure)).toBe('probe db cannot measure');
+    expect(render(en.healthNotBack)).toBe('maintenance window w-42 ended but api_health,public_health is not healthy');
+    expect([en.cannotMeasure.name, en.healthNotBack.name]).toEqual(['CannotMeasure', 'HealthNotBack']);
   });
 });

@@ -29,7 +29,7 @@ describe('templates', () => {
     ['no placeholders at all', 'no placeholders at all'],
     ['{{ alertname }}: {{ op }} {{ threshold }} on {{ probe }}', 'ApiLatencyHigh: > 0.5 on api_metrics'],
   ])('%s → %s', (text, expected) => {
-    expect(compileTemplate(text).render(vars)).toBe(expected);
+    expect(compileTemplate(text).render(vars, 'en')).toBe(expected);
   });
 
   it.each([
@@ -47,7 +47,7 @@ describe('templates', () => {
     [12_288, 'bytes', '12 KiB'],
     [1_610_612_736, 'bytes', '1.5 GiB'],
   ])('%d | %s → %s', (value, filter, expected) => {
-    expect(compileTemplate(`{{ value | ${filter} }}`).render({ ...vars, value })).toBe(expected);
+    expect(compileTemplate(`{{ value | ${filter} }}`).render({ ...vars, value }, 'en')).toBe(expected);
   });
 
   it.each([
@@ -84,9 +84,9 @@ describe('templates', () => {
   it.each(['toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'toLocaleString'])(
     'labels.%s is a label the instance does not have: <no value>, not the prototype',
     (name) => {
-      expect(compileTemplate(`{{ labels.${name} }}`).render(vars)).toBe('<no value>');
+      expect(compileTemplate(`{{ labels.${name} }}`).render(vars, 'en')).toBe('<no value>');
       // A label of that name that the instance does have is shown like any other.
-      expect(compileTemplate(`{{ labels.${name} }}`).render({ ...vars, labels: { [name]: 'own' } })).toBe('own');
+      expect(compileTemplate(`{{ labels.${name} }}`).render({ ...vars, labels: { [name]: 'own' } }, 'en')).toBe('own');
     },
   );
 
@@ -124,6 +124,6 @@ describe('templates', () => {
 
   it('renders label values as text, never as template syntax', () => {
     const t = compileTemplate('{{ labels.route }}');
-    expect(t.render({ ...vars, labels: { route: '{{ value }}' } })).toBe('{{ value }}');
+    expect(t.render({ ...vars, labels: { route: '{{ value }}' } }, 'en')).toBe('{{ value }}');
   });
 });

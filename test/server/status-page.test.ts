@@ -107,6 +107,29 @@ describe('status page rendering', () => {
     expect(out).not.toMatch(/s2.*ends in/);
   });
 
+  it('marks a rollback’s window as such, in the reader’s language', () => {
+    const window = {
+      id: 'w1',
+      kind: 'one-shot' as const,
+      open: true,
+      probes: ['api_health'],
+      priority: 'P1' as const,
+      matchers: [],
+      startsAt: iso(60_000),
+      endsAt: iso(-14 * 60_000),
+      reason: 'rollback: ./scripts/rollback_production.sh',
+      openedBy: 'ana',
+      state: 'open' as const,
+    };
+    const render = (rollback: boolean, locale: 'es' | 'en') =>
+      renderStatus(view({ windows: [{ ...window, rollback }] }), NOW, { locale, timezone: 'UTC' }, WRITER).value;
+    expect(render(true, 'es')).toContain(
+      '<strong>reversión (rollback)</strong>: hasta que api_health vuelvan a pasar — rollback: ./scripts/rollback_production.sh (ana)',
+    );
+    expect(render(true, 'en')).toContain('<strong>rollback</strong>: until api_health pass again');
+    expect(render(false, 'en')).not.toContain('<strong>rollback</strong>');
+  });
+
   it('shows an Ack form for an unacknowledged firing alert, with priority, age, who was paged and its timeline', () => {
     const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('data-ack="a1"');

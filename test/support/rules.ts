@@ -13,6 +13,7 @@ import { type AlertsFile, alertsFile } from '../../src/config/schema.js';
 import type { AlertRecord } from '../../src/engine/alerts-api.js';
 import type { Evaluation, Evaluator } from '../../src/engine/evaluator.js';
 import { Engine } from '../../src/engine/loop.js';
+import { DEFAULT_READING, type Reading } from '../../src/locale/locale.js';
 import { type Matcher, parseMatchers } from '../../src/matchers.js';
 import { type RunOutcome, runGuarded } from '../../src/probes/guarded-run.js';
 import { createProbe } from '../../src/probes/index.js';
@@ -21,7 +22,7 @@ import type { PostedAlert } from '../../src/rules/external.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import type { Db } from '../../src/store/sqlite-db.js';
 import type { AlertEvent, Labels, ProbeRun, Sample } from '../../src/types.js';
-import { SHIPPED_ENV } from './shipped-env.js';
+import { SHIPPED_ENV, SHIPPED_READING } from './shipped-env.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -49,10 +50,13 @@ export class RulesHarness {
   store: SqliteStore;
   engine: Engine;
   readonly #alerts: AlertsFile;
+  /** The language and time zone of centinela's own alerts: English and UTC unless a test says otherwise. */
+  readonly #reading: Reading;
   last: Evaluation | undefined;
 
-  constructor(config: HarnessConfig, opts: { clock?: FakeClock; path?: string } = {}) {
+  constructor(config: HarnessConfig, opts: { clock?: FakeClock; path?: string; reading?: Reading } = {}) {
     this.#alerts = 'loaded' in config ? (config.loaded as AlertsFile) : alertsFile.parse(config);
+    this.#reading = opts.reading ?? DEFAULT_READING;
     this.clock = opts.clock ?? new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
     this.path = opts.path ?? tempStatePath();
     this.store = openStore(this.path);
@@ -62,11 +66,11 @@ export class RulesHarness {
   /** The rules of config/ as shipped, with only the required environment set (`${VAR:-default}` takes its default). */
   static async shipped(opts: { clock?: FakeClock; path?: string } = {}): Promise<RulesHarness> {
     const { alerts } = await loadConfig({ dir: 'config', env: SHIPPED_ENV });
-    return new RulesHarness({ loaded: alerts }, opts);
+    return new RulesHarness({ loaded: alerts }, { reading: SHIPPED_READING, ...opts });
   }
 
   #build(): Engine {
-    const { alerting, issues } = compileAlerting(this.#alerts);
+    const { alerting, issues } = compileAlerting(this.#alerts, this.#reading);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
     return new Engine({ store: this.store, clock: this.clock, log: silent, alerting });
   }

@@ -94,11 +94,14 @@ describe('twilio', () => {
     };
     const summaries = compileRules(alerts).rules.map((r) => {
       const top = r.levels[0];
-      return r.summary.render({
-        ...{ value: 1234.56, threshold: top?.threshold, clear_threshold: r.clearThreshold, op: r.op },
-        ...{ priority: top?.priority ?? 'P0', alertname: r.name, probe: r.probe, labels },
-        ...{ for: r.for / 1000, clear_for: r.clearFor / 1000, active_for: 3600 },
-      });
+      return r.summary.render(
+        {
+          ...{ value: 1234.56, threshold: top?.threshold, clear_threshold: r.clearThreshold, op: r.op },
+          ...{ priority: top?.priority ?? 'P0', alertname: r.name, probe: r.probe, labels },
+          ...{ for: r.for / 1000, clear_for: r.clearFor / 1000, active_for: 3600 },
+        },
+        'es',
+      );
     });
     const longest = summaries.reduce((a, b) => (b.length > a.length ? b : a));
     // As the outbox worker signs them, for a contact of a long-lived store (six-digit incident ids).
