@@ -117,7 +117,7 @@ function receivedView(a: ExternalAlert): ReceivedView {
 }
 
 /** Alerts taken into one unit of work at most; between two, the event loop runs probes and timers. */
-export const RECEIVE_SLICE = 500;
+export const RECEIVE_SLICE = 100;
 
 function windowView(w: WindowView): MaintenanceView {
   if (w.kind === 'recurring') {

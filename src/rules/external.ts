@@ -8,9 +8,8 @@
 import type { SourceConfig } from '../config/schema.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
 import type { AlertKind } from './known-names.js';
-import type { Rule } from './rule.js';
+import { builtin, type Rule } from './rule.js';
 import type { Observation } from './state-machine.js';
-import { compileTemplate } from './template.js';
 
 /** One alert as the intake takes it: the Alertmanager API's postable alert, times in epoch ms. */
 export interface PostedAlert {
@@ -48,38 +47,16 @@ export function splitSourceRuleName(name: string): { source: string; alertname: 
 }
 
 const CLEAR: Observation = { kind: 'clear', value: undefined };
-/** Never rendered: buildAlert takes an external alert's texts from its annotations (externalText). */
-const NAME_ONLY = compileTemplate('{{ labels.alertname }}');
 
 /**
  * The rule a source's alerts named `alertname` belong to: it fires at the first observation and resolves at the first
  * clear one (the source has already confirmed), and groups by the source's `group_by`.
  */
 export function sourceRule(source: SourceConfig, alertname: string): Rule {
-  return Object.freeze({
-    name: sourceRuleName(source.name, alertname),
+  return builtin(sourceRuleName(source.name, alertname), '{{ labels.alertname }}', [], {
     source: source.name,
-    probe: '',
-    sample: '',
-    matchers: [],
-    op: '==' as const,
-    levels: PRIORITIES.map((priority) => ({ priority, threshold: 1 })),
-    clearThreshold: undefined,
-    for: 0,
-    afterFailures: 1,
-    retryEvery: undefined,
-    clearFor: 0,
-    fast: undefined,
-    afterSuccesses: undefined,
     labels: { alertname },
-    summary: NAME_ONLY,
-    description: undefined,
-    unit: 'state' as const,
-    runbook: [],
-    diagnose: [],
     groupBy: source.group_by,
-    alsoPage: [],
-    speaksForOutage: false,
   });
 }
 

@@ -222,7 +222,11 @@ export function canonicalLabels(labels: Labels): string {
   );
 }
 
-function builtin(name: string, summary: string, runbook: string[]): Rule {
+/**
+ * A rule that fires at the first observation, at the priority it carries, and resolves at the first clear one: the
+ * alerts centinela raises itself, and (with `over`) those a source sends (rules/external.ts).
+ */
+export function builtin(name: string, summary: string, runbook: string[], over: Partial<Rule> = {}): Rule {
   return Object.freeze({
     name,
     probe: '',
@@ -246,6 +250,7 @@ function builtin(name: string, summary: string, runbook: string[]): Rule {
     groupBy: ['alertname'],
     alsoPage: [],
     speaksForOutage: false,
+    ...over,
   });
 }
 

@@ -4,13 +4,21 @@
 // (Debian's prometheus-alertmanager) queries alerts, adds, queries and expires a silence, and prints centinela's
 // refusal of a silence that is too long.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { type Daemon, hookEvents, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
+import {
+  addPrometheusSource,
+  type Daemon,
+  hookEvents,
+  startDaemon,
+  startWorld,
+  type World,
+  WRITE_TOKEN,
+} from '../support/daemon.js';
 
 const run = promisify(execFile);
 const TOKEN = 'prometheus-intake-token-0123456789';
@@ -21,11 +29,7 @@ let httpConfig: string;
 
 beforeAll(async () => {
   world = await startWorld({ PROM_TOKEN: TOKEN }, new FakeClock(Date.now()));
-  const file = join(world.configDir, 'alerts.yaml');
-  writeFileSync(
-    file,
-    `${readFileSync(file, 'utf8')}\nsources:\n  - name: prometheus\n    token: \${PROM_TOKEN}\n    page_p0: true\n`,
-  );
+  addPrometheusSource(world, '    page_p0: true\n');
   d = await startDaemon(world);
   await d.app.server.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(d.app.server.server.address() as AddressInfo).port}`;

@@ -4,13 +4,20 @@
 // again resolves it, with one resolution. The daemon runs on a fake clock started at real time, moved in small steps
 // while Prometheus works in real time.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { type Daemon, hookEvents, startDaemon, startWorld, type World } from '../support/daemon.js';
+import {
+  addPrometheusSource,
+  type Daemon,
+  hookEvents,
+  startDaemon,
+  startWorld,
+  type World,
+} from '../support/daemon.js';
 
 const TOKEN = 'prometheus-intake-token-0123456789';
 let world: World;
@@ -36,11 +43,7 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   world = await startWorld({ PROM_TOKEN: TOKEN }, new FakeClock(Date.now()));
-  const file = join(world.configDir, 'alerts.yaml');
-  writeFileSync(
-    file,
-    `${readFileSync(file, 'utf8')}\nsources:\n  - name: prometheus\n    token: \${PROM_TOKEN}\n    page_p0: true\n`,
-  );
+  addPrometheusSource(world, '    page_p0: true\n');
   d = await startDaemon(world);
   await d.app.server.listen({ host: '127.0.0.1', port: 0 });
   const centinela = `127.0.0.1:${(d.app.server.server.address() as AddressInfo).port}`;

@@ -1,12 +1,6 @@
-// Property tests over the body of POST /api/v2/alerts on a running daemon (fake clock, temp SQLite): whatever JSON
-// arrives, the answer is 200 or a 400 whose body is a JSON string naming where the problem is, never a 500, and the
-// daemon keeps answering; every well-formed batch is taken whole, and its alerts are listed by GET /api/v2/alerts.
-
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, startDaemon, startWorld, type World } from '../support/daemon.js';
+import { addPrometheusSource, type Daemon, startDaemon, startWorld, type World } from '../support/daemon.js';
 
 const TOKEN = 'prometheus-intake-token-0123456789';
 let world: World;
@@ -14,11 +8,7 @@ let d: Daemon;
 
 beforeAll(async () => {
   world = await startWorld({ PROM_TOKEN: TOKEN });
-  const file = join(world.configDir, 'alerts.yaml');
-  writeFileSync(
-    file,
-    `${readFileSync(file, 'utf8')}\nsources:\n  - name: prometheus\n    token: \${PROM_TOKEN}\n    default_priority: P3\n`,
-  );
+  addPrometheusSource(world, '    default_priority: P3\n');
   d = await startDaemon(world);
 });
 

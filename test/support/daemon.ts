@@ -82,6 +82,13 @@ export async function startWorld(
   };
 }
 
+/** Adds an alert source to the world's alerts.yaml (issue 17): `prometheus`, its token from ${PROM_TOKEN}. */
+export function addPrometheusSource(world: World, keys = ''): void {
+  const file = join(world.configDir, 'alerts.yaml');
+  const source = `\nsources:\n  - name: prometheus\n    token: \${PROM_TOKEN}\n${keys}`;
+  writeFileSync(file, `${readFileSync(file, 'utf8')}${source}`);
+}
+
 /**
  * Points the world's config at a PostgreSQL state store at `url` instead of the SQLite file; returns the environment
  * to spawn its processes with (spawnDaemon's `extra`).
