@@ -137,7 +137,10 @@ describe('the shipped configuration', () => {
     for (const name of ['AuthFailureSurge', 'RequestFloodFromIp', 'TrafficAboveRunbookPeak']) {
       const steps = rule(name).runbook as string[];
       // The page numbers the steps itself: none carries a number of its own ("2. 1. Diagnóstico" on a page).
-      expect(steps.filter((s) => /^\d+\./.test(s)), name).toEqual([]);
+      expect(
+        steps.filter((s) => /^\d+\./.test(s)),
+        name,
+      ).toEqual([]);
       // The first step after the symptoms is the diagnosis.
       expect(steps[1], name).toMatch(/^Diagnóstico/);
       // The runbook's stop is still there, last, for a confirmed breach.
