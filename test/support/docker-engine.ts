@@ -118,8 +118,10 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       const { stdout } = await run('docker', ['-H', endpoint, ...args], { env: { ...process.env, PATH } });
       return stdout;
     } catch (err) {
-      const { stderr } = err as { stderr?: string };
-      throw new Error(`docker ${args.join(' ')}: ${stderr?.trim() || (err as Error).message}`);
+      // A command inside the container may say why it failed on stdout only (`centinela verify --json`).
+      const { stderr, stdout } = err as { stderr?: string; stdout?: string };
+      const said = [stderr?.trim(), stdout?.trim()].filter(Boolean).join('\n');
+      throw new Error(`docker ${args.join(' ')}: ${said || (err as Error).message}`);
     }
   };
   const inspect = async (name: string) =>
