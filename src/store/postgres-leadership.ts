@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StateError } from './errors.js';
+import { unreachable } from './postgres.js';
 import { LOCK_SPACE } from './postgres-schema.js';
 
 /** The advisory lock key of leadership, in LOCK_SPACE (1 is migrations). */
@@ -43,6 +44,11 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   client.on('end', () => fail(leadLost(new Error('the connection was closed'))));
   try {
     await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw unreachable('cannot connect', err);
+  }
+  try {
     await client.query(`SELECT set_config('idle_session_timeout', $1, false)`, [`${options.lease}ms`]);
     const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_SPACE, LEADER_LOCK]);
     if (!rows[0].held) {
@@ -51,10 +57,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
     }
   } catch (err) {
     await client.end().catch(() => {});
-    const { code } = err as { code?: string };
-    throw new StateError('STATE_UNREACHABLE', `state store (postgres): cannot take the lead (${code ?? 'no answer'})`, {
-      cause: err,
-    });
+    throw unreachable('cannot take the lead', err);
   }
   let released = false;
   let cancel: () => void = () => {};

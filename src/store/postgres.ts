@@ -117,7 +117,8 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
  * come from the environment): a system error by its code, a refused login or a missing database in words, another
  * server error by its SQLSTATE and message, pg's own errors (timeouts, a closed connection) by their message.
  */
-function unreachable(what: string, err: unknown): StateError {
+/** STATE_UNREACHABLE for a failed PostgreSQL call: `what` failed, with the server's code or the socket's, never the URL. */
+export function unreachable(what: string, err: unknown): StateError {
   const { code, message } = err as { code?: string; message?: string };
   let reason: string;
   if (code?.startsWith('28')) reason = `${code} the server refused the login`;
