@@ -44,7 +44,6 @@ export interface AlertContext {
 export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instance, ctx: AlertContext): Alert {
   if (rule.source !== undefined) return buildExternal(rule, rule.source, id, labels, inst, ctx);
   const priority = inst.priority ?? rule.levels.at(-1)?.priority ?? 'P3';
-  const activeSince = inst.activeSince ?? inst.pendingSince ?? inst.since;
   const vars = {
     value: inst.value,
     threshold: inst.threshold,
@@ -55,18 +54,12 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
     probe: rule.probe || (labels.probe ?? ''),
     for: rule.for / 1000,
     clear_for: rule.clearFor / 1000,
-    active_for: Math.max(0, ctx.now - activeSince) / 1000,
+    active_for: Math.max(0, ctx.now - activeSince(inst)) / 1000,
     labels,
   };
-  const alert: Alert = {
-    id,
+  const alert = alertOf(rule, id, labels, inst, ctx, {
     alertname: rule.name,
-    labels,
     priority,
-    value: inst.value ?? Number.NaN,
-    threshold: inst.threshold ?? Number.NaN,
-    op: rule.op,
-    unit: rule.unit,
     summary: rule.summary.render(vars, ctx.reading.locale),
     runbook: rule.runbook,
     // Every probe the rule names, so a reader sees that one was looked at and had nothing to say.
@@ -77,12 +70,7 @@ export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instanc
       })),
       ...deployDiagnosis(rule, labels, ctx),
     ],
-    groupKey: rule.groupBy.map((l) => labelValue(labels, l)).join(','),
-    activeSince,
-    flapping: inst.flapping,
-    suppressedBy: ctx.suppressedBy,
-    inhibits: ctx.inhibits,
-  };
+  });
   if (rule.description) alert.description = rule.description.render(vars, ctx.reading.locale);
   if (rule.alsoPage.length > 0) alert.alsoPage = rule.alsoPage;
   if (inst.peak) {
@@ -102,30 +90,50 @@ function buildExternal(
   inst: Instance,
   ctx: AlertContext,
 ): Alert {
-  const priority = inst.priority ?? 'P3';
   const alertname = labelValue(labels, 'alertname');
   const text = externalText(alertname, source, ctx.external(id));
-  const alert: Alert = {
-    id,
+  const alert = alertOf(rule, id, labels, inst, ctx, {
     alertname,
+    priority: inst.priority ?? 'P3',
+    summary: text.summary,
+    runbook: text.runbook,
+    diagnosis: text.diagnosis,
+  });
+  if (text.description) alert.description = text.description;
+  if (inst.peak) alert.peak = { ...inst.peak, summary: text.summary };
+  return alert;
+}
+
+/** Since when the instance has been active (or pending, or in its state). */
+const activeSince = (inst: Instance) => inst.activeSince ?? inst.pendingSince ?? inst.since;
+
+/** The fields every alert takes from its rule, instance and context; `own` are the texts its kind writes. */
+function alertOf(
+  rule: Rule,
+  id: string,
+  labels: Labels,
+  inst: Instance,
+  ctx: AlertContext,
+  own: Pick<Alert, 'alertname' | 'priority' | 'summary' | 'runbook' | 'diagnosis'>,
+): Alert {
+  return {
+    id,
+    alertname: own.alertname,
     labels,
-    priority,
+    priority: own.priority,
     value: inst.value ?? Number.NaN,
     threshold: inst.threshold ?? Number.NaN,
     op: rule.op,
     unit: rule.unit,
-    summary: text.summary,
-    runbook: text.runbook,
-    diagnosis: text.diagnosis,
+    summary: own.summary,
+    runbook: own.runbook,
+    diagnosis: own.diagnosis,
     groupKey: rule.groupBy.map((l) => labelValue(labels, l)).join(','),
-    activeSince: inst.activeSince ?? inst.pendingSince ?? inst.since,
+    activeSince: activeSince(inst),
     flapping: inst.flapping,
     suppressedBy: ctx.suppressedBy,
     inhibits: ctx.inhibits,
   };
-  if (text.description) alert.description = text.description;
-  if (inst.peak) alert.peak = { ...inst.peak, summary: text.summary };
-  return alert;
 }
 
 /** The deploy's last output lines, for centinela's own alert about its window (HealthNotBack{window}). */
