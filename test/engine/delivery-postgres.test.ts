@@ -1,38 +1,17 @@
 // The outbox worker on the PostgreSQL store sends a message only once its claim is committed there: a store another
 // centinela took over (fenced) sends nothing more, and a claim that cannot be saved is put back and sent once the
 // database takes writes again.
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/engine/delivery.js';
 import type { NotificationItem } from '../../src/notifiers/notifier.js';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import type { PostgresStore } from '../../src/store/postgres.js';
 import { deliveryWorld, makeAlert } from '../support/escalation-fixtures.js';
 import { captureLog } from '../support/log-capture.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
-import { pgOptions } from '../support/stores.js';
+import { usePostgres } from '../support/stores.js';
 
 const w = deliveryWorld();
-let db: TestDatabase;
-let sql: pg.Client;
-const stores: PostgresStore[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = await db.connect();
-});
-afterAll(() => db.drop());
-beforeEach(async () => {
-  await sql.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-});
-afterEach(async () => {
-  for (const s of stores.splice(0)) if (s.open) await s.close();
-});
-
-async function open(): Promise<PostgresStore> {
-  const s = await openPostgresStore(pgOptions(db.url));
-  stores.push(s);
-  return s;
-}
+const suite = usePostgres();
+const { open } = suite;
 
 /** A page for the CTO over the webhook only, written and committed. */
 async function pageWritten(store: PostgresStore): Promise<void> {
@@ -74,13 +53,13 @@ describe('outbox worker on PostgreSQL', () => {
     expect(await worker(next).runOnce()).toBe(1);
     expect(w.hook.requests).toHaveLength(1);
     await next.flush();
-    expect((await sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
+    expect((await suite.sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
   });
 
   it('puts back a claim it cannot save, and sends it once the database takes writes again', async () => {
     const store = await open();
     await pageWritten(store);
-    await sql.query('ALTER TABLE outbox RENAME TO outbox_away');
+    await suite.sql.query('ALTER TABLE outbox RENAME TO outbox_away');
     const log = captureLog(w.clock);
     const wk = worker(store, log);
     expect(await wk.runOnce()).toBe(1);
@@ -89,10 +68,10 @@ describe('outbox worker on PostgreSQL', () => {
     expect(log.lines().map((l) => l.msg)).toContainEqual(
       expect.stringMatching(/^outbox: not sent, the claim was not saved: /),
     );
-    await sql.query('ALTER TABLE outbox_away RENAME TO outbox');
+    await suite.sql.query('ALTER TABLE outbox_away RENAME TO outbox');
     expect(await wk.runOnce()).toBe(1);
     expect(w.hook.requests).toHaveLength(1);
     await store.flush();
-    expect((await sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
+    expect((await suite.sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
   });
 });

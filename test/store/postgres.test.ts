@@ -1,38 +1,17 @@
 // What only the PostgreSQL store has: migrations once under a lock, the upgrade of an older database, the leader term
 // that fences an older store, flushes that keep a unit whole and keep what failed, errors that never quote the URL.
 // (The semantics both stores share are the parametrised suites of alerts.test.ts and escalation.test.ts.)
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SilenceRecord } from '../../src/rules/alert-records.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
 import { migratePostgres } from '../../src/store/postgres-schema.js';
 import { makeAlert } from '../support/escalation-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
-import { pgOptions } from '../support/stores.js';
+import { pgOptions, usePostgres } from '../support/stores.js';
 import { freePort } from '../support/tcp-target.js';
 
-let db: TestDatabase;
-let sql: pg.Client;
-const stores: PostgresStore[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = await db.connect();
-});
-afterAll(() => db.drop());
-beforeEach(async () => {
-  await sql.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-});
-afterEach(async () => {
-  for (const s of stores.splice(0)) if (s.open) await s.close();
-});
-
-async function open(more: Parameters<typeof pgOptions>[1] = {}): Promise<PostgresStore> {
-  const s = await openPostgresStore(pgOptions(db.url, more));
-  stores.push(s);
-  return s;
-}
+const suite = usePostgres();
+const { open } = suite;
 
 const silence = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
   id,
@@ -44,7 +23,7 @@ const silence = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => 
   createdAt: 0,
 });
 
-const rows = async (query: string) => (await sql.query(query)).rows;
+const rows = async (query: string) => (await suite.sql.query(query)).rows;
 
 describe('PostgreSQL store: schema', () => {
   it('migrates a new database once when two replicas open it together, and each takes its own term', async () => {
@@ -79,9 +58,9 @@ describe('PostgreSQL store: schema', () => {
   });
 
   it('upgrades a database from migration 2 with the data migrations as SQLite runs them', async () => {
-    await migratePostgres(sql, MIGRATIONS.slice(0, 2));
+    await migratePostgres(suite.sql, MIGRATIONS.slice(0, 2));
     const alert = makeAlert({ priority: 'P1' });
-    await sql.query(
+    await suite.sql.query(
       `INSERT INTO esc_incidents (id, alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, levels)
        VALUES (7, $1, $2, 'P1', 'open', 1000, 1000, 'P2', '[]')`,
       [alert.id, JSON.stringify(alert)],
@@ -96,7 +75,7 @@ describe('PostgreSQL store: schema', () => {
 
   it('refuses a database a newer centinela wrote', async () => {
     await open().then((s) => s.close());
-    await sql.query(`UPDATE centinela_meta SET value = 99 WHERE key = 'schema_version'`);
+    await suite.sql.query(`UPDATE centinela_meta SET value = 99 WHERE key = 'schema_version'`);
     await expect(open()).rejects.toMatchObject({
       code: 'STATE_TOO_NEW',
       message: expect.stringContaining('schema version 99, this centinela knows up to'),
@@ -114,11 +93,11 @@ describe('PostgreSQL store: schema', () => {
 
   it('says the login was refused or the database is missing without naming the user or the database', async () => {
     // The machine's server trusts loopback logins; a role that may not log in is refused all the same (28000).
-    const role = await db.createRole('nologin', 'NOLOGIN');
-    const refused = await openPostgresStore(pgOptions(db.urlFor(role))).catch((e: Error) => e);
-    const missing = await openPostgresStore(pgOptions(db.url.replace(db.name, `${db.name}_gone`))).catch(
-      (e: Error) => e,
-    );
+    const role = await suite.db.createRole('nologin', 'NOLOGIN');
+    const refused = await openPostgresStore(pgOptions(suite.db.urlFor(role))).catch((e: Error) => e);
+    const missing = await openPostgresStore(
+      pgOptions(suite.db.url.replace(suite.db.name, `${suite.db.name}_gone`)),
+    ).catch((e: Error) => e);
     expect([(refused as Error).message, (missing as Error).message]).toEqual([
       'state store (postgres): cannot connect (28000 the server refused the login)',
       'state store (postgres): cannot connect (3D000 the database does not exist)',
@@ -162,13 +141,13 @@ describe('PostgreSQL store: flushes', () => {
 
   it('keeps the rows of a failed flush and writes them with the next one', async () => {
     const s = await open();
-    await sql.query('ALTER TABLE silences RENAME TO silences_away');
+    await suite.sql.query('ALTER TABLE silences RENAME TO silences_away');
     s.alerts.addSilence(silence('sil_1'));
     await expect(s.flush()).rejects.toMatchObject({
       code: 'STATE_UNREACHABLE',
       message: expect.stringContaining('a write failed'),
     });
-    await sql.query('ALTER TABLE silences_away RENAME TO silences');
+    await suite.sql.query('ALTER TABLE silences_away RENAME TO silences');
     await s.flush();
     expect(await rows('SELECT id FROM silences')).toEqual([{ id: 'sil_1' }]);
   });

@@ -1,9 +1,10 @@
 // Both state stores for one parametrised suite: `describe.each(STORE_KINDS)` and, in it, `useStores(kind)` for the
 // hooks. SQLite is a file in a temporary folder; PostgreSQL is the machine's, one database per test file (emptied
 // before each test), and its reopen goes through PostgreSQL: what a test reads after `reopen()` was committed there.
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Migration } from '../../src/store/migrations.js';
-import { openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres.js';
+import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres.js';
 import { openStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
@@ -31,6 +32,9 @@ export const pgOptions = (url: string, more: Partial<PostgresStoreOptions> = {})
   ...TEST_POOL,
   ...more,
 });
+
+/** Empties a test database: what each test of a suite starts from. */
+const EMPTY = 'DROP SCHEMA public CASCADE; CREATE SCHEMA public';
 
 const opened: Store[] = [];
 let database: TestDatabase | undefined;
@@ -63,7 +67,7 @@ export const STORE_KINDS: StoreKind[] = [
     async open(migrations) {
       const db = database as TestDatabase;
       const client = await db.connect();
-      await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+      await client.query(EMPTY);
       await client.end();
       return track(() => openPostgresStore(pgOptions(db.url, { migrations })));
     },
@@ -82,4 +86,43 @@ export function useStores(kind: StoreKind): void {
     await database?.drop();
     database = undefined;
   });
+}
+
+/** A PostgreSQL-only suite: its database (`db`, and `sql` a client on it), emptied before each test. */
+export interface PostgresSuite {
+  readonly db: TestDatabase;
+  readonly sql: pg.Client;
+  /** A PostgreSQL store on the suite's database, closed after the test. */
+  open(more?: Partial<PostgresStoreOptions>): Promise<PostgresStore>;
+}
+
+/** The hooks of a PostgreSQL-only suite: its database for the file, emptied before each test, its stores closed after. */
+export function usePostgres(): PostgresSuite {
+  let db: TestDatabase | undefined;
+  let sql: pg.Client | undefined;
+  const stores: PostgresStore[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sql = await db.connect();
+  });
+  afterAll(() => db?.drop());
+  beforeEach(async () => {
+    await sql?.query(EMPTY);
+  });
+  afterEach(async () => {
+    for (const s of stores.splice(0)) if (s.open) await s.close();
+  });
+  return {
+    get db() {
+      return db as TestDatabase;
+    },
+    get sql() {
+      return sql as pg.Client;
+    },
+    async open(more = {}) {
+      const s = await openPostgresStore(pgOptions((db as TestDatabase).url, more));
+      stores.push(s);
+      return s;
+    },
+  };
 }
