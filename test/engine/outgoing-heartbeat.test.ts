@@ -69,11 +69,12 @@ describe('outgoing heartbeat', () => {
     await clock.advance(60_000);
     await sink.waitFor(2);
     await sink.waitForHanging(0);
-    beat.stop();
-    await clock.advance(60_000);
-    // The second ping's answer is read over a real socket: its log line comes when it comes.
+    // The second ping's answer is read over a real socket: its log line comes when it comes. Stopping before it came
+    // would abort that ping in flight (stop() does), and its 500 would never be read.
     const both = () => ['answered 500', 'could not reach the receiver'].every((t) => lines.join('').includes(t));
     await waitUntil(both, 10_000, () => `log lines: ${lines.join('')}`);
+    beat.stop();
+    await clock.advance(60_000);
     expect(lines.join('')).toContain('outgoing heartbeat: the receiver answered 500');
     expect(lines.join('')).toContain('outgoing heartbeat: could not reach the receiver');
     expect(lines.join('')).not.toContain('5f3c-uuid');
