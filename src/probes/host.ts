@@ -36,14 +36,10 @@ export default defineProbe({
         let memory: ReturnType<typeof parseMemInfo>;
         let load: ReturnType<typeof parseLoadAvg>;
         try {
-          [cpu, memory, load] = await untilAborted(
-            Promise.all([
-              readProc(cfg.proc, 'stat', parseCpuTimes),
-              readProc(cfg.proc, 'meminfo', parseMemInfo),
-              readProc(cfg.proc, 'loadavg', parseLoadAvg),
-            ]),
-            signal,
-          );
+          // One after the other, so a failure always names the first unreadable file in this order.
+          cpu = await untilAborted(readProc(cfg.proc, 'stat', parseCpuTimes), signal);
+          memory = await untilAborted(readProc(cfg.proc, 'meminfo', parseMemInfo), signal);
+          load = await untilAborted(readProc(cfg.proc, 'loadavg', parseLoadAvg), signal);
         } catch (err) {
           return { up: false, reason: signal.aborted ? abortReason(signal) : (err as Error).message };
         }
