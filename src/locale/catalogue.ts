@@ -60,7 +60,7 @@ const en = {
   'page.ackAlert': 'Ack {title}',
   'page.acknowledgeInCentinela': 'Acknowledge in centinela',
   'page.timeline': 'Timeline',
-  'page.moreAlerts': '…and {count} more alerts',
+  'page.moreAlerts': '…and {count} more {count:alert|alerts}',
   'page.moreAlertsInAll': '…and more alerts ({count} in all)',
   'page.smsAck': 'Ack: {url}',
   // A call: Twilio's voice for the language, and what it says after the headline.
@@ -89,7 +89,8 @@ const en = {
   'delivery.noChannel': '(none)',
   'delivery.runNotifyTest': 'Run: {command}',
   'delivery.fixChannel': 'Fix the channel in escalation.yaml or the receiving service (password, URL, token, quota)',
-  'delivery.waiting': "{count} notification(s) are waiting; they move to the contact's next channel when there is one",
+  'delivery.waiting':
+    "{count} {count:notification is waiting; it moves|notifications are waiting; they move} to the contact's next channel when there is one",
   'delivery.unreached': 'Nobody was reached about {alert} ({priority}): every page failed {how}',
   'delivery.forGood': 'for good',
   'delivery.forDuration': 'for {duration}',
@@ -135,7 +136,7 @@ const en = {
 
   // The status page.
   'status.title': '{count} firing — centinela',
-  'status.counts': '{firing} firing · {pending} pending · {down} of {probes} probes down · updated',
+  'status.counts': '{firing} firing · {pending} pending · {down} of {probes} {probes:probe|probes} down · updated',
   'status.firing': 'Firing alerts',
   'status.nothingFiring': 'Nothing is firing.',
   'status.replicaActive': 'Replica {name}: the active one (it checks, pages and takes acknowledgements).',
@@ -157,7 +158,7 @@ const en = {
   'status.line': '{since} · value {value} ({op} {threshold}) · paged: {paged}',
   'status.nobodyYet': 'nobody yet',
   'status.notDelivered': 'Not delivered: no page has reached anyone yet',
-  'status.attempts': '{count} attempts',
+  'status.attempts': '{count} {count:attempt|attempts}',
   'status.delivery.queued': 'queued',
   'status.delivery.sent': 'sent',
   'status.delivery.failing': 'failing',
@@ -206,8 +207,8 @@ const en = {
   // The pictures of the status page (their text for screen readers and on hover).
   'chart.runUp': 'up {time}, {seconds}',
   'chart.runDown': 'down {time}, {seconds}',
-  'chart.runsLabel': 'Last {count} runs, {down} down',
-  'chart.sparkLabel': '{count} points in the last hour',
+  'chart.runsLabel': 'Last {count} {count:run|runs}, {down} down',
+  'chart.sparkLabel': '{count} {count:point|points} in the last hour',
 
   // The timeline of one alert (/alerts/<id>).
   'timeline.title': '{alert} — timeline',
@@ -222,8 +223,9 @@ const en = {
   'timeline.held': 'Held back: {holds}',
   'timeline.page': '{kind} for {contact} via {channel}',
   'timeline.delivered': '{kind} delivered to {contact} via {channel}',
-  'timeline.failed': '{kind} not delivered to {contact} via {channel} ({attempts} attempts): {error}',
-  'timeline.failing': '{kind} to {contact} via {channel} failing ({attempts} attempts): {error}',
+  'timeline.failed':
+    '{kind} not delivered to {contact} via {channel} ({attempts} {attempts:attempt|attempts}): {error}',
+  'timeline.failing': '{kind} to {contact} via {channel} failing ({attempts} {attempts:attempt|attempts}): {error}',
   'timeline.superseded': '{kind} for {contact} dropped: acknowledged before it went out',
   'timeline.acked': 'Acknowledged by {who}',
   'timeline.kind.firing': 'Page',
@@ -244,8 +246,13 @@ const en = {
 /** The key of a message. */
 export type MessageKey = keyof typeof en;
 
+/** The name of a placeholder: `count` of `{count}` and of `{count:alert|alerts}` (the forms that agree with it). */
+type NameOf<P extends string> = P extends `${infer N}:${string}` ? N : P;
+
 /** The names in `{…}` of a text. */
-type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? NameOf<P> | Placeholders<Rest>
+  : never;
 
 /** The values a message needs: one per placeholder. */
 export type MessageParams<K extends MessageKey> = Record<Placeholders<(typeof en)[K]>, string | number>;
@@ -304,7 +311,7 @@ const es: Record<MessageKey, string> = {
   'page.ackAlert': 'Reconocer {title}',
   'page.acknowledgeInCentinela': 'Reconocer en centinela',
   'page.timeline': 'Cronología',
-  'page.moreAlerts': '…y {count} alertas más',
+  'page.moreAlerts': '…y {count} {count:alerta|alertas} más',
   'page.moreAlertsInAll': '…y más alertas ({count} en total)',
   'page.smsAck': 'Reconocer: {url}',
   'call.voiceLanguage': 'es-MX',
@@ -329,7 +336,8 @@ const es: Record<MessageKey, string> = {
   'delivery.runNotifyTest': 'Ejecutar: {command}',
   'delivery.fixChannel':
     'Corregir el canal en escalation.yaml o el servicio que lo recibe (contraseña, URL, token, cuota)',
-  'delivery.waiting': '{count} notificación(es) en espera; pasan al siguiente canal del contacto cuando lo hay',
+  'delivery.waiting':
+    '{count} {count:notificación en espera; pasa|notificaciones en espera; pasan} al siguiente canal del contacto cuando lo hay',
   'delivery.unreached': 'No se avisó a nadie de {alert} ({priority}): todos los avisos fallaron {how}',
   'delivery.forGood': 'definitivamente',
   'delivery.forDuration': 'durante {duration}',
@@ -371,8 +379,9 @@ const es: Record<MessageKey, string> = {
   'ackPage.malformed': 'el enlace está mal formado',
   'ackPage.formMalformed': 'el enlace o el formulario están mal formados',
 
-  'status.title': '{count} activas — centinela',
-  'status.counts': '{firing} activas · {pending} pendientes · {down} de {probes} sondas caídas · actualizado',
+  'status.title': '{count} {count:activa|activas} — centinela',
+  'status.counts':
+    '{firing} {firing:activa|activas} · {pending} {pending:pendiente|pendientes} · {down} de {probes} {probes:sonda|sondas} {down:caída|caídas} · actualizado',
   'status.firing': 'Alertas activas',
   'status.nothingFiring': 'No hay alertas activas.',
   'status.replicaActive': 'Réplica {name}: la activa (comprueba, avisa y recibe los reconocimientos).',
@@ -394,7 +403,7 @@ const es: Record<MessageKey, string> = {
   'status.line': '{since} · valor {value} ({op} {threshold}) · avisados: {paged}',
   'status.nobodyYet': 'nadie todavía',
   'status.notDelivered': 'Sin entregar: ningún aviso ha llegado a nadie todavía',
-  'status.attempts': '{count} intentos',
+  'status.attempts': '{count} {count:intento|intentos}',
   'status.delivery.queued': 'en cola',
   'status.delivery.sent': 'enviado',
   'status.delivery.failing': 'fallando',
@@ -441,8 +450,8 @@ const es: Record<MessageKey, string> = {
 
   'chart.runUp': 'funciona {time}, {seconds}',
   'chart.runDown': 'caída {time}, {seconds}',
-  'chart.runsLabel': 'Últimas {count} ejecuciones, {down} caídas',
-  'chart.sparkLabel': '{count} puntos en la última hora',
+  'chart.runsLabel': '{count:Última|Últimas} {count} {count:ejecución|ejecuciones}, {down} {down:caída|caídas}',
+  'chart.sparkLabel': '{count} {count:punto|puntos} en la última hora',
 
   'timeline.title': '{alert} — cronología',
   'timeline.back': '← Página de estado',
@@ -456,8 +465,8 @@ const es: Record<MessageKey, string> = {
   'timeline.held': 'Retenida: {holds}',
   'timeline.page': '{kind} para {contact} por {channel}',
   'timeline.delivered': '{kind} entregado a {contact} por {channel}',
-  'timeline.failed': '{kind} no entregado a {contact} por {channel} ({attempts} intentos): {error}',
-  'timeline.failing': '{kind} a {contact} por {channel} fallando ({attempts} intentos): {error}',
+  'timeline.failed': '{kind} no entregado a {contact} por {channel} ({attempts} {attempts:intento|intentos}): {error}',
+  'timeline.failing': '{kind} a {contact} por {channel} fallando ({attempts} {attempts:intento|intentos}): {error}',
   'timeline.superseded': '{kind} para {contact} descartado: reconocida antes de salir',
   'timeline.acked': 'Reconocida por {who}',
   'timeline.kind.firing': 'Aviso',
