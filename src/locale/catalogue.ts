@@ -150,7 +150,7 @@ const en = {
   'status.windows': 'Maintenance windows',
   'status.noWindows': 'No open maintenance windows.',
   'status.alertsLabel': 'Alerts',
-  'status.for': 'for {age}',
+  'status.since': 'since {time} · for {age}',
   'status.pendingState': 'pending',
   'status.ackedBy': 'Acknowledged by {who} {age} ago',
   'status.ack': 'Ack',
@@ -170,7 +170,7 @@ const en = {
   'status.moreOnMetrics': '+{count} more on /metrics',
   'status.silenceStarts': 'starts in {starts}, lasts {lasts}',
   'status.silenceEnds': 'ends in {ends}',
-  'status.windowUntil': 'until {probes} pass again',
+  'status.windowUntil': 'until {probes} {count:passes|pass} again',
   'status.windowRecurring': 'recurring',
   'status.windowRollback': 'rollback',
   'status.windowAtMost': 'at most {age} more',
@@ -216,6 +216,9 @@ const en = {
   'timeline.events': 'What happened',
   'timeline.none': 'Nothing recorded for this alert yet.',
   'timeline.unknown': 'No alert with id "{id}".',
+  'timeline.unknownIncident':
+    'Alert "{id}" has no incident {incident}: the status page lists the incidents of the last 7 days.',
+  'timeline.badIncident': 'An incident is named by its number, e.g. ?incident=7 (the status page links each one).',
   'timeline.state.pending': 'Condition met: pending',
   'timeline.state.firing': 'Firing at {priority}',
   'timeline.state.resolved': 'Resolved',
@@ -241,6 +244,12 @@ const en = {
   'timeline.kind.delivery-failing': 'Delivery-failing page',
   'timeline.kind.test': 'Test page',
   'timeline.via': 'via {via}',
+  'timeline.ackVia.api': 'the API',
+  'timeline.ackVia.page': 'the status page',
+  'timeline.ackVia.link': 'the emailed link',
+  'timeline.ackVia.cli': 'the command line',
+  'timeline.incidentOpen': 'Incident {id}, opened {opened}, still open',
+  'timeline.incidentResolved': 'Incident {id}, opened {opened}, resolved {resolved}',
 } as const;
 
 /** The key of a message. */
@@ -395,7 +404,7 @@ const es: Record<MessageKey, string> = {
   'status.windows': 'Ventanas de mantenimiento',
   'status.noWindows': 'No hay ventanas de mantenimiento abiertas.',
   'status.alertsLabel': 'Alertas',
-  'status.for': 'desde hace {age}',
+  'status.since': 'desde {time} · hace {age}',
   'status.pendingState': 'pendiente',
   'status.ackedBy': 'Reconocida por {who} hace {age}',
   'status.ack': 'Reconocer',
@@ -415,7 +424,7 @@ const es: Record<MessageKey, string> = {
   'status.moreOnMetrics': '+{count} más en /metrics',
   'status.silenceStarts': 'empieza en {starts}, dura {lasts}',
   'status.silenceEnds': 'termina en {ends}',
-  'status.windowUntil': 'hasta que {probes} vuelvan a pasar',
+  'status.windowUntil': 'hasta que {probes} {count:vuelva|vuelvan} a pasar',
   'status.windowRecurring': 'recurrente',
   'status.windowRollback': 'reversión (rollback)',
   'status.windowAtMost': 'como mucho {age} más',
@@ -458,6 +467,10 @@ const es: Record<MessageKey, string> = {
   'timeline.events': 'Qué pasó',
   'timeline.none': 'Aún no hay nada registrado para esta alerta.',
   'timeline.unknown': 'No hay ninguna alerta con id "{id}".',
+  'timeline.unknownIncident':
+    'La alerta "{id}" no tiene incidente {incident}: la página de estado lista los incidentes de los últimos 7 días.',
+  'timeline.badIncident':
+    'Un incidente se nombra por su número, p. ej. ?incident=7 (la página de estado enlaza cada uno).',
   'timeline.state.pending': 'Condición cumplida: pendiente',
   'timeline.state.firing': 'Disparada en {priority}',
   'timeline.state.resolved': 'Resuelta',
@@ -482,6 +495,12 @@ const es: Record<MessageKey, string> = {
   'timeline.kind.delivery-failing': 'Aviso de entrega fallida',
   'timeline.kind.test': 'Aviso de prueba',
   'timeline.via': 'por {via}',
+  'timeline.ackVia.api': 'la API',
+  'timeline.ackVia.page': 'la página de estado',
+  'timeline.ackVia.link': 'el enlace del correo',
+  'timeline.ackVia.cli': 'la línea de órdenes',
+  'timeline.incidentOpen': 'Incidente {id}, abierto {opened}, sigue abierto',
+  'timeline.incidentResolved': 'Incidente {id}, abierto {opened}, resuelto {resolved}',
 };
 
 /** The catalogue: every message in every language. */

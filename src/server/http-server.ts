@@ -16,7 +16,7 @@ import type { Clock } from '../clock.js';
 import { type Reading, t } from '../locale/locale.js';
 import { registerAckLink } from './ack-pages.js';
 import { registerAlertmanagerApi } from './alertmanager-api.js';
-import { registerApi } from './api.js';
+import { incidentQuery, registerApi } from './api.js';
 import type { Operations, Replica } from './api-shapes.js';
 import {
   type Access,
@@ -180,15 +180,26 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
     if (!canRead(req)) return loginPage(reply);
     const reading = deps.reading();
     const { id } = z.object({ id: z.string().min(1).max(200) }).parse(req.params);
-    const alert = await deps.ops.getAlert(id).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 'ALERT_NOT_FOUND') return undefined;
-      throw err;
-    });
+    // A page, not the API: a bad or unknown incident number gets the page that says so, not a JSON error.
+    const asked = incidentQuery.safeParse({ incident: (req.query as Record<string, unknown>).incident });
+    const incident = asked.success ? asked.data.incident : undefined;
+    const alert = await (asked.success ? deps.ops.getAlert(id, incident) : Promise.resolve(undefined)).catch(
+      (err: unknown) => {
+        if (err instanceof ApiError && err.code === 'ALERT_NOT_FOUND') return undefined;
+        throw err;
+      },
+    );
     if (!alert) {
       return reply
         .status(404)
         .headers(htmlHeaders)
-        .send(page({ lang: reading.locale, title: 'centinela', body: renderNoTimeline(id, reading.locale) }));
+        .send(
+          page({
+            lang: reading.locale,
+            title: 'centinela',
+            body: renderNoTimeline(id, asked.success ? incident : 'bad', reading.locale),
+          }),
+        );
     }
     return reply.headers(htmlHeaders).send(
       page({

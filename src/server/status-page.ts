@@ -44,7 +44,7 @@ export function renderStatus(
   const firing = view.alerts.filter((a) => a.state === 'firing');
   const pending = view.alerts.filter((a) => a.state === 'pending');
   const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
-  const card = (a: AlertView) => alertCard(a, now, lang, { viewer, names });
+  const card = (a: AlertView) => alertCard(a, now, lang, { viewer, names, timezone: reading.timezone });
   const none = (key: MessageKey) => html`<p class="muted">${t(lang, key as 'status.noProbes')}</p>`;
   return html`<header>
 <h1>centinela</h1>
@@ -114,10 +114,14 @@ function alertCard(
   a: AlertView,
   now: number,
   lang: Locale,
-  ctx: { viewer: Viewer; names: ReadonlyMap<string, string> },
+  ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string },
 ): SafeHtml {
+  // Since when, on the reader's clock with its offset (as the pages say it), and for how long.
   const since = a.activeSince
-    ? t(lang, 'status.for', { age: age(now - Date.parse(a.activeSince)) })
+    ? t(lang, 'status.since', {
+        time: localTime(Date.parse(a.activeSince), ctx.timezone),
+        age: age(now - Date.parse(a.activeSince)),
+      })
     : t(lang, 'status.pendingState');
   const held = a.suppressedBy.map(
     (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.names, lang)}</span>`,
@@ -216,15 +220,21 @@ ${values.length ? html`<dl class="kv">${values}</dl>${more}` : ''}
   return html`<ul class="probes">${rows}</ul>`;
 }
 
-/**
- * A probe's reason as people read it: the words before a JSON body the target answered, then that body as `key: value`
- * lines (a body quoted as a JSON string is read once more) instead of escaped JSON; any other reason as it is.
- */
+/** A probe's reason as people read it: see detailView; any other reason as it is. */
 function reasonView(reason: string): SafeHtml {
-  const at = reason.search(/[{"]/);
-  const body = at < 0 ? undefined : jsonObject(reason.slice(at));
-  if (!body) return html`<div class="reason">${reason}</div>`;
-  const lead = reason.slice(0, at).replace(/[\s:]+$/, '');
+  return detailView(reason) ?? html`<div class="reason">${reason}</div>`;
+}
+
+/**
+ * A probe's reason or detail that carries a JSON body the target answered, as people read it: the words before the
+ * body, then the body as `key: value` lines (a body quoted as a JSON string is read once more) instead of escaped
+ * JSON; undefined when the text carries no JSON object.
+ */
+export function detailView(text: string): SafeHtml | undefined {
+  const at = text.search(/[{"]/);
+  const body = at < 0 ? undefined : jsonObject(text.slice(at));
+  if (!body) return undefined;
+  const lead = text.slice(0, at).replace(/[\s:]+$/, '');
   const rows = Object.entries(body).map(
     ([k, v]) => html`<div><dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>`,
   );
@@ -257,7 +267,7 @@ ${sparkline(sig, now, SIGNAL_SPAN_MS, lang)}
 </figure>`;
 }
 
-/** Incidents of the last 7 days, newest first: when (local time), how long, priority, who acknowledged. */
+/** Incidents of the last 7 days, newest first: when (local time), how long, priority, who acknowledged, each linking its own timeline. */
 function incidentList(incidents: readonly IncidentView[], reading: Reading): SafeHtml {
   const lang = reading.locale;
   const rows = incidents.map((i) => {
@@ -267,7 +277,8 @@ function incidentList(incidents: readonly IncidentView[], reading: Reading): Saf
       ? t(lang, 'status.incidentLasted', { opened, duration })
       : t(lang, 'status.incidentOngoing', { opened, duration });
     const ack = i.ack ? t(lang, 'status.incidentAcked', { who: i.ack.by }) : t(lang, 'status.incidentNotAcked');
-    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}"><span class="badge ${i.priority}">${i.priority}</span> <a href="/alerts/${encodeURIComponent(i.alertId)}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} · ${ack}</span></li>`;
+    const timeline = `/alerts/${encodeURIComponent(i.alertId)}?incident=${i.id}`;
+    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}" data-incident-id="${i.id}"><span class="badge ${i.priority}">${i.priority}</span> <a href="${timeline}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} · ${ack}</span></li>`;
   });
   return html`<ul class="incidents">${rows}</ul>`;
 }
@@ -286,7 +297,7 @@ function silenceRow(s: SilenceView, now: number, lang: Locale): SafeHtml {
 function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
   const what =
     w.kind === 'one-shot'
-      ? t(lang, 'status.windowUntil', { probes: w.probes.join(', ') })
+      ? t(lang, 'status.windowUntil', { probes: w.probes.join(', '), count: w.probes.length })
       : (w.name ?? t(lang, 'status.windowRecurring'));
   const holds = w.matchers.length
     ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`
