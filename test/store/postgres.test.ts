@@ -2,26 +2,17 @@
 // that fences an older store, flushes that keep a unit whole and keep what failed, errors that never quote the URL.
 // (The semantics both stores share are the parametrised suites of alerts.test.ts and escalation.test.ts.)
 import { describe, expect, it } from 'vitest';
-import type { SilenceRecord } from '../../src/rules/alert-records.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { migratePostgres } from '../../src/store/postgres-schema.js';
 import { makeAlert } from '../support/escalation-fixtures.js';
-import { pgOptions, usePostgres } from '../support/stores.js';
+import { pgOptions, silenceRecord, usePostgres } from '../support/stores.js';
 import { freePort } from '../support/tcp-target.js';
 
 const suite = usePostgres();
 const { open } = suite;
 
-const silence = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
-  id,
-  matchers: { alertname: 'ApiDown' },
-  startsAt: 0,
-  endsAt: 100,
-  owner: 'ana',
-  reason: 'r',
-  createdAt: 0,
-});
+const silence = silenceRecord;
 
 const rows = async (query: string) => (await suite.sql.query(query)).rows;
 
