@@ -139,6 +139,9 @@ const en = {
   'status.counts': '{firing} firing · {pending} pending · {down} of {probes} {probes:probe|probes} down · updated',
   'status.firing': 'Firing alerts',
   'status.nothingFiring': 'Nothing is firing.',
+  'status.replicaActive': 'Replica {name}: the active one (it checks, pages and takes acknowledgements).',
+  'status.replicaStandby':
+    'Replica {name}: the standby. It shows what the active one records, a few seconds behind; acknowledgements and silences made here are applied by the active one, and it takes over if the active one stops.',
   'status.pending': 'Pending',
   'status.probes': 'Probes',
   'status.noProbes': 'No probes configured.',
@@ -390,6 +393,9 @@ const es: Record<MessageKey, string> = {
     '{firing} {firing:activa|activas} · {pending} {pending:pendiente|pendientes} · {down} de {probes} {probes:sonda|sondas} {down:caída|caídas} · actualizado',
   'status.firing': 'Alertas activas',
   'status.nothingFiring': 'No hay alertas activas.',
+  'status.replicaActive': 'Réplica {name}: la activa (comprueba, avisa y recibe los reconocimientos).',
+  'status.replicaStandby':
+    'Réplica {name}: la de reserva. Muestra lo que registra la activa, con unos segundos de retraso; los reconocimientos y silencios hechos aquí los aplica la activa, y esta toma el relevo si la activa se detiene.',
   'status.pending': 'Pendientes',
   'status.probes': 'Sondas',
   'status.noProbes': 'No hay sondas configuradas.',

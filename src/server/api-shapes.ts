@@ -231,6 +231,17 @@ export interface Readiness {
   scheduler: boolean;
 }
 
+/**
+ * Which of two centinelas on one PostgreSQL database this one is (issue 18): its name (the host's), whether it is
+ * the active one (evaluates, escalates, delivers) or the standby (serves reads, forwards writes), and the active's
+ * term as this one knows it (undefined on a standby that has not read the database yet).
+ */
+export interface Replica {
+  name: string;
+  role: 'active' | 'standby';
+  term?: number;
+}
+
 export interface AlertFilter {
   state?: AlertState;
   priority?: Priority;

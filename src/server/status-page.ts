@@ -11,6 +11,7 @@ import {
   type DeliveryView,
   type IncidentView,
   type MaintenanceView,
+  type Replica,
   SIGNAL_SPAN_MS,
   type SignalView,
   type SilenceView,
@@ -32,7 +33,13 @@ export interface Viewer {
  * The page body for a status view, in the reader's language and time zone; `now` (epoch ms) is used for ages. On a
  * wide screen the alerts and past incidents stand in the first column, the probes and signals beside them.
  */
-export function renderStatus(view: StatusView, now: number, reading: Reading, viewer: Viewer): SafeHtml {
+export function renderStatus(
+  view: StatusView,
+  now: number,
+  reading: Reading,
+  viewer: Viewer,
+  replica?: Replica,
+): SafeHtml {
   const lang = reading.locale;
   const firing = view.alerts.filter((a) => a.state === 'firing');
   const pending = view.alerts.filter((a) => a.state === 'pending');
@@ -42,6 +49,7 @@ export function renderStatus(view: StatusView, now: number, reading: Reading, vi
   return html`<header>
 <h1>centinela</h1>
 <p>${statusCounts(view, lang)} <time datetime="${view.generatedAt}">${localTime(Date.parse(view.generatedAt), reading.timezone)}</time></p>
+${replica ? replicaLine(replica, lang) : ''}
 </header>
 <p id="message" role="status" class="error" hidden></p>
 <main class="console" data-generated-at="${view.generatedAt}" data-can-ack="${viewer.canAck ? 'yes' : 'no'}">
@@ -81,6 +89,12 @@ ${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => si
 /** The tab's title: how many alerts fire. */
 export function statusTitle(view: StatusView, lang: Locale): string {
   return t(lang, 'status.title', { count: view.alerts.filter((a) => a.state === 'firing').length });
+}
+
+/** Which of the two replicas this page comes from; the standby's says its data is the active's, a few seconds old. */
+function replicaLine(replica: Replica, lang: Locale): SafeHtml {
+  const key = replica.role === 'active' ? 'status.replicaActive' : 'status.replicaStandby';
+  return html`<p id="replica" data-role="${replica.role}">${t(lang, key, { name: replica.name })}</p>`;
 }
 
 function statusCounts(view: StatusView, lang: Locale): string {
