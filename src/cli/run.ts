@@ -11,11 +11,13 @@ import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { StateStoreAlarm } from '../engine/state-store-alarm.js';
+import { readingOf } from '../locale/locale.js';
 import { createLogger } from '../log.js';
 import { ApiError } from '../server/errors.js';
 import { Metrics } from '../server/metrics.js';
 import { StateError } from '../store/errors.js';
-import { openPostgresStore } from '../store/postgres.js';
+import { type Outage, openPostgresStore } from '../store/postgres.js';
 import { acquireLeadership, type Leadership } from '../store/postgres-leadership.js';
 import { openStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
@@ -37,12 +39,21 @@ export async function startDaemon(
 ): Promise<{ app: App; url: string; close: () => Promise<void>; lost?: Promise<Error> }> {
   const clock = deps.clock ?? systemClock;
   const config = await loadConfig({ dir, env: deps.env, state: true });
-  const { store, leadership } = await openState(dir, config.centinela.state, deps.log, clock);
+  let app: App | undefined;
+  const alarm = new StateStoreAlarm({
+    config: () => (app?.config ?? config).escalation,
+    reading: () => readingOf((app?.config ?? config).centinela),
+    clock,
+    log: deps.log,
+  });
+  const { store, leadership, fenced } = await openState(dir, config.centinela.state, deps.log, clock, (o, hold) =>
+    alarm.tell(o, hold),
+  );
   const close = async () => {
     await store.close();
     await leadership?.release();
   };
-  const app = await createApp({
+  app = await createApp({
     config,
     loadConfig: () => loadConfig({ dir, env: deps.env, state: true }),
     clock,
@@ -67,7 +78,7 @@ export async function startDaemon(
       await app.stop();
       await close();
     },
-    ...(leadership ? { lost: leadership.lost } : {}),
+    ...(leadership && fenced ? { lost: Promise.race([leadership.lost, fenced]) } : {}),
   };
 }
 
@@ -82,7 +93,8 @@ async function openState(
   state: Config['centinela']['state'],
   log: Logger,
   clock: Clock,
-): Promise<{ store: Store; leadership?: Leadership }> {
+  onOutage: (outage: Outage, holdMs: number) => void,
+): Promise<{ store: Store; leadership?: Leadership; fenced?: Promise<Error> }> {
   const file = join(dir, 'centinela.yaml');
   if (state.kind === 'postgres') {
     let leadership: Leadership | undefined;
@@ -93,6 +105,8 @@ async function openState(
         connectTimeout: state.pool.connect_timeout,
         clock,
         onStandby: () => log.info('standby: another centinela is active; this one takes over when it stops'),
+        onUnsure: (err) => log.warn({ code: err.code }, `${err.message}; this one keeps leading and takes it again`),
+        onRetaken: () => log.info('leader: the lead is held again'),
       });
       const store = await openPostgresStore({
         url: state.url.reveal(),
@@ -100,9 +114,12 @@ async function openState(
         connectTimeout: state.pool.connect_timeout,
         idleTimeout: state.pool.idle_timeout,
         onError: (err) => log.error({ code: (err as StateError).code }, err.message),
+        clock,
+        hold: state.unreachable_hold,
+        onOutage: (outage) => onOutage(outage, state.unreachable_hold),
       });
       log.info({ term: store.term }, 'leader: this centinela is the active one');
-      return { store, leadership };
+      return { store, leadership, fenced: store.fenced };
     } catch (err) {
       await leadership?.release();
       if (!(err instanceof StateError) || err.code !== 'STATE_UNREACHABLE') throw err;
