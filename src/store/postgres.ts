@@ -111,18 +111,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const term = Number(rows[0].value);
       mirror = openStore(':memory:', migrations);
       const tables = tablesOf(mirror.db);
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const loaded: [TableShape, Record<string, unknown>[]][] = [];
-      for (const t of tables) loaded.push([t, await selectAll(client, t)]);
-      await client.query('COMMIT');
-      const db = mirror.db;
-      db.transaction(() => {
-        db.pragma('defer_foreign_keys = ON');
-        for (const [t, rows] of loaded) {
-          db.prepare(`DELETE FROM ${ident(t.name)}`).run();
-          insertRows(db, t, rows);
-        }
-      })();
+      await loadWorkingSet(client, mirror.db, tables);
       return new PgStore(pool, mirror, tables, term, {
         onError,
         clock: options.clock ?? systemClock,
@@ -139,6 +128,33 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (err instanceof StateError) throw err;
     throw unreachable('cannot open it', err);
   }
+}
+
+/**
+ * Replaces the working set `db` with the rows of `tables` in PostgreSQL, read in one snapshot; resolves with the
+ * number of flushes committed as of that snapshot (the `written` counter, which a standby compares to see a change).
+ */
+export async function loadWorkingSet(client: pg.ClientBase, db: Db, tables: readonly TableShape[]): Promise<number> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let written: number;
+  const loaded: [TableShape, Record<string, unknown>[]][] = [];
+  try {
+    const { rows } = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'written'`);
+    written = Number(rows[0]?.value ?? 0);
+    for (const t of tables) loaded.push([t, await selectAll(client, t)]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  db.transaction(() => {
+    db.pragma('defer_foreign_keys = ON');
+    for (const [t, rows] of loaded) {
+      db.prepare(`DELETE FROM ${ident(t.name)}`).run();
+      insertRows(db, t, rows);
+    }
+  })();
+  return written;
 }
 
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
@@ -363,6 +379,11 @@ class PgStore implements PostgresStore {
         if (deletes.length > 0) await deleteRows(client, table, deletes);
         if (upserts.length > 0) await upsertRows(client, table, upserts);
       }
+      // What a standby polls to know its copy is behind (postgres-standby.ts).
+      await client.query(
+        `INSERT INTO ${META_TABLE} (key, value) VALUES ('written', 1)
+         ON CONFLICT (key) DO UPDATE SET value = ${META_TABLE}.value + 1`,
+      );
       await client.query('COMMIT');
     } catch (err) {
       await client?.query('ROLLBACK').catch((e: Error) => {

@@ -147,6 +147,8 @@ export interface IncidentStore {
   /** Contacts paged for an incident, in the order they were first paged. */
   paged(incidentId: number): string[];
   addAck(incidentId: number, ack: AckInfo): void;
+  /** Every acknowledgement of an incident (a priority rise lifts one; another may follow), oldest first. */
+  acks(incidentId: number): AckInfo[];
   /** Writes an outbox row unless its key exists; true when written. */
   enqueue(row: NewOutboxRow): boolean;
   /** Drops the not-yet-sent rows of these kinds for an incident (reminders made moot by an ack). */
