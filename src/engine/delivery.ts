@@ -34,8 +34,9 @@ export type OutboxConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channel
 export interface OutboxDeps {
   store: IncidentStore;
   /**
-   * Resolves once the store's writes so far are durable (Store.flush): a claimed message is sent only then, so a
-   * claim that did not commit (a fenced or cut-off PostgreSQL store) is never delivered. Resolved at once without it.
+   * Resolves once the store's writes so far are durable (Store.deliverable): a claimed message is sent only then, so a
+   * claim that did not commit (a fenced or cut-off PostgreSQL store) is not delivered, except by a store cut off for
+   * longer than state.unreachable_hold, which fails open. Resolved at once without it.
    */
   committed?: () => Promise<void>;
   config: OutboxConfig;

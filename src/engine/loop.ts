@@ -106,7 +106,7 @@ export class Engine {
     });
     this.#delivery = new OutboxWorker({
       store: deps.store.incidents,
-      committed: () => deps.store.flush(),
+      committed: () => deps.store.deliverable(),
       config: this.#paging.escalation,
       reading: this.#paging.reading ?? DEFAULT_READING,
       ackUrl: signedAckLinks(
