@@ -411,6 +411,13 @@ export const centinelaFile = z.strictObject({
           .default({ max_connections: 4, connect_timeout: 5_000, idle_timeout: 30_000 }),
         /** How long a leader that went silent (stopped, frozen, cut off) keeps the lead before a standby takes it. */
         lease: duration.refine((ms) => ms >= 1_000, { message: 'must be at least 1s. Write e.g. 10s' }).default(10_000),
+        /**
+         * How long the active one holds pages while PostgreSQL is unreachable, waiting to save them before it sends
+         * them; after it, it sends them unsaved (fail open) and pages that PostgreSQL is unreachable.
+         */
+        unreachable_hold: duration
+          .refine((ms) => ms >= 1_000 && ms <= 3_600_000, { message: 'must be between 1s and 1h. Write e.g. 1m' })
+          .default(60_000),
         history: historyConfig.default(HISTORY_DEFAULTS),
       }),
     ])
