@@ -13,6 +13,8 @@ import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { StateStoreAlarm } from '../engine/state-store-alarm.js';
+import { readingOf } from '../locale/locale.js';
 import { createLogger } from '../log.js';
 import type { Replica } from '../server/api-shapes.js';
 import { ApiError } from '../server/errors.js';
@@ -20,7 +22,7 @@ import { listeningUrl } from '../server/http-server.js';
 import { Metrics } from '../server/metrics.js';
 import { answerForwarded } from '../server/standby-writes.js';
 import { StateError } from '../store/errors.js';
-import { openPostgresStore } from '../store/postgres.js';
+import { type Outage, openPostgresStore } from '../store/postgres.js';
 import { acquireLeadership, type Leadership } from '../store/postgres-leadership.js';
 import { RequestDesk } from '../store/postgres-requests.js';
 import { openStore } from '../store/sqlite.js';
@@ -46,9 +48,18 @@ export async function startDaemon(
   const load = () => loadConfig({ dir, env: deps.env, state: true });
   const config = await load();
   const revision = deps.env.CENTINELA_REVISION?.trim();
-  const opened = await openState(dir, config, { log: deps.log, clock, load, revision });
+  let app: App | undefined;
+  // PostgreSQL unreachable past state.unreachable_hold is paged directly over the channels, not through the store.
+  const alarm = new StateStoreAlarm({
+    config: () => (app?.config ?? config).escalation,
+    reading: () => readingOf((app?.config ?? config).centinela),
+    clock,
+    log: deps.log,
+  });
+  const onOutage = (outage: Outage, holdMs: number) => alarm.tell(outage, holdMs);
+  const opened = await openState(dir, config, { log: deps.log, clock, load, revision, onOutage });
   const { store, leadership } = opened;
-  const app = await createApp({
+  const running = await createApp({
     config,
     loadConfig: load,
     clock,
@@ -57,6 +68,7 @@ export async function startDaemon(
     metrics: new Metrics({ revision }),
     ...(opened.replica ? { replica: opened.replica } : {}),
   });
+  app = running;
   // Writes a standby received, answered by this server as if they had been sent to it.
   const desk =
     config.centinela.state.kind === 'postgres'
@@ -65,30 +77,31 @@ export async function startDaemon(
           connectTimeout: config.centinela.state.pool.connect_timeout,
           clock,
           every: DESK_EVERY_MS,
-          answer: (request) => answerForwarded(app.server, request),
+          answer: (request) => answerForwarded(running.server, request),
           onError: (err) => deps.log.error({ code: (err as StateError).code }, err.message),
         })
       : undefined;
   const close = async () => {
     await desk?.stop();
-    await app.stop();
+    await running.stop();
     await store.close();
     await leadership?.release();
   };
   try {
-    app.start();
+    running.start();
     // Taking over from its own standby, it listens where the standby did (the same port, also when the config says 0).
-    await app.server.listen(opened.listen ?? config.centinela.server.listen);
+    await running.server.listen(opened.listen ?? config.centinela.server.listen);
     desk?.start();
   } catch (err) {
     await close();
     throw err;
   }
   return {
-    app,
-    url: listeningUrl(app.server),
+    app: running,
+    url: listeningUrl(running.server),
     close,
-    ...(leadership ? { lost: leadership.lost } : {}),
+    // The lead is lost when another holds the lock, or when a write finds another's newer term.
+    ...(leadership && opened.fenced ? { lost: Promise.race([leadership.lost, opened.fenced]) } : {}),
   };
 }
 
@@ -101,6 +114,8 @@ interface OpenedState {
   leadership?: Leadership;
   replica?: () => Replica;
   listen?: { host: string; port: number };
+  /** Settles when a write of the store finds another centinela's newer term. */
+  fenced?: Promise<Error>;
 }
 
 /**
@@ -113,7 +128,13 @@ interface OpenedState {
 async function openState(
   dir: string,
   config: Config,
-  deps: { log: Logger; clock: Clock; load: () => Promise<Config>; revision: string | undefined },
+  deps: {
+    log: Logger;
+    clock: Clock;
+    load: () => Promise<Config>;
+    revision: string | undefined;
+    onOutage: (outage: Outage, holdMs: number) => void;
+  },
 ): Promise<OpenedState> {
   const { log, clock } = deps;
   const state = config.centinela.state;
@@ -146,6 +167,8 @@ async function openState(
             },
           );
         },
+        onUnsure: (err) => log.warn({ code: err.code }, `${err.message}; this one keeps leading and takes it again`),
+        onRetaken: () => log.info('leader: the lead is held again'),
       });
       const served = await standby;
       await served?.close();
@@ -155,11 +178,15 @@ async function openState(
         connectTimeout: state.pool.connect_timeout,
         idleTimeout: state.pool.idle_timeout,
         onError: (err) => log.error({ code: (err as StateError).code }, err.message),
+        clock,
+        hold: state.unreachable_hold,
+        onOutage: (outage) => deps.onOutage(outage, state.unreachable_hold),
       });
       log.info({ term: store.term }, 'leader: this centinela is the active one');
       return {
         store,
         leadership,
+        fenced: store.fenced,
         replica: () => ({ name, role: 'active', term: store.term }),
         ...(served ? { listen: served.address } : {}),
       };

@@ -101,6 +101,15 @@ const en = {
   'delivery.fixChannels': 'Fix the channels in escalation.yaml or the receiving services (password, URL, token, quota)',
   'delivery.over': '{contact} over {channel}: {error}',
 
+  // StateStoreUnreachable (src/engine/state-store-alarm.ts): PostgreSQL, the state store of a pair, does not answer.
+  'stateStore.unreachable': 'centinela cannot reach PostgreSQL, its state store: pages go out without being saved',
+  'stateStore.description':
+    'No write has reached PostgreSQL for {duration}: {error}. centinela keeps probing and paging from memory; a page may come twice, with the same idempotency key',
+  'stateStore.check': "Check that PostgreSQL is up and takes centinela's connections: pg_isready, then its log",
+  'stateStore.saved':
+    'What centinela did meanwhile is saved when PostgreSQL answers again; nothing is lost while it keeps running',
+  'stateStore.restart': 'Do not restart centinela while this lasts: what it holds in memory is not saved yet',
+
   // The page `centinela notify-test` sends.
   'test.summary': 'centinela test page for {contact} — no action needed',
   'test.description': 'Sent by `centinela notify-test` to check that this channel reaches you',
@@ -357,6 +366,15 @@ const es: Record<MessageKey, string> = {
   'delivery.fixChannels':
     'Corregir los canales en escalation.yaml o los servicios que los reciben (contraseña, URL, token, cuota)',
   'delivery.over': '{contact} por {channel}: {error}',
+
+  'stateStore.unreachable': 'centinela no alcanza PostgreSQL, donde guarda su estado: los avisos salen sin guardarse',
+  'stateStore.description':
+    'Ninguna escritura llega a PostgreSQL desde hace {duration}: {error}. centinela sigue sondeando y avisando desde la memoria; un aviso puede llegar dos veces, con la misma clave de idempotencia',
+  'stateStore.check':
+    'Compruebe que PostgreSQL está arriba y acepta las conexiones de centinela: pg_isready, luego su log',
+  'stateStore.saved':
+    'Lo que centinela haga mientras tanto se guarda cuando PostgreSQL vuelva a responder; nada se pierde mientras siga en marcha',
+  'stateStore.restart': 'No reinicie centinela mientras dure: lo que tiene en memoria aún no está guardado',
 
   'test.summary': 'aviso de prueba de centinela para {contact}: no hace falta hacer nada',
   'test.description': 'Enviado por `centinela notify-test` para comprobar que este canal le llega',

@@ -83,6 +83,7 @@ class Standby implements StandbyState {
       history: mirror.history,
       unitOfWork: (fn) => mirror.unitOfWork(fn),
       flush: () => Promise.resolve(),
+      deliverable: () => Promise.resolve(),
       get open() {
         return current();
       },

@@ -185,13 +185,28 @@ describe('alert and delivery lines', () => {
       now,
     );
     expect(table.split('\n')).toEqual([
-      'ID  PRIORITY  STATE                ALERTNAME  SINCE               PAGED          ACK  HELD      SUMMARY',
-      'a1  P1        firing               ApiDown    12 min              cto, ops       ana  -         down',
-      'a2  P1        firing               ApiDown    12 min              NOT DELIVERED  -    silenced  down',
-      'a3  P1        pending              ApiDown    pending             nobody         -    -         slow',
-      'a4  P1        resolved (flapping)  ApiDown    resolved 2 min ago  nobody         -    -         down',
+      'ID  PRIORITY  STATE                ALERTNAME  SINCE               PAGED          ACK  HELD            SUMMARY',
+      'a1  P1        firing               ApiDown    12 min              cto, ops       ana  -               down',
+      'a2  P1        firing               ApiDown    12 min              NOT DELIVERED  -    silenced by s1  down',
+      'a3  P1        pending              ApiDown    pending             nobody         -    -               slow',
+      'a4  P1        resolved (flapping)  ApiDown    resolved 2 min ago  nobody         -    -               down',
     ]);
     expect(alertTable([], now)).toBe('no alerts');
+  });
+
+  it('names what holds an alert back: the inhibiting alert (by name when listed), the silence, the window', () => {
+    const held = (suppressedBy: AlertView['suppressedBy'], others: AlertView[] = []) =>
+      alertTable([{ ...base, id: 'b1', suppressedBy }, ...others], now).split('\n')[1];
+    const source = { ...base, id: 'src1', alertname: 'ApiDown', priority: 'P0' as const };
+    expect(held([{ kind: 'inhibited', id: 'src1' }], [source])).toContain('inhibited by ApiDown  down');
+    expect(held([{ kind: 'inhibited', id: 'src1' }])).toContain('inhibited by src1  down');
+    expect(held([{ kind: 'silenced', id: 'sil_3f2a' }])).toContain('silenced by sil_3f2a  down');
+    expect(
+      held([
+        { kind: 'maintenance', id: 'w7' },
+        { kind: 'silenced', id: 'sil_1' },
+      ]),
+    ).toContain('maintenance w7, silenced by sil_1  down');
   });
 
   it('gives attempts and the sent time or the last error', () => {

@@ -100,6 +100,16 @@ describe('the timeline of each incident', () => {
       'told resolved',
     ]);
 
+    // What each incident sent links its own timeline.
+    const links = t.world.hook.requests.flatMap((r) =>
+      (JSON.parse(r.body).notifications as { timelineUrl: string; incident: { id: number } }[]).map(
+        (n) => `${n.incident.id} ${n.timelineUrl}`,
+      ),
+    );
+    expect(links).toContain(`${first.id} http://centinela.test/alerts/${id}?incident=${first.id}`);
+    expect(links).toContain(`${second.id} http://centinela.test/alerts/${id}?incident=${second.id}`);
+    expect(links.every((l) => l.endsWith(`?incident=${l.split(' ')[0]}`))).toBe(true);
+
     // The pages: the first incident's says who acknowledged it and how; the second's has no acknowledgement.
     const page1 = (await get(d, `/alerts/${id}?incident=${first.id}`)).body;
     const page2 = (await get(d, `/alerts/${id}?incident=${second.id}`)).body;

@@ -10,13 +10,11 @@ import {
   RequestForwarder,
 } from '../../src/store/postgres-requests.js';
 import { openStandbyState } from '../../src/store/postgres-standby.js';
-import { silenceRecord, usePostgres } from '../support/stores.js';
+import { silenceOf, usePostgres } from '../support/stores.js';
 import { freePort } from '../support/tcp-target.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const suite = usePostgres();
-
-const silence = silenceRecord;
 
 /** Moves the fake clock a step at a time, each once the real I/O before it armed a timer, until `done` settles. */
 async function driveUntil<T>(clock: FakeClock, done: Promise<T>, step = 100): Promise<T> {
@@ -38,7 +36,7 @@ async function driveUntil<T>(clock: FakeClock, done: Promise<T>, step = 100): Pr
 describe('the standby copy', () => {
   it('loads the state without taking a term and reloads it at the first look after the active wrote', async () => {
     const active = await suite.open();
-    active.alerts.addSilence(silence('before'));
+    active.alerts.addSilence(silenceOf('before'));
     await active.flush();
     const clock = new FakeClock();
     const copy = openStandbyState({ url: suite.db.url, connectTimeout: 5_000, clock, every: 1_000 });
@@ -48,7 +46,7 @@ describe('the standby copy', () => {
       expect(copy.store.open).toBe(true);
       expect(copy.store.alerts.getSilence('before')?.owner).toBe('ana');
 
-      active.alerts.addSilence(silence('after'));
+      active.alerts.addSilence(silenceOf('after'));
       await active.flush();
       await clock.advance(999);
       await copy.settled();
@@ -58,7 +56,7 @@ describe('the standby copy', () => {
       expect(copy.store.alerts.getSilence('after')?.id).toBe('after');
 
       // It took no term: the active still commits.
-      active.alerts.addSilence(silence('still'));
+      active.alerts.addSilence(silenceOf('still'));
       await expect(active.flush()).resolves.toBeUndefined();
     } finally {
       await copy.close();

@@ -128,8 +128,8 @@ export function usePostgres(): PostgresSuite {
   };
 }
 
-/** A silence record of ApiDown with id `id` (the store tests' common one). */
-export const silenceRecord = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
+/** A silence of ApiDown from 0 to 100 by ana, as the store suites write it. */
+export const silenceOf = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
   id,
   matchers: { alertname: 'ApiDown' },
   startsAt: 0,
