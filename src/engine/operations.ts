@@ -192,6 +192,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
       ...deliveryOf(incident),
       ...(r.received ? { received: receivedView(r.received) } : {}),
+      group: r.group,
     };
   };
 
