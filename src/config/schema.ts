@@ -146,7 +146,7 @@ export const sourceConfig = z.strictObject({
   group_by: z.array(labelName).default(['alertname']),
   /** How long an alert sent without endsAt stays firing without a resend (Alertmanager's resolve_timeout). */
   resolve_timeout: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }).default(5 * 60_000),
-  /** At most this many of its alerts are open at once; more new ones are refused (400) until some resolve. */
+  /** At most this many of its alerts are open at once; more new ones are refused (429) until some resolve. */
   max_alerts: z.number().int().min(1).max(100_000).default(20_000),
 });
 

@@ -44,8 +44,8 @@ export interface OutboxDeps {
   reading?: Reading;
   /** The signed acknowledgement link of a page for one contact, or undefined when links are off. */
   ackUrl?: AckUrl;
-  /** Where an alert's timeline page is (server.public_url), or undefined without a public URL. */
-  timelineUrl?: (alertId: string) => string | undefined;
+  /** Where an incident's timeline page is (server.public_url), or undefined without a public URL. */
+  timelineUrl?: (alertId: string, incidentId: number) => string | undefined;
   clock: Clock;
   log: Logger;
   /** Jitter source, [0, 1). */
@@ -99,7 +99,7 @@ export class OutboxWorker {
   readonly #concurrency: number;
   readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
   readonly #ackUrl: AckUrl;
-  readonly #timelineUrl: (alertId: string) => string | undefined;
+  readonly #timelineUrl: (alertId: string, incidentId: number) => string | undefined;
   readonly #failing: FailingChannels;
   #config: OutboxConfig;
   #reading: Reading;
@@ -289,9 +289,9 @@ export class OutboxWorker {
     }
   }
 
-  /** The item with the link to its alert's timeline, and, on a page, the signed acknowledgement link. */
+  /** The item with the link to its incident's timeline, and, on a page, the signed acknowledgement link. */
   #withLinks(row: OutboxRow): NotificationItem {
-    const timeline = row.incidentId ? this.#timelineUrl(row.item.alert.id) : undefined;
+    const timeline = row.incidentId ? this.#timelineUrl(row.item.alert.id, row.incidentId) : undefined;
     const item = timeline ? { ...row.item, timelineUrl: timeline } : row.item;
     // Pages ask for an acknowledgement, so they carry a link; news for those paged does not.
     if (!row.incidentId || !PAGE_KINDS.includes(row.kind)) return item;

@@ -113,9 +113,12 @@ export class Engine {
         () => ({ ack: this.#paging.escalation.ack, publicUrl: this.#paging.publicUrl }),
         deps.clock,
       ),
-      timelineUrl: (alertId) => {
+      // The incident's own timeline: a page of an earlier incident keeps showing that incident.
+      timelineUrl: (alertId, incidentId) => {
         const base = this.#paging.publicUrl;
-        return base ? `${base.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}` : undefined;
+        return base
+          ? `${base.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}?incident=${incidentId}`
+          : undefined;
       },
       clock: deps.clock,
       log: deps.log.child({ component: 'outbox' }),

@@ -192,6 +192,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
       ...deliveryOf(incident),
       ...(r.received ? { received: receivedView(r.received) } : {}),
+      group: r.group,
     };
   };
 
@@ -288,11 +289,16 @@ export function createOperations(d: OperationsDeps): Operations {
       // The alert as it stands when the incident is its current one; an earlier incident as it ended.
       const current = detail && (!incident || incidentOf(detail)?.id === incident.id);
       const alert = detail?.alert ?? (incident as IncidentRecord).alert;
+      // A resolved incident's diagnosis as its first page carried it: what the probes said while it fired, not since.
+      const firstPage =
+        incident?.resolvedAt !== undefined
+          ? d.store.outboxRows(incident.id).find((row) => row.kind === 'firing')
+          : undefined;
       const view: AlertDetailView = {
         ...(current ? alertView(detail) : fromIncident(incident as IncidentRecord, deliveryOf(incident))),
         ...(alert.description ? { description: alert.description } : {}),
         runbook: alert.runbook,
-        diagnosis: alert.diagnosis,
+        diagnosis: firstPage?.item.alert.diagnosis ?? alert.diagnosis,
         ...(incident
           ? {
               incident: {

@@ -42,6 +42,11 @@ export interface AlertView {
   notDelivered: boolean;
   /** An open alert received from a source (alerts.yaml `sources`): as it was last received. */
   received?: ReceivedView;
+  /**
+   * The labels its rule groups by (`group_by`) with their values: alerts of one group go out in one message. Absent
+   * for an alert whose rule was removed from the config.
+   */
+  group?: Labels;
 }
 
 /** What a source sent of an alert, the last time it sent it. */

@@ -41,6 +41,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; routes that do not say are treated as writes. */
     access?: Access;
+    /** The route also takes the token as a basic-auth password (see presentedToken). */
+    basicAuth?: boolean;
   }
 }
 

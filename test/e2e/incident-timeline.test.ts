@@ -77,6 +77,8 @@ describe('the timeline of each incident', () => {
     const one = (await get(d, `/api/v1/alerts/${id}?incident=${first.id}`)).json().alert;
     const two = (await get(d, `/api/v1/alerts/${id}?incident=${second.id}`)).json().alert;
     expect(one.incident).toMatchObject({ id: first.id, openedAt: new Date(first.openedAt).toISOString() });
+    // A resolved incident's diagnosis is what its page said while it fired (the API answered 503), not the probe now.
+    expect(one.diagnosis).toEqual([{ probe: 'api_health', detail: expect.stringContaining('503') }]);
     expect(one.acks).toEqual([expect.objectContaining({ by: 'Ana', comment: 'restarting the api', via: 'page' })]);
     expect(two.acks).toEqual([]);
     expect(two.ack).toBeUndefined();
@@ -99,6 +101,16 @@ describe('the timeline of each incident', () => {
       'resolved',
       'told resolved',
     ]);
+
+    // What each incident sent links its own timeline.
+    const links = t.world.hook.requests.flatMap((r) =>
+      (JSON.parse(r.body).notifications as { timelineUrl: string; incident: { id: number } }[]).map(
+        (n) => `${n.incident.id} ${n.timelineUrl}`,
+      ),
+    );
+    expect(links).toContain(`${first.id} http://centinela.test/alerts/${id}?incident=${first.id}`);
+    expect(links).toContain(`${second.id} http://centinela.test/alerts/${id}?incident=${second.id}`);
+    expect(links.every((l) => l.endsWith(`?incident=${l.split(' ')[0]}`))).toBe(true);
 
     // The pages: the first incident's says who acknowledged it and how; the second's has no acknowledgement.
     const page1 = (await get(d, `/alerts/${id}?incident=${first.id}`)).body;

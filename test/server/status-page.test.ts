@@ -225,6 +225,17 @@ describe('status page rendering', () => {
     expect(out).toMatch(/<polyline class="line" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(out.match(/<line class="threshold P[12]"/g)).toHaveLength(2);
     expect(out).toContain('P1 &gt; 0.5 s · P2 &gt; 0.25 s');
+    // The hour it spans, on the reader's clock.
+    expect(out).toContain(
+      '<div class="axis" aria-hidden="true"><span>11:00</span><span>11:30</span><span>12:00</span></div>',
+    );
+    const guayaquil = renderStatus(
+      view({ signals: [signal] }),
+      NOW,
+      { locale: 'es', timezone: 'America/Guayaquil' },
+      WRITER,
+    );
+    expect(guayaquil.value).toContain('<span>06:00</span><span>06:30</span><span>07:00</span>');
   });
 
   it("shows a JSON body in a probe's reason as key: value lines, also when it came quoted", () => {

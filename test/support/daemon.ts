@@ -6,6 +6,7 @@
 // while a real request is still on the wire.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -87,6 +88,26 @@ export function addPrometheusSource(world: World, keys = ''): void {
   const file = join(world.configDir, 'alerts.yaml');
   const source = `\nsources:\n  - name: prometheus\n    token: \${PROM_TOKEN}\n${keys}`;
   writeFileSync(file, `${readFileSync(file, 'utf8')}${source}`);
+}
+
+/** A daemon that takes alerts from sources (issue 17's tests with real clients): listening on loopback. */
+export interface SourceDaemon {
+  world: World;
+  d: Daemon;
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+}
+
+/**
+ * Starts a world (`env`, a fake clock started at real time, so real clients' times make sense) whose alerts.yaml has
+ * the `prometheus` source with `keys`, and its daemon listening on loopback.
+ */
+export async function startSourceDaemon(env: Env, keys: string): Promise<SourceDaemon> {
+  const world = await startWorld(env, new FakeClock(Date.now()));
+  addPrometheusSource(world, keys);
+  const d = await startDaemon(world);
+  await d.app.server.listen({ host: '127.0.0.1', port: 0 });
+  return { world, d, url: `http://127.0.0.1:${(d.app.server.server.address() as AddressInfo).port}` };
 }
 
 /**
