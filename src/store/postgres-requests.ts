@@ -52,6 +52,8 @@ interface Connection {
 
 async function createTable(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  // A connection cut while checked out must fail the query, not the process (pg emits 'error' on the client too).
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, CREATE_LOCK]);
@@ -67,9 +69,12 @@ async function createTable(pool: pg.Pool): Promise<void> {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }
+
+const ignore = () => {};
 
 /** createTable once per pool; tried again after a failure. */
 function tableOnce(pool: pg.Pool): () => Promise<void> {
