@@ -469,15 +469,26 @@ export function createOperations(d: OperationsDeps): Operations {
       const probes: ProbeView[] = d.config().alerts.probes.map((p) => {
         const s = stats.get(p.name);
         const last = s?.lastResult;
+        const history = d.history.probe(p.name, now);
+        // A standby runs no probes: it shows the last run the active recorded (without its reason and samples).
+        const recorded = s?.lastRunAt === undefined ? history.runs.at(-1) : undefined;
         return {
           name: p.name,
           kind: p.kind,
-          ...(last ? { up: last.up } : {}),
+          ...(last ? { up: last.up } : recorded ? { up: recorded.up } : {}),
           ...(last && !last.up ? { reason: last.reason } : {}),
-          ...(s?.lastRunAt !== undefined ? { lastRunAt: iso(s.lastRunAt) } : {}),
-          ...(s?.lastDurationMs !== undefined ? { durationSeconds: s.lastDurationMs / 1000 } : {}),
+          ...(s?.lastRunAt !== undefined
+            ? { lastRunAt: iso(s.lastRunAt) }
+            : recorded
+              ? { lastRunAt: recorded.at }
+              : {}),
+          ...(s?.lastDurationMs !== undefined
+            ? { durationSeconds: s.lastDurationMs / 1000 }
+            : recorded
+              ? { durationSeconds: recorded.durationSeconds }
+              : {}),
           samples: last?.samples ?? [],
-          ...d.history.probe(p.name, now),
+          ...history,
         };
       });
       return {
