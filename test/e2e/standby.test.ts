@@ -198,6 +198,28 @@ describe('the standby of two centinelas on one PostgreSQL database', () => {
     await waitForRuns(active.url, 3);
     expect(w.hook.requests).toHaveLength(0);
     expect(w.smtp.received).toHaveLength(0);
+
+    // The Alertmanager API's silences (amtool's), on the standby: added and expired by the active.
+    const v2 = await json(`${standby.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: WRITE,
+      body: JSON.stringify({
+        matchers: [{ name: 'alertname', value: 'ApiLatencyHigh', isRegex: false, isEqual: true }],
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        createdBy: 'amtool',
+        comment: 'tuning',
+      }),
+    });
+    expect(v2.status).toBe(200);
+    const id = String(v2.body.silenceID);
+    const expired = await fetch(`${standby.url}/api/v2/silence/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: WRITE.authorization },
+    });
+    expect(expired.status).toBe(200);
+    const onActive = await json(`${active.url}/api/v2/silence/${id}`);
+    expect(onActive.body).toMatchObject({ id, status: { state: 'expired' } });
   });
 
   it('after kill -9 of the active, the standby becomes the active on the same port', async () => {
