@@ -116,6 +116,7 @@ dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; }
 figure.signal { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem; min-width: 0; }
 figure.signal figcaption { display: flex; justify-content: space-between; gap: 0.5rem; font-size: 0.8rem; }
 figure.signal figcaption .labels { overflow-wrap: anywhere; min-width: 0; }
+figure.signal figcaption strong { white-space: nowrap; }
 svg.spark { display: block; width: 100%; height: 64px; }
 svg.spark line.grid { stroke: var(--line); stroke-width: 1; vector-effect: non-scaling-stroke; }
 .axis { display: flex; justify-content: space-between; font-size: 0.7rem; color: var(--muted); font-variant-numeric: tabular-nums; }
