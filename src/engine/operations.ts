@@ -289,11 +289,16 @@ export function createOperations(d: OperationsDeps): Operations {
       // The alert as it stands when the incident is its current one; an earlier incident as it ended.
       const current = detail && (!incident || incidentOf(detail)?.id === incident.id);
       const alert = detail?.alert ?? (incident as IncidentRecord).alert;
+      // A resolved incident's diagnosis as its first page carried it: what the probes said while it fired, not since.
+      const firstPage =
+        incident?.resolvedAt !== undefined
+          ? d.store.outboxRows(incident.id).find((row) => row.kind === 'firing')
+          : undefined;
       const view: AlertDetailView = {
         ...(current ? alertView(detail) : fromIncident(incident as IncidentRecord, deliveryOf(incident))),
         ...(alert.description ? { description: alert.description } : {}),
         runbook: alert.runbook,
-        diagnosis: alert.diagnosis,
+        diagnosis: firstPage?.item.alert.diagnosis ?? alert.diagnosis,
         ...(incident
           ? {
               incident: {
@@ -464,15 +469,26 @@ export function createOperations(d: OperationsDeps): Operations {
       const probes: ProbeView[] = d.config().alerts.probes.map((p) => {
         const s = stats.get(p.name);
         const last = s?.lastResult;
+        const history = d.history.probe(p.name, now);
+        // A standby runs no probes: it shows the last run the active recorded (without its reason and samples).
+        const recorded = s?.lastRunAt === undefined ? history.runs.at(-1) : undefined;
         return {
           name: p.name,
           kind: p.kind,
-          ...(last ? { up: last.up } : {}),
+          ...(last ? { up: last.up } : recorded ? { up: recorded.up } : {}),
           ...(last && !last.up ? { reason: last.reason } : {}),
-          ...(s?.lastRunAt !== undefined ? { lastRunAt: iso(s.lastRunAt) } : {}),
-          ...(s?.lastDurationMs !== undefined ? { durationSeconds: s.lastDurationMs / 1000 } : {}),
+          ...(s?.lastRunAt !== undefined
+            ? { lastRunAt: iso(s.lastRunAt) }
+            : recorded
+              ? { lastRunAt: recorded.at }
+              : {}),
+          ...(s?.lastDurationMs !== undefined
+            ? { durationSeconds: s.lastDurationMs / 1000 }
+            : recorded
+              ? { durationSeconds: recorded.durationSeconds }
+              : {}),
           samples: last?.samples ?? [],
-          ...d.history.probe(p.name, now),
+          ...history,
         };
       });
       return {

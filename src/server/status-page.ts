@@ -79,7 +79,7 @@ ${view.probes.length ? probeList(view, now, reading) : none('status.noProbes')}
 </section>
 <section id="signals" aria-label="${t(lang, 'status.signals')}">
 <h2>${t(lang, 'status.signals')}</h2>
-${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => signalCard(sig, now, lang))}</div>` : none('status.noSignals')}
+${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => signalCard(sig, now, reading))}</div>` : none('status.noSignals')}
 </section>
 </div>
 </main>
@@ -255,14 +255,15 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** A watched series: its name and labels, its last value, the sparkline of the last hour, and its thresholds. */
-function signalCard(sig: SignalView, now: number, lang: Locale): SafeHtml {
+function signalCard(sig: SignalView, now: number, reading: Reading): SafeHtml {
+  const lang = reading.locale;
   const last = sig.points.at(-1);
   const thresholds = sig.thresholds
     .map((th) => `${th.priority} ${th.op} ${unitValue(th.value, sig.unit, lang)}`)
     .join(' · ');
   return html`<figure class="signal" data-sample="${sig.sample}">
 <figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> <strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong></figcaption>
-${sparkline(sig, now, SIGNAL_SPAN_MS, lang)}
+${sparkline(sig, now, SIGNAL_SPAN_MS, reading)}
 <p class="muted thresholds">${thresholds}</p>
 </figure>`;
 }

@@ -52,6 +52,8 @@ interface Connection {
 
 async function createTable(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  // A connection cut while checked out must fail the query, not the process (pg emits 'error' on the client too).
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, CREATE_LOCK]);
@@ -67,9 +69,12 @@ async function createTable(pool: pg.Pool): Promise<void> {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }
+
+const ignore = () => {};
 
 /** createTable once per pool; tried again after a failure. */
 function tableOnce(pool: pg.Pool): () => Promise<void> {
@@ -97,6 +102,7 @@ export class RequestForwarder {
   readonly #within: number;
   readonly #every: number;
   readonly #onError: (err: Error) => void;
+  readonly #givingUp = new AbortController();
 
   /** `within`: how long a caller waits for an active to take the request, in ms; `every`: how often it looks. */
   constructor(options: Connection & { within: number; every: number; onError: (err: Error) => void }) {
@@ -140,16 +146,32 @@ export class RequestForwarder {
     }
   }
 
+  /**
+   * Ends every wait at once, as if its time were up: a request no active took yet is withdrawn (NO_ACTIVE), one taken
+   * is answered as unknown. A standby that won the lead calls it so its server closes at once instead of holding the
+   * takeover while its callers wait; new requests are refused by then.
+   */
+  giveUp(): void {
+    this.#givingUp.abort();
+  }
+
+  /** The answer, or undefined when `within` passed (or giveUp was called) without one. */
   async #waitForAnswer(id: string, within: number): Promise<Forwarded | undefined> {
     const until = this.#clock.now() + within;
     for (;;) {
-      await this.#clock.sleep(this.#every);
+      if (this.#givingUp.signal.aborted) return undefined;
+      try {
+        await this.#clock.sleep(this.#every, this.#givingUp.signal);
+      } catch {
+        // Given up: one last look, then the caller withdraws the request or answers unknown.
+      }
       const { rows } = await this.#pool.query(`SELECT answer FROM ${TABLE} WHERE id = $1 AND state = 'answered'`, [id]);
       if (rows.length === 1) return { kind: 'answered', answer: rows[0].answer as ForwardedAnswer };
-      if (this.#clock.now() >= until) return undefined;
+      if (this.#clock.now() >= until || this.#givingUp.signal.aborted) return undefined;
     }
   }
 
+  /** Closes the connections; call it once no forward is in flight (after giveUp and the server's close). */
   close(): Promise<void> {
     return this.#pool.end();
   }

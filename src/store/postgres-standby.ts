@@ -121,6 +121,8 @@ class Standby implements StandbyState {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.#pool.connect();
+      // A connection cut while checked out must fail the query, not the process (pg emits 'error' on the client too).
+      client.on('error', ignore);
       const { rows } = await client.query<{ key: string; value: string | number }>(
         `SELECT key, value FROM ${META_TABLE} WHERE key IN ('term', 'written')`,
       );
@@ -139,7 +141,10 @@ class Standby implements StandbyState {
       if (!this.#failing) this.#options.onError?.(unreachable('the standby cannot refresh its copy', err));
       this.#failing = true;
     } finally {
+      client?.off('error', ignore);
       client?.release();
     }
   }
 }
+
+const ignore = () => {};

@@ -77,6 +77,8 @@ describe('the timeline of each incident', () => {
     const one = (await get(d, `/api/v1/alerts/${id}?incident=${first.id}`)).json().alert;
     const two = (await get(d, `/api/v1/alerts/${id}?incident=${second.id}`)).json().alert;
     expect(one.incident).toMatchObject({ id: first.id, openedAt: new Date(first.openedAt).toISOString() });
+    // A resolved incident's diagnosis is what its page said while it fired (the API answered 503), not the probe now.
+    expect(one.diagnosis).toEqual([{ probe: 'api_health', detail: expect.stringContaining('503') }]);
     expect(one.acks).toEqual([expect.objectContaining({ by: 'Ana', comment: 'restarting the api', via: 'page' })]);
     expect(two.acks).toEqual([]);
     expect(two.ack).toBeUndefined();

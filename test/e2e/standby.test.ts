@@ -85,6 +85,8 @@ describe('the standby of two centinelas on one PostgreSQL database', () => {
     const page = await (await fetch(`${standby.url}/`)).text();
     expect(page).toMatch(/<p id="replica" data-role="standby">Replica [^:]+: the standby\./);
     expect(page).toContain('API down');
+    // It runs no probe: a probe's state is the last run the active recorded.
+    expect(/data-probe="api_health">[^]*?<span class="badge (up|down|)">/.exec(page)?.[1]).toBe('down');
     expect(await (await fetch(`${active.url}/`)).text()).toMatch(/data-role="active">Replica [^:]+: the active one/);
     expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
   });
@@ -128,6 +130,49 @@ describe('the standby of two centinelas on one PostgreSQL database', () => {
     expect(hookEvents(w.hook)).toHaveLength(told);
   });
 
+  it("the email's signed link and the status page's one-tap ack, sent to the standby, reach the active", async () => {
+    const w = await t.world(FAST);
+    const { active, standby } = await pair(w);
+    w.target.setFault('down');
+    await w.smtp.waitFor(1, { within: 20_000 });
+    const link = /http:\/\/centinela\.test(\/ack\/[A-Za-z0-9_.-]+)/.exec(w.smtp.received[0]?.mail.text ?? '')?.[1];
+    expect(link).toBeDefined();
+    const confirmed = await fetch(`${standby.url}${link}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'comment=from+the+phone',
+    });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('<h1>Acknowledged</h1>');
+    expect((await firing(active.url))[0]?.ack?.by).toBe('oncall');
+
+    // The page's one-tap ack carries the write token's login cookie and the page's header, as a browser sends them:
+    // the active checks them and refuses the second acknowledgement, as it would on its own page.
+    const login = await fetch(`${standby.url}/-/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: `token=${WRITE_TOKEN}&by=ana`,
+    });
+    expect(login.status).toBe(204);
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const [alert] = await firing(active.url);
+    const tap = await json(`${standby.url}/api/v1/alerts/${alert?.id}/ack`, {
+      method: 'POST',
+      headers: { cookie, 'x-centinela-page': 'ack', 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'ana' }),
+    });
+    expect(tap).toMatchObject({ status: 409, body: { error: { code: 'ALREADY_ACKED' } } });
+    const stranger = await json(`${standby.url}/api/v1/alerts/${alert?.id}/ack`, {
+      method: 'POST',
+      headers: { 'x-centinela-page': 'ack', 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'eve' }),
+    });
+    expect(stranger).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+  });
+
   it('a silence added on the standby holds the active alert; a bad one gets the active refusal', async () => {
     const w = await t.world(FAST);
     const { active, standby } = await pair(w);
@@ -153,6 +198,28 @@ describe('the standby of two centinelas on one PostgreSQL database', () => {
     await waitForRuns(active.url, 3);
     expect(w.hook.requests).toHaveLength(0);
     expect(w.smtp.received).toHaveLength(0);
+
+    // The Alertmanager API's silences (amtool's), on the standby: added and expired by the active.
+    const v2 = await json(`${standby.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: WRITE,
+      body: JSON.stringify({
+        matchers: [{ name: 'alertname', value: 'ApiLatencyHigh', isRegex: false, isEqual: true }],
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        createdBy: 'amtool',
+        comment: 'tuning',
+      }),
+    });
+    expect(v2.status).toBe(200);
+    const id = String(v2.body.silenceID);
+    const expired = await fetch(`${standby.url}/api/v2/silence/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: WRITE.authorization },
+    });
+    expect(expired.status).toBe(200);
+    const onActive = await json(`${active.url}/api/v2/silence/${id}`);
+    expect(onActive.body).toMatchObject({ id, status: { state: 'expired' } });
   });
 
   it('after kill -9 of the active, the standby becomes the active on the same port', async () => {

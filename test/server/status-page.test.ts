@@ -121,6 +121,18 @@ describe('status page rendering', () => {
     expect(out).toContain('since 2026-01-01 11:48:00 (UTC+00:00) · for 12 min · value 0 (&lt; 1) · paged: cto');
   });
 
+  it.each([
+    ['en', 'active', 'Replica web-&lt;1&gt;: the active one (it checks, pages and takes acknowledgements).'],
+    ['en', 'standby', 'Replica web-&lt;1&gt;: the standby. It shows what the active one records, a few seconds behind'],
+    ['es', 'active', 'Réplica web-&lt;1&gt;: la activa (comprueba, avisa y recibe los reconocimientos).'],
+    ['es', 'standby', 'Réplica web-&lt;1&gt;: la de reserva. Muestra lo que registra la activa'],
+  ] as const)('names the replica and its role (%s, %s); one replica alone says nothing of it', (locale, role, text) => {
+    const reading = { locale, timezone: 'UTC' };
+    const out = renderStatus(view({}), NOW, reading, WRITER, { name: 'web-<1>', role, term: 3 }).value;
+    expect(out).toContain(`<p id="replica" data-role="${role}">${text}`);
+    expect(renderStatus(view({}), NOW, reading, WRITER).value).not.toContain('id="replica"');
+  });
+
   it('says since when an alert fires on the reader’s clock, with the offset, beside its age', () => {
     const reading = { locale: 'es' as const, timezone: 'America/Guayaquil' };
     const out = renderStatus(view({ alerts: [alert({})] }), NOW, reading, WRITER).value;
@@ -225,6 +237,17 @@ describe('status page rendering', () => {
     expect(out).toMatch(/<polyline class="line" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(out.match(/<line class="threshold P[12]"/g)).toHaveLength(2);
     expect(out).toContain('P1 &gt; 0.5 s · P2 &gt; 0.25 s');
+    // The hour it spans, on the reader's clock.
+    expect(out).toContain(
+      '<div class="axis" aria-hidden="true"><span>11:00</span><span>11:30</span><span>12:00</span></div>',
+    );
+    const guayaquil = renderStatus(
+      view({ signals: [signal] }),
+      NOW,
+      { locale: 'es', timezone: 'America/Guayaquil' },
+      WRITER,
+    );
+    expect(guayaquil.value).toContain('<span>06:00</span><span>06:30</span><span>07:00</span>');
   });
 
   it("shows a JSON body in a probe's reason as key: value lines, also when it came quoted", () => {

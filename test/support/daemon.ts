@@ -119,7 +119,7 @@ export function usePostgresState(world: World, url: string): Env {
   const text = readFileSync(file, 'utf8');
   const postgres = text.replace(
     'state:\n  path: ${STATE_PATH}',
-    'state:\n  kind: postgres\n  url: ${STATE_URL}\n  lease: ${LEASE:-10s}',
+    'state:\n  kind: postgres\n  url: ${STATE_URL}\n  lease: ${LEASE:-10s}\n  unreachable_hold: ${UNREACHABLE_HOLD:-1m}',
   );
   if (postgres === text) throw new Error(`${file}: no state.path to replace`);
   writeFileSync(file, postgres);

@@ -14,6 +14,8 @@ export interface ReplicaTest {
   world(extra: Env): Promise<World>;
   /** Spawns the active (first) and, once it runs, the standby, serving; both killed after the test. */
   pair(w: World): Promise<{ active: DaemonProcess; standby: DaemonProcess }>;
+  /** A process the test spawned itself, killed after the test like the pair. */
+  track(d: DaemonProcess): DaemonProcess;
 }
 
 /** Registers the hooks of a file of two-replica tests. */
@@ -52,6 +54,10 @@ export function replicaPerTest(): ReplicaTest {
       const standby = await spawnCentinela(w.configDir, env, { until: /^standby: .* serves reads/, within: 40_000 });
       daemons.push(standby);
       return { active, standby };
+    },
+    track(d) {
+      daemons.push(d);
+      return d;
     },
   };
   return t;
