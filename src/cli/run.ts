@@ -181,6 +181,8 @@ async function openState(
         clock,
         hold: state.unreachable_hold,
         onOutage: (outage) => deps.onOutage(outage, state.unreachable_hold),
+        lease: state.lease,
+        unsureSince: () => leadership?.unsureSince,
       });
       log.info({ term: store.term }, 'leader: this centinela is the active one');
       return {

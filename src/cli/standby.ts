@@ -76,6 +76,8 @@ export async function serveStandby(deps: StandbyDeps): Promise<Standby> {
       address: { host: a.address, port: a.port },
       url: listeningUrl(app.server),
       close: async () => {
+        // The writes in flight are withdrawn (or told unknown) at once, so the server closes without waiting for them.
+        forwarder.giveUp();
         await app.stop();
         await close();
       },

@@ -37,6 +37,8 @@ export interface LeadershipOptions {
 export interface Leadership {
   /** Settles when the lead is lost: the lock, when PostgreSQL answers again after its connection failed, is another's. */
   readonly lost: Promise<Error>;
+  /** Since when the lead is unsure (the lock's connection failed and the lock is not held again yet), epoch ms. */
+  readonly unsureSince: number | undefined;
   /** Gives the lead up: the lock's connection is closed. */
   release(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   }
   const every = Math.max(1, Math.floor(options.lease / 3));
   let over = false;
+  let unsureSince: number | undefined;
   let cancel: () => void = () => {};
   const end = (err: Error) => {
     over = true;
@@ -82,6 +85,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   const unsure = (c: pg.Client, err: Error) => {
     if (over || left.has(c)) return;
     left.add(c);
+    unsureSince ??= options.clock.now();
     cancel();
     c.removeAllListeners();
     c.on('error', () => {});
@@ -126,6 +130,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
             } else if (held) {
               client = c;
               pid = cPid;
+              unsureSince = undefined;
               watch(c);
               options.onRetaken?.();
             } else if (mine) {
@@ -153,6 +158,9 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   let released = false;
   return {
     lost: lost.then((err) => (released ? new Promise<Error>(() => {}) : err)),
+    get unsureSince() {
+      return unsureSince;
+    },
     async release() {
       released = true;
       end(new Error('released'));

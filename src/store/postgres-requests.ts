@@ -102,6 +102,7 @@ export class RequestForwarder {
   readonly #within: number;
   readonly #every: number;
   readonly #onError: (err: Error) => void;
+  readonly #givingUp = new AbortController();
 
   /** `within`: how long a caller waits for an active to take the request, in ms; `every`: how often it looks. */
   constructor(options: Connection & { within: number; every: number; onError: (err: Error) => void }) {
@@ -145,16 +146,32 @@ export class RequestForwarder {
     }
   }
 
+  /**
+   * Ends every wait at once, as if its time were up: a request no active took yet is withdrawn (NO_ACTIVE), one taken
+   * is answered as unknown. A standby that won the lead calls it so its server closes at once instead of holding the
+   * takeover while its callers wait; new requests are refused by then.
+   */
+  giveUp(): void {
+    this.#givingUp.abort();
+  }
+
+  /** The answer, or undefined when `within` passed (or giveUp was called) without one. */
   async #waitForAnswer(id: string, within: number): Promise<Forwarded | undefined> {
     const until = this.#clock.now() + within;
     for (;;) {
-      await this.#clock.sleep(this.#every);
+      if (this.#givingUp.signal.aborted) return undefined;
+      try {
+        await this.#clock.sleep(this.#every, this.#givingUp.signal);
+      } catch {
+        // Given up: one last look, then the caller withdraws the request or answers unknown.
+      }
       const { rows } = await this.#pool.query(`SELECT answer FROM ${TABLE} WHERE id = $1 AND state = 'answered'`, [id]);
       if (rows.length === 1) return { kind: 'answered', answer: rows[0].answer as ForwardedAnswer };
-      if (this.#clock.now() >= until) return undefined;
+      if (this.#clock.now() >= until || this.#givingUp.signal.aborted) return undefined;
     }
   }
 
+  /** Closes the connections; call it once no forward is in flight (after giveUp and the server's close). */
   close(): Promise<void> {
     return this.#pool.end();
   }

@@ -61,6 +61,13 @@ export interface PostgresStoreOptions {
   maxHeldRows?: number;
   /** Told when PostgreSQL stops answering, when the hold is up (fail open), and when it answers again. */
   onOutage?: (outage: Outage) => void;
+  /**
+   * How long the server lets a transaction of this store sit idle, in ms (the lease): a leader frozen in the middle of
+   * a flush would otherwise hold the term row, and the standby taking over would wait for it for ever.
+   */
+  lease?: number;
+  /** Since when the lead is unsure (its lock connection failed and is not yet taken again); pages wait meanwhile. */
+  unsureSince?: () => number | undefined;
 }
 
 /** A change in the store's reach of PostgreSQL; times are epoch ms, `error` names no part of the URL. */
@@ -92,6 +99,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectTimeout,
     idleTimeoutMillis: options.idleTimeout,
+    ...(options.lease ? { idle_in_transaction_session_timeout: options.lease } : {}),
     types: {
       getTypeParser: ((oid: number, format: 'text' | 'binary') =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
@@ -118,6 +126,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         hold: options.hold ?? DEFAULT_HOLD_MS,
         maxHeldRows: options.maxHeldRows ?? DEFAULT_MAX_HELD_ROWS,
         onOutage: options.onOutage ?? (() => {}),
+        unsureSince: options.unsureSince ?? (() => undefined),
       });
     } finally {
       client.release();
@@ -187,6 +196,7 @@ interface PgStoreDeps {
   hold: number;
   maxHeldRows: number;
   onOutage: (outage: Outage) => void;
+  unsureSince: () => number | undefined;
 }
 
 /** A table with the statements that read one row by its key, and every row. */
@@ -290,11 +300,20 @@ class PgStore implements PostgresStore {
   }
 
   /**
-   * Resolves once an outbox claim may be sent: committed, or not committed because PostgreSQL has been unreachable for
-   * the hold (fail open). Rejects with STATE_FENCED once another centinela took over, and with STATE_UNREACHABLE while
-   * the hold lasts.
+   * Resolves once an outbox claim may be sent: committed while the lead is sure, or, for the hold at most, not
+   * (fail open). Rejects with STATE_FENCED once another centinela took over, and with STATE_UNREACHABLE while the hold
+   * lasts.
    */
   async deliverable(): Promise<void> {
+    // Unsure of the lead, it sends nothing until it holds the lock again or learns another does (then it stops): a
+    // standby may be taking over. Past the hold it fails open, like an unreachable store.
+    const unsure = this.#deps.unsureSince();
+    if (unsure !== undefined && this.#deps.clock.now() - unsure < this.#deps.hold) {
+      throw new StateError(
+        'STATE_UNREACHABLE',
+        "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
+      );
+    }
     try {
       await this.flush();
     } catch (err) {

@@ -132,6 +132,25 @@ describe('PostgreSQL store: unreachable', () => {
     expect(states(outages)).toEqual(['unreachable']);
   });
 
+  it('sends nothing while the lead is unsure, for the hold at most', async () => {
+    const clock = new FakeClock();
+    let unsure: number | undefined = clock.now();
+    const store = await suite.open({ clock, hold: HOLD, unsureSince: () => unsure });
+    store.alerts.addSilence(silenceOf('during'));
+    await expect(store.deliverable()).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
+    });
+    // The lock held again: committed, sendable.
+    unsure = undefined;
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    expect(await silences()).toEqual(['during']);
+    // Unsure for the whole hold: it fails open (here the commit itself works).
+    unsure = clock.now();
+    await clock.advance(HOLD);
+    await expect(store.deliverable()).resolves.toBeUndefined();
+  });
+
   it('past maxHeldRows it keeps no notes and rewrites every table whole when PostgreSQL answers', async () => {
     const { store, proxy, restore } = await cutOffStore({ maxHeldRows: 5 });
     for (const id of ['a', 'b', 'c']) store.alerts.addSilence(silenceOf(id));

@@ -172,6 +172,30 @@ describe('writes handed from the standby to the active', () => {
     expect(applied).toEqual([]);
   });
 
+  it('giveUp (the standby took the lead) withdraws a waiting write at once, without waiting out `within`', async () => {
+    const clock = new FakeClock();
+    const forwarder = new RequestForwarder({
+      url: suite.db.url,
+      connectTimeout: 5_000,
+      clock,
+      within: 5_000,
+      every: 100,
+      onError: () => {},
+    });
+    const forwarded = forwarder.forward(ack);
+    await waitUntil(
+      () => clock.pending > 0,
+      5_000,
+      () => 'the forward never waited',
+    );
+    const started = clock.now();
+    forwarder.giveUp();
+    expect(await forwarded).toEqual({ kind: 'not-applied' });
+    expect(clock.now()).toBe(started);
+    expect((await suite.sql.query('SELECT count(*)::int AS n FROM centinela_requests')).rows[0].n).toBe(0);
+    await forwarder.close();
+  });
+
   it('with PostgreSQL unreachable, the caller is told at once and the error names no part of the URL', async () => {
     const clock = new FakeClock();
     const errors: Error[] = [];
