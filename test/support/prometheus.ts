@@ -55,7 +55,7 @@ export interface PrometheusOptions {
   rules: string[];
   /** The `app` job's targets (`127.0.0.1:PORT`). */
   targets: string[];
-  /** centinela's `host:port`, and the source token sent as `authorization: { credentials }`. */
+  /** centinela's `host:port`, and the source token, read from a file as the README has it (`credentials_file`). */
   alertmanager: { address: string; token: string };
 }
 
@@ -71,6 +71,7 @@ export interface Prometheus {
 /** Writes the config and starts Prometheus; resolves once it is ready to receive web requests. */
 export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus> {
   mkdirSync(o.dir, { recursive: true });
+  writeFileSync(join(o.dir, 'centinela-token'), o.alertmanager.token);
   writeFileSync(
     join(o.dir, 'rules.yml'),
     ['groups:', '  - name: app', `    interval: ${o.interval}`, '    rules:', ...o.rules, ''].join('\n'),
@@ -85,7 +86,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
       'alerting:',
       '  alertmanagers:',
       `    - static_configs: [{ targets: ['${o.alertmanager.address}'] }]`,
-      `      authorization: { credentials: ${o.alertmanager.token} }`,
+      `      authorization: { credentials_file: ${join(o.dir, 'centinela-token')} }`,
       '',
     ].join('\n'),
   );
