@@ -10,6 +10,7 @@
 //   first run  kill -9 → the new active's first api_metrics run (its probes start cold: the standby runs none)
 //   first rate kill -9 → its first centinela_sample_requests_per_second, a rate from counters that needs two runs:
 //              what keeping the standby's probes warm would have given one probe interval sooner
+//   CPU        each process's CPU over 10 s of steady running before the kill (the standby's is its looks and loads)
 //
 //   npx tsx bench/standby.ts [--episodes 5]
 import { parseArgs } from 'node:util';
@@ -22,11 +23,12 @@ import {
   WRITE_TOKEN,
 } from '../test/support/daemon.js';
 import { createTestDatabase } from '../test/support/pg.js';
-import { load, median } from './support/process-usage.js';
+import { load, median, usage } from './support/process-usage.js';
 
 const { values } = parseArgs({ options: { episodes: { type: 'string', default: '5' } } });
 const EPISODES = Number(values.episodes);
 const ENV = { EVERY: '5s', RETRY_EVERY: '1s', TIMEOUT: '2s', LEASE: '5s' };
+const CPU_WINDOW_MS = 10_000;
 const WRITE = { authorization: `Bearer ${WRITE_TOKEN}`, 'content-type': 'application/json' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +36,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Polls `check` every 20 ms until it holds; the ms it took from `since`, or NaN after 60 s. */
 async function until(check: () => boolean | Promise<boolean>, since: number): Promise<number> {
   while (Date.now() - since < 60_000) {
-    if (await Promise.resolve().then(check).catch(() => false)) return Date.now() - since;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return Date.now() - since;
     await sleep(20);
   }
   return Number.NaN;
@@ -59,6 +66,8 @@ interface Episode {
   takeover: number;
   firstRun: number;
   firstRate: number;
+  /** CPU of each process over CPU_WINDOW_MS, in percent of one core. */
+  cpu: { active: number; standby: number };
 }
 
 async function episode(url: string): Promise<Episode> {
@@ -83,7 +92,12 @@ async function episode(url: string): Promise<Episode> {
       throw new Error(`silences answered ${direct.status} (active) and ${handed.status} (standby)`);
     }
     world.target.setFault('none');
-    await sleep(6_000);
+    const before = { active: usage(active.pid).cpu, standby: usage(standby.pid).cpu };
+    await sleep(CPU_WINDOW_MS);
+    const cpu = {
+      active: (100 * (usage(active.pid).cpu - before.active)) / (CPU_WINDOW_MS / 1000),
+      standby: (100 * (usage(standby.pid).cpu - before.standby)) / (CPU_WINDOW_MS / 1000),
+    };
     const killed = Date.now();
     active.kill('SIGKILL');
     await active.exited;
@@ -95,7 +109,7 @@ async function episode(url: string): Promise<Episode> {
       killed,
     );
     const firstRate = await until(async () => /^centinela_sample_requests_per_second\{/m.test(await metrics()), killed);
-    return { behind, direct: direct.ms, handed: handed.ms, takeover, firstRun, firstRate };
+    return { behind, direct: direct.ms, handed: handed.ms, takeover, firstRun, firstRate, cpu };
   } finally {
     for (const d of running) {
       d.kill('SIGKILL');
@@ -117,7 +131,8 @@ try {
     episodes.push(e);
     console.log(
       `  ${i + 1}: behind ${e.behind} ms · silence on the active ${e.direct} ms, on the standby ${e.handed} ms · ` +
-        `takeover ${e.takeover} ms · first run ${e.firstRun} ms · first rate ${e.firstRate} ms`,
+        `takeover ${e.takeover} ms · first run ${e.firstRun} ms · first rate ${e.firstRate} ms · ` +
+        `CPU active ${e.cpu.active.toFixed(1)} %, standby ${e.cpu.standby.toFixed(1)} %`,
     );
   }
 } finally {
@@ -133,4 +148,8 @@ line('silence added on the standby', (e) => e.handed);
 line('takeover (kill -9 → running)', (e) => e.takeover);
 line('kill -9 → first probe run', (e) => e.firstRun);
 line('kill -9 → first counter rate', (e) => e.firstRate);
+const cpu = (which: 'active' | 'standby') => median(episodes.map((e) => e.cpu[which])).toFixed(1);
+console.log(
+  `CPU over ${CPU_WINDOW_MS / 1000} s of steady running       median active ${cpu('active')} %, standby ${cpu('standby')} %`,
+);
 console.log(`load ${load()}`);
