@@ -13,6 +13,7 @@ import { OutgoingHeartbeat, unhealthyReason } from './engine/outgoing-heartbeat.
 import { readingOf } from './locale/locale.js';
 import { compileAlerting } from './rules/alerting.js';
 import { type ProbeStats, Scheduler } from './scheduler.js';
+import type { Replica } from './server/api-shapes.js';
 import { ApiError } from './server/errors.js';
 import { buildServer } from './server/http-server.js';
 import { type AlertCount, Metrics } from './server/metrics.js';
@@ -30,6 +31,11 @@ export interface AppDeps {
   metrics?: Metrics;
   /** How long stop() waits for probe runs and deliveries in flight before aborting them (default 5 s). */
   stopBoundMs?: number;
+  /**
+   * Which replica this is, with two on PostgreSQL: shown on /readyz, the status page and centinela_leader. A standby
+   * is an app over its copy of the state that is never started (src/cli/run.ts).
+   */
+  replica?: () => Replica;
 }
 
 /** A running daemon. */
@@ -111,10 +117,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     undelivered: () => store.incidents.undeliveredIncidents(),
     probeSkips: () => [...scheduler.stats()].map(([probe, s]) => ({ probe, skips: s.skips })),
+    leader: () => deps.replica?.().role !== 'standby',
   });
   const tokens = () => ({ write: config.centinela.server.write_token, read: config.centinela.server.read_token });
   const reading = () => readingOf(config.centinela);
-  const server = await buildServer({ log, clock, metrics, ops, tokens, reading });
+  const server = await buildServer({
+    log,
+    clock,
+    metrics,
+    ops,
+    tokens,
+    reading,
+    ...(deps.replica ? { replica: deps.replica } : {}),
+  });
   // centinela.yaml `heartbeat`: pinged only while the loop runs, so its silence means this daemon is down.
   const beat = config.centinela.heartbeat;
   const heartbeat =

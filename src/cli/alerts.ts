@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { type Clock, systemClock } from '../clock.js';
 import { age } from '../duration.js';
 import type { AlertDetailView, AlertView, DeliveryView } from '../server/api-shapes.js';
+import { formatValue } from '../units.js';
 import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 import { alignColumns } from './columns.js';
 import { parseMatcher } from './silence.js';
@@ -27,11 +28,33 @@ function since(a: AlertView, now: number): string {
 
 const COLUMNS = ['ID', 'PRIORITY', 'STATE', 'ALERTNAME', 'SINCE', 'PAGED', 'ACK', 'HELD', 'SUMMARY'] as const;
 
-/** One row of the table: what holds it back is its kinds (`silenced`, `inhibited`, `maintenance`), `-` when nothing. */
-function alertRow(a: AlertView, now: number): string[] {
-  const held = [...new Set(a.suppressedBy.map((s) => s.kind))].join(',');
+/**
+ * What holds an alert back, naming the holder so that it can be looked up or ended: `inhibited by ApiDown` (the
+ * inhibiting alert's name when it is listed too, else its id), `silenced by sil_3f…`, `maintenance w_…`; `-` when
+ * nothing does.
+ */
+function heldBy(a: AlertView, names: ReadonlyMap<string, string>): string {
+  const held = a.suppressedBy.map((s) => {
+    if (s.kind === 'inhibited') return `inhibited by ${names.get(s.id) ?? s.id}`;
+    return s.kind === 'silenced' ? `silenced by ${s.id}` : `maintenance ${s.id}`;
+  });
+  return held.join(', ') || '-';
+}
+
+/** One row of the table. */
+function alertRow(a: AlertView, now: number, names: ReadonlyMap<string, string>): string[] {
   const state = a.flapping ? `${a.state} (flapping)` : a.state;
-  return [a.id, a.priority, state, a.alertname, since(a, now), reached(a), a.ack?.by ?? '-', held || '-', a.summary];
+  return [
+    a.id,
+    a.priority,
+    state,
+    a.alertname,
+    since(a, now),
+    reached(a),
+    a.ack?.by ?? '-',
+    heldBy(a, names),
+    a.summary,
+  ];
 }
 
 /**
@@ -40,7 +63,8 @@ function alertRow(a: AlertView, now: number): string[] {
  */
 export function alertTable(alerts: readonly AlertView[], now: number): string {
   if (alerts.length === 0) return 'no alerts';
-  return alignColumns([[...COLUMNS], ...alerts.map((a) => alertRow(a, now))]).join('\n');
+  const names = new Map(alerts.map((a) => [a.id, a.alertname]));
+  return alignColumns([[...COLUMNS], ...alerts.map((a) => alertRow(a, now, names))]).join('\n');
 }
 
 /** `oncall · email  failing  3 attempts  last error: connect ECONNREFUSED 127.0.0.1:9`. */
@@ -60,7 +84,7 @@ export function alertDetail(a: AlertDetailView, now: number): string {
     `summary: ${a.summary}`,
     ...(a.description ? [`description: ${a.description}`] : []),
     `labels: {${labels.join(', ')}}`,
-    `value: ${a.value} (${a.op} ${a.threshold})`,
+    `value: ${formatValue(a.value, a.unit, 'en')} (${a.op} ${formatValue(a.threshold, a.unit, 'en')})`,
     a.activeSince
       ? `firing since: ${a.activeSince} (${age(now - Date.parse(a.activeSince))})`
       : 'firing since: pending',

@@ -1,8 +1,10 @@
 // `centinela run [--config DIR]`: the daemon. Refuses to start on config problems (printing all of them), opens the
 // state store, starts probing, alerting and delivering, and serves HTTP on server.listen. SIGHUP reloads (a bad
-// config is reported and the running one kept); SIGTERM and SIGINT stop gracefully and exit 0.
+// config is reported and the running one kept); SIGTERM and SIGINT stop gracefully and exit 0. With two replicas on
+// PostgreSQL, one that does not hold the lead serves as the standby (standby.ts) until it wins it, then becomes the
+// active in the same process, on the same port.
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -11,15 +13,22 @@ import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { StateStoreAlarm } from '../engine/state-store-alarm.js';
+import { readingOf } from '../locale/locale.js';
 import { createLogger } from '../log.js';
+import type { Replica } from '../server/api-shapes.js';
 import { ApiError } from '../server/errors.js';
+import { listeningUrl } from '../server/http-server.js';
 import { Metrics } from '../server/metrics.js';
+import { answerForwarded } from '../server/standby-writes.js';
 import { StateError } from '../store/errors.js';
-import { openPostgresStore } from '../store/postgres.js';
+import { type Outage, openPostgresStore } from '../store/postgres.js';
 import { acquireLeadership, type Leadership } from '../store/postgres-leadership.js';
+import { RequestDesk } from '../store/postgres-requests.js';
 import { openStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { type ConfigCommandDeps, configOption, logLevel } from './config-command.js';
+import { FORWARD_WAIT_MS, type Standby, serveStandby } from './standby.js';
 
 /** What `run` needs from main: what every config-reading command gets, and the process's signals. */
 export interface RunDeps extends ConfigCommandDeps {
@@ -36,74 +45,156 @@ export async function startDaemon(
   deps: Pick<RunDeps, 'env' | 'clock'> & { log: Logger },
 ): Promise<{ app: App; url: string; close: () => Promise<void>; lost?: Promise<Error> }> {
   const clock = deps.clock ?? systemClock;
-  const config = await loadConfig({ dir, env: deps.env, state: true });
-  const { store, leadership } = await openState(dir, config.centinela.state, deps.log, clock);
-  const close = async () => {
-    await store.close();
-    await leadership?.release();
-  };
-  const app = await createApp({
+  const load = () => loadConfig({ dir, env: deps.env, state: true });
+  const config = await load();
+  const revision = deps.env.CENTINELA_REVISION?.trim();
+  let app: App | undefined;
+  // PostgreSQL unreachable past state.unreachable_hold is paged directly over the channels, not through the store.
+  const alarm = new StateStoreAlarm({
+    config: () => (app?.config ?? config).escalation,
+    reading: () => readingOf((app?.config ?? config).centinela),
+    clock,
+    log: deps.log,
+  });
+  const onOutage = (outage: Outage, holdMs: number) => alarm.tell(outage, holdMs);
+  const opened = await openState(dir, config, { log: deps.log, clock, load, revision, onOutage });
+  const { store, leadership } = opened;
+  const running = await createApp({
     config,
-    loadConfig: () => loadConfig({ dir, env: deps.env, state: true }),
+    loadConfig: load,
     clock,
     log: deps.log,
     store,
-    metrics: new Metrics({ revision: deps.env.CENTINELA_REVISION?.trim() }),
+    metrics: new Metrics({ revision }),
+    ...(opened.replica ? { replica: opened.replica } : {}),
   });
+  app = running;
+  // Writes a standby received, answered by this server as if they had been sent to it.
+  const desk =
+    config.centinela.state.kind === 'postgres'
+      ? new RequestDesk({
+          url: config.centinela.state.url.reveal(),
+          connectTimeout: config.centinela.state.pool.connect_timeout,
+          clock,
+          every: DESK_EVERY_MS,
+          fresh: FORWARD_WAIT_MS,
+          answer: (request) => answerForwarded(running.server, request),
+          onError: (err) => deps.log.error({ code: (err as StateError).code }, err.message),
+        })
+      : undefined;
+  const close = async () => {
+    await desk?.stop();
+    await running.stop();
+    await store.close();
+    await leadership?.release();
+  };
   try {
-    app.start();
-    await app.server.listen(config.centinela.server.listen);
+    running.start();
+    // Taking over from its own standby, it listens where the standby did (the same port, also when the config says 0).
+    await running.server.listen(opened.listen ?? config.centinela.server.listen);
+    desk?.start();
   } catch (err) {
-    await app.stop();
     await close();
     throw err;
   }
-  const a = app.server.server.address() as AddressInfo;
-  const url = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   return {
-    app,
-    url,
-    close: async () => {
-      await app.stop();
-      await close();
-    },
-    ...(leadership ? { lost: leadership.lost } : {}),
+    app: running,
+    url: listeningUrl(running.server),
+    close,
+    // The lead is lost when another holds the lock, or when a write finds another's newer term.
+    ...(leadership && opened.fenced ? { lost: Promise.race([leadership.lost, opened.fenced]) } : {}),
   };
+}
+
+/** How often the active takes the writes a standby handed over (what a standby's write waits at least). */
+const DESK_EVERY_MS = 250;
+
+/** What opening the state gives: the store, and with PostgreSQL the lead, the replica and where a standby listened. */
+interface OpenedState {
+  store: Store;
+  leadership?: Leadership;
+  replica?: () => Replica;
+  listen?: { host: string; port: number };
+  /** Settles when a write of the store finds another centinela's newer term. */
+  fenced?: Promise<Error>;
 }
 
 /**
  * The state store `state` says. SQLite: the file at its path, its folders created; the loader already refused a path
  * that cannot be a file, and what is left (a full disk, a file that is no SQLite database) is told by the setting,
- * never by the path, which may have come from the environment. PostgreSQL: once this centinela holds the lead
- * (a standby waits here), connected, migrated, its working set loaded; its errors name no part of the URL.
+ * never by the path, which may have come from the environment. PostgreSQL: once this centinela holds the lead,
+ * connected, migrated, its working set loaded; its errors name no part of the URL. While another centinela leads,
+ * this one serves as the standby (standby.ts) and stops serving just before it opens the store.
  */
 async function openState(
   dir: string,
-  state: Config['centinela']['state'],
-  log: Logger,
-  clock: Clock,
-): Promise<{ store: Store; leadership?: Leadership }> {
+  config: Config,
+  deps: {
+    log: Logger;
+    clock: Clock;
+    load: () => Promise<Config>;
+    revision: string | undefined;
+    onOutage: (outage: Outage, holdMs: number) => void;
+  },
+): Promise<OpenedState> {
+  const { log, clock } = deps;
+  const state = config.centinela.state;
   const file = join(dir, 'centinela.yaml');
   if (state.kind === 'postgres') {
+    const name = hostname();
     let leadership: Leadership | undefined;
+    let standby: Promise<Standby | undefined> | undefined;
     try {
       leadership = await acquireLeadership({
         url: state.url.reveal(),
         lease: state.lease,
         connectTimeout: state.pool.connect_timeout,
         clock,
-        onStandby: () => log.info('standby: another centinela is active; this one takes over when it stops'),
+        onStandby: () => {
+          standby = serveStandby({ config, loadConfig: deps.load, clock, log, name, revision: deps.revision }).then(
+            (s) => {
+              log.info(
+                { url: s.url },
+                'standby: another centinela is active; this one serves reads and takes over when it stops',
+              );
+              return s;
+            },
+            (err: Error) => {
+              log.warn(
+                { code: (err as { code?: string }).code },
+                `standby: another centinela is active; this one cannot serve (${err.message}) and takes over when it stops`,
+              );
+              return undefined;
+            },
+          );
+        },
+        onUnsure: (err) => log.warn({ code: err.code }, `${err.message}; this one keeps leading and takes it again`),
+        onRetaken: () => log.info('leader: the lead is held again'),
       });
+      const served = await standby;
+      await served?.close();
       const store = await openPostgresStore({
         url: state.url.reveal(),
         maxConnections: state.pool.max_connections,
         connectTimeout: state.pool.connect_timeout,
         idleTimeout: state.pool.idle_timeout,
         onError: (err) => log.error({ code: (err as StateError).code }, err.message),
+        clock,
+        hold: state.unreachable_hold,
+        onOutage: (outage) => deps.onOutage(outage, state.unreachable_hold),
+        lease: state.lease,
+        unsureSince: () => leadership?.unsureSince,
       });
       log.info({ term: store.term }, 'leader: this centinela is the active one');
-      return { store, leadership };
+      return {
+        store,
+        leadership,
+        fenced: store.fenced,
+        replica: () => ({ name, role: 'active', term: store.term }),
+        ...(served ? { listen: served.address } : {}),
+      };
     } catch (err) {
+      await (await standby)?.close();
       await leadership?.release();
       if (!(err instanceof StateError) || err.code !== 'STATE_UNREACHABLE') throw err;
       throw new Error(`${err.message}. Check state.url (${file}) and that PostgreSQL takes centinela's connections`);

@@ -1,7 +1,7 @@
 // `centinela test [FILE...] [--config DIR]`: runs rule unit tests (like `promtool test rules`) against the rules of a
 // configuration folder, on a fake clock (by default the folder's own tests/*.yaml); prints a diff for every
 // expectation that does not hold and exits 1.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Config } from '../config/schema.js';
@@ -13,7 +13,10 @@ import { type CommandRun, type ConfigCommandDeps, configOption, loadOrReport, sh
 export function testCommand(deps: ConfigCommandDeps): Command {
   return new Command('test')
     .description('run rule unit tests: sample series over time in, expected alerts out (see docs/rules.md)')
-    .argument('[files...]', 'test files (YAML); default: every *.yaml in the tests folder of the configuration folder')
+    .argument(
+      '[files...]',
+      'test files (YAML), or folders of them (their *.yaml); default: the tests folder of the configuration folder',
+    )
     .addOption(configOption())
     .option(
       '--json',
@@ -42,10 +45,12 @@ type FileOutcome =
  */
 export async function runTests(opts: CommandRun & { files: readonly string[]; json?: boolean }): Promise<number> {
   const folder = join(opts.dir, 'tests');
-  const found = opts.files.length > 0 ? { files: opts.files } : await testFilesIn(folder);
+  const found = opts.files.length > 0 ? await testFilesOf(opts.files) : await testFilesIn(folder);
   if ('problem' in found) {
     opts.err(
-      `No test files: none given, and ${found.problem}. Give files (centinela test FILE...) or put them in ${folder}.`,
+      opts.files.length > 0
+        ? `No test files: ${found.problem}. Give test files or folders that hold *.yaml.`
+        : `No test files: none given, and ${found.problem}. Give files (centinela test FILE...) or put them in ${folder}.`,
     );
     return 1;
   }
@@ -108,6 +113,25 @@ function printOutcome(opts: CommandRun, o: FileOutcome): void {
 }
 
 /** `<folder>/*.yaml`, sorted, or why there are none (the problem completes "none given, and …"). */
+/** The files given, a folder among them standing for its *.yaml (a file that cannot be read is reported when run). */
+async function testFilesOf(given: readonly string[]): Promise<{ files: string[] } | { problem: string }> {
+  const files: string[] = [];
+  for (const path of given) {
+    const isFolder = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isFolder) {
+      files.push(path);
+      continue;
+    }
+    const found = await testFilesIn(path);
+    if ('problem' in found) return found;
+    for (const file of found.files) files.push(file);
+  }
+  return { files };
+}
+
 async function testFilesIn(folder: string): Promise<{ files: string[] } | { problem: string }> {
   let names: string[];
   try {

@@ -146,7 +146,7 @@ export const sourceConfig = z.strictObject({
   group_by: z.array(labelName).default(['alertname']),
   /** How long an alert sent without endsAt stays firing without a resend (Alertmanager's resolve_timeout). */
   resolve_timeout: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }).default(5 * 60_000),
-  /** At most this many of its alerts are open at once; more new ones are refused (400) until some resolve. */
+  /** At most this many of its alerts are open at once; more new ones are refused (429) until some resolve. */
   max_alerts: z.number().int().min(1).max(100_000).default(20_000),
 });
 
@@ -411,6 +411,13 @@ export const centinelaFile = z.strictObject({
           .default({ max_connections: 4, connect_timeout: 5_000, idle_timeout: 30_000 }),
         /** How long a leader that went silent (stopped, frozen, cut off) keeps the lead before a standby takes it. */
         lease: duration.refine((ms) => ms >= 1_000, { message: 'must be at least 1s. Write e.g. 10s' }).default(10_000),
+        /**
+         * How long the active one holds pages while PostgreSQL is unreachable, waiting to save them before it sends
+         * them; after it, it sends them unsaved (fail open) and pages that PostgreSQL is unreachable.
+         */
+        unreachable_hold: duration
+          .refine((ms) => ms >= 1_000 && ms <= 3_600_000, { message: 'must be between 1s and 1h. Write e.g. 1m' })
+          .default(60_000),
         history: historyConfig.default(HISTORY_DEFAULTS),
       }),
     ])

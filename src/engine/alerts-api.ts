@@ -12,7 +12,7 @@ import { newWindow, type ProbeHealth, type WindowInput, windowMatchers } from '.
 import { lengthLimits, type Silence, type SilenceInput, type SilenceState } from '../rules/silences.js';
 import type { AlertState } from '../rules/state-machine.js';
 import type { AlertStore } from '../store/store.js';
-import { type Alert, labelValue, PRIORITIES, type Priority } from '../types.js';
+import { type Alert, type Labels, labelValue, PRIORITIES, type Priority } from '../types.js';
 import type { Silences } from './stored-silences.js';
 
 /** What the last committed evaluation left, as the API reads it. */
@@ -34,6 +34,8 @@ export interface AlertRecord {
   since: number;
   /** For an open alert received from a source: the alert as it was last received. */
   received?: ExternalAlert;
+  /** The labels its rule groups by (`group_by`) that it has, with their values. */
+  group: Labels;
 }
 
 /** An alert instance with its history (state changes and what was told, newest first). */
@@ -208,7 +210,9 @@ export class AlertsApi {
       external: (id) => snap.external.get(id),
     });
     const received = snap.external.get(e.id);
-    return { alert, state: e.inst.state, since: e.inst.since, ...(received ? { received } : {}) };
+    const group: Record<string, string> = {};
+    for (const l of e.rule.groupBy) if (Object.hasOwn(e.labels, l)) group[l] = labelValue(e.labels, l);
+    return { alert, state: e.inst.state, since: e.inst.since, group, ...(received ? { received } : {}) };
   }
 }
 

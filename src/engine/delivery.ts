@@ -34,8 +34,9 @@ export type OutboxConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channel
 export interface OutboxDeps {
   store: IncidentStore;
   /**
-   * Resolves once the store's writes so far are durable (Store.flush): a claimed message is sent only then, so a
-   * claim that did not commit (a fenced or cut-off PostgreSQL store) is never delivered. Resolved at once without it.
+   * Resolves once the store's writes so far are durable (Store.deliverable): a claimed message is sent only then, so a
+   * claim that did not commit (a fenced or cut-off PostgreSQL store) is not delivered, except by a store cut off for
+   * longer than state.unreachable_hold, which fails open. Resolved at once without it.
    */
   committed?: () => Promise<void>;
   config: OutboxConfig;
@@ -43,8 +44,8 @@ export interface OutboxDeps {
   reading?: Reading;
   /** The signed acknowledgement link of a page for one contact, or undefined when links are off. */
   ackUrl?: AckUrl;
-  /** Where an alert's timeline page is (server.public_url), or undefined without a public URL. */
-  timelineUrl?: (alertId: string) => string | undefined;
+  /** Where an incident's timeline page is (server.public_url), or undefined without a public URL. */
+  timelineUrl?: (alertId: string, incidentId: number) => string | undefined;
   clock: Clock;
   log: Logger;
   /** Jitter source, [0, 1). */
@@ -98,7 +99,7 @@ export class OutboxWorker {
   readonly #concurrency: number;
   readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
   readonly #ackUrl: AckUrl;
-  readonly #timelineUrl: (alertId: string) => string | undefined;
+  readonly #timelineUrl: (alertId: string, incidentId: number) => string | undefined;
   readonly #failing: FailingChannels;
   #config: OutboxConfig;
   #reading: Reading;
@@ -223,6 +224,8 @@ export class OutboxWorker {
   async #deliverBatch(rows: OutboxRow[]): Promise<void> {
     if (!(await this.#claimCommitted(rows))) return;
     const first = rows[0] as OutboxRow;
+    // When each send starts, for telling a send begun before a takeover from one begun after it (bench/failover.ts).
+    this.#log.debug({ contact: first.contact, rows: rows.length }, 'outbox: sending');
     const { contacts, channels, levels } = this.#config;
     const contact = contacts[first.contact];
     const channelName = contact?.channels[first.channelIndex];
@@ -288,9 +291,9 @@ export class OutboxWorker {
     }
   }
 
-  /** The item with the link to its alert's timeline, and, on a page, the signed acknowledgement link. */
+  /** The item with the link to its incident's timeline, and, on a page, the signed acknowledgement link. */
   #withLinks(row: OutboxRow): NotificationItem {
-    const timeline = row.incidentId ? this.#timelineUrl(row.item.alert.id) : undefined;
+    const timeline = row.incidentId ? this.#timelineUrl(row.item.alert.id, row.incidentId) : undefined;
     const item = timeline ? { ...row.item, timelineUrl: timeline } : row.item;
     // Pages ask for an acknowledgement, so they carry a link; news for those paged does not.
     if (!row.incidentId || !PAGE_KINDS.includes(row.kind)) return item;

@@ -16,8 +16,8 @@ import type { AckInfo, Alert, AlertEvent, Priority } from '../types.js';
 /** The part of escalation.yaml this needs. */
 export type EscalationConfig = Pick<EscalationFile, 'levels' | 'contacts' | 'channels' | 'delivery' | 'ack'>;
 
-/** How an acknowledgement arrived: the API (bearer token), a signed link, the CLI. */
-export type AckVia = 'api' | 'link' | 'cli';
+/** How an acknowledgement arrived: the API (bearer token), the status page (its login cookie), a signed link, the CLI. */
+export type AckVia = 'api' | 'page' | 'link' | 'cli';
 
 /** The result of `ack`: acknowledged now, already acknowledged, or why not. */
 export type AckOutcome =

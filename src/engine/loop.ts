@@ -106,16 +106,19 @@ export class Engine {
     });
     this.#delivery = new OutboxWorker({
       store: deps.store.incidents,
-      committed: () => deps.store.flush(),
+      committed: () => deps.store.deliverable(),
       config: this.#paging.escalation,
       reading: this.#paging.reading ?? DEFAULT_READING,
       ackUrl: signedAckLinks(
         () => ({ ack: this.#paging.escalation.ack, publicUrl: this.#paging.publicUrl }),
         deps.clock,
       ),
-      timelineUrl: (alertId) => {
+      // The incident's own timeline: a page of an earlier incident keeps showing that incident.
+      timelineUrl: (alertId, incidentId) => {
         const base = this.#paging.publicUrl;
-        return base ? `${base.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}` : undefined;
+        return base
+          ? `${base.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}?incident=${incidentId}`
+          : undefined;
       },
       clock: deps.clock,
       log: deps.log.child({ component: 'outbox' }),

@@ -28,8 +28,9 @@ import type {
 } from '../server/api-shapes.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
 import type { HeartbeatStore, IncidentStore, OutboxRow } from '../store/store.js';
+import type { AckInfo } from '../types.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
-import type { AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
+import type { AlertDetail, AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
 import type { Escalator } from './escalator.js';
 import { heartbeatProbe, recordPing } from './heartbeat-pings.js';
 import type { History } from './history.js';
@@ -89,6 +90,16 @@ function refused(r: AckRefusal): ApiError {
 function ackView(accepted: AckAccepted, via: string): AckView {
   const { ack } = accepted;
   return { by: ack.who, at: iso(ack.at), via, ...(ack.comment ? { comment: ack.comment } : {}) };
+}
+
+/** A recorded acknowledgement with how it arrived (api, page, link, cli). */
+function ackOf(ack: AckInfo): AckView {
+  return {
+    by: ack.who,
+    at: iso(ack.at),
+    ...(ack.via ? { via: ack.via } : {}),
+    ...(ack.comment ? { comment: ack.comment } : {}),
+  };
 }
 
 function silenceView(s: Silence): SilenceView {
@@ -173,6 +184,7 @@ export function createOperations(d: OperationsDeps): Operations {
       value: alert.value,
       threshold: alert.threshold,
       op: alert.op,
+      ...(alert.unit ? { unit: alert.unit } : {}),
       summary: alert.summary,
       ...(r.state === 'firing' || r.state === 'resolved' ? { activeSince: iso(alert.activeSince) } : {}),
       ...(r.state === 'resolved' ? { resolvedAt: iso(r.since) } : {}),
@@ -181,6 +193,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(ack ? { ack: { by: ack.who, at: iso(ack.at), ...(ack.comment ? { comment: ack.comment } : {}) } } : {}),
       ...deliveryOf(incident),
       ...(r.received ? { received: receivedView(r.received) } : {}),
+      group: r.group,
     };
   };
 
@@ -212,7 +225,7 @@ export function createOperations(d: OperationsDeps): Operations {
   const channelOf = (row: OutboxRow): string =>
     row.channel ?? d.config().escalation.contacts[row.contact]?.channels[row.channelIndex] ?? '';
 
-  /** The pages of the alert's current (or last) episode. */
+  /** The pages of an incident; a failed row's next attempt is when it was given up (the store keeps that time). */
   const pagesOf = (incident: IncidentRecord | undefined): PageView[] =>
     (incident ? d.store.outboxRows(incident.id) : []).map((row) => ({
       contact: row.contact,
@@ -223,7 +236,38 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(row.deliveredAt !== null ? { deliveredAt: iso(row.deliveredAt) } : {}),
       attempts: row.attempts,
       ...(row.lastError ? { lastError: row.lastError } : {}),
+      ...(row.state === 'pending' && row.failingSince !== null ? { failingSince: iso(row.failingSince) } : {}),
+      ...(row.state === 'failed' ? { givenUpAt: iso(row.nextAttemptAt) } : {}),
     }));
+
+  /**
+   * The incident an alert's timeline shows: the one asked for (it must be of this alert), else the current (or last)
+   * one; undefined when the alert has not fired since its last incident.
+   */
+  const timelineIncident = (id: string, record: AlertRecord | undefined, asked: number | undefined) => {
+    if (asked === undefined) return record ? incidentOf(record) : undefined;
+    const incident = d.store.incident(asked);
+    if (incident?.alertId === id) return incident;
+    throw new ApiError(
+      'ALERT_NOT_FOUND',
+      `alert "${id}" has no incident ${asked}. The status page lists the incidents of the last 7 days`,
+    );
+  };
+
+  /**
+   * The history of one incident: from the pending that led to it to its resolution. With no incident, what came
+   * after the alert's last incident (a pending that has not fired yet).
+   */
+  const historyOf = (record: AlertDetail, incident: IncidentRecord | undefined): AlertDetail['history'] => {
+    if (!incident) {
+      const after = d.store.lastIncident(record.alert.id)?.resolvedAt ?? -Infinity;
+      return record.history.filter((h) => h.at > after);
+    }
+    const end = incident.resolvedAt ?? Infinity;
+    const before = record.history.find((h) => h.kind === 'state' && h.at < incident.openedAt);
+    const start = before?.what === 'pending' ? before.at : incident.openedAt;
+    return record.history.filter((h) => h.at >= start && h.at <= end);
+  };
 
   const ops: Operations = {
     async listAlerts(filter) {
@@ -237,15 +281,36 @@ export function createOperations(d: OperationsDeps): Operations {
       return records.map(alertView);
     },
 
-    async getAlert(id) {
-      const detail = api().getAlert(id);
-      if (!detail) throw new ApiError('ALERT_NOT_FOUND', `no alert "${id}". List alerts with GET /api/v1/alerts`);
+    async getAlert(id, asked) {
+      // An older incident's history may lie past the latest 200 entries.
+      const detail = api().getAlert(id, asked === undefined ? undefined : HISTORY_OF_INCIDENT);
+      const incident = timelineIncident(id, detail, asked);
+      if (!detail && !incident)
+        throw new ApiError('ALERT_NOT_FOUND', `no alert "${id}". List alerts with GET /api/v1/alerts`);
+      // The alert as it stands when the incident is its current one; an earlier incident as it ended.
+      const current = detail && (!incident || incidentOf(detail)?.id === incident.id);
+      const alert = detail?.alert ?? (incident as IncidentRecord).alert;
+      // A resolved incident's diagnosis as its first page carried it: what the probes said while it fired, not since.
+      const firstPage =
+        incident?.resolvedAt !== undefined
+          ? d.store.outboxRows(incident.id).find((row) => row.kind === 'firing')
+          : undefined;
       const view: AlertDetailView = {
-        ...alertView(detail),
-        ...(detail.alert.description ? { description: detail.alert.description } : {}),
-        runbook: detail.alert.runbook,
-        diagnosis: detail.alert.diagnosis,
-        history: detail.history.map((h) => ({
+        ...(current ? alertView(detail) : fromIncident(incident as IncidentRecord, deliveryOf(incident))),
+        ...(alert.description ? { description: alert.description } : {}),
+        runbook: alert.runbook,
+        diagnosis: firstPage?.item.alert.diagnosis ?? alert.diagnosis,
+        ...(incident
+          ? {
+              incident: {
+                id: incident.id,
+                openedAt: iso(incident.openedAt),
+                ...(incident.resolvedAt !== undefined ? { resolvedAt: iso(incident.resolvedAt) } : {}),
+              },
+            }
+          : {}),
+        acks: incident ? d.store.acks(incident.id).map(ackOf) : [],
+        history: (detail ? historyOf(detail, incident) : []).map((h) => ({
           at: iso(h.at),
           event: h.kind === 'state' ? h.what : `told ${h.what}`,
           ...(h.priority || h.suppressedBy.length
@@ -254,13 +319,13 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(h.priority ? { priority: h.priority } : {}),
           ...(h.suppressedBy.length ? { suppressedBy: h.suppressedBy } : {}),
         })),
-        pages: pagesOf(incidentOf(detail)),
+        pages: pagesOf(incident),
       };
       return view;
     },
 
     async ack(id, input) {
-      const by = { by: input.by, comment: input.comment, via: 'api' as const };
+      const by = { by: input.by, comment: input.comment, via: input.via };
       const result = ackAlert(d.escalator, id, by, d.clock.now(), readingOf(d.config().centinela));
       if (!result.ok) {
         // Escalation knows only alerts that fired; one that is pending exists but has nothing to acknowledge yet.
@@ -405,15 +470,26 @@ export function createOperations(d: OperationsDeps): Operations {
       const probes: ProbeView[] = d.config().alerts.probes.map((p) => {
         const s = stats.get(p.name);
         const last = s?.lastResult;
+        const history = d.history.probe(p.name, now);
+        // A standby runs no probes: it shows the last run the active recorded (without its reason and samples).
+        const recorded = s?.lastRunAt === undefined ? history.runs.at(-1) : undefined;
         return {
           name: p.name,
           kind: p.kind,
-          ...(last ? { up: last.up } : {}),
+          ...(last ? { up: last.up } : recorded ? { up: recorded.up } : {}),
           ...(last && !last.up ? { reason: last.reason } : {}),
-          ...(s?.lastRunAt !== undefined ? { lastRunAt: iso(s.lastRunAt) } : {}),
-          ...(s?.lastDurationMs !== undefined ? { durationSeconds: s.lastDurationMs / 1000 } : {}),
+          ...(s?.lastRunAt !== undefined
+            ? { lastRunAt: iso(s.lastRunAt) }
+            : recorded
+              ? { lastRunAt: recorded.at }
+              : {}),
+          ...(s?.lastDurationMs !== undefined
+            ? { durationSeconds: s.lastDurationMs / 1000 }
+            : recorded
+              ? { durationSeconds: recorded.durationSeconds }
+              : {}),
           samples: last?.samples ?? [],
-          ...d.history.probe(p.name, now),
+          ...history,
         };
       });
       return {
@@ -446,6 +522,9 @@ export function createOperations(d: OperationsDeps): Operations {
   return ops;
 }
 
+/** How many history entries of an alert an earlier incident's timeline looks through. */
+const HISTORY_OF_INCIDENT = 2_000;
+
 /** How far back the status page lists incidents. */
 const INCIDENT_DAYS = 7;
 
@@ -453,6 +532,7 @@ const INCIDENT_DAYS = 7;
 function incidentView(i: IncidentRecord, now: number): IncidentView {
   const ack = i.firstAck ?? i.ack;
   return {
+    id: i.id,
     alertId: i.alertId,
     alertname: i.alert.alertname,
     labels: i.alert.labels,
@@ -486,10 +566,13 @@ function fromIncident(
     value: a.value,
     threshold: a.threshold,
     op: a.op,
+    ...(a.unit ? { unit: a.unit } : {}),
     summary: a.summary,
     activeSince: iso(a.activeSince),
+    ...(incident.resolvedAt !== undefined ? { resolvedAt: iso(incident.resolvedAt) } : {}),
     flapping: a.flapping,
     suppressedBy: a.suppressedBy,
+    ...(incident.ack ? { ack: ackOf(incident.ack) } : {}),
     ...delivery,
   };
 }

@@ -60,7 +60,7 @@ const en = {
   'page.ackAlert': 'Ack {title}',
   'page.acknowledgeInCentinela': 'Acknowledge in centinela',
   'page.timeline': 'Timeline',
-  'page.moreAlerts': '…and {count} more alerts',
+  'page.moreAlerts': '…and {count} more {count:alert|alerts}',
   'page.moreAlertsInAll': '…and more alerts ({count} in all)',
   'page.smsAck': 'Ack: {url}',
   // A call: Twilio's voice for the language, and what it says after the headline.
@@ -89,7 +89,8 @@ const en = {
   'delivery.noChannel': '(none)',
   'delivery.runNotifyTest': 'Run: {command}',
   'delivery.fixChannel': 'Fix the channel in escalation.yaml or the receiving service (password, URL, token, quota)',
-  'delivery.waiting': "{count} notification(s) are waiting; they move to the contact's next channel when there is one",
+  'delivery.waiting':
+    "{count} {count:notification is waiting; it moves|notifications are waiting; they move} to the contact's next channel when there is one",
   'delivery.unreached': 'Nobody was reached about {alert} ({priority}): every page failed {how}',
   'delivery.forGood': 'for good',
   'delivery.forDuration': 'for {duration}',
@@ -99,6 +100,15 @@ const en = {
   'delivery.handleYourself': 'Handle {alert} yourself: nobody paged for it has heard of it ({api})',
   'delivery.fixChannels': 'Fix the channels in escalation.yaml or the receiving services (password, URL, token, quota)',
   'delivery.over': '{contact} over {channel}: {error}',
+
+  // StateStoreUnreachable (src/engine/state-store-alarm.ts): PostgreSQL, the state store of a pair, does not answer.
+  'stateStore.unreachable': 'centinela cannot reach PostgreSQL, its state store: pages go out without being saved',
+  'stateStore.description':
+    'No write has reached PostgreSQL for {duration}: {error}. centinela keeps probing and paging from memory; a page may come twice, with the same idempotency key',
+  'stateStore.check': "Check that PostgreSQL is up and takes centinela's connections: pg_isready, then its log",
+  'stateStore.saved':
+    'What centinela did meanwhile is saved when PostgreSQL answers again; nothing is lost while it keeps running',
+  'stateStore.restart': 'Do not restart centinela while this lasts: what it holds in memory is not saved yet',
 
   // The page `centinela notify-test` sends.
   'test.summary': 'centinela test page for {contact} — no action needed',
@@ -135,9 +145,12 @@ const en = {
 
   // The status page.
   'status.title': '{count} firing — centinela',
-  'status.counts': '{firing} firing · {pending} pending · {down} of {probes} probes down · updated',
+  'status.counts': '{firing} firing · {pending} pending · {down} of {probes} {probes:probe|probes} down · updated',
   'status.firing': 'Firing alerts',
   'status.nothingFiring': 'Nothing is firing.',
+  'status.replicaActive': 'Replica {name}: the active one (it checks, pages and takes acknowledgements).',
+  'status.replicaStandby':
+    'Replica {name}: the standby. It shows what the active one records, a few seconds behind; acknowledgements and silences made here are applied by the active one, and it takes over if the active one stops.',
   'status.pending': 'Pending',
   'status.probes': 'Probes',
   'status.noProbes': 'No probes configured.',
@@ -146,15 +159,16 @@ const en = {
   'status.windows': 'Maintenance windows',
   'status.noWindows': 'No open maintenance windows.',
   'status.alertsLabel': 'Alerts',
-  'status.for': 'for {age}',
+  'status.since': 'since {time} · for {age}',
   'status.pendingState': 'pending',
   'status.ackedBy': 'Acknowledged by {who} {age} ago',
   'status.ack': 'Ack',
   'status.flapping': 'flapping',
   'status.line': '{since} · value {value} ({op} {threshold}) · paged: {paged}',
+  'status.lineState': '{since} · paged: {paged}',
   'status.nobodyYet': 'nobody yet',
   'status.notDelivered': 'Not delivered: no page has reached anyone yet',
-  'status.attempts': '{count} attempts',
+  'status.attempts': '{count} {count:attempt|attempts}',
   'status.delivery.queued': 'queued',
   'status.delivery.sent': 'sent',
   'status.delivery.failing': 'failing',
@@ -166,7 +180,7 @@ const en = {
   'status.moreOnMetrics': '+{count} more on /metrics',
   'status.silenceStarts': 'starts in {starts}, lasts {lasts}',
   'status.silenceEnds': 'ends in {ends}',
-  'status.windowUntil': 'until {probes} pass again',
+  'status.windowUntil': 'until {probes} {count:passes|pass} again',
   'status.windowRecurring': 'recurring',
   'status.windowRollback': 'rollback',
   'status.windowAtMost': 'at most {age} more',
@@ -203,8 +217,8 @@ const en = {
   // The pictures of the status page (their text for screen readers and on hover).
   'chart.runUp': 'up {time}, {seconds}',
   'chart.runDown': 'down {time}, {seconds}',
-  'chart.runsLabel': 'Last {count} runs, {down} down',
-  'chart.sparkLabel': '{count} points in the last hour',
+  'chart.runsLabel': 'Last {count} {count:run|runs}, {down} down',
+  'chart.sparkLabel': '{count} {count:point|points} in the last hour',
 
   // The timeline of one alert (/alerts/<id>).
   'timeline.title': '{alert} — timeline',
@@ -212,6 +226,9 @@ const en = {
   'timeline.events': 'What happened',
   'timeline.none': 'Nothing recorded for this alert yet.',
   'timeline.unknown': 'No alert with id "{id}".',
+  'timeline.unknownIncident':
+    'Alert "{id}" has no incident {incident}: the status page lists the incidents of the last 7 days.',
+  'timeline.badIncident': 'An incident is named by its number, e.g. ?incident=7 (the status page links each one).',
   'timeline.state.pending': 'Condition met: pending',
   'timeline.state.firing': 'Firing at {priority}',
   'timeline.state.resolved': 'Resolved',
@@ -219,8 +236,9 @@ const en = {
   'timeline.held': 'Held back: {holds}',
   'timeline.page': '{kind} for {contact} via {channel}',
   'timeline.delivered': '{kind} delivered to {contact} via {channel}',
-  'timeline.failed': '{kind} not delivered to {contact} via {channel} ({attempts} attempts): {error}',
-  'timeline.failing': '{kind} to {contact} via {channel} failing ({attempts} attempts): {error}',
+  'timeline.failed':
+    '{kind} not delivered to {contact} via {channel} ({attempts} {attempts:attempt|attempts}): {error}',
+  'timeline.failing': '{kind} to {contact} via {channel} failing ({attempts} {attempts:attempt|attempts}): {error}',
   'timeline.superseded': '{kind} for {contact} dropped: acknowledged before it went out',
   'timeline.acked': 'Acknowledged by {who}',
   'timeline.kind.firing': 'Page',
@@ -236,13 +254,24 @@ const en = {
   'timeline.kind.delivery-failing': 'Delivery-failing page',
   'timeline.kind.test': 'Test page',
   'timeline.via': 'via {via}',
+  'timeline.ackVia.api': 'the API',
+  'timeline.ackVia.page': 'the status page',
+  'timeline.ackVia.link': 'the emailed link',
+  'timeline.ackVia.cli': 'the command line',
+  'timeline.incidentOpen': 'Incident {id}, opened {opened}, still open',
+  'timeline.incidentResolved': 'Incident {id}, opened {opened}, resolved {resolved}',
 } as const;
 
 /** The key of a message. */
 export type MessageKey = keyof typeof en;
 
+/** The name of a placeholder: `count` of `{count}` and of `{count:alert|alerts}` (the forms that agree with it). */
+type NameOf<P extends string> = P extends `${infer N}:${string}` ? N : P;
+
 /** The names in `{…}` of a text. */
-type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? NameOf<P> | Placeholders<Rest>
+  : never;
 
 /** The values a message needs: one per placeholder. */
 export type MessageParams<K extends MessageKey> = Record<Placeholders<(typeof en)[K]>, string | number>;
@@ -301,7 +330,7 @@ const es: Record<MessageKey, string> = {
   'page.ackAlert': 'Reconocer {title}',
   'page.acknowledgeInCentinela': 'Reconocer en centinela',
   'page.timeline': 'Cronología',
-  'page.moreAlerts': '…y {count} alertas más',
+  'page.moreAlerts': '…y {count} {count:alerta|alertas} más',
   'page.moreAlertsInAll': '…y más alertas ({count} en total)',
   'page.smsAck': 'Reconocer: {url}',
   'call.voiceLanguage': 'es-MX',
@@ -326,7 +355,8 @@ const es: Record<MessageKey, string> = {
   'delivery.runNotifyTest': 'Ejecutar: {command}',
   'delivery.fixChannel':
     'Corregir el canal en escalation.yaml o el servicio que lo recibe (contraseña, URL, token, cuota)',
-  'delivery.waiting': '{count} notificación(es) en espera; pasan al siguiente canal del contacto cuando lo hay',
+  'delivery.waiting':
+    '{count} {count:notificación en espera; pasa|notificaciones en espera; pasan} al siguiente canal del contacto cuando lo hay',
   'delivery.unreached': 'No se avisó a nadie de {alert} ({priority}): todos los avisos fallaron {how}',
   'delivery.forGood': 'definitivamente',
   'delivery.forDuration': 'durante {duration}',
@@ -337,6 +367,15 @@ const es: Record<MessageKey, string> = {
   'delivery.fixChannels':
     'Corregir los canales en escalation.yaml o los servicios que los reciben (contraseña, URL, token, cuota)',
   'delivery.over': '{contact} por {channel}: {error}',
+
+  'stateStore.unreachable': 'centinela no alcanza PostgreSQL, donde guarda su estado: los avisos salen sin guardarse',
+  'stateStore.description':
+    'Ninguna escritura llega a PostgreSQL desde hace {duration}: {error}. centinela sigue sondeando y avisando desde la memoria; un aviso puede llegar dos veces, con la misma clave de idempotencia',
+  'stateStore.check':
+    'Compruebe que PostgreSQL está arriba y acepta las conexiones de centinela: pg_isready, luego su log',
+  'stateStore.saved':
+    'Lo que centinela haga mientras tanto se guarda cuando PostgreSQL vuelva a responder; nada se pierde mientras siga en marcha',
+  'stateStore.restart': 'No reinicie centinela mientras dure: lo que tiene en memoria aún no está guardado',
 
   'test.summary': 'aviso de prueba de centinela para {contact}: no hace falta hacer nada',
   'test.description': 'Enviado por `centinela notify-test` para comprobar que este canal le llega',
@@ -368,10 +407,14 @@ const es: Record<MessageKey, string> = {
   'ackPage.malformed': 'el enlace está mal formado',
   'ackPage.formMalformed': 'el enlace o el formulario están mal formados',
 
-  'status.title': '{count} activas — centinela',
-  'status.counts': '{firing} activas · {pending} pendientes · {down} de {probes} sondas caídas · actualizado',
+  'status.title': '{count} {count:activa|activas} — centinela',
+  'status.counts':
+    '{firing} {firing:activa|activas} · {pending} {pending:pendiente|pendientes} · {down} de {probes} {probes:sonda|sondas} {down:caída|caídas} · actualizado',
   'status.firing': 'Alertas activas',
   'status.nothingFiring': 'No hay alertas activas.',
+  'status.replicaActive': 'Réplica {name}: la activa (comprueba, avisa y recibe los reconocimientos).',
+  'status.replicaStandby':
+    'Réplica {name}: la de reserva. Muestra lo que registra la activa, con unos segundos de retraso; los reconocimientos y silencios hechos aquí los aplica la activa, y esta toma el relevo si la activa se detiene.',
   'status.pending': 'Pendientes',
   'status.probes': 'Sondas',
   'status.noProbes': 'No hay sondas configuradas.',
@@ -380,15 +423,16 @@ const es: Record<MessageKey, string> = {
   'status.windows': 'Ventanas de mantenimiento',
   'status.noWindows': 'No hay ventanas de mantenimiento abiertas.',
   'status.alertsLabel': 'Alertas',
-  'status.for': 'desde hace {age}',
+  'status.since': 'desde {time} · hace {age}',
   'status.pendingState': 'pendiente',
   'status.ackedBy': 'Reconocida por {who} hace {age}',
   'status.ack': 'Reconocer',
   'status.flapping': 'intermitente',
   'status.line': '{since} · valor {value} ({op} {threshold}) · avisados: {paged}',
+  'status.lineState': '{since} · avisados: {paged}',
   'status.nobodyYet': 'nadie todavía',
   'status.notDelivered': 'Sin entregar: ningún aviso ha llegado a nadie todavía',
-  'status.attempts': '{count} intentos',
+  'status.attempts': '{count} {count:intento|intentos}',
   'status.delivery.queued': 'en cola',
   'status.delivery.sent': 'enviado',
   'status.delivery.failing': 'fallando',
@@ -400,7 +444,7 @@ const es: Record<MessageKey, string> = {
   'status.moreOnMetrics': '+{count} más en /metrics',
   'status.silenceStarts': 'empieza en {starts}, dura {lasts}',
   'status.silenceEnds': 'termina en {ends}',
-  'status.windowUntil': 'hasta que {probes} vuelvan a pasar',
+  'status.windowUntil': 'hasta que {probes} {count:vuelva|vuelvan} a pasar',
   'status.windowRecurring': 'recurrente',
   'status.windowRollback': 'reversión (rollback)',
   'status.windowAtMost': 'como mucho {age} más',
@@ -435,14 +479,18 @@ const es: Record<MessageKey, string> = {
 
   'chart.runUp': 'funciona {time}, {seconds}',
   'chart.runDown': 'caída {time}, {seconds}',
-  'chart.runsLabel': 'Últimas {count} ejecuciones, {down} caídas',
-  'chart.sparkLabel': '{count} puntos en la última hora',
+  'chart.runsLabel': '{count:Última|Últimas} {count} {count:ejecución|ejecuciones}, {down} {down:caída|caídas}',
+  'chart.sparkLabel': '{count} {count:punto|puntos} en la última hora',
 
   'timeline.title': '{alert} — cronología',
   'timeline.back': '← Página de estado',
   'timeline.events': 'Qué pasó',
   'timeline.none': 'Aún no hay nada registrado para esta alerta.',
   'timeline.unknown': 'No hay ninguna alerta con id "{id}".',
+  'timeline.unknownIncident':
+    'La alerta "{id}" no tiene incidente {incident}: la página de estado lista los incidentes de los últimos 7 días.',
+  'timeline.badIncident':
+    'Un incidente se nombra por su número, p. ej. ?incident=7 (la página de estado enlaza cada uno).',
   'timeline.state.pending': 'Condición cumplida: pendiente',
   'timeline.state.firing': 'Disparada en {priority}',
   'timeline.state.resolved': 'Resuelta',
@@ -450,8 +498,8 @@ const es: Record<MessageKey, string> = {
   'timeline.held': 'Retenida: {holds}',
   'timeline.page': '{kind} para {contact} por {channel}',
   'timeline.delivered': '{kind} entregado a {contact} por {channel}',
-  'timeline.failed': '{kind} no entregado a {contact} por {channel} ({attempts} intentos): {error}',
-  'timeline.failing': '{kind} a {contact} por {channel} fallando ({attempts} intentos): {error}',
+  'timeline.failed': '{kind} no entregado a {contact} por {channel} ({attempts} {attempts:intento|intentos}): {error}',
+  'timeline.failing': '{kind} a {contact} por {channel} fallando ({attempts} {attempts:intento|intentos}): {error}',
   'timeline.superseded': '{kind} para {contact} descartado: reconocida antes de salir',
   'timeline.acked': 'Reconocida por {who}',
   'timeline.kind.firing': 'Aviso',
@@ -467,6 +515,12 @@ const es: Record<MessageKey, string> = {
   'timeline.kind.delivery-failing': 'Aviso de entrega fallida',
   'timeline.kind.test': 'Aviso de prueba',
   'timeline.via': 'por {via}',
+  'timeline.ackVia.api': 'la API',
+  'timeline.ackVia.page': 'la página de estado',
+  'timeline.ackVia.link': 'el enlace del correo',
+  'timeline.ackVia.cli': 'la línea de órdenes',
+  'timeline.incidentOpen': 'Incidente {id}, abierto {opened}, sigue abierto',
+  'timeline.incidentResolved': 'Incidente {id}, abierto {opened}, resuelto {resolved}',
 };
 
 /** The catalogue: every message in every language. */

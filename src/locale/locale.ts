@@ -23,11 +23,30 @@ export type { MessageKey };
 /** The arguments after the key: none for a message without placeholders, else a value for each. */
 type ParamArgs<K extends MessageKey> = [keyof MessageParams<K>] extends [never] ? [] : [MessageParams<K>];
 
-/** Message `key` in `locale`, each `{name}` replaced by its value. */
+/**
+ * Message `key` in `locale`, each `{name}` replaced by its value and each `{name:one|other}` by the form that agrees
+ * with the number `name` in that language (1 activa, 2 activas). The text is read once, so a value holding braces
+ * stays as it is.
+ */
 export function t<K extends MessageKey>(locale: Locale, key: K, ...params: ParamArgs<K>): string {
   const text: string = CATALOGUE[locale][key];
   const values = (params[0] ?? {}) as Record<string, string | number>;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  return text.replace(/\{(\w+)(?::([^{}|]*)\|([^{}]*))?\}/g, (whole, name: string, one?: string, other?: string) => {
+    if (!(name in values)) return whole;
+    if (one === undefined) return String(values[name]);
+    return pluralRules(locale).select(Number(values[name])) === 'one' ? one : (other ?? '');
+  });
+}
+
+const plurals = new Map<Locale, Intl.PluralRules>();
+
+function pluralRules(locale: Locale): Intl.PluralRules {
+  let rules = plurals.get(locale);
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    plurals.set(locale, rules);
+  }
+  return rules;
 }
 
 /** True when `zone` is a time zone this runtime knows (an IANA name such as America/Guayaquil, or UTC). */

@@ -62,7 +62,10 @@ export interface NotificationItem {
   resolvedAt?: number;
   /** Signed acknowledgement link for this contact, added by the outbox worker when links are configured. */
   ackUrl?: string;
-  /** The alert's timeline page (`<public_url>/alerts/<id>`), added by the outbox worker when a public URL is set. */
+  /**
+   * The incident's timeline page (`<public_url>/alerts/<id>?incident=<n>`), added by the outbox worker when a public
+   * URL is set.
+   */
   timelineUrl?: string;
   /** The same link in its short form (`<public_url>/a/<token>`), for a text that must fit one SMS. */
   shortAckUrl?: string;

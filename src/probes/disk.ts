@@ -7,6 +7,7 @@ import { basename, dirname, join, matchesGlob, resolve } from 'node:path';
 import { untilAborted } from '../abortable.js';
 import type { DiskProbeConfig } from '../config/probes.js';
 import type { Sample } from '../types.js';
+import { formatBytes } from '../units.js';
 import { FillTrend, NOT_FILLING_HOURS } from './disk-growth.js';
 import { abortReason } from './net-failure.js';
 import { OneCallPerKey, StillWaiting } from './one-call-per-key.js';
@@ -130,17 +131,6 @@ export async function backupsMatching(
     if (s?.isFile()) found.push({ path, size: s.size, mtime: s.mtimeMs });
   }
   return found.sort((a, b) => b.mtime - a.mtime);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 const formatHours = (hours: number) => (hours < 48 ? `${hours.toFixed(1)} h` : `${(hours / 24).toFixed(1)} days`);

@@ -159,24 +159,19 @@ export function parseNumber(token: string): number | undefined {
 // fatal: invalid UTF-8 is an error like Prometheus', not replacement characters silently put in label values.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Whole lines as text; invalid UTF-8 is an error naming its line (the decoder does not say where). */
-function decode(block: Uint8Array, linesBefore: number): string {
-  try {
-    return utf8.decode(block);
-  } catch {
-    let line = linesBefore + 1;
-    for (let start = 0; start < block.length; line++) {
-      const nl = block.indexOf(NEWLINE, start);
-      const end = nl < 0 ? block.length : nl + 1;
-      try {
-        utf8.decode(block.subarray(start, end));
-      } catch {
-        break;
-      }
-      start = end;
+/** Where the first line of `block` that holds invalid UTF-8 starts (the decoder does not say where). */
+function invalidLineStart(block: Uint8Array): number {
+  for (let start = 0; start < block.length; ) {
+    const nl = block.indexOf(NEWLINE, start);
+    const end = nl < 0 ? block.length : nl + 1;
+    try {
+      utf8.decode(block.subarray(start, end));
+    } catch {
+      return start;
     }
-    throw new ExpositionError(line, 'invalid UTF-8');
+    start = end;
   }
+  return block.length;
 }
 
 /** Bytes parsed between two turns of the event loop: about a millisecond of parsing. */
@@ -268,7 +263,7 @@ class LineParser {
   feedBytes(block: Uint8Array): void {
     let run = -1; // start of the wanted lines to decode together
     const flush = (end: number) => {
-      if (run >= 0) this.#feed(decode(block.subarray(run, end), this.lines));
+      if (run >= 0) this.#feedText(block.subarray(run, end));
       run = -1;
     };
     for (let start = 0; start < block.length; ) {
@@ -286,11 +281,26 @@ class LineParser {
       } else {
         flush(start);
         if (known) this.lines++;
-        else this.#feed(decode(block.subarray(start, next), this.lines));
+        else this.#feedText(block.subarray(start, next));
       }
       start = next;
     }
     flush(block.length);
+  }
+
+  /**
+   * Whole lines, decoded and parsed. Invalid UTF-8 is an error naming its line once the lines before it are parsed,
+   * so the first error in the body is the one reported, wherever the socket cut it.
+   */
+  #feedText(block: Uint8Array): void {
+    let text: string;
+    try {
+      text = utf8.decode(block);
+    } catch {
+      this.#feed(utf8.decode(block.subarray(0, invalidLineStart(block))));
+      throw new ExpositionError(this.lines + 1, 'invalid UTF-8');
+    }
+    this.#feed(text);
   }
 
   /** The recent name that `block` holds at `at`, followed by no name character. */

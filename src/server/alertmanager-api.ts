@@ -12,7 +12,7 @@ import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
 import { parseInput } from './api.js';
 import type { AlertView, Operations, SilenceView } from './api-shapes.js';
-import { type AccessTokens, tokenMatches } from './auth.js';
+import { type AccessTokens, presentedToken, tokenMatches } from './auth.js';
 import { ApiError } from './errors.js';
 
 /** Largest intake body (bytes): 10,000 alerts of a few hundred bytes each, as a flood may bring. */
@@ -29,16 +29,19 @@ const NOT_SET = '0001-01-01T00:00:00Z';
 
 const time = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, e.g. 2026-05-01T14:00:00Z' });
 
+/** A label name as Prometheus and Alertmanager take one; `__…` names are the sender's own, dropped by posted(). */
+const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 const labelSet = z
   .record(z.string(), z.string().max(LABEL_VALUE_MAX, { message: `must be at most ${LABEL_VALUE_MAX} characters` }))
   .superRefine((l, ctx) => {
     const names = Object.keys(l);
-    const bad = names.find((n) => !labelName.safeParse(n).success);
+    const bad = names.find((n) => !PROMETHEUS_LABEL_NAME.test(n));
     if (bad !== undefined) {
       const shown = JSON.stringify(bad.slice(0, 100));
       ctx.addIssue({
         code: 'custom',
-        message: `${shown} is not a label name: letters, digits and _, not starting with a digit or __`,
+        message: `${shown} is not a label name: letters, digits and _, not starting with a digit`,
       });
     } else if (names.length > LABELS_MAX) {
       ctx.addIssue({ code: 'custom', message: `has more than ${LABELS_MAX} labels` });
@@ -124,14 +127,28 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
       if (status === 401) reply.header('www-authenticate', 'Bearer realm="centinela"');
       return amError(reply, status, message);
     });
-    const read = { config: { access: 'read' as const } };
-    const write = { config: { access: 'write' as const } };
+    // Grafana's Alertmanager data source and its sender may present the token as a basic-auth password.
+    const read = { config: { access: 'read' as const, basicAuth: true } };
+    const write = { config: { access: 'write' as const, basicAuth: true } };
 
     // The source's own token is the credential: the route is open to the token check and finds the source itself.
-    scope.post('/api/v2/alerts', { config: { access: 'open' as const }, bodyLimit: INTAKE_BODY_MAX }, async (req) => {
+    const intake = { config: { access: 'open' as const, basicAuth: true }, bodyLimit: INTAKE_BODY_MAX };
+    scope.post('/api/v2/alerts', intake, async (req) => {
       const source = sourceOf(req, d);
       const alerts = parseInput(postableAlerts, req.body, 'alerts').map(posted);
-      await d.ops.receiveAlerts(source, alerts);
+      const { accepted, refused } = await d.ops.receiveAlerts(source, alerts);
+      // A 200 would hide the loss: Prometheus and Grafana log a non-2xx answer with its status line (they retry
+      // nothing, and resend every alert at their next evaluation, when room may have been made).
+      if (refused > 0) {
+        req.log.warn(
+          { source, refused, accepted },
+          'alerts from a source refused: it has its max_alerts open (alerts.yaml sources[].max_alerts)',
+        );
+        throw new ApiError(
+          'SOURCE_FULL',
+          `source "${source}" has its max_alerts open: ${refused} new alerts refused, ${accepted} taken; raise sources[].max_alerts in alerts.yaml or resolve some`,
+        );
+      }
       return '';
     });
 
@@ -151,15 +168,31 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
 
     scope.get('/api/v2/receivers', read, async () => ['P0', 'P1', 'P2', 'P3'].map((name) => ({ name })));
 
-    scope.get('/api/v2/alerts', read, async (req) => {
-      const q = parseInput(alertsQuery, req.query, 'query');
+    /** The alerts the query asks for, each with the view it came from. */
+    const listed = async (query: unknown) => {
+      const q = parseInput(alertsQuery, query, 'query');
       const filter = filterMatchers(q.filter);
       const receiver = q.receiver === undefined ? undefined : receiverRegex(q.receiver);
       const alerts = await d.ops.listAlerts({});
       return alerts
         .filter((a) => matchesAll(filter, a.labels) && (!receiver || receiver.test(a.priority)))
-        .map((a) => gettableAlert(a, d.now()))
-        .filter((a) => shown(a.status, q));
+        .map((view) => ({ view, alert: gettableAlert(view, d.now()) }))
+        .filter(({ alert }) => shown(alert.status, q));
+    };
+
+    scope.get('/api/v2/alerts', read, async (req) => (await listed(req.query)).map(({ alert }) => alert));
+
+    // Alertmanager's groups are its route's group_by per receiver; centinela's are its rules' group_by per priority.
+    scope.get('/api/v2/alerts/groups', read, async (req) => {
+      const groups = new Map<string, { labels: Labels; receiver: { name: string }; alerts: GettableAlert[] }>();
+      for (const { view, alert } of await listed(req.query)) {
+        const labels = view.group ?? { alertname: view.alertname };
+        const key = JSON.stringify([view.priority, Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))]);
+        const group = groups.get(key) ?? { labels, receiver: { name: view.priority }, alerts: [] };
+        groups.set(key, group);
+        group.alerts.push(alert);
+      }
+      return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group);
     });
 
     scope.get('/api/v2/silences', read, async (req) => {
@@ -217,14 +250,16 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
  * without one. ApiError UNAUTHORIZED otherwise.
  */
 function sourceOf(req: FastifyRequest, d: AlertmanagerDeps): string {
-  const header = req.headers.authorization;
-  const presented = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  const presented = presentedToken(req);
   const sources = d.ops.sources();
   if (sources.length === 0) {
     throw new ApiError('UNAUTHORIZED', 'alerts.yaml has no sources: add one to take alerts from Prometheus or Grafana');
   }
   if (presented === undefined) {
-    throw new ApiError('UNAUTHORIZED', 'send the source\'s token: "Authorization: Bearer <sources[].token>"');
+    throw new ApiError(
+      'UNAUTHORIZED',
+      'send the source\'s token: "Authorization: Bearer <sources[].token>", or as the basic-auth password',
+    );
   }
   const own = sources.find((s) => s.token !== undefined && tokenMatches(presented, s.token));
   if (own) return own.name;
@@ -234,10 +269,14 @@ function sourceOf(req: FastifyRequest, d: AlertmanagerDeps): string {
   throw new ApiError('UNAUTHORIZED', 'wrong bearer token: no source of alerts.yaml has it');
 }
 
-/** A validated postable alert as the intake takes it: empty label values dropped, Go's zero time as not set. */
+/**
+ * A validated postable alert as the intake takes it: empty label values dropped, and labels named `__…`, which
+ * Prometheus reserves for a sender's own use (Grafana sends `__alert_rule_uid__`, its generatorURL names the rule);
+ * Go's zero time as not set.
+ */
 function posted(a: z.output<typeof postableAlert>): PostedAlert {
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a.labels)) if (v !== '') labels[k] = v;
+  for (const [k, v] of Object.entries(a.labels)) if (v !== '' && !k.startsWith('__')) labels[k] = v;
   const at = (t: string | undefined) => {
     const ms = t === undefined ? Number.NaN : Date.parse(t);
     return Number.isFinite(ms) && ms > 0 ? ms : undefined;
@@ -306,6 +345,8 @@ function receiverRegex(text: string): RegExp {
 }
 
 type AlertStatus = { state: 'unprocessed' | 'active' | 'suppressed'; silencedBy: string[]; inhibitedBy: string[] };
+
+type GettableAlert = ReturnType<typeof gettableAlert>;
 
 /** An alert as Alertmanager lists one; its receiver is the level of its priority, its fingerprint its id. */
 function gettableAlert(a: AlertView, now: number) {

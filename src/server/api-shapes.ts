@@ -9,7 +9,7 @@ import type { Unit } from '../units.js';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
-/** An acknowledgement: who, when, how (api, link; given when it was just made), and what they said. */
+/** An acknowledgement: who, when, how (api, page, link, cli; where it is known), and what they said. */
 export interface AckView {
   by: string;
   at: string;
@@ -27,6 +27,9 @@ export interface AlertView {
   value: number;
   threshold: number;
   op: string;
+  /** How value and threshold read (src/units.ts: percent, seconds, … `state` for a 0/1 such as up); absent for
+   * alerts centinela does not measure (received from a source, its own). */
+  unit?: Unit;
   summary: string;
   /** When it started firing (absent while pending). */
   activeSince?: string;
@@ -42,6 +45,11 @@ export interface AlertView {
   notDelivered: boolean;
   /** An open alert received from a source (alerts.yaml `sources`): as it was last received. */
   received?: ReceivedView;
+  /**
+   * The labels its rule groups by (`group_by`) with their values: alerts of one group go out in one message. Absent
+   * for an alert whose rule was removed from the config.
+   */
+  group?: Labels;
 }
 
 /** What a source sent of an alert, the last time it sent it. */
@@ -78,6 +86,10 @@ export interface PageView {
   deliveredAt?: string;
   attempts: number;
   lastError?: string;
+  /** When its first attempt failed (status pending, retrying). */
+  failingSince?: string;
+  /** When its last attempt failed and it was given up (status failed). */
+  givenUpAt?: string;
 }
 
 /** An alert with everything an operator needs to act on it. */
@@ -85,7 +97,14 @@ export interface AlertDetailView extends AlertView {
   description?: string;
   runbook: string[];
   diagnosis: { probe: string; detail: string }[];
-  /** State changes and what was announced, newest first; `priority` and `suppressedBy` as at that moment. */
+  /** The incident these pages, acknowledgements and history belong to; absent when the alert has not fired since. */
+  incident?: { id: number; openedAt: string; resolvedAt?: string };
+  /** Every acknowledgement of the incident, oldest first (a priority rise lifts one; a later one may follow). */
+  acks: AckView[];
+  /**
+   * State changes and what was announced during the incident (from the pending that led to it to its resolution),
+   * newest first; `priority` and `suppressedBy` as at that moment.
+   */
   history: {
     at: string;
     event: string;
@@ -184,6 +203,8 @@ export interface SignalView {
 
 /** An incident of the last days as the status page lists it. */
 export interface IncidentView {
+  /** Its number: its own timeline is /alerts/<alertId>?incident=<id>. */
+  id: number;
   alertId: string;
   alertname: string;
   labels: Labels;
@@ -216,6 +237,17 @@ export interface Readiness {
   config: boolean;
   store: boolean;
   scheduler: boolean;
+}
+
+/**
+ * Which of two centinelas on one PostgreSQL database this one is (issue 18): its name (the host's), whether it is
+ * the active one (evaluates, escalates, delivers) or the standby (serves reads, forwards writes), and the active's
+ * term as this one knows it (undefined on a standby that has not read the database yet).
+ */
+export interface Replica {
+  name: string;
+  role: 'active' | 'standby';
+  term?: number;
 }
 
 export interface AlertFilter {
@@ -266,8 +298,10 @@ export interface AckLinkView {
  */
 export interface Operations {
   listAlerts(filter: AlertFilter): Promise<AlertView[]>;
-  getAlert(id: string): Promise<AlertDetailView>;
-  ack(id: string, input: { by: string; comment?: string; via: string }): Promise<AckView>;
+  /** The alert with its current (or last) incident, or with incident `incident` of it; ApiError ALERT_NOT_FOUND. */
+  getAlert(id: string, incident?: number): Promise<AlertDetailView>;
+  /** `via`: the API with a bearer token, or the status page with its login cookie. */
+  ack(id: string, input: { by: string; comment?: string; via: 'api' | 'page' }): Promise<AckView>;
   listSilences(filter: { state?: SilenceState }): Promise<SilenceView[]>;
   addSilence(input: NewSilence): Promise<SilenceView>;
   expireSilence(id: string, by: string): Promise<SilenceView>;

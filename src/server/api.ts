@@ -5,12 +5,22 @@ import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
 import { matcherEntry, matchers } from '../matchers.js';
 import { type Operations, OUTPUT_MAX } from './api-shapes.js';
+import { PAGE_HEADER } from './auth.js';
 import { ApiError } from './errors.js';
 
 const who = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
 const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max);
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time, e.g. 2026-05-01T14:00:00Z' });
 const id = z.strictObject({ id: z.string().min(1).max(200) });
+
+/** `?incident=7`: one incident of the alert (the status page lists their numbers); its current one when absent. */
+export const incidentQuery = z.strictObject({
+  incident: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, { message: 'must be an incident number, e.g. 7' })
+    .transform(Number)
+    .optional(),
+});
 
 const alertQuery = z.strictObject({
   state: z.enum(['pending', 'firing', 'resolved'], { message: 'must be pending, firing or resolved' }).optional(),
@@ -129,13 +139,18 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
   }));
 
   app.get('/api/v1/alerts/:id', read, async (req) => ({
-    alert: await ops.getAlert(parseInput(id, req.params, 'params').id),
+    alert: await ops.getAlert(
+      parseInput(id, req.params, 'params').id,
+      parseInput(incidentQuery, req.query, 'query').incident,
+    ),
   }));
 
   app.post('/api/v1/alerts/:id/ack', { config: { access: 'ack' as const } }, async (req) => {
     // No body is an empty one; a JSON `null` is a body that is not an object.
     const body = parseInput(ackBody, req.body === undefined ? {} : req.body, 'body');
-    const ack = await ops.ack(parseInput(id, req.params, 'params').id, { ...body, via: 'api' });
+    // authorize() let a request without a bearer token through only with the status page's header and login cookie.
+    const via = req.headers.authorization === undefined && req.headers[PAGE_HEADER] === 'ack' ? 'page' : 'api';
+    const ack = await ops.ack(parseInput(id, req.params, 'params').id, { ...body, via });
     return { ack };
   });
 

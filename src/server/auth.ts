@@ -53,10 +53,23 @@ function cookieMatches(presented: string, expected: Secret): boolean {
   return tokenMatches(presented, new Secret(cookieValue(expected)));
 }
 
-function bearer(req: FastifyRequest): string | undefined {
+/**
+ * The token the Authorization header presents: `Bearer <token>`; on a route whose config says `basicAuth` (the
+ * Alertmanager API: Grafana's Alertmanager data source and its sender to an external Alertmanager may speak basic auth
+ * alone), also the password of `Basic base64(user:password)`, the user name ignored. Browsers never send basic
+ * credentials on their own to centinela: it never challenges for them (its 401s ask for a bearer token).
+ */
+export function presentedToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
-  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return m?.[1];
+  if (!header) return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1];
+  const basic =
+    req.routeOptions.config?.basicAuth === true ? /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header) : null;
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
 }
 
 function cookie(req: FastifyRequest, name: string): string | undefined {
@@ -92,7 +105,7 @@ export function loginName(req: FastifyRequest): string | undefined {
  */
 export function authorize(req: FastifyRequest, access: Access, tokens: AccessTokens): void {
   if (access === 'open') return;
-  const presented = bearer(req);
+  const presented = presentedToken(req);
   if (access === 'ack' && presented === undefined && req.headers[PAGE_HEADER] === 'ack' && tokens.write) {
     if (hasWriteCookie(req, tokens)) return;
     throw new ApiError('UNAUTHORIZED', 'log in on the status page with the write token to acknowledge from it');

@@ -1,6 +1,6 @@
 // The status page's pictures, as SVG written by the server (no script draws them): a bar of a probe's last runs and a
 // sparkline of a watched series over the last hour with its thresholds. Colours come from the stylesheet's classes.
-import { type Locale, localTime, t } from '../locale/locale.js';
+import { type Locale, localTime, type Reading, t } from '../locale/locale.js';
 import { formatValue } from '../units.js';
 import type { RunView, SignalView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
@@ -8,7 +8,7 @@ import { html, type SafeHtml } from './html.js';
 const RUN_WIDTH = 4;
 const BAR_HEIGHT = 20;
 const SPARK_WIDTH = 240;
-const SPARK_HEIGHT = 48;
+const SPARK_HEIGHT = 64;
 /** Room above and below the line, so a point at the edge of the range stays visible. */
 const PAD = 3;
 
@@ -37,10 +37,13 @@ export function runBar(runs: readonly RunView[], slots: number, lang: Locale, ti
 }
 
 /**
- * A series over [now − span, now]: its points as a line, each threshold as a dashed line in its priority's colour. The
- * vertical range takes in the points and every threshold, so a line below its threshold is seen to be below it.
+ * A series over [now − span, now]: its points as a line, each threshold as a dashed line in its priority's colour, a
+ * faint line at each quarter of the span, and under it the local times of its start, middle and end (HTML, so the
+ * text is not stretched with the picture). The vertical range takes in the points and every threshold, so a line
+ * below its threshold is seen to be below it.
  */
-export function sparkline(signal: SignalView, now: number, span: number, lang: Locale): SafeHtml {
+export function sparkline(signal: SignalView, now: number, span: number, reading: Reading): SafeHtml {
+  const lang = reading.locale;
   const values = signal.points.map((p) => p.value);
   const levels = signal.thresholds.map((th) => th.value);
   const all = [...values, ...levels];
@@ -57,8 +60,15 @@ export function sparkline(signal: SignalView, now: number, span: number, lang: L
     const title = `${th.priority} ${th.op} ${formatValue(th.value, signal.unit, lang)} (${th.alertname})`;
     return html`<line class="threshold ${th.priority}" x1="0" x2="${SPARK_WIDTH}" y1="${coord(y(th.value))}" y2="${coord(y(th.value))}"><title>${title}</title></line>`;
   });
+  const grid = [1, 2, 3].map(
+    (q) =>
+      html`<line class="grid" x1="${(q * SPARK_WIDTH) / 4}" x2="${(q * SPARK_WIDTH) / 4}" y1="0" y2="${SPARK_HEIGHT}"></line>`,
+  );
+  // HH:MM on the reader's clock; the zone's offset is on the page's header.
+  const clock = (at: number) => localTime(at, reading.timezone).slice(11, 16);
+  const axis = html`<div class="axis" aria-hidden="true"><span>${clock(now - span)}</span><span>${clock(now - span / 2)}</span><span>${clock(now)}</span></div>`;
   // A lone point draws no line: a dot shows it.
   const only = signal.points.length === 1 ? signal.points[0] : undefined;
   const label = t(lang, 'chart.sparkLabel', { count: signal.points.length });
-  return html`<svg class="spark" data-points="${signal.points.length}" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${label}">${rules}${signal.points.length > 1 ? html`<polyline class="line" points="${line}"></polyline>` : ''}${only ? html`<circle class="dot" cx="${coord(x(only.at))}" cy="${coord(y(only.value))}" r="2"></circle>` : ''}</svg>`;
+  return html`<svg class="spark" data-points="${signal.points.length}" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${label}">${grid}${rules}${signal.points.length > 1 ? html`<polyline class="line" points="${line}"></polyline>` : ''}${only ? html`<circle class="dot" cx="${coord(x(only.at))}" cy="${coord(y(only.value))}" r="2"></circle>` : ''}</svg>${axis}`;
 }

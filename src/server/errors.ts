@@ -37,8 +37,20 @@ export const API_ERRORS = {
   URI_TOO_LONG: { status: 414, when: 'a path parameter (an id) is longer than the server accepts' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'the body is larger than the server accepts' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'the body is not application/json' },
+  SOURCE_FULL: {
+    status: 429,
+    when: "a source already has its max_alerts alerts open: the request's new alerts were refused, the others taken",
+  },
   RATE_LIMITED: { status: 429, when: 'a heartbeat was pinged again less than a second after its last recorded ping' },
   NOT_READY: { status: 503, when: 'the daemon is starting or stopping' },
+  NO_ACTIVE: {
+    status: 503,
+    when: 'a write sent to the standby found no active centinela to apply it in time; nothing was applied, send it again',
+  },
+  ACTIVE_SILENT: {
+    status: 503,
+    when: 'a write sent to the standby was taken by the active, which did not answer in time: check whether it was applied',
+  },
   INTERNAL: { status: 500, when: 'a bug or a state store failure; the log has the detail' },
 } as const;
 

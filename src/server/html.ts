@@ -67,6 +67,10 @@ body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header, main, footer { max-width: 60rem; margin: 0 auto; padding: 0.75rem 1rem; }
 header h1 { font-size: 1.25rem; margin: 0; }
 header p, footer, .muted { color: var(--muted); font-size: 0.875rem; }
+header p:last-child { margin-bottom: 0; }
+/* What opens a page or a column starts at its top, not 1.5rem down. */
+#alerts > h2:first-child, main.timeline-page > .card:first-child { margin-top: 0; }
+.card > h2:first-child { margin-top: 0; }
 h2 { font-size: 1.05rem; margin: 1.5rem 0 0.5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--line); border-radius: 8px; padding: 0.75rem; margin: 0.5rem 0; }
 .card.P0 { border-left-color: var(--p0); } .card.P1 { border-left-color: var(--p1); }
@@ -111,8 +115,11 @@ dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; }
 .signals { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem; }
 figure.signal { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem; min-width: 0; }
 figure.signal figcaption { display: flex; justify-content: space-between; gap: 0.5rem; font-size: 0.8rem; }
-figure.signal figcaption .labels { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-svg.spark { display: block; width: 100%; height: 48px; }
+figure.signal figcaption .labels { overflow-wrap: anywhere; min-width: 0; }
+figure.signal figcaption strong { white-space: nowrap; }
+svg.spark { display: block; width: 100%; height: 64px; }
+svg.spark line.grid { stroke: var(--line); stroke-width: 1; vector-effect: non-scaling-stroke; }
+.axis { display: flex; justify-content: space-between; font-size: 0.7rem; color: var(--muted); font-variant-numeric: tabular-nums; }
 svg.spark polyline.line { fill: none; stroke: var(--fg); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
 svg.spark circle.dot { fill: var(--fg); }
 svg.spark line.threshold { stroke-width: 1; stroke-dasharray: 4 3; vector-effect: non-scaling-stroke; }
@@ -126,14 +133,17 @@ ol.timeline li { margin: 0 0 0.6rem; position: relative; overflow-wrap: anywhere
 ol.timeline li::before { content: ""; position: absolute; left: -1.4rem; top: 0.45rem; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--muted); }
 ol.timeline li.state-firing::before, ol.timeline li.failed::before { background: var(--p0); }
 ol.timeline li.delivered::before, ol.timeline li.ack::before, ol.timeline li.state-resolved::before { background: var(--ok); }
-ol.timeline time { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 0.85rem; }
+ol.timeline time { display: block; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 0.8rem; }
+/* The step's kind is a class; an acknowledgement reads as the other steps, its dot says it is good news. */
+ol.timeline li.ack { color: inherit; font-weight: inherit; }
 pre.diagnosis { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.8rem; background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem; }
 /* Phone: one column, what is broken first. Desktop: alerts (and their recent past) first, probes and signals beside. */
 main.console { display: flex; flex-direction: column; }
 main.console .column { display: contents; }
 #alerts { order: 1; } #probes { order: 2; } #signals { order: 3; } #incidents { order: 4; } #silences { order: 5; } #windows { order: 6; }
 @media (min-width: 900px) {
-  header, footer, main.console { max-width: 90rem; }
+  body:has(main.console) > header, body:has(main.console) > footer, main.console { max-width: 90rem; }
+  #probes > h2:first-child { margin-top: 0; }
   main.console { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 1.5rem; align-items: start; }
   main.console .column { display: block; }
 }

@@ -1,5 +1,6 @@
 // Builds centinela's HTTP server (fastify): /metrics, health, the API, the status page, the ack-link pages.
 // It never listens by itself: the run command listens, tests use inject() or listen on loopback port 0.
+import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
 import Fastify, {
   type FastifyBaseLogger,
@@ -15,8 +16,8 @@ import type { Clock } from '../clock.js';
 import { type Reading, t } from '../locale/locale.js';
 import { registerAckLink } from './ack-pages.js';
 import { registerAlertmanagerApi } from './alertmanager-api.js';
-import { registerApi } from './api.js';
-import type { Operations } from './api-shapes.js';
+import { incidentQuery, registerApi } from './api.js';
+import type { Operations, Replica } from './api-shapes.js';
 import {
   type Access,
   type AccessTokens,
@@ -40,6 +41,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; routes that do not say are treated as writes. */
     access?: Access;
+    /** The route also takes the token as a basic-auth password (see presentedToken). */
+    basicAuth?: boolean;
   }
 }
 
@@ -66,6 +69,8 @@ export interface ServerDeps {
   reading: () => Reading;
   /** Largest request body accepted, in bytes (default 64 KiB: a silence or an ack is a few hundred bytes). */
   bodyLimit?: number;
+  /** Which replica this is, with two on PostgreSQL (/readyz and the status page say it); none with SQLite. */
+  replica?: () => Replica | undefined;
 }
 
 /** Builds the server with every route registered; call `listen` (or `inject`) on the result. */
@@ -106,7 +111,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 
-  registerHealth(app, () => deps.ops.readiness());
+  registerHealth(
+    app,
+    () => deps.ops.readiness(),
+    () => deps.replica?.(),
+  );
 
   app.get('/metrics', { config: { access: 'read' } }, async (_req, reply) => {
     const { contentType, body } = await deps.metrics.expose();
@@ -157,7 +166,7 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
     const tokens = deps.tokens();
     const by = loginName(req);
     const viewer = { canAck: hasWriteCookie(req, tokens), ...(by ? { by } : {}) };
-    const body = renderStatus(view, deps.clock.now(), reading, viewer);
+    const body = renderStatus(view, deps.clock.now(), reading, viewer, deps.replica?.());
     return reply.headers(htmlHeaders).send(
       page({
         lang: reading.locale,
@@ -173,15 +182,26 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
     if (!canRead(req)) return loginPage(reply);
     const reading = deps.reading();
     const { id } = z.object({ id: z.string().min(1).max(200) }).parse(req.params);
-    const alert = await deps.ops.getAlert(id).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 'ALERT_NOT_FOUND') return undefined;
-      throw err;
-    });
+    // A page, not the API: a bad or unknown incident number gets the page that says so, not a JSON error.
+    const asked = incidentQuery.safeParse({ incident: (req.query as Record<string, unknown>).incident });
+    const incident = asked.success ? asked.data.incident : undefined;
+    const alert = await (asked.success ? deps.ops.getAlert(id, incident) : Promise.resolve(undefined)).catch(
+      (err: unknown) => {
+        if (err instanceof ApiError && err.code === 'ALERT_NOT_FOUND') return undefined;
+        throw err;
+      },
+    );
     if (!alert) {
       return reply
         .status(404)
         .headers(htmlHeaders)
-        .send(page({ lang: reading.locale, title: 'centinela', body: renderNoTimeline(id, reading.locale) }));
+        .send(
+          page({
+            lang: reading.locale,
+            title: 'centinela',
+            body: renderNoTimeline(id, asked.success ? incident : 'bad', reading.locale),
+          }),
+        );
     }
     return reply.headers(htmlHeaders).send(
       page({
@@ -225,6 +245,12 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
       .header('cache-control', 'max-age=300')
       .send(statusScript(deps.reading().locale)),
   );
+}
+
+/** `http://host:port` of a listening server (IPv6 hosts in brackets). */
+export function listeningUrl(app: FastifyInstance): string {
+  const a = app.server.address() as AddressInfo;
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 /** Answers `{ error: { code, message, details? } }` with the code's status. */

@@ -34,6 +34,8 @@ export interface ScrapeSources {
   undelivered(): Partial<Record<Priority, number>>;
   /** Runs skipped per probe because the previous one was still going (the scheduler counts them). */
   probeSkips(): { probe: string; skips: number }[];
+  /** Whether this centinela is the active one; a single replica (SQLite) always is. */
+  leader?(): boolean;
 }
 
 /** What one probe run produced, as the scheduler reports it (sample names are `<probe>.<name>`). */
@@ -173,6 +175,12 @@ export class Metrics {
       help: 'Notifications waiting in the outbox (not yet delivered or given up)',
       registers,
       collect: () => outbox.set(this.#sources.outboxDepth()),
+    });
+    const leader: Gauge = new Gauge({
+      name: 'centinela_leader',
+      help: 'Whether this centinela is the active one: 1 evaluates, escalates and delivers; 0 is a standby serving reads',
+      registers,
+      collect: () => leader.set(this.#sources.leader?.() === false ? 0 : 1),
     });
     this.#escalations = new Counter({
       name: 'centinela_escalations_total',

@@ -11,6 +11,7 @@ import {
   type DeliveryView,
   type IncidentView,
   type MaintenanceView,
+  type Replica,
   SIGNAL_SPAN_MS,
   type SignalView,
   type SilenceView,
@@ -32,16 +33,23 @@ export interface Viewer {
  * The page body for a status view, in the reader's language and time zone; `now` (epoch ms) is used for ages. On a
  * wide screen the alerts and past incidents stand in the first column, the probes and signals beside them.
  */
-export function renderStatus(view: StatusView, now: number, reading: Reading, viewer: Viewer): SafeHtml {
+export function renderStatus(
+  view: StatusView,
+  now: number,
+  reading: Reading,
+  viewer: Viewer,
+  replica?: Replica,
+): SafeHtml {
   const lang = reading.locale;
   const firing = view.alerts.filter((a) => a.state === 'firing');
   const pending = view.alerts.filter((a) => a.state === 'pending');
   const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
-  const card = (a: AlertView) => alertCard(a, now, lang, { viewer, names });
+  const card = (a: AlertView) => alertCard(a, now, lang, { viewer, names, timezone: reading.timezone });
   const none = (key: MessageKey) => html`<p class="muted">${t(lang, key as 'status.noProbes')}</p>`;
   return html`<header>
 <h1>centinela</h1>
 <p>${statusCounts(view, lang)} <time datetime="${view.generatedAt}">${localTime(Date.parse(view.generatedAt), reading.timezone)}</time></p>
+${replica ? replicaLine(replica, lang) : ''}
 </header>
 <p id="message" role="status" class="error" hidden></p>
 <main class="console" data-generated-at="${view.generatedAt}" data-can-ack="${viewer.canAck ? 'yes' : 'no'}">
@@ -71,7 +79,7 @@ ${view.probes.length ? probeList(view, now, reading) : none('status.noProbes')}
 </section>
 <section id="signals" aria-label="${t(lang, 'status.signals')}">
 <h2>${t(lang, 'status.signals')}</h2>
-${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => signalCard(sig, now, lang))}</div>` : none('status.noSignals')}
+${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => signalCard(sig, now, reading))}</div>` : none('status.noSignals')}
 </section>
 </div>
 </main>
@@ -81,6 +89,12 @@ ${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => si
 /** The tab's title: how many alerts fire. */
 export function statusTitle(view: StatusView, lang: Locale): string {
   return t(lang, 'status.title', { count: view.alerts.filter((a) => a.state === 'firing').length });
+}
+
+/** Which of the two replicas this page comes from; the standby's says its data is the active's, a few seconds old. */
+function replicaLine(replica: Replica, lang: Locale): SafeHtml {
+  const key = replica.role === 'active' ? 'status.replicaActive' : 'status.replicaStandby';
+  return html`<p id="replica" data-role="${replica.role}">${t(lang, key, { name: replica.name })}</p>`;
 }
 
 function statusCounts(view: StatusView, lang: Locale): string {
@@ -100,10 +114,14 @@ function alertCard(
   a: AlertView,
   now: number,
   lang: Locale,
-  ctx: { viewer: Viewer; names: ReadonlyMap<string, string> },
+  ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string },
 ): SafeHtml {
+  // Since when, on the reader's clock with its offset (as the pages say it), and for how long.
   const since = a.activeSince
-    ? t(lang, 'status.for', { age: age(now - Date.parse(a.activeSince)) })
+    ? t(lang, 'status.since', {
+        time: localTime(Date.parse(a.activeSince), ctx.timezone),
+        age: age(now - Date.parse(a.activeSince)),
+      })
     : t(lang, 'status.pendingState');
   const held = a.suppressedBy.map(
     (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.names, lang)}</span>`,
@@ -114,13 +132,13 @@ function alertCard(
     : a.state === 'firing' && !inhibited
       ? ackForm(a, lang, ctx.viewer)
       : '';
-  const line = t(lang, 'status.line', {
-    since,
-    value: formatValue(a.value),
-    op: a.op,
-    threshold: formatValue(a.threshold),
-    paged: a.paged.length ? a.paged.join(', ') : t(lang, 'status.nobodyYet'),
-  });
+  const paged = a.paged.length ? a.paged.join(', ') : t(lang, 'status.nobodyYet');
+  // In the rule's unit, as the pages say it; a state (up == 0) has no number worth reading: the summary says it.
+  const value = (v: number) => (a.unit && a.unit !== 'number' ? unitValue(v, a.unit, lang) : formatValue(v));
+  const line =
+    a.unit === 'state'
+      ? t(lang, 'status.lineState', { since, paged })
+      : t(lang, 'status.line', { since, value: value(a.value), op: a.op, threshold: value(a.threshold), paged });
   return html`<article class="card ${a.priority}" data-alert-id="${a.id}" data-state="${a.state}">
 <h3><span class="badge ${a.priority}">${a.priority}</span> <a href="/alerts/${encodeURIComponent(a.id)}" title="${t(lang, 'status.timeline')}">${a.alertname}</a>${a.flapping ? html` <span class="badge">${t(lang, 'status.flapping')}</span>` : ''}${held}</h3>
 <p>${a.summary}</p>
@@ -202,15 +220,21 @@ ${values.length ? html`<dl class="kv">${values}</dl>${more}` : ''}
   return html`<ul class="probes">${rows}</ul>`;
 }
 
-/**
- * A probe's reason as people read it: the words before a JSON body the target answered, then that body as `key: value`
- * lines (a body quoted as a JSON string is read once more) instead of escaped JSON; any other reason as it is.
- */
+/** A probe's reason as people read it: see detailView; any other reason as it is. */
 function reasonView(reason: string): SafeHtml {
-  const at = reason.search(/[{"]/);
-  const body = at < 0 ? undefined : jsonObject(reason.slice(at));
-  if (!body) return html`<div class="reason">${reason}</div>`;
-  const lead = reason.slice(0, at).replace(/[\s:]+$/, '');
+  return detailView(reason) ?? html`<div class="reason">${reason}</div>`;
+}
+
+/**
+ * A probe's reason or detail that carries a JSON body the target answered, as people read it: the words before the
+ * body, then the body as `key: value` lines (a body quoted as a JSON string is read once more) instead of escaped
+ * JSON; undefined when the text carries no JSON object.
+ */
+export function detailView(text: string): SafeHtml | undefined {
+  const at = text.search(/[{"]/);
+  const body = at < 0 ? undefined : jsonObject(text.slice(at));
+  if (!body) return undefined;
+  const lead = text.slice(0, at).replace(/[\s:]+$/, '');
   const rows = Object.entries(body).map(
     ([k, v]) => html`<div><dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>`,
   );
@@ -231,19 +255,20 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** A watched series: its name and labels, its last value, the sparkline of the last hour, and its thresholds. */
-function signalCard(sig: SignalView, now: number, lang: Locale): SafeHtml {
+function signalCard(sig: SignalView, now: number, reading: Reading): SafeHtml {
+  const lang = reading.locale;
   const last = sig.points.at(-1);
   const thresholds = sig.thresholds
     .map((th) => `${th.priority} ${th.op} ${unitValue(th.value, sig.unit, lang)}`)
     .join(' · ');
   return html`<figure class="signal" data-sample="${sig.sample}">
 <figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> <strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong></figcaption>
-${sparkline(sig, now, SIGNAL_SPAN_MS, lang)}
+${sparkline(sig, now, SIGNAL_SPAN_MS, reading)}
 <p class="muted thresholds">${thresholds}</p>
 </figure>`;
 }
 
-/** Incidents of the last 7 days, newest first: when (local time), how long, priority, who acknowledged. */
+/** Incidents of the last 7 days, newest first: when (local time), how long, priority, who acknowledged, each linking its own timeline. */
 function incidentList(incidents: readonly IncidentView[], reading: Reading): SafeHtml {
   const lang = reading.locale;
   const rows = incidents.map((i) => {
@@ -253,7 +278,8 @@ function incidentList(incidents: readonly IncidentView[], reading: Reading): Saf
       ? t(lang, 'status.incidentLasted', { opened, duration })
       : t(lang, 'status.incidentOngoing', { opened, duration });
     const ack = i.ack ? t(lang, 'status.incidentAcked', { who: i.ack.by }) : t(lang, 'status.incidentNotAcked');
-    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}"><span class="badge ${i.priority}">${i.priority}</span> <a href="/alerts/${encodeURIComponent(i.alertId)}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} · ${ack}</span></li>`;
+    const timeline = `/alerts/${encodeURIComponent(i.alertId)}?incident=${i.id}`;
+    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}" data-incident-id="${i.id}"><span class="badge ${i.priority}">${i.priority}</span> <a href="${timeline}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} · ${ack}</span></li>`;
   });
   return html`<ul class="incidents">${rows}</ul>`;
 }
@@ -272,7 +298,7 @@ function silenceRow(s: SilenceView, now: number, lang: Locale): SafeHtml {
 function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
   const what =
     w.kind === 'one-shot'
-      ? t(lang, 'status.windowUntil', { probes: w.probes.join(', ') })
+      ? t(lang, 'status.windowUntil', { probes: w.probes.join(', '), count: w.probes.length })
       : (w.name ?? t(lang, 'status.windowRecurring'));
   const holds = w.matchers.length
     ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`

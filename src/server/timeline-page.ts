@@ -1,10 +1,11 @@
-// The timeline of one alert at /alerts/<id>: its story in order, each step at local time (state changes, what was
-// announced and what held it back, each page and its delivery, reminders and escalation, the acknowledgement with its
-// comment, the resolution), then the diagnosis and the runbook's steps as the page carries them.
-import { type Locale, localTime, type Reading, t } from '../locale/locale.js';
+// The timeline of one incident of an alert at /alerts/<id>?incident=<n> (/alerts/<id>: its current or last one): its
+// story in order, each step at local time (state changes, what was held back and by what, each page and its delivery,
+// reminders and escalation, the acknowledgements with their comments, the resolution), then the diagnosis and the
+// runbook's steps as the page carries them.
+import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import type { AlertDetailView, PageView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
-import { heldBy } from './status-page.js';
+import { detailView, heldBy } from './status-page.js';
 
 /**
  * One line of the timeline; `order` keeps a cause before its effects when they share a millisecond: a state change,
@@ -18,7 +19,7 @@ interface Step {
   note?: string;
 }
 
-/** The page body of an alert's timeline, in the reader's language and time zone. */
+/** The page body of an incident's timeline, in the reader's language and time zone. */
 export function renderTimeline(a: AlertDetailView, reading: Reading): SafeHtml {
   const lang = reading.locale;
   const steps = timelineSteps(a, lang).sort((x, y) => x.at - y.at || x.order - y.order);
@@ -35,30 +36,56 @@ ${a.description ? html`<p class="muted">${a.description}</p>` : ''}
 <p class="labels">${Object.entries(a.labels)
     .map(([k, v]) => `${k}="${v}"`)
     .join(' ')}</p>
+${a.incident ? html`<p class="muted" data-incident-id="${a.incident.id}">${incidentLine(a.incident, reading)}</p>` : ''}
 </article>
 <section aria-label="${t(lang, 'timeline.events')}">
 <h2>${t(lang, 'timeline.events')}</h2>
 ${items.length ? html`<ol class="timeline">${items}</ol>` : html`<p class="muted">${t(lang, 'timeline.none')}</p>`}
 </section>
-${a.diagnosis.map((d) => html`<section><h2>${t(lang, 'page.diagnosis', { probe: d.probe })}</h2><pre class="diagnosis">${d.detail}</pre></section>`)}
+${a.diagnosis.map((d) => html`<section><h2>${t(lang, 'page.diagnosis', { probe: d.probe })}</h2>${detailView(d.detail) ?? html`<pre class="diagnosis">${d.detail}</pre>`}</section>`)}
 ${a.runbook.length ? html`<section><h2>${t(lang, 'page.runbook')}</h2><ol class="runbook">${a.runbook.map((r) => html`<li>${r}</li>`)}</ol></section>` : ''}
 </main>`;
 }
 
-/** The 404 page of an alert id that names no alert. */
-export function renderNoTimeline(id: string, lang: Locale): SafeHtml {
+/**
+ * The 404 page of an alert id that names no alert, of an incident number that is not one of the alert's, or of an
+ * incident asked for by something that is not a number (`bad`).
+ */
+export function renderNoTimeline(id: string, incident: number | 'bad' | undefined, lang: Locale): SafeHtml {
+  const text =
+    incident === 'bad'
+      ? t(lang, 'timeline.badIncident')
+      : incident === undefined
+        ? t(lang, 'timeline.unknown', { id })
+        : t(lang, 'timeline.unknownIncident', { id, incident });
   return html`<header><h1><a href="/">centinela</a></h1></header>
-<main><p class="error">${t(lang, 'timeline.unknown', { id })}</p><p><a href="/">${t(lang, 'timeline.back')}</a></p></main>`;
+<main><p class="error">${text}</p><p><a href="/">${t(lang, 'timeline.back')}</a></p></main>`;
+}
+
+/** `Incident 7, opened …, resolved …` in local time. */
+function incidentLine(incident: NonNullable<AlertDetailView['incident']>, reading: Reading): string {
+  const opened = localTime(Date.parse(incident.openedAt), reading.timezone);
+  return incident.resolvedAt
+    ? t(reading.locale, 'timeline.incidentResolved', {
+        id: incident.id,
+        opened,
+        resolved: localTime(Date.parse(incident.resolvedAt), reading.timezone),
+      })
+    : t(reading.locale, 'timeline.incidentOpen', { id: incident.id, opened });
 }
 
 function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
   const steps: Step[] = [];
+  // Escalation writes the pages of an announcement in the same instant the rules make it.
+  const paged = new Set(a.pages.map((p) => Date.parse(p.createdAt)));
   for (const h of a.history) {
-    const holds = (h.suppressedBy ?? []).map((s) => `${heldBy(s, new Map(), lang)} (${s.id})`).join(', ');
     const at = Date.parse(h.at);
-    // What was announced shows as its pages below; an announcement held back shows what held it.
     if (h.event.startsWith('told ')) {
-      if (holds) steps.push({ at, order: 1, kind: 'held', text: t(lang, 'timeline.held', { holds }) });
+      // What was announced shows as its pages; an announcement that wrote no page while something held the alert was
+      // held back by it (an all-clear still reaches whoever was paged, held or not).
+      const holds = (h.suppressedBy ?? []).map((s) => `${heldBy(s, new Map(), lang)} (${s.id})`).join(', ');
+      if (holds && !paged.has(at))
+        steps.push({ at, order: 1, kind: 'held', text: t(lang, 'timeline.held', { holds }) });
       continue;
     }
     const state = h.event as 'pending' | 'firing' | 'resolved' | 'inactive';
@@ -66,16 +93,25 @@ function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
       state === 'firing'
         ? t(lang, 'timeline.state.firing', { priority: h.priority ?? a.priority })
         : t(lang, `timeline.state.${state}` as 'timeline.state.pending');
-    steps.push({ at, order: 0, kind: `state-${state}`, text, ...note(holds && t(lang, 'timeline.held', { holds })) });
+    steps.push({ at, order: 0, kind: `state-${state}`, text });
   }
   for (const p of a.pages) for (const step of pageSteps(p, lang)) steps.push(step);
-  if (a.ack) {
-    const via = a.ack.via ? t(lang, 'timeline.via', { via: a.ack.via }) : '';
-    const text = `${t(lang, 'timeline.acked', { who: a.ack.by })}${via ? ` (${via})` : ''}`;
-    steps.push({ at: Date.parse(a.ack.at), order: 2, kind: 'ack', text, ...note(a.ack.comment) });
+  for (const ack of a.acks) {
+    const way = ack.via && VIA[ack.via];
+    const via = ack.via ? t(lang, 'timeline.via', { via: way ? t(lang, way as 'timeline.ackVia.api') : ack.via }) : '';
+    const text = `${t(lang, 'timeline.acked', { who: ack.by })}${via ? ` (${via})` : ''}`;
+    steps.push({ at: Date.parse(ack.at), order: 2, kind: 'ack', text, ...note(ack.comment) });
   }
   return steps;
 }
+
+/** How an acknowledgement arrived, as the reader says it. */
+const VIA: Readonly<Record<string, MessageKey>> = {
+  api: 'timeline.ackVia.api',
+  page: 'timeline.ackVia.page',
+  link: 'timeline.ackVia.link',
+  cli: 'timeline.ackVia.cli',
+};
 
 const note = (text: string | undefined) => (text ? { note: text } : {});
 
@@ -95,14 +131,14 @@ function pageSteps(p: PageView, lang: Locale): Step[] {
     });
   else if (p.status === 'failed')
     steps.push({
-      at: created,
+      at: p.givenUpAt ? Date.parse(p.givenUpAt) : created,
       order: 4,
       kind: 'failed',
       text: t(lang, 'timeline.failed', { ...who, attempts: p.attempts, error }),
     });
   else if (p.status === 'pending' && p.attempts > 0)
     steps.push({
-      at: created,
+      at: p.failingSince ? Date.parse(p.failingSince) : created,
       order: 4,
       kind: 'failing',
       text: t(lang, 'timeline.failing', { ...who, attempts: p.attempts, error }),

@@ -6,6 +6,10 @@
 // the idle session after the lease) loses the lock, and a standby waiting in pg_advisory_lock gets it. The lock only
 // chooses who opens the store; the term the store takes when it opens (postgres.ts) is what fences an old leader
 // that wakes up still believing it leads: its flushes, and so its deliveries, fail.
+//
+// A leader whose lock connection fails is unsure, not lost: it keeps leading while PostgreSQL does not answer
+// (nobody else can take the lead through it either) and takes the lock again when it answers; lost is only a lock
+// that another holds by then.
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StateError } from './errors.js';
@@ -23,33 +27,40 @@ export interface LeadershipOptions {
   clock: Clock;
   /** Called once, when another centinela holds the lead and this one waits. */
   onStandby?: () => void;
+  /** Called when the lock's connection fails while leading: this one keeps leading and tries to take the lock again. */
+  onUnsure?: (err: StateError) => void;
+  /** Called when the lock is held again after onUnsure. */
+  onRetaken?: () => void;
 }
 
 /** The lead, held. */
 export interface Leadership {
-  /** Settles when the lead is lost (the lock's connection failed or was ended by the server). */
+  /** Settles when the lead is lost: the lock, when PostgreSQL answers again after its connection failed, is another's. */
   readonly lost: Promise<Error>;
+  /** Since when the lead is unsure (the lock's connection failed and the lock is not held again yet), epoch ms. */
+  readonly unsureSince: number | undefined;
   /** Gives the lead up: the lock's connection is closed. */
   release(): Promise<void>;
 }
 
-/** Waits until this centinela holds the lead; resolves with it. Connection failures reject with STATE_UNREACHABLE. */
+/**
+ * Waits until this centinela holds the lead; resolves with it. Connection failures while waiting reject with
+ * STATE_UNREACHABLE.
+ *
+ * Once leading, a failure of the lock's connection does not end the lead by itself: PostgreSQL may be unreachable
+ * for everyone (then nobody else can take the lead, and this one keeps going, failing open: postgres.ts), or the
+ * session may have been ended while another took the lock. So it connects again every third of the lease and tries
+ * the lock: held again, it goes on; held by another, the lead is lost. Committing stays safe all along, since the
+ * store's writes check its term: a newer leader's term fences this one's writes whatever the lock says.
+ */
 export async function acquireLeadership(options: LeadershipOptions): Promise<Leadership> {
-  const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeout });
   let fail: (err: Error) => void = () => {};
   const lost = new Promise<Error>((resolve) => {
     fail = resolve;
   });
-  client.on('error', (err) => fail(leadLost(err)));
-  client.on('end', () => fail(leadLost(new Error('the connection was closed'))));
+  // The lock's connection, and its server process: the one to look for in pg_locks after the connection failed.
+  let { client, pid } = await session(options);
   try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw unreachable('cannot connect', err);
-  }
-  try {
-    await client.query(`SELECT set_config('idle_session_timeout', $1, false)`, [`${options.lease}ms`]);
     const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_SPACE, LEADER_LOCK]);
     if (!rows[0].held) {
       options.onStandby?.();
@@ -59,26 +70,132 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
     await client.end().catch(() => {});
     throw unreachable('cannot take the lead', err);
   }
-  let released = false;
+  const every = Math.max(1, Math.floor(options.lease / 3));
+  let over = false;
+  let unsureSince: number | undefined;
   let cancel: () => void = () => {};
-  const ping = () => {
-    cancel = options.clock.setTimeout(
-      () => {
-        client.query('SELECT 1').then(ping, (err: Error) => fail(leadLost(err)));
-      },
-      Math.max(1, Math.floor(options.lease / 3)),
-    );
+  const end = (err: Error) => {
+    over = true;
+    cancel();
+    fail(err);
   };
-  ping();
-  void lost.then(() => cancel());
+  /** Connections given up on: whatever they answer later is ignored. */
+  const left = new WeakSet<pg.Client>();
+  /** The lock's connection failed: leave it, and try to take the lock again on a new one. */
+  const unsure = (c: pg.Client, err: Error) => {
+    if (over || left.has(c)) return;
+    left.add(c);
+    unsureSince ??= options.clock.now();
+    cancel();
+    c.removeAllListeners();
+    c.on('error', () => {});
+    c.end().catch(() => {});
+    options.onUnsure?.(unreachable("the lead's connection failed", err));
+    retake();
+  };
+  const watch = (c: pg.Client) => {
+    c.on('error', (err) => unsure(c, err));
+    c.on('end', () => unsure(c, new Error('the connection was closed')));
+    ping(c);
+  };
+  // A ping that does not answer within the lease counts as a failed connection (a network that drops packets).
+  const ping = (c: pg.Client) => {
+    cancel = options.clock.setTimeout(() => {
+      const late = options.clock.setTimeout(() => unsure(c, new Error('no answer within the lease')), options.lease);
+      c.query('SELECT 1').then(
+        () => {
+          late();
+          if (!over && !left.has(c)) ping(c);
+        },
+        (err: Error) => {
+          late();
+          unsure(c, err);
+        },
+      );
+    }, every);
+  };
+  const retake = () => {
+    cancel = options.clock.setTimeout(() => {
+      session(options).then(
+        async ({ client: c, pid: cPid }) => {
+          if (over) {
+            await c.end().catch(() => {});
+            return;
+          }
+          try {
+            const { rows } = await c.query(TRY_LOCK, [LOCK_SPACE, LEADER_LOCK, pid]);
+            const { held, mine } = rows[0] as { held: boolean; mine: boolean };
+            if (over) {
+              await c.end().catch(() => {});
+            } else if (held) {
+              client = c;
+              pid = cPid;
+              unsureSince = undefined;
+              watch(c);
+              options.onRetaken?.();
+            } else if (mine) {
+              // The server has not yet ended this centinela's own failed session, which still holds the lock: it is
+              // ended now, and the lock tried again.
+              await c.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
+              await c.end().catch(() => {});
+              retake();
+            } else {
+              await c.end().catch(() => {});
+              end(leadLost(new Error('another centinela holds the lock')));
+            }
+          } catch {
+            await c.end().catch(() => {});
+            if (!over) retake();
+          }
+        },
+        () => {
+          if (!over) retake();
+        },
+      );
+    }, every);
+  };
+  watch(client);
+  let released = false;
   return {
     lost: lost.then((err) => (released ? new Promise<Error>(() => {}) : err)),
+    get unsureSince() {
+      return unsureSince;
+    },
     async release() {
       released = true;
-      cancel();
+      end(new Error('released'));
+      client.removeAllListeners();
       await client.end().catch(() => {});
     },
   };
+}
+
+/**
+ * Tries the lock; when another session holds it, whether that session is `$3` (this centinela's own, failed one,
+ * which the server may not have ended yet).
+ */
+const TRY_LOCK = `SELECT held, NOT held AND EXISTS (
+    SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1::bigint::oid
+      AND objid = $2::bigint::oid AND objsubid = 2 AND pid = $3
+  ) AS mine
+  FROM (SELECT pg_try_advisory_lock($1, $2) AS held) AS try`;
+
+/** A new connection for the lock, its idle_session_timeout the lease. Rejects with STATE_UNREACHABLE. */
+async function session(options: LeadershipOptions): Promise<{ client: pg.Client; pid: number }> {
+  const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeout });
+  // Until watched, an error only rejects the call in flight.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const { rows } = await client.query(
+      `SELECT set_config('idle_session_timeout', $1, false), pg_backend_pid() AS pid`,
+      [`${options.lease}ms`],
+    );
+    return { client, pid: rows[0].pid };
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw unreachable('cannot connect', err);
+  }
 }
 
 function leadLost(err: Error): Error {

@@ -10,8 +10,18 @@
 //
 // A flush follows by itself every top-level unit of work and every write outside one (after the current synchronous
 // code, so a unit is never split); `flush()` resolves once everything written before it is committed.
+//
+// PostgreSQL unreachable: the working set keeps taking writes (probing and evaluating go on), a failed flush keeps
+// its rows for the next, and the store tries again every second. Outbox claims wait for their commit
+// (`deliverable()`), so pages are held, for `hold` at most: once PostgreSQL has been unreachable that long,
+// `deliverable()` resolves without the commit (fail open: a page sent twice with one idempotency key beats a page
+// never sent) and onOutage says so, then says when PostgreSQL answers again. Held pages are the outbox rows of the
+// working set, no copy; what an outage adds in memory is the list of rows to write, kept to one note per row and,
+// past `maxHeldRows` rows, dropped for a rewrite of every table whole at the next commit (the working set is the
+// whole state), so an outage of any length costs at most that many notes.
 import type { Statement } from 'better-sqlite3';
 import pg from 'pg';
+import { type Clock, systemClock } from '../clock.js';
 import { StateError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import {
@@ -43,13 +53,41 @@ export interface PostgresStoreOptions {
   onError?: (err: Error) => void;
   /** The schema history (tests open older versions). */
   migrations?: readonly Migration[];
+  /** Times the hold and the retries; the system clock when omitted. */
+  clock?: Clock;
+  /** How long pages wait for PostgreSQL to come back before they are sent unsaved, in ms (state.unreachable_hold). */
+  hold?: number;
+  /** Rows noted for writing during an outage past which the next commit rewrites every table instead. */
+  maxHeldRows?: number;
+  /** Told when PostgreSQL stops answering, when the hold is up (fail open), and when it answers again. */
+  onOutage?: (outage: Outage) => void;
+  /**
+   * How long the server lets a transaction of this store sit idle, in ms (the lease): a leader frozen in the middle of
+   * a flush would otherwise hold the term row, and the standby taking over would wait for it for ever.
+   */
+  lease?: number;
+  /** Since when the lead is unsure (its lock connection failed and is not yet taken again); pages wait meanwhile. */
+  unsureSince?: () => number | undefined;
 }
+
+/** A change in the store's reach of PostgreSQL; times are epoch ms, `error` names no part of the URL. */
+export type Outage =
+  | { state: 'unreachable'; since: number; error: StateError }
+  | { state: 'failing-open'; since: number; error: StateError }
+  | { state: 'back'; since: number; until: number; failedOpen: boolean };
 
 /** The PostgreSQL store and its leader term. */
 export interface PostgresStore extends Store {
   /** The term this store took when it opened; its flushes commit only while the database's term is still it. */
   readonly term: number;
+  /** Settles when a flush finds another centinela took a newer term: this one must stop acting. */
+  readonly fenced: Promise<StateError>;
 }
+
+/** How often a store that cannot reach PostgreSQL tries its flush again, in ms. */
+export const RETRY_MS = 1_000;
+const DEFAULT_HOLD_MS = 60_000;
+const DEFAULT_MAX_HELD_ROWS = 50_000;
 
 /** The pg type of BIGINT: centinela's integers (times in ms, ids) fit in a double, so they come back as numbers. */
 const INT8_OID = 20;
@@ -61,6 +99,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectTimeout,
     idleTimeoutMillis: options.idleTimeout,
+    ...(options.lease ? { idle_in_transaction_session_timeout: options.lease } : {}),
     types: {
       getTypeParser: ((oid: number, format: 'text' | 'binary') =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
@@ -80,19 +119,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const term = Number(rows[0].value);
       mirror = openStore(':memory:', migrations);
       const tables = tablesOf(mirror.db);
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const loaded: [TableShape, Record<string, unknown>[]][] = [];
-      for (const t of tables) loaded.push([t, await selectAll(client, t)]);
-      await client.query('COMMIT');
-      const db = mirror.db;
-      db.transaction(() => {
-        db.pragma('defer_foreign_keys = ON');
-        for (const [t, rows] of loaded) {
-          db.prepare(`DELETE FROM ${ident(t.name)}`).run();
-          insertRows(db, t, rows);
-        }
-      })();
-      return new PgStore(pool, mirror, tables, term, onError);
+      await loadWorkingSet(client, mirror.db, tables);
+      return new PgStore(pool, mirror, tables, term, {
+        onError,
+        clock: options.clock ?? systemClock,
+        hold: options.hold ?? DEFAULT_HOLD_MS,
+        maxHeldRows: options.maxHeldRows ?? DEFAULT_MAX_HELD_ROWS,
+        onOutage: options.onOutage ?? (() => {}),
+        unsureSince: options.unsureSince ?? (() => undefined),
+      });
     } finally {
       client.release();
     }
@@ -102,6 +137,33 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (err instanceof StateError) throw err;
     throw unreachable('cannot open it', err);
   }
+}
+
+/**
+ * Replaces the working set `db` with the rows of `tables` in PostgreSQL, read in one snapshot; resolves with the
+ * number of flushes committed as of that snapshot (the `written` counter, which a standby compares to see a change).
+ */
+export async function loadWorkingSet(client: pg.ClientBase, db: Db, tables: readonly TableShape[]): Promise<number> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let written: number;
+  const loaded: [TableShape, Record<string, unknown>[]][] = [];
+  try {
+    const { rows } = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'written'`);
+    written = Number(rows[0]?.value ?? 0);
+    for (const t of tables) loaded.push([t, await selectAll(client, t)]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  db.transaction(() => {
+    db.pragma('defer_foreign_keys = ON');
+    for (const [t, rows] of loaded) {
+      db.prepare(`DELETE FROM ${ident(t.name)}`).run();
+      insertRows(db, t, rows);
+    }
+  })();
+  return written;
 }
 
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
@@ -128,42 +190,73 @@ export function unreachable(what: string, err: unknown): StateError {
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err });
 }
 
+interface PgStoreDeps {
+  onError: (err: Error) => void;
+  clock: Clock;
+  hold: number;
+  maxHeldRows: number;
+  onOutage: (outage: Outage) => void;
+  unsureSince: () => number | undefined;
+}
+
+/** A table with the statements that read one row by its key, and every row. */
+interface TableStatements {
+  table: TableShape;
+  byKey: Statement<unknown[], unknown[]>;
+  every: Statement<[], unknown[]>;
+}
+
+/** What one flush writes: per table the rows to upsert and the keys to delete, or, after a long outage, every row. */
+type Changes = { table: TableShape; upserts: unknown[][]; deletes: unknown[][]; whole: boolean }[];
+
 class PgStore implements PostgresStore {
   readonly alerts: AlertStore;
   readonly incidents: IncidentStore;
   readonly heartbeats: HeartbeatStore;
   readonly history: HistoryStore;
   readonly term: number;
+  readonly fenced: Promise<StateError>;
   readonly #pool: pg.Pool;
   readonly #mirror: SqliteStore;
-  /** Each table with the statement that reads one row by its key. */
-  readonly #tables: Map<string, { table: TableShape; byKey: Statement<unknown[], unknown[]> }>;
-  readonly #onError: (err: Error) => void;
+  readonly #tables: Map<string, TableStatements>;
+  readonly #deps: PgStoreDeps;
   readonly #dirty;
   #chain: Promise<void> = Promise.resolve();
+  /** The flush queued behind the running one: every flush() until it starts shares it (it takes all notes then). */
+  #queued: Promise<void> | undefined;
   #kicked = false;
   #fenced: StateError | undefined;
+  #tellFenced: (err: StateError) => void = () => {};
   #closing: Promise<void> | undefined;
+  /** Since when PostgreSQL has not answered (the first failed flush of this outage), and whether the hold is up. */
+  #outage: { since: number; failedOpen: boolean; cancelHold: () => void } | undefined;
+  #cancelRetry: (() => void) | undefined;
+  /** The notes grew past maxHeldRows during an outage: the next flush rewrites every table. */
+  #rewrite = false;
 
-  constructor(pool: pg.Pool, mirror: SqliteStore, tables: TableShape[], term: number, onError: (err: Error) => void) {
+  constructor(pool: pg.Pool, mirror: SqliteStore, tables: TableShape[], term: number, deps: PgStoreDeps) {
     this.#pool = pool;
     this.#mirror = mirror;
     this.term = term;
-    this.#onError = onError;
+    this.#deps = deps;
+    this.fenced = new Promise((resolve) => {
+      this.#tellFenced = resolve;
+    });
     const db = mirror.db;
     this.#tables = new Map(
       tables.map((table) => {
+        const cols = table.columns.map((c) => ident(c.name)).join(', ');
         const byKey = db
           .prepare<unknown[], unknown[]>(
-            `SELECT ${table.columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table.name)}
-             WHERE ${table.key.map((k) => `${ident(k)} = ?`).join(' AND ')}`,
+            `SELECT ${cols} FROM ${ident(table.name)} WHERE ${table.key.map((k) => `${ident(k)} = ?`).join(' AND ')}`,
           )
           .raw();
-        return [table.name, { table, byKey }];
+        const every = db.prepare<[], unknown[]>(`SELECT ${cols} FROM ${ident(table.name)}`).raw();
+        return [table.name, { table, byKey, every }];
       }),
     );
     // No key on it: a trigger's INSERT OR IGNORE would take the outer statement's conflict handling (an upsert's)
-    // instead of its own, so the same key may be noted twice and is read once.
+    // instead of its own, so the same key may be noted twice and is read once (and compacted during an outage).
     db.exec('CREATE TEMP TABLE dirty (tbl TEXT NOT NULL, key TEXT NOT NULL)');
     for (const t of tables) installTriggers(db, t);
     this.#dirty = {
@@ -171,6 +264,10 @@ class PgStore implements PostgresStore {
       all: db.prepare<[], { tbl: string; key: string }>('SELECT DISTINCT tbl, key FROM temp.dirty ORDER BY tbl, key'),
       clear: db.prepare('DELETE FROM temp.dirty'),
       add: db.prepare('INSERT INTO temp.dirty (tbl, key) VALUES (?, ?)'),
+      compact: db.prepare(
+        'DELETE FROM temp.dirty WHERE rowid NOT IN (SELECT min(rowid) FROM temp.dirty GROUP BY tbl, key)',
+      ),
+      count: db.prepare<[], number>('SELECT count(*) FROM temp.dirty').pluck(),
     };
     this.alerts = this.#flushing(mirror.alerts);
     this.incidents = this.#flushing(mirror.incidents);
@@ -190,16 +287,49 @@ class PgStore implements PostgresStore {
 
   /** Resolves once every write made before the call is committed in PostgreSQL; rejects with what stopped it. */
   flush(): Promise<void> {
-    const next = this.#chain.catch(() => {}).then(() => this.#flushOnce());
+    if (this.#queued) return this.#queued;
+    const next = this.#chain
+      .catch(() => {})
+      .then(() => {
+        this.#queued = undefined;
+        return this.#flushOnce();
+      });
+    this.#queued = next;
     this.#chain = next;
     return next;
   }
 
+  /**
+   * Resolves once an outbox claim may be sent: committed while the lead is sure, or, for the hold at most, not
+   * (fail open). Rejects with STATE_FENCED once another centinela took over, and with STATE_UNREACHABLE while the hold
+   * lasts.
+   */
+  async deliverable(): Promise<void> {
+    // Unsure of the lead, it sends nothing until it holds the lock again or learns another does (then it stops): a
+    // standby may be taking over. Past the hold it fails open, like an unreachable store.
+    const unsure = this.#deps.unsureSince();
+    if (unsure !== undefined && this.#deps.clock.now() - unsure < this.#deps.hold) {
+      throw new StateError(
+        'STATE_UNREACHABLE',
+        "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
+      );
+    }
+    try {
+      await this.flush();
+    } catch (err) {
+      const outage = this.#outage;
+      if ((err as StateError).code !== 'STATE_UNREACHABLE' || !outage) throw err;
+      if (this.#deps.clock.now() - outage.since < this.#deps.hold) throw err;
+    }
+  }
+
   /** Flushes what is left (a failure is told to onError), then closes the pool and the working set. */
   close(): Promise<void> {
+    this.#cancelRetry?.();
+    this.#outage?.cancelHold();
     // A fenced store was told so already, by the flush that found it out.
     this.#closing ??= (this.#fenced ? Promise.resolve() : this.flush())
-      .catch((err: Error) => this.#onError(err))
+      .catch((err: Error) => this.#deps.onError(err))
       .then(() => this.#pool.end())
       .finally(() => this.#mirror.close());
     return this.#closing;
@@ -227,21 +357,32 @@ class PgStore implements PostgresStore {
     queueMicrotask(() => {
       this.#kicked = false;
       if (this.#dirty.any.get() !== 1) return;
-      this.flush().catch((err: Error) => this.#onError(err));
+      this.flush().catch((err: StateError) => {
+        // An outage is told once, through onOutage, not at every write made during it.
+        if (err.code !== 'STATE_UNREACHABLE') this.#deps.onError(err);
+      });
     });
   }
 
-  /** Writes the rows noted dirty so far in one transaction under this store's term. */
+  /**
+   * Writes the rows noted dirty so far in one transaction under this store's term. During an outage it runs even
+   * with nothing noted: its commit (of the term check alone) is what tells PostgreSQL is back.
+   */
   async #flushOnce(): Promise<void> {
     if (this.#fenced) throw this.#fenced;
-    const db = this.#mirror.db;
-    const noted = this.#dirty.all.all();
-    if (noted.length === 0) return;
-    const changes = this.#read(noted);
+    const whole = this.#rewrite;
+    const noted = whole ? [] : this.#dirty.all.all();
+    if (!whole && noted.length === 0 && !this.#outage) return;
+    const changes = whole ? this.#readAll() : this.#read(noted);
     this.#dirty.clear.run();
+    this.#rewrite = false;
     let client: pg.PoolClient | undefined;
+    let broken: Error | undefined;
     try {
       client = await connect(this.#pool);
+      // A connection that fails between two queries of the flush says so here, not as an uncaught error; the query
+      // in flight, or the next one, fails with it.
+      client.on('error', ignore);
       await client.query('BEGIN');
       const { rows } = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'term' FOR SHARE`);
       const term = Number(rows[0]?.value);
@@ -252,32 +393,111 @@ class PgStore implements PostgresStore {
         );
         throw this.#fenced;
       }
-      for (const { table, upserts, deletes } of changes) {
+      for (const { table, upserts, deletes, whole } of changes) {
+        if (whole) await client.query(`DELETE FROM ${ident(table.name)}`);
         if (deletes.length > 0) await deleteRows(client, table, deletes);
         if (upserts.length > 0) await upsertRows(client, table, upserts);
       }
+      // What a standby polls to know its copy is behind (postgres-standby.ts).
+      await client.query(
+        `INSERT INTO ${META_TABLE} (key, value) VALUES ('written', 1)
+         ON CONFLICT (key) DO UPDATE SET value = ${META_TABLE}.value + 1`,
+      );
       await client.query('COMMIT');
     } catch (err) {
-      await client?.query('ROLLBACK').catch(() => {});
-      if (!this.#fenced) {
-        db.transaction(() => {
-          for (const n of noted) this.#dirty.add.run(n.tbl, n.key);
-        })();
+      await client?.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
+      if (this.#fenced) {
+        this.#stopRetrying();
+        this.#tellFenced(this.#fenced);
+        throw this.#fenced;
       }
-      throw err instanceof StateError ? err : unreachable('a write failed', err);
+      this.#keep(noted, whole);
+      const failure = err instanceof StateError ? err : unreachable('a write failed', err);
+      this.#unreachable(failure);
+      throw failure;
     } finally {
-      client?.release();
+      client?.off('error', ignore);
+      // A connection that could not even roll back is dropped, not handed to the next flush.
+      client?.release(broken);
+    }
+    this.#back();
+  }
+
+  /** Notes again the rows a failed flush took, one note per row, or the rewrite once there are too many. */
+  #keep(noted: { tbl: string; key: string }[], whole: boolean): void {
+    const db = this.#mirror.db;
+    if (whole || this.#rewrite) {
+      this.#rewrite = true;
+      this.#dirty.clear.run();
+      return;
+    }
+    db.transaction(() => {
+      for (const n of noted) this.#dirty.add.run(n.tbl, n.key);
+      this.#dirty.compact.run();
+    })();
+    if ((this.#dirty.count.get() ?? 0) > this.#deps.maxHeldRows) {
+      this.#rewrite = true;
+      this.#dirty.clear.run();
     }
   }
 
+  /** A flush failed to reach PostgreSQL: the outage starts (told, the hold timed) or goes on; a retry is scheduled. */
+  #unreachable(error: StateError): void {
+    const { clock, hold, onOutage } = this.#deps;
+    // Closing: the failure goes to onError, and nothing is retried.
+    if (this.#closing) return;
+    if (!this.#outage) {
+      const since = clock.now();
+      const outage = {
+        since,
+        failedOpen: false,
+        cancelHold: clock.setTimeout(() => {
+          outage.failedOpen = true;
+          onOutage({ state: 'failing-open', since, error });
+        }, hold),
+      };
+      this.#outage = outage;
+      onOutage({ state: 'unreachable', since, error });
+    }
+    if (this.#cancelRetry) return;
+    this.#cancelRetry = clock.setTimeout(() => {
+      this.#cancelRetry = undefined;
+      // A failure schedules the next try itself.
+      this.flush().catch(() => {});
+    }, RETRY_MS);
+  }
+
+  /** A flush committed: an outage is over. */
+  #back(): void {
+    const outage = this.#outage;
+    if (!outage) return;
+    this.#outage = undefined;
+    outage.cancelHold();
+    this.#stopRetrying();
+    this.#deps.onOutage({
+      state: 'back',
+      since: outage.since,
+      until: this.#deps.clock.now(),
+      failedOpen: outage.failedOpen,
+    });
+  }
+
+  #stopRetrying(): void {
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+    this.#outage?.cancelHold();
+  }
+
   /** The current rows behind the noted keys: a row still there is upserted, a row gone is deleted. */
-  #read(noted: { tbl: string; key: string }[]) {
-    const byTable = new Map<string, { table: TableShape; upserts: unknown[][]; deletes: unknown[][] }>();
+  #read(noted: { tbl: string; key: string }[]): Changes {
+    const byTable = new Map<string, Changes[number]>();
     for (const { tbl, key } of noted) {
-      const { table, byKey } = this.#tables.get(tbl) as { table: TableShape; byKey: Statement<unknown[], unknown[]> };
+      const { table, byKey } = this.#table(tbl);
       let entry = byTable.get(tbl);
       if (!entry) {
-        entry = { table, upserts: [], deletes: [] };
+        entry = { table, upserts: [], deletes: [], whole: false };
         byTable.set(tbl, entry);
       }
       const values = JSON.parse(key) as unknown[];
@@ -287,7 +507,23 @@ class PgStore implements PostgresStore {
     }
     return [...byTable.values()];
   }
+
+  /** Every row of every table, each table to be emptied first. */
+  #readAll(): Changes {
+    return [...this.#tables.values()].map(({ table, every }) => ({
+      table,
+      upserts: every.all(),
+      deletes: [],
+      whole: true,
+    }));
+  }
+
+  #table(name: string): TableStatements {
+    return this.#tables.get(name) as TableStatements;
+  }
 }
+
+const ignore = () => {};
 
 /** Temporary triggers that note in temp.dirty the key of every row written to `t`. */
 function installTriggers(db: Db, t: TableShape): void {

@@ -151,6 +151,7 @@ export class SqliteIncidentStore implements IncidentStore {
       addPaged: p('INSERT OR IGNORE INTO esc_paged (incident_id, contact, at) VALUES (?, ?, ?)'),
       paged: p('SELECT contact FROM esc_paged WHERE incident_id = ? ORDER BY at, contact'),
       addAck: p('INSERT INTO esc_acks (incident_id, who, via, comment, at) VALUES (?, ?, ?, ?, ?)'),
+      acks: p('SELECT who, via, comment, at FROM esc_acks WHERE incident_id = ? ORDER BY at, id'),
       // When a row is due, per group (contact, group key, channel): it joins the group's message that has not been
       // attempted yet (rows written together go together); else, when the group had a row written within
       // group_wait, it waits group_wait (and rows written meanwhile join it); else it is due at once. So a lone page
@@ -265,6 +266,17 @@ export class SqliteIncidentStore implements IncidentStore {
 
   addAck(incidentId: number, ack: AckInfo): void {
     this.#s.addAck.run(incidentId, ack.who, ack.via ?? 'api', ack.comment ?? null, ack.at);
+  }
+
+  /** Every acknowledgement of an incident, oldest first. */
+  acks(incidentId: number): AckInfo[] {
+    const rows = this.#s.acks.all(incidentId) as { who: string; via: string; comment: string | null; at: number }[];
+    return rows.map((r) => ({
+      who: r.who,
+      at: r.at,
+      via: r.via,
+      ...(r.comment !== null ? { comment: r.comment } : {}),
+    }));
   }
 
   /** Writes an outbox row unless its key exists; true when written. */

@@ -29,6 +29,7 @@ export function openStore(path: string, migrations?: readonly Migration[]): Sqli
     },
     // Each transaction is durable when it returns.
     flush: () => Promise.resolve(),
+    deliverable: () => Promise.resolve(),
     close: () => {
       db.close();
     },

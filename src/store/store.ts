@@ -21,6 +21,11 @@ export interface Store {
   unitOfWork<T>(fn: () => T): T;
   /** Resolves once every write made before the call is durable (SQLite: at once; PostgreSQL: committed there). */
   flush(): Promise<void>;
+  /**
+   * Resolves once an outbox claim made before the call may be sent: when flush() does, or (PostgreSQL) when the
+   * database has been unreachable for longer than state.unreachable_hold (fail open). Rejects otherwise.
+   */
+  deliverable(): Promise<void>;
   /** False once closed. */
   readonly open: boolean;
   /** Closes the store; the PostgreSQL store first flushes what is left, and resolves when its pool is closed. */
@@ -142,6 +147,8 @@ export interface IncidentStore {
   /** Contacts paged for an incident, in the order they were first paged. */
   paged(incidentId: number): string[];
   addAck(incidentId: number, ack: AckInfo): void;
+  /** Every acknowledgement of an incident (a priority rise lifts one; another may follow), oldest first. */
+  acks(incidentId: number): AckInfo[];
   /** Writes an outbox row unless its key exists; true when written. */
   enqueue(row: NewOutboxRow): boolean;
   /** Drops the not-yet-sent rows of these kinds for an incident (reminders made moot by an ack). */

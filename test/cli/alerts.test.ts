@@ -2,7 +2,7 @@
 // in-process daemon on loopback, whose SMTP port is dead: a P0 page that reached nobody is NOT DELIVERED, with each
 // contact × channel failing and its last error; once the webhook answers, the alert says whom it reached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertTable, deliveryLine } from '../../src/cli/alerts.js';
+import { alertDetail, alertTable, deliveryLine } from '../../src/cli/alerts.js';
 import type { AlertView } from '../../src/server/api-shapes.js';
 import { centinela as run } from '../support/cli.js';
 import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
@@ -185,13 +185,35 @@ describe('alert and delivery lines', () => {
       now,
     );
     expect(table.split('\n')).toEqual([
-      'ID  PRIORITY  STATE                ALERTNAME  SINCE               PAGED          ACK  HELD      SUMMARY',
-      'a1  P1        firing               ApiDown    12 min              cto, ops       ana  -         down',
-      'a2  P1        firing               ApiDown    12 min              NOT DELIVERED  -    silenced  down',
-      'a3  P1        pending              ApiDown    pending             nobody         -    -         slow',
-      'a4  P1        resolved (flapping)  ApiDown    resolved 2 min ago  nobody         -    -         down',
+      'ID  PRIORITY  STATE                ALERTNAME  SINCE               PAGED          ACK  HELD            SUMMARY',
+      'a1  P1        firing               ApiDown    12 min              cto, ops       ana  -               down',
+      'a2  P1        firing               ApiDown    12 min              NOT DELIVERED  -    silenced by s1  down',
+      'a3  P1        pending              ApiDown    pending             nobody         -    -               slow',
+      'a4  P1        resolved (flapping)  ApiDown    resolved 2 min ago  nobody         -    -               down',
     ]);
     expect(alertTable([], now)).toBe('no alerts');
+  });
+
+  it('names what holds an alert back: the inhibiting alert (by name when listed), the silence, the window', () => {
+    const held = (suppressedBy: AlertView['suppressedBy'], others: AlertView[] = []) =>
+      alertTable([{ ...base, id: 'b1', suppressedBy }, ...others], now).split('\n')[1];
+    const source = { ...base, id: 'src1', alertname: 'ApiDown', priority: 'P0' as const };
+    expect(held([{ kind: 'inhibited', id: 'src1' }], [source])).toContain('inhibited by ApiDown  down');
+    expect(held([{ kind: 'inhibited', id: 'src1' }])).toContain('inhibited by src1  down');
+    expect(held([{ kind: 'silenced', id: 'sil_3f2a' }])).toContain('silenced by sil_3f2a  down');
+    expect(
+      held([
+        { kind: 'maintenance', id: 'w7' },
+        { kind: 'silenced', id: 'sil_1' },
+      ]),
+    ).toContain('maintenance w7, silenced by sil_1  down');
+  });
+
+  it("shows an alert's value and threshold in its rule's unit", () => {
+    const detail = { ...base, runbook: [], diagnosis: [], acks: [], history: [], pages: [] };
+    const rate = { ...detail, unit: 'percent' as const, value: 7.24, threshold: 5, op: '>' };
+    expect(alertDetail(rate, now)).toContain('\nvalue: 7.2 % (> 5 %)\n');
+    expect(alertDetail(detail, now)).toContain('\nvalue: 0 (< 1)\n');
   });
 
   it('gives attempts and the sent time or the last error', () => {

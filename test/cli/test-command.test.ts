@@ -199,6 +199,22 @@ tests:
     }
   });
 
+  it('runs the *.yaml of a folder given among the files, and says so when it holds none', async () => {
+    const r = await run(['config/tests']);
+    expect(r.err).toBe('');
+    for (const file of shipped) expect(r.out).toContain(`PASS ${file} (`);
+    expect(r.code).toBe(0);
+    const empty = mkdtempSync(join(tmpdir(), 'centinela-test-'));
+    try {
+      const none = await run([shipped[0] as string, empty]);
+      expect(none.err).toBe(`No test files: ${empty} holds no *.yaml. Give test files or folders that hold *.yaml.`);
+      expect(none.out).toBe('');
+      expect(none.code).toBe(1);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 for a file it cannot read', async () => {
     const r = await run(['config/tests/does-not-exist.yaml']);
     expect(r.code).toBe(1);

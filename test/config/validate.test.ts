@@ -62,6 +62,20 @@ describe('problems of all three stages in one run', () => {
     );
   });
 
+  it("keeps the PostgreSQL store's unreachable_hold between 1s and 1h", () => {
+    const centinela = (hold: string) =>
+      `state:\n  kind: postgres\n  url: postgres://db/centinela\n  unreachable_hold: ${hold}\n`;
+    expect(problems('c', { ...VALID, centinela: centinela('500ms') })).toBe(
+      'c/centinela.yaml:4:21  state.unreachable_hold: "500ms" must be between 1s and 1h. Write e.g. 1m.\n' +
+        '1 problem in 1 file; nothing was started.',
+    );
+    expect(problems('c', { ...VALID, centinela: centinela('2h') })).toContain('must be between 1s and 1h');
+    expect(problems('c', { ...VALID, centinela: centinela('forever') })).toContain(
+      'state.unreachable_hold: "forever" is not a duration',
+    );
+    expect(() => problems('c', { ...VALID, centinela: centinela('2m') })).toThrow('loaded without a problem');
+  });
+
   it("asks centinela's own heartbeat for its URL and a duration", () => {
     expect(problems('c', { ...VALID, centinela: 'heartbeat:\n  every: 5\n' })).toBe(
       'c/centinela.yaml:2:3  heartbeat: missing key "url".\n' +

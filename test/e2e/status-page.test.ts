@@ -195,7 +195,8 @@ describe('status page in a browser', () => {
     await shot(page, 'desktop-resolved');
 
     await page.locator('#incidents a', { hasText: 'ApiDown' }).click();
-    await page.waitForURL(`**/alerts/${id}`);
+    // The incident's own timeline.
+    await page.waitForURL(new RegExp(`/alerts/${id}\\?incident=\\d+$`));
     expect(await page.title()).toBe('ApiDown — timeline');
     const steps = await page
       .locator('ol.timeline li')
@@ -208,7 +209,7 @@ describe('status page in a browser', () => {
     expect(at('ack')).toBeLessThan(at('state-resolved'));
     expect(at('state-resolved')).toBeLessThan(at('page resolved'));
     const text = await page.locator('ol.timeline').textContent();
-    expect(text).toMatch(/Acknowledged by Ana\s*restarting the api/);
+    expect(text).toMatch(/Acknowledged by Ana \(via the status page\)\s*restarting the api/);
     expect(at('ack')).toBeLessThan(at('page acknowledged'));
     expect(text).toMatch(/Page delivered to oncall via email/);
     // Local time with its offset (the fixture's zone is UTC).

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../src/locale/catalogue.js';
 import { LOCALES } from '../../src/locale/locale.js';
 
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+/** The names a text fills in, each once: `{count}` and the number a `{count:one|other}` agrees with. */
+const placeholders = (text: string) =>
+  [...new Set([...text.matchAll(/\{(\w+)(?::[^{}]*)?\}/g)].map((m) => m[1]))].sort();
 
 describe('the message catalogue', () => {
   const reference = Object.keys(CATALOGUE.en).sort();
@@ -24,6 +26,14 @@ describe('the message catalogue', () => {
         placeholders(table[key] ?? '').join() !== placeholders(CATALOGUE.en[key as keyof typeof CATALOGUE.en]).join(),
     );
     expect(wrong).toEqual([]);
+  });
+
+  it.each(LOCALES)('writes each agreement in %s as {name:one|other}, nothing else in braces', (locale) => {
+    const texts = Object.entries(CATALOGUE[locale] as Record<string, string>);
+    const malformed = texts.filter(([, text]) =>
+      [...text.matchAll(/\{[^{}]*\}/g)].some((m) => !/^\{\w+(?::[^{}|]*\|[^{}|]*)?\}$/.test(m[0])),
+    );
+    expect(malformed.map(([key]) => key)).toEqual([]);
   });
 
   it('leaves no Spanish message as its English text', () => {

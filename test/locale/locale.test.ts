@@ -13,6 +13,27 @@ describe('t', () => {
     expect(t('es', 'tag.resolved')).toBe('RESUELTA');
   });
 
+  it.each([
+    ['es', 1, '1 activa — centinela'],
+    ['es', 2, '2 activas — centinela'],
+    ['es', 0, '0 activas — centinela'],
+    ['en', 1, '1 firing — centinela'],
+  ] as const)('agrees with the number in %s: %d', (locale, count, text) => {
+    expect(t(locale, 'status.title', { count })).toBe(text);
+  });
+
+  it('agrees each counted word with its own number', () => {
+    expect(t('es', 'status.counts', { firing: 1, pending: 2, down: 1, probes: 1 })).toBe(
+      '1 activa · 2 pendientes · 1 de 1 sonda caída · actualizado',
+    );
+    expect(t('en', 'status.counts', { firing: 1, pending: 0, down: 0, probes: 1 })).toBe(
+      '1 firing · 0 pending · 0 of 1 probe down · updated',
+    );
+    expect(t('en', 'status.attempts', { count: 1 })).toBe('1 attempt');
+    expect(t('es', 'chart.runsLabel', { count: 1, down: 1 })).toBe('Última 1 ejecución, 1 caída');
+    expect(t('en', 'page.moreAlerts', { count: 1 })).toBe('…and 1 more alert');
+  });
+
   it('leaves braces in a value as they are, so a summary cannot pull in another placeholder', () => {
     expect(t('en', 'headline.acknowledged', { who: '{title}', title: 'x' })).toBe('Acknowledged by {title}: x');
   });

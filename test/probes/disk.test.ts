@@ -97,7 +97,7 @@ describe('disk probe', () => {
     expect(sampleValue(result.samples, 'dir_size_bytes', labels)).toBe(73_500);
     expect(sampleValue(result.samples, 'dir_walk_truncated', labels)).toBe(0);
     // caddy.log, api/, empty/, etc-link, api.log, 2026/, old.log
-    expect(result.detail).toBe(`${join(root, 'logs')}: 71.8 KiB in 7 entries`);
+    expect(result.detail).toBe(`${join(root, 'logs')}: 72 KiB in 7 entries`);
   });
 
   it('stops a walk at max_entries and says the size is a lower bound', async () => {

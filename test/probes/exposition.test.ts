@@ -372,6 +372,17 @@ describe('parseExposition rejects malformed input with the line number', () => {
     }
   });
 
+  it('reports an error on a line before invalid UTF-8 first, whatever the chunking', async () => {
+    // Found by fuzzing: a body that came in one chunk was decoded whole before its lines were read, so the invalid
+    // UTF-8 of line 3 was reported where two chunks reported line 2's bad timestamp.
+    const body = Buffer.concat([Buffer.from('a 0 0\na 0 -1e400\na'), Buffer.from([0x80]), Buffer.from(' 0 0\n')]);
+    for (const size of [1, 7, 1000]) {
+      await expect(parseExposition(chunks(body, size), { sample() {} })).rejects.toThrow(
+        'line 2: the timestamp of a is not a number: "-1e400"',
+      );
+    }
+  });
+
   it('refuses a line longer than the limit instead of buffering it', async () => {
     const text = `a 1\nb{x="${'y'.repeat(5000)}"} 1\n`;
     expect(await parseError(text, { size: 100, maxLineLength: 1000 })).toBe('line 2: longer than 1000 bytes');

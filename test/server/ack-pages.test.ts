@@ -121,7 +121,7 @@ describe('in Spanish, times in Guayaquil (centinela.yaml locale: es, timezone: A
     expect(status.body).toContain('<html lang="es">');
     expect(status.body).toContain('<h2>Alertas activas</h2>');
     expect(status.body).toMatch(
-      /1 activas · 0 pendientes · \d+ de \d+ sondas caídas · actualizado <time [^>]*>[^<]*\(UTC−05:00\)<\/time>/,
+      /1 activa · 0 pendientes · \d+ de \d+ sondas? caídas? · actualizado <time [^>]*>[^<]*\(UTC−05:00\)<\/time>/,
     );
     expect(status.body).toContain('Reconocida por oncall hace');
   });

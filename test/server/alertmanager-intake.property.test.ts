@@ -25,7 +25,8 @@ const post = (payload: string) =>
     payload,
   });
 
-const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,20}$/).filter((n) => !n.startsWith('__'));
+// Names starting with __ too: a sender's own labels (Grafana's __alert_rule_uid__), taken and left out.
+const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,20}$/);
 const wellFormed = fc.array(
   fc.record({
     labels: fc
@@ -59,7 +60,9 @@ describe('POST /api/v2/alerts, any body', () => {
         expect(res.statusCode).toBe(200);
         const listed = (await d.app.server.inject({ url: '/api/v2/alerts' })).json() as { labels: object }[];
         for (const a of alerts) {
-          const labels = Object.fromEntries(Object.entries(a.labels).filter(([, v]) => v !== ''));
+          const labels = Object.fromEntries(
+            Object.entries(a.labels).filter(([k, v]) => v !== '' && !k.startsWith('__')),
+          );
           expect(listed.some((l) => JSON.stringify(sorted(l.labels)) === JSON.stringify(sorted(labels)))).toBe(true);
         }
       }),

@@ -122,6 +122,23 @@ describe('Metrics exposition', () => {
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('says whether this centinela is the active one in centinela_leader: 1 alone or active, 0 on a standby', async () => {
+    const leader = async (role?: boolean) => {
+      const m = new Metrics({ processMetrics: false });
+      if (role !== undefined) {
+        m.setSources({
+          alerts: () => [],
+          outboxDepth: () => 0,
+          undelivered: () => ({}),
+          probeSkips: () => [],
+          leader: () => role,
+        });
+      }
+      return family(parseExposition((await m.expose()).body), 'centinela_leader').metrics[0]?.value;
+    };
+    expect([await leader(), await leader(true), await leader(false)]).toEqual(['1', '1', '0']);
+  });
+
   it('is caught by promtool when it is broken (the check can fail)', () => {
     expect(promtool('centinela_probe_up{probe="x} 1\n').status).toBe(1);
   });

@@ -6,6 +6,7 @@ import { escapeHtml } from '../../src/notifiers/html.js';
 import type { AlertView, IncidentView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
+import { alertView } from '../support/alert-views.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 /** A browser logged in with the write token, as Ana. */
@@ -13,24 +14,7 @@ const WRITER = { canAck: true, by: 'Ana' };
 const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
 
 function alert(over: Partial<AlertView>): AlertView {
-  return {
-    id: 'a1',
-    alertname: 'ApiDown',
-    labels: { probe: 'api_health' },
-    priority: 'P0',
-    state: 'firing',
-    value: 0,
-    threshold: 1,
-    op: '<',
-    summary: 'API down',
-    activeSince: iso(12 * 60_000),
-    flapping: false,
-    suppressedBy: [],
-    paged: ['cto'],
-    deliveries: [{ contact: 'cto', channel: 'email', status: 'sent', at: iso(12 * 60_000), attempts: 1 }],
-    notDelivered: false,
-    ...over,
-  };
+  return alertView(iso(12 * 60_000), over);
 }
 
 function view(over: Partial<StatusView>): StatusView {
@@ -124,9 +108,9 @@ describe('status page rendering', () => {
     const render = (rollback: boolean, locale: 'es' | 'en') =>
       renderStatus(view({ windows: [{ ...window, rollback }] }), NOW, { locale, timezone: 'UTC' }, WRITER).value;
     expect(render(true, 'es')).toContain(
-      '<strong>reversión (rollback)</strong>: hasta que api_health vuelvan a pasar — rollback: ./scripts/rollback_production.sh (ana)',
+      '<strong>reversión (rollback)</strong>: hasta que api_health vuelva a pasar — rollback: ./scripts/rollback_production.sh (ana)',
     );
-    expect(render(true, 'en')).toContain('<strong>rollback</strong>: until api_health pass again');
+    expect(render(true, 'en')).toContain('<strong>rollback</strong>: until api_health passes again');
     expect(render(false, 'en')).not.toContain('<strong>rollback</strong>');
   });
 
@@ -134,8 +118,35 @@ describe('status page rendering', () => {
     const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('data-ack="a1"');
     expect(out).toContain('<span class="badge P0">P0</span> <a href="/alerts/a1" title="Timeline">ApiDown</a>');
-    expect(out).toContain('for 12 min');
-    expect(out).toContain('paged: cto');
+    expect(out).toContain('since 2026-01-01 11:48:00 (UTC+00:00) · for 12 min · value 0 (&lt; 1) · paged: cto');
+  });
+
+  it.each([
+    ['en', 'active', 'Replica web-&lt;1&gt;: the active one (it checks, pages and takes acknowledgements).'],
+    ['en', 'standby', 'Replica web-&lt;1&gt;: the standby. It shows what the active one records, a few seconds behind'],
+    ['es', 'active', 'Réplica web-&lt;1&gt;: la activa (comprueba, avisa y recibe los reconocimientos).'],
+    ['es', 'standby', 'Réplica web-&lt;1&gt;: la de reserva. Muestra lo que registra la activa'],
+  ] as const)('names the replica and its role (%s, %s); one replica alone says nothing of it', (locale, role, text) => {
+    const reading = { locale, timezone: 'UTC' };
+    const out = renderStatus(view({}), NOW, reading, WRITER, { name: 'web-<1>', role, term: 3 }).value;
+    expect(out).toContain(`<p id="replica" data-role="${role}">${text}`);
+    expect(renderStatus(view({}), NOW, reading, WRITER).value).not.toContain('id="replica"');
+  });
+
+  it('shows the value and threshold in the rule’s unit, and none for a state such as up == 0', () => {
+    const rate = alert({ unit: 'percent', value: 7.24, threshold: 5, op: '>' });
+    const render = (a: AlertView) => renderStatus(view({ alerts: [a] }), NOW, DEFAULT_READING, WRITER).value;
+    expect(render(rate)).toContain('· for 12 min · value 7.2 % (&gt; 5 %) · paged: cto');
+    expect(render(alert({ unit: 'state' }))).toContain('· for 12 min · paged: cto');
+    expect(render(alert({ unit: 'state' }))).not.toContain('value 0');
+    // Received from a source, no unit: the bare numbers.
+    expect(render(alert({}))).toContain('· value 0 (&lt; 1) ·');
+  });
+
+  it('says since when an alert fires on the reader’s clock, with the offset, beside its age', () => {
+    const reading = { locale: 'es' as const, timezone: 'America/Guayaquil' };
+    const out = renderStatus(view({ alerts: [alert({})] }), NOW, reading, WRITER).value;
+    expect(out).toContain('desde 2026-01-01 06:48:00 (UTC−05:00) · hace 12 min');
   });
 
   it('says in red that a page reached nobody, and where each delivery stands', () => {
@@ -236,6 +247,17 @@ describe('status page rendering', () => {
     expect(out).toMatch(/<polyline class="line" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(out.match(/<line class="threshold P[12]"/g)).toHaveLength(2);
     expect(out).toContain('P1 &gt; 0.5 s · P2 &gt; 0.25 s');
+    // The hour it spans, on the reader's clock.
+    expect(out).toContain(
+      '<div class="axis" aria-hidden="true"><span>11:00</span><span>11:30</span><span>12:00</span></div>',
+    );
+    const guayaquil = renderStatus(
+      view({ signals: [signal] }),
+      NOW,
+      { locale: 'es', timezone: 'America/Guayaquil' },
+      WRITER,
+    );
+    expect(guayaquil.value).toContain('<span>06:00</span><span>06:30</span><span>07:00</span>');
   });
 
   it("shows a JSON body in a probe's reason as key: value lines, also when it came quoted", () => {
@@ -272,6 +294,7 @@ describe('status page rendering', () => {
   it('lists past incidents with their local time, duration, priority and who acknowledged', () => {
     const incidents: IncidentView[] = [
       {
+        id: 7,
         alertId: 'a1',
         alertname: 'ApiDown',
         labels: { service: 'api' },
@@ -282,6 +305,17 @@ describe('status page rendering', () => {
         ack: { by: 'Ana', at: iso(3_300_000) },
       },
       {
+        id: 9,
+        alertId: 'a1',
+        alertname: 'ApiDown',
+        labels: { service: 'api' },
+        priority: 'P0' as const,
+        openedAt: iso(7_200_000),
+        resolvedAt: iso(7_000_000),
+        durationSeconds: 200,
+      },
+      {
+        id: 8,
         alertId: 'a2',
         alertname: 'DiskFull',
         labels: {},
@@ -292,7 +326,10 @@ describe('status page rendering', () => {
     ];
     const reading = { locale: 'es' as const, timezone: 'America/Guayaquil' };
     const out = renderStatus(view({ incidents }), NOW, reading, WRITER).value;
-    expect(out).toContain('<a href="/alerts/a1">ApiDown</a>');
+    // Each incident links its own timeline, two of one alert included.
+    expect(out).toContain('<a href="/alerts/a1?incident=7">ApiDown</a>');
+    expect(out).toContain('<a href="/alerts/a1?incident=9">ApiDown</a>');
+    expect(out).toContain('<a href="/alerts/a2?incident=8">DiskFull</a>');
     expect(out).toContain('2026-01-01 06:00:00 (UTC−05:00) · duró 10 min · reconocido por Ana');
     expect(out).toContain('2026-01-01 06:58:00 (UTC−05:00) · abierto hace 2 min · sin reconocer');
   });

@@ -3,7 +3,7 @@ import type { WindowRecord } from '../../src/rules/alert-records.js';
 import { inactive } from '../../src/rules/state-machine.js';
 import { openDb } from '../../src/store/sqlite-db.js';
 import { probe, RulesHarness, summarize, tempStatePath } from '../support/rules.js';
-import { STORE_KINDS, useStores } from '../support/stores.js';
+import { STORE_KINDS, silenceOf, useStores } from '../support/stores.js';
 
 const open: { close(): void }[] = [];
 afterEach(() => {
@@ -166,15 +166,7 @@ describe.each(STORE_KINDS)('AlertStore ($name)', (kind) => {
   it('keeps expired silences and closed windows; a late update never reopens a closed window', async () => {
     const o = await kind.open();
     const s = () => o.store.alerts;
-    s().addSilence({
-      id: 'sil_1',
-      matchers: { alertname: 'ApiDown' },
-      startsAt: 0,
-      endsAt: 100,
-      owner: 'ana',
-      reason: 'r',
-      createdAt: 0,
-    });
+    s().addSilence(silenceOf('sil_1'));
     s().expireSilence('sil_1', 50, 'luis');
     expect(s().getSilence('sil_1')).toMatchObject({ endsAt: 50, expiredAt: 50, expiredBy: 'luis' });
     expect(s().liveSilences(60)).toEqual([]);

@@ -193,7 +193,13 @@ describe.each(STORE_KINDS)('escalation store ($name)', (kind) => {
     expect(store().outboxRows(first.id)).toEqual([]);
     store().addPaged(second.id, 'cto', T + 2);
     store().addAck(second.id, { who: 'cto', at: T + 3, via: 'link' });
+    store().addAck(second.id, { who: 'ana', at: T + 4, via: 'page', comment: 'on it' });
     await o.reopen();
+    expect(store().acks(second.id)).toEqual([
+      { who: 'cto', at: T + 3, via: 'link' },
+      { who: 'ana', at: T + 4, via: 'page', comment: 'on it' },
+    ]);
+    expect(store().acks(first.id)).toEqual([]);
     expect(store().openIncident(alert.id)).toEqual(second);
     expect(store().incident(first.id)).toEqual({ ...first, status: 'resolved', resolvedAt: T + 1 });
     expect(store().paged(second.id)).toEqual(['cto']);

@@ -2,26 +2,15 @@
 // that fences an older store, flushes that keep a unit whole and keep what failed, errors that never quote the URL.
 // (The semantics both stores share are the parametrised suites of alerts.test.ts and escalation.test.ts.)
 import { describe, expect, it } from 'vitest';
-import type { SilenceRecord } from '../../src/rules/alert-records.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { migratePostgres } from '../../src/store/postgres-schema.js';
 import { makeAlert } from '../support/escalation-fixtures.js';
-import { pgOptions, usePostgres } from '../support/stores.js';
+import { pgOptions, silenceOf, usePostgres } from '../support/stores.js';
 import { freePort } from '../support/tcp-target.js';
 
 const suite = usePostgres();
 const { open } = suite;
-
-const silence = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
-  id,
-  matchers: { alertname: 'ApiDown' },
-  startsAt: 0,
-  endsAt: 100,
-  owner: 'ana',
-  reason: 'r',
-  createdAt: 0,
-});
 
 const rows = async (query: string) => (await suite.sql.query(query)).rows;
 
@@ -108,7 +97,7 @@ describe('PostgreSQL store: schema', () => {
 describe('PostgreSQL store: flushes', () => {
   it('flushes a write made outside a unit of work by itself', async () => {
     const s = await open();
-    s.alerts.addSilence(silence('sil_1'));
+    s.alerts.addSilence(silenceOf('sil_1'));
     // No flush() called: the write's own flush commits it; polled until then (10 s at most).
     let found: unknown[] = [];
     for (const deadline = Date.now() + 10_000; found.length === 0 && Date.now() < deadline; ) {
@@ -121,7 +110,7 @@ describe('PostgreSQL store: flushes', () => {
     const s = await open();
     expect(() =>
       s.unitOfWork(() => {
-        s.alerts.addSilence(silence('sil_1'));
+        s.alerts.addSilence(silenceOf('sil_1'));
         s.incidents.insertIncident({
           alertId: 'a',
           alert: makeAlert(),
@@ -133,7 +122,7 @@ describe('PostgreSQL store: flushes', () => {
         throw new Error('outbox insert failed');
       }),
     ).toThrow('outbox insert failed');
-    s.unitOfWork(() => s.alerts.addSilence(silence('sil_2')));
+    s.unitOfWork(() => s.alerts.addSilence(silenceOf('sil_2')));
     await s.flush();
     expect(await rows('SELECT id FROM silences')).toEqual([{ id: 'sil_2' }]);
     expect(await rows('SELECT id FROM esc_incidents')).toEqual([]);
@@ -142,7 +131,7 @@ describe('PostgreSQL store: flushes', () => {
   it('keeps the rows of a failed flush and writes them with the next one', async () => {
     const s = await open();
     await suite.sql.query('ALTER TABLE silences RENAME TO silences_away');
-    s.alerts.addSilence(silence('sil_1'));
+    s.alerts.addSilence(silenceOf('sil_1'));
     await expect(s.flush()).rejects.toMatchObject({
       code: 'STATE_UNREACHABLE',
       message: expect.stringContaining('a write failed'),
@@ -155,12 +144,12 @@ describe('PostgreSQL store: flushes', () => {
   it('fences an older store: once a newer one opened, the older one commits nothing more', async () => {
     const errors: Error[] = [];
     const old = await open({ onError: (e) => errors.push(e) });
-    old.alerts.addSilence(silence('before'));
+    old.alerts.addSilence(silenceOf('before'));
     await old.flush();
     const next = await open();
     expect(next.term).toBe(old.term + 1);
     expect(next.alerts.getSilence('before')).toBeDefined();
-    old.alerts.addSilence(silence('after'));
+    old.alerts.addSilence(silenceOf('after'));
     await expect(old.flush()).rejects.toMatchObject({
       code: 'STATE_FENCED',
       message: expect.stringContaining(

@@ -6,6 +6,7 @@
 // while a real request is still on the wire.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -89,6 +90,26 @@ export function addPrometheusSource(world: World, keys = ''): void {
   writeFileSync(file, `${readFileSync(file, 'utf8')}${source}`);
 }
 
+/** A daemon that takes alerts from sources (issue 17's tests with real clients): listening on loopback. */
+export interface SourceDaemon {
+  world: World;
+  d: Daemon;
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+}
+
+/**
+ * Starts a world (`env`, a fake clock started at real time, so real clients' times make sense) whose alerts.yaml has
+ * the `prometheus` source with `keys`, and its daemon listening on loopback.
+ */
+export async function startSourceDaemon(env: Env, keys: string): Promise<SourceDaemon> {
+  const world = await startWorld(env, new FakeClock(Date.now()));
+  addPrometheusSource(world, keys);
+  const d = await startDaemon(world);
+  await d.app.server.listen({ host: '127.0.0.1', port: 0 });
+  return { world, d, url: `http://127.0.0.1:${(d.app.server.server.address() as AddressInfo).port}` };
+}
+
 /**
  * Points the world's config at a PostgreSQL state store at `url` instead of the SQLite file; returns the environment
  * to spawn its processes with (spawnDaemon's `extra`).
@@ -98,7 +119,7 @@ export function usePostgresState(world: World, url: string): Env {
   const text = readFileSync(file, 'utf8');
   const postgres = text.replace(
     'state:\n  path: ${STATE_PATH}',
-    'state:\n  kind: postgres\n  url: ${STATE_URL}\n  lease: ${LEASE:-10s}',
+    'state:\n  kind: postgres\n  url: ${STATE_URL}\n  lease: ${LEASE:-10s}\n  unreachable_hold: ${UNREACHABLE_HOLD:-1m}',
   );
   if (postgres === text) throw new Error(`${file}: no state.path to replace`);
   writeFileSync(file, postgres);

@@ -3,6 +3,7 @@
 // before each test), and its reopen goes through PostgreSQL: what a test reads after `reopen()` was committed there.
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { SilenceRecord } from '../../src/rules/alert-records.js';
 import type { Migration } from '../../src/store/migrations.js';
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres.js';
 import { openStore } from '../../src/store/sqlite.js';
@@ -126,3 +127,14 @@ export function usePostgres(): PostgresSuite {
     },
   };
 }
+
+/** A silence of ApiDown from 0 to 100 by ana, as the store suites write it. */
+export const silenceOf = (id: string): Omit<SilenceRecord, 'expiredAt' | 'expiredBy'> => ({
+  id,
+  matchers: { alertname: 'ApiDown' },
+  startsAt: 0,
+  endsAt: 100,
+  owner: 'ana',
+  reason: 'r',
+  createdAt: 0,
+});

@@ -57,6 +57,7 @@ function notificationJson(item: NotificationItem) {
       summary: h.summary ?? null,
     })),
     ackUrl: item.ackUrl ?? null,
+    timelineUrl: item.timelineUrl ?? null,
   };
 }
 

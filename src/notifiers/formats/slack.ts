@@ -7,7 +7,7 @@ import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
 // Slack refuses a section text over 3000 characters and a message over 50 blocks: a header, a closing context line
-// and up to three blocks per alert (section, button, divider) fit 16 alerts.
+// and up to three blocks per alert (section, buttons, divider) fit 16 alerts.
 const MAX_ITEMS = 16;
 const MAX_TEXT = 2900;
 
@@ -32,19 +32,23 @@ function render(n: Notification, cfg: FormatConfig<'slack'>): HttpRequest[] {
     for (const diag of d.diagnosis)
       text += `\n*${esc(t(lang, 'page.diagnosis', { probe: diag.probe }))}:*\n\`\`\`${esc(diag.detail)}\`\`\``;
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, MAX_TEXT) } });
-    if (d.ackUrl) {
-      blocks.push({
-        type: 'actions',
-        elements: [
-          {
-            type: 'button',
-            text: { type: 'plain_text', text: t(lang, 'page.acknowledge') },
-            url: d.ackUrl,
-            style: 'primary',
-          },
-        ],
-      });
-    }
+    // One actions block: Acknowledge on a page, and the alert's timeline when a public URL is set.
+    const buttons = [
+      ...(d.ackUrl
+        ? [
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: t(lang, 'page.acknowledge') },
+              url: d.ackUrl,
+              style: 'primary',
+            },
+          ]
+        : []),
+      ...(d.timelineUrl
+        ? [{ type: 'button', text: { type: 'plain_text', text: t(lang, 'page.timeline') }, url: d.timelineUrl }]
+        : []),
+    ];
+    if (buttons.length) blocks.push({ type: 'actions', elements: buttons });
     blocks.push({ type: 'divider' });
   }
   if (n.items.length > MAX_ITEMS) {

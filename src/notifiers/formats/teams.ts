@@ -44,6 +44,9 @@ function render(n: Notification, cfg: FormatConfig<'teams'>): HttpRequest[] {
         title: t(lang, 'page.acknowledgeAlert', { title: d.headline }).slice(0, 60),
         url: d.ackUrl,
       });
+    // The timeline as a link in the card, so that the five buttons Teams shows stay for acknowledgements.
+    if (d.timelineUrl)
+      body.push({ type: 'TextBlock', text: `[${esc(t(lang, 'page.timeline'))}](${d.timelineUrl})`, wrap: true });
   }
   if (n.items.length > MAX_ITEMS)
     body.push({

@@ -14,7 +14,7 @@ const MAX_CHARS = 4000;
 const MIN_DIAGNOSIS = 40;
 
 /**
- * The message text: headline, then each alert's facts, runbook, diagnosis and ack link. The diagnosis (log lines,
+ * The message text: headline, then each alert's facts, runbook, diagnosis, ack link and timeline link. The diagnosis (log lines,
  * slow queries) is what grows: it is cut to the room left, so the facts and the ack link of every alert shown fit.
  */
 export function telegramText(n: Notification): string {
@@ -26,7 +26,11 @@ export function telegramText(n: Notification): string {
     let part = `\n\n<b>${escapeHtml(d.headline)}</b>\n${d.facts.map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`).join('\n')}`;
     if (d.runbook.length)
       part += `\n${t(lang, 'page.runbook')}:\n${d.runbook.map((s, j) => `${j + 1}. ${escapeHtml(s)}`).join('\n')}`;
-    const ack = d.ackUrl ? `\n<a href="${escapeHtml(d.ackUrl)}">${t(lang, 'page.acknowledge')}</a>` : '';
+    const links = [
+      ...(d.ackUrl ? [`<a href="${escapeHtml(d.ackUrl)}">${t(lang, 'page.acknowledge')}</a>`] : []),
+      ...(d.timelineUrl ? [`<a href="${escapeHtml(d.timelineUrl)}">${t(lang, 'page.timeline')}</a>`] : []),
+    ];
+    const ack = links.length ? `\n${links.join(' · ')}` : '';
     const reserve = i < n.items.length - 1 ? more.length : 0;
     if (text.length + part.length + ack.length + reserve > MAX_CHARS) {
       text += more;

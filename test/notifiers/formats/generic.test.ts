@@ -84,6 +84,7 @@ describe('generic webhook (centinela.alert.v1)', () => {
       },
       holding: [],
       ackUrl: 'https://centinela.example/ack/abc.def',
+      timelineUrl: null,
     });
   });
 

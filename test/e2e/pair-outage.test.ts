@@ -1,0 +1,115 @@
+// PostgreSQL unreachable for the active centinela (issue 18, item 4), with `centinela run` processes: the active
+// reaches the machine's PostgreSQL through a TCP proxy that the test cuts (every connection closed, new ones
+// refused) and restores. Shorter than state.unreachable_hold, its pages wait and go out once when PostgreSQL is
+// back; longer, they go out unsaved (fail open) and the P1 level hears StateStoreUnreachable and its all-clear; and
+// when the standby took over meanwhile, the old active, back, delivers nothing and exits 1.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type DaemonProcess,
+  hookEvents,
+  spawnCentinela,
+  usePostgresState,
+  type World,
+  waitForRuns,
+} from '../support/daemon.js';
+import { pgHost, pgPort, waitForDelivered } from '../support/pg.js';
+import { replicaPerTest } from '../support/replicas.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitUntil } from '../support/wait-until.js';
+
+const FAST = { EVERY: '1s', RETRY_EVERY: '500ms', TIMEOUT: '800ms', LEASE: '5s' };
+const HELD = /^outbox: not sent, the claim was not saved/;
+const replicas = replicaPerTest();
+let proxy: TcpProxy | undefined;
+
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+/** A world whose centinelas keep their state in the test database, and an active one behind a proxy. */
+async function activeBehindProxy(hold: string): Promise<{ w: World; active: DaemonProcess; env: World['env'] }> {
+  const w = await replicas.world({ ...FAST, UNREACHABLE_HOLD: hold });
+  const env = { ...w.env, ...usePostgresState(w, replicas.db.url) };
+  proxy = await startTcpProxy(pgHost, pgPort);
+  const active = replicas.track(
+    await spawnCentinela(w.configDir, { ...env, STATE_URL: proxy.through(replicas.db.url) }, { within: 40_000 }),
+  );
+  return { w, active, env };
+}
+
+const subjects = (w: World) => w.smtp.received.map((m) => m.mail.subject ?? '');
+const storePages = (w: World) => subjects(w).filter((s) => s.includes('cannot reach PostgreSQL'));
+
+describe('PostgreSQL unreachable for the active centinela', () => {
+  it('shorter than the hold: its pages wait, and go out once when PostgreSQL answers again', async () => {
+    const { w, active } = await activeBehindProxy('1m');
+    await proxy?.cut();
+    w.target.setFault('down');
+    // The page is due and claimed, and its claim cannot be saved: it is held, not sent.
+    await active.waitForLog(HELD, 20_000);
+    expect(w.hook.requests).toHaveLength(0);
+    expect(w.smtp.received).toHaveLength(0);
+    await proxy?.restore();
+    await w.hook.waitFor(1, { within: 20_000 });
+    await w.smtp.waitFor(1, { within: 20_000 });
+    await waitForDelivered(replicas.db, 2);
+    await waitForRuns(active.url, 3);
+    expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
+    expect(subjects(w)).toEqual([expect.stringMatching(/^\[P0\]/)]);
+    expect(active.logs.map((l) => l.msg)).toContainEqual(expect.stringMatching(/PostgreSQL answers again/));
+  });
+
+  it('longer than the hold: pages go out unsaved, the P1 level hears that PostgreSQL is unreachable, then the all-clear', async () => {
+    const { w, active } = await activeBehindProxy('3s');
+    await proxy?.cut();
+    w.target.setFault('down');
+    await w.hook.waitFor(1, { within: 30_000 });
+    // The P0 page by email (the on-call contact) and StateStoreUnreachable to the P1 level (the same contact).
+    await waitUntil(
+      () => w.smtp.received.length >= 2,
+      30_000,
+      () => `mails: ${subjects(w).join(' | ')}`,
+    );
+    expect(storePages(w)).toEqual([expect.stringMatching(/^\[P1\] /)]);
+    expect(active.logs.map((l) => l.msg)).toContainEqual(expect.stringMatching(/pages now go out unsaved/));
+    expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
+
+    await proxy?.restore();
+    await waitUntil(
+      () => storePages(w).length === 2,
+      30_000,
+      () => `mails: ${subjects(w).join(' | ')}`,
+    );
+    expect(storePages(w)[1]).toMatch(/^\[RESOLVED\] /);
+    // What it did meanwhile is saved: both deliveries are recorded in PostgreSQL, and nothing is sent again.
+    await waitForDelivered(replicas.db, 2);
+    w.target.setFault('none');
+    await w.hook.waitFor(2, { within: 20_000 });
+    await waitForRuns(active.url, 3);
+    expect(hookEvents(w.hook)).toEqual(['firing ApiDown', 'resolved ApiDown']);
+    expect(subjects(w).filter((s) => s.startsWith('[P0]'))).toHaveLength(1);
+  });
+
+  it('the standby took over during the outage: the old active, back, delivers nothing and exits 1', async () => {
+    const { w, active, env } = await activeBehindProxy('1m');
+    const standby = replicas.track(await spawnCentinela(w.configDir, env, { until: /^standby: /, within: 40_000 }));
+    // Cutting the proxy closes the active's lock session: the standby holds the lock at once.
+    await proxy?.cut();
+    await standby.waitForLog(/^centinela running$/, 30_000);
+    w.target.setFault('down');
+    await w.hook.waitFor(1, { within: 20_000 });
+    await w.smtp.waitFor(1, { within: 20_000 });
+    await active.waitForLog(HELD, 20_000);
+
+    await proxy?.restore();
+    expect(await active.exited).toEqual({ code: 1, signal: null });
+    expect(active.logs.map((l) => l.msg)).toContainEqual(
+      expect.stringMatching(/the lead was lost|another centinela took it over/),
+    );
+    const url = String((await standby.waitForLog(/^centinela running$/)).url);
+    await waitForRuns(url, 3);
+    expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
+    expect(w.smtp.received).toHaveLength(1);
+  });
+});

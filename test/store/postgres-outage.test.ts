@@ -1,0 +1,242 @@
+// PostgreSQL unreachable for the active centinela (issue 18, item 4), at the store and the lock: a TCP proxy between
+// them and the machine's PostgreSQL is cut (every connection through it closed, new ones refused) and restored. The
+// hold is timed by a FakeClock; the network keeps real time.
+import type pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import type { StateError } from '../../src/store/errors.js';
+import { type Outage, RETRY_MS } from '../../src/store/postgres.js';
+import { acquireLeadership, type Leadership } from '../../src/store/postgres-leadership.js';
+import { LOCK_SPACE } from '../../src/store/postgres-schema.js';
+import { silenceOf, usePostgres } from '../support/stores.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitUntil } from '../support/wait-until.js';
+
+const suite = usePostgres();
+const HOLD = 60_000;
+
+const silences = async () => (await suite.sql.query('SELECT id FROM silences ORDER BY id')).rows.map((r) => r.id);
+
+let proxy: TcpProxy | undefined;
+const leaderships: Leadership[] = [];
+const clients: pg.Client[] = [];
+afterEach(async () => {
+  for (const l of leaderships.splice(0)) await l.release();
+  for (const c of clients.splice(0)) await c.end();
+  await proxy?.close();
+  proxy = undefined;
+});
+
+/** A store through a new proxy, on a FakeClock, its outage events collected. */
+async function cutOffStore(more: { maxHeldRows?: number } = {}) {
+  proxy = await startTcpProxy('127.0.0.1', Number(new URL(suite.db.url).port || 5432));
+  const clock = new FakeClock();
+  const outages: Outage[] = [];
+  const store = await suite.open({
+    url: proxy.through(suite.db.url),
+    clock,
+    hold: HOLD,
+    onOutage: (o) => outages.push(o),
+    ...more,
+  });
+  const p = proxy;
+  /** Lets PostgreSQL answer again and waits for the store's next try; then for `told` outage events in all. */
+  const restore = async (told?: number) => {
+    await p.restore();
+    await clock.advance(RETRY_MS);
+    if (told !== undefined)
+      await waitUntil(
+        () => outages.length === told,
+        10_000,
+        () => `outages: ${states(outages)}`,
+      );
+  };
+  return { store, clock, outages, proxy, restore };
+}
+
+const states = (outages: Outage[]) => outages.map((o) => o.state);
+
+/** Moves the fake clock a second at a time, letting real I/O answer between steps, until `done` (10 s real time). */
+async function advanceUntil(clock: FakeClock, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('not done after 10 s');
+    await clock.advance(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('PostgreSQL store: unreachable', () => {
+  it('holds what it writes while PostgreSQL is cut off, and commits it when PostgreSQL answers within the hold', async () => {
+    const { store, clock, outages, proxy, restore } = await cutOffStore();
+    store.alerts.addSilence(silenceOf('before'));
+    await store.flush();
+    await proxy.cut();
+    store.alerts.addSilence(silenceOf('during'));
+    await expect(store.flush()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    expect(states(outages)).toEqual(['unreachable']);
+    // Within the hold a claim is not sendable: the outbox puts it back and tries again.
+    await clock.advance(HOLD / 2);
+    await expect(store.deliverable()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    // Reads and writes go on over the working set.
+    store.alerts.addSilence(silenceOf('during-2'));
+    expect(store.alerts.getSilence('during')).toBeDefined();
+    expect(await silences()).toEqual(['before']);
+
+    // The store tries again by itself, every RETRY_MS.
+    await restore(2);
+    expect(outages[1]).toMatchObject({ state: 'back', failedOpen: false });
+    expect(await silences()).toEqual(['before', 'during', 'during-2']);
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    // The hold's timer was cancelled: the outage is over, nothing fails open later.
+    await clock.advance(HOLD);
+    expect(states(outages)).toEqual(['unreachable', 'back']);
+  });
+
+  it('fails open once the hold is up: a claim is sendable unsaved, and the outage is told; then saved when back', async () => {
+    const { store, clock, outages, proxy, restore } = await cutOffStore();
+    await proxy.cut();
+    store.alerts.addSilence(silenceOf('during'));
+    await expect(store.flush()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    const [first] = outages as [Outage & { error: StateError }];
+    // The pool's idle connection was cut (the write fails on it), or a new one is refused.
+    expect(first.error.message).toMatch(
+      /^state store \(postgres\): (a write failed \(Connection terminated unexpectedly\)|cannot connect \(ECONNREFUSED\))$/,
+    );
+    expect(first.error.message).not.toContain(String(proxy.port));
+    await clock.advance(HOLD);
+    expect(outages[1]).toEqual({ state: 'failing-open', since: first.since, error: first.error });
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    expect(await silences()).toEqual([]);
+
+    await restore(3);
+    expect(outages[2]).toEqual({ state: 'back', since: first.since, until: clock.now(), failedOpen: true });
+    expect(await silences()).toEqual(['during']);
+  });
+
+  it('another centinela took over during the outage: back, it sends nothing, commits nothing and is fenced', async () => {
+    const { store, clock, outages, proxy, restore } = await cutOffStore();
+    await proxy.cut();
+    store.alerts.addSilence(silenceOf('old'));
+    await expect(store.flush()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    const next = await suite.open();
+    expect(next.term).toBe(store.term + 1);
+    await restore();
+    const fenced = await store.fenced;
+    expect(fenced).toMatchObject({ code: 'STATE_FENCED' });
+    await expect(store.deliverable()).rejects.toMatchObject({ code: 'STATE_FENCED' });
+    // Even past the hold: fenced is never fail-open.
+    await clock.advance(HOLD);
+    await expect(store.deliverable()).rejects.toMatchObject({ code: 'STATE_FENCED' });
+    expect(await silences()).toEqual([]);
+    expect(states(outages)).toEqual(['unreachable']);
+  });
+
+  it('sends nothing while the lead is unsure, for the hold at most', async () => {
+    const clock = new FakeClock();
+    let unsure: number | undefined = clock.now();
+    const store = await suite.open({ clock, hold: HOLD, unsureSince: () => unsure });
+    store.alerts.addSilence(silenceOf('during'));
+    await expect(store.deliverable()).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
+    });
+    // The lock held again: committed, sendable.
+    unsure = undefined;
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    expect(await silences()).toEqual(['during']);
+    // Unsure for the whole hold: it fails open (here the commit itself works).
+    unsure = clock.now();
+    await clock.advance(HOLD);
+    await expect(store.deliverable()).resolves.toBeUndefined();
+  });
+
+  it('past maxHeldRows it keeps no notes and rewrites every table whole when PostgreSQL answers', async () => {
+    const { store, proxy, restore } = await cutOffStore({ maxHeldRows: 5 });
+    for (const id of ['a', 'b', 'c']) store.alerts.addSilence(silenceOf(id));
+    await store.flush();
+    await proxy.cut();
+    for (let i = 0; i < 10; i++) store.alerts.addSilence(silenceOf(`new-${i}`));
+    store.alerts.expireSilence('b', 50, 'ana');
+    await expect(store.flush()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    // A row PostgreSQL has and the working set has not is gone after a rewrite of the whole table.
+    await suite.sql.query(
+      `INSERT INTO silences SELECT 'stray', matchers, starts_at, ends_at, owner, reason, created_at, NULL, NULL FROM silences WHERE id = 'a'`,
+    );
+    await restore(2);
+    const mirror = store.alerts
+      .listSilences()
+      .map((s) => s.id)
+      .sort();
+    expect(mirror).toHaveLength(13);
+    expect(await silences()).toEqual(mirror);
+    const b = await suite.sql.query(`SELECT expired_at FROM silences WHERE id = 'b'`);
+    expect(b.rows).toEqual([{ expired_at: '50' }]);
+  });
+});
+
+describe('PostgreSQL leadership: the lock connection cut', () => {
+  async function lead(clock: FakeClock, events: string[]) {
+    proxy = await startTcpProxy('127.0.0.1', Number(new URL(suite.db.url).port || 5432));
+    const l = await acquireLeadership({
+      url: proxy.through(suite.db.url),
+      lease: 3_000,
+      connectTimeout: 2_000,
+      clock,
+      onUnsure: (err) => events.push(`unsure ${err.code}`),
+      onRetaken: () => events.push('retaken'),
+    });
+    leaderships.push(l);
+    return l;
+  }
+  async function other(): Promise<pg.Client> {
+    const c = await suite.db.connect();
+    clients.push(c);
+    return c;
+  }
+  const tryLock = async (c: pg.Client) =>
+    (await c.query('SELECT pg_try_advisory_lock($1, 2) AS held', [LOCK_SPACE])).rows[0].held as boolean;
+
+  it('is unsure while PostgreSQL does not answer, keeps the lead, and takes the lock again when it does', async () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const l = await lead(clock, events);
+    let lost: Error | undefined;
+    void l.lost.then((e) => {
+      lost = e;
+    });
+    await proxy?.cut();
+    await waitUntil(
+      () => events.length > 0,
+      10_000,
+      () => 'no unsure',
+    );
+    expect(events).toEqual(['unsure STATE_UNREACHABLE']);
+    // Tries again every third of the lease; refused while cut.
+    await clock.advance(1_000);
+    await clock.advance(1_000);
+    await proxy?.restore();
+    await advanceUntil(clock, () => events.includes('retaken'));
+    expect(lost).toBeUndefined();
+    expect(await tryLock(await other())).toBe(false);
+  });
+
+  it('loses the lead when another took the lock meanwhile', async () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const l = await lead(clock, events);
+    const standby = await other();
+    const waiting = standby.query('SELECT pg_advisory_lock($1, 2)', [LOCK_SPACE]);
+    await proxy?.cut();
+    // The server ended the cut session: the standby's wait is over.
+    await waiting;
+    await proxy?.restore();
+    let err: Error | undefined;
+    void l.lost.then((e) => {
+      err = e;
+    });
+    await advanceUntil(clock, () => err !== undefined);
+    expect(err).toMatchObject({ code: 'STATE_FENCED', message: expect.stringMatching(/the lead was lost/) });
+    expect(events).toEqual(['unsure STATE_UNREACHABLE']);
+  });
+});
