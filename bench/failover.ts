@@ -13,8 +13,10 @@
 //
 // Prints per episode, and per kind: the takeover time (the hit → the standby's "leader:" line), lost pages and lost
 // resolutions (a contact that never received the incident's page / its resolution within 30 s), deliveries by a
-// fenced leader (the old leader's "outbox: delivered" lines after the new leader's "leader:" line), repeats of the
-// page (more than one copy at a contact) and, among them, copies that carried another idempotency key than the first
+// fenced leader (sends the old leader began after the new leader's "leader:" line: its "outbox: sending" lines),
+// sends of the old leader that were in flight when it was hit and finished after the takeover (begun before, its
+// "outbox: delivered" after: the new leader, finding them unrecorded, sends them again), repeats of the page (more
+// than one copy at a contact) and, among them, copies that carried another idempotency key than the first
 // (Idempotency-Key, Message-ID: a repeat must carry the same one); and the load average.
 //
 //   npx tsx bench/failover.ts [--episodes 50] [--kinds kill,stop,cut]      (episodes per kind)
@@ -54,6 +56,7 @@ interface Episode {
   lostPages: number;
   lostResolutions: number;
   fencedDeliveries: number;
+  finishedLate: number;
   repeats: number;
   otherKeys: number;
 }
@@ -121,7 +124,7 @@ async function hit(kind: Kind, leader: DaemonProcess, db: TestDatabase): Promise
 }
 
 async function episode(kind: Kind, db: TestDatabase, world: World): Promise<Episode> {
-  // Debug: the old leader's "outbox: delivered" lines are how its deliveries are counted.
+  // Debug: the old leader's "outbox: sending" and "outbox: delivered" lines are how its deliveries are counted.
   const env = { ...world.env, ...usePostgresState(world, db.url), LOG_LEVEL: 'debug' };
   const running: DaemonProcess[] = [];
   try {
@@ -157,9 +160,9 @@ async function episode(kind: Kind, db: TestDatabase, world: World): Promise<Epis
       const exited = await Promise.race([leader.exited, sleep(WITHIN).then(() => undefined)]);
       if (exited?.code !== 1) console.log(`  the old leader did not exit 1 within 30 s: ${JSON.stringify(exited)}`);
     }
-    const fencedDeliveries = leader.logs.filter(
-      (l) => l.msg === 'outbox: delivered' && Date.parse(String(l.time)) >= ledAt,
-    ).length;
+    const after = (msg: string) => leader.logs.filter((l) => l.msg === msg && Date.parse(String(l.time)) >= ledAt);
+    const fencedDeliveries = after('outbox: sending').length;
+    const finishedLate = Math.max(0, after('outbox: delivered').length - fencedDeliveries);
     const keys = {
       hook: world.hook.requests
         .filter((r) => r.body.includes('"event":"firing"'))
@@ -174,6 +177,7 @@ async function episode(kind: Kind, db: TestDatabase, world: World): Promise<Epis
       lostPages,
       lostResolutions,
       fencedDeliveries,
+      finishedLate,
       repeats: Math.max(0, paged.hook() - 1) + Math.max(0, paged.mail() - 1),
       otherKeys: other(keys.hook) + other(keys.mail),
     };
@@ -202,7 +206,8 @@ try {
       console.log(
         `episode ${i + 1} (${kind}): hit ${e.hitAfterMs} ms after the break, takeover ${e.takeoverMs} ms, ` +
           `lost pages ${e.lostPages}, lost resolutions ${e.lostResolutions}, by a fenced leader ` +
-          `${e.fencedDeliveries}, repeats ${e.repeats} (other key ${e.otherKeys})`,
+          `${e.fencedDeliveries} (in flight, finished after the takeover ${e.finishedLate}), repeats ${e.repeats} ` +
+          `(other key ${e.otherKeys})`,
       );
     } finally {
       await world.close();
@@ -220,7 +225,8 @@ for (const kind of kinds) {
   console.log(
     `${kind}: ${of.length} episodes, takeover median ${median(takeovers)} ms, p90 ${quantile(takeovers, 0.9)} ms, ` +
       `max ${Math.max(...takeovers)} ms; lost pages ${sum((e) => e.lostPages)}, lost resolutions ` +
-      `${sum((e) => e.lostResolutions)}, deliveries by a fenced leader ${sum((e) => e.fencedDeliveries)}, ` +
+      `${sum((e) => e.lostResolutions)}, deliveries by a fenced leader ${sum((e) => e.fencedDeliveries)} ` +
+      `(in flight at the hit, finished after the takeover ${sum((e) => e.finishedLate)}), ` +
       `repeats ${sum((e) => e.repeats)} (with another idempotency key ${sum((e) => e.otherKeys)})`,
   );
 }

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { type Clock, systemClock } from '../clock.js';
 import { age } from '../duration.js';
 import type { AlertDetailView, AlertView, DeliveryView } from '../server/api-shapes.js';
+import { formatValue } from '../units.js';
 import { type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 import { alignColumns } from './columns.js';
 import { parseMatcher } from './silence.js';
@@ -83,7 +84,7 @@ export function alertDetail(a: AlertDetailView, now: number): string {
     `summary: ${a.summary}`,
     ...(a.description ? [`description: ${a.description}`] : []),
     `labels: {${labels.join(', ')}}`,
-    `value: ${a.value} (${a.op} ${a.threshold})`,
+    `value: ${formatValue(a.value, a.unit, 'en')} (${a.op} ${formatValue(a.threshold, a.unit, 'en')})`,
     a.activeSince
       ? `firing since: ${a.activeSince} (${age(now - Date.parse(a.activeSince))})`
       : 'firing since: pending',

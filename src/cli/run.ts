@@ -28,7 +28,7 @@ import { RequestDesk } from '../store/postgres-requests.js';
 import { openStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { type ConfigCommandDeps, configOption, logLevel } from './config-command.js';
-import { type Standby, serveStandby } from './standby.js';
+import { FORWARD_WAIT_MS, type Standby, serveStandby } from './standby.js';
 
 /** What `run` needs from main: what every config-reading command gets, and the process's signals. */
 export interface RunDeps extends ConfigCommandDeps {
@@ -77,6 +77,7 @@ export async function startDaemon(
           connectTimeout: config.centinela.state.pool.connect_timeout,
           clock,
           every: DESK_EVERY_MS,
+          fresh: FORWARD_WAIT_MS,
           answer: (request) => answerForwarded(running.server, request),
           onError: (err) => deps.log.error({ code: (err as StateError).code }, err.message),
         })

@@ -224,6 +224,8 @@ export class OutboxWorker {
   async #deliverBatch(rows: OutboxRow[]): Promise<void> {
     if (!(await this.#claimCommitted(rows))) return;
     const first = rows[0] as OutboxRow;
+    // When each send starts, for telling a send begun before a takeover from one begun after it (bench/failover.ts).
+    this.#log.debug({ contact: first.contact, rows: rows.length }, 'outbox: sending');
     const { contacts, channels, levels } = this.#config;
     const contact = contacts[first.contact];
     const channelName = contact?.channels[first.channelIndex];

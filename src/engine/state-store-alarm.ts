@@ -39,6 +39,8 @@ const EMAIL_TIMEOUT_MS = 30_000;
 /** Pages the P1 level that the state store is unreachable, and that it is back. */
 export class StateStoreAlarm {
   readonly #deps: StateStoreAlarmDeps;
+  /** What the last outage that failed open failed with: its all-clear says it again. */
+  #error = '';
 
   constructor(deps: StateStoreAlarmDeps) {
     this.#deps = deps;
@@ -63,6 +65,7 @@ export class StateStoreAlarm {
           { code: outage.error.code },
           `state store (postgres): unreachable for ${humanDuration(holdMs)}; pages now go out unsaved (fail open)`,
         );
+        this.#error = outage.error.message;
         void this.unreachable(about(outage.error.message));
         return;
       case 'back':
@@ -70,7 +73,7 @@ export class StateStoreAlarm {
           { downMs: outage.until - outage.since },
           'state store (postgres): PostgreSQL answers again; what was held is saved',
         );
-        if (outage.failedOpen) void this.back(about(''), outage.until);
+        if (outage.failedOpen) void this.back(about(this.#error), outage.until);
     }
   }
 

@@ -27,6 +27,9 @@ export interface AlertView {
   value: number;
   threshold: number;
   op: string;
+  /** How value and threshold read (src/units.ts: percent, seconds, … `state` for a 0/1 such as up); absent for
+   * alerts centinela does not measure (received from a source, its own). */
+  unit?: Unit;
   summary: string;
   /** When it started firing (absent while pending). */
   activeSince?: string;

@@ -5,21 +5,31 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Forwarded, ForwardedAnswer, ForwardedRequest } from '../store/postgres-requests.js';
+import { PAGE_HEADER } from './auth.js';
 import { ApiError } from './errors.js';
 
 /** Routes a standby answers itself although they are POSTs: a login sets a cookie, a reload re-reads its own config. */
 const ANSWERED_HERE = new Set(['/-/login', '/-/reload']);
 
-/** Headers that describe one connection, not the request: never carried over. */
-const HOP_BY_HOP = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'content-length',
-  'transfer-encoding',
-  'expect',
-  'date',
+/**
+ * The request headers the routes read, the only ones carried to the active: the body's type, the answer's type and
+ * language asked for, the credentials (bearer token, login cookies, the page's ack header), and what a proxy in front
+ * said of the browser. Nothing else of the request is kept in the shared database while it waits.
+ */
+const CARRIED = new Set([
+  'content-type',
+  'accept',
+  'accept-language',
+  'authorization',
+  'cookie',
+  PAGE_HEADER,
+  'x-forwarded-proto',
+  'x-forwarded-for',
+  'user-agent',
 ]);
+
+/** Answer headers that describe one connection, not the answer: never carried back. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'date']);
 
 /** Hands every write the standby's server receives to `forward`, answering with what the active answered. */
 export function forwardWrites(app: FastifyInstance, forward: (request: ForwardedRequest) => Promise<Forwarded>): void {
@@ -69,7 +79,7 @@ export async function answerForwarded(app: FastifyInstance, request: ForwardedRe
 function kept(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && CARRIED.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }

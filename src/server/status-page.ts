@@ -132,13 +132,13 @@ function alertCard(
     : a.state === 'firing' && !inhibited
       ? ackForm(a, lang, ctx.viewer)
       : '';
-  const line = t(lang, 'status.line', {
-    since,
-    value: formatValue(a.value),
-    op: a.op,
-    threshold: formatValue(a.threshold),
-    paged: a.paged.length ? a.paged.join(', ') : t(lang, 'status.nobodyYet'),
-  });
+  const paged = a.paged.length ? a.paged.join(', ') : t(lang, 'status.nobodyYet');
+  // In the rule's unit, as the pages say it; a state (up == 0) has no number worth reading: the summary says it.
+  const value = (v: number) => (a.unit && a.unit !== 'number' ? unitValue(v, a.unit, lang) : formatValue(v));
+  const line =
+    a.unit === 'state'
+      ? t(lang, 'status.lineState', { since, paged })
+      : t(lang, 'status.line', { since, value: value(a.value), op: a.op, threshold: value(a.threshold), paged });
   return html`<article class="card ${a.priority}" data-alert-id="${a.id}" data-state="${a.state}">
 <h3><span class="badge ${a.priority}">${a.priority}</span> <a href="/alerts/${encodeURIComponent(a.id)}" title="${t(lang, 'status.timeline')}">${a.alertname}</a>${a.flapping ? html` <span class="badge">${t(lang, 'status.flapping')}</span>` : ''}${held}</h3>
 <p>${a.summary}</p>

@@ -18,6 +18,13 @@ const TABLE = 'centinela_requests';
 const CREATE_LOCK = 3;
 /** Rows older than this are pruned by the active whatever their state (a standby ended while waiting). */
 const KEEP_MS = 10 * 60_000;
+/**
+ * Now in epoch ms by PostgreSQL's clock: a request's age is told by one clock, whichever host the standby and the
+ * active run on.
+ */
+const DB_NOW = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/** How often the active prunes what ended standbys left behind. */
+const PRUNE_EVERY_MS = 60_000;
 /** Requests one look of the active takes at most; the rest wait for the next look. */
 const BATCH = 20;
 
@@ -120,8 +127,8 @@ export class RequestForwarder {
     try {
       await this.#table();
       const { rows } = await this.#pool.query(
-        `INSERT INTO ${TABLE} (state, request, created_at) VALUES ('waiting', $1, $2) RETURNING id`,
-        [JSON.stringify(request), this.#clock.now()],
+        `INSERT INTO ${TABLE} (state, request, created_at) VALUES ('waiting', $1, ${DB_NOW}) RETURNING id`,
+        [JSON.stringify(request)],
       );
       id = String(rows[0].id);
     } catch (err) {
@@ -183,16 +190,23 @@ export class RequestDesk {
   readonly #table: () => Promise<void>;
   readonly #clock: Clock;
   readonly #every: number;
+  readonly #fresh: number;
   readonly #answer: (request: ForwardedRequest) => Promise<ForwardedAnswer>;
   readonly #onError: (err: Error) => void;
   #cancel: () => void = () => {};
   #inFlight: Promise<void> = Promise.resolve();
   #stopped = false;
   #failing = false;
+  #prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     options: Connection & {
       every: number;
+      /**
+       * How long a waiting request may be taken, in ms (the standby's wait): an older one was left by a standby that
+       * ended while its caller waited, and the caller may have sent it again elsewhere; it is never applied.
+       */
+      fresh: number;
       answer: (request: ForwardedRequest) => Promise<ForwardedAnswer>;
       /** Told when the table cannot be read (once per outage). */
       onError: (err: Error) => void;
@@ -202,6 +216,7 @@ export class RequestDesk {
     this.#table = tableOnce(this.#pool);
     this.#clock = options.clock;
     this.#every = options.every;
+    this.#fresh = options.fresh;
     this.#answer = options.answer;
     this.#onError = options.onError;
   }
@@ -236,8 +251,10 @@ export class RequestDesk {
       await this.#table();
       const { rows } = await this.#pool.query<{ id: string; request: ForwardedRequest }>(
         `UPDATE ${TABLE} SET state = 'taken' WHERE id IN (
-           SELECT id FROM ${TABLE} WHERE state = 'waiting' ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
+           SELECT id FROM ${TABLE} WHERE state = 'waiting' AND created_at >= ${DB_NOW} - $1
+           ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
          ) RETURNING id, request`,
+        [this.#fresh],
       );
       rows.sort((a, b) => Number(a.id) - Number(b.id));
       for (const { id, request } of rows) {
@@ -247,7 +264,10 @@ export class RequestDesk {
           JSON.stringify(answer),
         ]);
       }
-      await this.#pool.query(`DELETE FROM ${TABLE} WHERE created_at < $1`, [this.#clock.now() - KEEP_MS]);
+      if (this.#clock.now() - this.#prunedAt >= PRUNE_EVERY_MS) {
+        await this.#pool.query(`DELETE FROM ${TABLE} WHERE created_at < ${DB_NOW} - $1`, [KEEP_MS]);
+        this.#prunedAt = this.#clock.now();
+      }
       this.#failing = false;
     } catch (err) {
       this.#failed(err);

@@ -2,7 +2,7 @@
 // in-process daemon on loopback, whose SMTP port is dead: a P0 page that reached nobody is NOT DELIVERED, with each
 // contact × channel failing and its last error; once the webhook answers, the alert says whom it reached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertTable, deliveryLine } from '../../src/cli/alerts.js';
+import { alertDetail, alertTable, deliveryLine } from '../../src/cli/alerts.js';
 import type { AlertView } from '../../src/server/api-shapes.js';
 import { centinela as run } from '../support/cli.js';
 import { type Daemon, startDaemon, startWorld, type World, WRITE_TOKEN } from '../support/daemon.js';
@@ -207,6 +207,13 @@ describe('alert and delivery lines', () => {
         { kind: 'silenced', id: 'sil_1' },
       ]),
     ).toContain('maintenance w7, silenced by sil_1  down');
+  });
+
+  it("shows an alert's value and threshold in its rule's unit", () => {
+    const detail = { ...base, runbook: [], diagnosis: [], acks: [], history: [], pages: [] };
+    const rate = { ...detail, unit: 'percent' as const, value: 7.24, threshold: 5, op: '>' };
+    expect(alertDetail(rate, now)).toContain('\nvalue: 7.2 % (> 5 %)\n');
+    expect(alertDetail(detail, now)).toContain('\nvalue: 0 (< 1)\n');
   });
 
   it('gives attempts and the sent time or the last error', () => {

@@ -222,6 +222,23 @@ describe('the standby of two centinelas on one PostgreSQL database', () => {
     expect(onActive.body).toMatchObject({ id, status: { state: 'expired' } });
   });
 
+  it('a write the frozen active cannot take is refused with 503 NO_ACTIVE and never applied when it wakes', async () => {
+    // A lease longer than the freeze: the standby does not take over meanwhile.
+    const w = await t.world({ ...FAST, LEASE: '30s' });
+    const { active, standby } = await pair(w);
+    active.kill('SIGSTOP');
+    const refused = await json(`${standby.url}/api/v1/silences`, {
+      method: 'POST',
+      headers: WRITE,
+      body: JSON.stringify({ matchers: { alertname: 'ApiDown' }, for: '1h', by: 'ana', reason: 'too late' }),
+    });
+    active.kill('SIGCONT');
+    expect(refused).toMatchObject({ status: 503, body: { error: { code: 'NO_ACTIVE' } } });
+    await waitForRuns(active.url, 3);
+    const { body } = await json(`${active.url}/api/v1/silences`);
+    expect(body.silences).toEqual([]);
+  });
+
   it('after kill -9 of the active, the standby becomes the active on the same port', async () => {
     const w = await t.world(FAST);
     const { active, standby } = await pair(w);

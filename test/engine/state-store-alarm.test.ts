@@ -19,7 +19,10 @@ function alarm(reading: Reading = DEFAULT_READING, channels = ['hook', 'mail']) 
 
 const hookBodies = () =>
   w.hook.requests.map(
-    (r) => JSON.parse(r.body) as { notifications: { event: string; alert: { name: string; summary: string } }[] },
+    (r) =>
+      JSON.parse(r.body) as {
+        notifications: { event: string; alert: { name: string; summary: string; description: string | null } }[];
+      },
   );
 
 describe('StateStoreAlarm', () => {
@@ -53,11 +56,16 @@ describe('StateStoreAlarm', () => {
     expect(w.smtp.received).toHaveLength(0);
   });
 
-  it('sends the all-clear only after an outage that failed open', async () => {
+  it('sends the all-clear only after an outage that failed open, saying what it failed with', async () => {
     const { alarm: a } = alarm();
-    a.tell({ state: 'back', since: w.clock.now(), until: w.clock.now() + 5_000, failedOpen: false }, MIN);
-    await w.clock.advance(1);
-    expect(w.hook.requests).toHaveLength(0);
+    const since = w.clock.now();
+    a.tell({ state: 'back', since, until: since + 5_000, failedOpen: false }, MIN);
+    a.tell({ state: 'failing-open', since, error }, MIN);
+    a.tell({ state: 'back', since, until: since + 2 * MIN, failedOpen: true }, MIN);
+    await w.hook.waitFor(2, { within: 10_000 });
+    const told = hookBodies().map((b) => b.notifications[0]);
+    expect(told.map((n) => n?.event)).toEqual(['firing', 'resolved']);
+    expect(told[1]?.alert.description).toContain('cannot connect (ECONNREFUSED)');
   });
 
   it("moves to the contact's next channel when one fails, and speaks the team's language", async () => {

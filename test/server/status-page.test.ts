@@ -133,6 +133,16 @@ describe('status page rendering', () => {
     expect(renderStatus(view({}), NOW, reading, WRITER).value).not.toContain('id="replica"');
   });
 
+  it('shows the value and threshold in the rule’s unit, and none for a state such as up == 0', () => {
+    const rate = alert({ unit: 'percent', value: 7.24, threshold: 5, op: '>' });
+    const render = (a: AlertView) => renderStatus(view({ alerts: [a] }), NOW, DEFAULT_READING, WRITER).value;
+    expect(render(rate)).toContain('· for 12 min · value 7.2 % (&gt; 5 %) · paged: cto');
+    expect(render(alert({ unit: 'state' }))).toContain('· for 12 min · paged: cto');
+    expect(render(alert({ unit: 'state' }))).not.toContain('value 0');
+    // Received from a source, no unit: the bare numbers.
+    expect(render(alert({}))).toContain('· value 0 (&lt; 1) ·');
+  });
+
   it('says since when an alert fires on the reader’s clock, with the offset, beside its age', () => {
     const reading = { locale: 'es' as const, timezone: 'America/Guayaquil' };
     const out = renderStatus(view({ alerts: [alert({})] }), NOW, reading, WRITER).value;

@@ -117,6 +117,16 @@ describe('writes handed from the standby to the active', () => {
 
   const ANSWER = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ack":{"by":"ana"}}' };
 
+  /** The standby's side on the suite's database (or `url`): waits `within` (5 s), looking every 100 ms. */
+  const forwarderOn = (
+    clock: FakeClock,
+    {
+      url = suite.db.url,
+      within = 5_000,
+      onError = () => {},
+    }: Partial<{ url: string; within: number; onError: (err: Error) => void }> = {},
+  ) => new RequestForwarder({ url, connectTimeout: 1_000, clock, within, every: 100, onError });
+
   /** The active's side, answering every request with ANSWER and recording what it applied. */
   const recordingDesk = (clock: FakeClock) => {
     const applied: ForwardedRequest[] = [];
@@ -125,6 +135,7 @@ describe('writes handed from the standby to the active', () => {
       connectTimeout: 5_000,
       clock,
       every: 250,
+      fresh: 5_000,
       answer: async (r) => {
         applied.push(r);
         return ANSWER;
@@ -138,9 +149,8 @@ describe('writes handed from the standby to the active', () => {
 
   it('the active answers each once, and the caller gets its answer', async () => {
     const clock = new FakeClock();
-    const connection = { url: suite.db.url, connectTimeout: 5_000, clock };
     const { desk, applied } = recordingDesk(clock);
-    const forwarder = new RequestForwarder({ ...connection, within: 5_000, every: 100, onError: () => {} });
+    const forwarder = forwarderOn(clock);
     try {
       desk.start();
       await desk.settled();
@@ -157,8 +167,7 @@ describe('writes handed from the standby to the active', () => {
 
   it('with no active, the caller is told after `within` and the write is never applied later', async () => {
     const clock = new FakeClock();
-    const connection = { url: suite.db.url, connectTimeout: 5_000, clock };
-    const forwarder = new RequestForwarder({ ...connection, within: 5_000, every: 100, onError: () => {} });
+    const forwarder = forwarderOn(clock);
     const started = clock.now();
     const result = await driveUntil(clock, forwarder.forward(ack));
     expect(result).toEqual({ kind: 'not-applied' });
@@ -172,16 +181,30 @@ describe('writes handed from the standby to the active', () => {
     expect(applied).toEqual([]);
   });
 
+  it('a request a standby left waiting when it ended is never taken by a later active, and is pruned', async () => {
+    const clock = new FakeClock();
+    // A forward that created the table, withdrawn: then a row as a standby killed mid-wait leaves it, 6 s old.
+    const forwarder = forwarderOn(clock, { within: 100 });
+    await driveUntil(clock, forwarder.forward(ack));
+    await forwarder.close();
+    await suite.sql.query(
+      `INSERT INTO centinela_requests (state, request, created_at)
+       VALUES ('waiting', $1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 6000),
+              ('waiting', $1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 11 * 60000)`,
+      [JSON.stringify(ack)],
+    );
+    const { desk, applied } = recordingDesk(clock);
+    desk.start();
+    await desk.settled();
+    await desk.stop();
+    expect(applied).toEqual([]);
+    const left = await suite.sql.query(`SELECT state FROM centinela_requests`);
+    expect(left.rows).toEqual([{ state: 'waiting' }]);
+  });
+
   it('giveUp (the standby took the lead) withdraws a waiting write at once, without waiting out `within`', async () => {
     const clock = new FakeClock();
-    const forwarder = new RequestForwarder({
-      url: suite.db.url,
-      connectTimeout: 5_000,
-      clock,
-      within: 5_000,
-      every: 100,
-      onError: () => {},
-    });
+    const forwarder = forwarderOn(clock);
     const forwarded = forwarder.forward(ack);
     await waitUntil(
       () => clock.pending > 0,
@@ -200,14 +223,7 @@ describe('writes handed from the standby to the active', () => {
     const clock = new FakeClock();
     const errors: Error[] = [];
     const url = `postgres://centinela:hunter2@127.0.0.1:${await freePort()}/nowhere`;
-    const forwarder = new RequestForwarder({
-      url,
-      connectTimeout: 1_000,
-      clock,
-      within: 5_000,
-      every: 100,
-      onError: (err) => errors.push(err),
-    });
+    const forwarder = forwarderOn(clock, { url, onError: (err) => errors.push(err) });
     expect(await forwarder.forward(ack)).toEqual({ kind: 'not-applied' });
     expect(errors.map((e) => e.message)).toEqual([
       'state store (postgres): cannot hand a write to the active (ECONNREFUSED)',
