@@ -1,4 +1,5 @@
-# centinela's production image: built with tsc in one stage, run from dist/ with production dependencies only.
+# centinela's production image: bundled by esbuild in one stage (scripts/bundle.ts), run from dist/ with production
+# dependencies only (the packages the bundle leaves outside: better-sqlite3, pino-pretty and what loads only on use).
 #   docker build -t centinela .
 #   docker run --rm --env-file centinela.env -v ./config:/etc/centinela:ro -v centinela-state:/var/lib/centinela \
 #     -p 9810:9810 centinela
@@ -15,7 +16,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts/bundle.ts ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -38,9 +40,6 @@ ENV NODE_ENV=production
 # fs.glob (backups) makes several concurrent calls of its own, so 4 threads could all be taken, and every probe's DNS
 # lookups and file calls would wait behind them. 16 leaves room.
 ENV UV_THREADPOOL_SIZE=16
-# glibc keeps what V8's compilers and TLS handshakes borrowed in per-thread arenas; two arenas and a 64 KiB trim and
-# mmap threshold give it back (about 11 MiB less RSS on average, docs/deploy.md "Memory and CPU").
-ENV MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=65536 MALLOC_MMAP_THRESHOLD_=65536
 # `docker exec … centinela check|verify|probe` read the mounted config, as `run` below does.
 ENV CENTINELA_CONFIG=/etc/centinela
 COPY --from=deps /app/node_modules ./node_modules
@@ -56,7 +55,7 @@ EXPOSE 9810
 # Ready means: config loaded, state store open, scheduler running (see /readyz), asked at the address the daemon
 # listens on (server.listen, found by healthcheck.js). Docker runs the first check one interval after the start.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "/app/healthcheck.js"]
-# A 1 MB young generation (V8's default grows to 16 MB per semi-space) keeps RSS about 40 MB lower for a daemon that
-# allocates little; bench/daemon.ts measures with the same flag.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "/app/bin/centinela.js"]
+# `centinela run` restarts itself in place (same PID under tini) with the node flags and glibc tunables a small idle
+# daemon wants (bin/centinela.js; docs/deploy.md "Memory and CPU"), as it does outside the image.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/centinela.js"]
 CMD ["run", "--config", "/etc/centinela"]

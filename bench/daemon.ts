@@ -1,7 +1,8 @@
 // Bench: the daemon as it runs in production. Prints
 //  1. time from a target going down to the first page at the sink, with every: 5s, after_failures: 3,
 //     retry_every: 1s (demo/config against demo/target.ts; the fault lands at a random point of the 5 s cycle);
-//  2. RSS and CPU of `centinela run` (built with tsc to a scratch dist/, run by Node 24, no tsx) with the shipped
+//  2. RSS and CPU of `centinela run` (built as the image builds it into a scratch dist/, run by Node 24, no tsx, with
+//     exactly the --node-flags and --env given: pass the shipped ones from bin/centinela.js to measure them) with the shipped
 //     config/ against loopback targets: the demo API (health, /metrics, /ws/stats, WebSocket), a TLS server whose
 //     certificate the daemon trusts (NODE_EXTRA_CA_CERTS), the machine's PostgreSQL and Redis, a temp folder of logs
 //     and backups, an SMTP server (SMTP_PORT) and a webhook sink (also the ntfy server); /metrics is scraped every 15 s as Prometheus would.
@@ -9,13 +10,19 @@
 //     and its alerts page (delivered, then reminded) — as in production, a little paging goes on. Each trial is a
 //     fresh daemon and state file; CPU is CPU-seconds (utime + stime) over the sampled minutes, so other processes on
 //     the machine do not count, and the load average is printed beside it. Issue 14's goals: RSS ≤ 90 MiB on average
-//     and ≤ 110 MiB at its peak, CPU ≤ 0.65 % of one core, with every probe at `every: 5s` for 10 minutes.
+//     and ≤ 110 MiB at its peak, CPU ≤ 0.65 % of one core, with every probe at `every: 5s` for 10 minutes; each trial
+//     lists the probes that were down at a scrape (only the docker ones should be);
+//  3. (--part floor) RSS of an empty node and of node with the built dist/ loaded doing nothing, with the same flags
+//     and environment: what the daemon's own work cannot go below.
 //
-//   npx tsx bench/daemon.ts [--part latency,footprint] [--minutes 5] [--trials 3] [--every 5s]
+//   npx tsx bench/daemon.ts [--part latency,footprint,floor] [--minutes 5] [--trials 3] [--every 5s]
 //                           [--node-flags="--max-semi-space-size=1 ..."] [--env="MALLOC_ARENA_MAX=2 ..."] [--cpu-prof DIR]
+//                           [--build bundle-min|bundle|tsc]
 //   --every        sets every probe's `every` in a copy of config/ (default: the shipped intervals)
 //   --node-flags   node's flags for the daemon (default: none, as `centinela` runs without NODE_OPTIONS)
 //   --env          more environment for the daemon, KEY=VALUE separated by blanks (glibc's MALLOC_* tunables)
+//   --build        how dist/ is made: bundle-min (esbuild, minified: what the image ships and the default), bundle (not
+//                  minified), tsc (a file per module: --cpu-prof then tells the time of each package apart)
 //   --cpu-prof     writes a V8 CPU profile of each trial's daemon into DIR (node --cpu-prof) and prints its top
 //                  functions by self time after the warm-up (the profiler's own sampling costs CPU: compare CPU
 //                  figures of runs without it)
@@ -37,7 +44,7 @@ import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { summarizeProfile } from './support/cpu-profile.js';
 import { startDemoBench } from './support/demo-daemon.js';
 import { envOf, load, mean, median, mib, smaps, usage } from './support/process-usage.js';
-import { buildScratch } from './support/scratch-build.js';
+import { buildOf, buildScratch, NODE_AS_GIVEN } from './support/scratch-build.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,8 +55,10 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     env: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
+    build: { type: 'string', default: 'bundle-min' },
   },
 });
+const build = buildOf(values.build);
 const minutes = Number(values.minutes);
 const trials = Number(values.trials);
 const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
@@ -181,8 +190,14 @@ interface Trial {
   end: ReturnType<typeof smaps>;
   pages: { mails: number; hooks: number };
   scrapes: number;
+  /** Probes that were down at a scrape, with how many scrapes saw them down. */
+  down: Map<string, number>;
   load: [string, string];
 }
+
+/** The probes `centinela_probe_up` says are down in a /metrics exposition. */
+const downProbes = (exposition: string): string[] =>
+  [...exposition.matchAll(/^centinela_probe_up\{[^}]*probe="([^"]+)"[^}]*\} 0$/gm)].map((m) => m[1] as string);
 
 /** One `centinela run` of the built daemon: a warm-up, then `minutes` of sampling RSS each second and CPU overall. */
 async function trial(
@@ -200,7 +215,10 @@ async function trial(
   const child = spawn(
     resolve('node_modules/.bin/node'),
     [...nodeFlags, ...profile, join(root, 'bin/centinela.js'), 'run', '--config', configDir],
-    { env: { ...stack.env, ...extraEnv, CENTINELA_STATE: state }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      env: { ...stack.env, ...NODE_AS_GIVEN, ...extraEnv, CENTINELA_STATE: state },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -222,6 +240,7 @@ async function trial(
   const startedAt = systemClock.now();
   const rss: number[] = [];
   let scrapes = 0;
+  const down = new Map<string, number>();
   // /metrics is scraped every 15 s, as Prometheus would.
   while (systemClock.now() - startedAt < minutes * 60_000) {
     for (let i = 0; i < 15; i++) {
@@ -229,7 +248,8 @@ async function trial(
       await sleep(1_000);
     }
     if (port) {
-      await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      const exposition = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      for (const probe of downProbes(exposition)) down.set(probe, (down.get(probe) ?? 0) + 1);
       scrapes++;
     }
   }
@@ -252,12 +272,13 @@ async function trial(
     end: memory,
     pages: { mails: after.mails - before.mails, hooks: after.hooks - before.hooks },
     scrapes,
+    down,
     load: [loadBefore, load()],
   };
 }
 
 async function footprint(): Promise<void> {
-  const root = buildScratch(`daemon-${process.pid}`);
+  const root = buildScratch(`daemon-${process.pid}`, build);
   const dir = mkdtempSync(join(tmpdir(), 'centinela-bench-'));
   const stack = await startStack(dir);
   const configDir = shippedConfig(join(dir, 'config'), values.every);
@@ -271,6 +292,10 @@ async function footprint(): Promise<void> {
           ` peak (VmHWM) ${mib(t.peak)} MiB; startup ${t.startupCpu.toFixed(2)} CPU-s; ${t.pages.mails} emails,` +
           ` ${t.pages.hooks} webhooks; load average ${t.load[0]} → ${t.load[1]}`,
       );
+      // Only the docker probe is expected down (no engine at the shipped endpoint); any other means the daemon did
+      // less work than in production (a node flag that breaks a client, say), and its figures do not count.
+      const down = [...t.down].map(([probe, n]) => `${probe} (${n} of ${t.scrapes} scrapes)`);
+      console.log(`    probes down: ${down.join(', ') || 'none'}`);
     }
   } finally {
     await stack.close();
@@ -280,7 +305,7 @@ async function footprint(): Promise<void> {
   const of = (f: (t: Trial) => number) => median(runs.map(f));
   console.log(
     `centinela run, shipped config (${values.every ? `every probe at every: ${values.every}` : 'shipped intervals'}),` +
-      ` loopback targets, node ${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}; medians of ${trials} trials of ${minutes} min` +
+      ` loopback targets, dist/ by ${build}, node ${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}; medians of ${trials} trials of ${minutes} min` +
       ` after a 30 s warm-up, /metrics scraped every 15 s (${of((t) => t.scrapes)} scrapes):`,
   );
   console.log(`  CPU ${of((t) => t.cpuPercent).toFixed(3)} % of one core (goal: ≤ 0.65 %)`);
@@ -295,6 +320,56 @@ async function footprint(): Promise<void> {
   );
 }
 
+/**
+ * What node costs before centinela does anything, with the same flags and environment: an empty node, node with the
+ * bundle's eager part loaded (everything `centinela run` imports before its config says which clients it needs),
+ * and that plus every lazily loaded client chunk; RSS sampled for 20 s after 10 s.
+ */
+async function floor(): Promise<void> {
+  const root = buildScratch(`floor-${process.pid}`, build);
+  // main.js parses argv on import: `--version` prints and calls process.exit, which is taken off to stay loaded.
+  const loadDist = (chunks: 'main' | 'all') => `
+    import { readdirSync } from 'node:fs';
+    process.exit = () => {};
+    process.argv = [process.argv[0], 'centinela', '--version'];
+    const dist = ${JSON.stringify(join(root, 'dist'))};
+    const files = ${chunks === 'all' ? "readdirSync(dist).filter((f) => f.endsWith('.js'))" : "['main.js']"};
+    for (const file of files) await import(dist + '/' + file);`;
+  const cases: [string, string][] = [
+    ['empty node', ''],
+    ['node + the eager part of dist/ loaded', loadDist('main')],
+    ['node + all of dist/ loaded (every client)', loadDist('all')],
+  ];
+  console.log(
+    `floor: node ${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}, dist/ by ${build}:`,
+  );
+  try {
+    for (const [name, script] of cases) {
+      const child = spawn(
+        resolve('node_modules/.bin/node'),
+        [...nodeFlags, '--input-type=module', '-e', `${script}\nsetInterval(() => {}, 1000);`],
+        { env: { PATH: process.env.PATH, ...extraEnv }, stdio: 'ignore' },
+      );
+      const pid = child.pid ?? 0;
+      await sleep(10_000);
+      const rss: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        rss.push(usage(pid).rss);
+        await sleep(1_000);
+      }
+      const memory = smaps(pid);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      console.log(
+        `  ${name}: RSS mean ${mib(mean(rss))} MiB (private ${mib(memory.priv)} MiB, shared clean ${mib(memory.shared)} MiB)`,
+      );
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const parts = values.part.split(',');
 if (parts.includes('latency')) await pageLatency();
 if (parts.includes('footprint')) await footprint();
+if (parts.includes('floor')) await floor();

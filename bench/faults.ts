@@ -24,7 +24,8 @@
 //   --page-within, --clear-within  the longest wait for the pages and for the all-clears (defaults per timings)
 //   --hold              how long a fault stays after both systems paged, before its repair
 //   --node-flags, --env the daemon's node flags (given as NODE_OPTIONS) and more environment, KEY=VALUE separated by
-//                       blanks; by default the image's (--max-semi-space-size=1, NODE_ENV, UV_THREADPOOL_SIZE, MALLOC_*)
+//                       blanks; by default the image's (NODE_ENV, UV_THREADPOOL_SIZE; bin/centinela.js adds its own
+//                       flags and MALLOC_* to `run`, after NODE_OPTIONS and under the environment given here)
 // The anchor always runs its fast profile. Each trial starts both systems afresh (state, TSDB); the lab is shared.
 // Needs root (the tmpfs) and Debian's prometheus, prometheus-alertmanager and prometheus-*-exporter packages.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -68,13 +69,9 @@ const { values } = parseArgs({
     'page-within': { type: 'string' },
     'clear-within': { type: 'string' },
     hold: { type: 'string', default: '20s' },
-    // As the image runs the daemon: the Dockerfile's ENTRYPOINT flag and ENV.
-    'node-flags': { type: 'string', default: '--max-semi-space-size=1' },
-    env: {
-      type: 'string',
-      default:
-        'NODE_ENV=production UV_THREADPOOL_SIZE=16 MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=65536 MALLOC_MMAP_THRESHOLD_=65536',
-    },
+    // As the image runs the daemon: the Dockerfile's ENV; bin/centinela.js adds the rest to `run` itself.
+    'node-flags': { type: 'string', default: '' },
+    env: { type: 'string', default: 'NODE_ENV=production UV_THREADPOOL_SIZE=16' },
   },
 });
 if (!(values.timings in PROFILES)) throw new Error(`--timings: ${values.timings} is not every-5s or shipped`);

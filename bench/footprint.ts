@@ -8,6 +8,7 @@
 //
 //   npx tsx bench/footprint.ts [--scenarios http-10,http-100,...] [--seconds 120] [--trials 1]
 //                              [--node-flags="--max-semi-space-size=1 ..."] [--env="MALLOC_ARENA_MAX=2 ..."]
+//                              [--build bundle-min|bundle|tsc]   (how dist/ is made; the image ships bundle-min)
 //   npm run bench -- footprint [same options]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { systemClock } from '../src/clock.js';
 import { startWebhookSink } from '../test/support/webhook-sink.js';
 import { writeDaemonBasics } from './support/daemon-config.js';
 import { envOf, load, mean, median, mib, usage } from './support/process-usage.js';
-import { buildScratch } from './support/scratch-build.js';
+import { buildOf, buildScratch, NODE_AS_GIVEN } from './support/scratch-build.js';
 
 const SCENARIOS: Record<string, { probes?: number; failing?: boolean; series?: number }> = {
   'http-10': { probes: 10 },
@@ -38,8 +39,10 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '1' },
     'node-flags': { type: 'string', default: '' },
     env: { type: 'string', default: '' },
+    build: { type: 'string', default: 'bundle-min' },
   },
 });
+const build = buildOf(values.build);
 const seconds = Number(values.seconds);
 const trials = Number(values.trials);
 const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
@@ -108,7 +111,10 @@ async function trial(root: string, name: string, targetUrl: string): Promise<Tri
   const child = spawn(
     resolve('node_modules/.bin/node'),
     [...nodeFlags, join(root, 'bin/centinela.js'), 'run', '--config', dir],
-    { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...NODE_AS_GIVEN, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -138,7 +144,7 @@ const names = values.scenarios.split(',').filter(Boolean);
 const unknown = names.filter((n) => !(n in SCENARIOS));
 if (unknown.length > 0)
   throw new Error(`no scenario ${unknown.join(', ')}. Scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
-const root = buildScratch(`footprint-${process.pid}`);
+const root = buildScratch(`footprint-${process.pid}`, build);
 let series = 0;
 const target = await startTarget(() => series);
 console.log(

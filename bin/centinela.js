@@ -1,6 +1,30 @@
 #!/usr/bin/env node
 // Entry for the `centinela` command: the built dist/ when present (production image), else the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// `centinela run` is a small daemon that idles between probe runs: node's defaults suit a busy server instead. So
+// `run` replaces this process (same PID, same stdio: tini and signals see no difference) with node started with the
+// flags and glibc tunables below, measured in docs/deploy.md "Memory and CPU" (about 30 MiB less RSS):
+//   --max-semi-space-size=1   a 1 MiB young generation instead of up to 16 MiB;
+//   --optimize-for-size       V8 grows its heap less eagerly and favours memory over speed;
+//   --no-opt --no-maglev --no-sparkplug   no JIT tiers: the daemon's JavaScript is a thin layer over I/O, and running
+//                             it from bytecode costs no more CPU than compiling it (unlike --jitless or --lite-mode,
+//                             WebAssembly stays: undici's HTTP parser needs it);
+//   MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_=65536, MALLOC_MMAP_THRESHOLD_=32768   glibc gives back what parsing,
+//                             compiling and TLS borrowed instead of keeping it in its heap and per-thread arenas.
+// Flags given to node itself come after these and win (`node --opt bin/centinela.js run`), the environment's own
+// MALLOC_* win over these, and CENTINELA_NODE_TUNING=off runs node as it was started.
+const RUN_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt', '--no-maglev', '--no-sparkplug'];
+const RUN_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536', MALLOC_MMAP_THRESHOLD_: '32768' };
+if (process.argv[2] === 'run' && process.env.CENTINELA_NODE_TUNING !== 'off') {
+  process.removeAllListeners('warning'); // process.execve is experimental in Node 24 and says so on stderr
+  process.execve(
+    process.execPath,
+    [process.execPath, ...RUN_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { ...RUN_ENV, ...process.env, CENTINELA_NODE_TUNING: 'off' },
+  );
+}
 
 const built = new URL('../dist/main.js', import.meta.url);
 if (existsSync(built)) {

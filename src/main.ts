@@ -1,6 +1,5 @@
 // CLI entry: the only place that reads argv, the environment and signals; every command is wired here.
 
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { alertsCommand } from './cli/alerts.js';
@@ -13,8 +12,7 @@ import { runCommand } from './cli/run.js';
 import { silenceCommand } from './cli/silence.js';
 import { testCommand } from './cli/test.js';
 import { verifyCommand } from './cli/verify.js';
-
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+import { VERSION } from './version.js';
 
 // Node prints process warnings itself ("(node:123) Warning: …" on stderr), outside the log and in no format of ours.
 // Its printer is taken off: `run` logs them (see onWarning below); the other commands, whose output is a report for a
@@ -23,7 +21,7 @@ process.removeAllListeners('warning');
 
 const program = new Command('centinela')
   .description('Monitoring and alerting sidecar: runbook probes, P0–P3 escalation, email and webhooks')
-  .version(version, '-V, --version')
+  .version(VERSION, '-V, --version')
   .showHelpAfterError();
 
 // The API clients (alerts, ack, silence, maintenance) take the server and token from flags, else from here.

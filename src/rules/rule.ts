@@ -74,7 +74,8 @@ const RESERVED_NAME = 'is the name of an alert centinela raises itself; pick ano
 /** Names of the alerts centinela raises itself; a rule may not take them. */
 export const CANNOT_MEASURE = 'CannotMeasure';
 export const HEALTH_NOT_BACK = 'HealthNotBack';
-const RESERVED = new Set([CANNOT_MEASURE, HEALTH_NOT_BACK]);
+export const ALERTS_REFUSED = 'SourceAlertsRefused';
+const RESERVED = new Set([CANNOT_MEASURE, HEALTH_NOT_BACK, ALERTS_REFUSED]);
 
 const COMPARE: Record<Op, (a: number, b: number) => boolean> = {
   '>': (a, b) => a > b,
@@ -265,9 +266,11 @@ export interface BuiltinRules {
   cannotMeasure: Rule;
   /** HealthNotBack{window, probes}: a one-shot maintenance window ended with its probes still not healthy. */
   healthNotBack: Rule;
+  /** SourceAlertsRefused{source}: a source's new alerts were refused, past its max_alerts (rules/external.ts). */
+  alertsRefused: Rule;
 }
 
-/** CannotMeasure and HealthNotBack with their summary and steps in `locale`. */
+/** CannotMeasure, HealthNotBack and SourceAlertsRefused with their summary and steps in `locale`. */
 export function builtinRules(locale: Locale): BuiltinRules {
   return {
     cannotMeasure: builtin(CANNOT_MEASURE, t(locale, 'builtin.cannotMeasure', { probe: '{{ labels.probe }}' }), [
@@ -283,6 +286,10 @@ export function builtinRules(locale: Locale): BuiltinRules {
         t(locale, 'builtin.healthNotBackRollback'),
       ],
     ),
+    alertsRefused: builtin(ALERTS_REFUSED, t(locale, 'builtin.alertsRefused', { source: '{{ labels.source }}' }), [
+      t(locale, 'builtin.alertsRefusedWhy'),
+      t(locale, 'builtin.alertsRefusedFix'),
+    ]),
   };
 }
 

@@ -3,13 +3,13 @@
 // GET/POST /api/v2/silences and GET/DELETE /api/v2/silence/{id} read centinela's alerts (its own and those received)
 // and its silences. Shapes follow Alertmanager's OpenAPI (api/v2/openapi.yaml); errors are answered as it answers
 // them, a JSON string, so that amtool prints the reason (a refused silence says why and how to fix it).
-import { createRequire } from 'node:module';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { labelName } from '../config/schema.js';
 import { type Matcher, matchesAll, parseMatchers } from '../matchers.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
+import { VERSION } from '../version.js';
 import { parseInput } from './api.js';
 import type { AlertView, Operations, SilenceView } from './api-shapes.js';
 import { type AccessTokens, presentedToken, tokenMatches } from './auth.js';
@@ -112,8 +112,6 @@ export interface AlertmanagerDeps {
   startedAt: number;
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
 /** Registers the Alertmanager API v2 routes in their own scope, with their own body limit and error answers. */
 export async function registerAlertmanagerApi(app: FastifyInstance, d: AlertmanagerDeps): Promise<void> {
   await app.register(async (scope) => {
@@ -157,7 +155,7 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
     scope.get('/api/v2/status', read, async () => ({
       cluster: { name: 'centinela', status: 'disabled', peers: [] },
       versionInfo: {
-        version,
+        version: VERSION,
         revision: '',
         branch: '',
         buildUser: '',

@@ -13,10 +13,10 @@
 // `<probe>.up` and `<probe>.duration_seconds` are not mirrored: they are centinela_probe_up and
 // centinela_probe_duration_seconds already. A sample counted in days, hours or minutes is mirrored in seconds (see
 // inSeconds), so the exposition passes `promtool check metrics`.
-import { createRequire } from 'node:module';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Levels } from '../escalation/policy.js';
 import { PRIORITIES, type Priority, type Sample } from '../types.js';
+import { VERSION } from '../version.js';
 
 /** One line of the alerts gauge: how many instances of a rule are in a state at a priority. */
 export interface AlertCount {
@@ -47,9 +47,6 @@ export interface ProbeRunRecord {
   at: number;
   samples: readonly Sample[];
 }
-
-/** centinela's version, from its package.json (one level above src/ and dist/). */
-const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const ACK_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
 
