@@ -10,6 +10,11 @@ import { compileTemplate, type Template, TemplateError } from './template.js';
 
 export type Op = RuleConfig['op'];
 
+/** The probe that writes a sample: the part of its name before the first dot. */
+export function probeOf(sample: string): string {
+  return sample.slice(0, sample.indexOf('.'));
+}
+
 /** A compiled rule. Runtime state never lives here (it is in the store), so a rule can be shared freely. */
 export interface Rule {
   name: string;
@@ -109,7 +114,7 @@ export function compileRule(cfg: RuleConfig): Rule {
   const summary = template('summary', cfg.summary ?? defaultSummary(cfg));
   const description = cfg.description === undefined ? undefined : template('description', cfg.description);
   if (issues.length > 0 || !summary) throw issues;
-  const probe = cfg.sample.slice(0, cfg.sample.indexOf('.'));
+  const probe = probeOf(cfg.sample);
   return Object.freeze({
     name: cfg.name,
     probe,
