@@ -194,6 +194,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...deliveryOf(incident),
       ...(r.received ? { received: receivedView(r.received) } : {}),
       group: r.group,
+      watches: r.watches,
     };
   };
 

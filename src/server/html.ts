@@ -117,6 +117,8 @@ figure.signal { margin: 0; background: var(--card); border: 1px solid var(--line
 figure.signal figcaption { display: flex; justify-content: space-between; gap: 0.5rem; font-size: 0.8rem; }
 figure.signal figcaption .labels { overflow-wrap: anywhere; min-width: 0; }
 figure.signal figcaption strong { white-space: nowrap; }
+figure.signal figcaption strong.stale { color: var(--p0); white-space: normal; }
+.card figure.signal { margin: 0.4rem 0; }
 svg.spark { display: block; width: 100%; height: 64px; }
 svg.spark line.grid { stroke: var(--line); stroke-width: 1; vector-effect: non-scaling-stroke; }
 .axis { display: flex; justify-content: space-between; font-size: 0.7rem; color: var(--muted); font-variant-numeric: tabular-nums; }
