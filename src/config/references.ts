@@ -8,7 +8,7 @@ import { formatDuration } from '../duration.js';
 import { validTimeZone } from '../locale/locale.js';
 import type { Matcher } from '../matchers.js';
 import { unknownName } from '../rules/known-names.js';
-import { CANNOT_MEASURE, compileRules, HEALTH_NOT_BACK } from '../rules/rule.js';
+import { ALERTS_REFUSED, CANNOT_MEASURE, compileRules, HEALTH_NOT_BACK } from '../rules/rule.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
@@ -185,7 +185,8 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
   // A matcher naming no alert or probe holds nothing back: `alertname: ApiDwn` looks like a window and is none.
   const ruleNames = names.rules && listed('rules', names.rules, q);
   if (ruleNames && probeNames) {
-    const builtins = [CANNOT_MEASURE, HEALTH_NOT_BACK];
+    // SourceAlertsRefused exists only where alerts come from sources.
+    const builtins = [CANNOT_MEASURE, HEALTH_NOT_BACK, ...((alerts.sources ?? []).length > 0 ? [ALERTS_REFUSED] : [])];
     const defined = {
       alertname: {
         names: [...ruleNames.names, ...builtins],

@@ -36,6 +36,8 @@ export interface AlertRecord {
   received?: ExternalAlert;
   /** The labels its rule groups by (`group_by`) that it has, with their values. */
   group: Labels;
+  /** The sample its rule watches and the probe whose runs write it. */
+  watches: { probe: string; sample: string };
 }
 
 /** An alert instance with its history (state changes and what was told, newest first). */
@@ -212,7 +214,8 @@ export class AlertsApi {
     const received = snap.external.get(e.id);
     const group: Record<string, string> = {};
     for (const l of e.rule.groupBy) if (Object.hasOwn(e.labels, l)) group[l] = labelValue(e.labels, l);
-    return { alert, state: e.inst.state, since: e.inst.since, group, ...(received ? { received } : {}) };
+    const watches = { probe: e.rule.probe, sample: e.rule.sample };
+    return { alert, state: e.inst.state, since: e.inst.since, group, watches, ...(received ? { received } : {}) };
   }
 }
 

@@ -21,6 +21,7 @@ import {
   receive,
   sourceKinds,
   sourceObservation,
+  sourcePriority,
   sourceRule,
   sourceRuleName,
   splitSourceRuleName,
@@ -48,7 +49,15 @@ import {
   tell,
 } from '../rules/state-machine.js';
 import type { AlertStore, Store } from '../store/store.js';
-import { type AlertEvent, type Labels, labelValue, type ProbeRun, type Sample } from '../types.js';
+import {
+  type AlertEvent,
+  type Labels,
+  labelValue,
+  PRIORITIES,
+  type Priority,
+  type ProbeRun,
+  type Sample,
+} from '../types.js';
 import { AlertsApi } from './alerts-api.js';
 import { Silences } from './stored-silences.js';
 
@@ -157,7 +166,8 @@ export class Evaluator {
     });
     this.#clock = clock;
     this.#alerting = alerting;
-    for (const rule of [...alerting.rules, alerting.builtins.cannotMeasure, alerting.builtins.healthNotBack]) {
+    const { cannotMeasure, healthNotBack, alertsRefused } = alerting.builtins;
+    for (const rule of [...alerting.rules, cannotMeasure, healthNotBack, alertsRefused]) {
       this.#rulesByName.set(rule.name, rule);
       if (rule.probe) this.#rulesByProbe.set(rule.probe, [...(this.#rulesByProbe.get(rule.probe) ?? []), rule]);
     }
@@ -170,7 +180,8 @@ export class Evaluator {
 
   /**
    * Evaluates alerts received from `source` (alerts.yaml `sources`) at the clock's now: each is an instance of its
-   * source's rule for its alertname, firing until its endsAt. A new alert past the source's max_alerts is refused.
+   * source's rule for its alertname, firing until its endsAt. A new alert past the source's max_alerts is refused, and
+   * raises SourceAlertsRefused{source} at the highest priority refused, which resolves once the source has room.
    */
   receive(source: string, alerts: readonly PostedAlert[]): Reception {
     const config = this.#alerting.sources.get(source);
@@ -180,6 +191,7 @@ export class Evaluator {
     for (const a of this.#external.values()) if (a.source === source) open += 1;
     let accepted = 0;
     let refused = 0;
+    let refusedTop: Priority | undefined;
     for (const posted of alerts) {
       const rule = this.#sourceRule(source, labelValue(posted.labels, 'alertname'));
       const { id, labels } = this.#identify(rule, posted.labels);
@@ -190,6 +202,10 @@ export class Evaluator {
       if (alert.endsAt <= draft.now && !(e && isActive(e.inst))) continue;
       if (!known && open >= config.max_alerts) {
         refused += 1;
+        const priority = sourcePriority(config, posted.labels);
+        if (refusedTop === undefined || PRIORITIES.indexOf(priority) < PRIORITIES.indexOf(refusedTop)) {
+          refusedTop = priority;
+        }
         continue;
       }
       if (!known) open += 1;
@@ -197,6 +213,11 @@ export class Evaluator {
       draft.received.set(id, alert);
       this.#observe(draft, rule, id, labels, sourceObservation(config, alert, draft.now));
     }
+    // What stays open: the alerts this request resolves (endsAt passed) make room.
+    let left = open;
+    for (const a of draft.received.values()) if (a.endsAt <= draft.now) left -= 1;
+    const refusal = refusedTop === undefined ? undefined : { refused, priority: refusedTop };
+    this.#observeRefusals(draft, source, refusal, left);
     return { ...this.#evaluate(draft, []), accepted, refused };
   }
 
@@ -332,6 +353,34 @@ export class Evaluator {
       }
     }
     return open;
+  }
+
+  /**
+   * SourceAlertsRefused{source}: fires (or rises) when a request had alerts refused, at the highest priority refused,
+   * since a dropped alert may be a page; resolves at the first request that finds the source below its max_alerts.
+   */
+  #observeRefusals(
+    draft: Draft,
+    source: string,
+    refusal: { refused: number; priority: Priority } | undefined,
+    open: number,
+  ) {
+    const rule = this.#alerting.builtins.alertsRefused;
+    const { id, labels } = this.#identify(rule, { source });
+    const e = this.#get(draft, id);
+    if (refusal) {
+      // A lower priority refused later keeps the level already paged: the higher one may still be dropped.
+      const priority =
+        e &&
+        isActive(e.inst) &&
+        e.inst.priority &&
+        PRIORITIES.indexOf(e.inst.priority) < PRIORITIES.indexOf(refusal.priority)
+          ? e.inst.priority
+          : refusal.priority;
+      this.#observe(draft, rule, id, labels, { kind: 'breach', value: refusal.refused, threshold: 1, priority });
+    } else if (e && isActive(e.inst) && open < (this.#alerting.sources.get(source)?.max_alerts ?? 0)) {
+      this.#observe(draft, rule, id, labels, { kind: 'clear', value: 0 });
+    }
   }
 
   /** Open alerts from sources whose endsAt has passed without a resend resolve. */

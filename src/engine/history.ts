@@ -2,7 +2,7 @@
 // loop's unit of work, and come back as each probe's last runs and uptime and each watched series' last hour.
 import { matchesAll } from '../matchers.js';
 import type { Alerting } from '../rules/alerting.js';
-import { canonicalLabels, type Rule } from '../rules/rule.js';
+import { canonicalLabels, probeOf, type Rule } from '../rules/rule.js';
 import { type RunView, SIGNAL_SPAN_MS, type SignalView } from '../server/api-shapes.js';
 import type { HistorySize, HistoryStore, SeriesStep } from '../store/store.js';
 import type { Labels, Priority, ProbeRun, Sample } from '../types.js';
@@ -162,7 +162,9 @@ export class History {
       const thresholds = watching.flatMap((w) =>
         w.levels.map((l) => ({ alertname: w.rule.name, priority: l.priority, op: w.rule.op, value: l.threshold })),
       );
-      return [{ sample: name, labels, unit: watching[0]?.rule.unit ?? 'number', points, thresholds }];
+      return [
+        { sample: name, probe: probeOf(name), labels, unit: watching[0]?.rule.unit ?? 'number', points, thresholds },
+      ];
     });
   }
 

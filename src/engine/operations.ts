@@ -194,6 +194,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...deliveryOf(incident),
       ...(r.received ? { received: receivedView(r.received) } : {}),
       group: r.group,
+      watches: r.watches,
     };
   };
 
@@ -218,6 +219,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(row.deliveredAt !== null ? { at: iso(row.deliveredAt) } : {}),
       attempts: row.attempts,
       ...(row.lastError ? { lastError: row.lastError } : {}),
+      ...(row.state === 'pending' && row.failingSince !== null ? { failingSince: iso(row.failingSince) } : {}),
     }));
     return { paged: [...paged], deliveries, notDelivered: deliveries.length > 0 && paged.size === 0 };
   };

@@ -14,7 +14,7 @@ import { yamlProblems } from '../config/yaml-issues.js';
 import { formatDuration } from '../duration.js';
 import type { Reading } from '../locale/locale.js';
 import { compileAlerting } from '../rules/alerting.js';
-import { CANNOT_MEASURE } from '../rules/rule.js';
+import { CANNOT_MEASURE, probeOf } from '../rules/rule.js';
 import { openStore } from '../store/sqlite.js';
 import type { Labels, ProbeRun, Sample } from '../types.js';
 import type { AlertsApi } from './alerts-api.js';
@@ -113,7 +113,7 @@ export function parseRuleTests(
       const at = `tests[${gi}].input_series[${si}]`;
       try {
         const { name: sample } = parseSeries(s.series);
-        const probe = sample.slice(0, sample.indexOf('.'));
+        const probe = probeOf(sample);
         if (!probes.has(probe)) problems.push(`${at}.series: no probe "${probe}" in alerts.yaml`);
         expandValues(s.values);
       } catch (err) {
@@ -278,11 +278,6 @@ function runsAt(
       ...(up && failure?.cannot_measure ? { cannotMeasure: failure.cannot_measure } : {}),
     };
   });
-}
-
-/** The probe of a sample name: the part before the first dot. */
-function probeOf(sample: string): string {
-  return sample.slice(0, sample.indexOf('.'));
 }
 
 function compareAlerts(

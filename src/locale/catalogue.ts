@@ -77,6 +77,11 @@ const en = {
   'builtin.healthNotBackRollback':
     'If health checks keep failing after the deployment, roll back: ./scripts/rollback_production.sh',
   'builtin.removedRule': '{name}: its rule is no longer in the configuration',
+  'builtin.alertsRefused': 'alerts from {source} are being refused: it has its max_alerts open',
+  'builtin.alertsRefusedWhy':
+    'The source sends more open alerts than sources[].max_alerts in alerts.yaml: the new ones are dropped, and it logs a 429.',
+  'builtin.alertsRefusedFix':
+    'Find the rule that floods (GET /api/v2/alerts/groups) and fix it, or raise max_alerts; it resolves once there is room.',
   // What a diagnosed probe with nothing to say shows in a page.
   'diagnosis.noRun': 'no run since centinela started',
   'diagnosis.passed': 'nothing to report; its last run, {time}, passed',
@@ -173,6 +178,11 @@ const en = {
   'status.delivery.sent': 'sent',
   'status.delivery.failing': 'failing',
   'status.delivery.given-up': 'given up',
+  'status.contactReached': '{contact}: reached by {channel} at {time}',
+  'status.contactFailing': '{contact}: not reached, failing since {time}',
+  'status.contactQueued': '{contact}: on its way',
+  'status.contactGivenUp': '{contact}: not reached, given up',
+  'status.deliveryDetails': 'Delivery per channel ({count} {count:line|lines})',
   'status.waiting': 'waiting',
   'status.up': 'up',
   'status.down': 'down',
@@ -203,6 +213,8 @@ const en = {
   'status.incidentNotAcked': 'not acknowledged',
   'status.signals': 'Signals, last hour',
   'status.noSignals': 'No watched values in the last hour.',
+  'status.runsLastHour': '{probe}, last hour',
+  'status.staleSince': 'no value since {time}',
   'status.uptime': 'uptime 24 h {day} · 7 d {week}',
   'status.inhibitedBy': 'held back by {alert}',
   'status.silenced': 'silenced',
@@ -345,6 +357,11 @@ const es: Record<MessageKey, string> = {
   'builtin.healthNotBackRollback':
     'Si los health checks siguen fallando tras el deployment, hacer rollback: ./scripts/rollback_production.sh',
   'builtin.removedRule': '{name}: su regla ya no está en la configuración',
+  'builtin.alertsRefused': 'se están rechazando alertas de {source}: tiene abiertas sus max_alerts',
+  'builtin.alertsRefusedWhy':
+    'La fuente envía más alertas abiertas que sources[].max_alerts en alerts.yaml: las nuevas se descartan y registra un 429.',
+  'builtin.alertsRefusedFix':
+    'Buscar la regla que inunda (GET /api/v2/alerts/groups) y corregirla, o subir max_alerts; se resuelve cuando haya sitio.',
   'diagnosis.noRun': 'ninguna ejecución desde que centinela arrancó',
   'diagnosis.passed': 'nada que informar; su última ejecución, el {time}, pasó',
   'diagnosis.failed': 'nada que informar; su última ejecución, el {time}, no pasó',
@@ -437,6 +454,11 @@ const es: Record<MessageKey, string> = {
   'status.delivery.sent': 'enviado',
   'status.delivery.failing': 'fallando',
   'status.delivery.given-up': 'abandonado',
+  'status.contactReached': '{contact}: avisado por {channel} a las {time}',
+  'status.contactFailing': '{contact}: sin avisar, falla desde las {time}',
+  'status.contactQueued': '{contact}: en camino',
+  'status.contactGivenUp': '{contact}: sin avisar, abandonado',
+  'status.deliveryDetails': 'Entrega por canal ({count} {count:línea|líneas})',
   'status.waiting': 'en espera',
   'status.up': 'funciona',
   'status.down': 'caída',
@@ -466,6 +488,8 @@ const es: Record<MessageKey, string> = {
   'status.incidentNotAcked': 'sin reconocer',
   'status.signals': 'Señales, última hora',
   'status.noSignals': 'Sin valores vigilados en la última hora.',
+  'status.runsLastHour': '{probe}, última hora',
+  'status.staleSince': 'sin valor desde {time}',
   'status.uptime': 'disponibilidad 24 h {day} · 7 d {week}',
   'status.inhibitedBy': 'retenida por {alert}',
   'status.silenced': 'silenciada',

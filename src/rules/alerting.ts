@@ -69,6 +69,17 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       open: ['window', 'probes'],
       priorities: PRIORITIES,
     },
+    // Only where alerts come from sources.
+    ...(alerts.sources.length > 0
+      ? [
+          {
+            alertname: builtins.alertsRefused.name,
+            labels: builtins.alertsRefused.labels,
+            open: ['source'],
+            priorities: PRIORITIES,
+          },
+        ]
+      : []),
   ];
   return {
     alerting: {

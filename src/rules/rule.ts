@@ -10,6 +10,11 @@ import { compileTemplate, type Template, TemplateError } from './template.js';
 
 export type Op = RuleConfig['op'];
 
+/** The probe that writes a sample: the part of its name before the first dot. */
+export function probeOf(sample: string): string {
+  return sample.slice(0, sample.indexOf('.'));
+}
+
 /** A compiled rule. Runtime state never lives here (it is in the store), so a rule can be shared freely. */
 export interface Rule {
   name: string;
@@ -69,7 +74,8 @@ const RESERVED_NAME = 'is the name of an alert centinela raises itself; pick ano
 /** Names of the alerts centinela raises itself; a rule may not take them. */
 export const CANNOT_MEASURE = 'CannotMeasure';
 export const HEALTH_NOT_BACK = 'HealthNotBack';
-const RESERVED = new Set([CANNOT_MEASURE, HEALTH_NOT_BACK]);
+export const ALERTS_REFUSED = 'SourceAlertsRefused';
+const RESERVED = new Set([CANNOT_MEASURE, HEALTH_NOT_BACK, ALERTS_REFUSED]);
 
 const COMPARE: Record<Op, (a: number, b: number) => boolean> = {
   '>': (a, b) => a > b,
@@ -108,7 +114,7 @@ export function compileRule(cfg: RuleConfig): Rule {
   const summary = template('summary', cfg.summary ?? defaultSummary(cfg));
   const description = cfg.description === undefined ? undefined : template('description', cfg.description);
   if (issues.length > 0 || !summary) throw issues;
-  const probe = cfg.sample.slice(0, cfg.sample.indexOf('.'));
+  const probe = probeOf(cfg.sample);
   return Object.freeze({
     name: cfg.name,
     probe,
@@ -260,9 +266,11 @@ export interface BuiltinRules {
   cannotMeasure: Rule;
   /** HealthNotBack{window, probes}: a one-shot maintenance window ended with its probes still not healthy. */
   healthNotBack: Rule;
+  /** SourceAlertsRefused{source}: a source's new alerts were refused, past its max_alerts (rules/external.ts). */
+  alertsRefused: Rule;
 }
 
-/** CannotMeasure and HealthNotBack with their summary and steps in `locale`. */
+/** CannotMeasure, HealthNotBack and SourceAlertsRefused with their summary and steps in `locale`. */
 export function builtinRules(locale: Locale): BuiltinRules {
   return {
     cannotMeasure: builtin(CANNOT_MEASURE, t(locale, 'builtin.cannotMeasure', { probe: '{{ labels.probe }}' }), [
@@ -278,6 +286,10 @@ export function builtinRules(locale: Locale): BuiltinRules {
         t(locale, 'builtin.healthNotBackRollback'),
       ],
     ),
+    alertsRefused: builtin(ALERTS_REFUSED, t(locale, 'builtin.alertsRefused', { source: '{{ labels.source }}' }), [
+      t(locale, 'builtin.alertsRefusedWhy'),
+      t(locale, 'builtin.alertsRefusedFix'),
+    ]),
   };
 }
 

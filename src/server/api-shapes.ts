@@ -50,6 +50,11 @@ export interface AlertView {
    * for an alert whose rule was removed from the config.
    */
   group?: Labels;
+  /**
+   * The sample its rule watches and the probe whose runs write it: the status page draws its last hour in the card.
+   * Absent for an alert whose rule was removed from the config.
+   */
+  watches?: { probe: string; sample: string };
 }
 
 /** What a source sent of an alert, the last time it sent it. */
@@ -73,6 +78,8 @@ export interface DeliveryView {
   at?: string;
   attempts: number;
   lastError?: string;
+  /** Since when it fails (status failing): its first failed attempt. */
+  failingSince?: string;
 }
 
 /** One notification of an alert: to whom, through what, and whether it went out. */
@@ -193,6 +200,8 @@ export const SIGNAL_SPAN_MS = 3_600_000;
 /** A series a rule watches, over the last hour, with the thresholds of the rules that watch it. */
 export interface SignalView {
   sample: string;
+  /** The probe whose runs write it. */
+  probe: string;
   labels: Labels;
   /** How its values read: percent, seconds, … */
   unit: Unit;

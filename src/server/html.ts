@@ -91,6 +91,9 @@ button:disabled { opacity: 0.5; }
 .undelivered { color: var(--p0); font-weight: 700; }
 ul.deliveries { list-style: none; margin: 0.25rem 0; padding: 0; font-size: 0.85rem; overflow-wrap: anywhere; }
 li.delivery.failing, li.delivery.given-up { color: var(--p0); } li.delivery.queued { color: var(--muted); }
+ul.contacts { list-style: none; margin: 0.25rem 0 0; padding: 0; font-size: 0.9rem; overflow-wrap: anywhere; }
+li.contact.reached { color: var(--ok); } li.contact.failing, li.contact.given-up { color: var(--p0); font-weight: 600; }
+details.deliveries summary { font-size: 0.8rem; color: var(--muted); cursor: pointer; }
 .error { color: var(--p0); font-weight: 600; }
 a { color: inherit; }
 .card h3 a { text-decoration: none; } .card h3 a:hover { text-decoration: underline; }
@@ -117,6 +120,8 @@ figure.signal { margin: 0; background: var(--card); border: 1px solid var(--line
 figure.signal figcaption { display: flex; justify-content: space-between; gap: 0.5rem; font-size: 0.8rem; }
 figure.signal figcaption .labels { overflow-wrap: anywhere; min-width: 0; }
 figure.signal figcaption strong { white-space: nowrap; }
+figure.signal figcaption strong.stale { color: var(--p0); white-space: normal; }
+.card figure.signal { margin: 0.4rem 0; }
 svg.spark { display: block; width: 100%; height: 64px; }
 svg.spark line.grid { stroke: var(--line); stroke-width: 1; vector-effect: non-scaling-stroke; }
 .axis { display: flex; justify-content: space-between; font-size: 0.7rem; color: var(--muted); font-variant-numeric: tabular-nums; }

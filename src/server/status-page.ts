@@ -11,6 +11,7 @@ import {
   type DeliveryView,
   type IncidentView,
   type MaintenanceView,
+  type ProbeView,
   type Replica,
   SIGNAL_SPAN_MS,
   type SignalView,
@@ -44,7 +45,11 @@ export function renderStatus(
   const firing = view.alerts.filter((a) => a.state === 'firing');
   const pending = view.alerts.filter((a) => a.state === 'pending');
   const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
-  const card = (a: AlertView) => alertCard(a, now, lang, { viewer, names, timezone: reading.timezone });
+  const card = (a: AlertView) =>
+    alertCard(a, now, lang, { viewer, names, timezone: reading.timezone, chart: alertChart(a, view, now, reading) });
+  // The series an alert card draws are not drawn again among the signals.
+  const inCards = new Set(view.alerts.map((a) => signalOf(a, view.signals)));
+  const others = view.signals.filter((sig) => !inCards.has(sig));
   const none = (key: MessageKey) => html`<p class="muted">${t(lang, key as 'status.noProbes')}</p>`;
   return html`<header>
 <h1>centinela</h1>
@@ -79,7 +84,7 @@ ${view.probes.length ? probeList(view, now, reading) : none('status.noProbes')}
 </section>
 <section id="signals" aria-label="${t(lang, 'status.signals')}">
 <h2>${t(lang, 'status.signals')}</h2>
-${view.signals.length ? html`<div class="signals">${view.signals.map((sig) => signalCard(sig, now, reading))}</div>` : none('status.noSignals')}
+${others.length ? html`<div class="signals">${others.map((sig) => signalCard(sig, view, now, reading))}</div>` : none('status.noSignals')}
 </section>
 </div>
 </main>
@@ -114,7 +119,7 @@ function alertCard(
   a: AlertView,
   now: number,
   lang: Locale,
-  ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string },
+  ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string; chart: SafeHtml | '' },
 ): SafeHtml {
   // Since when, on the reader's clock with its offset (as the pages say it), and for how long.
   const since = a.activeSince
@@ -143,8 +148,9 @@ function alertCard(
 <h3><span class="badge ${a.priority}">${a.priority}</span> <a href="/alerts/${encodeURIComponent(a.id)}" title="${t(lang, 'status.timeline')}">${a.alertname}</a>${a.flapping ? html` <span class="badge">${t(lang, 'status.flapping')}</span>` : ''}${held}</h3>
 <p>${a.summary}</p>
 <p class="muted">${line}</p>
+${ctx.chart}
 ${a.notDelivered ? html`<p class="undelivered" data-undelivered="true">${t(lang, 'status.notDelivered')}</p>` : ''}
-${a.deliveries.length ? html`<ul class="deliveries">${a.deliveries.map((x) => deliveryLine(x, lang))}</ul>` : ''}
+${a.deliveries.length ? deliverySummary(a.deliveries, lang, ctx.timezone) : ''}
 <p class="labels">${labelText(a.labels)}</p>
 ${ack}
 </article>`;
@@ -174,6 +180,34 @@ ${login}
 <div class="ack-row"><input type="text" name="comment" maxlength="2000" placeholder="${t(lang, 'status.commentPlaceholder')}" aria-label="${t(lang, 'status.commentPlaceholder')}"><button type="submit" aria-label="${label}">${t(lang, 'status.ack')}</button></div>
 <p class="error" data-ack-error hidden></p>
 </form>`;
+}
+
+/**
+ * Whether the page reached each contact, one line each (reached by which channel and when, failing since when, on its
+ * way, or given up), and under it, folded, where each channel stands with its attempts and last error.
+ */
+function deliverySummary(deliveries: readonly DeliveryView[], lang: Locale, timezone: string): SafeHtml {
+  const clock = (at: string) => localTime(Date.parse(at), timezone).slice(11, 16);
+  const contacts = [...new Set(deliveries.map((x) => x.contact))].map((contact) => {
+    const own = deliveries.filter((x) => x.contact === contact);
+    const sent = own
+      .filter((x) => x.status === 'sent' && x.at)
+      .sort((x, y) => Date.parse(x.at ?? '') - Date.parse(y.at ?? ''))[0];
+    const since = own
+      .flatMap((x) => (x.failingSince ? [x.failingSince] : []))
+      .sort()
+      .at(0);
+    const [status, text] = sent?.at
+      ? ['reached', t(lang, 'status.contactReached', { contact, channel: sent.channel, time: clock(sent.at) })]
+      : since
+        ? ['failing', t(lang, 'status.contactFailing', { contact, time: clock(since) })]
+        : own.some((x) => x.status !== 'given-up')
+          ? ['queued', t(lang, 'status.contactQueued', { contact })]
+          : ['given-up', t(lang, 'status.contactGivenUp', { contact })];
+    return html`<li class="contact ${status}" data-contact="${contact}" data-reached="${status}">${text}</li>`;
+  });
+  return html`<ul class="contacts">${contacts}</ul>
+<details class="deliveries"><summary>${t(lang, 'status.deliveryDetails', { count: deliveries.length })}</summary><ul class="deliveries">${deliveries.map((x) => deliveryLine(x, lang))}</ul></details>`;
 }
 
 /** `cto · email: sent`, `cto · ops_webhook: failing, 4 attempts: ENOTFOUND smtp`. */
@@ -254,18 +288,75 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** A watched series: its name and labels, its last value, the sparkline of the last hour, and its thresholds. */
-function signalCard(sig: SignalView, now: number, reading: Reading): SafeHtml {
+/**
+ * The last hour of what an alert's rule watches, drawn in its card: the sparkline of its series with the thresholds,
+ * or for a state (up == 0) the bar of its probe's runs in that hour; nothing when there is nothing to draw.
+ */
+function alertChart(a: AlertView, view: StatusView, now: number, reading: Reading): SafeHtml | '' {
+  if (a.unit === 'state') {
+    const probe = view.probes.find((p) => p.name === a.watches?.probe);
+    const runs = probe?.runs.filter((r) => Date.parse(r.at) >= now - SIGNAL_SPAN_MS) ?? [];
+    if (!probe || runs.length === 0) return '';
+    return html`<figure class="signal runs" data-probe-runs="${probe.name}">
+<figcaption><span class="labels">${t(reading.locale, 'status.runsLastHour', { probe: probe.name })}</span></figcaption>
+${runBar(runs, runs.length, reading.locale, reading.timezone)}
+</figure>`;
+  }
+  const sig = signalOf(a, view.signals);
+  return sig ? signalCard(sig, view, now, reading) : '';
+}
+
+/** The series an alert's rule watches among the signals: its sample, with labels the alert carries. */
+function signalOf(a: AlertView, signals: readonly SignalView[]): SignalView | undefined {
+  return signals.find(
+    (sig) =>
+      sig.sample === a.watches?.sample &&
+      sig.thresholds.some((th) => th.alertname === a.alertname) &&
+      Object.entries(sig.labels).every(([k, v]) => a.labels[k] === v),
+  );
+}
+
+/**
+ * A watched series: its name and labels, its last value, the sparkline of the last hour, and its thresholds. When its
+ * probe's last run did not write it (the probe is down, or stopped reporting it), the last value is old news: it
+ * says since when there is none instead.
+ */
+function signalCard(sig: SignalView, view: StatusView, now: number, reading: Reading): SafeHtml {
   const lang = reading.locale;
   const last = sig.points.at(-1);
   const thresholds = sig.thresholds
     .map((th) => `${th.priority} ${th.op} ${unitValue(th.value, sig.unit, lang)}`)
     .join(' · ');
+  const stale =
+    last &&
+    isStale(
+      sig,
+      view.probes.find((p) => p.name === sig.probe),
+    );
+  const figure = stale
+    ? html`<strong class="stale" data-stale="${last.at}">${t(lang, 'status.staleSince', { time: localTime(Date.parse(last.at), reading.timezone).slice(11, 16) })}</strong>`
+    : html`<strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong>`;
   return html`<figure class="signal" data-sample="${sig.sample}">
-<figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> <strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong></figcaption>
+<figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> ${figure}</figcaption>
 ${sparkline(sig, now, SIGNAL_SPAN_MS, reading)}
 <p class="muted thresholds">${thresholds}</p>
 </figure>`;
+}
+
+/**
+ * Whether a series' probe ran last without writing it: down, or up with values that do not include it. A probe known
+ * only from the run history (a standby's page) carries no values, so it says nothing.
+ */
+function isStale(sig: SignalView, probe: ProbeView | undefined): boolean {
+  if (!probe) return false;
+  if (probe.up === false) return true;
+  if (probe.samples.length === 0) return false;
+  const same = (labels: Readonly<Record<string, string>>) =>
+    Object.keys(labels).length === Object.keys(sig.labels).length &&
+    Object.entries(labels).every(([k, v]) => sig.labels[k] === v);
+  return !probe.samples.some(
+    (s) => (s.name === sig.sample || `${probe.name}.${s.name}` === sig.sample) && same(s.labels),
+  );
 }
 
 /** Incidents of the last 7 days, newest first: when (local time), how long, priority, who acknowledged, each linking its own timeline. */

@@ -84,7 +84,7 @@ describe('Prometheus with centinela as its Alertmanager', () => {
 });
 
 describe('a source past its max_alerts', () => {
-  it('answers 429 to the request with refused alerts, which Prometheus logs, and counts the refusals', async () => {
+  it('answers 429 to the request with refused alerts, which Prometheus logs, and counts and raises the refusals', async () => {
     const second = await startScrapeTarget();
     // Both targets are up: the rule fires twice at once, and the source keeps one.
     const flood = await startPrometheus({
@@ -101,6 +101,9 @@ describe('a source past its max_alerts', () => {
       expect(metrics).toMatch(/^centinela_source_alerts_received_total\{source="flood",result="accepted"\} [1-9]/m);
       const open = (await d.app.server.inject({ url: '/api/v2/alerts?filter=alertname%3D%22AppUp%22' })).json();
       expect(open).toHaveLength(1);
+      // centinela says so itself, at the priority of what it refused (the source's default, P2).
+      const refused = (await d.app.server.inject({ url: '/api/v1/alerts?alertname=SourceAlertsRefused' })).json();
+      expect(refused.alerts).toMatchObject([{ labels: { source: 'flood' }, priority: 'P2', state: 'firing' }]);
     } finally {
       await flood.stop();
       await second.stop();

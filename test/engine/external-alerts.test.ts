@@ -161,6 +161,31 @@ describe('alerts received from a source', () => {
     expect(h.last).toMatchObject({ accepted: 2, refused: 1 });
   });
 
+  it('refused past max_alerts raise SourceAlertsRefused at the highest priority refused, resolved once there is room', () => {
+    const h = harness({ max_alerts: 2, page_p0: true });
+    const a = (n: number, priority = 'P3') => firing(h, { alertname: 'Many', n: String(n), priority });
+    expect(summarize(h.receive('prometheus', [a(1), a(2)]))).toEqual(['firing Many P3', 'firing Many P3']);
+    // A dropped alert may be a page: the alert about it pages at the level of the most urgent one refused.
+    expect(summarize(h.receive('prometheus', [a(1), a(2), a(3, 'P2'), a(4, 'P1')]))).toEqual([
+      'firing SourceAlertsRefused P1',
+    ]);
+    expect(h.last?.events[0]?.alert).toMatchObject({
+      labels: { alertname: 'SourceAlertsRefused', source: 'prometheus' },
+      summary: 'alerts from prometheus are being refused: it has its max_alerts open',
+      value: 2,
+    });
+    // A lower one refused later keeps the level; a higher one raises it.
+    expect(summarize(h.receive('prometheus', [a(5, 'P3')]))).toEqual([]);
+    expect(summarize(h.receive('prometheus', [a(6, 'P0')]))).toEqual(['priority-changed SourceAlertsRefused P1→P0']);
+    // At the cap with nothing refused, it stays; once one resolves there is room, and it resolves.
+    expect(summarize(h.receive('prometheus', [a(1), a(2)]))).toEqual([]);
+    const ended = { ...a(2), endsAt: h.clock.now() };
+    expect(summarize(h.receive('prometheus', [a(1), ended]))).toEqual([
+      'resolved Many P3',
+      'resolved SourceAlertsRefused P0',
+    ]);
+  });
+
   it('of a source removed from the config resolve', () => {
     const h = harness();
     h.receive('prometheus', [firing(h, { alertname: 'Gone' })]);

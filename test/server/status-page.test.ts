@@ -170,6 +170,43 @@ describe('status page rendering', () => {
     );
   });
 
+  it('says in one line per contact whether the page reached them, the channel lines folded under it', () => {
+    const nine = alert({
+      paged: ['lead'],
+      deliveries: [
+        ...['push', 'email', 'sms'].map((channel, i) => ({
+          contact: 'cto',
+          channel,
+          status: 'failing' as const,
+          attempts: 5,
+          lastError: 'connect ECONNREFUSED 10.0.0.1:443',
+          failingSince: iso((9 - i) * 60_000),
+        })),
+        { contact: 'lead', channel: 'push', status: 'failing', attempts: 3, failingSince: iso(9 * 60_000) },
+        { contact: 'lead', channel: 'email', status: 'sent', at: iso(4 * 60_000), attempts: 2 },
+        { contact: 'ops', channel: 'hook', status: 'given-up', attempts: 8 },
+        { contact: 'dba', channel: 'email', status: 'queued', attempts: 0 },
+      ],
+    });
+    const out = renderStatus(
+      view({ alerts: [nine] }),
+      NOW,
+      { locale: 'es', timezone: 'America/Guayaquil' },
+      WRITER,
+    ).value;
+    const summary = out.slice(out.indexOf('<ul class="contacts">'), out.indexOf('<details class="deliveries">'));
+    expect(summary.match(/<li class="contact/g)).toHaveLength(4);
+    expect(summary).toContain('cto: sin avisar, falla desde las 06:51');
+    expect(summary).toContain('lead: avisado por email a las 06:56');
+    expect(summary).toContain('ops: sin avisar, abandonado');
+    expect(summary).toContain('dba: en camino');
+    expect(summary).not.toContain('ECONNREFUSED');
+    // The raw errors are there, folded.
+    expect(out).toMatch(
+      /<details class="deliveries"><summary>Entrega por canal \(7 líneas\)<\/summary><ul class="deliveries">(<li class="delivery [^"]+" data-delivery="[^"]+">[^<]+<\/li>){7}<\/ul><\/details>/,
+    );
+  });
+
   it('shows who acknowledged instead of the button', () => {
     const acked = alert({ ack: { by: 'Ana', at: iso(3 * 60_000), via: 'api', comment: 'on it' } });
     const out = renderStatus(view({ alerts: [acked] }), NOW, DEFAULT_READING, WRITER).value;
@@ -222,6 +259,7 @@ describe('status page rendering', () => {
     };
     const signal = {
       sample: 'api.p95_seconds',
+      probe: 'api',
       labels: {},
       unit: 'seconds' as const,
       points: [0.1, 0.3, 0.2].map((value, i) => ({ at: iso((3 - i) * 60_000), value })),
@@ -258,6 +296,68 @@ describe('status page rendering', () => {
       WRITER,
     );
     expect(guayaquil.value).toContain('<span>06:00</span><span>06:30</span><span>07:00</span>');
+  });
+
+  it("draws in a firing alert's card the last hour of what its rule watches, said stale once its probe stops writing it", () => {
+    const errors = {
+      sample: 'api_metrics.error_percent',
+      probe: 'api_metrics',
+      labels: { route: '/x' },
+      unit: 'percent' as const,
+      points: [0.1, 0.19].map((value, i) => ({ at: iso((8 - i) * 60_000), value })),
+      thresholds: [{ alertname: 'ApiErrors', priority: 'P1' as const, op: '>', value: 5 }],
+    };
+    // Another series of the same sample (another route) is not this alert's.
+    const other = { ...errors, labels: { route: '/y' } };
+    const metrics = (up: boolean) => ({
+      name: 'api_metrics',
+      kind: 'prometheus',
+      up,
+      samples: up ? [{ name: 'error_percent', labels: { route: '/x' }, value: 0.19 }] : [],
+      runs: [],
+      uptime: {},
+    });
+    const high = alert({
+      id: 'e1',
+      alertname: 'ApiErrors',
+      labels: { alertname: 'ApiErrors', route: '/x' },
+      unit: 'percent',
+      watches: { probe: 'api_metrics', sample: 'api_metrics.error_percent' },
+    });
+    const render = (up: boolean) =>
+      renderStatus(
+        view({ alerts: [high], signals: [errors, other], probes: [metrics(up)] }),
+        NOW,
+        { locale: 'es', timezone: 'America/Guayaquil' },
+        WRITER,
+      ).value;
+    const card = (out: string) => out.slice(out.indexOf('data-alert-id="e1"'), out.indexOf('</article>'));
+    const live = render(true);
+    expect(card(live)).toContain('<svg class="spark" data-points="2"');
+    expect(card(live)).toContain('<strong>0.19 %</strong>');
+    // Drawn in the card, not again among the signals; the other route's series stays there.
+    expect(live.match(/data-sample="api_metrics.error_percent"/g)).toHaveLength(2);
+    expect(live.slice(live.indexOf('id="signals"'))).toContain('route=&quot;/y&quot;');
+    expect(live.slice(live.indexOf('id="signals"'))).not.toContain('route=&quot;/x&quot;');
+    // The API went down: the last point (06:53 in Guayaquil) is no longer the value.
+    const down = card(render(false));
+    expect(down).toContain(
+      '<strong class="stale" data-stale="2026-01-01T11:53:00.000Z">sin valor desde 06:53</strong>',
+    );
+    expect(down).not.toContain('0.19 %</strong>');
+  });
+
+  it("draws in a state alert's card its probe's runs of the last hour", () => {
+    const runs = [90, 50, 20, 10].map((min, i) => ({ at: iso(min * 60_000), up: i < 2, durationSeconds: 0.1 }));
+    const probe = { name: 'api_health', kind: 'http', up: false, samples: [], runs, uptime: {} };
+    const down = alert({ unit: 'state', watches: { probe: 'api_health', sample: 'api_health.up' } });
+    const out = renderStatus(view({ alerts: [down], probes: [probe] }), NOW, DEFAULT_READING, WRITER).value;
+    const card = out.slice(out.indexOf('data-alert-id="a1"'), out.indexOf('</article>'));
+    expect(card).toContain('api_health, last hour');
+    // The run of 90 min ago is outside the hour.
+    expect(card).toContain('<svg class="runs" data-runs="3"');
+    expect(card.match(/<rect class="run down"/g)).toHaveLength(2);
+    expect(card.match(/<rect class="run up"/g)).toHaveLength(1);
   });
 
   it("shows a JSON body in a probe's reason as key: value lines, also when it came quoted", () => {
