@@ -219,6 +219,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(row.deliveredAt !== null ? { at: iso(row.deliveredAt) } : {}),
       attempts: row.attempts,
       ...(row.lastError ? { lastError: row.lastError } : {}),
+      ...(row.state === 'pending' && row.failingSince !== null ? { failingSince: iso(row.failingSince) } : {}),
     }));
     return { paged: [...paged], deliveries, notDelivered: deliveries.length > 0 && paged.size === 0 };
   };

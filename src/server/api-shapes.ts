@@ -78,6 +78,8 @@ export interface DeliveryView {
   at?: string;
   attempts: number;
   lastError?: string;
+  /** Since when it fails (status failing): its first failed attempt. */
+  failingSince?: string;
 }
 
 /** One notification of an alert: to whom, through what, and whether it went out. */

@@ -91,6 +91,9 @@ button:disabled { opacity: 0.5; }
 .undelivered { color: var(--p0); font-weight: 700; }
 ul.deliveries { list-style: none; margin: 0.25rem 0; padding: 0; font-size: 0.85rem; overflow-wrap: anywhere; }
 li.delivery.failing, li.delivery.given-up { color: var(--p0); } li.delivery.queued { color: var(--muted); }
+ul.contacts { list-style: none; margin: 0.25rem 0 0; padding: 0; font-size: 0.9rem; overflow-wrap: anywhere; }
+li.contact.reached { color: var(--ok); } li.contact.failing, li.contact.given-up { color: var(--p0); font-weight: 600; }
+details.deliveries summary { font-size: 0.8rem; color: var(--muted); cursor: pointer; }
 .error { color: var(--p0); font-weight: 600; }
 a { color: inherit; }
 .card h3 a { text-decoration: none; } .card h3 a:hover { text-decoration: underline; }

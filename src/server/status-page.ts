@@ -150,7 +150,7 @@ function alertCard(
 <p class="muted">${line}</p>
 ${ctx.chart}
 ${a.notDelivered ? html`<p class="undelivered" data-undelivered="true">${t(lang, 'status.notDelivered')}</p>` : ''}
-${a.deliveries.length ? html`<ul class="deliveries">${a.deliveries.map((x) => deliveryLine(x, lang))}</ul>` : ''}
+${a.deliveries.length ? deliverySummary(a.deliveries, lang, ctx.timezone) : ''}
 <p class="labels">${labelText(a.labels)}</p>
 ${ack}
 </article>`;
@@ -180,6 +180,34 @@ ${login}
 <div class="ack-row"><input type="text" name="comment" maxlength="2000" placeholder="${t(lang, 'status.commentPlaceholder')}" aria-label="${t(lang, 'status.commentPlaceholder')}"><button type="submit" aria-label="${label}">${t(lang, 'status.ack')}</button></div>
 <p class="error" data-ack-error hidden></p>
 </form>`;
+}
+
+/**
+ * Whether the page reached each contact, one line each (reached by which channel and when, failing since when, on its
+ * way, or given up), and under it, folded, where each channel stands with its attempts and last error.
+ */
+function deliverySummary(deliveries: readonly DeliveryView[], lang: Locale, timezone: string): SafeHtml {
+  const clock = (at: string) => localTime(Date.parse(at), timezone).slice(11, 16);
+  const contacts = [...new Set(deliveries.map((x) => x.contact))].map((contact) => {
+    const own = deliveries.filter((x) => x.contact === contact);
+    const sent = own
+      .filter((x) => x.status === 'sent' && x.at)
+      .sort((x, y) => Date.parse(x.at ?? '') - Date.parse(y.at ?? ''))[0];
+    const since = own
+      .flatMap((x) => (x.failingSince ? [x.failingSince] : []))
+      .sort()
+      .at(0);
+    const [status, text] = sent?.at
+      ? ['reached', t(lang, 'status.contactReached', { contact, channel: sent.channel, time: clock(sent.at) })]
+      : since
+        ? ['failing', t(lang, 'status.contactFailing', { contact, time: clock(since) })]
+        : own.some((x) => x.status !== 'given-up')
+          ? ['queued', t(lang, 'status.contactQueued', { contact })]
+          : ['given-up', t(lang, 'status.contactGivenUp', { contact })];
+    return html`<li class="contact ${status}" data-contact="${contact}" data-reached="${status}">${text}</li>`;
+  });
+  return html`<ul class="contacts">${contacts}</ul>
+<details class="deliveries"><summary>${t(lang, 'status.deliveryDetails', { count: deliveries.length })}</summary><ul class="deliveries">${deliveries.map((x) => deliveryLine(x, lang))}</ul></details>`;
 }
 
 /** `cto · email: sent`, `cto · ops_webhook: failing, 4 attempts: ENOTFOUND smtp`. */

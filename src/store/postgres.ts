@@ -127,6 +127,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         maxHeldRows: options.maxHeldRows ?? DEFAULT_MAX_HELD_ROWS,
         onOutage: options.onOutage ?? (() => {}),
         unsureSince: options.unsureSince ?? (() => undefined),
+        lease: options.lease,
       });
     } finally {
       client.release();
@@ -197,6 +198,7 @@ interface PgStoreDeps {
   maxHeldRows: number;
   onOutage: (outage: Outage) => void;
   unsureSince: () => number | undefined;
+  lease: number | undefined;
 }
 
 /** A table with the statements that read one row by its key, and every row. */
@@ -305,21 +307,39 @@ class PgStore implements PostgresStore {
    * lasts.
    */
   async deliverable(): Promise<void> {
-    // Unsure of the lead, it sends nothing until it holds the lock again or learns another does (then it stops): a
-    // standby may be taking over. Past the hold it fails open, like an unreachable store.
+    const { clock, hold, lease } = this.#deps;
+    const asked = clock.now();
+    this.#sureOfTheLead();
+    try {
+      await this.flush();
+    } catch (err) {
+      const outage = this.#outage;
+      if ((err as StateError).code !== 'STATE_UNREACHABLE' || !outage) throw err;
+      if (clock.now() - outage.since < hold) throw err;
+      return;
+    }
+    // A commit that took a lease or more (this process frozen before it heard the answer, a stalled network): another
+    // centinela may lead by now, so the page waits until this one knows (its lock's connection tells it).
+    if (lease !== undefined && clock.now() - asked >= lease) {
+      throw new StateError(
+        'STATE_UNREACHABLE',
+        'state store (postgres): the commit took longer than the lease; pages wait until the lead is sure',
+      );
+    }
+    this.#sureOfTheLead();
+  }
+
+  /**
+   * Unsure of the lead, it sends nothing until it holds the lock again or learns another does (then it stops): a
+   * standby may be taking over. Past the hold it fails open, like an unreachable store.
+   */
+  #sureOfTheLead(): void {
     const unsure = this.#deps.unsureSince();
     if (unsure !== undefined && this.#deps.clock.now() - unsure < this.#deps.hold) {
       throw new StateError(
         'STATE_UNREACHABLE',
         "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
       );
-    }
-    try {
-      await this.flush();
-    } catch (err) {
-      const outage = this.#outage;
-      if ((err as StateError).code !== 'STATE_UNREACHABLE' || !outage) throw err;
-      if (this.#deps.clock.now() - outage.since < this.#deps.hold) throw err;
     }
   }
 

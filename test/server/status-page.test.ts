@@ -170,6 +170,43 @@ describe('status page rendering', () => {
     );
   });
 
+  it('says in one line per contact whether the page reached them, the channel lines folded under it', () => {
+    const nine = alert({
+      paged: ['lead'],
+      deliveries: [
+        ...['push', 'email', 'sms'].map((channel, i) => ({
+          contact: 'cto',
+          channel,
+          status: 'failing' as const,
+          attempts: 5,
+          lastError: 'connect ECONNREFUSED 10.0.0.1:443',
+          failingSince: iso((9 - i) * 60_000),
+        })),
+        { contact: 'lead', channel: 'push', status: 'failing', attempts: 3, failingSince: iso(9 * 60_000) },
+        { contact: 'lead', channel: 'email', status: 'sent', at: iso(4 * 60_000), attempts: 2 },
+        { contact: 'ops', channel: 'hook', status: 'given-up', attempts: 8 },
+        { contact: 'dba', channel: 'email', status: 'queued', attempts: 0 },
+      ],
+    });
+    const out = renderStatus(
+      view({ alerts: [nine] }),
+      NOW,
+      { locale: 'es', timezone: 'America/Guayaquil' },
+      WRITER,
+    ).value;
+    const summary = out.slice(out.indexOf('<ul class="contacts">'), out.indexOf('<details class="deliveries">'));
+    expect(summary.match(/<li class="contact/g)).toHaveLength(4);
+    expect(summary).toContain('cto: sin avisar, falla desde las 06:51');
+    expect(summary).toContain('lead: avisado por email a las 06:56');
+    expect(summary).toContain('ops: sin avisar, abandonado');
+    expect(summary).toContain('dba: en camino');
+    expect(summary).not.toContain('ECONNREFUSED');
+    // The raw errors are there, folded.
+    expect(out).toMatch(
+      /<details class="deliveries"><summary>Entrega por canal \(7 líneas\)<\/summary><ul class="deliveries">(<li class="delivery [^"]+" data-delivery="[^"]+">[^<]+<\/li>){7}<\/ul><\/details>/,
+    );
+  });
+
   it('shows who acknowledged instead of the button', () => {
     const acked = alert({ ack: { by: 'Ana', at: iso(3 * 60_000), via: 'api', comment: 'on it' } });
     const out = renderStatus(view({ alerts: [acked] }), NOW, DEFAULT_READING, WRITER).value;

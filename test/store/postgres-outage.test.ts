@@ -151,6 +151,29 @@ describe('PostgreSQL store: unreachable', () => {
     await expect(store.deliverable()).resolves.toBeUndefined();
   });
 
+  it('sends nothing after a commit that took a lease or more: the lead may have passed meanwhile', async () => {
+    const clock = new FakeClock();
+    const store = await suite.open({ clock, hold: HOLD, lease: 5_000 });
+    store.alerts.addSilence(silenceOf('before'));
+    await store.flush();
+    // Another session holds the term row, so the commit waits for it while the clock passes the lease.
+    const blocker = await suite.db.connect();
+    clients.push(blocker);
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT value FROM centinela_meta WHERE key = 'term' FOR UPDATE`);
+    store.alerts.addSilence(silenceOf('claim'));
+    const asked = store.deliverable();
+    await clock.advance(5_000);
+    await blocker.query('COMMIT');
+    await expect(asked).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: 'state store (postgres): the commit took longer than the lease; pages wait until the lead is sure',
+    });
+    // The write itself committed; the next ask, quick, may send.
+    expect(await silences()).toEqual(['before', 'claim']);
+    await expect(store.deliverable()).resolves.toBeUndefined();
+  });
+
   it('past maxHeldRows it keeps no notes and rewrites every table whole when PostgreSQL answers', async () => {
     const { store, proxy, restore } = await cutOffStore({ maxHeldRows: 5 });
     for (const id of ['a', 'b', 'c']) store.alerts.addSilence(silenceOf(id));
