@@ -117,7 +117,8 @@ export interface AlertDetailView extends AlertView {
     event: string;
     detail?: string;
     priority?: Priority;
-    suppressedBy?: { kind: Suppression; id: string }[];
+    /** What held it back; `alertname` names the alert an inhibition's `id` is. */
+    suppressedBy?: { kind: Suppression; id: string; alertname?: string }[];
   }[];
   pages: PageView[];
 }
