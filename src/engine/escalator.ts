@@ -9,7 +9,7 @@ import type { EscalationFile } from '../config/schema.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import { applyEvent, type Decision, due, levelFor, type Notice, nextDueAt, type Page } from '../escalation/policy.js';
 import { hearsIncidentUpdates } from '../notifiers/index.js';
-import type { HeldAlert, ItemKind, NotificationItem } from '../notifiers/notifier.js';
+import { type HeldAlert, type ItemKind, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { IncidentStore, Store } from '../store/store.js';
 import type { AckInfo, Alert, AlertEvent, Priority } from '../types.js';
 
@@ -163,7 +163,9 @@ export class Escalator {
     next.dueAt = nextDueAt(next, this.#cfg.levels, this.#cfg.ack.timeout);
     this.#incidents.addAck(rec.id, ack);
     this.#incidents.updateIncident(next);
-    this.#incidents.supersede(rec.id, REPEATS);
+    // Someone is on it: no page of this incident that has not arrived yet goes out, the first one included (a page
+    // still being retried would otherwise fail over and arrive after the ack). The all-clear still goes later.
+    this.#incidents.supersede(rec.id, [...PAGE_KINDS]);
     this.#write([{ rec: next, pages: [], notice: { kind: 'acknowledged', skip: by.who } }], now);
     this.#observer.acknowledged?.(next.priority, seconds(now, next));
     return { status: 'acknowledged', incident: next };

@@ -94,7 +94,7 @@ export interface PageView {
   channel: string;
   event: string;
   createdAt: string;
-  /** superseded: a reminder made moot by an acknowledgement before it went out. */
+  /** superseded: a page made moot by an acknowledgement (or a reminder by the resolution) before it arrived. */
   status: 'pending' | 'delivered' | 'failed' | 'superseded';
   deliveredAt?: string;
   attempts: number;

@@ -167,7 +167,7 @@ export class SqliteIncidentStore implements IncidentStore {
              THEN @createdAt + @groupWait ELSE @createdAt END))`,
       ),
       supersede: p(
-        `UPDATE outbox SET state = 'superseded' WHERE incident_id = ? AND state = 'pending' AND kind IN (SELECT value FROM json_each(?))`,
+        `UPDATE outbox SET state = 'superseded' WHERE incident_id = ? AND state IN ('pending', 'sending') AND kind IN (SELECT value FROM json_each(?))`,
       ),
       resetSending: p(`UPDATE outbox SET state = 'pending' WHERE state = 'sending'`),
       dueGroups: p(
@@ -184,7 +184,9 @@ export class SqliteIncidentStore implements IncidentStore {
         `UPDATE outbox SET state = 'delivered', delivered_at = @at, channel = @channel, attempts = attempts + 1, last_error = NULL WHERE id = @id`,
       ),
       failed: p(
-        `UPDATE outbox SET state = @state, channel = @channel, attempts = attempts + 1, last_error = @error,
+        // A row superseded while its attempt was in flight stays superseded: it is not retried nor moved on.
+        `UPDATE outbox SET state = CASE state WHEN 'superseded' THEN state ELSE @state END, channel = @channel,
+           attempts = attempts + 1, last_error = @error,
            next_attempt_at = @next, channel_index = @channelIndex, failing_since = @failingSince WHERE id = @id`,
       ),
       raised: p('UPDATE outbox SET failing_raised = 1 WHERE id = ?'),

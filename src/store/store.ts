@@ -151,7 +151,10 @@ export interface IncidentStore {
   acks(incidentId: number): AckInfo[];
   /** Writes an outbox row unless its key exists; true when written. */
   enqueue(row: NewOutboxRow): boolean;
-  /** Drops the not-yet-sent rows of these kinds for an incident (reminders made moot by an ack). */
+  /**
+   * Drops the rows of these kinds for an incident that have not been delivered (pages made moot by an ack), those
+   * being sent included: if that send fails, the row is neither retried nor moved to another channel.
+   */
   supersede(incidentId: number, kinds: ItemKind[]): number;
   /** Puts rows a stopped worker had claimed back to pending; returns how many. */
   resetSending(): number;

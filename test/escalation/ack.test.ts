@@ -245,12 +245,49 @@ describe('ackAlert (API, CLI)', () => {
     ackAlert(esc, alert.id, { by: 'cto', via: 'api' }, clock.now(), DEFAULT_READING);
     const rows = state.store.outboxRows().map((r) => `${r.kind} ${r.contact} ${r.state}`);
     expect(rows).toEqual([
-      'firing cto pending',
-      'firing lead pending',
+      'firing cto superseded',
+      'firing lead superseded',
       'reminder cto superseded',
       'reminder lead superseded',
       'acknowledged lead pending',
     ]);
+  });
+
+  it('stops a first page still being retried, or in flight, so it does not fail over and arrive after the ack', async () => {
+    const cfg = escalationConfig({ raw: { levels: { P0: { contacts: ['cto', 'lead'] } } } });
+    esc = new Escalator(state.all, cfg);
+    const alert = makeAlert();
+    esc.handle([firing(alert, clock.now())], clock.now());
+    await clock.advance(MIN);
+    // cto's push fails and is retried; lead's is being sent when the ack comes.
+    const [cto, lead] = state.store.claimDue(clock.now(), 10, 10).flat();
+    if (!cto || !lead) throw new Error('no pages to claim');
+    state.store.recordAttempt([cto.id], {
+      ok: false,
+      channel: 'push',
+      at: clock.now(),
+      error: 'ECONNREFUSED',
+      nextAttemptAt: clock.now() + 30_000,
+      channelIndex: 0,
+      failingSince: clock.now(),
+    });
+    await clock.advance(10_000);
+    state.store.claimDue(clock.now(), 10, 10);
+    ackAlert(esc, alert.id, { by: 'ana', via: 'page' }, clock.now(), DEFAULT_READING);
+    // lead's send fails after the ack: it would move on to the next channel now.
+    state.store.recordAttempt([lead.id], {
+      ok: false,
+      channel: 'push',
+      at: clock.now(),
+      error: 'ECONNREFUSED',
+      nextAttemptAt: clock.now(),
+      channelIndex: 1,
+      failingSince: null,
+    });
+    const pages = state.store.outboxRows().filter((r) => r.kind === 'firing');
+    expect(pages.map((r) => `${r.contact} ${r.state}`)).toEqual(['cto superseded', 'lead superseded']);
+    await clock.advance(10 * MIN);
+    expect(state.store.claimDue(clock.now(), 10, 10).flat().filter((r) => r.kind === 'firing')).toEqual([]);
   });
 
   it('drops reminders still queued when the alert resolves, so none arrives after the resolution', async () => {
