@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { type Clock, systemClock } from '../clock.js';
 import { redactUrl } from '../config/secret.js';
+import { CLIENT_HEADER } from '../server/api-shapes.js';
 
 /** Defaults the environment gives (main.ts reads CENTINELA_URL, CENTINELA_TOKEN and USER). */
 export interface ClientEnv {
@@ -48,7 +49,7 @@ export class ApiClient {
       () => abort.abort(new ClientError('TIMEOUT', `no answer within ${this.#timeoutMs / 1000}s`)),
       this.#timeoutMs,
     );
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', [CLIENT_HEADER]: 'cli' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

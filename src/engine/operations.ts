@@ -28,7 +28,7 @@ import type {
 } from '../server/api-shapes.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
 import type { HeartbeatStore, IncidentStore, OutboxRow } from '../store/store.js';
-import type { AckInfo } from '../types.js';
+import type { AckInfo, Suppression } from '../types.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
 import type { AlertDetail, AlertRecord, AlertsApi, WindowView } from './alerts-api.js';
 import type { Escalator } from './escalator.js';
@@ -297,6 +297,17 @@ export function createOperations(d: OperationsDeps): Operations {
         incident?.resolvedAt !== undefined
           ? d.store.outboxRows(incident.id).find((row) => row.kind === 'firing')
           : undefined;
+      // An inhibition is held by another alert: the timeline names it (by its current or last incident).
+      const names = new Map<string, string | undefined>();
+      const nameOf = (holder: string) => {
+        if (!names.has(holder))
+          names.set(holder, (api().getAlert(holder, 0)?.alert ?? d.store.lastIncident(holder)?.alert)?.alertname);
+        return names.get(holder);
+      };
+      const named = (s: { kind: Suppression; id: string }) => {
+        const alertname = s.kind === 'inhibited' ? nameOf(s.id) : undefined;
+        return alertname ? { ...s, alertname } : s;
+      };
       const view: AlertDetailView = {
         ...(current ? alertView(detail) : fromIncident(incident as IncidentRecord, deliveryOf(incident))),
         ...(alert.description ? { description: alert.description } : {}),
@@ -319,7 +330,7 @@ export function createOperations(d: OperationsDeps): Operations {
             ? { detail: [h.priority, ...h.suppressedBy.map((s) => `${s.kind} by ${s.id}`)].filter(Boolean).join(', ') }
             : {}),
           ...(h.priority ? { priority: h.priority } : {}),
-          ...(h.suppressedBy.length ? { suppressedBy: h.suppressedBy } : {}),
+          ...(h.suppressedBy.length ? { suppressedBy: h.suppressedBy.map(named) } : {}),
         })),
         pages: pagesOf(incident),
       };

@@ -9,6 +9,12 @@ import type { Unit } from '../units.js';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
+/**
+ * The header centinela's own command line sends with every API call (`cli`), so an acknowledgement it makes is recorded
+ * as made from the CLI. It says where a request comes from, never who may make it.
+ */
+export const CLIENT_HEADER = 'x-centinela-client';
+
 /** An acknowledgement: who, when, how (api, page, link, cli; where it is known), and what they said. */
 export interface AckView {
   by: string;
@@ -117,7 +123,8 @@ export interface AlertDetailView extends AlertView {
     event: string;
     detail?: string;
     priority?: Priority;
-    suppressedBy?: { kind: Suppression; id: string }[];
+    /** What held it back; `alertname` names the alert an inhibition's `id` is. */
+    suppressedBy?: { kind: Suppression; id: string; alertname?: string }[];
   }[];
   pages: PageView[];
 }
@@ -310,7 +317,7 @@ export interface Operations {
   /** The alert with its current (or last) incident, or with incident `incident` of it; ApiError ALERT_NOT_FOUND. */
   getAlert(id: string, incident?: number): Promise<AlertDetailView>;
   /** `via`: the API with a bearer token, or the status page with its login cookie. */
-  ack(id: string, input: { by: string; comment?: string; via: 'api' | 'page' }): Promise<AckView>;
+  ack(id: string, input: { by: string; comment?: string; via: 'api' | 'page' | 'cli' }): Promise<AckView>;
   listSilences(filter: { state?: SilenceState }): Promise<SilenceView[]>;
   addSilence(input: NewSilence): Promise<SilenceView>;
   expireSilence(id: string, by: string): Promise<SilenceView>;

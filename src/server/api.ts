@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
 import { matcherEntry, matchers } from '../matchers.js';
-import { type Operations, OUTPUT_MAX } from './api-shapes.js';
+import { CLIENT_HEADER, type Operations, OUTPUT_MAX } from './api-shapes.js';
 import { PAGE_HEADER } from './auth.js';
 import { ApiError } from './errors.js';
 
@@ -149,7 +149,12 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
     // No body is an empty one; a JSON `null` is a body that is not an object.
     const body = parseInput(ackBody, req.body === undefined ? {} : req.body, 'body');
     // authorize() let a request without a bearer token through only with the status page's header and login cookie.
-    const via = req.headers.authorization === undefined && req.headers[PAGE_HEADER] === 'ack' ? 'page' : 'api';
+    const via =
+      req.headers.authorization === undefined && req.headers[PAGE_HEADER] === 'ack'
+        ? 'page'
+        : req.headers[CLIENT_HEADER] === 'cli'
+          ? 'cli'
+          : 'api';
     const ack = await ops.ack(parseInput(id, req.params, 'params').id, { ...body, via });
     return { ack };
   });

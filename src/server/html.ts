@@ -111,10 +111,12 @@ svg.runs { display: block; width: 100%; height: 20px; }
 rect.run.up { fill: var(--ok); } rect.run.down { fill: var(--p0); } rect.run.none { fill: var(--line); }
 .uptime { display: block; text-align: right; }
 li.probe .reason dl.kv { margin-top: 0.1rem; }
-dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 0 0.75rem; margin: 0.25rem 0 0; font-size: 0.85rem; }
+/* A key takes what it needs up to 60 % of the width and wraps beyond (connections{state="idle in transaction (aborted)"});
+   the value keeps the rest and wraps only where it must, so neither pushes the page wider than a phone. */
+dl.kv { display: grid; grid-template-columns: fit-content(60%) minmax(0, 1fr); gap: 0 0.75rem; margin: 0.25rem 0 0; font-size: 0.85rem; }
 dl.kv div { display: contents; }
-dl.kv dt { color: var(--muted); font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
-dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; }
+dl.kv dt { color: var(--muted); font-family: ui-monospace, monospace; overflow-wrap: anywhere; min-width: 0; }
+dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; min-width: 0; }
 .signals { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem; }
 figure.signal { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem; min-width: 0; }
 figure.signal figcaption { display: flex; justify-content: space-between; gap: 0.5rem; font-size: 0.8rem; }

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Forwarded, ForwardedAnswer, ForwardedRequest } from '../store/postgres-requests.js';
+import { CLIENT_HEADER } from './api-shapes.js';
 import { PAGE_HEADER } from './auth.js';
 import { ApiError } from './errors.js';
 
@@ -13,7 +14,7 @@ const ANSWERED_HERE = new Set(['/-/login', '/-/reload']);
 
 /**
  * The request headers the routes read, the only ones carried to the active: the body's type, the answer's type and
- * language asked for, the credentials (bearer token, login cookies, the page's ack header), and what a proxy in front
+ * language asked for, the credentials (bearer token, login cookies, the page's ack header), which client sent it (the CLI's header), and what a proxy in front
  * said of the browser. Nothing else of the request is kept in the shared database while it waits.
  */
 const CARRIED = new Set([
@@ -23,6 +24,7 @@ const CARRIED = new Set([
   'authorization',
   'cookie',
   PAGE_HEADER,
+  CLIENT_HEADER,
   'x-forwarded-proto',
   'x-forwarded-for',
   'user-agent',

@@ -3,9 +3,10 @@
 // reminders and escalation, the acknowledgements with their comments, the resolution), then the diagnosis and the
 // runbook's steps as the page carries them.
 import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import type { Suppression } from '../types.js';
 import type { AlertDetailView, PageView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
-import { detailView, heldBy } from './status-page.js';
+import { detailView } from './status-page.js';
 
 /**
  * One line of the timeline; `order` keeps a cause before its effects when they share a millisecond: a state change,
@@ -83,7 +84,7 @@ function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
     if (h.event.startsWith('told ')) {
       // What was announced shows as its pages; an announcement that wrote no page while something held the alert was
       // held back by it (an all-clear still reaches whoever was paged, held or not).
-      const holds = (h.suppressedBy ?? []).map((s) => `${heldBy(s, new Map(), lang)} (${s.id})`).join(', ');
+      const holds = (h.suppressedBy ?? []).map((s) => holder(s, lang)).join(', ');
       if (holds && !paged.has(at))
         steps.push({ at, order: 1, kind: 'held', text: t(lang, 'timeline.held', { holds }) });
       continue;
@@ -103,6 +104,12 @@ function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
     steps.push({ at: Date.parse(ack.at), order: 2, kind: 'ack', text, ...note(ack.comment) });
   }
   return steps;
+}
+
+/** What held an alert back, named: the inhibiting alert, the silence, the maintenance window. */
+function holder(s: { kind: Suppression; id: string; alertname?: string }, lang: Locale): string {
+  if (s.kind === 'inhibited') return t(lang, 'timeline.heldInhibited', { alert: s.alertname ?? s.id });
+  return t(lang, s.kind === 'silenced' ? 'timeline.heldSilenced' : 'timeline.heldMaintenance', { id: s.id });
 }
 
 /** How an acknowledgement arrived, as the reader says it. */

@@ -228,9 +228,12 @@ describe('centinela ack', () => {
     expect(JSON.parse(ok.out)).toEqual({
       by: 'ana',
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      via: 'api',
+      via: 'cli',
       comment: 'restarting the api',
     });
+    // The timeline says it came from the command line.
+    const timeline = await (await fetch(`${url}/alerts/${id}`)).text();
+    expect(timeline).toContain('Acknowledged by ana (via the command line)');
     const again = await centinela(['ack', id]);
     expect(again.code).toBe(1);
     expect(again.err).toContain('was already acknowledged by ana');

@@ -101,4 +101,9 @@ it('pages the symptom once, at the recovery of its cause, when it still fails th
   await d.advance(60_000);
   expect(subjects().filter((s) => s.startsWith('[P1]'))).toEqual(['[P1] WebSocket handshake or ping fails — api']);
   expect(hookEvents(world.hook)).toEqual(['firing ApiDown', 'resolved ApiDown']);
+  // Its timeline says by name which alert held it back, not by that alert's id.
+  const list = await d.app.server.inject({ url: '/api/v1/alerts?alertname=WebSocketDown' });
+  const id = list.json().alerts[0].id as string;
+  const timeline = (await d.app.server.inject({ url: `/alerts/${id}` })).body;
+  expect(timeline).toContain('Held back by ApiDown (inhibition)');
 });

@@ -81,8 +81,31 @@ describe('an incident timeline', () => {
       'page resolved 10:10:00',
       'delivered 10:10:01',
     ]);
-    expect(out).toContain('Held back: in maintenance (w1)');
+    expect(out).toContain('Held back by maintenance window w1');
     expect(out).not.toMatch(/Resolved<\/span><br><span class="muted">Held back/);
+  });
+
+  it('names what held a page back: the inhibiting alert by its name, the silence, in the reader’s language', () => {
+    const out = renderTimeline(
+      detail({
+        history: [
+          {
+            at: at(0),
+            event: 'told firing',
+            priority: 'P1',
+            suppressedBy: [
+              { kind: 'inhibited', id: 'ae7a13946d81134bfd92', alertname: 'ApiDown' },
+              { kind: 'silenced', id: 's-1' },
+            ],
+          },
+        ],
+      }),
+      { locale: 'es', timezone: 'America/Guayaquil' },
+    ).value;
+    expect(steps(out)).toEqual([
+      ['held', '2026-01-05 05:00:00 (UTC−05:00)', 'Retenida por ApiDown (inhibición), el silencio s-1'],
+    ]);
+    expect(out).not.toContain('ae7a13946d81134bfd92');
   });
 
   it('shows a JSON diagnosis as key: value lines, and any other as it is', () => {
