@@ -20,7 +20,9 @@
 // (Idempotency-Key, Message-ID: a repeat must carry the same one); and the load average.
 //
 //   npx tsx bench/failover.ts [--episodes 50] [--kinds kill,stop,cut]      (episodes per kind)
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import {
@@ -170,6 +172,13 @@ async function episode(kind: Kind, db: TestDatabase, world: World): Promise<Epis
       mail: world.smtp.received.filter((m) => m.mail.subject?.startsWith('[P0]')).map((m) => m.mail.messageId),
     };
     const other = (ks: unknown[]) => ks.filter((k) => k !== ks[0]).length;
+    if (lostPages + lostResolutions > 0) {
+      // Kept for a look: both processes' logs, one JSON line each.
+      const dir = mkdtempSync(join(tmpdir(), 'failover-lost-'));
+      writeFileSync(join(dir, 'old-leader.log'), leader.logs.map((l) => JSON.stringify(l)).join('\n'));
+      writeFileSync(join(dir, 'new-leader.log'), standby.logs.map((l) => JSON.stringify(l)).join('\n'));
+      console.log(`  a page or resolution was lost: the logs are in ${dir}`);
+    }
     return {
       kind,
       hitAfterMs,
