@@ -240,6 +240,9 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(row.lastError ? { lastError: row.lastError } : {}),
       ...(row.state === 'pending' && row.failingSince !== null ? { failingSince: iso(row.failingSince) } : {}),
       ...(row.state === 'failed' ? { givenUpAt: iso(row.nextAttemptAt) } : {}),
+      ...(row.tried.length
+        ? { tried: row.tried.map((c) => ({ ...c, since: iso(c.since), until: iso(c.until) })) }
+        : {}),
     }));
 
   /**

@@ -255,6 +255,8 @@ const en = {
     '{kind} not delivered to {contact} via {channel} ({attempts} {attempts:attempt|attempts}): {error}',
   'timeline.failing': '{kind} to {contact} via {channel} failing ({attempts} {attempts:attempt|attempts}): {error}',
   'timeline.superseded': '{kind} for {contact} dropped: acknowledged before it went out',
+  'timeline.failedOver':
+    '{kind} to {contact} via {channel} failed ({attempts} {attempts:attempt|attempts} since {since}): {error}; moved on to {next}',
   'timeline.acked': 'Acknowledged by {who}',
   'timeline.kind.firing': 'Page',
   'timeline.kind.reminder': 'Reminder',
@@ -530,6 +532,8 @@ const es: Record<MessageKey, string> = {
   'timeline.delivered': '{kind} entregado a {contact} por {channel}',
   'timeline.failed': '{kind} no entregado a {contact} por {channel} ({attempts} {attempts:intento|intentos}): {error}',
   'timeline.failing': '{kind} a {contact} por {channel} fallando ({attempts} {attempts:intento|intentos}): {error}',
+  'timeline.failedOver':
+    '{kind} a {contact} por {channel} falló ({attempts} {attempts:intento|intentos} desde las {since}): {error}; pasa a {next}',
   'timeline.superseded': '{kind} para {contact} descartado: reconocida antes de salir',
   'timeline.acked': 'Reconocida por {who}',
   'timeline.kind.firing': 'Aviso',

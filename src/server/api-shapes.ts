@@ -103,6 +103,8 @@ export interface PageView {
   failingSince?: string;
   /** When its last attempt failed and it was given up (status failed). */
   givenUpAt?: string;
+  /** The channels it failed on and left for the next (failover), oldest first; `attempts` above counts them too. */
+  tried?: { channel: string; attempts: number; since: string; until: string; error: string }[];
 }
 
 /** An alert with everything an operator needs to act on it. */
