@@ -5,7 +5,7 @@
 import { age } from '../duration.js';
 import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import type { Suppression } from '../types.js';
-import { formatValue as unitValue } from '../units.js';
+import { unitOfName, formatValue as unitValue } from '../units.js';
 import {
   type AlertView,
   type DeliveryView,
@@ -235,7 +235,7 @@ function probeList(view: StatusView, now: number, reading: Reading): SafeHtml {
       .slice(0, 8)
       .map(
         (s) =>
-          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${formatValue(s.value)}</dd></div>`,
+          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${unitValue(s.value, unitOfName(s.name), lang)}</dd></div>`,
       );
     const more =
       p.samples.length > 8

@@ -6,6 +6,7 @@ import { escapeHtml } from '../../src/notifiers/html.js';
 import type { AlertView, IncidentView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
+import type { Sample } from '../../src/types.js';
 import { alertView } from '../support/alert-views.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -253,7 +254,11 @@ describe('status page rendering', () => {
       name: 'api',
       kind: 'http',
       up: true,
-      samples: [{ name: 'api.latency_seconds', labels: { route: '/x' }, value: 0.123456 }],
+      samples: [
+        { name: 'api.latency_seconds', labels: { route: '/x' }, value: 0.123456 },
+        { name: 'free_bytes', labels: { path: '/' }, value: 80_824_832_000 },
+        { name: 'connections', labels: { state: 'idle' }, value: 12 },
+      ] as Sample[],
       runs,
       uptime: { day: 99.5, week: 100 },
     };
@@ -280,7 +285,10 @@ describe('status page rendering', () => {
     // The last run stands at the right end of the bar.
     expect(out).toContain('<rect class="run up" x="116"');
     expect(out).toContain('uptime 24 h 99.5 % · 7 d 100 %');
-    expect(out).toContain('<div><dt>latency_seconds{route=&quot;/x&quot;}</dt><dd>0.123</dd></div>');
+    // Each value in the unit its name says, as people read it.
+    expect(out).toContain('<div><dt>latency_seconds{route=&quot;/x&quot;}</dt><dd>0.12 s</dd></div>');
+    expect(out).toContain('<div><dt>free_bytes{path=&quot;/&quot;}</dt><dd>75 GiB</dd></div>');
+    expect(out).toContain('<div><dt>connections{state=&quot;idle&quot;}</dt><dd>12</dd></div>');
     expect(out).toContain('<svg class="spark" data-points="3"');
     expect(out).toMatch(/<polyline class="line" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(out.match(/<line class="threshold P[12]"/g)).toHaveLength(2);
