@@ -122,12 +122,12 @@ function alertCard(
   ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string; chart: SafeHtml | '' },
 ): SafeHtml {
   // Since when, on the reader's clock with its offset (as the pages say it), and for how long.
+  const at = (iso: string) => ({ time: localTime(Date.parse(iso), ctx.timezone), age: age(now - Date.parse(iso)) });
   const since = a.activeSince
-    ? t(lang, 'status.since', {
-        time: localTime(Date.parse(a.activeSince), ctx.timezone),
-        age: age(now - Date.parse(a.activeSince)),
-      })
-    : t(lang, 'status.pendingState');
+    ? t(lang, 'status.since', at(a.activeSince))
+    : a.pendingSince
+      ? t(lang, 'status.pendingSince', at(a.pendingSince))
+      : t(lang, 'status.pendingState');
   const held = a.suppressedBy.map(
     (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.names, lang)}</span>`,
   );

@@ -215,11 +215,12 @@ describe('status page rendering', () => {
     expect(out).toContain('Acknowledged by Ana 3 min ago — on it');
   });
 
-  it('lists pending alerts apart and without a button', () => {
-    const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined });
+  it('lists pending alerts apart, since when, and without a button', () => {
+    const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined, pendingSince: iso(4 * 60_000) });
     const out = renderStatus(view({ alerts: [pending] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('Nothing is firing.');
     expect(out).toContain('<h2>Pending</h2>');
+    expect(out).toContain('pending since 2026-01-01 11:56:00 (UTC+00:00) · for 4 min');
     expect(out).not.toContain('data-ack=');
   });
 
