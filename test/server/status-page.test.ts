@@ -234,6 +234,42 @@ describe('status page rendering', () => {
     expect(out).toContain('data-ack="src"');
     expect(out).not.toContain('data-ack="sym"');
     expect(out).toContain('<span class="badge held" data-held="silenced">silenced</span>');
+    // A silence or window the page lists is named: who silenced it and why, the window's name.
+    const named = renderStatus(
+      view({
+        alerts: [silenced, alert({ id: 'mw', suppressedBy: [{ kind: 'maintenance', id: 'w-1' }] })],
+        silences: [
+          {
+            id: 's-1',
+            matchers: [{ label: 'alertname', op: '=', value: 'Quiet' }],
+            startsAt: iso(60_000),
+            endsAt: iso(-600_000),
+            createdBy: 'ana',
+            reason: 'migrating the db',
+            state: 'active',
+          },
+        ],
+        windows: [
+          {
+            id: 'w-1',
+            kind: 'recurring',
+            name: 'nightly backup',
+            probes: [],
+            matchers: [],
+            startsAt: iso(60_000),
+            endsAt: iso(-600_000),
+            state: 'open',
+          },
+        ],
+      }),
+      NOW,
+      { locale: 'es', timezone: 'UTC' },
+      WRITER,
+    ).value;
+    expect(named).toContain(
+      '<span class="badge held" data-held="silenced">silenciada por ana: migrating the db</span>',
+    );
+    expect(named).toContain('<span class="badge held" data-held="maintenance">en mantenimiento: nightly backup</span>');
   });
 
   it('gives a browser without the write login the login fields in the Ack form, hidden until the first tap', () => {
