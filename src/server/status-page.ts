@@ -3,7 +3,7 @@
 // Server-rendered (SVG pictures included), no build step; one column on a phone, two on a desktop; refreshes itself.
 
 import { age } from '../duration.js';
-import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import { clockTime, type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import type { Suppression } from '../types.js';
 import { unitOfName, formatValue as unitValue } from '../units.js';
 import {
@@ -209,12 +209,12 @@ ${login}
  * way, or given up), and under it, folded, where each channel stands with its attempts and last error.
  */
 function deliverySummary(deliveries: readonly DeliveryView[], lang: Locale, timezone: string): SafeHtml {
-  const clock = (at: string) => localTime(Date.parse(at), timezone).slice(11, 16);
+  const clock = (at: string) => clockTime(Date.parse(at), timezone);
   const contacts = [...new Set(deliveries.map((x) => x.contact))].map((contact) => {
     const own = deliveries.filter((x) => x.contact === contact);
     const sent = own
       .filter((x) => x.status === 'sent' && x.at)
-      .sort((x, y) => Date.parse(x.at ?? '') - Date.parse(y.at ?? ''))[0];
+      .sort((x, y) => (x.at ?? '').localeCompare(y.at ?? ''))[0];
     const since = own
       .flatMap((x) => (x.failingSince ? [x.failingSince] : []))
       .sort()
@@ -356,7 +356,7 @@ function signalCard(sig: SignalView, view: StatusView, now: number, reading: Rea
       view.probes.find((p) => p.name === sig.probe),
     );
   const figure = stale
-    ? html`<strong class="stale" data-stale="${last.at}">${t(lang, 'status.staleSince', { time: localTime(Date.parse(last.at), reading.timezone).slice(11, 16) })}</strong>`
+    ? html`<strong class="stale" data-stale="${last.at}">${t(lang, 'status.staleSince', { time: clockTime(Date.parse(last.at), reading.timezone) })}</strong>`
     : html`<strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong>`;
   return html`<figure class="signal" data-sample="${sig.sample}">
 <figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> ${figure}</figcaption>
