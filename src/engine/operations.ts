@@ -187,6 +187,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(alert.unit ? { unit: alert.unit } : {}),
       summary: alert.summary,
       ...(r.state === 'firing' || r.state === 'resolved' ? { activeSince: iso(alert.activeSince) } : {}),
+      ...(r.state === 'pending' ? { pendingSince: iso(r.since) } : {}),
       ...(r.state === 'resolved' ? { resolvedAt: iso(r.since) } : {}),
       flapping: alert.flapping,
       suppressedBy: alert.suppressedBy,
@@ -240,6 +241,9 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(row.lastError ? { lastError: row.lastError } : {}),
       ...(row.state === 'pending' && row.failingSince !== null ? { failingSince: iso(row.failingSince) } : {}),
       ...(row.state === 'failed' ? { givenUpAt: iso(row.nextAttemptAt) } : {}),
+      ...(row.tried.length
+        ? { tried: row.tried.map((c) => ({ ...c, since: iso(c.since), until: iso(c.until) })) }
+        : {}),
     }));
 
   /**

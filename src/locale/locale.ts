@@ -34,8 +34,13 @@ export function t<K extends MessageKey>(locale: Locale, key: K, ...params: Param
   return text.replace(/\{(\w+)(?::([^{}|]*)\|([^{}]*))?\}/g, (whole, name: string, one?: string, other?: string) => {
     if (!(name in values)) return whole;
     if (one === undefined) return String(values[name]);
-    return pluralRules(locale).select(Number(values[name])) === 'one' ? one : (other ?? '');
+    return plural(locale, Number(values[name]), one, other ?? '');
   });
+}
+
+/** The form of a word that agrees with `n` in `locale`: `one` for 1 (1 línea), `other` for the rest (0, 2 líneas). */
+export function plural(locale: Locale, n: number, one: string, other: string): string {
+  return pluralRules(locale).select(n) === 'one' ? one : other;
 }
 
 const plurals = new Map<Locale, Intl.PluralRules>();

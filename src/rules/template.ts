@@ -1,10 +1,11 @@
 // The template language of summaries and descriptions: `{{ value | seconds }}` and nothing more. Text and
-// placeholders only; a placeholder names a variable and pipes it through filters. No expressions, no calls, no
+// placeholders only; a placeholder names a variable and pipes it through filters, or (`{{ value:línea|líneas }}`)
+// gives the form of a word that agrees with a number, as the locale catalogue's `{count:one|other}` does. No expressions, no calls, no
 // loops, so config can never run code. Unknown variables and filters are errors found when the rule is compiled.
 // Names are looked up as own properties only (never `in` or a bare index), so `labels.toString` is a missing label
 // and `value | constructor` an unknown filter, not a way into Object.prototype.
 
-import type { Locale } from '../locale/locale.js';
+import { type Locale, plural } from '../locale/locale.js';
 import type { Labels } from '../types.js';
 import { formatNumber, UNITS, type Unit } from '../units.js';
 
@@ -54,7 +55,23 @@ export class TemplateError extends Error {
   }
 }
 
-type Part = string | { path: Variable | { label: string }; filters: Filter[]; source: string };
+type Part =
+  | string
+  | { path: Variable | { label: string }; filters: Filter[]; source: string }
+  | { agrees: NumberVariable; one: string; other: string };
+
+/** The variables that hold a number, which a word can agree with. */
+type NumberVariable = 'value' | 'threshold' | 'clear_threshold' | 'for' | 'clear_for' | 'active_for';
+const NUMBER_VARIABLES: readonly NumberVariable[] = [
+  'value',
+  'threshold',
+  'clear_threshold',
+  'for',
+  'clear_for',
+  'active_for',
+];
+/** `value:línea|líneas`: a variable, then the word for one and for the others. */
+const PLURAL = /^\s*([\w.]+)\s*:([^|]*)\|([^|]*)$/s;
 
 /** A compiled template, ready to render any number of times. */
 export interface Template {
@@ -94,13 +111,26 @@ export function compileTemplate(text: string): Template {
     source: text,
     render: (vars, locale) => parts.map((p) => (typeof p === 'string' ? p : renderPart(p, vars, locale))).join(''),
     unitOf: (variable) => {
-      const shown = parts.find((p) => typeof p !== 'string' && p.path === variable);
-      return typeof shown === 'object' ? (shown.filters[0] ?? 'number') : undefined;
+      const shown = parts.find((p) => typeof p !== 'string' && 'path' in p && p.path === variable);
+      return typeof shown === 'object' && 'path' in shown ? (shown.filters[0] ?? 'number') : undefined;
     },
   };
 }
 
 function compilePlaceholder(source: string, inner: string, offset: number): Part {
+  const agreeing = PLURAL.exec(inner);
+  if (agreeing) {
+    const [, name = '', one = '', other = ''] = agreeing;
+    if (!(NUMBER_VARIABLES as readonly string[]).includes(name)) {
+      throw new TemplateError(
+        `${source}: a word can agree only with a number. Write {{ value:line|lines }} with one of ${NUMBER_VARIABLES.join(', ')}`,
+        offset,
+      );
+    }
+    if (!one.trim() || !other.trim())
+      throw new TemplateError(`${source}: write the word for one and for the others: {{ ${name}:line|lines }}`, offset);
+    return { agrees: name as NumberVariable, one: one.trim(), other: other.trim() };
+  }
   const [head = '', ...pipes] = inner.split('|').map((s) => s.trim());
   const forbidden = head.split('.').find((segment) => FORBIDDEN_SEGMENTS.has(segment));
   if (forbidden !== undefined) {
@@ -143,6 +173,10 @@ function compilePlaceholder(source: string, inner: string, offset: number): Part
 }
 
 function renderPart(part: Exclude<Part, string>, vars: TemplateVars, locale: Locale): string {
+  if ('agrees' in part) {
+    const n = vars[part.agrees];
+    return n === undefined ? part.other : plural(locale, n, part.one, part.other);
+  }
   const raw = typeof part.path === 'object' ? ownLabel(vars.labels, part.path.label) : vars[part.path];
   if (raw === undefined) return '<no value>';
   if (typeof raw === 'string') return raw;

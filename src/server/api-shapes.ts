@@ -39,6 +39,8 @@ export interface AlertView {
   summary: string;
   /** When it started firing (absent while pending). */
   activeSince?: string;
+  /** While pending: since when it has been breached, waiting for its `for` (or its checks) to confirm it. */
+  pendingSince?: string;
   resolvedAt?: string;
   flapping: boolean;
   suppressedBy: { kind: Suppression; id: string }[];
@@ -103,6 +105,8 @@ export interface PageView {
   failingSince?: string;
   /** When its last attempt failed and it was given up (status failed). */
   givenUpAt?: string;
+  /** The channels it failed on and left for the next (failover), oldest first; `attempts` above counts them too. */
+  tried?: { channel: string; attempts: number; since: string; until: string; error: string }[];
 }
 
 /** An alert with everything an operator needs to act on it. */

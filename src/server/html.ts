@@ -138,7 +138,7 @@ li.incident { padding: 0.4rem 0; border-bottom: 1px solid var(--line); font-size
 ol.timeline { list-style: none; margin: 0; padding: 0 0 0 1rem; border-left: 2px solid var(--line); }
 ol.timeline li { margin: 0 0 0.6rem; position: relative; overflow-wrap: anywhere; }
 ol.timeline li::before { content: ""; position: absolute; left: -1.4rem; top: 0.45rem; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--muted); }
-ol.timeline li.state-firing::before, ol.timeline li.failed::before { background: var(--p0); }
+ol.timeline li.state-firing::before, ol.timeline li.failed::before, ol.timeline li.failover::before { background: var(--p0); }
 ol.timeline li.delivered::before, ol.timeline li.ack::before, ol.timeline li.state-resolved::before { background: var(--ok); }
 ol.timeline time { display: block; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 0.8rem; }
 /* The step's kind is a class; an acknowledgement reads as the other steps, its dot says it is good news. */

@@ -5,7 +5,7 @@
 import { age } from '../duration.js';
 import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import type { Suppression } from '../types.js';
-import { formatValue as unitValue } from '../units.js';
+import { unitOfName, formatValue as unitValue } from '../units.js';
 import {
   type AlertView,
   type DeliveryView,
@@ -46,7 +46,13 @@ export function renderStatus(
   const pending = view.alerts.filter((a) => a.state === 'pending');
   const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
   const card = (a: AlertView) =>
-    alertCard(a, now, lang, { viewer, names, timezone: reading.timezone, chart: alertChart(a, view, now, reading) });
+    alertCard(a, now, lang, {
+      viewer,
+      view,
+      names,
+      timezone: reading.timezone,
+      chart: alertChart(a, view, now, reading),
+    });
   // The series an alert card draws are not drawn again among the signals.
   const inCards = new Set(view.alerts.map((a) => signalOf(a, view.signals)));
   const others = view.signals.filter((sig) => !inCards.has(sig));
@@ -119,17 +125,17 @@ function alertCard(
   a: AlertView,
   now: number,
   lang: Locale,
-  ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string; chart: SafeHtml | '' },
+  ctx: { viewer: Viewer; view: StatusView; names: ReadonlyMap<string, string>; timezone: string; chart: SafeHtml | '' },
 ): SafeHtml {
   // Since when, on the reader's clock with its offset (as the pages say it), and for how long.
+  const at = (iso: string) => ({ time: localTime(Date.parse(iso), ctx.timezone), age: age(now - Date.parse(iso)) });
   const since = a.activeSince
-    ? t(lang, 'status.since', {
-        time: localTime(Date.parse(a.activeSince), ctx.timezone),
-        age: age(now - Date.parse(a.activeSince)),
-      })
-    : t(lang, 'status.pendingState');
+    ? t(lang, 'status.since', at(a.activeSince))
+    : a.pendingSince
+      ? t(lang, 'status.pendingSince', at(a.pendingSince))
+      : t(lang, 'status.pendingState');
   const held = a.suppressedBy.map(
-    (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.names, lang)}</span>`,
+    (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.view, ctx.names, lang)}</span>`,
   );
   const inhibited = a.suppressedBy.some((s) => s.kind === 'inhibited');
   const ack = a.ack
@@ -156,10 +162,26 @@ ${ack}
 </article>`;
 }
 
-/** `held back by ApiDown`, `silenced`, `in maintenance`: what keeps an alert from paging. */
-export function heldBy(s: { kind: Suppression; id: string }, names: ReadonlyMap<string, string>, lang: Locale): string {
+/**
+ * What keeps an alert from paging, named: `held back by ApiDown`, `silenced by ana: deploy`, `in maintenance: nightly
+ * backup`; a silence or window the view no longer lists is said without its name.
+ */
+function heldBy(
+  s: { kind: Suppression; id: string },
+  view: StatusView,
+  names: ReadonlyMap<string, string>,
+  lang: Locale,
+): string {
   if (s.kind === 'inhibited') return t(lang, 'status.inhibitedBy', { alert: names.get(s.id) ?? s.id });
-  return t(lang, s.kind === 'silenced' ? 'status.silenced' : 'status.inMaintenance');
+  if (s.kind === 'silenced') {
+    const silence = view.silences.find((x) => x.id === s.id);
+    return silence
+      ? t(lang, 'status.silencedBy', { who: silence.createdBy, reason: silence.reason })
+      : t(lang, 'status.silenced');
+  }
+  const window = view.windows.find((w) => w.id === s.id);
+  const what = window && (window.name ?? window.reason ?? window.probes.join(', '));
+  return what ? t(lang, 'status.inMaintenanceOf', { what }) : t(lang, 'status.inMaintenance');
 }
 
 /**
@@ -235,7 +257,7 @@ function probeList(view: StatusView, now: number, reading: Reading): SafeHtml {
       .slice(0, 8)
       .map(
         (s) =>
-          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${formatValue(s.value)}</dd></div>`,
+          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${unitValue(s.value, unitOfName(s.name), lang)}</dd></div>`,
       );
     const more =
       p.samples.length > 8

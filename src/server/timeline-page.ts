@@ -23,7 +23,7 @@ interface Step {
 /** The page body of an incident's timeline, in the reader's language and time zone. */
 export function renderTimeline(a: AlertDetailView, reading: Reading): SafeHtml {
   const lang = reading.locale;
-  const steps = timelineSteps(a, lang).sort((x, y) => x.at - y.at || x.order - y.order);
+  const steps = timelineSteps(a, reading).sort((x, y) => x.at - y.at || x.order - y.order);
   const items = steps.map(
     (s) =>
       html`<li class="step ${s.kind}" data-step="${s.kind}"><time datetime="${new Date(s.at).toISOString()}">${localTime(s.at, reading.timezone)}</time> <span>${s.text}</span>${s.note ? html`<br><span class="muted">${s.note}</span>` : ''}</li>`,
@@ -75,7 +75,8 @@ function incidentLine(incident: NonNullable<AlertDetailView['incident']>, readin
     : t(reading.locale, 'timeline.incidentOpen', { id: incident.id, opened });
 }
 
-function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
+function timelineSteps(a: AlertDetailView, reading: Reading): Step[] {
+  const lang = reading.locale;
   const steps: Step[] = [];
   // Escalation writes the pages of an announcement in the same instant the rules make it.
   const paged = new Set(a.pages.map((p) => Date.parse(p.createdAt)));
@@ -96,7 +97,7 @@ function timelineSteps(a: AlertDetailView, lang: Locale): Step[] {
         : t(lang, `timeline.state.${state}` as 'timeline.state.pending');
     steps.push({ at, order: 0, kind: `state-${state}`, text });
   }
-  for (const p of a.pages) for (const step of pageSteps(p, lang)) steps.push(step);
+  for (const p of a.pages) for (const step of pageSteps(p, reading)) steps.push(step);
   for (const ack of a.acks) {
     const way = ack.via && VIA[ack.via];
     const via = ack.via ? t(lang, 'timeline.via', { via: way ? t(lang, way as 'timeline.ackVia.api') : ack.via }) : '';
@@ -122,12 +123,33 @@ const VIA: Readonly<Record<string, MessageKey>> = {
 
 const note = (text: string | undefined) => (text ? { note: text } : {});
 
-/** A page: written to the outbox, then delivered, failing, given up, or dropped by an acknowledgement. */
-function pageSteps(p: PageView, lang: Locale): Step[] {
+/**
+ * A page: written to the outbox for its first channel, each channel it failed on and left for the next, then
+ * delivered, failing, given up, or dropped by an acknowledgement on the channel it is on.
+ */
+function pageSteps(p: PageView, reading: Reading): Step[] {
+  const lang = reading.locale;
   const kind = t(lang, `timeline.kind.${p.event}` as 'timeline.kind.firing');
+  const tried = p.tried ?? [];
   const who = { kind, contact: p.contact, channel: p.channel || '—' };
   const created = Date.parse(p.createdAt);
-  const steps: Step[] = [{ at: created, order: 3, kind: `page ${p.event}`, text: t(lang, 'timeline.page', who) }];
+  const first = { ...who, channel: tried[0]?.channel || who.channel };
+  const steps: Step[] = [{ at: created, order: 3, kind: `page ${p.event}`, text: t(lang, 'timeline.page', first) }];
+  tried.forEach((c, i) => {
+    const next = tried[i + 1]?.channel || who.channel;
+    const since = localTime(Date.parse(c.since), reading.timezone).slice(11, 19);
+    const text = t(lang, 'timeline.failedOver', {
+      ...who,
+      channel: c.channel,
+      attempts: c.attempts,
+      since,
+      error: c.error,
+      next,
+    });
+    steps.push({ at: Date.parse(c.until), order: 4, kind: 'failover', text });
+  });
+  // The attempts on the channel it is on; the earlier channels' are in their own steps.
+  const attempts = p.attempts - tried.reduce((n, c) => n + c.attempts, 0);
   const error = p.lastError ?? '';
   if (p.status === 'delivered' && p.deliveredAt)
     steps.push({
@@ -141,14 +163,14 @@ function pageSteps(p: PageView, lang: Locale): Step[] {
       at: p.givenUpAt ? Date.parse(p.givenUpAt) : created,
       order: 4,
       kind: 'failed',
-      text: t(lang, 'timeline.failed', { ...who, attempts: p.attempts, error }),
+      text: t(lang, 'timeline.failed', { ...who, attempts, error }),
     });
   else if (p.status === 'pending' && p.attempts > 0)
     steps.push({
       at: p.failingSince ? Date.parse(p.failingSince) : created,
       order: 4,
       kind: 'failing',
-      text: t(lang, 'timeline.failing', { ...who, attempts: p.attempts, error }),
+      text: t(lang, 'timeline.failing', { ...who, attempts, error }),
     });
   else if (p.status === 'superseded')
     steps.push({ at: created, order: 4, kind: 'superseded', text: t(lang, 'timeline.superseded', who) });

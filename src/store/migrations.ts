@@ -9,6 +9,7 @@
 // 9: the state of a rule's fast path with its alert (rules).
 // 10: the alerts received from sources through the Alertmanager API (rules).
 // 11: what the status page draws: each probe's last runs and hourly tallies, a ring of points per watched series (history).
+// 12: the channels an outbox row left for the next one (failover), with their attempts, for the timeline (escalation).
 
 export interface Migration {
   version: number;
@@ -270,6 +271,14 @@ export const MIGRATIONS: Migration[] = [
         last REAL NOT NULL,
         PRIMARY KEY (series, slot)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 12,
+    name: 'escalation: the channels a page failed over from',
+    sql: `
+      -- A JSON array, oldest first, of {channel, attempts, since, until, error}: each channel the row left for the next.
+      ALTER TABLE outbox ADD COLUMN tried TEXT NOT NULL DEFAULT '[]';
     `,
   },
 ];

@@ -7,7 +7,7 @@ import type { IncidentRecord, IncidentStatus, LevelState } from '../escalation/i
 import { type ItemKind, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
 import type { AckInfo, Alert, Priority } from '../types.js';
 import { type Db, fromNull } from './sqlite-db.js';
-import type { AttemptRecord, IncidentStore, NewOutboxRow, OutboxRow, OutboxState } from './store.js';
+import type { AttemptRecord, ChannelTry, IncidentStore, NewOutboxRow, OutboxRow, OutboxState } from './store.js';
 
 interface IncidentSqlRow {
   id: number;
@@ -48,6 +48,7 @@ interface OutboxSqlRow {
   last_error: string | null;
   failing_raised: number;
   delivered_at: number | null;
+  tried: string;
 }
 
 function toIncident(r: IncidentSqlRow): IncidentRecord {
@@ -116,6 +117,7 @@ function toOutbox(r: OutboxSqlRow): OutboxRow {
     lastError: r.last_error,
     failingRaised: r.failing_raised === 1,
     deliveredAt: r.delivered_at,
+    tried: JSON.parse(r.tried) as ChannelTry[],
   };
 }
 
@@ -185,8 +187,13 @@ export class SqliteIncidentStore implements IncidentStore {
       ),
       failed: p(
         // A row superseded while its attempt was in flight stays superseded: it is not retried nor moved on.
+        // Leaving a channel for the next notes it in `tried`: its attempts are those not counted on earlier channels.
         `UPDATE outbox SET state = CASE state WHEN 'superseded' THEN state ELSE @state END, channel = @channel,
            attempts = attempts + 1, last_error = @error,
+           tried = CASE WHEN @channelIndex = channel_index THEN tried ELSE json_insert(tried, '$[#]', json_object(
+             'channel', coalesce(@channel, ''),
+             'attempts', attempts + 1 - (SELECT coalesce(sum(json_extract(value, '$.attempts')), 0) FROM json_each(outbox.tried)),
+             'since', coalesce(failing_since, @at), 'until', @at, 'error', @error)) END,
            next_attempt_at = @next, channel_index = @channelIndex, failing_since = @failingSince WHERE id = @id`,
       ),
       raised: p('UPDATE outbox SET failing_raised = 1 WHERE id = ?'),
@@ -342,6 +349,7 @@ export class SqliteIncidentStore implements IncidentStore {
             state: a.nextAttemptAt === undefined ? 'failed' : 'pending',
             channel: a.channel,
             error: a.error,
+            at: a.at,
             next: a.nextAttemptAt ?? a.at,
             channelIndex: a.channelIndex,
             failingSince: a.failingSince,

@@ -201,6 +201,17 @@ export interface OutboxRow {
   lastError: string | null;
   failingRaised: boolean;
   deliveredAt: number | null;
+  /** The channels it left for the next (failover), oldest first. */
+  tried: ChannelTry[];
+}
+
+/** A channel an outbox row was tried on and left for the next: how many attempts, from when until when, the last error. */
+export interface ChannelTry {
+  channel: string;
+  attempts: number;
+  since: number;
+  until: number;
+  error: string;
 }
 
 /** What a new outbox row needs. */

@@ -47,9 +47,16 @@ beforeAll(async () => {
   world = await startWorld();
   // A PostgreSQL probe as production has: its values carry labels as long as connections{state="idle in transaction
   // (aborted)"}, which must wrap on a phone rather than widen the page.
+  // As on call reads it: in Spanish, on Guayaquil's clock, with a second alert firing (its sparkline in its card).
   const alerts = join(world.configDir, 'alerts.yaml');
-  const db = '  - name: db\n    kind: postgres\n    url: postgres://postgres@127.0.0.1:5432/postgres\n    every: 30s\n    timeout: 2s\n';
-  writeFileSync(alerts, readFileSync(alerts, 'utf8').replace('\nrules:\n', `${db}\nrules:\n`));
+  const db =
+    '  - name: db\n    kind: postgres\n    url: postgres://postgres@127.0.0.1:5432/postgres\n    every: 30s\n    timeout: 2s\n';
+  const connections =
+    '  - name: DbConnectionsUsed\n    sample: db.connections_used_percent\n    op: ">"\n    thresholds: { P2: 0 }\n' +
+    '    labels: { service: db }\n    summary: "{{ value | percent }} de las conexiones en uso"\n';
+  writeFileSync(alerts, `${readFileSync(alerts, 'utf8').replace('\nrules:\n', `${db}\nrules:\n`)}${connections}`);
+  const centinela = join(world.configDir, 'centinela.yaml');
+  writeFileSync(centinela, `locale: es\ntimezone: America/Guayaquil\n${readFileSync(centinela, 'utf8')}`);
   d = await startDaemon(world);
   url = await d.app.server.listen({ host: '127.0.0.1', port: 0 });
   // Three quiet minutes, then the API goes down until ApiDown pages (its 3 failures 1 s apart).
@@ -94,6 +101,11 @@ describe('status page in a browser', () => {
     // ApiLatencyHigh's two thresholds, P2 and P1.
     expect(await spark.locator('line.threshold').count()).toBe(2);
 
+    // Each firing alert's card draws its last hour: the value's sparkline, or for ApiDown (a state) its probe's runs.
+    const firingCard = (name: string) => page.locator('article[data-state="firing"]', { hasText: name });
+    expect(await firingCard('DbConnectionsUsed').locator('svg.spark').count()).toBe(1);
+    expect(await firingCard('ApiDown').locator('svg.runs rect.run.down').count()).toBeGreaterThanOrEqual(3);
+
     // One column: alerts first, the probes below them, nothing wider than the screen.
     const alerts = await page.locator('#alerts').boundingBox();
     const probes = await page.locator('#probes').boundingBox();
@@ -114,7 +126,7 @@ describe('status page in a browser', () => {
     const alerts = await page.locator('#alerts').boundingBox();
     const probes = await page.locator('#probes').boundingBox();
     expect(alerts && probes && probes.x > alerts.x + alerts.width && Math.abs(probes.y - alerts.y) < 2).toBe(true);
-    expect(await page.title()).toBe('1 firing — centinela');
+    expect(await page.title()).toBe('2 activas — centinela');
     await shot(page, 'desktop-status');
     expect(errors).toEqual([]);
     await page.context().close();
@@ -128,17 +140,19 @@ describe('status page in a browser', () => {
     await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(1);
     const form = card.locator('form.ack-form');
     const error = form.locator('[data-ack-error]');
-    await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
+    await form.getByRole('button', { name: 'Reconocer ApiDown' }).click();
     // No login yet: the form asks for a name and the write token, in place (no prompt()).
-    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toMatch(/^Write your name and the write token/);
-    await form.getByLabel('Your name').fill('Ana');
-    await form.getByLabel('Write token').fill('wrong-token');
-    await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
-    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toBe('Wrong token.');
+    await expect
+      .poll(() => error.textContent(), { timeout: 10_000 })
+      .toMatch(/^Escriba su nombre y el token de escritura/);
+    await form.getByLabel('Su nombre').fill('Ana');
+    await form.getByLabel('Token de escritura').fill('wrong-token');
+    await form.getByRole('button', { name: 'Reconocer ApiDown' }).click();
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toBe('Token incorrecto.');
     await shot(page, 'phone-ack-error');
-    await form.getByLabel('Write token').fill(WRITE_TOKEN);
-    await form.getByPlaceholder('Comment (optional)').fill('restarting the api');
-    await form.getByRole('button', { name: 'Acknowledge ApiDown' }).click();
+    await form.getByLabel('Token de escritura').fill(WRITE_TOKEN);
+    await form.getByPlaceholder('Comentario (opcional)').fill('restarting the api');
+    await form.getByRole('button', { name: 'Reconocer ApiDown' }).click();
     await expect
       .poll(
         () =>
@@ -148,9 +162,9 @@ describe('status page in a browser', () => {
             .catch(() => null),
         { timeout: 15_000 },
       )
-      .toMatch(/^Acknowledged by Ana \d+ s ago — restarting the api$/);
+      .toMatch(/^Reconocida por Ana hace \d+ s — restarting the api$/);
     expect(await card.locator('form.ack-form').count()).toBe(0);
-    const api = await (await fetch(`${url}/api/v1/alerts?state=firing`)).json();
+    const api = await (await fetch(`${url}/api/v1/alerts?state=firing&alertname=ApiDown`)).json();
     expect(api.alerts[0].ack).toMatchObject({ by: 'Ana', comment: 'restarting the api' });
     // Logged in: the page now renders the Ack form without login fields (one tap next time).
     await page.reload();
@@ -190,24 +204,25 @@ describe('status page in a browser', () => {
 
   it('follows the refresh in the tab title, and tells the timeline in order: page, delivered, ack, resolved', async () => {
     const { page, errors } = await openPage(DESKTOP);
-    expect(await page.title()).toBe('1 firing — centinela');
+    expect(await page.title()).toBe('2 activas — centinela');
     world.target.setFault('none');
-    const id = (await (await fetch(`${url}/api/v1/alerts?state=firing`)).json()).alerts[0].id as string;
+    const id = (await (await fetch(`${url}/api/v1/alerts?state=firing&alertname=ApiDown`)).json()).alerts[0]
+      .id as string;
     await d.advanceUntil(
       () => d.store.lastIncident(id)?.resolvedAt !== undefined,
       120_000,
       () => 'ApiDown never resolved',
     );
     // The page refreshes itself every few (real) seconds.
-    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('0 firing — centinela');
-    expect(await page.locator('header p').textContent()).toMatch(/^0 firing/);
-    expect(await page.locator('#incidents li.incident').count()).toBe(1);
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('1 activa — centinela');
+    expect(await page.locator('header p').textContent()).toMatch(/^1 activa/);
+    expect(await page.locator('#incidents li.incident').count()).toBe(2);
     await shot(page, 'desktop-resolved');
 
     await page.locator('#incidents a', { hasText: 'ApiDown' }).click();
     // The incident's own timeline.
     await page.waitForURL(new RegExp(`/alerts/${id}\\?incident=\\d+$`));
-    expect(await page.title()).toBe('ApiDown — timeline');
+    expect(await page.title()).toBe('ApiDown — cronología');
     const steps = await page
       .locator('ol.timeline li')
       .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-step')));
@@ -219,15 +234,15 @@ describe('status page in a browser', () => {
     expect(at('ack')).toBeLessThan(at('state-resolved'));
     expect(at('state-resolved')).toBeLessThan(at('page resolved'));
     const text = await page.locator('ol.timeline').textContent();
-    expect(text).toMatch(/Acknowledged by Ana \(via the status page\)\s*restarting the api/);
+    expect(text).toMatch(/Reconocida por Ana \(por la página de estado\)\s*restarting the api/);
     expect(at('ack')).toBeLessThan(at('page acknowledged'));
-    expect(text).toMatch(/Page delivered to oncall via email/);
-    // Local time with its offset (the fixture's zone is UTC).
+    expect(text).toMatch(/Aviso entregado a oncall por email/);
+    // Local time with its offset.
     expect(await page.locator('ol.timeline time').first().textContent()).toMatch(
-      /^2026-01-01 \d\d:\d\d:\d\d \(UTC\+00:00\)$/,
+      /^2025-12-31 \d\d:\d\d:\d\d \(UTC−05:00\)$/,
     );
     // The page that reached oncall links here.
-    expect(world.smtp.received[0]?.mail.text).toContain(`Timeline: http://centinela.test/alerts/${id}`);
+    expect(world.smtp.received[0]?.mail.text).toContain(`Cronología: http://centinela.test/alerts/${id}`);
     await shot(page, 'desktop-timeline');
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -174,6 +174,16 @@ describe('outbox worker', () => {
       failingRaised: true,
       attempts: 9,
     });
+    // The hook it failed on for 5 minutes is kept, for the timeline: 8 attempts, the first at once.
+    expect(page()?.tried).toEqual([
+      {
+        channel: 'hook',
+        attempts: 8,
+        since: Date.UTC(2026, 0, 1, 10, 0),
+        until: Date.UTC(2026, 0, 1, 10, 5),
+        error: expect.stringContaining('HTTP 503 down for maintenance'),
+      },
+    ]);
     await worker.runOnce();
     const mails = await w.smtp.waitFor(2);
     const subjects = mails.map((m) => `${m.to.join()} ${m.mail.subject}`).sort();

@@ -51,6 +51,21 @@ describe('templates', () => {
   });
 
   it.each([
+    [1, 'es', '1 query activa, 1 línea'],
+    [0, 'es', '0 queries activas, 0 líneas'],
+    [3, 'es', '3 queries activas, 3 líneas'],
+    [1, 'en', '1 query activa, 1 línea'],
+  ] as const)('a word agrees with the value: %d in %s → %s', (value, locale, expected) => {
+    const text = '{{ value }} {{ value:query activa|queries activas }}, {{ value }} {{ value : línea|líneas }}';
+    expect(compileTemplate(text).render({ ...vars, value }, locale)).toBe(expected);
+    // Only the number shows the value's unit: the word is not a second way of showing it.
+    expect(compileTemplate('{{ value:line|lines }} {{ value | percent }}').unitOf('value')).toBe('percent');
+  });
+
+  it.each([
+    ['{{ labels.route:line|lines }}', 'a word can agree only with a number'],
+    ['{{ alertname:line|lines }}', 'a word can agree only with a number'],
+    ['{{ value:|lines }}', 'write the word for one and for the others'],
     ['{{ valeu }}', 'unknown variable "valeu" in {{ valeu }}. Use value, threshold'],
     [
       '{{ value | second }}',

@@ -58,6 +58,31 @@ describe('an incident timeline', () => {
     ]);
   });
 
+  it('shows each channel a page failed on before the one that delivered it', () => {
+    const out = renderTimeline(
+      detail({
+        pages: [
+          page({
+            channel: 'email',
+            attempts: 9,
+            deliveredAt: at(301),
+            tried: [{ channel: 'push', attempts: 8, since: at(1), until: at(300), error: 'ECONNREFUSED' }],
+          }),
+        ],
+      }),
+      { locale: 'es', timezone: 'America/Guayaquil' },
+    ).value;
+    expect(steps(out).map(([kind, time, text]) => [kind, time.slice(11, 19), text])).toEqual([
+      ['page firing', '05:00:00', 'Aviso para cto por push'],
+      [
+        'failover',
+        '05:05:00',
+        'Aviso a cto por push falló (8 intentos desde las 05:00:01): ECONNREFUSED; pasa a email',
+      ],
+      ['delivered', '05:05:01', 'Aviso entregado a cto por email'],
+    ]);
+  });
+
   it('marks held back only what wrote no page: a firing held by a window, not the all-clear sent to those paged', () => {
     const window = [{ kind: 'maintenance' as const, id: 'w1' }];
     const out = renderTimeline(
