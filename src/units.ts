@@ -86,3 +86,23 @@ export type Unit = keyof typeof UNITS | 'number' | 'state';
 export function formatValue(value: number, unit: Unit | undefined, locale: Locale): string {
   return unit === undefined || unit === 'number' || unit === 'state' ? formatNumber(value) : UNITS[unit](value, locale);
 }
+
+/** Sample-name endings that say a unit, most specific first (`_per_second` before `_second…`). */
+const NAME_UNITS: readonly [string, Unit][] = [
+  ['_bytes', 'bytes'],
+  ['_percent', 'percent'],
+  ['_per_second', 'per_second'],
+  ['_per_minute', 'per_minute'],
+  ['_seconds', 'seconds'],
+  ['hours_until_full', 'hours'],
+  ['_hours', 'hours'],
+  ['_days', 'days'],
+];
+
+/**
+ * The unit a sample's name says by Prometheus' naming convention (`free_bytes`, `cpu_percent`, `latency_seconds`),
+ * for showing a probe's values as people read them (80824832000 → 75 GiB); `number` when the name says none.
+ */
+export function unitOfName(name: string): Unit {
+  return NAME_UNITS.find(([ending]) => name.endsWith(ending))?.[1] ?? 'number';
+}

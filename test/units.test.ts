@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatSeconds, formatValue } from '../src/units.js';
+import { formatBytes, formatNumber, formatSeconds, formatValue, unitOfName } from '../src/units.js';
 
 describe('units', () => {
   it.each([
@@ -44,5 +44,20 @@ describe('units', () => {
     expect(formatValue(1_000_000, 'hours', 'es')).toBe('nunca');
     expect(formatValue(50_000, 'days', 'es')).toBe('nunca');
     expect(formatValue(5.5, 'hours', 'es')).toBe('5 h 30 min');
+  });
+});
+
+describe('the unit a sample name says', () => {
+  it.each([
+    ['disk.free_bytes', 'bytes'],
+    ['host.cpu_percent', 'percent'],
+    ['api_metrics.requests_per_second', 'per_second'],
+    ['caddy_access.requests_by_ip_per_minute', 'per_minute'],
+    ['api_metrics.latency_p95_seconds', 'seconds'],
+    ['disk.hours_until_full', 'hours'],
+    ['db.connections', 'number'],
+    ['db.slow_queries', 'number'],
+  ] as const)('%s → %s', (name, unit) => {
+    expect(unitOfName(name)).toBe(unit);
   });
 });

@@ -187,6 +187,7 @@ export function createOperations(d: OperationsDeps): Operations {
       ...(alert.unit ? { unit: alert.unit } : {}),
       summary: alert.summary,
       ...(r.state === 'firing' || r.state === 'resolved' ? { activeSince: iso(alert.activeSince) } : {}),
+      ...(r.state === 'pending' ? { pendingSince: iso(r.since) } : {}),
       ...(r.state === 'resolved' ? { resolvedAt: iso(r.since) } : {}),
       flapping: alert.flapping,
       suppressedBy: alert.suppressedBy,

@@ -87,6 +87,14 @@ function formatterOf(timezone: string): Intl.DateTimeFormat {
 }
 
 /**
+ * `08:15`: the time of day of `ms` on the clocks of `timezone`, for a place where the day and the zone's offset are
+ * said nearby (a chart's axis, a card or a timeline step that gives the full time).
+ */
+export function clockTime(ms: number, timezone: string): string {
+  return localTime(ms, timezone).slice(11, 16);
+}
+
+/**
  * `2026-12-04 08:15:03 (UTC−05:00)`: the instant `ms` (epoch ms) on the clocks of `timezone`, with that zone's offset
  * then (daylight saving included). The same digits in every language, so only the zone decides how it reads.
  */

@@ -39,6 +39,8 @@ export interface AlertView {
   summary: string;
   /** When it started firing (absent while pending). */
   activeSince?: string;
+  /** While pending: since when it has been breached, waiting for its `for` (or its checks) to confirm it. */
+  pendingSince?: string;
   resolvedAt?: string;
   flapping: boolean;
   suppressedBy: { kind: Suppression; id: string }[];

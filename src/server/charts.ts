@@ -1,6 +1,6 @@
 // The status page's pictures, as SVG written by the server (no script draws them): a bar of a probe's last runs and a
 // sparkline of a watched series over the last hour with its thresholds. Colours come from the stylesheet's classes.
-import { type Locale, localTime, type Reading, t } from '../locale/locale.js';
+import { clockTime, type Locale, localTime, type Reading, t } from '../locale/locale.js';
 import { formatValue } from '../units.js';
 import type { RunView, SignalView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
@@ -65,7 +65,7 @@ export function sparkline(signal: SignalView, now: number, span: number, reading
       html`<line class="grid" x1="${(q * SPARK_WIDTH) / 4}" x2="${(q * SPARK_WIDTH) / 4}" y1="0" y2="${SPARK_HEIGHT}"></line>`,
   );
   // HH:MM on the reader's clock; the zone's offset is on the page's header.
-  const clock = (at: number) => localTime(at, reading.timezone).slice(11, 16);
+  const clock = (at: number) => clockTime(at, reading.timezone);
   const axis = html`<div class="axis" aria-hidden="true"><span>${clock(now - span)}</span><span>${clock(now - span / 2)}</span><span>${clock(now)}</span></div>`;
   // A lone point draws no line: a dot shows it.
   const only = signal.points.length === 1 ? signal.points[0] : undefined;

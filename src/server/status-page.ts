@@ -3,9 +3,9 @@
 // Server-rendered (SVG pictures included), no build step; one column on a phone, two on a desktop; refreshes itself.
 
 import { age } from '../duration.js';
-import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import { clockTime, type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import type { Suppression } from '../types.js';
-import { formatValue as unitValue } from '../units.js';
+import { unitOfName, formatValue as unitValue } from '../units.js';
 import {
   type AlertView,
   type DeliveryView,
@@ -46,7 +46,13 @@ export function renderStatus(
   const pending = view.alerts.filter((a) => a.state === 'pending');
   const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
   const card = (a: AlertView) =>
-    alertCard(a, now, lang, { viewer, names, timezone: reading.timezone, chart: alertChart(a, view, now, reading) });
+    alertCard(a, now, lang, {
+      viewer,
+      view,
+      names,
+      timezone: reading.timezone,
+      chart: alertChart(a, view, now, reading),
+    });
   // The series an alert card draws are not drawn again among the signals.
   const inCards = new Set(view.alerts.map((a) => signalOf(a, view.signals)));
   const others = view.signals.filter((sig) => !inCards.has(sig));
@@ -119,17 +125,17 @@ function alertCard(
   a: AlertView,
   now: number,
   lang: Locale,
-  ctx: { viewer: Viewer; names: ReadonlyMap<string, string>; timezone: string; chart: SafeHtml | '' },
+  ctx: { viewer: Viewer; view: StatusView; names: ReadonlyMap<string, string>; timezone: string; chart: SafeHtml | '' },
 ): SafeHtml {
   // Since when, on the reader's clock with its offset (as the pages say it), and for how long.
+  const at = (iso: string) => ({ time: localTime(Date.parse(iso), ctx.timezone), age: age(now - Date.parse(iso)) });
   const since = a.activeSince
-    ? t(lang, 'status.since', {
-        time: localTime(Date.parse(a.activeSince), ctx.timezone),
-        age: age(now - Date.parse(a.activeSince)),
-      })
-    : t(lang, 'status.pendingState');
+    ? t(lang, 'status.since', at(a.activeSince))
+    : a.pendingSince
+      ? t(lang, 'status.pendingSince', at(a.pendingSince))
+      : t(lang, 'status.pendingState');
   const held = a.suppressedBy.map(
-    (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.names, lang)}</span>`,
+    (s) => html` <span class="badge held" data-held="${s.kind}">${heldBy(s, ctx.view, ctx.names, lang)}</span>`,
   );
   const inhibited = a.suppressedBy.some((s) => s.kind === 'inhibited');
   const ack = a.ack
@@ -156,10 +162,26 @@ ${ack}
 </article>`;
 }
 
-/** `held back by ApiDown`, `silenced`, `in maintenance`: what keeps an alert from paging. */
-export function heldBy(s: { kind: Suppression; id: string }, names: ReadonlyMap<string, string>, lang: Locale): string {
+/**
+ * What keeps an alert from paging, named: `held back by ApiDown`, `silenced by ana: deploy`, `in maintenance: nightly
+ * backup`; a silence or window the view no longer lists is said without its name.
+ */
+function heldBy(
+  s: { kind: Suppression; id: string },
+  view: StatusView,
+  names: ReadonlyMap<string, string>,
+  lang: Locale,
+): string {
   if (s.kind === 'inhibited') return t(lang, 'status.inhibitedBy', { alert: names.get(s.id) ?? s.id });
-  return t(lang, s.kind === 'silenced' ? 'status.silenced' : 'status.inMaintenance');
+  if (s.kind === 'silenced') {
+    const silence = view.silences.find((x) => x.id === s.id);
+    return silence
+      ? t(lang, 'status.silencedBy', { who: silence.createdBy, reason: silence.reason })
+      : t(lang, 'status.silenced');
+  }
+  const window = view.windows.find((w) => w.id === s.id);
+  const what = window && (window.name ?? window.reason ?? window.probes.join(', '));
+  return what ? t(lang, 'status.inMaintenanceOf', { what }) : t(lang, 'status.inMaintenance');
 }
 
 /**
@@ -187,12 +209,12 @@ ${login}
  * way, or given up), and under it, folded, where each channel stands with its attempts and last error.
  */
 function deliverySummary(deliveries: readonly DeliveryView[], lang: Locale, timezone: string): SafeHtml {
-  const clock = (at: string) => localTime(Date.parse(at), timezone).slice(11, 16);
+  const clock = (at: string) => clockTime(Date.parse(at), timezone);
   const contacts = [...new Set(deliveries.map((x) => x.contact))].map((contact) => {
     const own = deliveries.filter((x) => x.contact === contact);
     const sent = own
       .filter((x) => x.status === 'sent' && x.at)
-      .sort((x, y) => Date.parse(x.at ?? '') - Date.parse(y.at ?? ''))[0];
+      .sort((x, y) => (x.at ?? '').localeCompare(y.at ?? ''))[0];
     const since = own
       .flatMap((x) => (x.failingSince ? [x.failingSince] : []))
       .sort()
@@ -235,7 +257,7 @@ function probeList(view: StatusView, now: number, reading: Reading): SafeHtml {
       .slice(0, 8)
       .map(
         (s) =>
-          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${formatValue(s.value)}</dd></div>`,
+          html`<div><dt>${s.name.startsWith(`${p.name}.`) ? s.name.slice(p.name.length + 1) : s.name}${labelSuffix(s.labels)}</dt><dd>${unitValue(s.value, unitOfName(s.name), lang)}</dd></div>`,
       );
     const more =
       p.samples.length > 8
@@ -334,7 +356,7 @@ function signalCard(sig: SignalView, view: StatusView, now: number, reading: Rea
       view.probes.find((p) => p.name === sig.probe),
     );
   const figure = stale
-    ? html`<strong class="stale" data-stale="${last.at}">${t(lang, 'status.staleSince', { time: localTime(Date.parse(last.at), reading.timezone).slice(11, 16) })}</strong>`
+    ? html`<strong class="stale" data-stale="${last.at}">${t(lang, 'status.staleSince', { time: clockTime(Date.parse(last.at), reading.timezone) })}</strong>`
     : html`<strong>${last ? unitValue(last.value, sig.unit, lang) : ''}</strong>`;
   return html`<figure class="signal" data-sample="${sig.sample}">
 <figcaption><span class="labels">${sig.sample}${labelSuffix(sig.labels)}</span> ${figure}</figcaption>

@@ -2,7 +2,7 @@
 // story in order, each step at local time (state changes, what was held back and by what, each page and its delivery,
 // reminders and escalation, the acknowledgements with their comments, the resolution), then the diagnosis and the
 // runbook's steps as the page carries them.
-import { type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import { clockTime, type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import type { Suppression } from '../types.js';
 import type { AlertDetailView, PageView } from './api-shapes.js';
 import { html, type SafeHtml } from './html.js';
@@ -137,7 +137,7 @@ function pageSteps(p: PageView, reading: Reading): Step[] {
   const steps: Step[] = [{ at: created, order: 3, kind: `page ${p.event}`, text: t(lang, 'timeline.page', first) }];
   tried.forEach((c, i) => {
     const next = tried[i + 1]?.channel || who.channel;
-    const since = localTime(Date.parse(c.since), reading.timezone).slice(11, 19);
+    const since = clockTime(Date.parse(c.since), reading.timezone);
     const text = t(lang, 'timeline.failedOver', {
       ...who,
       channel: c.channel,

@@ -318,12 +318,14 @@ class PgStore implements PostgresStore {
       if (clock.now() - outage.since < hold) throw err;
       return;
     }
-    // A commit that took a lease or more (this process frozen before it heard the answer, a stalled network): another
-    // centinela may lead by now, so the page waits until this one knows (its lock's connection tells it).
-    if (lease !== undefined && clock.now() - asked >= lease) {
+    // A commit that took two thirds of the lease or more (this process frozen before it heard the answer, a stalled
+    // network): the lock's session, idle since its last keep-alive (a third of the lease before at most), may have
+    // been ended and another centinela may lead by now, so the page waits until this one knows (its lock's
+    // connection tells it).
+    if (lease !== undefined && clock.now() - asked >= (lease * 2) / 3) {
       throw new StateError(
         'STATE_UNREACHABLE',
-        'state store (postgres): the commit took longer than the lease; pages wait until the lead is sure',
+        'state store (postgres): the commit took two thirds of the lease or more; pages wait until the lead is sure',
       );
     }
     this.#sureOfTheLead();

@@ -6,6 +6,7 @@ import { escapeHtml } from '../../src/notifiers/html.js';
 import type { AlertView, IncidentView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
+import type { Sample } from '../../src/types.js';
 import { alertView } from '../support/alert-views.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -214,11 +215,12 @@ describe('status page rendering', () => {
     expect(out).toContain('Acknowledged by Ana 3 min ago — on it');
   });
 
-  it('lists pending alerts apart and without a button', () => {
-    const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined });
+  it('lists pending alerts apart, since when, and without a button', () => {
+    const pending = alert({ id: 'p1', state: 'pending', activeSince: undefined, pendingSince: iso(4 * 60_000) });
     const out = renderStatus(view({ alerts: [pending] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('Nothing is firing.');
     expect(out).toContain('<h2>Pending</h2>');
+    expect(out).toContain('pending since 2026-01-01 11:56:00 (UTC+00:00) · for 4 min');
     expect(out).not.toContain('data-ack=');
   });
 
@@ -232,6 +234,42 @@ describe('status page rendering', () => {
     expect(out).toContain('data-ack="src"');
     expect(out).not.toContain('data-ack="sym"');
     expect(out).toContain('<span class="badge held" data-held="silenced">silenced</span>');
+    // A silence or window the page lists is named: who silenced it and why, the window's name.
+    const named = renderStatus(
+      view({
+        alerts: [silenced, alert({ id: 'mw', suppressedBy: [{ kind: 'maintenance', id: 'w-1' }] })],
+        silences: [
+          {
+            id: 's-1',
+            matchers: [{ label: 'alertname', op: '=', value: 'Quiet' }],
+            startsAt: iso(60_000),
+            endsAt: iso(-600_000),
+            createdBy: 'ana',
+            reason: 'migrating the db',
+            state: 'active',
+          },
+        ],
+        windows: [
+          {
+            id: 'w-1',
+            kind: 'recurring',
+            name: 'nightly backup',
+            probes: [],
+            matchers: [],
+            startsAt: iso(60_000),
+            endsAt: iso(-600_000),
+            state: 'open',
+          },
+        ],
+      }),
+      NOW,
+      { locale: 'es', timezone: 'UTC' },
+      WRITER,
+    ).value;
+    expect(named).toContain(
+      '<span class="badge held" data-held="silenced">silenciada por ana: migrating the db</span>',
+    );
+    expect(named).toContain('<span class="badge held" data-held="maintenance">en mantenimiento: nightly backup</span>');
   });
 
   it('gives a browser without the write login the login fields in the Ack form, hidden until the first tap', () => {
@@ -253,7 +291,11 @@ describe('status page rendering', () => {
       name: 'api',
       kind: 'http',
       up: true,
-      samples: [{ name: 'api.latency_seconds', labels: { route: '/x' }, value: 0.123456 }],
+      samples: [
+        { name: 'api.latency_seconds', labels: { route: '/x' }, value: 0.123456 },
+        { name: 'free_bytes', labels: { path: '/' }, value: 80_824_832_000 },
+        { name: 'connections', labels: { state: 'idle' }, value: 12 },
+      ] as Sample[],
       runs,
       uptime: { day: 99.5, week: 100 },
     };
@@ -280,7 +322,10 @@ describe('status page rendering', () => {
     // The last run stands at the right end of the bar.
     expect(out).toContain('<rect class="run up" x="116"');
     expect(out).toContain('uptime 24 h 99.5 % · 7 d 100 %');
-    expect(out).toContain('<div><dt>latency_seconds{route=&quot;/x&quot;}</dt><dd>0.123</dd></div>');
+    // Each value in the unit its name says, as people read it.
+    expect(out).toContain('<div><dt>latency_seconds{route=&quot;/x&quot;}</dt><dd>0.12 s</dd></div>');
+    expect(out).toContain('<div><dt>free_bytes{path=&quot;/&quot;}</dt><dd>75 GiB</dd></div>');
+    expect(out).toContain('<div><dt>connections{state=&quot;idle&quot;}</dt><dd>12</dd></div>');
     expect(out).toContain('<svg class="spark" data-points="3"');
     expect(out).toMatch(/<polyline class="line" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(out.match(/<line class="threshold P[12]"/g)).toHaveLength(2);

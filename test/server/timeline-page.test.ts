@@ -74,11 +74,7 @@ describe('an incident timeline', () => {
     ).value;
     expect(steps(out).map(([kind, time, text]) => [kind, time.slice(11, 19), text])).toEqual([
       ['page firing', '05:00:00', 'Aviso para cto por push'],
-      [
-        'failover',
-        '05:05:00',
-        'Aviso a cto por push falló (8 intentos desde las 05:00:01): ECONNREFUSED; pasa a email',
-      ],
+      ['failover', '05:05:00', 'Aviso a cto por push falló (8 intentos desde las 05:00): ECONNREFUSED; pasa a email'],
       ['delivered', '05:05:01', 'Aviso entregado a cto por email'],
     ]);
   });

@@ -21,6 +21,16 @@ function dedupKey(n: Notification, item: NotificationItem): string {
   return item.kind === 'test' ? `centinela-test-${n.id}` : item.alert.id;
 }
 
+/** The incident's links: acknowledge in centinela (signed, for this contact) and its timeline; absent when neither is set. */
+function links(item: NotificationItem, n: Notification): { links?: { href: string; text: string }[] } {
+  const lang = n.reading.locale;
+  const out = [
+    ...(item.ackUrl ? [{ href: item.ackUrl, text: t(lang, 'page.acknowledgeInCentinela') }] : []),
+    ...(item.timelineUrl ? [{ href: item.timelineUrl, text: t(lang, 'page.timeline') }] : []),
+  ];
+  return out.length ? { links: out } : {};
+}
+
 /** The Events API v2 POSTs of a notification, one per item; a test page triggers and resolves its own dedup_key. */
 function render(n: Notification, cfg: FormatConfig<'pagerduty'>): HttpRequest[] {
   // The events URL holds no token (the routing key travels in the body), but every request's URL is a Secret.
@@ -54,9 +64,7 @@ function render(n: Notification, cfg: FormatConfig<'pagerduty'>): HttpRequest[] 
                 incident: item.incidentId,
               },
             },
-            ...(item.ackUrl
-              ? { links: [{ href: item.ackUrl, text: t(n.reading.locale, 'page.acknowledgeInCentinela') }] }
-              : {}),
+            ...links(item, n),
           }
         : {}),
     };

@@ -45,6 +45,16 @@ describe('pagerduty', () => {
     expect(bodies[1].payload).toBeUndefined();
   });
 
+  it('links the incident timeline beside the ack link', () => {
+    const cfg = channel({ format: 'pagerduty', routing_key: 'R' });
+    const timelineUrl = 'https://centinela.example/alerts/ae7a13946d81134bfd92?incident=1';
+    const body = renderedBody(cfg, note([item({ timelineUrl })]));
+    expect(body.links).toEqual([
+      { href: 'https://centinela.example/ack/abc.def', text: 'Acknowledge in centinela' },
+      { href: timelineUrl, text: 'Timeline' },
+    ]);
+  });
+
   it('folds the flapping notices into the open incident: a trigger on the same dedup_key', () => {
     // Only centinela's own ack and resolve close it.
     const cfg = channel({ format: 'pagerduty', routing_key: 'R' });
