@@ -329,7 +329,8 @@ export class OutboxWorker {
       // attempt then is what moves the page to the next channel and raises DeliveryFailing, on time.
       const fallbackAt = failingSince + delivery.fallback_after;
       const cap = Math.min(delivery.max_backoff, fallbackAt > now ? fallbackAt - now : Number.POSITIVE_INFINITY);
-      nextAttemptAt = now + Math.min(wanted, cap);
+      // Whole milliseconds, as every time in the store (PostgreSQL's BIGINT refuses a fraction).
+      nextAttemptAt = now + Math.round(Math.min(wanted, cap));
     }
     this.#store.recordAttempt(ids, {
       ok: false,

@@ -46,6 +46,7 @@ const PLANNED: { file: FileKey; under: PathKey[]; data: unknown }[] = [
         url: 'postgres://centinela@db:5432/centinela',
         pool: { max_connections: 4, connect_timeout: '5s', idle_timeout: '30s' },
         lease: '10s',
+        unreachable_hold: '1m',
         history: { runs: 90, step: '1m', keep: '24h' },
       },
     },

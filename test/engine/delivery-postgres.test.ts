@@ -29,8 +29,9 @@ async function pageWritten(store: PostgresStore): Promise<void> {
   await store.flush();
 }
 
-function worker(store: PostgresStore, log = captureLog(w.clock)): OutboxWorker {
+function worker(store: PostgresStore, log = captureLog(w.clock), random?: () => number): OutboxWorker {
   return new OutboxWorker({
+    ...(random ? { random } : {}),
     store: store.incidents,
     committed: () => store.flush(),
     config: w.config({ contacts: { cto: { channels: ['hook'] } } }),
@@ -72,6 +73,25 @@ describe('outbox worker on PostgreSQL', () => {
     expect(await wk.runOnce()).toBe(1);
     expect(w.hook.requests).toHaveLength(1);
     await store.flush();
+    expect((await suite.sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
+  });
+
+  it('saves a failed send with its retry time, jitter and all, and sends it again then', async () => {
+    // The jittered backoff was a fraction of a millisecond, which a BIGINT column refuses: every later write failed.
+    const store = await open();
+    await pageWritten(store);
+    w.hook.otherwise({ status: 500 });
+    const wk = worker(store, captureLog(w.clock), () => 0.3333);
+    expect(await wk.runOnce()).toBe(1);
+    await store.flush();
+    const [row] = (await suite.sql.query('SELECT state, next_attempt_at FROM outbox')).rows;
+    expect(row.state).toBe('pending');
+    expect(Number.isInteger(Number(row.next_attempt_at))).toBe(true);
+    w.hook.otherwise({ status: 200 });
+    await w.clock.advanceTo(Number(row.next_attempt_at));
+    expect(await wk.runOnce()).toBe(1);
+    await store.flush();
+    expect(w.hook.requests).toHaveLength(2);
     expect((await suite.sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
   });
 });
