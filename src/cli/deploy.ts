@@ -7,12 +7,13 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { formatDuration, parseDuration } from '../duration.js';
+import type { Verification } from '../rules/verify.js';
 import { type MaintenanceView, OUTPUT_MAX } from '../server/api-shapes.js';
 import { type ApiClient, author, type ClientEnv, ClientError, clientFor, withClientOptions } from './client.js';
 import { type CommandRun, type ConfigCommandDeps, commandLogger, configOption, shellRun } from './config-command.js';
 import { probeList } from './maintenance.js';
 import { preDeploy } from './pre-deploy.js';
-import { DEFAULT_FAIL_ON, verify } from './verify.js';
+import { DEFAULT_FAIL_ON, formatVerification, verification } from './verify.js';
 
 /** How many of the command's last lines the daemon keeps for the page. */
 export const OUTPUT_LINES = 30;
@@ -64,6 +65,8 @@ export interface DeployOptions {
   by: string;
   /** The application's env file: the pre-deploy checks run on it first, and a failure stops the deploy. */
   appEnv?: string;
+  /** Print what happened as one JSON object on stdout (DeployResult), the command's output on stderr. */
+  json?: boolean;
 }
 
 /** What a deploy talks to: the daemon, the clock, the configuration (verify) and its output streams. */
@@ -77,13 +80,34 @@ export interface DeployDeps {
   stderr: NodeJS.WritableStream;
 }
 
-/** Runs one deploy; resolves to the exit status. */
+/** What a deploy did, as `--json` prints it. */
+export interface DeployResult {
+  /** The exit status: the command's when it failed; else 1 when health was not back or verify failed; else 0. */
+  status: number;
+  /** The window as the daemon last showed it: closed (closedBecause says why), or still open when it did not close. */
+  window?: MaintenanceView;
+  /** The command's exit status, once it ran. */
+  commandStatus?: number;
+  /** verify's verdict, once health was back. */
+  verify?: Verification;
+}
+
+/**
+ * Runs one deploy; resolves to the exit status. With `json`, stdout holds one JSON object saying what happened
+ * (DeployResult) and nothing else: the command's output goes to stderr.
+ */
 export async function deploy(opts: DeployOptions, d: DeployDeps): Promise<number> {
+  const result = await deployRun(opts, d);
+  if (opts.json) d.run.out(JSON.stringify(result, null, 2));
+  return result.status;
+}
+
+async function deployRun(opts: DeployOptions, d: DeployDeps): Promise<DeployResult> {
   if (opts.appEnv !== undefined) {
     const status = await preDeploy({ ...d.run, appEnv: opts.appEnv, clock: d.clock });
     if (status !== 0) {
       d.run.err('centinela deploy: the pre-deploy checks failed; nothing was deployed');
-      return status;
+      return { status };
     }
   }
   let window: MaintenanceView;
@@ -101,31 +125,28 @@ export async function deploy(opts: DeployOptions, d: DeployDeps): Promise<number
   } catch (err) {
     if (!(err instanceof ClientError)) throw err;
     d.run.err(`centinela deploy: could not open the maintenance window: ${err.message} (${err.code}); nothing was run`);
-    return 1;
+    return { status: 1 };
   }
   const what = opts.rollback ? 'rollback' : 'deploy';
   d.run.err(`centinela deploy: window ${window.id} open on ${window.probes.join(', ')} until ${window.endsAt}`);
 
-  const status = await runCommand(opts.command, window.id, d);
-  d.run.err(`centinela deploy: the ${what} command exited with status ${status}; waiting for health to be back`);
+  const commandStatus = await runCommand(opts.command, window.id, d);
+  d.run.err(`centinela deploy: the ${what} command exited with status ${commandStatus}; waiting for health to be back`);
+  const failed = (status: number) => (commandStatus === 0 ? status : commandStatus);
   const closed = await waitClosed(window, d);
-  if (!closed) return status === 0 ? 1 : status;
+  if (!closed) return { status: failed(1), window, commandStatus };
   if (closed.closedBecause === 'unhealthy') {
     d.run.err(
       `centinela deploy: ${window.probes.join(', ')} not healthy by the window's end: HealthNotBack paged with the last output lines`,
     );
-    return status === 0 ? 1 : status;
+    return { status: failed(1), window: closed, commandStatus };
   }
   d.run.err(`centinela deploy: window ${window.id} closed (${closed.closedBecause ?? 'closed'}); running verify`);
-  const verified = await verify({
-    ...d.run,
-    failOn: DEFAULT_FAIL_ON,
-    json: false,
-    interval: '5s',
-    clock: d.clock,
-    log: d.log,
-  });
-  return status !== 0 ? status : verified;
+  const verdict = await verification({ ...d.run, failOn: DEFAULT_FAIL_ON, interval: '5s', clock: d.clock, log: d.log });
+  // Without --json the verdict is the table verify prints; with it, it is part of the one JSON object.
+  if (verdict && !opts.json) d.run.out(formatVerification(verdict));
+  const status = failed(verdict?.ok ? 0 : 1);
+  return { status, window: closed, commandStatus, ...(verdict ? { verify: verdict } : {}) };
 }
 
 /** Runs the command with its output passed through, sending its last lines to the window; resolves to its status. */
@@ -222,6 +243,7 @@ type Opts = {
   appEnv?: string;
   reason?: string;
   by?: string;
+  json?: boolean;
 };
 
 /** The `deploy` command. */
@@ -247,6 +269,10 @@ export function deployCommand(env: ClientEnv, deps: ConfigCommandDeps): Command 
       .option('--app-env <file>', "run the pre-deploy checks on the application's env file first; stop if they fail")
       .option('-r, --reason <text>', 'why, for the record (default: "deploy: COMMAND" or "rollback: COMMAND")')
       .option('--by <name>', 'who deploys (default: $USER)')
+      .option(
+        '--json',
+        "print what happened as JSON on stdout (window, command status, verify's verdict); the command's output goes to stderr",
+      )
       .addOption(configOption())
       .addHelpText(
         'after',
@@ -283,13 +309,15 @@ export function deployCommand(env: ClientEnv, deps: ConfigCommandDeps): Command 
         reason: opts.reason ?? `${kind}: ${command.join(' ')}`.slice(0, 500),
         by: author(opts, env),
         ...(opts.appEnv ? { appEnv: opts.appEnv } : {}),
+        json: opts.json ?? false,
       },
       {
         client: clientFor(opts, env),
         clock: systemClock,
         run,
         log,
-        stdout: process.stdout,
+        // With --json, stdout is for the JSON alone.
+        stdout: opts.json ? process.stderr : process.stdout,
         stderr: process.stderr,
       },
     );

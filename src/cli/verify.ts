@@ -23,7 +23,7 @@ import { DEFAULT_BACKUP_MAX_AGE, preDeploy } from './pre-deploy.js';
 /** The runbook's 🚨 band is P1: by default a deploy fails on P1 and P0, and P2/P3 (⚠️) are shown, not fatal. */
 export const DEFAULT_FAIL_ON: Priority = 'P1';
 
-interface VerifyOptions {
+interface VerifyFlags {
   config?: string;
   failOn: string;
   json?: boolean;
@@ -58,7 +58,7 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
         '\n1 a probe is down, a rule breaches at --fail-on or above, or the configuration or an option is invalid.' +
         '\nWith --pre-deploy: 0 every check of the list passed, 1 otherwise.',
     )
-    .action(async (opts: VerifyOptions) => {
+    .action(async (opts: VerifyFlags) => {
       if (opts.preDeploy) {
         process.exitCode = await preDeploy({
           ...shellRun(deps, opts.config),
@@ -84,27 +84,35 @@ export function verifyCommand(deps: ConfigCommandDeps): Command {
 }
 
 /** Loads the folder, runs the probes, checks the rules and prints; resolves to the exit status. */
-export async function verify(
-  opts: CommandRun & {
-    failOn: string;
-    json: boolean;
-    interval: string;
-    clock: Clock;
-    /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
-    log: Logger;
-  },
-): Promise<number> {
+export async function verify(opts: VerifyOptions & { json: boolean }): Promise<number> {
+  const verdict = await verification(opts);
+  if (!verdict) return 1;
+  opts.out(opts.json ? JSON.stringify(verdict, null, 2) : formatVerification(verdict));
+  return verdict.ok ? 0 : 1;
+}
+
+/** What verify is given: where it reads and reports, the priority that fails it, how long probes get between runs. */
+export type VerifyOptions = CommandRun & {
+  failOn: string;
+  interval: string;
+  clock: Clock;
+  /** Where a probe that threw is logged (stderr for the command, so stdout stays the table or the JSON). */
+  log: Logger;
+};
+
+/** Loads the folder, runs the probes and checks the rules: the verdict, or undefined after saying what stopped it. */
+export async function verification(opts: VerifyOptions): Promise<Verification | undefined> {
   if (!(PRIORITIES as readonly string[]).includes(opts.failOn)) {
     opts.err(`--fail-on: "${opts.failOn}" is not a priority. Use P0, P1, P2 or P3`);
-    return 1;
+    return undefined;
   }
   const intervalMs = parseDuration(opts.interval);
   if (intervalMs === undefined) {
     opts.err(`--interval: "${opts.interval}" is not a duration. Write 500ms, 5s or 1m`);
-    return 1;
+    return undefined;
   }
   const config = await loadOrReport(opts);
-  if (!config) return 1;
+  if (!config) return undefined;
   // The loader has reported every rule problem, so a loaded config compiles without issues.
   const { alerting } = compileAlerting(config.alerts, readingOf(config.centinela));
   try {
@@ -121,9 +129,7 @@ export async function verify(
           : {}
         : { reason: result.reason }),
     }));
-    const verdict = verifyRuns(runs, alerting, opts.failOn as Priority, opts.clock.now());
-    opts.out(opts.json ? JSON.stringify(verdict, null, 2) : formatVerification(verdict));
-    return verdict.ok ? 0 : 1;
+    return verifyRuns(runs, alerting, opts.failOn as Priority, opts.clock.now());
   } finally {
     for (const w of alerting.windows) w.close();
   }

@@ -112,6 +112,18 @@ describe('centinela deploy against a running daemon', () => {
     expect((await windowOf(run.err)).output).toBe('alembic: revision not found');
   });
 
+  it('prints what happened as one JSON object with --json, the command output going to stderr', async () => {
+    const run = await runDeploy(['--max', '1m', '--json'], script(`console.log('deploy done');`));
+    expect(run.code, run.err).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({
+      status: 0,
+      commandStatus: 0,
+      window: { state: 'closed', closedBecause: 'healthy', output: 'deploy done' },
+      verify: { ok: true },
+    });
+    expect(run.err).toContain('deploy done');
+  });
+
   it('marks a rollback, shown on the status page while it runs', async () => {
     const run = await runDeploy(
       ['--rollback', '--max', '1m'],
