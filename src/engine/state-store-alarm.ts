@@ -91,7 +91,9 @@ export class StateStoreAlarm {
     const open = this.#open;
     if (!open) return [];
     this.#open = undefined;
-    this.#deps.log.info('state store (postgres): another centinela leads; sending the all-clear of the page this one sent');
+    this.#deps.log.info(
+      'state store (postgres): another centinela leads; sending the all-clear of the page this one sent',
+    );
     return this.#send(open, this.#deps.clock.now(), true);
   }
 
