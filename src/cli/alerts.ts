@@ -20,10 +20,11 @@ function reach(a: AlertView): string {
   return a.notDelivered ? reached(a) : `paged: ${reached(a)}`;
 }
 
-/** How long it has fired (or "pending", or when it resolved), seen at `now`. */
+/** How long it has fired (or been pending, or when it resolved), seen at `now`. */
 function since(a: AlertView, now: number): string {
   if (a.state === 'resolved' && a.resolvedAt) return `resolved ${age(now - Date.parse(a.resolvedAt))} ago`;
-  return a.activeSince ? age(now - Date.parse(a.activeSince)) : 'pending';
+  if (a.activeSince) return age(now - Date.parse(a.activeSince));
+  return a.pendingSince ? `pending ${age(now - Date.parse(a.pendingSince))}` : 'pending';
 }
 
 const COLUMNS = ['ID', 'PRIORITY', 'STATE', 'ALERTNAME', 'SINCE', 'PAGED', 'ACK', 'HELD', 'SUMMARY'] as const;

@@ -179,7 +179,7 @@ describe('alert and delivery lines', () => {
       [
         { ...base, paged: ['cto', 'ops'], ack: { by: 'ana', at: '2026-01-01T00:05:00.000Z' } },
         { ...base, id: 'a2', notDelivered: true, suppressedBy: [{ kind: 'silenced', id: 's1' }] },
-        { ...pending, id: 'a3', state: 'pending', summary: 'slow' },
+        { ...pending, id: 'a3', state: 'pending', pendingSince: '2026-01-01T00:09:00.000Z', summary: 'slow' },
         { ...base, id: 'a4', state: 'resolved', flapping: true, resolvedAt: '2026-01-01T00:10:00.000Z' },
       ],
       now,
@@ -188,7 +188,7 @@ describe('alert and delivery lines', () => {
       'ID  PRIORITY  STATE                ALERTNAME  SINCE               PAGED          ACK  HELD            SUMMARY',
       'a1  P1        firing               ApiDown    12 min              cto, ops       ana  -               down',
       'a2  P1        firing               ApiDown    12 min              NOT DELIVERED  -    silenced by s1  down',
-      'a3  P1        pending              ApiDown    pending             nobody         -    -               slow',
+      'a3  P1        pending              ApiDown    pending 3 min       nobody         -    -               slow',
       'a4  P1        resolved (flapping)  ApiDown    resolved 2 min ago  nobody         -    -               down',
     ]);
     expect(alertTable([], now)).toBe('no alerts');
