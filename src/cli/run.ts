@@ -43,7 +43,14 @@ export interface RunDeps extends ConfigCommandDeps {
 export async function startDaemon(
   dir: string,
   deps: Pick<RunDeps, 'env' | 'clock'> & { log: Logger },
-): Promise<{ app: App; url: string; close: () => Promise<void>; lost?: Promise<Error> }> {
+): Promise<{
+  app: App;
+  url: string;
+  close: () => Promise<void>;
+  lost?: Promise<Error>;
+  /** After the lead was lost: the all-clear of this centinela's own StateStoreUnreachable page, if it sent one. */
+  handOver: () => Promise<unknown>;
+}> {
   const clock = deps.clock ?? systemClock;
   const load = () => loadConfig({ dir, env: deps.env, state: true });
   const config = await load();
@@ -101,6 +108,7 @@ export async function startDaemon(
     app: running,
     url: listeningUrl(running.server),
     close,
+    handOver: () => alarm.handOver(),
     // The lead is lost when another holds the lock, or when a write finds another's newer term.
     ...(leadership && opened.fenced ? { lost: Promise.race([leadership.lost, opened.fenced]) } : {}),
   };
@@ -250,11 +258,12 @@ export function runCommand(deps: RunDeps): Command {
       log.info({ url: daemon.url, config: dir, probes: daemon.app.config.alerts.probes.length }, 'centinela running');
 
       let stopping: Promise<void> | undefined;
-      const stop = (signal: string, exitCode = 0) => {
+      const stop = (signal: string, exitCode = 0, after?: () => Promise<unknown>) => {
         if (stopping) return;
         log.info({ signal }, 'stopping: finishing probe runs and deliveries in flight');
         stopping = daemon.close().then(
-          () => {
+          async () => {
+            await after?.().catch((err: unknown) => log.error({ err }, 'the all-clear after the lead was lost failed'));
             log.info('stopped');
             log.flush();
             process.exitCode = exitCode;
@@ -265,10 +274,11 @@ export function runCommand(deps: RunDeps): Command {
           },
         );
       };
-      // The lead lost (PostgreSQL): stop acting at once and exit 1, so the supervisor starts it again as a standby.
+      // The lead lost (PostgreSQL): stop acting at once and exit 1, so the supervisor starts it again as a standby;
+      // once stopped, end its own page that PostgreSQL was unreachable, which the new active never heard of.
       void daemon.lost?.then((err) => {
         log.error({ code: (err as StateError).code }, err.message);
-        stop('lead lost', 1);
+        stop('lead lost', 1, daemon.handOver);
       });
       deps.onSignal('SIGTERM', () => stop('SIGTERM'));
       deps.onSignal('SIGINT', () => stop('SIGINT'));

@@ -3,7 +3,9 @@
 // the store that cannot be reached), so it is sent over the channels directly: to the contacts of the P1 level, the
 // runbook's "critical functionality affected, to the Tech Lead" (centinela's paging is degraded, not down), each over
 // their channels in order until one delivers. Said once per outage; the outage's start names its keys, so the two
-// messages of one outage carry related, stable idempotency keys.
+// messages of one outage carry related, stable idempotency keys. An active that finds, when PostgreSQL answers again,
+// that another centinela took the lead meanwhile sends the all-clear itself before it exits (handOver): the new
+// active never heard of the page, and nobody else would end it.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
@@ -26,7 +28,10 @@ export interface StateStoreAlarmDeps {
   log: Logger;
 }
 
-/** What the alarm is about: since when PostgreSQL has not answered, how long the hold is, and the failure (no URL). */
+/**
+ * What the alarm is about: since when PostgreSQL has not answered, how long the hold is, and why the write failed in
+ * PostgreSQL's or the driver's words (no URL).
+ */
 export interface StoreOutage {
   since: number;
   holdMs: number;
@@ -39,8 +44,8 @@ const EMAIL_TIMEOUT_MS = 30_000;
 /** Pages the P1 level that the state store is unreachable, and that it is back. */
 export class StateStoreAlarm {
   readonly #deps: StateStoreAlarmDeps;
-  /** What the last outage that failed open failed with: its all-clear says it again. */
-  #error = '';
+  /** The outage paged and not yet cleared: its all-clear says again what it failed with. */
+  #open: StoreOutage | undefined;
 
   constructor(deps: StateStoreAlarmDeps) {
     this.#deps = deps;
@@ -65,16 +70,31 @@ export class StateStoreAlarm {
           { code: outage.error.code },
           `state store (postgres): unreachable for ${humanDuration(holdMs)}; pages now go out unsaved (fail open)`,
         );
-        this.#error = outage.error.message;
-        void this.unreachable(about(outage.error.message));
+        this.#open = about(outage.error.reason ?? outage.error.message);
+        void this.unreachable(this.#open);
         return;
       case 'back':
         log.info(
           { downMs: outage.until - outage.since },
           'state store (postgres): PostgreSQL answers again; what was held is saved',
         );
-        if (outage.failedOpen) void this.back(about(this.#error), outage.until);
+        if (outage.failedOpen) void this.back(this.#open ?? about(''), outage.until);
+        this.#open = undefined;
     }
+  }
+
+  /**
+   * This centinela lost the lead to another during the outage: sends the all-clear of the page it sent (if it sent
+   * one), saying that another centinela leads now; resolves with the contacts reached.
+   */
+  async handOver(): Promise<string[]> {
+    const open = this.#open;
+    if (!open) return [];
+    this.#open = undefined;
+    this.#deps.log.info(
+      'state store (postgres): another centinela leads; sending the all-clear of the page this one sent',
+    );
+    return this.#send(open, this.#deps.clock.now(), true);
   }
 
   /** Pages that PostgreSQL has not answered since `outage.since`; resolves with the contacts reached. */
@@ -87,13 +107,13 @@ export class StateStoreAlarm {
     return this.#send(outage, until);
   }
 
-  async #send(outage: StoreOutage, until: number | undefined): Promise<string[]> {
+  async #send(outage: StoreOutage, until: number | undefined, handedOver = false): Promise<string[]> {
     const { levels, contacts, channels } = this.#deps.config();
     const reading = this.#deps.reading();
     const now = this.#deps.clock.now();
     const level = levelFor(levels, 'P1');
     const names = level ? (levels[level]?.contacts ?? []) : [];
-    const alert = storeAlert(outage, now, reading);
+    const alert = storeAlert(outage, now, reading, handedOver);
     const reached: string[] = [];
     for (const name of names) {
       const contact = contacts[name];
@@ -158,7 +178,9 @@ export class StateStoreAlarm {
 }
 
 /** The alert the pages are about, worded in the team's language. */
-function storeAlert(outage: StoreOutage, now: number, { locale }: Reading): Alert {
+function storeAlert(outage: StoreOutage, now: number, { locale }: Reading, handedOver: boolean): Alert {
+  const failure = t(locale, 'stateStore.writeFailed', { reason: outage.error });
+  const duration = humanDuration(now - outage.since);
   return {
     id: 'centinela:state-store',
     alertname: 'StateStoreUnreachable',
@@ -167,13 +189,13 @@ function storeAlert(outage: StoreOutage, now: number, { locale }: Reading): Aler
     value: Math.round((now - outage.since) / 1000),
     op: '>=',
     threshold: Math.round(outage.holdMs / 1000),
+    unit: 'duration',
     summary: t(locale, 'stateStore.unreachable'),
-    description: t(locale, 'stateStore.description', {
-      duration: humanDuration(now - outage.since),
-      error: outage.error,
-    }),
+    description: handedOver
+      ? t(locale, 'stateStore.handedOver', { duration, error: failure })
+      : t(locale, 'stateStore.description', { duration, error: failure }),
     runbook: [t(locale, 'stateStore.check'), t(locale, 'stateStore.saved'), t(locale, 'stateStore.restart')],
-    diagnosis: [{ probe: 'state', detail: outage.error }],
+    diagnosis: [{ probe: 'state', detail: failure }],
     groupKey: 'StateStoreUnreachable',
     activeSince: outage.since,
     flapping: false,

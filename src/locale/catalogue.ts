@@ -110,6 +110,9 @@ const en = {
   'stateStore.unreachable': 'centinela cannot reach PostgreSQL, its state store: pages go out without being saved',
   'stateStore.description':
     'No write has reached PostgreSQL for {duration}: {error}. centinela keeps probing and paging from memory; a page may come twice, with the same idempotency key',
+  'stateStore.writeFailed': 'a write failed ({reason})',
+  'stateStore.handedOver':
+    'Another centinela took the lead while this one could not reach PostgreSQL ({duration}: {error}); it pages from the saved state now, and this one has stopped',
   'stateStore.check': "Check that PostgreSQL is up and takes centinela's connections: pg_isready, then its log",
   'stateStore.saved':
     'What centinela did meanwhile is saved when PostgreSQL answers again; nothing is lost while it keeps running',
@@ -396,6 +399,9 @@ const es: Record<MessageKey, string> = {
   'stateStore.unreachable': 'centinela no alcanza PostgreSQL, donde guarda su estado: los avisos salen sin guardarse',
   'stateStore.description':
     'Ninguna escritura llega a PostgreSQL desde hace {duration}: {error}. centinela sigue sondeando y avisando desde la memoria; un aviso puede llegar dos veces, con la misma clave de idempotencia',
+  'stateStore.writeFailed': 'no se pudo escribir ({reason})',
+  'stateStore.handedOver':
+    'Otro centinela tomó el relevo mientras este no alcanzaba PostgreSQL ({duration}: {error}); ahora avisa él desde el estado guardado, y este se ha detenido',
   'stateStore.check':
     'Compruebe que PostgreSQL está arriba y acepta las conexiones de centinela: pg_isready, luego su log',
   'stateStore.saved':

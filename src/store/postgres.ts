@@ -188,7 +188,7 @@ export function unreachable(what: string, err: unknown): StateError {
   else if (code === '3D000') reason = `${code} the database does not exist`;
   else if (code && /^[0-9A-Z]{5}$/.test(code)) reason = `${code} ${message}`;
   else reason = code ?? message ?? 'unknown error';
-  return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err });
+  return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
 }
 
 interface PgStoreDeps {

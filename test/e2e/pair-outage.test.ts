@@ -112,4 +112,28 @@ describe('PostgreSQL unreachable for the active centinela', () => {
     expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
     expect(w.smtp.received).toHaveLength(1);
   });
+
+  it('the standby took over during an outage longer than the hold: the old active ends its own P1 page before exiting', async () => {
+    const { w, active, env } = await activeBehindProxy('3s');
+    const standby = replicas.track(await spawnCentinela(w.configDir, env, { until: /^standby: /, within: 40_000 }));
+    await proxy?.cut();
+    await standby.waitForLog(/^centinela running$/, 30_000);
+    w.target.setFault('down');
+    // The cut-off old active, past the hold, pages that it cannot reach PostgreSQL; the new active knows nothing of it.
+    await waitUntil(
+      () => storePages(w).length === 1,
+      30_000,
+      () => `mails: ${subjects(w).join(' | ')}`,
+    );
+    expect(storePages(w)).toEqual([expect.stringMatching(/^\[P1\] /)]);
+
+    await proxy?.restore();
+    expect(await active.exited).toEqual({ code: 1, signal: null });
+    // Fenced, it stopped, then sent the all-clear of its own page, saying that another centinela leads.
+    expect(storePages(w)).toEqual([expect.stringMatching(/^\[P1\] /), expect.stringMatching(/^\[RESOLVED\] /)]);
+    const allClear = w.smtp.received.find((m) => /^\[RESOLVED\] .*cannot reach PostgreSQL/.test(m.mail.subject ?? ''));
+    expect(allClear?.mail.text).toContain('Another centinela took the lead');
+    expect(allClear?.mail.text).toMatch(/a write failed \(/);
+    expect(active.logs.map((l) => l.msg)).toContainEqual(expect.stringMatching(/sending the all-clear of the page/));
+  });
 });

@@ -9,7 +9,9 @@ import { deliveryWorld, MIN } from '../support/escalation-fixtures.js';
 import { captureLog } from '../support/log-capture.js';
 
 const w = deliveryWorld();
-const error = new StateError('STATE_UNREACHABLE', 'state store (postgres): cannot connect (ECONNREFUSED)');
+const error = new StateError('STATE_UNREACHABLE', 'state store (postgres): a write failed (ECONNREFUSED)', {
+  reason: 'ECONNREFUSED',
+});
 
 function alarm(reading: Reading = DEFAULT_READING, channels = ['hook', 'mail']) {
   const config = w.config({ contacts: { lead: { channels } } });
@@ -33,10 +35,10 @@ describe('StateStoreAlarm', () => {
     // Only logged: most outages are over before the hold.
     expect(w.hook.requests).toHaveLength(0);
     expect(lines().map((l) => l.msg)).toEqual([
-      'state store (postgres): cannot connect (ECONNREFUSED); probing and evaluating go on, pages are held up to 1 min for PostgreSQL to answer',
+      'state store (postgres): a write failed (ECONNREFUSED); probing and evaluating go on, pages are held up to 1 min for PostgreSQL to answer',
     ]);
     await w.clock.advance(MIN);
-    expect(await a.unreachable({ since, holdMs: MIN, error: error.message })).toEqual(['lead']);
+    expect(await a.unreachable({ since, holdMs: MIN, error: 'ECONNREFUSED' })).toEqual(['lead']);
     expect(hookBodies().map((b) => b.notifications.map((n) => `${n.event} ${n.alert.name}`))).toEqual([
       ['firing StateStoreUnreachable'],
     ]);
@@ -48,7 +50,7 @@ describe('StateStoreAlarm', () => {
       'resolved StateStoreUnreachable',
     ]);
     // Sent again (a restart of the page), it carries the same key; the all-clear has its own.
-    await a.unreachable({ since, holdMs: MIN, error: error.message });
+    await a.unreachable({ since, holdMs: MIN, error: 'ECONNREFUSED' });
     const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
     expect(keys[2]).toBe(keys[0]);
     expect(keys[1]).not.toBe(keys[0]);
@@ -65,27 +67,48 @@ describe('StateStoreAlarm', () => {
     await w.hook.waitFor(2, { within: 10_000 });
     const told = hookBodies().map((b) => b.notifications[0]);
     expect(told.map((n) => n?.event)).toEqual(['firing', 'resolved']);
-    expect(told[1]?.alert.description).toContain('cannot connect (ECONNREFUSED)');
+    expect(told[1]?.alert.description).toContain('a write failed (ECONNREFUSED)');
+    // Cleared: nothing is left to hand over.
+    expect(await a.handOver()).toEqual([]);
+  });
+
+  it('hands over: the all-clear of the page it sent, saying that another centinela leads, once', async () => {
+    const { alarm: a } = alarm();
+    const since = w.clock.now();
+    expect(await a.handOver()).toEqual([]);
+    a.tell({ state: 'failing-open', since, error }, MIN);
+    await w.hook.waitFor(1, { within: 10_000 });
+    await w.clock.advance(MIN);
+    expect(await a.handOver()).toEqual(['lead']);
+    expect(await a.handOver()).toEqual([]);
+    const told = hookBodies().map((b) => b.notifications[0]);
+    expect(told.map((n) => n?.event)).toEqual(['firing', 'resolved']);
+    expect(told[1]?.alert.description).toMatch(/^Another centinela took the lead .*a write failed \(ECONNREFUSED\)/);
+    const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys[1]).toBe(`${keys[0]}-resolved`);
   });
 
   it("moves to the contact's next channel when one fails, and speaks the team's language", async () => {
     w.hook.otherwise({ status: 500 });
     const { alarm: a } = alarm({ locale: 'es', timezone: 'America/Guayaquil' });
     const since = w.clock.now();
-    expect(await a.unreachable({ since, holdMs: MIN, error: error.message })).toEqual(['lead']);
+    expect(await a.unreachable({ since, holdMs: MIN, error: 'ECONNREFUSED' })).toEqual(['lead']);
     expect(w.hook.requests).toHaveLength(1);
     const [mail] = w.smtp.received;
     expect(mail?.mail.subject).toBe(
       '[P1] centinela no alcanza PostgreSQL, donde guarda su estado: los avisos salen sin guardarse',
     );
-    expect(mail?.mail.text).toContain('cannot connect (ECONNREFUSED)');
+    // The reason in the team's language, PostgreSQL's own words as they are; the value with its unit.
+    expect(mail?.mail.text).toContain('no se pudo escribir (ECONNREFUSED)');
+    expect(mail?.mail.text).not.toContain('a write failed');
+    expect(mail?.mail.text).toMatch(/Valor: 0 s \(umbral >= 1 min\)/);
     expect(mail?.mail.text).toContain('No reinicie centinela mientras dure');
   });
 
   it('logs the contacts it reached on no channel', async () => {
     w.hook.otherwise({ status: 500 });
     const { alarm: a, lines } = alarm(DEFAULT_READING, ['hook']);
-    expect(await a.unreachable({ since: w.clock.now(), holdMs: MIN, error: error.message })).toEqual([]);
+    expect(await a.unreachable({ since: w.clock.now(), holdMs: MIN, error: 'ECONNREFUSED' })).toEqual([]);
     expect(lines().find((l) => l.level === 'error')).toMatchObject({
       contact: 'lead',
       msg: 'state store unreachable: the page about it reached this contact on no channel',
