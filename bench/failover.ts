@@ -172,12 +172,12 @@ async function episode(kind: Kind, db: TestDatabase, world: World): Promise<Epis
       mail: world.smtp.received.filter((m) => m.mail.subject?.startsWith('[P0]')).map((m) => m.mail.messageId),
     };
     const other = (ks: unknown[]) => ks.filter((k) => k !== ks[0]).length;
-    if (lostPages + lostResolutions > 0) {
+    if (lostPages + lostResolutions + fencedDeliveries > 0) {
       // Kept for a look: both processes' logs, one JSON line each.
-      const dir = mkdtempSync(join(tmpdir(), 'failover-lost-'));
+      const dir = mkdtempSync(join(tmpdir(), 'failover-episode-'));
       writeFileSync(join(dir, 'old-leader.log'), leader.logs.map((l) => JSON.stringify(l)).join('\n'));
       writeFileSync(join(dir, 'new-leader.log'), standby.logs.map((l) => JSON.stringify(l)).join('\n'));
-      console.log(`  a page or resolution was lost: the logs are in ${dir}`);
+      console.log(`  a page or resolution lost, or a send by the fenced leader: the logs are in ${dir}`);
     }
     return {
       kind,
