@@ -16,6 +16,7 @@ import type { Config } from '../config/schema.js';
 import { StateStoreAlarm } from '../engine/state-store-alarm.js';
 import { readingOf } from '../locale/locale.js';
 import { createLogger } from '../log.js';
+import { humanDuration } from '../notifiers/describe.js';
 import type { Replica } from '../server/api-shapes.js';
 import { ApiError } from '../server/errors.js';
 import { listeningUrl } from '../server/http-server.js';
@@ -42,7 +43,11 @@ export interface RunDeps extends ConfigCommandDeps {
 /** Starts the daemon; resolves with it running and listening. Throws ConfigError on a bad config. */
 export async function startDaemon(
   dir: string,
-  deps: Pick<RunDeps, 'env' | 'clock'> & { log: Logger },
+  deps: Pick<RunDeps, 'env' | 'clock'> & {
+    log: Logger;
+    /** Ends the wait of a standby (a signal to stop): startDaemon rejects with the signal's reason. */
+    signal?: AbortSignal;
+  },
 ): Promise<{
   app: App;
   url: string;
@@ -64,7 +69,14 @@ export async function startDaemon(
     log: deps.log,
   });
   const onOutage = (outage: Outage, holdMs: number) => alarm.tell(outage, holdMs);
-  const opened = await openState(dir, config, { log: deps.log, clock, load, revision, onOutage });
+  const opened = await openState(dir, config, {
+    log: deps.log,
+    clock,
+    load,
+    revision,
+    onOutage,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   const { store, leadership } = opened;
   const running = await createApp({
     config,
@@ -143,6 +155,7 @@ async function openState(
     load: () => Promise<Config>;
     revision: string | undefined;
     onOutage: (outage: Outage, holdMs: number) => void;
+    signal?: AbortSignal;
   },
 ): Promise<OpenedState> {
   const { log, clock } = deps;
@@ -176,6 +189,18 @@ async function openState(
             },
           );
         },
+        onWaiting: (err) => {
+          if (err) {
+            log.warn(
+              { code: err.code },
+              `${err.message}; waiting for PostgreSQL as the standby, trying again every ${humanDuration(state.lease / 3)}. ` +
+                `Check state.url (${file}) and that PostgreSQL takes centinela's connections`,
+            );
+          } else {
+            log.info('standby: PostgreSQL answers again; waiting for the lead');
+          }
+        },
+        ...(deps.signal ? { signal: deps.signal } : {}),
         onUnsure: (err) => log.warn({ code: err.code }, `${err.message}; this one keeps leading and takes it again`),
         onRetaken: () => log.info('leader: the lead is held again'),
       });
@@ -243,10 +268,21 @@ export function runCommand(deps: RunDeps): Command {
         log.warn({ warning: warning.name, ...(code ? { code } : {}) }, `node: ${warning.message}`);
       });
       const dir = deps.configDir(opts.config);
+      // A signal before the daemon runs (a standby waiting for the lead) ends the wait; after, it stops the daemon.
+      const waiting = new AbortController();
+      let stop: (signal: string, exitCode?: number, after?: () => Promise<unknown>) => void = (signal) =>
+        waiting.abort(new Error(signal));
+      deps.onSignal('SIGTERM', () => stop('SIGTERM'));
+      deps.onSignal('SIGINT', () => stop('SIGINT'));
       let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {
-        daemon = await startDaemon(dir, { env: deps.env, clock, log });
+        daemon = await startDaemon(dir, { env: deps.env, clock, log, signal: waiting.signal });
       } catch (err) {
+        if (waiting.signal.aborted) {
+          log.info({ signal: (waiting.signal.reason as Error).message }, 'stopped');
+          log.flush();
+          return;
+        }
         if (err instanceof ConfigError) {
           console.error(err.message);
         } else {
@@ -258,7 +294,7 @@ export function runCommand(deps: RunDeps): Command {
       log.info({ url: daemon.url, config: dir, probes: daemon.app.config.alerts.probes.length }, 'centinela running');
 
       let stopping: Promise<void> | undefined;
-      const stop = (signal: string, exitCode = 0, after?: () => Promise<unknown>) => {
+      stop = (signal, exitCode = 0, after) => {
         if (stopping) return;
         log.info({ signal }, 'stopping: finishing probe runs and deliveries in flight');
         stopping = daemon.close().then(
@@ -280,8 +316,6 @@ export function runCommand(deps: RunDeps): Command {
         log.error({ code: (err as StateError).code }, err.message);
         stop('lead lost', 1, daemon.handOver);
       });
-      deps.onSignal('SIGTERM', () => stop('SIGTERM'));
-      deps.onSignal('SIGINT', () => stop('SIGINT'));
       deps.onSignal('SIGHUP', () => {
         daemon.app.reload().catch((err: unknown) => {
           // The reload logged every problem; the running config stays.

@@ -25,8 +25,15 @@ export interface LeadershipOptions {
   lease: number;
   connectTimeout: number;
   clock: Clock;
-  /** Called once, when another centinela holds the lead and this one waits. */
+  /** Called once, when this one waits: another centinela holds the lead, or PostgreSQL does not answer yet. */
   onStandby?: () => void;
+  /**
+   * Called when waiting for the lead fails to reach PostgreSQL (once per outage): this one keeps waiting and tries
+   * again every third of the lease; called without an error when PostgreSQL answers again.
+   */
+  onWaiting?: (err?: StateError) => void;
+  /** Ends the wait: acquireLeadership rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** Called when the lock's connection fails while leading: this one keeps leading and tries to take the lock again. */
   onUnsure?: (err: StateError) => void;
   /** Called when the lock is held again after onUnsure. */
@@ -44,8 +51,9 @@ export interface Leadership {
 }
 
 /**
- * Waits until this centinela holds the lead; resolves with it. Connection failures while waiting reject with
- * STATE_UNREACHABLE.
+ * Waits until this centinela holds the lead; resolves with it. While PostgreSQL does not answer, it keeps waiting
+ * (told through onWaiting) and tries again every third of the lease; a refused login or a missing database, which
+ * waiting does not mend, reject with STATE_UNREACHABLE at once.
  *
  * Once leading, a failure of the lock's connection does not end the lead by itself: PostgreSQL may be unreachable
  * for everyone (then nobody else can take the lead, and this one keeps going, failing open: postgres.ts), or the
@@ -58,19 +66,9 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   const lost = new Promise<Error>((resolve) => {
     fail = resolve;
   });
-  // The lock's connection, and its server process: the one to look for in pg_locks after the connection failed.
-  let { client, pid } = await session(options);
-  try {
-    const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_SPACE, LEADER_LOCK]);
-    if (!rows[0].held) {
-      options.onStandby?.();
-      await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, LEADER_LOCK]);
-    }
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw unreachable('cannot take the lead', err);
-  }
   const every = Math.max(1, Math.floor(options.lease / 3));
+  // The lock's connection, and its server process: the one to look for in pg_locks after the connection failed.
+  let { client, pid } = await waitForLead(options, every);
   let over = false;
   let unsureSince: number | undefined;
   let cancel: () => void = () => {};
@@ -168,6 +166,70 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
       await client.end().catch(() => {});
     },
   };
+}
+
+/** Connects and waits in the lock until it is this centinela's; a failure to reach PostgreSQL waits and tries again. */
+async function waitForLead(options: LeadershipOptions, every: number): Promise<{ client: pg.Client; pid: number }> {
+  const { signal } = options;
+  let waiting = false;
+  let failing = false;
+  const wait = () => {
+    if (!waiting) options.onStandby?.();
+    waiting = true;
+  };
+  for (;;) {
+    signal?.throwIfAborted();
+    let held: { client: pg.Client; pid: number } | undefined;
+    try {
+      held = await session(options);
+      const { client } = held;
+      // Ended from outside, the lock's query in flight fails, and the wait with it.
+      const end = () => void client.end().catch(() => {});
+      signal?.addEventListener('abort', end, { once: true });
+      try {
+        signal?.throwIfAborted();
+        const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_SPACE, LEADER_LOCK]);
+        if (!rows[0].held) {
+          wait();
+          if (failing) options.onWaiting?.();
+          failing = false;
+          await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, LEADER_LOCK]);
+        }
+      } catch (err) {
+        await client.end().catch(() => {});
+        throw err instanceof StateError ? err : unreachable('cannot take the lead', err);
+      } finally {
+        signal?.removeEventListener('abort', end);
+      }
+      return held;
+    } catch (err) {
+      signal?.throwIfAborted();
+      if (!(err instanceof StateError) || lasting(err)) throw err;
+      wait();
+      if (!failing) options.onWaiting?.(err);
+      failing = true;
+      await pause(options.clock, every, signal);
+    }
+  }
+}
+
+/** A refused login or a missing database: waiting does not mend them. */
+function lasting(err: StateError): boolean {
+  const code = (err.cause as { code?: string } | undefined)?.code;
+  return code !== undefined && (code.startsWith('28') || code === '3D000');
+}
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
+function pause(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      cancel();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const cancel = clock.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela } from '../support/cli.js';
-import { startWorld, usePostgresState } from '../support/daemon.js';
+import { spawnCentinela, startWorld, usePostgresState } from '../support/daemon.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 import { freePort } from '../support/tcp-target.js';
 
@@ -89,19 +89,33 @@ describe('centinela run', () => {
       }
     });
 
-    it('tells a PostgreSQL store it cannot reach by state.url, without quoting the URL', async () => {
+    it('waits for a PostgreSQL it cannot reach as the standby (503, no URL quoted), and stops on SIGTERM with 0', async () => {
       const world = await startWorld();
       try {
         const port = await freePort();
         const extra = usePostgresState(world, `postgres://centinela:hunter2-S3cr3t@127.0.0.1:${port}/state`);
-        const run = await centinela(['run', '--config', world.configDir], { ...world.env, ...extra });
-        expect(run).toEqual({
-          code: 1,
-          stdout: '',
-          stderr:
-            'centinela run: state store (postgres): cannot connect (ECONNREFUSED). ' +
-            `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
-        });
+        const run = await spawnCentinela(
+          world.configDir,
+          { ...world.env, ...extra },
+          { until: /^standby: .* serves reads/, within: 40_000 },
+        );
+        try {
+          const waiting = await run.waitForLog(/waiting for PostgreSQL/, 20_000);
+          expect(waiting.msg).toBe(
+            'state store (postgres): cannot connect (ECONNREFUSED); waiting for PostgreSQL as the standby, trying again ' +
+              `every 3 s. Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections`,
+          );
+          const url = String((await run.waitForLog(/^standby: .* serves reads/)).url);
+          const ready = await fetch(`${url}/readyz`);
+          expect(ready.status).toBe(503);
+          run.kill('SIGTERM');
+          expect(await run.exited).toEqual({ code: 0, signal: null });
+          const told = JSON.stringify(run.logs) + run.stderr();
+          expect(told).not.toContain('hunter2');
+          expect(told).not.toContain(String(port));
+        } finally {
+          run.kill('SIGKILL');
+        }
       } finally {
         await world.close();
       }

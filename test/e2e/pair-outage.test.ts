@@ -15,7 +15,7 @@ import {
 import { pgHost, pgPort, waitForDelivered } from '../support/pg.js';
 import { replicaPerTest } from '../support/replicas.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { waitUntil } from '../support/wait-until.js';
+import { eventually, waitUntil } from '../support/wait-until.js';
 
 const FAST = { EVERY: '1s', RETRY_EVERY: '500ms', TIMEOUT: '800ms', LEASE: '5s' };
 const HELD = /^outbox: not sent, the claim was not saved/;
@@ -135,5 +135,43 @@ describe('PostgreSQL unreachable for the active centinela', () => {
     expect(allClear?.mail.text).toContain('Another centinela took the lead');
     expect(allClear?.mail.text).toMatch(/a write failed \(/);
     expect(active.logs.map((l) => l.msg)).toContainEqual(expect.stringMatching(/sending the all-clear of the page/));
+  });
+
+  it('a standby cut off from PostgreSQL keeps serving (503, its copy stale), waits, and takes over once it answers', async () => {
+    const w = await replicas.world(FAST);
+    const env = { ...w.env, ...usePostgresState(w, replicas.db.url) };
+    const active = replicas.track(await spawnCentinela(w.configDir, env, { within: 40_000 }));
+    proxy = await startTcpProxy(pgHost, pgPort);
+    const standby = replicas.track(
+      await spawnCentinela(
+        w.configDir,
+        { ...env, STATE_URL: proxy.through(replicas.db.url) },
+        { until: /^standby: .* serves reads/, within: 40_000 },
+      ),
+    );
+    const url = String((await standby.waitForLog(/^standby: .* serves reads/)).url);
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, 'readyz 200 on the standby');
+
+    await proxy.cut();
+    await standby.waitForLog(/waiting for PostgreSQL as the standby/, 20_000);
+    // Its copy goes stale and it says so; it still serves, and it does not exit.
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 503, 'readyz 503 on the cut-off standby');
+    const waitingLine = standby.logs.find((l) => /waiting for PostgreSQL/.test(l.msg));
+    expect(waitingLine?.msg).toMatch(
+      /^state store \(postgres\): cannot take the lead \([^)]+\); waiting for PostgreSQL/,
+    );
+    expect(JSON.stringify(standby.logs)).not.toContain(String(pgPort));
+
+    await proxy.restore();
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, 'readyz 200 once PostgreSQL answers');
+    await standby.waitForLog(/^standby: PostgreSQL answers again/, 20_000);
+    // Waiting again, in the lock: kill -9 the active and it takes over.
+    active.kill('SIGKILL');
+    await active.exited;
+    const running = await standby.waitForLog(/^centinela running$/, 30_000);
+    expect(String(running.url)).toBe(url);
+    w.target.setFault('down');
+    await w.hook.waitFor(1, { within: 20_000 });
+    expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
   });
 });

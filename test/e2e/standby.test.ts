@@ -13,7 +13,7 @@ import {
   waitForRuns,
 } from '../support/daemon.js';
 import { replicaPerTest } from '../support/replicas.js';
-import { waitUntil } from '../support/wait-until.js';
+import { eventually, waitUntil } from '../support/wait-until.js';
 
 const FAST = { EVERY: '1s', RETRY_EVERY: '500ms', TIMEOUT: '800ms', LEASE: '5s' };
 const LEADER = /^centinela_leader (\d+)$/m;
@@ -39,26 +39,6 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
 async function firing(url: string): Promise<{ id: string; ack?: { by: string }; suppressedBy: unknown[] }[]> {
   const { body } = await json(`${url}/api/v1/alerts?state=firing`);
   return body.alerts as { id: string; ack?: { by: string }; suppressedBy: unknown[] }[];
-}
-
-/** Polls until `check` resolves true (each poll a real request), failing after 20 s with `what`. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  let ok = false;
-  const poll = () => {
-    check().then(
-      (v) => {
-        ok = v;
-        if (!ok) setTimeout(poll, 200);
-      },
-      () => setTimeout(poll, 200),
-    );
-  };
-  poll();
-  await waitUntil(
-    () => ok,
-    20_000,
-    () => what,
-  );
 }
 
 describe('the standby of two centinelas on one PostgreSQL database', () => {

@@ -8,3 +8,23 @@ export async function waitUntil(done: () => boolean, within: number, what: () =>
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Polls until `check` resolves true (each poll a real request), failing after 20 s with `what`. */
+export async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  let ok = false;
+  const poll = () => {
+    check().then(
+      (v) => {
+        ok = v;
+        if (!ok) setTimeout(poll, 200);
+      },
+      () => setTimeout(poll, 200),
+    );
+  };
+  poll();
+  await waitUntil(
+    () => ok,
+    20_000,
+    () => what,
+  );
+}
