@@ -235,12 +235,15 @@ class PgStore implements PostgresStore {
   #cancelRetry: (() => void) | undefined;
   /** The notes grew past maxHeldRows during an outage: the next flush rewrites every table. */
   #rewrite = false;
+  /** When the last committed flush began: its term check held until its commit. */
+  #confirmedAt: number;
 
   constructor(pool: pg.Pool, mirror: SqliteStore, tables: TableShape[], term: number, deps: PgStoreDeps) {
     this.#pool = pool;
     this.#mirror = mirror;
     this.term = term;
     this.#deps = deps;
+    this.#confirmedAt = deps.clock.now();
     this.fenced = new Promise((resolve) => {
       this.#tellFenced = resolve;
     });
@@ -312,6 +315,9 @@ class PgStore implements PostgresStore {
     this.#sureOfTheLead();
     try {
       await this.flush();
+      // No commit for a third of the lease or more (nothing written, or this process frozen since): the term is read
+      // again under a flush's lock before a send, so a centinela woken after another took over learns it first.
+      if (lease !== undefined && clock.now() - this.#confirmedAt >= lease / 3) await this.#confirmTerm();
     } catch (err) {
       const outage = this.#outage;
       if ((err as StateError).code !== 'STATE_UNREACHABLE' || !outage) throw err;
@@ -372,6 +378,13 @@ class PgStore implements PostgresStore {
     });
   }
 
+  /** A flush even with nothing to write: its term check, after the flushes before it. */
+  #confirmTerm(): Promise<void> {
+    const next = this.#chain.catch(() => {}).then(() => this.#flushOnce(true));
+    this.#chain = next;
+    return next;
+  }
+
   /** Schedules a flush after the current synchronous code, once, unless inside a unit or nothing was written. */
   #kick(): void {
     if (this.#kicked || this.#mirror.db.inTransaction || this.#closing) return;
@@ -388,13 +401,14 @@ class PgStore implements PostgresStore {
 
   /**
    * Writes the rows noted dirty so far in one transaction under this store's term. During an outage it runs even
-   * with nothing noted: its commit (of the term check alone) is what tells PostgreSQL is back.
+   * with nothing noted: its commit (of the term check alone) is what tells PostgreSQL is back; so does `confirm`.
    */
-  async #flushOnce(): Promise<void> {
+  async #flushOnce(confirm = false): Promise<void> {
     if (this.#fenced) throw this.#fenced;
+    const began = this.#deps.clock.now();
     const whole = this.#rewrite;
     const noted = whole ? [] : this.#dirty.all.all();
-    if (!whole && noted.length === 0 && !this.#outage) return;
+    if (!whole && noted.length === 0 && !this.#outage && !confirm) return;
     const changes = whole ? this.#readAll() : this.#read(noted);
     this.#dirty.clear.run();
     this.#rewrite = false;
@@ -421,10 +435,12 @@ class PgStore implements PostgresStore {
         if (upserts.length > 0) await upsertRows(client, table, upserts);
       }
       // What a standby polls to know its copy is behind (postgres-standby.ts).
-      await client.query(
-        `INSERT INTO ${META_TABLE} (key, value) VALUES ('written', 1)
-         ON CONFLICT (key) DO UPDATE SET value = ${META_TABLE}.value + 1`,
-      );
+      if (whole || noted.length > 0) {
+        await client.query(
+          `INSERT INTO ${META_TABLE} (key, value) VALUES ('written', 1)
+           ON CONFLICT (key) DO UPDATE SET value = ${META_TABLE}.value + 1`,
+        );
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client?.query('ROLLBACK').catch((e: Error) => {
@@ -444,6 +460,7 @@ class PgStore implements PostgresStore {
       // A connection that could not even roll back is dropped, not handed to the next flush.
       client?.release(broken);
     }
+    this.#confirmedAt = began;
     this.#back();
   }
 

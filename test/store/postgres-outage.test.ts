@@ -175,6 +175,23 @@ describe('PostgreSQL store: unreachable', () => {
     await expect(store.deliverable()).resolves.toBeUndefined();
   });
 
+  it('reads the term again before a send after a third of the lease without a commit: woken late, it sends nothing', async () => {
+    // As a leader frozen (SIGSTOP) after its claim committed and woken after a standby took over: its flush has
+    // nothing left to write, so only reading the term again tells it before it sends.
+    const clock = new FakeClock();
+    const store = await suite.open({ clock, hold: HOLD, lease: 3_000 });
+    store.alerts.addSilence(silenceOf('claim'));
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    const next = await suite.open();
+    // Within a third of the lease the last commit stands for the lead (the lock's keep-alive runs as often).
+    await clock.advance(999);
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    await clock.advance(1);
+    await expect(store.deliverable()).rejects.toMatchObject({ code: 'STATE_FENCED' });
+    expect(await store.fenced).toMatchObject({ code: 'STATE_FENCED' });
+    expect(next.term).toBe(store.term + 1);
+  });
+
   it('past maxHeldRows it keeps no notes and rewrites every table whole when PostgreSQL answers', async () => {
     const { store, proxy, restore } = await cutOffStore({ maxHeldRows: 5 });
     for (const id of ['a', 'b', 'c']) store.alerts.addSilence(silenceOf(id));
