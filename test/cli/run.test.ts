@@ -106,7 +106,9 @@ describe('centinela run', () => {
             'state store (postgres): cannot connect (ECONNREFUSED); waiting for PostgreSQL as the standby, trying again ' +
               `every 3 s. Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections`,
           );
-          const url = String((await run.waitForLog(/^standby: .* serves reads/)).url);
+          const serving = await run.waitForLog(/^standby: .* serves reads/);
+          expect(serving.msg).toMatch(/^standby: PostgreSQL does not answer yet; /);
+          const url = String(serving.url);
           const ready = await fetch(`${url}/readyz`);
           expect(ready.status).toBe(503);
           run.kill('SIGTERM');
