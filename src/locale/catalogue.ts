@@ -77,7 +77,8 @@ const en = {
   'builtin.healthNotBackRollback':
     'If health checks keep failing after the deployment, roll back: ./scripts/rollback_production.sh',
   'builtin.removedRule': '{name}: its rule is no longer in the configuration',
-  'builtin.alertsRefused': 'alerts from {source} are being refused: it has its max_alerts open',
+  'builtin.alertsRefused':
+    'alerts from {source} are being refused: it has its max_alerts open; alerts refused in its latest request: {refused}',
   'builtin.alertsRefusedWhy':
     'The source sends more open alerts than sources[].max_alerts in alerts.yaml: the new ones are dropped, and it logs a 429.',
   'builtin.alertsRefusedFix':
@@ -369,7 +370,8 @@ const es: Record<MessageKey, string> = {
   'builtin.healthNotBackRollback':
     'Si los health checks siguen fallando tras el deployment, hacer rollback: ./scripts/rollback_production.sh',
   'builtin.removedRule': '{name}: su regla ya no está en la configuración',
-  'builtin.alertsRefused': 'se están rechazando alertas de {source}: tiene abiertas sus max_alerts',
+  'builtin.alertsRefused':
+    'se están rechazando alertas de {source}: tiene abiertas sus max_alerts; alertas rechazadas en su último envío: {refused}',
   'builtin.alertsRefusedWhy':
     'La fuente envía más alertas abiertas que sources[].max_alerts en alerts.yaml: las nuevas se descartan y registra un 429.',
   'builtin.alertsRefusedFix':

@@ -197,7 +197,9 @@ export function describeItem(item: NotificationItem, n: Notification): ItemText 
       facts.push([t(lang, 'fact.worst'), versus(a.peak.value, a.peak.threshold)]);
       facts.push([t(lang, 'fact.now'), shown(a.value)]);
     }
-  } else {
+  } else if (a.unit !== 'state') {
+    // A state (up == 0, an alert received from Prometheus, centinela's own alerts) has no value to read: its summary
+    // says it in words, as the status page does.
     facts.push([t(lang, 'fact.value'), versus(a.value, a.threshold)]);
   }
   const labels = Object.entries(a.labels)

@@ -294,10 +294,11 @@ export function builtinRules(locale: Locale): BuiltinRules {
         t(locale, 'builtin.healthNotBackRollback'),
       ],
     ),
-    alertsRefused: builtin(ALERTS_REFUSED, t(locale, 'builtin.alertsRefused', { source: '{{ labels.source }}' }), [
-      t(locale, 'builtin.alertsRefusedWhy'),
-      t(locale, 'builtin.alertsRefusedFix'),
-    ]),
+    alertsRefused: builtin(
+      ALERTS_REFUSED,
+      t(locale, 'builtin.alertsRefused', { source: '{{ labels.source }}', refused: '{{ value }}' }),
+      [t(locale, 'builtin.alertsRefusedWhy'), t(locale, 'builtin.alertsRefusedFix')],
+    ),
   };
 }
 

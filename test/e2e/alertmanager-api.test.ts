@@ -95,6 +95,10 @@ describe('POST /api/v2/alerts', () => {
       30_000,
       () => 'no email to on-call',
     );
+    // A received alert has no value of its own: its page says no "Value: 1 (threshold == 1)".
+    const mail = world.smtp.received.find((m) => m.mail.subject?.includes('the API is down'));
+    expect(mail?.mail.text).toMatch(/Since|Desde/);
+    expect(mail?.mail.text).not.toMatch(/Value:|Valor:/);
     expect((await post([{ ...alert, endsAt: new Date(d.clock.now()).toISOString() }])).status).toBe(200);
     await d.advanceUntil(
       () => hookEvents(world.hook).includes('resolved PromApiDown'),

@@ -171,7 +171,8 @@ describe('alerts received from a source', () => {
     ]);
     expect(h.last?.events[0]?.alert).toMatchObject({
       labels: { alertname: 'SourceAlertsRefused', source: 'prometheus' },
-      summary: 'alerts from prometheus are being refused: it has its max_alerts open',
+      summary:
+        'alerts from prometheus are being refused: it has its max_alerts open; alerts refused in its latest request: 2',
       value: 2,
     });
     // A lower one refused later keeps the level; a higher one raises it.
