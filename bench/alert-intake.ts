@@ -20,6 +20,7 @@ import { DEFAULT_READING } from '../src/locale/locale.js';
 import { compileAlerting } from '../src/rules/alerting.js';
 import type { PostedAlert } from '../src/rules/external.js';
 import { openStore } from '../src/store/sqlite.js';
+import { median } from './support/median.js';
 import { watchTimer } from './support/timer-lateness.js';
 
 const arg = (name: string, fallback: number) => {
@@ -29,8 +30,6 @@ const arg = (name: string, fallback: number) => {
 const ALERTS = arg('alerts', 10_000);
 const TRIALS = arg('trials', 5);
 const gc = (globalThis as { gc?: () => void }).gc;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 function batch(now: number, trial: number): PostedAlert[] {
   return Array.from({ length: ALERTS }, (_, i) => ({

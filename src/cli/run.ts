@@ -171,19 +171,17 @@ async function openState(
         lease: state.lease,
         connectTimeout: state.pool.connect_timeout,
         clock,
-        onStandby: () => {
+        onStandby: (held) => {
+          const why = held ? 'another centinela is active' : 'PostgreSQL does not answer yet';
           standby = serveStandby({ config, loadConfig: deps.load, clock, log, name, revision: deps.revision }).then(
             (s) => {
-              log.info(
-                { url: s.url },
-                'standby: another centinela is active; this one serves reads and takes over when it stops',
-              );
+              log.info({ url: s.url }, `standby: ${why}; this one serves reads and takes over when it stops`);
               return s;
             },
             (err: Error) => {
               log.warn(
                 { code: (err as { code?: string }).code },
-                `standby: another centinela is active; this one cannot serve (${err.message}) and takes over when it stops`,
+                `standby: ${why}; this one cannot serve (${err.message}) and takes over when it stops`,
               );
               return undefined;
             },

@@ -2,7 +2,7 @@
 // loop's unit of work, and come back as each probe's last runs and uptime and each watched series' last hour.
 import { matchesAll } from '../matchers.js';
 import type { Alerting } from '../rules/alerting.js';
-import { canonicalLabels, probeOf, type Rule } from '../rules/rule.js';
+import { canonicalLabels, probeOf, type Rule, watchesUp } from '../rules/rule.js';
 import { type RunView, SIGNAL_SPAN_MS, type SignalView } from '../server/api-shapes.js';
 import type { HistorySize, HistoryStore, SeriesStep } from '../store/store.js';
 import type { Labels, Priority, ProbeRun, Sample } from '../types.js';
@@ -34,7 +34,7 @@ function parseKey(key: string): { name: string; labels: Labels } {
 export class History {
   readonly #store: HistoryStore;
   readonly #size: () => HistorySize;
-  /** The rules that watch each sample name, with a value worth drawing (not a 0/1 state). */
+  /** The rules that watch each sample name, with a value worth drawing (not the probe's `up`, which its runs show). */
   #watches = new Map<string, Watch[]>();
   #prunedAt = Number.NEGATIVE_INFINITY;
   /** The step under way of each watched series, by key. */
@@ -53,7 +53,7 @@ export class History {
     const watches = new Map<string, Watch[]>();
     const add = (sample: string, w: Watch) => watches.set(sample, [...(watches.get(sample) ?? []), w]);
     for (const rule of alerting.rules) {
-      if (rule.unit === 'state') continue;
+      if (watchesUp(rule)) continue;
       add(rule.sample, { rule, levels: rule.levels });
       if (rule.fast) add(rule.fast.sample, { rule, levels: rule.fast.levels });
     }
@@ -162,9 +162,9 @@ export class History {
       const thresholds = watching.flatMap((w) =>
         w.levels.map((l) => ({ alertname: w.rule.name, priority: l.priority, op: w.rule.op, value: l.threshold })),
       );
-      return [
-        { sample: name, probe: probeOf(name), labels, unit: watching[0]?.rule.unit ?? 'number', points, thresholds },
-      ];
+      // A rule whose templates print no value (unit `state`) still watches a number: it is drawn as one.
+      const unit = watching.map((w) => w.rule.unit).find((u) => u !== 'state') ?? 'number';
+      return [{ sample: name, probe: probeOf(name), labels, unit, points, thresholds }];
     });
   }
 

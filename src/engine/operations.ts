@@ -389,6 +389,7 @@ export function createOperations(d: OperationsDeps): Operations {
           owner: input.createdBy,
           reason: input.reason,
           ...(input.force ? { force: true } : {}),
+          ...(input.anyAlertname ? { anyAlertname: true } : {}),
         }),
       );
       await d.committed();

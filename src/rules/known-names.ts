@@ -26,7 +26,7 @@ export interface KnownNames {
 }
 
 /** How to go ahead anyway, said after every refusal of a name. */
-const FORCE_HINT = 'To create it anyway, force it ("force": true in the API, --force on the command line)';
+const FORCE_HINT = 'To create it anyway, force it ("force": true in the API, --force on the centinela command line)';
 
 /** AlertingError UNKNOWN_NAME, `<noun>: <each problem> <how to force it>`, when `matchers` name an unknown alert or probe. */
 export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], known: KnownNames): void {

@@ -142,7 +142,7 @@ export function compileRule(cfg: RuleConfig): Rule {
     diagnose: cfg.diagnose,
     groupBy: cfg.group_by,
     alsoPage: cfg.also_page,
-    speaksForOutage: cfg.sample === `${probe}.up` || cfg.sample === `${probe}.duration_seconds`,
+    speaksForOutage: watchesUp({ probe, sample: cfg.sample }) || cfg.sample === `${probe}.duration_seconds`,
   });
 }
 
@@ -170,6 +170,14 @@ export function compileRules(alerts: Pick<AlertsFile, 'rules'>): { rules: Rule[]
     }
   });
   return { rules, issues };
+}
+
+/**
+ * Whether a rule watches its probe's `up`: a state (up or down), which the probe's runs show. Every other sample is a
+ * number whose series is kept and drawn, whatever the rule's templates print (its `unit` is only how they print it).
+ */
+export function watchesUp(w: { probe: string; sample: string }): boolean {
+  return w.sample === `${w.probe}.up`;
 }
 
 /** The unit the templates show the value in (the threshold's when only it is shown); `state` when neither shows. */

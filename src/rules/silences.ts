@@ -27,6 +27,11 @@ export interface SilenceInput {
   reason: string;
   /** Create it even though a matcher names an alert or a probe the config does not have. */
   force?: boolean;
+  /**
+   * A configured source may send an alert of any name (the Alertmanager API's silences): a matcher on `alertname`
+   * is not checked against the known names; one on `probe` still is.
+   */
+  anyAlertname?: boolean;
 }
 
 /** Longest silence or maintenance window per priority (ms); P0 is held to one hour unless the config says otherwise. */
@@ -58,7 +63,10 @@ export function newSilence(
   if (!Number.isFinite(startsAt) || !Number.isFinite(input.endsAt)) problems.push('needs valid start and end times');
   else if (input.endsAt <= Math.max(startsAt, now)) problems.push('must end in the future and after it starts');
   if (problems.length > 0) throw new AlertingError('SILENCE_INVALID', `silence: ${problems.join('; ')}`);
-  if (!input.force) refuseUnknownNames('silence', input.matchers, known);
+  if (!input.force) {
+    const checked = input.anyAlertname ? input.matchers.filter((m) => m.label !== 'alertname') : input.matchers;
+    refuseUnknownNames('silence', checked, known);
+  }
   checkLength(SILENCE, input.matchers, input.endsAt - startsAt, known.kinds, limits);
   return {
     id: `sil_${randomBytes(6).toString('hex')}`,
@@ -119,7 +127,7 @@ export function checkLength(
     const { kind, priority, max } = tightest;
     throw new AlertingError(
       what.code,
-      `a ${what.noun} of ${formatDuration(length)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
+      `a ${what.noun} of ${formatDuration(Math.round(length / 1000) * 1000)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
         `${priority} ${what.noun}s may last at most ${formatDuration(max)} (${what.key}). ` +
         `${what.shorten(formatDuration(max))}, or narrow the matchers so they exclude ${kind.alertname}`,
     );

@@ -57,13 +57,26 @@ const annotations = z
   )
   .refine((a) => Object.keys(a).length <= LABELS_MAX, { message: `has more than ${LABELS_MAX} annotations` });
 
-const postableAlert = z.object({
-  labels: labelSet,
-  annotations: annotations.default({}),
-  startsAt: time.optional(),
-  endsAt: time.optional(),
-  generatorURL: z.string().max(2048).optional(),
-});
+const postableAlert = z
+  .object({
+    labels: labelSet,
+    annotations: annotations.default({}),
+    startsAt: time.optional(),
+    endsAt: time.optional(),
+    generatorURL: z.string().max(2048).optional(),
+  })
+  .superRefine((a, ctx) => {
+    // As Alertmanager refuses it; Go's zero time is "not set".
+    const start = setTime(a.startsAt);
+    const end = setTime(a.endsAt);
+    if (start !== undefined && end !== undefined && end < start) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endsAt'],
+        message: 'is before startsAt: start time must be before end time',
+      });
+    }
+  });
 
 const postableAlerts = z
   .array(postableAlert, { error: 'must be a JSON array of alerts' })
@@ -175,7 +188,7 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
       const receiver = q.receiver === undefined ? undefined : receiverRegex(q.receiver);
       const alerts = await d.ops.listAlerts({});
       return alerts
-        .filter((a) => matchesAll(filter, a.labels) && (!receiver || receiver.test(a.priority)))
+        .filter((a) => matchesAll(filter, matchedLabels(a)) && (!receiver || receiver.test(a.priority)))
         .map((view) => ({ view, alert: gettableAlert(view, d.now()) }))
         .filter(({ alert }) => shown(alert.status, q));
     };
@@ -216,6 +229,8 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
           endsAt: Date.parse(body.endsAt),
           createdBy: body.createdBy,
           reason: body.comment,
+          // Prometheus and Grafana send alerts of any name: one may be silenced before it fires (maintenance).
+          ...(d.ops.sources().length > 0 ? { anyAlertname: true } : {}),
         });
         return { silenceID: silence.id };
       } catch (err) {
@@ -230,14 +245,13 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
     );
 
     scope.delete('/api/v2/silence/:silenceID', write, async (req, reply) => {
-      const id = parseInput(silenceId, req.params, 'params').silenceID;
       try {
+        const id = parseInput(silenceId, req.params, 'params').silenceID;
         await d.ops.expireSilence(id, 'api (Alertmanager API)');
       } catch (err) {
-        // Alertmanager's OpenAPI answers a refused expiry only as 500 with the reason; amtool prints it then.
-        if (err instanceof ApiError && err.code === 'SILENCE_ENDED') {
-          return amError(reply, 500, err.message);
-        }
+        // amtool's client declares 200 and 500 alone for an expiry and prints the reason of a 500 only (of a 404 it
+        // prints `{}`): a refused expiry (no such silence, already ended) is answered so.
+        if (err instanceof ApiError && err.status < 500) return amError(reply, 500, err.message);
         throw err;
       }
       return '';
@@ -277,12 +291,8 @@ function sourceOf(req: FastifyRequest, d: AlertmanagerDeps): string {
 function posted(a: z.output<typeof postableAlert>): PostedAlert {
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(a.labels)) if (v !== '' && !k.startsWith('__')) labels[k] = v;
-  const at = (t: string | undefined) => {
-    const ms = t === undefined ? Number.NaN : Date.parse(t);
-    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
-  };
-  const startsAt = at(a.startsAt);
-  const endsAt = at(a.endsAt);
+  const startsAt = setTime(a.startsAt);
+  const endsAt = setTime(a.endsAt);
   return {
     labels,
     annotations: a.annotations,
@@ -290,6 +300,17 @@ function posted(a: z.output<typeof postableAlert>): PostedAlert {
     ...(endsAt !== undefined ? { endsAt } : {}),
     ...(a.generatorURL ? { generatorURL: a.generatorURL } : {}),
   };
+}
+
+/** A time as epoch ms, or undefined when absent or Go's zero time (not set). */
+function setTime(t: string | undefined): number | undefined {
+  const ms = t === undefined ? Number.NaN : Date.parse(t);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** The labels a filter sees: the alert's labels plus `priority`, as a silence's matchers see them. */
+function matchedLabels(a: AlertView): Labels {
+  return { ...a.labels, priority: a.priority };
 }
 
 /**

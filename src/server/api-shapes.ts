@@ -286,6 +286,8 @@ export interface NewSilence {
   reason: string;
   /** Create it even though a matcher names an alert or a probe the config does not have. */
   force?: boolean;
+  /** A configured source may send an alert of any name: a matcher on alertname is not checked (probe still is). */
+  anyAlertname?: boolean;
 }
 
 export interface NewMaintenance {

@@ -4,6 +4,7 @@
 
 import { age } from '../duration.js';
 import { clockTime, type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import { watchesUp } from '../rules/rule.js';
 import type { Suppression } from '../types.js';
 import { unitOfName, formatValue as unitValue } from '../units.js';
 import {
@@ -311,16 +312,29 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * The last hour of what an alert's rule watches, drawn in its card: the sparkline of its series with the thresholds,
- * or for a state (up == 0) the bar of its probe's runs in that hour; nothing when there is nothing to draw.
+ * The last hour of what an alert's rule watches, drawn in its card: for a rule on its probe's `up`, the bar of the
+ * probe's runs in that hour; for any other sample (whatever the summary prints) the sparkline of its series with the
+ * thresholds, never the probe's runs, which would read "fine" in a firing card; nothing when there is nothing to draw.
  */
 function alertChart(a: AlertView, view: StatusView, now: number, reading: Reading): SafeHtml | '' {
-  if (a.unit === 'state') {
+  if (a.watches && watchesUp(a.watches)) {
     const probe = view.probes.find((p) => p.name === a.watches?.probe);
     const runs = probe?.runs.filter((r) => Date.parse(r.at) >= now - SIGNAL_SPAN_MS) ?? [];
     if (!probe || runs.length === 0) return '';
+    // The ring of runs may not reach back an hour (90 runs at every 5 s are 7.5 min): then the caption says what the
+    // bar covers, so an outage's start that fell out of the ring is not taken for the start of the hour.
+    const first = runs[0];
+    const wholeHour = probe.runs.some((r) => Date.parse(r.at) < now - SIGNAL_SPAN_MS);
+    const caption =
+      wholeHour || !first
+        ? t(reading.locale, 'status.runsLastHour', { probe: probe.name })
+        : t(reading.locale, 'status.runsSince', {
+            probe: probe.name,
+            count: runs.length,
+            time: clockTime(Date.parse(first.at), reading.timezone),
+          });
     return html`<figure class="signal runs" data-probe-runs="${probe.name}">
-<figcaption><span class="labels">${t(reading.locale, 'status.runsLastHour', { probe: probe.name })}</span></figcaption>
+<figcaption><span class="labels">${caption}</span></figcaption>
 ${runBar(runs, runs.length, reading.locale, reading.timezone)}
 </figure>`;
   }

@@ -25,8 +25,10 @@ export interface LeadershipOptions {
   lease: number;
   connectTimeout: number;
   clock: Clock;
-  /** Called once, when this one waits: another centinela holds the lead, or PostgreSQL does not answer yet. */
-  onStandby?: () => void;
+  /**
+   * Called once, when this one waits: another centinela holds the lead (`held`), or PostgreSQL does not answer yet.
+   */
+  onStandby?: (held: boolean) => void;
   /**
    * Called when waiting for the lead fails to reach PostgreSQL (once per outage): this one keeps waiting and tries
    * again every third of the lease; called without an error when PostgreSQL answers again.
@@ -173,8 +175,8 @@ async function waitForLead(options: LeadershipOptions, every: number): Promise<{
   const { signal } = options;
   let waiting = false;
   let failing = false;
-  const wait = () => {
-    if (!waiting) options.onStandby?.();
+  const wait = (held: boolean) => {
+    if (!waiting) options.onStandby?.(held);
     waiting = true;
   };
   for (;;) {
@@ -190,7 +192,7 @@ async function waitForLead(options: LeadershipOptions, every: number): Promise<{
         signal?.throwIfAborted();
         const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS held', [LOCK_SPACE, LEADER_LOCK]);
         if (!rows[0].held) {
-          wait();
+          wait(true);
           if (failing) options.onWaiting?.();
           failing = false;
           await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, LEADER_LOCK]);
@@ -205,7 +207,7 @@ async function waitForLead(options: LeadershipOptions, every: number): Promise<{
     } catch (err) {
       signal?.throwIfAborted();
       if (!(err instanceof StateError) || lasting(err)) throw err;
-      wait();
+      wait(false);
       if (!failing) options.onWaiting?.(err);
       failing = true;
       await pause(options.clock, every, signal);

@@ -99,7 +99,7 @@ describe('centinela silence', () => {
       out: '',
       err:
         'centinela silence add: silence: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean ' +
-        '"ApiDown"? To create it anyway, force it ("force": true in the API, --force on the command line) ' +
+        '"ApiDown"? To create it anyway, force it ("force": true in the API, --force on the centinela command line) ' +
         '(UNKNOWN_NAME)\n',
     });
     const forced = await centinela([...args, '--force']);

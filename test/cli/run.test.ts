@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela } from '../support/cli.js';
 import { spawnCentinela, startWorld, usePostgresState } from '../support/daemon.js';
+import { pgHost, pgPort } from '../support/pg.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 import { freePort } from '../support/tcp-target.js';
 
@@ -105,7 +106,9 @@ describe('centinela run', () => {
             'state store (postgres): cannot connect (ECONNREFUSED); waiting for PostgreSQL as the standby, trying again ' +
               `every 3 s. Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections`,
           );
-          const url = String((await run.waitForLog(/^standby: .* serves reads/)).url);
+          const serving = await run.waitForLog(/^standby: .* serves reads/);
+          expect(serving.msg).toMatch(/^standby: PostgreSQL does not answer yet; /);
+          const url = String(serving.url);
           const ready = await fetch(`${url}/readyz`);
           expect(ready.status).toBe(503);
           run.kill('SIGTERM');
@@ -116,6 +119,23 @@ describe('centinela run', () => {
         } finally {
           run.kill('SIGKILL');
         }
+      } finally {
+        await world.close();
+      }
+    });
+
+    it('stops at once on a PostgreSQL database that does not exist, which waiting does not mend', async () => {
+      const world = await startWorld();
+      try {
+        const extra = usePostgresState(world, `postgres://postgres@${pgHost}:${pgPort}/centinela_no_such_database`);
+        const run = await centinela(['run', '--config', world.configDir], { ...world.env, ...extra });
+        expect(run).toEqual({
+          code: 1,
+          stdout: '',
+          stderr:
+            'centinela run: state store (postgres): cannot connect (3D000 the database does not exist). ' +
+            `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
+        });
       } finally {
         await world.close();
       }

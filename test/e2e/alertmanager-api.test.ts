@@ -162,5 +162,67 @@ describe('amtool against centinela', () => {
     );
     expect(tooLong.ok).toBe(false);
     expect(tooLong.out).toMatch(/could match CoreDown at P0, and P0 silences may last at most 1h/);
+    // Its length to the second: the fake clock runs ahead of amtool's real one by whole seconds, never milliseconds.
+    expect(tooLong.out).toMatch(/a silence of 1h(\d+m)?(\d+s)? is too long/);
+  });
+});
+
+describe('amtool and the acceptance review', () => {
+  const silenceAdd = (...matchers: string[]) =>
+    amtool(
+      `--http.config.file=${httpConfig}`,
+      'silence',
+      'add',
+      ...matchers,
+      '-d',
+      '30m',
+      '-c',
+      'upgrade',
+      '-a',
+      'ana',
+    );
+
+  it('silences a source alert that is not open, ahead of maintenance; a probe name is still checked', async () => {
+    const ahead = await silenceAdd('alertname=AppDown');
+    expect(ahead).toMatchObject({ ok: true });
+    expect(ahead.out).toMatch(/^sil_\w+$/m);
+    const typo = await silenceAdd('probe=api_helth');
+    expect(typo.ok).toBe(false);
+    expect(typo.out).toMatch(/probe="api_helth" matches no alert: no probe is named so\. Did you mean "api_health"\?/);
+    // amtool has no --force: the hint names centinela's own command.
+    expect(typo.out).not.toContain('--force on the command line');
+    expect(typo.out).toContain('--force on the centinela command line');
+  });
+
+  it('filters alerts by priority as a silence matches them', async () => {
+    expect((await post([firing({ alertname: 'QueueSlow', severity: 'warning' })])).status).toBe(200);
+    await d.advance(1_000);
+    const p2 = await amtool('alert', 'query', 'priority=P2');
+    expect(p2).toMatchObject({ ok: true });
+    expect(p2.out).toMatch(/QueueSlow/);
+    expect((await amtool('alert', 'query', 'priority=P3')).out).not.toMatch(/QueueSlow/);
+  });
+
+  it('refuses an alert that ends before it starts, saying where', async () => {
+    const now = d.clock.now();
+    const res = await post([
+      firing({ alertname: 'Fine' }),
+      {
+        labels: { alertname: 'Backwards' },
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now - 60_000).toISOString(),
+      },
+    ]);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toBe(
+      `alerts.1.endsAt: "${new Date(now - 60_000).toISOString()}" is before startsAt: start time must be before end time`,
+    );
+  });
+
+  it('prints why an expiry is refused', async () => {
+    const missing = await amtool(`--http.config.file=${httpConfig}`, 'silence', 'expire', 'sil_000000000000');
+    expect(missing.ok).toBe(false);
+    expect(missing.out).toMatch(/\[500\] deleteSilenceInternalServerError .*sil_000000000000/);
+    expect(missing.out).not.toContain('{}');
   });
 });

@@ -71,6 +71,27 @@ describe('engine history', () => {
     expect(harness.db.prepare('SELECT count(*) AS n FROM history_points').get()).toEqual({ n: 6 });
   });
 
+  it('keeps the series of a number rule whose summary does not print the value', async () => {
+    h = new RulesHarness({
+      probes: [probe('disk')],
+      rules: [
+        { name: 'BackupMissing', sample: 'disk.backup_files', op: '==', thresholds: { P1: 0 }, summary: 'No backup' },
+        { name: 'DiskDown', sample: 'disk.up', op: '==', thresholds: { P1: 0 }, summary: 'Disk probe down' },
+      ],
+    });
+    for (const files of [2, 0]) {
+      h.run('disk', { backup_files: files });
+      await h.advance(60_000);
+    }
+    const [backups, ...rest] = h.engine.history.signals(h.clock.now());
+    expect(backups?.sample).toBe('disk.backup_files');
+    expect(backups?.points.map((p) => p.value)).toEqual([2, 0]);
+    expect(backups?.unit).toBe('number');
+    expect(backups?.thresholds).toEqual([{ alertname: 'BackupMissing', priority: 'P1', op: '==', value: 0 }]);
+    // The probe's up stays a state: its runs show it.
+    expect(rest).toEqual([]);
+  });
+
   it('keeps the history over a restart', async () => {
     h = new RulesHarness(CONFIG);
     h.run('api', { rps: 4 });

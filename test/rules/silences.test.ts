@@ -183,7 +183,9 @@ describe('silences', () => {
         ...(force ? { force } : {}),
       });
     expect(create).toThrow(message);
-    expect(create).toThrow(/To create it anyway, force it \("force": true in the API, --force on the command line\)$/);
+    expect(create).toThrow(
+      /To create it anyway, force it \("force": true in the API, --force on the centinela command line\)$/,
+    );
     try {
       create();
     } catch (err) {

@@ -321,7 +321,7 @@ describe('silences and maintenance windows', () => {
       code: 'UNKNOWN_NAME',
       message:
         'silence: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"? To create it ' +
-        'anyway, force it ("force": true in the API, --force on the command line)',
+        'anyway, force it ("force": true in the API, --force on the centinela command line)',
     });
     const forced = await call('POST', '/api/v1/silences', { headers: auth, payload: { ...silence, force: true } });
     expect(forced.statusCode).toBe(201);

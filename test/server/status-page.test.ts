@@ -405,6 +405,55 @@ describe('status page rendering', () => {
     expect(card.match(/<rect class="run up"/g)).toHaveLength(1);
   });
 
+  it('says how far back the runs go when the ring of runs does not reach back an hour', () => {
+    // 90 runs at every 5 s: the ring holds 7.5 minutes; the outage started before them.
+    const runs = Array.from({ length: 90 }, (_, i) => ({ at: iso((90 - i) * 5_000), up: false, durationSeconds: 0.1 }));
+    const probe = { name: 'api_health', kind: 'http', up: false, samples: [], runs, uptime: {} };
+    const down = alert({ unit: 'state', watches: { probe: 'api_health', sample: 'api_health.up' } });
+    const render = (reading: typeof DEFAULT_READING) => {
+      const out = renderStatus(view({ alerts: [down], probes: [probe] }), NOW, reading, WRITER).value;
+      return out.slice(out.indexOf('data-alert-id="a1"'), out.indexOf('</article>'));
+    };
+    const en = render({ locale: 'en', timezone: 'UTC' });
+    expect(en).toContain('api_health, last 90 checks, since 11:52');
+    expect(en).not.toContain('last hour');
+    expect(render({ locale: 'es', timezone: 'America/Guayaquil' })).toContain(
+      'api_health, últimas 90 comprobaciones, desde 06:52',
+    );
+  });
+
+  it("draws the series of a number rule whose summary prints no value, not its probe's green runs", () => {
+    const runs = [3, 2, 1].map((min) => ({ at: iso(min * 60_000), up: true, durationSeconds: 0.1 }));
+    const disk = { name: 'disk', kind: 'exec', up: true, samples: [], runs, uptime: {} };
+    const backups = {
+      sample: 'disk.backup_files',
+      probe: 'disk',
+      labels: {},
+      unit: 'number' as const,
+      points: [2, 0, 0].map((value, i) => ({ at: iso((3 - i) * 60_000), value })),
+      thresholds: [{ alertname: 'BackupMissing', priority: 'P1' as const, op: '==', value: 0 }],
+    };
+    // Its summary ("No backup written") prints no value: the rule's unit is `state`, its sample is still a count.
+    const missing = alert({
+      id: 'b1',
+      alertname: 'BackupMissing',
+      labels: { alertname: 'BackupMissing' },
+      unit: 'state',
+      watches: { probe: 'disk', sample: 'disk.backup_files' },
+    });
+    const out = renderStatus(
+      view({ alerts: [missing], probes: [disk], signals: [backups] }),
+      NOW,
+      DEFAULT_READING,
+      WRITER,
+    ).value;
+    const card = out.slice(out.indexOf('data-alert-id="b1"'), out.indexOf('</article>'));
+    expect(card).toContain('<svg class="spark" data-points="3"');
+    expect(card).toContain('P1 == 0');
+    expect(card).not.toContain('data-probe-runs');
+    expect(card).not.toContain('class="run up"');
+  });
+
   it("shows a JSON body in a probe's reason as key: value lines, also when it came quoted", () => {
     const probe = (name: string, reason: string) => ({
       name,
