@@ -21,6 +21,7 @@ import { compileAlerting } from '../src/rules/alerting.js';
 import type { PostedAlert } from '../src/rules/external.js';
 import { openStore } from '../src/store/sqlite.js';
 import { median } from './support/median.js';
+import { watchTimer } from './support/timer-lateness.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,22 +43,14 @@ function batch(now: number, trial: number): PostedAlert[] {
 
 /** Takes `alerts` as the daemon does; returns seconds taken and the worst lateness (ms) of a 100 ms timer meanwhile. */
 async function take(engine: Engine, alerts: PostedAlert[]): Promise<{ seconds: number; lateMs: number }> {
-  let lateMs = 0;
-  let due = performance.now() + 100;
-  const timer = setInterval(() => {
-    lateMs = Math.max(lateMs, performance.now() - due);
-    due = performance.now() + 100;
-  }, 100);
+  const timer = watchTimer();
   const t0 = performance.now();
   for (let i = 0; i < alerts.length; i += RECEIVE_SLICE) {
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
     engine.receive('prometheus', alerts.slice(i, i + RECEIVE_SLICE));
   }
   const seconds = (performance.now() - t0) / 1000;
-  // One more turn, so a timer that was due during the last slice reports how late it ran.
-  await new Promise((resolve) => setTimeout(resolve, 110));
-  clearInterval(timer);
-  return { seconds, lateMs };
+  return { seconds, lateMs: await timer.stop() };
 }
 
 const rows: { phase: string; rate: number[]; late: number[] }[] = [

@@ -28,7 +28,7 @@ import {
 } from '../rules/external.js';
 import { stepWithFast } from '../rules/fast-path.js';
 import { trackFlapping } from '../rules/flapping.js';
-import { computeHolds } from '../rules/holds.js';
+import { computeHolds, type HoldSources, inhibitingAs, mergeHolds } from '../rules/holds.js';
 import type { AlertKind } from '../rules/known-names.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
 import { type Release, release } from '../rules/release.js';
@@ -106,6 +106,19 @@ interface Draft {
   inhibits: ReadonlyMap<string, string[]>;
   /** Alerts received from sources in this evaluation, by alert id. */
   received: Map<string, ExternalAlert>;
+  /** Whether #expireReceived looked at every open alert (the next expiry is then found again at commit). */
+  expiryLooked?: boolean;
+  /** What the holds were computed from (see HoldBasis); set by #tellAll. */
+  holdBasis?: HoldBasis;
+}
+
+/**
+ * What the last committed holds were computed from: the silences and windows in force (as one string), and the firing
+ * inhibition sources. While both stay the same, only the instances an evaluation touches can change their holds.
+ */
+interface HoldBasis {
+  signature: string;
+  inhibitors: ReadonlySet<string>;
 }
 
 /** Evaluates runs against the rules and keeps every instance's state in the store. */
@@ -136,10 +149,20 @@ export class Evaluator {
   readonly #waiting = new Set<string>();
   /** Alerts whose hold ended: they wait for their probe before paging (see #releasing). */
   readonly #releases = new Map<string, Release>();
+  /** Instances whose last tell was held back (told.held). */
+  readonly #toldHeld = new Set<string>();
   /** The alerts received from sources whose instances are open, by alert id (kept in the store too). */
   readonly #external = new Map<string, ExternalAlert>();
   #holds: ReadonlyMap<string, Hold[]> = new Map();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
+  /** What #holds were computed from; undefined until an evaluation is committed after the store was (re)loaded. */
+  #holdBasis: HoldBasis | undefined;
+  /** No received alert's endsAt comes before this: until then, none can expire (-Infinity: look). */
+  #nextExpiry = Number.NEGATIVE_INFINITY;
+  /** Active instances of rules removed from the config (see #resolveOrphans). */
+  readonly #orphans = new Set<string>();
+  /** Instances the last evaluation closed: looked at by it, not by the next one. */
+  #closedLately: string[] = [];
   #generation = Number.NaN;
   #prunedAt = Number.NEGATIVE_INFINITY;
 
@@ -385,6 +408,8 @@ export class Evaluator {
 
   /** Open alerts from sources whose endsAt has passed without a resend resolve. */
   #expireReceived(draft: Draft): void {
+    if (draft.now < this.#nextExpiry) return;
+    draft.expiryLooked = true;
     for (const id of this.#active) {
       const e = this.#get(draft, id);
       const source = e?.rule.source === undefined ? undefined : this.#alerting.sources.get(e.rule.source);
@@ -433,7 +458,7 @@ export class Evaluator {
 
   /** Alerts of rules removed from the config resolve, so nobody keeps being paged for them. */
   #resolveOrphans(draft: Draft): void {
-    for (const id of this.#active) {
+    for (const id of this.#orphans) {
       const e = this.#entries.get(id);
       if (!e || this.#rulesByName.get(e.rule.name) === e.rule) continue;
       const inst = step(e.inst, { kind: 'clear', value: undefined }, draft.now, e.rule);
@@ -582,22 +607,13 @@ export class Evaluator {
       ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
       ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w), budget: w.budget })),
     ];
-    // Only what fires, flaps or was told so can have something to tell; quiet instances are not looked at.
-    // Those seen in this evaluation come first, in the order they were seen, so events follow the runs.
-    const ids = new Set<string>();
-    for (const [id, e] of draft.next) if (isActive(e.inst) || this.#active.has(id)) ids.add(id);
-    for (const id of this.#active) ids.add(id);
-    const candidates: Entry[] = [];
-    for (const id of ids) {
-      const e = this.#get(draft, id);
-      if (e) candidates.push(e);
-    }
-    const { holds, inhibits } = computeHolds(candidates, {
+    const sources: HoldSources = {
       now,
       silences: this.#silences.active(now),
       windows,
       inhibit: this.#alerting.inhibit,
-    });
+    };
+    const { candidates, holds, inhibits } = this.#holdsOf(draft, sources);
     draft.holds = holds;
     draft.inhibits = inhibits;
     const pending: { e: Entry; tells: Tell[] }[] = [];
@@ -630,6 +646,71 @@ export class Evaluator {
           : { type: t.type, at: now, alert };
       });
     });
+  }
+
+  /**
+   * The instances to look at and the holds of all. Only what fires, flaps or was told so can have something to tell;
+   * those seen in this evaluation come first, in the order they were seen, so events follow the runs. When the
+   * silences, windows and inhibition sources are those of the last evaluation (and no window's budget runs out with
+   * time), an instance this evaluation did not touch keeps its holds and has nothing new to tell: only the touched
+   * ones, and those being released (which wait on time and runs), are looked at, so a receive costs what it touches.
+   */
+  #holdsOf(
+    draft: Draft,
+    sources: HoldSources,
+  ): { candidates: Entry[]; holds: Map<string, Hold[]>; inhibits: Map<string, string[]> } {
+    const signature = JSON.stringify([sources.silences, sources.windows]);
+    const basis = this.#holdBasis;
+    const touched: Entry[] = [];
+    for (const [id, e] of draft.next) if (isActive(e.inst) || this.#active.has(id)) touched.push(e);
+    const same =
+      basis?.signature === signature &&
+      sources.windows.every((w) => w.budget === undefined) &&
+      touched.every((e) => {
+        const before = this.#entries.get(e.id);
+        return inhibitingAs(e, sources.inhibit) === (before && inhibitingAs(before, sources.inhibit));
+      });
+    if (!same) {
+      const ids = new Set<string>(touched.map((e) => e.id));
+      for (const id of this.#active) ids.add(id);
+      const candidates: Entry[] = [];
+      for (const id of ids) {
+        const e = this.#get(draft, id);
+        if (e) candidates.push(e);
+      }
+      const inhibitors = new Set<string>();
+      for (const e of candidates) if (inhibitingAs(e, sources.inhibit) !== undefined) inhibitors.add(e.id);
+      draft.holdBasis = { signature, inhibitors };
+      return { candidates, ...computeHolds(candidates, sources) };
+    }
+    draft.holdBasis = basis;
+    const candidates = [...touched];
+    const looked = new Set(touched.map((e) => e.id));
+    // A firing alert told held that nothing holds any more is being released (see #releasing): time and runs decide.
+    for (const id of this.#toldHeld) {
+      const e = this.#get(draft, id);
+      // (one being released still shows the hold it had: see #tellAll)
+      const unheld = e?.inst.state === 'firing' && (this.#releases.has(id) || (this.#holds.get(id) ?? []).length === 0);
+      if (e && unheld && !looked.has(id) && this.#active.has(id)) {
+        looked.add(id);
+        candidates.push(e);
+      }
+    }
+    // Every firing source takes part, so the touched instances it holds are found.
+    const recomputed = new Set(looked);
+    const entries = [...candidates];
+    for (const id of basis.inhibitors) {
+      const e = this.#get(draft, id);
+      if (e && !recomputed.has(id)) {
+        recomputed.add(id);
+        entries.push(e);
+      }
+    }
+    const computed = computeHolds(entries, sources);
+    return {
+      candidates,
+      ...mergeHolds({ holds: this.#holds, inhibits: this.#inhibits }, computed, recomputed, this.#closedLately),
+    };
   }
 
   #context(draft: Draft, id: string): AlertContext {
@@ -671,10 +752,17 @@ export class Evaluator {
     }
     for (const a of received) this.#external.set(a.id, a);
     for (const id of closed) this.#external.delete(id);
+    if (draft.expiryLooked) {
+      this.#nextExpiry = Number.POSITIVE_INFINITY;
+      for (const a of this.#external.values()) this.#nextExpiry = Math.min(this.#nextExpiry, a.endsAt);
+    } else for (const a of received) this.#nextExpiry = Math.min(this.#nextExpiry, a.endsAt);
     for (const e of draft.next.values()) this.#remember(e);
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds;
     this.#inhibits = draft.inhibits;
+    this.#holdBasis = draft.holdBasis;
+    this.#closedLately = [];
+    for (const e of draft.next.values()) if (!isActive(e.inst) && draft.holds.has(e.id)) this.#closedLately.push(e.id);
     if (prune) {
       this.#prunedAt = draft.now;
       this.#generation = Number.NaN; // what was pruned leaves memory at the next evaluation, which reloads
@@ -690,6 +778,10 @@ export class Evaluator {
     else this.#active.delete(e.id);
     if (e.inst.awaitingCause) this.#waiting.add(e.id);
     else this.#waiting.delete(e.id);
+    if (isActive(e.inst) && this.#rulesByName.get(e.rule.name) !== e.rule) this.#orphans.add(e.id);
+    else this.#orphans.delete(e.id);
+    if (e.inst.told.held) this.#toldHeld.add(e.id);
+    else this.#toldHeld.delete(e.id);
   }
 
   /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
@@ -701,7 +793,11 @@ export class Evaluator {
     this.#stored.clear();
     this.#active.clear();
     this.#waiting.clear();
+    this.#toldHeld.clear();
     this.#external.clear();
+    this.#orphans.clear();
+    this.#nextExpiry = Number.NEGATIVE_INFINITY;
+    this.#holdBasis = undefined;
     for (const a of this.#store.loadExternal()) this.#external.set(a.id, a);
     for (const s of this.#store.loadInstances()) {
       const rule = this.#ruleNamed(s.rule);

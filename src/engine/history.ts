@@ -34,7 +34,7 @@ function parseKey(key: string): { name: string; labels: Labels } {
 export class History {
   readonly #store: HistoryStore;
   readonly #size: () => HistorySize;
-  /** The rules that watch each sample name, with a value worth drawing (not the probe's `up`, which its runs show). */
+  /** The rules that watch each sample name; a probe's `up` among them, so a state card can draw its whole last hour. */
   #watches = new Map<string, Watch[]>();
   #prunedAt = Number.NEGATIVE_INFINITY;
   /** The step under way of each watched series, by key. */
@@ -53,7 +53,6 @@ export class History {
     const watches = new Map<string, Watch[]>();
     const add = (sample: string, w: Watch) => watches.set(sample, [...(watches.get(sample) ?? []), w]);
     for (const rule of alerting.rules) {
-      if (watchesUp(rule)) continue;
       add(rule.sample, { rule, levels: rule.levels });
       if (rule.fast) add(rule.fast.sample, { rule, levels: rule.fast.levels });
     }
@@ -148,6 +147,7 @@ export class History {
   /** Each watched series with points in the last hour, by sample name and labels, with its rules' thresholds. */
   signals(now: number): SignalView[] {
     const since = now - SIGNAL_SPAN_MS;
+    const size = this.#size();
     const underWay = [...this.#open.values()].filter((step) => step.bucket >= since);
     const keys = [...new Set([...this.#store.seriesKeys(since), ...underWay.map((step) => step.series)])].sort();
     return keys.flatMap((key) => {
@@ -156,15 +156,17 @@ export class History {
       if (watching.length === 0) return [];
       const open = this.#open.get(key);
       const steps = [...this.#store.points(key, since), ...(open && open.bucket >= since ? [open] : [])];
-      // The worst value of each step for the rules' direction: the highest under `>` rules, the lowest under `<` ones.
-      const low = watching.every((w) => w.rule.op === '<' || w.rule.op === '<=');
+      // The worst value of each step for the rules' direction: the highest under `>` rules, the lowest under `<` ones
+      // and for a probe's `up` (0 when a run of the step was down).
+      const up = watching.some((w) => watchesUp(w.rule));
+      const low = up || watching.every((w) => w.rule.op === '<' || w.rule.op === '<=');
       const points = steps.map((p) => ({ at: iso(p.bucket), value: low ? p.lo : p.hi }));
       const thresholds = watching.flatMap((w) =>
         w.levels.map((l) => ({ alertname: w.rule.name, priority: l.priority, op: w.rule.op, value: l.threshold })),
       );
-      // A rule whose templates print no value (unit `state`) still watches a number: it is drawn as one.
-      const unit = watching.map((w) => w.rule.unit).find((u) => u !== 'state') ?? 'number';
-      return [{ sample: name, probe: probeOf(name), labels, unit, points, thresholds }];
+      // A probe's `up` is a state; any other rule watches a number, drawn as one even when its templates print no value.
+      const unit = up ? 'state' : (watching.map((w) => w.rule.unit).find((u) => u !== 'state') ?? 'number');
+      return [{ sample: name, probe: probeOf(name), labels, unit, stepSeconds: size.step / 1000, points, thresholds }];
     });
   }
 

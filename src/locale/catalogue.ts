@@ -239,6 +239,9 @@ const en = {
   'chart.runDown': 'down {time}, {seconds}',
   'chart.runsLabel': 'Last {count} {count:run|runs}, {down} down',
   'chart.sparkLabel': '{count} {count:point|points} in the last hour',
+  'chart.stepsLabel': '{count} {count:step|steps} in the last hour, {down} with the probe down',
+  'chart.stepUp': '{time}: up',
+  'chart.stepDown': '{time}: down at least once',
 
   // The timeline of one alert (/alerts/<id>).
   'timeline.title': '{alert} — timeline',
@@ -526,6 +529,9 @@ const es: Record<MessageKey, string> = {
   'chart.runDown': 'caída {time}, {seconds}',
   'chart.runsLabel': '{count:Última|Últimas} {count} {count:ejecución|ejecuciones}, {down} {down:caída|caídas}',
   'chart.sparkLabel': '{count} {count:punto|puntos} en la última hora',
+  'chart.stepsLabel': '{count} {count:tramo|tramos} en la última hora, {down} con la sonda caída',
+  'chart.stepUp': '{time}: arriba',
+  'chart.stepDown': '{time}: caída al menos una vez',
 
   'timeline.title': '{alert} — cronología',
   'timeline.back': '← Página de estado',

@@ -48,3 +48,36 @@ export function computeHolds(
 }
 
 const hold = (kind: Hold['kind'], id: string): Hold => ({ kind, id });
+
+/**
+ * What an instance brings to inhibition as a source: its labels (as matchers see them) while it fires and matches a
+ * rule's source, or undefined. Two evaluations that give the same for an instance hold its targets alike.
+ */
+export function inhibitingAs(e: Entry, inhibit: readonly InhibitConfig[]): string | undefined {
+  if (e.inst.state !== 'firing' || inhibit.length === 0) return undefined;
+  const labels = matchableLabels(e);
+  return inhibit.some((r) => matchesAll(r.source, labels)) ? JSON.stringify(labels) : undefined;
+}
+
+/**
+ * Holds of the last evaluation updated with `computed`, holds computed again for `recomputed` ids (which include every
+ * inhibiting source): their holds and their place in each source's `inhibits` are replaced; `dropped` ids (no longer
+ * looked at) are forgotten. A source's list keeps the recomputed alerts first, in the order they were computed.
+ */
+export function mergeHolds(
+  previous: { holds: ReadonlyMap<string, Hold[]>; inhibits: ReadonlyMap<string, string[]> },
+  computed: { holds: Map<string, Hold[]>; inhibits: Map<string, string[]> },
+  recomputed: ReadonlySet<string>,
+  dropped: Iterable<string>,
+): { holds: Map<string, Hold[]>; inhibits: Map<string, string[]> } {
+  const holds = new Map(previous.holds);
+  for (const id of dropped) holds.delete(id);
+  for (const [id, h] of computed.holds) holds.set(id, h);
+  const inhibits = new Map<string, string[]>();
+  for (const source of new Set([...previous.inhibits.keys(), ...computed.inhibits.keys()])) {
+    const kept = (previous.inhibits.get(source) ?? []).filter((id) => !recomputed.has(id));
+    const list = [...(computed.inhibits.get(source) ?? []), ...kept];
+    if (list.length > 0) inhibits.set(source, list);
+  }
+  return { holds, inhibits };
+}

@@ -214,8 +214,10 @@ export interface SignalView {
   /** The probe whose runs write it. */
   probe: string;
   labels: Labels;
-  /** How its values read: percent, seconds, … */
+  /** How its values read: percent, seconds, …; `state` for a probe's `up` (1 up, 0 a run of the step was down). */
   unit: Unit;
+  /** The length of a step (state.history.step). */
+  stepSeconds: number;
   /** One point per step (state.history.step): its start and the worst value seen in it for the rules' direction. */
   points: { at: string; value: number }[];
   thresholds: { alertname: string; priority: Priority; op: string; value: number }[];

@@ -1,5 +1,5 @@
-// The status page's pictures, as SVG written by the server (no script draws them): a bar of a probe's last runs and a
-// sparkline of a watched series over the last hour with its thresholds. Colours come from the stylesheet's classes.
+// The status page's pictures, as SVG written by the server (no script draws them): a bar of a probe's last runs, a
+// bar of a probe's up over the last hour, and a sparkline of a watched series over the last hour with its thresholds. Colours come from the stylesheet's classes.
 import { clockTime, type Locale, localTime, type Reading, t } from '../locale/locale.js';
 import { formatValue } from '../units.js';
 import type { RunView, SignalView } from './api-shapes.js';
@@ -64,11 +64,32 @@ export function sparkline(signal: SignalView, now: number, span: number, reading
     (q) =>
       html`<line class="grid" x1="${(q * SPARK_WIDTH) / 4}" x2="${(q * SPARK_WIDTH) / 4}" y1="0" y2="${SPARK_HEIGHT}"></line>`,
   );
-  // HH:MM on the reader's clock; the zone's offset is on the page's header.
-  const clock = (at: number) => clockTime(at, reading.timezone);
-  const axis = html`<div class="axis" aria-hidden="true"><span>${clock(now - span)}</span><span>${clock(now - span / 2)}</span><span>${clock(now)}</span></div>`;
   // A lone point draws no line: a dot shows it.
   const only = signal.points.length === 1 ? signal.points[0] : undefined;
   const label = t(lang, 'chart.sparkLabel', { count: signal.points.length });
-  return html`<svg class="spark" data-points="${signal.points.length}" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${label}">${grid}${rules}${signal.points.length > 1 ? html`<polyline class="line" points="${line}"></polyline>` : ''}${only ? html`<circle class="dot" cx="${coord(x(only.at))}" cy="${coord(y(only.value))}" r="2"></circle>` : ''}</svg>${axis}`;
+  return html`<svg class="spark" data-points="${signal.points.length}" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${label}">${grid}${rules}${signal.points.length > 1 ? html`<polyline class="line" points="${line}"></polyline>` : ''}${only ? html`<circle class="dot" cx="${coord(x(only.at))}" cy="${coord(y(only.value))}" r="2"></circle>` : ''}</svg>${timeAxis(now, span, reading)}`;
+}
+
+/**
+ * A probe's `up` over [now − span, now], one place per step at its time: red where a run of the step was down, green
+ * where all were up, nothing where none ran; under it the local times of its start, middle and end.
+ */
+export function stateBar(signal: SignalView, now: number, span: number, reading: Reading): SafeHtml {
+  const lang = reading.locale;
+  const step = (signal.stepSeconds * 1000 * SPARK_WIDTH) / span;
+  const rects = signal.points.map((p) => {
+    const at = Date.parse(p.at);
+    const up = p.value > 0;
+    const title = t(lang, up ? 'chart.stepUp' : 'chart.stepDown', { time: localTime(at, reading.timezone) });
+    return html`<rect class="run ${up ? 'up' : 'down'}" x="${coord(((at - (now - span)) / span) * SPARK_WIDTH)}" y="0" width="${coord(step * 0.8)}" height="${BAR_HEIGHT}"><title>${title}</title></rect>`;
+  });
+  const down = signal.points.filter((p) => p.value <= 0).length;
+  const label = t(lang, 'chart.stepsLabel', { count: signal.points.length, down });
+  return html`<svg class="runs steps" data-steps="${signal.points.length}" viewBox="0 0 ${SPARK_WIDTH} ${BAR_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${label}">${rects}</svg>${timeAxis(now, span, reading)}`;
+}
+
+/** Under a picture of [now − span, now]: its start, middle and end in HH:MM on the reader's clock (the zone's offset is on the page's header). */
+function timeAxis(now: number, span: number, reading: Reading): SafeHtml {
+  const clock = (at: number) => clockTime(at, reading.timezone);
+  return html`<div class="axis" aria-hidden="true"><span>${clock(now - span)}</span><span>${clock(now - span / 2)}</span><span>${clock(now)}</span></div>`;
 }

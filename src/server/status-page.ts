@@ -19,7 +19,7 @@ import {
   type SilenceView,
   type StatusView,
 } from './api-shapes.js';
-import { runBar, sparkline } from './charts.js';
+import { runBar, sparkline, stateBar } from './charts.js';
 import { html, type SafeHtml } from './html.js';
 
 /** How often the page refreshes itself (the script fetches `/` again and swaps <main>). */
@@ -56,7 +56,8 @@ export function renderStatus(
     });
   // The series an alert card draws are not drawn again among the signals.
   const inCards = new Set(view.alerts.map((a) => signalOf(a, view.signals)));
-  const others = view.signals.filter((sig) => !inCards.has(sig));
+  // A probe's up (a state) is drawn only in its alert's card: the probe's own bar of runs shows it among the probes.
+  const others = view.signals.filter((sig) => !inCards.has(sig) && sig.unit !== 'state');
   const none = (key: MessageKey) => html`<p class="muted">${t(lang, key as 'status.noProbes')}</p>`;
   return html`<header>
 <h1>centinela</h1>
@@ -318,6 +319,15 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
  */
 function alertChart(a: AlertView, view: StatusView, now: number, reading: Reading): SafeHtml | '' {
   if (a.watches && watchesUp(a.watches)) {
+    // The kept series of the probe's up covers the hour whatever the probe's interval; the ring of runs, when the
+    // series has nothing yet (a standby's page, a rule just added), says how far back it goes.
+    const up = signalOf(a, view.signals);
+    if (up && up.points.length > 0) {
+      return html`<figure class="signal runs" data-probe-up="${up.probe}">
+<figcaption><span class="labels">${t(reading.locale, 'status.runsLastHour', { probe: up.probe })}</span></figcaption>
+${stateBar(up, now, SIGNAL_SPAN_MS, reading)}
+</figure>`;
+    }
     const probe = view.probes.find((p) => p.name === a.watches?.probe);
     const runs = probe?.runs.filter((r) => Date.parse(r.at) >= now - SIGNAL_SPAN_MS) ?? [];
     if (!probe || runs.length === 0) return '';

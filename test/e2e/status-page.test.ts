@@ -101,10 +101,14 @@ describe('status page in a browser', () => {
     // ApiLatencyHigh's two thresholds, P2 and P1.
     expect(await spark.locator('line.threshold').count()).toBe(2);
 
-    // Each firing alert's card draws its last hour: the value's sparkline, or for ApiDown (a state) its probe's runs.
+    // Each firing alert's card draws its last hour: the value's sparkline, or for ApiDown (a state) its probe's up, a
+    // place per minute: the three quiet minutes up, the last minute down.
     const firingCard = (name: string) => page.locator('article[data-state="firing"]', { hasText: name });
     expect(await firingCard('DbConnectionsUsed').locator('svg.spark').count()).toBe(1);
-    expect(await firingCard('ApiDown').locator('svg.runs rect.run.down').count()).toBeGreaterThanOrEqual(3);
+    const upBar = firingCard('ApiDown').locator('svg.runs.steps');
+    expect(await upBar.locator('rect.run.up').count()).toBeGreaterThanOrEqual(3);
+    expect(await upBar.locator('rect.run').last().getAttribute('class')).toBe('run down');
+    expect(await firingCard('ApiDown').locator('figcaption').textContent()).toBe('api_health, última hora');
 
     // One column: alerts first, the probes below them, nothing wider than the screen.
     const alerts = await page.locator('#alerts').boundingBox();

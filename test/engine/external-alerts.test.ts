@@ -152,6 +152,32 @@ describe('alerts received from a source', () => {
     expect(summarize(h.last?.events ?? [])).toEqual(['firing NodeDown P1', 'firing HighLoad P2 held:inhibited']);
   });
 
+  it('are held and released by an inhibition source sent in another request, those not resent included', () => {
+    const h = harness({}, { inhibit: [{ source: { alertname: 'NodeDown' }, target: { severity: 'warning' } }] });
+    const load = (host: string) => firing(h, { alertname: 'HighLoad', severity: 'warning', host });
+    expect(summarize(h.receive('prometheus', [load('a')]))).toEqual(['firing HighLoad P2']);
+    const down = firing(h, { alertname: 'NodeDown', severity: 'critical' });
+    expect(summarize(h.receive('prometheus', [down]))).toEqual([
+      'firing NodeDown P1',
+      'firing HighLoad P2 held:inhibited',
+    ]);
+    // A target first sent while the source fires is held; the one sent before and not resent stays held.
+    expect(summarize(h.receive('prometheus', [load('b')]))).toEqual(['firing HighLoad P2 held:inhibited']);
+    h.engine.changed();
+    const held = (host: string) => h.alert('HighLoad', { host })?.alert.suppressedBy;
+    expect(held('a')).toEqual([{ kind: 'inhibited', id: expect.any(String) }]);
+    expect(held('b')).toEqual([{ kind: 'inhibited', id: expect.any(String) }]);
+    expect(h.alert('NodeDown')?.alert.inhibits).toHaveLength(2);
+    // A resend of the source changes nothing; its resolution releases both.
+    expect(summarize(h.receive('prometheus', [down]))).toEqual([]);
+    expect(summarize(h.receive('prometheus', [{ ...down, endsAt: h.clock.now() }]))).toEqual([
+      'resolved NodeDown P1',
+      'firing HighLoad P2',
+      'firing HighLoad P2',
+    ]);
+    expect(held('a')).toEqual([]);
+  });
+
   it('past max_alerts, new alerts are refused while those already open are still taken', () => {
     const h = harness({ max_alerts: 2 });
     const a = (n: number) => firing(h, { alertname: 'Many', n: String(n) });

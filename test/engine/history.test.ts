@@ -51,12 +51,17 @@ describe('engine history', () => {
     expect(harness.engine.history.probe('db', now)).toEqual({ runs: [], uptime: {} });
 
     const signals = harness.engine.history.signals(now);
-    // Only what a rule watches and draws: not the unmatched route, not `api.up` (a state), not the duration.
+    // Only what a rule watches: not the unmatched route, not the duration; `api.up` as a state, for its alert's card.
     expect(signals.map((s) => [s.sample, s.labels])).toEqual([
       ['api.p95_seconds', { route: '/tasks' }],
       ['api.rps', {}],
+      ['api.up', {}],
     ]);
-    const [latency, rps] = signals;
+    const [latency, rps, up] = signals;
+    // A step with a run down is down (the lowest), whatever the rule's op.
+    expect(up?.points.map((p) => p.value)).toEqual([1, 1, 0, 1]);
+    expect(up?.unit).toBe('state');
+    expect(up?.stepSeconds).toBe(60);
     // Two runs per one-minute step (one in the third, as the other failed): the highest of each for a `>` rule, the
     // lowest for a `<` one.
     expect(latency?.points.map((p) => p.value)).toEqual([1, 3, 4, 7]);
@@ -68,7 +73,7 @@ describe('engine history', () => {
     expect(latency?.unit).toBe('seconds');
     expect(rps?.thresholds).toEqual([{ alertname: 'TrafficStopped', priority: 'P2', op: '<', value: 0.5 }]);
     // One row per series and step, written when the step is over: the fourth minute is still in memory.
-    expect(harness.db.prepare('SELECT count(*) AS n FROM history_points').get()).toEqual({ n: 6 });
+    expect(harness.db.prepare('SELECT count(*) AS n FROM history_points').get()).toEqual({ n: 9 });
   });
 
   it('keeps the series of a number rule whose summary does not print the value', async () => {
@@ -88,8 +93,8 @@ describe('engine history', () => {
     expect(backups?.points.map((p) => p.value)).toEqual([2, 0]);
     expect(backups?.unit).toBe('number');
     expect(backups?.thresholds).toEqual([{ alertname: 'BackupMissing', priority: 'P1', op: '==', value: 0 }]);
-    // The probe's up stays a state: its runs show it.
-    expect(rest).toEqual([]);
+    // The probe's up stays a state.
+    expect(rest.map((s) => [s.sample, s.unit])).toEqual([['disk.up', 'state']]);
   });
 
   it('keeps the history over a restart', async () => {

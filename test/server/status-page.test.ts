@@ -304,6 +304,7 @@ describe('status page rendering', () => {
       probe: 'api',
       labels: {},
       unit: 'seconds' as const,
+      stepSeconds: 60,
       points: [0.1, 0.3, 0.2].map((value, i) => ({ at: iso((3 - i) * 60_000), value })),
       thresholds: [
         { alertname: 'Lat', priority: 'P1' as const, op: '>', value: 0.5 },
@@ -349,6 +350,7 @@ describe('status page rendering', () => {
       probe: 'api_metrics',
       labels: { route: '/x' },
       unit: 'percent' as const,
+      stepSeconds: 60,
       points: [0.1, 0.19].map((value, i) => ({ at: iso((8 - i) * 60_000), value })),
       thresholds: [{ alertname: 'ApiErrors', priority: 'P1' as const, op: '>', value: 5 }],
     };
@@ -405,6 +407,45 @@ describe('status page rendering', () => {
     expect(card.match(/<rect class="run up"/g)).toHaveLength(1);
   });
 
+  it("draws in a state alert's card the whole last hour of its probe's up, from before the outage", () => {
+    // 90 runs at every 5 s (7.5 min) in the ring, all down; the series of up, one step a minute, goes back the hour.
+    const runs = Array.from({ length: 90 }, (_, i) => ({ at: iso((90 - i) * 5_000), up: false, durationSeconds: 0.1 }));
+    const probe = { name: 'api_health', kind: 'http', up: false, samples: [], runs, uptime: {} };
+    const up = {
+      sample: 'api_health.up',
+      probe: 'api_health',
+      labels: {},
+      unit: 'state' as const,
+      stepSeconds: 60,
+      // Up from 50 to 21 minutes ago, down from 20 minutes ago on.
+      points: Array.from({ length: 50 }, (_, i) => ({ at: iso((50 - i) * 60_000), value: i < 30 ? 1 : 0 })),
+      thresholds: [{ alertname: 'ApiDown', priority: 'P1' as const, op: '==', value: 0 }],
+    };
+    const down = alert({
+      alertname: 'ApiDown',
+      labels: { alertname: 'ApiDown' },
+      unit: 'state',
+      watches: { probe: 'api_health', sample: 'api_health.up' },
+    });
+    const out = renderStatus(
+      view({ alerts: [down], probes: [probe], signals: [up] }),
+      NOW,
+      { locale: 'es', timezone: 'America/Guayaquil' },
+      WRITER,
+    ).value;
+    const card = out.slice(out.indexOf('data-alert-id="a1"'), out.indexOf('</article>'));
+    expect(card).toContain('api_health, última hora');
+    expect(card).toContain('<svg class="runs steps" data-steps="50"');
+    expect(card.match(/<rect class="run up"/g)).toHaveLength(30);
+    expect(card.match(/<rect class="run down"/g)).toHaveLength(20);
+    // The outage's first minute, 20 minutes ago (06:40 in Guayaquil), at a third of the way from the right.
+    expect(card).toContain('x="160" y="0" width="3.2" height="20"><title>2026-01-01 06:40');
+    expect(card).toContain('<span>06:00</span><span>06:30</span><span>07:00</span>');
+    expect(card).not.toContain('data-probe-runs');
+    // Not drawn again among the signals as a line of 0 and 1.
+    expect(out).not.toContain('data-sample="api_health.up"');
+  });
+
   it('says how far back the runs go when the ring of runs does not reach back an hour', () => {
     // 90 runs at every 5 s: the ring holds 7.5 minutes; the outage started before them.
     const runs = Array.from({ length: 90 }, (_, i) => ({ at: iso((90 - i) * 5_000), up: false, durationSeconds: 0.1 }));
@@ -430,6 +471,7 @@ describe('status page rendering', () => {
       probe: 'disk',
       labels: {},
       unit: 'number' as const,
+      stepSeconds: 60,
       points: [2, 0, 0].map((value, i) => ({ at: iso((3 - i) * 60_000), value })),
       thresholds: [{ alertname: 'BackupMissing', priority: 'P1' as const, op: '==', value: 0 }],
     };
