@@ -287,7 +287,12 @@ describe('ackAlert (API, CLI)', () => {
     const pages = state.store.outboxRows().filter((r) => r.kind === 'firing');
     expect(pages.map((r) => `${r.contact} ${r.state}`)).toEqual(['cto superseded', 'lead superseded']);
     await clock.advance(10 * MIN);
-    expect(state.store.claimDue(clock.now(), 10, 10).flat().filter((r) => r.kind === 'firing')).toEqual([]);
+    expect(
+      state.store
+        .claimDue(clock.now(), 10, 10)
+        .flat()
+        .filter((r) => r.kind === 'firing'),
+    ).toEqual([]);
   });
 
   it('drops reminders still queued when the alert resolves, so none arrives after the resolution', async () => {
