@@ -89,6 +89,10 @@ function notificationId(rows: OutboxRow[]): string {
   return h.digest('hex').slice(0, 32);
 }
 
+/** How long a claim found durable stays so for its lane; asked longer ago, it is asked again (see #deliverBatch). */
+const STILL_DURABLE_MS = 1_000;
+/** Asks at most before a claim is sent all the same: a machine that slow still pages (a repeat beats a miss). */
+const MAX_ASKS = 3;
 /** Delivers the outbox; one per daemon. */
 export class OutboxWorker {
   readonly #store: IncidentStore;
@@ -222,7 +226,14 @@ export class OutboxWorker {
   }
 
   async #deliverBatch(rows: OutboxRow[]): Promise<void> {
-    if (!(await this.#claimCommitted(rows))) return;
+    // Other lanes' work, or this process frozen (SIGSTOP, a stalled host), may pass between asking whether the claim
+    // is durable and this lane going on: asked over STILL_DURABLE_MS ago, it is asked again, so a leader frozen past
+    // its lease learns that another took over (its store reads the term again) before it sends.
+    for (let ask = 1; ; ask++) {
+      const asked = this.#clock.now();
+      if (!(await this.#claimCommitted(rows))) return;
+      if (ask === MAX_ASKS || this.#clock.now() - asked < STILL_DURABLE_MS) break;
+    }
     const first = rows[0] as OutboxRow;
     // When each send starts, for telling a send begun before a takeover from one begun after it (bench/failover.ts).
     this.#log.debug({ contact: first.contact, rows: rows.length }, 'outbox: sending');

@@ -94,4 +94,30 @@ describe('outbox worker on PostgreSQL', () => {
     expect(w.hook.requests).toHaveLength(2);
     expect((await suite.sql.query('SELECT state FROM outbox')).rows).toEqual([{ state: 'delivered' }]);
   });
+
+  it('asks again when the lane goes on long after it asked: frozen meanwhile and replaced, it sends nothing', async () => {
+    // As a leader frozen (SIGSTOP) between its claim found durable and its lane going on, woken after a standby took
+    // over: its flush has nothing left to write, so only asking again makes the store read the term before the send.
+    const old = await open({ clock: w.clock, lease: 3_000 });
+    await pageWritten(old);
+    let asks = 0;
+    const wk = new OutboxWorker({
+      store: old.incidents,
+      committed: async () => {
+        asks++;
+        await old.deliverable();
+        if (asks === 1) {
+          await open();
+          await w.clock.advance(5_000);
+        }
+      },
+      config: w.config({ contacts: { cto: { channels: ['hook'] } } }),
+      clock: w.clock,
+      log: captureLog(w.clock).log,
+    });
+    expect(await wk.runOnce()).toBe(1);
+    expect(asks).toBe(2);
+    expect(w.hook.requests).toHaveLength(0);
+    expect(await old.fenced).toMatchObject({ code: 'STATE_FENCED' });
+  });
 });
