@@ -214,7 +214,7 @@ async function openState(
         hold: state.unreachable_hold,
         onOutage: (outage) => deps.onOutage(outage, state.unreachable_hold),
         lease: state.lease,
-        unsureSince: () => leadership?.unsureSince,
+        lead: leadership,
       });
       log.info({ term: store.term }, 'leader: this centinela is the active one');
       return {

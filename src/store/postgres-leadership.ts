@@ -13,7 +13,7 @@
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StateError } from './errors.js';
-import { unreachable } from './postgres.js';
+import { type Lead, unreachable } from './postgres.js';
 import { LOCK_SPACE } from './postgres-schema.js';
 
 /** The advisory lock key of leadership, in LOCK_SPACE (1 is migrations). */
@@ -43,11 +43,17 @@ export interface LeadershipOptions {
 }
 
 /** The lead, held. */
-export interface Leadership {
+export interface Leadership extends Lead {
   /** Settles when the lead is lost: the lock, when PostgreSQL answers again after its connection failed, is another's. */
   readonly lost: Promise<Error>;
   /** Since when the lead is unsure (the lock's connection failed and the lock is not held again yet), epoch ms. */
   readonly unsureSince: number | undefined;
+  /**
+   * Resolves once the lock's connection answers a query: its session, and so the lock, was still this centinela's when
+   * the server read it. Rejects with STATE_UNREACHABLE when the lead is unsure already, or when the connection fails or
+   * does not answer within a third of the lease (the lead is unsure from then on); with STATE_FENCED once it is lost.
+   */
+  confirm(): Promise<void>;
   /** Gives the lead up: the lock's connection is closed. */
   release(): Promise<void>;
 }
@@ -160,6 +166,35 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
     lost: lost.then((err) => (released ? new Promise<Error>(() => {}) : err)),
     get unsureSince() {
       return unsureSince;
+    },
+    confirm() {
+      if (over) return Promise.reject(leadLost(new Error('the lead is over')));
+      if (unsureSince !== undefined) {
+        return Promise.reject(
+          new StateError(
+            'STATE_UNREACHABLE',
+            "state store (postgres): the lead's connection failed and is not taken again yet",
+          ),
+        );
+      }
+      const c = client;
+      return new Promise<void>((resolve, reject) => {
+        const failed = (err: Error) => {
+          unsure(c, err);
+          reject(unreachable("the lead's connection failed", err));
+        };
+        const late = options.clock.setTimeout(() => failed(new Error('no answer within a third of the lease')), every);
+        c.query('SELECT 1').then(
+          () => {
+            late();
+            resolve();
+          },
+          (err: Error) => {
+            late();
+            failed(err);
+          },
+        );
+      });
     },
     async release() {
       released = true;

@@ -66,8 +66,19 @@ export interface PostgresStoreOptions {
    * a flush would otherwise hold the term row, and the standby taking over would wait for it for ever.
    */
   lease?: number;
-  /** Since when the lead is unsure (its lock connection failed and is not yet taken again); pages wait meanwhile. */
-  unsureSince?: () => number | undefined;
+  /**
+   * The lead this store writes under (postgres-leadership.ts): pages wait while it is unsure (its lock's connection
+   * failed and the lock is not taken again yet), and each send first hears the lock's connection answer.
+   */
+  lead?: Lead;
+}
+
+/** What the store asks of the lead it writes under (postgres-leadership.ts). */
+export interface Lead {
+  /** Since when the lead is unsure (its lock's connection failed and the lock is not taken again yet), epoch ms. */
+  readonly unsureSince: number | undefined;
+  /** Resolves once the lock's connection answered: the lead was still this centinela's when the server read it. */
+  confirm(): Promise<void>;
 }
 
 /** A change in the store's reach of PostgreSQL; times are epoch ms, `error` names no part of the URL. */
@@ -126,7 +137,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         hold: options.hold ?? DEFAULT_HOLD_MS,
         maxHeldRows: options.maxHeldRows ?? DEFAULT_MAX_HELD_ROWS,
         onOutage: options.onOutage ?? (() => {}),
-        unsureSince: options.unsureSince ?? (() => undefined),
+        lead: options.lead,
         lease: options.lease,
       });
     } finally {
@@ -197,7 +208,7 @@ interface PgStoreDeps {
   hold: number;
   maxHeldRows: number;
   onOutage: (outage: Outage) => void;
-  unsureSince: () => number | undefined;
+  lead: Lead | undefined;
   lease: number | undefined;
 }
 
@@ -335,6 +346,11 @@ class PgStore implements PostgresStore {
       );
     }
     this.#sureOfTheLead();
+    // The claim was committed under this store's term, but the send comes after: the lock's session answering right
+    // now says this one still leads, so no send begins once a standby could have the lock (a connection cut since
+    // the commit fails the query, and the page waits).
+    const lead = this.#deps.lead;
+    if (lead && lead.unsureSince === undefined) await lead.confirm();
   }
 
   /**
@@ -342,7 +358,7 @@ class PgStore implements PostgresStore {
    * standby may be taking over. Past the hold it fails open, like an unreachable store.
    */
   #sureOfTheLead(): void {
-    const unsure = this.#deps.unsureSince();
+    const unsure = this.#deps.lead?.unsureSince;
     if (unsure !== undefined && this.#deps.clock.now() - unsure < this.#deps.hold) {
       throw new StateError(
         'STATE_UNREACHABLE',

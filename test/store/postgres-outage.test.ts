@@ -134,21 +134,40 @@ describe('PostgreSQL store: unreachable', () => {
 
   it('sends nothing while the lead is unsure, for the hold at most', async () => {
     const clock = new FakeClock();
-    let unsure: number | undefined = clock.now();
-    const store = await suite.open({ clock, hold: HOLD, unsureSince: () => unsure });
+    let confirms = 0;
+    const lead = {
+      unsureSince: clock.now() as number | undefined,
+      confirm: async () => {
+        confirms++;
+      },
+    };
+    const store = await suite.open({ clock, hold: HOLD, lead });
     store.alerts.addSilence(silenceOf('during'));
     await expect(store.deliverable()).rejects.toMatchObject({
       code: 'STATE_UNREACHABLE',
       message: "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
     });
-    // The lock held again: committed, sendable.
-    unsure = undefined;
+    // The lock held again: committed, the lock's connection heard, sendable.
+    lead.unsureSince = undefined;
     await expect(store.deliverable()).resolves.toBeUndefined();
     expect(await silences()).toEqual(['during']);
-    // Unsure for the whole hold: it fails open (here the commit itself works).
-    unsure = clock.now();
+    expect(confirms).toBe(1);
+    // Unsure for the whole hold: it fails open (here the commit itself works), without asking the failed connection.
+    lead.unsureSince = clock.now();
     await clock.advance(HOLD);
     await expect(store.deliverable()).resolves.toBeUndefined();
+    expect(confirms).toBe(1);
+  });
+
+  it('sends nothing when the lock connection does not answer after the commit', async () => {
+    const clock = new FakeClock();
+    const failure = new Error('the lock connection failed');
+    const lead = { unsureSince: undefined, confirm: () => Promise.reject(failure) };
+    const store = await suite.open({ clock, hold: HOLD, lead });
+    store.alerts.addSilence(silenceOf('claim'));
+    await expect(store.deliverable()).rejects.toBe(failure);
+    // The commit itself went through: only the send waits.
+    expect(await silences()).toEqual(['claim']);
   });
 
   it('sends nothing after a commit that took two thirds of the lease: the lead may have passed meanwhile', async () => {
@@ -260,6 +279,42 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
     await advanceUntil(clock, () => events.includes('retaken'));
     expect(lost).toBeUndefined();
     expect(await tryLock(await other())).toBe(false);
+  });
+
+  it('confirms the lead through the lock connection, and refuses once it is cut: a send right after a cut waits', async () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const l = await lead(clock, events);
+    await expect(l.confirm()).resolves.toBeUndefined();
+    const standby = await other();
+    const waiting = standby.query('SELECT pg_advisory_lock($1, 2)', [LOCK_SPACE]);
+    await proxy?.cut();
+    // Whether or not the connection's failure was heard yet, the round trip fails: no send after the cut.
+    await expect(l.confirm()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    expect(l.unsureSince).toBeDefined();
+    expect(events).toEqual(['unsure STATE_UNREACHABLE']);
+    await waiting;
+    await expect(l.confirm()).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: "state store (postgres): the lead's connection failed and is not taken again yet",
+    });
+  });
+
+  it('is unsure when the lock connection does not answer within a third of the lease', async () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const l = await lead(clock, events);
+    proxy?.stall();
+    const asked = l.confirm();
+    const outcome = asked.then(
+      () => 'answered',
+      (err: StateError) => `${err.code} ${err.message}`,
+    );
+    await clock.advance(1_000);
+    expect(await outcome).toBe(
+      "STATE_UNREACHABLE state store (postgres): the lead's connection failed (no answer within a third of the lease)",
+    );
+    expect(events).toEqual(['unsure STATE_UNREACHABLE']);
   });
 
   it('loses the lead when another took the lock meanwhile', async () => {

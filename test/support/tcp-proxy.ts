@@ -1,6 +1,7 @@
 // A TCP proxy on loopback between centinela and PostgreSQL, to cut one process off the database and let it back:
 // `cut()` destroys every connection through it (both ends see them close, so the server ends those sessions and
-// their advisory locks) and refuses new ones; `restore()` accepts again on the same port. Real sockets, no mock.
+// their advisory locks) and refuses new ones; `restore()` accepts again on the same port; `stall()` forwards nothing
+// more and closes nothing, as a network that drops packets. Real sockets, no mock.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /** A proxy to one upstream TCP address. */
@@ -11,6 +12,8 @@ export interface TcpProxy {
   through(url: string): string;
   /** Destroys every connection and stops listening: new connections are refused until restore(). */
   cut(): Promise<void>;
+  /** Forwards nothing more on the connections open now, in either direction, and closes none of them. */
+  stall(): void;
   /** Listens again on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -19,6 +22,7 @@ export interface TcpProxy {
 /** Starts a proxy to `host:port`. */
 export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -29,6 +33,9 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       const up = connect(port, host);
       track(up);
       down.pipe(up).pipe(down);
+      const pair: [Socket, Socket] = [down, up];
+      pairs.add(pair);
+      down.on('close', () => pairs.delete(pair));
       // Either end failing or closing ends both: the server sees the client go, and the client the server.
       for (const [a, b] of [
         [down, up],
@@ -60,6 +67,14 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       return u.toString();
     },
     cut: stop,
+    stall() {
+      for (const [down, up] of pairs) {
+        down.unpipe(up);
+        up.unpipe(down);
+        down.pause();
+        up.pause();
+      }
+    },
     async restore() {
       if (server) return;
       server = make();
