@@ -36,12 +36,15 @@ const PROBE_USES = [
   /\bdiagnose\s*:\s*\[([^\]]*)\]/g, // diagnose: [db, containers]
 ];
 
-/** The alert and probe names `text` uses, with their line; a refusal shown on purpose ("Did you mean") is skipped. */
+/**
+ * The alert and probe names `text` uses, with their line; a refusal shown on purpose ("Did you mean", "is refused": a
+ * silence too long for what a source may send) is skipped.
+ */
 function usesIn(text: string): Use[] {
   const uses: Use[] = [];
   const lineAt = (index: number) => text.slice(0, index).split('\n').length;
   const lines = text.split('\n');
-  const shownRefused = (line: number) => lines[line - 1]?.includes('Did you mean') === true;
+  const shownRefused = (line: number) => /Did you mean|is refused/.test(lines[line - 1] ?? '');
   for (const pattern of ALERT_USES) {
     for (const m of text.matchAll(pattern)) {
       const line = lineAt(m.index);

@@ -135,6 +135,7 @@ export class AlertsApi {
     const { alerting, store } = this.#d;
     const record = newWindow(input, this.#d.clock.now(), {
       kinds: alerting.kinds,
+      fromSources: alerting.fromSources,
       probes: alerting.probes,
       limits: lengthLimits(alerting.evaluation.window_max),
       open: store.openWindows(),

@@ -20,7 +20,7 @@ import type { AlertStore } from '../store/store.js';
 /** Silences over the store, checked against the alerts they could match. */
 export class Silences {
   readonly #store: AlertStore;
-  readonly #alerting: Pick<Alerting, 'kinds' | 'probes'>;
+  readonly #alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes'>;
   readonly #limits: LengthLimits;
   readonly #received: () => readonly AlertKind[];
   readonly #parsed = new Map<string, Matcher[]>();
@@ -28,7 +28,7 @@ export class Silences {
   /** `received`: the alerts sources have sent that are open, which a silence may name besides the config's. */
   constructor(
     store: AlertStore,
-    alerting: Pick<Alerting, 'kinds' | 'probes' | 'evaluation'>,
+    alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes' | 'evaluation'>,
     received: () => readonly AlertKind[],
   ) {
     this.#store = store;
@@ -39,7 +39,11 @@ export class Silences {
 
   /** Creates a silence, or throws AlertingError (SILENCE_INVALID, UNKNOWN_NAME, SILENCE_TOO_LONG) saying what to change. */
   create(input: SilenceInput, now: number): Silence {
-    const known = { kinds: [...this.#alerting.kinds, ...this.#received()], probes: this.#alerting.probes };
+    const known = {
+      kinds: [...this.#alerting.kinds, ...this.#received()],
+      fromSources: this.#alerting.fromSources,
+      probes: this.#alerting.probes,
+    };
     const record = newSilence(input, now, known, this.#limits);
     this.#store.addSilence(record);
     return this.#view({ ...record, expiredAt: undefined, expiredBy: undefined }, now);

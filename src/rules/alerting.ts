@@ -5,7 +5,8 @@ import type { AlertsFile, EvaluationConfig, InhibitConfig, SourceConfig } from '
 import type { Reading } from '../locale/locale.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
-import type { AlertKind } from './known-names.js';
+import { sourceAnyKind } from './external.js';
+import type { AlertKind, SourceAnyKind } from './known-names.js';
 import { RecurringWindow } from './maintenance.js';
 import { type BuiltinRules, builtinRules, compileRules, type Rule, type RuleIssue } from './rule.js';
 
@@ -28,6 +29,8 @@ export interface Alerting {
   /** For each rule that can be a cause, the probes of the symptoms it can explain. */
   symptomProbes: ReadonlyMap<string, readonly string[]>;
   kinds: readonly AlertKind[];
+  /** What each source may send under a name none of `kinds` has (rules/external.ts sourceAnyKind). */
+  fromSources: readonly SourceAnyKind[];
   /** The sources that send alerts through the Alertmanager API (rules/external.ts), by name. */
   sources: ReadonlyMap<string, SourceConfig>;
 }
@@ -81,6 +84,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
         ]
       : []),
   ];
+  const names = new Set(kinds.map((k) => k.alertname));
   return {
     alerting: {
       rules,
@@ -96,6 +100,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       causes,
       symptomProbes: symptomProbes(rules, causes),
       kinds,
+      fromSources: alerts.sources.map((s) => sourceAnyKind(s, names)),
       sources: new Map(alerts.sources.map((s) => [s.name, s])),
     },
     issues,

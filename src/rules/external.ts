@@ -7,7 +7,7 @@
 // An alert with no `endsAt` stays firing for the source's `resolve_timeout` after it was last received.
 import type { SourceConfig } from '../config/schema.js';
 import { type Labels, PRIORITIES, type Priority } from '../types.js';
-import type { AlertKind } from './known-names.js';
+import type { AlertKind, SourceAnyKind } from './known-names.js';
 import { builtin, type Rule } from './rule.js';
 import type { Observation } from './state-machine.js';
 
@@ -116,13 +116,27 @@ export function externalText(
   };
 }
 
+/** The priorities a source's alerts can have: its default and every mapped one, P0 as P1 unless it may page P0. */
+function sourcePriorities(source: SourceConfig): Priority[] {
+  const mapped = Object.values(source.priority_labels).flatMap((map) => Object.values(map));
+  const can = new Set([source.default_priority, ...mapped].map((p) => (p === 'P0' && !source.page_p0 ? 'P1' : p)));
+  return PRIORITIES.filter((p) => can.has(p));
+}
+
 /**
  * The alerts a source has sent that are open, as alerts that can exist (for checking a new silence): any label
  * value, at any priority the source can map to.
  */
 export function sourceKinds(source: SourceConfig, alertnames: Iterable<string>): AlertKind[] {
-  const mapped = Object.values(source.priority_labels).flatMap((map) => Object.values(map));
-  const can = new Set([source.default_priority, ...mapped].map((p) => (p === 'P0' && !source.page_p0 ? 'P1' : p)));
-  const priorities = PRIORITIES.filter((p) => can.has(p));
+  const priorities = sourcePriorities(source);
   return [...alertnames].map((alertname) => ({ alertname, labels: { alertname }, open: 'any', priorities }));
+}
+
+/**
+ * What a source may send before it has sent it, for the length limit of a silence or window: an alert of any name
+ * but `ruleNames` (the config's), with any labels, at any priority the source can map to. A silence named for an
+ * alert Prometheus has not fired yet is so capped as the P0 it may become.
+ */
+export function sourceAnyKind(source: SourceConfig, ruleNames: ReadonlySet<string>): SourceAnyKind {
+  return { source: source.name, except: ruleNames, priorities: sourcePriorities(source) };
 }

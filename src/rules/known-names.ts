@@ -17,10 +17,22 @@ export interface AlertKind {
   priorities: readonly Priority[];
 }
 
+/**
+ * An alert a source may send that the config does not name, known before it is first sent: any alert name but
+ * `except` (the config's alert names, which are AlertKinds), any labels, at the priorities the source can map to.
+ */
+export interface SourceAnyKind {
+  source: string;
+  except: ReadonlySet<string>;
+  priorities: readonly Priority[];
+}
+
 /** The names a new silence or window is checked against. */
 export interface KnownNames {
   /** The alerts that can exist: the rules and centinela's own (CannotMeasure, HealthNotBack). */
   kinds: readonly AlertKind[];
+  /** What each configured source may send besides: a length limit counts them; a name need not be one of them. */
+  fromSources: readonly SourceAnyKind[];
   /** The configured probes. */
   probes: ReadonlySet<string>;
 }

@@ -138,7 +138,7 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
   if (problems.length > 0) throw new AlertingError('WINDOW_INVALID', `maintenance window: ${problems.join('; ')}`);
   const match = input.match ?? [];
   if (!input.force) refuseUnknownNames('maintenance window', match, scope);
-  checkLength(WINDOW, match, input.max, scope.kinds, scope.limits);
+  checkLength(WINDOW, match, input.max, [...scope.kinds, ...scope.fromSources], scope.limits);
   refuseOverlap(input.probes, now, scope.open);
   return {
     id: `win_${randomBytes(6).toString('hex')}`,

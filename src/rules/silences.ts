@@ -8,7 +8,7 @@ import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
 import { AlertingError, type AlertingErrorCode } from './errors.js';
-import { type AlertKind, type KnownNames, refuseUnknownNames } from './known-names.js';
+import { type AlertKind, type KnownNames, refuseUnknownNames, type SourceAnyKind } from './known-names.js';
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -67,7 +67,7 @@ export function newSilence(
     const checked = input.anyAlertname ? input.matchers.filter((m) => m.label !== 'alertname') : input.matchers;
     refuseUnknownNames('silence', checked, known);
   }
-  checkLength(SILENCE, input.matchers, input.endsAt - startsAt, known.kinds, limits);
+  checkLength(SILENCE, input.matchers, input.endsAt - startsAt, [...known.kinds, ...known.fromSources], limits);
   return {
     id: `sil_${randomBytes(6).toString('hex')}`,
     matchers: formatMatchers(input.matchers),
@@ -106,16 +106,17 @@ const SILENCE: Limited = {
 
 /**
  * Throws `what.code` when `length` is longer than the tightest priority limit among the alerts `matchers` could
- * match (no matchers: every alert), naming that alert, the limit and the fix.
+ * match (no matchers: every alert), naming that alert, the limit and the fix. `kinds` are the config's alerts, those
+ * sources have sent that are open, and what each source may send besides (SourceAnyKind).
  */
 export function checkLength(
   what: Limited,
   matchers: readonly Matcher[],
   length: number,
-  kinds: readonly AlertKind[],
+  kinds: readonly (AlertKind | SourceAnyKind)[],
   limits: LengthLimits,
 ): void {
-  let tightest: { kind: AlertKind; priority: Priority; max: number } | undefined;
+  let tightest: { kind: AlertKind | SourceAnyKind; priority: Priority; max: number } | undefined;
   for (const kind of kinds) {
     for (const priority of kind.priorities) {
       const max = limits[priority];
@@ -125,19 +126,50 @@ export function checkLength(
   }
   if (tightest && length > tightest.max) {
     const { kind, priority, max } = tightest;
+    const rounded = formatDuration(Math.round(length / 1000) * 1000);
+    const limit = `${priority} ${what.noun}s may last at most ${formatDuration(max)} (${what.key})`;
+    const shorten = what.shorten(formatDuration(max));
+    if ('source' in kind) {
+      // Every priority of the source's that this length passes: excluding only the tightest would be refused again.
+      const over = kind.priorities.filter((p) => (limits[p] ?? Number.POSITIVE_INFINITY) < length);
+      const exclude = over.length === 1 ? `priority!="${priority}"` : `priority!~"${over.join('|')}"`;
+      throw new AlertingError(
+        what.code,
+        `a ${what.noun} of ${rounded} is too long: it could match an alert from source "${kind.source}" at ${priority} ` +
+          `(a source may send an alert of any name, not only those it has sent), and ${limit}. ${shorten}, or narrow ` +
+          `the matchers so they exclude it: add ${exclude} (so a ${over.join(' or ')} alert still pages), or match ` +
+          `alertname only to the config's rules`,
+      );
+    }
     throw new AlertingError(
       what.code,
-      `a ${what.noun} of ${formatDuration(Math.round(length / 1000) * 1000)} is too long: it could match ${kind.alertname} at ${priority}, and ` +
-        `${priority} ${what.noun}s may last at most ${formatDuration(max)} (${what.key}). ` +
-        `${what.shorten(formatDuration(max))}, or narrow the matchers so they exclude ${kind.alertname}`,
+      `a ${what.noun} of ${rounded} is too long: it could match ${kind.alertname} at ${priority}, and ${limit}. ` +
+        `${shorten}, or narrow the matchers so they exclude ${kind.alertname}`,
     );
   }
 }
 
-/** Whether one matcher can hold for some alert of `kind` at `priority` (`priority` is matchable like a label). */
-export function couldMatch(m: Matcher, kind: AlertKind, priority: Priority): boolean {
+/**
+ * Whether one matcher can hold for some alert of `kind` at `priority` (`priority` is matchable like a label). An
+ * alert from a source has any labels, and any alert name but the config's.
+ */
+export function couldMatch(m: Matcher, kind: AlertKind | SourceAnyKind, priority: Priority): boolean {
   if (m.label === 'priority') return matchesAll([m], { priority });
+  if ('source' in kind) return m.label !== 'alertname' || couldName(m, kind.except);
   if (Object.hasOwn(kind.labels, m.label)) return matchesAll([m], kind.labels);
   if (kind.open === 'any' || kind.open.includes(m.label)) return true;
   return matchesAll([m], {});
+}
+
+/** Regex metacharacters besides `|`: a pattern without them is a list of names (`ApiDown|DbDown`). */
+const REGEX_SYNTAX = /[\\^$.?*+()[\]{}]/;
+
+/**
+ * Whether an alertname matcher can hold for a name (never empty: the intake requires one) that is none of `except`.
+ * `=` and a regex that only lists names are checked; any other regex and every negation are taken to be able to.
+ */
+function couldName(m: Matcher, except: ReadonlySet<string>): boolean {
+  const listed =
+    m.op === '=' ? [m.value] : m.op === '=~' && !REGEX_SYNTAX.test(m.value) ? m.value.split('|') : undefined;
+  return listed ? listed.some((name) => name !== '' && !except.has(name)) : true;
 }

@@ -17,7 +17,7 @@ export const API_ERRORS = {
   WINDOW_CLOSED: { status: 409, when: 'the maintenance window is already closed' },
   SILENCE_TOO_LONG: {
     status: 422,
-    when: "the silence is longer than evaluation.silence_max allows for the alert's priority",
+    when: 'the silence is longer than evaluation.silence_max allows for an alert it could match (a source may send one)',
   },
   WINDOW_TOO_LONG: {
     status: 422,

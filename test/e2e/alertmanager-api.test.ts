@@ -172,19 +172,20 @@ describe('amtool against centinela', () => {
 });
 
 describe('amtool and the acceptance review', () => {
-  const silenceAdd = (...matchers: string[]) =>
+  const silenceFor = (duration: string, ...matchers: string[]) =>
     amtool(
       `--http.config.file=${httpConfig}`,
       'silence',
       'add',
       ...matchers,
       '-d',
-      '30m',
+      duration,
       '-c',
       'upgrade',
       '-a',
       'ana',
     );
+  const silenceAdd = (...matchers: string[]) => silenceFor('30m', ...matchers);
 
   it('silences a source alert that is not open, ahead of maintenance; a probe name is still checked', async () => {
     const ahead = await silenceAdd('alertname=AppDown');
@@ -196,6 +197,26 @@ describe('amtool and the acceptance review', () => {
     // amtool has no --force: the hint names centinela's own command.
     expect(typo.out).not.toContain('--force on the command line');
     expect(typo.out).toContain('--force on the centinela command line');
+  });
+
+  it('refuses a day-long silence on an alert Prometheus has not sent yet: it may come at P0', async () => {
+    const forADay = (...matchers: string[]) => silenceFor('24h', ...matchers);
+    // DatabaseDown is not open (nothing sent it): a page_p0 source may still send it at P0, held a day in silence.
+    const named = await forADay('alertname=DatabaseDown');
+    expect(named.ok).toBe(false);
+    // Its length as centinela counts it: from its own now, which the fake clock keeps ahead of amtool's real one.
+    expect(named.out).toMatch(
+      /a silence of (1d|23h[\dms]+) is too long: it could match an alert from source "prometheus" at P0 \(a source may send an alert of any name, not only those it has sent\), and P0 silences may last at most 1h \(evaluation\.silence_max\)\. Make it 1h or shorter, or narrow the matchers so they exclude it: add priority!="P0" \(so a P0 alert still pages\), or match alertname only to the config's rules$/m,
+    );
+    // No alertname at all: refused too (ApiDown, a P0 rule here, could carry instance=db1; with no P0 rule, the
+    // source's P0 is what it could match: test/rules/silences.test.ts).
+    const byInstance = await forADay('instance=db1');
+    expect(byInstance.ok).toBe(false);
+    expect(byInstance.out).toMatch(/could match .* at P0, and P0 silences may last at most 1h/);
+    // Narrowed as told, it is taken: a P0 DatabaseDown still pages.
+    const narrowed = await forADay('alertname=DatabaseDown', 'priority!=P0');
+    expect(narrowed).toMatchObject({ ok: true });
+    expect(narrowed.out).toMatch(/^sil_\w+$/m);
   });
 
   it('filters alerts by priority as a silence matches them', async () => {

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src/clock.js';
 import { maintenanceConfig } from '../../src/config/schema.js';
 import { AlertingError } from '../../src/rules/errors.js';
 import { RecurringWindow } from '../../src/rules/maintenance.js';
-import { m, probe, RulesHarness, summarize } from '../support/rules.js';
+import { m, probe, RulesHarness, refusal, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];
 afterEach(() => {
@@ -234,17 +234,6 @@ describe('one-shot windows (deploys)', () => {
   });
 });
 
-/** The AlertingError `fn` throws, for its code and message. */
-function refusal(fn: () => unknown): AlertingError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AlertingError) return err;
-    throw err;
-  }
-  throw new Error('not refused');
-}
-
 describe('one-shot windows: length cap, overlaps, names', () => {
   it.each([
     // No match holds every alert back, ApiDown (P0) too: the default P0 cap of 1h applies, as for silences.
@@ -275,6 +264,31 @@ describe('one-shot windows: length cap, overlaps, names', () => {
     );
     expect(err.code).toBe('WINDOW_TOO_LONG');
     expect(err.message).toContain(message);
+  });
+
+  it('caps a window by what a source may send: a window holds back by its match, not by its probes', () => {
+    // No rule pages P0 here; Prometheus may, with any name and labels, before it has sent the alert.
+    const h = new RulesHarness({
+      probes: [probe('api'), probe('api_health')],
+      rules: rules.slice(1),
+      sources: [{ name: 'prometheus', page_p0: true }],
+    });
+    harnesses.push(h);
+    const open = (max: number, match: Record<string, string>, probes = ['api']) =>
+      h.evaluator.api.openWindow({ probes, max, reason: 'reindex', match: m(match) });
+    // (Without a match it holds back HealthNotBack too, which may be P0: capped with or without sources.)
+    const err = refusal(() => open(2 * 60 * MIN, { job: 'postgres' }));
+    expect(err.code).toBe('WINDOW_TOO_LONG');
+    expect(err.message).toBe(
+      'a maintenance window of 2h is too long: it could match an alert from source "prometheus" at P0 (a source may ' +
+        'send an alert of any name, not only those it has sent), and P0 maintenance windows may last at most 1h ' +
+        '(evaluation.window_max). Give it a max of 1h or less, or narrow the matchers so they exclude it: add ' +
+        'priority!="P0" (so a P0 alert still pages), or match alertname only to the config\'s rules',
+    );
+    // A label of the probe's alerts does not exclude a source's: Prometheus may send any label.
+    expect(refusal(() => open(2 * 60 * MIN, { probe: 'api' })).code).toBe('WINDOW_TOO_LONG');
+    expect(open(6 * 60 * MIN, { alertname: 'ApiLatencyHigh' }).open).toBe(true);
+    expect(open(6 * 60 * MIN, { probe: 'api_health', priority: '!=P0' }, ['api_health']).open).toBe(true);
   });
 
   it('allows a long window that can hold back nothing capped, and a P0 one within the cap', () => {

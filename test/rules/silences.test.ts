@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertingError } from '../../src/rules/errors.js';
-import { m, probe, RulesHarness, summarize } from '../support/rules.js';
+import { m, probe, RulesHarness, refusal, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];
 afterEach(() => {
@@ -218,5 +218,96 @@ describe('silences', () => {
     expect(summarize(h.tick())).toEqual(['firing ApiLatencyHigh P2 held:silenced']);
     // At P1 the silence no longer matches: the rise is told unheld.
     expect(summarize(h.run('api', { latency_p95_seconds: 0.6 }))).toEqual(['priority-changed ApiLatencyHigh P2→P1']);
+  });
+});
+
+describe('silences and the alerts a source may send', () => {
+  // No rule of the config pages P0 here: only what Prometheus may send can.
+  const withSource = (source: Record<string, unknown>) => {
+    const h = new RulesHarness({
+      probes: [probe('api'), probe('docker')],
+      rules: config.rules.slice(1),
+      sources: [{ name: 'prometheus', ...source }],
+      evaluation: { silence_max: { P1: '4h' } },
+    });
+    harnesses.push(h);
+    return h;
+  };
+  // As the Alertmanager API creates them: an alertname no rule has may be named (a source may send it).
+  const create = (h: RulesHarness, matchers: Record<string, string>, length: number) =>
+    h.evaluator.api.createSilence({
+      matchers: m(matchers),
+      endsAt: h.clock.now() + length,
+      owner: 'ana',
+      reason: 'db migration',
+      anyAlertname: true,
+    });
+
+  it('caps a silence on an alert name a page_p0 source has not sent yet as the P0 it may become', () => {
+    const h = withSource({ page_p0: true });
+    const err = refusal(() => create(h, { alertname: 'DatabaseDown' }, 2 * HOUR));
+    expect(err.code).toBe('SILENCE_TOO_LONG');
+    expect(err.message).toBe(
+      'a silence of 2h is too long: it could match an alert from source "prometheus" at P0 (a source may send an ' +
+        'alert of any name, not only those it has sent), and P0 silences may last at most 1h (evaluation.silence_max). ' +
+        'Make it 1h or shorter, or narrow the matchers so they exclude it: add priority!="P0" (so a P0 alert still ' +
+        "pages), or match alertname only to the config's rules",
+    );
+    // Past P1's 4h as well: the priority matcher offered excludes both, so it is not refused a second time.
+    expect(refusal(() => create(h, { alertname: 'DatabaseDown' }, 24 * HOUR)).message).toContain(
+      'add priority!~"P0|P1" (so a P0 or P1 alert still pages)',
+    );
+    expect(create(h, { alertname: 'DatabaseDown', priority: '!~P0|P1' }, 24 * HOUR).state).toBe('active');
+    expect(create(h, { alertname: 'DatabaseDown' }, HOUR).state).toBe('active');
+  });
+
+  it.each([
+    [{ instance: 'db1' }, 24 * HOUR, 'from source "prometheus" at P0'],
+    [{ alertname: '=~Database.*' }, 2 * HOUR, 'from source "prometheus" at P0'],
+    [{ alertname: '!=ApiLatencyHigh', instance: 'db1' }, 2 * HOUR, 'from source "prometheus" at P0'],
+    [{ alertname: '=~ApiLatencyHigh|DatabaseDown' }, 2 * HOUR, 'from source "prometheus" at P0'],
+    [{ alertname: 'ApiLatencyHigh', priority: '!=P0' }, 5 * HOUR, 'could match ApiLatencyHigh at P1'],
+    [{ alertname: 'DatabaseDown', priority: 'P1' }, 5 * HOUR, 'from source "prometheus" at P1'],
+  ])('refuses %j for %d ms: a source may send it', (matchers, length, message) => {
+    const h = withSource({ page_p0: true });
+    const err = refusal(() => create(h, matchers, length));
+    expect(err.code).toBe('SILENCE_TOO_LONG');
+    expect(err.message).toContain(message);
+  });
+
+  it.each([
+    // Names only the config's rules have, or priorities the caps do not reach.
+    [{ alertname: 'ApiLatencyHigh' }, 4 * HOUR],
+    [{ alertname: 'ContainerMemoryHigh' }, 48 * HOUR],
+    [{ alertname: '=~ApiLatencyHigh|ContainerMemoryHigh', priority: '!=P1' }, 48 * HOUR],
+    [{ alertname: 'DatabaseDown', priority: '=~P2|P3' }, 48 * HOUR],
+    [{ instance: 'db1', priority: '!~P0|P1' }, 48 * HOUR],
+  ])('allows %j for %d ms', (matchers, length) => {
+    expect(create(withSource({ page_p0: true }), matchers, length).state).toBe('active');
+  });
+
+  it('caps at the priorities the source can map to: P0 is P1 without page_p0, and none above what it maps', () => {
+    const p1 = withSource({});
+    expect(create(p1, { alertname: 'DatabaseDown' }, 4 * HOUR).state).toBe('active');
+    expect(refusal(() => create(p1, { alertname: 'DatabaseDown' }, 5 * HOUR)).message).toContain(
+      'it could match an alert from source "prometheus" at P1 (a source may send an alert of any name, not only ' +
+        'those it has sent), and P1 silences may last at most 4h',
+    );
+    const low = withSource({ page_p0: true, priority_labels: { severity: { warning: 'P2' } }, default_priority: 'P3' });
+    expect(create(low, { alertname: 'DatabaseDown' }, 48 * HOUR).state).toBe('active');
+  });
+
+  it('caps a forced silence on a name no rule has, through /api/v1 too', () => {
+    const h = withSource({ page_p0: true });
+    const forced = (length: number) =>
+      h.evaluator.api.createSilence({
+        matchers: m({ alertname: 'DatabaseDown' }),
+        endsAt: h.clock.now() + length,
+        owner: 'ana',
+        reason: 'r',
+        force: true,
+      });
+    expect(refusal(() => forced(24 * HOUR)).message).toContain('from source "prometheus" at P0');
+    expect(forced(HOUR).state).toBe('active');
   });
 });

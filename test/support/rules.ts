@@ -18,6 +18,7 @@ import { type Matcher, parseMatchers } from '../../src/matchers.js';
 import { type RunOutcome, runGuarded } from '../../src/probes/guarded-run.js';
 import { createProbe } from '../../src/probes/index.js';
 import { compileAlerting } from '../../src/rules/alerting.js';
+import { AlertingError } from '../../src/rules/errors.js';
 import type { PostedAlert } from '../../src/rules/external.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import type { Db } from '../../src/store/sqlite-db.js';
@@ -25,6 +26,17 @@ import type { AlertEvent, Labels, ProbeRun, Sample } from '../../src/types.js';
 import { SHIPPED_ENV, SHIPPED_READING } from './shipped-env.js';
 
 const silent = pino({ level: 'silent' });
+
+/** The AlertingError `fn` throws, for its code and message. */
+export function refusal(fn: () => unknown): AlertingError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AlertingError) return err;
+    throw err;
+  }
+  throw new Error('not refused');
+}
 
 /** An http probe config: the rules only need its name. */
 export const probe = (name: string) => ({ name, kind: 'http', url: 'http://127.0.0.1:9/', every: '30s' });
