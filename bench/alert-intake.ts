@@ -3,8 +3,11 @@
 // between. While a flood of 10,000 new alerts (then their resend) is taken, a 100 ms timer stands in for the probe
 // scheduler: its worst lateness says whether probes keep their pace.
 //
-//   npx tsx bench/alert-intake.ts [--alerts 10000] [--trials 5]
+//   npx tsx bench/alert-intake.ts [--alerts 10000] [--trials 5] [--pages]
 //   ./node_modules/.bin/node --expose-gc --import tsx bench/alert-intake.ts   (heap figures after a full GC)
+//
+// With --pages the engine pages as the daemon does (every new alert opens an incident and writes a page for one
+// contact into the outbox; the worker is not started, so nothing is sent): the escalator's share of the intake.
 //
 // Printed per phase (new alerts, resend of the same ones): median alerts/s over the trials and the worst timer
 // lateness; then the heap per 1,000 open external alerts, and the load average.
@@ -13,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { FakeClock } from '../src/clock.js';
-import { alertsFile } from '../src/config/schema.js';
+import { alertsFile, escalationFile } from '../src/config/schema.js';
 import { Engine } from '../src/engine/loop.js';
 import { RECEIVE_SLICE } from '../src/engine/operations.js';
 import { DEFAULT_READING } from '../src/locale/locale.js';
@@ -29,6 +32,15 @@ const arg = (name: string, fallback: number) => {
 };
 const ALERTS = arg('alerts', 10_000);
 const TRIALS = arg('trials', 5);
+const PAGES = process.argv.includes('--pages');
+// The source's alerts are P2 by default: the P2 level pages one contact over a webhook (never sent here).
+const paging = {
+  escalation: escalationFile.parse({
+    levels: { P2: { ack_within: '4h', repeat_every: '1h', contacts: ['ops'] } },
+    contacts: { ops: { name: 'Ops room', channels: ['hook'] } },
+    channels: { hook: { kind: 'webhook', format: 'generic', url: 'http://127.0.0.1:9/hook' } },
+  }),
+};
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function batch(now: number, trial: number): PostedAlert[] {
@@ -66,7 +78,13 @@ for (let trial = 0; trial < TRIALS; trial++) {
     alertsFile.parse({ sources: [{ name: 'prometheus', max_alerts: 100_000 }] }),
     DEFAULT_READING,
   );
-  const engine = new Engine({ store, clock, log: pino({ level: 'silent' }), alerting });
+  const engine = new Engine({
+    store,
+    clock,
+    log: pino({ level: 'silent' }),
+    alerting,
+    ...(PAGES ? { paging } : {}),
+  });
   gc?.();
   const before = process.memoryUsage().heapUsed;
   const alerts = batch(clock.now(), trial);
@@ -88,7 +106,9 @@ for (let trial = 0; trial < TRIALS; trial++) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`alert intake: ${ALERTS} alerts, ${RECEIVE_SLICE} per unit of work, ${TRIALS} trials`);
+console.log(
+  `alert intake: ${ALERTS} alerts, ${RECEIVE_SLICE} per unit of work, ${TRIALS} trials${PAGES ? ', each new alert paged' : ''}`,
+);
 for (const r of rows) {
   console.log(
     `  ${r.phase.padEnd(11)} median ${Math.round(median(r.rate))} alerts/s; 100 ms timer worst late ${Math.round(Math.max(...r.late))} ms (median of trials ${Math.round(median(r.late))} ms)`,

@@ -170,8 +170,9 @@ export class SqliteIncidentStore implements IncidentStore {
         `INSERT OR IGNORE INTO outbox (key, incident_id, kind, contact, channel_index, group_key, item, state, created_at, next_attempt_at)
          VALUES (@key, @incidentId, @kind, @contact, @channelIndex, @groupKey, @item, 'pending', @createdAt,
            COALESCE(
-             (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND attempts = 0 AND contact = @contact
-               AND group_key = @groupKey AND channel_index = @channelIndex),
+             -- The earliest, read in the group index's order up to the first row not attempted yet: MIN() read them all.
+             (SELECT next_attempt_at FROM outbox WHERE state = 'pending' AND attempts = 0 AND contact = @contact
+               AND group_key = @groupKey AND channel_index = @channelIndex ORDER BY next_attempt_at LIMIT 1),
              CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contact = @contact AND group_key = @groupKey
                AND channel_index = @channelIndex AND created_at > @createdAt - @groupWait)
              THEN @createdAt + @groupWait ELSE @createdAt END))`,
