@@ -28,7 +28,7 @@ import {
 } from '../rules/external.js';
 import { stepWithFast } from '../rules/fast-path.js';
 import { trackFlapping } from '../rules/flapping.js';
-import { computeHolds, type HoldSources, inhibitingAs, mergeHolds } from '../rules/holds.js';
+import { computeHolds, DraftHolds, freshHolds, type HoldSources, inhibitingAs, mergeHolds } from '../rules/holds.js';
 import type { AlertKind } from '../rules/known-names.js';
 import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
 import { type Release, release } from '../rules/release.js';
@@ -102,7 +102,7 @@ interface Draft {
   history: HistoryEntry[];
   windows: WindowRecord[];
   retry: Map<string, number>;
-  holds: ReadonlyMap<string, Hold[]>;
+  holds: DraftHolds;
   inhibits: ReadonlyMap<string, string[]>;
   /** Alerts received from sources in this evaluation, by alert id. */
   received: Map<string, ExternalAlert>;
@@ -153,7 +153,7 @@ export class Evaluator {
   readonly #toldHeld = new Set<string>();
   /** The alerts received from sources whose instances are open, by alert id (kept in the store too). */
   readonly #external = new Map<string, ExternalAlert>();
-  #holds: ReadonlyMap<string, Hold[]> = new Map();
+  #holds = new Map<string, Hold[]>();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   /** What #holds were computed from; undefined until an evaluation is committed after the store was (re)loaded. */
   #holdBasis: HoldBasis | undefined;
@@ -253,7 +253,7 @@ export class Evaluator {
       history: [],
       windows: [],
       retry: new Map(),
-      holds: new Map(),
+      holds: new DraftHolds(),
       inhibits: new Map(),
       received: new Map(),
     };
@@ -658,7 +658,7 @@ export class Evaluator {
   #holdsOf(
     draft: Draft,
     sources: HoldSources,
-  ): { candidates: Entry[]; holds: Map<string, Hold[]>; inhibits: Map<string, string[]> } {
+  ): { candidates: Entry[]; holds: DraftHolds; inhibits: Map<string, string[]> } {
     const signature = JSON.stringify([sources.silences, sources.windows]);
     const basis = this.#holdBasis;
     const touched: Entry[] = [];
@@ -681,7 +681,7 @@ export class Evaluator {
       const inhibitors = new Set<string>();
       for (const e of candidates) if (inhibitingAs(e, sources.inhibit) !== undefined) inhibitors.add(e.id);
       draft.holdBasis = { signature, inhibitors };
-      return { candidates, ...computeHolds(candidates, sources) };
+      return { candidates, ...freshHolds(computeHolds(candidates, sources)) };
     }
     draft.holdBasis = basis;
     const candidates = [...touched];
@@ -758,7 +758,7 @@ export class Evaluator {
     } else for (const a of received) this.#nextExpiry = Math.min(this.#nextExpiry, a.endsAt);
     for (const e of draft.next.values()) this.#remember(e);
     for (const w of writes) this.#stored.add(w.id);
-    this.#holds = draft.holds;
+    this.#holds = draft.holds.commit(this.#holds);
     this.#inhibits = draft.inhibits;
     this.#holdBasis = draft.holdBasis;
     this.#closedLately = [];

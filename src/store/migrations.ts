@@ -10,6 +10,7 @@
 // 10: the alerts received from sources through the Alertmanager API (rules).
 // 11: what the status page draws: each probe's last runs and hourly tallies, a ring of points per watched series (history).
 // 12: the channels an outbox row left for the next one (failover), with their attempts, for the timeline (escalation).
+// 13: the index of held incidents, which every page reads to name what its alert holds back (escalation).
 
 export interface Migration {
   version: number;
@@ -279,6 +280,14 @@ export const MIGRATIONS: Migration[] = [
     sql: `
       -- A JSON array, oldest first, of {channel, attempts, since, until, error}: each channel the row left for the next.
       ALTER TABLE outbox ADD COLUMN tried TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
+  {
+    version: 13,
+    name: 'escalation: the index of held incidents',
+    sql: `
+      -- Held incidents are few; without it, finding them scanned every incident kept, at each unit of work that pages.
+      CREATE INDEX esc_incidents_held ON esc_incidents (id) WHERE status = 'held';
     `,
   },
 ];

@@ -121,6 +121,13 @@ function toOutbox(r: OutboxSqlRow): OutboxRow {
   };
 }
 
+/** An outbox group: the rows of one contact's channel with one group key, sent as one message. */
+interface DueGroup {
+  contact: string;
+  channel_index: number;
+  group_key: string;
+}
+
 const INCIDENT_COLUMNS =
   'alert_id, alert, priority, status, opened_at, first_paged_at, sla_priority, top_priority, levels, ack_by, ack_at, ack_comment, ack_via, first_ack_by, first_ack_at, resolved_at, due_at';
 
@@ -137,8 +144,9 @@ export class SqliteIncidentStore implements IncidentStore {
       .join(', ');
     this.#s = {
       openIncident: p(`SELECT * FROM esc_incidents WHERE alert_id = ? AND status <> 'resolved'`),
-      // Written with status <> 'resolved' so that the partial index of open incidents serves it.
-      heldIncidents: p(`SELECT * FROM esc_incidents WHERE status <> 'resolved' AND status = 'held' ORDER BY id`),
+      // Served by the partial index of held incidents (migration 13): a full scan of every incident kept, per unit of
+      // work that pages, before.
+      heldIncidents: p(`SELECT * FROM esc_incidents WHERE status = 'held' ORDER BY id`),
       lastIncident: p(`SELECT * FROM esc_incidents WHERE alert_id = ? ORDER BY id DESC LIMIT 1`),
       incident: p('SELECT * FROM esc_incidents WHERE id = ?'),
       insertIncident: p(`INSERT INTO esc_incidents (${INCIDENT_COLUMNS}) VALUES (${named})`),
@@ -172,9 +180,12 @@ export class SqliteIncidentStore implements IncidentStore {
         `UPDATE outbox SET state = 'superseded' WHERE incident_id = ? AND state IN ('pending', 'sending') AND kind IN (SELECT value FROM json_each(?))`,
       ),
       resetSending: p(`UPDATE outbox SET state = 'pending' WHERE state = 'sending'`),
-      dueGroups: p(
-        `SELECT contact, channel_index, group_key, MIN(next_attempt_at) AS due FROM outbox
-         WHERE state = 'pending' AND next_attempt_at <= ? GROUP BY contact, channel_index, group_key ORDER BY due LIMIT ?`,
+      // The due rows' groups, earliest first (read until enough groups are found): a group's first row here is its
+      // earliest, so groups come in the order of their earliest due row. Grouping every pending row instead cost a scan
+      // of them all per claim, and a storm's rows pile up while lanes claim one message each.
+      dueRows: p(
+        `SELECT contact, channel_index, group_key FROM outbox
+         WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`,
       ),
       dueInGroup: p(
         `SELECT * FROM outbox WHERE state = 'pending' AND contact = ? AND group_key = ? AND channel_index = ?
@@ -318,12 +329,16 @@ export class SqliteIncidentStore implements IncidentStore {
    */
   claimDue(now: number, maxGroups: number, maxPerGroup: number): OutboxRow[][] {
     return this.#db.transaction(() => {
-      const groups = this.#s.dueGroups.all(now, maxGroups) as {
-        contact: string;
-        channel_index: number;
-        group_key: string;
-      }[];
-      return groups.map((g) => {
+      const groups = new Map<string, DueGroup>();
+      if (maxGroups > 0) {
+        for (const g of this.#s.dueRows.iterate(now) as IterableIterator<DueGroup>) {
+          const key = `${g.contact}\u0000${g.channel_index}\u0000${g.group_key}`;
+          if (groups.has(key)) continue;
+          groups.set(key, g);
+          if (groups.size === maxGroups) break;
+        }
+      }
+      return [...groups.values()].map((g) => {
         const rows = this.#s.dueInGroup.all(
           g.contact,
           g.group_key,

@@ -55,6 +55,22 @@ describe('escalation store on SQLite: its migrations', () => {
     expect(state.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
     expect(state.store.openIncident(alert.id)).toMatchObject({ priority: 'P1', slaPriority: 'P2', topPriority: 'P2' });
   });
+
+  it('finds held incidents by their own index (migration 13), oldest first, not by reading every incident', () => {
+    const incident = (id: string, status: 'open' | 'held' | 'resolved') => {
+      const alert = makeAlert({ id });
+      return state.store.insertIncident({ alertId: id, alert, priority: 'P2', status, openedAt: T, levels: [] });
+    };
+    incident('a', 'held');
+    incident('b', 'resolved');
+    incident('c', 'open');
+    incident('d', 'held');
+    expect(state.store.heldIncidents().map((i) => i.alertId)).toEqual(['a', 'd']);
+    const plan = state.db
+      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM esc_incidents WHERE status = 'held' ORDER BY id`)
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual([expect.stringContaining('USING INDEX esc_incidents_held')]);
+  });
 });
 
 describe.each(STORE_KINDS)('escalation store ($name)', (kind) => {
@@ -94,6 +110,22 @@ describe.each(STORE_KINDS)('escalation store ($name)', (kind) => {
     expect(store().resetSending()).toBe(4);
     // A group bigger than the per-message cap is claimed in parts.
     expect(keys(store().claimDue(T, 1, 1))).toEqual([['a1']]);
+  });
+
+  it('claims groups in the order of their earliest due row, as many as asked, and no row that is not due', () => {
+    const at = (key: string, groupKey: string, due: number) =>
+      store().enqueue(newRow(key, { groupKey, createdAt: T + due, groupWait: 0 }));
+    at('a1', 'A', 1);
+    at('b1', 'B', 2);
+    at('a2', 'A', 3);
+    at('c1', 'C', 4);
+    at('d1', 'D', 20);
+    const keys = (groups: { key: string }[][]) => groups.map((g) => g.map((r) => r.key));
+    expect(keys(store().claimDue(T + 10, 2, 10))).toEqual([['a1', 'a2'], ['b1']]);
+    expect(keys(store().claimDue(T + 10, 10, 10))).toEqual([['c1']]);
+    expect(store().claimDue(T + 10, 10, 10)).toEqual([]);
+    expect(store().claimDue(T + 20, 0, 10)).toEqual([]);
+    expect(keys(store().claimDue(T + 20, 10, 10))).toEqual([['d1']]);
   });
 
   it('sends the first row of a group at once; rows after it within group_wait wait and go together', async () => {
