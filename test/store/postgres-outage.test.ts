@@ -300,6 +300,47 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
     });
   });
 
+  it('refuses when the session ended as it answered: a late read of both must not confirm the lead', async () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const l = await lead(clock, events);
+    const admin = await other();
+    const holder = async () =>
+      (
+        await admin.query(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1::bigint::oid AND objid = 2
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          [LOCK_SPACE],
+        )
+      ).rows[0]?.pid as number | undefined;
+    const pid = await holder();
+    expect(pid).toBeDefined();
+    proxy?.holdAnswers();
+    const asked = l.confirm().then(
+      () => 'confirmed',
+      (err: StateError) => `${err.code} ${err.message}`,
+    );
+    // The server answered (the session is idle again), then it is ended and another takes the lock.
+    await waitUntil(
+      async () =>
+        (await admin.query(`SELECT state, query FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0]?.query ===
+        'SELECT 1',
+      10_000,
+      () => 'the server did not answer',
+    );
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await waitUntil(
+      async () => (await holder()) === undefined,
+      10_000,
+      () => 'the session did not end',
+    );
+    expect(await tryLock(await other())).toBe(true);
+    proxy?.release();
+    expect(await asked).toBe(
+      "STATE_UNREACHABLE state store (postgres): the lead's connection failed (it ended as it answered)",
+    );
+  });
+
   it('is unsure when the lock connection does not answer within a third of the lease', async () => {
     const clock = new FakeClock();
     const events: string[] = [];

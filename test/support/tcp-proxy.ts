@@ -14,6 +14,10 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Forwards nothing more on the connections open now, in either direction, and closes none of them. */
   stall(): void;
+  /** Holds what the server sends on the connections open now (the client hears nothing), until release(). */
+  holdAnswers(): void;
+  /** Forwards what holdAnswers() held, at once, and what comes after. */
+  release(): void;
   /** Listens again on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -67,6 +71,15 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       return u.toString();
     },
     cut: stop,
+    holdAnswers() {
+      for (const [down, up] of pairs) {
+        up.unpipe(down);
+        up.pause();
+      }
+    },
+    release() {
+      for (const [down, up] of pairs) up.pipe(down);
+    },
     stall() {
       for (const [down, up] of pairs) {
         down.unpipe(up);
