@@ -3,21 +3,29 @@
 // listening on loopback, on a real SQLite state file. A 100 ms timer in the daemon's event loop stands in for the
 // probe scheduler: its worst lateness says whether probes keep their pace while alerts come in.
 //
-//   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20]
+//   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000]
 //
 // Printed: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are all resent; then
-// the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open.
+// the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then `--burst` new
+// alerts in one POST (10,000 is the most one takes): its answer time and the timer's worst lateness meanwhile.
 import { parseArgs } from 'node:util';
 import { type SourceDaemon, startSourceDaemon } from '../test/support/daemon.js';
 import { load, median } from './support/process-usage.js';
 import { watchTimer } from './support/timer-lateness.js';
 
 const { values } = parseArgs({
-  options: { open: { type: 'string', default: '15000' }, singles: { type: 'string', default: '20' } },
+  options: {
+    open: { type: 'string', default: '15000' },
+    singles: { type: 'string', default: '20' },
+    burst: { type: 'string', default: '10000' },
+  },
 });
 const OPEN = Number(values.open);
 const SINGLES = Number(values.singles);
-if (!(OPEN > 0) || !(SINGLES > 0)) throw new Error('bench/alert-intake-http.ts: --open N and --singles N, 1 or more');
+const BURST = Number(values.burst);
+if (!(OPEN > 0) || !(SINGLES > 0) || !(BURST > 0)) {
+  throw new Error('bench/alert-intake-http.ts: --open N, --singles N and --burst N, 1 or more');
+}
 const BATCH = 64;
 const TOKEN = 'bench-prometheus-token-0123456789';
 
@@ -67,6 +75,12 @@ try {
     single.push(await post(s, [alert(now, i, 'single')]));
     empty.push(await post(s, []));
   }
+  const burstTimer = watchTimer();
+  const burstMs = await post(
+    s,
+    Array.from({ length: BURST }, (_, i) => alert(now, i, 'burst')),
+  );
+  const burstLate = await burstTimer.stop();
   const ms = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
   console.log(`alert intake over HTTP: ${OPEN} alerts in POSTs of ${BATCH}, then resent; ${SINGLES} single POSTs`);
   console.log(
@@ -77,6 +91,9 @@ try {
   );
   console.log(`  one-alert POST with ${OPEN} open: ${ms(single)}`);
   console.log(`  empty POST ([]) with ${OPEN} open: ${ms(empty)}`);
+  console.log(
+    `  ${BURST} new alerts in one POST: answered in ${Math.round(burstMs)} ms; 100 ms timer worst late ${Math.round(burstLate)} ms`,
+  );
   console.log(`  load average: ${load()}`);
 } finally {
   await s.d.close();

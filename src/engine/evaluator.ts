@@ -153,6 +153,8 @@ export class Evaluator {
   readonly #toldHeld = new Set<string>();
   /** The alerts received from sources whose instances are open, by alert id (kept in the store too). */
   readonly #external = new Map<string, ExternalAlert>();
+  /** How many of #external each source has: counted at each receive, they cost a walk over every open alert. */
+  readonly #openBySource = new Map<string, number>();
   #holds = new Map<string, Hold[]>();
   #inhibits: ReadonlyMap<string, string[]> = new Map();
   /** What #holds were computed from; undefined until an evaluation is committed after the store was (re)loaded. */
@@ -210,8 +212,7 @@ export class Evaluator {
     const config = this.#alerting.sources.get(source);
     if (!config) throw new Error(`rules: no source "${source}" in alerts.yaml`);
     const draft = this.#draft();
-    let open = 0;
-    for (const a of this.#external.values()) if (a.source === source) open += 1;
+    let open = this.#openBySource.get(source) ?? 0;
     let accepted = 0;
     let refused = 0;
     let refusedTop: Priority | undefined;
@@ -750,8 +751,8 @@ export class Evaluator {
       });
       this.#generation += 1;
     }
-    for (const a of received) this.#external.set(a.id, a);
-    for (const id of closed) this.#external.delete(id);
+    for (const a of received) this.#keepExternal(a);
+    for (const id of closed) this.#forgetExternal(id);
     if (draft.expiryLooked) {
       this.#nextExpiry = Number.POSITIVE_INFINITY;
       for (const a of this.#external.values()) this.#nextExpiry = Math.min(this.#nextExpiry, a.endsAt);
@@ -784,6 +785,18 @@ export class Evaluator {
     else this.#toldHeld.delete(e.id);
   }
 
+  #keepExternal(a: ExternalAlert): void {
+    if (!this.#external.has(a.id)) this.#openBySource.set(a.source, (this.#openBySource.get(a.source) ?? 0) + 1);
+    this.#external.set(a.id, a);
+  }
+
+  #forgetExternal(id: string): void {
+    const a = this.#external.get(id);
+    if (!a) return;
+    this.#external.delete(id);
+    this.#openBySource.set(a.source, (this.#openBySource.get(a.source) ?? 1) - 1);
+  }
+
   /** Reloads every instance when the store is not at the generation this evaluator last wrote (start, rollback). */
   #syncWithStore(): void {
     const generation = this.#store.generation();
@@ -795,10 +808,11 @@ export class Evaluator {
     this.#waiting.clear();
     this.#toldHeld.clear();
     this.#external.clear();
+    this.#openBySource.clear();
     this.#orphans.clear();
     this.#nextExpiry = Number.NEGATIVE_INFINITY;
     this.#holdBasis = undefined;
-    for (const a of this.#store.loadExternal()) this.#external.set(a.id, a);
+    for (const a of this.#store.loadExternal()) this.#keepExternal(a);
     for (const s of this.#store.loadInstances()) {
       const rule = this.#ruleNamed(s.rule);
       this.#remember({ id: s.id, rule, labels: s.labels, inst: s.inst });
