@@ -110,8 +110,19 @@ const outputBody = z.strictObject({
 
 /** Validates `value` (the request's body, query or params) or throws a 400 that names each bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const checked = checkInput(schema, value, where);
+  if ('problems' in checked) throw new ApiError('BAD_REQUEST', checked.problems.join('; '), checked);
+  return checked.data;
+}
+
+/** Validates `value` as parseInput does, returning its problems (each naming its field under `where`) instead. */
+export function checkInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: string,
+): { data: z.output<T> } | { problems: string[] } {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) return { data: result.data };
   const problems = result.error.issues.map((issue) => {
     const path = [where, ...issue.path.map(String)].join('.');
     if (issue.code === 'unrecognized_keys') return `${path}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -119,7 +130,7 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
     if (issue.code === 'invalid_type' && given === undefined) return `${path}: is required`;
     return `${path}: ${withOwnValue(issue, given)}`;
   });
-  throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
+  return { problems };
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

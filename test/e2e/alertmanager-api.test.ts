@@ -80,6 +80,21 @@ describe('POST /api/v2/alerts', () => {
     expect(hookEvents(world.hook)).toEqual([]);
   });
 
+  it('checks a big body in parts yet names every bad alert with its place, and takes none of it', async () => {
+    const alerts: unknown[] = Array.from({ length: 1_200 }, (_, i) => firing({ alertname: 'Big', instance: `h${i}` }));
+    alerts[3] = { labels: { severity: 'critical' } };
+    alerts[1_100] = { labels: { alertname: 'Big', instance: 'x' }, endsAt: 'soon' };
+    const res = await post(alerts);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toBe(
+      'alerts.3.labels: needs an alertname label; alerts.1100.endsAt: must be an RFC 3339 time, e.g. 2026-05-01T14:00:00Z',
+    );
+    const tooMany = await post(Array.from({ length: 10_001 }, () => 1));
+    expect(await tooMany.json()).toBe('alerts: holds more than 10000 alerts: send them in several requests');
+    const listed = (await (await fetch(`${url}/api/v2/alerts`)).json()) as { labels: { alertname: string } }[];
+    expect(listed.filter((a) => a.labels.alertname === 'Big')).toEqual([]);
+  });
+
   it('pages a P0 alert through the outbox at once, and its resolution once', async () => {
     const alert = firing({ alertname: 'PromApiDown', priority: 'P0', job: 'api' }, { summary: 'the API is down' });
     const res = await post([alert]);
