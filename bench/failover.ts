@@ -35,6 +35,8 @@
 // of the page and of the resolution, and among them copies with another idempotency key than the first (webhook
 // Idempotency-Key, email Message-ID: a repeat must carry the same one); whether the old leader (stop, cut) exited 1
 // within 30 s; and the load average.
+// An episode with a loss, an arrival at the old leader's receivers after the takeover, or an old leader that did not
+// exit 1 keeps both processes' logs and every arrival in a temp folder, and says where.
 //
 //   npx tsx bench/failover.ts [--episodes 50] [--kinds kill,stop,cut] [--phases page,ack,resolution]
 //                                                                            (episodes per kind)
@@ -389,7 +391,7 @@ async function episode(kind: Kind, phase: Phase, db: TestDatabase, world: World)
     const everything = all();
     const pages = repeats(everything, 'page');
     const resolutions = repeats(everything, 'resolution');
-    if (lostPages + lostResolutions + begunAfter > 0 || (exit !== 'killed' && exit !== 'exited 1')) {
+    if (lostPages + lostResolutions + late.length > 0 || (exit !== 'killed' && exit !== 'exited 1')) {
       // Kept for a look: both processes' logs, one JSON line each, and every arrival.
       const dir = mkdtempSync(join(tmpdir(), 'failover-episode-'));
       writeFileSync(join(dir, 'old-leader.log'), leader.logs.map((l) => JSON.stringify(l)).join('\n'));
