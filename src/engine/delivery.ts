@@ -39,6 +39,8 @@ export interface OutboxDeps {
    * longer than state.unreachable_hold, which fails open. Resolved at once without it.
    */
   committed?: () => Promise<void>;
+  /** The state store's installation number (AlertStore.installation), read at the first send; 0 when omitted. */
+  installation?: () => number;
   config: OutboxConfig;
   /** The language and time zone pages are written in (centinela.yaml); English and UTC when omitted. */
   reading?: Reading;
@@ -82,9 +84,12 @@ function channelTimeout(channel: ChannelConfig): number {
   return channel.kind === 'webhook' ? channel.timeout : EMAIL_TIMEOUT_MS;
 }
 
-/** A stable id for a set of rows: the same rows give the same Message-ID and Idempotency-Key after a restart. */
-function notificationId(rows: OutboxRow[]): string {
-  const h = createHash('sha256');
+/**
+ * A stable id for a set of rows: the same rows give the same Message-ID and Idempotency-Key after a restart (and on the
+ * other replica); the installation number keeps another state store's rows, with the same keys, from giving it.
+ */
+function notificationId(installation: number, rows: OutboxRow[]): string {
+  const h = createHash('sha256').update(`${installation}\n`);
   for (const key of rows.map((r) => r.key).sort()) h.update(key).update('\n');
   return h.digest('hex').slice(0, 32);
 }
@@ -100,6 +105,8 @@ export class OutboxWorker {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #random: () => number;
+  readonly #readInstallation: () => number;
+  #installation: number | undefined;
   readonly #concurrency: number;
   readonly #onAttempt: NonNullable<OutboxDeps['onAttempt']>;
   readonly #ackUrl: AckUrl;
@@ -120,6 +127,7 @@ export class OutboxWorker {
   constructor(deps: OutboxDeps) {
     this.#store = deps.store;
     this.#committed = deps.committed ?? (() => Promise.resolve());
+    this.#readInstallation = deps.installation ?? (() => 0);
     this.#config = deps.config;
     this.#reading = deps.reading ?? DEFAULT_READING;
     this.#ackUrl = deps.ackUrl ?? (() => undefined);
@@ -254,7 +262,7 @@ export class OutboxWorker {
       };
     } else {
       const n: Notification = {
-        id: notificationId(rows),
+        id: notificationId(this.#installationNumber(), rows),
         contact: { id: first.contact, name: contact.name, email: contact.email, phone: contact.phone },
         items: rows.map((r) => this.#withLinks(r)),
         at: this.#clock.now(),
@@ -300,6 +308,12 @@ export class OutboxWorker {
       this.#log.error({ code, rows: rows.length }, `outbox: not sent, the claim was not saved: ${message}`);
       return false;
     }
+  }
+
+  /** The store's installation number, read once (the store keeps it for good once drawn). */
+  #installationNumber(): number {
+    this.#installation ??= this.#readInstallation();
+    return this.#installation;
   }
 
   /** The item with the link to its incident's timeline, and, on a page, the signed acknowledgement link. */

@@ -107,6 +107,7 @@ export class Engine {
     this.#delivery = new OutboxWorker({
       store: deps.store.incidents,
       committed: () => deps.store.deliverable(),
+      installation: () => deps.store.alerts.installation(),
       config: this.#paging.escalation,
       reading: this.#paging.reading ?? DEFAULT_READING,
       ackUrl: signedAckLinks(

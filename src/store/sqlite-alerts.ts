@@ -1,6 +1,7 @@
 // The rules' tables on SQLite (migration 1): alert instances and their history, silences, one-shot maintenance
 // windows. Every method is a synchronous statement on the shared handle, so the store's unit of work can wrap
 // "save rule state + enqueue notifications" in one better-sqlite3 transaction.
+import { randomInt } from 'node:crypto';
 import type {
   HistoryEntry,
   SilenceRecord,
@@ -88,6 +89,10 @@ export class SqliteAlertStore implements AlertStore {
     this.#db = db;
     this.#s = {
       generation: db.prepare<[], number>(`SELECT value FROM alert_meta WHERE key = 'generation'`).pluck(),
+      installation: db.prepare<[], number>(`SELECT value FROM alert_meta WHERE key = 'installation'`).pluck(),
+      addInstallation: db.prepare<[number]>(
+        `INSERT INTO alert_meta (key, value) VALUES ('installation', ?) ON CONFLICT (key) DO NOTHING`,
+      ),
       setGeneration: db.prepare(`UPDATE alert_meta SET value = ? WHERE key = 'generation'`),
       instances: db.prepare<[], InstanceRow>('SELECT * FROM alert_instances'),
       instance: db.prepare<[string], InstanceRow>('SELECT * FROM alert_instances WHERE id = ?'),
@@ -139,6 +144,14 @@ export class SqliteAlertStore implements AlertStore {
   /** The generation of the last committed rules state. */
   generation(): number {
     return this.#s.generation.get() ?? 0;
+  }
+
+  /** A number drawn at random once per state store and kept in it (below 2^47, so exact as a double). */
+  installation(): number {
+    const kept = this.#s.installation.get();
+    if (kept !== undefined) return kept;
+    this.#s.addInstallation.run(randomInt(2 ** 47));
+    return this.#s.installation.get() as number;
   }
 
   /** Every stored instance (at start, and when the evaluator finds its cache behind). */

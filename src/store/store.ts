@@ -36,6 +36,11 @@ export interface Store {
 export interface AlertStore {
   /** The generation of the last committed rules state. */
   generation(): number;
+  /**
+   * A number drawn at random once per state store and kept in it: message ids hash it with the outbox rows' keys, so
+   * a new state file (whose incident ids start at 1 again) or another installation never repeats an earlier one's.
+   */
+  installation(): number;
   /** Every stored instance (at start, and when the evaluator finds its cache behind). */
   loadInstances(): StoredInstance[];
   getInstance(id: string): StoredInstance | undefined;

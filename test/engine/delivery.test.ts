@@ -5,7 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { signedAckLinks } from '../../src/engine/acks.js';
 import { OutboxWorker } from '../../src/engine/delivery.js';
 import { Escalator } from '../../src/engine/escalator.js';
-import { deliveryWorld, escalationConfig, firing, MIN, makeAlert, silentLog } from '../support/escalation-fixtures.js';
+import {
+  deliveryWorld,
+  escalationConfig,
+  firing,
+  MIN,
+  makeAlert,
+  silentLog,
+  TempState,
+} from '../support/escalation-fixtures.js';
 import { startHttpTarget } from '../support/http-target.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -15,6 +23,7 @@ function setup(cfg = w.config()) {
   const escalation = new Escalator(w.state.all, cfg);
   const worker = new OutboxWorker({
     store: w.state.store,
+    installation: () => w.state.all.alerts.installation(),
     config: cfg,
     ackUrl: signedAckLinks(() => ({ ack: cfg.ack, publicUrl: 'https://centinela.example' }), w.clock),
     clock: w.clock,
@@ -302,6 +311,31 @@ describe('outbox worker', () => {
     expect(w.hook.requests).toHaveLength(2);
     expect(new Set(w.hook.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
     await worker.stop(1000);
+  });
+
+  it('a new state file, whose incident ids start at 1 again, pages with keys the old one never used', async () => {
+    const cfg = w.config({ contacts: { cto: { channels: ['hook', 'mail'] } } });
+    const keys = async () => {
+      const { escalation, worker } = setup(cfg);
+      escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+      await worker.runOnce();
+      await worker.stop(1000);
+      return w.hook.requests.at(-1)?.headers['idempotency-key'];
+    };
+    const first = await keys();
+    // The same file after a restart keeps its number: a row sent again carries the same key.
+    w.state.reopen();
+    expect(w.state.all.alerts.installation()).toBe(w.state.all.alerts.installation());
+    const old = w.state;
+    w.state = new TempState();
+    try {
+      const second = await keys();
+      expect(w.state.store.outboxRows()[0]?.incidentId).toBe(old.store.outboxRows()[0]?.incidentId);
+      expect(second).toMatch(/^[0-9a-f]{32}$/);
+      expect(second).not.toBe(first);
+    } finally {
+      old.remove();
+    }
   });
 
   it('resends a row that was being delivered when the process died (same idempotency key)', async () => {

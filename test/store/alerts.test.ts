@@ -13,6 +13,16 @@ afterEach(() => {
 describe.each(STORE_KINDS)('AlertStore ($name)', (kind) => {
   useStores(kind);
 
+  it('draws its installation number once and keeps it across a reopen', async () => {
+    const o = await kind.open();
+    const drawn = o.store.alerts.installation();
+    expect(Number.isSafeInteger(drawn)).toBe(true);
+    expect(o.store.alerts.installation()).toBe(drawn);
+    await o.store.flush();
+    await o.reopen();
+    expect(o.store.alerts.installation()).toBe(drawn);
+  });
+
   it('round-trips an instance and moves the generation, across a reopen', async () => {
     const o = await kind.open();
     const s = () => o.store.alerts;
