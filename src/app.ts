@@ -45,8 +45,11 @@ export interface App {
   metrics: Metrics;
   /** Starts the outbox worker, the scheduler and the tick. */
   start(): void;
-  /** Stops scheduling, lets runs and deliveries in flight finish up to the bound, closes the server. */
-  stop(): Promise<void>;
+  /**
+   * Stops scheduling, lets runs and deliveries in flight finish up to the bound (`boundMs`, else stopBoundMs), closes
+   * the server.
+   */
+  stop(boundMs?: number): Promise<void>;
   /** Applies the config folder as it is now; throws ApiError CONFIG_INVALID (running config kept) on problems. */
   reload(): Promise<{ summary: string }>;
   /** The configuration in force. */
@@ -155,11 +158,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       engine.start();
       heartbeat?.start();
     },
-    async stop() {
+    async stop(boundMs = bound) {
       stopping = true;
       heartbeat?.stop();
       // The tick stops at once; runs in flight still commit, then delivery gets its bound.
-      await engine.stop(bound, scheduler.stop(bound));
+      await engine.stop(boundMs, scheduler.stop(boundMs));
       engine.close();
       await server.close();
     },

@@ -51,7 +51,8 @@ export async function startDaemon(
 ): Promise<{
   app: App;
   url: string;
-  close: () => Promise<void>;
+  /** Stops it; `lost`: the lead was lost, so sends in flight are aborted at once (the new active sends them again). */
+  close: (lost?: boolean) => Promise<void>;
   lost?: Promise<Error>;
   /** After the lead was lost: the all-clear of this centinela's own StateStoreUnreachable page, if it sent one. */
   handOver: () => Promise<unknown>;
@@ -101,9 +102,12 @@ export async function startDaemon(
           onError: (err) => deps.log.error({ code: (err as StateError).code }, err.message),
         })
       : undefined;
-  const close = async () => {
+  const close = async (lost = false) => {
+    // Another centinela leads: what this one has in flight is not its to finish (its claims' term is over), so it is
+    // aborted first; the new active sends those rows again, with the same idempotency keys.
+    if (lost) await running.stop(0);
     await desk?.stop();
-    await running.stop();
+    if (!lost) await running.stop();
     await store.close();
     await leadership?.release();
   };
@@ -294,8 +298,14 @@ export function runCommand(deps: RunDeps): Command {
       let stopping: Promise<void> | undefined;
       stop = (signal, exitCode = 0, after) => {
         if (stopping) return;
-        log.info({ signal }, 'stopping: finishing probe runs and deliveries in flight');
-        stopping = daemon.close().then(
+        const lost = signal === 'lead lost';
+        log.info(
+          { signal },
+          lost
+            ? 'stopping: aborting probe runs and deliveries in flight (the active sends them again, with the same keys)'
+            : 'stopping: finishing probe runs and deliveries in flight',
+        );
+        stopping = daemon.close(lost).then(
           async () => {
             await after?.().catch((err: unknown) => log.error({ err }, 'the all-clear after the lead was lost failed'));
             log.info('stopped');

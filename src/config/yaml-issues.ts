@@ -7,6 +7,7 @@ import {
   isCollection,
   isMap,
   isNode,
+  isPair,
   isScalar,
   isSeq,
   type LineCounter,
@@ -15,6 +16,7 @@ import {
   visit,
   type YAMLError,
   type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import { type ConfigIssue, formatPath, type PathKey } from './errors.js';
 import { isMergeKey } from './yaml-places.js';
@@ -101,9 +103,14 @@ function leaveOutUnusable(doc: Document, lines: LineCounter): Told[] {
     message,
     damage: { under: path },
   });
-  const check = (map: YAMLMap, path: PathKey[], maps: unknown[]): void => {
-    const keep: Pair[] = [];
+  // A map's pairs, or those of a list of pairs (!!pairs, !!omap), which toJS makes objects of the same way.
+  const check = (map: YAMLMap | YAMLSeq, path: PathKey[], maps: unknown[]): void => {
+    const keep: unknown[] = [];
     for (const pair of map.items) {
+      if (!isPair(pair)) {
+        keep.push(pair);
+        continue;
+      }
       const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
       const problem = isCollection(key)
         ? told(
@@ -128,7 +135,8 @@ function leaveOutUnusable(doc: Document, lines: LineCounter): Told[] {
       check(node, path, inside);
       walkPairs(node, path, (value, at) => go(value, at, inside));
     } else if (isSeq(node)) {
-      for (const [i, item] of node.items.entries()) go(item, [...path, i], maps);
+      check(node, path, maps);
+      for (const [i, item] of node.items.entries()) go(isPair(item) ? item.value : item, [...path, i], maps);
     }
   };
   go(doc.contents, [], []);

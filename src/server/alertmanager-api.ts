@@ -298,7 +298,7 @@ async function parseAlerts(body: unknown): Promise<PostedAlert[]> {
   for (let i = 0; i < list.length; i++) {
     if (i > 0 && i % CHECK_PART === 0) await new Promise((resolve) => setImmediate(resolve));
     const checked = checkInput(postableAlert, list[i], `alerts.${i}`);
-    if ('problems' in checked) problems.push(...checked.problems);
+    if ('problems' in checked) for (const p of checked.problems) problems.push(p);
     else alerts.push(posted(checked.data));
   }
   if (problems.length > 0) throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });

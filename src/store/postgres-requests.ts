@@ -96,7 +96,15 @@ function tableOnce(pool: pg.Pool): () => Promise<void> {
 }
 
 function poolOf({ url, connectTimeout }: Connection, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: connectTimeout });
+  // A query unanswered within the connect timeout (a network that drops packets) fails: neither a poll of the desk
+  // nor its stop waits for ever.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: connectTimeout,
+    query_timeout: connectTimeout,
+    keepAlive: true,
+  });
   pool.on('error', () => {});
   return pool;
 }

@@ -110,7 +110,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectTimeout,
     idleTimeoutMillis: options.idleTimeout,
-    ...(options.lease ? { idle_in_transaction_session_timeout: options.lease } : {}),
+    // A query unanswered for the lease (a network that drops packets) fails as an unreachable store: the outage
+    // starts, pages are held for state.unreachable_hold at most, and the connection is dropped.
+    ...(options.lease ? { idle_in_transaction_session_timeout: options.lease, query_timeout: options.lease } : {}),
+    keepAlive: true,
     types: {
       getTypeParser: ((oid: number, format: 'text' | 'binary') =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

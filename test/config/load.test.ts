@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { Secret } from '../../src/config/secret.js';
 import { FIXTURES, fixture, problems, VALID } from '../support/config-fixtures.js';
+import { warningsDuring } from '../support/node-warnings.js';
 
 const cases: [string, string, Record<string, string>?][] = [
   [
@@ -240,6 +241,18 @@ describe('one fixture per problem', () => {
     expect(problems(dir, fixture(name), env)).toBe(`${dir}/${line}\n1 problem in 1 file; nothing was started.`);
   });
 
+  it('a list as a key inside !!pairs is told at its alias, and Node warns of nothing (bench/fuzz.ts found it)', async () => {
+    const dir = join(FIXTURES, 'pairs-collection-key');
+    let told = '';
+    const warnings = await warningsDuring(async () => {
+      told = problems(dir, fixture('pairs-collection-key'));
+    });
+    expect(warnings).toEqual([]);
+    expect(told).toBe(
+      `${dir}/alerts.yaml:9:23  YAML: a list cannot be a key. Write a name before ":".\n1 problem in 1 file; nothing was started.`,
+    );
+  });
+
   it('reports every problem of two files in one run, in file and line order', () => {
     const dir = join(FIXTURES, 'several-problems');
     expect(problems(dir, fixture('several-problems'))).toBe(
@@ -259,7 +272,14 @@ describe('one fixture per problem', () => {
 
   it('has a test case for every fixture folder', async () => {
     const { readdirSync } = await import('node:fs');
-    const tested = new Set([...cases.map(([name]) => name), 'valid', 'several-problems', 'every-stage', 'every-key']);
+    const tested = new Set([
+      ...cases.map(([name]) => name),
+      'valid',
+      'several-problems',
+      'every-stage',
+      'every-key',
+      'pairs-collection-key',
+    ]);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
   });
 });

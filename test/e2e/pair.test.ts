@@ -92,6 +92,30 @@ describe('two centinelas on one PostgreSQL database', () => {
     expect(w.smtp.received).toHaveLength(1);
   });
 
+  it('a leader frozen with a page in flight: woken, it aborts that send at once; the other sends it with the same key', async () => {
+    const w = await t.world(FAST);
+    const { active: leader, standby } = await t.pair(w);
+    // The receiver holds the leader's page unanswered, and answers the next request.
+    w.hook.script('hang');
+    w.target.setFault('down');
+    await w.hook.waitForHanging(1, { within: 20_000 });
+    const frozenAt = Date.now();
+    leader.kill('SIGSTOP');
+    await takeover(standby, frozenAt);
+    await w.hook.waitFor(2, { within: 20_000 });
+    leader.kill('SIGCONT');
+    expect(await leader.exited).toEqual({ code: 1, signal: null });
+    // Its claim's term is over: it does not let the send run on for the stop's bound, it aborts it.
+    expect(leader.logs.map((l) => l.msg)).toContainEqual(
+      'stopping: aborting probe runs and deliveries in flight (the active sends them again, with the same keys)',
+    );
+    expect(leader.logs.map((l) => l.msg)).not.toContainEqual('outbox: delivered');
+    expect(w.hook.hanging()).toBe(0);
+    const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
   it('kill -9 of the active after an ack: the other pages nobody again and sends the resolution', async () => {
     const { w, leader, standby } = await pagedPair();
     await ackTheAlert(leader.url);

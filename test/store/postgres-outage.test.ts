@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 /** A store through a new proxy, on a FakeClock, its outage events collected. */
-async function cutOffStore(more: { maxHeldRows?: number } = {}) {
+async function cutOffStore(more: { maxHeldRows?: number; lease?: number } = {}) {
   proxy = await startTcpProxy('127.0.0.1', Number(new URL(suite.db.url).port || 5432));
   const clock = new FakeClock();
   const outages: Outage[] = [];
@@ -91,6 +91,24 @@ describe('PostgreSQL store: unreachable', () => {
     // The hold's timer was cancelled: the outage is over, nothing fails open later.
     await clock.advance(HOLD);
     expect(states(outages)).toEqual(['unreachable', 'back']);
+  });
+
+  it('a network that drops packets: a write unanswered for the lease fails, the outage starts, pages fail open after the hold', async () => {
+    const { store, clock, outages, proxy } = await cutOffStore({ lease: 1_000 });
+    store.alerts.addSilence(silenceOf('before'));
+    await store.flush();
+    proxy.stall();
+    store.alerts.addSilence(silenceOf('during'));
+    await expect(store.flush()).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: 'state store (postgres): a write failed (Query read timeout)',
+    });
+    expect(states(outages)).toEqual(['unreachable']);
+    await expect(store.deliverable()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
+    await clock.advance(HOLD);
+    expect(states(outages)).toEqual(['unreachable', 'failing-open']);
+    await expect(store.deliverable()).resolves.toBeUndefined();
+    expect(await silences()).toEqual(['before']);
   });
 
   it('fails open once the hold is up: a claim is sendable unsaved, and the outage is told; then saved when back', async () => {

@@ -46,6 +46,7 @@ import {
   wsStatsBodies,
 } from './fuzz-generators.js';
 import { type HttpTarget, startHttpTarget } from './http-target.js';
+import { warningsDuring } from './node-warnings.js';
 import { makeTestProbe, type TestProbe } from './probe-runs.js';
 import { SHIPPED_ENV } from './shipped-env.js';
 
@@ -78,20 +79,6 @@ export function describeThrow(err: unknown): string {
 
 function violation(condition: unknown, message: () => string): void {
   if (!condition) throw new FuzzViolation(message());
-}
-
-/** Node warnings emitted while `fn` ran (they are emitted on a later tick, so one turn is awaited). */
-async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const record = (w: Error) => seen.push(`${w.name}: ${w.message}`);
-  process.on('warning', record);
-  try {
-    await fn();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', record);
-  }
-  return seen;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ export interface TcpProxy {
   through(url: string): string;
   /** Destroys every connection and stops listening: new connections are refused until restore(). */
   cut(): Promise<void>;
-  /** Forwards nothing more on the connections open now, in either direction, and closes none of them. */
+  /** Forwards nothing more, in either direction, on the connections open now or made later, and closes none. */
   stall(): void;
   /** Holds what the server sends on the connections open now (the client hears nothing), until release(). */
   holdAnswers(): void;
@@ -27,6 +27,7 @@ export interface TcpProxy {
 export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
+  let stalled = false;
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -36,7 +37,7 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       track(down);
       const up = connect(port, host);
       track(up);
-      down.pipe(up).pipe(down);
+      if (!stalled) down.pipe(up).pipe(down);
       const pair: [Socket, Socket] = [down, up];
       pairs.add(pair);
       down.on('close', () => pairs.delete(pair));
@@ -81,6 +82,7 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       for (const [down, up] of pairs) up.pipe(down);
     },
     stall() {
+      stalled = true;
       for (const [down, up] of pairs) {
         down.unpipe(up);
         up.unpipe(down);
