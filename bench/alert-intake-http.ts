@@ -3,11 +3,18 @@
 // listening on loopback, on a real SQLite state file. A 100 ms timer in the daemon's event loop stands in for the
 // probe scheduler: its worst lateness says whether probes keep their pace while alerts come in.
 //
-//   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000]
+//   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000] [--group-wait 0s]
 //
 // Printed: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are all resent; then
 // the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then `--burst` new
 // alerts in one POST (10,000 is the most one takes): its answer time and the timer's worst lateness meanwhile.
+//
+// Every new alert pages (P2, the webhook sink). The fixture's escalation.yaml has `group_wait: 0s`: every page is due
+// at once, so the worker sends a message per group for nearly every alert while they arrive (the worst case).
+// `--group-wait 30s` (the default of escalation.yaml) sends a group's first page at once and holds the rest for
+// group_wait, which the fake clock never reaches here: intake with delivery as a default config does it in a storm.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type SourceDaemon, startSourceDaemon } from '../test/support/daemon.js';
 import { load, median } from './support/process-usage.js';
@@ -18,6 +25,7 @@ const { values } = parseArgs({
     open: { type: 'string', default: '15000' },
     singles: { type: 'string', default: '20' },
     burst: { type: 'string', default: '10000' },
+    'group-wait': { type: 'string', default: '0s' },
   },
 });
 const OPEN = Number(values.open);
@@ -64,7 +72,13 @@ async function flood(s: SourceDaemon, count: number, tag: string) {
   return { rate: count / seconds, lateMs: await timer.stop() };
 }
 
-const s = await startSourceDaemon({ PROM_TOKEN: TOKEN }, '    max_alerts: 100000\n');
+const GROUP_WAIT = values['group-wait'];
+if (!/^\d+[smh]$/.test(GROUP_WAIT))
+  throw new Error('bench/alert-intake-http.ts: --group-wait takes a duration, e.g. 30s');
+const s = await startSourceDaemon({ PROM_TOKEN: TOKEN }, '    max_alerts: 100000\n', (world) => {
+  const file = join(world.configDir, 'escalation.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('group_wait: 0s', `group_wait: ${GROUP_WAIT}`));
+});
 try {
   const first = await flood(s, OPEN, 'open');
   const resend = await flood(s, OPEN, 'open');
@@ -82,7 +96,9 @@ try {
   );
   const burstLate = await burstTimer.stop();
   const ms = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
-  console.log(`alert intake over HTTP: ${OPEN} alerts in POSTs of ${BATCH}, then resent; ${SINGLES} single POSTs`);
+  console.log(
+    `alert intake over HTTP: ${OPEN} alerts in POSTs of ${BATCH}, then resent; ${SINGLES} single POSTs; group_wait ${GROUP_WAIT}`,
+  );
   console.log(
     `  new alerts  ${Math.round(first.rate)} alerts/s; 100 ms timer worst late ${Math.round(first.lateMs)} ms`,
   );

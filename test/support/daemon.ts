@@ -100,11 +100,16 @@ export interface SourceDaemon {
 
 /**
  * Starts a world (`env`, a fake clock started at real time, so real clients' times make sense) whose alerts.yaml has
- * the `prometheus` source with `keys`, and its daemon listening on loopback.
+ * the `prometheus` source with `keys`, and its daemon listening on loopback; `prepare` may edit the config first.
  */
-export async function startSourceDaemon(env: Env, keys: string): Promise<SourceDaemon> {
+export async function startSourceDaemon(
+  env: Env,
+  keys: string,
+  prepare: (world: World) => void = () => {},
+): Promise<SourceDaemon> {
   const world = await startWorld(env, new FakeClock(Date.now()));
   addPrometheusSource(world, keys);
+  prepare(world);
   const d = await startDaemon(world);
   await d.app.server.listen({ host: '127.0.0.1', port: 0 });
   return { world, d, url: `http://127.0.0.1:${(d.app.server.server.address() as AddressInfo).port}` };
