@@ -13,6 +13,7 @@
 // `<probe>.up` and `<probe>.duration_seconds` are not mirrored: they are centinela_probe_up and
 // centinela_probe_duration_seconds already. A sample counted in days, hours or minutes is mirrored in seconds (see
 // inSeconds), so the exposition passes `promtool check metrics`.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Levels } from '../escalation/policy.js';
 import { PRIORITIES, type Priority, type Sample } from '../types.js';
@@ -53,6 +54,46 @@ const ACK_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_80
 /** How often the event-loop delay is sampled, in ms (prom-client's default is 10). */
 const EVENT_LOOP_SAMPLE_MS = 1000;
 
+/** prom-client's event-loop delay gauges, read from a histogram sampled every EVENT_LOOP_SAMPLE_MS. */
+const LOOP_STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
+
+/**
+ * Puts in place of prom-client's nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds the same gauges less
+ * the sampling interval: Node's histogram records the whole time between two samples, so at one sample a second an
+ * idle daemon read a delay of about 1 s. The delay is what is left over the interval (a spread, stddev, is kept).
+ */
+function eventLoopDelay(registry: Registry): void {
+  const histogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
+  histogram.enable();
+  const interval = EVENT_LOOP_SAMPLE_MS / 1000;
+  const read: Record<(typeof LOOP_STATS)[number], () => number> = {
+    min: () => histogram.min,
+    max: () => histogram.max,
+    mean: () => histogram.mean,
+    stddev: () => histogram.stddev,
+    p50: () => histogram.percentile(50),
+    p90: () => histogram.percentile(90),
+    p99: () => histogram.percentile(99),
+  };
+  for (const stat of LOOP_STATS) {
+    const name = `nodejs_eventloop_lag_${stat}_seconds`;
+    registry.removeSingleMetric(name);
+    new Gauge({
+      name,
+      help: `The ${stat} of the event loop's delay beyond its ${EVENT_LOOP_SAMPLE_MS} ms sampling interval, in seconds`,
+      registers: [registry],
+      collect() {
+        // No sample yet (the first second): nothing to say, rather than an overflowed minimum.
+        if (histogram.count === 0) return;
+        const seconds = read[stat]() / 1e9;
+        this.set(stat === 'stddev' ? seconds : Math.max(0, seconds - interval));
+        // As prom-client does: each scrape reports the delays since the one before (p99 is read last).
+        if (stat === 'p99') histogram.reset();
+      },
+    });
+  }
+}
+
 /** The metrics of one daemon; methods record events, `expose()` renders the exposition. */
 
 export class Metrics {
@@ -85,6 +126,7 @@ export class Metrics {
       // `_total`, which `promtool check metrics` flags (exit 3); the per-type gauges carry the same numbers.
       for (const kind of ['handles', 'requests', 'resources'])
         this.registry.removeSingleMetric(`nodejs_active_${kind}_total`);
+      eventLoopDelay(this.registry);
     }
     // Prometheus' build_info convention: always 1, the labels say what runs (join on them in a query or a panel).
     const revision = options.revision ? { revision: options.revision } : {};

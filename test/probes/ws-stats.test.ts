@@ -93,6 +93,8 @@ describe('ws_stats probe', () => {
       [Date.UTC(2026, 0, 1) / 1000 - 60, '1767225540'],
       [true, 'true'],
       ['2026-01-01', '"2026-01-01"'],
+      ['2026-02-30T23:00:00Z', '"2026-02-30T23:00:00Z"'],
+      ['2027-02-29 10:00:00', '"2027-02-29 10:00:00"'],
     ] as const) {
       stats({ last_broadcast_at: value });
       const result = await run();

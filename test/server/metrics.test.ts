@@ -87,6 +87,20 @@ describe('Metrics exposition', () => {
     expect(promtool(body)).toEqual({ status: 0, problems: [] });
   });
 
+  it("reports the event loop's delay beyond its one-second sampling, not the second itself", async () => {
+    const m = new Metrics();
+    // Node's histogram takes its first sample a second after it starts: real time, the loop idle meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const { body } = await m.expose();
+    const value = (stat: string) =>
+      Number(body.match(new RegExp(`^nodejs_eventloop_lag_${stat}_seconds (\\S+)$`, 'm'))?.[1]);
+    for (const stat of ['min', 'mean', 'p50', 'p99']) {
+      expect(value(stat)).toBeGreaterThanOrEqual(0);
+      expect(value(stat)).toBeLessThan(0.5);
+    }
+    expect(body).toMatch(/^# HELP nodejs_eventloop_lag_p99_seconds The p99 of the event loop's delay beyond/m);
+  });
+
   it('starts the escalation chain at 0 so dashboards show 0, not "No data"', async () => {
     const m = new Metrics({ processMetrics: false });
     const level = {
