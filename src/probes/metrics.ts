@@ -143,9 +143,11 @@ export default defineProbe({
           for (const e of errorRates) samples = samples.concat(errorPercents(e, series, spanOf(e), notes));
         }
         for (const g of gauges) samples = samples.concat(sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
+        const shown = notes.length > MAX_NOTES ? notes.slice(0, MAX_NOTES) : notes;
         const detail = [
           `scraped ${outcome.lines} lines (${outcome.bytes} bytes), kept ${history.size} series`,
-          ...notes,
+          ...shown,
+          ...(notes.length > shown.length ? [`and ${notes.length - shown.length} more notes like these`] : []),
         ].join('; ');
         return problems.length > 0
           ? { up: true, samples, detail, cannotMeasure: problems.join('; ') }
@@ -155,6 +157,12 @@ export default defineProbe({
     };
   },
 });
+
+/**
+ * Notes a run's detail shows at most: there can be one per series (no requests on 10,000 paths), and the detail goes
+ * into the API, the status page and every page of the alert (a 1.5 MB email before this cap).
+ */
+const MAX_NOTES = 10;
 
 function selectionOf(item: { metric: string; match?: Matcher[] | undefined }, sample: string): Selection {
   const families = sample.endsWith('_total') ? [sample, sample.slice(0, -'_total'.length)] : [item.metric];

@@ -131,6 +131,19 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     expect(second.detail).toContain('error_percent: no requests in the last 5m, so no error rate');
   });
 
+  it('shows ten notes at most in its detail, and how many more there were', async () => {
+    const body = Array.from({ length: 500 }, (_, i) => `http_requests_total{path="/p${i}",status="200"} 5`).join('\n');
+    const { scrape } = setup({ error_rates: [{ metric: 'http_requests_total', by: ['path'] }] }, (_req, res) =>
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${body}\n`),
+    );
+    await scrape();
+    const second = await scrape();
+    const detail = second.up ? (second.detail ?? '') : '';
+    expect(detail.match(/no requests in the last 5m/g)).toHaveLength(10);
+    expect(detail).toMatch(/; and 490 more notes like these$/);
+    expect(detail.length).toBeLessThan(2_000);
+  });
+
   it('handles a counter reset like rate(): the counter restarted from 0', async () => {
     const { scrape } = setup(
       { rates: [{ metric: 'http_requests_total', as: 'rps' }] },
