@@ -114,7 +114,9 @@ export async function startDaemon(
   try {
     running.start();
     // Taking over from its own standby, it listens where the standby did (the same port, also when the config says 0).
-    await running.server.listen(opened.listen ?? config.centinela.server.listen);
+    await running.server.listen(opened.listen ?? config.centinela.server.listen).catch((err: unknown) => {
+      throw listenFailed(err, join(dir, 'centinela.yaml'));
+    });
     desk?.start();
   } catch (err) {
     await close();
@@ -128,6 +130,25 @@ export async function startDaemon(
     // The lead is lost when another holds the lock, or when a write finds another's newer term.
     ...(leadership && opened.fenced ? { lost: Promise.race([leadership.lost, opened.fenced]) } : {}),
   };
+}
+
+/** What stops a listen, in the operator's words. */
+const LISTEN_FAILURES: Record<string, string> = {
+  ENOTFOUND: 'its host name does not resolve',
+  EAI_AGAIN: 'its host name could not be resolved now',
+  EADDRINUSE: 'another process listens on that port',
+  EADDRNOTAVAIL: "its address is not one of this host's",
+  EACCES: 'a port below 1024 needs privileges',
+};
+
+/**
+ * The server could not listen: the key and file to fix and why, never the address (it may have come from the
+ * environment, CENTINELA_LISTEN).
+ */
+function listenFailed(err: unknown, file: string): Error {
+  const code = (err as { code?: string }).code ?? 'ERROR';
+  const why = LISTEN_FAILURES[code] ?? 'the system refused it';
+  return new Error(`cannot listen on server.listen of ${file}: ${why} (${code})`, { cause: err });
 }
 
 /** How often the active takes the writes a standby handed over (what a standby's write waits at least). */

@@ -38,6 +38,18 @@ describe('centinela run', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: problem });
   });
 
+  it.each([
+    ['hunter2-S3cr3t.invalid:9810', 'its host name does not resolve (ENOTFOUND)'],
+    ['192.0.2.99:9810', "its address is not one of this host's (EADDRNOTAVAIL)"],
+  ])('says why it cannot listen on CENTINELA_LISTEN=%s, without quoting it', async (listen, why) => {
+    const env = { ...SHIPPED_ENV, CENTINELA_LISTEN: listen, CENTINELA_STATE: ':memory:' };
+    const run = await centinela(['run', '--config', 'config'], env);
+    expect(run).toMatchObject({
+      code: 1,
+      stderr: `centinela run: cannot listen on server.listen of config/centinela.yaml: ${why}\n`,
+    });
+  });
+
   it('refuses a LOG_LEVEL that is not a level, as the other commands do, without quoting it', async () => {
     const run = await centinela(['run', '--config', BROKEN], { LOG_LEVEL: 'hunter2-S3cr3t' });
     expect(run).toEqual({
