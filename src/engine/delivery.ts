@@ -39,7 +39,7 @@ export interface OutboxDeps {
    * longer than state.unreachable_hold, which fails open. Resolved at once without it.
    */
   committed?: () => Promise<void>;
-  /** The state store's installation number (AlertStore.installation), read at the first send; 0 when omitted. */
+  /** The state store's installation number (AlertStore.installation), read at start; 0 when omitted. */
   installation?: () => number;
   config: OutboxConfig;
   /** The language and time zone pages are written in (centinela.yaml); English and UTC when omitted. */
@@ -148,6 +148,9 @@ export class OutboxWorker {
 
   /** Starts delivering: rows a stopped or crashed worker had claimed are pending again, then the loop runs. */
   start(): void {
+    // Drawn (the first time) before any claim: the claim's commit, awaited before each send, saves it with it, so the
+    // other replica taking over sends the same rows with the same ids.
+    this.#installationNumber();
     const resumed = this.#store.resetSending();
     if (resumed)
       this.#log.warn({ rows: resumed }, 'outbox: resending rows that were being delivered when centinela stopped');

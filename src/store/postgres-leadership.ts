@@ -187,10 +187,14 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
         c.query('SELECT 1').then(
           () => {
             late();
-            // The answer and the session's end can come in one read (a busy process reads late): the end, heard
-            // before this runs, means the session may have been gone, and the lock another's, for a while.
-            if (left.has(c)) reject(unreachable("the lead's connection failed", new Error('it ended as it answered')));
-            else resolve();
+            // The answer and the session's end can come in one read (a busy process reads late): the end means the
+            // session may have been gone, and the lock another's, for a while. It is heard after the rest of that
+            // read is handled: at once, or, with a keep-alive queued behind this query, through its failure.
+            setImmediate(() => {
+              if (left.has(c))
+                reject(unreachable("the lead's connection failed", new Error('it ended as it answered')));
+              else resolve();
+            });
           },
           (err: Error) => {
             late();

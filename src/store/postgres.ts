@@ -327,6 +327,10 @@ class PgStore implements PostgresStore {
     const { clock, hold, lease } = this.#deps;
     const asked = clock.now();
     this.#sureOfTheLead();
+    // Failing open already: a flush would wait on a network that drops packets (the query timeout, the connect
+    // timeout) before failing again, for every page; the store keeps retrying by itself meanwhile.
+    const outage = this.#outage;
+    if (!this.#fenced && outage && asked - outage.since >= hold) return;
     try {
       await this.flush();
       // No commit for a third of the lease or more (nothing written, or this process frozen since): the term is read
@@ -462,9 +466,16 @@ class PgStore implements PostgresStore {
       }
       await client.query('COMMIT');
     } catch (err) {
-      await client?.query('ROLLBACK').catch((e: Error) => {
-        broken = e;
-      });
+      // A connection that failed or went unanswered (no SQLSTATE) is dropped, which ends its transaction on the
+      // server, instead of waiting on it again for a ROLLBACK.
+      const code = (err as { code?: unknown }).code;
+      if (err instanceof StateError || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))) {
+        await client?.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+      } else {
+        broken = err as Error;
+      }
       if (this.#fenced) {
         this.#stopRetrying();
         this.#tellFenced(this.#fenced);

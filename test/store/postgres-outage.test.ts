@@ -107,7 +107,14 @@ describe('PostgreSQL store: unreachable', () => {
     await expect(store.deliverable()).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
     await clock.advance(HOLD);
     expect(states(outages)).toEqual(['unreachable', 'failing-open']);
+    // Failing open, a claim is sendable at once, not after another flush has waited on the silent network.
+    let flushed = false;
+    const flushing = store.flush().finally(() => {
+      flushed = true;
+    });
     await expect(store.deliverable()).resolves.toBeUndefined();
+    expect(flushed).toBe(false);
+    await expect(flushing).rejects.toMatchObject({ code: 'STATE_UNREACHABLE' });
     expect(await silences()).toEqual(['before']);
   });
 
@@ -333,11 +340,15 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
       ).rows[0]?.pid as number | undefined;
     const pid = await holder();
     expect(pid).toBeDefined();
+    // The check is asked just before the lock's keep-alive is due (every third of the 3 s lease).
+    await clock.advance(999);
     proxy?.holdAnswers();
     const asked = l.confirm().then(
       () => 'confirmed',
       (err: StateError) => `${err.code} ${err.message}`,
     );
+    // The keep-alive, due now, queues behind the check: the session's end then fails it, not the check.
+    await clock.advance(1);
     // The server answered (the session is idle again), then it is ended and another takes the lock.
     await waitUntil(
       async () =>
