@@ -70,6 +70,12 @@ const RETENTION = 30 * 86_400_000;
 const PRUNE_EVERY = 86_400_000;
 
 /** What one evaluation decided; nothing is saved until `commit()`. */
+/**
+ * Alerts from sources resolved by their endsAt in one evaluation at most; the rest in the next ones, which the loop
+ * makes at once: ten thousand alerts expiring together (Prometheus gone) must not hold probes and the API for seconds.
+ */
+const EXPIRE_SLICE = 100;
+
 export interface Evaluation {
   now: number;
   events: AlertEvent[];
@@ -80,6 +86,8 @@ export interface Evaluation {
   retry: { probe: string; every: number }[];
   /** Saves the evaluation; call inside the transaction that also enqueues the events' notifications. */
   commit(): void;
+  /** Expired alerts from sources are left for the next evaluation (EXPIRE_SLICE): make it soon. */
+  more?: boolean;
 }
 
 /** An evaluation of alerts received from a source: how many were taken, and how many refused (max_alerts). */
@@ -108,6 +116,8 @@ interface Draft {
   received: Map<string, ExternalAlert>;
   /** Whether #expireReceived looked at every open alert (the next expiry is then found again at commit). */
   expiryLooked?: boolean;
+  /** #expireReceived stopped at EXPIRE_SLICE with more to resolve. */
+  moreToExpire?: boolean;
   /** What the holds were computed from (see HoldBasis); set by #tellAll. */
   holdBasis?: HoldBasis;
 }
@@ -274,6 +284,7 @@ export class Evaluator {
       now,
       events,
       retry: [...draft.retry].map(([probe, every]) => ({ probe, every })),
+      ...(draft.moreToExpire ? { more: true } : {}),
       commit: () => {
         if (done || this.#generation !== base) {
           throw new Error('rules: evaluation is stale; commit each evaluation once, in the order they were made');
@@ -407,18 +418,24 @@ export class Evaluator {
     }
   }
 
-  /** Open alerts from sources whose endsAt has passed without a resend resolve. */
+  /** Open alerts from sources whose endsAt has passed without a resend resolve, EXPIRE_SLICE at a time. */
   #expireReceived(draft: Draft): void {
     if (draft.now < this.#nextExpiry) return;
-    draft.expiryLooked = true;
+    let resolved = 0;
     for (const id of this.#active) {
       const e = this.#get(draft, id);
       const source = e?.rule.source === undefined ? undefined : this.#alerting.sources.get(e.rule.source);
       if (!e || !source || draft.received.has(id)) continue;
       const alert = this.#external.get(id);
-      if (!alert || alert.endsAt <= draft.now)
-        this.#observe(draft, e.rule, id, e.labels, { kind: 'clear', value: undefined });
+      if (alert && alert.endsAt > draft.now) continue;
+      if (resolved === EXPIRE_SLICE) {
+        draft.moreToExpire = true;
+        return;
+      }
+      this.#observe(draft, e.rule, id, e.labels, { kind: 'clear', value: undefined });
+      resolved += 1;
     }
+    draft.expiryLooked = true;
   }
 
   /** The rule of `source`'s alerts named `alertname`, made once per evaluator and known by name from then on. */

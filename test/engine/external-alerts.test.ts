@@ -89,6 +89,28 @@ describe('alerts received from a source', () => {
     expect(h.db.prepare('SELECT count(*) AS n FROM external_alerts').get()).toEqual({ n: 0 });
   });
 
+  it('expiring together, resolve a hundred per evaluation; a running loop makes the next ones at once', async () => {
+    const h = harness();
+    const many = Array.from({ length: 250 }, (_, i) => firing(h, { alertname: 'HostDown', instance: `host-${i}` }));
+    h.receive('prometheus', many);
+    await h.advance(61_000);
+    expect(h.tick()).toHaveLength(100);
+    expect(h.tick()).toHaveLength(100);
+    expect(h.tick()).toHaveLength(50);
+    expect(h.tick()).toEqual([]);
+
+    const running = harness();
+    running.receive(
+      'prometheus',
+      many.map((a) => ({ ...a, endsAt: running.clock.now() + 60_000 })),
+    );
+    running.engine.start();
+    await running.advance(61_000);
+    // The tick resolves the first hundred; each next part follows on a zero-delay timer.
+    for (let i = 0; i < 5; i++) await running.advance(0);
+    expect(many.filter((a) => running.state('HostDown', a.labels) !== 'resolved')).toEqual([]);
+  });
+
   it('resolve at once when sent resolved (endsAt in the past) while firing; the all-clear keeps the texts', () => {
     const h = harness();
     const a = firing(h, { alertname: 'QueueStuck' }, { summary: 'queue stuck' });
