@@ -289,7 +289,8 @@ export class Engine {
       }
       if (!this.#stopping) for (const { probe, every } of ev.retry) this.#runSoon(probe, every);
       // More expired alerts wait: the next part once the event loop has run what is due (probes, requests).
-      if (ev.more && this.#started && !this.#stopping) this.#clock.setTimeout(() => this.#guarded(() => this.evaluate([])), 0);
+      if (ev.more && this.#started && !this.#stopping)
+        this.#clock.setTimeout(() => this.#guarded(() => this.evaluate([])), 0);
       // Only events and the tick's reminders, climbs and ack timeouts write outbox rows; a quiet run wrote none, and
       // waking the worker for it cost a claim and a due-time query per probe run. Retries keep the worker's own timer.
       if (tick || ev.events.length > 0) this.#delivery.wake();

@@ -237,7 +237,12 @@ async function waitForLead(options: LeadershipOptions, every: number): Promise<{
           wait(true);
           if (failing) options.onWaiting?.();
           failing = false;
-          await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, LEADER_LOCK]);
+          const stopWatching = watchWaiting(options, held.pid, every, end);
+          try {
+            await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, LEADER_LOCK]);
+          } finally {
+            stopWatching();
+          }
         }
       } catch (err) {
         await client.end().catch(() => {});
@@ -254,6 +259,50 @@ async function waitForLead(options: LeadershipOptions, every: number): Promise<{
       failing = true;
       await pause(options.clock, every, signal);
     }
+  }
+}
+
+/**
+ * While this centinela waits in pg_advisory_lock, looks every third of the lease, on a connection of its own, whether
+ * the waiting session still exists: after a network that dropped packets, the server may have ended it (or given it
+ * the lock, which its idle_session_timeout then ended) without the waiting connection hearing, and the wait would
+ * never end. Gone, or PostgreSQL not answering the look, the wait is ended (`end`) and taken again.
+ */
+function watchWaiting(options: LeadershipOptions, pid: number, every: number, end: () => void): () => void {
+  let stopped = false;
+  let cancel: () => void = () => {};
+  const look = () => {
+    cancel = options.clock.setTimeout(() => {
+      void sessionExists(options, pid).then((exists) => {
+        if (stopped) return;
+        if (exists) look();
+        else end();
+      });
+    }, every);
+  };
+  look();
+  return () => {
+    stopped = true;
+    cancel();
+  };
+}
+
+/** Whether the server still has the session `pid`; false when it cannot be asked. */
+async function sessionExists(options: LeadershipOptions, pid: number): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: options.url,
+    connectionTimeoutMillis: options.connectTimeout,
+    query_timeout: options.connectTimeout,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+    return rows.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 

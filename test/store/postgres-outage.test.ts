@@ -387,6 +387,49 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
     expect(events).toEqual(['unsure STATE_UNREACHABLE']);
   });
 
+  it('a standby whose waiting session ended unheard waits again, and takes the lead once it is free', async () => {
+    const clock = new FakeClock();
+    const leader = await other();
+    expect(await tryLock(leader)).toBe(true);
+    const admin = await other();
+    const waiter = async () =>
+      (
+        await admin.query(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::bigint::oid
+             AND objid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          [LOCK_SPACE],
+        )
+      ).rows[0]?.pid as number | undefined;
+    proxy = await startTcpProxy('127.0.0.1', Number(new URL(suite.db.url).port || 5432));
+    const events: string[] = [];
+    let lead: Leadership | undefined;
+    void acquireLeadership({
+      url: proxy.through(suite.db.url),
+      lease: 3_000,
+      connectTimeout: 2_000,
+      clock,
+      onStandby: (held) => events.push(`standby ${held}`),
+      onWaiting: (err) => events.push(err ? `waiting ${err.code}` : 'waiting over'),
+    }).then((l) => {
+      lead = l;
+      leaderships.push(l);
+    });
+    await waitUntil(
+      async () => (await waiter()) !== undefined,
+      10_000,
+      () => 'the standby never waited',
+    );
+    const pid = (await waiter()) as number;
+    // The server ends the waiting session and the lock comes free, and the standby hears neither.
+    proxy.holdAnswers();
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await leader.query('SELECT pg_advisory_unlock($1, 2)', [LOCK_SPACE]);
+    // A third of the lease on, it looks from a connection of its own: the session is gone, so it waits again.
+    await advanceUntil(clock, () => lead !== undefined);
+    expect(events).toEqual(['standby true', 'waiting STATE_UNREACHABLE']);
+    expect(await tryLock(await other())).toBe(false);
+  });
+
   it('loses the lead when another took the lock meanwhile', async () => {
     const clock = new FakeClock();
     const events: string[] = [];
