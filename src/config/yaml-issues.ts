@@ -139,7 +139,12 @@ function leaveOutUnusable(doc: Document, lines: LineCounter): Told[] {
       for (const [i, item] of node.items.entries()) go(isPair(item) ? item.value : item, [...path, i], maps);
     }
   };
-  go(doc.contents, [], []);
+  // A pair taken out may hold the anchor a later alias named: that alias then means an earlier node of that name
+  // (as toJS reads it), which may be a list or a map, so the document is looked at again until nothing is taken out.
+  for (let told = -1; told !== out.length; ) {
+    told = out.length;
+    go(doc.contents, [], []);
+  }
   return out;
 }
 

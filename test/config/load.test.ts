@@ -253,6 +253,23 @@ describe('one fixture per problem', () => {
     );
   });
 
+  it('an alias whose anchor went with a pair taken out is looked at again, and Node warns of nothing', async () => {
+    let error: unknown;
+    const warnings = await warningsDuring(async () => {
+      try {
+        parseConfig('config', { ...VALID, alerts: 'a: &y { <<: *y }\n<<: &y \n*y' }, {});
+      } catch (err) {
+        error = err;
+      }
+    });
+    expect(warnings).toEqual([]);
+    expect((error as ConfigError).issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      '1:13 YAML: *y is a map this << is in, which cannot merge itself. Merge another map',
+      '2:8 YAML: << merges the keys of a map, and this is an empty value. Write <<: *name with &name on a map, or <<: [*a, *b]',
+      '3:1 YAML: a key has no ": value". Write key: value, with a space after :',
+    ]);
+  });
+
   it('reports every problem of two files in one run, in file and line order', () => {
     const dir = join(FIXTURES, 'several-problems');
     expect(problems(dir, fixture('several-problems'))).toBe(
