@@ -46,14 +46,6 @@ export interface LeadershipOptions {
 export interface Leadership extends Lead {
   /** Settles when the lead is lost: the lock, when PostgreSQL answers again after its connection failed, is another's. */
   readonly lost: Promise<Error>;
-  /** Since when the lead is unsure (the lock's connection failed and the lock is not held again yet), epoch ms. */
-  readonly unsureSince: number | undefined;
-  /**
-   * Resolves once the lock's connection answers a query: its session, and so the lock, was still this centinela's when
-   * the server read it. Rejects with STATE_UNREACHABLE when the lead is unsure already, or when the connection fails or
-   * does not answer within a third of the lease (the lead is unsure from then on); with STATE_FENCED once it is lost.
-   */
-  confirm(): Promise<void>;
   /** Gives the lead up: the lock's connection is closed. */
   release(): Promise<void>;
 }

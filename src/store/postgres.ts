@@ -77,7 +77,11 @@ export interface PostgresStoreOptions {
 export interface Lead {
   /** Since when the lead is unsure (its lock's connection failed and the lock is not taken again yet), epoch ms. */
   readonly unsureSince: number | undefined;
-  /** Resolves once the lock's connection answered: the lead was still this centinela's when the server read it. */
+  /**
+   * Resolves once the lock's connection answers a query: its session, and so the lock, was still this centinela's when
+   * the server read it. Rejects with STATE_UNREACHABLE when the lead is unsure already, or when the connection fails or
+   * does not answer within a third of the lease (the lead is unsure from then on); with STATE_FENCED once it is lost.
+   */
   confirm(): Promise<void>;
 }
 
@@ -200,9 +204,14 @@ export function unreachable(what: string, err: unknown): StateError {
   let reason: string;
   if (code?.startsWith('28')) reason = `${code} the server refused the login`;
   else if (code === '3D000') reason = `${code} the database does not exist`;
-  else if (code && /^[0-9A-Z]{5}$/.test(code)) reason = `${code} ${message}`;
+  else if (isSqlState(code)) reason = `${code} ${message}`;
   else reason = code ?? message ?? 'unknown error';
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
+}
+
+/** Whether `code` is a SQLSTATE: an error PostgreSQL answered, not one of the connection. */
+function isSqlState(code: unknown): code is string {
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 interface PgStoreDeps {
@@ -468,8 +477,7 @@ class PgStore implements PostgresStore {
     } catch (err) {
       // A connection that failed or went unanswered (no SQLSTATE) is dropped, which ends its transaction on the
       // server, instead of waiting on it again for a ROLLBACK.
-      const code = (err as { code?: unknown }).code;
-      if (err instanceof StateError || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))) {
+      if (err instanceof StateError || isSqlState((err as { code?: unknown }).code)) {
         await client?.query('ROLLBACK').catch((e: Error) => {
           broken = e;
         });
