@@ -112,12 +112,21 @@ function namesOf({ alerts, escalation }: CheckedFiles): DefinedNames {
   };
 }
 
+const NOTHING_WATCHED =
+  'alerts.yaml has no rules: centinela would watch nothing and page no one. Write the rules (config/alerts.yaml of ' +
+  'the release is a start), or sources: when the alerts come from Prometheus or Grafana';
+
 function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Finding[] {
   const out: Finding[] = [];
   for (const list of ['probes', 'rules', 'maintenance', 'sources'] as const) {
     for (const finding of duplicates(list, names[list] ?? [], q)) out.push(finding);
   }
   for (const finding of tokenlessSources(alerts.sources ?? [])) out.push(finding);
+  // Emptied by mistake (or a reload of a truncated file), it would turn all monitoring off without a word. Probes
+  // alone still raise CannotMeasure, and sources page on their own.
+  if ((['probes', 'rules', 'sources'] as const).every((list) => names[list]?.length === 0)) {
+    out.push({ path: [], message: NOTHING_WATCHED });
+  }
 
   alerts.probes?.forEach((probe, i) => {
     if (!probe) return;

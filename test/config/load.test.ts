@@ -224,6 +224,11 @@ const cases: [string, string, Record<string, string>?][] = [
       "cron's period it never closes. Lower duration below 7d, or open it less often.",
   ],
   [
+    'no-rules',
+    'alerts.yaml:1:1  alerts.yaml has no rules: centinela would watch nothing and page no one. Write the rules ' +
+      '(config/alerts.yaml of the release is a start), or sources: when the alerts come from Prometheus or Grafana.',
+  ],
+  [
     'ack-link-no-public-url',
     'escalation.yaml:19:16  ack.link_secret: signs the ack links in pages, but server.public_url (centinela.yaml) ' +
       'is not set, so pages carry none. Set server.public_url to the address people reach centinela at from their ' +

@@ -457,6 +457,21 @@ describe('reload of a file YAML cannot merge', () => {
   });
 });
 
+describe('reload of an emptied alerts.yaml', () => {
+  it('is a 422 that says nothing would be watched, and keeps the running config', async () => {
+    const file = join(world.configDir, 'alerts.yaml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, '');
+    const res = await call('POST', '/-/reload', { headers: auth });
+    writeFileSync(file, good);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details.problems).toEqual([
+      expect.stringContaining(`${file}:1:1  alerts.yaml has no rules: centinela would watch nothing and page no one.`),
+    ]);
+    expect(d.app.config.alerts.probes.length).toBeGreaterThan(0);
+  });
+});
+
 describe('docs/api.md', () => {
   it('documents every error code with its status', () => {
     const doc = readFileSync('docs/api.md', 'utf8');
