@@ -214,11 +214,12 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
         if (!unknown) continue;
         const path = [...at, m.label];
         const written = m.op === '=' ? m.value : `${m.op}${m.value}`;
-        const closest = q.quotable(path) ? unknown.closest : '';
+        const quotable = q.quotable(path);
+        const closest = quotable ? unknown.closest : '';
         const list = defined[unknown.label].shown;
         out.push({
           path,
-          message: `${q.show(path, `"${written}"`)} matches no alert: ${unknown.why}.${closest || ` Defined: ${list.join(', ') || 'none'}.`}`,
+          message: `${q.show(path, `"${written}"`)} ${quotable ? unknown.why : unknown.unquoted}.${closest || ` Defined: ${list.join(', ') || 'none'}.`}`,
         });
       }
     };

@@ -47,8 +47,8 @@ export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], k
 }
 
 /**
- * One problem per matcher on `alertname` or `probe` (with `=` or `=~`) that no known name satisfies, with the closest
- * name for a plain `=`, or the names there are when none is close.
+ * One problem per matcher on `alertname` or `probe` (with `=` or `=~`) that names what no known name is, with the
+ * closest name for a plain name, or the names there are when none is close.
  */
 function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[] {
   const names = { alertname: [...new Set(known.kinds.map((k) => k.alertname))], probe: [...known.probes] };
@@ -57,7 +57,7 @@ function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[]
     if (!unknown) return [];
     const all = names[unknown.label];
     return [
-      `${m.label}${m.op}"${m.value}" matches no alert: ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`,
+      `${m.label}${m.op}"${m.value}" ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`,
     ];
   });
 }
@@ -65,21 +65,46 @@ function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[]
 /** The labels whose values are names the configuration defines. */
 export type NamedLabel = 'alertname' | 'probe';
 
+/** A regex that only lists names (`ApiDown|PostgresDown`): no metacharacter but `|`, so each alternative is a name. */
+const ALTERNATIVES = /^[^.*+?^${}()[\]\\|]+(\|[^.*+?^${}()[\]\\|]+)*$/;
+
 /**
- * For a matcher on `alertname` or `probe` with `=` or `=~` that none of `names` satisfies: its label, why (`no rule is named so`,
- * `no probe's name matches it`) and, for a plain `=`, the closest of `hints` (` Did you mean "ApiDown"?`, or empty).
- * Undefined for any other matcher. The config check and the API's refusal share it.
+ * For a matcher on `alertname` or `probe` that names what none of `names` is: its label, why, after the matcher
+ * (`matches no alert: no rule is named so`, `no rule is named "PostgresDwn"`), the same without any written name
+ * (`unquoted`, for a value that must not be quoted) and the closest of `hints` to a name it gives (` Did you mean
+ * "ApiDown"?`, or empty). A plain `=`, and a `=~` that lists names, are checked name by name; any other `=~` only
+ * needs to match one of `names`. Undefined for any other matcher. The config check and the API's refusal share it.
  */
 export function unknownName(
   m: Matcher,
   names: Readonly<Record<NamedLabel, readonly string[]>>,
   hints = names,
-): { label: NamedLabel; why: string; closest: string } | undefined {
+): { label: NamedLabel; why: string; unquoted: string; closest: string } | undefined {
   if ((m.label !== 'alertname' && m.label !== 'probe') || (m.op !== '=' && m.op !== '=~')) return undefined;
   const label = m.label;
-  if (names[label].some((name) => matchesAll([m], { [label]: name }))) return undefined;
   const what = label === 'alertname' ? 'rule' : 'probe';
-  return m.op === '='
-    ? { label, why: `no ${what} is named so`, closest: didYouMean(m.value, hints[label]) }
-    : { label, why: `no ${what}'s name matches it`, closest: '' };
+  if (m.op === '=~' && ALTERNATIVES.test(m.value)) {
+    const listed = [...new Set(m.value.split('|'))];
+    const missing = listed.filter((name) => !names[label].includes(name));
+    if (missing.length === 0) return undefined;
+    const first = missing[0] as string;
+    const also =
+      missing.length > 1
+        ? ` (nor ${missing
+            .slice(1)
+            .map((n) => JSON.stringify(n))
+            .join(', ')})`
+        : '';
+    const unquoted = missing.length === listed.length ? 'matches no alert' : `lists a name no ${what} has`;
+    return {
+      label,
+      why: `${unquoted}: no ${what} is named ${JSON.stringify(first)}${also}`,
+      unquoted,
+      closest: didYouMean(first, hints[label]),
+    };
+  }
+  if (names[label].some((name) => matchesAll([m], { [label]: name }))) return undefined;
+  const why =
+    m.op === '=' ? `matches no alert: no ${what} is named so` : `matches no alert: no ${what}'s name matches it`;
+  return { label, why, unquoted: why, closest: m.op === '=' ? didYouMean(m.value, hints[label]) : '' };
 }

@@ -208,14 +208,20 @@ const cases: [string, string, Record<string, string>?][] = [
     { ALERT: 'ApiDwn' },
   ],
   [
+    'env-window-alert',
+    'alerts.yaml:19:25  maintenance[0].match.alertname: the value filled in from ${ALERT} lists a name no rule has. ' +
+      'Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
+    { ALERT: '=~ApiDown|ApiDwn' },
+  ],
+  [
     'inhibit-unknown-source',
     'alerts.yaml:16:26  inhibit[0].source.alertname: "ApiDwn" matches no alert: no rule is named so. ' +
       'Did you mean "ApiDown"?',
   ],
   [
     'inhibit-unknown-target',
-    'alerts.yaml:17:26  inhibit[0].target.alertname: "=~ApiSlw|ApiErrors" matches no alert: no rule\'s name ' +
-      'matches it. Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
+    'alerts.yaml:17:26  inhibit[0].target.alertname: "=~ApiSlw|ApiErrors" matches no alert: no rule is named ' +
+      '"ApiSlw" (nor "ApiErrors"). Did you mean "ApiSlow"?',
   ],
   [
     'window-never-closes',

@@ -113,7 +113,7 @@ describe('alerts.yaml', () => {
     expect(found({ alerts: a })).toEqual([
       'alerts maintenance.0.match.alertname: "ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"?',
       'alerts maintenance.0.match.probe: "apx" matches no alert: no probe is named so. Did you mean "api"?',
-      'alerts maintenance.4.match.probe: "=~db|redis" matches no alert: no probe\'s name matches it. Defined: api.',
+      'alerts maintenance.4.match.probe: "=~db|redis" matches no alert: no probe is named "db" (nor "redis"). Defined: api.',
       'alerts inhibit.0.target.alertname: "cannotmeasure" matches no alert: no rule is named so. Did you mean "CannotMeasure"?',
       'alerts inhibit.1.source.probe: "zzzzzz" matches no alert: no probe is named so. Defined: api.',
     ]);

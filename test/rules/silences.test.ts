@@ -169,6 +169,20 @@ describe('silences', () => {
     ],
     [{ alertname: '=~Db.*' }, `alertname=~"Db.*" matches no alert: no rule's name matches it. Known: ApiDown,`],
     [
+      { alertname: '=~ApiDown|ApiLatncyHigh' },
+      'alertname=~"ApiDown|ApiLatncyHigh" lists a name no rule has: no rule is named "ApiLatncyHigh". ' +
+        'Did you mean "ApiLatencyHigh"?',
+    ],
+    [
+      { alertname: '=~ApiDown|PostgresDwn|RedisDwn' },
+      'alertname=~"ApiDown|PostgresDwn|RedisDwn" lists a name no rule has: no rule is named "PostgresDwn" ' +
+        '(nor "RedisDwn"). Known: ApiDown,',
+    ],
+    [
+      { probe: '=~docker|apii' },
+      'probe=~"docker|apii" lists a name no probe has: no probe is named "apii". Did you mean "api"?',
+    ],
+    [
       { probe: 'dockr', team: 'devops' },
       'probe="dockr" matches no alert: no probe is named so. Did you mean "docker"?',
     ],
@@ -197,7 +211,14 @@ describe('silences', () => {
 
   it('checks names only where they decide what matches: !=, !~ and other labels are not checked', () => {
     const h = harness();
-    const written: Record<string, string>[] = [{ alertname: '!=Nope' }, { alertname: '!~Nope.*' }, { service: 'nope' }];
+    const written: Record<string, string>[] = [
+      { alertname: '!=Nope' },
+      { alertname: '!~Nope.*' },
+      { service: 'nope' },
+      // A real regex only has to match one name; a list of names that are all known passes.
+      { alertname: '=~Api.*|Nope' },
+      { alertname: '=~ApiDown|ApiLatencyHigh' },
+    ];
     for (const matchers of written) {
       expect(
         h.evaluator.api.createSilence({ matchers: m(matchers), endsAt: h.clock.now() + HOUR, owner: 'a', reason: 'r' })
