@@ -29,9 +29,12 @@
 // Prints per episode, and per kind and per phase: the takeover time (hit → new leader holds the lock; also when its
 // term was seen and its "leader:" line), lost pages and lost resolutions (a contact that received the incident's page
 // / its resolution at neither process's receivers within 30 s), what reached the OLD leader's receivers after the
-// takeover (every message, each with its arrival time at the receiver: the issue's "deliveries by a fenced leader"),
-// split by the old leader's "outbox: sending" debug line for that contact before the arrival: (a) in flight (begun
-// before the takeover, completed after) and (b) begun after; repeats at a contact across both processes' receivers
+// takeover (every message, each with its arrival time at the receiver), split by the old leader's "outbox: sending"
+// debug line for that contact before the arrival: (a) begun after the takeover: the issue's "deliveries by a fenced
+// leader", a send its term no longer allowed; (b) in flight at the hit (begun while it led, its last bytes read by
+// the receiver after the takeover): a repeat with the same key, which the fail-open rule prefers to a miss (the old
+// leader stops such a send as soon as its lock's connection fails, so what remains is a send whose bytes had left,
+// or a kill -9's socket the kernel had still to flush); repeats at a contact across both processes' receivers
 // of the page and of the resolution, and among them copies with another idempotency key than the first (webhook
 // Idempotency-Key, email Message-ID: a repeat must carry the same one); whether the old leader (stop, cut) exited 1
 // within 30 s; and the load average.
@@ -452,8 +455,8 @@ try {
       console.log(
         `episode ${i + 1} (${kind}, ${phase}): hit ${e.hitAfterMs} ms after the break, takeover ${e.takeoverMs} ms ` +
           `(term +${e.termMs} ms, "leader:" line +${e.leaderLineMs} ms); lost pages ${e.lostPages}, lost ` +
-          `resolutions ${e.lostResolutions}; at the old leader's receivers after the takeover ` +
-          `${e.inFlight + e.begunAfter} (in flight ${e.inFlight}, begun after ${e.begunAfter}); repeats of the page ` +
+          `resolutions ${e.lostResolutions}; deliveries by a fenced leader ${e.begunAfter}; in flight at the hit, ` +
+          `at the old leader's receivers after the takeover ${e.inFlight}; repeats of the page ` +
           `${e.pageRepeats} (other key ${e.pageOtherKeys}), of the resolution ${e.resolutionRepeats} (other key ` +
           `${e.resolutionOtherKeys}); old leader ${e.exit}`,
       );
@@ -472,9 +475,9 @@ function summary(name: string, of: Episode[]): void {
   console.log(
     `${name}: ${of.length} episodes, takeover median ${median(takeovers)} ms, p90 ${quantile(takeovers, 0.9)} ms, ` +
       `max ${Math.max(...takeovers)} ms; lost pages ${sum((e) => e.lostPages)}, lost resolutions ` +
-      `${sum((e) => e.lostResolutions)}; deliveries by a fenced leader (at its receivers after the takeover) ` +
-      `${sum((e) => e.inFlight + e.begunAfter)} (in flight ${sum((e) => e.inFlight)}, begun after ` +
-      `${sum((e) => e.begunAfter)}); repeats of the page ${sum((e) => e.pageRepeats)} (other key ` +
+      `${sum((e) => e.lostResolutions)}; deliveries by a fenced leader (begun after the takeover) ` +
+      `${sum((e) => e.begunAfter)}; sends in flight at the hit that reached the old leader's receivers after the ` +
+      `takeover ${sum((e) => e.inFlight)}; repeats of the page ${sum((e) => e.pageRepeats)} (other key ` +
       `${sum((e) => e.pageOtherKeys)}), of the resolution ${sum((e) => e.resolutionRepeats)} (other key ` +
       `${sum((e) => e.resolutionOtherKeys)}); old leader not out within 30 s ` +
       `${of.filter((e) => e.exit === 'did not exit within 30 s').length}, exited otherwise than 1 ` +

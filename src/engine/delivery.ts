@@ -36,9 +36,11 @@ export interface OutboxDeps {
   /**
    * Resolves once the store's writes so far are durable (Store.deliverable): a claimed message is sent only then, so a
    * claim that did not commit (a fenced or cut-off PostgreSQL store) is not delivered, except by a store cut off for
-   * longer than state.unreachable_hold, which fails open. Resolved at once without it.
+   * longer than state.unreachable_hold, which fails open. Resolved at once without it. It may resolve with a signal
+   * the send stops at: the rows then go back to pending, not counted as an attempt (the lead is in doubt, and whoever
+   * leads sends them, with the same ids).
    */
-  committed?: () => Promise<void>;
+  committed?: () => Promise<AbortSignal | undefined>;
   /** The state store's installation number (AlertStore.installation), read at start; 0 when omitted. */
   installation?: () => number;
   config: OutboxConfig;
@@ -101,7 +103,7 @@ const MAX_ASKS = 3;
 /** Delivers the outbox; one per daemon. */
 export class OutboxWorker {
   readonly #store: IncidentStore;
-  readonly #committed: () => Promise<void>;
+  readonly #committed: () => Promise<AbortSignal | undefined>;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #random: () => number;
@@ -116,6 +118,8 @@ export class OutboxWorker {
   #reading: Reading;
   #cancelTimer: (() => void) | undefined;
   #stopped = true;
+  /** Another centinela took the store over: nothing more is sent. */
+  #fenced = false;
   /** Until when no row is claimed: a claim failed to commit, and the store is given initial_backoff to come back. */
   #pausedUntil = 0;
   /** Messages being delivered, each in one lane of the pool; each resolves when its attempt is recorded. */
@@ -126,7 +130,7 @@ export class OutboxWorker {
 
   constructor(deps: OutboxDeps) {
     this.#store = deps.store;
-    this.#committed = deps.committed ?? (() => Promise.resolve());
+    this.#committed = deps.committed ?? (() => Promise.resolve(undefined));
     this.#readInstallation = deps.installation ?? (() => 0);
     this.#config = deps.config;
     this.#reading = deps.reading ?? DEFAULT_READING;
@@ -240,9 +244,12 @@ export class OutboxWorker {
     // Other lanes' work, or this process frozen (SIGSTOP, a stalled host), may pass between asking whether the claim
     // is durable and this lane going on: asked over STILL_DURABLE_MS ago, it is asked again, so a leader frozen past
     // its lease learns that another took over (its store reads the term again) before it sends.
+    let lead: AbortSignal | undefined;
     for (let ask = 1; ; ask++) {
       const asked = this.#clock.now();
-      if (!(await this.#claimCommitted(rows))) return;
+      const claim = await this.#claimCommitted(rows);
+      if (!claim) return;
+      lead = claim.lead;
       if (ask === MAX_ASKS || this.#clock.now() - asked < STILL_DURABLE_MS) break;
     }
     const first = rows[0] as OutboxRow;
@@ -275,15 +282,25 @@ export class OutboxWorker {
       const ac = new AbortController();
       this.#inFlight.add(ac);
       const cancel = this.#clock.setTimeout(() => ac.abort(new Error('timed out')), channelTimeout(channel));
+      const signal = lead ? AbortSignal.any([ac.signal, lead]) : ac.signal;
       try {
         result = await deliver(n, channel, {
-          signal: ac.signal,
+          signal,
           log: this.#log.child({ channel: channelName }),
           now: () => this.#clock.now(),
         });
       } finally {
         cancel();
         this.#inFlight.delete(ac);
+      }
+      if (!result.ok && lead?.aborted) {
+        this.#store.release(rows.map((r) => r.id));
+        this.#log.warn(
+          { contact: first.contact, rows: rows.length },
+          `outbox: a send was stopped (${(lead.reason as Error).message}); it goes out again, with the same id, ` +
+            'from the centinela that leads',
+        );
+        return;
       }
     }
     this.#record(rows, channelName ?? null, result);
@@ -294,22 +311,23 @@ export class OutboxWorker {
    * over) stops the worker for good; otherwise the rows go back to pending and no row is claimed for
    * initial_backoff, while the store retries the writes it holds.
    */
-  async #claimCommitted(rows: OutboxRow[]): Promise<boolean> {
+  async #claimCommitted(rows: OutboxRow[]): Promise<{ lead: AbortSignal | undefined } | undefined> {
     try {
-      await this.#committed();
-      return true;
+      return { lead: await this.#committed() };
     } catch (err) {
       const { code, message } = err as { code?: string; message: string };
       if (code === 'STATE_FENCED') {
+        // Told once: every lane waiting on a claim hears it.
+        if (!this.#fenced) this.#log.error({ code, rows: rows.length }, `outbox: nothing more is sent: ${message}`);
+        this.#fenced = true;
         this.#stopped = true;
         this.#cancelTimer?.();
-        this.#log.error({ code, rows: rows.length }, `outbox: nothing more is sent: ${message}`);
-        return false;
+        return undefined;
       }
       this.#store.release(rows.map((r) => r.id));
       this.#pausedUntil = this.#clock.now() + this.#config.delivery.initial_backoff;
-      this.#log.error({ code, rows: rows.length }, `outbox: not sent, the claim was not saved: ${message}`);
-      return false;
+      this.#log.error({ code, rows: rows.length }, `outbox: not sent yet, the rows wait: ${message}`);
+      return undefined;
     }
   }
 

@@ -117,7 +117,7 @@ export default defineNotifier<EmailChannelConfig, EmailMessage>({
       });
       return { ok: true };
     } catch (err) {
-      return fromSmtpError(err, what);
+      return fromSmtpError(err, what, signal);
     } finally {
       transport?.close();
     }

@@ -37,17 +37,22 @@ export function fromHttpStatus(
   return { ok: false, retryable: false, reason };
 }
 
-/** The outcome of an error thrown before any answer (connection, TLS, DNS, timeout): always worth retrying. */
-export function fromTransportError(err: unknown, what: string): Delivery {
+/**
+ * The outcome of an error thrown before any answer (connection, TLS, DNS, timeout): always worth retrying. An abort
+ * says why from the send's `signal` (its timeout, centinela stopping), whatever error the transport made of it.
+ */
+export function fromTransportError(err: unknown, what: string, signal?: AbortSignal): Delivery {
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
-  const aborted = e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'UND_ERR_ABORTED';
+  const aborted =
+    signal?.aborted || e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'UND_ERR_ABORTED';
   const code = e.cause?.code ?? e.code;
-  const text = aborted ? 'timed out' : `${code ? `${code} ` : ''}${e.cause?.message ?? e.message ?? String(err)}`;
+  const why = signal?.reason instanceof Error ? signal.reason.message : 'timed out';
+  const text = aborted ? why : `${code ? `${code} ` : ''}${e.cause?.message ?? e.message ?? String(err)}`;
   return { ok: false, retryable: true, reason: `${what}: ${text}` };
 }
 
 /** The outcome of a nodemailer error: SMTP 4xx replies and transport errors retry; 5xx and refused auth are final. */
-export function fromSmtpError(err: unknown, what: string): Delivery {
+export function fromSmtpError(err: unknown, what: string, signal?: AbortSignal): Delivery {
   const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
   if (e.code === 'EAUTH') {
     return {
@@ -60,5 +65,5 @@ export function fromSmtpError(err: unknown, what: string): Delivery {
     const reason = `${what}: SMTP ${e.response ?? e.responseCode}`;
     return { ok: false, retryable: e.responseCode < 500, reason };
   }
-  return fromTransportError(err, what);
+  return fromTransportError(err, what, signal);
 }

@@ -93,7 +93,7 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
           outcome = fromHttpStatus(res.statusCode, m.what, retryAfter, now(), detail);
         }
       } catch (err) {
-        return fromTransportError(err, m.what);
+        return fromTransportError(err, m.what, signal);
       }
       if (!outcome.ok) return outcome;
     }

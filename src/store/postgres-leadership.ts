@@ -71,10 +71,16 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   let { client, pid } = await waitForLead(options, every);
   let over = false;
   let unsureSince: number | undefined;
+  let sure: AbortController | undefined = new AbortController();
+  const doubt = (why: string) => {
+    sure?.abort(new Error(why));
+    sure = undefined;
+  };
   let cancel: () => void = () => {};
   const end = (err: Error) => {
     over = true;
     cancel();
+    doubt('the lead is over');
     fail(err);
   };
   /** Connections given up on: whatever they answer later is ignored. */
@@ -84,6 +90,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
     if (over || left.has(c)) return;
     left.add(c);
     unsureSince ??= options.clock.now();
+    doubt("the lead's connection failed; another centinela may be taking over");
     cancel();
     c.removeAllListeners();
     c.on('error', () => {});
@@ -129,6 +136,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
               client = c;
               pid = cPid;
               unsureSince = undefined;
+              sure = new AbortController();
               watch(c);
               options.onRetaken?.();
             } else if (mine) {
@@ -158,6 +166,9 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
     lost: lost.then((err) => (released ? new Promise<Error>(() => {}) : err)),
     get unsureSince() {
       return unsureSince;
+    },
+    get sure() {
+      return sure?.signal;
     },
     confirm() {
       if (over) return Promise.reject(leadLost(new Error('the lead is over')));

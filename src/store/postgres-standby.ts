@@ -83,7 +83,7 @@ class Standby implements StandbyState {
       history: mirror.history,
       unitOfWork: (fn) => mirror.unitOfWork(fn),
       flush: () => Promise.resolve(),
-      deliverable: () => Promise.resolve(),
+      deliverable: () => Promise.resolve(undefined),
       get open() {
         return current();
       },

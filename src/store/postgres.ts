@@ -78,6 +78,11 @@ export interface Lead {
   /** Since when the lead is unsure (its lock's connection failed and the lock is not taken again yet), epoch ms. */
   readonly unsureSince: number | undefined;
   /**
+   * While the lead is sure, a signal that aborts once its lock's connection fails (or the lead ends): a send begun
+   * under a sure lead stops then, since a standby may be taking over. Undefined while unsure.
+   */
+  readonly sure: AbortSignal | undefined;
+  /**
    * Resolves once the lock's connection answers a query: its session, and so the lock, was still this centinela's when
    * the server read it. Rejects with STATE_UNREACHABLE when the lead is unsure already, or when the connection fails or
    * does not answer within a third of the lease (the lead is unsure from then on); with STATE_FENCED once it is lost.
@@ -332,14 +337,14 @@ class PgStore implements PostgresStore {
    * (fail open). Rejects with STATE_FENCED once another centinela took over, and with STATE_UNREACHABLE while the hold
    * lasts.
    */
-  async deliverable(): Promise<void> {
+  async deliverable(): Promise<AbortSignal | undefined> {
     const { clock, hold, lease } = this.#deps;
     const asked = clock.now();
     this.#sureOfTheLead();
     // Failing open already: a flush would wait on a network that drops packets (the query timeout, the connect
     // timeout) before failing again, for every page; the store keeps retrying by itself meanwhile.
     const outage = this.#outage;
-    if (!this.#fenced && outage && asked - outage.since >= hold) return;
+    if (!this.#fenced && outage && asked - outage.since >= hold) return undefined;
     try {
       await this.flush();
       // No commit for a third of the lease or more (nothing written, or this process frozen since): the term is read
@@ -349,7 +354,7 @@ class PgStore implements PostgresStore {
       const outage = this.#outage;
       if ((err as StateError).code !== 'STATE_UNREACHABLE' || !outage) throw err;
       if (clock.now() - outage.since < hold) throw err;
-      return;
+      return undefined;
     }
     // A commit that took two thirds of the lease or more (this process frozen before it heard the answer, a stalled
     // network): the lock's session, idle since its last keep-alive (a third of the lease before at most), may have
@@ -364,9 +369,14 @@ class PgStore implements PostgresStore {
     this.#sureOfTheLead();
     // The claim was committed under this store's term, but the send comes after: the lock's session answering right
     // now says this one still leads, so no send begins once a standby could have the lock (a connection cut since
-    // the commit fails the query, and the page waits).
+    // the commit fails the query, and the page waits). The send is given the lead's signal: it stops if the lock's
+    // connection fails while it runs.
     const lead = this.#deps.lead;
-    if (lead && lead.unsureSince === undefined) await lead.confirm();
+    const sure = lead?.sure;
+    if (!lead || !sure) return undefined;
+    await lead.confirm();
+    if (sure.aborted) throw new StateError('STATE_UNREACHABLE', `state store (postgres): ${sure.reason.message}`);
+    return sure;
   }
 
   /**
@@ -425,8 +435,8 @@ class PgStore implements PostgresStore {
       this.#kicked = false;
       if (this.#dirty.any.get() !== 1) return;
       this.flush().catch((err: StateError) => {
-        // An outage is told once, through onOutage, not at every write made during it.
-        if (err.code !== 'STATE_UNREACHABLE') this.#deps.onError(err);
+        // An outage is told once, through onOutage, and being fenced once, through `fenced`, not at every write.
+        if (err.code !== 'STATE_UNREACHABLE' && err.code !== 'STATE_FENCED') this.#deps.onError(err);
       });
     });
   }

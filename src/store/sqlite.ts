@@ -29,7 +29,7 @@ export function openStore(path: string, migrations?: readonly Migration[]): Sqli
     },
     // Each transaction is durable when it returns.
     flush: () => Promise.resolve(),
-    deliverable: () => Promise.resolve(),
+    deliverable: () => Promise.resolve(undefined),
     close: () => {
       db.close();
     },

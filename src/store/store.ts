@@ -23,9 +23,10 @@ export interface Store {
   flush(): Promise<void>;
   /**
    * Resolves once an outbox claim made before the call may be sent: when flush() does, or (PostgreSQL) when the
-   * database has been unreachable for longer than state.unreachable_hold (fail open). Rejects otherwise.
+   * database has been unreachable for longer than state.unreachable_hold (fail open). Rejects otherwise. Resolves with
+   * a signal the send must stop at (PostgreSQL: the lead it was confirmed under is in doubt), or undefined.
    */
-  deliverable(): Promise<void>;
+  deliverable(): Promise<AbortSignal | undefined>;
   /** False once closed. */
   readonly open: boolean;
   /** Closes the store; the PostgreSQL store first flushes what is left, and resolves when its pool is closed. */

@@ -18,7 +18,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { eventually, waitUntil } from '../support/wait-until.js';
 
 const FAST = { EVERY: '1s', RETRY_EVERY: '500ms', TIMEOUT: '800ms', LEASE: '5s' };
-const HELD = /^outbox: not sent, the claim was not saved/;
+const HELD = /^outbox: not sent yet, the rows wait/;
 const replicas = replicaPerTest();
 let proxy: TcpProxy | undefined;
 

@@ -4,6 +4,7 @@
 // freeze the leader (SIGSTOP) past the lease and the standby takes over, while the old leader, woken, delivers
 // nothing and exits.
 import { describe, expect, it } from 'vitest';
+import { LOCK_SPACE } from '../../src/store/postgres-schema.js';
 import { type DaemonProcess, hookEvents, type World, WRITE_TOKEN, waitForRuns } from '../support/daemon.js';
 import { waitForDelivered } from '../support/pg.js';
 import { replicaPerTest } from '../support/replicas.js';
@@ -110,6 +111,46 @@ describe('two centinelas on one PostgreSQL database', () => {
       'stopping: aborting probe runs and deliveries in flight (the active sends them again, with the same keys)',
     );
     expect(leader.logs.map((l) => l.msg)).not.toContainEqual('outbox: delivered');
+    expect(w.hook.hanging()).toBe(0);
+    const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it("the leader's lock session ended with a page in flight: it stops that send at once; the other sends it, same key", async () => {
+    const w = await t.world(FAST);
+    const { active: leader, standby } = await t.pair(w);
+    w.hook.script('hang');
+    w.target.setFault('down');
+    await w.hook.waitForHanging(1, { within: 20_000 });
+    // The lock's session ends (a restarted pooler, an administrator's pg_terminate_backend) and the standby gets it.
+    const admin = await t.db.connect();
+    try {
+      const { rows } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND classid = $1::bigint::oid AND objid = 2
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [LOCK_SPACE],
+      );
+      expect(rows).toHaveLength(1);
+    } finally {
+      await admin.end();
+    }
+    const cutAt = Date.now();
+    await takeover(standby, cutAt);
+    expect(await leader.exited).toEqual({ code: 1, signal: null });
+    // In doubt, it stopped the send before it learned the lead was another's, and recorded no attempt.
+    const msgs = leader.logs.map((l) => l.msg);
+    const stopped = msgs.findIndex((m) => m.startsWith('outbox: a send was stopped'));
+    expect(stopped).toBeGreaterThanOrEqual(0);
+    const lost = msgs.findIndex((m) =>
+      /^state store \(postgres\): (another centinela took it over|the lead was lost)/.test(m),
+    );
+    expect(stopped).toBeLessThan(lost);
+    // Being fenced is told once.
+    expect(msgs.filter((m) => m === msgs[lost])).toHaveLength(1);
+    expect(msgs).not.toContainEqual('outbox: delivered');
+    await w.hook.waitFor(2, { within: 20_000 });
     expect(w.hook.hanging()).toBe(0);
     const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(2);

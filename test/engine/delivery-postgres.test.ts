@@ -33,7 +33,7 @@ function worker(store: PostgresStore, log = captureLog(w.clock), random?: () => 
   return new OutboxWorker({
     ...(random ? { random } : {}),
     store: store.incidents,
-    committed: () => store.flush(),
+    committed: () => store.deliverable(),
     config: w.config({ contacts: { cto: { channels: ['hook'] } } }),
     clock: w.clock,
     log: log.log,
@@ -67,7 +67,7 @@ describe('outbox worker on PostgreSQL', () => {
     expect(w.hook.requests).toHaveLength(0);
     expect(store.incidents.outboxByKey('page-1')?.state).toBe('pending');
     expect(log.lines().map((l) => l.msg)).toContainEqual(
-      expect.stringMatching(/^outbox: not sent, the claim was not saved: /),
+      expect.stringMatching(/^outbox: not sent yet, the rows wait: /),
     );
     await suite.sql.query('ALTER TABLE outbox_away RENAME TO outbox');
     expect(await wk.runOnce()).toBe(1);

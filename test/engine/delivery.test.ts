@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { signedAckLinks } from '../../src/engine/acks.js';
-import { OutboxWorker } from '../../src/engine/delivery.js';
+import { type OutboxDeps, OutboxWorker } from '../../src/engine/delivery.js';
 import { Escalator } from '../../src/engine/escalator.js';
 import {
   deliveryWorld,
@@ -15,11 +15,12 @@ import {
   TempState,
 } from '../support/escalation-fixtures.js';
 import { startHttpTarget } from '../support/http-target.js';
+import { captureLog } from '../support/log-capture.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const w = deliveryWorld();
 
-function setup(cfg = w.config()) {
+function setup(cfg = w.config(), deps: Partial<OutboxDeps> = {}) {
   const escalation = new Escalator(w.state.all, cfg);
   const worker = new OutboxWorker({
     store: w.state.store,
@@ -29,6 +30,7 @@ function setup(cfg = w.config()) {
     clock: w.clock,
     log: silentLog,
     random: () => 0.5,
+    ...deps,
   });
   return { escalation, worker, cfg };
 }
@@ -466,6 +468,40 @@ describe('outbox worker', () => {
     await w.clock.advance(2000);
     await stopped;
     expect(row()).toMatchObject({ state: 'pending', attempts: 1 });
-    expect(row()?.lastError).toContain('centinela is stopping');
+    expect(row()?.lastError).toMatch(/: centinela is stopping$/);
+    expect(row()?.lastError).not.toContain('timed out');
+  });
+
+  it("stops a send once the store's lead falls in doubt: the rows wait again, no attempt counted, same id later", async () => {
+    let lead = new AbortController();
+    const log = captureLog(w.clock);
+    const { escalation, worker } = setup(w.config({ contacts: { cto: { channels: ['hook', 'mail'] } } }), {
+      committed: async () => lead.signal,
+      log: log.log,
+    });
+    w.hook.script('hang');
+    escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    const pass = worker.runOnce();
+    await w.hook.waitFor(1);
+    lead.abort(new Error("the lead's connection failed; another centinela may be taking over"));
+    await pass;
+    // The receiver's request was cut, not answered: no attempt is recorded and no fallback comes closer.
+    await waitUntil(
+      () => w.hook.hanging() === 0,
+      5_000,
+      () => 'the cut request still hangs at the receiver',
+    );
+    expect(row()).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(log.lines().map((l) => l.msg)).toContainEqual(
+      "outbox: a send was stopped (the lead's connection failed; another centinela may be taking over); it goes out " +
+        'again, with the same id, from the centinela that leads',
+    );
+    // The lead sure again (or another centinela's worker): the same message, with the same key, goes out.
+    lead = new AbortController();
+    expect(await worker.runOnce()).toBe(1);
+    expect(row()?.state).toBe('delivered');
+    const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
   });
 });

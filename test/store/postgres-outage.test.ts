@@ -160,8 +160,12 @@ describe('PostgreSQL store: unreachable', () => {
   it('sends nothing while the lead is unsure, for the hold at most', async () => {
     const clock = new FakeClock();
     let confirms = 0;
+    const sure = new AbortController();
     const lead = {
       unsureSince: clock.now() as number | undefined,
+      get sure() {
+        return this.unsureSince === undefined ? sure.signal : undefined;
+      },
       confirm: async () => {
         confirms++;
       },
@@ -173,21 +177,40 @@ describe('PostgreSQL store: unreachable', () => {
       message: "state store (postgres): the lead's connection failed and is not taken again yet; pages wait",
     });
     // The lock held again: committed, the lock's connection heard, sendable.
+    // The send is given the lead's signal, which aborts it if the lock's connection fails meanwhile.
     lead.unsureSince = undefined;
-    await expect(store.deliverable()).resolves.toBeUndefined();
+    await expect(store.deliverable()).resolves.toBe(sure.signal);
     expect(await silences()).toEqual(['during']);
     expect(confirms).toBe(1);
-    // Unsure for the whole hold: it fails open (here the commit itself works), without asking the failed connection.
+    // Unsure for the whole hold: it fails open (here the commit itself works), without asking the failed connection,
+    // and with no signal to stop at.
     lead.unsureSince = clock.now();
     await clock.advance(HOLD);
     await expect(store.deliverable()).resolves.toBeUndefined();
     expect(confirms).toBe(1);
   });
 
+  it('sends nothing when the lead falls in doubt while the lock connection is asked', async () => {
+    const clock = new FakeClock();
+    const sure = new AbortController();
+    const lead = {
+      unsureSince: undefined,
+      sure: sure.signal,
+      confirm: async () => {
+        sure.abort(new Error("the lead's connection failed; another centinela may be taking over"));
+      },
+    };
+    const store = await suite.open({ clock, hold: HOLD, lead });
+    await expect(store.deliverable()).rejects.toMatchObject({
+      code: 'STATE_UNREACHABLE',
+      message: "state store (postgres): the lead's connection failed; another centinela may be taking over",
+    });
+  });
+
   it('sends nothing when the lock connection does not answer after the commit', async () => {
     const clock = new FakeClock();
     const failure = new Error('the lock connection failed');
-    const lead = { unsureSince: undefined, confirm: () => Promise.reject(failure) };
+    const lead = { unsureSince: undefined, sure: new AbortController().signal, confirm: () => Promise.reject(failure) };
     const store = await suite.open({ clock, hold: HOLD, lead });
     store.alerts.addSilence(silenceOf('claim'));
     await expect(store.deliverable()).rejects.toBe(failure);
@@ -290,6 +313,9 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
     void l.lost.then((e) => {
       lost = e;
     });
+    // Sends begun while sure stop when the connection fails; unsure, there is no signal (a send then fails open).
+    const sure = l.sure;
+    expect(sure?.aborted).toBe(false);
     await proxy?.cut();
     await waitUntil(
       () => events.length > 0,
@@ -297,6 +323,8 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
       () => 'no unsure',
     );
     expect(events).toEqual(['unsure STATE_UNREACHABLE']);
+    expect(sure?.aborted).toBe(true);
+    expect(l.sure).toBeUndefined();
     // Tries again every third of the lease; refused while cut.
     await clock.advance(1_000);
     await clock.advance(1_000);
@@ -304,6 +332,8 @@ describe('PostgreSQL leadership: the lock connection cut', () => {
     await advanceUntil(clock, () => events.includes('retaken'));
     expect(lost).toBeUndefined();
     expect(await tryLock(await other())).toBe(false);
+    // Sure again: a new signal.
+    expect(l.sure?.aborted).toBe(false);
   });
 
   it('confirms the lead through the lock connection, and refuses once it is cut: a send right after a cut waits', async () => {
