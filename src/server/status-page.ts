@@ -96,7 +96,7 @@ ${others.length ? html`<div class="signals">${others.map((sig) => signalCard(sig
 </section>
 </div>
 </main>
-<footer>API: <a href="/api/v1/alerts">/api/v1/alerts</a> · ${t(lang, 'status.metrics')}: <a href="/metrics">/metrics</a> · ${t(lang, 'status.health')}: <a href="/readyz">/readyz</a></footer>`;
+<footer>API: <a href="/api/v1/alerts">/api/v1/alerts</a> \u00b7 ${t(lang, 'status.metrics')}: <a href="/metrics">/metrics</a> \u00b7 ${t(lang, 'status.health')}: <a href="/readyz">/readyz</a></footer>`;
 }
 
 /** The tab's title: how many alerts fire. */
@@ -141,7 +141,7 @@ function alertCard(
   );
   const inhibited = a.suppressedBy.some((s) => s.kind === 'inhibited');
   const ack = a.ack
-    ? html`<p class="ack" data-acked="true">${t(lang, 'status.ackedBy', { who: a.ack.by, age: age(now - Date.parse(a.ack.at)) })}${a.ack.comment ? html` — ${a.ack.comment}` : ''}</p>`
+    ? html`<p class="ack" data-acked="true">${t(lang, 'status.ackedBy', { who: a.ack.by, age: age(now - Date.parse(a.ack.at)) })}${a.ack.comment ? html` \u2014 ${a.ack.comment}` : ''}</p>`
     : a.state === 'firing' && !inhibited
       ? ackForm(a, lang, ctx.viewer)
       : '';
@@ -239,7 +239,7 @@ function deliveryLine(x: DeliveryView, lang: Locale): SafeHtml {
   const attempts =
     x.status === 'failing' || x.status === 'given-up' ? `, ${t(lang, 'status.attempts', { count: x.attempts })}` : '';
   const status = t(lang, `status.delivery.${x.status}`);
-  return html`<li class="delivery ${x.status}" data-delivery="${x.status}">${x.contact} · ${x.channel}: ${status}${attempts}${x.lastError ? html`: ${x.lastError}` : ''}</li>`;
+  return html`<li class="delivery ${x.status}" data-delivery="${x.status}">${x.contact} \u00b7 ${x.channel}: ${status}${attempts}${x.lastError ? html`: ${x.lastError}` : ''}</li>`;
 }
 
 /**
@@ -416,7 +416,7 @@ function incidentList(incidents: readonly IncidentView[], reading: Reading): Saf
       : t(lang, 'status.incidentOngoing', { opened, duration });
     const ack = i.ack ? t(lang, 'status.incidentAcked', { who: i.ack.by }) : t(lang, 'status.incidentNotAcked');
     const timeline = `/alerts/${encodeURIComponent(i.alertId)}?incident=${i.id}`;
-    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}" data-incident-id="${i.id}"><span class="badge ${i.priority}">${i.priority}</span> <a href="${timeline}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} · ${ack}</span></li>`;
+    return html`<li class="incident ${i.priority}" data-incident="${i.alertId}" data-incident-id="${i.id}"><span class="badge ${i.priority}">${i.priority}</span> <a href="${timeline}">${i.alertname}</a> <span class="labels">${labelText(i.labels)}</span><br><span class="muted">${when} \u00b7 ${ack}</span></li>`;
   });
   return html`<ul class="incidents">${rows}</ul>`;
 }
@@ -429,7 +429,7 @@ function silenceRow(s: SilenceView, now: number, lang: Locale): SafeHtml {
     startsAt > now
       ? t(lang, 'status.silenceStarts', { starts: age(startsAt - now), lasts: age(Date.parse(s.endsAt) - startsAt) })
       : t(lang, 'status.silenceEnds', { ends: age(Date.parse(s.endsAt) - now) });
-  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span><br>${s.reason} — ${s.createdBy}, ${when}</div>`;
+  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span><br>${s.reason} \u2014 ${s.createdBy}, ${when}</div>`;
 }
 
 function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
@@ -442,7 +442,7 @@ function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
     : t(lang, 'status.everyAlert');
   const atMost = t(lang, 'status.windowAtMost', { age: age(Date.parse(w.endsAt) - now) });
   const rollback = w.rollback ? html`<strong>${t(lang, 'status.windowRollback')}</strong>: ` : '';
-  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` — ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
+  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` \u2014 ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {
