@@ -127,10 +127,12 @@ async function startStack(dir: string) {
   mkdirSync(join(dir, 'backups'));
   writeFileSync(join(dir, 'logs', 'api.log'), 'started\n');
   writeFileSync(join(dir, 'backups', 'full_20260101.sql.gz'), Buffer.alloc(1024));
+  // A database of this bench's own (the db probe's POSTGRES_DB), so that benches running side by side do not drop
+  // each other's while their daemons still probe it.
+  const database = `bench_daemon_${process.pid}`;
   const admin = new pg.Client({ host: '127.0.0.1', user: 'postgres', database: 'postgres' });
   await admin.connect();
-  const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'grupogad_prod'`)).rowCount === 1;
-  if (!exists) await admin.query('CREATE DATABASE grupogad_prod');
+  await admin.query(`CREATE DATABASE ${database}`);
   const env: Record<string, string | undefined> = {
     ...SHIPPED_ENV,
     PATH: process.env.PATH,
@@ -144,6 +146,7 @@ async function startStack(dir: string) {
     PUBLIC_HOST: `127.0.0.1:${(tls.address() as AddressInfo).port}`,
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_USER: 'postgres',
+    POSTGRES_DB: database,
     REDIS_HOST: '127.0.0.1',
     LOGS_DIR: join(dir, 'logs'),
     BACKUPS_DIR: join(dir, 'backups'),
@@ -158,7 +161,7 @@ async function startStack(dir: string) {
     env,
     pages: () => ({ mails, hooks: hook.requests.length }),
     close: async () => {
-      if (!exists) await admin.query('DROP DATABASE grupogad_prod WITH (FORCE)');
+      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
       await admin.end();
       await Promise.all([
         target.close(),
