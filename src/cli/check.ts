@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import { levelAckTimeout } from '../escalation/policy.js';
+import { reachPostgres } from '../store/postgres.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import {
   type CommandRun,
@@ -35,7 +36,10 @@ export function checkCommand(deps: ConfigCommandDeps): Command {
 export async function check(run: CommandRun, { json = false } = {}): Promise<number> {
   // LOG_LEVEL stops every other command, so check refuses it too, beside the config's own problems.
   const level = logLevelProblem(run.env);
-  const loaded = await loadOrIssues(run, { state: true });
+  const loaded = await loadOrIssues(run, {
+    startup: true,
+    reach: (state) => reachPostgres(state.url.reveal(), state.pool.connect_timeout),
+  });
   if ('config' in loaded && !level) {
     run.out(json ? JSON.stringify(checkSummary(loaded.config), null, 2) : summarize(loaded.config));
     return 0;

@@ -5,7 +5,7 @@ import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { Env } from '../config/env.js';
 import { ConfigError, joinOr } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { type LoadOptions, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../log.js';
 
@@ -42,24 +42,24 @@ export function shellRun(deps: ConfigCommandDeps, configFlag: string | undefined
   };
 }
 
-/**
- * The run's configuration, or undefined after printing every problem of it to `err`. `state`: also check the state
- * store's path (check does; the commands that never open the store do not).
- */
-export async function loadOrReport(run: CommandRun, { state = false } = {}): Promise<Config | undefined> {
-  const loaded = await loadOrIssues(run, { state });
+/** The run's configuration, or undefined after printing every problem of it to `err`. */
+export async function loadOrReport(run: CommandRun): Promise<Config | undefined> {
+  const loaded = await loadOrIssues(run);
   if ('config' in loaded) return loaded.config;
   run.err(loaded.error.message);
   return undefined;
 }
 
-/** The run's configuration, or the ConfigError that lists every problem of it (`check --json` prints them). */
+/**
+ * The run's configuration, or the ConfigError that lists every problem of it (`check --json` prints them); `checks`
+ * adds what `run` meets at its start (see LoadOptions).
+ */
 export async function loadOrIssues(
   run: Pick<CommandRun, 'dir' | 'env'>,
-  { state = false } = {},
+  checks: Pick<LoadOptions, 'startup' | 'reach'> = {},
 ): Promise<{ config: Config } | { error: ConfigError }> {
   try {
-    return { config: await loadConfig({ dir: run.dir, env: run.env, state }) };
+    return { config: await loadConfig({ dir: run.dir, env: run.env, ...checks }) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return { error: err };

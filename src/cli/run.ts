@@ -13,6 +13,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { listenFailure } from '../config/startup.js';
 import { StateStoreAlarm } from '../engine/state-store-alarm.js';
 import { readingOf } from '../locale/locale.js';
 import { createLogger } from '../log.js';
@@ -58,7 +59,7 @@ export async function startDaemon(
   handOver: () => Promise<unknown>;
 }> {
   const clock = deps.clock ?? systemClock;
-  const load = () => loadConfig({ dir, env: deps.env, state: true });
+  const load = () => loadConfig({ dir, env: deps.env, startup: true });
   const config = await load();
   const revision = deps.env.CENTINELA_REVISION?.trim();
   let app: App | undefined;
@@ -132,23 +133,13 @@ export async function startDaemon(
   };
 }
 
-/** What stops a listen, in the operator's words. */
-const LISTEN_FAILURES: Record<string, string> = {
-  ENOTFOUND: 'its host name does not resolve',
-  EAI_AGAIN: 'its host name could not be resolved now',
-  EADDRINUSE: 'another process listens on that port',
-  EADDRNOTAVAIL: "its address is not one of this host's",
-  EACCES: 'a port below 1024 needs privileges',
-};
-
 /**
  * The server could not listen: the key and file to fix and why, never the address (it may have come from the
- * environment, CENTINELA_LISTEN).
+ * environment, CENTINELA_LISTEN). The loader refused a host name that does not resolve; this is what is left.
  */
 function listenFailed(err: unknown, file: string): Error {
-  const code = (err as { code?: string }).code ?? 'ERROR';
-  const why = LISTEN_FAILURES[code] ?? 'the system refused it';
-  return new Error(`cannot listen on server.listen of ${file}: ${why} (${code})`, { cause: err });
+  const why = listenFailure((err as { code?: string }).code);
+  return new Error(`cannot listen on server.listen of ${file}: ${why}`, { cause: err });
 }
 
 /** How often the active takes the writes a standby handed over (what a standby's write waits at least). */

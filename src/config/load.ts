@@ -18,7 +18,8 @@ import {
   type Names,
   withDefaultEscalation,
 } from './references.js';
-import { alertsFile, type Config, centinelaFile, escalationFile } from './schema.js';
+import { alertsFile, type Config, centinelaFile, escalationFile, type PostgresState } from './schema.js';
+import { filesRead, listenProblem, readFileProblem } from './startup.js';
 import { statePathProblem } from './state-path.js';
 import { validateFile } from './validate.js';
 import { type Damage, unreadable, yamlProblems } from './yaml-issues.js';
@@ -58,15 +59,21 @@ export interface LoadOptions {
   dir: string;
   env: Env;
   /**
-   * Also check that the state store can be opened at state.path: for the commands that open it (`run`, and `check`,
-   * which answers for it). The one-shot commands (probe, verify, test, notify-test) never open the store, so an
-   * operator may run them as a user who cannot write there.
+   * Also check what `run` meets when it starts (startup.ts): the state file at state.path can be opened,
+   * server.listen's host name resolves, the files probes and channels read (tls.ca_file) are there. For `run` and
+   * for `check`, which answers for it. The one-shot commands (probe, verify, test, notify-test) neither open the
+   * store nor listen, so an operator may run them as another user, or on another host.
    */
-  state?: boolean;
+  startup?: boolean;
+  /**
+   * With `startup`, for `check`: tries the PostgreSQL state store of state.url as `run` would reach it, resolving to
+   * what failed (a sentence that quotes nothing of the URL), else undefined. `run` reaches it itself.
+   */
+  reach?: (state: PostgresState) => Promise<string | undefined>;
 }
 
 /** Reads and checks the folder; resolves to the whole configuration or rejects with a ConfigError, nothing else. */
-export async function loadConfig({ dir, env, state = false }: LoadOptions): Promise<Config> {
+export async function loadConfig({ dir, env, startup = false, reach }: LoadOptions): Promise<Config> {
   const texts: Partial<Record<FileKey, string>> = {};
   const unreadable: ConfigIssue[] = [];
   for (const key of KEYS) {
@@ -80,12 +87,14 @@ export async function loadConfig({ dir, env, state = false }: LoadOptions): Prom
       unreadable.push({ file, line: 0, col: 0, path: '', message });
     }
   }
-  return build(dir, texts, env, unreadable, state);
+  const built = build(dir, texts, env, unreadable);
+  if (startup) for (const issue of await startupProblems(dir, built, reach)) built.issues.push(issue);
+  return finish(dir, built);
 }
 
 /** The same checks over file contents already in memory (tests, and the files a reload was given). */
 export function parseConfig(dir: string, texts: Partial<Record<FileKey, string>>, env: Env): Config {
-  return build(dir, texts, env, []);
+  return finish(dir, build(dir, texts, env, []));
 }
 
 /** One file as read: where its values are written, what YAML could not read, which values did not resolve. */
@@ -99,13 +108,14 @@ interface Place {
   quoting: Quoting;
 }
 
-function build(
-  dir: string,
-  texts: Partial<Record<FileKey, string>>,
-  env: Env,
-  issues: ConfigIssue[],
-  checkState = false,
-): Config {
+/** What the files made: every problem so far, the files that passed whole, where each file's values are written. */
+interface Built {
+  issues: ConfigIssue[];
+  complete: Partial<Record<FileKey, unknown>>;
+  places: Map<FileKey, Place>;
+}
+
+function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, issues: ConfigIssue[]): Built {
   const checked: Record<string, unknown> = {};
   const complete: Partial<Record<FileKey, unknown>> = {};
   const names: Record<string, Names> = {};
@@ -165,33 +175,56 @@ function build(
     const place = places.get(finding.file);
     if (place && !stale(place, finding)) issues.push(position(place, finding));
   }
-  const state =
-    checkState && checkStatePath(dir, complete.centinela as Config['centinela'] | undefined, places.get('centinela'));
-  if (state) issues.push(state);
+  return { issues, complete, places };
+}
+
+/** The configuration the files make, or a ConfigError with every problem found. */
+function finish(dir: string, { issues, complete }: Built): Config {
   if (issues.length > 0) throw new ConfigError(issues);
   const { alerts, escalation, centinela } = complete as Partial<Pick<Config, FileKey>>;
   if (!alerts || !escalation || !centinela) throw new ConfigError(issues); // unreachable: a file that failed left an issue
   return { dir, alerts, escalation: withDefaultEscalation(escalation), centinela };
 }
 
-/** The problem `run` would meet opening the state store at state.path, placed where the path is written. */
-function checkStatePath(
+/**
+ * The problems `run` would meet starting with the files that passed whole, each placed where its value is written:
+ * the state store (its SQLite file, or with `reach` its PostgreSQL database), the listen address, the files read.
+ */
+async function startupProblems(
   dir: string,
-  centinela: Config['centinela'] | undefined,
-  place: Place | undefined,
-): ConfigIssue | undefined {
-  // Its file has problems of its own; a PostgreSQL store is reached when `run` opens it.
-  if (!centinela || centinela.state.kind === 'postgres') return undefined;
-  const path = centinela.state.path;
-  const problem = statePathProblem(path);
-  if (!problem) return undefined;
-  const at = ['state', 'path'];
-  if (!place) {
-    const file = join(dir, CONFIG_FILES.centinela.name);
-    return { file, line: 0, col: 0, path: formatPath(at), message: `the default ${JSON.stringify(path)} ${problem}` };
+  { complete, places }: Built,
+  reach: LoadOptions['reach'],
+): Promise<ConfigIssue[]> {
+  const out: ConfigIssue[] = [];
+  // A file with problems of its own is not checked further: its values are in doubt.
+  const centinela = complete.centinela as Config['centinela'] | undefined;
+  /** `problem` about the value at `path`, after the value as it may be quoted; with `value` left out, on its own. */
+  const at = (key: FileKey, path: PathKey[], problem: string | undefined, value?: string) => {
+    if (problem === undefined) return;
+    const place = places.get(key);
+    if (!place) {
+      // centinela.yaml left out: the problem is with a default, which may be quoted.
+      const file = join(dir, CONFIG_FILES[key].name);
+      const message = value === undefined ? problem : `the default ${JSON.stringify(value)} ${problem}`;
+      out.push({ file, line: 0, col: 0, path: formatPath(path), message });
+      return;
+    }
+    const message = value === undefined ? problem : `${place.quoting.subject(value, path)} ${problem}`;
+    const finding = { path, message };
+    if (!stale(place, finding)) out.push(position(place, finding));
+  };
+  if (centinela) {
+    const { state, server } = centinela;
+    // The URL is a secret: what failed is told without it.
+    if (state.kind === 'postgres') at('centinela', ['state', 'url'], await reach?.(state));
+    else at('centinela', ['state', 'path'], statePathProblem(state.path), state.path);
+    const listen = `${server.listen.host}:${server.listen.port}`;
+    at('centinela', ['server', 'listen'], await listenProblem(server.listen), listen);
   }
-  const finding = { path: at, message: `${place.quoting.subject(path, at)} ${problem}` };
-  return stale(place, finding) ? undefined : position(place, finding);
+  for (const key of ['alerts', 'escalation'] as const) {
+    for (const file of filesRead(complete[key])) at(key, file.at, readFileProblem(file.path), file.path);
+  }
+  return out;
 }
 
 /** A finding about a value that did not resolve from the environment, or that YAML may have misread. */

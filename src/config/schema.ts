@@ -446,6 +446,8 @@ export type AckConfig = z.output<typeof ackConfig>;
 export type EscalationFile = z.output<typeof escalationFile>;
 export type CentinelaFile = z.output<typeof centinelaFile>;
 export type HistoryConfig = z.output<typeof historyConfig>;
+/** state: with kind postgres, the database two replicas share. */
+export type PostgresState = Extract<CentinelaFile['state'], { kind: 'postgres' }>;
 
 /** The whole, validated configuration. */
 export interface Config {

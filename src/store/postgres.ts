@@ -22,6 +22,7 @@
 import type { Statement } from 'better-sqlite3';
 import pg from 'pg';
 import { type Clock, systemClock } from '../clock.js';
+import { formatDuration } from '../duration.js';
 import { StateError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import {
@@ -212,6 +213,38 @@ export function unreachable(what: string, err: unknown): StateError {
   else if (isSqlState(code)) reason = `${code} ${message}`;
   else reason = code ?? message ?? 'unknown error';
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
+}
+
+/**
+ * What stops a connection to PostgreSQL at `url` as the store would make it (`connectTimeout` ms at most; closed at
+ * once, nothing run, nothing migrated), as the rest of a sentence that holds nothing of the URL; undefined when it
+ * connects. For `check`, which answers for what `run` will meet.
+ */
+export async function reachPostgres(url: string, connectTimeout: number): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeout });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return undefined;
+  } catch (err) {
+    return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}. Check its host, port, user, password and database, and that PostgreSQL takes centinela's connections from here`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
+
+/** Why a connection failed, in words; a server error by its SQLSTATE alone (its text may name the user or database). */
+function connectFailure(err: unknown, connectTimeout: number): string {
+  const { code, message = '' } = err as { code?: string; message?: string };
+  if (code === 'ECONNREFUSED') return 'the connection was refused (ECONNREFUSED): nothing listens at its host and port';
+  if (code && DNS_CODES.has(code)) return `its host name does not resolve (${code})`;
+  if (code?.startsWith('28')) return `authentication failed (${code}): the server refused the user or password`;
+  if (code === '3D000') return 'the database does not exist (3D000)';
+  if (isSqlState(code)) return `the server refused it (${code})`;
+  if (/timeout/i.test(message)) return `no answer within pool.connect_timeout (${formatDuration(connectTimeout)})`;
+  return `the connection failed (${code ?? 'no code'})`;
 }
 
 /** Whether `code` is a SQLSTATE: an error PostgreSQL answered, not one of the connection. */

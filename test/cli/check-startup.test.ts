@@ -1,0 +1,154 @@
+// `check` answers for what `run` meets when it starts: a PostgreSQL state store it cannot reach, and files the probes
+// and channels read that are not there, each at its file:line:col, quoting nothing that came from the environment or
+// from the URL.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check } from '../../src/cli/check.js';
+import { configFolder, VALID_ESCALATION } from '../support/cli.js';
+import { pgHost, pgPort } from '../support/pg.js';
+import { freePort } from '../support/tcp-target.js';
+
+const VALID_ALERTS = `probes:
+  - name: api_health
+    kind: http
+    url: http://api:8000/api/v1/health
+    every: 15s
+    timeout: 5s
+    tls:
+      ca_file: \${CA_FILE}
+  - name: certs
+    kind: tls
+    hosts: [api.example.org]
+    every: 1h
+    ca_file: CA_WRITTEN
+rules:
+  - name: ApiDown
+    sample: api_health.up
+    op: "=="
+    thresholds: { P0: 0 }
+`;
+
+const POSTGRES_STATE = `server:
+  listen: 127.0.0.1:0
+state:
+  kind: postgres
+  url: \${STATE_URL}
+  pool:
+    connect_timeout: 1s
+`;
+
+/** What `check` prints for `dir` with `env`: its exit status and its output, stdout and stderr together. */
+async function checked(dir: string, env: Record<string, string>): Promise<{ code: number; told: string }> {
+  const lines: string[] = [];
+  const code = await check({ dir, env, out: (t) => lines.push(t), err: (t) => lines.push(t) });
+  return { code, told: lines.join('\n') };
+}
+
+describe('check of a PostgreSQL state store', () => {
+  let dir: string;
+  let ca: string;
+  let silent: Server;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    dir = configFolder(VALID_ALERTS.replace('CA_WRITTEN', '${CA_FILE}'));
+    ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    writeFileSync(join(dir, 'centinela.yaml'), POSTGRES_STATE);
+    // Takes connections and never answers: the login waits until connect_timeout.
+    silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const at = 'centinela.yaml:5:8  state.url: cannot connect to PostgreSQL: ';
+  const fix =
+    ". Check its host, port, user, password and database, and that PostgreSQL takes centinela's connections from here.";
+
+  it('connects and passes a database that is there', async () => {
+    const url = `postgres://postgres@${pgHost}:${pgPort}/postgres`;
+    expect(await checked(dir, { STATE_URL: url, CA_FILE: ca })).toMatchObject({ code: 0 });
+  });
+
+  it.each([
+    [
+      'refused',
+      async () => `postgres://postgres:hunter2-S3cr3t@127.0.0.1:${await freePort()}/postgres`,
+      'the connection was refused (ECONNREFUSED): nothing listens at its host and port',
+    ],
+    [
+      'a host name that does not resolve',
+      async () => `postgres://postgres@hunter2-S3cr3t.invalid:${pgPort}/postgres`,
+      'its host name does not resolve (ENOTFOUND)',
+    ],
+    [
+      'a role the server refuses',
+      async () => `postgres://hunter2_S3cr3t@${pgHost}:${pgPort}/postgres`,
+      'authentication failed (28000): the server refused the user or password',
+    ],
+    [
+      'a database that does not exist',
+      async () => `postgres://postgres@${pgHost}:${pgPort}/hunter2_S3cr3t`,
+      'the database does not exist (3D000)',
+    ],
+    [
+      'a server that does not answer',
+      async () => `postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/hunter2_S3cr3t`,
+      'no answer within pool.connect_timeout (1s)',
+    ],
+  ])('refuses %s at state.url, quoting nothing of the URL', async (_, url, why) => {
+    const { code, told } = await checked(dir, { STATE_URL: await url(), CA_FILE: ca });
+    expect(code).toBe(1);
+    expect(told).toBe(`${dir}/${at}${why}${fix}\n1 problem in 1 file; nothing was started.`);
+    expect(told).not.toMatch(/hunter2|S3cr3t/);
+  });
+});
+
+describe('check of the files probes and channels read', () => {
+  let dir: string;
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'centinela-ca-'));
+    writeFileSync(join(tmp, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    dir = configFolder(
+      VALID_ALERTS.replace('CA_WRITTEN', join(tmp, 'gone.pem')),
+      VALID_ESCALATION.replace(
+        'smtp: { host: smtp.example.org, from: centinela@example.org }',
+        'smtp: { host: smtp.example.org, from: centinela@example.org, tls: { ca_file: "${SMTP_CA}" } }',
+      ),
+    );
+    writeFileSync(join(dir, 'centinela.yaml'), `state:\n  path: ${join(tmp, 'state.db')}\n`);
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('refuses a ca_file that does not exist or is a folder, each at its place, an environment value unquoted', async () => {
+    const env = { CA_FILE: join(tmp, 'hunter2-S3cr3t.pem'), SMTP_CA: tmp };
+    const { code, told } = await checked(dir, env);
+    expect(code).toBe(1);
+    expect(told.split('\n')).toEqual([
+      `${dir}/alerts.yaml:8:16  probes[0].tls.ca_file: the value filled in from \${CA_FILE} does not exist. ` +
+        'Write the path of a file centinela can read.',
+      `${dir}/alerts.yaml:13:14  probes[1].ca_file: "${join(tmp, 'gone.pem')}" does not exist. ` +
+        'Write the path of a file centinela can read.',
+      `${dir}/escalation.yaml:12:82  channels.email.smtp.tls.ca_file: the value filled in from \${SMTP_CA} is a ` +
+        'folder. Write the path of the file in it.',
+      '3 problems in 2 files; nothing was started.',
+    ]);
+    expect(told).not.toContain('hunter2');
+  });
+
+  it('passes files that are there', async () => {
+    writeFileSync(join(tmp, 'gone.pem'), '-----BEGIN CERTIFICATE-----\n');
+    const ca = join(tmp, 'ca.pem');
+    expect(await checked(dir, { CA_FILE: ca, SMTP_CA: ca })).toMatchObject({ code: 0 });
+  });
+});
