@@ -18,6 +18,7 @@ import {
 } from '../support/pg.js';
 import { fakeTimeout, handled, makeTestProbe, sampleValue, type TestProbe } from '../support/probe-runs.js';
 import { freePort, startTcpTarget } from '../support/tcp-target.js';
+import { waitUntil } from '../support/wait-until.js';
 
 probeConformance(postgres, ({ host, port, secret }) => ({
   url: `postgres://centinela:${encodeURIComponent(secret)}@${host}:${port}/app`,
@@ -52,15 +53,24 @@ async function untilState(admin: pg.Client, pid: number, state: string): Promise
 
 /** Polls pg_locks until the probe's session (application_name centinela in this database) waits for a lock. */
 async function untilProbeWaitsForLock(admin: pg.Client): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
-    const { rows } = await admin.query(
-      `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-       WHERE NOT l.granted AND a.application_name = 'centinela' AND a.datname = $1`,
-      [db.name],
-    );
-    if (rows.length > 0) return;
-  }
-  throw new Error('the probe never waited for the lock');
+  await waitUntil(
+    async () => {
+      // `admin` holds the lock in its transaction, where PostgreSQL keeps the first pg_stat_activity it read: a
+      // session the probe opened since would never show without this.
+      await admin.query('SELECT pg_stat_clear_snapshot()');
+      return (
+        (
+          await admin.query(
+            `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+           WHERE NOT l.granted AND a.application_name = 'centinela' AND a.datname = $1`,
+            [db.name],
+          )
+        ).rows.length > 0
+      );
+    },
+    30_000,
+    () => 'the probe never waited for the lock',
+  );
 }
 
 /** Starts `sql` in a session of its own, not awaited, and returns once the server shows it running. */
