@@ -4,10 +4,17 @@
 // probe scheduler: its worst lateness says whether probes keep their pace while alerts come in.
 //
 //   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000] [--group-wait 0s]
+//                                      [--phases intake,resolve] [--resolve 10000] [--trials 3]
 //
-// Printed: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are all resent; then
-// the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then `--burst` new
-// alerts in one POST (10,000 is the most one takes): its answer time and the timer's worst lateness meanwhile.
+// Printed for the intake phase: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are
+// all resent; then the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then
+// `--burst` new alerts in one POST (10,000 is the most one takes): its answer time and the timer's worst lateness.
+//
+// For the resolve phase, each of `--trials` times on a new daemon per way: `--resolve` alerts are opened (in POSTs of
+// 64), then all resolved, three ways: resent with endsAt in the past in one POST, the same in POSTs of 64, and left to
+// expire (their endsAt passes at once, with no resend: the fake clock moves past it and the daemon resolves them in
+// parts). Printed per way, medians of the trials: the answer time (for expiry, until the last is resolved), alerts/s,
+// and the timer's worst lateness.
 //
 // Every new alert pages (P2, the webhook sink). The fixture's escalation.yaml has `group_wait: 0s`: every page is due
 // at once, so the worker sends a message per group for nearly every alert while they arrive (the worst case).
@@ -16,6 +23,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { TICK_MS } from '../src/engine/loop.js';
 import { type SourceDaemon, startSourceDaemon } from '../test/support/daemon.js';
 import { load, median } from './support/process-usage.js';
 import { watchTimer } from './support/timer-lateness.js';
@@ -26,22 +34,33 @@ const { values } = parseArgs({
     singles: { type: 'string', default: '20' },
     burst: { type: 'string', default: '10000' },
     'group-wait': { type: 'string', default: '0s' },
+    phases: { type: 'string', default: 'intake,resolve' },
+    resolve: { type: 'string', default: '10000' },
+    trials: { type: 'string', default: '3' },
   },
 });
 const OPEN = Number(values.open);
 const SINGLES = Number(values.singles);
 const BURST = Number(values.burst);
-if (!(OPEN > 0) || !(SINGLES > 0) || !(BURST > 0)) {
-  throw new Error('bench/alert-intake-http.ts: --open N, --singles N and --burst N, 1 or more');
+const RESOLVE = Number(values.resolve);
+const TRIALS = Number(values.trials);
+if (![OPEN, SINGLES, BURST, RESOLVE, TRIALS].every((n) => Number.isInteger(n) && n > 0)) {
+  throw new Error(
+    'bench/alert-intake-http.ts: --open, --singles, --burst, --resolve and --trials take a whole number, 1 or more',
+  );
 }
+const PHASES = values.phases.split(',');
+const unknownPhase = PHASES.find((p) => p !== 'intake' && p !== 'resolve');
+if (unknownPhase !== undefined)
+  throw new Error(`bench/alert-intake-http.ts: --phases takes intake and resolve, not "${unknownPhase}"`);
 const BATCH = 64;
 const TOKEN = 'bench-prometheus-token-0123456789';
 
-const alert = (now: number, i: number, tag: string) => ({
+const alert = (now: number, i: number, tag: string, endsAt = now + 10 * 60_000) => ({
   labels: { alertname: `Rule${i % 50}`, instance: `host-${tag}-${i}:9100`, job: 'node', severity: 'warning' },
   annotations: { summary: `instance host-${i} is slow`, description: 'p95 latency above 2s for 5 minutes' },
   startsAt: new Date(now - 60_000).toISOString(),
-  endsAt: new Date(now + 10 * 60_000).toISOString(),
+  endsAt: new Date(endsAt).toISOString(),
   generatorURL: `http://prometheus:9090/graph?g0.expr=rule${i % 50}`,
 });
 
@@ -58,14 +77,14 @@ async function post(s: SourceDaemon, body: unknown[]): Promise<number> {
 }
 
 /** Sends `count` alerts in batches of 64; returns alerts/s and the worst lateness (ms) of a 100 ms timer meanwhile. */
-async function flood(s: SourceDaemon, count: number, tag: string) {
+async function flood(s: SourceDaemon, count: number, tag: string, endsAt?: number) {
   const timer = watchTimer();
   const now = s.world.clock.now();
   const t0 = performance.now();
   for (let i = 0; i < count; i += BATCH) {
     await post(
       s,
-      Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => alert(now, i + j, tag)),
+      Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => alert(now, i + j, tag, endsAt)),
     );
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -75,43 +94,113 @@ async function flood(s: SourceDaemon, count: number, tag: string) {
 const GROUP_WAIT = values['group-wait'];
 if (!/^\d+[smh]$/.test(GROUP_WAIT))
   throw new Error('bench/alert-intake-http.ts: --group-wait takes a duration, e.g. 30s');
-const s = await startSourceDaemon({ PROM_TOKEN: TOKEN }, '    max_alerts: 100000\n', (world) => {
-  const file = join(world.configDir, 'escalation.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace('group_wait: 0s', `group_wait: ${GROUP_WAIT}`));
-});
-try {
-  const first = await flood(s, OPEN, 'open');
-  const resend = await flood(s, OPEN, 'open');
-  const now = s.world.clock.now();
-  const single: number[] = [];
-  const empty: number[] = [];
-  for (let i = 0; i < SINGLES; i++) {
-    single.push(await post(s, [alert(now, i, 'single')]));
-    empty.push(await post(s, []));
+
+const sourceDaemon = () =>
+  startSourceDaemon({ PROM_TOKEN: TOKEN }, '    max_alerts: 100000\n', (world) => {
+    const file = join(world.configDir, 'escalation.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('group_wait: 0s', `group_wait: ${GROUP_WAIT}`));
+  });
+
+const ms = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+
+async function intake(): Promise<void> {
+  const s = await sourceDaemon();
+  try {
+    const first = await flood(s, OPEN, 'open');
+    const resend = await flood(s, OPEN, 'open');
+    const now = s.world.clock.now();
+    const single: number[] = [];
+    const empty: number[] = [];
+    for (let i = 0; i < SINGLES; i++) {
+      single.push(await post(s, [alert(now, i, 'single')]));
+      empty.push(await post(s, []));
+    }
+    const burstTimer = watchTimer();
+    const burstMs = await post(
+      s,
+      Array.from({ length: BURST }, (_, i) => alert(now, i, 'burst')),
+    );
+    const burstLate = await burstTimer.stop();
+    console.log(
+      `alert intake over HTTP: ${OPEN} alerts in POSTs of ${BATCH}, then resent; ${SINGLES} single POSTs; group_wait ${GROUP_WAIT}`,
+    );
+    console.log(
+      `  new alerts  ${Math.round(first.rate)} alerts/s; 100 ms timer worst late ${Math.round(first.lateMs)} ms`,
+    );
+    console.log(
+      `  resend      ${Math.round(resend.rate)} alerts/s; 100 ms timer worst late ${Math.round(resend.lateMs)} ms`,
+    );
+    console.log(`  one-alert POST with ${OPEN} open: ${ms(single)}`);
+    console.log(`  empty POST ([]) with ${OPEN} open: ${ms(empty)}`);
+    console.log(
+      `  ${BURST} new alerts in one POST: answered in ${Math.round(burstMs)} ms; 100 ms timer worst late ${Math.round(burstLate)} ms`,
+    );
+  } finally {
+    await s.d.close();
+    await s.world.close();
   }
-  const burstTimer = watchTimer();
-  const burstMs = await post(
-    s,
-    Array.from({ length: BURST }, (_, i) => alert(now, i, 'burst')),
-  );
-  const burstLate = await burstTimer.stop();
-  const ms = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
-  console.log(
-    `alert intake over HTTP: ${OPEN} alerts in POSTs of ${BATCH}, then resent; ${SINGLES} single POSTs; group_wait ${GROUP_WAIT}`,
-  );
-  console.log(
-    `  new alerts  ${Math.round(first.rate)} alerts/s; 100 ms timer worst late ${Math.round(first.lateMs)} ms`,
-  );
-  console.log(
-    `  resend      ${Math.round(resend.rate)} alerts/s; 100 ms timer worst late ${Math.round(resend.lateMs)} ms`,
-  );
-  console.log(`  one-alert POST with ${OPEN} open: ${ms(single)}`);
-  console.log(`  empty POST ([]) with ${OPEN} open: ${ms(empty)}`);
-  console.log(
-    `  ${BURST} new alerts in one POST: answered in ${Math.round(burstMs)} ms; 100 ms timer worst late ${Math.round(burstLate)} ms`,
-  );
-  console.log(`  load average: ${load()}`);
-} finally {
-  await s.d.close();
-  await s.world.close();
 }
+
+type Way = 'one POST' | `POSTs of ${typeof BATCH}` | 'expiry';
+const WAYS: Way[] = ['one POST', `POSTs of ${BATCH}`, 'expiry'];
+
+/** Opens RESOLVE alerts on a new daemon, then resolves them all `way`; returns the time taken and the timer's lateness. */
+async function resolveOnce(way: Way): Promise<{ ms: number; lateMs: number }> {
+  const s = await sourceDaemon();
+  try {
+    const now = s.world.clock.now();
+    // Alerts left to expire end in a second of fake time; the next tick (TICK_MS) finds them expired, and the clock's
+    // advance fires every part the loop arms after it (zero-delay timers), a turn of the event loop between two.
+    const endsAt = way === 'expiry' ? now + 1000 : undefined;
+    await flood(s, RESOLVE, 'resolve', endsAt);
+    const ended = (i: number) => alert(now, i, 'resolve', now - 1000);
+    const timer = watchTimer();
+    const t0 = performance.now();
+    if (way === 'one POST')
+      await post(
+        s,
+        Array.from({ length: RESOLVE }, (_, i) => ended(i)),
+      );
+    else if (way === 'expiry') await s.d.clock.advance(1000 + TICK_MS);
+    else {
+      for (let i = 0; i < RESOLVE; i += BATCH) {
+        await post(
+          s,
+          Array.from({ length: Math.min(BATCH, RESOLVE - i) }, (_, j) => ended(i + j)),
+        );
+      }
+    }
+    const taken = performance.now() - t0;
+    const lateMs = await timer.stop();
+    const res = await fetch(`${s.url}/api/v2/alerts?active=true&silenced=true&inhibited=true`);
+    const left = ((await res.json()) as unknown[]).length;
+    if (left !== 0)
+      throw new Error(`bench/alert-intake-http.ts: ${left} alerts still open after the ${way} resolution`);
+    return { ms: taken, lateMs };
+  } finally {
+    await s.d.close();
+    await s.world.close();
+  }
+}
+
+async function resolution(): Promise<void> {
+  const runs = new Map<Way, { ms: number; lateMs: number }[]>(WAYS.map((w) => [w, []]));
+  for (let trial = 0; trial < TRIALS; trial++) {
+    for (const way of WAYS) runs.get(way)?.push(await resolveOnce(way));
+  }
+  console.log(
+    `resolution over HTTP: ${RESOLVE} open alerts resolved, ${TRIALS} trials (a new daemon each), medians; group_wait ${GROUP_WAIT}`,
+  );
+  for (const [way, rs] of runs) {
+    const taken = median(rs.map((r) => r.ms));
+    const late = rs.map((r) => r.lateMs);
+    const what = way === 'expiry' ? 'all resolved in' : 'answered in';
+    console.log(
+      `  ${way.padEnd(12)} ${what} ${Math.round(taken)} ms, ${Math.round(RESOLVE / (taken / 1000))} alerts/s; 100 ms timer worst late median ${Math.round(median(late))} ms, max ${Math.round(Math.max(...late))} ms`,
+    );
+  }
+}
+
+if (PHASES.includes('intake')) await intake();
+if (PHASES.includes('resolve')) await resolution();
+console.log(`  load average: ${load()}`);

@@ -290,4 +290,13 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX esc_incidents_held ON esc_incidents (id) WHERE status = 'held';
     `,
   },
+  {
+    version: 14,
+    name: 'escalation: the incidents of an alert, newest first',
+    sql: `
+      -- An alert's last incident (read at each resolution, for its metrics and its notices) is found by this index;
+      -- the one of open incidents does not hold resolved ones, so without it each read walked every incident kept.
+      CREATE INDEX esc_incidents_alert ON esc_incidents (alert_id, id);
+    `,
+  },
 ];

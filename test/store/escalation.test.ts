@@ -71,6 +71,27 @@ describe('escalation store on SQLite: its migrations', () => {
       .all() as { detail: string }[];
     expect(plan.map((p) => p.detail)).toEqual([expect.stringContaining('USING INDEX esc_incidents_held')]);
   });
+
+  it("finds an alert's last incident by its own index (migration 14), resolved ones too, not by reading every incident", () => {
+    const incident = (id: string, status: 'open' | 'resolved') =>
+      state.store.insertIncident({
+        alertId: id,
+        alert: makeAlert({ id }),
+        priority: 'P2',
+        status,
+        openedAt: T,
+        levels: [],
+      }).id;
+    const first = incident('a', 'resolved');
+    incident('b', 'resolved');
+    const second = incident('a', 'resolved');
+    expect(state.store.lastIncident('a')?.id).toBe(second);
+    expect(second).toBeGreaterThan(first);
+    const plan = state.db
+      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM esc_incidents WHERE alert_id = ? ORDER BY id DESC LIMIT 1`)
+      .all('a') as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual([expect.stringContaining('USING INDEX esc_incidents_alert')]);
+  });
 });
 
 describe.each(STORE_KINDS)('escalation store ($name)', (kind) => {
