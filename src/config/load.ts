@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { coerceFilled, type Env, fillEnv, placeFillings } from './env.js';
+import { coerceFilled, type Env, type Filled, fillEnv, placeFillings } from './env.js';
+import { envValuesUnder } from './env-values.js';
 import { ConfigError, type ConfigIssue, type Finding, formatPath, isUnder, type PathKey } from './errors.js';
 import { checkPublicUrl } from './public-url.js';
 import { Quoting } from './quoting.js';
@@ -104,6 +105,8 @@ interface Place {
   lines: LineCounter;
   damage: Damage[];
   unresolved: (readonly PathKey[])[];
+  /** The values filled in from the environment. */
+  filled: readonly Filled[];
   /** What the messages about its values may quote. */
   quoting: Quoting;
 }
@@ -153,7 +156,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
     // A problem at a value whose ${VAR} did not resolve is that one problem, not a second one about what was left.
     const unresolved = [...fromEnv.unresolved, ...coerced.map((f) => f.path)];
     const quoting = new Quoting(schema, data, fromEnv.filled);
-    const place: Place = { file, nodes, lines, damage: yaml.damage, unresolved, quoting };
+    const place: Place = { file, nodes, lines, damage: yaml.damage, unresolved, filled: fromEnv.filled, quoting };
     places.set(key, place);
     const result = validateFile(schema, collections, data, quoting);
     for (const f of envFindings) if (!damaged(place, f)) issues.push(position(place, f));
@@ -178,12 +181,20 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
   return { issues, complete, places };
 }
 
-/** The configuration the files make, or a ConfigError with every problem found. */
-function finish(dir: string, { issues, complete }: Built): Config {
+/**
+ * The configuration the files make, or a ConfigError with every problem found. Each probe knows which of its values
+ * came from the environment, so that its reasons name them by key (env-values.ts).
+ */
+function finish(dir: string, { issues, complete, places }: Built): Config {
   if (issues.length > 0) throw new ConfigError(issues);
   const { alerts, escalation, centinela } = complete as Partial<Pick<Config, FileKey>>;
   if (!alerts || !escalation || !centinela) throw new ConfigError(issues); // unreachable: a file that failed left an issue
-  return { dir, alerts, escalation: withDefaultEscalation(escalation), centinela };
+  const filled = places.get('alerts')?.filled ?? [];
+  const probes = alerts.probes.map((probe, i) => {
+    const fromEnv = envValuesUnder(filled, ['probes', i]);
+    return fromEnv.length > 0 ? { ...probe, fromEnv } : probe;
+  });
+  return { dir, alerts: { ...alerts, probes }, escalation: withDefaultEscalation(escalation), centinela };
 }
 
 /**

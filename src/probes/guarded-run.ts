@@ -2,6 +2,7 @@
 // the one-off checks of `centinela probe` and `centinela verify`, which run each probe once (twice for rates).
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { envScrubberFor } from '../config/env-values.js';
 import type { ProbeConfig } from '../config/probes.js';
 import { scrubberFor } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
@@ -15,7 +16,10 @@ export const ABANDON_AFTER_MS = 1_000;
 
 /** One guarded run. */
 export interface RunOutcome {
-  /** The probe's verdict, with every secret of its config scrubbed from reason, detail and cannotMeasure. */
+  /**
+   * The probe's verdict, with every secret of its config scrubbed from reason, detail and cannotMeasure, and every
+   * value that came from the environment named by its key instead.
+   */
   result: ProbeResult;
   /** `<probe>.<sample>` with the probe's labels, then `<probe>.up` and `<probe>.duration_seconds`. */
   samples: Sample[];
@@ -34,7 +38,9 @@ export async function runGuarded(
   deps: { clock: Clock; log: Logger; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { clock, log } = deps;
-  const scrub = scrubberFor(config, { urlPaths: false });
+  const secrets = scrubberFor(config, { urlPaths: false });
+  const fromEnv = envScrubberFor(config, config.fromEnv);
+  const scrub = (text: string) => fromEnv(secrets(text));
   const startedAt = clock.now();
   const abort = new AbortController();
   const timedOut = new DOMException(`timed out after ${formatDuration(config.timeout)}`, 'TimeoutError');

@@ -11,7 +11,7 @@ export interface TlsConfig {
 
 /**
  * Connect options for `tlsConfig`: `ca_file` adds to the public roots (it does not replace them), `server_name` sets
- * SNI and the name checked on the certificate. Throws an Error naming `ca_file` when it cannot be read.
+ * SNI and the name checked on the certificate. Throws an Error naming `ca_file` (not its path) when it cannot be read.
  */
 export async function tlsConnectOptions(tlsConfig: TlsConfig | undefined): Promise<ConnectionOptions> {
   const options: ConnectionOptions = { rejectUnauthorized: !tlsConfig?.insecure };
@@ -20,7 +20,9 @@ export async function tlsConnectOptions(tlsConfig: TlsConfig | undefined): Promi
     try {
       pem = await readFile(tlsConfig.ca_file, 'utf8');
     } catch (err) {
-      const message = `cannot read tls.ca_file ${tlsConfig.ca_file}: ${(err as Error).message}`;
+      // Named by its key, never by its path, which may have come from the environment (check refuses it missing).
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      const message = `cannot read tls.ca_file (${code}). Restore the file, or point the key at a PEM file centinela can read`;
       throw Object.assign(new Error(message, { cause: err }), { code: 'CA_FILE_UNREADABLE' });
     }
     options.ca = [...rootCertificates, pem];

@@ -2,15 +2,20 @@
 // by walking the schemas through every kind and format, is filled from ${LEAK} in turn in a configuration that uses
 // them all (test/fixtures/config/every-key), with markers of each type; the loader's messages never hold a marker,
 // and every problem the value causes names the variable instead. (secret-messages.test.ts: secrets in the file.)
+// Probes too: each place a probe reaches (a URL, a host, a path, a bucket, a container) is filled from ${LEAK} with
+// a marked value it cannot reach, the probe is run once, and its reason, detail and "cannot measure" never hold it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { systemClock } from '../../src/clock.js';
 import { ConfigError, isUnder, type PathKey } from '../../src/config/errors.js';
 import { CONFIG_FILES, parseConfig } from '../../src/config/load.js';
 import type { FileKey } from '../../src/config/references.js';
-import { resolve, unwrapOptional } from '../../src/config/schema-walk.js';
+import { resolve, unwrapOptional, valueAt } from '../../src/config/schema-walk.js';
+import { checkProbes } from '../../src/probes/guarded-run.js';
 
 const FILES = Object.keys(CONFIG_FILES) as FileKey[];
 const BASE = Object.fromEntries(
@@ -199,4 +204,85 @@ describe('values from the environment in messages', () => {
       }
     },
   );
+});
+
+/** The keys whose values a probe reaches besides URLs and paths: a host, a bucket or prefix, a container. */
+const REACHED = /^(hosts|server_name|bucket|prefix|container|containers|services)$/;
+
+/** A marked value of the same form as `original` that no probe can reach; undefined for a value a probe does not reach. */
+function unreachable(original: string, key: PathKey | undefined): string | undefined {
+  if (original.startsWith('unix://')) return 'unix:///nonexistent/hunter2-S3cr3t.sock';
+  const url = URL.canParse(original) && original.includes('//') ? new URL(original) : undefined;
+  if (url) {
+    url.hostname = 'hunter2-s3cr3t.invalid';
+    return url.toString();
+  }
+  if (original.startsWith('/')) return `/nonexistent/hunter2-S3cr3t${original === '/' ? '' : original}`;
+  return typeof key === 'string' && REACHED.test(key) ? 'hunter2-s3cr3t.invalid' : undefined;
+}
+
+/** Every value under probes that a probe reaches, with the marked one to fill it with. */
+const PROBE_CASES = CASES.flatMap((c) => {
+  if (c.file !== 'alerts' || c.path[0] !== 'probes' || Object.keys(c.base).length > 0) return [];
+  const original = valueAt(c.data, c.path);
+  const parent = c.path.at(-1) === 0 || typeof c.path.at(-1) === 'number' ? c.path.at(-2) : c.path.at(-1);
+  const marker = typeof original === 'string' ? unreachable(original, parent) : undefined;
+  return marker ? [{ ...c, marker }] : [];
+});
+
+describe('values from the environment in probe reasons', () => {
+  it('covers a URL, a host and a path of every probe that reaches one', () => {
+    const kinds = new Set(PROBE_CASES.map((c) => (valueAt(c.data, c.path.slice(0, 2)) as { kind: string }).kind));
+    expect([...kinds].sort()).toEqual(
+      [
+        'caddy_access_log',
+        'disk',
+        'docker',
+        'host',
+        'http',
+        'metrics',
+        'postgres',
+        'redis',
+        's3',
+        'tls',
+        'websocket',
+        'ws_stats',
+      ].sort(),
+    );
+  });
+
+  it.each(PROBE_CASES.map((c) => [`${c.path.join('.')} = ${c.marker}`, c] as const))(
+    "%s: the probe's reason names the key, never the value",
+    async (_, c) => {
+      const texts = Object.fromEntries(
+        FILES.map((f) => [f, stringify(f === 'alerts' ? setAt(c.data, c.path, '${LEAK}') : BASE[f])]),
+      );
+      const config = parseConfig('c', texts, { LEAK: c.marker });
+      const probe = config.alerts.probes[c.path[1] as number];
+      if (!probe) throw new Error(`no probe at ${c.path.join('.')}`);
+      const [outcome] = await checkProbes([{ ...probe, timeout: 3_000 }], {
+        clock: systemClock,
+        log: pino({ level: 'silent' }),
+        intervalMs: 10,
+      });
+      const { result } = outcome as NonNullable<typeof outcome>;
+      const told = [result.up ? result.cannotMeasure : result.reason, result.detail].join('\n');
+      expect(told).not.toMatch(/hunter2|s3cr3t/i);
+    },
+  );
+
+  it('names the key and the variable where the value would have been', async () => {
+    const probes = (BASE.alerts as { probes: unknown[] }).probes;
+    const i = probes.findIndex((p) => (p as { kind: string }).kind === 'postgres');
+    const texts = Object.fromEntries(
+      FILES.map((f) => [f, stringify(f === 'alerts' ? setAt(BASE.alerts, ['probes', i, 'url'], '${LEAK}') : BASE[f])]),
+    );
+    const config = parseConfig('c', texts, { LEAK: 'postgres://app@hunter2-s3cr3t.invalid:5432/app' });
+    const [outcome] = await checkProbes([config.alerts.probes[i] as NonNullable<(typeof config.alerts.probes)[0]>], {
+      clock: systemClock,
+      log: pino({ level: 'silent' }),
+      intervalMs: 10,
+    });
+    expect(outcome?.result).toMatchObject({ up: false, reason: expect.stringContaining('<url from ${LEAK}>') });
+  });
 });

@@ -281,7 +281,10 @@ describe('http probe', () => {
     it('names an unreadable ca_file', async () => {
       const result = await runOnce({ url: `${https.url}/health`, tls: { ca_file: '/nonexistent/ca.pem' } });
       expect(result.up).toBe(false);
-      if (!result.up) expect(result.reason).toMatch(/^cannot read tls\.ca_file \/nonexistent\/ca\.pem: ENOENT/);
+      if (!result.up)
+        expect(result.reason).toMatch(
+          /^cannot read tls\.ca_file \(ENOENT\)\. Restore the file, or point the key at a PEM file centinela can read/,
+        );
     });
   });
 });

@@ -1,0 +1,66 @@
+// Which values of a probe's config came from the environment, and a scrubber that names them by their key wherever a
+// probe's reason, detail or "cannot measure" would quote them: a host that came from ${DB_HOST} becomes
+// `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
+import { dirname } from 'node:path';
+import type { Filled } from './env.js';
+import { formatPath, isUnder, type PathKey } from './errors.js';
+import { valueAt } from './schema-walk.js';
+import { Secret } from './secret.js';
+
+/** A value filled in from the environment: its key under the probe (`url`, `tls.ca_file`) and its variables. */
+export interface EnvValue {
+  path: readonly PathKey[];
+  /** `url`, `backups[0].glob`: how a reason names it. */
+  key: string;
+  /** `${DB_HOST}`, `${A} and ${B}`. */
+  vars: string;
+}
+
+/** The values of the entry at `under` (a probe: `['probes', 2]`) that came from the environment, keyed below it. */
+export function envValuesUnder(filled: readonly Filled[], under: readonly PathKey[]): EnvValue[] {
+  return filled
+    .filter((f) => f.path.length > under.length && isUnder(f.path, under))
+    .map((f) => {
+      const path = f.path.slice(under.length);
+      const names = [...new Set(f.vars)].map((v) => `\${${v}}`);
+      const vars = names.length === 1 ? (names[0] as string) : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+      return { path, key: formatPath(path), vars };
+    });
+}
+
+/**
+ * Replaces, in a text, every form in which a reason may quote a value of `config` that came from the environment
+ * (`fromEnv`) by the key it is written at: the value whole, a URL's host and host name, a path's folder. A form is
+ * replaced where it stands as a whole token only, so a short host name does not mangle ordinary words.
+ */
+export function envScrubberFor(config: object, fromEnv: readonly EnvValue[] | undefined): (text: string) => string {
+  const forms: { form: string; as: string }[] = [];
+  for (const { path, key, vars } of fromEnv ?? []) {
+    const raw = valueAt(config, path);
+    const value = raw instanceof Secret ? raw.reveal() : raw;
+    if (typeof value !== 'string' || value === '') continue;
+    const named = `<${key} from ${vars}>`;
+    forms.push({ form: value, as: named });
+    const url = URL.parse(value);
+    if (url?.host) {
+      forms.push({ form: url.host, as: named });
+      forms.push({ form: url.hostname.replace(/^\[(.*)\]$/, '$1'), as: named });
+    } else if (url && url.pathname !== '') {
+      forms.push({ form: url.pathname, as: named }); // unix:///var/run/docker.sock
+    }
+    if (!url && value.includes('/')) {
+      const folder = dirname(value);
+      if (folder !== '/' && folder !== '.') forms.push({ form: folder, as: `<the folder of ${key} from ${vars}>` });
+    }
+  }
+  // Longest first: a URL is replaced whole before its host.
+  const steps = forms
+    .filter((f) => f.form.length > 0)
+    .sort((a, b) => b.form.length - a.form.length)
+    .map(({ form, as }) => {
+      const escaped = form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const token = new RegExp(`(?<![\\p{L}\\p{N}_-])${escaped}(?![\\p{L}\\p{N}_-])`, 'giu');
+      return (text: string) => text.replace(token, () => as);
+    });
+  return (text) => steps.reduce((out, step) => step(out), text);
+}
