@@ -1,11 +1,11 @@
-// Which values of a probe's config came from the environment, and a scrubber that names them by their key wherever a
-// probe's reason, detail or "cannot measure" would quote them: a host that came from ${DB_HOST} becomes
+// Which values of a probe's config came from the environment, and the scrubber that names them by their key (and
+// hides its secrets) wherever a probe's reason, detail, "cannot measure" or log line would quote them: a host that came from ${DB_HOST} becomes
 // `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
 import { dirname } from 'node:path';
 import type { Filled } from './env.js';
 import { formatPath, isUnder, type PathKey } from './errors.js';
 import { valueAt } from './schema-walk.js';
-import { Secret } from './secret.js';
+import { Secret, scrubberFor } from './secret.js';
 
 /** A value filled in from the environment: its key under the probe (`url`, `tls.ca_file`) and its variables. */
 export interface EnvValue {
@@ -29,13 +29,23 @@ export function envValuesUnder(filled: readonly Filled[], under: readonly PathKe
 }
 
 /**
+ * What a probe's messages (its reasons, details, log lines) must not hold, taken out of a text: its secrets, as
+ * `<secret>`, and its values that came from the environment, named by their key.
+ */
+export function probeScrubber(config: { readonly fromEnv?: readonly EnvValue[] }): (text: string) => string {
+  const secrets = scrubberFor(config, { urlPaths: false });
+  const env = envScrubberFor(config);
+  return (text) => env(secrets(text));
+}
+
+/**
  * Replaces, in a text, every form in which a reason may quote a value of `config` that came from the environment
  * (`fromEnv`) by the key it is written at: the value whole, a URL's host and host name, a path's folder. A form is
  * replaced where it stands as a whole token only, so a short host name does not mangle ordinary words.
  */
-export function envScrubberFor(config: object, fromEnv: readonly EnvValue[] | undefined): (text: string) => string {
+function envScrubberFor(config: { readonly fromEnv?: readonly EnvValue[] }): (text: string) => string {
   const forms: { form: string; as: string }[] = [];
-  for (const { path, key, vars } of fromEnv ?? []) {
+  for (const { path, key, vars } of config.fromEnv ?? []) {
     const raw = valueAt(config, path);
     const value = raw instanceof Secret ? raw.reveal() : raw;
     if (typeof value !== 'string' || value === '') continue;

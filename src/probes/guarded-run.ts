@@ -2,9 +2,8 @@
 // the one-off checks of `centinela probe` and `centinela verify`, which run each probe once (twice for rates).
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { envScrubberFor } from '../config/env-values.js';
+import { probeScrubber } from '../config/env-values.js';
 import type { ProbeConfig } from '../config/probes.js';
-import { scrubberFor } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
 import type { Sample } from '../types.js';
 import { createProbe, probeKind } from './index.js';
@@ -38,9 +37,7 @@ export async function runGuarded(
   deps: { clock: Clock; log: Logger; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { clock, log } = deps;
-  const secrets = scrubberFor(config, { urlPaths: false });
-  const fromEnv = envScrubberFor(config, config.fromEnv);
-  const scrub = (text: string) => fromEnv(secrets(text));
+  const scrub = probeScrubber(config);
   const startedAt = clock.now();
   const abort = new AbortController();
   const timedOut = new DOMException(`timed out after ${formatDuration(config.timeout)}`, 'TimeoutError');

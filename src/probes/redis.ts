@@ -3,8 +3,8 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { untilAborted } from '../abortable.js';
+import { probeScrubber } from '../config/env-values.js';
 import type { RedisProbeConfig } from '../config/probes.js';
-import { scrubberFor } from '../config/secret.js';
 import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
@@ -82,10 +82,8 @@ function handshake(c: Redis, target: Target, log: Logger, ReplyError: Ioredis['R
     steps.push(
       auth.catch((err: Error) => {
         if (!NO_PASSWORD_SET.test(err.message)) throw err;
-        log.warn(
-          { target: `${target.at.host}:${target.at.port}` },
-          'a password is configured, the server asks for none',
-        );
+        // The probe's name (the logger's) tells which target; its host may have come from the environment.
+        log.warn('a password is configured, the server asks for none');
       }),
     );
   }
@@ -141,7 +139,7 @@ export default defineProbe({
     const target = readUrl(cfg);
     const { at } = target;
     // No message may carry the password, whatever ioredis or the server put in it.
-    const scrub = scrubberFor(cfg, { urlPaths: false });
+    const scrub = probeScrubber(cfg);
     const rates = new CounterRates();
     let client: Redis | undefined;
 

@@ -198,8 +198,8 @@ describe('redis probe with a password', () => {
     } finally {
       warn.mockRestore();
     }
-    expect(logged.map(({ level, msg, target }) => ({ level, msg, target }))).toEqual([
-      { level: 40, msg: 'a password is configured, the server asks for none', target: `127.0.0.1:${own.port}` },
+    expect(logged.map(({ level, msg, target }) => ({ level, msg, ...(target ? { target } : {}) }))).toEqual([
+      { level: 40, msg: 'a password is configured, the server asks for none' },
     ]);
     expect(JSON.stringify(logged)).not.toContain(password);
   });
