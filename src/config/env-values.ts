@@ -1,4 +1,4 @@
-// Which values of a probe's config came from the environment, and the scrubber that names them by their key (and
+// Which values of a probe's or channel's config came from the environment, and the scrubber that names them by their key (and
 // hides its secrets) wherever a probe's reason, detail, "cannot measure" or log line would quote them: a host that came from ${DB_HOST} becomes
 // `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
 import { dirname } from 'node:path';
@@ -28,12 +28,18 @@ export function envValuesUnder(filled: readonly Filled[], under: readonly PathKe
     });
 }
 
+/** A probe's or channel's config as loaded: with the values of it that came from the environment. */
+export interface FromEnv {
+  readonly fromEnv?: readonly EnvValue[];
+}
+
 /**
- * What a probe's messages (its reasons, details, log lines) must not hold, taken out of a text: its secrets, as
- * `<secret>`, and its values that came from the environment, named by their key.
+ * What the messages of a probe or channel (reasons, details, log lines) must not hold, taken out of a text: its
+ * secrets, as `<secret>` (`urlPaths` as scrubberFor takes it), and its values that came from the environment, named
+ * by their key.
  */
-export function probeScrubber(config: { readonly fromEnv?: readonly EnvValue[] }): (text: string) => string {
-  const secrets = scrubberFor(config, { urlPaths: false });
+export function configScrubber(config: FromEnv, opts: { urlPaths: boolean }): (text: string) => string {
+  const secrets = scrubberFor(config, opts);
   const env = envScrubberFor(config);
   return (text) => env(secrets(text));
 }
@@ -43,7 +49,7 @@ export function probeScrubber(config: { readonly fromEnv?: readonly EnvValue[] }
  * (`fromEnv`) by the key it is written at: the value whole, a URL's host and host name, a path's folder. A form is
  * replaced where it stands as a whole token only, so a short host name does not mangle ordinary words.
  */
-function envScrubberFor(config: { readonly fromEnv?: readonly EnvValue[] }): (text: string) => string {
+function envScrubberFor(config: FromEnv): (text: string) => string {
   const forms: { form: string; as: string }[] = [];
   for (const { path, key, vars } of config.fromEnv ?? []) {
     const raw = valueAt(config, path);

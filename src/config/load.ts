@@ -182,19 +182,27 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
 }
 
 /**
- * The configuration the files make, or a ConfigError with every problem found. Each probe knows which of its values
- * came from the environment, so that its reasons name them by key (env-values.ts).
+ * The configuration the files make, or a ConfigError with every problem found. Each probe and channel knows which of
+ * its values came from the environment, so that its reasons name them by key (env-values.ts).
  */
 function finish(dir: string, { issues, complete, places }: Built): Config {
   if (issues.length > 0) throw new ConfigError(issues);
   const { alerts, escalation, centinela } = complete as Partial<Pick<Config, FileKey>>;
   if (!alerts || !escalation || !centinela) throw new ConfigError(issues); // unreachable: a file that failed left an issue
-  const filled = places.get('alerts')?.filled ?? [];
-  const probes = alerts.probes.map((probe, i) => {
-    const fromEnv = envValuesUnder(filled, ['probes', i]);
-    return fromEnv.length > 0 ? { ...probe, fromEnv } : probe;
-  });
-  return { dir, alerts: { ...alerts, probes }, escalation: withDefaultEscalation(escalation), centinela };
+  const withEnv = <T extends object>(key: FileKey, value: T, under: PathKey[]): T => {
+    const fromEnv = envValuesUnder(places.get(key)?.filled ?? [], under);
+    return fromEnv.length > 0 ? { ...value, fromEnv } : value;
+  };
+  const probes = alerts.probes.map((probe, i) => withEnv('alerts', probe, ['probes', i]));
+  const channels = Object.fromEntries(
+    Object.entries(escalation.channels).map(([name, c]) => [name, withEnv('escalation', c, ['channels', name])]),
+  );
+  return {
+    dir,
+    alerts: { ...alerts, probes },
+    escalation: withDefaultEscalation({ ...escalation, channels }),
+    centinela,
+  };
 }
 
 /**

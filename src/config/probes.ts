@@ -4,7 +4,7 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
-import type { EnvValue } from './env-values.js';
+import type { FromEnv } from './env-values.js';
 import { credential, duration, labels, name, optionalSecret, secret, secretUrl, secretUrlOf } from './primitives.js';
 
 const common = {
@@ -446,7 +446,7 @@ export const probeConfig = z.discriminatedUnion('kind', [
 ]);
 
 /** A probe's config as loaded: what its schema made, and which of its values came from the environment. */
-export type ProbeConfig = z.output<typeof probeConfig> & { readonly fromEnv?: readonly EnvValue[] };
+export type ProbeConfig = z.output<typeof probeConfig> & FromEnv;
 export type ProbeKindName = ProbeConfig['kind'];
 export type HttpProbeConfig = z.output<typeof httpProbe>;
 export type MetricsProbeConfig = z.output<typeof metricsProbe>;

@@ -1,8 +1,10 @@
 // The three configuration files as strict schemas: unknown keys are errors, durations become milliseconds,
 // secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
+
 import { z } from 'zod';
 import { LOCALES } from '../locale/locale.js';
 import { matchers } from '../matchers.js';
+import type { FromEnv } from './env-values.js';
 import {
   credential,
   duration,
@@ -438,7 +440,8 @@ export type SourceConfig = z.output<typeof sourceConfig>;
 export type AlertsFile = z.output<typeof alertsFile>;
 export type LevelConfig = z.output<typeof levelConfig>;
 export type ContactConfig = z.output<typeof contactConfig>;
-export type ChannelConfig = z.output<typeof channelConfig>;
+/** A channel's config as loaded: what its schema made, and which of its values came from the environment. */
+export type ChannelConfig = z.output<typeof channelConfig> & FromEnv;
 export type EmailChannelConfig = z.output<typeof emailChannel>;
 export type WebhookChannelConfig = z.output<typeof webhookChannel>;
 export type DeliveryConfig = z.output<typeof deliveryConfig>;

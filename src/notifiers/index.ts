@@ -1,4 +1,5 @@
 // The notifier registry: a literal list, and the one lookup from a channel's `kind:` to its notifier.
+import { configScrubber } from '../config/env-values.js';
 import type { ChannelConfig } from '../config/schema.js';
 import email from './email.js';
 import type { Delivery, Notification, NotifierKind, SendContext } from './notifier.js';
@@ -9,14 +10,17 @@ export const NOTIFIERS = [email, webhook] as const;
 
 /** Renders and sends a notification over one channel; never throws. */
 export async function deliver(n: Notification, channel: ChannelConfig, ctx: SendContext): Promise<Delivery> {
+  let delivery: Delivery;
   try {
     // The registry pairs each kind with its own config type; the lookup by `kind` keeps that pairing.
     const notifier = NOTIFIERS.find((k) => k.kind === channel.kind) as unknown as NotifierKind<ChannelConfig, unknown>;
-    return await notifier.send(notifier.render(n, channel), ctx);
+    delivery = await notifier.send(notifier.render(n, channel), ctx);
   } catch (err) {
     // A bug in a renderer must not stop the outbox; it is reported as a final failure of this delivery.
-    return { ok: false, retryable: false, reason: `${channel.kind}: ${(err as Error).message}` };
+    delivery = { ok: false, retryable: false, reason: `${channel.kind}: ${(err as Error).message}` };
   }
+  // A host or address from the environment (${SMTP_HOST}, ${OPS_WEBHOOK_URL}) is named by its key, never quoted.
+  return delivery.ok ? delivery : { ...delivery, reason: configScrubber(channel, { urlPaths: true })(delivery.reason) };
 }
 
 /**

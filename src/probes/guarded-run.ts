@@ -2,7 +2,7 @@
 // the one-off checks of `centinela probe` and `centinela verify`, which run each probe once (twice for rates).
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { probeScrubber } from '../config/env-values.js';
+import { configScrubber } from '../config/env-values.js';
 import type { ProbeConfig } from '../config/probes.js';
 import { formatDuration } from '../duration.js';
 import type { Sample } from '../types.js';
@@ -37,7 +37,7 @@ export async function runGuarded(
   deps: { clock: Clock; log: Logger; signal?: AbortSignal },
 ): Promise<RunOutcome> {
   const { clock, log } = deps;
-  const scrub = probeScrubber(config);
+  const scrub = configScrubber(config, { urlPaths: false });
   const startedAt = clock.now();
   const abort = new AbortController();
   const timedOut = new DOMException(`timed out after ${formatDuration(config.timeout)}`, 'TimeoutError');

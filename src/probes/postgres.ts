@@ -4,7 +4,7 @@
 import { Socket } from 'node:net';
 import type pg from 'pg';
 import { untilAborted } from '../abortable.js';
-import { probeScrubber } from '../config/env-values.js';
+import { configScrubber } from '../config/env-values.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
 import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
@@ -220,7 +220,7 @@ export default defineProbe({
     const url = new URL(cfg.url.reveal());
     const at = endpointOf(url);
     // No message may carry the password, whatever a library or the server put in it.
-    const scrub = probeScrubber(cfg);
+    const scrub = configScrubber(cfg, { urlPaths: false });
     const rates = new CounterRates();
     // The database's size at each run of the growth window, oldest first, for its growth per day.
     const sizes: UsagePoint[] = [];

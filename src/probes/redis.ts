@@ -3,7 +3,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { untilAborted } from '../abortable.js';
-import { probeScrubber } from '../config/env-values.js';
+import { configScrubber } from '../config/env-values.js';
 import type { RedisProbeConfig } from '../config/probes.js';
 import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
@@ -139,7 +139,7 @@ export default defineProbe({
     const target = readUrl(cfg);
     const { at } = target;
     // No message may carry the password, whatever ioredis or the server put in it.
-    const scrub = probeScrubber(cfg);
+    const scrub = configScrubber(cfg, { urlPaths: false });
     const rates = new CounterRates();
     let client: Redis | undefined;
 

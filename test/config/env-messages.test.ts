@@ -2,8 +2,9 @@
 // by walking the schemas through every kind and format, is filled from ${LEAK} in turn in a configuration that uses
 // them all (test/fixtures/config/every-key), with markers of each type; the loader's messages never hold a marker,
 // and every problem the value causes names the variable instead. (secret-messages.test.ts: secrets in the file.)
-// Probes too: each place a probe reaches (a URL, a host, a path, a bucket, a container) is filled from ${LEAK} with
-// a marked value it cannot reach, the probe is run once, and its reason, detail and "cannot measure" never hold it.
+// Probes and channels too: each place a probe or channel reaches (a URL, a host, a path, a bucket, a container) is
+// filled from ${LEAK} with a marked value it cannot reach, the probe is run once (a page is sent on the channel), and
+// its reason, detail and "cannot measure" never hold it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -15,7 +16,9 @@ import { ConfigError, isUnder, type PathKey } from '../../src/config/errors.js';
 import { CONFIG_FILES, parseConfig } from '../../src/config/load.js';
 import type { FileKey } from '../../src/config/references.js';
 import { resolve, unwrapOptional, valueAt } from '../../src/config/schema-walk.js';
+import { deliver } from '../../src/notifiers/index.js';
 import { checkProbes } from '../../src/probes/guarded-run.js';
+import { page } from '../support/notifier-conformance.js';
 
 const FILES = Object.keys(CONFIG_FILES) as FileKey[];
 const BASE = Object.fromEntries(
@@ -149,6 +152,11 @@ function setAt(root: unknown, path: readonly PathKey[], v: unknown): unknown {
   return copy;
 }
 
+/** The three files as text, with `file`'s value `data` filled from ${LEAK} at `path`. */
+function leakAt(file: FileKey, data: unknown, path: readonly PathKey[]): Record<string, string> {
+  return Object.fromEntries(FILES.map((f) => [f, stringify(f === file ? setAt(data, path, '${LEAK}') : BASE[f])]));
+}
+
 interface Case {
   file: FileKey;
   leaf: string;
@@ -254,10 +262,7 @@ describe('values from the environment in probe reasons', () => {
   it.each(PROBE_CASES.map((c) => [`${c.path.join('.')} = ${c.marker}`, c] as const))(
     "%s: the probe's reason names the key, never the value",
     async (_, c) => {
-      const texts = Object.fromEntries(
-        FILES.map((f) => [f, stringify(f === 'alerts' ? setAt(c.data, c.path, '${LEAK}') : BASE[f])]),
-      );
-      const config = parseConfig('c', texts, { LEAK: c.marker });
+      const config = parseConfig('c', leakAt('alerts', c.data, c.path), { LEAK: c.marker });
       const probe = config.alerts.probes[c.path[1] as number];
       if (!probe) throw new Error(`no probe at ${c.path.join('.')}`);
       const [outcome] = await checkProbes([{ ...probe, timeout: 3_000 }], {
@@ -274,10 +279,9 @@ describe('values from the environment in probe reasons', () => {
   it('names the key and the variable where the value would have been', async () => {
     const probes = (BASE.alerts as { probes: unknown[] }).probes;
     const i = probes.findIndex((p) => (p as { kind: string }).kind === 'postgres');
-    const texts = Object.fromEntries(
-      FILES.map((f) => [f, stringify(f === 'alerts' ? setAt(BASE.alerts, ['probes', i, 'url'], '${LEAK}') : BASE[f])]),
-    );
-    const config = parseConfig('c', texts, { LEAK: 'postgres://app@hunter2-s3cr3t.invalid:5432/app' });
+    const config = parseConfig('c', leakAt('alerts', BASE.alerts, ['probes', i, 'url']), {
+      LEAK: 'postgres://app@hunter2-s3cr3t.invalid:5432/app',
+    });
     const [outcome] = await checkProbes([config.alerts.probes[i] as NonNullable<(typeof config.alerts.probes)[0]>], {
       clock: systemClock,
       log: pino({ level: 'silent' }),
@@ -285,4 +289,50 @@ describe('values from the environment in probe reasons', () => {
     });
     expect(outcome?.result).toMatchObject({ up: false, reason: expect.stringContaining('<url from ${LEAK}>') });
   });
+});
+
+/** Every host or URL a channel sends to, with the marked one to fill it with. */
+const CHANNEL_CASES = CASES.flatMap((c) => {
+  if (c.file !== 'escalation' || c.path[0] !== 'channels' || Object.keys(c.base).length > 0) return [];
+  const original = valueAt(c.data, c.path);
+  const key = c.path.at(-1);
+  if (typeof original !== 'string') return [];
+  const marker = key === 'host' ? 'hunter2-s3cr3t.invalid' : unreachable(original, key);
+  return marker && !original.startsWith('/') ? [{ ...c, marker }] : [];
+});
+
+describe('values from the environment in delivery failures', () => {
+  it('covers the SMTP host and the URL of every webhook format', () => {
+    expect(CHANNEL_CASES.map((c) => c.path.slice(1).join('.')).sort()).toEqual(
+      [
+        'email.smtp.host',
+        'generic.url',
+        'ntfy.server',
+        'ntfy_basic.server',
+        'pagerduty.url',
+        'pushover.api_url',
+        'slack.url',
+        'teams.url',
+        'telegram.api_url',
+        'twilio.api_url',
+      ].sort(),
+    );
+  });
+
+  it.each(CHANNEL_CASES.map((c) => [`${c.path.join('.')} = ${c.marker}`, c] as const))(
+    '%s: the failure names the key, never the value',
+    async (_, c) => {
+      const config = parseConfig('c', leakAt('escalation', c.data, c.path), { LEAK: c.marker });
+      const channel = config.escalation.channels[c.path[1] as string];
+      if (!channel) throw new Error(`no channel at ${c.path.join('.')}`);
+      const n = page('n-env', 'ApiDown');
+      const delivery = await deliver(n, channel, {
+        signal: AbortSignal.timeout(5_000),
+        log: pino({ level: 'silent' }),
+        now: () => n.at,
+      });
+      expect(delivery).toMatchObject({ ok: false, reason: expect.stringContaining('${LEAK}') });
+      expect(JSON.stringify(delivery)).not.toMatch(/hunter2|s3cr3t/i);
+    },
+  );
 });

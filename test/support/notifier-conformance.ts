@@ -78,7 +78,7 @@ interface Bench {
 const T0 = Date.UTC(2026, 0, 1, 10, 0);
 
 /** A page about `alertname`: one firing item, as the outbox builds it. */
-function page(id: string, alertname: string, at = T0): Notification {
+export function page(id: string, alertname: string, at = T0): Notification {
   const alert = makeAlert({ alertname, labels: { alertname, container: 'grupo_gad_api' }, activeSince: T0 });
   const item = {
     key: `${id}:item`,
