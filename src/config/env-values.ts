@@ -1,6 +1,6 @@
-// Which values of a probe's or channel's config came from the environment, and the scrubber that names them by their key (and
-// hides its secrets) wherever a probe's reason, detail, "cannot measure" or log line would quote them: a host that came from ${DB_HOST} becomes
-// `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
+// Which values of a probe's or channel's config came from the environment, and the scrubber that names them by key
+// (and hides its secrets) wherever its reasons, details or log lines would quote them: a host that came from
+// ${DB_HOST} becomes `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
 import { dirname } from 'node:path';
 import type { Filled } from './env.js';
 import { formatPath, isUnder, type PathKey } from './errors.js';

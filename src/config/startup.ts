@@ -1,7 +1,7 @@
 // What `run` meets when it starts, checked without starting anything, so that `check` refuses what `run` cannot
 // start with: the state file at state.path (state-path.ts), server.listen's host name, and the files the probes and
-// channels read (tls.ca_file). Each problem is a sentence about a value that quotes no part of it; the loader places it.
-
+// channels read (tls.ca_file). Each problem is the rest of a sentence about a value, quoting no part of it; the
+// loader places it and names the value.
 import { lookup } from 'node:dns/promises';
 import { accessSync, constants, statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -37,8 +37,8 @@ export async function listenProblem(listen: CentinelaFile['server']['listen']): 
 /** The keys whose value is a file centinela reads when a probe runs or a channel sends: it must be there at start. */
 const FILE_KEYS: ReadonlySet<string> = new Set(['ca_file']);
 
-/** A file a probe or channel reads, where it is written and its path. */
-export interface ReadFile {
+/** A file a probe or channel reads: where it is written and its path. */
+export interface FileRead {
   at: PathKey[];
   path: string;
 }
@@ -47,16 +47,13 @@ export interface ReadFile {
  * Every value under a key of FILE_KEYS in a file's checked value (plain data: a Secret holds no path), but an empty
  * one, which means none (`ca_file: ${PUBLIC_CA:-}`).
  */
-export function filesRead(value: unknown, at: PathKey[] = []): ReadFile[] {
+export function filesRead(value: unknown, at: PathKey[] = []): FileRead[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => filesRead(v, [...at, i]));
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return [];
-  return Object.entries(value).flatMap(([k, v]) =>
-    FILE_KEYS.has(k) && typeof v === 'string'
-      ? v === ''
-        ? []
-        : [{ at: [...at, k], path: v }]
-      : filesRead(v, [...at, k]),
-  );
+  return Object.entries(value).flatMap(([k, v]): FileRead[] => {
+    if (!FILE_KEYS.has(k) || typeof v !== 'string') return filesRead(v, [...at, k]);
+    return v === '' ? [] : [{ at: [...at, k], path: v }];
+  });
 }
 
 /** What is wrong with `path` as a file centinela reads, as the rest of a sentence about it; else undefined. */
