@@ -11,11 +11,22 @@ import { fileURLToPath } from 'node:url';
 //   --no-opt --no-maglev --no-sparkplug   no JIT tiers: the daemon's JavaScript is a thin layer over I/O, and running
 //                             it from bytecode costs no more CPU than compiling it (unlike --jitless or --lite-mode,
 //                             WebAssembly stays: undici's HTTP parser needs it);
+//   --no-wasm-dynamic-tiering --no-wasm-tier-up   that parser (llhttp) stays in Liftoff's baseline code: V8 recompiled
+//                             its hot function with its optimizing compiler a few seconds after the start, which took
+//                             20 MiB for a tenth of a second, the whole of the daemon's peak RSS;
 //   MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_=65536, MALLOC_MMAP_THRESHOLD_=32768   glibc gives back what parsing,
 //                             compiling and TLS borrowed instead of keeping it in its heap and per-thread arenas.
 // Flags given to node itself come after these and win (`node --opt bin/centinela.js run`), the environment's own
 // MALLOC_* win over these, and CENTINELA_NODE_TUNING=off runs node as it was started.
-const RUN_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt', '--no-maglev', '--no-sparkplug'];
+const RUN_FLAGS = [
+  '--max-semi-space-size=1',
+  '--optimize-for-size',
+  '--no-opt',
+  '--no-maglev',
+  '--no-sparkplug',
+  '--no-wasm-dynamic-tiering',
+  '--no-wasm-tier-up',
+];
 const RUN_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536', MALLOC_MMAP_THRESHOLD_: '32768' };
 if (process.argv[2] === 'run' && process.env.CENTINELA_NODE_TUNING !== 'off') {
   process.removeAllListeners('warning'); // process.execve is experimental in Node 24 and says so on stderr

@@ -98,7 +98,7 @@ describe('the production image', () => {
     const show = `${daemon} tr "\\0" " " < $d/cmdline; echo; tr "\\0" "\\n" < $d/environ`;
     const [cmdline, ...environ] = (await engine.docker('exec', centinela, 'sh', '-c', show)).split('\n');
     expect(cmdline).toContain(
-      'node --max-semi-space-size=1 --optimize-for-size --no-opt --no-maglev --no-sparkplug /app/bin/centinela.js run',
+      'node --max-semi-space-size=1 --optimize-for-size --no-opt --no-maglev --no-sparkplug --no-wasm-dynamic-tiering --no-wasm-tier-up /app/bin/centinela.js run',
     );
     expect(environ).toEqual(
       expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=65536', 'MALLOC_MMAP_THRESHOLD_=32768']),
