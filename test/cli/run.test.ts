@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { centinela } from '../support/cli.js';
+import { centinela, configFolder } from '../support/cli.js';
 import { spawnCentinela, startWorld, usePostgresState } from '../support/daemon.js';
 import { pgHost, pgPort } from '../support/pg.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
@@ -57,6 +57,22 @@ describe('centinela run', () => {
       stderr:
         "centinela run: cannot listen on server.listen of config/centinela.yaml: its address is not one of this host's (EADDRNOTAVAIL)\n",
     });
+  });
+
+  it('refuses an emptied alerts.yaml as check does: it would watch nothing and page no one', async () => {
+    const dir = configFolder('# emptied\n');
+    try {
+      const problem =
+        `${dir}/alerts.yaml:1:1  alerts.yaml has no rules: centinela would watch nothing and page no one. Write the ` +
+        'rules (config/alerts.yaml of the release is a start), or sources: when the alerts come from Prometheus or ' +
+        'Grafana.\n1 problem in 1 file; nothing was started.\n';
+      const env = { CENTINELA_LISTEN: '127.0.0.1:0' };
+      for (const command of ['check', 'run']) {
+        expect(await centinela([command, '--config', dir], env)).toEqual({ code: 1, stdout: '', stderr: problem });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a LOG_LEVEL that is not a level, as the other commands do, without quoting it', async () => {
