@@ -1,7 +1,7 @@
 // An HTTP client bound to one probe's target (URL, headers, TLS block, redirect policy), on its own undici Agent,
 // plus a body reader that stops at a byte cap. Used by the probes that speak HTTP (http, ws_stats, metrics).
 import type { Readable } from 'node:stream';
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent, Client, Dispatcher } from 'undici';
 import { redactUrl, type Secret } from '../config/secret.js';
 import { loadPackage } from '../load-package.js';
 import { type Endpoint, endpointOf } from './net-failure.js';
@@ -43,8 +43,9 @@ export class HttpClient {
    * redirect that cannot be followed throws a RedirectError.
    */
   async send({ method = 'GET', body, signal }: HttpSend): Promise<Dispatcher.ResponseData> {
-    const { Agent, interceptors, request } = await loadPackage('undici', () => import('undici'));
-    const agent = await this.#connect(Agent);
+    const undici = await loadPackage('undici', () => import('undici'));
+    const { interceptors, request } = undici;
+    const agent = await this.#connect(undici);
     const url = new URL(this.#config.url.reveal());
     const headers: Record<string, string> = {};
     // Credentials in the URL become Basic auth (undici ignores userinfo); an explicit Authorization header wins.
@@ -83,8 +84,17 @@ export class HttpClient {
     await agent?.close();
   }
 
-  async #connect(Client: typeof Agent): Promise<Agent> {
-    this.#agent ??= new Client({ connect: await tlsConnectOptions(this.#config.tls) });
+  /**
+   * The Agent keeps one undici Client per origin rather than its default Pool: a probe never overlaps itself, so one
+   * connection serves it, and the Agent drops an origin's dispatcher each time its connection closes (undici's 4 s
+   * keep-alive, or the target's), which at `every: 5s` is every run. A Pool made again each run cost a 2,048-slot
+   * queue that outlived a young-generation collection: 16 % of what the daemon's old generation collected.
+   */
+  async #connect(undici: { Agent: typeof Agent; Client: typeof Client }): Promise<Agent> {
+    this.#agent ??= new undici.Agent({
+      connect: await tlsConnectOptions(this.#config.tls),
+      factory: (origin, options) => new undici.Client(origin, options),
+    });
     return this.#agent;
   }
 }
