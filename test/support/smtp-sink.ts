@@ -154,6 +154,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         .catch(callback);
     },
   });
+  // A client that goes away mid-session (a daemon killed by a test, a send aborted) resets its connection: smtp-server
+  // reports that on the server, and without a listener it would end the test process.
+  server.on('error', () => {});
   server.server.on('connection', (socket: Socket) => {
     const port = socket.remotePort ?? 0;
     sockets.set(port, socket);
