@@ -4,7 +4,7 @@
 // probe scheduler: its worst lateness says whether probes keep their pace while alerts come in.
 //
 //   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000] [--group-wait 0s]
-//                                      [--phases intake,resolve] [--resolve 10000] [--trials 3]
+//                                      [--phases intake,resolve] [--resolve 10000] [--trials 3] [--silenced]
 //
 // Printed for the intake phase: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are
 // all resent; then the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then
@@ -14,7 +14,8 @@
 // 64), then all resolved, three ways: resent with endsAt in the past in one POST, the same in POSTs of 64, and left to
 // expire (their endsAt passes at once, with no resend: the fake clock moves past it and the daemon resolves them in
 // parts). Printed per way, medians of the trials: the answer time (for expiry, until the last is resolved), alerts/s,
-// and the timer's worst lateness.
+// and the timer's worst lateness. With `--silenced`, a silence (job=node, 50 minutes) holds them all from the start:
+// each is an incident held back, and its resolution still goes to nobody paged.
 //
 // Every new alert pages (P2, the webhook sink). The fixture's escalation.yaml has `group_wait: 0s`: every page is due
 // at once, so the worker sends a message per group for nearly every alert while they arrive (the worst case).
@@ -24,7 +25,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TICK_MS } from '../src/engine/loop.js';
-import { type SourceDaemon, startSourceDaemon } from '../test/support/daemon.js';
+import { type SourceDaemon, startSourceDaemon, WRITE_TOKEN } from '../test/support/daemon.js';
 import { load, median } from './support/process-usage.js';
 import { watchTimer } from './support/timer-lateness.js';
 
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     phases: { type: 'string', default: 'intake,resolve' },
     resolve: { type: 'string', default: '10000' },
     trials: { type: 'string', default: '3' },
+    silenced: { type: 'boolean', default: false },
   },
 });
 const OPEN = Number(values.open);
@@ -152,6 +154,7 @@ async function resolveOnce(way: Way): Promise<{ ms: number; lateMs: number }> {
     // Alerts left to expire end in a second of fake time; the next tick (TICK_MS) finds them expired, and the clock's
     // advance fires every part the loop arms after it (zero-delay timers), a turn of the event loop between two.
     const endsAt = way === 'expiry' ? now + 1000 : undefined;
+    if (values.silenced) await silence(s, now);
     await flood(s, RESOLVE, 'resolve', endsAt);
     const ended = (i: number) => alert(now, i, 'resolve', now - 1000);
     const timer = watchTimer();
@@ -183,13 +186,30 @@ async function resolveOnce(way: Way): Promise<{ ms: number; lateMs: number }> {
   }
 }
 
+/** A silence of the bench's alerts (job=node) for 50 minutes from `now`, through the Alertmanager API. */
+async function silence(s: SourceDaemon, now: number): Promise<void> {
+  const res = await fetch(`${s.url}/api/v2/silences`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${WRITE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      matchers: [{ name: 'job', value: 'node', isRegex: false, isEqual: true }],
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 50 * 60_000).toISOString(),
+      createdBy: 'bench',
+      comment: 'resolution of held alerts',
+    }),
+  });
+  if (res.status !== 200)
+    throw new Error(`bench/alert-intake-http.ts: the silence was answered ${res.status}: ${await res.text()}`);
+}
+
 async function resolution(): Promise<void> {
   const runs = new Map<Way, { ms: number; lateMs: number }[]>(WAYS.map((w) => [w, []]));
   for (let trial = 0; trial < TRIALS; trial++) {
     for (const way of WAYS) runs.get(way)?.push(await resolveOnce(way));
   }
   console.log(
-    `resolution over HTTP: ${RESOLVE} open alerts resolved, ${TRIALS} trials (a new daemon each), medians; group_wait ${GROUP_WAIT}`,
+    `resolution over HTTP: ${RESOLVE} open alerts${values.silenced ? ', silenced,' : ''} resolved, ${TRIALS} trials (a new daemon each), medians; group_wait ${GROUP_WAIT}`,
   );
   for (const [way, rs] of runs) {
     const taken = median(rs.map((r) => r.ms));

@@ -181,10 +181,10 @@ export class Escalator {
 
   /** Enqueues the pages and notices, each naming the alerts its incident's alert holds back right now. */
   #write(out: readonly Outgoing[], now: number): void {
-    if (!out.some((o) => o.pages.length > 0 || o.notice)) return;
-    const held = this.#heldBySource();
-    for (const { rec, pages, notice } of out) {
-      const holding = this.#holding(rec, held);
+    const told = out.filter((o) => o.pages.length > 0 || o.notice);
+    const held = this.#incidents.heldBy(told.map((o) => o.rec.alertId));
+    for (const { rec, pages, notice } of told) {
+      const holding = this.#holding(rec, held.get(rec.alertId) ?? []);
       for (const page of pages) {
         this.#enqueuePage(rec, page, now, holding);
         // A climb reaches the newest level; the one before it is where it climbed from.
@@ -198,26 +198,12 @@ export class Escalator {
     }
   }
 
-  /** The alerts held back by an inhibition, by the id of the alert inhibiting them. */
-  #heldBySource(): Map<string, Alert[]> {
-    const by = new Map<string, Alert[]>();
-    for (const rec of this.#incidents.heldIncidents()) {
-      for (const s of rec.alert.suppressedBy) {
-        if (s.kind !== 'inhibited') continue;
-        const list = by.get(s.id);
-        if (list) list.push(rec.alert);
-        else by.set(s.id, [rec.alert]);
-      }
-    }
-    return by;
-  }
-
   /**
    * What `rec`'s alert holds back now: the held incidents that name it, and any target the rules listed in its
    * `inhibits` that escalation has not recorded as held by it (named from its incident, else by id).
    */
-  #holding(rec: IncidentRecord, held: ReadonlyMap<string, Alert[]>): HeldAlert[] | undefined {
-    const alerts = held.get(rec.alertId) ?? [];
+  #holding(rec: IncidentRecord, held: readonly IncidentRecord[]): HeldAlert[] | undefined {
+    const alerts = held.map((r) => r.alert);
     const listed = new Set(alerts.map((a) => a.id));
     const out = alerts.map(heldAlert);
     for (const id of rec.alert.inhibits) {

@@ -299,4 +299,24 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX esc_incidents_alert ON esc_incidents (alert_id, id);
     `,
   },
+  {
+    version: 15,
+    name: 'escalation: held incidents by the alert inhibiting them',
+    sql: `
+      -- Each held incident's inhibiting alerts (its alert's suppressedBy of kind inhibited), so the page or notice of an
+      -- alert finds what it holds back by its own id; reading every held incident instead, at each unit of work that
+      -- pages, cost a storm's resolution (ten thousand silenced alerts) the square of its size. Replaces the index of
+      -- migration 13, which only that reading used.
+      CREATE TABLE esc_inhibited (
+        incident_id INTEGER NOT NULL REFERENCES esc_incidents (id),
+        by_alert TEXT NOT NULL,
+        PRIMARY KEY (incident_id, by_alert)
+      );
+      CREATE INDEX esc_inhibited_by ON esc_inhibited (by_alert, incident_id);
+      INSERT OR IGNORE INTO esc_inhibited (incident_id, by_alert)
+        SELECT i.id, json_extract(s.value, '$.id') FROM esc_incidents i, json_each(i.alert, '$.suppressedBy') s
+        WHERE i.status = 'held' AND json_extract(s.value, '$.kind') = 'inhibited';
+      DROP INDEX esc_incidents_held;
+    `,
+  },
 ];

@@ -144,9 +144,13 @@ export class SqliteIncidentStore implements IncidentStore {
       .join(', ');
     this.#s = {
       openIncident: p(`SELECT * FROM esc_incidents WHERE alert_id = ? AND status <> 'resolved'`),
-      // Served by the partial index of held incidents (migration 13): a full scan of every incident kept, per unit of
-      // work that pages, before.
-      heldIncidents: p(`SELECT * FROM esc_incidents WHERE status = 'held' ORDER BY id`),
+      // One query for a unit of work's pages and notices; each id is a lookup of the esc_inhibited_by index.
+      heldBy: p(
+        `SELECT h.by_alert AS held_by, i.* FROM esc_inhibited h JOIN esc_incidents i ON i.id = h.incident_id
+         WHERE h.by_alert IN (SELECT value FROM json_each(?)) AND i.status = 'held' ORDER BY h.incident_id`,
+      ),
+      clearInhibited: p('DELETE FROM esc_inhibited WHERE incident_id = ?'),
+      addInhibited: p('INSERT OR IGNORE INTO esc_inhibited (incident_id, by_alert) VALUES (?, ?)'),
       lastIncident: p(`SELECT * FROM esc_incidents WHERE alert_id = ? ORDER BY id DESC LIMIT 1`),
       incident: p('SELECT * FROM esc_incidents WHERE id = ?'),
       insertIncident: p(`INSERT INTO esc_incidents (${INCIDENT_COLUMNS}) VALUES (${named})`),
@@ -235,9 +239,16 @@ export class SqliteIncidentStore implements IncidentStore {
     return r && toIncident(r);
   }
 
-  /** The open incidents held back (silenced, inhibited, in maintenance), oldest first. */
-  heldIncidents(): IncidentRecord[] {
-    return (this.#s.heldIncidents.all() as IncidentSqlRow[]).map(toIncident);
+  /** The held incidents an inhibition by each of `alertIds` holds back, oldest first, by that alert's id. */
+  heldBy(alertIds: readonly string[]): Map<string, IncidentRecord[]> {
+    const by = new Map<string, IncidentRecord[]>();
+    if (alertIds.length === 0) return by;
+    for (const r of this.#s.heldBy.all(JSON.stringify(alertIds)) as (IncidentSqlRow & { held_by: string })[]) {
+      const list = by.get(r.held_by);
+      if (list) list.push(toIncident(r));
+      else by.set(r.held_by, [toIncident(r)]);
+    }
+    return by;
   }
 
   /** The latest incident of `alertId`, resolved or not. */
@@ -253,12 +264,30 @@ export class SqliteIncidentStore implements IncidentStore {
 
   /** Inserts a new incident and returns it with its id. */
   insertIncident(rec: Omit<IncidentRecord, 'id'>): IncidentRecord {
-    const info = this.#s.insertIncident.run(incidentParams(rec));
-    return { ...rec, id: Number(info.lastInsertRowid) };
+    return this.#atomic(() => {
+      const id = Number(this.#s.insertIncident.run(incidentParams(rec)).lastInsertRowid);
+      this.#noteInhibitors(id, rec);
+      return { ...rec, id };
+    });
   }
 
   updateIncident(rec: IncidentRecord): void {
-    this.#s.updateIncident.run({ ...incidentParams(rec), id: rec.id });
+    this.#atomic(() => {
+      this.#s.updateIncident.run({ ...incidentParams(rec), id: rec.id });
+      this.#s.clearInhibited.run(rec.id);
+      this.#noteInhibitors(rec.id, rec);
+    });
+  }
+
+  /** Runs `fn` in a transaction of its own, unless one is open already (the escalator's unit of work: no savepoint). */
+  #atomic<T>(fn: () => T): T {
+    return this.#db.inTransaction ? fn() : this.#db.transaction(fn)();
+  }
+
+  /** Keeps esc_inhibited (what heldBy reads) the inhibiting alerts of a held incident, and nothing for another. */
+  #noteInhibitors(id: number, rec: Omit<IncidentRecord, 'id'>): void {
+    if (rec.status !== 'held') return;
+    for (const s of rec.alert.suppressedBy) if (s.kind === 'inhibited') this.#s.addInhibited.run(id, s.id);
   }
 
   /** Incidents whose due-time (reminder, climb, ack timeout) has come. */

@@ -135,8 +135,8 @@ export interface HistoryStore {
 export interface IncidentStore {
   /** The incident of `alertId` that has not resolved yet. */
   openIncident(alertId: string): IncidentRecord | undefined;
-  /** The open incidents held back (silenced, inhibited, in maintenance), oldest first. */
-  heldIncidents(): IncidentRecord[];
+  /** The held incidents an inhibition by each of `alertIds` holds back, oldest first, by that alert's id. */
+  heldBy(alertIds: readonly string[]): Map<string, IncidentRecord[]>;
   /** The latest incident of `alertId`, resolved or not. */
   lastIncident(alertId: string): IncidentRecord | undefined;
   incident(id: number): IncidentRecord | undefined;

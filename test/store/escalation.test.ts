@@ -5,6 +5,7 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { openDb } from '../../src/store/sqlite-db.js';
 import type { NewOutboxRow, OutboxRow } from '../../src/store/store.js';
+import type { Alert } from '../../src/types.js';
 import { makeAlert, TempState } from '../support/escalation-fixtures.js';
 import { type OpenedStore, STORE_KINDS, useStores } from '../support/stores.js';
 
@@ -56,20 +57,75 @@ describe('escalation store on SQLite: its migrations', () => {
     expect(state.store.openIncident(alert.id)).toMatchObject({ priority: 'P1', slaPriority: 'P2', topPriority: 'P2' });
   });
 
-  it('finds held incidents by their own index (migration 13), oldest first, not by reading every incident', () => {
-    const incident = (id: string, status: 'open' | 'held' | 'resolved') => {
-      const alert = makeAlert({ id });
-      return state.store.insertIncident({ alertId: id, alert, priority: 'P2', status, openedAt: T, levels: [] });
-    };
-    incident('a', 'held');
-    incident('b', 'resolved');
-    incident('c', 'open');
-    incident('d', 'held');
-    expect(state.store.heldIncidents().map((i) => i.alertId)).toEqual(['a', 'd']);
+  it('finds what an alert holds back by its own table (migration 15), held incidents only, not by reading them all', () => {
+    const by = (...ids: string[]) => ids.map((id) => ({ kind: 'inhibited' as const, id }));
+    const incident = (id: string, status: 'open' | 'held', suppressedBy: Alert['suppressedBy']) =>
+      state.store.insertIncident({
+        alertId: id,
+        alert: makeAlert({ id, suppressedBy }),
+        priority: 'P2',
+        status,
+        openedAt: T,
+        levels: [],
+      });
+    incident('a', 'held', by('src'));
+    incident('b', 'held', [{ kind: 'silenced', id: 'src' }]);
+    incident('c', 'open', by('src'));
+    const d = incident('d', 'held', by('other', 'src'));
+    const e = incident('e', 'held', by('other'));
+    const heldBy = (...ids: string[]) =>
+      Object.fromEntries([...state.store.heldBy(ids)].map(([id, held]) => [id, held.map((i) => i.alertId)]));
+    expect(heldBy('src', 'other', 'c')).toEqual({ src: ['a', 'd'], other: ['d', 'e'] });
+    expect(heldBy()).toEqual({});
+    // Released (and paged), then held again by another alert: what it says now is what counts.
+    state.store.updateIncident({ ...d, status: 'open', alert: { ...d.alert, suppressedBy: [] } });
+    state.store.updateIncident({ ...e, alert: { ...e.alert, suppressedBy: by('src') } });
+    expect(heldBy('src', 'other')).toEqual({ src: ['a', 'e'] });
     const plan = state.db
-      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM esc_incidents WHERE status = 'held' ORDER BY id`)
-      .all() as { detail: string }[];
-    expect(plan.map((p) => p.detail)).toEqual([expect.stringContaining('USING INDEX esc_incidents_held')]);
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT h.by_alert AS held_by, i.* FROM esc_inhibited h JOIN esc_incidents i ON i.id = h.incident_id
+         WHERE h.by_alert IN (SELECT value FROM json_each(?)) AND i.status = 'held' ORDER BY h.incident_id`,
+      )
+      .all('["src"]') as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('USING COVERING INDEX esc_inhibited_by (by_alert=?)'),
+        expect.stringContaining('USING INTEGER PRIMARY KEY'),
+      ]),
+    );
+    expect(plan.map((p) => p.detail)).not.toContainEqual(expect.stringMatching(/^SCAN (h|i)\b/));
+  });
+
+  it('upgrades a store from migration 14: held incidents are found by the alerts inhibiting them', () => {
+    state.all.close();
+    const old = openDb(
+      `${state.dir}/v14.db`,
+      MIGRATIONS.filter((m) => m.version <= 14),
+    );
+    const insert = old.prepare(
+      `INSERT INTO esc_incidents (alert_id, alert, priority, status, opened_at, levels) VALUES (?, ?, 'P2', ?, ?, '[]')`,
+    );
+    insert.run(
+      'a',
+      JSON.stringify(makeAlert({ id: 'a', suppressedBy: [{ kind: 'inhibited', id: 'src' }] })),
+      'held',
+      T,
+    );
+    insert.run(
+      'b',
+      JSON.stringify(makeAlert({ id: 'b', suppressedBy: [{ kind: 'maintenance', id: 'src' }] })),
+      'held',
+      T,
+    );
+    insert.run('c', JSON.stringify(makeAlert({ id: 'c', suppressedBy: [] })), 'resolved', T);
+    old.close();
+    state.all = openStore(`${state.dir}/v14.db`);
+    expect(
+      state.store
+        .heldBy(['src'])
+        .get('src')
+        ?.map((i) => i.alertId),
+    ).toEqual(['a']);
   });
 
   it("finds an alert's last incident by its own index (migration 14), resolved ones too, not by reading every incident", () => {

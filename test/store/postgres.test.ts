@@ -32,6 +32,7 @@ describe('PostgreSQL store: schema', () => {
       'centinela_meta',
       'esc_acks',
       'esc_incidents',
+      'esc_inhibited',
       'esc_paged',
       'external_alerts',
       'heartbeats',
