@@ -84,7 +84,6 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
         ]
       : []),
   ];
-  const names = new Set(kinds.map((k) => k.alertname));
   return {
     alerting: {
       rules,
@@ -100,7 +99,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       causes,
       symptomProbes: symptomProbes(rules, causes),
       kinds,
-      fromSources: alerts.sources.map((s) => sourceAnyKind(s, names)),
+      fromSources: alerts.sources.map((s) => sourceAnyKind(s)),
       sources: new Map(alerts.sources.map((s) => [s.name, s])),
     },
     issues,

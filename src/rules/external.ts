@@ -133,10 +133,11 @@ export function sourceKinds(source: SourceConfig, alertnames: Iterable<string>):
 }
 
 /**
- * What a source may send before it has sent it, for the length limit of a silence or window: an alert of any name
- * but `ruleNames` (the config's), with any labels, at any priority the source can map to. A silence named for an
- * alert Prometheus has not fired yet is so capped as the P0 it may become.
+ * What a source may send before it has sent it, for the length limit of a silence or window: an alert of any name,
+ * with any labels, at any priority the source can map to. A silence named for an alert Prometheus has not fired yet
+ * is so capped as the P0 it may become, and so is one named for a rule of the config: Prometheus may send an alert of
+ * that name, which the silence would hold as well.
  */
-export function sourceAnyKind(source: SourceConfig, ruleNames: ReadonlySet<string>): SourceAnyKind {
-  return { source: source.name, except: ruleNames, priorities: sourcePriorities(source) };
+export function sourceAnyKind(source: SourceConfig): SourceAnyKind {
+  return { source: source.name, priorities: sourcePriorities(source) };
 }

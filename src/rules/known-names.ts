@@ -18,12 +18,12 @@ export interface AlertKind {
 }
 
 /**
- * An alert a source may send that the config does not name, known before it is first sent: any alert name but
- * `except` (the config's alert names, which are AlertKinds), any labels, at the priorities the source can map to.
+ * An alert a source may send, known before it is first sent: any alert name (a rule's of the config too: a source's
+ * alert is its own instance, and a silence or window on the name holds both), any labels, at the priorities the source
+ * can map to.
  */
 export interface SourceAnyKind {
   source: string;
-  except: ReadonlySet<string>;
   priorities: readonly Priority[];
 }
 

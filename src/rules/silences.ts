@@ -136,9 +136,9 @@ export function checkLength(
       throw new AlertingError(
         what.code,
         `a ${what.noun} of ${rounded} is too long: it could match an alert from source "${kind.source}" at ${priority} ` +
-          `(a source may send an alert of any name, not only those it has sent), and ${limit}. ${shorten}, or narrow ` +
-          `the matchers so they exclude it: add ${exclude} (so a ${over.join(' or ')} alert still pages), or match ` +
-          `alertname only to the config's rules`,
+          `(a source may send an alert of any name, a rule's of the config too, not only those it has sent), and ` +
+          `${limit}. ${shorten}, or narrow the matchers so they exclude it: add ${exclude} (so a ${over.join(' or ')} ` +
+          `alert still pages)`,
       );
     }
     throw new AlertingError(
@@ -151,11 +151,11 @@ export function checkLength(
 
 /**
  * Whether one matcher can hold for some alert of `kind` at `priority` (`priority` is matchable like a label). An
- * alert from a source has any labels, and any alert name but the config's.
+ * alert from a source has any labels and any alert name, the config's rules' names too.
  */
 export function couldMatch(m: Matcher, kind: AlertKind | SourceAnyKind, priority: Priority): boolean {
   if (m.label === 'priority') return matchesAll([m], { priority });
-  if ('source' in kind) return m.label !== 'alertname' || couldName(m, kind.except);
+  if ('source' in kind) return m.label !== 'alertname' || couldName(m);
   if (Object.hasOwn(kind.labels, m.label)) return matchesAll([m], kind.labels);
   if (kind.open === 'any' || kind.open.includes(m.label)) return true;
   return matchesAll([m], {});
@@ -165,11 +165,11 @@ export function couldMatch(m: Matcher, kind: AlertKind | SourceAnyKind, priority
 const REGEX_SYNTAX = /[\\^$.?*+()[\]{}]/;
 
 /**
- * Whether an alertname matcher can hold for a name (never empty: the intake requires one) that is none of `except`.
- * `=` and a regex that only lists names are checked; any other regex and every negation are taken to be able to.
+ * Whether an alertname matcher can hold for some name (never empty: the intake requires one). `=` and a regex that
+ * only lists names are checked; any other regex and every negation are taken to be able to.
  */
-function couldName(m: Matcher, except: ReadonlySet<string>): boolean {
+function couldName(m: Matcher): boolean {
   const listed =
     m.op === '=' ? [m.value] : m.op === '=~' && !REGEX_SYNTAX.test(m.value) ? m.value.split('|') : undefined;
-  return listed ? listed.some((name) => name !== '' && !except.has(name)) : true;
+  return listed ? listed.some((name) => name !== '') : true;
 }

@@ -221,13 +221,20 @@ describe('amtool and the acceptance review', () => {
     expect(named.ok).toBe(false);
     // Its length as centinela counts it: from its own now, which the fake clock keeps ahead of amtool's real one.
     expect(named.out).toMatch(
-      /a silence of (1d|23h[\dms]+) is too long: it could match an alert from source "prometheus" at P0 \(a source may send an alert of any name, not only those it has sent\), and P0 silences may last at most 1h \(evaluation\.silence_max\)\. Make it 1h or shorter, or narrow the matchers so they exclude it: add priority!="P0" \(so a P0 alert still pages\), or match alertname only to the config's rules$/m,
+      /a silence of (1d|23h[\dms]+) is too long: it could match an alert from source "prometheus" at P0 \(a source may send an alert of any name, a rule's of the config too, not only those it has sent\), and P0 silences may last at most 1h \(evaluation\.silence_max\)\. Make it 1h or shorter, or narrow the matchers so they exclude it: add priority!="P0" \(so a P0 alert still pages\)$/m,
     );
     // No alertname at all: refused too (ApiDown, a P0 rule here, could carry instance=db1; with no P0 rule, the
     // source's P0 is what it could match: test/rules/silences.test.ts).
     const byInstance = await forADay('instance=db1');
     expect(byInstance.ok).toBe(false);
     expect(byInstance.out).toMatch(/could match .* at P0, and P0 silences may last at most 1h/);
+    // A rule's name too (ApiLatencyHigh pages P2 or P1 here): Prometheus may send an alert so named at P0, which the
+    // silence would hold as well.
+    const rule = await forADay('alertname=ApiLatencyHigh');
+    expect(rule.ok).toBe(false);
+    expect(rule.out).toMatch(
+      /could match an alert from source "prometheus" at P0 .*, and P0 silences may last at most 1h/,
+    );
     // Narrowed as told, it is taken: a P0 DatabaseDown still pages.
     const narrowed = await forADay('alertname=DatabaseDown', 'priority!=P0');
     expect(narrowed).toMatchObject({ ok: true });

@@ -281,13 +281,17 @@ describe('one-shot windows: length cap, overlaps, names', () => {
     expect(err.code).toBe('WINDOW_TOO_LONG');
     expect(err.message).toBe(
       'a maintenance window of 2h is too long: it could match an alert from source "prometheus" at P0 (a source may ' +
-        'send an alert of any name, not only those it has sent), and P0 maintenance windows may last at most 1h ' +
-        '(evaluation.window_max). Give it a max of 1h or less, or narrow the matchers so they exclude it: add ' +
-        'priority!="P0" (so a P0 alert still pages), or match alertname only to the config\'s rules',
+        "send an alert of any name, a rule's of the config too, not only those it has sent), and P0 maintenance " +
+        'windows may last at most 1h (evaluation.window_max). Give it a max of 1h or less, or narrow the matchers so ' +
+        'they exclude it: add priority!="P0" (so a P0 alert still pages)',
     );
     // A label of the probe's alerts does not exclude a source's: Prometheus may send any label.
     expect(refusal(() => open(2 * 60 * MIN, { probe: 'api' })).code).toBe('WINDOW_TOO_LONG');
-    expect(open(6 * 60 * MIN, { alertname: 'ApiLatencyHigh' }).open).toBe(true);
+    // Nor does a rule's name: Prometheus may send an alert named ApiLatencyHigh at P0, which the window would hold.
+    expect(refusal(() => open(6 * 60 * MIN, { alertname: 'ApiLatencyHigh' })).message).toContain(
+      'from source "prometheus" at P0',
+    );
+    expect(open(6 * 60 * MIN, { alertname: 'ApiLatencyHigh', priority: '!=P0' }).open).toBe(true);
     expect(open(6 * 60 * MIN, { probe: 'api_health', priority: '!=P0' }, ['api_health']).open).toBe(true);
   });
 

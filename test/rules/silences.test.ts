@@ -270,9 +270,9 @@ describe('silences and the alerts a source may send', () => {
     expect(err.code).toBe('SILENCE_TOO_LONG');
     expect(err.message).toBe(
       'a silence of 2h is too long: it could match an alert from source "prometheus" at P0 (a source may send an ' +
-        'alert of any name, not only those it has sent), and P0 silences may last at most 1h (evaluation.silence_max). ' +
-        'Make it 1h or shorter, or narrow the matchers so they exclude it: add priority!="P0" (so a P0 alert still ' +
-        "pages), or match alertname only to the config's rules",
+        "alert of any name, a rule's of the config too, not only those it has sent), and P0 silences may last at " +
+        'most 1h (evaluation.silence_max). Make it 1h or shorter, or narrow the matchers so they exclude it: add ' +
+        'priority!="P0" (so a P0 alert still pages)',
     );
     // Past P1's 4h as well: the priority matcher offered excludes both, so it is not refused a second time.
     expect(refusal(() => create(h, { alertname: 'DatabaseDown' }, 24 * HOUR)).message).toContain(
@@ -287,6 +287,9 @@ describe('silences and the alerts a source may send', () => {
     [{ alertname: '=~Database.*' }, 2 * HOUR, 'from source "prometheus" at P0'],
     [{ alertname: '!=ApiLatencyHigh', instance: 'db1' }, 2 * HOUR, 'from source "prometheus" at P0'],
     [{ alertname: '=~ApiLatencyHigh|DatabaseDown' }, 2 * HOUR, 'from source "prometheus" at P0'],
+    // A rule's name too: Prometheus may send an alert of that name, which the silence would hold as well.
+    [{ alertname: 'ApiLatencyHigh' }, 2 * HOUR, 'from source "prometheus" at P0'],
+    [{ alertname: '=~ApiLatencyHigh|ContainerMemoryHigh' }, 2 * HOUR, 'from source "prometheus" at P0'],
     [{ alertname: 'ApiLatencyHigh', priority: '!=P0' }, 5 * HOUR, 'could match ApiLatencyHigh at P1'],
     [{ alertname: 'DatabaseDown', priority: 'P1' }, 5 * HOUR, 'from source "prometheus" at P1'],
   ])('refuses %j for %d ms: a source may send it', (matchers, length, message) => {
@@ -297,10 +300,10 @@ describe('silences and the alerts a source may send', () => {
   });
 
   it.each([
-    // Names only the config's rules have, or priorities the caps do not reach.
-    [{ alertname: 'ApiLatencyHigh' }, 4 * HOUR],
-    [{ alertname: 'ContainerMemoryHigh' }, 48 * HOUR],
-    [{ alertname: '=~ApiLatencyHigh|ContainerMemoryHigh', priority: '!=P1' }, 48 * HOUR],
+    // Priorities the caps do not reach, whatever the name.
+    [{ alertname: 'ApiLatencyHigh', priority: '!=P0' }, 4 * HOUR],
+    [{ alertname: 'ContainerMemoryHigh', priority: '!~P0|P1' }, 48 * HOUR],
+    [{ alertname: '=~ApiLatencyHigh|ContainerMemoryHigh', priority: '=~P2|P3' }, 48 * HOUR],
     [{ alertname: 'DatabaseDown', priority: '=~P2|P3' }, 48 * HOUR],
     [{ instance: 'db1', priority: '!~P0|P1' }, 48 * HOUR],
   ])('allows %j for %d ms', (matchers, length) => {
@@ -311,11 +314,37 @@ describe('silences and the alerts a source may send', () => {
     const p1 = withSource({});
     expect(create(p1, { alertname: 'DatabaseDown' }, 4 * HOUR).state).toBe('active');
     expect(refusal(() => create(p1, { alertname: 'DatabaseDown' }, 5 * HOUR)).message).toContain(
-      'it could match an alert from source "prometheus" at P1 (a source may send an alert of any name, not only ' +
-        'those it has sent), and P1 silences may last at most 4h',
+      'it could match an alert from source "prometheus" at P1 (a source may send an alert of any name, a rule\'s of ' +
+        'the config too, not only those it has sent), and P1 silences may last at most 4h',
     );
     const low = withSource({ page_p0: true, priority_labels: { severity: { warning: 'P2' } }, default_priority: 'P3' });
     expect(create(low, { alertname: 'DatabaseDown' }, 48 * HOUR).state).toBe('active');
+  });
+
+  it("holds a source's P0 alert named like a rule no longer than P0's cap", async () => {
+    // ApiLatencyHigh is a P1/P2 rule here; Prometheus has an alert of the same name, which its labels map to P0.
+    const h = withSource({ page_p0: true, priority_labels: { severity: { critical: 'P0' } } });
+    const p0 = () => {
+      const now = h.clock.now();
+      const labels = { alertname: 'ApiLatencyHigh', severity: 'critical', instance: 'api1' };
+      return { labels, annotations: {}, startsAt: now - 60_000, endsAt: now + 10 * 60_000 };
+    };
+    // The rule's cap (P1: 4h) is not the silence's: what it holds includes Prometheus' P0 of that name.
+    expect(refusal(() => create(h, { alertname: 'ApiLatencyHigh' }, 2 * HOUR)).message).toContain(
+      'it could match an alert from source "prometheus" at P0',
+    );
+    // Excluding P0 keeps the rule's own cap, and Prometheus' P0 of that name pages at once.
+    create(h, { alertname: 'ApiLatencyHigh', priority: '!=P0' }, 2 * HOUR);
+    expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['firing ApiLatencyHigh P2 held:silenced']);
+    expect(summarize(h.receive('prometheus', [p0()]))).toEqual(['firing ApiLatencyHigh P0']);
+    // A silence of the name alone, within P0's cap, holds Prometheus' P0 for that hour at most.
+    const other = withSource({ page_p0: true, priority_labels: { severity: { critical: 'P0' } } });
+    create(other, { alertname: 'ApiLatencyHigh' }, HOUR);
+    const now = other.clock.now();
+    const sent = { ...p0(), startsAt: now - 60_000, endsAt: now + 2 * HOUR };
+    expect(summarize(other.receive('prometheus', [sent]))).toEqual(['firing ApiLatencyHigh P0 held:silenced']);
+    await other.clock.advance(HOUR);
+    expect(summarize(other.tick())).toEqual(['firing ApiLatencyHigh P0']);
   });
 
   it('caps a forced silence on a name no rule has, through /api/v1 too', () => {
