@@ -85,6 +85,13 @@ export function checkSummary(config: Config) {
         },
       ];
     }),
+    sources: alerts.sources.map((s) => ({
+      name: s.name,
+      token: s.token ? 'own' : 'write_token',
+      priorityLabels: s.priority_labels,
+      defaultPriority: s.default_priority,
+      pageP0: s.page_p0,
+    })),
     inhibitRules: alerts.inhibit.length,
     maintenance: alerts.maintenance.map((m) => ({
       name: m.name,
@@ -157,6 +164,22 @@ export function summarize(config: Config): string {
   for (; step && step !== 'none' && !chain.includes(step); step = escalation.levels[step]?.escalate_to)
     chain.push(step);
   if (chain.length > 0) out.push(`  chain: ${chain.join(' → ')}`);
+
+  if (alerts.sources.length > 0) {
+    out.push('', 'Alert sources (POST /api/v2/alerts): the priority of an alert is the first of its labels mapped');
+    const width = alerts.sources.reduce((w, s) => Math.max(w, s.name.length), 0);
+    for (const s of alerts.sources) {
+      const token = s.token ? 'its own token' : 'the write token';
+      const p0 = s.page_p0 ? 'may page P0' : 'may not page P0: P0 pages P1 (page_p0: false)';
+      out.push(`  ${s.name.padEnd(width)}  ${token}; ${p0}`);
+      const pad = ' '.repeat(width + 4);
+      Object.entries(s.priority_labels).forEach(([label, map], i) => {
+        const mapped = Object.entries(map).map(([value, p]) => `${value} → ${p}`);
+        for (const line of wrap(`${pad}${i === 0 ? 'by' : 'then'} ${label}: `, mapped)) out.push(line);
+      });
+      out.push(`${pad}else ${s.default_priority}`);
+    }
+  }
 
   if (alerts.inhibit.length > 0 || alerts.maintenance.length > 0) {
     out.push(

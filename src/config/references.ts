@@ -71,6 +71,9 @@ export function checkReferences(
   if (alerts && escalation) {
     for (const f of checkRouting(alerts, escalationNames, quoting('alerts'))) out.push({ ...f, file: 'alerts' });
   }
+  if (alerts) {
+    for (const f of sharedTokens(alerts.sources ?? [], centinela?.server)) out.push({ ...f, file: 'alerts' });
+  }
   if (centinela?.timezone !== undefined && !validTimeZone(centinela.timezone)) {
     out.push({ ...badTimeZone(['timezone'], centinela.timezone, quoting('centinela')), file: 'centinela' });
   }
@@ -447,6 +450,52 @@ function tokenlessSources(sources: readonly (SourceConfig | undefined)[]): Findi
       `is not set, and sources[${without[0]}] has no token either: the write token feeds only one source, ` +
       'so centinela could not tell which one sent an alert. Give each source but one its own token: ${ENV_VAR}',
   }));
+}
+
+/**
+ * A source is told by its token, so two sources with one token could not be told apart (the first would take both's
+ * alerts). A source's token that is the write token is what leaving `token` out means (the write token feeds that
+ * source), so it is said that way; one that is the read token would let whoever may read (a dashboard) send alerts.
+ * Tokens come from the environment: no message shows one.
+ */
+function sharedTokens(
+  sources: readonly (SourceConfig | undefined)[],
+  server: Salvaged<CentinelaFile>['server'],
+): Finding[] {
+  const out: Finding[] = [];
+  const first = new Map<string, number>();
+  sources.forEach((s, i) => {
+    const token = s?.token?.reveal();
+    if (token === undefined) return;
+    const path = ['sources', i, 'token'];
+    const earlier = first.get(token);
+    if (earlier === undefined) first.set(token, i);
+    else {
+      out.push({
+        path,
+        message:
+          `is the token of sources[${earlier}] too: centinela tells a source by its token, so each needs its own. ` +
+          'Generate one with openssl rand -hex 16',
+      });
+    }
+    if (server?.write_token?.reveal() === token) {
+      out.push({
+        path,
+        message:
+          "is centinela.yaml's server.write_token too: Prometheus' config would hold the token that acks and " +
+          'silences. Leave token out to have the write token feed this source, or give it its own: openssl rand -hex 16',
+      });
+    }
+    if (server?.read_token?.reveal() === token) {
+      out.push({
+        path,
+        message:
+          "is centinela.yaml's server.read_token too: whoever may read (a dashboard) could send alerts. Give the " +
+          'source its own token: openssl rand -hex 16',
+      });
+    }
+  });
+  return out;
 }
 
 function duplicates(list: string, names: readonly (string | undefined)[], q: Quoting): Finding[] {

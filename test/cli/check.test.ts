@@ -1,6 +1,6 @@
 // `centinela check`: the summary for a valid folder, every problem and exit 1 for a broken one, through the real binary.
 import { describe, expect, it } from 'vitest';
-import { check, summarize } from '../../src/cli/check.js';
+import { check, checkSummary, summarize } from '../../src/cli/check.js';
 import { parseConfig } from '../../src/config/load.js';
 import { centinela } from '../support/cli.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
@@ -64,6 +64,71 @@ describe('summarize', () => {
         '0 inhibition rules; maintenance windows: backup (0 2 * * 0, 1h, America/Guayaquil).',
       ].join('\n'),
     );
+  });
+});
+
+describe('summarize, with alert sources', () => {
+  const config = parseConfig(
+    'cfg',
+    {
+      alerts: [
+        'sources:',
+        '  - { name: prometheus, token: "${PROM_TOKEN}", page_p0: true }',
+        '  - name: grafana',
+        '    priority_labels: { priority: { P0: P0, P1: P1 } }',
+        '    default_priority: P3',
+      ].join('\n'),
+      escalation: [
+        'levels:',
+        '  P1: { ack_within: 1h, repeat_every: 15m, contacts: [lead] }',
+        '  P2: { ack_within: 4h, repeat_every: 1h, contacts: [lead] }',
+        '  P3: { ack_within: 1d, repeat_every: 4h, contacts: [lead] }',
+        'contacts:',
+        '  lead: { name: Lead, channels: [hook] }',
+        'channels:',
+        '  hook: { kind: webhook, format: slack, url: "https://hooks.example.org/x" }',
+      ].join('\n'),
+    },
+    { PROM_TOKEN: 'hunter2-S3cr3t-prometheus' },
+  );
+
+  it('lists each source: its token (never shown), whether it may page P0, and how labels map to a priority', () => {
+    const text = summarize(config);
+    expect(text.slice(text.indexOf('Alert sources'))).toBe(
+      [
+        'Alert sources (POST /api/v2/alerts): the priority of an alert is the first of its labels mapped',
+        '  prometheus  its own token; may page P0',
+        '              by priority: P0 → P0, P1 → P1, P2 → P2, P3 → P3',
+        '              then severity: critical → P1, error → P2, warning → P2, info → P3',
+        '              else P2',
+        '  grafana     the write token; may not page P0: P0 pages P1 (page_p0: false)',
+        '              by priority: P0 → P0, P1 → P1',
+        '              else P3',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('gives them in the JSON summary too', () => {
+    expect(checkSummary(config).sources).toEqual([
+      {
+        name: 'prometheus',
+        token: 'own',
+        priorityLabels: {
+          priority: { P0: 'P0', P1: 'P1', P2: 'P2', P3: 'P3' },
+          severity: { critical: 'P1', error: 'P2', warning: 'P2', info: 'P3' },
+        },
+        defaultPriority: 'P2',
+        pageP0: true,
+      },
+      {
+        name: 'grafana',
+        token: 'write_token',
+        priorityLabels: { priority: { P0: 'P0', P1: 'P1' } },
+        defaultPriority: 'P3',
+        pageP0: false,
+      },
+    ]);
   });
 });
 

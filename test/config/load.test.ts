@@ -298,6 +298,35 @@ describe('one fixture per problem', () => {
     );
   });
 
+  it("refuses a source's token that another source has, or that is the write or read token, showing none", () => {
+    const dir = join(FIXTURES, 'source-shared-token');
+    const env = {
+      PROM_TOKEN: 'hunter2-S3cr3t-prometheus',
+      GRAFANA_TOKEN: 'hunter2-S3cr3t-prometheus',
+      LOKI_TOKEN: 'hunter2-S3cr3t-write-token',
+      WRITE_TOKEN: 'hunter2-S3cr3t-write-token',
+      TEMPO_TOKEN: 'hunter2-S3cr3t-read-token',
+      READ_TOKEN: 'hunter2-S3cr3t-read-token',
+    };
+    expect(problems(dir, fixture('source-shared-token'), env)).toBe(
+      [
+        `${dir}/alerts.yaml:10:12  sources[1].token: is the token of sources[0] too: centinela tells a source by its ` +
+          'token, so each needs its own. Generate one with openssl rand -hex 16.',
+        `${dir}/alerts.yaml:12:12  sources[2].token: is centinela.yaml's server.write_token too: Prometheus' config ` +
+          'would hold the token that acks and silences. Leave token out to have the write token feed this source, or ' +
+          'give it its own: openssl rand -hex 16.',
+        `${dir}/alerts.yaml:14:12  sources[3].token: is centinela.yaml's server.read_token too: whoever may read (a ` +
+          'dashboard) could send alerts. Give the source its own token: openssl rand -hex 16.',
+        '3 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+    // Distinct tokens load.
+    const own = { ...env, GRAFANA_TOKEN: 'hunter2-S3cr3t-grafana', LOKI_TOKEN: 'hunter2-S3cr3t-loki-token' };
+    expect(() =>
+      parseConfig(dir, fixture('source-shared-token'), { ...own, TEMPO_TOKEN: 'hunter2-S3cr3t-tempo' }),
+    ).not.toThrow();
+  });
+
   it('has a test case for every fixture folder', async () => {
     const { readdirSync } = await import('node:fs');
     const tested = new Set([
@@ -307,6 +336,7 @@ describe('one fixture per problem', () => {
       'every-stage',
       'every-key',
       'pairs-collection-key',
+      'source-shared-token',
     ]);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
   });
