@@ -32,30 +32,53 @@ const time = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, 
 /** A label name as Prometheus and Alertmanager take one; `__…` names are the sender's own, dropped by posted(). */
 const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-const labelSet = z
-  .record(z.string(), z.string().max(LABEL_VALUE_MAX, { message: `must be at most ${LABEL_VALUE_MAX} characters` }))
-  .superRefine((l, ctx) => {
-    const names = Object.keys(l);
-    const bad = names.find((n) => !PROMETHEUS_LABEL_NAME.test(n));
-    if (bad !== undefined) {
-      const shown = JSON.stringify(bad.slice(0, 100));
+/**
+ * `schema` over a map of the body, refusing a key "__proto__": the scope's JSON parser keeps it as a key like any other
+ * (JSON.parse sets no prototype), and a zod record would leave it out without a word.
+ */
+function withoutProto<T extends z.ZodType>(what: string, schema: T) {
+  return z.preprocess((v, ctx) => {
+    if (typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__')) {
       ctx.addIssue({
         code: 'custom',
-        message: `${shown} is not a label name: letters, digits and _, not starting with a digit`,
+        input: v,
+        message: `"__proto__" is not ${what} centinela takes: JavaScript objects give that name a meaning of their own. Rename it`,
       });
-    } else if (names.length > LABELS_MAX) {
-      ctx.addIssue({ code: 'custom', message: `has more than ${LABELS_MAX} labels` });
-    } else if (!Object.hasOwn(l, 'alertname') || l.alertname === '') {
-      ctx.addIssue({ code: 'custom', message: 'needs an alertname label' });
     }
-  });
+    return v;
+  }, schema);
+}
 
-const annotations = z
-  .record(
-    z.string().min(1).max(256),
-    z.string().max(ANNOTATION_MAX, { message: `must be at most ${ANNOTATION_MAX} characters` }),
-  )
-  .refine((a) => Object.keys(a).length <= LABELS_MAX, { message: `has more than ${LABELS_MAX} annotations` });
+const labelSet = withoutProto(
+  'a label name',
+  z
+    .record(z.string(), z.string().max(LABEL_VALUE_MAX, { message: `must be at most ${LABEL_VALUE_MAX} characters` }))
+    .superRefine((l, ctx) => {
+      const names = Object.keys(l);
+      const bad = names.find((n) => !PROMETHEUS_LABEL_NAME.test(n));
+      if (bad !== undefined) {
+        const shown = JSON.stringify(bad.slice(0, 100));
+        ctx.addIssue({
+          code: 'custom',
+          message: `${shown} is not a label name: letters, digits and _, not starting with a digit`,
+        });
+      } else if (names.length > LABELS_MAX) {
+        ctx.addIssue({ code: 'custom', message: `has more than ${LABELS_MAX} labels` });
+      } else if (!Object.hasOwn(l, 'alertname') || l.alertname === '') {
+        ctx.addIssue({ code: 'custom', message: 'needs an alertname label' });
+      }
+    }),
+);
+
+const annotations = withoutProto(
+  'an annotation name',
+  z
+    .record(
+      z.string().min(1).max(256),
+      z.string().max(ANNOTATION_MAX, { message: `must be at most ${ANNOTATION_MAX} characters` }),
+    )
+    .refine((a) => Object.keys(a).length <= LABELS_MAX, { message: `has more than ${LABELS_MAX} annotations` }),
+);
 
 const postableAlert = z
   .object({
@@ -143,6 +166,17 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
             : 'internal error; the centinela log has the detail';
       if (status === 401) reply.header('www-authenticate', 'Bearer realm="centinela"');
       return amError(reply, status, message);
+    });
+    // JSON as JSON.parse reads it, which keeps a key "__proto__" as a plain key (it sets no prototype): the intake then
+    // refuses it naming the label, where fastify's parser refused the whole body as "Object contains forbidden
+    // prototype property". Bodies here only reach zod, whose objects are new ones; nothing merges them into another.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, body === '' ? undefined : JSON.parse(body as string));
+      } catch (err) {
+        done(new ApiError('INVALID_JSON', `the body is not valid JSON (${(err as Error).message})`));
+      }
     });
     // Grafana's Alertmanager data source and its sender may present the token as a basic-auth password.
     const read = { config: { access: 'read' as const, basicAuth: true } };

@@ -80,6 +80,34 @@ describe('POST /api/v2/alerts', () => {
     expect(hookEvents(world.hook)).toEqual([]);
   });
 
+  it('refuses a label or annotation named __proto__ naming it, and takes one named constructor as any other', async () => {
+    // Written out: a __proto__ key in an object literal would set its prototype, not add a key.
+    const times = `"startsAt": "${new Date(d.clock.now()).toISOString()}"`;
+    const proto = await post(`[{ "labels": { "alertname": "Proto", "__proto__": "x" }, ${times} }]`);
+    expect(proto.status).toBe(400);
+    expect(await proto.json()).toBe(
+      'alerts.0.labels: "__proto__" is not a label name centinela takes: JavaScript objects give that name a ' +
+        'meaning of their own. Rename it',
+    );
+    const note = await post(`[{ "labels": { "alertname": "Proto" }, "annotations": { "__proto__": "x" }, ${times} }]`);
+    expect(await note.json()).toBe(
+      'alerts.0.annotations: "__proto__" is not an annotation name centinela takes: JavaScript objects give that ' +
+        'name a meaning of their own. Rename it',
+    );
+    // Escaped, it is the same key.
+    const escaped = await post(`[{ "labels": { "alertname": "Proto", "\\u005f_proto__": "x" }, ${times} }]`);
+    expect(await escaped.json()).toMatch(/^alerts\.0\.labels: "__proto__" is not a label name/);
+    const named = firing({ alertname: 'Proto', constructor: 'c1', toString: 't', hasOwnProperty: 'h' });
+    expect((await post([named])).status).toBe(200);
+    const found = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('constructor="c1"')}`);
+    expect(((await found.json()) as { labels: Record<string, string> }[]).map((a) => a.labels)).toEqual([
+      expect.objectContaining({ alertname: 'Proto', constructor: 'c1', toString: 't', hasOwnProperty: 'h' }),
+    ]);
+    // A filter on a label no alert has matches none, though every object "has" constructor through its prototype.
+    const none = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('valueOf=~".+"')}`);
+    expect(await none.json()).toEqual([]);
+  });
+
   it('checks a big body in parts yet names every bad alert with its place, and takes none of it', async () => {
     const alerts: unknown[] = Array.from({ length: 1_200 }, (_, i) => firing({ alertname: 'Big', instance: `h${i}` }));
     alerts[3] = { labels: { severity: 'critical' } };
