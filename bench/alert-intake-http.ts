@@ -5,6 +5,7 @@
 //
 //   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000] [--group-wait 0s]
 //                                      [--phases intake,resolve] [--resolve 10000] [--trials 3] [--silenced]
+//                                      [--besides 0] [--ways one,batches,expiry]
 //
 // Printed for the intake phase: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are
 // all resent; then the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then
@@ -15,7 +16,8 @@
 // expire (their endsAt passes at once, with no resend: the fake clock moves past it and the daemon resolves them in
 // parts). Printed per way, medians of the trials: the answer time (for expiry, until the last is resolved), alerts/s,
 // and the timer's worst lateness. With `--silenced`, a silence (job=node, 50 minutes) holds them all from the start:
-// each is an incident held back, and its resolution still goes to nobody paged.
+// each is an incident held back, and its resolution still goes to nobody paged. With `--besides N`, N other alerts
+// are opened first and stay open throughout: a resolution should cost what it resolves, not what is open.
 //
 // Every new alert pages (P2, the webhook sink). The fixture's escalation.yaml has `group_wait: 0s`: every page is due
 // at once, so the worker sends a message per group for nearly every alert while they arrive (the worst case).
@@ -39,6 +41,8 @@ const { values } = parseArgs({
     resolve: { type: 'string', default: '10000' },
     trials: { type: 'string', default: '3' },
     silenced: { type: 'boolean', default: false },
+    besides: { type: 'string', default: '0' },
+    ways: { type: 'string', default: 'one,batches,expiry' },
   },
 });
 const OPEN = Number(values.open);
@@ -46,7 +50,8 @@ const SINGLES = Number(values.singles);
 const BURST = Number(values.burst);
 const RESOLVE = Number(values.resolve);
 const TRIALS = Number(values.trials);
-if (![OPEN, SINGLES, BURST, RESOLVE, TRIALS].every((n) => Number.isInteger(n) && n > 0)) {
+const BESIDES = Number(values.besides);
+if (![OPEN, SINGLES, BURST, RESOLVE, TRIALS].every((n) => Number.isInteger(n) && n > 0) || !(BESIDES >= 0)) {
   throw new Error(
     'bench/alert-intake-http.ts: --open, --singles, --burst, --resolve and --trials take a whole number, 1 or more',
   );
@@ -144,7 +149,12 @@ async function intake(): Promise<void> {
 }
 
 type Way = 'one POST' | `POSTs of ${typeof BATCH}` | 'expiry';
-const WAYS: Way[] = ['one POST', `POSTs of ${BATCH}`, 'expiry'];
+const WAY_NAMES: Record<string, Way> = { one: 'one POST', batches: `POSTs of ${BATCH}`, expiry: 'expiry' };
+const WAYS = values.ways.split(',').map((w) => {
+  const way = WAY_NAMES[w];
+  if (!way) throw new Error(`bench/alert-intake-http.ts: --ways takes one, batches and expiry, not "${w}"`);
+  return way;
+});
 
 /** Opens RESOLVE alerts on a new daemon, then resolves them all `way`; returns the time taken and the timer's lateness. */
 async function resolveOnce(way: Way): Promise<{ ms: number; lateMs: number }> {
@@ -155,6 +165,7 @@ async function resolveOnce(way: Way): Promise<{ ms: number; lateMs: number }> {
     // advance fires every part the loop arms after it (zero-delay timers), a turn of the event loop between two.
     const endsAt = way === 'expiry' ? now + 1000 : undefined;
     if (values.silenced) await silence(s, now);
+    if (BESIDES > 0) await flood(s, BESIDES, 'besides');
     await flood(s, RESOLVE, 'resolve', endsAt);
     const ended = (i: number) => alert(now, i, 'resolve', now - 1000);
     const timer = watchTimer();
@@ -177,8 +188,9 @@ async function resolveOnce(way: Way): Promise<{ ms: number; lateMs: number }> {
     const lateMs = await timer.stop();
     const res = await fetch(`${s.url}/api/v2/alerts?active=true&silenced=true&inhibited=true`);
     const left = ((await res.json()) as unknown[]).length;
-    if (left !== 0)
-      throw new Error(`bench/alert-intake-http.ts: ${left} alerts still open after the ${way} resolution`);
+    if (left !== BESIDES) {
+      throw new Error(`bench/alert-intake-http.ts: ${left - BESIDES} alerts still open after the ${way} resolution`);
+    }
     return { ms: taken, lateMs };
   } finally {
     await s.d.close();
@@ -209,7 +221,7 @@ async function resolution(): Promise<void> {
     for (const way of WAYS) runs.get(way)?.push(await resolveOnce(way));
   }
   console.log(
-    `resolution over HTTP: ${RESOLVE} open alerts${values.silenced ? ', silenced,' : ''} resolved, ${TRIALS} trials (a new daemon each), medians; group_wait ${GROUP_WAIT}`,
+    `resolution over HTTP: ${RESOLVE} open alerts${values.silenced ? ', silenced,' : ''} resolved${BESIDES > 0 ? ` (${BESIDES} others open)` : ''}, ${TRIALS} trials (a new daemon each), medians; group_wait ${GROUP_WAIT}`,
   );
   for (const [way, rs] of runs) {
     const taken = median(rs.map((r) => r.ms));

@@ -114,10 +114,12 @@ interface Draft {
   inhibits: ReadonlyMap<string, string[]>;
   /** Alerts received from sources in this evaluation, by alert id. */
   received: Map<string, ExternalAlert>;
-  /** Whether #expireReceived looked at every open alert (the next expiry is then found again at commit). */
+  /** Whether #expireReceived resolved every expired alert it had found (the next expiry is then found again at commit). */
   expiryLooked?: boolean;
   /** #expireReceived stopped at EXPIRE_SLICE with more to resolve. */
   moreToExpire?: boolean;
+  /** How far into #expiring this evaluation took (see #expireReceived). */
+  expiringTaken?: number;
   /** What the holds were computed from (see HoldBasis); set by #tellAll. */
   holdBasis?: HoldBasis;
 }
@@ -171,6 +173,13 @@ export class Evaluator {
   #holdBasis: HoldBasis | undefined;
   /** No received alert's endsAt comes before this: until then, none can expire (-Infinity: look). */
   #nextExpiry = Number.NEGATIVE_INFINITY;
+  /**
+   * Open alerts from sources found expired by one walk over the open alerts, resolved EXPIRE_SLICE per evaluation from
+   * #expiringTaken (as far as committed evaluations took) on: a part then costs what it resolves, where a walk per part
+   * from the start cost every open alert again (ten thousand left open made each part of an expiry walk them all).
+   */
+  #expiring: string[] = [];
+  #expiringTaken = 0;
   /** Active instances of rules removed from the config (see #resolveOrphans). */
   readonly #orphans = new Set<string>();
   /** Instances the last evaluation closed: looked at by it, not by the next one. */
@@ -418,24 +427,38 @@ export class Evaluator {
     }
   }
 
-  /** Open alerts from sources whose endsAt has passed without a resend resolve, EXPIRE_SLICE at a time. */
+  /**
+   * Open alerts from sources whose endsAt has passed without a resend resolve, EXPIRE_SLICE at a time: once the last
+   * walk's finds are all taken and an endsAt has passed, one walk finds every expired alert, and each evaluation
+   * resolves the next of them that still are (not resent meanwhile, nor resolved otherwise).
+   */
   #expireReceived(draft: Draft): void {
-    if (draft.now < this.#nextExpiry) return;
+    if (this.#expiringTaken >= this.#expiring.length) {
+      if (draft.now < this.#nextExpiry) return;
+      this.#expiring = [...this.#active].filter((id) => this.#expired(draft, id));
+      this.#expiringTaken = 0;
+    }
+    let at = this.#expiringTaken;
     let resolved = 0;
-    for (const id of this.#active) {
+    while (at < this.#expiring.length && resolved < EXPIRE_SLICE) {
+      const id = this.#expiring[at++] as string;
       const e = this.#get(draft, id);
-      const source = e?.rule.source === undefined ? undefined : this.#alerting.sources.get(e.rule.source);
-      if (!e || !source || draft.received.has(id)) continue;
-      const alert = this.#external.get(id);
-      if (alert && alert.endsAt > draft.now) continue;
-      if (resolved === EXPIRE_SLICE) {
-        draft.moreToExpire = true;
-        return;
-      }
+      if (!e || !isActive(e.inst) || !this.#expired(draft, id)) continue;
       this.#observe(draft, e.rule, id, e.labels, { kind: 'clear', value: undefined });
       resolved += 1;
     }
-    draft.expiryLooked = true;
+    draft.expiringTaken = at;
+    if (at < this.#expiring.length) draft.moreToExpire = true;
+    else draft.expiryLooked = true;
+  }
+
+  /** Whether the instance `id` is an alert of a configured source whose endsAt has passed, not received just now. */
+  #expired(draft: Draft, id: string): boolean {
+    const e = this.#get(draft, id);
+    const source = e?.rule.source === undefined ? undefined : this.#alerting.sources.get(e.rule.source);
+    if (!e || !source || draft.received.has(id)) return false;
+    const alert = this.#external.get(id);
+    return !alert || alert.endsAt <= draft.now;
   }
 
   /** The rule of `source`'s alerts named `alertname`, made once per evaluator and known by name from then on. */
@@ -770,6 +793,7 @@ export class Evaluator {
     }
     for (const a of received) this.#keepExternal(a);
     for (const id of closed) this.#forgetExternal(id);
+    if (draft.expiringTaken !== undefined) this.#expiringTaken = draft.expiringTaken;
     if (draft.expiryLooked) {
       this.#nextExpiry = Number.POSITIVE_INFINITY;
       for (const a of this.#external.values()) this.#nextExpiry = Math.min(this.#nextExpiry, a.endsAt);
@@ -828,6 +852,8 @@ export class Evaluator {
     this.#openBySource.clear();
     this.#orphans.clear();
     this.#nextExpiry = Number.NEGATIVE_INFINITY;
+    this.#expiring = [];
+    this.#expiringTaken = 0;
     this.#holdBasis = undefined;
     for (const a of this.#store.loadExternal()) this.#keepExternal(a);
     for (const s of this.#store.loadInstances()) {

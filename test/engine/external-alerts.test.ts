@@ -111,6 +111,29 @@ describe('alerts received from a source', () => {
     expect(many.filter((a) => running.state('HostDown', a.labels) !== 'resolved')).toEqual([]);
   });
 
+  it('expiring in parts among others open, skip one resent meanwhile and leave one expiring after to the next pass', async () => {
+    const h = harness();
+    const now = h.clock.now();
+    const stays = Array.from({ length: 300 }, (_, i) => ({
+      ...firing(h, { alertname: 'Stays', instance: `s-${i}` }),
+      endsAt: now + 10 * MIN,
+    }));
+    const goes = Array.from({ length: 150 }, (_, i) => firing(h, { alertname: 'Goes', instance: `g-${i}` }));
+    const later = { ...firing(h, { alertname: 'Later' }), endsAt: now + 62_000 };
+    h.receive('prometheus', [...stays, ...goes, later]);
+    await h.advance(61_000);
+    expect(summarize(h.tick())).toEqual(Array(100).fill('resolved Goes P2'));
+    // Its resend is an evaluation too: it takes the next part, less the one resent.
+    const resent = goes[149] as PostedAlert;
+    expect(summarize(h.receive('prometheus', [{ ...resent, endsAt: h.clock.now() + MIN }]))).toEqual(
+      Array(49).fill('resolved Goes P2'),
+    );
+    await h.advance(1_000);
+    expect(summarize(h.tick())).toEqual(['resolved Later P2']);
+    expect(h.state('Goes', resent.labels)).toBe('firing');
+    expect(stays.filter((a) => h.state('Stays', a.labels) !== 'firing')).toEqual([]);
+  });
+
   it('resolve at once when sent resolved (endsAt in the past) while firing; the all-clear keeps the texts', () => {
     const h = harness();
     const a = firing(h, { alertname: 'QueueStuck' }, { summary: 'queue stuck' });
