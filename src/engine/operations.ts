@@ -83,6 +83,32 @@ function rulesCall<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Waits until a write is durable. A write the store could not save (PostgreSQL unreachable, or another centinela
+ * took over) is in force here but not saved: the caller is told so, not answered 500.
+ */
+async function saved(committed: () => Promise<void>): Promise<void> {
+  try {
+    await committed();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'STATE_UNREACHABLE') {
+      throw new ApiError(
+        'NOT_SAVED',
+        'applied on this centinela but not saved: PostgreSQL does not answer. It is saved when PostgreSQL answers ' +
+          'again; if the other centinela takes over meanwhile, it does not know it: send it there',
+      );
+    }
+    if (code === 'STATE_FENCED') {
+      throw new ApiError(
+        'NOT_SAVED',
+        'not saved: another centinela took over and leads now; this one writes nothing more: send it there',
+      );
+    }
+    throw err;
+  }
+}
+
 function refused(r: AckRefusal): ApiError {
   return new ApiError(r.code, r.message);
 }
@@ -351,7 +377,7 @@ export function createOperations(d: OperationsDeps): Operations {
           throw new ApiError('NOT_FIRING', `alert "${id}" is ${known.state}: nobody was paged, nothing to acknowledge`);
         throw refused(result);
       }
-      await d.committed();
+      await saved(d.committed);
       d.acknowledged(result);
       return ackView(result, input.via);
     },
@@ -376,7 +402,7 @@ export function createOperations(d: OperationsDeps): Operations {
         total.accepted += counts.accepted;
         total.refused += counts.refused;
       }
-      await d.committed();
+      await saved(d.committed);
       return total;
     },
 
@@ -392,14 +418,14 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(input.anyAlertname ? { anyAlertname: true } : {}),
         }),
       );
-      await d.committed();
+      await saved(d.committed);
       d.changed();
       return silenceView(s);
     },
 
     async expireSilence(id, by) {
       const s = rulesCall(() => api().expireSilence(id, by));
-      await d.committed();
+      await saved(d.committed);
       d.changed();
       return silenceView(s);
     },
@@ -428,7 +454,7 @@ export function createOperations(d: OperationsDeps): Operations {
           ...(input.budgetMs !== undefined ? { budget: input.budgetMs } : {}),
         }),
       );
-      await d.committed();
+      await saved(d.committed);
       d.changed();
       return windowView(w);
     },
@@ -439,7 +465,7 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async recordMaintenanceOutput(id, input) {
       const w = rulesCall(() => api().recordOutput(id, input.output, input.ended));
-      await d.committed();
+      await saved(d.committed);
       // A passing run after the command's end closes the window: the probes run now rather than at their next turn.
       if (input.ended && w.kind === 'one-shot' && w.open) for (const p of w.probes) d.scheduler.runSoon(p, 0);
       return windowView(w);
@@ -447,7 +473,7 @@ export function createOperations(d: OperationsDeps): Operations {
 
     async endMaintenance(id, by) {
       const w = rulesCall(() => api().closeWindow(id, by));
-      await d.committed();
+      await saved(d.committed);
       d.changed();
       return windowView(w);
     },
@@ -465,7 +491,7 @@ export function createOperations(d: OperationsDeps): Operations {
     async confirmAckLink(token, comment) {
       const result = confirmAckLink(token, comment, linkDeps(), d.clock.now());
       if (!result.ok) throw refused(result);
-      await d.committed();
+      await saved(d.committed);
       d.acknowledged(result);
       return ackView(result, 'link');
     },
@@ -479,7 +505,7 @@ export function createOperations(d: OperationsDeps): Operations {
         runSoon: (p: string) => d.scheduler.runSoon(p, 0),
       };
       const recorded = recordPing(deps, name, ping);
-      await d.committed();
+      await saved(d.committed);
       return recorded;
     },
     async status() {

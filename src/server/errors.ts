@@ -51,6 +51,10 @@ export const API_ERRORS = {
     status: 503,
     when: 'a write sent to the standby was taken by the active, which did not answer in time: check whether it was applied',
   },
+  NOT_SAVED: {
+    status: 503,
+    when: 'PostgreSQL did not save the write: unreachable (the write is in force on this centinela and saved when it answers) or another centinela took over',
+  },
   INTERNAL: { status: 500, when: 'a bug or a state store failure; the log has the detail' },
 } as const;
 

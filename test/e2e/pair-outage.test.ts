@@ -10,6 +10,7 @@ import {
   spawnCentinela,
   usePostgresState,
   type World,
+  WRITE_TOKEN,
   waitForRuns,
 } from '../support/daemon.js';
 import { pgHost, pgPort, waitForDelivered } from '../support/pg.js';
@@ -89,6 +90,41 @@ describe('PostgreSQL unreachable for the active centinela', () => {
     await waitForRuns(active.url, 3);
     expect(hookEvents(w.hook)).toEqual(['firing ApiDown', 'resolved ApiDown']);
     expect(subjects(w).filter((s) => s.startsWith('[P0]'))).toHaveLength(1);
+  });
+
+  it('an ack while PostgreSQL does not answer: in force here, answered 503 NOT_SAVED, saved once it answers', async () => {
+    const { w, active } = await activeBehindProxy('1m');
+    w.target.setFault('down');
+    await w.hook.waitFor(1, { within: 20_000 });
+    await waitForDelivered(replicas.db, 2);
+    await proxy?.cut();
+    const { alerts } = (await (await fetch(`${active.url}/api/v1/alerts`)).json()) as { alerts: { id: string }[] };
+    const ack = () =>
+      fetch(`${active.url}/api/v1/alerts/${alerts[0]?.id}/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WRITE_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 'ana' }),
+      });
+    const res = await ack();
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'NOT_SAVED',
+      message:
+        'applied on this centinela but not saved: PostgreSQL does not answer. It is saved when PostgreSQL answers ' +
+        'again; if the other centinela takes over meanwhile, it does not know it: send it there',
+    });
+    // In force here: a second ack is refused as such.
+    expect((await ack()).status).toBe(409);
+    await proxy?.restore();
+    const admin = await replicas.db.connect();
+    try {
+      await eventually(
+        async () => (await admin.query(`SELECT 1 FROM esc_incidents WHERE ack_by = 'ana'`)).rows.length === 1,
+        'the ack was not saved once PostgreSQL answered',
+      );
+    } finally {
+      await admin.end();
+    }
   });
 
   it('the standby took over during the outage: the old active, back, delivers nothing and exits 1', async () => {
