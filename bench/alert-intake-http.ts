@@ -4,8 +4,10 @@
 // probe scheduler: its worst lateness says whether probes keep their pace while alerts come in.
 //
 //   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000] [--group-wait 0s]
-//                                      [--phases intake,resolve] [--resolve 10000] [--trials 3] [--silenced]
+//                                      [--phases intake] [--resolve 10000] [--trials 3] [--silenced]
 //                                      [--besides 0] [--ways one,batches,expiry]
+//
+// `--phases intake,resolve` runs both phases (intake alone by default).
 //
 // Printed for the intake phase: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are
 // all resent; then the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then
@@ -15,7 +17,7 @@
 // 64), then all resolved, three ways: resent with endsAt in the past in one POST, the same in POSTs of 64, and left to
 // expire (their endsAt passes at once, with no resend: the fake clock moves past it and the daemon resolves them in
 // parts). Printed per way, medians of the trials: the answer time (for expiry, until the last is resolved), alerts/s,
-// and the timer's worst lateness. With `--silenced`, a silence (job=node, 50 minutes) holds them all from the start:
+// and the timer's worst lateness (`--ways` picks which of one, batches and expiry). With `--silenced`, a silence (job=node, 50 minutes) holds them all from the start:
 // each is an incident held back, and its resolution still goes to nobody paged. With `--besides N`, N other alerts
 // are opened first and stay open throughout: a resolution should cost what it resolves, not what is open.
 //
@@ -37,7 +39,7 @@ const { values } = parseArgs({
     singles: { type: 'string', default: '20' },
     burst: { type: 'string', default: '10000' },
     'group-wait': { type: 'string', default: '0s' },
-    phases: { type: 'string', default: 'intake,resolve' },
+    phases: { type: 'string', default: 'intake' },
     resolve: { type: 'string', default: '10000' },
     trials: { type: 'string', default: '3' },
     silenced: { type: 'boolean', default: false },
