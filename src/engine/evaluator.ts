@@ -122,6 +122,8 @@ interface Draft {
   expiringTaken?: number;
   /** What the holds were computed from (see HoldBasis); set by #tellAll. */
   holdBasis?: HoldBasis;
+  /** The instances #tellAll looked at (their release may have moved). */
+  looked?: string[];
 }
 
 /**
@@ -163,6 +165,12 @@ export class Evaluator {
   readonly #releases = new Map<string, Release>();
   /** Instances whose last tell was held back (told.held). */
   readonly #toldHeld = new Set<string>();
+  /**
+   * Of #toldHeld, those nothing holds any more or being released (#releases): what an evaluation must look at besides
+   * what it touches. Kept at each commit for the instances it moved, so a part of a resolution does not walk every
+   * alert held back (ten thousand silenced: each part of their resolution walked them all).
+   */
+  readonly #releasable = new Set<string>();
   /** The alerts received from sources whose instances are open, by alert id (kept in the store too). */
   readonly #external = new Map<string, ExternalAlert>();
   /** How many of #external each source has: counted at each receive, they cost a walk over every open alert. */
@@ -657,6 +665,7 @@ export class Evaluator {
     const { candidates, holds, inhibits } = this.#holdsOf(draft, sources);
     draft.holds = holds;
     draft.inhibits = inhibits;
+    draft.looked = candidates.map((e) => e.id);
     const pending: { e: Entry; tells: Tell[] }[] = [];
     for (const e of candidates) {
       const held = (holds.get(e.id) ?? []).length > 0;
@@ -728,7 +737,7 @@ export class Evaluator {
     const candidates = [...touched];
     const looked = new Set(touched.map((e) => e.id));
     // A firing alert told held that nothing holds any more is being released (see #releasing): time and runs decide.
-    for (const id of this.#toldHeld) {
+    for (const id of this.#releasable) {
       const e = this.#get(draft, id);
       // (one being released still shows the hold it had: see #tellAll)
       const unheld = e?.inst.state === 'firing' && (this.#releases.has(id) || (this.#holds.get(id) ?? []).length === 0);
@@ -801,6 +810,10 @@ export class Evaluator {
     for (const e of draft.next.values()) this.#remember(e);
     for (const w of writes) this.#stored.add(w.id);
     this.#holds = draft.holds.commit(this.#holds);
+    // What this evaluation may have moved: holds it set or dropped, instances it changed, and those it looked at (their
+    // release may have moved). Holds computed afresh look at every active instance, so this covers them too.
+    for (const id of [...draft.holds.changed(), ...draft.next.keys(), ...(draft.looked ?? [])])
+      this.#noteReleasable(id);
     this.#inhibits = draft.inhibits;
     this.#holdBasis = draft.holdBasis;
     this.#closedLately = [];
@@ -826,6 +839,13 @@ export class Evaluator {
     else this.#toldHeld.delete(e.id);
   }
 
+  /** Whether `id` is in #releasable, from its told, its holds and its release as committed. */
+  #noteReleasable(id: string): void {
+    const unheld = this.#toldHeld.has(id) && (this.#releases.has(id) || (this.#holds.get(id) ?? []).length === 0);
+    if (unheld) this.#releasable.add(id);
+    else this.#releasable.delete(id);
+  }
+
   #keepExternal(a: ExternalAlert): void {
     if (!this.#external.has(a.id)) this.#openBySource.set(a.source, (this.#openBySource.get(a.source) ?? 0) + 1);
     this.#external.set(a.id, a);
@@ -848,6 +868,7 @@ export class Evaluator {
     this.#active.clear();
     this.#waiting.clear();
     this.#toldHeld.clear();
+    this.#releasable.clear();
     this.#external.clear();
     this.#openBySource.clear();
     this.#orphans.clear();

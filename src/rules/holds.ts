@@ -90,6 +90,11 @@ export class DraftHolds {
     this.#changes.set(id, undefined);
   }
 
+  /** The ids set or dropped here. */
+  changed(): IterableIterator<string> {
+    return this.#changes.keys();
+  }
+
   /**
    * The holds once committed: `current` (the holds committed last) changed in place when it is what these started
    * from, so a commit costs the changes; otherwise a new map. Call once, when the evaluation commits.
