@@ -23,6 +23,8 @@ export const INTAKE_ALERTS_MAX = 10_000;
 export const LABELS_MAX = 64;
 export const LABEL_VALUE_MAX = 1024;
 export const ANNOTATION_MAX = 8192;
+/** The longest label or annotation name: Prometheus' own are a few dozen characters, and every view carries them. */
+export const NAME_MAX = 256;
 
 /** Go's zero time: what Alertmanager's clients send for "not set". */
 const NOT_SET = '0001-01-01T00:00:00Z';
@@ -55,8 +57,11 @@ const labelSet = withoutProto(
     .record(z.string(), z.string().max(LABEL_VALUE_MAX, { message: `must be at most ${LABEL_VALUE_MAX} characters` }))
     .superRefine((l, ctx) => {
       const names = Object.keys(l);
+      const long = longName(names, 'label');
       const bad = names.find((n) => !PROMETHEUS_LABEL_NAME.test(n));
-      if (bad !== undefined) {
+      if (long !== undefined) {
+        ctx.addIssue({ code: 'custom', message: long });
+      } else if (bad !== undefined) {
         const shown = JSON.stringify(bad.slice(0, 100));
         ctx.addIssue({
           code: 'custom',
@@ -74,11 +79,24 @@ const annotations = withoutProto(
   'an annotation name',
   z
     .record(
-      z.string().min(1).max(256),
+      z.string().min(1),
       z.string().max(ANNOTATION_MAX, { message: `must be at most ${ANNOTATION_MAX} characters` }),
     )
-    .refine((a) => Object.keys(a).length <= LABELS_MAX, { message: `has more than ${LABELS_MAX} annotations` }),
+    .superRefine((a, ctx) => {
+      const names = Object.keys(a);
+      const long = longName(names, 'annotation');
+      if (long !== undefined) ctx.addIssue({ code: 'custom', message: long });
+      else if (names.length > LABELS_MAX)
+        ctx.addIssue({ code: 'custom', message: `has more than ${LABELS_MAX} annotations` });
+    }),
 );
+
+/** A problem naming the first of `names` longer than NAME_MAX by its start, or undefined when none is. */
+function longName(names: readonly string[], what: 'label' | 'annotation'): string | undefined {
+  const long = names.find((n) => n.length > NAME_MAX);
+  if (long === undefined) return undefined;
+  return `the ${what} name ${JSON.stringify(`${long.slice(0, 40)}…`)} is longer than ${NAME_MAX} characters: shorten it`;
+}
 
 const postableAlert = z
   .object({

@@ -75,6 +75,19 @@ describe('POST /api/v2/alerts', () => {
     expect(await badLabel.json()).toBe(
       'alerts.0.labels: "bad-name" is not a label name: letters, digits and _, not starting with a digit',
     );
+    // A name is capped as a value is: a megabyte name would ride along on every page and status page view.
+    const longName = await post([
+      firing({ alertname: 'Ok' }),
+      firing({ alertname: 'X', ['n'.repeat(1_500_000)]: 'v' }),
+    ]);
+    expect(longName.status).toBe(400);
+    expect(await longName.json()).toBe(
+      `alerts.1.labels: the label name "${'n'.repeat(40)}…" is longer than 256 characters: shorten it`,
+    );
+    const longNote = await post([firing({ alertname: 'X' }, { ['a'.repeat(257)]: 'v' })]);
+    expect(await longNote.json()).toBe(
+      `alerts.0.annotations: the annotation name "${'a'.repeat(40)}…" is longer than 256 characters: shorten it`,
+    );
     const notJson = await post('[{');
     expect(notJson.status).toBe(400);
     expect(hookEvents(world.hook)).toEqual([]);
