@@ -36,6 +36,8 @@ export interface AppDeps {
    * is an app over its copy of the state that is never started (src/cli/run.ts).
    */
   replica?: () => Replica;
+  /** Whether the state store reaches PostgreSQL now (/readyz's store check); always, without it. */
+  storeReachable?: () => boolean;
 }
 
 /** A running daemon. */
@@ -101,7 +103,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store: store.incidents,
     heartbeats: store.heartbeats,
     history: engine.history,
-    readiness: () => ({ config: true, store: store.open, scheduler: started && !stopping }),
+    readiness: () => ({
+      config: true,
+      store: store.open && (deps.storeReachable?.() ?? true),
+      scheduler: started && !stopping,
+    }),
     receive: (source, alerts) => engine.receive(source, alerts),
     reload: () => {
       const run = reloading.then(reload, reload);

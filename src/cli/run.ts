@@ -88,6 +88,7 @@ export async function startDaemon(
     store,
     metrics: new Metrics({ revision }),
     ...(opened.replica ? { replica: opened.replica } : {}),
+    storeReachable: () => alarm.reaching,
   });
   app = running;
   // Writes a standby received, answered by this server as if they had been sent to it.

@@ -46,9 +46,15 @@ export class StateStoreAlarm {
   readonly #deps: StateStoreAlarmDeps;
   /** The outage paged and not yet cleared: its all-clear says again what it failed with. */
   #open: StoreOutage | undefined;
+  #reaching = true;
 
   constructor(deps: StateStoreAlarmDeps) {
     this.#deps = deps;
+  }
+
+  /** False from a failed write until PostgreSQL answers again (/readyz says so). */
+  get reaching(): boolean {
+    return this.#reaching;
   }
 
   /**
@@ -57,6 +63,7 @@ export class StateStoreAlarm {
    */
   tell(outage: Outage, holdMs: number): void {
     const { log } = this.#deps;
+    this.#reaching = outage.state === 'back';
     const about = (error: string) => ({ since: outage.since, holdMs, error });
     switch (outage.state) {
       case 'unreachable':

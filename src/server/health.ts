@@ -5,7 +5,7 @@ import { ApiError } from './errors.js';
 
 const PARTS: Record<keyof Readiness, string> = {
   config: 'config not loaded',
-  store: 'state store not open',
+  store: 'state store not open, or PostgreSQL does not answer',
   scheduler: 'scheduler not running',
 };
 

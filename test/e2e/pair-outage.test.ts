@@ -75,6 +75,13 @@ describe('PostgreSQL unreachable for the active centinela', () => {
     expect(storePages(w)).toEqual([expect.stringMatching(/^\[P1\] /)]);
     expect(active.logs.map((l) => l.msg)).toContainEqual(expect.stringMatching(/pages now go out unsaved/));
     expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
+    // /readyz (the image's HEALTHCHECK) says the store does not reach PostgreSQL, and so does not call it ready.
+    const cut = await fetch(`${active.url}/readyz`);
+    expect(cut.status).toBe(503);
+    expect(((await cut.json()) as { error: { message: string; details: unknown } }).error).toMatchObject({
+      message: 'not ready: state store not open, or PostgreSQL does not answer',
+      details: { checks: { store: false }, role: 'active' },
+    });
 
     await proxy?.restore();
     await waitUntil(
@@ -83,6 +90,7 @@ describe('PostgreSQL unreachable for the active centinela', () => {
       () => `mails: ${subjects(w).join(' | ')}`,
     );
     expect(storePages(w)[1]).toMatch(/^\[RESOLVED\] /);
+    expect((await fetch(`${active.url}/readyz`)).status).toBe(200);
     // What it did meanwhile is saved: both deliveries are recorded in PostgreSQL, and nothing is sent again.
     await waitForDelivered(replicas.db, 2);
     w.target.setFault('none');
