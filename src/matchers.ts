@@ -40,31 +40,53 @@ export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolea
   return true;
 }
 
+/**
+ * `schema` over a map keyed by names from outside, refusing a key "__proto__": JSON.parse, YAML and computed keys
+ * keep it as a key like any other, and a zod record would leave it out without a word (a matcher so dropped would
+ * widen what it selects).
+ */
+export function withoutProto<T extends z.ZodType>(what: string, schema: T) {
+  // Typed by the schema's input, so that a pipe into it type-checks as into the schema itself.
+  return z.preprocess((v: z.input<T>, ctx) => {
+    if (typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__')) {
+      ctx.addIssue({
+        code: 'custom',
+        input: v,
+        message: `"__proto__" is not ${what} centinela takes: JavaScript objects give that name a meaning of their own. Rename it`,
+      });
+    }
+    return v;
+  }, schema);
+}
+
 const matcherValue = z.string({ error: 'expected a string: value, !=value, =~regex or !~regex' });
 
 /**
  * Label matchers as a map, `{ route: "=~/api/.*", status: "!=200", container: grupo_gad_api }`.
  * A plain value is equality; `!=`, `=~`, `!~` prefixes mean what they mean in PromQL.
  */
-export const matchers = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), matcherValue).transform((map, ctx) => {
-  const out: Matcher[] = [];
-  for (const [label, raw] of Object.entries(map)) {
-    const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
-    const value = op === '=' ? raw : raw.slice(op.length);
-    if (op === '=~' || op === '!~') {
-      try {
-        out.push({ label, op, value, regex: new RegExp(`^(?:${value})$`) });
-      } catch (err) {
-        // V8 writes the pattern into its message; only the reason after it is kept, so no value is quoted.
-        const reason = (err as Error).message.split(': ').at(-1);
-        ctx.addIssue({ code: 'custom', path: [label], message: `is not a regular expression (${reason})` });
+export const matchers = withoutProto(
+  'a label name',
+  z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), matcherValue).transform((map, ctx) => {
+    const out: Matcher[] = [];
+    for (const [label, raw] of Object.entries(map)) {
+      const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
+      const value = op === '=' ? raw : raw.slice(op.length);
+      if (op === '=~' || op === '!~') {
+        try {
+          out.push({ label, op, value, regex: new RegExp(`^(?:${value})$`) });
+        } catch (err) {
+          // V8 writes the pattern into its message; only the reason after it is kept, so no value is quoted.
+          const reason = (err as Error).message.split(': ').at(-1);
+          ctx.addIssue({ code: 'custom', path: [label], message: `is not a regular expression (${reason})` });
+        }
+      } else {
+        out.push({ label, op, value });
       }
-    } else {
-      out.push({ label, op, value });
     }
-  }
-  return out;
-});
+    return out;
+  }),
+);
 
 /**
  * Parses matchers written as the configuration writes them (`{ route: "=~/api/.*", status: "!=200" }`), for

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { labelName } from '../config/schema.js';
-import { type Matcher, matchesAll, parseMatchers } from '../matchers.js';
+import { type Matcher, matchesAll, parseMatchers, withoutProto } from '../matchers.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
@@ -33,23 +33,6 @@ const time = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, 
 
 /** A label name as Prometheus and Alertmanager take one; `__…` names are the sender's own, dropped by posted(). */
 const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/**
- * `schema` over a map of the body, refusing a key "__proto__": the scope's JSON parser keeps it as a key like any other
- * (JSON.parse sets no prototype), and a zod record would leave it out without a word.
- */
-function withoutProto<T extends z.ZodType>(what: string, schema: T) {
-  return z.preprocess((v, ctx) => {
-    if (typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__')) {
-      ctx.addIssue({
-        code: 'custom',
-        input: v,
-        message: `"__proto__" is not ${what} centinela takes: JavaScript objects give that name a meaning of their own. Rename it`,
-      });
-    }
-    return v;
-  }, schema);
-}
 
 const labelSet = withoutProto(
   'a label name',

@@ -30,10 +30,12 @@ const alertQuery = z.strictObject({
   match: z
     .union([z.string(), z.array(z.string())])
     .transform((given, ctx) => {
-      const map: Record<string, string> = {};
+      // Entries, not assignments: `map["__proto__"] = …` would drop the matcher (and widen the query), where
+      // fromEntries keeps the key for `matchers` to refuse.
+      const entries: [string, string][] = [];
       for (const [i, text] of (typeof given === 'string' ? [given] : given).entries()) {
         const entry = matcherEntry(text);
-        if (entry) map[entry[0]] = entry[1];
+        if (entry) entries.push(entry);
         else
           ctx.addIssue({
             code: 'custom',
@@ -41,7 +43,7 @@ const alertQuery = z.strictObject({
             message: 'is not a matcher: write label=value, label!=value, label=~regex or label!~regex',
           });
       }
-      return map;
+      return Object.fromEntries(entries);
     })
     .pipe(matchers)
     .optional(),

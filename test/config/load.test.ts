@@ -163,6 +163,11 @@ const cases: [string, string, Record<string, string>?][] = [
     'alerts.yaml:11:21  rules[0].match.route: "=~/api/[v1" is not a regular expression (Unterminated character class).',
   ],
   [
+    'matcher-proto',
+    'alerts.yaml:11:12  rules[0].match: "__proto__" is not a label name centinela takes: JavaScript objects give that ' +
+      'name a meaning of their own. Rename it.',
+  ],
+  [
     'status-pattern',
     'alerts.yaml:8:24  probes[0].expect.status[0]: "2XX" must be a status code (200) or a class (2xx).',
   ],

@@ -116,6 +116,17 @@ describe('POST /api/v2/alerts', () => {
     expect(((await found.json()) as { labels: Record<string, string> }[]).map((a) => a.labels)).toEqual([
       expect.objectContaining({ alertname: 'Proto', constructor: 'c1', toString: 't', hasOwnProperty: 'h' }),
     ]);
+    // A filter on __proto__ is refused, as a silence's matcher is, where it was dropped and listed every alert.
+    for (const filter of ['__proto__="x"', '__proto__!="x"']) {
+      const res = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(filter)}&filter=alertname%3DProto`);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toBe(
+        'query.filter.0: "__proto__" is not a label name centinela takes: JavaScript objects give that name a ' +
+          'meaning of their own. Rename it',
+      );
+    }
+    const silences = await fetch(`${url}/api/v2/silences?filter=${encodeURIComponent('__proto__="x"')}`);
+    expect(silences.status).toBe(400);
     // A filter on a label no alert has matches none, though every object "has" constructor through its prototype.
     const none = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('valueOf=~".+"')}`);
     expect(await none.json()).toEqual([]);

@@ -206,6 +206,13 @@ describe('bad requests', () => {
     expect(match.json().error.details.problems).toEqual([
       'query.match.1: "ApiDown" is not a matcher: write label=value, label!=value, label=~regex or label!~regex',
     ]);
+    // A matcher on __proto__ is refused, not dropped: dropped, it would list every alert.
+    const proto = await call('GET', '/api/v1/alerts?match=__proto__%3Dx', { headers: read });
+    expect(proto.statusCode).toBe(400);
+    expect(proto.json().error.details.problems).toEqual([
+      'query.match: "__proto__" is not a label name centinela takes: JavaScript objects give that name a meaning of ' +
+        'their own. Rename it',
+    ]);
     const regex = await call('GET', '/api/v1/alerts?match=route%3D~(', { headers: read });
     expect(regex.json().error.details.problems).toEqual([
       'query.match.route: is not a regular expression (Unterminated group)',
