@@ -273,6 +273,7 @@ export class OutboxWorker {
     } else {
       const n: Notification = {
         id: notificationId(this.#installationNumber(), rows),
+        installation: this.#installationNumber(),
         contact: { id: first.contact, name: contact.name, email: contact.email, phone: contact.phone },
         items: rows.map((r) => this.#withLinks(r)),
         at: this.#clock.now(),

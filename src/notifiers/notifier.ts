@@ -77,6 +77,11 @@ export interface NotificationItem {
 export interface Notification {
   /** Stable over retries and restarts: derived from the items' keys (Message-ID, Idempotency-Key). */
   id: string;
+  /**
+   * The state store's installation number (AlertStore.installation), set by the outbox worker; keys a receiver drops
+   * repeats or folds incidents by are scoped to it (installationKey). Absent for pages sent without the store.
+   */
+  installation?: number;
   /** Who it is for; `phone` as written in escalation.yaml (SMS sends to it). */
   contact: { id: string; name: string; email?: string; phone?: string };
   items: NotificationItem[];
@@ -110,3 +115,11 @@ export interface NotifierKind<C extends ChannelConfig, M> {
 
 /** Declares a notifier kind with its types checked. */
 export const defineNotifier = <C extends ChannelConfig, M>(n: NotifierKind<C, M>) => n;
+
+/**
+ * A key a receiver drops repeats or folds incidents by, scoped to the installation that sent `n`: a new state file
+ * (whose incident numbers start at 1 again) or another installation paging the same receiver never reuses it.
+ */
+export function installationKey(n: Notification, key: string): string {
+  return n.installation === undefined ? key : `${n.installation}:${key}`;
+}

@@ -322,9 +322,11 @@ describe('outbox worker', () => {
       escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
       await worker.runOnce();
       await worker.stop(1000);
-      return w.hook.requests.at(-1)?.headers['idempotency-key'];
+      const req = w.hook.requests.at(-1);
+      return { id: req?.headers['idempotency-key'], key: JSON.parse(req?.body ?? '{}').notifications[0].key };
     };
     const first = await keys();
+    expect(first.key).toBe(`${w.state.all.alerts.installation()}:${w.state.store.outboxRows()[0]?.key}`);
     // The same file after a restart keeps its number: a row sent again carries the same key.
     w.state.reopen();
     expect(w.state.all.alerts.installation()).toBe(w.state.all.alerts.installation());
@@ -333,17 +335,25 @@ describe('outbox worker', () => {
     try {
       const second = await keys();
       expect(w.state.store.outboxRows()[0]?.incidentId).toBe(old.store.outboxRows()[0]?.incidentId);
-      expect(second).toMatch(/^[0-9a-f]{32}$/);
-      expect(second).not.toBe(first);
+      expect(second.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(second.id).not.toBe(first.id);
+      // The row's own key is the same in both files; the key the receiver sees is not.
+      expect(w.state.store.outboxRows()[0]?.key).toBe(old.store.outboxRows()[0]?.key);
+      expect(second.key).not.toBe(first.key);
     } finally {
       old.remove();
     }
   });
 
-  it('resends a row that was being delivered when the process died (same idempotency key)', async () => {
+  it('resends a row that was being delivered when the process died (same idempotency key and per-alert key)', async () => {
     const cfg = w.config({ contacts: { cto: { channels: ['hook'] } } });
-    const { escalation } = setup(cfg);
+    const { escalation, worker: first } = setup(cfg);
     escalation.handle([firing(makeAlert(), w.clock.now())], w.clock.now());
+    // The first attempt reaches the receiver, which fails it; the process dies while the retry is being sent.
+    w.hook.script({ status: 500 });
+    await first.runOnce();
+    await first.stop(1000);
+    await w.clock.advance(10 * MIN);
     expect(w.state.store.claimDue(w.clock.now(), 10, 10)).toHaveLength(1);
     w.state.reopen();
     const { worker } = setup(cfg);
@@ -353,7 +363,12 @@ describe('outbox worker', () => {
       5000,
       () => `row is ${row()?.state}`,
     );
-    expect(w.hook.requests).toHaveLength(1);
+    expect(w.hook.requests).toHaveLength(2);
+    const [sent, resent] = w.hook.requests;
+    expect(resent?.headers['idempotency-key']).toBe(sent?.headers['idempotency-key']);
+    const key = (body: string | undefined) => JSON.parse(body ?? '{}').notifications[0].key;
+    expect(key(resent?.body)).toBe(key(sent?.body));
+    expect(key(sent?.body)).toMatch(/^\d+:/);
     await worker.stop(1000);
   });
 

@@ -36,7 +36,9 @@ it('sends acknowledge and resolve to the PagerDuty channel of the contact who ac
   escalation.handle([resolved(alert, w.clock.now())], w.clock.now());
   await worker.runOnce();
   await w.hook.waitFor(3);
-  expect(actions()).toEqual([`trigger ${alert.id}`, `acknowledge ${alert.id}`, `resolve ${alert.id}`]);
+  // The worker was given no installation number: it counts as 0.
+  const key = `0:${alert.id}`;
+  expect(actions()).toEqual([`trigger ${key}`, `acknowledge ${key}`, `resolve ${key}`]);
   // The acknowledgement went to PagerDuty only: no mail tells the one who acked that they did.
   await w.smtp.waitFor(3);
   expect(w.smtp.received.map((m) => m.to[0])).toEqual([

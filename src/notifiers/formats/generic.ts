@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { Secret } from '../../config/secret.js';
 import { formatDuration } from '../../duration.js';
-import type { Notification, NotificationItem } from '../notifier.js';
+import { installationKey, type Notification, type NotificationItem } from '../notifier.js';
 import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
@@ -14,10 +14,10 @@ export const GENERIC_SCHEMA = 'centinela.alert.v1';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-function notificationJson(item: NotificationItem) {
+function notificationJson(n: Notification, item: NotificationItem) {
   const a = item.alert;
   return {
-    key: item.key,
+    key: installationKey(n, item.key),
     event: item.kind,
     alert: {
       id: a.id,
@@ -69,7 +69,7 @@ export function genericBody(n: Notification) {
     sentAt: new Date(n.at).toISOString(),
     contact: n.contact.id,
     test: n.items.some((i) => i.kind === 'test'),
-    notifications: n.items.map(notificationJson),
+    notifications: n.items.map((item) => notificationJson(n, item)),
   };
 }
 

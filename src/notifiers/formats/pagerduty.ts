@@ -1,10 +1,11 @@
-// PagerDuty Events API v2: one event per alert — trigger, acknowledge or resolve — with dedup_key = the alert id,
-// so reminders and redeliveries fold into one PagerDuty incident and its ack/resolve close the right one.
+// PagerDuty Events API v2: one event per alert — trigger, acknowledge or resolve — with dedup_key = the alert id
+// scoped to the installation, so reminders and redeliveries fold into one PagerDuty incident and its ack/resolve
+// close the right one, and another installation paging the same service keeps its own incidents.
 import { Secret } from '../../config/secret.js';
 import { t } from '../../locale/locale.js';
 import type { Priority } from '../../types.js';
 import { alertTitle } from '../describe.js';
-import type { Notification, NotificationItem } from '../notifier.js';
+import { installationKey, type Notification, type NotificationItem } from '../notifier.js';
 import { defineFormat, type FormatConfig } from './format.js';
 import { type HttpRequest, jsonPost } from './request.js';
 
@@ -16,9 +17,12 @@ function action(item: NotificationItem): 'trigger' | 'acknowledge' | 'resolve' {
   return 'trigger';
 }
 
-/** The key PagerDuty folds events into one incident by: the alert, or the test page's own. */
+/**
+ * The key PagerDuty folds events into one incident by: the alert within this installation (another one paging the same
+ * service opens its own incidents), or the test page's own.
+ */
 function dedupKey(n: Notification, item: NotificationItem): string {
-  return item.kind === 'test' ? `centinela-test-${n.id}` : item.alert.id;
+  return item.kind === 'test' ? `centinela-test-${n.id}` : installationKey(n, item.alert.id);
 }
 
 /** The incident's links: acknowledge in centinela (signed, for this contact) and its timeline; absent when neither is set. */

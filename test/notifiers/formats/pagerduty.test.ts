@@ -64,6 +64,14 @@ describe('pagerduty', () => {
     });
   });
 
+  it('scopes dedup_key to the installation: another state store paging the service opens its own incident', () => {
+    const cfg = channel({ format: 'pagerduty', routing_key: 'R' });
+    const dedup = (installation: number) => renderedBody(cfg, { ...note([item()]), installation }).dedup_key;
+    expect(dedup(7)).toBe(`7:${makeAlert().id}`);
+    expect(dedup(7)).toBe(dedup(7));
+    expect(dedup(8)).not.toBe(dedup(7));
+  });
+
   it('triggers and resolves a test page under a dedup_key of its own, not the alert id', () => {
     const cfg = channel({ format: 'pagerduty', routing_key: 'R' });
     const requests = webhook.render(note([item({ kind: 'test' })]), cfg).requests;
