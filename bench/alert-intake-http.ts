@@ -5,9 +5,9 @@
 //
 //   npx tsx bench/alert-intake-http.ts [--open 15000] [--singles 20] [--burst 10000] [--group-wait 0s]
 //                                      [--phases intake] [--resolve 10000] [--trials 3] [--silenced]
-//                                      [--besides 0] [--ways one,batches,expiry]
+//                                      [--besides 0] [--ways one,batches,expiry] [--viewers 3]
 //
-// `--phases intake,resolve` runs both phases (intake alone by default).
+// `--phases intake,resolve,page` runs the three phases (intake alone by default).
 //
 // Printed for the intake phase: alerts/s and worst timer lateness while `--open` new alerts arrive, then while they are
 // all resent; then the latency (median, max) of a one-alert POST and of an empty POST (`[]`) with that many open; then
@@ -20,6 +20,11 @@
 // and the timer's worst lateness (`--ways` picks which of one, batches and expiry). With `--silenced`, a silence (job=node, 50 minutes) holds them all from the start:
 // each is an incident held back, and its resolution still goes to nobody paged. With `--besides N`, N other alerts
 // are opened first and stay open throughout: a resolution should cost what it resolves, not what is open.
+//
+// For the page phase: `--open` alerts are opened (in POSTs of 64), each paging, so each is an incident of the last 7
+// days too; then the status page (GET /) is loaded `--trials` times by one viewer, then `--trials` times by
+// `--viewers` at once (as that many browsers refreshing it). Printed: the page's size, the median and worst answer
+// time, and the timer's worst lateness meanwhile.
 //
 // Every new alert pages (P2, the webhook sink). The fixture's escalation.yaml has `group_wait: 0s`: every page is due
 // at once, so the worker sends a message per group for nearly every alert while they arrive (the worst case).
@@ -45,6 +50,7 @@ const { values } = parseArgs({
     silenced: { type: 'boolean', default: false },
     besides: { type: 'string', default: '0' },
     ways: { type: 'string', default: 'one,batches,expiry' },
+    viewers: { type: 'string', default: '3' },
   },
 });
 const OPEN = Number(values.open);
@@ -53,15 +59,16 @@ const BURST = Number(values.burst);
 const RESOLVE = Number(values.resolve);
 const TRIALS = Number(values.trials);
 const BESIDES = Number(values.besides);
-if (![OPEN, SINGLES, BURST, RESOLVE, TRIALS].every((n) => Number.isInteger(n) && n > 0) || !(BESIDES >= 0)) {
+const VIEWERS = Number(values.viewers);
+if (![OPEN, SINGLES, BURST, RESOLVE, TRIALS, VIEWERS].every((n) => Number.isInteger(n) && n > 0) || !(BESIDES >= 0)) {
   throw new Error(
-    'bench/alert-intake-http.ts: --open, --singles, --burst, --resolve and --trials take a whole number, 1 or more',
+    'bench/alert-intake-http.ts: --open, --singles, --burst, --resolve, --trials and --viewers take a whole number, 1 or more',
   );
 }
 const PHASES = values.phases.split(',');
-const unknownPhase = PHASES.find((p) => p !== 'intake' && p !== 'resolve');
+const unknownPhase = PHASES.find((p) => p !== 'intake' && p !== 'resolve' && p !== 'page');
 if (unknownPhase !== undefined)
-  throw new Error(`bench/alert-intake-http.ts: --phases takes intake and resolve, not "${unknownPhase}"`);
+  throw new Error(`bench/alert-intake-http.ts: --phases takes intake, resolve and page, not "${unknownPhase}"`);
 const BATCH = 64;
 const TOKEN = 'bench-prometheus-token-0123456789';
 
@@ -235,6 +242,44 @@ async function resolution(): Promise<void> {
   }
 }
 
+/** Loads the status page; its size (bytes) and answer time (ms). */
+async function loadPage(s: SourceDaemon): Promise<{ bytes: number; ms: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${s.url}/`, { headers: { accept: 'text/html' } });
+  const bytes = (await res.arrayBuffer()).byteLength;
+  if (res.status !== 200) throw new Error(`bench/alert-intake-http.ts: GET / answered ${res.status}`);
+  return { bytes, ms: performance.now() - t0 };
+}
+
+/** The status page with OPEN alerts open (and as many incidents), loaded by one viewer, then by VIEWERS at once. */
+async function statusPage(): Promise<void> {
+  const s = await sourceDaemon();
+  try {
+    await flood(s, OPEN, 'page');
+    const alone: { bytes: number; ms: number }[] = [];
+    const aloneTimer = watchTimer();
+    for (let i = 0; i < TRIALS; i++) alone.push(await loadPage(s));
+    const aloneLate = await aloneTimer.stop();
+    const together: { bytes: number; ms: number }[] = [];
+    const togetherTimer = watchTimer();
+    for (let i = 0; i < TRIALS; i++)
+      together.push(...(await Promise.all(Array.from({ length: VIEWERS }, () => loadPage(s)))));
+    const togetherLate = await togetherTimer.stop();
+    const kb = (xs: { bytes: number }[]) => `${(median(xs.map((x) => x.bytes)) / 1024).toFixed(1)} KiB`;
+    console.log(`status page (GET /) with ${OPEN} alerts open from a source, each an incident; ${TRIALS} trials`);
+    console.log(
+      `  1 viewer   ${kb(alone)}; ${ms(alone.map((x) => x.ms))}; 100 ms timer worst late ${Math.round(aloneLate)} ms`,
+    );
+    console.log(
+      `  ${VIEWERS} viewers  ${kb(together)}; ${ms(together.map((x) => x.ms))}; 100 ms timer worst late ${Math.round(togetherLate)} ms`,
+    );
+  } finally {
+    await s.d.close();
+    await s.world.close();
+  }
+}
+
 if (PHASES.includes('intake')) await intake();
 if (PHASES.includes('resolve')) await resolution();
+if (PHASES.includes('page')) await statusPage();
 console.log(`  load average: ${load()}`);

@@ -3,7 +3,7 @@
 // AlertingError.
 import type { Clock } from '../clock.js';
 import { type Matcher, matchesAll } from '../matchers.js';
-import { buildAlert, type Entry, type Hold, matchableLabels } from '../rules/alert.js';
+import { activeSince, alertPriority, buildAlert, type Entry, type Hold, matchableLabels } from '../rules/alert.js';
 import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
@@ -85,20 +85,42 @@ export class AlertsApi {
 
   /** Alerts matching `filter`, most urgent first, then longest active first. */
   listAlerts(filter: AlertFilter = {}): AlertRecord[] {
+    return this.firstAlerts(filter, Number.POSITIVE_INFINITY).records;
+  }
+
+  /**
+   * The first `limit` alerts listAlerts lists for `filter`, and how many it lists of each priority: only those shown
+   * are built (their texts rendered), so a page of a flood costs its length, not the flood's.
+   */
+  firstAlerts(filter: AlertFilter, limit: number): { records: AlertRecord[]; byPriority: Record<Priority, number> } {
     const states = filter.state ?? ['pending', 'firing'];
     const flappingToo = filter.state === undefined;
     const snap = this.#d.snapshot();
     const now = this.#d.clock.now();
-    const out: AlertRecord[] = [];
+    const byPriority: Record<Priority, number> = { P0: 0, P1: 0, P2: 0, P3: 0 };
+    const matched: { e: Entry; rank: number; since: number }[] = [];
     for (const e of snap.entries.values()) {
       if (!states.includes(e.inst.state) && !(flappingToo && e.inst.flapping)) continue;
       if (filter.alertname !== undefined && labelValue(e.labels, 'alertname') !== filter.alertname) continue;
-      if (filter.priority !== undefined && e.inst.priority !== filter.priority) continue;
+      const priority = alertPriority(e.rule, e.inst);
+      if (filter.priority !== undefined && priority !== filter.priority) continue;
       if (filter.matchers && !matchesAll(filter.matchers, matchableLabels(e))) continue;
-      out.push(this.#record(snap, e, now));
+      byPriority[priority]++;
+      matched.push({ e, rank: PRIORITIES.indexOf(priority), since: activeSince(e.inst) });
     }
-    const rank = (r: AlertRecord) => PRIORITIES.indexOf(r.alert.priority);
-    return out.sort((a, b) => rank(a) - rank(b) || a.alert.activeSince - b.alert.activeSince);
+    matched.sort((a, b) => a.rank - b.rank || a.since - b.since);
+    return { records: matched.slice(0, limit).map((m) => this.#record(snap, m.e, now)), byPriority };
+  }
+
+  /** The name of each of these alerts that is known (an inhibiting alert a page does not list), by id. */
+  alertNames(ids: Iterable<string>): Map<string, string> {
+    const entries = this.#d.snapshot().entries;
+    const names = new Map<string, string>();
+    for (const id of ids) {
+      const e = entries.get(id);
+      if (e) names.set(id, labelValue(e.labels, 'alertname'));
+    }
+    return names;
   }
 
   /** One alert with its history, or undefined for an unknown id. */

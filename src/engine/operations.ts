@@ -25,6 +25,7 @@ import type {
   Readiness,
   ReceivedView,
   SilenceView,
+  StatusView,
 } from '../server/api-shapes.js';
 import { ApiError, type ApiErrorCode } from '../server/errors.js';
 import type { HeartbeatStore, IncidentStore, OutboxRow } from '../store/store.js';
@@ -539,21 +540,38 @@ export function createOperations(d: OperationsDeps): Operations {
       return {
         generatedAt: iso(now),
         probes,
-        alerts: (await ops.listAlerts({})).filter((a) => a.state !== 'resolved'),
+        ...listedAlerts(),
         silences: (await ops.listSilences({ state: 'active' })).concat(await ops.listSilences({ state: 'pending' })),
         windows: await ops.listMaintenance({ state: 'open' }),
         runSlots: d.history.runSlots(),
         signals: d.history.signals(now),
-        incidents: d.store
-          .incidentsSince(now - INCIDENT_DAYS * 86_400_000)
-          // Held back the whole time (a silence, a window, an inhibition), it paged nobody: not an incident to list.
-          .filter((i) => i.firstPagedAt !== undefined || i.status === 'open' || i.status === 'acked')
-          .reverse()
-          .map((i) => incidentView(i, now)),
+        ...listedIncidents(now),
       };
     },
 
     readiness: () => d.readiness(),
+  };
+
+  /**
+   * The status page's alerts: the first LISTED, firing ones before pending ones, each most urgent first, with how
+   * many there are of each state and priority and the names of the alerts that hold a listed one back.
+   */
+  const listedAlerts = (): Pick<StatusView, 'alerts' | 'open' | 'inhibitors'> => {
+    const firing = api().firstAlerts({ state: ['firing'] }, LISTED);
+    const pending = api().firstAlerts({ state: ['pending'] }, LISTED - firing.records.length);
+    const alerts = [...firing.records, ...pending.records].map(alertView);
+    const held = alerts.flatMap((a) => a.suppressedBy.filter((s) => s.kind === 'inhibited').map((s) => s.id));
+    return {
+      alerts,
+      open: { firing: firing.byPriority, pending: pending.byPriority },
+      inhibitors: Object.fromEntries(api().alertNames(held)),
+    };
+  };
+
+  /** The newest LISTED incidents of the last INCIDENT_DAYS that paged someone, and how many there are. */
+  const listedIncidents = (now: number): Pick<StatusView, 'incidents' | 'incidentCount'> => {
+    const { incidents, total } = d.store.pagedIncidentsSince(now - INCIDENT_DAYS * 86_400_000, LISTED);
+    return { incidents: incidents.map((i) => incidentView(i, now)), incidentCount: total };
   };
 
   const linkDeps = () => ({
@@ -571,6 +589,12 @@ const HISTORY_OF_INCIDENT = 2_000;
 
 /** How far back the status page lists incidents. */
 const INCIDENT_DAYS = 7;
+
+/**
+ * How many alerts, and how many incidents, the status page lists at most: the page (its store reads, its HTML, the
+ * time to render it) costs what it shows, not what is open; it counts the rest and the API lists them.
+ */
+const LISTED = 100;
 
 /** An incident as the status page lists it: what, how urgent, how long, who acknowledged. */
 function incidentView(i: IncidentRecord, now: number): IncidentView {

@@ -212,6 +212,10 @@ const en = {
   'status.ackFailed': 'Ack failed: {reason}',
   'status.incidents': 'Incidents, last 7 days',
   'status.noIncidents': 'No incidents in the last 7 days.',
+  // Under a list the page cuts short (it lists 100 at most), then the API's link.
+  'status.moreFiring': '…and {count} more firing ({priorities}), not listed here; all of them:',
+  'status.morePending': '…and {count} more pending ({priorities}), not listed here; all of them:',
+  'status.moreIncidents': '…and {count} older {count:incident|incidents} of the last 7 days, not listed here.',
   'status.incidentLasted': '{opened} · lasted {duration}',
   'status.incidentOngoing': '{opened} · open for {duration}',
   'status.incidentAcked': 'acknowledged by {who}',
@@ -503,6 +507,10 @@ const es: Record<MessageKey, string> = {
   'status.ackFailed': 'No se pudo reconocer: {reason}',
   'status.incidents': 'Incidentes, últimos 7 días',
   'status.noIncidents': 'Sin incidentes en los últimos 7 días.',
+  'status.moreFiring': '…y {count} {count:activa|activas} más ({priorities}), que no se listan aquí; todas:',
+  'status.morePending': '…y {count} {count:pendiente|pendientes} más ({priorities}), que no se listan aquí; todas:',
+  'status.moreIncidents':
+    '…y {count} {count:incidente anterior|incidentes anteriores} de los últimos 7 días, que no se listan aquí.',
   'status.incidentLasted': '{opened} · duró {duration}',
   'status.incidentOngoing': '{opened} · abierto hace {duration}',
   'status.incidentAcked': 'reconocido por {who}',

@@ -1,7 +1,7 @@
 // Builds the Alert that escalation and the API see from a rule, one of its instances and what holds it back.
 
 import { localTime, type Reading, t } from '../locale/locale.js';
-import { type Alert, type Labels, labelValue, type Suppression } from '../types.js';
+import { type Alert, type Labels, labelValue, type Priority, type Suppression } from '../types.js';
 import { type ExternalAlert, externalText } from './external.js';
 import type { ProbeHealth } from './maintenance.js';
 import type { Rule } from './rule.js';
@@ -43,7 +43,7 @@ export interface AlertContext {
 /** The alert for instance `id` of `rule`, with summary and description rendered. */
 export function buildAlert(rule: Rule, id: string, labels: Labels, inst: Instance, ctx: AlertContext): Alert {
   if (rule.source !== undefined) return buildExternal(rule, rule.source, id, labels, inst, ctx);
-  const priority = inst.priority ?? rule.levels.at(-1)?.priority ?? 'P3';
+  const priority = alertPriority(rule, inst);
   const vars = {
     value: inst.value,
     threshold: inst.threshold,
@@ -94,7 +94,7 @@ function buildExternal(
   const text = externalText(alertname, source, ctx.external(id));
   const alert = alertOf(rule, id, labels, inst, ctx, {
     alertname,
-    priority: inst.priority ?? 'P3',
+    priority: alertPriority(rule, inst),
     summary: text.summary,
     runbook: text.runbook,
     diagnosis: text.diagnosis,
@@ -105,7 +105,11 @@ function buildExternal(
 }
 
 /** Since when the instance has been active (or pending, or in its state). */
-const activeSince = (inst: Instance) => inst.activeSince ?? inst.pendingSince ?? inst.since;
+export const activeSince = (inst: Instance): number => inst.activeSince ?? inst.pendingSince ?? inst.since;
+
+/** The priority of an instance's alert: the one breached last; before any, the rule's least urgent (P3 from a source). */
+export const alertPriority = (rule: Rule, inst: Instance): Priority =>
+  inst.priority ?? (rule.source === undefined ? rule.levels.at(-1)?.priority : undefined) ?? 'P3';
 
 /** The fields every alert takes from its rule, instance and context; `own` are the texts its kind writes. */
 function alertOf(

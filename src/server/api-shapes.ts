@@ -242,16 +242,22 @@ export interface IncidentView {
 export interface StatusView {
   generatedAt: string;
   probes: ProbeView[];
-  /** Pending and firing alerts, most urgent first. */
+  /** Pending and firing alerts, firing ones first, each most urgent then longest active first; 100 at most. */
   alerts: AlertView[];
+  /** How many alerts fire and how many are pending, of each priority: all of them, listed or not. */
+  open: Record<'firing' | 'pending', Record<Priority, number>>;
+  /** The names of the alerts that hold a listed alert back (inhibit it), by id. */
+  inhibitors: Record<string, string>;
   silences: SilenceView[];
   windows: MaintenanceView[];
   /** Places in a probe's bar of last runs (centinela.yaml state.history.runs). */
   runSlots: number;
   /** The watched series over the last hour. */
   signals: SignalView[];
-  /** Incidents opened in the last 7 days, newest first. */
+  /** Incidents opened in the last 7 days that paged someone, newest first; the newest 100. */
   incidents: IncidentView[];
+  /** How many such incidents there are, listed or not. */
+  incidentCount: number;
 }
 
 /** Which parts of the daemon are up; /readyz answers 200 only when all are. */

@@ -5,7 +5,7 @@
 import { age } from '../duration.js';
 import { clockTime, type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
 import { watchesUp } from '../rules/rule.js';
-import type { Suppression } from '../types.js';
+import { PRIORITIES, type Priority, type Suppression } from '../types.js';
 import { unitOfName, formatValue as unitValue } from '../units.js';
 import {
   type AlertView,
@@ -45,7 +45,7 @@ export function renderStatus(
   const lang = reading.locale;
   const firing = view.alerts.filter((a) => a.state === 'firing');
   const pending = view.alerts.filter((a) => a.state === 'pending');
-  const names = new Map(view.alerts.map((a) => [a.id, a.alertname]));
+  const names = new Map(Object.entries(view.inhibitors));
   const card = (a: AlertView) =>
     alertCard(a, now, lang, {
       viewer,
@@ -70,11 +70,13 @@ ${replica ? replicaLine(replica, lang) : ''}
 <section id="alerts" aria-label="${t(lang, 'status.alertsLabel')}">
 <h2>${t(lang, 'status.firing')}</h2>
 ${firing.length ? firing.map(card) : none('status.nothingFiring')}
-${pending.length ? html`<h2>${t(lang, 'status.pending')}</h2>${pending.map(card)}` : ''}
+${moreAlerts('firing', firing, view.open.firing, lang)}
+${total(view.open.pending) ? html`<h2>${t(lang, 'status.pending')}</h2>${pending.map(card)}${moreAlerts('pending', pending, view.open.pending, lang)}` : ''}
 </section>
 <section id="incidents" aria-label="${t(lang, 'status.incidents')}">
 <h2>${t(lang, 'status.incidents')}</h2>
 ${view.incidents.length ? incidentList(view.incidents, reading) : none('status.noIncidents')}
+${view.incidentCount > view.incidents.length ? html`<p class="muted more" data-more="incidents">${t(lang, 'status.moreIncidents', { count: view.incidentCount - view.incidents.length })}</p>` : ''}
 </section>
 <section id="silences" aria-label="${t(lang, 'status.silences')}">
 <h2>${t(lang, 'status.silences')}</h2>
@@ -101,7 +103,34 @@ ${others.length ? html`<div class="signals">${others.map((sig) => signalCard(sig
 
 /** The tab's title: how many alerts fire. */
 export function statusTitle(view: StatusView, lang: Locale): string {
-  return t(lang, 'status.title', { count: view.alerts.filter((a) => a.state === 'firing').length });
+  return t(lang, 'status.title', { count: total(view.open.firing) });
+}
+
+/** How many alerts there are in all, of every priority. */
+function total(counts: Readonly<Record<Priority, number>>): number {
+  return PRIORITIES.reduce((sum, p) => sum + counts[p], 0);
+}
+
+/**
+ * Under a list of alerts the view cut short: how many more there are, of which priorities (the least urgent, as the
+ * most urgent are listed), and the API's link that lists them all; nothing when every one is listed.
+ */
+function moreAlerts(
+  state: 'firing' | 'pending',
+  listed: readonly AlertView[],
+  counts: Readonly<Record<Priority, number>>,
+  lang: Locale,
+): SafeHtml | '' {
+  const rest = PRIORITIES.map((p) => ({ p, n: counts[p] - listed.filter((a) => a.priority === p).length }));
+  const count = rest.reduce((sum, r) => sum + r.n, 0);
+  if (count === 0) return '';
+  const priorities = rest
+    .filter((r) => r.n > 0)
+    .map((r) => `${r.p}: ${r.n}`)
+    .join(', ');
+  const key = state === 'firing' ? 'status.moreFiring' : 'status.morePending';
+  const url = `/api/v1/alerts?state=${state}`;
+  return html`<p class="muted more" data-more="${state}" data-count="${count}">${t(lang, key, { count, priorities })} <a href="${url}">${url}</a></p>`;
 }
 
 /** Which of the two replicas this page comes from; the standby's says its data is the active's, a few seconds old. */
@@ -112,8 +141,8 @@ function replicaLine(replica: Replica, lang: Locale): SafeHtml {
 
 function statusCounts(view: StatusView, lang: Locale): string {
   return t(lang, 'status.counts', {
-    firing: view.alerts.filter((a) => a.state === 'firing').length,
-    pending: view.alerts.filter((a) => a.state === 'pending').length,
+    firing: total(view.open.firing),
+    pending: total(view.open.pending),
     down: view.probes.filter((p) => p.up === false).length,
     probes: view.probes.length,
   });

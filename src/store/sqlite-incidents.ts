@@ -51,6 +51,9 @@ interface OutboxSqlRow {
   tried: string;
 }
 
+/** An incident that paged someone, or still pages (open or acknowledged); held back the whole time, it paged nobody. */
+const PAGED = `(first_paged_at IS NOT NULL OR status IN ('open', 'acked'))`;
+
 function toIncident(r: IncidentSqlRow): IncidentRecord {
   const ack =
     r.ack_by !== null && r.ack_at !== null
@@ -162,6 +165,8 @@ export class SqliteIncidentStore implements IncidentStore {
       dueIncidents: p(`SELECT * FROM esc_incidents WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, id`),
       nextDue: p('SELECT MIN(due_at) AS due FROM esc_incidents WHERE due_at IS NOT NULL'),
       incidentsSince: p('SELECT * FROM esc_incidents WHERE opened_at >= ? ORDER BY id'),
+      pagedSince: p(`SELECT * FROM esc_incidents WHERE opened_at >= ? AND ${PAGED} ORDER BY id DESC LIMIT ?`),
+      countPagedSince: p(`SELECT COUNT(*) AS n FROM esc_incidents WHERE opened_at >= ? AND ${PAGED}`),
       addPaged: p('INSERT OR IGNORE INTO esc_paged (incident_id, contact, at) VALUES (?, ?, ?)'),
       paged: p('SELECT contact FROM esc_paged WHERE incident_id = ? ORDER BY at, contact'),
       addAck: p('INSERT INTO esc_acks (incident_id, who, via, comment, at) VALUES (?, ?, ?, ?, ?)'),
@@ -303,6 +308,13 @@ export class SqliteIncidentStore implements IncidentStore {
   /** Incidents opened at or after `since`, for response-SLA accounting. */
   incidentsSince(since: number): IncidentRecord[] {
     return (this.#s.incidentsSince.all(since) as IncidentSqlRow[]).map(toIncident);
+  }
+
+  /** The newest `limit` incidents since `since` that paged someone or still page, newest first, and how many in all. */
+  pagedIncidentsSince(since: number, limit: number): { incidents: IncidentRecord[]; total: number } {
+    const rows = this.#s.pagedSince.all(since, limit) as IncidentSqlRow[];
+    const total = rows.length < limit ? rows.length : (this.#s.countPagedSince.get(since) as { n: number }).n;
+    return { incidents: rows.map(toIncident), total };
   }
 
   addPaged(incidentId: number, contact: string, at: number): void {

@@ -149,6 +149,11 @@ export interface IncidentStore {
   nextDueAt(): number | undefined;
   /** Incidents opened at or after `since`, for response-SLA accounting. */
   incidentsSince(since: number): IncidentRecord[];
+  /**
+   * The newest `limit` incidents opened at or after `since` that paged someone or still page (one held back the whole
+   * time paged nobody), newest first, and how many there are in all.
+   */
+  pagedIncidentsSince(since: number, limit: number): { incidents: IncidentRecord[]; total: number };
   addPaged(incidentId: number, contact: string, at: number): void;
   /** Contacts paged for an incident, in the order they were first paged. */
   paged(incidentId: number): string[];

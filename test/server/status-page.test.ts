@@ -6,7 +6,7 @@ import { escapeHtml } from '../../src/notifiers/html.js';
 import type { AlertView, IncidentView, StatusView } from '../../src/server/api-shapes.js';
 import { html, page } from '../../src/server/html.js';
 import { renderStatus } from '../../src/server/status-page.js';
-import type { Sample } from '../../src/types.js';
+import { PRIORITIES, type Priority, type Sample } from '../../src/types.js';
 import { alertView } from '../support/alert-views.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -18,16 +18,25 @@ function alert(over: Partial<AlertView>): AlertView {
   return alertView(iso(12 * 60_000), over);
 }
 
+/** A view listing every alert and incident it is given (none cut short): its counts are theirs. */
 function view(over: Partial<StatusView>): StatusView {
+  const alerts = over.alerts ?? [];
+  const count = (state: AlertView['state']) =>
+    Object.fromEntries(
+      PRIORITIES.map((p) => [p, alerts.filter((a) => a.state === state && a.priority === p).length]),
+    ) as Record<Priority, number>;
   return {
     generatedAt: new Date(NOW).toISOString(),
     probes: [],
-    alerts: [],
+    alerts,
+    open: { firing: count('firing'), pending: count('pending') },
+    inhibitors: Object.fromEntries(alerts.map((a) => [a.id, a.alertname])),
     silences: [],
     windows: [],
     runSlots: 90,
     signals: [],
     incidents: [],
+    incidentCount: over.incidents?.length ?? 0,
     ...over,
   };
 }
@@ -222,6 +231,42 @@ describe('status page rendering', () => {
     expect(out).toContain('<h2>Pending</h2>');
     expect(out).toContain('pending since 2026-01-01 11:56:00 (UTC+00:00) · for 4 min');
     expect(out).not.toContain('data-ack=');
+  });
+
+  it('says under a list cut short how many more there are, of which priorities, in the reader’s language', () => {
+    // The view lists one firing P1 of 3 firing (1 P1, 2 P3), no pending one of 4, and 2 incidents of 5.
+    const listed = alert({ priority: 'P1' });
+    const incident = (id: number): IncidentView => ({
+      id,
+      alertId: 'a1',
+      alertname: 'ApiDown',
+      labels: {},
+      priority: 'P1',
+      openedAt: iso(3_600_000),
+      durationSeconds: 60,
+    });
+    const cut = view({
+      alerts: [listed],
+      open: { firing: { P0: 0, P1: 1, P2: 0, P3: 2 }, pending: { P0: 1, P1: 0, P2: 3, P3: 0 } },
+      incidents: [incident(5), incident(4)],
+      incidentCount: 5,
+    });
+    const es = renderStatus(cut, NOW, { locale: 'es', timezone: 'UTC' }, WRITER).value;
+    expect(es).toContain(
+      '<p class="muted more" data-more="firing" data-count="2">…y 2 activas más (P3: 2), que no se listan aquí; todas: <a href="/api/v1/alerts?state=firing">',
+    );
+    expect(es).toContain(
+      '<h2>Pendientes</h2><p class="muted more" data-more="pending" data-count="4">…y 4 pendientes más (P0: 1, P2: 3)',
+    );
+    expect(es).toContain('…y 3 incidentes anteriores de los últimos 7 días, que no se listan aquí.');
+    expect(es).toContain('<p>3 activas · 4 pendientes · ');
+    const en = renderStatus(cut, NOW, DEFAULT_READING, WRITER).value;
+    expect(en).toContain(
+      '…and 4 more pending (P0: 1, P2: 3), not listed here; all of them: <a href="/api/v1/alerts?state=pending">',
+    );
+    expect(en).toContain('…and 3 older incidents of the last 7 days, not listed here.');
+    // Nothing cut short, nothing said.
+    expect(renderStatus(view({ alerts: [listed] }), NOW, DEFAULT_READING, WRITER).value).not.toContain('data-more');
   });
 
   it('says which alert holds an inhibited alert back and offers it no Ack; a silenced one says so', () => {
