@@ -6,7 +6,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { DEFAULT_READING, type Reading, readingOf, t } from '../locale/locale.js';
 import { deliver } from '../notifiers/index.js';
-import type { Notification } from '../notifiers/notifier.js';
+import { type Notification, recipient } from '../notifiers/notifier.js';
 import { type ConfigCommandDeps, commandLogger, configOption, loadOrReport, shellRun } from './config-command.js';
 
 /** One channel's outcome. */
@@ -32,7 +32,7 @@ function testPage(contact: string, cfg: EscalationFile, now: number, reading: Re
   const lang = reading.locale;
   return {
     id: `test-${contact}-${now}`,
-    contact: { id: contact, name: person?.name ?? contact, email: person?.email },
+    contact: recipient(contact, person),
     at: now,
     reading,
     items: [

@@ -1,4 +1,4 @@
-// Which values of a probe's or channel's config came from the environment, and the scrubber that names them by key
+// Which values of a probe's, channel's or contact's config came from the environment, and the scrubber that names them by key
 // (and hides its secrets) wherever its reasons, details or log lines would quote them: a host that came from
 // ${DB_HOST} becomes `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
 import { dirname } from 'node:path';
@@ -64,6 +64,11 @@ function envScrubberFor(config: FromEnv): (text: string) => string {
     } else if (url && url.pathname !== '') {
       forms.push({ form: url.pathname, as: named }); // unix:///var/run/docker.sock
     }
+    // What a receiver refusing it writes back: the address of a display form (`centinela <alerts@example.org>`), a
+    // phone number without its spaces and dashes (`+593 99 123 4567` → `+593991234567`).
+    for (const [, address] of value.matchAll(/<([^<>\s]+@[^<>\s]+)>/g))
+      forms.push({ form: address as string, as: named });
+    if (/^\+?[\d\s().-]{7,}$/.test(value)) forms.push({ form: value.replace(/[\s().-]/g, ''), as: named });
     if (!url && value.includes('/')) {
       const folder = dirname(value);
       if (folder !== '/' && folder !== '.') forms.push({ form: folder, as: `<the folder of ${key} from ${vars}>` });

@@ -182,8 +182,8 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
 }
 
 /**
- * The configuration the files make, or a ConfigError with every problem found. Each probe and channel knows which of
- * its values came from the environment, so that its reasons name them by key (env-values.ts).
+ * The configuration the files make, or a ConfigError with every problem found. Each probe, channel and contact knows
+ * which of its values came from the environment, so that its reasons name them by key (env-values.ts).
  */
 function finish(dir: string, { issues, complete, places }: Built): Config {
   if (issues.length > 0) throw new ConfigError(issues);
@@ -197,10 +197,13 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
   const channels = Object.fromEntries(
     Object.entries(escalation.channels).map(([name, c]) => [name, withEnv('escalation', c, ['channels', name])]),
   );
+  const contacts = Object.fromEntries(
+    Object.entries(escalation.contacts).map(([name, c]) => [name, withEnv('escalation', c, ['contacts', name])]),
+  );
   return {
     dir,
     alerts: { ...alerts, probes },
-    escalation: withDefaultEscalation({ ...escalation, channels }),
+    escalation: withDefaultEscalation({ ...escalation, channels, contacts }),
     centinela,
   };
 }

@@ -439,7 +439,8 @@ export type EvaluationConfig = z.output<typeof evaluationConfig>;
 export type SourceConfig = z.output<typeof sourceConfig>;
 export type AlertsFile = z.output<typeof alertsFile>;
 export type LevelConfig = z.output<typeof levelConfig>;
-export type ContactConfig = z.output<typeof contactConfig>;
+/** A contact as loaded: what its schema made, and which of its values came from the environment. */
+export type ContactConfig = z.output<typeof contactConfig> & FromEnv;
 /** A channel's config as loaded: what its schema made, and which of its values came from the environment. */
 export type ChannelConfig = z.output<typeof channelConfig> & FromEnv;
 export type EmailChannelConfig = z.output<typeof emailChannel>;

@@ -22,7 +22,13 @@ import type { Clock } from '../clock.js';
 import type { ChannelConfig, EscalationFile } from '../config/schema.js';
 import { DEFAULT_READING, type Reading } from '../locale/locale.js';
 import { deliver } from '../notifiers/index.js';
-import { type Delivery, type Notification, type NotificationItem, PAGE_KINDS } from '../notifiers/notifier.js';
+import {
+  type Delivery,
+  type Notification,
+  type NotificationItem,
+  PAGE_KINDS,
+  recipient,
+} from '../notifiers/notifier.js';
 import type { IncidentStore, OutboxRow } from '../store/store.js';
 import { deliveryFailingPages, unreachedPages } from './delivery-failing.js';
 import { FailingChannels } from './failing-channels.js';
@@ -274,7 +280,7 @@ export class OutboxWorker {
       const n: Notification = {
         id: notificationId(this.#installationNumber(), rows),
         installation: this.#installationNumber(),
-        contact: { id: first.contact, name: contact.name, email: contact.email, phone: contact.phone },
+        contact: recipient(first.contact, contact),
         items: rows.map((r) => this.#withLinks(r)),
         at: this.#clock.now(),
         reading: this.#reading,

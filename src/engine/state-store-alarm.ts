@@ -13,7 +13,7 @@ import { levelFor } from '../escalation/policy.js';
 import { type Reading, t } from '../locale/locale.js';
 import { humanDuration } from '../notifiers/describe.js';
 import { deliver } from '../notifiers/index.js';
-import type { Notification, NotificationItem } from '../notifiers/notifier.js';
+import { type Notification, type NotificationItem, recipient } from '../notifiers/notifier.js';
 import type { Outage } from '../store/postgres.js';
 import type { Alert } from '../types.js';
 
@@ -139,7 +139,7 @@ export class StateStoreAlarm {
       };
       const n: Notification = {
         id: `state-store-${outage.since}-${name}${until === undefined ? '' : '-resolved'}`,
-        contact: { id: name, name: contact.name, email: contact.email, phone: contact.phone },
+        contact: recipient(name, contact),
         items: [item],
         at: now,
         reading,

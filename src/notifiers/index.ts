@@ -19,8 +19,11 @@ export async function deliver(n: Notification, channel: ChannelConfig, ctx: Send
     // A bug in a renderer must not stop the outbox; it is reported as a final failure of this delivery.
     delivery = { ok: false, retryable: false, reason: `${channel.kind}: ${(err as Error).message}` };
   }
-  // A host or address from the environment (${SMTP_HOST}, ${OPS_WEBHOOK_URL}) is named by its key, never quoted.
-  return delivery.ok ? delivery : { ...delivery, reason: configScrubber(channel, { urlPaths: true })(delivery.reason) };
+  // A host, URL or address from the environment (${SMTP_HOST}, ${OPS_WEBHOOK_URL}, ${SMTP_FROM}, the contact's
+  // ${CTO_EMAIL}) is named by its key, never quoted: receivers echo a refused address in their answer.
+  if (delivery.ok) return delivery;
+  const reason = [channel, n.contact].reduce((text, c) => configScrubber(c, { urlPaths: true })(text), delivery.reason);
+  return { ...delivery, reason };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The notifier contract (STYLE.md §4): what a notification holds, and a kind that renders it (pure) and sends it.
 import type { Logger } from 'pino';
-import type { ChannelConfig } from '../config/schema.js';
+import type { FromEnv } from '../config/env-values.js';
+import type { ChannelConfig, ContactConfig } from '../config/schema.js';
 import type { Reading } from '../locale/locale.js';
 import type { AckInfo, Alert, Labels, Priority } from '../types.js';
 
@@ -82,8 +83,11 @@ export interface Notification {
    * repeats or folds incidents by are scoped to it (installationKey). Absent for pages sent without the store.
    */
   installation?: number;
-  /** Who it is for; `phone` as written in escalation.yaml (SMS sends to it). */
-  contact: { id: string; name: string; email?: string; phone?: string };
+  /**
+   * Who it is for; `phone` as written in escalation.yaml (SMS sends to it); which of its values came from the
+   * environment, so that a failure naming them names their key instead (deliver).
+   */
+  contact: { id: string; name: string; email?: string; phone?: string } & FromEnv;
   items: NotificationItem[];
   /** When this attempt was built (epoch ms). */
   at: number;
@@ -122,4 +126,10 @@ export const defineNotifier = <C extends ChannelConfig, M>(n: NotifierKind<C, M>
  */
 export function installationKey(n: Notification, key: string): string {
   return n.installation === undefined ? key : `${n.installation}:${key}`;
+}
+
+/** Who a notification is for: the contact `id` of escalation.yaml, as `Notification.contact` holds it. */
+export function recipient(id: string, contact: ContactConfig | undefined): Notification['contact'] {
+  const { name = id, email, phone, fromEnv } = contact ?? {};
+  return { id, name, email, phone, fromEnv };
 }

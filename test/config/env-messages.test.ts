@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { systemClock } from '../../src/clock.js';
@@ -17,8 +17,10 @@ import { CONFIG_FILES, parseConfig } from '../../src/config/load.js';
 import type { FileKey } from '../../src/config/references.js';
 import { resolve, unwrapOptional, valueAt } from '../../src/config/schema-walk.js';
 import { deliver } from '../../src/notifiers/index.js';
+import { recipient } from '../../src/notifiers/notifier.js';
 import { checkProbes } from '../../src/probes/guarded-run.js';
 import { page } from '../support/notifier-conformance.js';
+import { type SmtpAnswer, type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
 const FILES = Object.keys(CONFIG_FILES) as FileKey[];
 const BASE = Object.fromEntries(
@@ -335,4 +337,54 @@ describe('values from the environment in delivery failures', () => {
       expect(JSON.stringify(delivery)).not.toMatch(/hunter2|s3cr3t/i);
     },
   );
+});
+
+describe('addresses from the environment that an SMTP server writes back in its refusal', () => {
+  let smtp: SmtpSink;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+  });
+  afterAll(() => smtp.close());
+
+  const cases: [string, PathKey[], string, Extract<SmtpAnswer, object>][] = [
+    [
+      "the contact's email",
+      ['contacts', 'cto', 'email'],
+      'cto-hunter2-S3cr3t@example.org',
+      { reply: 550, message: '5.1.1 Recipient address rejected', at: 'rcpt', echo: true },
+    ],
+    [
+      'smtp.from in a display form',
+      ['channels', 'email', 'smtp', 'from'],
+      'centinela <alerts-hunter2-S3cr3t@example.org>',
+      { reply: 553, message: '5.7.1 Sender address rejected: not owned by user', at: 'mail', echo: true },
+    ],
+  ];
+  it.each(cases)('%s: the failure names the key, never the address', async (_, path, value, answer) => {
+    const data = BASE.escalation as { channels: Record<string, unknown> };
+    const email = {
+      kind: 'email',
+      smtp: { host: '127.0.0.1', port: smtp.port, security: 'none', from: 'c@example.org' },
+    };
+    const config = parseConfig('c', leakAt('escalation', { ...data, channels: { ...data.channels, email } }, path), {
+      LEAK: value,
+    });
+    const refusedBefore = smtp.refused;
+    smtp.script(answer);
+    const n = { ...page('n-env', 'ApiDown'), contact: recipient('cto', config.escalation.contacts.cto) };
+    const channel = config.escalation.channels.email;
+    if (!channel) throw new Error('no email channel');
+    const delivery = await deliver(n, channel, {
+      signal: AbortSignal.timeout(5_000),
+      log: pino({ level: 'silent' }),
+      now: () => n.at,
+    });
+    // The server did write the address back; the failure names where it came from instead.
+    expect(smtp.refused).toBe(refusedBefore + 1);
+    expect(delivery).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`from \${LEAK}>>: ${answer.message}`),
+    });
+    expect(JSON.stringify(delivery)).not.toMatch(/hunter2|s3cr3t/i);
+  });
 });

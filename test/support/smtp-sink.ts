@@ -26,11 +26,16 @@ export interface SmtpSinkOptions {
 }
 
 /**
- * One scripted answer: a reply refusing MAIL FROM (or AUTH, `at: 'auth'`, even with the right password), a MAIL FROM
- * never answered, or the connection ended (`close`, FIN) or aborted (`reset`, RST) at MAIL FROM. Each is used by the
- * next session that reaches its command.
+ * One scripted answer: a reply refusing MAIL FROM (or AUTH, `at: 'auth'`, even with the right password, or RCPT TO,
+ * `at: 'rcpt'`), a MAIL FROM never answered, or the connection ended (`close`, FIN) or aborted (`reset`, RST) at MAIL
+ * FROM. Each is used by the next session that reaches its command. `echo` writes the refused address before the
+ * message, as Postfix does (`550 5.1.1 <cto@example.org>: Recipient address rejected`).
  */
-export type SmtpAnswer = { reply: number; message?: string; at?: 'auth' | 'mail' } | 'hang' | 'close' | 'reset';
+export type SmtpAnswer =
+  | { reply: number; message?: string; at?: 'auth' | 'mail' | 'rcpt'; echo?: boolean }
+  | 'hang'
+  | 'close'
+  | 'reset';
 
 /** The sink; `cert` is its certificate (give `cert.certFile` as smtp.tls.ca_file). */
 export interface SmtpSink {
@@ -44,7 +49,7 @@ export interface SmtpSink {
    * what was scripted; then it recovers and accepts again.
    */
   refuse(count: number, code?: number): void;
-  /** How many MAIL FROM commands were refused with a reply so far. */
+  /** How many MAIL FROM (or RCPT TO) commands were refused with a reply so far. */
   refused: number;
   /** Sessions left hanging at MAIL FROM whose connection is still open. */
   hanging(): number;
@@ -63,9 +68,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   // Raw TCP sockets by client port, so an answer can drop a session's connection (TLS runs over the same socket).
   const sockets = new Map<number, Socket>();
   const hung = new Set<Socket>();
-  const isAuthAnswer = (a: SmtpAnswer | undefined) => typeof a === 'object' && a.at === 'auth';
-  const refusal = (a: { reply: number; message?: string }) =>
-    Object.assign(new Error(a.message ?? 'Try again later'), { responseCode: a.reply });
+  const isAt = (at: 'auth' | 'rcpt', a: SmtpAnswer | undefined) => typeof a === 'object' && a.at === at;
+  const refusal = (a: { reply: number; message?: string; echo?: boolean }, address?: string) => {
+    const message = a.message ?? 'Try again later';
+    return Object.assign(new Error(a.echo ? `<${address}>: ${message}` : message), { responseCode: a.reply });
+  };
   const sink: SmtpSink = {
     port: 0,
     cert,
@@ -111,7 +118,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     // The sink serves loopback only; a reverse DNS lookup per connection would only slow tests down.
     disableReverseLookup: true,
     onAuth(auth, _session, callback) {
-      const scripted = isAuthAnswer(queue[0]) ? queue.shift() : undefined;
+      const scripted = isAt('auth', queue[0]) ? queue.shift() : undefined;
       if (typeof scripted === 'object') {
         callback(refusal(scripted));
       } else if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
@@ -120,8 +127,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       }
     },
-    onMailFrom(_address, session, callback) {
-      const answer = isAuthAnswer(queue[0]) ? undefined : queue.shift();
+    onMailFrom(from, session, callback) {
+      const answer = isAt('auth', queue[0]) || isAt('rcpt', queue[0]) ? undefined : queue.shift();
       const socket = sockets.get(session.remotePort);
       if (answer === 'hang') {
         if (socket) {
@@ -134,7 +141,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         socket?.resetAndDestroy();
       } else if (answer) {
         sink.refused += 1;
-        callback(refusal(answer));
+        callback(refusal(answer, from.address));
+      } else {
+        callback();
+      }
+    },
+    onRcptTo(to, _session, callback) {
+      const answer = isAt('rcpt', queue[0]) ? queue.shift() : undefined;
+      if (typeof answer === 'object') {
+        sink.refused += 1;
+        callback(refusal(answer, to.address));
       } else {
         callback();
       }
