@@ -1,10 +1,11 @@
 // What `run` meets when it starts, checked without starting anything, so that `check` refuses what `run` cannot
-// start with: the state file at state.path (state-path.ts), server.listen's host name, and the files the probes and
-// channels read (tls.ca_file). Each problem is the rest of a sentence about a value, quoting no part of it; the
+// start with: the state file at state.path (state-path.ts), server.listen's host (it resolves to an address of this
+// host), and the files the probes and channels read (tls.ca_file). Each problem is the rest of a sentence about a value, quoting no part of it; the
 // loader places it and names the value.
 import { lookup } from 'node:dns/promises';
 import { accessSync, constants, statSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { PathKey } from './errors.js';
 import type { CentinelaFile } from './schema.js';
 
@@ -23,15 +24,39 @@ export function listenFailure(code: string | undefined): string {
   return `${LISTEN_FAILURES[code ?? ''] ?? 'the system refused it'} (${code ?? 'ERROR'})`;
 }
 
-/** What stops `run` from listening on `listen` before it binds: a host name that does not resolve. */
-export async function listenProblem(listen: CentinelaFile['server']['listen']): Promise<string | undefined> {
-  if (isIP(listen.host) !== 0) return undefined;
-  try {
-    await lookup(listen.host);
-    return undefined;
-  } catch (err) {
-    return `cannot be listened on: ${listenFailure((err as NodeJS.ErrnoException).code)}. Write an address of this host, such as 0.0.0.0:9810`;
+/**
+ * Whether `run` can bind `address` (an IP address): every address (0.0.0.0, ::), one of this host's interfaces, or
+ * IPv4 loopback, all of 127.0.0.0/8 on Linux.
+ */
+function isOwnAddress(address: string): boolean {
+  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  const own = new BlockList();
+  own.addAddress('0.0.0.0', 'ipv4');
+  own.addAddress('::', 'ipv6');
+  own.addSubnet('127.0.0.0', 8, 'ipv4');
+  for (const a of Object.values(networkInterfaces()).flat()) {
+    if (a) own.addAddress(a.address, a.family === 'IPv6' ? 'ipv6' : 'ipv4');
   }
+  // A link-local address names its interface (fe80::1%eth0); the interfaces list it without.
+  return own.check(address.replace(/%.*$/, ''), family);
+}
+
+/**
+ * What stops `run` from listening on `listen` before it binds: a host name that does not resolve, or an address that
+ * is not this host's (the one `run` would bind: the host name's first address, as its listen looks it up).
+ */
+export async function listenProblem(listen: CentinelaFile['server']['listen']): Promise<string | undefined> {
+  const cannot = (code: string | undefined) =>
+    `cannot be listened on: ${listenFailure(code)}. Write an address of this host, such as 0.0.0.0:9810`;
+  let address = listen.host;
+  if (isIP(address) === 0) {
+    try {
+      address = (await lookup(listen.host)).address;
+    } catch (err) {
+      return cannot((err as NodeJS.ErrnoException).code);
+    }
+  }
+  return isOwnAddress(address) ? undefined : cannot('EADDRNOTAVAIL');
 }
 
 /** The keys whose value is a file centinela reads when a probe runs or a channel sends: it must be there at start. */

@@ -1,9 +1,9 @@
-// `check` answers for what `run` meets when it starts: a PostgreSQL state store it cannot reach, and files the probes
-// and channels read that are not there, each at its file:line:col, quoting nothing that came from the environment or
+// `check` answers for what `run` meets when it starts: a PostgreSQL state store it cannot reach, a listen address that
+// is not this host's, and files the probes and channels read that are not there, each at its file:line:col, quoting nothing that came from the environment or
 // from the URL.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/cli/check.js';
@@ -151,4 +151,37 @@ describe('check of the files probes and channels read', () => {
     const ca = join(tmp, 'ca.pem');
     expect(await checked(dir, { CA_FILE: ca, SMTP_CA: ca })).toMatchObject({ code: 0 });
   });
+});
+
+describe('check of server.listen', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = configFolder(VALID_ALERTS.replace('CA_WRITTEN', '${CA_FILE}'));
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    writeFileSync(join(dir, 'centinela.yaml'), 'server:\n  listen: ${LISTEN}\nstate:\n  path: ":memory:"\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const env = (listen: string) => ({ LISTEN: listen, CA_FILE: join(dir, 'ca.pem') });
+
+  // Every address, loopback (all of 127.0.0.0/8 binds on Linux), a name for it, and each of this host's interfaces
+  // (but link-local ones, which bind only with their interface named).
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .flatMap((a) => (a && !a.scopeid ? [a.family === 'IPv6' ? `[${a.address}]:0` : `${a.address}:0`] : []));
+  it.each(['0.0.0.0:0', '[::]:0', ':0', 'localhost:0', '127.0.0.2:0', ...own])('passes %s', async (listen) => {
+    expect(await checked(dir, env(listen))).toMatchObject({ code: 0 });
+  });
+
+  it.each(['10.254.254.254:9810', '[fd00::dead:beef]:9810'])(
+    'refuses %s, an address not of this host, as run would, quoting nothing',
+    async (listen) => {
+      const { code, told } = await checked(dir, env(listen));
+      expect(code).toBe(1);
+      expect(told).toBe(
+        `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: its ` +
+          "address is not one of this host's (EADDRNOTAVAIL). Write an address of this host, such as 0.0.0.0:9810.\n" +
+          '1 problem in 1 file; nothing was started.',
+      );
+    },
+  );
 });
