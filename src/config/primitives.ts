@@ -79,13 +79,25 @@ export const optionalSecret = z
 
 /**
  * The only credential of something reachable from outside (a heartbeat's ping URL, an alert source's intake): 16
- * characters or more, so it is not guessed. Empty means not set.
+ * characters or more, so it is not guessed, and no white space, which no request can present (a bearer token ends at
+ * the first space; a URL path carries none). Empty means not set.
  */
 export const credential = (of: string) =>
   z
     .string({ error: 'expected a string (usually ${ENV_VAR})' })
     .transform((s, ctx) => {
       if (s === '') return undefined;
+      if (/\s/.test(s)) {
+        // Refused, not trimmed: a trimmed token would pass where the written one differs from what is sent (a
+        // variable read from a file with its newline), and two tokens alike but for a space would collide.
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'is not usable: it has white space in it (a newline at the end of a variable or a file is the usual ' +
+            `cause), which no request can present, so ${of} could never be used. Remove it`,
+        });
+        return z.NEVER;
+      }
       if (s.length < 16) {
         ctx.addIssue({
           code: 'custom',

@@ -332,6 +332,28 @@ describe('one fixture per problem', () => {
     ).not.toThrow();
   });
 
+  it("refuses white space around or in a source's token, showing none", () => {
+    // Refused, not trimmed: " ${PROM_TOKEN}" beside ${PROM_TOKEN} passed as another token, and no request could
+    // present it, so that source was never reached.
+    const dir = join(FIXTURES, 'source-token-space');
+    const env = { PROM_TOKEN: 'hunter2-S3cr3t-prometheus', LOKI_TOKEN: 'hunter2-S3cr3t-loki-token\n' };
+    const why =
+      'is not usable: it has white space in it (a newline at the end of a variable or a file is the usual cause), ' +
+      'which no request can present, so the alert intake could never be used. Remove it.';
+    const text = problems(dir, fixture('source-token-space'), env);
+    expect(text).toBe(
+      [
+        `${dir}/alerts.yaml:11:12  sources[1].token: the value filled in from \${PROM_TOKEN} ${why}`,
+        `${dir}/alerts.yaml:13:12  sources[2].token: the value filled in from \${LOKI_TOKEN} ${why}`,
+        '2 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('hunter2');
+    expect(() =>
+      parseConfig(dir, fixture('source-token-space'), { ...env, LOKI_TOKEN: 'hunter2-S3cr3t-loki-token' }),
+    ).toThrow(/sources\[1\]\.token: the value filled in from \$\{PROM_TOKEN\} is not usable/);
+  });
+
   it('has a test case for every fixture folder', async () => {
     const { readdirSync } = await import('node:fs');
     const tested = new Set([
@@ -342,6 +364,7 @@ describe('one fixture per problem', () => {
       'every-key',
       'pairs-collection-key',
       'source-shared-token',
+      'source-token-space',
     ]);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
   });
