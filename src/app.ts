@@ -197,14 +197,19 @@ function swapConfig(
   const beat = (c: Config) => JSON.stringify([c.centinela.heartbeat?.url.reveal(), c.centinela.heartbeat?.every]);
   const state = ({ centinela: { state: s } }: Config) =>
     JSON.stringify(s.kind === 'postgres' ? [s.url.reveal(), s.pool, s.lease] : [s.path]);
-  if (moved || state(next) !== state(before) || beat(next) !== beat(before)) {
-    log.warn(
-      'server.listen, state and heartbeat take effect at the next start; the running server, store and heartbeat are kept',
-    );
-  }
+  // What changed that only a restart applies: the reload says so rather than keep the running one without a word.
+  const waiting = [
+    ...(moved ? ['server.listen'] : []),
+    ...(state(next) !== state(before) ? ['state'] : []),
+    ...(beat(next) !== beat(before) ? ['heartbeat'] : []),
+  ];
+  const wait = waiting.length
+    ? `; ${waiting.join(', ')} changed and take${waiting.length === 1 ? 's' : ''} effect at the next start (the running ${waiting.length === 1 ? 'one is' : 'ones are'} kept)`
+    : '';
   metrics.configReload('ok');
-  const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules`;
-  log.info(summary);
+  const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules${wait}`;
+  if (waiting.length) log.warn({ waiting }, summary);
+  else log.info(summary);
   return summary;
 }
 

@@ -24,7 +24,7 @@ import { listeningUrl } from '../server/http-server.js';
 import { Metrics } from '../server/metrics.js';
 import { answerForwarded } from '../server/standby-writes.js';
 import { StateError } from '../store/errors.js';
-import { type Outage, openPostgresStore } from '../store/postgres.js';
+import { type Outage, openPostgresStore, reachPostgres } from '../store/postgres.js';
 import { acquireLeadership, type Leadership } from '../store/postgres-leadership.js';
 import { RequestDesk } from '../store/postgres-requests.js';
 import { openStore } from '../store/sqlite.js';
@@ -82,7 +82,19 @@ export async function startDaemon(
   const { store, leadership } = opened;
   const running = await createApp({
     config,
-    loadConfig: load,
+    // A reload that moves the store to a PostgreSQL database reaches it as check does (a 422 when it cannot), though
+    // the move waits for a restart; the database in use is not asked again.
+    loadConfig: () =>
+      loadConfig({
+        dir,
+        env: deps.env,
+        startup: true,
+        reach: async (state) => {
+          const now = (app?.config ?? config).centinela.state;
+          if (now.kind === 'postgres' && now.url.reveal() === state.url.reveal()) return undefined;
+          return reachPostgres(state.url.reveal(), state.pool.connect_timeout);
+        },
+      }),
     clock,
     log: deps.log,
     store,

@@ -67,8 +67,9 @@ export interface LoadOptions {
    */
   startup?: boolean;
   /**
-   * With `startup`, for `check`: tries the PostgreSQL state store of state.url as `run` would reach it, resolving to
-   * what failed (a sentence that quotes nothing of the URL), else undefined. `run` reaches it itself.
+   * With `startup`, for `check` and `run`'s reloads: tries the PostgreSQL state store of state.url as `run` would
+   * reach it, resolving to what failed (a sentence that quotes nothing of the URL), else undefined. `run` reaches it
+   * itself at start.
    */
   reach?: (state: PostgresState) => Promise<string | undefined>;
 }

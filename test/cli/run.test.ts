@@ -1,12 +1,12 @@
 // `centinela run` refusing to start, through the real binary: every config problem as `check` prints them, a
 // LOG_LEVEL that is no level, a state.path it cannot open, a PostgreSQL state it cannot reach; none of them quoting
 // what came from the environment.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela, configFolder } from '../support/cli.js';
-import { spawnCentinela, startWorld, usePostgresState } from '../support/daemon.js';
+import { spawnCentinela, startWorld, usePostgresState, WRITE_TOKEN } from '../support/daemon.js';
 import { pgHost, pgPort } from '../support/pg.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 import { freePort } from '../support/tcp-target.js';
@@ -149,6 +149,40 @@ describe('centinela run', () => {
           const told = JSON.stringify(run.logs) + run.stderr();
           expect(told).not.toContain('hunter2');
           expect(told).not.toContain(String(port));
+        } finally {
+          run.kill('SIGKILL');
+        }
+      } finally {
+        await world.close();
+      }
+    });
+
+    it('refuses a reload to a PostgreSQL it cannot reach with a 422, as check; a reachable one waits for a restart', async () => {
+      const world = await startWorld();
+      try {
+        const refused = `postgres://centinela:hunter2-S3cr3t@127.0.0.1:${await freePort()}/state`;
+        const good = `postgres://postgres@${pgHost}:${pgPort}/postgres`;
+        const run = await spawnCentinela(world.configDir, { ...world.env, STATE_URL: refused, GOOD_URL: good });
+        try {
+          const reload = () =>
+            fetch(`${run.url}/-/reload`, { method: 'POST', headers: { authorization: `Bearer ${WRITE_TOKEN}` } });
+          usePostgresState(world, '');
+          const bad = await reload();
+          const body = await bad.text();
+          expect(bad.status).toBe(422);
+          expect(JSON.parse(body).error.details.problems).toEqual([
+            `${world.configDir}/centinela.yaml:8:8  state.url: cannot connect to PostgreSQL: the connection was refused ` +
+              '(ECONNREFUSED): nothing listens at its host and port. Check its host, port, user, password and database, ' +
+              "and that PostgreSQL takes centinela's connections from here.",
+          ]);
+          expect(body).not.toContain('hunter2');
+          const file = join(world.configDir, 'centinela.yaml');
+          writeFileSync(file, readFileSync(file, 'utf8').replace('${STATE_URL}', '${GOOD_URL}'));
+          const ok = await reload();
+          expect(ok.status).toBe(200);
+          expect((await ok.json()).summary).toMatch(
+            /rules; state changed and takes effect at the next start \(the running one is kept\)$/,
+          );
         } finally {
           run.kill('SIGKILL');
         }
