@@ -71,16 +71,13 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
   let { client, pid } = await waitForLead(options, every);
   let over = false;
   let unsureSince: number | undefined;
-  let sure: AbortController | undefined = new AbortController();
-  const doubt = (why: string) => {
-    sure?.abort(new Error(why));
-    sure = undefined;
-  };
+  // Aborted when the lead falls in doubt or ends; a new one each time the lock is held again.
+  let sure = new AbortController();
   let cancel: () => void = () => {};
   const end = (err: Error) => {
     over = true;
     cancel();
-    doubt('the lead is over');
+    sure.abort(new Error('the lead is over'));
     fail(err);
   };
   /** Connections given up on: whatever they answer later is ignored. */
@@ -90,7 +87,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
     if (over || left.has(c)) return;
     left.add(c);
     unsureSince ??= options.clock.now();
-    doubt("the lead's connection failed; another centinela may be taking over");
+    sure.abort(new Error("the lead's connection failed; another centinela may be taking over"));
     cancel();
     c.removeAllListeners();
     c.on('error', () => {});
@@ -168,7 +165,7 @@ export async function acquireLeadership(options: LeadershipOptions): Promise<Lea
       return unsureSince;
     },
     get sure() {
-      return sure?.signal;
+      return over || unsureSince !== undefined ? undefined : sure.signal;
     },
     confirm() {
       if (over) return Promise.reject(leadLost(new Error('the lead is over')));
