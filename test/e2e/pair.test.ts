@@ -45,6 +45,24 @@ async function pagedPair(): Promise<{ w: World; leader: DaemonProcess; standby: 
   return { w, leader, standby };
 }
 
+/** The pair, its leader's page held unanswered by the webhook receiver (which answers the next request). */
+async function pairWithPageHanging(): Promise<{ w: World; leader: DaemonProcess; standby: DaemonProcess }> {
+  const w = await t.world(FAST);
+  const { active: leader, standby } = await t.pair(w);
+  w.hook.script('hang');
+  w.target.setFault('down');
+  await w.hook.waitForHanging(1, { within: 20_000 });
+  return { w, leader, standby };
+}
+
+/** The held page was cut, not answered, and sent again by the other: two requests at the receiver, one key. */
+function expectSentAgainWithSameKey(w: World): void {
+  expect(w.hook.hanging()).toBe(0);
+  const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
+  expect(keys).toHaveLength(2);
+  expect(keys[1]).toBe(keys[0]);
+}
+
 /** kill -9 of the leader; waits for the standby to take over (see takeover). */
 async function killForTakeover(leader: DaemonProcess, standby: DaemonProcess): Promise<{ url: string; ms: number }> {
   const killedAt = Date.now();
@@ -94,12 +112,7 @@ describe('two centinelas on one PostgreSQL database', () => {
   });
 
   it('a leader frozen with a page in flight: woken, it aborts that send at once; the other sends it with the same key', async () => {
-    const w = await t.world(FAST);
-    const { active: leader, standby } = await t.pair(w);
-    // The receiver holds the leader's page unanswered, and answers the next request.
-    w.hook.script('hang');
-    w.target.setFault('down');
-    await w.hook.waitForHanging(1, { within: 20_000 });
+    const { w, leader, standby } = await pairWithPageHanging();
     const frozenAt = Date.now();
     leader.kill('SIGSTOP');
     await takeover(standby, frozenAt);
@@ -111,18 +124,11 @@ describe('two centinelas on one PostgreSQL database', () => {
       'stopping: aborting probe runs and deliveries in flight (the active sends them again, with the same keys)',
     );
     expect(leader.logs.map((l) => l.msg)).not.toContainEqual('outbox: delivered');
-    expect(w.hook.hanging()).toBe(0);
-    const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
-    expect(keys).toHaveLength(2);
-    expect(keys[1]).toBe(keys[0]);
+    expectSentAgainWithSameKey(w);
   });
 
   it("the leader's lock session ended with a page in flight: it stops that send at once; the other sends it, same key", async () => {
-    const w = await t.world(FAST);
-    const { active: leader, standby } = await t.pair(w);
-    w.hook.script('hang');
-    w.target.setFault('down');
-    await w.hook.waitForHanging(1, { within: 20_000 });
+    const { w, leader, standby } = await pairWithPageHanging();
     // The lock's session ends (a restarted pooler, an administrator's pg_terminate_backend) and the standby gets it.
     const admin = await t.db.connect();
     try {
@@ -151,10 +157,7 @@ describe('two centinelas on one PostgreSQL database', () => {
     expect(msgs.filter((m) => m === msgs[lost])).toHaveLength(1);
     expect(msgs).not.toContainEqual('outbox: delivered');
     await w.hook.waitFor(2, { within: 20_000 });
-    expect(w.hook.hanging()).toBe(0);
-    const keys = w.hook.requests.map((r) => r.headers['idempotency-key']);
-    expect(keys).toHaveLength(2);
-    expect(keys[1]).toBe(keys[0]);
+    expectSentAgainWithSameKey(w);
   });
 
   it('kill -9 of the active after an ack: the other pages nobody again and sends the resolution', async () => {
