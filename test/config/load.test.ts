@@ -219,6 +219,12 @@ const cases: [string, string, Record<string, string>?][] = [
     { ALERT: '=~ApiDown|ApiDwn' },
   ],
   [
+    'env-window-alert',
+    "alerts.yaml:19:25  maintenance[0].match.alertname: the value filled in from ${ALERT} has an alternative no rule's " +
+      'name matches. Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
+    { ALERT: '=~^(ApiDown|Api.*Typo)$' },
+  ],
+  [
     'inhibit-unknown-source',
     'alerts.yaml:16:26  inhibit[0].source.alertname: "ApiDwn" matches no alert: no rule is named so. ' +
       'Did you mean "ApiDown"?',
