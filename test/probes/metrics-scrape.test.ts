@@ -50,6 +50,19 @@ describe('metrics probe when it cannot measure', () => {
     });
   });
 
+  it('reports a value outside the range of a double, as Prometheus refuses the scrape, naming the line', async () => {
+    const { run } = setup({ gauges: [{ metric: 'queue_depth', as: 'queue_depth' }] }, (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end('# TYPE queue_depth gauge\nqueue_depth 1e400\n');
+    });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} does not parse: line 2: the value of queue_depth is outside ` +
+        'the range of a double (±1.8e308): "1e400"',
+    });
+  });
+
   it('reports an OpenMetrics body cut before # EOF', async () => {
     const { run } = setup({ rates: [{ metric: 'http_requests_total', as: 'rps' }] }, (_req, res) => {
       res
