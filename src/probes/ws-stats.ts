@@ -12,6 +12,12 @@ const MAX_BODY_BYTES = 65_536;
 
 const COUNTERS = ['active_connections', 'total_messages_sent', 'total_broadcasts'] as const;
 
+/**
+ * How far ahead of centinela's clock last_broadcast_at may be and still read as "just now": the two hosts' clocks
+ * may differ a little. Further ahead, an age of 0 s would hide a stall for as long as the time stays ahead.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
 export default defineProbe({
   kind: 'ws_stats',
   needsTwoRuns: true,
@@ -74,7 +80,13 @@ function toResult(
   const last = stats.last_broadcast_at;
   const lastAt = parseInstant(last);
   let detail: string | undefined;
-  if (lastAt !== undefined) {
+  if (lastAt !== undefined && lastAt - now > CLOCK_SKEW_MS) {
+    problems.push(
+      `last_broadcast_at is ${showJson(last, 100)}, ${Math.round((lastAt - now) / 1000)} s in the future (more than ` +
+        `the ${CLOCK_SKEW_MS / 1000} s of clock skew allowed), so the age of the last broadcast cannot be told: ` +
+        `check the clocks of the API's host and of centinela's`,
+    );
+  } else if (lastAt !== undefined) {
     // A clock a little ahead on the API side must not read as a negative age.
     samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000)));
     broadcasts.saw(lastAt);

@@ -86,6 +86,31 @@ describe('ws_stats probe', () => {
     expect(age).toBeCloseTo(89.877, 3);
   });
 
+  it('takes a time a little ahead (clock skew) as just now, and cannot measure one further in the future', async () => {
+    fresh();
+    const ageOf = (result: Awaited<ReturnType<typeof run>>) =>
+      result.samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value;
+    // The clock reads 2026-01-01T00:00:30Z: 60 s ahead is the most taken.
+    stats({ last_broadcast_at: '2026-01-01T00:01:30Z' });
+    const skewed = await run();
+    expect(skewed.up && skewed.cannotMeasure).toBeUndefined();
+    expect(ageOf(skewed)).toBe(0);
+    stats({ last_broadcast_at: '2026-01-01T00:05:00Z' });
+    const ahead = await run();
+    expect(ahead).toMatchObject({
+      up: true,
+      cannotMeasure:
+        '/ws/stats: last_broadcast_at is "2026-01-01T00:05:00Z", 270 s in the future (more than the 60 s of clock ' +
+        "skew allowed), so the age of the last broadcast cannot be told: check the clocks of the API's host and of " +
+        "centinela's",
+    });
+    expect(ageOf(ahead)).toBeUndefined();
+    // Nor is it taken as the last broadcast seen: a null after it counts from the one before (00:01:30), not 0 s.
+    await clock.advance(120_000);
+    stats({ last_broadcast_at: null });
+    expect(ageOf(await run())).toBe(60);
+  });
+
   it('cannot measure a time of the wrong type, instead of guessing an age from it', async () => {
     fresh();
     for (const [value, shown] of [
