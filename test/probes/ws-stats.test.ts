@@ -1,3 +1,4 @@
+import { brotliCompressSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
@@ -109,6 +110,21 @@ describe('ws_stats probe', () => {
     await clock.advance(120_000);
     stats({ last_broadcast_at: null });
     expect(ageOf(await run())).toBe(60);
+  });
+
+  it('names a Content-Encoding it did not ask for instead of calling the body invalid JSON', async () => {
+    fresh();
+    target.route('/ws/stats', {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      body: brotliCompressSync('{"active_connections": 1}'),
+    });
+    expect(await run()).toEqual({
+      up: false,
+      reason:
+        'the body is in Content-Encoding "br", which centinela did not ask for (it sends Accept-Encoding: ' +
+        'identity) and does not decode: have the target answer uncompressed',
+    });
+    expect(target.requests.at(-1)?.headers['accept-encoding']).toBe('identity');
   });
 
   it('cannot measure a time of the wrong type, instead of guessing an age from it', async () => {
