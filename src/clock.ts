@@ -28,11 +28,21 @@ function sleepWith(clock: Pick<Clock, 'setTimeout'>, ms: number, signal?: AbortS
   });
 }
 
+/** The longest delay one Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one would fire after 1 ms. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    // A longer wait is a chain of the longest timers, each re-aimed at the due time.
+    const due = Date.now() + Math.max(0, ms);
+    let handle: NodeJS.Timeout;
+    const arm = () => {
+      const left = due - Date.now();
+      handle = left > LONGEST_TIMER_MS ? setTimeout(arm, LONGEST_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+    };
+    arm();
     return () => clearTimeout(handle);
   },
   sleep(ms, signal) {

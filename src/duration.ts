@@ -4,6 +4,12 @@ const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as con
 const ORDER = ['d', 'h', 'm', 's', 'ms'] as const;
 const PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/y;
 
+/**
+ * The longest duration centinela takes: 100 years. Far past any interval, silence or window anyone means, and where
+ * every end it gives is still a date (`99999999999d` is not: nothing could show or store it).
+ */
+export const LONGEST_DURATION_MS = 36_500 * UNITS.d;
+
 /** Milliseconds for a duration string, or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();

@@ -97,4 +97,19 @@ describe('systemClock', () => {
     controller.abort(new Error('no wait'));
     await expect(sleeping).rejects.toThrow('no wait');
   });
+
+  it('waits past the longest Node timer instead of firing at once, with no warning', async () => {
+    // Node fires a timer longer than 2^31 - 1 ms after 1 ms and warns (TimeoutOverflowWarning).
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    let fired = 0;
+    const cancels = [2 ** 31, 30 * 86_400_000, Number.MAX_SAFE_INTEGER].map((ms) =>
+      systemClock.setTimeout(() => fired++, ms),
+    );
+    await systemClock.sleep(50);
+    for (const cancel of cancels) cancel();
+    process.off('warning', onWarning);
+    expect({ fired, warnings: warnings.map((w) => w.name) }).toEqual({ fired: 0, warnings: [] });
+  });
 });

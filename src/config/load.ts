@@ -245,7 +245,7 @@ async function startupProblems(
     at('centinela', ['server', 'listen'], await listenProblem(server.listen), listen);
   }
   for (const key of ['alerts', 'escalation'] as const) {
-    for (const file of filesRead(complete[key])) at(key, file.at, readFileProblem(file.path), file.path);
+    for (const file of filesRead(complete[key])) at(key, file.at, readFileProblem(file), file.path);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The value types the configuration language is made of: durations, secrets, names, labels, priorities, addresses.
 import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { formatDuration, LONGEST_DURATION_MS, parseDuration } from '../duration.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
 
@@ -22,6 +22,10 @@ export const duration = z
     if (ms === undefined) {
       // No value in the message: the loader puts it before, or names the variable it came from.
       ctx.addIssue({ code: 'custom', message: 'is not a duration. Write 90s, 5m or 1h30m' });
+      return z.NEVER;
+    }
+    if (ms > LONGEST_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `is longer than ${formatDuration(LONGEST_DURATION_MS)} (100 years)` });
       return z.NEVER;
     }
     return ms;

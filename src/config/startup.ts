@@ -2,8 +2,10 @@
 // start with: the state file at state.path (state-path.ts), server.listen's host (it resolves to an address of this
 // host), and the files the probes and channels read (tls.ca_file). Each problem is the rest of a sentence about a value, quoting no part of it; the
 // loader places it and names the value.
+
+import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { PathKey } from './errors.js';
@@ -59,13 +61,47 @@ export async function listenProblem(listen: CentinelaFile['server']['listen']): 
   return isOwnAddress(address) ? undefined : cannot('EADDRNOTAVAIL');
 }
 
-/** The keys whose value is a file centinela reads when a probe runs or a channel sends: it must be there at start. */
-const FILE_KEYS: ReadonlySet<string> = new Set(['ca_file']);
+/** No file a probe or channel reads (a CA file: all public roots in PEM are some 200 KiB) is this large. */
+const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 
-/** A file a probe or channel reads: where it is written and its path. */
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
+
+/**
+ * What is wrong with a CA file's content: no PEM certificate in it, or one that does not parse. Node's TLS takes any
+ * text as `ca` without a word and trusts nothing of it, so a DER file or a key put there fails every handshake later
+ * as "self-signed certificate", far from its cause.
+ */
+function certificatesProblem(bytes: Buffer): string | undefined {
+  const blocks = [...bytes.toString('latin1').matchAll(PEM_CERTIFICATE)];
+  const fix = 'Point it at the CA certificate in PEM (from DER: openssl x509 -inform der -in ca.der -out ca.pem)';
+  if (blocks.length === 0) {
+    return `holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). ${fix}`;
+  }
+  const broken = blocks.findIndex((b) => {
+    try {
+      new X509Certificate(b[0]);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (broken === -1) return undefined;
+  return `holds a PEM certificate that does not parse (certificate ${broken + 1} of ${blocks.length}). ${fix}`;
+}
+
+/**
+ * The keys whose value is a file centinela reads when a probe runs or a channel sends (it must be there at start),
+ * with what its content must be.
+ */
+const FILE_KEYS: ReadonlyMap<string, (bytes: Buffer) => string | undefined> = new Map([
+  ['ca_file', certificatesProblem],
+]);
+
+/** A file a probe or channel reads: where it is written, its path and what is wrong with its content. */
 export interface FileRead {
   at: PathKey[];
   path: string;
+  content: (bytes: Buffer) => string | undefined;
 }
 
 /**
@@ -76,13 +112,14 @@ export function filesRead(value: unknown, at: PathKey[] = []): FileRead[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => filesRead(v, [...at, i]));
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return [];
   return Object.entries(value).flatMap(([k, v]): FileRead[] => {
-    if (!FILE_KEYS.has(k) || typeof v !== 'string') return filesRead(v, [...at, k]);
-    return v === '' ? [] : [{ at: [...at, k], path: v }];
+    const content = FILE_KEYS.get(k);
+    if (!content || typeof v !== 'string') return filesRead(v, [...at, k]);
+    return v === '' ? [] : [{ at: [...at, k], path: v, content }];
   });
 }
 
-/** What is wrong with `path` as a file centinela reads, as the rest of a sentence about it; else undefined. */
-export function readFileProblem(path: string): string | undefined {
+/** What is wrong with a file centinela reads, as the rest of a sentence about its path (quoting none of it); else undefined. */
+export function readFileProblem({ path, content }: FileRead): string | undefined {
   let stats: ReturnType<typeof statSync>;
   try {
     stats = statSync(path);
@@ -93,10 +130,16 @@ export function readFileProblem(path: string): string | undefined {
     return `cannot be checked (${code ?? 'error'}). Write the path of a file centinela can read`;
   }
   if (stats.isDirectory()) return 'is a folder. Write the path of the file in it';
+  if (!stats.isFile()) return 'is not a regular file (a device, a pipe or a socket). Write the path of a file';
+  if (stats.size > MAX_CA_FILE_BYTES) {
+    return `is larger than ${MAX_CA_FILE_BYTES / 1024 / 1024} MiB, which no CA file is. Write the path of the CA's PEM file`;
+  }
+  let bytes: Buffer;
   try {
     accessSync(path, constants.R_OK);
+    bytes = readFileSync(path);
   } catch {
     return 'is not readable by the user centinela runs as. Give that user read access';
   }
-  return undefined;
+  return content(bytes);
 }

@@ -132,7 +132,8 @@ export async function parseExposition(
 
 /**
  * A sample value or timestamp as Prometheus' Go parser reads it (`strconv.ParseFloat`): decimal or exponent notation,
- * `NaN`, `+Inf`, `-Inf` (any case); undefined when it is not a number.
+ * `NaN`, `+Inf`, `-Inf` (any case); undefined when it is not a number, or is one outside the range of a double
+ * (`1e400`, which ParseFloat refuses with ErrRange where Number() gives Infinity): `notANumber` says which.
  */
 export function parseNumber(token: string): number | undefined {
   const n = Number(token);
@@ -141,6 +142,8 @@ export function parseNumber(token: string): number | undefined {
     if (token.length === 0 || (token.length > 1 && token.charCodeAt(0) === ZERO && RADIX.has(token.charCodeAt(1)))) {
       return undefined;
     }
+    // Number() is infinite for "Infinity" (ParseFloat takes it too) and for a number too large for a double.
+    if (!Number.isFinite(n) && !INFINITY.test(token)) return undefined;
     return n;
   }
   switch (token.toLowerCase()) {
@@ -154,6 +157,16 @@ export function parseNumber(token: string): number | undefined {
     default:
       return undefined;
   }
+}
+
+/** The spelling of infinity that Number() takes: an optional sign and `Infinity`. */
+const INFINITY = /^[+-]?Infinity$/;
+
+/** Why `parseNumber` refused `token`: `is not a number`, or `is outside the range of a double (±1.8e308)`. */
+export function notANumber(token: string): string {
+  return Math.abs(Number(token)) === Number.POSITIVE_INFINITY && !INFINITY.test(token)
+    ? 'is outside the range of a double (±1.8e308)'
+    : 'is not a number';
 }
 
 // fatal: invalid UTF-8 is an error like Prometheus', not replacement characters silently put in label values.
@@ -433,7 +446,8 @@ class LineParser {
     const digits = pos - valueStart;
     const value = digitsOnly && digits > 0 && digits < 16 ? integer : parseNumber(text.slice(valueStart, pos));
     if (value === undefined) {
-      throw this.#error(`the value of ${name} is not a number: "${text.slice(valueStart, pos)}"`);
+      const token = text.slice(valueStart, pos);
+      throw this.#error(`the value of ${name} ${notANumber(token)}: "${token}"`);
     }
     this.#pos = pos;
     this.#skipBlanks(end);
@@ -442,7 +456,7 @@ class LineParser {
       const tsText = this.#token(end);
       timestamp = parseNumber(tsText);
       if (timestamp === undefined || !Number.isFinite(timestamp)) {
-        throw this.#error(`the timestamp of ${name} is not a number: "${tsText}"`);
+        throw this.#error(`the timestamp of ${name} ${notANumber(tsText)}: "${tsText}"`);
       }
       this.#skipBlanks(end);
     }

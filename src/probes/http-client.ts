@@ -47,7 +47,8 @@ export class HttpClient {
     const { interceptors, request } = undici;
     const agent = await this.#connect(undici);
     const url = new URL(this.#config.url.reveal());
-    const headers: Record<string, string> = {};
+    // No compressed answer (see encodedBody); configured headers below may say otherwise.
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     // Credentials in the URL become Basic auth (undici ignores userinfo); an explicit Authorization header wins.
     if (url.username || url.password) {
       const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -130,6 +131,23 @@ function redirectFailure(err: unknown, visited: readonly string[], maxRedirects:
     return new RedirectError(`cannot follow the redirect from ${last}: ${message}`);
   }
   return undefined;
+}
+
+/**
+ * Why a 2xx answer's body cannot be read: it is in a Content-Encoding (`gzip`, `br`, …), which every request asks not
+ * to get (`Accept-Encoding: identity`) and which centinela does not decode; undefined for a plain body. Not decoded
+ * because a target that honours Accept-Encoding (the Prometheus client libraries, Go's promhttp, Caddy's and nginx's
+ * compression) answers plain, so only a misconfigured one sends it, and naming it is the fix; decoding would put a
+ * decompressor, and the limit of what it may inflate to, on every probe's path for that one case.
+ */
+export function encodedBody(headers: Dispatcher.ResponseData['headers']): string | undefined {
+  const raw = headers['content-encoding'];
+  const encoding = (Array.isArray(raw) ? raw.join(', ') : (raw ?? '')).trim();
+  if (encoding === '' || encoding.toLowerCase() === 'identity') return undefined;
+  return (
+    `the body is in Content-Encoding ${JSON.stringify(encoding.slice(0, 40))}, which centinela did not ask for ` +
+    '(it sends Accept-Encoding: identity) and does not decode: have the target answer uncompressed'
+  );
 }
 
 /** A body read up to a cap. */

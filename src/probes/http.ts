@@ -1,7 +1,7 @@
 // The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
 import type { HttpProbeConfig } from '../config/probes.js';
-import { bodyPreview, HttpClient, PREVIEW_BYTES, RedirectError, readCapped } from './http-client.js';
+import { bodyPreview, encodedBody, HttpClient, PREVIEW_BYTES, RedirectError, readCapped } from './http-client.js';
 import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -28,7 +28,8 @@ export default defineProbe({
           }
           const { bytes, truncated } = await readCapped(response.body, config.max_body_bytes);
           const detail = `status ${status}, ${bytes.length} bytes${truncated ? ' (cut at max_body_bytes)' : ''}`;
-          const problems = checkBody(bytes.toString('utf8'), truncated, config, bodyRegex);
+          const encoded = checksBody(config) ? encodedBody(response.headers) : undefined;
+          const problems = encoded ? [encoded] : checkBody(bytes.toString('utf8'), truncated, config, bodyRegex);
           return problems.length === 0
             ? { up: true, samples, detail }
             : { up: false, reason: problems.join('; '), samples, detail };
@@ -44,6 +45,11 @@ export default defineProbe({
 /** `200` matches 200 only; `2xx` matches 200–299. */
 function statusMatches(status: number, want: number | string): boolean {
   return typeof want === 'number' ? status === want : Math.floor(status / 100) === Number(want[0]);
+}
+
+/** True when `expect` looks into the body (json or body_regex); the status alone reads none of it. */
+function checksBody(config: HttpProbeConfig): boolean {
+  return Object.keys(config.expect.json ?? {}).length > 0 || config.expect.body_regex !== undefined;
 }
 
 /** What is wrong with the body against `expect.json` and `expect.body_regex`; empty when all holds. */

@@ -36,7 +36,7 @@ import { type Matcher, matchesAll } from '../matchers.js';
 import type { Sample } from '../types.js';
 import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
-import { HttpClient, readCapped } from './http-client.js';
+import { encodedBody, HttpClient, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 
@@ -226,6 +226,11 @@ async function scrape(
       return statusCode === 401 || statusCode === 403
         ? { up: true, samples: [], cannotMeasure: reason }
         : { up: false, reason };
+    }
+    const encoded = encodedBody(response.headers);
+    if (encoded) {
+      await response.body.dump();
+      return refused(`cannot be read: ${encoded}`);
     }
     const contentType = String(response.headers['content-type'] ?? '');
     const length = Number(response.headers['content-length']);

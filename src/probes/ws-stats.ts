@@ -2,7 +2,7 @@
 // broadcast rates between runs and the age of the last broadcast (a stalled broadcaster is an alert).
 import type { Sample } from '../types.js';
 import { CounterRates } from './counter-rate.js';
-import { bodyPreview, HttpClient, readCapped } from './http-client.js';
+import { bodyPreview, encodedBody, HttpClient, readCapped } from './http-client.js';
 import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -11,6 +11,12 @@ import { defineProbe, type ProbeResult, sample } from './probe.js';
 const MAX_BODY_BYTES = 65_536;
 
 const COUNTERS = ['active_connections', 'total_messages_sent', 'total_broadcasts'] as const;
+
+/**
+ * How far ahead of centinela's clock last_broadcast_at may be and still read as "just now": the two hosts' clocks
+ * may differ a little. Further ahead, an age of 0 s would hide a stall for as long as the time stays ahead.
+ */
+const CLOCK_SKEW_MS = 60_000;
 
 export default defineProbe({
   kind: 'ws_stats',
@@ -23,14 +29,17 @@ export default defineProbe({
       async run({ signal, clock }): Promise<ProbeResult> {
         let status: number;
         let body: { bytes: Buffer; truncated: boolean };
+        let encoded: string | undefined;
         try {
           const response = await client.send({ signal });
           status = response.statusCode;
+          encoded = encodedBody(response.headers);
           body = await readCapped(response.body, MAX_BODY_BYTES);
         } catch (err) {
           return { up: false, reason: describeFailure(err, signal, client.endpoint) };
         }
         if (status < 200 || status > 299) return { up: false, reason: `status ${status}${bodyPreview(body.bytes)}` };
+        if (encoded) return { up: false, reason: encoded };
         if (body.truncated)
           return { up: false, reason: `answer is larger than ${MAX_BODY_BYTES} bytes; not /ws/stats` };
         let stats: unknown;
@@ -74,7 +83,13 @@ function toResult(
   const last = stats.last_broadcast_at;
   const lastAt = parseInstant(last);
   let detail: string | undefined;
-  if (lastAt !== undefined) {
+  if (lastAt !== undefined && lastAt - now > CLOCK_SKEW_MS) {
+    problems.push(
+      `last_broadcast_at is ${showJson(last, 100)}, ${Math.round((lastAt - now) / 1000)} s in the future (more than ` +
+        `the ${CLOCK_SKEW_MS / 1000} s of clock skew allowed), so the age of the last broadcast cannot be told: ` +
+        `check the clocks of the API's host and of centinela's`,
+    );
+  } else if (lastAt !== undefined) {
     // A clock a little ahead on the API side must not read as a negative age.
     samples.push(sample('seconds_since_last_broadcast', Math.max(0, (now - lastAt) / 1000)));
     broadcasts.saw(lastAt);

@@ -2,7 +2,7 @@
 // on `alertname` or `probe` that no such name satisfies holds back nothing — `alertname=ApiDwn` looks like a silence
 // and silences nothing — so it is refused with the closest name, unless the caller forces it (a rule still to come).
 import { didYouMean } from '../did-you-mean.js';
-import { type Matcher, matchesAll } from '../matchers.js';
+import type { Matcher } from '../matchers.js';
 import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
 
@@ -65,15 +65,91 @@ function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[]
 /** The labels whose values are names the configuration defines. */
 export type NamedLabel = 'alertname' | 'probe';
 
-/** A regex that only lists names (`ApiDown|PostgresDown`): no metacharacter but `|`, so each alternative is a name. */
-const ALTERNATIVES = /^[^.*+?^${}()[\]\\|]+(\|[^.*+?^${}()[\]\\|]+)*$/;
+/** An alternative that is a plain name: no metacharacter. */
+const PLAIN = /^[^.*+?^${}()[\]\\|]*$/;
+
+/**
+ * The alternatives whose union a regex is, each as it would be written alone, with what it adds nothing by taken off
+ * (the match is anchored anyway): anchors and a group around the whole, in each alternative too, so `^(ApiDown|Api.*)$`
+ * gives ApiDown and Api.*. An alternation inside a group that is not the whole (`Api(Down|Up)`) stays in one.
+ */
+function alternatives(regex: string): string[] {
+  const bare = unwrapped(regex);
+  const bars = structure(bare).filter((t) => t.ch === '|' && t.depth === 0);
+  if (bars.length === 0) return [bare];
+  const cuts = [-1, ...bars.map((t) => t.at), bare.length];
+  return cuts.slice(1).flatMap((end, i) => alternatives(bare.slice((cuts[i] as number) + 1, end)));
+}
+
+/** `regex` without the anchors at its ends and the groups (`(…)`, `(?:…)`) around all of it. */
+function unwrapped(regex: string): string {
+  let v = regex;
+  for (;;) {
+    let next = v.startsWith('^') ? v.slice(1) : v;
+    if (next.endsWith('$') && !escaped(next, next.length - 1)) next = next.slice(0, -1);
+    const open = next.startsWith('(?:') ? 3 : next.startsWith('(') && !next.startsWith('(?') ? 1 : 0;
+    if (open > 0 && structure(next).find((t) => t.ch === ')' && t.depth === 0)?.at === next.length - 1) {
+      next = next.slice(open, -1);
+    }
+    if (next === v) return v;
+    v = next;
+  }
+}
+
+/** True when the character at `at` follows an odd number of backslashes. */
+function escaped(text: string, at: number): boolean {
+  let n = 0;
+  while (at - n - 1 >= 0 && text[at - n - 1] === '\\') n++;
+  return n % 2 === 1;
+}
+
+/**
+ * Where `regex` opens and closes groups and separates alternatives: each `(`, `)` and `|` that is not escaped nor in
+ * a character class, with the depth of groups outside it.
+ */
+function structure(regex: string): { at: number; ch: '(' | ')' | '|'; depth: number }[] {
+  const out: { at: number; ch: '(' | ')' | '|'; depth: number }[] = [];
+  let depth = 0;
+  let inClass = false;
+  for (let at = 0; at < regex.length; at++) {
+    const ch = regex[at];
+    if (ch === '\\') at++;
+    else if (inClass) inClass = ch !== ']';
+    else if (ch === '[') inClass = true;
+    else if (ch === '(') out.push({ at, ch, depth: depth++ });
+    else if (ch === ')') out.push({ at, ch, depth: --depth });
+    else if (ch === '|') out.push({ at, ch, depth });
+  }
+  return out;
+}
+
+/**
+ * The alternatives of `regex` that none of `names` satisfies, each with whether it is a plain name; the regex as one
+ * alternative when one alone does not compile (a back-reference to a named group of another).
+ */
+function unmatched(regex: RegExp | undefined, value: string, names: readonly string[]) {
+  const leaves = [...new Set(alternatives(value))].map((text) => {
+    if (PLAIN.test(text)) return { text, plain: true, matches: (n: string) => n === text };
+    try {
+      const re = new RegExp(`^(?:${text})$`);
+      return { text, plain: false, matches: (n: string) => re.test(n) };
+    } catch {
+      return undefined;
+    }
+  });
+  const whole = { text: value, plain: false, matches: (n: string) => regex?.test(n) === true };
+  const checked = leaves.every((l) => l !== undefined) ? leaves : [whole];
+  return { all: checked.length, missing: checked.filter((l) => !names.some((n) => l.matches(n))) };
+}
 
 /**
  * For a matcher on `alertname` or `probe` that names what none of `names` is: its label, why, after the matcher
- * (`matches no alert: no rule is named so`, `no rule is named "PostgresDwn"`), the same without any written name
- * (`unquoted`, for a value that must not be quoted) and the closest of `hints` to a name it gives (` Did you mean
- * "ApiDown"?`, or empty). A plain `=`, and a `=~` that lists names, are checked name by name; any other `=~` only
- * needs to match one of `names`. Undefined for any other matcher. The config check and the API's refusal share it.
+ * (`matches no alert: no rule is named so`, `lists a name no rule has: no rule is named "PostgresDwn"`), the same
+ * without any written name (`unquoted`, for a value that must not be quoted) and the closest of `hints` to a name it
+ * gives (` Did you mean "ApiDown"?`, or empty). A plain `=` is checked as a name; a `=~` alternative by alternative
+ * (`^(ApiDown|Postgres.*)$`: ApiDown, Postgres.*), each of which must be a name of `names` or match one: an
+ * alternative that matches none is a misspelling or dead weight. Undefined for any other matcher. The config check
+ * and the API's refusal share it.
  */
 export function unknownName(
   m: Matcher,
@@ -83,28 +159,32 @@ export function unknownName(
   if ((m.label !== 'alertname' && m.label !== 'probe') || (m.op !== '=' && m.op !== '=~')) return undefined;
   const label = m.label;
   const what = label === 'alertname' ? 'rule' : 'probe';
-  if (m.op === '=~' && ALTERNATIVES.test(m.value)) {
-    const listed = [...new Set(m.value.split('|'))];
-    const missing = listed.filter((name) => !names[label].includes(name));
-    if (missing.length === 0) return undefined;
-    const first = missing[0] as string;
-    const also =
-      missing.length > 1
-        ? ` (nor ${missing
-            .slice(1)
-            .map((n) => JSON.stringify(n))
-            .join(', ')})`
-        : '';
-    const unquoted = missing.length === listed.length ? 'matches no alert' : `lists a name no ${what} has`;
-    return {
-      label,
-      why: `${unquoted}: no ${what} is named ${JSON.stringify(first)}${also}`,
-      unquoted,
-      closest: didYouMean(first, hints[label]),
-    };
+  if (m.op === '=') {
+    if (names[label].includes(m.value)) return undefined;
+    const why = `matches no alert: no ${what} is named so`;
+    return { label, why, unquoted: why, closest: didYouMean(m.value, hints[label]) };
   }
-  if (names[label].some((name) => matchesAll([m], { [label]: name }))) return undefined;
-  const why =
-    m.op === '=' ? `matches no alert: no ${what} is named so` : `matches no alert: no ${what}'s name matches it`;
-  return { label, why, unquoted: why, closest: m.op === '=' ? didYouMean(m.value, hints[label]) : '' };
+  const { all, missing } = unmatched(m.regex, m.value, names[label]);
+  const [first, ...rest] = missing;
+  if (first === undefined) return undefined;
+  if (all === 1 && !first.plain) {
+    const why = `matches no alert: no ${what}'s name matches it`;
+    return { label, why, unquoted: why, closest: '' };
+  }
+  const unquoted =
+    missing.length === all
+      ? 'matches no alert'
+      : missing.every((l) => l.plain)
+        ? `lists a name no ${what} has`
+        : `has an alternative no ${what}'s name matches`;
+  const says = (l: { text: string; plain: boolean }) =>
+    l.plain ? `no ${what} is named ${JSON.stringify(l.text)}` : `no ${what}'s name matches ${JSON.stringify(l.text)}`;
+  const also = rest.length > 0 ? ` (nor ${rest.map((l) => JSON.stringify(l.text)).join(', ')})` : '';
+  const misspelt = missing.find((l) => l.plain);
+  return {
+    label,
+    why: `${unquoted}: ${says(first)}${also}`,
+    unquoted,
+    closest: misspelt ? didYouMean(misspelt.text, hints[label]) : '',
+  };
 }

@@ -10,6 +10,14 @@ import { check } from '../../src/cli/check.js';
 import { configFolder, VALID_ESCALATION } from '../support/cli.js';
 import { pgHost, pgPort } from '../support/pg.js';
 import { freePort } from '../support/tcp-target.js';
+import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
+
+/** A CA certificate, PEM, for the ca_file keys that must be there. */
+let pem: TestCert;
+beforeAll(() => {
+  pem = makeSelfSignedCert();
+});
+afterAll(() => pem.remove());
 
 const VALID_ALERTS = `probes:
   - name: api_health
@@ -55,7 +63,7 @@ describe('check of a PostgreSQL state store', () => {
   beforeAll(async () => {
     dir = configFolder(VALID_ALERTS.replace('CA_WRITTEN', '${CA_FILE}'));
     ca = join(dir, 'ca.pem');
-    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    writeFileSync(ca, pem.cert);
     writeFileSync(join(dir, 'centinela.yaml'), POSTGRES_STATE);
     // Takes connections and never answers: the login waits until connect_timeout.
     silent = createServer((s) => sockets.push(s));
@@ -115,7 +123,7 @@ describe('check of the files probes and channels read', () => {
   let tmp: string;
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'centinela-ca-'));
-    writeFileSync(join(tmp, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    writeFileSync(join(tmp, 'ca.pem'), pem.cert);
     dir = configFolder(
       VALID_ALERTS.replace('CA_WRITTEN', join(tmp, 'gone.pem')),
       VALID_ESCALATION.replace(
@@ -146,8 +154,36 @@ describe('check of the files probes and channels read', () => {
     expect(told).not.toContain('hunter2');
   });
 
+  it('refuses a ca_file with no PEM certificate in it, or one that does not parse, an environment value unquoted', async () => {
+    const der = join(tmp, 'hunter2-ca.der');
+    writeFileSync(der, Buffer.from(pem.cert.split('\n').slice(1, -2).join(''), 'base64'));
+    writeFileSync(join(tmp, 'gone.pem'), pem.key);
+    const broken = join(tmp, 'broken.pem');
+    writeFileSync(broken, `${pem.cert}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`);
+    const { code, told } = await checked(dir, { CA_FILE: der, SMTP_CA: broken });
+    const fix = 'Point it at the CA certificate in PEM (from DER: openssl x509 -inform der -in ca.der -out ca.pem).';
+    expect(code).toBe(1);
+    expect(told.split('\n')).toEqual([
+      `${dir}/alerts.yaml:8:16  probes[0].tls.ca_file: the value filled in from \${CA_FILE} holds no PEM certificate ` +
+        `(-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). ${fix}`,
+      `${dir}/alerts.yaml:13:14  probes[1].ca_file: "${join(tmp, 'gone.pem')}" holds no PEM certificate ` +
+        `(-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). ${fix}`,
+      `${dir}/escalation.yaml:12:82  channels.email.smtp.tls.ca_file: the value filled in from \${SMTP_CA} holds a ` +
+        `PEM certificate that does not parse (certificate 2 of 2). ${fix}`,
+      '3 problems in 2 files; nothing was started.',
+    ]);
+    expect(told).not.toContain('hunter2');
+  });
+
+  it('refuses a ca_file that is a device, not a file', async () => {
+    const { told } = await checked(dir, { CA_FILE: '/dev/zero', SMTP_CA: join(tmp, 'ca.pem') });
+    expect(told).toContain(
+      'probes[0].tls.ca_file: the value filled in from ${CA_FILE} is not a regular file (a device, a pipe or a socket).',
+    );
+  });
+
   it('passes files that are there', async () => {
-    writeFileSync(join(tmp, 'gone.pem'), '-----BEGIN CERTIFICATE-----\n');
+    writeFileSync(join(tmp, 'gone.pem'), pem.cert);
     const ca = join(tmp, 'ca.pem');
     expect(await checked(dir, { CA_FILE: ca, SMTP_CA: ca })).toMatchObject({ code: 0 });
   });
@@ -157,7 +193,7 @@ describe('check of server.listen', () => {
   let dir: string;
   beforeAll(() => {
     dir = configFolder(VALID_ALERTS.replace('CA_WRITTEN', '${CA_FILE}'));
-    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+    writeFileSync(join(dir, 'ca.pem'), pem.cert);
     writeFileSync(join(dir, 'centinela.yaml'), 'server:\n  listen: ${LISTEN}\nstate:\n  path: ":memory:"\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

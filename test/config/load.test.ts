@@ -130,6 +130,11 @@ const cases: [string, string, Record<string, string>?][] = [
     { EVERY: 'hunter2-S3cr3t' },
   ],
   [
+    'env-duration',
+    'alerts.yaml:6:12  probes[0].every: the value filled in from ${EVERY} is longer than 36500d (100 years).',
+    { EVERY: '99999999999d' },
+  ],
+  [
     'env-channel-timeout',
     'escalation.yaml:18:14  channels.chat.timeout: the value filled in from ${WEBHOOK_TIMEOUT} is not a duration. ' +
       'Write 90s, 5m or 1h30m.',
@@ -217,6 +222,12 @@ const cases: [string, string, Record<string, string>?][] = [
     'alerts.yaml:19:25  maintenance[0].match.alertname: the value filled in from ${ALERT} lists a name no rule has. ' +
       'Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
     { ALERT: '=~ApiDown|ApiDwn' },
+  ],
+  [
+    'env-window-alert',
+    "alerts.yaml:19:25  maintenance[0].match.alertname: the value filled in from ${ALERT} has an alternative no rule's " +
+      'name matches. Defined: ApiDown, ApiSlow, CannotMeasure, HealthNotBack.',
+    { ALERT: '=~^(ApiDown|Api.*Typo)$' },
   ],
   [
     'inhibit-unknown-source',

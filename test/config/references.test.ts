@@ -99,11 +99,14 @@ describe('alerts.yaml', () => {
     const a = alerts({
       maintenance: [
         window({ alertname: 'ApiDwn', probe: 'apx' }),
-        // Built-in alerts, regexes some name matches, other labels and the negative operators are all fine.
-        window({ alertname: '=~Api.*|Nothing', probe: 'api', instance: 'x' }),
+        // Built-in alerts, regexes each alternative of which matches a name, other labels and the negative operators
+        // are all fine.
+        window({ alertname: '=~Api.*|HealthNotBack', probe: 'api', instance: 'x' }),
         window({ alertname: 'CannotMeasure', probe: '!=nope' }),
         window({ alertname: '!~ApiDown' }),
         window({ probe: '=~db|redis' }),
+        // A regex some name matches does not carry an alternative that matches none, in a group too.
+        window({ alertname: '=~^(Api.*|Nothing)$' }),
       ],
       inhibit: [
         { source: { alertname: 'HealthNotBack' }, target: { alertname: 'cannotmeasure' } },
@@ -114,6 +117,8 @@ describe('alerts.yaml', () => {
       'alerts maintenance.0.match.alertname: "ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"?',
       'alerts maintenance.0.match.probe: "apx" matches no alert: no probe is named so. Did you mean "api"?',
       'alerts maintenance.4.match.probe: "=~db|redis" matches no alert: no probe is named "db" (nor "redis"). Defined: api.',
+      'alerts maintenance.5.match.alertname: "=~^(Api.*|Nothing)$" lists a name no rule has: no rule is named "Nothing". ' +
+        'Defined: ApiDown, CannotMeasure, HealthNotBack.',
       'alerts inhibit.0.target.alertname: "cannotmeasure" matches no alert: no rule is named so. Did you mean "CannotMeasure"?',
       'alerts inhibit.1.source.probe: "zzzzzz" matches no alert: no probe is named so. Defined: api.',
     ]);

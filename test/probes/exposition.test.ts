@@ -335,6 +335,11 @@ describe('parseExposition rejects malformed input with the line number', () => {
     ['a 1x', 'line 1: the value of a is not a number: "1x"'],
     ['a 0x10', 'line 1: the value of a is not a number: "0x10"'],
     ['a 1 soon', 'line 1: the timestamp of a is not a number: "soon"'],
+    // strconv.ParseFloat refuses these with ErrRange (Prometheus refuses the scrape); Number() gives Infinity.
+    ['a 1e400', 'line 1: the value of a is outside the range of a double (±1.8e308): "1e400"'],
+    ['a{x="y"} -2E+309', 'line 1: the value of a is outside the range of a double (±1.8e308): "-2E+309"'],
+    ['a 1 1e400', 'line 1: the timestamp of a is outside the range of a double (±1.8e308): "1e400"'],
+    ['a 1 +Inf', 'line 1: the timestamp of a is not a number: "+Inf"'],
     ['a 1 2 3', 'line 1: unexpected "3" after the value of a'],
     [
       '# TYPE a histogramm',
@@ -378,7 +383,7 @@ describe('parseExposition rejects malformed input with the line number', () => {
     const body = Buffer.concat([Buffer.from('a 0 0\na 0 -1e400\na'), Buffer.from([0x80]), Buffer.from(' 0 0\n')]);
     for (const size of [1, 7, 1000]) {
       await expect(parseExposition(chunks(body, size), { sample() {} })).rejects.toThrow(
-        'line 2: the timestamp of a is not a number: "-1e400"',
+        'line 2: the timestamp of a is outside the range of a double (±1.8e308): "-1e400"',
       );
     }
   });
@@ -410,11 +415,18 @@ describe('parseNumber', () => {
     ['-Inf', -Infinity],
     ['NaN', Number.NaN],
     ['nan', Number.NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['1e-400', 0],
+    ['1.7976931348623157e308', Number.MAX_VALUE],
   ])('%s → %s', (text, value) => {
     expect(parseNumber(text)).toBe(value);
   });
 
-  it.each(['', 'abc', '1,5', '0x1F', '0b1', '1_000', 'Infinityy'])('"%s" is not a number', (text) => {
-    expect(parseNumber(text)).toBeUndefined();
-  });
+  it.each(['', 'abc', '1,5', '0x1F', '0b1', '1_000', 'Infinityy', '1e400', '-1e309'])(
+    '"%s" is not a number',
+    (text) => {
+      expect(parseNumber(text)).toBeUndefined();
+    },
+  );
 });

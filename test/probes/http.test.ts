@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, systemClock } from '../../src/clock.js';
@@ -136,6 +137,21 @@ describe('http probe', () => {
     const seen = target.requests.at(-1);
     expect(seen).toMatchObject({ method: 'POST', path: '/echo', body: '{"ping":1}' });
     expect(seen?.headers).toMatchObject({ authorization: 'Bearer tok-123', 'content-type': 'application/json' });
+  });
+
+  it('asks for no Content-Encoding and names one sent anyway where the body is checked, not as invalid text', async () => {
+    const gzipped = gzipSync('{"status":"healthy"}');
+    target.route('/gzip', { headers: { 'content-encoding': 'gzip' }, body: gzipped });
+    const checked = await runOnce({ url: `${target.url}/gzip`, expect: { json: { status: 'healthy' } } });
+    expect(checked).toMatchObject({
+      up: false,
+      reason:
+        'the body is in Content-Encoding "gzip", which centinela did not ask for (it sends Accept-Encoding: ' +
+        'identity) and does not decode: have the target answer uncompressed',
+    });
+    expect(target.requests.at(-1)?.headers['accept-encoding']).toBe('identity');
+    // A probe of the status alone reads nothing of the body: it is up.
+    expect(await runOnce({ url: `${target.url}/gzip` })).toMatchObject({ up: true });
   });
 
   it('turns credentials in the URL into Basic auth', async () => {

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
@@ -48,6 +49,36 @@ describe('metrics probe when it cannot measure', () => {
       samples: [],
       cannotMeasure: `exposition from 127.0.0.1:${target.http.port} does not parse: line 7: expected a label name after ",", found "="`,
     });
+  });
+
+  it('reports a value outside the range of a double, as Prometheus refuses the scrape, naming the line', async () => {
+    const { run } = setup({ gauges: [{ metric: 'queue_depth', as: 'queue_depth' }] }, (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end('# TYPE queue_depth gauge\nqueue_depth 1e400\n');
+    });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} does not parse: line 2: the value of queue_depth is outside ` +
+        'the range of a double (±1.8e308): "1e400"',
+    });
+  });
+
+  it('names a Content-Encoding it did not ask for, as cannot measure, instead of "invalid UTF-8"', async () => {
+    const { run } = setup({ gauges: [{ metric: 'queue_depth', as: 'queue_depth' }] }, (_req, res) => {
+      res
+        .writeHead(200, { 'content-type': TEXT_FORMAT, 'content-encoding': 'gzip' })
+        .end(gzipSync('# TYPE queue_depth gauge\nqueue_depth 3\n'));
+    });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} cannot be read: the body is in Content-Encoding "gzip", ` +
+        'which centinela did not ask for (it sends Accept-Encoding: identity) and does not decode: have the ' +
+        'target answer uncompressed',
+    });
+    expect(target.http.requests.at(-1)?.headers['accept-encoding']).toBe('identity');
   });
 
   it('reports an OpenMetrics body cut before # EOF', async () => {

@@ -1,3 +1,4 @@
+import { brotliCompressSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
@@ -84,6 +85,46 @@ describe('ws_stats probe', () => {
     stats({ last_broadcast_at: '2025-12-31T23:59:00.123456' });
     const age = (await run()).samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value;
     expect(age).toBeCloseTo(89.877, 3);
+  });
+
+  it('takes a time a little ahead (clock skew) as just now, and cannot measure one further in the future', async () => {
+    fresh();
+    const ageOf = (result: Awaited<ReturnType<typeof run>>) =>
+      result.samples?.find((s) => s.name === 'seconds_since_last_broadcast')?.value;
+    // The clock reads 2026-01-01T00:00:30Z: 60 s ahead is the most taken.
+    stats({ last_broadcast_at: '2026-01-01T00:01:30Z' });
+    const skewed = await run();
+    expect(skewed.up && skewed.cannotMeasure).toBeUndefined();
+    expect(ageOf(skewed)).toBe(0);
+    stats({ last_broadcast_at: '2026-01-01T00:05:00Z' });
+    const ahead = await run();
+    expect(ahead).toMatchObject({
+      up: true,
+      cannotMeasure:
+        '/ws/stats: last_broadcast_at is "2026-01-01T00:05:00Z", 270 s in the future (more than the 60 s of clock ' +
+        "skew allowed), so the age of the last broadcast cannot be told: check the clocks of the API's host and of " +
+        "centinela's",
+    });
+    expect(ageOf(ahead)).toBeUndefined();
+    // Nor is it taken as the last broadcast seen: a null after it counts from the one before (00:01:30), not 0 s.
+    await clock.advance(120_000);
+    stats({ last_broadcast_at: null });
+    expect(ageOf(await run())).toBe(60);
+  });
+
+  it('names a Content-Encoding it did not ask for instead of calling the body invalid JSON', async () => {
+    fresh();
+    target.route('/ws/stats', {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      body: brotliCompressSync('{"active_connections": 1}'),
+    });
+    expect(await run()).toEqual({
+      up: false,
+      reason:
+        'the body is in Content-Encoding "br", which centinela did not ask for (it sends Accept-Encoding: ' +
+        'identity) and does not decode: have the target answer uncompressed',
+    });
+    expect(target.requests.at(-1)?.headers['accept-encoding']).toBe('identity');
   });
 
   it('cannot measure a time of the wrong type, instead of guessing an age from it', async () => {

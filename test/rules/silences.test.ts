@@ -178,6 +178,43 @@ describe('silences', () => {
       'alertname=~"ApiDown|PostgresDwn|RedisDwn" lists a name no rule has: no rule is named "PostgresDwn" ' +
         '(nor "RedisDwn"). Known: ApiDown,',
     ],
+    // A regex with a group around it, or anchors, is checked alternative by alternative as well.
+    [
+      { alertname: '=~(ApiDown|ApiLatncyHigh)' },
+      'alertname=~"(ApiDown|ApiLatncyHigh)" lists a name no rule has: no rule is named "ApiLatncyHigh". ' +
+        'Did you mean "ApiLatencyHigh"?',
+    ],
+    [
+      { alertname: '=~^(?:ApiDwn|ApiLatencyHigh)$' },
+      'alertname=~"^(?:ApiDwn|ApiLatencyHigh)$" lists a name no rule has: no rule is named "ApiDwn". ' +
+        'Did you mean "ApiDown"?',
+    ],
+    [
+      { alertname: '=~^ApiDown$|^ContainerMemoryHgh$' },
+      'alertname=~"^ApiDown$|^ContainerMemoryHgh$" lists a name no rule has: no rule is named ' +
+        '"ContainerMemoryHgh". Did you mean "ContainerMemoryHigh"?',
+    ],
+    // A real regex beside a misspelt name does not carry it; nor does a branch that is a regex matching nothing.
+    [
+      { alertname: '=~Api.*|PostgresDwn' },
+      'alertname=~"Api.*|PostgresDwn" lists a name no rule has: no rule is named "PostgresDwn". Known: ApiDown,',
+    ],
+    [
+      { alertname: '=~(ApiDown|Postgres.*)' },
+      `alertname=~"(ApiDown|Postgres.*)" has an alternative no rule's name matches: no rule's name matches ` +
+        '"Postgres.*". Known: ApiDown,',
+    ],
+    [
+      { alertname: '=~(ApiDwn|Postgres.*)' },
+      `alertname=~"(ApiDwn|Postgres.*)" matches no alert: no rule is named "ApiDwn" (nor "Postgres.*"). ` +
+        'Did you mean "ApiDown"?',
+    ],
+    // A | or ( in a character class or escaped separates nothing.
+    [
+      { alertname: '=~Api[|(]?Down|Api\\(?Down|ApiLatncyHigh' },
+      'alertname=~"Api[|(]?Down|Api\\(?Down|ApiLatncyHigh" lists a name no rule has: no rule is named ' +
+        '"ApiLatncyHigh". Did you mean "ApiLatencyHigh"?',
+    ],
     [
       { probe: '=~docker|apii' },
       'probe=~"docker|apii" lists a name no probe has: no probe is named "apii". Did you mean "api"?',
@@ -215,9 +252,11 @@ describe('silences', () => {
       { alertname: '!=Nope' },
       { alertname: '!~Nope.*' },
       { service: 'nope' },
-      // A real regex only has to match one name; a list of names that are all known passes.
-      { alertname: '=~Api.*|Nope' },
+      // Every alternative of a regex matches a name; one alternation inside a group is one alternative.
+      { alertname: '=~Api.*|CannotMeasure' },
       { alertname: '=~ApiDown|ApiLatencyHigh' },
+      { alertname: '=~^(ApiDown|Container.*)$' },
+      { alertname: '=~Api(Down|Nope)' },
     ];
     for (const matchers of written) {
       expect(
