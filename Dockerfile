@@ -17,7 +17,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/bundle.ts ./scripts/
+COPY scripts/bundle.ts scripts/icu-data.ts ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -17,12 +17,14 @@
 //
 //   npx tsx bench/daemon.ts [--part latency,footprint,floor] [--minutes 5] [--trials 3] [--every 5s]
 //                           [--node-flags="--max-semi-space-size=1 ..."] [--env="MALLOC_ARENA_MAX=2 ..."] [--cpu-prof DIR]
-//                           [--build bundle-min|bundle|tsc]
+//                           [--build bundle-min|bundle|tsc] [--shipped]
 //   --every        sets every probe's `every` in a copy of config/ (default: the shipped intervals)
 //   --node-flags   node's flags for the daemon (default: none, as `centinela` runs without NODE_OPTIONS)
 //   --env          more environment for the daemon, KEY=VALUE separated by blanks (glibc's MALLOC_* tunables)
 //   --build        how dist/ is made: bundle-min (esbuild, minified: what the image ships and the default), bundle (not
 //                  minified), tsc (a file per module: --cpu-prof then tells the time of each package apart)
+//   --shipped      runs `centinela run` as production does: bin/centinela.js restarts it with its own node flags, glibc
+//                  tunables and ICU data folder (--node-flags and --env come on top); without it, exactly those given
 //   --cpu-prof     writes a V8 CPU profile of each trial's daemon into DIR (node --cpu-prof) and prints its top
 //                  functions by self time after the warm-up (the profiler's own sampling costs CPU: compare CPU
 //                  figures of runs without it)
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     env: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
     build: { type: 'string', default: 'bundle-min' },
+    shipped: { type: 'boolean', default: false },
   },
 });
 const build = buildOf(values.build);
@@ -219,7 +222,7 @@ async function trial(
     resolve('node_modules/.bin/node'),
     [...nodeFlags, ...profile, join(root, 'bin/centinela.js'), 'run', '--config', configDir],
     {
-      env: { ...stack.env, ...NODE_AS_GIVEN, ...extraEnv, CENTINELA_STATE: state },
+      env: { ...stack.env, ...(values.shipped ? {} : NODE_AS_GIVEN), ...extraEnv, CENTINELA_STATE: state },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -308,7 +311,7 @@ async function footprint(): Promise<void> {
   const of = (f: (t: Trial) => number) => median(runs.map(f));
   console.log(
     `centinela run, shipped config (${values.every ? `every probe at every: ${values.every}` : 'shipped intervals'}),` +
-      ` loopback targets, dist/ by ${build}, node ${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}; medians of ${trials} trials of ${minutes} min` +
+      ` loopback targets, dist/ by ${build}, node ${values.shipped ? "bin/centinela.js's flags and folder, then " : ''}${nodeFlags.join(' ') || '(no flags)'}, env ${values.env || '(none added)'}; medians of ${trials} trials of ${minutes} min` +
       ` after a 30 s warm-up, /metrics scraped every 15 s (${of((t) => t.scrapes)} scrapes):`,
   );
   console.log(`  CPU ${of((t) => t.cpuPercent).toFixed(3)} % of one core (goal: ≤ 0.65 %)`);

@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 //                             its hot function with its optimizing compiler a few seconds after the start, which took
 //                             20 MiB for a tenth of a second, the whole of the daemon's peak RSS;
 //   MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_=65536, MALLOC_MMAP_THRESHOLD_=32768   glibc gives back what parsing,
-//                             compiling and TLS borrowed instead of keeping it in its heap and per-thread arenas.
+//                             compiling and TLS borrowed instead of keeping it in its heap and per-thread arenas;
+//   --icu-data-dir=dist/icu/<node's version>   where the build wrote it (scripts/icu-data.ts, for this very node):
+//                             ICU's data for es and en only, so the first Intl.DateTimeFormat does not read every
+//                             locale's data out of node's binary (4 MiB less).
 // Flags given to node itself come after these and win (`node --opt bin/centinela.js run`), the environment's own
 // MALLOC_* win over these, and CENTINELA_NODE_TUNING=off runs node as it was started.
 const RUN_FLAGS = [
@@ -28,11 +31,20 @@ const RUN_FLAGS = [
   '--no-wasm-tier-up',
 ];
 const RUN_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536', MALLOC_MMAP_THRESHOLD_: '32768' };
+const icuData = fileURLToPath(new URL(`../dist/icu/${process.version}`, import.meta.url));
 if (process.argv[2] === 'run' && process.env.CENTINELA_NODE_TUNING !== 'off') {
+  const icu = existsSync(icuData) ? [`--icu-data-dir=${icuData}`] : [];
   process.removeAllListeners('warning'); // process.execve is experimental in Node 24 and says so on stderr
   process.execve(
     process.execPath,
-    [process.execPath, ...RUN_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    [
+      process.execPath,
+      ...RUN_FLAGS,
+      ...icu,
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
     { ...RUN_ENV, ...process.env, CENTINELA_NODE_TUNING: 'off' },
   );
 }

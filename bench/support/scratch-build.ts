@@ -36,6 +36,8 @@ export function buildScratch(name = 'bench-build', build: Build = 'bundle-min'):
     const minify = build === 'bundle-min' ? ['--minify'] : [];
     execFileSync('./node_modules/.bin/tsx', ['scripts/bundle.ts', '--outdir', dist, ...minify], { stdio: 'inherit' });
   }
+  // bin/centinela.js gives `run` this folder (--icu-data-dir) when it restarts it with the shipped node flags.
+  execFileSync('./node_modules/.bin/tsx', ['scripts/icu-data.ts', '--outdir', join(dist, 'icu')], { stdio: 'inherit' });
   cpSync('bin', join(root, 'bin'), { recursive: true });
   cpSync('package.json', join(root, 'package.json'));
   symlinkSync(resolve('node_modules'), join(root, 'node_modules'));

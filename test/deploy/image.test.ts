@@ -97,12 +97,15 @@ describe('the production image', () => {
     const daemon = 'for s in /proc/[0-9]*/status; do grep -q "^PPid:\t1$" $s && d=${s%/status}; done;';
     const show = `${daemon} tr "\\0" " " < $d/cmdline; echo; tr "\\0" "\\n" < $d/environ`;
     const [cmdline, ...environ] = (await engine.docker('exec', centinela, 'sh', '-c', show)).split('\n');
-    expect(cmdline).toContain(
-      'node --max-semi-space-size=1 --optimize-for-size --no-opt --no-maglev --no-sparkplug --no-wasm-dynamic-tiering --no-wasm-tier-up /app/bin/centinela.js run',
+    expect(cmdline).toMatch(
+      /node --max-semi-space-size=1 --optimize-for-size --no-opt --no-maglev --no-sparkplug --no-wasm-dynamic-tiering --no-wasm-tier-up --icu-data-dir=\/app\/dist\/icu\/v24\.\d+\.\d+ \/app\/bin\/centinela.js run/,
     );
     expect(environ).toEqual(
       expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=65536', 'MALLOC_MMAP_THRESHOLD_=32768']),
     );
+    // The build wrote the ICU data folder for the image's own node (scripts/icu-data.ts), with its cut-down index.
+    const icu = /--icu-data-dir=(\S+)/.exec(cmdline ?? '')?.[1];
+    await engine.docker('exec', centinela, 'sh', '-c', `test -s ${icu}/icudt*l/res_index.res`);
   });
 
   it('reads its config from the mounted folder: docker exec … centinela check, verify and probe', async () => {
