@@ -2,7 +2,6 @@
 // must exist, schedules that must make sense, escalation chains that must end, rules that must compile. Pure: it
 // returns findings per file and never throws.
 import cron from 'node-cron';
-import { CronSchedule } from '../cron.js';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
 import { validTimeZone } from '../locale/locale.js';
@@ -12,6 +11,7 @@ import { ALERTS_REFUSED, CANNOT_MEASURE, compileRules, HEALTH_NOT_BACK } from '.
 import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
+import { neverCloses, recurringWindowFindings } from './recurring-windows.js';
 import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig, SourceConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
@@ -183,16 +183,22 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
     }
   });
 
+  // A window that never closes is told so, not also as too long.
+  const endless = new Set<number>();
   alerts.maintenance?.forEach((window, i) => {
     if (!window) return;
     if (!validCron(window.cron)) {
       out.push(badCron(['maintenance', i, 'cron'], window.cron, q));
     } else {
       const never = neverCloses(window.cron, window.duration, ['maintenance', i], q);
-      if (never) out.push(never);
+      if (never) {
+        out.push(never);
+        endless.add(i);
+      }
     }
     if (!validTimeZone(window.timezone)) out.push(badTimeZone(['maintenance', i, 'timezone'], window.timezone, q));
   });
+  for (const finding of recurringWindowFindings(alerts, endless, q)) out.push(finding);
 
   // A matcher naming no alert or probe holds nothing back: `alertname: ApiDwn` looks like a window and is none.
   const ruleNames = names.rules && listed('rules', names.rules, q);
@@ -235,45 +241,6 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
     });
   }
   return out;
-}
-
-/** How many openings of a recurring window are looked at for the shortest time between two. */
-const OPENINGS_SEEN = 1_000;
-/**
- * From when they are looked at: a fixed instant, so the check is pure; in UTC, so that the hour a clock change
- * repeats (two openings an hour apart) is not taken for the cron's period. A yearly cron still gets one gap.
- */
-const SEEN_FROM = Date.UTC(2026, 0, 1);
-const SEEN_UNTIL = Date.UTC(2027, 0, 1);
-
-/**
- * A recurring window at least as long as the shortest time between two openings of its cron is still open when it
- * opens again: the openings run together, and at the cron's period it never closes (7d on a weekly cron holds back
- * every alert it matches for good).
- */
-function neverCloses(expression: string, duration: number, at: PathKey[], q: Quoting): Finding | undefined {
-  const schedule = new CronSchedule(expression, 'UTC');
-  let shortest = Number.POSITIVE_INFINITY;
-  try {
-    let t = schedule.next(SEEN_FROM);
-    for (let seen = 0; t !== undefined && (seen === 0 || t < SEEN_UNTIL) && seen < OPENINGS_SEEN; seen++) {
-      const next = schedule.next(t);
-      if (next !== undefined) shortest = Math.min(shortest, next - t);
-      t = next;
-    }
-  } finally {
-    schedule.close();
-  }
-  if (duration < shortest) return undefined;
-  const path = [...at, 'duration'];
-  const gap = formatDuration(shortest);
-  return {
-    path,
-    message:
-      `${q.show(path, formatDuration(duration))} is not shorter than the ${gap} between two openings of its cron ` +
-      `(${q.show([...at, 'cron'], `"${expression}"`)}), so the window is still open when it opens again: the openings ` +
-      `run together, and at the cron's period it never closes. Lower duration below ${gap}, or open it less often`,
-  };
 }
 
 function checkEscalation(escalation: Salvaged<EscalationFile>, names: Names, q: Quoting): Finding[] {

@@ -53,7 +53,39 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
   const { rules, issues } = compileRules(alerts);
   const builtins = builtinRules(reading.locale);
   const causes = causeLinks(rules, alerts.inhibit);
-  const kinds: AlertKind[] = [
+  const kinds = alertKinds(alerts, rules, builtins);
+  return {
+    alerting: {
+      rules,
+      builtins,
+      reading,
+      inhibit: alerts.inhibit,
+      windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
+      evaluation: alerts.evaluation,
+      probes: new Set(alerts.probes.map((p) => p.name)),
+      probeTiming: new Map(
+        alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
+      ),
+      causes,
+      symptomProbes: symptomProbes(rules, causes),
+      kinds,
+      fromSources: alerts.sources.map((s) => sourceAnyKind(s)),
+      sources: new Map(alerts.sources.map((s) => [s.name, s])),
+    },
+    issues,
+  };
+}
+
+/**
+ * The alerts that can exist under `alerts`, known before any instance does: its rules' and centinela's own, with
+ * the priorities each can have. What a silence or a window could hold back is told from these and the sources'.
+ */
+export function alertKinds(
+  alerts: Pick<AlertsFile, 'evaluation' | 'sources'>,
+  rules: readonly Rule[],
+  builtins: BuiltinRules,
+): AlertKind[] {
+  return [
     ...rules.map((r) => ({
       alertname: r.name,
       labels: r.labels,
@@ -84,24 +116,4 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
         ]
       : []),
   ];
-  return {
-    alerting: {
-      rules,
-      builtins,
-      reading,
-      inhibit: alerts.inhibit,
-      windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
-      evaluation: alerts.evaluation,
-      probes: new Set(alerts.probes.map((p) => p.name)),
-      probeTiming: new Map(
-        alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
-      ),
-      causes,
-      symptomProbes: symptomProbes(rules, causes),
-      kinds,
-      fromSources: alerts.sources.map((s) => sourceAnyKind(s)),
-      sources: new Map(alerts.sources.map((s) => [s.name, s])),
-    },
-    issues,
-  };
 }

@@ -12,7 +12,7 @@ import { formatMatchers, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { WindowRecord } from './alert-records.js';
 import { AlertingError } from './errors.js';
-import { type KnownNames, refuseUnknownNames } from './known-names.js';
+import { type AlertKind, type KnownNames, refuseUnknownNames, type SourceAnyKind } from './known-names.js';
 import { checkLength, type LengthLimits, type Limited } from './silences.js';
 
 /** One occurrence of a recurring window: the current one when open, else the next. */
@@ -106,6 +106,23 @@ const WINDOW: Limited = {
   key: 'evaluation.window_max',
   shorten: (max) => `Give it a max of ${max} or less`,
 };
+
+/** A recurring window's cap is a one-shot window's, told about its duration. */
+const RECURRING: Limited = { ...WINDOW, shorten: (max) => `Make its duration ${max} or shorter` };
+
+/**
+ * AlertingError WINDOW_TOO_LONG when a recurring window of the config stays open longer than evaluation.window_max
+ * allows for an alert it could hold back (`kinds`: the config's alerts and what its sources may send), as a one-shot
+ * window's max is checked. `subject` is its duration as the message may show it.
+ */
+export function checkRecurringLength(
+  window: Pick<MaintenanceConfig, 'match' | 'duration'>,
+  kinds: readonly (AlertKind | SourceAnyKind)[],
+  limits: LengthLimits,
+  subject: string,
+): void {
+  checkLength(RECURRING, window.match ?? [], window.duration, kinds, limits, subject);
+}
 
 /** `unknown probe "api_helth". Did you mean "api_health"?` for each name that is not a configured probe. */
 export function unknownProbes(names: readonly string[], probes: ReadonlySet<string>): string[] {

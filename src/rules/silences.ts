@@ -107,7 +107,8 @@ const SILENCE: Limited = {
 /**
  * Throws `what.code` when `length` is longer than the tightest priority limit among the alerts `matchers` could
  * match (no matchers: every alert), naming that alert, the limit and the fix. `kinds` are the config's alerts, those
- * sources have sent that are open, and what each source may send besides (SourceAnyKind).
+ * sources have sent that are open, and what each source may send besides (SourceAnyKind). The message starts with
+ * `subject`, by default `a silence of 2h` (`what.noun` and the length).
  */
 export function checkLength(
   what: Limited,
@@ -115,6 +116,7 @@ export function checkLength(
   length: number,
   kinds: readonly (AlertKind | SourceAnyKind)[],
   limits: LengthLimits,
+  subject?: string,
 ): void {
   let tightest: { kind: AlertKind | SourceAnyKind; priority: Priority; max: number } | undefined;
   for (const kind of kinds) {
@@ -127,6 +129,7 @@ export function checkLength(
   if (tightest && length > tightest.max) {
     const { kind, priority, max } = tightest;
     const rounded = formatDuration(Math.round(length / 1000) * 1000);
+    const told = subject ?? `a ${what.noun} of ${rounded}`;
     const limit = `${priority} ${what.noun}s may last at most ${formatDuration(max)} (${what.key})`;
     const shorten = what.shorten(formatDuration(max));
     if ('source' in kind) {
@@ -135,7 +138,7 @@ export function checkLength(
       const exclude = over.length === 1 ? `priority!="${priority}"` : `priority!~"${over.join('|')}"`;
       throw new AlertingError(
         what.code,
-        `a ${what.noun} of ${rounded} is too long: it could match an alert from source "${kind.source}" at ${priority} ` +
+        `${told} is too long: it could match an alert from source "${kind.source}" at ${priority} ` +
           `(a source may send an alert of any name, a rule's of the config too, not only those it has sent), and ` +
           `${limit}. ${shorten}, or narrow the matchers so they exclude it: add ${exclude} (so a ${over.join(' or ')} ` +
           `alert still pages)`,
@@ -143,7 +146,7 @@ export function checkLength(
     }
     throw new AlertingError(
       what.code,
-      `a ${what.noun} of ${rounded} is too long: it could match ${kind.alertname} at ${priority}, and ${limit}. ` +
+      `${told} is too long: it could match ${kind.alertname} at ${priority}, and ${limit}. ` +
         `${shorten}, or narrow the matchers so they exclude ${kind.alertname}`,
     );
   }

@@ -200,7 +200,8 @@ describe('centinela run', () => {
           code: 1,
           stdout: '',
           stderr:
-            'centinela run: state store (postgres): cannot connect (3D000 the database does not exist). ' +
+            'centinela run: state store (postgres): cannot connect (the database does not exist (3D000). Create ' +
+            'it, or name the right one in state.url). ' +
             `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
         });
       } finally {

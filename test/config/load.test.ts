@@ -230,6 +230,13 @@ const cases: [string, string, Record<string, string>?][] = [
     { ALERT: '=~^(ApiDown|Api.*Typo)$' },
   ],
   [
+    'env-window-too-long',
+    'alerts.yaml:18:15  maintenance[0].duration: the value filled in from ${WINDOW_FOR} is too long: it could match ' +
+      'ApiSlow at P2, and P2 maintenance windows may last at most 2h (evaluation.window_max). Make its duration 2h ' +
+      'or shorter, or narrow the matchers so they exclude ApiSlow.',
+    { WINDOW_FOR: '1d1h' },
+  ],
+  [
     'inhibit-unknown-source',
     'alerts.yaml:16:26  inhibit[0].source.alertname: "ApiDwn" matches no alert: no rule is named so. ' +
       'Did you mean "ApiDown"?',

@@ -126,7 +126,8 @@ describe('alerts.yaml', () => {
 
   it('refuses a recurring window as long as the shortest time between two openings of its cron', () => {
     let n = 0;
-    const window = (cron: string, duration: string) => ({ name: `w${n++}`, cron, duration });
+    // Each its own alerts, and no cap: only how often it opens counts here.
+    const window = (cron: string, duration: string) => ({ name: `w${n}`, cron, duration, match: { x: `w${n++}` } });
     const maintenance = [
       window('0 2 * * 0', '7d'),
       window('0 2 * * 0', '6d23h59m'),
@@ -144,11 +145,72 @@ describe('alerts.yaml', () => {
       `${d} is not shorter than the ${gap} between two openings of its cron ("${cron}"), so the window is still open ` +
       `when it opens again: the openings run together, and at the cron's period it never closes. Lower duration ` +
       `below ${gap}, or open it less often`;
-    expect(found({ alerts: alerts({ maintenance }) })).toEqual([
+    expect(found({ alerts: alerts({ maintenance, evaluation: { window_max: { P0: '1000d' } } }) })).toEqual([
       `alerts maintenance.0.duration: ${lower('7d', '7d', '0 2 * * 0')}`,
       `alerts maintenance.2.duration: ${lower('1d', '1d', '0 2 * * 1-5')}`,
       `alerts maintenance.4.duration: ${lower('1h', '30m', '*/30 * * * *')}`,
       `alerts maintenance.5.duration: ${lower('400d', '365d', '0 0 1 1 *')}`,
+    ]);
+  });
+
+  it('holds a recurring window to evaluation.window_max for the alerts it could hold back, as a one-shot one', () => {
+    let n = 0;
+    const window = (duration: string, match?: Record<string, string>) => ({
+      name: `w${n}`,
+      cron: `0 ${n++} * * 0`,
+      duration,
+      ...(match ? { match } : {}),
+    });
+    const rules = [rule(), rule({ name: 'DiskFull', thresholds: { P2: 90 }, op: '>' })];
+    const maintenance = [
+      window('2h'),
+      window('1h'),
+      window('3h', { alertname: 'DiskFull' }),
+      window('2h', { alertname: '=~ApiDown|DiskFull' }),
+      window('5h', { priority: '!=P0' }),
+      window('7h', { alertname: 'DiskFull' }),
+    ];
+    const evaluation = { window_max: { P2: '6h' } };
+    expect(found({ alerts: alerts({ rules, maintenance, evaluation }) })).toEqual([
+      'alerts maintenance.0.duration: 2h is too long: it could match ApiDown at P0, and P0 maintenance windows may ' +
+        'last at most 1h (evaluation.window_max). Make its duration 1h or shorter, or narrow the matchers so they ' +
+        'exclude ApiDown',
+      'alerts maintenance.3.duration: 2h is too long: it could match ApiDown at P0, and P0 maintenance windows may ' +
+        'last at most 1h (evaluation.window_max). Make its duration 1h or shorter, or narrow the matchers so they ' +
+        'exclude ApiDown',
+      'alerts maintenance.5.duration: 7h is too long: it could match DiskFull at P2, and P2 maintenance windows may ' +
+        'last at most 6h (evaluation.window_max). Make its duration 6h or shorter, or narrow the matchers so they ' +
+        'exclude DiskFull',
+    ]);
+    // What a source may send counts too, whatever its name.
+    const sources = [{ name: 'prometheus', token: 'a'.repeat(32), page_p0: true }];
+    expect(
+      found({ alerts: alerts({ rules, sources, maintenance: [window('3h', { alertname: 'DiskFull' })] }) }),
+    ).toEqual([expect.stringContaining('3h is too long: it could match an alert from source "prometheus" at P0')]);
+  });
+
+  it('refuses the same recurring window twice under another name, naming the first', () => {
+    const window = (name: string, over: Record<string, unknown>) => ({
+      name,
+      cron: '0 2 * * 0',
+      duration: '30m',
+      ...over,
+    });
+    const maintenance = [
+      window('backup', { match: { alertname: 'ApiDown', instance: 'db1' } }),
+      window('backup-again', { cron: '0  2 * * 0 ', match: { instance: 'db1', alertname: 'ApiDown' } }),
+      // Another time zone, other alerts, another cron: other windows.
+      window('backup-utc', { timezone: 'America/Guayaquil', match: { alertname: 'ApiDown', instance: 'db1' } }),
+      window('backup-db2', { match: { alertname: 'ApiDown', instance: 'db2' } }),
+      window('backup-monday', { cron: '0 2 * * 1', match: { alertname: 'ApiDown', instance: 'db1' } }),
+      window('everything', {}),
+      window('everything-longer', { duration: '45m' }),
+    ];
+    expect(found({ alerts: alerts({ maintenance }) })).toEqual([
+      'alerts maintenance.1: "backup-again" is the same window as maintenance[0] ("backup"): the same cron in the ' +
+        'same time zone holding back the same alerts. Keep one of them',
+      'alerts maintenance.6: "everything-longer" is the same window as maintenance[5] ("everything"): the same cron ' +
+        'in the same time zone holding back the same alerts, for another duration. Keep one of them',
     ]);
   });
 
