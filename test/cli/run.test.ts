@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela, configFolder } from '../support/cli.js';
-import { spawnCentinela, startWorld, usePostgresState, WRITE_TOKEN } from '../support/daemon.js';
+import { spawnCentinela, startWorld, urlOf, usePostgresState, WRITE_TOKEN } from '../support/daemon.js';
 import { pgHost, pgPort } from '../support/pg.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 import { freePort } from '../support/tcp-target.js';
@@ -123,6 +123,24 @@ describe('centinela run', () => {
       }
     });
 
+    it('names server.listen from the environment by key and variable in "centinela running", with the port it chose', async () => {
+      const world = await startWorld();
+      try {
+        const run = await spawnCentinela(world.configDir, { ...world.env, LISTEN: '127.0.0.1:0' });
+        try {
+          const running = run.logs.find((l) => l.msg === 'centinela running');
+          expect(running).toMatchObject({ listen: '<server.listen from ${LISTEN}>', port: expect.any(Number) });
+          expect(running?.url).toBeUndefined();
+          expect((await fetch(`${run.url}/healthz`)).status).toBe(200);
+        } finally {
+          run.kill('SIGTERM');
+          await run.exited;
+        }
+      } finally {
+        await world.close();
+      }
+    });
+
     it('waits for a PostgreSQL it cannot reach as the standby (503, no URL quoted), and stops on SIGTERM with 0', async () => {
       const world = await startWorld();
       try {
@@ -141,7 +159,10 @@ describe('centinela run', () => {
           );
           const serving = await run.waitForLog(/^standby: .* serves reads/);
           expect(serving.msg).toMatch(/^standby: PostgreSQL does not answer yet; /);
-          const url = String(serving.url);
+          // server.listen came from ${LISTEN:-127.0.0.1:0}: named, with the port the system chose, never shown.
+          expect(serving).toMatchObject({ listen: '<server.listen from ${LISTEN}>', port: expect.any(Number) });
+          expect(serving.url).toBeUndefined();
+          const url = urlOf(serving);
           const ready = await fetch(`${url}/readyz`);
           expect(ready.status).toBe(503);
           run.kill('SIGTERM');
