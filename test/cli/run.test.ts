@@ -2,6 +2,7 @@
 // LOG_LEVEL that is no level, a state.path it cannot open, a PostgreSQL state it cannot reach; none of them quoting
 // what came from the environment.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,27 @@ describe('centinela run', () => {
       }
     },
   );
+
+  it('says why it cannot listen where check could not know it, naming server.listen and never the address', async () => {
+    // A port another process holds: check passes it (it binds nothing), run meets it. Run's own words for a failed
+    // listen (an address that left this host between check and start reads the same, with EADDRNOTAVAIL).
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const env = { ...SHIPPED_ENV, CENTINELA_LISTEN: `127.0.0.1:${port}`, CENTINELA_STATE: ':memory:' };
+      expect(await centinela(['check', '--config', 'config'], env)).toMatchObject({ code: 0 });
+      const run = await centinela(['run', '--config', 'config'], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'centinela run: cannot listen on server.listen of config/centinela.yaml: another process listens on that ' +
+          'port (EADDRINUSE)\n',
+      );
+      expect(run.stdout + run.stderr).not.toContain(String(port));
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 
   it('refuses an emptied alerts.yaml as check does: it would watch nothing and page no one', async () => {
     const dir = configFolder('# emptied\n');
