@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
-import { loadPackage, PackageLoadError } from '../load-package.js';
+import { PackageLoadError } from '../load-package.js';
 import type { ProbeStats } from '../scheduler.js';
+import { loadUndici } from '../undici.js';
 
 /** What the heartbeat needs: where, how often, and a look at the daemon's health. */
 export interface OutgoingHeartbeatDeps {
@@ -77,7 +78,7 @@ export class OutgoingHeartbeat {
     const cancelTimeout = this.#d.clock.setTimeout(() => abort.abort(), this.#d.everyMs);
     const url = reason === undefined ? this.#d.url.reveal() : failUrl(this.#d.url.reveal());
     try {
-      const { request } = await loadPackage('undici', () => import('undici'));
+      const { request } = await loadUndici();
       const res = await request(url, {
         method: 'POST',
         body: reason ?? '',

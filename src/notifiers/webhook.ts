@@ -3,7 +3,7 @@
 // receiver's answer with the channel's secrets cut out: paths, queries and bodies hold tokens.
 import type { WebhookChannelConfig } from '../config/schema.js';
 import { scrubberFor } from '../config/secret.js';
-import { loadPackage } from '../load-package.js';
+import { loadUndici } from '../undici.js';
 import { fromHttpStatus, fromTransportError } from './failure-class.js';
 import type { FormatName, WebhookFormat } from './formats/format.js';
 import generic from './formats/generic.js';
@@ -70,7 +70,7 @@ export default defineNotifier<WebhookChannelConfig, WebhookMessage>({
   },
   async send(m, { signal, now }) {
     // Loaded at the first webhook; one that cannot load fails the delivery for good with its reason (see deliver).
-    const { request } = await loadPackage('undici', () => import('undici'));
+    const { request } = await loadUndici();
     for (const req of m.requests) {
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, typeof v === 'string' ? v : v.reveal()]),

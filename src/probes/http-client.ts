@@ -1,9 +1,9 @@
 // An HTTP client bound to one probe's target (URL, headers, TLS block, redirect policy), on its own undici Agent,
 // plus a body reader that stops at a byte cap. Used by the probes that speak HTTP (http, ws_stats, metrics).
 import type { Readable } from 'node:stream';
-import type { Agent, Client, Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { redactUrl, type Secret } from '../config/secret.js';
-import { loadPackage } from '../load-package.js';
+import { loadUndici, type Undici } from '../undici.js';
 import { type Endpoint, endpointOf } from './net-failure.js';
 import { type TlsConfig, tlsConnectOptions } from './tls-options.js';
 
@@ -43,8 +43,8 @@ export class HttpClient {
    * redirect that cannot be followed throws a RedirectError.
    */
   async send({ method = 'GET', body, signal }: HttpSend): Promise<Dispatcher.ResponseData> {
-    const undici = await loadPackage('undici', () => import('undici'));
-    const { interceptors, request } = undici;
+    const undici = await loadUndici();
+    const { redirect, request } = undici;
     const agent = await this.#connect(undici);
     const url = new URL(this.#config.url.reveal());
     // No compressed answer (see encodedBody); configured headers below may say otherwise.
@@ -67,10 +67,7 @@ export class HttpClient {
       visited.push(new URL(opts.path, opts.origin).toString());
       return dispatch(opts, handler);
     };
-    const dispatcher = agent.compose(
-      recordVisit,
-      interceptors.redirect({ maxRedirections: hops, throwOnMaxRedirect: true }),
-    );
+    const dispatcher = agent.compose(recordVisit, redirect({ maxRedirections: hops, throwOnMaxRedirect: true }));
     try {
       return await request(url, { method, headers, body, signal, dispatcher });
     } catch (err) {
@@ -91,7 +88,7 @@ export class HttpClient {
    * keep-alive, or the target's), which at `every: 5s` is every run. A Pool made again each run cost a 2,048-slot
    * queue that outlived a young-generation collection: 16 % of what the daemon's old generation collected.
    */
-  async #connect(undici: { Agent: typeof Agent; Client: typeof Client }): Promise<Agent> {
+  async #connect(undici: Undici): Promise<Agent> {
     this.#agent ??= new undici.Agent({
       connect: await tlsConnectOptions(this.#config.tls),
       factory: (origin, options) => new undici.Client(origin, options),

@@ -201,17 +201,13 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 
 /**
  * A PostgreSQL failure, told without anything of the URL (host, port, user, database or password, all of which may
- * come from the environment): a system error by its code, a refused login or a missing database in words, another
- * server error by its SQLSTATE and message, pg's own errors (timeouts, a closed connection) by their message.
+ * come from the environment): a refused connection in the words check uses (refusal), another server error by its
+ * SQLSTATE and message, a system error by its code, pg's own errors (timeouts, a closed connection) by their message.
  */
 /** STATE_UNREACHABLE for a failed PostgreSQL call: `what` failed, with the server's code or the socket's, never the URL. */
 export function unreachable(what: string, err: unknown): StateError {
   const { code, message } = err as { code?: string; message?: string };
-  let reason: string;
-  if (code?.startsWith('28')) reason = `${code} the server refused the login`;
-  else if (code === '3D000') reason = `${code} the database does not exist`;
-  else if (isSqlState(code)) reason = `${code} ${message}`;
-  else reason = code ?? message ?? 'unknown error';
+  const reason = refusal(err) ?? (isSqlState(code) ? `${code} ${message}` : (code ?? message ?? 'unknown error'));
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
 }
 
@@ -227,7 +223,7 @@ export async function reachPostgres(url: string, connectTimeout: number): Promis
     await client.connect();
     return undefined;
   } catch (err) {
-    return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}. Check its host, port, user, password and database, and that PostgreSQL takes centinela's connections from here`;
+    return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}`;
   } finally {
     await client.end().catch(() => {});
   }
@@ -235,16 +231,61 @@ export async function reachPostgres(url: string, connectTimeout: number): Promis
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
 
-/** Why a connection failed, in words; a server error by its SQLSTATE alone (its text may name the user or database). */
+/** What to look at when a failure names no cause of its own. */
+const CHECK_URL =
+  "Check its host, port, user, password and database, and that PostgreSQL takes centinela's connections from here";
+
+/** pg's words when the server answers "no" to its SSL request (sslmode asks for SSL; the server has ssl = off). */
+const NO_SSL_SERVER = 'The server does not support SSL connections';
+/** pg's words when the socket closes before the server has answered. */
+const TERMINATED = 'Connection terminated unexpectedly';
+
+/** Why a connection failed, in words with what to do; a server error by its SQLSTATE alone (its text may name the user or database). */
 function connectFailure(err: unknown, connectTimeout: number): string {
   const { code, message = '' } = err as { code?: string; message?: string };
-  if (code === 'ECONNREFUSED') return 'the connection was refused (ECONNREFUSED): nothing listens at its host and port';
-  if (code && DNS_CODES.has(code)) return `its host name does not resolve (${code})`;
-  if (code?.startsWith('28')) return `authentication failed (${code}): the server refused the user or password`;
-  if (code === '3D000') return 'the database does not exist (3D000)';
-  if (isSqlState(code)) return `the server refused it (${code})`;
-  if (/timeout/i.test(message)) return `no answer within pool.connect_timeout (${formatDuration(connectTimeout)})`;
-  return `the connection failed (${code ?? 'no code'})`;
+  const refused = refusal(err);
+  if (refused) return refused;
+  let why: string;
+  if (code === 'ECONNREFUSED') why = 'the connection was refused (ECONNREFUSED): nothing listens at its host and port';
+  else if (code && DNS_CODES.has(code)) why = `its host name does not resolve (${code})`;
+  else if (message === TERMINATED) {
+    return (
+      'the server closed the connection during start-up without answering (Connection terminated unexpectedly): ' +
+      'what listens at its host and port may not be PostgreSQL (a proxy, another service), or it is shutting down. ' +
+      'Check its host and port'
+    );
+  } else if (isSqlState(code)) why = `the server refused it (${code})`;
+  else if (/timeout/i.test(message)) why = `no answer within pool.connect_timeout (${formatDuration(connectTimeout)})`;
+  else why = `the connection failed (${code ?? 'no code'})`;
+  return `${why}. ${CHECK_URL}`;
+}
+
+/**
+ * Why PostgreSQL, or pg before it sent anything, refused a connection, in words with what to do, by SQLSTATE or pg's
+ * own words and never quoting the server's text (it names the host, user and database); undefined for any other
+ * failure. check (reachPostgres) and the store (unreachable) word these alike.
+ */
+function refusal(err: unknown): string | undefined {
+  const { code, message = '' } = err as { code?: string; message?: string };
+  if (code === '28000' && message.includes('no pg_hba.conf entry')) {
+    // PostgreSQL 14 and later end that message with "no encryption", earlier ones with "SSL off".
+    return /no encryption|SSL off/.test(message)
+      ? 'the server takes no connection without SSL from here (28000: no pg_hba.conf line lets this host, user and ' +
+          'database in unencrypted). If it requires SSL, write sslmode=require in state.url; else add a line for ' +
+          "centinela's connections to pg_hba.conf"
+      : "no pg_hba.conf line lets this host, user and database in (28000). Add one for centinela's connections";
+  }
+  if (code?.startsWith('28')) {
+    return `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
+  }
+  if (code === '3D000') return 'the database does not exist (3D000). Create it, or name the right one in state.url';
+  if (message === NO_SSL_SERVER) {
+    return (
+      'the server takes no SSL connections (its ssl is off) and state.url asks for SSL (sslmode). Turn ssl on in ' +
+      'PostgreSQL, or write sslmode=disable in state.url where the network is trusted'
+    );
+  }
+  return undefined;
 }
 
 /** Whether `code` is a SQLSTATE: an error PostgreSQL answered, not one of the connection. */

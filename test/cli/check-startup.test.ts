@@ -59,7 +59,10 @@ describe('check of a PostgreSQL state store', () => {
   let dir: string;
   let ca: string;
   let silent: Server;
+  let closing: Server;
+  let sslOnly: Server;
   const sockets: Socket[] = [];
+  const port = (server: Server) => (server.address() as { port: number }).port;
   beforeAll(async () => {
     dir = configFolder(VALID_ALERTS.replace('CA_WRITTEN', '${CA_FILE}'));
     ca = join(dir, 'ca.pem');
@@ -67,11 +70,28 @@ describe('check of a PostgreSQL state store', () => {
     writeFileSync(join(dir, 'centinela.yaml'), POSTGRES_STATE);
     // Takes connections and never answers: the login waits until connect_timeout.
     silent = createServer((s) => sockets.push(s));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    // Closes each connection at once, as a service that is not PostgreSQL may.
+    closing = createServer((s) => s.destroy());
+    // Answers the start-up as PostgreSQL 15 does where pg_hba.conf has only hostssl lines (the machine's server is
+    // not to be reconfigured): an ErrorResponse, FATAL 28000, naming the host, user and database.
+    sslOnly = createServer((s) => {
+      s.once('data', () => {
+        const text =
+          'no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "hunter2_S3cr3t", no encryption';
+        const fields = Buffer.from(`SFATAL\0VFATAL\0C28000\0M${text}\0\0`);
+        const head = Buffer.alloc(5);
+        head.write('E');
+        head.writeInt32BE(fields.length + 4, 1);
+        s.end(Buffer.concat([head, fields]));
+      });
+    });
+    for (const server of [silent, closing, sslOnly]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    }
   });
   afterAll(async () => {
     for (const s of sockets) s.destroy();
-    await new Promise((resolve) => silent.close(resolve));
+    for (const server of [silent, closing, sslOnly]) await new Promise((resolve) => server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,32 +108,53 @@ describe('check of a PostgreSQL state store', () => {
     [
       'refused',
       async () => `postgres://postgres:hunter2-S3cr3t@127.0.0.1:${await freePort()}/postgres`,
-      'the connection was refused (ECONNREFUSED): nothing listens at its host and port',
+      `the connection was refused (ECONNREFUSED): nothing listens at its host and port${fix}`,
     ],
     [
       'a host name that does not resolve',
       async () => `postgres://postgres@hunter2-S3cr3t.invalid:${pgPort}/postgres`,
-      'its host name does not resolve (ENOTFOUND)',
+      `its host name does not resolve (ENOTFOUND)${fix}`,
     ],
     [
       'a role the server refuses',
       async () => `postgres://hunter2_S3cr3t@${pgHost}:${pgPort}/postgres`,
-      'authentication failed (28000): the server refused the user or password',
+      'authentication failed (28000): the server refused the user or password. Check those of state.url.',
     ],
     [
       'a database that does not exist',
       async () => `postgres://postgres@${pgHost}:${pgPort}/hunter2_S3cr3t`,
-      'the database does not exist (3D000)',
+      'the database does not exist (3D000). Create it, or name the right one in state.url.',
     ],
     [
       'a server that does not answer',
-      async () => `postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/hunter2_S3cr3t`,
-      'no answer within pool.connect_timeout (1s)',
+      async () => `postgres://postgres@127.0.0.1:${port(silent)}/hunter2_S3cr3t`,
+      `no answer within pool.connect_timeout (1s)${fix}`,
+    ],
+    [
+      'SSL asked of a server without it',
+      // The machine's PostgreSQL runs with ssl off.
+      async () => `postgres://postgres@${pgHost}:${pgPort}/hunter2_S3cr3t?sslmode=verify-full`,
+      'the server takes no SSL connections (its ssl is off) and state.url asks for SSL (sslmode). Turn ssl on in ' +
+        'PostgreSQL, or write sslmode=disable in state.url where the network is trusted.',
+    ],
+    [
+      'a server that requires SSL',
+      async () => `postgres://postgres@127.0.0.1:${port(sslOnly)}/hunter2_S3cr3t`,
+      'the server takes no connection without SSL from here (28000: no pg_hba.conf line lets this host, user and ' +
+        'database in unencrypted). If it requires SSL, write sslmode=require in state.url; else add a line for ' +
+        "centinela's connections to pg_hba.conf.",
+    ],
+    [
+      'a server that closes the connection at start-up',
+      async () => `postgres://postgres@127.0.0.1:${port(closing)}/hunter2_S3cr3t`,
+      'the server closed the connection during start-up without answering (Connection terminated unexpectedly): ' +
+        'what listens at its host and port may not be PostgreSQL (a proxy, another service), or it is shutting ' +
+        'down. Check its host and port.',
     ],
   ])('refuses %s at state.url, quoting nothing of the URL', async (_, url, why) => {
     const { code, told } = await checked(dir, { STATE_URL: await url(), CA_FILE: ca });
     expect(code).toBe(1);
-    expect(told).toBe(`${dir}/${at}${why}${fix}\n1 problem in 1 file; nothing was started.`);
+    expect(told).toBe(`${dir}/${at}${why}\n1 problem in 1 file; nothing was started.`);
     expect(told).not.toMatch(/hunter2|S3cr3t/);
   });
 });
@@ -208,16 +249,40 @@ describe('check of server.listen', () => {
     expect(await checked(dir, env(listen))).toMatchObject({ code: 0 });
   });
 
-  it.each(['10.254.254.254:9810', '[fd00::dead:beef]:9810'])(
-    'refuses %s, an address not of this host, as run would, quoting nothing',
+  // A link-local address of this host binds only with its own interface named, by name or by index; on another one
+  // (lo) the bind fails with EADDRNOTAVAIL, and check says so as run would.
+  const linkLocal = Object.entries(networkInterfaces()).flatMap(([name, list = []]) =>
+    list.filter((a) => a.scopeid).map((a) => ({ name, address: a.address, index: a.scopeid })),
+  );
+  it.each(linkLocal.flatMap((a) => [`[${a.address}%${a.name}]:0`, `[${a.address}%${a.index}]:0`]))(
+    'passes %s, a link-local address with its interface',
     async (listen) => {
-      const { code, told } = await checked(dir, env(listen));
-      expect(code).toBe(1);
-      expect(told).toBe(
-        `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: its ` +
-          "address is not one of this host's (EADDRNOTAVAIL). Write an address of this host, such as 0.0.0.0:9810.\n" +
-          '1 problem in 1 file; nothing was started.',
-      );
+      expect(await checked(dir, env(listen))).toMatchObject({ code: 0 });
     },
   );
+
+  it.each([
+    '10.254.254.254:9810',
+    '[fd00::dead:beef]:9810',
+    '[fe80::dead:beef%lo]:9810',
+    ...linkLocal.filter((a) => a.name !== 'lo').map((a) => `[${a.address}%lo]:9810`),
+  ])('refuses %s, an address not of this host, as run would, quoting nothing', async (listen) => {
+    const { code, told } = await checked(dir, env(listen));
+    expect(code).toBe(1);
+    expect(told).toBe(
+      `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: its ` +
+        "address is not one of this host's (EADDRNOTAVAIL). Write an address of this host, such as 0.0.0.0:9810.\n" +
+        '1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('refuses a link-local address without its interface, which the system refuses to bind (EINVAL)', async () => {
+    const { code, told } = await checked(dir, env('[fe80::1]:9810'));
+    expect(code).toBe(1);
+    expect(told).toBe(
+      `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: a ` +
+        'link-local address (fe80::/10) binds only with its interface named (EINVAL). Write it with its interface, ' +
+        'such as [fe80::1%eth0]:9810, or another address of this host.\n1 problem in 1 file; nothing was started.',
+    );
+  });
 });

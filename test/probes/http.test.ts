@@ -154,6 +154,12 @@ describe('http probe', () => {
     expect(await runOnce({ url: `${target.url}/gzip` })).toMatchObject({ up: true });
   });
 
+  it("sends the URL's path and query as configured, with GET when no method is given", async () => {
+    target.route('/search', { body: 'ok' });
+    expect((await runOnce({ url: `${target.url}/search?q=a%20b&n=1` })).up).toBe(true);
+    expect(target.requests.at(-1)).toMatchObject({ method: 'GET', path: '/search?q=a%20b&n=1' });
+  });
+
   it('turns credentials in the URL into Basic auth', async () => {
     target.route('/private', { body: 'ok' });
     const url = new URL(`${target.url}/private`);

@@ -89,8 +89,10 @@ describe('PostgreSQL store: schema', () => {
       pgOptions(suite.db.url.replace(suite.db.name, `${suite.db.name}_gone`)),
     ).catch((e: Error) => e);
     expect([(refused as Error).message, (missing as Error).message]).toEqual([
-      'state store (postgres): cannot connect (28000 the server refused the login)',
-      'state store (postgres): cannot connect (3D000 the database does not exist)',
+      'state store (postgres): cannot connect (authentication failed (28000): the server refused the user or ' +
+        'password. Check those of state.url)',
+      'state store (postgres): cannot connect (the database does not exist (3D000). Create it, or name the right ' +
+        'one in state.url)',
     ]);
   });
 });
