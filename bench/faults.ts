@@ -23,6 +23,11 @@
 //   --timings shipped   the shipped config/ as it is (caps 12 and 15 minutes; a trial takes over 20 minutes)
 //   --page-within, --clear-within  the longest wait for the pages and for the all-clears (defaults per timings)
 //   --hold              how long a fault stays after both systems paged, before its repair
+//   --probes all        (default) every shipped probe
+//   --probes matched    only the probes the anchor has a counterpart for at the profile's interval (api_health:
+//                       blackbox, api_metrics: the API's scrape, db, redis, disk and host: the exporters); the others
+//                       (WebSocket, public address, TLS, containers, access log, backups) run once an hour, so that
+//                       the footprint compares like with like
 //   --node-flags, --env the daemon's node flags (given as NODE_OPTIONS) and more environment, KEY=VALUE separated by
 //                       blanks; by default the image's (NODE_ENV, UV_THREADPOOL_SIZE; bin/centinela.js adds its own
 //                       flags and MALLOC_* to `run`, after NODE_OPTIONS and under the environment given here)
@@ -32,6 +37,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { YAMLMap, YAMLSeq } from 'yaml';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config/load.js';
 import { parseDuration } from '../src/duration.js';
@@ -69,6 +75,7 @@ const { values } = parseArgs({
     'page-within': { type: 'string' },
     'clear-within': { type: 'string' },
     hold: { type: 'string', default: '20s' },
+    probes: { type: 'string', default: 'all' },
     // As the image runs the daemon: the Dockerfile's ENV; bin/centinela.js adds the rest to `run` itself.
     'node-flags': { type: 'string', default: '' },
     env: { type: 'string', default: 'NODE_ENV=production UV_THREADPOOL_SIZE=16' },
@@ -76,6 +83,10 @@ const { values } = parseArgs({
 });
 if (!(values.timings in PROFILES)) throw new Error(`--timings: ${values.timings} is not every-5s or shipped`);
 const timings = values.timings as Timings;
+if (values.probes !== 'all' && values.probes !== 'matched')
+  throw new Error(`--probes: ${values.probes} is not all or matched`);
+/** The shipped probes the anchor watches too, by its blackbox probe, its scrape of the API and its exporters. */
+const MATCHED = new Set(['api_health', 'api_metrics', 'db', 'redis', 'disk', 'host']);
 const durationOf = (flag: string, text: string) => {
   const ms = parseDuration(text);
   if (ms === undefined) throw new Error(`--${flag}: ${text} is not a duration like 90s or 2m`);
@@ -363,6 +374,13 @@ async function startBench(): Promise<Bench> {
     });
     editYamlFile(join(lab.configDir, 'escalation.yaml'), (doc) => doc.setIn(['delivery', 'group_wait'], '1s'));
   }
+  if (values.probes === 'matched') {
+    editYamlFile(join(lab.configDir, 'alerts.yaml'), (doc) => {
+      for (const probe of (doc.get('probes') as YAMLSeq<YAMLMap>).items) {
+        if (!MATCHED.has(String(probe.get('name')))) probe.set('every', '1h');
+      }
+    });
+  }
   const anchorSmtp = await startSmtpSink();
   const anchorHook = await startWebhookSink();
   const targets: AnchorTargets = {
@@ -405,7 +423,7 @@ function report(runs: Trial[]): void {
   const pick = (name: string, system: System) =>
     runs.map((r) => r.faults.find((f) => f.name === name)?.outcome[system] ?? { falseClears: 0 });
   console.log(
-    `\nmedians of ${runs.length} trial(s), centinela at --timings ${timings} (node ${values['node-flags'] || '(no flags)'},` +
+    `\nmedians of ${runs.length} trial(s), centinela at --timings ${timings} --probes ${values.probes} (node ${values['node-flags'] || '(no flags)'},` +
       ` env ${values.env || '(none added)'}), the anchor at its fast profile;` +
       ` seconds from the fault to the first page / from the repair to the first all-clear (k/N: only k trials had one;` +
       ` none: no trial within ${pageWithin / 1000} s / ${clearWithin / 1000} s)`,

@@ -1,6 +1,8 @@
 // `centinela check [--config DIR]`: validates the configuration and prints what it watches and who it pages;
 // on problems, prints every one of them and exits 1.
 import { Command } from 'commander';
+import { envNameAt } from '../config/env-values.js';
+import type { PathKey } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import { levelAckTimeout } from '../escalation/policy.js';
@@ -59,6 +61,10 @@ export async function check(run: CommandRun, { json = false } = {}): Promise<num
 export function checkSummary(config: Config) {
   const { alerts, escalation } = config;
   const seconds = (ms: number | undefined) => (ms === undefined ? null : ms / 1000);
+  // A value from the environment is named, not given: a duration's name is a string where its seconds would be.
+  const secondsAt = (ms: number | undefined, path: PathKey[] | undefined) =>
+    (path && envNameAt(config.fromEnv?.escalation, path)) ?? seconds(ms);
+  const alertsValue = (text: string, path: PathKey[]) => envNameAt(config.fromEnv?.alerts, path) ?? text;
   return {
     valid: true,
     dir: config.dir,
@@ -77,11 +83,17 @@ export function checkSummary(config: Config) {
           priority,
           contacts: level.contacts,
           channels: level.channels,
-          ackWithinSeconds: seconds(level.ack_within),
-          repeatEverySeconds: seconds(level.repeat_every),
+          ackWithinSeconds: secondsAt(level.ack_within, ['levels', priority, 'ack_within']),
+          repeatEverySeconds: secondsAt(level.repeat_every, ['levels', priority, 'repeat_every']),
           escalateTo: level.escalate_to ?? 'none',
-          ackHoldsSeconds: seconds(levelAckTimeout(escalation.levels, priority, escalation.ack.timeout)),
-          steps: level.steps.map((s) => ({ afterSeconds: seconds(s.after), contacts: s.contacts })),
+          ackHoldsSeconds: secondsAt(
+            levelAckTimeout(escalation.levels, priority, escalation.ack.timeout),
+            ackHoldPath(config, priority),
+          ),
+          steps: level.steps.map((s, k) => ({
+            afterSeconds: secondsAt(s.after, ['levels', priority, 'steps', k, 'after']),
+            contacts: s.contacts,
+          })),
         },
       ];
     }),
@@ -93,19 +105,33 @@ export function checkSummary(config: Config) {
       pageP0: s.page_p0,
     })),
     inhibitRules: alerts.inhibit.length,
-    maintenance: alerts.maintenance.map((m) => ({
+    maintenance: alerts.maintenance.map((m, i) => ({
       name: m.name,
-      cron: m.cron,
-      durationSeconds: seconds(m.duration),
-      timezone: m.timezone,
+      cron: alertsValue(m.cron, ['maintenance', i, 'cron']),
+      durationSeconds: envNameAt(config.fromEnv?.alerts, ['maintenance', i, 'duration']) ?? seconds(m.duration),
+      timezone: alertsValue(m.timezone, ['maintenance', i, 'timezone']),
     })),
   };
 }
 
-/** The summary `check` prints for a valid configuration. */
+/**
+ * Where the hold of an acknowledgement at `priority` is written: the level's ack_timeout, else ack.timeout; undefined
+ * where it is centinela's default.
+ */
+function ackHoldPath(config: Config, priority: Priority): PathKey[] | undefined {
+  const { escalation } = config;
+  if (escalation.levels[priority]?.ack_timeout !== undefined) return ['levels', priority, 'ack_timeout'];
+  return escalation.ack.timeout !== undefined ? ['ack', 'timeout'] : undefined;
+}
+
+/** The summary `check` prints for a valid configuration; a value that came from the environment is named, not shown. */
 export function summarize(config: Config): string {
   const { alerts, escalation } = config;
   const out: string[] = [];
+  const shown = (file: 'alerts' | 'escalation', path: PathKey[], text: string) =>
+    envNameAt(config.fromEnv?.[file], path) ?? text;
+  const duration = (ms: number, path: PathKey[] | undefined) =>
+    (path && envNameAt(config.fromEnv?.escalation, path)) ?? formatDuration(ms);
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   out.push(
     `${config.dir}: valid. ${count(alerts.probes.length, 'probe')}, ${count(alerts.rules.length, 'rule')}, ` +
@@ -135,7 +161,7 @@ export function summarize(config: Config): string {
     if (!level) continue;
     const who = level.contacts.map((name) => {
       const c = escalation.contacts[name];
-      const email = c?.email ? ` <${c.email}>` : '';
+      const email = c?.email ? ` <${shown('escalation', ['contacts', name, 'email'], c.email)}>` : '';
       const channels = c?.channels ?? [];
       return level.channels === 'all'
         ? `${name}${email} on ${channels.join(' + ')} at once`
@@ -150,14 +176,17 @@ export function summarize(config: Config): string {
     if (!level) continue;
     const next = level.escalate_to && level.escalate_to !== 'none' ? `then ${level.escalate_to}` : 'no higher level';
     const holds = levelAckTimeout(escalation.levels, p, escalation.ack.timeout);
+    const description = level.description && shown('escalation', ['levels', p, 'description'], level.description);
     out.push(
-      `  ${p}  ${level.description ? `${level.description}: ` : ''}ack within ${formatDuration(level.ack_within)}, ` +
-        `repeat every ${formatDuration(level.repeat_every)}, ${next}; ` +
-        `an ack holds ${holds === undefined ? 'until it resolves' : formatDuration(holds)}`,
+      `  ${p}  ${description ? `${description}: ` : ''}ack within ` +
+        `${duration(level.ack_within, ['levels', p, 'ack_within'])}, ` +
+        `repeat every ${duration(level.repeat_every, ['levels', p, 'repeat_every'])}, ${next}; ` +
+        `an ack holds ${holds === undefined ? 'until it resolves' : duration(holds, ackHoldPath(config, p))}`,
     );
-    for (const step of level.steps) {
-      out.push(`      + ${step.contacts.join(', ')} after ${formatDuration(step.after)} without an ack`);
-    }
+    level.steps.forEach((step, k) => {
+      const after = duration(step.after, ['levels', p, 'steps', k, 'after']);
+      out.push(`      + ${step.contacts.join(', ')} after ${after} without an ack`);
+    });
   }
   const chain: string[] = [];
   let step: Priority | 'none' | undefined = [...PRIORITIES].reverse().find((p) => escalation.levels[p]);
@@ -168,17 +197,19 @@ export function summarize(config: Config): string {
   if (alerts.sources.length > 0) {
     out.push('', 'Alert sources (POST /api/v2/alerts): the priority of an alert is the first of its labels mapped');
     const width = alerts.sources.reduce((w, s) => Math.max(w, s.name.length), 0);
-    for (const s of alerts.sources) {
+    alerts.sources.forEach((s, n) => {
       const token = s.token ? 'its own token' : 'the write token';
       const p0 = s.page_p0 ? 'may page P0' : 'may not page P0: P0 pages P1 (page_p0: false)';
       out.push(`  ${s.name.padEnd(width)}  ${token}; ${p0}`);
       const pad = ' '.repeat(width + 4);
       Object.entries(s.priority_labels).forEach(([label, map], i) => {
-        const mapped = Object.entries(map).map(([value, p]) => `${value} → ${p}`);
+        const mapped = Object.entries(map).map(
+          ([value, p]) => `${value} → ${shown('alerts', ['sources', n, 'priority_labels', label, value], p)}`,
+        );
         for (const line of wrap(`${pad}${i === 0 ? 'by' : 'then'} ${label}: `, mapped)) out.push(line);
       });
-      out.push(`${pad}else ${s.default_priority}`);
-    }
+      out.push(`${pad}else ${shown('alerts', ['sources', n, 'default_priority'], s.default_priority)}`);
+    });
   }
 
   if (alerts.inhibit.length > 0 || alerts.maintenance.length > 0) {
@@ -186,7 +217,10 @@ export function summarize(config: Config): string {
       '',
       `${count(alerts.inhibit.length, 'inhibition rule')}; maintenance windows: ${
         alerts.maintenance
-          .map((m) => `${m.name} (${m.cron}, ${formatDuration(m.duration)}, ${m.timezone})`)
+          .map((m, i) => {
+            const at = (key: string, text: string) => shown('alerts', ['maintenance', i, key], text);
+            return `${m.name} (${at('cron', m.cron)}, ${at('duration', formatDuration(m.duration))}, ${at('timezone', m.timezone)})`;
+          })
           .join(', ') || 'none'
       }.`,
     );

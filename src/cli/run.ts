@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type App, createApp } from '../app.js';
 import { type Clock, systemClock } from '../clock.js';
+import { envNameAt } from '../config/env-values.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -147,6 +148,19 @@ export async function startDaemon(
 }
 
 /**
+ * Where a daemon listens, for its log lines: its URL; or, where server.listen came from the environment, the key and
+ * variable instead (`listen: "<server.listen from ${CENTINELA_LISTEN}>"`), with the port only where the system chose
+ * it (port 0), which is no part of the value.
+ */
+function listeningAt(config: Config, url: string): { url: string } | { listen: string; port?: number } {
+  const named = envNameAt(config.fromEnv?.centinela, ['server', 'listen']);
+  if (!named) return { url };
+  return config.centinela.server.listen.port === 0
+    ? { listen: named, port: Number(new URL(url).port) }
+    : { listen: named };
+}
+
+/**
  * The server could not listen: the key and file to fix and why, never the address (it may have come from the
  * environment, CENTINELA_LISTEN). The loader refused a host name that does not resolve; this is what is left.
  */
@@ -204,7 +218,10 @@ async function openState(
           const why = held ? 'another centinela is active' : 'PostgreSQL does not answer yet';
           standby = serveStandby({ config, loadConfig: deps.load, clock, log, name, revision: deps.revision }).then(
             (s) => {
-              log.info({ url: s.url }, `standby: ${why}; this one serves reads and takes over when it stops`);
+              log.info(
+                listeningAt(config, s.url),
+                `standby: ${why}; this one serves reads and takes over when it stops`,
+              );
               return s;
             },
             (err: Error) => {
@@ -318,7 +335,10 @@ export function runCommand(deps: RunDeps): Command {
         process.exitCode = 1;
         return;
       }
-      log.info({ url: daemon.url, config: dir, probes: daemon.app.config.alerts.probes.length }, 'centinela running');
+      log.info(
+        { ...listeningAt(daemon.app.config, daemon.url), config: dir, probes: daemon.app.config.alerts.probes.length },
+        'centinela running',
+      );
 
       let stopping: Promise<void> | undefined;
       stop = (signal, exitCode = 0, after) => {

@@ -28,6 +28,18 @@ export function envValuesUnder(filled: readonly Filled[], under: readonly PathKe
     });
 }
 
+/** How a message names a value that came from the environment instead of quoting it: `<server.listen from ${CENTINELA_LISTEN}>`. */
+export function envName({ key, vars }: EnvValue): string {
+  return `<${key} from ${vars}>`;
+}
+
+/** The name of the value at `path` when one of `values` says it came from the environment; else undefined. */
+export function envNameAt(values: readonly EnvValue[] | undefined, path: readonly PathKey[]): string | undefined {
+  const key = formatPath(path);
+  const from = values?.find((v) => v.key === key);
+  return from && envName(from);
+}
+
 /** A probe's or channel's config as loaded: with the values of it that came from the environment. */
 export interface FromEnv {
   readonly fromEnv?: readonly EnvValue[];
@@ -51,11 +63,12 @@ export function configScrubber(config: FromEnv, opts: { urlPaths: boolean }): (t
  */
 function envScrubberFor(config: FromEnv): (text: string) => string {
   const forms: { form: string; as: string }[] = [];
-  for (const { path, key, vars } of config.fromEnv ?? []) {
+  for (const env of config.fromEnv ?? []) {
+    const { path, key, vars } = env;
     const raw = valueAt(config, path);
     const value = raw instanceof Secret ? raw.reveal() : raw;
     if (typeof value !== 'string' || value === '') continue;
-    const named = `<${key} from ${vars}>`;
+    const named = envName(env);
     forms.push({ form: value, as: named });
     const url = URL.parse(value);
     if (url?.host) {

@@ -201,11 +201,13 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
   const contacts = Object.fromEntries(
     Object.entries(escalation.contacts).map(([name, c]) => [name, withEnv('escalation', c, ['contacts', name])]),
   );
+  const fileEnv = (key: FileKey) => envValuesUnder(places.get(key)?.filled ?? [], []);
   return {
     dir,
     alerts: { ...alerts, probes },
     escalation: withDefaultEscalation({ ...escalation, channels, contacts }),
     centinela,
+    fromEnv: { alerts: fileEnv('alerts'), escalation: fileEnv('escalation'), centinela: fileEnv('centinela') },
   };
 }
 

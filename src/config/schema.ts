@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { LOCALES } from '../locale/locale.js';
 import { matchers } from '../matchers.js';
-import type { FromEnv } from './env-values.js';
+import type { EnvValue, FromEnv } from './env-values.js';
 import {
   credential,
   duration,
@@ -459,4 +459,9 @@ export interface Config {
   alerts: AlertsFile;
   escalation: EscalationFile;
   centinela: CentinelaFile;
+  /**
+   * The values of each file that came from the environment, keyed from the file's root (`server.listen`), for what
+   * shows the config as a whole (check's summary, run's log lines) to name them instead of quoting them.
+   */
+  fromEnv?: Readonly<Record<'alerts' | 'escalation' | 'centinela', readonly EnvValue[]>>;
 }

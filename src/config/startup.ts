@@ -26,26 +26,39 @@ export function listenFailure(code: string | undefined): string {
   return `${LISTEN_FAILURES[code ?? ''] ?? 'the system refused it'} (${code ?? 'ERROR'})`;
 }
 
+/** IPv6 link-local addresses (fe80::/10): each is of one interface, and binds only with it named (fe80::1%eth0). */
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+
 /**
  * Whether `run` can bind `address` (an IP address): every address (0.0.0.0, ::), one of this host's interfaces, or
- * IPv4 loopback, all of 127.0.0.0/8 on Linux.
+ * IPv4 loopback, all of 127.0.0.0/8 on Linux. A link-local one must name the interface that has it (by name or
+ * index): on another the bind fails with EADDRNOTAVAIL.
  */
 function isOwnAddress(address: string): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  const [bare = '', scope] = address.split('%');
+  const family = isIP(bare) === 6 ? 'ipv6' : 'ipv4';
+  const interfaces = Object.entries(networkInterfaces());
+  if (family === 'ipv6' && LINK_LOCAL.check(bare, 'ipv6')) {
+    return interfaces.some(
+      ([name, list = []]) =>
+        list.some((a) => a.address === bare) && (name === scope || list.some((a) => String(a.scopeid) === scope)),
+    );
+  }
   const own = new BlockList();
   own.addAddress('0.0.0.0', 'ipv4');
   own.addAddress('::', 'ipv6');
   own.addSubnet('127.0.0.0', 8, 'ipv4');
-  for (const a of Object.values(networkInterfaces()).flat()) {
-    if (a) own.addAddress(a.address, a.family === 'IPv6' ? 'ipv6' : 'ipv4');
+  for (const a of interfaces.flatMap(([, list = []]) => list)) {
+    own.addAddress(a.address, a.family === 'IPv6' ? 'ipv6' : 'ipv4');
   }
-  // A link-local address names its interface (fe80::1%eth0); the interfaces list it without.
-  return own.check(address.replace(/%.*$/, ''), family);
+  return own.check(bare, family);
 }
 
 /**
- * What stops `run` from listening on `listen` before it binds: a host name that does not resolve, or an address that
- * is not this host's (the one `run` would bind: the host name's first address, as its listen looks it up).
+ * What stops `run` from listening on `listen` before it binds: a host name that does not resolve, a link-local
+ * address without its interface, or an address that is not this host's (the one `run` would bind: the host name's
+ * first address, as its listen looks it up).
  */
 export async function listenProblem(listen: CentinelaFile['server']['listen']): Promise<string | undefined> {
   const cannot = (code: string | undefined) =>
@@ -57,6 +70,13 @@ export async function listenProblem(listen: CentinelaFile['server']['listen']): 
     } catch (err) {
       return cannot((err as NodeJS.ErrnoException).code);
     }
+  }
+  if (!address.includes('%') && isIP(address) === 6 && LINK_LOCAL.check(address, 'ipv6')) {
+    // The system refuses the bind (EINVAL) without saying why.
+    return (
+      'cannot be listened on: a link-local address (fe80::/10) binds only with its interface named (EINVAL). ' +
+      'Write it with its interface, such as [fe80::1%eth0]:9810, or another address of this host'
+    );
   }
   return isOwnAddress(address) ? undefined : cannot('EADDRNOTAVAIL');
 }

@@ -1,5 +1,6 @@
 // An HTTP client bound to one probe's target (URL, headers, TLS block, redirect policy), on its own undici Agent,
 // plus a body reader that stops at a byte cap. Used by the probes that speak HTTP (http, ws_stats, metrics).
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import { redactUrl, type Secret } from '../config/secret.js';
@@ -130,6 +131,13 @@ function redirectFailure(err: unknown, visited: readonly string[], maxRedirects:
   return undefined;
 }
 
+/** An answer's Content-Encoding when it has one other than identity (`gzip`, `br`, …), at most 40 characters. */
+function contentEncoding(headers: IncomingHttpHeaders): string | undefined {
+  const raw = headers['content-encoding'];
+  const encoding = (Array.isArray(raw) ? raw.join(', ') : (raw ?? '')).trim();
+  return encoding === '' || encoding.toLowerCase() === 'identity' ? undefined : encoding.slice(0, 40);
+}
+
 /**
  * Why a 2xx answer's body cannot be read: it is in a Content-Encoding (`gzip`, `br`, …), which every request asks not
  * to get (`Accept-Encoding: identity`) and which centinela does not decode; undefined for a plain body. Not decoded
@@ -137,12 +145,11 @@ function redirectFailure(err: unknown, visited: readonly string[], maxRedirects:
  * compression) answers plain, so only a misconfigured one sends it, and naming it is the fix; decoding would put a
  * decompressor, and the limit of what it may inflate to, on every probe's path for that one case.
  */
-export function encodedBody(headers: Dispatcher.ResponseData['headers']): string | undefined {
-  const raw = headers['content-encoding'];
-  const encoding = (Array.isArray(raw) ? raw.join(', ') : (raw ?? '')).trim();
-  if (encoding === '' || encoding.toLowerCase() === 'identity') return undefined;
+export function encodedBody(headers: IncomingHttpHeaders): string | undefined {
+  const encoding = contentEncoding(headers);
+  if (encoding === undefined) return undefined;
   return (
-    `the body is in Content-Encoding ${JSON.stringify(encoding.slice(0, 40))}, which centinela did not ask for ` +
+    `the body is in Content-Encoding ${JSON.stringify(encoding)}, which centinela did not ask for ` +
     '(it sends Accept-Encoding: identity) and does not decode: have the target answer uncompressed'
   );
 }
@@ -177,6 +184,17 @@ export async function readCapped(body: Readable, maxBytes: number): Promise<Capp
 
 /** How much of an unexpected answer's body goes into a reason. */
 export const PREVIEW_BYTES = 200;
+
+/**
+ * `bodyPreview` of an unexpected answer's body, or, for one in a Content-Encoding (not decoded: see encodedBody),
+ * that it is not shown and why, instead of its compressed bytes.
+ */
+export function answerPreview(headers: IncomingHttpHeaders, body: Buffer): string {
+  const encoding = contentEncoding(headers);
+  return encoding === undefined
+    ? bodyPreview(body)
+    : ` (its body is in Content-Encoding ${JSON.stringify(encoding)}, not decoded: not shown)`;
+}
 
 /**
  * `: <the first PREVIEW_BYTES of the body, whitespace folded>` with `…` when there was more, or nothing for an empty

@@ -1,7 +1,15 @@
 // The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
 import type { HttpProbeConfig } from '../config/probes.js';
-import { bodyPreview, encodedBody, HttpClient, PREVIEW_BYTES, RedirectError, readCapped } from './http-client.js';
+import {
+  answerPreview,
+  bodyPreview,
+  encodedBody,
+  HttpClient,
+  PREVIEW_BYTES,
+  RedirectError,
+  readCapped,
+} from './http-client.js';
 import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -24,7 +32,7 @@ export default defineProbe({
           const samples = [sample('status_code', status)];
           if (!config.expect.status.some((want) => statusMatches(status, want))) {
             const { bytes } = await readCapped(response.body, PREVIEW_BYTES + 1);
-            return { up: false, reason: `status ${status}${bodyPreview(bytes)}`, samples };
+            return { up: false, reason: `status ${status}${answerPreview(response.headers, bytes)}`, samples };
           }
           const { bytes, truncated } = await readCapped(response.body, config.max_body_bytes);
           const detail = `status ${status}, ${bytes.length} bytes${truncated ? ' (cut at max_body_bytes)' : ''}`;

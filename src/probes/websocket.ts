@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { untilAborted } from '../abortable.js';
 import { loadPackage } from '../load-package.js';
-import { bodyPreview, PREVIEW_BYTES } from './http-client.js';
+import { answerPreview, PREVIEW_BYTES } from './http-client.js';
 import { describeFailure, endpointOf } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { tlsConnectOptions } from './tls-options.js';
@@ -70,7 +70,9 @@ function handshake(socket: WebSocket): Promise<void> {
       const done = () => {
         request.destroy();
         const body = Buffer.concat(chunks);
-        reject(new UpgradeRefused(`upgrade refused: status ${response.statusCode}${bodyPreview(body)}`));
+        reject(
+          new UpgradeRefused(`upgrade refused: status ${response.statusCode}${answerPreview(response.headers, body)}`),
+        );
       };
       response.once('end', done);
       response.once('close', done);

@@ -1,8 +1,9 @@
 // The `ws_stats` probe: the API's /ws/stats JSON (runbook, WebSocket Monitoring) as samples, with message and
 // broadcast rates between runs and the age of the last broadcast (a stalled broadcaster is an alert).
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Sample } from '../types.js';
 import { CounterRates } from './counter-rate.js';
-import { bodyPreview, encodedBody, HttpClient, readCapped } from './http-client.js';
+import { answerPreview, encodedBody, HttpClient, readCapped } from './http-client.js';
 import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
@@ -29,16 +30,19 @@ export default defineProbe({
       async run({ signal, clock }): Promise<ProbeResult> {
         let status: number;
         let body: { bytes: Buffer; truncated: boolean };
-        let encoded: string | undefined;
+        let headers: IncomingHttpHeaders;
         try {
           const response = await client.send({ signal });
           status = response.statusCode;
-          encoded = encodedBody(response.headers);
+          headers = response.headers;
           body = await readCapped(response.body, MAX_BODY_BYTES);
         } catch (err) {
           return { up: false, reason: describeFailure(err, signal, client.endpoint) };
         }
-        if (status < 200 || status > 299) return { up: false, reason: `status ${status}${bodyPreview(body.bytes)}` };
+        if (status < 200 || status > 299) {
+          return { up: false, reason: `status ${status}${answerPreview(headers, body.bytes)}` };
+        }
+        const encoded = encodedBody(headers);
         if (encoded) return { up: false, reason: encoded };
         if (body.truncated)
           return { up: false, reason: `answer is larger than ${MAX_BODY_BYTES} bytes; not /ws/stats` };

@@ -32,6 +32,8 @@ export interface Rule {
   afterFailures: number;
   retryEvery: number | undefined;
   clearFor: number;
+  /** How far apart its runs are meant to be: retryEvery, else its probe's every (state-machine.ts slack). */
+  spacing: number | undefined;
   /** The fast path (fast-path.ts): its sample, most urgent level first, and its timings. */
   fast: FastPath | undefined;
   /**
@@ -95,7 +97,7 @@ export function compare(op: Op, value: number, threshold: number): boolean {
  * Compiles one rule, or throws RuleIssue[] for it (paths relative to the rule). The checks here are the ones only
  * the rules know: templates and reserved names (references, clear_threshold and duplicates are config/references.ts').
  */
-export function compileRule(cfg: RuleConfig): Rule {
+export function compileRule(cfg: RuleConfig, probeEvery?: number): Rule {
   const issues: RuleIssue[] = [];
   if (RESERVED.has(cfg.name)) {
     issues.push({ path: ['name'], message: `"${cfg.name}" ${RESERVED_NAME}`, unquoted: RESERVED_NAME });
@@ -127,6 +129,7 @@ export function compileRule(cfg: RuleConfig): Rule {
     afterFailures: cfg.after_failures,
     retryEvery: cfg.retry_every,
     clearFor: cfg.clear_for,
+    spacing: cfg.retry_every ?? probeEvery,
     fast: cfg.fast && {
       sample: cfg.fast.sample,
       levels: levelsOf(cfg.fast.thresholds),
@@ -156,14 +159,19 @@ function levelsOf(thresholds: RuleConfig['thresholds']): { priority: Priority; t
 
 /**
  * Compiles every rule of alerts.yaml, collecting all problems with their paths (`['rules', 3, 'summary']`).
- * The config loader's second pass (config/references.ts) reports them at file:line:col like zod's issues.
+ * The config loader's second pass (config/references.ts) reports them at file:line:col like zod's issues. With the
+ * probes, each rule knows how far apart its runs are; without (a check of the rules alone), none does.
  */
-export function compileRules(alerts: Pick<AlertsFile, 'rules'>): { rules: Rule[]; issues: RuleIssue[] } {
+export function compileRules(alerts: Pick<AlertsFile, 'rules'> & Partial<Pick<AlertsFile, 'probes'>>): {
+  rules: Rule[];
+  issues: RuleIssue[];
+} {
   const rules: Rule[] = [];
   const issues: RuleIssue[] = [];
+  const every = new Map(alerts.probes?.map((p) => [p.name, p.every]));
   alerts.rules.forEach((cfg, i) => {
     try {
-      rules.push(compileRule(cfg));
+      rules.push(compileRule(cfg, every.get(probeOf(cfg.sample))));
     } catch (err) {
       if (!Array.isArray(err)) throw err;
       for (const issue of err as RuleIssue[]) issues.push({ ...issue, path: ['rules', i, ...issue.path] });
@@ -253,6 +261,7 @@ export function builtin(name: string, summary: string, runbook: string[], over: 
     afterFailures: 1,
     retryEvery: undefined,
     clearFor: 0,
+    spacing: undefined,
     fast: undefined,
     afterSuccesses: undefined,
     labels: { alertname: name },

@@ -57,6 +57,19 @@ export interface Timing {
   clearFor: number;
   /** Clear runs in a row before a firing instance resolves; unset is 1. */
   afterSuccesses: number | undefined;
+  /** How far apart the runs that feed it are meant to be (retry_every, else the probe's every); unset for cron. */
+  spacing?: number | undefined;
+}
+
+/**
+ * What a `for` or `clear_for` of `wait` lets pass short. A run comes as late as its timer and takes its own time, so
+ * the run that should complete a wait a whole number of runs long can fall short by milliseconds and leave it to the
+ * next run, a whole interval later (a disk probe every 5m with for: 5m paged after 10 to 15 minutes instead of 5 to
+ * 10). Half the spacing of the runs absorbs that, and at most half the wait, so no earlier run of the schedule
+ * completes it.
+ */
+function slack(wait: number, timing: Timing): number {
+  return Math.min(wait, timing.spacing ?? 0) / 2;
 }
 
 /** What escalation was last told about an instance. */
@@ -213,7 +226,8 @@ export function step(prev: Instance, obs: Observation, now: number, timing: Timi
       }
       const clearingSince = prev.clearingSince ?? now;
       const successes = prev.successes + 1;
-      if (now - clearingSince < timing.clearFor || successes < (timing.afterSuccesses ?? 1)) {
+      const clearedFor = now - clearingSince + slack(timing.clearFor, timing);
+      if (clearedFor < timing.clearFor || successes < (timing.afterSuccesses ?? 1)) {
         return { ...prev, value, clearingSince, successes };
       }
       return {
@@ -252,7 +266,7 @@ function confirm(pending: Instance, now: number, timing: Timing): Instance {
  * something waits.
  */
 export function ready(pending: Instance, now: number, timing: Timing): boolean {
-  const heldFor = now - (pending.pendingSince ?? now);
+  const heldFor = now - (pending.pendingSince ?? now) + slack(timing.for, timing);
   const confirmed = heldFor >= timing.for && pending.failures >= timing.afterFailures;
   return pending.state === 'pending' && (confirmed || pending.fast?.firing === true);
 }

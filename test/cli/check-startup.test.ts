@@ -249,16 +249,40 @@ describe('check of server.listen', () => {
     expect(await checked(dir, env(listen))).toMatchObject({ code: 0 });
   });
 
-  it.each(['10.254.254.254:9810', '[fd00::dead:beef]:9810'])(
-    'refuses %s, an address not of this host, as run would, quoting nothing',
+  // A link-local address of this host binds only with its own interface named, by name or by index; on another one
+  // (lo) the bind fails with EADDRNOTAVAIL, and check says so as run would.
+  const linkLocal = Object.entries(networkInterfaces()).flatMap(([name, list = []]) =>
+    list.filter((a) => a.scopeid).map((a) => ({ name, address: a.address, index: a.scopeid })),
+  );
+  it.each(linkLocal.flatMap((a) => [`[${a.address}%${a.name}]:0`, `[${a.address}%${a.index}]:0`]))(
+    'passes %s, a link-local address with its interface',
     async (listen) => {
-      const { code, told } = await checked(dir, env(listen));
-      expect(code).toBe(1);
-      expect(told).toBe(
-        `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: its ` +
-          "address is not one of this host's (EADDRNOTAVAIL). Write an address of this host, such as 0.0.0.0:9810.\n" +
-          '1 problem in 1 file; nothing was started.',
-      );
+      expect(await checked(dir, env(listen))).toMatchObject({ code: 0 });
     },
   );
+
+  it.each([
+    '10.254.254.254:9810',
+    '[fd00::dead:beef]:9810',
+    '[fe80::dead:beef%lo]:9810',
+    ...linkLocal.filter((a) => a.name !== 'lo').map((a) => `[${a.address}%lo]:9810`),
+  ])('refuses %s, an address not of this host, as run would, quoting nothing', async (listen) => {
+    const { code, told } = await checked(dir, env(listen));
+    expect(code).toBe(1);
+    expect(told).toBe(
+      `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: its ` +
+        "address is not one of this host's (EADDRNOTAVAIL). Write an address of this host, such as 0.0.0.0:9810.\n" +
+        '1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('refuses a link-local address without its interface, which the system refuses to bind (EINVAL)', async () => {
+    const { code, told } = await checked(dir, env('[fe80::1]:9810'));
+    expect(code).toBe(1);
+    expect(told).toBe(
+      `${dir}/centinela.yaml:2:11  server.listen: the value filled in from \${LISTEN} cannot be listened on: a ` +
+        'link-local address (fe80::/10) binds only with its interface named (EINVAL). Write it with its interface, ' +
+        'such as [fe80::1%eth0]:9810, or another address of this host.\n1 problem in 1 file; nothing was started.',
+    );
+  });
 });

@@ -67,6 +67,59 @@ describe('summarize', () => {
   });
 });
 
+describe('summarize, with values from the environment', () => {
+  it('names each by its key and variable, in the text and in the JSON, and shows none of them', () => {
+    const config = parseConfig(
+      'cfg',
+      {
+        alerts: [
+          'probes:',
+          '  - { name: api, kind: http, url: "http://api/", every: 15s }',
+          'rules:',
+          '  - { name: ApiDown, sample: api.up, op: "==", thresholds: { P1: 0 } }',
+          'maintenance:',
+          '  - { name: backup, cron: "${BACKUP_CRON}", duration: "${BACKUP_FOR}", timezone: "${TZ_NAME}" }',
+          'evaluation: { cannot_measure: P1 }',
+        ].join('\n'),
+        escalation: [
+          'ack: { timeout: "${ACK_HOLD}" }',
+          'levels:',
+          '  P1: { description: "${P1_WHAT}", ack_within: "${ACK_WITHIN}", repeat_every: 15m, contacts: [cto] }',
+          'contacts:',
+          '  cto: { name: CTO, email: "${CTO_EMAIL}", channels: [mail] }',
+          'channels:',
+          '  mail: { kind: email, smtp: { host: smtp, from: c@example.org } }',
+        ].join('\n'),
+      },
+      {
+        BACKUP_CRON: '0 2 * * 0',
+        BACKUP_FOR: '17m',
+        TZ_NAME: 'America/Guayaquil',
+        ACK_HOLD: '3h7m',
+        P1_WHAT: 'hunter2 level',
+        ACK_WITHIN: '41m',
+        CTO_EMAIL: 'hunter2@example.org',
+      },
+    );
+    const text = summarize(config);
+    expect(text).toContain('  P1  cto <<contacts.cto.email from ${CTO_EMAIL}>> via mail');
+    expect(text).toContain(
+      '  P1  <levels.P1.description from ${P1_WHAT}>: ack within <levels.P1.ack_within from ${ACK_WITHIN}>, ' +
+        'repeat every 15m, no higher level; an ack holds <ack.timeout from ${ACK_HOLD}>',
+    );
+    expect(text).toContain(
+      'maintenance windows: backup (<maintenance[0].cron from ${BACKUP_CRON}>, <maintenance[0].duration from ' +
+        '${BACKUP_FOR}>, <maintenance[0].timezone from ${TZ_NAME}>).',
+    );
+    const json = JSON.stringify(checkSummary(config));
+    expect(json).toContain('"ackWithinSeconds":"<levels.P1.ack_within from ${ACK_WITHIN}>"');
+    expect(json).toContain('"cron":"<maintenance[0].cron from ${BACKUP_CRON}>"');
+    for (const shown of [text, json]) {
+      expect(shown).not.toMatch(/hunter2|0 2 \* \* 0|17m|Guayaquil|3h7m|41m|1020|11220|2460/);
+    }
+  });
+});
+
 describe('summarize, with alert sources', () => {
   const config = parseConfig(
     'cfg',
@@ -188,9 +241,16 @@ describe('the centinela binary', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^config: valid\. \d+ probes, \d+ rules/);
-    expect(stdout).toContain('  P0  cto <cto@grupogad.gob.ec> on cto_push + email + ops_webhook at once');
-    expect(stdout).toContain('  P1  tech_lead <tech.lead@grupogad.gob.ec> via tech_lead_push → email → ops_webhook');
-    expect(stdout).toContain('  P2  devops <devops@grupogad.gob.ec> via devops_push → email → ops_webhook');
+    // The addresses come from ${CTO_EMAIL:-…} and the like: named, not shown, even when the default filled them.
+    expect(stdout).toContain(
+      '  P0  cto <<contacts.cto.email from ${CTO_EMAIL}>> on cto_push + email + ops_webhook at once',
+    );
+    expect(stdout).toContain(
+      '  P1  tech_lead <<contacts.tech_lead.email from ${TECH_LEAD_EMAIL}>> via tech_lead_push → email → ops_webhook',
+    );
+    expect(stdout).toContain(
+      '  P2  devops <<contacts.devops.email from ${DEVOPS_EMAIL}>> via devops_push → email → ops_webhook',
+    );
     expect(stdout).toContain('      + tech_lead, devops after 5m without an ack');
     expect(stdout).toContain('  chain: P3 → P2 → P1 → P0');
   });

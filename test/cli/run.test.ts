@@ -2,11 +2,12 @@
 // LOG_LEVEL that is no level, a state.path it cannot open, a PostgreSQL state it cannot reach; none of them quoting
 // what came from the environment.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela, configFolder } from '../support/cli.js';
-import { spawnCentinela, startWorld, usePostgresState, WRITE_TOKEN } from '../support/daemon.js';
+import { spawnCentinela, startWorld, urlOf, usePostgresState, WRITE_TOKEN } from '../support/daemon.js';
 import { pgHost, pgPort } from '../support/pg.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
 import { freePort } from '../support/tcp-target.js';
@@ -54,6 +55,27 @@ describe('centinela run', () => {
       }
     },
   );
+
+  it('says why it cannot listen where check could not know it, naming server.listen and never the address', async () => {
+    // A port another process holds: check passes it (it binds nothing), run meets it. Run's own words for a failed
+    // listen (an address that left this host between check and start reads the same, with EADDRNOTAVAIL).
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const env = { ...SHIPPED_ENV, CENTINELA_LISTEN: `127.0.0.1:${port}`, CENTINELA_STATE: ':memory:' };
+      expect(await centinela(['check', '--config', 'config'], env)).toMatchObject({ code: 0 });
+      const run = await centinela(['run', '--config', 'config'], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'centinela run: cannot listen on server.listen of config/centinela.yaml: another process listens on that ' +
+          'port (EADDRINUSE)\n',
+      );
+      expect(run.stdout + run.stderr).not.toContain(String(port));
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 
   it('refuses an emptied alerts.yaml as check does: it would watch nothing and page no one', async () => {
     const dir = configFolder('# emptied\n');
@@ -123,6 +145,24 @@ describe('centinela run', () => {
       }
     });
 
+    it('names server.listen from the environment by key and variable in "centinela running", with the port it chose', async () => {
+      const world = await startWorld();
+      try {
+        const run = await spawnCentinela(world.configDir, { ...world.env, LISTEN: '127.0.0.1:0' });
+        try {
+          const running = run.logs.find((l) => l.msg === 'centinela running');
+          expect(running).toMatchObject({ listen: '<server.listen from ${LISTEN}>', port: expect.any(Number) });
+          expect(running?.url).toBeUndefined();
+          expect((await fetch(`${run.url}/healthz`)).status).toBe(200);
+        } finally {
+          run.kill('SIGTERM');
+          await run.exited;
+        }
+      } finally {
+        await world.close();
+      }
+    });
+
     it('waits for a PostgreSQL it cannot reach as the standby (503, no URL quoted), and stops on SIGTERM with 0', async () => {
       const world = await startWorld();
       try {
@@ -141,7 +181,10 @@ describe('centinela run', () => {
           );
           const serving = await run.waitForLog(/^standby: .* serves reads/);
           expect(serving.msg).toMatch(/^standby: PostgreSQL does not answer yet; /);
-          const url = String(serving.url);
+          // server.listen came from ${LISTEN:-127.0.0.1:0}: named, with the port the system chose, never shown.
+          expect(serving).toMatchObject({ listen: '<server.listen from ${LISTEN}>', port: expect.any(Number) });
+          expect(serving.url).toBeUndefined();
+          const url = urlOf(serving);
           const ready = await fetch(`${url}/readyz`);
           expect(ready.status).toBe(503);
           run.kill('SIGTERM');

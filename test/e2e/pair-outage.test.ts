@@ -8,6 +8,7 @@ import {
   type DaemonProcess,
   hookEvents,
   spawnCentinela,
+  urlOf,
   usePostgresState,
   type World,
   WRITE_TOKEN,
@@ -151,7 +152,7 @@ describe('PostgreSQL unreachable for the active centinela', () => {
     expect(active.logs.map((l) => l.msg)).toContainEqual(
       expect.stringMatching(/the lead was lost|another centinela took it over/),
     );
-    const url = String((await standby.waitForLog(/^centinela running$/)).url);
+    const url = urlOf(await standby.waitForLog(/^centinela running$/));
     await waitForRuns(url, 3);
     expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);
     expect(w.smtp.received).toHaveLength(1);
@@ -193,7 +194,7 @@ describe('PostgreSQL unreachable for the active centinela', () => {
         { until: /^standby: .* serves reads/, within: 40_000 },
       ),
     );
-    const url = String((await standby.waitForLog(/^standby: .* serves reads/)).url);
+    const url = urlOf(await standby.waitForLog(/^standby: .* serves reads/));
     await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, 'readyz 200 on the standby');
 
     await proxy.cut();
@@ -213,7 +214,7 @@ describe('PostgreSQL unreachable for the active centinela', () => {
     active.kill('SIGKILL');
     await active.exited;
     const running = await standby.waitForLog(/^centinela running$/, 30_000);
-    expect(String(running.url)).toBe(url);
+    expect(urlOf(running)).toBe(url);
     w.target.setFault('down');
     await w.hook.waitFor(1, { within: 20_000 });
     expect(hookEvents(w.hook)).toEqual(['firing ApiDown']);

@@ -5,7 +5,7 @@
 // nothing and exits.
 import { describe, expect, it } from 'vitest';
 import { LOCK_SPACE } from '../../src/store/postgres-schema.js';
-import { type DaemonProcess, hookEvents, type World, WRITE_TOKEN, waitForRuns } from '../support/daemon.js';
+import { type DaemonProcess, hookEvents, urlOf, type World, WRITE_TOKEN, waitForRuns } from '../support/daemon.js';
 import { waitForDelivered } from '../support/pg.js';
 import { replicaPerTest } from '../support/replicas.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -31,7 +31,7 @@ async function ackTheAlert(url: string): Promise<void> {
 async function takeover(standby: DaemonProcess, since: number): Promise<{ url: string; ms: number }> {
   const running = await standby.waitForLog(/^centinela running$/, 30_000);
   const leader = standby.logs.find((l) => /^leader: /.test(l.msg));
-  return { url: String(running.url), ms: Date.parse(String(leader?.time)) - since };
+  return { url: urlOf(running), ms: Date.parse(String(leader?.time)) - since };
 }
 
 /** The pair, its leader having paged ApiDown by webhook and email, both deliveries recorded. */

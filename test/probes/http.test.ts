@@ -152,6 +152,12 @@ describe('http probe', () => {
     expect(target.requests.at(-1)?.headers['accept-encoding']).toBe('identity');
     // A probe of the status alone reads nothing of the body: it is up.
     expect(await runOnce({ url: `${target.url}/gzip` })).toMatchObject({ up: true });
+    // An unexpected status shows no compressed bytes as its body's start.
+    target.route('/gzip-503', { status: 503, headers: { 'content-encoding': 'gzip' }, body: gzipped });
+    expect(await runOnce({ url: `${target.url}/gzip-503` })).toMatchObject({
+      up: false,
+      reason: 'status 503 (its body is in Content-Encoding "gzip", not decoded: not shown)',
+    });
   });
 
   it("sends the URL's path and query as configured, with GET when no method is given", async () => {

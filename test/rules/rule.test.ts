@@ -7,6 +7,17 @@ const compile = (rules: unknown[]) => compileRules(alertsFile.parse({ probes: [p
 const base = { sample: 'api.latency_p95_seconds', op: '>', thresholds: { P1: 0.5, P2: 0.2 } };
 
 describe('compiling rules', () => {
+  it("knows how far apart a rule's runs are: its retry_every, else its probe's every", () => {
+    const { rules } = compile([
+      { ...base, name: 'Paced' },
+      { ...base, name: 'Retried', after_failures: 3, retry_every: '5s' },
+    ]);
+    expect(rules.map((r) => [r.name, r.spacing])).toEqual([
+      ['Paced', 30_000],
+      ['Retried', 5_000],
+    ]);
+  });
+
   it('reports template and naming problems with their paths, all at once', () => {
     const { rules, issues } = compile([
       { ...base, name: 'Ok', summary: '{{ value | seconds }}' },

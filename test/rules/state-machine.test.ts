@@ -265,6 +265,57 @@ function told(inst: Instance, held = false) {
   };
 }
 
+describe('step: runs that come a little early or late', () => {
+  // A disk probe every 5m with for: 5m and clear_for: 10m, its runs a few milliseconds off the schedule each time.
+  const disk = at({ for: 300_000, clearFor: 600_000, spacing: 300_000 });
+
+  it('fires at the run that completes `for` even when it comes milliseconds short of it', () => {
+    expect(
+      walk(disk, [
+        [40, breach(0.6)],
+        [300_010, breach(0.6)],
+      ]),
+    ).toEqual(['pending:P2', 'firing:P2']);
+    // Without the spacing the same runs wait one more interval, as they did.
+    expect(
+      walk(at({ for: 300_000 }), [
+        [40, breach(0.6)],
+        [300_010, breach(0.6)],
+        [600_000, breach(0.6)],
+      ]),
+    ).toEqual(['pending:P2', 'pending:P2', 'firing:P2']);
+  });
+
+  it('resolves at the run that completes `clear_for` when it comes milliseconds short of it', () => {
+    expect(
+      walk(disk, [
+        [0, breach(0.6)],
+        [300_000, breach(0.6)],
+        [600_040, clear(0.1)],
+        [900_000, clear(0.1)],
+        [1_200_010, clear(0.1)],
+      ]),
+    ).toEqual(['pending:P2', 'firing:P2', 'firing:P2', 'firing:P2', 'resolved']);
+  });
+
+  it('lets no earlier run complete a wait: at most half the spacing, and at most half the wait', () => {
+    // A run asked for out of turn, more than half an interval before `for`, does not fire it.
+    expect(
+      walk(disk, [
+        [0, breach(0.6)],
+        [149_000, breach(0.6)],
+      ]),
+    ).toEqual(['pending:P2', 'pending:P2']);
+    // for: 10s under runs a minute apart still needs the second run, not the first.
+    expect(
+      walk(at({ for: 10_000, spacing: 60_000 }), [
+        [0, breach(0.6)],
+        [60_000, breach(0.6)],
+      ]),
+    ).toEqual(['pending:P2', 'firing:P2']);
+  });
+});
+
 describe('tell: what escalation hears', () => {
   const firingP2 = step(inactive(T0), breach(0.3, 'P2'), T0, at({}));
 

@@ -297,6 +297,14 @@ export function spawnDaemon(world: World, extra: Env = {}): Promise<DaemonProces
 }
 
 /**
+ * Where a daemon's `centinela running` or standby line says it listens: its url, or, where server.listen came from
+ * the environment (the fixture's ${LISTEN:-127.0.0.1:0}: named, not shown), loopback at the port the system chose.
+ */
+export function urlOf(line: Readonly<Record<string, unknown>>): string {
+  return line.url !== undefined ? String(line.url) : `http://127.0.0.1:${String(line.port)}`;
+}
+
+/**
  * Spawns `centinela run --config <configDir>` with `env` (and PATH, LOG_LEVEL=info) through `bin`, the sources by
  * default (bin/centinela.js runs them through tsx), or the entry of a build (bench/support/scratch-build.ts); waits
  * `within` ms for it to run (or to log `until`: a standby's line), else kills it and rejects.
@@ -352,7 +360,7 @@ export async function spawnCentinela(
     throw e;
   });
   return {
-    url: String(running.url ?? ''),
+    url: urlOf(running),
     pid: child.pid ?? 0,
     logs,
     waitForLog,
