@@ -32,7 +32,7 @@ export interface Rule {
   afterFailures: number;
   retryEvery: number | undefined;
   clearFor: number;
-  /** How far apart its runs are meant to be: retryEvery, else its probe's every (state-machine.ts slack). */
+  /** How close together its probe's runs can come (runSpacing; state-machine.ts slack); none for a cron probe. */
   spacing: number | undefined;
   /** The fast path (fast-path.ts): its sample, most urgent level first, and its timings. */
   fast: FastPath | undefined;
@@ -97,7 +97,7 @@ export function compare(op: Op, value: number, threshold: number): boolean {
  * Compiles one rule, or throws RuleIssue[] for it (paths relative to the rule). The checks here are the ones only
  * the rules know: templates and reserved names (references, clear_threshold and duplicates are config/references.ts').
  */
-export function compileRule(cfg: RuleConfig, probeEvery?: number): Rule {
+export function compileRule(cfg: RuleConfig, spacing?: number): Rule {
   const issues: RuleIssue[] = [];
   if (RESERVED.has(cfg.name)) {
     issues.push({ path: ['name'], message: `"${cfg.name}" ${RESERVED_NAME}`, unquoted: RESERVED_NAME });
@@ -129,7 +129,7 @@ export function compileRule(cfg: RuleConfig, probeEvery?: number): Rule {
     afterFailures: cfg.after_failures,
     retryEvery: cfg.retry_every,
     clearFor: cfg.clear_for,
-    spacing: cfg.retry_every ?? probeEvery,
+    spacing,
     fast: cfg.fast && {
       sample: cfg.fast.sample,
       levels: levelsOf(cfg.fast.thresholds),
@@ -168,16 +168,31 @@ export function compileRules(alerts: Pick<AlertsFile, 'rules'> & Partial<Pick<Al
 } {
   const rules: Rule[] = [];
   const issues: RuleIssue[] = [];
-  const every = new Map(alerts.probes?.map((p) => [p.name, p.every]));
+  const spacing = runSpacing(alerts);
   alerts.rules.forEach((cfg, i) => {
     try {
-      rules.push(compileRule(cfg, every.get(probeOf(cfg.sample))));
+      rules.push(compileRule(cfg, spacing.get(probeOf(cfg.sample))));
     } catch (err) {
       if (!Array.isArray(err)) throw err;
       for (const issue of err as RuleIssue[]) issues.push({ ...issue, path: ['rules', i, ...issue.path] });
     }
   });
   return { rules, issues };
+}
+
+/**
+ * How close together each probe's runs can come: its `every`, or the shortest `retry_every` of the rules over it, as
+ * a rule's retries run the probe for every rule over it. None for a cron probe, whose runs follow no one interval.
+ */
+function runSpacing(alerts: Partial<Pick<AlertsFile, 'rules' | 'probes'>>): Map<string, number> {
+  const spacing = new Map<string, number>();
+  for (const p of alerts.probes ?? []) if (p.every !== undefined) spacing.set(p.name, p.every);
+  for (const r of alerts.rules ?? []) {
+    const every = spacing.get(probeOf(r.sample));
+    if (every !== undefined && r.retry_every !== undefined)
+      spacing.set(probeOf(r.sample), Math.min(every, r.retry_every));
+  }
+  return spacing;
 }
 
 /**

@@ -57,7 +57,7 @@ export interface Timing {
   clearFor: number;
   /** Clear runs in a row before a firing instance resolves; unset is 1. */
   afterSuccesses: number | undefined;
-  /** How far apart the runs that feed it are meant to be (retry_every, else the probe's every); unset for cron. */
+  /** How close together the runs that feed it can come (rule.ts runSpacing); unset for a cron probe. */
   spacing?: number | undefined;
 }
 
@@ -65,8 +65,8 @@ export interface Timing {
  * What a `for` or `clear_for` of `wait` lets pass short. A run comes as late as its timer and takes its own time, so
  * the run that should complete a wait a whole number of runs long can fall short by milliseconds and leave it to the
  * next run, a whole interval later (a disk probe every 5m with for: 5m paged after 10 to 15 minutes instead of 5 to
- * 10). Half the spacing of the runs absorbs that, and at most half the wait, so no earlier run of the schedule
- * completes it.
+ * 10). Half the shortest spacing the runs can have absorbs that, and at most half the wait, so no earlier run of the
+ * schedule completes it.
  */
 function slack(wait: number, timing: Timing): number {
   return Math.min(wait, timing.spacing ?? 0) / 2;

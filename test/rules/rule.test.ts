@@ -7,14 +7,27 @@ const compile = (rules: unknown[]) => compileRules(alertsFile.parse({ probes: [p
 const base = { sample: 'api.latency_p95_seconds', op: '>', thresholds: { P1: 0.5, P2: 0.2 } };
 
 describe('compiling rules', () => {
-  it("knows how far apart a rule's runs are: its retry_every, else its probe's every", () => {
-    const { rules } = compile([
-      { ...base, name: 'Paced' },
-      { ...base, name: 'Retried', after_failures: 3, retry_every: '5s' },
-    ]);
+  it("knows how close together a rule's runs can come: its probe's every, or a shorter retry_every over it", () => {
+    const { rules } = compileRules(
+      alertsFile.parse({
+        probes: [probe('api'), probe('db'), probe('slow'), { ...probe('cron'), every: undefined, cron: '*/5 * * * *' }],
+        rules: [
+          { ...base, name: 'Paced', sample: 'db.up' },
+          { ...base, name: 'Retried', sample: 'api.up', after_failures: 3, retry_every: '5s' },
+          // The retries of a rule run the probe for every rule over it.
+          { ...base, name: 'Beside', sample: 'api.latency_p95_seconds', for: '5m' },
+          // A retry_every longer than every: the runs still come every 30s.
+          { ...base, name: 'LongRetry', sample: 'slow.up', retry_every: '1m' },
+          { ...base, name: 'Cron', sample: 'cron.up', retry_every: '10s' },
+        ],
+      }),
+    );
     expect(rules.map((r) => [r.name, r.spacing])).toEqual([
       ['Paced', 30_000],
       ['Retried', 5_000],
+      ['Beside', 5_000],
+      ['LongRetry', 30_000],
+      ['Cron', undefined],
     ]);
   });
 
