@@ -24,7 +24,7 @@
 //   --page-within, --clear-within  the longest wait for the pages and for the all-clears (defaults per timings)
 //   --hold              how long a fault stays after both systems paged, before its repair
 //   --probes all        (default) every shipped probe
-//   --probes matched    only the probes the anchor has a counterpart for at the profile's interval (api_health:
+//   --probes matched    (--timings every-5s only) only the probes the anchor has a counterpart for (api_health:
 //                       blackbox, api_metrics: the API's scrape, db, redis, disk and host: the exporters); the others
 //                       (WebSocket, public address, TLS, containers, access log, backups) run once an hour, so that
 //                       the footprint compares like with like
@@ -85,6 +85,8 @@ if (!(values.timings in PROFILES)) throw new Error(`--timings: ${values.timings}
 const timings = values.timings as Timings;
 if (values.probes !== 'all' && values.probes !== 'matched')
   throw new Error(`--probes: ${values.probes} is not all or matched`);
+// The anchor scrapes every 5 s whatever the timings: at the shipped intervals the matched probes would not match it.
+if (values.probes === 'matched' && timings !== 'every-5s') throw new Error('--probes matched needs --timings every-5s');
 /** The shipped probes the anchor watches too, by its blackbox probe, its scrape of the API and its exporters. */
 const MATCHED = new Set(['api_health', 'api_metrics', 'db', 'redis', 'disk', 'host']);
 const durationOf = (flag: string, text: string) => {
