@@ -63,10 +63,28 @@ export const listenAddress = z
  */
 export const secrets = z.registry<{ secret: true }>();
 
+/**
+ * A secret with white space at its start or end, or a line break anywhere, is refused rather than trimmed: the usual
+ * cause is a variable read from a file with its newline, it would be sent as part of the token, header or password
+ * (every request refused, or a header no client can send), and the message names the variable to fix.
+ */
+function usableSecret(s: string, ctx: z.RefinementCtx): Secret {
+  if (s.trim() !== s || /[\r\n]/.test(s)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'is not usable: it has white space at its start or end, or a line break (a newline at the end of a variable ' +
+        'or a file is the usual cause), which would be sent as part of it. Remove it',
+    });
+    return z.NEVER;
+  }
+  return new Secret(s);
+}
+
 /** A string that prints as `<secret>` once loaded. */
 export const secret = z
   .string({ error: 'expected a string (usually ${ENV_VAR})' })
-  .transform((s) => new Secret(s))
+  .transform(usableSecret)
   .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file' })
   .register(secrets, { secret: true });
 
@@ -76,7 +94,7 @@ export const secret = z
  */
 export const optionalSecret = z
   .string({ error: 'expected a string (usually ${ENV_VAR})' })
-  .transform((s) => (s === '' ? undefined : new Secret(s)))
+  .transform((s, ctx) => (s === '' ? undefined : usableSecret(s, ctx)))
   .meta({ description: 'A secret; write it as ${ENV_VAR} so it stays out of the file. Empty means not set' })
   .register(secrets, { secret: true })
   .optional();
@@ -114,6 +132,14 @@ export const credential = (of: string) =>
     .meta({ description: 'A secret of 16 characters or more, written as ${ENV_VAR}. Empty means not set' })
     .register(secrets, { secret: true })
     .optional();
+
+/** Request headers: names as HTTP allows them (no space, no colon), values secrets (they often carry a token). */
+export const headers = z.record(
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+    message: 'is not a header name: use letters, digits and - (e.g. Authorization, X-Api-Key)',
+  }),
+  secret,
+);
 
 /** A URL that may carry credentials; kept as a Secret. */
 export const secretUrl = z

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
 import type { FromEnv } from './env-values.js';
-import { credential, duration, labels, name, optionalSecret, secret, secretUrl, secretUrlOf } from './primitives.js';
+import { credential, duration, headers, labels, name, optionalSecret, secretUrl, secretUrlOf } from './primitives.js';
 
 const common = {
   name,
@@ -28,8 +28,6 @@ const tls = z.strictObject({
   /** SNI / certificate name when it differs from the URL host. */
   server_name: z.string().optional(),
 });
-
-const headers = z.record(z.string(), secret);
 
 const statusPattern = z.union([
   z.number().int().min(100).max(599),

@@ -8,6 +8,7 @@ import type { EnvValue, FromEnv } from './env-values.js';
 import {
   credential,
   duration,
+  headers,
   labels,
   listenAddress,
   name,
@@ -227,7 +228,7 @@ export const webhookChannel = z.discriminatedUnion('format', [
     url: secretUrl,
     /** Key for the X-Centinela-Signature HMAC-SHA256 header. */
     signing_secret: optionalSecret,
-    headers: z.record(z.string(), secret).optional(),
+    headers: headers.optional(),
   }),
   z.strictObject({ ...webhookCommon, format: z.literal('slack'), url: secretUrl }),
   z.strictObject({ ...webhookCommon, format: z.literal('teams'), url: secretUrl }),

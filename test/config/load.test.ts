@@ -350,6 +350,24 @@ describe('one fixture per problem', () => {
     ).not.toThrow();
   });
 
+  it('refuses a secret with a newline or white space around it, and a header name with a space, naming the variable', () => {
+    const dir = join(FIXTURES, 'env-secret-newline');
+    const env = { WRITE_TOKEN: 'hunter2-S3cr3t-write-token\n', API_TOKEN: 'hunter2-S3cr3t\n' };
+    const why =
+      'is not usable: it has white space at its start or end, or a line break (a newline at the end of a variable ' +
+      'or a file is the usual cause), which would be sent as part of it. Remove it.';
+    const text = problems(dir, fixture('env-secret-newline'), env);
+    expect(text).toBe(
+      [
+        `${dir}/alerts.yaml:8:22  probes[0].headers.Authorization: the value filled in from \${API_TOKEN} ${why}`,
+        `${dir}/alerts.yaml:9:7  probes[0].headers: key "X Api Key": is not a header name: use letters, digits and - (e.g. Authorization, X-Api-Key).`,
+        `${dir}/centinela.yaml:3:16  server.write_token: the value filled in from \${WRITE_TOKEN} ${why}`,
+        '3 problems in 2 files; nothing was started.',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('hunter2');
+  });
+
   it("refuses white space around or in a source's token, showing none", () => {
     // Refused, not trimmed: " ${PROM_TOKEN}" beside ${PROM_TOKEN} passed as another token, and no request could
     // present it, so that source was never reached.
@@ -383,6 +401,7 @@ describe('one fixture per problem', () => {
       'pairs-collection-key',
       'source-shared-token',
       'source-token-space',
+      'env-secret-newline',
     ]);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
   });
