@@ -88,7 +88,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = async () => {
     const next = await loadOrRefuse(deps.loadConfig, metrics, log);
-    const summary = swapConfig(config, next, { scheduler, engine, metrics, log });
+    const summary = swapConfig(config, next, deps.config, { scheduler, engine, metrics, log });
     config = next;
     engine.changed();
     return { summary };
@@ -179,11 +179,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
 /**
  * Puts `next` in force in the running parts: unchanged probes keep their schedule, instance state carries over
- * through the store, running incidents keep their levels. Returns the summary it logs.
+ * through the store, running incidents keep their levels. Returns the summary it logs, which names what only a
+ * restart applies where `next` differs there from `started`, the config the process started with and still runs by
+ * (not `before`, the last one reloaded: a change kept back is still pending at the next reload, and putting the
+ * running value back ends it).
  */
 function swapConfig(
   before: Config,
   next: Config,
+  started: Config,
   parts: { scheduler: Scheduler; engine: Engine; metrics: Metrics; log: Logger },
 ): string {
   const { scheduler, engine, metrics, log } = parts;
@@ -192,7 +196,7 @@ function swapConfig(
   engine.reload(compileAlerting(next.alerts, readingOf(next.centinela)).alerting, pagingOf(next));
   scheduler.reload(next.alerts.probes);
   for (const p of removed) metrics.forgetProbe(p.name);
-  const [was, now] = [before.centinela, next.centinela];
+  const [was, now] = [started.centinela, next.centinela];
   const moved = now.server.listen.host !== was.server.listen.host || now.server.listen.port !== was.server.listen.port;
   const beat = (c: Config) => JSON.stringify([c.centinela.heartbeat?.url.reveal(), c.centinela.heartbeat?.every]);
   const state = ({ centinela: { state: s } }: Config) =>
@@ -200,8 +204,8 @@ function swapConfig(
   // What changed that only a restart applies: the reload says so rather than keep the running one without a word.
   const waiting = [
     ...(moved ? ['server.listen'] : []),
-    ...(state(next) !== state(before) ? ['state'] : []),
-    ...(beat(next) !== beat(before) ? ['heartbeat'] : []),
+    ...(state(next) !== state(started) ? ['state'] : []),
+    ...(beat(next) !== beat(started) ? ['heartbeat'] : []),
   ];
   const wait = waiting.length
     ? `; ${waiting.join(', ')} changed and take${waiting.length === 1 ? 's' : ''} effect at the next start (the running ${waiting.length === 1 ? 'one is' : 'ones are'} kept)`

@@ -91,7 +91,7 @@ export async function startDaemon(
         env: deps.env,
         startup: true,
         reach: async (state) => {
-          const now = (app?.config ?? config).centinela.state;
+          const now = config.centinela.state;
           if (now.kind === 'postgres' && now.url.reveal() === state.url.reveal()) return undefined;
           return reachPostgres(state.url.reveal(), state.pool.connect_timeout);
         },

@@ -1,7 +1,9 @@
 // Whether the state store can live at state.path: what `run` would meet when it creates the folders and opens the
-// SQLite file, checked without creating anything, so that `check` refuses what `run` cannot open.
+// SQLite file (a file of a newer centinela's schema among it), checked without creating or changing anything, so that
+// `check` refuses what `run` cannot open.
 import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
+import { newerSchema } from '../store/migrations.js';
 
 const FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
 
@@ -22,10 +24,15 @@ export function statePathProblem(path: string): string | undefined {
     if (!writable(full) || !writable(dirname(full))) {
       return 'is not writable by the user centinela runs as (the file or its folder). Give them to that user';
     }
-    if (found.size > 0 && !isSqlite(full)) {
+    const header = found.size > 0 ? readHeader(full) : undefined;
+    if (header && !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
       return 'is a file that is no SQLite database. Move it aside, or write the path of the state file';
     }
-    return undefined;
+    // The schema version run's open refuses above what it knows: the header's user_version, read without opening
+    // the file as a database (a read-only connection still leaves a WAL file's -wal and -shm beside it).
+    const newer =
+      header && header.length >= USER_VERSION_AT + 4 ? newerSchema(header.readInt32BE(USER_VERSION_AT)) : undefined;
+    return newer && `is a state store ${newer}`;
   }
   if (!found.isDirectory()) return `cannot be created: one of the folders above it is a file. ${FIX}`;
   if (!writable(found.at)) {
@@ -59,21 +66,25 @@ function writable(path: string): boolean {
   }
 }
 
-/** True when the file starts with SQLite's header (an empty file is a database SQLite creates). */
-function isSqlite(path: string): boolean {
-  const header = Buffer.alloc(SQLITE_HEADER.length);
+/**
+ * The first bytes of SQLite's header in the file (fewer in a shorter file): its magic string, then at
+ * USER_VERSION_AT the user_version the store keeps its schema version in. Undefined when the file cannot be read.
+ */
+function readHeader(path: string): Buffer | undefined {
+  const header = Buffer.alloc(USER_VERSION_AT + 4);
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return true; // readable a moment ago (writable() checked it); run tells what it meets
+    return undefined; // readable a moment ago (writable() checked it); run tells what it meets
   }
   try {
-    readSync(fd, header, 0, header.length, 0);
+    return header.subarray(0, readSync(fd, header, 0, header.length, 0));
   } finally {
     closeSync(fd);
   }
-  return header.equals(SQLITE_HEADER);
 }
 
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+/** Where SQLite's header holds the user_version, a signed 4-byte big-endian integer (sqlite.org/fileformat.html). */
+const USER_VERSION_AT = 60;

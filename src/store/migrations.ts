@@ -18,6 +18,17 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Why a state store at schema version `current` is not for this centinela, which knows up to the last of
+ * `migrations` (a newer one wrote it), as the rest of a sentence after "state store"; else undefined. `run` refuses
+ * such a store at open (SQLite and PostgreSQL) and `check` refuses the SQLite file, in these words.
+ */
+export function newerSchema(current: number, migrations: readonly Migration[] = MIGRATIONS): string | undefined {
+  const known = migrations.reduce((v, m) => Math.max(v, m.version), 0);
+  if (current <= known) return undefined;
+  return `at schema version ${current}, this centinela knows up to ${known}. Run the newer centinela or restore a backup`;
+}
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,

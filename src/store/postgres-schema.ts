@@ -6,7 +6,7 @@
 // transaction under an advisory lock, so replicas starting together migrate once.
 import type pg from 'pg';
 import { StateError } from './errors.js';
-import type { Migration } from './migrations.js';
+import { type Migration, newerSchema } from './migrations.js';
 import { type Db, migrate, openDb } from './sqlite-db.js';
 
 /** One table as both databases hold it. */
@@ -103,6 +103,14 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
+/** The schema version of the state store in the database `client` is connected to, 0 where there is none yet; reads only. */
+export async function storedSchemaVersion(client: pg.ClientBase): Promise<number> {
+  const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS made', [META_TABLE]);
+  if (!rows[0].made) return 0;
+  const meta = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'schema_version'`);
+  return Number(meta.rows[0]?.value ?? 0);
+}
+
 /**
  * Brings the PostgreSQL database up to the last of `migrations`, once: in one transaction holding the migration
  * advisory lock, so a second replica starting at the same time waits and then finds nothing to do.
@@ -116,14 +124,9 @@ export async function migratePostgres(client: pg.ClientBase, migrations: readonl
     await client.query(
       `INSERT INTO ${META_TABLE} (key, value) VALUES ('schema_version', 0), ('term', 0) ON CONFLICT (key) DO NOTHING`,
     );
-    const { rows } = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'schema_version'`);
-    const current = Number(rows[0].value);
-    if (current > known) {
-      throw new StateError(
-        'STATE_TOO_NEW',
-        `state store is at schema version ${current}, this centinela knows up to ${known}. Run the newer centinela or restore a backup`,
-      );
-    }
+    const current = await storedSchemaVersion(client);
+    const newer = newerSchema(current, migrations);
+    if (newer) throw new StateError('STATE_TOO_NEW', `state store is ${newer}`);
     if (current < known) await upgrade(client, migrations, current);
     await client.query(`UPDATE ${META_TABLE} SET value = $1 WHERE key = 'schema_version'`, [known]);
     await client.query('COMMIT');

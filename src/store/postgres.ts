@@ -24,7 +24,7 @@ import pg from 'pg';
 import { type Clock, systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { StateError } from './errors.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS, type Migration, newerSchema } from './migrations.js';
 import {
   deleteRows,
   ident,
@@ -32,6 +32,7 @@ import {
   META_TABLE,
   migratePostgres,
   selectAll,
+  storedSchemaVersion,
   type TableShape,
   tablesOf,
   upsertRows,
@@ -213,17 +214,24 @@ export function unreachable(what: string, err: unknown): StateError {
 
 /**
  * What stops a connection to PostgreSQL at `url` as the store would make it (`connectTimeout` ms at most; closed at
- * once, nothing run, nothing migrated), as the rest of a sentence that holds nothing of the URL; undefined when it
- * connects. For `check`, which answers for what `run` will meet.
+ * once, nothing migrated), or the state store there being of a newer centinela (its schema version, read only), as
+ * the rest of a sentence that holds nothing of the URL; undefined when it connects to a store run can open. For
+ * `check`, which answers for what `run` will meet.
  */
 export async function reachPostgres(url: string, connectTimeout: number): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeout });
   client.on('error', () => {});
   try {
     await client.connect();
-    return undefined;
   } catch (err) {
+    await client.end().catch(() => {});
     return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}`;
+  }
+  try {
+    const newer = newerSchema(await storedSchemaVersion(client));
+    return newer && `the database holds a state store ${newer}`;
+  } catch {
+    return undefined; // a read refused here is refused to run's migration too, which tells it
   } finally {
     await client.end().catch(() => {});
   }

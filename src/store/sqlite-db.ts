@@ -1,7 +1,7 @@
 // Opens the SQLite state file (WAL, foreign keys) and brings its schema up to date.
 import Database from 'better-sqlite3';
 import { StateError } from './errors.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS, type Migration, newerSchema } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -34,13 +34,8 @@ export function openDb(path: string, migrations: readonly Migration[] = MIGRATIO
 /** Brings `db` from its user_version up to the last of `migrations`, one transaction each. */
 export function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const known = migrations.reduce((v, m) => Math.max(v, m.version), 0);
-  if (current > known) {
-    throw new StateError(
-      'STATE_TOO_NEW',
-      `state store is at schema version ${current}, this centinela knows up to ${known}. Run the newer centinela or restore a backup`,
-    );
-  }
+  const newer = newerSchema(current, migrations);
+  if (newer) throw new StateError('STATE_TOO_NEW', `state store is ${newer}`);
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {

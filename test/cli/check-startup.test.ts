@@ -1,14 +1,18 @@
 // `check` answers for what `run` meets when it starts: a PostgreSQL state store it cannot reach, a listen address that
 // is not this host's, and files the probes and channels read that are not there, each at its file:line:col, quoting nothing that came from the environment or
 // from the URL.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/cli/check.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { openDb } from '../../src/store/sqlite-db.js';
 import { configFolder, VALID_ESCALATION } from '../support/cli.js';
-import { pgHost, pgPort } from '../support/pg.js';
+import { createTestDatabase, pgHost, pgPort } from '../support/pg.js';
 import { freePort } from '../support/tcp-target.js';
 import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
 
@@ -104,6 +108,28 @@ describe('check of a PostgreSQL state store', () => {
     expect(await checked(dir, { STATE_URL: url, CA_FILE: ca })).toMatchObject({ code: 0 });
   });
 
+  it('refuses a state store a newer centinela wrote, in the words run refuses it in, changing nothing', async () => {
+    const db = await createTestDatabase();
+    try {
+      const known = MIGRATIONS.at(-1)?.version ?? 0;
+      const client = await db.connect();
+      await client.query(`CREATE TABLE centinela_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)`);
+      await client.query(`INSERT INTO centinela_meta VALUES ('schema_version', ${known})`);
+      expect(await checked(dir, { STATE_URL: db.url, CA_FILE: ca })).toMatchObject({ code: 0 });
+      await client.query(`UPDATE centinela_meta SET value = 99 WHERE key = 'schema_version'`);
+      const { code, told } = await checked(dir, { STATE_URL: db.url, CA_FILE: ca });
+      expect(code).toBe(1);
+      expect(told).toBe(
+        `${dir}/centinela.yaml:5:8  state.url: the database holds a state store at schema version 99, this ` +
+          `centinela knows up to ${known}. Run the newer centinela or restore a backup.\n` +
+          '1 problem in 1 file; nothing was started.',
+      );
+      expect((await client.query('SELECT value FROM centinela_meta')).rows).toEqual([{ value: '99' }]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it.each([
     [
       'refused',
@@ -156,6 +182,55 @@ describe('check of a PostgreSQL state store', () => {
     expect(code).toBe(1);
     expect(told).toBe(`${dir}/${at}${why}\n1 problem in 1 file; nothing was started.`);
     expect(told).not.toMatch(/hunter2|S3cr3t/);
+  });
+});
+
+describe('check of the SQLite state file', () => {
+  let dir: string;
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'centinela-state-'));
+    dir = configFolder(VALID_ALERTS.replace('CA_WRITTEN', '${CA_FILE}'));
+    writeFileSync(join(dir, 'ca.pem'), pem.cert);
+    writeFileSync(join(dir, 'centinela.yaml'), 'server:\n  listen: 127.0.0.1:0\nstate:\n  path: ${STATE}\n');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const env = (state: string) => ({ STATE: state, CA_FILE: join(dir, 'ca.pem') });
+
+  it('refuses a state file a newer centinela wrote, in the words run refuses it in, reading it without a change', async () => {
+    const path = join(tmp, 'newer.db');
+    openDb(path).close();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    const before = readFileSync(path);
+    const { code, told } = await checked(dir, env(path));
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(tmp)).toEqual(['newer.db']);
+    // What run says when it opens the file.
+    let refused = '';
+    try {
+      openDb(path).close();
+    } catch (err) {
+      refused = (err as Error).message;
+    }
+    expect(refused).toMatch(/^state store is at schema version 99, /);
+    expect(code).toBe(1);
+    expect(told).toBe(
+      `${dir}/centinela.yaml:4:9  state.path: the value filled in from \${STATE} is a ${refused.replace(/^state store is /, 'state store ')}.\n` +
+        '1 problem in 1 file; nothing was started.',
+    );
+  });
+
+  it('passes a state file of this version, and one not made yet (run makes it), creating nothing', async () => {
+    const current = join(tmp, 'current.db');
+    openDb(current).close();
+    expect(await checked(dir, env(current))).toMatchObject({ code: 0 });
+    expect(await checked(dir, env(join(tmp, 'later.db')))).toMatchObject({ code: 0 });
+    expect(existsSync(join(tmp, 'later.db'))).toBe(false);
   });
 });
 

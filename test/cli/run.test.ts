@@ -234,6 +234,37 @@ describe('centinela run', () => {
       }
     });
 
+    it('tells a state change that waits for a restart at each reload until the running one is put back', async () => {
+      const world = await startWorld();
+      try {
+        const other = join(world.configDir, 'other.db');
+        const run = await spawnCentinela(world.configDir, { ...world.env, OTHER_STATE: other });
+        try {
+          const reload = async () => {
+            const answer = await fetch(`${run.url}/-/reload`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${WRITE_TOKEN}` },
+            });
+            expect(answer.status).toBe(200);
+            return ((await answer.json()) as { summary: string }).summary;
+          };
+          const file = join(world.configDir, 'centinela.yaml');
+          const running = readFileSync(file, 'utf8');
+          const pending = / rules; state changed and takes effect at the next start \(the running one is kept\)$/;
+          writeFileSync(file, running.replace('${STATE_PATH}', '${OTHER_STATE}'));
+          expect(await reload()).toMatch(pending);
+          // The same file again: the move is still pending.
+          expect(await reload()).toMatch(pending);
+          writeFileSync(file, running);
+          expect(await reload()).toMatch(/ rules$/);
+        } finally {
+          run.kill('SIGKILL');
+        }
+      } finally {
+        await world.close();
+      }
+    });
+
     it('stops at once on a PostgreSQL database that does not exist, which waiting does not mend', async () => {
       const world = await startWorld();
       try {
