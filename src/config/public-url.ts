@@ -5,8 +5,8 @@
 import { BlockList } from 'node:net';
 import type { Finding } from './errors.js';
 import type { Quoting } from './quoting.js';
-import type { FileFinding, Salvaged } from './references.js';
-import type { CentinelaFile, EscalationFile } from './schema.js';
+import type { FileFinding } from './references.js';
+import type { CentinelaFile, EscalationFile, Salvaged } from './schema.js';
 
 const EXAMPLE = 'https://centinela.grupogad.gob.ec';
 

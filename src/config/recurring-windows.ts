@@ -12,8 +12,7 @@ import { builtinRules, compileRules } from '../rules/rule.js';
 import { lengthLimits } from '../rules/silences.js';
 import type { Finding, PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
-import type { Salvaged } from './references.js';
-import type { AlertsFile, MaintenanceConfig, RuleConfig, SourceConfig } from './schema.js';
+import type { AlertsFile, MaintenanceConfig, RuleConfig, Salvaged, SourceConfig } from './schema.js';
 
 /** How many openings of a recurring window are looked at for the shortest time between two. */
 const OPENINGS_SEEN = 1_000;

@@ -12,21 +12,13 @@ import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
 import { neverCloses, recurringWindowFindings } from './recurring-windows.js';
-import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig, SourceConfig } from './schema.js';
+import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig, Salvaged, SourceConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
 export type FileKey = 'alerts' | 'escalation' | 'centinela';
 
 /** A finding and the file it belongs to. */
 export type FileFinding = Finding & { file: FileKey };
-
-/**
- * A file's value as far as the schema accepted it: a list keeps a refused entry's place as undefined (indices
- * hold), a map leaves a refused entry out, and a field refused as a whole is left out.
- */
-export type Salvaged<T> = {
-  [K in keyof T]?: T[K] extends readonly (infer E)[] ? readonly (E | undefined)[] : T[K];
-};
 
 /** What the schema accepted of each file; checks that need what is missing are skipped. */
 export interface CheckedFiles {

@@ -450,6 +450,14 @@ export type DeliveryConfig = z.output<typeof deliveryConfig>;
 export type AckConfig = z.output<typeof ackConfig>;
 export type EscalationFile = z.output<typeof escalationFile>;
 export type CentinelaFile = z.output<typeof centinelaFile>;
+
+/**
+ * A file's value as far as the schema accepted it: a list keeps a refused entry's place as undefined (indices
+ * hold), a map leaves a refused entry out, and a field refused as a whole is left out.
+ */
+export type Salvaged<T> = {
+  [K in keyof T]?: T[K] extends readonly (infer E)[] ? readonly (E | undefined)[] : T[K];
+};
 export type HistoryConfig = z.output<typeof historyConfig>;
 /** state: with kind postgres, the database two replicas share. */
 export type PostgresState = Extract<CentinelaFile['state'], { kind: 'postgres' }>;
