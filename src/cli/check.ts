@@ -6,6 +6,7 @@ import type { PathKey } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../duration.js';
 import { levelAckTimeout } from '../escalation/policy.js';
+import { newerSchema } from '../store/migrations.js';
 import { reachPostgres } from '../store/postgres.js';
 import { PRIORITIES, type Priority } from '../types.js';
 import {
@@ -41,6 +42,7 @@ export async function check(run: CommandRun, { json = false } = {}): Promise<num
   const loaded = await loadOrIssues(run, {
     startup: true,
     reach: (state) => reachPostgres(state.url.reveal(), state.pool.connect_timeout),
+    newerSchema,
   });
   if ('config' in loaded && !level) {
     run.out(json ? JSON.stringify(checkSummary(loaded.config), null, 2) : summarize(loaded.config));

@@ -56,7 +56,7 @@ export async function loadOrReport(run: CommandRun): Promise<Config | undefined>
  */
 export async function loadOrIssues(
   run: Pick<CommandRun, 'dir' | 'env'>,
-  checks: Pick<LoadOptions, 'startup' | 'reach'> = {},
+  checks: Pick<LoadOptions, 'startup' | 'reach' | 'newerSchema'> = {},
 ): Promise<{ config: Config } | { error: ConfigError }> {
   try {
     return { config: await loadConfig({ dir: run.dir, env: run.env, ...checks }) };

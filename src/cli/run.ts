@@ -25,6 +25,7 @@ import { listeningUrl } from '../server/http-server.js';
 import { Metrics } from '../server/metrics.js';
 import { answerForwarded } from '../server/standby-writes.js';
 import { StateError } from '../store/errors.js';
+import { newerSchema } from '../store/migrations.js';
 import { type Outage, openPostgresStore, reachPostgres } from '../store/postgres.js';
 import { acquireLeadership, type Leadership } from '../store/postgres-leadership.js';
 import { RequestDesk } from '../store/postgres-requests.js';
@@ -95,6 +96,7 @@ export async function startDaemon(
           if (now.kind === 'postgres' && now.url.reveal() === state.url.reveal()) return undefined;
           return reachPostgres(state.url.reveal(), state.pool.connect_timeout);
         },
+        newerSchema,
       }),
     clock,
     log: deps.log,

@@ -72,10 +72,15 @@ export interface LoadOptions {
    * itself at start.
    */
   reach?: (state: PostgresState) => Promise<string | undefined>;
+  /**
+   * With `startup`: what the state store says of a SQLite state file at schema version `version` (a newer one than
+   * it knows: store/migrations.ts newerSchema), else undefined. Given by `check` and `run`, which may use the store.
+   */
+  newerSchema?: (version: number) => string | undefined;
 }
 
 /** Reads and checks the folder; resolves to the whole configuration or rejects with a ConfigError, nothing else. */
-export async function loadConfig({ dir, env, startup = false, reach }: LoadOptions): Promise<Config> {
+export async function loadConfig({ dir, env, startup = false, reach, newerSchema }: LoadOptions): Promise<Config> {
   const texts: Partial<Record<FileKey, string>> = {};
   const unreadable: ConfigIssue[] = [];
   for (const key of KEYS) {
@@ -90,7 +95,7 @@ export async function loadConfig({ dir, env, startup = false, reach }: LoadOptio
     }
   }
   const built = build(dir, texts, env, unreadable);
-  if (startup) for (const issue of await startupProblems(dir, built, reach)) built.issues.push(issue);
+  if (startup) for (const issue of await startupProblems(dir, built, { reach, newerSchema })) built.issues.push(issue);
   return finish(dir, built);
 }
 
@@ -218,7 +223,7 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
 async function startupProblems(
   dir: string,
   { complete, places }: Built,
-  reach: LoadOptions['reach'],
+  { reach, newerSchema }: Pick<LoadOptions, 'reach' | 'newerSchema'>,
 ): Promise<ConfigIssue[]> {
   const out: ConfigIssue[] = [];
   // A file with problems of its own is not checked further: its values are in doubt.
@@ -242,7 +247,7 @@ async function startupProblems(
     const { state, server } = centinela;
     // The URL is a secret: what failed is told without it.
     if (state.kind === 'postgres') at('centinela', ['state', 'url'], await reach?.(state));
-    else at('centinela', ['state', 'path'], statePathProblem(state.path), state.path);
+    else at('centinela', ['state', 'path'], statePathProblem(state.path, newerSchema), state.path);
     const listen = `${server.listen.host}:${server.listen.port}`;
     at('centinela', ['server', 'listen'], await listenProblem(server.listen), listen);
   }

@@ -3,7 +3,6 @@
 // `check` refuses what `run` cannot open.
 import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { newerSchema } from '../store/migrations.js';
 
 const FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
 
@@ -11,7 +10,10 @@ const FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
 const KERNEL = ['/proc', '/sys'];
 
 /** What is wrong with `path` as the state file, as the rest of a sentence about it (no part of it quoted); else undefined. */
-export function statePathProblem(path: string): string | undefined {
+export function statePathProblem(
+  path: string,
+  newerSchema?: (version: number) => string | undefined,
+): string | undefined {
   if (path === ':memory:') return undefined;
   const full = resolve(path);
   const kernel = KERNEL.find((k) => full === k || full.startsWith(`${k}${sep}`));
@@ -31,7 +33,7 @@ export function statePathProblem(path: string): string | undefined {
     // The schema version run's open refuses above what it knows: the header's user_version, read without opening
     // the file as a database (a read-only connection still leaves a WAL file's -wal and -shm beside it).
     const newer =
-      header && header.length >= USER_VERSION_AT + 4 ? newerSchema(header.readInt32BE(USER_VERSION_AT)) : undefined;
+      header && header.length >= USER_VERSION_AT + 4 ? newerSchema?.(header.readInt32BE(USER_VERSION_AT)) : undefined;
     return newer && `is a state store ${newer}`;
   }
   if (!found.isDirectory()) return `cannot be created: one of the folders above it is a file. ${FIX}`;
