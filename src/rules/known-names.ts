@@ -1,6 +1,7 @@
 // What a silence or a maintenance window may name: the alert names and probes of the loaded configuration. A matcher
 // on `alertname` or `probe` that no such name satisfies holds back nothing — `alertname=ApiDwn` looks like a silence
-// and silences nothing — so it is refused with the closest name, unless the caller forces it (a rule still to come).
+// and silences nothing — and a negative one holds back everything (`alertname!=ApiDwn`), so either is refused with the
+// closest name, unless the caller forces it (a rule still to come).
 import { didYouMean } from '../did-you-mean.js';
 import type { Matcher } from '../matchers.js';
 import type { Labels, Priority } from '../types.js';
@@ -47,7 +48,7 @@ export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], k
 }
 
 /**
- * One problem per matcher on `alertname` or `probe` (with `=` or `=~`) that names what no known name is, with the
+ * One problem per matcher on `alertname` or `probe` that names what no known name is (see unknownName), with the
  * closest name for a plain name, or the names there are when none is close.
  */
 function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[] {
@@ -68,17 +69,52 @@ export type NamedLabel = 'alertname' | 'probe';
 /** An alternative that is a plain name: no metacharacter. */
 const PLAIN = /^[^.*+?^${}()[\]\\|]*$/;
 
+/** Most alternatives a regex is spread into: past it a group stays one alternative, so `(a|b)(c|d)…` cannot blow up. */
+const MOST_ALTERNATIVES = 64;
+
 /**
  * The alternatives whose union a regex is, each as it would be written alone, with what it adds nothing by taken off
  * (the match is anchored anyway): anchors and a group around the whole, in each alternative too, so `^(ApiDown|Api.*)$`
- * gives ApiDown and Api.*. An alternation inside a group that is not the whole (`Api(Down|Up)`) stays in one.
+ * gives ApiDown and Api.*. A group inside is spread out (`Api(Down|Dwn)` gives ApiDown and ApiDwn) unless a quantifier
+ * follows it (`Api(Down|Up)?`), it is not a plain group (a lookaround, a named group) or the regex refers back to a
+ * group (`\1`): then it stays in its alternative, which is checked as a regex.
  */
-function alternatives(regex: string): string[] {
+function alternatives(regex: string, budget = { left: MOST_ALTERNATIVES }): string[] {
   const bare = unwrapped(regex);
-  const bars = structure(bare).filter((t) => t.ch === '|' && t.depth === 0);
-  if (bars.length === 0) return [bare];
-  const cuts = [-1, ...bars.map((t) => t.at), bare.length];
-  return cuts.slice(1).flatMap((end, i) => alternatives(bare.slice((cuts[i] as number) + 1, end)));
+  const marks = structure(bare);
+  const bars = marks.filter((t) => t.ch === '|' && t.depth === 0);
+  if (bars.length > 0) {
+    const cuts = [-1, ...bars.map((t) => t.at), bare.length];
+    return cuts.slice(1).flatMap((end, i) => alternatives(bare.slice((cuts[i] as number) + 1, end), budget));
+  }
+  const variants = spreadGroup(bare, marks);
+  if (!variants || variants.length - 1 > budget.left) return [bare];
+  budget.left -= variants.length - 1;
+  return variants.flatMap((v) => alternatives(v, budget));
+}
+
+/**
+ * `regex` (no `|` outside groups) once for each alternative of its first plain group (`(…)` or `(?:…)`) that no
+ * quantifier follows, with that alternative in place of the group; undefined when it has no such group or refers back
+ * to a group, which the spreading would renumber.
+ */
+function spreadGroup(regex: string, marks: ReturnType<typeof structure>): string[] | undefined {
+  if (/\\[1-9]|\\k</.test(regex)) return undefined;
+  for (const [i, open] of marks.entries()) {
+    if (open.ch !== '(' || open.depth !== 0) continue;
+    const inner = regex.startsWith('(?:', open.at) ? open.at + 3 : regex[open.at + 1] === '?' ? -1 : open.at + 1;
+    const close = marks.slice(i + 1).find((t) => t.ch === ')' && t.depth === 0);
+    if (inner < 0 || !close || /^[?*+{]/.test(regex.slice(close.at + 1))) continue;
+    const cuts = [
+      inner - 1,
+      ...marks.filter((t) => t.ch === '|' && t.depth === 1 && t.at > inner && t.at < close.at).map((t) => t.at),
+      close.at,
+    ];
+    const before = regex.slice(0, open.at);
+    const after = regex.slice(close.at + 1);
+    return cuts.slice(1).map((end, j) => before + regex.slice((cuts[j] as number) + 1, end) + after);
+  }
+  return undefined;
 }
 
 /** `regex` without the anchors at its ends and the groups (`(…)`, `(?:…)`) around all of it. */
@@ -148,32 +184,34 @@ function unmatched(regex: RegExp | undefined, value: string, names: readonly str
  * without any written name (`unquoted`, for a value that must not be quoted) and the closest of `hints` to a name it
  * gives (` Did you mean "ApiDown"?`, or empty). A plain `=` is checked as a name; a `=~` alternative by alternative
  * (`^(ApiDown|Postgres.*)$`: ApiDown, Postgres.*), each of which must be a name of `names` or match one: an
- * alternative that matches none is a misspelling or dead weight. Undefined for any other matcher. The config check
- * and the API's refusal share it.
+ * alternative that matches none is a misspelling or dead weight. `!=` and `!~` are checked the same way, for the
+ * opposite harm: what they name that no name is excludes nothing, and `alertname!=ApiDwn` matches every alert.
+ * Undefined for a matcher on any other label. The config check and the API's refusal share it.
  */
 export function unknownName(
   m: Matcher,
   names: Readonly<Record<NamedLabel, readonly string[]>>,
   hints = names,
 ): { label: NamedLabel; why: string; unquoted: string; closest: string } | undefined {
-  if ((m.label !== 'alertname' && m.label !== 'probe') || (m.op !== '=' && m.op !== '=~')) return undefined;
+  if (m.label !== 'alertname' && m.label !== 'probe') return undefined;
   const label = m.label;
   const what = label === 'alertname' ? 'rule' : 'probe';
-  if (m.op === '=') {
+  const none = m.op === '!=' || m.op === '!~' ? 'matches every alert' : 'matches no alert';
+  if (m.op === '=' || m.op === '!=') {
     if (names[label].includes(m.value)) return undefined;
-    const why = `matches no alert: no ${what} is named so`;
+    const why = `${none}: no ${what} is named so`;
     return { label, why, unquoted: why, closest: didYouMean(m.value, hints[label]) };
   }
   const { all, missing } = unmatched(m.regex, m.value, names[label]);
   const [first, ...rest] = missing;
   if (first === undefined) return undefined;
   if (all === 1 && !first.plain) {
-    const why = `matches no alert: no ${what}'s name matches it`;
+    const why = `${none}: no ${what}'s name matches it`;
     return { label, why, unquoted: why, closest: '' };
   }
   const unquoted =
     missing.length === all
-      ? 'matches no alert'
+      ? none
       : missing.every((l) => l.plain)
         ? `lists a name no ${what} has`
         : `has an alternative no ${what}'s name matches`;

@@ -91,7 +91,9 @@ describe('centinela silence', () => {
     expect(long.err).toMatch(/^centinela silence add: a silence of 2h is too long: .* \(SILENCE_TOO_LONG\)\n$/);
   });
 
-  it('refuses an alertname no rule has, with the closest one; --force creates it anyway', async () => {
+  it('refuses an alertname no rule has, with the closest one; --force creates it anyway', {
+    timeout: CLI_RUNS_MS,
+  }, async () => {
     const args = ['silence', 'add', '-m', 'alertname=ApiDwn', '--for', '10m', '--reason', 'deploy', '-q'];
     const typo = await centinela(args);
     expect(typo).toEqual({
@@ -105,6 +107,16 @@ describe('centinela silence', () => {
     const forced = await centinela([...args, '--force']);
     expect(forced).toMatchObject({ code: 0, err: '' });
     expect((await centinela(['silence', 'expire', forced.out.trim()])).code).toBe(0);
+    // A regex with the typo in a group, and a negative matcher on the typo (which would silence every other alert).
+    for (const [matcher, said] of [
+      ['alertname=~Api(Down|Dwn)', 'alertname=~"Api(Down|Dwn)" lists a name no rule has: no rule is named "ApiDwn".'],
+      ['alertname!=ApiDwn', 'alertname!="ApiDwn" matches every alert: no rule is named so.'],
+    ]) {
+      const refused = await centinela(['silence', 'add', '-m', `${matcher}`, '--for', '10m', '--reason', 'deploy']);
+      expect(refused).toMatchObject({ code: 1, out: '' });
+      expect(refused.err).toContain(`centinela silence add: silence: ${said} Did you mean "ApiDown"? To create it`);
+      expect(refused.err).toMatch(/\(UNKNOWN_NAME\)\n$/);
+    }
   });
 
   it('parses matchers as PromQL writes them', () => {

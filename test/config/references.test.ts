@@ -99,8 +99,8 @@ describe('alerts.yaml', () => {
     const a = alerts({
       maintenance: [
         window({ alertname: 'ApiDwn', probe: 'apx' }),
-        // Built-in alerts, regexes each alternative of which matches a name, other labels and the negative operators
-        // are all fine.
+        // Built-in alerts, regexes each alternative of which matches a name, other labels and negative matchers on
+        // names that exist are all fine; a negative matcher on a name that does not exist matches every alert.
         window({ alertname: '=~Api.*|HealthNotBack', probe: 'api', instance: 'x' }),
         window({ alertname: 'CannotMeasure', probe: '!=nope' }),
         window({ alertname: '!~ApiDown' }),
@@ -111,16 +111,20 @@ describe('alerts.yaml', () => {
       inhibit: [
         { source: { alertname: 'HealthNotBack' }, target: { alertname: 'cannotmeasure' } },
         { source: { probe: 'zzzzzz' }, target: { alertname: 'ApiDown' } },
+        { source: { alertname: 'ApiDown' }, target: { alertname: '!=HealthNotBak' } },
       ],
     });
     expect(found({ alerts: a })).toEqual([
       'alerts maintenance.0.match.alertname: "ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"?',
       'alerts maintenance.0.match.probe: "apx" matches no alert: no probe is named so. Did you mean "api"?',
+      'alerts maintenance.2.match.probe: "!=nope" matches every alert: no probe is named so. Defined: api.',
       'alerts maintenance.4.match.probe: "=~db|redis" matches no alert: no probe is named "db" (nor "redis"). Defined: api.',
       'alerts maintenance.5.match.alertname: "=~^(Api.*|Nothing)$" lists a name no rule has: no rule is named "Nothing". ' +
         'Defined: ApiDown, CannotMeasure, HealthNotBack.',
       'alerts inhibit.0.target.alertname: "cannotmeasure" matches no alert: no rule is named so. Did you mean "CannotMeasure"?',
       'alerts inhibit.1.source.probe: "zzzzzz" matches no alert: no probe is named so. Defined: api.',
+      'alerts inhibit.2.target.alertname: "!=HealthNotBak" matches every alert: no rule is named so. ' +
+        'Did you mean "HealthNotBack"?',
     ]);
   });
 

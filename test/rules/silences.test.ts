@@ -223,6 +223,36 @@ describe('silences', () => {
       { probe: 'dockr', team: 'devops' },
       'probe="dockr" matches no alert: no probe is named so. Did you mean "docker"?',
     ],
+    // An alternation in a group is spread out (Api(Down|Dwn) is ApiDown and ApiDwn), in a group in it too.
+    [
+      { alertname: '=~Api(Down|Dwn)' },
+      'alertname=~"Api(Down|Dwn)" lists a name no rule has: no rule is named "ApiDwn". Did you mean "ApiDown"?',
+    ],
+    [
+      { alertname: '=~Api(?:Dow(n|m)|LatencyHigh)' },
+      'alertname=~"Api(?:Dow(n|m)|LatencyHigh)" lists a name no rule has: no rule is named "ApiDowm". ' +
+        'Did you mean "ApiDown"?',
+    ],
+    [
+      { alertname: '=~(Api|Db)Down' },
+      'alertname=~"(Api|Db)Down" lists a name no rule has: no rule is named "DbDown". Known: ApiDown,',
+    ],
+    // A negative matcher on a name no rule or probe has excludes nothing: it matches every alert.
+    [
+      { alertname: '!=ApiDwn' },
+      'alertname!="ApiDwn" matches every alert: no rule is named so. Did you mean "ApiDown"?',
+    ],
+    [{ alertname: '!~Db.*' }, `alertname!~"Db.*" matches every alert: no rule's name matches it. Known: ApiDown,`],
+    [
+      { alertname: '!~ApiDown|ApiLatncyHigh' },
+      'alertname!~"ApiDown|ApiLatncyHigh" lists a name no rule has: no rule is named "ApiLatncyHigh". ' +
+        'Did you mean "ApiLatencyHigh"?',
+    ],
+    [
+      { alertname: '!~ApiDwn|Nope' },
+      'alertname!~"ApiDwn|Nope" matches every alert: no rule is named "ApiDwn" (nor "Nope"). Did you mean "ApiDown"?',
+    ],
+    [{ probe: '!=dockr' }, 'probe!="dockr" matches every alert: no probe is named so. Did you mean "docker"?'],
   ])('refuses %j: no rule or probe has that name, with the closest one', (matchers, message) => {
     const h = harness();
     const create = (force?: boolean) =>
@@ -246,17 +276,20 @@ describe('silences', () => {
     expect(create(true).state).toBe('active');
   });
 
-  it('checks names only where they decide what matches: !=, !~ and other labels are not checked', () => {
+  it('takes names that exist, every alternative of a regex, and labels it does not know', () => {
     const h = harness();
     const written: Record<string, string>[] = [
-      { alertname: '!=Nope' },
-      { alertname: '!~Nope.*' },
+      { alertname: '!=ApiDown' },
+      { alertname: '!~Api.*|CannotMeasure' },
+      { probe: '!=docker' },
       { service: 'nope' },
-      // Every alternative of a regex matches a name; one alternation inside a group is one alternative.
+      // Every alternative of a regex matches a name.
       { alertname: '=~Api.*|CannotMeasure' },
       { alertname: '=~ApiDown|ApiLatencyHigh' },
       { alertname: '=~^(ApiDown|Container.*)$' },
-      { alertname: '=~Api(Down|Nope)' },
+      { alertname: '=~Api(Down|LatencyHigh)' },
+      // A group with a quantifier after it is not spread out: one alternative, which matches ApiDown.
+      { alertname: '=~Api(Down|Nope)?' },
     ];
     for (const matchers of written) {
       expect(

@@ -341,6 +341,21 @@ describe('silences and maintenance windows', () => {
     const forced = await call('POST', '/api/v1/silences', { headers: auth, payload: { ...silence, force: true } });
     expect(forced.statusCode).toBe(201);
     await call('POST', `/api/v1/silences/${forced.json().silence.id}/expire`, { headers: auth });
+    // The typo in a regex's group, or behind a negative matcher (which would silence every other alert), the same way.
+    for (const [alertname, said] of [
+      ['=~Api(Down|Dwn)', 'alertname=~"Api(Down|Dwn)" lists a name no rule has: no rule is named "ApiDwn".'],
+      ['!=ApiDwn', 'alertname!="ApiDwn" matches every alert: no rule is named so.'],
+      [
+        '!~ApiDwn|ApiLatencyHigh',
+        'alertname!~"ApiDwn|ApiLatencyHigh" lists a name no rule has: no rule is named "ApiDwn".',
+      ],
+    ]) {
+      const payload = { ...silence, matchers: { alertname } };
+      const res = await call('POST', '/api/v1/silences', { headers: auth, payload });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.code).toBe('UNKNOWN_NAME');
+      expect(res.json().error.message).toContain(`silence: ${said} Did you mean "ApiDown"? To create it anyway`);
+    }
 
     const window = { probes: ['api_health'], match: { probe: 'api_helth' }, max: '15m', reason: 'deploy' };
     const unknown = await call('POST', '/api/v1/maintenance', { headers: auth, payload: window });
@@ -348,6 +363,14 @@ describe('silences and maintenance windows', () => {
     expect(unknown.json().error.code).toBe('UNKNOWN_NAME');
     expect(unknown.json().error.message).toContain(
       'probe="api_helth" matches no alert: no probe is named so. Did you mean "api_health"?',
+    );
+    const everyOther = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { ...window, match: { alertname: '!=ApiDwn' } },
+    });
+    expect(everyOther.statusCode).toBe(422);
+    expect(everyOther.json().error.message).toContain(
+      'maintenance window: alertname!="ApiDwn" matches every alert: no rule is named so. Did you mean "ApiDown"?',
     );
     const opened = await call('POST', '/api/v1/maintenance', { headers: auth, payload: { ...window, force: true } });
     expect(opened.statusCode).toBe(201);
