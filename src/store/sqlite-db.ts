@@ -19,15 +19,22 @@ export function openDb(path: string, migrations: readonly Migration[] = MIGRATIO
   } catch (cause) {
     throw new StateError('STATE_OPEN', `state store "${path}": cannot open (${(cause as Error).message})`, { cause });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // better-sqlite3 builds SQLite with a 16 MiB page cache per connection; SQLite's own default of 2 MiB holds the
-  // working set of a state file (about 100 KiB with the shipped probes) many times over, and caps what a
-  // grown file (incident history) can take of centinela's memory. No mmap (SQLite's default): pages stay in the cache.
-  db.pragma(`cache_size = ${CACHE_KIB}`);
-  migrate(db, migrations);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // better-sqlite3 builds SQLite with a 16 MiB page cache per connection; SQLite's own default of 2 MiB holds the
+    // working set of a state file (about 100 KiB with the shipped probes) many times over, and caps what a
+    // grown file (incident history) can take of centinela's memory. No mmap (SQLite's default): pages stay in the cache.
+    db.pragma(`cache_size = ${CACHE_KIB}`);
+    migrate(db, migrations);
+  } catch (err) {
+    // A refused file (a newer centinela's, one SQLite cannot read) is closed: left open until garbage collection, it
+    // kept its descriptors and its -wal and -shm files beside it.
+    db.close();
+    throw err;
+  }
   return db;
 }
 

@@ -1,3 +1,6 @@
+import { readdirSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WindowRecord } from '../../src/rules/alert-records.js';
 import { inactive } from '../../src/rules/state-machine.js';
@@ -398,6 +401,25 @@ describe('state file', () => {
     open.push(b);
     expect(b.pragma('user_version', { simple: true })).toBe(version);
     expect(b.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it("closes a state file it refuses as a newer centinela's: no descriptor and no -wal or -shm is left behind", () => {
+    const path = tempStatePath();
+    openDb(path).close();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => openDb(path)).toThrow(/^state store is at schema version 99, /);
+    // Left open, the connection kept the file, its -wal and its -shm until garbage collection.
+    expect(readdirSync(dirname(path))).toEqual(['state.db']);
+    const held = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+      } catch {
+        return false; // the descriptor readdir itself used, closed since
+      }
+    });
+    expect(held).toEqual([]);
   });
 
   it("keeps SQLite's own 2 MiB page cache, not better-sqlite3's 16 MiB, and maps no memory", () => {
