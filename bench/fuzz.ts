@@ -11,8 +11,10 @@
 // Each target runs in a worker thread, so that an input stuck in a loop is seen from outside (the worker writes
 // which input it is on and since when into shared memory), the worker stopped and a new one started on the next
 // batch. Inputs are drawn in batches of --batch with seeds seed, seed+1, …; a crash is replayed from its seed and
-// index (fast-check's `path`) and shrunk in the worker after the run, a hang's input is replayed in a fresh worker
-// only to be shown.
+// index (fast-check's `path`) and shrunk in the worker after the run. An input that never finishes is asked of the
+// stuck worker itself before it is stopped (it answers when the input waits on something rather than looping), then
+// replayed alone in a fresh worker, which shows it if the stuck worker could not and says whether it hangs again
+// alone (it may hang only after the inputs before it).
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -47,7 +49,7 @@ interface Crash {
 
 /** What a worker reports, every second and at its end. */
 interface Report {
-  kind: 'progress' | 'done' | 'input';
+  kind: 'progress' | 'done' | 'input' | 'finished';
   done: number;
   crashes: number;
   examples: Crash[];
@@ -55,8 +57,10 @@ interface Report {
   slow: { ms: number; input: string; error?: string }[];
   slowCount: number;
   outcomes: Record<string, number>;
-  /** Mode show: the input, as fast-check prints it. */
+  /** Kind input: the input running (asked of a stuck worker, or posted by mode show before it runs it). */
   input?: string;
+  /** Kind finished (mode show): how long the replayed input took. */
+  ms?: number;
 }
 
 /** How many crash examples are kept and shrunk: the first of each distinct message, up to this many. */
@@ -84,11 +88,16 @@ async function work(job: Job): Promise<void> {
   const arbitrary = target.arbitrary as fc.Arbitrary<unknown>;
 
   if (job.mode === 'show') {
-    // Replays one input only to say what it was: posted before it runs, since it may never finish.
+    // Replays one input alone: posted before it runs, since it may never finish, and how long it took if it did.
     await fc.check(
       fc.asyncProperty(arbitrary, async (input) => {
         port.postMessage({ kind: 'input', input: show(input) } satisfies Partial<Report>);
-        await run.check(input);
+        const started = now();
+        try {
+          await run.check(input);
+        } finally {
+          port.postMessage({ kind: 'finished', ms: now() - started } satisfies Partial<Report>);
+        }
       }),
       { seed: job.seed + (job.at?.batch ?? 0), path: String(job.at?.index ?? 0) },
     );
@@ -98,6 +107,10 @@ async function work(job: Job): Promise<void> {
 
   const report: Report = { kind: 'progress', done: 0, crashes: 0, examples: [], slow: [], slowCount: 0, outcomes: {} };
   const messages = new Set<string>();
+  // The input running, shown when the main thread finds it stuck and asks (only an input that waits lets this run).
+  let current: unknown;
+  const answer = () => port.postMessage({ kind: 'input', input: show(current) } satisfies Partial<Report>);
+  port.on('message', answer);
   let lastPost = now();
   for (let b = job.firstBatch; report.done < job.count && now() < job.deadline; b++) {
     let index = 0;
@@ -108,6 +121,7 @@ async function work(job: Job): Promise<void> {
         Atomics.store(ints, BATCH, b);
         Atomics.store(ints, INDEX, index);
         floats[2] = started;
+        current = input;
         Atomics.store(ints, RUNNING, 1);
         let error: string | undefined;
         try {
@@ -139,6 +153,7 @@ async function work(job: Job): Promise<void> {
       { seed: job.seed + b, numRuns: runs },
     );
   }
+  port.off('message', answer);
   port.postMessage(report);
 
   for (const crash of report.examples) {
@@ -155,6 +170,16 @@ async function work(job: Job): Promise<void> {
   port.postMessage({ ...report, kind: 'done' });
 }
 
+/** An input that never finished: what it was, and what it did when replayed alone. */
+interface Stuck {
+  batch: number;
+  index: number;
+  input: string;
+  /** The stuck worker answered with its input (it was waiting, not looping). */
+  answered: boolean;
+  alone: string;
+}
+
 /** The totals of one target over its workers. */
 interface Totals {
   done: number;
@@ -162,7 +187,7 @@ interface Totals {
   examples: Crash[];
   slowCount: number;
   slow: Report['slow'];
-  killed: { batch: number; index: number; input: string }[];
+  killed: Stuck[];
   outcomes: Record<string, number>;
 }
 
@@ -181,16 +206,49 @@ function startWorker(job: Omit<Job, 'shared'>, onReport: (r: Report) => void) {
   return { worker, ints: new Int32Array(shared), floats: new Float64Array(shared), exited };
 }
 
-/** The input a hang was on, replayed in a fresh worker that says what it is and is stopped after `killMs`. */
-async function hangingInput(job: Omit<Job, 'shared'>, at: { batch: number; index: number }, killMs: number) {
-  let input = '(not shown: the replay did not start in time)';
+/** How long a stuck worker has to answer which input it is on, and a replay's worker to start its target. */
+const ANSWER_MS = 2000;
+const START_MS = 120_000;
+
+/**
+ * The input a hang was on, replayed alone in a fresh worker: what it is (posted before it runs) and whether it
+ * finished, each input given `killMs` from when it starts, its target's start not counted.
+ */
+async function replayAlone(job: Omit<Job, 'shared'>, at: { batch: number; index: number }, killMs: number) {
+  let input: string | undefined;
+  let alone = `the replay did not start within ${START_MS / 1000} s`;
   const w = startWorker({ ...job, mode: 'show', at }, (r) => {
-    if (r.kind === 'input' && r.input) input = r.input;
+    if (r.kind === 'input' && r.input) {
+      input = r.input;
+      alone = `hangs again alone (stopped after ${killMs} ms)`;
+      clearTimeout(timer);
+      timer = setTimeout(() => void w.worker.terminate(), killMs);
+    } else if (r.kind === 'finished') {
+      alone = `finished alone in ${(r.ms ?? 0).toFixed(0)} ms`;
+    }
   });
-  const timer = setTimeout(() => void w.worker.terminate(), killMs);
+  let timer = setTimeout(() => void w.worker.terminate(), START_MS);
   await w.exited;
   clearTimeout(timer);
-  return input;
+  return { input, alone };
+}
+
+/** Asks a stuck worker which input it is on; undefined when it does not answer (a loop holds it). */
+function askInput(w: ReturnType<typeof startWorker>): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      w.worker.off('message', onMessage);
+      resolve(undefined);
+    }, ANSWER_MS);
+    const onMessage = (r: Report) => {
+      if (r.kind !== 'input') return;
+      clearTimeout(timer);
+      w.worker.off('message', onMessage);
+      resolve(r.input);
+    };
+    w.worker.on('message', onMessage);
+    w.worker.postMessage('which');
+  });
 }
 
 /** Runs `count` inputs of one target; a worker on an input longer than killMs is stopped and the run goes on. */
@@ -217,6 +275,7 @@ async function fuzzTarget(
     };
     let latest: Report | undefined;
     const w = startWorker(job, (r) => {
+      if (r.kind === 'input') return;
       latest = r;
       if (now() - lastLine > 60_000) {
         lastLine = now();
@@ -229,11 +288,14 @@ async function fuzzTarget(
       }
     });
     let killedAt: { batch: number; index: number } | undefined;
+    let liveInput: string | undefined;
     const watch = setInterval(() => {
-      if (Atomics.load(w.ints, RUNNING) === 1 && now() - (w.floats[2] as number) > options.killMs) {
-        killedAt = { batch: Atomics.load(w.ints, BATCH), index: Atomics.load(w.ints, INDEX) };
+      if (killedAt || Atomics.load(w.ints, RUNNING) !== 1 || now() - (w.floats[2] as number) <= options.killMs) return;
+      killedAt = { batch: Atomics.load(w.ints, BATCH), index: Atomics.load(w.ints, INDEX) };
+      void askInput(w).then((input) => {
+        liveInput = input;
         void w.worker.terminate();
-      }
+      });
     }, 100);
     const failure = await w.exited;
     clearInterval(watch);
@@ -247,7 +309,13 @@ async function fuzzTarget(
     for (const [k, v] of Object.entries(r?.outcomes ?? {})) totals.outcomes[k] = (totals.outcomes[k] ?? 0) + v;
     if (killedAt) {
       totals.done++; // the input it was stopped on
-      totals.killed.push({ ...killedAt, input: await hangingInput(job, killedAt, options.killMs) });
+      const replay = await replayAlone(job, killedAt, options.killMs);
+      totals.killed.push({
+        ...killedAt,
+        input: liveInput ?? replay.input ?? '(not shown: the worker was looping and the replay did not start)',
+        answered: liveInput !== undefined,
+        alone: replay.alone,
+      });
       nextBatch = killedAt.batch + 1;
     } else if (failure || r?.kind !== 'done') {
       // The worker died (an uncaught exception or unhandled rejection: the daemon would have died too).
@@ -274,7 +342,10 @@ function print(name: string, totals: Totals, seconds: number, options: { hangMs:
   }
   console.log(`  hangs (over ${options.hangMs} ms): ${n(hangs)}`);
   for (const s of totals.slow) console.log(`    ${s.ms.toFixed(0)} ms: ${s.input}`);
-  for (const k of totals.killed) console.log(`    never finished, stopped: ${k.input}`);
+  for (const k of totals.killed) {
+    const held = k.answered ? 'waiting' : 'looping or unanswered';
+    console.log(`    never finished (${held}; batch ${k.batch}, index ${k.index}; ${k.alone}): ${k.input}`);
+  }
   const outcomes = Object.entries(totals.outcomes).sort(([, a], [, b]) => b - a);
   const total = outcomes.reduce((sum, [, v]) => sum + v, 0);
   const shown = outcomes.slice(0, 12).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`);
