@@ -3,6 +3,7 @@
 // `check` refuses what `run` cannot open.
 import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
+import { walPageOne } from './sqlite-wal.js';
 
 const FIX = 'Write the path of a file, such as /var/lib/centinela/state.db';
 
@@ -31,9 +32,11 @@ export function statePathProblem(
       return 'is a file that is no SQLite database. Move it aside, or write the path of the state file';
     }
     // The schema version run's open refuses above what it knows: the header's user_version, read without opening
-    // the file as a database (a read-only connection still leaves a WAL file's -wal and -shm beside it).
+    // the file as a database (a read-only connection still leaves a WAL file's -wal and -shm beside it). A newer
+    // centinela that stopped before a checkpoint left its header in the -wal file, which SQLite reads first.
+    const newest = walPageOne(`${full}-wal`, USER_VERSION_AT + 4) ?? header;
     const newer =
-      header && header.length >= USER_VERSION_AT + 4 ? newerSchema?.(header.readInt32BE(USER_VERSION_AT)) : undefined;
+      newest && newest.length >= USER_VERSION_AT + 4 ? newerSchema?.(newest.readInt32BE(USER_VERSION_AT)) : undefined;
     return newer && `is a state store ${newer}`;
   }
   if (!found.isDirectory()) return `cannot be created: one of the folders above it is a file. ${FIX}`;

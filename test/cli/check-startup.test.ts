@@ -2,7 +2,7 @@
 // is not this host's, and files the probes and channels read that are not there, each at its file:line:col, quoting nothing that came from the environment or
 // from the URL.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +223,41 @@ describe('check of the SQLite state file', () => {
       `${dir}/centinela.yaml:4:9  state.path: the value filled in from \${STATE} is a ${refused.replace(/^state store is /, 'state store ')}.\n` +
         '1 problem in 1 file; nothing was started.',
     );
+  });
+
+  it('refuses a state file whose newer version is only in its -wal, as run does, and ignores a write torn there', async () => {
+    // A newer centinela killed after it migrated, before a checkpoint: its header is in the -wal file alone.
+    const live = join(tmp, 'live.db');
+    openDb(live).close();
+    const writer = new Database(live);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.pragma('user_version = 99');
+    const crashed = mkdtempSync(join(tmp, 'crashed-'));
+    const path = join(crashed, 'state.db');
+    copyFileSync(live, path);
+    copyFileSync(`${live}-wal`, `${path}-wal`);
+    writer.close();
+    // The database file's own header still says this version.
+    expect(readFileSync(path).readInt32BE(60)).toBe(MIGRATIONS.at(-1)?.version);
+    const before = [readFileSync(path), readFileSync(`${path}-wal`)];
+    const { code, told } = await checked(dir, env(path));
+    expect(code).toBe(1);
+    expect(told).toMatch(/state\.path: the value filled in from \$\{STATE\} is a state store at schema version 99, /);
+    // Nothing made or changed beside it: no -shm, the -wal as it was.
+    expect(readdirSync(crashed)).toEqual(['state.db', 'state.db-wal']);
+    expect([readFileSync(path), readFileSync(`${path}-wal`)]).toEqual(before);
+    // run, through SQLite, reads the same version there (on a copy: opening it changes the files).
+    const copy = join(mkdtempSync(join(tmp, 'copy-')), 'state.db');
+    copyFileSync(path, copy);
+    copyFileSync(`${path}-wal`, `${copy}-wal`);
+    expect(() => openDb(copy)).toThrow(/^state store is at schema version 99, /);
+    // The commit frame torn by a crash (a byte of its page not as written, so its checksum fails): the write never
+    // happened, for SQLite as for check.
+    const wal = readFileSync(`${path}-wal`);
+    wal.writeUInt8(wal.readUInt8(wal.length - 1) ^ 0xff, wal.length - 1);
+    writeFileSync(`${path}-wal`, wal);
+    expect(await checked(dir, env(path))).toMatchObject({ code: 0 });
+    openDb(path).close();
   });
 
   it('passes a state file of this version, and one not made yet (run makes it), creating nothing', async () => {
