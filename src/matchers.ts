@@ -104,13 +104,26 @@ const MATCHER_TEXT = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/s;
 
 /**
  * One matcher as a command line or a query string writes it, amtool's way (`alertname=ApiDown`, `route=~/api/.*`,
- * `status!=200`), as an entry of the map form (`["route", "=~/api/.*"]`); undefined when the text is no matcher.
+ * `status!=200`, or quoted: `b=""`, `route=~"/api/\d+"`), as an entry of the map form (`["route", "=~/api/.*"]`);
+ * undefined when the text is no matcher.
  */
 export function matcherEntry(text: string): [label: string, value: string] | undefined {
   const m = MATCHER_TEXT.exec(text);
   if (!m) return undefined;
-  const [, label = '', op = '=', value = ''] = m;
+  const [, label = '', op = '=', written = ''] = m;
+  const value = unquoted(written);
   return [label, op === '=' ? value : `${op}${value}`];
+}
+
+/**
+ * A matcher's value as amtool and PromQL write it: in double quotes, with `\"`, `\\` and `\n` escaped (`""` is the
+ * empty value, which an absent label matches: without this, `b=""` matched a b of two quote marks), or bare, as it
+ * is. Another backslash stays with what follows it, as amtool leaves it, so a quoted regex's `\d` needs no doubling. A
+ * value that does not both open and close with an unescaped quote is bare.
+ */
+export function unquoted(written: string): string {
+  const closed = /^"(?:[^"\\]|\\.)*"$/s.test(written);
+  return closed ? written.slice(1, -1).replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c)) : written;
 }
 
 /** The written form of matchers again (`=~regex`, `!=value`, plain value), for storing and showing them. */

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { labelName } from '../config/schema.js';
-import { type Matcher, matchesAll, parseMatchers, withoutProto } from '../matchers.js';
+import { type Matcher, matchesAll, parseMatchers, unquoted, withoutProto } from '../matchers.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
@@ -376,13 +376,10 @@ function matchedLabels(a: AlertView): Labels {
  */
 function filterMatchers(filters: readonly string[]): Matcher[] {
   return filters.flatMap((text, i) => {
-    const m = /^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"]*?))\s*\}?\s*$/.exec(
-      text,
-    );
+    const m = /^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"]*?)\s*\}?\s*$/.exec(text);
     if (!m) throw badFilter(i, 'is not a matcher: write name="value", name!="value", name=~"regex" or name!~"regex"');
-    const [, label = '', op = '=', quoted, bare] = m;
-    const value = quoted !== undefined ? (JSON.parse(`"${quoted}"`) as string) : (bare ?? '');
-    return oneMatcher(label, op, value, (problem) => badFilter(i, problem));
+    const [, label = '', op = '=', written = ''] = m;
+    return oneMatcher(label, op, unquoted(written), (problem) => badFilter(i, problem));
   });
 }
 

@@ -65,6 +65,10 @@ describe('centinela alerts', () => {
     expect((JSON.parse(matched.out) as AlertView[]).map((a) => a.id)).toEqual([alert.id]);
     expect((await centinela(['alerts', 'priority=~P2|P3'])).out).toBe('no alerts\n');
     expect((await centinela(['alerts', 'alertname!~Api.*', '--json'])).out).toBe('[]\n');
+    // amtool's quoted form: shard="" is shard absent, which ApiDown is; shard!="" only an alert that has one.
+    const quoted = await centinela(['alerts', 'alertname="ApiDown"', 'shard=""', '--json']);
+    expect((JSON.parse(quoted.out) as AlertView[]).map((a) => a.id)).toEqual([alert.id]);
+    expect((await centinela(['alerts', 'shard!=""', '--json'])).out).toBe('[]\n');
     // What the status page shows: its alerts are the list's.
     const page = await d.app.server.inject({ url: '/', headers: { authorization: `Bearer ${WRITE_TOKEN}` } });
     expect(page.statusCode).toBe(200);

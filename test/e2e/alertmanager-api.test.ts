@@ -302,6 +302,27 @@ describe('amtool and the acceptance review', () => {
     expect((await amtool('alert', 'query', 'priority=P3')).out).not.toMatch(/QueueSlow/);
   });
 
+  it('filters with matchers as amtool writes them: b="" is b absent, a quoted regex keeps its backslashes', async () => {
+    const without = firing({ alertname: 'ShardLag', team: 'db' });
+    expect((await post([without, firing({ alertname: 'ShardLag', team: 'db', shard: '7' })])).status).toBe(200);
+    await d.advance(1_000);
+    const shards = async (...filters: string[]) => {
+      const query = filters.map((f) => `filter=${encodeURIComponent(f)}`).join('&');
+      const res = await fetch(`${url}/api/v2/alerts?filter=alertname%3DShardLag&${query}`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { labels: Record<string, string> }[]).map((a) => a.labels.shard ?? 'none');
+    };
+    expect(await shards('shard=""')).toEqual(['none']);
+    expect(await shards('shard!=""')).toEqual(['7']);
+    expect(await shards('shard=~"\\d+"')).toEqual(['7']);
+    expect(await shards('shard!~"\\d+"')).toEqual(['none']);
+    const amtoolSays = await amtool('alert', 'query', '-o', 'json', 'alertname=ShardLag', 'shard=~"\\d+"');
+    expect(amtoolSays).toMatchObject({ ok: true });
+    // The JSON line, then amtool's warning that the versions differ.
+    const [listed = ''] = amtoolSays.out.split('\n');
+    expect((JSON.parse(listed) as { labels: Record<string, string> }[]).map((a) => a.labels.shard)).toEqual(['7']);
+  });
+
   it('refuses an alert that ends before it starts, saying where', async () => {
     const now = d.clock.now();
     const res = await post([

@@ -318,6 +318,25 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     expect((await scrape()).detail).toContain('kept 2 series');
     expect(samplesOf(await scrape())).toEqual([{ name: 'task_errors', labels: {}, value: near(10 / 60) }]);
   });
+
+  it('takes a series without a label, or with it empty, as matching an empty value, and neither as matching !=""', async () => {
+    const { run } = setup(
+      {
+        gauges: [
+          { metric: 'queue_depth', match: { pool: '' }, as: 'unpooled' },
+          { metric: 'queue_depth', match: { pool: '!=' }, by: ['pool'], as: 'pooled' },
+        ],
+      },
+      (_req, res) =>
+        res
+          .writeHead(200, { 'content-type': TEXT_FORMAT })
+          .end('queue_depth{worker="a"} 3\nqueue_depth{worker="b",pool=""} 4\nqueue_depth{worker="c",pool="p1"} 5\n'),
+    );
+    expect(samplesOf(await run())).toEqual([
+      { name: 'unpooled', labels: {}, value: 7 },
+      { name: 'pooled', labels: { pool: 'p1' }, value: 5 },
+    ]);
+  });
 });
 
 describe('quantileName', () => {

@@ -95,6 +95,29 @@ describe('evaluation over runs', () => {
     expect(events.map((e) => e.alert.labels.container)).toEqual(['grupo_gad_api']);
   });
 
+  it.each([
+    ['', ['none']],
+    ['!=', ['grupo_gad_api']],
+  ])('a matcher with an empty value (container: "%s") takes an absent label as empty', (value, expected) => {
+    const h = harness({
+      probes: [probe('docker')],
+      rules: [
+        {
+          name: 'MemoryHigh',
+          sample: 'docker.memory_percent',
+          match: { container: value },
+          op: '>',
+          thresholds: { P2: 90 },
+        },
+      ],
+    });
+    const events = h.runSamples('docker', [
+      { name: 'docker.memory_percent', labels: {}, value: 95 },
+      { name: 'docker.memory_percent', labels: { container: 'grupo_gad_api' }, value: 99 },
+    ]);
+    expect(events.map((e) => e.alert.labels.container ?? 'none')).toEqual(expected);
+  });
+
   it('hysteresis: fires above 90, stays firing between 80 and 90, clears below 80', () => {
     const h = harness({
       probes: [probe('docker')],

@@ -87,4 +87,29 @@ describe('inhibition', () => {
     ];
     expect(inhibitions(rules, alerts)).toEqual(new Map([['slow-a', ['db-a']]]));
   });
+
+  it('takes an empty value as an absent label, in source, target and equal', () => {
+    const m = (map: Record<string, string>) => {
+      const p = parseMatchers(map);
+      if (!('matchers' in p)) throw new Error('bad matchers');
+      return p.matchers;
+    };
+    // A source without a shard holds the targets that have one and those with none only where `equal` agrees: an
+    // absent shard equals an empty one.
+    const rules = [{ source: m({ alertname: 'DbDown', shard: '' }), target: m({ shard: '!=' }), equal: ['zone'] }];
+    const alerts: Inhibitable[] = [
+      { id: 'db', labels: { alertname: 'DbDown', zone: '' }, firing: true },
+      { id: 'db-shard', labels: { alertname: 'DbDown', shard: '1' }, firing: true },
+      { id: 'lag-1', labels: { alertname: 'Lag', shard: '1' }, firing: true },
+      { id: 'lag-empty', labels: { alertname: 'Lag', shard: '' }, firing: true },
+      { id: 'lag-none', labels: { alertname: 'Lag' }, firing: true },
+      { id: 'lag-zone', labels: { alertname: 'Lag', shard: '2', zone: 'b' }, firing: true },
+    ];
+    expect(inhibitions(rules, alerts)).toEqual(
+      new Map([
+        ['lag-1', ['db']],
+        ['db-shard', ['db']],
+      ]),
+    );
+  });
 });

@@ -111,6 +111,19 @@ describe('one-shot windows (deploys)', () => {
     expect(summarize(h.run('api', { latency_p95_seconds: 0.3 }))).toEqual(['firing ApiLatencyHigh P2']);
   });
 
+  it('takes an empty value in `match` as an absent label: shard="" holds alerts without shard', () => {
+    const h = deployHarness();
+    h.evaluator.api.openWindow({ probes: ['api_health'], max: 10 * MIN, reason: 'deploy', match: m({ shard: '' }) });
+    const events = h.runSamples('api', [
+      { name: 'api.latency_p95_seconds', labels: {}, value: 0.3 },
+      { name: 'api.latency_p95_seconds', labels: { shard: '1' }, value: 0.3 },
+    ]);
+    expect(events.map((e) => `${e.alert.labels.shard ?? 'none'} ${e.alert.suppressedBy.length > 0}`)).toEqual([
+      'none true',
+      '1 false',
+    ]);
+  });
+
   it('a probe that has not failed yet does not close the window until `settle` has passed', async () => {
     const h = deployHarness();
     h.evaluator.api.openWindow({ probes: ['api_health'], max: 10 * MIN, reason: 'zero-downtime deploy' });

@@ -299,6 +299,26 @@ describe('silences', () => {
     }
   });
 
+  it.each([
+    ['', 'shard=""', ['none held', '1 paged']],
+    ['!=', 'shard!=""', ['none paged', '1 held']],
+  ])('takes an empty value as an absent label: a silence on %s (%s) holds %j', (value, _, expected) => {
+    const h = harness();
+    h.evaluator.api.createSilence({
+      matchers: m({ alertname: 'ApiLatencyHigh', shard: value }),
+      endsAt: h.clock.now() + HOUR,
+      owner: 'a',
+      reason: 'r',
+    });
+    const events = h.runSamples('api', [
+      { name: 'api.latency_p95_seconds', labels: {}, value: 0.3 },
+      { name: 'api.latency_p95_seconds', labels: { shard: '1' }, value: 0.3 },
+    ]);
+    expect(
+      events.map((e) => `${e.alert.labels.shard ?? 'none'} ${e.alert.suppressedBy.length > 0 ? 'held' : 'paged'}`),
+    ).toEqual(expected);
+  });
+
   it('matches `priority` like a label', () => {
     const h = harness();
     h.run('api', { latency_p95_seconds: 0.3 });
