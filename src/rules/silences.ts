@@ -3,7 +3,7 @@
 // (with suppressedBy), so its resolution reaches whoever was already paged. The engine keeps them in the store
 // (src/engine/stored-silences.ts); ended silences stay there for the record.
 import { randomBytes } from 'node:crypto';
-import { formatDuration } from '../duration.js';
+import { formatDuration, LONGEST_DURATION_MS } from '../duration.js';
 import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
@@ -61,7 +61,10 @@ export function newSilence(
   if (owner === '') problems.push('needs an owner: who is silencing');
   if (reason === '') problems.push('needs a reason: why it is silenced');
   if (!Number.isFinite(startsAt) || !Number.isFinite(input.endsAt)) problems.push('needs valid start and end times');
-  else if (input.endsAt <= Math.max(startsAt, now)) problems.push('must end in the future and after it starts');
+  else {
+    const times = silenceTimes(startsAt, input.endsAt, now);
+    if (times) problems.push(`${times.field} ${times.problem}`);
+  }
   if (problems.length > 0) throw new AlertingError('SILENCE_INVALID', `silence: ${problems.join('; ')}`);
   if (!input.force) {
     const checked = input.anyAlertname ? input.matchers.filter((m) => m.label !== 'alertname') : input.matchers;
@@ -77,6 +80,27 @@ export function newSilence(
     reason,
     createdAt: now,
   };
+}
+
+/**
+ * What is wrong with a silence's start and end at `now`, with the field it is about, or undefined. The end must be in
+ * the future and after the start; a silence lasts at most 36500d (100 years) from its start, or from now once started,
+ * the longest `for` takes, so an end written as a time is held as one written as a duration (a silence to year 9999
+ * was taken); and it starts within as long from now.
+ */
+export function silenceTimes(
+  startsAt: number,
+  endsAt: number,
+  now: number,
+): { field: 'startsAt' | 'endsAt'; problem: string } | undefined {
+  const longest = `${formatDuration(LONGEST_DURATION_MS)} (100 years)`;
+  const from = Math.max(startsAt, now);
+  if (endsAt <= from) return { field: 'endsAt', problem: 'must be in the future and after startsAt' };
+  if (startsAt - now > LONGEST_DURATION_MS) return { field: 'startsAt', problem: `is more than ${longest} from now` };
+  if (endsAt - from > LONGEST_DURATION_MS) {
+    return { field: 'endsAt', problem: `is more than ${longest} after ${startsAt > now ? 'startsAt' : 'now'}` };
+  }
+  return undefined;
 }
 
 /** Where a silence stands at `now`. */

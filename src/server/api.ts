@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
 import { matcherEntry, matchers } from '../matchers.js';
+import { silenceTimes } from '../rules/silences.js';
 import { CLIENT_HEADER, type Operations, OUTPUT_MAX } from './api-shapes.js';
 import { PAGE_HEADER } from './auth.js';
 import { ApiError } from './errors.js';
@@ -180,8 +181,9 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
     const body = parseInput(silenceBody, req.body, 'body');
     const startsAt = body.startsAt ? Date.parse(body.startsAt) : now();
     const endsAt = body.endsAt ? Date.parse(body.endsAt) : startsAt + (body.for ?? 0);
-    if (endsAt <= Math.max(startsAt, now())) {
-      const problem = 'body.endsAt: must be in the future and after startsAt';
+    const times = silenceTimes(startsAt, endsAt, now());
+    if (times) {
+      const problem = `body.${times.field}: ${times.problem}`;
       throw new ApiError('BAD_REQUEST', problem, { problems: [problem] });
     }
     const silence = await ops.addSilence({

@@ -266,6 +266,14 @@ describe('amtool and the acceptance review', () => {
     expect(typo.out).toContain('--force on the centinela command line');
   });
 
+  it('holds a silence whose end is a time to 36500d (100 years), as one whose length is given', async () => {
+    const args = [`--http.config.file=${httpConfig}`, 'silence', 'add', 'alertname=AppDown', 'priority=P3', '-c', 'x'];
+    const far = await amtool(...args, '--end=9999-12-31T23:59:59Z');
+    expect(far.ok).toBe(false);
+    expect(far.out).toContain('silence: endsAt is more than 36500d (100 years) after now');
+    expect((await amtool(...args, '--end=2100-01-01T00:00:00Z')).out).toMatch(/^sil_\w+$/m);
+  });
+
   it('refuses a day-long silence on an alert Prometheus has not sent yet: it may come at P0', async () => {
     const forADay = (...matchers: string[]) => silenceFor('24h', ...matchers);
     // DatabaseDown is not open (nothing sent it): a page_p0 source may still send it at P0, held a day in silence.

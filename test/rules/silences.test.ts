@@ -156,8 +156,34 @@ describe('silences', () => {
     expect(() =>
       h.evaluator.api.createSilence({ matchers: [], endsAt: h.clock.now() - 1, owner: ' ', reason: '' }),
     ).toThrow(
-      'silence: needs at least one matcher, e.g. { alertname: ApiDown }; needs an owner: who is silencing; needs a reason: why it is silenced; must end in the future and after it starts',
+      'silence: needs at least one matcher, e.g. { alertname: ApiDown }; needs an owner: who is silencing; needs a reason: why it is silenced; endsAt must be in the future and after startsAt',
     );
+  });
+
+  it('holds an end or a start given as a time to 36500d (100 years), as "for" is held', () => {
+    const h = harness();
+    const now = h.clock.now();
+    const DAY = 86_400_000;
+    const create = (startsAt: number, endsAt: number) =>
+      h.evaluator.api.createSilence({
+        matchers: m({ team: 'devops', priority: 'P3' }),
+        startsAt,
+        endsAt,
+        owner: 'a',
+        reason: 'r',
+      });
+    expect(() => create(now, Date.UTC(9999, 11, 31))).toThrow(
+      'silence: endsAt is more than 36500d (100 years) after now',
+    );
+    expect(() => create(now + 36_501 * DAY, now + 36_502 * DAY)).toThrow(
+      'silence: startsAt is more than 36500d (100 years) from now',
+    );
+    expect(() => create(now + DAY, now + 36_502 * DAY)).toThrow(
+      'silence: endsAt is more than 36500d (100 years) after startsAt',
+    );
+    // A start in the past counts from now: what is left of it is what it holds.
+    expect(create(now - DAY, now + 36_500 * DAY).state).toBe('active');
+    expect(create(now + DAY, now + 36_501 * DAY).state).toBe('pending');
   });
 
   it.each([

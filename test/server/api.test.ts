@@ -144,6 +144,49 @@ describe('bad requests', () => {
     });
     expect(far.statusCode).toBe(400);
     expect(far.json().error.details.problems).toEqual(['body.for: "99999999999d" is longer than 36500d (100 years)']);
+    // The same cap when the end (or the start) is a time: a silence ending in 9999 was taken as one "for" refuses.
+    const DAY = 86_400_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    for (const [times, problem] of [
+      [{ endsAt: '9999-12-31T23:59:59Z' }, 'body.endsAt: is more than 36500d (100 years) after now'],
+      [
+        { startsAt: '9999-12-31T22:59:59Z', endsAt: '9999-12-31T23:59:59Z' },
+        'body.startsAt: is more than 36500d (100 years) from now',
+      ],
+      [
+        { startsAt: iso(d.clock.now() + 365 * DAY), endsAt: iso(d.clock.now() + (365 + 36_501) * DAY) },
+        'body.endsAt: is more than 36500d (100 years) after startsAt',
+      ],
+      [{ startsAt: '9999-12-31T22:59:59Z', for: '1h' }, 'body.startsAt: is more than 36500d (100 years) from now'],
+    ] as const) {
+      const payload = { matchers: { alertname: 'ApiLatencyHigh', priority: 'P2' }, by: 'ana', reason: 'x', ...times };
+      const res = await call('POST', '/api/v1/silences', { headers: auth, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details.problems).toEqual([problem]);
+    }
+    // As long as "for" may say, it is taken either way.
+    const longest = { matchers: { alertname: 'ApiLatencyHigh', priority: 'P2' }, by: 'ana', reason: 'x' };
+    const endsAt = iso(d.clock.now() + 36_500 * DAY);
+    for (const payload of [
+      { ...longest, for: '36500d' },
+      { ...longest, endsAt },
+    ]) {
+      const taken = await call('POST', '/api/v1/silences', { headers: auth, payload });
+      expect(taken.statusCode).toBe(201);
+      await call('POST', `/api/v1/silences/${taken.json().silence.id}/expire`, { headers: auth });
+    }
+    // And the priority's cap: a P0 silence's end given as a time is held to 1h as "for" is.
+    const p0 = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: {
+        matchers: { alertname: 'ApiDown' },
+        endsAt: iso(d.clock.now() + 7_200_000),
+        by: 'ana',
+        reason: 'x',
+      },
+    });
+    expect(p0.statusCode).toBe(422);
+    expect(p0.json().error.code).toBe('SILENCE_TOO_LONG');
     expect((await call('GET', '/api/v1/silences', { headers: read })).statusCode).toBe(200);
     for (const url of ['/api/v1/alerts/whatever/ack', '/api/v1/silences/whatever/expire']) {
       const res = await d.app.server.inject({
@@ -389,6 +432,16 @@ describe('silences and maintenance windows', () => {
     expect(long.json().error.code).toBe('WINDOW_TOO_LONG');
     expect(long.json().error.message).toMatch(
       /^a maintenance window of 3h is too long: it could match ApiDown at P0, /,
+    );
+    // A window's end is its max, a duration held to 1d whatever it holds back (a silence's end, a time, is held as its
+    // duration is: test 'names the field of a silence…').
+    const century = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: ['api_health'], match: { priority: 'P3' }, max: '36500d', reason: 'deploy' },
+    });
+    expect(century.statusCode).toBe(400);
+    expect(century.json().error.message).toBe(
+      'maintenance window: max 36500d is longer than 1d; for longer quiet use a silence',
     );
     const first = await call('POST', '/api/v1/maintenance', {
       headers: auth,
