@@ -14,6 +14,7 @@
 // The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time and lets the loop turn
 // (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU but delays no one.
 import { setImmediate as loopTurn } from 'node:timers/promises';
+import { excerpt } from './target-text.js';
 
 /** Metric types a `# TYPE` line may declare: the 0.0.4 ones and OpenMetrics' additions. */
 const TYPES = new Set([
@@ -378,14 +379,16 @@ class LineParser {
       throw this.#error(`expected a metric name after "# ${keyword}", found ${shown(text, this.#pos, end)}`);
     }
     if (this.#pos < end && !isBlank(text.charCodeAt(this.#pos))) {
-      throw this.#error(`expected a space after the metric name ${family}, found ${shown(text, this.#pos, end)}`);
+      throw this.#error(
+        `expected a space after the metric name ${excerpt(family)}, found ${shown(text, this.#pos, end)}`,
+      );
     }
     if (keyword !== 'TYPE') return; // HELP text and UNIT are free text the probe does not use
     this.#skipBlanks(end);
     const type = this.#token(end);
     if (!TYPES.has(type)) {
       throw this.#error(
-        `unknown metric type "${type}" for ${family}; expected counter, gauge, histogram, summary or untyped` +
+        `unknown metric type "${excerpt(type)}" for ${excerpt(family)}; expected counter, gauge, histogram, summary or untyped` +
           ' (OpenMetrics: also unknown, info, stateset, gaugehistogram)',
       );
     }
@@ -430,7 +433,7 @@ class LineParser {
       }
     }
     if (!isBlank(text.charCodeAt(pos))) {
-      throw this.#error(`expected a space and the value after ${name}, found ${shown(text, pos, end)}`);
+      throw this.#error(`expected a space and the value after ${excerpt(name)}, found ${shown(text, pos, end)}`);
     }
     while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
     // Counts are mostly plain integers: read those while finding the token's end, instead of slicing for Number().
@@ -447,7 +450,7 @@ class LineParser {
     const value = digitsOnly && digits > 0 && digits < 16 ? integer : parseNumber(text.slice(valueStart, pos));
     if (value === undefined) {
       const token = text.slice(valueStart, pos);
-      throw this.#error(`the value of ${name} ${notANumber(token)}: "${token}"`);
+      throw this.#error(`the value of ${excerpt(name)} ${notANumber(token)}: "${excerpt(token)}"`);
     }
     this.#pos = pos;
     this.#skipBlanks(end);
@@ -456,13 +459,13 @@ class LineParser {
       const tsText = this.#token(end);
       timestamp = parseNumber(tsText);
       if (timestamp === undefined || !Number.isFinite(timestamp)) {
-        throw this.#error(`the timestamp of ${name} ${notANumber(tsText)}: "${tsText}"`);
+        throw this.#error(`the timestamp of ${excerpt(name)} ${notANumber(tsText)}: "${excerpt(tsText)}"`);
       }
       this.#skipBlanks(end);
     }
     // What remains may only be an OpenMetrics exemplar (` # {trace_id="..."} 0.05`), which the probe ignores.
     if (this.#pos < end && text.charCodeAt(this.#pos) !== HASH) {
-      throw this.#error(`unexpected ${shown(text, this.#pos, end)} after the value of ${name}`);
+      throw this.#error(`unexpected ${shown(text, this.#pos, end)} after the value of ${excerpt(name)}`);
     }
     this.samples++;
     this.#handler.sample({ name, labels, value, timestamp }, this.lines);
@@ -483,14 +486,16 @@ class LineParser {
     this.#skipBlanks(end);
     const c = text.charCodeAt(this.#pos);
     if (c !== COMMA && c !== CLOSE) {
-      throw this.#error(`expected "," or "}" after the metric name ${name}, found ${shown(text, this.#pos, end)}`);
+      throw this.#error(
+        `expected "," or "}" after the metric name ${excerpt(name)}, found ${shown(text, this.#pos, end)}`,
+      );
     }
     return name;
   }
 
   /** A quoted metric or label name at the cursor (moving past it); an empty one is an error. */
   #quotedName(end: number, what: string): string {
-    const name = this.#string(end, `a quoted ${what} is not closed with '"'`);
+    const name = this.#string(end, () => `a quoted ${what} is not closed with '"'`);
     if (name === '') throw this.#error(`empty ${what} ""`);
     return name;
   }
@@ -536,25 +541,28 @@ class LineParser {
         if (label === '__proto__') throw this.#error('label name __proto__ is reserved');
         names[index] = label;
       }
-      for (let j = 0; j < index; j++) if (names[j] === label) throw this.#error(`label ${label} appears twice`);
+      for (let j = 0; j < index; j++)
+        if (names[j] === label) throw this.#error(`label ${excerpt(label)} appears twice`);
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       if (text.charCodeAt(pos) !== EQUALS) {
-        throw this.#error(`expected "=" after label name ${label}, found ${shown(text, pos, end)}`);
+        throw this.#error(`expected "=" after label name ${excerpt(label)}, found ${shown(text, pos, end)}`);
       }
       pos++;
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       if (text.charCodeAt(pos) !== QUOTE) {
-        throw this.#error(`expected '"' to open the value of label ${label}, found ${shown(text, pos, end)}`);
+        throw this.#error(`expected '"' to open the value of label ${excerpt(label)}, found ${shown(text, pos, end)}`);
       }
       this.#pos = pos;
-      labels[label] = this.#string(end, `the value of label ${label} is not closed with '"'`);
+      labels[label] = this.#string(end, () => `the value of label ${excerpt(label)} is not closed with '"'`);
       pos = this.#pos;
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       const c = text.charCodeAt(pos);
       if (c === COMMA) {
         pos++;
       } else if (c !== CLOSE) {
-        throw this.#error(`expected "," or "}" after the value of label ${label}, found ${shown(text, pos, end)}`);
+        throw this.#error(
+          `expected "," or "}" after the value of label ${excerpt(label)}, found ${shown(text, pos, end)}`,
+        );
       }
     }
     this.#pos = pos + 1;
@@ -562,13 +570,14 @@ class LineParser {
 
   /**
    * A quoted string (a label value or a quoted name) from the opening quote to past the closing one; unescapes \\, \"
-   * and \n (other escapes stay as written). `unclosed` is the error when the line ends first.
+   * and \n (other escapes stay as written). `unclosed` says the error when the line ends first (a function: the
+   * message is built only then, not for every label of every line).
    */
-  #string(end: number, unclosed: string): string {
+  #string(end: number, unclosed: () => string): string {
     const text = this.#text;
     const open = this.#pos + 1;
     const close = text.indexOf('"', open);
-    if (close < 0 || close >= end) throw this.#error(unclosed);
+    if (close < 0 || close >= end) throw this.#error(unclosed());
     if (this.#backslash < open) {
       const next = text.indexOf('\\', open);
       this.#backslash = next < 0 ? text.length : next;
@@ -594,7 +603,7 @@ class LineParser {
       }
       i++; // Prometheus keeps an unknown escape as written, but it still cannot end the value
     }
-    throw this.#error(unclosed);
+    throw this.#error(unclosed());
   }
 
   /** The metric name at the cursor (moving past it) and whether the handler selects it. */

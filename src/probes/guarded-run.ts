@@ -9,6 +9,7 @@ import type { Sample } from '../types.js';
 import { createProbe, probeKind } from './index.js';
 import { abortReason } from './net-failure.js';
 import { type Probe, type ProbeResult, sample } from './probe.js';
+import { excerpt } from './target-text.js';
 
 /** How long a probe may take to return after its signal fired before the run is given up on without it. */
 export const ABANDON_AFTER_MS = 1_000;
@@ -17,7 +18,8 @@ export const ABANDON_AFTER_MS = 1_000;
 export interface RunOutcome {
   /**
    * The probe's verdict, with every secret of its config scrubbed from reason, detail and cannotMeasure, and every
-   * value that came from the environment named by its key instead.
+   * value that came from the environment named by its key instead; then each cut to its longest (REASON_CHARS,
+   * DETAIL_CHARS).
    */
   result: ProbeResult;
   /** `<probe>.<sample>` with the probe's labels, then `<probe>.up` and `<probe>.duration_seconds`. */
@@ -140,13 +142,23 @@ function nameSamples(config: ProbeConfig, result: ProbeResult, durationMs: numbe
   return samples;
 }
 
+/**
+ * The longest reason or cannot-measure reason a run reports, whatever the probe put in it: each probe quotes its target
+ * in excerpts (target-text.ts), and this holds for a message that quotes one by other means (a driver's error).
+ */
+const REASON_CHARS = 2_000;
+/** The longest detail: it lists more (slow queries, log lines, notes), each bounded where it is written. */
+const DETAIL_CHARS = 16_000;
+
+/** `result` with every secret scrubbed from its texts, each then cut to its length. */
 function scrubResult(result: ProbeResult, scrub: (text: string) => string): ProbeResult {
+  // Scrubbed, then cut: a secret cut in half first would no longer be found whole.
   const clean = { ...result };
-  if (clean.detail !== undefined) clean.detail = scrub(clean.detail);
+  if (clean.detail !== undefined) clean.detail = excerpt(scrub(clean.detail), DETAIL_CHARS);
   if (clean.up) {
-    if (clean.cannotMeasure !== undefined) clean.cannotMeasure = scrub(clean.cannotMeasure);
+    if (clean.cannotMeasure !== undefined) clean.cannotMeasure = excerpt(scrub(clean.cannotMeasure), REASON_CHARS);
   } else {
-    clean.reason = scrub(clean.reason);
+    clean.reason = excerpt(scrub(clean.reason), REASON_CHARS);
   }
   return clean;
 }

@@ -6,6 +6,7 @@ import type { Agent, Dispatcher } from 'undici';
 import { redactUrl, type Secret } from '../config/secret.js';
 import { loadUndici, type Undici } from '../undici.js';
 import { type Endpoint, endpointOf } from './net-failure.js';
+import { excerpt } from './target-text.js';
 import { type TlsConfig, tlsConnectOptions } from './tls-options.js';
 
 /** What a probe's config says about where and how to ask. */
@@ -120,7 +121,7 @@ function redirectFailure(err: unknown, visited: readonly string[], maxRedirects:
   if (message.startsWith('Redirect loop detected')) return new RedirectError(`redirect loop at ${last}`);
   // A Location that is no URL, or not http(s): only a redirect can bring one, the configured URL is checked at load.
   if (visited.length > 0 && e?.code === 'ERR_INVALID_URL') {
-    const location = String((err as { input?: unknown }).input).slice(0, 100);
+    const location = excerpt(String((err as { input?: unknown }).input), 100);
     return new RedirectError(
       `cannot follow the redirect from ${last}: its Location ${JSON.stringify(location)} is no URL`,
     );
@@ -135,7 +136,7 @@ function redirectFailure(err: unknown, visited: readonly string[], maxRedirects:
 function contentEncoding(headers: IncomingHttpHeaders): string | undefined {
   const raw = headers['content-encoding'];
   const encoding = (Array.isArray(raw) ? raw.join(', ') : (raw ?? '')).trim();
-  return encoding === '' || encoding.toLowerCase() === 'identity' ? undefined : encoding.slice(0, 40);
+  return encoding === '' || encoding.toLowerCase() === 'identity' ? undefined : excerpt(encoding, 40);
 }
 
 /**

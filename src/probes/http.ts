@@ -10,9 +10,9 @@ import {
   RedirectError,
   readCapped,
 } from './http-client.js';
-import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
+import { showJson } from './target-text.js';
 
 export default defineProbe({
   kind: 'http',

@@ -39,6 +39,7 @@ import { type Bucket, bucketQuantile, type Point, type Range, rate } from './his
 import { encodedBody, HttpClient, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
+import { excerpt } from './target-text.js';
 
 /** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
 const ACCEPT = 'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';
@@ -196,12 +197,6 @@ async function* upTo(body: AsyncIterable<Uint8Array>, max: number): AsyncGenerat
   }
 }
 
-/** How a series reads in a message: `name{label="value",…}`, cut at 200 characters. */
-function seriesText(name: string, labels: Record<string, string>): string {
-  const text = `${name}${formatLabels(labels)}`;
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
 /** One GET of the exposition, parsed into the series the selections want; or the run's result when it failed. */
 async function scrape(
   client: HttpClient,
@@ -254,7 +249,7 @@ async function scrape(
           const first = scraped.current.get(key);
           if (first) {
             throw new ScrapeRefused(
-              `has the series ${seriesText(name, first.labels)} twice, on lines ${first.line} and ${line}; ` +
+              `has the series ${name}${formatLabels(first.labels)} twice, on lines ${first.line} and ${line}; ` +
                 'a scrape must hold each series once (Prometheus refuses it too)',
             );
           }
@@ -450,9 +445,10 @@ export function quantileName(q: number): string {
   return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
 }
 
+/** How a series' labels read in a message, `{label="value",…}`, as much as an excerpt quotes: they are the target's. */
 function formatLabels(labels: Record<string, string>): string {
   const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return pairs.length > 0 ? `{${pairs.join(',')}}` : '';
+  return pairs.length > 0 ? `{${excerpt(pairs.join(','))}}` : '';
 }
 
 function formatMatchers(matchers: readonly Matcher[]): string {

@@ -10,6 +10,7 @@ import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { parseInfo } from './redis-info.js';
+import { excerpt } from './target-text.js';
 import { tlsConnectOptions } from './tls-options.js';
 
 /** The ioredis package, loaded at the first run. */
@@ -189,7 +190,7 @@ export default defineProbe({
           const pong = await whileRunning(c, c.ping(), signal);
           pingSeconds = (clock.now() - started) / 1000;
           if (pong !== 'PONG')
-            throw new Error(`not Redis: PING was answered with ${JSON.stringify(pong).slice(0, 60)}`);
+            throw new Error(`not Redis: PING was answered with ${JSON.stringify(excerpt(String(pong), 60))}`);
           phase = 'waiting for INFO from';
           text = await whileRunning(c, c.info(), signal);
         } catch (err) {

@@ -4,9 +4,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Sample } from '../types.js';
 import { CounterRates } from './counter-rate.js';
 import { answerPreview, encodedBody, HttpClient, readCapped } from './http-client.js';
-import { showJson } from './json-value.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
+import { showJson } from './target-text.js';
 
 /** /ws/stats is a few hundred bytes; anything past this is not that endpoint. */
 const MAX_BODY_BYTES = 65_536;

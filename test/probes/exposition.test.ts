@@ -362,6 +362,25 @@ describe('parseExposition rejects malformed input with the line number', () => {
     expect(await parseError(`${line}\n`)).toBe(message);
   });
 
+  // A 500 KB name, label, type or value of a target (a page served where the metrics should be) is quoted in part.
+  const long = 'x'.repeat(500_000);
+  const cut = `${'x'.repeat(200)}… (500000 characters)`;
+  it.each([
+    [`${long} 1 2 3`, `line 1: unexpected "3" after the value of ${cut}`],
+    [`a ${long}`, `line 1: the value of a is not a number: "${cut}"`],
+    [`a 1 ${long}`, `line 1: the timestamp of a is not a number: "${cut}"`],
+    [`# TYPE a ${long}`, `line 1: unknown metric type "${cut}" for a; expected counter,`],
+    [`# TYPE ${long}.x gauge`, `line 1: expected a space after the metric name ${cut}, found "."`],
+    [`{"${long}" 1`, `line 1: expected "," or "}" after the metric name ${cut}, found "1"`],
+    [`a{${long} "1"} 2`, `line 1: expected "=" after label name ${cut}, found "\\""`],
+    [`a{${long}="1} 2`, `line 1: the value of label ${cut} is not closed with '"'`],
+    [`a{${long}="1",${long}="2"} 3`, `line 1: label ${cut} appears twice`],
+  ])('quotes at most 200 characters of what the target sent: %#', async (line, message) => {
+    const said = await parseError(`${line}\n`);
+    expect(said).toContain(message);
+    expect(said.length).toBeLessThan(500);
+  });
+
   it('names the line deep in a body, whatever the chunking', async () => {
     const good = Array.from({ length: 4122 }, (_, i) => `ok_total{i="${i}"} ${i}`).join('\n');
     const text = `${good}\nbroken{="x"} 1\nok_total 1\n`;

@@ -9,6 +9,7 @@ import { FakeClock } from '../../src/clock.js';
 import { type ProbeConfig, probeConfig } from '../../src/config/probes.js';
 import { checkProbes, runGuarded } from '../../src/probes/guarded-run.js';
 import { createProbe } from '../../src/probes/index.js';
+import type { ProbeResult } from '../../src/probes/probe.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 
 const log = pino({ level: 'silent' });
@@ -76,6 +77,44 @@ describe('runGuarded scrubs secrets from what the run reports', () => {
     expect(await reasonWith('.*')).toBe(
       'status 401: token <secret> expired; .*x and x.* are other words; <secret>-2 too',
     );
+  });
+});
+
+describe('runGuarded bounds what a run reports', () => {
+  const config = probeConfig.parse({
+    name: 'api',
+    kind: 'http',
+    every: '10s',
+    url: 'http://127.0.0.1:1/',
+    headers: { 'x-token': 's3cr3t-t0k3n' },
+  });
+  // Whatever the probe: a driver's error or a message that quotes its target by other means than an excerpt.
+  const outcome = (run: () => Promise<ProbeResult>) => runGuarded(config, { run }, { clock: new FakeClock(), log });
+
+  it('cuts a 500 KB reason, cannot-measure reason or thrown message to 2000 characters, saying so', async () => {
+    const page = 'x'.repeat(500_000);
+    const down = (await outcome(async () => ({ up: false, reason: page }))).result;
+    expect(down).toEqual({ up: false, reason: `${'x'.repeat(2_000)}… (500000 characters)` });
+    const thrown = (
+      await outcome(async () => {
+        throw new Error(page);
+      })
+    ).result;
+    expect(thrown.up || thrown.reason).toBe(`probe failed: ${'x'.repeat(1_986)}… (500014 characters)`);
+    const unmeasured = (await outcome(async () => ({ up: true, samples: [], cannotMeasure: page, detail: page })))
+      .result;
+    expect(unmeasured).toMatchObject({
+      cannotMeasure: `${'x'.repeat(2_000)}… (500000 characters)`,
+      detail: `${'x'.repeat(16_000)}… (500000 characters)`,
+    });
+  });
+
+  it('scrubs a secret before it cuts, so one across the cut is not shown in part', async () => {
+    const reason = `${'x'.repeat(1_995)}s3cr3t-t0k3n${'y'.repeat(100)}`;
+    expect((await outcome(async () => ({ up: false, reason }))).result).toEqual({
+      up: false,
+      reason: `${'x'.repeat(1_995)}<secr… (2103 characters)`,
+    });
   });
 });
 

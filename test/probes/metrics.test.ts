@@ -319,6 +319,24 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     expect(samplesOf(await scrape())).toEqual([{ name: 'task_errors', labels: {}, value: near(10 / 60) }]);
   });
 
+  it('quotes at most 200 characters of what a target sent in a reason or a note', async () => {
+    const long = 'x'.repeat(500_000);
+    const page = setup({ gauges: [{ metric: 'queue_depth', as: 'queue' }] }, (_req, res) =>
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth <html>${long}</html>\n`),
+    );
+    const refused = await page.run();
+    expect(refused.up && refused.cannotMeasure).toMatch(
+      /: line 1: the value of queue_depth is not a number: "<html>x+… \(500013 characters\)"$/,
+    );
+    expect(refused.up && refused.cannotMeasure?.length).toBeLessThan(400);
+    const nan = setup({ gauges: [{ metric: 'queue_depth', by: ['pool'], as: 'queue' }] }, (_req, res) =>
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth{pool="${long}"} NaN\n`),
+    );
+    const noted = await nan.run();
+    expect(noted.detail).toContain(`queue{pool="${'x'.repeat(194)}… (500007 characters)} is NaN`);
+    expect(noted.detail?.length).toBeLessThan(1_000);
+  });
+
   it('takes a series without a label, or with it empty, as matching an empty value, and neither as matching !=""', async () => {
     const { run } = setup(
       {
