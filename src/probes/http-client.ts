@@ -199,9 +199,27 @@ export function answerPreview(headers: IncomingHttpHeaders, body: Buffer): strin
 
 /**
  * `: <the first PREVIEW_BYTES of the body, whitespace folded>` with `…` when there was more, or nothing for an empty
- * body. Give it at least PREVIEW_BYTES + 1 bytes when there are more, so the cut shows.
+ * body; for a body that is not text (not UTF-8, or with control characters: compressed bytes without their
+ * Content-Encoding, an image), that it is not shown. Give it at least PREVIEW_BYTES + 1 bytes when there are more, so
+ * the cut shows.
  */
 export function bodyPreview(body: Buffer): string {
-  const text = body.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
-  return text ? `: ${text}${body.length > PREVIEW_BYTES ? '…' : ''}` : '';
+  const text = textOf(body.subarray(0, PREVIEW_BYTES));
+  if (text === undefined) return ' (its body is binary: not shown)';
+  const folded = text.replace(/\s+/g, ' ').trim();
+  return folded ? `: ${folded}${body.length > PREVIEW_BYTES ? '…' : ''}` : '';
+}
+
+/** A control character other than white space (NUL, ESC, DEL…): no text a person reads has one. */
+const CONTROL = /[^\P{Cc}\s]/u;
+
+/** `bytes` as UTF-8 text, a character cut at their end left out; undefined when they are not text. */
+function textOf(bytes: Buffer): string | undefined {
+  try {
+    // stream: a character cut at the end of the preview is held back, not taken for invalid UTF-8.
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return CONTROL.test(text) ? undefined : text;
+  } catch {
+    return undefined;
+  }
 }

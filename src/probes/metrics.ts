@@ -36,7 +36,7 @@ import { type Matcher, matchesAll } from '../matchers.js';
 import type { Sample } from '../types.js';
 import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
-import { encodedBody, HttpClient, readCapped } from './http-client.js';
+import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { excerpt } from './target-text.js';
@@ -215,8 +215,8 @@ async function scrape(
     const response = await client.send({ signal });
     const { statusCode } = response;
     if (statusCode < 200 || statusCode > 299) {
-      const start = (await readCapped(response.body, 200)).bytes.toString('utf8').replace(/\s+/g, ' ').trim();
-      const reason = `status ${statusCode} from ${at}: ${JSON.stringify(start)}`;
+      const { bytes } = await readCapped(response.body, PREVIEW_BYTES + 1);
+      const reason = `status ${statusCode} from ${at}${answerPreview(response.headers, bytes)}`;
       // The target is up and refused us: that is a credentials problem to raise, not an outage.
       return statusCode === 401 || statusCode === 403
         ? { up: true, samples: [], cannotMeasure: reason }

@@ -158,6 +158,20 @@ describe('http probe', () => {
       up: false,
       reason: 'status 503 (its body is in Content-Encoding "gzip", not decoded: not shown)',
     });
+    // Nor do the same bytes without the header, nor other binary; text cut in a character at 200 bytes is text.
+    target.route('/bytes-503', { status: 503, body: gzipped });
+    expect(await runOnce({ url: `${target.url}/bytes-503` })).toMatchObject({
+      up: false,
+      reason: 'status 503 (its body is binary: not shown)',
+    });
+    target.route('/nul-503', { status: 503, body: 'error\u0000\u0001 in frame' });
+    expect(await runOnce({ url: `${target.url}/nul-503` })).toMatchObject({
+      reason: 'status 503 (its body is binary: not shown)',
+    });
+    target.route('/text-503', { status: 503, body: `${'a'.repeat(199)}ñ and more` });
+    expect(await runOnce({ url: `${target.url}/text-503` })).toMatchObject({
+      reason: `status 503: ${'a'.repeat(199)}…`,
+    });
   });
 
   it("sends the URL's path and query as configured, with GET when no method is given", async () => {

@@ -98,17 +98,45 @@ describe('metrics probe when it cannot measure', () => {
     expect(await denied.run()).toEqual({
       up: true,
       samples: [],
-      cannotMeasure: `status 401 from 127.0.0.1:${target.http.port}: "token expired see /login"`,
+      cannotMeasure: `status 401 from 127.0.0.1:${target.http.port}: token expired see /login`,
     });
     const forbidden = setup({ rates: [{ metric: 'x', as: 'x' }] }, { status: 403, body: '' });
     expect(await forbidden.run()).toMatchObject({
       up: true,
-      cannotMeasure: `status 403 from 127.0.0.1:${target.http.port}: ""`,
+      cannotMeasure: `status 403 from 127.0.0.1:${target.http.port}`,
     });
     const down = setup({ rates: [{ metric: 'x', as: 'x' }] }, { status: 503, body: 'x'.repeat(300) });
     expect(await down.run()).toEqual({
       up: false,
-      reason: `status 503 from 127.0.0.1:${target.http.port}: "${'x'.repeat(200)}"`,
+      reason: `status 503 from 127.0.0.1:${target.http.port}: ${'x'.repeat(200)}…`,
+    });
+  });
+
+  it('shows no compressed or binary bytes as the body of an unexpected status', async () => {
+    // A gzip-answering target, as a proxy in front of the exporter that compresses its error pages answers.
+    const page = gzipSync(`<html>${'upstream unavailable '.repeat(50)}</html>`);
+    const at = `127.0.0.1:${target.http.port}`;
+    const gzipped = setup({ rates: [{ metric: 'x', as: 'x' }] }, (_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(page);
+    });
+    expect(await gzipped.run()).toEqual({
+      up: false,
+      reason: `status 503 from ${at} (its body is in Content-Encoding "gzip", not decoded: not shown)`,
+    });
+    const denied = setup({ rates: [{ metric: 'x', as: 'x' }] }, (_req, res) => {
+      res.writeHead(401, { 'content-encoding': 'gzip' }).end(gzipSync('token expired'));
+    });
+    expect(await denied.run()).toMatchObject({
+      up: true,
+      cannotMeasure: `status 401 from ${at} (its body is in Content-Encoding "gzip", not decoded: not shown)`,
+    });
+    // The same bytes without the header that says what they are: binary, not shown either.
+    const unlabelled = setup({ rates: [{ metric: 'x', as: 'x' }] }, (_req, res) => {
+      res.writeHead(502, { 'content-type': 'application/octet-stream' }).end(page);
+    });
+    expect(await unlabelled.run()).toEqual({
+      up: false,
+      reason: `status 502 from ${at} (its body is binary: not shown)`,
     });
   });
 
