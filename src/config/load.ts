@@ -20,7 +20,7 @@ import {
   withDefaultEscalation,
 } from './references.js';
 import { alertsFile, type Config, centinelaFile, escalationFile, type PostgresState } from './schema.js';
-import { filesRead, listenProblem, readFileProblem } from './startup.js';
+import { filesRead, listenProblem, postgresFilesProblem, readFileProblem } from './startup.js';
 import { statePathProblem } from './state-path.js';
 import { validateFile } from './validate.js';
 import { type Damage, unreadable, yamlProblems } from './yaml-issues.js';
@@ -245,15 +245,25 @@ async function startupProblems(
   };
   if (centinela) {
     const { state, server } = centinela;
-    // The URL is a secret: what failed is told without it.
-    if (state.kind === 'postgres') at('centinela', ['state', 'url'], await reach?.(state));
-    else at('centinela', ['state', 'path'], statePathProblem(state.path, newerSchema), state.path);
+    if (state.kind === 'postgres') {
+      // The URL is a secret: what failed is told without it. A file its TLS parameters name is looked at first.
+      const url = state.url.reveal();
+      const files = postgresFilesProblem(url);
+      if (files) at('centinela', ['state', 'url'], files, url);
+      else at('centinela', ['state', 'url'], await reach?.(state));
+    } else at('centinela', ['state', 'path'], statePathProblem(state.path, newerSchema), state.path);
     const listen = `${server.listen.host}:${server.listen.port}`;
     at('centinela', ['server', 'listen'], await listenProblem(server.listen), listen);
   }
   for (const key of ['alerts', 'escalation'] as const) {
     for (const file of filesRead(complete[key])) at(key, file.at, readFileProblem(file), file.path);
   }
+  const alerts = complete.alerts as Config['alerts'] | undefined;
+  alerts?.probes.forEach((probe, i) => {
+    if (probe.kind !== 'postgres') return;
+    const url = probe.url.reveal();
+    at('alerts', ['probes', i, 'url'], postgresFilesProblem(url), url);
+  });
   return out;
 }
 

@@ -2,6 +2,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { formatDuration, LONGEST_DURATION_MS, parseDuration } from '../duration.js';
+import { postgresTlsProblem } from '../postgres-tls.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
 
@@ -153,6 +154,19 @@ export const secretUrl = z
 export const secretUrlOf = (schemes: readonly string[], example: string) =>
   secretUrl.refine((u) => schemes.includes(new URL(u.reveal()).protocol), {
     message: `must start with ${schemes.map((s) => `${s}//`).join(' or ')}. Write e.g. ${example}`,
+  });
+
+const POSTGRES_SCHEMES = ['postgres:', 'postgresql:'];
+
+/**
+ * A PostgreSQL URL (a secret) whose TLS parameters can be honoured as libpq reads them (postgres-tls.ts): sslmode
+ * allow or prefer, node-postgres's own ssl and the like are refused at load with what to write instead.
+ */
+export const postgresUrl = (example: string) =>
+  secretUrlOf(POSTGRES_SCHEMES, example).superRefine((u, ctx) => {
+    if (!POSTGRES_SCHEMES.includes(new URL(u.reveal()).protocol)) return; // its scheme is told already
+    const problem = postgresTlsProblem(u.reveal());
+    if (problem) ctx.addIssue({ code: 'custom', message: `is a URL that ${problem}` });
   });
 
 /** A plain URL (no credentials expected). */

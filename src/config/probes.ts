@@ -5,7 +5,17 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
 import type { FromEnv } from './env-values.js';
-import { credential, duration, headers, labels, name, optionalSecret, secretUrl, secretUrlOf } from './primitives.js';
+import {
+  credential,
+  duration,
+  headers,
+  labels,
+  name,
+  optionalSecret,
+  postgresUrl,
+  secretUrl,
+  secretUrlOf,
+} from './primitives.js';
 
 const common = {
   name,
@@ -208,23 +218,35 @@ export const tlsProbe = z.strictObject({
   ca_file: z.string().optional(),
 });
 
-export const postgresProbe = z.strictObject({
-  ...common,
-  kind: z.literal('postgres'),
-  /** postgres:// or postgresql://, as libpq reads it (sslmode and other parameters included). */
-  url: secretUrlOf(['postgres:', 'postgresql:'], 'postgres://user:${PASSWORD}@db:5432/app'),
-  /** Active queries running longer than this are slow (runbook: 1 second). */
-  slow_query: duration.default(1_000),
-  /** Sessions idle in transaction longer than this are listed (runbook: 5 minutes). */
-  idle_in_transaction: duration.default(300_000),
-  /** How many slow / idle-in-transaction sessions to keep as detail. */
-  top: z.number().int().min(0).max(100).default(5),
-  /** Window of database size readings that database_growth_bytes_per_day is the slope of. */
-  growth_window: duration.default(24 * 3_600_000),
-  /** statement_timeout for centinela's own queries; defaults to the probe timeout. */
-  statement_timeout: duration.optional(),
-  tls: tls.optional(),
-});
+export const postgresProbe = z
+  .strictObject({
+    ...common,
+    kind: z.literal('postgres'),
+    /** postgres:// or postgresql://, its TLS parameters (sslmode, sslrootcert, …) as libpq reads them. */
+    url: postgresUrl('postgres://user:${PASSWORD}@db:5432/app'),
+    /** Active queries running longer than this are slow (runbook: 1 second). */
+    slow_query: duration.default(1_000),
+    /** Sessions idle in transaction longer than this are listed (runbook: 5 minutes). */
+    idle_in_transaction: duration.default(300_000),
+    /** How many slow / idle-in-transaction sessions to keep as detail. */
+    top: z.number().int().min(0).max(100).default(5),
+    /** Window of database size readings that database_growth_bytes_per_day is the slope of. */
+    growth_window: duration.default(24 * 3_600_000),
+    /** statement_timeout for centinela's own queries; defaults to the probe timeout. */
+    statement_timeout: duration.optional(),
+    tls: tls.optional(),
+  })
+  // With tls the URL's TLS parameters would be left out without a word: one place says how to connect.
+  .refine(
+    (probe) => !probe.tls || ![...new URL(probe.url.reveal()).searchParams.keys()].some((k) => k.startsWith('ssl')),
+    {
+      path: ['tls'],
+      message:
+        'is given, and url has TLS parameters (sslmode, sslrootcert, …) too. Write the TLS of the connection in one of ' +
+        'them: sslmode=verify-full&sslrootcert=/path/to/ca.pem in url, or tls alone',
+      when: (payload) => payload.issues.length === 0,
+    },
+  );
 
 export const redisProbe = z.strictObject({
   ...common,

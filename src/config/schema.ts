@@ -13,11 +13,11 @@ import {
   listenAddress,
   name,
   optionalSecret,
+  postgresUrl,
   priority,
   priorityMap,
   secret,
   secretUrl,
-  secretUrlOf,
   url,
 } from './primitives.js';
 import { probeConfig } from './probes.js';
@@ -401,7 +401,7 @@ export const centinelaFile = z.strictObject({
       z.strictObject({
         /** postgres: the state in a PostgreSQL database that two replicas can share. */
         kind: z.literal('postgres'),
-        url: secretUrlOf(['postgres:', 'postgresql:'], 'postgres://centinela:${STATE_DB_PASSWORD}@db:5432/centinela'),
+        url: postgresUrl('postgres://centinela:${STATE_DB_PASSWORD}@db:5432/centinela'),
         pool: z
           .strictObject({
             /** Connections at most: a flush takes one at a time, the API's reads none. */

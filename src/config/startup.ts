@@ -1,13 +1,15 @@
 // What `run` meets when it starts, checked without starting anything, so that `check` refuses what `run` cannot
 // start with: the state file at state.path (state-path.ts), server.listen's host (it resolves to an address of this
-// host), and the files the probes and channels read (tls.ca_file). Each problem is the rest of a sentence about a value, quoting no part of it; the
-// loader places it and names the value.
+// host), and the files the probes and channels read (tls.ca_file, and those a PostgreSQL URL's sslrootcert, sslcert
+// and sslkey name). Each problem is the rest of a sentence about a value, quoting no part of it; the loader places
+// it and names the value.
 
 import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { postgresTlsFiles, type TlsFileParam } from '../postgres-tls.js';
 import type { PathKey } from './errors.js';
 import type { CentinelaFile } from './schema.js';
 
@@ -91,22 +93,33 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-
  * text as `ca` without a word and trusts nothing of it, so a DER file or a key put there fails every handshake later
  * as "self-signed certificate", far from its cause.
  */
-function certificatesProblem(bytes: Buffer): string | undefined {
-  const blocks = [...bytes.toString('latin1').matchAll(PEM_CERTIFICATE)];
-  const fix = 'Point it at the CA certificate in PEM (from DER: openssl x509 -inform der -in ca.der -out ca.pem)';
-  if (blocks.length === 0) {
-    return `holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). ${fix}`;
-  }
-  const broken = blocks.findIndex((b) => {
-    try {
-      new X509Certificate(b[0]);
-      return false;
-    } catch {
-      return true;
+const certificatesProblem =
+  (of: string) =>
+  (bytes: Buffer): string | undefined => {
+    const blocks = [...bytes.toString('latin1').matchAll(PEM_CERTIFICATE)];
+    const fix = `Point it at ${of} in PEM (from DER: openssl x509 -inform der -in ca.der -out ca.pem)`;
+    if (blocks.length === 0) {
+      return `holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). ${fix}`;
     }
-  });
-  if (broken === -1) return undefined;
-  return `holds a PEM certificate that does not parse (certificate ${broken + 1} of ${blocks.length}). ${fix}`;
+    const broken = blocks.findIndex((b) => {
+      try {
+        new X509Certificate(b[0]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (broken === -1) return undefined;
+    return `holds a PEM certificate that does not parse (certificate ${broken + 1} of ${blocks.length}). ${fix}`;
+  };
+
+/** A private key in PEM, of any algorithm, encrypted or not. */
+const PEM_KEY = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/;
+
+/** What is wrong with a client certificate's key file: no PEM private key in it (Node would fail every handshake). */
+function keyProblem(bytes: Buffer): string | undefined {
+  if (PEM_KEY.test(bytes.toString('latin1'))) return undefined;
+  return "holds no PEM private key (-----BEGIN PRIVATE KEY----- …). Point it at the client certificate's key in PEM";
 }
 
 /**
@@ -114,8 +127,27 @@ function certificatesProblem(bytes: Buffer): string | undefined {
  * with what its content must be.
  */
 const FILE_KEYS: ReadonlyMap<string, (bytes: Buffer) => string | undefined> = new Map([
-  ['ca_file', certificatesProblem],
+  ['ca_file', certificatesProblem('the CA certificate')],
 ]);
+
+/** What the files a postgres:// URL's TLS parameters name must hold. */
+const URL_FILES: Readonly<Record<TlsFileParam, (bytes: Buffer) => string | undefined>> = {
+  sslrootcert: certificatesProblem('the CA certificate'),
+  sslcert: certificatesProblem('the client certificate'),
+  sslkey: keyProblem,
+};
+
+/**
+ * What is wrong with a file the TLS parameters of the postgres:// URL `url` name (sslrootcert, sslcert, sslkey), as
+ * the rest of a sentence about the URL, naming the parameter and quoting no path; else undefined.
+ */
+export function postgresFilesProblem(url: string): string | undefined {
+  for (const { param, path } of postgresTlsFiles(url)) {
+    const problem = readFileProblem({ at: [], path, content: URL_FILES[param] });
+    if (problem) return `names as ${param} a file that ${problem}`;
+  }
+  return undefined;
+}
 
 /** A file a probe or channel reads: where it is written, its path and what is wrong with its content. */
 export interface FileRead {

@@ -1,5 +1,6 @@
 // Turns a failed connection, handshake or request into the precise reason a person reads in a page:
 // "connection refused (127.0.0.1:8000)", "DNS lookup failed for api.example", "timed out after 5s".
+import { CERTIFICATE_FAILURES } from '../certificate-failures.js';
 import { PackageLoadError } from '../load-package.js';
 
 /** Where a probe was connecting to; host and port only, never the URL (it may carry credentials). */
@@ -26,20 +27,6 @@ export function abortReason(signal: AbortSignal): string {
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
 
-/** Node's codes for a certificate the client did not accept (chain, expiry, name). */
-const CERT_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
  * The reason for `err`, thrown while talking to `at`. An aborted `signal` wins over whatever error the abort caused
  * (but not over a client package that could not be loaded).
@@ -61,7 +48,7 @@ export function describeFailure(err: unknown, signal: AbortSignal, at: Endpoint)
   if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `connecting to ${where} timed out`;
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no route to ${where}`;
   // Node appends advice about --use-system-ca after a ';', which is no use to the person reading a page.
-  if (CERT_CODES.has(code)) return `TLS certificate of ${where} not accepted: ${e.message.split(';')[0]}`;
+  if (CERTIFICATE_FAILURES.has(code)) return `TLS certificate of ${where} not accepted: ${e.message.split(';')[0]}`;
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
     return `TLS handshake with ${where} failed: the server does not speak TLS there (wrong version number)`;
   }

@@ -7,6 +7,7 @@ import { untilAborted } from '../abortable.js';
 import { configScrubber } from '../config/env-values.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
 import { loadPackage } from '../load-package.js';
+import { certificateRefusal, PostgresTlsError, postgresConnection } from '../postgres-tls.js';
 import { CounterRates } from './counter-rate.js';
 import { growthPerMs, type UsagePoint } from './disk-growth.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
@@ -110,20 +111,17 @@ function readStats(rows: Record<string, unknown>[]): Stats {
 }
 
 /**
- * The probe's config turned into pg pool options; `ssl` replaces any ssl* parameters of the URL when tls is set.
- * `socket` makes each session's socket (pg calls it as it creates a session).
+ * The probe's config turned into pg pool options: TLS from the `tls` block when it is set (the URL then has no TLS
+ * parameters: the config refuses both), else from the URL's as libpq reads them (postgres-tls.ts, which reads the
+ * files they name). `socket` makes each session's socket (pg calls it as it creates a session).
  */
 async function poolConfig(cfg: PostgresProbeConfig, socket: () => Socket): Promise<pg.PoolConfig> {
-  const url = new URL(cfg.url.reveal());
-  let ssl: pg.PoolConfig['ssl'];
-  if (cfg.tls) {
-    // pg lets the URL's sslmode override an ssl option given beside it, so the URL's ssl keys go.
-    for (const key of [...url.searchParams.keys()]) if (key.startsWith('ssl')) url.searchParams.delete(key);
-    ssl = await tlsConnectOptions(cfg.tls);
-  }
+  const url = cfg.url.reveal();
+  const connection = cfg.tls
+    ? { connectionString: url, ssl: await tlsConnectOptions(cfg.tls) }
+    : postgresConnection(url);
   return {
-    connectionString: url.toString(),
-    ...(ssl ? { ssl } : {}),
+    ...connection,
     stream: socket,
     // One session serves a run; the second lets a run start while an aborted one is still being given up.
     max: 2,
@@ -197,6 +195,12 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
   if (/timeout expired|connection timeout/i.test(message)) return `${phase} ${where} timed out`;
   if (/Connection terminated/i.test(message)) return `connection closed by the server while ${phase} ${where}`;
   if (message.startsWith('answered something')) return `${where} ${message}`;
+  if (err instanceof PostgresTlsError) return message;
+  // The URL's sslmode checked the certificate (with a tls block, which the URL's TLS parameters never come with, the
+  // block did, and the net probes' words tell it).
+  const checkedByUrl = [...url.searchParams.keys()].some((key) => key.startsWith('ssl'));
+  const refused = checkedByUrl ? certificateRefusal(e.code, 'url') : undefined;
+  if (refused) return `${where}: ${refused}`;
   return describeFailure(err, signal, at);
 }
 

@@ -13,7 +13,7 @@
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StateError } from './errors.js';
-import { type Lead, unreachable } from './postgres.js';
+import { connectionOf, type Lead, lasting, unreachable } from './postgres.js';
 import { LOCK_SPACE } from './postgres-schema.js';
 
 /** The advisory lock key of leadership, in LOCK_SPACE (1 is migrations). */
@@ -52,8 +52,9 @@ export interface Leadership extends Lead {
 
 /**
  * Waits until this centinela holds the lead; resolves with it. While PostgreSQL does not answer, it keeps waiting
- * (told through onWaiting) and tries again every third of the lease; a refused login or a missing database, which
- * waiting does not mend, reject with STATE_UNREACHABLE at once.
+ * (told through onWaiting) and tries again every third of the lease; a failure that waiting does not mend (a refused
+ * login, a missing database, a server certificate the URL's sslmode does not accept: postgres.ts lasting) rejects with
+ * STATE_UNREACHABLE at once.
  *
  * Once leading, a failure of the lock's connection does not end the lead by itself: PostgreSQL may be unreachable
  * for everyone (then nobody else can take the lead, and this one keeps going, failing open: postgres.ts), or the
@@ -289,27 +290,22 @@ function watchWaiting(options: LeadershipOptions, pid: number, every: number, en
 
 /** Whether the server still has the session `pid`; false when it cannot be asked. */
 async function sessionExists(options: LeadershipOptions, pid: number): Promise<boolean> {
-  const client = new pg.Client({
-    connectionString: options.url,
-    connectionTimeoutMillis: options.connectTimeout,
-    query_timeout: options.connectTimeout,
-  });
-  client.on('error', () => {});
+  let client: pg.Client | undefined;
   try {
+    client = new pg.Client({
+      ...connectionOf(options.url),
+      connectionTimeoutMillis: options.connectTimeout,
+      query_timeout: options.connectTimeout,
+    });
+    client.on('error', () => {});
     await client.connect();
     const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
     return rows.length > 0;
   } catch {
     return false;
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
-}
-
-/** A refused login or a missing database: waiting does not mend them. */
-function lasting(err: StateError): boolean {
-  const code = (err.cause as { code?: string } | undefined)?.code;
-  return code !== undefined && (code.startsWith('28') || code === '3D000');
 }
 
 /** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
@@ -337,7 +333,7 @@ const TRY_LOCK = `SELECT held, NOT held AND EXISTS (
 
 /** A new connection for the lock, its idle_session_timeout the lease. Rejects with STATE_UNREACHABLE. */
 async function session(options: LeadershipOptions): Promise<{ client: pg.Client; pid: number }> {
-  const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeout });
+  const client = new pg.Client({ ...connectionOf(options.url), connectionTimeoutMillis: options.connectTimeout });
   // Until watched, an error only rejects the call in flight.
   client.on('error', () => {});
   try {

@@ -10,7 +10,7 @@
 // up, and the active prunes what an ended standby left behind.
 import pg from 'pg';
 import type { Clock } from '../clock.js';
-import { unreachable } from './postgres.js';
+import { connectionOf, unreachable } from './postgres.js';
 import { LOCK_SPACE } from './postgres-schema.js';
 
 const TABLE = 'centinela_requests';
@@ -99,7 +99,7 @@ function poolOf({ url, connectTimeout }: Connection, max: number): pg.Pool {
   // A query unanswered within the connect timeout (a network that drops packets) fails: neither a poll of the desk
   // nor its stop waits for ever.
   const pool = new pg.Pool({
-    connectionString: url,
+    ...connectionOf(url),
     max,
     connectionTimeoutMillis: connectTimeout,
     query_timeout: connectTimeout,

@@ -10,7 +10,7 @@
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { loadWorkingSet, unreachable } from './postgres.js';
+import { connectionOf, loadWorkingSet, unreachable } from './postgres.js';
 import { META_TABLE, type TableShape, tablesOf } from './postgres-schema.js';
 import { openStore, type SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
@@ -68,7 +68,7 @@ class Standby implements StandbyState {
     this.#tables = tablesOf(this.#mirror.db);
     // One connection is enough: a look, and now and then a load, one after the other.
     this.#pool = new pg.Pool({
-      connectionString: options.url,
+      ...connectionOf(options.url),
       max: 1,
       connectionTimeoutMillis: options.connectTimeout,
     });

@@ -23,6 +23,7 @@ import type { Statement } from 'better-sqlite3';
 import pg from 'pg';
 import { type Clock, systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
+import { certificateRefusal, type PostgresConnection, PostgresTlsError, postgresConnection } from '../postgres-tls.js';
 import { StateError } from './errors.js';
 import { MIGRATIONS, type Migration, newerSchema } from './migrations.js';
 import {
@@ -43,7 +44,7 @@ import type { AlertStore, HeartbeatStore, HistoryStore, IncidentStore, Store } f
 
 /** What opening the PostgreSQL store takes: the database and the pool (config `state:` with kind postgres). */
 export interface PostgresStoreOptions {
-  /** postgres://user:password@host:port/database, as libpq reads it. */
+  /** postgres://user:password@host:port/database, its TLS parameters as libpq reads them (postgres-tls.ts). */
   url: string;
   /** Connections at most. */
   maxConnections: number;
@@ -117,7 +118,7 @@ const INT8_OID = 20;
 /** Connects, migrates once under the lock, takes a new term and loads the working set. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...connectionOf(options.url),
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectTimeout,
     idleTimeoutMillis: options.idleTimeout,
@@ -192,6 +193,18 @@ export async function loadWorkingSet(client: pg.ClientBase, db: Db, tables: read
   return written;
 }
 
+/**
+ * node-postgres's options for `url`, its TLS parameters as libpq reads them (postgres-tls.ts); STATE_UNREACHABLE,
+ * worded as a refusal, when they cannot be honoured or a file they name cannot be read.
+ */
+export function connectionOf(url: string): PostgresConnection {
+  try {
+    return postgresConnection(url);
+  } catch (err) {
+    throw unreachable('cannot connect', err);
+  }
+}
+
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect();
@@ -219,12 +232,13 @@ export function unreachable(what: string, err: unknown): StateError {
  * `check`, which answers for what `run` will meet.
  */
 export async function reachPostgres(url: string, connectTimeout: number): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeout });
-  client.on('error', () => {});
+  let client: pg.Client | undefined;
   try {
+    client = new pg.Client({ ...postgresConnection(url), connectionTimeoutMillis: connectTimeout });
+    client.on('error', () => {});
     await client.connect();
   } catch (err) {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
     return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}`;
   }
   try {
@@ -270,8 +284,9 @@ function connectFailure(err: unknown, connectTimeout: number): string {
 
 /**
  * Why PostgreSQL, or pg before it sent anything, refused a connection, in words with what to do, by SQLSTATE or pg's
- * own words and never quoting the server's text (it names the host, user and database); undefined for any other
- * failure. check (reachPostgres) and the store (unreachable) word these alike.
+ * own words and never quoting the server's text (it names the host, user and database); or why TLS did (a server
+ * certificate the URL's sslmode does not accept, by Node's code; TLS parameters that cannot be honoured); undefined
+ * for any other failure. check (reachPostgres) and the store (unreachable) word these alike.
  */
 function refusal(err: unknown): string | undefined {
   const { code, message = '' } = err as { code?: string; message?: string };
@@ -279,8 +294,8 @@ function refusal(err: unknown): string | undefined {
     // PostgreSQL 14 and later end that message with "no encryption", earlier ones with "SSL off".
     return /no encryption|SSL off/.test(message)
       ? 'the server takes no connection without SSL from here (28000: no pg_hba.conf line lets this host, user and ' +
-          'database in unencrypted). If it requires SSL, write sslmode=require in state.url; else add a line for ' +
-          "centinela's connections to pg_hba.conf"
+          'database in unencrypted). If it requires SSL, write sslmode=require in state.url (sslmode=verify-full ' +
+          "checks the server's certificate too); else add a line for centinela's connections to pg_hba.conf"
       : "no pg_hba.conf line lets this host, user and database in (28000). Add one for centinela's connections";
   }
   if (code?.startsWith('28')) {
@@ -293,7 +308,18 @@ function refusal(err: unknown): string | undefined {
       'PostgreSQL, or write sslmode=disable in state.url where the network is trusted'
     );
   }
-  return undefined;
+  if (err instanceof PostgresTlsError) return err.message;
+  return certificateRefusal(code, 'state.url');
+}
+
+/**
+ * Whether a failed connection is one that waiting does not mend, a fault of the configuration (the URL's, or the
+ * server's): a login or database refused, TLS asked of a server without it or not used with one that requires it,
+ * a server certificate that the URL's sslmode does not accept, TLS parameters that cannot be honoured. `run` refuses to
+ * start on one, in the words `check` uses, instead of waiting as the standby.
+ */
+export function lasting(err: StateError): boolean {
+  return refusal(err.cause) !== undefined;
 }
 
 /** Whether `code` is a SQLSTATE: an error PostgreSQL answered, not one of the connection. */

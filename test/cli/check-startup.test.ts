@@ -8,10 +8,9 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check } from '../../src/cli/check.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openDb } from '../../src/store/sqlite-db.js';
-import { configFolder, VALID_ESCALATION } from '../support/cli.js';
+import { checked, configFolder, VALID_ESCALATION } from '../support/cli.js';
 import { createTestDatabase, pgHost, pgPort } from '../support/pg.js';
 import { freePort } from '../support/tcp-target.js';
 import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
@@ -51,13 +50,6 @@ state:
   pool:
     connect_timeout: 1s
 `;
-
-/** What `check` prints for `dir` with `env`: its exit status and its output, stdout and stderr together. */
-async function checked(dir: string, env: Record<string, string>): Promise<{ code: number; told: string }> {
-  const lines: string[] = [];
-  const code = await check({ dir, env, out: (t) => lines.push(t), err: (t) => lines.push(t) });
-  return { code, told: lines.join('\n') };
-}
 
 describe('check of a PostgreSQL state store', () => {
   let dir: string;
@@ -167,8 +159,8 @@ describe('check of a PostgreSQL state store', () => {
       'a server that requires SSL',
       async () => `postgres://postgres@127.0.0.1:${port(sslOnly)}/hunter2_S3cr3t`,
       'the server takes no connection without SSL from here (28000: no pg_hba.conf line lets this host, user and ' +
-        'database in unencrypted). If it requires SSL, write sslmode=require in state.url; else add a line for ' +
-        "centinela's connections to pg_hba.conf.",
+        'database in unencrypted). If it requires SSL, write sslmode=require in state.url (sslmode=verify-full ' +
+        "checks the server's certificate too); else add a line for centinela's connections to pg_hba.conf.",
     ],
     [
       'a server that closes the connection at start-up',

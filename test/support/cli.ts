@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check } from '../../src/cli/check.js';
 
 /** What a run printed, and its exit status. */
 export interface CliRun {
@@ -37,4 +38,11 @@ export function configFolder(alerts: string, escalation: string = VALID_ESCALATI
   writeFileSync(join(dir, 'alerts.yaml'), alerts);
   writeFileSync(join(dir, 'escalation.yaml'), escalation);
   return dir;
+}
+
+/** What `check` prints for `dir` with `env`, run in this process: its exit status and its output, stdout and stderr together. */
+export async function checked(dir: string, env: Record<string, string>): Promise<{ code: number; told: string }> {
+  const lines: string[] = [];
+  const code = await check({ dir, env, out: (t) => lines.push(t), err: (t) => lines.push(t) });
+  return { code, told: lines.join('\n') };
 }

@@ -132,11 +132,22 @@ export interface ThrowawayCluster {
   stop(): Promise<void>;
 }
 
+/** A server's TLS for a throwaway cluster, PEM text: its certificate and key, and the CA its clients' certificates are checked against. */
+export interface ClusterTls {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
+
 /**
  * initdb + pg_ctl start of the machine's PostgreSQL binaries in a temporary folder, `settings` as -c options
- * (e.g. max_connections). As root the tools run as the `postgres` user, since initdb refuses root.
+ * (e.g. max_connections), with ssl on when `tls` is given. As root the tools run as the `postgres` user, since initdb
+ * refuses root.
  */
-export async function startThrowawayCluster(settings: Record<string, string> = {}): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(
+  settings: Record<string, string> = {},
+  tls?: ClusterTls,
+): Promise<ThrowawayCluster> {
   const { stdout } = await run('pg_config', ['--bindir']);
   const bin = stdout.trim();
   const dir = await mkdtemp(join(tmpdir(), 'centinela-pg-'));
@@ -167,6 +178,17 @@ export async function startThrowawayCluster(settings: Record<string, string> = {
   ]);
   const port = await freePort();
   const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off'];
+  if (tls) {
+    // The server refuses a key file others may read.
+    const file = async (name: string, pem: string) => {
+      await writeFile(join(dir, name), pem, { mode: 0o600 });
+      await owned(join(dir, name));
+      return join(dir, name);
+    };
+    options.push('-c ssl=on', `-c ssl_cert_file=${await file('server.crt', tls.cert)}`);
+    options.push(`-c ssl_key_file=${await file('server.key', tls.key)}`);
+    if (tls.clientCa) options.push(`-c ssl_ca_file=${await file('client-ca.crt', tls.clientCa)}`);
+  }
   for (const [key, value] of Object.entries(settings)) options.push(`-c ${key}=${value}`);
   await tool('pg_ctl', ['-D', data, '-o', options.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
   const url = (user: string, pw: string | undefined, database: string) =>

@@ -1,0 +1,191 @@
+// The TLS parameters of a postgres:// URL (sslmode, sslrootcert, sslcert, sslkey, sslpassword) honoured as libpq
+// honours them, for node-postgres, which reads them its own way: it checks the certificate and the host for every
+// sslmode but disable (so sslmode=require fails on a self-signed certificate), and prints a SECURITY WARNING on the
+// terminal about it. The state store and the postgres probe connect through here; node-postgres never sees these
+// parameters. What libpq does and node-postgres cannot (falling back between an encrypted and a plain connection:
+// allow, prefer) is refused with what to write instead, as are libpq's TLS parameters not honoured here, rather than
+// left out without a word.
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { CERTIFICATE_FAILURES } from './certificate-failures.js';
+
+/** libpq's sslmodes that node-postgres can honour. */
+const MODES = new Set(['disable', 'require', 'verify-ca', 'verify-full']);
+
+/** The parameters read here and taken out of the URL node-postgres reads. */
+const READ = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword'] as const;
+
+/** The URL parameters that name a file: the CA certificates, the client certificate and its key. */
+const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const;
+export type TlsFileParam = (typeof FILE_PARAMS)[number];
+
+/** libpq's TLS parameters that are not honoured: the server's revocation lists, client certificate modes, versions. */
+const NOT_HONOURED = ['sslcrl', 'sslcrldir', 'sslcertmode', 'ssl_min_protocol_version', 'ssl_max_protocol_version'];
+
+/** A URL whose TLS parameters cannot be honoured, or a file one of them names that cannot be read. */
+export class PostgresTlsError extends Error {
+  override readonly name = 'PostgresTlsError';
+  readonly code = 'POSTGRES_TLS';
+}
+
+/** node-postgres's options for a URL: the URL without its TLS parameters, and how to connect. */
+export interface PostgresConnection {
+  connectionString: string;
+  /** false: no TLS; else the options of Node's tls.connect. Given, it keeps node-postgres from reading PGSSLMODE. */
+  ssl: false | ConnectionOptions;
+}
+
+/** The URL's parameters, the last of each name winning, as libpq and node-postgres take them. */
+function paramsOf(url: URL): Map<string, string> {
+  return new Map(url.searchParams.entries());
+}
+
+/**
+ * What in the TLS parameters of `url` cannot be honoured, as the rest of a sentence about the URL, naming parameters
+ * and libpq's keywords but quoting nothing of the URL; undefined when every one can. Reads no file.
+ */
+export function postgresTlsProblem(url: string): string | undefined {
+  const params = paramsOf(new URL(url));
+  if (params.has('ssl')) {
+    return (
+      "has ssl, node-postgres's own parameter, which libpq does not know. Write sslmode=require to encrypt, or " +
+      "sslmode=verify-full to check the server's certificate too"
+    );
+  }
+  const unread = NOT_HONOURED.find((name) => params.has(name));
+  if (unread) return `has ${unread}, which centinela does not honour. Leave it out`;
+  const mode = params.get('sslmode');
+  const rootcert = params.get('sslrootcert');
+  if (mode === 'allow' || mode === 'prefer') {
+    return (
+      `has sslmode=${mode}, which falls back between an encrypted and an unencrypted connection, and centinela's ` +
+      'PostgreSQL client cannot. Write sslmode=require to always encrypt (the certificate unchecked), or ' +
+      'sslmode=disable'
+    );
+  }
+  if (mode === 'no-verify') {
+    return "has sslmode=no-verify, node-postgres's own, which libpq does not know. Write sslmode=require: it encrypts without checking the certificate";
+  }
+  if (mode !== undefined && !MODES.has(mode)) {
+    return 'has an sslmode libpq does not know. Write disable, require, verify-ca or verify-full';
+  }
+  const named = FILE_PARAMS.filter((p) => params.has(p));
+  if (mode === undefined && named.length > 0 && rootcert !== 'system') {
+    return (
+      `has ${named.join(' and ')} without sslmode, which libpq would take as prefer (refused: it falls back to an ` +
+      'unencrypted connection). Write sslmode=verify-full, verify-ca or require'
+    );
+  }
+  if (rootcert === 'system' && mode !== undefined && mode !== 'verify-full') {
+    return (
+      `has sslrootcert=system with sslmode=${mode}: the system's CAs are taken with verify-full alone, as libpq ` +
+      'takes them, since anyone can get a certificate from a public CA. Write sslmode=verify-full'
+    );
+  }
+  if (mode === 'verify-ca' && rootcert === undefined) {
+    return (
+      "has sslmode=verify-ca without sslrootcert, and centinela does not read libpq's default ~/.postgresql/root.crt. " +
+      "Give the server's CA as sslrootcert=/path/to/ca.pem, or write sslmode=verify-full to check it against the " +
+      'public CAs and its host name'
+    );
+  }
+  if (params.has('sslcert') !== params.has('sslkey')) {
+    return (
+      `has ${params.has('sslcert') ? 'sslcert without sslkey' : 'sslkey without sslcert'}, and centinela does not ` +
+      "read libpq's default files under ~/.postgresql. Write both"
+    );
+  }
+  const negotiation = params.get('sslnegotiation');
+  if (negotiation !== undefined && negotiation !== 'postgres' && negotiation !== 'direct') {
+    return 'has an sslnegotiation that is neither postgres nor direct. Write one of those, or leave it out';
+  }
+  if (negotiation === 'direct' && (mode ?? 'disable') === 'disable') {
+    return 'has sslnegotiation=direct, which starts with TLS, without TLS asked for. Write sslmode=require, verify-ca or verify-full';
+  }
+  return undefined;
+}
+
+/** The files the TLS parameters of `url` name, each with its parameter (none when sslmode is disable: none is read). */
+export function postgresTlsFiles(url: string): { param: TlsFileParam; path: string }[] {
+  const params = paramsOf(new URL(url));
+  if ((params.get('sslmode') ?? 'disable') === 'disable' && params.get('sslrootcert') !== 'system') return [];
+  return FILE_PARAMS.flatMap((param) => {
+    const path = params.get(param);
+    return path === undefined || path === 'system' ? [] : [{ param, path }];
+  });
+}
+
+/**
+ * node-postgres's options for `url`, its TLS parameters as libpq takes them: disable (or no sslmode) no TLS; require
+ * encrypts without checking the certificate, unless sslrootcert is given, which makes it verify-ca; verify-ca checks
+ * the certificate's chain up to sslrootcert, not its host; verify-full checks the chain and the host, against
+ * sslrootcert, or the public CAs Node trusts when it is left out or `system`. sslcert and sslkey (sslpassword its
+ * passphrase) are the client's certificate. The files are read now. Throws PostgresTlsError for what
+ * postgresTlsProblem refuses, and for a file that cannot be read, naming its parameter and never its path.
+ */
+export function postgresConnection(url: string): PostgresConnection {
+  const parsed = new URL(url);
+  const params = paramsOf(parsed);
+  const problem = postgresTlsProblem(url);
+  if (problem) throw new PostgresTlsError(`the URL ${problem}`);
+  let connectionString = url;
+  if (READ.some((p) => params.has(p))) {
+    for (const p of READ) parsed.searchParams.delete(p);
+    connectionString = parsed.toString();
+  }
+  const rootcert = params.get('sslrootcert');
+  const mode = params.get('sslmode') ?? (rootcert === 'system' ? 'verify-full' : 'disable');
+  if (mode === 'disable') return { connectionString, ssl: false };
+  const ssl: ConnectionOptions = {};
+  if (rootcert !== undefined && rootcert !== 'system') ssl.ca = readTlsFile('sslrootcert', rootcert);
+  if (mode === 'require' && ssl.ca === undefined) ssl.rejectUnauthorized = false;
+  // verify-ca, and require with a CA given: the chain is checked (rejectUnauthorized, Node's default), the host not.
+  else if (mode !== 'verify-full') ssl.checkServerIdentity = () => undefined;
+  const cert = params.get('sslcert');
+  const key = params.get('sslkey');
+  if (cert !== undefined && key !== undefined) {
+    ssl.cert = readTlsFile('sslcert', cert);
+    ssl.key = readTlsFile('sslkey', key);
+    const passphrase = params.get('sslpassword');
+    if (passphrase !== undefined) ssl.passphrase = passphrase;
+  }
+  return { connectionString, ssl };
+}
+
+function readTlsFile(param: TlsFileParam, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new PostgresTlsError(
+      `the file the URL's ${param} names cannot be read (${code}). Restore it, or point ${param} at a PEM file ` +
+        'centinela can read',
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Why a connection refused the server's certificate, by Node's `code`, with what to change in the URL at `key`
+ * (state.url, a probe's url); undefined for another failure. Quotes nothing of the URL or of the certificate.
+ */
+export function certificateRefusal(code: unknown, key: string): string | undefined {
+  const failure = typeof code === 'string' ? CERTIFICATE_FAILURES.get(code) : undefined;
+  if (!failure) return undefined;
+  const unchecked = 'or write sslmode=require without sslrootcert to encrypt without checking it';
+  const told = `the server's certificate ${failure.says} (${code})`;
+  switch (failure.failed) {
+    case 'host':
+      return (
+        `${told}, and ${key}'s sslmode=verify-full checks that. Write the host as the certificate names it, or ` +
+        'sslmode=verify-ca to check its CA alone'
+      );
+    case 'trust':
+      return (
+        `${told}, and ${key}'s sslmode checks it. Give the CA that signed it (a self-signed certificate is its ` +
+        `own CA) as sslrootcert=/path/to/ca.pem in ${key}, ${unchecked}`
+      );
+    case 'validity':
+      return `${told}, and ${key}'s sslmode checks it. Replace it on the server, ${unchecked}`;
+  }
+}

@@ -1,0 +1,357 @@
+// A postgres:// URL's TLS parameters as libpq reads them (src/postgres-tls.ts), against a real PostgreSQL with ssl on
+// (a throwaway cluster whose certificate is self-signed, for localhost only, and which takes client certificates):
+// what each sslmode connects to in the state store, in check, in run and in the postgres probe, and what is refused
+// and in which words, none quoting the URL, its password or a file's path.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../src/clock.js';
+import { postgresConnection, postgresTlsProblem } from '../src/postgres-tls.js';
+import postgres from '../src/probes/postgres.js';
+import { openPostgresStore, type PostgresStore } from '../src/store/postgres.js';
+import { centinela, checked, configFolder } from './support/cli.js';
+import { startWorld, usePostgresState } from './support/daemon.js';
+import { warningsDuring } from './support/node-warnings.js';
+import { startThrowawayCluster, type ThrowawayCluster } from './support/pg.js';
+import { makeTestProbe } from './support/probe-runs.js';
+import { pgOptions } from './support/stores.js';
+import { makeSelfSignedCert, type TestCert } from './support/tls-cert.js';
+
+/** In the password and in every file's path: no message may show it. */
+const SECRET = 'hunter2-S3cr3t';
+
+/** An alerts.yaml with one postgres probe, db, with `keys` besides its name and kind, and a rule on it. */
+const dbProbeAlerts = (...keys: string[]) =>
+  ['probes:', '  - name: db', '    kind: postgres', ...keys.map((k) => `    ${k}`), '    every: 30s']
+    .concat(['rules:', '  - name: DbDown', '    sample: db.up', '    op: "=="', '    thresholds: { P0: 0 }', ''])
+    .join('\n');
+
+describe('the TLS parameters centinela refuses, at load, with what to write', () => {
+  const url = (query: string) => `postgres://centinela:${SECRET}@db.internal:5432/state?${query}`;
+  it.each([
+    [
+      'sslmode=prefer',
+      "has sslmode=prefer, which falls back between an encrypted and an unencrypted connection, and centinela's PostgreSQL client cannot. Write sslmode=require to always encrypt (the certificate unchecked), or sslmode=disable",
+    ],
+    [
+      'sslmode=allow',
+      "has sslmode=allow, which falls back between an encrypted and an unencrypted connection, and centinela's PostgreSQL client cannot. Write sslmode=require to always encrypt (the certificate unchecked), or sslmode=disable",
+    ],
+    [
+      'sslmode=no-verify',
+      "has sslmode=no-verify, node-postgres's own, which libpq does not know. Write sslmode=require: it encrypts without checking the certificate",
+    ],
+    [`sslmode=${SECRET}`, 'has an sslmode libpq does not know. Write disable, require, verify-ca or verify-full'],
+    [
+      'ssl=true',
+      "has ssl, node-postgres's own parameter, which libpq does not know. Write sslmode=require to encrypt, or sslmode=verify-full to check the server's certificate too",
+    ],
+    ['sslmode=verify-full&sslcrl=/etc/crl.pem', 'has sslcrl, which centinela does not honour. Leave it out'],
+    [
+      `sslrootcert=/${SECRET}/ca.pem`,
+      'has sslrootcert without sslmode, which libpq would take as prefer (refused: it falls back to an unencrypted connection). Write sslmode=verify-full, verify-ca or require',
+    ],
+    [
+      'sslmode=require&sslrootcert=system',
+      "has sslrootcert=system with sslmode=require: the system's CAs are taken with verify-full alone, as libpq takes them, since anyone can get a certificate from a public CA. Write sslmode=verify-full",
+    ],
+    [
+      'sslmode=verify-ca',
+      "has sslmode=verify-ca without sslrootcert, and centinela does not read libpq's default ~/.postgresql/root.crt. Give the server's CA as sslrootcert=/path/to/ca.pem, or write sslmode=verify-full to check it against the public CAs and its host name",
+    ],
+    [
+      `sslmode=require&sslcert=/${SECRET}.crt`,
+      "has sslcert without sslkey, and centinela does not read libpq's default files under ~/.postgresql. Write both",
+    ],
+    [
+      `sslmode=require&sslnegotiation=${SECRET}`,
+      'has an sslnegotiation that is neither postgres nor direct. Write one of those, or leave it out',
+    ],
+    [
+      'sslnegotiation=direct',
+      'has sslnegotiation=direct, which starts with TLS, without TLS asked for. Write sslmode=require, verify-ca or verify-full',
+    ],
+  ])('%s', (query, problem) => {
+    expect(postgresTlsProblem(url(query))).toBe(problem);
+    expect(problem).not.toContain(SECRET);
+    expect(() => postgresConnection(url(query))).toThrow(`the URL ${problem}`);
+  });
+
+  it.each([
+    '',
+    'sslmode=disable',
+    'sslmode=require',
+    'sslmode=verify-full',
+    'sslrootcert=system',
+    'sslmode=verify-full&sslrootcert=system',
+    'sslmode=verify-ca&sslrootcert=/etc/ca.pem',
+    'sslmode=require&sslcert=/etc/c.crt&sslkey=/etc/c.key&sslpassword=x',
+    'sslmode=require&sslnegotiation=direct',
+    'application_name=centinela',
+  ])('takes ?%s', (query) => {
+    expect(postgresTlsProblem(url(query))).toBeUndefined();
+  });
+
+  it('leaves what it honours out of the URL node-postgres reads, and gives a URL without them as it is', () => {
+    const { connectionString, ssl } = postgresConnection(url('sslmode=require&application_name=centinela'));
+    expect(connectionString).toBe(`postgres://centinela:${SECRET}@db.internal:5432/state?application_name=centinela`);
+    expect(ssl).toEqual({ rejectUnauthorized: false });
+    // No sslmode: no TLS, said to node-postgres, which would otherwise read PGSSLMODE with its own meaning.
+    expect(postgresConnection(url(''))).toEqual({ connectionString: url(''), ssl: false });
+  });
+});
+
+describe('against a PostgreSQL with ssl on and a self-signed certificate', () => {
+  let server: TestCert;
+  let other: TestCert;
+  let client: TestCert;
+  let cluster: ThrowawayCluster;
+  let files: string;
+  /** The server's certificate, its own CA, where no message may show its path. */
+  let serverCa: string;
+  beforeAll(async () => {
+    // For localhost alone: at 127.0.0.1 its host does not match.
+    server = makeSelfSignedCert({ altNames: ['DNS:localhost'] });
+    other = makeSelfSignedCert({ commonName: 'another CA' });
+    client = makeSelfSignedCert({ commonName: 'centinela' });
+    cluster = await startThrowawayCluster({}, { cert: server.cert, key: server.key, clientCa: client.cert });
+    files = mkdtempSync(join(tmpdir(), `centinela-${SECRET}-`));
+    serverCa = join(files, 'server-ca.pem');
+    writeFileSync(serverCa, server.cert);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    for (const cert of [server, other, client]) cert?.remove();
+    rmSync(files, { recursive: true, force: true });
+  });
+
+  /** The cluster's `postgres` database as the superuser at `host`, with `query`. */
+  const url = (host: string, query: string) =>
+    `${cluster.url('postgres', cluster.password, 'postgres').replace('127.0.0.1', host)}${query ? `?${query}` : ''}`;
+
+  /** Neither the password nor a path of the files (all under a folder named with SECRET) is in `text`. */
+  const quotesNothing = (text: string) => {
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(cluster.password);
+  };
+
+  /** Whether the sessions other than the asker's, of client backends, are encrypted; and their client certificate. */
+  const sessions = () =>
+    cluster.admin(async (c) => {
+      const { rows } = await c.query(
+        `SELECT s.ssl, s.client_dn FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+         WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()`,
+      );
+      return rows as { ssl: boolean; client_dn: string | null }[];
+    });
+
+  const SELF_SIGNED =
+    "the server's certificate is self-signed (DEPTH_ZERO_SELF_SIGNED_CERT), and state.url's sslmode checks it. Give " +
+    'the CA that signed it (a self-signed certificate is its own CA) as sslrootcert=/path/to/ca.pem in state.url, or ' +
+    'write sslmode=require without sslrootcert to encrypt without checking it';
+  const OTHER_HOST =
+    "the server's certificate is not for the host connected to (ERR_TLS_CERT_ALTNAME_INVALID), and state.url's " +
+    'sslmode=verify-full checks that. Write the host as the certificate names it, or sslmode=verify-ca to check its ' +
+    'CA alone';
+
+  describe('the state store', () => {
+    const opened: PostgresStore[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+    const open = async (u: string) => {
+      const store = await openPostgresStore(pgOptions(u));
+      opened.push(store);
+      return store;
+    };
+    const refusal = (u: string) =>
+      openPostgresStore(pgOptions(u)).then(
+        () => 'opened',
+        (err: Error) => err.message,
+      );
+
+    // node-postgres prints it once per process (the first test here would be the one to see it), on the terminal
+    // for check, in the log for run: it never sees an sslmode.
+    it('connects with sslmode=require without the SECURITY WARNING node-postgres raises for it', async () => {
+      expect(await warningsDuring(() => open(url('127.0.0.1', 'sslmode=require')).then(() => {}))).toEqual([]);
+    });
+
+    it.each([
+      ['sslmode=require: encrypted, the certificate unchecked', '127.0.0.1', 'sslmode=require'],
+      ['sslmode=verify-ca with its CA: encrypted, the host unchecked', '127.0.0.1', 'sslmode=verify-ca&sslrootcert=CA'],
+      ['sslmode=require with its CA: as verify-ca', '127.0.0.1', 'sslmode=require&sslrootcert=CA'],
+      ['sslmode=verify-full with its CA, at the host it is for', 'localhost', 'sslmode=verify-full&sslrootcert=CA'],
+    ])('%s', async (_, host, query) => {
+      await open(url(host, query.replace('CA', serverCa)));
+      expect(await sessions()).toEqual([{ ssl: true, client_dn: null }]);
+    });
+
+    it('sslmode=disable, or none: unencrypted', async () => {
+      await open(url('127.0.0.1', 'sslmode=disable'));
+      await open(url('127.0.0.1', ''));
+      expect(await sessions()).toEqual([
+        { ssl: false, client_dn: null },
+        { ssl: false, client_dn: null },
+      ]);
+    });
+
+    it('sslcert and sslkey: the client certificate is presented', async () => {
+      await open(url('127.0.0.1', `sslmode=require&sslcert=${client.certFile}&sslkey=${client.keyFile}`));
+      expect(await sessions()).toEqual([{ ssl: true, client_dn: '/CN=centinela' }]);
+    });
+
+    it('refuses a certificate its sslmode checks, in words that say what to write, never the URL or a path', async () => {
+      const otherCa = join(files, 'other-ca.pem');
+      writeFileSync(otherCa, other.cert);
+      const told = [
+        await refusal(url('127.0.0.1', 'sslmode=verify-full')),
+        await refusal(url('127.0.0.1', `sslmode=require&sslrootcert=${otherCa}`)),
+        await refusal(url('127.0.0.1', `sslmode=verify-full&sslrootcert=${serverCa}`)),
+        await refusal(url('127.0.0.1', `sslmode=verify-full&sslrootcert=${join(files, 'gone.pem')}`)),
+      ];
+      expect(told).toEqual([
+        `state store (postgres): cannot connect (${SELF_SIGNED})`,
+        `state store (postgres): cannot connect (${SELF_SIGNED})`,
+        `state store (postgres): cannot connect (${OTHER_HOST})`,
+        "state store (postgres): cannot connect (the file the URL's sslrootcert names cannot be read (ENOENT). " +
+          'Restore it, or point sslrootcert at a PEM file centinela can read)',
+      ]);
+      quotesNothing(told.join('\n'));
+    });
+  });
+
+  describe('check and run', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = configFolder(dbProbeAlerts('url: ${PROBE_URL}'));
+      writeFileSync(
+        join(dir, 'centinela.yaml'),
+        'server:\n  listen: 127.0.0.1:0\nstate:\n  kind: postgres\n  url: ${STATE_URL}\n',
+      );
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('check passes what connects: require, and verify-full with the CA at the host it is for', async () => {
+      const probe = url('127.0.0.1', 'sslmode=require');
+      for (const state of [
+        url('127.0.0.1', 'sslmode=require'),
+        url('localhost', `sslmode=verify-full&sslrootcert=${serverCa}`),
+      ]) {
+        expect(await checked(dir, { STATE_URL: state, PROBE_URL: probe })).toEqual({
+          code: 0,
+          told: expect.any(String),
+        });
+      }
+    });
+
+    it('check refuses a certificate its sslmode does not accept, at state.url, in the same words as run', async () => {
+      const state = url('127.0.0.1', 'sslmode=verify-full');
+      const { code, told } = await checked(dir, { STATE_URL: state, PROBE_URL: url('127.0.0.1', 'sslmode=require') });
+      expect(code).toBe(1);
+      expect(told).toBe(
+        `${dir}/centinela.yaml:5:8  state.url: cannot connect to PostgreSQL: ${SELF_SIGNED}.\n` +
+          '1 problem in 1 file; nothing was started.',
+      );
+
+      // run, with a whole world to start in: it stops at once instead of waiting as the standby.
+      const world = await startWorld();
+      try {
+        const extra = usePostgresState(world, state);
+        const run = await centinela(['run', '--config', world.configDir], { ...world.env, ...extra });
+        expect(run).toEqual({
+          code: 1,
+          stdout: '',
+          stderr:
+            `centinela run: state store (postgres): cannot connect (${SELF_SIGNED}). ` +
+            `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
+        });
+      } finally {
+        await world.close();
+      }
+    });
+
+    it('check refuses a mode it cannot honour and a file that is not there, each at its place', async () => {
+      const { code, told } = await checked(dir, {
+        STATE_URL: url('127.0.0.1', 'sslmode=prefer'),
+        PROBE_URL: url('127.0.0.1', `sslmode=verify-ca&sslrootcert=${join(files, 'gone.pem')}`),
+      });
+      expect(code).toBe(1);
+      expect(told.split('\n')).toEqual([
+        `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} is a URL that has sslmode=prefer, which ` +
+          "falls back between an encrypted and an unencrypted connection, and centinela's PostgreSQL client cannot. " +
+          'Write sslmode=require to always encrypt (the certificate unchecked), or sslmode=disable.',
+        `${dir}/alerts.yaml:4:10  probes[0].url: the value filled in from \${PROBE_URL} names as sslrootcert a file ` +
+          'that does not exist. Write the path of a file centinela can read.',
+        '2 problems in 2 files; nothing was started.',
+      ]);
+      quotesNothing(told);
+    });
+
+    it('check refuses a file that holds no certificate, or no key, where the URL names one', async () => {
+      const { code, told } = await checked(dir, {
+        STATE_URL: url('127.0.0.1', `sslmode=require&sslcert=${client.certFile}&sslkey=${client.certFile}`),
+        PROBE_URL: url('127.0.0.1', `sslmode=verify-ca&sslrootcert=${client.keyFile}`),
+      });
+      expect(code).toBe(1);
+      expect(told.split('\n')).toEqual([
+        `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} names as sslkey a file that ` +
+          "holds no PEM private key (-----BEGIN PRIVATE KEY----- …). Point it at the client certificate's key in PEM.",
+        `${dir}/alerts.yaml:4:10  probes[0].url: the value filled in from \${PROBE_URL} names as sslrootcert a file ` +
+          'that holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). Point it at the ' +
+          'CA certificate in PEM (from DER: openssl x509 -inform der -in ca.der -out ca.pem).',
+        '2 problems in 2 files; nothing was started.',
+      ]);
+      expect(told).not.toContain(client.certFile);
+    });
+  });
+
+  describe('the postgres probe', () => {
+    const probe = (u: string) => makeTestProbe(postgres, { url: u }, new FakeClock());
+
+    it('is up with sslmode=require, and with verify-full and the CA at the host it is for', async () => {
+      await probe(url('127.0.0.1', 'sslmode=require')).runUp();
+      await probe(url('localhost', `sslmode=verify-full&sslrootcert=${serverCa}`)).runUp();
+    });
+
+    it('is down with what to write when its sslmode does not accept the certificate, or a file is not there', async () => {
+      const results = await Promise.all([
+        probe(url('127.0.0.1', 'sslmode=verify-full')).run(),
+        probe(url('127.0.0.1', `sslmode=verify-full&sslrootcert=${serverCa}`)).run(),
+        probe(url('127.0.0.1', `sslmode=verify-full&sslrootcert=${join(files, 'gone.pem')}`)).run(),
+      ]);
+      expect(results).toEqual([
+        { up: false, reason: `127.0.0.1:${cluster.port}: ${SELF_SIGNED.replaceAll('state.url', 'url')}` },
+        { up: false, reason: `127.0.0.1:${cluster.port}: ${OTHER_HOST.replaceAll('state.url', 'url')}` },
+        {
+          up: false,
+          reason:
+            "the file the URL's sslrootcert names cannot be read (ENOENT). Restore it, or point sslrootcert at a PEM " +
+            'file centinela can read',
+        },
+      ]);
+      quotesNothing(JSON.stringify(results));
+    });
+  });
+});
+
+describe('the probe with a tls block', () => {
+  it('refuses TLS parameters in its url beside it: one place says how to connect', async () => {
+    const dir = configFolder(
+      dbProbeAlerts(
+        'url: postgres://watcher:${DB_PASSWORD}@db:5432/app?sslmode=verify-full',
+        'tls: { ca_file: /etc/ssl/certs/ca-certificates.crt }',
+      ),
+    );
+    try {
+      const { code, told } = await checked(dir, { DB_PASSWORD: SECRET });
+      expect(code).toBe(1);
+      expect(told).toContain(
+        'probes[0].tls: is given, and url has TLS parameters (sslmode, sslrootcert, …) too. Write the TLS of the ' +
+          'connection in one of them: sslmode=verify-full&sslrootcert=/path/to/ca.pem in url, or tls alone.',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
