@@ -8,6 +8,23 @@ const HOUR_S = 3_600;
 const HORIZON_MS = 100 * 366 * DAY_S * 1000;
 
 /**
+ * The schedule `expression` stands for, as text to compare: the same for every way of writing it (SUN, 0 or 7 for
+ * Sunday, names of months, a step of 1, a seconds field of 0, a list in any order). An expression that is none (refused
+ * where it is configured) is its fields as written.
+ */
+export function scheduleKey(expression: string): string {
+  const written = expression.trim().split(/\s+/).join(' ');
+  try {
+    if (!cron.validate(expression)) return written;
+    const { second, minute, hour, dayOfMonth, month, dayOfWeek } = cron.parse(expression);
+    const sorted = (xs: (number | string)[]) => [...xs].sort((a, b) => String(a).localeCompare(String(b)));
+    return JSON.stringify([second, minute, hour, dayOfMonth, month, dayOfWeek].map(sorted));
+  } catch {
+    return written;
+  }
+}
+
+/**
  * A parsed cron expression (five or six fields, names and nicknames as node-cron accepts them) bound to a timezone.
  * Local times that do not exist when clocks go forward never fire; a local time that happens twice when clocks go
  * back fires twice (each instant matches), which is harmless for a probe.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronSchedule } from '../src/cron.js';
+import { CronSchedule, scheduleKey } from '../src/cron.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -89,5 +89,28 @@ describe('CronSchedule.next', () => {
     expect(() => new CronSchedule('61 * * * *')).toThrow(/minute/i);
     expect(() => new CronSchedule('* * *')).toThrow();
     expect(() => new CronSchedule('* * * * *', 'Mars/Olympus')).toThrow(RangeError);
+  });
+});
+
+describe('scheduleKey', () => {
+  it('is one text for every way of writing a schedule, and another for another schedule', () => {
+    const sunday = scheduleKey('0 2 * * 0');
+    for (const same of [
+      '0 2 * * SUN',
+      '0 2 * * sun',
+      '0 2 * * 7',
+      '0 0 2 * * 0',
+      '0 2 */1 JAN-DEC 0',
+      ' 0  2 * * 0 ',
+    ]) {
+      expect(scheduleKey(same)).toBe(sunday);
+    }
+    expect(scheduleKey('0 2 * * 1,3')).toBe(scheduleKey('0 2 * * WED,MON'));
+    for (const other of ['0 2 * * 1', '0 3 * * 0', '0 2 1 * 0', '30 0 2 * * 0'])
+      expect(scheduleKey(other)).not.toBe(sunday);
+  });
+
+  it('is the fields as written for an expression that is none', () => {
+    expect(scheduleKey(' 61  * * * * ')).toBe('61 * * * *');
   });
 });

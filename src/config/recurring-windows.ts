@@ -1,15 +1,17 @@
 // Checks of the recurring maintenance windows (alerts.yaml `maintenance:`) as a whole: one that never closes, one
-// open longer than evaluation.window_max allows for an alert it could hold back (the one-shot windows' cap), and the
-// same window twice under two names.
-import { CronSchedule } from '../cron.js';
+// open longer than evaluation.window_max allows for an alert it could hold back (the one-shot windows' cap), several
+// that run on from one another into a span longer than that, and the same window twice under two names.
+import { CronSchedule, scheduleKey } from '../cron.js';
 import { formatDuration } from '../duration.js';
-import { formatMatchers } from '../matchers.js';
+import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
 import { alertKinds } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
 import { sourceAnyKind } from '../rules/external.js';
+import type { AlertKind, SourceAnyKind } from '../rules/known-names.js';
 import { checkRecurringLength } from '../rules/maintenance.js';
 import { builtinRules, compileRules } from '../rules/rule.js';
-import { lengthLimits } from '../rules/silences.js';
+import { couldMatch, type LengthLimits, lengthLimits } from '../rules/silences.js';
+import type { Priority } from '../types.js';
 import type { Finding, PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
 import type { AlertsFile, MaintenanceConfig, RuleConfig, Salvaged, SourceConfig } from './schema.js';
@@ -56,7 +58,8 @@ export function neverCloses(expression: string, duration: number, at: PathKey[],
 /**
  * What is wrong with the recurring windows taken together with the rules and sources: each too long for an alert it
  * could hold back (told at its duration; not those of `endless`, the indices of windows that never close, told so),
- * and each that repeats an earlier one (told at the later one).
+ * those that run on from one another into a span too long (told at the latest of them), and each that repeats an
+ * earlier one (told at the later one).
  */
 export function recurringWindowFindings(
   alerts: Salvaged<AlertsFile>,
@@ -65,29 +68,42 @@ export function recurringWindowFindings(
 ): Finding[] {
   const windows = alerts.maintenance ?? [];
   const weighed = windows.map((w, i) => (endless.has(i) ? undefined : w));
-  return [...tooLong(alerts, weighed, q), ...repeated(windows, q)];
+  const caps = weighing(alerts);
+  if (!caps) return repeated(windows, q);
+  const long = tooLong(weighed, caps, q);
+  const told = new Set(long.map((f) => f.path[1]));
+  const alone = weighed.map((w, i) => (told.has(i) ? undefined : w));
+  return [...long, ...runningOn(alone, caps, q), ...repeated(windows, q)];
+}
+
+/** What windows are weighed against: the alerts they could hold back and how long each priority may be held. */
+interface Caps {
+  kinds: (AlertKind | SourceAnyKind)[];
+  limits: LengthLimits;
+}
+
+/**
+ * The config's alerts and what its sources may send, with evaluation.window_max; undefined until every rule and
+ * source is whole: a refused one could be the alert that decides a cap.
+ */
+function weighing(alerts: Salvaged<AlertsFile>): Caps | undefined {
+  const { evaluation } = alerts;
+  const rules = alerts.rules ?? [];
+  const sources = alerts.sources ?? [];
+  if (!evaluation || !rules.every((r) => r !== undefined) || !sources.every((s) => s !== undefined)) return undefined;
+  const compiled = compileRules({ rules: rules as RuleConfig[] });
+  if (compiled.issues.length > 0) return undefined;
+  const whole = { evaluation, sources: sources as SourceConfig[] };
+  // Only names, labels and priorities count here, which no language changes.
+  const kinds = [...alertKinds(whole, compiled.rules, builtinRules('en')), ...whole.sources.map(sourceAnyKind)];
+  return { kinds, limits: lengthLimits(evaluation.window_max) };
 }
 
 /**
  * The windows open longer than evaluation.window_max allows for an alert they could hold back, as a one-shot window's
- * max is held (rules/maintenance.ts). Weighed only once every rule and source is whole: a refused one could be the
- * alert that decides the cap.
+ * max is held (rules/maintenance.ts).
  */
-function tooLong(
-  alerts: Salvaged<AlertsFile>,
-  windows: readonly (MaintenanceConfig | undefined)[],
-  q: Quoting,
-): Finding[] {
-  const { evaluation } = alerts;
-  const rules = alerts.rules ?? [];
-  const sources = alerts.sources ?? [];
-  if (!evaluation || !rules.every((r) => r !== undefined) || !sources.every((s) => s !== undefined)) return [];
-  const compiled = compileRules({ rules: rules as RuleConfig[] });
-  if (compiled.issues.length > 0) return [];
-  const whole = { evaluation, sources: sources as SourceConfig[] };
-  // Only names, labels and priorities count here, which no language changes.
-  const kinds = [...alertKinds(whole, compiled.rules, builtinRules('en')), ...whole.sources.map(sourceAnyKind)];
-  const limits = lengthLimits(evaluation.window_max);
+function tooLong(windows: readonly (MaintenanceConfig | undefined)[], { kinds, limits }: Caps, q: Quoting): Finding[] {
   const out: Finding[] = [];
   windows.forEach((window, i) => {
     if (!window) return;
@@ -102,10 +118,173 @@ function tooLong(
   return out;
 }
 
+/** When a window opens over the year looked at, and up to when that list is whole (OPENINGS_SEEN cuts it). */
+interface Openings {
+  starts: number[];
+  until: number;
+}
+
 /**
- * The windows that repeat an earlier one under another name: the same cron in the same time zone holding back the
- * same alerts (the same `match`, in any order). Two names for one window hide which one is meant, and changing one
- * leaves the other holding alerts back.
+ * The windows that run on from one another (one opens before or as another closes) into a span longer than
+ * evaluation.window_max allows for an alert they all could hold back: each within the cap, together not, as two
+ * 40-minute windows back to back hold ApiDown for 1h20m where one window is held to 1h. Their openings are laid out
+ * over a year in their own time zones; windows that pin a label to values the other excludes (`instance: db1`,
+ * `instance: db2`) hold no alert in common. Told once per set of windows, at the latest in the file, for the alert of
+ * the tightest cap.
+ */
+function runningOn(
+  windows: readonly (MaintenanceConfig | undefined)[],
+  { kinds, limits }: Caps,
+  q: Quoting,
+): Finding[] {
+  const openings = windows.map((w) => (w ? openingsOf(w) : undefined));
+  const caps = kinds
+    .flatMap((kind) => kind.priorities.map((priority) => ({ kind, priority, max: limits[priority] })))
+    .filter((c): c is Cap => c.max !== undefined)
+    .sort((a, b) => a.max - b.max);
+  const spans = new Map<string, Span[]>();
+  const told = new Map<string, { window: number; finding: Finding }>();
+  for (const cap of caps) {
+    const holders = windows.flatMap((w, i) =>
+      w && openings[i] && (w.match ?? []).every((m) => couldMatch(m, cap.kind, cap.priority)) ? [i] : [],
+    );
+    if (holders.length < 2) continue;
+    for (const group of inCommon(holders, windows as MaintenanceConfig[])) {
+      const key = `${group.join(',')}:${cap.max}`;
+      const found =
+        spans.get(key) ?? longerThan(cap.max, group, windows as MaintenanceConfig[], openings as Openings[]);
+      spans.set(key, found);
+      // A group's span may join windows that only each fit a third: their own groups tell what they hold together.
+      for (const span of found.filter((f) => allTogether(f.windows, windows as MaintenanceConfig[]))) {
+        const which = span.windows.join(',');
+        if (!told.has(which)) told.set(which, runsOn(span, cap, windows as MaintenanceConfig[], q));
+      }
+    }
+  }
+  return [...told.values()].sort((a, b) => a.window - b.window).map((t) => t.finding);
+}
+
+/** An alert that could be held back, at a priority with a cap. */
+interface Cap {
+  kind: AlertKind | SourceAnyKind;
+  priority: Priority;
+  max: number;
+}
+
+/** A stretch during which windows are open without a gap, and the windows (indices, in file order) that make it. */
+interface Span {
+  start: number;
+  end: number;
+  windows: number[];
+}
+
+/** The finding for `span`, at the cron of its latest window in the file, with the fix. */
+function runsOn(span: Span, { kind, priority, max }: Cap, windows: readonly MaintenanceConfig[], q: Quoting) {
+  const at = span.windows.at(-1) as number;
+  const name = (i: number) => q.show(['maintenance', i, 'name'], `"${windows[i]?.name}"`);
+  const before = span.windows.slice(0, -1).map((i) => `${name(i)} (maintenance[${i}])`);
+  const others = before.length > 1 ? `${before.slice(0, -1).join(', ')} and ${before.at(-1)}` : before[0];
+  const alert = 'alertname' in kind ? kind.alertname : `an alert from source "${kind.source}"`;
+  const limit = formatDuration(max);
+  const from = new Date(span.start).toISOString().replace('.000Z', 'Z');
+  const finding: Finding = {
+    path: ['maintenance', at, 'cron'],
+    message:
+      `${name(at)} runs on from ${others} with no gap: together they hold back ${alert} for ` +
+      `${formatDuration(span.end - span.start)} in a row (from ${from}), and ${priority} maintenance windows may last ` +
+      `at most ${limit} (evaluation.window_max). Leave a gap between them, make them ${limit} or shorter together, ` +
+      `or narrow match so they do not all hold back ${alert}`,
+  };
+  return { window: at, finding };
+}
+
+/** The spans of `group`'s windows, two or more of them, longer than `max`: the first of each set of windows. */
+function longerThan(
+  max: number,
+  group: readonly number[],
+  windows: readonly MaintenanceConfig[],
+  openings: readonly Openings[],
+): Span[] {
+  // Up to where every window's openings are known.
+  const until = group.reduce((u, i) => Math.min(u, (openings[i] as Openings).until), SEEN_UNTIL);
+  const open = group
+    .flatMap((i) =>
+      (openings[i] as Openings).starts
+        .filter((t) => t < until)
+        .map((t) => ({ start: t, end: t + (windows[i] as MaintenanceConfig).duration, i })),
+    )
+    .sort((a, b) => a.start - b.start);
+  const found = new Map<string, Span>();
+  const keep = (s: { start: number; end: number; windows: Set<number> } | undefined) => {
+    if (!s || s.end - s.start <= max || s.windows.size < 2) return;
+    const windows = [...s.windows].sort((a, b) => a - b);
+    const key = windows.join(',');
+    if (!found.has(key)) found.set(key, { start: s.start, end: s.end, windows });
+  };
+  let span: { start: number; end: number; windows: Set<number> } | undefined;
+  for (const o of open) {
+    if (span && o.start <= span.end) {
+      span.end = Math.max(span.end, o.end);
+      span.windows.add(o.i);
+      continue;
+    }
+    keep(span);
+    span = { start: o.start, end: o.end, windows: new Set([o.i]) };
+  }
+  keep(span);
+  return [...found.values()];
+}
+
+/** A window's openings over the year looked at, at most OPENINGS_SEEN; undefined for a cron or zone refused elsewhere. */
+function openingsOf(window: MaintenanceConfig): Openings | undefined {
+  let schedule: CronSchedule;
+  try {
+    schedule = new CronSchedule(window.cron, window.timezone);
+  } catch {
+    return undefined;
+  }
+  try {
+    const starts: number[] = [];
+    for (let t = schedule.next(SEEN_FROM); t !== undefined && t < SEEN_UNTIL; t = schedule.next(t)) {
+      starts.push(t);
+      if (starts.length === OPENINGS_SEEN) return { starts, until: t };
+    }
+    return { starts, until: SEEN_UNTIL };
+  } finally {
+    schedule.close();
+  }
+}
+
+/**
+ * `holders` as the groups of windows that can hold one alert together: all of them, unless some pin a label to a value
+ * another excludes (`instance: db1` and `instance: db2`); then, for each window, those it can hold one alert with.
+ */
+function inCommon(holders: readonly number[], windows: readonly MaintenanceConfig[]): number[][] {
+  if (allTogether(holders, windows)) return [[...holders]];
+  const groups = new Map<string, number[]>();
+  for (const i of holders) {
+    const group = holders.filter((j) => allTogether([i, j], windows));
+    if (group.length > 1) groups.set(group.join(','), group);
+  }
+  return [...groups.values()];
+}
+
+/** Whether the windows `at` can all hold one alert: none pins a label to a value another excludes. */
+function allTogether(at: readonly number[], windows: readonly MaintenanceConfig[]): boolean {
+  const match = (i: number) => windows[i]?.match ?? [];
+  return at.every((i) => at.every((j) => pinsFit(match(i), match(j))));
+}
+
+/** Whether every label `a` pins (`=`) keeps, for its value, every matcher of `b` on that label. */
+function pinsFit(a: readonly Matcher[], b: readonly Matcher[]): boolean {
+  return a.every((m) => m.op !== '=' || b.every((n) => n.label !== m.label || matchesAll([n], { [m.label]: m.value })));
+}
+
+/**
+ * The windows that repeat an earlier one under another name: the same schedule (the cron however written: SUN, 0 or
+ * 7, names of months, a seconds field) in the same time zone (however named: UTC, Etc/UTC) holding back the same
+ * alerts (the same `match`, in any order). Two names for one window hide which one is meant, and changing one leaves
+ * the other holding alerts back.
  */
 function repeated(windows: readonly (MaintenanceConfig | undefined)[], q: Quoting): Finding[] {
   const seen = new Map<string, number>();
@@ -113,7 +292,7 @@ function repeated(windows: readonly (MaintenanceConfig | undefined)[], q: Quotin
   windows.forEach((window, i) => {
     if (!window) return;
     const match = Object.entries(formatMatchers(window.match ?? [])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const key = JSON.stringify([window.cron.trim().split(/\s+/), window.timezone, match]);
+    const key = JSON.stringify([scheduleKey(window.cron), canonicalZone(window.timezone), match]);
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, i);
@@ -131,4 +310,13 @@ function repeated(windows: readonly (MaintenanceConfig | undefined)[], q: Quotin
     });
   });
   return out;
+}
+
+/** The IANA name a time zone resolves to (Etc/UTC and UTC are one zone), or the name as written when it is none. */
+function canonicalZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone;
+  }
 }

@@ -253,6 +253,13 @@ const cases: [string, string, Record<string, string>?][] = [
       "cron's period it never closes. Lower duration below 7d, or open it less often.",
   ],
   [
+    'windows-run-on',
+    'alerts.yaml:16:11  maintenance[1].cron: "vacuum" runs on from "backup" (maintenance[0]) with no gap: together ' +
+      'they hold back ApiDown for 1h20m in a row (from 2026-01-04T02:00:00Z), and P0 maintenance windows may last at ' +
+      'most 1h (evaluation.window_max). Leave a gap between them, make them 1h or shorter together, or narrow match ' +
+      'so they do not all hold back ApiDown.',
+  ],
+  [
     'no-rules',
     'alerts.yaml:1:1  alerts.yaml has no rules: centinela would watch nothing and page no one. Write the rules ' +
       '(config/alerts.yaml of the release is a start), or sources: when the alerts come from Prometheus or Grafana.',

@@ -159,9 +159,10 @@ describe('alerts.yaml', () => {
 
   it('holds a recurring window to evaluation.window_max for the alerts it could hold back, as a one-shot one', () => {
     let n = 0;
+    // Each on its own day of the week, so none runs on from another.
     const window = (duration: string, match?: Record<string, string>) => ({
       name: `w${n}`,
-      cron: `0 ${n++} * * 0`,
+      cron: `0 2 * * ${n++}`,
       duration,
       ...(match ? { match } : {}),
     });
@@ -193,6 +194,68 @@ describe('alerts.yaml', () => {
     ).toEqual([expect.stringContaining('3h is too long: it could match an alert from source "prometheus" at P0')]);
   });
 
+  it('refuses recurring windows that run on from one another into a span longer than the cap, at the later one', () => {
+    const window = (name: string, cron: string, duration: string, over: Record<string, unknown> = {}) => ({
+      name,
+      cron,
+      duration,
+      ...over,
+    });
+    const disk = { alertname: 'DiskFull' };
+    const rules = [rule(), rule({ name: 'DiskFull', thresholds: { P2: 90 }, op: '>' })];
+    const maintenance = [
+      // Sundays 02:00–02:40 and 02:40–03:20 (the day written another way): 1h20m of every alert, ApiDown's cap is 1h.
+      window('backup', '0 2 * * 0', '40m'),
+      window('vacuum', '40 2 * * SUN', '40m'),
+      // Overlapping, on DiskFull alone (P2, 6h): 10:00–14:00 and 13:00–17:00 are 7h.
+      window('disk-a', '0 10 * * 0', '4h', { match: disk }),
+      window('disk-b', '0 13 * * 0', '4h', { match: disk }),
+      // A minute apart: two windows.
+      window('gap-a', '0 20 * * 0', '30m'),
+      window('gap-b', '31 20 * * 0', '30m'),
+      // One instance after the other: no alert is held by both.
+      window('db1', '0 2 * * 3', '1h', { match: { instance: 'db1' } }),
+      window('db2', '0 3 * * 3', '1h', { match: { instance: 'db2' } }),
+      // Three in a row, each pair 1h (not over the cap), the three 1h30m.
+      window('t1', '0 4 * * 2', '30m'),
+      window('t2', '30 4 * * 2', '30m'),
+      window('t3', '0 5 * * 2', '30m'),
+      // In two time zones: Thursday 02:00 UTC, and Wednesday 21:45 in Guayaquil (UTC-5), Thursday 02:45 UTC.
+      window('utc', '0 2 * * 4', '45m'),
+      window('guayaquil', '45 21 * * 3', '45m', { timezone: 'America/Guayaquil' }),
+    ];
+    const evaluation = { window_max: { P2: '6h' } };
+    const runOn = (
+      i: number,
+      name: string,
+      before: string,
+      alert: string,
+      p: string,
+      span: string,
+      from: string,
+      max: string,
+    ) =>
+      `alerts maintenance.${i}.cron: "${name}" runs on from ${before} with no gap: together they hold back ${alert} ` +
+      `for ${span} in a row (from ${from}), and ${p} maintenance windows may last at most ${max} ` +
+      `(evaluation.window_max). Leave a gap between them, make them ${max} or shorter together, or narrow match so ` +
+      `they do not all hold back ${alert}`;
+    expect(found({ alerts: alerts({ rules, maintenance, evaluation }) })).toEqual([
+      runOn(1, 'vacuum', '"backup" (maintenance[0])', 'ApiDown', 'P0', '1h20m', '2026-01-04T02:00:00Z', '1h'),
+      runOn(3, 'disk-b', '"disk-a" (maintenance[2])', 'DiskFull', 'P2', '7h', '2026-01-04T10:00:00Z', '6h'),
+      runOn(
+        10,
+        't3',
+        '"t1" (maintenance[8]) and "t2" (maintenance[9])',
+        'ApiDown',
+        'P0',
+        '1h30m',
+        '2026-01-06T04:00:00Z',
+        '1h',
+      ),
+      runOn(12, 'guayaquil', '"utc" (maintenance[11])', 'ApiDown', 'P0', '1h30m', '2026-01-01T02:00:00Z', '1h'),
+    ]);
+  });
+
   it('refuses the same recurring window twice under another name, naming the first', () => {
     const window = (name: string, over: Record<string, unknown>) => ({
       name,
@@ -209,12 +272,23 @@ describe('alerts.yaml', () => {
       window('backup-monday', { cron: '0 2 * * 1', match: { alertname: 'ApiDown', instance: 'db1' } }),
       window('everything', {}),
       window('everything-longer', { duration: '45m' }),
+      // The same schedule written another way: Sunday as SUN or 7, a seconds field, UTC by another of its names.
+      window('backup-sun', { cron: '0 2 * * SUN', match: { alertname: 'ApiDown', instance: 'db1' } }),
+      window('backup-7', {
+        cron: '0 0 2 * * 7',
+        timezone: 'Etc/UTC',
+        match: { alertname: 'ApiDown', instance: 'db1' },
+      }),
     ];
     expect(found({ alerts: alerts({ maintenance }) })).toEqual([
       'alerts maintenance.1: "backup-again" is the same window as maintenance[0] ("backup"): the same cron in the ' +
         'same time zone holding back the same alerts. Keep one of them',
       'alerts maintenance.6: "everything-longer" is the same window as maintenance[5] ("everything"): the same cron ' +
         'in the same time zone holding back the same alerts, for another duration. Keep one of them',
+      'alerts maintenance.7: "backup-sun" is the same window as maintenance[0] ("backup"): the same cron in the ' +
+        'same time zone holding back the same alerts. Keep one of them',
+      'alerts maintenance.8: "backup-7" is the same window as maintenance[0] ("backup"): the same cron in the ' +
+        'same time zone holding back the same alerts. Keep one of them',
     ]);
   });
 
