@@ -21,7 +21,7 @@ import { createLogger } from '../log.js';
 import { humanDuration } from '../notifiers/describe.js';
 import type { Replica } from '../server/api-shapes.js';
 import { ApiError } from '../server/errors.js';
-import { listeningUrl } from '../server/http-server.js';
+import { listeningUrl, listenQuietly } from '../server/http-server.js';
 import { Metrics } from '../server/metrics.js';
 import { answerForwarded } from '../server/standby-writes.js';
 import { StateError } from '../store/errors.js';
@@ -131,7 +131,7 @@ export async function startDaemon(
   try {
     running.start();
     // Taking over from its own standby, it listens where the standby did (the same port, also when the config says 0).
-    await running.server.listen(opened.listen ?? config.centinela.server.listen).catch((err: unknown) => {
+    await listenQuietly(running.server, opened.listen ?? config.centinela.server.listen).catch((err: unknown) => {
       throw listenFailed(err, join(dir, 'centinela.yaml'));
     });
     desk?.start();

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createApp } from '../app.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import { listeningUrl } from '../server/http-server.js';
+import { listeningUrl, listenQuietly } from '../server/http-server.js';
 import { Metrics } from '../server/metrics.js';
 import { forwardWrites } from '../server/standby-writes.js';
 import type { StateError } from '../store/errors.js';
@@ -66,7 +66,7 @@ export async function serveStandby(deps: StandbyDeps): Promise<Standby> {
     });
     forwardWrites(app.server, (request) => forwarder.forward(request));
     try {
-      await app.server.listen(config.centinela.server.listen);
+      await listenQuietly(app.server, config.centinela.server.listen);
     } catch (err) {
       await app.stop();
       throw err;

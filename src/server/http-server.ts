@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyListenOptions,
   type FastifyReply,
   type FastifyRequest,
   LogController,
@@ -245,6 +246,22 @@ function registerStatusPage(app: FastifyInstance, deps: ServerDeps): void {
       .header('cache-control', 'max-age=300')
       .send(statusScript(deps.reading().locale)),
   );
+}
+
+/**
+ * Listens on `address` without fastify's own "Server listening at http://…" lines, which show the address: it may
+ * have come from the environment (CENTINELA_LISTEN), and no message quotes such a value. The caller says where it
+ * listens in its own line (run's "centinela running", the standby's), naming the variable instead. Nothing else of
+ * the server logs while it binds: no request can come before, and a failure to bind is thrown.
+ */
+export async function listenQuietly(app: FastifyInstance, address: FastifyListenOptions): Promise<void> {
+  const level = app.log.level;
+  app.log.level = 'silent';
+  try {
+    await app.listen(address);
+  } finally {
+    app.log.level = level;
+  }
 }
 
 /** `http://host:port` of a listening server (IPv6 hosts in brackets). */

@@ -154,6 +154,10 @@ describe('centinela run', () => {
           expect(running).toMatchObject({ listen: '<server.listen from ${LISTEN}>', port: expect.any(Number) });
           expect(running?.url).toBeUndefined();
           expect((await fetch(`${run.url}/healthz`)).status).toBe(200);
+          // fastify's own "Server listening at http://127.0.0.1:…" line, which showed the address, is not written.
+          const others = run.logs.filter((l) => l !== running);
+          expect(others.map((l) => l.msg)).not.toContainEqual(expect.stringMatching(/listening/i));
+          expect(JSON.stringify(others) + run.stderr()).not.toContain(`127.0.0.1:${running?.port}`);
         } finally {
           run.kill('SIGTERM');
           await run.exited;
@@ -184,6 +188,8 @@ describe('centinela run', () => {
           // server.listen came from ${LISTEN:-127.0.0.1:0}: named, with the port the system chose, never shown.
           expect(serving).toMatchObject({ listen: '<server.listen from ${LISTEN}>', port: expect.any(Number) });
           expect(serving.url).toBeUndefined();
+          // Nor does the standby's server write fastify's own line with the address.
+          expect(run.logs.map((l) => l.msg)).not.toContainEqual(expect.stringMatching(/^Server listening/));
           const url = urlOf(serving);
           const ready = await fetch(`${url}/readyz`);
           expect(ready.status).toBe(503);
