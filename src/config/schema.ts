@@ -116,6 +116,8 @@ export const evaluationConfig = z.strictObject({
   cannot_measure: priority.default('P2'),
   /** Longest silence allowed per priority. */
   silence_max: priorityMap(duration).default({ P0: 3_600_000 }),
+  /** How many silences may be live (in force or waiting to start) at once; every evaluation matches them all. */
+  max_silences: z.number().int().min(1).max(100_000).default(1_000),
   /** Longest one-shot maintenance window (`max`) allowed per priority of the alerts it could hold back. */
   window_max: priorityMap(duration).default({ P0: 3_600_000 }),
 });
@@ -164,6 +166,7 @@ export const alertsFile = z.strictObject({
     flapping: { changes: 6, window: 3_600_000 },
     cannot_measure: 'P2',
     silence_max: { P0: 3_600_000 },
+    max_silences: 1_000,
     window_max: { P0: 3_600_000 },
   }),
 });

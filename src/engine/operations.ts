@@ -64,6 +64,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const RULES_CODES: Record<AlertingErrorCode, ApiErrorCode> = {
   SILENCE_INVALID: 'BAD_REQUEST',
   SILENCE_TOO_LONG: 'SILENCE_TOO_LONG',
+  SILENCES_FULL: 'SILENCES_FULL',
   SILENCE_NOT_FOUND: 'SILENCE_NOT_FOUND',
   SILENCE_ENDED: 'SILENCE_ENDED',
   UNKNOWN_NAME: 'UNKNOWN_NAME',

@@ -23,7 +23,10 @@ export class Silences {
   readonly #alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes'>;
   readonly #limits: LengthLimits;
   readonly #received: () => readonly AlertKind[];
-  readonly #parsed = new Map<string, Matcher[]>();
+  /** evaluation.max_silences: how many may be live (in force or waiting to start) at once. */
+  readonly #maxLive: number;
+  /** The live silences' matchers, parsed once: rebuilt at each `active`, so it holds no ended silence. */
+  #parsed = new Map<string, Matcher[]>();
 
   /** `received`: the alerts sources have sent that are open, which a silence may name besides the config's. */
   constructor(
@@ -34,11 +37,25 @@ export class Silences {
     this.#store = store;
     this.#alerting = alerting;
     this.#limits = lengthLimits(alerting.evaluation.silence_max);
+    this.#maxLive = alerting.evaluation.max_silences;
     this.#received = received;
   }
 
-  /** Creates a silence, or throws AlertingError (SILENCE_INVALID, UNKNOWN_NAME, SILENCE_TOO_LONG) saying what to change. */
+  /**
+   * Creates a silence, or throws AlertingError (SILENCE_INVALID, UNKNOWN_NAME, SILENCE_TOO_LONG, SILENCES_FULL)
+   * saying what to change. Every evaluation matches each alert against every live silence, so their number is held
+   * to evaluation.max_silences: a script creating silences in a loop cannot slow the daemon down without bound.
+   */
   create(input: SilenceInput, now: number): Silence {
+    const live = this.#store.liveSilences(now).length;
+    if (live >= this.#maxLive) {
+      throw new AlertingError(
+        'SILENCES_FULL',
+        `${live} silences are in force or waiting to start, and evaluation.max_silences allows ${this.#maxLive}: ` +
+          'expire those no longer needed (centinela silence list, centinela silence expire ID), or raise ' +
+          'evaluation.max_silences in alerts.yaml',
+      );
+    }
     const known = {
       kinds: [...this.#alerting.kinds, ...this.#received()],
       fromSources: this.#alerting.fromSources,
@@ -79,10 +96,9 @@ export class Silences {
 
   /** Silences in force at `now`, for the evaluator. */
   active(now: number): { id: string; matchers: Matcher[] }[] {
-    return this.#store
-      .liveSilences(now)
-      .filter((s) => s.startsAt <= now)
-      .map((s) => ({ id: s.id, matchers: this.#matchers(s) }));
+    const live = this.#store.liveSilences(now);
+    this.#parsed = new Map(live.map((s) => [s.id, this.#matchers(s)]));
+    return live.filter((s) => s.startsAt <= now).map((s) => ({ id: s.id, matchers: this.#matchers(s) }));
   }
 
   #view(record: SilenceRecord, now: number): Silence {
@@ -90,11 +106,6 @@ export class Silences {
   }
 
   #matchers(record: SilenceRecord): Matcher[] {
-    let parsed = this.#parsed.get(record.id);
-    if (!parsed) {
-      parsed = storedMatchers(record.matchers);
-      this.#parsed.set(record.id, parsed);
-    }
-    return parsed;
+    return this.#parsed.get(record.id) ?? storedMatchers(record.matchers);
   }
 }

@@ -3,6 +3,7 @@
 export type AlertingErrorCode =
   | 'SILENCE_INVALID'
   | 'SILENCE_TOO_LONG'
+  | 'SILENCES_FULL'
   | 'SILENCE_NOT_FOUND'
   | 'SILENCE_ENDED'
   | 'UNKNOWN_NAME'

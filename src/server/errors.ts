@@ -19,6 +19,10 @@ export const API_ERRORS = {
     status: 422,
     when: 'the silence is longer than evaluation.silence_max allows for an alert it could match (a source may send one)',
   },
+  SILENCES_FULL: {
+    status: 422,
+    when: 'evaluation.max_silences silences are already in force or waiting to start: expire some first',
+  },
   WINDOW_TOO_LONG: {
     status: 422,
     when: "the maintenance window's max is longer than evaluation.window_max allows for an alert it could hold back",

@@ -110,6 +110,8 @@ export class SqliteAlertStore implements AlertStore {
       pruneHistory: db.prepare('DELETE FROM alert_history WHERE at < ?'),
       pruneInstances: db.prepare(`DELETE FROM alert_instances WHERE state IN ('inactive', 'resolved') AND since < ?
         AND flapping = 0 AND json_extract(told, '$.firing') = 0 AND json_extract(told, '$.flapping') = 0`),
+      pruneSilences: db.prepare('DELETE FROM silences WHERE ends_at < ?'),
+      pruneWindows: db.prepare('DELETE FROM maintenance_windows WHERE closed_at < ?'),
       history: db.prepare<[string, number], HistoryRow>(
         'SELECT * FROM alert_history WHERE alert_id = ? ORDER BY at DESC, id DESC LIMIT ?',
       ),
@@ -178,12 +180,15 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   /**
-   * Forgets history older than `before`, and instances at rest since before then with nothing open (not firing,
-   * not flapping, nothing told): series that come and go (containers, routes) would otherwise pile up.
+   * Forgets history older than `before`, instances at rest since before then with nothing open (not firing,
+   * not flapping, nothing told), and silences and one-shot windows that ended before then: series that come and go
+   * (containers, routes) and the silences of years would otherwise pile up.
    */
   prune(before: number): void {
     this.#s.pruneHistory.run(before);
     this.#s.pruneInstances.run(before);
+    this.#s.pruneSilences.run(before);
+    this.#s.pruneWindows.run(before);
   }
 
   /** The latest `limit` history entries of an alert, newest first. */

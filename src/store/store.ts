@@ -47,7 +47,10 @@ export interface AlertStore {
   getInstance(id: string): StoredInstance | undefined;
   /** Writes changed instances and their history and moves the generation to `generation`, atomically. */
   save(instances: readonly StoredInstance[], history: readonly HistoryEntry[], generation: number, now: number): void;
-  /** Forgets history older than `before`, and instances at rest since before then with nothing open. */
+  /**
+   * Forgets history older than `before`, instances at rest since before then with nothing open, and silences and
+   * one-shot windows that ended before then.
+   */
   prune(before: number): void;
   /** The latest `limit` history entries of an alert, newest first. */
   history(alertId: string, limit?: number): HistoryEntry[];

@@ -343,6 +343,60 @@ describe('silences and maintenance windows', () => {
     expect(res.json().error.code).toBe('SILENCE_TOO_LONG');
   });
 
+  it('holds live silences to evaluation.max_silences, and takes one again when another ends', async () => {
+    const own = await startWorld();
+    const file = join(own.configDir, 'alerts.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\nevaluation:\n  max_silences: 2\n`);
+    const daemon = await startDaemon(own);
+    try {
+      const add = (reason: string) =>
+        daemon.app.server.inject({
+          method: 'POST',
+          url: '/api/v1/silences',
+          headers: auth,
+          payload: { matchers: { alertname: 'ApiLatencyHigh' }, for: '30m', by: 'ana', reason },
+        });
+      const first = await add('one');
+      // One starting later is live too: it is matched at every evaluation once it starts.
+      const later = await daemon.app.server.inject({
+        method: 'POST',
+        url: '/api/v1/silences',
+        headers: auth,
+        payload: {
+          matchers: { alertname: 'ApiLatencyHigh' },
+          startsAt: new Date(daemon.clock.now() + 3_600_000).toISOString(),
+          for: '30m',
+          by: 'ana',
+          reason: 'two',
+        },
+      });
+      expect([first.statusCode, later.statusCode]).toEqual([201, 201]);
+      const full = await add('three');
+      expect(full.statusCode).toBe(422);
+      expect(full.json().error).toEqual({
+        code: 'SILENCES_FULL',
+        message:
+          '2 silences are in force or waiting to start, and evaluation.max_silences allows 2: expire those no ' +
+          'longer needed (centinela silence list, centinela silence expire ID), or raise evaluation.max_silences in ' +
+          'alerts.yaml',
+      });
+      const expired = await daemon.app.server.inject({
+        method: 'POST',
+        url: `/api/v1/silences/${first.json().silence.id}/expire`,
+        headers: auth,
+      });
+      expect(expired.statusCode).toBe(200);
+      expect((await add('three')).statusCode).toBe(201);
+      // A silence that ran out counts no more either.
+      await daemon.advance(31 * 60_000);
+      expect((await add('four')).statusCode).toBe(201);
+      expect((await add('five')).statusCode).toBe(422);
+    } finally {
+      await daemon.close();
+      await own.close();
+    }
+  });
+
   it('opens and ends a one-shot maintenance window, refusing unknown probes', async () => {
     const unknown = await call('POST', '/api/v1/maintenance', {
       headers: auth,

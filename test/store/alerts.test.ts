@@ -195,6 +195,35 @@ describe.each(STORE_KINDS)('AlertStore ($name)', (kind) => {
     expect(s().listWindows()).toEqual([expect.objectContaining({ id: 'win_1', closedAt: 10, outcome: 'closed' })]);
   });
 
+  it('prune forgets silences and one-shot windows that ended before its horizon, and keeps the rest', async () => {
+    const o = await kind.open();
+    const s = () => o.store.alerts;
+    s().addSilence({ ...silenceOf('ended'), endsAt: 1_000 });
+    s().addSilence({ ...silenceOf('expired'), endsAt: 9_000 });
+    s().expireSilence('expired', 1_500, 'luis');
+    s().addSilence({ ...silenceOf('at-horizon'), endsAt: 2_000 });
+    s().addSilence({ ...silenceOf('live'), endsAt: 9_000 });
+    s().addWindow(windowRecord('closed'));
+    s().updateWindow({ ...windowRecord('closed'), closedAt: 1_000, outcome: 'healthy' });
+    s().addWindow(windowRecord('closed-later'));
+    s().updateWindow({ ...windowRecord('closed-later'), closedAt: 3_000, outcome: 'closed' });
+    s().addWindow(windowRecord('open'));
+    s().prune(2_000);
+    await o.reopen();
+    expect(
+      s()
+        .listSilences()
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['at-horizon', 'live']);
+    expect(
+      s()
+        .listWindows()
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['closed-later', 'open']);
+  });
+
   it("keeps a deploy's output on its window, closed or not, and the command's end only once", async () => {
     const o = await kind.open();
     const s = () => o.store.alerts;
