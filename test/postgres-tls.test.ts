@@ -314,6 +314,19 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
       await probe(url('localhost', `sslmode=verify-full&sslrootcert=${serverCa}`)).runUp();
     });
 
+    it("checks the certificate against its tls block's server_name, not the URL's host", async () => {
+      const withTls = (host: string, serverName: string) =>
+        makeTestProbe(
+          postgres,
+          { url: url(host, ''), tls: { ca_file: serverCa, server_name: serverName } },
+          new FakeClock(),
+        );
+      await withTls('127.0.0.1', 'localhost').runUp();
+      const wrong = await withTls('localhost', 'db.internal').run();
+      expect(wrong).toMatchObject({ up: false });
+      expect(wrong.up === false && wrong.reason).toContain('db.internal');
+    });
+
     it('is down with what to write when its sslmode does not accept the certificate, or a file is not there', async () => {
       const results = await Promise.all([
         probe(url('127.0.0.1', 'sslmode=verify-full')).run(),

@@ -1,6 +1,6 @@
 // The probes' `tls:` block (insecure, ca_file, server_name) as Node TLS connect options, for undici, ws and node:tls.
 import { readFile } from 'node:fs/promises';
-import { type ConnectionOptions, rootCertificates } from 'node:tls';
+import { type ConnectionOptions, checkServerIdentity, rootCertificates } from 'node:tls';
 
 /** The keys of a probe's `tls:` block, as src/config/probes.ts parses them. */
 export interface TlsConfig {
@@ -27,6 +27,12 @@ export async function tlsConnectOptions(tlsConfig: TlsConfig | undefined): Promi
     }
     options.ca = [...rootCertificates, pem];
   }
-  if (tlsConfig?.server_name) options.servername = tlsConfig.server_name;
+  const name = tlsConfig?.server_name;
+  if (name) {
+    options.servername = name;
+    // The name checked on the certificate is the one configured whatever a client does with servername: pg sets it
+    // to the URL's host after copying these options, so a postgres probe checked the URL's host instead.
+    options.checkServerIdentity = (_host, cert) => checkServerIdentity(name, cert);
+  }
   return options;
 }
