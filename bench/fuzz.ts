@@ -59,6 +59,8 @@ interface Report {
   outcomes: Record<string, number>;
   /** Kind input: the input running (asked of a stuck worker, or posted by mode show before it runs it). */
   input?: string;
+  /** Kind input, asked of a stuck worker: which input that is, since the one found stuck may have ended meanwhile. */
+  at?: { batch: number; index: number };
   /** Kind finished (mode show): how long the replayed input took. */
   ms?: number;
 }
@@ -67,10 +69,15 @@ interface Report {
 const EXAMPLES = 3;
 /** How much of an input a report shows. */
 const SHOWN = 600;
-/** Shared memory: [0] 1 while an input runs, [1] its batch, [2] its index; float [2] its start (epoch ms). */
+/**
+ * Shared memory: [0] 1 while an input runs, [1] its batch, [2] its index, [3] inputs done, [6] crashes; float [2]
+ * the input's start (epoch ms). The counts are read when a worker is stopped: its last report may be a second old.
+ */
 const RUNNING = 0;
 const BATCH = 1;
 const INDEX = 2;
+const DONE = 3;
+const CRASHES = 6;
 
 const show = (value: unknown) => {
   const text = fc.stringify(value);
@@ -99,7 +106,8 @@ async function work(job: Job): Promise<void> {
           port.postMessage({ kind: 'finished', ms: now() - started } satisfies Partial<Report>);
         }
       }),
-      { seed: job.seed + (job.at?.batch ?? 0), path: String(job.at?.index ?? 0) },
+      // numRuns 1: from `path` on, fast-check would go on to the next inputs (100 by default) and report those.
+      { seed: job.seed + (job.at?.batch ?? 0), path: String(job.at?.index ?? 0), numRuns: 1 },
     );
     await run.close();
     return;
@@ -109,7 +117,12 @@ async function work(job: Job): Promise<void> {
   const messages = new Set<string>();
   // The input running, shown when the main thread finds it stuck and asks (only an input that waits lets this run).
   let current: unknown;
-  const answer = () => port.postMessage({ kind: 'input', input: show(current) } satisfies Partial<Report>);
+  const answer = () =>
+    port.postMessage({
+      kind: 'input',
+      input: show(current),
+      at: { batch: Atomics.load(ints, BATCH), index: Atomics.load(ints, INDEX) },
+    } satisfies Partial<Report>);
   port.on('message', answer);
   let lastPost = now();
   for (let b = job.firstBatch; report.done < job.count && now() < job.deadline; b++) {
@@ -130,6 +143,7 @@ async function work(job: Job): Promise<void> {
         } catch (err) {
           error = describeThrow(err);
           report.crashes++;
+          Atomics.store(ints, CRASHES, report.crashes);
           const first = error.split('\n')[0] as string;
           if (report.examples.length < EXAMPLES && !messages.has(first)) {
             messages.add(first);
@@ -144,6 +158,7 @@ async function work(job: Job): Promise<void> {
         }
         index++;
         report.done++;
+        Atomics.store(ints, DONE, report.done);
         if (now() - lastPost > 1000) {
           lastPost = now();
           port.postMessage(report);
@@ -161,7 +176,7 @@ async function work(job: Job): Promise<void> {
       fc.asyncProperty(arbitrary, async (input) => {
         await run.check(input);
       }),
-      { seed: job.seed + crash.batch, path: String(crash.index), interruptAfterTimeLimit: 60_000 },
+      { seed: job.seed + crash.batch, path: String(crash.index), numRuns: 1, interruptAfterTimeLimit: 60_000 },
     );
     crash.minimal = replay.failed ? show(replay.counterexample?.[0]) : '(passed when replayed alone)';
     if (replay.failed && replay.errorInstance) crash.error = describeThrow(replay.errorInstance);
@@ -234,7 +249,7 @@ async function replayAlone(job: Omit<Job, 'shared'>, at: { batch: number; index:
 }
 
 /** Asks a stuck worker which input it is on; undefined when it does not answer (a loop holds it). */
-function askInput(w: ReturnType<typeof startWorker>): Promise<string | undefined> {
+function askInput(w: ReturnType<typeof startWorker>): Promise<Report | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       w.worker.off('message', onMessage);
@@ -244,7 +259,7 @@ function askInput(w: ReturnType<typeof startWorker>): Promise<string | undefined
       if (r.kind !== 'input') return;
       clearTimeout(timer);
       w.worker.off('message', onMessage);
-      resolve(r.input);
+      resolve(r);
     };
     w.worker.on('message', onMessage);
     w.worker.postMessage('which');
@@ -289,19 +304,30 @@ async function fuzzTarget(
     });
     let killedAt: { batch: number; index: number } | undefined;
     let liveInput: string | undefined;
+    let asking = false;
+    const runningAt = () => ({ batch: Atomics.load(w.ints, BATCH), index: Atomics.load(w.ints, INDEX) });
+    const same = (a: { batch: number; index: number }, b: { batch: number; index: number } | undefined) =>
+      b !== undefined && a.batch === b.batch && a.index === b.index;
     const watch = setInterval(() => {
-      if (killedAt || Atomics.load(w.ints, RUNNING) !== 1 || now() - (w.floats[2] as number) <= options.killMs) return;
-      killedAt = { batch: Atomics.load(w.ints, BATCH), index: Atomics.load(w.ints, INDEX) };
-      void askInput(w).then((input) => {
-        liveInput = input;
+      if (killedAt || asking) return;
+      if (Atomics.load(w.ints, RUNNING) !== 1 || now() - (w.floats[2] as number) <= options.killMs) return;
+      const stuck = runningAt();
+      asking = true;
+      void askInput(w).then((answer) => {
+        asking = false;
+        // The input found stuck may have ended while the worker was asked (a slow one, not a hang): the worker goes
+        // on, and is watched again. The answer, or the shared memory when a loop kept it from answering, says so.
+        if (!same(stuck, answer?.at ?? runningAt()) || Atomics.load(w.ints, RUNNING) !== 1) return;
+        killedAt = stuck;
+        liveInput = answer?.input;
         void w.worker.terminate();
       });
     }, 100);
     const failure = await w.exited;
     clearInterval(watch);
     const r = latest as Report | undefined;
-    totals.done = base.done + (r?.done ?? 0);
-    totals.crashes = base.crashes + (r?.crashes ?? 0);
+    totals.done = base.done + Atomics.load(w.ints, DONE);
+    totals.crashes = base.crashes + Atomics.load(w.ints, CRASHES);
     totals.examples = [...base.examples, ...(r?.examples ?? [])];
     totals.slowCount = base.slowCount + (r?.slowCount ?? 0);
     totals.slow = [...base.slow, ...(r?.slow ?? [])];
@@ -322,7 +348,7 @@ async function fuzzTarget(
       totals.crashes++;
       totals.examples.push({ batch: -1, index: -1, error: `the worker died: ${describeThrow(failure)}` });
       if (totals.examples.filter((e) => e.batch === -1).length > 5) break;
-      nextBatch += Math.ceil((r?.done ?? 1) / options.batch) + 1;
+      nextBatch += Math.ceil(Math.max(Atomics.load(w.ints, DONE), 1) / options.batch) + 1;
     }
   }
   return totals;
@@ -390,5 +416,7 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
+// A worker's work is not awaited at the top level: a worker stopped on a stuck input would print Node's "unsettled
+// top-level await" warning. A rejection still ends the worker with an error the main thread reads.
 if (isMainThread) await main(process.argv.slice(2));
-else await work(workerData as Job);
+else void work(workerData as Job);
