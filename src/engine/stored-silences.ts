@@ -47,6 +47,13 @@ export class Silences {
    * to evaluation.max_silences: a script creating silences in a loop cannot slow the daemon down without bound.
    */
   create(input: SilenceInput, now: number): Silence {
+    const known = {
+      kinds: [...this.#alerting.kinds, ...this.#received()],
+      fromSources: this.#alerting.fromSources,
+      probes: this.#alerting.probes,
+    };
+    // Checked first: what is wrong with the silence itself is worth saying even when there is no room for it.
+    const record = newSilence(input, now, known, this.#limits);
     const live = this.#store.liveSilences(now).length;
     if (live >= this.#maxLive) {
       throw new AlertingError(
@@ -56,12 +63,6 @@ export class Silences {
           'evaluation.max_silences in alerts.yaml',
       );
     }
-    const known = {
-      kinds: [...this.#alerting.kinds, ...this.#received()],
-      fromSources: this.#alerting.fromSources,
-      probes: this.#alerting.probes,
-    };
-    const record = newSilence(input, now, known, this.#limits);
     this.#store.addSilence(record);
     return this.#view({ ...record, expiredAt: undefined, expiredBy: undefined }, now);
   }

@@ -4,7 +4,7 @@
 // (Debian's prometheus-alertmanager) queries alerts, adds, queries and expires a silence, and prints centinela's
 // refusal of a silence that is too long.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -352,5 +352,45 @@ describe('amtool and the acceptance review', () => {
     expect(missing.ok).toBe(false);
     expect(missing.out).toMatch(/\[500\] deleteSilenceInternalServerError .*sil_000000000000/);
     expect(missing.out).not.toContain('{}');
+  });
+});
+
+describe('amtool and evaluation.max_silences', () => {
+  it('prints the refusal of a silence past the limit, and adds one again once another is expired', async () => {
+    const own = await startSourceDaemon({ PROM_TOKEN: TOKEN }, '', (w) => {
+      const file = join(w.configDir, 'alerts.yaml');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\nevaluation:\n  max_silences: 1\n`);
+    });
+    try {
+      const add = async () => {
+        try {
+          const { stdout } = await run('amtool', [
+            `--alertmanager.url=${own.url}`,
+            `--http.config.file=${httpConfig}`,
+            ...['silence', 'add', 'alertname=AppDown', 'priority=P3', '-d', '30m', '-c', 'upgrade', '-a', 'ana'],
+          ]);
+          return { ok: true, out: stdout.trim() };
+        } catch (err) {
+          return { ok: false, out: String((err as { stderr?: string }).stderr) };
+        }
+      };
+      const first = await add();
+      expect(first.ok).toBe(true);
+      const full = await add();
+      expect(full.ok).toBe(false);
+      expect(full.out).toContain(
+        '[400] postSilencesBadRequest  1 silences are in force or waiting to start, and evaluation.max_silences allows 1',
+      );
+      const expire = await run('amtool', [
+        `--alertmanager.url=${own.url}`,
+        `--http.config.file=${httpConfig}`,
+        ...['silence', 'expire', first.out],
+      ]);
+      expect(expire.stderr).not.toContain('error');
+      expect(await add()).toMatchObject({ ok: true });
+    } finally {
+      await own.d.close();
+      await own.world.close();
+    }
   });
 });

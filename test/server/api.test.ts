@@ -380,6 +380,14 @@ describe('silences and maintenance windows', () => {
           'longer needed (centinela silence list, centinela silence expire ID), or raise evaluation.max_silences in ' +
           'alerts.yaml',
       });
+      // What is wrong with a silence itself is said first.
+      const misspelt = await daemon.app.server.inject({
+        method: 'POST',
+        url: '/api/v1/silences',
+        headers: auth,
+        payload: { matchers: { alertname: 'ApiLatencyHgh' }, for: '30m', by: 'ana', reason: 'x' },
+      });
+      expect(misspelt.json().error.code).toBe('UNKNOWN_NAME');
       const expired = await daemon.app.server.inject({
         method: 'POST',
         url: `/api/v1/silences/${first.json().silence.id}/expire`,
