@@ -101,26 +101,51 @@ export const optionalSecret = z
   .optional();
 
 /**
- * The only credential of something reachable from outside (a heartbeat's ping URL, an alert source's intake): 16
- * characters or more, so it is not guessed, and no white space, which no request can present (a bearer token ends at
- * the first space; a URL path carries none). Empty means not set.
+ * Whether a bearer token can be presented at all, adding the issue when not; `of` is what it opens ("the write
+ * token", "the alert intake"). White space ends it (presentedToken reads `Bearer <token>` to the first space; a URL
+ * path carries none). A character other than printable ASCII cannot pass either: a header carries bytes, which the
+ * server reads as Latin-1 while curl, Go and Python clients send UTF-8 (`é` arrives as `Ã©`), and a character beyond
+ * Latin-1 (`€`) no fetch can send; a non-breaking or zero-width space pasted in is the usual cause.
+ */
+function presentableToken(s: string, ctx: z.RefinementCtx, of: string): boolean {
+  const problem = /\s/.test(s)
+    ? 'it has white space in it (a newline at the end of a variable or a file is the usual cause), which no request ' +
+      `can present, so ${of} could never be used. Remove it`
+    : /[^!-~]/.test(s)
+      ? 'it holds a character other than printable ASCII (an accented letter, a zero-width space, a control ' +
+        `character), which clients send as other bytes than the server reads, so ${of} could never be used. Write ` +
+        'letters, digits and punctuation only: openssl rand -hex 32 makes one'
+      : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: `is not usable: ${problem}` });
+  return problem === undefined;
+}
+
+/**
+ * A token a client presents as `Authorization: Bearer` (the write and read tokens, an ntfy channel's): printable
+ * ASCII without white space, or it could never be presented (presentableToken). Empty means not set.
+ */
+export const bearerToken = (of: string) =>
+  z
+    .string({ error: 'expected a string (usually ${ENV_VAR})' })
+    .transform((s, ctx) => (s === '' ? undefined : presentableToken(s, ctx, of) ? new Secret(s) : z.NEVER))
+    .meta({
+      description: 'A bearer token: printable ASCII, no white space, written as ${ENV_VAR}. Empty means not set',
+    })
+    .register(secrets, { secret: true })
+    .optional();
+
+/**
+ * The only credential of something reachable from outside (a heartbeat's ping URL, an alert source's intake): a
+ * token that can be presented (presentableToken) of 16 characters or more, so it is not guessed. Empty means not set.
  */
 export const credential = (of: string) =>
   z
     .string({ error: 'expected a string (usually ${ENV_VAR})' })
     .transform((s, ctx) => {
       if (s === '') return undefined;
-      if (/\s/.test(s)) {
-        // Refused, not trimmed: a trimmed token would pass where the written one differs from what is sent (a
-        // variable read from a file with its newline), and two tokens alike but for a space would collide.
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            'is not usable: it has white space in it (a newline at the end of a variable or a file is the usual ' +
-            `cause), which no request can present, so ${of} could never be used. Remove it`,
-        });
-        return z.NEVER;
-      }
+      // Refused, not trimmed: a trimmed token would pass where the written one differs from what is sent (a
+      // variable read from a file with its newline), and two tokens alike but for a space would collide.
+      if (!presentableToken(s, ctx, of)) return z.NEVER;
       if (s.length < 16) {
         ctx.addIssue({
           code: 'custom',
@@ -130,16 +155,32 @@ export const credential = (of: string) =>
       }
       return new Secret(s);
     })
-    .meta({ description: 'A secret of 16 characters or more, written as ${ENV_VAR}. Empty means not set' })
+    .meta({
+      description:
+        'A secret of 16 characters or more, printable ASCII, no white space, written as ${ENV_VAR}. Empty means not set',
+    })
     .register(secrets, { secret: true })
     .optional();
 
-/** Request headers: names as HTTP allows them (no space, no colon), values secrets (they often carry a token). */
+/**
+ * What HTTP clients refuse in a header value (undici's isValidHeaderValue, Node's checkInvalidHeaderChar): a control
+ * character but the tab, DEL, or a character beyond Latin-1. RFC 9110's field-value allows the rest (obs-text too).
+ */
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Request headers: names as HTTP allows them (no space, no colon), values secrets (they often carry a token) that a
+ * client can send: one it refuses would fail every request (a probe always down and paging, a webhook never sent).
+ */
 export const headers = z.record(
   z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
     message: 'is not a header name: use letters, digits and - (e.g. Authorization, X-Api-Key)',
   }),
-  secret,
+  secret.refine((v) => !NOT_IN_HEADER.test(v.reveal()), {
+    message:
+      'is not usable as a header value: it holds a control character or a character beyond Latin-1 (such as €), ' +
+      'which HTTP clients refuse to send, so every request with it would fail. Remove it',
+  }),
 );
 
 /** A URL that may carry credentials; kept as a Secret. */

@@ -6,6 +6,7 @@ import { LOCALES } from '../locale/locale.js';
 import { matchers } from '../matchers.js';
 import type { EnvValue, FromEnv } from './env-values.js';
 import {
+  bearerToken,
   credential,
   duration,
   headers,
@@ -257,7 +258,7 @@ export const webhookChannel = z.discriminatedUnion('format', [
       /** Anyone who knows a topic on a public server can read it: a secret. */
       topic: secret,
       /** An access token (`tk_…`), sent as `Authorization: Bearer`. */
-      token: optionalSecret,
+      token: bearerToken('this channel'),
       /** Basic auth, instead of a token. */
       user: z.string().optional(),
       password: optionalSecret,
@@ -382,9 +383,9 @@ export const centinelaFile = z.strictObject({
       /** Base URL people reach the server at, for links in pages. */
       public_url: url.optional(),
       /** Bearer token for writes (ack, silences, windows, reload). */
-      write_token: optionalSecret,
+      write_token: bearerToken('the write token'),
       /** Bearer token for reads; reads are open when omitted. */
-      read_token: optionalSecret,
+      read_token: bearerToken('the read token'),
     })
     .default({ listen: { host: '0.0.0.0', port: 9810 } }),
   state: z

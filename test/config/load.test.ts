@@ -377,7 +377,9 @@ describe('one fixture per problem', () => {
       [
         `${dir}/alerts.yaml:8:22  probes[0].headers.Authorization: the value filled in from \${API_TOKEN} ${why}`,
         `${dir}/alerts.yaml:9:7  probes[0].headers: key "X Api Key": is not a header name: use letters, digits and - (e.g. Authorization, X-Api-Key).`,
-        `${dir}/centinela.yaml:3:16  server.write_token: the value filled in from \${WRITE_TOKEN} ${why}`,
+        `${dir}/centinela.yaml:3:16  server.write_token: the value filled in from \${WRITE_TOKEN} is not usable: it ` +
+          'has white space in it (a newline at the end of a variable or a file is the usual cause), which no request ' +
+          'can present, so the write token could never be used. Remove it.',
         '3 problems in 2 files; nothing was started.',
       ].join('\n'),
     );
@@ -403,6 +405,113 @@ describe('one fixture per problem', () => {
     ).toThrow(/sources\[1\]\.token: the value filled in from \$\{PROM_TOKEN\} is not usable/);
   });
 
+  describe('a secret that could never work, each kind from its own variable (secret-kinds)', () => {
+    /** Where each variable's value lands in the fixture. */
+    const AT: Record<string, string> = {
+      API_TOKEN: 'alerts.yaml:7:31  probes[0].headers.Authorization',
+      API_KEY: 'alerts.yaml:7:65  probes[0].headers["X-Api-Key"]',
+      REDIS_PASSWORD: 'alerts.yaml:12:15  probes[1].password',
+      HEARTBEAT_SECRET: 'alerts.yaml:17:13  probes[2].secret',
+      SOURCE_TOKEN: 'alerts.yaml:20:12  sources[0].token',
+      SMTP_PASSWORD: 'escalation.yaml:13:64  channels.email.smtp.password',
+      SIGNING_SECRET: 'escalation.yaml:18:21  channels.hook.signing_secret',
+      HOOK_TOKEN: 'escalation.yaml:19:30  channels.hook.headers["X-Hook-Token"]',
+      NTFY_TOPIC: 'escalation.yaml:20:47  channels.ntfy.topic',
+      NTFY_TOKEN: 'escalation.yaml:20:71  channels.ntfy.token',
+      NTFY_PASSWORD: 'escalation.yaml:21:82  channels.ntfy_basic.password',
+      PUSHOVER_TOKEN: 'escalation.yaml:22:55  channels.pushover.token',
+      PUSHOVER_USER: 'escalation.yaml:22:82  channels.pushover.user',
+      TELEGRAM_BOT_TOKEN: 'escalation.yaml:23:59  channels.telegram.bot_token',
+      PAGERDUTY_KEY: 'escalation.yaml:24:63  channels.pagerduty.routing_key',
+      TWILIO_TOKEN: 'escalation.yaml:25:76  channels.twilio.auth_token',
+      LINK_SECRET: 'escalation.yaml:26:21  ack.link_secret',
+      WRITE_TOKEN: 'centinela.yaml:4:16  server.write_token',
+      READ_TOKEN: 'centinela.yaml:5:15  server.read_token',
+    };
+    /** A value that works for every variable; each case changes one. */
+    const GOOD = Object.fromEntries(Object.keys(AT).map((v) => [v, `hunter2-S3cr3t-${v.toLowerCase()}`]));
+
+    const AROUND =
+      'is not usable: it has white space at its start or end, or a line break (a newline at the end of a variable ' +
+      'or a file is the usual cause), which would be sent as part of it. Remove it.';
+    const spaceIn = (of: string) =>
+      'is not usable: it has white space in it (a newline at the end of a variable or a file is the usual cause), ' +
+      `which no request can present, so ${of} could never be used. Remove it.`;
+    const notAscii = (of: string) =>
+      'is not usable: it holds a character other than printable ASCII (an accented letter, a zero-width space, a ' +
+      `control character), which clients send as other bytes than the server reads, so ${of} could never be used. ` +
+      'Write letters, digits and punctuation only: openssl rand -hex 32 makes one.';
+    const HEADER =
+      'is not usable as a header value: it holds a control character or a character beyond Latin-1 (such as €), ' +
+      'which HTTP clients refuse to send, so every request with it would fail. Remove it.';
+
+    // The variable, its value, and the problem at its place (undefined: it loads).
+    const secretCases: [string, string, string | undefined][] = [
+      // Bearer tokens: presentedToken reads `Bearer (\S+)`, and the server reads a header's bytes as Latin-1.
+      ['WRITE_TOKEN', 'hunter2 S3cr3t', spaceIn('the write token')],
+      ['WRITE_TOKEN', 'hunter2\tS3cr3t', spaceIn('the write token')],
+      ['WRITE_TOKEN', 'hunter2-S3cr3t\n', spaceIn('the write token')],
+      ['WRITE_TOKEN', 'hunter2\u00a0S3cr3t', spaceIn('the write token')],
+      ['WRITE_TOKEN', 'hunter2\u200bS3cr3t', notAscii('the write token')],
+      ['WRITE_TOKEN', 'hunter2-tokén', notAscii('the write token')],
+      ['WRITE_TOKEN', 'hunter2\x7fS3cr3t', notAscii('the write token')],
+      ['WRITE_TOKEN', 'hunter2!#$%&*+/=?@^_`{|}~', undefined],
+      ['READ_TOKEN', 'hunter2 S3cr3t', spaceIn('the read token')],
+      ['READ_TOKEN', 'hunter2-tokén', notAscii('the read token')],
+      ['NTFY_TOKEN', 'tk_hunter2 S3cr3t', spaceIn('this channel')],
+      ['NTFY_TOKEN', 'tk_hunter2€', notAscii('this channel')],
+      ['SOURCE_TOKEN', 'hunter2\u00a0S3cr3t-prometheus', spaceIn('the alert intake')],
+      ['SOURCE_TOKEN', 'hunter2-S3cr3t-prométheus', notAscii('the alert intake')],
+      ['HEARTBEAT_SECRET', 'hunter2 S3cr3t-nightly', spaceIn('the ping URL')],
+      ['HEARTBEAT_SECRET', 'hunter2\u200bS3cr3t-nightly', notAscii('the ping URL')],
+      // Header values: what undici and Node's http refuse to send; a space or tab inside and Latin-1 are sent.
+      ['API_TOKEN', 'hunter2\x01S3cr3t', HEADER],
+      ['API_TOKEN', 'hunter2\x7fS3cr3t', HEADER],
+      ['API_TOKEN', 'hunter2-S3cr3t€', HEADER],
+      ['API_TOKEN', 'hunter2-S3cr3t\n', AROUND],
+      ['API_TOKEN', 'hunter2 S3cr3t', undefined],
+      ['API_KEY', '\thunter2-S3cr3t', AROUND],
+      ['API_KEY', 'hunter2\x00S3cr3t', HEADER],
+      ['API_KEY', 'hunter2\tS3cr3t-é', undefined],
+      ['HOOK_TOKEN', 'hunter2\x1bS3cr3t', HEADER],
+      ['HOOK_TOKEN', 'hunter2-S3cr3t-€', HEADER],
+      ['HOOK_TOKEN', 'hunter2-S3cr3t\r\nX-Injected: 1', AROUND],
+      // Passwords and other secrets go in a body, a URL or an HMAC: white space around them or a line break is
+      // refused, anything inside is theirs.
+      ['SMTP_PASSWORD', 'hunter2-S3cr3t\n', AROUND],
+      ['SMTP_PASSWORD', 'hunter2 S3cr3t é€', undefined],
+      ['REDIS_PASSWORD', ' hunter2-S3cr3t', AROUND],
+      ['REDIS_PASSWORD', 'hunter2 S3cr3t', undefined],
+      ['NTFY_PASSWORD', 'hunter2\rS3cr3t', AROUND],
+      ['NTFY_PASSWORD', 'hunter2 S3cr3t', undefined],
+      ['NTFY_TOPIC', 'hunter2-S3cr3t\n', AROUND],
+      ['PUSHOVER_TOKEN', 'hunter2-S3cr3t\n', AROUND],
+      ['PUSHOVER_USER', 'hunter2-S3cr3t ', AROUND],
+      ['TELEGRAM_BOT_TOKEN', 'hunter2-S3cr3t\n', AROUND],
+      ['PAGERDUTY_KEY', 'hunter2-S3cr3t\n', AROUND],
+      ['TWILIO_TOKEN', 'hunter2-S3cr3t\n', AROUND],
+      ['SIGNING_SECRET', 'hunter2-S3cr3t\n', AROUND],
+      ['LINK_SECRET', 'hunter2-S3cr3t\n', AROUND],
+    ];
+
+    it('covers each kind of secret, and loads with every value that works', () => {
+      expect(new Set(secretCases.map(([name]) => name))).toEqual(new Set(Object.keys(AT)));
+      expect(() => parseConfig(join(FIXTURES, 'secret-kinds'), fixture('secret-kinds'), GOOD)).not.toThrow();
+    });
+
+    it.each(secretCases)('%s = %j', (name, value, why) => {
+      const env = { ...GOOD, [name]: value };
+      if (why === undefined) {
+        expect(() => parseConfig(join(FIXTURES, 'secret-kinds'), fixture('secret-kinds'), env)).not.toThrow();
+        return;
+      }
+      const { dir, text } = problemsQuotingNone('secret-kinds', env);
+      expect(text).toBe(
+        `${dir}/${AT[name]}: the value filled in from \${${name}} ${why}\n1 problem in 1 file; nothing was started.`,
+      );
+    });
+  });
+
   it('has a test case for every fixture folder', async () => {
     const { readdirSync } = await import('node:fs');
     const tested = new Set([
@@ -415,6 +524,7 @@ describe('one fixture per problem', () => {
       'source-shared-token',
       'source-token-space',
       'env-secret-newline',
+      'secret-kinds',
     ]);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
   });
