@@ -6,7 +6,7 @@
 // allow, prefer) is refused with what to write instead, as are libpq's TLS parameters not honoured here, rather than
 // left out without a word.
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, createSecureContext } from 'node:tls';
 import { CERTIFICATE_FAILURES } from './certificate-failures.js';
 
 /** libpq's sslmodes that node-postgres can honour. */
@@ -148,8 +148,65 @@ export function postgresConnection(url: string): PostgresConnection {
     ssl.key = readTlsFile('sslkey', key);
     const passphrase = params.get('sslpassword');
     if (passphrase !== undefined) ssl.passphrase = passphrase;
+    const unusable = keyPairProblem(ssl.cert, ssl.key, passphrase);
+    if (unusable) throw new PostgresTlsError(`the URL ${unusable}`);
   }
   return { connectionString, ssl };
+}
+
+/**
+ * What stops the client certificate that the TLS parameters of `url` name (sslcert, sslkey and sslpassword) from being
+ * presented, as the rest of a sentence about the URL, naming parameters and quoting nothing; undefined when there is
+ * none or Node's TLS takes it. Reads the two files; one that cannot be read is left to postgresFilesProblem.
+ */
+export function clientCertificateProblem(url: string): string | undefined {
+  const files = new Map(postgresTlsFiles(url).map((f) => [f.param, f.path]));
+  const cert = files.get('sslcert');
+  const key = files.get('sslkey');
+  if (cert === undefined || key === undefined) return undefined;
+  let pems: { cert: string; key: string };
+  try {
+    pems = { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+  } catch {
+    return undefined;
+  }
+  return keyPairProblem(pems.cert, pems.key, paramsOf(new URL(url)).get('sslpassword'));
+}
+
+/**
+ * Why Node's TLS refuses `cert` with `key` (decrypted with `passphrase`), which it would do at every connection,
+ * where the error says only "the connection failed": a key that is not the certificate's, an encrypted key without
+ * sslpassword or with one that does not decrypt it.
+ */
+function keyPairProblem(cert: string, key: string, passphrase: string | undefined): string | undefined {
+  try {
+    createSecureContext({ cert, key, ...(passphrase === undefined ? {} : { passphrase }) });
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH') {
+      return (
+        'names as sslkey a key that is not the one of the certificate sslcert names ' +
+        '(ERR_OSSL_X509_KEY_VALUES_MISMATCH). Point sslkey at the key the certificate was made with'
+      );
+    }
+    if (code === 'ERR_OSSL_BAD_DECRYPT' && passphrase === undefined) {
+      return (
+        'names as sslkey an encrypted key, and has no sslpassword to decrypt it (ERR_OSSL_BAD_DECRYPT). Write its ' +
+        'passphrase as sslpassword in the URL'
+      );
+    }
+    if (code === 'ERR_OSSL_BAD_DECRYPT') {
+      return (
+        "has an sslpassword that does not decrypt the key sslkey names (ERR_OSSL_BAD_DECRYPT). Write that key's " +
+        'passphrase as sslpassword'
+      );
+    }
+    return (
+      `names as sslcert and sslkey a certificate and key Node's TLS cannot use (${typeof code === 'string' ? code : 'no code'}). ` +
+      'Point them at the client certificate and its key in PEM'
+    );
+  }
 }
 
 function readTlsFile(param: TlsFileParam, path: string): string {
@@ -166,11 +223,71 @@ function readTlsFile(param: TlsFileParam, path: string): string {
 }
 
 /**
- * Why a connection refused the server's certificate, by Node's `code`, with what to change in the URL at `key`
- * (state.url, a probe's url); undefined for another failure. Quotes nothing of the URL or of the certificate.
+ * Why TLS failed a connection made with the TLS parameters of the URL at `key` (state.url, a probe's url), with what
+ * to change: the server's certificate refused by the sslmode, or the client certificate refused by the server, or
+ * missing where pg_hba.conf asks for one; undefined for another failure. Quotes nothing of the URL, of a certificate
+ * or of the server's words.
  */
-export function certificateRefusal(code: unknown, key: string): string | undefined {
-  const failure = typeof code === 'string' ? CERTIFICATE_FAILURES.get(code) : undefined;
+export function tlsRefusal(err: unknown, key: string): string | undefined {
+  const { code, message = '' } = err as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string') return undefined;
+  return serverCertificateRefusal(code, key) ?? clientCertificateRefusal(code, String(message), key);
+}
+
+/** What a TLS alert from the server says of the client certificate, and what to do. */
+interface ClientCertificateAlert {
+  says?: string;
+  fix: string;
+}
+
+const NOT_TAKEN: ClientCertificateAlert = { fix: "Give a certificate a CA in the server's ssl_ca_file signed" };
+
+/** The TLS alerts a server sends about the client certificate it was given, by Node's code. */
+const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<string, ClientCertificateAlert> = new Map([
+  [
+    'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+    {
+      says: "no CA in the server's ssl_ca_file signed it",
+      fix: 'Give a certificate one of those CAs signed, or add its CA to ssl_ca_file on the server',
+    },
+  ],
+  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', { says: 'it has expired, or is not valid yet', fix: 'Renew it' }],
+  [
+    'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
+    { says: "it is revoked (the server's ssl_crl_file)", fix: 'Give another' },
+  ],
+  ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', NOT_TAKEN],
+  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN', NOT_TAKEN],
+  ['ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE', NOT_TAKEN],
+]);
+
+/** Why the server refused the client certificate, or wants one, by Node's `code` or PostgreSQL's 28000 and words. */
+function clientCertificateRefusal(code: string, message: string, key: string): string | undefined {
+  const alert = CLIENT_CERTIFICATE_ALERTS.get(code);
+  if (alert) {
+    const told = `the server refused the client certificate ${key}'s sslcert names (${code})`;
+    return `${told}${alert.says ? `: ${alert.says}` : ''}. ${alert.fix}`;
+  }
+  // PostgreSQL's words (28000) when pg_hba.conf's clientcert or cert method wants a certificate none was given for,
+  // and when the cert method finds the certificate's name is not the user's. Read, never quoted: they name the user.
+  if (code !== '28000' || !message.includes('certificate')) return undefined;
+  if (message.includes('requires a valid client certificate')) {
+    return (
+      `the server asks for a client certificate (28000: clientcert, or the cert method, in pg_hba.conf) and ${key} ` +
+      "gives none. Write sslcert=/path/to/client.crt&sslkey=/path/to/client.key in it, a certificate the server's " +
+      'ssl_ca_file signed'
+    );
+  }
+  return (
+    `the server took the client certificate ${key}'s sslcert names, but not for this user (28000: the cert method, ` +
+    "or clientcert=verify-full, in pg_hba.conf wants the certificate's CN to be the user name). Give a certificate " +
+    "whose CN is the user, or map the name in the server's pg_ident.conf"
+  );
+}
+
+/** Why a connection refused the server's certificate, by Node's `code`, with what to change in the URL at `key`. */
+function serverCertificateRefusal(code: string, key: string): string | undefined {
+  const failure = CERTIFICATE_FAILURES.get(code);
   if (!failure) return undefined;
   const unchecked = 'or write sslmode=require without sslrootcert to encrypt without checking it';
   const told = `the server's certificate ${failure.says} (${code})`;

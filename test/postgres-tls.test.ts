@@ -2,6 +2,7 @@
 // (a throwaway cluster whose certificate is self-signed, for localhost only, and which takes client certificates):
 // what each sslmode connects to in the state store, in check, in run and in the postgres probe, and what is refused
 // and in which words, none quoting the URL, its password or a file's path.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,15 +111,57 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   let files: string;
   /** The server's certificate, its own CA, where no message may show its path. */
   let serverCa: string;
+  /**
+   * Under `files`: the client certificate the server takes, its key, that key encrypted with KEY_PASSPHRASE, and a
+   * certificate and key the server does not take.
+   */
+  const pair = { cert: '', key: '', encryptedKey: '', otherCert: '', otherKey: '' };
+  const KEY_PASSPHRASE = `${SECRET}-passphrase`;
   beforeAll(async () => {
     // For localhost alone: at 127.0.0.1 its host does not match.
     server = makeSelfSignedCert({ altNames: ['DNS:localhost'] });
     other = makeSelfSignedCert({ commonName: 'another CA' });
     client = makeSelfSignedCert({ commonName: 'centinela' });
-    cluster = await startThrowawayCluster({}, { cert: server.cert, key: server.key, clientCa: client.cert });
+    cluster = await startThrowawayCluster(
+      {},
+      {
+        cert: server.cert,
+        key: server.key,
+        clientCa: client.cert,
+        // needs_cert must show a client certificate besides its password; by_cert logs in by one whose CN is its name.
+        hba: [
+          'hostssl all needs_cert 127.0.0.1/32 scram-sha-256 clientcert=verify-ca',
+          'hostssl all by_cert 127.0.0.1/32 cert',
+        ],
+      },
+    );
+    await cluster.admin(async (c) => {
+      for (const role of ['needs_cert', 'by_cert'])
+        await c.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${cluster.password}'`);
+    });
     files = mkdtempSync(join(tmpdir(), `centinela-${SECRET}-`));
     serverCa = join(files, 'server-ca.pem');
     writeFileSync(serverCa, server.cert);
+    for (const [name, pem] of [
+      ['cert', client.cert],
+      ['key', client.key],
+      ['otherCert', other.cert],
+      ['otherKey', other.key],
+    ] as const) {
+      pair[name] = join(files, `${name}.pem`);
+      writeFileSync(pair[name], pem);
+    }
+    pair.encryptedKey = join(files, 'encrypted-key.pem');
+    execFileSync('openssl', [
+      'pkey',
+      '-in',
+      pair.key,
+      '-aes256',
+      '-passout',
+      `pass:${KEY_PASSPHRASE}`,
+      '-out',
+      pair.encryptedKey,
+    ]);
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -126,9 +169,11 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     rmSync(files, { recursive: true, force: true });
   });
 
-  /** The cluster's `postgres` database as the superuser at `host`, with `query`. */
-  const url = (host: string, query: string) =>
-    `${cluster.url('postgres', cluster.password, 'postgres').replace('127.0.0.1', host)}${query ? `?${query}` : ''}`;
+  /** The cluster's `postgres` database as `user` (the superuser by default) at `host`, with `query`. */
+  const url = (host: string, query: string, user = 'postgres') =>
+    `${cluster.url(user, cluster.password, 'postgres').replace('127.0.0.1', host)}${query ? `?${query}` : ''}`;
+  /** The query of a client certificate `cert` with `key`, and `more`. */
+  const clientCert = (cert: string, key: string, more = '') => `sslmode=require&sslcert=${cert}&sslkey=${key}${more}`;
 
   /** Neither the password nor a path of the files (all under a folder named with SECRET) is in `text`. */
   const quotesNothing = (text: string) => {
@@ -155,10 +200,34 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     'sslmode=verify-full checks that. Write the host as the certificate names it, or sslmode=verify-ca to check its ' +
     'CA alone';
 
+  const KEY_MISMATCH =
+    'names as sslkey a key that is not the one of the certificate sslcert names ' +
+    '(ERR_OSSL_X509_KEY_VALUES_MISMATCH). Point sslkey at the key the certificate was made with';
+  const NO_PASSPHRASE =
+    'names as sslkey an encrypted key, and has no sslpassword to decrypt it (ERR_OSSL_BAD_DECRYPT). Write its ' +
+    'passphrase as sslpassword in the URL';
+  const WRONG_PASSPHRASE =
+    "has an sslpassword that does not decrypt the key sslkey names (ERR_OSSL_BAD_DECRYPT). Write that key's " +
+    'passphrase as sslpassword';
+  const UNKNOWN_CA = (key: string) =>
+    `the server refused the client certificate ${key}'s sslcert names (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA): no CA in ` +
+    "the server's ssl_ca_file signed it. Give a certificate one of those CAs signed, or add its CA to ssl_ca_file on " +
+    'the server';
+  const NO_CLIENT_CERT = (key: string) =>
+    `the server asks for a client certificate (28000: clientcert, or the cert method, in pg_hba.conf) and ${key} ` +
+    "gives none. Write sslcert=/path/to/client.crt&sslkey=/path/to/client.key in it, a certificate the server's " +
+    'ssl_ca_file signed';
+  const NOT_THIS_USER = (key: string) =>
+    `the server took the client certificate ${key}'s sslcert names, but not for this user (28000: the cert method, ` +
+    "or clientcert=verify-full, in pg_hba.conf wants the certificate's CN to be the user name). Give a certificate " +
+    "whose CN is the user, or map the name in the server's pg_ident.conf";
+
   describe('the state store', () => {
     const opened: PostgresStore[] = [];
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((s) => s.close()));
+      // A closed pool's sessions leave pg_stat_activity a moment later: the next test must not count them.
+      await expect.poll(sessions).toEqual([]);
     });
     const open = async (u: string) => {
       const store = await openPostgresStore(pgOptions(u));
@@ -199,6 +268,34 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     it('sslcert and sslkey: the client certificate is presented', async () => {
       await open(url('127.0.0.1', `sslmode=require&sslcert=${client.certFile}&sslkey=${client.keyFile}`));
       expect(await sessions()).toEqual([{ ssl: true, client_dn: '/CN=centinela' }]);
+    });
+
+    it('sslpassword: the encrypted key is decrypted with it, and the certificate presented', async () => {
+      const passphrase = encodeURIComponent(KEY_PASSPHRASE);
+      await open(
+        url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey, `&sslpassword=${passphrase}`), 'needs_cert'),
+      );
+      expect(await sessions()).toEqual([{ ssl: true, client_dn: '/CN=centinela' }]);
+    });
+
+    it('refuses a client certificate it cannot present, the server refuses, or pg_hba.conf wants and is not given', async () => {
+      const told = [
+        await refusal(url('127.0.0.1', clientCert(pair.cert, pair.otherKey))),
+        await refusal(url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey))),
+        await refusal(url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey, `&sslpassword=${SECRET}`))),
+        await refusal(url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey))),
+        await refusal(url('127.0.0.1', 'sslmode=require', 'needs_cert')),
+        await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')),
+      ];
+      expect(told).toEqual([
+        `state store (postgres): cannot connect (the URL ${KEY_MISMATCH})`,
+        `state store (postgres): cannot connect (the URL ${NO_PASSPHRASE})`,
+        `state store (postgres): cannot connect (the URL ${WRONG_PASSPHRASE})`,
+        `state store (postgres): cannot connect (${UNKNOWN_CA('state.url')})`,
+        `state store (postgres): cannot connect (${NO_CLIENT_CERT('state.url')})`,
+        `state store (postgres): cannot connect (${NOT_THIS_USER('state.url')})`,
+      ]);
+      quotesNothing(told.join('\n'));
     });
 
     it('refuses a certificate its sslmode checks, in words that say what to write, never the URL or a path', async () => {
@@ -245,32 +342,6 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
       }
     });
 
-    it('check refuses a certificate its sslmode does not accept, at state.url, in the same words as run', async () => {
-      const state = url('127.0.0.1', 'sslmode=verify-full');
-      const { code, told } = await checked(dir, { STATE_URL: state, PROBE_URL: url('127.0.0.1', 'sslmode=require') });
-      expect(code).toBe(1);
-      expect(told).toBe(
-        `${dir}/centinela.yaml:5:8  state.url: cannot connect to PostgreSQL: ${SELF_SIGNED}.\n` +
-          '1 problem in 1 file; nothing was started.',
-      );
-
-      // run, with a whole world to start in: it stops at once instead of waiting as the standby.
-      const world = await startWorld();
-      try {
-        const extra = usePostgresState(world, state);
-        const run = await centinela(['run', '--config', world.configDir], { ...world.env, ...extra });
-        expect(run).toEqual({
-          code: 1,
-          stdout: '',
-          stderr:
-            `centinela run: state store (postgres): cannot connect (${SELF_SIGNED}). ` +
-            `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
-        });
-      } finally {
-        await world.close();
-      }
-    });
-
     it('check refuses a mode it cannot honour and a file that is not there, each at its place', async () => {
       const { code, told } = await checked(dir, {
         STATE_URL: url('127.0.0.1', 'sslmode=prefer'),
@@ -303,6 +374,81 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         '2 problems in 2 files; nothing was started.',
       ]);
       expect(told).not.toContain(client.certFile);
+
+      // The advice names the file the parameter is for.
+      const sslcert = await checked(dir, {
+        STATE_URL: url('127.0.0.1', clientCert(pair.key, pair.key)),
+        PROBE_URL: url('127.0.0.1', 'sslmode=require'),
+      });
+      expect(sslcert.told.split('\n')[0]).toBe(
+        `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} names as sslcert a file that ` +
+          'holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). Point it at the ' +
+          'client certificate in PEM (from DER: openssl x509 -inform der -in client.der -out client.pem).',
+      );
+    });
+
+    it("check and run refuse a client key that is not the certificate's, or that they cannot decrypt, at its place", async () => {
+      const env = {
+        STATE_URL: url('127.0.0.1', clientCert(pair.cert, pair.otherKey)),
+        PROBE_URL: url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey)),
+      };
+      const { code, told } = await checked(dir, env);
+      expect(code).toBe(1);
+      expect(told.split('\n')).toEqual([
+        `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} ${KEY_MISMATCH}.`,
+        `${dir}/alerts.yaml:4:10  probes[0].url: the value filled in from \${PROBE_URL} ${NO_PASSPHRASE}.`,
+        '2 problems in 2 files; nothing was started.',
+      ]);
+      quotesNothing(told);
+      // run reads the config as check does: it stops before anything starts, in the same words.
+      const run = await centinela(['run', '--config', dir], env);
+      expect(run).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(told) });
+
+      const wrong = await checked(dir, {
+        STATE_URL: url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey, `&sslpassword=${SECRET}`)),
+        PROBE_URL: url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey, `&sslpassword=${KEY_PASSPHRASE}`)),
+      });
+      expect(wrong.told.split('\n')).toEqual([
+        `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} ${WRONG_PASSPHRASE}.`,
+        '1 problem in 1 file; nothing was started.',
+      ]);
+      quotesNothing(wrong.told);
+    });
+
+    it('check refuses a certificate either side refuses, or one the server wants, at state.url; run in the same words', async () => {
+      const refused = {
+        [SELF_SIGNED]: url('127.0.0.1', 'sslmode=verify-full'),
+        [UNKNOWN_CA('state.url')]: url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey)),
+        [NO_CLIENT_CERT('state.url')]: url('127.0.0.1', 'sslmode=require', 'needs_cert'),
+      };
+      const world = await startWorld();
+      try {
+        const stateUrl = usePostgresState(world, '');
+        for (const [words, state] of Object.entries(refused)) {
+          const { code, told } = await checked(dir, {
+            STATE_URL: state,
+            PROBE_URL: url('127.0.0.1', 'sslmode=require'),
+          });
+          expect(code).toBe(1);
+          expect(told).toBe(
+            `${dir}/centinela.yaml:5:8  state.url: cannot connect to PostgreSQL: ${words}.\n` +
+              '1 problem in 1 file; nothing was started.',
+          );
+          quotesNothing(told);
+          // run stops at once instead of waiting as the standby.
+          const env = { ...world.env, ...stateUrl, STATE_URL: state };
+          const run = await centinela(['run', '--config', world.configDir], env);
+          expect(run).toEqual({
+            code: 1,
+            stdout: '',
+            stderr:
+              `centinela run: state store (postgres): cannot connect (${words}). ` +
+              `Check state.url (${world.configDir}/centinela.yaml) and that PostgreSQL takes centinela's connections\n`,
+          });
+        }
+      } finally {
+        await world.close();
+      }
     });
   });
 
@@ -342,6 +488,23 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
             "the file the URL's sslrootcert names cannot be read (ENOENT). Restore it, or point sslrootcert at a PEM " +
             'file centinela can read',
         },
+      ]);
+      quotesNothing(JSON.stringify(results));
+    });
+
+    it('is down in the same words when its client certificate cannot be presented, is refused, or is wanted', async () => {
+      const results = await Promise.all([
+        probe(url('127.0.0.1', clientCert(pair.cert, pair.otherKey))).run(),
+        probe(url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey))).run(),
+        probe(url('127.0.0.1', 'sslmode=require', 'needs_cert')).run(),
+        probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')).run(),
+      ]);
+      const at = `127.0.0.1:${cluster.port}`;
+      expect(results).toEqual([
+        { up: false, reason: `the URL ${KEY_MISMATCH}` },
+        { up: false, reason: `${at}: ${UNKNOWN_CA('url')}` },
+        { up: false, reason: `${at}: ${NO_CLIENT_CERT('url')}` },
+        { up: false, reason: `${at}: ${NOT_THIS_USER('url')}` },
       ]);
       quotesNothing(JSON.stringify(results));
     });

@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { postgresTlsFiles, type TlsFileParam } from '../postgres-tls.js';
+import { clientCertificateProblem, postgresTlsFiles, type TlsFileParam } from '../postgres-tls.js';
 import type { PathKey } from './errors.js';
 import type { CentinelaFile } from './schema.js';
 
@@ -89,15 +89,15 @@ const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
 
 /**
- * What is wrong with a CA file's content: no PEM certificate in it, or one that does not parse. Node's TLS takes any
- * text as `ca` without a word and trusts nothing of it, so a DER file or a key put there fails every handshake later
- * as "self-signed certificate", far from its cause.
+ * What is wrong with the content of a file of certificates (`of`, named `stem` in the advice: ca, client): no PEM
+ * certificate in it, or one that does not parse. Node's TLS takes any text as `ca` without a word and trusts nothing
+ * of it, so a DER file or a key put there fails every handshake later as "self-signed certificate", far from its cause.
  */
 const certificatesProblem =
-  (of: string) =>
+  (of: string, stem: string) =>
   (bytes: Buffer): string | undefined => {
     const blocks = [...bytes.toString('latin1').matchAll(PEM_CERTIFICATE)];
-    const fix = `Point it at ${of} in PEM (from DER: openssl x509 -inform der -in ca.der -out ca.pem)`;
+    const fix = `Point it at ${of} in PEM (from DER: openssl x509 -inform der -in ${stem}.der -out ${stem}.pem)`;
     if (blocks.length === 0) {
       return `holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----). ${fix}`;
     }
@@ -127,26 +127,27 @@ function keyProblem(bytes: Buffer): string | undefined {
  * with what its content must be.
  */
 const FILE_KEYS: ReadonlyMap<string, (bytes: Buffer) => string | undefined> = new Map([
-  ['ca_file', certificatesProblem('the CA certificate')],
+  ['ca_file', certificatesProblem('the CA certificate', 'ca')],
 ]);
 
 /** What the files a postgres:// URL's TLS parameters name must hold. */
 const URL_FILES: Readonly<Record<TlsFileParam, (bytes: Buffer) => string | undefined>> = {
-  sslrootcert: certificatesProblem('the CA certificate'),
-  sslcert: certificatesProblem('the client certificate'),
+  sslrootcert: certificatesProblem('the CA certificate', 'ca'),
+  sslcert: certificatesProblem('the client certificate', 'client'),
   sslkey: keyProblem,
 };
 
 /**
- * What is wrong with a file the TLS parameters of the postgres:// URL `url` name (sslrootcert, sslcert, sslkey), as
- * the rest of a sentence about the URL, naming the parameter and quoting no path; else undefined.
+ * What is wrong with a file the TLS parameters of the postgres:// URL `url` name (sslrootcert, sslcert, sslkey), or
+ * with the client certificate they make (a key not its own, a passphrase missing or wrong), as the rest of a sentence
+ * about the URL, naming the parameter and quoting no path; else undefined.
  */
 export function postgresFilesProblem(url: string): string | undefined {
   for (const { param, path } of postgresTlsFiles(url)) {
     const problem = readFileProblem({ at: [], path, content: URL_FILES[param] });
     if (problem) return `names as ${param} a file that ${problem}`;
   }
-  return undefined;
+  return clientCertificateProblem(url);
 }
 
 /** A file a probe or channel reads: where it is written, its path and what is wrong with its content. */

@@ -7,7 +7,7 @@ import { untilAborted } from '../abortable.js';
 import { configScrubber } from '../config/env-values.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
 import { loadPackage } from '../load-package.js';
-import { certificateRefusal, PostgresTlsError, postgresConnection } from '../postgres-tls.js';
+import { PostgresTlsError, postgresConnection, tlsRefusal } from '../postgres-tls.js';
 import { CounterRates } from './counter-rate.js';
 import { growthPerMs, type UsagePoint } from './disk-growth.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
@@ -171,6 +171,12 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
   const message = typeof e.message === 'string' ? e.message : String(err);
   const user = decodeURIComponent(url.username) || 'the default user';
   const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username);
+  // TLS as the URL's parameters set it up (with a tls block, which the URL's TLS parameters never come with, the block
+  // did, and the net probes' words tell a certificate refused): a certificate refused, the server's or the client's,
+  // or a client certificate pg_hba.conf asks for (28000, so before the switch).
+  const tlsByUrl = [...url.searchParams.keys()].some((key) => key.startsWith('ssl'));
+  const refused = tlsByUrl ? tlsRefusal(err, 'url') : undefined;
+  if (refused) return `${where}: ${refused}`;
   switch (e.code) {
     case '28P01':
       return `authentication failed for user "${user}"`;
@@ -196,11 +202,6 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
   if (/Connection terminated/i.test(message)) return `connection closed by the server while ${phase} ${where}`;
   if (message.startsWith('answered something')) return `${where} ${message}`;
   if (err instanceof PostgresTlsError) return message;
-  // The URL's sslmode checked the certificate (with a tls block, which the URL's TLS parameters never come with, the
-  // block did, and the net probes' words tell it).
-  const checkedByUrl = [...url.searchParams.keys()].some((key) => key.startsWith('ssl'));
-  const refused = checkedByUrl ? certificateRefusal(e.code, 'url') : undefined;
-  if (refused) return `${where}: ${refused}`;
   return describeFailure(err, signal, at);
 }
 

@@ -23,7 +23,7 @@ import type { Statement } from 'better-sqlite3';
 import pg from 'pg';
 import { type Clock, systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
-import { certificateRefusal, type PostgresConnection, PostgresTlsError, postgresConnection } from '../postgres-tls.js';
+import { type PostgresConnection, PostgresTlsError, postgresConnection, tlsRefusal } from '../postgres-tls.js';
 import { StateError } from './errors.js';
 import { MIGRATIONS, type Migration, newerSchema } from './migrations.js';
 import {
@@ -285,8 +285,9 @@ function connectFailure(err: unknown, connectTimeout: number): string {
 /**
  * Why PostgreSQL, or pg before it sent anything, refused a connection, in words with what to do, by SQLSTATE or pg's
  * own words and never quoting the server's text (it names the host, user and database); or why TLS did (a server
- * certificate the URL's sslmode does not accept, by Node's code; TLS parameters that cannot be honoured); undefined
- * for any other failure. check (reachPostgres) and the store (unreachable) word these alike.
+ * certificate the URL's sslmode does not accept, a client certificate the server refuses or wants: tlsRefusal; TLS
+ * parameters or a client key that cannot be used); undefined for any other failure. check (reachPostgres) and the
+ * store (unreachable) word these alike.
  */
 function refusal(err: unknown): string | undefined {
   const { code, message = '' } = err as { code?: string; message?: string };
@@ -298,6 +299,9 @@ function refusal(err: unknown): string | undefined {
           "checks the server's certificate too); else add a line for centinela's connections to pg_hba.conf"
       : "no pg_hba.conf line lets this host, user and database in (28000). Add one for centinela's connections";
   }
+  // Before the 28 class: a client certificate pg_hba.conf wants and does not get is refused as 28000.
+  const tls = tlsRefusal(err, 'state.url');
+  if (tls) return tls;
   if (code?.startsWith('28')) {
     return `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
   }
@@ -308,15 +312,15 @@ function refusal(err: unknown): string | undefined {
       'PostgreSQL, or write sslmode=disable in state.url where the network is trusted'
     );
   }
-  if (err instanceof PostgresTlsError) return err.message;
-  return certificateRefusal(code, 'state.url');
+  return err instanceof PostgresTlsError ? err.message : undefined;
 }
 
 /**
  * Whether a failed connection is one that waiting does not mend, a fault of the configuration (the URL's, or the
  * server's): a login or database refused, TLS asked of a server without it or not used with one that requires it,
- * a server certificate that the URL's sslmode does not accept, TLS parameters that cannot be honoured. `run` refuses to
- * start on one, in the words `check` uses, instead of waiting as the standby.
+ * a server certificate that the URL's sslmode does not accept, a client certificate the server refuses or asks for,
+ * TLS parameters that cannot be honoured. `run` refuses to start on one, in the words `check` uses, instead of
+ * waiting as the standby.
  */
 export function lasting(err: StateError): boolean {
   return refusal(err.cause) !== undefined;

@@ -2,7 +2,7 @@
 // and, for what the machine's server cannot show (password auth, 200+ connections), a throwaway cluster of its own.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -137,6 +137,8 @@ export interface ClusterTls {
   cert: string;
   key: string;
   clientCa?: string;
+  /** Lines put first in pg_hba.conf, as `hostssl all alice 127.0.0.1/32 scram-sha-256 clientcert=verify-ca`. */
+  hba?: readonly string[];
 }
 
 /**
@@ -188,6 +190,10 @@ export async function startThrowawayCluster(
     options.push('-c ssl=on', `-c ssl_cert_file=${await file('server.crt', tls.cert)}`);
     options.push(`-c ssl_key_file=${await file('server.key', tls.key)}`);
     if (tls.clientCa) options.push(`-c ssl_ca_file=${await file('client-ca.crt', tls.clientCa)}`);
+    if (tls.hba) {
+      const hba = join(data, 'pg_hba.conf');
+      await writeFile(hba, `${tls.hba.join('\n')}\n${await readFile(hba, 'utf8')}`);
+    }
   }
   for (const [key, value] of Object.entries(settings)) options.push(`-c ${key}=${value}`);
   await tool('pg_ctl', ['-D', data, '-o', options.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
