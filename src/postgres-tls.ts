@@ -2,9 +2,9 @@
 // honours them, for node-postgres, which reads them its own way: it checks the certificate and the host for every
 // sslmode but disable (so sslmode=require fails on a self-signed certificate), and prints a SECURITY WARNING on the
 // terminal about it. The state store and the postgres probe connect through here; node-postgres never sees these
-// parameters. What libpq does and node-postgres cannot (falling back between an encrypted and a plain connection:
-// allow, prefer) is refused with what to write instead, as are libpq's TLS parameters not honoured here, rather than
-// left out without a word.
+// parameters, nor reads libpq's environment variables for them (PGSSLMODE, PGSSLNEGOTIATION). What libpq does and
+// node-postgres cannot (falling back between an encrypted and a plain connection: allow, prefer) is refused with what
+// to write instead, as are libpq's TLS parameters not honoured here, rather than left out without a word.
 import { readFileSync } from 'node:fs';
 import { type ConnectionOptions, createSecureContext } from 'node:tls';
 import { CERTIFICATE_FAILURES } from './certificate-failures.js';
@@ -12,8 +12,11 @@ import { CERTIFICATE_FAILURES } from './certificate-failures.js';
 /** libpq's sslmodes that node-postgres can honour. */
 const MODES = new Set(['disable', 'require', 'verify-ca', 'verify-full']);
 
-/** The parameters read here and taken out of the URL node-postgres reads. */
-const READ = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword'] as const;
+/**
+ * The parameters read here and taken out of the URL node-postgres reads (which would otherwise override the options
+ * given beside it: sslnegotiation=direct makes it verify-full).
+ */
+const READ = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'sslnegotiation'] as const;
 
 /** The URL parameters that name a file: the CA certificates, the client certificate and its key. */
 const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const;
@@ -33,6 +36,8 @@ export interface PostgresConnection {
   connectionString: string;
   /** false: no TLS; else the options of Node's tls.connect. Given, it keeps node-postgres from reading PGSSLMODE. */
   ssl: false | ConnectionOptions;
+  /** How TLS starts. Given, it keeps node-postgres from reading PGSSLNEGOTIATION (and quoting it in an error). */
+  sslnegotiation: 'postgres' | 'direct';
 }
 
 /** The URL's parameters, the last of each name winning, as libpq and node-postgres take them. */
@@ -55,6 +60,13 @@ export function postgresTlsProblem(url: string): string | undefined {
   const unread = NOT_HONOURED.find((name) => params.has(name));
   if (unread) return `has ${unread}, which centinela does not honour. Leave it out`;
   const mode = params.get('sslmode');
+  if (params.has('requiressl')) {
+    // libpq 15 reads requiressl=1 as sslmode=require; node-postgres ignores it and would connect unencrypted.
+    return mode === undefined
+      ? 'has requiressl, the old spelling of sslmode that libpq 15 read as require (1) or prefer (0). Write ' +
+          'sslmode=require instead to encrypt, or sslmode=disable'
+      : 'has requiressl beside sslmode, which says the same. Leave requiressl out';
+  }
   const rootcert = params.get('sslrootcert');
   if (mode === 'allow' || mode === 'prefer') {
     return (
@@ -133,9 +145,10 @@ export function postgresConnection(url: string): PostgresConnection {
     for (const p of READ) parsed.searchParams.delete(p);
     connectionString = parsed.toString();
   }
+  const sslnegotiation = params.get('sslnegotiation') === 'direct' ? 'direct' : 'postgres';
   const rootcert = params.get('sslrootcert');
   const mode = params.get('sslmode') ?? (rootcert === 'system' ? 'verify-full' : 'disable');
-  if (mode === 'disable') return { connectionString, ssl: false };
+  if (mode === 'disable') return { connectionString, ssl: false, sslnegotiation };
   const ssl: ConnectionOptions = {};
   if (rootcert !== undefined && rootcert !== 'system') ssl.ca = readTlsFile('sslrootcert', rootcert);
   if (mode === 'require' && ssl.ca === undefined) ssl.rejectUnauthorized = false;
@@ -151,7 +164,15 @@ export function postgresConnection(url: string): PostgresConnection {
     const unusable = keyPairProblem(ssl.cert, ssl.key, passphrase);
     if (unusable) throw new PostgresTlsError(`the URL ${unusable}`);
   }
-  return { connectionString, ssl };
+  return { connectionString, ssl, sslnegotiation };
+}
+
+/**
+ * node-postgres's options for a postgres probe whose `tls` block says how to connect (its URL has no TLS parameter,
+ * the config refuses both): the URL as it is and the block's connect options.
+ */
+export function postgresConnectionWith(url: string, ssl: ConnectionOptions): PostgresConnection {
+  return { connectionString: url, ssl, sslnegotiation: 'postgres' };
 }
 
 /**
@@ -305,4 +326,37 @@ function serverCertificateRefusal(code: string, key: string): string | undefined
     case 'validity':
       return `${told}, and ${key}'s sslmode checks it. Replace it on the server, ${unchecked}`;
   }
+}
+
+/** libpq's environment variables for TLS, which centinela does not read (the URL says it all). */
+const LIBPQ_TLS_ENV = [
+  'PGSSLMODE',
+  'PGREQUIRESSL',
+  'PGSSLROOTCERT',
+  'PGSSLCERT',
+  'PGSSLKEY',
+  'PGSSLCRL',
+  'PGSSLCRLDIR',
+  'PGSSLCERTMODE',
+  'PGSSLMINPROTOCOLVERSION',
+  'PGSSLMAXPROTOCOLVERSION',
+  'PGSSLNEGOTIATION',
+];
+
+/**
+ * What in `env` makes the TLS of `url` other than libpq's, as the rest of a sentence about the URL naming the
+ * variables and quoting none: a URL without sslmode connects unencrypted here, where libpq reads PGSSLMODE (or tries
+ * TLS with the other variables), so a deployment that set TLS in the environment would lose it without a word.
+ * PGSSLMODE=disable, unencrypted for libpq too, is no problem.
+ */
+export function postgresEnvProblem(url: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const params = paramsOf(new URL(url));
+  if (params.has('sslmode') || params.get('sslrootcert') === 'system' || env.PGSSLMODE === 'disable') return undefined;
+  const set = LIBPQ_TLS_ENV.filter((name) => (name === 'PGREQUIRESSL' ? env[name]?.startsWith('1') : env[name]));
+  if (set.length === 0) return undefined;
+  return (
+    `has no sslmode, so centinela connects unencrypted, and ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set ` +
+    'in the environment, which libpq reads for TLS and centinela does not. Write the TLS in the URL: sslmode=require ' +
+    '(verify-ca or verify-full with sslrootcert) to encrypt, or sslmode=disable not to'
+  );
 }

@@ -6,9 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../src/clock.js';
-import { postgresConnection, postgresTlsProblem } from '../src/postgres-tls.js';
+import { postgresConnection, postgresEnvProblem, postgresTlsProblem } from '../src/postgres-tls.js';
 import postgres from '../src/probes/postgres.js';
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres.js';
 import { centinela, checked, configFolder } from './support/cli.js';
@@ -73,6 +74,12 @@ describe('the TLS parameters centinela refuses, at load, with what to write', ()
       'sslnegotiation=direct',
       'has sslnegotiation=direct, which starts with TLS, without TLS asked for. Write sslmode=require, verify-ca or verify-full',
     ],
+    // libpq 15 encrypts with it; node-postgres ignored it and connected unencrypted.
+    [
+      'requiressl=1',
+      'has requiressl, the old spelling of sslmode that libpq 15 read as require (1) or prefer (0). Write sslmode=require instead to encrypt, or sslmode=disable',
+    ],
+    ['sslmode=require&requiressl=1', 'has requiressl beside sslmode, which says the same. Leave requiressl out'],
   ])('%s', (query, problem) => {
     expect(postgresTlsProblem(url(query))).toBe(problem);
     expect(problem).not.toContain(SECRET);
@@ -98,8 +105,58 @@ describe('the TLS parameters centinela refuses, at load, with what to write', ()
     const { connectionString, ssl } = postgresConnection(url('sslmode=require&application_name=centinela'));
     expect(connectionString).toBe(`postgres://centinela:${SECRET}@db.internal:5432/state?application_name=centinela`);
     expect(ssl).toEqual({ rejectUnauthorized: false });
-    // No sslmode: no TLS, said to node-postgres, which would otherwise read PGSSLMODE with its own meaning.
-    expect(postgresConnection(url(''))).toEqual({ connectionString: url(''), ssl: false });
+    // No sslmode: no TLS, said to node-postgres, which would otherwise read PGSSLMODE with its own meaning; and how TLS
+    // starts, which it would otherwise read from PGSSLNEGOTIATION.
+    expect(postgresConnection(url(''))).toEqual({ connectionString: url(''), ssl: false, sslnegotiation: 'postgres' });
+    // sslnegotiation=direct left in the URL made node-postgres check the certificate whatever the sslmode.
+    expect(postgresConnection(url('sslmode=require&sslnegotiation=direct'))).toEqual({
+      connectionString: `postgres://centinela:${SECRET}@db.internal:5432/state`,
+      ssl: { rejectUnauthorized: false },
+      sslnegotiation: 'direct',
+    });
+  });
+
+  it('node-postgres reads neither PGSSLMODE nor PGSSLNEGOTIATION (nor quotes them) beside what it is given', () => {
+    vi.stubEnv('PGSSLMODE', 'verify-full');
+    vi.stubEnv('PGSSLNEGOTIATION', SECRET); // "Invalid sslnegotiation value: …" when read
+    try {
+      expect(new pg.Client(postgresConnection(url(''))).ssl).toBe(false);
+      expect(new pg.Client(postgresConnection(url('sslmode=require'))).ssl).toEqual({ rejectUnauthorized: false });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe("libpq's TLS variables in the environment, which centinela does not read", () => {
+  const url = (query: string) => `postgres://centinela:${SECRET}@db.internal:5432/state${query ? `?${query}` : ''}`;
+  const unencrypted = (variables: string) =>
+    `has no sslmode, so centinela connects unencrypted, and ${variables} set in the environment, which libpq reads ` +
+    'for TLS and centinela does not. Write the TLS in the URL: sslmode=require (verify-ca or verify-full with ' +
+    'sslrootcert) to encrypt, or sslmode=disable not to';
+
+  it.each([
+    ['PGSSLMODE=require, no sslmode', '', { PGSSLMODE: 'require' }, unencrypted('PGSSLMODE is')],
+    ['PGSSLMODE of any value but disable', '', { PGSSLMODE: SECRET }, unencrypted('PGSSLMODE is')],
+    ['PGREQUIRESSL=1', 'application_name=x', { PGREQUIRESSL: '1' }, unencrypted('PGREQUIRESSL is')],
+    [
+      'PGSSLROOTCERT and PGSSLCERT',
+      '',
+      { PGSSLROOTCERT: `/${SECRET}/ca.pem`, PGSSLCERT: `/${SECRET}/c.crt` },
+      unencrypted('PGSSLROOTCERT, PGSSLCERT are'),
+    ],
+    ['PGSSLMODE=disable, unencrypted for libpq too', '', { PGSSLMODE: 'disable', PGSSLCERT: '/c.crt' }, undefined],
+    ['PGREQUIRESSL=0, which libpq ignores', '', { PGREQUIRESSL: '0' }, undefined],
+    [
+      'an sslmode in the URL, which libpq reads before them',
+      'sslmode=require',
+      { PGSSLMODE: 'verify-full' },
+      undefined,
+    ],
+    ['sslrootcert=system, verify-full', 'sslrootcert=system', { PGSSLMODE: 'require' }, undefined],
+    ['none set', '', { PGHOST: 'db', PGSSLMODE: '' }, undefined],
+  ])('%s', (_, query, env, problem) => {
+    expect(postgresEnvProblem(url(query), env)).toBe(problem);
   });
 });
 
@@ -449,6 +506,26 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
       } finally {
         await world.close();
       }
+    });
+
+    it("check and run refuse a URL without sslmode when libpq's TLS variables are set, at its place", async () => {
+      const env = { STATE_URL: url('127.0.0.1', ''), PROBE_URL: url('127.0.0.1', ''), PGSSLMODE: 'require' };
+      const { code, told } = await checked(dir, env);
+      expect(code).toBe(1);
+      const unencrypted =
+        'has no sslmode, so centinela connects unencrypted, and PGSSLMODE is set in the environment, which libpq ' +
+        'reads for TLS and centinela does not. Write the TLS in the URL: sslmode=require (verify-ca or verify-full ' +
+        'with sslrootcert) to encrypt, or sslmode=disable not to.';
+      expect(told.split('\n')).toEqual([
+        `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} ${unencrypted}`,
+        `${dir}/alerts.yaml:4:10  probes[0].url: the value filled in from \${PROBE_URL} ${unencrypted}`,
+        '2 problems in 2 files; nothing was started.',
+      ]);
+      const run = await centinela(['run', '--config', dir], env);
+      expect(run).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(told) });
+      // With the sslmode in the URL, libpq would not read PGSSLMODE either.
+      const written = { ...env, STATE_URL: url('127.0.0.1', 'sslmode=disable') };
+      expect((await checked(dir, written)).told).not.toContain('state.url');
     });
   });
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { postgresEnvProblem } from '../postgres-tls.js';
 import { coerceFilled, type Env, type Filled, fillEnv, placeFillings } from './env.js';
 import { envValuesUnder } from './env-values.js';
 import { ConfigError, type ConfigIssue, type Finding, formatPath, isUnder, type PathKey } from './errors.js';
@@ -95,7 +96,9 @@ export async function loadConfig({ dir, env, startup = false, reach, newerSchema
     }
   }
   const built = build(dir, texts, env, unreadable);
-  if (startup) for (const issue of await startupProblems(dir, built, { reach, newerSchema })) built.issues.push(issue);
+  if (startup) {
+    for (const issue of await startupProblems(dir, built, env, { reach, newerSchema })) built.issues.push(issue);
+  }
   return finish(dir, built);
 }
 
@@ -218,11 +221,13 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
 
 /**
  * The problems `run` would meet starting with the files that passed whole, each placed where its value is written:
- * the state store (its SQLite file, or with `reach` its PostgreSQL database), the listen address, the files read.
+ * the state store (its SQLite file, or with `reach` its PostgreSQL database), the listen address, the files read,
+ * libpq's TLS variables in `env` that a PostgreSQL URL without sslmode would leave unencrypted.
  */
 async function startupProblems(
   dir: string,
   { complete, places }: Built,
+  env: Env,
   { reach, newerSchema }: Pick<LoadOptions, 'reach' | 'newerSchema'>,
 ): Promise<ConfigIssue[]> {
   const out: ConfigIssue[] = [];
@@ -246,10 +251,10 @@ async function startupProblems(
   if (centinela) {
     const { state, server } = centinela;
     if (state.kind === 'postgres') {
-      // The URL is a secret: what failed is told without it. A file its TLS parameters name is looked at first.
+      // The URL is a secret: what failed is told without it. What it is made of is looked at before connecting.
       const url = state.url.reveal();
-      const files = postgresFilesProblem(url);
-      if (files) at('centinela', ['state', 'url'], files, url);
+      const problem = postgresFilesProblem(url) ?? postgresEnvProblem(url, env);
+      if (problem) at('centinela', ['state', 'url'], problem, url);
       else at('centinela', ['state', 'url'], await reach?.(state));
     } else at('centinela', ['state', 'path'], statePathProblem(state.path, newerSchema), state.path);
     const listen = `${server.listen.host}:${server.listen.port}`;
@@ -262,7 +267,9 @@ async function startupProblems(
   alerts?.probes.forEach((probe, i) => {
     if (probe.kind !== 'postgres') return;
     const url = probe.url.reveal();
-    at('alerts', ['probes', i, 'url'], postgresFilesProblem(url), url);
+    // With a tls block, the URL has no sslmode and the block says how to connect.
+    const problem = postgresFilesProblem(url) ?? (probe.tls ? undefined : postgresEnvProblem(url, env));
+    at('alerts', ['probes', i, 'url'], problem, url);
   });
   return out;
 }

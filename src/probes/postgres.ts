@@ -7,7 +7,7 @@ import { untilAborted } from '../abortable.js';
 import { configScrubber } from '../config/env-values.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
 import { loadPackage } from '../load-package.js';
-import { PostgresTlsError, postgresConnection, tlsRefusal } from '../postgres-tls.js';
+import { PostgresTlsError, postgresConnection, postgresConnectionWith, tlsRefusal } from '../postgres-tls.js';
 import { CounterRates } from './counter-rate.js';
 import { growthPerMs, type UsagePoint } from './disk-growth.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
@@ -117,9 +117,7 @@ function readStats(rows: Record<string, unknown>[]): Stats {
  */
 async function poolConfig(cfg: PostgresProbeConfig, socket: () => Socket): Promise<pg.PoolConfig> {
   const url = cfg.url.reveal();
-  const connection = cfg.tls
-    ? { connectionString: url, ssl: await tlsConnectOptions(cfg.tls) }
-    : postgresConnection(url);
+  const connection = cfg.tls ? postgresConnectionWith(url, await tlsConnectOptions(cfg.tls)) : postgresConnection(url);
   return {
     ...connection,
     stream: socket,
