@@ -221,7 +221,8 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 /** STATE_UNREACHABLE for a failed PostgreSQL call: `what` failed, with the server's code or the socket's, never the URL. */
 export function unreachable(what: string, err: unknown): StateError {
   const { code, message } = err as { code?: string; message?: string };
-  const reason = refusal(err) ?? (isSqlState(code) ? `${code} ${message}` : (code ?? message ?? 'unknown error'));
+  // A server's message is not quoted: it may echo what came from the environment (PGOPTIONS' settings, the user).
+  const reason = refusal(err) ?? (isSqlState(code) ? code : (code ?? message ?? 'unknown error'));
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
 }
 
@@ -306,6 +307,12 @@ function refusal(err: unknown): string | undefined {
     return `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
   }
   if (code === '3D000') return 'the database does not exist (3D000). Create it, or name the right one in state.url';
+  if (code !== undefined && STARTUP_SETTING_CODES.has(code)) {
+    return (
+      `the server refused a setting the connection asks for (${code}). Check the options parameter of state.url and ` +
+      "PGOPTIONS in centinela's environment"
+    );
+  }
   if (message === NO_SSL_SERVER) {
     return (
       'the server takes no SSL connections (its ssl is off) and state.url asks for SSL (sslmode). Turn ssl on in ' +
@@ -325,6 +332,12 @@ function refusal(err: unknown): string | undefined {
 export function lasting(err: StateError): boolean {
   return refusal(err.cause) !== undefined;
 }
+
+/**
+ * SQLSTATEs of a setting PostgreSQL refuses at start-up (from the URL's options or PGOPTIONS, which pg reads from the
+ * environment): unrecognized (42704), a bad value (22023), one that cannot be set then (55P02).
+ */
+const STARTUP_SETTING_CODES = new Set(['42704', '22023', '55P02']);
 
 /** Whether `code` is a SQLSTATE: an error PostgreSQL answered, not one of the connection. */
 function isSqlState(code: unknown): code is string {

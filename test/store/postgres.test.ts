@@ -2,8 +2,9 @@
 // that fences an older store, flushes that keep a unit whole and keep what failed, errors that never quote the URL.
 // (The semantics both stores share are the parametrised suites of alerts.test.ts and escalation.test.ts.)
 import { describe, expect, it } from 'vitest';
+import type { StateError } from '../../src/store/errors.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
+import { lasting, openPostgresStore, reachPostgres } from '../../src/store/postgres.js';
 import { migratePostgres } from '../../src/store/postgres-schema.js';
 import { makeAlert } from '../support/escalation-fixtures.js';
 import { pgOptions, silenceOf, usePostgres } from '../support/stores.js';
@@ -94,6 +95,29 @@ describe('PostgreSQL store: schema', () => {
       'state store (postgres): cannot connect (the database does not exist (3D000). Create it, or name the right ' +
         'one in state.url)',
     ]);
+  });
+});
+
+describe('PostgreSQL store: a setting the server refuses at start-up', () => {
+  const SETTING =
+    'the server refused a setting the connection asks for (42704). Check the options parameter of ' +
+    "state.url and PGOPTIONS in centinela's environment";
+
+  it('is a lasting fault, told without quoting it, from the URL and from PGOPTIONS', async () => {
+    const inUrl = `${suite.db.url}?options=${encodeURIComponent('-c bogus_S3cr3t=1')}`;
+    const fromUrl = (await openPostgresStore(pgOptions(inUrl)).catch((e: Error) => e)) as StateError;
+    process.env.PGOPTIONS = '-c bogus_S3cr3t=1';
+    try {
+      const fromEnv = (await openPostgresStore(pgOptions(suite.db.url)).catch((e: Error) => e)) as StateError;
+      const checked = await reachPostgres(suite.db.url, 2_000);
+      for (const err of [fromUrl, fromEnv]) {
+        expect(err.message).toBe(`state store (postgres): cannot connect (${SETTING})`);
+        expect(lasting(err)).toBe(true);
+      }
+      expect(checked).toBe(`cannot connect to PostgreSQL: ${SETTING}`);
+    } finally {
+      delete process.env.PGOPTIONS;
+    }
   });
 });
 
