@@ -49,21 +49,40 @@ describe('CronSchedule.next', () => {
     expect(nextFires('0 * * * *', 'Asia/Kathmandu', '2026-01-01T00:00:00Z', 1)).toEqual(['2026-01-01T00:15:00.000Z']);
   });
 
-  it('skips a local time that does not exist when clocks go forward, and fires twice when it repeats', () => {
+  it('skips a local time that does not exist when clocks go forward, and fires once when it repeats', () => {
     // Madrid: 2026-03-29 02:00 CET → 03:00 CEST; 2026-10-25 03:00 CEST → 02:00 CET.
     expect(nextFires('30 2 * * *', 'Europe/Madrid', '2026-03-28T12:00:00Z', 2)).toEqual([
       '2026-03-30T00:30:00.000Z',
       '2026-03-31T00:30:00.000Z',
     ]);
-    expect(nextFires('30 2 * * *', 'Europe/Madrid', '2026-10-24T12:00:00Z', 3)).toEqual([
+    // 02:30 CEST (00:30Z) and 02:30 CET (01:30Z) read the same: the first only, as node-cron's next match.
+    expect(nextFires('30 2 * * *', 'Europe/Madrid', '2026-10-24T12:00:00Z', 2)).toEqual([
       '2026-10-25T00:30:00.000Z',
-      '2026-10-25T01:30:00.000Z',
       '2026-10-26T01:30:00.000Z',
+    ]);
+    expect(nextFires('*/20 2 * * *', 'Europe/Madrid', '2026-10-24T23:59:00Z', 4)).toEqual([
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T00:20:00.000Z',
+      '2026-10-25T00:40:00.000Z',
+      '2026-10-26T01:00:00.000Z',
+    ]);
+    // New York: 2026-11-01 02:00 EDT → 01:00 EST, 01:30 at 05:30Z and at 06:30Z.
+    expect(nextFires('30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', 2)).toEqual([
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-02T06:30:00.000Z',
     ]);
     // The first hour after a 23-hour day is not jumped over.
     expect(nextFires('15 0 * * *', 'Europe/Madrid', '2026-03-28T12:00:00Z', 2)).toEqual([
       '2026-03-28T23:15:00.000Z',
       '2026-03-29T22:15:00.000Z',
+    ]);
+  });
+
+  it('fires in the repeated hour when it fires every hour: that hour is one of its own', () => {
+    expect(nextFires('0 * * * *', 'Europe/Madrid', '2026-10-24T23:30:00Z', 3)).toEqual([
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T01:00:00.000Z',
+      '2026-10-25T02:00:00.000Z',
     ]);
   });
 

@@ -16,64 +16,73 @@ import type { Finding, PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
 import type { AlertsFile, MaintenanceConfig, RuleConfig, Salvaged, SourceConfig } from './schema.js';
 
-/** How many openings of a recurring window are looked at for the shortest time between two. */
+/**
+ * How many openings of a recurring window are laid out at most: a year of a daily cron, six weeks of an hourly one.
+ * Each costs a few Intl reads (src/cron.ts), and `check` and every reload lay out every window's once.
+ */
 const OPENINGS_SEEN = 1_000;
 /**
- * From when they are looked at: a fixed instant, so the check is pure; in UTC, so that the hour a clock change
- * repeats (two openings an hour apart) is not taken for the cron's period. A yearly cron still gets one gap.
+ * The year they are laid out over, in each window's own time zone as it opens at run time: a fixed year, so the check
+ * is pure, with both clock changes of the zones that have them (a day that comes an hour short brings two openings
+ * closer).
  */
 const SEEN_FROM = Date.UTC(2026, 0, 1);
 const SEEN_UNTIL = Date.UTC(2027, 0, 1);
+
+/**
+ * When a window opens over the year looked at: every opening before `until` (SEEN_UNTIL, or sooner when OPENINGS_SEEN
+ * cut the list), and one after it when that is needed for a gap (a yearly cron has one), with the shortest time
+ * between two of them.
+ */
+interface Openings {
+  starts: number[];
+  until: number;
+  shortest: number;
+}
+
+/**
+ * What is wrong with the recurring windows taken together with the rules and sources: each that never closes (its
+ * duration at or above the shortest time between two of its openings), each too long for an alert it could hold back
+ * (told at its duration; not one that never closes, told so), those that run on from one another into a span too long
+ * (told at the latest of them), and each that repeats an earlier one (told at the later one). Each window's openings
+ * are laid out once, for all of these.
+ */
+export function recurringWindowFindings(alerts: Salvaged<AlertsFile>, q: Quoting): Finding[] {
+  const windows = alerts.maintenance ?? [];
+  const openings = windows.map((w) => (w ? openingsOf(w) : undefined));
+  const endless = windows.flatMap((w, i) => {
+    const o = openings[i];
+    return w && o && w.duration >= o.shortest ? [neverCloses(w, o.shortest, ['maintenance', i], q)] : [];
+  });
+  const caps = weighing(alerts);
+  if (!caps) return [...endless, ...repeated(windows, q)];
+  const told = new Set(endless.map((f) => f.path[1]));
+  const long = tooLong(
+    windows.map((w, i) => (told.has(i) ? undefined : w)),
+    caps,
+    q,
+  );
+  for (const f of long) told.add(f.path[1]);
+  const alone = windows.map((w, i) => (told.has(i) || !openings[i] ? undefined : w));
+  return [...endless, ...long, ...runningOn(alone, openings, caps, q), ...repeated(windows, q)];
+}
 
 /**
  * A recurring window at least as long as the shortest time between two openings of its cron is still open when it
  * opens again: the openings run together, and at the cron's period it never closes (7d on a weekly cron holds back
  * every alert it matches for good).
  */
-export function neverCloses(expression: string, duration: number, at: PathKey[], q: Quoting): Finding | undefined {
-  const schedule = new CronSchedule(expression, 'UTC');
-  let shortest = Number.POSITIVE_INFINITY;
-  try {
-    let t = schedule.next(SEEN_FROM);
-    for (let seen = 0; t !== undefined && (seen === 0 || t < SEEN_UNTIL) && seen < OPENINGS_SEEN; seen++) {
-      const next = schedule.next(t);
-      if (next !== undefined) shortest = Math.min(shortest, next - t);
-      t = next;
-    }
-  } finally {
-    schedule.close();
-  }
-  if (duration < shortest) return undefined;
+function neverCloses(window: MaintenanceConfig, shortest: number, at: PathKey[], q: Quoting): Finding {
   const path = [...at, 'duration'];
   const gap = formatDuration(shortest);
   return {
     path,
     message:
-      `${q.show(path, formatDuration(duration))} is not shorter than the ${gap} between two openings of its cron ` +
-      `(${q.show([...at, 'cron'], `"${expression}"`)}), so the window is still open when it opens again: the openings ` +
-      `run together, and at the cron's period it never closes. Lower duration below ${gap}, or open it less often`,
+      `${q.show(path, formatDuration(window.duration))} is not shorter than the ${gap} between two openings of its ` +
+      `cron (${q.show([...at, 'cron'], `"${window.cron}"`)}), so the window is still open when it opens again: the ` +
+      `openings run together, and at the cron's period it never closes. Lower duration below ${gap}, or open it less ` +
+      'often',
   };
-}
-
-/**
- * What is wrong with the recurring windows taken together with the rules and sources: each too long for an alert it
- * could hold back (told at its duration; not those of `endless`, the indices of windows that never close, told so),
- * those that run on from one another into a span too long (told at the latest of them), and each that repeats an
- * earlier one (told at the later one).
- */
-export function recurringWindowFindings(
-  alerts: Salvaged<AlertsFile>,
-  endless: ReadonlySet<number>,
-  q: Quoting,
-): Finding[] {
-  const windows = alerts.maintenance ?? [];
-  const weighed = windows.map((w, i) => (endless.has(i) ? undefined : w));
-  const caps = weighing(alerts);
-  if (!caps) return repeated(windows, q);
-  const long = tooLong(weighed, caps, q);
-  const told = new Set(long.map((f) => f.path[1]));
-  const alone = weighed.map((w, i) => (told.has(i) ? undefined : w));
-  return [...long, ...runningOn(alone, caps, q), ...repeated(windows, q)];
 }
 
 /** What windows are weighed against: the alerts they could hold back and how long each priority may be held. */
@@ -118,12 +127,6 @@ function tooLong(windows: readonly (MaintenanceConfig | undefined)[], { kinds, l
   return out;
 }
 
-/** When a window opens over the year looked at, and up to when that list is whole (OPENINGS_SEEN cuts it). */
-interface Openings {
-  starts: number[];
-  until: number;
-}
-
 /**
  * The windows that run on from one another (one opens before or as another closes) into a span longer than
  * evaluation.window_max allows for an alert they all could hold back: each within the cap, together not, as two
@@ -134,10 +137,10 @@ interface Openings {
  */
 function runningOn(
   windows: readonly (MaintenanceConfig | undefined)[],
+  openings: readonly (Openings | undefined)[],
   { kinds, limits }: Caps,
   q: Quoting,
 ): Finding[] {
-  const openings = windows.map((w) => (w ? openingsOf(w) : undefined));
   const caps = kinds
     .flatMap((kind) => kind.priorities.map((priority) => ({ kind, priority, max: limits[priority] })))
     .filter((c): c is Cap => c.max !== undefined)
@@ -146,7 +149,7 @@ function runningOn(
   const told = new Map<string, { window: number; finding: Finding }>();
   for (const cap of caps) {
     const holders = windows.flatMap((w, i) =>
-      w && openings[i] && (w.match ?? []).every((m) => couldMatch(m, cap.kind, cap.priority)) ? [i] : [],
+      w && (w.match ?? []).every((m) => couldMatch(m, cap.kind, cap.priority)) ? [i] : [],
     );
     if (holders.length < 2) continue;
     for (const group of inCommon(holders, windows as MaintenanceConfig[])) {
@@ -235,7 +238,10 @@ function longerThan(
   return [...found.values()];
 }
 
-/** A window's openings over the year looked at, at most OPENINGS_SEEN; undefined for a cron or zone refused elsewhere. */
+/**
+ * A window's openings over the year looked at, in its time zone (see Openings); undefined for a cron or zone refused
+ * elsewhere.
+ */
 function openingsOf(window: MaintenanceConfig): Openings | undefined {
   let schedule: CronSchedule;
   try {
@@ -245,11 +251,16 @@ function openingsOf(window: MaintenanceConfig): Openings | undefined {
   }
   try {
     const starts: number[] = [];
-    for (let t = schedule.next(SEEN_FROM); t !== undefined && t < SEEN_UNTIL; t = schedule.next(t)) {
+    let shortest = Number.POSITIVE_INFINITY;
+    let until = SEEN_UNTIL;
+    for (let t = schedule.next(SEEN_FROM); t !== undefined; t = schedule.next(t)) {
+      const last = starts.at(-1);
+      if (last !== undefined) shortest = Math.min(shortest, t - last);
       starts.push(t);
-      if (starts.length === OPENINGS_SEEN) return { starts, until: t };
+      if (starts.length === OPENINGS_SEEN) until = t;
+      if (starts.length >= 2 && (t >= until || starts.length === OPENINGS_SEEN)) break;
     }
-    return { starts, until: SEEN_UNTIL };
+    return { starts, until, shortest };
   } finally {
     schedule.close();
   }

@@ -11,7 +11,7 @@ import { ALERTS_REFUSED, CANNOT_MEASURE, compileRules, HEALTH_NOT_BACK } from '.
 import { PRIORITIES, type Priority } from '../types.js';
 import { type Finding, joinOr, type PathKey } from './errors.js';
 import type { Quoting } from './quoting.js';
-import { neverCloses, recurringWindowFindings } from './recurring-windows.js';
+import { recurringWindowFindings } from './recurring-windows.js';
 import type { AlertsFile, CentinelaFile, EscalationFile, RuleConfig, Salvaged, SourceConfig } from './schema.js';
 
 /** The files of a configuration folder, by their role. */
@@ -175,22 +175,12 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
     }
   });
 
-  // A window that never closes is told so, not also as too long.
-  const endless = new Set<number>();
   alerts.maintenance?.forEach((window, i) => {
     if (!window) return;
-    if (!validCron(window.cron)) {
-      out.push(badCron(['maintenance', i, 'cron'], window.cron, q));
-    } else {
-      const never = neverCloses(window.cron, window.duration, ['maintenance', i], q);
-      if (never) {
-        out.push(never);
-        endless.add(i);
-      }
-    }
+    if (!validCron(window.cron)) out.push(badCron(['maintenance', i, 'cron'], window.cron, q));
     if (!validTimeZone(window.timezone)) out.push(badTimeZone(['maintenance', i, 'timezone'], window.timezone, q));
   });
-  for (const finding of recurringWindowFindings(alerts, endless, q)) out.push(finding);
+  for (const finding of recurringWindowFindings(alerts, q)) out.push(finding);
 
   // A matcher naming no alert or probe holds nothing back: `alertname: ApiDwn` looks like a window and is none.
   const ruleNames = names.rules && listed('rules', names.rules, q);

@@ -142,8 +142,14 @@ describe('alerts.yaml', () => {
       // Yearly: one gap is enough.
       window('0 0 1 1 *', '400d'),
       window('0 0 1 1 *', '364d'),
-      // A repeated hour when clocks go back is not the cron's period.
+      // A repeated hour when clocks go back is not the cron's period: the window opens once in it.
       { ...window('30 1 * * *', '2h'), timezone: 'America/New_York' },
+      { ...window('0 2 * * *', '1h'), timezone: 'Europe/Madrid' },
+      // The night clocks go forward, 01:00 CET (00:00Z) to 03:00 CEST (01:00Z) is an hour, and a week of Sundays at
+      // 03:00 is 6d23h: the openings are laid out in the window's own zone.
+      { ...window('0 1,3 * * *', '1h'), timezone: 'Europe/Madrid' },
+      { ...window('0 1,3 * * *', '59m'), timezone: 'Europe/Madrid' },
+      { ...window('0 3 * * 0', '6d23h30m'), timezone: 'Europe/Madrid' },
     ];
     const lower = (d: string, gap: string, cron: string) =>
       `${d} is not shorter than the ${gap} between two openings of its cron ("${cron}"), so the window is still open ` +
@@ -154,6 +160,8 @@ describe('alerts.yaml', () => {
       `alerts maintenance.2.duration: ${lower('1d', '1d', '0 2 * * 1-5')}`,
       `alerts maintenance.4.duration: ${lower('1h', '30m', '*/30 * * * *')}`,
       `alerts maintenance.5.duration: ${lower('400d', '365d', '0 0 1 1 *')}`,
+      `alerts maintenance.9.duration: ${lower('1h', '1h', '0 1,3 * * *')}`,
+      `alerts maintenance.11.duration: ${lower('6d23h30m', '6d23h', '0 3 * * 0')}`,
     ]);
   });
 

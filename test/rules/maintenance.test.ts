@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { maintenanceConfig } from '../../src/config/schema.js';
+import { formatDuration } from '../../src/duration.js';
 import { AlertingError } from '../../src/rules/errors.js';
 import { RecurringWindow } from '../../src/rules/maintenance.js';
 import { m, probe, RulesHarness, refusal, summarize } from '../support/rules.js';
@@ -76,6 +77,49 @@ describe('recurring windows (cron + duration + timezone, evaluated with the cloc
     expect(w.at(now + 31 * MIN)?.open).toBe(false);
     expect(w.at(start - 1)).toEqual({ startsAt: start, endsAt: start + 60 * MIN, open: false });
     w.close();
+  });
+
+  it.each([
+    // Madrid: 2026-10-25 03:00 CEST → 02:00 CET, so 02:00 comes at 00:00Z and again at 01:00Z.
+    [
+      'Madrid, clocks back',
+      '0 2 * * *',
+      'Europe/Madrid',
+      '2026-10-24T12:00:00Z',
+      ['2026-10-25T00:00', '2026-10-26T01:00'],
+    ],
+    // 2026-03-29 02:00 CET → 03:00 CEST: 02:00 does not happen that night.
+    ['Madrid, clocks forward', '0 2 * * *', 'Europe/Madrid', '2026-03-28T12:00:00Z', ['2026-03-30T00:00']],
+    // New York: 2026-11-01 02:00 EDT → 01:00 EST, so 01:30 comes at 05:30Z and again at 06:30Z.
+    [
+      'New York, clocks back',
+      '30 1 * * *',
+      'America/New_York',
+      '2026-10-31T12:00:00Z',
+      ['2026-11-01T05:30', '2026-11-02T06:30'],
+    ],
+    // 2026-03-08 02:00 EST → 03:00 EDT: 02:30 does not happen that night.
+    ['New York, clocks forward', '30 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', ['2026-03-09T06:30']],
+    // Kolkata has no clock changes: 02:00 IST is 20:30Z the day before, every night.
+    ['Kolkata', '0 2 * * *', 'Asia/Kolkata', '2026-10-24T12:00:00Z', ['2026-10-24T20:30', '2026-10-25T20:30']],
+  ])('opens once a night for an hour across a clock change (%s)', async (_case, cron, timezone, from, opened) => {
+    const clock = new FakeClock(Date.parse(from));
+    const h = new RulesHarness(
+      { probes: [probe('api_health')], rules, maintenance: [{ name: 'nightly', cron, duration: '1h', timezone }] },
+      { clock },
+    );
+    harnesses.push(h);
+    // Each open stretch seen over two days, five minutes at a time: when it opened and for how long.
+    const seen: string[] = [];
+    for (let t = 0; t < 2 * 24 * 60; t += 5) {
+      const open = h.evaluator.api.listWindows().find((w) => w.kind === 'recurring' && w.open);
+      const at =
+        open?.kind === 'recurring' &&
+        `${new Date(open.startsAt).toISOString().slice(0, 16)} for ${formatDuration(open.endsAt - open.startsAt)}`;
+      if (at && seen.at(-1) !== at) seen.push(at);
+      await h.advance(5 * MIN);
+    }
+    expect(seen).toEqual(opened.map((start) => `${start} for 1h`));
   });
 });
 
