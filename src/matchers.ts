@@ -1,6 +1,8 @@
-// Label matchers, Prometheus' way: the shape, their written form (`{ route: "=~/api/.*", status: "!=200" }`) in the
-// config, the API and the store, and the one function every part of centinela matches labels with (rules, silences,
-// inhibitions, windows, the metrics probe's series selection). A leaf: it imports only shared types.
+// Label matchers, Prometheus' way: the shape; their written forms, the map (`{ route: "=~/api/.*", status: "!=200" }`)
+// of the config and the API, the list (`[{ label, op, value }]`) of the API and the store, and the text amtool writes
+// (`route=~"/api/.*"`) of the command line, queries and what is shown; and the one function every part of centinela
+// matches labels with (rules, silences, inhibitions, windows, the metrics probe's series selection). A leaf: it
+// imports only shared types.
 import { z } from 'zod';
 import { type Labels, labelValue } from './types.js';
 
@@ -49,51 +51,112 @@ export function withoutProto<T extends z.ZodType>(what: string, schema: T) {
   // Typed by the schema's input, so that a pipe into it type-checks as into the schema itself.
   return z.preprocess((v: z.input<T>, ctx) => {
     if (typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__')) {
-      ctx.addIssue({
-        code: 'custom',
-        input: v,
-        message: `"__proto__" is not ${what} centinela takes: JavaScript objects give that name a meaning of their own. Rename it`,
-      });
+      ctx.addIssue({ code: 'custom', input: v, message: protoRefused(what) });
     }
     return v;
   }, schema);
 }
 
+const protoRefused = (what: string) =>
+  `"__proto__" is not ${what} centinela takes: JavaScript objects give that name a meaning of their own. Rename it`;
+
 const matcherValue = z.string({ error: 'expected a string: value, !=value, =~regex or !~regex' });
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A matcher without its compiled regex: how the store keeps one and the API shows and takes one. */
+export type MatcherFields = Pick<Matcher, 'label' | 'op' | 'value'>;
+
+/**
+ * Matchers as the store holds them: the list form; rows written before it hold the map form, read as they were read
+ * then (a value `=~x` is a regex).
+ */
+export type StoredMatchers = readonly MatcherFields[] | Readonly<Record<string, string>>;
+
+/**
+ * The matcher with its regex compiled (anchored, as Prometheus anchors it), or what is wrong with it. A label
+ * "__proto__" is refused as in the map form, where it cannot be a key: a matcher on it would be dropped on its way.
+ */
+export function compiledMatcher({ label, op, value }: MatcherFields): Matcher | { problem: string } {
+  if (label === '__proto__') return { problem: protoRefused('a label name') };
+  if (op === '=' || op === '!=') return { label, op, value };
+  try {
+    return { label, op, value, regex: new RegExp(`^(?:${value})$`) };
+  } catch (err) {
+    // V8 writes the pattern into its message; only the reason after it is kept, so no value is quoted.
+    const reason = (err as Error).message.split(': ').at(-1);
+    return { problem: `is not a regular expression (${reason})` };
+  }
+}
+
+/** compiledMatcher over `fields`; each problem is an issue at `path(i)`, where the form being read has it. */
+function compiled(fields: readonly MatcherFields[], ctx: z.RefinementCtx, path: (i: number) => PropertyKey[]) {
+  const out: Matcher[] = [];
+  fields.forEach((f, i) => {
+    const m = compiledMatcher(f);
+    if ('problem' in m) ctx.addIssue({ code: 'custom', path: path(i), message: m.problem });
+    else out.push(m);
+  });
+  return out;
+}
 
 /**
  * Label matchers as a map, `{ route: "=~/api/.*", status: "!=200", container: grupo_gad_api }`.
- * A plain value is equality; `!=`, `=~`, `!~` prefixes mean what they mean in PromQL.
+ * A plain value is equality; `!=`, `=~`, `!~` prefixes mean what they mean in PromQL, so a value to equal that starts
+ * with one is written as a regex matching it alone (`shard: "=~=~x"`; `.`, `*`, `\` and the like escaped with `\`),
+ * or, in the API, in the list form.
  */
 export const matchers = withoutProto(
   'a label name',
-  z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), matcherValue).transform((map, ctx) => {
-    const out: Matcher[] = [];
-    for (const [label, raw] of Object.entries(map)) {
+  z.record(z.string().regex(LABEL_NAME), matcherValue).transform((map, ctx) => {
+    const fields = Object.entries(map).map(([label, raw]): MatcherFields => {
       const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
-      const value = op === '=' ? raw : raw.slice(op.length);
-      if (op === '=~' || op === '!~') {
-        try {
-          out.push({ label, op, value, regex: new RegExp(`^(?:${value})$`) });
-        } catch (err) {
-          // V8 writes the pattern into its message; only the reason after it is kept, so no value is quoted.
-          const reason = (err as Error).message.split(': ').at(-1);
-          ctx.addIssue({ code: 'custom', path: [label], message: `is not a regular expression (${reason})` });
-        }
-      } else {
-        out.push({ label, op, value });
-      }
-    }
-    return out;
+      return { label, op, value: op === '=' ? raw : raw.slice(op.length) };
+    });
+    return compiled(fields, ctx, (i) => [fields[i]?.label ?? i]);
   }),
 );
 
 /**
- * Parses matchers written as the configuration writes them (`{ route: "=~/api/.*", status: "!=200" }`), for
- * matchers that arrive at run time (silences from the API). Returns the problems instead of throwing.
+ * Label matchers as a list, `[{ "label": "shard", "op": "=", "value": "=~x" }]`: the shape the API answers with, and
+ * the form in which any value is just a value (the map form reads a leading `=~` as an operator). One per label, as
+ * in the map form.
  */
-export function parseMatchers(map: unknown): { matchers: Matcher[] } | { problems: string[] } {
-  const parsed = matchers.safeParse(map);
+export const matcherList = z
+  .array(
+    z.strictObject({
+      label: z.string().regex(LABEL_NAME, { message: 'is not a label name: letters, digits and _, not first a digit' }),
+      op: z.enum(['=', '!=', '=~', '!~'], { message: 'must be =, !=, =~ or !~' }),
+      value: z.string(),
+    }),
+  )
+  .transform((list, ctx) => {
+    list.forEach((m, i) => {
+      if (list.findIndex((n) => n.label === m.label) < i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'label'],
+          message: `a second matcher on "${m.label}": give one per label`,
+        });
+      }
+    });
+    return compiled(list, ctx, (i) => [i]);
+  });
+
+/** Label matchers as the API takes them: the map form, or the list form (where a value may start with `=~`). */
+export const eitherForm = z.unknown().transform((written, ctx): Matcher[] => {
+  // Not a union: its refusal would say "Invalid input", where the form written gives each problem at its place.
+  const parsed = (Array.isArray(written) ? matcherList : matchers).safeParse(written);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
+
+/**
+ * Parses matchers in either form, for matchers that arrive at run time or from the store. Returns the problems
+ * instead of throwing.
+ */
+export function parseMatchers(written: unknown): { matchers: Matcher[] } | { problems: string[] } {
+  const parsed = eitherForm.safeParse(written);
   if (parsed.success) return { matchers: parsed.data };
   return {
     problems: parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)),
@@ -104,38 +167,77 @@ const MATCHER_TEXT = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/s;
 
 /**
  * One matcher as a command line or a query string writes it, amtool's way (`alertname=ApiDown`, `route=~/api/.*`,
- * `status!=200`, or quoted: `b=""`, `route=~"/api/\d+"`), as an entry of the map form (`["route", "=~/api/.*"]`);
- * undefined when the text is no matcher.
+ * `status!=200`, or quoted: `b=""`, `route=~"/api/\d+"`, `shard="=~x"`, whose value is the text `=~x`), or what is
+ * wrong with it.
  */
-export function matcherEntry(text: string): [label: string, value: string] | undefined {
+export function readMatcher(text: string): { matcher: MatcherFields } | { problem: string } {
   const m = MATCHER_TEXT.exec(text);
-  if (!m) return undefined;
+  if (!m) return { problem: 'is not a matcher: write label=value, label!=value, label=~regex or label!~regex' };
   const [, label = '', op = '=', written = ''] = m;
   const value = unquoted(written);
-  return [label, op === '=' ? value : `${op}${value}`];
+  if (value === undefined) {
+    return {
+      problem:
+        'is not quoted right: a quote mark does not pair. Write the value whole in double quotes, a quote inside it as \\" (shard="a\\"b")',
+    };
+  }
+  return { matcher: { label, op: op as MatchOp, value } };
 }
 
 /**
  * A matcher's value as amtool and PromQL write it: in double quotes, with `\"`, `\\` and `\n` escaped (`""` is the
  * empty value, which an absent label matches: without this, `b=""` matched a b of two quote marks), or bare, as it
- * is. Another backslash stays with what follows it, as amtool leaves it, so a quoted regex's `\d` needs no doubling. A
- * value that does not both open and close with an unescaped quote is bare.
+ * is. Another backslash stays with what follows it, as amtool leaves it, so a quoted regex's `\d` needs no doubling.
+ * Undefined when a quote mark does not pair, as amtool refuses it: one opened and never closed (`"1`), one inside
+ * the quotes unescaped, or one in a bare value.
  */
-export function unquoted(written: string): string {
-  const closed = /^"(?:[^"\\]|\\.)*"$/s.test(written);
-  return closed ? written.slice(1, -1).replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c)) : written;
+export function unquoted(written: string): string | undefined {
+  if (!written.includes('"')) return written;
+  if (!/^"(?:[^"\\]|\\.)*"$/s.test(written)) return undefined;
+  return written.slice(1, -1).replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
 }
 
-/** The written form of matchers again (`=~regex`, `!=value`, plain value), for storing and showing them. */
+/**
+ * A matcher as amtool and PromQL write it, `shard="a\"b"`, its value quoted: a quote mark, a newline and a backslash
+ * that readMatcher would take for an escape are escaped, so that the text reads back as the same matcher (a regex's
+ * `\d` stays as written).
+ */
+export function matcherText(m: { label: string; op: string; value: string }): string {
+  // A backslash before a newline too: the newline is written `\n`, which starts with one.
+  const value = m.value.replace(/\\(?=["\\n\n]|$)|["\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+  return `${m.label}${m.op}"${value}"`;
+}
+
+/** Matchers as amtool and PromQL write a selector, `{alertname="ApiDown",shard=~"1|2"}`. */
+export function selectorText(matchers: readonly { label: string; op: string; value: string }[]): string {
+  return `{${matchers.map(matcherText).join(',')}}`;
+}
+
+/** A matcher's fields alone, as the store keeps them and the API shows them. */
+export function matcherFields(matchers: readonly Matcher[]): MatcherFields[] {
+  return matchers.map((m) => ({ label: m.label, op: m.op, value: m.value }));
+}
+
+/**
+ * The map form of matchers read from the map form (the config's), to compare them by. Only the list form carries a
+ * value to equal that starts with an operator; such a one is written as the regex that matches it alone, so the map
+ * still reads back as matchers matching what these match.
+ */
 export function formatMatchers(matchers: readonly Matcher[]): Record<string, string> {
-  return Object.fromEntries(matchers.map((m) => [m.label, m.op === '=' ? m.value : `${m.op}${m.value}`]));
+  return Object.fromEntries(
+    matchers.map((m) => {
+      if (m.op !== '=') return [m.label, `${m.op}${m.value}`];
+      const ambiguous = ['=~', '!~', '!='].some((p) => m.value.startsWith(p));
+      return [m.label, ambiguous ? `=~${m.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : m.value];
+    }),
+  );
 }
 
 /**
  * Matchers read back from the store, where they were written after being checked. A row edited by hand into
  * nonsense yields a matcher that matches nothing, so it can neither silence nor hold back every alert.
  */
-export function storedMatchers(map: Record<string, string>): Matcher[] {
-  const parsed = parseMatchers(map);
+export function storedMatchers(stored: StoredMatchers): Matcher[] {
+  const parsed = parseMatchers(stored);
   return 'matchers' in parsed ? parsed.matchers : [{ label: '__unreadable__', op: '=', value: '\0' }];
 }

@@ -1,13 +1,25 @@
 // Label matchers: an empty value equals an absent label, as in Prometheus and Alertmanager, in the map form and in
 // the text form amtool writes (`b=""`), and every part of centinela that matches labels matches through matchesAll.
+
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matcherEntry, matchesAll, parseMatchers } from '../src/matchers.js';
+import {
+  formatMatchers,
+  type MatcherFields,
+  type MatchOp,
+  matcherText,
+  matchesAll,
+  parseMatchers,
+  readMatcher,
+  storedMatchers,
+} from '../src/matchers.js';
 
 const parsed = (map: Record<string, string>) => {
   const p = parseMatchers(map);
   if (!('matchers' in p)) throw new Error(p.problems.join('; '));
   return p.matchers;
 };
+const list = (fields: MatcherFields[]) => parsed(fields as never);
 
 describe('matchesAll', () => {
   // An alert without b, one with b empty (the same thing), one with b set.
@@ -28,30 +40,144 @@ describe('matchesAll', () => {
   });
 });
 
-describe('matcherEntry', () => {
+describe('readMatcher', () => {
   it.each([
     // amtool's quoted form: b="" is the empty value, which an absent label matches.
-    ['b=""', ['b', '']],
-    ['b!=""', ['b', '!=']],
-    ['alertname="ApiDown"', ['alertname', 'ApiDown']],
-    ['alertname=ApiDown', ['alertname', 'ApiDown']],
-    ['b=', ['b', '']],
+    ['b=""', ['b', '=', '']],
+    ['b!=""', ['b', '!=', '']],
+    ['alertname="ApiDown"', ['alertname', '=', 'ApiDown']],
+    ['alertname=ApiDown', ['alertname', '=', 'ApiDown']],
+    ['b=', ['b', '=', '']],
+    ['note=a=b', ['note', '=', 'a=b']],
     // \" \\ and \n are escapes; any other backslash stays, so a regex needs no doubling.
-    ['route=~"/api/\\d+"', ['route', '=~/api/\\d+']],
-    ['note="say \\"hi\\" \\\\ bye"', ['note', 'say "hi" \\ bye']],
-    ['note="a\\nb"', ['note', 'a\nb']],
-    // Not a quoted value: kept as written.
-    ['note="open', ['note', '"open']],
-    ['note="ends escaped\\"', ['note', '"ends escaped\\"']],
-    ['note="', ['note', '"']],
-    ['note=a "quoted" word', ['note', 'a "quoted" word']],
-  ])('reads %s', (text, entry) => {
-    expect(matcherEntry(text)).toEqual(entry);
+    ['route=~"/api/\\d+"', ['route', '=~', '/api/\\d+']],
+    ['route=~/api/\\d+', ['route', '=~', '/api/\\d+']],
+    ['note="say \\"hi\\" \\\\ bye"', ['note', '=', 'say "hi" \\ bye']],
+    ['note="a\\nb"', ['note', '=', 'a\nb']],
+    // A value is the value, whatever it starts with: not an operator read again (it widened silences).
+    ['shard="=~.*"', ['shard', '=', '=~.*']],
+    ['shard="!=nothing"', ['shard', '=', '!=nothing']],
+    ['shard!="!~x"', ['shard', '!=', '!~x']],
+    ['shard=!=x', ['shard', '=', '!=x']],
+  ])('reads %s', (text, [label, op, value]) => {
+    expect(readMatcher(text)).toEqual({ matcher: { label, op, value } });
   });
 
-  it('gives matchers that match as the map form does', () => {
-    const [label, value] = matcherEntry('b!=""') ?? [];
-    const m = parsed({ [label ?? '']: value ?? '' });
-    expect([matchesAll(m, {}), matchesAll(m, { b: 'x' })]).toEqual([false, true]);
+  // A quote mark that does not pair was taken as part of the value (shard="1 silenced a shard named "1).
+  it.each([
+    'note="open',
+    'shard="1',
+    'note="ends escaped\\"',
+    'note="',
+    'note=a "quoted" word',
+    'note="a"b"',
+    'note=""x',
+  ])('refuses %s, whose quote marks do not pair', (text) => {
+    expect(readMatcher(text)).toEqual({
+      problem: expect.stringMatching(/^is not quoted right: a quote mark does not pair\. /),
+    });
+  });
+
+  it('refuses what is no matcher', () => {
+    expect(readMatcher('ApiDown')).toEqual({ problem: expect.stringMatching(/^is not a matcher: write label=value/) });
+  });
+
+  it('gives a matcher that takes a value starting with an operator as that value', () => {
+    const read = readMatcher('shard="=~.*"');
+    if (!('matcher' in read)) throw new Error(read.problem);
+    const m = list([read.matcher]);
+    expect([matchesAll(m, { shard: '=~.*' }), matchesAll(m, { shard: '1' }), matchesAll(m, {})]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe('matcherText', () => {
+  it.each([
+    [{ label: 'shard', op: '=', value: 'a"b' }, 'shard="a\\"b"'],
+    [{ label: 'route', op: '=~', value: '/api/\\d+' }, 'route=~"/api/\\d+"'],
+    [{ label: 'note', op: '!=', value: 'ends\\' }, 'note!="ends\\\\"'],
+    [{ label: 'note', op: '=', value: 'a\nb' }, 'note="a\\nb"'],
+    [{ label: 'shard', op: '=', value: '=~.*' }, 'shard="=~.*"'],
+  ])('writes %o as %s', (m, text) => {
+    expect(matcherText(m)).toBe(text);
+  });
+
+  it('reads back as the same matcher, whatever the value', () => {
+    const op = fc.constantFrom<MatchOp>('=', '!=', '=~', '!~');
+    const value = fc.string({ unit: fc.constantFrom('a', '"', '\\', 'n', '\n', '=', '~', '!', ' ') });
+    fc.assert(
+      fc.property(op, value, (o, v) => {
+        const m = { label: 'l', op: o, value: v };
+        expect(readMatcher(matcherText(m))).toEqual({ matcher: m });
+      }),
+    );
+  });
+});
+
+describe('the list form', () => {
+  it('takes a value starting with an operator as that value', () => {
+    const m = list([{ label: 'shard', op: '=', value: '!=nothing' }]);
+    expect(m).toEqual([{ label: 'shard', op: '=', value: '!=nothing' }]);
+    expect([matchesAll(m, { shard: '!=nothing' }), matchesAll(m, { shard: 'x' })]).toEqual([true, false]);
+  });
+
+  it('refuses a second matcher on a label, a bad regex and __proto__, each at its place', () => {
+    expect(
+      parseMatchers([
+        { label: 'a', op: '=', value: '1' },
+        { label: 'a', op: '=', value: '2' },
+        { label: 'c', op: '=~', value: '(' },
+        { label: '__proto__', op: '=', value: '' },
+      ]),
+    ).toEqual({
+      problems: [
+        '1.label: a second matcher on "a": give one per label',
+        '2: is not a regular expression (Unterminated group)',
+        '3: "__proto__" is not a label name centinela takes: JavaScript objects give that name a meaning of ' +
+          'their own. Rename it',
+      ],
+    });
+    expect(parseMatchers([{ label: 'b', op: '==', value: '1' }])).toEqual({
+      problems: ['0.op: must be =, !=, =~ or !~'],
+    });
+  });
+});
+
+describe('storedMatchers', () => {
+  it('reads a row of the map form as it was read (=~ is a regex), the list form as written', () => {
+    const old = storedMatchers({ shard: '=~.*', alertname: 'QueueDeep' });
+    expect(old.map(({ label, op, value }) => ({ label, op, value }))).toEqual([
+      { label: 'shard', op: '=~', value: '.*' },
+      { label: 'alertname', op: '=', value: 'QueueDeep' },
+    ]);
+    expect(matchesAll(old, { alertname: 'QueueDeep', shard: '7' })).toBe(true);
+    const now = storedMatchers([{ label: 'shard', op: '=', value: '=~.*' }]);
+    expect([matchesAll(now, { shard: '7' }), matchesAll(now, { shard: '=~.*' })]).toEqual([false, true]);
+  });
+
+  it('reads a row edited into nonsense as matching nothing', () => {
+    for (const bad of [[{ label: 'a', op: '~', value: '' }], { a: 1 }, [{ label: 'a' }]]) {
+      const m = storedMatchers(bad as never);
+      expect([matchesAll(m, {}), matchesAll(m, { a: '' })]).toEqual([false, false]);
+    }
+  });
+});
+
+describe('formatMatchers', () => {
+  it('writes the map form again, a value to equal that starts with an operator as a regex matching it alone', () => {
+    const m = list([
+      { label: 'shard', op: '=', value: '=~.*' },
+      { label: 'route', op: '=~', value: '/api/.*' },
+      { label: 'status', op: '!=', value: '200' },
+    ]);
+    const map = formatMatchers(m);
+    expect(map).toEqual({ shard: '=~=~\\.\\*', route: '=~/api/.*', status: '!=200' });
+    const again = parsed(map);
+    for (const shard of ['=~.*', '=~x', '1']) {
+      expect(matchesAll(again, { shard, route: '/api/x' })).toBe(matchesAll(m, { shard, route: '/api/x' }));
+    }
   });
 });

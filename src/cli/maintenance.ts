@@ -1,6 +1,7 @@
 // `centinela maintenance start|end|list`: the deploy flow — open a window that mutes the named probes' alerts and
 // closes by itself when they pass again; if they are not back by --max, that is a page.
 import { Command, Option } from 'commander';
+import { type MatcherFields, selectorText } from '../matchers.js';
 import type { MaintenanceView } from '../server/api-shapes.js';
 import {
   type ApiClient,
@@ -15,9 +16,7 @@ import { parseMatcher } from './silence.js';
 
 function describe(w: MaintenanceView): string {
   const what = w.kind === 'one-shot' ? `probes ${w.probes.join(',')}` : `recurring ${w.name ?? ''}`;
-  const holds = w.matchers.length
-    ? `  holds {${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(',')}}`
-    : '';
+  const holds = w.matchers.length ? `  holds ${selectorText(w.matchers)}` : '';
   const end =
     w.state === 'open' ? `until ${w.endsAt} at the latest` : `closed ${w.closedAt ?? ''} ${w.closedBecause ?? ''}`;
   return `${w.id}  ${w.state.padEnd(6)}  ${what}${holds}  ${end}${w.reason ? `  — ${w.reason}` : ''}`;
@@ -93,7 +92,7 @@ export function maintenanceCommand(env: ClientEnv): Command {
             max: string;
             settle?: string;
             reason: string;
-            match?: Record<string, string>;
+            match?: MatcherFields[];
             by?: string;
             force?: boolean;
             quiet?: boolean;

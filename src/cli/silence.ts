@@ -1,22 +1,22 @@
 // `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { matcherEntry } from '../matchers.js';
+import { type MatcherFields, readMatcher, selectorText } from '../matchers.js';
 import type { SilenceView } from '../server/api-shapes.js';
 import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
-/** `alertname=ApiDown`, `route=~/api/.*`, `status!=200` → the API's matcher map entry (value with its operator). */
-export function parseMatcher(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const entry = matcherEntry(text);
-  if (!entry)
-    throw new InvalidArgumentError(
-      `"${text}" is not a matcher. Write label=value, label!=value, label=~regex or label!~regex`,
-    );
-  return { ...previous, [entry[0]]: entry[1] };
+/**
+ * `alertname=ApiDown`, `route=~/api/.*`, `status!=200`, `shard="=~x"` → one more matcher of the API's list form, where
+ * a value to equal is that value whatever it starts with.
+ */
+export function parseMatcher(text: string, previous: MatcherFields[] = []): MatcherFields[] {
+  const read = readMatcher(text);
+  if ('problem' in read) throw new InvalidArgumentError(`"${text}" ${read.problem}`);
+  return [...previous, read.matcher];
 }
 
 function describe(s: SilenceView): string {
-  const matchers = s.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(',');
-  return `${s.id}  ${s.state.padEnd(7)}  {${matchers}}  until ${s.endsAt}  by ${s.createdBy}: ${s.reason}`;
+  const matchers = selectorText(s.matchers);
+  return `${s.id}  ${s.state.padEnd(7)}  ${matchers}  until ${s.endsAt}  by ${s.createdBy}: ${s.reason}`;
 }
 
 type Opts = { url?: string; token?: string };
@@ -51,7 +51,7 @@ export function silenceCommand(env: ClientEnv): Command {
         'silence add',
         async (
           opts: Opts & {
-            match: Record<string, string>;
+            match: MatcherFields[];
             for?: string;
             until?: string;
             reason: string;

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import { readingOf } from '../locale/locale.js';
-import type { Matcher } from '../matchers.js';
+import { matcherFields } from '../matchers.js';
 import { PAGE_KINDS } from '../notifiers/notifier.js';
 import { AlertingError, type AlertingErrorCode } from '../rules/errors.js';
 import type { ExternalAlert, PostedAlert } from '../rules/external.js';
@@ -133,7 +133,7 @@ function ackOf(ack: AckInfo): AckView {
 function silenceView(s: Silence): SilenceView {
   return {
     id: s.id,
-    matchers: matcherViews(s.matchers),
+    matchers: matcherFields(s.matchers),
     startsAt: iso(s.startsAt),
     endsAt: iso(s.expiredAt ?? s.endsAt),
     createdBy: s.owner,
@@ -141,8 +141,6 @@ function silenceView(s: Silence): SilenceView {
     state: s.state,
   };
 }
-
-const matcherViews = (ms: readonly Matcher[]) => ms.map((m) => ({ label: m.label, op: m.op, value: m.value }));
 
 function receivedView(a: ExternalAlert): ReceivedView {
   return {
@@ -165,7 +163,7 @@ function windowView(w: WindowView): MaintenanceView {
       kind: 'recurring',
       name: w.id,
       probes: [],
-      matchers: matcherViews(w.matchers),
+      matchers: matcherFields(w.matchers),
       startsAt: iso(w.startsAt),
       endsAt: iso(w.endsAt),
       ...(w.reason ? { reason: w.reason } : {}),
@@ -176,7 +174,7 @@ function windowView(w: WindowView): MaintenanceView {
     id: w.id,
     kind: 'one-shot',
     probes: w.probes,
-    matchers: matcherViews(w.matchers),
+    matchers: matcherFields(w.matchers),
     startsAt: iso(w.openedAt),
     endsAt: iso(w.endsAt),
     reason: w.reason,

@@ -32,7 +32,7 @@
 import type { MetricsProbeConfig } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
-import { type Matcher, matchesAll } from '../matchers.js';
+import { type Matcher, matchesAll, selectorText } from '../matchers.js';
 import type { Sample } from '../types.js';
 import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
@@ -310,7 +310,7 @@ function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
     return [`metric ${s.metric} not found in exposition`];
   }
   for (const c of scraped.current.values()) if (c.name === s.sample && matchesAll(s.match, c.labels)) return [];
-  return [`no series of ${s.metric} match ${formatMatchers(s.match)}`];
+  return [`no series of ${s.metric} match ${selectorText(s.match)}`];
 }
 
 function quantiles(
@@ -449,8 +449,4 @@ export function quantileName(q: number): string {
 function formatLabels(labels: Record<string, string>): string {
   const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return pairs.length > 0 ? `{${excerpt(pairs.join(','))}}` : '';
-}
-
-function formatMatchers(matchers: readonly Matcher[]): string {
-  return `{${matchers.map((m) => `${m.label}${m.op}${JSON.stringify(m.value)}`).join(',')}}`;
 }

@@ -1,5 +1,6 @@
 // What the rules keep between evaluations, as records: alert instances and their history, silences, one-shot
 // maintenance windows. The store (src/store/) saves and loads exactly these shapes.
+import type { StoredMatchers } from '../matchers.js';
 import type { Labels, Priority, Suppression } from '../types.js';
 import type { Instance } from './state-machine.js';
 
@@ -26,8 +27,8 @@ export interface HistoryEntry {
 /** A silence; kept after it ends, for the record. */
 export interface SilenceRecord {
   id: string;
-  /** Written form: `{ alertname: ApiDown, route: "=~/api/.*" }`. */
-  matchers: Record<string, string>;
+  /** As the store holds them: `[{ label: "route", op: "=~", value: "/api/.*" }]`, or a row's older map form. */
+  matchers: StoredMatchers;
   startsAt: number;
   endsAt: number;
   owner: string;
@@ -47,7 +48,7 @@ export interface WindowRecord {
   /** Probes whose health closes it early, and which must be healthy by its end. */
   probes: string[];
   /** Alerts it holds back; every alert when undefined. */
-  matchers: Record<string, string> | undefined;
+  matchers: StoredMatchers | undefined;
   reason: string;
   owner: string | undefined;
   /** Priority of the page when health is not back by the end. */

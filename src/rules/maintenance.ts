@@ -8,7 +8,7 @@ import { CronSchedule } from '../cron.js';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
 import type { Matcher } from '../matchers.js';
-import { formatMatchers, storedMatchers } from '../matchers.js';
+import { matcherFields, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { WindowRecord } from './alert-records.js';
 import { AlertingError } from './errors.js';
@@ -160,7 +160,7 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
   return {
     id: `win_${randomBytes(6).toString('hex')}`,
     probes: [...new Set(input.probes)],
-    matchers: input.match && input.match.length > 0 ? formatMatchers(input.match) : undefined,
+    matchers: input.match && input.match.length > 0 ? matcherFields(input.match) : undefined,
     reason: input.reason.trim(),
     owner: input.owner,
     priority: input.priority ?? 'P1',

@@ -4,7 +4,7 @@
 // (src/engine/stored-silences.ts); ended silences stay there for the record.
 import { randomBytes } from 'node:crypto';
 import { formatDuration, LONGEST_DURATION_MS } from '../duration.js';
-import { formatMatchers, type Matcher, matchesAll } from '../matchers.js';
+import { type Matcher, matcherFields, matchesAll } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
 import { AlertingError, type AlertingErrorCode } from './errors.js';
@@ -73,7 +73,7 @@ export function newSilence(
   checkLength(SILENCE, input.matchers, input.endsAt - startsAt, [...known.kinds, ...known.fromSources], limits);
   return {
     id: `sil_${randomBytes(6).toString('hex')}`,
-    matchers: formatMatchers(input.matchers),
+    matchers: matcherFields(input.matchers),
     startsAt,
     endsAt: input.endsAt,
     owner,

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { labelName } from '../config/schema.js';
-import { type Matcher, matchesAll, parseMatchers, unquoted, withoutProto } from '../matchers.js';
+import { compiledMatcher, type Matcher, type MatchOp, matchesAll, unquoted, withoutProto } from '../matchers.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
@@ -379,7 +379,8 @@ function filterMatchers(filters: readonly string[]): Matcher[] {
     const m = /^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"]*?)\s*\}?\s*$/.exec(text);
     if (!m) throw badFilter(i, 'is not a matcher: write name="value", name!="value", name=~"regex" or name!~"regex"');
     const [, label = '', op = '=', written = ''] = m;
-    return oneMatcher(label, op, unquoted(written), (problem) => badFilter(i, problem));
+    // The pattern above took only a bare value without quote marks or a whole quoted one: unquoted reads either.
+    return oneMatcher(label, op as MatchOp, unquoted(written) ?? '', (problem) => badFilter(i, problem));
   });
 }
 
@@ -389,10 +390,10 @@ function badFilter(i: number, problem: string): ApiError {
 }
 
 /** One matcher, its regex compiled as every matcher of centinela is (anchored). */
-function oneMatcher(label: string, op: string, value: string, bad: (problem: string) => ApiError): Matcher[] {
-  const parsed = parseMatchers({ [label]: op === '=' ? value : `${op}${value}` });
-  if ('problems' in parsed) throw bad(parsed.problems.join('; '));
-  return parsed.matchers;
+function oneMatcher(label: string, op: MatchOp, value: string, bad: (problem: string) => ApiError): Matcher[] {
+  const m = compiledMatcher({ label, op, value });
+  if ('problem' in m) throw bad(m.problem);
+  return [m];
 }
 
 /** An Alertmanager silence's matchers as centinela's; centinela keeps one matcher per label. */
@@ -405,6 +406,8 @@ function silenceMatchers(matchers: z.output<typeof apiMatcher>[]): Matcher[] {
     };
     if (seen.has(m.name)) throw bad(`a second matcher on "${m.name}": a centinela silence has one matcher per label`);
     seen.add(m.name);
+    // The value is the value: never re-read for an operator, as the map form reads `=~x` (isEqual with "!=x" is
+    // equality with the text "!=x", not a negative matcher).
     const op = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
     return oneMatcher(m.name, op, m.value, bad);
   });

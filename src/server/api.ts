@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
-import { matcherEntry, matchers } from '../matchers.js';
+import { eitherForm, type MatcherFields, matcherList, readMatcher } from '../matchers.js';
 import { silenceTimes } from '../rules/silences.js';
 import { CLIENT_HEADER, type Operations, OUTPUT_MAX } from './api-shapes.js';
 import { PAGE_HEADER } from './auth.js';
@@ -31,22 +31,15 @@ const alertQuery = z.strictObject({
   match: z
     .union([z.string(), z.array(z.string())])
     .transform((given, ctx) => {
-      // Entries, not assignments: `map["__proto__"] = …` would drop the matcher (and widen the query), where
-      // fromEntries keeps the key for `matchers` to refuse.
-      const entries: [string, string][] = [];
+      const list: MatcherFields[] = [];
       for (const [i, text] of (typeof given === 'string' ? [given] : given).entries()) {
-        const entry = matcherEntry(text);
-        if (entry) entries.push(entry);
-        else
-          ctx.addIssue({
-            code: 'custom',
-            path: typeof given === 'string' ? [] : [i],
-            message: 'is not a matcher: write label=value, label!=value, label=~regex or label!~regex',
-          });
+        const read = readMatcher(text);
+        if ('matcher' in read) list.push(read.matcher);
+        else ctx.addIssue({ code: 'custom', path: typeof given === 'string' ? [] : [i], message: read.problem });
       }
-      return Object.fromEntries(entries);
+      return list;
     })
-    .pipe(matchers)
+    .pipe(matcherList)
     .optional(),
 });
 
@@ -54,7 +47,7 @@ const ackBody = z.strictObject({ by: who.default('api'), comment: text(2000).opt
 
 const silenceBody = z
   .strictObject({
-    matchers: matchers.refine((m) => m.length > 0, {
+    matchers: eitherForm.refine((m) => m.length > 0, {
       message: 'needs at least one matcher, e.g. { "alertname": "ApiDown" }',
     }),
     for: duration.optional(),
@@ -83,7 +76,7 @@ const maintenanceBody = z
   .strictObject({
     probes: z.array(name).min(1, { message: 'name at least one probe whose recovery ends the window' }),
     /** Which alerts it holds back; every alert when omitted (a deploy restarts the whole stack). */
-    match: matchers.optional(),
+    match: eitherForm.optional(),
     max: duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' }),
     /** A probe that has not failed counts as back only after this long (default 2m): cover the deploy with it. */
     settle: duration.optional(),

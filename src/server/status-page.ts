@@ -4,6 +4,7 @@
 
 import { age } from '../duration.js';
 import { clockTime, type Locale, localTime, type MessageKey, type Reading, t } from '../locale/locale.js';
+import { matcherText } from '../matchers.js';
 import { watchesUp } from '../rules/rule.js';
 import { PRIORITIES, type Priority, type Suppression } from '../types.js';
 import { unitOfName, formatValue as unitValue } from '../units.js';
@@ -451,7 +452,7 @@ function incidentList(incidents: readonly IncidentView[], reading: Reading): Saf
 }
 
 function silenceRow(s: SilenceView, now: number, lang: Locale): SafeHtml {
-  const matchers = s.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ');
+  const matchers = s.matchers.map(matcherText).join(', ');
   // The page lists pending silences too: one that has not started yet must not read as muting now.
   const startsAt = Date.parse(s.startsAt);
   const when =
@@ -466,9 +467,7 @@ function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
     w.kind === 'one-shot'
       ? t(lang, 'status.windowUntil', { probes: w.probes.join(', '), count: w.probes.length })
       : (w.name ?? t(lang, 'status.windowRecurring'));
-  const holds = w.matchers.length
-    ? `{${w.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(', ')}}`
-    : t(lang, 'status.everyAlert');
+  const holds = w.matchers.length ? `{${w.matchers.map(matcherText).join(', ')}}` : t(lang, 'status.everyAlert');
   const atMost = t(lang, 'status.windowAtMost', { age: age(Date.parse(w.endsAt) - now) });
   const rollback = w.rollback ? html`<strong>${t(lang, 'status.windowRollback')}</strong>: ` : '';
   return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` \u2014 ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;

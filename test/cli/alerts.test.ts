@@ -124,11 +124,11 @@ describe('centinela alerts', () => {
 
     const notMatcher = await centinela(['alerts', 'ApiDown']);
     expect(notMatcher).toMatchObject({ code: 1, out: '' });
-    expect(notMatcher.err).toContain('"ApiDown" is not a matcher. Write label=value, label!=value, label=~regex');
+    expect(notMatcher.err).toContain('"ApiDown" is not a matcher: write label=value, label!=value, label=~regex');
     const badRegex = await centinela(['alerts', 'route=~(']);
     expect(badRegex).toMatchObject({ code: 1, out: '' });
     expect(badRegex.err).toMatch(
-      /^centinela alerts: query\.match\.route: is not a regular expression \(.*\(BAD_REQUEST\)\n$/,
+      /^centinela alerts: query\.match\.0: is not a regular expression \(.*\(BAD_REQUEST\)\n$/,
     );
     const format = await centinela(['alerts', '-o', 'yaml']);
     expect(format).toMatchObject({ code: 1, out: '' });

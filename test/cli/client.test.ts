@@ -119,13 +119,18 @@ describe('centinela silence', () => {
     }
   });
 
-  it('parses matchers as PromQL writes them', () => {
-    expect(parseMatcher('alertname=ApiDown')).toEqual({ alertname: 'ApiDown' });
-    expect(parseMatcher('route=~/api/.*', { a: 'b' })).toEqual({ a: 'b', route: '=~/api/.*' });
-    expect(parseMatcher('status!=200')).toEqual({ status: '!=200' });
-    expect(parseMatcher('env!~stag.*')).toEqual({ env: '!~stag.*' });
-    expect(parseMatcher('note=a=b')).toEqual({ note: 'a=b' });
-    expect(() => parseMatcher('no operator')).toThrow('"no operator" is not a matcher. Write label=value');
+  it('parses matchers as PromQL writes them, a value as that value whatever it starts with', () => {
+    const a = { label: 'a', op: '=' as const, value: 'b' };
+    expect(parseMatcher('alertname=ApiDown')).toEqual([{ label: 'alertname', op: '=', value: 'ApiDown' }]);
+    expect(parseMatcher('route=~/api/.*', [a])).toEqual([a, { label: 'route', op: '=~', value: '/api/.*' }]);
+    expect(parseMatcher('status!=200')).toEqual([{ label: 'status', op: '!=', value: '200' }]);
+    expect(parseMatcher('env!~stag.*')).toEqual([{ label: 'env', op: '!~', value: 'stag.*' }]);
+    expect(parseMatcher('note=a=b')).toEqual([{ label: 'note', op: '=', value: 'a=b' }]);
+    expect(parseMatcher('shard="=~.*"')).toEqual([{ label: 'shard', op: '=', value: '=~.*' }]);
+    expect(() => parseMatcher('no operator')).toThrow('"no operator" is not a matcher: write label=value');
+    expect(() => parseMatcher('shard="1')).toThrow(
+      '"shard="1" is not quoted right: a quote mark does not pair. Write the value',
+    );
   });
 });
 

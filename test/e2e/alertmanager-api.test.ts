@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { centinela } from '../support/cli.js';
 import { type Daemon, hookEvents, startSourceDaemon, type World, WRITE_TOKEN } from '../support/daemon.js';
 
 const run = promisify(execFile);
@@ -352,6 +353,86 @@ describe('amtool and the acceptance review', () => {
     expect(missing.ok).toBe(false);
     expect(missing.out).toMatch(/\[500\] deleteSilenceInternalServerError .*sil_000000000000/);
     expect(missing.out).not.toContain('{}');
+  });
+});
+
+describe('a matcher value that starts with an operator', () => {
+  const writes = { 'content-type': 'application/json', authorization: `Bearer ${WRITE_TOKEN}` };
+
+  const shards = ['1', '=~.*', '!=nothing'];
+  /**
+   * The shards of the QueueDeep alerts that silence `id` holds, a minute on (amtool and the CLI start a silence at
+   * their real now, which may be ahead of the fake clock), the alerts sent again to stay open; then it is expired.
+   */
+  const heldBy = async (id: string) => {
+    await d.advance(60_000);
+    expect((await post(shards.map((shard) => firing({ alertname: 'QueueDeep', shard })))).status).toBe(200);
+    await d.advance(1_000);
+    const res = await fetch(`${url}/api/v2/alerts?filter=alertname%3DQueueDeep`);
+    const alerts = (await res.json()) as { labels: Record<string, string>; status: { silencedBy: string[] } }[];
+    await fetch(`${url}/api/v2/silence/${id}`, { method: 'DELETE', headers: writes });
+    return alerts.filter((a) => a.status.silencedBy.includes(id)).map((a) => a.labels.shard);
+  };
+  const v1 = async (matchers: unknown) => {
+    const body = { matchers, for: '10m', by: 'ana', reason: 'r', force: true };
+    const res = await fetch(`${url}/api/v1/silences`, { method: 'POST', headers: writes, body: JSON.stringify(body) });
+    const { silence } = (await res.json()) as { silence: { id: string; matchers: unknown } };
+    return silence;
+  };
+
+  // It was read again as an operator, so the silence was wider than asked: shard="=~.*" silenced every shard.
+  it('is that value from amtool, the v2 JSON, the v1 list form and the centinela CLI: one shard is held', async () => {
+    const add = await amtool(
+      `--http.config.file=${httpConfig}`,
+      ...['silence', 'add', 'alertname=QueueDeep', 'shard="=~.*"', '-d', '10m', '-c', 'r', '-a', 'ana'],
+    );
+    const byAmtool = add.out.match(/^sil_\w+$/m)?.[0] ?? add.out;
+    const asStored = (await (await fetch(`${url}/api/v2/silence/${byAmtool}`)).json()) as { matchers: unknown[] };
+    expect(asStored.matchers).toContainEqual({ name: 'shard', value: '=~.*', isRegex: false, isEqual: true });
+    expect(await heldBy(byAmtool)).toEqual(['=~.*']);
+
+    const v2 = await fetch(`${url}/api/v2/silences`, {
+      method: 'POST',
+      headers: writes,
+      body: JSON.stringify({
+        matchers: [
+          { name: 'alertname', value: 'QueueDeep', isRegex: false, isEqual: true },
+          { name: 'shard', value: '!=nothing', isRegex: false, isEqual: true },
+        ],
+        startsAt: new Date(d.clock.now()).toISOString(),
+        endsAt: new Date(d.clock.now() + 600_000).toISOString(),
+        createdBy: 'ana',
+        comment: 'r',
+      }),
+    });
+    const { silenceID } = (await v2.json()) as { silenceID: string };
+    const { silences } = (await (await fetch(`${url}/api/v1/silences`)).json()) as {
+      silences: { id: string; matchers: unknown[] }[];
+    };
+    expect(silences.find((s) => s.id === silenceID)?.matchers).toContainEqual({
+      label: 'shard',
+      op: '=',
+      value: '!=nothing',
+    });
+    expect(await heldBy(silenceID)).toEqual(['!=nothing']);
+
+    const list = await v1([
+      { label: 'alertname', op: '=', value: 'QueueDeep' },
+      { label: 'shard', op: '=', value: '=~.*' },
+    ]);
+    expect(list.matchers).toContainEqual({ label: 'shard', op: '=', value: '=~.*' });
+    expect(await heldBy(list.id)).toEqual(['=~.*']);
+    // The map form keeps its meaning: =~ starts a regex, and the regex matching the text alone is that shard.
+    expect(await heldBy((await v1({ alertname: 'QueueDeep', shard: '=~.*' })).id)).toEqual(shards);
+    expect(await heldBy((await v1({ alertname: 'QueueDeep', shard: '=~=~\\.\\*' })).id)).toEqual(['=~.*']);
+
+    const cli = await centinela(
+      ['silence', 'add', '-m', 'alertname=QueueDeep', '-m', 'shard="=~.*"', '--for', '10m', '-r', 'r', '--force'],
+      { CENTINELA_URL: url, CENTINELA_TOKEN: WRITE_TOKEN },
+    );
+    expect(cli).toMatchObject({ code: 0, stderr: '' });
+    expect(cli.stdout).toContain('{alertname="QueueDeep",shard="=~.*"}');
+    expect(await heldBy(cli.stdout.split(' ')[0] ?? '')).toEqual(['=~.*']);
   });
 });
 

@@ -261,12 +261,19 @@ describe('bad requests', () => {
     const proto = await call('GET', '/api/v1/alerts?match=__proto__%3Dx', { headers: read });
     expect(proto.statusCode).toBe(400);
     expect(proto.json().error.details.problems).toEqual([
-      'query.match: "__proto__" is not a label name centinela takes: JavaScript objects give that name a meaning of ' +
+      'query.match.0: "__proto__" is not a label name centinela takes: JavaScript objects give that name a meaning of ' +
         'their own. Rename it',
     ]);
     const regex = await call('GET', '/api/v1/alerts?match=route%3D~(', { headers: read });
     expect(regex.json().error.details.problems).toEqual([
-      'query.match.route: is not a regular expression (Unterminated group)',
+      'query.match.0: is not a regular expression (Unterminated group)',
+    ]);
+    // A quote that does not pair was part of the value (shard="1 matched a shard named "1), as amtool refuses it.
+    const quote = await call('GET', `/api/v1/alerts?match=${encodeURIComponent('shard="1')}`, { headers: read });
+    expect(quote.statusCode).toBe(400);
+    expect(quote.json().error.details.problems).toEqual([
+      'query.match: "shard=\\"1" is not quoted right: a quote mark does not pair. Write the value whole in double quotes, a quote ' +
+        'inside it as \\" (shard="a\\"b")',
     ]);
   });
 
