@@ -38,13 +38,13 @@ export interface KnownNames {
   probes: ReadonlySet<string>;
 }
 
-/** How to go ahead anyway, said after every refusal of a name. */
-const FORCE_HINT = 'To create it anyway, force it ("force": true in the API, --force on the centinela command line)';
-
-/** AlertingError UNKNOWN_NAME, `<noun>: <each problem> <how to force it>`, when `matchers` name an unknown alert or probe. */
+/**
+ * AlertingError UNKNOWN_NAME, `<noun>: <each problem>`, when `matchers` name an unknown alert or probe. How to force
+ * it is the API's to say: what works depends on where the request came from (amtool cannot force).
+ */
 export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], known: KnownNames): void {
   const problems = unknownNames(matchers, known);
-  if (problems.length > 0) throw new AlertingError('UNKNOWN_NAME', `${noun}: ${problems.join(' ')} ${FORCE_HINT}`);
+  if (problems.length > 0) throw new AlertingError('UNKNOWN_NAME', `${noun}: ${problems.join(' ')}`);
 }
 
 /**

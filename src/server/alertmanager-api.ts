@@ -26,6 +26,10 @@ export const ANNOTATION_MAX = 8192;
 /** The longest label or annotation name: Prometheus' own are a few dozen characters, and every view carries them. */
 export const NAME_MAX = 256;
 
+/** How to create a silence whose name is refused, which this API cannot force. */
+const FORCE_ELSEWHERE =
+  'amtool and Grafana cannot force it: to create it anyway, use centinela silence add --force, or POST /api/v1/silences with "force": true';
+
 /** Go's zero time: what Alertmanager's clients send for "not set". */
 const NOT_SET = '0001-01-01T00:00:00Z';
 
@@ -273,7 +277,11 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
         });
         return { silenceID: silence.id };
       } catch (err) {
-        // Alertmanager's OpenAPI declares 400 alone for a refused silence; amtool prints its reason only then.
+        // Alertmanager's OpenAPI declares 400 alone for a refused silence; amtool prints its reason only then. A name
+        // refused can be forced, but not from here: amtool and Grafana send no "force".
+        if (err instanceof ApiError && err.code === 'UNKNOWN_NAME') {
+          throw new ApiError('BAD_REQUEST', `${err.message} ${FORCE_ELSEWHERE}`);
+        }
         if (err instanceof ApiError && err.status === 422) throw new ApiError('BAD_REQUEST', err.message);
         throw err;
       }

@@ -136,6 +136,20 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/**
+ * `write()`, a refusal of a name it makes (UNKNOWN_NAME) told with how to go ahead anyway from here: the body's
+ * "force", or the CLI's --force, which sends it.
+ */
+async function forcible<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'UNKNOWN_NAME') throw err;
+    const hint = 'To create it anyway, force it ("force": true in the API, --force on the centinela command line)';
+    throw new ApiError('UNKNOWN_NAME', `${err.message} ${hint}`);
+  }
+}
+
 /** Registers the /api/v1 routes and POST /-/reload. */
 export function registerApi(app: FastifyInstance, ops: Operations, now: () => number): void {
   const read = { config: { access: 'read' as const } };
@@ -179,14 +193,16 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
       const problem = `body.${times.field}: ${times.problem}`;
       throw new ApiError('BAD_REQUEST', problem, { problems: [problem] });
     }
-    const silence = await ops.addSilence({
-      matchers: body.matchers,
-      startsAt,
-      endsAt,
-      createdBy: body.by,
-      reason: body.reason,
-      force: body.force,
-    });
+    const silence = await forcible(() =>
+      ops.addSilence({
+        matchers: body.matchers,
+        startsAt,
+        endsAt,
+        createdBy: body.by,
+        reason: body.reason,
+        force: body.force,
+      }),
+    );
     reply.status(201);
     return { silence };
   });
@@ -202,17 +218,19 @@ export function registerApi(app: FastifyInstance, ops: Operations, now: () => nu
 
   app.post('/api/v1/maintenance', write, async (req, reply) => {
     const body = parseInput(maintenanceBody, req.body, 'body');
-    const window = await ops.startMaintenance({
-      probes: body.probes,
-      ...(body.match && body.match.length > 0 ? { match: body.match } : {}),
-      maxMs: body.max,
-      ...(body.settle !== undefined ? { settleMs: body.settle } : {}),
-      reason: body.reason,
-      openedBy: body.by,
-      force: body.force,
-      rollback: body.rollback,
-      ...(body.budget !== undefined ? { budgetMs: body.budget } : {}),
-    });
+    const window = await forcible(() =>
+      ops.startMaintenance({
+        probes: body.probes,
+        ...(body.match && body.match.length > 0 ? { match: body.match } : {}),
+        maxMs: body.max,
+        ...(body.settle !== undefined ? { settleMs: body.settle } : {}),
+        reason: body.reason,
+        openedBy: body.by,
+        force: body.force,
+        rollback: body.rollback,
+        ...(body.budget !== undefined ? { budgetMs: body.budget } : {}),
+      }),
+    );
     reply.status(201);
     return { window };
   });

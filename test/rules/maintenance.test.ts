@@ -403,8 +403,7 @@ describe('one-shot windows: length cap, overlaps, names', () => {
     const err = refusal(() => open({ alertname: 'ApiDwn' }));
     expect(err.code).toBe('UNKNOWN_NAME');
     expect(err.message).toBe(
-      'maintenance window: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"? ' +
-        'To create it anyway, force it ("force": true in the API, --force on the centinela command line)',
+      'maintenance window: alertname="ApiDwn" matches no alert: no rule is named so. Did you mean "ApiDown"?',
     );
     expect(refusal(() => open({ probe: 'apii' })).message).toContain(
       'probe="apii" matches no alert: no probe is named so. Did you mean "api"?',

@@ -474,7 +474,8 @@ describe('silences and maintenance windows', () => {
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().error.code).toBe('UNKNOWN_NAME');
     expect(unknown.json().error.message).toContain(
-      'probe="api_helth" matches no alert: no probe is named so. Did you mean "api_health"?',
+      'probe="api_helth" matches no alert: no probe is named so. Did you mean "api_health"? To create it anyway, ' +
+        'force it ("force": true in the API, --force on the centinela command line)',
     );
     const everyOther = await call('POST', '/api/v1/maintenance', {
       headers: auth,
