@@ -39,7 +39,7 @@ import { type Bucket, bucketQuantile, type Point, type Range, rate } from './his
 import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
-import { excerpt } from './target-text.js';
+import { EXCERPT_CHARS, excerpt } from './target-text.js';
 
 /** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
 const ACCEPT = 'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';
@@ -445,8 +445,22 @@ export function quantileName(q: number): string {
   return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
 }
 
-/** How a series' labels read in a message, `{label="value",…}`, as much as an excerpt quotes: they are the target's. */
+/**
+ * How a series' labels read in a message, `{label="value",…}`, as much as an excerpt quotes: they are the target's.
+ * A value is cut inside its quotes, which still close; labels past the excerpt's length are counted, not shown.
+ */
 function formatLabels(labels: Record<string, string>): string {
-  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return pairs.length > 0 ? `{${excerpt(pairs.join(','))}}` : '';
+  const pairs = Object.entries(labels);
+  const shown: string[] = [];
+  let length = 0;
+  for (const [k, v] of pairs) {
+    if (length >= EXCERPT_CHARS) {
+      shown.push(`… (${pairs.length} labels)`);
+      break;
+    }
+    const pair = `${excerpt(k, 100)}=${JSON.stringify(excerpt(v, EXCERPT_CHARS - length))}`;
+    shown.push(pair);
+    length += pair.length + 1;
+  }
+  return shown.length > 0 ? `{${shown.join(',')}}` : '';
 }

@@ -69,7 +69,7 @@ describe('http probe', () => {
     const result = await runOnce({ url: `${target.url}/deep`, expect: { json: { status: 'healthy' } } });
     expect(result).toMatchObject({
       up: false,
-      reason: `JSON field status was ${'['.repeat(80)}…, expected "healthy"`,
+      reason: `JSON field status was ${'['.repeat(80)}… (${2 * depth} characters), expected "healthy"`,
     });
   });
 

@@ -333,8 +333,19 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
       res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth{pool="${long}"} NaN\n`),
     );
     const noted = await nan.run();
-    expect(noted.detail).toContain(`queue{pool="${'x'.repeat(194)}… (500007 characters)} is NaN`);
+    // Cut inside its quotes, which still close.
+    expect(noted.detail).toContain(`queue{pool="${'x'.repeat(200)}… (500000 characters)"} is NaN`);
     expect(noted.detail?.length).toBeLessThan(1_000);
+    const labels = Array.from({ length: 40 }, (_, i) => `l${String(i).padStart(2, '0')}="${'v'.repeat(20)}"`);
+    const by = labels.map((l) => l.slice(0, 3));
+    const many = setup({ gauges: [{ metric: 'queue_depth', by, as: 'queue' }] }, (_req, res) =>
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth{${labels.join(',')}} NaN\n`),
+    );
+    const counted = await many.run();
+    // Labels past the excerpt are counted, not shown: seven whole, the eighth cut inside its quotes.
+    expect(counted.detail).toContain(
+      `queue{${labels.slice(0, 7).join(',')},l07="${'v'.repeat(11)}… (20 characters)",… (40 labels)} is NaN`,
+    );
   });
 
   it('takes a series without a label, or with it empty, as matching an empty value, and neither as matching !=""', async () => {

@@ -177,8 +177,10 @@ describe('ws_stats probe', () => {
         { name: 'total_broadcasts', labels: {}, value: 1 },
       ],
       cannotMeasure:
-        `/ws/stats: active_connections is ${'{"a":'.repeat(20)}…, not a count; ` +
-        `last_broadcast_at is ${'['.repeat(100)}…, not an ISO 8601 time like "2025-10-16T12:30:45Z"`,
+        // Cut as every reason cuts what a target sent, with the length of the whole.
+        `/ws/stats: active_connections is ${'{"a":'.repeat(20)}… (${objects.length} characters), not a count; ` +
+        `last_broadcast_at is ${'['.repeat(100)}… (${arrays.length} characters), not an ISO 8601 time like ` +
+        '"2025-10-16T12:30:45Z"',
     });
   });
 
