@@ -3,7 +3,7 @@
 // and silences nothing — and a negative one holds back everything (`alertname!=ApiDwn`), so either is refused with the
 // closest name, unless the caller forces it (a rule still to come).
 import { didYouMean } from '../did-you-mean.js';
-import type { Matcher } from '../matchers.js';
+import { type Matcher, matcherText } from '../matchers.js';
 import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
 
@@ -57,9 +57,7 @@ function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[]
     const unknown = unknownName(m, names);
     if (!unknown) return [];
     const all = names[unknown.label];
-    return [
-      `${m.label}${m.op}"${m.value}" ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`,
-    ];
+    return [`${matcherText(m)} ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`];
   });
 }
 

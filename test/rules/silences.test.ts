@@ -279,6 +279,11 @@ describe('silences', () => {
       'alertname!~"ApiDwn|Nope" matches every alert: no rule is named "ApiDwn" (nor "Nope"). Did you mean "ApiDown"?',
     ],
     [{ probe: '!=dockr' }, 'probe!="dockr" matches every alert: no probe is named so. Did you mean "docker"?'],
+    // Shown as it is written, a quote in it escaped.
+    [
+      { alertname: 'Api"Down' },
+      'alertname="Api\\"Down" matches no alert: no rule is named so. Did you mean "ApiDown"?',
+    ],
   ])('refuses %j: no rule or probe has that name, with the closest one', (matchers, message) => {
     const h = harness();
     const create = (force?: boolean) =>
