@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatMatchers,
+  MATCHER_GROUP_DEPTH_MAX,
+  MATCHER_VALUE_MAX,
   type MatcherFields,
   type MatchOp,
   matcherText,
@@ -179,5 +181,47 @@ describe('formatMatchers', () => {
     for (const shard of ['=~.*', '=~x', '1']) {
       expect(matchesAll(again, { shard, route: '/api/x' })).toBe(matchesAll(m, { shard, route: '/api/x' }));
     }
+  });
+});
+
+describe('the bounds of a matcher', () => {
+  const problems = (written: unknown) => {
+    const p = parseMatchers(written);
+    return 'problems' in p ? p.problems : [];
+  };
+
+  it(`holds a value of any operator to ${MATCHER_VALUE_MAX} characters, in both forms`, () => {
+    for (const op of ['', '!=', '=~', '!~']) {
+      expect(problems({ a: `${op}${'x'.repeat(MATCHER_VALUE_MAX)}` })).toEqual([]);
+      expect(problems({ a: `${op}${'x'.repeat(MATCHER_VALUE_MAX + 1)}` })).toEqual([
+        `a: is too long: its value has ${MATCHER_VALUE_MAX + 1} characters, and a matcher's (after its =~, != or !~) ` +
+          `has at most ${MATCHER_VALUE_MAX}. Shorten it, or split it into several silences, windows or rules`,
+      ]);
+    }
+    expect(problems([{ label: 'a', op: '=', value: 'x'.repeat(MATCHER_VALUE_MAX + 1) }])).toEqual([
+      expect.stringMatching(/^0: is too long: its value has 1025 characters, /),
+    ]);
+    // Issue 13 review r13c's reproducers: 2,500 groups of one alternative (a 500 after 5.4 s), 2,000 of two (8.2 s).
+    expect(problems({ alertname: `=~Api${'(D)'.repeat(2500)}` })).toEqual([
+      expect.stringMatching(/^alertname: is too long: its value has 7503 /),
+    ]);
+    expect(problems({ alertname: `=~${'(A|B)'.repeat(2000)}` })).toEqual([
+      expect.stringMatching(/^alertname: is too long: its value has 10000 /),
+    ]);
+  });
+
+  it(`holds a regex to ${MATCHER_GROUP_DEPTH_MAX} groups inside groups; brackets escaped or in a class are no group`, () => {
+    const nested = (depth: number) => `${'('.repeat(depth)}ApiDown${')'.repeat(depth)}`;
+    expect(problems({ alertname: `=~${nested(MATCHER_GROUP_DEPTH_MAX)}` })).toEqual([]);
+    expect(problems({ alertname: `!~(?:${nested(MATCHER_GROUP_DEPTH_MAX)})` })).toEqual([
+      `alertname: nests groups 33 deep; a regex matcher nests at most ${MATCHER_GROUP_DEPTH_MAX}. Write it with fewer ` +
+        'groups inside groups',
+    ]);
+    expect(problems({ a: `=~${'\\('.repeat(40)}[(((]${'\\)'.repeat(40)}` })).toEqual([]);
+    // An equality's value is no regex: its brackets are characters.
+    expect(problems({ a: nested(40) })).toEqual([]);
+    // Why: V8 compiles a regex at its first run, recursively, and one nested 30,000 deep (60 KB, within the API's
+    // body limit) was taken, then threw in every evaluation it met (a 500).
+    expect(() => new RegExp(`^(?:${nested(30_000)})$`).test('')).toThrow(/Stack overflow/);
   });
 });

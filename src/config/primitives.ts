@@ -2,17 +2,19 @@
 import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { formatDuration, LONGEST_DURATION_MS, parseDuration } from '../duration.js';
+import { excerpt } from '../excerpt.js';
 import { postgresTlsProblem } from '../postgres-tls.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
 
 /**
  * An issue's message for input that is the caller's own (an API body, a rule test file), with the text it is about
- * put back in front: these types leave it out (`is not a duration`) so the loader can withhold one from `${VAR}`.
+ * put back in front: these types leave it out (`is not a duration`) so the loader can withhold one from `${VAR}`. A
+ * long text is quoted in an excerpt: a 60 KB matcher is told by its start and its length.
  */
 export function withOwnValue(issue: z.core.$ZodIssue, given: unknown): string {
   const leftOut = issue.code === 'custom' && typeof given === 'string' && issue.message.startsWith('is ');
-  return leftOut ? `${JSON.stringify(given)} ${issue.message}` : issue.message;
+  return leftOut ? `${JSON.stringify(excerpt(given))} ${issue.message}` : issue.message;
 }
 
 /** `15s` → 15000 (ms). */

@@ -4,6 +4,7 @@
 import cron from 'node-cron';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
+import { excerpt } from '../excerpt.js';
 import { validTimeZone } from '../locale/locale.js';
 import type { Matcher } from '../matchers.js';
 import { unknownName } from '../rules/known-names.js';
@@ -210,7 +211,7 @@ function checkAlerts(alerts: Salvaged<AlertsFile>, names: Names, q: Quoting): Fi
         const list = defined[unknown.label].shown;
         out.push({
           path,
-          message: `${q.show(path, `"${written}"`)} ${quotable ? unknown.why : unknown.unquoted}.${closest || ` Defined: ${list.join(', ') || 'none'}.`}`,
+          message: `${q.show(path, `"${excerpt(written)}"`)} ${quotable ? unknown.why : unknown.unquoted}.${closest || ` Defined: ${list.join(', ') || 'none'}.`}`,
         });
       }
     };

@@ -14,7 +14,7 @@
 // The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time and lets the loop turn
 // (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU but delays no one.
 import { setImmediate as loopTurn } from 'node:timers/promises';
-import { excerpt } from './target-text.js';
+import { excerpt } from '../excerpt.js';
 
 /** Metric types a `# TYPE` line may declare: the 0.0.4 ones and OpenMetrics' additions. */
 const TYPES = new Set([

@@ -5,11 +5,11 @@ import type { Clock } from '../clock.js';
 import { configScrubber } from '../config/env-values.js';
 import type { ProbeConfig } from '../config/probes.js';
 import { formatDuration } from '../duration.js';
+import { excerpt } from '../excerpt.js';
 import type { Sample } from '../types.js';
 import { createProbe, probeKind } from './index.js';
 import { abortReason } from './net-failure.js';
 import { type Probe, type ProbeResult, sample } from './probe.js';
-import { excerpt } from './target-text.js';
 
 /** How long a probe may take to return after its signal fired before the run is given up on without it. */
 export const ABANDON_AFTER_MS = 1_000;
@@ -144,7 +144,7 @@ function nameSamples(config: ProbeConfig, result: ProbeResult, durationMs: numbe
 
 /**
  * The longest reason or cannot-measure reason a run reports, whatever the probe put in it: each probe quotes its target
- * in excerpts (target-text.ts), and this holds for a message that quotes one by other means (a driver's error).
+ * in excerpts (src/excerpt.ts), and this holds for a message that quotes one by other means (a driver's error).
  */
 const REASON_CHARS = 2_000;
 /** The longest detail: it lists more (slow queries, log lines, notes), each bounded where it is written. */

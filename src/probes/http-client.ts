@@ -4,9 +4,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import { redactUrl, type Secret } from '../config/secret.js';
+import { excerpt } from '../excerpt.js';
 import { loadUndici, type Undici } from '../undici.js';
 import { type Endpoint, endpointOf } from './net-failure.js';
-import { excerpt } from './target-text.js';
 import { type TlsConfig, tlsConnectOptions } from './tls-options.js';
 
 /** What a probe's config says about where and how to ask. */

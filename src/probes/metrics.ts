@@ -32,6 +32,7 @@
 import type { MetricsProbeConfig } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
+import { EXCERPT_CHARS, excerpt } from '../excerpt.js';
 import { type Matcher, matchesAll, selectorText } from '../matchers.js';
 import type { Sample } from '../types.js';
 import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
@@ -39,7 +40,6 @@ import { type Bucket, bucketQuantile, type Point, type Range, rate } from './his
 import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
-import { EXCERPT_CHARS, excerpt } from './target-text.js';
 
 /** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
 const ACCEPT = 'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';

@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import { untilAborted } from '../abortable.js';
 import { configScrubber } from '../config/env-values.js';
 import type { RedisProbeConfig } from '../config/probes.js';
+import { excerpt } from '../excerpt.js';
 import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { parseInfo } from './redis-info.js';
-import { excerpt } from './target-text.js';
 import { tlsConnectOptions } from './tls-options.js';
 
 /** The ioredis package, loaded at the first run. */

@@ -1,21 +1,6 @@
-// How what a target sent reads in a probe's reason: an excerpt, marked where it was cut, so that a 500 KB page, metric
-// name or header never ends up whole in a reason (and from there in the API, the logs and the pages); and a value of
-// its JSON, short and safe for any document JSON.parse returns.
-
-/** The most characters a reason quotes of one thing a target sent. */
-export const EXCERPT_CHARS = 200;
-
-/**
- * `text` when it has at most `max` characters; else its first `max` (a character of two UTF-16 units is not split),
- * then `…` and how long it was: `aaaa… (524288 characters)`. `length` is that of the whole when `text` is only its
- * start.
- */
-export function excerpt(text: string, max = EXCERPT_CHARS, length = text.length): string {
-  if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-  return `${text.slice(0, end)}… (${length} characters)`;
-}
+// How a value of what a target sent reads in a probe's reason: short and safe for any document JSON.parse returns. The
+// rest of what a target sends is quoted through excerpt() (src/excerpt.ts).
+import { excerpt } from '../excerpt.js';
 
 /**
  * `value` as JSON, cut to `max` characters and marked as excerpt marks a cut, with the length of the whole. Only what

@@ -3,7 +3,9 @@
 // and silences nothing — and a negative one holds back everything (`alertname!=ApiDwn`), so either is refused with the
 // closest name, unless the caller forces it (a rule still to come).
 import { didYouMean } from '../did-you-mean.js';
-import { type Matcher, matcherText } from '../matchers.js';
+import { excerpt } from '../excerpt.js';
+import { MATCHER_VALUE_MAX, type Matcher, matcherText } from '../matchers.js';
+import { regexMarks } from '../regex-groups.js';
 import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
 
@@ -57,7 +59,9 @@ function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[]
     const unknown = unknownName(m, names);
     if (!unknown) return [];
     const all = names[unknown.label];
-    return [`${matcherText(m)} ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`];
+    // The value in an excerpt: a 1 KB regex is told by its start and its length.
+    const shown = matcherText({ ...m, value: excerpt(m.value) });
+    return [`${shown} ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`];
   });
 }
 
@@ -67,67 +71,73 @@ export type NamedLabel = 'alertname' | 'probe';
 /** An alternative that is a plain name: no metacharacter. */
 const PLAIN = /^[^.*+?^${}()[\]\\|]*$/;
 
-/** Most alternatives a regex is spread into: past it a group stays one alternative, so `(a|b)(c|d)…` cannot blow up. */
-const MOST_ALTERNATIVES = 64;
-
 /**
- * The alternatives whose union a regex is, each as it would be written alone, with what it adds nothing by taken off
- * (the match is anchored anyway): anchors and a group around the whole, in each alternative too, so `^(ApiDown|Api.*)$`
- * gives ApiDown and Api.*. A group inside is spread out (`Api(Down|Dwn)` gives ApiDown and ApiDwn) unless a quantifier
- * follows it (`Api(Down|Up)?`), it is not a plain group (a lookaround, a named group) or the regex refers back to a
- * group (`\1`): then it stays in its alternative, which is checked as a regex.
+ * Most a regex's spreading costs: each group spread costs the alternatives it adds, and at least 1, so `(a|b)(c|d)…`
+ * gives at most 64 more alternatives and `(D)(D)…` has at most 64 groups spread; past it a group stays as written.
  */
-function alternatives(regex: string, budget = { left: MOST_ALTERNATIVES }): string[] {
-  const bare = unwrapped(regex);
-  const marks = structure(bare);
-  const bars = marks.filter((t) => t.ch === '|' && t.depth === 0);
-  if (bars.length > 0) {
-    const cuts = [-1, ...bars.map((t) => t.at), bare.length];
-    return cuts.slice(1).flatMap((end, i) => alternatives(bare.slice((cuts[i] as number) + 1, end), budget));
-  }
-  const variants = spreadGroup(bare, marks);
-  if (!variants || variants.length - 1 > budget.left) return [bare];
-  budget.left -= variants.length - 1;
-  return variants.flatMap((v) => alternatives(v, budget));
+const MOST_SPREAD = 64;
+
+/** A group being read: where it opens, its alternatives before the last `|`, and the one being read (once per way). */
+interface OpenGroup {
+  open: number;
+  done: string[];
+  current: string[];
 }
 
 /**
- * `regex` (no `|` outside groups) once for each alternative of its first plain group (`(…)` or `(?:…)`) that no
- * quantifier follows, with that alternative in place of the group; undefined when it has no such group or refers back
- * to a group, which the spreading would renumber.
+ * The alternatives whose union a regex is, each as it would be written alone, with the anchors at its ends taken off
+ * (the match is anchored anyway), so `^(ApiDown|Api.*)$` gives ApiDown and Api.*. A group is spread out
+ * (`Api(Down|Dwn)` gives ApiDown and ApiDwn) unless a quantifier follows it (`Api(Down|Up)?`), it is not a plain group
+ * (a lookaround, a named group), the regex refers back to a group (`\1`, which spreading would renumber) or
+ * `most` (MOST_SPREAD) is spent: then it stays in its alternative as written, and that is checked as a regex.
+ *
+ * One pass over the regex's marks: a group's alternatives are known when it closes, and spread into the one around it
+ * there, so the work is the regex's length times the (bounded) number of alternatives, however many groups it has.
  */
-function spreadGroup(regex: string, marks: ReturnType<typeof structure>): string[] | undefined {
-  if (/\\[1-9]|\\k</.test(regex)) return undefined;
-  for (const [i, open] of marks.entries()) {
-    if (open.ch !== '(' || open.depth !== 0) continue;
-    const inner = regex.startsWith('(?:', open.at) ? open.at + 3 : regex[open.at + 1] === '?' ? -1 : open.at + 1;
-    const close = marks.slice(i + 1).find((t) => t.ch === ')' && t.depth === 0);
-    if (inner < 0 || !close || /^[?*+{]/.test(regex.slice(close.at + 1))) continue;
-    const cuts = [
-      inner - 1,
-      ...marks.filter((t) => t.ch === '|' && t.depth === 1 && t.at > inner && t.at < close.at).map((t) => t.at),
-      close.at,
-    ];
-    const before = regex.slice(0, open.at);
-    const after = regex.slice(close.at + 1);
-    return cuts.slice(1).map((end, j) => before + regex.slice((cuts[j] as number) + 1, end) + after);
-  }
-  return undefined;
-}
-
-/** `regex` without the anchors at its ends and the groups (`(…)`, `(?:…)`) around all of it. */
-function unwrapped(regex: string): string {
-  let v = regex;
-  for (;;) {
-    let next = v.startsWith('^') ? v.slice(1) : v;
-    if (next.endsWith('$') && !escaped(next, next.length - 1)) next = next.slice(0, -1);
-    const open = next.startsWith('(?:') ? 3 : next.startsWith('(') && !next.startsWith('(?') ? 1 : 0;
-    if (open > 0 && structure(next).find((t) => t.ch === ')' && t.depth === 0)?.at === next.length - 1) {
-      next = next.slice(open, -1);
+function alternatives(regex: string, most = MOST_SPREAD): string[] {
+  let left = /\\[1-9]|\\k</.test(regex) ? 0 : most;
+  const whole: OpenGroup = { open: -1, done: [], current: [''] };
+  const open: OpenGroup[] = [whole];
+  let from = 0;
+  const add = (g: OpenGroup, text: string) => {
+    if (text) g.current = g.current.map((c) => c + text);
+  };
+  for (const mark of regexMarks(regex)) {
+    const inside = open.at(-1) ?? whole;
+    add(inside, regex.slice(from, mark.at));
+    from = mark.at + 1;
+    if (mark.ch === '(') {
+      if (regex.startsWith('(?:', mark.at)) from = mark.at + 3;
+      open.push({ open: mark.at, done: [], current: [''] });
+    } else if (mark.ch === '|') {
+      for (const c of inside.current) inside.done.push(c);
+      inside.current = [''];
+    } else if (open.length > 1) {
+      open.pop();
+      const outer = open.at(-1) ?? whole;
+      const options = [...inside.done, ...inside.current];
+      const cost = Math.max(1, outer.current.length * (options.length - 1));
+      const plain = regex.startsWith('(?:', inside.open) || regex[inside.open + 1] !== '?';
+      if (plain && !/[?*+{]/.test(regex[mark.at + 1] ?? '') && cost <= left) {
+        left -= cost;
+        outer.current = outer.current.flatMap((c) => options.map((o) => c + o));
+      } else {
+        add(outer, regex.slice(inside.open, mark.at + 1));
+      }
     }
-    if (next === v) return v;
-    v = next;
   }
+  if (open.length > 1) return [regex];
+  add(whole, regex.slice(from));
+  return [...whole.done, ...whole.current].map(unanchored);
+}
+
+/** `alternative` without the anchors at its ends. */
+function unanchored(alternative: string): string {
+  let start = 0;
+  while (alternative[start] === '^') start++;
+  let end = alternative.length;
+  while (end > start && alternative[end - 1] === '$' && !escaped(alternative, end - 1)) end--;
+  return alternative.slice(start, end);
 }
 
 /** True when the character at `at` follows an odd number of backslashes. */
@@ -138,31 +148,17 @@ function escaped(text: string, at: number): boolean {
 }
 
 /**
- * Where `regex` opens and closes groups and separates alternatives: each `(`, `)` and `|` that is not escaped nor in
- * a character class, with the depth of groups outside it.
- */
-function structure(regex: string): { at: number; ch: '(' | ')' | '|'; depth: number }[] {
-  const out: { at: number; ch: '(' | ')' | '|'; depth: number }[] = [];
-  let depth = 0;
-  let inClass = false;
-  for (let at = 0; at < regex.length; at++) {
-    const ch = regex[at];
-    if (ch === '\\') at++;
-    else if (inClass) inClass = ch !== ']';
-    else if (ch === '[') inClass = true;
-    else if (ch === '(') out.push({ at, ch, depth: depth++ });
-    else if (ch === ')') out.push({ at, ch, depth: --depth });
-    else if (ch === '|') out.push({ at, ch, depth });
-  }
-  return out;
-}
-
-/**
  * The alternatives of `regex` that none of `names` satisfies, each with whether it is a plain name; the regex as one
  * alternative when one alone does not compile (a back-reference to a named group of another).
  */
 function unmatched(regex: RegExp | undefined, value: string, names: readonly string[]) {
-  const leaves = [...new Set(alternatives(value))].map((text) => {
+  const spread = [...new Set(alternatives(value))];
+  // Spreading copies what is around a group into each alternative, and each that is no plain name is compiled: past
+  // MATCHER_VALUE_MAX characters of those in all, the alternatives of the regex unspread are checked instead, so the
+  // check compiles no more than a matcher may hold (64 copies of a 1 KB regex took V8 two seconds).
+  const compiled = spread.reduce((n, text) => (PLAIN.test(text) ? n : n + text.length), 0);
+  const alone = compiled <= MATCHER_VALUE_MAX ? spread : [...new Set(alternatives(value, 0))];
+  const leaves = alone.map((text) => {
     if (PLAIN.test(text)) return { text, plain: true, matches: (n: string) => n === text };
     try {
       const re = new RegExp(`^(?:${text})$`);
@@ -175,6 +171,12 @@ function unmatched(regex: RegExp | undefined, value: string, names: readonly str
   const checked = leaves.every((l) => l !== undefined) ? leaves : [whole];
   return { all: checked.length, missing: checked.filter((l) => !names.some((n) => l.matches(n))) };
 }
+
+/** Most alternatives a message names after the first: a long list says how many more. */
+const MOST_SHOWN = 5;
+
+/** An alternative quoted in a message, cut to an excerpt. */
+const quoted = (text: string) => JSON.stringify(excerpt(text));
 
 /**
  * For a matcher on `alertname` or `probe` that names what none of `names` is: its label, why, after the matcher
@@ -214,8 +216,10 @@ export function unknownName(
         ? `lists a name no ${what} has`
         : `has an alternative no ${what}'s name matches`;
   const says = (l: { text: string; plain: boolean }) =>
-    l.plain ? `no ${what} is named ${JSON.stringify(l.text)}` : `no ${what}'s name matches ${JSON.stringify(l.text)}`;
-  const also = rest.length > 0 ? ` (nor ${rest.map((l) => JSON.stringify(l.text)).join(', ')})` : '';
+    l.plain ? `no ${what} is named ${quoted(l.text)}` : `no ${what}'s name matches ${quoted(l.text)}`;
+  const shown = rest.slice(0, MOST_SHOWN).map((l) => quoted(l.text));
+  const more = rest.length > MOST_SHOWN ? ` and ${rest.length - MOST_SHOWN} more` : '';
+  const also = rest.length > 0 ? ` (nor ${shown.join(', ')}${more})` : '';
   const misspelt = missing.find((l) => l.plain);
   return {
     label,

@@ -294,6 +294,30 @@ describe('one fixture per problem', () => {
     );
   });
 
+  it('a matcher past its bounds is told at its place, whatever it holds (issue 13 review r13c, D1 and D2)', () => {
+    // An inhibit target of 3,000 groups of one alternative crashed check with a stack and no position; 30,000
+    // nested groups held it for minutes. Each is now refused by its length before any other check reads it.
+    const dir = join(FIXTURES, 'inhibit-unknown-target');
+    const base = fixture('inhibit-unknown-target');
+    for (const [target, chars] of [
+      [`=~Api${'(D)'.repeat(3000)}`, 9003],
+      [`=~${'('.repeat(30_000)}ApiDown${')'.repeat(30_000)}`, 60_007],
+    ] as const) {
+      const alerts = base.alerts?.replace('"=~ApiSlw|ApiErrors"', `"${target}"`);
+      expect(problems(dir, { ...base, alerts })).toBe(
+        `${dir}/alerts.yaml:17:26  inhibit[0].target.alertname: "${target.slice(0, 57)}..." is too long: its value ` +
+          `has ${chars} characters, and a matcher's (after its =~, != or !~) has at most 1024. Shorten it, or split ` +
+          'it into several silences, windows or rules.\n1 problem in 1 file; nothing was started.',
+      );
+    }
+    const deep = `=~${'('.repeat(33)}ApiSlow${')'.repeat(33)}`;
+    const alerts = base.alerts?.replace('"=~ApiSlw|ApiErrors"', `"${deep}"`);
+    expect(problems(dir, { ...base, alerts })).toBe(
+      `${dir}/alerts.yaml:17:26  inhibit[0].target.alertname: nests groups 33 deep; a regex matcher nests at most ` +
+        '32. Write it with fewer groups inside groups.\n1 problem in 1 file; nothing was started.',
+    );
+  });
+
   it('an alias whose anchor went with a pair taken out is looked at again, and Node warns of nothing', async () => {
     let error: unknown;
     const warnings = await warningsDuring(async () => {
