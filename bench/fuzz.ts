@@ -117,12 +117,14 @@ async function work(job: Job): Promise<void> {
   const messages = new Set<string>();
   // The input running, shown when the main thread finds it stuck and asks (only an input that waits lets this run).
   let current: unknown;
+  // With the report as it stands: the last one posted may be a second old, and the worker is stopped next.
   const answer = () =>
     port.postMessage({
+      ...report,
       kind: 'input',
       input: show(current),
       at: { batch: Atomics.load(ints, BATCH), index: Atomics.load(ints, INDEX) },
-    } satisfies Partial<Report>);
+    } satisfies Report);
   port.on('message', answer);
   let lastPost = now();
   for (let b = job.firstBatch; report.done < job.count && now() < job.deadline; b++) {
@@ -148,6 +150,8 @@ async function work(job: Job): Promise<void> {
           if (report.examples.length < EXAMPLES && !messages.has(first)) {
             messages.add(first);
             report.examples.push({ batch: b, index, error });
+            // Posted at once: a worker stopped on a later input in a loop could not say it any more.
+            port.postMessage(report);
           }
         }
         Atomics.store(ints, RUNNING, 0);
@@ -320,6 +324,7 @@ async function fuzzTarget(
         if (!same(stuck, answer?.at ?? runningAt()) || Atomics.load(w.ints, RUNNING) !== 1) return;
         killedAt = stuck;
         liveInput = answer?.input;
+        if (answer) latest = answer;
         void w.worker.terminate();
       });
     }, 100);
