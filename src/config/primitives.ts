@@ -136,11 +136,15 @@ export const bearerToken = (of: string) =>
     .register(secrets, { secret: true })
     .optional();
 
+/** What a URL path reads as its own in a segment: a folder, a query, a fragment, an escape (and `\` as `/`). */
+const NOT_IN_PATH_SEGMENT = /[/?#%\\]/;
+
 /**
  * The only credential of something reachable from outside (a heartbeat's ping URL, an alert source's intake): a
- * token that can be presented (presentableToken) of 16 characters or more, so it is not guessed. Empty means not set.
+ * token that can be presented (presentableToken) of 16 characters or more, so it is not guessed; with `inPath`, one
+ * that can stand in a URL path as written (`openssl rand -base64` makes `/`). Empty means not set.
  */
-export const credential = (of: string) =>
+export const credential = (of: string, { inPath = false } = {}) =>
   z
     .string({ error: 'expected a string (usually ${ENV_VAR})' })
     .transform((s, ctx) => {
@@ -148,6 +152,16 @@ export const credential = (of: string) =>
       // Refused, not trimmed: a trimmed token would pass where the written one differs from what is sent (a
       // variable read from a file with its newline), and two tokens alike but for a space would collide.
       if (!presentableToken(s, ctx, of)) return z.NEVER;
+      if (inPath && NOT_IN_PATH_SEGMENT.test(s)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `is not usable: it holds / ? # % or \\, which a URL path reads as its own (a folder, a query, a ` +
+            `fragment, an escape), so ${of} with it as written would not reach its heartbeat. Write letters, digits ` +
+            'and other punctuation: openssl rand -hex 16 makes one',
+        });
+        return z.NEVER;
+      }
       if (s.length < 16) {
         ctx.addIssue({
           code: 'custom',

@@ -446,7 +446,7 @@ export const heartbeatProbe = z.strictObject({
   /** Extra slack before the push counts as missed: the job's own run time and a late start. */
   grace: duration.default(5 * 60_000),
   /** Lets a job ping POST /api/v1/heartbeats/<name>/<secret> without holding the write token. */
-  secret: credential('the ping URL'),
+  secret: credential('the ping URL', { inPath: true }),
 });
 
 export const probeConfig = z.discriminatedUnion('kind', [

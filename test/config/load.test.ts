@@ -465,6 +465,10 @@ describe('one fixture per problem', () => {
       'is not usable: it holds a character other than printable ASCII (an accented letter, a zero-width space, a ' +
       `control character), which clients send as other bytes than the server reads, so ${of} could never be used. ` +
       'Write letters, digits and punctuation only: openssl rand -hex 32 makes one.';
+    const IN_PATH =
+      'is not usable: it holds / ? # % or \\, which a URL path reads as its own (a folder, a query, a fragment, an ' +
+      'escape), so the ping URL with it as written would not reach its heartbeat. Write letters, digits and other ' +
+      'punctuation: openssl rand -hex 16 makes one.';
     const HEADER =
       'is not usable as a header value: it holds a control character or a character beyond Latin-1 (such as €), ' +
       'which HTTP clients refuse to send, so every request with it would fail. Remove it.';
@@ -488,6 +492,14 @@ describe('one fixture per problem', () => {
       ['SOURCE_TOKEN', 'hunter2-S3cr3t-prométheus', notAscii('the alert intake')],
       ['HEARTBEAT_SECRET', 'hunter2 S3cr3t-nightly', spaceIn('the ping URL')],
       ['HEARTBEAT_SECRET', 'hunter2\u200bS3cr3t-nightly', notAscii('the ping URL')],
+      ...[
+        'hb/S3cr3t-nightly-x',
+        'hb?S3cr3t-nightly-x',
+        'hb#S3cr3t-nightly-x',
+        'hb%2FS3cr3t-nightly',
+        'hb\\S3cr3t-nightly-x',
+      ].map((value): [string, string, string] => ['HEARTBEAT_SECRET', value, IN_PATH]),
+      ['HEARTBEAT_SECRET', "hb!$&'()*+,;=:@S3cr3t", undefined],
       // Header values: what undici and Node's http refuse to send; a space or tab inside and Latin-1 are sent.
       ['API_TOKEN', 'hunter2\x01S3cr3t', HEADER],
       ['API_TOKEN', 'hunter2\x7fS3cr3t', HEADER],
