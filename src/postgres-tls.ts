@@ -263,28 +263,33 @@ interface ClientCertificateAlert {
 
 const NOT_TAKEN: ClientCertificateAlert = { fix: "Give a certificate a CA in the server's ssl_ca_file signed" };
 
-/** The TLS alerts a server sends about the client certificate it was given, by Node's code. */
+/**
+ * The TLS alerts a server sends about the client certificate it was given, by the alert's name in Node's code
+ * (ERR_SSL_<prefix>_ALERT_<name>). The prefix is OpenSSL's and changes with its version: 3.2 renamed its "sslv3 alert"
+ * reasons "ssl/tls alert" (Node 24's OpenSSL 3.5 says ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED, a Node built on an
+ * older shared OpenSSL ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED), so the name alone is matched.
+ */
 const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<string, ClientCertificateAlert> = new Map([
   [
-    'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+    'UNKNOWN_CA',
     {
       says: "no CA in the server's ssl_ca_file signed it",
       fix: 'Give a certificate one of those CAs signed, or add its CA to ssl_ca_file on the server',
     },
   ],
-  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', { says: 'it has expired, or is not valid yet', fix: 'Renew it' }],
-  [
-    'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
-    { says: "it is revoked (the server's ssl_crl_file)", fix: 'Give another' },
-  ],
-  ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', NOT_TAKEN],
-  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN', NOT_TAKEN],
-  ['ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE', NOT_TAKEN],
+  ['CERTIFICATE_EXPIRED', { says: 'it has expired, or is not valid yet', fix: 'Renew it' }],
+  ['CERTIFICATE_REVOKED', { says: "it is revoked (the server's ssl_crl_file)", fix: 'Give another' }],
+  ['BAD_CERTIFICATE', NOT_TAKEN],
+  ['CERTIFICATE_UNKNOWN', NOT_TAKEN],
+  ['UNSUPPORTED_CERTIFICATE', NOT_TAKEN],
 ]);
+
+/** The name of the TLS alert in Node's `code` for one (ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED: CERTIFICATE_EXPIRED). */
+const ALERT_CODE = /^ERR_SSL_(?:SSLV3|SSL\/TLS|TLSV1)_ALERT_([A-Z_]+)$/;
 
 /** Why the server refused the client certificate, or wants one, by Node's `code` or PostgreSQL's 28000 and words. */
 function clientCertificateRefusal(code: string, message: string, key: string): string | undefined {
-  const alert = CLIENT_CERTIFICATE_ALERTS.get(code);
+  const alert = CLIENT_CERTIFICATE_ALERTS.get(ALERT_CODE.exec(code)?.[1] ?? '');
   if (alert) {
     const told = `the server refused the client certificate ${key}'s sslcert names (${code})`;
     return `${told}${alert.says ? `: ${alert.says}` : ''}. ${alert.fix}`;

@@ -18,7 +18,7 @@ import { warningsDuring } from './support/node-warnings.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './support/pg.js';
 import { makeTestProbe } from './support/probe-runs.js';
 import { pgOptions } from './support/stores.js';
-import { makeSelfSignedCert, type TestCert } from './support/tls-cert.js';
+import { makeSelfSignedCert, makeSignedCert, type TestCert } from './support/tls-cert.js';
 
 /** In the password and in every file's path: no message may show it. */
 const SECRET = 'hunter2-S3cr3t';
@@ -164,6 +164,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   let server: TestCert;
   let other: TestCert;
   let client: TestCert;
+  /** Signed by `client`, the CA the server checks client certificates against, and expired yesterday. */
+  let expired: TestCert;
   let cluster: ThrowawayCluster;
   let files: string;
   /** The server's certificate, its own CA, where no message may show its path. */
@@ -179,6 +181,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     server = makeSelfSignedCert({ altNames: ['DNS:localhost'] });
     other = makeSelfSignedCert({ commonName: 'another CA' });
     client = makeSelfSignedCert({ commonName: 'centinela' });
+    expired = makeSignedCert(client, { commonName: 'postgres', days: -1 });
     cluster = await startThrowawayCluster(
       {},
       {
@@ -222,7 +225,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   });
   afterAll(async () => {
     await cluster?.stop();
-    for (const cert of [server, other, client]) cert?.remove();
+    for (const cert of [server, other, client, expired]) cert?.remove();
     rmSync(files, { recursive: true, force: true });
   });
 
@@ -270,6 +273,10 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     `the server refused the client certificate ${key}'s sslcert names (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA): no CA in ` +
     "the server's ssl_ca_file signed it. Give a certificate one of those CAs signed, or add its CA to ssl_ca_file on " +
     'the server';
+  // Node 24's OpenSSL (3.5) names the alert ssl/tls, where OpenSSL before 3.2 said sslv3.
+  const EXPIRED = (key: string) =>
+    `the server refused the client certificate ${key}'s sslcert names (ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED): ` +
+    'it has expired, or is not valid yet. Renew it';
   const NO_CLIENT_CERT = (key: string) =>
     `the server asks for a client certificate (28000: clientcert, or the cert method, in pg_hba.conf) and ${key} ` +
     "gives none. Write sslcert=/path/to/client.crt&sslkey=/path/to/client.key in it, a certificate the server's " +
@@ -341,6 +348,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey))),
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey, `&sslpassword=${SECRET}`))),
         await refusal(url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey))),
+        await refusal(url('127.0.0.1', clientCert(expired.certFile, expired.keyFile))),
         await refusal(url('127.0.0.1', 'sslmode=require', 'needs_cert')),
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')),
       ];
@@ -349,6 +357,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         `state store (postgres): cannot connect (the URL ${NO_PASSPHRASE})`,
         `state store (postgres): cannot connect (the URL ${WRONG_PASSPHRASE})`,
         `state store (postgres): cannot connect (${UNKNOWN_CA('state.url')})`,
+        `state store (postgres): cannot connect (${EXPIRED('state.url')})`,
         `state store (postgres): cannot connect (${NO_CLIENT_CERT('state.url')})`,
         `state store (postgres): cannot connect (${NOT_THIS_USER('state.url')})`,
       ]);
@@ -476,6 +485,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
       const refused = {
         [SELF_SIGNED]: url('127.0.0.1', 'sslmode=verify-full'),
         [UNKNOWN_CA('state.url')]: url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey)),
+        [EXPIRED('state.url')]: url('127.0.0.1', clientCert(expired.certFile, expired.keyFile)),
         [NO_CLIENT_CERT('state.url')]: url('127.0.0.1', 'sslmode=require', 'needs_cert'),
       };
       const world = await startWorld();
@@ -573,6 +583,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
       const results = await Promise.all([
         probe(url('127.0.0.1', clientCert(pair.cert, pair.otherKey))).run(),
         probe(url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey))).run(),
+        probe(url('127.0.0.1', clientCert(expired.certFile, expired.keyFile))).run(),
         probe(url('127.0.0.1', 'sslmode=require', 'needs_cert')).run(),
         probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')).run(),
       ]);
@@ -580,6 +591,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
       expect(results).toEqual([
         { up: false, reason: `the URL ${KEY_MISMATCH}` },
         { up: false, reason: `${at}: ${UNKNOWN_CA('url')}` },
+        { up: false, reason: `${at}: ${EXPIRED('url')}` },
         { up: false, reason: `${at}: ${NO_CLIENT_CERT('url')}` },
         { up: false, reason: `${at}: ${NOT_THIS_USER('url')}` },
       ]);

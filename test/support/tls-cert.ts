@@ -1,10 +1,11 @@
-// Self-signed certificates made by the machine's openssl into a temp folder, for TLS targets in tests.
+// Certificates made by the machine's openssl into a temp folder, for TLS targets in tests: self-signed, or signed by
+// one of those as a CA.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A key and its self-signed certificate, as PEM text and as files. */
+/** A key and its certificate, as PEM text and as files. */
 export interface TestCert {
   key: string;
   cert: string;
@@ -14,6 +15,9 @@ export interface TestCert {
   remove(): void;
 }
 
+/** openssl's options for a new P-256 key, unencrypted. */
+const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 /**
  * A P-256 key and a certificate for `commonName` valid `days` days from now, with subjectAltName entries
  * (`DNS:localhost`, `IP:127.0.0.1` by default).
@@ -22,23 +26,17 @@ export function makeSelfSignedCert(
   options: { commonName?: string; altNames?: string[]; days?: number } = {},
 ): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'centinela-cert-'));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
   const altNames = options.altNames ?? ['DNS:localhost', 'IP:127.0.0.1'];
   execFileSync(
     'openssl',
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
+      ...NEW_KEY,
       '-keyout',
-      keyFile,
+      join(dir, 'key.pem'),
       '-out',
-      certFile,
+      join(dir, 'cert.pem'),
       '-days',
       String(options.days ?? 30),
       '-subj',
@@ -48,6 +46,28 @@ export function makeSelfSignedCert(
     ],
     { stdio: 'pipe' },
   );
+  return certIn(dir);
+}
+
+/**
+ * A P-256 key and a certificate for `commonName` signed by `ca`, valid `days` days from now. A negative `days` makes
+ * one that has already expired (it ends before it starts, now), for which a server sends the certificate_expired alert.
+ */
+export function makeSignedCert(ca: TestCert, options: { commonName: string; days: number }): TestCert {
+  const dir = mkdtempSync(join(tmpdir(), 'centinela-cert-'));
+  const request = join(dir, 'request.pem');
+  const key = join(dir, 'key.pem');
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl(['req', '-new', ...NEW_KEY, '-keyout', key, '-out', request, '-subj', `/CN=${options.commonName}`]);
+  const signer = ['-CA', ca.certFile, '-CAkey', ca.keyFile];
+  openssl(['x509', '-req', '-in', request, ...signer, '-days', String(options.days), '-out', join(dir, 'cert.pem')]);
+  return certIn(dir);
+}
+
+/** The key.pem and cert.pem openssl wrote in `dir`. */
+function certIn(dir: string): TestCert {
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
   return {
     key: readFileSync(keyFile, 'utf8'),
     cert: readFileSync(certFile, 'utf8'),
