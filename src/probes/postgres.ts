@@ -158,49 +158,86 @@ function endpointOf(url: URL): Endpoint {
 }
 
 /**
- * The reason for a failed connect or query: PostgreSQL error codes (SQLSTATE) that deserve their own words in a
- * page, else the network failure. `phase` is what the run was doing, worded to be followed by the target
- * ("connecting to", "waiting for the statistics from").
+ * The reason for a failed connect or query: PostgreSQL's errors by their code (SQLSTATE), those that deserve them in
+ * words with what to check, else the network failure. The server's own message is never quoted: it carries values
+ * from centinela's environment (a setting of PGOPTIONS, the role or database PGUSER or PGDATABASE name). `phase` is
+ * what the run was doing, worded to be followed by the target ("connecting to", "waiting for the statistics from").
  */
 function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: URL, phase: string): string {
   const where = `${at.host}:${at.port}`;
   if (signal.aborted) return `${abortReason(signal)} while ${phase} ${where}`;
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(err);
-  const user = decodeURIComponent(url.username) || 'the default user';
-  const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username);
   // TLS as the URL's parameters set it up (with a tls block, which the URL's TLS parameters never come with, the block
   // did, and the net probes' words tell a certificate refused): a certificate refused, the server's or the client's,
   // or a client certificate pg_hba.conf asks for (28000, so before the switch).
   const tlsByUrl = [...url.searchParams.keys()].some((key) => key.startsWith('ssl'));
   const refused = tlsByUrl ? tlsRefusal(err, 'url') : undefined;
   if (refused) return `${where}: ${refused}`;
-  switch (e.code) {
-    case '28P01':
-      return `authentication failed for user "${user}"`;
-    case '28000':
-      return `not allowed to connect: ${message}`;
-    case '3D000':
-      return `database "${database}" does not exist`;
-    case '55000': // the database is closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false)
-      return message;
-    case '53300':
-      return `too many connections: ${message}`;
-    case '57P03':
-      return `not accepting connections: ${message}`;
-    case '57014':
-      return `the statistics query was cancelled: ${message}`;
-    case '42501':
-      return `permission denied: ${message}. Grant the role pg_monitor`;
-  }
+  if (typeof e.code === 'string' && SQLSTATE.test(e.code)) return describeSqlState(e.code, url, where, phase);
   if (/password must be a string|password.*not.*provided/i.test(message)) {
-    return `authentication failed for user "${user}": the server asks for a password and none is configured`;
+    return `authentication failed for ${userOf(url)}: the server asks for a password and none is configured`;
   }
   if (/timeout expired|connection timeout/i.test(message)) return `${phase} ${where} timed out`;
   if (/Connection terminated/i.test(message)) return `connection closed by the server while ${phase} ${where}`;
   if (message.startsWith('answered something')) return `${where} ${message}`;
   if (err instanceof PostgresTlsError) return message;
   return describeFailure(err, signal, at);
+}
+
+/** An error PostgreSQL answered carries its SQLSTATE, five digits or capitals; pg's and the socket's do not. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** The user the URL names, or where pg took it from when it names none (never the value: it is the environment's). */
+function userOf(url: URL): string {
+  return url.username
+    ? `user "${decodeURIComponent(url.username)}"`
+    : 'the user (url names none: PGUSER, else the system user)';
+}
+
+/** The database the URL names, or where pg took it from when it names none. */
+function databaseOf(url: URL): string {
+  const name = decodeURIComponent(url.pathname.slice(1));
+  return name ? `database "${name}"` : "the database (url names none: PGDATABASE, else the user's name)";
+}
+
+/** What PostgreSQL's `code` means for the probe, with what to check; its message is read by no one here. */
+function describeSqlState(code: string, url: URL, where: string, phase: string): string {
+  switch (code) {
+    case '28P01':
+      return `authentication failed for ${userOf(url)}`;
+    case '28000':
+      return (
+        `not allowed to connect (28000): the role does not exist or may not log in, or no line of pg_hba.conf lets ` +
+        `this host, user and database in. Check ${userOf(url)} and the server's pg_hba.conf`
+      );
+    case '3D000':
+      return `${databaseOf(url)} does not exist`;
+    case '55000': // the database is closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false)
+      return `${databaseOf(url)} is not accepting connections (55000: ALLOW_CONNECTIONS false, or being dropped)`;
+    case '53300':
+      return (
+        'too many connections (53300): max_connections is reached, or the CONNECTION LIMIT of the role or of the ' +
+        'database'
+      );
+    case '57P03':
+      return 'not accepting connections (57P03): the server is starting up, shutting down or recovering';
+    case '57014':
+      return 'the statistics query was cancelled (57014): it ran past statement_timeout, or someone cancelled it';
+    case '42501':
+      return (
+        'permission denied (42501): the role may not connect to the database or read the statistics. Grant it ' +
+        'CONNECT on the database and pg_monitor'
+      );
+    case '42704':
+    case '22023':
+    case '55P02':
+      return (
+        `the server refused a setting the connection asks for (${code}). Check the options parameter of url and ` +
+        "PGOPTIONS in centinela's environment"
+      );
+  }
+  return `PostgreSQL answered error ${code} while ${phase} ${where}`;
 }
 
 /** The detail: one line per listed session, oldest first; none when nothing is flagged or `top` is 0. */

@@ -2,7 +2,7 @@
 // idle-in-transaction sessions, a pg_monitor-only role, rollbacks, deadlocks, statement_timeout and aborts; and
 // against targets that refuse, hang, answer junk or want a password (a throwaway cluster with scram auth).
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { postgresProbe } from '../../src/config/probes.js';
 import postgres from '../../src/probes/postgres.js';
@@ -231,7 +231,7 @@ describe('postgres probe on a live server', () => {
       await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS false`);
       expect(await probe.run()).toEqual({
         up: false,
-        reason: `database "${own.name}" is not currently accepting connections`,
+        reason: `database "${own.name}" is not accepting connections (55000: ALLOW_CONNECTIONS false, or being dropped)`,
       });
       await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`);
       await probe.runUp();
@@ -348,7 +348,7 @@ describe('postgres probe on a live server', () => {
     const result = await probe.run().finally(() => admin.query('ROLLBACK'));
     expect(result).toMatchObject({
       up: false,
-      reason: 'the statistics query was cancelled: canceling statement due to statement timeout',
+      reason: 'the statistics query was cancelled (57014): it ran past statement_timeout, or someone cancelled it',
     });
     expect(sampleValue(result.samples ?? [], 'connect_seconds')).toBe(0);
     await probe.runUp();
@@ -388,7 +388,43 @@ describe('postgres probe when the target fails', () => {
     const noDb = await makeProbe(`postgres://postgres@${pgHost}:${pgPort}/${db.name}_gone`).run();
     expect(noDb).toEqual({ up: false, reason: `database "${db.name}_gone" does not exist` });
     const noRole = await makeProbe(`postgres://${db.name}_nobody@${pgHost}:${pgPort}/${db.name}`).run();
-    expect(noRole).toEqual({ up: false, reason: `not allowed to connect: role "${db.name}_nobody" does not exist` });
+    expect(noRole).toEqual({
+      up: false,
+      reason:
+        'not allowed to connect (28000): the role does not exist or may not log in, or no line of pg_hba.conf lets ' +
+        `this host, user and database in. Check user "${db.name}_nobody" and the server's pg_hba.conf`,
+    });
+  });
+
+  // pg reads PGOPTIONS, PGUSER and PGDATABASE where the URL says nothing, and the server's messages quote them.
+  it.each([
+    [
+      'a setting PGOPTIONS asks for that the server does not know',
+      { PGOPTIONS: '-c bogus_S3cret=1' },
+      'the server refused a setting the connection asks for (42704). Check the options parameter of url and ' +
+        "PGOPTIONS in centinela's environment",
+    ],
+    [
+      'a role PGUSER names that does not exist',
+      { PGUSER: 'S3cret_user' },
+      'not allowed to connect (28000): the role does not exist or may not log in, or no line of pg_hba.conf lets ' +
+        "this host, user and database in. Check the user (url names none: PGUSER, else the system user) and the server's pg_hba.conf",
+    ],
+    [
+      'a database PGDATABASE names that does not exist',
+      { PGDATABASE: 'S3cret_db' },
+      "the database (url names none: PGDATABASE, else the user's name) does not exist",
+    ],
+  ])('%s: told by its code, quoting nothing of the environment', async (_, env, reason) => {
+    const withoutUser = !('PGUSER' in env);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    try {
+      const result = await makeProbe(`postgres://${withoutUser ? 'postgres@' : ''}${pgHost}:${pgPort}`).run();
+      expect(result).toEqual({ up: false, reason });
+      expect(JSON.stringify(result)).not.toContain('S3cret');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a server that accepts and never answers: the run ends when aborted, with the phase it was in', async () => {
