@@ -24,4 +24,6 @@ describe('the loader never throws anything but ConfigError', () => {
     configInputs.leak,
   );
   fuzzProperty('for random environments', configTarget, 30, configInputs.env);
+  // Many groups, groups inside groups and long alternations where the config holds matchers on alert names.
+  fuzzProperty('for heavy regexes in inhibitions, windows and rules', configTarget, 60, configInputs.matcher);
 });

@@ -629,18 +629,51 @@ export function setAt(root: unknown, path: readonly (string | number)[], v: unkn
   return copy;
 }
 
+/** How many times a piece repeats: at the bounds of a matcher (64 spread, 1024 characters) and far past them. */
+const pieceCount = fc.oneof(
+  fc.constantFrom(1, 6, 7, 63, 64, 65, 204, 205, 340, 341, 2500),
+  fc.integer({ min: 0, max: 3000 }),
+);
+/** How deep groups nest: at a matcher's bound (32) and far past it, where V8's compiler overflows (~30,000). */
+const groupDepth = fc.oneof(fc.constantFrom(31, 32, 33, 100, 30_000), fc.nat({ max: 1000 }));
+
+/**
+ * A matcher's value that is costly to read, compile or spread into names: many groups of one alternative, many of
+ * other shapes, groups inside groups, long alternations. Issue 13 review r13c's D1 and D2 were such values
+ * (`=~Api(D)(D)…` overflowed the stack of the name check, `(A|B)…` and `(((…)))` held the loop for seconds to minutes).
+ */
+export const heavyMatcherValue = fc
+  .tuple(
+    fc.constantFrom('=~', '!~', ''),
+    fc.oneof(
+      fc.tuple(fc.constantFrom('(D)', '()', '(?:D)'), pieceCount).map(([piece, n]) => `Api${piece.repeat(n)}`),
+      fc
+        .tuple(fc.constantFrom('(A|B)', '(?:Api|Db)', '(a)?', '[(]', '\\(', '(?=A)', 'Api.*|', 'ApiDwn|'), pieceCount)
+        .map(([piece, n]) => `Api${piece.repeat(n)}`),
+      groupDepth.map((d) => `${'('.repeat(d)}ApiDown${')'.repeat(d)}`),
+      fc
+        .tuple(groupDepth, pieceCount)
+        .map(([d, n]) => `${'(?:A|'.repeat(Math.min(d, 40))}B${')'.repeat(Math.min(d, 40))}`.repeat(Math.min(n, 40))),
+    ),
+  )
+  .map(([op, value]) => `${op}${value}`);
+
+/** Where a configuration holds matchers on alert names: an inhibition's target, a recurring window, a rule's match. */
+export const MATCHER_PLACES = ['inhibit', 'maintenance', 'rule'] as const;
+
 /**
  * One configuration to load, as a change to a base (which base is the target's choice): `text` replaces one file;
  * `edits` damage the files; `value` puts a value at a path of a file (`at` is taken modulo the number of paths);
  * `leak` puts a reference to ${LEAK} at a path, with a marked value in the environment; `env` loads the files in a
- * random environment.
+ * random environment; `matcher` puts a heavy matcher value where the configuration holds matchers.
  */
 export type ConfigInput =
   | { kind: 'text'; file: FileKey; text: string }
   | { kind: 'edits'; edits: TextEdit[] }
   | { kind: 'value'; file: FileKey; at: number; value: unknown }
   | { kind: 'leak'; file: FileKey; at: number; reference: string; leak: string }
-  | { kind: 'env'; env: Record<string, string> };
+  | { kind: 'env'; env: Record<string, string> }
+  | { kind: 'matcher'; place: (typeof MATCHER_PLACES)[number]; value: string };
 
 /** The inputs of each kind, so that a test can run one kind alone. */
 export const configInputs: { [K in ConfigInput['kind']]: fc.Arbitrary<Extract<ConfigInput, { kind: K }>> } = {
@@ -663,6 +696,11 @@ export const configInputs: { [K in ConfigInput['kind']]: fc.Arbitrary<Extract<Co
     leak: markedEnvValue,
   }),
   env: fc.record({ kind: fc.constant('env'), env: randomEnv }),
+  matcher: fc.record({
+    kind: fc.constant('matcher'),
+    place: fc.constantFrom(...MATCHER_PLACES),
+    value: heavyMatcherValue,
+  }),
 };
 
 export const configInput: fc.Arbitrary<ConfigInput> = fc.oneof(
@@ -671,6 +709,7 @@ export const configInput: fc.Arbitrary<ConfigInput> = fc.oneof(
   configInputs.value,
   { weight: 2, arbitrary: configInputs.leak },
   configInputs.env,
+  configInputs.matcher,
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -706,6 +745,7 @@ const matcherMap = fc.dictionary(
     fc.constantFrom('ApiDown', 'ApiLatencyHigh', '=~Api.*', '!=x', '=~(', '!~', '=~'),
     fc.string({ maxLength: 10 }),
     fc.integer(),
+    heavyMatcherValue,
   ),
   { maxKeys: 3 },
 );
@@ -894,6 +934,20 @@ export const apiRequest: fc.Arbitrary<ApiRequest> = fc
   )
   .map(([r, token]) => ({ ...r, token }));
 
+/** Well-formed silences and windows (forced or not) whose matcher on a name is a heavy regex. */
+export const heavyMatcherRequest: fc.Arbitrary<ApiRequest> = fc
+  .tuple(fc.constantFrom('alertname', 'probe'), heavyMatcherValue, fc.boolean(), fc.boolean())
+  .map(([label, value, force, window]) => ({
+    method: 'POST',
+    path: window ? '/api/v1/maintenance' : '/api/v1/silences',
+    body: {
+      json: window
+        ? { probes: ['api_health'], match: { [label]: value }, max: '10m', reason: 'fuzz', force }
+        : { matchers: { [label]: value }, for: '10m', by: 'fuzz', reason: 'fuzz', force },
+    },
+    token: 'write',
+  }));
+
 /** A reload with the running config's alerts.yaml and escalation.yaml edited, or left as they are. */
 export const reloadRequest: fc.Arbitrary<ApiRequest> = fc
   .tuple(
@@ -912,4 +966,8 @@ export const reloadRequest: fc.Arbitrary<ApiRequest> = fc
   }));
 
 /** Requests to the API, reloads among them. */
-export const apiInput: fc.Arbitrary<ApiRequest> = fc.oneof({ weight: 12, arbitrary: apiRequest }, reloadRequest);
+export const apiInput: fc.Arbitrary<ApiRequest> = fc.oneof(
+  { weight: 12, arbitrary: apiRequest },
+  reloadRequest,
+  heavyMatcherRequest,
+);

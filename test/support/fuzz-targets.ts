@@ -403,6 +403,16 @@ const readFiles = (dir: string, optional: boolean) =>
     }),
   ) as Record<FileKey, string>;
 
+/** `alerts` (the small base's data) with `value` as a matcher on alertname at `place`. */
+function withMatcher(alerts: unknown, { place, value }: Extract<ConfigInput, { kind: 'matcher' }>): unknown {
+  const match = { alertname: value };
+  if (place === 'inhibit') return setAt(alerts, ['inhibit'], [{ source: { alertname: 'ApiDown' }, target: match }]);
+  if (place === 'maintenance') {
+    return setAt(alerts, ['maintenance'], [{ name: 'nightly', cron: '0 2 * * 0', duration: '30m', match }]);
+  }
+  return setAt(alerts, ['rules', 0, 'match'], match);
+}
+
 /** The loader: a configuration or a ConfigError with issues at positions, no Node warning, no marked env value. */
 export const configTarget: FuzzTarget<ConfigInput> = {
   name: 'config',
@@ -442,6 +452,11 @@ export const configTarget: FuzzTarget<ConfigInput> = {
         }
         case 'env':
           return { texts: { ...shipped, alerts: valid.alerts }, env: input.env };
+        case 'matcher':
+          return {
+            texts: { ...small, alerts: stringify(withMatcher(smallData.alerts, input)) },
+            env: { ...SHIPPED_ENV },
+          };
       }
     };
 
@@ -487,13 +502,16 @@ const HEARTBEAT_PROBE = `
     secret: ${HEARTBEAT_SECRET}
 `;
 
+/** The longest refusal: a few problems, each quoting at most an excerpt of what it is about. */
+const ANSWER_MAX = 16_384;
+
 /** Routes that answer HTML to a browser rather than JSON. */
 const isPage = (path: string) => path.startsWith('/ack/') || path === '/' || path === '/-/login';
 
 /**
  * Every POST of the API (silences, maintenance windows, acks, heartbeats, reload, the ack-link form) and other
  * methods and paths: never a 5xx; every refusal a JSON error with a documented code, its status and a message
- * (CONFIG_INVALID with its problems); no token or environment value in any answer.
+ * (CONFIG_INVALID with its problems) no longer than ANSWER_MAX; no token or environment value in any answer.
  */
 export const apiTarget: FuzzTarget<ApiRequest> = {
   name: 'api',
@@ -587,6 +605,8 @@ export const apiTarget: FuzzTarget<ApiRequest> = {
           throw new FuzzViolation(`${what} is not JSON: ${res.text.slice(0, 200)}`);
         }
         if (res.status >= 400) {
+          // A refusal quotes excerpts: a 20 KB regex once gave a 1.3 MB 422 (issue 13 review r13c, D6).
+          violation(res.text.length <= ANSWER_MAX, () => `${what} is ${res.text.length} characters long`);
           const code = String(json.error?.code);
           violation(code in API_ERRORS, () => `${what}: undocumented code ${code}`);
           violation(
