@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Clock } from './clock.js';
+import { excerpt } from './excerpt.js';
 
 /** The levels LOG_LEVEL may name. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -58,6 +59,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       redact: { paths: REDACTED_PATHS, censor: '<secret>' },
+      serializers: { err: boundedError },
       // What Loki, Elasticsearch and a person read as is: the level's name ("level":"warn", not 40) and the time in
       // ISO 8601 UTC ("time":"2026-05-01T14:03:00.000Z", not epoch milliseconds).
       formatters: { level: (label) => ({ level: label }) },
@@ -66,4 +68,26 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     stream,
   );
+}
+
+/** The most characters of an error's message a log line holds, in the message and at the head of the stack. */
+export const LOGGED_MESSAGE_MAX = 2_000;
+
+/**
+ * An error as pino writes it, its message cut to an excerpt, in `message` and at the head of `stack` alike (V8
+ * repeats the message there), with every frame of the stack kept: a regex V8 refused quoted its whole pattern, and a
+ * 500's line held 120 KB.
+ */
+function boundedError(err: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  const message = typeof out.message === 'string' ? out.message : '';
+  if (message.length <= LOGGED_MESSAGE_MAX) return out;
+  const cut = excerpt(message, LOGGED_MESSAGE_MAX);
+  const stack = typeof out.stack === 'string' ? out.stack : '';
+  const at = stack.indexOf(message);
+  return {
+    ...out,
+    message: cut,
+    stack: at >= 0 ? stack.slice(0, at) + cut + stack.slice(at + message.length) : excerpt(stack, LOGGED_MESSAGE_MAX),
+  };
 }

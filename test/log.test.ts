@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/clock.js';
 import { Secret } from '../src/config/secret.js';
-import { createLogger, isLogLevel, type LogLevel } from '../src/log.js';
+import { createLogger, isLogLevel, LOGGED_MESSAGE_MAX, type LogLevel } from '../src/log.js';
 
 /** A destination that keeps what it is given. */
 function sink() {
@@ -69,6 +69,31 @@ describe('createLogger', () => {
       smtp: { password: '<secret>', host: 'smtp' },
       request: { headers: { authorization: '<secret>' } },
       url: '<secret>',
+    });
+  });
+
+  it("cuts a long error message to an excerpt, in the message and the stack's head, keeping the frames", () => {
+    // A 500 for a regex V8 refused logged its whole pattern, twice: a 120 KB line (issue 13 review r13c, D6).
+    const { log, lines } = jsonLogger();
+    let thrown: Error | undefined;
+    try {
+      new RegExp(`${'('.repeat(60_000)}`);
+    } catch (err) {
+      thrown = err as Error;
+    }
+    log.error({ err: thrown }, 'request failed');
+    const [line] = lines();
+    const err = (line as { err: { type: string; message: string; stack: string } }).err;
+    expect(err.type).toBe('SyntaxError');
+    expect(err.message).toMatch(/^Invalid regular expression: \/\(+… \(\d+ characters\)$/);
+    expect(err.message.length).toBeLessThan(LOGGED_MESSAGE_MAX + 40);
+    expect(err.stack.startsWith(`SyntaxError: ${err.message}\n    at `)).toBe(true);
+    expect(err.stack).toContain('log.test.ts');
+    const short = new Error('short');
+    log.error({ err: short }, 'request failed');
+    expect((lines()[1] as { err: { message: string; stack: string } }).err).toMatchObject({
+      message: 'short',
+      stack: short.stack,
     });
   });
 
