@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { postgresPortProblem } from '../postgres-env.js';
 import { postgresEnvProblem } from '../postgres-tls.js';
 import { coerceFilled, type Env, type Filled, fillEnv, placeFillings } from './env.js';
 import { envValuesUnder } from './env-values.js';
@@ -99,6 +100,7 @@ export async function loadConfig({ dir, env, startup = false, reach, newerSchema
   if (startup) {
     for (const issue of await startupProblems(dir, built, env, { reach, newerSchema })) built.issues.push(issue);
   }
+  for (const issue of environmentProblems(dir, built, env)) built.issues.push(issue);
   return finish(dir, built);
 }
 
@@ -221,8 +223,7 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
 
 /**
  * The problems `run` would meet starting with the files that passed whole, each placed where its value is written:
- * the state store (its SQLite file, or with `reach` its PostgreSQL database), the listen address, the files read,
- * libpq's TLS variables in `env` that a PostgreSQL URL without sslmode would leave unencrypted.
+ * the state store (its SQLite file, or with `reach` its PostgreSQL database), the listen address, the files read.
  */
 async function startupProblems(
   dir: string,
@@ -231,29 +232,15 @@ async function startupProblems(
   { reach, newerSchema }: Pick<LoadOptions, 'reach' | 'newerSchema'>,
 ): Promise<ConfigIssue[]> {
   const out: ConfigIssue[] = [];
+  const at = placer(dir, places, out);
   // A file with problems of its own is not checked further: its values are in doubt.
   const centinela = complete.centinela as Config['centinela'] | undefined;
-  /** `problem` about the value at `path`, after the value as it may be quoted; with `value` left out, on its own. */
-  const at = (key: FileKey, path: PathKey[], problem: string | undefined, value?: string) => {
-    if (problem === undefined) return;
-    const place = places.get(key);
-    if (!place) {
-      // centinela.yaml left out: the problem is with a default, which may be quoted.
-      const file = join(dir, CONFIG_FILES[key].name);
-      const message = value === undefined ? problem : `the default ${JSON.stringify(value)} ${problem}`;
-      out.push({ file, line: 0, col: 0, path: formatPath(path), message });
-      return;
-    }
-    const message = value === undefined ? problem : `${place.quoting.subject(value, path)} ${problem}`;
-    const finding = { path, message };
-    if (!stale(place, finding)) out.push(position(place, finding));
-  };
   if (centinela) {
     const { state, server } = centinela;
     if (state.kind === 'postgres') {
       // The URL is a secret: what failed is told without it. What it is made of is looked at before connecting.
       const url = state.url.reveal();
-      const problem = postgresFilesProblem(url) ?? postgresEnvProblem(url, env);
+      const problem = postgresFilesProblem(url) ?? postgresUrlEnvProblem(url, env);
       if (problem) at('centinela', ['state', 'url'], problem, url);
       else at('centinela', ['state', 'url'], await reach?.(state));
     } else at('centinela', ['state', 'path'], statePathProblem(state.path, newerSchema), state.path);
@@ -267,11 +254,54 @@ async function startupProblems(
   alerts?.probes.forEach((probe, i) => {
     if (probe.kind !== 'postgres') return;
     const url = probe.url.reveal();
+    at('alerts', ['probes', i, 'url'], postgresFilesProblem(url), url);
+  });
+  return out;
+}
+
+/**
+ * What in `env` keeps a postgres probe's url from connecting as written, for every command that runs probes (the
+ * one-shot ones too: node-postgres reads the environment wherever it runs): libpq's TLS variables that a URL without
+ * sslmode would leave unencrypted, a PGPORT that is not a port where the URL has none.
+ */
+function environmentProblems(dir: string, { complete, places }: Built, env: Env): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const at = placer(dir, places, out);
+  const alerts = complete.alerts as Config['alerts'] | undefined;
+  alerts?.probes.forEach((probe, i) => {
+    if (probe.kind !== 'postgres') return;
+    const url = probe.url.reveal();
     // With a tls block, the URL has no sslmode and the block says how to connect.
-    const problem = postgresFilesProblem(url) ?? (probe.tls ? undefined : postgresEnvProblem(url, env));
+    const problem = (probe.tls ? undefined : postgresEnvProblem(url, env)) ?? postgresPortProblem(url, env);
     at('alerts', ['probes', i, 'url'], problem, url);
   });
   return out;
+}
+
+/** What in `env` keeps the PostgreSQL URL `url` from connecting as written (TLS variables, PGPORT). */
+function postgresUrlEnvProblem(url: string, env: Env): string | undefined {
+  return postgresEnvProblem(url, env) ?? postgresPortProblem(url, env);
+}
+
+/**
+ * A function that adds to `out` a `problem` about the value at `path` of a file, after the value as it may be quoted
+ * (with `value` left out, on its own), placed where the value is written.
+ */
+function placer(dir: string, places: Built['places'], out: ConfigIssue[]) {
+  return (key: FileKey, path: PathKey[], problem: string | undefined, value?: string) => {
+    if (problem === undefined) return;
+    const place = places.get(key);
+    if (!place) {
+      // centinela.yaml left out: the problem is with a default, which may be quoted.
+      const file = join(dir, CONFIG_FILES[key].name);
+      const message = value === undefined ? problem : `the default ${JSON.stringify(value)} ${problem}`;
+      out.push({ file, line: 0, col: 0, path: formatPath(path), message });
+      return;
+    }
+    const message = value === undefined ? problem : `${place.quoting.subject(value, path)} ${problem}`;
+    const finding = { path, message };
+    if (!stale(place, finding)) out.push(position(place, finding));
+  };
 }
 
 /** A finding about a value that did not resolve from the environment, or that YAML may have misread. */
