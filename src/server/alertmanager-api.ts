@@ -421,13 +421,15 @@ function silenceMatchers(matchers: z.output<typeof apiMatcher>[]): Matcher[] {
   });
 }
 
+/** `receiver=` as the regex of a matcher, held to a matcher's bounds: it is run in the loop as one is. */
 function receiverRegex(text: string): RegExp {
-  try {
-    return new RegExp(`^(?:${text})$`);
-  } catch {
-    const message = 'query.receiver: is not a regular expression';
+  const m = compiledMatcher({ label: 'receiver', op: '=~', value: text });
+  if ('problem' in m) {
+    const message = `query.receiver: ${m.problem}`;
     throw new ApiError('BAD_REQUEST', message, { problems: [message] });
   }
+  // A =~ matcher always has its regex.
+  return m.regex as RegExp;
 }
 
 type AlertStatus = { state: 'unprocessed' | 'active' | 'suppressed'; silencedBy: string[]; inhibitedBy: string[] };

@@ -334,6 +334,41 @@ describe('amtool and the acceptance review', () => {
     expect((JSON.parse(listed) as { labels: Record<string, string> }[]).map((a) => a.labels.shard)).toEqual(['7']);
   });
 
+  it("holds a filter, a receiver and a silence's matcher to a matcher's bounds: a 400, never a 500 or a held loop", async () => {
+    // Issue 13 review r13c, D1 and D2: a regex nested 30,000 deep is a Stack overflow in V8 at its first run (a 500),
+    // and many groups held the loop; ?receiver= was compiled apart from every matcher, bounded only by Node's 16 KB
+    // of headers (7,000 nested groups cost V8 some 200 ms to compile).
+    const nested = `${'('.repeat(7_000)}P0${')'.repeat(7_000)}`;
+    const receiver = await fetch(`${url}/api/v2/alerts?receiver=${encodeURIComponent(nested)}`);
+    expect(receiver.status).toBe(400);
+    expect(await receiver.json()).toMatch(/^query\.receiver: is too long: its value has 14002 characters, /);
+    const deep = await fetch(
+      `${url}/api/v2/alerts?receiver=${encodeURIComponent(`${'('.repeat(33)}P0${')'.repeat(33)}`)}`,
+    );
+    expect(await deep.json()).toBe(
+      'query.receiver: nests groups 33 deep; a regex matcher nests at most 32. Write it with fewer groups inside groups',
+    );
+    expect((await fetch(`${url}/api/v2/alerts?receiver=${encodeURIComponent('(')}`)).status).toBe(400);
+    const filter = await fetch(
+      `${url}/api/v2/alerts?filter=${encodeURIComponent(`alertname=~"${'(A|B)'.repeat(300)}"`)}`,
+    );
+    expect(filter.status).toBe(400);
+    expect(await filter.json()).toMatch(/^query\.filter\.0: is too long: its value has 1500 characters, /);
+    const silence = await fetch(`${url}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${WRITE_TOKEN}` },
+      body: JSON.stringify({
+        matchers: [{ name: 'alertname', value: `Api${'(D)'.repeat(2500)}`, isRegex: true, isEqual: true }],
+        startsAt: new Date(d.clock.now()).toISOString(),
+        endsAt: new Date(d.clock.now() + 600_000).toISOString(),
+        createdBy: 'ana',
+        comment: 'upgrade',
+      }),
+    });
+    expect(silence.status).toBe(400);
+    expect(await silence.json()).toMatch(/^silence\.matchers\.0: is too long: its value has 7503 characters, /);
+  });
+
   it('refuses an alert that ends before it starts, saying where', async () => {
     const now = d.clock.now();
     const res = await post([
