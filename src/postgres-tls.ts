@@ -295,14 +295,19 @@ function clientCertificateRefusal(code: string, message: string, key: string): s
     return `${told}${alert.says ? `: ${alert.says}` : ''}. ${alert.fix}`;
   }
   // PostgreSQL's words (28000) when pg_hba.conf's clientcert or cert method wants a certificate none was given for,
-  // and when the cert method finds the certificate's name is not the user's. Read, never quoted: they name the user.
-  if (code !== '28000' || !message.includes('certificate')) return undefined;
+  // and when the cert method (or clientcert=verify-full) finds the certificate's name is not the user's; each said
+  // only then. Read, never quoted: they name the user. In another lc_messages they are not found, and the 28000 is
+  // told with both causes by its reader. Not any text with "certificate" in it: a database may be named so.
+  if (code !== '28000') return undefined;
   if (message.includes('requires a valid client certificate')) {
     return (
       `the server asks for a client certificate (28000: clientcert, or the cert method, in pg_hba.conf) and ${key} ` +
       "gives none. Write sslcert=/path/to/client.crt&sslkey=/path/to/client.key in it, a certificate the server's " +
       'ssl_ca_file signed'
     );
+  }
+  if (!/^certificate (authentication|validation \(clientcert=verify-full\)) failed for user /.test(message)) {
+    return undefined;
   }
   return (
     `the server took the client certificate ${key}'s sslcert names, but not for this user (28000: the cert method, ` +

@@ -62,7 +62,7 @@ describe('check, run and probe with a PGPORT that is not a port', () => {
     });
     // probe reads no state store: the probe's URL alone.
     const probe = await centinela(['probe', '--config', dir], env);
-    expect(probe).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(lines[1]) });
+    expect(probe).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(lines[1] ?? '') });
     for (const out of [told, probe.stderr]) expect(out).not.toContain('S3cret');
   });
 });

@@ -192,6 +192,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         hba: [
           'hostssl all needs_cert 127.0.0.1/32 scram-sha-256 clientcert=verify-ca',
           'hostssl all by_cert 127.0.0.1/32 cert',
+          // Its refusal names the database: words with "certificate" in them that are about no certificate.
+          'host certificates all 127.0.0.1/32 reject',
         ],
       },
     );
@@ -351,6 +353,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         await refusal(url('127.0.0.1', clientCert(expired.certFile, expired.keyFile))),
         await refusal(url('127.0.0.1', 'sslmode=require', 'needs_cert')),
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')),
+        await refusal(url('127.0.0.1', 'sslmode=disable').replace('/postgres?', '/certificates?')),
       ];
       expect(told).toEqual([
         `state store (postgres): cannot connect (the URL ${KEY_MISMATCH})`,
@@ -360,6 +363,9 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         `state store (postgres): cannot connect (${EXPIRED('state.url')})`,
         `state store (postgres): cannot connect (${NO_CLIENT_CERT('state.url')})`,
         `state store (postgres): cannot connect (${NOT_THIS_USER('state.url')})`,
+        'state store (postgres): cannot connect (the server refused the login (28000): the role does not exist or ' +
+          'may not log in, no line of pg_hba.conf lets it in, or pg_hba.conf asks for a client certificate state.url ' +
+          "does not give (or one whose CN is not the user). Check the user and the sslcert of state.url, and the server's pg_hba.conf)",
       ]);
       quotesNothing(told.join('\n'));
     });

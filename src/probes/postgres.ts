@@ -208,8 +208,9 @@ function describeSqlState(code: string, url: URL, where: string, phase: string):
       return `authentication failed for ${userOf(url)}`;
     case '28000':
       return (
-        `not allowed to connect (28000): the role does not exist or may not log in, or no line of pg_hba.conf lets ` +
-        `this host, user and database in. Check ${userOf(url)} and the server's pg_hba.conf`
+        'not allowed to connect (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +
+        'this host, user and database in, or pg_hba.conf asks for a client certificate url does not give (or one ' +
+        `whose CN is not the user). Check ${userOf(url)} and the server's pg_hba.conf`
       );
     case '3D000':
       return `${databaseOf(url)} does not exist`;

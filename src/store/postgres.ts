@@ -303,6 +303,14 @@ function refusal(err: unknown): string | undefined {
   // Before the 28 class: a client certificate pg_hba.conf wants and does not get is refused as 28000.
   const tls = tlsRefusal(err, 'state.url');
   if (tls) return tls;
+  if (code === '28000') {
+    // PostgreSQL's words for a client certificate were not found (another lc_messages, or another cause): both told.
+    return (
+      'the server refused the login (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +
+      'it in, or pg_hba.conf asks for a client certificate state.url does not give (or one whose CN is not the user). ' +
+      "Check the user and the sslcert of state.url, and the server's pg_hba.conf"
+    );
+  }
   if (code?.startsWith('28')) {
     return `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
   }

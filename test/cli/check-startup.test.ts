@@ -136,7 +136,9 @@ describe('check of a PostgreSQL state store', () => {
     [
       'a role the server refuses',
       async () => `postgres://hunter2_S3cr3t@${pgHost}:${pgPort}/postgres`,
-      'authentication failed (28000): the server refused the user or password. Check those of state.url.',
+      'the server refused the login (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +
+        'it in, or pg_hba.conf asks for a client certificate state.url does not give (or one whose CN is not the ' +
+        "user). Check the user and the sslcert of state.url, and the server's pg_hba.conf.",
     ],
     [
       'a database that does not exist',

@@ -391,8 +391,9 @@ describe('postgres probe when the target fails', () => {
     expect(noRole).toEqual({
       up: false,
       reason:
-        'not allowed to connect (28000): the role does not exist or may not log in, or no line of pg_hba.conf lets ' +
-        `this host, user and database in. Check user "${db.name}_nobody" and the server's pg_hba.conf`,
+        'not allowed to connect (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +
+        'this host, user and database in, or pg_hba.conf asks for a client certificate url does not give (or one ' +
+        `whose CN is not the user). Check user "${db.name}_nobody" and the server's pg_hba.conf`,
     });
   });
 
@@ -407,8 +408,9 @@ describe('postgres probe when the target fails', () => {
     [
       'a role PGUSER names that does not exist',
       { PGUSER: 'S3cret_user' },
-      'not allowed to connect (28000): the role does not exist or may not log in, or no line of pg_hba.conf lets ' +
-        "this host, user and database in. Check the user (url names none: PGUSER, else the system user) and the server's pg_hba.conf",
+      'not allowed to connect (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +
+        'this host, user and database in, or pg_hba.conf asks for a client certificate url does not give (or one ' +
+        "whose CN is not the user). Check the user (url names none: PGUSER, else the system user) and the server's pg_hba.conf",
     ],
     [
       'a database PGDATABASE names that does not exist',

@@ -90,8 +90,9 @@ describe('PostgreSQL store: schema', () => {
       pgOptions(suite.db.url.replace(suite.db.name, `${suite.db.name}_gone`)),
     ).catch((e: Error) => e);
     expect([(refused as Error).message, (missing as Error).message]).toEqual([
-      'state store (postgres): cannot connect (authentication failed (28000): the server refused the user or ' +
-        'password. Check those of state.url)',
+      'state store (postgres): cannot connect (the server refused the login (28000): the role does not exist or ' +
+        'may not log in, no line of pg_hba.conf lets it in, or pg_hba.conf asks for a client certificate state.url ' +
+        "does not give (or one whose CN is not the user). Check the user and the sslcert of state.url, and the server's pg_hba.conf)",
       'state store (postgres): cannot connect (the database does not exist (3D000). Create it, or name the right ' +
         'one in state.url)',
     ]);
