@@ -1,6 +1,6 @@
 // PGPORT, which node-postgres reads for a postgres:// URL without a port (src/postgres-env.ts): one that is not a port
 // is refused at load, naming the variable and never its value, by check, run and probe alike, which before ended at
-// once on an unsettled await without a word.
+// once on an unsettled await without a word; and NODE_PG_FORCE_NATIVE, refused by the command itself (bin/centinela.js).
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,5 +64,18 @@ describe('check, run and probe with a PGPORT that is not a port', () => {
     const probe = await centinela(['probe', '--config', dir], env);
     expect(probe).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(lines[1] ?? '') });
     for (const out of [told, probe.stderr]) expect(out).not.toContain('S3cret');
+  });
+
+  it('refuse NODE_PG_FORCE_NATIVE, with which node-postgres crashed asking for pg-native, in words', async () => {
+    const env = { NODE_PG_FORCE_NATIVE: '1' };
+    for (const command of ['check', 'run', 'probe']) {
+      expect(await centinela([command, '--config', dir], env)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'centinela: NODE_PG_FORCE_NATIVE is set in the environment, which asks node-postgres for pg-native, and ' +
+          "centinela's PostgreSQL connections are made without it. Unset it.\n",
+      });
+    }
   });
 });
