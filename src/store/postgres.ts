@@ -222,9 +222,29 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 export function unreachable(what: string, err: unknown): StateError {
   const { code, message } = err as { code?: string; message?: string };
   // A server's message is not quoted: it may echo what came from the environment (PGOPTIONS' settings, the user).
-  const reason = refusal(err) ?? (isSqlState(code) ? code : (code ?? message ?? 'unknown error'));
+  const reason =
+    refusal(err) ?? (isSqlState(code) ? (SESSION_FAULTS.get(code) ?? code) : (code ?? message ?? 'unknown error'));
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
 }
+
+/**
+ * SQLSTATEs of a session that connects and cannot keep the store, worded with what to check: a setting of the session
+ * (the URL's options, PGOPTIONS, ALTER ROLE or DATABASE … SET), which check cannot see, since it writes nothing.
+ */
+const SESSION_FAULTS: ReadonlyMap<string, string> = new Map([
+  [
+    '25006',
+    'the server refused a write (25006): state.url leads to a read-only server (a hot standby), or ' +
+      'default_transaction_read_only is on for the session (the options parameter of state.url, PGOPTIONS in ' +
+      "centinela's environment, or ALTER ROLE or DATABASE … SET). Point state.url at the primary, or turn it off",
+  ],
+  [
+    '3F000',
+    "the server has no schema for the store's tables (3F000): search_path names none that exists (the options " +
+      "parameter of state.url, PGOPTIONS in centinela's environment, or ALTER ROLE or DATABASE … SET). Name an " +
+      'existing schema in it, or leave it out',
+  ],
+]);
 
 /**
  * What stops a connection to PostgreSQL at `url` as the store would make it (`connectTimeout` ms at most; closed at

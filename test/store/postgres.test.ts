@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { lasting, openPostgresStore, reachPostgres } from '../../src/store/postgres.js';
 import { migratePostgres } from '../../src/store/postgres-schema.js';
 import { makeAlert } from '../support/escalation-fixtures.js';
+import { createTestDatabase } from '../support/pg.js';
 import { pgOptions, silenceOf, usePostgres } from '../support/stores.js';
 import { freePort } from '../support/tcp-target.js';
 
@@ -118,6 +119,35 @@ describe('PostgreSQL store: a setting the server refuses at start-up', () => {
       expect(checked).toBe(`cannot connect to PostgreSQL: ${SETTING}`);
     } finally {
       delete process.env.PGOPTIONS;
+    }
+  });
+});
+
+describe('PostgreSQL store: a session setting that keeps it from being kept', () => {
+  it.each([
+    [
+      'default_transaction_read_only=on',
+      'state store (postgres): cannot open it (the server refused a write (25006): state.url leads to a read-only ' +
+        'server (a hot standby), or default_transaction_read_only is on for the session (the options parameter of ' +
+        "state.url, PGOPTIONS in centinela's environment, or ALTER ROLE or DATABASE … SET). Point state.url at the " +
+        'primary, or turn it off)',
+    ],
+    [
+      'search_path=S3cr3t_schema',
+      "state store (postgres): cannot open it (the server has no schema for the store's tables (3F000): search_path " +
+        "names none that exists (the options parameter of state.url, PGOPTIONS in centinela's environment, or ALTER " +
+        'ROLE or DATABASE … SET). Name an existing schema in it, or leave it out)',
+    ],
+  ])('PGOPTIONS -c %s: told by its code with what to check', async (setting, told) => {
+    // A database of its own: the store's tables are not there yet, so opening it writes them.
+    const own = await createTestDatabase();
+    process.env.PGOPTIONS = `-c ${setting}`;
+    try {
+      const err = (await openPostgresStore(pgOptions(own.url)).catch((e: Error) => e)) as StateError;
+      expect(err.message).toBe(told);
+    } finally {
+      delete process.env.PGOPTIONS;
+      await own.drop();
     }
   });
 });
