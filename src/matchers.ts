@@ -108,6 +108,9 @@ export function compiledMatcher({ label, op, value }: MatcherFields): Matcher | 
   if (problem) return { problem };
   if (op === '=' || op === '!=') return { label, op, value };
   try {
+    // Parsed alone first: a `)` that closes nothing would close the anchoring group below (`x)|(.*` is then
+    // `^(?:x)|(.*)$`, which matches every value) instead of being refused as the regex it is not.
+    new RegExp(value);
     const regex = new RegExp(`^(?:${value})$`);
     // V8 compiles a regex at its first run, and a pattern its compiler cannot take (Stack overflow) throws there: run
     // once now, so that it is refused here and not thrown by every evaluation that meets it.

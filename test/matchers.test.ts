@@ -126,6 +126,16 @@ describe('the list form', () => {
     expect([matchesAll(m, { shard: '!=nothing' }), matchesAll(m, { shard: 'x' })]).toEqual([true, false]);
   });
 
+  it('refuses a regex whose ) closes nothing: it would close the anchoring group and match every value', () => {
+    for (const value of ['x)|(.*', 'Nope)|(?:.*', 'a)']) {
+      expect(parseMatchers([{ label: 'alertname', op: '=~', value }])).toEqual({
+        problems: ["0: is not a regular expression (Unmatched ')')"],
+      });
+    }
+    const kept = parseMatchers([{ label: 'alertname', op: '=~', value: 'x|(.*)' }]);
+    expect('problems' in kept).toBe(false);
+  });
+
   it('refuses a second matcher on a label, a bad regex and __proto__, each at its place', () => {
     expect(
       parseMatchers([
