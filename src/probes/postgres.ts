@@ -7,6 +7,7 @@ import { untilAborted } from '../abortable.js';
 import { configScrubber } from '../config/env-values.js';
 import type { PostgresProbeConfig } from '../config/probes.js';
 import { loadPackage } from '../load-package.js';
+import { startupSettingRefusal } from '../postgres-env.js';
 import { PostgresTlsError, postgresConnection, postgresConnectionWith, tlsRefusal } from '../postgres-tls.js';
 import { CounterRates } from './counter-rate.js';
 import { growthPerMs, type UsagePoint } from './disk-growth.js';
@@ -230,14 +231,9 @@ function describeSqlState(code: string, url: URL, where: string, phase: string):
         'permission denied (42501): the role may not connect to the database or read the statistics. Grant it ' +
         'CONNECT on the database and pg_monitor'
       );
-    case '42704':
-    case '22023':
-    case '55P02':
-      return (
-        `the server refused a setting the connection asks for (${code}). Check the options parameter of url and ` +
-        "PGOPTIONS in centinela's environment"
-      );
   }
+  const setting = startupSettingRefusal(code, 'url');
+  if (setting) return setting;
   return `PostgreSQL answered error ${code} while ${phase} ${where}`;
 }
 

@@ -23,6 +23,7 @@ import type { Statement } from 'better-sqlite3';
 import pg from 'pg';
 import { type Clock, systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
+import { startupSettingRefusal } from '../postgres-env.js';
 import { type PostgresConnection, PostgresTlsError, postgresConnection, tlsRefusal } from '../postgres-tls.js';
 import { StateError } from './errors.js';
 import { MIGRATIONS, type Migration, newerSchema } from './migrations.js';
@@ -335,12 +336,8 @@ function refusal(err: unknown): string | undefined {
     return `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
   }
   if (code === '3D000') return 'the database does not exist (3D000). Create it, or name the right one in state.url';
-  if (code !== undefined && STARTUP_SETTING_CODES.has(code)) {
-    return (
-      `the server refused a setting the connection asks for (${code}). Check the options parameter of state.url and ` +
-      "PGOPTIONS in centinela's environment"
-    );
-  }
+  const setting = startupSettingRefusal(code, 'state.url');
+  if (setting) return setting;
   if (message === NO_SSL_SERVER) {
     return (
       'the server takes no SSL connections (its ssl is off) and state.url asks for SSL (sslmode). Turn ssl on in ' +
@@ -360,12 +357,6 @@ function refusal(err: unknown): string | undefined {
 export function lasting(err: StateError): boolean {
   return refusal(err.cause) !== undefined;
 }
-
-/**
- * SQLSTATEs of a setting PostgreSQL refuses at start-up (from the URL's options or PGOPTIONS, which pg reads from the
- * environment): unrecognized (42704), a bad value (22023), one that cannot be set then (55P02).
- */
-const STARTUP_SETTING_CODES = new Set(['42704', '22023', '55P02']);
 
 /** Whether `code` is a SQLSTATE: an error PostgreSQL answered, not one of the connection. */
 function isSqlState(code: unknown): code is string {

@@ -406,6 +406,12 @@ describe('postgres probe when the target fails', () => {
         "PGOPTIONS in centinela's environment",
     ],
     [
+      'options PGOPTIONS passes that the server cannot read',
+      { PGOPTIONS: '-x_S3cret' },
+      'the server could not read the options the connection passes (42601), which are -c name=value, separated by ' +
+        "spaces. Check the options parameter of url and PGOPTIONS in centinela's environment",
+    ],
+    [
       'a role PGUSER names that does not exist',
       { PGUSER: 'S3cret_user' },
       'not allowed to connect (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +

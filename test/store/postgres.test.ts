@@ -121,6 +121,24 @@ describe('PostgreSQL store: a setting the server refuses at start-up', () => {
       delete process.env.PGOPTIONS;
     }
   });
+
+  it.each(['-x_S3cr3t', '-c bogus_S3cr3t'])(
+    'options it cannot read (PGOPTIONS %s): told so, pointing at PGOPTIONS',
+    async (options) => {
+      const unread =
+        'the server could not read the options the connection passes (42601), which are -c name=value, separated by ' +
+        "spaces. Check the options parameter of state.url and PGOPTIONS in centinela's environment";
+      process.env.PGOPTIONS = options;
+      try {
+        const err = (await openPostgresStore(pgOptions(suite.db.url)).catch((e: Error) => e)) as StateError;
+        expect(err.message).toBe(`state store (postgres): cannot connect (${unread})`);
+        expect(lasting(err)).toBe(true);
+        expect(await reachPostgres(suite.db.url, 2_000)).toBe(`cannot connect to PostgreSQL: ${unread}`);
+      } finally {
+        delete process.env.PGOPTIONS;
+      }
+    },
+  );
 });
 
 describe('PostgreSQL store: a session setting that keeps it from being kept', () => {
