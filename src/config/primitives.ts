@@ -185,13 +185,35 @@ export const credential = (of: string, { inPath = false } = {}) =>
 const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
- * Request headers: names as HTTP allows them (no space, no colon), values secrets (they often carry a token) that a
- * client can send: one it refuses would fail every request (a probe always down and paging, a webhook never sent).
+ * Headers of the connection and the body's framing, which the HTTP client writes itself: undici refuses every
+ * request given Transfer-Encoding, Keep-Alive, Upgrade or Expect, and one whose Content-Length or Connection it
+ * cannot take; a Content-Length of another length than the body's fails the request too.
+ */
+const CLIENT_OWN_HEADERS = new Set([
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'content-length',
+  'connection',
+]);
+
+/**
+ * Request headers: names as HTTP allows them (no space, no colon) but those the client writes itself, values secrets
+ * (they often carry a token) that a client can send: one it refuses would fail every request (a probe always down and
+ * paging, a webhook never sent).
  */
 export const headers = z.record(
-  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
-    message: 'is not a header name: use letters, digits and - (e.g. Authorization, X-Api-Key)',
-  }),
+  z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+      message: 'is not a header name: use letters, digits and - (e.g. Authorization, X-Api-Key)',
+    })
+    .refine((name) => !CLIENT_OWN_HEADERS.has(name.toLowerCase()), {
+      message:
+        "is a header of the connection or of the body's length, which the HTTP client writes itself and refuses to " +
+        'be given, so every request with it would fail. Remove it',
+    }),
   secret.refine((v) => !NOT_IN_HEADER.test(v.reveal()), {
     message:
       'is not usable as a header value: it holds a control character or a character beyond Latin-1 (such as €), ' +

@@ -409,6 +409,21 @@ describe('one fixture per problem', () => {
     );
   });
 
+  it('refuses a header the HTTP client writes itself, at its key', () => {
+    const dir = join(FIXTURES, 'client-own-headers');
+    const why =
+      "is a header of the connection or of the body's length, which the HTTP client writes itself and refuses to be " +
+      'given, so every request with it would fail. Remove it.';
+    expect(problems(dir, fixture('client-own-headers'))).toBe(
+      [
+        `${dir}/alerts.yaml:8:7  probes[0].headers: key "Transfer-Encoding": ${why}`,
+        `${dir}/alerts.yaml:9:7  probes[0].headers: key "connection": ${why}`,
+        `${dir}/alerts.yaml:10:7  probes[0].headers: key "Content-Length": ${why}`,
+        '3 problems in 1 file; nothing was started.',
+      ].join('\n'),
+    );
+  });
+
   it("refuses white space around or in a source's token, showing none", () => {
     // Refused, not trimmed: " ${PROM_TOKEN}" beside ${PROM_TOKEN} passed as another token, and no request could
     // present it, so that source was never reached.
@@ -560,6 +575,7 @@ describe('one fixture per problem', () => {
       'source-shared-token',
       'source-token-space',
       'env-secret-newline',
+      'client-own-headers',
       'secret-kinds',
     ]);
     expect(readdirSync(FIXTURES).filter((d) => !tested.has(d))).toEqual([]);
