@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { matchers } from '../matchers.js';
+import { compileRegex, type Regex } from '../regex.js';
 import type { FromEnv } from './env-values.js';
 import {
   credential,
@@ -57,11 +58,8 @@ export const httpProbe = z.strictObject({
       status: z.array(statusPattern).default(['2xx']),
       /** Dotted JSON path → expected value, e.g. `status: healthy`. */
       json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-      /** The body must match this regular expression. */
-      body_regex: z
-        .string()
-        .refine(isRegex, { message: 'is not a regular expression. Write e.g. "status":\\s*"ok"' })
-        .optional(),
+      /** A regular expression (RE2) found anywhere in the body. */
+      body_regex: regexKey('"status":\\s*"ok"').optional(),
     })
     .default({ status: ['2xx'] }),
   /** Stop reading the body after this many bytes. */
@@ -124,11 +122,8 @@ const errorRate = z.strictObject({
   /** Request counter with a status label. */
   metric: metricName,
   status_label: z.string().default('status'),
-  /** Regex for error statuses, anchored; matches both `500` and `5xx` label styles by default. */
-  error_status: z
-    .string()
-    .refine(isRegex, { message: 'is not a regular expression. Write e.g. 5\\d\\d|5xx' })
-    .default('5\\d\\d|5xx'),
+  /** A regular expression (RE2) the whole status must match; the default takes both `500` and `5xx` styles. */
+  error_status: regexKey('5\\d\\d|5xx').default('5\\d\\d|5xx'),
   by: z.array(z.string()).default([]),
   match: matchers.optional(),
   as: sampleAs.default('error_percent'),
@@ -264,11 +259,11 @@ export const redisProbe = z.strictObject({
 });
 
 const logsWatch = z.strictObject({
-  /** Regular expression for an error line (case-insensitive); JSON lines with a `level` are judged by it instead. */
-  pattern: z
-    .string()
-    .refine(isRegex, { message: 'is not a regular expression. Write e.g. error|exception|traceback' })
-    .default('error'),
+  /**
+   * A regular expression (RE2, case-insensitive) found anywhere in an error line; JSON lines with a `level` are judged
+   * by it instead.
+   */
+  pattern: regexKey('error|exception|traceback', { ignoreCase: true }).default('error'),
   /** A JSON line whose string `level` field is one of these (any case) counts; other JSON levels never do. */
   json_levels: z.array(z.string()).default(['error', 'critical', 'fatal']),
   /** How many of the last matching lines to keep as detail. */
@@ -336,13 +331,28 @@ export const caddyAccessLogProbe = z
     }
   });
 
-function isRegex(pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'i');
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * A key holding a regular expression (RE2 syntax, src/regex.ts), refused at load with the words compileRegex gives,
+ * so that check refuses exactly what the probe could not compile. `example` is what to write instead.
+ */
+function regexKey(example: string, options: { ignoreCase?: boolean } = {}) {
+  return z.string().superRefine((source, ctx) => {
+    const compiled = compileRegex(source, options);
+    if (!('problem' in compiled)) return;
+    // A regex too large already says what to write; one that is not a regex gets an example.
+    const fix = /\bWrite\b/.test(compiled.problem) ? '' : `. Write e.g. ${example}`;
+    ctx.addIssue({ code: 'custom', message: `${compiled.problem}${fix}` });
+  });
+}
+
+/**
+ * The regex of a probe key validated by regexKey, compiled for the probe: `ignoreCase` as the key's schema compiled it.
+ * A refusal here is a config that did not pass through the schema.
+ */
+export function probeRegex(source: string, options: { ignoreCase?: boolean } = {}): Regex {
+  const compiled = compileRegex(source, options);
+  if ('problem' in compiled) throw new Error(`a probe's pattern ${compiled.problem}`);
+  return compiled;
 }
 
 const backupGlob = z.strictObject({

@@ -1,6 +1,7 @@
 // Reading a container's log as the Engine sends it: demultiplexing its 8-byte-header frames, assembling lines across
 // chunks and frames, and counting the error lines of one window without counting a line twice across runs.
 import { StringDecoder } from 'node:string_decoder';
+import { probeRegex } from '../config/probes.js';
 import { redactUrl } from '../config/secret.js';
 
 /** The stream a frame belongs to: the header's first byte (0, 1 or 2). */
@@ -104,7 +105,7 @@ export function parseTimestamp(text: string): bigint | undefined {
  * record that mentions "error" in its message is not one); any other line by the case-insensitive pattern.
  */
 export function lineMatcher(pattern: string, jsonLevels: readonly string[]): (text: string) => boolean {
-  const regex = new RegExp(pattern, 'i');
+  const regex = probeRegex(pattern, { ignoreCase: true });
   const levels = new Set(jsonLevels.map((l) => l.toLowerCase()));
   return (text) => {
     const level = jsonLevel(text);

@@ -1,6 +1,7 @@
 // The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
-import type { HttpProbeConfig } from '../config/probes.js';
+import { type HttpProbeConfig, probeRegex } from '../config/probes.js';
+import type { Regex } from '../regex.js';
 import {
   answerPreview,
   bodyPreview,
@@ -23,7 +24,7 @@ export default defineProbe({
       tls: config.tls,
       maxRedirects: config.max_redirects,
     });
-    const bodyRegex = config.expect.body_regex === undefined ? undefined : new RegExp(config.expect.body_regex);
+    const bodyRegex = config.expect.body_regex === undefined ? undefined : probeRegex(config.expect.body_regex);
     return {
       async run({ signal }): Promise<ProbeResult> {
         try {
@@ -61,7 +62,7 @@ function checksBody(config: HttpProbeConfig): boolean {
 }
 
 /** What is wrong with the body against `expect.json` and `expect.body_regex`; empty when all holds. */
-function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bodyRegex?: RegExp): string[] {
+function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bodyRegex?: Regex): string[] {
   const problems: string[] = [];
   const expected = config.expect.json;
   if (expected && Object.keys(expected).length > 0) {
@@ -81,7 +82,7 @@ function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bo
   }
   if (bodyRegex && !bodyRegex.test(text)) {
     const scope = truncated ? ` in its first ${config.max_body_bytes} bytes` : '';
-    problems.push(`body does not match /${bodyRegex.source}/${scope}`);
+    problems.push(`body does not match /${config.expect.body_regex}/${scope}`);
   }
   return problems;
 }

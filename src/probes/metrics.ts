@@ -29,11 +29,12 @@
 // - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
 //   between (exposition.ts); only the selected series are kept, at most max_series of them.
 
-import type { MetricsProbeConfig } from '../config/probes.js';
+import { type MetricsProbeConfig, probeRegex } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
 import { EXCERPT_CHARS, excerpt } from '../excerpt.js';
 import { type Matcher, matchesAll, selectorText } from '../matchers.js';
+import type { Regex } from '../regex.js';
 import type { Sample } from '../types.js';
 import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
@@ -102,7 +103,7 @@ export default defineProbe({
     const errorRates = config.error_rates.map((e) => ({
       ...e,
       selection: selectionOf(e, e.metric),
-      isError: new RegExp(`^(?:${e.error_status})$`),
+      isError: probeRegex(e.error_status),
     }));
     const gauges = config.gauges.map((g) => ({ ...g, selection: selectionOf(g, g.metric) }));
     const selections = [...histograms, ...rates, ...errorRates, ...gauges].map((i) => i.selection);
@@ -380,7 +381,7 @@ function sumBy(
 }
 
 function errorPercents(
-  e: MetricsProbeConfig['error_rates'][number] & { selection: Selection; isError: RegExp },
+  e: MetricsProbeConfig['error_rates'][number] & { selection: Selection; isError: Regex },
   series: readonly Series[],
   span: Span,
   notes: string[],
@@ -392,7 +393,7 @@ function errorPercents(
     if (value === undefined) continue;
     const group = groupOf(groups, e.by, s.labels, () => ({ all: 0, errors: 0 }));
     group.all += value;
-    if (e.isError.test(s.labels[e.status_label] ?? '')) group.errors += value;
+    if (e.isError.testExact(s.labels[e.status_label] ?? '')) group.errors += value;
   }
   if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
   const values = [];

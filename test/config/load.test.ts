@@ -270,6 +270,19 @@ const cases: [string, string, Record<string, string>?][] = [
       'is not set, so pages carry none. Set server.public_url to the address people reach centinela at from their ' +
       'phones (e.g. https://centinela.grupogad.gob.ec), or leave link_secret empty to turn the links off.',
   ],
+  [
+    'probe-regex',
+    'alerts.yaml:8:27  probes[0].expect.body_regex: "\\"status\\":\\\\s*\\"(?!down)" is not a regular expression ' +
+      '(invalid or unsupported Perl syntax; regexes are RE2 syntax, as in Prometheus and Alertmanager, which has no ' +
+      'lookahead, lookbehind nor backreference). Write e.g. "status":\\s*"ok".',
+  ],
+  [
+    'env-probe-regex',
+    'alerts.yaml:11:22  probes[1].logs.pattern: the value filled in from ${LOG_PATTERN} is not a regular expression ' +
+      '(invalid escape sequence; regexes are RE2 syntax, as in Prometheus and Alertmanager, which has no lookahead, ' +
+      'lookbehind nor backreference). Write e.g. error|exception|traceback.',
+    { LOG_PATTERN: 'hunter2 (\\w+) \\1' },
+  ],
 ];
 
 describe('one fixture per problem', () => {

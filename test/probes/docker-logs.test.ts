@@ -127,6 +127,19 @@ describe('lineMatcher', () => {
     expect(isError('{"level":50,"msg":"error"}')).toBe(true);
     expect(isError('{not json, but an error}')).toBe(true);
   });
+
+  it('matches a pattern that backtracks exponentially in time linear in the line (V8 would not finish)', () => {
+    // (x+x+)+y over x's is 2^n steps for a backtracking engine, for every start.
+    const isBomb = lineMatcher('(x+x+)+y', ['error']);
+    expect(isBomb('x'.repeat(50_000))).toBe(false);
+    expect(isBomb(`${'X'.repeat(5_000)}Y`)).toBe(true);
+  });
+
+  it('takes RE2 syntax, (?i) included', () => {
+    expect(lineMatcher('(?i)traceback', [])('Traceback (most recent call last):')).toBe(true);
+    expect(lineMatcher('\\bpanic\\b', [])('PANIC: runtime error')).toBe(true);
+    expect(lineMatcher('\\bpanic\\b', [])('nopanics')).toBe(false);
+  });
 });
 
 describe('maskCredentials', () => {

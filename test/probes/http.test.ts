@@ -110,6 +110,15 @@ describe('http probe', () => {
     expect((await runOnce({ url: `${target.url}/html`, expect: { body_regex: 'oo+ps' } })).up).toBe(true);
     const result = await runOnce({ url: `${target.url}/html`, expect: { body_regex: 'healthy' } });
     expect(result).toMatchObject({ up: false, reason: 'body does not match /healthy/' });
+    expect((await runOnce({ url: `${target.url}/html`, expect: { body_regex: '(?i)OOPS' } })).up).toBe(true);
+  });
+
+  it('matches a body_regex that backtracks exponentially in time linear in the body (V8 would not finish)', async () => {
+    // (a+)+$ over a run of a's that ends in "!" is 2^n steps for a backtracking engine, for every start.
+    target.route('/as', { body: `${'a'.repeat(100_000)}!` });
+    const result = await runOnce({ url: `${target.url}/as`, expect: { body_regex: '(a+)+$' } });
+    expect(result).toMatchObject({ up: false, reason: 'body does not match /(a+)+$/' });
+    expect((await runOnce({ url: `${target.url}/as`, expect: { body_regex: '(x+x+)+y|(a+)+!' } })).up).toBe(true);
   });
 
   it('refuses a body_regex that is not a regular expression when the config is read', () => {
@@ -121,7 +130,19 @@ describe('http probe', () => {
       expect: { body_regex: '"status": ("ok"' },
     });
     expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
-      ['expect.body_regex', 'is not a regular expression. Write e.g. "status":\\s*"ok"'],
+      ['expect.body_regex', 'is not a regular expression (missing closing )). Write e.g. "status":\\s*"ok"'],
+    ]);
+    const large = probeConfig.safeParse({
+      name: 'x',
+      kind: 'http',
+      every: '1m',
+      url: target.url,
+      expect: { body_regex: '.{1000}x.{1000}' },
+    });
+    expect(large.error?.issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(
+        /^is too large a regular expression: it compiles to \d+ instructions, .* Write it smaller$/,
+      ),
     ]);
   });
 

@@ -82,6 +82,23 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     expect(samplesOf(await scrape())).toEqual([{ name: 'error_percent', labels: {}, value: near(2) }]);
   });
 
+  it('matches error_status against the whole label value, in time linear in it (V8 would not finish)', async () => {
+    // (5+)+x over a status of forty 5s is 2^40 steps for a backtracking engine; (?i) is RE2's, as in Prometheus.
+    const statuses = { '200': 80, '503': 6, '5XX': 4, [`${'5'.repeat(40)}`]: 10, x503: 10 };
+    let scrapes = 0;
+    const { scrape } = setup(
+      { error_rates: [{ metric: 'http_requests_total', error_status: '(5+)+x|5\\d\\d|(?i)5xx' }] },
+      (_req, res) => {
+        const n = scrapes++;
+        const lines = Object.entries(statuses).map(([s, v]) => `http_requests_total{status="${s}"} ${n * v}`);
+        res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${lines.join('\n')}\n`);
+      },
+    );
+    await scrape();
+    // Errors: 503 and 5XX, 10 of 110 requests; the forty 5s and x503 are not errors (not a whole match).
+    expect(samplesOf(await scrape())).toEqual([{ name: 'error_percent', labels: {}, value: near(1000 / 110) }]);
+  });
+
   it('warms up on the first scrape: gauges only, no cannotMeasure', async () => {
     const { scrape } = setup(
       {
