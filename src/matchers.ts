@@ -2,9 +2,9 @@
 // of the config and the API, the list (`[{ label, op, value }]`) of the API and the store, and the text amtool writes
 // (`route=~"/api/.*"`) of the command line, queries and what is shown; and the one function every part of centinela
 // matches labels with (rules, silences, inhibitions, windows, the metrics probe's series selection). A leaf: it
-// imports only shared types.
+// imports only shared types and the regex compiler.
 import { z } from 'zod';
-import { groupDepth } from './regex-groups.js';
+import { compileRegex, type Regex } from './regex.js';
 import { type Labels, labelValue } from './types.js';
 
 /** How a label matcher compares: Prometheus' `=`, `!=`, `=~`, `!~`. */
@@ -13,8 +13,8 @@ export interface Matcher {
   label: string;
   op: MatchOp;
   value: string;
-  /** For =~ and !~: anchored like Prometheus (the whole value must match). */
-  regex?: RegExp;
+  /** For =~ and !~: RE2, matched against the whole value (`testExact`), as Prometheus anchors it. */
+  regex?: Regex;
 }
 
 /**
@@ -33,10 +33,10 @@ export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolea
         if (v === m.value) return false;
         break;
       case '=~':
-        if (!m.regex?.test(v)) return false;
+        if (!m.regex?.testExact(v)) return false;
         break;
       case '!~':
-        if (m.regex?.test(v)) return false;
+        if (m.regex?.testExact(v)) return false;
         break;
     }
   }
@@ -76,51 +76,28 @@ export type StoredMatchers = readonly MatcherFields[] | Readonly<Record<string, 
 /**
  * The longest value a matcher takes, after its operator: 1024 characters, room for a list of some thirty alert names
  * (real silences and inhibitions name a few, well under 200 characters). Matchers are checked, compiled and run in the
- * event loop, where a 60 KB regex held the daemon for minutes and V8 takes up to some 20 ms to compile a 1 KB regex of
- * many groups (40 at 2 KB). Alertmanager sets no limit, but its matchers do not share a loop with the probes.
+ * event loop, where a 60 KB regex held the daemon for minutes; a regex's program is bounded besides
+ * (REGEX_PROGRAM_MAX). Alertmanager sets no limit, but its matchers do not share a loop with the probes.
  */
 export const MATCHER_VALUE_MAX = 1024;
 
-/** The deepest a matcher's regex nests groups: V8 compiles a regex recursively and overflowed its stack near 30,000. */
-export const MATCHER_GROUP_DEPTH_MAX = 32;
-
-/** What is wrong with a matcher's value for its size or shape alone, checked before it is compiled; or undefined. */
-function valueProblem(op: MatchOp, value: string): string | undefined {
-  if (value.length > MATCHER_VALUE_MAX) {
-    return `is too long: its value has ${value.length} characters, and a matcher's (after its =~, != or !~) has at most ${MATCHER_VALUE_MAX}. Shorten it, or split it into several silences, windows or rules`;
-  }
-  const depth = op === '=~' || op === '!~' ? groupDepth(value) : 0;
-  if (depth > MATCHER_GROUP_DEPTH_MAX) {
-    return `nests groups ${depth} deep; a regex matcher nests at most ${MATCHER_GROUP_DEPTH_MAX}. Write it with fewer groups inside groups`;
-  }
-  return undefined;
-}
-
 /**
- * The matcher with its regex compiled (anchored, as Prometheus anchors it), or what is wrong with it: too long or
- * nested too deep (the bounds above), or no regex. A label "__proto__" is refused as in the map form, where it cannot
- * be a key: a matcher on it would be dropped on its way. Every form of matchers (config, API, CLI, store) is read
- * through this.
+ * The matcher with its regex compiled (RE2, as Prometheus reads it; matched against the whole value), or what is
+ * wrong with it: too long (the bound above), or no regex RE2 takes within its bounds (src/regex.ts). A label
+ * "__proto__" is refused as in the map form, where it cannot be a key: a matcher on it would be dropped on its way.
+ * Every form of matchers (config, API, CLI, store) is read through this.
  */
 export function compiledMatcher({ label, op, value }: MatcherFields): Matcher | { problem: string } {
   if (label === '__proto__') return { problem: protoRefused('a label name') };
-  const problem = valueProblem(op, value);
-  if (problem) return { problem };
-  if (op === '=' || op === '!=') return { label, op, value };
-  try {
-    // Parsed alone first: a `)` that closes nothing would close the anchoring group below (`x)|(.*` is then
-    // `^(?:x)|(.*)$`, which matches every value) instead of being refused as the regex it is not.
-    new RegExp(value);
-    const regex = new RegExp(`^(?:${value})$`);
-    // V8 compiles a regex at its first run, and a pattern its compiler cannot take (Stack overflow) throws there: run
-    // once now, so that it is refused here and not thrown by every evaluation that meets it.
-    regex.test('');
-    return { label, op, value, regex };
-  } catch (err) {
-    // V8 writes the pattern into its message; only the reason after it is kept, so no value is quoted.
-    const reason = (err as Error).message.split(': ').at(-1);
-    return { problem: `is not a regular expression (${reason})` };
+  if (value.length > MATCHER_VALUE_MAX) {
+    return {
+      problem: `is too long: its value has ${value.length} characters, and a matcher's (after its =~, != or !~) has at most ${MATCHER_VALUE_MAX}. Shorten it, or split it into several silences, windows or rules`,
+    };
   }
+  if (op === '=' || op === '!=') return { label, op, value };
+  // Matched whole by testExact, never wrapped in an anchoring group: a `)` that closes nothing is RE2's to refuse.
+  const regex = compileRegex(value);
+  return 'problem' in regex ? regex : { label, op, value, regex };
 }
 
 /** compiledMatcher over `fields`; each problem is an issue at `path(i)`, where the form being read has it. */

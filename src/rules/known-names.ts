@@ -5,7 +5,7 @@
 import { didYouMean } from '../did-you-mean.js';
 import { excerpt } from '../excerpt.js';
 import { MATCHER_VALUE_MAX, type Matcher, matcherText } from '../matchers.js';
-import { regexMarks } from '../regex-groups.js';
+import { compileRegex, type Regex } from '../regex.js';
 import type { Labels, Priority } from '../types.js';
 import { AlertingError } from './errors.js';
 
@@ -77,6 +77,30 @@ const PLAIN = /^[^.*+?^${}()[\]\\|]*$/;
  */
 const MOST_SPREAD = 64;
 
+/** A `(`, `)` or `|` of a regex that is not escaped nor in a character class, with the depth of groups outside it. */
+interface RegexMark {
+  at: number;
+  ch: '(' | ')' | '|';
+  depth: number;
+}
+
+/** The marks of `regex`, in order: where it opens and closes groups and separates alternatives. */
+function regexMarks(regex: string): RegexMark[] {
+  const out: RegexMark[] = [];
+  let depth = 0;
+  let inClass = false;
+  for (let at = 0; at < regex.length; at++) {
+    const ch = regex[at];
+    if (ch === '\\') at++;
+    else if (inClass) inClass = ch !== ']';
+    else if (ch === '[') inClass = true;
+    else if (ch === '(') out.push({ at, ch, depth: depth++ });
+    else if (ch === ')') out.push({ at, ch, depth: --depth });
+    else if (ch === '|') out.push({ at, ch, depth });
+  }
+  return out;
+}
+
 /** A group being read: where it opens, its alternatives before the last `|`, and the one being read (once per way). */
 interface OpenGroup {
   open: number;
@@ -88,14 +112,16 @@ interface OpenGroup {
  * The alternatives whose union a regex is, each as it would be written alone, with the anchors at its ends taken off
  * (the match is anchored anyway), so `^(ApiDown|Api.*)$` gives ApiDown and Api.*. A group is spread out
  * (`Api(Down|Dwn)` gives ApiDown and ApiDwn) unless a quantifier follows it (`Api(Down|Up)?`), it is not a plain group
- * (a lookaround, a named group), the regex refers back to a group (`\1`, which spreading would renumber) or
- * `most` (MOST_SPREAD) is spent: then it stays in its alternative as written, and that is checked as a regex.
+ * (a named group, flags `(?i:…)`) or `most` (MOST_SPREAD) is spent: then it stays in its alternative as written, and
+ * that is checked as a regex. A regex that sets flags for what follows (`(?i)apidown|postgresdown`) is one
+ * alternative: apart, the others would lose them.
  *
  * One pass over the regex's marks: a group's alternatives are known when it closes, and spread into the one around it
  * there, so the work is the regex's length times the (bounded) number of alternatives, however many groups it has.
  */
 function alternatives(regex: string, most = MOST_SPREAD): string[] {
-  let left = /\\[1-9]|\\k</.test(regex) ? 0 : most;
+  if (/\(\?[a-zA-Z-]+\)/.test(regex)) return [regex];
+  let left = most;
   const whole: OpenGroup = { open: -1, done: [], current: [''] };
   const open: OpenGroup[] = [whole];
   let from = 0;
@@ -149,25 +175,21 @@ function escaped(text: string, at: number): boolean {
 
 /**
  * The alternatives of `regex` that none of `names` satisfies, each with whether it is a plain name; the regex as one
- * alternative when one alone does not compile (a back-reference to a named group of another).
+ * alternative when one alone does not compile.
  */
-function unmatched(regex: RegExp | undefined, value: string, names: readonly string[]) {
+function unmatched(regex: Regex | undefined, value: string, names: readonly string[]) {
   const spread = [...new Set(alternatives(value))];
   // Spreading copies what is around a group into each alternative, and each that is no plain name is compiled: past
   // MATCHER_VALUE_MAX characters of those in all, the alternatives of the regex unspread are checked instead, so the
-  // check compiles no more than a matcher may hold (64 copies of a 1 KB regex took V8 two seconds).
+  // check compiles no more than a matcher may hold.
   const compiled = spread.reduce((n, text) => (PLAIN.test(text) ? n : n + text.length), 0);
   const alone = compiled <= MATCHER_VALUE_MAX ? spread : [...new Set(alternatives(value, 0))];
   const leaves = alone.map((text) => {
     if (PLAIN.test(text)) return { text, plain: true, matches: (n: string) => n === text };
-    try {
-      const re = new RegExp(`^(?:${text})$`);
-      return { text, plain: false, matches: (n: string) => re.test(n) };
-    } catch {
-      return undefined;
-    }
+    const re = compileRegex(text);
+    return 'problem' in re ? undefined : { text, plain: false, matches: (n: string) => re.testExact(n) };
   });
-  const whole = { text: value, plain: false, matches: (n: string) => regex?.test(n) === true };
+  const whole = { text: value, plain: false, matches: (n: string) => regex?.testExact(n) === true };
   const checked = leaves.every((l) => l !== undefined) ? leaves : [whole];
   return { all: checked.length, missing: checked.filter((l) => !names.some((n) => l.matches(n))) };
 }

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { z } from 'zod';
 import { labelName } from '../config/schema.js';
 import { compiledMatcher, type Matcher, type MatchOp, matchesAll, unquoted, withoutProto } from '../matchers.js';
+import type { Regex } from '../regex.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
@@ -231,7 +232,7 @@ export async function registerAlertmanagerApi(app: FastifyInstance, d: Alertmana
       const receiver = q.receiver === undefined ? undefined : receiverRegex(q.receiver);
       const alerts = await d.ops.listAlerts({});
       return alerts
-        .filter((a) => matchesAll(filter, matchedLabels(a)) && (!receiver || receiver.test(a.priority)))
+        .filter((a) => matchesAll(filter, matchedLabels(a)) && (!receiver || receiver.testExact(a.priority)))
         .map((view) => ({ view, alert: gettableAlert(view, d.now()) }))
         .filter(({ alert }) => shown(alert.status, q));
     };
@@ -422,14 +423,14 @@ function silenceMatchers(matchers: z.output<typeof apiMatcher>[]): Matcher[] {
 }
 
 /** `receiver=` as the regex of a matcher, held to a matcher's bounds: it is run in the loop as one is. */
-function receiverRegex(text: string): RegExp {
+function receiverRegex(text: string): Regex {
   const m = compiledMatcher({ label: 'receiver', op: '=~', value: text });
   if ('problem' in m) {
     const message = `query.receiver: ${m.problem}`;
     throw new ApiError('BAD_REQUEST', message, { problems: [message] });
   }
   // A =~ matcher always has its regex.
-  return m.regex as RegExp;
+  return m.regex as Regex;
 }
 
 type AlertStatus = { state: 'unprocessed' | 'active' | 'suppressed'; silencedBy: string[]; inhibitedBy: string[] };

@@ -188,6 +188,26 @@ describe('alerts received from a source', () => {
     expect(h.alert('DiskFull')?.alert.suppressedBy).toEqual([{ kind: 'silenced', id: expect.any(String) }]);
   });
 
+  it("are matched against a silence's regex in linear time (issue 13 review r13e: V8 held the loop for hours)", () => {
+    const h = harness();
+    const instance = 'a'.repeat(40);
+    h.receive('prometheus', [firing(h, { alertname: 'DiskFull', severity: 'critical', instance })]);
+    const silence = (regex: string) => {
+      h.evaluator.api.createSilence({
+        matchers: m({ alertname: 'DiskFull', instance: `=~${regex}` }),
+        endsAt: h.clock.now() + 60 * MIN,
+        owner: 'ana',
+        reason: 'the disk of those hosts',
+      });
+      h.engine.changed();
+    };
+    // (a+)+b over 40 a's backtracks 2^40 ways in V8's RegExp (28 a's held the loop 1.16 s, doubling with each a).
+    silence('(a+)+b');
+    expect(h.alert('DiskFull')?.alert.suppressedBy).toEqual([]);
+    silence('(a+)+');
+    expect(h.alert('DiskFull')?.alert.suppressedBy).toEqual([{ kind: 'silenced', id: expect.any(String) }]);
+  });
+
   it("are held back by the config's inhibitions like any alert", () => {
     const h = harness({}, { inhibit: [{ source: { alertname: 'NodeDown' }, target: { severity: 'warning' } }] });
     h.receive('prometheus', [

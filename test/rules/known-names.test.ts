@@ -2,7 +2,7 @@
 // many groups, groups inside groups and long lists cost one pass, spread at most MOST_SPREAD (64), and are quoted in
 // excerpts. The ordinary cases (a group, a nested group, != and !~) are in silences.test.ts and references.test.ts.
 import { describe, expect, it } from 'vitest';
-import { MATCHER_GROUP_DEPTH_MAX, MATCHER_VALUE_MAX, type Matcher, parseMatchers } from '../../src/matchers.js';
+import { MATCHER_VALUE_MAX, type Matcher, parseMatchers } from '../../src/matchers.js';
 import { unknownName } from '../../src/rules/known-names.js';
 
 const names = { alertname: ['ApiDown', 'ApiLatencyHigh', 'PostgresDown'], probe: ['api'] };
@@ -39,13 +39,21 @@ describe('unknownName at the bounds of a matcher', () => {
     expect(long).toBe("matches no alert: no rule's name matches it");
   });
 
-  it('spreads a group inside groups as deep as a matcher nests them', () => {
-    const deep = (inner: string) =>
-      `${'('.repeat(MATCHER_GROUP_DEPTH_MAX - 1)}${inner}${')'.repeat(MATCHER_GROUP_DEPTH_MAX - 1)}`;
+  it('spreads a group inside groups as deep as its budget allows', () => {
+    // The innermost group costs 1 of MOST_SPREAD (64), and each around its three alternatives 2: 31 are spread.
+    const depth = 31;
+    const deep = (inner: string) => `${'('.repeat(depth)}${inner}${')'.repeat(depth)}`;
     expect(why(deep('ApiDown|Api(Down|LatencyHigh)'))).toBeUndefined();
     expect(why(deep('ApiDown|Api(Down|LatncyHigh)'))).toBe(
       'lists a name no rule has: no rule is named "ApiLatncyHigh"',
     );
+    // One deeper and the outermost group stays as written: a regex that ApiDown matches, checked as one.
+    expect(why(`(${deep('ApiDown|Api(Down|LatncyHigh)')})`)).toBeUndefined();
+  });
+
+  it('does not spread a regex whose flags hold for what follows: (?i) covers every alternative', () => {
+    expect(why('(?i)apidown|postgresdown')).toBeUndefined();
+    expect(why('(?i:apidown)|postgresdown')).toBe('lists a name no rule has: no rule is named "postgresdown"');
   });
 
   it('quotes each alternative in an excerpt and names at most six of them', () => {
