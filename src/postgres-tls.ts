@@ -4,7 +4,9 @@
 // terminal about it. The state store and the postgres probe connect through here; node-postgres never sees these
 // parameters, nor reads libpq's environment variables for them (PGSSLMODE, PGSSLNEGOTIATION). What libpq does and
 // node-postgres cannot (falling back between an encrypted and a plain connection: allow, prefer) is refused with what
-// to write instead, as are libpq's TLS parameters not honoured here, rather than left out without a word.
+// to write instead, as are libpq's TLS parameters not honoured here, rather than left out without a word. So are the
+// URL's other parameters but the session's options and application_name: node-postgres reads each as its own option,
+// over the URL's host, port and user and over the settings centinela gives it.
 import { readFileSync } from 'node:fs';
 import { type ConnectionOptions, createSecureContext } from 'node:tls';
 import { CERTIFICATE_FAILURES } from './certificate-failures.js';
@@ -24,6 +26,57 @@ export type TlsFileParam = (typeof FILE_PARAMS)[number];
 
 /** libpq's TLS parameters that are not honoured: the server's revocation lists, client certificate modes, versions. */
 const NOT_HONOURED = ['sslcrl', 'sslcrldir', 'sslcertmode', 'ssl_min_protocol_version', 'ssl_max_protocol_version'];
+
+/** The parameters a URL may have besides its TLS ones: what the session passes to the server at start-up. */
+const SESSION_PARAMS = new Set(['options', 'application_name', 'fallback_application_name']);
+
+/** The TLS parameters, read here or refused in words of their own. */
+const TLS_PARAMS = new Set<string>([...READ, 'ssl', 'requiressl']);
+
+/**
+ * Parameters naming a part the URL has its own place for. node-postgres takes host, port, user and password over the
+ * URL's own (?port=99999 left its connection unsettled, ?port=5432 on a URL naming another went to 5432) and ignores
+ * hostaddr, dbname and database, which libpq takes.
+ */
+const URL_PARTS = new Set(['host', 'hostaddr', 'port', 'user', 'password', 'dbname', 'database']);
+
+/**
+ * libpq's other parameters, which node-postgres ignores, and node-postgres's own, which would stand in for the
+ * connection settings centinela gives (timeouts, the lease) or change how it reads the server (binary, encoding,
+ * replication): none is honoured.
+ */
+const OTHER_KNOWN = new Set([
+  ...NOT_HONOURED,
+  'passfile',
+  'require_auth',
+  'channel_binding',
+  'connect_timeout',
+  'client_encoding',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'replication',
+  'gssencmode',
+  'sslcompression',
+  'sslsni',
+  'requirepeer',
+  'krbsrvname',
+  'gsslib',
+  'gssdelegation',
+  'service',
+  'target_session_attrs',
+  'load_balance_hosts',
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'query_timeout',
+  'connectionTimeoutMillis',
+  'keepAlive',
+  'binary',
+  'uselibpqcompat',
+]);
 
 /** A URL whose TLS parameters cannot be honoured, or a file one of them names that cannot be read. */
 export class PostgresTlsError extends Error {
@@ -46,19 +99,40 @@ function paramsOf(url: URL): Map<string, string> {
 }
 
 /**
- * What in the TLS parameters of `url` cannot be honoured, as the rest of a sentence about the URL, naming parameters
- * and libpq's keywords but quoting nothing of the URL; undefined when every one can. Reads no file.
+ * What in the parameters of `url` cannot be honoured, as the rest of a sentence about the URL, naming parameters and
+ * libpq's keywords but quoting nothing of the URL; undefined when every one can. Reads no file. A URL takes libpq's
+ * TLS parameters (as libpq reads them, below) and the session's options and application_name; a parameter that names
+ * a part of the URL, or that neither libpq nor centinela honours, is refused: node-postgres reads every parameter of a
+ * URL as its own option, over the URL's parts and centinela's settings.
  */
-export function postgresTlsProblem(url: string): string | undefined {
+export function postgresUrlProblem(url: string): string | undefined {
   const params = paramsOf(new URL(url));
+  for (const name of params.keys()) {
+    if (SESSION_PARAMS.has(name) || TLS_PARAMS.has(name)) continue;
+    if (URL_PARTS.has(name)) {
+      return (
+        `has ${name} as a parameter, a part the URL has its own place for, which node-postgres would take over the ` +
+        "URL's own or ignore. Write the host, port, user, password and database in their places " +
+        `(postgres://user:password@host:port/database) and leave ${name} out`
+      );
+    }
+    if (OTHER_KNOWN.has(name)) return `has ${name}, which centinela does not honour. Leave it out`;
+    return (
+      "has a parameter that neither libpq nor centinela knows. Leave it out: a URL takes libpq's TLS parameters " +
+      '(sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslnegotiation), options and application_name'
+    );
+  }
+  return postgresTlsProblem(params);
+}
+
+/** What in the TLS parameters `params` of a URL cannot be honoured, as postgresUrlProblem words it. */
+function postgresTlsProblem(params: Map<string, string>): string | undefined {
   if (params.has('ssl')) {
     return (
       "has ssl, node-postgres's own parameter, which libpq does not know. Write sslmode=require to encrypt, or " +
       "sslmode=verify-full to check the server's certificate too"
     );
   }
-  const unread = NOT_HONOURED.find((name) => params.has(name));
-  if (unread) return `has ${unread}, which centinela does not honour. Leave it out`;
   const mode = params.get('sslmode');
   if (params.has('requiressl')) {
     // libpq 15 reads requiressl=1 as sslmode=require; node-postgres ignores it and would connect unencrypted.
@@ -138,7 +212,7 @@ export function postgresTlsFiles(url: string): { param: TlsFileParam; path: stri
 export function postgresConnection(url: string): PostgresConnection {
   const parsed = new URL(url);
   const params = paramsOf(parsed);
-  const problem = postgresTlsProblem(url);
+  const problem = postgresUrlProblem(url);
   if (problem) throw new PostgresTlsError(`the URL ${problem}`);
   let connectionString = url;
   if (READ.some((p) => params.has(p))) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../src/clock.js';
-import { postgresConnection, postgresEnvProblem, postgresTlsProblem } from '../src/postgres-tls.js';
+import { postgresConnection, postgresEnvProblem, postgresUrlProblem } from '../src/postgres-tls.js';
 import postgres from '../src/probes/postgres.js';
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres.js';
 import { centinela, checked, configFolder } from './support/cli.js';
@@ -28,6 +28,16 @@ const dbProbeAlerts = (...keys: string[]) =>
   ['probes:', '  - name: db', '    kind: postgres', ...keys.map((k) => `    ${k}`), '    every: 30s']
     .concat(['rules:', '  - name: DbDown', '    sample: db.up', '    op: "=="', '    thresholds: { P0: 0 }', ''])
     .join('\n');
+
+/** A config folder whose state.url is ${STATE_URL} and whose probe db's url is ${PROBE_URL}; the caller removes it. */
+function urlsFromEnvConfig(): string {
+  const dir = configFolder(dbProbeAlerts('url: ${PROBE_URL}'));
+  writeFileSync(
+    join(dir, 'centinela.yaml'),
+    'server:\n  listen: 127.0.0.1:0\nstate:\n  kind: postgres\n  url: ${STATE_URL}\n',
+  );
+  return dir;
+}
 
 describe('the TLS parameters centinela refuses, at load, with what to write', () => {
   const url = (query: string) => `postgres://centinela:${SECRET}@db.internal:5432/state?${query}`;
@@ -50,6 +60,18 @@ describe('the TLS parameters centinela refuses, at load, with what to write', ()
       "has ssl, node-postgres's own parameter, which libpq does not know. Write sslmode=require to encrypt, or sslmode=verify-full to check the server's certificate too",
     ],
     ['sslmode=verify-full&sslcrl=/etc/crl.pem', 'has sslcrl, which centinela does not honour. Leave it out'],
+    // node-postgres reads every parameter as its own option, over the URL's parts and the settings centinela gives.
+    ...['host', 'hostaddr', 'port', 'user', 'password', 'dbname', 'database'].map((name) => [
+      `sslmode=require&${name}=${SECRET}`,
+      `has ${name} as a parameter, a part the URL has its own place for, which node-postgres would take over the URL's own or ignore. Write the host, port, user, password and database in their places (postgres://user:password@host:port/database) and leave ${name} out`,
+    ]),
+    ...['statement_timeout', 'query_timeout', 'binary', 'client_encoding', 'replication', 'connect_timeout'].map(
+      (name) => [`${name}=${SECRET}`, `has ${name}, which centinela does not honour. Leave it out`],
+    ),
+    [
+      `${SECRET}=1`,
+      "has a parameter that neither libpq nor centinela knows. Leave it out: a URL takes libpq's TLS parameters (sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslnegotiation), options and application_name",
+    ],
     [
       `sslrootcert=/${SECRET}/ca.pem`,
       'has sslrootcert without sslmode, which libpq would take as prefer (refused: it falls back to an unencrypted connection). Write sslmode=verify-full, verify-ca or require',
@@ -81,7 +103,7 @@ describe('the TLS parameters centinela refuses, at load, with what to write', ()
     ],
     ['sslmode=require&requiressl=1', 'has requiressl beside sslmode, which says the same. Leave requiressl out'],
   ])('%s', (query, problem) => {
-    expect(postgresTlsProblem(url(query))).toBe(problem);
+    expect(postgresUrlProblem(url(query))).toBe(problem);
     expect(problem).not.toContain(SECRET);
     expect(() => postgresConnection(url(query))).toThrow(`the URL ${problem}`);
   });
@@ -97,8 +119,9 @@ describe('the TLS parameters centinela refuses, at load, with what to write', ()
     'sslmode=require&sslcert=/etc/c.crt&sslkey=/etc/c.key&sslpassword=x',
     'sslmode=require&sslnegotiation=direct',
     'application_name=centinela',
+    'fallback_application_name=centinela&options=-c%20search_path%3Dpublic',
   ])('takes ?%s', (query) => {
-    expect(postgresTlsProblem(url(query))).toBeUndefined();
+    expect(postgresUrlProblem(url(query))).toBeUndefined();
   });
 
   it('leaves what it honours out of the URL node-postgres reads, and gives a URL without them as it is', () => {
@@ -125,6 +148,39 @@ describe('the TLS parameters centinela refuses, at load, with what to write', ()
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+});
+
+describe('check, run and probe refuse a ?host= or ?port= that node-postgres took over the URL', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = urlsFromEnvConfig();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('at the URL, in the same words, quoting nothing of it', async () => {
+    const part = (name: string) =>
+      `has ${name} as a parameter, a part the URL has its own place for, which node-postgres would take over the ` +
+      "URL's own or ignore. Write the host, port, user, password and database in their places " +
+      `(postgres://user:password@host:port/database) and leave ${name} out.`;
+    // ?port=99999 left the connection unsettled (exit 13, no word); ?port=5432 on a URL naming port 1 went to 5432;
+    // ?host= made check speak of a host the URL does not name.
+    const env = {
+      STATE_URL: `postgres://postgres:${SECRET}@127.0.0.1:1/postgres?port=5432`,
+      PROBE_URL: `postgres://postgres@127.0.0.1/postgres?host=${SECRET}-host.invalid`,
+    };
+    const lines = [
+      `${dir}/alerts.yaml:4:10  probes[0].url: the value filled in from \${PROBE_URL} is a URL that ${part('host')}`,
+      `${dir}/centinela.yaml:5:8  state.url: the value filled in from \${STATE_URL} is a URL that ${part('port')}`,
+      '2 problems in 2 files; nothing was started.',
+    ];
+    const { code, told } = await checked(dir, env);
+    expect({ code, told: told.split('\n') }).toEqual({ code: 1, told: lines });
+    const run = await centinela(['run', '--config', dir], env);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(lines.join('\n')) });
+    const probe = await centinela(['probe', '--config', dir], env);
+    expect(probe).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(lines[0] ?? '') });
+    for (const out of [told, run.stderr, probe.stderr]) expect(out).not.toContain(SECRET);
   });
 });
 
@@ -393,11 +449,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   describe('check and run', () => {
     let dir: string;
     beforeAll(() => {
-      dir = configFolder(dbProbeAlerts('url: ${PROBE_URL}'));
-      writeFileSync(
-        join(dir, 'centinela.yaml'),
-        'server:\n  listen: 127.0.0.1:0\nstate:\n  kind: postgres\n  url: ${STATE_URL}\n',
-      );
+      dir = urlsFromEnvConfig();
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@ import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { formatDuration, LONGEST_DURATION_MS, parseDuration } from '../duration.js';
 import { excerpt } from '../excerpt.js';
-import { postgresTlsProblem } from '../postgres-tls.js';
+import { postgresUrlProblem } from '../postgres-tls.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
 
@@ -238,13 +238,14 @@ export const secretUrlOf = (schemes: readonly string[], example: string) =>
 const POSTGRES_SCHEMES = ['postgres:', 'postgresql:'];
 
 /**
- * A PostgreSQL URL (a secret) whose TLS parameters can be honoured as libpq reads them (postgres-tls.ts): sslmode
- * allow or prefer, node-postgres's own ssl and the like are refused at load with what to write instead.
+ * A PostgreSQL URL (a secret) whose parameters can be honoured, its TLS ones as libpq reads them (postgres-tls.ts):
+ * sslmode allow or prefer, node-postgres's own ssl, a ?port= standing in for the URL's and the like are refused at
+ * load with what to write instead.
  */
 export const postgresUrl = (example: string) =>
   secretUrlOf(POSTGRES_SCHEMES, example).superRefine((u, ctx) => {
     if (!POSTGRES_SCHEMES.includes(new URL(u.reveal()).protocol)) return; // its scheme is told already
-    const problem = postgresTlsProblem(u.reveal());
+    const problem = postgresUrlProblem(u.reveal());
     if (problem) ctx.addIssue({ code: 'custom', message: `is a URL that ${problem}` });
   });
 
