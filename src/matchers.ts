@@ -197,26 +197,66 @@ export function readMatcher(text: string): { matcher: MatcherFields } | { proble
 }
 
 /**
+ * What a matcher's value shows as an escape, as Go's %q does: control and format characters (a bell, \r, ESC, a
+ * right-to-left mark), line and paragraph separators, and a lone surrogate. Printed raw they ring, rewrite the line or
+ * turn it around on a terminal, and hide in a page.
+ */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+const ESCAPE = /^\\(?:(["\\n])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4}))/;
+/** What matcherText writes otherwise than as it is. */
+const SHOWN_OTHERWISE = new RegExp(`["\\\\]|${UNSEEN.source}`, 'gu');
+
+/** The escape a quoted value has at `at` (a backslash), as readMatcher reads it: its length and what it stands for. */
+function escapeAt(text: string, at: number): { length: number; char: string } | undefined {
+  const m = ESCAPE.exec(text.slice(at, at + 6));
+  if (!m) return undefined;
+  const [all, c, x, u] = m;
+  if (c) return { length: 2, char: c === 'n' ? '\n' : c };
+  const char = String.fromCharCode(Number.parseInt(x ?? u ?? '', 16));
+  // Only what matcherText escapes is read as an escape: a regex's \x2e stays a \x2e, not a dot.
+  return UNSEEN.test(char) ? { length: all.length, char } : undefined;
+}
+
+/**
  * A matcher's value as amtool and PromQL write it: in double quotes, with `\"`, `\\` and `\n` escaped (`""` is the
- * empty value, which an absent label matches: without this, `b=""` matched a b of two quote marks), or bare, as it
- * is. Another backslash stays with what follows it, as amtool leaves it, so a quoted regex's `\d` needs no doubling.
- * Undefined when a quote mark does not pair, as amtool refuses it: one opened and never closed (`"1`), one inside
- * the quotes unescaped, or one in a bare value.
+ * empty value, which an absent label matches: without this, `b=""` matched a b of two quote marks), and a character
+ * matcherText escapes written `\x07` or `\u200f`; or bare, as it is. Another backslash stays with what follows it, as
+ * amtool leaves it, so a quoted regex's `\d` needs no doubling. Undefined when a quote mark does not pair, as amtool
+ * refuses it: one opened and never closed (`"1`), one inside the quotes unescaped, or one in a bare value.
  */
 export function unquoted(written: string): string | undefined {
   if (!written.includes('"')) return written;
   if (!/^"(?:[^"\\]|\\.)*"$/s.test(written)) return undefined;
-  return written.slice(1, -1).replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  return written.slice(1, -1).replace(/\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)/gs, (e) => escapeAt(e, 0)?.char ?? e);
+}
+
+/** `\x07` below U+0080, `\u200f` above: each UTF-16 unit of `c` (a character past U+FFFF is two). */
+function hexEscaped(c: string): string {
+  let out = '';
+  for (let i = 0; i < c.length; i++) {
+    const code = c.charCodeAt(i);
+    out += code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return out;
 }
 
 /**
- * A matcher as amtool and PromQL write it, `shard="a\"b"`, its value quoted: a quote mark, a newline and a backslash
- * that readMatcher would take for an escape are escaped, so that the text reads back as the same matcher (a regex's
- * `\d` stays as written).
+ * A matcher as amtool and PromQL write it, `shard="a\"b"`, its value quoted: a quote mark and a newline are escaped,
+ * a character UNSEEN holds is written as its code (`\x07`, `\x1b`, `\u200f`), and a backslash is doubled where
+ * readMatcher would read it with what follows, so that the text prints as it reads and reads back as the same
+ * matcher (a regex's `\d` stays as written).
  */
 export function matcherText(m: { label: string; op: string; value: string }): string {
-  // A backslash before a newline too: the newline is written `\n`, which starts with one.
-  const value = m.value.replace(/\\(?=["\\n\n]|$)|["\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+  const v = m.value;
+  const value = v.replace(SHOWN_OTHERWISE, (c: string, at: number) => {
+    if (c === '"') return '\\"';
+    if (c === '\n') return '\\n';
+    if (c !== '\\') return hexEscaped(c);
+    // Before an escape, at the end, or before what is written as an escape (which starts with a backslash).
+    const next = v.codePointAt(at + 1);
+    const doubled = escapeAt(v, at) || next === undefined || UNSEEN.test(String.fromCodePoint(next));
+    return doubled ? '\\\\' : '\\';
+  });
   return `${m.label}${m.op}"${value}"`;
 }
 

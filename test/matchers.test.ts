@@ -111,14 +111,40 @@ describe('matcherText', () => {
     expect(matcherText(m)).toBe(text);
   });
 
-  it('reads back as the same matcher, whatever the value', () => {
+  it.each([
+    [{ label: 'note', op: '=', value: 'ring\u0007' }, 'note="ring\\x07"'],
+    [{ label: 'note', op: '=', value: 'a\rb\tc' }, 'note="a\\x0db\\x09c"'],
+    [{ label: 'note', op: '!=', value: '\u001b[2Jx' }, 'note!="\\x1b[2Jx"'],
+    [{ label: 'note', op: '=', value: 'abc\u202edcba\u0085' }, 'note="abc\\u202edcba\\u0085"'],
+    // A backslash that would read with an escaped character after it is doubled; a regex's \x2e stays as written.
+    [{ label: 'note', op: '=~', value: '\\\u0007a\\x2e' }, 'note=~"\\\\\\x07a\\x2e"'],
+    [{ label: 'note', op: '=', value: '\\x07' }, 'note="\\\\x07"'],
+  ])('writes %o as %s, nothing unseen printed raw, and reads it back (issue 13 review r13e, D5a)', (m, text) => {
+    expect(matcherText(m)).toBe(text);
+    expect(readMatcher(text)).toEqual({ matcher: m });
+  });
+
+  it('reads back as the same matcher, whatever the value, and prints nothing unseen', () => {
     const op = fc.constantFrom<MatchOp>('=', '!=', '=~', '!~');
-    const value = fc.string({ unit: fc.constantFrom('a', '"', '\\', 'n', '\n', '=', '~', '!', ' ') });
+    const tricky = fc.constantFrom('a', '"', '\\', 'n', 'x', 'u', '0', '7', 'e', '2', '\n', '\u0007', '\r', '\u001b');
+    const value = fc.oneof(
+      fc.string({ unit: fc.oneof(tricky, fc.constantFrom('\u200f', '\u2028', '\ud800', '\udc00', '\u{e0001}')) }),
+      fc.string({ unit: 'binary' }),
+      fc.string({
+        unit: fc.oneof(
+          tricky,
+          fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        ),
+      }),
+    );
     fc.assert(
       fc.property(op, value, (o, v) => {
         const m = { label: 'l', op: o, value: v };
-        expect(readMatcher(matcherText(m))).toEqual({ matcher: m });
+        const text = matcherText(m);
+        expect(readMatcher(text)).toEqual({ matcher: m });
+        expect(text).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u);
       }),
+      { numRuns: 2000 },
     );
   });
 });
