@@ -147,7 +147,7 @@ export const matcherList = z
         ctx.addIssue({
           code: 'custom',
           path: [i, 'label'],
-          message: `a second matcher on "${m.label}": give one per label`,
+          message: `repeats the label "${m.label}": give one matcher per label`,
         });
       }
     });

@@ -166,7 +166,7 @@ describe('the list form', () => {
     expect('problems' in kept).toBe(false);
   });
 
-  it('refuses a second matcher on a label, a bad regex and __proto__, each at its place', () => {
+  it('refuses a label repeated, a bad regex and __proto__, each at its place', () => {
     expect(
       parseMatchers([
         { label: 'a', op: '=', value: '1' },
@@ -176,7 +176,7 @@ describe('the list form', () => {
       ]),
     ).toEqual({
       problems: [
-        '1.label: a second matcher on "a": give one per label',
+        '1.label: repeats the label "a": give one matcher per label',
         '2: is not a regular expression (missing closing ))',
         '3: "__proto__" is not a label name centinela takes: JavaScript objects give that name a meaning of ' +
           'their own. Rename it',

@@ -136,7 +136,7 @@ export function alertsCommand(env: ClientEnv, clock: Clock = systemClock): Comma
         'label matchers, all of which must hold, as silences write them: alertname=ApiDown, priority=~P0|P1, ' +
           'service!=api (priority is matchable like a label)',
         (text: string, previous: string[] = []) => {
-          parseMatcher(text); // refuses what is no matcher, with the message silences give
+          parseMatcher(text); // refuses what is no matcher or no regex, with the message silences give
           return [...previous, text];
         },
       )

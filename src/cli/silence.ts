@@ -1,17 +1,22 @@
 // `centinela silence add|list|expire`: mute alerts by label matchers for a while (a deploy, a known issue).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type MatcherFields, readMatcher, selectorText } from '../matchers.js';
+import { excerpt } from '../excerpt.js';
+import { type MatcherFields, matcherList, readMatcher, selectorText } from '../matchers.js';
 import type { SilenceView } from '../server/api-shapes.js';
 import { author, type ClientEnv, clientFor, reportFailures, withClientOptions } from './client.js';
 
 /**
  * `alertname=ApiDown`, `route=~/api/.*`, `status!=200`, `shard="=~x"` → one more matcher of the API's list form, where
- * a value to equal is that value whatever it starts with.
+ * a value to equal is that value whatever it starts with. Checked as the API checks the list (a regex RE2 takes, the
+ * bounds, one matcher per label), so a refusal names the -m the person wrote, not the request's body.matchers.0.
  */
 export function parseMatcher(text: string, previous: MatcherFields[] = []): MatcherFields[] {
   const read = readMatcher(text);
-  if ('problem' in read) throw new InvalidArgumentError(`"${text}" ${read.problem}`);
-  return [...previous, read.matcher];
+  const list = 'problem' in read ? [] : [...previous, read.matcher];
+  // The matchers before were checked as they came: a problem is this one's.
+  const problem = 'problem' in read ? read.problem : matcherList.safeParse(list).error?.issues[0]?.message;
+  if (problem) throw new InvalidArgumentError(`"${excerpt(text)}" ${problem}`);
+  return list;
 }
 
 function describe(s: SilenceView): string {

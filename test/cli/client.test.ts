@@ -119,6 +119,38 @@ describe('centinela silence', () => {
     }
   });
 
+  it('refuses a matcher the API would refuse naming the -m written, not body.matchers.0 (issue 13 review r13e, D5b)', {
+    timeout: CLI_RUNS_MS,
+  }, async () => {
+    const regex = await centinela([
+      'silence',
+      'add',
+      '-m',
+      'alertname=ApiDown',
+      '-m',
+      'x=~(',
+      '--for',
+      '10m',
+      '-r',
+      'x',
+    ]);
+    expect(regex).toMatchObject({ code: 1, out: '' });
+    expect(regex.err).toBe(
+      `error: option '-m, --match <matcher>' argument 'x=~(' is invalid. "x=~(" is not a regular expression ` +
+        '(missing closing ))\n',
+    );
+    const twice = await centinela(['silence', 'add', '-m', 'a=1', '-m', 'a=2', '--for', '10m', '-r', 'x']);
+    expect(twice).toMatchObject({ code: 1, out: '' });
+    expect(twice.err).toContain(`argument 'a=2' is invalid. "a=2" repeats the label "a": give one matcher per label`);
+    const window = ['maintenance', 'start', '-p', 'api_health', '--max', '15m', '-r', 'deploy'];
+    const lookahead = await centinela([...window, '-m', 'alertname=~(?=Api)ApiDown']);
+    expect(lookahead).toMatchObject({ code: 1, out: '' });
+    expect(lookahead.err).toContain(
+      `"alertname=~(?=Api)ApiDown" is not a regular expression (invalid or unsupported Perl syntax; regexes are RE2`,
+    );
+    for (const r of [regex, twice, lookahead]) expect(r.err).not.toContain('body.');
+  });
+
   it('parses matchers as PromQL writes them, a value as that value whatever it starts with', () => {
     const a = { label: 'a', op: '=' as const, value: 'b' };
     expect(parseMatcher('alertname=ApiDown')).toEqual([{ label: 'alertname', op: '=', value: 'ApiDown' }]);
@@ -130,6 +162,9 @@ describe('centinela silence', () => {
     expect(() => parseMatcher('no operator')).toThrow('"no operator" is not a matcher: write label=value');
     expect(() => parseMatcher('shard="1')).toThrow(
       '"shard="1" is not quoted right: a quote mark does not pair. Write the value',
+    );
+    expect(() => parseMatcher(`alertname=~${'A|'.repeat(600)}`)).toThrow(
+      /^"alertname=~A\|A\|.*… \(1211 characters\)" is too long: its value has 1200 characters/,
     );
   });
 });
