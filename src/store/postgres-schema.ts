@@ -103,9 +103,19 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
+/**
+ * A subquery of the oid and owner of the table the unqualified name `name` (SQL: a parameter, a column) finds on the
+ * search_path, no row when none. Read from pg_class under the statement's snapshot: to_regclass reads the catalog
+ * cache, which keeps "no such table" for one another replica made while this one waited for the migration lock.
+ */
+export const tableOnPath = (name: string): string =>
+  `(SELECT c.oid, c.relowner FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.relname = ${name} AND n.nspname = ANY (current_schemas(false))
+    ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1)`;
+
 /** The schema version of the state store in the database `client` is connected to, 0 where there is none yet; reads only. */
 export async function storedSchemaVersion(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS made', [META_TABLE]);
+  const { rows } = await client.query(`SELECT EXISTS ${tableOnPath('$1')} AS made`, [META_TABLE]);
   if (!rows[0].made) return 0;
   const meta = await client.query(`SELECT value FROM ${META_TABLE} WHERE key = 'schema_version'`);
   return Number(meta.rows[0]?.value ?? 0);
@@ -120,7 +130,12 @@ export async function migratePostgres(client: pg.ClientBase, migrations: readonl
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${META_TABLE} (key TEXT PRIMARY KEY, value BIGINT NOT NULL)`);
+    // Made only when it is not there: CREATE TABLE IF NOT EXISTS asks for CREATE on the schema even then, which a
+    // role given the tables and not the schema (PostgreSQL 15's default on public) does not have.
+    const { rows } = await client.query(`SELECT EXISTS ${tableOnPath('$1')} AS made`, [META_TABLE]);
+    if (!rows[0].made) {
+      await client.query(`CREATE TABLE ${META_TABLE} (key TEXT PRIMARY KEY, value BIGINT NOT NULL)`);
+    }
     await client.query(
       `INSERT INTO ${META_TABLE} (key, value) VALUES ('schema_version', 0), ('term', 0) ON CONFLICT (key) DO NOTHING`,
     );
@@ -155,25 +170,20 @@ async function upgrade(client: pg.ClientBase, migrations: readonly Migration[], 
     })();
     migrate(work, migrations);
     const after = tablesOf(work);
-    for (const t of after) {
-      const old = before.find((b) => b.name === t.name);
-      if (!old) {
-        const cols = t.columns.map((c) => `${ident(c.name)} ${c.type}`);
-        await client.query(
-          `CREATE TABLE ${ident(t.name)} (${cols.join(', ')}, PRIMARY KEY (${t.key.map(ident).join(', ')}))`,
-        );
-        continue;
-      }
-      for (const c of t.columns.filter((c) => !old.columns.some((o) => o.name === c.name))) {
-        await client.query(`ALTER TABLE ${ident(t.name)} ADD COLUMN ${ident(c.name)} ${c.type}`);
-      }
-      for (const o of old.columns.filter((o) => !t.columns.some((c) => c.name === o.name))) {
-        await client.query(`ALTER TABLE ${ident(t.name)} DROP COLUMN ${ident(o.name)}`);
-      }
+    const changes = schemaChanges(before, after);
+    for (const t of changes.create) {
+      const cols = t.columns.map((c) => `${ident(c.name)} ${c.type}`);
+      await client.query(
+        `CREATE TABLE ${ident(t.name)} (${cols.join(', ')}, PRIMARY KEY (${t.key.map(ident).join(', ')}))`,
+      );
     }
-    for (const old of before.filter((b) => !after.some((t) => t.name === b.name))) {
-      await client.query(`DROP TABLE ${ident(old.name)}`);
+    for (const { table, column } of changes.add) {
+      await client.query(`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${column.type}`);
     }
+    for (const { table, column } of changes.remove) {
+      await client.query(`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column.name)}`);
+    }
+    for (const name of changes.drop) await client.query(`DROP TABLE ${ident(name)}`);
     for (const t of after) {
       await client.query(`DELETE FROM ${ident(t.name)}`);
       const cols = t.columns.map((c) => c.name);
@@ -186,4 +196,67 @@ async function upgrade(client: pg.ClientBase, migrations: readonly Migration[], 
   } finally {
     work.close();
   }
+}
+
+/** What a migration changes in PostgreSQL's tables: tables made, columns added and removed, tables dropped. */
+interface SchemaChanges {
+  create: TableShape[];
+  add: { table: string; column: TableShape['columns'][number] }[];
+  remove: { table: string; column: TableShape['columns'][number] }[];
+  drop: string[];
+}
+
+/** The changes that take the tables `before` to the tables `after`. */
+function schemaChanges(before: readonly TableShape[], after: readonly TableShape[]): SchemaChanges {
+  const changes: SchemaChanges = { create: [], add: [], remove: [], drop: [] };
+  for (const t of after) {
+    const old = before.find((b) => b.name === t.name);
+    if (!old) {
+      changes.create.push(t);
+      continue;
+    }
+    for (const column of t.columns.filter((c) => !old.columns.some((o) => o.name === c.name))) {
+      changes.add.push({ table: t.name, column });
+    }
+    for (const column of old.columns.filter((o) => !t.columns.some((c) => c.name === o.name))) {
+      changes.remove.push({ table: t.name, column });
+    }
+  }
+  changes.drop = before.filter((b) => !after.some((t) => t.name === b.name)).map((b) => b.name);
+  return changes;
+}
+
+/** The tables of `migrations` up to version `version` (none at 0). */
+function tablesAt(migrations: readonly Migration[], version: number): TableShape[] {
+  if (version === 0) return [];
+  const db = openDb(
+    ':memory:',
+    migrations.filter((m) => m.version <= version),
+  );
+  try {
+    return tablesOf(db);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What opening the store at schema version `from` does to the tables of PostgreSQL, by name: every table of the store
+ * it reads and writes (`used`, the one of version info included), those it makes (which takes CREATE on the schema),
+ * and those it alters or drops (which takes their owner).
+ */
+export function tablesTouched(
+  migrations: readonly Migration[],
+  from: number,
+): { used: string[]; made: string[]; altered: string[] } {
+  const known = migrations.reduce((v, m) => Math.max(v, m.version), 0);
+  const before = tablesAt(migrations, from);
+  const after = from < known ? tablesAt(migrations, known) : before;
+  const changes = schemaChanges(before, after);
+  const altered = new Set([...changes.add, ...changes.remove].map((c) => c.table));
+  return {
+    used: [...new Set([META_TABLE, ...before.map((t) => t.name), ...after.map((t) => t.name)])],
+    made: changes.create.map((t) => t.name),
+    altered: [...altered, ...changes.drop],
+  };
 }

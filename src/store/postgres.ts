@@ -36,7 +36,9 @@ import {
   selectAll,
   storedSchemaVersion,
   type TableShape,
+  tableOnPath,
   tablesOf,
+  tablesTouched,
   upsertRows,
 } from './postgres-schema.js';
 import { openStore, type SqliteStore } from './sqlite.js';
@@ -139,6 +141,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     const client = await connect(pool);
     try {
+      // Found before anything is written, in the words check uses.
+      const problem = await sessionProblem(client, migrations);
+      if (problem) {
+        throw new StateError('STATE_UNREACHABLE', `state store (postgres): cannot open it (${problem})`, {
+          reason: problem,
+        });
+      }
       await migratePostgres(client, migrations);
       const { rows } = await client.query(
         `UPDATE ${META_TABLE} SET value = value + 1 WHERE key = 'term' RETURNING value`,
@@ -228,24 +237,95 @@ export function unreachable(what: string, err: unknown): StateError {
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
 }
 
+/** Where a setting of the session comes from. */
+const SESSION_SETTING =
+  "the options parameter of state.url, PGOPTIONS in centinela's environment, or ALTER ROLE or DATABASE … SET";
+
 /**
- * SQLSTATEs of a session that connects and cannot keep the store, worded with what to check: a setting of the session
- * (the URL's options, PGOPTIONS, ALTER ROLE or DATABASE … SET), which check cannot see, since it writes nothing.
+ * SQLSTATEs of a session that connects and cannot keep the store, worded with what to check: a setting of the session,
+ * a privilege the role lacks. sessionProblem finds each before the store writes, and words the privileges one by one.
  */
 const SESSION_FAULTS: ReadonlyMap<string, string> = new Map([
   [
     '25006',
-    'the server refused a write (25006): state.url leads to a read-only server (a hot standby), or ' +
-      'default_transaction_read_only is on for the session (the options parameter of state.url, PGOPTIONS in ' +
-      "centinela's environment, or ALTER ROLE or DATABASE … SET). Point state.url at the primary, or turn it off",
+    'the session is read-only (25006): state.url leads to a read-only server (a hot standby), or ' +
+      `default_transaction_read_only is on for the session (${SESSION_SETTING}). Point state.url at the primary, or ` +
+      'turn it off',
   ],
   [
     '3F000',
-    "the server has no schema for the store's tables (3F000): search_path names none that exists (the options " +
-      "parameter of state.url, PGOPTIONS in centinela's environment, or ALTER ROLE or DATABASE … SET). Name an " +
-      'existing schema in it, or leave it out',
+    `the server has no schema for the store's tables (3F000): search_path names none that exists and the role may use (${SESSION_SETTING}). ` +
+      'Name an existing schema in it, or leave it out',
+  ],
+  [
+    '42501',
+    'the role of state.url lacks a privilege the store needs (42501): CREATE on the schema its tables go in while ' +
+      'they are not made yet or a migration adds one, their ownership when a migration alters them, and SELECT, ' +
+      'INSERT, UPDATE and DELETE on them. Grant those to the role, or make it the owner of the database and its tables',
   ],
 ]);
+
+/** The privileges sessionProblem finds missing, each worded with the GRANT (or the change) that gives it. */
+const PRIVILEGE_FAULTS = {
+  create:
+    "the role of state.url may not make the store's tables (42501): it has no CREATE on the schema they go in, the " +
+    "first of search_path (PostgreSQL 15 gives CREATE on public to the database's owner alone). Run GRANT CREATE ON " +
+    'SCHEMA public TO the role (or on the schema search_path names first), or make the role the owner of the database',
+  catalog:
+    "search_path puts the store's tables in pg_catalog, where no table may be made, not even by a superuser (42501). " +
+    `Name another schema first in it (${SESSION_SETTING}), or leave it out`,
+  tables:
+    'the role of state.url lacks SELECT, INSERT, UPDATE or DELETE on a table of the store (42501). Run GRANT SELECT, ' +
+    'INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO the role (or the schema the tables are in), or make the ' +
+    'role their owner',
+  owner:
+    'a migration of the store is due, which alters its tables, and the role of state.url does not own them (42501). ' +
+    'Make the role their owner (ALTER TABLE … OWNER TO it), or run this centinela once with state.url naming their owner',
+};
+
+/**
+ * What keeps the session `client` from opening the store (migrating it to the last of `migrations`, taking a term,
+ * writing its flushes), found with reads alone and worded as run's refusal of it: a read-only session, no schema, a
+ * privilege the role lacks for what opening it does. Undefined when none; a store of a newer schema is left to the
+ * caller (the migration refuses it).
+ */
+export async function sessionProblem(
+  client: pg.ClientBase,
+  migrations: readonly Migration[],
+): Promise<string | undefined> {
+  const { rows } = await client.query(
+    `SELECT current_setting('transaction_read_only') = 'on' AS read_only, current_schema() AS schema,
+            coalesce(has_schema_privilege(current_schema(), 'CREATE'), false) AS can_create`,
+  );
+  const session = rows[0] as { read_only: boolean; schema: string | null; can_create: boolean };
+  if (session.read_only) return SESSION_FAULTS.get('25006');
+  if (session.schema === null) return SESSION_FAULTS.get('3F000');
+  const tables = async (names: readonly string[]) =>
+    (
+      await client.query(
+        `SELECT name, c.oid IS NOT NULL AS made,
+                coalesce(has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
+                  AND has_table_privilege(c.oid, 'UPDATE') AND (name = $2 OR has_table_privilege(c.oid, 'DELETE')),
+                  false) AS usable,
+                coalesce(pg_has_role(c.relowner, 'USAGE'), false) AS owned
+         FROM unnest($1::text[]) AS name LEFT JOIN LATERAL ${tableOnPath('name')} AS c ON true`,
+        [names, META_TABLE],
+      )
+    ).rows as { name: string; made: boolean; usable: boolean; owned: boolean }[];
+  const [meta] = await tables([META_TABLE]);
+  if (meta?.made && !meta.usable) return PRIVILEGE_FAULTS.tables;
+  const version = await storedSchemaVersion(client);
+  if (newerSchema(version, migrations)) return undefined;
+  const touched = tablesTouched(migrations, version);
+  const found = await tables(touched.used);
+  if (found.some((t) => t.made && !t.usable)) return PRIVILEGE_FAULTS.tables;
+  if (!meta?.made || touched.made.length > 0) {
+    if (session.schema === 'pg_catalog') return PRIVILEGE_FAULTS.catalog;
+    if (!session.can_create) return PRIVILEGE_FAULTS.create;
+  }
+  if (found.some((t) => t.made && !t.owned && touched.altered.includes(t.name))) return PRIVILEGE_FAULTS.owner;
+  return undefined;
+}
 
 /**
  * What stops a connection to PostgreSQL at `url` as the store would make it (`connectTimeout` ms at most; closed at
@@ -264,6 +344,8 @@ export async function reachPostgres(url: string, connectTimeout: number): Promis
     return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}`;
   }
   try {
+    const problem = await sessionProblem(client, MIGRATIONS);
+    if (problem) return `the state store cannot be opened there: ${problem}`;
     const newer = newerSchema(await storedSchemaVersion(client));
     return newer && `the database holds a state store ${newer}`;
   } catch {

@@ -141,30 +141,130 @@ describe('PostgreSQL store: a setting the server refuses at start-up', () => {
   );
 });
 
+/** The message of the error opening a store at `url` (with `migrations`) fails with. */
+const openFailure = async (url: string, migrations = MIGRATIONS) =>
+  ((await openPostgresStore(pgOptions(url, { migrations })).catch((e: Error) => e)) as StateError).message;
+
+/** check's words (reachPostgres) and run's (the store's opening) for a session that cannot keep the store. */
+const refusedBoth = (words: string) => ({
+  check: `the state store cannot be opened there: ${words}`,
+  run: `state store (postgres): cannot open it (${words})`,
+});
+
 describe('PostgreSQL store: a session setting that keeps it from being kept', () => {
+  const SETTING =
+    "the options parameter of state.url, PGOPTIONS in centinela's environment, or ALTER ROLE or DATABASE … SET";
   it.each([
     [
       'default_transaction_read_only=on',
-      'state store (postgres): cannot open it (the server refused a write (25006): state.url leads to a read-only ' +
-        'server (a hot standby), or default_transaction_read_only is on for the session (the options parameter of ' +
-        "state.url, PGOPTIONS in centinela's environment, or ALTER ROLE or DATABASE … SET). Point state.url at the " +
-        'primary, or turn it off)',
+      'the session is read-only (25006): state.url leads to a read-only server (a hot standby), or ' +
+        `default_transaction_read_only is on for the session (${SETTING}). Point state.url at the primary, or turn it off`,
     ],
     [
       'search_path=S3cr3t_schema',
-      "state store (postgres): cannot open it (the server has no schema for the store's tables (3F000): search_path " +
-        "names none that exists (the options parameter of state.url, PGOPTIONS in centinela's environment, or ALTER " +
-        'ROLE or DATABASE … SET). Name an existing schema in it, or leave it out)',
+      "the server has no schema for the store's tables (3F000): search_path names none that exists and the role may " +
+        `use (${SETTING}). Name an existing schema in it, or leave it out`,
     ],
-  ])('PGOPTIONS -c %s: told by its code with what to check', async (setting, told) => {
+    [
+      // Even a superuser: the system catalog takes no table.
+      'search_path=pg_catalog',
+      "search_path puts the store's tables in pg_catalog, where no table may be made, not even by a superuser " +
+        `(42501). Name another schema first in it (${SETTING}), or leave it out`,
+    ],
+  ])('PGOPTIONS -c %s: check and run tell it in the same words, by its code', async (setting, words) => {
     // A database of its own: the store's tables are not there yet, so opening it writes them.
     const own = await createTestDatabase();
     process.env.PGOPTIONS = `-c ${setting}`;
     try {
-      const err = (await openPostgresStore(pgOptions(own.url)).catch((e: Error) => e)) as StateError;
-      expect(err.message).toBe(told);
+      expect({ check: await reachPostgres(own.url, 2_000), run: await openFailure(own.url) }).toEqual(
+        refusedBoth(words),
+      );
     } finally {
       delete process.env.PGOPTIONS;
+      await own.drop();
+    }
+  });
+
+  it('?options=-c search_path=pg_catalog in the URL: the same', async () => {
+    const own = await createTestDatabase();
+    try {
+      const url = `${own.url}?options=${encodeURIComponent('-c search_path=pg_catalog')}`;
+      const { check, run } = { check: await reachPostgres(url, 2_000), run: await openFailure(url) };
+      expect(check).toContain("search_path puts the store's tables in pg_catalog");
+      expect(run).toBe(`state store (postgres): cannot open it (${check?.slice(check.indexOf(': ') + 2)})`);
+    } finally {
+      await own.drop();
+    }
+  });
+});
+
+describe('PostgreSQL store: a role without the privileges it needs', () => {
+  const CREATE =
+    "the role of state.url may not make the store's tables (42501): it has no CREATE on the schema they go in, the " +
+    "first of search_path (PostgreSQL 15 gives CREATE on public to the database's owner alone). Run GRANT CREATE ON " +
+    'SCHEMA public TO the role (or on the schema search_path names first), or make the role the owner of the database';
+  const TABLES =
+    'the role of state.url lacks SELECT, INSERT, UPDATE or DELETE on a table of the store (42501). Run GRANT SELECT, ' +
+    'INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO the role (or the schema the tables are in), or make the ' +
+    'role their owner';
+  const OWNER =
+    'a migration of the store is due, which alters its tables, and the role of state.url does not own them (42501). ' +
+    'Make the role their owner (ALTER TABLE … OWNER TO it), or run this centinela once with state.url naming their owner';
+
+  it('CREATE ROLE r LOGIN on PostgreSQL 15 (no CREATE on public): check and run refuse it alike; granted, it opens', async () => {
+    const own = await createTestDatabase();
+    try {
+      const role = await own.createRole('plain', 'LOGIN');
+      const url = own.urlFor(role);
+      expect({ check: await reachPostgres(url, 2_000), run: await openFailure(url) }).toEqual(refusedBoth(CREATE));
+      const admin = await own.connect();
+      await admin.query(`GRANT CREATE ON SCHEMA public TO ${role}`);
+      expect(await reachPostgres(url, 2_000)).toBeUndefined();
+      await (await openPostgresStore(pgOptions(url))).close();
+    } finally {
+      await own.drop();
+    }
+  });
+
+  it('tables made by another role: SELECT, INSERT, UPDATE and DELETE on them are enough, CREATE is not needed', async () => {
+    const own = await createTestDatabase();
+    try {
+      await (await openPostgresStore(pgOptions(own.url))).close();
+      const role = await own.createRole('dml', 'LOGIN');
+      const url = own.urlFor(role);
+      expect({ check: await reachPostgres(url, 2_000), run: await openFailure(url) }).toEqual(refusedBoth(TABLES));
+      const admin = await own.connect();
+      await admin.query(`GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      expect(await reachPostgres(url, 2_000)).toBe(refusedBoth(TABLES).check);
+      await admin.query(`GRANT DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      expect(await reachPostgres(url, 2_000)).toBeUndefined();
+      const store = await openPostgresStore(pgOptions(url));
+      store.alerts.addSilence(silenceOf('sil_1'));
+      await store.flush();
+      await store.close();
+    } finally {
+      await own.drop();
+    }
+  });
+
+  it('a migration that alters tables another role owns: refused, in the same words', async () => {
+    const own = await createTestDatabase();
+    try {
+      const admin = await own.connect();
+      // Version 11: migration 12 adds a column to outbox.
+      await migratePostgres(admin, MIGRATIONS.slice(0, 11));
+      const role = await own.createRole('notowner', 'LOGIN');
+      await admin.query(`GRANT CREATE ON SCHEMA public TO ${role}`);
+      await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const url = own.urlFor(role);
+      expect({ check: await reachPostgres(url, 2_000), run: await openFailure(url) }).toEqual(refusedBoth(OWNER));
+      await admin.query(
+        `DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+           EXECUTE format('ALTER TABLE %I OWNER TO ${role}', t); END LOOP; END $$`,
+      );
+      expect(await reachPostgres(url, 2_000)).toBeUndefined();
+      await (await openPostgresStore(pgOptions(url))).close();
+    } finally {
       await own.drop();
     }
   });
