@@ -248,13 +248,15 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         hba: [
           'hostssl all needs_cert 127.0.0.1/32 scram-sha-256 clientcert=verify-ca',
           'hostssl all by_cert 127.0.0.1/32 cert',
+          // dave's password and a certificate whose CN is dave: another CN fails as a wrong password (28P01).
+          'hostssl all dave 127.0.0.1/32 scram-sha-256 clientcert=verify-full',
           // Its refusal names the database: words with "certificate" in them that are about no certificate.
           'host certificates all 127.0.0.1/32 reject',
         ],
       },
     );
     await cluster.admin(async (c) => {
-      for (const role of ['needs_cert', 'by_cert'])
+      for (const role of ['needs_cert', 'by_cert', 'dave'])
         await c.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${cluster.password}'`);
     });
     files = mkdtempSync(join(tmpdir(), `centinela-${SECRET}-`));
@@ -343,6 +345,13 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     `the server took the client certificate ${key}'s sslcert names, but not for this user (28000: the cert method, ` +
     "or clientcert=verify-full, in pg_hba.conf wants the certificate's CN to be the user name). Give a certificate " +
     "whose CN is the user, or map the name in the server's pg_ident.conf";
+  /** clientcert=verify-full with a password method: a CN that is not the user fails as a wrong password (28P01). */
+  const CN_OR_PASSWORD =
+    "the client certificate's CN is not the user (clientcert=verify-full in pg_hba.conf, which PostgreSQL tells as a " +
+    'failed password)';
+  const STORE_CN_OR_PASSWORD =
+    `authentication failed (28P01): the server refused the user or password, or ${CN_OR_PASSWORD}. Check those of ` +
+    'state.url, and the CN of the certificate its sslcert names';
 
   describe('the state store', () => {
     const opened: PostgresStore[] = [];
@@ -410,6 +419,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         await refusal(url('127.0.0.1', 'sslmode=require', 'needs_cert')),
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')),
         await refusal(url('127.0.0.1', 'sslmode=disable').replace('/postgres?', '/certificates?')),
+        await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave')),
       ];
       expect(told).toEqual([
         `state store (postgres): cannot connect (the URL ${KEY_MISMATCH})`,
@@ -422,6 +432,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         'state store (postgres): cannot connect (the server refused the login (28000): the role does not exist or ' +
           'may not log in, no line of pg_hba.conf lets it in, or pg_hba.conf asks for a client certificate state.url ' +
           "does not give (or one whose CN is not the user). Check the user and the sslcert of state.url, and the server's pg_hba.conf)",
+        `state store (postgres): cannot connect (${STORE_CN_OR_PASSWORD})`,
       ]);
       quotesNothing(told.join('\n'));
     });
@@ -545,6 +556,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         [UNKNOWN_CA('state.url')]: url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey)),
         [EXPIRED('state.url')]: url('127.0.0.1', clientCert(expired.certFile, expired.keyFile)),
         [NO_CLIENT_CERT('state.url')]: url('127.0.0.1', 'sslmode=require', 'needs_cert'),
+        [STORE_CN_OR_PASSWORD]: url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave'),
       };
       const world = await startWorld();
       try {
@@ -644,6 +656,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         probe(url('127.0.0.1', clientCert(expired.certFile, expired.keyFile))).run(),
         probe(url('127.0.0.1', 'sslmode=require', 'needs_cert')).run(),
         probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')).run(),
+        probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave')).run(),
       ]);
       const at = `127.0.0.1:${cluster.port}`;
       expect(results).toEqual([
@@ -652,6 +665,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         { up: false, reason: `${at}: ${EXPIRED('url')}` },
         { up: false, reason: `${at}: ${NO_CLIENT_CERT('url')}` },
         { up: false, reason: `${at}: ${NOT_THIS_USER('url')}` },
+        { up: false, reason: `authentication failed for user "dave", or ${CN_OR_PASSWORD}` },
       ]);
       quotesNothing(JSON.stringify(results));
     });

@@ -206,7 +206,11 @@ function databaseOf(url: URL): string {
 function describeSqlState(code: string, url: URL, where: string, phase: string): string {
   switch (code) {
     case '28P01':
-      return `authentication failed for ${userOf(url)}`;
+      // clientcert=verify-full finding the certificate's CN is not the user fails the login as a wrong password would.
+      return url.searchParams.has('sslcert')
+        ? `authentication failed for ${userOf(url)}, or the client certificate's CN is not the user ` +
+            '(clientcert=verify-full in pg_hba.conf, which PostgreSQL tells as a failed password)'
+        : `authentication failed for ${userOf(url)}`;
     case '28000':
       return (
         'not allowed to connect (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +

@@ -13,7 +13,7 @@
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StateError } from './errors.js';
-import { connectionOf, type Lead, lasting, unreachable } from './postgres.js';
+import { connectionOf, type Lead, lasting, presentsCertificate, unreachable } from './postgres.js';
 import { LOCK_SPACE } from './postgres-schema.js';
 
 /** The advisory lock key of leadership, in LOCK_SPACE (1 is migrations). */
@@ -333,7 +333,8 @@ const TRY_LOCK = `SELECT held, NOT held AND EXISTS (
 
 /** A new connection for the lock, its idle_session_timeout the lease. Rejects with STATE_UNREACHABLE. */
 async function session(options: LeadershipOptions): Promise<{ client: pg.Client; pid: number }> {
-  const client = new pg.Client({ ...connectionOf(options.url), connectionTimeoutMillis: options.connectTimeout });
+  const connection = connectionOf(options.url);
+  const client = new pg.Client({ ...connection, connectionTimeoutMillis: options.connectTimeout });
   // Until watched, an error only rejects the call in flight.
   client.on('error', () => {});
   try {
@@ -345,7 +346,7 @@ async function session(options: LeadershipOptions): Promise<{ client: pg.Client;
     return { client, pid: rows[0].pid };
   } catch (err) {
     await client.end().catch(() => {});
-    throw unreachable('cannot connect', err);
+    throw unreachable('cannot connect', err, presentsCertificate(connection.ssl));
   }
 }
 

@@ -219,8 +219,13 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect();
   } catch (err) {
-    throw unreachable('cannot connect', err);
+    throw unreachable('cannot connect', err, presentsCertificate(pool.options.ssl));
   }
+}
+
+/** Whether node-postgres's TLS options `ssl` present a client certificate (the URL's sslcert). */
+export function presentsCertificate(ssl: PostgresConnection['ssl'] | boolean | undefined): boolean {
+  return typeof ssl === 'object' && ssl.cert !== undefined;
 }
 
 /**
@@ -228,12 +233,16 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
  * come from the environment): a refused connection in the words check uses (refusal), another server error by its
  * SQLSTATE and message, a system error by its code, pg's own errors (timeouts, a closed connection) by their message.
  */
-/** STATE_UNREACHABLE for a failed PostgreSQL call: `what` failed, with the server's code or the socket's, never the URL. */
-export function unreachable(what: string, err: unknown): StateError {
+/**
+ * STATE_UNREACHABLE for a failed PostgreSQL call: `what` failed, with the server's code or the socket's, never the URL;
+ * `certificate` when the connection presented a client certificate.
+ */
+export function unreachable(what: string, err: unknown, certificate = false): StateError {
   const { code, message } = err as { code?: string; message?: string };
   // A server's message is not quoted: it may echo what came from the environment (PGOPTIONS' settings, the user).
   const reason =
-    refusal(err) ?? (isSqlState(code) ? (SESSION_FAULTS.get(code) ?? code) : (code ?? message ?? 'unknown error'));
+    refusal(err, certificate) ??
+    (isSqlState(code) ? (SESSION_FAULTS.get(code) ?? code) : (code ?? message ?? 'unknown error'));
   return new StateError('STATE_UNREACHABLE', `state store (postgres): ${what} (${reason})`, { cause: err, reason });
 }
 
@@ -335,13 +344,16 @@ export async function sessionProblem(
  */
 export async function reachPostgres(url: string, connectTimeout: number): Promise<string | undefined> {
   let client: pg.Client | undefined;
+  let certificate = false;
   try {
-    client = new pg.Client({ ...postgresConnection(url), connectionTimeoutMillis: connectTimeout });
+    const connection = postgresConnection(url);
+    certificate = presentsCertificate(connection.ssl);
+    client = new pg.Client({ ...connection, connectionTimeoutMillis: connectTimeout });
     client.on('error', () => {});
     await client.connect();
   } catch (err) {
     await client?.end().catch(() => {});
-    return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout)}`;
+    return `cannot connect to PostgreSQL: ${connectFailure(err, connectTimeout, certificate)}`;
   }
   try {
     const problem = await sessionProblem(client, MIGRATIONS);
@@ -367,9 +379,9 @@ const NO_SSL_SERVER = 'The server does not support SSL connections';
 const TERMINATED = 'Connection terminated unexpectedly';
 
 /** Why a connection failed, in words with what to do; a server error by its SQLSTATE alone (its text may name the user or database). */
-function connectFailure(err: unknown, connectTimeout: number): string {
+function connectFailure(err: unknown, connectTimeout: number, certificate: boolean): string {
   const { code, message = '' } = err as { code?: string; message?: string };
-  const refused = refusal(err);
+  const refused = refusal(err, certificate);
   if (refused) return refused;
   let why: string;
   if (code === 'ECONNREFUSED') why = 'the connection was refused (ECONNREFUSED): nothing listens at its host and port';
@@ -391,9 +403,10 @@ function connectFailure(err: unknown, connectTimeout: number): string {
  * own words and never quoting the server's text (it names the host, user and database); or why TLS did (a server
  * certificate the URL's sslmode does not accept, a client certificate the server refuses or wants: tlsRefusal; TLS
  * parameters or a client key that cannot be used); undefined for any other failure. check (reachPostgres) and the
- * store (unreachable) word these alike.
+ * store (unreachable) word these alike. `certificate`: the connection presented a client certificate, whose CN
+ * clientcert=verify-full may find is not the user, which PostgreSQL tells as a failed password.
  */
-function refusal(err: unknown): string | undefined {
+function refusal(err: unknown, certificate = false): string | undefined {
   const { code, message = '' } = err as { code?: string; message?: string };
   if (code === '28000' && message.includes('no pg_hba.conf entry')) {
     // PostgreSQL 14 and later end that message with "no encryption", earlier ones with "SSL off".
@@ -415,7 +428,11 @@ function refusal(err: unknown): string | undefined {
     );
   }
   if (code?.startsWith('28')) {
-    return `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
+    return certificate
+      ? `authentication failed (${code}): the server refused the user or password, or the client certificate's CN ` +
+          'is not the user (clientcert=verify-full in pg_hba.conf, which PostgreSQL tells as a failed password). ' +
+          'Check those of state.url, and the CN of the certificate its sslcert names'
+      : `authentication failed (${code}): the server refused the user or password. Check those of state.url`;
   }
   if (code === '3D000') return 'the database does not exist (3D000). Create it, or name the right one in state.url';
   const setting = startupSettingRefusal(code, 'state.url');
