@@ -665,7 +665,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         { up: false, reason: `${at}: ${EXPIRED('url')}` },
         { up: false, reason: `${at}: ${NO_CLIENT_CERT('url')}` },
         { up: false, reason: `${at}: ${NOT_THIS_USER('url')}` },
-        { up: false, reason: `authentication failed for user "dave", or ${CN_OR_PASSWORD}` },
+        { up: false, reason: `authentication failed for the user of url, or ${CN_OR_PASSWORD}` },
       ]);
       quotesNothing(JSON.stringify(results));
     });

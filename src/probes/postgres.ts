@@ -189,17 +189,19 @@ function describePgError(err: unknown, signal: AbortSignal, at: Endpoint, url: U
 /** An error PostgreSQL answered carries its SQLSTATE, five digits or capitals; pg's and the socket's do not. */
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
-/** The user the URL names, or where pg took it from when it names none (never the value: it is the environment's). */
+/**
+ * The user the URL names, or where pg took it from when it names none; never its name, which may be the
+ * environment's (a url from ${DB_URL}), as the host is not shown with it.
+ */
 function userOf(url: URL): string {
-  return url.username
-    ? `user "${decodeURIComponent(url.username)}"`
-    : 'the user (url names none: PGUSER, else the system user)';
+  return url.username ? 'the user of url' : 'the user (url names none: PGUSER, else the system user)';
 }
 
-/** The database the URL names, or where pg took it from when it names none. */
+/** The database the URL names, or where pg took it from when it names none; never its name (userOf). */
 function databaseOf(url: URL): string {
-  const name = decodeURIComponent(url.pathname.slice(1));
-  return name ? `database "${name}"` : "the database (url names none: PGDATABASE, else the user's name)";
+  return url.pathname.length > 1
+    ? 'the database url names'
+    : "the database (url names none: PGDATABASE, else the user's name)";
 }
 
 /** What PostgreSQL's `code` means for the probe, with what to check; its message is read by no one here. */
@@ -370,10 +372,9 @@ export default defineProbe({
         const detail = describeSessions(stats);
         const result: ProbeResult = { up: true, samples, ...(detail ? { detail } : {}) };
         if (stats.hidden > 0) {
-          const user = decodeURIComponent(url.username) || 'the probe user';
           const sessions = stats.hidden === 1 ? '1 session is' : `${stats.hidden} sessions are`;
           result.cannotMeasure =
-            `${sessions} hidden from ${user}: slow and idle-in-transaction counts miss them. ` +
+            `${sessions} hidden from ${userOf(url)}: slow and idle-in-transaction counts miss them. ` +
             'Grant the role pg_monitor';
         }
         return result;
