@@ -371,9 +371,11 @@ function clientCertificateRefusal(code: string, message: string, key: string): s
   // PostgreSQL's words (28000) when pg_hba.conf's clientcert or cert method wants a certificate none was given for,
   // and when the cert method (or clientcert=verify-full) finds the certificate's name is not the user's; each said
   // only then. Read, never quoted: they name the user. In another lc_messages they are not found, and the 28000 is
-  // told with both causes by its reader. Not any text with "certificate" in it: a database may be named so.
+  // told with both causes by its reader. Not any text with "certificate" in it: a database may be named so, and a
+  // role "requires a valid client certificate", quoted in another refusal; so the whole sentence is matched, or its
+  // start, which a quoted name cannot be.
   if (code !== '28000') return undefined;
-  if (message.includes('requires a valid client certificate')) {
+  if (message === 'connection requires a valid client certificate') {
     return (
       `the server asks for a client certificate (28000: clientcert, or the cert method, in pg_hba.conf) and ${key} ` +
       "gives none. Write sslcert=/path/to/client.crt&sslkey=/path/to/client.key in it, a certificate the server's " +

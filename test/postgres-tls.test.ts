@@ -349,6 +349,12 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   const CN_OR_PASSWORD =
     "the client certificate's CN is not the user (clientcert=verify-full in pg_hba.conf, which PostgreSQL tells as a " +
     'failed password)';
+  const STORE_REFUSED_LOGIN =
+    'the server refused the login (28000): the role does not exist or may not log in, no line of pg_hba.conf lets it ' +
+    'in, or pg_hba.conf asks for a client certificate state.url does not give (or one whose CN is not the user). ' +
+    "Check the user and the sslcert of state.url, and the server's pg_hba.conf";
+  /** A role named as PostgreSQL's sentence for a missing client certificate, in a URL. */
+  const NAMED_AS_REFUSAL = encodeURIComponent('connection requires a valid client certificate');
   const STORE_CN_OR_PASSWORD =
     `authentication failed (28P01): the server refused the user or password, or ${CN_OR_PASSWORD}. Check those of ` +
     'state.url, and the CN of the certificate its sslcert names';
@@ -420,6 +426,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')),
         await refusal(url('127.0.0.1', 'sslmode=disable').replace('/postgres?', '/certificates?')),
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave')),
+        // The reject line quotes the user, whose name is PostgreSQL's sentence for a missing certificate.
+        await refusal(url('127.0.0.1', 'sslmode=disable', NAMED_AS_REFUSAL).replace('/postgres?', '/certificates?')),
       ];
       expect(told).toEqual([
         `state store (postgres): cannot connect (the URL ${KEY_MISMATCH})`,
@@ -429,10 +437,9 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         `state store (postgres): cannot connect (${EXPIRED('state.url')})`,
         `state store (postgres): cannot connect (${NO_CLIENT_CERT('state.url')})`,
         `state store (postgres): cannot connect (${NOT_THIS_USER('state.url')})`,
-        'state store (postgres): cannot connect (the server refused the login (28000): the role does not exist or ' +
-          'may not log in, no line of pg_hba.conf lets it in, or pg_hba.conf asks for a client certificate state.url ' +
-          "does not give (or one whose CN is not the user). Check the user and the sslcert of state.url, and the server's pg_hba.conf)",
+        `state store (postgres): cannot connect (${STORE_REFUSED_LOGIN})`,
         `state store (postgres): cannot connect (${STORE_CN_OR_PASSWORD})`,
+        `state store (postgres): cannot connect (${STORE_REFUSED_LOGIN})`,
       ]);
       quotesNothing(told.join('\n'));
     });
@@ -657,6 +664,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         probe(url('127.0.0.1', 'sslmode=require', 'needs_cert')).run(),
         probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')).run(),
         probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave')).run(),
+        probe(url('127.0.0.1', 'sslmode=disable', NAMED_AS_REFUSAL).replace('/postgres?', '/certificates?')).run(),
       ]);
       const at = `127.0.0.1:${cluster.port}`;
       expect(results).toEqual([
@@ -666,6 +674,13 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         { up: false, reason: `${at}: ${NO_CLIENT_CERT('url')}` },
         { up: false, reason: `${at}: ${NOT_THIS_USER('url')}` },
         { up: false, reason: `authentication failed for the user of url, or ${CN_OR_PASSWORD}` },
+        {
+          up: false,
+          reason:
+            'not allowed to connect (28000): the role does not exist or may not log in, no line of pg_hba.conf lets ' +
+            'this host, user and database in, or pg_hba.conf asks for a client certificate url does not give (or one ' +
+            "whose CN is not the user). Check the user of url and the server's pg_hba.conf",
+        },
       ]);
       quotesNothing(JSON.stringify(results));
     });

@@ -408,9 +408,10 @@ function connectFailure(err: unknown, connectTimeout: number, certificate: boole
  */
 function refusal(err: unknown, certificate = false): string | undefined {
   const { code, message = '' } = err as { code?: string; message?: string };
-  if (code === '28000' && message.includes('no pg_hba.conf entry')) {
+  // Its start, and its end, which a name it quotes (the user's, the database's) cannot be taken for.
+  if (code === '28000' && message.startsWith('no pg_hba.conf entry for ')) {
     // PostgreSQL 14 and later end that message with "no encryption", earlier ones with "SSL off".
-    return /no encryption|SSL off/.test(message)
+    return /, (no encryption|SSL off)$/.test(message)
       ? 'the server takes no connection without SSL from here (28000: no pg_hba.conf line lets this host, user and ' +
           'database in unencrypted). If it requires SSL, write sslmode=require in state.url (sslmode=verify-full ' +
           "checks the server's certificate too); else add a line for centinela's connections to pg_hba.conf"

@@ -90,12 +90,20 @@ describe('PostgreSQL store: schema', () => {
     const missing = await openPostgresStore(
       pgOptions(suite.db.url.replace(suite.db.name, `${suite.db.name}_gone`)),
     ).catch((e: Error) => e);
-    expect([(refused as Error).message, (missing as Error).message]).toEqual([
+    // A role that does not exist, named as the start of PostgreSQL's words for a missing pg_hba.conf line, which
+    // its refusal quotes: a missing role all the same.
+    const named = await openPostgresStore(
+      pgOptions(suite.db.urlFor(encodeURIComponent('no pg_hba.conf entry for host, no encryption'))),
+    ).catch((e: Error) => e);
+    const login =
       'state store (postgres): cannot connect (the server refused the login (28000): the role does not exist or ' +
-        'may not log in, no line of pg_hba.conf lets it in, or pg_hba.conf asks for a client certificate state.url ' +
-        "does not give (or one whose CN is not the user). Check the user and the sslcert of state.url, and the server's pg_hba.conf)",
+      'may not log in, no line of pg_hba.conf lets it in, or pg_hba.conf asks for a client certificate state.url ' +
+      "does not give (or one whose CN is not the user). Check the user and the sslcert of state.url, and the server's pg_hba.conf)";
+    expect([refused, missing, named].map((e) => (e as Error).message)).toEqual([
+      login,
       'state store (postgres): cannot connect (the database does not exist (3D000). Create it, or name the right ' +
         'one in state.url)',
+      login,
     ]);
   });
 });
