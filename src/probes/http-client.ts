@@ -188,26 +188,31 @@ export const PREVIEW_BYTES = 200;
 
 /**
  * `bodyPreview` of an unexpected answer's body, or, for one in a Content-Encoding (not decoded: see encodedBody),
- * that it is not shown and why, instead of its compressed bytes.
+ * that it is not shown and why, instead of its compressed bytes. The whole body's length is its Content-Length when
+ * it gives one (only its start was read).
  */
 export function answerPreview(headers: IncomingHttpHeaders, body: Buffer): string {
   const encoding = contentEncoding(headers);
+  const length = Number(headers['content-length']);
   return encoding === undefined
-    ? bodyPreview(body)
+    ? bodyPreview(body, Number.isSafeInteger(length) && length >= body.length ? length : undefined)
     : ` (its body is in Content-Encoding ${JSON.stringify(encoding)}, not decoded: not shown)`;
 }
 
 /**
- * `: <the first PREVIEW_BYTES of the body, whitespace folded>` with `…` when there was more, or nothing for an empty
- * body; for a body that is not text (not UTF-8, or with control characters: compressed bytes without their
- * Content-Encoding, an image), that it is not shown. Give it at least PREVIEW_BYTES + 1 bytes when there are more, so
- * the cut shows.
+ * `: <the first PREVIEW_BYTES of the body, whitespace folded>`, cut with `…` and how long the body was when there was
+ * more (`… (5230 bytes)`, `… (more than 200 bytes)` when `length`, the whole body's, is not known), or nothing for
+ * an empty body; for a body that is not text (not UTF-8, or with control characters: compressed bytes without their
+ * Content-Encoding, an image), that it is not shown. Give it at least PREVIEW_BYTES + 1 bytes when there are more,
+ * so the cut shows.
  */
-export function bodyPreview(body: Buffer): string {
+export function bodyPreview(body: Buffer, length?: number): string {
   const text = textOf(body.subarray(0, PREVIEW_BYTES));
   if (text === undefined) return ' (its body is binary: not shown)';
   const folded = text.replace(/\s+/g, ' ').trim();
-  return folded ? `: ${folded}${body.length > PREVIEW_BYTES ? '…' : ''}` : '';
+  if (!folded) return '';
+  if (body.length <= PREVIEW_BYTES) return `: ${folded}`;
+  return `: ${folded}… (${length === undefined ? `more than ${PREVIEW_BYTES}` : length} bytes)`;
 }
 
 /** A control character other than white space (NUL, ESC, DEL…): no text a person reads has one. */

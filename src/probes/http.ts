@@ -38,7 +38,7 @@ export default defineProbe({
           const { bytes, truncated } = await readCapped(response.body, config.max_body_bytes);
           const detail = `status ${status}, ${bytes.length} bytes${truncated ? ' (cut at max_body_bytes)' : ''}`;
           const encoded = checksBody(config) ? encodedBody(response.headers) : undefined;
-          const problems = encoded ? [encoded] : checkBody(bytes.toString('utf8'), truncated, config, bodyRegex);
+          const problems = encoded ? [encoded] : checkBody(bytes, truncated, config, bodyRegex);
           return problems.length === 0
             ? { up: true, samples, detail }
             : { up: false, reason: problems.join('; '), samples, detail };
@@ -62,15 +62,17 @@ function checksBody(config: HttpProbeConfig): boolean {
 }
 
 /** What is wrong with the body against `expect.json` and `expect.body_regex`; empty when all holds. */
-function checkBody(text: string, truncated: boolean, config: HttpProbeConfig, bodyRegex?: Regex): string[] {
+function checkBody(bytes: Buffer, truncated: boolean, config: HttpProbeConfig, bodyRegex?: Regex): string[] {
   const problems: string[] = [];
+  const text = bytes.toString('utf8');
   const expected = config.expect.json;
   if (expected && Object.keys(expected).length > 0) {
     const document = truncated ? undefined : parseJson(text);
     if (truncated) {
       problems.push(`body is larger than max_body_bytes (${config.max_body_bytes}); its JSON fields cannot be checked`);
     } else if (document instanceof SyntaxError) {
-      problems.push(`body is not valid JSON (${document.message})${bodyPreview(Buffer.from(text))}`);
+      const where = bytes.length === 0 ? ' (it is empty)' : whereNotJson(document);
+      problems.push(`body is not valid JSON${where}${bodyPreview(bytes, bytes.length)}`);
     } else {
       for (const [path, want] of Object.entries(expected)) {
         const got = lookup(document, path);
@@ -94,6 +96,17 @@ function parseJson(text: string): unknown {
   } catch (err) {
     return err as SyntaxError;
   }
+}
+
+/**
+ * Where JSON.parse found the body is not JSON, in words that quote none of it: ` (at line 1, column 6)`, ` (it ends
+ * early)`, or nothing. Its own message quotes the body (`Unexpected token '<', "<html>oops"... is not valid JSON`),
+ * bytes that are not text included, so it is never shown; the body is, through bodyPreview.
+ */
+function whereNotJson(error: SyntaxError): string {
+  const at = /\(line (\d+) column (\d+)\)$/.exec(error.message);
+  if (at) return ` (at line ${at[1]}, column ${at[2]})`;
+  return error.message === 'Unexpected end of JSON input' ? ' (it ends early)' : '';
 }
 
 const MISSING = Symbol('missing');

@@ -88,14 +88,36 @@ describe('http probe', () => {
   it('says the body is not JSON when JSON fields are expected', async () => {
     const result = await runOnce({ url: `${target.url}/html`, expect: { json: { status: 'healthy' } } });
     expect(result.up).toBe(false);
-    if (!result.up) expect(result.reason).toMatch(/^body is not valid JSON \(.+\): <html>oops<\/html>$/);
+    if (!result.up) expect(result.reason).toBe('body is not valid JSON: <html>oops</html>');
   });
 
-  it('gives an unexpected status with the first 200 bytes of the body', async () => {
+  it('says where a body is not JSON without quoting JSON.parse, a binary one not shown, a long one cut with its length', async () => {
+    const json = { json: { status: 'ok' } };
+    // JSON.parse's own message quotes the body: `Unexpected token '\ufffd', "\ufffd\ufffd\ufffd"... is not valid JSON`.
+    target.route('/binary', { body: Buffer.alloc(10_000, 0xff) });
+    expect(await runOnce({ url: `${target.url}/binary`, expect: json })).toMatchObject({
+      up: false,
+      reason: 'body is not valid JSON (its body is binary: not shown)',
+    });
+    target.route('/long', { body: `{"status" "ok", ${'x'.repeat(5000)}}` });
+    expect(await runOnce({ url: `${target.url}/long`, expect: json })).toMatchObject({
+      reason: `body is not valid JSON (at line 1, column 11): {"status" "ok", ${'x'.repeat(184)}… (5017 bytes)`,
+    });
+    target.route('/half', { body: '{"status":' });
+    expect(await runOnce({ url: `${target.url}/half`, expect: json })).toMatchObject({
+      reason: 'body is not valid JSON (it ends early): {"status":',
+    });
+    target.route('/empty', { body: '' });
+    expect(await runOnce({ url: `${target.url}/empty`, expect: json })).toMatchObject({
+      reason: 'body is not valid JSON (it is empty)',
+    });
+  });
+
+  it('gives an unexpected status with the first 200 bytes of the body, cut so', async () => {
     const result = await runOnce({ url: `${target.url}/down` });
     expect(result).toMatchObject({
       up: false,
-      reason: `status 503: Service Unavailable ${'x'.repeat(200 - 'Service Unavailable '.length)}…`,
+      reason: `status 503: Service Unavailable ${'x'.repeat(200 - 'Service Unavailable '.length)}… (more than 200 bytes)`,
       samples: [{ name: 'status_code', value: 503 }],
     });
   });
@@ -189,9 +211,11 @@ describe('http probe', () => {
     expect(await runOnce({ url: `${target.url}/nul-503` })).toMatchObject({
       reason: 'status 503 (its body is binary: not shown)',
     });
-    target.route('/text-503', { status: 503, body: `${'a'.repeat(199)}ñ and more` });
+    // Its length is the Content-Length when there is one (only the first 201 bytes are read).
+    const text = `${'a'.repeat(199)}ñ and more`;
+    target.route('/text-503', { status: 503, body: text, headers: { 'content-length': `${Buffer.byteLength(text)}` } });
     expect(await runOnce({ url: `${target.url}/text-503` })).toMatchObject({
-      reason: `status 503: ${'a'.repeat(199)}…`,
+      reason: `status 503: ${'a'.repeat(199)}… (210 bytes)`,
     });
   });
 

@@ -108,7 +108,7 @@ describe('metrics probe when it cannot measure', () => {
     const down = setup({ rates: [{ metric: 'x', as: 'x' }] }, { status: 503, body: 'x'.repeat(300) });
     expect(await down.run()).toEqual({
       up: false,
-      reason: `status 503 from 127.0.0.1:${target.http.port}: ${'x'.repeat(200)}…`,
+      reason: `status 503 from 127.0.0.1:${target.http.port}: ${'x'.repeat(200)}… (more than 200 bytes)`,
     });
   });
 
