@@ -335,13 +335,14 @@ interface ClientCertificateAlert {
   fix: string;
 }
 
-const NOT_TAKEN: ClientCertificateAlert = { fix: "Give a certificate a CA in the server's ssl_ca_file signed" };
-
 /**
  * The TLS alerts a server sends about the client certificate it was given, by the alert's name in Node's code
  * (ERR_SSL_<prefix>_ALERT_<name>). The prefix is OpenSSL's and changes with its version: 3.2 renamed its "sslv3 alert"
  * reasons "ssl/tls alert" (Node 24's OpenSSL 3.5 says ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED, a Node built on an
- * older shared OpenSSL ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED), so the name alone is matched.
+ * older shared OpenSSL ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED), so the name alone is matched. What each says is
+ * what PostgreSQL's OpenSSL sends it for (ssl_x509err2alert): certificate_expired for a certificate past its end (or
+ * an expired revocation list), bad_certificate for one not valid yet (or a key or digest too weak for it),
+ * unsupported_certificate for one whose purpose is not a client's.
  */
 const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<string, ClientCertificateAlert> = new Map([
   [
@@ -351,11 +352,23 @@ const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<string, ClientCertificateAlert> = n
       fix: 'Give a certificate one of those CAs signed, or add its CA to ssl_ca_file on the server',
     },
   ],
-  ['CERTIFICATE_EXPIRED', { says: 'it has expired, or is not valid yet', fix: 'Renew it' }],
+  ['CERTIFICATE_EXPIRED', { says: "it has expired (or the server's ssl_crl_file has)", fix: 'Renew it' }],
   ['CERTIFICATE_REVOKED', { says: "it is revoked (the server's ssl_crl_file)", fix: 'Give another' }],
-  ['BAD_CERTIFICATE', NOT_TAKEN],
-  ['CERTIFICATE_UNKNOWN', NOT_TAKEN],
-  ['UNSUPPORTED_CERTIFICATE', NOT_TAKEN],
+  [
+    'BAD_CERTIFICATE',
+    {
+      says: "it is not valid yet (its start is ahead of the server's clock), or its key or signature is too weak",
+      fix: 'Check the clocks of the server and of where it was made, or give one valid now with a stronger key',
+    },
+  ],
+  [
+    'UNSUPPORTED_CERTIFICATE',
+    {
+      says: 'it is not for a TLS client: its extendedKeyUsage lacks clientAuth',
+      fix: 'Give one made with extendedKeyUsage=clientAuth, or with no extendedKeyUsage',
+    },
+  ],
+  ['CERTIFICATE_UNKNOWN', { fix: "Give a certificate a CA in the server's ssl_ca_file signed" }],
 ]);
 
 /** The name of the TLS alert in Node's `code` for one (ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED: CERTIFICATE_EXPIRED). */

@@ -222,6 +222,9 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   let client: TestCert;
   /** Signed by `client`, the CA the server checks client certificates against, and expired yesterday. */
   let expired: TestCert;
+  /** Signed by `client` too: valid from tomorrow, and one for servers alone (extendedKeyUsage serverAuth). */
+  let notYet: TestCert;
+  let serverOnly: TestCert;
   let cluster: ThrowawayCluster;
   let files: string;
   /** The server's certificate, its own CA, where no message may show its path. */
@@ -238,6 +241,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
     other = makeSelfSignedCert({ commonName: 'another CA' });
     client = makeSelfSignedCert({ commonName: 'centinela' });
     expired = makeSignedCert(client, { commonName: 'postgres', days: -1 });
+    notYet = makeSignedCert(client, { commonName: 'postgres', days: 30, startsIn: 1 });
+    serverOnly = makeSignedCert(client, { commonName: 'postgres', days: 30, extendedKeyUsage: 'serverAuth' });
     cluster = await startThrowawayCluster(
       {},
       {
@@ -285,7 +290,7 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   });
   afterAll(async () => {
     await cluster?.stop();
-    for (const cert of [server, other, client, expired]) cert?.remove();
+    for (const cert of [server, other, client, expired, notYet, serverOnly]) cert?.remove();
     rmSync(files, { recursive: true, force: true });
   });
 
@@ -336,7 +341,16 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
   // Node 24's OpenSSL (3.5) names the alert ssl/tls, where OpenSSL before 3.2 said sslv3.
   const EXPIRED = (key: string) =>
     `the server refused the client certificate ${key}'s sslcert names (ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED): ` +
-    'it has expired, or is not valid yet. Renew it';
+    "it has expired (or the server's ssl_crl_file has). Renew it";
+  // What PostgreSQL's OpenSSL sends for a certificate not valid yet (bad_certificate), and for one not for clients.
+  const NOT_YET = (key: string) =>
+    `the server refused the client certificate ${key}'s sslcert names (ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE): it ` +
+    "is not valid yet (its start is ahead of the server's clock), or its key or signature is too weak. Check the " +
+    'clocks of the server and of where it was made, or give one valid now with a stronger key';
+  const NOT_CLIENT = (key: string) =>
+    `the server refused the client certificate ${key}'s sslcert names (ERR_SSL_SSL/TLS_ALERT_UNSUPPORTED_CERTIFICATE): ` +
+    'it is not for a TLS client: its extendedKeyUsage lacks clientAuth. Give one made with ' +
+    'extendedKeyUsage=clientAuth, or with no extendedKeyUsage';
   const NO_CLIENT_CERT = (key: string) =>
     `the server asks for a client certificate (28000: clientcert, or the cert method, in pg_hba.conf) and ${key} ` +
     "gives none. Write sslcert=/path/to/client.crt&sslkey=/path/to/client.key in it, a certificate the server's " +
@@ -422,6 +436,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.encryptedKey, `&sslpassword=${SECRET}`))),
         await refusal(url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey))),
         await refusal(url('127.0.0.1', clientCert(expired.certFile, expired.keyFile))),
+        await refusal(url('127.0.0.1', clientCert(notYet.certFile, notYet.keyFile))),
+        await refusal(url('127.0.0.1', clientCert(serverOnly.certFile, serverOnly.keyFile))),
         await refusal(url('127.0.0.1', 'sslmode=require', 'needs_cert')),
         await refusal(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')),
         await refusal(url('127.0.0.1', 'sslmode=disable').replace('/postgres?', '/certificates?')),
@@ -435,6 +451,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         `state store (postgres): cannot connect (the URL ${WRONG_PASSPHRASE})`,
         `state store (postgres): cannot connect (${UNKNOWN_CA('state.url')})`,
         `state store (postgres): cannot connect (${EXPIRED('state.url')})`,
+        `state store (postgres): cannot connect (${NOT_YET('state.url')})`,
+        `state store (postgres): cannot connect (${NOT_CLIENT('state.url')})`,
         `state store (postgres): cannot connect (${NO_CLIENT_CERT('state.url')})`,
         `state store (postgres): cannot connect (${NOT_THIS_USER('state.url')})`,
         `state store (postgres): cannot connect (${STORE_REFUSED_LOGIN})`,
@@ -562,6 +580,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         [SELF_SIGNED]: url('127.0.0.1', 'sslmode=verify-full'),
         [UNKNOWN_CA('state.url')]: url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey)),
         [EXPIRED('state.url')]: url('127.0.0.1', clientCert(expired.certFile, expired.keyFile)),
+        [NOT_YET('state.url')]: url('127.0.0.1', clientCert(notYet.certFile, notYet.keyFile)),
+        [NOT_CLIENT('state.url')]: url('127.0.0.1', clientCert(serverOnly.certFile, serverOnly.keyFile)),
         [NO_CLIENT_CERT('state.url')]: url('127.0.0.1', 'sslmode=require', 'needs_cert'),
         [STORE_CN_OR_PASSWORD]: url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave'),
       };
@@ -661,6 +681,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         probe(url('127.0.0.1', clientCert(pair.cert, pair.otherKey))).run(),
         probe(url('127.0.0.1', clientCert(pair.otherCert, pair.otherKey))).run(),
         probe(url('127.0.0.1', clientCert(expired.certFile, expired.keyFile))).run(),
+        probe(url('127.0.0.1', clientCert(notYet.certFile, notYet.keyFile))).run(),
+        probe(url('127.0.0.1', clientCert(serverOnly.certFile, serverOnly.keyFile))).run(),
         probe(url('127.0.0.1', 'sslmode=require', 'needs_cert')).run(),
         probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'by_cert')).run(),
         probe(url('127.0.0.1', clientCert(pair.cert, pair.key), 'dave')).run(),
@@ -671,6 +693,8 @@ describe('against a PostgreSQL with ssl on and a self-signed certificate', () =>
         { up: false, reason: `the URL ${KEY_MISMATCH}` },
         { up: false, reason: `${at}: ${UNKNOWN_CA('url')}` },
         { up: false, reason: `${at}: ${EXPIRED('url')}` },
+        { up: false, reason: `${at}: ${NOT_YET('url')}` },
+        { up: false, reason: `${at}: ${NOT_CLIENT('url')}` },
         { up: false, reason: `${at}: ${NO_CLIENT_CERT('url')}` },
         { up: false, reason: `${at}: ${NOT_THIS_USER('url')}` },
         { up: false, reason: `authentication failed for the user of url, or ${CN_OR_PASSWORD}` },

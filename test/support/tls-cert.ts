@@ -1,7 +1,7 @@
 // Certificates made by the machine's openssl into a temp folder, for TLS targets in tests: self-signed, or signed by
 // one of those as a CA.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,15 +52,47 @@ export function makeSelfSignedCert(
 /**
  * A P-256 key and a certificate for `commonName` signed by `ca`, valid `days` days from now. A negative `days` makes
  * one that has already expired (it ends before it starts, now), for which a server sends the certificate_expired alert.
+ * `startsIn` days makes it valid only from then (openssl ca, which sets the start date); `extendedKeyUsage` (OpenSSL's
+ * words: serverAuth, clientAuth) what it is for.
  */
-export function makeSignedCert(ca: TestCert, options: { commonName: string; days: number }): TestCert {
+export function makeSignedCert(
+  ca: TestCert,
+  options: { commonName: string; days: number; startsIn?: number; extendedKeyUsage?: string },
+): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'centinela-cert-'));
   const request = join(dir, 'request.pem');
   const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   openssl(['req', '-new', ...NEW_KEY, '-keyout', key, '-out', request, '-subj', `/CN=${options.commonName}`]);
-  const signer = ['-CA', ca.certFile, '-CAkey', ca.keyFile];
-  openssl(['x509', '-req', '-in', request, ...signer, '-days', String(options.days), '-out', join(dir, 'cert.pem')]);
+  const extensions = join(dir, 'extensions.cnf');
+  writeFileSync(extensions, options.extendedKeyUsage ? `extendedKeyUsage=${options.extendedKeyUsage}\n` : '');
+  if (options.startsIn === undefined) {
+    const signer = ['-CA', ca.certFile, '-CAkey', ca.keyFile, '-extfile', extensions];
+    openssl(['x509', '-req', '-in', request, ...signer, '-days', String(options.days), '-out', cert]);
+    return certIn(dir);
+  }
+  const day = 86_400_000;
+  const stamp = (ms: number) =>
+    `${new Date(ms)
+      .toISOString()
+      .replace(/[-:T]|\.\d+/g, '')
+      .slice(2)}`;
+  const config = join(dir, 'ca.cnf');
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '01\n');
+  writeFileSync(
+    config,
+    ['[ca]', 'default_ca = c', '[c]', `database = ${dir}/index.txt`, `new_certs_dir = ${dir}`, `serial = ${dir}/serial`]
+      .concat(['default_md = sha256', 'policy = p', '[p]', 'commonName = supplied', ''])
+      .join('\n'),
+  );
+  const start = Date.now() + options.startsIn * day;
+  openssl(
+    ['ca', '-batch', '-notext', '-config', config, '-cert', ca.certFile, '-keyfile', ca.keyFile, '-in', request]
+      .concat(['-out', cert, '-extfile', extensions, '-startdate', stamp(start)])
+      .concat(['-enddate', stamp(start + options.days * day)]),
+  );
   return certIn(dir);
 }
 
