@@ -21,17 +21,6 @@ import { fileURLToPath } from 'node:url';
 //                             locale's data out of node's binary (4 MiB less).
 // Flags given to node itself come after these and win (`node --opt bin/centinela.js run`), the environment's own
 // MALLOC_* win over these, and CENTINELA_NODE_TUNING=off runs node as it was started.
-// node-postgres reads NODE_PG_FORCE_NATIVE as it loads, then requires pg-native, its libpq binding, which centinela
-// neither ships nor connects through (the URL's TLS as libpq reads it, the probe's own socket are the JavaScript
-// client's): refused here, before anything loads node-postgres, instead of a crash on the missing module.
-if (process.env.NODE_PG_FORCE_NATIVE) {
-  process.stderr.write(
-    "centinela: NODE_PG_FORCE_NATIVE is set in the environment, which asks node-postgres for pg-native, and centinela's " +
-      'PostgreSQL connections are made without it. Unset it.\n',
-  );
-  process.exit(1);
-}
-
 const RUN_FLAGS = [
   '--max-semi-space-size=1',
   '--optimize-for-size',

@@ -1,5 +1,7 @@
 // CLI entry: the only place that reads argv, the environment and signals; every command is wired here.
 
+// First, before any import loads node-postgres: it refuses NODE_PG_FORCE_NATIVE.
+import './pg-native-refused.js';
 import { Command } from 'commander';
 import { ackCommand } from './cli/ack.js';
 import { alertsCommand } from './cli/alerts.js';

@@ -1,12 +1,26 @@
 // PGPORT, which node-postgres reads for a postgres:// URL without a port (src/postgres-env.ts): one that is not a port
 // is refused at load, naming the variable and never its value, by check, run and probe alike, which before ended at
-// once on an unsettled await without a word; and NODE_PG_FORCE_NATIVE, refused by the command itself (bin/centinela.js).
+// once on an unsettled await without a word; and NODE_PG_FORCE_NATIVE, refused by src/main.ts before node-postgres
+// loads, whichever way it was started (bin/centinela.js, tsx src/main.ts).
+import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresPortProblem } from '../src/postgres-env.js';
-import { centinela, checked, configFolder } from './support/cli.js';
+import { type CliRun, centinela, checked, configFolder } from './support/cli.js';
 import { pgHost } from './support/pg.js';
+
+/** Runs `tsx src/main.ts ...args` on Node 24, as the package's start and centinela scripts do. */
+function tsxMain(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      './node_modules/.bin/node',
+      ['node_modules/tsx/dist/cli.mjs', 'src/main.ts', ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    );
+  });
+}
 
 const BAD_PORT =
   'has no port, and PGPORT, which gives it one then, is set in the environment to something that is not a port ' +
@@ -68,14 +82,17 @@ describe('check, run and probe with a PGPORT that is not a port', () => {
 
   it('refuse NODE_PG_FORCE_NATIVE, with which node-postgres crashed asking for pg-native, in words', async () => {
     const env = { NODE_PG_FORCE_NATIVE: '1' };
+    const refused = {
+      code: 1,
+      stdout: '',
+      stderr:
+        'centinela: NODE_PG_FORCE_NATIVE is set in the environment, which asks node-postgres for pg-native, and ' +
+        "centinela's PostgreSQL connections are made without it. Unset it.\n",
+    };
     for (const command of ['check', 'run', 'probe']) {
-      expect(await centinela([command, '--config', dir], env)).toEqual({
-        code: 1,
-        stdout: '',
-        stderr:
-          'centinela: NODE_PG_FORCE_NATIVE is set in the environment, which asks node-postgres for pg-native, and ' +
-          "centinela's PostgreSQL connections are made without it. Unset it.\n",
-      });
+      expect(await centinela([command, '--config', dir], env)).toEqual(refused);
+      // As npm start and npm run centinela start it: tsx src/main.ts, without bin/centinela.js.
+      expect(await tsxMain([command, '--config', dir], env)).toEqual(refused);
     }
   });
 });
