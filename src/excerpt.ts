@@ -1,17 +1,57 @@
 // How a long text from outside reads in a message: its start, marked where it was cut, so that a 500 KB page, metric
 // name or regex never ends up whole in a reason, an error or a log line (and from there in the API and the pages).
+// Characters are code points: 😀 is one character, though JavaScript counts two UTF-16 units for it.
 
 /** The most characters a message quotes of one thing it was given. */
 export const EXCERPT_CHARS = 200;
 
+/** How many characters (code points) `text` has; a lone surrogate counts as one. */
+export function characters(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (isHigh(text.charCodeAt(i)) && isLow(text.charCodeAt(i + 1))) {
+      count--;
+      i++;
+    }
+  }
+  return count;
+}
+
+/** The first `max` characters of `text`: a character of two UTF-16 units is kept whole or left out. */
+export function head(text: string, max: number): string {
+  const end = cutAt(text, max, () => 1);
+  return end === undefined ? text : text.slice(0, end);
+}
+
 /**
- * `text` when it has at most `max` characters; else its first `max` (a character of two UTF-16 units is not split),
- * then `…` and how long it was: `aaaa… (524288 characters)`. `length` is that of the whole when `text` is only its
- * start.
+ * `text` when it has at most `max` characters; else its first `max`, then `…` and how many characters it had:
+ * `aaaa… (524288 characters)`. `length` is that of the whole when `text` is only its start.
  */
-export function excerpt(text: string, max = EXCERPT_CHARS, length = text.length): string {
+export function excerpt(text: string, max = EXCERPT_CHARS, length?: number): string {
   if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-  return `${text.slice(0, end)}… (${length} characters)`;
+  const end = cutAt(text, max, () => 1);
+  return end === undefined ? text : `${text.slice(0, end)}… (${length ?? characters(text)} characters)`;
+}
+
+/**
+ * Where `text` is cut to show at most `max` characters, each code point taking `width(code point)` of them: the
+ * UTF-16 index of the first code point left out, or undefined when the whole fits.
+ */
+function cutAt(text: string, max: number, width: (code: number) => number): number | undefined {
+  let shown = 0;
+  for (let i = 0; i < text.length; ) {
+    const code = text.codePointAt(i) as number;
+    shown += width(code);
+    if (shown > max) return i;
+    i += code > 0xffff ? 2 : 1;
+  }
+  return undefined;
+}
+
+function isHigh(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLow(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

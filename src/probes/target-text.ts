@@ -1,6 +1,6 @@
 // How a value of what a target sent reads in a probe's reason: short and safe for any document JSON.parse returns. The
 // rest of what a target sends is quoted through excerpt() (src/excerpt.ts).
-import { excerpt } from '../excerpt.js';
+import { characters, excerpt, head } from '../excerpt.js';
 
 /**
  * `value` as JSON, cut to `max` characters and marked as excerpt marks a cut, with the length of the whole. Only what
@@ -12,10 +12,13 @@ import { excerpt } from '../excerpt.js';
 export function showJson(value: unknown, max: number): string {
   if (typeof value === 'number' && !Number.isFinite(value)) return 'a number beyond the range of a double (±1.8e308)';
   let text = '';
-  // Appends and tells whether there is room for more; past `max` nothing is written any more.
+  let count = 0; // characters of text
+  // Appends and tells whether there is room for more; past `max` characters nothing is written any more.
   const put = (s: string): boolean => {
-    text += s.slice(0, max + 1 - text.length);
-    return text.length <= max;
+    const part = head(s, max + 1 - count);
+    text += part;
+    count += characters(part);
+    return count <= max;
   };
   const write = (v: unknown): boolean => {
     if (Array.isArray(v)) {
@@ -28,23 +31,23 @@ export function showJson(value: unknown, max: number): string {
       let first = true;
       for (const [key, item] of Object.entries(v)) {
         if (item === undefined) continue;
-        if ((!first && !put(',')) || !put(`${JSON.stringify(key.slice(0, max))}:`) || !write(item)) return false;
+        if ((!first && !put(',')) || !put(`${JSON.stringify(head(key, max))}:`) || !write(item)) return false;
         first = false;
       }
       return put('}');
     }
-    if (typeof v === 'string') return put(JSON.stringify(v.slice(0, max)));
+    if (typeof v === 'string') return put(JSON.stringify(head(v, max)));
     return put(scalar(v));
   };
   write(value);
-  return text.length > max ? excerpt(text, max, jsonLength(value)) : text;
+  return count > max ? excerpt(text, max, jsonLength(value)) : text;
 }
 
 function scalar(v: unknown): string {
   return typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : String(v);
 }
 
-/** How long showJson's whole text of `value` is, counted without writing it and without recursing. */
+/** How many characters showJson's whole text of `value` has, counted without writing it and without recursing. */
 function jsonLength(value: unknown): number {
   let length = 0;
   const rest: unknown[] = [value];
@@ -57,11 +60,11 @@ function jsonLength(value: unknown): number {
       const entries = Object.entries(v).filter(([, item]) => item !== undefined);
       length += 2 + Math.max(0, entries.length - 1);
       for (const [key, item] of entries) {
-        length += JSON.stringify(key).length + 1;
+        length += characters(JSON.stringify(key)) + 1;
         rest.push(item);
       }
     } else {
-      length += typeof v === 'string' ? JSON.stringify(v).length : scalar(v).length;
+      length += typeof v === 'string' ? characters(JSON.stringify(v)) : scalar(v).length;
     }
   }
   return length;

@@ -17,6 +17,12 @@ describe('showJson', () => {
     expect(showJson(mixed, 3)).toBe(`{"a… (${JSON.stringify(mixed).length} characters)`);
   });
 
+  it('counts characters, not UTF-16 units: 😀 is one', () => {
+    expect(showJson('😀'.repeat(300), 10)).toBe(`"${'😀'.repeat(9)}… (302 characters)`);
+    expect(showJson({ '😀😀': ['😀'.repeat(150)] }, 200)).toBe(`{"😀😀":["${'😀'.repeat(150)}"]}`);
+    expect(showJson({ '😀😀': ['😀'.repeat(200)] }, 10)).toBe('{"😀😀":["😀😀… (211 characters)');
+  });
+
   it('shows the start of a value nested deeper than JSON.stringify can recurse', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
