@@ -34,6 +34,17 @@ export function excerpt(text: string, max = EXCERPT_CHARS, length?: number): str
 }
 
 /**
+ * `text` in double quotes, escaped as JSON.stringify escapes it, with at most `max` characters shown between the
+ * quotes: escapes count as shown (5,000 `"` show 100 of them as `\"`), and one is never split. A cut is marked as
+ * excerpt marks it, with the characters of `text`, inside the quotes: `"\"\"… (5000 characters)"`.
+ */
+export function quoted(text: string, max = EXCERPT_CHARS): string {
+  const end = cutAt(text, max, escapedWidth);
+  if (end === undefined) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, end)).slice(0, -1)}… (${characters(text)} characters)"`;
+}
+
+/**
  * Where `text` is cut to show at most `max` characters, each code point taking `width(code point)` of them: the
  * UTF-16 index of the first code point left out, or undefined when the whole fits.
  */
@@ -46,6 +57,13 @@ function cutAt(text: string, max: number, width: (code: number) => number): numb
     i += code > 0xffff ? 2 : 1;
   }
   return undefined;
+}
+
+/** How many characters JSON.stringify writes for one code point inside a string: `\"`, `\n`, `\u0001`, or itself. */
+function escapedWidth(code: number): number {
+  if (code === 0x22 || code === 0x5c || (code >= 0x08 && code <= 0x0d && code !== 0x0b)) return 2;
+  if (code < 0x20 || (code >= 0xd800 && code <= 0xdfff)) return 6; // a control character, a lone surrogate
+  return 1;
 }
 
 function isHigh(code: number): boolean {

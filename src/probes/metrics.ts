@@ -32,7 +32,7 @@
 import { type MetricsProbeConfig, probeRegex } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
-import { EXCERPT_CHARS, excerpt } from '../excerpt.js';
+import { characters, EXCERPT_CHARS, excerpt, quoted } from '../excerpt.js';
 import { type Matcher, matchesAll, selectorText } from '../matchers.js';
 import type { Regex } from '../regex.js';
 import type { Sample } from '../types.js';
@@ -250,7 +250,7 @@ async function scrape(
           const first = scraped.current.get(key);
           if (first) {
             throw new ScrapeRefused(
-              `has the series ${name}${formatLabels(first.labels)} twice, on lines ${first.line} and ${line}; ` +
+              `has the series ${seriesText(name, first.labels)} twice, on lines ${first.line} and ${line}; ` +
                 'a scrape must hold each series once (Prometheus refuses it too)',
             );
           }
@@ -354,7 +354,7 @@ function quantiles(
           : Number.isNaN(inf)
             ? 'its +Inf bucket is NaN'
             : 'it has a single bucket';
-    notes.push(`${h.as}${formatLabels(labels)}: ${why}, so no ${names.join(', ')} (histogram_quantile is NaN)`);
+    notes.push(`${seriesText(h.as, labels)}: ${why}, so no ${names.join(', ')} (histogram_quantile is NaN)`);
   }
   return samples;
 }
@@ -398,7 +398,7 @@ function errorPercents(
   if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
   const values = [];
   for (const g of groups.values()) {
-    if (g.all === 0) notes.push(`${e.as}${formatLabels(g.labels)}: no requests ${span.text}, so no error rate`);
+    if (g.all === 0) notes.push(`${seriesText(e.as, g.labels)}: no requests ${span.text}, so no error rate`);
     else values.push({ labels: g.labels, value: (100 * g.errors) / g.all });
   }
   return emit(e.as, values, notes);
@@ -408,7 +408,7 @@ function errorPercents(
 function emit(name: string, values: { labels: Record<string, string>; value: number }[], notes: string[]): Sample[] {
   const samples: Sample[] = [];
   for (const { labels, value } of values) {
-    if (Number.isNaN(value)) notes.push(`${name}${formatLabels(labels)} is NaN (a NaN in the exposition), not emitted`);
+    if (Number.isNaN(value)) notes.push(`${seriesText(name, labels)} is NaN (a NaN in the exposition), not emitted`);
     else samples.push(sample(name, value, labels));
   }
   return samples;
@@ -446,22 +446,38 @@ export function quantileName(q: number): string {
   return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
 }
 
+/** Names the exposition writes bare; any other is written in double quotes (Prometheus 3's UTF-8 names). */
+const PLAIN_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const PLAIN_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** The characters of a label name a message shows at most. */
+const LABEL_NAME_CHARS = 100;
+
 /**
- * How a series' labels read in a message, `{label="value",…}`, as much as an excerpt quotes: they are the target's.
- * A value is cut inside its quotes, which still close; labels past the excerpt's length are counted, not shown.
+ * How a series reads in a message, as the exposition writes it: `name{label="value",…}`, and a name that is not a
+ * plain one in quotes, the metric's then inside the braces: `{"go.gc_count","a.b"="v"}`. The labels are the target's:
+ * they show at most EXCERPT_CHARS characters, counted as shown (an escape such as `\"` is two). A name or value is
+ * cut inside its quotes, which still close; the labels past the budget are counted, not shown (`… and 32 more labels`).
  */
-function formatLabels(labels: Record<string, string>): string {
+function seriesText(name: string, labels: Record<string, string>): string {
   const pairs = Object.entries(labels);
-  const shown: string[] = [];
-  let length = 0;
-  for (const [k, v] of pairs) {
-    if (length >= EXCERPT_CHARS) {
-      shown.push(`… (${pairs.length} labels)`);
+  const shown: string[] = PLAIN_METRIC.test(name) ? [] : [JSON.stringify(name)];
+  let room = EXCERPT_CHARS;
+  for (const [i, [k, v]] of pairs.entries()) {
+    if (room <= 0) {
+      const more = pairs.length - i;
+      shown.push(`… and ${more} more ${more === 1 ? 'label' : 'labels'}`);
       break;
     }
-    const pair = `${excerpt(k, 100)}=${JSON.stringify(excerpt(v, EXCERPT_CHARS - length))}`;
-    shown.push(pair);
-    length += pair.length + 1;
+    const nameRoom = Math.min(LABEL_NAME_CHARS, room);
+    const label = PLAIN_LABEL.test(k) ? excerpt(k, nameRoom) : quoted(k, nameRoom - 2);
+    // A cut text is longer than its room by its mark, which the budget leaves out.
+    const labelChars = Math.min(characters(label), nameRoom);
+    const valueRoom = Math.max(room - labelChars - 3, 0);
+    const value = quoted(v, valueRoom);
+    shown.push(`${label}=${value}`);
+    room -= labelChars + 1 + Math.min(characters(value), valueRoom + 2) + 1;
   }
-  return shown.length > 0 ? `{${shown.join(',')}}` : '';
+  const braces = shown.length > 0 ? `{${shown.join(',')}}` : '';
+  return PLAIN_METRIC.test(name) ? `${name}${braces}` : braces;
 }

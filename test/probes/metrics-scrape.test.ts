@@ -156,6 +156,22 @@ describe('metrics probe when it cannot measure', () => {
     });
   });
 
+  it('names a series whose metric or label name is not a plain one in quotes, as the exposition writes it', async () => {
+    const twice = (metric: string, line: string) =>
+      setup({ gauges: [{ metric, as: 'x' }] }, (_req, res) => {
+        res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${line}\n${line}\n`);
+      }).run();
+    const at = `exposition from 127.0.0.1:${target.http.port} has the series`;
+    const after = 'twice, on lines 1 and 2; a scrape must hold each series once (Prometheus refuses it too)';
+    // One label whose name holds a quote, a comma and =, not the two labels a="b" and c="v".
+    expect(await twice('queue', '{"queue","a=\\"b\\",c"="v"} 1')).toMatchObject({
+      cannotMeasure: `${at} queue{"a=\\"b\\",c"="v"} ${after}`,
+    });
+    expect(await twice('go.gc_count', '{"go.gc_count",a="b"} 1')).toMatchObject({
+      cannotMeasure: `${at} {"go.gc_count",a="b"} ${after}`,
+    });
+  });
+
   it('refuses a body over max_body_bytes: by its Content-Length unread, or where reading passes the limit', async () => {
     const body = `${Array.from({ length: 400 }, (_, i) => `queue_depth{i="${i}"} ${i}`).join('\n')}\n`;
     const limited = { max_body_bytes: 4096, gauges: [{ metric: 'queue_depth', as: 'queue' }] };

@@ -351,7 +351,8 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     );
     const noted = await nan.run();
     // Cut inside its quotes, which still close.
-    expect(noted.detail).toContain(`queue{pool="${'x'.repeat(200)}… (500000 characters)"} is NaN`);
+    // 200 characters for the labels as shown: pool, =, the quotes and 193 x's.
+    expect(noted.detail).toContain(`queue{pool="${'x'.repeat(193)}… (500000 characters)"} is NaN`);
     expect(noted.detail?.length).toBeLessThan(1_000);
     const labels = Array.from({ length: 40 }, (_, i) => `l${String(i).padStart(2, '0')}="${'v'.repeat(20)}"`);
     const by = labels.map((l) => l.slice(0, 3));
@@ -359,10 +360,24 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
       res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth{${labels.join(',')}} NaN\n`),
     );
     const counted = await many.run();
-    // Labels past the excerpt are counted, not shown: seven whole, the eighth cut inside its quotes.
+    // Labels past the excerpt are counted, not shown: seven whole (189 characters with their commas), the eighth cut
+    // inside its quotes at the 200th, and 32 more.
     expect(counted.detail).toContain(
-      `queue{${labels.slice(0, 7).join(',')},l07="${'v'.repeat(11)}… (20 characters)",… (40 labels)} is NaN`,
+      `queue{${labels.slice(0, 7).join(',')},l07="vvvvv… (20 characters)",… and 32 more labels} is NaN`,
     );
+  });
+
+  it('counts the characters of a label value as shown: 😀 is one, an escaped quote two', async () => {
+    const emoji = `${'S'.repeat(199)}${'😀'.repeat(5_000)}`;
+    const wide = setup({ gauges: [{ metric: 'queue_depth', by: ['pool'], as: 'queue' }] }, (_req, res) =>
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth{pool="${emoji}"} NaN\n`),
+    );
+    expect((await wide.run()).detail).toContain(`queue{pool="${'S'.repeat(193)}… (5199 characters)"} is NaN`);
+    const quotes = setup({ gauges: [{ metric: 'queue_depth', by: ['pool'], as: 'queue' }] }, (_req, res) =>
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`queue_depth{pool="${'\\"'.repeat(5_000)}"} NaN\n`),
+    );
+    // 193 characters for the value: 96 escaped quotes, as a 97th would pass them.
+    expect((await quotes.run()).detail).toContain(`queue{pool="${'\\"'.repeat(96)}… (5000 characters)"} is NaN`);
   });
 
   it('takes a series without a label, or with it empty, as matching an empty value, and neither as matching !=""', async () => {
