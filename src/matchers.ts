@@ -2,8 +2,9 @@
 // of the config and the API, the list (`[{ label, op, value }]`) of the API and the store, and the text amtool writes
 // (`route=~"/api/.*"`) of the command line, queries and what is shown; and the one function every part of centinela
 // matches labels with (rules, silences, inhibitions, windows, the metrics probe's series selection). A leaf: it
-// imports only shared types and the regex compiler.
+// imports only shared types, the regex compiler and excerpt.
 import { z } from 'zod';
+import { excerpt } from './excerpt.js';
 import { compileRegex, type Regex } from './regex.js';
 import { type Labels, labelValue } from './types.js';
 
@@ -111,6 +112,12 @@ function compiled(fields: readonly MatcherFields[], ctx: z.RefinementCtx, path: 
   return out;
 }
 
+/** One entry of the map form as a matcher's fields: a value's leading `=~`, `!~` or `!=` is its operator. */
+function mapEntry(label: string, raw: string): MatcherFields {
+  const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
+  return { label, op, value: op === '=' ? raw : raw.slice(op.length) };
+}
+
 /**
  * Label matchers as a map, `{ route: "=~/api/.*", status: "!=200", container: grupo_gad_api }`.
  * A plain value is equality; `!=`, `=~`, `!~` prefixes mean what they mean in PromQL, so a value to equal that starts
@@ -120,10 +127,7 @@ function compiled(fields: readonly MatcherFields[], ctx: z.RefinementCtx, path: 
 export const matchers = withoutProto(
   'a label name',
   z.record(z.string().regex(LABEL_NAME), matcherValue).transform((map, ctx) => {
-    const fields = Object.entries(map).map(([label, raw]): MatcherFields => {
-      const op = (['=~', '!~', '!='] as const).find((p) => raw.startsWith(p)) ?? '=';
-      return { label, op, value: op === '=' ? raw : raw.slice(op.length) };
-    });
+    const fields = Object.entries(map).map(([label, raw]) => mapEntry(label, raw));
     return compiled(fields, ctx, (i) => [fields[i]?.label ?? i]);
   }),
 );
@@ -285,11 +289,37 @@ export function formatMatchers(matchers: readonly Matcher[]): Record<string, str
   );
 }
 
+/** A stored row's matchers that no longer read: what is wrong, and the matchers as stored (values cut) to show. */
+export interface Unreadable {
+  problem: string;
+  stored: { label: string; op: string; value: string }[];
+}
+
 /**
- * Matchers read back from the store, where they were written after being checked. A row edited by hand into
- * nonsense yields a matcher that matches nothing, so it can neither silence nor hold back every alert.
+ * Matchers read back from the store, where they were written after being checked. A row that no longer reads (one
+ * written by a version that took what this one refuses: a lookahead V8 ran, a value past a bound added since; or one
+ * edited by hand into nonsense) gives a matcher that matches nothing, so that it can neither silence nor hold back
+ * every alert, and `unreadable` says why, in words that quote no value.
  */
-export function storedMatchers(stored: StoredMatchers): Matcher[] {
+export function storedMatchers(stored: StoredMatchers): { matchers: Matcher[]; unreadable?: Unreadable } {
   const parsed = parseMatchers(stored);
-  return 'matchers' in parsed ? parsed.matchers : [{ label: '__unreadable__', op: '=', value: '\0' }];
+  if ('matchers' in parsed) return { matchers: parsed.matchers };
+  return {
+    matchers: [{ label: '__unreadable__', op: '=', value: '\0' }],
+    unreadable: { problem: parsed.problems.join('; '), stored: storedFields(stored) },
+  };
+}
+
+/** Whatever a row's matchers hold, as text fields to show, each value cut to an excerpt. */
+function storedFields(stored: unknown): Unreadable['stored'] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
+  const entries: unknown[] = Array.isArray(stored)
+    ? stored
+    : Object.entries(stored ?? {}).map(([label, raw]) =>
+        typeof raw === 'string' ? mapEntry(label, raw) : { label, value: raw },
+      );
+  return entries.map((e) => {
+    const f = (typeof e === 'object' && e !== null ? e : { value: e }) as Record<string, unknown>;
+    return { label: text(f.label), op: typeof f.op === 'string' ? f.op : '=', value: excerpt(text(f.value)) };
+  });
 }

@@ -8,6 +8,7 @@ import {
   MATCHER_VALUE_MAX,
   type MatcherFields,
   type MatchOp,
+  matcherFields,
   matcherText,
   matchesAll,
   parseMatchers,
@@ -191,20 +192,36 @@ describe('the list form', () => {
 describe('storedMatchers', () => {
   it('reads a row of the map form as it was read (=~ is a regex), the list form as written', () => {
     const old = storedMatchers({ shard: '=~.*', alertname: 'QueueDeep' });
-    expect(old.map(({ label, op, value }) => ({ label, op, value }))).toEqual([
+    expect(old.unreadable).toBeUndefined();
+    expect(matcherFields(old.matchers)).toEqual([
       { label: 'shard', op: '=~', value: '.*' },
       { label: 'alertname', op: '=', value: 'QueueDeep' },
     ]);
-    expect(matchesAll(old, { alertname: 'QueueDeep', shard: '7' })).toBe(true);
-    const now = storedMatchers([{ label: 'shard', op: '=', value: '=~.*' }]);
+    expect(matchesAll(old.matchers, { alertname: 'QueueDeep', shard: '7' })).toBe(true);
+    const now = storedMatchers([{ label: 'shard', op: '=', value: '=~.*' }]).matchers;
     expect([matchesAll(now, { shard: '7' }), matchesAll(now, { shard: '=~.*' })]).toEqual([false, true]);
   });
 
-  it('reads a row edited into nonsense as matching nothing', () => {
-    for (const bad of [[{ label: 'a', op: '~', value: '' }], { a: 1 }, [{ label: 'a' }]]) {
-      const m = storedMatchers(bad as never);
-      expect([matchesAll(m, {}), matchesAll(m, { a: '' })]).toEqual([false, false]);
+  it('reads a row edited into nonsense, or no longer taken, as matching nothing, saying why and what it holds', () => {
+    for (const bad of [
+      [{ label: 'a', op: '~', value: '' }],
+      { a: 1 },
+      [{ label: 'a' }],
+      [{ label: 'a', op: '=~', value: '(?!x)' }],
+      { a: `=~${'x'.repeat(2000)}` },
+    ]) {
+      const read = storedMatchers(bad as never);
+      expect([matchesAll(read.matchers, {}), matchesAll(read.matchers, { a: '' })]).toEqual([false, false]);
+      expect(read.unreadable?.problem).toMatch(/^(0|0\.op|0\.value|a): /);
     }
+    expect(storedMatchers({ a: 1 } as never).unreadable?.stored).toEqual([{ label: 'a', op: '=', value: '1' }]);
+    expect(storedMatchers([{ label: 'a' }] as never).unreadable?.stored).toEqual([{ label: 'a', op: '=', value: '' }]);
+    expect(storedMatchers({ a: `=~${'x'.repeat(2000)}` }).unreadable).toEqual({
+      problem:
+        "a: is too long: its value has 2000 characters, and a matcher's (after its =~, != or !~) has at most 1024. " +
+        'Shorten it, or split it into several silences, windows or rules',
+      stored: [{ label: 'a', op: '=~', value: `${'x'.repeat(200)}… (2000 characters)` }],
+    });
   });
 });
 

@@ -19,7 +19,10 @@ function describe(w: MaintenanceView): string {
   const holds = w.matchers.length ? `  holds ${selectorText(w.matchers)}` : '';
   const end =
     w.state === 'open' ? `until ${w.endsAt} at the latest` : `closed ${w.closedAt ?? ''} ${w.closedBecause ?? ''}`;
-  return `${w.id}  ${w.state.padEnd(6)}  ${what}${holds}  ${end}${w.reason ? `  — ${w.reason}` : ''}`;
+  const unreadable = w.unreadable
+    ? `  — its matchers cannot be read (${w.unreadable}): it holds back nothing. End it and open it again`
+    : '';
+  return `${w.id}  ${w.state.padEnd(6)}  ${what}${holds}  ${end}${w.reason ? `  — ${w.reason}` : ''}${unreadable}`;
 }
 
 /** The one open one-shot window, when `maintenance end` is given no id. */

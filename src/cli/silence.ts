@@ -21,7 +21,10 @@ export function parseMatcher(text: string, previous: MatcherFields[] = []): Matc
 
 function describe(s: SilenceView): string {
   const matchers = selectorText(s.matchers);
-  return `${s.id}  ${s.state.padEnd(7)}  ${matchers}  until ${s.endsAt}  by ${s.createdBy}: ${s.reason}`;
+  const unreadable = s.unreadable
+    ? `  — its matchers cannot be read (${s.unreadable}): it silences nothing. Expire it and create it again`
+    : '';
+  return `${s.id}  ${s.state.padEnd(7)}  ${matchers}  until ${s.endsAt}  by ${s.createdBy}: ${s.reason}${unreadable}`;
 }
 
 type Opts = { url?: string; token?: string };

@@ -2,18 +2,18 @@
 // changes them. Plain methods over the store and the evaluator's last committed state; no HTTP here. Errors are
 // AlertingError.
 import type { Clock } from '../clock.js';
-import { type Matcher, matchesAll } from '../matchers.js';
+import { type Matcher, matchesAll, type Unreadable } from '../matchers.js';
 import { activeSince, alertPriority, buildAlert, type Entry, type Hold, matchableLabels } from '../rules/alert.js';
 import type { HistoryEntry, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
 import type { ExternalAlert } from '../rules/external.js';
-import { newWindow, type ProbeHealth, type WindowInput, windowMatchers } from '../rules/maintenance.js';
+import { newWindow, type ProbeHealth, type WindowInput } from '../rules/maintenance.js';
 import { lengthLimits, type Silence, type SilenceInput, type SilenceState } from '../rules/silences.js';
 import type { AlertState } from '../rules/state-machine.js';
 import type { AlertStore } from '../store/store.js';
 import { type Alert, type Labels, labelValue, PRIORITIES, type Priority } from '../types.js';
-import type { Silences } from './stored-silences.js';
+import { type Silences, storedWindowMatchers, type UnreadableWarning } from './stored-silences.js';
 
 /** What the last committed evaluation left, as the API reads it. */
 export interface Snapshot {
@@ -65,7 +65,11 @@ export type WindowView =
       endsAt: number;
       open: boolean;
     }
-  | ({ kind: 'one-shot'; open: boolean } & Omit<WindowRecord, 'matchers'> & { matchers: Matcher[] });
+  | ({ kind: 'one-shot'; open: boolean } & Omit<WindowRecord, 'matchers'> & {
+        /** Matching nothing when the stored ones no longer read (`unreadable`). */
+        matchers: Matcher[];
+        unreadable?: Unreadable;
+      });
 
 export interface AlertsApiDeps {
   store: AlertStore;
@@ -73,6 +77,8 @@ export interface AlertsApiDeps {
   alerting: Alerting;
   clock: Clock;
   snapshot: () => Snapshot;
+  /** Told of a stored window whose matchers no longer read. */
+  unreadable: UnreadableWarning;
 }
 
 /** Alerts, silences and windows for the API and the status page. */
@@ -163,13 +169,13 @@ export class AlertsApi {
       open: store.openWindows(),
     });
     this.#d.store.addWindow(record);
-    return oneShotView(record);
+    return this.#oneShotView(record);
   }
 
   /** One window by id: a one-shot window, or a recurring one by its name (AlertingError WINDOW_NOT_FOUND). */
   getWindow(id: string): WindowView {
     const w = this.#d.store.getWindow(id);
-    if (w) return oneShotView(w);
+    if (w) return this.#oneShotView(w);
     const recurring = this.#d.alerting.windows.find((r) => r.name === id);
     const at = recurring?.at(this.#d.clock.now());
     if (!recurring || !at) throw new AlertingError('WINDOW_NOT_FOUND', `no maintenance window "${id}"`);
@@ -183,7 +189,7 @@ export class AlertsApi {
   recordOutput(id: string, output: string, ended: boolean): WindowView {
     this.#oneShot(id);
     this.#d.store.recordWindowOutput(id, output, ended ? this.#d.clock.now() : undefined);
-    return oneShotView(this.#oneShot(id));
+    return this.#oneShotView(this.#oneShot(id));
   }
 
   /** Closes a one-shot window now. */
@@ -194,7 +200,7 @@ export class AlertsApi {
     }
     const closed: WindowRecord = { ...w, closedAt: this.#d.clock.now(), closedBy: by, outcome: 'closed' };
     this.#d.store.updateWindow(closed);
-    return oneShotView(closed);
+    return this.#oneShotView(closed);
   }
 
   /** Recurring windows (their current or next occurrence) and one-shot windows, open ones first. */
@@ -205,7 +211,7 @@ export class AlertsApi {
       const at = w.at(now);
       if (at) views.push({ kind: 'recurring', id: w.name, matchers: w.matchers, reason: w.reason, ...at });
     }
-    for (const w of this.#d.store.listWindows()) views.push(oneShotView(w));
+    for (const w of this.#d.store.listWindows()) views.push(this.#oneShotView(w));
     const wanted = filter.state === undefined ? views : views.filter((v) => v.open === (filter.state === 'open'));
     return wanted.sort((a, b) => Number(b.open) - Number(a.open));
   }
@@ -240,8 +246,9 @@ export class AlertsApi {
     const watches = { probe: e.rule.probe, sample: e.rule.sample };
     return { alert, state: e.inst.state, since: e.inst.since, group, watches, ...(received ? { received } : {}) };
   }
-}
 
-function oneShotView(w: WindowRecord): WindowView {
-  return { ...w, kind: 'one-shot', matchers: windowMatchers(w), open: w.closedAt === undefined };
+  #oneShotView(w: WindowRecord): WindowView {
+    const { matchers, unreadable } = storedWindowMatchers(w, this.#d.unreadable);
+    return { ...w, kind: 'one-shot', matchers, ...(unreadable ? { unreadable } : {}), open: w.closedAt === undefined };
+  }
 }

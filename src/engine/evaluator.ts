@@ -9,6 +9,7 @@
 // rolls back, nothing is lost: the store's generation is then behind the evaluator's, and the next evaluate reloads
 // from the store. On a config reload build a new Evaluator (state carries over through the store) and close() the
 // old one.
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { matchesAll } from '../matchers.js';
 import { type AlertContext, buildAlert, type Entry, type Hold } from '../rules/alert.js';
@@ -30,7 +31,7 @@ import { stepWithFast } from '../rules/fast-path.js';
 import { trackFlapping } from '../rules/flapping.js';
 import { computeHolds, DraftHolds, freshHolds, type HoldSources, inhibitingAs, mergeHolds } from '../rules/holds.js';
 import type { AlertKind } from '../rules/known-names.js';
-import { advanceWindow, healthy, type ProbeHealth, windowMatchers } from '../rules/maintenance.js';
+import { advanceWindow, healthy, type ProbeHealth } from '../rules/maintenance.js';
 import { type Release, release } from '../rules/release.js';
 import { alertId, alertLabels, compare, observe, type Rule, removedRule } from '../rules/rule.js';
 import {
@@ -59,7 +60,7 @@ import {
   type Sample,
 } from '../types.js';
 import { AlertsApi } from './alerts-api.js';
-import { Silences } from './stored-silences.js';
+import { Silences, storedWindowMatchers, type UnreadableWarning, warnUnreadable } from './stored-silences.js';
 
 const NO_DATA: Observation = { kind: 'no-data' };
 /** What an instance never seen is, for the question whether it is open. */
@@ -100,6 +101,8 @@ export interface EvaluatorOptions {
   store: Store;
   clock: Clock;
   alerting: Alerting;
+  /** Told once of each stored silence or window whose matchers no longer read. */
+  log: Logger;
 }
 
 interface Draft {
@@ -151,6 +154,7 @@ export class Evaluator {
   readonly #identities = new Map<string, Map<string, { id: string; labels: Labels }>>();
   readonly #store: AlertStore;
   readonly #silences: Silences;
+  readonly #unreadable: UnreadableWarning;
   readonly #entries = new Map<string, Entry>();
   readonly #details = new Map<string, string>();
   readonly #health = new Map<string, ProbeHealth>();
@@ -195,13 +199,15 @@ export class Evaluator {
   #generation = Number.NaN;
   #prunedAt = Number.NEGATIVE_INFINITY;
 
-  constructor({ store, clock, alerting }: EvaluatorOptions) {
+  constructor({ store, clock, alerting, log }: EvaluatorOptions) {
     this.#store = store.alerts;
     this.#unitOfWork = (fn) => store.unitOfWork(fn);
-    this.#silences = new Silences(this.#store, alerting, () => this.#receivedKinds());
+    this.#unreadable = warnUnreadable(log);
+    this.#silences = new Silences(this.#store, alerting, () => this.#receivedKinds(), this.#unreadable);
     this.api = new AlertsApi({
       store: this.#store,
       silences: this.#silences,
+      unreadable: this.#unreadable,
       alerting,
       clock,
       snapshot: () => {
@@ -654,7 +660,11 @@ export class Evaluator {
     const now = draft.now;
     const windows = [
       ...this.#alerting.windows.filter((w) => w.at(now)?.open).map((w) => ({ id: w.name, matchers: w.matchers })),
-      ...oneShot.map((w) => ({ id: w.id, matchers: windowMatchers(w), budget: w.budget })),
+      ...oneShot.map((w) => ({
+        id: w.id,
+        matchers: storedWindowMatchers(w, this.#unreadable).matchers,
+        budget: w.budget,
+      })),
     ];
     const sources: HoldSources = {
       now,

@@ -96,7 +96,7 @@ export class Engine {
     this.#log = deps.log;
     this.#metrics = deps.metrics;
     this.#runSoon = deps.runSoon ?? (() => {});
-    this.#evaluator = new Evaluator({ store: deps.store, clock: deps.clock, alerting: deps.alerting });
+    this.#evaluator = new Evaluator({ store: deps.store, clock: deps.clock, alerting: deps.alerting, log: deps.log });
     this.#history = new History(deps.store.history, deps.alerting, deps.history ?? (() => HISTORY_DEFAULTS));
     this.#pages = deps.paging !== undefined;
     this.#paging = deps.paging ?? NOBODY;
@@ -254,7 +254,7 @@ export class Engine {
    */
   reload(alerting: Alerting, paging: Paging): void {
     const old = this.#evaluator;
-    this.#evaluator = new Evaluator({ store: this.#store, clock: this.#clock, alerting });
+    this.#evaluator = new Evaluator({ store: this.#store, clock: this.#clock, alerting, log: this.#log });
     old.close();
     this.#history.setAlerting(alerting);
     this.#paging = paging;

@@ -133,7 +133,8 @@ function ackOf(ack: AckInfo): AckView {
 function silenceView(s: Silence): SilenceView {
   return {
     id: s.id,
-    matchers: matcherFields(s.matchers),
+    matchers: s.unreadable?.stored ?? matcherFields(s.matchers),
+    ...(s.unreadable ? { unreadable: s.unreadable.problem } : {}),
     startsAt: iso(s.startsAt),
     endsAt: iso(s.expiredAt ?? s.endsAt),
     createdBy: s.owner,
@@ -174,7 +175,8 @@ function windowView(w: WindowView): MaintenanceView {
     id: w.id,
     kind: 'one-shot',
     probes: w.probes,
-    matchers: matcherFields(w.matchers),
+    matchers: w.unreadable?.stored ?? matcherFields(w.matchers),
+    ...(w.unreadable ? { unreadable: w.unreadable.problem } : {}),
     startsAt: iso(w.openedAt),
     endsAt: iso(w.endsAt),
     reason: w.reason,

@@ -1,11 +1,14 @@
-// Silences kept in the store: created, listed, ended through the API, and read by the evaluator at every evaluation.
-// What a silence is and how a new one is checked is pure, in src/rules/silences.ts.
-import type { Matcher } from '../matchers.js';
+// Silences kept in the store: created, listed, ended through the API, and read by the evaluator at every evaluation;
+// and the warning, once each, for a stored silence or window whose matchers no longer read. What a silence is and how
+// a new one is checked is pure, in src/rules/silences.ts.
+import type { Logger } from 'pino';
+import type { Matcher, Unreadable } from '../matchers.js';
 import { storedMatchers } from '../matchers.js';
-import type { SilenceRecord } from '../rules/alert-records.js';
+import type { SilenceRecord, WindowRecord } from '../rules/alert-records.js';
 import type { Alerting } from '../rules/alerting.js';
 import { AlertingError } from '../rules/errors.js';
 import type { AlertKind } from '../rules/known-names.js';
+import { windowMatchers } from '../rules/maintenance.js';
 import {
   type LengthLimits,
   lengthLimits,
@@ -17,6 +20,37 @@ import {
 } from '../rules/silences.js';
 import type { AlertStore } from '../store/store.js';
 
+/** Tells of a stored silence or window whose matchers no longer read, given its id and why. */
+export type UnreadableWarning = (kind: 'silence' | 'window', id: string, unreadable: Unreadable) => void;
+
+/**
+ * An UnreadableWarning that logs each silence or window once, where it is first read (at the first evaluation for
+ * one in force, when listed for another), not at every evaluation. It names the id and the problem, whose words
+ * quote no matcher value: a stored one may be long.
+ */
+export function warnUnreadable(log: Logger): UnreadableWarning {
+  const told = new Set<string>();
+  return (kind, id, { problem }) => {
+    if (told.has(`${kind} ${id}`)) return;
+    told.add(`${kind} ${id}`);
+    const fix =
+      kind === 'silence'
+        ? 'it silences nothing. Expire it and create it again'
+        : 'it holds back nothing. End it and open it again';
+    log.warn({ [kind]: id }, `${kind} ${id}: its matchers cannot be read (${problem}): ${fix}`);
+  };
+}
+
+/** A one-shot window's matchers (see windowMatchers); ones that no longer read are told to `unreadable`. */
+export function storedWindowMatchers(
+  w: WindowRecord,
+  unreadable: UnreadableWarning,
+): ReturnType<typeof windowMatchers> {
+  const read = windowMatchers(w);
+  if (read.unreadable) unreadable('window', w.id, read.unreadable);
+  return read;
+}
+
 /** Silences over the store, checked against the alerts they could match. */
 export class Silences {
   readonly #store: AlertStore;
@@ -25,16 +59,22 @@ export class Silences {
   readonly #received: () => readonly AlertKind[];
   /** evaluation.max_silences: how many may be live (in force or waiting to start) at once. */
   readonly #maxLive: number;
+  readonly #unreadable: UnreadableWarning;
   /** The live silences' matchers, parsed once: rebuilt at each `active`, so it holds no ended silence. */
-  #parsed = new Map<string, Matcher[]>();
+  #parsed = new Map<string, ReturnType<typeof storedMatchers>>();
 
-  /** `received`: the alerts sources have sent that are open, which a silence may name besides the config's. */
+  /**
+   * `received`: the alerts sources have sent that are open, which a silence may name besides the config's;
+   * `unreadable`: told of a stored silence whose matchers no longer read.
+   */
   constructor(
     store: AlertStore,
     alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes' | 'evaluation'>,
     received: () => readonly AlertKind[],
+    unreadable: UnreadableWarning,
   ) {
     this.#store = store;
+    this.#unreadable = unreadable;
     this.#alerting = alerting;
     this.#limits = lengthLimits(alerting.evaluation.silence_max);
     this.#maxLive = alerting.evaluation.max_silences;
@@ -98,15 +138,19 @@ export class Silences {
   /** Silences in force at `now`, for the evaluator. */
   active(now: number): { id: string; matchers: Matcher[] }[] {
     const live = this.#store.liveSilences(now);
-    this.#parsed = new Map(live.map((s) => [s.id, this.#matchers(s)]));
-    return live.filter((s) => s.startsAt <= now).map((s) => ({ id: s.id, matchers: this.#matchers(s) }));
+    this.#parsed = new Map(live.map((s) => [s.id, this.#read(s)]));
+    return live.filter((s) => s.startsAt <= now).map((s) => ({ id: s.id, matchers: this.#read(s).matchers }));
   }
 
   #view(record: SilenceRecord, now: number): Silence {
-    return { ...record, matchers: this.#matchers(record), state: silenceState(record, now) };
+    const { matchers, unreadable } = this.#read(record);
+    return { ...record, matchers, ...(unreadable ? { unreadable } : {}), state: silenceState(record, now) };
   }
 
-  #matchers(record: SilenceRecord): Matcher[] {
-    return this.#parsed.get(record.id) ?? storedMatchers(record.matchers);
+  /** The silence's matchers; one whose matchers no longer read matches nothing, and is told once. */
+  #read(record: SilenceRecord): ReturnType<typeof storedMatchers> {
+    const read = this.#parsed.get(record.id) ?? storedMatchers(record.matchers);
+    if (read.unreadable) this.#unreadable('silence', record.id, read.unreadable);
+    return read;
   }
 }

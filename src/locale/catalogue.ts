@@ -195,6 +195,9 @@ const en = {
   'status.moreOnMetrics': '+{count} more on /metrics',
   'status.silenceStarts': 'starts in {starts}, lasts {lasts}',
   'status.silenceEnds': 'ends in {ends}',
+  'status.silenceUnreadable':
+    'its matchers cannot be read ({problem}): it silences nothing. Expire it and create it again',
+  'status.windowUnreadable': 'its matchers cannot be read ({problem}): it holds back nothing. End it and open it again',
   'status.windowUntil': 'until {probes} {count:passes|pass} again',
   'status.windowRecurring': 'recurring',
   'status.windowRollback': 'rollback',
@@ -491,6 +494,10 @@ const es: Record<MessageKey, string> = {
   'status.moreOnMetrics': '+{count} más en /metrics',
   'status.silenceStarts': 'empieza en {starts}, dura {lasts}',
   'status.silenceEnds': 'termina en {ends}',
+  'status.silenceUnreadable':
+    'sus condiciones no se pueden leer ({problem}): no silencia nada. Expírelo y créelo de nuevo',
+  'status.windowUnreadable':
+    'sus condiciones no se pueden leer ({problem}): no retiene nada. Ciérrela y ábrala de nuevo',
   'status.windowUntil': 'hasta que {probes} {count:vuelva|vuelvan} a pasar',
   'status.windowRecurring': 'recurrente',
   'status.windowRollback': 'reversión (rollback)',

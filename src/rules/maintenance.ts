@@ -7,7 +7,7 @@ import type { MaintenanceConfig } from '../config/schema.js';
 import { CronSchedule } from '../cron.js';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
-import type { Matcher } from '../matchers.js';
+import type { Matcher, Unreadable } from '../matchers.js';
 import { matcherFields, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { WindowRecord } from './alert-records.js';
@@ -233,7 +233,10 @@ export function advanceWindow(w: WindowRecord, health: ReadonlyMap<string, Probe
   return failed === w.failed ? w : { ...w, failed };
 }
 
-/** The alerts a one-shot window holds back: its matchers, or none (every alert) when it has none. */
-export function windowMatchers(w: WindowRecord): Matcher[] {
-  return w.matchers === undefined ? [] : storedMatchers(w.matchers);
+/**
+ * The alerts a one-shot window holds back: its matchers, or none (every alert) when it has none; matchers that match
+ * nothing, and why, when its stored ones no longer read (see storedMatchers).
+ */
+export function windowMatchers(w: WindowRecord): { matchers: Matcher[]; unreadable?: Unreadable } {
+  return w.matchers === undefined ? { matchers: [] } : storedMatchers(w.matchers);
 }

@@ -4,7 +4,7 @@
 // (src/engine/stored-silences.ts); ended silences stay there for the record.
 import { randomBytes } from 'node:crypto';
 import { formatDuration, LONGEST_DURATION_MS } from '../duration.js';
-import { type Matcher, matcherFields, matchesAll } from '../matchers.js';
+import { type Matcher, matcherFields, matchesAll, type Unreadable } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
 import { AlertingError, type AlertingErrorCode } from './errors.js';
@@ -14,7 +14,10 @@ export type SilenceState = 'pending' | 'active' | 'expired';
 
 /** A silence as the API shows it. */
 export interface Silence extends Omit<SilenceRecord, 'matchers'> {
+  /** Matching nothing when the stored ones no longer read (`unreadable`). */
   matchers: Matcher[];
+  /** Why the stored matchers no longer read, and what they hold, to show. */
+  unreadable?: Unreadable;
   state: SilenceState;
 }
 

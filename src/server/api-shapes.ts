@@ -137,7 +137,10 @@ export type SilenceState = 'pending' | 'active' | 'expired';
 
 export interface SilenceView {
   id: string;
+  /** As stored, each value cut to an excerpt, when they no longer read (`unreadable`). */
   matchers: { label: string; op: string; value: string }[];
+  /** Why the stored matchers no longer read (a version since refuses them): the silence silences nothing. */
+  unreadable?: string;
   startsAt: string;
   endsAt: string;
   createdBy: string;
@@ -152,8 +155,10 @@ export interface MaintenanceView {
   name?: string;
   /** One-shot windows close early when these probes pass again. */
   probes: string[];
-  /** The alerts it holds back; empty means every alert. */
+  /** The alerts it holds back; empty means every alert. As stored, values cut, when they no longer read. */
   matchers: { label: string; op: string; value: string }[];
+  /** Why a one-shot window's stored matchers no longer read: it holds back nothing. */
+  unreadable?: string;
   startsAt: string;
   endsAt: string;
   reason?: string;

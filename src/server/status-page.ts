@@ -459,7 +459,10 @@ function silenceRow(s: SilenceView, now: number, lang: Locale): SafeHtml {
     startsAt > now
       ? t(lang, 'status.silenceStarts', { starts: age(startsAt - now), lasts: age(Date.parse(s.endsAt) - startsAt) })
       : t(lang, 'status.silenceEnds', { ends: age(Date.parse(s.endsAt) - now) });
-  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span><br>${s.reason} \u2014 ${s.createdBy}, ${when}</div>`;
+  const unreadable = s.unreadable
+    ? html`<br><strong>${t(lang, 'status.silenceUnreadable', { problem: s.unreadable })}</strong>`
+    : '';
+  return html`<div class="card" data-silence-id="${s.id}"><span class="labels">{${matchers}}</span>${unreadable}<br>${s.reason} \u2014 ${s.createdBy}, ${when}</div>`;
 }
 
 function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
@@ -470,7 +473,10 @@ function windowRow(w: MaintenanceView, now: number, lang: Locale): SafeHtml {
   const holds = w.matchers.length ? `{${w.matchers.map(matcherText).join(', ')}}` : t(lang, 'status.everyAlert');
   const atMost = t(lang, 'status.windowAtMost', { age: age(Date.parse(w.endsAt) - now) });
   const rollback = w.rollback ? html`<strong>${t(lang, 'status.windowRollback')}</strong>: ` : '';
-  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` \u2014 ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span></div>`;
+  const unreadable = w.unreadable
+    ? html`<br><strong>${t(lang, 'status.windowUnreadable', { problem: w.unreadable })}</strong>`
+    : '';
+  return html`<div class="card" data-window-id="${w.id}">${rollback}${what}${w.reason ? html` \u2014 ${w.reason}` : ''}${w.openedBy ? html` (${w.openedBy})` : ''}, ${atMost}<br><span class="labels">${t(lang, 'status.holdsBack', { what: holds })}</span>${unreadable}</div>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

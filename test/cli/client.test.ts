@@ -297,3 +297,46 @@ describe('centinela ack', () => {
     );
   });
 });
+
+describe('a silence and a window stored by an older version, whose matchers no longer read', () => {
+  it('are listed with their matchers as stored and why they silence nothing, and can be ended', {
+    timeout: CLI_RUNS_MS,
+  }, async () => {
+    // Issue 13 review r13e, D3: a lookahead V8 took, written in the map form as versions before wrote it; such a row
+    // was listed as {__unreadable__="\0"}.
+    const now = d.clock.now();
+    const stored = JSON.stringify({ alertname: '=~(?=Api)ApiDown' });
+    d.db
+      .prepare(
+        `INSERT INTO silences (id, matchers, starts_at, ends_at, owner, reason, created_at)
+          VALUES ('sil_old', ?, ?, ?, 'ana', 'old', ?)`,
+      )
+      .run(stored, now - 60_000, now + 3_600_000, now - 60_000);
+    d.db
+      .prepare(
+        `INSERT INTO maintenance_windows (id, probes, matchers, reason, owner, priority, opened_at, ends_at, settle,
+          failed, rollback) VALUES ('win_old', '["api_health"]', ?, 'deploy', 'ana', 'P1', ?, ?, 120000, '[]', 0)`,
+      )
+      .run(stored, now - 60_000, now + 900_000);
+    const why =
+      'alertname: is not a regular expression (invalid or unsupported Perl syntax; regexes are RE2 syntax, as in ' +
+      'Prometheus and Alertmanager, which has no lookahead, lookbehind nor backreference)';
+
+    const silences = await centinela(['silence', 'list']);
+    expect(silences).toMatchObject({ code: 0, err: '' });
+    expect(silences.out).toContain(
+      `sil_old  active   {alertname=~"(?=Api)ApiDown"}  until ${new Date(now + 3_600_000).toISOString()}  by ana: ` +
+        `old  — its matchers cannot be read (${why}): it silences nothing. Expire it and create it again\n`,
+    );
+    const windows = await centinela(['maintenance', 'list', '--json']);
+    expect(JSON.parse(windows.out)).toContainEqual(
+      expect.objectContaining({ id: 'win_old', matchers: [{ label: 'alertname', op: '=~', value: '(?=Api)ApiDown' }] }),
+    );
+    expect(JSON.parse(windows.out).find((w: { id: string }) => w.id === 'win_old').unreadable).toBe(why);
+    for (const out of [silences.out, windows.out]) expect(out).not.toMatch(/__unreadable__|\0|\\u0000/);
+
+    expect((await centinela(['silence', 'expire', 'sil_old'])).out).toContain('sil_old  expired');
+    const ended = await centinela(['maintenance', 'end', 'win_old']);
+    expect(ended.out).toContain(`— its matchers cannot be read (${why}): it holds back nothing. End it and open it`);
+  });
+});

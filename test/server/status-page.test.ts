@@ -124,6 +124,46 @@ describe('status page rendering', () => {
     expect(render(false, 'en')).not.toContain('<strong>rollback</strong>');
   });
 
+  it('shows a silence and a window whose stored matchers no longer read, and why, in the reader’s language', () => {
+    // Issue 13 review r13e, D3: such a row was listed as {__unreadable__="\0"}, a NUL on the page.
+    const problem = '0: is not a regular expression (invalid or unsupported Perl syntax; …)';
+    const matchers = [{ label: 'alertname', op: '=~', value: '(?=Disk)DiskFull\u001b' }];
+    const silence = {
+      id: 's1',
+      matchers,
+      unreadable: problem,
+      startsAt: iso(60_000),
+      endsAt: iso(-60 * 60_000),
+      createdBy: 'ana',
+      reason: 'disk work',
+      state: 'active' as const,
+    };
+    const window = {
+      id: 'w1',
+      kind: 'one-shot' as const,
+      probes: ['api_health'],
+      matchers,
+      unreadable: problem,
+      startsAt: iso(60_000),
+      endsAt: iso(-14 * 60_000),
+      state: 'open' as const,
+    };
+    const render = (locale: 'es' | 'en') =>
+      renderStatus(view({ silences: [silence], windows: [window] }), NOW, { locale, timezone: 'UTC' }, WRITER).value;
+    const en = render('en');
+    expect(en).toContain('{alertname=~&quot;(?=Disk)DiskFull\\x1b&quot;}');
+    expect(en).toContain(
+      `<strong>its matchers cannot be read (${escapeHtml(problem)}): it silences nothing. Expire it and create it again</strong>`,
+    );
+    expect(en).toContain(
+      `<strong>its matchers cannot be read (${escapeHtml(problem)}): it holds back nothing. End it and open it again</strong>`,
+    );
+    const es = render('es');
+    expect(es).toContain('no silencia nada. Expírelo y créelo de nuevo</strong>');
+    expect(es).toContain('no retiene nada. Ciérrela y ábrala de nuevo</strong>');
+    for (const c of ['\0', '\u001b']) expect(en + es).not.toContain(c);
+  });
+
   it('shows an Ack form for an unacknowledged firing alert, with priority, age, who was paged and its timeline', () => {
     const out = renderStatus(view({ alerts: [alert({})] }), NOW, DEFAULT_READING, WRITER).value;
     expect(out).toContain('data-ack="a1"');

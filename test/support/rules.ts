@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { expect } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -66,8 +66,12 @@ export class RulesHarness {
   readonly #reading: Reading;
   last: Evaluation | undefined;
 
-  constructor(config: HarnessConfig, opts: { clock?: FakeClock; path?: string; reading?: Reading } = {}) {
+  readonly #log: Logger;
+
+  /** `log`: the engine's logger (silent unless a test reads what it logs). */
+  constructor(config: HarnessConfig, opts: { clock?: FakeClock; path?: string; reading?: Reading; log?: Logger } = {}) {
     this.#alerts = 'loaded' in config ? (config.loaded as AlertsFile) : alertsFile.parse(config);
+    this.#log = opts.log ?? silent;
     this.#reading = opts.reading ?? DEFAULT_READING;
     this.clock = opts.clock ?? new FakeClock(Date.UTC(2026, 0, 5, 10, 0, 0));
     this.path = opts.path ?? tempStatePath();
@@ -84,7 +88,7 @@ export class RulesHarness {
   #build(): Engine {
     const { alerting, issues } = compileAlerting(this.#alerts, this.#reading);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
-    return new Engine({ store: this.store, clock: this.clock, log: silent, alerting });
+    return new Engine({ store: this.store, clock: this.clock, log: this.#log, alerting });
   }
 
   /** The SQLite handle under the store. */
