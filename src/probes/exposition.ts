@@ -14,7 +14,7 @@
 // The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time and lets the loop turn
 // (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU but delays no one.
 import { setImmediate as loopTurn } from 'node:timers/promises';
-import { excerpt } from '../excerpt.js';
+import { excerpt, quoted } from '../excerpt.js';
 
 /** Metric types a `# TYPE` line may declare: the 0.0.4 ones and OpenMetrics' additions. */
 const TYPES = new Set([
@@ -208,6 +208,18 @@ const CLOSE = 125;
 const RECENT_NAMES = 4;
 const RADIX = new Set([120, 88, 111, 79, 98, 66]); // x X o O b B
 
+/** Names the exposition writes bare; any other is written in double quotes (Prometheus 3's UTF-8 names). */
+export const PLAIN_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+export const PLAIN_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * A metric or label name in a message as the exposition writes it, bare when `plain` takes it, else in quotes (a label
+ * `a,b` shown bare reads as two), cut to an excerpt.
+ */
+function nameText(name: string, plain: RegExp): string {
+  return plain.test(name) ? excerpt(name) : quoted(name);
+}
+
 // Character classes, by char code: metric names are [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*.
 const METRIC_START = 1;
 const METRIC_CHAR = 2;
@@ -380,7 +392,7 @@ class LineParser {
     }
     if (this.#pos < end && !isBlank(text.charCodeAt(this.#pos))) {
       throw this.#error(
-        `expected a space after the metric name ${excerpt(family)}, found ${shown(text, this.#pos, end)}`,
+        `expected a space after the metric name ${nameText(family, PLAIN_METRIC_NAME)}, found ${shown(text, this.#pos, end)}`,
       );
     }
     if (keyword !== 'TYPE') return; // HELP text and UNIT are free text the probe does not use
@@ -388,7 +400,7 @@ class LineParser {
     const type = this.#token(end);
     if (!TYPES.has(type)) {
       throw this.#error(
-        `unknown metric type "${excerpt(type)}" for ${excerpt(family)}; expected counter, gauge, histogram, summary or untyped` +
+        `unknown metric type "${excerpt(type)}" for ${nameText(family, PLAIN_METRIC_NAME)}; expected counter, gauge, histogram, summary or untyped` +
           ' (OpenMetrics: also unknown, info, stateset, gaugehistogram)',
       );
     }
@@ -433,7 +445,9 @@ class LineParser {
       }
     }
     if (!isBlank(text.charCodeAt(pos))) {
-      throw this.#error(`expected a space and the value after ${excerpt(name)}, found ${shown(text, pos, end)}`);
+      throw this.#error(
+        `expected a space and the value after ${nameText(name, PLAIN_METRIC_NAME)}, found ${shown(text, pos, end)}`,
+      );
     }
     while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
     // Counts are mostly plain integers: read those while finding the token's end, instead of slicing for Number().
@@ -450,7 +464,7 @@ class LineParser {
     const value = digitsOnly && digits > 0 && digits < 16 ? integer : parseNumber(text.slice(valueStart, pos));
     if (value === undefined) {
       const token = text.slice(valueStart, pos);
-      throw this.#error(`the value of ${excerpt(name)} ${notANumber(token)}: "${excerpt(token)}"`);
+      throw this.#error(`the value of ${nameText(name, PLAIN_METRIC_NAME)} ${notANumber(token)}: "${excerpt(token)}"`);
     }
     this.#pos = pos;
     this.#skipBlanks(end);
@@ -459,13 +473,17 @@ class LineParser {
       const tsText = this.#token(end);
       timestamp = parseNumber(tsText);
       if (timestamp === undefined || !Number.isFinite(timestamp)) {
-        throw this.#error(`the timestamp of ${excerpt(name)} ${notANumber(tsText)}: "${excerpt(tsText)}"`);
+        throw this.#error(
+          `the timestamp of ${nameText(name, PLAIN_METRIC_NAME)} ${notANumber(tsText)}: "${excerpt(tsText)}"`,
+        );
       }
       this.#skipBlanks(end);
     }
     // What remains may only be an OpenMetrics exemplar (` # {trace_id="..."} 0.05`), which the probe ignores.
     if (this.#pos < end && text.charCodeAt(this.#pos) !== HASH) {
-      throw this.#error(`unexpected ${shown(text, this.#pos, end)} after the value of ${excerpt(name)}`);
+      throw this.#error(
+        `unexpected ${shown(text, this.#pos, end)} after the value of ${nameText(name, PLAIN_METRIC_NAME)}`,
+      );
     }
     this.samples++;
     this.#handler.sample({ name, labels, value, timestamp }, this.lines);
@@ -487,7 +505,7 @@ class LineParser {
     const c = text.charCodeAt(this.#pos);
     if (c !== COMMA && c !== CLOSE) {
       throw this.#error(
-        `expected "," or "}" after the metric name ${excerpt(name)}, found ${shown(text, this.#pos, end)}`,
+        `expected "," or "}" after the metric name ${nameText(name, PLAIN_METRIC_NAME)}, found ${shown(text, this.#pos, end)}`,
       );
     }
     return name;
@@ -542,18 +560,25 @@ class LineParser {
         names[index] = label;
       }
       for (let j = 0; j < index; j++)
-        if (names[j] === label) throw this.#error(`label ${excerpt(label)} appears twice`);
+        if (names[j] === label) throw this.#error(`label ${nameText(label, PLAIN_LABEL_NAME)} appears twice`);
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       if (text.charCodeAt(pos) !== EQUALS) {
-        throw this.#error(`expected "=" after label name ${excerpt(label)}, found ${shown(text, pos, end)}`);
+        throw this.#error(
+          `expected "=" after label name ${nameText(label, PLAIN_LABEL_NAME)}, found ${shown(text, pos, end)}`,
+        );
       }
       pos++;
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       if (text.charCodeAt(pos) !== QUOTE) {
-        throw this.#error(`expected '"' to open the value of label ${excerpt(label)}, found ${shown(text, pos, end)}`);
+        throw this.#error(
+          `expected '"' to open the value of label ${nameText(label, PLAIN_LABEL_NAME)}, found ${shown(text, pos, end)}`,
+        );
       }
       this.#pos = pos;
-      labels[label] = this.#string(end, () => `the value of label ${excerpt(label)} is not closed with '"'`);
+      labels[label] = this.#string(
+        end,
+        () => `the value of label ${nameText(label, PLAIN_LABEL_NAME)} is not closed with '"'`,
+      );
       pos = this.#pos;
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       const c = text.charCodeAt(pos);
@@ -561,7 +586,7 @@ class LineParser {
         pos++;
       } else if (c !== CLOSE) {
         throw this.#error(
-          `expected "," or "}" after the value of label ${excerpt(label)}, found ${shown(text, pos, end)}`,
+          `expected "," or "}" after the value of label ${nameText(label, PLAIN_LABEL_NAME)}, found ${shown(text, pos, end)}`,
         );
       }
     }

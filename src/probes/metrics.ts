@@ -36,7 +36,7 @@ import { characters, EXCERPT_CHARS, excerpt, quoted } from '../excerpt.js';
 import { type Matcher, matchesAll, selectorText } from '../matchers.js';
 import type { Regex } from '../regex.js';
 import type { Sample } from '../types.js';
-import { ExpositionError, parseExposition, parseNumber } from './exposition.js';
+import { ExpositionError, PLAIN_LABEL_NAME, PLAIN_METRIC_NAME, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
 import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
@@ -446,10 +446,6 @@ export function quantileName(q: number): string {
   return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
 }
 
-/** Names the exposition writes bare; any other is written in double quotes (Prometheus 3's UTF-8 names). */
-const PLAIN_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const PLAIN_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 /** The characters of a label name a message shows at most. */
 const LABEL_NAME_CHARS = 100;
 
@@ -461,7 +457,7 @@ const LABEL_NAME_CHARS = 100;
  */
 function seriesText(name: string, labels: Record<string, string>): string {
   const pairs = Object.entries(labels);
-  const shown: string[] = PLAIN_METRIC.test(name) ? [] : [JSON.stringify(name)];
+  const shown: string[] = PLAIN_METRIC_NAME.test(name) ? [] : [JSON.stringify(name)];
   let room = EXCERPT_CHARS;
   for (const [i, [k, v]] of pairs.entries()) {
     if (room <= 0) {
@@ -470,7 +466,7 @@ function seriesText(name: string, labels: Record<string, string>): string {
       break;
     }
     const nameRoom = Math.min(LABEL_NAME_CHARS, room);
-    const label = PLAIN_LABEL.test(k) ? excerpt(k, nameRoom) : quoted(k, nameRoom - 2);
+    const label = PLAIN_LABEL_NAME.test(k) ? excerpt(k, nameRoom) : quoted(k, nameRoom - 2);
     // A cut text is longer than its room by its mark, which the budget leaves out.
     const labelChars = Math.min(characters(label), nameRoom);
     const valueRoom = Math.max(room - labelChars - 3, 0);
@@ -479,5 +475,5 @@ function seriesText(name: string, labels: Record<string, string>): string {
     room -= labelChars + 1 + Math.min(characters(value), valueRoom + 2) + 1;
   }
   const braces = shown.length > 0 ? `{${shown.join(',')}}` : '';
-  return PLAIN_METRIC.test(name) ? `${name}${braces}` : braces;
+  return PLAIN_METRIC_NAME.test(name) ? `${name}${braces}` : braces;
 }

@@ -347,16 +347,18 @@ describe('parseExposition rejects malformed input with the line number', () => {
     ],
     ['# HELP 1a help', 'line 1: expected a metric name after "# HELP", found "1"'],
     ['# HELP go.gc help', 'line 1: expected a space after the metric name go, found "."'],
-    ['# TYPE "a.b"gauge', 'line 1: expected a space after the metric name a.b, found "g"'],
+    ['# TYPE "a.b"gauge', 'line 1: expected a space after the metric name "a.b", found "g"'],
     ['# TYPE "a.b gauge', `line 1: a quoted metric name is not closed with '"'`],
     ['{a="b"} 1', 'line 1: expected a quoted metric name after "{", found "a"'],
-    ['{"a.b" 1', 'line 1: expected "," or "}" after the metric name a.b, found "1"'],
+    ['{"a.b" 1', 'line 1: expected "," or "}" after the metric name "a.b", found "1"'],
     ['{"a.b",="x"} 1', 'line 1: expected a label name after ",", found "="'],
     ['{""} 1', 'line 1: empty metric name ""'],
     ['a{""="x"} 1', 'line 1: empty label name ""'],
-    ['a{"x.y"="1","x.y"="2"} 1', 'line 1: label x.y appears twice'],
+    ['a{"x.y"="1","x.y"="2"} 1', 'line 1: label "x.y" appears twice'],
+    // Shown bare, a name with a comma read as two labels.
+    ['a{"a,b"="1","a,b"="2"} 1', 'line 1: label "a,b" appears twice'],
     ['a{"__proto__"="x"} 1', 'line 1: label name __proto__ is reserved'],
-    ['{"a.b"}1', 'line 1: expected a space and the value after a.b, found "1"'],
+    ['{"a.b"}1', 'line 1: expected a space and the value after "a.b", found "1"'],
   ];
   it.each(cases)('%s', async (line, message) => {
     expect(await parseError(`${line}\n`)).toBe(message);
