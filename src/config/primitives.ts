@@ -2,7 +2,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { formatDuration, LONGEST_DURATION_MS, parseDuration } from '../duration.js';
-import { excerpt } from '../excerpt.js';
+import { quoted } from '../excerpt.js';
 import { postgresUrlProblem } from '../postgres-tls.js';
 import { PRIORITIES } from '../types.js';
 import { Secret } from './secret.js';
@@ -14,7 +14,7 @@ import { Secret } from './secret.js';
  */
 export function withOwnValue(issue: z.core.$ZodIssue, given: unknown): string {
   const leftOut = issue.code === 'custom' && typeof given === 'string' && issue.message.startsWith('is ');
-  return leftOut ? `${JSON.stringify(excerpt(given))} ${issue.message}` : issue.message;
+  return leftOut ? `${quoted(given)} ${issue.message}` : issue.message;
 }
 
 /** `15s` → 15000 (ms). */

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { untilAborted } from '../abortable.js';
 import { configScrubber } from '../config/env-values.js';
 import type { RedisProbeConfig } from '../config/probes.js';
-import { excerpt } from '../excerpt.js';
+import { quoted } from '../excerpt.js';
 import { loadPackage } from '../load-package.js';
 import { CounterRates } from './counter-rate.js';
 import { abortReason, describeFailure, type Endpoint } from './net-failure.js';
@@ -189,8 +189,7 @@ export default defineProbe({
           const started = clock.now();
           const pong = await whileRunning(c, c.ping(), signal);
           pingSeconds = (clock.now() - started) / 1000;
-          if (pong !== 'PONG')
-            throw new Error(`not Redis: PING was answered with ${JSON.stringify(excerpt(String(pong), 60))}`);
+          if (pong !== 'PONG') throw new Error(`not Redis: PING was answered with ${quoted(String(pong), 60)}`);
           phase = 'waiting for INFO from';
           text = await whileRunning(c, c.info(), signal);
         } catch (err) {

@@ -3,7 +3,7 @@
 // and silences nothing — and a negative one holds back everything (`alertname!=ApiDwn`), so either is refused with the
 // closest name, unless the caller forces it (a rule still to come).
 import { didYouMean } from '../did-you-mean.js';
-import { excerpt } from '../excerpt.js';
+import { excerpt, quoted } from '../excerpt.js';
 import { MATCHER_VALUE_MAX, type Matcher, matcherText } from '../matchers.js';
 import { compileRegex, type Regex } from '../regex.js';
 import type { Labels, Priority } from '../types.js';
@@ -196,9 +196,6 @@ function unmatched(regex: Regex | undefined, value: string, names: readonly stri
 
 /** Most alternatives a message names after the first: a long list says how many more. */
 const MOST_SHOWN = 5;
-
-/** An alternative quoted in a message, cut to an excerpt. */
-const quoted = (text: string) => JSON.stringify(excerpt(text));
 
 /**
  * For a matcher on `alertname` or `probe` that names what none of `names` is: its label, why, after the matcher

@@ -493,6 +493,21 @@ describe('silences and maintenance windows', () => {
     expect(notBoolean.json().error.details.problems).toEqual([expect.stringMatching(/^body\.force: /)]);
   });
 
+  it('quotes a refused value cut at 200 characters as shown, escapes counted', async () => {
+    // Cut before it was escaped, a value of quote marks showed 400 characters.
+    const value = '"'.repeat(3000);
+    const res = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { for: '10m', by: 'ana', reason: 'deploy', matchers: { alertname: value } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.problems).toEqual([
+      `body.matchers.alertname: "${'\\"'.repeat(100)}… (3000 characters)" is too long: its value has 3000 ` +
+        "characters, and a matcher's (after its =~, != or !~) has at most 1024. Shorten it, or split it into several " +
+        'silences, windows or rules',
+    ]);
+  });
+
   it('refuses a matcher past its bounds with a 400 at its place, and spreads the longest one taken in one pass', async () => {
     // Issue 13 review r13c, D1 and D2: 2,500 groups of one alternative answered 500 after 5.4 s (the stack overflowed),
     // (A|B) 2,000 times held the daemon 8.2 s, and 30,000 nested groups (60 KB) held it 480 s.
