@@ -11,9 +11,18 @@
 //     NFA, at a cost of the program's size per character. Also a.{999}b and a.{99}b, for the factor. 1 MiB is the
 //     http probe's default max_body_bytes, the largest body a body_regex reads unless raised.
 // (c) (a+)+b over 20 to 28 a's, review r13e's case: V8 backtracks, doubling with each a; re2js does not.
+// (d) The probes' pattern thread (src/probes/pattern-match.ts), which body_regex and logs.pattern run in: how late a
+//     1 ms interval timer of this thread fires at worst while the worst pattern is matched, in this thread (over
+//     64 KiB; over 1 MiB it is (b)'s ~28 s) and in the pattern thread over 1 MiB, stopped after 3 s as a probe's
+//     timeout stops it (the thread is terminated, the next call starts another), beside 3 s of nothing matched (what
+//     the machine's other work makes a timer late by; the pattern thread takes one more core); then what a call costs
+//     over matching in this thread, for "status":\s*"ok" over (a)'s text of 1 KiB and 1 MiB (the text is copied to the
+//     thread), and the first call, which starts the thread.
 import { parseArgs } from 'node:util';
 import { RE2JS } from 're2js';
+import { matchingIndices } from '../src/probes/pattern-match.js';
 import { compileRegex, type Regex } from '../src/regex.js';
+import { WORST_PATTERN, worstRegexText } from '../test/support/worst-regex-text.js';
 import { median } from './support/median.js';
 import { load } from './support/process-usage.js';
 
@@ -89,21 +98,11 @@ for (const size of SIZES) {
 }
 
 // (b)
-/** `chars` characters: one b, then a's and c's in a fixed pseudo-random order (the same text every run). */
-function acText(chars: number): string {
-  const out = ['b'];
-  let x = 12_345;
-  for (let i = 1; i < chars; i++) {
-    x = (x * 1_103_515_245 + 12_345) & 0x7fffffff;
-    out.push((x >> 8) % 2 === 0 ? 'a' : 'c');
-  }
-  return out.join('');
-}
 console.log('\n(b) the worst case: no match, both literals present (text: b, then a/c)   re2js       V8');
-for (const source of ['a.{999}.{995}b', 'a.{999}b', 'a.{99}b']) {
+for (const source of [WORST_PATTERN, 'a.{999}b', 'a.{99}b']) {
   const size = RE2JS.compile(source).programSize();
   for (const s of SIZES) {
-    const text = acText(s.chars);
+    const text = worstRegexText(s.chars);
     const a = msPerCall(re2(source), text, false);
     const b = msPerCall(v8(source), text, false);
     console.log(`  ${s.name.padEnd(7)} ${`${source} (${size} instructions)`.padEnd(62)}${ms(a)} ${ms(b)}`);
@@ -118,4 +117,82 @@ for (let n = 20; n <= 28; n++) {
   const b = msPerCall(v8('(a+)+b'), text, false);
   console.log(`  n = ${String(n).padEnd(67)}${ms(a)} ${ms(b)}`);
 }
+// (d)
+/** The most a 1 ms interval timer of this thread fired late, in ms, while `work` ran. */
+async function maxLateness(work: () => unknown): Promise<number> {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the timer runs before the work starts
+  last = performance.now();
+  await work();
+  await new Promise((resolve) => setTimeout(resolve, 20)); // and sees the end of a work that held this thread
+  clearInterval(timer);
+  return worst;
+}
+
+/** Milliseconds per call of `call`, awaiting each: the median of the trials of 20 calls; each must answer true. */
+async function msPerAsyncCall(call: () => Promise<boolean>): Promise<number> {
+  const perTrial: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    const start = performance.now();
+    for (let i = 0; i < 20; i++) if (!(await call())) throw new Error('a bench pattern gave the wrong answer');
+    perTrial.push((performance.now() - start) / 20);
+  }
+  return median(perTrial);
+}
+
+const inThread = re2(WORST_PATTERN);
+const small = worstRegexText(65_536);
+const large = worstRegexText(1_048_576);
+const lateIdle: number[] = [];
+const lateInThread: number[] = [];
+const lateInWorker: number[] = [];
+for (let t = 0; t < trials; t++) {
+  lateIdle.push(await maxLateness(() => new Promise((resolve) => setTimeout(resolve, 3_000))));
+  lateInThread.push(await maxLateness(() => inThread(small)));
+  lateInWorker.push(
+    await maxLateness(() =>
+      matchingIndices({ source: WORST_PATTERN }, [large], AbortSignal.timeout(3_000)).then(
+        () => {
+          throw new Error('the worst pattern finished within 3 s');
+        },
+        (err: unknown) => {
+          if ((err as Error).name !== 'PatternUnfinished') throw err;
+        },
+      ),
+    ),
+  );
+}
+console.log('\n(d) the pattern thread: ms the loop fired late at worst while the worst pattern ran        ms');
+console.log(`  nothing matched, 3 s (the machine's load alone)                         ${ms(median(lateIdle))}`);
+console.log(`  in this thread, 64 KiB                                                  ${ms(median(lateInThread))}`);
+console.log(`  in the pattern thread, 1 MiB, stopped after 3 s                         ${ms(median(lateInWorker))}`);
+const common = '"status":\\s*"ok"';
+console.log("    ms per call, found at the end of (a)'s text                          this thread   pattern thread");
+const stopNever = new AbortController().signal;
+for (const size of [SIZES[0], SIZES[2]]) {
+  if (!size) continue;
+  const text = logText(size.chars);
+  const here = msPerCall(re2(common), text, true);
+  const there = await msPerAsyncCall(
+    async () => (await matchingIndices({ source: common }, [text], stopNever)).length === 1,
+  );
+  console.log(`  ${size.name.padEnd(7)} ${common.padEnd(58)}${ms(here)}      ${ms(there)}`);
+}
+// The first call after a stop starts a thread (the last stop above terminated one; the calls since started another).
+const starts: number[] = [];
+for (let t = 0; t < trials; t++) {
+  await matchingIndices({ source: WORST_PATTERN }, [large], AbortSignal.timeout(1)).catch(() => {});
+  const start = performance.now();
+  await matchingIndices({ source: common }, ['"status": "ok"'], stopNever);
+  starts.push(performance.now() - start);
+}
+console.log(
+  `  the first call, which starts the thread                                              ${ms(median(starts))}`,
+);
 console.log(`\nload average after: ${load()}`);

@@ -97,7 +97,8 @@ const namedDynamicImports: Plugin = {
 
 rmSync(values.outdir, { recursive: true, force: true });
 await build({
-  entryPoints: ['src/main.ts'],
+  // The pattern thread (src/probes/pattern-match.ts) loads dist/pattern-worker.js, beside the chunk that starts it.
+  entryPoints: { main: 'src/main.ts', 'pattern-worker': 'src/probes/pattern-worker.ts' },
   outdir: values.outdir,
   bundle: true,
   splitting: true,

@@ -1,8 +1,8 @@
 // Reading a container's log as the Engine sends it: demultiplexing its 8-byte-header frames, assembling lines across
 // chunks and frames, and counting the error lines of one window without counting a line twice across runs.
 import { StringDecoder } from 'node:string_decoder';
-import { probeRegex } from '../config/probes.js';
 import { redactUrl } from '../config/secret.js';
+import { matchingIndices, type Pattern, PatternUnfinished } from './pattern-match.js';
 
 /** The stream a frame belongs to: the header's first byte (0, 1 or 2). */
 export type StreamName = 'stdin' | 'stdout' | 'stderr';
@@ -100,16 +100,26 @@ export function parseTimestamp(text: string): bigint | undefined {
   return BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
+/** How a log line is judged an error (see lineMatcher). */
+export interface LineMatcher {
+  /** The case-insensitive pattern, matched in the pattern thread (pattern-match.ts). */
+  pattern: Pattern;
+  /** A JSON line's verdict by its level; undefined for a line the pattern judges. */
+  byLevel(text: string): boolean | undefined;
+}
+
 /**
  * Whether a log line is an error: a JSON object with a string `level` is judged by that level alone (so an `info`
  * record that mentions "error" in its message is not one); any other line by the case-insensitive pattern.
  */
-export function lineMatcher(pattern: string, jsonLevels: readonly string[]): (text: string) => boolean {
-  const regex = probeRegex(pattern, { ignoreCase: true });
+export function lineMatcher(pattern: string, jsonLevels: readonly string[]): LineMatcher {
   const levels = new Set(jsonLevels.map((l) => l.toLowerCase()));
-  return (text) => {
-    const level = jsonLevel(text);
-    return level === undefined ? regex.test(text) : levels.has(level.toLowerCase());
+  return {
+    pattern: { source: pattern, ignoreCase: true },
+    byLevel: (text) => {
+      const level = jsonLevel(text);
+      return level === undefined ? undefined : levels.has(level.toLowerCase());
+    },
   };
 }
 
@@ -206,18 +216,40 @@ export class NewLines {
   }
 }
 
-/** One run's window of a log: the matching lines among those no earlier run counted (see NewLines). */
+/** A line of a window waiting for its verdict: by its JSON level at once, by the pattern in a batch. */
+interface Judged {
+  stamp: string;
+  text: string;
+  error: boolean | undefined;
+}
+
+/**
+ * How many characters of lines a window sends to the pattern thread at once: a window's lines are judged in one
+ * request, or one per this many characters of a long one, so that what waits for its verdict stays bounded.
+ */
+const BATCH_CHARS = 1_048_576;
+
+/**
+ * One run's window of a log: the matching lines among those no earlier run counted (see NewLines). The lines the
+ * pattern judges are matched in the pattern thread, in batches; `result` waits for the last verdict, and `signal`
+ * (the run's) stops it.
+ */
 export class LogWindow {
-  readonly #matches: (text: string) => boolean;
+  readonly #matcher: LineMatcher;
   readonly #keep: number;
   readonly #lines: NewLines;
+  readonly #signal: AbortSignal;
   #count = { matches: 0, lines: 0 };
   #last: string[] = [];
+  #batch: Judged[] = [];
+  #batchChars = 0;
+  #judged: Promise<void> = Promise.resolve();
 
-  constructor(matches: (text: string) => boolean, keep: number, previous: LogCursor | undefined) {
-    this.#matches = matches;
+  constructor(matcher: LineMatcher, keep: number, previous: LogCursor | undefined, signal: AbortSignal) {
+    this.#matcher = matcher;
     this.#keep = keep;
     this.#lines = new NewLines(previous);
+    this.#signal = signal;
   }
 
   /** The cursor this window continues from. */
@@ -230,16 +262,66 @@ export class LogWindow {
     const taken = this.#lines.take(line);
     if (!taken) return true;
     this.#count.lines++;
-    if (!this.#matches(taken.text)) return true;
-    this.#count.matches++;
-    if (this.#keep === 0) return true;
-    this.#last.push(`${taken.stamp} ${maskCredentials(taken.text).slice(0, MAX_KEPT_LINE)}`);
-    if (this.#last.length > this.#keep) this.#last.shift();
+    this.#batch.push({ stamp: taken.stamp, text: taken.text, error: this.#matcher.byLevel(taken.text) });
+    this.#batchChars += taken.text.length;
+    if (this.#batchChars >= BATCH_CHARS) this.#send();
     return true;
   }
 
-  result(): WindowResult {
+  /**
+   * What the window held, once every line is judged. Rejects with PatternUnfinished, in words, when the run's signal
+   * fires first, or with an Error when the pattern thread refuses the pattern.
+   */
+  async result(): Promise<WindowResult> {
+    this.#send();
+    await this.#judged;
     return { ...this.#count, last: [...this.#last], cursor: this.#lines.cursor };
+  }
+
+  /** Asks for the verdicts of the batch; they are counted in the order of the lines, after the batches before. */
+  #send(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#batchChars = 0;
+    const asked = batch.filter((l) => l.error === undefined);
+    const answer = asked.length === 0 ? Promise.resolve([]) : this.#ask(asked);
+    const before = this.#judged;
+    // The first batch's failure is the window's: the batches after it only waited behind it.
+    this.#judged = Promise.allSettled([before, answer]).then(([earlier, now]) => {
+      if (earlier.status === 'rejected') throw earlier.reason;
+      if (now.status === 'rejected') throw now.reason;
+      for (const i of now.value) (asked[i] as Judged).error = true;
+      for (const l of batch) if (l.error) this.#matched(l);
+    });
+    // Awaited by result(); a read that fails before it leaves it unawaited, which is no unhandled rejection.
+    this.#judged.catch(() => {});
+  }
+
+  async #ask(asked: Judged[]): Promise<number[]> {
+    try {
+      return await matchingIndices(
+        this.#matcher.pattern,
+        asked.map((l) => l.text),
+        this.#signal,
+      );
+    } catch (err) {
+      if (!(err instanceof PatternUnfinished))
+        throw new Error(`logs.pattern could not be matched: ${(err as Error).message}`);
+      const chars = asked.reduce((sum, l) => sum + l.text.length, 0);
+      throw new PatternUnfinished(
+        err.started
+          ? `logs.pattern did not finish matching ${asked.length} lines (${chars} characters) before the run was stopped (${err.message}): write it smaller, without long counted repetitions`
+          : `logs.pattern was still waiting for other probes' patterns to be matched when the run was stopped (${err.message})`,
+        err.started,
+      );
+    }
+  }
+
+  #matched(line: Judged): void {
+    this.#count.matches++;
+    if (this.#keep === 0) return;
+    this.#last.push(`${line.stamp} ${maskCredentials(line.text).slice(0, MAX_KEPT_LINE)}`);
+    if (this.#last.length > this.#keep) this.#last.shift();
   }
 }
 

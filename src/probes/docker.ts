@@ -23,6 +23,7 @@ import {
   type WindowResult,
 } from './docker-logs.js';
 import { type ContainerFigures, containerFigures, statsDocument } from './docker-stats.js';
+import { PatternUnfinished } from './pattern-match.js';
 import { defineProbe, sample } from './probe.js';
 
 // The first read of a container's log (no cursor yet) takes only its last lines: a log can hold years of history.
@@ -72,6 +73,8 @@ interface Observation {
   log?: WindowResult;
   /** Why a figure of this container could not be read, for `cannotMeasure`. */
   problems: string[];
+  /** The run was stopped while its log's lines were matched (or waited to be), in words. */
+  unfinished?: string;
 }
 
 export default defineProbe({
@@ -110,13 +113,16 @@ export default defineProbe({
             box,
             id,
             seen.inspect.Config?.Tty ?? false,
-            new LogWindow(matches, watch.keep, cursors.get(id)),
+            new LogWindow(matches, watch.keep, cursors.get(id), signal),
             signal,
           ).then(
             (log) => {
               seen.log = log;
             },
-            (err) => seen.problems.push(`logs: ${message(err)}`),
+            (err) => {
+              seen.problems.push(`logs: ${message(err)}`);
+              if (err instanceof PatternUnfinished) seen.unfinished = err.message;
+            },
           ),
       ]);
       return seen;
@@ -135,7 +141,11 @@ export default defineProbe({
         }
         const { found, missing } = select(list, config);
         const observed = await Promise.all(found.map((c) => observe(box, c, signal)));
-        if (signal.aborted) return { up: false, reason: stopped(endpoint, signal) };
+        if (signal.aborted) {
+          // The Engine may well have answered, and the pattern have held the run: say so rather than blame it.
+          const held = observed.find((o) => o.unfinished !== undefined);
+          return { up: false, reason: held ? `${held.name}: ${held.unfinished}` : stopped(endpoint, signal) };
+        }
         const all: Observation[] = [
           ...observed,
           ...missing.names.map((name) => ({ name, problems: [] })),

@@ -1,7 +1,6 @@
 // The `http` probe: one request (method, headers, body) whose status, JSON fields and body text are checked, with
 // the body read up to max_body_bytes and redirects followed up to max_redirects. The runbook's health check.
-import { type HttpProbeConfig, probeRegex } from '../config/probes.js';
-import type { Regex } from '../regex.js';
+import type { HttpProbeConfig } from '../config/probes.js';
 import {
   answerPreview,
   bodyPreview,
@@ -12,6 +11,7 @@ import {
   readCapped,
 } from './http-client.js';
 import { describeFailure } from './net-failure.js';
+import { matchingIndices, PatternUnfinished } from './pattern-match.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 import { showJson } from './target-text.js';
 
@@ -24,7 +24,6 @@ export default defineProbe({
       tls: config.tls,
       maxRedirects: config.max_redirects,
     });
-    const bodyRegex = config.expect.body_regex === undefined ? undefined : probeRegex(config.expect.body_regex);
     return {
       async run({ signal }): Promise<ProbeResult> {
         try {
@@ -38,7 +37,7 @@ export default defineProbe({
           const { bytes, truncated } = await readCapped(response.body, config.max_body_bytes);
           const detail = `status ${status}, ${bytes.length} bytes${truncated ? ' (cut at max_body_bytes)' : ''}`;
           const encoded = checksBody(config) ? encodedBody(response.headers) : undefined;
-          const problems = encoded ? [encoded] : checkBody(bytes, truncated, config, bodyRegex);
+          const problems = encoded ? [encoded] : await checkBody(bytes, truncated, config, signal);
           return problems.length === 0
             ? { up: true, samples, detail }
             : { up: false, reason: problems.join('; '), samples, detail };
@@ -61,8 +60,16 @@ function checksBody(config: HttpProbeConfig): boolean {
   return Object.keys(config.expect.json ?? {}).length > 0 || config.expect.body_regex !== undefined;
 }
 
-/** What is wrong with the body against `expect.json` and `expect.body_regex`; empty when all holds. */
-function checkBody(bytes: Buffer, truncated: boolean, config: HttpProbeConfig, bodyRegex?: Regex): string[] {
+/**
+ * What is wrong with the body against `expect.json` and `expect.body_regex`; empty when all holds. The regex is
+ * matched in the pattern thread (pattern-match.ts), so a slow one holds no other probe; the run's signal stops it.
+ */
+async function checkBody(
+  bytes: Buffer,
+  truncated: boolean,
+  config: HttpProbeConfig,
+  signal: AbortSignal,
+): Promise<string[]> {
   const problems: string[] = [];
   const text = bytes.toString('utf8');
   const expected = config.expect.json;
@@ -82,11 +89,38 @@ function checkBody(bytes: Buffer, truncated: boolean, config: HttpProbeConfig, b
       }
     }
   }
-  if (bodyRegex && !bodyRegex.test(text)) {
-    const scope = truncated ? ` in its first ${config.max_body_bytes} bytes` : '';
-    problems.push(`body does not match /${config.expect.body_regex}/${scope}`);
+  const source = config.expect.body_regex;
+  if (source !== undefined) {
+    const problem = await bodyRegexProblem(source, text, bytes.length, signal);
+    if (problem !== undefined) {
+      const scope = truncated ? ` in its first ${config.max_body_bytes} bytes` : '';
+      problems.push(problem === MISMATCH ? `body does not match /${source}/${scope}` : problem);
+    }
   }
   return problems;
+}
+
+const MISMATCH = Symbol('mismatch');
+
+/**
+ * MISMATCH when `source` is not found in the body, undefined when it is; or why it could not be told: the run was
+ * stopped while it was matched or waited to be, or the pattern thread refused it.
+ */
+async function bodyRegexProblem(
+  source: string,
+  text: string,
+  bytes: number,
+  signal: AbortSignal,
+): Promise<string | typeof MISMATCH | undefined> {
+  try {
+    return (await matchingIndices({ source }, [text], signal)).length > 0 ? undefined : MISMATCH;
+  } catch (err) {
+    if (!(err instanceof PatternUnfinished)) return `body_regex could not be matched: ${(err as Error).message}`;
+    return err.started
+      ? `body_regex did not finish matching the body (${bytes} bytes) before the run was stopped (${err.message}): ` +
+          'write it smaller, without long counted repetitions, or lower max_body_bytes'
+      : `body_regex was still waiting for other probes' patterns to be matched when the run was stopped (${err.message})`;
+  }
 }
 
 /** The parsed document, or the SyntaxError saying where it is not JSON. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FrameDecoder,
   LineAssembler,
+  type LineMatcher,
   LogFormatError,
   LogWindow,
   lineMatcher,
@@ -13,6 +14,8 @@ import {
   type StreamName,
   sinceSeconds,
 } from '../../src/probes/docker-logs.js';
+import { PatternUnfinished } from '../../src/probes/pattern-match.js';
+import { WORST_PATTERN, worstRegexText } from '../support/worst-regex-text.js';
 
 /** One frame as the Engine writes it: stream byte, three zero bytes, big-endian size, payload. */
 function frame(stream: StreamName, payload: string | Buffer): Buffer {
@@ -109,36 +112,57 @@ describe('parseTimestamp', () => {
   });
 });
 
+const T = '2026-11-27T21:11:14';
+const running = new AbortController().signal;
+
+/** The verdict of a window on each of `texts`, one line each: which are errors. */
+async function errors(matcher: LineMatcher, texts: readonly string[]): Promise<boolean[]> {
+  const verdicts: boolean[] = [];
+  for (const text of texts) {
+    const window = new LogWindow(matcher, 0, undefined, running);
+    window.add(`${T}.1Z ${text}`);
+    verdicts.push((await await window.result()).matches === 1);
+  }
+  return verdicts;
+}
+
 describe('lineMatcher', () => {
   const isError = lineMatcher('error', ['error', 'critical', 'fatal']);
 
-  it('matches the pattern case-insensitively', () => {
-    expect(isError('ERROR: connection refused')).toBe(true);
-    expect(isError('an Error occurred')).toBe(true);
-    expect(isError('all good')).toBe(false);
+  it('matches the pattern case-insensitively', async () => {
+    expect(await errors(isError, ['ERROR: connection refused', 'an Error occurred', 'all good'])).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
-  it('judges JSON lines by their level alone', () => {
-    expect(isError('{"level":"error","msg":"task 17 failed"}')).toBe(true);
-    expect(isError('{"level":"CRITICAL","msg":"disk"}')).toBe(true);
-    expect(isError('{"level":"info","msg":"retrying after error"}')).toBe(false);
+  it('judges JSON lines by their level alone', async () => {
+    expect(isError.byLevel('{"level":"error","msg":"task 17 failed"}')).toBe(true);
+    expect(isError.byLevel('{"level":"CRITICAL","msg":"disk"}')).toBe(true);
+    expect(isError.byLevel('{"level":"info","msg":"retrying after error"}')).toBe(false);
     // Not a JSON object with a string level: the pattern decides.
-    expect(isError('{"msg":"error without level"}')).toBe(true);
-    expect(isError('{"level":50,"msg":"error"}')).toBe(true);
-    expect(isError('{not json, but an error}')).toBe(true);
+    const patternJudges = ['{"msg":"error without level"}', '{"level":50,"msg":"error"}', '{not json, but an error}'];
+    for (const text of patternJudges) expect(isError.byLevel(text)).toBeUndefined();
+    expect(await errors(isError, ['{"level":"info","msg":"retrying after error"}', ...patternJudges])).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
   });
 
-  it('matches a pattern that backtracks exponentially in time linear in the line (V8 would not finish)', () => {
+  it('matches a pattern that backtracks exponentially in time linear in the line (V8 would not finish)', async () => {
     // (x+x+)+y over x's is 2^n steps for a backtracking engine, for every start.
-    const isBomb = lineMatcher('(x+x+)+y', ['error']);
-    expect(isBomb('x'.repeat(50_000))).toBe(false);
-    expect(isBomb(`${'X'.repeat(5_000)}Y`)).toBe(true);
+    expect(await errors(lineMatcher('(x+x+)+y', ['error']), ['x'.repeat(50_000), `${'X'.repeat(5_000)}Y`])).toEqual([
+      false,
+      true,
+    ]);
   });
 
-  it('takes RE2 syntax, (?i) included', () => {
-    expect(lineMatcher('(?i)traceback', [])('Traceback (most recent call last):')).toBe(true);
-    expect(lineMatcher('\\bpanic\\b', [])('PANIC: runtime error')).toBe(true);
-    expect(lineMatcher('\\bpanic\\b', [])('nopanics')).toBe(false);
+  it('takes RE2 syntax, (?i) included', async () => {
+    expect(await errors(lineMatcher('(?i)traceback', []), ['Traceback (most recent call last):'])).toEqual([true]);
+    expect(await errors(lineMatcher('\\bpanic\\b', []), ['PANIC: runtime error', 'nopanics'])).toEqual([true, false]);
   });
 });
 
@@ -151,18 +175,16 @@ describe('maskCredentials', () => {
   });
 });
 
-const T = '2026-11-27T21:11:14';
-
 describe('LogWindow', () => {
   const isError = lineMatcher('error', ['error']);
 
-  it('counts matching lines, keeps the last N with their timestamps and masks credentials', () => {
-    const window = new LogWindow(isError, 2, undefined);
+  it('counts matching lines, keeps the last N with their timestamps and masks credentials', async () => {
+    const window = new LogWindow(isError, 2, undefined, running);
     window.add(`${T}.1Z ERROR one`);
     window.add(`${T}.2Z fine`);
     window.add(`${T}.3Z error two postgres://u:pw@db/x`);
     window.add(`${T}.4Z {"level":"error","msg":"three"}`);
-    const result = window.result();
+    const result = await window.result();
     expect(result.matches).toBe(3);
     expect(result.lines).toBe(4);
     expect(result.last).toEqual([
@@ -172,17 +194,17 @@ describe('LogWindow', () => {
     expect(result.cursor).toEqual({ ns: parseTimestamp(`${T}.4Z`), linesAtNs: 1 });
   });
 
-  it('skips what the previous window counted when the boundary second is read again', () => {
-    const first = new LogWindow(isError, 5, undefined);
+  it('skips what the previous window counted when the boundary second is read again', async () => {
+    const first = new LogWindow(isError, 5, undefined, running);
     for (const line of [`${T}.1Z error a`, `${T}.5Z error b`, `${T}.5Z error c`]) first.add(line);
-    const cursor = first.result().cursor;
+    const cursor = (await first.result()).cursor;
     expect(cursor).toEqual({ ns: parseTimestamp(`${T}.5Z`), linesAtNs: 2 });
     if (!cursor) throw new Error('no cursor');
     expect(sinceSeconds(cursor)).toBe(1795813874);
 
     // The next read starts at the cursor's whole second: it sees a, b and c again, then a new line with the very same
     // timestamp as b and c, then a later one.
-    const second = new LogWindow(isError, 5, cursor);
+    const second = new LogWindow(isError, 5, cursor, running);
     for (const line of [
       `${T}.1Z error a`,
       `${T}.5Z error b`,
@@ -192,28 +214,69 @@ describe('LogWindow', () => {
     ]) {
       second.add(line);
     }
-    const result = second.result();
+    const result = await second.result();
     expect(result.matches).toBe(2);
     expect(result.last).toEqual([`${T}.5Z error d`, `${T}.9Z error e`]);
     expect(result.cursor).toEqual({ ns: parseTimestamp(`${T}.9Z`), linesAtNs: 1 });
   });
 
-  it('keeps the previous cursor when nothing new was written', () => {
+  it('keeps the previous cursor when nothing new was written', async () => {
     const cursor = { ns: parseTimestamp(`${T}.5Z`) ?? 0n, linesAtNs: 1 };
-    const window = new LogWindow(isError, 5, cursor);
+    const window = new LogWindow(isError, 5, cursor, running);
     window.add(`${T}.5Z error b`);
-    expect(window.result()).toEqual({ matches: 0, lines: 0, last: [], cursor });
-    expect(new LogWindow(isError, 5, cursor).result().cursor).toBe(cursor);
+    expect(await window.result()).toEqual({ matches: 0, lines: 0, last: [], cursor });
+    expect((await new LogWindow(isError, 5, cursor, running).result()).cursor).toBe(cursor);
   });
 
-  it('counts without keeping lines when keep is 0', () => {
-    const window = new LogWindow(isError, 0, undefined);
+  it('counts without keeping lines when keep is 0', async () => {
+    const window = new LogWindow(isError, 0, undefined, running);
     window.add(`${T}.1Z error`);
-    expect(window.result()).toMatchObject({ matches: 1, last: [] });
+    expect(await window.result()).toMatchObject({ matches: 1, last: [] });
+  });
+
+  it('matches off the event loop; the run stopped mid-match says so, and the next window is matched anew', async () => {
+    // The worst pattern the 2000-instruction bound allows over a line of 1 MiB of a's and c's after a b: ~28 s of re2js.
+    const line = worstRegexText(1_048_576);
+    const run = new AbortController();
+    const window = new LogWindow(lineMatcher(WORST_PATTERN, []), 5, undefined, run.signal);
+    window.add(`${T}.1Z error before`);
+    window.add(`${T}.2Z ${line}`);
+    let settled = false;
+    const result = window.result().finally(() => {
+      settled = true;
+    });
+    result.catch(() => {});
+    // This loop keeps turning while the line is matched: a thousand turns of setImmediate.
+    for (let turn = 0; turn < 1000; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    run.abort(new DOMException('timed out after 10s', 'TimeoutError'));
+    await expect(result).rejects.toThrow(
+      new PatternUnfinished(
+        'logs.pattern did not finish matching 2 lines (1048588 characters) before the run was stopped (timed out ' +
+          'after 10s): write it smaller, without long counted repetitions',
+        true,
+      ),
+    );
+    const next = new LogWindow(lineMatcher('error', []), 5, undefined, running);
+    next.add(`${T}.3Z error after`);
+    expect(await next.result()).toMatchObject({ matches: 1, last: [`${T}.3Z error after`] });
+  });
+
+  it('judges a long window in batches, counting its lines in order', async () => {
+    const window = new LogWindow(lineMatcher('error', ['error']), 3, undefined, running);
+    const long = 'x'.repeat(400_000);
+    for (let i = 0; i < 9; i++) {
+      window.add(`${T}.${i + 1}Z ${i % 3 === 0 ? `error ${i}` : i % 3 === 1 ? `{"level":"error","n":${i}}` : long}`);
+    }
+    expect(await window.result()).toMatchObject({
+      matches: 6,
+      lines: 9,
+      last: [`${T}.5Z {"level":"error","n":4}`, `${T}.7Z error 6`, `${T}.8Z {"level":"error","n":7}`],
+    });
   });
 
   it('rejects a line without a timestamp', () => {
-    expect(() => new LogWindow(isError, 1, undefined).add('error without time')).toThrow(
+    expect(() => new LogWindow(isError, 1, undefined, running).add('error without time')).toThrow(
       'log line has no timestamp: "error without time"',
     );
   });

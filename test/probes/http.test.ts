@@ -10,6 +10,7 @@ import type { ProbeResult } from '../../src/probes/probe.js';
 import { probeConformance } from '../support/conformance.js';
 import { type HttpTarget, hang, startHttpTarget } from '../support/http-target.js';
 import { makeSelfSignedCert, type TestCert } from '../support/tls-cert.js';
+import { WORST_PATTERN, worstRegexText } from '../support/worst-regex-text.js';
 
 const log = pino({ level: 'silent' });
 
@@ -24,6 +25,22 @@ async function runOnce(input: Record<string, unknown>): Promise<ProbeResult> {
   } finally {
     await probe.close?.();
   }
+}
+
+/** A run of a probe that the test stops, with its signal's reason, when it chooses. */
+function startRun(input: Record<string, unknown>): {
+  result: Promise<ProbeResult>;
+  ended(): boolean;
+  stop(reason: unknown): void;
+} {
+  const probe = http.create(configOf(input), { log, clock: systemClock });
+  const abort = new AbortController();
+  let ended = false;
+  const result = probe.run({ signal: abort.signal, clock: systemClock, log }).finally(() => {
+    ended = true;
+    return probe.close?.();
+  });
+  return { result, ended: () => ended, stop: (reason) => abort.abort(reason) };
 }
 
 probeConformance(http, ({ url, secret }) => ({ url, headers: { authorization: `Bearer ${secret}` } }));
@@ -141,6 +158,44 @@ describe('http probe', () => {
     const result = await runOnce({ url: `${target.url}/as`, expect: { body_regex: '(a+)+$' } });
     expect(result).toMatchObject({ up: false, reason: 'body does not match /(a+)+$/' });
     expect((await runOnce({ url: `${target.url}/as`, expect: { body_regex: '(x+x+)+y|(a+)+!' } })).up).toBe(true);
+  });
+
+  it('matches a body_regex off the event loop, and one the run stops is cut short in words, the next run a new thread', async () => {
+    // The worst pattern the 2000-instruction bound allows, over 1 MiB that defeats RE2's DFA cache: ~28 s of re2js
+    // (bench/regex.ts). The probe's run is stopped from here, so no timer decides; the match is never let finish.
+    // The body is a little longer than max_body_bytes (1 MiB): the probe closes the connection once it has read
+    // 1 MiB, and the target's socket closes after the probe has handed the body to the pattern thread.
+    const body = worstRegexText(1_048_576 + 1024);
+    let cut!: () => void;
+    const bodyCut = new Promise<void>((resolve) => {
+      cut = resolve;
+    });
+    target.route('/worst', (req, res) => {
+      req.socket.once('close', () => cut());
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
+    });
+    const worst = startRun({ url: `${target.url}/worst`, expect: { body_regex: WORST_PATTERN } });
+    await bodyCut;
+    // Another probe's run meanwhile: its pattern waits behind (one thread, in order) or is matched after.
+    const behind = startRun({ url: `${target.url}/html`, expect: { body_regex: 'oo+ps' } });
+    // While the body is matched, this loop still answers an HTTP request: the test's own, to the same target.
+    const answered = await fetch(`${target.url}/html`).then((r) => r.text());
+    expect(answered).toBe('<html>oops</html>');
+    expect(worst.ended()).toBe(false);
+    worst.stop(new DOMException('timed out after 10s', 'TimeoutError'));
+    expect(await worst.result).toMatchObject({
+      up: false,
+      reason:
+        'body_regex did not finish matching the body (1048576 bytes) before the run was stopped (timed out after 10s): ' +
+        'write it smaller, without long counted repetitions, or lower max_body_bytes',
+    });
+    // The thread was terminated; the run behind it, and the next, are matched by another.
+    expect(await behind.result).toMatchObject({ up: true });
+    expect((await runOnce({ url: `${target.url}/html`, expect: { body_regex: 'oo+ps' } })).up).toBe(true);
+    expect(await runOnce({ url: `${target.url}/html`, expect: { body_regex: 'healthy' } })).toMatchObject({
+      up: false,
+      reason: 'body does not match /healthy/',
+    });
   });
 
   it('refuses a body_regex that is not a regular expression when the config is read', () => {
