@@ -6,8 +6,11 @@
 // every probe and page. A leaf: it imports only re2js.
 import { RE2JS, RE2JSSyntaxException } from 're2js';
 
-/** A compiled regular expression: `test` looks for it anywhere in the input, `testExact` matches the whole input. */
-export type Regex = Pick<RE2JS, 'test' | 'testExact'>;
+/**
+ * A compiled regular expression: `test` looks for it anywhere in the input, `testExact` matches the whole input;
+ * `programSize` is its instructions, the factor of its time per character at worst.
+ */
+export type Regex = Pick<RE2JS, 'test' | 'testExact' | 'programSize'>;
 
 /**
  * The most instructions a regex compiles to. RE2's time is linear in the input, with the program's size as the factor
