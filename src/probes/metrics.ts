@@ -35,7 +35,7 @@ import { formatDuration } from '../duration.js';
 import { characters, EXCERPT_CHARS, excerpt, quoted } from '../excerpt.js';
 import { type Matcher, matchesAll, selectorText } from '../matchers.js';
 import type { Regex } from '../regex.js';
-import type { Sample } from '../types.js';
+import { labelValue, type Sample } from '../types.js';
 import { ExpositionError, PLAIN_LABEL_NAME, PLAIN_METRIC_NAME, parseExposition, parseNumber } from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
 import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
@@ -393,7 +393,7 @@ function errorPercents(
     if (value === undefined) continue;
     const group = groupOf(groups, e.by, s.labels, () => ({ all: 0, errors: 0 }));
     group.all += value;
-    if (e.isError.testExact(s.labels[e.status_label] ?? '')) group.errors += value;
+    if (e.isError.testExact(labelValue(s.labels, e.status_label))) group.errors += value;
   }
   if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
   const values = [];
@@ -430,11 +430,15 @@ function groupOf<T extends object>(
   labels: Record<string, string>,
   init: () => T,
 ): T & { labels: Record<string, string> } {
-  const key = JSON.stringify(by.map((l) => labels[l] ?? ''));
+  // labelValue: a label named like a property of every object (constructor, toString) is a label of the series only.
+  const values = by.map((l) => labelValue(labels, l));
+  const key = JSON.stringify(values);
   let group = groups.get(key);
   if (!group) {
     const kept: Record<string, string> = {};
-    for (const l of by) if (labels[l]) kept[l] = labels[l];
+    by.forEach((l, i) => {
+      if (values[i]) kept[l] = values[i];
+    });
     group = { ...init(), labels: kept };
     groups.set(key, group);
   }

@@ -128,6 +128,26 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     ]);
   });
 
+  it('groups by and judges a status label named like a property of every object as a label like any other', async () => {
+    // Fuzz (issue 13): by: [constructor] read Object.prototype.constructor for a series without that label, and the
+    // probe threw 'text.codePointAt is not a function'.
+    const { scrape } = setup(
+      {
+        gauges: [{ metric: 'up', by: ['constructor'], as: 'g' }],
+        error_rates: [{ metric: 'http_requests_total', status_label: 'toString', as: 'errors' }],
+      },
+      (_req, res) =>
+        res
+          .writeHead(200, { 'content-type': TEXT_FORMAT })
+          .end('up 1\nup{constructor="x"} 2\nhttp_requests_total{toString="500"} 1\nhttp_requests_total 1\n'),
+    );
+    expect(samplesOf(await scrape())).toEqual([
+      { name: 'g', labels: {}, value: 1 },
+      { name: 'g', labels: { constructor: 'x' }, value: 2 },
+    ]);
+    expect((await scrape()).up).toBe(true);
+  });
+
   it('emits no quantile and no error rate when the window saw no request, and says why', async () => {
     const { scrape } = setup(
       {
