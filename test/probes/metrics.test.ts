@@ -141,9 +141,10 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
           .writeHead(200, { 'content-type': TEXT_FORMAT })
           .end('up 1\nup{constructor="x"} 2\nhttp_requests_total{toString="500"} 1\nhttp_requests_total 1\n'),
     );
+    const grouped: Record<string, string>[] = [{}, { constructor: 'x' }];
     expect(samplesOf(await scrape())).toEqual([
-      { name: 'g', labels: {}, value: 1 },
-      { name: 'g', labels: { constructor: 'x' }, value: 2 },
+      { name: 'g', labels: grouped[0], value: 1 },
+      { name: 'g', labels: grouped[1], value: 2 },
     ]);
     expect((await scrape()).up).toBe(true);
   });
