@@ -273,8 +273,12 @@ async function openState(
         ...(served ? { listen: served.address } : {}),
       };
     } catch (err) {
-      await (await standby)?.close();
-      await leadership?.release();
+      try {
+        await (await standby)?.close();
+      } finally {
+        // Released whatever the standby's close does: a lock left held keeps every other replica standing by.
+        await leadership?.release();
+      }
       if (!(err instanceof StateError) || err.code !== 'STATE_UNREACHABLE') throw err;
       throw new Error(`${err.message}. Check state.url (${file}) and that PostgreSQL takes centinela's connections`);
     }

@@ -72,14 +72,20 @@ export async function serveStandby(deps: StandbyDeps): Promise<Standby> {
       throw err;
     }
     const a = app.server.server.address() as AddressInfo;
+    let closed: Promise<void> | undefined;
     return {
       address: { host: a.address, port: a.port },
       url: listeningUrl(app.server),
-      close: async () => {
-        // The writes in flight are withdrawn (or told unknown) at once, so the server closes without waiting for them.
-        forwarder.giveUp();
-        await app.stop();
-        await close();
+      // Once: run.ts closes it when it wins the lead, and again if opening the store then fails; a second end of
+      // the pools threw before the lead was released.
+      close: () => {
+        closed ??= (async () => {
+          // The writes in flight are withdrawn (or told unknown) at once, so the server closes without waiting.
+          forwarder.giveUp();
+          await app.stop();
+          await close();
+        })();
+        return closed;
       },
     };
   } catch (err) {

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centinela, configFolder } from '../support/cli.js';
 import { spawnCentinela, startWorld, urlOf, usePostgresState, WRITE_TOKEN } from '../support/daemon.js';
-import { pgHost, pgPort } from '../support/pg.js';
+import { createTestDatabase, pgHost, pgPort } from '../support/pg.js';
 import { SHIPPED_ENV } from '../support/shipped-env.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { freePort } from '../support/tcp-target.js';
 
 const BROKEN = 'test/fixtures/config/several-problems';
@@ -202,6 +203,37 @@ describe('centinela run', () => {
           run.kill('SIGKILL');
         }
       } finally {
+        await world.close();
+      }
+    });
+
+    it('a PostgreSQL that answers after the wait and refuses the session: exits 1 in words, the lead released', async () => {
+      // Review r13g D1: the standby was closed twice (on winning the lead, then on the failed open), the second end of
+      // its pools threw before the lead was released, and run hung with its server down and the lock held.
+      const world = await startWorld();
+      const db = await createTestDatabase();
+      const proxy = await startTcpProxy(pgHost, pgPort);
+      try {
+        await proxy.cut();
+        const url = `${proxy.through(db.url)}?options=${encodeURIComponent('-c search_path=nosuch')}`;
+        const extra = usePostgresState(world, url);
+        const run = await spawnCentinela(
+          world.configDir,
+          { ...world.env, ...extra },
+          { until: /^standby: .* serves reads/, within: 40_000 },
+        );
+        try {
+          await run.waitForLog(/waiting for PostgreSQL/, 20_000);
+          await proxy.restore();
+          expect(await run.exited).toEqual({ code: 1, signal: null });
+          expect(run.stderr()).toContain('(3F000)');
+          expect(run.stderr()).not.toContain('more than once');
+        } finally {
+          run.kill('SIGKILL');
+        }
+      } finally {
+        await proxy.close();
+        await db.drop();
         await world.close();
       }
     });
