@@ -299,12 +299,16 @@ function unique(probes: readonly ProbeConfig[]): readonly ProbeConfig[] {
 
 /**
  * A config's identity for reload: its JSON with each secret as a hash of its value (JSON alone prints every secret
- * as "<secret>", so a changed password would look unchanged).
+ * as "<secret>", so a changed password would look unchanged), and its data only: a compiled matcher's regex is left
+ * out (the matcher's value says it), as once it has run it points back at itself, which JSON cannot write.
  */
 function fingerprint(config: ProbeConfig): string {
   // The replacer sees toJSON()'s output, so it looks at the holder's own property to find the Secret.
   return JSON.stringify(config, function (this: Record<string, unknown>, key, value: unknown) {
     const own = this[key];
-    return own instanceof Secret ? `secret:${createHash('sha256').update(own.reveal()).digest('hex')}` : value;
+    if (own instanceof Secret) return `secret:${createHash('sha256').update(own.reveal()).digest('hex')}`;
+    if (typeof own !== 'object' || own === null || Array.isArray(own)) return value;
+    const proto = Object.getPrototypeOf(own);
+    return proto === Object.prototype || proto === null ? value : undefined;
   });
 }

@@ -9,6 +9,7 @@ import { abortReason } from '../src/probes/net-failure.js';
 import type { Probe, ProbeContext, ProbeResult } from '../src/probes/probe.js';
 import { type RunTiming, Scheduler } from '../src/scheduler.js';
 import type { Sample } from '../src/types.js';
+import { worstRegexText } from './support/worst-regex-text.js';
 
 const log = pino({ level: 'silent' });
 const START = Date.UTC(2026, 0, 1);
@@ -291,6 +292,27 @@ describe('Scheduler', () => {
     const sameRuns = starts.same?.length ?? 0;
     await clock.advance(10_000);
     expect(starts.same).toHaveLength(sameRuns + 1);
+    await scheduler.stop(0);
+  });
+
+  it('reload compares a probe whose match regex has run by its data (review r13g D2)', async () => {
+    // Once its DFA gave up, re2js kept a machine pointing back at the regex: JSON.stringify of the config threw.
+    const metrics = (route: string) =>
+      probe('api', {
+        kind: 'metrics',
+        url: 'http://127.0.0.1:1/metrics',
+        rates: [{ metric: 'r', as: 'rps', match: { route } }],
+      });
+    const running = metrics('=~.*a.{999}b');
+    const regex = (running as { rates: { match: { regex?: { test(s: string): boolean } }[] }[] }).rates[0]?.match[0]
+      ?.regex;
+    const { clock, scheduler, created } = setup([running]);
+    scheduler.start();
+    expect(regex?.test(worstRegexText(4_000))).toBe(false);
+    scheduler.reload([running]);
+    scheduler.reload([metrics('=~.*a.{998}b')]);
+    await clock.advance(0);
+    expect(created).toEqual(['api', 'api']);
     await scheduler.stop(0);
   });
 

@@ -69,11 +69,17 @@ export function scrubberFor(config: unknown, opts: { urlPaths: boolean }): (text
   return (text) => steps.reduce((out, step) => step(out), text);
 }
 
-/** Every Secret inside a config value, at any depth. */
+/**
+ * Every Secret inside a config value, at any depth of its arrays and plain objects. Nothing else is walked: a parsed
+ * config also holds compiled matchers, whose regex (re2js) keeps a pool of machines pointing back at it once it has
+ * run, a cycle that overflowed the stack here.
+ */
 function secretsIn(value: unknown): Secret[] {
   if (value instanceof Secret) return [value];
+  if (Array.isArray(value)) return value.flatMap(secretsIn);
   if (typeof value !== 'object' || value === null) return [];
-  return Object.values(value).flatMap(secretsIn);
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null ? Object.values(value).flatMap(secretsIn) : [];
 }
 
 /** The strings a secret can show up as in a message. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { probeConfig } from '../../src/config/probes.js';
 import { webhookChannel } from '../../src/config/schema.js';
 import { scrubberFor as scrubberOf } from '../../src/config/secret.js';
+import { worstRegexText } from '../support/worst-regex-text.js';
 
 const scrubberFor = (input: Record<string, unknown>) =>
   scrubberOf(probeConfig.parse({ name: 'db', every: '30s', ...input }), { urlPaths: false });
@@ -21,6 +22,24 @@ describe('scrubberFor', () => {
     );
     const db = scrubberFor({ kind: 'postgres', url: 'postgres://app:hunter2-pw@db:5432/grupo_gad' });
     expect(db('database "grupo_gad" refused app:hunter2-pw')).toBe('database "grupo_gad" refused app:<secret>');
+  });
+
+  it("walks a config's data only, not a compiled matcher's regex that has run (it points back at itself)", () => {
+    // Review r13g D2: once its DFA gave up, re2js kept a machine pointing back at the regex, and building the scrubber
+    // of a metrics probe with such a match overflowed the stack, which ended the daemon.
+    const config = probeConfig.parse({
+      name: 'api',
+      every: '30s',
+      kind: 'metrics',
+      url: 'http://api:8000/metrics',
+      headers: { Authorization: 'Bearer hunter2-S3cr3t-token' },
+      rates: [{ metric: 'r', as: 'req_rate', match: { route: '=~.*a.{999}b' } }],
+    });
+    const regex = (config as { rates: { match: { regex?: { test(s: string): boolean } }[] }[] }).rates[0]?.match[0]
+      ?.regex;
+    expect(regex?.test(worstRegexText(4_000))).toBe(false);
+    const scrub = scrubberOf(config, { urlPaths: false });
+    expect(scrub('refused Bearer hunter2-S3cr3t-token')).toBe('refused <secret>');
   });
 
   it('hides a password every time it appears', () => {
