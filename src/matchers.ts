@@ -72,7 +72,21 @@ export type MatcherFields = Pick<Matcher, 'label' | 'op' | 'value'>;
  * Matchers as the store holds them: the list form; rows written before it hold the map form, read as they were read
  * then (a value `=~x` is a regex).
  */
-export type StoredMatchers = readonly MatcherFields[] | Readonly<Record<string, string>>;
+export type StoredMatchers = readonly MatcherFields[] | Readonly<Record<string, string>> | NotJson;
+
+/** A row's matchers that are not JSON at all (edited by hand, or damaged): its text. */
+export interface NotJson {
+  notJson: string;
+}
+
+/** A row's matchers as the store reads them: the JSON written, or its text when that is not JSON. */
+export function storedJson(text: string): StoredMatchers {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { notJson: text };
+  }
+}
 
 /**
  * The longest value a matcher takes, after its operator: 1024 characters, room for a list of some thirty alert names
@@ -302,10 +316,21 @@ export interface Unreadable {
  * every alert, and `unreadable` says why, in words that quote no value.
  */
 export function storedMatchers(stored: StoredMatchers): { matchers: Matcher[]; unreadable?: Unreadable } {
+  const none: Matcher[] = [{ label: '__unreadable__', op: '=', value: '\0' }];
+  if (!Array.isArray(stored) && typeof (stored as Partial<NotJson>).notJson === 'string') {
+    const text = (stored as NotJson).notJson;
+    return {
+      matchers: none,
+      unreadable: {
+        problem: 'the row does not hold JSON (edited by hand, or damaged)',
+        stored: [{ label: '', op: '', value: excerpt(text) }],
+      },
+    };
+  }
   const parsed = parseMatchers(stored);
   if ('matchers' in parsed) return { matchers: parsed.matchers };
   return {
-    matchers: [{ label: '__unreadable__', op: '=', value: '\0' }],
+    matchers: none,
     unreadable: { problem: parsed.problems.join('; '), stored: storedFields(stored) },
   };
 }

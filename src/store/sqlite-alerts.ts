@@ -2,6 +2,7 @@
 // windows. Every method is a synchronous statement on the shared handle, so the store's unit of work can wrap
 // "save rule state + enqueue notifications" in one better-sqlite3 transaction.
 import { randomInt } from 'node:crypto';
+import { storedJson } from '../matchers.js';
 import type {
   HistoryEntry,
   SilenceRecord,
@@ -348,7 +349,7 @@ function toHistoryRow(h: HistoryEntry): HistoryRow {
 function fromSilenceRow(r: SilenceRow): SilenceRecord {
   return {
     id: r.id,
-    matchers: JSON.parse(r.matchers),
+    matchers: storedJson(r.matchers),
     startsAt: r.starts_at,
     endsAt: r.ends_at,
     owner: r.owner,
@@ -363,7 +364,7 @@ function fromWindowRow(r: WindowRow): WindowRecord {
   return {
     id: r.id,
     probes: JSON.parse(r.probes),
-    matchers: r.matchers === null ? undefined : JSON.parse(r.matchers),
+    matchers: r.matchers === null ? undefined : storedJson(r.matchers),
     reason: r.reason,
     owner: fromNull(r.owner),
     priority: r.priority,

@@ -67,4 +67,36 @@ describe('a stored silence or window whose matchers no longer read', () => {
       { label: 'instance', op: '=~', value: `${`${'db1|'.repeat(300)}db2`.slice(0, 200)}… (1203 characters)` },
     ]);
   });
+
+  it('of a row that is not JSON at all: evaluation goes on, it silences nothing, and it is listed (review r13g D7)', () => {
+    // Such a row made every evaluation fail ('evaluation failed; rule state unchanged') and the lists answer 500.
+    const { log, lines } = captureLog(new RulesHarness({}).clock);
+    const h = new RulesHarness({ sources: [{ name: 'prometheus' }] }, { log });
+    harnesses.push(h);
+    const now = h.clock.now();
+    h.db
+      .prepare(
+        `INSERT INTO silences (id, matchers, starts_at, ends_at, owner, reason, created_at)
+          VALUES ('sil_damaged', ?, ?, ?, 'ana', 'disk work', ?)`,
+      )
+      .run('alertname=DiskFull', now - MIN, now + 60 * MIN, now - MIN);
+    const labels = { alertname: 'DiskFull', severity: 'critical', instance: 'db1' };
+    h.receive('prometheus', [
+      { labels, annotations: {}, startsAt: now - MIN, endsAt: now + MIN, generatorURL: 'http://prom:9090/graph' },
+    ]);
+    h.tick();
+    expect(h.alert('DiskFull')?.alert.suppressedBy).toEqual([]);
+    expect(h.evaluator.api.listSilences().find((s) => s.id === 'sil_damaged')?.unreadable).toEqual({
+      problem: 'the row does not hold JSON (edited by hand, or damaged)',
+      stored: [{ label: '', op: '', value: 'alertname=DiskFull' }],
+    });
+    expect(
+      lines()
+        .filter((l) => l.level === 'warn')
+        .map((l) => l.msg),
+    ).toEqual([
+      'silence sil_damaged: its matchers cannot be read (the row does not hold JSON (edited by hand, or damaged)): it ' +
+        'silences nothing. Expire it and create it again',
+    ]);
+  });
 });
