@@ -11,8 +11,9 @@
 // Metric and label names may be quoted (Prometheus 3's UTF-8 names, in both formats): `{"go.gc_duration_seconds",
 // quantile="0"} 4.9e-05`, `metric{"label.with.dots"="v"} 1`, `# TYPE "my.metric" gauge`.
 //
-// The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time and lets the loop turn
-// (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU but delays no one.
+// The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time (or the consumer's
+// `blockBytes`) and lets the loop turn (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU
+// but delays no one.
 import { setImmediate as loopTurn } from 'node:timers/promises';
 import { excerpt, quoted } from '../excerpt.js';
 
@@ -56,6 +57,12 @@ export interface ParseOptions {
   openMetrics?: boolean;
   /** A line longer than this (in bytes) is an error rather than memory growth. Default 1 MiB. */
   maxLineLength?: number;
+  /**
+   * Bytes parsed between two turns of the event loop (BLOCK_BYTES, 64 KiB, by default): smaller for a consumer whose
+   * `sample` costs more per byte than the parse (the metrics probe's regex matchers). A line a block cuts is completed
+   * and parsed alone, so a turn may take one line more than this.
+   */
+  blockBytes?: number;
 }
 
 /** Totals of one parse. */
@@ -89,39 +96,45 @@ export async function parseExposition(
   options: ParseOptions = {},
 ): Promise<ParseSummary> {
   const maxLine = options.maxLineLength ?? 1 << 20;
+  const blockBytes = options.blockBytes ?? BLOCK_BYTES;
   const parser = new LineParser(handler, maxLine);
-  let carry: Uint8Array = new Uint8Array(0);
+  // The start of a line the blocks so far cut, in parts joined once when it ends: joined at each block, a long line
+  // over small blocks was copied once per block (a 1 MiB line over 256-byte blocks, 2 GB of copying).
+  let carry: Uint8Array[] = [];
+  let carried = 0;
   let bytes = 0;
   let sinceTurn = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
-    for (let at = 0; at < chunk.byteLength; at += BLOCK_BYTES) {
-      const block = chunk.subarray(at, at + BLOCK_BYTES);
+    for (let at = 0; at < chunk.byteLength; at += blockBytes) {
+      const block = chunk.subarray(at, at + blockBytes);
       // Lines are cut on bytes, before decoding: a newline byte is never inside a UTF-8 sequence, and every block
       // decodes to one flat string, which the parser reads much faster than a concatenation of chunk strings.
       const lastNewline = block.lastIndexOf(NEWLINE);
       if (lastNewline < 0) {
-        carry = Buffer.concat([carry, block]);
+        carry.push(new Uint8Array(block)); // copies: the chunk itself is not kept
+        carried += block.byteLength;
       } else {
         let from = 0;
-        if (carry.length > 0) {
+        if (carried > 0) {
           // The line the previous block cut is completed and parsed alone, so the rest needs no copy.
           from = block.indexOf(NEWLINE) + 1;
-          parser.feedBytes(Buffer.concat([carry, block.subarray(0, from)]));
+          parser.feedBytes(Buffer.concat([...carry, block.subarray(0, from)]));
         }
         parser.feedBytes(block.subarray(from, lastNewline + 1));
-        carry = new Uint8Array(block.subarray(lastNewline + 1)); // a copy: the chunk itself is not kept
+        carry = [new Uint8Array(block.subarray(lastNewline + 1))];
+        carried = block.byteLength - lastNewline - 1;
       }
-      if (carry.length > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
+      if (carried > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
       // Chunks already buffered come out of the stream without a turn of the loop in between: take one.
       sinceTurn += block.byteLength;
-      if (sinceTurn >= BLOCK_BYTES) {
+      if (sinceTurn >= blockBytes) {
         sinceTurn = 0;
         await loopTurn();
       }
     }
   }
-  if (carry.length > 0) parser.feedBytes(carry);
+  if (carried > 0) parser.feedBytes(Buffer.concat(carry));
   if (options.openMetrics && !parser.eof) {
     // An empty body has no line to name; its first (empty) line is where "# EOF" was due.
     if (parser.lines === 0)

@@ -24,10 +24,14 @@
 // - The first scrape (or the first after a gap) yields only gauges; its detail says "warming up", and that is not a
 //   cannotMeasure. A configured metric absent from the exposition, a series selection that matches nothing, an
 //   exposition that does not parse, a selected series twice in one scrape (Prometheus refuses that scrape too), a
-//   body over max_body_bytes, more selected series than max_series, and a 401/403 are cannotMeasure with `up: true`:
+//   body over max_body_bytes, more selected series than max_series, a label value too long for the regex of match
+//   that reads it, and a 401/403 are cannotMeasure with `up: true`:
 //   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
 // - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
-//   between (exposition.ts); only the selected series are kept, at most max_series of them.
+//   between (exposition.ts); only the selected series are kept, at most max_series of them. Label values are matched
+//   inside those blocks: a regex matcher's worst is its instructions times the value's characters, so a value too
+//   long for its regex refuses the scrape, and a selection with regexes makes the blocks smaller (selects,
+//   blockBytesFor).
 
 import { type MetricsProbeConfig, probeRegex } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
@@ -40,6 +44,7 @@ import { ExpositionError, PLAIN_LABEL_NAME, PLAIN_METRIC_NAME, parseExposition, 
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
 import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
+import { IN_LOOP_COST } from './pattern-match.js';
 import { defineProbe, type ProbeResult, sample } from './probe.js';
 
 /** Prefer the classic format (no _created lines to skip); take OpenMetrics from servers that only speak it. */
@@ -70,6 +75,9 @@ interface Selection {
   /** Sample name in the exposition (`x_bucket` for a histogram). */
   sample: string;
   match: readonly Matcher[];
+  /** `match` apart: its `=` and `!=` matchers, which cost little, and its regexes, which cost their size per character. */
+  plain: readonly Matcher[];
+  regexes: readonly Matcher[];
   /** Family names a `# TYPE` line may give it: declared but without series yet is not "not found". */
   families: readonly string[];
   /** The name the config wrote, for messages. */
@@ -168,19 +176,65 @@ const MAX_NOTES = 10;
 
 function selectionOf(item: { metric: string; match?: Matcher[] | undefined }, sample: string): Selection {
   const families = sample.endsWith('_total') ? [sample, sample.slice(0, -'_total'.length)] : [item.metric];
-  return { sample, match: item.match ?? [], families, metric: item.metric };
+  const match = item.match ?? [];
+  const plain = match.filter((m) => m.regex === undefined);
+  const regexes = match.filter((m) => m.regex !== undefined);
+  return { sample, match, plain, regexes, families, metric: item.metric };
 }
+
+/**
+ * Whether a series of `labels`, read on `line`, is one `s` selects. Its regexes run in the event loop, inside a block
+ * of the parse: one whose instructions times its label's length is over IN_LOOP_COST refuses the scrape before it runs
+ * (a 64 KiB label under a regex of 1000 instructions held the loop for seconds); the plain matchers go first, so a
+ * series they leave out costs nothing.
+ */
+function selects(s: Selection, labels: Record<string, string>, line: number): boolean {
+  if (!matchesAll(s.plain, labels)) return false;
+  for (const m of s.regexes) {
+    const size = (m.regex as Regex).programSize();
+    const { length } = labelValue(labels, m.label);
+    if (size * length > IN_LOOP_COST) {
+      throw new ScrapeRefused(
+        `is refused at line ${line}: the label ${m.label} is ${length} characters, and match.${m.label}'s regex ` +
+          `for ${s.metric} (${size} instructions) would take too long over it (at most ` +
+          `${Math.floor(IN_LOOP_COST / size)} characters for it). Write the regex smaller`,
+      );
+    }
+  }
+  return matchesAll(s.regexes, labels);
+}
+
+/**
+ * Bytes of the body to parse between two turns of the event loop. A block's regex matching costs at most the
+ * instructions of the regexes a series may meet (those of every selection of its name) times the block's characters
+ * (no more than its bytes): the block is made small enough to keep that within IN_LOOP_COST, down to MIN_BLOCK_BYTES.
+ * Without regexes, the parser's own block.
+ */
+function blockBytesFor(bySample: Map<string, Selection[]>): number | undefined {
+  let instructions = 0;
+  for (const selections of bySample.values()) {
+    let sum = 0;
+    for (const s of selections) for (const m of s.regexes) sum += (m.regex as Regex).programSize();
+    instructions = Math.max(instructions, sum);
+  }
+  return instructions === 0 ? undefined : Math.max(MIN_BLOCK_BYTES, Math.floor(IN_LOOP_COST / instructions));
+}
+
+/** The smallest block blockBytesFor asks for: below it, the turns of the loop would cost more than the parse. */
+const MIN_BLOCK_BYTES = 256;
 
 /** The selections by sample name (what the parser's select() looks up), and the family names that declare them. */
 interface Wanted {
   bySample: Map<string, Selection[]>;
   families: Set<string>;
+  /** The parser's block (blockBytesFor). */
+  blockBytes: number | undefined;
 }
 
 function wantedOf(selections: readonly Selection[]): Wanted {
   const bySample = new Map<string, Selection[]>();
   for (const s of selections) bySample.set(s.sample, [...(bySample.get(s.sample) ?? []), s]);
-  return { bySample, families: new Set(selections.flatMap((s) => s.families)) };
+  return { bySample, families: new Set(selections.flatMap((s) => s.families)), blockBytes: blockBytesFor(bySample) };
 }
 
 /** A scrape centinela will not use, for the reason in the message (a limit, a duplicate series). */
@@ -201,7 +255,7 @@ async function* upTo(body: AsyncIterable<Uint8Array>, max: number): AsyncGenerat
 /** One GET of the exposition, parsed into the series the selections want; or the run's result when it failed. */
 async function scrape(
   client: HttpClient,
-  { bySample, families }: Wanted,
+  { bySample, families, blockBytes }: Wanted,
   limits: Pick<MetricsProbeConfig, 'max_body_bytes' | 'max_series'>,
   signal: AbortSignal,
 ): Promise<Scraped | ProbeResult> {
@@ -244,7 +298,7 @@ async function scrape(
         },
         sample({ name, labels, value }, line) {
           const wanting = bySample.get(name);
-          if (!wanting?.some((s) => matchesAll(s.match, labels))) return;
+          if (!wanting?.some((s) => selects(s, labels, line))) return;
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const key = `${name}${pairs}`;
           const first = scraped.current.get(key);
@@ -268,7 +322,10 @@ async function scrape(
           if (families.has(family)) scraped.declared.add(family);
         },
       },
-      { openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text') },
+      {
+        openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text'),
+        blockBytes,
+      },
     );
     scraped.lines = summary.lines;
     scraped.bytes = summary.bytes;

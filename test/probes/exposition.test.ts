@@ -176,6 +176,25 @@ describe('parseExposition, text format 0.0.4', () => {
     expect(seenByOthers.some((n) => n > 0 && n < 50_000)).toBe(true);
   });
 
+  it('turns the loop after each blockBytes, and reads lines longer than a block as they are', async () => {
+    const long = 'v'.repeat(100_000);
+    const lines = Array.from({ length: 2000 }, (_, i) => `s{i="${i}"} ${i}`);
+    lines.splice(1000, 0, `s{long="${long}"} 1`);
+    const text = `${lines.join('\n')}\n`;
+    let turns = 0;
+    let next = setImmediate(function turn() {
+      turns++;
+      next = setImmediate(turn);
+    });
+    const { samples } = await parse(text, { size: text.length, blockBytes: 256 });
+    clearImmediate(next);
+    expect(samples).toHaveLength(2001);
+    expect(samples[1000]?.labels).toEqual({ long });
+    expect(samples[2000]?.labels).toEqual({ i: '1999' });
+    // One turn per 256 bytes of the one chunk; 64 KiB blocks would make 2.
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(Buffer.byteLength(text) / 256));
+  });
+
   it('parses a 100,000-series body of about 10 MB delivered in 64 KiB chunks', async () => {
     const families = 100;
     async function* body(): AsyncGenerator<Uint8Array> {

@@ -223,6 +223,66 @@ describe('metrics probe when it cannot measure', () => {
     expect(samplesOf(await narrowed.run())).toEqual([{ name: 'queue', labels: {}, value: 100 }]);
   });
 
+  it('refuses a label value too long for the regex of match before matching it; plain matchers go first', async () => {
+    // 16 routes of 64 KiB of a and c under a regex of 1005 instructions held the loop for seconds.
+    let seed = 13;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const route = () => Array.from({ length: 65_536 }, () => (random() < 0.5 ? 'a' : 'c')).join('');
+    const lines = [
+      '# TYPE r counter',
+      ...Array.from({ length: 16 }, (_, i) => `r{method="POST",route="${route()}"} ${i}`),
+    ];
+    const reply: Reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${lines.join('\n')}\n`);
+    };
+    const long = setup({ rates: [{ metric: 'r', as: 'req_rate', match: { route: '=~.*a.{999}b' } }] }, reply);
+    expect(await long.run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the label route is 65536 characters, ` +
+        "and match.route's regex for r (1005 instructions) would take too long over it (at most 199 characters for " +
+        'it). Write the regex smaller',
+    });
+    // method="GET" leaves every series out before the regex would run: nothing is refused, nothing matches.
+    const narrowed = setup(
+      { rates: [{ metric: 'r', as: 'req_rate', match: { method: 'GET', route: '=~.*a.{999}b' } }] },
+      reply,
+    );
+    expect(await narrowed.run()).toMatchObject({
+      up: true,
+      cannotMeasure: 'no series of r match {method="GET",route=~".*a.{999}b"}',
+    });
+  });
+
+  it('lets the loop turn more often while it matches a regex of match over many series', async () => {
+    // /api/[a-z0-9_]{1,60} is 126 instructions: blocks of 200,000 / 126 = 1587 bytes instead of 65,536.
+    const lines = Array.from({ length: 10_000 }, (_, i) => `r{route="/api/item_${i}"} ${i}`);
+    const body = `${lines.join('\n')}\n`;
+    const { run } = setup(
+      { gauges: [{ metric: 'r', as: 'routes', match: { route: '=~/api/[a-z0-9_]{1,60}' } }] },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(body);
+      },
+    );
+    let turns = 0;
+    let next: NodeJS.Immediate;
+    const turn = () => {
+      turns++;
+      next = setImmediate(turn);
+    };
+    next = setImmediate(turn);
+    onTestFinished(() => clearImmediate(next));
+    const result = await run();
+    clearImmediate(next);
+    expect(samplesOf(result)).toEqual([{ name: 'routes', labels: {}, value: (9_999 * 10_000) / 2 }]);
+    // Some 200 turns (one a block of 1587 bytes); 4 in all with blocks of 64 KiB.
+    expect(turns).toBeGreaterThan(Buffer.byteLength(body) / 4000);
+  });
+
   it('sends the configured headers and asks for the text format first', async () => {
     const { run, path } = setup(
       { headers: { Authorization: 'Bearer t0ken' }, rates: [{ metric: 'http_requests_total', as: 'rps' }] },
