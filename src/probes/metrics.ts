@@ -29,9 +29,9 @@
 //   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
 // - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
 //   between (exposition.ts); only the selected series are kept, at most max_series of them. Label values are matched
-//   inside those blocks: a regex matcher's worst is its instructions times the value's characters, so a value too
-//   long for its regex refuses the scrape, and a selection with regexes makes the blocks smaller (selects,
-//   blockBytesFor).
+//   inside those blocks, once (a run computes over what the scrape selected): a regex matcher's worst is its
+//   instructions times the value's characters, so a value too long for its regex refuses the scrape, and a selection
+//   with regexes makes the blocks smaller (selects, blockBytesFor).
 
 import { type MetricsProbeConfig, probeRegex } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
@@ -87,13 +87,15 @@ interface Selection {
 interface Series {
   name: string;
   labels: Record<string, string>;
+  /** The selections that took it when it was read (selects): a run reads them, never matching the labels again. */
+  selections: readonly Selection[];
   points: Point[];
 }
 
 /** What one scrape saw of the selections. */
 interface Scraped {
   /** By series key; `pairs` is the sorted labels as JSON, the key without the name; `line` where it was read. */
-  current: Map<string, { name: string; labels: Record<string, string>; pairs: string; value: number; line: number }>;
+  current: Map<string, Pick<Series, 'name' | 'labels' | 'selections'> & { pairs: string; value: number; line: number }>;
   seen: Set<string>;
   declared: Set<string>;
   lines: number;
@@ -297,8 +299,8 @@ async function scrape(
           return true;
         },
         sample({ name, labels, value }, line) {
-          const wanting = bySample.get(name);
-          if (!wanting?.some((s) => selects(s, labels, line))) return;
+          const selections = bySample.get(name)?.filter((s) => selects(s, labels, line)) ?? [];
+          if (selections.length === 0) return;
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const key = `${name}${pairs}`;
           const first = scraped.current.get(key);
@@ -316,7 +318,14 @@ async function scrape(
             );
           }
           // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
-          scraped.current.set(key, { name: (wanting[0] as Selection).sample, labels, pairs, value, line });
+          scraped.current.set(key, {
+            name: (selections[0] as Selection).sample,
+            labels,
+            selections,
+            pairs,
+            value,
+            line,
+          });
         },
         type(family) {
           if (families.has(family)) scraped.declared.add(family);
@@ -340,12 +349,13 @@ async function scrape(
 /** Adds this scrape's points, drops vanished series and points that left the window. */
 function record(history: Map<string, Series>, current: Scraped['current'], now: number, window: number): void {
   for (const key of history.keys()) if (!current.has(key)) history.delete(key);
-  for (const [key, { name, pairs, value }] of current) {
+  for (const [key, { name, pairs, value, selections }] of current) {
     let series = history.get(key);
     if (!series) {
       // Labels rebuilt from their JSON: the parser's label strings can be slices of a whole block of the body,
       // and keeping one would keep the block for as long as the series lives.
-      series = { name, labels: Object.fromEntries(JSON.parse(pairs) as [string, string][]), points: [] };
+      const labels = Object.fromEntries(JSON.parse(pairs) as [string, string][]);
+      series = { name, labels, selections, points: [] };
       history.set(key, series);
     }
     const points = series.points;
@@ -367,7 +377,7 @@ function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
     }
     return [`metric ${s.metric} not found in exposition`];
   }
-  for (const c of scraped.current.values()) if (c.name === s.sample && matchesAll(s.match, c.labels)) return [];
+  for (const c of scraped.current.values()) if (c.selections.includes(s)) return [];
   return [`no series of ${s.metric} match ${selectorText(s.match)}`];
 }
 
@@ -472,7 +482,7 @@ function emit(name: string, values: { labels: Record<string, string>; value: num
 }
 
 function selected(series: readonly Series[], s: Selection): Series[] {
-  return series.filter((x) => x.name === s.sample && matchesAll(s.match, x.labels));
+  return series.filter((x) => x.selections.includes(s));
 }
 
 /** The note for series that exist but appeared in this scrape only (a new label value, a restarted target). */

@@ -283,6 +283,44 @@ describe('metrics probe when it cannot measure', () => {
     expect(turns).toBeGreaterThan(Buffer.byteLength(body) / 4000);
   });
 
+  it('matches a series once in a scrape: a run computes over the series the scrape selected, not matching again', async () => {
+    // Matched again after the scrape, the regexes ran over every kept series at once, outside the parser's blocks:
+    // 20,000 series within IN_LOOP_COST each could hold the loop for seconds.
+    const lines = Array.from({ length: 100 }, (_, i) => `r_total{route="/api/${i}"} ${i}`);
+    target.http.route('GET /matched-once', (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${lines.join('\n')}\n`);
+    });
+    const match = { route: '=~/api/.*' };
+    const config = probeConfig.parse({
+      name: 'm',
+      kind: 'metrics',
+      every: '15s',
+      url: `${target.http.url}/matched-once`,
+      rates: [{ metric: 'r_total', as: 'rate', match }],
+      error_rates: [{ metric: 'r_total', as: 'errors', match }],
+      gauges: [{ metric: 'r_total', as: 'routes', match }],
+    }) as MetricsProbeConfig;
+    let matched = 0;
+    for (const item of [...config.rates, ...config.error_rates, ...config.gauges]) {
+      const regex = item.match?.[0]?.regex;
+      if (!regex) throw new Error('the match has no regex');
+      const testExact = regex.testExact.bind(regex);
+      regex.testExact = (text: string) => {
+        matched++;
+        return testExact(text);
+      };
+    }
+    const clock = new FakeClock();
+    const probe = metrics.create(config, { log, clock });
+    onTestFinished(() => probe.close?.());
+    for (let scrape = 1; scrape <= 2; scrape++) {
+      expect(await probe.run({ signal: new AbortController().signal, clock, log })).toMatchObject({ up: true });
+      // Each series once by each of the three items, in the scrape.
+      expect(matched).toBe(scrape * 300);
+      await clock.advance(15_000);
+    }
+  });
+
   it('sends the configured headers and asks for the text format first', async () => {
     const { run, path } = setup(
       { headers: { Authorization: 'Bearer t0ken' }, rates: [{ metric: 'http_requests_total', as: 'rps' }] },
