@@ -25,7 +25,7 @@
 //   cannotMeasure. A configured metric absent from the exposition, a series selection that matches nothing, an
 //   exposition that does not parse, a selected series twice in one scrape (Prometheus refuses that scrape too), a
 //   body over max_body_bytes, more selected series than max_series, a label value too long for the regex of match
-//   that reads it, and a 401/403 are cannotMeasure with `up: true`:
+//   or the error_status that reads it, and a 401/403 are cannotMeasure with `up: true`:
 //   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
 // - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
 //   between (exposition.ts); only the selected series are kept, at most max_series of them. Label values are matched
@@ -78,6 +78,8 @@ interface Selection {
   /** `match` apart: its `=` and `!=` matchers, which cost little, and its regexes, which cost their size per character. */
   plain: readonly Matcher[];
   regexes: readonly Matcher[];
+  /** error_rates: the status label and error_status, which the scrape matches too (isError). */
+  status?: { label: string; regex: Regex };
   /** Family names a `# TYPE` line may give it: declared but without series yet is not "not found". */
   families: readonly string[];
   /** The name the config wrote, for messages. */
@@ -89,13 +91,18 @@ interface Series {
   labels: Record<string, string>;
   /** The selections that took it when it was read (selects): a run reads them, never matching the labels again. */
   selections: readonly Selection[];
+  /** Those of them whose error_status its status matched (isError). */
+  errors: readonly Selection[];
   points: Point[];
 }
 
 /** What one scrape saw of the selections. */
 interface Scraped {
   /** By series key; `pairs` is the sorted labels as JSON, the key without the name; `line` where it was read. */
-  current: Map<string, Pick<Series, 'name' | 'labels' | 'selections'> & { pairs: string; value: number; line: number }>;
+  current: Map<
+    string,
+    Pick<Series, 'name' | 'labels' | 'selections' | 'errors'> & { pairs: string; value: number; line: number }
+  >;
   seen: Set<string>;
   declared: Set<string>;
   lines: number;
@@ -112,8 +119,7 @@ export default defineProbe({
     const rates = config.rates.map((r) => ({ ...r, selection: selectionOf(r, r.metric) }));
     const errorRates = config.error_rates.map((e) => ({
       ...e,
-      selection: selectionOf(e, e.metric),
-      isError: probeRegex(e.error_status),
+      selection: selectionOf(e, e.metric, { label: e.status_label, regex: probeRegex(e.error_status) }),
     }));
     const gauges = config.gauges.map((g) => ({ ...g, selection: selectionOf(g, g.metric) }));
     const selections = [...histograms, ...rates, ...errorRates, ...gauges].map((i) => i.selection);
@@ -176,12 +182,16 @@ export default defineProbe({
  */
 const MAX_NOTES = 10;
 
-function selectionOf(item: { metric: string; match?: Matcher[] | undefined }, sample: string): Selection {
+function selectionOf(
+  item: { metric: string; match?: Matcher[] | undefined },
+  sample: string,
+  status?: Selection['status'],
+): Selection {
   const families = sample.endsWith('_total') ? [sample, sample.slice(0, -'_total'.length)] : [item.metric];
   const match = item.match ?? [];
   const plain = match.filter((m) => m.regex === undefined);
   const regexes = match.filter((m) => m.regex !== undefined);
-  return { sample, match, plain, regexes, families, metric: item.metric };
+  return { sample, match, plain, regexes, families, metric: item.metric, ...(status && { status }) };
 }
 
 /**
@@ -192,18 +202,35 @@ function selectionOf(item: { metric: string; match?: Matcher[] | undefined }, sa
  */
 function selects(s: Selection, labels: Record<string, string>, line: number): boolean {
   if (!matchesAll(s.plain, labels)) return false;
-  for (const m of s.regexes) {
-    const size = (m.regex as Regex).programSize();
-    const { length } = labelValue(labels, m.label);
-    if (size * length > IN_LOOP_COST) {
-      throw new ScrapeRefused(
-        `is refused at line ${line}: the label ${m.label} is ${length} characters, and match.${m.label}'s regex ` +
-          `for ${s.metric} (${size} instructions) would take too long over it (at most ` +
-          `${Math.floor(IN_LOOP_COST / size)} characters for it). Write the regex smaller`,
-      );
-    }
-  }
+  for (const m of s.regexes) affordable(`match.${m.label}'s regex`, m.label, m.regex as Regex, s, labels, line);
   return matchesAll(s.regexes, labels);
+}
+
+/** Whether the status of a series `s` selected is an error by its error_status, bounded as selects() is. */
+function isError(s: Selection, labels: Record<string, string>, line: number): boolean {
+  if (!s.status) return false;
+  affordable("error_status's regex", s.status.label, s.status.regex, s, labels, line);
+  return s.status.regex.testExact(labelValue(labels, s.status.label));
+}
+
+/** Refuses the scrape when `regex` (`what`, of `s`) over the value of `label` would cost more than IN_LOOP_COST. */
+function affordable(
+  what: string,
+  label: string,
+  regex: Regex,
+  s: Selection,
+  labels: Record<string, string>,
+  line: number,
+): void {
+  const size = regex.programSize();
+  const { length } = labelValue(labels, label);
+  if (size * length > IN_LOOP_COST) {
+    throw new ScrapeRefused(
+      `is refused at line ${line}: the label ${label} is ${length} characters, and ${what} for ${s.metric} ` +
+        `(${size} instructions) would take too long over it (at most ${Math.floor(IN_LOOP_COST / size)} characters ` +
+        'for it). Write the regex smaller',
+    );
+  }
 }
 
 /**
@@ -216,7 +243,10 @@ function blockBytesFor(bySample: Map<string, Selection[]>): number | undefined {
   let instructions = 0;
   for (const selections of bySample.values()) {
     let sum = 0;
-    for (const s of selections) for (const m of s.regexes) sum += (m.regex as Regex).programSize();
+    for (const s of selections) {
+      for (const m of s.regexes) sum += (m.regex as Regex).programSize();
+      sum += s.status?.regex.programSize() ?? 0;
+    }
     instructions = Math.max(instructions, sum);
   }
   return instructions === 0 ? undefined : Math.max(MIN_BLOCK_BYTES, Math.floor(IN_LOOP_COST / instructions));
@@ -301,6 +331,7 @@ async function scrape(
         sample({ name, labels, value }, line) {
           const selections = bySample.get(name)?.filter((s) => selects(s, labels, line)) ?? [];
           if (selections.length === 0) return;
+          const errors = selections.filter((s) => isError(s, labels, line));
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const key = `${name}${pairs}`;
           const first = scraped.current.get(key);
@@ -322,6 +353,7 @@ async function scrape(
             name: (selections[0] as Selection).sample,
             labels,
             selections,
+            errors,
             pairs,
             value,
             line,
@@ -349,13 +381,13 @@ async function scrape(
 /** Adds this scrape's points, drops vanished series and points that left the window. */
 function record(history: Map<string, Series>, current: Scraped['current'], now: number, window: number): void {
   for (const key of history.keys()) if (!current.has(key)) history.delete(key);
-  for (const [key, { name, pairs, value, selections }] of current) {
+  for (const [key, { name, pairs, value, selections, errors }] of current) {
     let series = history.get(key);
     if (!series) {
       // Labels rebuilt from their JSON: the parser's label strings can be slices of a whole block of the body,
       // and keeping one would keep the block for as long as the series lives.
       const labels = Object.fromEntries(JSON.parse(pairs) as [string, string][]);
-      series = { name, labels, selections, points: [] };
+      series = { name, labels, selections, errors, points: [] };
       history.set(key, series);
     }
     const points = series.points;
@@ -448,7 +480,7 @@ function sumBy(
 }
 
 function errorPercents(
-  e: MetricsProbeConfig['error_rates'][number] & { selection: Selection; isError: Regex },
+  e: MetricsProbeConfig['error_rates'][number] & { selection: Selection },
   series: readonly Series[],
   span: Span,
   notes: string[],
@@ -460,7 +492,7 @@ function errorPercents(
     if (value === undefined) continue;
     const group = groupOf(groups, e.by, s.labels, () => ({ all: 0, errors: 0 }));
     group.all += value;
-    if (e.isError.testExact(labelValue(s.labels, e.status_label))) group.errors += value;
+    if (s.errors.includes(e.selection)) group.errors += value;
   }
   if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
   const values = [];

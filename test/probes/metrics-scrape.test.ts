@@ -258,6 +258,23 @@ describe('metrics probe when it cannot measure', () => {
     });
   });
 
+  it('refuses a status too long for error_status the same way, before matching it', async () => {
+    const status = 'a'.repeat(65_536);
+    const { run } = setup({ error_rates: [{ metric: 'r_total', error_status: '.*a.{999}b' }] }, (_req, res) => {
+      res
+        .writeHead(200, { 'content-type': TEXT_FORMAT })
+        .end(`r_total{status="200"} 1\nr_total{status="${status}"} 1\n`);
+    });
+    expect(await run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the label status is 65536 characters, ` +
+        "and error_status's regex for r_total (1005 instructions) would take too long over it (at most 199 " +
+        'characters for it). Write the regex smaller',
+    });
+  });
+
   it('lets the loop turn more often while it matches a regex of match over many series', async () => {
     // /api/[a-z0-9_]{1,60} is 126 instructions: blocks of 200,000 / 126 = 1587 bytes instead of 65,536.
     const lines = Array.from({ length: 10_000 }, (_, i) => `r{route="/api/item_${i}"} ${i}`);
