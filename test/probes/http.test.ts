@@ -199,23 +199,13 @@ describe('http probe', () => {
   });
 
   it('refuses a body_regex that is not a regular expression when the config is read', () => {
-    const parsed = probeConfig.safeParse({
-      name: 'x',
-      kind: 'http',
-      every: '1m',
-      url: target.url,
-      expect: { body_regex: '"status": ("ok"' },
-    });
+    const withBodyRegex = (body_regex: string) =>
+      probeConfig.safeParse({ name: 'x', kind: 'http', every: '1m', url: target.url, expect: { body_regex } });
+    const parsed = withBodyRegex('"status": ("ok"');
     expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['expect.body_regex', 'is not a regular expression (missing closing )). Write e.g. "status":\\s*"ok"'],
     ]);
-    const large = probeConfig.safeParse({
-      name: 'x',
-      kind: 'http',
-      every: '1m',
-      url: target.url,
-      expect: { body_regex: '.{1000}x.{1000}' },
-    });
+    const large = withBodyRegex('.{1000}x.{1000}');
     expect(large.error?.issues.map((i) => i.message)).toEqual([
       expect.stringMatching(
         /^is too large a regular expression: it compiles to \d+ instructions, .* Write it smaller$/,
