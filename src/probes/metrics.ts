@@ -234,6 +234,37 @@ function affordable(
 }
 
 /**
+ * Refuses the scrape when the regexes of `selections` (of the series `name` on `line`, those its plain matchers let
+ * through), each within the bound alone (affordable, whose words go first), would cost more than IN_LOOP_COST together
+ * over its labels: forty selections of one metric each within it held the loop two seconds a series.
+ */
+function affordableTogether(
+  name: string,
+  selections: readonly Selection[],
+  labels: Record<string, string>,
+  line: number,
+): void {
+  let cost = 0;
+  for (const s of selections) {
+    for (const m of s.regexes) {
+      affordable(`match.${m.label}'s regex`, m.label, m.regex as Regex, s, labels, line);
+      cost += (m.regex as Regex).programSize() * labelValue(labels, m.label).length;
+    }
+    if (s.status) {
+      affordable("error_status's regex", s.status.label, s.status.regex, s, labels, line);
+      cost += s.status.regex.programSize() * labelValue(labels, s.status.label).length;
+    }
+  }
+  if (cost > IN_LOOP_COST) {
+    throw new ScrapeRefused(
+      `is refused at line ${line}: the regexes of the ${selections.length} selections of ${seriesText(name, {})} ` +
+        `would take too long over its labels together (${cost} instructions times characters, at most ` +
+        `${IN_LOOP_COST}). Write fewer or smaller regexes for it`,
+    );
+  }
+}
+
+/**
  * Bytes of the body to parse between two turns of the event loop. A block's regex matching costs at most the
  * instructions of the regexes a series may meet (those of every selection of its name) times the block's characters
  * (no more than its bytes): the block is made small enough to keep that within IN_LOOP_COST, down to MIN_BLOCK_BYTES.
@@ -329,7 +360,9 @@ async function scrape(
           return true;
         },
         sample({ name, labels, value }, line) {
-          const selections = bySample.get(name)?.filter((s) => selects(s, labels, line)) ?? [];
+          const candidates = bySample.get(name)?.filter((s) => matchesAll(s.plain, labels)) ?? [];
+          affordableTogether(name, candidates, labels, line);
+          const selections = candidates.filter((s) => selects(s, labels, line));
           if (selections.length === 0) return;
           const errors = selections.filter((s) => isError(s, labels, line));
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

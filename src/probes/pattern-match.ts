@@ -51,10 +51,11 @@ let worker: Worker | undefined;
 let current: Request | undefined;
 
 /**
- * The most matching done in the event loop between two of its turns, in instructions times characters: at re2js's
- * worst, ~15 ns each with V8's JIT and ~60 ns without it (the daemon's flags), some 3 to 12 ms.
+ * The most matching done in the event loop between two of its turns, in instructions times characters. re2js costs
+ * ~15 ns each over a long text whose DFA it gives up (~60 ns without V8's JIT, the daemon's flags), but up to ~350 ns
+ * over short ones that defeat its DFA (`.*a.{150}.*` over 1,270 characters of a and c, review r13h): ~10 ms at worst.
  */
-export const IN_LOOP_COST = 200_000;
+export const IN_LOOP_COST = 30_000;
 
 /** Whether texts are matched in the loop by a pattern of `size` instructions: each one's cost is within IN_LOOP_COST. */
 export function matchedInLoop(size: number, texts: readonly string[]): boolean {

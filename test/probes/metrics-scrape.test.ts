@@ -244,7 +244,7 @@ describe('metrics probe when it cannot measure', () => {
       samples: [],
       cannotMeasure:
         `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the label route is 65536 characters, ` +
-        "and match.route's regex for r (1005 instructions) would take too long over it (at most 199 characters for " +
+        "and match.route's regex for r (1005 instructions) would take too long over it (at most 29 characters for " +
         'it). Write the regex smaller',
     });
     // method="GET" leaves every series out before the regex would run: nothing is refused, nothing matches.
@@ -255,6 +255,22 @@ describe('metrics probe when it cannot measure', () => {
     expect(await narrowed.run()).toMatchObject({
       up: true,
       cannotMeasure: 'no series of r match {method="GET",route=~".*a.{999}b"}',
+    });
+  });
+
+  it('refuses a series whose regexes of several selections cost too much together, each within the bound', async () => {
+    // Review r13h D2: forty selections of one metric, each within the bound alone, held the loop two seconds a series.
+    const reply: Reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`# TYPE r counter\nr{route="${'ac'.repeat(10)}"} 1\n`);
+    };
+    const rates = [900, 901].map((n, i) => ({ metric: 'r', as: `rate_${i}`, match: { route: `=~.*a.{${n}}b` } }));
+    expect(await setup({ rates }, reply).run()).toEqual({
+      up: true,
+      samples: [],
+      cannotMeasure:
+        `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the regexes of the 2 selections of r ` +
+        'would take too long over its labels together (36260 instructions times characters, at most 30000). Write ' +
+        'fewer or smaller regexes for it',
     });
   });
 
@@ -270,13 +286,13 @@ describe('metrics probe when it cannot measure', () => {
       samples: [],
       cannotMeasure:
         `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the label status is 65536 characters, ` +
-        "and error_status's regex for r_total (1005 instructions) would take too long over it (at most 199 " +
+        "and error_status's regex for r_total (1005 instructions) would take too long over it (at most 29 " +
         'characters for it). Write the regex smaller',
     });
   });
 
   it('lets the loop turn more often while it matches a regex of match over many series', async () => {
-    // /api/[a-z0-9_]{1,60} is 126 instructions: blocks of 200,000 / 126 = 1587 bytes instead of 65,536.
+    // /api/[a-z0-9_]{1,60} is 126 instructions: blocks of 256 bytes (30,000 / 126, floored) instead of 65,536.
     const lines = Array.from({ length: 10_000 }, (_, i) => `r{route="/api/item_${i}"} ${i}`);
     const body = `${lines.join('\n')}\n`;
     const { run } = setup(
