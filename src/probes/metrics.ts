@@ -31,7 +31,7 @@
 //   between (exposition.ts); only the selected series are kept, at most max_series of them. Label values are matched
 //   inside those blocks, once (a run computes over what the scrape selected): a regex matcher's worst is its
 //   instructions times the value's characters, so a value too long for its regex refuses the scrape, and a selection
-//   with regexes makes the blocks smaller (selects, blockBytesFor).
+//   with regexes makes the blocks smaller (affordableTogether, blockBytesFor).
 
 import { type MetricsProbeConfig, probeRegex } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
@@ -89,7 +89,10 @@ interface Selection {
 interface Series {
   name: string;
   labels: Record<string, string>;
-  /** The selections that took it when it was read (selects): a run reads them, never matching the labels again. */
+  /**
+   * The selections that took it when it was read (the parse's sample()): a run reads them, never matching the labels
+   * again.
+   */
   selections: readonly Selection[];
   /** Those of them whose error_status its status matched (isError). */
   errors: readonly Selection[];
@@ -194,23 +197,9 @@ function selectionOf(
   return { sample, match, plain, regexes, families, metric: item.metric, ...(status && { status }) };
 }
 
-/**
- * Whether a series of `labels`, read on `line`, is one `s` selects. Its regexes run in the event loop, inside a block
- * of the parse: one whose instructions times its label's length is over IN_LOOP_COST refuses the scrape before it runs
- * (a 64 KiB label under a regex of 1000 instructions held the loop for seconds); the plain matchers go first, so a
- * series they leave out costs nothing.
- */
-function selects(s: Selection, labels: Record<string, string>, line: number): boolean {
-  if (!matchesAll(s.plain, labels)) return false;
-  for (const m of s.regexes) affordable(`match.${m.label}'s regex`, m.label, m.regex as Regex, s, labels, line);
-  return matchesAll(s.regexes, labels);
-}
-
-/** Whether the status of a series `s` selected is an error by its error_status, bounded as selects() is. */
-function isError(s: Selection, labels: Record<string, string>, line: number): boolean {
-  if (!s.status) return false;
-  affordable("error_status's regex", s.status.label, s.status.regex, s, labels, line);
-  return s.status.regex.testExact(labelValue(labels, s.status.label));
+/** Whether the status of a series `s` selected is an error by its error_status (bounded by affordableTogether). */
+function isError(s: Selection, labels: Record<string, string>): boolean {
+  return s.status?.regex.testExact(labelValue(labels, s.status.label)) === true;
 }
 
 /** Refuses the scrape when `regex` (`what`, of `s`) over the value of `label` would cost more than IN_LOOP_COST. */
@@ -370,9 +359,10 @@ async function scrape(
         sample({ name, labels, value }, line) {
           const candidates = bySample.get(name)?.filter((s) => matchesAll(s.plain, labels)) ?? [];
           affordableTogether(name, candidates, labels, line);
-          const selections = candidates.filter((s) => selects(s, labels, line));
+          // The plain matchers went first, and affordableTogether bounded what the regexes cost over this series.
+          const selections = candidates.filter((s) => matchesAll(s.regexes, labels));
           if (selections.length === 0) return;
-          const errors = selections.filter((s) => isError(s, labels, line));
+          const errors = selections.filter((s) => isError(s, labels));
           const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const key = `${name}${pairs}`;
           const first = scraped.current.get(key);
