@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config/probes.js';
-import { Secret } from './config/secret.js';
+import { isPlainObject, Secret } from './config/secret.js';
 import { CronSchedule } from './cron.js';
 import { runGuarded } from './probes/guarded-run.js';
 import { createProbe } from './probes/index.js';
@@ -308,7 +308,6 @@ function fingerprint(config: ProbeConfig): string {
     const own = this[key];
     if (own instanceof Secret) return `secret:${createHash('sha256').update(own.reveal()).digest('hex')}`;
     if (typeof own !== 'object' || own === null || Array.isArray(own)) return value;
-    const proto = Object.getPrototypeOf(own);
-    return proto === Object.prototype || proto === null ? value : undefined;
+    return isPlainObject(own) ? value : undefined;
   });
 }

@@ -77,9 +77,17 @@ export function scrubberFor(config: unknown, opts: { urlPaths: boolean }): (text
 function secretsIn(value: unknown): Secret[] {
   if (value instanceof Secret) return [value];
   if (Array.isArray(value)) return value.flatMap(secretsIn);
-  if (typeof value !== 'object' || value === null) return [];
+  return isPlainObject(value) ? Object.values(value).flatMap(secretsIn) : [];
+}
+
+/**
+ * Whether `value` is an object as a parsed config holds its data (of Object's prototype or none), not an instance of
+ * a class, such as a compiled regex, which may point back at itself.
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null ? Object.values(value).flatMap(secretsIn) : [];
+  return proto === Object.prototype || proto === null;
 }
 
 /** The strings a secret can show up as in a message. */
