@@ -11,9 +11,10 @@
 // Metric and label names may be quoted (Prometheus 3's UTF-8 names, in both formats): `{"go.gc_duration_seconds",
 // quantile="0"} 4.9e-05`, `metric{"label.with.dots"="v"} 1`, `# TYPE "my.metric" gauge`.
 //
-// The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time (or the consumer's
-// `blockBytes`) and lets the loop turn (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU
-// but delays no one.
+// The parser never holds the event loop for long: it parses at most BLOCK_BYTES at a time and lets the loop turn
+// (timers, sockets, the HTTP server) after each block, so a 100 MB body costs CPU but delays no one. A consumer whose
+// work per sample costs more than the parse (the metrics probe's regex matchers) puts it off to its `flush`, which
+// runs before each turn and takes turns of its own.
 import { setImmediate as loopTurn } from 'node:timers/promises';
 import { excerpt, quoted } from '../excerpt.js';
 
@@ -50,6 +51,12 @@ export interface ExpositionHandler {
   sample(sample: ExpositionSample, line: number): void;
   /** Called for each `# TYPE family type` line. */
   type?(family: string, type: string): void;
+  /**
+   * Called before each turn of the loop the parser takes, and once more before the parse resolves or rejects: a
+   * handler that put off costly work from sample() does it here, in body order, taking turns of the loop as it needs.
+   * Its throw rejects the parse, ahead of any error the parser or the body met later in the body.
+   */
+  flush?(): Promise<void>;
 }
 
 export interface ParseOptions {
@@ -57,12 +64,6 @@ export interface ParseOptions {
   openMetrics?: boolean;
   /** A line longer than this (in bytes) is an error rather than memory growth. Default 1 MiB. */
   maxLineLength?: number;
-  /**
-   * Bytes parsed between two turns of the event loop (BLOCK_BYTES, 64 KiB, by default): smaller for a consumer whose
-   * `sample` costs more per byte than the parse (the metrics probe's regex matchers). A line a block cuts is completed
-   * and parsed alone, so a turn may take one line more than this.
-   */
-  blockBytes?: number;
 }
 
 /** Totals of one parse. */
@@ -95,19 +96,43 @@ export async function parseExposition(
   handler: ExpositionHandler,
   options: ParseOptions = {},
 ): Promise<ParseSummary> {
+  const parser = new LineParser(handler, options.maxLineLength ?? 1 << 20);
+  let flushing = false;
+  const flush = async () => {
+    flushing = true;
+    await handler.flush?.();
+    flushing = false;
+  };
+  let summary: ParseSummary;
+  try {
+    summary = await parseLines(body, parser, flush, options);
+  } catch (err) {
+    // What the handler put off for the lines before the failure goes first: its error is on an earlier line.
+    if (!flushing) await flush();
+    throw err;
+  }
+  await flush();
+  return summary;
+}
+
+/** parseExposition's reading: blocks of the body fed to `parser`, with a flush and a turn of the loop between. */
+async function parseLines(
+  body: AsyncIterable<Uint8Array>,
+  parser: LineParser,
+  flush: () => Promise<void>,
+  options: ParseOptions,
+): Promise<ParseSummary> {
   const maxLine = options.maxLineLength ?? 1 << 20;
-  const blockBytes = options.blockBytes ?? BLOCK_BYTES;
-  const parser = new LineParser(handler, maxLine);
   // The start of a line the blocks so far cut, in parts joined once when it ends: joined at each block, a long line
-  // over small blocks was copied once per block (a 1 MiB line over 256-byte blocks, 2 GB of copying).
+  // over small blocks was copied once per block (a 1 MiB line in 256-byte chunks, 2 GB of copying).
   let carry: Uint8Array[] = [];
   let carried = 0;
   let bytes = 0;
   let sinceTurn = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
-    for (let at = 0; at < chunk.byteLength; at += blockBytes) {
-      const block = chunk.subarray(at, at + blockBytes);
+    for (let at = 0; at < chunk.byteLength; at += BLOCK_BYTES) {
+      const block = chunk.subarray(at, at + BLOCK_BYTES);
       // Lines are cut on bytes, before decoding: a newline byte is never inside a UTF-8 sequence, and every block
       // decodes to one flat string, which the parser reads much faster than a concatenation of chunk strings.
       const lastNewline = block.lastIndexOf(NEWLINE);
@@ -128,8 +153,9 @@ export async function parseExposition(
       if (carried > maxLine) throw new ExpositionError(parser.lines + 1, `longer than ${maxLine} bytes`);
       // Chunks already buffered come out of the stream without a turn of the loop in between: take one.
       sinceTurn += block.byteLength;
-      if (sinceTurn >= blockBytes) {
+      if (sinceTurn >= BLOCK_BYTES) {
         sinceTurn = 0;
+        await flush();
         await loopTurn();
       }
     }

@@ -29,10 +29,11 @@
 //   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
 // - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
 //   between (exposition.ts); only the selected series are kept, at most max_series of them. Label values are matched
-//   inside those blocks, once (a run computes over what the scrape selected): a regex matcher's worst is its
-//   instructions times the value's characters, so a value too long for its regex refuses the scrape, and a selection
-//   with regexes makes the blocks smaller (affordableTogether, blockBytesFor).
+//   once (a run computes over what the scrape selected), in the parser's flush between blocks: a regex's worst is
+//   its instructions times the value's characters, so a series whose regexes would cost more than SERIES_COST
+//   refuses the scrape, and the loop turns whenever IN_LOOP_COST has been matched since it last did.
 
+import { setImmediate as loopTurn } from 'node:timers/promises';
 import { type MetricsProbeConfig, probeRegex } from '../config/probes.js';
 import { Secret } from '../config/secret.js';
 import { formatDuration } from '../duration.js';
@@ -40,7 +41,15 @@ import { characters, EXCERPT_CHARS, excerpt, quoted } from '../excerpt.js';
 import { type Matcher, matchesAll, selectorText } from '../matchers.js';
 import type { Regex } from '../regex.js';
 import { labelValue, type Sample } from '../types.js';
-import { ExpositionError, PLAIN_LABEL_NAME, PLAIN_METRIC_NAME, parseExposition, parseNumber } from './exposition.js';
+import {
+  ExpositionError,
+  type ExpositionHandler,
+  type ExpositionSample,
+  PLAIN_LABEL_NAME,
+  PLAIN_METRIC_NAME,
+  parseExposition,
+  parseNumber,
+} from './exposition.js';
 import { type Bucket, bucketQuantile, type Point, type Range, rate } from './histogram.js';
 import { answerPreview, encodedBody, HttpClient, PREVIEW_BYTES, readCapped } from './http-client.js';
 import { describeFailure } from './net-failure.js';
@@ -197,12 +206,12 @@ function selectionOf(
   return { sample, match, plain, regexes, families, metric: item.metric, ...(status && { status }) };
 }
 
-/** Whether the status of a series `s` selected is an error by its error_status (bounded by affordableTogether). */
+/** Whether the status of a series `s` selected is an error by its error_status (bounded by matchingCost). */
 function isError(s: Selection, labels: Record<string, string>): boolean {
   return s.status?.regex.testExact(labelValue(labels, s.status.label)) === true;
 }
 
-/** Refuses the scrape when `regex` (`what`, of `s`) over the value of `label` would cost more than IN_LOOP_COST. */
+/** Refuses the scrape when `regex` (`what`, of `s`) over the value of `label` would cost more than SERIES_COST. */
 function affordable(
   what: string,
   label: string,
@@ -213,33 +222,36 @@ function affordable(
 ): void {
   const size = regex.programSize();
   const { length } = labelValue(labels, label);
-  if (size * length > IN_LOOP_COST) {
+  if (size * length > SERIES_COST) {
     throw new ScrapeRefused(
       `is refused at line ${line}: the label ${label} is ${length} characters, and ${what} for ${s.metric} ` +
-        `(${size} instructions) would take too long over it (at most ${Math.floor(IN_LOOP_COST / size)} characters ` +
+        `(${size} instructions) would take too long over it (at most ${Math.floor(SERIES_COST / size)} characters ` +
         'for it). Write the regex smaller',
     );
   }
 }
 
 /**
- * What the regexes of all the selections of one series may cost together, in instructions times characters: ten
- * times one's bound, ~100 ms at re2js's worst. Bounded at one's, six ordinary selections of an endpoint (54
- * instructions each over a 182-character route, 17 ms for 3,000 series in all) refused a whole scrape (review r13i).
+ * What matching one series may cost, in instructions times characters: the regexes of every selection its plain
+ * matchers let through, over its labels. A series is matched in one go, so this is the longest the loop waits on
+ * matching (~30 ms at re2js's worst, three times IN_LOOP_COST). Ten selections of ~107 instructions over 280
+ * characters held it 100 ms a series (review r13j); one selection of 132 instructions over a 240-character route was
+ * refused at IN_LOOP_COST, and six ordinary endpoint selections (54 instructions each over 182 characters, review
+ * r13i) are within it.
  */
-const TOGETHER_COST = 10 * IN_LOOP_COST;
+const SERIES_COST = 3 * IN_LOOP_COST;
 
 /**
- * Refuses the scrape when the regexes of `selections` (of the series `name` on `line`, those its plain matchers let
- * through), each within the bound alone (affordable, whose words go first), would cost more than TOGETHER_COST over
- * its labels: forty selections of one metric each within the bound held the loop two seconds a series.
+ * What the regexes of `selections` (of the series `name` on `line`, those its plain matchers let through) cost over
+ * its labels; refuses the scrape when one regex (affordable, whose words go first) or all of them together would cost
+ * more than SERIES_COST: forty selections of one metric each within the bound held the loop two seconds a series.
  */
-function affordableTogether(
+function matchingCost(
   name: string,
   selections: readonly Selection[],
   labels: Record<string, string>,
   line: number,
-): void {
+): number {
   let cost = 0;
   for (const s of selections) {
     for (const m of s.regexes) {
@@ -251,50 +263,28 @@ function affordableTogether(
       cost += s.status.regex.programSize() * labelValue(labels, s.status.label).length;
     }
   }
-  if (cost > TOGETHER_COST) {
-    const which = selections.length === 1 ? 'the selection' : `the ${selections.length} selections`;
+  if (cost > SERIES_COST) {
+    const withRegexes = selections.filter((s) => s.regexes.length > 0 || s.status).length;
+    const which = withRegexes === 1 ? 'the selection' : `the ${withRegexes} selections`;
     throw new ScrapeRefused(
       `is refused at line ${line}: the regexes of ${which} of ${seriesText(name, {})} would take too long over its ` +
-        `labels together (${cost} instructions times characters, at most ${TOGETHER_COST}). Write fewer or smaller ` +
+        `labels together (${cost} instructions times characters, at most ${SERIES_COST}). Write fewer or smaller ` +
         'regexes for it',
     );
   }
+  return cost;
 }
-
-/**
- * Bytes of the body to parse between two turns of the event loop. A block's regex matching costs at most the
- * instructions of the regexes a series may meet (those of every selection of its name) times the block's characters
- * (no more than its bytes): the block is made small enough to keep that within IN_LOOP_COST, down to MIN_BLOCK_BYTES.
- * Without regexes, the parser's own block.
- */
-function blockBytesFor(bySample: Map<string, Selection[]>): number | undefined {
-  let instructions = 0;
-  for (const selections of bySample.values()) {
-    let sum = 0;
-    for (const s of selections) {
-      for (const m of s.regexes) sum += (m.regex as Regex).programSize();
-      sum += s.status?.regex.programSize() ?? 0;
-    }
-    instructions = Math.max(instructions, sum);
-  }
-  return instructions === 0 ? undefined : Math.max(MIN_BLOCK_BYTES, Math.floor(IN_LOOP_COST / instructions));
-}
-
-/** The smallest block blockBytesFor asks for: below it, the turns of the loop would cost more than the parse. */
-const MIN_BLOCK_BYTES = 256;
 
 /** The selections by sample name (what the parser's select() looks up), and the family names that declare them. */
 interface Wanted {
   bySample: Map<string, Selection[]>;
   families: Set<string>;
-  /** The parser's block (blockBytesFor). */
-  blockBytes: number | undefined;
 }
 
 function wantedOf(selections: readonly Selection[]): Wanted {
   const bySample = new Map<string, Selection[]>();
   for (const s of selections) bySample.set(s.sample, [...(bySample.get(s.sample) ?? []), s]);
-  return { bySample, families: new Set(selections.flatMap((s) => s.families)), blockBytes: blockBytesFor(bySample) };
+  return { bySample, families: new Set(selections.flatMap((s) => s.families)) };
 }
 
 /** A scrape centinela will not use, for the reason in the message (a limit, a duplicate series). */
@@ -315,7 +305,7 @@ async function* upTo(body: AsyncIterable<Uint8Array>, max: number): AsyncGenerat
 /** One GET of the exposition, parsed into the series the selections want; or the run's result when it failed. */
 async function scrape(
   client: HttpClient,
-  { bySample, families, blockBytes }: Wanted,
+  wanted: Wanted,
   limits: Pick<MetricsProbeConfig, 'max_body_bytes' | 'max_series'>,
   signal: AbortSignal,
 ): Promise<Scraped | ProbeResult> {
@@ -350,54 +340,8 @@ async function scrape(
     }
     const summary = await parseExposition(
       upTo(response.body, limits.max_body_bytes),
-      {
-        select(name) {
-          if (!bySample.has(name)) return false;
-          scraped.seen.add(name);
-          return true;
-        },
-        sample({ name, labels, value }, line) {
-          const candidates = bySample.get(name)?.filter((s) => matchesAll(s.plain, labels)) ?? [];
-          affordableTogether(name, candidates, labels, line);
-          // The plain matchers went first, and affordableTogether bounded what the regexes cost over this series.
-          const selections = candidates.filter((s) => matchesAll(s.regexes, labels));
-          if (selections.length === 0) return;
-          const errors = selections.filter((s) => isError(s, labels));
-          const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-          const key = `${name}${pairs}`;
-          const first = scraped.current.get(key);
-          if (first) {
-            throw new ScrapeRefused(
-              `has the series ${seriesText(name, first.labels)} twice, on lines ${first.line} and ${line}; ` +
-                'a scrape must hold each series once (Prometheus refuses it too)',
-            );
-          }
-          if (scraped.current.size === limits.max_series) {
-            // Counting on would parse every line of the selected names to the end of the body, only for a number.
-            throw new ScrapeRefused(
-              `has more series of the configured metrics than max_series (${limits.max_series}): the next one is on ` +
-                `line ${line}. Narrow them with match or raise max_series`,
-            );
-          }
-          // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
-          scraped.current.set(key, {
-            name: (selections[0] as Selection).sample,
-            labels,
-            selections,
-            errors,
-            pairs,
-            value,
-            line,
-          });
-        },
-        type(family) {
-          if (families.has(family)) scraped.declared.add(family);
-        },
-      },
-      {
-        openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text'),
-        blockBytes,
-      },
+      scrapeHandler(scraped, wanted, limits.max_series, signal),
+      { openMetrics: contentType.toLowerCase().startsWith('application/openmetrics-text') },
     );
     scraped.lines = summary.lines;
     scraped.bytes = summary.bytes;
@@ -407,6 +351,94 @@ async function scrape(
     if (err instanceof ExpositionError && !signal.aborted) return refused(`does not parse: ${err.message}`);
     return { up: false, reason: describeFailure(err, signal, client.endpoint) };
   }
+}
+
+/** A series of a wanted name that the plain matchers let through, its regexes still to match. */
+interface Candidate {
+  sample: ExpositionSample;
+  line: number;
+  selections: Selection[];
+}
+
+/**
+ * The parser's handler for one scrape into `scraped`: the plain matchers as each line is read, the regexes in the
+ * parser's flush (before each turn of the loop), where each series is matched in one go (matchingCost bounds it)
+ * and the loop turns between series once IN_LOOP_COST has been matched since it last did.
+ */
+function scrapeHandler(
+  scraped: Scraped,
+  { bySample, families }: Wanted,
+  maxSeries: number,
+  signal: AbortSignal,
+): ExpositionHandler {
+  const pending: Candidate[] = [];
+  return {
+    select(name) {
+      if (!bySample.has(name)) return false;
+      scraped.seen.add(name);
+      return true;
+    },
+    sample(sample, line) {
+      const selections = bySample.get(sample.name)?.filter((s) => matchesAll(s.plain, sample.labels)) ?? [];
+      if (selections.length > 0) pending.push({ sample, line, selections });
+    },
+    type(family) {
+      if (families.has(family)) scraped.declared.add(family);
+    },
+    async flush() {
+      // A stopped run matches nothing more: its result is the stop (scrape's catch), never part of the series.
+      signal.throwIfAborted();
+      let spent = 0;
+      for (const candidate of pending.splice(0)) {
+        const { sample, selections, line } = candidate;
+        const cost = matchingCost(sample.name, selections, sample.labels, line);
+        if (spent > 0 && spent + cost > IN_LOOP_COST) {
+          await loopTurn();
+          signal.throwIfAborted();
+          spent = 0;
+        }
+        spent += cost;
+        keep(scraped, candidate, maxSeries);
+      }
+    },
+  };
+}
+
+/** Keeps `candidate` in `scraped` when its regexes select it; refuses a series twice, and one past `maxSeries`. */
+function keep(
+  scraped: Scraped,
+  { sample: { name, labels, value }, line, selections: plain }: Candidate,
+  maxSeries: number,
+): void {
+  const selections = plain.filter((s) => matchesAll(s.regexes, labels));
+  if (selections.length === 0) return;
+  const errors = selections.filter((s) => isError(s, labels));
+  const pairs = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const key = `${name}${pairs}`;
+  const first = scraped.current.get(key);
+  if (first) {
+    throw new ScrapeRefused(
+      `has the series ${seriesText(name, first.labels)} twice, on lines ${first.line} and ${line}; ` +
+        'a scrape must hold each series once (Prometheus refuses it too)',
+    );
+  }
+  if (scraped.current.size === maxSeries) {
+    // Counting on would parse every line of the selected names to the end of the body, only for a number.
+    throw new ScrapeRefused(
+      `has more series of the configured metrics than max_series (${maxSeries}): the next one is on ` +
+        `line ${line}. Narrow them with match or raise max_series`,
+    );
+  }
+  // The config's copy of the name: the parser's strings may share memory with a whole block of the body.
+  scraped.current.set(key, {
+    name: (selections[0] as Selection).sample,
+    labels,
+    selections,
+    errors,
+    pairs,
+    value,
+    line,
+  });
 }
 
 /** Adds this scrape's points, drops vanished series and points that left the window. */

@@ -53,7 +53,8 @@ let current: Request | undefined;
 /**
  * The most matching done in the event loop between two of its turns, in instructions times characters. re2js costs
  * ~15 ns each over a long text whose DFA it gives up (~60 ns without V8's JIT, the daemon's flags), but up to ~350 ns
- * over short ones that defeat its DFA (`.*a.{150}.*` over 1,270 characters of a and c, review r13h): ~10 ms at worst.
+ * over short ones that defeat its DFA (`.*a.{150}.*` over 1,270 characters of a and c, review r13h): ~10 ms at that
+ * worst on average, a single call up to ~40 ms when re2js clears its DFA cache (review r13j).
  */
 export const IN_LOOP_COST = 30_000;
 

@@ -176,23 +176,57 @@ describe('parseExposition, text format 0.0.4', () => {
     expect(seenByOthers.some((n) => n > 0 && n < 50_000)).toBe(true);
   });
 
-  it('turns the loop after each blockBytes, and reads lines longer than a block as they are', async () => {
+  it('turns the loop after each block of 64 KiB, and reads lines longer than a block as they are', async () => {
     const long = 'v'.repeat(100_000);
-    const lines = Array.from({ length: 2000 }, (_, i) => `s{i="${i}"} ${i}`);
-    lines.splice(1000, 0, `s{long="${long}"} 1`);
+    const lines = Array.from({ length: 20_000 }, (_, i) => `s{i="${i}"} ${i}`);
+    lines.splice(10_000, 0, `s{long="${long}"} 1`);
     const text = `${lines.join('\n')}\n`;
     let turns = 0;
     let next = setImmediate(function turn() {
       turns++;
       next = setImmediate(turn);
     });
-    const { samples } = await parse(text, { size: text.length, blockBytes: 256 });
+    const { samples } = await parse(text, { size: text.length });
     clearImmediate(next);
-    expect(samples).toHaveLength(2001);
-    expect(samples[1000]?.labels).toEqual({ long });
-    expect(samples[2000]?.labels).toEqual({ i: '1999' });
-    // One turn per 256 bytes of the one chunk; 64 KiB blocks would make 2.
-    expect(turns).toBeGreaterThanOrEqual(Math.floor(Buffer.byteLength(text) / 256));
+    expect(samples).toHaveLength(20_001);
+    expect(samples[10_000]?.labels).toEqual({ long });
+    expect(samples[20_000]?.labels).toEqual({ i: '19999' });
+    // One turn per block of the one chunk.
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(Buffer.byteLength(text) / (64 * 1024)));
+  });
+
+  it("calls the handler's flush before each turn and at the end, after the samples before it", async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `s{i="${i}"} ${i}`);
+    const text = `${lines.join('\n')}\n`;
+    let sampled = 0;
+    const flushedAt: number[] = [];
+    await parseExposition(chunks(text, text.length), {
+      sample: () => sampled++,
+      flush: async () => {
+        flushedAt.push(sampled);
+      },
+    });
+    // Blocks of 64 KiB: a flush after each whole block, and one after the last line.
+    expect(flushedAt.length).toBe(Math.floor(Buffer.byteLength(text) / (64 * 1024)) + 1);
+    expect(flushedAt.at(-1)).toBe(20_000);
+    expect(flushedAt).toEqual([...flushedAt].sort((a, b) => a - b));
+  });
+
+  it("reports the flush's error ahead of a later line's, and flushes the lines before a syntax error", async () => {
+    const text = 'a 1\nb 2\nc{ 3\n';
+    const seen: string[] = [];
+    const flushed: string[] = [];
+    const handler = (refuse: boolean): ExpositionHandler => ({
+      sample: (s) => seen.push(s.name),
+      flush: async () => {
+        flushed.push(...seen.splice(0));
+        if (refuse && flushed.includes('b')) throw new Error('b is refused');
+      },
+    });
+    await expect(parseExposition(chunks(text, 4), handler(true))).rejects.toThrow('b is refused');
+    flushed.length = 0;
+    await expect(parseExposition(chunks(text, 4), handler(false))).rejects.toThrow(/^line 3: /);
+    expect(flushed).toEqual(['a', 'b']);
   });
 
   it('parses a 100,000-series body of about 10 MB delivered in 64 KiB chunks', async () => {

@@ -244,7 +244,7 @@ describe('metrics probe when it cannot measure', () => {
       samples: [],
       cannotMeasure:
         `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the label route is 65536 characters, ` +
-        "and match.route's regex for r (1005 instructions) would take too long over it (at most 29 characters for " +
+        "and match.route's regex for r (1005 instructions) would take too long over it (at most 89 characters for " +
         'it). Write the regex smaller',
     });
     // method="GET" leaves every series out before the regex would run: nothing is refused, nothing matches.
@@ -259,21 +259,29 @@ describe('metrics probe when it cannot measure', () => {
   });
 
   it('refuses a series whose regexes of several selections cost too much together, each within the bound', async () => {
-    // Review r13h D2: forty selections of one metric, each within the bound alone, held the loop two seconds a series.
-    const reply: Reply = (_req, res) => {
-      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`# TYPE r counter\nr{route="${'ac'.repeat(10)}"} 1\n`);
+    // Review r13j D1: ten selections of 107 instructions over a 280-character route held the loop 100 ms a series.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
     };
-    const rates = Array.from({ length: 20 }, (_, i) => ({
+    const route = Array.from({ length: 280 }, () => (random() < 0.5 ? 'a' : 'c')).join('');
+    const reply: Reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`# TYPE r gauge\nr{route="${route}"} 1\n`);
+    };
+    const gauges = Array.from({ length: 10 }, (_, i) => ({
       metric: 'r',
-      as: `rate_${i}`,
-      match: { route: `=~.*a.{${900 + i}}b` },
+      as: `g${i}`,
+      match: { route: '=~.*a.{100}.*' },
     }));
-    expect(await setup({ rates }, reply).run()).toEqual({
+    // A plain-only selection is no selection "with regexes" in the count.
+    gauges.push({ metric: 'r', as: 'all', match: {} as { route: string } });
+    expect(await setup({ gauges }, reply).run()).toEqual({
       up: true,
       samples: [],
       cannotMeasure:
-        `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the regexes of the 20 selections of r ` +
-        'would take too long over its labels together (366200 instructions times characters, at most 300000). Write ' +
+        `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the regexes of the 10 selections of r ` +
+        'would take too long over its labels together (299600 instructions times characters, at most 90000). Write ' +
         'fewer or smaller regexes for it',
     });
   });
@@ -294,6 +302,20 @@ describe('metrics probe when it cannot measure', () => {
     expect(result.up && result.cannotMeasure).toBeUndefined();
   });
 
+  it('measures a long route under an ordinary regex: one request path of 600 characters does not refuse the scrape', async () => {
+    // Review r13j D2: bounded at 30,000, a 240-character route under this regex refused every series of the scrape.
+    const route = `/api/orders/${'x'.repeat(588)}`;
+    const reply: Reply = (_req, res) => {
+      res
+        .writeHead(200, { 'content-type': TEXT_FORMAT })
+        .end(`# TYPE r gauge\nr{method="GET",route="/api/orders"} 2\nr{method="GET",route="${route}"} 3\n`);
+    };
+    const match = { method: 'GET', route: '=~/api/[a-z0-9_]{1,60}(/.*)?' };
+    expect(samplesOf(await setup({ gauges: [{ metric: 'r', as: 'api', match }] }, reply).run())).toEqual([
+      { name: 'api', labels: {}, value: 5 },
+    ]);
+  });
+
   it('refuses a status too long for error_status the same way, before matching it', async () => {
     const status = 'a'.repeat(65_536);
     const { run } = setup({ error_rates: [{ metric: 'r_total', error_status: '.*a.{999}b' }] }, (_req, res) => {
@@ -306,34 +328,72 @@ describe('metrics probe when it cannot measure', () => {
       samples: [],
       cannotMeasure:
         `exposition from 127.0.0.1:${target.http.port} is refused at line 2: the label status is 65536 characters, ` +
-        "and error_status's regex for r_total (1005 instructions) would take too long over it (at most 29 " +
+        "and error_status's regex for r_total (1005 instructions) would take too long over it (at most 89 " +
         'characters for it). Write the regex smaller',
     });
   });
 
-  it('lets the loop turn more often while it matches a regex of match over many series', async () => {
-    // /api/[a-z0-9_]{1,60} is 126 instructions: blocks of 256 bytes (30,000 / 126, floored) instead of 65,536.
-    const lines = Array.from({ length: 10_000 }, (_, i) => `r{route="/api/item_${i}"} ${i}`);
-    const body = `${lines.join('\n')}\n`;
-    const { run } = setup(
-      { gauges: [{ metric: 'r', as: 'routes', match: { route: '=~/api/[a-z0-9_]{1,60}' } }] },
-      (_req, res) => {
-        res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(body);
-      },
-    );
-    let turns = 0;
-    let next: NodeJS.Immediate;
-    const turn = () => {
-      turns++;
-      next = setImmediate(turn);
+  it('lets the loop turn whenever 30,000 instructions times characters have been matched, whatever the lines', async () => {
+    // The matching between two turns of the loop, priced as matchingCost prices it, seen by a ticker on setImmediate.
+    // Blocks sized by the regexes' instructions (down to 256 bytes) let forty selections over short lines match
+    // ~480,000 between turns; one series at a time, a turn follows 30,000, or one series (at most 90,000) alone.
+    const measure = async (
+      lines: string[],
+      items: Record<string, unknown>[],
+    ): Promise<{ result: Awaited<ReturnType<ReturnType<typeof metrics.create>['run']>>; most: number }> => {
+      target.http.route('GET /turns', (_req, res) => {
+        res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`${lines.join('\n')}\n`);
+      });
+      const config = probeConfig.parse({
+        name: 'm',
+        kind: 'metrics',
+        every: '15s',
+        url: `${target.http.url}/turns`,
+        max_series: 50_000,
+        gauges: items,
+      }) as MetricsProbeConfig;
+      let spent = 0;
+      let most = 0;
+      for (const item of config.gauges) {
+        for (const m of item.match ?? []) {
+          const regex = m.regex;
+          if (!regex) continue;
+          const testExact = regex.testExact.bind(regex);
+          regex.testExact = (text: string) => {
+            spent += regex.programSize() * text.length;
+            return testExact(text);
+          };
+        }
+      }
+      let next = setImmediate(function turn() {
+        most = Math.max(most, spent);
+        spent = 0;
+        next = setImmediate(turn);
+      });
+      onTestFinished(() => clearImmediate(next));
+      const clock = new FakeClock();
+      const probe = metrics.create(config, { log, clock });
+      onTestFinished(() => probe.close?.());
+      const result = await probe.run({ signal: new AbortController().signal, clock, log });
+      clearImmediate(next);
+      return { result, most: Math.max(most, spent) };
     };
-    next = setImmediate(turn);
-    onTestFinished(() => clearImmediate(next));
-    const result = await run();
-    clearImmediate(next);
-    expect(samplesOf(result)).toEqual([{ name: 'routes', labels: {}, value: (9_999 * 10_000) / 2 }]);
-    // Some 200 turns (one a block of 1587 bytes); 4 in all with blocks of 64 KiB.
-    expect(turns).toBeGreaterThan(Buffer.byteLength(body) / 4000);
+    // 10,000 routes under a regex of 126 instructions: ~16 million in all.
+    const routes = await measure(
+      Array.from({ length: 10_000 }, (_, i) => `r{route="/api/item_${i}"} ${i}`),
+      [{ metric: 'r', as: 'routes', match: { route: '=~/api/[a-z0-9_]{1,60}' } }],
+    );
+    expect(samplesOf(routes.result)).toEqual([{ name: 'routes', labels: {}, value: (9_999 * 10_000) / 2 }]);
+    expect(routes.most).toBeGreaterThan(0);
+    expect(routes.most).toBeLessThanOrEqual(90_000);
+    // Forty selections of ~1,000 instructions over one-character values: 40,200 a series.
+    const many = await measure(
+      Array.from({ length: 2_000 }, (_, i) => `r{v="a",i="${i}"} 1`),
+      Array.from({ length: 40 }, (_, i) => ({ metric: 'r', as: `g${i}`, match: { v: `=~a|.{${995 + (i % 2)}}` } })),
+    );
+    expect(samplesOf(many.result)).toContainEqual({ name: 'g0', labels: {}, value: 2_000 });
+    expect(many.most).toBeGreaterThan(0);
+    expect(many.most).toBeLessThanOrEqual(90_000);
   });
 
   it('matches a series once in a scrape: a run computes over the series the scrape selected, not matching again', async () => {
