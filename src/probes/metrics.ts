@@ -29,7 +29,7 @@
 //   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
 // - Bounded: the body is read up to max_body_bytes and parsed a block at a time with turns of the event loop in
 //   between (exposition.ts); only the selected series are kept, at most max_series of them. Label values are matched
-//   once (a run computes over what the scrape selected), in the parser's flush between blocks: a regex's worst is
+//   once (a run computes over what the scrape selected), in the parser's flush after each block: a regex's worst is
 //   its instructions times the value's characters, so a series whose regexes would cost more than SERIES_COST
 //   refuses the scrape, and the loop turns whenever IN_LOOP_COST has been matched since it last did.
 
@@ -233,13 +233,21 @@ function affordable(
 
 /**
  * What matching one series may cost, in instructions times characters: the regexes of every selection its plain
- * matchers let through, over its labels. A series is matched in one go, so this is the longest the loop waits on
- * matching (~30 ms at re2js's worst, three times IN_LOOP_COST). Ten selections of ~107 instructions over 280
+ * matchers let through, over its labels. A series is matched in one go, so this bounds how long the loop waits on
+ * matching: three times IN_LOOP_COST, for the dearest series re2js can be made to match some 27 ms of CPU, up to
+ * ~90 ms when it clears its DFA cache (review r13k). Ten selections of ~107 instructions over 280
  * characters held it 100 ms a series (review r13j); one selection of 132 instructions over a 240-character route was
  * refused at IN_LOOP_COST, and six ordinary endpoint selections (54 instructions each over 182 characters, review
  * r13i) are within it.
  */
 const SERIES_COST = 3 * IN_LOOP_COST;
+
+/**
+ * What one call of a regex costs whatever the text, in the same units: ~0.85 µs under the daemon's flags, for 6 or
+ * 1994 instructions alike (review r13k). Priced at nothing, two hundred regexes over a missing label matched ~9,400
+ * series between two turns of the loop: seven seconds.
+ */
+const REGEX_CALL_COST = 3;
 
 /**
  * What the regexes of `selections` (of the series `name` on `line`, those its plain matchers let through) cost over
@@ -256,11 +264,11 @@ function matchingCost(
   for (const s of selections) {
     for (const m of s.regexes) {
       affordable(`match.${m.label}'s regex`, m.label, m.regex as Regex, s, labels, line);
-      cost += (m.regex as Regex).programSize() * labelValue(labels, m.label).length;
+      cost += (m.regex as Regex).programSize() * labelValue(labels, m.label).length + REGEX_CALL_COST;
     }
     if (s.status) {
       affordable("error_status's regex", s.status.label, s.status.regex, s, labels, line);
-      cost += s.status.regex.programSize() * labelValue(labels, s.status.label).length;
+      cost += s.status.regex.programSize() * labelValue(labels, s.status.label).length + REGEX_CALL_COST;
     }
   }
   if (cost > SERIES_COST) {
@@ -361,9 +369,15 @@ interface Candidate {
 }
 
 /**
- * The parser's handler for one scrape into `scraped`: the plain matchers as each line is read, the regexes in the
- * parser's flush (before each turn of the loop), where each series is matched in one go (matchingCost bounds it)
- * and the loop turns between series once IN_LOOP_COST has been matched since it last did.
+ * What looking at one selection for a series costs, its plain matchers and its place in the lists, in the units of
+ * IN_LOOP_COST: about a regex call's. Priced at nothing, two hundred selections over a block's lines held the loop.
+ */
+const SELECTION_COST = REGEX_CALL_COST;
+
+/**
+ * The parser's handler for one scrape into `scraped`: the lines of the wanted names are matched in the parser's
+ * flush (after each block), each series in one go (matchingCost bounds its regexes), and the loop turns between
+ * series once IN_LOOP_COST has been spent since it last did.
  */
 function scrapeHandler(
   scraped: Scraped,
@@ -371,7 +385,7 @@ function scrapeHandler(
   maxSeries: number,
   signal: AbortSignal,
 ): ExpositionHandler {
-  const pending: Candidate[] = [];
+  const pending: { sample: ExpositionSample; line: number }[] = [];
   return {
     select(name) {
       if (!bySample.has(name)) return false;
@@ -379,8 +393,7 @@ function scrapeHandler(
       return true;
     },
     sample(sample, line) {
-      const selections = bySample.get(sample.name)?.filter((s) => matchesAll(s.plain, sample.labels)) ?? [];
-      if (selections.length > 0) pending.push({ sample, line, selections });
+      pending.push({ sample, line });
     },
     type(family) {
       if (families.has(family)) scraped.declared.add(family);
@@ -389,16 +402,17 @@ function scrapeHandler(
       // A stopped run matches nothing more: its result is the stop (scrape's catch), never part of the series.
       signal.throwIfAborted();
       let spent = 0;
-      for (const candidate of pending.splice(0)) {
-        const { sample, selections, line } = candidate;
-        const cost = matchingCost(sample.name, selections, sample.labels, line);
+      for (const { sample, line } of pending.splice(0)) {
+        const all = bySample.get(sample.name) ?? [];
+        const selections = all.filter((s) => matchesAll(s.plain, sample.labels));
+        const cost = all.length * SELECTION_COST + matchingCost(sample.name, selections, sample.labels, line);
         if (spent > 0 && spent + cost > IN_LOOP_COST) {
           await loopTurn();
           signal.throwIfAborted();
           spent = 0;
         }
         spent += cost;
-        keep(scraped, candidate, maxSeries);
+        if (selections.length > 0) keep(scraped, { sample, line, selections }, maxSeries);
       }
     },
   };
