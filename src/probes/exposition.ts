@@ -604,8 +604,8 @@ class LineParser {
         if (label === '__proto__') throw this.#error('label name __proto__ is reserved');
         names[index] = label;
       }
-      for (let j = 0; j < index; j++)
-        if (names[j] === label) throw this.#error(`label ${nameText(label, PLAIN_LABEL_NAME)} appears twice`);
+      // Looked up, not compared with each name before it: 20,000 labels on one line held the loop 4 s (review r13l).
+      if (Object.hasOwn(labels, label)) throw this.#error(`label ${nameText(label, PLAIN_LABEL_NAME)} appears twice`);
       while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
       if (text.charCodeAt(pos) !== EQUALS) {
         throw this.#error(

@@ -158,29 +158,36 @@ export default defineProbe({
           watchingSince = now;
         }
         lastScrapeAt = now;
-        record(history, outcome.current, now, config.window);
+        const pace = new Pace();
+        await record(history, outcome.current, now, config.window, pace);
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
         const windowed: Span = { text: `in the last ${window}`, rate: (s) => rate(s.points, range) };
         const spanOf = (item: { window?: 'scrape' | undefined }) =>
           item.window === 'scrape' ? LAST_INTERVAL : windowed;
 
-        const problems = selections.flatMap((s) => missing(s, outcome, notes));
+        // The history holds this scrape's series now (record dropped the others).
+        const bySelection = await seriesBySelection(history, pace);
+        const problems = selections.flatMap((s) => missing(s, outcome, bySelection, notes));
+        const series = (s: Selection) => bySelection.get(s) ?? [];
         let samples: Sample[] = [];
-        const series = [...history.values()];
         if (!warmingUp) {
-          for (const h of histograms) samples = samples.concat(quantiles(h, series, spanOf(h), notes));
-          for (const r of rates) samples = samples.concat(sumBy(r, series, spanOf(r).rate, notes));
-          for (const e of errorRates) samples = samples.concat(errorPercents(e, series, spanOf(e), notes));
+          for (const h of histograms)
+            samples = samples.concat(await quantiles(h, series(h.selection), spanOf(h), notes, pace));
+          for (const r of rates)
+            samples = samples.concat(await sumBy(r, series(r.selection), spanOf(r).rate, notes, pace));
+          for (const e of errorRates) {
+            samples = samples.concat(await errorPercents(e, series(e.selection), spanOf(e), notes, pace));
+          }
         }
-        for (const g of gauges) samples = samples.concat(sumBy(g, series, (s) => s.points.at(-1)?.v, notes));
-        const shown = notes.length > MAX_NOTES ? notes.slice(0, MAX_NOTES) : notes;
+        for (const g of gauges) {
+          samples = samples.concat(await sumBy(g, series(g.selection), (s) => s.points.at(-1)?.v, notes, pace));
+        }
         const detail = [
           `scraped ${outcome.lines} lines (${outcome.bytes} bytes), kept ${history.size} series`,
-          ...shown,
-          ...(notes.length > shown.length ? [`and ${notes.length - shown.length} more notes like these`] : []),
+          ...capped(notes, 'notes'),
         ].join('; ');
         return problems.length > 0
-          ? { up: true, samples, detail, cannotMeasure: problems.join('; ') }
+          ? { up: true, samples, detail, cannotMeasure: capped(problems, 'problems').join('; ') }
           : { up: true, samples, detail };
       },
       close: () => client.close(),
@@ -189,10 +196,50 @@ export default defineProbe({
 });
 
 /**
- * Notes a run's detail shows at most: there can be one per series (no requests on 10,000 paths), and the detail goes
- * into the API, the status page and every page of the alert (a 1.5 MB email before this cap).
+ * Notes (or problems) a run's detail (or cannotMeasure) shows at most: there can be one per series (no requests on
+ * 10,000 paths) or per selection, and the text goes into the API, the status page and every page of the alert (a
+ * 1.5 MB email before this cap).
  */
 const MAX_NOTES = 10;
+
+/** The first MAX_NOTES of `texts`, and how many more there are. */
+function capped(texts: string[], what: string): string[] {
+  if (texts.length <= MAX_NOTES) return texts;
+  return [...texts.slice(0, MAX_NOTES), `and ${texts.length - MAX_NOTES} more ${what} like these`];
+}
+
+/**
+ * Series a run's computation handles between two turns of the event loop. It is a few µs a series without JIT (a
+ * group's key, a rate), but every item goes over its kept series: 200 gauges over 20,000 series held the loop 3 s,
+ * one gauge by a label of each 20,000 series some 200 ms (review r13l).
+ */
+const PACE_SERIES = 500;
+
+/** Counts the series a run's computation handles, and turns the loop after each PACE_SERIES of them. */
+class Pace {
+  #since = 0;
+
+  /** A turn of the loop when PACE_SERIES have been handled since the last one; else nothing to wait for. */
+  step(): Promise<void> | undefined {
+    if (++this.#since < PACE_SERIES) return undefined;
+    this.#since = 0;
+    return loopTurn();
+  }
+}
+
+/** The kept series by the selections that took them: each item reads its own, not every series. */
+async function seriesBySelection(history: Map<string, Series>, pace: Pace): Promise<Map<Selection, Series[]>> {
+  const by = new Map<Selection, Series[]>();
+  for (const s of history.values()) {
+    for (const selection of s.selections) {
+      const list = by.get(selection);
+      if (list) list.push(s);
+      else by.set(selection, [s]);
+    }
+    await pace.step();
+  }
+  return by;
+}
 
 function selectionOf(
   item: { metric: string; match?: Matcher[] | undefined },
@@ -369,10 +416,11 @@ interface Candidate {
 }
 
 /**
- * What looking at one selection for a series costs, its plain matchers and its place in the lists, in the units of
- * IN_LOOP_COST: about a regex call's. Priced at nothing, two hundred selections over a block's lines held the loop.
+ * What looking at one selection for a series costs in the units of IN_LOOP_COST, about three regex calls: its plain
+ * matchers and, when it takes the series, its regexes' list, its error_status and its place in the lists. Priced at
+ * nothing, two hundred selections over a block's lines held the loop; at one call, twenty over 20,000 series ~100 ms.
  */
-const SELECTION_COST = REGEX_CALL_COST;
+const SELECTION_COST = 10;
 
 /**
  * The parser's handler for one scrape into `scraped`: the lines of the wanted names are matched in the parser's
@@ -456,9 +504,16 @@ function keep(
 }
 
 /** Adds this scrape's points, drops vanished series and points that left the window. */
-function record(history: Map<string, Series>, current: Scraped['current'], now: number, window: number): void {
+async function record(
+  history: Map<string, Series>,
+  current: Scraped['current'],
+  now: number,
+  window: number,
+  pace: Pace,
+): Promise<void> {
   for (const key of history.keys()) if (!current.has(key)) history.delete(key);
   for (const [key, { name, pairs, value, selections, errors }] of current) {
+    await pace.step();
     let series = history.get(key);
     if (!series) {
       // Labels rebuilt from their JSON: the parser's label strings can be slices of a whole block of the body,
@@ -477,8 +532,11 @@ function record(history: Map<string, Series>, current: Scraped['current'], now: 
   }
 }
 
-/** Why a selection cannot be measured, if it cannot; a declared family with no series yet is only a note. */
-function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
+/**
+ * Why a selection cannot be measured, if it cannot (`matched`: the series of this scrape by the selections that took
+ * them); a declared family with no series yet is only a note.
+ */
+function missing(s: Selection, scraped: Scraped, matched: ReadonlyMap<Selection, unknown>, notes: string[]): string[] {
   if (!scraped.seen.has(s.sample)) {
     if (s.families.some((f) => scraped.declared.has(f))) {
       notes.push(`${s.metric} is declared but has no series yet`);
@@ -486,20 +544,21 @@ function missing(s: Selection, scraped: Scraped, notes: string[]): string[] {
     }
     return [`metric ${s.metric} not found in exposition`];
   }
-  for (const c of scraped.current.values()) if (c.selections.includes(s)) return [];
-  return [`no series of ${s.metric} match ${selectorText(s.match)}`];
+  return matched.has(s) ? [] : [`no series of ${s.metric} match ${selectorText(s.match)}`];
 }
 
-function quantiles(
+/** The quantiles of histogram `h` over `chosen`, its kept series. */
+async function quantiles(
   h: MetricsProbeConfig['histograms'][number] & { selection: Selection },
-  series: readonly Series[],
+  chosen: readonly Series[],
   span: Span,
   notes: string[],
-): Sample[] {
+  pace: Pace,
+): Promise<Sample[]> {
   const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, number> }>();
   let badBounds = 0;
-  const chosen = selected(series, h.selection);
   for (const s of chosen) {
+    await pace.step();
     const le = s.labels.le === undefined ? undefined : parseNumber(s.labels.le);
     if (le === undefined || Number.isNaN(le)) {
       badBounds++;
@@ -514,6 +573,7 @@ function quantiles(
   if (groups.size === 0 && chosen.length > badBounds) notes.push(notYet(h.as, `${h.metric}_bucket`));
   const samples: Sample[] = [];
   for (const { labels, buckets } of groups.values()) {
+    await pace.step();
     const list: Bucket[] = [...buckets].map(([upperBound, count]) => ({ upperBound, count }));
     const names = h.quantiles.map((q) => `${h.as}_${quantileName(q)}_seconds`);
     const values = h.quantiles.map((q) => bucketQuantile(q, list));
@@ -535,16 +595,17 @@ function quantiles(
   return samples;
 }
 
-/** sum by (<by>) of `measure` over the selected series, as samples named `as`. */
-function sumBy(
+/** sum by (<by>) of `measure` over `chosen`, the item's kept series, as samples named `as`. */
+async function sumBy(
   item: { as: string; metric: string; by: string[]; selection: Selection },
-  series: readonly Series[],
+  chosen: readonly Series[],
   measure: (s: Series) => number | undefined,
   notes: string[],
-): Sample[] {
+  pace: Pace,
+): Promise<Sample[]> {
   const groups = new Map<string, { labels: Record<string, string>; sum: number }>();
-  const chosen = selected(series, item.selection);
   for (const s of chosen) {
+    await pace.step();
     const value = measure(s);
     if (value !== undefined) groupOf(groups, item.by, s.labels, () => ({ sum: 0 })).sum += value;
   }
@@ -556,15 +617,17 @@ function sumBy(
   );
 }
 
-function errorPercents(
+/** The error percentages of `e` over `chosen`, its kept series. */
+async function errorPercents(
   e: MetricsProbeConfig['error_rates'][number] & { selection: Selection },
-  series: readonly Series[],
+  chosen: readonly Series[],
   span: Span,
   notes: string[],
-): Sample[] {
+  pace: Pace,
+): Promise<Sample[]> {
   const groups = new Map<string, { labels: Record<string, string>; all: number; errors: number }>();
-  const chosen = selected(series, e.selection);
   for (const s of chosen) {
+    await pace.step();
     const value = span.rate(s);
     if (value === undefined) continue;
     const group = groupOf(groups, e.by, s.labels, () => ({ all: 0, errors: 0 }));
@@ -588,10 +651,6 @@ function emit(name: string, values: { labels: Record<string, string>; value: num
     else samples.push(sample(name, value, labels));
   }
   return samples;
-}
-
-function selected(series: readonly Series[], s: Selection): Series[] {
-  return series.filter((x) => x.selections.includes(s));
 }
 
 /** The note for series that exist but appeared in this scrape only (a new label value, a restarted target). */

@@ -115,6 +115,16 @@ describe('parseExposition, text format 0.0.4', () => {
     expect(asked.filter((n) => n === 'http_requests_total')).toHaveLength(1);
   });
 
+  it('finds a label twice among many, and takes labels named like properties of every object', async () => {
+    // Review r13l D1: each name was compared with every name before it, and 20,000 labels held the loop 4 s.
+    const names = Array.from({ length: 20_000 }, (_, i) => `a${i}`);
+    const many = names.map((n) => `${n}="0"`).join(',');
+    expect(await parseError(`r{${many},a0="1"} 1\n`)).toBe('line 1: label a0 appears twice');
+    const { samples } = await parse(`r{${many}} 1\nr{constructor="c",toString="t",hasOwnProperty="h"} 2\n`);
+    expect(Object.keys(samples[0]?.labels ?? {})).toHaveLength(20_000);
+    expect(samples[1]?.labels).toEqual({ constructor: 'c', toString: 't', hasOwnProperty: 'h' });
+  });
+
   it('checks a skipped line only up to its name: a broken label set there is not an error', async () => {
     const text = 'wanted{a="1"} 1\nskipped{=broken 2\n';
     const { samples } = await parse(text, { select: (name) => name === 'wanted' });
