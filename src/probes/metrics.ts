@@ -139,14 +139,24 @@ export default defineProbe({
     const window = formatDuration(config.window);
 
     const history = new Map<string, Series>();
+    /** Runs started, so that a run given up on (its timeout passed) stops at its next step once another started. */
+    let runs = 0;
     let lastScrapeAt: number | undefined;
     let watchingSince = 0;
 
     return {
       async run({ signal, clock }): Promise<ProbeResult> {
         const now = clock.now(); // like Prometheus, a scrape is stamped with its start
+        const mine = ++runs;
         const outcome = await scrape(client, wanted, config, signal);
         if (!('current' in outcome)) return outcome;
+        // The history is changed a step at a time from here: a run stopped, or given up on while a newer one runs,
+        // must not go on changing it (its older points after the newer run's read as a counter reset, review r13m).
+        const goOn = () => {
+          signal.throwIfAborted();
+          if (mine !== runs) throw new Error('a newer run of this probe started');
+        };
+        goOn();
         const warmingUp = lastScrapeAt === undefined || lastScrapeAt <= now - config.window;
         const notes: string[] = [];
         if (warmingUp) {
@@ -158,7 +168,7 @@ export default defineProbe({
           watchingSince = now;
         }
         lastScrapeAt = now;
-        const pace = new Pace();
+        const pace = new Pace(goOn);
         await record(history, outcome.current, now, config.window, pace);
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
         const windowed: Span = { text: `in the last ${window}`, rate: (s) => rate(s.points, range) };
@@ -215,16 +225,36 @@ function capped(texts: string[], what: string): string[] {
  */
 const PACE_SERIES = 500;
 
-/** Counts the series a run's computation handles, and turns the loop after each PACE_SERIES of them. */
+/**
+ * Counts the series a run's computation handles, and turns the loop after each PACE_SERIES of them; after a turn,
+ * `goOn` throws when the run must stop.
+ */
 class Pace {
   #since = 0;
+  readonly #goOn: () => void;
 
-  /** A turn of the loop when PACE_SERIES have been handled since the last one; else nothing to wait for. */
-  step(): Promise<void> | undefined {
-    if (++this.#since < PACE_SERIES) return undefined;
-    this.#since = 0;
-    return loopTurn();
+  constructor(goOn: () => void) {
+    this.#goOn = goOn;
   }
+
+  /**
+   * A turn of the loop when PACE_SERIES have been handled since the last one; else nothing to wait for. `series` is
+   * what this one counts for: a series of 1,000 labels costs as much as fifty of five.
+   */
+  step(series = 1): Promise<void> | undefined {
+    this.#since += series;
+    if (this.#since < PACE_SERIES) return undefined;
+    this.#since = 0;
+    return loopTurn().then(this.#goOn);
+  }
+}
+
+/** What handling a series whose labels are `pairs` (their JSON) counts for in Pace. */
+const seriesWeight = (pairs: string) => 1 + Math.floor(pairs.length / 200);
+
+/** Adds the note `make` writes, or only counts it past the MAX_NOTES shown: 20,000 groups of NaN wrote 20,000. */
+function addNote(notes: string[], make: () => string): void {
+  notes.push(notes.length < MAX_NOTES ? make() : '');
 }
 
 /** The kept series by the selections that took them: each item reads its own, not every series. */
@@ -511,9 +541,12 @@ async function record(
   window: number,
   pace: Pace,
 ): Promise<void> {
-  for (const key of history.keys()) if (!current.has(key)) history.delete(key);
+  for (const key of history.keys()) {
+    if (!current.has(key)) history.delete(key);
+    await pace.step(seriesWeight(key));
+  }
   for (const [key, { name, pairs, value, selections, errors }] of current) {
-    await pace.step();
+    await pace.step(seriesWeight(pairs));
     let series = history.get(key);
     if (!series) {
       // Labels rebuilt from their JSON: the parser's label strings can be slices of a whole block of the body,
@@ -574,7 +607,10 @@ async function quantiles(
   const samples: Sample[] = [];
   for (const { labels, buckets } of groups.values()) {
     await pace.step();
-    const list: Bucket[] = [...buckets].map(([upperBound, count]) => ({ upperBound, count }));
+    // Sorted once: bucketQuantile sorts a copy for each quantile, at once when it is sorted already.
+    const list: Bucket[] = [...buckets]
+      .map(([upperBound, count]) => ({ upperBound, count }))
+      .sort((a, b) => a.upperBound - b.upperBound);
     const names = h.quantiles.map((q) => `${h.as}_${quantileName(q)}_seconds`);
     const values = h.quantiles.map((q) => bucketQuantile(q, list));
     if (values.every((v) => !Number.isNaN(v))) {
@@ -590,7 +626,7 @@ async function quantiles(
           : Number.isNaN(inf)
             ? 'its +Inf bucket is NaN'
             : 'it has a single bucket';
-    notes.push(`${seriesText(h.as, labels)}: ${why}, so no ${names.join(', ')} (histogram_quantile is NaN)`);
+    addNote(notes, () => `${seriesText(h.as, labels)}: ${why}, so no ${names.join(', ')} (histogram_quantile is NaN)`);
   }
   return samples;
 }
@@ -614,6 +650,7 @@ async function sumBy(
     item.as,
     [...groups.values()].map((g) => ({ labels: g.labels, value: g.sum })),
     notes,
+    pace,
   );
 }
 
@@ -637,18 +674,26 @@ async function errorPercents(
   if (groups.size === 0 && chosen.length > 0) notes.push(notYet(e.as, e.metric));
   const values = [];
   for (const g of groups.values()) {
-    if (g.all === 0) notes.push(`${seriesText(e.as, g.labels)}: no requests ${span.text}, so no error rate`);
+    await pace.step();
+    if (g.all === 0) addNote(notes, () => `${seriesText(e.as, g.labels)}: no requests ${span.text}, so no error rate`);
     else values.push({ labels: g.labels, value: (100 * g.errors) / g.all });
   }
-  return emit(e.as, values, notes);
+  return emit(e.as, values, notes, pace);
 }
 
 /** Samples named `name`, leaving out NaN values with a note. */
-function emit(name: string, values: { labels: Record<string, string>; value: number }[], notes: string[]): Sample[] {
+async function emit(
+  name: string,
+  values: { labels: Record<string, string>; value: number }[],
+  notes: string[],
+  pace: Pace,
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (const { labels, value } of values) {
-    if (Number.isNaN(value)) notes.push(`${seriesText(name, labels)} is NaN (a NaN in the exposition), not emitted`);
-    else samples.push(sample(name, value, labels));
+    await pace.step();
+    if (Number.isNaN(value)) {
+      addNote(notes, () => `${seriesText(name, labels)} is NaN (a NaN in the exposition), not emitted`);
+    } else samples.push(sample(name, value, labels));
   }
   return samples;
 }

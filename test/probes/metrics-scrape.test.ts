@@ -438,6 +438,46 @@ describe('metrics probe when it cannot measure', () => {
     expect(turns).toBeGreaterThanOrEqual((50 * 5_000) / 500);
   });
 
+  it('stops a run given up on at its next step once a newer run started: its older points would read as a reset', async () => {
+    // Review r13m D1: the computation after the scrape takes turns of the loop; a run the scheduler gave up on went
+    // on changing the history under the next run, out of order.
+    let requests = 0;
+    let firstSent: () => void = () => {};
+    const sent = new Promise<void>((resolve) => {
+      firstSent = resolve;
+    });
+    const body = (ids: number[], value: number) =>
+      `# TYPE c counter\n${ids.map((i) => `c_total{i="${i}"} ${value}`).join('\n')}\n`;
+    const all = Array.from({ length: 20_000 }, (_, i) => i);
+    const { run, clock } = setup(
+      {
+        max_series: 20_000,
+        rates: [
+          { metric: 'c_total', as: 'r' },
+          { metric: 'c_total', as: 'rlast', match: { i: '19999' } },
+        ],
+      },
+      (_req, res) => {
+        requests++;
+        res.writeHead(200, { 'content-type': TEXT_FORMAT });
+        if (requests === 1) res.on('finish', () => firstSent());
+        res.end(requests === 1 ? body(all, 100) : requests === 2 ? body([19_999], 200) : body(all, 300));
+      },
+    );
+    const given = run().catch((err: Error) => err);
+    await sent;
+    await clock.advance(15_000);
+    // The newer run reads one series while the first is still at its body.
+    expect(await run()).toMatchObject({ up: true });
+    expect(await given).toEqual(new Error('a newer run of this probe started'));
+    await clock.advance(15_000);
+    // Only i="19999" was in two scrapes: 200 → 300 in 15 s.
+    expect(samplesOf(await run())).toEqual([
+      { name: 'r', labels: {}, value: 100 / 15 },
+      { name: 'rlast', labels: {}, value: 100 / 15 },
+    ]);
+  });
+
   it('refuses a series at once when the target stalls after it, rather than timing out', async () => {
     // Review r13k D2: the series were matched only at the next turn of the loop (64 KiB later) or at the end of the
     // body, so a duplicate followed by a stall ran into the run's timeout and read as the target down.
