@@ -165,11 +165,13 @@ export default defineProbe({
               ? 'warming up: first scrape'
               : `warming up: no successful scrape in the ${window} before this one`,
           );
-          watchingSince = now;
         }
-        lastScrapeAt = now;
         const pace = new Pace(goOn);
         await record(history, outcome.current, now, config.window, pace);
+        // Only a scrape recorded whole counts as one: a run stopped inside record left some series with its point and
+        // others without, and the next run, not warming up after it, summed the rates of the first alone (r13n).
+        if (warmingUp) watchingSince = now;
+        lastScrapeAt = now;
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
         const windowed: Span = { text: `in the last ${window}`, rate: (s) => rate(s.points, range) };
         const spanOf = (item: { window?: 'scrape' | undefined }) =>

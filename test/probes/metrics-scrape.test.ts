@@ -478,6 +478,57 @@ describe('metrics probe when it cannot measure', () => {
     ]);
   });
 
+  it('stops a run at whatever turn its signal fires, and counts no scrape it did not record whole', async () => {
+    // Review r13n: a run stopped inside record had already counted its scrape, and the next run summed the rates of
+    // the series it had reached alone; and nothing showed that a run stops at the turns of its computation.
+    const ids = Array.from({ length: 5_000 }, (_, i) => i);
+    const body = (value: number) => `# TYPE c counter\n${ids.map((i) => `c_total{i="${i}"} ${value}`).join('\n')}\n`;
+    let stoppedInside = 0;
+    for (let k = 1; k <= 60; k += 3) {
+      let requests = 0;
+      let firstSent: () => void = () => {};
+      const sent = new Promise<void>((resolve) => {
+        firstSent = resolve;
+      });
+      const { run, clock } = setup({ max_series: 5_000, rates: [{ metric: 'c_total', as: 'r' }] }, (_req, res) => {
+        requests++;
+        res.writeHead(200, { 'content-type': TEXT_FORMAT });
+        if (requests === 1) res.on('finish', () => firstSent());
+        res.end(body(requests * 100));
+      });
+      const stop = new AbortController();
+      let settled = false;
+      const first = run(stop.signal)
+        .catch((err: Error) => err)
+        .finally(() => {
+          settled = true;
+        });
+      await sent;
+      for (let turn = 0; turn < k && !settled; turn++) await new Promise((resolve) => setImmediate(resolve));
+      if (settled) continue; // done before the stop: an ordinary run
+      stop.abort(new Error('stopped'));
+      const stopped = await first;
+      if (!(stopped instanceof Error)) {
+        // Stopped while it read the body: the stop is its outcome.
+        expect(stopped).toMatchObject({ up: false });
+        continue;
+      }
+      stoppedInside++;
+      expect(stopped.message).toBe('stopped');
+      await clock.advance(15_000);
+      // Stopped inside record, the first scrape does not count and the second warms up; stopped after it, the rates
+      // of every series: never those of the series record had reached.
+      const second = await run();
+      if (second.detail?.includes('warming up: first scrape')) expect(samplesOf(second)).toEqual([]);
+      else expect(samplesOf(second)[0]?.value).toBeCloseTo((5_000 * 100) / 15, 6);
+      await clock.advance(15_000);
+      const [third] = samplesOf(await run());
+      expect(third?.name).toBe('r');
+      expect(third?.value).toBeCloseTo((5_000 * 100) / 15, 6);
+    }
+    expect(stoppedInside).toBeGreaterThan(0);
+  });
+
   it('refuses a series at once when the target stalls after it, rather than timing out', async () => {
     // Review r13k D2: the series were matched only at the next turn of the loop (64 KiB later) or at the end of the
     // body, so a duplicate followed by a stall ran into the run's timeout and read as the target down.
