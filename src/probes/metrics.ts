@@ -167,9 +167,10 @@ export default defineProbe({
           );
         }
         const pace = new Pace(goOn);
-        await record(history, outcome.current, now, config.window, pace);
+        await record(history, outcome.current, now, { window: config.window, warmingUp }, pace);
         // Only a scrape recorded whole counts as one: a run stopped inside record left some series with its point and
-        // others without, and the next run, not warming up after it, summed the rates of the first alone (r13n).
+        // others without, and the next run, not warming up after it, summed the rates of the first alone (r13n); the
+        // next run warms up instead, and starts those series over.
         if (warmingUp) watchingSince = now;
         lastScrapeAt = now;
         const range: Range = { start: Math.max(now - config.window, watchingSince), end: now };
@@ -540,7 +541,7 @@ async function record(
   history: Map<string, Series>,
   current: Scraped['current'],
   now: number,
-  window: number,
+  { window, warmingUp }: { window: number; warmingUp: boolean },
   pace: Pace,
 ): Promise<void> {
   for (const key of history.keys()) {
@@ -558,6 +559,9 @@ async function record(
       history.set(key, series);
     }
     const points = series.points;
+    // A run that warms up starts every series over: a point older than it can only be one a run stopped inside
+    // record left (no scrape counted since), and rate() would take it (review r13o).
+    if (warmingUp) points.length = 0;
     // Two scrapes in the same millisecond would make a zero-length interval; the later value stands for both.
     if (points.at(-1)?.t === now) points.pop();
     points.push({ t: now, v: value });
