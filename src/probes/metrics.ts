@@ -157,13 +157,18 @@ export default defineProbe({
           if (mine !== runs) throw new Error('a newer run of this probe started');
         };
         goOn();
-        const warmingUp = lastScrapeAt === undefined || lastScrapeAt <= now - config.window;
+        // The clock going back (a wall clock stepped) also starts over: points of the old time after the new ones
+        // made negative rates until they left the window (review r13p).
+        const clockBack = lastScrapeAt !== undefined && lastScrapeAt > now;
+        const warmingUp = lastScrapeAt === undefined || lastScrapeAt <= now - config.window || clockBack;
         const notes: string[] = [];
         if (warmingUp) {
           notes.push(
             lastScrapeAt === undefined
               ? 'warming up: first scrape'
-              : `warming up: no successful scrape in the ${window} before this one`,
+              : clockBack
+                ? 'warming up: the clock went back since the last scrape'
+                : `warming up: no successful scrape in the ${window} before this one`,
           );
         }
         const pace = new Pace(goOn);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
 import metrics, { quantileName } from '../../src/probes/metrics.js';
 import { probeConformance } from '../support/conformance.js';
 import { fixtures, near, samplesOf, TEXT_FORMAT, useMetricsTarget } from '../support/metrics-target.js';
@@ -329,6 +330,25 @@ describe('metrics probe on hand-written fixtures with known answers', () => {
     const result = await scrape();
     expect(samplesOf(result)).toEqual([]);
     expect(result.detail).toContain('warming up: no successful scrape in the 5m before this one');
+  });
+
+  it('warms up again when the clock went back, rather than reading a negative rate', async () => {
+    // Review r13p: a wall clock stepped back left the old points after the new ones, and the rates were negative
+    // until the old points left the window.
+    let requests = 0;
+    const { run, clock } = setup({ rates: [{ metric: 'http_requests_total', as: 'rps' }] }, (_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': TEXT_FORMAT }).end(`http_requests_total ${requests * 150}\n`);
+    });
+    await run();
+    await clock.advance(15_000);
+    expect(samplesOf(await run())).toEqual([{ name: 'rps', labels: {}, value: 10 }]);
+    const stepped = new FakeClock(clock.now() - 1_000_000);
+    const back = await run(undefined, stepped);
+    expect(samplesOf(back)).toEqual([]);
+    expect(back.detail).toContain('warming up: the clock went back since the last scrape');
+    await stepped.advance(15_000);
+    expect(samplesOf(await run(undefined, stepped))).toEqual([{ name: 'rps', labels: {}, value: 10 }]);
   });
 
   it('leaves out a NaN gauge with a note, and survives two scrapes in the same millisecond', async () => {

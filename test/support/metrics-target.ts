@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
-import { FakeClock } from '../../src/clock.js';
+import { type Clock, FakeClock } from '../../src/clock.js';
 import { type MetricsProbeConfig, probeConfig } from '../../src/config/probes.js';
 import metrics from '../../src/probes/metrics.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
@@ -38,7 +38,8 @@ export function samplesOf(result: ProbeResult): Sample[] {
 
 /** One probe under test. */
 export interface MetricsProbeHandle {
-  run(signal?: AbortSignal): Promise<ProbeResult>;
+  /** One run, on the handle's clock or on `clock` (a clock that went back, say). */
+  run(signal?: AbortSignal, clock?: Clock): Promise<ProbeResult>;
   /** Runs, then moves the clock on by `ms` (60 s by default) for the next run. */
   scrape(ms?: number): Promise<ProbeResult>;
   clock: FakeClock;
@@ -65,7 +66,7 @@ export async function startMetricsTarget(): Promise<MetricsTarget> {
       const clock = new FakeClock();
       const probe = metrics.create(probeConfig.parse(input) as MetricsProbeConfig, { log, clock });
       onTestFinished(() => probe.close?.());
-      const run = (signal = new AbortController().signal) => probe.run({ signal, clock, log });
+      const run = (signal = new AbortController().signal, at: Clock = clock) => probe.run({ signal, clock: at, log });
       const scrape = async (ms = 60_000) => {
         const result = await run();
         await clock.advance(ms);
