@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
+import { quoted } from '../excerpt.js';
 import { eitherForm, type MatcherFields, matcherList, readMatcher } from '../matchers.js';
 import { silenceTimes } from '../rules/silences.js';
 import { CLIENT_HEADER, type Operations, OUTPUT_MAX } from './api-shapes.js';
@@ -121,12 +122,24 @@ export function checkInput<T extends z.ZodType>(
   if (result.success) return { data: result.data };
   const problems = result.error.issues.map((issue) => {
     const path = [where, ...issue.path.map(String)].join('.');
-    if (issue.code === 'unrecognized_keys') return `${path}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys') return `${path}: unknown key ${keysText(issue.keys)}`;
     const given = valueAt(value, issue.path);
     if (issue.code === 'invalid_type' && given === undefined) return `${path}: is required`;
     return `${path}: ${withOwnValue(issue, given)}`;
   });
   return { problems };
+}
+
+/** Keys a refusal names at most: the request chose them, as many and as long as it liked. */
+const KEYS_SHOWN = 10;
+
+/**
+ * `"a", "b"`: each key quoted and cut as the API quotes what it was sent (an 8,000-character key made a refusal of
+ * 16 KB, the fuzz run's one crash), at most KEYS_SHOWN of them, then how many more.
+ */
+function keysText(keys: readonly string[]): string {
+  const shown = keys.slice(0, KEYS_SHOWN).map((k) => quoted(k));
+  return keys.length > KEYS_SHOWN ? `${shown.join(', ')} and ${keys.length - KEYS_SHOWN} more` : shown.join(', ');
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
