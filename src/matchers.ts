@@ -4,7 +4,7 @@
 // matches labels with (rules, silences, inhibitions, windows, the metrics probe's series selection). A leaf: it
 // imports only shared types, the regex compiler and excerpt.
 import { z } from 'zod';
-import { excerpt } from './excerpt.js';
+import { excerpt, quoted } from './excerpt.js';
 import { compileRegex, type Regex } from './regex.js';
 import { type Labels, labelValue } from './types.js';
 
@@ -165,7 +165,7 @@ export const matcherList = z
         ctx.addIssue({
           code: 'custom',
           path: [i, 'label'],
-          message: `repeats the label "${m.label}": give one matcher per label`,
+          message: `repeats the label ${quoted(m.label)}: give one matcher per label`,
         });
       }
     });

@@ -6,12 +6,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { labelName } from '../config/schema.js';
+import { quoted } from '../excerpt.js';
 import { compiledMatcher, type Matcher, type MatchOp, matchesAll, unquoted, withoutProto } from '../matchers.js';
 import type { Regex } from '../regex.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
-import { checkInput, parseInput } from './api.js';
+import { badRequest, checkInput, parseInput } from './api.js';
 import type { AlertView, Operations, SilenceView } from './api-shapes.js';
 import { type AccessTokens, presentedToken, tokenMatches } from './auth.js';
 import { ApiError } from './errors.js';
@@ -345,7 +346,7 @@ async function parseAlerts(body: unknown): Promise<PostedAlert[]> {
     if ('problems' in checked) for (const p of checked.problems) problems.push(p);
     else alerts.push(posted(checked.data));
   }
-  if (problems.length > 0) throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
+  if (problems.length > 0) throw badRequest(problems);
   return alerts;
 }
 
@@ -413,7 +414,8 @@ function silenceMatchers(matchers: z.output<typeof apiMatcher>[]): Matcher[] {
       const message = `silence.matchers.${i}: ${problem}`;
       return new ApiError('BAD_REQUEST', message, { problems: [message] });
     };
-    if (seen.has(m.name)) throw bad(`a second matcher on "${m.name}": a centinela silence has one matcher per label`);
+    if (seen.has(m.name))
+      throw bad(`a second matcher on ${quoted(m.name)}: a centinela silence has one matcher per label`);
     seen.add(m.name);
     // The value is the value: never re-read for an operator, as the map form reads `=~x` (isEqual with "!=x" is
     // equality with the text "!=x", not a negative matcher).

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration, name, priority, withOwnValue } from '../config/primitives.js';
-import { quoted } from '../excerpt.js';
+import { excerpt, quoted } from '../excerpt.js';
 import { eitherForm, type MatcherFields, matcherList, readMatcher } from '../matchers.js';
 import { silenceTimes } from '../rules/silences.js';
 import { CLIENT_HEADER, type Operations, OUTPUT_MAX } from './api-shapes.js';
@@ -108,8 +108,20 @@ const outputBody = z.strictObject({
 /** Validates `value` (the request's body, query or params) or throws a 400 that names each bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const checked = checkInput(schema, value, where);
-  if ('problems' in checked) throw new ApiError('BAD_REQUEST', checked.problems.join('; '), checked);
+  if ('problems' in checked) throw badRequest(checked.problems);
   return checked.data;
+}
+
+/** Problems a refusal names at most: a 64 KiB body of `{},` in a matcher list made a 400 of some 5 MB. */
+const PROBLEMS_SHOWN = 20;
+
+/** The 400 for `problems`: the first PROBLEMS_SHOWN of them, then how many more. */
+export function badRequest(problems: readonly string[]): ApiError {
+  const shown =
+    problems.length > PROBLEMS_SHOWN
+      ? [...problems.slice(0, PROBLEMS_SHOWN), `and ${problems.length - PROBLEMS_SHOWN} more problems`]
+      : [...problems];
+  return new ApiError('BAD_REQUEST', shown.join('; '), { problems: shown });
 }
 
 /** Validates `value` as parseInput does, returning its problems (each naming its field under `where`) instead. */
@@ -121,7 +133,8 @@ export function checkInput<T extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return { data: result.data };
   const problems = result.error.issues.map((issue) => {
-    const path = [where, ...issue.path.map(String)].join('.');
+    // A key of a map (matchers, labels) is the request's: cut as what it sent is.
+    const path = [where, ...issue.path.map((key) => excerpt(String(key), KEY_CHARS))].join('.');
     if (issue.code === 'unrecognized_keys') return `${path}: unknown key ${keysText(issue.keys)}`;
     const given = valueAt(value, issue.path);
     if (issue.code === 'invalid_type' && given === undefined) return `${path}: is required`;
@@ -132,6 +145,9 @@ export function checkInput<T extends z.ZodType>(
 
 /** Keys a refusal names at most: the request chose them, as many and as long as it liked. */
 const KEYS_SHOWN = 10;
+
+/** The characters of a key a field's path shows at most. */
+const KEY_CHARS = 100;
 
 /**
  * `"a", "b"`: each key quoted and cut as the API quotes what it was sent (an 8,000-character key made a refusal of

@@ -14,6 +14,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { excerpt } from '../excerpt.js';
 import { type Reading, t } from '../locale/locale.js';
 import { registerAckLink } from './ack-pages.js';
 import { registerAlertmanagerApi } from './alertmanager-api.js';
@@ -107,9 +108,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply
-      .status(404)
-      .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+    reply.status(404).send({
+      error: { code: 'NOT_FOUND', message: `no route ${req.method} ${excerpt(req.url.split('?')[0] ?? '')}` },
+    });
   });
 
   registerHealth(

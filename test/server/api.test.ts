@@ -235,6 +235,34 @@ describe('bad requests', () => {
     expect(res.body.length).toBeLessThan(2_000);
   });
 
+  it('keeps every refusal short whatever the request chose: problems, keys in paths, labels, paths', async () => {
+    // Review r13q D1-D4: each of these could make a 400 or 404 larger than the request (a matcher list of `{}` made
+    // some 5 MB).
+    const silence = { for: '10m', by: 'ops', reason: 'x' };
+    const many = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { ...silence, matchers: Array.from({ length: 100 }, () => ({})) },
+    });
+    const { problems } = many.json().error.details;
+    expect(problems).toHaveLength(21);
+    expect(problems.at(-1)).toBe('and 280 more problems');
+    const key = 'k'.repeat(20_000);
+    const path = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { ...silence, matchers: { [key]: 'x'.repeat(1_025) } },
+    });
+    expect(path.json().error.details.problems[0]).toMatch(/^body\.matchers\.k{100}… \(20000 characters\): /);
+    const label = 'a'.repeat(30_000);
+    const twice = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: { ...silence, matchers: [1, 2].map((v) => ({ label, op: '=', value: String(v) })) },
+    });
+    expect(twice.json().error.message).toContain(`repeats the label "${'a'.repeat(200)}… (30000 characters)"`);
+    const route = await call('GET', `/${'p'.repeat(10_000)}`, { headers: read });
+    expect(route.statusCode).toBe(404);
+    for (const res of [many, path, twice, route]) expect(res.body.length).toBeLessThan(4_000);
+  });
+
   it('explains invalid JSON, an empty JSON body, a wrong media type and a bad query', async () => {
     const bad = await d.app.server.inject({
       method: 'POST',
