@@ -7,9 +7,9 @@
 //   Prometheus 3 range). A series missing from a scrape is dropped at once (Prometheus would keep its older points
 //   until they leave the range); one that comes back starts over.
 // - Rates are Prometheus' rate() (histogram.ts), with one deliberate difference: while the probe has watched for
-//   less than `window` (since its first scrape, or since a gap with no successful scrape for a whole window), the
-//   range starts at that first scrape instead of `window` ago. Prometheus divides by the full window there, so a
-//   fresh start or `centinela probe` (two scrapes 5 s apart) would report a fraction of the real rate. Once the
+//   less than `window` (since its first scrape, a gap with no successful scrape for a whole window, or the clock going
+//   back), the range starts at that first scrape instead of `window` ago. Prometheus divides by the full window
+//   there, so a fresh start or `centinela probe` (two scrapes 5 s apart) would report a fraction of the real rate. Once the
 //   probe has watched a full window, the numbers are Prometheus' numbers for samples taken at the same instants.
 // - histograms: histogram_quantile(q, sum by (le, <by>) (rate(<metric>_bucket{<match>}[window]))).
 //   rates: sum by (<by>) (rate(<metric>{<match>}[window])).
@@ -21,9 +21,10 @@
 //   noisy view that follows a change within one run, for a rule's fast path (docs/rules.md).
 // - A value PromQL would give as NaN (no observations in the window, no requests, a NaN in the exposition) is not
 //   emitted as a sample; the detail says which and why, so a rule sees "no data", never a NaN compared to a threshold.
-// - The first scrape (or the first after a gap) yields only gauges; its detail says "warming up", and that is not a
-//   cannotMeasure. A configured metric absent from the exposition, a series selection that matches nothing, an
-//   exposition that does not parse, a selected series twice in one scrape (Prometheus refuses that scrape too), a
+// - The first scrape (or the first after a gap, or after the clock went back) yields only gauges; its detail says
+//   "warming up", and that is not a cannotMeasure. A configured metric absent from the exposition, a series
+//   selection that matches nothing, an exposition that does not parse, a selected series twice in one scrape
+//   (Prometheus refuses that scrape too), a
 //   body over max_body_bytes, more selected series than max_series, a label value too long for the regex of match
 //   or the error_status that reads it, and a 401/403 are cannotMeasure with `up: true`:
 //   the target answered, centinela cannot read it. No answer, or another non-2xx status, is `up: false`.
