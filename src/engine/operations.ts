@@ -27,7 +27,7 @@ import type {
   SilenceView,
   StatusView,
 } from '../server/api-shapes.js';
-import { ApiError, type ApiErrorCode } from '../server/errors.js';
+import { ApiError, type ApiErrorCode, badRequest } from '../server/errors.js';
 import type { HeartbeatStore, IncidentStore, OutboxRow } from '../store/store.js';
 import type { AckInfo, Suppression } from '../types.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
@@ -442,7 +442,7 @@ export function createOperations(d: OperationsDeps): Operations {
       const problems = input.probes.flatMap((p, i) =>
         unknownProbes([p], defined).map((problem) => `body.probes[${i}]: ${problem}`),
       );
-      if (problems.length > 0) throw new ApiError('BAD_REQUEST', problems.join('; '), { problems });
+      if (problems.length > 0) throw badRequest(problems);
       const w = rulesCall(() =>
         api().openWindow({
           probes: input.probes,

@@ -12,10 +12,10 @@ import type { Regex } from '../regex.js';
 import type { PostedAlert } from '../rules/external.js';
 import type { Labels } from '../types.js';
 import { VERSION } from '../version.js';
-import { badRequest, checkInput, parseInput } from './api.js';
+import { checkInput, parseInput } from './api.js';
 import type { AlertView, Operations, SilenceView } from './api-shapes.js';
 import { type AccessTokens, presentedToken, tokenMatches } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 
 /** Largest intake body (bytes): 10,000 alerts of a few hundred bytes each, as a flood may bring. */
 export const INTAKE_BODY_MAX = 16 * 1024 * 1024;

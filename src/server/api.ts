@@ -8,7 +8,7 @@ import { eitherForm, type MatcherFields, matcherList, readMatcher } from '../mat
 import { silenceTimes } from '../rules/silences.js';
 import { CLIENT_HEADER, type Operations, OUTPUT_MAX } from './api-shapes.js';
 import { PAGE_HEADER } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 
 const who = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
 const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max);
@@ -110,18 +110,6 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
   const checked = checkInput(schema, value, where);
   if ('problems' in checked) throw badRequest(checked.problems);
   return checked.data;
-}
-
-/** Problems a refusal names at most: a 64 KiB body of `{},` in a matcher list made a 400 of some 5 MB. */
-const PROBLEMS_SHOWN = 20;
-
-/** The 400 for `problems`: the first PROBLEMS_SHOWN of them, then how many more. */
-export function badRequest(problems: readonly string[]): ApiError {
-  const shown =
-    problems.length > PROBLEMS_SHOWN
-      ? [...problems.slice(0, PROBLEMS_SHOWN), `and ${problems.length - PROBLEMS_SHOWN} more problems`]
-      : [...problems];
-  return new ApiError('BAD_REQUEST', shown.join('; '), { problems: shown });
 }
 
 /** Validates `value` as parseInput does, returning its problems (each naming its field under `where`) instead. */

@@ -1,4 +1,5 @@
 // The HTTP API's errors: one class, a stable code per failure, each documented in docs/api.md (a test checks).
+import { characters, head } from '../excerpt.js';
 
 /** Every code the API can answer with, its HTTP status and when it happens. */
 export const API_ERRORS = {
@@ -76,4 +77,41 @@ export class ApiError extends Error {
     super(message);
     this.status = API_ERRORS[code].status;
   }
+}
+
+/** Problems a 400 names at most: a 64 KiB body of `{}` matchers made some 5 MB of them (review r13q). */
+const PROBLEMS_SHOWN = 20;
+
+/**
+ * What a 400's problems may take together, and one of them, as written in the answer's JSON (where a control
+ * character takes six): the answer holds them twice (message and details), and the request chose their words (ten
+ * unknown keys of 200 characters in each of 25 matchers made 84 KB, review r13r).
+ */
+const PROBLEMS_JSON_CHARS = 6_000;
+const PROBLEM_JSON_CHARS = 1_000;
+
+/** The 400 for `problems`: as many of the first PROBLEMS_SHOWN as PROBLEMS_JSON_CHARS holds, each cut, then how many more. */
+export function badRequest(problems: readonly string[]): ApiError {
+  const shown: string[] = [];
+  let used = 0;
+  for (const problem of problems) {
+    const cut = cutForJson(problem, PROBLEM_JSON_CHARS);
+    used += JSON.stringify(cut).length;
+    if (shown.length === PROBLEMS_SHOWN || used > PROBLEMS_JSON_CHARS) break;
+    shown.push(cut);
+  }
+  if (shown.length < problems.length) {
+    const more = problems.length - shown.length;
+    shown.push(`and ${more} more ${more === 1 ? 'problem' : 'problems'}`);
+  }
+  return new ApiError('BAD_REQUEST', shown.join('; '), { problems: shown });
+}
+
+/** `text`, or its start marked as an excerpt is, so that it takes at most `max` characters written in JSON. */
+function cutForJson(text: string, max: number): string {
+  if (JSON.stringify(text).length <= max) return text;
+  const mark = ` (${characters(text)} characters)`;
+  // A character takes at most six in JSON (\u0001): this many always fit; as many as `max` when the text is plain.
+  const plain = `${head(text, max - mark.length - 3)}…${mark}`;
+  return JSON.stringify(plain).length <= max ? plain : `${head(text, Math.floor((max - mark.length - 3) / 6))}…${mark}`;
 }

@@ -261,6 +261,33 @@ describe('bad requests', () => {
     const route = await call('GET', `/${'p'.repeat(10_000)}`, { headers: read });
     expect(route.statusCode).toBe(404);
     for (const res of [many, path, twice, route]) expect(res.body.length).toBeLessThan(4_000);
+    // Review r13r: twenty problems of ten 200-character keys each, control characters (six in JSON each) in keys, and
+    // a window naming 16,000 unknown probes still made answers of 84 KB, 26 KB and 2 MB.
+    const keys = (j: number) =>
+      Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${i}${'k'.repeat(199)}${j}`, '']));
+    const wide = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: {
+        by: 'x',
+        matchers: Array.from({ length: 25 }, (_, j) => ({ label: `l${j}`, op: '=', value: 'x', ...keys(j) })),
+      },
+    });
+    const control = await call('POST', '/api/v1/silences', {
+      headers: auth,
+      payload: {
+        ...silence,
+        matchers: Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`${'\u0001'.repeat(100)}${i}`, 'x'])),
+      },
+    });
+    const probes = await call('POST', '/api/v1/maintenance', {
+      headers: auth,
+      payload: { probes: Array.from({ length: 16_000 }, () => 'b'), max: '10m', reason: 'x' },
+    });
+    for (const res of [wide, control, probes]) {
+      expect(res.statusCode).toBe(400);
+      expect(res.body.length).toBeLessThan(14_000);
+      expect(res.json().error.details.problems.at(-1)).toMatch(/^and \d+ more problems?$/);
+    }
   });
 
   it('explains invalid JSON, an empty JSON body, a wrong media type and a bad query', async () => {
