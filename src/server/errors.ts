@@ -1,5 +1,5 @@
 // The HTTP API's errors: one class, a stable code per failure, each documented in docs/api.md (a test checks).
-import { characters, head } from '../excerpt.js';
+import { characters, excerpt } from '../excerpt.js';
 
 /** Every code the API can answer with, its HTTP status and when it happens. */
 export const API_ERRORS = {
@@ -110,8 +110,9 @@ export function badRequest(problems: readonly string[]): ApiError {
 /** `text`, or its start marked as an excerpt is, so that it takes at most `max` characters written in JSON. */
 function cutForJson(text: string, max: number): string {
   if (JSON.stringify(text).length <= max) return text;
-  const mark = ` (${characters(text)} characters)`;
-  // A character takes at most six in JSON (\u0001): this many always fit; as many as `max` when the text is plain.
-  const plain = `${head(text, max - mark.length - 3)}…${mark}`;
-  return JSON.stringify(plain).length <= max ? plain : `${head(text, Math.floor((max - mark.length - 3) / 6))}…${mark}`;
+  // Room for excerpt's cut mark (`… (8001 characters)`) and the quotes.
+  const room = max - ` (${characters(text)} characters)`.length - 3;
+  // A character takes at most six in JSON (\u0001): this many always fit; as many as `room` when the text is plain.
+  const plain = excerpt(text, room);
+  return JSON.stringify(plain).length <= max ? plain : excerpt(text, Math.floor(room / 6));
 }
