@@ -14,7 +14,7 @@ import { readingOf } from './locale/locale.js';
 import { compileAlerting } from './rules/alerting.js';
 import { type ProbeStats, Scheduler } from './scheduler.js';
 import type { Replica } from './server/api-shapes.js';
-import { ApiError } from './server/errors.js';
+import { ApiError, shownProblems } from './server/errors.js';
 import { buildServer } from './server/http-server.js';
 import { type AlertCount, Metrics } from './server/metrics.js';
 import type { Store } from './store/store.js';
@@ -235,10 +235,12 @@ async function loadOrRefuse(load: () => Promise<Config>, metrics: Metrics, log: 
       { problems },
       `reload refused: ${problems.length} problem(s) in the new config; the running config is kept`,
     );
+    // The log has every problem; the answer as many as a 400 names (two broken files made 27 KB of them).
+    const shown = shownProblems(problems);
     throw new ApiError(
       'CONFIG_INVALID',
-      `the new config has ${problems.length} problem(s); the running config is kept. ${problems.join('; ')}`,
-      { problems },
+      `the new config has ${problems.length} problem(s); the running config is kept. ${shown.join('; ')}`,
+      { problems: shown },
     );
   }
 }

@@ -79,19 +79,19 @@ export class ApiError extends Error {
   }
 }
 
-/** Problems a 400 names at most: a 64 KiB body of `{}` matchers made some 5 MB of them (review r13q). */
+/** Problems an answer names at most: a 64 KiB body of `{}` matchers made some 5 MB of them (review r13q). */
 const PROBLEMS_SHOWN = 20;
 
 /**
- * What a 400's problems may take together, and one of them, as written in the answer's JSON (where a control
- * character takes six): the answer holds them twice (message and details), and the request chose their words (ten
- * unknown keys of 200 characters in each of 25 matchers made 84 KB, review r13r).
+ * What an answer's problems may take together, and one of them, as written in the answer's JSON (where a control
+ * character takes six): the answer holds them twice (message and details), and the request or the new config chose
+ * their words (ten unknown keys of 200 characters in each of 25 matchers made 84 KB, review r13r).
  */
 const PROBLEMS_JSON_CHARS = 6_000;
 const PROBLEM_JSON_CHARS = 1_000;
 
-/** The 400 for `problems`: as many of the first PROBLEMS_SHOWN as PROBLEMS_JSON_CHARS holds, each cut, then how many more. */
-export function badRequest(problems: readonly string[]): ApiError {
+/** As many of the first PROBLEMS_SHOWN `problems` as PROBLEMS_JSON_CHARS holds, each cut, then how many more. */
+export function shownProblems(problems: readonly string[]): string[] {
   const shown: string[] = [];
   let used = 0;
   for (const problem of problems) {
@@ -104,6 +104,12 @@ export function badRequest(problems: readonly string[]): ApiError {
     const more = problems.length - shown.length;
     shown.push(`and ${more} more ${more === 1 ? 'problem' : 'problems'}`);
   }
+  return shown;
+}
+
+/** The 400 for `problems`, as many as shownProblems() keeps. */
+export function badRequest(problems: readonly string[]): ApiError {
+  const shown = shownProblems(problems);
   return new ApiError('BAD_REQUEST', shown.join('; '), { problems: shown });
 }
 

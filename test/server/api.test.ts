@@ -774,6 +774,35 @@ describe('reload of a file YAML cannot merge', () => {
   });
 });
 
+describe('reload of a config with many problems', () => {
+  it('names the first of them in a bounded 422, and how many more', async () => {
+    // Issue 13: two broken files made a 422 of 27 KB (the api fuzz target, 3332ec7).
+    const file = join(world.configDir, 'alerts.yaml');
+    const good = readFileSync(file, 'utf8');
+    const key = 'k'.repeat(400);
+    const probes = Array.from(
+      { length: 60 },
+      (_, i) => `  - name: p${i}\n    kind: http\n    url: http://127.0.0.1:9/\n    ${key}${i}: 1\n`,
+    );
+    writeFileSync(file, `probes:\n${probes.join('')}rules: []\n`);
+    const res = await call('POST', '/-/reload', { headers: auth });
+    writeFileSync(file, good);
+    expect(res.statusCode).toBe(422);
+    const { code, message, details } = res.json().error;
+    expect(code).toBe('CONFIG_INVALID');
+    const total = Number(/^the new config has (\d+) problem\(s\); the running config is kept\. /.exec(message)?.[1]);
+    expect(total).toBeGreaterThanOrEqual(60);
+    const problems: string[] = details.problems;
+    expect(problems[0]).toMatch(/alerts\.yaml:5:5 {2}probes\[0\]: unknown key "k{100}/);
+    const more = Number(/^and (\d+) more problems$/.exec(problems.at(-1) ?? '')?.[1]);
+    expect(problems.length - 1 + more).toBe(total);
+    expect(problems.length).toBeLessThan(21);
+    expect(message).toContain(problems.join('; '));
+    expect(res.body.length).toBeLessThan(16_384);
+    expect((await call('GET', '/readyz')).statusCode).toBe(200);
+  });
+});
+
 describe('reload of a matcher past its bounds', () => {
   it('is a 422 placing the matcher, never a 500, and keeps the running config', async () => {
     // Issue 13 review r13c, D1: an inhibit target of 3,000 groups answered 500 after 9 s.
