@@ -16,7 +16,7 @@ export interface TcpProxy {
   stall(): void;
   /** Holds what the server sends on the connections open now (the client hears nothing), until release(). */
   holdAnswers(): void;
-  /** Forwards what holdAnswers() held, at once, and what comes after. */
+  /** Forwards what holdAnswers() held, in one write, and what comes after. */
   release(): void;
   /** Listens again on the same port. */
   restore(): Promise<void>;
@@ -79,7 +79,13 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       }
     },
     release() {
-      for (const [down, up] of pairs) up.pipe(down);
+      for (const [down, up] of pairs) {
+        // One write, so the client reads all that was held in one go, as a process that reads late does: forwarded
+        // chunk by chunk, a loaded machine can deliver the first alone.
+        const held: Buffer | null = up.read();
+        if (held) down.write(held);
+        up.pipe(down);
+      }
     },
     stall() {
       stalled = true;
