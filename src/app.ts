@@ -1,6 +1,7 @@
 // The daemon, wired: the scheduler feeds the engine's loop (src/engine/loop.ts: evaluate → commit + escalate in one
 // unit of work → deliver), the HTTP server reads and changes it through Operations, a reload swaps the config in.
 // createApp only wires parts together; it never listens and reads no environment: src/cli/run.ts does.
+import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
@@ -211,7 +212,8 @@ function swapConfig(
     ? `; ${waiting.join(', ')} changed and take${waiting.length === 1 ? 's' : ''} effect at the next start (the running ${waiting.length === 1 ? 'one is' : 'ones are'} kept)`
     : '';
   metrics.configReload('ok');
-  const summary = `reloaded ${next.dir}: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules${wait}`;
+  // The folder is not named: it may come from CENTINELA_CONFIG, and the summary is the API's answer too.
+  const summary = `reloaded the config folder: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules${wait}`;
   if (waiting.length) log.warn({ waiting }, summary);
   else log.info(summary);
   return summary;
@@ -231,12 +233,14 @@ async function loadOrRefuse(load: () => Promise<Config>, metrics: Metrics, log: 
     metrics.configReload('invalid');
     if (!(err instanceof ConfigError)) throw err;
     const problems = err.issues.map(formatConfigIssue);
+    // The answer names each file without its folder, which may come from CENTINELA_CONFIG.
+    const answered = err.issues.map((issue) => formatConfigIssue({ ...issue, file: basename(issue.file) }));
     log.error(
       { problems },
       `reload refused: ${problems.length} problem(s) in the new config; the running config is kept`,
     );
     // The log has every problem; the answer as many as a 400 names (two broken files made 27 KB of them).
-    const shown = shownProblems(problems);
+    const shown = shownProblems(answered);
     throw new ApiError(
       'CONFIG_INVALID',
       `the new config has ${problems.length} problem(s); the running config is kept. ${shown.join('; ')}`,

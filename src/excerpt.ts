@@ -45,6 +45,29 @@ export function quoted(text: string, max = EXCERPT_CHARS): string {
 }
 
 /**
+ * `text`, or its start marked as excerpt marks it, so that it takes at most `max` characters once written as a JSON
+ * string, quotes included, as JSON.stringify writes it and String.length counts it (`\"` two, `\u0001` six, 😀 two).
+ */
+export function jsonExcerpt(text: string, max: number): string {
+  if (JSON.stringify(text).length <= max) return text;
+  const mark = `… (${characters(text)} characters)`;
+  const end = cutAt(text, max - 2 - mark.length, (code) => (code > 0xffff ? 2 : escapedWidth(code))) ?? text.length;
+  return `${text.slice(0, end)}${mark}`;
+}
+
+/** Most names a message lists: a config of 600 probes listed whole made 20 KB answers (issue 13 review r13s). */
+export const NAMES_SHOWN = 10;
+
+/** The first `max` of `names`, each an excerpt, joined by commas, then how many more: `a, b, c and 597 more`. */
+export function firstOf(names: readonly string[], max = NAMES_SHOWN): string {
+  const shown = names
+    .slice(0, max)
+    .map((n) => excerpt(n))
+    .join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+/**
  * Where `text` is cut to show at most `max` characters, each code point taking `width(code point)` of them: the
  * UTF-16 index of the first code point left out, or undefined when the whole fits.
  */

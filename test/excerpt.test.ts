@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { characters, EXCERPT_CHARS, excerpt, head, quoted } from '../src/excerpt.js';
+import { characters, EXCERPT_CHARS, excerpt, firstOf, head, jsonExcerpt, quoted } from '../src/excerpt.js';
 
 describe('excerpt', () => {
   it('keeps a short text as it is and cuts a long one, saying how long it was', () => {
@@ -34,5 +34,39 @@ describe('quoted', () => {
     expect(quoted('ab\u0001cd', 7)).toBe('"ab… (5 characters)"');
     expect(quoted('ab\u0001cd', 8)).toBe('"ab\\u0001… (5 characters)"');
     expect(quoted('😀'.repeat(300))).toBe(`"${'😀'.repeat(200)}… (300 characters)"`);
+  });
+});
+
+describe('jsonExcerpt', () => {
+  const width = (text: string) => JSON.stringify(text).length;
+
+  it('keeps a text that fits as JSON, and cuts one that does not to the most its width allows', () => {
+    expect(jsonExcerpt('a"b', 6)).toBe('a"b');
+    // One quote near the start costs one more character, not five sixths of the room (review r13s, D3).
+    const text = `"${'k'.repeat(2_000)}`;
+    const cut = jsonExcerpt(text, 1_000);
+    expect(cut).toBe(`"${'k'.repeat(977)}… (2001 characters)`);
+    expect(width(cut)).toBe(1_000);
+  });
+
+  it('counts escapes and characters of two UTF-16 units as JSON and String.length count them', () => {
+    for (const unit of ['\u0001', '\\', '\n', '😀', '\ud800', 'é', 'x']) {
+      const text = unit.repeat(3_000);
+      const cut = jsonExcerpt(text, 1_000);
+      expect(width(cut), unit).toBeLessThanOrEqual(1_000);
+      expect(width(cut), unit).toBeGreaterThan(990);
+      expect(cut.endsWith('… (3000 characters)'), unit).toBe(true);
+      expect(cut.startsWith(unit.repeat(10)), unit).toBe(true);
+    }
+  });
+});
+
+describe('firstOf', () => {
+  it('lists names up to the most shown, each an excerpt, then how many more', () => {
+    expect(firstOf([])).toBe('');
+    expect(firstOf(['a', 'b'])).toBe('a, b');
+    expect(firstOf(['a', 'b', 'c'], 2)).toBe('a, b and 1 more');
+    const long = 'n'.repeat(5_000);
+    expect(firstOf([long])).toBe(excerpt(long));
   });
 });

@@ -2,6 +2,7 @@
 // (and hides its secrets) wherever its reasons, details or log lines would quote them: a host that came from
 // ${DB_HOST} becomes `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
 import { dirname } from 'node:path';
+import { envName } from '../env-names.js';
 import type { Filled } from './env.js';
 import { formatPath, isUnder, type PathKey } from './errors.js';
 import { valueAt } from './schema-walk.js';
@@ -26,11 +27,6 @@ export function envValuesUnder(filled: readonly Filled[], under: readonly PathKe
       const vars = names.length === 1 ? (names[0] as string) : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
       return { path, key: formatPath(path), vars };
     });
-}
-
-/** How a message names a value that came from the environment instead of quoting it: `<server.listen from ${CENTINELA_LISTEN}>`. */
-export function envName({ key, vars }: EnvValue): string {
-  return `<${key} from ${vars}>`;
 }
 
 /** The name of the value at `path` when one of `values` says it came from the environment; else undefined. */

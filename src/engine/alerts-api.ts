@@ -165,6 +165,7 @@ export class AlertsApi {
       kinds: alerting.kinds,
       fromSources: alerting.fromSources,
       probes: alerting.probes,
+      probeNames: alerting.probeNames,
       limits: lengthLimits(alerting.evaluation.window_max),
       open: store.openWindows(),
     });

@@ -4,6 +4,8 @@
 import type { Clock } from '../clock.js';
 import type { HeartbeatProbeConfig } from '../config/probes.js';
 import type { Config } from '../config/schema.js';
+import { namesInMessages } from '../env-names.js';
+import { firstOf, quoted } from '../excerpt.js';
 import type { HeartbeatView } from '../server/api-shapes.js';
 import { ApiError } from '../server/errors.js';
 import type { HeartbeatStore } from '../store/store.js';
@@ -25,9 +27,9 @@ export interface PingDeps {
 export function heartbeatProbe(config: Config, name: string): HeartbeatProbeConfig {
   const probe = config.alerts.probes.find((p) => p.name === name);
   if (probe?.kind === 'heartbeat') return probe;
-  const names = config.alerts.probes.filter((p) => p.kind === 'heartbeat').map((p) => p.name);
-  const known = names.length > 0 ? `Heartbeats: ${names.join(', ')}` : 'alerts.yaml has no heartbeat probe';
-  throw new ApiError('HEARTBEAT_NOT_FOUND', `no heartbeat probe "${name}". ${known}`);
+  const { shown } = namesInMessages(config.alerts.probes.filter((p) => p.kind === 'heartbeat'));
+  const known = shown.length > 0 ? `Heartbeats: ${firstOf(shown)}` : 'alerts.yaml has no heartbeat probe';
+  throw new ApiError('HEARTBEAT_NOT_FOUND', `no heartbeat probe ${quoted(name)}. ${known}`);
 }
 
 /** Records one ping of heartbeat `name` (after access was checked) and answers what is stored now. */

@@ -3,6 +3,7 @@
 // Refusals from the rules and from escalation become ApiError with the code docs/api.md lists.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
+import { namesInMessages } from '../env-names.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import { readingOf } from '../locale/locale.js';
 import { matcherFields } from '../matchers.js';
@@ -27,7 +28,7 @@ import type {
   SilenceView,
   StatusView,
 } from '../server/api-shapes.js';
-import { ApiError, type ApiErrorCode, badRequest } from '../server/errors.js';
+import { ApiError, type ApiErrorCode, badRequest, PROBLEMS_SHOWN } from '../server/errors.js';
 import type { HeartbeatStore, IncidentStore, OutboxRow } from '../store/store.js';
 import type { AckInfo, Suppression } from '../types.js';
 import { type AckAccepted, type AckRefusal, ackAlert, confirmAckLink, inspectAckLink } from './acks.js';
@@ -437,12 +438,20 @@ export function createOperations(d: OperationsDeps): Operations {
     },
 
     async startMaintenance(input) {
-      // Checked here as well as by the rules so the 400 names the field, like the API's other refusals.
-      const defined = new Set(d.config().alerts.probes.map((p) => p.name));
-      const problems = input.probes.flatMap((p, i) =>
-        unknownProbes([p], defined).map((problem) => `body.probes[${i}]: ${problem}`),
-      );
-      if (problems.length > 0) throw badRequest(problems);
+      // Checked here as well as by the rules so the 400 names the field, like the API's other refusals; only the
+      // problems the answer shows are written (16,000 unknown probes took 3.3 s, review r13s).
+      const { probes } = d.config().alerts;
+      const defined = new Set(probes.map((p) => p.name));
+      const unknown = input.probes.flatMap((p, i) => (defined.has(p) ? [] : [i]));
+      if (unknown.length > 0) {
+        const names = namesInMessages(probes);
+        const problems = unknown
+          .slice(0, PROBLEMS_SHOWN)
+          .flatMap((i) =>
+            unknownProbes([input.probes[i] as string], defined, names).map((p) => `body.probes[${i}]: ${p}`),
+          );
+        throw badRequest(problems, unknown.length);
+      }
       const w = rulesCall(() =>
         api().openWindow({
           probes: input.probes,

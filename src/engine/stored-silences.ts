@@ -54,7 +54,7 @@ export function storedWindowMatchers(
 /** Silences over the store, checked against the alerts they could match. */
 export class Silences {
   readonly #store: AlertStore;
-  readonly #alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes'>;
+  readonly #alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes' | 'probeNames'>;
   readonly #limits: LengthLimits;
   readonly #received: () => readonly AlertKind[];
   /** evaluation.max_silences: how many may be live (in force or waiting to start) at once. */
@@ -69,7 +69,7 @@ export class Silences {
    */
   constructor(
     store: AlertStore,
-    alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes' | 'evaluation'>,
+    alerting: Pick<Alerting, 'kinds' | 'fromSources' | 'probes' | 'probeNames' | 'evaluation'>,
     received: () => readonly AlertKind[],
     unreadable: UnreadableWarning,
   ) {
@@ -91,6 +91,7 @@ export class Silences {
       kinds: [...this.#alerting.kinds, ...this.#received()],
       fromSources: this.#alerting.fromSources,
       probes: this.#alerting.probes,
+      probeNames: this.#alerting.probeNames,
     };
     // Checked first: what is wrong with the silence itself is worth saying even when there is no room for it.
     const record = newSilence(input, now, known, this.#limits);

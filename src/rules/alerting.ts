@@ -1,7 +1,9 @@
 // The rules' part of the configuration compiled as one whole: rules, inhibitions, recurring windows, evaluation
 // settings, and the alerts that can exist (for checking silences before any instance does).
+
 import type { ProbeConfig } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig, SourceConfig } from '../config/schema.js';
+import { type NamesInMessages, namesInMessages } from '../env-names.js';
 import type { Reading } from '../locale/locale.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
@@ -22,6 +24,8 @@ export interface Alerting {
   evaluation: EvaluationConfig;
   /** Names of the configured probes. */
   probes: ReadonlySet<string>;
+  /** How refusals list the probes (one named from the environment by its variable) and which they offer as hints. */
+  probeNames: NamesInMessages;
   /** Interval and timeout of each probe, for the confirmation window of the rules over it. */
   probeTiming: ReadonlyMap<string, ProbeTiming>;
   /** For each rule whose alerts an inhibition can hold back, the rules that can be its cause. */
@@ -63,6 +67,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,
       probes: new Set(alerts.probes.map((p) => p.name)),
+      probeNames: namesInMessages(alerts.probes),
       probeTiming: new Map(
         alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
       ),

@@ -2,8 +2,10 @@
 // on `alertname` or `probe` that no such name satisfies holds back nothing — `alertname=ApiDwn` looks like a silence
 // and silences nothing — and a negative one holds back everything (`alertname!=ApiDwn`), so either is refused with the
 // closest name, unless the caller forces it (a rule still to come).
+
 import { didYouMean } from '../did-you-mean.js';
-import { excerpt, quoted } from '../excerpt.js';
+import type { NamesInMessages } from '../env-names.js';
+import { excerpt, firstOf, quoted } from '../excerpt.js';
 import { MATCHER_VALUE_MAX, type Matcher, matcherText } from '../matchers.js';
 import { compileRegex, type Regex } from '../regex.js';
 import type { Labels, Priority } from '../types.js';
@@ -38,6 +40,8 @@ export interface KnownNames {
   fromSources: readonly SourceAnyKind[];
   /** The configured probes. */
   probes: ReadonlySet<string>;
+  /** How a refusal lists them and which it offers as "Did you mean". */
+  probeNames: NamesInMessages;
 }
 
 /**
@@ -55,13 +59,14 @@ export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], k
  */
 function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[] {
   const names = { alertname: [...new Set(known.kinds.map((k) => k.alertname))], probe: [...known.probes] };
+  const hints = { alertname: names.alertname, probe: known.probeNames.hints };
+  const listed = { alertname: names.alertname, probe: known.probeNames.shown };
   return matchers.flatMap((m) => {
-    const unknown = unknownName(m, names);
+    const unknown = unknownName(m, names, hints);
     if (!unknown) return [];
-    const all = names[unknown.label];
     // The value in an excerpt: a 1 KB regex is told by its start and its length.
     const shown = matcherText({ ...m, value: excerpt(m.value) });
-    return [`${shown} ${unknown.why}.${unknown.closest || ` Known: ${all.join(', ') || 'none'}.`}`];
+    return [`${shown} ${unknown.why}.${unknown.closest || ` Known: ${firstOf(listed[unknown.label]) || 'none'}.`}`];
   });
 }
 

@@ -7,6 +7,8 @@ import type { MaintenanceConfig } from '../config/schema.js';
 import { CronSchedule } from '../cron.js';
 import { didYouMean } from '../did-you-mean.js';
 import { formatDuration } from '../duration.js';
+import type { NamesInMessages } from '../env-names.js';
+import { firstOf, quoted } from '../excerpt.js';
 import type { Matcher, Unreadable } from '../matchers.js';
 import { matcherFields, storedMatchers } from '../matchers.js';
 import type { Priority } from '../types.js';
@@ -124,11 +126,15 @@ export function checkRecurringLength(
   checkLength(RECURRING, window.match ?? [], window.duration, kinds, limits, subject);
 }
 
-/** `unknown probe "api_helth". Did you mean "api_health"?` for each name that is not a configured probe. */
-export function unknownProbes(names: readonly string[], probes: ReadonlySet<string>): string[] {
-  return names
-    .filter((p) => !probes.has(p))
-    .map((p) => `unknown probe "${p}".${didYouMean(p, probes) || ` Defined: ${[...probes].join(', ')}.`}`);
+/**
+ * `unknown probe "api_helth". Did you mean "api_health"?` for each name that is not a configured probe; with no
+ * close name, the first of those defined (as `known` shows them).
+ */
+export function unknownProbes(names: readonly string[], probes: ReadonlySet<string>, known: NamesInMessages): string[] {
+  const unknown = names.filter((p) => !probes.has(p));
+  if (unknown.length === 0) return [];
+  const defined = ` Defined: ${firstOf(known.shown) || 'none'}.`;
+  return unknown.map((p) => `unknown probe ${quoted(p)}.${didYouMean(p, known.hints) || defined}`);
 }
 
 /**
@@ -140,7 +146,7 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
   const problems = [
     ...(input.probes.length === 0 ? ['name at least one probe whose health ends it, e.g. ["api_health"]'] : []),
     // Not even forced: a probe that does not run is never healthy again, so the window could only page at its end.
-    ...unknownProbes(input.probes, scope.probes),
+    ...unknownProbes(input.probes, scope.probes, scope.probeNames),
   ];
   if (!(input.max > 0)) problems.push('max must be longer than 0s');
   else if (input.max > LONGEST_WINDOW) {
@@ -188,7 +194,7 @@ function refuseOverlap(probes: readonly string[], now: number, open: readonly Wi
     if (w.closedAt !== undefined || w.endsAt <= now || shared.length === 0) continue;
     throw new AlertingError(
       'WINDOW_OVERLAPS',
-      `maintenance window: ${shared.map((p) => `"${p}"`).join(', ')} ${shared.length === 1 ? 'is' : 'are'} already in ` +
+      `maintenance window: ${firstOf(shared.map((p) => quoted(p)))} ${shared.length === 1 ? 'is' : 'are'} already in ` +
         `window ${w.id} ("${w.reason}"${w.owner ? `, opened by ${w.owner}` : ''}, open until ` +
         `${new Date(w.endsAt).toISOString()} at the latest). Use that window, or end it first ` +
         `(centinela maintenance end ${w.id}; POST /api/v1/maintenance/${w.id}/end)`,

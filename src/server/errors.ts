@@ -1,5 +1,5 @@
 // The HTTP API's errors: one class, a stable code per failure, each documented in docs/api.md (a test checks).
-import { characters, excerpt } from '../excerpt.js';
+import { jsonExcerpt } from '../excerpt.js';
 
 /** Every code the API can answer with, its HTTP status and when it happens. */
 export const API_ERRORS = {
@@ -80,7 +80,7 @@ export class ApiError extends Error {
 }
 
 /** Problems an answer names at most: a 64 KiB body of `{}` matchers made some 5 MB of them (review r13q). */
-const PROBLEMS_SHOWN = 20;
+export const PROBLEMS_SHOWN = 20;
 
 /**
  * What an answer's problems may take together, and one of them, as written in the answer's JSON (where a control
@@ -90,35 +90,28 @@ const PROBLEMS_SHOWN = 20;
 const PROBLEMS_JSON_CHARS = 6_000;
 const PROBLEM_JSON_CHARS = 1_000;
 
-/** As many of the first PROBLEMS_SHOWN `problems` as PROBLEMS_JSON_CHARS holds, each cut, then how many more. */
-export function shownProblems(problems: readonly string[]): string[] {
+/**
+ * As many of the first PROBLEMS_SHOWN `problems` as PROBLEMS_JSON_CHARS holds, each cut, then how many more of
+ * `total`: a caller with many may pass only the first PROBLEMS_SHOWN and their count.
+ */
+export function shownProblems(problems: readonly string[], total = problems.length): string[] {
   const shown: string[] = [];
   let used = 0;
   for (const problem of problems) {
-    const cut = cutForJson(problem, PROBLEM_JSON_CHARS);
+    const cut = jsonExcerpt(problem, PROBLEM_JSON_CHARS);
     used += JSON.stringify(cut).length;
     if (shown.length === PROBLEMS_SHOWN || used > PROBLEMS_JSON_CHARS) break;
     shown.push(cut);
   }
-  if (shown.length < problems.length) {
-    const more = problems.length - shown.length;
+  if (shown.length < total) {
+    const more = total - shown.length;
     shown.push(`and ${more} more ${more === 1 ? 'problem' : 'problems'}`);
   }
   return shown;
 }
 
-/** The 400 for `problems`, as many as shownProblems() keeps. */
-export function badRequest(problems: readonly string[]): ApiError {
-  const shown = shownProblems(problems);
+/** The 400 for `problems` (of `total`), as many as shownProblems() keeps. */
+export function badRequest(problems: readonly string[], total = problems.length): ApiError {
+  const shown = shownProblems(problems, total);
   return new ApiError('BAD_REQUEST', shown.join('; '), { problems: shown });
-}
-
-/** `text`, or its start marked as an excerpt is, so that it takes at most `max` characters written in JSON. */
-function cutForJson(text: string, max: number): string {
-  if (JSON.stringify(text).length <= max) return text;
-  // Room for excerpt's cut mark (`… (8001 characters)`) and the quotes.
-  const room = max - ` (${characters(text)} characters)`.length - 3;
-  // A character takes at most six in JSON (\u0001): this many always fit; as many as `room` when the text is plain.
-  const plain = excerpt(text, room);
-  return JSON.stringify(plain).length <= max ? plain : excerpt(text, Math.floor(room / 6));
 }

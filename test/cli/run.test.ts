@@ -252,7 +252,7 @@ describe('centinela run', () => {
           const body = await bad.text();
           expect(bad.status).toBe(422);
           expect(JSON.parse(body).error.details.problems).toEqual([
-            `${world.configDir}/centinela.yaml:8:8  state.url: cannot connect to PostgreSQL: the connection was refused ` +
+            `centinela.yaml:8:8  state.url: cannot connect to PostgreSQL: the connection was refused ` +
               '(ECONNREFUSED): nothing listens at its host and port. Check its host, port, user, password and database, ' +
               "and that PostgreSQL takes centinela's connections from here.",
           ]);

@@ -11,7 +11,8 @@ let d: Daemon;
 const auth = { authorization: `Bearer ${WRITE_TOKEN}` };
 
 beforeAll(async () => {
-  world = await startWorld({ READ_TOKEN: 'fixture-read-token' });
+  // BEAT_NAME names a probe only in the test that reloads a config using it.
+  world = await startWorld({ READ_TOKEN: 'fixture-read-token', BEAT_NAME: 'envnamedbeat' });
   d = await startDaemon(world);
   await d.advance(6_000);
 });
@@ -766,8 +767,8 @@ describe('reload of a file YAML cannot merge', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json().error.code).toBe('CONFIG_INVALID');
     expect(res.json().error.details.problems).toEqual([
-      `${file}:1:5  YAML: *ws names no anchor above it. Define &ws first, or quote a value starting with *.`,
-      `${file}:2:1  YAML: a key: value is not allowed here. Check the indentation of this line and the next, or ` +
+      `alerts.yaml:1:5  YAML: *ws names no anchor above it. Define &ws first, or quote a value starting with *.`,
+      `alerts.yaml:2:1  YAML: a key: value is not allowed here. Check the indentation of this line and the next, or ` +
         'quote a value that holds ": ".',
     ]);
     expect((await call('GET', '/readyz')).statusCode).toBe(200);
@@ -793,13 +794,91 @@ describe('reload of a config with many problems', () => {
     const total = Number(/^the new config has (\d+) problem\(s\); the running config is kept\. /.exec(message)?.[1]);
     expect(total).toBeGreaterThanOrEqual(60);
     const problems: string[] = details.problems;
-    expect(problems[0]).toMatch(/alerts\.yaml:5:5 {2}probes\[0\]: unknown key "k{100}/);
+    expect(problems[0]).toMatch(/^alerts\.yaml:5:5 {2}probes\[0\]: unknown key "k{100}/);
     const more = Number(/^and (\d+) more problems$/.exec(problems.at(-1) ?? '')?.[1]);
     expect(problems.length - 1 + more).toBe(total);
     expect(problems.length).toBeLessThan(21);
     expect(message).toContain(problems.join('; '));
     expect(res.body.length).toBeLessThan(16_384);
     expect((await call('GET', '/readyz')).statusCode).toBe(200);
+  });
+});
+
+describe('refusals that list the configured names', () => {
+  it('list the first ten of 600 probes, then how many more, and write only the problems they show', async () => {
+    // Issue 13 review r13s: 600 probes listed whole made refusals of 20-22 KB.
+    const file = join(world.configDir, 'alerts.yaml');
+    const good = readFileSync(file, 'utf8');
+    const beats = Array.from(
+      { length: 600 },
+      (_, i) =>
+        `  - name: billing-export-nightly-job-${String(i).padStart(4, '0')}\n    kind: heartbeat\n    every: 1m\n    expect_every: 1d\n`,
+    );
+    writeFileSync(file, good.replace(/^probes:\n/m, `probes:\n${beats.join('')}`));
+    try {
+      const reloaded = await call('POST', '/-/reload', { headers: auth });
+      expect(reloaded.statusCode, reloaded.body.slice(0, 600)).toBe(200);
+      const beat = await call('POST', '/api/v1/heartbeats/qqqqqqqq', { headers: auth });
+      expect(beat.statusCode).toBe(404);
+      expect(beat.json().error.message).toBe(
+        `no heartbeat probe "qqqqqqqq". Heartbeats: billing-export-nightly-job-0000, ${Array.from({ length: 8 }, (_, i) => `billing-export-nightly-job-000${i + 1}`).join(', ')}, billing-export-nightly-job-0009 and 590 more`,
+      );
+      const silence = await call('POST', '/api/v1/silences', {
+        headers: auth,
+        payload: { matchers: { probe: 'qqqqqqqq' }, for: '1h', by: 'ana', reason: 'x' },
+      });
+      expect(silence.statusCode).toBe(422);
+      expect(silence.json().error.message).toContain('Known: billing-export-nightly-job-0000, ');
+      expect(silence.json().error.message).toContain('billing-export-nightly-job-0009 and 592 more.');
+      // 6,000 unknown probes: 20 problems written, the others counted (each once took the whole Defined list).
+      const probes = Array.from({ length: 6_000 }, (_, i) => `x${i}`);
+      const window = await call('POST', '/api/v1/maintenance', {
+        headers: auth,
+        payload: { probes, max: '10m', reason: 'deploy' },
+      });
+      expect(window.statusCode).toBe(400);
+      const problems: string[] = window.json().error.details.problems;
+      expect(problems[0]).toBe(
+        `body.probes[0]: unknown probe "x0". Defined: ${Array.from({ length: 10 }, (_, i) => `billing-export-nightly-job-000${i}`).join(', ')} and 592 more.`,
+      );
+      expect(problems.at(-1)).toBe(`and ${6_000 - problems.length + 1} more problems`);
+      for (const res of [beat, silence, window]) expect(res.body.length).toBeLessThan(16_384);
+    } finally {
+      writeFileSync(file, good);
+      await call('POST', '/-/reload', { headers: auth });
+    }
+  });
+
+  it('name a probe named from the environment by its variable, and never offer it as "Did you mean"', async () => {
+    const file = join(world.configDir, 'alerts.yaml');
+    const good = readFileSync(file, 'utf8');
+    const beat = '  - name: ${BEAT_NAME}\n    kind: heartbeat\n    every: 1m\n    expect_every: 1d\n';
+    writeFileSync(file, good.replace(/^probes:\n/m, `probes:\n${beat}`));
+    try {
+      const reloaded = await call('POST', '/-/reload', { headers: auth });
+      expect(reloaded.statusCode, reloaded.body.slice(0, 600)).toBe(200);
+      const answers = [
+        await call('POST', '/api/v1/heartbeats/qqqqqqqq', { headers: auth }),
+        await call('POST', '/api/v1/heartbeats/envnamedbeet', { headers: auth }),
+        await call('POST', '/api/v1/silences', {
+          headers: auth,
+          payload: { matchers: { probe: 'envnamedbeet' }, for: '1h', by: 'ana', reason: 'x' },
+        }),
+        await call('POST', '/api/v1/maintenance', {
+          headers: auth,
+          payload: { probes: ['envnamedbeet'], max: '10m', reason: 'deploy' },
+        }),
+      ];
+      expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 422, 400]);
+      for (const a of answers) {
+        expect(a.body).toContain('<name from ${BEAT_NAME}>');
+        expect(a.body).not.toContain('envnamedbeat');
+        expect(a.body).not.toContain('Did you mean');
+      }
+    } finally {
+      writeFileSync(file, good);
+      await call('POST', '/-/reload', { headers: auth });
+    }
   });
 });
 
@@ -818,7 +897,7 @@ describe('reload of a matcher past its bounds', () => {
     expect(res.statusCode).toBe(422);
     const line = good.split('\n').length + 3;
     expect(res.json().error.details.problems).toEqual([
-      `${file}:${line}:26  inhibit[0].target.alertname: "${target.slice(0, 57)}..." is too long: its value has 9003 ` +
+      `alerts.yaml:${line}:26  inhibit[0].target.alertname: "${target.slice(0, 57)}..." is too long: its value has 9003 ` +
         "characters, and a matcher's (after its =~, != or !~) has at most 1024. Shorten it, or split it into several " +
         'silences, windows or rules.',
     ]);
@@ -835,7 +914,9 @@ describe('reload of an emptied alerts.yaml', () => {
     writeFileSync(file, good);
     expect(res.statusCode).toBe(422);
     expect(res.json().error.details.problems).toEqual([
-      expect.stringContaining(`${file}:1:1  alerts.yaml has no rules: centinela would watch nothing and page no one.`),
+      expect.stringContaining(
+        `alerts.yaml:1:1  alerts.yaml has no rules: centinela would watch nothing and page no one.`,
+      ),
     ]);
     expect(d.app.config.alerts.probes.length).toBeGreaterThan(0);
   });
