@@ -214,8 +214,8 @@ function swapConfig(
   metrics.configReload('ok');
   // The folder is not named: it may come from CENTINELA_CONFIG, and the summary is the API's answer too.
   const summary = `reloaded the config folder: ${next.alerts.probes.length} probes (${added.length} added, ${removed.length} removed), ${next.alerts.rules.length} rules${wait}`;
-  if (waiting.length) log.warn({ waiting }, summary);
-  else log.info(summary);
+  if (waiting.length) log.warn({ waiting, folder: next.dir }, summary);
+  else log.info({ folder: next.dir }, summary);
   return summary;
 }
 

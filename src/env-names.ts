@@ -1,26 +1,43 @@
 // How a message names a value that came from the environment instead of quoting it, for the config's checks and
 // for what the running parts say (a probe's reasons, the API's refusals): by its key and variables.
-import type { EnvValue, FromEnv } from './config/env-values.js';
+import type { PathKey } from './config/errors.js';
+
+/** A value filled in from the environment: its key under its entry (`url`, `tls.ca_file`) and its variables. */
+export interface EnvValue {
+  path: readonly PathKey[];
+  /** `url`, `backups[0].glob`: how a reason names it. */
+  key: string;
+  /** `${DB_HOST}`, `${A} and ${B}`. */
+  vars: string;
+}
+
+/** An entry of the config as loaded (a probe, rule, channel, contact): with the values of it from the environment. */
+export interface FromEnv {
+  readonly fromEnv?: readonly EnvValue[];
+}
 
 /** `<server.listen from ${CENTINELA_LISTEN}>`. */
 export function envName({ key, vars }: EnvValue): string {
   return `<${key} from ${vars}>`;
 }
 
-/** How messages name some entries (probes): `shown` to list them, `hints` to offer as "Did you mean". */
+/** The entries whose name came from the environment: each such name, and how a message names it instead. */
+export function envNamed(entries: readonly ({ name: string } & FromEnv)[]): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const { name, fromEnv } of entries) {
+    const env = fromEnv?.find((v) => v.path.length === 1 && v.path[0] === 'name');
+    if (env) out.set(name, envName(env));
+  }
+  return out;
+}
+
+/** How messages name some names: `shown` to list them, `hints` to offer as "Did you mean". */
 export interface NamesInMessages {
   shown: readonly string[];
   hints: readonly string[];
 }
 
-/** Entries' names as messages give them: one that came from the environment by its variable, and never as a hint. */
-export function namesInMessages(entries: readonly ({ name: string } & FromEnv)[]): NamesInMessages {
-  const shown: string[] = [];
-  const hints: string[] = [];
-  for (const { name, fromEnv } of entries) {
-    const env = fromEnv?.find((v) => v.path.length === 1 && v.path[0] === 'name');
-    shown.push(env ? envName(env) : name);
-    if (!env) hints.push(name);
-  }
-  return { shown, hints };
+/** `names` as messages give them: one `withheld` (envNamed) by its variable, and never as a hint. */
+export function namesInMessages(names: readonly string[], withheld: ReadonlyMap<string, string>): NamesInMessages {
+  return { shown: names.map((n) => withheld.get(n) ?? n), hints: names.filter((n) => !withheld.has(n)) };
 }

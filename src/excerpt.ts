@@ -58,13 +58,17 @@ export function jsonExcerpt(text: string, max: number): string {
 /** Most names a message lists: a config of 600 probes listed whole made 20 KB answers (issue 13 review r13s). */
 export const NAMES_SHOWN = 10;
 
-/** The first `max` of `names`, each an excerpt, joined by commas, then how many more: `a, b, c and 597 more`. */
-export function firstOf(names: readonly string[], max = NAMES_SHOWN): string {
-  const shown = names
-    .slice(0, max)
-    .map((n) => excerpt(n))
-    .join(', ');
-  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+/**
+ * The first NAMES_SHOWN of `names`, each as `show` writes it, joined by commas, then how many more:
+ * `a, b, c and 597 more`. By default a name is cut to the width EXCERPT_CHARS takes in JSON: names a source sent
+ * may be of control characters, six wide each (review r13t).
+ */
+export function firstOf(
+  names: readonly string[],
+  show: (name: string) => string = (name) => jsonExcerpt(name, EXCERPT_CHARS + 2),
+): string {
+  const shown = names.slice(0, NAMES_SHOWN).map(show).join(', ');
+  return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
 }
 
 /**

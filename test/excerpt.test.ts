@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { characters, EXCERPT_CHARS, excerpt, firstOf, head, jsonExcerpt, quoted } from '../src/excerpt.js';
+import { characters, EXCERPT_CHARS, excerpt, firstOf, head, jsonExcerpt, NAMES_SHOWN, quoted } from '../src/excerpt.js';
 
 describe('excerpt', () => {
   it('keeps a short text as it is and cuts a long one, saying how long it was', () => {
@@ -62,11 +62,19 @@ describe('jsonExcerpt', () => {
 });
 
 describe('firstOf', () => {
-  it('lists names up to the most shown, each an excerpt, then how many more', () => {
+  it('lists names up to the most shown, each cut by its width in JSON, then how many more', () => {
     expect(firstOf([])).toBe('');
     expect(firstOf(['a', 'b'])).toBe('a, b');
-    expect(firstOf(['a', 'b', 'c'], 2)).toBe('a, b and 1 more');
-    const long = 'n'.repeat(5_000);
-    expect(firstOf([long])).toBe(excerpt(long));
+    const names = Array.from({ length: NAMES_SHOWN + 3 }, (_, i) => `n${i}`);
+    expect(firstOf(names)).toBe(`${names.slice(0, NAMES_SHOWN).join(', ')} and 3 more`);
+    expect(firstOf(['n'.repeat(EXCERPT_CHARS)])).toBe('n'.repeat(EXCERPT_CHARS));
+    expect(firstOf(['n'.repeat(5_000)])).toBe(jsonExcerpt('n'.repeat(5_000), EXCERPT_CHARS + 2));
+    // A name a source sent, of control characters: six wide each in JSON (review r13t, D2).
+    const wide = Array.from({ length: NAMES_SHOWN }, () => '\u0001'.repeat(1_000));
+    expect(JSON.stringify(firstOf(wide)).length).toBeLessThan(NAMES_SHOWN * (EXCERPT_CHARS + 4));
+  });
+
+  it('writes each name as it is asked to, cutting nothing more', () => {
+    expect(firstOf(['p'.repeat(300), 'q'], (n) => quoted(n))).toBe(`${quoted('p'.repeat(300))}, "q"`);
   });
 });

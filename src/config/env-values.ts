@@ -2,20 +2,11 @@
 // (and hides its secrets) wherever its reasons, details or log lines would quote them: a host that came from
 // ${DB_HOST} becomes `<url from ${DB_HOST}>`, as the configuration's own messages name such a value by its variables.
 import { dirname } from 'node:path';
-import { envName } from '../env-names.js';
+import { type EnvValue, envName, type FromEnv } from '../env-names.js';
 import type { Filled } from './env.js';
 import { formatPath, isUnder, type PathKey } from './errors.js';
 import { valueAt } from './schema-walk.js';
 import { Secret, scrubberFor } from './secret.js';
-
-/** A value filled in from the environment: its key under the probe (`url`, `tls.ca_file`) and its variables. */
-export interface EnvValue {
-  path: readonly PathKey[];
-  /** `url`, `backups[0].glob`: how a reason names it. */
-  key: string;
-  /** `${DB_HOST}`, `${A} and ${B}`. */
-  vars: string;
-}
 
 /** The values of the entry at `under` (a probe: `['probes', 2]`) that came from the environment, keyed below it. */
 export function envValuesUnder(filled: readonly Filled[], under: readonly PathKey[]): EnvValue[] {
@@ -34,11 +25,6 @@ export function envNameAt(values: readonly EnvValue[] | undefined, path: readonl
   const key = formatPath(path);
   const from = values?.find((v) => v.key === key);
   return from && envName(from);
-}
-
-/** A probe's or channel's config as loaded: with the values of it that came from the environment. */
-export interface FromEnv {
-  readonly fromEnv?: readonly EnvValue[];
 }
 
 /**

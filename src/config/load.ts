@@ -193,7 +193,7 @@ function build(dir: string, texts: Partial<Record<FileKey, string>>, env: Env, i
 }
 
 /**
- * The configuration the files make, or a ConfigError with every problem found. Each probe, channel and contact knows
+ * The configuration the files make, or a ConfigError with every problem found. Each probe, rule, channel and contact knows
  * which of its values came from the environment, so that its reasons name them by key (env-values.ts).
  */
 function finish(dir: string, { issues, complete, places }: Built): Config {
@@ -205,6 +205,7 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
     return fromEnv.length > 0 ? { ...value, fromEnv } : value;
   };
   const probes = alerts.probes.map((probe, i) => withEnv('alerts', probe, ['probes', i]));
+  const rules = alerts.rules.map((rule, i) => withEnv('alerts', rule, ['rules', i]));
   const channels = Object.fromEntries(
     Object.entries(escalation.channels).map(([name, c]) => [name, withEnv('escalation', c, ['channels', name])]),
   );
@@ -214,7 +215,7 @@ function finish(dir: string, { issues, complete, places }: Built): Config {
   const fileEnv = (key: FileKey) => envValuesUnder(places.get(key)?.filled ?? [], []);
   return {
     dir,
-    alerts: { ...alerts, probes },
+    alerts: { ...alerts, probes, rules },
     escalation: withDefaultEscalation({ ...escalation, channels, contacts }),
     centinela,
     fromEnv: { alerts: fileEnv('alerts'), escalation: fileEnv('escalation'), centinela: fileEnv('centinela') },

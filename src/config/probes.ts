@@ -3,9 +3,9 @@
 // the implementation of each kind lives in src/probes/<kind>.ts and receives the parsed config below.
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { FromEnv } from '../env-names.js';
 import { matchers } from '../matchers.js';
 import { compileRegex, type Regex } from '../regex.js';
-import type { FromEnv } from './env-values.js';
 import {
   credential,
   duration,

@@ -102,7 +102,7 @@ function weighing(alerts: Salvaged<AlertsFile>): Caps | undefined {
   if (!evaluation || !rules.every((r) => r !== undefined) || !sources.every((s) => s !== undefined)) return undefined;
   const compiled = compileRules({ rules: rules as RuleConfig[] });
   if (compiled.issues.length > 0) return undefined;
-  const whole = { evaluation, sources: sources as SourceConfig[] };
+  const whole = { evaluation, sources: sources as SourceConfig[], rules: rules as RuleConfig[] };
   // Only names, labels and priorities count here, which no language changes.
   const kinds = [...alertKinds(whole, compiled.rules, builtinRules('en')), ...whole.sources.map(sourceAnyKind)];
   return { kinds, limits: lengthLimits(evaluation.window_max) };

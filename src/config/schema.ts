@@ -2,9 +2,9 @@
 // secrets become Secret values. Cross-references between entries are checked after this, in references.ts.
 
 import { z } from 'zod';
+import type { EnvValue, FromEnv } from '../env-names.js';
 import { LOCALES } from '../locale/locale.js';
 import { matchers } from '../matchers.js';
-import type { EnvValue, FromEnv } from './env-values.js';
 import {
   bearerToken,
   credential,
@@ -437,7 +437,8 @@ export const centinelaFile = z.strictObject({
   timezone: z.string().default('UTC'),
 });
 
-export type RuleConfig = z.output<typeof ruleConfig>;
+/** A rule as loaded: what its schema made, and which of its values came from the environment. */
+export type RuleConfig = z.output<typeof ruleConfig> & FromEnv;
 export type InhibitConfig = z.output<typeof inhibitConfig>;
 export type MaintenanceConfig = z.output<typeof maintenanceConfig>;
 export type EvaluationConfig = z.output<typeof evaluationConfig>;

@@ -1,7 +1,7 @@
 // The notifier contract (STYLE.md §4): what a notification holds, and a kind that renders it (pure) and sends it.
 import type { Logger } from 'pino';
-import type { FromEnv } from '../config/env-values.js';
 import type { ChannelConfig, ContactConfig } from '../config/schema.js';
+import type { FromEnv } from '../env-names.js';
 import type { Reading } from '../locale/locale.js';
 import type { AckInfo, Alert, Labels, Priority } from '../types.js';
 

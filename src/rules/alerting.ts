@@ -1,9 +1,8 @@
 // The rules' part of the configuration compiled as one whole: rules, inhibitions, recurring windows, evaluation
 // settings, and the alerts that can exist (for checking silences before any instance does).
-
 import type { ProbeConfig } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig, SourceConfig } from '../config/schema.js';
-import { type NamesInMessages, namesInMessages } from '../env-names.js';
+import { envNamed, type NamesInMessages, namesInMessages } from '../env-names.js';
 import type { Reading } from '../locale/locale.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
@@ -67,7 +66,10 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,
       probes: new Set(alerts.probes.map((p) => p.name)),
-      probeNames: namesInMessages(alerts.probes),
+      probeNames: namesInMessages(
+        alerts.probes.map((p) => p.name),
+        envNamed(alerts.probes),
+      ),
       probeTiming: new Map(
         alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
       ),
@@ -86,13 +88,15 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
  * the priorities each can have. What a silence or a window could hold back is told from these and the sources'.
  */
 export function alertKinds(
-  alerts: Pick<AlertsFile, 'evaluation' | 'sources'>,
+  alerts: Pick<AlertsFile, 'evaluation' | 'sources' | 'rules'>,
   rules: readonly Rule[],
   builtins: BuiltinRules,
 ): AlertKind[] {
+  const withheld = envNamed(alerts.rules);
   return [
     ...rules.map((r) => ({
       alertname: r.name,
+      ...(withheld.has(r.name) ? { shownAs: withheld.get(r.name) } : {}),
       labels: r.labels,
       open: 'any' as const,
       priorities: r.levels.map((l) => l.priority),

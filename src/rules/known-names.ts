@@ -2,9 +2,8 @@
 // on `alertname` or `probe` that no such name satisfies holds back nothing — `alertname=ApiDwn` looks like a silence
 // and silences nothing — and a negative one holds back everything (`alertname!=ApiDwn`), so either is refused with the
 // closest name, unless the caller forces it (a rule still to come).
-
 import { didYouMean } from '../did-you-mean.js';
-import type { NamesInMessages } from '../env-names.js';
+import { type NamesInMessages, namesInMessages } from '../env-names.js';
 import { excerpt, firstOf, quoted } from '../excerpt.js';
 import { MATCHER_VALUE_MAX, type Matcher, matcherText } from '../matchers.js';
 import { compileRegex, type Regex } from '../regex.js';
@@ -17,6 +16,8 @@ import { AlertingError } from './errors.js';
  */
 export interface AlertKind {
   alertname: string;
+  /** How a message names it when its name came from the environment (`<name from ${RULE}>`): never quoted. */
+  shownAs?: string;
   labels: Labels;
   open: readonly string[] | 'any';
   priorities: readonly Priority[];
@@ -59,8 +60,10 @@ export function refuseUnknownNames(noun: string, matchers: readonly Matcher[], k
  */
 function unknownNames(matchers: readonly Matcher[], known: KnownNames): string[] {
   const names = { alertname: [...new Set(known.kinds.map((k) => k.alertname))], probe: [...known.probes] };
-  const hints = { alertname: names.alertname, probe: known.probeNames.hints };
-  const listed = { alertname: names.alertname, probe: known.probeNames.shown };
+  const withheld = new Map(known.kinds.flatMap((k) => (k.shownAs ? [[k.alertname, k.shownAs] as const] : [])));
+  const alertnames = namesInMessages(names.alertname, withheld);
+  const hints = { alertname: alertnames.hints, probe: known.probeNames.hints };
+  const listed = { alertname: alertnames.shown, probe: known.probeNames.shown };
   return matchers.flatMap((m) => {
     const unknown = unknownName(m, names, hints);
     if (!unknown) return [];

@@ -194,7 +194,7 @@ function refuseOverlap(probes: readonly string[], now: number, open: readonly Wi
     if (w.closedAt !== undefined || w.endsAt <= now || shared.length === 0) continue;
     throw new AlertingError(
       'WINDOW_OVERLAPS',
-      `maintenance window: ${firstOf(shared.map((p) => quoted(p)))} ${shared.length === 1 ? 'is' : 'are'} already in ` +
+      `maintenance window: ${firstOf(shared, (p) => quoted(p))} ${shared.length === 1 ? 'is' : 'are'} already in ` +
         `window ${w.id} ("${w.reason}"${w.owner ? `, opened by ${w.owner}` : ''}, open until ` +
         `${new Date(w.endsAt).toISOString()} at the latest). Use that window, or end it first ` +
         `(centinela maintenance end ${w.id}; POST /api/v1/maintenance/${w.id}/end)`,

@@ -173,8 +173,8 @@ export function checkLength(
     }
     throw new AlertingError(
       what.code,
-      `${told} is too long: it could match ${kind.alertname} at ${priority}, and ${limit}. ` +
-        `${shorten}, or narrow the matchers so they exclude ${kind.alertname}`,
+      `${told} is too long: it could match ${kind.shownAs ?? kind.alertname} at ${priority}, and ${limit}. ` +
+        `${shorten}, or narrow the matchers so they exclude ${kind.shownAs ?? kind.alertname}`,
     );
   }
 }

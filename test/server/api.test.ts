@@ -11,8 +11,8 @@ let d: Daemon;
 const auth = { authorization: `Bearer ${WRITE_TOKEN}` };
 
 beforeAll(async () => {
-  // BEAT_NAME names a probe only in the test that reloads a config using it.
-  world = await startWorld({ READ_TOKEN: 'fixture-read-token', BEAT_NAME: 'envnamedbeat' });
+  // BEAT_NAME and RULE_NAME name a probe and a rule only in the tests that reload a config using them.
+  world = await startWorld({ READ_TOKEN: 'fixture-read-token', BEAT_NAME: 'envnamedbeat', RULE_NAME: 'EnvNamedRule' });
   d = await startDaemon(world);
   await d.advance(6_000);
 });
@@ -748,7 +748,7 @@ describe('reload', () => {
     const ok = await call('POST', '/-/reload', { headers: auth });
     writeFileSync(file, good);
     expect(ok.statusCode).toBe(200);
-    expect(ok.json().summary).toMatch(/2 probes \(1 added, 1 removed\), 2 rules$/);
+    expect(ok.json().summary).toBe('reloaded the config folder: 2 probes (1 added, 1 removed), 2 rules');
     expect(d.app.config.alerts.probes.map((p) => p.name)).toEqual(['api_health', 'api_metrics2']);
     const metrics = (await call('GET', '/metrics', { headers: read })).body;
     expect(metrics).toContain('centinela_config_reloads_total{result="invalid"} 2');
@@ -804,20 +804,30 @@ describe('reload of a config with many problems', () => {
   });
 });
 
+/** Runs `use` with alerts.yaml's `section` starting with `entries`, reloaded; puts the file back and reloads it. */
+async function withEntries(section: 'probes' | 'rules', entries: string, use: () => Promise<void>): Promise<void> {
+  const file = join(world.configDir, 'alerts.yaml');
+  const good = readFileSync(file, 'utf8');
+  writeFileSync(file, good.replace(new RegExp(`^${section}:\\n`, 'm'), `${section}:\n${entries}`));
+  try {
+    const reloaded = await call('POST', '/-/reload', { headers: auth });
+    expect(reloaded.statusCode, reloaded.body.slice(0, 600)).toBe(200);
+    await use();
+  } finally {
+    writeFileSync(file, good);
+    await call('POST', '/-/reload', { headers: auth });
+  }
+}
+
 describe('refusals that list the configured names', () => {
   it('list the first ten of 600 probes, then how many more, and write only the problems they show', async () => {
     // Issue 13 review r13s: 600 probes listed whole made refusals of 20-22 KB.
-    const file = join(world.configDir, 'alerts.yaml');
-    const good = readFileSync(file, 'utf8');
     const beats = Array.from(
       { length: 600 },
       (_, i) =>
         `  - name: billing-export-nightly-job-${String(i).padStart(4, '0')}\n    kind: heartbeat\n    every: 1m\n    expect_every: 1d\n`,
     );
-    writeFileSync(file, good.replace(/^probes:\n/m, `probes:\n${beats.join('')}`));
-    try {
-      const reloaded = await call('POST', '/-/reload', { headers: auth });
-      expect(reloaded.statusCode, reloaded.body.slice(0, 600)).toBe(200);
+    await withEntries('probes', beats.join(''), async () => {
       const beat = await call('POST', '/api/v1/heartbeats/qqqqqqqq', { headers: auth });
       expect(beat.statusCode).toBe(404);
       expect(beat.json().error.message).toBe(
@@ -843,20 +853,12 @@ describe('refusals that list the configured names', () => {
       );
       expect(problems.at(-1)).toBe(`and ${6_000 - problems.length + 1} more problems`);
       for (const res of [beat, silence, window]) expect(res.body.length).toBeLessThan(16_384);
-    } finally {
-      writeFileSync(file, good);
-      await call('POST', '/-/reload', { headers: auth });
-    }
+    });
   });
 
   it('name a probe named from the environment by its variable, and never offer it as "Did you mean"', async () => {
-    const file = join(world.configDir, 'alerts.yaml');
-    const good = readFileSync(file, 'utf8');
     const beat = '  - name: ${BEAT_NAME}\n    kind: heartbeat\n    every: 1m\n    expect_every: 1d\n';
-    writeFileSync(file, good.replace(/^probes:\n/m, `probes:\n${beat}`));
-    try {
-      const reloaded = await call('POST', '/-/reload', { headers: auth });
-      expect(reloaded.statusCode, reloaded.body.slice(0, 600)).toBe(200);
+    await withEntries('probes', beat, async () => {
       const answers = [
         await call('POST', '/api/v1/heartbeats/qqqqqqqq', { headers: auth }),
         await call('POST', '/api/v1/heartbeats/envnamedbeet', { headers: auth }),
@@ -875,10 +877,66 @@ describe('refusals that list the configured names', () => {
         expect(a.body).not.toContain('envnamedbeat');
         expect(a.body).not.toContain('Did you mean');
       }
-    } finally {
-      writeFileSync(file, good);
-      await call('POST', '/-/reload', { headers: auth });
-    }
+    });
+  });
+});
+
+describe('refusals about alert names', () => {
+  it('name a rule named from the environment by its variable, and never offer it as "Did you mean"', async () => {
+    // Review r13t, D1: probes were withheld, rules not.
+    const rule =
+      '  - name: ${RULE_NAME}\n    sample: api_health.up\n    op: "=="\n    thresholds: { P0: 0 }\n' +
+      '    labels: { team: blue }\n    summary: x\n';
+    await withEntries('rules', rule, async () => {
+      const silence = (matchers: Record<string, string>, duration = '1h') =>
+        call('POST', '/api/v1/silences', {
+          headers: auth,
+          payload: { matchers, for: duration, by: 'ana', reason: 'x' },
+        });
+      const answers = [
+        await silence({ alertname: 'EnvNamedRul' }),
+        await silence({ alertname: 'qqqqqqqq' }),
+        await silence({ team: 'blue' }, '2h'),
+        await call('POST', '/api/v1/maintenance', {
+          headers: auth,
+          payload: { probes: ['api_health'], match: { alertname: 'EnvNamedRul' }, max: '10m', reason: 'deploy' },
+        }),
+      ];
+      expect(answers.map((a) => [a.statusCode, a.json().error.code])).toEqual([
+        [422, 'UNKNOWN_NAME'],
+        [422, 'UNKNOWN_NAME'],
+        [422, 'SILENCE_TOO_LONG'],
+        [422, 'UNKNOWN_NAME'],
+      ]);
+      for (const a of answers) {
+        expect(a.body).not.toContain('EnvNamedRule');
+        expect(a.body).not.toContain('Did you mean');
+      }
+      expect(answers[1]?.json().error.message).toContain('Known: <name from ${RULE_NAME}>, ApiDown');
+      expect(answers[2]?.json().error.message).toContain('it could match <name from ${RULE_NAME}> at P0');
+      // A plain typo of a name written in the file still gets its hint.
+      expect((await silence({ alertname: 'ApiDwn' })).json().error.message).toContain('Did you mean "ApiDown"?');
+    });
+  });
+});
+
+describe('a maintenance window over a probe already in one', () => {
+  it('quotes a long probe name once, cut as the API quotes what it was sent', async () => {
+    // Review r13t, D3: the name was cut twice, its closing quote lost.
+    const long = `p${'x'.repeat(299)}`;
+    const beat = `  - name: ${long}\n    kind: heartbeat\n    every: 1m\n    expect_every: 1d\n`;
+    await withEntries('probes', beat, async () => {
+      const open = (reason: string) =>
+        call('POST', '/api/v1/maintenance', { headers: auth, payload: { probes: [long], max: '10m', reason } });
+      const first = await open('deploy');
+      expect(first.statusCode).toBe(201);
+      const second = await open('again');
+      expect(second.statusCode).toBe(409);
+      expect(second.json().error.message).toMatch(
+        new RegExp(`^maintenance window: "p${'x'.repeat(199)}… \\(300 characters\\)" is already in window `),
+      );
+      await call('POST', `/api/v1/maintenance/${first.json().window.id}/end`, { headers: auth });
+    });
   });
 });
 
