@@ -31,13 +31,17 @@ export function envNamed(entries: readonly ({ name: string } & FromEnv)[]): Read
   return out;
 }
 
-/** How messages name some names: `shown` to list them, `hints` to offer as "Did you mean". */
+/**
+ * How messages name some names: `shown` to list them, `hints` to offer as "Did you mean", `withheld` what names one
+ * that came from the environment.
+ */
 export interface NamesInMessages {
   shown: readonly string[];
   hints: readonly string[];
+  withheld: ReadonlyMap<string, string>;
 }
 
 /** `names` as messages give them: one `withheld` (envNamed) by its variable, and never as a hint. */
 export function namesInMessages(names: readonly string[], withheld: ReadonlyMap<string, string>): NamesInMessages {
-  return { shown: names.map((n) => withheld.get(n) ?? n), hints: names.filter((n) => !withheld.has(n)) };
+  return { shown: names.map((n) => withheld.get(n) ?? n), hints: names.filter((n) => !withheld.has(n)), withheld };
 }

@@ -54,7 +54,7 @@ export function recurringWindowFindings(alerts: Salvaged<AlertsFile>, q: Quoting
     const o = openings[i];
     return w && o && w.duration >= o.shortest ? [neverCloses(w, o.shortest, ['maintenance', i], q)] : [];
   });
-  const caps = weighing(alerts);
+  const caps = weighing(alerts, q);
   if (!caps) return [...endless, ...repeated(windows, q)];
   const told = new Set(endless.map((f) => f.path[1]));
   const long = tooLong(
@@ -95,16 +95,26 @@ interface Caps {
  * The config's alerts and what its sources may send, with evaluation.window_max; undefined until every rule and
  * source is whole: a refused one could be the alert that decides a cap.
  */
-function weighing(alerts: Salvaged<AlertsFile>): Caps | undefined {
+function weighing(alerts: Salvaged<AlertsFile>, q: Quoting): Caps | undefined {
   const { evaluation } = alerts;
   const rules = alerts.rules ?? [];
   const sources = alerts.sources ?? [];
   if (!evaluation || !rules.every((r) => r !== undefined) || !sources.every((s) => s !== undefined)) return undefined;
   const compiled = compileRules({ rules: rules as RuleConfig[] });
   if (compiled.issues.length > 0) return undefined;
-  const whole = { evaluation, sources: sources as SourceConfig[], rules: rules as RuleConfig[] };
+  const whole = { evaluation, sources: sources as SourceConfig[] };
+  // A rule named from the environment is told by its variable, as the rest of the check tells it.
+  const withheld = new Map(
+    (rules as RuleConfig[]).flatMap((r, i) => {
+      const path = ['rules', i, 'name'];
+      return q.quotable(path) ? [] : [[r.name, q.withheld(path)] as const];
+    }),
+  );
   // Only names, labels and priorities count here, which no language changes.
-  const kinds = [...alertKinds(whole, compiled.rules, builtinRules('en')), ...whole.sources.map(sourceAnyKind)];
+  const kinds = [
+    ...alertKinds(whole, compiled.rules, builtinRules('en'), withheld),
+    ...whole.sources.map(sourceAnyKind),
+  ];
   return { kinds, limits: lengthLimits(evaluation.window_max) };
 }
 
@@ -187,7 +197,7 @@ function runsOn(span: Span, { kind, priority, max }: Cap, windows: readonly Main
   const name = (i: number) => q.show(['maintenance', i, 'name'], `"${windows[i]?.name}"`);
   const before = span.windows.slice(0, -1).map((i) => `${name(i)} (maintenance[${i}])`);
   const others = before.length > 1 ? `${before.slice(0, -1).join(', ')} and ${before.at(-1)}` : before[0];
-  const alert = 'alertname' in kind ? kind.alertname : `an alert from source "${kind.source}"`;
+  const alert = 'alertname' in kind ? (kind.shownAs ?? kind.alertname) : `an alert from source "${kind.source}"`;
   const limit = formatDuration(max);
   const from = new Date(span.start).toISOString().replace('.000Z', 'Z');
   const finding: Finding = {

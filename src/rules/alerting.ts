@@ -56,7 +56,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
   const { rules, issues } = compileRules(alerts);
   const builtins = builtinRules(reading.locale);
   const causes = causeLinks(rules, alerts.inhibit);
-  const kinds = alertKinds(alerts, rules, builtins);
+  const kinds = alertKinds(alerts, rules, builtins, envNamed(alerts.rules));
   return {
     alerting: {
       rules,
@@ -86,13 +86,14 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
 /**
  * The alerts that can exist under `alerts`, known before any instance does: its rules' and centinela's own, with
  * the priorities each can have. What a silence or a window could hold back is told from these and the sources'.
+ * A rule whose name is `withheld` (it came from the environment) is shown in messages as the map says.
  */
 export function alertKinds(
-  alerts: Pick<AlertsFile, 'evaluation' | 'sources' | 'rules'>,
+  alerts: Pick<AlertsFile, 'evaluation' | 'sources'>,
   rules: readonly Rule[],
   builtins: BuiltinRules,
+  withheld: ReadonlyMap<string, string>,
 ): AlertKind[] {
-  const withheld = envNamed(alerts.rules);
   return [
     ...rules.map((r) => ({
       alertname: r.name,

@@ -162,7 +162,7 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
   const match = input.match ?? [];
   if (!input.force) refuseUnknownNames('maintenance window', match, scope);
   checkLength(WINDOW, match, input.max, [...scope.kinds, ...scope.fromSources], scope.limits);
-  refuseOverlap(input.probes, now, scope.open);
+  refuseOverlap(input.probes, now, scope.open, scope.probeNames.withheld);
   return {
     id: `win_${randomBytes(6).toString('hex')}`,
     probes: [...new Set(input.probes)],
@@ -187,15 +187,21 @@ export function newWindow(input: WindowInput, now: number, scope: WindowScope): 
 /**
  * AlertingError WINDOW_OVERLAPS when a window still open at `now` has one of `probes`: two windows on one probe
  * would each close when it is back and page when it is not, so the second is refused; the first is ended or waited out.
+ * A probe named from the environment is told as `withheld` says.
  */
-function refuseOverlap(probes: readonly string[], now: number, open: readonly WindowRecord[]): void {
+function refuseOverlap(
+  probes: readonly string[],
+  now: number,
+  open: readonly WindowRecord[],
+  withheld: ReadonlyMap<string, string>,
+): void {
   for (const w of open) {
     const shared = w.probes.filter((p) => probes.includes(p));
     if (w.closedAt !== undefined || w.endsAt <= now || shared.length === 0) continue;
     throw new AlertingError(
       'WINDOW_OVERLAPS',
-      `maintenance window: ${firstOf(shared, (p) => quoted(p))} ${shared.length === 1 ? 'is' : 'are'} already in ` +
-        `window ${w.id} ("${w.reason}"${w.owner ? `, opened by ${w.owner}` : ''}, open until ` +
+      `maintenance window: ${firstOf(shared, (p) => withheld.get(p) ?? quoted(p))} ${shared.length === 1 ? 'is' : 'are'} ` +
+        `already in window ${w.id} (${quoted(w.reason)}${w.owner ? `, opened by ${w.owner}` : ''}, open until ` +
         `${new Date(w.endsAt).toISOString()} at the latest). Use that window, or end it first ` +
         `(centinela maintenance end ${w.id}; POST /api/v1/maintenance/${w.id}/end)`,
     );

@@ -4,6 +4,7 @@
 // (src/engine/stored-silences.ts); ended silences stay there for the record.
 import { randomBytes } from 'node:crypto';
 import { formatDuration, LONGEST_DURATION_MS } from '../duration.js';
+import { EXCERPT_CHARS, jsonExcerpt } from '../excerpt.js';
 import { type Matcher, matcherFields, matchesAll, type Unreadable } from '../matchers.js';
 import type { Priority } from '../types.js';
 import type { SilenceRecord } from './alert-records.js';
@@ -171,10 +172,12 @@ export function checkLength(
           `alert still pages)`,
       );
     }
+    // A name a source sent may be 1,024 control characters, six wide each in JSON (review r13u, D5).
+    const name = kind.shownAs ?? jsonExcerpt(kind.alertname, EXCERPT_CHARS + 2);
     throw new AlertingError(
       what.code,
-      `${told} is too long: it could match ${kind.shownAs ?? kind.alertname} at ${priority}, and ${limit}. ` +
-        `${shorten}, or narrow the matchers so they exclude ${kind.shownAs ?? kind.alertname}`,
+      `${told} is too long: it could match ${name} at ${priority}, and ${limit}. ` +
+        `${shorten}, or narrow the matchers so they exclude ${name}`,
     );
   }
 }

@@ -90,12 +90,15 @@ describe('centinela probe', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (names: string[], extra: { json?: boolean; interval?: string; clock?: FakeClock } = {}) => {
+  const run = (
+    names: string[],
+    extra: { json?: boolean; interval?: string; clock?: FakeClock; dir?: string; env?: Record<string, string> } = {},
+  ) => {
     const out: string[] = [];
     const err: string[] = [];
     const code = probe({
-      dir,
-      env: {},
+      dir: extra.dir ?? dir,
+      env: extra.env ?? {},
       names,
       json: extra.json ?? false,
       interval: extra.interval ?? '5s',
@@ -141,6 +144,19 @@ describe('centinela probe', () => {
       `no probe named "api_helth" in ${dir}. Did you mean "api_health"? Defined: api_health, ws, maintenance_page`,
     ]);
     expect(target.requests.length).toBe(before);
+  });
+
+  it('names a probe named from the environment by its variable, and never offers it as the likely one', async () => {
+    const envDir = configFolder(
+      `probes:\n  - { name: "\${PROBE_NAME}", kind: http, url: "${target.url}/api/v1/health", every: 15s }\n`,
+    );
+    try {
+      const { code, err } = run(['hunter2prob'], { dir: envDir, env: { PROBE_NAME: 'hunter2probe' } });
+      expect(await code).toBe(1);
+      expect(err).toEqual([`no probe named "hunter2prob" in ${envDir}. Defined: <name from \${PROBE_NAME}>`]);
+    } finally {
+      rmSync(envDir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 for a bad --interval or a configuration problem', async () => {

@@ -237,6 +237,22 @@ const cases: [string, string, Record<string, string>?][] = [
     { WINDOW_FOR: '1d1h' },
   ],
   [
+    // A rule named from the environment is told by its variable in the recurring windows' checks (review r13u, D1).
+    'env-rule-window-too-long',
+    'alerts.yaml:18:15  maintenance[0].duration: 3h is too long: it could match the value filled in from ${SLOW_RULE} ' +
+      'at P2, and P2 maintenance windows may last at most 2h (evaluation.window_max). Make its duration 2h or ' +
+      'shorter, or narrow the matchers so they exclude the value filled in from ${SLOW_RULE}.',
+    { SLOW_RULE: 'HunterSlow' },
+  ],
+  [
+    'env-rule-windows-run-on',
+    'alerts.yaml:16:11  maintenance[1].cron: "vacuum" runs on from "backup" (maintenance[0]) with no gap: together ' +
+      'they hold back the value filled in from ${DOWN_RULE} for 1h20m in a row (from 2026-01-04T02:00:00Z), and P0 ' +
+      'maintenance windows may last at most 1h (evaluation.window_max). Leave a gap between them, make them 1h or ' +
+      'shorter together, or narrow match so they do not all hold back the value filled in from ${DOWN_RULE}.',
+    { DOWN_RULE: 'HunterDown' },
+  ],
+  [
     'inhibit-unknown-source',
     'alerts.yaml:16:26  inhibit[0].source.alertname: "ApiDwn" matches no alert: no rule is named so. ' +
       'Did you mean "ApiDown"?',

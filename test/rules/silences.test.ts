@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertingError } from '../../src/rules/errors.js';
+import { checkLength, type Limited } from '../../src/rules/silences.js';
 import { m, probe, RulesHarness, refusal, summarize } from '../support/rules.js';
 
 const harnesses: RulesHarness[] = [];
@@ -481,5 +482,21 @@ describe('silences and the alerts a source may send', () => {
       });
     expect(refusal(() => forced(24 * HOUR)).message).toContain('from source "prometheus" at P0');
     expect(forced(HOUR).state).toBe('active');
+  });
+});
+
+describe('the length refusal', () => {
+  it('cuts an alert name a source sent by its width in JSON, however many control characters it holds', () => {
+    // Review r13u, D5: a 1,024-character name of control characters, written twice, took 12 KB of the answer.
+    const what: Limited = { code: 'SILENCE_TOO_LONG', noun: 'silence', key: 'k', shorten: (max) => `Make it ${max}` };
+    const kind = { alertname: '\u0001'.repeat(1_024), labels: {}, open: 'any' as const, priorities: ['P0' as const] };
+    let message = '';
+    try {
+      checkLength(what, [], 2 * HOUR, [kind], { P0: HOUR });
+    } catch (err) {
+      message = (err as AlertingError).message;
+    }
+    expect(message).toMatch(/it could match .*… \(1024 characters\) at P0/);
+    expect(JSON.stringify(message).length).toBeLessThan(1_000);
   });
 });

@@ -871,7 +871,19 @@ describe('refusals that list the configured names', () => {
           payload: { probes: ['envnamedbeet'], max: '10m', reason: 'deploy' },
         }),
       ];
-      expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 422, 400]);
+      const opened = await call('POST', '/api/v1/maintenance', {
+        headers: auth,
+        payload: { probes: ['envnamedbeat'], max: '10m', reason: 'deploy' },
+      });
+      expect(opened.statusCode).toBe(201);
+      answers.push(
+        await call('POST', '/api/v1/maintenance', {
+          headers: auth,
+          payload: { probes: ['envnamedbeat'], max: '10m', reason: 'again' },
+        }),
+      );
+      await call('POST', `/api/v1/maintenance/${opened.json().window.id}/end`, { headers: auth });
+      expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 422, 400, 409]);
       for (const a of answers) {
         expect(a.body).toContain('<name from ${BEAT_NAME}>');
         expect(a.body).not.toContain('envnamedbeat');
