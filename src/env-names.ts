@@ -1,10 +1,10 @@
 // How a message names a value that came from the environment instead of quoting it, for the config's checks and
 // for what the running parts say (a probe's reasons, the API's refusals): by its key and variables.
-import type { PathKey } from './config/errors.js';
 
 /** A value filled in from the environment: its key under its entry (`url`, `tls.ca_file`) and its variables. */
 export interface EnvValue {
-  path: readonly PathKey[];
+  /** Keys and indices, as config/errors.ts PathKey: a leaf does not reach up into config/. */
+  path: readonly (string | number)[];
   /** `url`, `backups[0].glob`: how a reason names it. */
   key: string;
   /** `${DB_HOST}`, `${A} and ${B}`. */
