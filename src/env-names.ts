@@ -45,3 +45,11 @@ export interface NamesInMessages {
 export function namesInMessages(names: readonly string[], withheld: ReadonlyMap<string, string>): NamesInMessages {
   return { shown: names.map((n) => withheld.get(n) ?? n), hints: names.filter((n) => !withheld.has(n)), withheld };
 }
+
+/** The names of config entries (probes) as messages give them. */
+export function entryNames(entries: readonly ({ name: string } & FromEnv)[]): NamesInMessages {
+  return namesInMessages(
+    entries.map((e) => e.name),
+    envNamed(entries),
+  );
+}

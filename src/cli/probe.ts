@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseDuration } from '../duration.js';
-import { envNamed, namesInMessages } from '../env-names.js';
+import { entryNames } from '../env-names.js';
 import { firstOf, quoted } from '../excerpt.js';
 import { type CheckOutcome, checkProbes } from '../probes/guarded-run.js';
 import type { Labels } from '../types.js';
@@ -73,7 +73,7 @@ export async function probe(
   const defined = probes.map((p) => p.name);
   const unknown = opts.names.filter((n) => !defined.includes(n));
   if (unknown.length > 0) {
-    const names = namesInMessages(defined, envNamed(probes));
+    const names = entryNames(probes);
     for (const n of unknown) {
       opts.err(
         `no probe named ${quoted(n)} in ${opts.dir}.${didYouMean(n, names.hints)} Defined: ${firstOf(names.shown) || 'none'}`,

@@ -4,7 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { HeartbeatProbeConfig } from '../config/probes.js';
 import type { Config } from '../config/schema.js';
-import { envNamed, namesInMessages } from '../env-names.js';
+import { entryNames } from '../env-names.js';
 import { firstOf, quoted } from '../excerpt.js';
 import type { HeartbeatView } from '../server/api-shapes.js';
 import { ApiError } from '../server/errors.js';
@@ -27,11 +27,7 @@ export interface PingDeps {
 export function heartbeatProbe(config: Config, name: string): HeartbeatProbeConfig {
   const probe = config.alerts.probes.find((p) => p.name === name);
   if (probe?.kind === 'heartbeat') return probe;
-  const beats = config.alerts.probes.filter((p) => p.kind === 'heartbeat');
-  const { shown } = namesInMessages(
-    beats.map((p) => p.name),
-    envNamed(beats),
-  );
+  const { shown } = entryNames(config.alerts.probes.filter((p) => p.kind === 'heartbeat'));
   const known = shown.length > 0 ? `Heartbeats: ${firstOf(shown)}` : 'alerts.yaml has no heartbeat probe';
   throw new ApiError('HEARTBEAT_NOT_FOUND', `no heartbeat probe ${quoted(name)}. ${known}`);
 }

@@ -3,7 +3,7 @@
 // Refusals from the rules and from escalation become ApiError with the code docs/api.md lists.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import { envNamed, namesInMessages } from '../env-names.js';
+import { entryNames } from '../env-names.js';
 import type { IncidentRecord } from '../escalation/incident-records.js';
 import { readingOf } from '../locale/locale.js';
 import { matcherFields } from '../matchers.js';
@@ -444,7 +444,7 @@ export function createOperations(d: OperationsDeps): Operations {
       const defined = new Set(probes.map((p) => p.name));
       const unknown = input.probes.flatMap((p, i) => (defined.has(p) ? [] : [i]));
       if (unknown.length > 0) {
-        const names = namesInMessages([...defined], envNamed(probes));
+        const names = entryNames(probes);
         const problems = unknown
           .slice(0, PROBLEMS_SHOWN)
           .flatMap((i) =>

@@ -2,7 +2,7 @@
 // settings, and the alerts that can exist (for checking silences before any instance does).
 import type { ProbeConfig } from '../config/probes.js';
 import type { AlertsFile, EvaluationConfig, InhibitConfig, SourceConfig } from '../config/schema.js';
-import { envNamed, type NamesInMessages, namesInMessages } from '../env-names.js';
+import { entryNames, envNamed, type NamesInMessages } from '../env-names.js';
 import type { Reading } from '../locale/locale.js';
 import { PRIORITIES } from '../types.js';
 import { type CauseLink, causeLinks, type ProbeTiming, symptomProbes } from './causes.js';
@@ -66,10 +66,7 @@ export function compileAlerting(alerts: AlertsFile, reading: Reading): { alertin
       windows: alerts.maintenance.map((m) => new RecurringWindow(m)),
       evaluation: alerts.evaluation,
       probes: new Set(alerts.probes.map((p) => p.name)),
-      probeNames: namesInMessages(
-        alerts.probes.map((p) => p.name),
-        envNamed(alerts.probes),
-      ),
+      probeNames: entryNames(alerts.probes),
       probeTiming: new Map(
         alerts.probes.map((p) => [p.name, { every: p.every, timeout: p.timeout, lookback: lookback(p) }]),
       ),
